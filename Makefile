@@ -1,0 +1,147 @@
+# edgeml — top-level build. `make deps && make`, then `make test`.
+# SAN=1 builds everything with AddressSanitizer + UndefinedBehaviorSanitizer into build/san.
+# CC=clang works as well as gcc.
+
+SAN ?= 0
+ifeq ($(SAN),1)
+BUILD ?= build/san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+BUILD ?= build
+SANFLAGS :=
+endif
+
+PREFIX ?= /usr/local
+VENV := build/venv
+PY := $(VENV)/bin/python
+VERSION := 0.1.0
+SOMAJOR := 0
+
+CFLAGS ?= -O2 -g
+WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CPPFLAGS_ALL := -D_GNU_SOURCE -Iruntime/include -Iruntime/src -I$(BUILD)/gen -Itools
+ALL_CFLAGS := $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC -pthread -MMD -MP
+LDLIBS_RT := -lz -lm -lpthread
+LDLIBS_TOOLS := $(shell pkg-config --libs libprotobuf-c 2>/dev/null || echo -lprotobuf-c)
+LDLIBS_TEST := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+EML_BUILD_OPTIONS := cc=$(notdir $(CC)) san=$(SAN)
+
+LIB_SRCS := $(sort $(wildcard runtime/src/*.c runtime/src/*/*.c runtime/src/*/*/*.c))
+TOOL_SRCS := $(sort $(filter-out tools/edgeml.c,$(wildcard tools/*.c tools/*/*.c)))
+TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+ONNX_PROTO := /usr/include/onnx/onnx.proto
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+TOOL_OBJS := $(TOOL_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/onnx.pb-c.o
+TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+LIBA := $(BUILD)/libedgeml.a
+LIBSO := $(BUILD)/libedgeml.so.$(VERSION)
+TOOLSA := $(BUILD)/libedgeml_tools.a
+EDGEML := $(BUILD)/edgeml
+
+.PHONY: all deps venv test unit conformance models crosscheck fuzz install clean
+.DEFAULT_GOAL := all
+
+all: $(LIBA) $(LIBSO) $(BUILD)/edgeml.pc $(EDGEML)
+
+deps:
+	tools/install-deps.sh
+	$(MAKE) venv
+
+venv: $(VENV)/.stamp
+$(VENV)/.stamp: tools/requirements.txt
+	rm -rf $(VENV)
+	/usr/bin/python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
+	touch $@
+
+$(BUILD)/gen/onnx.pb-c.c $(BUILD)/gen/onnx.pb-c.h: $(ONNX_PROTO)
+	@mkdir -p $(BUILD)/gen
+	protoc-c -I$(dir $(ONNX_PROTO)) --c_out=$(BUILD)/gen $(ONNX_PROTO)
+
+$(BUILD)/obj/gen/onnx.pb-c.o: $(BUILD)/gen/onnx.pb-c.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) -O2 -g $(SANFLAGS) -fPIC -c $< -o $@
+
+# Tools include the generated header; make sure it exists before they compile.
+$(TOOL_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/tools/edgeml.o $(TEST_SRCS:%.c=$(BUILD)/obj/%.o): $(BUILD)/gen/onnx.pb-c.h
+
+$(BUILD)/obj/runtime/src/version.o: CPPFLAGS_ALL += -DEML_BUILD_OPTIONS='"$(EML_BUILD_OPTIONS)"'
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBA): $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(LIBSO): $(LIB_OBJS) runtime/libedgeml.map
+	$(CC) $(SANFLAGS) -shared -pthread -Wl,-soname,libedgeml.so.$(SOMAJOR) \
+		-Wl,--version-script=runtime/libedgeml.map -o $@ $(LIB_OBJS) $(LDLIBS_RT)
+	ln -sf libedgeml.so.$(VERSION) $(BUILD)/libedgeml.so.$(SOMAJOR)
+	ln -sf libedgeml.so.$(SOMAJOR) $(BUILD)/libedgeml.so
+
+$(BUILD)/edgeml.pc: runtime/edgeml.pc.in
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+$(TOOLSA): $(TOOL_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(EDGEML): $(BUILD)/obj/tools/edgeml.o $(TOOLSA) $(LIBA)
+	$(CC) $(SANFLAGS) -pthread -o $@ $^ $(LDLIBS_TOOLS) $(LDLIBS_RT)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TOOLSA) $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(SANFLAGS) -pthread -o $@ $^ $(LDLIBS_TEST) $(LDLIBS_TOOLS) $(LDLIBS_RT)
+
+# ---- tests -----------------------------------------------------------------------------------
+export ASAN_OPTIONS := detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
+
+test: unit conformance crosscheck
+
+unit: $(TEST_BINS)
+	@set -e; for t in $(TEST_BINS); do echo "== $$t"; $$t; done
+
+conformance: $(EDGEML) venv
+	$(PY) tests/conformance/run_node_tests.py --edgeml $(EDGEML) --work $(BUILD)/conformance
+
+models: venv
+	$(PY) models/make_models.py --out build/models
+
+crosscheck: $(EDGEML) models
+	$(PY) tests/models/crosscheck.py --edgeml $(EDGEML) --models build/models --work $(BUILD)/crosscheck
+
+# libFuzzer targets need clang; they build into build/fuzz regardless of SAN.
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
+fuzz:
+	$(MAKE) BUILD=build/fuzz-lib CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" all
+	@mkdir -p build/fuzz
+	@set -e; for f in $(FUZZ_SRCS); do n=$$(basename $$f .c); \
+		clang $(CPPFLAGS_ALL:$(BUILD)=build/fuzz-lib) $(FUZZ_FLAGS) -o build/fuzz/$$n $$f \
+			build/fuzz-lib/libedgeml_tools.a build/fuzz-lib/libedgeml.a $(LDLIBS_TOOLS) $(LDLIBS_RT); \
+		mkdir -p build/fuzz/corpus-$$n; \
+		if [ -d tests/fuzz/seeds/$$n ]; then cp -n tests/fuzz/seeds/$$n/* build/fuzz/corpus-$$n/ 2>/dev/null || true; fi; \
+		echo "== $$n for $(FUZZ_SECONDS)s"; \
+		build/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 build/fuzz/corpus-$$n; \
+	done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
+	install -m 644 runtime/include/edgeml.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libedgeml.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libedgeml.so.$(SOMAJOR)
+	ln -sf libedgeml.so.$(SOMAJOR) $(DESTDIR)$(PREFIX)/lib/libedgeml.so
+	install -m 644 $(BUILD)/edgeml.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 755 $(EDGEML) $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf build/obj build/gen build/tests build/san build/fuzz build/fuzz-lib build/*.a build/*.so* build/edgeml build/edgeml.pc
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

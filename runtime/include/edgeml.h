@@ -1,0 +1,176 @@
+/*
+ * edgeml.h — the public API of libedgeml, the only public header.
+ *
+ * Read top to bottom:
+ *   1. every call that can fail returns an edgeml_status; edgeml_last_error() then says
+ *      what was wrong and where (file offset, node, tensor), per thread;
+ *   2. a context holds library-wide state (backends found on this machine);
+ *   3. a model is a loaded .eml file: immutable, shared by any number of sessions and threads;
+ *   4. a session is one prepared instance of a model on one backend: it owns its memory,
+ *      its input and output tensors, and runs the graph. One session is used by one thread
+ *      at a time; several sessions of one model may run at once on different threads.
+ *
+ *   edgeml_context *ctx;  edgeml_model *model;  edgeml_session *s;
+ *   edgeml_context_create(&ctx);
+ *   edgeml_model_load_file(ctx, "mobilenet.eml", &model);
+ *   edgeml_session_create(model, NULL, &s);
+ *   edgeml_tensor *in, *out;
+ *   edgeml_session_input(s, 0, &in);  memcpy(edgeml_tensor_data(in), frame, size);
+ *   edgeml_session_run(s);
+ *   edgeml_session_output(s, 0, &out); ... edgeml_tensor_data(out) ...
+ *   edgeml_session_destroy(s); edgeml_model_free(model); edgeml_context_destroy(ctx);
+ */
+#ifndef EDGEML_H
+#define EDGEML_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EDGEML_VERSION_MAJOR 0
+#define EDGEML_VERSION_MINOR 1
+#define EDGEML_VERSION_PATCH 0
+
+/* Largest tensor rank the runtime handles. */
+#define EDGEML_MAX_RANK 8
+
+typedef enum edgeml_status {
+	EDGEML_OK = 0,
+	EDGEML_ERR_INVALID_ARGUMENT = 1, /* a caller's argument is wrong (NULL, index, size) */
+	EDGEML_ERR_IO = 2,               /* a file could not be opened, read, mapped or written */
+	EDGEML_ERR_FORMAT = 3,           /* a model file is malformed, truncated or hostile */
+	EDGEML_ERR_UNSUPPORTED = 4,      /* an op, attribute, dtype or feature is not supported */
+	EDGEML_ERR_NO_MEMORY = 5,        /* an allocation failed or would exceed a limit */
+	EDGEML_ERR_NOT_FOUND = 6,        /* no input/output/device with that name */
+	EDGEML_ERR_SHAPE = 7,            /* shapes or dtypes do not agree */
+	EDGEML_ERR_BACKEND = 8,          /* the backend failed (device lost, driver error) */
+} edgeml_status;
+
+/* A short constant name for a status, e.g. "invalid argument". */
+const char *edgeml_status_string(edgeml_status status);
+
+/* The message of the last failed call on this thread ("" if none). Valid until the next call. */
+const char *edgeml_last_error(void);
+
+/* Element types; the values are ONNX's TensorProto.DataType numbers. */
+typedef enum edgeml_dtype {
+	EDGEML_DTYPE_FLOAT32 = 1,
+	EDGEML_DTYPE_UINT8 = 2,
+	EDGEML_DTYPE_INT8 = 3,
+	EDGEML_DTYPE_INT32 = 6,
+	EDGEML_DTYPE_INT64 = 7,
+} edgeml_dtype;
+
+/* Bytes per element of a dtype, 0 for an unknown one. */
+size_t edgeml_dtype_size(edgeml_dtype dtype);
+/* "float32", "uint8", ... or "unknown". */
+const char *edgeml_dtype_name(edgeml_dtype dtype);
+
+/* Library version as "MAJOR.MINOR.PATCH" and the options it was built with. */
+const char *edgeml_version(void);
+const char *edgeml_build_options(void);
+
+/* ---- context ---------------------------------------------------------------------------- */
+
+typedef struct edgeml_context edgeml_context;
+
+edgeml_status edgeml_context_create(edgeml_context **out);
+void edgeml_context_destroy(edgeml_context *ctx);
+
+/* ---- model ------------------------------------------------------------------------------ */
+
+typedef struct edgeml_model edgeml_model;
+
+/* Description of a model input/output or a session tensor. Pointers stay valid for the
+ * lifetime of the model. quant_count is 0 for a tensor without quantization parameters,
+ * 1 for per-tensor and the channel count for per-axis (quant_axis) parameters. */
+typedef struct edgeml_tensor_info {
+	const char *name;
+	edgeml_dtype dtype;
+	uint32_t rank;
+	int64_t dims[EDGEML_MAX_RANK];
+	size_t size_bytes;
+	uint32_t quant_count;
+	int32_t quant_axis;
+	const float *quant_scales;
+	const int32_t *quant_zero_points;
+} edgeml_tensor_info;
+
+/* Maps a .eml file read-only; every field is validated before use. The context must
+ * outlive the model. */
+edgeml_status edgeml_model_load_file(edgeml_context *ctx, const char *path, edgeml_model **out);
+/* Loads a model from memory. When data is 64-byte aligned it is used in place and must
+ * outlive the model; otherwise it is copied into an aligned buffer first. */
+edgeml_status edgeml_model_load_memory(edgeml_context *ctx, const void *data, size_t size,
+				       edgeml_model **out);
+void edgeml_model_free(edgeml_model *model);
+
+size_t edgeml_model_input_count(const edgeml_model *model);
+size_t edgeml_model_output_count(const edgeml_model *model);
+edgeml_status edgeml_model_input_info(const edgeml_model *model, size_t index,
+				      edgeml_tensor_info *info);
+edgeml_status edgeml_model_output_info(const edgeml_model *model, size_t index,
+				       edgeml_tensor_info *info);
+/* Index of the input/output with that name, or EDGEML_ERR_NOT_FOUND. */
+edgeml_status edgeml_model_find_input(const edgeml_model *model, const char *name, size_t *index);
+edgeml_status edgeml_model_find_output(const edgeml_model *model, const char *name, size_t *index);
+
+/* ---- session ---------------------------------------------------------------------------- */
+
+typedef struct edgeml_session edgeml_session;
+typedef struct edgeml_tensor edgeml_tensor;
+
+typedef enum edgeml_backend_kind {
+	EDGEML_BACKEND_AUTO = 0, /* best backend present */
+	EDGEML_BACKEND_CPU = 1,
+	EDGEML_BACKEND_VULKAN = 2,
+} edgeml_backend_kind;
+
+typedef struct edgeml_session_options {
+	uint32_t struct_size;        /* sizeof(edgeml_session_options), for ABI growth */
+	edgeml_backend_kind backend; /* default AUTO */
+	uint32_t threads;            /* CPU worker threads; 0 = default (1) */
+	const char *device;          /* backend device name or index as text; NULL = default */
+} edgeml_session_options;
+
+/* Fills options with the defaults. */
+void edgeml_session_options_init(edgeml_session_options *options);
+
+/* Prepares a session: picks the backend, checks every node, plans memory. All allocation
+ * happens here; edgeml_session_run() allocates nothing. options may be NULL. */
+edgeml_status edgeml_session_create(const edgeml_model *model, const edgeml_session_options *options,
+				    edgeml_session **out);
+void edgeml_session_destroy(edgeml_session *session);
+
+/* Name of the backend the session runs on ("cpu-ref", ...). */
+const char *edgeml_session_backend_name(const edgeml_session *session);
+
+/* The session's tensor for model input/output number index. Tensors belong to the session. */
+edgeml_status edgeml_session_input(edgeml_session *session, size_t index, edgeml_tensor **out);
+edgeml_status edgeml_session_output(edgeml_session *session, size_t index, edgeml_tensor **out);
+edgeml_status edgeml_session_input_by_name(edgeml_session *session, const char *name,
+					   edgeml_tensor **out);
+edgeml_status edgeml_session_output_by_name(edgeml_session *session, const char *name,
+					    edgeml_tensor **out);
+
+/* Runs the graph once on the current input contents. */
+edgeml_status edgeml_session_run(edgeml_session *session);
+
+/* ---- tensor ----------------------------------------------------------------------------- */
+
+edgeml_status edgeml_tensor_info_get(const edgeml_tensor *tensor, edgeml_tensor_info *info);
+/* The tensor's memory: write inputs here before a run, read outputs after it. Outputs are
+ * valid until the next run. */
+void *edgeml_tensor_data(edgeml_tensor *tensor);
+/* Copies size bytes (must equal the tensor's size) into / out of the tensor. */
+edgeml_status edgeml_tensor_write(edgeml_tensor *tensor, const void *src, size_t size);
+edgeml_status edgeml_tensor_read(const edgeml_tensor *tensor, void *dst, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EDGEML_H */

@@ -1,0 +1,12 @@
+/*
+ * commands.h — the subcommands of the `edgeml` tool. Each takes the arguments after its
+ * name (argv[0] is the subcommand name), prints its own --help, and returns an exit code.
+ */
+#ifndef EML_TOOLS_COMMANDS_H
+#define EML_TOOLS_COMMANDS_H
+
+int edgeml_cmd_convert(int argc, char **argv); /* tools/convert/cmd_convert.c */
+int edgeml_cmd_run(int argc, char **argv);     /* tools/cmd_run.c */
+int edgeml_cmd_info(int argc, char **argv);    /* tools/cmd_info.c */
+
+#endif

@@ -1,0 +1,46 @@
+/* edgeml.c — the `edgeml` command: dispatches to its subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "edgeml.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *help;
+} commands[] = {
+	{ "convert", edgeml_cmd_convert, "convert an ONNX model to .eml" },
+	{ "run", edgeml_cmd_run, "run a .eml model on .npy inputs" },
+	{ "info", edgeml_cmd_info, "print version, build options and CPU features" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: edgeml COMMAND [ARGS...]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\n`edgeml COMMAND --help` describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("edgeml %s\n", edgeml_version());
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "edgeml: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
