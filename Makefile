@@ -110,8 +110,10 @@ unit: $(TEST_BINS)
 conformance: $(EDGEML) venv
 	$(PY) tests/conformance/run_node_tests.py --edgeml $(EDGEML) --work $(BUILD)/conformance
 
-models: venv
+models: build/models/.stamp
+build/models/.stamp: models/make_models.py $(VENV)/.stamp
 	$(PY) models/make_models.py --out build/models
+	touch $@
 
 crosscheck: $(EDGEML) models
 	$(PY) tests/models/crosscheck.py --edgeml $(EDGEML) --models build/models --work $(BUILD)/crosscheck
