@@ -122,7 +122,8 @@ crosscheck: $(EDGEML) models
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
 fuzz:
-	$(MAKE) BUILD=build/fuzz-lib CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" all
+	$(MAKE) BUILD=build/fuzz-lib CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
+		build/fuzz-lib/libedgeml.a build/fuzz-lib/libedgeml_tools.a
 	@mkdir -p build/fuzz
 	@set -e; for f in $(FUZZ_SRCS); do n=$$(basename $$f .c); \
 		clang $(CPPFLAGS_ALL:$(BUILD)=build/fuzz-lib) $(FUZZ_FLAGS) -o build/fuzz/$$n $$f \

@@ -4,7 +4,8 @@ set -eu
 PKGS="build-essential clang pkg-config zlib1g-dev python3-venv
 protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata libcmocka-dev
 libvulkan-dev mesa-vulkan-drivers glslang-dev glslang-tools libdrm-dev vulkan-validationlayers spirv-tools
-qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross busybox-static gnuplot-nox"
+qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross busybox-static gnuplot-nox
+linux-headers-amd64 linux-image-amd64 qemu-system-x86 sparse cpio kmod"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -8,6 +8,8 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "edgeml.h"
+
 /* Rounds half to even (the default FP rounding mode; nearbyintf honours it). */
 static inline float eml_round_half_even(float x)
 {
@@ -36,6 +38,69 @@ static inline int32_t eml_requantize(int32_t acc, float multiplier, int32_t zero
 	if (q > (float)qmax)
 		return qmax;
 	return (int32_t)q;
+}
+
+/* The saturation range of a quantized element type: uint8, int8, else the int32 range. */
+static inline void eml_q_range(uint32_t dtype, int32_t *qmin, int32_t *qmax)
+{
+	switch (dtype) {
+	case EDGEML_DTYPE_UINT8:
+		*qmin = 0;
+		*qmax = 255;
+		break;
+	case EDGEML_DTYPE_INT8:
+		*qmin = -128;
+		*qmax = 127;
+		break;
+	default:
+		*qmin = INT32_MIN;
+		*qmax = INT32_MAX;
+		break;
+	}
+}
+
+/* Element i of a uint8, int8 or int32 buffer, widened to int32 (kernels are generic over
+ * the 8-bit signedness, so one loop serves every combination of input types). */
+static inline int32_t eml_q_load(const void *data, uint32_t dtype, int64_t i)
+{
+	switch (dtype) {
+	case EDGEML_DTYPE_UINT8:
+		return ((const uint8_t *)data)[i];
+	case EDGEML_DTYPE_INT8:
+		return ((const int8_t *)data)[i];
+	default:
+		return ((const int32_t *)data)[i];
+	}
+}
+
+/* Stores v, already within the type's range, as element i of a uint8, int8 or int32 buffer. */
+static inline void eml_q_store(void *data, uint32_t dtype, int64_t i, int32_t v)
+{
+	switch (dtype) {
+	case EDGEML_DTYPE_UINT8:
+		((uint8_t *)data)[i] = (uint8_t)v;
+		break;
+	case EDGEML_DTYPE_INT8:
+		((int8_t *)data)[i] = (int8_t)v;
+		break;
+	default:
+		((int32_t *)data)[i] = v;
+		break;
+	}
+}
+
+/* Reduces a 64-bit sum to what an int32 accumulator would hold: two's-complement wrap-around,
+ * as ONNX allows ("accumulation may overflow if and only if in 32 bits") and as SIMD kernels
+ * do. Summing in 64 bits first keeps the reference free of signed-overflow UB. */
+static inline int32_t eml_wrap_i32(int64_t v)
+{
+	return (int32_t)(uint32_t)(uint64_t)v;
+}
+
+/* Clamps v to [lo, hi]. */
+static inline int32_t eml_clamp_i32(int32_t v, int32_t lo, int32_t hi)
+{
+	return v < lo ? lo : (v > hi ? hi : v);
 }
 
 #endif /* EML_REF_QUANT_H */

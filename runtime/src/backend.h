@@ -1,0 +1,40 @@
+/*
+ * backend.h — the interface every backend implements (as ggml-backend: a table of function
+ * pointers over an opaque state). A session picks one backend, prepares the model's graph on
+ * it once, then runs it any number of times. Adding a backend never touches the graph code.
+ */
+#ifndef EML_BACKEND_H
+#define EML_BACKEND_H
+
+#include <stdint.h>
+
+#include "graph.h"
+
+/* Memory a prepared graph holds, reported by `edgeml run --verbose`. */
+typedef struct eml_backend_memory {
+	uint64_t arena_bytes; /* the shared activation arena */
+	uint64_t naive_bytes; /* what the arena's tensors would take with a buffer each */
+	uint64_t io_bytes;    /* the buffers of graph inputs and outputs */
+} eml_backend_memory;
+
+typedef struct eml_backend {
+	const char *name; /* reported by edgeml_session_backend_name() */
+	/* Prepares graph (validated, immutable, outliving the state): checks that every node
+	 * has a kernel, plans and allocates all memory, precomputes what a run needs. */
+	edgeml_status (*prepare)(const eml_graph *graph, const edgeml_session_options *options,
+				 void **state);
+	/* Runs the graph once on the current input contents; allocates nothing. */
+	edgeml_status (*run)(void *state);
+	/* Host-visible memory of a graph input or output tensor, valid while state lives. */
+	void *(*io_data)(void *state, uint32_t tensor);
+	/* Binds a graph input/output to external memory (a dma-buf fd at offset). */
+	edgeml_status (*import_external_memory)(void *state, uint32_t tensor, int fd,
+						uint64_t offset);
+	void (*memory)(const void *state, eml_backend_memory *mem);
+	void (*destroy)(void *state);
+} eml_backend;
+
+/* The CPU backend over the reference kernels (runtime/src/cpu/cpu_backend.c). */
+extern const eml_backend eml_cpu_backend;
+
+#endif /* EML_BACKEND_H */

@@ -1,0 +1,323 @@
+/* cpu_backend.c — the CPU backend: runs each node with its reference kernel over one planned
+ * activation arena. Everything a run needs is built by prepare; a run only calls kernels. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "cpu/ref/ref.h"
+#include "error.h"
+#include "ops/ops.h"
+#include "planner.h"
+
+/* The most memory (arena plus input/output buffers) one session may take: a bound on what a
+ * hostile model's shapes can make us allocate, far above what an edge model needs. */
+#define CPU_MEMORY_MAX ((uint64_t)1 << 30)
+
+/* One node, ready to run: its kernel and the context handed to it. */
+typedef struct cpu_step {
+	eml_ref_fn fn;
+	eml_kernel_ctx ctx;
+	int skip; /* a view whose output already shares its input's memory */
+} cpu_step;
+
+typedef struct cpu_state {
+	const eml_graph *graph;
+	eml_arena_plan plan;
+	uint8_t *arena;
+	void **data;  /* per tensor: its memory, NULL for tensors nothing reads or writes */
+	void **owned; /* per tensor: a buffer of its own (graph inputs and outputs) or NULL */
+	cpu_step *steps;
+	/* Node input/output descriptors and pointers, for all nodes (steps point into them). */
+	const eml_tensor **descs;
+	const void **in_data;
+	void **out_data;
+	eml_backend_memory mem;
+} cpu_state;
+
+/* Name of a node for messages. */
+static const char *node_name(const eml_node *node)
+{
+	return node->name ? node->name : "";
+}
+
+/* Name of a tensor for messages. */
+static const char *tensor_name(const eml_tensor *t)
+{
+	return t->name ? t->name : "";
+}
+
+/* Rounds up to the planner's alignment, which keeps buffers fit for any vector load. */
+static uint64_t round_up(uint64_t n)
+{
+	return (n + EML_PLAN_ALIGN - 1) / EML_PLAN_ALIGN * EML_PLAN_ALIGN;
+}
+
+/* Allocates size bytes, 64-byte aligned and zeroed (at least one alignment unit, so a
+ * buffer of an empty tensor is still a valid pointer). */
+static void *alloc_buffer(uint64_t size)
+{
+	size_t n = (size_t)round_up(size ? size : 1);
+	void *p = aligned_alloc(EML_PLAN_ALIGN, n);
+	if (p)
+		memset(p, 0, n);
+	return p;
+}
+
+/* Frees the state and everything it owns. */
+static void cpu_destroy(void *opaque)
+{
+	cpu_state *s = opaque;
+	if (!s)
+		return;
+	if (s->owned)
+		for (uint32_t t = 0; t < s->graph->n_tensors; t++)
+			free(s->owned[t]);
+	free(s->owned);
+	free(s->data);
+	free(s->arena);
+	free(s->steps);
+	free(s->descs);
+	free(s->in_data);
+	free(s->out_data);
+	eml_plan_free(&s->plan);
+	free(s);
+}
+
+/* Looks up every node's kernel: a node without one fails the session before any memory is
+ * planned, naming the node and op. */
+static edgeml_status find_kernels(cpu_state *s)
+{
+	const eml_graph *g = s->graph;
+	for (uint32_t i = 0; i < g->n_nodes; i++) {
+		const eml_node *node = &g->nodes[i];
+		s->steps[i].fn = eml_ref_kernel(node->op);
+		if (!s->steps[i].fn) {
+			const char *op = eml_op_name(node->op);
+			if (op)
+				return eml_error(EDGEML_ERR_UNSUPPORTED,
+						 "node '%s': no kernel for op %s", node_name(node),
+						 op);
+			return eml_error(EDGEML_ERR_UNSUPPORTED, "node '%s': unknown op number %u",
+					 node_name(node), node->op);
+		}
+	}
+	return EDGEML_OK;
+}
+
+/* Sums the input/output buffers' sizes and checks them and the arena against the limit. */
+static edgeml_status check_memory(cpu_state *s)
+{
+	const eml_graph *g = s->graph;
+	const uint32_t own = EML_TF_INPUT | EML_TF_OUTPUT;
+	uint64_t io = 0;
+	for (uint32_t t = 0; t < g->n_tensors; t++) {
+		const eml_tensor *d = &g->tensors[t];
+		if (!(d->flags & own))
+			continue;
+		if ((d->flags & EML_TF_CONSTANT) && (d->flags & EML_TF_INPUT))
+			return eml_error(EDGEML_ERR_FORMAT,
+					 "tensor '%s' is both a constant and a graph input",
+					 tensor_name(d));
+		uint64_t size;
+		edgeml_status st = eml_plan_tensor_size(d, &size);
+		if (st != EDGEML_OK)
+			return st;
+		if (size > CPU_MEMORY_MAX)
+			return eml_error(
+				EDGEML_ERR_NO_MEMORY,
+				"tensor '%s' needs %llu bytes, more than the %llu a session "
+				"may use",
+				tensor_name(d), (unsigned long long)size,
+				(unsigned long long)CPU_MEMORY_MAX);
+		io += round_up(size);
+	}
+	s->mem = (eml_backend_memory){ s->plan.arena_size, s->plan.naive_size, io };
+	if (io > CPU_MEMORY_MAX || s->plan.arena_size > CPU_MEMORY_MAX - io)
+		return eml_error(EDGEML_ERR_NO_MEMORY,
+				 "the model needs %llu bytes of activations and %llu of inputs and "
+				 "outputs, more than the %llu a session may use",
+				 (unsigned long long)s->plan.arena_size, (unsigned long long)io,
+				 (unsigned long long)CPU_MEMORY_MAX);
+	return EDGEML_OK;
+}
+
+/* Gives every tensor its memory: constants their data in the model, graph inputs and
+ * outputs a buffer each, intermediates their place in the arena. */
+static edgeml_status bind_tensors(cpu_state *s)
+{
+	const eml_graph *g = s->graph;
+	s->arena = alloc_buffer(s->plan.arena_size);
+	if (!s->arena)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a %llu-byte arena",
+				 (unsigned long long)s->plan.arena_size);
+	for (uint32_t t = 0; t < g->n_tensors; t++) {
+		const eml_tensor *d = &g->tensors[t];
+		if (d->flags & (EML_TF_INPUT | EML_TF_OUTPUT)) {
+			s->owned[t] = alloc_buffer(eml_tensor_bytes(d));
+			if (!s->owned[t])
+				return eml_error(EDGEML_ERR_NO_MEMORY,
+						 "out of memory for tensor '%s'", tensor_name(d));
+			s->data[t] = s->owned[t];
+		} else if (d->flags & EML_TF_CONSTANT) {
+			/* Kernels take inputs as const: the model's data is never written. */
+			s->data[t] = (void *)(uintptr_t)d->data;
+		} else if (s->plan.offsets[t] != EML_PLAN_NONE) {
+			s->data[t] = s->arena + s->plan.offsets[t];
+		}
+	}
+	return EDGEML_OK;
+}
+
+/* Builds each node's kernel context; a node reading a tensor with no memory (not produced,
+ * not a constant or input) means the graph is broken. */
+static edgeml_status build_steps(cpu_state *s)
+{
+	const eml_graph *g = s->graph;
+	size_t at = 0;
+	for (uint32_t i = 0; i < g->n_nodes; i++) {
+		const eml_node *node = &g->nodes[i];
+		cpu_step *step = &s->steps[i];
+		step->skip = s->plan.node_is_view[i];
+		step->ctx = (eml_kernel_ctx){ node, s->descs + at, s->descs + at + node->n_inputs,
+					      s->in_data + at, s->out_data + at + node->n_inputs };
+		for (uint32_t k = 0; k < node->n_inputs + node->n_outputs; k++) {
+			int is_out = k >= node->n_inputs;
+			uint32_t t = is_out ? node->outputs[k - node->n_inputs] : node->inputs[k];
+			if (t == EML_NO_TENSOR)
+				continue;
+			const eml_tensor *d = &g->tensors[t];
+			if (!s->data[t] && eml_tensor_bytes(d) != 0)
+				return eml_error(EDGEML_ERR_FORMAT,
+						 "node '%s': tensor '%s' is neither produced by an "
+						 "earlier node nor a constant or graph input",
+						 node_name(node), tensor_name(d));
+			s->descs[at + k] = d;
+			if (is_out)
+				s->out_data[at + k] = s->data[t];
+			else
+				s->in_data[at + k] = s->data[t];
+		}
+		at += (size_t)node->n_inputs + node->n_outputs;
+	}
+	return EDGEML_OK;
+}
+
+/* Allocates the per-tensor and per-node arrays (slots: all nodes' inputs and outputs). */
+static edgeml_status alloc_arrays(cpu_state *s)
+{
+	const eml_graph *g = s->graph;
+	uint64_t slots = 0;
+	for (uint32_t i = 0; i < g->n_nodes; i++)
+		slots += (uint64_t)g->nodes[i].n_inputs + g->nodes[i].n_outputs;
+	if (slots > SIZE_MAX / sizeof(void *))
+		return eml_error(EDGEML_ERR_NO_MEMORY, "graph has too many node inputs");
+	size_t nt = g->n_tensors ? g->n_tensors : 1, nn = g->n_nodes ? g->n_nodes : 1;
+	size_t ns = slots ? (size_t)slots : 1;
+	s->data = calloc(nt, sizeof(*s->data));
+	s->owned = calloc(nt, sizeof(*s->owned));
+	s->steps = calloc(nn, sizeof(*s->steps));
+	s->descs = calloc(ns, sizeof(*s->descs));
+	s->in_data = calloc(ns, sizeof(*s->in_data));
+	s->out_data = calloc(ns, sizeof(*s->out_data));
+	if (!s->data || !s->owned || !s->steps || !s->descs || !s->in_data || !s->out_data)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory preparing %u nodes",
+				 g->n_nodes);
+	return EDGEML_OK;
+}
+
+/* Runs the preparation steps in order. */
+static edgeml_status prepare_state(cpu_state *s)
+{
+	edgeml_status st = alloc_arrays(s);
+	if (st == EDGEML_OK)
+		st = find_kernels(s);
+	if (st == EDGEML_OK)
+		st = eml_plan_graph(s->graph, &s->plan);
+	if (st == EDGEML_OK)
+		st = check_memory(s);
+	if (st == EDGEML_OK)
+		st = bind_tensors(s);
+	if (st == EDGEML_OK)
+		st = build_steps(s);
+	return st;
+}
+
+/* The CPU runs the reference kernels on the calling thread; options->threads is a hint
+ * the reference kernels do not use, and the CPU has no devices to choose from. */
+static edgeml_status cpu_prepare(const eml_graph *graph, const edgeml_session_options *options,
+				 void **state)
+{
+	(void)options;
+	cpu_state *s = calloc(1, sizeof(*s));
+	if (!s)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for the cpu backend");
+	s->graph = graph;
+	edgeml_status st = prepare_state(s);
+	if (st != EDGEML_OK) {
+		cpu_destroy(s);
+		return st;
+	}
+	*state = s;
+	return EDGEML_OK;
+}
+
+/* Refreshes graph outputs that are constants (the user may have written to their buffers),
+ * then runs every node in order. */
+static edgeml_status cpu_run(void *opaque)
+{
+	cpu_state *s = opaque;
+	const eml_graph *g = s->graph;
+	for (uint32_t i = 0; i < g->n_outputs; i++) {
+		const eml_tensor *d = &g->tensors[g->outputs[i]];
+		if ((d->flags & EML_TF_CONSTANT) && d->data)
+			memcpy(s->data[g->outputs[i]], d->data, eml_tensor_bytes(d));
+	}
+	for (uint32_t i = 0; i < g->n_nodes; i++) {
+		const cpu_step *step = &s->steps[i];
+		if (step->skip)
+			continue;
+		edgeml_status st = step->fn(&step->ctx);
+		if (st != EDGEML_OK) {
+			const char *op = eml_op_name(step->ctx.node->op);
+			return eml_error_context(st, "node '%s' (%s): ", node_name(step->ctx.node),
+						 op ? op : "?");
+		}
+	}
+	return EDGEML_OK;
+}
+
+/* Memory of a graph input or output. */
+static void *cpu_io_data(void *opaque, uint32_t tensor)
+{
+	cpu_state *s = opaque;
+	return tensor < s->graph->n_tensors ? s->owned[tensor] : NULL;
+}
+
+/* The CPU reads dma-bufs through mmap once the kernel-module work provides them. */
+static edgeml_status cpu_import_external_memory(void *opaque, uint32_t tensor, int fd,
+						uint64_t offset)
+{
+	(void)opaque;
+	(void)tensor;
+	(void)fd;
+	(void)offset;
+	return eml_error(EDGEML_ERR_UNSUPPORTED,
+			 "the cpu backend cannot import external (dma-buf) memory in this build");
+}
+
+/* Reports the memory the prepared graph holds. */
+static void cpu_memory(const void *opaque, eml_backend_memory *mem)
+{
+	const cpu_state *s = opaque;
+	*mem = s->mem;
+}
+
+const eml_backend eml_cpu_backend = {
+	.name = "cpu-ref",
+	.prepare = cpu_prepare,
+	.run = cpu_run,
+	.io_data = cpu_io_data,
+	.import_external_memory = cpu_import_external_memory,
+	.memory = cpu_memory,
+	.destroy = cpu_destroy,
+};

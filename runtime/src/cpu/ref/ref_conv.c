@@ -1,0 +1,76 @@
+/* ref_conv.c — reference float Conv: direct convolution, 1-D to 3-D, groups, dilations. */
+#include "cpu/ref/ref_util.h"
+#include "error.h"
+#include "ops/infer_helpers.h"
+
+/* The dot product of one output position: xp is the first input channel of the group at
+ * (n), wp the first weight of output channel m, o the output coordinates (3-D). */
+static float conv_point(const eml_window_geom *g, const float *xp, const float *wp, int64_t cg,
+			const int64_t *o)
+{
+	int64_t in_size = g->in[0] * g->in[1] * g->in[2];
+	int64_t k_size = g->kernel[0] * g->kernel[1] * g->kernel[2];
+	int64_t base[3];
+	for (int i = 0; i < 3; i++)
+		base[i] = o[i] * g->stride[i] - g->pad_begin[i];
+	float acc = 0.0f;
+	for (int64_t c = 0; c < cg; c++, xp += in_size, wp += k_size) {
+		for (int64_t kd = 0; kd < g->kernel[0]; kd++) {
+			int64_t id = base[0] + kd * g->dilation[0];
+			if (id < 0 || id >= g->in[0])
+				continue;
+			for (int64_t kh = 0; kh < g->kernel[1]; kh++) {
+				int64_t ih = base[1] + kh * g->dilation[1];
+				if (ih < 0 || ih >= g->in[1])
+					continue;
+				const float *xrow = xp + (id * g->in[1] + ih) * g->in[2];
+				const float *wrow = wp + (kd * g->kernel[1] + kh) * g->kernel[2];
+				for (int64_t kw = 0; kw < g->kernel[2]; kw++) {
+					int64_t iw = base[2] + kw * g->dilation[2];
+					if (iw >= 0 && iw < g->in[2])
+						acc += xrow[iw] * wrow[kw];
+				}
+			}
+		}
+	}
+	return acc;
+}
+
+/* Conv (X, W, B) -> Y, NCHW; accumulates in float as onnxruntime does. */
+edgeml_status eml_ref_Conv(const eml_kernel_ctx *ctx)
+{
+	const eml_tensor *x = ctx->in[0], *w = ctx->in[1];
+	const float *xd = ctx->in_data[0], *wd = ctx->in_data[1];
+	const float *bias = ctx->node->n_inputs > 2 ? ctx->in_data[2] : NULL;
+	float *y = ctx->out_data[0];
+	int64_t group;
+	float lo, hi;
+	eml_window_geom g;
+	edgeml_status st = eml_attr_int(ctx->node, "group", 1, &group);
+	if (st == EDGEML_OK)
+		st = eml_fused_activation(ctx->node, &lo, &hi);
+	if (st == EDGEML_OK)
+		st = eml_window_geometry(ctx->node, x->rank - 2, &x->dims[2], &w->dims[2], 0, &g);
+	if (st != EDGEML_OK)
+		return st;
+	eml_geom_to_3d(&g);
+
+	int64_t c_in = x->dims[1], m_out = w->dims[0];
+	int64_t cg = c_in / group, mg = m_out / group;
+	int64_t in_size = g.in[0] * g.in[1] * g.in[2];
+	int64_t k_size = g.kernel[0] * g.kernel[1] * g.kernel[2];
+	for (int64_t n = 0; n < x->dims[0]; n++) {
+		for (int64_t m = 0; m < m_out; m++) {
+			const float *xp = xd + (n * c_in + (m / mg) * cg) * in_size;
+			const float *wp = wd + m * cg * k_size;
+			float b = bias ? bias[m] : 0.0f;
+			int64_t o[3];
+			for (o[0] = 0; o[0] < g.out[0]; o[0]++)
+				for (o[1] = 0; o[1] < g.out[1]; o[1]++)
+					for (o[2] = 0; o[2] < g.out[2]; o[2]++)
+						*y++ = eml_clampf(b + conv_point(&g, xp, wp, cg, o),
+								  lo, hi);
+		}
+	}
+	return EDGEML_OK;
+}

@@ -1,0 +1,16 @@
+/* ref_qlookup.c — QLinearLookup reference kernel: Y[i] = table[X[i]] (uint8 X) or
+ * table[X[i] + 128] (int8 X). */
+#include "cpu/ref/ref.h"
+
+/* Maps every element through the 256-entry table (entries are one byte of either type). */
+edgeml_status eml_ref_QLinearLookup(const eml_kernel_ctx *ctx)
+{
+	const uint8_t *x = ctx->in_data[0], *table = ctx->in_data[1];
+	uint8_t *y = ctx->out_data[0];
+	int64_t n = eml_tensor_numel(ctx->in[0]);
+	/* Flipping the sign bit maps int8 -128..127 to table index 0..255. */
+	uint8_t bias = ctx->in[0]->dtype == EDGEML_DTYPE_INT8 ? 0x80 : 0;
+	for (int64_t i = 0; i < n; i++)
+		y[i] = table[(uint8_t)(x[i] ^ bias)];
+	return EDGEML_OK;
+}

@@ -1,0 +1,48 @@
+/* ref_qparams.c — run-time quantization parameters of the quantized reference kernels. */
+#include <math.h>
+
+#include "cpu/ref/quant.h"
+#include "cpu/ref/ref_qparams.h"
+#include "error.h"
+
+edgeml_status eml_q_scales(const eml_kernel_ctx *ctx, uint32_t k, const float **scales,
+			   int64_t *count)
+{
+	const eml_tensor *t = ctx->in[k];
+	const float *s = ctx->in_data[k];
+	int64_t n = eml_tensor_numel(t);
+	for (int64_t i = 0; i < n; i++) {
+		if (s[i] > 0.0f && isfinite(s[i]))
+			continue;
+		/* A bad constant is a broken model; a bad graph input is the caller's mistake. */
+		return eml_error((t->flags & EML_TF_CONSTANT) ? EDGEML_ERR_FORMAT :
+								 EDGEML_ERR_INVALID_ARGUMENT,
+				 "input %u (tensor '%s'): scale[%lld] = %g, scales must be "
+				 "positive and finite", k, t->name ? t->name : "", (long long)i,
+				 (double)s[i]);
+	}
+	*scales = s;
+	*count = n;
+	return EDGEML_OK;
+}
+
+int32_t eml_q_zero_point(const eml_kernel_ctx *ctx, uint32_t k, int64_t i)
+{
+	const eml_tensor *t = ctx->in[k];
+	if (!t)
+		return 0;
+	return eml_q_load(ctx->in_data[k], t->dtype, eml_tensor_numel(t) == 1 ? 0 : i);
+}
+
+void eml_q_output_range(const eml_kernel_ctx *ctx, uint32_t dtype, float y_scale, int32_t y_zp,
+			int32_t *lo, int32_t *hi)
+{
+	float amin, amax;
+	int32_t qmin, qmax;
+	eml_q_range(dtype, &qmin, &qmax);
+	/* Infer checked both attributes are floats, so the lookups cannot fail here. */
+	(void)eml_attr_float(ctx->node, "activation_min", -INFINITY, &amin);
+	(void)eml_attr_float(ctx->node, "activation_max", INFINITY, &amax);
+	*lo = eml_quantize_f32(amin, y_scale, y_zp, qmin, qmax);
+	*hi = eml_quantize_f32(amax, y_scale, y_zp, qmin, qmax);
+}

@@ -1,0 +1,166 @@
+/* cpu_features.c — CPU feature and model-name probing for x86 and aarch64. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cpu_features.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+
+/* XCR0: which register states the OS saves on a context switch. Only meaningful when cpuid
+ * reports OSXSAVE; without the OS saving them, AVX registers must not be used. */
+static uint64_t read_xcr0(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* The brand string of cpuid leaves 0x80000002..4, leading spaces dropped. */
+static void x86_model(eml_cpu_info *info)
+{
+	uint32_t r[12];
+	if ((uint32_t)__get_cpuid_max(0x80000000u, NULL) < 0x80000004u)
+		return;
+	for (uint32_t i = 0; i < 3; i++)
+		__get_cpuid(0x80000002u + i, &r[4 * i], &r[4 * i + 1], &r[4 * i + 2],
+			    &r[4 * i + 3]);
+	char brand[49];
+	memcpy(brand, r, 48);
+	brand[48] = '\0';
+	const char *p = brand;
+	while (*p == ' ')
+		p++;
+	if (*p)
+		snprintf(info->model, sizeof(info->model), "%s", p);
+}
+
+/* Feature bits from cpuid leaves 1 and 7 (Intel SDM vol. 2A, CPUID), gated on XCR0. */
+static void detect_arch(eml_cpu_info *info)
+{
+	uint32_t a, b, c, d;
+	info->arch = sizeof(void *) == 8 ? "x86_64" : "i386";
+	x86_model(info);
+	if (!__get_cpuid(1, &a, &b, &c, &d))
+		return;
+	uint64_t xcr0 = (c & (1u << 27)) ? read_xcr0() : 0; /* OSXSAVE */
+	int avx_os = (xcr0 & 0x6) == 0x6;		    /* XMM and YMM state */
+	int avx512_os = (xcr0 & 0xe6) == 0xe6;		    /* + opmask, ZMM state */
+	if (c & (1u << 19))
+		info->features |= EML_CPU_SSE41;
+	if (avx_os && (c & (1u << 12)))
+		info->features |= EML_CPU_FMA;
+	if ((uint32_t)__get_cpuid_max(0, NULL) < 7)
+		return;
+	__cpuid_count(7, 0, a, b, c, d);
+	if (avx_os && (b & (1u << 5)))
+		info->features |= EML_CPU_AVX2;
+	if (avx512_os && (b & (1u << 16)))
+		info->features |= EML_CPU_AVX512F;
+	if (avx512_os && (b & (1u << 30)))
+		info->features |= EML_CPU_AVX512BW;
+	if (avx512_os && (c & (1u << 11)))
+		info->features |= EML_CPU_AVX512VNNI;
+}
+
+#else
+
+/* The "model name" (or "Hardware") line of /proc/cpuinfo, where the kernel gives one. */
+static void cpuinfo_model(eml_cpu_info *info)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	if (!f)
+		return;
+	char line[256];
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "model name", 10) != 0 && strncmp(line, "Hardware", 8) != 0)
+			continue;
+		const char *p = strchr(line, ':');
+		if (!p)
+			continue;
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		snprintf(info->model, sizeof(info->model), "%.*s", (int)strcspn(p, "\n"), p);
+		break;
+	}
+	fclose(f);
+}
+
+#if defined(__aarch64__)
+#include <sys/auxv.h>
+
+/* Bits of the Linux arm64 uapi <asm/hwcap.h>, for libcs whose headers predate them. */
+#ifndef HWCAP_ASIMD
+#define HWCAP_ASIMD (1ul << 1)
+#endif
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1ul << 20)
+#endif
+#ifndef HWCAP2_I8MM
+#define HWCAP2_I8MM (1ul << 13)
+#endif
+
+/* aarch64 features from the kernel's hwcaps (the instructions themselves trap in EL0). */
+static void detect_arch(eml_cpu_info *info)
+{
+	unsigned long hw = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
+	info->arch = "aarch64";
+	cpuinfo_model(info);
+	if (hw & HWCAP_ASIMD)
+		info->features |= EML_CPU_NEON;
+	if (hw & HWCAP_ASIMDDP)
+		info->features |= EML_CPU_DOTPROD;
+	if (hw2 & HWCAP2_I8MM)
+		info->features |= EML_CPU_I8MM;
+}
+
+#else
+
+/* Other architectures: no features the kernels use; the portable C path runs. */
+static void detect_arch(eml_cpu_info *info)
+{
+#if defined(__arm__)
+	info->arch = "arm";
+#elif defined(__riscv)
+	info->arch = "riscv";
+#else
+	info->arch = "unknown";
+#endif
+	cpuinfo_model(info);
+}
+
+#endif
+#endif
+
+void eml_cpu_detect(eml_cpu_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	snprintf(info->model, sizeof(info->model), "unknown");
+	detect_arch(info);
+}
+
+const char *eml_cpu_feature_name(uint32_t feature)
+{
+	switch (feature) {
+	case EML_CPU_SSE41:
+		return "sse4.1";
+	case EML_CPU_AVX2:
+		return "avx2";
+	case EML_CPU_FMA:
+		return "fma";
+	case EML_CPU_AVX512F:
+		return "avx512f";
+	case EML_CPU_AVX512BW:
+		return "avx512bw";
+	case EML_CPU_AVX512VNNI:
+		return "avx512vnni";
+	case EML_CPU_NEON:
+		return "neon";
+	case EML_CPU_DOTPROD:
+		return "dotprod";
+	case EML_CPU_I8MM:
+		return "i8mm";
+	}
+	return NULL;
+}

@@ -1,0 +1,53 @@
+/*
+ * planner.h — the activation arena plan of a graph: every intermediate tensor gets an offset
+ * in one buffer, chosen from its liveness (producing node → last consuming node) so tensors
+ * that are never live at the same time share memory. Greedy by size, best fit, as TFLite's
+ * arena planner does. Constants, graph inputs and graph outputs are not in the arena: they
+ * live in the model or in buffers of their own.
+ */
+#ifndef EML_PLANNER_H
+#define EML_PLANNER_H
+
+#include <stdint.h>
+
+#include "graph.h"
+
+/* Every offset in the arena, and the arena's size, is a multiple of this. */
+#define EML_PLAN_ALIGN 64u
+/* Offset of a tensor that is not in the arena. */
+#define EML_PLAN_NONE UINT64_MAX
+
+/* One buffer to place: its size and the steps it is live in, first..last inclusive. */
+typedef struct eml_plan_buf {
+	uint64_t size;
+	uint32_t first;
+	uint32_t last;
+	uint64_t offset; /* set by eml_plan_place() */
+} eml_plan_buf;
+
+/* Places n buffers so that no two whose step intervals overlap share a byte: largest first,
+ * each in the smallest free gap (among buffers live at the same time) that holds it, else
+ * above them all. Offsets are aligned to align (a power of two); *arena_size is the end of
+ * the highest buffer, aligned. Fails only when the sizes overflow. */
+edgeml_status eml_plan_place(eml_plan_buf *bufs, uint32_t n, uint64_t align, uint64_t *arena_size);
+
+/* Byte size of a tensor that needs memory; an unknown dtype, a negative dimension or a size
+ * that overflows is an error naming the tensor. */
+edgeml_status eml_plan_tensor_size(const eml_tensor *t, uint64_t *size);
+
+typedef struct eml_arena_plan {
+	uint64_t arena_size; /* bytes of the shared arena */
+	uint64_t naive_size; /* bytes if every planned tensor had a buffer of its own */
+	uint64_t *offsets;   /* per graph tensor: offset in the arena, or EML_PLAN_NONE */
+	/* Per node: 1 when the node is a pure view (Reshape, Flatten, Squeeze, Unsqueeze,
+	 * Identity) whose output shares its input's memory, so running it is a no-op. */
+	uint8_t *node_is_view;
+} eml_arena_plan;
+
+/* Plans the arena of a graph: tensors produced by a node that are not graph outputs get an
+ * offset. A view node's output shares its input's memory when the input dies at that node.
+ * Allocates plan's arrays; free them with eml_plan_free(). */
+edgeml_status eml_plan_graph(const eml_graph *graph, eml_arena_plan *plan);
+void eml_plan_free(eml_arena_plan *plan);
+
+#endif /* EML_PLANNER_H */

@@ -1,0 +1,13 @@
+/*
+ * session.h — what the library's own tools may ask a session beyond the public API.
+ */
+#ifndef EML_SESSION_H
+#define EML_SESSION_H
+
+#include "backend.h"
+#include "edgeml.h"
+
+/* The memory the session's backend holds (arena, what it saves, input/output buffers). */
+void eml_session_memory(const edgeml_session *session, eml_backend_memory *mem);
+
+#endif /* EML_SESSION_H */

@@ -1,0 +1,325 @@
+/* test_planner.c — the arena planner: liveness, no overlap of live tensors, view aliasing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ops/ops.h"
+#include "planner.h"
+
+#define MAX_T 64
+#define MAX_N 48
+
+/* A graph under construction, with room for the arrays eml_graph points to. */
+typedef struct test_graph {
+	eml_graph g;
+	eml_tensor tensors[MAX_T];
+	eml_node nodes[MAX_N];
+	uint32_t io[MAX_N][8]; /* per node: inputs then outputs */
+	uint32_t inputs[MAX_T], outputs[MAX_T];
+} test_graph;
+
+/* Deterministic pseudo-random numbers (xorshift32), so a failure reproduces. */
+static uint32_t rnd(uint32_t *state)
+{
+	uint32_t x = *state;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return *state = x;
+}
+
+/* Adds a float32 tensor of n elements with the given flags; returns its index. */
+static uint32_t add_tensor(test_graph *tg, int64_t n, uint32_t flags)
+{
+	uint32_t t = tg->g.n_tensors++;
+	eml_tensor *d = &tg->tensors[t];
+	*d = (eml_tensor){ .name = "t", .dtype = EDGEML_DTYPE_FLOAT32, .rank = 1, .flags = flags };
+	d->dims[0] = n;
+	if (flags & EML_TF_INPUT)
+		tg->inputs[tg->g.n_inputs++] = t;
+	if (flags & EML_TF_OUTPUT)
+		tg->outputs[tg->g.n_outputs++] = t;
+	return t;
+}
+
+/* Adds a node of op with the given inputs and one output. */
+static void add_node(test_graph *tg, uint32_t op, uint32_t n_in, const uint32_t *in, uint32_t out)
+{
+	uint32_t i = tg->g.n_nodes++;
+	memcpy(tg->io[i], in, n_in * sizeof(uint32_t));
+	tg->io[i][n_in] = out;
+	tg->nodes[i] = (eml_node){ .name = "n",
+				   .op = op,
+				   .n_inputs = n_in,
+				   .n_outputs = 1,
+				   .inputs = tg->io[i],
+				   .outputs = tg->io[i] + n_in };
+}
+
+/* Points the graph at its arrays. */
+static void finish(test_graph *tg)
+{
+	tg->g.tensors = tg->tensors;
+	tg->g.nodes = tg->nodes;
+	tg->g.inputs = tg->inputs;
+	tg->g.outputs = tg->outputs;
+}
+
+/* True when two half-open byte ranges share a byte. */
+static int bytes_overlap(uint64_t a, uint64_t an, uint64_t b, uint64_t bn)
+{
+	return an && bn && a < b + bn && b < a + an;
+}
+
+/* Three equal buffers in a chain: the first and the third are never live together. */
+static void test_place_chain(void **state)
+{
+	(void)state;
+	eml_plan_buf b[3] = { { 100, 0, 1, 0 }, { 100, 1, 2, 0 }, { 100, 2, 3, 0 } };
+	uint64_t arena;
+	assert_int_equal(eml_plan_place(b, 3, 64, &arena), EDGEML_OK);
+	assert_int_equal(b[0].offset, 0);
+	assert_int_equal(b[1].offset, 128);
+	assert_int_equal(b[2].offset, 0);
+	assert_int_equal(arena, 256);
+}
+
+/* The tightest gap wins over the lowest one. */
+static void test_place_best_fit(void **state)
+{
+	(void)state;
+	eml_plan_buf b[6] = {
+		{ 256, 0, 9, 0 }, /* 0..256 */
+		{ 192, 0, 0, 0 }, /* 256..448, dies at step 0 */
+		{ 128, 0, 9, 0 }, /* 448..576 */
+		{ 64, 0, 0, 0 },  /* 576..640, dies at step 0 */
+		{ 64, 0, 9, 0 },  /* 640..704 */
+		{ 64, 1, 9, 0 },  /* gaps at step 1: 256..448 and 576..640: the tighter one */
+	};
+	uint64_t arena;
+	assert_int_equal(eml_plan_place(b, 6, 64, &arena), EDGEML_OK);
+	assert_int_equal(b[0].offset, 0);
+	assert_int_equal(b[1].offset, 256);
+	assert_int_equal(b[2].offset, 448);
+	assert_int_equal(b[3].offset, 576);
+	assert_int_equal(b[4].offset, 640);
+	assert_int_equal(b[5].offset, 576);
+	assert_int_equal(arena, 704);
+}
+
+/* Random intervals and sizes: buffers live at the same step never share a byte, offsets are
+ * aligned and the arena is no larger than the sum of the sizes. */
+static void test_place_random(void **state)
+{
+	(void)state;
+	uint32_t seed = 12345;
+	for (int round = 0; round < 300; round++) {
+		eml_plan_buf b[40];
+		uint32_t n = 1 + rnd(&seed) % 40;
+		uint64_t naive = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t first = rnd(&seed) % 30;
+			b[i].first = first;
+			b[i].last = first + rnd(&seed) % 8;
+			b[i].size = rnd(&seed) % 5 == 0 ? 0 : 1 + rnd(&seed) % 5000;
+			naive += (b[i].size + 63) / 64 * 64;
+		}
+		uint64_t arena;
+		assert_int_equal(eml_plan_place(b, n, 64, &arena), EDGEML_OK);
+		assert_true(arena <= naive);
+		for (uint32_t i = 0; i < n; i++) {
+			assert_int_equal(b[i].offset % 64, 0);
+			assert_true(b[i].offset + b[i].size <= arena);
+			for (uint32_t j = i + 1; j < n; j++) {
+				int live = b[i].first <= b[j].last && b[j].first <= b[i].last;
+				if (live)
+					assert_false(bytes_overlap(b[i].offset, b[i].size,
+								   b[j].offset, b[j].size));
+			}
+		}
+	}
+}
+
+/* Sizes whose sum overflows are an error, not a wrapped arena. */
+static void test_place_overflow(void **state)
+{
+	(void)state;
+	eml_plan_buf b[2] = { { UINT64_MAX / 2 + 1, 0, 0, 0 }, { UINT64_MAX / 2 + 1, 0, 0, 0 } };
+	uint64_t arena;
+	assert_int_equal(eml_plan_place(b, 2, 64, &arena), EDGEML_ERR_NO_MEMORY);
+	b[0].size = UINT64_MAX;
+	assert_int_equal(eml_plan_place(b, 1, 64, &arena), EDGEML_ERR_NO_MEMORY);
+}
+
+/* in → Relu → t1 → Relu → t2 → Add(t1, t2) → t3 → Add(t3, c) → t4 → Relu → out: t1..t4
+ * are planned; in, out and the constant c are not. */
+static void test_graph_liveness(void **state)
+{
+	(void)state;
+	test_graph tg = { 0 };
+	uint32_t in = add_tensor(&tg, 100, EML_TF_INPUT);
+	uint32_t t1 = add_tensor(&tg, 100, 0);
+	uint32_t t2 = add_tensor(&tg, 100, 0);
+	uint32_t t3 = add_tensor(&tg, 100, 0);
+	uint32_t c = add_tensor(&tg, 100, EML_TF_CONSTANT);
+	uint32_t t4 = add_tensor(&tg, 100, 0);
+	uint32_t out = add_tensor(&tg, 100, EML_TF_OUTPUT);
+	add_node(&tg, EML_OP_Relu, 1, &in, t1);
+	add_node(&tg, EML_OP_Relu, 1, &t1, t2);
+	add_node(&tg, EML_OP_Add, 2, (uint32_t[]){ t1, t2 }, t3);
+	add_node(&tg, EML_OP_Add, 2, (uint32_t[]){ t3, c }, t4);
+	add_node(&tg, EML_OP_Relu, 1, &t4, out);
+	finish(&tg);
+
+	eml_arena_plan p;
+	assert_int_equal(eml_plan_graph(&tg.g, &p), EDGEML_OK);
+	assert_true(p.offsets[in] == EML_PLAN_NONE);
+	assert_true(p.offsets[c] == EML_PLAN_NONE);
+	assert_true(p.offsets[out] == EML_PLAN_NONE);
+	/* Live sets: {t1} {t1,t2} {t1,t2,t3} {t3,t4} {t4}: three buffers, t4 reuses t1 or t2. */
+	assert_int_equal(p.naive_size, 4 * 448);
+	assert_int_equal(p.arena_size, 3 * 448);
+	assert_true(p.offsets[t1] != p.offsets[t2] && p.offsets[t1] != p.offsets[t3] &&
+		    p.offsets[t2] != p.offsets[t3]);
+	assert_true(p.offsets[t4] == p.offsets[t1] || p.offsets[t4] == p.offsets[t2]);
+	for (uint32_t i = 0; i < tg.g.n_nodes; i++)
+		assert_int_equal(p.node_is_view[i], 0);
+	eml_plan_free(&p);
+}
+
+/* A Reshape whose input dies there shares its input's buffer; one whose input lives on does
+ * not. */
+static void test_graph_views(void **state)
+{
+	(void)state;
+	test_graph tg = { 0 };
+	uint32_t in = add_tensor(&tg, 100, EML_TF_INPUT);
+	uint32_t shape = add_tensor(&tg, 1, EML_TF_CONSTANT);
+	uint32_t a = add_tensor(&tg, 100, 0);
+	uint32_t b = add_tensor(&tg, 100, 0); /* Reshape(a): a dies here → alias */
+	uint32_t c = add_tensor(&tg, 100, 0); /* Flatten(b): b is read later → no alias */
+	uint32_t d = add_tensor(&tg, 100, 0);
+	uint32_t out = add_tensor(&tg, 100, EML_TF_OUTPUT);
+	add_node(&tg, EML_OP_Relu, 1, &in, a);
+	add_node(&tg, EML_OP_Reshape, 2, (uint32_t[]){ a, shape }, b);
+	add_node(&tg, EML_OP_Flatten, 1, &b, c);
+	add_node(&tg, EML_OP_Add, 2, (uint32_t[]){ b, c }, d);
+	add_node(&tg, EML_OP_Identity, 1, &d, out); /* out is a graph output → no alias */
+	finish(&tg);
+
+	eml_arena_plan p;
+	assert_int_equal(eml_plan_graph(&tg.g, &p), EDGEML_OK);
+	assert_int_equal(p.node_is_view[1], 1);
+	assert_int_equal(p.node_is_view[2], 0);
+	assert_int_equal(p.node_is_view[4], 0);
+	assert_true(p.offsets[a] == p.offsets[b]);
+	assert_true(p.offsets[c] != p.offsets[b]);
+	/* d is born while b and c are still read: it gets a third buffer. */
+	assert_true(p.offsets[d] != p.offsets[b] && p.offsets[d] != p.offsets[c]);
+	assert_int_equal(p.arena_size, 3 * 448);
+	assert_int_equal(p.naive_size, 4 * 448);
+	eml_plan_free(&p);
+}
+
+/* Random DAGs of Relu/Add nodes: every pair of planned tensors live at one step (liveness
+ * computed here, independently) occupies disjoint bytes. */
+static void test_graph_random(void **state)
+{
+	(void)state;
+	uint32_t seed = 777;
+	for (int round = 0; round < 200; round++) {
+		test_graph tg = { 0 };
+		uint32_t n_in = 1 + rnd(&seed) % 3;
+		for (uint32_t i = 0; i < n_in; i++)
+			add_tensor(&tg, 1 + rnd(&seed) % 300, EML_TF_INPUT);
+		uint32_t n_nodes = 1 + rnd(&seed) % 40;
+		for (uint32_t i = 0; i < n_nodes; i++) {
+			uint32_t avail = tg.g.n_tensors;
+			uint32_t x = rnd(&seed) % avail, y = rnd(&seed) % avail;
+			uint32_t flags = rnd(&seed) % 8 == 0 ? EML_TF_OUTPUT : 0;
+			uint32_t out = add_tensor(&tg, 1 + rnd(&seed) % 300, flags);
+			if (rnd(&seed) % 2)
+				add_node(&tg, EML_OP_Relu, 1, &x, out);
+			else
+				add_node(&tg, EML_OP_Add, 2, (uint32_t[]){ x, y }, out);
+		}
+		finish(&tg);
+
+		uint32_t first[MAX_T], last[MAX_T];
+		for (uint32_t t = 0; t < tg.g.n_tensors; t++)
+			first[t] = last[t] = UINT32_MAX;
+		for (uint32_t i = 0; i < tg.g.n_nodes; i++) {
+			const eml_node *nd = &tg.nodes[i];
+			first[nd->outputs[0]] = last[nd->outputs[0]] = i;
+			for (uint32_t k = 0; k < nd->n_inputs; k++)
+				last[nd->inputs[k]] = i;
+		}
+		eml_arena_plan p;
+		assert_int_equal(eml_plan_graph(&tg.g, &p), EDGEML_OK);
+		assert_true(p.arena_size <= p.naive_size);
+		for (uint32_t t = 0; t < tg.g.n_tensors; t++) {
+			int planned = !(tg.tensors[t].flags & (EML_TF_INPUT | EML_TF_OUTPUT));
+			assert_int_equal(p.offsets[t] != EML_PLAN_NONE, planned);
+			if (!planned)
+				continue;
+			uint64_t size = eml_tensor_bytes(&tg.tensors[t]);
+			assert_true(p.offsets[t] + size <= p.arena_size);
+			for (uint32_t u = t + 1; u < tg.g.n_tensors; u++) {
+				if (p.offsets[u] == EML_PLAN_NONE)
+					continue;
+				if (first[t] <= last[u] && first[u] <= last[t])
+					assert_false(
+						bytes_overlap(p.offsets[t], size, p.offsets[u],
+							      eml_tensor_bytes(&tg.tensors[u])));
+			}
+		}
+		eml_plan_free(&p);
+	}
+}
+
+/* Hand-built graphs with bad indices, two producers or an overflowing shape are errors. */
+static void test_graph_errors(void **state)
+{
+	(void)state;
+	eml_arena_plan p;
+	test_graph tg = { 0 };
+	uint32_t in = add_tensor(&tg, 10, EML_TF_INPUT);
+	uint32_t a = add_tensor(&tg, 10, 0);
+	add_node(&tg, EML_OP_Relu, 1, &in, a);
+	add_node(&tg, EML_OP_Relu, 1, &in, a);
+	finish(&tg);
+	assert_int_equal(eml_plan_graph(&tg.g, &p), EDGEML_ERR_FORMAT);
+	assert_null(p.offsets);
+
+	tg.g.n_nodes = 1;
+	tg.io[0][0] = 99;
+	assert_int_equal(eml_plan_graph(&tg.g, &p), EDGEML_ERR_FORMAT);
+
+	tg.io[0][0] = in;
+	tg.tensors[a].rank = 4;
+	for (int d = 0; d < 4; d++)
+		tg.tensors[a].dims[d] = INT64_C(1) << 20;
+	assert_int_equal(eml_plan_graph(&tg.g, &p), EDGEML_ERR_FORMAT);
+	tg.tensors[a].rank = 1;
+	tg.tensors[a].dims[0] = -5;
+	assert_int_equal(eml_plan_graph(&tg.g, &p), EDGEML_ERR_FORMAT);
+	tg.tensors[a].dims[0] = 10;
+	tg.tensors[a].dtype = 99;
+	assert_int_equal(eml_plan_graph(&tg.g, &p), EDGEML_ERR_UNSUPPORTED);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_place_chain),    cmocka_unit_test(test_place_best_fit),
+		cmocka_unit_test(test_place_random),   cmocka_unit_test(test_place_overflow),
+		cmocka_unit_test(test_graph_liveness), cmocka_unit_test(test_graph_views),
+		cmocka_unit_test(test_graph_random),   cmocka_unit_test(test_graph_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

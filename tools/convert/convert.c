@@ -1,0 +1,188 @@
+/*
+ * convert.c — the conversion pipeline: parse the ONNX protobuf, import, sort, infer and
+ * fold constants, run the rewrite passes, re-infer, export and validate the eml_graph.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "convert/convert_steps.h"
+#include "error.h"
+
+/* What an eml_converted owns behind its graph. */
+typedef struct converted_priv {
+	cv_graph g;
+	void *storage; /* export arrays */
+} converted_priv;
+
+/* Prints a pass's count in verbose mode. */
+static void report(FILE *log, const char *pass, uint32_t count, const char *what)
+{
+	if (log)
+		fprintf(log, "pass %-16s %u %s\n", pass, count, what);
+}
+
+/* Runs every step on an imported graph. */
+static edgeml_status run_passes(cv_graph *g, FILE *log)
+{
+	uint32_t n = 0, folded = 0;
+	edgeml_status st = cv_sort_nodes(g);
+	if (st)
+		return st;
+	n = cv_remove_unused_nodes(g);
+	cv_compact_nodes(g);
+	st = cv_infer(g, CV_FOLD_NONE, NULL);
+	if (st)
+		return st;
+	if (log) {
+		cv_print_graph(log, g, "before the passes");
+		report(log, "dead-code", n, "unused nodes removed");
+	}
+	/* Keep DequantizeLinear of constants for now: QDQ folding needs to see them. */
+	st = cv_infer(g, CV_FOLD_KEEP_DQ, &folded);
+	if (st)
+		return st;
+	report(log, "fold-constants", folded, "nodes evaluated");
+	n = 0;
+	st = cv_pass_quant_io(g, &n);
+	if (st)
+		return st;
+	report(log, "quant-io", n, "inputs/outputs given quantization parameters");
+	n = 0;
+	cv_compact_nodes(g);
+	st = cv_pass_qdq(g, &n);
+	if (st)
+		return st;
+	report(log, "qdq", n, "QDQ groups folded into quantized ops");
+	st = cv_infer(g, CV_FOLD_NONE, NULL);
+	if (st)
+		return st;
+	n = 0;
+	st = cv_pass_batchnorm(g, &n);
+	if (st)
+		return st;
+	report(log, "batchnorm", n, "BatchNormalization folded into Conv");
+	n = 0;
+	st = cv_pass_activation(g, &n);
+	if (st)
+		return st;
+	report(log, "activation", n, "Relu/Clip fused");
+	n = 0;
+	st = cv_pass_identity(g, &n);
+	if (st)
+		return st;
+	report(log, "identity", n, "Identity removed");
+	folded = 0;
+	st = cv_infer(g, CV_FOLD_ALL, &folded);
+	if (st)
+		return st;
+	n = cv_remove_unused_nodes(g);
+	cv_compact_nodes(g);
+	report(log, "fold-constants", folded, "more nodes evaluated");
+	report(log, "dead-code", n, "unused nodes removed");
+	if (log)
+		cv_print_graph(log, g, "after the passes");
+	return EDGEML_OK;
+}
+
+edgeml_status eml_convert_buffer(const void *buf, size_t len, const eml_convert_options *options,
+				 eml_converted **out)
+{
+	if (!out)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT, "eml_convert_buffer: out is NULL");
+	*out = NULL;
+	if (!buf && len)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT, "eml_convert_buffer: buf is NULL");
+	if (len > EML_CONVERT_MAX_FILE)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "ONNX model of %zu bytes exceeds the 2 GiB limit",
+				 len);
+	Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, len, buf);
+	if (!m)
+		return eml_error(EDGEML_ERR_FORMAT,
+				 "not a valid ONNX model: the protobuf message does not parse");
+	eml_converted *conv = calloc(1, sizeof(*conv));
+	converted_priv *p = calloc(1, sizeof(*p));
+	if (!conv || !p) {
+		free(conv);
+		free(p);
+		onnx__model_proto__free_unpacked(m, NULL);
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory");
+	}
+	conv->priv = p;
+	cv_graph_init(&p->g);
+	edgeml_status st = cv_import_onnx(&p->g, m, options);
+	onnx__model_proto__free_unpacked(m, NULL);
+	if (!st)
+		st = run_passes(&p->g, options ? options->log : NULL);
+	if (!st)
+		st = cv_export(&p->g, &conv->graph, &p->storage);
+	if (!st) {
+		st = eml_graph_validate(&conv->graph);
+		if (st)
+			eml_error_context(st, "converted graph is invalid (a converter bug): ");
+	}
+	if (st) {
+		eml_converted_free(conv);
+		return st;
+	}
+	*out = conv;
+	return EDGEML_OK;
+}
+
+edgeml_status eml_convert_file(const char *path, const eml_convert_options *options,
+			       eml_converted **out)
+{
+	if (!out || !path)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT, "eml_convert_file: NULL argument");
+	*out = NULL;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return eml_error(EDGEML_ERR_IO, "%s: cannot open", path);
+	edgeml_status st = EDGEML_OK;
+	size_t cap = 1 << 16, len = 0;
+	uint8_t *buf = malloc(cap);
+	while (buf) {
+		if (len == cap) {
+			if (cap > EML_CONVERT_MAX_FILE) {
+				st = eml_error(EDGEML_ERR_UNSUPPORTED, "%s: larger than 2 GiB", path);
+				break;
+			}
+			uint8_t *nb = realloc(buf, cap * 2);
+			if (!nb)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		size_t got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (!buf)
+		st = eml_error(EDGEML_ERR_NO_MEMORY, "%s: out of memory reading", path);
+	else if (!st && ferror(f))
+		st = eml_error(EDGEML_ERR_IO, "%s: read error", path);
+	else if (!st && len == cap)
+		st = eml_error(EDGEML_ERR_NO_MEMORY, "%s: out of memory reading", path);
+	fclose(f);
+	if (!st) {
+		st = eml_convert_buffer(buf, len, options, out);
+		if (st)
+			eml_error_context(st, "%s: ", path);
+	}
+	free(buf);
+	return st;
+}
+
+void eml_converted_free(eml_converted *conv)
+{
+	if (!conv)
+		return;
+	converted_priv *p = conv->priv;
+	if (p) {
+		cv_graph_free(&p->g);
+		free(p->storage);
+		free(p);
+	}
+	free(conv);
+}
