@@ -141,7 +141,7 @@ def run_test(edgeml, test_dir, work, claimed):
                 continue
             arr = numpy_helper.to_array(load_pb(os.path.join(sdir, f"input_{k}.pb")))
             npy = os.path.join(work, f"{s}_in{k}.npy")
-            np.save(npy, np.ascontiguousarray(arr))
+            np.save(npy, np.require(arr, requirements="C"))
             args += ["--input", f"{name}={npy}"]
         rc, out = run(args)
         if rc != 0:

@@ -12,7 +12,9 @@ static float source_coord(const eml_resize_params *p, float x, int64_t in_len, i
 	case EML_COORD_PYTORCH_HALF_PIXEL:
 		return out_len > 1 ? (x + 0.5f) / scale - 0.5f : 0.0f;
 	case EML_COORD_ALIGN_CORNERS:
-		return out_len > 1 ? x * (float)(in_len - 1) / (float)(out_len - 1) : 0.0f;
+		/* ONNX takes length_resized as in_len * scale, which differs from the integer
+		 * output length when the scale does not divide evenly. */
+		return out_len > 1 ? x * (float)(in_len - 1) / ((float)in_len * scale - 1.0f) : 0.0f;
 	case EML_COORD_ASYMMETRIC:
 		return x / scale;
 	case EML_COORD_TF_HALF_PIXEL_FOR_NN:
