@@ -144,6 +144,15 @@ install: all
 	install -m 644 $(BUILD)/edgeml.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 755 $(EDGEML) $(DESTDIR)$(PREFIX)/bin/
 
+# Kernel module (kmod/, built in build/kmod) and its QEMU test; KDIR=, W=1, C=1 pass through.
+KMOD_BUILD := $(abspath build/kmod)
+.PHONY: kmod test-kmod
+kmod:
+	$(MAKE) -C kmod KMOD_BUILD=$(KMOD_BUILD)
+
+test-kmod: kmod
+	KDIR=$(KDIR) tests/kmod/run-vm-test.sh $(KMOD_BUILD) build/kmod-test
+
 clean:
 	rm -rf build/obj build/gen build/tests build/san build/fuzz build/fuzz-lib build/*.a build/*.so* build/edgeml build/edgeml.pc
 

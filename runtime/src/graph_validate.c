@@ -13,6 +13,11 @@
 #include "ops/ops.h"
 
 #define NO_NODE UINT32_MAX
+/* Descriptor slots passed to eml_op_infer() at least: slots past a node's inputs/outputs are
+ * NULL / zeroed, so an op that looks at an optional trailing input the file left out sees it
+ * absent instead of reading past the array (quantized ops have up to 9 inputs). */
+#define MIN_IN_SLOTS 16u
+#define MIN_OUT_SLOTS 4u
 
 /* Scratch arrays of one validation, in one allocation. */
 struct scratch {
@@ -35,8 +40,7 @@ static const char *nname(const eml_node *n)
 }
 
 /* Writes "float32[1,3,224,224]" into buf. */
-static void format_shape(char *buf, size_t size, uint32_t dtype, uint32_t rank,
-			 const int64_t *dims)
+static void format_shape(char *buf, size_t size, uint32_t dtype, uint32_t rank, const int64_t *dims)
 {
 	int len = snprintf(buf, size, "%s[", edgeml_dtype_name((edgeml_dtype)dtype));
 	for (uint32_t k = 0; k < rank && k < EML_MAX_RANK && len > 0 && (size_t)len < size; k++)
@@ -134,7 +138,8 @@ static edgeml_status check_unique_name(const eml_graph *g, struct scratch *sc, u
 		}
 		if (strcmp(g->tensors[other - 1].name, name) == 0)
 			return eml_error(EDGEML_ERR_FORMAT,
-					 "tensors %" PRIu32 " and %" PRIu32 " have the same name '%s'",
+					 "tensors %" PRIu32 " and %" PRIu32
+					 " have the same name '%s'",
 					 other - 1, i, name);
 	}
 }
@@ -157,24 +162,27 @@ static edgeml_status check_io_list(const eml_graph *g, struct scratch *sc, int w
 		const eml_tensor *d = &g->tensors[t];
 		if (!(d->flags & flag))
 			return eml_error(EDGEML_ERR_FORMAT,
-					 "graph %s %" PRIu32 " '%s' is not flagged as a graph %s", what,
-					 k, d->name, what);
+					 "graph %s %" PRIu32 " '%s' is not flagged as a graph %s",
+					 what, k, d->name, what);
 		if (sc->listed[t] & bit)
 			return eml_error(EDGEML_ERR_FORMAT,
-					 "tensor '%s' is listed twice as a graph %s", d->name, what);
+					 "tensor '%s' is listed twice as a graph %s", d->name,
+					 what);
 		sc->listed[t] |= bit;
 		if (d->flags & (EML_TF_CONSTANT | (which ? EML_TF_INPUT : 0)))
-			return eml_error(EDGEML_ERR_FORMAT,
-					 "graph %s '%s' is a %s; graph %ss must be %s", what, d->name,
-					 (d->flags & EML_TF_CONSTANT) ? "constant" : "graph input", what,
-					 which ? "computed by a node" : "supplied at run time");
+			return eml_error(
+				EDGEML_ERR_FORMAT, "graph %s '%s' is a %s; graph %ss must be %s",
+				what, d->name,
+				(d->flags & EML_TF_CONSTANT) ? "constant" : "graph input", what,
+				which ? "computed by a node" : "supplied at run time");
 	}
 	for (uint32_t t = 0; t < g->n_tensors; t++)
 		if ((g->tensors[t].flags & flag) && !(sc->listed[t] & bit))
-			return eml_error(EDGEML_ERR_FORMAT,
-					 "tensor '%s' is flagged as a graph %s but is not in the list of "
-					 "graph %ss",
-					 tname(g, t), what, what);
+			return eml_error(
+				EDGEML_ERR_FORMAT,
+				"tensor '%s' is flagged as a graph %s but is not in the list of "
+				"graph %ss",
+				tname(g, t), what, what);
 	return EDGEML_OK;
 }
 
@@ -185,8 +193,9 @@ static edgeml_status find_producers(const eml_graph *g, struct scratch *sc)
 	for (uint32_t i = 0; i < g->n_nodes; i++) {
 		const eml_node *n = &g->nodes[i];
 		if (!eml_op_name(n->op))
-			return eml_error(EDGEML_ERR_FORMAT, "node %" PRIu32 " '%s': op %" PRIu32
-					 " is not known", i, nname(n), n->op);
+			return eml_error(EDGEML_ERR_FORMAT,
+					 "node %" PRIu32 " '%s': op %" PRIu32 " is not known", i,
+					 nname(n), n->op);
 		for (uint32_t k = 0; k < n->n_outputs; k++) {
 			uint32_t t = n->outputs[k];
 			if (t == EML_NO_TENSOR)
@@ -194,7 +203,8 @@ static edgeml_status find_producers(const eml_graph *g, struct scratch *sc)
 			if (t >= g->n_tensors)
 				return eml_error(EDGEML_ERR_FORMAT,
 						 "node %" PRIu32 " '%s': output %" PRIu32
-						 " is tensor %" PRIu32 ", but there are %" PRIu32 " tensors",
+						 " is tensor %" PRIu32 ", but there are %" PRIu32
+						 " tensors",
 						 i, nname(n), k, t, g->n_tensors);
 			if (g->tensors[t].flags & (EML_TF_CONSTANT | EML_TF_INPUT))
 				return eml_error(EDGEML_ERR_FORMAT,
@@ -230,30 +240,38 @@ static edgeml_status check_inputs_ready(const eml_graph *g, const struct scratch
 			continue;
 		if (t >= g->n_tensors)
 			return eml_error(EDGEML_ERR_FORMAT,
-					 "node %" PRIu32 " '%s': input %" PRIu32 " is tensor %" PRIu32
-					 ", but there are %" PRIu32 " tensors",
+					 "node %" PRIu32 " '%s': input %" PRIu32
+					 " is tensor %" PRIu32 ", but there are %" PRIu32
+					 " tensors",
 					 i, nname(n), k, t, g->n_tensors);
 		uint32_t p = sc->producer[t];
 		if (p != NO_NODE && p >= i)
-			return eml_error(EDGEML_ERR_FORMAT,
-					 "node %" PRIu32 " '%s': input %" PRIu32 " '%s' is produced by "
-					 "%s node %" PRIu32 " '%s' (nodes must be in topological order, "
-					 "without cycles)",
-					 i, nname(n), k, tname(g, t), p == i ? "the same" : "the later",
-					 p, nname(&g->nodes[p]));
+			return eml_error(
+				EDGEML_ERR_FORMAT,
+				"node %" PRIu32 " '%s': input %" PRIu32 " '%s' is produced by "
+				"%s node %" PRIu32 " '%s' (nodes must be in topological order, "
+				"without cycles)",
+				i, nname(n), k, tname(g, t), p == i ? "the same" : "the later", p,
+				nname(&g->nodes[p]));
 	}
 	return EDGEML_OK;
 }
 
-/* Runs the op's inference on node i and compares the result with its declared outputs. */
+/* Runs the op's inference on node i and compares the result with its declared outputs; in
+ * and out have room for the widest node and at least MIN_IN_SLOTS / MIN_OUT_SLOTS. Only the
+ * node's own slots plus that minimum are filled, keeping the work linear. */
 static edgeml_status check_node_shapes(const eml_graph *g, uint32_t i, const eml_tensor **in,
 				       eml_tensor *out)
 {
 	const eml_node *n = &g->nodes[i];
-	for (uint32_t k = 0; k < n->n_inputs; k++)
-		in[k] = n->inputs[k] == EML_NO_TENSOR ? NULL : &g->tensors[n->inputs[k]];
-	for (uint32_t k = 0; k < n->n_outputs; k++) {
-		if (n->outputs[k] == EML_NO_TENSOR)
+	uint32_t n_in = n->n_inputs > MIN_IN_SLOTS ? n->n_inputs : MIN_IN_SLOTS;
+	uint32_t n_out = n->n_outputs > MIN_OUT_SLOTS ? n->n_outputs : MIN_OUT_SLOTS;
+	for (uint32_t k = 0; k < n_in; k++)
+		in[k] = k >= n->n_inputs || n->inputs[k] == EML_NO_TENSOR
+				? NULL
+				: &g->tensors[n->inputs[k]];
+	for (uint32_t k = 0; k < n_out; k++) {
+		if (k >= n->n_outputs || n->outputs[k] == EML_NO_TENSOR)
 			memset(&out[k], 0, sizeof(out[k]));
 		else
 			out[k] = g->tensors[n->outputs[k]];
@@ -285,7 +303,7 @@ static edgeml_status check_node_shapes(const eml_graph *g, uint32_t i, const eml
 /* Runs shape inference over all nodes with descriptor arrays sized for the widest node. */
 static edgeml_status check_shapes(const eml_graph *g)
 {
-	uint32_t max_in = 1, max_out = 1;
+	uint32_t max_in = MIN_IN_SLOTS, max_out = MIN_OUT_SLOTS;
 	for (uint32_t i = 0; i < g->n_nodes; i++) {
 		if (g->nodes[i].n_inputs > max_in)
 			max_in = g->nodes[i].n_inputs;

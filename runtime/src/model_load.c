@@ -53,6 +53,7 @@ struct reader {
 	const int32_t *int32s;
 };
 
+/* Section names for messages, in table order. */
 static const char *const section_names[EML_SEC_COUNT] = {
 	"strings", "tensors", "nodes", "attributes", "index pool",
 	"int64 pool", "float pool", "int32 pool", "data",
@@ -70,7 +71,8 @@ static void rec_where(char *buf, size_t n, const char *kind, uint32_t index, con
 		      uint64_t off)
 {
 	if (name)
-		snprintf(buf, n, "%s %" PRIu32 " ('%s') at offset 0x%" PRIx64, kind, index, name, off);
+		snprintf(buf, n, "%s %" PRIu32 " ('%s') at offset 0x%" PRIx64, kind, index, name,
+			 off);
 	else
 		snprintf(buf, n, "%s %" PRIu32 " at offset 0x%" PRIx64, kind, index, off);
 }
@@ -97,8 +99,7 @@ static int range_ok(uint64_t first, uint64_t count, uint64_t n)
 
 /* The string at offset off of the string section, or NULL when off is outside the section
  * or the string is longer than max_len bytes; *len gets its length. */
-static const char *string_at(const struct reader *r, uint64_t off, uint64_t max_len,
-			     uint64_t *len)
+static const char *string_at(const struct reader *r, uint64_t off, uint64_t max_len, uint64_t *len)
 {
 	const struct eml_file_section *s = &r->sec[EML_SEC_STRINGS];
 	if (off >= s->size)
@@ -114,8 +115,7 @@ static const char *string_at(const struct reader *r, uint64_t off, uint64_t max_
 
 /* Checks and returns a record's name; kind/index/off describe the record for messages. */
 static edgeml_status read_name(const struct reader *r, uint32_t off, int allow_empty,
-			       const char *kind, uint32_t index, uint64_t rec_off,
-			       const char **out)
+			       const char *kind, uint32_t index, uint64_t rec_off, const char **out)
 {
 	uint64_t len;
 	if (off >= r->sec[EML_SEC_STRINGS].size)
@@ -153,29 +153,31 @@ static edgeml_status check_header(struct reader *r)
 				 h->version_major, h->version_minor, EML_VERSION_MAJOR);
 	if (h->file_size != r->size)
 		return eml_error(EDGEML_ERR_FORMAT,
-				 "header file_size at offset 0x10 is %" PRIu64 " bytes but the file is %"
-				 PRIu64 " bytes (truncated or padded?)",
+				 "header file_size at offset 0x10 is %" PRIu64
+				 " bytes but the file is %" PRIu64 " bytes (truncated or padded?)",
 				 h->file_size, r->size);
 	if (h->n_sections < EML_SEC_COUNT)
 		return eml_error(EDGEML_ERR_FORMAT,
-				 "header n_sections at offset 0x1c is %" PRIu32 ", fewer than the %u "
+				 "header n_sections at offset 0x1c is %" PRIu32
+				 ", fewer than the %u "
 				 "sections of version %u.0",
 				 h->n_sections, EML_SEC_COUNT, EML_VERSION_MAJOR);
-	uint64_t min_header = EML_HEADER_FIXED_SIZE +
-			      (uint64_t)EML_SECTION_ENTRY_SIZE * h->n_sections;
+	uint64_t min_header =
+		EML_HEADER_FIXED_SIZE + (uint64_t)EML_SECTION_ENTRY_SIZE * h->n_sections;
 	if (h->header_size < min_header || h->header_size % EML_SECTION_ALIGN != 0 ||
 	    h->header_size > r->size)
-		return eml_error(EDGEML_ERR_FORMAT,
-				 "header_size at offset 0xc is %" PRIu32 ": it must be a multiple of "
-				 "%u, at least %" PRIu64 " (for %" PRIu32
-				 " sections) and at most the file size %" PRIu64,
-				 h->header_size, EML_SECTION_ALIGN, min_header, h->n_sections,
-				 r->size);
+		return eml_error(
+			EDGEML_ERR_FORMAT,
+			"header_size at offset 0xc is %" PRIu32 ": it must be a multiple of "
+			"%u, at least %" PRIu64 " (for %" PRIu32
+			" sections) and at most the file size %" PRIu64,
+			h->header_size, EML_SECTION_ALIGN, min_header, h->n_sections, r->size);
 	for (unsigned i = 0; i < 4; i++)
 		if (h->reserved[i] != 0)
-			return eml_error(EDGEML_ERR_FORMAT,
-					 "header reserved field at offset 0x%x is not zero",
-					 (unsigned)(offsetof(struct eml_file_header, reserved) + 4 * i));
+			return eml_error(
+				EDGEML_ERR_FORMAT,
+				"header reserved field at offset 0x%x is not zero",
+				(unsigned)(offsetof(struct eml_file_header, reserved) + 4 * i));
 	uLong crc = crc32(0L, Z_NULL, 0);
 	const uint8_t *p = r->base + h->header_size;
 	uint64_t left = r->size - h->header_size;
@@ -214,7 +216,8 @@ static edgeml_status check_sections(struct reader *r)
 					 ": bytes [0x%" PRIx64 ", +0x%" PRIx64
 					 ") are not inside the file after the header (0x%" PRIx32
 					 "..0x%" PRIx64 ")",
-					 i, name, entry, s.offset, s.size, r->hdr.header_size, r->size);
+					 i, name, entry, s.offset, s.size, r->hdr.header_size,
+					 r->size);
 		if (s.offset % EML_SECTION_ALIGN != 0)
 			return eml_error(EDGEML_ERR_FORMAT,
 					 "section %" PRIu32 " (%s) at offset 0x%" PRIx64
@@ -224,8 +227,9 @@ static edgeml_status check_sections(struct reader *r)
 			continue;
 		if (s.size % section_unit[i] != 0)
 			return eml_error(EDGEML_ERR_FORMAT,
-					 "section %" PRIu32 " (%s) at offset 0x%" PRIx64 ": size %" PRIu64
-					 " is not a multiple of its %" PRIu32 "-byte records",
+					 "section %" PRIu32 " (%s) at offset 0x%" PRIx64
+					 ": size %" PRIu64 " is not a multiple of its %" PRIu32
+					 "-byte records",
 					 i, name, entry, s.size, section_unit[i]);
 		for (uint32_t j = 0; j < i; j++) {
 			const struct eml_file_section *o = &r->sec[j];
@@ -239,7 +243,8 @@ static edgeml_status check_sections(struct reader *r)
 		r->sec[i] = s;
 	}
 	const struct eml_file_section *str = &r->sec[EML_SEC_STRINGS];
-	if (str->size == 0 || r->base[str->offset] != 0 || r->base[str->offset + str->size - 1] != 0)
+	if (str->size == 0 || r->base[str->offset] != 0 ||
+	    r->base[str->offset + str->size - 1] != 0)
 		return eml_error(EDGEML_ERR_FORMAT,
 				 "string section at offset 0x%" PRIx64
 				 " must begin and end with a NUL byte",
@@ -249,8 +254,8 @@ static edgeml_status check_sections(struct reader *r)
 	uint64_t na = r->sec[EML_SEC_ATTRS].size / sizeof(struct eml_file_attr);
 	if (nt >= EML_NO_TENSOR || nn > UINT32_MAX || na > UINT32_MAX)
 		return eml_error(EDGEML_ERR_FORMAT,
-				 "too many records: %" PRIu64 " tensors, %" PRIu64 " nodes, %" PRIu64
-				 " attributes (at most %" PRIu32 " each)",
+				 "too many records: %" PRIu64 " tensors, %" PRIu64
+				 " nodes, %" PRIu64 " attributes (at most %" PRIu32 " each)",
 				 nt, nn, na, UINT32_MAX - 1);
 	r->n_tensors = (uint32_t)nt;
 	r->n_nodes = (uint32_t)nn;
@@ -274,8 +279,8 @@ static edgeml_status check_index_list(const struct reader *r, const char *where,
 {
 	if (!range_ok(first, count, r->n_indices))
 		return eml_error(EDGEML_ERR_FORMAT,
-				 "%s: %s [%" PRIu32 ", +%" PRIu32 ") exceed the index pool (%" PRIu64
-				 " entries)",
+				 "%s: %s [%" PRIu32 ", +%" PRIu32
+				 ") exceed the index pool (%" PRIu64 " entries)",
 				 where, what, first, count, r->n_indices);
 	for (uint32_t k = 0; k < count; k++) {
 		uint32_t t = r->indices[first + k];
@@ -316,7 +321,8 @@ static edgeml_status decode_quant(const struct reader *r, uint32_t i, uint64_t o
 		return rec_error("tensor", i, t->name, off,
 				 "quantization scales [%" PRIu32 ", +%" PRIu32
 				 ") or zero points [%" PRIu32 ", +%" PRIu32
-				 ") exceed the float pool (%" PRIu64 ") or int32 pool (%" PRIu64 ")",
+				 ") exceed the float pool (%" PRIu64 ") or int32 pool (%" PRIu64
+				 ")",
 				 f->q_scales, f->q_count, f->q_zero_points, f->q_count, r->n_floats,
 				 r->n_int32s);
 	*q_used += f->q_count;
@@ -337,12 +343,14 @@ static edgeml_status decode_quant(const struct reader *r, uint32_t i, uint64_t o
 	for (uint32_t k = 0; k < f->q_count; k++) {
 		if (!isfinite(sc[k]) || !(sc[k] > 0.0f))
 			return rec_error("tensor", i, t->name, off,
-					 "quantization scale %" PRIu32 " is %g; it must be finite and > 0",
+					 "quantization scale %" PRIu32
+					 " is %g; it must be finite and > 0",
 					 k, (double)sc[k]);
 		if (zp[k] < lo || zp[k] > hi)
 			return rec_error("tensor", i, t->name, off,
-					 "zero point %" PRIu32 " is %" PRId32 ", outside the %s range", k,
-					 zp[k], edgeml_dtype_name((edgeml_dtype)f->dtype));
+					 "zero point %" PRIu32 " is %" PRId32
+					 ", outside the %s range",
+					 k, zp[k], edgeml_dtype_name((edgeml_dtype)f->dtype));
 	}
 	t->q_count = f->q_count;
 	t->q_axis = f->q_axis;
@@ -355,7 +363,8 @@ static edgeml_status decode_quant(const struct reader *r, uint32_t i, uint64_t o
 static edgeml_status decode_tensor(const struct reader *r, uint32_t i, eml_tensor *t,
 				   uint64_t *q_used)
 {
-	uint64_t off = r->sec[EML_SEC_TENSORS].offset + (uint64_t)i * sizeof(struct eml_file_tensor);
+	uint64_t off =
+		r->sec[EML_SEC_TENSORS].offset + (uint64_t)i * sizeof(struct eml_file_tensor);
 	struct eml_file_tensor f;
 	memcpy(&f, r->base + off, sizeof(f));
 	edgeml_status st = read_name(r, f.name, 0, "tensor", i, off, &t->name);
@@ -373,23 +382,26 @@ static edgeml_status decode_tensor(const struct reader *r, uint32_t i, eml_tenso
 		if (k >= f.rank) {
 			if (f.dims[k] != 0)
 				return rec_error("tensor", i, t->name, off,
-						 "dims[%" PRIu32 "] beyond rank %" PRIu32 " is not 0", k,
-						 f.rank);
+						 "dims[%" PRIu32 "] beyond rank %" PRIu32
+						 " is not 0",
+						 k, f.rank);
 			continue;
 		}
 		if (f.dims[k] < 0)
 			return rec_error("tensor", i, t->name, off,
-					 "dims[%" PRIu32 "] is %" PRId64 ", negative", k, f.dims[k]);
+					 "dims[%" PRIu32 "] is %" PRId64 ", negative", k,
+					 f.dims[k]);
 		if (f.dims[k] != 0 && bytes > (uint64_t)INT64_MAX / (uint64_t)f.dims[k])
 			return rec_error("tensor", i, t->name, off,
-					 "byte size of the shape overflows (dims[%" PRIu32 "] = %" PRId64
-					 ")",
+					 "byte size of the shape overflows (dims[%" PRIu32
+					 "] = %" PRId64 ")",
 					 k, f.dims[k]);
 		bytes *= (uint64_t)f.dims[k];
 	}
 	if (bytes > SIZE_MAX)
 		return rec_error("tensor", i, t->name, off,
-				 "%" PRIu64 " bytes do not fit this machine's address space", bytes);
+				 "%" PRIu64 " bytes do not fit this machine's address space",
+				 bytes);
 	if (f.flags & ~(uint32_t)(EML_TF_CONSTANT | EML_TF_INPUT | EML_TF_OUTPUT))
 		return rec_error("tensor", i, t->name, off, "unknown flags 0x%" PRIx32, f.flags);
 	if ((f.flags & EML_TF_CONSTANT) && (f.flags & EML_TF_INPUT))
@@ -418,13 +430,15 @@ static edgeml_status decode_tensor(const struct reader *r, uint32_t i, eml_tenso
 		    f.data_size > d->size - (f.data_offset - d->offset))
 			return rec_error("tensor", i, t->name, off,
 					 "data [0x%" PRIx64 ", +0x%" PRIx64
-					 ") is not inside the data section [0x%" PRIx64 ", +0x%" PRIx64 ")",
+					 ") is not inside the data section [0x%" PRIx64
+					 ", +0x%" PRIx64 ")",
 					 f.data_offset, f.data_size, d->offset, d->size);
 		t->data = r->base + f.data_offset;
 		t->data_size = f.data_size;
 	} else if (f.data_offset != 0 || f.data_size != 0) {
-		return rec_error("tensor", i, t->name, off,
-				 "data offset and size must be 0 for a tensor that is not a constant");
+		return rec_error(
+			"tensor", i, t->name, off,
+			"data offset and size must be 0 for a tensor that is not a constant");
 	}
 	return decode_quant(r, i, off, &f, t, q_used);
 }
@@ -443,8 +457,8 @@ static edgeml_status decode_attr(const struct reader *r, uint32_t i, eml_attr *a
 		return rec_error("attribute", i, a->name, off, "reserved field is not zero");
 	uint32_t fbits;
 	memcpy(&fbits, &f.f, sizeof(fbits));
-	int uses_pool = f.type == EML_ATTR_INTS || f.type == EML_ATTR_FLOATS ||
-			f.type == EML_ATTR_STRING;
+	int uses_pool =
+		f.type == EML_ATTR_INTS || f.type == EML_ATTR_FLOATS || f.type == EML_ATTR_STRING;
 	if (f.type < EML_ATTR_INT || f.type > EML_ATTR_FLOATS)
 		return rec_error("attribute", i, a->name, off, "type %" PRIu32 " is not known",
 				 f.type);
@@ -460,7 +474,8 @@ static edgeml_status decode_attr(const struct reader *r, uint32_t i, eml_attr *a
 		used[0] += f.count;
 		if (!range_ok(f.ref, f.count, r->n_int64s) || used[0] > r->n_int64s)
 			return rec_error("attribute", i, a->name, off,
-					 "ints [%" PRIu32 ", +%" PRIu32 ") exceed the int64 pool (%" PRIu64
+					 "ints [%" PRIu32 ", +%" PRIu32
+					 ") exceed the int64 pool (%" PRIu64
 					 " entries) or overlap other attributes",
 					 f.ref, f.count, r->n_int64s);
 		a->ints = r->int64s + f.ref;
@@ -512,10 +527,11 @@ static edgeml_status decode_node(const struct reader *r, uint32_t i, eml_node *n
 				 f.op, r->hdr.version_major, r->hdr.version_minor);
 	used[0] += (uint64_t)f.n_inputs + f.n_outputs;
 	if (used[0] > r->n_indices)
-		return rec_error("node", i, n->name, off,
-				 "inputs and outputs of all nodes together exceed the index pool (%"
-				 PRIu64 " entries; ranges overlap)",
-				 r->n_indices);
+		return rec_error(
+			"node", i, n->name, off,
+			"inputs and outputs of all nodes together exceed the index pool (%" PRIu64
+			" entries; ranges overlap)",
+			r->n_indices);
 	char where[256 + EML_MAX_NAME_LEN];
 	rec_where(where, sizeof(where), "node", i, n->name, off);
 	st = check_index_list(r, where, "inputs", f.inputs_first, f.n_inputs, 1);
@@ -551,8 +567,8 @@ static edgeml_status decode(const struct reader *r, edgeml_model *model)
 				 need, DECODE_SIZE_FACTOR);
 	void *mem = calloc(1, need ? (size_t)need : 1);
 	if (!mem)
-		return eml_error(EDGEML_ERR_NO_MEMORY, "cannot allocate %" PRIu64
-				 " bytes for the decoded graph", need);
+		return eml_error(EDGEML_ERR_NO_MEMORY,
+				 "cannot allocate %" PRIu64 " bytes for the decoded graph", need);
 	model->storage = mem;
 	eml_tensor *tensors = mem;
 	eml_node *nodes = (eml_node *)(tensors + r->n_tensors);
@@ -567,8 +583,8 @@ static edgeml_status decode(const struct reader *r, edgeml_model *model)
 		if ((st = decode_attr(r, i, &attrs[i], attr_used)) != EDGEML_OK)
 			return st;
 	node_used[0] = (uint64_t)r->hdr.n_inputs + r->hdr.n_outputs;
-	if ((st = check_index_list(r, "header at offset 0x20", "graph inputs",
-				   r->hdr.inputs_first, r->hdr.n_inputs, 0)) != EDGEML_OK ||
+	if ((st = check_index_list(r, "header at offset 0x20", "graph inputs", r->hdr.inputs_first,
+				   r->hdr.n_inputs, 0)) != EDGEML_OK ||
 	    (st = check_index_list(r, "header at offset 0x28", "graph outputs",
 				   r->hdr.outputs_first, r->hdr.n_outputs, 0)) != EDGEML_OK)
 		return st;
@@ -635,11 +651,13 @@ edgeml_status edgeml_model_load_file(edgeml_context *ctx, const char *path, edge
 {
 	eml_error_clear();
 	if (!path || !out)
-		return eml_error(EDGEML_ERR_INVALID_ARGUMENT, "model path and out must not be NULL");
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "model path and out must not be NULL");
 	*out = NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return eml_error(EDGEML_ERR_IO, "cannot open model '%s': %s", path, strerror(errno));
+		return eml_error(EDGEML_ERR_IO, "cannot open model '%s': %s", path,
+				 strerror(errno));
 	struct stat sb;
 	if (fstat(fd, &sb) != 0) {
 		int e = errno;
@@ -673,17 +691,20 @@ edgeml_status edgeml_model_load_memory(edgeml_context *ctx, const void *data, si
 {
 	eml_error_clear();
 	if (!data || !out)
-		return eml_error(EDGEML_ERR_INVALID_ARGUMENT, "model data and out must not be NULL");
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "model data and out must not be NULL");
 	*out = NULL;
 	if ((uintptr_t)data % EML_DATA_ALIGN == 0)
 		return load_image(ctx, (void *)(uintptr_t)data, size, IMAGE_BORROWED, out);
 	if (size > SIZE_MAX - EML_DATA_ALIGN)
-		return eml_error(EDGEML_ERR_NO_MEMORY, "model of %zu bytes is too big to copy", size);
+		return eml_error(EDGEML_ERR_NO_MEMORY, "model of %zu bytes is too big to copy",
+				 size);
 	size_t rounded = (size + EML_DATA_ALIGN - 1) / EML_DATA_ALIGN * EML_DATA_ALIGN;
 	void *copy = aligned_alloc(EML_DATA_ALIGN, rounded ? rounded : EML_DATA_ALIGN);
 	if (!copy)
 		return eml_error(EDGEML_ERR_NO_MEMORY,
-				 "cannot allocate %zu bytes for an aligned copy of the model", size);
+				 "cannot allocate %zu bytes for an aligned copy of the model",
+				 size);
 	memcpy(copy, data, size);
 	return load_image(ctx, copy, size, IMAGE_COPY, out);
 }

@@ -252,7 +252,8 @@ static void test_header_layout(void **state)
 	assert_int_equal(n_sections, 9);
 	assert_int_equal(header_size, 64 + 16 * 9);
 	assert_int_equal(file_size, size);
-	assert_int_equal(checksum, (uint32_t)crc32(0, buf + header_size, (uInt)(size - header_size)));
+	assert_int_equal(checksum,
+			 (uint32_t)crc32(0, buf + header_size, (uInt)(size - header_size)));
 	/* Constant data: the data section (table entry 8) is 64-aligned and holds B first. */
 	uint64_t data_off;
 	memcpy(&data_off, buf + 64 + 16 * 8, 8);
@@ -434,7 +435,8 @@ static void test_every_prefix(void **state)
 		edgeml_model *m = NULL;
 		edgeml_status st = load_exact(buf, len, &m);
 		if (st != EDGEML_ERR_FORMAT)
-			fail_msg("prefix of %zu bytes: status %d (%s)", len, st, edgeml_last_error());
+			fail_msg("prefix of %zu bytes: status %d (%s)", len, st,
+				 edgeml_last_error());
 		memcpy(odd + 1, buf, len);
 		st = edgeml_model_load_memory(NULL, odd + 1, len, &m);
 		assert_int_equal(st, EDGEML_ERR_FORMAT);
@@ -493,214 +495,451 @@ static void fix_crc(struct file *f)
 					 (uInt)(f->size - f->h->header_size));
 }
 
+/* The corruptions of the table below, applied by corrupt(). */
+enum corruption_id {
+	C_MAGIC,
+	C_MAJOR,
+	C_CHECKSUM,
+	C_FILE_SIZE,
+	C_HEADER_SIZE_SMALL,
+	C_HEADER_SIZE_BIG,
+	C_HEADER_RESERVED,
+	C_N_SECTIONS,
+	C_N_SECTIONS_HUGE,
+	C_SEC_BEYOND,
+	C_SEC_WRAP,
+	C_SEC_IN_HEADER,
+	C_SEC_OVERLAP,
+	C_SEC_MISALIGNED,
+	C_SEC_PARTIAL,
+	C_SEC_EMPTY_OFFSET,
+	C_STRINGS_UNTERMINATED,
+	C_NAME_OFFSET,
+	C_NAME_EMPTY,
+	C_DTYPE,
+	C_RANK,
+	C_NEGATIVE_DIM,
+	C_DIM_BEYOND_RANK,
+	C_DIMS_OVERFLOW,
+	C_FLAGS,
+	C_CONST_INPUT,
+	C_DATA_MISALIGNED,
+	C_DATA_SIZE,
+	C_DATA_OUTSIDE,
+	C_DATA_BEFORE,
+	C_DATA_ON_ACTIVATION,
+	C_TENSOR_RESERVED,
+	C_Q_COUNT,
+	C_Q_AXIS,
+	C_Q_AXIS_NEGATIVE,
+	C_Q_SCALAR,
+	C_Q_POOL,
+	C_Q_OVERLAP,
+	C_Q_SCALE_ZERO,
+	C_Q_SCALE_NAN,
+	C_Q_ZERO_POINT,
+	C_Q_UNUSED,
+	C_OP,
+	C_OP_ZERO,
+	C_NODE_RESERVED,
+	C_NODE_NAME,
+	C_INPUT_INDEX,
+	C_OUTPUT_INDEX,
+	C_INPUTS_RANGE,
+	C_INPUTS_COUNT,
+	C_INPUTS_OVERLAP,
+	C_ATTRS_RANGE,
+	C_ATTRS_OVERLAP,
+	C_ATTR_TYPE,
+	C_ATTR_NAME,
+	C_ATTR_UNUSED,
+	C_ATTR_INT_FLOAT,
+	C_ATTR_RESERVED,
+	C_ATTR_INTS_POOL,
+	C_ATTR_FLOATS_POOL,
+	C_ATTR_STRING_NUL,
+	C_ATTR_STRING_LONG,
+	C_ATTR_STRING_RANGE,
+	C_GRAPH_INPUTS,
+	C_GRAPH_INPUT_ABSENT,
+	C_GRAPH_OUTPUT_INDEX,
+	C_GRAPH_IO_OVERLAP,
+	C_SWAP_NODES,
+	C_SELF_CYCLE,
+	C_TWO_PRODUCERS,
+	C_NO_PRODUCER,
+	C_WRITES_CONSTANT,
+	C_OUTPUT_UNFLAGGED,
+	C_INPUT_UNLISTED,
+	C_INPUT_TWICE,
+	C_OUTPUT_IS_INPUT,
+	C_SAME_NAME,
+	C_SHAPE,
+	C_DTYPE_MISMATCH,
+	C_INFER_ERROR,
+	C_TRAILING_ABSENT,
+};
+
+/* Applies corruption id to a fresh copy of the test file. */
+static void corrupt(struct file *f, enum corruption_id id)
+{
+	uint64_t end;
+	struct eml_file_node tmp;
+	switch (id) {
+	case C_MAGIC:
+		f->buf[3] = 'X';
+		break;
+	case C_MAJOR:
+		f->h->version_major = 2;
+		break;
+	case C_CHECKSUM:
+		f->buf[f->size - 1] ^= 1;
+		break;
+	case C_FILE_SIZE:
+		f->h->file_size += 64;
+		break;
+	case C_HEADER_SIZE_SMALL:
+		f->h->header_size = 100;
+		break;
+	case C_HEADER_SIZE_BIG:
+		f->h->header_size = (uint32_t)f->size + 8;
+		break;
+	case C_HEADER_RESERVED:
+		f->h->reserved[2] = 1;
+		break;
+	case C_N_SECTIONS:
+		f->h->n_sections = 8;
+		break;
+	case C_N_SECTIONS_HUGE:
+		f->h->n_sections = UINT32_MAX;
+		break;
+	case C_SEC_BEYOND:
+		f->sec[EML_SEC_TENSORS].offset = f->size;
+		break;
+	case C_SEC_WRAP:
+		f->sec[EML_SEC_NODES].size = UINT64_MAX - 7;
+		break;
+	case C_SEC_IN_HEADER:
+		f->sec[EML_SEC_STRINGS].offset = 8;
+		break;
+	case C_SEC_OVERLAP:
+		f->sec[EML_SEC_NODES].offset = f->sec[EML_SEC_TENSORS].offset;
+		break;
+	case C_SEC_MISALIGNED:
+		f->sec[EML_SEC_TENSORS].offset += 4;
+		break;
+	case C_SEC_PARTIAL:
+		f->sec[EML_SEC_TENSORS].size -= 8;
+		break;
+	case C_SEC_EMPTY_OFFSET:
+		f->sec[EML_SEC_INT64S].size = 0;
+		break;
+	case C_STRINGS_UNTERMINATED:
+		f->buf[f->sec[EML_SEC_STRINGS].offset + f->sec[EML_SEC_STRINGS].size - 1] = 'x';
+		break;
+	case C_NAME_OFFSET:
+		ftensor(f, T_T)->name = 0x7fffffff;
+		break;
+	case C_NAME_EMPTY:
+		ftensor(f, T_T)->name = 0;
+		break;
+	case C_DTYPE:
+		ftensor(f, T_T)->dtype = 99;
+		break;
+	case C_RANK:
+		ftensor(f, T_T)->rank = 9;
+		break;
+	case C_NEGATIVE_DIM:
+		ftensor(f, T_T)->dims[2] = -3;
+		break;
+	case C_DIM_BEYOND_RANK:
+		ftensor(f, T_V)->dims[5] = 1;
+		break;
+	case C_DIMS_OVERFLOW:
+		for (int k = 0; k < 4; k++)
+			ftensor(f, T_T)->dims[k] = (int64_t)1 << 20;
+		break;
+	case C_FLAGS:
+		ftensor(f, T_T)->flags |= 0x10;
+		break;
+	case C_CONST_INPUT:
+		ftensor(f, T_B)->flags |= EML_TF_INPUT;
+		break;
+	case C_DATA_MISALIGNED:
+		ftensor(f, T_B)->data_offset += 8;
+		break;
+	case C_DATA_SIZE:
+		ftensor(f, T_B)->data_size = 4;
+		break;
+	case C_DATA_OUTSIDE:
+		end = f->sec[EML_SEC_DATA].offset + f->sec[EML_SEC_DATA].size;
+		ftensor(f, T_B)->data_offset = ((end + 63) & ~(uint64_t)63) + 64;
+		break;
+	case C_DATA_BEFORE:
+		ftensor(f, T_B)->data_offset = 0;
+		break;
+	case C_DATA_ON_ACTIVATION:
+		ftensor(f, T_T)->data_size = 72;
+		break;
+	case C_TENSOR_RESERVED:
+		ftensor(f, T_T)->reserved[3] = 5;
+		break;
+	case C_Q_COUNT:
+		ftensor(f, T_B)->q_count = 3;
+		break;
+	case C_Q_AXIS:
+		ftensor(f, T_B)->q_axis = 4;
+		break;
+	case C_Q_AXIS_NEGATIVE:
+		ftensor(f, T_X)->q_axis = -1;
+		break;
+	case C_Q_SCALAR:
+		ftensor(f, T_HI)->q_count = 2;
+		break;
+	case C_Q_POOL:
+		ftensor(f, T_B)->q_scales = 1000;
+		break;
+	case C_Q_OVERLAP:
+		ftensor(f, T_Z)->q_count = 1;
+		break;
+	case C_Q_SCALE_ZERO:
+		*ffloat(f, ftensor(f, T_X)->q_scales) = 0.0f;
+		break;
+	case C_Q_SCALE_NAN:
+		*ffloat(f, ftensor(f, T_B)->q_scales + 1) = NAN;
+		break;
+	case C_Q_ZERO_POINT:
+		*fint32(f, ftensor(f, T_MASK)->q_zero_points) = 256;
+		break;
+	case C_Q_UNUSED:
+		ftensor(f, T_Z)->q_axis = 1;
+		break;
+	case C_OP:
+		fnode(f, N_RELU)->op = 9999;
+		break;
+	case C_OP_ZERO:
+		fnode(f, N_RELU)->op = 0;
+		break;
+	case C_NODE_RESERVED:
+		fnode(f, N_CLIP)->reserved[0] = 1;
+		break;
+	case C_NODE_NAME:
+		fnode(f, N_CLIP)->name = 0xffffffff;
+		break;
+	case C_INPUT_INDEX:
+		*findex(f, fnode(f, N_RELU)->inputs_first) = 100;
+		break;
+	case C_OUTPUT_INDEX:
+		*findex(f, fnode(f, N_RELU)->outputs_first) = N_T;
+		break;
+	case C_INPUTS_RANGE:
+		fnode(f, N_RELU)->inputs_first = 0xfffffff0;
+		break;
+	case C_INPUTS_COUNT:
+		fnode(f, N_RELU)->n_inputs = UINT32_MAX;
+		break;
+	case C_INPUTS_OVERLAP:
+		fnode(f, N_RELU)->inputs_first = 0;
+		fnode(f, N_RELU)->n_inputs = 3;
+		break;
+	case C_ATTRS_RANGE:
+		fnode(f, N_RELU)->attrs_first = 7;
+		fnode(f, N_RELU)->n_attrs = 2;
+		break;
+	case C_ATTRS_OVERLAP:
+		fnode(f, N_RELU)->attrs_first = 1;
+		fnode(f, N_RELU)->n_attrs = 1;
+		break;
+	case C_ATTR_TYPE:
+		fattr(f, 1)->type = 9;
+		break;
+	case C_ATTR_NAME:
+		fattr(f, 1)->name = 0;
+		break;
+	case C_ATTR_UNUSED:
+		fattr(f, 1)->count = 2;
+		break;
+	case C_ATTR_INT_FLOAT:
+		fattr(f, 1)->f = 1.0f;
+		break;
+	case C_ATTR_RESERVED:
+		fattr(f, 2)->reserved = 1;
+		break;
+	case C_ATTR_INTS_POOL:
+		fattr(f, 5)->ref = 2;
+		break;
+	case C_ATTR_FLOATS_POOL:
+		fattr(f, 6)->count = 0x7fffffff;
+		break;
+	case C_ATTR_STRING_NUL:
+		fattr(f, 3)->count = 4;
+		break;
+	case C_ATTR_STRING_LONG:
+		fattr(f, 3)->count = 6;
+		fattr(f, 3)->ref -= 1;
+		break;
+	case C_ATTR_STRING_RANGE:
+		fattr(f, 3)->ref = 0xfffffff0;
+		break;
+	case C_GRAPH_INPUTS:
+		f->h->n_inputs = 1000;
+		break;
+	case C_GRAPH_INPUT_ABSENT:
+		*findex(f, f->h->inputs_first) = NONE;
+		break;
+	case C_GRAPH_OUTPUT_INDEX:
+		*findex(f, f->h->outputs_first) = 100;
+		break;
+	case C_GRAPH_IO_OVERLAP:
+		f->h->outputs_first = f->h->inputs_first;
+		break;
+	case C_SWAP_NODES:
+		tmp = *fnode(f, N_ADD);
+		*fnode(f, N_ADD) = *fnode(f, N_CLIP);
+		*fnode(f, N_CLIP) = tmp;
+		break;
+	case C_SELF_CYCLE:
+		*findex(f, fnode(f, N_ADD)->inputs_first) = T_T;
+		break;
+	case C_TWO_PRODUCERS:
+		*findex(f, fnode(f, N_RELU)->outputs_first) = T_U;
+		break;
+	case C_NO_PRODUCER:
+		*findex(f, fnode(f, N_RELU)->outputs_first) = NONE;
+		break;
+	case C_WRITES_CONSTANT:
+		*findex(f, fnode(f, N_RELU)->outputs_first) = T_HI;
+		break;
+	case C_OUTPUT_UNFLAGGED:
+		ftensor(f, T_Y)->flags = 0;
+		break;
+	case C_INPUT_UNLISTED:
+		ftensor(f, T_T)->flags |= EML_TF_INPUT;
+		break;
+	case C_INPUT_TWICE:
+		*findex(f, f->h->inputs_first + 1) = T_X;
+		break;
+	case C_OUTPUT_IS_INPUT:
+		ftensor(f, T_X)->flags |= EML_TF_OUTPUT;
+		*findex(f, f->h->outputs_first) = T_X;
+		break;
+	case C_SAME_NAME:
+		ftensor(f, T_T)->name = ftensor(f, T_U)->name;
+		break;
+	case C_SHAPE:
+		ftensor(f, T_Y)->dims[1] = 17;
+		break;
+	case C_DTYPE_MISMATCH:
+		ftensor(f, T_Z)->dtype = EDGEML_DTYPE_INT32;
+		break;
+	case C_INFER_ERROR:
+		fnode(f, N_RELU)->n_inputs = 0;
+		break;
+	/* QuantizeLinear without its optional zero point: found by the fuzzer reading past the
+	 * node's inputs. */
+	case C_TRAILING_ABSENT:
+		fnode(f, N_ADD)->op = EML_OP_QuantizeLinear;
+		break;
+	}
+}
+
 /* Each corruption edits a fresh copy of the test file; fix_crc runs after it unless
  * keep_crc is set. */
 struct corruption {
 	const char *name;
-	void (*edit)(struct file *f);
+	enum corruption_id id;
 	edgeml_status status;
 	const char *message;
 	int keep_crc;
 };
 
-static void c_magic(struct file *f) { f->buf[3] = 'X'; }
-static void c_major(struct file *f) { f->h->version_major = 2; }
-static void c_checksum(struct file *f) { f->buf[f->size - 1] ^= 1; }
-static void c_file_size(struct file *f) { f->h->file_size += 64; }
-static void c_header_size_small(struct file *f) { f->h->header_size = 100; }
-static void c_header_size_big(struct file *f) { f->h->header_size = (uint32_t)f->size + 8; }
-static void c_header_reserved(struct file *f) { f->h->reserved[2] = 1; }
-static void c_n_sections(struct file *f) { f->h->n_sections = 8; }
-static void c_n_sections_huge(struct file *f) { f->h->n_sections = UINT32_MAX; }
-static void c_sec_beyond(struct file *f) { f->sec[EML_SEC_TENSORS].offset = f->size; }
-static void c_sec_wrap(struct file *f) { f->sec[EML_SEC_NODES].size = UINT64_MAX - 7; }
-static void c_sec_in_header(struct file *f) { f->sec[EML_SEC_STRINGS].offset = 8; }
-static void c_sec_overlap(struct file *f)
-{
-	f->sec[EML_SEC_NODES].offset = f->sec[EML_SEC_TENSORS].offset;
-}
-static void c_sec_misaligned(struct file *f) { f->sec[EML_SEC_TENSORS].offset += 4; }
-static void c_sec_partial(struct file *f) { f->sec[EML_SEC_TENSORS].size -= 8; }
-static void c_sec_empty_offset(struct file *f) { f->sec[EML_SEC_INT64S].size = 0; }
-static void c_strings_unterminated(struct file *f)
-{
-	f->buf[f->sec[EML_SEC_STRINGS].offset + f->sec[EML_SEC_STRINGS].size - 1] = 'x';
-}
-static void c_name_offset(struct file *f) { ftensor(f, T_T)->name = 0x7fffffff; }
-static void c_name_empty(struct file *f) { ftensor(f, T_T)->name = 0; }
-static void c_dtype(struct file *f) { ftensor(f, T_T)->dtype = 99; }
-static void c_rank(struct file *f) { ftensor(f, T_T)->rank = 9; }
-static void c_negative_dim(struct file *f) { ftensor(f, T_T)->dims[2] = -3; }
-static void c_dim_beyond_rank(struct file *f) { ftensor(f, T_V)->dims[5] = 1; }
-static void c_dims_overflow(struct file *f)
-{
-	for (int k = 0; k < 4; k++)
-		ftensor(f, T_T)->dims[k] = (int64_t)1 << 20;
-}
-static void c_flags(struct file *f) { ftensor(f, T_T)->flags |= 0x10; }
-static void c_const_input(struct file *f) { ftensor(f, T_B)->flags |= EML_TF_INPUT; }
-static void c_data_misaligned(struct file *f) { ftensor(f, T_B)->data_offset += 8; }
-static void c_data_size(struct file *f) { ftensor(f, T_B)->data_size = 4; }
-static void c_data_outside(struct file *f)
-{
-	uint64_t end = f->sec[EML_SEC_DATA].offset + f->sec[EML_SEC_DATA].size;
-	ftensor(f, T_B)->data_offset = ((end + 63) & ~(uint64_t)63) + 64;
-}
-static void c_data_before(struct file *f) { ftensor(f, T_B)->data_offset = 0; }
-static void c_data_on_activation(struct file *f) { ftensor(f, T_T)->data_size = 72; }
-static void c_tensor_reserved(struct file *f) { ftensor(f, T_T)->reserved[3] = 5; }
-static void c_q_count(struct file *f) { ftensor(f, T_B)->q_count = 3; }
-static void c_q_axis(struct file *f) { ftensor(f, T_B)->q_axis = 4; }
-static void c_q_axis_negative(struct file *f) { ftensor(f, T_X)->q_axis = -1; }
-static void c_q_scalar(struct file *f) { ftensor(f, T_HI)->q_count = 2; }
-static void c_q_pool(struct file *f) { ftensor(f, T_B)->q_scales = 1000; }
-static void c_q_overlap(struct file *f) { ftensor(f, T_Z)->q_count = 1; }
-static void c_q_scale_zero(struct file *f) { *ffloat(f, ftensor(f, T_X)->q_scales) = 0.0f; }
-static void c_q_scale_nan(struct file *f) { *ffloat(f, ftensor(f, T_B)->q_scales + 1) = NAN; }
-static void c_q_zero_point(struct file *f)
-{
-	*fint32(f, ftensor(f, T_MASK)->q_zero_points) = 256;
-}
-static void c_q_unused(struct file *f) { ftensor(f, T_Z)->q_axis = 1; }
-static void c_op(struct file *f) { fnode(f, N_RELU)->op = 9999; }
-static void c_op_zero(struct file *f) { fnode(f, N_RELU)->op = 0; }
-static void c_node_reserved(struct file *f) { fnode(f, N_CLIP)->reserved[0] = 1; }
-static void c_node_name(struct file *f) { fnode(f, N_CLIP)->name = 0xffffffff; }
-static void c_input_index(struct file *f) { *findex(f, fnode(f, N_RELU)->inputs_first) = 100; }
-static void c_output_index(struct file *f)
-{
-	*findex(f, fnode(f, N_RELU)->outputs_first) = N_T;
-}
-static void c_inputs_range(struct file *f) { fnode(f, N_RELU)->inputs_first = 0xfffffff0; }
-static void c_inputs_count(struct file *f) { fnode(f, N_RELU)->n_inputs = UINT32_MAX; }
-static void c_inputs_overlap(struct file *f) { fnode(f, N_RELU)->inputs_first = 0; fnode(f, N_RELU)->n_inputs = 3; }
-static void c_attrs_range(struct file *f) { fnode(f, N_RELU)->attrs_first = 7; fnode(f, N_RELU)->n_attrs = 2; }
-static void c_attrs_overlap(struct file *f) { fnode(f, N_RELU)->attrs_first = 1; fnode(f, N_RELU)->n_attrs = 1; }
-static void c_attr_type(struct file *f) { fattr(f, 1)->type = 9; }
-static void c_attr_name(struct file *f) { fattr(f, 1)->name = 0; }
-static void c_attr_unused(struct file *f) { fattr(f, 1)->count = 2; }
-static void c_attr_int_float(struct file *f) { fattr(f, 1)->f = 1.0f; }
-static void c_attr_reserved(struct file *f) { fattr(f, 2)->reserved = 1; }
-static void c_attr_ints_pool(struct file *f) { fattr(f, 5)->ref = 2; }
-static void c_attr_floats_pool(struct file *f) { fattr(f, 6)->count = 0x7fffffff; }
-static void c_attr_string_nul(struct file *f) { fattr(f, 3)->count = 4; }
-static void c_attr_string_long(struct file *f) { fattr(f, 3)->count = 6; fattr(f, 3)->ref -= 1; }
-static void c_attr_string_range(struct file *f) { fattr(f, 3)->ref = 0xfffffff0; }
-static void c_graph_inputs(struct file *f) { f->h->n_inputs = 1000; }
-static void c_graph_input_absent(struct file *f) { *findex(f, f->h->inputs_first) = NONE; }
-static void c_graph_output_index(struct file *f) { *findex(f, f->h->outputs_first) = 100; }
-static void c_graph_io_overlap(struct file *f) { f->h->outputs_first = f->h->inputs_first; }
-static void c_swap_nodes(struct file *f)
-{
-	struct eml_file_node tmp = *fnode(f, N_ADD);
-	*fnode(f, N_ADD) = *fnode(f, N_CLIP);
-	*fnode(f, N_CLIP) = tmp;
-}
-static void c_self_cycle(struct file *f) { *findex(f, fnode(f, N_ADD)->inputs_first) = T_T; }
-static void c_two_producers(struct file *f) { *findex(f, fnode(f, N_RELU)->outputs_first) = T_U; }
-static void c_no_producer(struct file *f) { *findex(f, fnode(f, N_RELU)->outputs_first) = NONE; }
-static void c_writes_constant(struct file *f)
-{
-	*findex(f, fnode(f, N_RELU)->outputs_first) = T_HI;
-}
-static void c_output_unflagged(struct file *f) { ftensor(f, T_Y)->flags = 0; }
-static void c_input_unlisted(struct file *f) { ftensor(f, T_T)->flags |= EML_TF_INPUT; }
-static void c_input_twice(struct file *f) { *findex(f, f->h->inputs_first + 1) = T_X; }
-static void c_output_is_input(struct file *f)
-{
-	ftensor(f, T_X)->flags |= EML_TF_OUTPUT;
-	*findex(f, f->h->outputs_first) = T_X;
-}
-static void c_same_name(struct file *f) { ftensor(f, T_T)->name = ftensor(f, T_U)->name; }
-static void c_shape(struct file *f) { ftensor(f, T_Y)->dims[1] = 17; }
-static void c_dtype_mismatch(struct file *f) { ftensor(f, T_Z)->dtype = EDGEML_DTYPE_INT32; }
-static void c_infer_error(struct file *f) { fnode(f, N_RELU)->n_inputs = 0; }
-
 static const struct corruption corruptions[] = {
-	{ "bad magic", c_magic, EDGEML_ERR_FORMAT, "bad magic", 1 },
-	{ "major version", c_major, EDGEML_ERR_FORMAT, "version 2.0 at offset 0x8", 1 },
-	{ "checksum", c_checksum, EDGEML_ERR_FORMAT, "checksum mismatch", 1 },
-	{ "file size", c_file_size, EDGEML_ERR_FORMAT, "file_size at offset 0x10", 1 },
-	{ "header size small", c_header_size_small, EDGEML_ERR_FORMAT, "header_size", 1 },
-	{ "header size big", c_header_size_big, EDGEML_ERR_FORMAT, "header_size", 1 },
-	{ "header reserved", c_header_reserved, EDGEML_ERR_FORMAT, "offset 0x38 is not zero", 1 },
-	{ "few sections", c_n_sections, EDGEML_ERR_FORMAT, "n_sections", 1 },
-	{ "huge section count", c_n_sections_huge, EDGEML_ERR_FORMAT, "header_size", 1 },
-	{ "section beyond file", c_sec_beyond, EDGEML_ERR_FORMAT, "section 1 (tensors)", 0 },
-	{ "section size wraps", c_sec_wrap, EDGEML_ERR_FORMAT, "not inside the file", 0 },
-	{ "section in header", c_sec_in_header, EDGEML_ERR_FORMAT, "after the header", 0 },
-	{ "sections overlap", c_sec_overlap, EDGEML_ERR_FORMAT, "overlaps section 1", 0 },
-	{ "section misaligned", c_sec_misaligned, EDGEML_ERR_FORMAT, "not 8-byte aligned", 0 },
-	{ "partial record", c_sec_partial, EDGEML_ERR_FORMAT, "multiple of its 128-byte", 0 },
-	{ "empty section offset", c_sec_empty_offset, EDGEML_ERR_FORMAT, "(int64 pool)", 0 },
-	{ "strings unterminated", c_strings_unterminated, EDGEML_ERR_FORMAT, "NUL byte", 0 },
-	{ "name offset", c_name_offset, EDGEML_ERR_FORMAT, "tensor 3 at offset 0x", 0 },
-	{ "empty name", c_name_empty, EDGEML_ERR_FORMAT, "name is empty", 0 },
-	{ "dtype", c_dtype, EDGEML_ERR_FORMAT, "tensor 3 ('T') at offset 0x", 0 },
-	{ "rank 9", c_rank, EDGEML_ERR_FORMAT, "rank 9", 0 },
-	{ "negative dim", c_negative_dim, EDGEML_ERR_FORMAT, "dims[2] is -3", 0 },
-	{ "dim beyond rank", c_dim_beyond_rank, EDGEML_ERR_FORMAT, "dims[5] beyond rank 2", 0 },
-	{ "dims overflow", c_dims_overflow, EDGEML_ERR_FORMAT, "overflows", 0 },
-	{ "unknown flags", c_flags, EDGEML_ERR_FORMAT, "unknown flags 0x10", 0 },
-	{ "constant input", c_const_input, EDGEML_ERR_FORMAT, "both a constant and a graph", 0 },
-	{ "data misaligned", c_data_misaligned, EDGEML_ERR_FORMAT, "not 64-byte aligned", 0 },
-	{ "data size", c_data_size, EDGEML_ERR_FORMAT, "data size 4 is not the 8 bytes", 0 },
-	{ "data outside", c_data_outside, EDGEML_ERR_FORMAT, "not inside the data section", 0 },
-	{ "data in header", c_data_before, EDGEML_ERR_FORMAT, "not inside the data section", 0 },
-	{ "data on activation", c_data_on_activation, EDGEML_ERR_FORMAT, "not a constant", 0 },
-	{ "tensor reserved", c_tensor_reserved, EDGEML_ERR_FORMAT, "reserved[3]", 0 },
-	{ "q count", c_q_count, EDGEML_ERR_FORMAT, "3 quantization parameters on axis 1", 0 },
-	{ "q axis", c_q_axis, EDGEML_ERR_FORMAT, "on axis 4", 0 },
-	{ "q axis negative", c_q_axis_negative, EDGEML_ERR_FORMAT, "on axis -1", 0 },
-	{ "q on scalar", c_q_scalar, EDGEML_ERR_FORMAT, "rank-0", 0 },
-	{ "q pool", c_q_pool, EDGEML_ERR_FORMAT, "exceed the float pool", 0 },
-	{ "q overlap", c_q_overlap, EDGEML_ERR_FORMAT, "overlap", 0 },
-	{ "q scale zero", c_q_scale_zero, EDGEML_ERR_FORMAT, "scale 0 is 0", 0 },
-	{ "q scale nan", c_q_scale_nan, EDGEML_ERR_FORMAT, "scale 1 is nan", 0 },
-	{ "q zero point", c_q_zero_point, EDGEML_ERR_FORMAT, "256, outside the uint8 range", 0 },
-	{ "q unused fields", c_q_unused, EDGEML_ERR_FORMAT, "must be 0 without", 0 },
-	{ "unknown op", c_op, EDGEML_ERR_FORMAT, "op number 9999", 0 },
-	{ "op zero", c_op_zero, EDGEML_ERR_FORMAT, "op number 0", 0 },
-	{ "node reserved", c_node_reserved, EDGEML_ERR_FORMAT, "node 1 ('clip')", 0 },
-	{ "node name", c_node_name, EDGEML_ERR_FORMAT, "name offset 0xffffffff", 0 },
-	{ "input index", c_input_index, EDGEML_ERR_FORMAT, "inputs[0] is tensor 100", 0 },
-	{ "output index", c_output_index, EDGEML_ERR_FORMAT, "outputs[0] is tensor 10", 0 },
-	{ "inputs range", c_inputs_range, EDGEML_ERR_FORMAT, "exceed the index pool", 0 },
-	{ "inputs count", c_inputs_count, EDGEML_ERR_FORMAT, "index pool", 0 },
-	{ "inputs overlap", c_inputs_overlap, EDGEML_ERR_FORMAT, "ranges overlap", 0 },
-	{ "attrs range", c_attrs_range, EDGEML_ERR_FORMAT, "attributes [7, +2)", 0 },
-	{ "attrs overlap", c_attrs_overlap, EDGEML_ERR_FORMAT, "overlap another node", 0 },
-	{ "attr type", c_attr_type, EDGEML_ERR_FORMAT, "attribute 1 ('an_int')", 0 },
-	{ "attr name", c_attr_name, EDGEML_ERR_FORMAT, "name is empty", 0 },
-	{ "attr unused count", c_attr_unused, EDGEML_ERR_FORMAT, "unused by its type", 0 },
-	{ "attr int float", c_attr_int_float, EDGEML_ERR_FORMAT, "unused by its type", 0 },
-	{ "attr reserved", c_attr_reserved, EDGEML_ERR_FORMAT, "reserved", 0 },
-	{ "attr ints pool", c_attr_ints_pool, EDGEML_ERR_FORMAT, "int64 pool", 0 },
-	{ "attr floats pool", c_attr_floats_pool, EDGEML_ERR_FORMAT, "float pool", 0 },
-	{ "attr string nul", c_attr_string_nul, EDGEML_ERR_FORMAT, "followed by a NUL", 0 },
-	{ "attr string long", c_attr_string_long, EDGEML_ERR_FORMAT, "followed by a NUL", 0 },
-	{ "attr string range", c_attr_string_range, EDGEML_ERR_FORMAT, "string section", 0 },
-	{ "graph inputs", c_graph_inputs, EDGEML_ERR_FORMAT, "graph inputs", 0 },
-	{ "graph input absent", c_graph_input_absent, EDGEML_ERR_FORMAT, "graph inputs[0]", 0 },
-	{ "graph output index", c_graph_output_index, EDGEML_ERR_FORMAT,
+	{ "bad magic", C_MAGIC, EDGEML_ERR_FORMAT, "bad magic", 1 },
+	{ "major version", C_MAJOR, EDGEML_ERR_FORMAT, "version 2.0 at offset 0x8", 1 },
+	{ "checksum", C_CHECKSUM, EDGEML_ERR_FORMAT, "checksum mismatch", 1 },
+	{ "file size", C_FILE_SIZE, EDGEML_ERR_FORMAT, "file_size at offset 0x10", 1 },
+	{ "header size small", C_HEADER_SIZE_SMALL, EDGEML_ERR_FORMAT, "header_size", 1 },
+	{ "header size big", C_HEADER_SIZE_BIG, EDGEML_ERR_FORMAT, "header_size", 1 },
+	{ "header reserved", C_HEADER_RESERVED, EDGEML_ERR_FORMAT, "offset 0x38 is not zero", 1 },
+	{ "few sections", C_N_SECTIONS, EDGEML_ERR_FORMAT, "n_sections", 1 },
+	{ "huge section count", C_N_SECTIONS_HUGE, EDGEML_ERR_FORMAT, "header_size", 1 },
+	{ "section beyond file", C_SEC_BEYOND, EDGEML_ERR_FORMAT, "section 1 (tensors)", 0 },
+	{ "section size wraps", C_SEC_WRAP, EDGEML_ERR_FORMAT, "not inside the file", 0 },
+	{ "section in header", C_SEC_IN_HEADER, EDGEML_ERR_FORMAT, "after the header", 0 },
+	{ "sections overlap", C_SEC_OVERLAP, EDGEML_ERR_FORMAT, "overlaps section 1", 0 },
+	{ "section misaligned", C_SEC_MISALIGNED, EDGEML_ERR_FORMAT, "not 8-byte aligned", 0 },
+	{ "partial record", C_SEC_PARTIAL, EDGEML_ERR_FORMAT, "multiple of its 128-byte", 0 },
+	{ "empty section offset", C_SEC_EMPTY_OFFSET, EDGEML_ERR_FORMAT, "(int64 pool)", 0 },
+	{ "strings unterminated", C_STRINGS_UNTERMINATED, EDGEML_ERR_FORMAT, "NUL byte", 0 },
+	{ "name offset", C_NAME_OFFSET, EDGEML_ERR_FORMAT, "tensor 3 at offset 0x", 0 },
+	{ "empty name", C_NAME_EMPTY, EDGEML_ERR_FORMAT, "name is empty", 0 },
+	{ "dtype", C_DTYPE, EDGEML_ERR_FORMAT, "tensor 3 ('T') at offset 0x", 0 },
+	{ "rank 9", C_RANK, EDGEML_ERR_FORMAT, "rank 9", 0 },
+	{ "negative dim", C_NEGATIVE_DIM, EDGEML_ERR_FORMAT, "dims[2] is -3", 0 },
+	{ "dim beyond rank", C_DIM_BEYOND_RANK, EDGEML_ERR_FORMAT, "dims[5] beyond rank 2", 0 },
+	{ "dims overflow", C_DIMS_OVERFLOW, EDGEML_ERR_FORMAT, "overflows", 0 },
+	{ "unknown flags", C_FLAGS, EDGEML_ERR_FORMAT, "unknown flags 0x10", 0 },
+	{ "constant input", C_CONST_INPUT, EDGEML_ERR_FORMAT, "both a constant and a graph", 0 },
+	{ "data misaligned", C_DATA_MISALIGNED, EDGEML_ERR_FORMAT, "not 64-byte aligned", 0 },
+	{ "data size", C_DATA_SIZE, EDGEML_ERR_FORMAT, "data size 4 is not the 8 bytes", 0 },
+	{ "data outside", C_DATA_OUTSIDE, EDGEML_ERR_FORMAT, "not inside the data section", 0 },
+	{ "data in header", C_DATA_BEFORE, EDGEML_ERR_FORMAT, "not inside the data section", 0 },
+	{ "data on activation", C_DATA_ON_ACTIVATION, EDGEML_ERR_FORMAT, "not a constant", 0 },
+	{ "tensor reserved", C_TENSOR_RESERVED, EDGEML_ERR_FORMAT, "reserved[3]", 0 },
+	{ "q count", C_Q_COUNT, EDGEML_ERR_FORMAT, "3 quantization parameters on axis 1", 0 },
+	{ "q axis", C_Q_AXIS, EDGEML_ERR_FORMAT, "on axis 4", 0 },
+	{ "q axis negative", C_Q_AXIS_NEGATIVE, EDGEML_ERR_FORMAT, "on axis -1", 0 },
+	{ "q on scalar", C_Q_SCALAR, EDGEML_ERR_FORMAT, "rank-0", 0 },
+	{ "q pool", C_Q_POOL, EDGEML_ERR_FORMAT, "exceed the float pool", 0 },
+	{ "q overlap", C_Q_OVERLAP, EDGEML_ERR_FORMAT, "overlap", 0 },
+	{ "q scale zero", C_Q_SCALE_ZERO, EDGEML_ERR_FORMAT, "scale 0 is 0", 0 },
+	{ "q scale nan", C_Q_SCALE_NAN, EDGEML_ERR_FORMAT, "scale 1 is nan", 0 },
+	{ "q zero point", C_Q_ZERO_POINT, EDGEML_ERR_FORMAT, "256, outside the uint8 range", 0 },
+	{ "q unused fields", C_Q_UNUSED, EDGEML_ERR_FORMAT, "must be 0 without", 0 },
+	{ "unknown op", C_OP, EDGEML_ERR_FORMAT, "op number 9999", 0 },
+	{ "op zero", C_OP_ZERO, EDGEML_ERR_FORMAT, "op number 0", 0 },
+	{ "node reserved", C_NODE_RESERVED, EDGEML_ERR_FORMAT, "node 1 ('clip')", 0 },
+	{ "node name", C_NODE_NAME, EDGEML_ERR_FORMAT, "name offset 0xffffffff", 0 },
+	{ "input index", C_INPUT_INDEX, EDGEML_ERR_FORMAT, "inputs[0] is tensor 100", 0 },
+	{ "output index", C_OUTPUT_INDEX, EDGEML_ERR_FORMAT, "outputs[0] is tensor 10", 0 },
+	{ "inputs range", C_INPUTS_RANGE, EDGEML_ERR_FORMAT, "exceed the index pool", 0 },
+	{ "inputs count", C_INPUTS_COUNT, EDGEML_ERR_FORMAT, "index pool", 0 },
+	{ "inputs overlap", C_INPUTS_OVERLAP, EDGEML_ERR_FORMAT, "ranges overlap", 0 },
+	{ "attrs range", C_ATTRS_RANGE, EDGEML_ERR_FORMAT, "attributes [7, +2)", 0 },
+	{ "attrs overlap", C_ATTRS_OVERLAP, EDGEML_ERR_FORMAT, "overlap another node", 0 },
+	{ "attr type", C_ATTR_TYPE, EDGEML_ERR_FORMAT, "attribute 1 ('an_int')", 0 },
+	{ "attr name", C_ATTR_NAME, EDGEML_ERR_FORMAT, "name is empty", 0 },
+	{ "attr unused count", C_ATTR_UNUSED, EDGEML_ERR_FORMAT, "unused by its type", 0 },
+	{ "attr int float", C_ATTR_INT_FLOAT, EDGEML_ERR_FORMAT, "unused by its type", 0 },
+	{ "attr reserved", C_ATTR_RESERVED, EDGEML_ERR_FORMAT, "reserved", 0 },
+	{ "attr ints pool", C_ATTR_INTS_POOL, EDGEML_ERR_FORMAT, "int64 pool", 0 },
+	{ "attr floats pool", C_ATTR_FLOATS_POOL, EDGEML_ERR_FORMAT, "float pool", 0 },
+	{ "attr string nul", C_ATTR_STRING_NUL, EDGEML_ERR_FORMAT, "followed by a NUL", 0 },
+	{ "attr string long", C_ATTR_STRING_LONG, EDGEML_ERR_FORMAT, "followed by a NUL", 0 },
+	{ "attr string range", C_ATTR_STRING_RANGE, EDGEML_ERR_FORMAT, "string section", 0 },
+	{ "graph inputs", C_GRAPH_INPUTS, EDGEML_ERR_FORMAT, "graph inputs", 0 },
+	{ "graph input absent", C_GRAPH_INPUT_ABSENT, EDGEML_ERR_FORMAT, "graph inputs[0]", 0 },
+	{ "graph output index", C_GRAPH_OUTPUT_INDEX, EDGEML_ERR_FORMAT,
 	  "graph outputs[0] is tensor 100", 0 },
-	{ "graph io overlap", c_graph_io_overlap, EDGEML_ERR_FORMAT, "not flagged", 0 },
-	{ "topological order", c_swap_nodes, EDGEML_ERR_FORMAT, "topological", 0 },
-	{ "self cycle", c_self_cycle, EDGEML_ERR_FORMAT, "the same node 0", 0 },
-	{ "two producers", c_two_producers, EDGEML_ERR_FORMAT, "'U' is produced twice", 0 },
-	{ "no producer", c_no_producer, EDGEML_ERR_FORMAT, "'Z' is neither", 0 },
-	{ "writes constant", c_writes_constant, EDGEML_ERR_FORMAT, "'hi' is a constant", 0 },
-	{ "output unflagged", c_output_unflagged, EDGEML_ERR_FORMAT, "'Y' is not flagged", 0 },
-	{ "input unlisted", c_input_unlisted, EDGEML_ERR_FORMAT, "'T' is flagged as a graph input",
+	{ "graph io overlap", C_GRAPH_IO_OVERLAP, EDGEML_ERR_FORMAT, "not flagged", 0 },
+	{ "topological order", C_SWAP_NODES, EDGEML_ERR_FORMAT, "topological", 0 },
+	{ "self cycle", C_SELF_CYCLE, EDGEML_ERR_FORMAT, "the same node 0", 0 },
+	{ "two producers", C_TWO_PRODUCERS, EDGEML_ERR_FORMAT, "'U' is produced twice", 0 },
+	{ "no producer", C_NO_PRODUCER, EDGEML_ERR_FORMAT, "'Z' is neither", 0 },
+	{ "writes constant", C_WRITES_CONSTANT, EDGEML_ERR_FORMAT, "'hi' is a constant", 0 },
+	{ "output unflagged", C_OUTPUT_UNFLAGGED, EDGEML_ERR_FORMAT, "'Y' is not flagged", 0 },
+	{ "input unlisted", C_INPUT_UNLISTED, EDGEML_ERR_FORMAT, "'T' is flagged as a graph input",
 	  0 },
-	{ "input twice", c_input_twice, EDGEML_ERR_FORMAT, "listed twice", 0 },
-	{ "output is input", c_output_is_input, EDGEML_ERR_FORMAT, "'X' is a graph input", 0 },
-	{ "same name", c_same_name, EDGEML_ERR_FORMAT, "same name 'U'", 0 },
-	{ "shape mismatch", c_shape, EDGEML_ERR_SHAPE,
+	{ "input twice", C_INPUT_TWICE, EDGEML_ERR_FORMAT, "listed twice", 0 },
+	{ "output is input", C_OUTPUT_IS_INPUT, EDGEML_ERR_FORMAT, "'X' is a graph input", 0 },
+	{ "same name", C_SAME_NAME, EDGEML_ERR_FORMAT, "same name 'U'", 0 },
+	{ "shape mismatch", C_SHAPE, EDGEML_ERR_SHAPE,
 	  "node 3 'ident' (Identity): output 0 'Y' is declared float32[1,17] but the op "
 	  "computes float32[1,18]", 0 },
-	{ "dtype mismatch", c_dtype_mismatch, EDGEML_ERR_SHAPE, "declared int32[1,2,3,3]", 0 },
-	{ "infer error", c_infer_error, EDGEML_ERR_FORMAT, "node 'relu' (Relu): ", 0 },
+	{ "dtype mismatch", C_DTYPE_MISMATCH, EDGEML_ERR_SHAPE, "declared int32[1,2,3,3]", 0 },
+	{ "infer error", C_INFER_ERROR, EDGEML_ERR_FORMAT, "node 'relu' (Relu): ", 0 },
+	{ "trailing input absent", C_TRAILING_ABSENT, EDGEML_ERR_SHAPE,
+	  "node 'add' (QuantizeLinear): ", 0 },
 };
 
 static void test_corruptions(void **state)
@@ -718,7 +957,7 @@ static void test_corruptions(void **state)
 		f.size = size;
 		f.h = (struct eml_file_header *)(void *)f.buf;
 		f.sec = (struct eml_file_section *)(void *)(f.buf + EML_HEADER_FIXED_SIZE);
-		k->edit(&f);
+		corrupt(&f, k->id);
 		if (!k->keep_crc)
 			fix_crc(&f);
 		edgeml_model *m = NULL;

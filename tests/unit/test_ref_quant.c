@@ -243,7 +243,8 @@ static void expect_close(const void *got, uint32_t dt, const int64_t *want, int6
 		int64_t g = qget(got, dt, i), d = g > want[i] ? g - want[i] : want[i] - g;
 		if (d > tol) {
 			print_message("element %lld: got %lld, expected %lld (tolerance %lld)\n",
-				      (long long)i, (long long)g, (long long)want[i], (long long)tol);
+				      (long long)i, (long long)g, (long long)want[i],
+				      (long long)tol);
 			fail();
 		}
 	}
@@ -718,8 +719,10 @@ static void test_random_convinteger(void **state)
 		uint8_t xz_b;
 		int xz = zps ? rzp(xdt) : 0;
 		qset(&xz_b, xdt, 0, xz);
-		for (int m = 0; m < cc.m; m++)
-			qset(wz, wdt, m, zps == 2 ? (per_ch || m == 0 ? rzp(wdt) : qget(wz, wdt, 0)) : 0);
+		for (int m = 0; m < cc.m; m++) {
+			int wzv = per_ch || m == 0 ? rzp(wdt) : (int)qget(wz, wdt, 0);
+			qset(wz, wdt, m, zps == 2 ? wzv : 0);
+		}
 		for (int64_t i = 0; i < ny; i++) {
 			int64_t o[3], m = (i / ovol) % cc.m, n = i / (ovol * cc.m);
 			unflatten(i % ovol, cc.out, cc.nsp, o);
@@ -858,7 +861,8 @@ static void test_random_matmul(void **state)
 		uint32_t adt = rdtype(), bdt = rdtype(), ydt = rdtype();
 		int64_t na = mm_count(mc.ad, mc.abr), nb = mm_count(mc.bd, mc.bbr);
 		int64_t ny = mc.batches * mc.m * mc.n;
-		assert_true(na * mc.m * mc.k <= MM_MAX && nb * mc.k * mc.n <= MM_MAX && ny <= MM_MAX);
+		assert_true(na * mc.m * mc.k <= MM_MAX && nb * mc.k * mc.n <= MM_MAX);
+		assert_true(ny <= MM_MAX);
 		fill(a, adt, na * mc.m * mc.k);
 		fill(b, bdt, nb * mc.k * mc.n);
 		/* Layouts other than per-tensor need a matrix operand. */
@@ -880,9 +884,12 @@ static void test_random_matmul(void **state)
 				for (int64_t j = 0; j < mc.n; j++) {
 					int64_t bi = mm_param_index(bl, mb, j, mc.n);
 					int64_t zb = zps == 2 ? qget(bz, bdt, bi) : 0, s = 0;
-					for (int64_t kk = 0; kk < mc.k; kk++)
-						s += (qget(a, adt, (ma * mc.m + i) * mc.k + kk) - za) *
-						     (qget(b, bdt, (mb * mc.k + kk) * mc.n + j) - zb);
+					for (int64_t kk = 0; kk < mc.k; kk++) {
+						int64_t ia = (ma * mc.m + i) * mc.k + kk;
+						int64_t ib = (mb * mc.k + kk) * mc.n + j;
+						s += (qget(a, adt, ia) - za) *
+						     (qget(b, bdt, ib) - zb);
+					}
 					int64_t o = (bt * mc.m + i) * mc.n + j;
 					isum[o] = s;
 					real[o] = (double)s * as[ai] * bs[bi];
@@ -1026,10 +1033,10 @@ static void test_random_qlineargemm(void **state)
  * and int32 input: within 1 LSB of the double computation; dequantization is exact here. */
 static void test_random_quantize_dequantize(void **state)
 {
-	static float x[512], s[8], yf[512];
-	static int32_t xi[512];
-	static uint8_t z[8], q[512];
-	static int64_t want[512];
+	static float x[1024], s[8], yf[1024];
+	static int32_t xi[1024];
+	static uint8_t z[8], q[1024];
+	static int64_t want[1024];
 	(void)state;
 	for (int iter = 0; iter < 200; iter++) {
 		uint32_t rank = (uint32_t)rint_in(1, 4), dt = rdtype();
@@ -1038,6 +1045,7 @@ static void test_random_quantize_dequantize(void **state)
 			dims[d] = rint_in(1, 5);
 			n *= dims[d];
 		}
+		assert_true(n <= 1024);
 		int per_axis = rint_in(0, 1), int_in = rint_in(0, 4) == 0;
 		int64_t axis = rint_in(0, (int)rank - 1), inner = 1;
 		for (uint32_t d = (uint32_t)axis + 1; d < rank; d++)
@@ -1192,7 +1200,8 @@ static void test_random_qlinear_pools(void **state)
 	for (int iter = 0; iter < 300; iter++) {
 		int global = iter % 4 == 0, nsp = rint_in(1, 3), ceil_mode = rint_in(0, 1);
 		int include_pad = rint_in(0, 1), mode = rint_in(0, 3);
-		static const char *const modes[] = { "NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID" };
+		static const char *const modes[] = { "NOTSET", "SAME_UPPER", "SAME_LOWER",
+						     "VALID" };
 		uint32_t xdt = rdtype(), ydt = rdtype();
 		int64_t n = rint_in(1, 2), c = rint_in(1, 3), in[3], k[3], st[3], dl[3];
 		int64_t pb[3], pe[3], out[3], pads_attr[6];
@@ -1218,8 +1227,9 @@ static void test_random_qlinear_pools(void **state)
 					in[i] = eff;
 				int64_t span = in[i] + pb[i] + pe[i] - eff;
 				out[i] = span / st[i] + 1;
-				if (ceil_mode && span % st[i] != 0 && out[i] * st[i] < in[i] + pb[i])
-					out[i]++;
+				/* ceil_mode: one more window unless it starts in the end pad */
+				int more = span % st[i] != 0 && out[i] * st[i] < in[i] + pb[i];
+				out[i] += ceil_mode && more;
 			}
 			if (global)
 				out[i] = 1;

@@ -1,7 +1,7 @@
 /*
- * infer_qcommon.h — checks shared by the quantized ops' infer functions (input counts,
- * quantized dtypes, scale and zero-point shapes, fused activation) and the shape logic that
- * their reference kernels reuse (convolution geometry, numpy matmul broadcasting).
+ * infer_qcommon.h — checks shared by the quantized ops' infer functions (input counts and
+ * sizes, scale and zero-point shapes; infer_helpers.h has the generic ones) and the shape
+ * logic that their reference kernels reuse (convolution geometry, numpy matmul broadcasting).
  */
 #ifndef EML_INFER_QCOMMON_H
 #define EML_INFER_QCOMMON_H

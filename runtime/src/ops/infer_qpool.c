@@ -71,7 +71,8 @@ edgeml_status eml_infer_QLinearGlobalAveragePool(const eml_node *node,
 	int64_t dims[EML_MAX_RANK] = { x->dims[0], x->dims[1] };
 	for (uint32_t i = 2; i < x->rank; i++) {
 		if (x->dims[i] < 1)
-			return eml_error(EDGEML_ERR_SHAPE, "input X has an empty spatial dim %u", i);
+			return eml_error(EDGEML_ERR_SHAPE, "input X has an empty spatial dim %u",
+					 i);
 		dims[i] = 1;
 	}
 	return eml_set_output(out, in[4]->dtype, x->rank, dims);

@@ -46,6 +46,11 @@ edgeml_status eml_infer_QuantizeLinear(const eml_node *node, const eml_tensor *c
 	static const char *const names[] = { "x", "y_scale", "y_zero_point" };
 	int64_t out_dtype;
 	edgeml_status st = eml_q_check_inputs(node, in, 2, 3, names);
+	if (st != EDGEML_OK)
+		return st;
+	/* in[] has n_inputs entries: read the optional zero point through eml_in(). */
+	const eml_tensor *args[3] = { in[0], in[1], eml_in(node, in, 2) };
+	in = args;
 	if (st == EDGEML_OK)
 		st = eml_check_dtype(in[0], "input x", EML_DT_FLOAT | EML_DT(EDGEML_DTYPE_INT32));
 	if (st == EDGEML_OK && in[2])
@@ -79,6 +84,11 @@ edgeml_status eml_infer_DequantizeLinear(const eml_node *node, const eml_tensor 
 	static const char *const names[] = { "x", "x_scale", "x_zero_point" };
 	int64_t out_dtype;
 	edgeml_status st = eml_q_check_inputs(node, in, 2, 3, names);
+	if (st != EDGEML_OK)
+		return st;
+	/* in[] has n_inputs entries: read the optional zero point through eml_in(). */
+	const eml_tensor *args[3] = { in[0], in[1], eml_in(node, in, 2) };
+	in = args;
 	if (st == EDGEML_OK)
 		st = eml_check_dtype(in[0], "input x", EML_DT_INT8S | EML_DT(EDGEML_DTYPE_INT32));
 	if (st == EDGEML_OK)

@@ -76,14 +76,15 @@ static edgeml_status run_matmul(const eml_kernel_ctx *ctx, mm_operand *a, mm_ope
 			mb += coord * s.b_step[d];
 		}
 		const int64_t a_base = ma * s.m * s.k, b_base = mb * s.k * s.n;
+		const uint32_t adt = ta->dtype, bdt = tb->dtype;
 		for (int64_t i = 0; i < s.m; i++) {
 			int32_t za = mm_zp(ctx, a, ma, i);
 			for (int64_t j = 0; j < s.n; j++) {
 				int32_t zb = mm_zp(ctx, b, mb, j);
 				int64_t acc = 0;
 				for (int64_t kk = 0; kk < s.k; kk++) {
-					int32_t va = eml_q_load(da, ta->dtype, a_base + i * s.k + kk);
-					int32_t vb = eml_q_load(db, tb->dtype, b_base + kk * s.n + j);
+					int32_t va = eml_q_load(da, adt, a_base + i * s.k + kk);
+					int32_t vb = eml_q_load(db, bdt, b_base + kk * s.n + j);
 					acc += (int64_t)(va - za) * (vb - zb);
 				}
 				int64_t o = (batch * s.m + i) * s.n + j;

@@ -58,13 +58,11 @@ edgeml_status eml_ref_QLinearAveragePool(const eml_kernel_ctx *ctx)
 	int64_t o = 0;
 	for (int64_t pl = 0; pl < planes; pl++) {
 		for (int64_t q = 0; q < y_plane; q++, o++) {
-			int64_t od[3] = { q / (w.out[1] * w.out[2]), (q / w.out[2]) % w.out[1],
-					  q % w.out[2] };
-			int64_t sum = 0, n_valid = 0, n_padded = 0;
+			int64_t od[3], sum = 0, n_valid = 0, n_padded = 0;
+			eml_window3_coords(q, w.out, od);
 			for (int64_t kp = 0; kp < w_size; kp++) {
-				int64_t kd[3] = { kp / (w.k[1] * w.k[2]), (kp / w.k[2]) % w.k[1],
-						  kp % w.k[2] };
-				int64_t xi = 0, inside = 1, in_pad = 1;
+				int64_t kd[3], xi = 0, inside = 1, in_pad = 1;
+				eml_window3_coords(kp, w.k, kd);
 				for (int d = 0; d < 3; d++) {
 					int64_t pos = od[d] * w.stride[d] - w.pad_begin[d] +
 						      kd[d] * w.dil[d];

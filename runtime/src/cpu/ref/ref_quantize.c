@@ -4,8 +4,8 @@
 #include "cpu/ref/ref.h"
 #include "cpu/ref/ref_qparams.h"
 
-/* The per-axis layout of x for a parameter vector of n_params values: element i uses
- * parameter (i / *inner) % n_params. Per-tensor parameters get inner = numel so it is 0. */
+/* The stride of the parameter index in x: element i uses parameter (i / inner) % n_params.
+ * Per-tensor parameters get inner = numel, so every element uses parameter 0. */
 static int64_t axis_inner(const eml_kernel_ctx *ctx, int64_t n_params)
 {
 	const eml_tensor *x = ctx->in[0];

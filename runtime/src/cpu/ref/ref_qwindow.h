@@ -27,4 +27,12 @@ static inline void eml_window3_of(const eml_window_geom *g, eml_window3 *w)
 	}
 }
 
+/* The coordinates c[3] of row-major index i in a 3-D box of dims d[3]. */
+static inline void eml_window3_coords(int64_t i, const int64_t *d, int64_t *c)
+{
+	c[2] = i % d[2];
+	c[1] = (i / d[2]) % d[1];
+	c[0] = i / (d[1] * d[2]);
+}
+
 #endif /* EML_REF_QWINDOW_H */

@@ -1,0 +1,77 @@
+#!/bin/sh
+# Host side of `make test-kmod`: builds the static test program, packs the initramfs, boots the
+# kernel edgeml.ko was built for under QEMU (TCG) with a timeout, and passes only when the VM
+# booted, the tests ran to their summary line and none failed.
+# Usage: run-vm-test.sh KMOD_BUILD_DIR OUT_DIR
+#   env: KDIR (kernel headers, default those of edgeml.ko's kernel), VM_TIMEOUT (seconds,
+#   default 170), CC (default gcc), QEMU (default qemu-system-x86_64)
+set -eu
+kbuild=$1
+out=$2
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+cc=${CC:-gcc}
+qemu=${QEMU:-qemu-system-x86_64}
+timeout_s=${VM_TIMEOUT:-170}
+
+ko=$kbuild/edgeml.ko
+[ -f "$ko" ] || { echo "test-kmod: $ko missing (make kmod)" >&2; exit 1; }
+kver=$(modinfo -F vermagic "$ko" | cut -d' ' -f1)
+kernel=/boot/vmlinuz-$kver
+[ -r "$kernel" ] || { echo "test-kmod: no readable $kernel for $ko" >&2; exit 1; }
+mkdir -p "$out"
+
+$cc -static -O2 -g -std=gnu11 -Wall -Wextra -Werror -pthread -I"$src/kmod/uapi" \
+	-o "$out/edgeml_kmod_test" "$here/edgeml_kmod_test.c"
+# The test sensor module builds like edgeml.ko: sources linked into a build folder.
+kdir=${KDIR:-/lib/modules/$kver/build}
+mod=$(cd "$out" && pwd)/module
+mkdir -p "$mod"
+ln -sfn "$here/Kbuild" "$mod/Kbuild"
+ln -sfn "$here/edgeml_test_sensor.c" "$mod/edgeml_test_sensor.c"
+make -s -C "$kdir" M="$mod" EDGEML_KMOD_SRC="$src/kmod" \
+	KBUILD_EXTRA_SYMBOLS="$(cd "$kbuild" && pwd)/Module.symvers" modules
+"$here/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$here/init.sh" "$ko" "$out/edgeml_kmod_test" \
+	"$mod/edgeml_test_sensor.ko"
+
+accel=tcg
+if [ -e /sys/module/kvm_intel ] || [ -e /sys/module/kvm_amd ]; then
+	accel=kvm:tcg
+fi
+log=$out/console.log
+start=$(date +%s.%N)
+set +e
+timeout -k 5 "$timeout_s" "$qemu" -machine accel=$accel -m 512 -smp 2 -nographic -no-reboot \
+	-nic none -kernel "$kernel" -initrd "$out/initramfs.cpio.gz" \
+	-append "console=ttyS0 panic=-1 quiet" </dev/null >"$log" 2>&1
+rc=$?
+set -e
+end=$(date +%s.%N)
+# Drop carriage returns and the firmware's terminal escapes so that lines start clean.
+sed -e 's/\r//g' -e 's/\x1bc//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' "$log" >"$log.txt"
+mv "$log.txt" "$log"
+
+grep -E '^(FAIL|INFO|DMESG) |EDGEML-VM ' "$log" || true
+wall=$(awk "BEGIN { printf \"%.1f\", $end - $start }")
+echo "test-kmod: VM ran $wall s wall (kernel $kver, accel $accel); log: $log"
+if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+	echo "test-kmod: FAILED: VM timed out after ${timeout_s} s" >&2
+	exit 1
+fi
+# The firmware leaves no newline before init's first line: match anywhere on the line.
+if ! grep -q 'EDGEML-VM booted' "$log"; then
+	echo "test-kmod: FAILED: the VM did not boot to /init (qemu exit $rc)" >&2
+	tail -n 30 "$log" >&2
+	exit 1
+fi
+summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+if [ -z "$summary" ]; then
+	echo "test-kmod: FAILED: the tests did not finish (crash or panic?)" >&2
+	tail -n 40 "$log" >&2
+	exit 1
+fi
+echo "test-kmod: $summary"
+case $summary in
+*", 0 failed") grep -q 'EDGEML-VM test exit status 0$' "$log" || exit 1 ;;
+*) exit 1 ;;
+esac

@@ -1,0 +1,977 @@
+/*
+ * test_convert.c — the ONNX → eml_graph converter: ONNX node-test files from
+ * libonnx-testdata, and small models built here with protobuf-c (QDQ groups, Conv+BN,
+ * older-opset forms, bad input), checking ops, attributes, folded constants and errors
+ * against values worked out independently in the tests.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "convert/convert.h"
+#include "onnx.pb-c.h"
+#include "ops/ops.h"
+
+#define NODE_DIR "/usr/share/libonnx-testdata/data/node/"
+
+/* ---- a tiny arena so that hand-built protobuf messages are freed in one go ------------ */
+
+typedef struct arena {
+	void **ptrs;
+	size_t n, cap;
+} arena;
+
+static arena A;
+
+/* Allocates zeroed memory owned by the arena. */
+static void *talloc(size_t size)
+{
+	if (A.n == A.cap) {
+		A.cap = A.cap ? A.cap * 2 : 256;
+		A.ptrs = realloc(A.ptrs, A.cap * sizeof(void *));
+		assert_non_null(A.ptrs);
+	}
+	void *p = calloc(1, size ? size : 1);
+	assert_non_null(p);
+	A.ptrs[A.n++] = p;
+	return p;
+}
+
+/* Frees everything the arena holds. */
+static void arena_free(void)
+{
+	for (size_t i = 0; i < A.n; i++)
+		free(A.ptrs[i]);
+	free(A.ptrs);
+	memset(&A, 0, sizeof(A));
+}
+
+/* An arena copy of a string. */
+static char *tstr(const char *s)
+{
+	char *p = talloc(strlen(s) + 1);
+	strcpy(p, s);
+	return p;
+}
+
+/* ---- model builder -------------------------------------------------------------------- */
+
+#define MAXN 32
+
+typedef struct builder {
+	Onnx__NodeProto *nodes[MAXN];
+	Onnx__TensorProto *inits[MAXN];
+	Onnx__ValueInfoProto *inputs[MAXN];
+	Onnx__ValueInfoProto *outputs[MAXN];
+	size_t n_nodes, n_inits, n_inputs, n_outputs;
+	int64_t opset;
+	int with_ms; /* also import com.microsoft */
+} builder;
+
+/* Adds an initializer from raw little-endian bytes. */
+static void init_raw(builder *b, const char *name, int dtype, int rank, const int64_t *dims,
+		     const void *data, size_t bytes)
+{
+	Onnx__TensorProto *t = talloc(sizeof(*t));
+	onnx__tensor_proto__init(t);
+	t->name = tstr(name);
+	t->has_data_type = 1;
+	t->data_type = dtype;
+	t->n_dims = (size_t)rank;
+	t->dims = talloc(sizeof(int64_t) * (size_t)(rank + 1));
+	if (rank)
+		memcpy(t->dims, dims, sizeof(int64_t) * (size_t)rank);
+	t->has_raw_data = 1;
+	t->raw_data.len = bytes;
+	t->raw_data.data = talloc(bytes);
+	memcpy(t->raw_data.data, data, bytes);
+	b->inits[b->n_inits++] = t;
+}
+
+/* Scalar initializers. */
+static void init_f32(builder *b, const char *name, float v)
+{
+	init_raw(b, name, ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 0, NULL, &v, 4);
+}
+
+static void init_u8(builder *b, const char *name, uint8_t v)
+{
+	init_raw(b, name, ONNX__TENSOR_PROTO__DATA_TYPE__UINT8, 0, NULL, &v, 1);
+}
+
+static void init_i8(builder *b, const char *name, int8_t v)
+{
+	init_raw(b, name, ONNX__TENSOR_PROTO__DATA_TYPE__INT8, 0, NULL, &v, 1);
+}
+
+/* A ValueInfo; a dim of -1 is symbolic ("N"). */
+static Onnx__ValueInfoProto *vinfo(const char *name, int dtype, int rank, const int64_t *dims)
+{
+	Onnx__ValueInfoProto *v = talloc(sizeof(*v));
+	onnx__value_info_proto__init(v);
+	v->name = tstr(name);
+	Onnx__TypeProto *tp = talloc(sizeof(*tp));
+	onnx__type_proto__init(tp);
+	Onnx__TypeProto__Tensor *tt = talloc(sizeof(*tt));
+	onnx__type_proto__tensor__init(tt);
+	tt->has_elem_type = 1;
+	tt->elem_type = dtype;
+	Onnx__TensorShapeProto *sp = talloc(sizeof(*sp));
+	onnx__tensor_shape_proto__init(sp);
+	sp->n_dim = (size_t)rank;
+	sp->dim = talloc(sizeof(void *) * (size_t)(rank + 1));
+	for (int i = 0; i < rank; i++) {
+		Onnx__TensorShapeProto__Dimension *d = talloc(sizeof(*d));
+		onnx__tensor_shape_proto__dimension__init(d);
+		if (dims[i] >= 0) {
+			d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+			d->dim_value = dims[i];
+		} else {
+			d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM;
+			d->dim_param = tstr("N");
+		}
+		sp->dim[i] = d;
+	}
+	tt->shape = sp;
+	tp->value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
+	tp->tensor_type = tt;
+	v->type = tp;
+	return v;
+}
+
+static void input(builder *b, const char *name, int dtype, int rank, const int64_t *dims)
+{
+	b->inputs[b->n_inputs++] = vinfo(name, dtype, rank, dims);
+}
+
+static void output(builder *b, const char *name)
+{
+	Onnx__ValueInfoProto *v = talloc(sizeof(*v));
+	onnx__value_info_proto__init(v);
+	v->name = tstr(name);
+	b->outputs[b->n_outputs++] = v;
+}
+
+/* Splits "a,b,,c" into an arena array ("" for an absent input). */
+static char **names(const char *list, size_t *n)
+{
+	*n = 0;
+	if (!*list)
+		return NULL;
+	size_t cap = 1;
+	for (const char *p = list; *p; p++)
+		cap += *p == ',';
+	char **v = talloc(sizeof(char *) * cap);
+	const char *p = list;
+	for (;;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		v[*n] = talloc(len + 1);
+		memcpy(v[*n], p, len);
+		(*n)++;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return v;
+}
+
+/* Adds a node; attributes are added with the attr_* helpers on the returned node. */
+static Onnx__NodeProto *node(builder *b, const char *op, const char *name, const char *in,
+			     const char *out)
+{
+	Onnx__NodeProto *n = talloc(sizeof(*n));
+	onnx__node_proto__init(n);
+	n->op_type = tstr(op);
+	n->name = tstr(name);
+	n->input = names(in, &n->n_input);
+	n->output = names(out, &n->n_output);
+	n->attribute = talloc(sizeof(void *) * 8);
+	b->nodes[b->n_nodes++] = n;
+	return n;
+}
+
+static Onnx__AttributeProto *attr(Onnx__NodeProto *n, const char *name, int type)
+{
+	Onnx__AttributeProto *a = talloc(sizeof(*a));
+	onnx__attribute_proto__init(a);
+	a->name = tstr(name);
+	a->has_type = 1;
+	a->type = type;
+	n->attribute[n->n_attribute++] = a;
+	return a;
+}
+
+static void attr_int(Onnx__NodeProto *n, const char *name, int64_t v)
+{
+	Onnx__AttributeProto *a = attr(n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+	a->has_i = 1;
+	a->i = v;
+}
+
+static void attr_float(Onnx__NodeProto *n, const char *name, float v)
+{
+	Onnx__AttributeProto *a = attr(n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT);
+	a->has_f = 1;
+	a->f = v;
+}
+
+static void attr_ints(Onnx__NodeProto *n, const char *name, size_t count, const int64_t *v)
+{
+	Onnx__AttributeProto *a = attr(n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
+	a->n_ints = count;
+	a->ints = talloc(sizeof(int64_t) * count);
+	memcpy(a->ints, v, sizeof(int64_t) * count);
+}
+
+/* Serialises the model into an arena buffer. */
+static uint8_t *build(builder *b, size_t *len)
+{
+	Onnx__GraphProto g = ONNX__GRAPH_PROTO__INIT;
+	Onnx__ModelProto m = ONNX__MODEL_PROTO__INIT;
+	Onnx__OperatorSetIdProto ops[2] = { ONNX__OPERATOR_SET_ID_PROTO__INIT,
+					    ONNX__OPERATOR_SET_ID_PROTO__INIT };
+	Onnx__OperatorSetIdProto *opp[2] = { &ops[0], &ops[1] };
+	g.n_node = b->n_nodes;
+	g.node = b->nodes;
+	g.n_initializer = b->n_inits;
+	g.initializer = b->inits;
+	g.n_input = b->n_inputs;
+	g.input = b->inputs;
+	g.n_output = b->n_outputs;
+	g.output = b->outputs;
+	g.name = tstr("test");
+	ops[0].domain = tstr("");
+	ops[0].has_version = 1;
+	ops[0].version = b->opset ? b->opset : 13;
+	ops[1].domain = tstr("com.microsoft");
+	ops[1].has_version = 1;
+	ops[1].version = 1;
+	m.has_ir_version = 1;
+	m.ir_version = 8;
+	m.n_opset_import = b->with_ms ? 2 : 1;
+	m.opset_import = opp;
+	m.graph = &g;
+	*len = onnx__model_proto__get_packed_size(&m);
+	uint8_t *buf = talloc(*len);
+	onnx__model_proto__pack(&m, buf);
+	return buf;
+}
+
+/* Builds and converts; returns the status, *out set on success. */
+static edgeml_status convert(builder *b, const eml_convert_options *opt, eml_converted **out)
+{
+	size_t len;
+	uint8_t *buf = build(b, &len);
+	return eml_convert_buffer(buf, len, opt, out);
+}
+
+/* ---- graph queries -------------------------------------------------------------------- */
+
+/* The index of the only node with op, failing the test when there is not exactly one. */
+static const eml_node *only_node(const eml_graph *g, uint32_t op)
+{
+	const eml_node *found = NULL;
+	for (uint32_t i = 0; i < g->n_nodes; i++) {
+		if (g->nodes[i].op != op)
+			continue;
+		assert_null(found);
+		found = &g->nodes[i];
+	}
+	assert_non_null(found);
+	return found;
+}
+
+/* The tensor with that name. */
+static const eml_tensor *tensor_named(const eml_graph *g, const char *name)
+{
+	for (uint32_t i = 0; i < g->n_tensors; i++)
+		if (strcmp(g->tensors[i].name, name) == 0)
+			return &g->tensors[i];
+	fail_msg("no tensor '%s'", name);
+	return NULL;
+}
+
+/* Input k of node as a tensor. */
+static const eml_tensor *in_tensor(const eml_graph *g, const eml_node *n, uint32_t k)
+{
+	assert_true(k < n->n_inputs);
+	assert_true(n->inputs[k] < g->n_tensors);
+	return &g->tensors[n->inputs[k]];
+}
+
+/* Float element k of a constant. */
+static float f32_at(const eml_tensor *t, size_t k)
+{
+	float v;
+	assert_true(t->flags & EML_TF_CONSTANT);
+	assert_true((k + 1) * 4 <= t->data_size);
+	memcpy(&v, (const uint8_t *)t->data + k * 4, 4);
+	return v;
+}
+
+static int64_t i64_at(const eml_tensor *t, size_t k)
+{
+	int64_t v;
+	assert_true(t->flags & EML_TF_CONSTANT);
+	assert_true((k + 1) * 8 <= t->data_size);
+	memcpy(&v, (const uint8_t *)t->data + k * 8, 8);
+	return v;
+}
+
+/* Checks that msg contains part. */
+static void assert_contains(const char *msg, const char *part)
+{
+	if (!strstr(msg, part))
+		fail_msg("message '%s' does not contain '%s'", msg, part);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	arena_free();
+	return 0;
+}
+
+/* ---- ONNX node tests ------------------------------------------------------------------ */
+
+/* Converts a node test's model.onnx. */
+static edgeml_status convert_node_test(const char *test, const eml_convert_options *opt,
+				       eml_converted **out)
+{
+	char path[512];
+	snprintf(path, sizeof(path), NODE_DIR "%s/model.onnx", test);
+	return eml_convert_file(path, opt, out);
+}
+
+static void test_node_relu(void **state)
+{
+	(void)state;
+	eml_converted *c;
+	assert_int_equal(convert_node_test("test_relu", NULL, &c), EDGEML_OK);
+	const eml_graph *g = &c->graph;
+	assert_int_equal(g->n_nodes, 1);
+	assert_int_equal(g->nodes[0].op, EML_OP_Relu);
+	assert_int_equal(g->n_inputs, 1);
+	const eml_tensor *x = &g->tensors[g->inputs[0]];
+	assert_string_equal(x->name, "x");
+	assert_int_equal(x->rank, 3);
+	assert_int_equal(x->dims[0], 3);
+	assert_int_equal(x->dims[2], 5);
+	assert_int_equal(x->flags & EML_TF_INPUT, EML_TF_INPUT);
+	const eml_tensor *y = &g->tensors[g->outputs[0]];
+	assert_int_equal(y->dtype, EDGEML_DTYPE_FLOAT32);
+	assert_int_equal(y->dims[1], 4);
+	eml_converted_free(c);
+}
+
+static void test_node_conv_strides(void **state)
+{
+	(void)state;
+	eml_converted *c;
+	assert_int_equal(convert_node_test("test_conv_with_strides_padding", NULL, &c), EDGEML_OK);
+	const eml_graph *g = &c->graph;
+	const eml_node *n = only_node(g, EML_OP_Conv);
+	const int64_t *v = NULL;
+	uint32_t count = 0;
+	assert_int_equal(eml_attr_ints(n, "strides", &v, &count), EDGEML_OK);
+	assert_int_equal(count, 2);
+	assert_int_equal(v[0], 2);
+	/* x [1,1,7,5], W [1,1,3,3], pads 1, strides 2 → [1,1,4,3] as ONNX's output_0.pb. */
+	const eml_tensor *y = &g->tensors[g->outputs[0]];
+	assert_int_equal(y->rank, 4);
+	assert_int_equal(y->dims[2], 4);
+	assert_int_equal(y->dims[3], 3);
+	eml_converted_free(c);
+}
+
+static void test_node_qlinearconv(void **state)
+{
+	(void)state;
+	eml_converted *c;
+	assert_int_equal(convert_node_test("test_qlinearconv", NULL, &c), EDGEML_OK);
+	const eml_graph *g = &c->graph;
+	const eml_node *n = only_node(g, EML_OP_QLinearConv);
+	assert_int_equal(n->n_inputs, 8);
+	/* The node test passes weights and scales as graph inputs: they stay inputs. */
+	assert_int_equal(g->n_inputs, 8);
+	const eml_tensor *y = &g->tensors[g->outputs[0]];
+	assert_int_equal(y->dtype, EDGEML_DTYPE_UINT8);
+	assert_int_equal(y->dims[2], 7);
+	eml_converted_free(c);
+}
+
+static void test_node_softmax_axis0(void **state)
+{
+	(void)state;
+	eml_converted *c;
+	/* Opset 13: axis 0 is a real axis, no rewrite. */
+	assert_int_equal(convert_node_test("test_softmax_axis_0", NULL, &c), EDGEML_OK);
+	const eml_node *n = only_node(&c->graph, EML_OP_Softmax);
+	int64_t axis;
+	assert_int_equal(eml_attr_int(n, "axis", -1, &axis), EDGEML_OK);
+	assert_int_equal(axis, 0);
+	assert_int_equal(c->graph.n_nodes, 1);
+	eml_converted_free(c);
+}
+
+static void test_node_clip(void **state)
+{
+	(void)state;
+	static const char *const tests[] = { "test_clip", "test_clip_default_min",
+					     "test_clip_default_max", "test_clip_example",
+					     "test_clip_default_inbounds" };
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		eml_converted *c;
+		assert_int_equal(convert_node_test(tests[i], NULL, &c), EDGEML_OK);
+		const eml_node *n = only_node(&c->graph, EML_OP_Clip);
+		assert_true(n->n_inputs >= 1 && n->n_inputs <= 3);
+		eml_converted_free(c);
+	}
+}
+
+static void test_node_squeeze(void **state)
+{
+	(void)state;
+	eml_converted *c;
+	/* axes is a graph input: shapes must be static, so it needs --constant. */
+	assert_int_equal(convert_node_test("test_squeeze", NULL, &c), EDGEML_ERR_UNSUPPORTED);
+	assert_null(c);
+	assert_contains(edgeml_last_error(), "Squeeze");
+	assert_contains(edgeml_last_error(), "--constant axes=");
+	eml_tensor axes;
+	assert_int_equal(eml_convert_read_tensor_file(
+				 NODE_DIR "test_squeeze/test_data_set_0/input_1.pb", &axes),
+			 EDGEML_OK);
+	axes.name = "axes";
+	eml_convert_options opt = { .constants = &axes, .n_constants = 1 };
+	assert_int_equal(convert_node_test("test_squeeze", &opt, &c), EDGEML_OK);
+	free((void *)axes.data);
+	const eml_graph *g = &c->graph;
+	assert_int_equal(g->n_inputs, 1);
+	const eml_tensor *y = &g->tensors[g->outputs[0]];
+	/* x [1,3,4,5] squeezed on axis 0 */
+	assert_int_equal(y->rank, 3);
+	assert_int_equal(y->dims[0], 3);
+	assert_int_equal(y->dims[2], 5);
+	eml_converted_free(c);
+}
+
+/* ---- QDQ folding ------------------------------------------------------------------------ */
+
+static void test_qdq_conv_relu_per_channel(void **state)
+{
+	(void)state;
+	builder b = { .opset = 13 };
+	int64_t xd[4] = { 1, 2, 5, 5 }, wd[4] = { 3, 2, 3, 3 }, cd[1] = { 3 };
+	int8_t w[54];
+	for (int i = 0; i < 54; i++)
+		w[i] = (int8_t)(i % 7 - 3);
+	float ws[3] = { 0.01f, 0.02f, 0.03f };
+	int8_t wz[3] = { 0, 0, 0 };
+	const float xs = 0.1f;
+	float bs[3] = { xs * ws[0], xs * ws[1], xs * ws[2] };
+	int32_t bias[3] = { 10, -20, 30 };
+	input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__UINT8, 4, xd);
+	init_f32(&b, "xs", xs);
+	init_u8(&b, "xz", 128);
+	init_raw(&b, "w", ONNX__TENSOR_PROTO__DATA_TYPE__INT8, 4, wd, w, sizeof(w));
+	init_raw(&b, "ws", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, cd, ws, sizeof(ws));
+	init_raw(&b, "wz", ONNX__TENSOR_PROTO__DATA_TYPE__INT8, 1, cd, wz, sizeof(wz));
+	init_raw(&b, "b", ONNX__TENSOR_PROTO__DATA_TYPE__INT32, 1, cd, bias, sizeof(bias));
+	init_raw(&b, "bs", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, cd, bs, sizeof(bs));
+	init_f32(&b, "ys", 0.05f);
+	init_u8(&b, "yz", 3);
+	node(&b, "DequantizeLinear", "dqx", "x,xs,xz", "xf");
+	attr_int(node(&b, "DequantizeLinear", "dqw", "w,ws,wz", "wf"), "axis", 0);
+	attr_int(node(&b, "DequantizeLinear", "dqb", "b,bs", "bf"), "axis", 0);
+	int64_t pads[4] = { 1, 1, 1, 1 };
+	attr_ints(node(&b, "Conv", "conv1", "xf,wf,bf", "c"), "pads", 4, pads);
+	node(&b, "Relu", "relu1", "c", "r");
+	node(&b, "QuantizeLinear", "q1", "r,ys,yz", "y");
+	output(&b, "y");
+	eml_converted *c;
+	assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+	const eml_graph *g = &c->graph;
+	assert_int_equal(g->n_nodes, 1);
+	const eml_node *n = only_node(g, EML_OP_QLinearConv);
+	assert_string_equal(n->name, "conv1");
+	assert_int_equal(n->n_inputs, 9);
+	assert_string_equal(in_tensor(g, n, 0)->name, "x");
+	assert_string_equal(in_tensor(g, n, 3)->name, "w");
+	assert_string_equal(in_tensor(g, n, 4)->name, "ws");
+	assert_string_equal(in_tensor(g, n, 5)->name, "wz");
+	assert_string_equal(in_tensor(g, n, 6)->name, "ys");
+	assert_string_equal(in_tensor(g, n, 8)->name, "b");
+	float amin;
+	assert_int_equal(eml_attr_float(n, "activation_min", -1.0f, &amin), EDGEML_OK);
+	assert_true(amin == 0.0f);
+	assert_null(eml_node_attr(n, "activation_max"));
+	const int64_t *p = NULL;
+	uint32_t count = 0;
+	assert_int_equal(eml_attr_ints(n, "pads", &p, &count), EDGEML_OK);
+	assert_int_equal(count, 4);
+	/* The output keeps Q's name, type and shape [1,3,5,5] (pads 1, kernel 3). */
+	const eml_tensor *y = &g->tensors[n->outputs[0]];
+	assert_string_equal(y->name, "y");
+	assert_int_equal(y->dtype, EDGEML_DTYPE_UINT8);
+	assert_int_equal(y->dims[1], 3);
+	assert_int_equal(y->dims[3], 5);
+	/* Quantization parameters for users: from the DQ after x and the Q before y. */
+	const eml_tensor *x = tensor_named(g, "x");
+	assert_int_equal(x->q_count, 1);
+	assert_true(x->q_scales[0] == 0.1f);
+	assert_int_equal(x->q_zero_points[0], 128);
+	assert_int_equal(y->q_count, 1);
+	assert_true(y->q_scales[0] == 0.05f);
+	assert_int_equal(y->q_zero_points[0], 3);
+	eml_converted_free(c);
+}
+
+static void test_qdq_conv_bad_bias_scale_stays_float(void **state)
+{
+	(void)state;
+	builder b = { .opset = 13 };
+	int64_t xd[4] = { 1, 1, 3, 3 }, wd[4] = { 1, 1, 1, 1 }, cd[1] = { 1 };
+	int8_t w = 2;
+	int32_t bias = 5;
+	input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__UINT8, 4, xd);
+	init_f32(&b, "xs", 0.1f);
+	init_u8(&b, "xz", 0);
+	init_raw(&b, "w", ONNX__TENSOR_PROTO__DATA_TYPE__INT8, 4, wd, &w, 1);
+	init_f32(&b, "ws", 0.5f);
+	init_raw(&b, "b", ONNX__TENSOR_PROTO__DATA_TYPE__INT32, 1, cd, &bias, 4);
+	init_f32(&b, "bs", 0.3f); /* not 0.1 * 0.5: QLinearConv cannot take this bias */
+	init_f32(&b, "ys", 0.2f);
+	init_u8(&b, "yz", 0);
+	node(&b, "DequantizeLinear", "dqx", "x,xs,xz", "xf");
+	node(&b, "DequantizeLinear", "dqw", "w,ws", "wf");
+	node(&b, "DequantizeLinear", "dqb", "b,bs", "bf");
+	node(&b, "Conv", "conv", "xf,wf,bf", "c");
+	node(&b, "QuantizeLinear", "q", "c,ys,yz", "y");
+	output(&b, "y");
+	eml_converted *c;
+	assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+	const eml_graph *g = &c->graph;
+	for (uint32_t i = 0; i < g->n_nodes; i++)
+		assert_int_not_equal(g->nodes[i].op, EML_OP_QLinearConv);
+	only_node(g, EML_OP_Conv);
+	only_node(g, EML_OP_QuantizeLinear);
+	eml_converted_free(c);
+}
+
+static void test_qdq_matmul(void **state)
+{
+	(void)state;
+	builder b = { .opset = 13 };
+	int64_t ad[2] = { 2, 4 }, bd[2] = { 4, 3 };
+	int8_t w[12] = { 1, -2, 3, -4, 5, -6, 7, -8, 9, -10, 11, -12 };
+	input(&b, "a", ONNX__TENSOR_PROTO__DATA_TYPE__INT8, 2, ad);
+	init_f32(&b, "as", 0.25f);
+	init_i8(&b, "az", -1);
+	init_raw(&b, "w", ONNX__TENSOR_PROTO__DATA_TYPE__INT8, 2, bd, w, sizeof(w));
+	init_f32(&b, "ws", 0.125f);
+	init_f32(&b, "ys", 0.5f);
+	init_i8(&b, "yz", 0);
+	node(&b, "DequantizeLinear", "dqa", "a,as,az", "af");
+	node(&b, "DequantizeLinear", "dqw", "w,ws", "wf");
+	node(&b, "MatMul", "mm", "af,wf", "m");
+	node(&b, "QuantizeLinear", "q", "m,ys,yz", "y");
+	output(&b, "y");
+	eml_converted *c;
+	assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+	const eml_graph *g = &c->graph;
+	assert_int_equal(g->n_nodes, 1);
+	const eml_node *n = only_node(g, EML_OP_QLinearMatMul);
+	assert_int_equal(n->n_inputs, 8);
+	assert_string_equal(in_tensor(g, n, 0)->name, "a");
+	assert_string_equal(in_tensor(g, n, 3)->name, "w");
+	/* The absent weight zero point became an int8 zero constant. */
+	const eml_tensor *wz = in_tensor(g, n, 5);
+	assert_int_equal(wz->dtype, EDGEML_DTYPE_INT8);
+	assert_true(wz->flags & EML_TF_CONSTANT);
+	assert_int_equal(((const int8_t *)wz->data)[0], 0);
+	const eml_tensor *y = &g->tensors[n->outputs[0]];
+	assert_int_equal(y->dtype, EDGEML_DTYPE_INT8);
+	assert_int_equal(y->dims[0], 2);
+	assert_int_equal(y->dims[1], 3);
+	eml_converted_free(c);
+}
+
+static void test_qdq_add_concat_maxpool(void **state)
+{
+	(void)state;
+	builder b = { .opset = 13 };
+	int64_t xd[4] = { 1, 2, 4, 4 };
+	input(&b, "x1", ONNX__TENSOR_PROTO__DATA_TYPE__UINT8, 4, xd);
+	input(&b, "x2", ONNX__TENSOR_PROTO__DATA_TYPE__UINT8, 4, xd);
+	init_f32(&b, "s", 0.1f);
+	init_u8(&b, "z", 10);
+	init_f32(&b, "s2", 0.2f);
+	node(&b, "DequantizeLinear", "d1", "x1,s,z", "f1");
+	node(&b, "DequantizeLinear", "d2", "x2,s,z", "f2");
+	node(&b, "Add", "add", "f1,f2", "sum");
+	node(&b, "QuantizeLinear", "qa", "sum,s2,z", "qsum");
+	/* Concat of x1 and x2 with Y's parameters equal to theirs: plain Concat on uint8. */
+	attr_int(node(&b, "Concat", "cat", "f1,f2", "catf"), "axis", 1);
+	node(&b, "QuantizeLinear", "qc", "catf,s,z", "qcat");
+	/* MaxPool with equal parameters on both sides: MaxPool on uint8. */
+	node(&b, "DequantizeLinear", "d3", "qcat,s,z", "f3");
+	int64_t k[2] = { 2, 2 };
+	attr_ints(node(&b, "MaxPool", "pool", "f3", "pf"), "kernel_shape", 2, k);
+	node(&b, "QuantizeLinear", "qp", "pf,s,z", "qpool");
+	output(&b, "qsum");
+	output(&b, "qpool");
+	eml_converted *c;
+	assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+	const eml_graph *g = &c->graph;
+	assert_int_equal(g->n_nodes, 3);
+	const eml_node *add = only_node(g, EML_OP_QLinearAdd);
+	assert_int_equal(add->n_inputs, 8);
+	assert_string_equal(in_tensor(g, add, 6)->name, "s2");
+	const eml_node *cat = only_node(g, EML_OP_Concat);
+	assert_string_equal(in_tensor(g, cat, 0)->name, "x1");
+	assert_int_equal(g->tensors[cat->outputs[0]].dtype, EDGEML_DTYPE_UINT8);
+	assert_int_equal(g->tensors[cat->outputs[0]].dims[1], 4);
+	const eml_node *pool = only_node(g, EML_OP_MaxPool);
+	assert_string_equal(in_tensor(g, pool, 0)->name, "qcat");
+	assert_string_equal(g->tensors[pool->outputs[0]].name, "qpool");
+	eml_converted_free(c);
+}
+
+static void test_qdq_sigmoid_lookup(void **state)
+{
+	(void)state;
+	builder b = { .opset = 13 };
+	int64_t xd[2] = { 1, 8 };
+	input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__UINT8, 2, xd);
+	init_f32(&b, "xs", 0.1f);
+	init_u8(&b, "xz", 128);
+	init_f32(&b, "ys", 1.0f / 256.0f);
+	init_u8(&b, "yz", 0);
+	node(&b, "DequantizeLinear", "dq", "x,xs,xz", "xf");
+	node(&b, "Sigmoid", "sig", "xf", "sf");
+	node(&b, "QuantizeLinear", "q", "sf,ys,yz", "y");
+	output(&b, "y");
+	eml_converted *c;
+	assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+	const eml_graph *g = &c->graph;
+	assert_int_equal(g->n_nodes, 1);
+	const eml_node *n = only_node(g, EML_OP_QLinearLookup);
+	const eml_tensor *table = in_tensor(g, n, 1);
+	assert_int_equal(table->dtype, EDGEML_DTYPE_UINT8);
+	assert_int_equal(table->data_size, 256);
+	const uint8_t *t = table->data;
+	/* code 128 is 0.0: sigmoid 0.5 = 128/256; code 0 is -12.8: ~0.0000028*256 rounds
+	 * to 0; code 255 is 12.7: 256 * (1 - 3e-6) rounds to 256 and saturates at 255;
+	 * code 138 is 1.0: 0.7310586 * 256 = 187.15 → 187. */
+	assert_int_equal(t[128], 128);
+	assert_int_equal(t[0], 0);
+	assert_int_equal(t[255], 255);
+	assert_int_equal(t[138], 187);
+	for (int i = 1; i < 256; i++)
+		assert_true(t[i] >= t[i - 1]);
+	eml_converted_free(c);
+}
+
+/* ---- float rewrites --------------------------------------------------------------------- */
+
+static void test_conv_batchnorm(void **state)
+{
+	(void)state;
+	builder b = { .opset = 13 };
+	int64_t xd[4] = { 1, 1, 2, 2 }, wd[4] = { 2, 1, 1, 1 }, cd[1] = { 2 };
+	float w[2] = { 2.0f, 3.0f }, bias[2] = { 1.0f, -1.0f };
+	float sc[2] = { 0.5f, 2.0f }, bb[2] = { 0.1f, 0.2f }, mean[2] = { 1.0f, 2.0f };
+	float var[2] = { 3.0f, 0.25f };
+	input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, xd);
+	init_raw(&b, "w", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, wd, w, sizeof(w));
+	init_raw(&b, "b", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, cd, bias, sizeof(bias));
+	init_raw(&b, "sc", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, cd, sc, sizeof(sc));
+	init_raw(&b, "bb", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, cd, bb, sizeof(bb));
+	init_raw(&b, "mean", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, cd, mean, sizeof(mean));
+	init_raw(&b, "var", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, cd, var, sizeof(var));
+	node(&b, "Conv", "conv", "x,w,b", "c");
+	attr_float(node(&b, "BatchNormalization", "bn", "c,sc,bb,mean,var", "n"), "epsilon", 0.01f);
+	node(&b, "Relu", "relu", "n", "y");
+	output(&b, "y");
+	eml_converted *c;
+	assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+	const eml_graph *g = &c->graph;
+	/* Conv + BN + Relu is one Conv with activation_min 0. */
+	assert_int_equal(g->n_nodes, 1);
+	const eml_node *n = only_node(g, EML_OP_Conv);
+	float amin;
+	assert_int_equal(eml_attr_float(n, "activation_min", -1.0f, &amin), EDGEML_OK);
+	assert_true(amin == 0.0f);
+	assert_string_equal(g->tensors[n->outputs[0]].name, "y");
+	/* inv = scale / sqrt(var + eps): 0.5/sqrt(3.01), 2/sqrt(0.26) */
+	double inv0 = 0.5 / sqrt(3.01), inv1 = 2.0 / sqrt(0.26);
+	const eml_tensor *nw = in_tensor(g, n, 1), *nb = in_tensor(g, n, 2);
+	assert_float_equal(f32_at(nw, 0), 2.0 * inv0, 1e-5);
+	assert_float_equal(f32_at(nw, 1), 3.0 * inv1, 1e-5);
+	assert_float_equal(f32_at(nb, 0), (1.0 - 1.0) * inv0 + 0.1, 1e-5);
+	assert_float_equal(f32_at(nb, 1), (-1.0 - 2.0) * inv1 + 0.2, 1e-5);
+	eml_converted_free(c);
+}
+
+static void test_constant_folding_and_identity(void **state)
+{
+	(void)state;
+	builder b = { .opset = 13 };
+	int64_t xd[2] = { 1, 2 }, wd[2] = { 3, 2 };
+	float w[6] = { 1, 2, 3, 4, 5, 6 }; /* [3,2]; transposed to [2,3] at conversion */
+	input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 2, xd);
+	init_raw(&b, "w", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 2, wd, w, sizeof(w));
+	node(&b, "Transpose", "t", "w", "wt");
+	node(&b, "Identity", "id", "x", "xi");
+	node(&b, "MatMul", "mm", "xi,wt", "m");
+	node(&b, "Identity", "id_out", "m", "y");
+	output(&b, "y");
+	eml_converted *c;
+	assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+	const eml_graph *g = &c->graph;
+	assert_int_equal(g->n_nodes, 1);
+	const eml_node *n = only_node(g, EML_OP_MatMul);
+	assert_string_equal(in_tensor(g, n, 0)->name, "x");
+	const eml_tensor *wt = in_tensor(g, n, 1);
+	assert_int_equal(wt->dims[0], 2);
+	assert_int_equal(wt->dims[1], 3);
+	static const float want[6] = { 1, 3, 5, 2, 4, 6 };
+	for (int i = 0; i < 6; i++)
+		assert_true(f32_at(wt, (size_t)i) == want[i]);
+	assert_string_equal(g->tensors[n->outputs[0]].name, "y");
+	eml_converted_free(c);
+}
+
+static void test_softmax_opset11_rewrite(void **state)
+{
+	(void)state;
+	builder b = { .opset = 11 };
+	int64_t xd[3] = { 2, 3, 4 };
+	input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 3, xd);
+	node(&b, "Softmax", "sm", "x", "y"); /* default axis 1: over [3,4] flattened */
+	output(&b, "y");
+	eml_converted *c;
+	assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+	const eml_graph *g = &c->graph;
+	assert_int_equal(g->n_nodes, 3);
+	assert_int_equal(g->nodes[0].op, EML_OP_Reshape);
+	assert_int_equal(g->nodes[1].op, EML_OP_Softmax);
+	assert_int_equal(g->nodes[2].op, EML_OP_Reshape);
+	const eml_tensor *s1 = in_tensor(g, &g->nodes[0], 1);
+	assert_int_equal(i64_at(s1, 0), 2);
+	assert_int_equal(i64_at(s1, 1), 12);
+	int64_t axis;
+	assert_int_equal(eml_attr_int(&g->nodes[1], "axis", 0, &axis), EDGEML_OK);
+	assert_int_equal(axis, -1);
+	const eml_tensor *s2 = in_tensor(g, &g->nodes[2], 1);
+	assert_int_equal(i64_at(s2, 2), 4);
+	const eml_tensor *y = &g->tensors[g->nodes[2].outputs[0]];
+	assert_string_equal(y->name, "y");
+	assert_int_equal(y->rank, 3);
+	eml_converted_free(c);
+}
+
+static void test_old_opset_attributes(void **state)
+{
+	(void)state;
+	builder b = { .opset = 9 };
+	int64_t xd[3] = { 1, 2, 3 };
+	input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 3, xd);
+	Onnx__NodeProto *clip = node(&b, "Clip", "clip", "x", "c");
+	attr_float(clip, "min", -1.5f);
+	attr_float(clip, "max", 2.5f);
+	int64_t axes[1] = { 0 };
+	attr_ints(node(&b, "Squeeze", "sq", "c", "s"), "axes", 1, axes);
+	int64_t pads[4] = { 0, 1, 0, 2 };
+	attr_ints(node(&b, "Pad", "pad", "s", "y"), "pads", 4, pads);
+	output(&b, "y");
+	eml_converted *c;
+	assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+	const eml_graph *g = &c->graph;
+	const eml_node *n = only_node(g, EML_OP_Clip);
+	assert_int_equal(n->n_inputs, 3);
+	assert_null(eml_node_attr(n, "min"));
+	assert_true(f32_at(in_tensor(g, n, 1), 0) == -1.5f);
+	assert_true(f32_at(in_tensor(g, n, 2), 0) == 2.5f);
+	n = only_node(g, EML_OP_Squeeze);
+	assert_int_equal(i64_at(in_tensor(g, n, 1), 0), 0);
+	n = only_node(g, EML_OP_Pad);
+	assert_int_equal(i64_at(in_tensor(g, n, 1), 3), 2);
+	/* [2,3] padded by (0,1) before and (0,2) after → [2,6] */
+	const eml_tensor *y = &g->tensors[g->outputs[0]];
+	assert_int_equal(y->dims[0], 2);
+	assert_int_equal(y->dims[1], 6);
+	eml_converted_free(c);
+}
+
+/* ---- errors ------------------------------------------------------------------------------ */
+
+static void test_unsupported_op(void **state)
+{
+	(void)state;
+	builder b = { .opset = 13 };
+	int64_t xd[1] = { 4 };
+	input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, xd);
+	input(&b, "i", ONNX__TENSOR_PROTO__DATA_TYPE__INT64, 1, xd);
+	node(&b, "Gather", "Gather_12", "x,i", "y");
+	output(&b, "y");
+	eml_converted *c = (eml_converted *)&b;
+	assert_int_equal(convert(&b, NULL, &c), EDGEML_ERR_UNSUPPORTED);
+	assert_null(c);
+	assert_string_equal(edgeml_last_error(),
+			    "node 'Gather_12' (Gather, opset 13): op not supported");
+	builder m = { .opset = 13, .with_ms = 1 };
+	input(&m, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, xd);
+	node(&m, "FusedGemm", "fg", "x", "y")->domain = tstr("com.microsoft");
+	output(&m, "y");
+	assert_int_equal(convert(&m, NULL, &c), EDGEML_ERR_UNSUPPORTED);
+	assert_contains(edgeml_last_error(),
+			"node 'fg' (FusedGemm, domain com.microsoft, opset 1)");
+}
+
+static void test_cycle(void **state)
+{
+	(void)state;
+	builder b = { .opset = 13 };
+	int64_t xd[1] = { 4 };
+	input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, xd);
+	node(&b, "Add", "a1", "x,t2", "t1");
+	node(&b, "Relu", "r2", "t1", "t2");
+	node(&b, "Relu", "r3", "t2", "y");
+	output(&b, "y");
+	eml_converted *c;
+	assert_int_equal(convert(&b, NULL, &c), EDGEML_ERR_FORMAT);
+	assert_contains(edgeml_last_error(), "cycle");
+}
+
+static void test_unordered_nodes_are_sorted(void **state)
+{
+	(void)state;
+	builder b = { .opset = 13 };
+	int64_t xd[1] = { 4 };
+	input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, xd);
+	node(&b, "Sigmoid", "second", "t", "y");
+	node(&b, "Relu", "first", "x", "t");
+	output(&b, "y");
+	eml_converted *c;
+	assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+	assert_int_equal(c->graph.nodes[0].op, EML_OP_Relu);
+	assert_int_equal(c->graph.nodes[1].op, EML_OP_Sigmoid);
+	eml_converted_free(c);
+}
+
+static void test_bad_input_and_shapes(void **state)
+{
+	(void)state;
+	eml_converted *c;
+	static const uint8_t junk[] = { 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01 };
+	assert_int_equal(eml_convert_buffer(junk, sizeof(junk), NULL, &c), EDGEML_ERR_FORMAT);
+	assert_contains(edgeml_last_error(), "protobuf");
+	assert_int_equal(eml_convert_buffer("", 0, NULL, &c), EDGEML_ERR_FORMAT);
+	assert_contains(edgeml_last_error(), "opset");
+	assert_int_equal(eml_convert_file("/nonexistent.onnx", NULL, &c), EDGEML_ERR_IO);
+
+	/* A symbolic non-batch dim needs --input-shape. */
+	builder b = { .opset = 13 };
+	int64_t xd[3] = { -1, -1, 4 };
+	input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 3, xd);
+	node(&b, "Relu", "r", "x", "y");
+	output(&b, "y");
+	assert_int_equal(convert(&b, NULL, &c), EDGEML_ERR_SHAPE);
+	assert_contains(edgeml_last_error(), "graph input 'x': dimension 1");
+	assert_contains(edgeml_last_error(), "--input-shape x=");
+	eml_convert_shape shape = { .name = "x", .rank = 3, .dims = { 2, 5, 4 } };
+	eml_convert_options opt = { .shapes = &shape, .n_shapes = 1 };
+	assert_int_equal(convert(&b, &opt, &c), EDGEML_OK);
+	const eml_tensor *y = &c->graph.tensors[c->graph.outputs[0]];
+	assert_int_equal(y->dims[0], 2);
+	assert_int_equal(y->dims[1], 5);
+	eml_converted_free(c);
+
+	/* Raw data that does not match the dims is rejected, naming the tensor. */
+	builder r = { .opset = 13 };
+	int64_t wd[2] = { 1000000, 1000000 };
+	float one = 1.0f;
+	input(&r, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 2, wd);
+	init_raw(&r, "w", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 2, wd, &one, 4);
+	node(&r, "Add", "add", "x,w", "y");
+	output(&r, "y");
+	assert_int_equal(convert(&r, NULL, &c), EDGEML_ERR_FORMAT);
+	assert_contains(edgeml_last_error(), "tensor 'w'");
+
+	/* A reader of a tensor nobody produces. */
+	builder d = { .opset = 13 };
+	int64_t one_d[1] = { 4 };
+	input(&d, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, one_d);
+	node(&d, "Add", "add", "x,ghost", "y");
+	output(&d, "y");
+	assert_int_equal(convert(&d, NULL, &c), EDGEML_ERR_FORMAT);
+	assert_contains(edgeml_last_error(), "'ghost'");
+}
+
+static void test_constant_output_dropout_and_plain_q(void **state)
+{
+	(void)state;
+	builder b = { .opset = 13 };
+	int64_t xd[1] = { 4 };
+	float k[4] = { 1, 2, 3, 4 };
+	input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, xd);
+	init_raw(&b, "k", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, xd, k, sizeof(k));
+	init_f32(&b, "s", 0.5f);
+	node(&b, "Dropout", "drop", "x", "d");
+	node(&b, "QuantizeLinear", "q", "d,s", "y"); /* no zero point: uint8 output */
+	output(&b, "y");
+	output(&b, "k"); /* a constant output must still be computed by a node */
+	eml_converted *c;
+	assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+	const eml_graph *g = &c->graph;
+	assert_int_equal(g->n_nodes, 2);
+	const eml_node *q = only_node(g, EML_OP_QuantizeLinear);
+	assert_string_equal(in_tensor(g, q, 0)->name, "x");
+	const eml_tensor *y = &g->tensors[q->outputs[0]];
+	assert_int_equal(y->dtype, EDGEML_DTYPE_UINT8);
+	assert_int_equal(y->q_count, 1);
+	assert_true(y->q_scales[0] == 0.5f);
+	const eml_node *id = only_node(g, EML_OP_Identity);
+	const eml_tensor *ko = &g->tensors[id->outputs[0]];
+	assert_string_equal(ko->name, "k");
+	assert_false(ko->flags & EML_TF_CONSTANT);
+	assert_true(f32_at(in_tensor(g, id, 0), 3) == 4.0f);
+	eml_converted_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_node_relu, teardown),
+		cmocka_unit_test_teardown(test_node_conv_strides, teardown),
+		cmocka_unit_test_teardown(test_node_qlinearconv, teardown),
+		cmocka_unit_test_teardown(test_node_softmax_axis0, teardown),
+		cmocka_unit_test_teardown(test_node_clip, teardown),
+		cmocka_unit_test_teardown(test_node_squeeze, teardown),
+		cmocka_unit_test_teardown(test_qdq_conv_relu_per_channel, teardown),
+		cmocka_unit_test_teardown(test_qdq_conv_bad_bias_scale_stays_float, teardown),
+		cmocka_unit_test_teardown(test_qdq_matmul, teardown),
+		cmocka_unit_test_teardown(test_qdq_add_concat_maxpool, teardown),
+		cmocka_unit_test_teardown(test_qdq_sigmoid_lookup, teardown),
+		cmocka_unit_test_teardown(test_conv_batchnorm, teardown),
+		cmocka_unit_test_teardown(test_constant_folding_and_identity, teardown),
+		cmocka_unit_test_teardown(test_softmax_opset11_rewrite, teardown),
+		cmocka_unit_test_teardown(test_old_opset_attributes, teardown),
+		cmocka_unit_test_teardown(test_unsupported_op, teardown),
+		cmocka_unit_test_teardown(test_cycle, teardown),
+		cmocka_unit_test_teardown(test_unordered_nodes_are_sorted, teardown),
+		cmocka_unit_test_teardown(test_bad_input_and_shapes, teardown),
+		cmocka_unit_test_teardown(test_constant_output_dropout_and_plain_q, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
