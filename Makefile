@@ -19,9 +19,18 @@ SOMAJOR := 0
 
 CFLAGS ?= -O2 -g
 WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
-CPPFLAGS_ALL := -D_GNU_SOURCE -Iruntime/include -Iruntime/src -I$(BUILD)/gen -Itools
-ALL_CFLAGS := $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC -pthread -MMD -MP
-LDLIBS_RT := -lz -lm -lpthread
+CPPFLAGS_ALL := -D_GNU_SOURCE -Iruntime/include -Iruntime/src -I$(BUILD)/gen -Itools \
+	$(shell pkg-config --cflags libdrm 2>/dev/null || echo -I/usr/include/libdrm)
+# Floating point is evaluated as written (no FMA contraction), so gcc and clang builds agree;
+# kernels that want FMA ask for it explicitly.
+ALL_CFLAGS := $(WARN) $(CFLAGS) $(SANFLAGS) -ffp-contract=off -fPIC -pthread -MMD -MP
+# The Vulkan backend: the loader is opened with dlopen (no libvulkan link, so a machine
+# without Vulkan still runs); glslang's static libraries compile the shaders (they link only
+# as a group, with the C++ runtime); libdrm maps devices to DRM nodes.
+LDLIBS_GLSLANG := -Wl,--start-group -lglslang -lglslang-default-resource-limits -lSPIRV \
+	-lSPIRV-Tools-opt -lSPIRV-Tools -lMachineIndependent -lGenericCodeGen -lOSDependent \
+	-lOGLCompiler -Wl,--end-group -lstdc++
+LDLIBS_RT := $(LDLIBS_GLSLANG) -ldrm -ldl -lz -lm -lpthread
 LDLIBS_TOOLS := $(shell pkg-config --libs libprotobuf-c 2>/dev/null || echo -lprotobuf-c)
 LDLIBS_TEST := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 EML_BUILD_OPTIONS := cc=$(notdir $(CC)) san=$(SAN)
@@ -32,7 +41,11 @@ TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 ONNX_PROTO := /usr/include/onnx/onnx.proto
 
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+SHADER_SRCS := $(sort $(wildcard shaders/*.comp shaders/*.glsl))
+
+# The shaders are compiled into the library as text (build/gen/vk_shader_text.c), so an
+# installed libedgeml needs no data files; glslang compiles them when a session is created.
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/vk_shader_text.o
 TOOL_OBJS := $(TOOL_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/onnx.pb-c.o
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -60,6 +73,14 @@ $(VENV)/.stamp: tools/requirements.txt
 $(BUILD)/gen/onnx.pb-c.c $(BUILD)/gen/onnx.pb-c.h: $(ONNX_PROTO)
 	@mkdir -p $(BUILD)/gen
 	protoc-c -I$(dir $(ONNX_PROTO)) --c_out=$(BUILD)/gen $(ONNX_PROTO)
+
+$(BUILD)/gen/vk_shader_text.c: $(SHADER_SRCS) tools/embed-shaders.sh
+	@mkdir -p $(BUILD)/gen
+	tools/embed-shaders.sh $(SHADER_SRCS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/vk_shader_text.o: $(BUILD)/gen/vk_shader_text.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/gen/onnx.pb-c.o: $(BUILD)/gen/onnx.pb-c.c
 	@mkdir -p $(dir $@)

@@ -132,7 +132,10 @@ static int edgeml_ring_check(const struct edgeml_ring_start *arg, size_t *buf_by
 	u64 payload = 0;
 	int ret;
 
-	if (arg->flags & ~EDGEML_FD_CLOEXEC || arg->reserved[0] || arg->reserved[1])
+	if (arg->flags & ~(EDGEML_FD_CLOEXEC | EDGEML_RING_VIB_F32) || arg->reserved[0] ||
+	    arg->reserved[1])
+		return -EINVAL;
+	if (arg->flags & EDGEML_RING_VIB_F32 && arg->source != EDGEML_SOURCE_VIBRATION)
 		return -EINVAL;
 	if (arg->num_buffers < 2 || !arg->frame_bytes)
 		return -EINVAL;

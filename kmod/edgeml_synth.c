@@ -46,7 +46,8 @@ int edgeml_synth_payload(const struct edgeml_ring_start *cfg, u64 *bytes)
 	} else if (cfg->anomaly_offset || cfg->anomaly_gain) {
 		return -EINVAL;
 	}
-	*bytes = (u64)cfg->width * cfg->channels * sizeof(s16);
+	*bytes = (u64)cfg->width * cfg->channels *
+		 (cfg->flags & EDGEML_RING_VIB_F32 ? sizeof(u32) : sizeof(s16));
 	return 0;
 }
 
@@ -74,10 +75,25 @@ static s32 edgeml_synth_tone(u32 r, u32 half, u32 amp)
 	return r < half ? v : -v;
 }
 
+/*
+ * The float32 bit pattern of @v / 32768 for @v in [-32768, 32767], built from integers since
+ * the kernel may not use the FPU: exact, as 16 significant bits fit the 24-bit significand.
+ */
+static u32 edgeml_synth_f32(s32 v)
+{
+	u32 a = v < 0 ? -v : v, msb;
+
+	if (!a)
+		return 0;
+	msb = fls(a) - 1;
+	return (v < 0 ? 0x80000000U : 0) | (127 - 15 + msb) << 23 | ((a << (23 - msb)) & 0x7fffff);
+}
+
 /* Writes the vibration signal: two tones per channel, scaled up on anomalous frames. */
-static u32 edgeml_synth_vibration(s16 *dst, u64 seq, const struct edgeml_ring_start *cfg,
+static u32 edgeml_synth_vibration(void *dst, u64 seq, const struct edgeml_ring_start *cfg,
 				  bool anomaly)
 {
+	bool f32 = cfg->flags & EDGEML_RING_VIB_F32;
 	const u32 p1 = 2 * EDGEML_VIB_P1, p2 = 2 * EDGEML_VIB_P2;
 	u32 n, c, r1, r2;
 	u64 base;
@@ -92,12 +108,15 @@ static u32 edgeml_synth_vibration(s16 *dst, u64 seq, const struct edgeml_ring_st
 			    edgeml_synth_tone(r2, EDGEML_VIB_P2, EDGEML_VIB_A2);
 			if (anomaly)
 				v = clamp_t(s32, v * (s32)cfg->anomaly_gain, S16_MIN, S16_MAX);
-			dst[n * cfg->channels + c] = v;
+			if (f32)
+				((u32 *)dst)[n * cfg->channels + c] = edgeml_synth_f32(v);
+			else
+				((s16 *)dst)[n * cfg->channels + c] = v;
 			r1 = r1 + 1 == p1 ? 0 : r1 + 1;
 			r2 = r2 + 1 == p2 ? 0 : r2 + 1;
 		}
 	}
-	return cfg->width * cfg->channels * sizeof(s16);
+	return cfg->width * cfg->channels * (f32 ? sizeof(u32) : sizeof(s16));
 }
 
 /**

@@ -15,6 +15,8 @@
 
 /* Flags for &edgeml_alloc.flags and &edgeml_ring_start.flags. */
 #define EDGEML_FD_CLOEXEC	(1U << 0)	/* returned dma-buf fds get O_CLOEXEC */
+/* &edgeml_ring_start.flags, vibration only: float32 samples (see below) instead of int16. */
+#define EDGEML_RING_VIB_F32	(1U << 1)
 
 /* Values for &edgeml_ring_start.source. */
 #define EDGEML_SOURCE_IMAGE	1	/* synthetic uint8 image gradient */
@@ -46,6 +48,9 @@
  *                   (Bhaskara's integer sine of period 2P and amplitude A; / truncates)
  *   x = tone(u, EDGEML_VIB_P1, EDGEML_VIB_A1) + tone(u, EDGEML_VIB_P2, EDGEML_VIB_A2)
  *   anomalous frames: x = x * anomaly_gain, saturated to [-32768, 32767]
+ * With %EDGEML_RING_VIB_F32 each sample is instead the float32 x / 32768 (exact: every int16
+ * scaled by 2^-15 is a float32), payload width * channels * 4 bytes: the format a model with
+ * a float input consumes in place.
  */
 #define EDGEML_VIB_P1	32	/* half period, samples: 64-sample fundamental */
 #define EDGEML_VIB_A1	6000
@@ -69,7 +74,7 @@ struct edgeml_alloc {
 /**
  * struct edgeml_ring_start - argument of %EDGEML_IOC_RING_START
  * @source: in: %EDGEML_SOURCE_IMAGE, %EDGEML_SOURCE_VIBRATION or %EDGEML_SOURCE_DRIVER
- * @flags: in: 0 or %EDGEML_FD_CLOEXEC
+ * @flags: in: %EDGEML_FD_CLOEXEC, and %EDGEML_RING_VIB_F32 for a vibration source
  * @num_buffers: in: 2 to the module's max_ring_buffers
  * @frame_bytes: in: size of each buffer, at least the payload of one frame and at most
  *	max_buffer_kb * 1024; rounded up to whole pages

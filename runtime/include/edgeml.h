@@ -159,6 +159,26 @@ edgeml_status edgeml_session_output_by_name(edgeml_session *session, const char 
 /* Runs the graph once on the current input contents. */
 edgeml_status edgeml_session_run(edgeml_session *session);
 
+/* What a session's runs cost, so that zero-copy input is measured rather than assumed.
+ * Bytes copied count every input byte the library copied on the way to the backend:
+ * edgeml_tensor_write() into an input since the previous run, and any staging copy the
+ * backend makes of imported memory. Writes through edgeml_tensor_data() are the caller's
+ * own and not seen; outputs are not counted (read them in place with edgeml_tensor_data()). */
+typedef struct edgeml_session_stats {
+	uint32_t struct_size;	       /* sizeof(edgeml_session_stats), set by the caller */
+	uint64_t runs;		       /* successful runs */
+	uint64_t bytes_copied_last_run; /* input bytes copied for the last run */
+	uint64_t bytes_copied_total;    /* over all runs */
+	uint64_t bytes_imported_last_run; /* input bytes the last run read from imported memory */
+	uint64_t last_run_ns;	       /* wall time of the last run (CLOCK_MONOTONIC) */
+	uint64_t total_run_ns;	       /* over all runs */
+	uint64_t buffers_mapped;       /* external buffers mapped so far (imports that missed
+					* the session's mapping cache) */
+} edgeml_session_stats;
+
+/* Fills stats (set stats->struct_size first; a smaller struct gets the fields it has). */
+edgeml_status edgeml_session_stats_get(const edgeml_session *session, edgeml_session_stats *stats);
+
 /* ---- tensor ----------------------------------------------------------------------------- */
 
 edgeml_status edgeml_tensor_info_get(const edgeml_tensor *tensor, edgeml_tensor_info *info);
@@ -168,6 +188,21 @@ void *edgeml_tensor_data(edgeml_tensor *tensor);
 /* Copies size bytes (must equal the tensor's size) into / out of the tensor. */
 edgeml_status edgeml_tensor_write(edgeml_tensor *tensor, const void *src, size_t size);
 edgeml_status edgeml_tensor_read(const edgeml_tensor *tensor, void *dst, size_t size);
+
+/* Binds an input tensor to external memory instead of its own buffer: size bytes at offset
+ * of fd, a dma-buf (e.g. a sensor frame from /dev/edgeml) or a memfd or regular file. The
+ * memory must already hold the tensor's elements exactly as declared (dtype, dims, dense
+ * row-major): size must be at least the tensor's bytes, offset + size within the buffer and
+ * offset a multiple of 64. The backend reads it in place where it can (the CPU always), which
+ * edgeml_session_stats_get() reports as 0 bytes copied. Runs then bracket their reads with
+ * DMA_BUF_IOCTL_SYNC (a plain fd needs none); the data must not change during a run.
+ * The session maps each buffer once and keeps it mapped (with its own duplicate of fd, so fd
+ * may be closed), so importing a ring's buffers frame after frame costs one fstat per call.
+ * Mappings are released at session destroy, or when more than 64 buffers were imported.
+ * While imported, edgeml_tensor_data() returns the read-only mapping. fd -1 (offset and size
+ * 0) or edgeml_tensor_write() returns the tensor to its own buffer. */
+edgeml_status edgeml_tensor_import_dmabuf(edgeml_tensor *tensor, int fd, uint64_t offset,
+					  uint64_t size);
 
 #ifdef __cplusplus
 }

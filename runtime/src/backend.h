@@ -27,9 +27,14 @@ typedef struct eml_backend {
 	edgeml_status (*run)(void *state);
 	/* Host-visible memory of a graph input or output tensor, valid while state lives. */
 	void *(*io_data)(void *state, uint32_t tensor);
-	/* Binds a graph input/output to external memory (a dma-buf fd at offset). */
+	/* Binds graph input tensor to external memory: the buffer behind fd (a dma-buf, memfd
+	 * or file) at offset, which the session has mapped read-only at host and brackets with
+	 * DMA_BUF_IOCTL_SYNC around each run; with host NULL (fd -1), back to the tensor's own
+	 * buffer. Sets *copy_bytes to the bytes each run will copy to use the memory, 0 when
+	 * the backend reads it in place (reported by edgeml_session_stats_get). */
 	edgeml_status (*import_external_memory)(void *state, uint32_t tensor, int fd,
-						uint64_t offset);
+						uint64_t offset, const void *host,
+						uint64_t *copy_bytes);
 	void (*memory)(const void *state, eml_backend_memory *mem);
 	void (*destroy)(void *state);
 } eml_backend;

@@ -95,6 +95,9 @@ static edgeml_status check_tensor(const eml_graph *g, uint32_t i)
 	if (t->rank > EML_MAX_RANK)
 		return eml_error(EDGEML_ERR_FORMAT, "tensor '%s': rank %" PRIu32 " is more than %u",
 				 t->name, t->rank, EML_MAX_RANK);
+	/* As the loader does, zero dims count as 1 in the overflow check, so that ops may take
+	 * products of any subset of the dims. */
+	uint64_t bound = edgeml_dtype_size((edgeml_dtype)t->dtype);
 	int empty = 0;
 	for (uint32_t k = 0; k < t->rank; k++) {
 		if (t->dims[k] < 0)
@@ -102,11 +105,13 @@ static edgeml_status check_tensor(const eml_graph *g, uint32_t i)
 					 "tensor '%s': dims[%" PRIu32 "] is %" PRId64 ", negative",
 					 t->name, k, t->dims[k]);
 		empty |= t->dims[k] == 0;
+		if (t->dims[k] != 0 && bound > (uint64_t)INT64_MAX / (uint64_t)t->dims[k])
+			return eml_error(EDGEML_ERR_FORMAT, "tensor '%s': byte size overflows",
+					 t->name);
+		if (t->dims[k] != 0)
+			bound *= (uint64_t)t->dims[k];
 	}
-	/* eml_tensor_bytes() gives 0 both for an empty shape and on overflow. */
-	uint64_t bytes = eml_tensor_bytes(t);
-	if ((bytes == 0 && !empty) || bytes > INT64_MAX)
-		return eml_error(EDGEML_ERR_FORMAT, "tensor '%s': byte size overflows", t->name);
+	uint64_t bytes = empty ? 0 : bound;
 	if (t->flags & ~(uint32_t)(EML_TF_CONSTANT | EML_TF_INPUT | EML_TF_OUTPUT))
 		return eml_error(EDGEML_ERR_FORMAT, "tensor '%s': unknown flags 0x%" PRIx32,
 				 t->name, t->flags);

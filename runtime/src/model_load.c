@@ -377,7 +377,10 @@ static edgeml_status decode_tensor(const struct reader *r, uint32_t i, eml_tenso
 	if (f.rank > EML_MAX_RANK)
 		return rec_error("tensor", i, t->name, off, "rank %" PRIu32 " is more than %u",
 				 f.rank, EML_MAX_RANK);
-	uint64_t bytes = esize;
+	/* The size bound counts zero dims as 1, so that no product of a subset of the dims (as
+	 * ops compute for strides and batches) can overflow, even in an empty tensor. */
+	uint64_t bound = esize;
+	int empty = 0;
 	for (uint32_t k = 0; k < EML_MAX_RANK; k++) {
 		if (k >= f.rank) {
 			if (f.dims[k] != 0)
@@ -391,13 +394,16 @@ static edgeml_status decode_tensor(const struct reader *r, uint32_t i, eml_tenso
 			return rec_error("tensor", i, t->name, off,
 					 "dims[%" PRIu32 "] is %" PRId64 ", negative", k,
 					 f.dims[k]);
-		if (f.dims[k] != 0 && bytes > (uint64_t)INT64_MAX / (uint64_t)f.dims[k])
+		empty |= f.dims[k] == 0;
+		if (f.dims[k] != 0 && bound > (uint64_t)INT64_MAX / (uint64_t)f.dims[k])
 			return rec_error("tensor", i, t->name, off,
 					 "byte size of the shape overflows (dims[%" PRIu32
 					 "] = %" PRId64 ")",
 					 k, f.dims[k]);
-		bytes *= (uint64_t)f.dims[k];
+		if (f.dims[k] != 0)
+			bound *= (uint64_t)f.dims[k];
 	}
+	uint64_t bytes = empty ? 0 : bound;
 	if (bytes > SIZE_MAX)
 		return rec_error("tensor", i, t->name, off,
 				 "%" PRIu64 " bytes do not fit this machine's address space",

@@ -3,16 +3,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "backend.h"
+#include "dmabuf.h"
 #include "error.h"
 #include "model.h"
+#include "planner.h"
 #include "session.h"
 
 struct edgeml_tensor {
 	const eml_tensor *desc;
 	void *data;
 	size_t size;
+	edgeml_session *session;
+	uint32_t index;	      /* graph tensor number */
+	int is_input;
+	eml_dmabuf_map *map;  /* the imported buffer this input reads, or NULL */
+	uint64_t copy_bytes;  /* what each run copies to use the imported buffer */
 };
 
 struct edgeml_session {
@@ -21,6 +29,9 @@ struct edgeml_session {
 	void *state;
 	edgeml_tensor *inputs;	/* one per graph input, in order */
 	edgeml_tensor *outputs; /* one per graph output */
+	eml_dmabuf_cache imports;
+	uint64_t pending_copy; /* input bytes written by edgeml_tensor_write since the last run */
+	edgeml_session_stats stats;
 };
 
 void edgeml_session_options_init(edgeml_session_options *options)
@@ -67,7 +78,7 @@ static edgeml_status pick_backend(edgeml_backend_kind kind, const eml_backend **
 
 /* Fills the session's tensors for the graph tensors listed in idx. */
 static edgeml_status bind_io(edgeml_session *s, const uint32_t *idx, uint32_t n,
-			     edgeml_tensor *tensors)
+			     edgeml_tensor *tensors, int is_input)
 {
 	const eml_graph *g = &s->model->graph;
 	for (uint32_t i = 0; i < n; i++) {
@@ -75,8 +86,12 @@ static edgeml_status bind_io(edgeml_session *s, const uint32_t *idx, uint32_t n,
 			return eml_error(EDGEML_ERR_FORMAT,
 					 "graph input/output %u: tensor %u out of range", i, idx[i]);
 		const eml_tensor *d = &g->tensors[idx[i]];
-		tensors[i] = (edgeml_tensor){ d, s->backend->io_data(s->state, idx[i]),
-					      (size_t)eml_tensor_bytes(d) };
+		tensors[i] = (edgeml_tensor){ .desc = d,
+					      .data = s->backend->io_data(s->state, idx[i]),
+					      .size = (size_t)eml_tensor_bytes(d),
+					      .session = s,
+					      .index = idx[i],
+					      .is_input = is_input };
 	}
 	return EDGEML_OK;
 }
@@ -112,9 +127,9 @@ edgeml_status edgeml_session_create(const edgeml_model *model,
 	if (st == EDGEML_OK)
 		st = backend->prepare(g, &opts, &s->state);
 	if (st == EDGEML_OK)
-		st = bind_io(s, g->inputs, g->n_inputs, s->inputs);
+		st = bind_io(s, g->inputs, g->n_inputs, s->inputs, 1);
 	if (st == EDGEML_OK)
-		st = bind_io(s, g->outputs, g->n_outputs, s->outputs);
+		st = bind_io(s, g->outputs, g->n_outputs, s->outputs, 0);
 	if (st != EDGEML_OK) {
 		edgeml_session_destroy(s);
 		return eml_error_context(st, "%s backend: ", backend->name);
@@ -129,6 +144,8 @@ void edgeml_session_destroy(edgeml_session *session)
 		return;
 	if (session->state)
 		session->backend->destroy(session->state);
+	/* After the backend, which may still hold imports of these buffers. */
+	eml_dmabuf_cache_free(&session->imports);
 	free(session->inputs);
 	free(session->outputs);
 	free(session);
@@ -215,13 +232,77 @@ edgeml_status edgeml_session_output_by_name(edgeml_session *session, const char 
 	return find_tensor(session, name, out, 1);
 }
 
+/* Nanoseconds of CLOCK_MONOTONIC. */
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Brackets the backend's run with read syncs of every imported input, and counts what the
+ * run copied and how long it took (syncs included: they are part of reading in place). */
 edgeml_status edgeml_session_run(edgeml_session *session)
 {
 	eml_error_clear();
 	if (!session)
 		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
 				 "edgeml_session_run: session is NULL");
-	return session->backend->run(session->state);
+	uint32_t n = session->model->graph.n_inputs, started = 0;
+	uint64_t copied = session->pending_copy, imported = 0, t0 = now_ns();
+	edgeml_status st = EDGEML_OK;
+	for (; started < n && st == EDGEML_OK; started++) {
+		const edgeml_tensor *t = &session->inputs[started];
+		if (!t->map)
+			continue;
+		st = eml_dmabuf_sync_read(t->map, 1);
+		if (st != EDGEML_OK) {
+			eml_error_context(st, "input '%s': ", t->desc->name ? t->desc->name : "");
+			break;
+		}
+		copied += t->copy_bytes;
+		imported += t->size;
+	}
+	if (st == EDGEML_OK)
+		st = session->backend->run(session->state);
+	for (uint32_t i = 0; i < started; i++) {
+		if (!session->inputs[i].map)
+			continue;
+		edgeml_status end = eml_dmabuf_sync_read(session->inputs[i].map, 0);
+		if (st == EDGEML_OK)
+			st = end;
+	}
+	if (st != EDGEML_OK)
+		return st;
+	uint64_t ns = now_ns() - t0;
+	edgeml_session_stats *stats = &session->stats;
+	stats->runs++;
+	stats->bytes_copied_last_run = copied;
+	stats->bytes_copied_total += copied;
+	stats->bytes_imported_last_run = imported;
+	stats->last_run_ns = ns;
+	stats->total_run_ns += ns;
+	session->pending_copy = 0;
+	return EDGEML_OK;
+}
+
+edgeml_status edgeml_session_stats_get(const edgeml_session *session, edgeml_session_stats *stats)
+{
+	eml_error_clear();
+	size_t min = offsetof(edgeml_session_stats, runs) + sizeof(stats->runs);
+	if (!session || !stats)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "edgeml_session_stats_get: session or stats is NULL");
+	if (stats->struct_size < min)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "edgeml_session_stats_get: struct_size %u is too small; set it to "
+				 "sizeof(edgeml_session_stats)",
+				 stats->struct_size);
+	edgeml_session_stats full = session->stats;
+	full.struct_size = stats->struct_size;
+	full.buffers_mapped = session->imports.maps_created;
+	memcpy(stats, &full, stats->struct_size < sizeof(full) ? stats->struct_size : sizeof(full));
+	return EDGEML_OK;
 }
 
 void eml_session_memory(const edgeml_session *session, eml_backend_memory *mem)
@@ -267,12 +348,106 @@ static edgeml_status check_copy(const edgeml_tensor *tensor, const void *buf, si
 	return EDGEML_OK;
 }
 
+/* Returns an imported input to its own buffer and lets go of the imported one. */
+static edgeml_status detach(edgeml_tensor *t)
+{
+	edgeml_session *s = t->session;
+	uint64_t copy;
+	if (!t->map)
+		return EDGEML_OK;
+	edgeml_status st =
+		s->backend->import_external_memory(s->state, t->index, -1, 0, NULL, &copy);
+	if (st != EDGEML_OK)
+		return st;
+	eml_dmabuf_release(t->map);
+	t->map = NULL;
+	t->copy_bytes = 0;
+	t->data = s->backend->io_data(s->state, t->index);
+	return EDGEML_OK;
+}
+
 edgeml_status edgeml_tensor_write(edgeml_tensor *tensor, const void *src, size_t size)
 {
 	edgeml_status st = check_copy(tensor, src, size, "edgeml_tensor_write");
+	if (st == EDGEML_OK && tensor->is_input)
+		st = detach(tensor);
 	if (st == EDGEML_OK && size)
 		memcpy(tensor->data, src, size);
+	if (st == EDGEML_OK && tensor->is_input)
+		tensor->session->pending_copy += size;
 	return st;
+}
+
+/* "float32[1,1,256]": a tensor's dtype and dims for messages. */
+static const char *describe(const eml_tensor *d, char *buf, size_t cap)
+{
+	size_t len = 0;
+	int w = snprintf(buf, cap, "%s[", edgeml_dtype_name((edgeml_dtype)d->dtype));
+	for (uint32_t i = 0; i < d->rank && w > 0; i++) {
+		len += (size_t)w;
+		if (len >= cap)
+			return buf;
+		w = snprintf(buf + len, cap - len, "%s%lld", i ? "," : "", (long long)d->dims[i]);
+	}
+	if (w > 0 && len + (size_t)w < cap)
+		snprintf(buf + len + (size_t)w, cap - len - (size_t)w, "]");
+	return buf;
+}
+
+edgeml_status edgeml_tensor_import_dmabuf(edgeml_tensor *tensor, int fd, uint64_t offset,
+					  uint64_t size)
+{
+	eml_error_clear();
+	if (!tensor)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "edgeml_tensor_import_dmabuf: tensor is NULL");
+	const char *name = tensor->desc->name ? tensor->desc->name : "";
+	char what[160], shape[96];
+	snprintf(what, sizeof(what), "import into input '%s'", name);
+	if (!tensor->is_input)
+		return eml_error(EDGEML_ERR_UNSUPPORTED,
+				 "tensor '%s' is a model output: only inputs can be imported",
+				 name);
+	if (fd == -1 && offset == 0 && size == 0)
+		return detach(tensor);
+	if (fd < 0)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT, "%s: fd %d is negative", what, fd);
+	/* Backends read their own buffers with aligned vector loads; imports keep that. */
+	if (offset % EML_PLAN_ALIGN)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "%s: offset %llu is not a multiple of %u", what,
+				 (unsigned long long)offset, EML_PLAN_ALIGN);
+	if (size < tensor->size)
+		return eml_error(EDGEML_ERR_SHAPE,
+				 "%s: the tensor is %s, %zu bytes, but only %llu bytes were given: "
+				 "the buffer's format does not match the model's input",
+				 what, describe(tensor->desc, shape, sizeof(shape)), tensor->size,
+				 (unsigned long long)size);
+	edgeml_session *s = tensor->session;
+	eml_dmabuf_map *map;
+	edgeml_status st = eml_dmabuf_acquire(&s->imports, fd, what, &map);
+	if (st != EDGEML_OK)
+		return st;
+	if (offset > map->size || size > map->size - offset) {
+		eml_dmabuf_release(map);
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "%s: offset %llu + size %llu is past the end of the %llu-byte "
+				 "buffer of fd %d",
+				 what, (unsigned long long)offset, (unsigned long long)size,
+				 (unsigned long long)map->size, fd);
+	}
+	uint64_t copy;
+	st = s->backend->import_external_memory(s->state, tensor->index, map->fd, offset,
+						map->base + offset, &copy);
+	if (st != EDGEML_OK) {
+		eml_dmabuf_release(map);
+		return eml_error_context(st, "%s: %s backend: ", what, s->backend->name);
+	}
+	eml_dmabuf_release(tensor->map);
+	tensor->map = map;
+	tensor->data = map->base + offset;
+	tensor->copy_bytes = copy;
+	return EDGEML_OK;
 }
 
 edgeml_status edgeml_tensor_read(const edgeml_tensor *tensor, void *dst, size_t size)

@@ -55,13 +55,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t index;
 		for (size_t i = 0; i < edgeml_model_input_count(model); i++) {
 			if (edgeml_model_input_info(model, i, &info) != EDGEML_OK ||
-			    edgeml_model_find_input(model, info.name, &index) != EDGEML_OK || index != i)
+			    edgeml_model_find_input(model, info.name, &index) != EDGEML_OK ||
+			    index != i)
 				abort();
 			sink += touch_info(&info);
 		}
 		for (size_t i = 0; i < edgeml_model_output_count(model); i++) {
 			if (edgeml_model_output_info(model, i, &info) != EDGEML_OK ||
-			    edgeml_model_find_output(model, info.name, &index) != EDGEML_OK || index != i)
+			    edgeml_model_find_output(model, info.name, &index) != EDGEML_OK ||
+			    index != i)
 				abort();
 			sink += touch_info(&info);
 		}

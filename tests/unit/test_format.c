@@ -521,6 +521,7 @@ enum corruption_id {
 	C_NEGATIVE_DIM,
 	C_DIM_BEYOND_RANK,
 	C_DIMS_OVERFLOW,
+	C_EMPTY_DIMS_OVERFLOW,
 	C_FLAGS,
 	C_CONST_INPUT,
 	C_DATA_MISALIGNED,
@@ -658,6 +659,12 @@ static void corrupt(struct file *f, enum corruption_id id)
 	case C_DIMS_OVERFLOW:
 		for (int k = 0; k < 4; k++)
 			ftensor(f, T_T)->dims[k] = (int64_t)1 << 20;
+		break;
+	/* An empty tensor whose other dims multiply past int64: ops take such sub-products. */
+	case C_EMPTY_DIMS_OVERFLOW:
+		ftensor(f, T_T)->dims[0] = 0;
+		ftensor(f, T_T)->dims[1] = (int64_t)1 << 40;
+		ftensor(f, T_T)->dims[2] = (int64_t)1 << 40;
 		break;
 	case C_FLAGS:
 		ftensor(f, T_T)->flags |= 0x10;
@@ -878,6 +885,8 @@ static const struct corruption corruptions[] = {
 	{ "negative dim", C_NEGATIVE_DIM, EDGEML_ERR_FORMAT, "dims[2] is -3", 0 },
 	{ "dim beyond rank", C_DIM_BEYOND_RANK, EDGEML_ERR_FORMAT, "dims[5] beyond rank 2", 0 },
 	{ "dims overflow", C_DIMS_OVERFLOW, EDGEML_ERR_FORMAT, "overflows", 0 },
+	{ "empty dims overflow", C_EMPTY_DIMS_OVERFLOW, EDGEML_ERR_FORMAT,
+	  "dims[2] = 1099511627776", 0 },
 	{ "unknown flags", C_FLAGS, EDGEML_ERR_FORMAT, "unknown flags 0x10", 0 },
 	{ "constant input", C_CONST_INPUT, EDGEML_ERR_FORMAT, "both a constant and a graph", 0 },
 	{ "data misaligned", C_DATA_MISALIGNED, EDGEML_ERR_FORMAT, "not 64-byte aligned", 0 },

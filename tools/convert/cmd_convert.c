@@ -85,8 +85,10 @@ static int parse_args(int argc, char **argv, cmd_state *s, eml_convert_options *
 			opt->log = stdout;
 		} else if (strcmp(a, "--input-shape") == 0 && i + 1 < argc) {
 			if (!parse_shape(argv[++i], &s->shapes[s->n_shapes])) {
-				fprintf(stderr, "edgeml convert: --input-shape wants NAME=D0,D1,... "
-					"with dims >= 0, got '%s'\n", argv[i]);
+				fprintf(stderr,
+					"edgeml convert: --input-shape wants NAME=D0,D1,... "
+					"with dims >= 0, got '%s'\n",
+					argv[i]);
 				return 2;
 			}
 			s->n_shapes++;
@@ -94,7 +96,8 @@ static int parse_args(int argc, char **argv, cmd_state *s, eml_convert_options *
 			char *arg = argv[++i];
 			char *eq = strchr(arg, '=');
 			if (!eq || eq == arg || !eq[1]) {
-				fprintf(stderr, "edgeml convert: --constant wants NAME=FILE, got '%s'\n",
+				fprintf(stderr,
+					"edgeml convert: --constant wants NAME=FILE, got '%s'\n",
 					arg);
 				return 2;
 			}

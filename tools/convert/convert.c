@@ -94,8 +94,8 @@ edgeml_status eml_convert_buffer(const void *buf, size_t len, const eml_convert_
 	if (!buf && len)
 		return eml_error(EDGEML_ERR_INVALID_ARGUMENT, "eml_convert_buffer: buf is NULL");
 	if (len > EML_CONVERT_MAX_FILE)
-		return eml_error(EDGEML_ERR_UNSUPPORTED, "ONNX model of %zu bytes exceeds the 2 GiB limit",
-				 len);
+		return eml_error(EDGEML_ERR_UNSUPPORTED,
+				 "ONNX model of %zu bytes exceeds the 2 GiB limit", len);
 	Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, len, buf);
 	if (!m)
 		return eml_error(EDGEML_ERR_FORMAT,
@@ -144,7 +144,8 @@ edgeml_status eml_convert_file(const char *path, const eml_convert_options *opti
 	while (buf) {
 		if (len == cap) {
 			if (cap > EML_CONVERT_MAX_FILE) {
-				st = eml_error(EDGEML_ERR_UNSUPPORTED, "%s: larger than 2 GiB", path);
+				st = eml_error(EDGEML_ERR_UNSUPPORTED, "%s: larger than 2 GiB",
+					       path);
 				break;
 			}
 			uint8_t *nb = realloc(buf, cap * 2);

@@ -14,10 +14,8 @@ double cv_const_elem(const eml_tensor *t, uint64_t k)
 		memcpy(&v, p + k * 4, 4);
 		return v;
 	}
-	case EDGEML_DTYPE_UINT8:
-		return p[k];
-	case EDGEML_DTYPE_INT8:
-		return (int8_t)p[k];
+	case EDGEML_DTYPE_UINT8: return p[k];
+	case EDGEML_DTYPE_INT8: return (int8_t)p[k];
 	case EDGEML_DTYPE_INT32: {
 		int32_t v;
 		memcpy(&v, p + k * 4, 4);
@@ -75,9 +73,11 @@ int cv_activation_bounds(const cv_graph *g, uint32_t node, float *lo, float *hi)
 	}
 	if (n->op != EML_OP_Clip || n->n_inputs > 3)
 		return 0;
-	if (n->n_inputs > 1 && n->inputs[1] != EML_NO_TENSOR && !cv_const_scalar_f32(g, n->inputs[1], lo))
+	if (n->n_inputs > 1 && n->inputs[1] != EML_NO_TENSOR &&
+	    !cv_const_scalar_f32(g, n->inputs[1], lo))
 		return 0;
-	if (n->n_inputs > 2 && n->inputs[2] != EML_NO_TENSOR && !cv_const_scalar_f32(g, n->inputs[2], hi))
+	if (n->n_inputs > 2 && n->inputs[2] != EML_NO_TENSOR &&
+	    !cv_const_scalar_f32(g, n->inputs[2], hi))
 		return 0;
 	return !isnan(*lo) && !isnan(*hi) && *lo <= *hi;
 }

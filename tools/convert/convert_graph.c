@@ -91,7 +91,8 @@ static edgeml_status index_name(cv_graph *g, uint32_t index)
 		uint32_t cap = g->cap_names ? g->cap_names * 2 : 64;
 		cv_name_slot *slots = malloc((size_t)cap * sizeof(*slots));
 		if (!slots)
-			return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory indexing tensor names");
+			return eml_error(EDGEML_ERR_NO_MEMORY,
+					 "out of memory indexing tensor names");
 		for (uint32_t i = 0; i < cap; i++)
 			slots[i].tensor = NO_INDEX;
 		for (uint32_t i = 0; i < g->cap_names; i++) {
@@ -122,7 +123,8 @@ uint32_t cv_find_tensor(const cv_graph *g, const char *name)
 	uint32_t h = name_hash(name);
 	for (uint32_t k = h & (g->cap_names - 1); g->names[k].tensor != NO_INDEX;
 	     k = (k + 1) & (g->cap_names - 1)) {
-		if (g->names[k].hash == h && strcmp(g->tensors[g->names[k].tensor].t.name, name) == 0)
+		if (g->names[k].hash == h &&
+		    strcmp(g->tensors[g->names[k].tensor].t.name, name) == 0)
 			return g->names[k].tensor;
 	}
 	return NO_INDEX;
@@ -213,8 +215,10 @@ edgeml_status cv_set_quant(cv_graph *g, uint32_t index, uint32_t count, int32_t 
 		free(z);
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for quantization parameters");
 	}
-	memcpy(s, scales, (size_t)count * sizeof(*s));
-	memcpy(z, zero_points, (size_t)count * sizeof(*z));
+	if (count) {
+		memcpy(s, scales, (size_t)count * sizeof(*s));
+		memcpy(z, zero_points, (size_t)count * sizeof(*z));
+	}
 	eml_tensor *t = &g->tensors[index].t;
 	free((void *)t->q_scales);
 	free((void *)t->q_zero_points);
@@ -229,8 +233,9 @@ edgeml_status cv_insert_node(cv_graph *g, uint32_t at, const char *name, uint32_
 			     uint32_t n_inputs, uint32_t n_outputs, uint32_t *index)
 {
 	if (n_inputs > CV_MAX_NODE_IO || n_outputs > CV_MAX_NODE_IO)
-		return eml_error(EDGEML_ERR_UNSUPPORTED, "node '%s' has more than %u inputs or outputs",
-				 name, CV_MAX_NODE_IO);
+		return eml_error(EDGEML_ERR_UNSUPPORTED,
+				 "node '%s' has more than %u inputs or outputs", name,
+				 CV_MAX_NODE_IO);
 	edgeml_status st = grow((void **)&g->nodes, &g->cap_nodes, g->n_nodes + 1, sizeof(cv_node),
 				CV_MAX_NODES, "nodes");
 	if (st)
@@ -299,7 +304,8 @@ static edgeml_status attr_slot(cv_graph *g, uint32_t node, const char *name, eml
 		}
 	}
 	if (n->n_attrs >= CV_MAX_NODE_IO)
-		return eml_error(EDGEML_ERR_UNSUPPORTED, "node '%s' has too many attributes", n->name);
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "node '%s' has too many attributes",
+				 n->name);
 	eml_attr *p = realloc(n->attrs, ((size_t)n->n_attrs + 1) * sizeof(eml_attr));
 	if (!p)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for node '%s'", n->name);
@@ -346,7 +352,8 @@ edgeml_status cv_set_attr_string(cv_graph *g, uint32_t node, const char *name, c
 	char *copy = malloc((size_t)len + 1);
 	if (!copy)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for attribute '%s'", name);
-	memcpy(copy, s, len);
+	if (len)
+		memcpy(copy, s, len);
 	copy[len] = '\0';
 	a->type = EML_ATTR_STRING;
 	a->count = len;
@@ -397,7 +404,8 @@ void cv_remove_attr(cv_graph *g, uint32_t node, const char *name)
 		if (strcmp(n->attrs[i].name, name) != 0)
 			continue;
 		attr_free(&n->attrs[i]);
-		memmove(&n->attrs[i], &n->attrs[i + 1], (size_t)(n->n_attrs - i - 1) * sizeof(eml_attr));
+		memmove(&n->attrs[i], &n->attrs[i + 1],
+			(size_t)(n->n_attrs - i - 1) * sizeof(eml_attr));
 		n->n_attrs--;
 		return;
 	}
@@ -414,7 +422,9 @@ edgeml_status cv_copy_attrs(cv_graph *g, uint32_t dst, uint32_t src)
 		case EML_ATTR_FLOAT: st = cv_set_attr_float(g, dst, a.name, a.f); break;
 		case EML_ATTR_STRING: st = cv_set_attr_string(g, dst, a.name, a.s, a.count); break;
 		case EML_ATTR_INTS: st = cv_set_attr_ints(g, dst, a.name, a.ints, a.count); break;
-		case EML_ATTR_FLOATS: st = cv_set_attr_floats(g, dst, a.name, a.floats, a.count); break;
+		case EML_ATTR_FLOATS:
+			st = cv_set_attr_floats(g, dst, a.name, a.floats, a.count);
+			break;
 		}
 		if (st)
 			return st;

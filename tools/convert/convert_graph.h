@@ -22,22 +22,22 @@
 #define CV_MAX_ATTR_ELEMS (1u << 20)
 
 typedef struct cv_tensor {
-	eml_tensor t;       /* name, data and q_* arrays are owned by the builder */
-	int shape_known;    /* dtype and dims are set (by the importer or inference) */
-	uint32_t producer;  /* index of the producing node, UINT32_MAX if none */
+	eml_tensor t;	   /* name, data and q_* arrays are owned by the builder */
+	int shape_known;   /* dtype and dims are set (by the importer or inference) */
+	uint32_t producer; /* index of the producing node, UINT32_MAX if none */
 } cv_tensor;
 
 typedef struct cv_node {
 	char *name;
-	uint32_t op;         /* eml_op */
-	int64_t opset;       /* opset version of the node's domain in the source model */
+	uint32_t op;   /* eml_op */
+	int64_t opset; /* opset version of the node's domain in the source model */
 	uint32_t n_inputs;
 	uint32_t n_outputs;
 	uint32_t n_attrs;
-	uint32_t *inputs;    /* EML_NO_TENSOR for an absent optional input */
+	uint32_t *inputs; /* EML_NO_TENSOR for an absent optional input */
 	uint32_t *outputs;
-	eml_attr *attrs;     /* names, strings and arrays owned by the builder */
-	int dead;            /* removed by a pass; dropped when the graph is compacted */
+	eml_attr *attrs; /* names, strings and arrays owned by the builder */
+	int dead;	 /* removed by a pass; dropped when the graph is compacted */
 } cv_node;
 
 typedef struct cv_name_slot {
@@ -72,7 +72,8 @@ edgeml_status cv_get_or_add_tensor(cv_graph *g, const char *name, uint32_t *inde
 edgeml_status cv_add_unique_tensor(cv_graph *g, const char *base, uint32_t *index);
 /* Adds a constant tensor named after base, copying size bytes of data. */
 edgeml_status cv_add_constant(cv_graph *g, const char *base, uint32_t dtype, uint32_t rank,
-			      const int64_t *dims, const void *data, uint64_t size, uint32_t *index);
+			      const int64_t *dims, const void *data, uint64_t size,
+			      uint32_t *index);
 /* Makes tensor index a constant, taking ownership of data (malloc'd, size bytes). */
 void cv_set_constant(cv_graph *g, uint32_t index, void *data, uint64_t size);
 /* Sets owned copies of quantization parameters on a tensor. */

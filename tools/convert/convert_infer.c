@@ -18,9 +18,9 @@ static const struct {
 	uint32_t input;
 	const char *role;
 } shape_inputs[] = {
-	{ EML_OP_Reshape, 1, "shape" },   { EML_OP_Squeeze, 1, "axes" },
-	{ EML_OP_Unsqueeze, 1, "axes" },  { EML_OP_Pad, 1, "pads" },
-	{ EML_OP_Resize, 2, "scales" },   { EML_OP_Resize, 3, "sizes" },
+	{ EML_OP_Reshape, 1, "shape" },	 { EML_OP_Squeeze, 1, "axes" },
+	{ EML_OP_Unsqueeze, 1, "axes" }, { EML_OP_Pad, 1, "pads" },
+	{ EML_OP_Resize, 2, "scales" },	 { EML_OP_Resize, 3, "sizes" },
 };
 
 /* Zero-point inputs of quantized ops (zp index, index of the data input whose type it has),
@@ -115,9 +115,10 @@ static edgeml_status canon_softmax(cv_graph *g, uint32_t node, int *inserted)
 	eml_tensor xd = g->tensors[x].t;
 	int64_t r = xd.rank;
 	if (axis < -r || axis >= r || r == 0)
-		return eml_error(EDGEML_ERR_SHAPE, "node '%s' (Softmax, opset %lld): axis %lld is out "
-				 "of range for rank %lld", n->name, (long long)n->opset,
-				 (long long)axis, (long long)r);
+		return eml_error(EDGEML_ERR_SHAPE,
+				 "node '%s' (Softmax, opset %lld): axis %lld is out "
+				 "of range for rank %lld",
+				 n->name, (long long)n->opset, (long long)axis, (long long)r);
 	if (axis < 0)
 		axis += r;
 	n->opset = 13;
@@ -126,7 +127,8 @@ static edgeml_status canon_softmax(cv_graph *g, uint32_t node, int *inserted)
 	int64_t flat[2];
 	if (!dims_product(xd.dims, 0, (uint32_t)axis, &flat[0]) ||
 	    !dims_product(xd.dims, (uint32_t)axis, (uint32_t)r, &flat[1]))
-		return eml_error(EDGEML_ERR_SHAPE, "node '%s' (Softmax): input size overflows", n->name);
+		return eml_error(EDGEML_ERR_SHAPE, "node '%s' (Softmax): input size overflows",
+				 n->name);
 	char base[200];
 	snprintf(base, sizeof(base), "%.180s", n->name);
 	int64_t two = 2, rank = r;
@@ -168,7 +170,8 @@ static void canon_resize(cv_graph *g, uint32_t node)
 	cv_node *n = &g->nodes[node];
 	for (uint32_t k = 1; k <= 2 && k < n->n_inputs; k++) {
 		uint32_t t = n->inputs[k];
-		if (t != EML_NO_TENSOR && cv_is_constant(g, t) && eml_tensor_numel(&g->tensors[t].t) == 0)
+		if (t != EML_NO_TENSOR && cv_is_constant(g, t) &&
+		    eml_tensor_numel(&g->tensors[t].t) == 0)
 			n->inputs[k] = EML_NO_TENSOR;
 	}
 }
@@ -191,14 +194,15 @@ static edgeml_status check_shape_inputs(const cv_graph *g, uint32_t node)
 	const cv_node *n = &g->nodes[node];
 	for (size_t i = 0; i < sizeof(shape_inputs) / sizeof(shape_inputs[0]); i++) {
 		uint32_t k = shape_inputs[i].input;
-		if (shape_inputs[i].op != n->op || k >= n->n_inputs || n->inputs[k] == EML_NO_TENSOR ||
-		    cv_is_constant(g, n->inputs[k]))
+		if (shape_inputs[i].op != n->op || k >= n->n_inputs ||
+		    n->inputs[k] == EML_NO_TENSOR || cv_is_constant(g, n->inputs[k]))
 			continue;
 		const char *t = cv_tensor_name(g, n->inputs[k]);
-		return eml_error(EDGEML_ERR_UNSUPPORTED,
-				 "node '%s' (%s): input %u '%s' (%s) must be a constant, as shapes are "
-				 "fixed at conversion; pass --constant %s=FILE.npy to freeze it",
-				 n->name, eml_op_name(n->op), k, t, shape_inputs[i].role, t);
+		return eml_error(
+			EDGEML_ERR_UNSUPPORTED,
+			"node '%s' (%s): input %u '%s' (%s) must be a constant, as shapes are "
+			"fixed at conversion; pass --constant %s=FILE.npy to freeze it",
+			n->name, eml_op_name(n->op), k, t, shape_inputs[i].role, t);
 	}
 	return EDGEML_OK;
 }
@@ -221,8 +225,9 @@ static edgeml_status infer_node(cv_graph *g, uint32_t node)
 		if (t == EML_NO_TENSOR)
 			continue;
 		if (!g->tensors[t].shape_known) {
-			st = eml_error(EDGEML_ERR_FORMAT, "node '%s': input '%s' has no known shape",
-				       n->name, cv_tensor_name(g, t));
+			st = eml_error(EDGEML_ERR_FORMAT,
+				       "node '%s': input '%s' has no known shape", n->name,
+				       cv_tensor_name(g, t));
 			goto done;
 		}
 		in[k] = &g->tensors[t].t;
@@ -239,8 +244,8 @@ static edgeml_status infer_node(cv_graph *g, uint32_t node)
 		if (n->outputs[k] == EML_NO_TENSOR)
 			continue;
 		if (out[k].rank > EML_MAX_RANK) {
-			st = eml_error(EDGEML_ERR_SHAPE, "node '%s': output %u has rank %u", n->name, k,
-				       out[k].rank);
+			st = eml_error(EDGEML_ERR_SHAPE, "node '%s': output %u has rank %u",
+				       n->name, k, out[k].rank);
 			goto done;
 		}
 		cv_tensor *t = &g->tensors[n->outputs[k]];

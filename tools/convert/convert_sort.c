@@ -20,10 +20,11 @@ static edgeml_status check_producers(cv_graph *g)
 			if (t == EML_NO_TENSOR)
 				continue;
 			if (g->tensors[t].producer != NO_INDEX)
-				return eml_error(EDGEML_ERR_FORMAT,
-						 "tensor '%s' is produced by two nodes ('%s' and '%s')",
-						 cv_tensor_name(g, t), g->nodes[g->tensors[t].producer].name,
-						 n->name);
+				return eml_error(
+					EDGEML_ERR_FORMAT,
+					"tensor '%s' is produced by two nodes ('%s' and '%s')",
+					cv_tensor_name(g, t), g->nodes[g->tensors[t].producer].name,
+					n->name);
 			g->tensors[t].producer = i;
 		}
 	}
@@ -34,16 +35,19 @@ static edgeml_status check_producers(cv_graph *g)
 			if (t == EML_NO_TENSOR || g->tensors[t].producer != NO_INDEX ||
 			    (g->tensors[t].t.flags & (EML_TF_CONSTANT | EML_TF_INPUT)))
 				continue;
-			return eml_error(EDGEML_ERR_FORMAT,
-					 "node '%s': input '%s' is not a graph input, an initializer "
-					 "or the output of any node", n->name, cv_tensor_name(g, t));
+			return eml_error(
+				EDGEML_ERR_FORMAT,
+				"node '%s': input '%s' is not a graph input, an initializer "
+				"or the output of any node",
+				n->name, cv_tensor_name(g, t));
 		}
 	}
 	for (uint32_t i = 0; i < g->n_outputs; i++) {
 		uint32_t t = g->outputs[i];
 		if (g->tensors[t].producer == NO_INDEX &&
 		    !(g->tensors[t].t.flags & (EML_TF_CONSTANT | EML_TF_INPUT)))
-			return eml_error(EDGEML_ERR_FORMAT, "graph output '%s' is not produced by any node",
+			return eml_error(EDGEML_ERR_FORMAT,
+					 "graph output '%s' is not produced by any node",
 					 cv_tensor_name(g, t));
 	}
 	return EDGEML_OK;
@@ -107,7 +111,8 @@ static edgeml_status kahn(const cv_graph *g, uint32_t *order, uint32_t *pending,
 		return EDGEML_OK;
 	for (uint32_t i = 0; i < g->n_nodes; i++)
 		if (pending[i])
-			return eml_error(EDGEML_ERR_FORMAT, "the graph has a cycle through node '%s'",
+			return eml_error(EDGEML_ERR_FORMAT,
+					 "the graph has a cycle through node '%s'",
 					 g->nodes[i].name);
 	return eml_error(EDGEML_ERR_FORMAT, "the graph has a cycle");
 }

@@ -14,8 +14,8 @@
 
 /* Decodes a TensorProto into a descriptor (dtype, rank, dims) and a malloc'd copy of its
  * data (*data, desc->data_size bytes). what names the tensor in error messages. */
-edgeml_status cv_tensor_from_proto(const Onnx__TensorProto *tp, const char *what,
-				   eml_tensor *desc, void **data);
+edgeml_status cv_tensor_from_proto(const Onnx__TensorProto *tp, const char *what, eml_tensor *desc,
+				   void **data);
 
 /* Fills g from an ONNX model: constants, inputs (with --input-shape / --constant applied),
  * nodes mapped to edgeml ops with older-opset attribute forms rewritten, outputs. */

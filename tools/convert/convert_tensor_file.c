@@ -65,7 +65,7 @@ static edgeml_status parse_npy(const char *path, const uint8_t *buf, size_t len,
 		uint32_t dtype;
 	} types[] = {
 		{ "f4'", EDGEML_DTYPE_FLOAT32 }, { "u1'", EDGEML_DTYPE_UINT8 },
-		{ "i1'", EDGEML_DTYPE_INT8 },    { "i4'", EDGEML_DTYPE_INT32 },
+		{ "i1'", EDGEML_DTYPE_INT8 },	 { "i4'", EDGEML_DTYPE_INT32 },
 		{ "i8'", EDGEML_DTYPE_INT64 },
 	};
 	if (len < 10)
@@ -79,8 +79,8 @@ static edgeml_status parse_npy(const char *path, const uint8_t *buf, size_t len,
 		       (size_t)buf[11] << 24;
 		hoff = 12;
 	} else {
-		return eml_error(EDGEML_ERR_UNSUPPORTED, "%s: .npy version %u is not supported", path,
-				 buf[6]);
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "%s: .npy version %u is not supported",
+				 path, buf[6]);
 	}
 	if (hlen > len - hoff || hlen > 65536)
 		return eml_error(EDGEML_ERR_FORMAT, "%s: .npy header is truncated", path);
@@ -93,11 +93,12 @@ static edgeml_status parse_npy(const char *path, const uint8_t *buf, size_t len,
 	if (!d || !fo || !sh || *d != '\'' || *sh != '(')
 		return eml_error(EDGEML_ERR_FORMAT, "%s: malformed .npy header", path);
 	if (strncmp(fo, "False", 5) != 0)
-		return eml_error(EDGEML_ERR_UNSUPPORTED, "%s: Fortran-order arrays are not supported",
-				 path);
+		return eml_error(EDGEML_ERR_UNSUPPORTED,
+				 "%s: Fortran-order arrays are not supported", path);
 	d++;
 	if (*d != '<' && *d != '|' && *d != '=')
-		return eml_error(EDGEML_ERR_UNSUPPORTED, "%s: big-endian arrays are not supported", path);
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "%s: big-endian arrays are not supported",
+				 path);
 	d++;
 	desc->dtype = 0;
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
@@ -105,7 +106,8 @@ static edgeml_status parse_npy(const char *path, const uint8_t *buf, size_t len,
 			desc->dtype = types[i].dtype;
 	if (!desc->dtype)
 		return eml_error(EDGEML_ERR_UNSUPPORTED,
-				 "%s: element type is not float32, uint8, int8, int32 or int64", path);
+				 "%s: element type is not float32, uint8, int8, int32 or int64",
+				 path);
 	desc->rank = 0;
 	const char *p = sh + 1;
 	for (;;) {
@@ -123,8 +125,9 @@ static edgeml_status parse_npy(const char *path, const uint8_t *buf, size_t len,
 	uint64_t bytes = eml_tensor_bytes(desc);
 	size_t data_off = hoff + hlen;
 	if ((bytes == 0 && eml_tensor_numel(desc) != 0) || bytes != len - data_off)
-		return eml_error(EDGEML_ERR_FORMAT, "%s: holds %zu data bytes, its shape needs %llu",
-				 path, len - data_off, (unsigned long long)bytes);
+		return eml_error(EDGEML_ERR_FORMAT,
+				 "%s: holds %zu data bytes, its shape needs %llu", path,
+				 len - data_off, (unsigned long long)bytes);
 	void *data = malloc(bytes ? bytes : 1);
 	if (!data)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "%s: out of memory", path);
@@ -147,8 +150,8 @@ edgeml_status eml_convert_read_tensor_file(const char *path, eml_tensor *out)
 	} else {
 		Onnx__TensorProto *tp = onnx__tensor_proto__unpack(NULL, len, buf);
 		if (!tp) {
-			st = eml_error(EDGEML_ERR_FORMAT, "%s: neither a .npy file nor a TensorProto",
-				       path);
+			st = eml_error(EDGEML_ERR_FORMAT,
+				       "%s: neither a .npy file nor a TensorProto", path);
 		} else {
 			void *data;
 			st = cv_tensor_from_proto(tp, path, out, &data);

@@ -37,6 +37,7 @@ struct fill {
 	uint64_t data; /* next free absolute offset in the data section */
 };
 
+/* Record size (for record sections) or element size (for pools) of each section. */
 static const uint32_t unit_size[EML_SEC_COUNT] = {
 	1, sizeof(struct eml_file_tensor), sizeof(struct eml_file_node),
 	sizeof(struct eml_file_attr), 4, 8, 4, 4, 1,
@@ -80,7 +81,8 @@ static edgeml_status measure(const eml_graph *g, struct layout *lay)
 			return st;
 		if (t->q_count && (!t->q_scales || !t->q_zero_points))
 			return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
-					 "tensor '%s': %" PRIu32 " quantization parameters but no arrays",
+					 "tensor '%s': %" PRIu32
+					 " quantization parameters but no arrays",
 					 t->name ? t->name : "", t->q_count);
 		c[EML_SEC_FLOATS] += t->q_count;
 		c[EML_SEC_INT32S] += t->q_count;
@@ -125,7 +127,8 @@ static edgeml_status measure(const eml_graph *g, struct layout *lay)
 		uint64_t limit = s == EML_SEC_DATA ? UINT64_MAX / 4 : UINT32_MAX;
 		if (c[s] > limit)
 			return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
-					 "the graph needs %" PRIu64 " entries in section %d, more than "
+					 "the graph needs %" PRIu64
+					 " entries in section %d, more than "
 					 "the .eml format's 32-bit references allow",
 					 c[s], s);
 	}
@@ -236,7 +239,8 @@ static void put_attr(struct fill *f, const eml_attr *a)
 		r.count = a->count;
 		r.ref = f->int64s;
 		if (a->count)
-			memcpy(f->buf + f->lay->sec[EML_SEC_INT64S].offset + (uint64_t)f->int64s * 8,
+			memcpy(f->buf + f->lay->sec[EML_SEC_INT64S].offset +
+				       (uint64_t)f->int64s * 8,
 			       a->ints, (size_t)a->count * 8);
 		f->int64s += a->count;
 		break;
@@ -265,26 +269,28 @@ static void put_node(struct fill *f, const eml_node *n, uint32_t i)
 	r.attrs_first = f->attrs;
 	for (uint32_t k = 0; k < n->n_attrs; k++)
 		put_attr(f, &n->attrs[k]);
-	memcpy(f->buf + f->lay->sec[EML_SEC_NODES].offset + (uint64_t)i * sizeof(r), &r,
-	       sizeof(r));
+	memcpy(f->buf + f->lay->sec[EML_SEC_NODES].offset + (uint64_t)i * sizeof(r), &r, sizeof(r));
 }
 
 edgeml_status eml_write_memory(const eml_graph *graph, void **out, size_t *size)
 {
 	if (!graph || !out || !size)
-		return eml_error(EDGEML_ERR_INVALID_ARGUMENT, "graph, out and size must not be NULL");
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "graph, out and size must not be NULL");
 	struct layout lay;
 	edgeml_status st = measure(graph, &lay);
 	if (st != EDGEML_OK)
 		return st;
 	uint64_t alloc = align_up(lay.file_size, EML_DATA_ALIGN);
 	if (alloc > SIZE_MAX)
-		return eml_error(EDGEML_ERR_NO_MEMORY, "a model of %" PRIu64 " bytes does not fit "
-				 "in memory", lay.file_size);
+		return eml_error(EDGEML_ERR_NO_MEMORY,
+				 "a model of %" PRIu64 " bytes does not fit "
+				 "in memory",
+				 lay.file_size);
 	uint8_t *buf = aligned_alloc(EML_DATA_ALIGN, (size_t)alloc);
 	if (!buf)
-		return eml_error(EDGEML_ERR_NO_MEMORY, "cannot allocate %" PRIu64 " bytes for the model",
-				 alloc);
+		return eml_error(EDGEML_ERR_NO_MEMORY,
+				 "cannot allocate %" PRIu64 " bytes for the model", alloc);
 	memset(buf, 0, (size_t)alloc);
 
 	struct fill f;

@@ -77,11 +77,13 @@ static edgeml_status map_op(const Onnx__NodeProto *np, const char *name, const o
 			return EDGEML_OK;
 		}
 		if (strcmp(type, "Dropout") == 0) {
-			*op = EML_OP_Identity; /* inference-mode Dropout; checked in canonicalise() */
+			/* Inference-mode Dropout; checked in canonicalise(). */
+			*op = EML_OP_Identity;
 			return EDGEML_OK;
 		}
-		return eml_error(EDGEML_ERR_UNSUPPORTED, "node '%s' (%s, opset %lld): op not supported",
-				 name, type, (long long)o->onnx);
+		return eml_error(EDGEML_ERR_UNSUPPORTED,
+				 "node '%s' (%s, opset %lld): op not supported", name, type,
+				 (long long)o->onnx);
 	}
 	if (strcmp(np->domain, "com.microsoft") == 0) {
 		*opset = o->ms;
@@ -92,8 +94,9 @@ static edgeml_status map_op(const Onnx__NodeProto *np, const char *name, const o
 			}
 		}
 	}
-	return eml_error(EDGEML_ERR_UNSUPPORTED, "node '%s' (%s, domain %s, opset %lld): op not supported",
-			 name, type, np->domain,
+	return eml_error(EDGEML_ERR_UNSUPPORTED,
+			 "node '%s' (%s, domain %s, opset %lld): op not supported", name, type,
+			 np->domain,
 			 (long long)(strcmp(np->domain, "com.microsoft") == 0 ? o->ms : 0));
 }
 
@@ -106,14 +109,14 @@ static edgeml_status import_attr(cv_graph *g, uint32_t node, const Onnx__Attribu
 		return eml_error(EDGEML_ERR_FORMAT, "node '%s': attribute without a name", nn);
 	if (a->ref_attr_name)
 		return eml_error(EDGEML_ERR_UNSUPPORTED,
-				 "node '%s': attribute '%s' refers to a function attribute", nn, an);
+				 "node '%s': attribute '%s' refers to a function attribute", nn,
+				 an);
 	switch (a->has_type ? a->type : ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__UNDEFINED) {
-	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT:
-		return cv_set_attr_int(g, node, an, a->i);
+	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT: return cv_set_attr_int(g, node, an, a->i);
 	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT:
 		return cv_set_attr_float(g, node, an, a->f);
 	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING:
-		if (a->s.len > CV_MAX_ATTR_ELEMS || memchr(a->s.data, 0, a->s.len))
+		if (a->s.len > CV_MAX_ATTR_ELEMS || (a->s.len && memchr(a->s.data, 0, a->s.len)))
 			return eml_error(EDGEML_ERR_FORMAT,
 					 "node '%s': attribute '%s' is not a valid string", nn, an);
 		return cv_set_attr_string(g, node, an, (const char *)a->s.data, (uint32_t)a->s.len);
@@ -125,12 +128,12 @@ static edgeml_status import_attr(cv_graph *g, uint32_t node, const Onnx__Attribu
 		if (a->n_floats > CV_MAX_ATTR_ELEMS)
 			break;
 		return cv_set_attr_floats(g, node, an, a->floats, (uint32_t)a->n_floats);
-	default:
-		break;
+	default: break;
 	}
-	return eml_error(EDGEML_ERR_UNSUPPORTED,
-			 "node '%s' (%s): attribute '%s' has a type (%d) or size that is not supported",
-			 nn, eml_op_name(g->nodes[node].op), an, a->has_type ? (int)a->type : 0);
+	return eml_error(
+		EDGEML_ERR_UNSUPPORTED,
+		"node '%s' (%s): attribute '%s' has a type (%d) or size that is not supported", nn,
+		eml_op_name(g->nodes[node].op), an, a->has_type ? (int)a->type : 0);
 }
 
 /* The ONNX attribute of that name on np, or NULL. */
@@ -143,16 +146,16 @@ static const Onnx__AttributeProto *proto_attr(const Onnx__NodeProto *np, const c
 }
 
 /* Turns a Constant node into a constant tensor named after its output. */
-static edgeml_status import_constant_node(cv_graph *g, const Onnx__NodeProto *np,
-					  const char *name)
+static edgeml_status import_constant_node(cv_graph *g, const Onnx__NodeProto *np, const char *name)
 {
 	if (np->n_output != 1 || !*str(np->output[0]))
-		return eml_error(EDGEML_ERR_FORMAT, "node '%s' (Constant): needs exactly one output",
-				 name);
+		return eml_error(EDGEML_ERR_FORMAT,
+				 "node '%s' (Constant): needs exactly one output", name);
 	const char *out = np->output[0];
 	if (cv_find_tensor(g, out) != UINT32_MAX)
 		return eml_error(EDGEML_ERR_FORMAT,
-				 "node '%s' (Constant): output '%s' is defined more than once", name, out);
+				 "node '%s' (Constant): output '%s' is defined more than once",
+				 name, out);
 	eml_tensor d;
 	void *data = NULL;
 	memset(&d, 0, sizeof(d));
@@ -186,9 +189,11 @@ static edgeml_status import_constant_node(cv_graph *g, const Onnx__NodeProto *np
 		if (n)
 			memcpy(data, is_f ? (void *)a->floats : (void *)a->ints, d.data_size);
 	} else {
-		return eml_error(EDGEML_ERR_UNSUPPORTED,
-				 "node '%s' (Constant): only value, value_float(s) and value_int(s) "
-				 "are supported", name);
+		return eml_error(
+			EDGEML_ERR_UNSUPPORTED,
+			"node '%s' (Constant): only value, value_float(s) and value_int(s) "
+			"are supported",
+			name);
 	}
 	uint32_t t;
 	st = cv_add_tensor(g, out, &t);
@@ -209,8 +214,8 @@ static edgeml_status import_constant_node(cv_graph *g, const Onnx__NodeProto *np
 static edgeml_status const_input_f32(cv_graph *g, uint32_t node, uint32_t k, float v)
 {
 	uint32_t t;
-	edgeml_status st = cv_add_constant(g, g->nodes[node].name, EDGEML_DTYPE_FLOAT32, 0, NULL, &v,
-					   sizeof(v), &t);
+	edgeml_status st = cv_add_constant(g, g->nodes[node].name, EDGEML_DTYPE_FLOAT32, 0, NULL,
+					   &v, sizeof(v), &t);
 	if (!st)
 		g->nodes[node].inputs[k] = t;
 	return st;
@@ -238,8 +243,8 @@ static edgeml_status ints_attr_to_input(cv_graph *g, uint32_t node, const char *
 	if (!a)
 		return EDGEML_OK;
 	if (a->type != EML_ATTR_INTS)
-		return eml_error(EDGEML_ERR_FORMAT, "node '%s': attribute '%s' must be a list of ints",
-				 v.name, attr);
+		return eml_error(EDGEML_ERR_FORMAT,
+				 "node '%s': attribute '%s' must be a list of ints", v.name, attr);
 	edgeml_status st = cv_resize_inputs(g, node, k + 1 > v.n_inputs ? k + 1 : v.n_inputs);
 	if (!st)
 		st = const_input_ints(g, node, k, a->ints, a->count);
@@ -351,17 +356,12 @@ static edgeml_status canonicalise(cv_graph *g, uint32_t node, const Onnx__NodePr
 	int64_t v = n->opset;
 	cv_remove_attr(g, node, "consumed_inputs"); /* opset-1 memory hint, meaningless here */
 	switch (n->op) {
-	case EML_OP_Clip:
-		return v < 11 ? canon_clip(g, node) : EDGEML_OK;
+	case EML_OP_Clip: return v < 11 ? canon_clip(g, node) : EDGEML_OK;
 	case EML_OP_Squeeze:
-	case EML_OP_Unsqueeze:
-		return v < 13 ? ints_attr_to_input(g, node, "axes", 1) : EDGEML_OK;
-	case EML_OP_Pad:
-		return v < 11 ? canon_pad(g, node) : EDGEML_OK;
-	case EML_OP_Reshape:
-		return v < 5 ? ints_attr_to_input(g, node, "shape", 1) : EDGEML_OK;
-	case EML_OP_Resize:
-		return v < 11 ? canon_resize10(g, node) : EDGEML_OK;
+	case EML_OP_Unsqueeze: return v < 13 ? ints_attr_to_input(g, node, "axes", 1) : EDGEML_OK;
+	case EML_OP_Pad: return v < 11 ? canon_pad(g, node) : EDGEML_OK;
+	case EML_OP_Reshape: return v < 5 ? ints_attr_to_input(g, node, "shape", 1) : EDGEML_OK;
+	case EML_OP_Resize: return v < 11 ? canon_resize10(g, node) : EDGEML_OK;
 	case EML_OP_Concat:
 		if (v < 4 && int_attr(g, node, "axis", INT64_MIN) == INT64_MIN)
 			return cv_set_attr_int(g, node, "axis", 1);
@@ -389,7 +389,8 @@ static edgeml_status canonicalise(cv_graph *g, uint32_t node, const Onnx__NodePr
 		for (uint32_t k = 1; k < g->nodes[node].n_outputs; k++)
 			if (g->nodes[node].outputs[k] != EML_NO_TENSOR)
 				return unsupported_attr(g, node, "a training output (mean/var)");
-		g->nodes[node].n_outputs = 1;
+		if (g->nodes[node].n_outputs > 1)
+			g->nodes[node].n_outputs = 1;
 		return EDGEML_OK;
 	case EML_OP_MaxPool:
 		if (n->n_outputs > 1 && n->outputs[1] != EML_NO_TENSOR)
@@ -407,8 +408,10 @@ static edgeml_status canonicalise(cv_graph *g, uint32_t node, const Onnx__NodePr
 			return unsupported_attr(g, node, "Dropout's mask output");
 		if (int_attr(g, node, "is_test", 1) == 0)
 			return unsupported_attr(g, node, "Dropout in training mode");
-		n->n_inputs = 1;
-		n->n_outputs = 1;
+		if (n->n_inputs > 1)
+			n->n_inputs = 1;
+		if (n->n_outputs > 1)
+			n->n_outputs = 1;
 		while (g->nodes[node].n_attrs)
 			cv_remove_attr(g, node, g->nodes[node].attrs[0].name);
 		return EDGEML_OK;
@@ -428,19 +431,18 @@ static edgeml_status canonicalise(cv_graph *g, uint32_t node, const Onnx__NodePr
 			return unsupported_attr(g, node, "blocked quantization (block_size)");
 		cv_remove_attr(g, node, "block_size");
 		return EDGEML_OK;
-	default:
-		return EDGEML_OK;
+	default: return EDGEML_OK;
 	}
 }
 
 /* Imports one NodeProto (index i of the graph) as a node, or as a constant for Constant. */
-static edgeml_status import_node(cv_graph *g, const Onnx__NodeProto *np, size_t i,
-				 const opsets *o)
+static edgeml_status import_node(cv_graph *g, const Onnx__NodeProto *np, size_t i, const opsets *o)
 {
 	char gen[160];
 	const char *name = str(np->name);
 	if (!*name) {
-		snprintf(gen, sizeof(gen), "%.100s_%zu", *str(np->op_type) ? np->op_type : "node", i);
+		snprintf(gen, sizeof(gen), "%.100s_%zu", *str(np->op_type) ? np->op_type : "node",
+			 i);
 		name = gen;
 	}
 	if (default_domain(np->domain) && strcmp(str(np->op_type), "Constant") == 0)
@@ -477,9 +479,10 @@ static edgeml_status import_node(cv_graph *g, const Onnx__NodeProto *np, size_t 
 		if (st)
 			return st;
 		if (g->tensors[t].t.flags & (EML_TF_CONSTANT | EML_TF_INPUT))
-			return eml_error(EDGEML_ERR_FORMAT,
-					 "node '%s': output '%s' is also a graph input or initializer",
-					 name, np->output[k]);
+			return eml_error(
+				EDGEML_ERR_FORMAT,
+				"node '%s': output '%s' is also a graph input or initializer", name,
+				np->output[k]);
 		g->nodes[node].outputs[k] = t;
 	}
 	for (size_t k = 0; k < np->n_attribute; k++) {
@@ -527,27 +530,33 @@ static edgeml_status input_shape(cv_graph *g, uint32_t t, const Onnx__ValueInfoP
 	const eml_convert_shape *user = find_shape(opt, name);
 	const Onnx__TensorShapeProto *sp = tt->shape;
 	if (sp && sp->n_dim > EML_MAX_RANK)
-		return eml_error(EDGEML_ERR_UNSUPPORTED, "graph input '%s': rank %zu exceeds %d", name,
-				 sp->n_dim, EML_MAX_RANK);
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "graph input '%s': rank %zu exceeds %d",
+				 name, sp->n_dim, EML_MAX_RANK);
 	if (user) {
 		if (user->rank > EML_MAX_RANK)
-			return eml_error(EDGEML_ERR_INVALID_ARGUMENT, "--input-shape %s: rank too large",
-					 name);
+			return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+					 "--input-shape %s: rank too large", name);
 		if (sp && sp->n_dim != user->rank)
-			return eml_error(EDGEML_ERR_SHAPE,
-					 "--input-shape %s: rank %u, but the model declares rank %zu",
-					 name, user->rank, sp->n_dim);
+			return eml_error(
+				EDGEML_ERR_SHAPE,
+				"--input-shape %s: rank %u, but the model declares rank %zu", name,
+				user->rank, sp->n_dim);
 		for (uint32_t k = 0; k < user->rank; k++) {
 			const Onnx__TensorShapeProto__Dimension *dim = sp ? sp->dim[k] : NULL;
 			if (user->dims[k] < 0)
 				return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
-						 "--input-shape %s: dimension %u is negative", name, k);
-			if (dim && dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
+						 "--input-shape %s: dimension %u is negative", name,
+						 k);
+			if (dim &&
+			    dim->value_case ==
+				    ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
 			    dim->dim_value >= 0 && dim->dim_value != user->dims[k])
-				return eml_error(EDGEML_ERR_SHAPE,
-						 "--input-shape %s: dimension %u is %lld, the model "
-						 "declares %lld", name, k, (long long)user->dims[k],
-						 (long long)dim->dim_value);
+				return eml_error(
+					EDGEML_ERR_SHAPE,
+					"--input-shape %s: dimension %u is %lld, the model "
+					"declares %lld",
+					name, k, (long long)user->dims[k],
+					(long long)dim->dim_value);
 			d->dims[k] = user->dims[k];
 		}
 		d->rank = user->rank;
@@ -555,9 +564,10 @@ static edgeml_status input_shape(cv_graph *g, uint32_t t, const Onnx__ValueInfoP
 		return EDGEML_OK;
 	}
 	if (!sp)
-		return eml_error(EDGEML_ERR_SHAPE,
-				 "graph input '%s' has no declared shape; pass --input-shape %s=D0,D1,...",
-				 name, name);
+		return eml_error(
+			EDGEML_ERR_SHAPE,
+			"graph input '%s' has no declared shape; pass --input-shape %s=D0,D1,...",
+			name, name);
 	d->rank = (uint32_t)sp->n_dim;
 	for (size_t k = 0; k < sp->n_dim; k++) {
 		const Onnx__TensorShapeProto__Dimension *dim = sp->dim[k];
@@ -568,11 +578,15 @@ static edgeml_status input_shape(cv_graph *g, uint32_t t, const Onnx__ValueInfoP
 			d->dims[k] = 1; /* a symbolic leading dim is the batch: run one at a time */
 		} else {
 			const char *sym =
-				dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM
-					? str(dim->dim_param) : "?";
-			return eml_error(EDGEML_ERR_SHAPE,
-					 "graph input '%s': dimension %zu ('%s') is not fixed; pass "
-					 "--input-shape %s=D0,D1,...", name, k, sym, name);
+				dim->value_case ==
+						ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM
+					? str(dim->dim_param)
+					: "?";
+			return eml_error(
+				EDGEML_ERR_SHAPE,
+				"graph input '%s': dimension %zu ('%s') is not fixed; pass "
+				"--input-shape %s=D0,D1,...",
+				name, k, sym, name);
 		}
 	}
 	g->tensors[t].shape_known = 1;
@@ -617,7 +631,8 @@ static edgeml_status import_inputs(cv_graph *g, const Onnx__GraphProto *gp,
 		if (!*name)
 			return eml_error(EDGEML_ERR_FORMAT, "initializer %zu has no name", i);
 		if (cv_find_tensor(g, name) != UINT32_MAX)
-			return eml_error(EDGEML_ERR_FORMAT, "initializer '%s' is defined twice", name);
+			return eml_error(EDGEML_ERR_FORMAT, "initializer '%s' is defined twice",
+					 name);
 		eml_tensor d;
 		void *data;
 		st = cv_tensor_from_proto(tp, name, &d, &data);
@@ -637,7 +652,8 @@ static edgeml_status import_inputs(cv_graph *g, const Onnx__GraphProto *gp,
 		cv_set_constant(g, t, data, d.data_size);
 	}
 	if (gp->n_input > CV_MAX_NODE_IO)
-		return eml_error(EDGEML_ERR_UNSUPPORTED, "more than %u graph inputs", CV_MAX_NODE_IO);
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "more than %u graph inputs",
+				 CV_MAX_NODE_IO);
 	g->inputs = malloc((gp->n_input + 1) * sizeof(uint32_t));
 	if (!g->inputs)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory");
@@ -652,7 +668,8 @@ static edgeml_status import_inputs(cv_graph *g, const Onnx__GraphProto *gp,
 			 * edgeml freezes it. Two inputs of one name are an error. */
 			if (g->tensors[t].t.flags & EML_TF_CONSTANT)
 				continue;
-			return eml_error(EDGEML_ERR_FORMAT, "graph input '%s' is declared twice", name);
+			return eml_error(EDGEML_ERR_FORMAT, "graph input '%s' is declared twice",
+					 name);
 		}
 		st = cv_add_tensor(g, name, &t);
 		if (st)
@@ -677,7 +694,8 @@ static edgeml_status import_inputs(cv_graph *g, const Onnx__GraphProto *gp,
 	for (uint32_t i = 0; opt && i < opt->n_constants; i++) {
 		uint32_t t = cv_find_tensor(g, opt->constants[i].name);
 		if (t == UINT32_MAX || !(g->tensors[t].t.flags & EML_TF_CONSTANT))
-			return eml_error(EDGEML_ERR_NOT_FOUND, "--constant %s: no graph input of that name",
+			return eml_error(EDGEML_ERR_NOT_FOUND,
+					 "--constant %s: no graph input of that name",
 					 str(opt->constants[i].name));
 	}
 	for (uint32_t i = 0; opt && i < opt->n_shapes; i++) {
@@ -690,13 +708,37 @@ static edgeml_status import_inputs(cv_graph *g, const Onnx__GraphProto *gp,
 	return EDGEML_OK;
 }
 
+/* Graph outputs must be computed by a node (graph.h): a constant output t moves its data to
+ * a new constant that an Identity copies into t. */
+static edgeml_status computed_output(cv_graph *g, uint32_t t)
+{
+	uint32_t c, node;
+	const eml_tensor d = g->tensors[t].t;
+	edgeml_status st =
+		cv_add_constant(g, d.name, d.dtype, d.rank, d.dims, d.data, d.data_size, &c);
+	if (!st)
+		st = cv_add_node(g, g->tensors[t].t.name, EML_OP_Identity, 1, 1, &node);
+	if (st)
+		return st;
+	cv_tensor *ot = &g->tensors[t];
+	free((void *)ot->t.data);
+	ot->t.data = NULL;
+	ot->t.data_size = 0;
+	ot->t.flags &= ~(uint32_t)EML_TF_CONSTANT;
+	ot->shape_known = 0;
+	g->nodes[node].inputs[0] = c;
+	g->nodes[node].outputs[0] = t;
+	return EDGEML_OK;
+}
+
 /* Imports the graph outputs. */
 static edgeml_status import_outputs(cv_graph *g, const Onnx__GraphProto *gp)
 {
 	if (gp->n_output == 0)
 		return eml_error(EDGEML_ERR_FORMAT, "the graph has no outputs");
 	if (gp->n_output > CV_MAX_NODE_IO)
-		return eml_error(EDGEML_ERR_UNSUPPORTED, "more than %u graph outputs", CV_MAX_NODE_IO);
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "more than %u graph outputs",
+				 CV_MAX_NODE_IO);
 	g->outputs = malloc(gp->n_output * sizeof(uint32_t));
 	if (!g->outputs)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory");
@@ -707,15 +749,20 @@ static edgeml_status import_outputs(cv_graph *g, const Onnx__GraphProto *gp)
 			return eml_error(EDGEML_ERR_FORMAT,
 					 "graph output '%s' is not produced by any node", name);
 		if (g->tensors[t].t.flags & EML_TF_OUTPUT)
-			return eml_error(EDGEML_ERR_FORMAT, "graph output '%s' is listed twice", name);
+			return eml_error(EDGEML_ERR_FORMAT, "graph output '%s' is listed twice",
+					 name);
 		g->tensors[t].t.flags |= EML_TF_OUTPUT;
 		g->outputs[g->n_outputs++] = t;
+		if (g->tensors[t].t.flags & EML_TF_CONSTANT) {
+			edgeml_status st = computed_output(g, t);
+			if (st)
+				return st;
+		}
 	}
 	return EDGEML_OK;
 }
 
-edgeml_status cv_import_onnx(cv_graph *g, const Onnx__ModelProto *m,
-			     const eml_convert_options *opt)
+edgeml_status cv_import_onnx(cv_graph *g, const Onnx__ModelProto *m, const eml_convert_options *opt)
 {
 	opsets o;
 	edgeml_status st = read_opsets(m, &o);

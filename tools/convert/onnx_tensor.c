@@ -34,12 +34,14 @@ static edgeml_status copy_typed(const Onnx__TensorProto *tp, const char *what, u
 			break;
 		for (uint64_t i = 0; i < numel; i++) {
 			int32_t v = tp->int32_data[i];
-			int bad = dtype == EDGEML_DTYPE_UINT8 ? (v < 0 || v > 255) : (v < -128 || v > 127);
+			int bad = dtype == EDGEML_DTYPE_UINT8 ? (v < 0 || v > 255)
+							      : (v < -128 || v > 127);
 			if (bad)
-				return eml_error(EDGEML_ERR_FORMAT,
-						 "tensor '%s': element %llu = %d is out of range for %s",
-						 what, (unsigned long long)i, v,
-						 edgeml_dtype_name((edgeml_dtype)dtype));
+				return eml_error(
+					EDGEML_ERR_FORMAT,
+					"tensor '%s': element %llu = %d is out of range for %s",
+					what, (unsigned long long)i, v,
+					edgeml_dtype_name((edgeml_dtype)dtype));
 			((uint8_t *)dst)[i] = (uint8_t)v;
 		}
 		return EDGEML_OK;
@@ -54,34 +56,40 @@ static edgeml_status copy_typed(const Onnx__TensorProto *tp, const char *what, u
 			 what, (unsigned long long)numel);
 }
 
-edgeml_status cv_tensor_from_proto(const Onnx__TensorProto *tp, const char *what,
-				   eml_tensor *desc, void **data)
+edgeml_status cv_tensor_from_proto(const Onnx__TensorProto *tp, const char *what, eml_tensor *desc,
+				   void **data)
 {
 	*data = NULL;
 	memset(desc, 0, sizeof(*desc));
-	if ((tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) ||
+	if ((tp->has_data_location &&
+	     tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) ||
 	    tp->n_external_data > 0)
 		return eml_error(EDGEML_ERR_UNSUPPORTED,
 				 "tensor '%s': external data is not supported; save the model with "
-				 "its weights inside the .onnx file", what);
-	if (tp->segment)
-		return eml_error(EDGEML_ERR_UNSUPPORTED, "tensor '%s': segmented tensors are not supported",
+				 "its weights inside the .onnx file",
 				 what);
-	if (!tp->has_data_type || !dtype_supported(tp->data_type))
+	if (tp->segment)
 		return eml_error(EDGEML_ERR_UNSUPPORTED,
-				 "tensor '%s': data type %d is not supported (float32, uint8, int8, "
-				 "int32, int64 are)", what, tp->has_data_type ? tp->data_type : 0);
+				 "tensor '%s': segmented tensors are not supported", what);
+	if (!tp->has_data_type || !dtype_supported(tp->data_type))
+		return eml_error(
+			EDGEML_ERR_UNSUPPORTED,
+			"tensor '%s': data type %d is not supported (float32, uint8, int8, "
+			"int32, int64 are)",
+			what, tp->has_data_type ? tp->data_type : 0);
 	if (tp->n_dims > EML_MAX_RANK)
-		return eml_error(EDGEML_ERR_UNSUPPORTED, "tensor '%s': rank %zu exceeds the maximum %d",
-				 what, tp->n_dims, EML_MAX_RANK);
+		return eml_error(EDGEML_ERR_UNSUPPORTED,
+				 "tensor '%s': rank %zu exceeds the maximum %d", what, tp->n_dims,
+				 EML_MAX_RANK);
 	uint32_t dtype = (uint32_t)tp->data_type;
 	uint64_t esize = edgeml_dtype_size((edgeml_dtype)dtype);
 	uint64_t numel = 1;
 	for (size_t i = 0; i < tp->n_dims; i++) {
 		int64_t d = tp->dims[i];
 		if (d < 0)
-			return eml_error(EDGEML_ERR_FORMAT, "tensor '%s': dims[%zu] = %lld is negative",
-					 what, i, (long long)d);
+			return eml_error(EDGEML_ERR_FORMAT,
+					 "tensor '%s': dims[%zu] = %lld is negative", what, i,
+					 (long long)d);
 		if (d != 0 && numel > (UINT64_MAX / esize) / (uint64_t)d)
 			return eml_error(EDGEML_ERR_FORMAT, "tensor '%s': size overflows", what);
 		numel *= (uint64_t)d;
@@ -94,17 +102,18 @@ edgeml_status cv_tensor_from_proto(const Onnx__TensorProto *tp, const char *what
 	 * before allocating so that dims alone cannot make us allocate. */
 	if (tp->has_raw_data) {
 		if (tp->raw_data.len != bytes)
-			return eml_error(EDGEML_ERR_FORMAT,
-					 "tensor '%s': raw_data has %zu bytes, its dims and type need %llu",
-					 what, tp->raw_data.len, (unsigned long long)bytes);
+			return eml_error(
+				EDGEML_ERR_FORMAT,
+				"tensor '%s': raw_data has %zu bytes, its dims and type need %llu",
+				what, tp->raw_data.len, (unsigned long long)bytes);
 	} else {
 		size_t have = dtype == EDGEML_DTYPE_FLOAT32 ? tp->n_float_data
 			      : dtype == EDGEML_DTYPE_INT64 ? tp->n_int64_data
 							    : tp->n_int32_data;
 		if (have != numel)
 			return eml_error(EDGEML_ERR_FORMAT,
-					 "tensor '%s': has %zu values, its dims say %llu", what, have,
-					 (unsigned long long)numel);
+					 "tensor '%s': has %zu values, its dims say %llu", what,
+					 have, (unsigned long long)numel);
 	}
 	void *buf = malloc(bytes ? bytes : 1);
 	if (!buf)
@@ -114,7 +123,7 @@ edgeml_status cv_tensor_from_proto(const Onnx__TensorProto *tp, const char *what
 		/* raw_data is little-endian, as is every target edgeml supports. */
 		if (bytes)
 			memcpy(buf, tp->raw_data.data, bytes);
-	} else {
+	} else if (numel) {
 		edgeml_status st = copy_typed(tp, what, dtype, numel, buf);
 		if (st) {
 			free(buf);

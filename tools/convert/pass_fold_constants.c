@@ -72,7 +72,8 @@ edgeml_status cv_fold_node(cv_graph *g, uint32_t node, int *done)
 		uint64_t b = eml_tensor_bytes(out[k]);
 		out_data[k] = calloc(1, b ? b : 1);
 		if (!out_data[k]) {
-			st = eml_error(EDGEML_ERR_NO_MEMORY, "out of memory folding node '%s'", n->name);
+			st = eml_error(EDGEML_ERR_NO_MEMORY, "out of memory folding node '%s'",
+				       n->name);
 			goto done;
 		}
 	}

@@ -22,12 +22,12 @@
 
 /* Quantization parameters of one side of a group: a DQ feeding the op or the Q after it. */
 typedef struct qside {
-	uint32_t node;   /* the DQ / Q node */
-	uint32_t q;      /* the quantized tensor: DQ input or Q output */
-	uint32_t scale;  /* scale tensor */
-	uint32_t zp;     /* zero-point tensor, EML_NO_TENSOR when absent (= 0) */
-	uint32_t dtype;  /* dtype of q */
-	float s;         /* per-tensor scale and zero point, when per_tensor */
+	uint32_t node;	/* the DQ / Q node */
+	uint32_t q;	/* the quantized tensor: DQ input or Q output */
+	uint32_t scale; /* scale tensor */
+	uint32_t zp;	/* zero-point tensor, EML_NO_TENSOR when absent (= 0) */
+	uint32_t dtype; /* dtype of q */
+	float s;	/* per-tensor scale and zero point, when per_tensor */
 	int32_t z;
 	int per_tensor;
 } qside;
@@ -50,11 +50,10 @@ static int side_from(const cv_graph *g, uint32_t node, uint32_t q, qside *side)
 	side->zp = n->n_inputs > 2 ? n->inputs[2] : EML_NO_TENSOR;
 	side->dtype = g->tensors[q].t.dtype;
 	side->z = 0;
-	side->per_tensor = cv_const_scalar_f32(g, side->scale, &side->s) && side->s > 0 &&
-			   isfinite(side->s) &&
-			   (side->zp == EML_NO_TENSOR ||
-			    (cv_const_scalar_i32(g, side->zp, &side->z) &&
-			     g->tensors[side->zp].t.dtype == side->dtype));
+	side->per_tensor =
+		cv_const_scalar_f32(g, side->scale, &side->s) && side->s > 0 && isfinite(side->s) &&
+		(side->zp == EML_NO_TENSOR || (cv_const_scalar_i32(g, side->zp, &side->z) &&
+					       g->tensors[side->zp].t.dtype == side->dtype));
 	return 1;
 }
 
@@ -73,8 +72,9 @@ static int dq_of(const cv_graph *g, uint32_t t, qside *side)
 static int q_after(const cv_graph *g, uint32_t t, qside *side)
 {
 	uint32_t c = cv_single_consumer(g, t);
-	if (c == NO_INDEX || g->nodes[c].op != EML_OP_QuantizeLinear || g->nodes[c].inputs[0] != t ||
-	    g->nodes[c].n_outputs != 1 || g->nodes[c].outputs[0] == EML_NO_TENSOR)
+	if (c == NO_INDEX || g->nodes[c].op != EML_OP_QuantizeLinear ||
+	    g->nodes[c].inputs[0] != t || g->nodes[c].n_outputs != 1 ||
+	    g->nodes[c].outputs[0] == EML_NO_TENSOR)
 		return 0;
 	return side_from(g, c, g->nodes[c].outputs[0], side) && side->per_tensor &&
 	       is_q8(side->dtype);
@@ -108,8 +108,8 @@ static edgeml_status zp_tensor(cv_graph *g, qside *s, uint32_t *t)
 
 /* The group's output side: Q after the op's output, or after a Relu/Clip that follows it
  * (when allow_act). *act is the activation node or NO_INDEX. */
-static int output_side(const cv_graph *g, uint32_t node, int allow_act, qside *out,
-		       uint32_t *act, float *lo, float *hi)
+static int output_side(const cv_graph *g, uint32_t node, int allow_act, qside *out, uint32_t *act,
+		       float *lo, float *hi)
 {
 	const cv_node *n = &g->nodes[node];
 	*act = NO_INDEX;
@@ -224,8 +224,8 @@ static edgeml_status emit(cv_graph *g, uint32_t node, uint32_t act, const qside 
 }
 
 /* Emits the group and sets the fused activation's bounds. */
-static edgeml_status emit_act(cv_graph *g, uint32_t node, uint32_t act, const qside *q,
-			      uint32_t op, const uint32_t *in, uint32_t n_in, float lo, float hi)
+static edgeml_status emit_act(cv_graph *g, uint32_t node, uint32_t act, const qside *q, uint32_t op,
+			      const uint32_t *in, uint32_t n_in, float lo, float hi)
 {
 	uint32_t n;
 	edgeml_status st = emit(g, node, act, q, op, in, n_in, node, &n);
@@ -306,7 +306,8 @@ static edgeml_status fold_gemm(cv_graph *g, uint32_t node, int *done)
 	int64_t trans_b;
 	float beta;
 	cv_node_view(g, node, &view);
-	if (eml_attr_int(&view, "transB", 0, &trans_b) || eml_attr_float(&view, "beta", 1.0f, &beta))
+	if (eml_attr_int(&view, "transB", 0, &trans_b) ||
+	    eml_attr_float(&view, "beta", 1.0f, &beta))
 		return EDGEML_OK;
 	const eml_tensor *bt = &g->tensors[b.q].t;
 	if (bt->rank != 2 || !cv_is_constant(g, b.q))
@@ -315,9 +316,12 @@ static edgeml_status fold_gemm(cv_graph *g, uint32_t node, int *done)
 	if (!weight_ok(g, &b, cols, trans_b ? 0 : 1))
 		return EDGEML_OK;
 	int has_c = n->n_inputs > 2 && n->inputs[2] != EML_NO_TENSOR;
-	if (has_c && (beta != 1.0f || !dq_of(g, n->inputs[2], &c) || !bias_ok(g, &c, a.s, &b, cols)))
+	if (has_c &&
+	    (beta != 1.0f || !dq_of(g, n->inputs[2], &c) || !bias_ok(g, &c, a.s, &b, cols)))
 		return EDGEML_OK;
-	uint32_t in[9] = { a.q, a.scale, 0, b.q, b.scale, 0, has_c ? c.q : EML_NO_TENSOR, y.scale, 0 };
+	uint32_t in[9] = {
+		a.q, a.scale, 0, b.q, b.scale, 0, has_c ? c.q : EML_NO_TENSOR, y.scale, 0
+	};
 	edgeml_status st = zp_tensor(g, &a, &in[2]);
 	if (!st)
 		st = zp_tensor(g, &b, &in[5]);
@@ -350,8 +354,8 @@ static edgeml_status fold_binary(cv_graph *g, uint32_t node, int *done)
 	if (!st)
 		st = zp_tensor(g, &y, &in[7]);
 	if (!st)
-		st = emit_act(g, node, act, &y, is_add ? EML_OP_QLinearAdd : EML_OP_QLinearMul, in, 8,
-			      lo, hi);
+		st = emit_act(g, node, act, &y, is_add ? EML_OP_QLinearAdd : EML_OP_QLinearMul, in,
+			      8, lo, hi);
 	*done = !st;
 	return st;
 }
@@ -381,7 +385,8 @@ static edgeml_status fold_pool(cv_graph *g, uint32_t node, int *done)
 /* Whether two sides have the same per-tensor parameters. */
 static int same_params(const qside *a, const qside *b)
 {
-	return a->per_tensor && b->per_tensor && a->dtype == b->dtype && a->s == b->s && a->z == b->z;
+	return a->per_tensor && b->per_tensor && a->dtype == b->dtype && a->s == b->s &&
+	       a->z == b->z;
 }
 
 /* DQ... → Concat → Q  ⇒  Concat on the quantized inputs when every input shares Y's scale
@@ -457,16 +462,13 @@ static float activation(const eml_node *v, float x)
 {
 	float alpha, beta;
 	switch (v->op) {
-	case EML_OP_Sigmoid:
-		return 1.0f / (1.0f + expf(-x));
-	case EML_OP_Tanh:
-		return tanhf(x);
+	case EML_OP_Sigmoid: return 1.0f / (1.0f + expf(-x));
+	case EML_OP_Tanh: return tanhf(x);
 	case EML_OP_HardSigmoid:
 		eml_attr_float(v, "alpha", 0.2f, &alpha);
 		eml_attr_float(v, "beta", 0.5f, &beta);
 		return fmaxf(0.0f, fminf(1.0f, alpha * x + beta));
-	case EML_OP_HardSwish:
-		return x * fmaxf(0.0f, fminf(1.0f, x / 6.0f + 0.5f));
+	case EML_OP_HardSwish: return x * fmaxf(0.0f, fminf(1.0f, x / 6.0f + 0.5f));
 	case EML_OP_LeakyRelu:
 		eml_attr_float(v, "alpha", 0.01f, &alpha);
 		return x >= 0.0f ? x : alpha * x;
@@ -490,8 +492,10 @@ static edgeml_status fold_lookup(cv_graph *g, uint32_t node, int *done)
 	/* Check the attributes now: activation() falls back to defaults on a wrong type. */
 	for (uint32_t k = 0; k < view.n_attrs; k++)
 		if (view.attrs[k].type != EML_ATTR_FLOAT)
-			return eml_error(EDGEML_ERR_FORMAT, "node '%s' (%s): attribute '%s' must be a "
-					 "float", n->name, eml_op_name(n->op), view.attrs[k].name);
+			return eml_error(EDGEML_ERR_FORMAT,
+					 "node '%s' (%s): attribute '%s' must be a "
+					 "float",
+					 n->name, eml_op_name(n->op), view.attrs[k].name);
 	int32_t ymin = y.dtype == EDGEML_DTYPE_UINT8 ? 0 : -128;
 	int32_t ymax = y.dtype == EDGEML_DTYPE_UINT8 ? 255 : 127;
 	int32_t xoff = x.dtype == EDGEML_DTYPE_UINT8 ? 0 : -128;

@@ -18,7 +18,8 @@ static edgeml_status copy_params(cv_graph *g, uint32_t node, uint32_t t, int *se
 		return EDGEML_OK;
 	const eml_tensor *s = &g->tensors[n->inputs[1]].t;
 	const eml_tensor *z = n->n_inputs > 2 && n->inputs[2] != EML_NO_TENSOR
-				      ? &g->tensors[n->inputs[2]].t : NULL;
+				      ? &g->tensors[n->inputs[2]].t
+				      : NULL;
 	int64_t count = eml_tensor_numel(s);
 	if (s->dtype != EDGEML_DTYPE_FLOAT32 || count < 1 || count > UINT32_MAX / 8 ||
 	    (z && (!(z->flags & EML_TF_CONSTANT) || eml_tensor_numel(z) != count)))

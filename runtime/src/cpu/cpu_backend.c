@@ -2,8 +2,10 @@
  * activation arena. Everything a run needs is built by prepare; a run only calls kernels. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "backend.h"
+#include "cpu/fast_ops.h"
 #include "cpu/ref/ref.h"
 #include "error.h"
 #include "ops/ops.h"
@@ -18,6 +20,7 @@ typedef struct cpu_step {
 	eml_ref_fn fn;
 	eml_kernel_ctx ctx;
 	int skip; /* a view whose output already shares its input's memory */
+	eml_fast_op *fast; /* the node's fast kernel, or NULL to run fn */
 } cpu_step;
 
 typedef struct cpu_state {
@@ -32,6 +35,12 @@ typedef struct cpu_state {
 	const void **in_data;
 	void **out_data;
 	eml_backend_memory mem;
+	/* The fast path: its thread pool and per-thread scratch (cpu_fast_prepare). */
+	eml_threadpool *pool;
+	uint8_t **scratch;
+	uint32_t threads;
+	eml_fast_env env;
+	uint64_t *profile_ns; /* per node, summed over runs, when profiling is on */
 } cpu_state;
 
 /* Name of a node for messages. */
@@ -73,6 +82,15 @@ static void cpu_destroy(void *opaque)
 		for (uint32_t t = 0; t < s->graph->n_tensors; t++)
 			free(s->owned[t]);
 	free(s->owned);
+	if (s->steps)
+		for (uint32_t i = 0; i < s->graph->n_nodes; i++)
+			eml_fast_destroy(s->steps[i].fast);
+	eml_threadpool_destroy(s->pool);
+	if (s->scratch)
+		for (uint32_t t = 0; t < s->threads; t++)
+			free(s->scratch[t]);
+	free(s->scratch);
+	free(s->profile_ns);
 	free(s->data);
 	free(s->arena);
 	free(s->steps);
@@ -225,8 +243,43 @@ static edgeml_status alloc_arrays(cpu_state *s)
 	return EDGEML_OK;
 }
 
+/* Prepares the fast kernels of the active ISA level (EDGEML_CPU_ISA=scalar keeps every node
+ * on its reference kernel), then the thread pool and the scratch memory they share. */
+static edgeml_status cpu_fast_prepare(cpu_state *s, uint32_t threads)
+{
+	eml_isa isa = eml_isa_active();
+	size_t scratch = 0;
+	for (uint32_t i = 0; i < s->graph->n_nodes; i++) {
+		cpu_step *step = &s->steps[i];
+		if (step->skip)
+			continue;
+		edgeml_status st = eml_fast_prepare(&step->ctx, isa, threads, &step->fast);
+		if (st != EDGEML_OK)
+			return eml_error_context(st, "node '%s': ", node_name(step->ctx.node));
+		if (step->fast && step->fast->scratch > scratch)
+			scratch = step->fast->scratch;
+	}
+	s->threads = threads;
+	s->scratch = calloc(threads, sizeof(*s->scratch));
+	if (!s->scratch)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for %u threads", threads);
+	for (uint32_t t = 0; scratch && t < threads; t++) {
+		s->scratch[t] = alloc_buffer(scratch);
+		if (!s->scratch[t])
+			return eml_error(EDGEML_ERR_NO_MEMORY,
+					 "out of memory for %zu bytes of scratch per thread", scratch);
+	}
+	if (threads > 1) {
+		edgeml_status st = eml_threadpool_create(threads, &s->pool);
+		if (st != EDGEML_OK)
+			return st;
+	}
+	s->env = (eml_fast_env){ s->pool, s->scratch };
+	return EDGEML_OK;
+}
+
 /* Runs the preparation steps in order. */
-static edgeml_status prepare_state(cpu_state *s)
+static edgeml_status prepare_state(cpu_state *s, uint32_t threads)
 {
 	edgeml_status st = alloc_arrays(s);
 	if (st == EDGEML_OK)
@@ -239,20 +292,27 @@ static edgeml_status prepare_state(cpu_state *s)
 		st = bind_tensors(s);
 	if (st == EDGEML_OK)
 		st = build_steps(s);
+	if (st == EDGEML_OK)
+		st = cpu_fast_prepare(s, threads);
 	return st;
 }
 
-/* The CPU runs the reference kernels on the calling thread; options->threads is a hint
- * the reference kernels do not use, and the CPU has no devices to choose from. */
+/* Prepares the graph for options->threads threads (0 means 1; the fast kernels split their
+ * work over them, the reference kernels run on the caller); the CPU has no devices to choose
+ * from. */
 static edgeml_status cpu_prepare(const eml_graph *graph, const edgeml_session_options *options,
 				 void **state)
 {
-	(void)options;
+	uint32_t threads = options && options->threads ? options->threads : 1;
+	if (threads > EML_THREADPOOL_MAX)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "session options: %u threads requested, at most %d are supported",
+				 threads, EML_THREADPOOL_MAX);
 	cpu_state *s = calloc(1, sizeof(*s));
 	if (!s)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for the cpu backend");
 	s->graph = graph;
-	edgeml_status st = prepare_state(s);
+	edgeml_status st = prepare_state(s, threads);
 	if (st != EDGEML_OK) {
 		cpu_destroy(s);
 		return st;
@@ -276,7 +336,16 @@ static edgeml_status cpu_run(void *opaque)
 		const cpu_step *step = &s->steps[i];
 		if (step->skip)
 			continue;
-		edgeml_status st = step->fn(&step->ctx);
+		struct timespec t0, t1;
+		if (s->profile_ns)
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+		edgeml_status st = step->fast ? step->fast->run(step->fast, &step->ctx, &s->env) :
+						step->fn(&step->ctx);
+		if (s->profile_ns) {
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			s->profile_ns[i] += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL +
+						       (t1.tv_nsec - t0.tv_nsec));
+		}
 		if (st != EDGEML_OK) {
 			const char *op = eml_op_name(step->ctx.node->op);
 			return eml_error_context(st, "node '%s' (%s): ", node_name(step->ctx.node),
@@ -286,6 +355,30 @@ static edgeml_status cpu_run(void *opaque)
 	return EDGEML_OK;
 }
 
+edgeml_status eml_cpu_profile_start(void *opaque)
+{
+	cpu_state *s = opaque;
+	if (!s->profile_ns)
+		s->profile_ns = calloc(s->graph->n_nodes ? s->graph->n_nodes : 1, sizeof(uint64_t));
+	if (!s->profile_ns)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a profile");
+	memset(s->profile_ns, 0, (s->graph->n_nodes ? s->graph->n_nodes : 1) * sizeof(uint64_t));
+	return EDGEML_OK;
+}
+
+const uint64_t *eml_cpu_profile_ns(const void *opaque)
+{
+	return ((const cpu_state *)opaque)->profile_ns;
+}
+
+const char *eml_cpu_node_kernel(const void *opaque, uint32_t node)
+{
+	const cpu_state *s = opaque;
+	if (node >= s->graph->n_nodes || s->steps[node].skip)
+		return "view";
+	return s->steps[node].fast ? s->steps[node].fast->kernel : "reference";
+}
+
 /* Memory of a graph input or output. */
 static void *cpu_io_data(void *opaque, uint32_t tensor)
 {
@@ -293,16 +386,38 @@ static void *cpu_io_data(void *opaque, uint32_t tensor)
 	return tensor < s->graph->n_tensors ? s->owned[tensor] : NULL;
 }
 
-/* The CPU reads dma-bufs through mmap once the kernel-module work provides them. */
+/* Points every reader of graph input tensor at host, external memory the session mapped (or
+ * back at the tensor's own buffer when host is NULL): kernels then read it in place, no copy. */
 static edgeml_status cpu_import_external_memory(void *opaque, uint32_t tensor, int fd,
-						uint64_t offset)
+						uint64_t offset, const void *host,
+						uint64_t *copy_bytes)
 {
-	(void)opaque;
-	(void)tensor;
+	cpu_state *s = opaque;
+	const eml_graph *g = s->graph;
 	(void)fd;
 	(void)offset;
-	return eml_error(EDGEML_ERR_UNSUPPORTED,
-			 "the cpu backend cannot import external (dma-buf) memory in this build");
+	if (tensor >= g->n_tensors || !(g->tensors[tensor].flags & EML_TF_INPUT) ||
+	    !s->owned[tensor])
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "tensor %u is not a graph input: only inputs can be imported",
+				 tensor);
+	/* A graph output's buffer is written by a run; imported memory is read-only. */
+	if (g->tensors[tensor].flags & EML_TF_OUTPUT)
+		return eml_error(EDGEML_ERR_UNSUPPORTED,
+				 "input '%s' is also a graph output and cannot be imported",
+				 tensor_name(&g->tensors[tensor]));
+	void *mem = host ? (void *)(uintptr_t)host : s->owned[tensor];
+	s->data[tensor] = mem;
+	size_t at = 0;
+	for (uint32_t i = 0; i < g->n_nodes; i++) {
+		const eml_node *node = &g->nodes[i];
+		for (uint32_t k = 0; k < node->n_inputs; k++)
+			if (node->inputs[k] == tensor)
+				s->in_data[at + k] = mem;
+		at += (size_t)node->n_inputs + node->n_outputs;
+	}
+	*copy_bytes = 0;
+	return EDGEML_OK;
 }
 
 /* Reports the memory the prepared graph holds. */

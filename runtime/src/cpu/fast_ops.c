@@ -1,0 +1,35 @@
+/* fast_ops.c — picking the fast kernel of a node. */
+#include "cpu/fast_ops.h"
+#include "ops/ops.h"
+
+edgeml_status eml_fast_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
+			       eml_fast_op **out)
+{
+	*out = NULL;
+	if (isa == EML_ISA_SCALAR)
+		return EDGEML_OK;
+	switch (ctx->node->op) {
+	case EML_OP_QLinearConv:
+		return eml_fast_qconv_prepare(ctx, isa, threads, out);
+	case EML_OP_QLinearMatMul:
+	case EML_OP_QLinearGemm:
+		return eml_fast_qgemm_prepare(ctx, isa, threads, out);
+	case EML_OP_QLinearAdd:
+		return eml_fast_qadd_prepare(ctx, isa, threads, out);
+	default:
+		return EDGEML_OK;
+	}
+}
+
+void eml_fast_destroy(eml_fast_op *op)
+{
+	if (op)
+		op->destroy(op);
+}
+
+int eml_fast_input_constant(const eml_kernel_ctx *ctx, uint32_t k)
+{
+	if (k >= ctx->node->n_inputs || !ctx->in[k])
+		return 1;
+	return (ctx->in[k]->flags & EML_TF_CONSTANT) && ctx->in_data[k];
+}

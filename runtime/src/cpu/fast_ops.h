@@ -1,0 +1,61 @@
+/*
+ * fast_ops.h — the operator layer of the fast CPU path: for a node whose op and parameters a
+ * micro-kernel covers, prepare checks the shapes and packs the weights once; run splits the
+ * work into output tiles over the thread pool. Any other node runs its reference kernel.
+ * Results are bit-identical to the reference kernels'.
+ */
+#ifndef EML_CPU_FAST_OPS_H
+#define EML_CPU_FAST_OPS_H
+
+#include <stddef.h>
+
+#include "cpu/isa.h"
+#include "cpu/ref/ref.h"
+#include "cpu/threadpool.h"
+
+/* What a run lends the fast ops: the pool and one scratch buffer per pool thread, each of
+ * at least the largest eml_fast_op.scratch of the graph, 64-byte aligned. */
+typedef struct eml_fast_env {
+	eml_threadpool *pool;
+	uint8_t *const *scratch;
+} eml_fast_env;
+
+typedef struct eml_fast_op eml_fast_op;
+struct eml_fast_op {
+	edgeml_status (*run)(const eml_fast_op *op, const eml_kernel_ctx *ctx,
+			     const eml_fast_env *env);
+	void (*destroy)(eml_fast_op *op);
+	const char *kernel; /* the micro-kernel's name, for profiles */
+	size_t scratch;	    /* bytes of scratch memory each thread needs */
+};
+
+/* Prepares a fast kernel of level isa for the node of ctx (its constant inputs' data must be
+ * in ctx->in_data) to run on up to threads threads. Leaves *out NULL when no fast kernel
+ * applies; fails only when memory runs out. */
+edgeml_status eml_fast_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
+			       eml_fast_op **out);
+
+/* Frees a prepared fast op; NULL is a no-op. */
+void eml_fast_destroy(eml_fast_op *op);
+
+/* The op-specific preparers behind eml_fast_prepare (fast_qconv.c, fast_qgemm.c, ...). */
+edgeml_status eml_fast_qconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
+				     eml_fast_op **out);
+edgeml_status eml_fast_qgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
+				     eml_fast_op **out);
+edgeml_status eml_fast_qadd_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
+				    eml_fast_op **out);
+
+/* Whether input k of the node is absent or a constant with its data at hand: the fast ops
+ * fold parameters into packed form at prepare, so they must not change between runs. */
+int eml_fast_input_constant(const eml_kernel_ctx *ctx, uint32_t k);
+
+/* Per-node timing of a cpu backend state, for `edgeml bench --profile` (cpu_backend.c):
+ * start zeroes (and on first use allocates) a nanosecond counter per node that every later
+ * run adds to; profile_ns is NULL until then. node_kernel names what runs a node: a fast
+ * micro-kernel, "reference" or "view". */
+edgeml_status eml_cpu_profile_start(void *state);
+const uint64_t *eml_cpu_profile_ns(const void *state);
+const char *eml_cpu_node_kernel(const void *state, uint32_t node);
+
+#endif /* EML_CPU_FAST_OPS_H */

@@ -1,0 +1,166 @@
+/* pack.c — packing weights and activation tiles for the int8 GEMM micro-kernels, and the
+ * table of each level's micro-kernels. */
+#include <string.h>
+
+#include "cpu/pack.h"
+
+#if defined(__x86_64__)
+#include <emmintrin.h>
+
+#include "cpu/x86/ukernels.h"
+#elif defined(__aarch64__)
+#include "cpu/arm/ukernels.h"
+#endif
+
+const eml_qgemm_ukernel *eml_qgemm_ukernel_for(eml_isa isa)
+{
+	switch (isa) {
+#if defined(__x86_64__)
+	case EML_ISA_AVX512VNNI:
+		return &eml_qs8_gemm_8x16c4_avx512vnni;
+	case EML_ISA_AVX2:
+		return &eml_qs8_gemm_4x8c4_avx2;
+#elif defined(__aarch64__)
+	case EML_ISA_I8MM:
+		return &eml_qs8_gemm_4x8c8_neoni8mm;
+	case EML_ISA_DOTPROD:
+		return &eml_qs8_gemm_4x8c4_neondot;
+	case EML_ISA_NEON:
+		return &eml_qs8_gemm_4x8c8_neon;
+#endif
+	default:
+		return NULL;
+	}
+}
+
+eml_qdw_fn eml_qdw_ukernel_for(eml_isa isa)
+{
+	switch (isa) {
+#if defined(__x86_64__)
+	case EML_ISA_AVX512VNNI:
+		return eml_qs8_dwconv_16x_avx512f;
+	case EML_ISA_AVX2:
+		return eml_qs8_dwconv_8x_avx2;
+#elif defined(__aarch64__)
+	case EML_ISA_I8MM:
+	case EML_ISA_DOTPROD:
+	case EML_ISA_NEON:
+		return eml_qs8_dwconv_8x_neon;
+#endif
+	default:
+		return NULL;
+	}
+}
+
+size_t eml_pack_w_size(const eml_qgemm_ukernel *uk, size_t m, size_t k)
+{
+	size_t blocks = m / uk->mr + (m % uk->mr != 0), kq = k / uk->kc + (k % uk->kc != 0);
+	size_t per_block = (size_t)uk->mr * uk->kc * uk->w_bytes;
+	if (kq && blocks > SIZE_MAX / kq / per_block)
+		return 0;
+	return blocks * kq * per_block;
+}
+
+void eml_pack_w(const eml_qgemm_ukernel *uk, const uint8_t *w, int w_signed, size_t m, size_t k,
+		size_t row_stride, size_t k_stride, void *dst, int32_t *wsum)
+{
+	const uint8_t flip = w_signed ? 0 : 0x80;
+	size_t kq = k / uk->kc + (k % uk->kc != 0), at = 0;
+	int8_t *d8 = dst;
+	int16_t *d16 = dst;
+	for (size_t i = 0; i < m; i++) {
+		uint32_t sum = 0; /* wraps as the int32 accumulator does */
+		for (size_t j = 0; j < k; j++)
+			sum += (uint32_t)(int32_t)(int8_t)(w[i * row_stride + j * k_stride] ^ flip);
+		wsum[i] = (int32_t)sum;
+	}
+	for (size_t m0 = 0; m0 < m; m0 += uk->mr) {
+		for (size_t q = 0; q < kq; q++) {
+			for (size_t r = 0; r < uk->mr; r++) {
+				for (size_t c = 0; c < uk->kc; c++, at++) {
+					size_t i = m0 + r, j = q * uk->kc + c;
+					int8_t v = 0;
+					if (i < m && j < k)
+						v = (int8_t)(w[i * row_stride + j * k_stride] ^ flip);
+					if (uk->w_bytes == 2)
+						d16[at] = v;
+					else
+						d8[at] = v;
+				}
+			}
+		}
+	}
+}
+
+#if defined(__x86_64__)
+/* Interleaves 4 rows of nr (a multiple of 8) bytes into [nr][4] with SSE2, which every
+ * x86-64 CPU has: the hot path of packing 1x1 convolution inputs. */
+static void interleave4_sse2(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2,
+			     const uint8_t *r3, uint32_t nr, uint8_t flip, uint8_t *dst)
+{
+	const __m128i f = _mm_set1_epi8((char)flip);
+	uint32_t j = 0;
+	for (; j + 16 <= nr; j += 16) {
+		__m128i a = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(r0 + j)), f);
+		__m128i b = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(r1 + j)), f);
+		__m128i c = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(r2 + j)), f);
+		__m128i d = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(r3 + j)), f);
+		__m128i ab_lo = _mm_unpacklo_epi8(a, b), ab_hi = _mm_unpackhi_epi8(a, b);
+		__m128i cd_lo = _mm_unpacklo_epi8(c, d), cd_hi = _mm_unpackhi_epi8(c, d);
+		__m128i *o = (__m128i *)(dst + 4 * j);
+		_mm_storeu_si128(o + 0, _mm_unpacklo_epi16(ab_lo, cd_lo));
+		_mm_storeu_si128(o + 1, _mm_unpackhi_epi16(ab_lo, cd_lo));
+		_mm_storeu_si128(o + 2, _mm_unpacklo_epi16(ab_hi, cd_hi));
+		_mm_storeu_si128(o + 3, _mm_unpackhi_epi16(ab_hi, cd_hi));
+	}
+	for (; j + 8 <= nr; j += 8) {
+		__m128i a = _mm_xor_si128(_mm_loadl_epi64((const __m128i *)(r0 + j)), f);
+		__m128i b = _mm_xor_si128(_mm_loadl_epi64((const __m128i *)(r1 + j)), f);
+		__m128i c = _mm_xor_si128(_mm_loadl_epi64((const __m128i *)(r2 + j)), f);
+		__m128i d = _mm_xor_si128(_mm_loadl_epi64((const __m128i *)(r3 + j)), f);
+		__m128i ab = _mm_unpacklo_epi8(a, b), cd = _mm_unpacklo_epi8(c, d);
+		__m128i *o = (__m128i *)(dst + 4 * j);
+		_mm_storeu_si128(o + 0, _mm_unpacklo_epi16(ab, cd));
+		_mm_storeu_si128(o + 1, _mm_unpackhi_epi16(ab, cd));
+	}
+}
+#endif
+
+/* Packs one group of kc rows (rows past k are 0) of nr columns, in portable C. */
+static void pack_group_c(const eml_qgemm_ukernel *uk, const uint8_t *src, size_t src_stride,
+			 size_t rows, uint32_t nr, uint8_t flip, uint8_t *dst)
+{
+	memset(dst, 0, (size_t)uk->nr * uk->kc);
+	for (size_t c = 0; c < rows; c++)
+		for (uint32_t j = 0; j < nr; j++)
+			dst[j * uk->kc + c] = src[c * src_stride + j] ^ flip;
+}
+
+void eml_pack_x(const eml_qgemm_ukernel *uk, const uint8_t *src, size_t src_stride, size_t k,
+		uint32_t nr, uint8_t flip, uint8_t *dst, int32_t *xsum)
+{
+	size_t kq = k / uk->kc + (k % uk->kc != 0), group = (size_t)uk->nr * uk->kc;
+	for (size_t q = 0; q < kq; q++) {
+		size_t k0 = q * uk->kc, rows = k - k0 < uk->kc ? k - k0 : uk->kc;
+		const uint8_t *s = src + k0 * src_stride;
+#if defined(__x86_64__)
+		if (uk->kc == 4 && rows == 4 && nr == uk->nr && nr % 8 == 0) {
+			interleave4_sse2(s, s + src_stride, s + 2 * src_stride,
+					 s + 3 * src_stride, nr, flip, dst + q * group);
+			continue;
+		}
+#endif
+		pack_group_c(uk, s, src_stride, rows, nr, flip, dst + q * group);
+	}
+	if (!xsum)
+		return;
+	for (uint32_t j = 0; j < uk->nr; j++)
+		xsum[j] = 0;
+	for (size_t q = 0; q < kq; q++)
+		for (uint32_t j = 0; j < uk->nr; j++)
+			for (uint32_t c = 0; c < uk->kc; c++) {
+				uint8_t v = dst[q * group + j * uk->kc + c];
+				int32_t e = uk->x_signed ? (int8_t)v : v;
+				xsum[j] = (int32_t)((uint32_t)xsum[j] + (uint32_t)e);
+			}
+}

@@ -1,0 +1,92 @@
+/*
+ * pack.h — the packed int8 GEMM the fast convolution and matmul kernels share:
+ *   y[m][p] = requantize(sum_k w[m][k] * x[k][p] + corrections)
+ * with weights w packed once per session and activations x packed per tile of columns.
+ *
+ * Both operands are moved into one signedness domain per ISA (XOR 0x80 flips uint8 <-> int8
+ * and shifts the zero point by 128): x86 kernels multiply uint8 x by int8 w (vpdpbusd), arm
+ * kernels int8 by int8 (sdot, smmla). With zx, zw the zero points in that domain,
+ *   sum_k (x - zx)(w - zw) = sum_k x w - zw * sum_k x - zx * sum_k w + K zx zw,
+ * so a micro-kernel computes the plain dot product and adds a per-row constant and, when a
+ * row's zw is not 0, zw times the column sum of x. All of it wraps modulo 2^32, as the
+ * reference's int32 accumulator does.
+ *
+ * Layouts (kc = the k elements one lane multiplies, 4 for dot-product instructions, 8 for
+ * smmla and the v8.0 NEON kernel):
+ *   weights: blocks of mr rows, each [ceil(K/kc)][mr][kc] (int8, or int16 for the AVX2
+ *            kernel, which widens before multiplying); rows past M and k past K are 0;
+ *   x tile:  [ceil(K/kc)][nr][kc] bytes; k past K is 0 so it adds nothing to either sum.
+ */
+#ifndef EML_CPU_PACK_H
+#define EML_CPU_PACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpu/isa.h"
+
+/* What a micro-kernel needs beyond its operands: per-row constants and the output
+ * quantization, as floats so the requantization is the reference's fp32 arithmetic. */
+typedef struct eml_qgemm_out {
+	const int32_t *bias; /* per row: bias - zx sum_k w + K zx zw */
+	const int32_t *wzp;  /* per row zw, or NULL when every row's is 0 */
+	const float *mult;   /* per row: x_scale * w_scale / y_scale, as the reference */
+	float zp, lo, hi;    /* output zero point and clamp bounds */
+} eml_qgemm_out;
+
+/* Computes rows [m0, m0 + mr) x columns [0, nr) of y (mr <= MR, nr <= NR, the rest of the
+ * tile is ignored): w is the row block's packed weights, x the packed tile of kq groups of kc,
+ * xsum the tile's column sums (read only when o->wzp), y the output of row m0 column 0 with
+ * rows y_stride bytes apart. The result is clamped to [lo, hi], within the 8-bit output
+ * type, so its low byte is the int8 or uint8 value either way. */
+typedef void (*eml_qgemm_fn)(uint32_t mr, uint32_t nr, size_t kq, const void *w,
+			     const uint8_t *x, const int32_t *xsum, uint8_t *y, size_t y_stride,
+			     const eml_qgemm_out *o, uint32_t m0);
+
+/* A GEMM micro-kernel and the packing it expects. */
+typedef struct eml_qgemm_ukernel {
+	const char *name;
+	uint32_t mr, nr, kc;
+	uint32_t w_bytes;  /* 1: int8 weights, 2: int16 */
+	uint32_t x_signed; /* 1: x packed as int8, 0: as uint8 */
+	eml_qgemm_fn fn;
+} eml_qgemm_ukernel;
+
+/* The GEMM micro-kernel of a level, or NULL when the level has none. */
+const eml_qgemm_ukernel *eml_qgemm_ukernel_for(eml_isa isa);
+
+/* Bytes of the packed weights of an m x k matrix for kernel uk (0 on overflow). */
+size_t eml_pack_w_size(const eml_qgemm_ukernel *uk, size_t m, size_t k);
+
+/* Packs w (m rows of k elements, k_stride apart, int8 or uint8 as w_signed says; element
+ * (i, j) at w[i * row_stride + j * k_stride]) into dst and writes each row's sum of packed
+ * weights in the kernel's domain to wsum. */
+void eml_pack_w(const eml_qgemm_ukernel *uk, const uint8_t *w, int w_signed, size_t m, size_t k,
+		size_t row_stride, size_t k_stride, void *dst, int32_t *wsum);
+
+/* Packs an x tile from k rows of nr contiguous bytes, src_stride apart (nr <= uk->nr; the
+ * tile's other columns get 0), flipping each byte by flip (0 or 0x80). When xsum is not NULL
+ * it receives the sum of each column's packed values over the k rows. */
+void eml_pack_x(const eml_qgemm_ukernel *uk, const uint8_t *src, size_t src_stride, size_t k,
+		uint32_t nr, uint8_t flip, uint8_t *dst, int32_t *xsum);
+
+/* One channel of a depthwise convolution: x is the channel's input plane in the uint8 domain,
+ * already padded with the zero point, rows x_stride bytes apart and readable 64 bytes past
+ * its end; taps are the kh x kw weights minus their zero point; bias is the channel's bias
+ * minus zx times the sum of taps, mult its multiplier; writes oh x ow outputs to y. */
+typedef struct eml_qdw_args {
+	const uint8_t *x;
+	size_t x_stride;
+	uint32_t oh, ow, kh, kw, sh, sw;
+	const int32_t *taps;
+	int32_t bias;
+	float mult, zp, lo, hi;
+	uint8_t *y;
+} eml_qdw_args;
+
+typedef void (*eml_qdw_fn)(const eml_qdw_args *a);
+
+/* The depthwise micro-kernel of a level (strides 1 and 2, any kernel), or NULL. */
+eml_qdw_fn eml_qdw_ukernel_for(eml_isa isa);
+
+#endif /* EML_CPU_PACK_H */

@@ -1,0 +1,16 @@
+/*
+ * ukernels.h — the x86-64 micro-kernels; each is compiled for its ISA with a target attribute
+ * and only called after eml_isa_supported() said the CPU has it.
+ */
+#ifndef EML_CPU_X86_UKERNELS_H
+#define EML_CPU_X86_UKERNELS_H
+
+#include "cpu/pack.h"
+
+extern const eml_qgemm_ukernel eml_qs8_gemm_8x16c4_avx512vnni;
+extern const eml_qgemm_ukernel eml_qs8_gemm_4x8c4_avx2;
+
+void eml_qs8_dwconv_16x_avx512f(const eml_qdw_args *a);
+void eml_qs8_dwconv_8x_avx2(const eml_qdw_args *a);
+
+#endif /* EML_CPU_X86_UKERNELS_H */

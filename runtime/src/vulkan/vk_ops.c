@@ -1,0 +1,238 @@
+/* vk_ops.c — the op → builder table of the Vulkan backend and the helpers builders share. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/ref/quant.h"
+#include "error.h"
+#include "ops/ops.h"
+#include "vulkan/vk_ops.h"
+
+typedef edgeml_status (*build_fn)(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
+
+/* The builder of an op, NULL when the GPU has no kernel for it. */
+static build_fn builder(uint32_t op)
+{
+	switch (op) {
+	case EML_OP_QLinearConv:
+		return eml_vk_build_qconv;
+	case EML_OP_Conv:
+		return eml_vk_build_conv;
+	case EML_OP_QLinearMatMul:
+	case EML_OP_QLinearGemm:
+		return eml_vk_build_qgemm;
+	case EML_OP_Gemm:
+	case EML_OP_MatMul:
+		return eml_vk_build_gemm;
+	case EML_OP_QuantizeLinear:
+	case EML_OP_DequantizeLinear:
+		return eml_vk_build_quantize;
+	case EML_OP_QLinearAdd:
+	case EML_OP_QLinearMul:
+		return eml_vk_build_qbinary;
+	case EML_OP_Add:
+	case EML_OP_Sub:
+	case EML_OP_Mul:
+	case EML_OP_Div:
+		return eml_vk_build_binary;
+	case EML_OP_MaxPool:
+	case EML_OP_AveragePool:
+	case EML_OP_GlobalAveragePool:
+	case EML_OP_QLinearAveragePool:
+	case EML_OP_QLinearGlobalAveragePool:
+		return eml_vk_build_pool;
+	case EML_OP_Relu:
+	case EML_OP_Clip:
+	case EML_OP_LeakyRelu:
+	case EML_OP_Sigmoid:
+	case EML_OP_HardSigmoid:
+	case EML_OP_HardSwish:
+	case EML_OP_Tanh:
+	case EML_OP_QLinearLookup:
+		return eml_vk_build_unary;
+	case EML_OP_Reshape:
+	case EML_OP_Flatten:
+	case EML_OP_Squeeze:
+	case EML_OP_Unsqueeze:
+	case EML_OP_Identity:
+	case EML_OP_Transpose:
+	case EML_OP_Concat:
+		return eml_vk_build_movement;
+	case EML_OP_Resize:
+		return eml_vk_build_resize;
+	default:
+		return NULL;
+	}
+}
+
+edgeml_status eml_vk_build(const eml_graph *g, const eml_node *node,
+			   const eml_vk_device_info *info, eml_vk_kernel *k)
+{
+	(void)info;
+	memset(k, 0, sizeof(*k));
+	build_fn fn = builder(node->op);
+	if (!fn)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "the Vulkan backend has no shader for %s",
+				 eml_op_name(node->op) ? eml_op_name(node->op) : "this op");
+	for (uint32_t i = 0; i < node->n_outputs; i++)
+		if (node->outputs[i] != EML_NO_TENSOR &&
+		    eml_tensor_numel(&g->tensors[node->outputs[i]]) > INT32_MAX)
+			return eml_error(EDGEML_ERR_UNSUPPORTED,
+					 "output %u has more than 2^31 elements", i);
+	edgeml_status st = fn(g, node, k);
+	if (st != EDGEML_OK)
+		eml_vk_kernel_free(k);
+	return st;
+}
+
+void eml_vk_kernel_free(eml_vk_kernel *k)
+{
+	for (uint32_t i = 0; i < k->n; i++)
+		free(k->d[i].params);
+	memset(k, 0, sizeof(*k));
+}
+
+eml_vk_dispatch *eml_vk_add_dispatch(eml_vk_kernel *k, const char *shader, uint64_t invocations)
+{
+	if (k->n == EML_VK_MAX_DISPATCH)
+		return NULL;
+	eml_vk_dispatch *d = &k->d[k->n++];
+	memset(d, 0, sizeof(*d));
+	d->shader = shader;
+	d->invocations = invocations;
+	return d;
+}
+
+void eml_vk_bind(eml_vk_dispatch *d, uint32_t t)
+{
+	if (d->n_tensors < EML_VK_MAX_BINDINGS)
+		d->tensors[d->n_tensors++] = t;
+}
+
+void eml_vk_spec_i(eml_vk_dispatch *d, int64_t v)
+{
+	if (d->n_spec < EML_VK_MAX_SPEC)
+		d->spec[d->n_spec++] = (uint32_t)(int32_t)v;
+}
+
+void eml_vk_spec_f(eml_vk_dispatch *d, float v)
+{
+	uint32_t bits;
+	memcpy(&bits, &v, sizeof(bits));
+	if (d->n_spec < EML_VK_MAX_SPEC)
+		d->spec[d->n_spec++] = bits;
+}
+
+void eml_vk_macro(eml_vk_dispatch *d, const char *name, const char *value)
+{
+	size_t len = strlen(d->macros);
+	snprintf(d->macros + len, sizeof(d->macros) - len, "#define %s %s\n", name, value);
+}
+
+/* Appends n 32-bit words to d's parameters. */
+static edgeml_status param_words(eml_vk_dispatch *d, const void *v, uint32_t n)
+{
+	uint32_t *p = realloc(d->params, ((size_t)d->n_params + n) * sizeof(*p) + 4);
+	if (!p)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for shader parameters");
+	memcpy(p + d->n_params, v, (size_t)n * sizeof(*p));
+	d->params = p;
+	d->n_params += n;
+	return EDGEML_OK;
+}
+
+edgeml_status eml_vk_param_i(eml_vk_dispatch *d, const int32_t *v, uint32_t n)
+{
+	return param_words(d, v, n);
+}
+
+edgeml_status eml_vk_param_f(eml_vk_dispatch *d, const float *v, uint32_t n)
+{
+	return param_words(d, v, n);
+}
+
+const char *eml_vk_glsl_type(uint32_t dtype)
+{
+	switch (dtype) {
+	case EDGEML_DTYPE_INT8:
+		return "int8_t";
+	case EDGEML_DTYPE_UINT8:
+		return "uint8_t";
+	case EDGEML_DTYPE_FLOAT32:
+		return "float";
+	case EDGEML_DTYPE_INT32:
+		return "int";
+	default:
+		return NULL;
+	}
+}
+
+const eml_tensor *eml_vk_input(const eml_graph *g, const eml_node *node, uint32_t k)
+{
+	if (k >= node->n_inputs || node->inputs[k] == EML_NO_TENSOR)
+		return NULL;
+	return &g->tensors[node->inputs[k]];
+}
+
+edgeml_status eml_vk_scales(const eml_graph *g, const eml_node *node, uint32_t k,
+			    const float **scales, int64_t *count)
+{
+	const eml_tensor *t = eml_vk_input(g, node, k);
+	if (!t || t->dtype != EDGEML_DTYPE_FLOAT32)
+		return eml_error(EDGEML_ERR_FORMAT, "input %u: missing or non-float scale", k);
+	if (!(t->flags & EML_TF_CONSTANT) || !t->data)
+		return eml_error(EDGEML_ERR_UNSUPPORTED,
+				 "input %u (scale '%s') is not a constant: the GPU kernels bake "
+				 "scales in at session creation",
+				 k, t->name ? t->name : "");
+	const float *s = t->data;
+	int64_t n = eml_tensor_numel(t);
+	for (int64_t i = 0; i < n; i++)
+		if (!(s[i] > 0.0f) || !isfinite(s[i]))
+			return eml_error(EDGEML_ERR_FORMAT,
+					 "input %u (tensor '%s'): scale[%lld] = %g, scales must "
+					 "be positive and finite",
+					 k, t->name ? t->name : "", (long long)i, (double)s[i]);
+	*scales = s;
+	*count = n;
+	return EDGEML_OK;
+}
+
+edgeml_status eml_vk_zero_point(const eml_graph *g, const eml_node *node, uint32_t k, int64_t i,
+				int32_t *zp)
+{
+	const eml_tensor *t = eml_vk_input(g, node, k);
+	*zp = 0;
+	if (!t)
+		return EDGEML_OK;
+	if (!(t->flags & EML_TF_CONSTANT) || !t->data)
+		return eml_error(EDGEML_ERR_UNSUPPORTED,
+				 "input %u (zero point '%s') is not a constant: the GPU kernels "
+				 "bake zero points in at session creation",
+				 k, t->name ? t->name : "");
+	int64_t n = eml_tensor_numel(t);
+	if (n == 0 || (n != 1 && i >= n))
+		return eml_error(EDGEML_ERR_FORMAT, "input %u: zero point has %lld elements", k,
+				 (long long)n);
+	*zp = eml_q_load(t->data, t->dtype, n == 1 ? 0 : i);
+	return EDGEML_OK;
+}
+
+void eml_vk_activation(const eml_node *node, float *lo, float *hi)
+{
+	/* Infer checked both attributes are floats, so the lookups cannot fail here. */
+	(void)eml_attr_float(node, "activation_min", -INFINITY, lo);
+	(void)eml_attr_float(node, "activation_max", INFINITY, hi);
+}
+
+void eml_vk_output_range(const eml_node *node, uint32_t dtype, float y_scale, int32_t y_zp,
+			 int32_t *lo, int32_t *hi)
+{
+	float amin, amax;
+	int32_t qmin, qmax;
+	eml_q_range(dtype, &qmin, &qmax);
+	eml_vk_activation(node, &amin, &amax);
+	*lo = eml_quantize_f32(amin, y_scale, y_zp, qmin, qmax);
+	*hi = eml_quantize_f32(amax, y_scale, y_zp, qmin, qmax);
+}

@@ -1,0 +1,98 @@
+/*
+ * vk_ops.h — how a node becomes compute dispatches: per op, a builder that checks the node
+ * can run on the GPU and describes each dispatch (shader, macros, tensors to bind,
+ * specialization constants, parameters, invocation count). The backend places the tensors,
+ * compiles, binds and records; the builders know nothing of buffers or command buffers.
+ *
+ * Shader conventions (shaders/common.glsl): binding 0 holds the dispatch's parameter words;
+ * binding 1 + i the tensor tensors[i]. Specialization constant i (0..7) is the element offset
+ * of binding i in its buffer (set by the backend), 8 the invocation count, 9.. spec[].
+ */
+#ifndef EML_VK_OPS_H
+#define EML_VK_OPS_H
+
+#include <stdint.h>
+
+#include "graph.h"
+#include "vulkan/vk_device.h"
+
+#define EML_VK_MAX_BINDINGS 7 /* tensors per dispatch (binding 0 is the parameters) */
+#define EML_VK_MAX_SPEC 48
+#define EML_VK_MAX_DISPATCH 16
+#define EML_VK_MACROS 256
+/* First specialization constant id of spec[]. */
+#define EML_VK_SPEC_BASE 9
+
+typedef struct eml_vk_dispatch {
+	const char *shader; /* file in shaders/ */
+	char macros[EML_VK_MACROS];
+	uint32_t n_tensors;
+	uint32_t tensors[EML_VK_MAX_BINDINGS]; /* graph tensor of binding 1 + i */
+	uint32_t n_spec;
+	uint32_t spec[EML_VK_MAX_SPEC]; /* ids EML_VK_SPEC_BASE.. (ints or float bits) */
+	uint32_t *params;               /* parameter words (malloc'ed), binding 0 */
+	uint32_t n_params;
+	uint64_t invocations; /* output elements: one invocation each */
+} eml_vk_dispatch;
+
+typedef struct eml_vk_kernel {
+	uint32_t n;
+	eml_vk_dispatch d[EML_VK_MAX_DISPATCH];
+} eml_vk_kernel;
+
+/* Describes the dispatches of node (in graph g) on a device with info. A node the GPU cannot
+ * run returns EDGEML_ERR_UNSUPPORTED with a message saying why (the backend then fails or,
+ * when allowed, runs the node on the CPU). */
+edgeml_status eml_vk_build(const eml_graph *g, const eml_node *node,
+			   const eml_vk_device_info *info, eml_vk_kernel *k);
+/* Frees the parameter words of k's dispatches. */
+void eml_vk_kernel_free(eml_vk_kernel *k);
+
+/* ---- for the per-family builders (vk_ops_*.c) ---- */
+
+/* Starts dispatch number k->n of shader, for invocations output elements; NULL when a node
+ * needs more dispatches than a kernel holds. */
+eml_vk_dispatch *eml_vk_add_dispatch(eml_vk_kernel *k, const char *shader,
+				     uint64_t invocations);
+/* Binds graph tensor t as the next binding. */
+void eml_vk_bind(eml_vk_dispatch *d, uint32_t t);
+/* Appends a specialization constant (an int, or a float's bits). */
+void eml_vk_spec_i(eml_vk_dispatch *d, int64_t v);
+void eml_vk_spec_f(eml_vk_dispatch *d, float v);
+/* Appends "#define name value" to the macros. */
+void eml_vk_macro(eml_vk_dispatch *d, const char *name, const char *value);
+/* Appends n parameter words (ints or float bits); fails only when out of memory. */
+edgeml_status eml_vk_param_i(eml_vk_dispatch *d, const int32_t *v, uint32_t n);
+edgeml_status eml_vk_param_f(eml_vk_dispatch *d, const float *v, uint32_t n);
+/* The GLSL type of an element type ("int8_t", "uint8_t", "float", "int"), NULL if none. */
+const char *eml_vk_glsl_type(uint32_t dtype);
+
+/* Input k of node as a graph tensor descriptor, NULL when absent or out of range. */
+const eml_tensor *eml_vk_input(const eml_graph *g, const eml_node *node, uint32_t k);
+/* The constant, positive, finite scales of input k (what the GPU kernels bake in). */
+edgeml_status eml_vk_scales(const eml_graph *g, const eml_node *node, uint32_t k,
+			    const float **scales, int64_t *count);
+/* Element i of constant zero-point input k (element 0 when it holds one), 0 when absent. */
+edgeml_status eml_vk_zero_point(const eml_graph *g, const eml_node *node, uint32_t k, int64_t i,
+				int32_t *zp);
+/* The quantized output range of dtype after the node's fused activation, as the reference
+ * (ref_qparams.c) computes it. */
+void eml_vk_output_range(const eml_node *node, uint32_t dtype, float y_scale, int32_t y_zp,
+			 int32_t *lo, int32_t *hi);
+/* The node's fused activation bounds (activation_min/max; -inf/+inf when absent). */
+void eml_vk_activation(const eml_node *node, float *lo, float *hi);
+
+/* Builders, one per op family; each reports an op it cannot run as unsupported. */
+edgeml_status eml_vk_build_qconv(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
+edgeml_status eml_vk_build_conv(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
+edgeml_status eml_vk_build_qgemm(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
+edgeml_status eml_vk_build_gemm(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
+edgeml_status eml_vk_build_quantize(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
+edgeml_status eml_vk_build_qbinary(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
+edgeml_status eml_vk_build_binary(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
+edgeml_status eml_vk_build_pool(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
+edgeml_status eml_vk_build_unary(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
+edgeml_status eml_vk_build_movement(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
+edgeml_status eml_vk_build_resize(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
+
+#endif /* EML_VK_OPS_H */
