@@ -139,16 +139,24 @@ build/models/.stamp: models/make_models.py $(VENV)/.stamp
 crosscheck: $(EDGEML) models
 	$(PY) tests/models/crosscheck.py --edgeml $(EDGEML) --models build/models --work $(BUILD)/crosscheck
 
+# Speed against ONNX Runtime on the models of `make models` (not part of `make test`);
+# BENCH_ARGS passes options to tools/bench/bench.py (e.g. --rounds 5 --threads 1,2,4).
+.PHONY: bench
+bench: $(EDGEML) models
+	$(PY) tools/bench/bench.py --edgeml $(EDGEML) --models build/models --work $(BUILD)/bench $(BENCH_ARGS)
+
 # libFuzzer targets need clang; they build into build/fuzz regardless of SAN.
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
+FUZZ_LIB := build/fuzz-lib
 fuzz:
-	$(MAKE) BUILD=build/fuzz-lib CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
-		build/fuzz-lib/libedgeml.a build/fuzz-lib/libedgeml_tools.a
+	$(MAKE) BUILD=$(FUZZ_LIB) CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
+		$(FUZZ_LIB)/libedgeml.a $(FUZZ_LIB)/libedgeml_tools.a
 	@mkdir -p build/fuzz
 	@set -e; for f in $(FUZZ_SRCS); do n=$$(basename $$f .c); \
-		clang $(CPPFLAGS_ALL:$(BUILD)=build/fuzz-lib) $(FUZZ_FLAGS) -o build/fuzz/$$n $$f \
-			build/fuzz-lib/libedgeml_tools.a build/fuzz-lib/libedgeml.a $(LDLIBS_TOOLS) $(LDLIBS_RT); \
+		clang -D_GNU_SOURCE -Iruntime/include -Iruntime/src -I$(FUZZ_LIB)/gen -Itools \
+			$(FUZZ_FLAGS) -o build/fuzz/$$n $$f $(FUZZ_LIB)/libedgeml_tools.a \
+			$(FUZZ_LIB)/libedgeml.a $(LDLIBS_TOOLS) $(LDLIBS_RT); \
 		mkdir -p build/fuzz/corpus-$$n; \
 		if [ -d tests/fuzz/seeds/$$n ]; then cp -n tests/fuzz/seeds/$$n/* build/fuzz/corpus-$$n/ 2>/dev/null || true; fi; \
 		echo "== $$n for $(FUZZ_SECONDS)s"; \
@@ -162,7 +170,8 @@ install: all
 	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libedgeml.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libedgeml.so.$(SOMAJOR)
 	ln -sf libedgeml.so.$(SOMAJOR) $(DESTDIR)$(PREFIX)/lib/libedgeml.so
-	install -m 644 $(BUILD)/edgeml.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' runtime/edgeml.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/edgeml.pc
 	install -m 755 $(EDGEML) $(DESTDIR)$(PREFIX)/bin/
 
 # Kernel module (kmod/, built in build/kmod) and its QEMU test; KDIR=, W=1, C=1 pass through.
@@ -171,8 +180,23 @@ KMOD_BUILD := $(abspath build/kmod)
 kmod:
 	$(MAKE) -C kmod KMOD_BUILD=$(KMOD_BUILD)
 
-test-kmod: kmod
-	KDIR=$(KDIR) tests/kmod/run-vm-test.sh $(KMOD_BUILD) build/kmod-test
+# The VM also streams sensor frames through the runtime: a static edgeml (its initramfs has no
+# shared libraries) and the trained vibration autoencoder with its calibrated threshold.
+STREAM_MODEL := build/kmod-test/vibration_ae.eml
+test-kmod: kmod $(BUILD)/edgeml-static $(STREAM_MODEL)
+	KDIR=$(KDIR) EDGEML_BIN=$(BUILD)/edgeml-static STREAM_MODEL=$(STREAM_MODEL) \
+		STREAM_THRESHOLD=$$(cat build/models/vibration_ae.threshold) \
+		tests/kmod/run-vm-test.sh $(KMOD_BUILD) build/kmod-test
+
+$(BUILD)/edgeml-static: $(BUILD)/obj/tools/edgeml.o $(TOOLSA) $(LIBA)
+	$(CC) $(SANFLAGS) -static -pthread -o $@ $^ $(LDLIBS_TOOLS) $(LDLIBS_RT)
+
+build/models/vibration_ae.threshold: models/make_models.py models/vibration_anomaly.py $(VENV)/.stamp
+	$(PY) models/make_models.py --out build/models --only vibration_ae
+
+$(STREAM_MODEL): build/models/vibration_ae.threshold $(EDGEML)
+	@mkdir -p $(dir $@)
+	$(EDGEML) convert build/models/vibration_ae.onnx $@
 
 clean:
 	rm -rf build/obj build/gen build/tests build/san build/fuzz build/fuzz-lib build/*.a build/*.so* build/edgeml build/edgeml.pc

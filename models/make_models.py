@@ -19,6 +19,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+import vibration_anomaly
+
 OPSET = 13
 
 
@@ -171,7 +173,10 @@ def vibration_ae(seed):
     x = b.relu(b.conv(b.resize2x(x, 1), 8, 32, 3, bias=True, dims=1))
     x = b.relu(b.conv(b.resize2x(x, 1), 32, 16, 5, bias=True, dims=1))
     y = b.conv(b.resize2x(x, 1), 16, 1, 7, bias=True, dims=1)
-    return b.model("window", [1, 1, 256], y, [1, 1, 256]), [1, 1, 256]
+    model = b.model("window", [1, 1, 256], y, [1, 1, 256])
+    # Trained on clean sensor windows, so that its reconstruction error flags anomalies.
+    vibration_anomaly.train(model, seed + 500)
+    return model, [1, 1, 256]
 
 
 # Activation type of each int8 model: uint8 activations with int8 weights (U8S8) is what
@@ -188,14 +193,7 @@ def sample_inputs(name, shape, count, seed):
     """Seeded inputs shaped like the model's real data (also used by the cross-check)."""
     rng = np.random.default_rng(seed)
     if name == "vibration_ae":
-        t = np.arange(shape[-1], dtype=np.float32) / 256.0
-        out = []
-        for _ in range(count):
-            f = rng.uniform(2, 12)
-            sig = np.sin(2 * np.pi * f * t) + 0.3 * np.sin(2 * np.pi * 3 * f * t)
-            sig += rng.normal(0, 0.1, shape[-1])
-            out.append(sig.astype(np.float32).reshape(shape))
-        return out
+        return list(vibration_anomaly.clean_batch(rng, count).reshape((count, *shape)))
     return [rng.normal(0, 1, shape).astype(np.float32) for _ in range(count)]
 
 
@@ -262,6 +260,9 @@ def main():
         calib = 8 if name in ("mobilenetv2", "resnet18") else 32
         quantize(fpath, qpath, model.graph.input[0].name,
                  sample_inputs(name, shape, calib, seed + 1000), ACTIVATIONS[name])
+        if name == "vibration_ae":
+            vibration_anomaly.record(args.out, [fpath, qpath], model.graph.input[0].name,
+                                     seed + 600)
         print(f"models: wrote {fpath} and {qpath}")
     return 0
 

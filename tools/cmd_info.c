@@ -5,6 +5,7 @@
 #include "backend.h"
 #include "commands.h"
 #include "context.h"
+#include "cpu/isa.h"
 #include "edgeml.h"
 
 /* Prints the command's usage. */
@@ -45,6 +46,10 @@ int edgeml_cmd_info(int argc, char **argv)
 	printf("edgeml:        %s\n", edgeml_version());
 	printf("build options: %s\n", edgeml_build_options());
 	print_cpu(&ctx->cpu);
+	printf("cpu kernels:   %s", eml_isa_name(eml_isa_active()));
+	if (eml_isa_rejected())
+		printf(" (EDGEML_CPU_ISA=%s is not a level this CPU runs)", eml_isa_rejected());
+	printf("\n");
 	printf("backends:      %s (vulkan: not in this build)\n", eml_cpu_backend.name);
 	edgeml_context_destroy(ctx);
 	return 0;

@@ -17,6 +17,7 @@ typedef struct run_args {
 	int verbose;
 	int n_inputs;
 	char **inputs; /* "NAME=FILE" strings from argv */
+	edgeml_session_options opts;
 } run_args;
 
 /* Prints the command's usage. */
@@ -24,12 +25,16 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: edgeml run MODEL.eml --input NAME=FILE.npy [--input ...] --output-dir DIR\n"
+		"                  [--backend auto|cpu|vulkan] [--device DEV] [--cpu-fallback]\n"
 		"                  [--verbose] [--help]\n\n"
 		"Runs the model once. Every model input must be given as a .npy file of exactly\n"
 		"the input's element type and shape (C order). Each output is written as\n"
 		"DIR/<output name>.npy ('/' in names becomes '_'); DIR is created if missing.\n\n"
 		"  --input NAME=FILE   the value of model input NAME\n"
 		"  --output-dir DIR    where the outputs go\n"
+		"  --backend KIND      auto (default: a GPU when there is one), cpu or vulkan\n"
+		"  --device DEV        the backend's device: index, DRM node or part of its name\n"
+		"  --cpu-fallback      run ops the backend lacks on the CPU instead of failing\n"
 		"  --verbose           print the backend, memory plan and run time\n");
 }
 
@@ -49,6 +54,22 @@ static int parse_args(int argc, char **argv, run_args *a)
 			a->inputs[a->n_inputs++] = argv[++i];
 		} else if (strcmp(arg, "--output-dir") == 0 && has_value) {
 			a->output_dir = argv[++i];
+		} else if (strcmp(arg, "--backend") == 0 && has_value) {
+			const char *k = argv[++i];
+			if (strcmp(k, "auto") == 0) {
+				a->opts.backend = EDGEML_BACKEND_AUTO;
+			} else if (strcmp(k, "cpu") == 0) {
+				a->opts.backend = EDGEML_BACKEND_CPU;
+			} else if (strcmp(k, "vulkan") == 0) {
+				a->opts.backend = EDGEML_BACKEND_VULKAN;
+			} else {
+				fprintf(stderr, "edgeml run: --backend must be auto, cpu or vulkan\n");
+				return 2;
+			}
+		} else if (strcmp(arg, "--device") == 0 && has_value) {
+			a->opts.device = argv[++i];
+		} else if (strcmp(arg, "--cpu-fallback") == 0) {
+			a->opts.flags |= EDGEML_SESSION_CPU_FALLBACK;
 		} else if (arg[0] == '-') {
 			fprintf(stderr, "edgeml run: unknown option or missing value: '%s'\n", arg);
 			usage(stderr);
@@ -215,7 +236,7 @@ static void print_plan(const edgeml_session *s)
 {
 	eml_backend_memory mem;
 	eml_session_memory(s, &mem);
-	printf("backend: %s\n", edgeml_session_backend_name(s));
+	printf("backend: %s\n", edgeml_session_backend_detail(s));
 	printf("arena: %llu bytes (a buffer per tensor: %llu bytes",
 	       (unsigned long long)mem.arena_bytes, (unsigned long long)mem.naive_bytes);
 	if (mem.naive_bytes)
@@ -256,6 +277,7 @@ static int run_session(const run_args *a, const edgeml_model *model, edgeml_sess
 int edgeml_cmd_run(int argc, char **argv)
 {
 	run_args a = { 0 };
+	edgeml_session_options_init(&a.opts);
 	a.inputs = calloc((size_t)argc, sizeof(char *));
 	if (!a.inputs) {
 		fprintf(stderr, "edgeml run: out of memory\n");
@@ -271,7 +293,7 @@ int edgeml_cmd_run(int argc, char **argv)
 	edgeml_session *s = NULL;
 	if (edgeml_context_create(&ctx) != EDGEML_OK ||
 	    edgeml_model_load_file(ctx, a.model, &model) != EDGEML_OK ||
-	    edgeml_session_create(model, NULL, &s) != EDGEML_OK) {
+	    edgeml_session_create(model, &a.opts, &s) != EDGEML_OK) {
 		fprintf(stderr, "edgeml run: %s\n", edgeml_last_error());
 		rc = 1;
 	} else {

@@ -13,6 +13,8 @@ static const struct {
 	{ "convert", edgeml_cmd_convert, "convert an ONNX model to .eml" },
 	{ "run", edgeml_cmd_run, "run a .eml model on .npy inputs" },
 	{ "info", edgeml_cmd_info, "print version, build options and CPU features" },
+	{ "bench", edgeml_cmd_bench, "measure a model's latency, throughput and memory" },
+	{ "stream", edgeml_cmd_stream, "run a model on every frame of a /dev/edgeml sensor ring" },
 };
 
 static void usage(FILE *f)

@@ -134,7 +134,15 @@ typedef struct edgeml_session_options {
 	edgeml_backend_kind backend; /* default AUTO */
 	uint32_t threads;            /* CPU worker threads; 0 = default (1) */
 	const char *device;          /* backend device name or index as text; NULL = default */
+	uint32_t flags;              /* EDGEML_SESSION_* bits; default 0 */
+	/* Vulkan: directory of the shader and pipeline caches; NULL = EDGEML_CACHE_DIR, else
+	 * $XDG_CACHE_HOME/edgeml; "off" = no disk cache. */
+	const char *cache_dir;
 } edgeml_session_options;
+
+/* Ops the chosen backend lacks run on the CPU (their transfers are counted) instead of
+ * failing session creation. */
+#define EDGEML_SESSION_CPU_FALLBACK (1u << 0)
 
 /* Fills options with the defaults. */
 void edgeml_session_options_init(edgeml_session_options *options);
@@ -158,6 +166,17 @@ edgeml_status edgeml_session_output_by_name(edgeml_session *session, const char 
 
 /* Runs the graph once on the current input contents. */
 edgeml_status edgeml_session_run(edgeml_session *session);
+
+/* A run in two halves: submit starts it and returns while a GPU backend works (the CPU
+ * backend runs it all in submit); wait finishes it. In between, inputs must not be written
+ * nor outputs read: prepare the next frame in your own memory. edgeml_session_run() is
+ * submit + wait. Submitting twice without a wait is an error. */
+edgeml_status edgeml_session_submit(edgeml_session *session);
+edgeml_status edgeml_session_wait(edgeml_session *session);
+
+/* Why the session runs where it does, e.g. "vulkan on 'AMD Radeon ...' (discrete GPU,
+ * /dev/dri/renderD128)" or "cpu-ref (auto: the only Vulkan device is CPU-type)". */
+const char *edgeml_session_backend_detail(const edgeml_session *session);
 
 /* What a session's runs cost, so that zero-copy input is measured rather than assumed.
  * Bytes copied count every input byte the library copied on the way to the backend:

@@ -6,6 +6,7 @@
 #ifndef EML_BACKEND_H
 #define EML_BACKEND_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "graph.h"
@@ -16,6 +17,13 @@ typedef struct eml_backend_memory {
 	uint64_t naive_bytes; /* what the arena's tensors would take with a buffer each */
 	uint64_t io_bytes;    /* the buffers of graph inputs and outputs */
 } eml_backend_memory;
+
+/* Time of one node in the last run (GPU timestamps, or the host clock for CPU nodes). */
+typedef struct eml_layer_time {
+	uint32_t node;  /* index in the graph */
+	double ms;
+	int on_cpu;     /* ran on the CPU (a fallback node of a GPU backend) */
+} eml_layer_time;
 
 typedef struct eml_backend {
 	const char *name; /* reported by edgeml_session_backend_name() */
@@ -37,9 +45,23 @@ typedef struct eml_backend {
 						uint64_t *copy_bytes);
 	void (*memory)(const void *state, eml_backend_memory *mem);
 	void (*destroy)(void *state);
+	/* Optional (NULL: run is the whole run): start a run and return while the device works;
+	 * wait finishes it. */
+	edgeml_status (*submit)(void *state);
+	edgeml_status (*wait)(void *state);
+	/* Optional: per-node times of the last run, up to max of them; returns how many. */
+	uint32_t (*layer_times)(const void *state, eml_layer_time *out, uint32_t max);
+	/* Optional: one line on where the graph runs (device, CPU-fallback nodes, copies). */
+	void (*describe)(const void *state, char *buf, size_t size);
 } eml_backend;
 
 /* The CPU backend over the reference kernels (runtime/src/cpu/cpu_backend.c). */
 extern const eml_backend eml_cpu_backend;
+/* The Vulkan backend (runtime/src/vulkan/vk_backend.c). */
+extern const eml_backend eml_vulkan_backend;
+
+/* Whether Vulkan offers a device AUTO should prefer to the CPU (a usable non-CPU-type one);
+ * why says what was found either way. */
+int eml_vulkan_auto_usable(char *why, size_t size);
 
 #endif /* EML_BACKEND_H */

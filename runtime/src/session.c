@@ -32,6 +32,8 @@ struct edgeml_session {
 	eml_dmabuf_cache imports;
 	uint64_t pending_copy; /* input bytes written by edgeml_tensor_write since the last run */
 	edgeml_session_stats stats;
+	int in_flight;    /* submitted by edgeml_session_submit, not yet waited for */
+	char detail[512]; /* edgeml_session_backend_detail() */
 };
 
 void edgeml_session_options_init(edgeml_session_options *options)
@@ -60,17 +62,26 @@ static edgeml_status read_options(const edgeml_session_options *given, edgeml_se
 	return EDGEML_OK;
 }
 
-/* The backend for a requested kind: AUTO takes the best one built in (only the CPU so far). */
-static edgeml_status pick_backend(edgeml_backend_kind kind, const eml_backend **out)
+/* The backend for a requested kind. AUTO takes Vulkan only for a real GPU: a CPU-type Vulkan
+ * device (a software rasterizer such as lavapipe) is slower than the native CPU backend. why
+ * says what AUTO found. */
+static edgeml_status pick_backend(edgeml_backend_kind kind, const eml_backend **out, char *why,
+				  size_t size)
 {
 	switch (kind) {
-	case EDGEML_BACKEND_AUTO:
+	case EDGEML_BACKEND_AUTO: {
+		char found[400];
+		int gpu = eml_vulkan_auto_usable(found, sizeof(found));
+		*out = gpu ? &eml_vulkan_backend : &eml_cpu_backend;
+		snprintf(why, size, "auto: %s%s", gpu ? "" : "CPU, not Vulkan: ", found);
+		return EDGEML_OK;
+	}
 	case EDGEML_BACKEND_CPU:
 		*out = &eml_cpu_backend;
 		return EDGEML_OK;
 	case EDGEML_BACKEND_VULKAN:
-		return eml_error(EDGEML_ERR_UNSUPPORTED,
-				 "no Vulkan backend in this build; use EDGEML_BACKEND_CPU or AUTO");
+		*out = &eml_vulkan_backend;
+		return EDGEML_OK;
 	}
 	return eml_error(EDGEML_ERR_INVALID_ARGUMENT, "session options: unknown backend kind %d",
 			 (int)kind);
@@ -107,10 +118,11 @@ edgeml_status edgeml_session_create(const edgeml_model *model,
 		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
 				 "edgeml_session_create: model is NULL");
 	edgeml_session_options opts;
-	const eml_backend *backend;
+	const eml_backend *backend = NULL;
+	char why[450] = "";
 	edgeml_status st = read_options(options, &opts);
 	if (st == EDGEML_OK)
-		st = pick_backend(opts.backend, &backend);
+		st = pick_backend(opts.backend, &backend, why, sizeof(why));
 	if (st != EDGEML_OK)
 		return st;
 
@@ -126,6 +138,24 @@ edgeml_status edgeml_session_create(const edgeml_model *model,
 		st = eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a session");
 	if (st == EDGEML_OK)
 		st = backend->prepare(g, &opts, &s->state);
+	if (st == EDGEML_ERR_UNSUPPORTED && opts.backend == EDGEML_BACKEND_AUTO &&
+	    backend != &eml_cpu_backend) {
+		/* AUTO keeps its promise to run the model: what the GPU cannot, the CPU can. */
+		snprintf(why, sizeof(why), "auto: CPU, the GPU failed: %s", edgeml_last_error());
+		s->backend = backend = &eml_cpu_backend;
+		st = backend->prepare(g, &opts, &s->state);
+	}
+	if (st == EDGEML_OK) {
+		char line[400] = "";
+		if (backend->describe)
+			backend->describe(s->state, line, sizeof(line));
+		snprintf(s->detail, sizeof(s->detail), "%s%s%s", backend->name,
+			 line[0] ? ": " : "", line);
+		if (why[0]) {
+			size_t at = strlen(s->detail);
+			snprintf(s->detail + at, sizeof(s->detail) - at, " (%s)", why);
+		}
+	}
 	if (st == EDGEML_OK)
 		st = bind_io(s, g->inputs, g->n_inputs, s->inputs, 1);
 	if (st == EDGEML_OK)
@@ -154,6 +184,11 @@ void edgeml_session_destroy(edgeml_session *session)
 const char *edgeml_session_backend_name(const edgeml_session *session)
 {
 	return session ? session->backend->name : "";
+}
+
+const char *edgeml_session_backend_detail(const edgeml_session *session)
+{
+	return session ? session->detail : "";
 }
 
 /* Shared by the four tensor getters: checks arguments and picks tensor index of n. */
@@ -286,6 +321,45 @@ edgeml_status edgeml_session_run(edgeml_session *session)
 	return EDGEML_OK;
 }
 
+/* A backend without an asynchronous half, or inputs imported from dma-bufs (whose syncs
+ * bracket the whole run), make submit a whole run and wait a formality. */
+edgeml_status edgeml_session_submit(edgeml_session *session)
+{
+	eml_error_clear();
+	if (!session)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "edgeml_session_submit: session is NULL");
+	if (session->in_flight)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "a run is already submitted: call edgeml_session_wait first");
+	int imported = 0;
+	for (uint32_t i = 0; i < session->model->graph.n_inputs; i++)
+		imported |= session->inputs[i].map != NULL;
+	edgeml_status st = !session->backend->submit || imported ?
+				   edgeml_session_run(session) :
+				   session->backend->submit(session->state);
+	session->in_flight = st == EDGEML_OK ? 1 + !(!session->backend->submit || imported) : 0;
+	return st;
+}
+
+edgeml_status edgeml_session_wait(edgeml_session *session)
+{
+	eml_error_clear();
+	if (!session)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT, "edgeml_session_wait: session is NULL");
+	if (!session->in_flight)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "no run is submitted: call edgeml_session_submit first");
+	int pending = session->in_flight == 2;
+	session->in_flight = 0;
+	if (!pending)
+		return EDGEML_OK;
+	edgeml_status st = session->backend->wait(session->state);
+	if (st == EDGEML_OK)
+		session->stats.runs++;
+	return st;
+}
+
 edgeml_status edgeml_session_stats_get(const edgeml_session *session, edgeml_session_stats *stats)
 {
 	eml_error_clear();
@@ -308,6 +382,12 @@ edgeml_status edgeml_session_stats_get(const edgeml_session *session, edgeml_ses
 void eml_session_memory(const edgeml_session *session, eml_backend_memory *mem)
 {
 	session->backend->memory(session->state, mem);
+}
+
+const eml_backend *eml_session_backend(const edgeml_session *session, void **state)
+{
+	*state = session->state;
+	return session->backend;
 }
 
 edgeml_status edgeml_tensor_info_get(const edgeml_tensor *tensor, edgeml_tensor_info *info)

@@ -10,4 +10,8 @@
 /* The memory the session's backend holds (arena, what it saves, input/output buffers). */
 void eml_session_memory(const edgeml_session *session, eml_backend_memory *mem);
 
+/* The session's backend and its prepared state, for backend-specific tooling (the cpu
+ * backend's per-node profile in `edgeml bench --profile`). */
+const eml_backend *eml_session_backend(const edgeml_session *session, void **state);
+
 #endif /* EML_SESSION_H */

@@ -11,4 +11,5 @@ mount -t sysfs sysfs /sys
 echo "EDGEML-VM booted after $(cut -d' ' -f1 /proc/uptime) s of guest uptime"
 /edgeml_kmod_test /edgeml.ko /edgeml_test_sensor.ko
 echo "EDGEML-VM test exit status $?"
+[ -x /stream-test.sh ] && /stream-test.sh
 poweroff -f

@@ -4,7 +4,9 @@
 # booted, the tests ran to their summary line and none failed.
 # Usage: run-vm-test.sh KMOD_BUILD_DIR OUT_DIR
 #   env: KDIR (kernel headers, default those of edgeml.ko's kernel), VM_TIMEOUT (seconds,
-#   default 170), CC (default gcc), QEMU (default qemu-system-x86_64)
+#   default 170), CC (default gcc), QEMU (default qemu-system-x86_64); EDGEML_BIN (a static
+#   edgeml), STREAM_MODEL (vibration autoencoder .eml), STREAM_THRESHOLD: when all three are
+#   given, the VM also streams frames through the runtime (tests/kmod/stream-test.sh)
 set -eu
 kbuild=$1
 out=$2
@@ -31,8 +33,16 @@ ln -sfn "$here/Kbuild" "$mod/Kbuild"
 ln -sfn "$here/edgeml_test_sensor.c" "$mod/edgeml_test_sensor.c"
 make -s -C "$kdir" M="$mod" EDGEML_KMOD_SRC="$src/kmod" \
 	KBUILD_EXTRA_SYMBOLS="$(cd "$kbuild" && pwd)/Module.symvers" modules
+stream_files=
+if [ -n "${EDGEML_BIN:-}" ] && [ -n "${STREAM_MODEL:-}" ] && [ -n "${STREAM_THRESHOLD:-}" ]; then
+	cp "$EDGEML_BIN" "$out/edgeml"
+	cp "$STREAM_MODEL" "$out/stream_model.eml"
+	echo "STREAM_THRESHOLD=$STREAM_THRESHOLD" >"$out/stream.env"
+	stream_files="$out/edgeml $out/stream_model.eml $out/stream.env $here/stream-test.sh"
+fi
+# shellcheck disable=SC2086 # stream_files is a list of paths without spaces
 "$here/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$here/init.sh" "$ko" "$out/edgeml_kmod_test" \
-	"$mod/edgeml_test_sensor.ko"
+	"$mod/edgeml_test_sensor.ko" $stream_files
 
 accel=tcg
 if [ -e /sys/module/kvm_intel ] || [ -e /sys/module/kvm_amd ]; then
@@ -51,7 +61,7 @@ end=$(date +%s.%N)
 sed -e 's/\r//g' -e 's/\x1bc//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' "$log" >"$log.txt"
 mv "$log.txt" "$log"
 
-grep -E '^(FAIL|INFO|DMESG) |EDGEML-VM ' "$log" || true
+grep -E '^(FAIL|INFO|DMESG|STREAM) |EDGEML-VM ' "$log" || true
 wall=$(awk "BEGIN { printf \"%.1f\", $end - $start }")
 echo "test-kmod: VM ran $wall s wall (kernel $kver, accel $accel); log: $log"
 if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
@@ -75,3 +85,9 @@ case $summary in
 *", 0 failed") grep -q 'EDGEML-VM test exit status 0$' "$log" || exit 1 ;;
 *) exit 1 ;;
 esac
+[ -z "$stream_files" ] && exit 0
+if ! grep -q '^STREAM PASS' "$log"; then
+	echo "test-kmod: FAILED: streaming through the runtime (see STREAM lines above)" >&2
+	exit 1
+fi
+echo "test-kmod: stream: $(grep '^STREAM PASS' "$log" | cut -d' ' -f3-)"

@@ -18,7 +18,9 @@ static void usage(FILE *f)
 		"  --input-shape NAME=D0,D1,... fix the shape of an input with symbolic dims\n"
 		"  --constant NAME=FILE         freeze input NAME to the tensor in FILE\n"
 		"                               (.npy, or an ONNX TensorProto .pb)\n"
-		"  --help                       show this help\n");
+		"  --help                       show this help\n\n"
+		"exit status: 0 converted, 1 failed, 2 bad arguments,\n"
+		"             3 the model uses an op, attribute or dtype outside the op set\n");
 }
 
 /* Parses "NAME=D0,D1,..." into shape; the name points into arg. */
@@ -152,7 +154,9 @@ int edgeml_cmd_convert(int argc, char **argv)
 		fprintf(stderr, "edgeml convert: %s: %s\n", edgeml_status_string(st),
 			edgeml_last_error());
 		cmd_free(&s);
-		return 1;
+		/* A distinct exit status lets scripts (the conformance runner) tell "outside the
+		 * op set" from a failure. */
+		return st == EDGEML_ERR_UNSUPPORTED ? 3 : 1;
 	}
 	if (opt.log)
 		printf("wrote %s: %u nodes, %u tensors\n", paths[1], s.conv->graph.n_nodes,

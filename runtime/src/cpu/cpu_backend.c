@@ -267,7 +267,8 @@ static edgeml_status cpu_fast_prepare(cpu_state *s, uint32_t threads)
 		s->scratch[t] = alloc_buffer(scratch);
 		if (!s->scratch[t])
 			return eml_error(EDGEML_ERR_NO_MEMORY,
-					 "out of memory for %zu bytes of scratch per thread", scratch);
+					 "out of memory for %zu bytes of scratch per thread",
+					 scratch);
 	}
 	if (threads > 1) {
 		edgeml_status st = eml_threadpool_create(threads, &s->pool);

@@ -20,6 +20,16 @@ typedef struct eml_fast_env {
 	uint8_t *const *scratch;
 } eml_fast_env;
 
+/* Work (MACs or elements) below which a layer runs on the calling thread alone: waking the
+ * pool costs more than such a layer gains from it. */
+#define EML_FAST_SERIAL_WORK ((size_t)1 << 20)
+
+/* The pool a layer of work units should use: none for small layers. */
+static inline eml_threadpool *eml_fast_pool(const eml_fast_env *env, size_t work)
+{
+	return work < EML_FAST_SERIAL_WORK ? NULL : env->pool;
+}
+
 typedef struct eml_fast_op eml_fast_op;
 struct eml_fast_op {
 	edgeml_status (*run)(const eml_fast_op *op, const eml_kernel_ctx *ctx,
@@ -45,6 +55,8 @@ edgeml_status eml_fast_qgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 				     eml_fast_op **out);
 edgeml_status eml_fast_qadd_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
 				    eml_fast_op **out);
+edgeml_status eml_fast_quantize_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
+					eml_fast_op **out);
 
 /* Whether input k of the node is absent or a constant with its data at hand: the fast ops
  * fold parameters into packed form at prepare, so they must not change between runs. */

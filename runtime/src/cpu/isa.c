@@ -18,18 +18,17 @@ static const uint32_t isa_needs[EML_ISA_COUNT] = {
 	[EML_ISA_NEON] = EML_CPU_NEON,
 	[EML_ISA_DOTPROD] = EML_CPU_NEON | EML_CPU_DOTPROD,
 	[EML_ISA_I8MM] = EML_CPU_NEON | EML_CPU_DOTPROD | EML_CPU_I8MM,
-	[EML_ISA_AVX2] = EML_CPU_AVX2,
+	[EML_ISA_AVX2] = EML_CPU_AVX2 | EML_CPU_FMA,
 	[EML_ISA_AVX512VNNI] = EML_CPU_AVX2 | EML_CPU_AVX512F | EML_CPU_AVX512BW |
 			       EML_CPU_AVX512VNNI,
 };
 
-/* Levels from best to worst; the first one the CPU supports (and this build has kernels
- * for) wins. */
+/* Levels with kernels in this build, best first; the first one the CPU supports wins. The
+ * aarch64 levels (neon, dotprod, i8mm) are probed and named but have no kernels yet, so an
+ * aarch64 build runs the reference kernels. */
 static const eml_isa isa_order[] = {
 #if defined(__x86_64__)
 	EML_ISA_AVX512VNNI, EML_ISA_AVX2,
-#elif defined(__aarch64__)
-	EML_ISA_I8MM, EML_ISA_DOTPROD, EML_ISA_NEON,
 #endif
 	EML_ISA_SCALAR,
 };
@@ -39,7 +38,7 @@ static uint32_t cpu_features;
 static eml_isa isa_chosen;
 static char isa_rejected[64];
 
-/* Whether this build holds kernels of a level (x86 levels on x86-64, arm ones on aarch64). */
+/* Whether this build holds kernels of a level. */
 static int isa_built(eml_isa isa)
 {
 	for (size_t i = 0; i < sizeof(isa_order) / sizeof(isa_order[0]); i++)

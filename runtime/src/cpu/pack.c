@@ -8,8 +8,6 @@
 #include <emmintrin.h>
 
 #include "cpu/x86/ukernels.h"
-#elif defined(__aarch64__)
-#include "cpu/arm/ukernels.h"
 #endif
 
 const eml_qgemm_ukernel *eml_qgemm_ukernel_for(eml_isa isa)
@@ -20,13 +18,6 @@ const eml_qgemm_ukernel *eml_qgemm_ukernel_for(eml_isa isa)
 		return &eml_qs8_gemm_8x16c4_avx512vnni;
 	case EML_ISA_AVX2:
 		return &eml_qs8_gemm_4x8c4_avx2;
-#elif defined(__aarch64__)
-	case EML_ISA_I8MM:
-		return &eml_qs8_gemm_4x8c8_neoni8mm;
-	case EML_ISA_DOTPROD:
-		return &eml_qs8_gemm_4x8c4_neondot;
-	case EML_ISA_NEON:
-		return &eml_qs8_gemm_4x8c8_neon;
 #endif
 	default:
 		return NULL;
@@ -41,11 +32,48 @@ eml_qdw_fn eml_qdw_ukernel_for(eml_isa isa)
 		return eml_qs8_dwconv_16x_avx512f;
 	case EML_ISA_AVX2:
 		return eml_qs8_dwconv_8x_avx2;
-#elif defined(__aarch64__)
-	case EML_ISA_I8MM:
-	case EML_ISA_DOTPROD:
-	case EML_ISA_NEON:
-		return eml_qs8_dwconv_8x_neon;
+#endif
+	default:
+		return NULL;
+	}
+}
+
+eml_qadd_fn eml_qadd_ukernel_for(eml_isa isa)
+{
+	switch (isa) {
+#if defined(__x86_64__)
+	case EML_ISA_AVX512VNNI:
+		return eml_qs8_vadd_16x_avx512f;
+	case EML_ISA_AVX2:
+		return eml_qs8_vadd_8x_avx2;
+#endif
+	default:
+		return NULL;
+	}
+}
+
+eml_qquant_fn eml_qquant_ukernel_for(eml_isa isa)
+{
+	switch (isa) {
+#if defined(__x86_64__)
+	case EML_ISA_AVX512VNNI:
+		return eml_qs8_vquantize_16x_avx512f;
+	case EML_ISA_AVX2:
+		return eml_qs8_vquantize_8x_avx2;
+#endif
+	default:
+		return NULL;
+	}
+}
+
+eml_qpeak_fn eml_qpeak_for(eml_isa isa)
+{
+	switch (isa) {
+#if defined(__x86_64__)
+	case EML_ISA_AVX512VNNI:
+		return eml_qs8_peak_avx512vnni;
+	case EML_ISA_AVX2:
+		return eml_qs8_peak_avx2;
 #endif
 	default:
 		return NULL;
@@ -81,7 +109,8 @@ void eml_pack_w(const eml_qgemm_ukernel *uk, const uint8_t *w, int w_signed, siz
 					size_t i = m0 + r, j = q * uk->kc + c;
 					int8_t v = 0;
 					if (i < m && j < k)
-						v = (int8_t)(w[i * row_stride + j * k_stride] ^ flip);
+						v = (int8_t)(w[i * row_stride + j * k_stride] ^
+							     flip);
 					if (uk->w_bytes == 2)
 						d16[at] = v;
 					else

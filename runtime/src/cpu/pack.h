@@ -89,4 +89,41 @@ typedef void (*eml_qdw_fn)(const eml_qdw_args *a);
 /* The depthwise micro-kernel of a level (strides 1 and 2, any kernel), or NULL. */
 eml_qdw_fn eml_qdw_ukernel_for(eml_isa isa);
 
+/* Elementwise QLinearAdd of n elements of one 8-bit type, with ONNX Runtime's arithmetic as
+ * the reference has it: c = clamp(round_half_even(fma(a, ra, fma(b, rb, k))), lo, hi), where
+ * ra = sa / sc, rb = sb / sc and k = zc - (ra za + rb zb). */
+typedef struct eml_qadd_args {
+	size_t n;
+	const uint8_t *a, *b;
+	uint8_t *c;
+	int is_signed;
+	float ra, rb, k, lo, hi;
+} eml_qadd_args;
+
+typedef void (*eml_qadd_fn)(const eml_qadd_args *a);
+
+/* The elementwise-add micro-kernel of a level, or NULL. */
+eml_qadd_fn eml_qadd_ukernel_for(eml_isa isa);
+
+/* QuantizeLinear of n floats to one 8-bit type: y = clamp(round_half_even(x / scale) + zp,
+ * lo, hi), NaN to lo — the reference's fp32 steps. */
+typedef struct eml_qquant_args {
+	size_t n;
+	const float *x;
+	uint8_t *y;
+	float scale, zp, lo, hi;
+} eml_qquant_args;
+
+typedef void (*eml_qquant_fn)(const eml_qquant_args *a);
+
+/* The quantize micro-kernel of a level, or NULL. */
+eml_qquant_fn eml_qquant_ukernel_for(eml_isa isa);
+
+/* A peak-rate probe: runs iters rounds of the level's multiply-accumulate instructions on
+ * registers and returns the int8 MACs done, so a caller timing it gets the core's peak. */
+typedef uint64_t (*eml_qpeak_fn)(uint64_t iters);
+
+/* The peak probe of a level, or NULL. */
+eml_qpeak_fn eml_qpeak_for(eml_isa isa);
+
 #endif /* EML_CPU_PACK_H */

@@ -38,30 +38,31 @@ static edgeml_status infer_binary(const eml_node *node, const eml_tensor *const 
 }
 
 #define EML_DT_ARITH                                                                       \
-	(EML_DT_FLOAT | EML_DT(EDGEML_DTYPE_INT32) | EML_DT(EDGEML_DTYPE_INT64))
+	(EML_DT_FLOAT | EML_DT(EDGEML_DTYPE_UINT8) | EML_DT(EDGEML_DTYPE_INT8) |             \
+	 EML_DT(EDGEML_DTYPE_INT32) | EML_DT(EDGEML_DTYPE_INT64))
 
-/* Add: float32, int32, int64; may carry a fused activation. */
+/* Add: float32 and the integer types; may carry a fused activation (float32). */
 edgeml_status eml_infer_Add(const eml_node *node, const eml_tensor *const *in, eml_tensor *out)
 {
 	return infer_binary(node, in, out, EML_DT_ARITH, 1);
 }
 
-/* Mul: float32, int32, int64. */
+/* Mul: float32 and the integer types (wrapping). */
 edgeml_status eml_infer_Mul(const eml_node *node, const eml_tensor *const *in, eml_tensor *out)
 {
 	return infer_binary(node, in, out, EML_DT_ARITH, 0);
 }
 
-/* Sub: float32, int32, int64. */
+/* Sub: float32 and the integer types (wrapping). */
 edgeml_status eml_infer_Sub(const eml_node *node, const eml_tensor *const *in, eml_tensor *out)
 {
 	return infer_binary(node, in, out, EML_DT_ARITH, 0);
 }
 
-/* Div: float32 only (integer division by zero has no safe ONNX result). */
+/* Div: float32 and the integer types (truncating; a zero divisor fails the run). */
 edgeml_status eml_infer_Div(const eml_node *node, const eml_tensor *const *in, eml_tensor *out)
 {
-	return infer_binary(node, in, out, EML_DT_FLOAT, 0);
+	return infer_binary(node, in, out, EML_DT_ARITH, 0);
 }
 
 /* A one-input op whose output has the input's dtype (in mask) and shape. */

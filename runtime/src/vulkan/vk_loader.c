@@ -6,9 +6,18 @@
 #include "error.h"
 #include "vulkan/vk_loader.h"
 
+/* Defined by the linker in dynamically linked programs only. */
+extern char _DYNAMIC[] __attribute__((weak));
+
 edgeml_status eml_vk_load(eml_vk_fns *fns)
 {
 	memset(fns, 0, sizeof(*fns));
+	/* glibc's dlopen from a static binary loads a second libc under the Vulkan loader and
+	 * its ICDs, which crashes inside vkCreateInstance: refuse instead. */
+	if (!_DYNAMIC)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "this program is statically linked, so "
+				 "it cannot load the Vulkan loader (libvulkan.so.1); link it "
+				 "dynamically to use the Vulkan backend");
 	const char *path = getenv("EDGEML_VULKAN_LOADER");
 	if (!path || !*path)
 		path = "libvulkan.so.1";

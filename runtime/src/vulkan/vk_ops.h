@@ -82,6 +82,11 @@ void eml_vk_output_range(const eml_node *node, uint32_t dtype, float y_scale, in
 /* The node's fused activation bounds (activation_min/max; -inf/+inf when absent). */
 void eml_vk_activation(const eml_node *node, float *lo, float *hi);
 
+/* Appends the broadcast layout of y = a op b: rank, y's dims, a's and b's element strides
+ * (0 on broadcast axes). */
+edgeml_status eml_vk_broadcast_params(const eml_tensor *a, const eml_tensor *b,
+				      const eml_tensor *y, eml_vk_dispatch *d);
+
 /* Builders, one per op family; each reports an op it cannot run as unsupported. */
 edgeml_status eml_vk_build_qconv(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
 edgeml_status eml_vk_build_conv(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);

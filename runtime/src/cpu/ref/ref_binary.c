@@ -27,9 +27,10 @@ static void binary_f32(const eml_kernel_ctx *ctx, enum binary_op op, float lo, f
 }
 
 /* Integer versions wrap around on overflow as two's complement (computed unsigned, since
- * signed overflow is undefined in C). */
-#define BINARY_INT(name, T, U)                                                             \
-	static void name(const eml_kernel_ctx *ctx, enum binary_op op)                     \
+ * signed overflow is undefined in C); division truncates toward zero, MIN / -1 wraps to MIN
+ * and a zero divisor is an error (the data decides it, so it is checked here). */
+#define BINARY_INT(name, T, U, TMIN)                                                       \
+	static edgeml_status name(const eml_kernel_ctx *ctx, enum binary_op op)            \
 	{                                                                                  \
 		const T *a = ctx->in_data[0], *b = ctx->in_data[1];                        \
 		T *y = ctx->out_data[0];                                                   \
@@ -37,15 +38,28 @@ static void binary_f32(const eml_kernel_ctx *ctx, enum binary_op op, float lo, f
 		eml_bcast_iter_init(&it, ctx->in[0], ctx->in[1], ctx->out[0]);             \
 		int64_t n = eml_tensor_numel(ctx->out[0]);                                 \
 		for (int64_t i = 0; i < n; i++, eml_bcast_iter_next(&it)) {                \
-			U x = (U)a[it.off[0]], z = (U)b[it.off[1]];                        \
-			y[i] = (T)(op == OP_ADD ? x + z : op == OP_SUB ? x - z : x * z);   \
+			T x = a[it.off[0]], z = b[it.off[1]];                              \
+			if (op == OP_DIV) {                                                \
+				if (z == 0)                                                \
+					return eml_error(EDGEML_ERR_INVALID_ARGUMENT,      \
+							 "integer division by zero at "    \
+							 "output element %lld",            \
+							 (long long)i);                    \
+				y[i] = (TMIN != 0 && x == TMIN && z == (T)-1) ? x : (T)(x / z); \
+				continue;                                                  \
+			}                                                                  \
+			U ux = (U)x, uz = (U)z;                                            \
+			y[i] = (T)(op == OP_ADD ? ux + uz : op == OP_SUB ? ux - uz : ux * uz); \
 		}                                                                          \
+		return EDGEML_OK;                                                          \
 	}
-BINARY_INT(binary_i32, int32_t, uint32_t)
-BINARY_INT(binary_i64, int64_t, uint64_t)
+BINARY_INT(binary_u8, uint8_t, uint32_t, 0)
+BINARY_INT(binary_i8, int8_t, uint32_t, INT8_MIN)
+BINARY_INT(binary_i32, int32_t, uint32_t, INT32_MIN)
+BINARY_INT(binary_i64, int64_t, uint64_t, INT64_MIN)
 #undef BINARY_INT
 
-/* Dispatches on dtype (infer allowed int32/int64 for Add, Sub, Mul only). */
+/* Dispatches on dtype (infer allows the fused clamp on float32 only). */
 static edgeml_status run_binary(const eml_kernel_ctx *ctx, enum binary_op op)
 {
 	float lo = -INFINITY, hi = INFINITY;
@@ -56,8 +70,10 @@ static edgeml_status run_binary(const eml_kernel_ctx *ctx, enum binary_op op)
 	}
 	switch (ctx->in[0]->dtype) {
 	case EDGEML_DTYPE_FLOAT32: binary_f32(ctx, op, lo, hi); return EDGEML_OK;
-	case EDGEML_DTYPE_INT32: binary_i32(ctx, op); return EDGEML_OK;
-	case EDGEML_DTYPE_INT64: binary_i64(ctx, op); return EDGEML_OK;
+	case EDGEML_DTYPE_UINT8: return binary_u8(ctx, op);
+	case EDGEML_DTYPE_INT8: return binary_i8(ctx, op);
+	case EDGEML_DTYPE_INT32: return binary_i32(ctx, op);
+	case EDGEML_DTYPE_INT64: return binary_i64(ctx, op);
 	default:
 		return eml_error(EDGEML_ERR_UNSUPPORTED, "dtype %s",
 				 edgeml_dtype_name((edgeml_dtype)ctx->in[0]->dtype));

@@ -1,5 +1,6 @@
 /* qs8-dwconv-16x-avx512f.c — depthwise convolution micro-kernel: 16 output columns at a time
  * of one channel, any kernel size, strides 1 and 2, int32 products, fp32 requantization. */
+#if defined(__x86_64__)
 #include <immintrin.h>
 
 #include "cpu/x86/ukernels.h"
@@ -16,6 +17,7 @@ TARGET static inline __m512i load16(const uint8_t *p, uint32_t sw)
 	return _mm512_and_si512(v, _mm512_set1_epi32(0xff));
 }
 
+/* See eml_qdw_fn: rows of the output, 16 columns per step, a masked store for the rest. */
 void TARGET eml_qs8_dwconv_16x_avx512f(const eml_qdw_args *a)
 {
 	const __m512 mult = _mm512_set1_ps(a->mult), zp = _mm512_set1_ps(a->zp);
@@ -42,3 +44,5 @@ void TARGET eml_qs8_dwconv_16x_avx512f(const eml_qdw_args *a)
 		}
 	}
 }
+
+#endif

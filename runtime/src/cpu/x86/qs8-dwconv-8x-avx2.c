@@ -1,5 +1,6 @@
 /* qs8-dwconv-8x-avx2.c — depthwise convolution micro-kernel: 8 output columns at a time of
  * one channel, any kernel size, strides 1 and 2, int32 products, fp32 requantization. */
+#if defined(__x86_64__)
 #include <immintrin.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@ TARGET static inline __m256i load8(const uint8_t *p, uint32_t sw)
 	return _mm256_and_si256(v, _mm256_set1_epi32(0xff));
 }
 
+/* See eml_qdw_fn: rows of the output, 8 columns per step, a partial store for the rest. */
 void TARGET eml_qs8_dwconv_8x_avx2(const eml_qdw_args *a)
 {
 	const __m256 mult = _mm256_set1_ps(a->mult), zp = _mm256_set1_ps(a->zp);
@@ -41,9 +43,12 @@ void TARGET eml_qs8_dwconv_8x_avx2(const eml_qdw_args *a)
 			f = _mm256_round_ps(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 			f = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(f, zp), lo), hi);
 			__m256i b = _mm256_shuffle_epi8(_mm256_cvtps_epi32(f), pick);
-			b = _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 1, 1, 1, 1, 1));
+			b = _mm256_permutevar8x32_epi32(b,
+							_mm256_setr_epi32(0, 4, 1, 1, 1, 1, 1, 1));
 			uint64_t bytes = (uint64_t)_mm_cvtsi128_si64(_mm256_castsi256_si128(b));
 			memcpy(y + ox, &bytes, n);
 		}
 	}
 }
+
+#endif

@@ -1,6 +1,7 @@
 /* qs8-gemm-4x8c4-avx2.c — int8 GEMM micro-kernel: 4 rows x 8 columns, uint8 x widened to int16
  * times int16-packed w (vpmaddwd, exact where vpmaddubsw would saturate), fp32
  * requantization. */
+#if defined(__x86_64__)
 #include <immintrin.h>
 #include <string.h>
 
@@ -80,3 +81,5 @@ const eml_qgemm_ukernel eml_qs8_gemm_4x8c4_avx2 = {
 	.x_signed = 0,
 	.fn = gemm_4x8c4,
 };
+
+#endif

@@ -1,5 +1,6 @@
 /* qs8-gemm-8x16c4-avx512vnni.c — int8 GEMM micro-kernel: 8 rows x 16 columns, uint8 x by
  * int8 w in groups of 4 k (vpdpbusd), fp32 requantization. */
+#if defined(__x86_64__)
 #include <immintrin.h>
 #include <string.h>
 
@@ -65,3 +66,5 @@ const eml_qgemm_ukernel eml_qs8_gemm_8x16c4_avx512vnni = {
 	.x_signed = 0,
 	.fn = gemm_8x16c4,
 };
+
+#endif

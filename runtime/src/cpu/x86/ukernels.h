@@ -13,4 +13,13 @@ extern const eml_qgemm_ukernel eml_qs8_gemm_4x8c4_avx2;
 void eml_qs8_dwconv_16x_avx512f(const eml_qdw_args *a);
 void eml_qs8_dwconv_8x_avx2(const eml_qdw_args *a);
 
+void eml_qs8_vadd_16x_avx512f(const eml_qadd_args *a);
+void eml_qs8_vadd_8x_avx2(const eml_qadd_args *a);
+
+void eml_qs8_vquantize_16x_avx512f(const eml_qquant_args *a);
+void eml_qs8_vquantize_8x_avx2(const eml_qquant_args *a);
+
+uint64_t eml_qs8_peak_avx512vnni(uint64_t iters);
+uint64_t eml_qs8_peak_avx2(uint64_t iters);
+
 #endif /* EML_CPU_X86_UKERNELS_H */

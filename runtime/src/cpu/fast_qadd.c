@@ -1,0 +1,106 @@
+/* fast_qadd.c — QLinearAdd on the fast path for operands of one shape (no broadcasting) with
+ * constant parameters: chunks of elements over the pool. */
+#include <stdlib.h>
+
+#include "cpu/fast_ops.h"
+#include "cpu/pack.h"
+#include "cpu/ref/ref_qparams.h"
+#include "error.h"
+
+/* Elements per task: large enough to amortise a task, small enough to balance threads. */
+#define QADD_CHUNK 16384
+
+typedef struct qadd_op {
+	eml_fast_op base;
+	eml_qadd_fn fn;
+	eml_qadd_args args; /* a, b, c are set per run */
+} qadd_op;
+
+typedef struct qadd_run {
+	const qadd_op *op;
+	const uint8_t *a, *b;
+	uint8_t *c;
+} qadd_run;
+
+/* Frees the op. */
+static void qadd_destroy(eml_fast_op *op)
+{
+	free(op);
+}
+
+/* One chunk of elements. */
+static void qadd_task(void *arg, uint32_t task, uint32_t thread)
+{
+	const qadd_run *r = arg;
+	eml_qadd_args a = r->op->args;
+	size_t at = (size_t)task * QADD_CHUNK;
+	a.n = a.n - at < QADD_CHUNK ? a.n - at : QADD_CHUNK;
+	a.a = r->a + at;
+	a.b = r->b + at;
+	a.c = r->c + at;
+	r->op->fn(&a);
+}
+
+/* Runs the node over the pool. */
+static edgeml_status qadd_run_op(const eml_fast_op *base, const eml_kernel_ctx *ctx,
+				 const eml_fast_env *env)
+{
+	const qadd_op *op = (const qadd_op *)base;
+	qadd_run r = { op, ctx->in_data[0], ctx->in_data[3], ctx->out_data[0] };
+	eml_threadpool_run(eml_fast_pool(env, op->args.n), qadd_task, &r,
+			   (uint32_t)((op->args.n + QADD_CHUNK - 1) / QADD_CHUNK));
+	return EDGEML_OK;
+}
+
+/* Whether two tensors have the same dims. */
+static int same_shape(const eml_tensor *x, const eml_tensor *y)
+{
+	if (x->rank != y->rank)
+		return 0;
+	for (uint32_t i = 0; i < x->rank; i++)
+		if (x->dims[i] != y->dims[i])
+			return 0;
+	return 1;
+}
+
+edgeml_status eml_fast_qadd_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
+				    eml_fast_op **out)
+{
+	const eml_tensor *ta = ctx->in[0], *tb = ctx->in[3], *tc = ctx->out[0];
+	eml_qadd_fn fn = eml_qadd_ukernel_for(isa);
+	const float *sa, *sb, *sc;
+	int64_t n;
+	(void)threads;
+	/* A single-element operand is folded differently by the reference: left to it. */
+	if (!fn || !same_shape(ta, tb) || !same_shape(ta, tc) || eml_tensor_numel(tc) < 2 ||
+	    ta->dtype != tc->dtype ||
+	    tb->dtype != tc->dtype ||
+	    (tc->dtype != EDGEML_DTYPE_INT8 && tc->dtype != EDGEML_DTYPE_UINT8))
+		return EDGEML_OK;
+	for (uint32_t k = 1; k < ctx->node->n_inputs; k++)
+		if (k != 3 && !eml_fast_input_constant(ctx, k))
+			return EDGEML_OK;
+	if (eml_q_scales(ctx, 1, &sa, &n) != EDGEML_OK ||
+	    eml_q_scales(ctx, 4, &sb, &n) != EDGEML_OK ||
+	    eml_q_scales(ctx, 6, &sc, &n) != EDGEML_OK)
+		return EDGEML_OK;
+	qadd_op *op = calloc(1, sizeof(*op));
+	if (!op)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for an add");
+	int32_t zc = ctx->node->n_inputs > 7 ? eml_q_zero_point(ctx, 7, 0) : 0, lo, hi;
+	eml_q_output_range(ctx, tc->dtype, sc[0], zc, &lo, &hi);
+	op->base = (eml_fast_op){ qadd_run_op, qadd_destroy, "qs8-vadd", 0 };
+	op->fn = fn;
+	/* The reference's constants, step by step in its order. */
+	int32_t za = eml_q_zero_point(ctx, 2, 0), zb = eml_q_zero_point(ctx, 5, 0);
+	float ra = sa[0] / sc[0], rb = sb[0] / sc[0];
+	float ka = ra * (float)za, kb = rb * (float)zb;
+	op->args = (eml_qadd_args){
+		.n = (size_t)eml_tensor_numel(tc),
+		.is_signed = tc->dtype == EDGEML_DTYPE_INT8,
+		.ra = ra, .rb = rb, .k = (float)zc - (ka + kb),
+		.lo = (float)lo, .hi = (float)hi,
+	};
+	*out = &op->base;
+	return EDGEML_OK;
+}

@@ -1,0 +1,178 @@
+/* fast_qgemm.c — QLinearMatMul and QLinearGemm on the fast path when B is a constant 2-D
+ * matrix with per-tensor or per-column parameters: B^T is packed once as the GEMM's weights
+ * (one row per output column), each tile of A's rows is transposed into a packed x tile, and
+ * each result tile is transposed back into Y. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/fast_gemm.h"
+#include "cpu/fast_ops.h"
+#include "cpu/ref/ref_qparams.h"
+#include "error.h"
+#include "ops/ops.h"
+
+typedef struct qgemm_op {
+	eml_fast_op base;
+	eml_fast_gemm gemm;
+	size_t rows, k, n; /* Y is rows x n, A rows x k */
+	size_t tiles, n_chunks, n_chunk;
+	size_t staging, tile_bytes;
+} qgemm_op;
+
+typedef struct qgemm_run {
+	const qgemm_op *op;
+	const uint8_t *a;
+	uint8_t *y;
+	const eml_fast_env *env;
+} qgemm_run;
+
+/* Frees the op and its packed weights. */
+static void qgemm_destroy(eml_fast_op *base)
+{
+	qgemm_op *op = (qgemm_op *)base;
+	eml_fast_gemm_free(&op->gemm);
+	free(op);
+}
+
+/* One task: a tile of nr rows of A against one chunk of B's columns. */
+static void qgemm_task(void *arg, uint32_t task, uint32_t thread)
+{
+	const qgemm_run *r = arg;
+	const qgemm_op *op = r->op;
+	const eml_qgemm_ukernel *uk = op->gemm.uk;
+	size_t ti = task / op->n_chunks, nc = task % op->n_chunks;
+	size_t i0 = ti * uk->nr, j0 = nc * op->n_chunk;
+	size_t j1 = j0 + op->n_chunk < op->n ? j0 + op->n_chunk : op->n;
+	uint32_t nr = (uint32_t)(op->rows - i0 < uk->nr ? op->rows - i0 : uk->nr);
+	uint8_t *stage = r->env->scratch[thread];
+	uint8_t *tile = stage + op->staging;
+	int32_t *xsum = (int32_t *)(tile + op->tile_bytes);
+	uint8_t *out = (uint8_t *)(xsum + uk->nr);
+	/* x[k][i] = A[i0 + i][k]: the tile's rows of A, transposed */
+	for (uint32_t i = 0; i < nr; i++) {
+		const uint8_t *row = r->a + (i0 + i) * op->k;
+		for (size_t kk = 0; kk < op->k; kk++)
+			stage[kk * uk->nr + i] = row[kk];
+	}
+	eml_pack_x(uk, stage, uk->nr, op->k, nr, op->gemm.flip, tile, op->gemm.wzp ? xsum : NULL);
+	for (size_t j = j0; j < j1; j += uk->mr) {
+		uint32_t mr = j1 - j < uk->mr ? (uint32_t)(j1 - j) : uk->mr;
+		const uint8_t *w = (const uint8_t *)op->gemm.w + (j / uk->mr) * op->gemm.w_block;
+		uk->fn(mr, nr, op->gemm.kq, w, tile, xsum, out, uk->nr, &op->gemm.out, (uint32_t)j);
+		for (uint32_t jj = 0; jj < mr; jj++)
+			for (uint32_t i = 0; i < nr; i++)
+				r->y[(i0 + i) * op->n + j + jj] = out[jj * uk->nr + i];
+	}
+}
+
+/* Runs the node over the pool. */
+static edgeml_status qgemm_run_op(const eml_fast_op *base, const eml_kernel_ctx *ctx,
+				  const eml_fast_env *env)
+{
+	const qgemm_op *op = (const qgemm_op *)base;
+	qgemm_run r = { op, ctx->in_data[0], ctx->out_data[0], env };
+	eml_threadpool_run(eml_fast_pool(env, op->rows * op->k * op->n), qgemm_task, &r,
+			   (uint32_t)(op->tiles * op->n_chunks));
+	return EDGEML_OK;
+}
+
+/* Whether every input but A is absent or constant. */
+static int params_constant(const eml_kernel_ctx *ctx)
+{
+	for (uint32_t k = 1; k < ctx->node->n_inputs; k++)
+		if (!eml_fast_input_constant(ctx, k))
+			return 0;
+	return ctx->in[3] != NULL;
+}
+
+/* Whether input k holds one value or n (a vector, or [1, n]). */
+static int per_column(const eml_kernel_ctx *ctx, uint32_t k, int64_t n)
+{
+	if (k >= ctx->node->n_inputs || !ctx->in[k])
+		return 1;
+	int64_t c = eml_tensor_numel(ctx->in[k]);
+	return c == 1 || c == n;
+}
+
+edgeml_status eml_fast_qgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
+				     eml_fast_op **out)
+{
+	const eml_tensor *ta = ctx->in[0], *tb = ctx->in[3], *ty = ctx->out[0];
+	const eml_qgemm_ukernel *uk = eml_qgemm_ukernel_for(isa);
+	int is_gemm = ctx->node->op == EML_OP_QLinearGemm;
+	uint32_t k_ys = is_gemm ? 7 : 6, k_yzp = is_gemm ? 8 : 7;
+	int64_t trans_a = 0, trans_b = 0, n_sa, n_sb, n_sy;
+	float alpha = 1.0f;
+	const float *sa, *sb, *sy;
+	if (!uk || !params_constant(ctx) || tb->rank != 2 || ta->rank < 1 ||
+	    (ta->dtype != EDGEML_DTYPE_INT8 && ta->dtype != EDGEML_DTYPE_UINT8) ||
+	    (tb->dtype != EDGEML_DTYPE_INT8 && tb->dtype != EDGEML_DTYPE_UINT8) ||
+	    (ty->dtype != EDGEML_DTYPE_INT8 && ty->dtype != EDGEML_DTYPE_UINT8))
+		return EDGEML_OK;
+	if (is_gemm) {
+		(void)eml_attr_int(ctx->node, "transA", 0, &trans_a);
+		(void)eml_attr_int(ctx->node, "transB", 0, &trans_b);
+		(void)eml_attr_float(ctx->node, "alpha", 1.0f, &alpha);
+	}
+	size_t k = (size_t)tb->dims[trans_b ? 1 : 0], n = (size_t)tb->dims[trans_b ? 0 : 1];
+	if (trans_a || (size_t)ta->dims[ta->rank - 1] != k || eml_tensor_numel(ta) <= 0 ||
+	    !per_column(ctx, 4, (int64_t)n) || !per_column(ctx, 5, (int64_t)n) ||
+	    eml_tensor_numel(ctx->in[1]) != 1 || !per_column(ctx, 2, 1) ||
+	    eml_q_scales(ctx, 1, &sa, &n_sa) != EDGEML_OK ||
+	    eml_q_scales(ctx, 4, &sb, &n_sb) != EDGEML_OK ||
+	    eml_q_scales(ctx, k_ys, &sy, &n_sy) != EDGEML_OK)
+		return EDGEML_OK;
+	qgemm_op *op = calloc(1, sizeof(*op));
+	int32_t *wzp = calloc(n, sizeof(int32_t));
+	float *mult = calloc(n, sizeof(float));
+	edgeml_status st = EDGEML_OK;
+	if (!op || !wzp || !mult)
+		st = eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a matmul");
+	int32_t y_zp = eml_q_zero_point(ctx, k_yzp, 0), lo = 0, hi = 0;
+	if (st == EDGEML_OK) {
+		eml_q_output_range(ctx, ty->dtype, sy[0], y_zp, &lo, &hi);
+		for (size_t j = 0; j < n; j++) {
+			wzp[j] = eml_q_zero_point(ctx, 5, (int64_t)j);
+			/* the reference's expression order, operand by operand */
+			if (is_gemm)
+				mult[j] = alpha * sa[0] * sb[n_sb == 1 ? 0 : j] / sy[0];
+			else
+				mult[j] = sa[0] * sb[n_sb == 1 ? 0 : j] / sy[0];
+		}
+		op->base = (eml_fast_op){ qgemm_run_op, qgemm_destroy, uk->name, 0 };
+		op->k = k;
+		op->n = n;
+		op->rows = (size_t)eml_tensor_numel(ta) / k;
+		const int32_t *bias = NULL;
+		if (is_gemm && ctx->node->n_inputs > 6 && ctx->in[6])
+			bias = ctx->in_data[6];
+		eml_fast_gemm_desc d = {
+			.w = ctx->in_data[3], .w_signed = tb->dtype == EDGEML_DTYPE_INT8,
+			.m = n, .k = k, .row_stride = trans_b ? k : 1, .k_stride = trans_b ? 1 : n,
+			.wzp = wzp, .bias = bias, .mult = mult,
+			.x_signed = ta->dtype == EDGEML_DTYPE_INT8,
+			.x_zp = eml_q_zero_point(ctx, 2, 0), .y_zp = y_zp, .lo = lo, .hi = hi,
+		};
+		st = eml_fast_gemm_init(&op->gemm, uk, &d);
+	}
+	free(wzp);
+	free(mult);
+	if (st != EDGEML_OK) {
+		if (op)
+			qgemm_destroy(&op->base);
+		return st;
+	}
+	op->tiles = op->rows / uk->nr + (op->rows % uk->nr != 0);
+	size_t blocks = n / uk->mr + (n % uk->mr != 0);
+	op->n_chunks = 1;
+	while (op->n_chunks < blocks && op->tiles * op->n_chunks < 2 * (size_t)threads &&
+	       threads > 1)
+		op->n_chunks++;
+	op->n_chunk = (blocks + op->n_chunks - 1) / op->n_chunks * uk->mr;
+	op->n_chunks = (n + op->n_chunk - 1) / op->n_chunk;
+	op->tile_bytes = eml_fast_gemm_tile_bytes(&op->gemm);
+	op->staging = (k * uk->nr + 63) / 64 * 64;
+	op->base.scratch = op->staging + op->tile_bytes + uk->nr * 4 + (size_t)uk->mr * uk->nr;
+	*out = &op->base;
+	return EDGEML_OK;
+}

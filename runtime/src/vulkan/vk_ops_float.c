@@ -1,0 +1,233 @@
+/* vk_ops_float.c — Vulkan dispatches of the float ops: Conv, Gemm, MatMul, the binary
+ * element-wise ops and the activations (with QLinearLookup, the quantized activation). Float
+ * results agree with the reference to rounding (sums may run in another order). */
+#include <math.h>
+
+#include "error.h"
+#include "ops/broadcast.h"
+#include "ops/infer_qcommon.h"
+#include "ops/ops.h"
+#include "vulkan/vk_ops.h"
+
+/* Fails unless every listed tensor is float32. */
+static edgeml_status need_float(const eml_tensor *const *t, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (t[i] && t[i]->dtype != EDGEML_DTYPE_FLOAT32)
+			return eml_error(EDGEML_ERR_UNSUPPORTED,
+					 "%s tensors have no GPU kernel for this op",
+					 edgeml_dtype_name((edgeml_dtype)t[i]->dtype));
+	return EDGEML_OK;
+}
+
+/* The fused activation bounds as spec constants. */
+static void activation_spec(const eml_node *node, eml_vk_dispatch *d)
+{
+	float lo, hi;
+	eml_vk_activation(node, &lo, &hi);
+	eml_vk_spec_f(d, lo);
+	eml_vk_spec_f(d, hi);
+}
+
+edgeml_status eml_vk_build_conv(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
+{
+	const eml_tensor *x = eml_vk_input(g, node, 0), *w = eml_vk_input(g, node, 1);
+	const eml_tensor *b = eml_vk_input(g, node, 2), *y = &g->tensors[node->outputs[0]];
+	const eml_tensor *all[] = { x, w, b, y };
+	eml_qconv_shape s;
+	edgeml_status st = need_float(all, 4);
+	if (st == EDGEML_OK)
+		st = eml_qconv_shape_of(node, x, w, &s);
+	if (st != EDGEML_OK)
+		return st;
+	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "conv.comp", (uint64_t)eml_tensor_numel(y));
+	eml_vk_macro(d, "HAS_BIAS", b ? "1" : "0");
+	eml_vk_bind(d, node->inputs[0]);
+	eml_vk_bind(d, node->inputs[1]);
+	eml_vk_bind(d, node->outputs[0]);
+	if (b)
+		eml_vk_bind(d, node->inputs[2]);
+	uint32_t lead = 3 - s.g.n_spatial;
+	eml_vk_spec_i(d, s.in_ch);
+	eml_vk_spec_i(d, s.out_ch);
+	eml_vk_spec_i(d, s.in_ch / s.group);
+	eml_vk_spec_i(d, s.out_ch / s.group);
+	const int64_t *fields[] = { s.g.in, s.g.kernel, s.g.stride, s.g.dilation, s.g.pad_begin,
+				    s.g.out };
+	for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
+		for (uint32_t i = 0; i < 3; i++)
+			eml_vk_spec_i(d, i < lead ? (f == 4 ? 0 : 1) : fields[f][i - lead]);
+	activation_spec(node, d);
+	return EDGEML_OK;
+}
+
+edgeml_status eml_vk_build_gemm(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
+{
+	int gemm = node->op == EML_OP_Gemm;
+	const eml_tensor *a = eml_vk_input(g, node, 0), *b = eml_vk_input(g, node, 1);
+	const eml_tensor *c = gemm ? eml_vk_input(g, node, 2) : NULL;
+	const eml_tensor *y = &g->tensors[node->outputs[0]];
+	const eml_tensor *all[] = { a, b, c, y };
+	int64_t m, n, kk, batches = 1, trans_a = 0, trans_b = 0, c_str[2] = { 0, 0 };
+	float alpha = 1.0f, beta = 1.0f;
+	eml_matmul_shape s;
+	edgeml_status st = need_float(all, 4);
+	if (st != EDGEML_OK)
+		return st;
+	if (gemm) {
+		(void)eml_attr_int(node, "transA", 0, &trans_a);
+		(void)eml_attr_int(node, "transB", 0, &trans_b);
+		(void)eml_attr_float(node, "alpha", 1.0f, &alpha);
+		(void)eml_attr_float(node, "beta", 1.0f, &beta);
+		m = y->dims[0];
+		n = y->dims[1];
+		kk = a->dims[trans_a ? 0 : 1];
+		if (c)
+			eml_broadcast_strides(c, 2, y->dims, c_str);
+	} else {
+		st = eml_matmul_shape_of(a, b, &s);
+		if (st != EDGEML_OK)
+			return st;
+		m = s.m;
+		n = s.n;
+		kk = s.k;
+		batches = s.batches;
+	}
+	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "gemm.comp", (uint64_t)eml_tensor_numel(y));
+	for (int64_t batch = 0; !gemm && batch < batches && st == EDGEML_OK; batch++) {
+		int64_t ma = 0, mb = 0, rest = batch;
+		for (uint32_t dim = s.batch_rank; dim-- > 0;) {
+			int64_t coord = rest % s.batch[dim];
+			rest /= s.batch[dim];
+			ma += coord * s.a_step[dim];
+			mb += coord * s.b_step[dim];
+		}
+		int32_t off[2] = { (int32_t)(ma * m * kk), (int32_t)(mb * kk * n) };
+		st = eml_vk_param_i(d, off, 2);
+	}
+	if (st != EDGEML_OK)
+		return st;
+	eml_vk_macro(d, "HAS_C", c ? "1" : "0");
+	eml_vk_macro(d, "HAS_BATCH", gemm ? "0" : "1");
+	eml_vk_bind(d, node->inputs[0]);
+	eml_vk_bind(d, node->inputs[1]);
+	eml_vk_bind(d, node->outputs[0]);
+	if (c)
+		eml_vk_bind(d, node->inputs[2]);
+	eml_vk_spec_i(d, m);
+	eml_vk_spec_i(d, n);
+	eml_vk_spec_i(d, kk);
+	eml_vk_spec_i(d, trans_a ? 1 : kk);
+	eml_vk_spec_i(d, trans_a ? m : 1);
+	eml_vk_spec_i(d, trans_b ? 1 : n);
+	eml_vk_spec_i(d, trans_b ? kk : 1);
+	eml_vk_spec_i(d, c_str[0]);
+	eml_vk_spec_i(d, c_str[1]);
+	eml_vk_spec_f(d, alpha);
+	eml_vk_spec_f(d, beta);
+	activation_spec(node, d);
+	return EDGEML_OK;
+}
+
+edgeml_status eml_vk_build_binary(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
+{
+	const eml_tensor *a = eml_vk_input(g, node, 0), *b = eml_vk_input(g, node, 1);
+	const eml_tensor *y = &g->tensors[node->outputs[0]];
+	const eml_tensor *all[] = { a, b, y };
+	edgeml_status st = need_float(all, 3);
+	if (st != EDGEML_OK)
+		return st;
+	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "binary.comp", (uint64_t)eml_tensor_numel(y));
+	st = eml_vk_broadcast_params(a, b, y, d);
+	if (st != EDGEML_OK)
+		return st;
+	const char *op = node->op == EML_OP_Add ? "0" :
+			 node->op == EML_OP_Sub ? "1" :
+			 node->op == EML_OP_Mul ? "2" : "3";
+	eml_vk_macro(d, "OP", op);
+	eml_vk_bind(d, node->inputs[0]);
+	eml_vk_bind(d, node->inputs[1]);
+	eml_vk_bind(d, node->outputs[0]);
+	activation_spec(node, d);
+	return EDGEML_OK;
+}
+
+/* A constant scalar bound of Clip (input k), or def when absent or empty. */
+static edgeml_status clip_bound(const eml_graph *g, const eml_node *node, uint32_t k, float def,
+				float *out)
+{
+	const eml_tensor *t = eml_vk_input(g, node, k);
+	*out = def;
+	if (!t || eml_tensor_numel(t) == 0)
+		return EDGEML_OK;
+	if (!(t->flags & EML_TF_CONSTANT) || !t->data)
+		return eml_error(EDGEML_ERR_UNSUPPORTED,
+				 "Clip bound '%s' is not a constant: the GPU kernel bakes it in",
+				 t->name ? t->name : "");
+	*out = *(const float *)t->data;
+	return EDGEML_OK;
+}
+
+edgeml_status eml_vk_build_unary(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
+{
+	const eml_tensor *x = eml_vk_input(g, node, 0), *y = &g->tensors[node->outputs[0]];
+	uint64_t n = (uint64_t)eml_tensor_numel(y);
+	if (node->op == EML_OP_QLinearLookup) {
+		const eml_tensor *table = eml_vk_input(g, node, 1);
+		const char *xt = eml_vk_glsl_type(x->dtype), *yt = eml_vk_glsl_type(y->dtype);
+		if (!xt || !yt || !table || table->dtype != y->dtype)
+			return eml_error(EDGEML_ERR_UNSUPPORTED, "QLinearLookup of these types");
+		eml_vk_dispatch *d = eml_vk_add_dispatch(k, "lookup.comp", n);
+		eml_vk_macro(d, "X_T", xt);
+		eml_vk_macro(d, "Y_T", yt);
+		eml_vk_macro(d, "X_SIGNED", x->dtype == EDGEML_DTYPE_INT8 ? "1" : "0");
+		eml_vk_bind(d, node->inputs[0]);
+		eml_vk_bind(d, node->inputs[1]);
+		eml_vk_bind(d, node->outputs[0]);
+		return EDGEML_OK;
+	}
+	const eml_tensor *all[] = { x, y };
+	edgeml_status st = need_float(all, 2);
+	float p0 = 0.0f, p1 = 0.0f;
+	int act;
+	switch (node->op) {
+	case EML_OP_Relu:
+		act = 0;
+		break;
+	case EML_OP_Clip:
+		act = 1;
+		if (st == EDGEML_OK)
+			st = clip_bound(g, node, 1, -INFINITY, &p0);
+		if (st == EDGEML_OK)
+			st = clip_bound(g, node, 2, INFINITY, &p1);
+		break;
+	case EML_OP_LeakyRelu:
+		act = 2;
+		(void)eml_attr_float(node, "alpha", 0.01f, &p0);
+		break;
+	case EML_OP_Sigmoid:
+		act = 3;
+		break;
+	case EML_OP_HardSigmoid:
+		act = 4;
+		(void)eml_attr_float(node, "alpha", 0.2f, &p0);
+		(void)eml_attr_float(node, "beta", 0.5f, &p1);
+		break;
+	case EML_OP_HardSwish:
+		act = 5;
+		break;
+	default:
+		act = 6;
+		break;
+	}
+	if (st != EDGEML_OK)
+		return st;
+	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "unary.comp", n);
+	char code[2] = { (char)('0' + act), 0 };
+	eml_vk_macro(d, "ACT", code);
+	eml_vk_bind(d, node->inputs[0]);
+	eml_vk_bind(d, node->outputs[0]);
+	eml_vk_spec_f(d, p0);
+	eml_vk_spec_f(d, p1);
+	return EDGEML_OK;
+}

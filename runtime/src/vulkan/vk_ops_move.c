@@ -1,0 +1,283 @@
+/* vk_ops_move.c — Vulkan dispatches of the data-movement ops (copies for views the planner
+ * could not alias, Transpose, Concat), Resize and the pools. */
+#include <math.h>
+#include <string.h>
+
+#include "cpu/ref/quant.h"
+#include "error.h"
+#include "ops/geometry.h"
+#include "ops/ops.h"
+#include "ops/resize_params.h"
+#include "vulkan/vk_ops.h"
+
+/* The copy shader's element type for a dtype: bits are moved, never interpreted. */
+static const char *copy_type(uint32_t dtype)
+{
+	switch (edgeml_dtype_size((edgeml_dtype)dtype)) {
+	case 1:
+		return "uint8_t";
+	case 4:
+		return "uint";
+	case 8:
+		return "uvec2";
+	default:
+		return NULL;
+	}
+}
+
+/* Row-major element strides of dims. */
+static void contiguous(uint32_t rank, const int64_t *dims, int64_t *strides)
+{
+	int64_t s = 1;
+	for (uint32_t i = rank; i-- > 0;) {
+		strides[i] = s;
+		s *= dims[i];
+	}
+}
+
+/* A strided copy of the box dims: element c goes from src_base + c . src to dst_base + c . dst
+ * (copy.comp). */
+static edgeml_status add_copy(eml_vk_kernel *k, uint32_t src_t, uint32_t dst_t, uint32_t dtype,
+			      uint32_t rank, const int64_t *dims, const int64_t *src,
+			      const int64_t *dst, int64_t dst_base)
+{
+	const char *t = copy_type(dtype);
+	int64_t n = 1;
+	for (uint32_t i = 0; i < rank; i++)
+		n *= dims[i];
+	if (!t)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "%s tensors have no GPU copy",
+				 edgeml_dtype_name((edgeml_dtype)dtype));
+	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "copy.comp", (uint64_t)n);
+	if (!d)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "more than %d copies in one node",
+				 EML_VK_MAX_DISPATCH);
+	int32_t words[2 + 3 * EML_MAX_RANK];
+	words[0] = (int32_t)rank;
+	words[1] = (int32_t)dst_base;
+	for (uint32_t i = 0; i < rank; i++) {
+		words[2 + i] = (int32_t)dims[i];
+		words[2 + rank + i] = (int32_t)src[i];
+		words[2 + 2 * rank + i] = (int32_t)dst[i];
+	}
+	eml_vk_macro(d, "T", t);
+	eml_vk_bind(d, src_t);
+	eml_vk_bind(d, dst_t);
+	return eml_vk_param_i(d, words, 2 + 3 * rank);
+}
+
+edgeml_status eml_vk_build_movement(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
+{
+	const eml_tensor *x = eml_vk_input(g, node, 0), *y = &g->tensors[node->outputs[0]];
+	int64_t src[EML_MAX_RANK], dst[EML_MAX_RANK];
+	if (node->op == EML_OP_Transpose) {
+		int64_t xs[EML_MAX_RANK];
+		const int64_t *perm = NULL;
+		uint32_t np = 0;
+		(void)eml_attr_ints(node, "perm", &perm, &np);
+		contiguous(x->rank, x->dims, xs);
+		contiguous(y->rank, y->dims, dst);
+		for (uint32_t i = 0; i < y->rank; i++)
+			src[i] = xs[perm ? perm[i] : y->rank - 1 - i];
+		return add_copy(k, node->inputs[0], node->outputs[0], y->dtype, y->rank, y->dims,
+				src, dst, 0);
+	}
+	if (node->op == EML_OP_Concat) {
+		int64_t axis;
+		(void)eml_attr_int(node, "axis", 0, &axis);
+		if (axis < 0)
+			axis += y->rank;
+		contiguous(y->rank, y->dims, dst);
+		int64_t at = 0;
+		for (uint32_t i = 0; i < node->n_inputs; i++) {
+			const eml_tensor *xi = eml_vk_input(g, node, i);
+			if (!xi || eml_tensor_numel(xi) == 0)
+				continue;
+			contiguous(xi->rank, xi->dims, src);
+			edgeml_status st = add_copy(k, node->inputs[i], node->outputs[0], y->dtype,
+						    xi->rank, xi->dims, src, dst,
+						    at * dst[axis]);
+			if (st != EDGEML_OK)
+				return st;
+			at += xi->dims[axis];
+		}
+		return EDGEML_OK;
+	}
+	/* Reshape and the other views the planner could not alias: a flat copy. */
+	int64_t n = eml_tensor_numel(y), one = 1;
+	return add_copy(k, node->inputs[0], node->outputs[0], y->dtype, 1, &n, &one, &one, 0);
+}
+
+/* The input coordinate of output coordinate x on an axis, as ref_resize.c computes it. */
+static float source_coord(const eml_resize_params *p, float x, int64_t in_len, int64_t out_len,
+			  float scale)
+{
+	switch (p->coord) {
+	case EML_COORD_PYTORCH_HALF_PIXEL:
+		return out_len > 1 ? (x + 0.5f) / scale - 0.5f : 0.0f;
+	case EML_COORD_ALIGN_CORNERS:
+		return out_len > 1 ? x * (float)(in_len - 1) / ((float)in_len * scale - 1.0f) : 0.0f;
+	case EML_COORD_ASYMMETRIC:
+		return x / scale;
+	case EML_COORD_TF_HALF_PIXEL_FOR_NN:
+		return (x + 0.5f) / scale;
+	default:
+		return (x + 0.5f) / scale - 0.5f;
+	}
+}
+
+/* The nearest input index of coordinate c, clamped, as ref_resize.c picks it. */
+static int64_t nearest_index(const eml_resize_params *p, float c, int64_t in_len)
+{
+	float r;
+	switch (p->nearest) {
+	case EML_NEAREST_FLOOR:
+		r = floorf(c);
+		break;
+	case EML_NEAREST_CEIL:
+		r = ceilf(c);
+		break;
+	case EML_NEAREST_ROUND_PREFER_CEIL:
+		r = floorf(c + 0.5f);
+		break;
+	default:
+		r = c == floorf(c) + 0.5f ? floorf(c) : roundf(c);
+		break;
+	}
+	if (r < 0.0f)
+		return 0;
+	return r >= (float)in_len ? in_len - 1 : (int64_t)r;
+}
+
+/* Resize: the source indices (and linear weights) of every output coordinate of every axis
+ * are computed here, so the shader only gathers. Parameters: rank, output dims, input
+ * strides, then per axis and output coordinate (lo, hi, weight bits). */
+edgeml_status eml_vk_build_resize(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
+{
+	const eml_tensor *x = eml_vk_input(g, node, 0), *y = &g->tensors[node->outputs[0]];
+	const eml_tensor *in[4] = { x, eml_vk_input(g, node, 1), eml_vk_input(g, node, 2),
+				    eml_vk_input(g, node, 3) };
+	eml_resize_params p;
+	edgeml_status st = eml_resize_params_get(node, in, &p);
+	if (st != EDGEML_OK)
+		return st;
+	int linear = p.mode == EML_RESIZE_LINEAR;
+	if (linear ? x->dtype != EDGEML_DTYPE_FLOAT32 : !copy_type(x->dtype) ||
+							  edgeml_dtype_size((edgeml_dtype)x->dtype) == 8)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "Resize of %s has no GPU kernel",
+				 edgeml_dtype_name((edgeml_dtype)x->dtype));
+	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "resize.comp", (uint64_t)eml_tensor_numel(y));
+	int64_t xs[EML_MAX_RANK];
+	int32_t head[1 + 2 * EML_MAX_RANK];
+	contiguous(x->rank, x->dims, xs);
+	head[0] = (int32_t)x->rank;
+	for (uint32_t i = 0; i < x->rank; i++) {
+		head[1 + i] = (int32_t)y->dims[i];
+		head[1 + x->rank + i] = (int32_t)xs[i];
+	}
+	st = eml_vk_param_i(d, head, 1 + 2 * x->rank);
+	for (uint32_t a = 0; a < x->rank && st == EDGEML_OK; a++) {
+		for (int64_t o = 0; o < y->dims[a] && st == EDGEML_OK; o++) {
+			float c = source_coord(&p, (float)o, x->dims[a], p.out[a], p.scale[a]);
+			int32_t e[3];
+			float w = 0.0f;
+			if (linear) {
+				c = fminf(fmaxf(c, 0.0f), (float)(x->dims[a] - 1));
+				e[0] = (int32_t)c;
+				e[1] = e[0] + 1 < x->dims[a] ? e[0] + 1 : e[0];
+				w = c - (float)e[0];
+			} else {
+				e[0] = e[1] = (int32_t)nearest_index(&p, c, x->dims[a]);
+			}
+			memcpy(&e[2], &w, sizeof(w));
+			st = eml_vk_param_i(d, e, 3);
+		}
+	}
+	if (st != EDGEML_OK)
+		return st;
+	eml_vk_macro(d, "T", linear ? "float" : copy_type(x->dtype));
+	eml_vk_macro(d, "LINEAR", linear ? "1" : "0");
+	eml_vk_bind(d, node->inputs[0]);
+	eml_vk_bind(d, node->outputs[0]);
+	return EDGEML_OK;
+}
+
+/* The quantized pools' parameters as spec constants: scales, zero points, output range. */
+static edgeml_status qpool_spec(const eml_graph *g, const eml_node *node, eml_vk_dispatch *d)
+{
+	const float *xs, *ys;
+	int64_t n;
+	int32_t xzp, yzp, lo, hi;
+	edgeml_status st = eml_vk_scales(g, node, 1, &xs, &n);
+	if (st == EDGEML_OK)
+		st = eml_vk_scales(g, node, 3, &ys, &n);
+	if (st == EDGEML_OK)
+		st = eml_vk_zero_point(g, node, 2, 0, &xzp);
+	if (st == EDGEML_OK)
+		st = eml_vk_zero_point(g, node, 4, 0, &yzp);
+	if (st != EDGEML_OK)
+		return st;
+	eml_q_range(g->tensors[node->outputs[0]].dtype, &lo, &hi);
+	eml_vk_spec_f(d, xs[0]);
+	eml_vk_spec_i(d, xzp);
+	eml_vk_spec_f(d, ys[0]);
+	eml_vk_spec_i(d, yzp);
+	eml_vk_spec_i(d, lo);
+	eml_vk_spec_i(d, hi);
+	return EDGEML_OK;
+}
+
+edgeml_status eml_vk_build_pool(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
+{
+	const eml_tensor *x = eml_vk_input(g, node, 0), *y = &g->tensors[node->outputs[0]];
+	int global = node->op == EML_OP_GlobalAveragePool ||
+		     node->op == EML_OP_QLinearGlobalAveragePool;
+	int quant = node->op == EML_OP_QLinearAveragePool ||
+		    node->op == EML_OP_QLinearGlobalAveragePool;
+	int is_max = node->op == EML_OP_MaxPool;
+	int64_t count_pad = 0;
+	eml_window_geom w;
+	if (x->rank < 3 || x->rank > 5)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "pools of rank %u have no GPU kernel",
+				 x->rank);
+	if (is_max && node->n_outputs > 1 && node->outputs[1] != EML_NO_TENSOR)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "MaxPool's Indices output has no GPU "
+				 "kernel");
+	if (!quant && !eml_vk_glsl_type(x->dtype))
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "pools of %s have no GPU kernel",
+				 edgeml_dtype_name((edgeml_dtype)x->dtype));
+	if (!quant && !is_max && x->dtype != EDGEML_DTYPE_FLOAT32)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "average pools of %s have no GPU kernel",
+				 edgeml_dtype_name((edgeml_dtype)x->dtype));
+	if (global) {
+		memset(&w, 0, sizeof(w));
+		w.n_spatial = x->rank - 2;
+		for (uint32_t i = 0; i < w.n_spatial; i++) {
+			w.in[i] = w.kernel[i] = x->dims[2 + i];
+			w.stride[i] = w.dilation[i] = w.out[i] = 1;
+		}
+	} else {
+		edgeml_status st = eml_window_geometry(node, x->rank - 2, &x->dims[2], NULL, 1, &w);
+		if (st != EDGEML_OK)
+			return st;
+		(void)eml_attr_int(node, "count_include_pad", 0, &count_pad);
+	}
+	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "pool.comp", (uint64_t)eml_tensor_numel(y));
+	eml_vk_macro(d, "X_T", eml_vk_glsl_type(x->dtype));
+	eml_vk_macro(d, "Y_T", eml_vk_glsl_type(y->dtype));
+	eml_vk_macro(d, "MODE", is_max ? "0" : quant ? "2" : "1");
+	eml_vk_macro(d, "COUNT_PAD", count_pad ? "1" : "0");
+	eml_vk_bind(d, node->inputs[0]);
+	eml_vk_bind(d, node->outputs[0]);
+	uint32_t lead = 3 - w.n_spatial;
+	const int64_t *fields[] = { w.in, w.kernel, w.stride, w.dilation, w.pad_begin, w.pad_end,
+				    w.out };
+	for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
+		for (uint32_t i = 0; i < 3; i++)
+			eml_vk_spec_i(d, i < lead ? (f == 4 || f == 5 ? 0 : 1) :
+						    fields[f][i - lead]);
+	float lowest = x->dtype == EDGEML_DTYPE_UINT8 ? 0.0f :
+		       x->dtype == EDGEML_DTYPE_INT8 ? -128.0f : -3.402823466e38f;
+	eml_vk_spec_f(d, lowest);
+	return quant ? qpool_spec(g, node, d) : EDGEML_OK;
+}

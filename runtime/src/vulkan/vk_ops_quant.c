@@ -1,0 +1,368 @@
+/* vk_ops_quant.c — Vulkan dispatches of the quantized ops: QLinearConv, QLinearMatMul,
+ * QLinearGemm, QuantizeLinear, DequantizeLinear, QLinearAdd and QLinearMul. Scales and zero
+ * points must be constants: the multipliers are computed here once, in fp32 exactly as the
+ * reference kernels compute them, so the shaders' results are bit-identical. */
+#include <stdlib.h>
+
+#include "cpu/ref/quant.h"
+#include "error.h"
+#include "ops/broadcast.h"
+#include "ops/infer_qcommon.h"
+#include "ops/ops.h"
+#include "vulkan/vk_ops.h"
+
+/* Sets the element-type macro name of d for dtype; unsupported for other types. */
+static edgeml_status type_macro(eml_vk_dispatch *d, const char *name, uint32_t dtype)
+{
+	const char *t = eml_vk_glsl_type(dtype);
+	if (!t)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "element type %s has no shader type",
+				 edgeml_dtype_name((edgeml_dtype)dtype));
+	eml_vk_macro(d, name, t);
+	return EDGEML_OK;
+}
+
+/* Whether dtype is uint8 or int8. */
+static int is_q8(uint32_t dtype)
+{
+	return dtype == EDGEML_DTYPE_UINT8 || dtype == EDGEML_DTYPE_INT8;
+}
+
+/* Per-channel requantization parameters: multipliers x_scale * w_scale[m] / y_scale (or
+ * with alpha first, as QLinearGemm's reference orders it), then weight zero points. */
+static edgeml_status channel_params(const eml_graph *g, const eml_node *node, eml_vk_dispatch *d,
+				    uint32_t k_xs, uint32_t k_ws, uint32_t k_wzp, uint32_t k_ys,
+				    int64_t channels, const float *alpha)
+{
+	const float *xs, *ws, *ys;
+	int64_t n_xs, n_ws, n_ys;
+	edgeml_status st = eml_vk_scales(g, node, k_xs, &xs, &n_xs);
+	if (st == EDGEML_OK)
+		st = eml_vk_scales(g, node, k_ws, &ws, &n_ws);
+	if (st == EDGEML_OK)
+		st = eml_vk_scales(g, node, k_ys, &ys, &n_ys);
+	if (st != EDGEML_OK)
+		return st;
+	if (n_xs != 1 || n_ys != 1 || (n_ws != 1 && n_ws != channels))
+		return eml_error(EDGEML_ERR_UNSUPPORTED,
+				 "the GPU kernel takes per-tensor input/output scales and "
+				 "per-tensor or per-channel weight scales");
+	const eml_tensor *wzp = eml_vk_input(g, node, k_wzp);
+	if (wzp && eml_tensor_numel(wzp) != 1 && eml_tensor_numel(wzp) != channels)
+		return eml_error(EDGEML_ERR_UNSUPPORTED,
+				 "the GPU kernel takes a per-tensor or per-channel weight zero "
+				 "point");
+	float *mult = malloc((size_t)channels * sizeof(*mult));
+	int32_t *zp = malloc((size_t)channels * sizeof(*zp));
+	for (int64_t m = 0; mult && zp && m < channels && st == EDGEML_OK; m++) {
+		float w = ws[n_ws == 1 ? 0 : m];
+		mult[m] = alpha ? *alpha * xs[0] * w / ys[0] : xs[0] * w / ys[0];
+		st = eml_vk_zero_point(g, node, k_wzp, m, &zp[m]);
+	}
+	if (st == EDGEML_OK && (!mult || !zp))
+		st = eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for %lld channels",
+			       (long long)channels);
+	if (st == EDGEML_OK)
+		st = eml_vk_param_f(d, mult, (uint32_t)channels);
+	if (st == EDGEML_OK)
+		st = eml_vk_param_i(d, zp, (uint32_t)channels);
+	free(mult);
+	free(zp);
+	return st;
+}
+
+/* The output's zero point and fused-activation range (spec constants Y_ZP, Y_LO, Y_HI). */
+static edgeml_status output_spec(const eml_graph *g, const eml_node *node, eml_vk_dispatch *d,
+				 uint32_t k_ys, uint32_t k_yzp)
+{
+	const float *ys;
+	int64_t n;
+	int32_t zp, lo, hi;
+	edgeml_status st = eml_vk_scales(g, node, k_ys, &ys, &n);
+	if (st == EDGEML_OK)
+		st = eml_vk_zero_point(g, node, k_yzp, 0, &zp);
+	if (st != EDGEML_OK)
+		return st;
+	eml_vk_output_range(node, g->tensors[node->outputs[0]].dtype, ys[0], zp, &lo, &hi);
+	eml_vk_spec_i(d, zp);
+	eml_vk_spec_i(d, lo);
+	eml_vk_spec_i(d, hi);
+	return EDGEML_OK;
+}
+
+edgeml_status eml_vk_build_qconv(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
+{
+	const eml_tensor *x = eml_vk_input(g, node, 0), *w = eml_vk_input(g, node, 3);
+	const eml_tensor *b = eml_vk_input(g, node, 8), *y = &g->tensors[node->outputs[0]];
+	eml_qconv_shape s;
+	edgeml_status st = eml_qconv_shape_of(node, x, w, &s);
+	if (st != EDGEML_OK)
+		return st;
+	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "qconv.comp", (uint64_t)eml_tensor_numel(y));
+	st = type_macro(d, "X_T", x->dtype);
+	if (st == EDGEML_OK)
+		st = type_macro(d, "W_T", w->dtype);
+	if (st == EDGEML_OK)
+		st = type_macro(d, "Y_T", y->dtype);
+	if (st == EDGEML_OK)
+		st = channel_params(g, node, d, 1, 4, 5, 6, s.out_ch, NULL);
+	if (st != EDGEML_OK)
+		return st;
+	eml_vk_macro(d, "HAS_BIAS", b ? "1" : "0");
+	eml_vk_bind(d, node->inputs[0]);
+	eml_vk_bind(d, node->inputs[3]);
+	eml_vk_bind(d, node->outputs[0]);
+	if (b)
+		eml_vk_bind(d, node->inputs[8]);
+	/* Widened to three spatial dims, as the reference's window loop. */
+	uint32_t lead = 3 - s.g.n_spatial;
+	int64_t cg = s.in_ch / s.group, mg = s.out_ch / s.group;
+	const int64_t one[3] = { 1, 1, 1 };
+	eml_vk_spec_i(d, s.in_ch);
+	eml_vk_spec_i(d, s.out_ch);
+	eml_vk_spec_i(d, cg);
+	eml_vk_spec_i(d, mg);
+	const int64_t *fields[] = { s.g.in, s.g.kernel, s.g.stride, s.g.dilation, s.g.pad_begin };
+	for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
+		for (uint32_t i = 0; i < 3; i++)
+			eml_vk_spec_i(d, i < lead ? (f == 4 ? 0 : one[i]) : fields[f][i - lead]);
+	for (uint32_t i = 0; i < 3; i++)
+		eml_vk_spec_i(d, i < lead ? 1 : s.g.out[i - lead]);
+	int32_t xzp;
+	st = eml_vk_zero_point(g, node, 2, 0, &xzp);
+	if (st != EDGEML_OK)
+		return st;
+	eml_vk_spec_i(d, xzp);
+	return output_spec(g, node, d, 6, 7);
+}
+
+/* QLinearMatMul's batch table: for every output matrix, the index of a's and b's matrix. */
+static edgeml_status batch_table(eml_vk_dispatch *d, const eml_matmul_shape *s)
+{
+	int32_t *tab = malloc((size_t)s->batches * 2 * sizeof(*tab));
+	if (!tab)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for %lld batches",
+				 (long long)s->batches);
+	for (int64_t batch = 0; batch < s->batches; batch++) {
+		int64_t ma = 0, mb = 0, rest = batch;
+		for (uint32_t dim = s->batch_rank; dim-- > 0;) {
+			int64_t coord = rest % s->batch[dim];
+			rest /= s->batch[dim];
+			ma += coord * s->a_step[dim];
+			mb += coord * s->b_step[dim];
+		}
+		tab[2 * batch] = (int32_t)(ma * s->m * s->k);
+		tab[2 * batch + 1] = (int32_t)(mb * s->k * s->n);
+	}
+	edgeml_status st = eml_vk_param_i(d, tab, (uint32_t)(s->batches * 2));
+	free(tab);
+	return st;
+}
+
+edgeml_status eml_vk_build_qgemm(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
+{
+	int gemm = node->op == EML_OP_QLinearGemm;
+	const eml_tensor *a = eml_vk_input(g, node, 0), *b = eml_vk_input(g, node, 3);
+	const eml_tensor *y = &g->tensors[node->outputs[0]];
+	const eml_tensor *bias = gemm ? eml_vk_input(g, node, 6) : NULL;
+	int64_t m, n, kk, batches = 1, trans_a = 0, trans_b = 0;
+	float alpha = 1.0f;
+	eml_matmul_shape s;
+	if (gemm) {
+		(void)eml_attr_int(node, "transA", 0, &trans_a);
+		(void)eml_attr_int(node, "transB", 0, &trans_b);
+		(void)eml_attr_float(node, "alpha", 1.0f, &alpha);
+		m = y->dims[0];
+		n = y->dims[1];
+		kk = a->dims[trans_a ? 0 : 1];
+	} else {
+		edgeml_status st = eml_matmul_shape_of(a, b, &s);
+		if (st != EDGEML_OK)
+			return st;
+		const eml_tensor *azp = eml_vk_input(g, node, 2), *as = eml_vk_input(g, node, 1);
+		if (eml_tensor_numel(as) != 1 || (azp && eml_tensor_numel(azp) != 1))
+			return eml_error(EDGEML_ERR_UNSUPPORTED,
+					 "the GPU kernel takes per-tensor parameters for A");
+		m = s.m;
+		n = s.n;
+		kk = s.k;
+		batches = s.batches;
+	}
+	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "qgemm.comp", (uint64_t)eml_tensor_numel(y));
+	uint32_t k_ys = gemm ? 7 : 6, k_yzp = gemm ? 8 : 7;
+	edgeml_status st = type_macro(d, "A_T", a->dtype);
+	if (st == EDGEML_OK)
+		st = type_macro(d, "B_T", b->dtype);
+	if (st == EDGEML_OK)
+		st = type_macro(d, "Y_T", y->dtype);
+	if (st == EDGEML_OK)
+		st = channel_params(g, node, d, 1, 4, 5, k_ys, n, gemm ? &alpha : NULL);
+	if (st == EDGEML_OK && !gemm)
+		st = batch_table(d, &s);
+	if (st != EDGEML_OK)
+		return st;
+	eml_vk_macro(d, "HAS_BIAS", bias ? "1" : "0");
+	eml_vk_macro(d, "HAS_BATCH", gemm ? "0" : "1");
+	eml_vk_bind(d, node->inputs[0]);
+	eml_vk_bind(d, node->inputs[3]);
+	eml_vk_bind(d, node->outputs[0]);
+	if (bias)
+		eml_vk_bind(d, node->inputs[6]);
+	eml_vk_spec_i(d, m);
+	eml_vk_spec_i(d, n);
+	eml_vk_spec_i(d, kk);
+	/* Row and column strides of A and B, transposed or not. */
+	eml_vk_spec_i(d, trans_a ? 1 : kk);
+	eml_vk_spec_i(d, trans_a ? m : 1);
+	eml_vk_spec_i(d, trans_b ? 1 : n);
+	eml_vk_spec_i(d, trans_b ? kk : 1);
+	eml_vk_spec_i(d, batches);
+	int32_t azp;
+	st = eml_vk_zero_point(g, node, 2, 0, &azp);
+	if (st != EDGEML_OK)
+		return st;
+	eml_vk_spec_i(d, azp);
+	return output_spec(g, node, d, k_ys, k_yzp);
+}
+
+/* Per-axis parameters' inner stride, as the reference computes it (ref_quantize.c). */
+static int64_t axis_inner(const eml_node *node, const eml_tensor *x, int64_t n_params)
+{
+	int64_t axis, inner = 1;
+	if (n_params == 1)
+		return eml_tensor_numel(x) > 0 ? eml_tensor_numel(x) : 1;
+	(void)eml_attr_int(node, "axis", 1, &axis);
+	if (axis < 0)
+		axis += x->rank;
+	for (uint32_t dim = (uint32_t)axis + 1; dim < x->rank; dim++)
+		inner *= x->dims[dim];
+	return inner;
+}
+
+edgeml_status eml_vk_build_quantize(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
+{
+	int quant = node->op == EML_OP_QuantizeLinear;
+	const eml_tensor *x = eml_vk_input(g, node, 0), *y = &g->tensors[node->outputs[0]];
+	const float *scales;
+	int64_t n_params;
+	edgeml_status st = eml_vk_scales(g, node, 1, &scales, &n_params);
+	if (st != EDGEML_OK)
+		return st;
+	if (quant ? !is_q8(y->dtype) : x->dtype == EDGEML_DTYPE_FLOAT32)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "%s to %s has no GPU kernel",
+				 edgeml_dtype_name((edgeml_dtype)x->dtype),
+				 edgeml_dtype_name((edgeml_dtype)y->dtype));
+	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "quantize.comp", (uint64_t)eml_tensor_numel(y));
+	int32_t *zps = malloc((size_t)n_params * sizeof(*zps));
+	if (!zps)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for %lld parameters",
+				 (long long)n_params);
+	int any_zp = 0;
+	for (int64_t i = 0; i < n_params && st == EDGEML_OK; i++) {
+		st = eml_vk_zero_point(g, node, 2, i, &zps[i]);
+		any_zp |= zps[i] != 0;
+	}
+	/* The reference subtracts an int32 zero point in 64 bits; 32 suffice only without one. */
+	if (st == EDGEML_OK && !quant && x->dtype == EDGEML_DTYPE_INT32 && any_zp)
+		st = eml_error(EDGEML_ERR_UNSUPPORTED,
+			       "int32 DequantizeLinear with a zero point has no GPU kernel");
+	if (st == EDGEML_OK)
+		st = eml_vk_param_f(d, scales, (uint32_t)n_params);
+	if (st == EDGEML_OK)
+		st = eml_vk_param_i(d, zps, (uint32_t)n_params);
+	free(zps);
+	if (st == EDGEML_OK)
+		st = type_macro(d, "X_T", x->dtype);
+	if (st == EDGEML_OK)
+		st = type_macro(d, "Y_T", y->dtype);
+	if (st != EDGEML_OK)
+		return st;
+	int32_t lo, hi;
+	eml_q_range(y->dtype, &lo, &hi);
+	eml_vk_macro(d, "QUANTIZE", quant ? "1" : "0");
+	eml_vk_bind(d, node->inputs[0]);
+	eml_vk_bind(d, node->outputs[0]);
+	eml_vk_spec_i(d, axis_inner(node, x, n_params));
+	eml_vk_spec_i(d, n_params);
+	eml_vk_spec_i(d, lo);
+	eml_vk_spec_i(d, hi);
+	return EDGEML_OK;
+}
+
+/* Broadcast layout of a binary op as parameters: rank, output dims, a's and b's strides. */
+edgeml_status eml_vk_broadcast_params(const eml_tensor *a, const eml_tensor *b,
+				      const eml_tensor *y, eml_vk_dispatch *d)
+{
+	int64_t sa[EML_MAX_RANK], sb[EML_MAX_RANK];
+	int32_t words[1 + 3 * EML_MAX_RANK];
+	uint32_t r = y->rank;
+	eml_broadcast_strides(a, r, y->dims, sa);
+	eml_broadcast_strides(b, r, y->dims, sb);
+	words[0] = (int32_t)r;
+	for (uint32_t i = 0; i < r; i++) {
+		words[1 + i] = (int32_t)y->dims[i];
+		words[1 + r + i] = (int32_t)sa[i];
+		words[1 + 2 * r + i] = (int32_t)sb[i];
+	}
+	return eml_vk_param_i(d, words, 1 + 3 * r);
+}
+
+edgeml_status eml_vk_build_qbinary(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
+{
+	int add = node->op == EML_OP_QLinearAdd;
+	const eml_tensor *a = eml_vk_input(g, node, 0), *b = eml_vk_input(g, node, 3);
+	const eml_tensor *y = &g->tensors[node->outputs[0]];
+	const float *sa, *sb, *sy;
+	int64_t n;
+	int32_t za, zb, zy, lo, hi;
+	edgeml_status st = eml_vk_scales(g, node, 1, &sa, &n);
+	if (st == EDGEML_OK)
+		st = eml_vk_scales(g, node, 4, &sb, &n);
+	if (st == EDGEML_OK)
+		st = eml_vk_scales(g, node, 6, &sy, &n);
+	if (st == EDGEML_OK)
+		st = eml_vk_zero_point(g, node, 2, 0, &za);
+	if (st == EDGEML_OK)
+		st = eml_vk_zero_point(g, node, 5, 0, &zb);
+	if (st == EDGEML_OK)
+		st = eml_vk_zero_point(g, node, 7, 0, &zy);
+	if (st != EDGEML_OK)
+		return st;
+	eml_vk_output_range(node, y->dtype, sy[0], zy, &lo, &hi);
+	eml_vk_dispatch *d = eml_vk_add_dispatch(k, add ? "qadd.comp" : "qmul.comp",
+						 (uint64_t)eml_tensor_numel(y));
+	st = type_macro(d, "A_T", a->dtype);
+	if (st == EDGEML_OK)
+		st = type_macro(d, "B_T", b->dtype);
+	if (st == EDGEML_OK)
+		st = type_macro(d, "Y_T", y->dtype);
+	if (st == EDGEML_OK)
+		st = eml_vk_broadcast_params(a, b, y, d);
+	if (st != EDGEML_OK)
+		return st;
+	eml_vk_bind(d, node->inputs[0]);
+	eml_vk_bind(d, node->inputs[3]);
+	eml_vk_bind(d, node->outputs[0]);
+	if (add) {
+		/* The reference's constants, in its order of operations (no contraction). */
+		float ra = sa[0] / sy[0], rb = sb[0] / sy[0];
+		float ka = ra * (float)za, kb = rb * (float)zb;
+		int scalar_a = eml_tensor_numel(a) == 1;
+		int scalar_b = !scalar_a && eml_tensor_numel(b) == 1;
+		eml_vk_macro(d, "SCALAR_A", scalar_a ? "1" : "0");
+		eml_vk_macro(d, "SCALAR_B", scalar_b ? "1" : "0");
+		eml_vk_spec_f(d, ra);
+		eml_vk_spec_f(d, rb);
+		eml_vk_spec_f(d, (float)zy - (ka + kb));
+	} else {
+		eml_vk_spec_f(d, sa[0]);
+		eml_vk_spec_i(d, za);
+		eml_vk_spec_f(d, sb[0]);
+		eml_vk_spec_i(d, zb);
+		eml_vk_spec_f(d, sy[0]);
+		eml_vk_spec_i(d, zy);
+	}
+	eml_vk_spec_i(d, lo);
+	eml_vk_spec_i(d, hi);
+	return EDGEML_OK;
+}

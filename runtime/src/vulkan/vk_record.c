@@ -1,0 +1,346 @@
+/* vk_record.c — shader modules, pipelines and descriptor sets of a Vulkan session's GPU
+ * nodes, and the recording of its command buffers (dispatches, barriers, timestamps). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "ops/ops.h"
+#include "vulkan/vk_state.h"
+
+#define N_BINDINGS (1 + EML_VK_MAX_BINDINGS)
+
+/* The shader module for (shader, macros), compiling (or reading the cache) on first use. */
+static edgeml_status get_module(vk_state *s, const eml_vk_dispatch *d, VkShaderModule *out)
+{
+	for (uint32_t i = 0; i < s->n_modules; i++)
+		if (strcmp(s->modules[i].shader, d->shader) == 0 &&
+		    strcmp(s->modules[i].macros, d->macros) == 0) {
+			*out = s->modules[i].module;
+			return EDGEML_OK;
+		}
+	uint32_t *code = NULL;
+	size_t size = 0;
+	edgeml_status st = eml_vk_spirv(&s->cache, d->shader, d->macros, &code, &size);
+	if (st != EDGEML_OK)
+		return st;
+	VkShaderModuleCreateInfo ci = { .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
+					.codeSize = size,
+					.pCode = code };
+	vk_module *m = &s->modules[s->n_modules];
+	VkResult r = s->dev.fns->vkCreateShaderModule(s->dev.device, &ci, NULL, &m->module);
+	free(code);
+	if (r != VK_SUCCESS)
+		return eml_error(EDGEML_ERR_BACKEND, "vkCreateShaderModule (%s) failed: %s",
+				 d->shader, eml_vk_result_name(r));
+	m->shader = d->shader;
+	m->macros = d->macros;
+	s->n_modules++;
+	*out = m->module;
+	return EDGEML_OK;
+}
+
+/* Element size of a tensor as its shader binding indexes it. */
+static uint64_t elem_size(const eml_tensor *t)
+{
+	return t->dtype == EDGEML_DTYPE_UINT8 || t->dtype == EDGEML_DTYPE_INT8 ? 1 : 4;
+}
+
+/* The specialization words of dispatch j of node n: binding offsets, count, the op's. */
+static edgeml_status spec_words(const vk_state *s, const vk_node *n, uint32_t j, uint32_t *w,
+				uint32_t *count)
+{
+	const eml_vk_dispatch *d = &n->kernel.d[j];
+	memset(w, 0, EML_VK_SPEC_BASE * sizeof(*w));
+	w[0] = (uint32_t)(n->params_offset[j] / 4);
+	for (uint32_t b = 0; b < d->n_tensors; b++) {
+		const eml_tensor *t = &s->graph->tensors[d->tensors[b]];
+		uint64_t el = s->loc[d->tensors[b]].offset / elem_size(t);
+		if (el > INT32_MAX)
+			return eml_error(EDGEML_ERR_UNSUPPORTED,
+					 "tensor '%s' sits beyond element 2^31 of its buffer",
+					 t->name ? t->name : "");
+		w[1 + b] = (uint32_t)el;
+	}
+	w[8] = (uint32_t)d->invocations;
+	memcpy(w + EML_VK_SPEC_BASE, d->spec, d->n_spec * sizeof(*w));
+	*count = EML_VK_SPEC_BASE + d->n_spec;
+	return EDGEML_OK;
+}
+
+/* The pipeline of dispatch j of node n: an equal one made before, else a new one. */
+static edgeml_status get_pipeline(vk_state *s, const vk_node *n, uint32_t j, VkPipeline *out)
+{
+	const eml_vk_dispatch *d = &n->kernel.d[j];
+	vk_pipeline *p = &s->pipes[s->n_pipes];
+	edgeml_status st = spec_words(s, n, j, p->spec, &p->n_spec);
+	if (st != EDGEML_OK)
+		return st;
+	for (uint32_t i = 0; i < s->n_pipes; i++) {
+		const vk_pipeline *q = &s->pipes[i];
+		if (strcmp(q->shader, d->shader) == 0 && strcmp(q->macros, d->macros) == 0 &&
+		    q->n_spec == p->n_spec && memcmp(q->spec, p->spec, p->n_spec * 4) == 0) {
+			*out = q->pipeline;
+			return EDGEML_OK;
+		}
+	}
+	VkShaderModule module = VK_NULL_HANDLE;
+	st = get_module(s, d, &module);
+	if (st != EDGEML_OK)
+		return st;
+	VkSpecializationMapEntry map[EML_VK_SPEC_BASE + EML_VK_MAX_SPEC];
+	for (uint32_t i = 0; i < p->n_spec; i++)
+		map[i] = (VkSpecializationMapEntry){ i, i * 4, 4 };
+	VkSpecializationInfo spec = { p->n_spec, map, p->n_spec * 4, p->spec };
+	VkComputePipelineCreateInfo ci = {
+		.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
+		.stage = { .sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+			   .stage = VK_SHADER_STAGE_COMPUTE_BIT,
+			   .module = module,
+			   .pName = "main",
+			   .pSpecializationInfo = &spec },
+		.layout = s->layout
+	};
+	VkResult r = s->dev.fns->vkCreateComputePipelines(s->dev.device, s->pcache, 1, &ci, NULL,
+							    &p->pipeline);
+	if (r != VK_SUCCESS)
+		return eml_error(EDGEML_ERR_BACKEND, "vkCreateComputePipelines (%s) failed: %s",
+				 d->shader, eml_vk_result_name(r));
+	p->shader = d->shader;
+	p->macros = d->macros;
+	s->n_pipes++;
+	*out = p->pipeline;
+	return EDGEML_OK;
+}
+
+/* Points the bindings of a dispatch's set at the weights (parameters) and its tensors;
+ * bindings the shader does not use point at the weights too, so every one is valid. */
+static void write_set(vk_state *s, const eml_vk_dispatch *d, VkDescriptorSet set)
+{
+	VkDescriptorBufferInfo bi[N_BINDINGS];
+	VkWriteDescriptorSet w[N_BINDINGS];
+	for (uint32_t b = 0; b < N_BINDINGS; b++) {
+		eml_vk_buffer *buf = b >= 1 && b - 1 < d->n_tensors ?
+					     s->loc[d->tensors[b - 1]].buf :
+					     &s->weights;
+		bi[b] = (VkDescriptorBufferInfo){ buf->buffer, 0, VK_WHOLE_SIZE };
+		w[b] = (VkWriteDescriptorSet){ .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+					       .dstSet = set,
+					       .dstBinding = b,
+					       .descriptorCount = 1,
+					       .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+					       .pBufferInfo = &bi[b] };
+	}
+	s->dev.fns->vkUpdateDescriptorSets(s->dev.device, N_BINDINGS, w, 0, NULL);
+}
+
+/* Creates the layouts, the descriptor pool and the pipeline cache shared by all nodes. */
+static edgeml_status make_layouts(vk_state *s, uint32_t n_dispatch)
+{
+	const eml_vk_fns *f = s->dev.fns;
+	VkDescriptorSetLayoutBinding b[N_BINDINGS];
+	for (uint32_t i = 0; i < N_BINDINGS; i++)
+		b[i] = (VkDescriptorSetLayoutBinding){ i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1,
+						       VK_SHADER_STAGE_COMPUTE_BIT, NULL };
+	VkDescriptorSetLayoutCreateInfo dl = {
+		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
+		.bindingCount = N_BINDINGS,
+		.pBindings = b
+	};
+	VkResult r = f->vkCreateDescriptorSetLayout(s->dev.device, &dl, NULL, &s->set_layout);
+	if (r == VK_SUCCESS) {
+		VkPipelineLayoutCreateInfo pl = {
+			.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
+			.setLayoutCount = 1,
+			.pSetLayouts = &s->set_layout
+		};
+		r = f->vkCreatePipelineLayout(s->dev.device, &pl, NULL, &s->layout);
+	}
+	if (r == VK_SUCCESS) {
+		VkDescriptorPoolSize ps = { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+					    (n_dispatch ? n_dispatch : 1) * N_BINDINGS };
+		VkDescriptorPoolCreateInfo pc = {
+			.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
+			.maxSets = n_dispatch ? n_dispatch : 1,
+			.poolSizeCount = 1,
+			.pPoolSizes = &ps
+		};
+		r = f->vkCreateDescriptorPool(s->dev.device, &pc, NULL, &s->pool);
+	}
+	if (r != VK_SUCCESS)
+		return eml_error(EDGEML_ERR_BACKEND, "vulkan: creating layouts failed: %s",
+				 eml_vk_result_name(r));
+	return eml_vk_pipeline_cache_load(&s->cache, &s->dev, &s->pcache);
+}
+
+edgeml_status eml_vk_make_pipelines(vk_state *s)
+{
+	const eml_graph *g = s->graph;
+	uint32_t n_dispatch = 0;
+	for (uint32_t i = 0; i < g->n_nodes; i++)
+		if (!s->nodes[i].skip && !s->nodes[i].on_cpu)
+			n_dispatch += s->nodes[i].kernel.n;
+	s->pipes = calloc(n_dispatch ? n_dispatch : 1, sizeof(*s->pipes));
+	s->modules = calloc(n_dispatch ? n_dispatch : 1, sizeof(*s->modules));
+	if (!s->pipes || !s->modules)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for %u pipelines", n_dispatch);
+	edgeml_status st = make_layouts(s, n_dispatch);
+	for (uint32_t i = 0; i < g->n_nodes && st == EDGEML_OK; i++) {
+		vk_node *n = &s->nodes[i];
+		if (n->skip || n->on_cpu)
+			continue;
+		for (uint32_t j = 0; j < n->kernel.n && st == EDGEML_OK; j++) {
+			st = get_pipeline(s, n, j, &n->pipeline[j]);
+			if (st != EDGEML_OK)
+				break;
+			VkDescriptorSetAllocateInfo ai = {
+				.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
+				.descriptorPool = s->pool,
+				.descriptorSetCount = 1,
+				.pSetLayouts = &s->set_layout
+			};
+			VkResult r = s->dev.fns->vkAllocateDescriptorSets(s->dev.device, &ai,
+									  &n->set[j]);
+			if (r != VK_SUCCESS)
+				st = eml_error(EDGEML_ERR_BACKEND,
+					       "vkAllocateDescriptorSets failed: %s",
+					       eml_vk_result_name(r));
+			else
+				write_set(s, &n->kernel.d[j], n->set[j]);
+		}
+		if (st != EDGEML_OK) {
+			const char *op = eml_op_name(g->nodes[i].op);
+			st = eml_error_context(st, "node '%s' (%s): ",
+					       g->nodes[i].name ? g->nodes[i].name : "",
+					       op ? op : "?");
+		}
+	}
+	if (st == EDGEML_OK)
+		eml_vk_pipeline_cache_save(&s->cache, &s->dev, s->pcache);
+	return st;
+}
+
+/* Makes every shader write before this point visible to every later shader read or write,
+ * or (to_host) to the host. */
+static void barrier(const vk_state *s, VkCommandBuffer cmd, int to_host)
+{
+	VkMemoryBarrier mb = { .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+			       .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT |
+						VK_ACCESS_TRANSFER_WRITE_BIT,
+			       .dstAccessMask = to_host ? VK_ACCESS_HOST_READ_BIT :
+							  VK_ACCESS_SHADER_READ_BIT |
+								  VK_ACCESS_SHADER_WRITE_BIT };
+	s->dev.fns->vkCmdPipelineBarrier(
+		cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+		to_host ? VK_PIPELINE_STAGE_HOST_BIT : VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1,
+		&mb, 0, NULL, 0, NULL);
+}
+
+/* Records one GPU segment: its nodes' dispatches, a barrier after each, timestamps, and a
+ * final barrier that makes the results visible to the host (outputs, CPU nodes). */
+static edgeml_status record_segment(vk_state *s, vk_segment *seg)
+{
+	const eml_vk_fns *f = s->dev.fns;
+	VkCommandBufferAllocateInfo ai = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+					   .commandPool = s->cmd_pool,
+					   .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+					   .commandBufferCount = 1 };
+	VkResult r = f->vkAllocateCommandBuffers(s->dev.device, &ai, &seg->cmd);
+	VkCommandBufferBeginInfo bi = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO };
+	if (r == VK_SUCCESS)
+		r = f->vkBeginCommandBuffer(seg->cmd, &bi);
+	if (r != VK_SUCCESS)
+		return eml_error(EDGEML_ERR_BACKEND, "vulkan: starting a command buffer failed: %s",
+				 eml_vk_result_name(r));
+	VkCommandBuffer cmd = seg->cmd;
+	uint32_t q_first = seg->query, q_count = 1;
+	for (uint32_t i = seg->first; i < seg->end; i++)
+		q_count += !s->nodes[i].skip;
+	if (s->queries) {
+		f->vkCmdResetQueryPool(cmd, s->queries, q_first, q_count);
+		f->vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, s->queries, q_first);
+	}
+	for (uint32_t i = seg->first; i < seg->end; i++) {
+		const vk_node *n = &s->nodes[i];
+		if (n->skip)
+			continue;
+		for (uint32_t j = 0; j < n->kernel.n; j++) {
+			f->vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, n->pipeline[j]);
+			f->vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, s->layout,
+						   0, 1, &n->set[j], 0, NULL);
+			f->vkCmdDispatch(cmd, n->groups[j][0], n->groups[j][1], 1);
+		}
+		barrier(s, cmd, 0);
+		if (s->queries)
+			f->vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT,
+					       s->queries, n->query);
+	}
+	barrier(s, cmd, 1);
+	r = f->vkEndCommandBuffer(cmd);
+	if (r != VK_SUCCESS)
+		return eml_error(EDGEML_ERR_BACKEND, "vulkan: recording failed: %s",
+				 eml_vk_result_name(r));
+	return EDGEML_OK;
+}
+
+edgeml_status eml_vk_record_init(vk_state *s)
+{
+	const eml_vk_fns *f = s->dev.fns;
+	VkCommandPoolCreateInfo pc = { .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+				       .queueFamilyIndex = s->dev.info->queue_family };
+	VkResult r = f->vkCreateCommandPool(s->dev.device, &pc, NULL, &s->cmd_pool);
+	VkFenceCreateInfo fc = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
+	if (r == VK_SUCCESS)
+		r = f->vkCreateFence(s->dev.device, &fc, NULL, &s->fence);
+	if (r == VK_SUCCESS && s->dev.info->timestamp_bits && s->n_queries) {
+		VkQueryPoolCreateInfo qc = { .sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
+					     .queryType = VK_QUERY_TYPE_TIMESTAMP,
+					     .queryCount = s->n_queries };
+		r = f->vkCreateQueryPool(s->dev.device, &qc, NULL, &s->queries);
+	}
+	if (r != VK_SUCCESS)
+		return eml_error(EDGEML_ERR_BACKEND, "vulkan: creating a command pool, fence or "
+				 "query pool failed: %s", eml_vk_result_name(r));
+	return EDGEML_OK;
+}
+
+edgeml_status eml_vk_record(vk_state *s)
+{
+	for (uint32_t i = 0; i < s->n_segs; i++) {
+		if (s->segs[i].on_cpu)
+			continue;
+		edgeml_status st = record_segment(s, &s->segs[i]);
+		if (st != EDGEML_OK)
+			return st;
+	}
+	return EDGEML_OK;
+}
+
+void eml_vk_pipelines_destroy(vk_state *s)
+{
+	const eml_vk_fns *f = s->dev.fns;
+	VkDevice dev = s->dev.device;
+	if (!dev)
+		return;
+	if (s->queries)
+		f->vkDestroyQueryPool(dev, s->queries, NULL);
+	if (s->fence)
+		f->vkDestroyFence(dev, s->fence, NULL);
+	if (s->cmd_pool)
+		f->vkDestroyCommandPool(dev, s->cmd_pool, NULL);
+	for (uint32_t i = 0; i < s->n_pipes; i++)
+		f->vkDestroyPipeline(dev, s->pipes[i].pipeline, NULL);
+	for (uint32_t i = 0; i < s->n_modules; i++)
+		f->vkDestroyShaderModule(dev, s->modules[i].module, NULL);
+	if (s->pcache)
+		f->vkDestroyPipelineCache(dev, s->pcache, NULL);
+	if (s->pool)
+		f->vkDestroyDescriptorPool(dev, s->pool, NULL);
+	if (s->layout)
+		f->vkDestroyPipelineLayout(dev, s->layout, NULL);
+	if (s->set_layout)
+		f->vkDestroyDescriptorSetLayout(dev, s->set_layout, NULL);
+	free(s->pipes);
+	free(s->modules);
+	s->pipes = NULL;
+	s->modules = NULL;
+}

@@ -1,0 +1,109 @@
+/*
+ * vk_state.h — the state of a Vulkan session, shared by the backend's lifecycle
+ * (vk_backend.c) and its pipeline building and command recording (vk_record.c).
+ */
+#ifndef EML_VK_STATE_H
+#define EML_VK_STATE_H
+
+#include "backend.h"
+#include "cpu/ref/ref.h"
+#include "planner.h"
+#include "vulkan/vk_device.h"
+#include "vulkan/vk_memory.h"
+#include "vulkan/vk_ops.h"
+#include "vulkan/vk_shader.h"
+
+/* Where a tensor lives: a buffer and a byte offset in it. */
+typedef struct vk_loc {
+	eml_vk_buffer *buf;
+	uint64_t offset;
+} vk_loc;
+
+/* One node: its dispatches on the GPU, or its reference kernel on the CPU. */
+typedef struct vk_node {
+	int skip;   /* a view sharing its input's memory, or an empty output: nothing to run */
+	int on_cpu; /* runs on the CPU (fallback) */
+	eml_vk_kernel kernel;
+	uint64_t params_offset[EML_VK_MAX_DISPATCH]; /* byte offset of each dispatch's params */
+	VkPipeline pipeline[EML_VK_MAX_DISPATCH];
+	VkDescriptorSet set[EML_VK_MAX_DISPATCH];
+	uint32_t groups[EML_VK_MAX_DISPATCH][2];
+	uint32_t query;   /* timestamp written after the node */
+	eml_kernel_ctx cpu; /* for on_cpu nodes */
+	double ms;        /* time of the last run */
+} vk_node;
+
+/* A run of consecutive GPU nodes recorded into one command buffer, or of CPU nodes. */
+typedef struct vk_segment {
+	int on_cpu;
+	uint32_t first, end; /* nodes [first, end) */
+	VkCommandBuffer cmd;
+	uint32_t query; /* timestamp at the segment's start */
+} vk_segment;
+
+/* A pipeline made for one shader, macro set and specialization, shared by equal dispatches. */
+typedef struct vk_pipeline {
+	const char *shader;
+	const char *macros;
+	uint32_t n_spec;
+	uint32_t spec[EML_VK_SPEC_BASE + EML_VK_MAX_SPEC];
+	VkPipeline pipeline;
+} vk_pipeline;
+
+typedef struct vk_module {
+	const char *shader;
+	const char *macros;
+	VkShaderModule module;
+} vk_module;
+
+typedef struct vk_state {
+	const eml_graph *graph;
+	uint32_t flags; /* edgeml_session_options.flags */
+	eml_vk_instance inst;
+	eml_vk_device dev;
+	eml_vk_memory mem;
+	eml_vk_cache cache;
+	eml_arena_plan plan;
+	eml_vk_buffer weights, arena;
+	eml_vk_buffer *io; /* per graph tensor; used by graph inputs and outputs */
+	vk_loc *loc;       /* per graph tensor */
+	void **host;       /* per graph tensor: host address (CPU fallback), or NULL */
+	vk_node *nodes;
+	vk_segment *segs;
+	uint32_t n_segs;
+	vk_pipeline *pipes;
+	uint32_t n_pipes;
+	vk_module *modules;
+	uint32_t n_modules;
+	uint32_t n_queries;
+	VkDescriptorSetLayout set_layout;
+	VkPipelineLayout layout;
+	VkDescriptorPool pool;
+	VkPipelineCache pcache;
+	VkCommandPool cmd_pool;
+	VkFence fence;
+	VkQueryPool queries;
+	int in_flight;       /* submitted, not yet waited for */
+	uint32_t next_seg;   /* first segment the pending wait still has to run */
+	/* CPU fallback accounting: nodes on the CPU, bytes they read or write of tensors the
+	 * GPU produces or consumes, per run. */
+	uint32_t n_cpu_nodes;
+	uint64_t cpu_bytes;
+	uint64_t weight_bytes;
+	double create_ms;
+	eml_backend_memory memory;
+	const eml_tensor **descs; /* kernel-context arrays of CPU nodes */
+	const void **in_data;
+	void **out_data;
+} vk_state;
+
+/* Compiles the shaders, creates the pipelines and descriptor sets of every GPU node. */
+edgeml_status eml_vk_make_pipelines(vk_state *s);
+/* Creates the command pool, the fence and the timestamp queries. */
+edgeml_status eml_vk_record_init(vk_state *s);
+/* Records each GPU segment's command buffer. */
+edgeml_status eml_vk_record(vk_state *s);
+/* Destroys what eml_vk_make_pipelines and eml_vk_record created. */
+void eml_vk_pipelines_destroy(vk_state *s);
+
+#endif /* EML_VK_STATE_H */

@@ -1,0 +1,103 @@
+#version 450
+// pool.comp — MaxPool, AveragePool, GlobalAveragePool (a window the size of the plane) and
+// their quantized forms, over NCHW planes with windows widened to three spatial dims, as
+// ref_pool.c and ref_qpool.c. Macros: X_T, Y_T, MODE (0 max, 1 float average, 2 quantized
+// average), COUNT_PAD (the divisor counts padding, never the ceil_mode overhang).
+#include "common.glsl"
+
+layout(constant_id = 9) const int IN0 = 1;
+layout(constant_id = 10) const int IN1 = 1;
+layout(constant_id = 11) const int IN2 = 1;
+layout(constant_id = 12) const int K0 = 1;
+layout(constant_id = 13) const int K1 = 1;
+layout(constant_id = 14) const int K2 = 1;
+layout(constant_id = 15) const int S0 = 1;
+layout(constant_id = 16) const int S1 = 1;
+layout(constant_id = 17) const int S2 = 1;
+layout(constant_id = 18) const int D0 = 1;
+layout(constant_id = 19) const int D1 = 1;
+layout(constant_id = 20) const int D2 = 1;
+layout(constant_id = 21) const int PB0 = 0;
+layout(constant_id = 22) const int PB1 = 0;
+layout(constant_id = 23) const int PB2 = 0;
+layout(constant_id = 24) const int PE0 = 0;
+layout(constant_id = 25) const int PE1 = 0;
+layout(constant_id = 26) const int PE2 = 0;
+layout(constant_id = 27) const int OUT0 = 1;
+layout(constant_id = 28) const int OUT1 = 1;
+layout(constant_id = 29) const int OUT2 = 1;
+layout(constant_id = 30) const float LOWEST = -3.402823466e38;
+layout(constant_id = 31) const float X_SCALE = 1.0;
+layout(constant_id = 32) const int X_ZP = 0;
+layout(constant_id = 33) const float Y_SCALE = 1.0;
+layout(constant_id = 34) const int Y_ZP = 0;
+layout(constant_id = 35) const int Y_LO = -128;
+layout(constant_id = 36) const int Y_HI = 127;
+
+EML_IN(1, X_T, x);
+EML_OUT(2, Y_T, y);
+
+// Taps of a window starting at start (stride-scaled) on an axis that fall in [lo, hi).
+int taps(int start, int k, int d, int lo, int hi)
+{
+	int n = 0;
+	for (int i = 0; i < k; i++) {
+		int p = start + i * d;
+		n += (p >= lo && p < hi) ? 1 : 0;
+	}
+	return n;
+}
+
+void main()
+{
+	uint idx = eml_index();
+	if (idx >= TOTAL)
+		return;
+	const int out_plane = OUT0 * OUT1 * OUT2;
+	int q = int(idx % uint(out_plane)), plane = int(idx / uint(out_plane));
+	int o2 = q % OUT2, o1 = (q / OUT2) % OUT1, o0 = q / (OUT2 * OUT1);
+	int b0 = o0 * S0 - PB0, b1 = o1 * S1 - PB1, b2 = o2 * S2 - PB2;
+	int base = OFF1 + plane * IN0 * IN1 * IN2;
+	float mx = LOWEST, sum = 0.0;
+	int isum = 0;
+	for (int k0 = 0; k0 < K0; k0++) {
+		int i0 = b0 + k0 * D0;
+		if (i0 < 0 || i0 >= IN0)
+			continue;
+		for (int k1 = 0; k1 < K1; k1++) {
+			int i1 = b1 + k1 * D1;
+			if (i1 < 0 || i1 >= IN1)
+				continue;
+			int row = base + (i0 * IN1 + i1) * IN2;
+			for (int k2 = 0; k2 < K2; k2++) {
+				int i2 = b2 + k2 * D2;
+				if (i2 < 0 || i2 >= IN2)
+					continue;
+#if MODE == 2
+				isum += int(x[row + i2]) - X_ZP;
+#else
+				float v = float(x[row + i2]);
+				mx = max(mx, v);
+				sum += v;
+#endif
+			}
+		}
+	}
+#if MODE == 0
+	y[OFF2 + idx] = Y_T(mx);
+#else
+#if COUNT_PAD
+	int count = taps(b0, K0, D0, -PB0, IN0 + PE0) * taps(b1, K1, D1, -PB1, IN1 + PE1) *
+		    taps(b2, K2, D2, -PB2, IN2 + PE2);
+#else
+	int count = taps(b0, K0, D0, 0, IN0) * taps(b1, K1, D1, 0, IN1) * taps(b2, K2, D2, 0, IN2);
+#endif
+#if MODE == 1
+	y[OFF2 + idx] = count > 0 ? sum / float(count) : 0.0;
+#else
+	precise float scaled = float(isum) * X_SCALE;
+	float real = count > 0 ? eml_div(scaled, float(count)) : 0.0;
+	y[OFF2 + idx] = Y_T(eml_quantize(real, Y_SCALE, Y_ZP, Y_LO, Y_HI));
+#endif
+#endif
+}

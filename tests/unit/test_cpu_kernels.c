@@ -1,0 +1,494 @@
+/* test_cpu_kernels.c — the fast CPU kernels (every micro-kernel of every ISA level this CPU
+ * runs, through the operator layer that packs for it) against the reference kernels, byte
+ * for byte, over random shapes: ragged tiles, odd channel counts, every 8-bit type mix, zero
+ * points at the extremes, saturating multipliers and fused activations; run on one thread
+ * and on a pool. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cpu/fast_ops.h"
+#include "cpu/isa.h"
+#include "cpu/ref/ref.h"
+#include "ops/ops.h"
+
+#define MAX_IN 9
+#define U8 EDGEML_DTYPE_UINT8
+#define I8 EDGEML_DTYPE_INT8
+#define I32 EDGEML_DTYPE_INT32
+#define F32 EDGEML_DTYPE_FLOAT32
+
+/* One node under test with its inputs (all constant but input 0, and 3 for QLinearAdd). */
+typedef struct kcase {
+	eml_node node;
+	eml_attr attrs[8];
+	int64_t ints[4][4];
+	uint32_t in_idx[MAX_IN], out_idx[1];
+	eml_tensor in[MAX_IN];
+	const eml_tensor *inp[MAX_IN];
+	const void *in_data[MAX_IN];
+	void *owned[MAX_IN];
+	eml_tensor out;
+} kcase;
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+/* xorshift64*: deterministic test data. */
+static uint32_t rnd(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return (uint32_t)((rng * 0x2545f4914f6cdd1dull) >> 32);
+}
+
+/* A random integer in [lo, hi]. */
+static int32_t rnd_in(int32_t lo, int32_t hi)
+{
+	return lo + (int32_t)(rnd() % (uint32_t)(hi - lo + 1));
+}
+
+/* A zero point of dtype: often at an extreme of the range, else anywhere in it. */
+static int32_t rnd_zp(uint32_t dtype)
+{
+	int32_t lo = dtype == U8 ? 0 : -128, hi = dtype == U8 ? 255 : 127;
+	switch (rnd() % 4) {
+	case 0:
+		return lo;
+	case 1:
+		return hi;
+	default:
+		return rnd_in(lo, hi);
+	}
+}
+
+/* Starts a node of op. */
+static void kc_init(kcase *c, uint32_t op)
+{
+	memset(c, 0, sizeof(*c));
+	c->node.name = "k";
+	c->node.op = op;
+	c->node.attrs = c->attrs;
+	c->node.inputs = c->in_idx;
+	c->node.outputs = c->out_idx;
+	c->node.n_outputs = 1;
+	c->out.name = "y";
+}
+
+/* Appends input k of dtype and dims (rank 0 for n == 0), filled with random bytes (or
+ * values from fill when given), constant unless it is the activation. */
+static void *kc_in(kcase *c, uint32_t dtype, uint32_t rank, const int64_t *dims, int constant)
+{
+	uint32_t k = c->node.n_inputs++;
+	eml_tensor *t = &c->in[k];
+	t->name = "in";
+	t->dtype = dtype;
+	t->rank = rank;
+	for (uint32_t i = 0; i < rank; i++)
+		t->dims[i] = dims[i];
+	t->flags = constant ? EML_TF_CONSTANT : EML_TF_INPUT;
+	size_t bytes = (size_t)eml_tensor_bytes(t);
+	uint8_t *d = test_malloc(bytes + 64);
+	for (size_t i = 0; i < bytes; i++)
+		d[i] = (uint8_t)rnd();
+	t->data = constant ? d : NULL;
+	t->data_size = bytes;
+	c->in_idx[k] = k;
+	c->inp[k] = t;
+	c->in_data[k] = d;
+	c->owned[k] = d;
+	return d;
+}
+
+/* Appends a scalar input of dtype with value v (a float for F32). */
+static void kc_scalar(kcase *c, uint32_t dtype, double v)
+{
+	void *d = kc_in(c, dtype, 0, NULL, 1);
+	if (dtype == F32)
+		*(float *)d = (float)v;
+	else if (dtype == U8)
+		*(uint8_t *)d = (uint8_t)v;
+	else
+		*(int8_t *)d = (int8_t)v;
+}
+
+/* Appends an absent input. */
+static void kc_absent(kcase *c)
+{
+	c->in_idx[c->node.n_inputs++] = EML_NO_TENSOR;
+}
+
+/* Adds an INTS attribute of n values. */
+static void kc_ints(kcase *c, const char *name, uint32_t n, const int64_t *v)
+{
+	uint32_t a = c->node.n_attrs++;
+	memcpy(c->ints[a % 4], v, n * sizeof(int64_t));
+	c->attrs[a] = (eml_attr){ .name = name, .type = EML_ATTR_INTS, .count = n,
+				  .ints = c->ints[a % 4] };
+}
+
+/* Adds a FLOAT attribute. */
+static void kc_float(kcase *c, const char *name, float v)
+{
+	c->attrs[c->node.n_attrs++] = (eml_attr){ .name = name, .type = EML_ATTR_FLOAT, .f = v };
+}
+
+/* Frees the case's buffers. */
+static void kc_free(kcase *c)
+{
+	for (uint32_t k = 0; k < MAX_IN; k++)
+		test_free(c->owned[k]);
+}
+
+/* Runs the reference and the fast kernel of isa on threads threads and compares the outputs
+ * byte for byte; the fast path must apply. what describes the case for messages. */
+static void kc_check(kcase *c, eml_isa isa, uint32_t threads, const char *what)
+{
+	if (eml_op_infer(&c->node, c->inp, &c->out) != EDGEML_OK)
+		fail_msg("%s: infer: %s", what, edgeml_last_error());
+	size_t bytes = (size_t)eml_tensor_bytes(&c->out);
+	uint8_t *want = test_malloc(bytes + 1), *got = test_malloc(bytes + 1);
+	memset(want, 0xa5, bytes);
+	memset(got, 0x5a, bytes);
+	const eml_tensor *outp[1] = { &c->out };
+	void *out_want[1] = { want }, *out_got[1] = { got };
+	eml_kernel_ctx ref = { &c->node, c->inp, outp, c->in_data, out_want };
+	eml_kernel_ctx fast = { &c->node, c->inp, outp, c->in_data, out_got };
+	assert_int_equal(eml_ref_kernel(c->node.op)(&ref), EDGEML_OK);
+	eml_fast_op *op = NULL;
+	assert_int_equal(eml_fast_prepare(&fast, isa, threads, &op), EDGEML_OK);
+	if (!op)
+		fail_msg("%s: no fast kernel at %s", what, eml_isa_name(isa));
+	eml_threadpool *pool = NULL;
+	if (threads > 1)
+		assert_int_equal(eml_threadpool_create(threads, &pool), EDGEML_OK);
+	uint8_t *scratch[8] = { 0 };
+	for (uint32_t t = 0; t < threads; t++)
+		scratch[t] = test_malloc(op->scratch + 64);
+	eml_fast_env env = { pool, scratch };
+	assert_int_equal(op->run(op, &fast, &env), EDGEML_OK);
+	for (size_t i = 0; i < bytes; i++)
+		if (got[i] != want[i])
+			fail_msg("%s [%s, %u threads, %s]: byte %zu of %zu: got %d, want %d", what,
+				 eml_isa_name(isa), threads, op->kernel, i, bytes, got[i], want[i]);
+	for (uint32_t t = 0; t < threads; t++)
+		test_free(scratch[t]);
+	eml_threadpool_destroy(pool);
+	eml_fast_destroy(op);
+	test_free(want);
+	test_free(got);
+}
+
+/* The ISA levels with fast kernels this CPU runs. */
+static uint32_t fast_levels(eml_isa *out)
+{
+	uint32_t n = 0;
+	for (int i = 0; i < EML_ISA_COUNT; i++)
+		if (i != EML_ISA_SCALAR && eml_isa_supported((eml_isa)i))
+			out[n++] = (eml_isa)i;
+	return n;
+}
+
+/* Random dtypes for x, w, y. */
+static void rnd_types(uint32_t *x, uint32_t *w, uint32_t *y)
+{
+	*x = rnd() % 2 ? U8 : I8;
+	*w = rnd() % 3 ? I8 : U8;
+	*y = rnd() % 2 ? U8 : I8;
+}
+
+/* A multiplier scale: mostly in range, sometimes saturating most outputs. */
+static double rnd_y_scale(double x_scale, double w_scale, int64_t k)
+{
+	double typical = x_scale * w_scale * 40.0 * (double)(k < 4 ? 4 : k);
+	return rnd() % 5 == 0 ? typical / 500.0 : typical * (0.05 + (rnd() % 100) / 100.0);
+}
+
+/* Builds a random QLinearConv: kind 0 pointwise, 1 KxK, 2 depthwise, 3 grouped; big ones
+ * have enough work to be split over the pool. */
+static void conv_case(kcase *c, int kind, int big, char *what, size_t cap)
+{
+	uint32_t xt, wt, yt;
+	rnd_types(&xt, &wt, &yt);
+	int64_t n = 1 + rnd() % 2, h = 1 + rnd() % 13, w = 1 + rnd() % 21;
+	int64_t group = kind == 2 ? 1 + rnd() % 19 : kind == 3 ? 2 + rnd() % 2 : 1;
+	int64_t cin = kind == 2 ? group : group * (1 + rnd() % 11);
+	int64_t cout = kind == 2 ? group : group * (1 + rnd() % 21);
+	if (big) {
+		h = (kind == 2 ? 80 : 40) + rnd() % 9;
+		w = (kind == 2 ? 80 : 40) + rnd() % 9;
+		group = kind == 2 ? 100 + rnd() % 9 : group;
+		cin = kind == 2 ? group : group * (16 + rnd() % 5);
+		cout = kind == 2 ? group : group * (24 + rnd() % 9);
+	}
+	int64_t k = kind == 0 ? 1 : (rnd() % 2 ? 3 : 5), s = kind == 0 ? 1 : 1 + rnd() % 2;
+	int64_t d = kind == 1 && rnd() % 4 == 0 ? 2 : 1;
+	int64_t p[4];
+	for (int i = 0; i < 4; i++)
+		p[i] = kind == 0 ? 0 : rnd() % (uint32_t)(k / 2 + 1);
+	int64_t span = (k - 1) * d + 1;
+	if (h + p[0] + p[2] < span)
+		h = span;
+	if (w + p[1] + p[3] < span)
+		w = span;
+	kc_init(c, EML_OP_QLinearConv);
+	int per_ch = rnd() % 2;
+	double xs = 0.01 + (rnd() % 100) / 1000.0, ws = 0.002 + (rnd() % 100) / 10000.0;
+	kc_in(c, xt, 4, (int64_t[]){ n, cin, h, w }, 0);
+	kc_scalar(c, F32, xs);
+	kc_scalar(c, xt, rnd_zp(xt));
+	kc_in(c, wt, 4, (int64_t[]){ cout, cin / group, k, k }, 1);
+	if (per_ch) {
+		float *sc = kc_in(c, F32, 1, (int64_t[]){ cout }, 1);
+		uint8_t *zp = kc_in(c, wt, 1, (int64_t[]){ cout }, 1);
+		for (int64_t m = 0; m < cout; m++) {
+			sc[m] = (float)(ws * (0.5 + (rnd() % 100) / 100.0));
+			zp[m] = wt == I8 && rnd() % 3 ? 0 : (uint8_t)rnd_zp(wt);
+		}
+	} else {
+		kc_scalar(c, F32, ws);
+		kc_scalar(c, wt, wt == I8 && rnd() % 2 ? 0 : rnd_zp(wt));
+	}
+	kc_scalar(c, F32, rnd_y_scale(xs, ws, cin / group * k * k));
+	kc_scalar(c, yt, rnd_zp(yt));
+	if (rnd() % 4) {
+		int32_t *b = kc_in(c, I32, 1, (int64_t[]){ cout }, 1);
+		for (int64_t m = 0; m < cout; m++)
+			b[m] = rnd_in(-20000, 20000);
+	} else {
+		kc_absent(c);
+	}
+	kc_ints(c, "strides", 2, (int64_t[]){ s, rnd() % 2 ? s : 1 + (s % 2) });
+	kc_ints(c, "pads", 4, p);
+	kc_ints(c, "dilations", 2, (int64_t[]){ d, d });
+	if (group > 1)
+		c->attrs[c->node.n_attrs++] = (eml_attr){ .name = "group", .type = EML_ATTR_INT,
+							  .i = group };
+	if (rnd() % 3 == 0)
+		kc_float(c, "activation_min", 0.0f);
+	if (rnd() % 4 == 0)
+		kc_float(c, "activation_max", 6.0f);
+	snprintf(what, cap,
+		 "conv kind %d x%s w%s y%s n%lld c%lld->%lld %lldx%lld k%lld s%lld d%lld g%lld",
+		 kind, xt == U8 ? "u8" : "i8", wt == U8 ? "u8" : "i8", yt == U8 ? "u8" : "i8",
+		 (long long)n, (long long)cin, (long long)cout, (long long)h, (long long)w,
+		 (long long)k, (long long)s, (long long)d, (long long)group);
+}
+
+/* Random convolutions of each kind on every level, 1 and 3 threads. */
+static void test_qconv(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[200];
+	for (int i = 0; i < 160; i++) {
+		kcase c;
+		conv_case(&c, i % 4, 0, what, sizeof(what));
+		for (uint32_t l = 0; l < nl; l++)
+			kc_check(&c, levels[l], 1 + 2 * (i % 2), what);
+		kc_free(&c);
+	}
+}
+
+/* A 1x1 convolution large enough for full tiles in both dimensions and many k groups. */
+static void test_qconv_large(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	kcase c;
+	kc_init(&c, EML_OP_QLinearConv);
+	kc_in(&c, U8, 4, (int64_t[]){ 1, 67, 9, 15 }, 0);
+	kc_scalar(&c, F32, 0.02);
+	kc_scalar(&c, U8, 255);
+	kc_in(&c, I8, 4, (int64_t[]){ 45, 67, 1, 1 }, 1);
+	kc_scalar(&c, F32, 0.01);
+	kc_scalar(&c, I8, -128);
+	kc_scalar(&c, F32, 0.3);
+	kc_scalar(&c, U8, 0);
+	kc_absent(&c);
+	for (uint32_t l = 0; l < nl; l++) {
+		kc_check(&c, levels[l], 1, "large pointwise");
+		kc_check(&c, levels[l], 4, "large pointwise");
+	}
+	kc_free(&c);
+	char what[200];
+	for (int kind = 0; kind < 4; kind++) {
+		conv_case(&c, kind, 1, what, sizeof(what));
+		for (uint32_t l = 0; l < nl; l++)
+			kc_check(&c, levels[l], 2 + kind % 2, what);
+		kc_free(&c);
+	}
+}
+
+/* Random QLinearGemm (transB either way, bias or not) and QLinearMatMul. */
+static void test_qgemm(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[160];
+	for (int i = 0; i < 60; i++) {
+		uint32_t xt, wt, yt;
+		rnd_types(&xt, &wt, &yt);
+		int64_t m = 1 + rnd() % 37, k = 1 + rnd() % 70, n = 1 + rnd() % 45;
+		int gemm = i % 2, trans_b = gemm && rnd() % 2, per_col = rnd() % 2;
+		double xs = 0.05, ws = 0.01 + (rnd() % 10) / 1000.0;
+		kcase c;
+		kc_init(&c, gemm ? EML_OP_QLinearGemm : EML_OP_QLinearMatMul);
+		kc_in(&c, xt, 2, (int64_t[]){ m, k }, 0);
+		kc_scalar(&c, F32, xs);
+		kc_scalar(&c, xt, rnd_zp(xt));
+		kc_in(&c, wt, 2, trans_b ? (int64_t[]){ n, k } : (int64_t[]){ k, n }, 1);
+		if (per_col) {
+			float *sc = kc_in(&c, F32, 1, (int64_t[]){ n }, 1);
+			uint8_t *zp = kc_in(&c, wt, 1, (int64_t[]){ n }, 1);
+			for (int64_t j = 0; j < n; j++) {
+				sc[j] = (float)(ws * (0.5 + (rnd() % 100) / 100.0));
+				zp[j] = (uint8_t)rnd_zp(wt);
+			}
+		} else {
+			kc_scalar(&c, F32, ws);
+			kc_scalar(&c, wt, rnd_zp(wt));
+		}
+		if (gemm) {
+			if (rnd() % 3) {
+				int32_t *b = kc_in(&c, I32, 1, (int64_t[]){ n }, 1);
+				for (int64_t j = 0; j < n; j++)
+					b[j] = rnd_in(-5000, 5000);
+			} else {
+				kc_absent(&c);
+			}
+		}
+		kc_scalar(&c, F32, rnd_y_scale(xs, ws, k));
+		kc_scalar(&c, yt, rnd_zp(yt));
+		if (trans_b)
+			c.attrs[c.node.n_attrs++] = (eml_attr){ .name = "transB",
+								.type = EML_ATTR_INT, .i = 1 };
+		if (gemm && rnd() % 2)
+			kc_float(&c, "alpha", 0.75f);
+		snprintf(what, sizeof(what), "%s %lldx%lldx%lld transB %d per-column %d",
+			 gemm ? "QLinearGemm" : "QLinearMatMul", (long long)m, (long long)k,
+			 (long long)n, trans_b, per_col);
+		for (uint32_t l = 0; l < nl; l++)
+			kc_check(&c, levels[l], 1 + (i % 3), what);
+		kc_free(&c);
+	}
+}
+
+/* Random QLinearAdd of both types, lengths off the vector width. */
+static void test_qadd(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	for (int i = 0; i < 40; i++) {
+		uint32_t t = i % 2 ? U8 : I8;
+		int64_t len = 1 + rnd() % (i < 30 ? 200 : 40000) + (i >= 36 ? 1100000 : 0);
+		kcase c;
+		kc_init(&c, EML_OP_QLinearAdd);
+		kc_in(&c, t, 2, (int64_t[]){ 1, len }, 0);
+		kc_scalar(&c, F32, 0.01 + (rnd() % 100) / 1000.0);
+		kc_scalar(&c, t, rnd_zp(t));
+		kc_in(&c, t, 2, (int64_t[]){ 1, len }, 0);
+		kc_scalar(&c, F32, 0.01 + (rnd() % 100) / 1000.0);
+		kc_scalar(&c, t, rnd_zp(t));
+		kc_scalar(&c, F32, rnd() % 4 ? 0.05 + (rnd() % 100) / 1000.0 : 0.002);
+		kc_scalar(&c, t, rnd_zp(t));
+		if (rnd() % 3 == 0)
+			kc_float(&c, "activation_min", 0.0f);
+		for (uint32_t l = 0; l < nl; l++)
+			kc_check(&c, levels[l], 1 + (i % 2), "QLinearAdd");
+		kc_free(&c);
+	}
+}
+
+/* Random QuantizeLinear of floats (with ties, out-of-range values, infinities and NaN) to
+ * both 8-bit types. */
+static void test_quantize(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	static const float special[] = { 0.5f, 1.5f, -0.5f, -2.5f, 1e9f, -1e9f, 1.0f / 0.0f,
+					 -1.0f / 0.0f, 0.0f / 0.0f };
+	for (int i = 0; i < 30; i++) {
+		uint32_t t = i % 2 ? U8 : I8;
+		int64_t len = 1 + rnd() % (i < 20 ? 100 : 30000) + (i >= 27 ? 1100000 : 0);
+		kcase c;
+		kc_init(&c, EML_OP_QuantizeLinear);
+		float *x = kc_in(&c, F32, 2, (int64_t[]){ 1, len }, 0);
+		float scale = i % 3 ? 0.05f : 1.0f;
+		for (int64_t j = 0; j < len; j++)
+			x[j] = rnd() % 8 ? (float)rnd_in(-400, 400) * 0.0125f * (float)(i % 5 + 1) :
+					   special[rnd() % 9];
+		kc_scalar(&c, F32, scale);
+		kc_scalar(&c, t, rnd_zp(t));
+		for (uint32_t l = 0; l < nl; l++)
+			kc_check(&c, levels[l], 1 + (i % 2), "QuantizeLinear");
+		kc_free(&c);
+	}
+}
+
+/* A node whose parameters are graph inputs keeps its reference kernel. */
+static void test_fallback(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[200];
+	kcase c;
+	conv_case(&c, 0, 0, what, sizeof(what));
+	c.in[1].flags = EML_TF_INPUT; /* x_scale supplied at run time */
+	const eml_tensor *outp[1] = { &c.out };
+	void *out_data[1] = { NULL };
+	eml_kernel_ctx ctx = { &c.node, c.inp, outp, c.in_data, out_data };
+	assert_int_equal(eml_op_infer(&c.node, c.inp, &c.out), EDGEML_OK);
+	eml_fast_op *op = (eml_fast_op *)&c;
+	assert_int_equal(eml_fast_prepare(&ctx, levels[0], 1, &op), EDGEML_OK);
+	assert_null(op);
+	assert_int_equal(eml_fast_prepare(&ctx, EML_ISA_SCALAR, 1, &op), EDGEML_OK);
+	assert_null(op);
+	kc_free(&c);
+}
+
+/* The active level is one the CPU supports and has a name. */
+static void test_isa_choice(void **state)
+{
+	(void)state;
+	eml_isa isa = eml_isa_active();
+	assert_true(eml_isa_supported(isa));
+	assert_non_null(eml_isa_name(isa));
+	assert_true(eml_isa_supported(EML_ISA_SCALAR));
+	assert_null(eml_isa_name(EML_ISA_COUNT));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_isa_choice),  cmocka_unit_test(test_qconv),
+		cmocka_unit_test(test_qconv_large), cmocka_unit_test(test_qgemm),
+		cmocka_unit_test(test_qadd),	    cmocka_unit_test(test_quantize),
+		cmocka_unit_test(test_fallback),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,664 @@
+/* test_vulkan.c — the Vulkan backend on whatever device the machine has (lavapipe in CI):
+ * hand-built graphs run on the Vulkan backend and on the CPU reference must give identical
+ * quantized outputs (float ones within 1e-5 relative); the caches, the CPU fallback,
+ * submit/wait, profiling and the no-loader / no-driver paths. The Khronos validation layer is
+ * on for the whole run, and any message it prints fails the suite. Without a Vulkan device
+ * the device tests are skipped. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "backend.h"
+#include "convert/eml_write.h"
+#include "edgeml.h"
+#include "model.h"
+#include "ops/ops.h"
+#include "session.h"
+#include "vulkan/vk_device.h"
+
+#define MAX_T 24
+#define MAX_N 6
+#define MAX_A 8
+
+/* A graph under construction, with the arrays eml_graph points to. */
+typedef struct builder {
+	eml_graph g;
+	eml_tensor tensors[MAX_T];
+	eml_node nodes[MAX_N];
+	uint32_t io[MAX_N][16];
+	eml_attr attrs[MAX_N][MAX_A];
+	uint32_t inputs[4], outputs[4];
+} builder;
+
+static int have_device;
+static char cache_dir[64];
+
+/* Adds a tensor; data is given for constants only. */
+static uint32_t tensor(builder *b, edgeml_dtype dtype, uint32_t rank, const int64_t *dims,
+		       uint32_t flags, const void *data)
+{
+	static char names[MAX_T][8];
+	uint32_t t = b->g.n_tensors++;
+	snprintf(names[t], sizeof(names[t]), "t%u", t);
+	eml_tensor *d = &b->tensors[t];
+	*d = (eml_tensor){ .name = names[t], .dtype = dtype, .rank = rank, .flags = flags,
+			   .data = data };
+	memcpy(d->dims, dims, rank * sizeof(int64_t));
+	if (data)
+		d->data_size = eml_tensor_bytes(d);
+	if (flags & EML_TF_INPUT)
+		b->inputs[b->g.n_inputs++] = t;
+	if (flags & EML_TF_OUTPUT)
+		b->outputs[b->g.n_outputs++] = t;
+	return t;
+}
+
+/* A constant scalar or vector (static storage: the builder keeps pointers). */
+static uint32_t constant(builder *b, edgeml_dtype dtype, int64_t n, const void *data)
+{
+	return tensor(b, dtype, 1, (int64_t[]){ n }, EML_TF_CONSTANT, data);
+}
+
+/* Adds a node with one output and n_attr attributes. */
+static void node(builder *b, uint32_t op, uint32_t n_in, const uint32_t *in, uint32_t out,
+		 uint32_t n_attr, const eml_attr *attrs)
+{
+	uint32_t i = b->g.n_nodes++;
+	memcpy(b->io[i], in, n_in * sizeof(uint32_t));
+	b->io[i][n_in] = out;
+	memcpy(b->attrs[i], attrs, n_attr * sizeof(eml_attr));
+	b->nodes[i] = (eml_node){ .name = eml_op_name(op), .op = op, .n_inputs = n_in,
+				  .n_outputs = 1, .n_attrs = n_attr, .inputs = b->io[i],
+				  .outputs = b->io[i] + n_in, .attrs = b->attrs[i] };
+}
+
+/* An INTS attribute. */
+static eml_attr ints(const char *name, uint32_t n, const int64_t *v)
+{
+	return (eml_attr){ .name = name, .type = EML_ATTR_INTS, .count = n, .ints = v };
+}
+
+/* An INT attribute. */
+static eml_attr int1(const char *name, int64_t v)
+{
+	return (eml_attr){ .name = name, .type = EML_ATTR_INT, .i = v };
+}
+
+/* A FLOAT attribute. */
+static eml_attr float1(const char *name, float v)
+{
+	return (eml_attr){ .name = name, .type = EML_ATTR_FLOAT, .f = v };
+}
+
+/* Writes the graph to .eml and loads it, as a user would get it. */
+static edgeml_model *load(builder *b, void **image)
+{
+	size_t size;
+	edgeml_model *m;
+	b->g.tensors = b->tensors;
+	b->g.nodes = b->nodes;
+	b->g.inputs = b->inputs;
+	b->g.outputs = b->outputs;
+	assert_int_equal(eml_write_memory(&b->g, image, &size), EDGEML_OK);
+	if (edgeml_model_load_memory(NULL, *image, size, &m) != EDGEML_OK)
+		fail_msg("load: %s", edgeml_last_error());
+	return m;
+}
+
+/* Deterministic pseudo-random bytes. */
+static uint32_t next_rand(uint32_t *s)
+{
+	*s = *s * 1664525u + 1013904223u;
+	return *s >> 8;
+}
+
+/* Fills every input with random values (floats in [-4, 4), 8-bit types over their range). */
+static void fill_inputs(edgeml_session *s, size_t n, uint32_t seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		edgeml_tensor *t;
+		edgeml_tensor_info info;
+		assert_int_equal(edgeml_session_input(s, i, &t), EDGEML_OK);
+		assert_int_equal(edgeml_tensor_info_get(t, &info), EDGEML_OK);
+		uint8_t *p = edgeml_tensor_data(t);
+		if (info.dtype == EDGEML_DTYPE_FLOAT32)
+			for (size_t k = 0; k < info.size_bytes / 4; k++)
+				((float *)p)[k] = (float)(next_rand(&seed) % 8192) / 1024.0f - 4.0f;
+		else
+			for (size_t k = 0; k < info.size_bytes; k++)
+				p[k] = (uint8_t)next_rand(&seed);
+	}
+}
+
+/* Creates a session on kind with flags, failing the test with the library's message. */
+static edgeml_session *session(const edgeml_model *m, edgeml_backend_kind kind, uint32_t flags)
+{
+	edgeml_session_options o;
+	edgeml_session *s;
+	edgeml_session_options_init(&o);
+	o.backend = kind;
+	o.flags = flags;
+	o.cache_dir = cache_dir;
+	if (edgeml_session_create(m, &o, &s) != EDGEML_OK)
+		fail_msg("session (%s): %s", kind == EDGEML_BACKEND_CPU ? "cpu" : "vulkan",
+			 edgeml_last_error());
+	return s;
+}
+
+/* Runs the model on the CPU reference and on Vulkan with the same random inputs, twice
+ * (the second run reuses the recorded command buffer), and compares every output: bytes for
+ * quantized outputs, 1e-5 of the range for float ones. */
+static void compare(edgeml_model *m, uint32_t flags)
+{
+	edgeml_session *cpu = session(m, EDGEML_BACKEND_CPU, 0);
+	edgeml_session *gpu = session(m, EDGEML_BACKEND_VULKAN, flags);
+	assert_string_equal(edgeml_session_backend_name(gpu), "vulkan");
+	for (uint32_t round = 0; round < 2; round++) {
+		fill_inputs(cpu, edgeml_model_input_count(m), 42 + round);
+		fill_inputs(gpu, edgeml_model_input_count(m), 42 + round);
+		assert_int_equal(edgeml_session_run(cpu), EDGEML_OK);
+		if (edgeml_session_run(gpu) != EDGEML_OK)
+			fail_msg("vulkan run: %s", edgeml_last_error());
+		for (size_t i = 0; i < edgeml_model_output_count(m); i++) {
+			edgeml_tensor *a, *b;
+			edgeml_tensor_info info;
+			assert_int_equal(edgeml_session_output(cpu, i, &a), EDGEML_OK);
+			assert_int_equal(edgeml_session_output(gpu, i, &b), EDGEML_OK);
+			assert_int_equal(edgeml_tensor_info_get(a, &info), EDGEML_OK);
+			const uint8_t *pa = edgeml_tensor_data(a), *pb = edgeml_tensor_data(b);
+			if (info.dtype != EDGEML_DTYPE_FLOAT32) {
+				assert_memory_equal(pa, pb, info.size_bytes);
+				continue;
+			}
+			const float *fa = (const float *)pa, *fb = (const float *)pb;
+			float range = 0.0f;
+			for (size_t k = 0; k < info.size_bytes / 4; k++)
+				range = fmaxf(range, fabsf(fa[k]));
+			for (size_t k = 0; k < info.size_bytes / 4; k++)
+				if (fabsf(fa[k] - fb[k]) > 1e-5f * fmaxf(range, 1e-6f))
+					fail_msg("output %zu[%zu]: cpu %g, vulkan %g", i, k,
+						 (double)fa[k], (double)fb[k]);
+		}
+	}
+	edgeml_session_destroy(cpu);
+	edgeml_session_destroy(gpu);
+}
+
+#define SKIP_WITHOUT_DEVICE()                                                               \
+	do {                                                                               \
+		if (!have_device)                                                          \
+			skip();                                                            \
+	} while (0)
+
+static const float s_x = 0.05f, s_y = 0.11f, s_w4[4] = { 0.02f, 0.013f, 0.031f, 0.007f };
+static const int8_t zp_x = 3, zp_y = -5, zp_w4[4] = { 0, 1, -2, 0 };
+static const uint8_t zp_u = 128;
+static const int32_t bias4[4] = { 100, -2000, 37, 0 };
+
+/* QLinearConv: depthwise 3x3, stride 2, pads 1, per-channel weights, bias, fused Relu; and
+ * a grouped 1x1 convolution of uint8 activations with per-tensor weights, no bias. */
+static void test_qconv(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	static builder b;
+	static int8_t w_dw[4 * 9], w_pw[4 * 2];
+	uint32_t seed = 7;
+	for (size_t i = 0; i < sizeof(w_dw); i++)
+		w_dw[i] = (int8_t)next_rand(&seed);
+	for (size_t i = 0; i < sizeof(w_pw); i++)
+		w_pw[i] = (int8_t)next_rand(&seed);
+	memset(&b, 0, sizeof(b));
+	uint32_t x = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 2, 4, 9, 7 }, EML_TF_INPUT,
+			    NULL);
+	uint32_t xs = constant(&b, EDGEML_DTYPE_FLOAT32, 1, &s_x);
+	uint32_t xz = constant(&b, EDGEML_DTYPE_INT8, 1, &zp_x);
+	uint32_t w = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 4, 1, 3, 3 }, EML_TF_CONSTANT,
+			    w_dw);
+	uint32_t ws = constant(&b, EDGEML_DTYPE_FLOAT32, 4, s_w4);
+	uint32_t wz = constant(&b, EDGEML_DTYPE_INT8, 4, zp_w4);
+	uint32_t ys = constant(&b, EDGEML_DTYPE_FLOAT32, 1, &s_y);
+	uint32_t yz = constant(&b, EDGEML_DTYPE_INT8, 1, &zp_y);
+	uint32_t bias = constant(&b, EDGEML_DTYPE_INT32, 4, bias4);
+	uint32_t y = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 2, 4, 5, 4 }, EML_TF_OUTPUT,
+			    NULL);
+	static const int64_t k3[2] = { 3, 3 }, s2[2] = { 2, 2 }, p1[4] = { 1, 1, 1, 1 };
+	eml_attr a[] = { ints("kernel_shape", 2, k3), ints("strides", 2, s2),
+			 ints("pads", 4, p1), int1("group", 4), float1("activation_min", 0.0f) };
+	node(&b, EML_OP_QLinearConv, 9, (uint32_t[]){ x, xs, xz, w, ws, wz, ys, yz, bias }, y, 5,
+	     a);
+	uint32_t u = tensor(&b, EDGEML_DTYPE_UINT8, 4, (int64_t[]){ 1, 4, 3, 5 }, EML_TF_INPUT,
+			    NULL);
+	uint32_t uz = constant(&b, EDGEML_DTYPE_UINT8, 1, &zp_u);
+	uint32_t w2 = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 4, 2, 1, 1 },
+			     EML_TF_CONSTANT, w_pw);
+	uint32_t wz0 = constant(&b, EDGEML_DTYPE_INT8, 1, &zp_w4[0]);
+	uint32_t y2 = tensor(&b, EDGEML_DTYPE_UINT8, 4, (int64_t[]){ 1, 4, 3, 5 }, EML_TF_OUTPUT,
+			     NULL);
+	node(&b, EML_OP_QLinearConv, 8, (uint32_t[]){ u, xs, uz, w2, ws, wz0, ys, uz }, y2, 1,
+	     (eml_attr[]){ int1("group", 2) });
+	void *image;
+	edgeml_model *m = load(&b, &image);
+	compare(m, 0);
+	edgeml_model_free(m);
+	free(image);
+}
+
+/* QLinearGemm (transB, per-column weights, bias, alpha) and QLinearMatMul with broadcast
+ * batches. */
+static void test_qgemm(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	static builder b;
+	static int8_t wg[4 * 6];
+	uint32_t seed = 9;
+	for (size_t i = 0; i < sizeof(wg); i++)
+		wg[i] = (int8_t)next_rand(&seed);
+	memset(&b, 0, sizeof(b));
+	uint32_t a = tensor(&b, EDGEML_DTYPE_INT8, 2, (int64_t[]){ 3, 6 }, EML_TF_INPUT, NULL);
+	uint32_t as = constant(&b, EDGEML_DTYPE_FLOAT32, 1, &s_x);
+	uint32_t az = constant(&b, EDGEML_DTYPE_INT8, 1, &zp_x);
+	uint32_t w = tensor(&b, EDGEML_DTYPE_INT8, 2, (int64_t[]){ 4, 6 }, EML_TF_CONSTANT, wg);
+	uint32_t ws = constant(&b, EDGEML_DTYPE_FLOAT32, 4, s_w4);
+	uint32_t wz = constant(&b, EDGEML_DTYPE_INT8, 4, zp_w4);
+	uint32_t bias = constant(&b, EDGEML_DTYPE_INT32, 4, bias4);
+	uint32_t ys = constant(&b, EDGEML_DTYPE_FLOAT32, 1, &s_y);
+	uint32_t yz = constant(&b, EDGEML_DTYPE_INT8, 1, &zp_y);
+	uint32_t y = tensor(&b, EDGEML_DTYPE_INT8, 2, (int64_t[]){ 3, 4 }, EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_QLinearGemm, 9, (uint32_t[]){ a, as, az, w, ws, wz, bias, ys, yz }, y, 2,
+	     (eml_attr[]){ int1("transB", 1), float1("alpha", 0.75f) });
+	uint32_t p = tensor(&b, EDGEML_DTYPE_UINT8, 3, (int64_t[]){ 2, 3, 5 }, EML_TF_INPUT,
+			    NULL);
+	uint32_t q = tensor(&b, EDGEML_DTYPE_UINT8, 2, (int64_t[]){ 5, 4 }, EML_TF_INPUT, NULL);
+	uint32_t uz = constant(&b, EDGEML_DTYPE_UINT8, 1, &zp_u);
+	uint32_t r = tensor(&b, EDGEML_DTYPE_UINT8, 3, (int64_t[]){ 2, 3, 4 }, EML_TF_OUTPUT,
+			    NULL);
+	node(&b, EML_OP_QLinearMatMul, 8, (uint32_t[]){ p, as, uz, q, as, uz, ys, uz }, r, 0,
+	     NULL);
+	void *image;
+	edgeml_model *m = load(&b, &image);
+	compare(m, 0);
+	edgeml_model_free(m);
+	free(image);
+}
+
+/* QuantizeLinear per axis, QLinearAdd with broadcasting, QLinearMul, pools and
+ * DequantizeLinear, chained through the activation arena. */
+static void test_qchain(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	static builder b;
+	static const float s3[3] = { 0.03f, 0.05f, 0.021f };
+	static const int8_t z3[3] = { 0, -3, 7 };
+	static const float s_b = 0.07f;
+	memset(&b, 0, sizeof(b));
+	uint32_t x = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 3, 6, 6 }, EML_TF_INPUT,
+			    NULL);
+	uint32_t sc = constant(&b, EDGEML_DTYPE_FLOAT32, 3, s3);
+	uint32_t zc = constant(&b, EDGEML_DTYPE_INT8, 3, z3);
+	uint32_t q = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 1, 3, 6, 6 }, 0, NULL);
+	node(&b, EML_OP_QuantizeLinear, 3, (uint32_t[]){ x, sc, zc }, q, 1,
+	     (eml_attr[]){ int1("axis", 1) });
+	uint32_t c = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 1, 3, 1, 1 }, EML_TF_INPUT,
+			    NULL);
+	uint32_t xs = constant(&b, EDGEML_DTYPE_FLOAT32, 1, &s_x);
+	uint32_t xz = constant(&b, EDGEML_DTYPE_INT8, 1, &zp_x);
+	uint32_t bs = constant(&b, EDGEML_DTYPE_FLOAT32, 1, &s_b);
+	uint32_t ys = constant(&b, EDGEML_DTYPE_FLOAT32, 1, &s_y);
+	uint32_t yz = constant(&b, EDGEML_DTYPE_INT8, 1, &zp_y);
+	uint32_t sum = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 1, 3, 6, 6 }, 0, NULL);
+	node(&b, EML_OP_QLinearAdd, 8, (uint32_t[]){ q, xs, xz, c, bs, yz, ys, yz }, sum, 1,
+	     (eml_attr[]){ float1("activation_max", 1.5f) });
+	uint32_t prod = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 1, 3, 6, 6 }, 0, NULL);
+	node(&b, EML_OP_QLinearMul, 8, (uint32_t[]){ sum, ys, yz, q, xs, xz, bs, xz }, prod, 0,
+	     NULL);
+	uint32_t avg = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 1, 3, 3, 3 }, 0, NULL);
+	static const int64_t k3[2] = { 3, 3 }, s2[2] = { 2, 2 }, p1[4] = { 1, 1, 0, 0 };
+	node(&b, EML_OP_QLinearAveragePool, 5, (uint32_t[]){ prod, bs, xz, ys, yz }, avg, 4,
+	     (eml_attr[]){ ints("kernel_shape", 2, k3), ints("strides", 2, s2),
+			   ints("pads", 4, p1), int1("count_include_pad", 1) });
+	uint32_t mx = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 1, 3, 2, 2 }, 0, NULL);
+	static const int64_t k2[2] = { 2, 2 }, s1[2] = { 1, 1 };
+	node(&b, EML_OP_MaxPool, 1, &avg, mx, 2,
+	     (eml_attr[]){ ints("kernel_shape", 2, k2), ints("strides", 2, s1) });
+	uint32_t g = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 1, 3, 1, 1 }, 0, NULL);
+	node(&b, EML_OP_QLinearGlobalAveragePool, 5, (uint32_t[]){ mx, ys, yz, bs, xz }, g, 0,
+	     NULL);
+	uint32_t out = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 3, 1, 1 },
+			      EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_DequantizeLinear, 3, (uint32_t[]){ g, bs, xz }, out, 0, NULL);
+	void *image;
+	edgeml_model *m = load(&b, &image);
+	compare(m, 0);
+	edgeml_model_free(m);
+	free(image);
+}
+
+/* Float Conv (bias, fused clamp) → Add (broadcast) → Sigmoid → Transpose → Concat, and Gemm,
+ * Resize (nearest, linear) and the float pools. */
+static void test_float(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	static builder b;
+	static float w[6 * 3 * 3], bias[6], c[6], wg[5 * 12];
+	uint32_t seed = 11;
+	for (size_t i = 0; i < 54; i++)
+		w[i] = (float)(next_rand(&seed) % 200) / 100.0f - 1.0f;
+	for (size_t i = 0; i < 6; i++) {
+		bias[i] = (float)i * 0.25f - 0.5f;
+		c[i] = 1.0f - (float)i * 0.3f;
+	}
+	for (size_t i = 0; i < 60; i++)
+		wg[i] = (float)(next_rand(&seed) % 200) / 100.0f - 1.0f;
+	memset(&b, 0, sizeof(b));
+	uint32_t x = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 3, 5, 4 }, EML_TF_INPUT,
+			    NULL);
+	uint32_t wt = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 6, 1, 3, 3 },
+			     EML_TF_CONSTANT, w);
+	uint32_t bt = constant(&b, EDGEML_DTYPE_FLOAT32, 6, bias);
+	uint32_t y = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 6, 5, 4 }, 0, NULL);
+	static const int64_t p1[4] = { 1, 1, 1, 1 };
+	node(&b, EML_OP_Conv, 3, (uint32_t[]){ x, wt, bt }, y, 3,
+	     (eml_attr[]){ ints("pads", 4, p1), int1("group", 3),
+			   float1("activation_max", 2.0f) });
+	uint32_t ct = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, (int64_t[]){ 6, 1, 1 },
+			     EML_TF_CONSTANT, c);
+	uint32_t z = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 6, 5, 4 }, 0, NULL);
+	node(&b, EML_OP_Add, 2, (uint32_t[]){ y, ct }, z, 0, NULL);
+	uint32_t sg = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 6, 5, 4 }, 0, NULL);
+	node(&b, EML_OP_Sigmoid, 1, &z, sg, 0, NULL);
+	uint32_t tr = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 5, 4, 6 }, 0, NULL);
+	static const int64_t perm[4] = { 0, 2, 3, 1 };
+	node(&b, EML_OP_Transpose, 1, &sg, tr, 1, (eml_attr[]){ ints("perm", 4, perm) });
+	uint32_t cat = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 5, 4, 12 },
+			      EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_Concat, 2, (uint32_t[]){ tr, tr }, cat, 1,
+	     (eml_attr[]){ int1("axis", -1) });
+	uint32_t gw = tensor(&b, EDGEML_DTYPE_FLOAT32, 2, (int64_t[]){ 12, 5 }, EML_TF_CONSTANT,
+			     wg);
+	uint32_t gc = constant(&b, EDGEML_DTYPE_FLOAT32, 5, c);
+	uint32_t a2 = tensor(&b, EDGEML_DTYPE_FLOAT32, 2, (int64_t[]){ 3, 12 }, EML_TF_INPUT,
+			     NULL);
+	uint32_t gy = tensor(&b, EDGEML_DTYPE_FLOAT32, 2, (int64_t[]){ 3, 5 }, EML_TF_OUTPUT,
+			     NULL);
+	node(&b, EML_OP_Gemm, 3, (uint32_t[]){ a2, gw, gc }, gy, 2,
+	     (eml_attr[]){ float1("alpha", 0.5f), float1("beta", 2.0f) });
+	void *image;
+	edgeml_model *m = load(&b, &image);
+	compare(m, 0);
+	edgeml_model_free(m);
+	free(image);
+}
+
+/* Resize (nearest and linear) and the float pools. */
+static void test_resize_pool(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	static builder b;
+	static const float scales[4] = { 1.0f, 1.0f, 2.0f, 1.5f };
+	memset(&b, 0, sizeof(b));
+	uint32_t x = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 2, 3, 4 }, EML_TF_INPUT,
+			    NULL);
+	uint32_t sc = constant(&b, EDGEML_DTYPE_FLOAT32, 4, scales);
+	uint32_t rn = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 2, 6, 6 },
+			     EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_Resize, 3, (uint32_t[]){ x, EML_NO_TENSOR, sc }, rn, 0, NULL);
+	uint32_t rl = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 2, 6, 6 }, 0, NULL);
+	node(&b, EML_OP_Resize, 3, (uint32_t[]){ x, EML_NO_TENSOR, sc }, rl, 1,
+	     (eml_attr[]){ { .name = "mode", .type = EML_ATTR_STRING, .count = 6,
+			     .s = "linear" } });
+	uint32_t ap = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 2, 3, 3 }, 0, NULL);
+	static const int64_t k3[2] = { 3, 3 }, s2[2] = { 2, 2 }, p1[4] = { 1, 1, 1, 1 };
+	node(&b, EML_OP_AveragePool, 1, &rl, ap, 3,
+	     (eml_attr[]){ ints("kernel_shape", 2, k3), ints("strides", 2, s2),
+			   ints("pads", 4, p1) });
+	uint32_t mp = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 2, 3, 3 }, 0, NULL);
+	node(&b, EML_OP_MaxPool, 1, &rl, mp, 3,
+	     (eml_attr[]){ ints("kernel_shape", 2, k3), ints("strides", 2, s2),
+			   ints("pads", 4, p1) });
+	uint32_t sum = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 2, 3, 3 }, 0, NULL);
+	node(&b, EML_OP_Sub, 2, (uint32_t[]){ ap, mp }, sum, 0, NULL);
+	uint32_t g = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 2, 1, 1 },
+			    EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_GlobalAveragePool, 1, &sum, g, 0, NULL);
+	void *image;
+	edgeml_model *m = load(&b, &image);
+	compare(m, 0);
+	edgeml_model_free(m);
+	free(image);
+}
+
+/* Softmax → Relu: Softmax has no shader. Without the fallback flag the session fails naming
+ * the node; with it Softmax runs on the CPU, its shared bytes are reported, and the results
+ * still match. */
+static edgeml_model *softmax_model(void **image)
+{
+	static builder b;
+	memset(&b, 0, sizeof(b));
+	uint32_t x = tensor(&b, EDGEML_DTYPE_FLOAT32, 2, (int64_t[]){ 3, 7 }, EML_TF_INPUT, NULL);
+	uint32_t r = tensor(&b, EDGEML_DTYPE_FLOAT32, 2, (int64_t[]){ 3, 7 }, 0, NULL);
+	node(&b, EML_OP_Relu, 1, &x, r, 0, NULL);
+	uint32_t sm = tensor(&b, EDGEML_DTYPE_FLOAT32, 2, (int64_t[]){ 3, 7 }, 0, NULL);
+	node(&b, EML_OP_Softmax, 1, &r, sm, 0, NULL);
+	uint32_t y = tensor(&b, EDGEML_DTYPE_FLOAT32, 2, (int64_t[]){ 3, 7 }, EML_TF_OUTPUT,
+			    NULL);
+	node(&b, EML_OP_Relu, 1, &sm, y, 0, NULL);
+	return load(&b, image);
+}
+
+static void test_cpu_fallback(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	void *image;
+	edgeml_model *m = softmax_model(&image);
+	edgeml_session_options o;
+	edgeml_session *s;
+	edgeml_session_options_init(&o);
+	o.backend = EDGEML_BACKEND_VULKAN;
+	o.cache_dir = cache_dir;
+	assert_int_equal(edgeml_session_create(m, &o, &s), EDGEML_ERR_UNSUPPORTED);
+	assert_null(s);
+	assert_non_null(strstr(edgeml_last_error(), "'Softmax'"));
+	assert_non_null(strstr(edgeml_last_error(), "EDGEML_SESSION_CPU_FALLBACK"));
+	compare(m, EDGEML_SESSION_CPU_FALLBACK);
+	s = session(m, EDGEML_BACKEND_VULKAN, EDGEML_SESSION_CPU_FALLBACK);
+	const char *detail = edgeml_session_backend_detail(s);
+	printf("%s\n", detail);
+	assert_non_null(strstr(detail, "CPU fallback: 1 nodes (Softmax)"));
+	/* Softmax reads and writes one 3x7 float tensor each. */
+	assert_non_null(strstr(detail, "168 bytes shared"));
+	edgeml_session_destroy(s);
+	edgeml_model_free(m);
+	free(image);
+}
+
+/* submit returns before the work is done, wait finishes it; misuse is an error; per-layer
+ * times are there after the wait. */
+static void test_submit_wait_profile(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	void *image;
+	edgeml_model *m = softmax_model(&image);
+	edgeml_session *s = session(m, EDGEML_BACKEND_VULKAN, EDGEML_SESSION_CPU_FALLBACK);
+	fill_inputs(s, 1, 5);
+	assert_int_equal(edgeml_session_wait(s), EDGEML_ERR_INVALID_ARGUMENT);
+	assert_int_equal(edgeml_session_submit(s), EDGEML_OK);
+	assert_int_equal(edgeml_session_submit(s), EDGEML_ERR_INVALID_ARGUMENT);
+	assert_int_equal(edgeml_session_wait(s), EDGEML_OK);
+	void *st;
+	const eml_backend *be = eml_session_backend(s, &st);
+	eml_layer_time t[4];
+	assert_non_null(be->layer_times);
+	assert_int_equal(be->layer_times(st, t, 4), 3);
+	assert_int_equal(t[1].node, 1);
+	assert_true(t[1].on_cpu);
+	assert_false(t[0].on_cpu);
+	for (int i = 0; i < 3; i++)
+		assert_true(t[i].ms >= 0.0);
+	edgeml_session_destroy(s);
+	edgeml_model_free(m);
+	free(image);
+}
+
+/* Counts the files of dir whose names start with prefix; with corrupt set, overwrites the
+ * middle of each with garbage first. */
+static int cache_files(const char *prefix, int corrupt)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "ls %s 2>/dev/null | grep -c '^%s'", cache_dir, prefix);
+	FILE *p = popen(cmd, "r");
+	int n = 0;
+	assert_non_null(p);
+	assert_int_equal(fscanf(p, "%d", &n), 1);
+	pclose(p);
+	if (corrupt) {
+		snprintf(cmd, sizeof(cmd),
+			 "for f in %s/%s*; do printf garbage | dd of=$f bs=1 seek=40 conv=notrunc "
+			 "status=none; done",
+			 cache_dir, prefix);
+		assert_int_equal(system(cmd), 0);
+	}
+	return n;
+}
+
+/* The second session takes its SPIR-V from the disk cache; corrupt entries are ignored
+ * (recompiled) and the results stay right. */
+static void test_cache(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	void *image;
+	edgeml_model *m = softmax_model(&image);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", cache_dir);
+	assert_int_equal(system(cmd), 0);
+	edgeml_session *s = session(m, EDGEML_BACKEND_VULKAN, EDGEML_SESSION_CPU_FALLBACK);
+	assert_non_null(strstr(edgeml_session_backend_detail(s), "1 shaders compiled, 0 from"));
+	edgeml_session_destroy(s);
+	assert_int_equal(cache_files("spirv-", 0), 1);
+	assert_int_equal(cache_files("pipelines-", 0), 1);
+	s = session(m, EDGEML_BACKEND_VULKAN, EDGEML_SESSION_CPU_FALLBACK);
+	assert_non_null(strstr(edgeml_session_backend_detail(s), "0 shaders compiled, 1 from"));
+	edgeml_session_destroy(s);
+	cache_files("spirv-", 1);
+	cache_files("pipelines-", 1);
+	s = session(m, EDGEML_BACKEND_VULKAN, EDGEML_SESSION_CPU_FALLBACK);
+	assert_non_null(strstr(edgeml_session_backend_detail(s), "1 shaders compiled, 0 from"));
+	edgeml_session_destroy(s);
+	compare(m, EDGEML_SESSION_CPU_FALLBACK);
+	edgeml_model_free(m);
+	free(image);
+}
+
+/* No loader, or a loader without a driver: an explicit Vulkan session fails with a message
+ * that says so; AUTO runs on the CPU. */
+static void test_no_vulkan(void **state)
+{
+	(void)state;
+	void *image;
+	edgeml_model *m = softmax_model(&image);
+	edgeml_session_options o;
+	edgeml_session *s;
+	edgeml_session_options_init(&o);
+	o.backend = EDGEML_BACKEND_VULKAN;
+	/* The loader's own complaints about the missing driver are expected here. */
+	unsetenv("EDGEML_VK_VALIDATION");
+	setenv("EDGEML_VULKAN_LOADER", "/nonexistent/libvulkan.so.1", 1);
+	assert_int_equal(edgeml_session_create(m, &o, &s), EDGEML_ERR_UNSUPPORTED);
+	assert_non_null(strstr(edgeml_last_error(), "no Vulkan loader"));
+	unsetenv("EDGEML_VULKAN_LOADER");
+	setenv("VK_ICD_FILENAMES", "/nonexistent/icd.json", 1);
+	assert_int_equal(edgeml_session_create(m, &o, &s), EDGEML_ERR_UNSUPPORTED);
+	assert_true(strstr(edgeml_last_error(), "no Vulkan driver") ||
+		    strstr(edgeml_last_error(), "no Vulkan device"));
+	unsetenv("VK_ICD_FILENAMES");
+	setenv("EDGEML_VK_VALIDATION", "1", 1);
+	o.backend = EDGEML_BACKEND_AUTO;
+	assert_int_equal(edgeml_session_create(m, &o, &s), EDGEML_OK);
+	if (!have_device) {
+		assert_string_equal(edgeml_session_backend_name(s), "cpu-ref");
+		assert_non_null(strstr(edgeml_session_backend_detail(s), "auto: CPU"));
+	}
+	edgeml_session_destroy(s);
+	edgeml_model_free(m);
+	free(image);
+}
+
+/* On a machine whose only Vulkan device is CPU-type (lavapipe), AUTO picks the CPU backend
+ * and says why; any other machine runs the model somewhere. */
+static void test_auto(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	void *image;
+	edgeml_model *m = softmax_model(&image);
+	eml_vk_instance vi;
+	assert_int_equal(eml_vk_instance_create(&vi), EDGEML_OK);
+	int only_cpu = 1;
+	for (uint32_t i = 0; i < vi.n_devices; i++)
+		only_cpu &= vi.info[i].type == VK_PHYSICAL_DEVICE_TYPE_CPU;
+	eml_vk_instance_destroy(&vi);
+	edgeml_session *s = session(m, EDGEML_BACKEND_AUTO, 0);
+	if (only_cpu) {
+		assert_string_equal(edgeml_session_backend_name(s), "cpu-ref");
+		assert_non_null(strstr(edgeml_session_backend_detail(s), "CPU-type"));
+	}
+	edgeml_session_destroy(s);
+	edgeml_model_free(m);
+	free(image);
+}
+
+int main(void)
+{
+	/* Every Vulkan instance of the suite runs under the validation layer. */
+	setenv("EDGEML_VK_VALIDATION", "1", 1);
+	if (!getenv("XDG_RUNTIME_DIR"))
+		setenv("XDG_RUNTIME_DIR", "/tmp", 1);
+	snprintf(cache_dir, sizeof(cache_dir), "/tmp/edgeml-test-vk-%ld", (long)getpid());
+	eml_vk_instance vi;
+	have_device = eml_vk_instance_create(&vi) == EDGEML_OK;
+	if (have_device) {
+		uint32_t index;
+		have_device = eml_vk_pick_device(&vi, NULL, &index) == EDGEML_OK;
+		eml_vk_instance_destroy(&vi);
+	} else {
+		fprintf(stderr, "test_vulkan: no usable Vulkan (%s): device tests skipped\n",
+			edgeml_last_error());
+	}
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_qconv),
+		cmocka_unit_test(test_qgemm),
+		cmocka_unit_test(test_qchain),
+		cmocka_unit_test(test_float),
+		cmocka_unit_test(test_resize_pool),
+		cmocka_unit_test(test_cpu_fallback),
+		cmocka_unit_test(test_submit_wait_profile),
+		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_no_vulkan),
+		cmocka_unit_test(test_auto),
+	};
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", cache_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "test_vulkan: could not remove %s\n", cache_dir);
+	uint64_t messages = eml_vk_validation_messages();
+	if (messages)
+		fprintf(stderr, "test_vulkan: the validation layer reported %llu messages\n",
+			(unsigned long long)messages);
+	return failed || messages ? 1 : 0;
+}

@@ -1,0 +1,575 @@
+/* cmd_stream.c — `edgeml stream`: runs a model on every frame of a /dev/edgeml sensor ring,
+ * importing each frame's dma-buf into the model input (no copy), and reports latency from
+ * capture to result, dropped frames, bytes copied and, for an autoencoder on the vibration
+ * source, the anomalies found against those the source injected. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/dma-buf.h>
+
+#include "../kmod/uapi/edgeml_uapi.h"
+#include "commands.h"
+#include "edgeml.h"
+
+/* Most frames one invocation streams: bounds the latency record (8 bytes a frame). */
+#define STREAM_MAX_FRAMES 10000000ull
+
+/* The record sent upstream per anomaly, instead of the raw frames: what a gateway needs to
+ * act on it. Its size is the numerator of the reported bandwidth ratio. */
+typedef struct anomaly_event {
+	uint64_t sequence;
+	uint64_t timestamp_ns;
+	float error;
+	uint32_t flags;
+} anomaly_event;
+
+typedef struct stream_args {
+	const char *device, *model;
+	int image; /* source: image (uint8) or vibration (float32) */
+	uint64_t frames;
+	double rate;
+	uint32_t buffers, anomaly_every, anomaly_gain, channels;
+	double threshold; /* < 0: no anomaly detection */
+	int verify, json, quiet;
+} stream_args;
+
+/* What the loop measured. */
+typedef struct stream_result {
+	uint64_t frames, dropped, bytes_copied, raw_bytes, verify_failures;
+	uint64_t injected, flagged, true_pos;
+	uint64_t *latency_ns;
+	double max_clean_error, min_anomaly_error;
+	double run_ns_total;
+} stream_result;
+
+/* Prints the command's usage. */
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: edgeml stream --device /dev/edgeml --model M.eml [options]\n\n"
+		"Starts a sensor ring on the device and runs the model on every frame in place:\n"
+		"each frame's dma-buf is imported into the model input (0 bytes copied), so the\n"
+		"model's input must be the frame's format: float32 with width*channels elements\n"
+		"for the vibration source (samples x / 32768, channels interleaved), uint8\n"
+		"[1,H,W,C] or [1,1,H,W] for the image source (HWC interleaved).\n"
+		"A model whose output has its input's shape (an autoencoder) is scored by its\n"
+		"reconstruction error (mean squared); above --threshold the frame is an anomaly.\n\n"
+		"  --source image|vibration  synthetic source (default vibration)\n"
+		"  --frames N            frames to process (default 1000)\n"
+		"  --rate HZ             frame rate asked of the source (default 100)\n"
+		"  --buffers N           ring buffers (default 4)\n"
+		"  --channels N          vibration channels (default 1)\n"
+		"  --anomaly-every K     inject an anomaly into every K-th frame (default none)\n"
+		"  --anomaly-gain G      amplitude factor of injected anomalies, 2..16 (default 4)\n"
+		"  --threshold X         reconstruction error above which a frame is an anomaly\n"
+		"                        (build/models/<model>.threshold holds the calibrated one)\n"
+		"  --verify              check every frame against the source's formula and the\n"
+		"                        model's result against a run on a copy of the frame\n"
+		"  --quiet               print anomalies and the summary only, not every frame\n"
+		"  --json                print JSON lines instead of text\n\n"
+		"exit status: 0 done (and, with --verify, every check passed), 1 failed, 2 bad "
+		"arguments\n");
+}
+
+/* Parses an unsigned option value in [lo, hi]; returns 0 or prints why not and returns -1. */
+static int parse_u64(const char *opt, const char *text, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 10);
+	if (errno || end == text || *end || text[0] == '-' || v < lo || v > hi) {
+		fprintf(stderr, "edgeml stream: %s wants a whole number from %llu to %llu, not '%s'\n",
+			opt, (unsigned long long)lo, (unsigned long long)hi, text);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Parses a positive finite number; returns 0 or prints why not and returns -1. */
+static int parse_pos(const char *opt, const char *text, double *out)
+{
+	char *end;
+	double v = strtod(text, &end);
+	if (end == text || *end || !isfinite(v) || v <= 0) {
+		fprintf(stderr, "edgeml stream: %s wants a positive number, not '%s'\n", opt, text);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Parses one option with a value at argv[*i]; returns 0, or 2 for a usage error. */
+static int parse_value(char **argv, int *i, stream_args *a)
+{
+	const char *o = argv[*i], *v = argv[++*i];
+	uint64_t n;
+	int bad = 0;
+	if (strcmp(o, "--device") == 0)
+		a->device = v;
+	else if (strcmp(o, "--model") == 0)
+		a->model = v;
+	else if (strcmp(o, "--source") == 0 && (!strcmp(v, "image") || !strcmp(v, "vibration")))
+		a->image = strcmp(v, "image") == 0;
+	else if (strcmp(o, "--frames") == 0)
+		bad = parse_u64(o, v, 1, STREAM_MAX_FRAMES, &a->frames);
+	else if (strcmp(o, "--rate") == 0)
+		bad = parse_pos(o, v, &a->rate);
+	else if (strcmp(o, "--threshold") == 0)
+		bad = parse_pos(o, v, &a->threshold);
+	else if (strcmp(o, "--buffers") == 0 && !(bad = parse_u64(o, v, 2, 1024, &n)))
+		a->buffers = (uint32_t)n;
+	else if (strcmp(o, "--channels") == 0 &&
+		 !(bad = parse_u64(o, v, 1, EDGEML_MAX_VIBRATION_CHANNELS, &n)))
+		a->channels = (uint32_t)n;
+	else if (strcmp(o, "--anomaly-every") == 0 && !(bad = parse_u64(o, v, 1, UINT32_MAX, &n)))
+		a->anomaly_every = (uint32_t)n;
+	else if (strcmp(o, "--anomaly-gain") == 0 &&
+		 !(bad = parse_u64(o, v, 2, EDGEML_MAX_ANOMALY_GAIN, &n)))
+		a->anomaly_gain = (uint32_t)n;
+	else if (!bad) {
+		fprintf(stderr, "edgeml stream: unknown option or value: '%s %s'\n", o, v);
+		return 2;
+	}
+	return bad ? 2 : 0;
+}
+
+/* Parses argv; returns 0 to go on, -1 after printing --help, or a usage error's exit code. */
+static int parse_args(int argc, char **argv, stream_args *a)
+{
+	*a = (stream_args){ .frames = 1000, .rate = 100, .buffers = 4, .anomaly_gain = 4,
+			    .channels = 1, .threshold = -1 };
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		int rc = 0;
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+			usage(stdout);
+			return -1;
+		} else if (strcmp(arg, "--verify") == 0) {
+			a->verify = 1;
+		} else if (strcmp(arg, "--json") == 0) {
+			a->json = 1;
+		} else if (strcmp(arg, "--quiet") == 0) {
+			a->quiet = 1;
+		} else if (arg[0] == '-' && i + 1 < argc) {
+			rc = parse_value(argv, &i, a);
+		} else {
+			fprintf(stderr, "edgeml stream: unexpected argument '%s'\n", arg);
+			rc = 2;
+		}
+		if (rc) {
+			usage(stderr);
+			return rc;
+		}
+	}
+	if (!a->device || !a->model) {
+		fprintf(stderr, "edgeml stream: --device and --model are required\n");
+		usage(stderr);
+		return 2;
+	}
+	if (a->image && (a->anomaly_every || a->channels != 1)) {
+		fprintf(stderr, "edgeml stream: --anomaly-every and --channels are for the "
+				"vibration source\n");
+		return 2;
+	}
+	return 0;
+}
+
+/* Sets the ring geometry from the model input, which must be the source's frame format;
+ * returns 0, or prints what does not match and returns -1. */
+static int ring_config(const stream_args *a, const edgeml_tensor_info *in,
+		       struct edgeml_ring_start *cfg)
+{
+	uint64_t elems = 1;
+	for (uint32_t i = 0; i < in->rank; i++)
+		elems *= (uint64_t)in->dims[i];
+	*cfg = (struct edgeml_ring_start){ .flags = EDGEML_FD_CLOEXEC,
+					   .num_buffers = a->buffers,
+					   .frame_bytes = (uint32_t)in->size_bytes,
+					   .height = 1 };
+	double ns = 1e9 / a->rate;
+	cfg->interval_ns = ns < EDGEML_MIN_INTERVAL_NS ? EDGEML_MIN_INTERVAL_NS :
+			   ns > EDGEML_MAX_INTERVAL_NS ? EDGEML_MAX_INTERVAL_NS : (uint64_t)ns;
+	if (a->image) {
+		int nhwc = in->rank == 4 && in->dims[3] >= 1 && in->dims[3] <= 4;
+		int gray = in->rank == 4 && in->dims[1] == 1;
+		if (in->dtype != EDGEML_DTYPE_UINT8 || in->dims[0] != 1 || (!nhwc && !gray)) {
+			fprintf(stderr, "edgeml stream: the image source sends uint8 HWC frames, "
+					"but input '%s' is %s of rank %u: it needs uint8 [1,H,W,C] "
+					"(C <= 4) or [1,1,H,W]\n",
+				in->name, edgeml_dtype_name(in->dtype), in->rank);
+			return -1;
+		}
+		cfg->source = EDGEML_SOURCE_IMAGE;
+		cfg->height = (uint32_t)in->dims[nhwc ? 1 : 2];
+		cfg->width = (uint32_t)in->dims[nhwc ? 2 : 3];
+		cfg->channels = nhwc ? (uint32_t)in->dims[3] : 1;
+		return 0;
+	}
+	int interleaved = a->channels == 1 || (in->rank && in->dims[in->rank - 1] == a->channels);
+	if (in->dtype != EDGEML_DTYPE_FLOAT32 || elems % a->channels || !interleaved ||
+	    elems / a->channels > UINT32_MAX) {
+		fprintf(stderr, "edgeml stream: the vibration source sends float32 frames of "
+				"samples x %u interleaved channels, but input '%s' is %s with %llu "
+				"elements%s\n",
+			a->channels, in->name, edgeml_dtype_name(in->dtype),
+			(unsigned long long)elems,
+			interleaved ? "" : " and its last dimension is not the channel count");
+		return -1;
+	}
+	cfg->source = EDGEML_SOURCE_VIBRATION;
+	cfg->flags |= EDGEML_RING_VIB_F32;
+	cfg->width = (uint32_t)(elems / a->channels);
+	cfg->channels = a->channels;
+	if (a->anomaly_every) {
+		cfg->anomaly_period = a->anomaly_every;
+		cfg->anomaly_offset = a->anomaly_every - 1;
+		cfg->anomaly_gain = a->anomaly_gain;
+	}
+	return 0;
+}
+
+/* Bhaskara's integer sine of the kernel module (formula in kmod/uapi/edgeml_uapi.h). */
+static int32_t tone(uint64_t u, uint32_t half, int32_t amp)
+{
+	uint32_t p = (uint32_t)(u % half), q = p * (half - p);
+	int32_t v = (int32_t)((uint32_t)amp * 16 * q / (5 * half * half - 4 * q));
+	return (u / half) % 2 == 0 ? v : -v;
+}
+
+/* Whether a frame's bytes are the source's formula for its sequence number. */
+static int frame_is_expected(const struct edgeml_ring_start *cfg, const struct edgeml_frame *f,
+			     const void *data)
+{
+	if (cfg->source == EDGEML_SOURCE_IMAGE) {
+		const uint8_t *p = data;
+		for (uint32_t i = 8; i < f->bytes_used; i++) {
+			uint32_t c = i % cfg->channels, px = i / cfg->channels;
+			uint32_t x = px % cfg->width, y = px / cfg->width;
+			if (p[i] != (uint8_t)(x + 2 * y + 64 * c + f->sequence))
+				return 0;
+		}
+		uint64_t seq;
+		memcpy(&seq, p, sizeof(seq));
+		return seq == f->sequence;
+	}
+	int anomaly = f->flags & EDGEML_FRAME_ANOMALY;
+	const float *s = data;
+	for (uint32_t n = 0; n < cfg->width; n++)
+		for (uint32_t c = 0; c < cfg->channels; c++) {
+			uint64_t u = f->sequence * cfg->width + n + 16ull * c;
+			int32_t v = tone(u, EDGEML_VIB_P1, EDGEML_VIB_A1) +
+				    tone(u, EDGEML_VIB_P2, EDGEML_VIB_A2);
+			if (anomaly)
+				v = v * (int32_t)cfg->anomaly_gain;
+			v = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+			float want = (float)v / 32768.0f;
+			if (memcmp(&s[n * cfg->channels + c], &want, sizeof(want)) != 0)
+				return 0;
+		}
+	return 1;
+}
+
+/* Mean squared difference of two float arrays: the autoencoder's reconstruction error. */
+static double mse(const float *a, const float *b, size_t n)
+{
+	double sum = 0;
+	for (size_t i = 0; i < n; i++) {
+		double d = (double)a[i] - (double)b[i];
+		sum += d * d;
+	}
+	return n ? sum / (double)n : 0;
+}
+
+/* Nanoseconds of CLOCK_MONOTONIC, the clock of the frames' timestamps. */
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Begins or ends this tool's own read of a frame (its reconstruction error and checks). */
+static int sync_read(int fd, int start)
+{
+	struct dma_buf_sync s = { (start ? DMA_BUF_SYNC_START : DMA_BUF_SYNC_END) |
+				  DMA_BUF_SYNC_READ };
+	return ioctl(fd, DMA_BUF_IOCTL_SYNC, &s);
+}
+
+/* Everything the loop works with. */
+typedef struct stream_ctx {
+	const stream_args *args;
+	struct edgeml_ring_start cfg;
+	int dev;
+	int fds[1024];
+	edgeml_session *session, *check; /* check: the --verify session, fed by copies */
+	edgeml_tensor *in, *out, *check_in, *check_out;
+	int autoencoder;
+	size_t out_elems;
+} stream_ctx;
+
+/* Runs --verify's second opinion: the same frame copied into a second session must give
+ * bit-identical outputs. Returns 1 when it does. */
+static int same_as_copy(stream_ctx *c, const void *frame, size_t bytes)
+{
+	edgeml_tensor_info oi;
+	if (edgeml_tensor_write(c->check_in, frame, bytes) != EDGEML_OK ||
+	    edgeml_session_run(c->check) != EDGEML_OK ||
+	    edgeml_tensor_info_get(c->out, &oi) != EDGEML_OK)
+		return 0;
+	return memcmp(edgeml_tensor_data(c->out), edgeml_tensor_data(c->check_out),
+		      oi.size_bytes) == 0;
+}
+
+/* Prints one frame's line. */
+static void print_frame(const stream_ctx *c, const struct edgeml_frame *f, uint64_t lat,
+			double err, int flagged, uint64_t copied)
+{
+	int injected = (f->flags & EDGEML_FRAME_ANOMALY) != 0;
+	if (c->args->quiet && !flagged && !injected)
+		return;
+	if (c->args->json)
+		printf("{\"frame\":%llu,\"buffer\":%u,\"latency_us\":%.1f,\"error\":%.6g,"
+		       "\"anomaly\":%d,\"injected\":%d,\"dropped\":%u,\"bytes_copied\":%llu}\n",
+		       (unsigned long long)f->sequence, f->index, lat / 1e3,
+		       c->autoencoder ? err : 0.0, flagged, injected, f->dropped,
+		       (unsigned long long)copied);
+	else
+		printf("frame %6llu  buffer %2u  latency %8.1f us  %s%-9.3g %s%s dropped %u  "
+		       "copied %llu B\n",
+		       (unsigned long long)f->sequence, f->index, lat / 1e3,
+		       c->autoencoder ? "error " : "", c->autoencoder ? err : 0.0,
+		       flagged ? "ANOMALY " : "", injected ? "(injected) " : "", f->dropped,
+		       (unsigned long long)copied);
+}
+
+/* Processes one dequeued frame: import, run, score, check; returns 0 or -1 on error. */
+static int process(stream_ctx *c, const struct edgeml_frame *f, stream_result *r)
+{
+	const stream_args *a = c->args;
+	int fd = c->fds[f->index];
+	edgeml_session_stats st = { .struct_size = sizeof(st) };
+	if (edgeml_tensor_import_dmabuf(c->in, fd, 0, f->bytes_used) != EDGEML_OK ||
+	    edgeml_session_run(c->session) != EDGEML_OK ||
+	    edgeml_session_stats_get(c->session, &st) != EDGEML_OK) {
+		fprintf(stderr, "edgeml stream: frame %llu: %s\n",
+			(unsigned long long)f->sequence, edgeml_last_error());
+		return -1;
+	}
+	double err = 0;
+	int flagged = 0, injected = (f->flags & EDGEML_FRAME_ANOMALY) != 0;
+	if (sync_read(fd, 1) != 0) {
+		fprintf(stderr, "edgeml stream: dma-buf sync: %s\n", strerror(errno));
+		return -1;
+	}
+	const void *frame = edgeml_tensor_data(c->in);
+	if (c->autoencoder) {
+		err = mse(edgeml_tensor_data(c->out), frame, c->out_elems);
+		flagged = a->threshold > 0 && err > a->threshold;
+	}
+	uint64_t lat = now_ns() - f->timestamp_ns;
+	if (a->verify && (!frame_is_expected(&c->cfg, f, frame) ||
+			  !same_as_copy(c, frame, f->bytes_used))) {
+		fprintf(stderr, "edgeml stream: --verify: frame %llu (buffer %u) differs from "
+				"the source's formula or from the result on a copy\n",
+			(unsigned long long)f->sequence, f->index);
+		r->verify_failures++;
+	}
+	sync_read(fd, 0);
+	r->latency_ns[r->frames++] = lat;
+	r->dropped = f->dropped;
+	r->bytes_copied += st.bytes_copied_last_run;
+	r->raw_bytes += f->bytes_used;
+	r->run_ns_total += (double)st.last_run_ns;
+	r->injected += injected;
+	r->flagged += flagged;
+	r->true_pos += flagged && injected;
+	if (injected && err < r->min_anomaly_error)
+		r->min_anomaly_error = err;
+	if (!injected && err > r->max_clean_error)
+		r->max_clean_error = err;
+	print_frame(c, f, lat, err, flagged, st.bytes_copied_last_run);
+	return 0;
+}
+
+/* Dequeues, processes and requeues frames until enough were seen; returns 0 or -1. */
+static int stream_loop(stream_ctx *c, stream_result *r)
+{
+	while (r->frames < c->args->frames) {
+		struct edgeml_frame f = { 0 };
+		if (ioctl(c->dev, EDGEML_IOC_DEQUEUE, &f) != 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "edgeml stream: dequeue: %s\n", strerror(errno));
+			return -1;
+		}
+		if (f.index >= c->cfg.num_buffers) {
+			fprintf(stderr, "edgeml stream: the device returned buffer %u of %u\n",
+				f.index, c->cfg.num_buffers);
+			return -1;
+		}
+		int rc = process(c, &f, r);
+		struct edgeml_queue q = { .index = f.index };
+		if (ioctl(c->dev, EDGEML_IOC_QUEUE, &q) != 0 && rc == 0) {
+			fprintf(stderr, "edgeml stream: queue buffer %u: %s\n", f.index,
+				strerror(errno));
+			rc = -1;
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Orders latencies for the percentiles. */
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+	return a < b ? -1 : a > b;
+}
+
+/* Prints the summary: latency percentiles, drops, copies, detection and bandwidth. */
+static void print_summary(const stream_ctx *c, stream_result *r, double wall_s)
+{
+	qsort(r->latency_ns, r->frames, sizeof(uint64_t), cmp_u64);
+	double med = r->latency_ns[r->frames / 2] / 1e3;
+	double p99 = r->latency_ns[(r->frames * 99 - 1) / 100] / 1e3;
+	double run_us = r->run_ns_total / (double)r->frames / 1e3;
+	uint64_t up = r->flagged * sizeof(anomaly_event);
+	double precision = r->flagged ? (double)r->true_pos / (double)r->flagged : 1.0;
+	double recall = r->injected ? (double)r->true_pos / (double)r->injected : 1.0;
+	double ratio = up ? (double)r->raw_bytes / (double)up : 0;
+	if (c->args->json) {
+		printf("{\"summary\":true,\"frames\":%llu,\"wall_s\":%.3f,\"latency_median_us\":%.1f,"
+		       "\"latency_p99_us\":%.1f,\"run_mean_us\":%.1f,\"dropped\":%llu,"
+		       "\"bytes_copied_total\":%llu,\"verify_failures\":%llu,"
+		       "\"anomalies_injected\":%llu,\"anomalies_found\":%llu,\"true_positives\":%llu,"
+		       "\"precision\":%.4f,\"recall\":%.4f,\"max_clean_error\":%.6g,"
+		       "\"min_anomaly_error\":%.6g,\"raw_bytes\":%llu,\"upstream_bytes\":%llu,"
+		       "\"bandwidth_ratio\":%.1f}\n",
+		       (unsigned long long)r->frames, wall_s, med, p99, run_us,
+		       (unsigned long long)r->dropped, (unsigned long long)r->bytes_copied,
+		       (unsigned long long)r->verify_failures, (unsigned long long)r->injected,
+		       (unsigned long long)r->flagged, (unsigned long long)r->true_pos, precision,
+		       recall, r->max_clean_error, r->injected ? r->min_anomaly_error : 0,
+		       (unsigned long long)r->raw_bytes, (unsigned long long)up, ratio);
+		return;
+	}
+	printf("\n%llu frames in %.2f s (%.0f/s), %llu dropped by the ring; latency capture to "
+	       "result: median %.1f us, p99 %.1f us; model run %.1f us mean\n"
+	       "bytes copied: %llu in total (frames imported in place)%s\n",
+	       (unsigned long long)r->frames, wall_s, (double)r->frames / wall_s,
+	       (unsigned long long)r->dropped, med, p99, run_us,
+	       (unsigned long long)r->bytes_copied,
+	       c->args->verify ? (r->verify_failures ? "; VERIFY FAILED" : "; verified") : "");
+	if (!c->autoencoder)
+		return;
+	printf("anomalies: %llu found, %llu injected, %llu true positives: precision %.3f, "
+	       "recall %.3f (clean error max %.3g, anomaly error min %.3g, threshold %.3g)\n"
+	       "upstream: %llu bytes of %zu-byte anomaly events instead of %llu raw bytes "
+	       "(%.0fx less)\n",
+	       (unsigned long long)r->flagged, (unsigned long long)r->injected,
+	       (unsigned long long)r->true_pos, precision, recall, r->max_clean_error,
+	       r->injected ? r->min_anomaly_error : 0, c->args->threshold,
+	       (unsigned long long)up, sizeof(anomaly_event), (unsigned long long)r->raw_bytes,
+	       ratio);
+}
+
+/* Opens the model and the session(s) and checks the model against the source. */
+static int open_model(stream_ctx *c, edgeml_context *ctx, edgeml_model **model)
+{
+	const stream_args *a = c->args;
+	edgeml_tensor_info in, out;
+	if (edgeml_model_load_file(ctx, a->model, model) != EDGEML_OK ||
+	    edgeml_session_create(*model, NULL, &c->session) != EDGEML_OK ||
+	    edgeml_session_input(c->session, 0, &c->in) != EDGEML_OK ||
+	    edgeml_session_output(c->session, 0, &c->out) != EDGEML_OK ||
+	    (a->verify && (edgeml_session_create(*model, NULL, &c->check) != EDGEML_OK ||
+			   edgeml_session_input(c->check, 0, &c->check_in) != EDGEML_OK ||
+			   edgeml_session_output(c->check, 0, &c->check_out) != EDGEML_OK))) {
+		fprintf(stderr, "edgeml stream: %s: %s\n", a->model, edgeml_last_error());
+		return -1;
+	}
+	edgeml_tensor_info_get(c->in, &in);
+	edgeml_tensor_info_get(c->out, &out);
+	if (edgeml_model_input_count(*model) != 1) {
+		fprintf(stderr, "edgeml stream: %s has %zu inputs; a sensor feeds one\n", a->model,
+			edgeml_model_input_count(*model));
+		return -1;
+	}
+	c->autoencoder = in.dtype == EDGEML_DTYPE_FLOAT32 && out.dtype == in.dtype &&
+			 out.size_bytes == in.size_bytes;
+	c->out_elems = out.size_bytes / sizeof(float);
+	if (a->threshold > 0 && !c->autoencoder) {
+		fprintf(stderr, "edgeml stream: --threshold needs a model whose float32 output "
+				"has its input's shape (an autoencoder)\n");
+		return -1;
+	}
+	return ring_config(a, &in, &c->cfg);
+}
+
+/* Opens the device and starts the ring; returns 0 or -1. */
+static int start_ring(stream_ctx *c)
+{
+	c->dev = open(c->args->device, O_RDWR | O_CLOEXEC);
+	if (c->dev < 0) {
+		fprintf(stderr, "edgeml stream: cannot open %s: %s\n", c->args->device,
+			strerror(errno));
+		return -1;
+	}
+	c->cfg.fds_ptr = (uintptr_t)c->fds;
+	if (ioctl(c->dev, EDGEML_IOC_RING_START, &c->cfg) != 0) {
+		fprintf(stderr, "edgeml stream: starting a %u-buffer ring of %u-byte frames on %s: "
+				"%s\n",
+			c->cfg.num_buffers, c->cfg.frame_bytes, c->args->device, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int edgeml_cmd_stream(int argc, char **argv)
+{
+	stream_args a;
+	int rc = parse_args(argc, argv, &a);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	stream_ctx c = { .args = &a, .dev = -1 };
+	stream_result r = { .min_anomaly_error = HUGE_VAL };
+	edgeml_context *ctx = NULL;
+	edgeml_model *model = NULL;
+	uint32_t started = 0;
+	rc = 1;
+	r.latency_ns = malloc(a.frames * sizeof(uint64_t));
+	if (!r.latency_ns) {
+		fprintf(stderr, "edgeml stream: out of memory for %llu frames\n",
+			(unsigned long long)a.frames);
+	} else if (edgeml_context_create(&ctx) != EDGEML_OK) {
+		fprintf(stderr, "edgeml stream: %s\n", edgeml_last_error());
+	} else if (open_model(&c, ctx, &model) == 0 && start_ring(&c) == 0) {
+		started = c.cfg.num_buffers;
+		uint64_t t0 = now_ns();
+		if (stream_loop(&c, &r) == 0) {
+			print_summary(&c, &r, (double)(now_ns() - t0) / 1e9);
+			rc = r.verify_failures ? 1 : 0;
+		}
+	}
+	/* The session holds its own duplicates of the imported fds: close ours. */
+	for (uint32_t i = 0; i < started; i++)
+		close(c.fds[i]);
+	if (c.dev >= 0)
+		close(c.dev);
+	edgeml_session_destroy(c.check);
+	edgeml_session_destroy(c.session);
+	edgeml_model_free(model);
+	edgeml_context_destroy(ctx);
+	free(r.latency_ns);
+	return rc;
+}
