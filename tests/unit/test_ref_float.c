@@ -485,6 +485,46 @@ static void test_binary_broadcast(void **state)
 	oc_infer_ok(&c, 1, d3);
 	oc_run(&c, ly);
 	assert_true(ly[0] == -6 && ly[1] == 8 && ly[2] == -(1LL << 41));
+
+	/* uint8 Add and Sub wrap modulo 256; int8 Mul wraps in two's complement. */
+	uint8_t ua[] = { 250, 3, 100 }, ub[] = { 10, 5, 100 }, uy[3];
+	oc_init(&c, EML_OP_Add, 2);
+	oc_in(&c, 0, EDGEML_DTYPE_UINT8, 1, d3, ua, 0);
+	oc_in(&c, 1, EDGEML_DTYPE_UINT8, 1, d3, ub, 0);
+	oc_infer_ok(&c, 1, d3);
+	oc_run(&c, uy);
+	assert_true(uy[0] == 4 && uy[1] == 8 && uy[2] == 200);
+	oc_init(&c, EML_OP_Sub, 2);
+	oc_in(&c, 0, EDGEML_DTYPE_UINT8, 1, d3, ua, 0);
+	oc_in(&c, 1, EDGEML_DTYPE_UINT8, 1, d3, ub, 0);
+	oc_infer_ok(&c, 1, d3);
+	oc_run(&c, uy);
+	assert_true(uy[0] == 240 && uy[1] == 254 && uy[2] == 0);
+	int8_t sa[] = { 100, -128, -7 }, sb[] = { 3, -1, 2 }, sy[3];
+	oc_init(&c, EML_OP_Mul, 2);
+	oc_in(&c, 0, EDGEML_DTYPE_INT8, 1, d3, sa, 0);
+	oc_in(&c, 1, EDGEML_DTYPE_INT8, 1, d3, sb, 0);
+	oc_infer_ok(&c, 1, d3);
+	oc_run(&c, sy);
+	assert_true(sy[0] == 44 && sy[1] == -128 && sy[2] == -14);
+
+	/* Integer Div truncates toward zero, MIN / -1 wraps to MIN, a zero divisor fails. */
+	oc_init(&c, EML_OP_Div, 2);
+	oc_in(&c, 0, EDGEML_DTYPE_INT8, 1, d3, sa, 0);
+	oc_in(&c, 1, EDGEML_DTYPE_INT8, 1, d3, sb, 0);
+	oc_infer_ok(&c, 1, d3);
+	oc_run(&c, sy);
+	assert_true(sy[0] == 33 && sy[1] == -128 && sy[2] == -3);
+	int32_t da[] = { 7, -7, 1 }, db[] = { 2, 2, 0 }, dy[3];
+	oc_init(&c, EML_OP_Div, 2);
+	oc_in(&c, 0, EDGEML_DTYPE_INT32, 1, d3, da, 0);
+	oc_in(&c, 1, EDGEML_DTYPE_INT32, 1, d3, db, 0);
+	oc_infer_ok(&c, 1, d3);
+	eml_kernel_ctx ctx = { &c.node, c.inp, c.outp, c.in_data, c.out_data };
+	c.out_data[0] = dy;
+	assert_int_equal(eml_ref_kernel(EML_OP_Div)(&ctx), EDGEML_ERR_INVALID_ARGUMENT);
+	assert_non_null(strstr(edgeml_last_error(), "division by zero"));
+	assert_true(dy[0] == 3 && dy[1] == -3);
 }
 
 /* Each activation against its formula in double. */
@@ -907,9 +947,10 @@ static void test_infer_errors(void **state)
 	oc_in(&c, 0, EDGEML_DTYPE_FLOAT32, 2, d2, f, 0);
 	oc_in(&c, 1, EDGEML_DTYPE_FLOAT32, 1, d1, f, 0);
 	oc_infer_fails(&c, EDGEML_ERR_SHAPE);
-	oc_init(&c, EML_OP_Div, 2);
+	oc_init(&c, EML_OP_Add, 2); /* a fused clamp needs float32 */
 	oc_in(&c, 0, EDGEML_DTYPE_INT32, 2, d2, f, 0);
 	oc_in(&c, 1, EDGEML_DTYPE_INT32, 2, d2, f, 0);
+	oc_float(&c, "activation_min", 0.0f);
 	oc_infer_fails(&c, EDGEML_ERR_UNSUPPORTED);
 
 	oc_init(&c, EML_OP_Reshape, 2); /* shape not a constant */
