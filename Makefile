@@ -123,13 +123,17 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TOOLSA) $(LIBA)
 export ASAN_OPTIONS := detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
-test: unit conformance crosscheck
+test: unit conformance crosscheck test-arm
 
 unit: $(TEST_BINS)
 	@set -e; for t in $(TEST_BINS); do echo "== $$t"; $$t; done
 
+# BACKEND=vulkan runs every node test on the Vulkan backend, ops it has no shader for (and
+# quantized ops whose scales are run-time inputs) on the CPU fallback.
+BACKEND ?=
 conformance: $(EDGEML) venv
-	$(PY) tests/conformance/run_node_tests.py --edgeml $(EDGEML) --work $(BUILD)/conformance
+	$(PY) tests/conformance/run_node_tests.py --edgeml $(EDGEML) --work $(BUILD)/conformance \
+		$(if $(BACKEND),--backend $(BACKEND) $(if $(filter vulkan,$(BACKEND)),--cpu-fallback))
 
 models: build/models/.stamp
 build/models/.stamp: models/make_models.py $(VENV)/.stamp
@@ -138,6 +142,24 @@ build/models/.stamp: models/make_models.py $(VENV)/.stamp
 
 crosscheck: $(EDGEML) models
 	$(PY) tests/models/crosscheck.py --edgeml $(EDGEML) --models build/models --work $(BUILD)/crosscheck
+
+# The fast CPU kernels' unit test cross-built for aarch64 (static, with a cmocka stand-in) and
+# run under qemu at every level: v8.0 NEON (cortex-a53), dotprod (cortex-a76), i8mm (max).
+ARM_CC ?= aarch64-linux-gnu-gcc
+ARM_TEST_SRCS := $(filter-out runtime/src/cpu/cpu_backend.c,$(wildcard runtime/src/cpu/*.c \
+	runtime/src/cpu/ref/*.c runtime/src/cpu/arm/*.c runtime/src/ops/*.c)) runtime/src/error.c \
+	runtime/src/graph.c runtime/src/cpu_features.c tests/arm/cmocka_shim.c
+ARM_TESTS := build/arm/test_cpu_kernels build/arm/test_threadpool
+.PHONY: test-arm
+test-arm: $(ARM_TESTS)
+	@set -e; for t in $(ARM_TESTS); do for cpu in cortex-a53 cortex-a76 max; do \
+		echo "== $$t (qemu-aarch64 -cpu $$cpu)"; qemu-aarch64 -cpu $$cpu $$t; done; done
+build/arm/%: tests/unit/%.c $(ARM_TEST_SRCS) $(wildcard runtime/src/*.h runtime/src/*/*.h \
+		runtime/src/*/*/*.h tests/arm/*.h)
+	@mkdir -p $(dir $@)
+	$(ARM_CC) -static -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+		-Wno-unused-parameter -O2 -ffp-contract=off -pthread -D_GNU_SOURCE -Itests/arm \
+		-Iruntime/include -Iruntime/src -o $@ $< $(ARM_TEST_SRCS) -lm
 
 # Speed against ONNX Runtime on the models of `make models` (not part of `make test`);
 # BENCH_ARGS passes options to tools/bench/bench.py (e.g. --rounds 5 --threads 1,2,4).

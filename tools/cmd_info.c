@@ -7,6 +7,7 @@
 #include "context.h"
 #include "cpu/isa.h"
 #include "edgeml.h"
+#include "vulkan/vk_device.h"
 
 /* Prints the command's usage. */
 static void usage(FILE *f)
@@ -25,6 +26,42 @@ static void print_cpu(const eml_cpu_info *cpu)
 		if (cpu->features & f)
 			printf(" %s", eml_cpu_feature_name(f));
 	printf("%s\n", cpu->features ? "" : " none");
+}
+
+/* Prints the backends, every Vulkan device with what the backend uses of it, and what the
+ * automatic choice takes. */
+static void print_vulkan(void)
+{
+	eml_vk_instance vi;
+	char why[400];
+	int gpu = eml_vulkan_auto_usable(why, sizeof(why));
+	printf("backends:      %s, %s\n", eml_cpu_backend.name, eml_vulkan_backend.name);
+	printf("auto backend:  %s (%s)\n", gpu ? eml_vulkan_backend.name : eml_cpu_backend.name,
+	       why);
+	if (eml_vk_instance_create(&vi) != EDGEML_OK) {
+		printf("vulkan:        unavailable: %s\n", edgeml_last_error());
+		return;
+	}
+	for (uint32_t i = 0; i < vi.n_devices; i++) {
+		const eml_vk_device_info *d = &vi.info[i];
+		printf("vulkan device %u: %s (%s)\n", i, d->name, eml_vk_device_type_name(d->type));
+		printf("  driver:        %s %s, Vulkan %u.%u.%u\n", d->driver_name, d->driver_info,
+		       VK_API_VERSION_MAJOR(d->api_version), VK_API_VERSION_MINOR(d->api_version),
+		       VK_API_VERSION_PATCH(d->api_version));
+		printf("  drm node:      %s\n", d->drm_node[0] ? d->drm_node :
+			       d->has_drm_ext ? "none found" : "unknown (no VK_EXT_physical_device_drm)");
+		printf("  subgroup size: %u\n", d->subgroup_size);
+		printf("  shared memory: %u bytes, %u invocations per workgroup\n", d->shared_memory,
+		       d->max_invocations);
+		printf("  features:      8-bit storage %s, int8 %s, fp16 %s, int dot product %s%s, "
+		       "timestamps %s\n",
+		       d->storage8 ? "yes" : "no", d->int8 ? "yes" : "no", d->fp16 ? "yes" : "no",
+		       d->int_dot ? "yes" : "no", d->int_dot_accel ? " (accelerated)" : "",
+		       d->timestamp_bits ? "yes" : "no");
+		if (d->unusable[0])
+			printf("  unusable:      %s\n", d->unusable);
+	}
+	eml_vk_instance_destroy(&vi);
 }
 
 int edgeml_cmd_info(int argc, char **argv)
@@ -50,7 +87,7 @@ int edgeml_cmd_info(int argc, char **argv)
 	if (eml_isa_rejected())
 		printf(" (EDGEML_CPU_ISA=%s is not a level this CPU runs)", eml_isa_rejected());
 	printf("\n");
-	printf("backends:      %s (vulkan: not in this build)\n", eml_cpu_backend.name);
+	print_vulkan();
 	edgeml_context_destroy(ctx);
 	return 0;
 }

@@ -9,6 +9,7 @@ int edgeml_cmd_convert(int argc, char **argv); /* tools/convert/cmd_convert.c */
 int edgeml_cmd_run(int argc, char **argv);     /* tools/cmd_run.c */
 int edgeml_cmd_info(int argc, char **argv);    /* tools/cmd_info.c */
 int edgeml_cmd_bench(int argc, char **argv);   /* tools/cmd_bench.c */
+int edgeml_cmd_report(int argc, char **argv);  /* tools/cmd_report.c */
 int edgeml_cmd_stream(int argc, char **argv);  /* tools/cmd_stream.c */
 
 #endif

@@ -14,6 +14,7 @@ static const struct {
 	{ "run", edgeml_cmd_run, "run a .eml model on .npy inputs" },
 	{ "info", edgeml_cmd_info, "print version, build options and CPU features" },
 	{ "bench", edgeml_cmd_bench, "measure a model's latency, throughput and memory" },
+	{ "report", edgeml_cmd_report, "merge bench results of several machines: table, chart" },
 	{ "stream", edgeml_cmd_stream, "run a model on every frame of a /dev/edgeml sensor ring" },
 };
 

@@ -93,7 +93,7 @@ class Fail(Exception):
     pass
 
 
-def run_test(edgeml, test_dir, work, claimed):
+def run_test(edgeml, test_dir, work, claimed, run_args=()):
     """Converts and runs one node test; raises Skip or Fail, returns a note on success."""
     model = onnx.load(os.path.join(test_dir, "model.onnx"))
     foreign = sorted({f"{n.domain + '.' if n.domain else ''}{n.op_type}" for n in model.graph.node
@@ -132,10 +132,12 @@ def run_test(edgeml, test_dir, work, claimed):
     else:
         raise Fail("convert kept asking for constants")
     frozen = {c.split("=", 1)[0] for c in constants if "=" in c}
+    fallback = False
 
     for s in sets:
         sdir = os.path.join(test_dir, s)
         args = [edgeml, "run", eml, "--output-dir", os.path.join(work, "out_" + s)]
+        args += list(run_args)
         for k, name in enumerate(inputs):
             if name in frozen:
                 continue
@@ -146,6 +148,8 @@ def run_test(edgeml, test_dir, work, claimed):
         rc, out = run(args)
         if rc != 0:
             raise Fail(f"run failed on {s} (exit {rc}): {last_line(out)}")
+        m = re.search(r"CPU fallback: (\d+) nodes", out)
+        fallback = fallback or bool(m and int(m.group(1)))
         for k, name in enumerate(outputs):
             want = numpy_helper.to_array(load_pb(os.path.join(sdir, f"output_{k}.pb")))
             path = os.path.join(work, "out_" + s, safe_name(name) + ".npy")
@@ -161,7 +165,7 @@ def run_test(edgeml, test_dir, work, claimed):
                 diff = np.abs(got.astype(np.float64) - want.astype(np.float64))
                 raise Fail(f"{s}: output '{name}' differs: max abs diff {diff.max():.3g} "
                            f"at {np.unravel_index(diff.argmax(), diff.shape)}")
-    return f"{len(sets)} data set(s)"
+    return f"{len(sets)} data set(s)" + (", CPU fallback" if fallback else "")
 
 
 def main():
@@ -173,7 +177,15 @@ def main():
                                                       "runtime", "src", "ops", "ops.def"))
     ap.add_argument("--filter", default="", help="regular expression on test names")
     ap.add_argument("--quiet-skips", action="store_true", help="do not print skipped tests")
+    ap.add_argument("--backend", default="", help="edgeml run --backend (auto, cpu, vulkan)")
+    ap.add_argument("--cpu-fallback", action="store_true",
+                    help="let ops the backend lacks run on the CPU (edgeml run --cpu-fallback)")
     args = ap.parse_args()
+    run_args = []
+    if args.backend:
+        run_args += ["--backend", args.backend, "--verbose"]
+    if args.cpu_fallback:
+        run_args += ["--cpu-fallback"]
 
     claimed = claimed_ops(args.ops_def)
     tests = sorted(d for d in os.listdir(args.node_dir)
@@ -181,13 +193,15 @@ def main():
     if args.filter:
         tests = [t for t in tests if re.search(args.filter, t)]
     shutil.rmtree(args.work, ignore_errors=True)
-    passed = failed = skipped = 0
+    passed = failed = skipped = fell_back = 0
     for name in tests:
         work = os.path.join(args.work, name)
         try:
-            note = run_test(args.edgeml, os.path.join(args.node_dir, name), work, claimed)
+            note = run_test(args.edgeml, os.path.join(args.node_dir, name), work, claimed,
+                            run_args)
             print(f"PASS {name} ({note})", flush=True)
             passed += 1
+            fell_back += note.endswith("CPU fallback")
             shutil.rmtree(work, ignore_errors=True)
         except Skip as e:
             if is_required(name):
@@ -203,7 +217,9 @@ def main():
         except subprocess.TimeoutExpired as e:
             print(f"FAIL {name}: timed out: {' '.join(e.cmd[:2])}", flush=True)
             failed += 1
-    print(f"{passed} passed, {failed} failed, {skipped} skipped")
+    print(f"{passed} passed, {failed} failed, {skipped} skipped"
+          + (f" ({fell_back} of the passed ran some op on the CPU fallback)"
+             if args.cpu_fallback else ""))
     return 1 if failed else 0
 
 

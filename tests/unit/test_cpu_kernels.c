@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "cpu/fast_gemm.h"
 #include "cpu/fast_ops.h"
 #include "cpu/isa.h"
 #include "cpu/ref/ref.h"
@@ -139,6 +140,12 @@ static void kc_float(kcase *c, const char *name, float v)
 	c->attrs[c->node.n_attrs++] = (eml_attr){ .name = name, .type = EML_ATTR_FLOAT, .f = v };
 }
 
+/* Adds an INT attribute. */
+static void kc_int(kcase *c, const char *name, int64_t v)
+{
+	c->attrs[c->node.n_attrs++] = (eml_attr){ .name = name, .type = EML_ATTR_INT, .i = v };
+}
+
 /* Frees the case's buffers. */
 static void kc_free(kcase *c)
 {
@@ -171,7 +178,8 @@ static void kc_check(kcase *c, eml_isa isa, uint32_t threads, const char *what)
 	uint8_t *scratch[8] = { 0 };
 	for (uint32_t t = 0; t < threads; t++)
 		scratch[t] = test_malloc(op->scratch + 64);
-	eml_fast_env env = { pool, scratch };
+	uint8_t *shared = test_malloc(op->shared + 64);
+	eml_fast_env env = { pool, scratch, shared };
 	assert_int_equal(op->run(op, &fast, &env), EDGEML_OK);
 	for (size_t i = 0; i < bytes; i++)
 		if (got[i] != want[i])
@@ -179,6 +187,7 @@ static void kc_check(kcase *c, eml_isa isa, uint32_t threads, const char *what)
 				 eml_isa_name(isa), threads, op->kernel, i, bytes, got[i], want[i]);
 	for (uint32_t t = 0; t < threads; t++)
 		test_free(scratch[t]);
+	test_free(shared);
 	eml_threadpool_destroy(pool);
 	eml_fast_destroy(op);
 	test_free(want);
@@ -447,6 +456,155 @@ static void test_quantize(void **state)
 	}
 }
 
+/* Random int8/uint8 MaxPool, 1-D and 2-D: kernels 1..5, strides 1..3, dilations, pads,
+ * ceil_mode windows overhanging the input. */
+static void test_maxpool(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[160];
+	for (int i = 0; i < 120; i++) {
+		uint32_t t = i % 2 ? U8 : I8;
+		int two_d = i % 3 != 0, big = i % 20 == 0;
+		int64_t n = 1 + rnd() % 2, ch = 1 + rnd() % (big ? 40 : 6);
+		int64_t h = two_d ? 1 + rnd() % (big ? 120 : 17) : 1;
+		int64_t w = 1 + rnd() % (big ? 120 : 40);
+		int64_t k[2] = { two_d ? 1 + rnd() % 5 : 1, 1 + rnd() % 5 };
+		int64_t s[2] = { 1 + rnd() % 3, 1 + rnd() % 3 };
+		int64_t d[2] = { rnd() % 4 ? 1 : 2, rnd() % 4 ? 1 : 2 }, p[4];
+		for (int a = 0; a < 2; a++) {
+			if (!two_d && a == 0)
+				k[0] = s[0] = d[0] = 1;
+			p[a] = rnd() % (uint32_t)k[a];
+			p[a + 2] = rnd() % (uint32_t)k[a];
+		}
+		if (h + p[0] + p[2] < (k[0] - 1) * d[0] + 1)
+			h = (k[0] - 1) * d[0] + 1;
+		if (w + p[1] + p[3] < (k[1] - 1) * d[1] + 1)
+			w = (k[1] - 1) * d[1] + 1;
+		kcase c;
+		kc_init(&c, EML_OP_MaxPool);
+		if (two_d) {
+			kc_in(&c, t, 4, (int64_t[]){ n, ch, h, w }, 0);
+			kc_ints(&c, "kernel_shape", 2, k);
+			kc_ints(&c, "strides", 2, s);
+			kc_ints(&c, "dilations", 2, d);
+			kc_ints(&c, "pads", 4, p);
+		} else {
+			kc_in(&c, t, 3, (int64_t[]){ n, ch, w }, 0);
+			kc_ints(&c, "kernel_shape", 1, &k[1]);
+			kc_ints(&c, "strides", 1, &s[1]);
+			kc_ints(&c, "dilations", 1, &d[1]);
+			kc_ints(&c, "pads", 2, (int64_t[]){ p[1], p[3] });
+		}
+		if (rnd() % 3 == 0)
+			kc_int(&c, "ceil_mode", 1);
+		snprintf(what, sizeof(what),
+			 "MaxPool %s n%lld c%lld %lldx%lld k%lldx%lld s%lldx%lld",
+			 t == U8 ? "u8" : "i8", (long long)n, (long long)ch, (long long)h,
+			 (long long)w, (long long)k[0], (long long)k[1], (long long)s[0],
+			 (long long)s[1]);
+		for (uint32_t l = 0; l < nl; l++)
+			kc_check(&c, levels[l], 1 + (i % 2), what);
+		kc_free(&c);
+	}
+}
+
+/* Random QLinearAveragePool (1-D and 2-D, count_include_pad either way, ceil_mode, strides,
+ * pads) and QLinearGlobalAveragePool, both 8-bit types in and out. */
+static void test_qavgpool(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[160];
+	for (int i = 0; i < 100; i++) {
+		uint32_t xt = rnd() % 2 ? U8 : I8, yt = rnd() % 2 ? U8 : I8;
+		int global = i % 4 == 0, two_d = i % 3 != 0;
+		int64_t n = 1 + rnd() % 2, ch = 1 + rnd() % 9;
+		int64_t h = two_d ? 1 + rnd() % 30 : 1, w = 1 + rnd() % 40;
+		int64_t k[2] = { two_d ? 1 + rnd() % 5 : 1, 1 + rnd() % 6 };
+		int64_t s[2] = { two_d ? 1 + rnd() % 3 : 1, 1 + rnd() % 3 }, p[4];
+		for (int a = 0; a < 2; a++) {
+			p[a] = rnd() % (uint32_t)k[a];
+			p[a + 2] = rnd() % (uint32_t)k[a];
+		}
+		if (!two_d)
+			p[0] = p[2] = 0;
+		if (h + p[0] + p[2] < k[0])
+			h = k[0];
+		if (w + p[1] + p[3] < k[1])
+			w = k[1];
+		kcase c;
+		kc_init(&c, global ? EML_OP_QLinearGlobalAveragePool : EML_OP_QLinearAveragePool);
+		if (two_d)
+			kc_in(&c, xt, 4, (int64_t[]){ n, ch, h, w }, 0);
+		else
+			kc_in(&c, xt, 3, (int64_t[]){ n, ch, w }, 0);
+		kc_scalar(&c, F32, 0.02 + (rnd() % 100) / 1000.0);
+		kc_scalar(&c, xt, rnd_zp(xt));
+		kc_scalar(&c, F32, rnd() % 4 ? 0.02 + (rnd() % 100) / 2000.0 : 0.001);
+		kc_scalar(&c, yt, rnd_zp(yt));
+		if (!global) {
+			uint32_t d = two_d ? 2 : 1;
+			kc_ints(&c, "kernel_shape", d, two_d ? k : &k[1]);
+			kc_ints(&c, "strides", d, two_d ? s : &s[1]);
+			kc_ints(&c, "pads", 2 * d, two_d ? p : (int64_t[]){ p[1], p[3] });
+			if (rnd() % 2)
+				kc_int(&c, "count_include_pad", 1);
+			if (rnd() % 3 == 0)
+				kc_int(&c, "ceil_mode", 1);
+		}
+		snprintf(what, sizeof(what),
+			 "%s x%s y%s n%lld c%lld %lldx%lld k%lldx%lld s%lldx%lld", global ? "QLinearGlobalAveragePool" : "QLinearAveragePool",
+			 xt == U8 ? "u8" : "i8", yt == U8 ? "u8" : "i8", (long long)n,
+			 (long long)ch,
+			 (long long)h, (long long)w, (long long)k[0], (long long)k[1],
+			 (long long)s[0], (long long)s[1]);
+		for (uint32_t l = 0; l < nl; l++)
+			kc_check(&c, levels[l], 1 + (i % 2), what);
+		kc_free(&c);
+	}
+}
+
+/* Two ops prepared for one node (two sessions of a model) share one packing of its weights,
+ * which outlives the first op and goes with the last; both still match the reference. */
+static void test_shared_weights(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[200];
+	kcase c;
+	conv_case(&c, 3, 0, what, sizeof(what));
+	assert_int_equal(eml_op_infer(&c.node, c.inp, &c.out), EDGEML_OK);
+	const eml_tensor *outp[1] = { &c.out };
+	void *out_data[1] = { NULL };
+	eml_kernel_ctx ctx = { &c.node, c.inp, outp, c.in_data, out_data };
+	size_t before = eml_fast_gemm_cached();
+	eml_fast_op *a = NULL, *b = NULL;
+	assert_int_equal(eml_fast_prepare(&ctx, levels[0], 1, &a), EDGEML_OK);
+	assert_non_null(a);
+	size_t groups = eml_fast_gemm_cached() - before;
+	assert_true(groups >= 2); /* one packing per group */
+	assert_int_equal(eml_fast_prepare(&ctx, levels[0], 2, &b), EDGEML_OK);
+	assert_non_null(b);
+	assert_int_equal(eml_fast_gemm_cached(), before + groups);
+	eml_fast_destroy(a);
+	assert_int_equal(eml_fast_gemm_cached(), before + groups);
+	kc_check(&c, levels[0], 2, what); /* a third user while b holds the packing */
+	eml_fast_destroy(b);
+	assert_int_equal(eml_fast_gemm_cached(), before);
+	kc_free(&c);
+}
+
 /* A node whose parameters are graph inputs keeps its reference kernel. */
 static void test_fallback(void **state)
 {
@@ -488,6 +646,8 @@ int main(void)
 		cmocka_unit_test(test_isa_choice),  cmocka_unit_test(test_qconv),
 		cmocka_unit_test(test_qconv_large), cmocka_unit_test(test_qgemm),
 		cmocka_unit_test(test_qadd),	    cmocka_unit_test(test_quantize),
+		cmocka_unit_test(test_maxpool),	    cmocka_unit_test(test_qavgpool),
+		cmocka_unit_test(test_shared_weights),
 		cmocka_unit_test(test_fallback),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

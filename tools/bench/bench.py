@@ -2,7 +2,7 @@
 """`make bench`: the int8 models of `make models` on edgeml and on ONNX Runtime, side by side.
 
 Each model is converted to .eml, then timed at each thread count in rounds that alternate
-`edgeml bench --json` and tools/bench/ort_peer.py (same .onnx, same thread count, sequential
+`edgeml bench --json -` and tools/bench/ort_peer.py (same .onnx, same thread count, sequential
 execution, all graph optimisations on), so both see the same machine state; the medians are
 over all rounds' runs. A `--profile` run gives the 1x1 convolutions' achieved rate, reported
 as a fraction of this CPU's int8 peak (`edgeml bench --peak`, per core, times the threads).
@@ -25,6 +25,14 @@ def run_json(args):
     return json.loads(p.stdout)
 
 
+def edgeml_cell(args):
+    """The one result of an `edgeml bench --json -` run (docs/bench-schema.md)."""
+    r = run_json(args)["results"][0]
+    if r["status"] != "ok":
+        raise RuntimeError(r["error"])
+    return r
+
+
 def conv1x1_rate(layers, min_macs=0.0):
     """GMAC/s over the 1x1 convolution layers of a profile (None when there are none)."""
     sel = [l for l in layers if l["conv1x1"] and l["macs"] >= min_macs]
@@ -44,7 +52,7 @@ def main():
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
     peer = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ort_peer.py")
-    peak = run_json([a.edgeml, "bench", "--peak", "--json"])
+    peak = run_json([a.edgeml, "bench", "--peak", "--json", "-"])
     print(f"int8 peak: {peak['peak_gmacs_per_core']:.1f} GMAC/s per core ({peak['isa']})")
     head = (f"{'model':<20} {'thr':>3} {'edgeml ms':>10} {'ORT ms':>9} {'ratio':>6} "
             f"{'edgeml MiB':>10} {'ORT MiB':>8} {'1x1 GMAC/s':>10} {'of peak':>7} "
@@ -67,7 +75,7 @@ def main():
             ours, theirs, rss_ours, rss_theirs = [], [], 0, 0
             try:
                 for _ in range(a.rounds):
-                    e = run_json([a.edgeml, "bench", eml, "--json", "--backend", "cpu",
+                    e = edgeml_cell([a.edgeml, "bench", eml, "--json", "-", "--backend", "cpu",
                                   "--threads", str(threads),
                                   "--warmup", str(a.warmup), "--iterations",
                                   str(a.iterations)])
@@ -78,7 +86,7 @@ def main():
                     theirs += o["latencies_ms"]
                     rss_ours = max(rss_ours, e["peak_rss_kb"])
                     rss_theirs = max(rss_theirs, o["peak_rss_kb"])
-                prof = run_json([a.edgeml, "bench", eml, "--json", "--backend", "cpu",
+                prof = edgeml_cell([a.edgeml, "bench", eml, "--json", "-", "--backend", "cpu",
                                  "--profile", "--threads",
                                  str(threads), "--warmup", str(a.warmup), "--iterations",
                                  str(a.iterations)])

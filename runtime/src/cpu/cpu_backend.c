@@ -38,6 +38,7 @@ typedef struct cpu_state {
 	/* The fast path: its thread pool and per-thread scratch (cpu_fast_prepare). */
 	eml_threadpool *pool;
 	uint8_t **scratch;
+	uint8_t *shared;
 	uint32_t threads;
 	eml_fast_env env;
 	uint64_t *profile_ns; /* per node, summed over runs, when profiling is on */
@@ -90,6 +91,7 @@ static void cpu_destroy(void *opaque)
 		for (uint32_t t = 0; t < s->threads; t++)
 			free(s->scratch[t]);
 	free(s->scratch);
+	free(s->shared);
 	free(s->profile_ns);
 	free(s->data);
 	free(s->arena);
@@ -248,7 +250,7 @@ static edgeml_status alloc_arrays(cpu_state *s)
 static edgeml_status cpu_fast_prepare(cpu_state *s, uint32_t threads)
 {
 	eml_isa isa = eml_isa_active();
-	size_t scratch = 0;
+	size_t scratch = 0, shared = 0;
 	for (uint32_t i = 0; i < s->graph->n_nodes; i++) {
 		cpu_step *step = &s->steps[i];
 		if (step->skip)
@@ -258,6 +260,8 @@ static edgeml_status cpu_fast_prepare(cpu_state *s, uint32_t threads)
 			return eml_error_context(st, "node '%s': ", node_name(step->ctx.node));
 		if (step->fast && step->fast->scratch > scratch)
 			scratch = step->fast->scratch;
+		if (step->fast && step->fast->shared > shared)
+			shared = step->fast->shared;
 	}
 	s->threads = threads;
 	s->scratch = calloc(threads, sizeof(*s->scratch));
@@ -270,12 +274,15 @@ static edgeml_status cpu_fast_prepare(cpu_state *s, uint32_t threads)
 					 "out of memory for %zu bytes of scratch per thread",
 					 scratch);
 	}
+	if (shared && !(s->shared = alloc_buffer(shared)))
+		return eml_error(EDGEML_ERR_NO_MEMORY,
+				 "out of memory for %zu bytes of shared scratch", shared);
 	if (threads > 1) {
 		edgeml_status st = eml_threadpool_create(threads, &s->pool);
 		if (st != EDGEML_OK)
 			return st;
 	}
-	s->env = (eml_fast_env){ s->pool, s->scratch };
+	s->env = (eml_fast_env){ s->pool, s->scratch, s->shared };
 	return EDGEML_OK;
 }
 

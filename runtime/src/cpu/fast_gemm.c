@@ -1,4 +1,6 @@
-/* fast_gemm.c — preparing and running the packed int8 GEMM of the fast conv and matmul ops. */
+/* fast_gemm.c — preparing and running the packed int8 GEMM of the fast conv and matmul ops,
+ * and the cache that shares packed weights between sessions. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,8 +14,79 @@ static void *alloc64(size_t size)
 	return aligned_alloc(64, n ? n : 64);
 }
 
+/* A shared packing: the prepared GEMM every user copies, and how many users hold it. */
+typedef struct eml_gemm_cache_entry {
+	struct eml_gemm_cache_entry *next;
+	const void *key;
+	size_t part;
+	const eml_qgemm_ukernel *uk;
+	eml_fast_gemm gemm;
+	size_t refs;
+} eml_gemm_cache_entry;
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static eml_gemm_cache_entry *cache_head;
+
+/* Packs the weights and folds the constants into g (no cache). */
+static edgeml_status gemm_pack(eml_fast_gemm *g, const eml_qgemm_ukernel *uk,
+			       const eml_fast_gemm_desc *d);
+
+/* Frees g's own arrays. */
+static void gemm_release(eml_fast_gemm *g)
+{
+	free(g->w);
+	free(g->bias);
+	free(g->wzp);
+	free(g->mult);
+	g->w = g->bias = g->wzp = NULL;
+	g->mult = NULL;
+}
+
 edgeml_status eml_fast_gemm_init(eml_fast_gemm *g, const eml_qgemm_ukernel *uk,
 				 const eml_fast_gemm_desc *d)
+{
+	if (!d->key)
+		return gemm_pack(g, uk, d);
+	/* Packing under the lock keeps two sessions prepared at once from packing twice; it
+	 * is prepare-time work only. */
+	pthread_mutex_lock(&cache_lock);
+	eml_gemm_cache_entry *e = cache_head;
+	while (e && (e->key != d->key || e->part != d->key_part || e->uk != uk))
+		e = e->next;
+	edgeml_status st = EDGEML_OK;
+	if (!e) {
+		e = calloc(1, sizeof(*e));
+		st = e ? gemm_pack(&e->gemm, uk, d) :
+			 eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a weight cache entry");
+		if (st == EDGEML_OK) {
+			*e = (eml_gemm_cache_entry){ cache_head, d->key, d->key_part, uk, e->gemm,
+						     0 };
+			cache_head = e;
+		} else {
+			free(e);
+		}
+	}
+	if (st == EDGEML_OK) {
+		e->refs++;
+		*g = e->gemm;
+		g->cached = e;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	return st;
+}
+
+size_t eml_fast_gemm_cached(void)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&cache_lock);
+	for (const eml_gemm_cache_entry *e = cache_head; e; e = e->next)
+		n++;
+	pthread_mutex_unlock(&cache_lock);
+	return n;
+}
+
+static edgeml_status gemm_pack(eml_fast_gemm *g, const eml_qgemm_ukernel *uk,
+			       const eml_fast_gemm_desc *d)
 {
 	memset(g, 0, sizeof(*g));
 	g->uk = uk;
@@ -30,7 +103,7 @@ edgeml_status eml_fast_gemm_init(eml_fast_gemm *g, const eml_qgemm_ukernel *uk,
 	g->wzp = calloc(rows, sizeof(int32_t));
 	g->mult = calloc(rows, sizeof(float));
 	if (!g->w || !g->bias || !g->wzp || !g->mult) {
-		eml_fast_gemm_free(g);
+		gemm_release(g);
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory packing %zu x %zu weights",
 				 d->m, d->k);
 	}
@@ -61,12 +134,22 @@ edgeml_status eml_fast_gemm_init(eml_fast_gemm *g, const eml_qgemm_ukernel *uk,
 
 void eml_fast_gemm_free(eml_fast_gemm *g)
 {
-	free(g->w);
-	free(g->bias);
-	free(g->wzp);
-	free(g->mult);
-	g->w = g->bias = g->wzp = NULL;
-	g->mult = NULL;
+	eml_gemm_cache_entry *e = g->cached;
+	if (!e) {
+		gemm_release(g);
+		return;
+	}
+	pthread_mutex_lock(&cache_lock);
+	if (--e->refs == 0) {
+		eml_gemm_cache_entry **at = &cache_head;
+		while (*at != e)
+			at = &(*at)->next;
+		*at = e->next;
+		gemm_release(&e->gemm);
+		free(e);
+	}
+	pthread_mutex_unlock(&cache_lock);
+	memset(g, 0, sizeof(*g));
 }
 
 size_t eml_fast_gemm_tile_bytes(const eml_fast_gemm *g)

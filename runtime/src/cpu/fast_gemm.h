@@ -2,6 +2,10 @@
  * fast_gemm.h — a prepared int8 GEMM (packed weights and per-row requantization constants)
  * shared by the fast convolution and matmul ops: y[m][p] = requantize(sum_k (w[m][k] - zw[m])
  * (x[k][p] - zx) + bias[m]), m an output channel, p a pixel or matrix row.
+ *
+ * Packed weights are shared between the sessions of one model: a process-wide cache keyed by
+ * (node, part, micro-kernel) hands the same read-only packing to every session that prepares
+ * that node, and frees it when the last of them is destroyed.
  */
 #ifndef EML_CPU_FAST_GEMM_H
 #define EML_CPU_FAST_GEMM_H
@@ -20,6 +24,7 @@ typedef struct eml_fast_gemm {
 	eml_qgemm_out out;
 	uint8_t flip; /* XOR that moves x into the kernel's domain */
 	uint8_t zx;   /* x's zero point as a raw byte of x's own type (the padding value) */
+	struct eml_gemm_cache_entry *cached; /* the shared packing this one uses, or NULL */
 } eml_fast_gemm;
 
 /* The parameters of one GEMM, in the model's own terms. */
@@ -33,13 +38,21 @@ typedef struct eml_fast_gemm_desc {
 	int x_signed;
 	int32_t x_zp;
 	int32_t y_zp, lo, hi;
+	/* Cache key: the graph node the weights belong to (NULL: not shared) and which of its
+	 * GEMMs this is (a convolution group). */
+	const void *key;
+	size_t key_part;
 } eml_fast_gemm_desc;
 
-/* Packs the weights and folds the constants; EDGEML_ERR_NO_MEMORY when memory runs out. */
+/* Packs the weights and folds the constants, or takes them from the cache when another
+ * session of the model already did; EDGEML_ERR_NO_MEMORY when memory runs out. */
 edgeml_status eml_fast_gemm_init(eml_fast_gemm *g, const eml_qgemm_ukernel *uk,
 				 const eml_fast_gemm_desc *d);
 
-/* Frees what init allocated (g itself stays). */
+/* How many shared packings the cache holds (for tests). */
+size_t eml_fast_gemm_cached(void);
+
+/* Frees what init allocated, or drops g's reference to a shared packing (g itself stays). */
 void eml_fast_gemm_free(eml_fast_gemm *g);
 
 /* Bytes of one packed x tile (ceil(k / kc) groups of nr x kc). */

@@ -16,6 +16,11 @@ edgeml_status eml_fast_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t 
 		return eml_fast_qgemm_prepare(ctx, isa, threads, out);
 	case EML_OP_QLinearAdd:
 		return eml_fast_qadd_prepare(ctx, isa, threads, out);
+	case EML_OP_MaxPool:
+		return eml_fast_maxpool_prepare(ctx, isa, out);
+	case EML_OP_QLinearAveragePool:
+	case EML_OP_QLinearGlobalAveragePool:
+		return eml_fast_qavgpool_prepare(ctx, isa, out);
 	case EML_OP_QuantizeLinear:
 		return eml_fast_quantize_prepare(ctx, isa, out);
 	default:

@@ -13,11 +13,13 @@
 #include "cpu/ref/ref.h"
 #include "cpu/threadpool.h"
 
-/* What a run lends the fast ops: the pool and one scratch buffer per pool thread, each of
- * at least the largest eml_fast_op.scratch of the graph, 64-byte aligned. */
+/* What a run lends the fast ops: the pool, one scratch buffer per pool thread, each of at
+ * least the largest eml_fast_op.scratch of the graph, and one buffer all threads of a layer
+ * share, of at least the largest eml_fast_op.shared; all 64-byte aligned. */
 typedef struct eml_fast_env {
 	eml_threadpool *pool;
 	uint8_t *const *scratch;
+	uint8_t *shared;
 } eml_fast_env;
 
 /* Work (MACs or elements) below which a layer runs on the calling thread alone: waking the
@@ -37,6 +39,7 @@ struct eml_fast_op {
 	void (*destroy)(eml_fast_op *op);
 	const char *kernel; /* the micro-kernel's name, for profiles */
 	size_t scratch;	    /* bytes of scratch memory each thread needs */
+	size_t shared;	    /* bytes of memory the threads of a run share */
 };
 
 /* Prepares a fast kernel of level isa for the node of ctx (its constant inputs' data must be
@@ -55,6 +58,10 @@ edgeml_status eml_fast_qgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 				     eml_fast_op **out);
 edgeml_status eml_fast_qadd_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
 				    eml_fast_op **out);
+edgeml_status eml_fast_maxpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
+				       eml_fast_op **out);
+edgeml_status eml_fast_qavgpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
+					eml_fast_op **out);
 edgeml_status eml_fast_quantize_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 					eml_fast_op **out);
 

@@ -89,7 +89,7 @@ edgeml_status eml_fast_qadd_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for an add");
 	int32_t zc = ctx->node->n_inputs > 7 ? eml_q_zero_point(ctx, 7, 0) : 0, lo, hi;
 	eml_q_output_range(ctx, tc->dtype, sc[0], zc, &lo, &hi);
-	op->base = (eml_fast_op){ qadd_run_op, qadd_destroy, "qs8-vadd", 0 };
+	op->base = (eml_fast_op){ qadd_run_op, qadd_destroy, "qs8-vadd", 0, 0 };
 	op->fn = fn;
 	/* The reference's constants, step by step in its order. */
 	int32_t za = eml_q_zero_point(ctx, 2, 0), zb = eml_q_zero_point(ctx, 5, 0);

@@ -1,12 +1,15 @@
 /* fast_qconv.c — QLinearConv on the fast path: depthwise convolutions on the depthwise
- * micro-kernel over a zero-point-padded copy of each channel, every other 1-D/2-D
- * convolution as a GEMM per group over tiles of pixels (1x1 stride-1 convolutions read the
- * input planes directly; others gather a tile of the im2col matrix, never all of it). */
+ * micro-kernel over each channel's phase plane (fast_plane.h), every other 1-D/2-D
+ * convolution as a GEMM per group over tiles of pixels: 1x1 stride-1 convolutions read the
+ * input planes directly, others pack each tile of the im2col matrix straight from the
+ * image's phase planes (each k row of a tile is a run of bytes of one plane), never
+ * materialising the matrix. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cpu/fast_gemm.h"
 #include "cpu/fast_ops.h"
+#include "cpu/fast_plane.h"
 #include "cpu/ref/quant.h"
 #include "cpu/ref/ref_qparams.h"
 #include "cpu/ref/ref_qwindow.h"
@@ -16,8 +19,11 @@
 /* Tiles of one task: a task packs them all, then sweeps the weights once over them, so a
  * block of weights is loaded into L1 once for this many tiles. */
 #define TILES_PER_TASK 4
-/* Padded planes larger than this take the GEMM path (scratch memory stays small). */
-#define DW_PLANE_MAX ((size_t)16 << 20)
+/* Phase planes larger than this (per channel for depthwise, per image for the GEMM) leave
+ * the node to the reference kernel: scratch memory stays bounded. */
+#define PLANE_MAX ((size_t)64 << 20)
+/* The most taps a depthwise kernel takes. */
+#define DW_TAPS_MAX 64
 
 typedef struct qconv_op {
 	eml_fast_op base;
@@ -26,18 +32,24 @@ typedef struct qconv_op {
 	size_t batch, in_ch, out_ch, groups, cg, mg;
 	size_t in_plane, out_plane;
 	size_t work; /* MACs of one run */
+	eml_plane plane; /* the input's phase planes (all but pointwise) */
+	size_t kvol;
+	uint8_t zx;	    /* x's zero point, a raw byte of x's type */
+	uint8_t flip, fill; /* XOR into the kernels' domain; the padding value there */
 	/* GEMM path */
 	eml_fast_gemm *gemm; /* one per group */
 	int pointwise;	     /* 1x1, stride 1, no padding: x rows are the input planes */
-	size_t tiles, tiles_per_task, tile_groups, m_chunks, m_chunk;
-	size_t staging, tile_bytes;
+	size_t *koff;	     /* per k: offset of its row in the group's planes */
+	size_t cols;	     /* columns of the GEMM: pixels, or grid positions */
+	size_t tiles, tiles_per_task, tile_groups, m_chunks, m_chunk, tile_bytes;
 	/* depthwise path */
 	eml_qdw_fn dw;
-	int32_t *taps, *dw_bias;
+	size_t *tapoff; /* per tap: offset from a grid position */
+	size_t wpad;	/* taps per channel, padded to a multiple of 4 */
+	int8_t *taps;	/* int8 domain */
+	int32_t *dw_wzp, *dw_bias;
 	float *dw_mult;
 	float zp, lo, hi;
-	uint8_t flip, zx;
-	size_t pad_w, pad_h;
 } qconv_op;
 
 /* One run's arguments for the task functions. */
@@ -56,50 +68,27 @@ static void qconv_destroy(eml_fast_op *base)
 		for (size_t g = 0; g < op->groups; g++)
 			eml_fast_gemm_free(&op->gemm[g]);
 	free(op->gemm);
+	free(op->koff);
+	free(op->tapoff);
+	free(op->dw_wzp);
 	free(op->taps);
 	free(op->dw_bias);
 	free(op->dw_mult);
 	free(op);
 }
 
-/* Gathers the im2col rows of one input channel group for pixels [p0, p0 + nr) into dst
- * (K rows of stride bytes); positions in the padding get the zero point. */
-static void im2col_tile(const qconv_op *op, const uint8_t *x, size_t p0, uint32_t nr,
-			uint8_t *dst, size_t stride)
+/* Builds one channel's phase plane of the image being run into the shared buffer. */
+static void plane_task(void *arg, uint32_t task, uint32_t thread)
 {
-	const eml_window3 *c = &op->c;
-	const int64_t ih = c->in[1], iw = c->in[2], ow = c->out[2];
-	size_t k = 0;
-	for (size_t ci = 0; ci < op->cg; ci++) {
-		const uint8_t *plane = x + ci * op->in_plane;
-		for (int64_t ky = 0; ky < c->k[1]; ky++) {
-			for (int64_t kx = 0; kx < c->k[2]; kx++, k++) {
-				uint8_t *d = dst + k * stride;
-				for (uint32_t j = 0; j < nr;) {
-					int64_t p = (int64_t)(p0 + j), oy = p / ow, ox = p % ow;
-					uint32_t seg =
-					    (uint32_t)(ow - ox < nr - j ? ow - ox : nr - j);
-					int64_t iy = oy * c->stride[1] - c->pad_begin[1] +
-						     ky * c->dil[1];
-					if (iy < 0 || iy >= ih) {
-						memset(d + j, op->zx, seg);
-						j += seg;
-						continue;
-					}
-					const uint8_t *row = plane + iy * iw;
-					int64_t ix = ox * c->stride[2] - c->pad_begin[2] +
-						     kx * c->dil[2];
-					for (uint32_t t = 0; t < seg; t++, ix += c->stride[2])
-						d[j + t] = ix >= 0 && ix < iw ? row[ix] : op->zx;
-					j += seg;
-				}
-			}
-		}
-	}
+	const qconv_run *r = arg;
+	const qconv_op *op = r->op;
+	(void)thread;
+	eml_plane_build(&op->plane, r->x + task * op->in_plane, op->flip, op->fill,
+			r->env->shared + task * op->plane.bytes);
 }
 
-/* A GEMM task: a group of up to TILES_PER_TASK pixel tiles of one image and group, for one
- * chunk of output channels. */
+/* A GEMM task: a group of up to TILES_PER_TASK column tiles of one group of the image, for
+ * one chunk of output channels. r->x is the image (pointwise) or its planes. */
 static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 {
 	const qconv_run *r = arg;
@@ -107,85 +96,74 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 	const eml_qgemm_ukernel *uk = op->gemm[0].uk;
 	size_t t = task, mc = t % op->m_chunks;
 	t /= op->m_chunks;
-	size_t tg = t % op->tile_groups;
-	t /= op->tile_groups;
-	size_t g = t % op->groups, n = t / op->groups;
+	size_t tg = t % op->tile_groups, g = t / op->tile_groups;
 	const eml_fast_gemm *gm = &op->gemm[g];
 	size_t m0 = mc * op->m_chunk, m1 = m0 + op->m_chunk < op->mg ? m0 + op->m_chunk : op->mg;
-	const uint8_t *x = r->x + (n * op->in_ch + g * op->cg) * op->in_plane;
-	uint8_t *y = r->y + (n * op->out_ch + g * op->mg + m0) * op->out_plane;
-	uint8_t *stage = r->env->scratch[thread];
-	uint8_t *tiles = stage + op->staging;
+	uint8_t *y = r->y + (g * op->mg + m0) * op->out_plane;
+	uint8_t *tiles = r->env->scratch[thread];
 	int32_t *xsum = (int32_t *)(tiles + op->tiles_per_task * op->tile_bytes);
+	uint8_t *out = (uint8_t *)(xsum + op->tiles_per_task * uk->nr);
 	size_t first = tg * op->tiles_per_task;
 	size_t last = first + op->tiles_per_task;
 	last = last < op->tiles ? last : op->tiles;
 	for (size_t ti = first; ti < last; ti++) {
 		size_t p0 = ti * uk->nr;
-		uint32_t nr = (uint32_t)(op->out_plane - p0 < uk->nr ? op->out_plane - p0 : uk->nr);
+		uint32_t nr = (uint32_t)(op->cols - p0 < uk->nr ? op->cols - p0 : uk->nr);
 		uint8_t *tile = tiles + (ti - first) * op->tile_bytes;
-		int32_t *xs = xsum + (ti - first) * uk->nr;
-		const uint8_t *src = x + p0;
-		size_t stride = op->in_plane;
-		if (!op->pointwise) {
-			im2col_tile(op, x, p0, nr, stage, uk->nr);
-			src = stage;
-			stride = uk->nr;
-		}
-		eml_pack_x(uk, src, stride, gm->k, nr, gm->flip, tile, gm->wzp ? xs : NULL);
+		int32_t *xs = gm->wzp ? xsum + (ti - first) * uk->nr : NULL;
+		if (op->pointwise)
+			eml_pack_x(uk, r->x + g * op->cg * op->in_plane + p0, op->in_plane, gm->k,
+				   nr, gm->flip, tile, xs);
+		else
+			eml_pack_x_rows(uk, r->x + g * op->cg * op->plane.bytes + p0, op->koff,
+					gm->k, tile, xs);
 	}
 	for (size_t i = m0; i < m1; i += uk->mr) {
 		uint32_t mr = m1 - i < uk->mr ? (uint32_t)(m1 - i) : uk->mr;
 		const uint8_t *w = (const uint8_t *)gm->w + (i / uk->mr) * gm->w_block;
 		for (size_t ti = first; ti < last; ti++) {
 			size_t p0 = ti * uk->nr;
-			uint32_t nr = (uint32_t)(op->out_plane - p0 < uk->nr ? op->out_plane - p0 :
-									       uk->nr);
-			uk->fn(mr, nr, gm->kq, w, tiles + (ti - first) * op->tile_bytes,
-			       xsum + (ti - first) * uk->nr, y + (i - m0) * op->out_plane + p0,
-			       op->out_plane, &gm->out, (uint32_t)i);
+			uint32_t nr = (uint32_t)(op->cols - p0 < uk->nr ? op->cols - p0 : uk->nr);
+			const uint8_t *tile = tiles + (ti - first) * op->tile_bytes;
+			const int32_t *xs = xsum + (ti - first) * uk->nr;
+			if (op->pointwise) {
+				uint8_t *yt = y + (i - m0) * op->out_plane + p0;
+				uk->fn(mr, nr, gm->kq, w, tile, xs, yt, op->out_plane, &gm->out,
+				       (uint32_t)i);
+				continue;
+			}
+			/* grid columns: through a small buffer, then only the valid ones */
+			uk->fn(mr, uk->nr, gm->kq, w, tile, xs, out, uk->nr, &gm->out, (uint32_t)i);
+			for (uint32_t rr = 0; rr < mr; rr++)
+				eml_plane_scatter(&op->plane, p0, nr, out + rr * uk->nr,
+						  y + (i - m0 + rr) * op->out_plane);
 		}
 	}
 }
 
-/* A depthwise task: one channel of one image. */
+/* A depthwise task: one channel of one image, from its phase plane in thread scratch. */
 static void dw_task(void *arg, uint32_t task, uint32_t thread)
 {
 	const qconv_run *r = arg;
 	const qconv_op *op = r->op;
-	const eml_window3 *c = &op->c;
+	const eml_plane *p = &op->plane;
 	size_t ch = task % op->in_ch, n = task / op->in_ch;
-	const uint8_t *x = r->x + (n * op->in_ch + ch) * op->in_plane;
-	uint8_t *pad = r->env->scratch[thread];
-	size_t ih = (size_t)c->in[1], iw = (size_t)c->in[2];
-	size_t top = (size_t)c->pad_begin[1], left = (size_t)c->pad_begin[2];
-	memset(pad, op->zx ^ op->flip, op->pad_h * op->pad_w);
-	const uint64_t flip8 = op->flip * 0x0101010101010101ull;
-	for (size_t iy = 0; iy < ih; iy++) {
-		uint8_t *d = pad + (iy + top) * op->pad_w + left;
-		const uint8_t *s = x + iy * iw;
-		size_t ix = 0;
-		/* eight bytes at a time: this copy is a large part of a depthwise layer's work */
-		for (; ix + 8 <= iw; ix += 8) {
-			uint64_t v;
-			memcpy(&v, s + ix, 8);
-			v ^= flip8;
-			memcpy(d + ix, &v, 8);
-		}
-		for (; ix < iw; ix++)
-			d[ix] = s[ix] ^ op->flip;
-	}
-	size_t kvol = (size_t)(c->k[1] * c->k[2]);
+	uint8_t *plane = r->env->scratch[thread];
+	uint8_t *grid = plane + p->bytes;
+	uint8_t *y = r->y + (n * op->out_ch + ch) * op->out_plane;
+	const uint8_t *rows[DW_TAPS_MAX];
+	eml_plane_build(p, r->x + (n * op->in_ch + ch) * op->in_plane, op->flip, op->fill, plane);
+	for (size_t t = 0; t < op->kvol; t++)
+		rows[t] = plane + op->tapoff[t];
 	eml_qdw_args a = {
-		.x = pad, .x_stride = op->pad_w,
-		.oh = (uint32_t)c->out[1], .ow = (uint32_t)c->out[2],
-		.kh = (uint32_t)c->k[1], .kw = (uint32_t)c->k[2],
-		.sh = (uint32_t)c->stride[1], .sw = (uint32_t)c->stride[2],
-		.taps = op->taps + ch * kvol, .bias = op->dw_bias[ch], .mult = op->dw_mult[ch],
-		.zp = op->zp, .lo = op->lo, .hi = op->hi,
-		.y = r->y + (n * op->out_ch + ch) * op->out_plane,
+		.x = rows, .n = p->grid, .taps = (uint32_t)op->kvol,
+		.w = op->taps + ch * op->wpad, .wzp = op->dw_wzp[ch], .bias = op->dw_bias[ch],
+		.mult = op->dw_mult[ch], .zp = op->zp, .lo = op->lo, .hi = op->hi,
+		.y = p->q == p->ow ? y : grid,
 	};
 	op->dw(&a);
+	if (p->q != p->ow)
+		eml_plane_scatter(p, 0, p->grid, grid, y);
 }
 
 /* Runs the node over the pool. */
@@ -193,14 +171,24 @@ static edgeml_status qconv_run_op(const eml_fast_op *base, const eml_kernel_ctx 
 				  const eml_fast_env *env)
 {
 	const qconv_op *op = (const qconv_op *)base;
-	qconv_run r = { op, ctx->in_data[0], ctx->out_data[0], env };
+	const uint8_t *x = ctx->in_data[0];
+	uint8_t *y = ctx->out_data[0];
 	eml_threadpool *pool = eml_fast_pool(env, op->work);
-	if (op->depthwise)
+	if (op->depthwise) {
+		qconv_run r = { op, x, y, env };
 		eml_threadpool_run(pool, dw_task, &r, (uint32_t)(op->batch * op->in_ch));
-	else
+		return EDGEML_OK;
+	}
+	for (size_t n = 0; n < op->batch; n++) {
+		qconv_run r = { op, x + n * op->in_ch * op->in_plane,
+				y + n * op->out_ch * op->out_plane, env };
+		if (!op->pointwise) {
+			eml_threadpool_run(pool, plane_task, &r, (uint32_t)op->in_ch);
+			r.x = env->shared;
+		}
 		eml_threadpool_run(pool, gemm_task, &r,
-				   (uint32_t)(op->batch * op->groups * op->tile_groups *
-					      op->m_chunks));
+				   (uint32_t)(op->groups * op->tile_groups * op->m_chunks));
+	}
 	return EDGEML_OK;
 }
 
@@ -238,42 +226,59 @@ static float channel_mult(const qconv_params *p, size_t m)
 	return p->xs[0] * p->ws[p->n_ws == 1 ? 0 : m] / p->ys[0];
 }
 
-/* Prepares the depthwise path: taps minus zero point, folded bias, padded-plane size. */
+/* Offsets of every tap from a grid position, into a new array. */
+static size_t *tap_offsets(const qconv_op *op)
+{
+	size_t *off = calloc(op->kvol, sizeof(size_t));
+	if (!off)
+		return NULL;
+	for (size_t ky = 0; ky < op->plane.kh; ky++)
+		for (size_t kx = 0; kx < op->plane.kw; kx++)
+			off[ky * op->plane.kw + kx] = eml_plane_tap(&op->plane, ky, kx);
+	return off;
+}
+
+/* Prepares the depthwise path: taps in the int8 domain, their zero point there, the bias
+ * with x's zero point folded in (see pack.h), and the tap offsets. */
 static edgeml_status prepare_dw(qconv_op *op, const eml_kernel_ctx *ctx, const qconv_params *p,
 				eml_qdw_fn dw)
 {
-	const eml_window3 *c = &op->c;
 	const uint8_t *w = ctx->in_data[3];
 	int w_signed = ctx->in[3]->dtype == EDGEML_DTYPE_INT8;
 	int x_signed = ctx->in[0]->dtype == EDGEML_DTYPE_INT8;
-	size_t kvol = (size_t)(c->k[1] * c->k[2]);
 	op->dw = dw;
-	op->taps = calloc(op->in_ch * kvol, sizeof(int32_t));
+	op->wpad = (op->kvol + 3) / 4 * 4;
+	op->tapoff = tap_offsets(op);
+	op->taps = calloc(op->in_ch * op->wpad, 1);
+	op->dw_wzp = calloc(op->in_ch, sizeof(int32_t));
 	op->dw_bias = calloc(op->in_ch, sizeof(int32_t));
 	op->dw_mult = calloc(op->in_ch, sizeof(float));
-	if (!op->taps || !op->dw_bias || !op->dw_mult)
+	if (!op->tapoff || !op->taps || !op->dw_wzp || !op->dw_bias || !op->dw_mult)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for depthwise weights");
-	/* The kernels read uint8: int8 x moves there by XOR 0x80, its zero point by +128. */
+	/* The kernels read uint8 x and int8 w: XOR 0x80 moves the other type there and shifts
+	 * its zero point by 128. */
 	op->flip = x_signed ? 0x80 : 0;
-	op->zx = (uint8_t)p->x_zp;
-	int32_t zx = p->x_zp + (x_signed ? 128 : 0);
+	op->fill = (uint8_t)p->x_zp ^ op->flip;
+	uint32_t zx = (uint32_t)(p->x_zp + (x_signed ? 128 : 0));
 	for (size_t ch = 0; ch < op->in_ch; ch++) {
-		int32_t zw = eml_q_zero_point(ctx, 5, (int64_t)ch);
+		int32_t zw = eml_q_zero_point(ctx, 5, (int64_t)ch) - (w_signed ? 0 : 128);
 		uint32_t sum = 0;
-		for (size_t t = 0; t < kvol; t++) {
-			uint8_t b = w[ch * kvol + t];
-			int32_t v = (w_signed ? (int8_t)b : b) - zw;
-			op->taps[ch * kvol + t] = v;
-			sum += (uint32_t)v;
+		for (size_t t = 0; t < op->kvol; t++) {
+			int8_t v = (int8_t)(w[ch * op->kvol + t] ^ (w_signed ? 0 : 0x80));
+			op->taps[ch * op->wpad + t] = v;
+			sum += (uint32_t)(int32_t)v;
 		}
-		uint32_t b0 = p->bias ? (uint32_t)p->bias[ch] : 0;
-		op->dw_bias[ch] = (int32_t)(b0 - (uint32_t)zx * sum);
+		uint32_t b = p->bias ? (uint32_t)p->bias[ch] : 0;
+		b -= zx * sum;
+		b += (uint32_t)op->kvol * zx * (uint32_t)zw;
+		op->dw_bias[ch] = (int32_t)b;
+		op->dw_wzp[ch] = zw;
 		op->dw_mult[ch] = channel_mult(p, ch);
 	}
 	op->zp = (float)p->y_zp;
 	op->lo = (float)p->lo;
 	op->hi = (float)p->hi;
-	op->base.scratch = op->pad_h * op->pad_w + 64;
+	op->base.scratch = op->plane.bytes + op->plane.grid + 64;
 	return EDGEML_OK;
 }
 
@@ -300,7 +305,7 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 			.m = op->mg, .k = k, .row_stride = k, .k_stride = 1,
 			.wzp = wzp, .bias = p->bias ? p->bias + g * op->mg : NULL, .mult = mult,
 			.x_signed = ctx->in[0]->dtype == EDGEML_DTYPE_INT8, .x_zp = p->x_zp,
-			.y_zp = p->y_zp, .lo = p->lo, .hi = p->hi,
+			.y_zp = p->y_zp, .lo = p->lo, .hi = p->hi, .key = ctx->node, .key_part = g,
 		};
 		st = eml_fast_gemm_init(&op->gemm[g], uk, &d);
 	}
@@ -311,9 +316,31 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 	op->pointwise = kvol == 1 && c->stride[1] == 1 && c->stride[2] == 1 &&
 			c->pad_begin[1] == 0 && c->pad_begin[2] == 0 && c->out[1] == c->in[1] &&
 			c->out[2] == c->in[2];
-	op->tiles = op->out_plane / uk->nr + (op->out_plane % uk->nr != 0);
+	op->cols = op->out_plane;
+	if (!op->pointwise) {
+		eml_plane pl;
+		if (eml_plane_init(&pl, c, PLANE_MAX) != EDGEML_OK ||
+		    pl.bytes > PLANE_MAX / op->in_ch)
+			return EDGEML_ERR_UNSUPPORTED;
+		op->plane = pl;
+		op->cols = pl.grid;
+		op->flip = op->gemm[0].flip;
+		op->fill = op->zx ^ op->flip;
+		op->koff = calloc(k, sizeof(size_t));
+		size_t *taps = tap_offsets(op);
+		if (!op->koff || !taps) {
+			free(taps);
+			return eml_error(EDGEML_ERR_NO_MEMORY,
+					 "out of memory for convolution offsets");
+		}
+		for (size_t kk = 0; kk < k; kk++)
+			op->koff[kk] = (kk / kvol) * pl.bytes + taps[kk % kvol];
+		free(taps);
+		op->base.shared = op->in_ch * pl.bytes;
+	}
+	op->tiles = op->cols / uk->nr + (op->cols % uk->nr != 0);
 	/* Enough tasks for every thread, else whole groups of tiles per task. */
-	size_t per_image = op->batch * op->groups;
+	size_t per_image = op->groups;
 	op->tiles_per_task = TILES_PER_TASK;
 	while (op->tiles_per_task > 1 &&
 	       per_image * ((op->tiles + op->tiles_per_task - 1) / op->tiles_per_task) <
@@ -328,9 +355,9 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 	op->m_chunk = (blocks + op->m_chunks - 1) / op->m_chunks * uk->mr;
 	op->m_chunks = (op->mg + op->m_chunk - 1) / op->m_chunk;
 	op->tile_bytes = eml_fast_gemm_tile_bytes(&op->gemm[0]);
-	op->staging = op->pointwise ? 0 : (k * uk->nr + 63) / 64 * 64;
 	op->base.kernel = uk->name;
-	op->base.scratch = op->staging + op->tiles_per_task * (op->tile_bytes + uk->nr * 4);
+	op->base.scratch = op->tiles_per_task * (op->tile_bytes + uk->nr * 4) +
+			   (size_t)uk->mr * uk->nr;
 	return EDGEML_OK;
 }
 
@@ -363,19 +390,22 @@ edgeml_status eml_fast_qconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	op->mg = op->out_ch / op->groups;
 	op->in_plane = (size_t)(c->in[1] * c->in[2]);
 	op->out_plane = (size_t)(c->out[1] * c->out[2]);
-	op->pad_h = (size_t)(c->in[1] + c->pad_begin[1] + c->pad_end[1]);
-	op->pad_w = (size_t)(c->in[2] + c->pad_begin[2] + c->pad_end[2]);
 	op->zx = (uint8_t)p.x_zp;
-	op->work = op->batch * op->out_ch * op->out_plane * op->cg * (size_t)(c->k[1] * c->k[2]);
-	op->depthwise = dw && op->cg == 1 && op->mg == 1 && c->dil[1] == 1 && c->dil[2] == 1 &&
-			c->stride[1] <= 2 && c->stride[2] <= 2 && op->pad_w <= DW_PLANE_MAX &&
-			op->pad_h <= DW_PLANE_MAX / op->pad_w;
+	op->kvol = (size_t)(c->k[1] * c->k[2]);
+	op->work = op->batch * op->out_ch * op->out_plane * op->cg * op->kvol;
+	op->depthwise = dw && op->cg == 1 && op->mg == 1 && op->kvol <= DW_TAPS_MAX &&
+			eml_plane_init(&op->plane, c, PLANE_MAX) == EDGEML_OK;
 	edgeml_status st;
 	if (op->depthwise) {
 		op->base.kernel = "qs8-dwconv";
 		st = prepare_dw(op, ctx, &p, dw);
 	} else {
 		st = prepare_gemm(op, ctx, &p, uk, threads);
+	}
+	if (st == EDGEML_ERR_UNSUPPORTED) {
+		/* a geometry the fast kernels do not cover: the reference runs the node */
+		qconv_destroy(&op->base);
+		return EDGEML_OK;
 	}
 	if (st != EDGEML_OK) {
 		qconv_destroy(&op->base);

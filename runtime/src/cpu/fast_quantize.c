@@ -69,7 +69,7 @@ edgeml_status eml_fast_quantize_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a quantize");
 	int32_t qmin, qmax;
 	eml_q_range(ty->dtype, &qmin, &qmax);
-	op->base = (eml_fast_op){ quant_run_op, quant_destroy, "qs8-vquantize", 0 };
+	op->base = (eml_fast_op){ quant_run_op, quant_destroy, "qs8-vquantize", 0, 0 };
 	op->fn = fn;
 	op->args = (eml_qquant_args){ .n = (size_t)eml_tensor_numel(tx), .scale = scale[0],
 				      .zp = (float)eml_q_zero_point(ctx, 2, 0),

@@ -23,12 +23,12 @@ static const uint32_t isa_needs[EML_ISA_COUNT] = {
 			       EML_CPU_AVX512VNNI,
 };
 
-/* Levels with kernels in this build, best first; the first one the CPU supports wins. The
- * aarch64 levels (neon, dotprod, i8mm) are probed and named but have no kernels yet, so an
- * aarch64 build runs the reference kernels. */
+/* Levels with kernels in this build, best first; the first one the CPU supports wins. */
 static const eml_isa isa_order[] = {
 #if defined(__x86_64__)
 	EML_ISA_AVX512VNNI, EML_ISA_AVX2,
+#elif defined(__aarch64__)
+	EML_ISA_I8MM, EML_ISA_DOTPROD, EML_ISA_NEON,
 #endif
 	EML_ISA_SCALAR,
 };

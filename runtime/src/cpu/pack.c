@@ -8,6 +8,8 @@
 #include <emmintrin.h>
 
 #include "cpu/x86/ukernels.h"
+#elif defined(__aarch64__)
+#include "cpu/arm/ukernels.h"
 #endif
 
 const eml_qgemm_ukernel *eml_qgemm_ukernel_for(eml_isa isa)
@@ -15,9 +17,16 @@ const eml_qgemm_ukernel *eml_qgemm_ukernel_for(eml_isa isa)
 	switch (isa) {
 #if defined(__x86_64__)
 	case EML_ISA_AVX512VNNI:
-		return &eml_qs8_gemm_8x16c4_avx512vnni;
+		return &eml_qs8_gemm_8x32c4_avx512vnni;
 	case EML_ISA_AVX2:
 		return &eml_qs8_gemm_4x8c4_avx2;
+#elif defined(__aarch64__)
+	case EML_ISA_NEON:
+		return &eml_qs8_gemm_4x8c4_neon;
+	case EML_ISA_DOTPROD:
+		return &eml_qs8_gemm_8x8c4_neondot;
+	case EML_ISA_I8MM:
+		return &eml_qs8_gemm_4x8c8_neoni8mm;
 #endif
 	default:
 		return NULL;
@@ -29,9 +38,33 @@ eml_qdw_fn eml_qdw_ukernel_for(eml_isa isa)
 	switch (isa) {
 #if defined(__x86_64__)
 	case EML_ISA_AVX512VNNI:
-		return eml_qs8_dwconv_16x_avx512f;
+		return eml_qs8_dwconv_64x_avx512vnni;
 	case EML_ISA_AVX2:
-		return eml_qs8_dwconv_8x_avx2;
+		return eml_qs8_dwconv_16x_avx2;
+#elif defined(__aarch64__)
+	case EML_ISA_NEON:
+	case EML_ISA_DOTPROD:
+	case EML_ISA_I8MM:
+		return eml_qs8_dwconv_8x_neon;
+#endif
+	default:
+		return NULL;
+	}
+}
+
+eml_maxpool_fn eml_maxpool_ukernel_for(eml_isa isa)
+{
+	switch (isa) {
+#if defined(__x86_64__)
+	case EML_ISA_AVX512VNNI:
+		return eml_u8_maxpool_64x_avx512bw;
+	case EML_ISA_AVX2:
+		return eml_u8_maxpool_32x_avx2;
+#elif defined(__aarch64__)
+	case EML_ISA_NEON:
+	case EML_ISA_DOTPROD:
+	case EML_ISA_I8MM:
+		return eml_u8_maxpool_16x_neon;
 #endif
 	default:
 		return NULL;
@@ -46,6 +79,11 @@ eml_qadd_fn eml_qadd_ukernel_for(eml_isa isa)
 		return eml_qs8_vadd_16x_avx512f;
 	case EML_ISA_AVX2:
 		return eml_qs8_vadd_8x_avx2;
+#elif defined(__aarch64__)
+	case EML_ISA_NEON:
+	case EML_ISA_DOTPROD:
+	case EML_ISA_I8MM:
+		return eml_qs8_vadd_8x_neon;
 #endif
 	default:
 		return NULL;
@@ -60,6 +98,11 @@ eml_qquant_fn eml_qquant_ukernel_for(eml_isa isa)
 		return eml_qs8_vquantize_16x_avx512f;
 	case EML_ISA_AVX2:
 		return eml_qs8_vquantize_8x_avx2;
+#elif defined(__aarch64__)
+	case EML_ISA_NEON:
+	case EML_ISA_DOTPROD:
+	case EML_ISA_I8MM:
+		return eml_qs8_vquantize_8x_neon;
 #endif
 	default:
 		return NULL;
@@ -155,6 +198,22 @@ static void interleave4_sse2(const uint8_t *r0, const uint8_t *r1, const uint8_t
 }
 #endif
 
+/* Sums each column of a packed x tile of kq groups (wrapping as the int32 accumulator). */
+static void column_sums(const eml_qgemm_ukernel *uk, const uint8_t *tile, size_t kq,
+			int32_t *xsum)
+{
+	size_t group = (size_t)uk->nr * uk->kc;
+	for (uint32_t j = 0; j < uk->nr; j++)
+		xsum[j] = 0;
+	for (size_t q = 0; q < kq; q++)
+		for (uint32_t j = 0; j < uk->nr; j++)
+			for (uint32_t c = 0; c < uk->kc; c++) {
+				uint8_t v = tile[q * group + j * uk->kc + c];
+				int32_t e = uk->x_signed ? (int8_t)v : v;
+				xsum[j] = (int32_t)((uint32_t)xsum[j] + (uint32_t)e);
+			}
+}
+
 /* Packs one group of kc rows (rows past k are 0) of nr columns, in portable C. */
 static void pack_group_c(const eml_qgemm_ukernel *uk, const uint8_t *src, size_t src_stride,
 			 size_t rows, uint32_t nr, uint8_t flip, uint8_t *dst)
@@ -181,15 +240,29 @@ void eml_pack_x(const eml_qgemm_ukernel *uk, const uint8_t *src, size_t src_stri
 #endif
 		pack_group_c(uk, s, src_stride, rows, nr, flip, dst + q * group);
 	}
-	if (!xsum)
-		return;
-	for (uint32_t j = 0; j < uk->nr; j++)
-		xsum[j] = 0;
-	for (size_t q = 0; q < kq; q++)
-		for (uint32_t j = 0; j < uk->nr; j++)
-			for (uint32_t c = 0; c < uk->kc; c++) {
-				uint8_t v = dst[q * group + j * uk->kc + c];
-				int32_t e = uk->x_signed ? (int8_t)v : v;
-				xsum[j] = (int32_t)((uint32_t)xsum[j] + (uint32_t)e);
-			}
+	if (xsum)
+		column_sums(uk, dst, kq, xsum);
+}
+
+void eml_pack_x_rows(const eml_qgemm_ukernel *uk, const uint8_t *base, const size_t *off,
+		     size_t k, uint8_t *dst, int32_t *xsum)
+{
+	size_t kq = k / uk->kc + (k % uk->kc != 0), group = (size_t)uk->nr * uk->kc;
+	for (size_t q = 0; q < kq; q++) {
+		size_t k0 = q * uk->kc, rows = k - k0 < uk->kc ? k - k0 : uk->kc;
+		uint8_t *d = dst + q * group;
+#if defined(__x86_64__)
+		if (uk->kc == 4 && rows == 4 && uk->nr % 8 == 0) {
+			interleave4_sse2(base + off[k0], base + off[k0 + 1], base + off[k0 + 2],
+					 base + off[k0 + 3], uk->nr, 0, d);
+			continue;
+		}
+#endif
+		memset(d, 0, group);
+		for (size_t c = 0; c < rows; c++)
+			for (uint32_t j = 0; j < uk->nr; j++)
+				d[j * uk->kc + c] = base[off[k0 + c] + j];
+	}
+	if (xsum)
+		column_sums(uk, dst, kq, xsum);
 }

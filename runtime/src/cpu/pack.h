@@ -70,24 +70,47 @@ void eml_pack_w(const eml_qgemm_ukernel *uk, const uint8_t *w, int w_signed, siz
 void eml_pack_x(const eml_qgemm_ukernel *uk, const uint8_t *src, size_t src_stride, size_t k,
 		uint32_t nr, uint8_t flip, uint8_t *dst, int32_t *xsum);
 
-/* One channel of a depthwise convolution: x is the channel's input plane in the uint8 domain,
- * already padded with the zero point, rows x_stride bytes apart and readable 64 bytes past
- * its end; taps are the kh x kw weights minus their zero point; bias is the channel's bias
- * minus zx times the sum of taps, mult its multiplier; writes oh x ow outputs to y. */
+/* Packs an x tile of uk->nr columns whose k rows are base + off[0], base + off[1], ...
+ * (each readable for uk->nr bytes and already in the kernel's domain; rows past k are 0).
+ * When xsum is not NULL it receives each column's sum of packed values. */
+void eml_pack_x_rows(const eml_qgemm_ukernel *uk, const uint8_t *base, const size_t *off,
+		     size_t k, uint8_t *dst, int32_t *xsum);
+
+/* One channel of a depthwise convolution over n consecutive outputs (see fast_plane.h):
+ * x[t] is the input of tap t for output 0, in the uint8 domain, readable 64 bytes past
+ * output n; w the taps in the int8 domain, zero past taps up to a multiple of 4; wzp their
+ * zero point there; bias the channel's bias with the x zero point folded in; mult its
+ * multiplier. y receives exactly n outputs, clamped to [lo, hi] (within the 8-bit output
+ * type, whose low byte they are). */
 typedef struct eml_qdw_args {
-	const uint8_t *x;
-	size_t x_stride;
-	uint32_t oh, ow, kh, kw, sh, sw;
-	const int32_t *taps;
-	int32_t bias;
+	const uint8_t *const *x;
+	size_t n;
+	uint32_t taps;
+	const int8_t *w;
+	int32_t wzp, bias;
 	float mult, zp, lo, hi;
 	uint8_t *y;
 } eml_qdw_args;
 
 typedef void (*eml_qdw_fn)(const eml_qdw_args *a);
 
-/* The depthwise micro-kernel of a level (strides 1 and 2, any kernel), or NULL. */
+/* The depthwise micro-kernel of a level, or NULL. */
 eml_qdw_fn eml_qdw_ukernel_for(eml_isa isa);
+
+/* Max pooling over n consecutive outputs: y[i] = max over t of x[t][i] (uint8 domain,
+ * readable 64 bytes past n), XORed with flip on the way out. */
+typedef struct eml_maxpool_args {
+	const uint8_t *const *x;
+	size_t n;
+	uint32_t taps;
+	uint8_t flip;
+	uint8_t *y;
+} eml_maxpool_args;
+
+typedef void (*eml_maxpool_fn)(const eml_maxpool_args *a);
+
+/* The max-pool micro-kernel of a level, or NULL. */
+eml_maxpool_fn eml_maxpool_ukernel_for(eml_isa isa);
 
 /* Elementwise QLinearAdd of n elements of one 8-bit type, with ONNX Runtime's arithmetic as
  * the reference has it: c = clamp(round_half_even(fma(a, ra, fma(b, rb, k))), lo, hi), where

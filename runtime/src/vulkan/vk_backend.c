@@ -3,6 +3,7 @@
  * host memory), one command buffer recorded at creation, runs as submit + wait, per-layer
  * GPU timestamps and an optional CPU fallback for the ops it has no shader for. */
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -622,31 +623,38 @@ static uint32_t vk_layer_times(const void *opaque, eml_layer_time *out, uint32_t
 	return n;
 }
 
+/* Appends to buf (size bytes, holding a string) what fits of fmt. */
+static void append(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	va_list ap;
+	va_start(ap, fmt);
+	if (len < size)
+		vsnprintf(buf + len, size - len, fmt, ap);
+	va_end(ap);
+}
+
 static void vk_describe(const void *opaque, char *buf, size_t size)
 {
 	const vk_state *s = opaque;
 	const eml_vk_device_info *d = s->dev.info;
-	size_t w = 0;
-	int n = snprintf(buf, size,
-			 "on '%s' (%s, driver %s, %s); created in %.1f ms: %u shaders "
-			 "compiled, %u from the cache, %u pipelines; CPU fallback: %u nodes",
-			 d->name, eml_vk_device_type_name(d->type), d->driver_name,
-			 d->drm_node[0] ? d->drm_node : "no DRM node", s->create_ms,
-			 s->cache.compiles, s->cache.hits, s->n_pipes, s->n_cpu_nodes);
+	snprintf(buf, size,
+		 "on '%s' (%s, driver %s, %s); created in %.1f ms: %u shaders compiled, %u from "
+		 "the cache, %u pipelines; CPU fallback: %u nodes",
+		 d->name, eml_vk_device_type_name(d->type), d->driver_name,
+		 d->drm_node[0] ? d->drm_node : "no DRM node", s->create_ms, s->cache.compiles,
+		 s->cache.hits, s->n_pipes, s->n_cpu_nodes);
 	const char *sep = " (";
-	for (uint32_t i = 0; n > 0 && i < s->graph->n_nodes; i++) {
-		w += (size_t)n;
-		n = 0;
-		if (w >= size || !s->nodes[i].on_cpu)
+	for (uint32_t i = 0; i < s->graph->n_nodes; i++) {
+		if (!s->nodes[i].on_cpu)
 			continue;
 		const char *op = eml_op_name(s->graph->nodes[i].op);
-		n = snprintf(buf + w, size - w, "%s%s", sep, op ? op : "?");
+		append(buf, size, "%s%s", sep, op ? op : "?");
 		sep = ", ";
 	}
-	w += n > 0 ? (size_t)n : 0;
-	if (s->n_cpu_nodes && w < size)
-		snprintf(buf + w, size - w, "), %llu bytes shared with them per run",
-			 (unsigned long long)s->cpu_bytes);
+	if (s->n_cpu_nodes)
+		append(buf, size, "), %llu bytes shared with them per run",
+		       (unsigned long long)s->cpu_bytes);
 }
 
 const eml_backend eml_vulkan_backend = {

@@ -7,11 +7,14 @@
 
 #include "cpu/pack.h"
 
-extern const eml_qgemm_ukernel eml_qs8_gemm_8x16c4_avx512vnni;
+extern const eml_qgemm_ukernel eml_qs8_gemm_8x32c4_avx512vnni;
 extern const eml_qgemm_ukernel eml_qs8_gemm_4x8c4_avx2;
 
-void eml_qs8_dwconv_16x_avx512f(const eml_qdw_args *a);
-void eml_qs8_dwconv_8x_avx2(const eml_qdw_args *a);
+void eml_qs8_dwconv_64x_avx512vnni(const eml_qdw_args *a);
+void eml_qs8_dwconv_16x_avx2(const eml_qdw_args *a);
+
+void eml_u8_maxpool_64x_avx512bw(const eml_maxpool_args *a);
+void eml_u8_maxpool_32x_avx2(const eml_maxpool_args *a);
 
 void eml_qs8_vadd_16x_avx512f(const eml_qadd_args *a);
 void eml_qs8_vadd_8x_avx2(const eml_qadd_args *a);

@@ -1,0 +1,55 @@
+/*
+ * fast_plane.h — the "phase plane" layout the fast sliding-window kernels (convolution,
+ * depthwise convolution, max pooling) read their input from.
+ *
+ * One channel plane is copied once per run into a padded plane (padding and any ceil_mode
+ * overhang filled with one byte, every byte XORed into the kernels' domain) and split into
+ * stride_h x stride_w phases: phase (py, px) holds padded rows py, py + sh, ... and columns
+ * px, px + sw, ..., rows q apart. Output (oy, ox) then reads tap (ky, kx) at flat position
+ * oy * q + ox + tap_offset(ky, kx) of the plane, whatever the stride and dilation: every tap
+ * of a run of consecutive outputs is a run of consecutive bytes. Kernels compute a "grid" of
+ * oh x q outputs (columns ow.. of each row are discarded), so they never branch on padding.
+ */
+#ifndef EML_CPU_FAST_PLANE_H
+#define EML_CPU_FAST_PLANE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpu/ref/ref_qwindow.h"
+#include "edgeml.h"
+
+/* Bytes readable past a plane's last grid position plus its largest tap offset: kernels load
+ * whole vectors. */
+#define EML_PLANE_SLACK 128
+
+typedef struct eml_plane {
+	size_t ih, iw;	      /* input plane */
+	size_t sh, sw;	      /* strides */
+	size_t top, left;     /* padding before */
+	size_t rows, q;	      /* rows and row pitch of one phase */
+	size_t phase;	      /* bytes of one phase: rows * q */
+	size_t bytes;	      /* bytes of the whole plane, slack included */
+	size_t oh, ow, grid;  /* outputs; grid = oh * q */
+	size_t kh, kw, dh, dw;
+} eml_plane;
+
+/* Sizes the plane of a 2-D window (the last two dims of w; the first must be 1). Returns
+ * EDGEML_ERR_UNSUPPORTED when the plane would be larger than max_bytes or the geometry is
+ * not one the layout covers (it never fails otherwise). */
+edgeml_status eml_plane_init(eml_plane *p, const eml_window3 *w, size_t max_bytes);
+
+/* Offset of tap (ky, kx) from a grid position. */
+size_t eml_plane_tap(const eml_plane *p, size_t ky, size_t kx);
+
+/* Copies one channel plane x (ih x iw bytes) into dst (p->bytes), XORing each byte with
+ * flip and filling the padding with fill. */
+void eml_plane_build(const eml_plane *p, const uint8_t *x, uint8_t flip, uint8_t fill,
+		     uint8_t *dst);
+
+/* Copies the valid outputs of grid positions [g0, g0 + n) from src (position g0 first) into
+ * the output plane y (oh x ow). */
+void eml_plane_scatter(const eml_plane *p, size_t g0, size_t n, const uint8_t *src,
+		       uint8_t *y);
+
+#endif /* EML_CPU_FAST_PLANE_H */
