@@ -32,27 +32,29 @@ static void print_cpu(const eml_cpu_info *cpu)
  * automatic choice takes. */
 static void print_vulkan(void)
 {
-	eml_vk_instance vi;
+	const eml_vk_instance *vi;
 	char why[400];
 	int gpu = eml_vulkan_auto_usable(why, sizeof(why));
 	printf("backends:      %s, %s\n", eml_cpu_backend.name, eml_vulkan_backend.name);
 	printf("auto backend:  %s (%s)\n", gpu ? eml_vulkan_backend.name : eml_cpu_backend.name,
 	       why);
-	if (eml_vk_instance_create(&vi) != EDGEML_OK) {
+	if (eml_vk_instance_shared(&vi) != EDGEML_OK) {
 		printf("vulkan:        unavailable: %s\n", edgeml_last_error());
 		return;
 	}
-	for (uint32_t i = 0; i < vi.n_devices; i++) {
-		const eml_vk_device_info *d = &vi.info[i];
+	for (uint32_t i = 0; i < vi->n_devices; i++) {
+		const eml_vk_device_info *d = &vi->info[i];
 		printf("vulkan device %u: %s (%s)\n", i, d->name, eml_vk_device_type_name(d->type));
 		printf("  driver:        %s %s, Vulkan %u.%u.%u\n", d->driver_name, d->driver_info,
 		       VK_API_VERSION_MAJOR(d->api_version), VK_API_VERSION_MINOR(d->api_version),
 		       VK_API_VERSION_PATCH(d->api_version));
-		printf("  drm node:      %s\n", d->drm_node[0] ? d->drm_node :
-			       d->has_drm_ext ? "none found" : "unknown (no VK_EXT_physical_device_drm)");
+		printf("  drm node:      %s\n",
+		       d->drm_node[0] ? d->drm_node :
+		       d->has_drm_ext ? "none found" :
+					"unknown (no VK_EXT_physical_device_drm)");
 		printf("  subgroup size: %u\n", d->subgroup_size);
-		printf("  shared memory: %u bytes, %u invocations per workgroup\n", d->shared_memory,
-		       d->max_invocations);
+		printf("  shared memory: %u bytes, %u invocations per workgroup\n",
+		       d->shared_memory, d->max_invocations);
 		printf("  features:      8-bit storage %s, int8 %s, fp16 %s, int dot product %s%s, "
 		       "timestamps %s\n",
 		       d->storage8 ? "yes" : "no", d->int8 ? "yes" : "no", d->fp16 ? "yes" : "no",
@@ -61,7 +63,6 @@ static void print_vulkan(void)
 		if (d->unusable[0])
 			printf("  unusable:      %s\n", d->unusable);
 	}
-	eml_vk_instance_destroy(&vi);
 }
 
 int edgeml_cmd_info(int argc, char **argv)

@@ -219,21 +219,28 @@ static double rnd_y_scale(double x_scale, double w_scale, int64_t k)
 	return rnd() % 5 == 0 ? typical / 500.0 : typical * (0.05 + (rnd() % 100) / 100.0);
 }
 
-/* Builds a random QLinearConv: kind 0 pointwise, 1 KxK, 2 depthwise, 3 grouped; big ones
+/* Builds a random QLinearConv: kind 0 pointwise, 1 KxK, 2 depthwise, 3 grouped, 4 KxK over
+ * channels in fours with weight zero points 0 (what the in-place GEMM path takes); big ones
  * have enough work to be split over the pool. */
 static void conv_case(kcase *c, int kind, int big, char *what, size_t cap)
 {
 	uint32_t xt, wt, yt;
 	rnd_types(&xt, &wt, &yt);
+	int by4 = kind == 4;
+	if (by4) {
+		kind = rnd() % 2 ? 1 : 3;
+		wt = I8;
+	}
 	int64_t n = 1 + rnd() % 2, h = 1 + rnd() % 13, w = 1 + rnd() % 21;
 	int64_t group = kind == 2 ? 1 + rnd() % 19 : kind == 3 ? 2 + rnd() % 2 : 1;
-	int64_t cin = kind == 2 ? group : group * (1 + rnd() % 11);
-	int64_t cout = kind == 2 ? group : group * (1 + rnd() % 21);
+	int64_t cin = kind == 2 ? group : group * (by4 ? 4 * (1 + rnd() % 4) : 1 + rnd() % 11);
+	/* in fours: many output channels, several blocks of weights over each tile */
+	int64_t cout = kind == 2 ? group : group * (by4 ? 40 + rnd() % 90 : 1 + rnd() % 21);
 	if (big) {
 		h = (kind == 2 ? 80 : 40) + rnd() % 9;
 		w = (kind == 2 ? 80 : 40) + rnd() % 9;
 		group = kind == 2 ? 100 + rnd() % 9 : group;
-		cin = kind == 2 ? group : group * (16 + rnd() % 5);
+		cin = kind == 2 ? group : group * (by4 ? 16 : 16 + rnd() % 5);
 		cout = kind == 2 ? group : group * (24 + rnd() % 9);
 	}
 	int64_t k = kind == 0 ? 1 : (rnd() % 2 ? 3 : 5), s = kind == 0 ? 1 : 1 + rnd() % 2;
@@ -258,11 +265,11 @@ static void conv_case(kcase *c, int kind, int big, char *what, size_t cap)
 		uint8_t *zp = kc_in(c, wt, 1, (int64_t[]){ cout }, 1);
 		for (int64_t m = 0; m < cout; m++) {
 			sc[m] = (float)(ws * (0.5 + (rnd() % 100) / 100.0));
-			zp[m] = wt == I8 && rnd() % 3 ? 0 : (uint8_t)rnd_zp(wt);
+			zp[m] = by4 || (wt == I8 && rnd() % 3) ? 0 : (uint8_t)rnd_zp(wt);
 		}
 	} else {
 		kc_scalar(c, F32, ws);
-		kc_scalar(c, wt, wt == I8 && rnd() % 2 ? 0 : rnd_zp(wt));
+		kc_scalar(c, wt, by4 || (wt == I8 && rnd() % 2) ? 0 : rnd_zp(wt));
 	}
 	kc_scalar(c, F32, rnd_y_scale(xs, ws, cin / group * k * k));
 	kc_scalar(c, yt, rnd_zp(yt));
@@ -299,9 +306,9 @@ static void test_qconv(void **state)
 	if (nl == 0)
 		skip();
 	char what[200];
-	for (int i = 0; i < 160; i++) {
+	for (int i = 0; i < 200; i++) {
 		kcase c;
-		conv_case(&c, i % 4, 0, what, sizeof(what));
+		conv_case(&c, i % 5, 0, what, sizeof(what));
 		for (uint32_t l = 0; l < nl; l++)
 			kc_check(&c, levels[l], 1 + 2 * (i % 2), what);
 		kc_free(&c);
@@ -333,7 +340,7 @@ static void test_qconv_large(void **state)
 	}
 	kc_free(&c);
 	char what[200];
-	for (int kind = 0; kind < 4; kind++) {
+	for (int kind = 0; kind < 5; kind++) {
 		conv_case(&c, kind, 1, what, sizeof(what));
 		for (uint32_t l = 0; l < nl; l++)
 			kc_check(&c, levels[l], 2 + kind % 2, what);
@@ -353,7 +360,9 @@ static void test_qgemm(void **state)
 	for (int i = 0; i < 60; i++) {
 		uint32_t xt, wt, yt;
 		rnd_types(&xt, &wt, &yt);
-		int64_t m = 1 + rnd() % 37, k = 1 + rnd() % 70, n = 1 + rnd() % 45;
+		/* a third with at most 4 rows: the matrix-vector kernels */
+		int64_t m = i % 3 ? 1 + rnd() % 37 : 1 + rnd() % 4;
+		int64_t k = 1 + rnd() % 70, n = 1 + rnd() % 45;
 		int gemm = i % 2, trans_b = gemm && rnd() % 2, per_col = rnd() % 2;
 		double xs = 0.05, ws = 0.01 + (rnd() % 10) / 1000.0;
 		kcase c;
@@ -540,6 +549,12 @@ static void test_qavgpool(void **state)
 			h = k[0];
 		if (w + p[1] + p[3] < k[1])
 			w = k[1];
+		if (!global && i % 5 == 1) {
+			/* one window over exactly the whole input (DS-CNN's final pool) */
+			k[0] = h;
+			k[1] = w;
+			p[0] = p[1] = p[2] = p[3] = 0;
+		}
 		kcase c;
 		kc_init(&c, global ? EML_OP_QLinearGlobalAveragePool : EML_OP_QLinearAveragePool);
 		if (two_d)
@@ -566,6 +581,90 @@ static void test_qavgpool(void **state)
 			 (long long)ch,
 			 (long long)h, (long long)w, (long long)k[0], (long long)k[1],
 			 (long long)s[0], (long long)s[1]);
+		for (uint32_t l = 0; l < nl; l++)
+			kc_check(&c, levels[l], 1 + (i % 2), what);
+		kc_free(&c);
+	}
+}
+
+/* Random DequantizeLinear of int8/uint8 with per-tensor parameters, scales of every size. */
+static void test_dequantize(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[120];
+	for (int i = 0; i < 40; i++) {
+		uint32_t xt = rnd() % 2 ? U8 : I8;
+		int64_t n = 1 + rnd() % 40000;
+		double scale = i % 5 == 0 ? 3.7e-9 :
+			       i % 5 == 1 ? 1234.5 :
+					    0.001 + rnd() % 1000 / 997.0;
+		kcase c;
+		kc_init(&c, EML_OP_DequantizeLinear);
+		kc_in(&c, xt, 1, (int64_t[]){ n }, 0);
+		kc_scalar(&c, F32, scale);
+		kc_scalar(&c, xt, rnd_zp(xt));
+		snprintf(what, sizeof(what), "DequantizeLinear x%s n%lld scale %g",
+			 xt == U8 ? "u8" : "i8", (long long)n, scale);
+		for (uint32_t l = 0; l < nl; l++)
+			kc_check(&c, levels[l], 1 + (i % 2), what);
+		kc_free(&c);
+	}
+}
+
+/* Adds a STRING attribute. */
+static void kc_string(kcase *c, const char *name, const char *v)
+{
+	c->attrs[c->node.n_attrs++] = (eml_attr){ .name = name, .type = EML_ATTR_STRING,
+						  .count = (uint32_t)strlen(v), .s = v };
+}
+
+/* Random nearest Resize (float32, int8, uint8; 1-D and 2-D; scales or sizes) under every
+ * coordinate transformation and nearest mode. */
+static void test_resize(void **state)
+{
+	(void)state;
+	static const char *const coords[] = { "half_pixel", "pytorch_half_pixel",
+					      "align_corners", "asymmetric",
+					      "tf_half_pixel_for_nn" };
+	static const char *const modes[] = { "round_prefer_floor", "round_prefer_ceil", "floor",
+					     "ceil" };
+	static const double scales[] = { 2.0, 0.5, 1.5, 3.0, 0.75, 1.0, 2.6 };
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[200];
+	for (int i = 0; i < 60; i++) {
+		uint32_t xt = i % 3 == 0 ? F32 : i % 3 == 1 ? U8 : I8;
+		uint32_t rank = rnd() % 2 ? 4 : 3;
+		/* N, C, then the resized axes (at least 2 long: no scale here empties them) */
+		int64_t dims[4] = { 1 + rnd() % 2, 1 + rnd() % 5, 2 + rnd() % 13, 2 + rnd() % 17 };
+		const char *coord = coords[rnd() % 5], *mode = modes[rnd() % 4];
+		int by_sizes = rnd() % 3 == 0;
+		kcase c;
+		kc_init(&c, EML_OP_Resize);
+		kc_in(&c, xt, rank, dims, 0);
+		kc_absent(&c);
+		double sh = scales[rnd() % 7], sw = scales[rnd() % 7];
+		if (by_sizes) {
+			kc_absent(&c);
+			int64_t *sz = kc_in(&c, EDGEML_DTYPE_INT64, 1, (int64_t[]){ rank }, 1);
+			for (uint32_t a = 0; a < rank; a++)
+				sz[a] = a < 2 ? dims[a] : 1 + rnd() % 30;
+		} else {
+			float *sc = kc_in(&c, F32, 1, (int64_t[]){ rank }, 1);
+			for (uint32_t a = 0; a < rank; a++)
+				sc[a] = a < 2 ? 1.0f : (float)(a == 3 ? sw : sh);
+		}
+		kc_string(&c, "coordinate_transformation_mode", coord);
+		kc_string(&c, "nearest_mode", mode);
+		snprintf(what, sizeof(what), "Resize %s rank %u %lldx%lld %s %s %s",
+			 xt == F32 ? "f32" : xt == U8 ? "u8" : "i8", rank, (long long)dims[2],
+			 (long long)dims[3], by_sizes ? "sizes" : "scales", coord, mode);
 		for (uint32_t l = 0; l < nl; l++)
 			kc_check(&c, levels[l], 1 + (i % 2), what);
 		kc_free(&c);
@@ -645,6 +744,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_isa_choice),  cmocka_unit_test(test_qconv),
 		cmocka_unit_test(test_qconv_large), cmocka_unit_test(test_qgemm),
+		cmocka_unit_test(test_dequantize), cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_qadd),	    cmocka_unit_test(test_quantize),
 		cmocka_unit_test(test_maxpool),	    cmocka_unit_test(test_qavgpool),
 		cmocka_unit_test(test_shared_weights),

@@ -411,9 +411,12 @@ static void test_errors(void **state)
 	opt.backend = EDGEML_BACKEND_CPU;
 	assert_int_equal(edgeml_session_create(l.model, &opt, &s), EDGEML_OK);
 	edgeml_session_destroy(s);
+	/* Vulkan runs the model where there is a device, else says why it cannot. */
 	opt.backend = EDGEML_BACKEND_VULKAN;
-	assert_int_equal(edgeml_session_create(l.model, &opt, &s), EDGEML_ERR_UNSUPPORTED);
-	assert_non_null(strstr(edgeml_last_error(), "Vulkan"));
+	if (edgeml_session_create(l.model, &opt, &s) == EDGEML_OK)
+		edgeml_session_destroy(s);
+	else
+		assert_non_null(strstr(edgeml_last_error(), "Vulkan"));
 	opt.backend = (edgeml_backend_kind)77;
 	assert_int_equal(edgeml_session_create(l.model, &opt, &s), EDGEML_ERR_INVALID_ARGUMENT);
 	opt.backend = EDGEML_BACKEND_CPU;

@@ -23,6 +23,10 @@ edgeml_status eml_fast_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t 
 		return eml_fast_qavgpool_prepare(ctx, isa, out);
 	case EML_OP_QuantizeLinear:
 		return eml_fast_quantize_prepare(ctx, isa, out);
+	case EML_OP_DequantizeLinear:
+		return eml_fast_dequantize_prepare(ctx, out);
+	case EML_OP_Resize:
+		return eml_fast_resize_prepare(ctx, out);
 	default:
 		return EDGEML_OK;
 	}

@@ -64,6 +64,8 @@ edgeml_status eml_fast_qavgpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 					eml_fast_op **out);
 edgeml_status eml_fast_quantize_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 					eml_fast_op **out);
+edgeml_status eml_fast_dequantize_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
+edgeml_status eml_fast_resize_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
 
 /* Whether input k of the node is absent or a constant with its data at hand: the fast ops
  * fold parameters into packed form at prepare, so they must not change between runs. */

@@ -96,56 +96,190 @@ static void copy_strided(uint8_t *dst, const uint8_t *src, size_t n, size_t step
 		dst[i] = src[i * step] ^ flip;
 }
 
-/* Fills n bytes (usually a few: padding columns) without a call. */
-static inline void fill_bytes(uint8_t *d, uint8_t v, size_t n)
+/* Fills n bytes (usually a few: padding columns) with one vector store when n <= 16; the
+ * store may run up to 15 bytes past d + n, where only later rows or the slack lie. */
+static inline void fill_run(uint8_t *d, uint8_t v, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		d[i] = v;
+	if (n == 0)
+		return;
+#if defined(__x86_64__)
+	if (n <= 16) {
+		_mm_storeu_si128((__m128i *)d, _mm_set1_epi8((char)v));
+		return;
+	}
+#elif defined(__aarch64__)
+	if (n <= 16) {
+		vst1q_u8(d, vdupq_n_u8(v));
+		return;
+	}
+#endif
+	memset(d, v, n);
+}
+
+/* First index i >= 0 with i * step + off >= lim (off < step): a ceiling division. */
+static inline size_t first_at(size_t lim, size_t off, size_t step)
+{
+	return lim > off ? (lim - off + step - 1) / step : 0;
+}
+
+/* Copies up to rows rows of n <= 64 bytes (stride 1) at src, step apart, each between c0 <= 16
+ * and q - c0 - n <= 16 bytes of padding, to dst rows q apart with 16-byte vectors, as long as
+ * the vector reads stay before x_end; returns how many rows it did. Like fill_run, the stores
+ * run up to 15 bytes past a row. */
+static size_t copy_rows_short(uint8_t *dst, const uint8_t *src, const uint8_t *x_end, size_t rows,
+			      size_t q, size_t step, size_t c0, size_t n, uint8_t flip,
+			      uint8_t fill)
+{
+	size_t r = 0;
+#if defined(__x86_64__) || defined(__aarch64__)
+	size_t chunks = (n + 15) / 16, c1 = c0 + n;
+	for (; r < rows && (size_t)(x_end - src) >= 16 * chunks; r++, dst += q, src += step) {
+#if defined(__x86_64__)
+		const __m128i fv = _mm_set1_epi8((char)fill), f = _mm_set1_epi8((char)flip);
+		_mm_storeu_si128((__m128i *)dst, fv);
+		for (size_t i = 0; i < chunks; i++) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(src + 16 * i));
+			_mm_storeu_si128((__m128i *)(dst + c0 + 16 * i), _mm_xor_si128(v, f));
+		}
+		_mm_storeu_si128((__m128i *)(dst + c1), fv);
+#else
+		const uint8x16_t fv = vdupq_n_u8(fill), f = vdupq_n_u8(flip);
+		vst1q_u8(dst, fv);
+		for (size_t i = 0; i < chunks; i++)
+			vst1q_u8(dst + c0 + 16 * i, veorq_u8(vld1q_u8(src + 16 * i), f));
+		vst1q_u8(dst + c1, fv);
+#endif
+	}
+#else
+	(void)dst, (void)src, (void)x_end, (void)rows, (void)q, (void)step, (void)c0, (void)n,
+		(void)flip, (void)fill;
+#endif
+	return r;
+}
+
+/* Builds one phase (py, px) of the plane at ph: the padding rows above and below in one fill
+ * each, every input row in between as left padding, a strided copy, right padding. Every
+ * store runs forward only (into later rows, phases or the slack, all written afterwards), so
+ * the vector stores' overruns are harmless. */
+static void build_phase(const eml_plane *p, const uint8_t *x, const uint8_t *x_end, size_t py,
+			size_t px, uint8_t flip, uint8_t fill, uint8_t *ph)
+{
+	/* columns c with left <= c * sw + px < left + iw, rows r likewise */
+	size_t c1 = first_at(p->left + p->iw, px, p->sw);
+	c1 = c1 < p->q ? c1 : p->q;
+	size_t c0 = first_at(p->left, px, p->sw);
+	c0 = c0 < c1 ? c0 : c1;
+	size_t r1 = first_at(p->top + p->ih, py, p->sh);
+	r1 = r1 < p->rows ? r1 : p->rows;
+	size_t r0 = first_at(p->top, py, p->sh);
+	r0 = r0 < r1 && c0 < c1 ? r0 : r1;
+	memset(ph, fill, r0 * p->q);
+	size_t r = r0, n = c1 - c0, right = p->q - c1, step = p->sh * p->iw;
+	uint8_t *d = ph + r0 * p->q;
+	const uint8_t *s = x + (r0 * p->sh + py - p->top) * p->iw + c0 * p->sw + px - p->left;
+	if (p->sw == 1 && c0 <= 16 && right <= 16 && n <= 64)
+		r += copy_rows_short(d, s, x_end, r1 - r0, p->q, step, c0, n, flip, fill);
+	for (d += (r - r0) * p->q, s += (r - r0) * step; r < r1; r++, d += p->q, s += step) {
+		fill_run(d, fill, c0);
+		copy_strided(d + c0, s, n, p->sw, flip, (size_t)(x_end - s));
+		fill_run(d + c1, fill, right);
+	}
+	memset(ph + r1 * p->q, fill, (p->rows - r1) * p->q);
 }
 
 void eml_plane_build(const eml_plane *p, const uint8_t *x, uint8_t flip, uint8_t fill,
 		     uint8_t *dst)
 {
 	const uint8_t *x_end = x + p->ih * p->iw;
-	for (size_t py = 0; py < p->sh; py++) {
-		for (size_t px = 0; px < p->sw; px++) {
-			uint8_t *ph = dst + (py * p->sw + px) * p->phase;
-			/* columns c with 0 <= c * sw + px - left < iw */
-			size_t c0 = p->left > px ? (p->left - px + p->sw - 1) / p->sw : 0;
-			size_t right = p->left + p->iw;
-			size_t end = right > px ? (right - px + p->sw - 1) / p->sw : 0;
-			size_t c1 = end < p->q ? end : p->q;
-			c0 = c0 < c1 ? c0 : c1;
-			/* rows in order: a copy's overrun lands where a later row or the slack
-			 * fill rewrites it */
-			for (size_t r = 0; r < p->rows; r++) {
-				uint8_t *d = ph + r * p->q;
-				size_t pr = r * p->sh + py;
-				if (pr < p->top || pr - p->top >= p->ih || c0 == c1) {
-					memset(d, fill, p->q);
-					continue;
-				}
-				const uint8_t *s =
-					x + (pr - p->top) * p->iw + c0 * p->sw + px - p->left;
-				fill_bytes(d, fill, c0);
-				copy_strided(d + c0, s, c1 - c0, p->sw, flip, (size_t)(x_end - s));
-				fill_bytes(d + c1, fill, p->q - c1);
-			}
-		}
-	}
+	for (size_t py = 0; py < p->sh; py++)
+		for (size_t px = 0; px < p->sw; px++)
+			build_phase(p, x, x_end, py, px, flip, fill,
+				    dst + (py * p->sw + px) * p->phase);
 	size_t body = p->phase * p->sh * p->sw;
 	memset(dst + body, fill, p->bytes - body);
+}
+
+void eml_plane_build4(const eml_plane *p, const uint8_t *x, size_t x_stride, uint8_t flip,
+		      uint8_t fill, uint8_t *tmp, uint8_t *dst)
+{
+	size_t n = p->bytes, i = 0;
+	const uint8_t *a = tmp, *b = tmp + n, *c = tmp + 2 * n, *d = tmp + 3 * n;
+	for (int ch = 0; ch < 4; ch++)
+		eml_plane_build(p, x + (size_t)ch * x_stride, flip, fill, tmp + (size_t)ch * n);
+#if defined(__x86_64__)
+	for (; i + 16 <= n; i += 16) {
+		__m128i va = _mm_loadu_si128((const __m128i *)(a + i));
+		__m128i vb = _mm_loadu_si128((const __m128i *)(b + i));
+		__m128i vc = _mm_loadu_si128((const __m128i *)(c + i));
+		__m128i vd = _mm_loadu_si128((const __m128i *)(d + i));
+		__m128i ab_lo = _mm_unpacklo_epi8(va, vb), ab_hi = _mm_unpackhi_epi8(va, vb);
+		__m128i cd_lo = _mm_unpacklo_epi8(vc, vd), cd_hi = _mm_unpackhi_epi8(vc, vd);
+		__m128i *o = (__m128i *)(dst + 4 * i);
+		_mm_storeu_si128(o + 0, _mm_unpacklo_epi16(ab_lo, cd_lo));
+		_mm_storeu_si128(o + 1, _mm_unpackhi_epi16(ab_lo, cd_lo));
+		_mm_storeu_si128(o + 2, _mm_unpacklo_epi16(ab_hi, cd_hi));
+		_mm_storeu_si128(o + 3, _mm_unpackhi_epi16(ab_hi, cd_hi));
+	}
+#endif
+	for (; i < n; i++) {
+		dst[4 * i] = a[i];
+		dst[4 * i + 1] = b[i];
+		dst[4 * i + 2] = c[i];
+		dst[4 * i + 3] = d[i];
+	}
+}
+
+/* Copies n bytes with a few vector moves instead of a call (output rows are short): never
+ * past d + n. */
+static inline void copy_run(uint8_t *d, const uint8_t *s, size_t n)
+{
+	uint64_t a, b;
+	uint32_t u, v;
+	if (n >= 16) {
+		size_t i = 0;
+		for (; i + 16 <= n; i += 16)
+			memcpy(d + i, s + i, 16);
+		if (i < n)
+			memcpy(d + n - 16, s + n - 16, 16);
+	} else if (n >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4) {
+		memcpy(&u, s, 4);
+		memcpy(&v, s + n - 4, 4);
+		memcpy(d, &u, 4);
+		memcpy(d + n - 4, &v, 4);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			d[i] = s[i];
+	}
 }
 
 void eml_plane_scatter(const eml_plane *p, size_t g0, size_t n, const uint8_t *src,
 		       uint8_t *y)
 {
-	size_t oy = g0 / p->q, ox = g0 % p->q;
-	for (size_t j = 0; j < n;) {
+	size_t oy = g0 / p->q, ox = g0 % p->q, j = 0;
+	if (g0 == 0 && n == p->grid) {
+		/* The whole grid, row by row: a short row is one 16-byte move when the source has
+		 * 16 bytes left and the move ends inside the plane, its overrun landing in later
+		 * rows, which this loop writes afterwards. */
+		size_t end = p->oh * p->ow;
+		for (; oy < p->oh; oy++, j += p->q) {
+			uint8_t *d = y + oy * p->ow;
+			if (p->ow <= 16 && j + 16 <= n && oy * p->ow + 16 <= end)
+				memcpy(d, src + j, 16);
+			else
+				copy_run(d, src + j, p->ow);
+		}
+		return;
+	}
+	while (j < n) {
 		size_t seg = p->q - ox < n - j ? p->q - ox : n - j;
 		if (ox < p->ow && oy < p->oh) {
 			size_t valid = p->ow - ox < seg ? p->ow - ox : seg;
-			memcpy(y + oy * p->ow + ox, src + j, valid);
+			copy_run(y + oy * p->ow + ox, src + j, valid);
 		}
 		j += seg;
 		ox = 0;

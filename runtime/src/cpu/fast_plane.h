@@ -47,6 +47,13 @@ size_t eml_plane_tap(const eml_plane *p, size_t ky, size_t kx);
 void eml_plane_build(const eml_plane *p, const uint8_t *x, uint8_t flip, uint8_t fill,
 		     uint8_t *dst);
 
+/* Builds the planes of 4 consecutive channels (x, x + x_stride, ...) as eml_plane_build does,
+ * in tmp (4 * p->bytes), then interleaves them into dst (4 * p->bytes): byte c of position i
+ * of dst is channel c's byte i, the layout whose 4-byte groups a dot-product GEMM kernel
+ * multiplies in place. */
+void eml_plane_build4(const eml_plane *p, const uint8_t *x, size_t x_stride, uint8_t flip,
+		      uint8_t fill, uint8_t *tmp, uint8_t *dst);
+
 /* Copies the valid outputs of grid positions [g0, g0 + n) from src (position g0 first) into
  * the output plane y (oh x ow). */
 void eml_plane_scatter(const eml_plane *p, size_t g0, size_t n, const uint8_t *src,

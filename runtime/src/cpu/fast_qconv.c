@@ -22,6 +22,9 @@
 /* Phase planes larger than this (per channel for depthwise, per image for the GEMM) leave
  * the node to the reference kernel: scratch memory stays bounded. */
 #define PLANE_MAX ((size_t)64 << 20)
+/* What a depthwise MAC costs in GEMM MACs (for the serial-or-pool choice): with one weight
+ * per channel and tap, the depthwise kernels run about this much slower per MAC. */
+#define DW_COST 8
 /* The most taps a depthwise kernel takes. */
 #define DW_TAPS_MAX 64
 
@@ -40,6 +43,8 @@ typedef struct qconv_op {
 	eml_fast_gemm *gemm; /* one per group */
 	int pointwise;	     /* 1x1, stride 1, no padding: x rows are the input planes */
 	size_t *koff;	     /* per k: offset of its row in the group's planes */
+	int in_place;	     /* planes interleaved by 4 channels, read in place (qoff) */
+	size_t *qoff;	     /* per k group: offset of its row of 4 channels in the planes */
 	size_t cols;	     /* columns of the GEMM: pixels, or grid positions */
 	size_t tiles, tiles_per_task, tile_groups, m_chunks, m_chunk, tile_bytes;
 	/* depthwise path */
@@ -50,6 +55,8 @@ typedef struct qconv_op {
 	int32_t *dw_wzp, *dw_bias;
 	float *dw_mult;
 	float zp, lo, hi;
+	size_t dw_run;		/* channels per task */
+	size_t dw_plane, dw_grid; /* scratch bytes of one plane and one grid buffer */
 } qconv_op;
 
 /* One run's arguments for the task functions. */
@@ -69,6 +76,7 @@ static void qconv_destroy(eml_fast_op *base)
 			eml_fast_gemm_free(&op->gemm[g]);
 	free(op->gemm);
 	free(op->koff);
+	free(op->qoff);
 	free(op->tapoff);
 	free(op->dw_wzp);
 	free(op->taps);
@@ -87,7 +95,17 @@ static void plane_task(void *arg, uint32_t task, uint32_t thread)
 			r->env->shared + task * op->plane.bytes);
 }
 
-/* A GEMM task: a group of up to TILES_PER_TASK column tiles of one group of the image, for
+/* Builds the interleaved planes of 4 channels of the image being run (in_place). */
+static void plane4_task(void *arg, uint32_t task, uint32_t thread)
+{
+	const qconv_run *r = arg;
+	const qconv_op *op = r->op;
+	eml_plane_build4(&op->plane, r->x + 4 * task * op->in_plane, op->in_plane, op->flip,
+			 op->fill, r->env->scratch[thread],
+			 r->env->shared + 4 * task * op->plane.bytes);
+}
+
+/* A GEMM task: a group of up to tiles_per_task column tiles of one group of the image, for
  * one chunk of output channels. r->x is the image (pointwise) or its planes. */
 static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 {
@@ -106,7 +124,7 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 	size_t first = tg * op->tiles_per_task;
 	size_t last = first + op->tiles_per_task;
 	last = last < op->tiles ? last : op->tiles;
-	for (size_t ti = first; ti < last; ti++) {
+	for (size_t ti = first; ti < last && !op->in_place; ti++) {
 		size_t p0 = ti * uk->nr;
 		uint32_t nr = (uint32_t)(op->cols - p0 < uk->nr ? op->cols - p0 : uk->nr);
 		uint8_t *tile = tiles + (ti - first) * op->tile_bytes;
@@ -118,6 +136,10 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 			eml_pack_x_rows(uk, r->x + g * op->cg * op->plane.bytes + p0, op->koff,
 					gm->k, tile, xs);
 	}
+	/* grid columns go through a buffer of the task's tiles side by side, then only the
+	 * valid ones to y, a row at a time */
+	size_t span = (last - first) * uk->nr, p_end = last * uk->nr;
+	size_t valid = (p_end < op->cols ? p_end : op->cols) - first * uk->nr;
 	for (size_t i = m0; i < m1; i += uk->mr) {
 		uint32_t mr = m1 - i < uk->mr ? (uint32_t)(m1 - i) : uk->mr;
 		const uint8_t *w = (const uint8_t *)gm->w + (i / uk->mr) * gm->w_block;
@@ -132,38 +154,66 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 				       (uint32_t)i);
 				continue;
 			}
-			/* grid columns: through a small buffer, then only the valid ones */
-			uk->fn(mr, uk->nr, gm->kq, w, tile, xs, out, uk->nr, &gm->out, (uint32_t)i);
-			for (uint32_t rr = 0; rr < mr; rr++)
-				eml_plane_scatter(&op->plane, p0, nr, out + rr * uk->nr,
-						  y + (i - m0 + rr) * op->out_plane);
+			uint8_t *o = out + (ti - first) * uk->nr;
+			if (op->in_place)
+				uk->igemm(mr, uk->nr, gm->kq, w,
+					  r->x + g * op->cg * op->plane.bytes + 4 * p0, op->qoff,
+					  o, span, &gm->out, (uint32_t)i);
+			else
+				uk->fn(mr, uk->nr, gm->kq, w, tile, xs, o, span, &gm->out,
+				       (uint32_t)i);
 		}
+		for (uint32_t rr = 0; rr < mr && !op->pointwise; rr++)
+			eml_plane_scatter(&op->plane, first * uk->nr, valid, out + rr * span,
+					  y + (i - m0 + rr) * op->out_plane);
 	}
 }
 
-/* A depthwise task: one channel of one image, from its phase plane in thread scratch. */
+/* Runs the depthwise kernel for channel ch of an image from its built plane into out (the
+ * output plane when grid and output rows match, else a grid buffer). */
+static void dw_channel(const qconv_op *op, size_t ch, const uint8_t *plane, uint8_t *out)
+{
+	const uint8_t *rows[DW_TAPS_MAX];
+	for (size_t t = 0; t < op->kvol; t++)
+		rows[t] = plane + op->tapoff[t];
+	eml_qdw_args a = {
+		.x = rows, .n = op->plane.grid, .taps = (uint32_t)op->kvol,
+		.w = op->taps + ch * op->wpad, .wzp = op->dw_wzp[ch], .bias = op->dw_bias[ch],
+		.mult = op->dw_mult[ch], .zp = op->zp, .lo = op->lo, .hi = op->hi, .y = out,
+	};
+	op->dw(&a);
+}
+
+/* A depthwise task: a run of channels (of all images, in order), software-pipelined so that
+ * channel c + 1's plane is built and channel c - 1's grid scattered around channel c's
+ * kernel: no load then waits on the stores just before it. */
 static void dw_task(void *arg, uint32_t task, uint32_t thread)
 {
 	const qconv_run *r = arg;
 	const qconv_op *op = r->op;
 	const eml_plane *p = &op->plane;
-	size_t ch = task % op->in_ch, n = task / op->in_ch;
-	uint8_t *plane = r->env->scratch[thread];
-	uint8_t *grid = plane + p->bytes;
-	uint8_t *y = r->y + (n * op->out_ch + ch) * op->out_plane;
-	const uint8_t *rows[DW_TAPS_MAX];
-	eml_plane_build(p, r->x + (n * op->in_ch + ch) * op->in_plane, op->flip, op->fill, plane);
-	for (size_t t = 0; t < op->kvol; t++)
-		rows[t] = plane + op->tapoff[t];
-	eml_qdw_args a = {
-		.x = rows, .n = p->grid, .taps = (uint32_t)op->kvol,
-		.w = op->taps + ch * op->wpad, .wzp = op->dw_wzp[ch], .bias = op->dw_bias[ch],
-		.mult = op->dw_mult[ch], .zp = op->zp, .lo = op->lo, .hi = op->hi,
-		.y = p->q == p->ow ? y : grid,
-	};
-	op->dw(&a);
-	if (p->q != p->ow)
-		eml_plane_scatter(p, 0, p->grid, grid, y);
+	size_t c0 = task * op->dw_run, total = op->batch * op->in_ch;
+	size_t c1 = c0 + op->dw_run < total ? c0 + op->dw_run : total;
+	uint8_t *plane[2], *grid[2];
+	plane[0] = r->env->scratch[thread];
+	plane[1] = plane[0] + op->dw_plane;
+	grid[0] = plane[1] + op->dw_plane;
+	grid[1] = grid[0] + op->dw_grid;
+	int direct = p->q == p->ow;
+	eml_plane_build(p, r->x + c0 * op->in_plane, op->flip, op->fill, plane[0]);
+	for (size_t c = c0; c < c1; c++) {
+		size_t b = (c - c0) % 2;
+		if (c + 1 < c1)
+			eml_plane_build(p, r->x + (c + 1) * op->in_plane, op->flip, op->fill,
+					plane[b ^ 1]);
+		uint8_t *y = r->y + c * op->out_plane;
+		dw_channel(op, c % op->in_ch, plane[b], direct ? y : grid[b]);
+		if (!direct && c > c0)
+			eml_plane_scatter(p, 0, p->grid, grid[b ^ 1], y - op->out_plane);
+	}
+	if (!direct)
+		eml_plane_scatter(p, 0, p->grid, grid[(c1 - 1 - c0) % 2],
+				  r->y + (c1 - 1) * op->out_plane);
 }
 
 /* Runs the node over the pool. */
@@ -173,19 +223,23 @@ static edgeml_status qconv_run_op(const eml_fast_op *base, const eml_kernel_ctx 
 	const qconv_op *op = (const qconv_op *)base;
 	const uint8_t *x = ctx->in_data[0];
 	uint8_t *y = ctx->out_data[0];
-	eml_threadpool *pool = eml_fast_pool(env, op->work);
+	eml_threadpool *pool = eml_fast_pool(env, op->depthwise ? op->work * DW_COST : op->work);
 	if (op->depthwise) {
 		qconv_run r = { op, x, y, env };
-		eml_threadpool_run(pool, dw_task, &r, (uint32_t)(op->batch * op->in_ch));
+		size_t total = op->batch * op->in_ch;
+		eml_threadpool_run(pool, dw_task, &r,
+				   (uint32_t)((total + op->dw_run - 1) / op->dw_run));
 		return EDGEML_OK;
 	}
 	for (size_t n = 0; n < op->batch; n++) {
 		qconv_run r = { op, x + n * op->in_ch * op->in_plane,
 				y + n * op->out_ch * op->out_plane, env };
-		if (!op->pointwise) {
+		if (op->in_place)
+			eml_threadpool_run(pool, plane4_task, &r, (uint32_t)(op->in_ch / 4));
+		else if (!op->pointwise)
 			eml_threadpool_run(pool, plane_task, &r, (uint32_t)op->in_ch);
+		if (!op->pointwise)
 			r.x = env->shared;
-		}
 		eml_threadpool_run(pool, gemm_task, &r,
 				   (uint32_t)(op->groups * op->tile_groups * op->m_chunks));
 	}
@@ -241,7 +295,7 @@ static size_t *tap_offsets(const qconv_op *op)
 /* Prepares the depthwise path: taps in the int8 domain, their zero point there, the bias
  * with x's zero point folded in (see pack.h), and the tap offsets. */
 static edgeml_status prepare_dw(qconv_op *op, const eml_kernel_ctx *ctx, const qconv_params *p,
-				eml_qdw_fn dw)
+				eml_qdw_fn dw, uint32_t threads)
 {
 	const uint8_t *w = ctx->in_data[3];
 	int w_signed = ctx->in[3]->dtype == EDGEML_DTYPE_INT8;
@@ -278,7 +332,13 @@ static edgeml_status prepare_dw(qconv_op *op, const eml_kernel_ctx *ctx, const q
 	op->zp = (float)p->y_zp;
 	op->lo = (float)p->lo;
 	op->hi = (float)p->hi;
-	op->base.scratch = op->plane.bytes + op->plane.grid + 64;
+	/* runs of up to 16 channels, at least 4 tasks per thread when there are enough */
+	size_t total = op->batch * op->in_ch;
+	op->dw_run = total / (4 * (size_t)threads);
+	op->dw_run = op->dw_run < 1 ? 1 : op->dw_run > 16 ? 16 : op->dw_run;
+	op->dw_plane = (op->plane.bytes + 63) / 64 * 64;
+	op->dw_grid = (op->plane.grid + 64 + 63) / 64 * 64;
+	op->base.scratch = 2 * (op->dw_plane + op->dw_grid);
 	return EDGEML_OK;
 }
 
@@ -288,19 +348,32 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 {
 	const eml_window3 *c = &op->c;
 	size_t kvol = (size_t)(c->k[1] * c->k[2]), k = op->cg * kvol;
+	op->pointwise = kvol == 1 && c->stride[1] == 1 && c->stride[2] == 1 &&
+			c->pad_begin[1] == 0 && c->pad_begin[2] == 0 && c->out[1] == c->in[1] &&
+			c->out[2] == c->in[2];
+	/* Channels in fours: k ordered (channel / 4, tap, channel % 4), so that a k group is
+	 * 4 channels at one tap, which interleaved planes hold as 4 consecutive bytes. */
+	int by4 = !op->pointwise && uk->igemm && uk->kc == 4 && op->cg % 4 == 0;
+	const uint8_t *w = ctx->in_data[3];
+	uint8_t *w4 = by4 ? malloc(op->out_ch * k) : NULL;
 	op->gemm = calloc(op->groups, sizeof(*op->gemm));
 	int32_t *wzp = calloc(op->mg, sizeof(int32_t));
 	float *mult = calloc(op->mg, sizeof(float));
 	edgeml_status st = EDGEML_OK;
-	if (!op->gemm || !wzp || !mult)
+	if (!op->gemm || !wzp || !mult || (by4 && !w4))
 		st = eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for convolution weights");
+	for (size_t m = 0; st == EDGEML_OK && by4 && m < op->out_ch; m++)
+		for (size_t ci = 0; ci < op->cg; ci++)
+			for (size_t t = 0; t < kvol; t++)
+				w4[m * k + ((ci / 4) * kvol + t) * 4 + ci % 4] =
+					w[m * k + ci * kvol + t];
 	for (size_t g = 0; st == EDGEML_OK && g < op->groups; g++) {
 		for (size_t i = 0; i < op->mg; i++) {
 			wzp[i] = eml_q_zero_point(ctx, 5, (int64_t)(g * op->mg + i));
 			mult[i] = channel_mult(p, g * op->mg + i);
 		}
 		eml_fast_gemm_desc d = {
-			.w = (const uint8_t *)ctx->in_data[3] + g * op->mg * k,
+			.w = (by4 ? w4 : w) + g * op->mg * k,
 			.w_signed = ctx->in[3]->dtype == EDGEML_DTYPE_INT8,
 			.m = op->mg, .k = k, .row_stride = k, .k_stride = 1,
 			.wzp = wzp, .bias = p->bias ? p->bias + g * op->mg : NULL, .mult = mult,
@@ -311,11 +384,9 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 	}
 	free(wzp);
 	free(mult);
+	free(w4);
 	if (st != EDGEML_OK)
 		return st;
-	op->pointwise = kvol == 1 && c->stride[1] == 1 && c->stride[2] == 1 &&
-			c->pad_begin[1] == 0 && c->pad_begin[2] == 0 && c->out[1] == c->in[1] &&
-			c->out[2] == c->in[2];
 	op->cols = op->out_plane;
 	if (!op->pointwise) {
 		eml_plane pl;
@@ -326,28 +397,44 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 		op->cols = pl.grid;
 		op->flip = op->gemm[0].flip;
 		op->fill = op->zx ^ op->flip;
+		/* In place needs no column sums: every row's weight zero point is 0. */
+		op->in_place = by4;
+		for (size_t g = 0; g < op->groups; g++)
+			op->in_place &= op->gemm[g].wzp == NULL;
 		op->koff = calloc(k, sizeof(size_t));
+		op->qoff = calloc(k / 4 + 1, sizeof(size_t));
 		size_t *taps = tap_offsets(op);
-		if (!op->koff || !taps) {
+		if (!op->koff || !op->qoff || !taps) {
 			free(taps);
 			return eml_error(EDGEML_ERR_NO_MEMORY,
 					 "out of memory for convolution offsets");
 		}
-		for (size_t kk = 0; kk < k; kk++)
-			op->koff[kk] = (kk / kvol) * pl.bytes + taps[kk % kvol];
+		for (size_t kk = 0; kk < k; kk++) {
+			if (by4)
+				op->koff[kk] = ((kk / (4 * kvol)) * 4 + kk % 4) * pl.bytes +
+					       taps[kk / 4 % kvol];
+			else
+				op->koff[kk] = (kk / kvol) * pl.bytes + taps[kk % kvol];
+		}
+		for (size_t q = 0; by4 && q < k / 4; q++)
+			op->qoff[q] = (q / kvol) * 4 * pl.bytes + 4 * taps[q % kvol];
 		free(taps);
 		op->base.shared = op->in_ch * pl.bytes;
 	}
 	op->tiles = op->cols / uk->nr + (op->cols % uk->nr != 0);
 	/* Enough tasks for every thread, else whole groups of tiles per task. */
 	size_t per_image = op->groups;
-	op->tiles_per_task = TILES_PER_TASK;
-	while (op->tiles_per_task > 1 &&
+	/* a small grid in one piece: its outputs then leave in whole rows */
+	op->tiles_per_task = op->tiles <= 2 * TILES_PER_TASK ? op->tiles : TILES_PER_TASK;
+	size_t blocks = op->mg / uk->mr + (op->mg % uk->mr != 0);
+	/* In place, a task packs nothing: splitting the rows instead of the tiles then costs
+	 * nothing and keeps each block of weights over all of the task's tiles. */
+	int rows_first = op->in_place && per_image * blocks >= 2 * (size_t)threads;
+	while (op->tiles_per_task > 1 && threads > 1 && !rows_first &&
 	       per_image * ((op->tiles + op->tiles_per_task - 1) / op->tiles_per_task) <
 		       2 * (size_t)threads)
 		op->tiles_per_task /= 2;
 	op->tile_groups = (op->tiles + op->tiles_per_task - 1) / op->tiles_per_task;
-	size_t blocks = op->mg / uk->mr + (op->mg % uk->mr != 0);
 	op->m_chunks = 1;
 	while (threads > 1 && op->m_chunks < blocks &&
 	       per_image * op->tile_groups * op->m_chunks < 2 * (size_t)threads)
@@ -356,8 +443,10 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 	op->m_chunks = (op->mg + op->m_chunk - 1) / op->m_chunk;
 	op->tile_bytes = eml_fast_gemm_tile_bytes(&op->gemm[0]);
 	op->base.kernel = uk->name;
-	op->base.scratch = op->tiles_per_task * (op->tile_bytes + uk->nr * 4) +
-			   (size_t)uk->mr * uk->nr;
+	op->base.scratch =
+		op->tiles_per_task * (op->tile_bytes + uk->nr * 4 + (size_t)uk->mr * uk->nr);
+	if (op->in_place && op->base.scratch < 4 * op->plane.bytes)
+		op->base.scratch = 4 * op->plane.bytes;
 	return EDGEML_OK;
 }
 
@@ -398,7 +487,7 @@ edgeml_status eml_fast_qconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	edgeml_status st;
 	if (op->depthwise) {
 		op->base.kernel = "qs8-dwconv";
-		st = prepare_dw(op, ctx, &p, dw);
+		st = prepare_dw(op, ctx, &p, dw, threads);
 	} else {
 		st = prepare_gemm(op, ctx, &p, uk, threads);
 	}

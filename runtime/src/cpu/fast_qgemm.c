@@ -17,6 +17,7 @@ typedef struct qgemm_op {
 	size_t rows, k, n; /* Y is rows x n, A rows x k */
 	size_t tiles, n_chunks, n_chunk;
 	size_t staging, tile_bytes;
+	int gemv; /* a few rows of A: one matrix-vector product per row */
 } qgemm_op;
 
 typedef struct qgemm_run {
@@ -65,13 +66,36 @@ static void qgemm_task(void *arg, uint32_t task, uint32_t thread)
 	}
 }
 
+/* One task of the matrix-vector form: one row of A, moved into the kernel's domain and
+ * padded with zeros, against one chunk of B's columns, straight into Y's row. */
+static void gemv_task(void *arg, uint32_t task, uint32_t thread)
+{
+	const qgemm_run *r = arg;
+	const qgemm_op *op = r->op;
+	const eml_fast_gemm *gm = &op->gemm;
+	const eml_qgemm_ukernel *uk = gm->uk;
+	size_t i = task / op->n_chunks, j0 = (task % op->n_chunks) * op->n_chunk;
+	size_t j1 = j0 + op->n_chunk < op->n ? j0 + op->n_chunk : op->n;
+	const uint8_t *row = r->a + i * op->k;
+	uint8_t *x = r->env->scratch[thread];
+	uint32_t sum = 0; /* wraps as the GEMM's int32 column sums do */
+	for (size_t kk = 0; kk < op->k; kk++) {
+		x[kk] = row[kk] ^ gm->flip;
+		sum += x[kk];
+	}
+	memset(x + op->k, 0, (gm->kq + 1) * uk->kc - op->k);
+	uk->gemv(j1 - j0, gm->kq, (const uint8_t *)gm->w + (j0 / uk->mr) * gm->w_block,
+		 gm->w_block, x, (int32_t)sum, r->y + i * op->n + j0, &gm->out, (uint32_t)j0);
+}
+
 /* Runs the node over the pool. */
 static edgeml_status qgemm_run_op(const eml_fast_op *base, const eml_kernel_ctx *ctx,
 				  const eml_fast_env *env)
 {
 	const qgemm_op *op = (const qgemm_op *)base;
 	qgemm_run r = { op, ctx->in_data[0], ctx->out_data[0], env };
-	eml_threadpool_run(eml_fast_pool(env, op->rows * op->k * op->n), qgemm_task, &r,
+	eml_threadpool_run(eml_fast_pool(env, op->rows * op->k * op->n),
+			   op->gemv ? gemv_task : qgemm_task, &r,
 			   (uint32_t)(op->tiles * op->n_chunks));
 	return EDGEML_OK;
 }
@@ -163,7 +187,10 @@ edgeml_status eml_fast_qgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 			qgemm_destroy(&op->base);
 		return st;
 	}
-	op->tiles = op->rows / uk->nr + (op->rows % uk->nr != 0);
+	/* Up to this many rows, one matrix-vector product per row uses the kernel's lanes
+	 * better than a GEMM tile whose columns are mostly padding. */
+	op->gemv = uk->gemv && op->rows <= 4;
+	op->tiles = op->gemv ? op->rows : op->rows / uk->nr + (op->rows % uk->nr != 0);
 	size_t blocks = n / uk->mr + (n % uk->mr != 0);
 	op->n_chunks = 1;
 	while (op->n_chunks < blocks && op->tiles * op->n_chunks < 2 * (size_t)threads &&
@@ -174,6 +201,8 @@ edgeml_status eml_fast_qgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	op->tile_bytes = eml_fast_gemm_tile_bytes(&op->gemm);
 	op->staging = (k * uk->nr + 63) / 64 * 64;
 	op->base.scratch = op->staging + op->tile_bytes + uk->nr * 4 + (size_t)uk->mr * uk->nr;
+	if (op->gemv)
+		op->base.scratch = (op->gemm.kq + 1) * uk->kc;
 	*out = &op->base;
 	return EDGEML_OK;
 }

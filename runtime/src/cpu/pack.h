@@ -43,6 +43,23 @@ typedef void (*eml_qgemm_fn)(uint32_t mr, uint32_t nr, size_t kq, const void *w,
 			     const uint8_t *x, const int32_t *xsum, uint8_t *y, size_t y_stride,
 			     const eml_qgemm_out *o, uint32_t m0);
 
+/* Computes rows [m0, m0 + m) of a single column (a matrix-vector product) from the same
+ * packed weights as the GEMM kernel, blocks w_block bytes apart starting at w (the block of
+ * row m0): x is the column's kq groups of kc bytes in the kernel's domain, zero past K and
+ * readable for kc more bytes, xsum their sum (used only when o->wzp); row m0 + i goes to
+ * y[i]. Same arithmetic as the GEMM kernel, so the same bytes. */
+typedef void (*eml_qgemv_fn)(size_t m, size_t kq, const void *w, size_t w_block,
+			     const uint8_t *x, int32_t xsum, uint8_t *y, const eml_qgemm_out *o,
+			     uint32_t m0);
+
+/* The GEMM kernel reading x in place instead of from a packed tile: k group q of the tile's
+ * columns is the nr * kc bytes at base + off[q] (column j at j * kc), already in the
+ * kernel's domain. Only for rows whose weight zero points are all 0 (o->wzp NULL): there is
+ * no column sum. */
+typedef void (*eml_qigemm_fn)(uint32_t mr, uint32_t nr, size_t kq, const void *w,
+			      const uint8_t *base, const size_t *off, uint8_t *y, size_t y_stride,
+			      const eml_qgemm_out *o, uint32_t m0);
+
 /* A GEMM micro-kernel and the packing it expects. */
 typedef struct eml_qgemm_ukernel {
 	const char *name;
@@ -50,6 +67,8 @@ typedef struct eml_qgemm_ukernel {
 	uint32_t w_bytes;  /* 1: int8 weights, 2: int16 */
 	uint32_t x_signed; /* 1: x packed as int8, 0: as uint8 */
 	eml_qgemm_fn fn;
+	eml_qgemv_fn gemv;   /* the one-column kernel over the same packing, or NULL */
+	eml_qigemm_fn igemm; /* the in-place x form, or NULL */
 } eml_qgemm_ukernel;
 
 /* The GEMM micro-kernel of a level, or NULL when the level has none. */

@@ -6,9 +6,20 @@
 #include "cpu/threadpool.h"
 #include "error.h"
 
-/* Polls of the loop counter a worker makes before it sleeps: a few tens of microseconds,
- * enough to catch the next layer's loop without a futex wake-up. */
+/* Polls of the loop counter a worker makes before it sleeps, each after a pause: a few
+ * hundred microseconds, enough to bridge the serial layers between two parallel ones of a
+ * run without a futex wake-up, short enough to sleep soon between runs. */
 #define SPIN_POLLS 20000
+
+/* Tells the core a spin-wait is going on (cheaper for the sibling thread and the bus). */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
 
 typedef struct worker {
 	eml_threadpool *pool;
@@ -51,6 +62,7 @@ static uint32_t wait_for_loop(eml_threadpool *p, uint32_t seen)
 		uint32_t g = atomic_load_explicit(&p->generation, memory_order_acquire);
 		if (g != seen || atomic_load(&p->stop))
 			return g;
+		cpu_relax();
 	}
 	pthread_mutex_lock(&p->lock);
 	uint32_t g;
@@ -152,9 +164,11 @@ void eml_threadpool_run(eml_threadpool *pool, eml_task_fn fn, void *ctx, uint32_
 	pthread_cond_broadcast(&pool->wake);
 	pthread_mutex_unlock(&pool->lock);
 	run_tasks(pool, 0);
-	for (int i = 0; i < SPIN_POLLS; i++)
+	for (int i = 0; i < SPIN_POLLS; i++) {
 		if (atomic_load_explicit(&pool->busy, memory_order_acquire) == 0)
 			return;
+		cpu_relax();
+	}
 	pthread_mutex_lock(&pool->lock);
 	while (atomic_load(&pool->busy) != 0)
 		pthread_cond_wait(&pool->done, &pool->lock);

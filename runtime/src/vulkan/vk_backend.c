@@ -40,6 +40,7 @@ static uint64_t round_up(uint64_t n)
 	return (n + EML_PLAN_ALIGN - 1) / EML_PLAN_ALIGN * EML_PLAN_ALIGN;
 }
 
+/* Frees the session's Vulkan objects, memory and arrays (after the device is idle). */
 static void vk_destroy(void *opaque)
 {
 	vk_state *s = opaque;
@@ -60,7 +61,6 @@ static void vk_destroy(void *opaque)
 		eml_vk_memory_release(&s->mem);
 	}
 	eml_vk_device_destroy(&s->dev);
-	eml_vk_instance_destroy(&s->inst);
 	eml_plan_free(&s->plan);
 	free(s->io);
 	free(s->loc);
@@ -145,8 +145,8 @@ static edgeml_status make_buffers(vk_state *s)
 				 (unsigned long long)s->plan.arena_size,
 				 (unsigned long long)VK_MEMORY_MAX);
 	s->memory = (eml_backend_memory){ s->plan.arena_size, s->plan.naive_size, io };
-	edgeml_status st = eml_vk_buffer_create(&s->mem, s->plan.arena_size,
-						s->n_cpu_nodes ? EML_VK_MEM_HOST : EML_VK_MEM_DEVICE,
+	eml_vk_mem_kind kind = s->n_cpu_nodes ? EML_VK_MEM_HOST : EML_VK_MEM_DEVICE;
+	edgeml_status st = eml_vk_buffer_create(&s->mem, s->plan.arena_size, kind,
 						"the activation arena", &s->arena);
 	if (st != EDGEML_OK)
 		return st;
@@ -228,7 +228,8 @@ static edgeml_status submit_wait(vk_state *s, VkCommandBuffer cmd)
 	if (r == VK_SUCCESS)
 		r = f->vkResetFences(s->dev.device, 1, &s->fence);
 	if (r != VK_SUCCESS)
-		return eml_error(EDGEML_ERR_BACKEND, "vulkan: running the command buffer failed: %s",
+		return eml_error(EDGEML_ERR_BACKEND,
+				 "vulkan: running the command buffer failed: %s",
 				 eml_vk_result_name(r));
 	return EDGEML_OK;
 }
@@ -403,7 +404,8 @@ static edgeml_status alloc_arrays(vk_state *s)
 	s->host = calloc(nt, sizeof(*s->host));
 	s->nodes = calloc(nn, sizeof(*s->nodes));
 	if (!s->io || !s->loc || !s->host || !s->nodes)
-		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for %u tensors", g->n_tensors);
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for %u tensors",
+				 g->n_tensors);
 	return EDGEML_OK;
 }
 
@@ -411,11 +413,11 @@ static edgeml_status alloc_arrays(vk_state *s)
 static edgeml_status open_device(vk_state *s, const edgeml_session_options *options)
 {
 	uint32_t index;
-	edgeml_status st = eml_vk_instance_create(&s->inst);
+	edgeml_status st = eml_vk_instance_shared(&s->inst);
 	if (st == EDGEML_OK)
-		st = eml_vk_pick_device(&s->inst, options ? options->device : NULL, &index);
+		st = eml_vk_pick_device(s->inst, options ? options->device : NULL, &index);
 	if (st == EDGEML_OK)
-		st = eml_vk_device_create(&s->inst, index, &s->dev);
+		st = eml_vk_device_create(s->inst, index, &s->dev);
 	if (st != EDGEML_OK)
 		return st;
 	s->mem.dev = &s->dev;
@@ -423,6 +425,7 @@ static edgeml_status open_device(vk_state *s, const edgeml_session_options *opti
 	return EDGEML_OK;
 }
 
+/* Prepares the graph: device, plan, dispatches, memory, weights, pipelines, command buffer. */
 static edgeml_status vk_prepare(const eml_graph *graph, const edgeml_session_options *options,
 				void **state)
 {
@@ -485,6 +488,8 @@ static edgeml_status run_cpu_segment(vk_state *s, const vk_segment *seg)
 	return EDGEML_OK;
 }
 
+/* Starts a run: CPU segments and all but a final GPU segment run here; that one is left
+ * for vk_wait. */
 static edgeml_status vk_submit(void *opaque)
 {
 	vk_state *s = opaque;
@@ -559,6 +564,7 @@ static void read_times(vk_state *s)
 	free(ticks);
 }
 
+/* Finishes a submitted run and reads its timestamps. */
 static edgeml_status vk_wait(void *opaque)
 {
 	vk_state *s = opaque;
@@ -579,6 +585,7 @@ static edgeml_status vk_wait(void *opaque)
 	return EDGEML_OK;
 }
 
+/* A whole run: submit, then wait. */
 static edgeml_status vk_run(void *opaque)
 {
 	edgeml_status st = vk_submit(opaque);
@@ -607,12 +614,14 @@ static edgeml_status vk_import_external_memory(void *opaque, uint32_t tensor, in
 			 "the vulkan backend cannot import external (dma-buf) memory yet");
 }
 
+/* Reports the arena and input/output memory, as the CPU backend counts them. */
 static void vk_memory(const void *opaque, eml_backend_memory *mem)
 {
 	const vk_state *s = opaque;
 	*mem = s->memory;
 }
 
+/* Per-node times of the last run (GPU timestamps; host clock for CPU-fallback nodes). */
 static uint32_t vk_layer_times(const void *opaque, eml_layer_time *out, uint32_t max)
 {
 	const vk_state *s = opaque;
@@ -634,6 +643,7 @@ static void append(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* One line on the device, the creation and the CPU fallback. */
 static void vk_describe(const void *opaque, char *buf, size_t size)
 {
 	const vk_state *s = opaque;
@@ -679,18 +689,17 @@ static char auto_why[400];
 /* Probes Vulkan for the automatic choice. */
 static void probe_auto(void)
 {
-	eml_vk_instance vi;
+	const eml_vk_instance *vi;
 	uint32_t index;
-	edgeml_status st = eml_vk_instance_create(&vi);
+	edgeml_status st = eml_vk_instance_shared(&vi);
 	if (st == EDGEML_OK)
-		st = eml_vk_pick_device(&vi, NULL, &index);
+		st = eml_vk_pick_device(vi, NULL, &index);
 	if (st != EDGEML_OK) {
 		snprintf(auto_why, sizeof(auto_why), "%s", edgeml_last_error());
-		eml_vk_instance_destroy(&vi);
 		eml_error_clear();
 		return;
 	}
-	const eml_vk_device_info *d = &vi.info[index];
+	const eml_vk_device_info *d = &vi->info[index];
 	auto_usable = d->type != VK_PHYSICAL_DEVICE_TYPE_CPU;
 	if (auto_usable)
 		snprintf(auto_why, sizeof(auto_why), "Vulkan device '%s' (%s)", d->name,
@@ -700,7 +709,6 @@ static void probe_auto(void)
 			 "the best Vulkan device, '%s', is CPU-type (software) and slower than "
 			 "the CPU backend; --backend vulkan still uses it",
 			 d->name);
-	eml_vk_instance_destroy(&vi);
 }
 
 int eml_vulkan_auto_usable(char *why, size_t size)

@@ -1,6 +1,7 @@
 /* vk_device.c — the Vulkan instance, physical-device discovery (with DRM nodes through
  * VK_EXT_physical_device_drm and libdrm), device choice and logical-device creation. */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,8 +108,8 @@ static void find_drm_node(const VkPhysicalDeviceDrmPropertiesEXT *drm, char *out
 			if (!has || !(devs[i]->available_nodes & (1 << kinds[k].node)) ||
 			    stat(devs[i]->nodes[kinds[k].node], &st) != 0)
 				continue;
-			if ((int64_t)major(st.st_rdev) == maj && (int64_t)minor(st.st_rdev) == min &&
-			    !out[0])
+			if ((int64_t)major(st.st_rdev) == maj &&
+			    (int64_t)minor(st.st_rdev) == min && !out[0])
 				snprintf(out, size, "%s", devs[i]->nodes[kinds[k].node]);
 		}
 	}
@@ -145,7 +146,8 @@ static void describe_device(const eml_vk_fns *f, VkPhysicalDevice pd, uint32_t i
 	}
 	int v13 = p.apiVersion >= VK_API_VERSION_1_3;
 	info->has_drm_ext = has_device_ext(f, pd, VK_EXT_PHYSICAL_DEVICE_DRM_EXTENSION_NAME);
-	int dot_ext = v13 || has_device_ext(f, pd, VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME);
+	int dot_ext = v13 ||
+		      has_device_ext(f, pd, VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME);
 
 	VkPhysicalDeviceShaderIntegerDotProductProperties dotp = {
 		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_PROPERTIES
@@ -275,7 +277,8 @@ static edgeml_status enumerate(eml_vk_instance *vi)
 	vi->phys = calloc(n, sizeof(*vi->phys));
 	vi->info = calloc(n, sizeof(*vi->info));
 	if (!vi->phys || !vi->info)
-		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory listing %u Vulkan devices", n);
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory listing %u Vulkan devices",
+				 n);
 	r = f->vkEnumeratePhysicalDevices(vi->instance, &n, vi->phys);
 	if (r != VK_SUCCESS && r != VK_INCOMPLETE)
 		return eml_error(EDGEML_ERR_BACKEND, "vkEnumeratePhysicalDevices failed: %s",
@@ -296,6 +299,23 @@ edgeml_status eml_vk_instance_create(eml_vk_instance *vi)
 		st = enumerate(vi);
 	if (st != EDGEML_OK)
 		eml_vk_instance_destroy(vi);
+	return st;
+}
+
+static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
+static eml_vk_instance shared;
+static int shared_ok;
+
+edgeml_status eml_vk_instance_shared(const eml_vk_instance **out)
+{
+	edgeml_status st = EDGEML_OK;
+	pthread_mutex_lock(&shared_lock);
+	if (!shared_ok) {
+		st = eml_vk_instance_create(&shared);
+		shared_ok = st == EDGEML_OK;
+	}
+	*out = shared_ok ? &shared : NULL;
+	pthread_mutex_unlock(&shared_lock);
 	return st;
 }
 
@@ -385,8 +405,8 @@ edgeml_status eml_vk_pick_device(const eml_vk_instance *vi, const char *want, ui
 				 want);
 	if (best < 0)
 		return eml_error(EDGEML_ERR_UNSUPPORTED,
-				 "none of the %u Vulkan devices can run the backend (device 0 '%s': "
-				 "%s)",
+				 "none of the %u Vulkan devices can run the backend "
+				 "(device 0 '%s': %s)",
 				 vi->n_devices, vi->info[0].name, vi->info[0].unusable);
 	*out = (uint32_t)best;
 	return EDGEML_OK;

@@ -52,6 +52,11 @@ typedef struct eml_vk_instance {
 	eml_vk_device_info *info;
 } eml_vk_instance;
 
+/* The process's instance, created on first use and kept until the process ends (a failure
+ * is not kept: a later call tries again). Sessions share it: creating an instance costs
+ * time, and unloading the driver with it would drop state the driver keeps for the process. */
+edgeml_status eml_vk_instance_shared(const eml_vk_instance **out);
+
 /* Loads Vulkan, creates an instance (with the Khronos validation layer when the environment
  * sets EDGEML_VK_VALIDATION=1) and describes every physical device. Fails with a clear
  * message when there is no loader, no driver or no device. */

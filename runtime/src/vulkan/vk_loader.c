@@ -21,7 +21,10 @@ edgeml_status eml_vk_load(eml_vk_fns *fns)
 	const char *path = getenv("EDGEML_VULKAN_LOADER");
 	if (!path || !*path)
 		path = "libvulkan.so.1";
-	fns->lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	/* NODELETE: the loader stays mapped after dlclose. It keeps process-wide state (and a
+	 * leak checker would report that state as lost once its globals were unmapped), and a
+	 * later session needs it again anyway. */
+	fns->lib = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	if (!fns->lib)
 		return eml_error(EDGEML_ERR_UNSUPPORTED,
 				 "no Vulkan loader: %s (install the Vulkan loader, e.g. Debian's "

@@ -66,8 +66,9 @@ static edgeml_status find_block(eml_vk_memory *m, uint32_t type, uint64_t size, 
 		r = d->fns->vkMapMemory(d->device, b->memory, 0, VK_WHOLE_SIZE, 0, &p);
 		if (r != VK_SUCCESS) {
 			d->fns->vkFreeMemory(d->device, b->memory, NULL);
-			return eml_error(EDGEML_ERR_BACKEND, "vulkan: vkMapMemory for %s failed: %s",
-					 what, eml_vk_result_name(r));
+			return eml_error(EDGEML_ERR_BACKEND,
+					 "vulkan: vkMapMemory for %s failed: %s", what,
+					 eml_vk_result_name(r));
 		}
 		b->map = p;
 	}

@@ -116,7 +116,8 @@ static float source_coord(const eml_resize_params *p, float x, int64_t in_len, i
 	case EML_COORD_PYTORCH_HALF_PIXEL:
 		return out_len > 1 ? (x + 0.5f) / scale - 0.5f : 0.0f;
 	case EML_COORD_ALIGN_CORNERS:
-		return out_len > 1 ? x * (float)(in_len - 1) / ((float)in_len * scale - 1.0f) : 0.0f;
+		return out_len > 1 ? x * (float)(in_len - 1) / ((float)in_len * scale - 1.0f) :
+				     0.0f;
 	case EML_COORD_ASYMMETRIC:
 		return x / scale;
 	case EML_COORD_TF_HALF_PIXEL_FOR_NN:
@@ -162,8 +163,8 @@ edgeml_status eml_vk_build_resize(const eml_graph *g, const eml_node *node, eml_
 	if (st != EDGEML_OK)
 		return st;
 	int linear = p.mode == EML_RESIZE_LINEAR;
-	if (linear ? x->dtype != EDGEML_DTYPE_FLOAT32 : !copy_type(x->dtype) ||
-							  edgeml_dtype_size((edgeml_dtype)x->dtype) == 8)
+	size_t esize = edgeml_dtype_size((edgeml_dtype)x->dtype);
+	if (linear ? x->dtype != EDGEML_DTYPE_FLOAT32 : !copy_type(x->dtype) || esize == 8)
 		return eml_error(EDGEML_ERR_UNSUPPORTED, "Resize of %s has no GPU kernel",
 				 edgeml_dtype_name((edgeml_dtype)x->dtype));
 	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "resize.comp", (uint64_t)eml_tensor_numel(y));

@@ -182,7 +182,8 @@ edgeml_status eml_vk_make_pipelines(vk_state *s)
 	s->pipes = calloc(n_dispatch ? n_dispatch : 1, sizeof(*s->pipes));
 	s->modules = calloc(n_dispatch ? n_dispatch : 1, sizeof(*s->modules));
 	if (!s->pipes || !s->modules)
-		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for %u pipelines", n_dispatch);
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for %u pipelines",
+				 n_dispatch);
 	edgeml_status st = make_layouts(s, n_dispatch);
 	for (uint32_t i = 0; i < g->n_nodes && st == EDGEML_OK; i++) {
 		vk_node *n = &s->nodes[i];

@@ -132,7 +132,8 @@ static edgeml_status expand(const char *name, int depth, char **buf, size_t *len
 			if (st != EDGEML_OK)
 				return st;
 		} else if (append(buf, len, cap, text, n) != 0) {
-			return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for shader '%s'", name);
+			return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for shader '%s'",
+					 name);
 		}
 		text += n;
 	}

@@ -59,7 +59,7 @@ typedef struct vk_module {
 typedef struct vk_state {
 	const eml_graph *graph;
 	uint32_t flags; /* edgeml_session_options.flags */
-	eml_vk_instance inst;
+	const eml_vk_instance *inst; /* the process's (eml_vk_instance_shared) */
 	eml_vk_device dev;
 	eml_vk_memory mem;
 	eml_vk_cache cache;

@@ -79,9 +79,13 @@ void TARGET eml_qs8_dwconv_64x_avx512vnni(const eml_qdw_args *a)
 		/* in-lane packs restore the order: lane L holds outputs 16L .. 16L + 15 */
 		__m512i w01 = _mm512_packs_epi32(r0, r1), w23 = _mm512_packs_epi32(r2, r3);
 		__m512i b = wide ? _mm512_packus_epi16(w01, w23) : _mm512_packs_epi16(w01, w23);
+		/* plain stores where they can be: a masked one keeps the next layer's loads from
+		 * being forwarded from the store buffer */
 		size_t left = a->n - i;
-		__mmask64 m = left >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << left) - 1);
-		_mm512_mask_storeu_epi8(a->y + i, m, b);
+		if (left >= 64)
+			_mm512_storeu_si512(a->y + i, b);
+		else
+			_mm512_mask_storeu_epi8(a->y + i, ((__mmask64)1 << left) - 1, b);
 	}
 }
 

@@ -29,7 +29,12 @@ TARGET static inline void store16(__m512i acc, __m512i xsum, const eml_qgemm_out
 	f = _mm512_add_ps(f, _mm512_set1_ps(o->zp));
 	/* max/min return their second operand for a NaN: NaN goes to lo, as in the reference */
 	f = _mm512_min_ps(_mm512_max_ps(f, _mm512_set1_ps(o->lo)), _mm512_set1_ps(o->hi));
-	_mm512_mask_cvtepi32_storeu_epi8(y, mask, _mm512_cvtps_epi32(f));
+	/* a plain store for a full row: a masked one is slower and keeps the loads that read it
+	 * next from being forwarded from the store buffer */
+	if (mask == 0xffff)
+		_mm_storeu_si128((__m128i *)y, _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(f)));
+	else
+		_mm512_mask_cvtepi32_storeu_epi8(y, mask, _mm512_cvtps_epi32(f));
 }
 
 /* Multiplies one k group into the two accumulators of a row. */
@@ -40,17 +45,19 @@ TARGET static inline void store16(__m512i acc, __m512i xsum, const eml_qgemm_out
 		hi = _mm512_dpbusd_epi32(hi, x1, b);            \
 	} while (0)
 
-/* See eml_qgemm_fn. */
-TARGET static void gemm_8x32c4(uint32_t mr, uint32_t nr, size_t kq, const void *wv,
-			       const uint8_t *x, const int32_t *xsum, uint8_t *y, size_t y_stride,
-			       const eml_qgemm_out *o, uint32_t m0)
+/* The kernel's body: k group q of x at x + 128 q, or at base + off[q] when off is given
+ * (inlined into each caller, so each loop has one form). */
+TARGET static inline __attribute__((always_inline)) void
+gemm_body(uint32_t mr, uint32_t nr, size_t kq, const int8_t *w, const uint8_t *x,
+	  const size_t *off, const int32_t *xsum, uint8_t *y, size_t y_stride,
+	  const eml_qgemm_out *o, uint32_t m0)
 {
-	const int8_t *w = wv;
 	__m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0,
 		a6 = a0, a7 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0,
 		b7 = a0;
-	for (size_t q = 0; q < kq; q++, x += 128, w += 32) {
-		__m512i x0 = _mm512_loadu_si512(x), x1 = _mm512_loadu_si512(x + 64);
+	for (size_t q = 0; q < kq; q++, w += 32) {
+		const uint8_t *xq = off ? x + off[q] : x + 128 * q;
+		__m512i x0 = _mm512_loadu_si512(xq), x1 = _mm512_loadu_si512(xq + 64);
 		ROW(0, a0, b0);
 		ROW(1, a1, b1);
 		ROW(2, a2, b2);
@@ -76,6 +83,22 @@ TARGET static void gemm_8x32c4(uint32_t mr, uint32_t nr, size_t kq, const void *
 	}
 }
 
+/* See eml_qgemm_fn. */
+TARGET static void gemm_8x32c4(uint32_t mr, uint32_t nr, size_t kq, const void *w,
+			       const uint8_t *x, const int32_t *xsum, uint8_t *y, size_t y_stride,
+			       const eml_qgemm_out *o, uint32_t m0)
+{
+	gemm_body(mr, nr, kq, w, x, NULL, xsum, y, y_stride, o, m0);
+}
+
+/* See eml_qigemm_fn. */
+TARGET static void igemm_8x32c4(uint32_t mr, uint32_t nr, size_t kq, const void *w,
+				const uint8_t *base, const size_t *off, uint8_t *y,
+				size_t y_stride, const eml_qgemm_out *o, uint32_t m0)
+{
+	gemm_body(mr, nr, kq, w, base, off, NULL, y, y_stride, o, m0);
+}
+
 const eml_qgemm_ukernel eml_qs8_gemm_8x32c4_avx512vnni = {
 	.name = "qs8-gemm-8x32c4-avx512vnni",
 	.mr = 8,
@@ -84,6 +107,8 @@ const eml_qgemm_ukernel eml_qs8_gemm_8x32c4_avx512vnni = {
 	.w_bytes = 1,
 	.x_signed = 0,
 	.fn = gemm_8x32c4,
+	.gemv = eml_qs8_gemv_8c4_avx512vnni,
+	.igemm = igemm_8x32c4,
 };
 
 #endif

@@ -10,6 +10,10 @@
 extern const eml_qgemm_ukernel eml_qs8_gemm_8x32c4_avx512vnni;
 extern const eml_qgemm_ukernel eml_qs8_gemm_4x8c4_avx2;
 
+void eml_qs8_gemv_8c4_avx512vnni(size_t m, size_t kq, const void *w, size_t w_block,
+				 const uint8_t *x, int32_t xsum, uint8_t *y,
+				 const eml_qgemm_out *o, uint32_t m0);
+
 void eml_qs8_dwconv_64x_avx512vnni(const eml_qdw_args *a);
 void eml_qs8_dwconv_16x_avx2(const eml_qdw_args *a);
 

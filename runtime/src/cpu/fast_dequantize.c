@@ -1,0 +1,80 @@
+/* fast_dequantize.c — DequantizeLinear of int8/uint8 to float32 with constant per-tensor
+ * parameters on the fast path: a 256-entry table of the reference's result for every byte
+ * value, computed at prepare with the reference's expression, then one lookup per element. */
+#include <stdlib.h>
+
+#include "cpu/fast_ops.h"
+#include "cpu/ref/ref_qparams.h"
+#include "error.h"
+
+/* Elements per task. */
+#define DEQUANT_CHUNK 16384
+
+typedef struct dequant_op {
+	eml_fast_op base;
+	size_t n;
+	float table[256]; /* the float of each raw byte */
+} dequant_op;
+
+typedef struct dequant_run {
+	const dequant_op *op;
+	const uint8_t *x;
+	float *y;
+} dequant_run;
+
+/* Frees the op. */
+static void dequant_destroy(eml_fast_op *op)
+{
+	free(op);
+}
+
+/* One chunk of elements. */
+static void dequant_task(void *arg, uint32_t task, uint32_t thread)
+{
+	const dequant_run *r = arg;
+	size_t at = (size_t)task * DEQUANT_CHUNK;
+	size_t n = r->op->n - at < DEQUANT_CHUNK ? r->op->n - at : DEQUANT_CHUNK;
+	const uint8_t *x = r->x + at;
+	float *y = r->y + at;
+	(void)thread;
+	for (size_t i = 0; i < n; i++)
+		y[i] = r->op->table[x[i]];
+}
+
+/* Runs the node over the pool. */
+static edgeml_status dequant_run_op(const eml_fast_op *base, const eml_kernel_ctx *ctx,
+				    const eml_fast_env *env)
+{
+	const dequant_op *op = (const dequant_op *)base;
+	dequant_run r = { op, ctx->in_data[0], ctx->out_data[0] };
+	eml_threadpool_run(eml_fast_pool(env, op->n), dequant_task, &r,
+			   (uint32_t)((op->n + DEQUANT_CHUNK - 1) / DEQUANT_CHUNK));
+	return EDGEML_OK;
+}
+
+edgeml_status eml_fast_dequantize_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out)
+{
+	const eml_tensor *tx = ctx->in[0], *ty = ctx->out[0];
+	const float *scale;
+	int64_t n_scale;
+	int x_signed = tx->dtype == EDGEML_DTYPE_INT8;
+	if ((!x_signed && tx->dtype != EDGEML_DTYPE_UINT8) || ty->dtype != EDGEML_DTYPE_FLOAT32 ||
+	    !eml_fast_input_constant(ctx, 1) || !eml_fast_input_constant(ctx, 2) ||
+	    eml_q_scales(ctx, 1, &scale, &n_scale) != EDGEML_OK || n_scale != 1 ||
+	    eml_tensor_numel(tx) <= 0)
+		return EDGEML_OK;
+	dequant_op *op = calloc(1, sizeof(*op));
+	if (!op)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a dequantize");
+	op->base = (eml_fast_op){ dequant_run_op, dequant_destroy, "dequantize-table", 0, 0 };
+	op->n = (size_t)eml_tensor_numel(tx);
+	int64_t zp = eml_q_zero_point(ctx, 2, 0);
+	/* the reference's steps: the value minus the zero point in 64 bits, to float, times the
+	 * scale */
+	for (int b = 0; b < 256; b++) {
+		int64_t v = (x_signed ? (int64_t)(int8_t)b : (int64_t)b) - zp;
+		op->table[b] = (float)v * scale[0];
+	}
+	*out = &op->base;
+	return EDGEML_OK;
+}
