@@ -2,8 +2,12 @@
 // qgemm.comp — QLinearGemm and QLinearMatMul: Y[i, j] = requantize(sum_k (A[i, k] - a_zp)
 // (B[k, j] - b_zp[j]) + bias[j]) with the column's multiplier, as ref_qmatmul.c. Strides
 // encode transA/transB; QLinearMatMul's broadcast batches read their matrices' offsets from
-// a table. Macros: A_T, B_T, Y_T, HAS_BIAS, HAS_BATCH.
+// a table. Macros: A_T, B_T, Y_T, HAS_BIAS, HAS_BATCH, DOT4 (packed dot products over four
+// k at a time, B a constant matrix) and A_FLIP (0x80u for uint8 A).
 #include "common.glsl"
+#if DOT4
+#include "dot4.glsl"
+#endif
 
 layout(constant_id = 9) const int M = 1;
 layout(constant_id = 10) const int N = 1;
@@ -25,6 +29,53 @@ EML_OUT(3, Y_T, y);
 EML_IN(4, int, bias);
 #endif
 
+#if DOT4
+// A's zero point in the signed-byte form the lanes use.
+const int AZ = A_ZP - (A_FLIP == 0u ? 0 : 128);
+const int K4 = (K + 3) / 4;
+// Where the column sums of B follow the multipliers, zero points and batch table.
+const int SUMS = OFF0 + 2 * N + (HAS_BATCH != 0 ? 2 * BATCHES : 0);
+
+// The lane of A's k-th element of the row, at element at; past the row's end the packed B
+// is 0, so any lane does, and the element is not read.
+uint a_lane(int at, int k)
+{
+	return k < K ? eml_lane(int(a[at]), A_FLIP) : 0u;
+}
+
+// Parameters at OFF0: N multipliers, N zero points of B, (with HAS_BATCH) the batch table,
+// the sums of B's columns minus their zero points, then each column's centered values as
+// signed bytes, four k a word (vk_ops_quant.c). sum (a - AZ) b' = sum a b' - AZ sum b' in
+// wrapping int32, bit for bit the reference's sum.
+void main()
+{
+	uint idx = eml_index();
+	if (idx >= TOTAL)
+		return;
+	int j = int(idx % uint(N)), rest = int(idx / uint(N));
+	int i = rest % M, batch = rest / M;
+#if HAS_BATCH
+	int a_at = OFF1 + p_i[OFF0 + 2 * N + 2 * batch] + i * A_RS;
+#else
+	int a_at = OFF1 + i * A_RS;
+#endif
+#if HAS_BIAS
+	int acc = bias[OFF4 + j];
+#else
+	int acc = 0;
+#endif
+	acc -= AZ * p_i[SUMS + j];
+	int bq = SUMS + N + j * K4;
+	for (int k4 = 0; k4 < K4; k4++, a_at += 4 * A_CS) {
+		int kk = 4 * k4;
+		uint v = a_lane(a_at, kk) | (a_lane(a_at + A_CS, kk + 1) << 8) |
+			 (a_lane(a_at + 2 * A_CS, kk + 2) << 16) |
+			 (a_lane(a_at + 3 * A_CS, kk + 3) << 24);
+		acc += eml_sdot4(v, uint(p_i[bq + k4]), 0);
+	}
+	y[OFF3 + idx] = Y_T(eml_requantize(acc, p_f[OFF0 + j], Y_ZP, Y_LO, Y_HI));
+}
+#else
 // Parameters at OFF0: N multipliers, N zero points of B, then (with HAS_BATCH) per output
 // matrix the element offsets of its A and B matrices.
 void main()
@@ -50,3 +101,4 @@ void main()
 		acc += (int(a[a_at]) - A_ZP) * (int(b[b_at]) - b_zp);
 	y[OFF3 + idx] = Y_T(eml_requantize(acc, p_f[OFF0 + j], Y_ZP, Y_LO, Y_HI));
 }
+#endif

@@ -15,6 +15,7 @@
 
 #include "cpu/fast_gemm.h"
 #include "cpu/fast_ops.h"
+#include "cpu/fast_plane.h"
 #include "cpu/isa.h"
 #include "cpu/ref/ref.h"
 #include "ops/ops.h"
@@ -728,6 +729,61 @@ static void test_fallback(void **state)
 	kc_free(&c);
 }
 
+#if defined(__x86_64__)
+#include "cpu/x86/ukernels.h"
+
+/* Small planes built and scattered by the AVX-512 VBMI byte gathers match the row-by-row
+ * code byte for byte, over random geometries (strides, dilations, padding, overhang). */
+static void test_plane_perm(void **state)
+{
+	(void)state;
+	if (!__builtin_cpu_supports("avx512vbmi") || !eml_isa_supported(EML_ISA_AVX512VNNI))
+		skip();
+	static uint8_t x[256], want[EML_PERM_CHUNKS * 64 + 64], got[EML_PERM_CHUNKS * 64 + 64];
+	int planned = 0;
+	for (int i = 0; i < 2000; i++) {
+		eml_window3 w = { .in = { 1, 1 + rnd() % 16, 1 + rnd() % 16 }, .k = { 1, 1, 1 },
+				  .stride = { 1, 1, 1 }, .dil = { 1, 1, 1 }, .out = { 1, 1, 1 } };
+		for (int d = 1; d < 3; d++) {
+			w.k[d] = 1 + rnd() % 5;
+			w.stride[d] = 1 + rnd() % 2;
+			w.dil[d] = 1 + (rnd() % 4 == 0);
+			w.pad_begin[d] = rnd() % 3;
+			w.pad_end[d] = rnd() % 3;
+			int64_t span = (w.k[d] - 1) * w.dil[d] + 1;
+			int64_t ext = w.in[d] + w.pad_begin[d] + w.pad_end[d];
+			if (ext < span)
+				w.in[d] += span - ext, ext = span;
+			/* sometimes one more (ceil_mode) output overhanging the padding */
+			w.out[d] = (ext - span) / w.stride[d] + 1 + (rnd() % 4 == 0);
+		}
+		eml_plane p;
+		eml_plane_perm build, scatter;
+		if (eml_plane_init(&p, &w, EML_PERM_CHUNKS * 64) != EDGEML_OK ||
+		    !eml_plane_perm_build_init(&build, &p))
+			continue;
+		planned++;
+		uint8_t flip = rnd() % 2 ? 0x80 : 0, fill = (uint8_t)rnd();
+		for (size_t j = 0; j < sizeof(x); j++)
+			x[j] = (uint8_t)rnd();
+		memset(want, 0x5a, sizeof(want));
+		memset(got, 0x5a, sizeof(got));
+		eml_plane_build(&p, x, flip, fill, want);
+		eml_u8_perm_64x_avx512vbmi(&build, x, flip, fill, got);
+		assert_memory_equal(want, got, p.bytes);
+		assert_int_equal(got[p.bytes], 0x5a);
+		if (!eml_plane_perm_scatter_init(&scatter, &p) || p.grid > sizeof(x))
+			continue;
+		memset(want, 0x5a, sizeof(want));
+		memset(got, 0x5a, sizeof(got));
+		eml_plane_scatter(&p, 0, p.grid, x, want);
+		eml_u8_perm_64x_avx512vbmi(&scatter, x, 0, 0, got);
+		assert_memory_equal(want, got, p.oh * p.ow + 1);
+	}
+	assert_true(planned > 500);
+}
+#endif
+
 /* The active level is one the CPU supports and has a name. */
 static void test_isa_choice(void **state)
 {
@@ -749,6 +805,9 @@ int main(void)
 		cmocka_unit_test(test_maxpool),	    cmocka_unit_test(test_qavgpool),
 		cmocka_unit_test(test_shared_weights),
 		cmocka_unit_test(test_fallback),
+#if defined(__x86_64__)
+		cmocka_unit_test(test_plane_perm),
+#endif
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

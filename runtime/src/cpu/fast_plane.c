@@ -286,3 +286,47 @@ void eml_plane_scatter(const eml_plane *p, size_t g0, size_t n, const uint8_t *s
 		oy++;
 	}
 }
+
+int eml_plane_perm_build_init(eml_plane_perm *pp, const eml_plane *p)
+{
+	size_t n = p->ih * p->iw;
+	if (n > 255 || p->bytes > EML_PERM_CHUNKS * 64)
+		return 0;
+	/* Building a plane of position tags (fill 0xff, never a position) tells where each
+	 * byte comes from, with the very code the plan replaces. */
+	uint8_t tags[255], out[EML_PERM_CHUNKS * 64 + 64];
+	for (size_t i = 0; i < n; i++)
+		tags[i] = (uint8_t)i;
+	eml_plane_build(p, tags, 0, 0xff, out);
+	memset(pp, 0, sizeof(*pp));
+	pp->chunks = (p->bytes + 63) / 64;
+	pp->out_bytes = p->bytes;
+	pp->src_bytes = n;
+	for (size_t i = 0; i < p->bytes; i++)
+		if (out[i] != 0xff) {
+			pp->idx[i / 64][i % 64] = out[i];
+			pp->keep[i / 64] |= (uint64_t)1 << (i % 64);
+		}
+	return 1;
+}
+
+int eml_plane_perm_scatter_init(eml_plane_perm *pp, const eml_plane *p)
+{
+	size_t n = p->oh * p->ow;
+	if (n == 0 || n > EML_PERM_CHUNKS * 64 || p->ow > p->q)
+		return 0;
+	memset(pp, 0, sizeof(*pp));
+	pp->chunks = (n + 63) / 64;
+	pp->out_bytes = n;
+	pp->src_bytes = p->grid;
+	for (size_t i = 0; i < n; i++) {
+		size_t g = i / p->ow * p->q + i % p->ow, c = i / 64;
+		if (i % 64 == 0)
+			pp->base[c] = (uint32_t)g;
+		if (g - pp->base[c] >= 256)
+			return 0;
+		pp->idx[c][i % 64] = (uint8_t)(g - pp->base[c]);
+		pp->keep[c] |= (uint64_t)1 << (i % 64);
+	}
+	return 1;
+}

@@ -59,4 +59,27 @@ void eml_plane_build4(const eml_plane *p, const uint8_t *x, size_t x_stride, uin
 void eml_plane_scatter(const eml_plane *p, size_t g0, size_t n, const uint8_t *src,
 		       uint8_t *y);
 
+/* The most 64-byte chunks an eml_plane_perm writes. */
+#define EML_PERM_CHUNKS 16
+
+/* A small plane's build, or a small grid's scatter, as a byte gather: output chunk i (64 bytes)
+ * takes byte j from position base[i] + idx[i][j] of the source where bit j of keep[i] is set,
+ * else the fill byte. On x86 with AVX-512 VBMI it is two two-register byte permutations per
+ * chunk (eml_u8_perm_64x_avx512vbmi) instead of a loop over rows a few bytes long. */
+typedef struct eml_plane_perm {
+	size_t chunks;	  /* chunks written, the last one partly */
+	size_t out_bytes; /* bytes written */
+	size_t src_bytes; /* bytes readable at the source */
+	uint32_t base[EML_PERM_CHUNKS];
+	uint8_t idx[EML_PERM_CHUNKS][64];
+	uint64_t keep[EML_PERM_CHUNKS];
+} eml_plane_perm;
+
+/* Plans eml_plane_build of p as a gather (same bytes). Returns 0 when the input plane or the
+ * padded plane is too large for one. */
+int eml_plane_perm_build_init(eml_plane_perm *pp, const eml_plane *p);
+
+/* Plans eml_plane_scatter(p, 0, p->grid, ...) as a gather. Returns 0 when it does not fit. */
+int eml_plane_perm_scatter_init(eml_plane_perm *pp, const eml_plane *p);
+
 #endif /* EML_CPU_FAST_PLANE_H */

@@ -15,6 +15,9 @@
 #include "cpu/ref/ref_qwindow.h"
 #include "error.h"
 #include "ops/infer_qcommon.h"
+#if defined(__x86_64__)
+#include "cpu/x86/ukernels.h"
+#endif
 
 /* Tiles of one task: a task packs them all, then sweeps the weights once over them, so a
  * block of weights is loaded into L1 once for this many tiles. */
@@ -57,6 +60,8 @@ typedef struct qconv_op {
 	float zp, lo, hi;
 	size_t dw_run;		/* channels per task */
 	size_t dw_plane, dw_grid; /* scratch bytes of one plane and one grid buffer */
+	int perm;		  /* small planes: built and scattered by byte gathers */
+	eml_plane_perm perm_build, perm_scatter;
 } qconv_op;
 
 /* One run's arguments for the task functions. */
@@ -184,6 +189,30 @@ static void dw_channel(const qconv_op *op, size_t ch, const uint8_t *plane, uint
 	op->dw(&a);
 }
 
+/* Builds one channel's plane for the depthwise kernel. */
+static void dw_build(const qconv_op *op, const uint8_t *x, uint8_t *dst)
+{
+#if defined(__x86_64__)
+	if (op->perm) {
+		eml_u8_perm_64x_avx512vbmi(&op->perm_build, x, op->flip, op->fill, dst);
+		return;
+	}
+#endif
+	eml_plane_build(&op->plane, x, op->flip, op->fill, dst);
+}
+
+/* Copies the valid outputs of one channel's grid into its output plane. */
+static void dw_scatter(const qconv_op *op, const uint8_t *grid, uint8_t *y)
+{
+#if defined(__x86_64__)
+	if (op->perm) {
+		eml_u8_perm_64x_avx512vbmi(&op->perm_scatter, grid, 0, 0, y);
+		return;
+	}
+#endif
+	eml_plane_scatter(&op->plane, 0, op->plane.grid, grid, y);
+}
+
 /* A depthwise task: a run of channels (of all images, in order), software-pipelined so that
  * channel c + 1's plane is built and channel c - 1's grid scattered around channel c's
  * kernel: no load then waits on the stores just before it. */
@@ -200,20 +229,18 @@ static void dw_task(void *arg, uint32_t task, uint32_t thread)
 	grid[0] = plane[1] + op->dw_plane;
 	grid[1] = grid[0] + op->dw_grid;
 	int direct = p->q == p->ow;
-	eml_plane_build(p, r->x + c0 * op->in_plane, op->flip, op->fill, plane[0]);
+	dw_build(op, r->x + c0 * op->in_plane, plane[0]);
 	for (size_t c = c0; c < c1; c++) {
 		size_t b = (c - c0) % 2;
 		if (c + 1 < c1)
-			eml_plane_build(p, r->x + (c + 1) * op->in_plane, op->flip, op->fill,
-					plane[b ^ 1]);
+			dw_build(op, r->x + (c + 1) * op->in_plane, plane[b ^ 1]);
 		uint8_t *y = r->y + c * op->out_plane;
 		dw_channel(op, c % op->in_ch, plane[b], direct ? y : grid[b]);
 		if (!direct && c > c0)
-			eml_plane_scatter(p, 0, p->grid, grid[b ^ 1], y - op->out_plane);
+			dw_scatter(op, grid[b ^ 1], y - op->out_plane);
 	}
 	if (!direct)
-		eml_plane_scatter(p, 0, p->grid, grid[(c1 - 1 - c0) % 2],
-				  r->y + (c1 - 1) * op->out_plane);
+		dw_scatter(op, grid[(c1 - 1 - c0) % 2], r->y + (c1 - 1) * op->out_plane);
 }
 
 /* Runs the node over the pool. */
@@ -336,6 +363,12 @@ static edgeml_status prepare_dw(qconv_op *op, const eml_kernel_ctx *ctx, const q
 	size_t total = op->batch * op->in_ch;
 	op->dw_run = total / (4 * (size_t)threads);
 	op->dw_run = op->dw_run < 1 ? 1 : op->dw_run > 16 ? 16 : op->dw_run;
+#if defined(__x86_64__)
+	/* small planes (DS-CNN's 25x5, MobileNet's 7x7): one byte permutation per 64 bytes */
+	op->perm = dw == eml_qs8_dwconv_64x_avx512vnni && __builtin_cpu_supports("avx512vbmi") &&
+		   eml_plane_perm_build_init(&op->perm_build, &op->plane) &&
+		   eml_plane_perm_scatter_init(&op->perm_scatter, &op->plane);
+#endif
 	op->dw_plane = (op->plane.bytes + 63) / 64 * 64;
 	op->dw_grid = (op->plane.grid + 64 + 63) / 64 * 64;
 	op->base.scratch = 2 * (op->dw_plane + op->dw_grid);

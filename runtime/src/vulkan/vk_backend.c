@@ -12,6 +12,7 @@
 #include "backend.h"
 #include "error.h"
 #include "ops/ops.h"
+#include "vulkan/vk_import.h"
 #include "vulkan/vk_state.h"
 
 /* The most memory one session may take, as the CPU backend: a bound on what a hostile
@@ -49,6 +50,7 @@ static void vk_destroy(void *opaque)
 	if (s->dev.device)
 		s->dev.fns->vkDeviceWaitIdle(s->dev.device);
 	eml_vk_pipelines_destroy(s);
+	eml_vk_import_free(s);
 	if (s->nodes)
 		for (uint32_t i = 0; i < s->graph->n_nodes; i++)
 			eml_vk_kernel_free(&s->nodes[i].kernel);
@@ -503,6 +505,7 @@ static edgeml_status vk_submit(void *opaque)
 		if ((d->flags & EML_TF_CONSTANT) && d->data)
 			memcpy(s->io[g->outputs[i]].map, d->data, eml_tensor_bytes(d));
 	}
+	eml_vk_import_copy(s);
 	/* Every segment but a final GPU one runs to completion here; that one is left to wait. */
 	for (uint32_t i = 0; i < s->n_segs; i++) {
 		const vk_segment *seg = &s->segs[i];
@@ -599,19 +602,13 @@ static void *vk_io_data(void *opaque, uint32_t tensor)
 	return tensor < s->graph->n_tensors ? s->io[tensor].map : NULL;
 }
 
-/* dma-buf import needs VK_EXT_external_memory_dma_buf, which the drivers here lack. */
+/* Binds a graph input to external memory: dma-buf or host-pointer import, else a copy
+ * (vk_import.c). */
 static edgeml_status vk_import_external_memory(void *opaque, uint32_t tensor, int fd,
 					       uint64_t offset, const void *host,
 					       uint64_t *copy_bytes)
 {
-	(void)opaque;
-	(void)tensor;
-	(void)fd;
-	(void)offset;
-	(void)host;
-	(void)copy_bytes;
-	return eml_error(EDGEML_ERR_UNSUPPORTED,
-			 "the vulkan backend cannot import external (dma-buf) memory yet");
+	return eml_vk_import(opaque, tensor, fd, offset, host, copy_bytes);
 }
 
 /* Reports the arena and input/output memory, as the CPU backend counts them. */

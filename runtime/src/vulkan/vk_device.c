@@ -117,6 +117,27 @@ static void find_drm_node(const VkPhysicalDeviceDrmPropertiesEXT *drm, char *out
 	free(devs);
 }
 
+/* Which ways of importing external memory (vk_import.c) device pd offers. */
+static void describe_import(const eml_vk_fns *f, VkPhysicalDevice pd, eml_vk_device_info *info)
+{
+	info->has_dmabuf_import =
+		has_device_ext(f, pd, VK_EXT_EXTERNAL_MEMORY_DMA_BUF_EXTENSION_NAME) &&
+		has_device_ext(f, pd, VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME);
+	info->has_host_import = has_device_ext(f, pd, VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME);
+	if (!info->has_host_import)
+		return;
+	VkPhysicalDeviceExternalMemoryHostPropertiesEXT host = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT
+	};
+	VkPhysicalDeviceProperties2 p2 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
+					   .pNext = &host };
+	f->vkGetPhysicalDeviceProperties2(pd, &p2);
+	info->min_host_align = host.minImportedHostPointerAlignment;
+	/* An alignment that is no power of two cannot be honoured by rounding: no import. */
+	if (!info->min_host_align || (info->min_host_align & (info->min_host_align - 1)))
+		info->has_host_import = 0;
+}
+
 /* Fills what the backend needs to know about physical device pd. */
 static void describe_device(const eml_vk_fns *f, VkPhysicalDevice pd, uint32_t index,
 			    eml_vk_device_info *info)
@@ -172,6 +193,7 @@ static void describe_device(const eml_vk_fns *f, VkPhysicalDevice pd, uint32_t i
 	info->int_dot_accel = dot_ext && dotp.integerDotProduct4x8BitPackedSignedAccelerated;
 	if (info->has_drm_ext)
 		find_drm_node(&drm, info->drm_node, sizeof(info->drm_node));
+	describe_import(f, pd, info);
 
 	VkPhysicalDeviceShaderIntegerDotProductFeatures dotf = {
 		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES
@@ -424,18 +446,38 @@ edgeml_status eml_vk_device_create(const eml_vk_instance *vi, uint32_t index, em
 				      .queueFamilyIndex = d->info->queue_family,
 				      .queueCount = 1,
 				      .pQueuePriorities = &prio };
-	/* Only what the shaders use: 8-bit storage buffers and 8-bit integer arithmetic. */
+	/* Only what the shaders use: 8-bit storage buffers, 8-bit integer arithmetic and, when
+	 * reported, packed integer dot products (the int8 convolutions and matmuls use them). */
+	VkPhysicalDeviceShaderIntegerDotProductFeatures dotf = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES,
+		.shaderIntegerDotProduct = VK_TRUE
+	};
 	VkPhysicalDeviceVulkan12Features f12 = {
 		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
+		.pNext = d->info->int_dot ? &dotf : NULL,
 		.storageBuffer8BitAccess = VK_TRUE,
 		.shaderInt8 = VK_TRUE
 	};
 	VkPhysicalDeviceFeatures2 f2 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
 					 .pNext = &f12 };
+	/* The import extensions only where the device has them (vk_import.c checks again). */
+	const char *ext[4];
+	uint32_t n_ext = 0;
+	if (d->info->has_dmabuf_import) {
+		ext[n_ext++] = VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME;
+		ext[n_ext++] = VK_EXT_EXTERNAL_MEMORY_DMA_BUF_EXTENSION_NAME;
+	}
+	if (d->info->has_host_import)
+		ext[n_ext++] = VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME;
+	/* Before Vulkan 1.3 the dot product is the extension's, which must be enabled too. */
+	if (d->info->int_dot && d->info->api_version < VK_API_VERSION_1_3)
+		ext[n_ext++] = VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME;
 	VkDeviceCreateInfo ci = { .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
 				  .pNext = &f2,
 				  .queueCreateInfoCount = 1,
-				  .pQueueCreateInfos = &q };
+				  .pQueueCreateInfos = &q,
+				  .enabledExtensionCount = n_ext,
+				  .ppEnabledExtensionNames = n_ext ? ext : NULL };
 	VkResult r = f->vkCreateDevice(d->phys, &ci, NULL, &d->device);
 	if (r != VK_SUCCESS)
 		return eml_error(EDGEML_ERR_BACKEND, "vkCreateDevice on '%s' failed: %s",

@@ -37,6 +37,9 @@ typedef struct eml_vk_device_info {
 	int int_dot;             /* shaderIntegerDotProduct */
 	int int_dot_accel;       /* 4x8-bit packed signed dot product is accelerated */
 	int has_drm_ext;         /* VK_EXT_physical_device_drm */
+	int has_dmabuf_import;   /* VK_EXT_external_memory_dma_buf + VK_KHR_external_memory_fd */
+	int has_host_import;     /* VK_EXT_external_memory_host */
+	uint64_t min_host_align; /* minImportedHostPointerAlignment, with has_host_import */
 	/* Why the backend cannot use this device ("" when it can). */
 	char unusable[128];
 } eml_vk_device_info;

@@ -69,8 +69,8 @@ static build_fn builder(uint32_t op)
 edgeml_status eml_vk_build(const eml_graph *g, const eml_node *node,
 			   const eml_vk_device_info *info, eml_vk_kernel *k)
 {
-	(void)info;
 	memset(k, 0, sizeof(*k));
+	k->info = info;
 	build_fn fn = builder(node->op);
 	if (!fn)
 		return eml_error(EDGEML_ERR_UNSUPPORTED, "the Vulkan backend has no shader for %s",

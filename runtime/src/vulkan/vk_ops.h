@@ -36,6 +36,7 @@ typedef struct eml_vk_dispatch {
 } eml_vk_dispatch;
 
 typedef struct eml_vk_kernel {
+	const eml_vk_device_info *info; /* the device: builders pick variants by its features */
 	uint32_t n;
 	eml_vk_dispatch d[EML_VK_MAX_DISPATCH];
 } eml_vk_kernel;

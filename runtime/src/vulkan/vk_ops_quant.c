@@ -1,7 +1,9 @@
 /* vk_ops_quant.c — Vulkan dispatches of the quantized ops: QLinearConv, QLinearMatMul,
  * QLinearGemm, QuantizeLinear, DequantizeLinear, QLinearAdd and QLinearMul. Scales and zero
  * points must be constants: the multipliers are computed here once, in fp32 exactly as the
- * reference kernels compute them, so the shaders' results are bit-identical. */
+ * reference kernels compute them, so the shaders' results are bit-identical. On devices with
+ * integer dot products the convolutions' and matmuls' constant weights are repacked here,
+ * four reduction elements a word, for the packed dot-product shader variants. */
 #include <stdlib.h>
 
 #include "cpu/ref/quant.h"
@@ -26,6 +28,77 @@ static edgeml_status type_macro(eml_vk_dispatch *d, const char *name, uint32_t d
 static int is_q8(uint32_t dtype)
 {
 	return dtype == EDGEML_DTYPE_UINT8 || dtype == EDGEML_DTYPE_INT8;
+}
+
+/* Constant weights repacked for the packed dot-product shaders (DOT4): per channel the sum
+ * of its centered weights w - w_zp, then the centered weights as signed bytes, for each of
+ * `outer` positions ceil(inner / 4) words of four consecutive inner elements (zero-padded). */
+typedef struct dot4_weights {
+	int32_t *words; /* NULL: the scalar shader runs */
+	uint32_t n;
+} dot4_weights;
+
+/* Builds dot4_weights of constant input k_w (zero points at input k_wzp) of node, whose
+ * element (m, o, i) is at m * m_step + o * o_step + i * i_step; leaves words NULL when the
+ * device has no integer dot product, the inputs are not 8-bit, the weights are not constant
+ * or a centered weight does not fit a signed byte. */
+static edgeml_status dot4_pack(const eml_graph *g, const eml_node *node, const eml_vk_kernel *k,
+			       uint32_t k_x, uint32_t k_w, uint32_t k_wzp, int64_t channels,
+			       int64_t m_step, int64_t outer, int64_t o_step, int64_t inner,
+			       int64_t i_step, dot4_weights *out)
+{
+	const eml_tensor *x = eml_vk_input(g, node, k_x), *w = eml_vk_input(g, node, k_w);
+	out->words = NULL;
+	out->n = 0;
+	if (!k->info || !k->info->int_dot || !x || !w || !is_q8(x->dtype) || !is_q8(w->dtype) ||
+	    !(w->flags & EML_TF_CONSTANT) || !w->data || inner < 4)
+		return EDGEML_OK;
+	int64_t groups = (inner + 3) / 4, numel = eml_tensor_numel(w);
+	/* Every index stays below numel; the words must fit the shaders' int indices. */
+	if (channels <= 0 || outer <= 0 || numel <= 0 ||
+	    (channels - 1) * m_step + (outer - 1) * o_step + (inner - 1) * i_step >= numel ||
+	    channels > INT32_MAX / 8 / outer / groups)
+		return EDGEML_OK;
+	uint32_t n = (uint32_t)(channels + channels * outer * groups);
+	int32_t *words = calloc(n, sizeof(*words));
+	if (!words)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for %u packed weight words", n);
+	edgeml_status st = EDGEML_OK;
+	int fits = 1;
+	for (int64_t m = 0; m < channels && fits && st == EDGEML_OK; m++) {
+		int32_t zp, sum = 0;
+		st = eml_vk_zero_point(g, node, k_wzp, m, &zp);
+		uint32_t *row = (uint32_t *)words + channels + m * outer * groups;
+		for (int64_t o = 0; o < outer && fits && st == EDGEML_OK; o++)
+			for (int64_t i = 0; i < inner; i++) {
+				int32_t v = eml_q_load(w->data, w->dtype,
+						       m * m_step + o * o_step + i * i_step) - zp;
+				if (v < -128 || v > 127) {
+					fits = 0;
+					break;
+				}
+				sum += v;
+				row[o * groups + i / 4] |= ((uint32_t)v & 0xffu) << (8 * (i % 4));
+			}
+		words[m] = sum;
+	}
+	if (st != EDGEML_OK || !fits) {
+		free(words);
+		return st;
+	}
+	out->words = words;
+	out->n = n;
+	return EDGEML_OK;
+}
+
+/* Sets the DOT4 macros of d (flip: the name of the input's lane flip macro) and appends the
+ * packed weights when pw holds them. */
+static edgeml_status dot4_params(eml_vk_dispatch *d, const dot4_weights *pw, const char *flip,
+				 uint32_t x_dtype)
+{
+	eml_vk_macro(d, "DOT4", pw->words ? "1" : "0");
+	eml_vk_macro(d, flip, x_dtype == EDGEML_DTYPE_UINT8 ? "0x80u" : "0u");
+	return pw->words ? eml_vk_param_i(d, pw->words, pw->n) : EDGEML_OK;
 }
 
 /* Per-channel requantization parameters: multipliers x_scale * w_scale[m] / y_scale (or
@@ -98,6 +171,14 @@ edgeml_status eml_vk_build_qconv(const eml_graph *g, const eml_node *node, eml_v
 	edgeml_status st = eml_qconv_shape_of(node, x, w, &s);
 	if (st != EDGEML_OK)
 		return st;
+	int64_t cg = s.in_ch / s.group, mg = s.out_ch / s.group;
+	int64_t kvol = s.out_ch > 0 && cg > 0 ? eml_tensor_numel(w) / s.out_ch / cg : 0;
+	/* Grouped by four input channels per kernel position: depthwise layers keep the scalar
+	 * loop, which wastes no lanes. */
+	dot4_weights pw;
+	st = dot4_pack(g, node, k, 0, 3, 5, s.out_ch, cg * kvol, kvol, 1, cg, kvol, &pw);
+	if (st != EDGEML_OK)
+		return st;
 	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "qconv.comp", (uint64_t)eml_tensor_numel(y));
 	st = type_macro(d, "X_T", x->dtype);
 	if (st == EDGEML_OK)
@@ -106,6 +187,9 @@ edgeml_status eml_vk_build_qconv(const eml_graph *g, const eml_node *node, eml_v
 		st = type_macro(d, "Y_T", y->dtype);
 	if (st == EDGEML_OK)
 		st = channel_params(g, node, d, 1, 4, 5, 6, s.out_ch, NULL);
+	if (st == EDGEML_OK)
+		st = dot4_params(d, &pw, "X_FLIP", x->dtype);
+	free(pw.words);
 	if (st != EDGEML_OK)
 		return st;
 	eml_vk_macro(d, "HAS_BIAS", b ? "1" : "0");
@@ -116,7 +200,6 @@ edgeml_status eml_vk_build_qconv(const eml_graph *g, const eml_node *node, eml_v
 		eml_vk_bind(d, node->inputs[8]);
 	/* Widened to three spatial dims, as the reference's window loop. */
 	uint32_t lead = 3 - s.g.n_spatial;
-	int64_t cg = s.in_ch / s.group, mg = s.out_ch / s.group;
 	const int64_t one[3] = { 1, 1, 1 };
 	eml_vk_spec_i(d, s.in_ch);
 	eml_vk_spec_i(d, s.out_ch);
@@ -188,9 +271,17 @@ edgeml_status eml_vk_build_qgemm(const eml_graph *g, const eml_node *node, eml_v
 		kk = s.k;
 		batches = s.batches;
 	}
+	/* The packed B is one matrix: only when every batch reads the same one. */
+	dot4_weights pw = { NULL, 0 };
+	edgeml_status st = EDGEML_OK;
+	if (gemm || b->rank == 2)
+		st = dot4_pack(g, node, k, 0, 3, 5, n, trans_b ? kk : 1, 1, 0, kk,
+			       trans_b ? 1 : n, &pw);
+	if (st != EDGEML_OK)
+		return st;
 	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "qgemm.comp", (uint64_t)eml_tensor_numel(y));
 	uint32_t k_ys = gemm ? 7 : 6, k_yzp = gemm ? 8 : 7;
-	edgeml_status st = type_macro(d, "A_T", a->dtype);
+	st = type_macro(d, "A_T", a->dtype);
 	if (st == EDGEML_OK)
 		st = type_macro(d, "B_T", b->dtype);
 	if (st == EDGEML_OK)
@@ -199,6 +290,9 @@ edgeml_status eml_vk_build_qgemm(const eml_graph *g, const eml_node *node, eml_v
 		st = channel_params(g, node, d, 1, 4, 5, k_ys, n, gemm ? &alpha : NULL);
 	if (st == EDGEML_OK && !gemm)
 		st = batch_table(d, &s);
+	if (st == EDGEML_OK)
+		st = dot4_params(d, &pw, "A_FLIP", a->dtype);
+	free(pw.words);
 	if (st != EDGEML_OK)
 		return st;
 	eml_vk_macro(d, "HAS_BIAS", bias ? "1" : "0");

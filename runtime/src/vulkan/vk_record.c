@@ -245,7 +245,10 @@ static edgeml_status record_segment(vk_state *s, vk_segment *seg)
 					   .commandPool = s->cmd_pool,
 					   .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
 					   .commandBufferCount = 1 };
-	VkResult r = f->vkAllocateCommandBuffers(s->dev.device, &ai, &seg->cmd);
+	/* Recorded again after an import re-points a descriptor: the pool was reset, the
+	 * command buffer is reused. */
+	VkResult r = seg->cmd ? VK_SUCCESS :
+				f->vkAllocateCommandBuffers(s->dev.device, &ai, &seg->cmd);
 	VkCommandBufferBeginInfo bi = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO };
 	if (r == VK_SUCCESS)
 		r = f->vkBeginCommandBuffer(seg->cmd, &bi);

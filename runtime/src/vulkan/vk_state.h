@@ -92,6 +92,7 @@ typedef struct vk_state {
 	uint64_t weight_bytes;
 	double create_ms;
 	eml_backend_memory memory;
+	struct eml_vk_imports *imports; /* external memory of graph inputs (vk_import.c) */
 	const eml_tensor **descs; /* kernel-context arrays of CPU nodes */
 	const void **in_data;
 	void **out_data;

@@ -5,6 +5,7 @@
 #ifndef EML_CPU_X86_UKERNELS_H
 #define EML_CPU_X86_UKERNELS_H
 
+#include "cpu/fast_plane.h"
 #include "cpu/pack.h"
 
 extern const eml_qgemm_ukernel eml_qs8_gemm_8x32c4_avx512vnni;
@@ -25,6 +26,9 @@ void eml_qs8_vadd_8x_avx2(const eml_qadd_args *a);
 
 void eml_qs8_vquantize_16x_avx512f(const eml_qquant_args *a);
 void eml_qs8_vquantize_8x_avx2(const eml_qquant_args *a);
+
+void eml_u8_perm_64x_avx512vbmi(const eml_plane_perm *pp, const uint8_t *src, uint8_t flip,
+				uint8_t fill, uint8_t *dst);
 
 uint64_t eml_qs8_peak_avx512vnni(uint64_t iters);
 uint64_t eml_qs8_peak_avx2(uint64_t iters);

@@ -1,0 +1,414 @@
+/* test_vulkan_dot.c — the packed integer dot-product variants of the Vulkan int8 shaders
+ * (qconv.comp and qgemm.comp with DOT4): convolutions and matmuls whose reduction is not a
+ * multiple of four, with padding, dilation, groups, uint8 activations, uint8 and int8
+ * weights, per-channel zero points, and weights too far from their zero point for the packed
+ * form (the scalar shader then runs) must give the CPU reference's bytes. On a device that
+ * reports shaderIntegerDotProduct the suite also checks the packed form was compiled. The
+ * Khronos validation layer is on, and any message it prints fails the suite. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "backend.h"
+#include "convert/eml_write.h"
+#include "edgeml.h"
+#include "model.h"
+#include "ops/ops.h"
+#include "session.h"
+#include "vulkan/vk_device.h"
+
+#define MAX_T 32
+#define MAX_N 8
+#define MAX_A 8
+
+/* A graph under construction, with the arrays eml_graph points to. */
+typedef struct builder {
+	eml_graph g;
+	eml_tensor tensors[MAX_T];
+	eml_node nodes[MAX_N];
+	uint32_t io[MAX_N][16];
+	eml_attr attrs[MAX_N][MAX_A];
+	uint32_t inputs[4], outputs[4];
+} builder;
+
+static int have_device, dot_device;
+static char cache_dir[64];
+
+/* Adds a tensor; data is given for constants only. */
+static uint32_t tensor(builder *b, edgeml_dtype dtype, uint32_t rank, const int64_t *dims,
+		       uint32_t flags, const void *data)
+{
+	static char names[MAX_T][8];
+	uint32_t t = b->g.n_tensors++;
+	snprintf(names[t], sizeof(names[t]), "t%u", t);
+	eml_tensor *d = &b->tensors[t];
+	*d = (eml_tensor){ .name = names[t], .dtype = dtype, .rank = rank, .flags = flags,
+			   .data = data };
+	memcpy(d->dims, dims, rank * sizeof(int64_t));
+	if (data)
+		d->data_size = eml_tensor_bytes(d);
+	if (flags & EML_TF_INPUT)
+		b->inputs[b->g.n_inputs++] = t;
+	if (flags & EML_TF_OUTPUT)
+		b->outputs[b->g.n_outputs++] = t;
+	return t;
+}
+
+/* A constant scalar or vector (static storage: the builder keeps pointers). */
+static uint32_t constant(builder *b, edgeml_dtype dtype, int64_t n, const void *data)
+{
+	return tensor(b, dtype, 1, (int64_t[]){ n }, EML_TF_CONSTANT, data);
+}
+
+/* Adds a node with one output and n_attr attributes. */
+static void node(builder *b, uint32_t op, uint32_t n_in, const uint32_t *in, uint32_t out,
+		 uint32_t n_attr, const eml_attr *attrs)
+{
+	uint32_t i = b->g.n_nodes++;
+	memcpy(b->io[i], in, n_in * sizeof(uint32_t));
+	b->io[i][n_in] = out;
+	if (n_attr)
+		memcpy(b->attrs[i], attrs, n_attr * sizeof(eml_attr));
+	b->nodes[i] = (eml_node){ .name = eml_op_name(op), .op = op, .n_inputs = n_in,
+				  .n_outputs = 1, .n_attrs = n_attr, .inputs = b->io[i],
+				  .outputs = b->io[i] + n_in, .attrs = b->attrs[i] };
+}
+
+/* An INTS attribute. */
+static eml_attr ints(const char *name, uint32_t n, const int64_t *v)
+{
+	return (eml_attr){ .name = name, .type = EML_ATTR_INTS, .count = n, .ints = v };
+}
+
+/* An INT attribute. */
+static eml_attr int1(const char *name, int64_t v)
+{
+	return (eml_attr){ .name = name, .type = EML_ATTR_INT, .i = v };
+}
+
+/* A FLOAT attribute. */
+static eml_attr float1(const char *name, float v)
+{
+	return (eml_attr){ .name = name, .type = EML_ATTR_FLOAT, .f = v };
+}
+
+/* Writes the graph to .eml and loads it, as a user would get it. */
+static edgeml_model *load(builder *b, void **image)
+{
+	size_t size;
+	edgeml_model *m;
+	b->g.tensors = b->tensors;
+	b->g.nodes = b->nodes;
+	b->g.inputs = b->inputs;
+	b->g.outputs = b->outputs;
+	assert_int_equal(eml_write_memory(&b->g, image, &size), EDGEML_OK);
+	if (edgeml_model_load_memory(NULL, *image, size, &m) != EDGEML_OK)
+		fail_msg("load: %s", edgeml_last_error());
+	return m;
+}
+
+/* Deterministic pseudo-random bytes. */
+static uint32_t next_rand(uint32_t *s)
+{
+	*s = *s * 1664525u + 1013904223u;
+	return *s >> 8;
+}
+
+/* Fills every input with random values (floats in [-4, 4), 8-bit types over their range). */
+static void fill_inputs(edgeml_session *s, size_t n, uint32_t seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		edgeml_tensor *t;
+		edgeml_tensor_info info;
+		assert_int_equal(edgeml_session_input(s, i, &t), EDGEML_OK);
+		assert_int_equal(edgeml_tensor_info_get(t, &info), EDGEML_OK);
+		uint8_t *p = edgeml_tensor_data(t);
+		if (info.dtype == EDGEML_DTYPE_FLOAT32)
+			for (size_t k = 0; k < info.size_bytes / 4; k++)
+				((float *)p)[k] = (float)(next_rand(&seed) % 8192) / 1024.0f - 4.0f;
+		else
+			for (size_t k = 0; k < info.size_bytes; k++)
+				p[k] = (uint8_t)next_rand(&seed);
+	}
+}
+
+/* Creates a session on kind with flags, failing the test with the library's message. */
+static edgeml_session *session(const edgeml_model *m, edgeml_backend_kind kind, uint32_t flags)
+{
+	edgeml_session_options o;
+	edgeml_session *s;
+	edgeml_session_options_init(&o);
+	o.backend = kind;
+	o.flags = flags;
+	o.cache_dir = cache_dir;
+	if (edgeml_session_create(m, &o, &s) != EDGEML_OK)
+		fail_msg("session (%s): %s", kind == EDGEML_BACKEND_CPU ? "cpu" : "vulkan",
+			 edgeml_last_error());
+	return s;
+}
+
+/* Runs the model on the CPU reference and on Vulkan with the same random inputs, twice
+ * (the second run reuses the recorded command buffer), and compares every output: bytes for
+ * quantized outputs, 1e-5 of the range for float ones. */
+static void compare(edgeml_model *m, uint32_t flags)
+{
+	edgeml_session *cpu = session(m, EDGEML_BACKEND_CPU, 0);
+	edgeml_session *gpu = session(m, EDGEML_BACKEND_VULKAN, flags);
+	assert_string_equal(edgeml_session_backend_name(gpu), "vulkan");
+	for (uint32_t round = 0; round < 2; round++) {
+		fill_inputs(cpu, edgeml_model_input_count(m), 42 + round);
+		fill_inputs(gpu, edgeml_model_input_count(m), 42 + round);
+		assert_int_equal(edgeml_session_run(cpu), EDGEML_OK);
+		if (edgeml_session_run(gpu) != EDGEML_OK)
+			fail_msg("vulkan run: %s", edgeml_last_error());
+		for (size_t i = 0; i < edgeml_model_output_count(m); i++) {
+			edgeml_tensor *a, *b;
+			edgeml_tensor_info info;
+			assert_int_equal(edgeml_session_output(cpu, i, &a), EDGEML_OK);
+			assert_int_equal(edgeml_session_output(gpu, i, &b), EDGEML_OK);
+			assert_int_equal(edgeml_tensor_info_get(a, &info), EDGEML_OK);
+			const uint8_t *pa = edgeml_tensor_data(a), *pb = edgeml_tensor_data(b);
+			if (info.dtype != EDGEML_DTYPE_FLOAT32) {
+				assert_memory_equal(pa, pb, info.size_bytes);
+				continue;
+			}
+			const float *fa = (const float *)pa, *fb = (const float *)pb;
+			float range = 0.0f;
+			for (size_t k = 0; k < info.size_bytes / 4; k++)
+				range = fmaxf(range, fabsf(fa[k]));
+			for (size_t k = 0; k < info.size_bytes / 4; k++)
+				if (fabsf(fa[k] - fb[k]) > 1e-5f * fmaxf(range, 1e-6f))
+					fail_msg("output %zu[%zu]: cpu %g, vulkan %g", i, k,
+						 (double)fa[k], (double)fb[k]);
+		}
+	}
+	edgeml_session_destroy(cpu);
+	edgeml_session_destroy(gpu);
+}
+
+#define SKIP_WITHOUT_DEVICE()                                                               \
+	do {                                                                               \
+		if (!have_device)                                                          \
+			skip();                                                            \
+	} while (0)
+
+static const float s_x = 0.05f, s_y = 0.11f, s_w[8] = { 0.02f,  0.013f, 0.031f, 0.007f,
+						      0.011f, 0.017f, 0.023f, 0.005f };
+static const int8_t zp_y = -5, zp_x = 3, zp_w[8] = { 0, 1, -2, 0, 3, -1, 0, 2 };
+static const int8_t zp_0 = 0, zp_big = -2;
+static const uint8_t zp_u = 131, zp_u128 = 128;
+static const int32_t bias8[8] = { 100, -2000, 37, 0, 5, -9, 1234, -77 };
+
+/* n bytes centered on zero spanning [-span, span] (so that w - zp fits a signed byte). */
+static void fill_weights(int8_t *w, size_t n, uint32_t seed, int span)
+{
+	for (size_t i = 0; i < n; i++)
+		w[i] = (int8_t)((int)(next_rand(&seed) % (uint32_t)(2 * span + 1)) - span);
+}
+
+/* Adds QLinearConv y = conv(x, w) to b: x with zero-point tensor xz, weights w with zero
+ * points wz, optional bias, output of type yt and dims od (od[1] output channels). */
+static void qconv(builder *b, uint32_t x, uint32_t xz, uint32_t w, uint32_t wz, uint32_t bias,
+		  edgeml_dtype yt, uint32_t rank, const int64_t *od, uint32_t n_attr,
+		  const eml_attr *attrs)
+{
+	uint32_t xs = constant(b, EDGEML_DTYPE_FLOAT32, 1, &s_x);
+	uint32_t ws = constant(b, EDGEML_DTYPE_FLOAT32, od[1], s_w);
+	uint32_t ys = constant(b, EDGEML_DTYPE_FLOAT32, 1, &s_y);
+	uint32_t yz = yt == EDGEML_DTYPE_UINT8 ? constant(b, EDGEML_DTYPE_UINT8, 1, &zp_u)
+					      : constant(b, EDGEML_DTYPE_INT8, 1, &zp_y);
+	uint32_t y = tensor(b, yt, rank, od, EML_TF_OUTPUT, NULL);
+	uint32_t in[9] = { x, xs, xz, w, ws, wz, ys, yz, bias };
+	node(b, EML_OP_QLinearConv, bias == EML_NO_TENSOR ? 8 : 9, in, y, n_attr, attrs);
+}
+
+/* Loads the graph of b, compares Vulkan with the CPU reference, and frees it. */
+static void check(builder *b)
+{
+	void *image;
+	edgeml_model *m = load(b, &image);
+	compare(m, 0);
+	edgeml_model_free(m);
+	free(image);
+}
+
+/* int8 activations: 3x3 with six input channels (a partial last group of four), pads,
+ * stride 2, per-channel weight zero points, bias and fused Relu; and a dilated 3x3 with
+ * asymmetric pads whose weights sit too far from their zero point for the packed form. */
+static void test_dot_conv_int8(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	static builder b;
+	static int8_t w1[8 * 6 * 9], w2[4 * 8 * 9];
+	fill_weights(w1, sizeof(w1), 3, 120);
+	fill_weights(w2, sizeof(w2), 4, 127);
+	w2[5] = 127; /* 127 - (-2) does not fit: the scalar shader runs */
+	memset(&b, 0, sizeof(b));
+	uint32_t x = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 2, 6, 9, 7 }, EML_TF_INPUT,
+			    NULL);
+	uint32_t xz = constant(&b, EDGEML_DTYPE_INT8, 1, &zp_x);
+	uint32_t w = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 8, 6, 3, 3 }, EML_TF_CONSTANT,
+			    w1);
+	uint32_t wz = constant(&b, EDGEML_DTYPE_INT8, 8, zp_w);
+	uint32_t bias = constant(&b, EDGEML_DTYPE_INT32, 8, bias8);
+	static const int64_t k3[2] = { 3, 3 }, s2[2] = { 2, 2 }, p1[4] = { 1, 1, 1, 1 };
+	static const int64_t d2[2] = { 2, 2 }, pa[4] = { 2, 0, 1, 3 };
+	eml_attr a1[] = { ints("kernel_shape", 2, k3), ints("strides", 2, s2),
+			  ints("pads", 4, p1), float1("activation_min", 0.0f) };
+	qconv(&b, x, xz, w, wz, bias, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 2, 8, 5, 4 }, 4, a1);
+	uint32_t x2 = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 1, 8, 6, 5 }, EML_TF_INPUT,
+			     NULL);
+	uint32_t w2t = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 4, 8, 3, 3 },
+			      EML_TF_CONSTANT, w2);
+	uint32_t wzb = constant(&b, EDGEML_DTYPE_INT8, 1, &zp_big);
+	eml_attr a2[] = { ints("dilations", 2, d2), ints("pads", 4, pa) };
+	qconv(&b, x2, xz, w2t, wzb, EML_NO_TENSOR, EDGEML_DTYPE_INT8, 4,
+	      (int64_t[]){ 1, 4, 5, 4 }, 2, a2);
+	check(&b);
+}
+
+/* uint8 activations: a grouped 3x3 (eight input channels per group) with int8 weights, a
+ * 1x1 with uint8 weights around 128, and a 1-D convolution of five channels. */
+static void test_dot_conv_uint8(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	static builder b;
+	static int8_t w1[8 * 8 * 9], w3[4 * 5 * 3];
+	static uint8_t w2[8 * 16];
+	fill_weights(w1, sizeof(w1), 5, 125);
+	fill_weights(w3, sizeof(w3), 6, 125);
+	uint32_t seed = 8;
+	for (size_t i = 0; i < sizeof(w2); i++)
+		w2[i] = (uint8_t)(next_rand(&seed) % 256);
+	memset(&b, 0, sizeof(b));
+	uint32_t x = tensor(&b, EDGEML_DTYPE_UINT8, 4, (int64_t[]){ 1, 16, 7, 6 }, EML_TF_INPUT,
+			    NULL);
+	uint32_t xz = constant(&b, EDGEML_DTYPE_UINT8, 1, &zp_u);
+	uint32_t w = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 8, 8, 3, 3 }, EML_TF_CONSTANT,
+			    w1);
+	uint32_t wz = constant(&b, EDGEML_DTYPE_INT8, 1, &zp_0);
+	uint32_t bias = constant(&b, EDGEML_DTYPE_INT32, 8, bias8);
+	static const int64_t p1[4] = { 1, 1, 1, 1 };
+	eml_attr a1[] = { ints("pads", 4, p1), int1("group", 2) };
+	qconv(&b, x, xz, w, wz, bias, EDGEML_DTYPE_UINT8, 4, (int64_t[]){ 1, 8, 7, 6 }, 2, a1);
+	uint32_t w2t = tensor(&b, EDGEML_DTYPE_UINT8, 4, (int64_t[]){ 8, 16, 1, 1 },
+			      EML_TF_CONSTANT, w2);
+	uint32_t wz2 = constant(&b, EDGEML_DTYPE_UINT8, 1, &zp_u128);
+	qconv(&b, x, xz, w2t, wz2, EML_NO_TENSOR, EDGEML_DTYPE_INT8, 4,
+	      (int64_t[]){ 1, 8, 7, 6 }, 0, NULL);
+	uint32_t x3 = tensor(&b, EDGEML_DTYPE_UINT8, 3, (int64_t[]){ 2, 5, 11 }, EML_TF_INPUT,
+			     NULL);
+	uint32_t w3t = tensor(&b, EDGEML_DTYPE_INT8, 3, (int64_t[]){ 4, 5, 3 }, EML_TF_CONSTANT,
+			      w3);
+	uint32_t wz3 = constant(&b, EDGEML_DTYPE_INT8, 4, zp_w);
+	static const int64_t p1d[2] = { 1, 2 }, s1d[1] = { 2 };
+	eml_attr a3[] = { ints("pads", 2, p1d), ints("strides", 1, s1d) };
+	qconv(&b, x3, xz, w3t, wz3, EML_NO_TENSOR, EDGEML_DTYPE_UINT8, 3,
+	      (int64_t[]){ 2, 4, 6 }, 2, a3);
+	check(&b);
+}
+
+/* QLinearGemm of uint8 A with and without transB (K = 10: a partial last group), per-column
+ * zero points, bias and alpha; QLinearMatMul of a batched int8 A by a constant uint8 B. */
+static void test_dot_gemm(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	static builder b;
+	static int8_t wt[8 * 10], wn[10 * 8];
+	static uint8_t wu[10 * 8];
+	fill_weights(wt, sizeof(wt), 10, 120);
+	fill_weights(wn, sizeof(wn), 11, 120);
+	uint32_t seed = 12;
+	for (size_t i = 0; i < sizeof(wu); i++)
+		wu[i] = (uint8_t)(next_rand(&seed) % 256);
+	memset(&b, 0, sizeof(b));
+	uint32_t a = tensor(&b, EDGEML_DTYPE_UINT8, 2, (int64_t[]){ 3, 10 }, EML_TF_INPUT, NULL);
+	uint32_t as = constant(&b, EDGEML_DTYPE_FLOAT32, 1, &s_x);
+	uint32_t az = constant(&b, EDGEML_DTYPE_UINT8, 1, &zp_u);
+	uint32_t ws = constant(&b, EDGEML_DTYPE_FLOAT32, 8, s_w);
+	uint32_t wz = constant(&b, EDGEML_DTYPE_INT8, 8, zp_w);
+	uint32_t bias = constant(&b, EDGEML_DTYPE_INT32, 8, bias8);
+	uint32_t ys = constant(&b, EDGEML_DTYPE_FLOAT32, 1, &s_y);
+	uint32_t yz = constant(&b, EDGEML_DTYPE_INT8, 1, &zp_y);
+	uint32_t w1 = tensor(&b, EDGEML_DTYPE_INT8, 2, (int64_t[]){ 8, 10 }, EML_TF_CONSTANT, wt);
+	uint32_t y1 = tensor(&b, EDGEML_DTYPE_INT8, 2, (int64_t[]){ 3, 8 }, EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_QLinearGemm, 9, (uint32_t[]){ a, as, az, w1, ws, wz, bias, ys, yz }, y1,
+	     2, (eml_attr[]){ int1("transB", 1), float1("alpha", 0.75f) });
+	uint32_t w2 = tensor(&b, EDGEML_DTYPE_INT8, 2, (int64_t[]){ 10, 8 }, EML_TF_CONSTANT, wn);
+	uint32_t y2 = tensor(&b, EDGEML_DTYPE_INT8, 2, (int64_t[]){ 3, 8 }, EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_QLinearGemm, 9, (uint32_t[]){ a, as, az, w2, ws, wz, bias, ys, yz }, y2,
+	     0, NULL);
+	uint32_t p = tensor(&b, EDGEML_DTYPE_INT8, 3, (int64_t[]){ 2, 3, 10 }, EML_TF_INPUT,
+			    NULL);
+	uint32_t pz = constant(&b, EDGEML_DTYPE_INT8, 1, &zp_x);
+	uint32_t q = tensor(&b, EDGEML_DTYPE_UINT8, 2, (int64_t[]){ 10, 8 }, EML_TF_CONSTANT, wu);
+	uint32_t qz = constant(&b, EDGEML_DTYPE_UINT8, 1, &zp_u128);
+	uint32_t r = tensor(&b, EDGEML_DTYPE_INT8, 3, (int64_t[]){ 2, 3, 8 }, EML_TF_OUTPUT,
+			    NULL);
+	node(&b, EML_OP_QLinearMatMul, 8, (uint32_t[]){ p, as, pz, q, as, qz, ys, yz }, r, 0,
+	     NULL);
+	check(&b);
+}
+
+/* On a device with integer dot products, the SPIR-V the suite compiled uses them. */
+static void test_dot_compiled(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	if (!dot_device)
+		skip();
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "grep -qs SPV_KHR_integer_dot_product %s/spirv-*.bin",
+		 cache_dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Finds out whether the machine has a usable Vulkan device, and whether it has the dot. */
+static void find_device(void)
+{
+	const eml_vk_instance *vi;
+	uint32_t index;
+	have_device = eml_vk_instance_shared(&vi) == EDGEML_OK &&
+		      eml_vk_pick_device(vi, NULL, &index) == EDGEML_OK;
+	if (!have_device)
+		fprintf(stderr, "test_vulkan_dot: no usable Vulkan (%s): tests skipped\n",
+			edgeml_last_error());
+	else
+		dot_device = vi->info[index].int_dot;
+}
+
+int main(void)
+{
+	setenv("EDGEML_VK_VALIDATION", "1", 1);
+	if (!getenv("XDG_RUNTIME_DIR"))
+		setenv("XDG_RUNTIME_DIR", "/tmp", 1);
+	snprintf(cache_dir, sizeof(cache_dir), "/tmp/edgeml-test-vkdot-%ld", (long)getpid());
+	find_device();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dot_conv_int8),
+		cmocka_unit_test(test_dot_conv_uint8),
+		cmocka_unit_test(test_dot_gemm),
+		cmocka_unit_test(test_dot_compiled),
+	};
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", cache_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "test_vulkan_dot: could not remove %s\n", cache_dir);
+	uint64_t messages = eml_vk_validation_messages();
+	if (messages)
+		fprintf(stderr, "test_vulkan_dot: the validation layer reported %llu messages\n",
+			(unsigned long long)messages);
+	return failed || messages ? 1 : 0;
+}
