@@ -1,5 +1,6 @@
 /* fast_plane.c — building the padded, phase-split input planes of the fast window kernels
  * and scattering grid outputs back into output planes. */
+#include <stdint.h>
 #include <string.h>
 
 #include "cpu/fast_plane.h"
@@ -287,6 +288,50 @@ void eml_plane_scatter(const eml_plane *p, size_t g0, size_t n, const uint8_t *s
 	}
 }
 
+/* Sets chunk c's window base to its lowest source position when the plan's window (128 or
+ * 256 bytes) then holds all of the chunk's bytes (src[i] for the chunk's bytes i whose keep bit
+ * is set, in plan order); rebases the chunk's indexes. Returns 0 when it does not fit. */
+static int perm_rebase(eml_plane_perm *pp, size_t c, const uint16_t *src)
+{
+	size_t lo = SIZE_MAX, hi = 0;
+	for (size_t j = 0; j < 64; j++)
+		if (pp->keep[c] >> j & 1) {
+			lo = src[j] < lo ? src[j] : lo;
+			hi = src[j] > hi ? src[j] : hi;
+		}
+	if (lo == SIZE_MAX)
+		return 1;
+	if (hi - lo >= pp->window)
+		return 0;
+	pp->base[c] = (uint32_t)lo;
+	for (size_t j = 0; j < 64; j++)
+		if (pp->keep[c] >> j & 1)
+			pp->idx[c][j] = (uint8_t)(src[j] - lo);
+	return 1;
+}
+
+/* Fills in the plan's windows from each output byte's source position (0xffff: fill): the
+ * narrow window (one permutation) when every chunk fits it, else the wide one. */
+static int perm_plan(eml_plane_perm *pp, const uint16_t *src, size_t out_bytes,
+		     size_t src_bytes)
+{
+	memset(pp, 0, sizeof(*pp));
+	pp->chunks = (out_bytes + 63) / 64;
+	pp->out_bytes = out_bytes;
+	pp->src_bytes = src_bytes;
+	for (size_t i = 0; i < out_bytes; i++)
+		if (src[i] != 0xffff)
+			pp->keep[i / 64] |= (uint64_t)1 << (i % 64);
+	for (pp->window = 128; pp->window <= 256; pp->window *= 2) {
+		size_t c = 0;
+		while (c < pp->chunks && perm_rebase(pp, c, src + 64 * c))
+			c++;
+		if (c == pp->chunks)
+			return 1;
+	}
+	return 0;
+}
+
 int eml_plane_perm_build_init(eml_plane_perm *pp, const eml_plane *p)
 {
 	size_t n = p->ih * p->iw;
@@ -295,38 +340,22 @@ int eml_plane_perm_build_init(eml_plane_perm *pp, const eml_plane *p)
 	/* Building a plane of position tags (fill 0xff, never a position) tells where each
 	 * byte comes from, with the very code the plan replaces. */
 	uint8_t tags[255], out[EML_PERM_CHUNKS * 64 + 64];
+	uint16_t src[EML_PERM_CHUNKS * 64];
 	for (size_t i = 0; i < n; i++)
 		tags[i] = (uint8_t)i;
 	eml_plane_build(p, tags, 0, 0xff, out);
-	memset(pp, 0, sizeof(*pp));
-	pp->chunks = (p->bytes + 63) / 64;
-	pp->out_bytes = p->bytes;
-	pp->src_bytes = n;
-	for (size_t i = 0; i < p->bytes; i++)
-		if (out[i] != 0xff) {
-			pp->idx[i / 64][i % 64] = out[i];
-			pp->keep[i / 64] |= (uint64_t)1 << (i % 64);
-		}
-	return 1;
+	for (size_t i = 0; i < EML_PERM_CHUNKS * 64; i++)
+		src[i] = i < p->bytes && out[i] != 0xff ? out[i] : 0xffff;
+	return perm_plan(pp, src, p->bytes, n);
 }
 
 int eml_plane_perm_scatter_init(eml_plane_perm *pp, const eml_plane *p)
 {
 	size_t n = p->oh * p->ow;
-	if (n == 0 || n > EML_PERM_CHUNKS * 64 || p->ow > p->q)
+	if (n == 0 || n > EML_PERM_CHUNKS * 64 || p->grid > 0xfffe)
 		return 0;
-	memset(pp, 0, sizeof(*pp));
-	pp->chunks = (n + 63) / 64;
-	pp->out_bytes = n;
-	pp->src_bytes = p->grid;
-	for (size_t i = 0; i < n; i++) {
-		size_t g = i / p->ow * p->q + i % p->ow, c = i / 64;
-		if (i % 64 == 0)
-			pp->base[c] = (uint32_t)g;
-		if (g - pp->base[c] >= 256)
-			return 0;
-		pp->idx[c][i % 64] = (uint8_t)(g - pp->base[c]);
-		pp->keep[c] |= (uint64_t)1 << (i % 64);
-	}
-	return 1;
+	uint16_t src[EML_PERM_CHUNKS * 64];
+	for (size_t i = 0; i < EML_PERM_CHUNKS * 64; i++)
+		src[i] = i < n ? (uint16_t)(i / p->ow * p->q + i % p->ow) : 0xffff;
+	return perm_plan(pp, src, n, p->grid);
 }

@@ -64,12 +64,14 @@ void eml_plane_scatter(const eml_plane *p, size_t g0, size_t n, const uint8_t *s
 
 /* A small plane's build, or a small grid's scatter, as a byte gather: output chunk i (64 bytes)
  * takes byte j from position base[i] + idx[i][j] of the source where bit j of keep[i] is set,
- * else the fill byte. On x86 with AVX-512 VBMI it is two two-register byte permutations per
- * chunk (eml_u8_perm_64x_avx512vbmi) instead of a loop over rows a few bytes long. */
+ * else the fill byte (window: 128 or 256 bytes from base[i]). On x86 with AVX-512 VBMI it is
+ * one (128) or two (256) two-register byte permutations per chunk (eml_u8_perm_64x_avx512vbmi)
+ * instead of a loop over rows a few bytes long. */
 typedef struct eml_plane_perm {
 	size_t chunks;	  /* chunks written, the last one partly */
 	size_t out_bytes; /* bytes written */
 	size_t src_bytes; /* bytes readable at the source */
+	size_t window;	  /* source bytes a chunk reads: 128 or 256 */
 	uint32_t base[EML_PERM_CHUNKS];
 	uint8_t idx[EML_PERM_CHUNKS][64];
 	uint64_t keep[EML_PERM_CHUNKS];

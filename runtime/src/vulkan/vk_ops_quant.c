@@ -189,12 +189,15 @@ edgeml_status eml_vk_build_qconv(const eml_graph *g, const eml_node *node, eml_v
 		st = channel_params(g, node, d, 1, 4, 5, 6, s.out_ch, NULL);
 	if (st == EDGEML_OK)
 		st = dot4_params(d, &pw, "X_FLIP", x->dtype);
+	int dot4 = pw.words != NULL;
 	free(pw.words);
 	if (st != EDGEML_OK)
 		return st;
 	eml_vk_macro(d, "HAS_BIAS", b ? "1" : "0");
 	eml_vk_bind(d, node->inputs[0]);
-	eml_vk_bind(d, node->inputs[3]);
+	/* The packed variant reads its weights from the parameters: binding X in W's place
+	 * keeps the original weights off the device. */
+	eml_vk_bind(d, node->inputs[dot4 ? 0 : 3]);
 	eml_vk_bind(d, node->outputs[0]);
 	if (b)
 		eml_vk_bind(d, node->inputs[8]);
@@ -292,13 +295,15 @@ edgeml_status eml_vk_build_qgemm(const eml_graph *g, const eml_node *node, eml_v
 		st = batch_table(d, &s);
 	if (st == EDGEML_OK)
 		st = dot4_params(d, &pw, "A_FLIP", a->dtype);
+	int dot4 = pw.words != NULL;
 	free(pw.words);
 	if (st != EDGEML_OK)
 		return st;
 	eml_vk_macro(d, "HAS_BIAS", bias ? "1" : "0");
 	eml_vk_macro(d, "HAS_BATCH", gemm ? "0" : "1");
 	eml_vk_bind(d, node->inputs[0]);
-	eml_vk_bind(d, node->inputs[3]);
+	/* As in QLinearConv: the packed B is in the parameters, A stands in for B. */
+	eml_vk_bind(d, node->inputs[dot4 ? 0 : 3]);
 	eml_vk_bind(d, node->outputs[0]);
 	if (bias)
 		eml_vk_bind(d, node->inputs[6]);
