@@ -7,14 +7,18 @@
 #include "cpu/ref/ref_qparams.h"
 #include "ops/broadcast.h"
 
-/* Runs C = quantize(dequantize(A) * dequantize(B)) over the broadcast of A and B, clamped to
- * the fused activation's range. */
-static edgeml_status run_qmul(const eml_kernel_ctx *ctx)
+/* The per-tensor scales and zero points of A, B and C and C's clamp range (fused activation
+ * included), read at run time since they may be graph inputs. */
+typedef struct qbinary_params {
+	float sa, sb, sc;
+	int32_t za, zb, zc, lo, hi;
+} qbinary_params;
+
+/* Reads the inputs (A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp) into q. */
+static edgeml_status read_params(const eml_kernel_ctx *ctx, qbinary_params *q)
 {
-	const eml_tensor *ta = ctx->in[0], *tb = ctx->in[3], *tc = ctx->out[0];
 	const float *sa, *sb, *sc;
-	int64_t n_s, n = eml_tensor_numel(tc);
-	int32_t lo, hi;
+	int64_t n_s;
 	edgeml_status st = eml_q_scales(ctx, 1, &sa, &n_s);
 	if (st == EDGEML_OK)
 		st = eml_q_scales(ctx, 4, &sb, &n_s);
@@ -22,15 +26,33 @@ static edgeml_status run_qmul(const eml_kernel_ctx *ctx)
 		st = eml_q_scales(ctx, 6, &sc, &n_s);
 	if (st != EDGEML_OK)
 		return st;
-	int32_t za = eml_q_zero_point(ctx, 2, 0), zb = eml_q_zero_point(ctx, 5, 0);
-	int32_t zc = ctx->node->n_inputs > 7 ? eml_q_zero_point(ctx, 7, 0) : 0;
-	eml_q_output_range(ctx, tc->dtype, sc[0], zc, &lo, &hi);
+	q->sa = sa[0];
+	q->sb = sb[0];
+	q->sc = sc[0];
+	q->za = eml_q_zero_point(ctx, 2, 0);
+	q->zb = eml_q_zero_point(ctx, 5, 0);
+	q->zc = ctx->node->n_inputs > 7 ? eml_q_zero_point(ctx, 7, 0) : 0;
+	eml_q_output_range(ctx, ctx->out[0]->dtype, q->sc, q->zc, &q->lo, &q->hi);
+	return EDGEML_OK;
+}
+
+/* Runs C = quantize(dequantize(A) * dequantize(B)) over the broadcast of A and B, clamped to
+ * the fused activation's range. */
+static edgeml_status run_qmul(const eml_kernel_ctx *ctx)
+{
+	const eml_tensor *ta = ctx->in[0], *tb = ctx->in[3], *tc = ctx->out[0];
+	int64_t n = eml_tensor_numel(tc);
+	qbinary_params q;
+	edgeml_status st = read_params(ctx, &q);
+	if (st != EDGEML_OK)
+		return st;
 	eml_bcast_iter it;
 	eml_bcast_iter_init(&it, ta, tb, tc);
 	for (int64_t i = 0; i < n; i++, eml_bcast_iter_next(&it)) {
-		float fa = (float)(eml_q_load(ctx->in_data[0], ta->dtype, it.off[0]) - za) * sa[0];
-		float fb = (float)(eml_q_load(ctx->in_data[3], tb->dtype, it.off[1]) - zb) * sb[0];
-		eml_q_store(ctx->out_data[0], tc->dtype, i, eml_quantize_f32(fa * fb, sc[0], zc, lo, hi));
+		float fa = (float)(eml_q_load(ctx->in_data[0], ta->dtype, it.off[0]) - q.za) * q.sa;
+		float fb = (float)(eml_q_load(ctx->in_data[3], tb->dtype, it.off[1]) - q.zb) * q.sb;
+		eml_q_store(ctx->out_data[0], tc->dtype, i,
+			    eml_quantize_f32(fa * fb, q.sc, q.zc, q.lo, q.hi));
 	}
 	return EDGEML_OK;
 }
@@ -44,22 +66,14 @@ static edgeml_status run_qmul(const eml_kernel_ctx *ctx)
 edgeml_status eml_ref_QLinearAdd(const eml_kernel_ctx *ctx)
 {
 	const eml_tensor *ta = ctx->in[0], *tb = ctx->in[3], *tc = ctx->out[0];
-	const float *sa, *sb, *sc;
-	int64_t n_s, n = eml_tensor_numel(tc);
-	int32_t lo, hi;
-	edgeml_status st = eml_q_scales(ctx, 1, &sa, &n_s);
-	if (st == EDGEML_OK)
-		st = eml_q_scales(ctx, 4, &sb, &n_s);
-	if (st == EDGEML_OK)
-		st = eml_q_scales(ctx, 6, &sc, &n_s);
+	int64_t n = eml_tensor_numel(tc);
+	qbinary_params q;
+	edgeml_status st = read_params(ctx, &q);
 	if (st != EDGEML_OK)
 		return st;
-	int32_t za = eml_q_zero_point(ctx, 2, 0), zb = eml_q_zero_point(ctx, 5, 0);
-	int32_t zc = ctx->node->n_inputs > 7 ? eml_q_zero_point(ctx, 7, 0) : 0;
-	eml_q_output_range(ctx, tc->dtype, sc[0], zc, &lo, &hi);
-	float ra = sa[0] / sc[0], rb = sb[0] / sc[0];
-	float ka = ra * (float)za, kb = rb * (float)zb;
-	float k = (float)zc - (ka + kb);
+	float ra = q.sa / q.sc, rb = q.sb / q.sc;
+	float ka = ra * (float)q.za, kb = rb * (float)q.zb;
+	float k = (float)q.zc - (ka + kb);
 	int scalar_a = eml_tensor_numel(ta) == 1, scalar_b = !scalar_a && eml_tensor_numel(tb) == 1;
 	if (scalar_a)
 		k += (float)eml_q_load(ctx->in_data[0], ta->dtype, 0) * ra;
@@ -73,9 +87,9 @@ edgeml_status eml_ref_QLinearAdd(const eml_kernel_ctx *ctx)
 			v = fmaf((float)eml_q_load(ctx->in_data[3], tb->dtype, it.off[1]), rb, v);
 		if (!scalar_a)
 			v = fmaf((float)eml_q_load(ctx->in_data[0], ta->dtype, it.off[0]), ra, v);
-		float q = eml_round_half_even(v);
-		int32_t r = !(q >= (float)lo) ? lo : q > (float)hi ? hi : (int32_t)q;
-		eml_q_store(ctx->out_data[0], tc->dtype, i, r);
+		float r = eml_round_half_even(v);
+		int32_t y = !(r >= (float)q.lo) ? q.lo : r > (float)q.hi ? q.hi : (int32_t)r;
+		eml_q_store(ctx->out_data[0], tc->dtype, i, y);
 	}
 	return EDGEML_OK;
 }
