@@ -342,19 +342,31 @@ edgeml_status cv_set_attr_float(cv_graph *g, uint32_t node, const char *name, fl
 	return EDGEML_OK;
 }
 
+/* Takes name's attribute slot on node and a malloc'd copy of bytes from src, one byte longer
+ * so that an empty copy is still a pointer and a string has room for its NUL. */
+static edgeml_status attr_with_copy(cv_graph *g, uint32_t node, const char *name, const void *src,
+				    size_t bytes, eml_attr **a, void **copy)
+{
+	edgeml_status st = attr_slot(g, node, name, a);
+	if (st)
+		return st;
+	*copy = malloc(bytes + 1);
+	if (!*copy)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for attribute '%s'", name);
+	if (bytes)
+		memcpy(*copy, src, bytes);
+	return EDGEML_OK;
+}
+
 edgeml_status cv_set_attr_string(cv_graph *g, uint32_t node, const char *name, const char *s,
 				 uint32_t len)
 {
 	eml_attr *a;
-	edgeml_status st = attr_slot(g, node, name, &a);
+	void *copy;
+	edgeml_status st = attr_with_copy(g, node, name, s, len, &a, &copy);
 	if (st)
 		return st;
-	char *copy = malloc((size_t)len + 1);
-	if (!copy)
-		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for attribute '%s'", name);
-	if (len)
-		memcpy(copy, s, len);
-	copy[len] = '\0';
+	((char *)copy)[len] = '\0';
 	a->type = EML_ATTR_STRING;
 	a->count = len;
 	a->s = copy;
@@ -365,14 +377,10 @@ edgeml_status cv_set_attr_ints(cv_graph *g, uint32_t node, const char *name, con
 			       uint32_t count)
 {
 	eml_attr *a;
-	edgeml_status st = attr_slot(g, node, name, &a);
+	void *copy;
+	edgeml_status st = attr_with_copy(g, node, name, v, (size_t)count * sizeof(*v), &a, &copy);
 	if (st)
 		return st;
-	int64_t *copy = malloc((size_t)count * sizeof(*copy) + 1);
-	if (!copy)
-		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for attribute '%s'", name);
-	if (count)
-		memcpy(copy, v, (size_t)count * sizeof(*copy));
 	a->type = EML_ATTR_INTS;
 	a->count = count;
 	a->ints = copy;
@@ -383,14 +391,10 @@ edgeml_status cv_set_attr_floats(cv_graph *g, uint32_t node, const char *name, c
 				 uint32_t count)
 {
 	eml_attr *a;
-	edgeml_status st = attr_slot(g, node, name, &a);
+	void *copy;
+	edgeml_status st = attr_with_copy(g, node, name, v, (size_t)count * sizeof(*v), &a, &copy);
 	if (st)
 		return st;
-	float *copy = malloc((size_t)count * sizeof(*copy) + 1);
-	if (!copy)
-		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for attribute '%s'", name);
-	if (count)
-		memcpy(copy, v, (size_t)count * sizeof(*copy));
 	a->type = EML_ATTR_FLOATS;
 	a->count = count;
 	a->floats = copy;
