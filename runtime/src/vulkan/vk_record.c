@@ -1,7 +1,10 @@
 /* vk_record.c — shader modules, pipelines and descriptor sets of a Vulkan session's GPU
  * nodes, and the recording of its command buffers (dispatches, barriers, timestamps). */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "ops/ops.h"
@@ -67,8 +70,10 @@ static edgeml_status spec_words(const vk_state *s, const vk_node *n, uint32_t j,
 	return EDGEML_OK;
 }
 
-/* The pipeline of dispatch j of node n: an equal one made before, else a new one. */
-static edgeml_status get_pipeline(vk_state *s, const vk_node *n, uint32_t j, VkPipeline *out)
+/* The index in s->pipes of the pipeline of dispatch j of node n: an equal one described
+ * before, else a new entry whose module is stored in modules[index] for make_all. */
+static edgeml_status find_pipeline(vk_state *s, const vk_node *n, uint32_t j,
+				   VkShaderModule *modules, uint32_t *index)
 {
 	const eml_vk_dispatch *d = &n->kernel.d[j];
 	vk_pipeline *p = &s->pipes[s->n_pipes];
@@ -79,36 +84,16 @@ static edgeml_status get_pipeline(vk_state *s, const vk_node *n, uint32_t j, VkP
 		const vk_pipeline *q = &s->pipes[i];
 		if (strcmp(q->shader, d->shader) == 0 && strcmp(q->macros, d->macros) == 0 &&
 		    q->n_spec == p->n_spec && memcmp(q->spec, p->spec, p->n_spec * 4) == 0) {
-			*out = q->pipeline;
+			*index = i;
 			return EDGEML_OK;
 		}
 	}
-	VkShaderModule module = VK_NULL_HANDLE;
-	st = get_module(s, d, &module);
+	st = get_module(s, d, &modules[s->n_pipes]);
 	if (st != EDGEML_OK)
 		return st;
-	VkSpecializationMapEntry map[EML_VK_SPEC_BASE + EML_VK_MAX_SPEC];
-	for (uint32_t i = 0; i < p->n_spec; i++)
-		map[i] = (VkSpecializationMapEntry){ i, i * 4, 4 };
-	VkSpecializationInfo spec = { p->n_spec, map, p->n_spec * 4, p->spec };
-	VkComputePipelineCreateInfo ci = {
-		.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
-		.stage = { .sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
-			   .stage = VK_SHADER_STAGE_COMPUTE_BIT,
-			   .module = module,
-			   .pName = "main",
-			   .pSpecializationInfo = &spec },
-		.layout = s->layout
-	};
-	VkResult r = s->dev.fns->vkCreateComputePipelines(s->dev.device, s->pcache, 1, &ci, NULL,
-							    &p->pipeline);
-	if (r != VK_SUCCESS)
-		return eml_error(EDGEML_ERR_BACKEND, "vkCreateComputePipelines (%s) failed: %s",
-				 d->shader, eml_vk_result_name(r));
 	p->shader = d->shader;
 	p->macros = d->macros;
-	s->n_pipes++;
-	*out = p->pipeline;
+	*index = s->n_pipes++;
 	return EDGEML_OK;
 }
 
@@ -172,27 +157,13 @@ static edgeml_status make_layouts(vk_state *s, uint32_t n_dispatch)
 	return eml_vk_pipeline_cache_load(&s->cache, &s->dev, &s->pcache);
 }
 
-edgeml_status eml_vk_make_pipelines(vk_state *s)
+/* Gives every GPU dispatch its descriptor set, pointed at its buffers. */
+static edgeml_status make_sets(vk_state *s)
 {
 	const eml_graph *g = s->graph;
-	uint32_t n_dispatch = 0;
-	for (uint32_t i = 0; i < g->n_nodes; i++)
-		if (!s->nodes[i].skip && !s->nodes[i].on_cpu)
-			n_dispatch += s->nodes[i].kernel.n;
-	s->pipes = calloc(n_dispatch ? n_dispatch : 1, sizeof(*s->pipes));
-	s->modules = calloc(n_dispatch ? n_dispatch : 1, sizeof(*s->modules));
-	if (!s->pipes || !s->modules)
-		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for %u pipelines",
-				 n_dispatch);
-	edgeml_status st = make_layouts(s, n_dispatch);
-	for (uint32_t i = 0; i < g->n_nodes && st == EDGEML_OK; i++) {
+	for (uint32_t i = 0; i < g->n_nodes; i++) {
 		vk_node *n = &s->nodes[i];
-		if (n->skip || n->on_cpu)
-			continue;
-		for (uint32_t j = 0; j < n->kernel.n && st == EDGEML_OK; j++) {
-			st = get_pipeline(s, n, j, &n->pipeline[j]);
-			if (st != EDGEML_OK)
-				break;
+		for (uint32_t j = 0; j < n->kernel.n && !n->skip && !n->on_cpu; j++) {
 			VkDescriptorSetAllocateInfo ai = {
 				.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
 				.descriptorPool = s->pool,
@@ -202,19 +173,141 @@ edgeml_status eml_vk_make_pipelines(vk_state *s)
 			VkResult r = s->dev.fns->vkAllocateDescriptorSets(s->dev.device, &ai,
 									  &n->set[j]);
 			if (r != VK_SUCCESS)
-				st = eml_error(EDGEML_ERR_BACKEND,
-					       "vkAllocateDescriptorSets failed: %s",
-					       eml_vk_result_name(r));
-			else
-				write_set(s, &n->kernel.d[j], n->set[j]);
-		}
-		if (st != EDGEML_OK) {
-			const char *op = eml_op_name(g->nodes[i].op);
-			st = eml_error_context(st, "node '%s' (%s): ",
-					       g->nodes[i].name ? g->nodes[i].name : "",
-					       op ? op : "?");
+				return eml_error(EDGEML_ERR_BACKEND,
+						 "node '%s': vkAllocateDescriptorSets failed: %s",
+						 g->nodes[i].name ? g->nodes[i].name : "",
+						 eml_vk_result_name(r));
+			write_set(s, &n->kernel.d[j], n->set[j]);
 		}
 	}
+	return EDGEML_OK;
+}
+
+/* The pipelines to create, shared by the threads creating them: each takes the next one. */
+typedef struct pipe_work {
+	vk_state *s;
+	const VkShaderModule *modules;
+	atomic_uint next;
+} pipe_work;
+
+/* One thread's part: what it reports back. */
+typedef struct pipe_job {
+	pipe_work *work;
+	VkResult result;
+	uint32_t failed; /* the pipeline that failed, when result is not VK_SUCCESS */
+} pipe_job;
+
+/* Creates pipelines until none is left (a thread's entry point). */
+static void *make_some(void *arg)
+{
+	pipe_job *job = arg;
+	vk_state *s = job->work->s;
+	VkSpecializationMapEntry map[EML_VK_SPEC_BASE + EML_VK_MAX_SPEC];
+	for (uint32_t i = 0; i < EML_VK_SPEC_BASE + EML_VK_MAX_SPEC; i++)
+		map[i] = (VkSpecializationMapEntry){ i, i * 4, 4 };
+	job->result = VK_SUCCESS;
+	for (;;) {
+		uint32_t i = atomic_fetch_add(&job->work->next, 1);
+		if (i >= s->n_pipes)
+			break;
+		vk_pipeline *p = &s->pipes[i];
+		VkSpecializationInfo spec = { p->n_spec, map, p->n_spec * 4, p->spec };
+		VkComputePipelineCreateInfo ci = {
+			.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
+			.stage = { .sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+				   .stage = VK_SHADER_STAGE_COMPUTE_BIT,
+				   .module = job->work->modules[i],
+				   .pName = "main",
+				   .pSpecializationInfo = &spec },
+			.layout = s->layout
+		};
+		VkResult r = s->dev.fns->vkCreateComputePipelines(s->dev.device, s->pcache, 1,
+								    &ci, NULL, &p->pipeline);
+		if (r != VK_SUCCESS) {
+			job->result = r;
+			job->failed = i;
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* Creates every described pipeline on all the CPU's cores, this thread writing the
+ * descriptor sets first: a driver that builds pipelines on the host (lavapipe translates
+ * the SPIR-V to NIR and optimises it at each creation; its pipeline cache keeps nothing)
+ * spends most of a warm session creation here, and Vulkan lets several threads create
+ * pipelines on one device and pipeline cache at once. */
+static edgeml_status make_all(vk_state *s, const VkShaderModule *modules)
+{
+	enum { MAX_THREADS = 8 };
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	uint32_t n = cpus < 1 ? 1 : cpus > MAX_THREADS ? MAX_THREADS : (uint32_t)cpus;
+	pipe_work work = { .s = s, .modules = modules };
+	atomic_init(&work.next, 0);
+	pipe_job jobs[MAX_THREADS];
+	pthread_t threads[MAX_THREADS];
+	int started[MAX_THREADS] = { 0 };
+	for (uint32_t k = 0; k < n; k++) {
+		jobs[k] = (pipe_job){ &work, VK_SUCCESS, 0 };
+		started[k] = k > 0 && k < s->n_pipes &&
+			     pthread_create(&threads[k], NULL, make_some, &jobs[k]) == 0;
+	}
+	edgeml_status st = make_sets(s);
+	make_some(&jobs[0]);
+	for (uint32_t k = 1; k < n; k++)
+		if (started[k])
+			pthread_join(threads[k], NULL);
+	for (uint32_t k = 0; k < n && st == EDGEML_OK; k++)
+		if (jobs[k].result != VK_SUCCESS)
+			st = eml_error(EDGEML_ERR_BACKEND, "vkCreateComputePipelines (%s) failed: %s",
+				       s->pipes[jobs[k].failed].shader,
+				       eml_vk_result_name(jobs[k].result));
+	return st;
+}
+
+edgeml_status eml_vk_make_pipelines(vk_state *s)
+{
+	const eml_graph *g = s->graph;
+	uint32_t n_dispatch = 0;
+	for (uint32_t i = 0; i < g->n_nodes; i++)
+		if (!s->nodes[i].skip && !s->nodes[i].on_cpu)
+			n_dispatch += s->nodes[i].kernel.n;
+	size_t count = n_dispatch ? n_dispatch : 1;
+	s->pipes = calloc(count, sizeof(*s->pipes));
+	s->modules = calloc(count, sizeof(*s->modules));
+	VkShaderModule *modules = calloc(count, sizeof(*modules));
+	uint32_t *which = calloc(count, sizeof(*which)); /* each dispatch's pipeline */
+	edgeml_status st = EDGEML_OK;
+	if (!s->pipes || !s->modules || !modules || !which)
+		st = eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for %u pipelines", n_dispatch);
+	if (st == EDGEML_OK)
+		st = make_layouts(s, n_dispatch);
+	/* Every distinct pipeline is described first (its shader compiled or read from the
+	 * cache), so that all can then be created at once. */
+	uint32_t at = 0;
+	for (uint32_t i = 0; i < g->n_nodes && st == EDGEML_OK; i++) {
+		vk_node *n = &s->nodes[i];
+		for (uint32_t j = 0; j < n->kernel.n && !n->skip && !n->on_cpu; j++) {
+			st = find_pipeline(s, n, j, modules, &which[at++]);
+			if (st != EDGEML_OK) {
+				const char *op = eml_op_name(g->nodes[i].op);
+				st = eml_error_context(st, "node '%s' (%s): ",
+						       g->nodes[i].name ? g->nodes[i].name : "",
+						       op ? op : "?");
+				break;
+			}
+		}
+	}
+	if (st == EDGEML_OK)
+		st = make_all(s, modules);
+	at = 0;
+	for (uint32_t i = 0; i < g->n_nodes && st == EDGEML_OK; i++) {
+		vk_node *n = &s->nodes[i];
+		for (uint32_t j = 0; j < n->kernel.n && !n->skip && !n->on_cpu; j++)
+			n->pipeline[j] = s->pipes[which[at++]].pipeline;
+	}
+	free(modules);
+	free(which);
 	if (st == EDGEML_OK)
 		eml_vk_pipeline_cache_save(&s->cache, &s->dev, s->pcache);
 	return st;
