@@ -154,6 +154,9 @@ static void kc_free(kcase *c)
 		test_free(c->owned[k]);
 }
 
+/* The kernel name of the last fast op kc_check ran (a static string of the kernel's). */
+static const char *last_kernel;
+
 /* Runs the reference and the fast kernel of isa on threads threads and compares the outputs
  * byte for byte; the fast path must apply. what describes the case for messages. */
 static void kc_check(kcase *c, eml_isa isa, uint32_t threads, const char *what)
@@ -182,6 +185,7 @@ static void kc_check(kcase *c, eml_isa isa, uint32_t threads, const char *what)
 	uint8_t *shared = test_malloc(op->shared + 64);
 	eml_fast_env env = { pool, scratch, shared };
 	assert_int_equal(op->run(op, &fast, &env), EDGEML_OK);
+	last_kernel = op->kernel;
 	for (size_t i = 0; i < bytes; i++)
 		if (got[i] != want[i])
 			fail_msg("%s [%s, %u threads, %s]: byte %zu of %zu: got %d, want %d", what,
@@ -345,6 +349,51 @@ static void test_qconv_large(void **state)
 		conv_case(&c, kind, 1, what, sizeof(what));
 		for (uint32_t l = 0; l < nl; l++)
 			kc_check(&c, levels[l], 2 + kind % 2, what);
+		kc_free(&c);
+	}
+}
+
+/* ResNet's small late-stage 3x3 convolutions (7 x 7 outputs, channels in fours, weight zero
+ * points 0), which AVX-512 VNNI runs by pixel: every output count per call (49 as 7 x 7, 9 as
+ * 8 + 1 wide...), a partial block of 32 channels, stride 1 and 2, 1 and 2 threads. */
+static void test_qconv_by_pixel(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	static const int64_t geo[][4] = {
+		/* h = w, stride, cin, cout */
+		{ 7, 1, 64, 72 }, { 14, 2, 32, 40 }, { 3, 1, 8, 32 }, { 16, 1, 12, 33 },
+	};
+	for (size_t g = 0; g < sizeof(geo) / sizeof(geo[0]); g++) {
+		int64_t hw = geo[g][0], s = geo[g][1], cin = geo[g][2], cout = geo[g][3];
+		kcase c;
+		kc_init(&c, EML_OP_QLinearConv);
+		kc_in(&c, g % 2 ? I8 : U8, 4, (int64_t[]){ 1, cin, hw, hw }, 0);
+		kc_scalar(&c, F32, 0.05);
+		kc_scalar(&c, g % 2 ? I8 : U8, g % 2 ? -3 : 121);
+		kc_in(&c, I8, 4, (int64_t[]){ cout, cin, 3, 3 }, 1);
+		float *sc = kc_in(&c, F32, 1, (int64_t[]){ cout }, 1);
+		for (int64_t m = 0; m < cout; m++)
+			sc[m] = (float)(0.002 + (m % 7) * 0.0005);
+		kc_scalar(&c, I8, 0);
+		kc_scalar(&c, F32, rnd_y_scale(0.05, 0.003, cin * 9));
+		kc_scalar(&c, U8, 7);
+		int32_t *b = kc_in(&c, I32, 1, (int64_t[]){ cout }, 1);
+		for (int64_t m = 0; m < cout; m++)
+			b[m] = rnd_in(-20000, 20000);
+		kc_ints(&c, "strides", 2, (int64_t[]){ s, s });
+		kc_ints(&c, "pads", 4, (int64_t[]){ 1, 1, 1, 1 });
+		for (uint32_t l = 0; l < nl; l++) {
+			for (uint32_t t = 1; t <= 2; t++) {
+				kc_check(&c, levels[l], t, "by-pixel conv");
+				if (levels[l] == EML_ISA_AVX512VNNI)
+					assert_true(strcmp(last_kernel,
+							   "qs8-igemm-px-32x8c4-avx512vnni") == 0);
+			}
+		}
 		kc_free(&c);
 	}
 }
@@ -800,6 +849,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_isa_choice),  cmocka_unit_test(test_qconv),
 		cmocka_unit_test(test_qconv_large), cmocka_unit_test(test_qgemm),
+		cmocka_unit_test(test_qconv_by_pixel),
 		cmocka_unit_test(test_dequantize), cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_qadd),	    cmocka_unit_test(test_quantize),
 		cmocka_unit_test(test_maxpool),	    cmocka_unit_test(test_qavgpool),

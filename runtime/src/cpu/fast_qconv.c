@@ -22,6 +22,10 @@
 /* Tiles of one task: a task packs them all, then sweeps the weights once over them, so a
  * block of weights is loaded into L1 once for this many tiles. */
 #define TILES_PER_TASK 4
+/* Outputs at most this large run by pixel (channels across the vector lanes) where the GEMM
+ * in place would compute whole 32-column tiles of the padded grid, a quarter of them wasted
+ * on a 7 x 7 output. */
+#define PX_MAX_PIXELS 256
 /* Phase planes larger than this (per channel for depthwise, per image for the GEMM) leave
  * the node to the reference kernel: scratch memory stays bounded. */
 #define PLANE_MAX ((size_t)64 << 20)
@@ -50,6 +54,8 @@ typedef struct qconv_op {
 	size_t *qoff;	     /* per k group: offset of its row of 4 channels in the planes */
 	size_t cols;	     /* columns of the GEMM: pixels, or grid positions */
 	size_t tiles, tiles_per_task, tile_groups, m_chunks, m_chunk, tile_bytes;
+	size_t *pos;	 /* by pixel: per output pixel, the offset of its grid position */
+	size_t px_block; /* by pixel: pixels per kernel call, 0 when not run by pixel */
 	/* depthwise path */
 	eml_qdw_fn dw;
 	size_t *tapoff; /* per tap: offset from a grid position */
@@ -82,6 +88,7 @@ static void qconv_destroy(eml_fast_op *base)
 	free(op->gemm);
 	free(op->koff);
 	free(op->qoff);
+	free(op->pos);
 	free(op->tapoff);
 	free(op->dw_wzp);
 	free(op->taps);
@@ -173,6 +180,26 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 					  y + (i - m0 + rr) * op->out_plane);
 	}
 }
+
+#if defined(__x86_64__)
+/* A by-pixel task: one block of 32 output channels of the image over all its pixels, the
+ * block's weights loaded once per few pixels from L2 rather than the planes. */
+static void px_task(void *arg, uint32_t task, uint32_t thread)
+{
+	const qconv_run *r = arg;
+	const qconv_op *op = r->op;
+	const eml_fast_gemm *gm = &op->gemm[0];
+	size_t m0 = (size_t)task * 32, mc = op->mg - m0 < 32 ? op->mg - m0 : 32;
+	const uint8_t *w = (const uint8_t *)gm->w + task * gm->w_block;
+	for (size_t p0 = 0; p0 < op->out_plane; p0 += op->px_block) {
+		size_t np = op->out_plane - p0 < op->px_block ? op->out_plane - p0 : op->px_block;
+		eml_qs8_igemm_px_32x8c4_avx512vnni((uint32_t)mc, (uint32_t)np, gm->kq, w, r->x,
+						   op->qoff, op->pos + p0,
+						   r->y + m0 * op->out_plane + p0, op->out_plane,
+						   &gm->out, (uint32_t)m0);
+	}
+}
+#endif
 
 /* Runs the depthwise kernel for channel ch of an image from its built plane into out (the
  * output plane when grid and output rows match, else a grid buffer). */
@@ -267,6 +294,12 @@ static edgeml_status qconv_run_op(const eml_fast_op *base, const eml_kernel_ctx 
 			eml_threadpool_run(pool, plane_task, &r, (uint32_t)op->in_ch);
 		if (!op->pointwise)
 			r.x = env->shared;
+#if defined(__x86_64__)
+		if (op->px_block) {
+			eml_threadpool_run(pool, px_task, &r, (uint32_t)((op->mg + 31) / 32));
+			continue;
+		}
+#endif
 		eml_threadpool_run(pool, gemm_task, &r,
 				   (uint32_t)(op->groups * op->tile_groups * op->m_chunks));
 	}
@@ -387,6 +420,16 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 	/* Channels in fours: k ordered (channel / 4, tap, channel % 4), so that a k group is
 	 * 4 channels at one tap, which interleaved planes hold as 4 consecutive bytes. */
 	int by4 = !op->pointwise && uk->igemm && uk->kc == 4 && op->cg % 4 == 0;
+	int by_pixel = 0;
+#if defined(__x86_64__)
+	by_pixel = by4 && uk == &eml_qs8_gemm_8x32c4_avx512vnni && op->groups == 1 &&
+		   op->out_plane <= PX_MAX_PIXELS;
+	for (size_t m = 0; by_pixel && m < op->mg; m++)
+		by_pixel = eml_q_zero_point(ctx, 5, (int64_t)m) ==
+			   (ctx->in[3]->dtype == EDGEML_DTYPE_INT8 ? 0 : 128);
+	if (by_pixel)
+		uk = &eml_qs8_igemm_px_32x8c4_avx512vnni_pack;
+#endif
 	const uint8_t *w = ctx->in_data[3];
 	uint8_t *w4 = by4 ? malloc(op->out_ch * k) : NULL;
 	op->gemm = calloc(op->groups, sizeof(*op->gemm));
@@ -480,6 +523,18 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 		op->tiles_per_task * (op->tile_bytes + uk->nr * 4 + (size_t)uk->mr * uk->nr);
 	if (op->in_place && op->base.scratch < 4 * op->plane.bytes)
 		op->base.scratch = 4 * op->plane.bytes;
+	if (by_pixel && op->in_place) {
+		/* pixels split evenly into calls of at most 8: 49 as 7 x 7 */
+		size_t calls = (op->out_plane + 7) / 8;
+		op->px_block = (op->out_plane + calls - 1) / calls;
+		op->pos = calloc(op->out_plane, sizeof(size_t));
+		if (!op->pos)
+			return eml_error(EDGEML_ERR_NO_MEMORY,
+					 "out of memory for convolution offsets");
+		for (size_t i = 0; i < op->out_plane; i++)
+			op->pos[i] = 4 * ((i / op->plane.ow) * op->plane.q + i % op->plane.ow);
+		op->base.scratch = 4 * op->plane.bytes;
+	}
 	return EDGEML_OK;
 }
 

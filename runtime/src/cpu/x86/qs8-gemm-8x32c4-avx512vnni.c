@@ -58,6 +58,10 @@ gemm_body(uint32_t mr, uint32_t nr, size_t kq, const int8_t *w, const uint8_t *x
 	for (size_t q = 0; q < kq; q++, w += 32) {
 		const uint8_t *xq = off ? x + off[q] : x + 128 * q;
 		__m512i x0 = _mm512_loadu_si512(xq), x1 = _mm512_loadu_si512(xq + 64);
+		/* in place, a block of weights can outgrow L2 (ResNet's last stage): the
+		 * prefetcher alone leaves its stream from L3 late */
+		if (off)
+			_mm_prefetch((const char *)w + 2048, _MM_HINT_T0);
 		ROW(0, a0, b0);
 		ROW(1, a1, b1);
 		ROW(2, a2, b2);

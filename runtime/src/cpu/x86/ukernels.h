@@ -11,6 +11,17 @@
 extern const eml_qgemm_ukernel eml_qs8_gemm_8x32c4_avx512vnni;
 extern const eml_qgemm_ukernel eml_qs8_gemm_4x8c4_avx2;
 
+/* Computes output channels [m0, m0 + mc) (mc <= 32) of np <= 8 output pixels in place from
+ * channel-interleaved planes, with the weights of eml_qs8_igemm_px_32x8c4_avx512vnni_pack
+ * (the block of m0 at w): pixel r's k group q is the 4 bytes at base + off[q] + pos[r], and
+ * channel m0 + i of pixel r goes to y[i * y_stride + r]. Rows' weight zero points must all
+ * be 0 (o->wzp NULL); o's arrays must be readable for 32 channels from m0. */
+void eml_qs8_igemm_px_32x8c4_avx512vnni(uint32_t mc, uint32_t np, size_t kq, const void *w,
+					const uint8_t *base, const size_t *off, const size_t *pos,
+					uint8_t *y, size_t y_stride, const eml_qgemm_out *o,
+					uint32_t m0);
+extern const eml_qgemm_ukernel eml_qs8_igemm_px_32x8c4_avx512vnni_pack;
+
 void eml_qs8_gemv_8c4_avx512vnni(size_t m, size_t kq, const void *w, size_t w_block,
 				 const uint8_t *x, int32_t xsum, uint8_t *y,
 				 const eml_qgemm_out *o, uint32_t m0);
