@@ -13,11 +13,6 @@
 #include "ops/ops.h"
 
 #define NO_NODE UINT32_MAX
-/* Descriptor slots passed to eml_op_infer() at least: slots past a node's inputs/outputs are
- * NULL / zeroed, so an op that looks at an optional trailing input the file left out sees it
- * absent instead of reading past the array (quantized ops have up to 9 inputs). */
-#define MIN_IN_SLOTS 16u
-#define MIN_OUT_SLOTS 4u
 
 /* Scratch arrays of one validation, in one allocation. */
 struct scratch {
@@ -263,14 +258,15 @@ static edgeml_status check_inputs_ready(const eml_graph *g, const struct scratch
 }
 
 /* Runs the op's inference on node i and compares the result with its declared outputs; in
- * and out have room for the widest node and at least MIN_IN_SLOTS / MIN_OUT_SLOTS. Only the
- * node's own slots plus that minimum are filled, keeping the work linear. */
+ * and out have room for the widest node and at least the EML_INFER_MIN_*_SLOTS of ops.h. Only
+ * the node's own slots plus that minimum are filled, keeping the work linear. */
 static edgeml_status check_node_shapes(const eml_graph *g, uint32_t i, const eml_tensor **in,
 				       eml_tensor *out)
 {
 	const eml_node *n = &g->nodes[i];
-	uint32_t n_in = n->n_inputs > MIN_IN_SLOTS ? n->n_inputs : MIN_IN_SLOTS;
-	uint32_t n_out = n->n_outputs > MIN_OUT_SLOTS ? n->n_outputs : MIN_OUT_SLOTS;
+	uint32_t n_in = n->n_inputs > EML_INFER_MIN_IN_SLOTS ? n->n_inputs : EML_INFER_MIN_IN_SLOTS;
+	uint32_t n_out =
+		n->n_outputs > EML_INFER_MIN_OUT_SLOTS ? n->n_outputs : EML_INFER_MIN_OUT_SLOTS;
 	for (uint32_t k = 0; k < n_in; k++)
 		in[k] = k >= n->n_inputs || n->inputs[k] == EML_NO_TENSOR
 				? NULL
@@ -308,7 +304,7 @@ static edgeml_status check_node_shapes(const eml_graph *g, uint32_t i, const eml
 /* Runs shape inference over all nodes with descriptor arrays sized for the widest node. */
 static edgeml_status check_shapes(const eml_graph *g)
 {
-	uint32_t max_in = MIN_IN_SLOTS, max_out = MIN_OUT_SLOTS;
+	uint32_t max_in = EML_INFER_MIN_IN_SLOTS, max_out = EML_INFER_MIN_OUT_SLOTS;
 	for (uint32_t i = 0; i < g->n_nodes; i++) {
 		if (g->nodes[i].n_inputs > max_in)
 			max_in = g->nodes[i].n_inputs;

@@ -214,8 +214,11 @@ static edgeml_status infer_node(cv_graph *g, uint32_t node)
 	edgeml_status st = check_shape_inputs(g, node);
 	if (st)
 		return st;
-	const eml_tensor **in = calloc((size_t)n->n_inputs + 1, sizeof(*in));
-	eml_tensor *out = calloc((size_t)n->n_outputs + 1, sizeof(*out));
+	size_t n_in = n->n_inputs > EML_INFER_MIN_IN_SLOTS ? n->n_inputs : EML_INFER_MIN_IN_SLOTS;
+	size_t n_out = n->n_outputs > EML_INFER_MIN_OUT_SLOTS ? n->n_outputs :
+								 EML_INFER_MIN_OUT_SLOTS;
+	const eml_tensor **in = calloc(n_in, sizeof(*in));
+	eml_tensor *out = calloc(n_out, sizeof(*out));
 	if (!in || !out) {
 		st = eml_error(EDGEML_ERR_NO_MEMORY, "out of memory inferring node '%s'", n->name);
 		goto done;

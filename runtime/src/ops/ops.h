@@ -27,6 +27,12 @@ uint32_t eml_op_from_name(const char *name);
  * prefixes the node's name and op). A shape-determining input that is not a constant is
  * EDGEML_ERR_UNSUPPORTED with a message naming the input.
  */
+/* Callers pass in/out arrays of at least these many slots, the ones past the node's own
+ * inputs/outputs NULL / zeroed: an op that looks at an optional trailing input a file left out
+ * then sees it absent instead of reading past the array (quantized ops have up to 9 inputs). */
+#define EML_INFER_MIN_IN_SLOTS 16u
+#define EML_INFER_MIN_OUT_SLOTS 4u
+
 typedef edgeml_status (*eml_infer_fn)(const eml_node *node, const eml_tensor *const *in,
 				      eml_tensor *out);
 
