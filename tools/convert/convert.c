@@ -22,6 +22,18 @@ static void report(FILE *log, const char *pass, uint32_t count, const char *what
 		fprintf(log, "pass %-16s %u %s\n", pass, count, what);
 }
 
+/* Runs one counting pass and logs what it did. */
+static edgeml_status run_pass(cv_graph *g, FILE *log,
+			      edgeml_status (*pass)(cv_graph *g, uint32_t *count), const char *name,
+			      const char *what)
+{
+	uint32_t n = 0;
+	edgeml_status st = pass(g, &n);
+	if (!st)
+		report(log, name, n, what);
+	return st;
+}
+
 /* Runs every step on an imported graph. */
 static edgeml_status run_passes(cv_graph *g, FILE *log)
 {
@@ -43,35 +55,23 @@ static edgeml_status run_passes(cv_graph *g, FILE *log)
 	if (st)
 		return st;
 	report(log, "fold-constants", folded, "nodes evaluated");
-	n = 0;
-	st = cv_pass_quant_io(g, &n);
+	st = run_pass(g, log, cv_pass_quant_io, "quant-io",
+		      "inputs/outputs given quantization parameters");
 	if (st)
 		return st;
-	report(log, "quant-io", n, "inputs/outputs given quantization parameters");
-	n = 0;
 	cv_compact_nodes(g);
-	st = cv_pass_qdq(g, &n);
+	st = run_pass(g, log, cv_pass_qdq, "qdq", "QDQ groups folded into quantized ops");
+	if (!st)
+		st = cv_infer(g, CV_FOLD_NONE, NULL);
+	if (!st)
+		st = run_pass(g, log, cv_pass_batchnorm, "batchnorm",
+			      "BatchNormalization folded into Conv");
+	if (!st)
+		st = run_pass(g, log, cv_pass_activation, "activation", "Relu/Clip fused");
+	if (!st)
+		st = run_pass(g, log, cv_pass_identity, "identity", "Identity removed");
 	if (st)
 		return st;
-	report(log, "qdq", n, "QDQ groups folded into quantized ops");
-	st = cv_infer(g, CV_FOLD_NONE, NULL);
-	if (st)
-		return st;
-	n = 0;
-	st = cv_pass_batchnorm(g, &n);
-	if (st)
-		return st;
-	report(log, "batchnorm", n, "BatchNormalization folded into Conv");
-	n = 0;
-	st = cv_pass_activation(g, &n);
-	if (st)
-		return st;
-	report(log, "activation", n, "Relu/Clip fused");
-	n = 0;
-	st = cv_pass_identity(g, &n);
-	if (st)
-		return st;
-	report(log, "identity", n, "Identity removed");
 	folded = 0;
 	st = cv_infer(g, CV_FOLD_ALL, &folded);
 	if (st)
