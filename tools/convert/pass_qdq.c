@@ -106,6 +106,19 @@ static edgeml_status zp_tensor(cv_graph *g, qside *s, uint32_t *t)
 	return st;
 }
 
+/* The zero points of a group's two quantized operands (input slots 2 and 5) and of its output
+ * (slot y_slot), made zero constants where absent. */
+static edgeml_status operand_zero_points(cv_graph *g, qside *a, qside *b, qside *y,
+					 uint32_t y_slot, uint32_t *in)
+{
+	edgeml_status st = zp_tensor(g, a, &in[2]);
+	if (!st)
+		st = zp_tensor(g, b, &in[5]);
+	if (!st)
+		st = zp_tensor(g, y, &in[y_slot]);
+	return st;
+}
+
 /* The group's output side: Q after the op's output, or after a Relu/Clip that follows it
  * (when allow_act). *act is the activation node or NO_INDEX. */
 static int output_side(const cv_graph *g, uint32_t node, int allow_act, qside *out, uint32_t *act,
@@ -253,11 +266,7 @@ static edgeml_status fold_conv(cv_graph *g, uint32_t node, int *done)
 	if (has_b && (!dq_of(g, n->inputs[2], &b) || !bias_ok(g, &b, x.s, &w, m)))
 		return EDGEML_OK;
 	uint32_t in[9] = { x.q, x.scale, 0, w.q, w.scale, 0, y.scale, 0, has_b ? b.q : 0 };
-	edgeml_status st = zp_tensor(g, &x, &in[2]);
-	if (!st)
-		st = zp_tensor(g, &w, &in[5]);
-	if (!st)
-		st = zp_tensor(g, &y, &in[7]);
+	edgeml_status st = operand_zero_points(g, &x, &w, &y, 7, in);
 	if (!st)
 		st = emit_act(g, node, act, &y, EML_OP_QLinearConv, in, has_b ? 9 : 8, lo, hi);
 	*done = !st;
@@ -281,11 +290,7 @@ static edgeml_status fold_matmul(cv_graph *g, uint32_t node, int *done)
 	if (!is_q8(b.dtype))
 		return EDGEML_OK;
 	uint32_t in[8] = { a.q, a.scale, 0, b.q, b.scale, 0, y.scale, 0 };
-	edgeml_status st = zp_tensor(g, &a, &in[2]);
-	if (!st)
-		st = zp_tensor(g, &b, &in[5]);
-	if (!st)
-		st = zp_tensor(g, &y, &in[7]);
+	edgeml_status st = operand_zero_points(g, &a, &b, &y, 7, in);
 	if (!st)
 		st = emit_act(g, node, act, &y, EML_OP_QLinearMatMul, in, 8, lo, hi);
 	*done = !st;
@@ -322,11 +327,7 @@ static edgeml_status fold_gemm(cv_graph *g, uint32_t node, int *done)
 	uint32_t in[9] = {
 		a.q, a.scale, 0, b.q, b.scale, 0, has_c ? c.q : EML_NO_TENSOR, y.scale, 0
 	};
-	edgeml_status st = zp_tensor(g, &a, &in[2]);
-	if (!st)
-		st = zp_tensor(g, &b, &in[5]);
-	if (!st)
-		st = zp_tensor(g, &y, &in[8]);
+	edgeml_status st = operand_zero_points(g, &a, &b, &y, 8, in);
 	if (!st)
 		st = emit_act(g, node, act, &y, EML_OP_QLinearGemm, in, 9, lo, hi);
 	if (!st)
@@ -348,11 +349,7 @@ static edgeml_status fold_binary(cv_graph *g, uint32_t node, int *done)
 	    !act_ok(&b, y.dtype))
 		return EDGEML_OK;
 	uint32_t in[8] = { a.q, a.scale, 0, b.q, b.scale, 0, y.scale, 0 };
-	edgeml_status st = zp_tensor(g, &a, &in[2]);
-	if (!st)
-		st = zp_tensor(g, &b, &in[5]);
-	if (!st)
-		st = zp_tensor(g, &y, &in[7]);
+	edgeml_status st = operand_zero_points(g, &a, &b, &y, 7, in);
 	if (!st)
 		st = emit_act(g, node, act, &y, is_add ? EML_OP_QLinearAdd : EML_OP_QLinearMul, in,
 			      8, lo, hi);
