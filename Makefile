@@ -64,10 +64,12 @@ deps:
 	$(MAKE) venv
 
 venv: $(VENV)/.stamp
-$(VENV)/.stamp: tools/requirements.txt
+$(VENV)/.stamp: tools/requirements.txt tools/requirements-nodeps.txt
 	rm -rf $(VENV)
 	/usr/bin/python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps \
+		-r tools/requirements-nodeps.txt
 	touch $@
 
 $(BUILD)/gen/onnx.pb-c.c $(BUILD)/gen/onnx.pb-c.h: $(ONNX_PROTO)
@@ -169,8 +171,9 @@ build/arm/%: tests/unit/%.c $(ARM_TEST_SRCS) $(wildcard runtime/src/*.h runtime/
 		-Wno-unused-parameter -O2 -ffp-contract=off -pthread -D_GNU_SOURCE -Itests/arm \
 		-Iruntime/include -Iruntime/src -o $@ $< $(ARM_TEST_SRCS) -lm
 
-# Speed against ONNX Runtime on the models of `make models` (not part of `make test`);
-# BENCH_ARGS passes options to tools/bench/bench.py (e.g. --rounds 5 --threads 1,2,4).
+# Speed against ONNX Runtime (CPU, int8) and ncnn (CPU and Vulkan, float) on the models of
+# `make models` (not part of `make test`); BENCH_ARGS passes options to tools/bench/bench.py
+# (e.g. --rounds 5 --threads 1,2,4 --backends cpu,vulkan --peers ort,ncnn).
 .PHONY: bench
 bench: $(EDGEML) models
 	$(PY) tools/bench/bench.py --edgeml $(EDGEML) --models build/models --work $(BUILD)/bench $(BENCH_ARGS)
