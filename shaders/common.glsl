@@ -1,29 +1,46 @@
 // common.glsl — included by every edgeml compute shader.
 //
 // Conventions (runtime/src/vulkan/vk_ops.h): one invocation per output element, 64 per
-// workgroup, the grid folded into two dimensions; binding 0 holds the node's parameters
-// (ints and floats at element OFF0 of the weights buffer), bindings 1.. its tensors, each the
-// whole buffer it lives in with the tensor starting at element OFF<binding>. The layer's
-// shapes and constants are specialization constants from id 8 on; the element types and the
-// device features are macros.
+// workgroup, the grid folded into two dimensions; binding 0 holds the dispatch's header
+// (EML_HDR words) and then its parameters (ints and floats from element OFF0), bindings 1..
+// its tensors, each the whole buffer it lives in with the tensor starting at element
+// OFF<binding> (a header word). The layer's values are header words from 9 on (EML_I, EML_F),
+// except those the code is specialised on, which are specialization constants of the same
+// ids; the element types and the device features are macros.
 #extension GL_EXT_shader_8bit_storage : require
 #extension GL_EXT_shader_explicit_arithmetic_types_int8 : require
 
 layout(local_size_x = 64) in;
 
-layout(constant_id = 0) const int OFF0 = 0;
-layout(constant_id = 1) const int OFF1 = 0;
-layout(constant_id = 2) const int OFF2 = 0;
-layout(constant_id = 3) const int OFF3 = 0;
-layout(constant_id = 4) const int OFF4 = 0;
-layout(constant_id = 5) const int OFF5 = 0;
-layout(constant_id = 6) const int OFF6 = 0;
-layout(constant_id = 7) const int OFF7 = 0;
-// Number of output elements: invocations past it do nothing.
-layout(constant_id = 8) const uint TOTAL = 1;
+layout(std430, binding = 0) restrict readonly buffer ParamsI { int p_i[]; };
+layout(std430, binding = 0) restrict readonly buffer ParamsF { float p_f[]; };
 
-layout(std430, binding = 0) readonly buffer ParamsI { int p_i[]; };
-layout(std430, binding = 0) readonly buffer ParamsF { float p_f[]; };
+// Header words: value i at i, the multiplier and shift dividing by it at 64 + i and 128 + i.
+#define EML_HDR 192
+const int OFF0 = EML_HDR;
+#define OFF1 p_i[1]
+#define OFF2 p_i[2]
+#define OFF3 p_i[3]
+#define OFF4 p_i[4]
+#define OFF5 p_i[5]
+#define OFF6 p_i[6]
+#define OFF7 p_i[7]
+// Number of output elements: invocations past it do nothing.
+#define TOTAL uint(p_i[8])
+#define EML_I(id) p_i[id]
+#define EML_F(id) p_f[id]
+
+// n / (header value id), for n < 2^31 and a positive divisor, with a multiply instead of a
+// division: a division by a value the compiler does not know is a slow loop of scalar
+// divisions on a SIMD CPU (lavapipe). The host computes the multiplier (vk_record.c).
+uint eml_udiv(uint n, int id)
+{
+	uint shift = uint(p_i[128 + id]), hi, lo;
+	if (shift == 0u)
+		return n;
+	umulExtended(n, uint(p_i[64 + id]), hi, lo);
+	return hi >> (shift - 1u);
+}
 
 #define EML_IN(b, T, name) layout(std430, binding = b) readonly buffer Buf##b { T name[]; }
 #define EML_OUT(b, T, name) layout(std430, binding = b) writeonly buffer Buf##b { T name[]; }

@@ -7,11 +7,12 @@
 #include "common.glsl"
 #include "fma.glsl"
 
-layout(constant_id = 9) const float RA = 1.0;
-layout(constant_id = 10) const float RB = 1.0;
-layout(constant_id = 11) const float K = 0.0;
-layout(constant_id = 12) const int Y_LO = -128;
-layout(constant_id = 13) const int Y_HI = 127;
+// Header words: every QLinearAdd of the same element types shares the pipeline.
+#define RA EML_F(9)
+#define RB EML_F(10)
+#define K EML_F(11)
+#define Y_LO EML_I(12)
+#define Y_HI EML_I(13)
 
 EML_IN(1, A_T, a);
 EML_IN(2, B_T, b);

@@ -1,8 +1,10 @@
-/* context.c — creating and destroying the library context. */
+/* context.c — creating and destroying the library context (which keeps the Vulkan
+ * devices and their pipelines alive between sessions, vk_shared.h). */
 #include <stdlib.h>
 
 #include "context.h"
 #include "error.h"
+#include "vulkan/vk_shared.h"
 
 edgeml_status edgeml_context_create(edgeml_context **out)
 {
@@ -14,11 +16,14 @@ edgeml_status edgeml_context_create(edgeml_context **out)
 	if (!ctx)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a context");
 	eml_cpu_detect(&ctx->cpu);
+	eml_vk_contexts_add(1);
 	*out = ctx;
 	return EDGEML_OK;
 }
 
 void edgeml_context_destroy(edgeml_context *ctx)
 {
+	if (ctx)
+		eml_vk_contexts_add(-1);
 	free(ctx);
 }

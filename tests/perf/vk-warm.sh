@@ -2,7 +2,8 @@
 # vk-warm.sh — median Vulkan session creation times of a model, cold and warm: each round
 # empties the caches (EDGEML_CACHE_DIR and Mesa's MESA_SHADER_CACHE_DIR), then
 #   cold:       the first session of a fresh process,
-#   in-process: a second session in that same process,
+#   in-process: a second session in that same process and context (the first one destroyed;
+#               the context keeps the device and its pipelines),
 #   new proc:   the first session of another fresh process, with the caches now warm.
 # Usage: tests/perf/vk-warm.sh [MODEL.eml] [ROUNDS]   (from the repository root, after make)
 set -eu

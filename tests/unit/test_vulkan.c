@@ -5,6 +5,7 @@
  * on for the whole run, and any message it prints fails the suite. Without a Vulkan device
  * the device tests are skipped. */
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -77,6 +78,125 @@ static void test_qconv(void **state)
 	void *image;
 	edgeml_model *m = load(&b, &image);
 	compare(m, 0);
+	edgeml_model_free(m);
+	free(image);
+}
+
+/* A grouped 3x3 convolution on packed dot products whose tiles overhang (3 output channels
+ * per group, rows of 7), then a depthwise one (rows of 7 at stride 1): the edges of the
+ * shaders' 4x4 and 4-wide tiles; and a 1x1 one of uint8 activations in rows of 8 (read four
+ * at a time) with 6 input channels (a partial last word) and 5 output channels. */
+static edgeml_model *tile_model(void **image)
+{
+	static builder b;
+	static int8_t w_g[6 * 4 * 9], w_dw[6 * 9], w_pw[5 * 6];
+	uint32_t seed = 11;
+	for (size_t i = 0; i < sizeof(w_g); i++)
+		w_g[i] = (int8_t)(next_rand(&seed) % 64) - 32;
+	for (size_t i = 0; i < sizeof(w_dw); i++)
+		w_dw[i] = (int8_t)next_rand(&seed);
+	for (size_t i = 0; i < sizeof(w_pw); i++)
+		w_pw[i] = (int8_t)(next_rand(&seed) % 64) - 32;
+	memset(&b, 0, sizeof(b));
+	uint32_t x = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 2, 8, 5, 7 }, EML_TF_INPUT,
+			    NULL);
+	uint32_t xs = constant(&b, EDGEML_DTYPE_FLOAT32, 1, &s_x);
+	uint32_t xz = constant(&b, EDGEML_DTYPE_INT8, 1, &zp_x);
+	uint32_t w = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 6, 4, 3, 3 }, EML_TF_CONSTANT,
+			    w_g);
+	uint32_t ws = constant(&b, EDGEML_DTYPE_FLOAT32, 1, &s_w4[1]);
+	uint32_t wz = constant(&b, EDGEML_DTYPE_INT8, 1, &zp_w4[1]);
+	uint32_t ys = constant(&b, EDGEML_DTYPE_FLOAT32, 1, &s_y);
+	uint32_t yz = constant(&b, EDGEML_DTYPE_INT8, 1, &zp_y);
+	uint32_t y = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 2, 6, 5, 7 }, 0, NULL);
+	static const int64_t k3[2] = { 3, 3 }, p1[4] = { 1, 1, 1, 1 };
+	node(&b, EML_OP_QLinearConv, 8, (uint32_t[]){ x, xs, xz, w, ws, wz, ys, yz }, y, 3,
+	     (eml_attr[]){ ints("kernel_shape", 2, k3), ints("pads", 4, p1), int1("group", 2) });
+	uint32_t w2 = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 6, 1, 3, 3 },
+			     EML_TF_CONSTANT, w_dw);
+	uint32_t y2 = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 2, 6, 5, 7 }, EML_TF_OUTPUT,
+			     NULL);
+	node(&b, EML_OP_QLinearConv, 8, (uint32_t[]){ y, ys, yz, w2, ws, wz, xs, xz }, y2, 3,
+	     (eml_attr[]){ ints("kernel_shape", 2, k3), ints("pads", 4, p1), int1("group", 6) });
+	uint32_t u = tensor(&b, EDGEML_DTYPE_UINT8, 4, (int64_t[]){ 1, 6, 3, 8 }, EML_TF_INPUT,
+			    NULL);
+	uint32_t uz = constant(&b, EDGEML_DTYPE_UINT8, 1, &zp_u);
+	uint32_t w3 = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 5, 6, 1, 1 },
+			     EML_TF_CONSTANT, w_pw);
+	uint32_t y3 = tensor(&b, EDGEML_DTYPE_UINT8, 4, (int64_t[]){ 1, 5, 3, 8 }, EML_TF_OUTPUT,
+			     NULL);
+	node(&b, EML_OP_QLinearConv, 8, (uint32_t[]){ u, xs, uz, w3, ws, wz, ys, uz }, y3, 0,
+	     NULL);
+	return load(&b, image);
+}
+
+/* What a thread of test_shared_pipelines does: creates a Vulkan session. */
+static void *create_session(void *arg)
+{
+	edgeml_session_options o;
+	edgeml_session_options_init(&o);
+	o.backend = EDGEML_BACKEND_VULKAN;
+	o.cache_dir = cache_dir;
+	void **io = arg;
+	edgeml_session *s = NULL;
+	if (edgeml_session_create(io[0], &o, &s) != EDGEML_OK)
+		s = NULL;
+	io[1] = s;
+	return NULL;
+}
+
+/* The tiles give the reference's bytes; while a context lives, a session made after the
+ * last one ended finds every pipeline already made; sessions created on four threads at
+ * once share the device and its pipelines and all compute the same bytes. */
+static void test_shared_pipelines(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	void *image;
+	edgeml_context *ctx;
+	edgeml_model *m = tile_model(&image);
+	compare(m, 0);
+	assert_int_equal(edgeml_context_create(&ctx), EDGEML_OK);
+	edgeml_session *s = session(m, EDGEML_BACKEND_VULKAN, 0);
+	assert_non_null(strstr(edgeml_session_backend_detail(s), "3 pipelines (3 new, 0 shared)"));
+	edgeml_session_destroy(s);
+	s = session(m, EDGEML_BACKEND_VULKAN, 0);
+	assert_non_null(strstr(edgeml_session_backend_detail(s), "3 pipelines (0 new, 3 shared)"));
+	edgeml_session_destroy(s);
+	edgeml_context_destroy(ctx);
+	s = session(m, EDGEML_BACKEND_VULKAN, 0);
+	assert_non_null(strstr(edgeml_session_backend_detail(s), "3 pipelines (3 new, 0 shared)"));
+	pthread_t threads[4];
+	void *io[4][2];
+	for (int i = 0; i < 4; i++) {
+		io[i][0] = m;
+		assert_int_equal(pthread_create(&threads[i], NULL, create_session, io[i]), 0);
+	}
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_join(threads[i], NULL), 0);
+	edgeml_session *cpu = session(m, EDGEML_BACKEND_CPU, 0);
+	fill_inputs(cpu, 2, 5);
+	assert_int_equal(edgeml_session_run(cpu), EDGEML_OK);
+	for (int i = 0; i < 4; i++) {
+		edgeml_session *t = io[i][1];
+		if (!t)
+			fail_msg("session on thread %d failed", i);
+		assert_non_null(strstr(edgeml_session_backend_detail(t), "(0 new, 3 shared)"));
+		fill_inputs(t, 2, 5);
+		assert_int_equal(edgeml_session_run(t), EDGEML_OK);
+		for (size_t k = 0; k < 2; k++) {
+			edgeml_tensor *want, *got;
+			edgeml_tensor_info info;
+			assert_int_equal(edgeml_session_output(cpu, k, &want), EDGEML_OK);
+			assert_int_equal(edgeml_tensor_info_get(want, &info), EDGEML_OK);
+			assert_int_equal(edgeml_session_output(t, k, &got), EDGEML_OK);
+			assert_memory_equal(edgeml_tensor_data(want), edgeml_tensor_data(got),
+					    info.size_bytes);
+		}
+		edgeml_session_destroy(t);
+	}
+	edgeml_session_destroy(cpu);
+	edgeml_session_destroy(s);
 	edgeml_model_free(m);
 	free(image);
 }
@@ -505,6 +625,7 @@ int main(void)
 		cmocka_unit_test(test_no_vulkan),
 		cmocka_unit_test(test_find_device),
 		cmocka_unit_test(test_qconv),
+		cmocka_unit_test(test_shared_pipelines),
 		cmocka_unit_test(test_qgemm),
 		cmocka_unit_test(test_qchain),
 		cmocka_unit_test(test_ties),

@@ -47,8 +47,9 @@ static void vk_destroy(void *opaque)
 	vk_state *s = opaque;
 	if (!s)
 		return;
-	if (s->dev.device)
-		s->dev.fns->vkDeviceWaitIdle(s->dev.device);
+	/* Other sessions share the device: wait for this one's run only. */
+	if (s->in_flight && s->next_seg < s->n_segs)
+		s->dev.fns->vkWaitForFences(s->dev.device, 1, &s->fence, VK_TRUE, VK_WAIT_NS);
 	eml_vk_pipelines_destroy(s);
 	eml_vk_import_free(s);
 	if (s->nodes)
@@ -62,7 +63,7 @@ static void vk_destroy(void *opaque)
 		eml_vk_buffer_destroy(&s->mem, &s->arena);
 		eml_vk_memory_release(&s->mem);
 	}
-	eml_vk_device_destroy(&s->dev);
+	eml_vk_shared_put(s->shared);
 	eml_plan_free(&s->plan);
 	free(s->io);
 	free(s->loc);
@@ -163,11 +164,13 @@ static edgeml_status make_buffers(vk_state *s)
 }
 
 /* Lays out the weights buffer: every constant a GPU dispatch binds, then every dispatch's
- * parameters; returns its size. */
+ * header and parameters, at an offset its descriptor can start at; returns its size. */
 static edgeml_status layout_weights(vk_state *s, uint64_t *size)
 {
 	const eml_graph *g = s->graph;
-	uint64_t at = 0;
+	uint64_t at = 0, align = s->dev.info->min_storage_align;
+	if (align < EML_PLAN_ALIGN)
+		align = EML_PLAN_ALIGN;
 	for (uint32_t i = 0; i < g->n_nodes; i++) {
 		vk_node *n = &s->nodes[i];
 		if (n->skip || n->on_cpu)
@@ -191,16 +194,18 @@ static edgeml_status layout_weights(vk_state *s, uint64_t *size)
 							 "bytes a session may use",
 							 (unsigned long long)VK_MEMORY_MAX);
 			}
+			at = (at + align - 1) / align * align;
 			n->params_offset[j] = at;
-			at += round_up((uint64_t)d->n_params * 4);
+			at += round_up(((uint64_t)EML_VK_HEADER + d->n_params) * 4);
 		}
 	}
 	*size = at;
 	return EDGEML_OK;
 }
 
-/* Writes the weights and parameters into host memory at dst (laid out by layout_weights). */
-static void fill_weights(const vk_state *s, uint8_t *dst)
+/* Writes the weights, headers and parameters into host memory at dst (laid out by
+ * layout_weights). */
+static edgeml_status fill_weights(const vk_state *s, uint8_t *dst)
 {
 	const eml_graph *g = s->graph;
 	for (uint32_t t = 0; t < g->n_tensors; t++)
@@ -210,21 +215,25 @@ static void fill_weights(const vk_state *s, uint8_t *dst)
 		const vk_node *n = &s->nodes[i];
 		if (n->skip || n->on_cpu)
 			continue;
-		for (uint32_t j = 0; j < n->kernel.n; j++)
+		for (uint32_t j = 0; j < n->kernel.n; j++) {
+			uint32_t head[EML_VK_HEADER];
+			edgeml_status st = eml_vk_header(s, n, j, head);
+			if (st != EDGEML_OK)
+				return st;
+			memcpy(dst + n->params_offset[j], head, sizeof(head));
 			if (n->kernel.d[j].n_params)
-				memcpy(dst + n->params_offset[j], n->kernel.d[j].params,
-				       (size_t)n->kernel.d[j].n_params * 4);
+				memcpy(dst + n->params_offset[j] + sizeof(head),
+				       n->kernel.d[j].params, (size_t)n->kernel.d[j].n_params * 4);
+		}
 	}
+	return EDGEML_OK;
 }
 
 /* Submits cmd and waits for it. */
 static edgeml_status submit_wait(vk_state *s, VkCommandBuffer cmd)
 {
 	const eml_vk_fns *f = s->dev.fns;
-	VkSubmitInfo si = { .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
-			    .commandBufferCount = 1,
-			    .pCommandBuffers = &cmd };
-	VkResult r = f->vkQueueSubmit(s->dev.queue, 1, &si, s->fence);
+	VkResult r = eml_vk_submit(s, cmd);
 	if (r == VK_SUCCESS)
 		r = f->vkWaitForFences(s->dev.device, 1, &s->fence, VK_TRUE, VK_WAIT_NS);
 	if (r == VK_SUCCESS)
@@ -252,7 +261,11 @@ static edgeml_status upload_weights(vk_state *s)
 				  &staging);
 	if (st != EDGEML_OK)
 		return st;
-	fill_weights(s, staging.map);
+	st = fill_weights(s, staging.map);
+	if (st != EDGEML_OK) {
+		eml_vk_buffer_destroy(&s->mem, &staging);
+		return st;
+	}
 	const eml_vk_fns *f = s->dev.fns;
 	VkCommandBufferAllocateInfo ai = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
 					   .commandPool = s->cmd_pool,
@@ -419,9 +432,10 @@ static edgeml_status open_device(vk_state *s, const edgeml_session_options *opti
 	if (st == EDGEML_OK)
 		st = eml_vk_pick_device(s->inst, options ? options->device : NULL, &index);
 	if (st == EDGEML_OK)
-		st = eml_vk_device_create(s->inst, index, &s->dev);
+		st = eml_vk_shared_get(s->inst, index, &s->shared);
 	if (st != EDGEML_OK)
 		return st;
+	s->dev = s->shared->dev;
 	s->mem.dev = &s->dev;
 	eml_vk_cache_init(&s->cache, s->dev.info, options ? options->cache_dir : NULL);
 	return EDGEML_OK;
@@ -515,10 +529,7 @@ static edgeml_status vk_submit(void *opaque)
 		} else if (i + 1 < s->n_segs) {
 			st = submit_wait(s, seg->cmd);
 		} else {
-			VkSubmitInfo si = { .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
-					    .commandBufferCount = 1,
-					    .pCommandBuffers = &seg->cmd };
-			VkResult r = s->dev.fns->vkQueueSubmit(s->dev.queue, 1, &si, s->fence);
+			VkResult r = eml_vk_submit(s, seg->cmd);
 			st = r == VK_SUCCESS ? EDGEML_OK :
 					       eml_error(EDGEML_ERR_BACKEND,
 							 "vulkan: vkQueueSubmit failed: %s",
@@ -647,10 +658,11 @@ static void vk_describe(const void *opaque, char *buf, size_t size)
 	const eml_vk_device_info *d = s->dev.info;
 	snprintf(buf, size,
 		 "on '%s' (%s, driver %s, %s); created in %.1f ms: %u shaders compiled, %u from "
-		 "the cache, %u pipelines; CPU fallback: %u nodes",
+		 "the cache, %u pipelines (%u new, %u shared); CPU fallback: %u nodes",
 		 d->name, eml_vk_device_type_name(d->type), d->driver_name,
 		 d->drm_node[0] ? d->drm_node : "no DRM node", s->create_ms, s->cache.compiles,
-		 s->cache.hits, s->n_pipes, s->n_cpu_nodes);
+		 s->cache.hits, s->n_pipes, s->n_created, s->n_pipes - s->n_created,
+		 s->n_cpu_nodes);
 	const char *sep = " (";
 	for (uint32_t i = 0; i < s->graph->n_nodes; i++) {
 		if (!s->nodes[i].on_cpu)

@@ -110,18 +110,32 @@ void eml_vk_bind(eml_vk_dispatch *d, uint32_t t)
 		d->tensors[d->n_tensors++] = t;
 }
 
-void eml_vk_spec_i(eml_vk_dispatch *d, int64_t v)
+void eml_vk_var_i(eml_vk_dispatch *d, int64_t v)
 {
 	if (d->n_spec < EML_VK_MAX_SPEC)
 		d->spec[d->n_spec++] = (uint32_t)(int32_t)v;
 }
 
-void eml_vk_spec_f(eml_vk_dispatch *d, float v)
+void eml_vk_spec_i(eml_vk_dispatch *d, int64_t v)
+{
+	if (d->n_spec < EML_VK_MAX_SPEC)
+		d->fixed |= (uint64_t)1 << d->n_spec;
+	eml_vk_var_i(d, v);
+}
+
+void eml_vk_var_f(eml_vk_dispatch *d, float v)
 {
 	uint32_t bits;
 	memcpy(&bits, &v, sizeof(bits));
 	if (d->n_spec < EML_VK_MAX_SPEC)
 		d->spec[d->n_spec++] = bits;
+}
+
+void eml_vk_spec_f(eml_vk_dispatch *d, float v)
+{
+	if (d->n_spec < EML_VK_MAX_SPEC)
+		d->fixed |= (uint64_t)1 << d->n_spec;
+	eml_vk_var_f(d, v);
 }
 
 void eml_vk_macro(eml_vk_dispatch *d, const char *name, const char *value)

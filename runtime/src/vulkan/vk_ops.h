@@ -4,9 +4,13 @@
  * specialization constants, parameters, invocation count). The backend places the tensors,
  * compiles, binds and records; the builders know nothing of buffers or command buffers.
  *
- * Shader conventions (shaders/common.glsl): binding 0 holds the dispatch's parameter words;
- * binding 1 + i the tensor tensors[i]. Specialization constant i (0..7) is the element offset
- * of binding i in its buffer (set by the backend), 8 the invocation count, 9.. spec[].
+ * Shader conventions (shaders/common.glsl): binding 0 holds the dispatch's header and then
+ * its parameter words; binding 1 + i the tensor tensors[i]. Header word i (1..7) is the element
+ * offset of binding i in its buffer, 8 the invocation count, 9.. spec[]; words 64 + i and
+ * 128 + i hold the multiplier and shift that divide by word i (eml_udiv). Only the spec[]
+ * values a builder marks fixed are specialization constants (same ids): they are what tells
+ * two pipelines apart, so they are kept to what shapes the code (kernel size, stride); the
+ * rest are read from the header at run time and let layers share a pipeline.
  */
 #ifndef EML_VK_OPS_H
 #define EML_VK_OPS_H
@@ -20,8 +24,10 @@
 #define EML_VK_MAX_SPEC 48
 #define EML_VK_MAX_DISPATCH 16
 #define EML_VK_MACROS 256
-/* First specialization constant id of spec[]. */
+/* First specialization constant id (and header word) of spec[]. */
 #define EML_VK_SPEC_BASE 9
+/* Words of a dispatch's header, before its parameters: values, divisors' multipliers, shifts. */
+#define EML_VK_HEADER 192
 
 typedef struct eml_vk_dispatch {
 	const char *shader; /* file in shaders/ */
@@ -30,6 +36,7 @@ typedef struct eml_vk_dispatch {
 	uint32_t tensors[EML_VK_MAX_BINDINGS]; /* graph tensor of binding 1 + i */
 	uint32_t n_spec;
 	uint32_t spec[EML_VK_MAX_SPEC]; /* ids EML_VK_SPEC_BASE.. (ints or float bits) */
+	uint64_t fixed; /* bit i: spec[i] is a specialization constant, else only a header word */
 	uint32_t *params;               /* parameter words (malloc'ed), binding 0 */
 	uint32_t n_params;
 	uint64_t invocations; /* output elements: one invocation each */
@@ -57,9 +64,14 @@ eml_vk_dispatch *eml_vk_add_dispatch(eml_vk_kernel *k, const char *shader,
 				     uint64_t invocations);
 /* Binds graph tensor t as the next binding. */
 void eml_vk_bind(eml_vk_dispatch *d, uint32_t t);
-/* Appends a specialization constant (an int, or a float's bits). */
+/* Appends a specialization constant (an int, or a float's bits): a value the shader's code
+ * is specialised on, which makes a pipeline of its own. */
 void eml_vk_spec_i(eml_vk_dispatch *d, int64_t v);
 void eml_vk_spec_f(eml_vk_dispatch *d, float v);
+/* Appends a value the shader reads from its header at run time (same numbering as the
+ * specialization constants): layers differing only in such values share a pipeline. */
+void eml_vk_var_i(eml_vk_dispatch *d, int64_t v);
+void eml_vk_var_f(eml_vk_dispatch *d, float v);
 /* Appends "#define name value" to the macros. */
 void eml_vk_macro(eml_vk_dispatch *d, const char *name, const char *value);
 /* Appends n parameter words (ints or float bits); fails only when out of memory. */

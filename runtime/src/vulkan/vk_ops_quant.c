@@ -144,9 +144,10 @@ static edgeml_status channel_params(const eml_graph *g, const eml_node *node, em
 	return st;
 }
 
-/* The output's zero point and fused-activation range (spec constants Y_ZP, Y_LO, Y_HI). */
+/* The output's zero point and fused-activation range (Y_ZP, Y_LO, Y_HI): specialization
+ * constants, or (var) header words. */
 static edgeml_status output_spec(const eml_graph *g, const eml_node *node, eml_vk_dispatch *d,
-				 uint32_t k_ys, uint32_t k_yzp)
+				 uint32_t k_ys, uint32_t k_yzp, int var)
 {
 	const float *ys;
 	int64_t n;
@@ -157,9 +158,10 @@ static edgeml_status output_spec(const eml_graph *g, const eml_node *node, eml_v
 	if (st != EDGEML_OK)
 		return st;
 	eml_vk_output_range(node, g->tensors[node->outputs[0]].dtype, ys[0], zp, &lo, &hi);
-	eml_vk_spec_i(d, zp);
-	eml_vk_spec_i(d, lo);
-	eml_vk_spec_i(d, hi);
+	void (*add)(eml_vk_dispatch *, int64_t) = var ? eml_vk_var_i : eml_vk_spec_i;
+	add(d, zp);
+	add(d, lo);
+	add(d, hi);
 	return EDGEML_OK;
 }
 
@@ -201,25 +203,49 @@ edgeml_status eml_vk_build_qconv(const eml_graph *g, const eml_node *node, eml_v
 	eml_vk_bind(d, node->outputs[0]);
 	if (b)
 		eml_vk_bind(d, node->inputs[8]);
-	/* Widened to three spatial dims, as the reference's window loop. */
+	/* Widened to three spatial dims, as the reference's window loop. The shader is
+	 * specialised on the kernel, strides and dilations (and the plain loop on the channels
+	 * per group): the rest are header words. */
 	uint32_t lead = 3 - s.g.n_spatial;
-	const int64_t one[3] = { 1, 1, 1 };
-	eml_vk_spec_i(d, s.in_ch);
-	eml_vk_spec_i(d, s.out_ch);
-	eml_vk_spec_i(d, cg);
-	eml_vk_spec_i(d, mg);
+	eml_vk_var_i(d, s.in_ch);
+	eml_vk_var_i(d, s.out_ch);
+	if (dot4)
+		eml_vk_var_i(d, cg);
+	else
+		eml_vk_spec_i(d, cg);
+	eml_vk_var_i(d, mg);
 	const int64_t *fields[] = { s.g.in, s.g.kernel, s.g.stride, s.g.dilation, s.g.pad_begin };
 	for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
-		for (uint32_t i = 0; i < 3; i++)
-			eml_vk_spec_i(d, i < lead ? (f == 4 ? 0 : one[i]) : fields[f][i - lead]);
-	for (uint32_t i = 0; i < 3; i++)
-		eml_vk_spec_i(d, i < lead ? 1 : s.g.out[i - lead]);
+		for (uint32_t i = 0; i < 3; i++) {
+			int64_t v = i < lead ? (f == 4 ? 0 : 1) : fields[f][i - lead];
+			if (f == 0 || f == 4)
+				eml_vk_var_i(d, v);
+			else
+				eml_vk_spec_i(d, v);
+		}
+	int64_t plane = 1;
+	for (uint32_t i = 0; i < 3; i++) {
+		int64_t v = i < lead ? 1 : s.g.out[i - lead];
+		eml_vk_var_i(d, v);
+		plane *= v;
+	}
 	int32_t xzp;
 	st = eml_vk_zero_point(g, node, 2, 0, &xzp);
 	if (st != EDGEML_OK)
 		return st;
-	eml_vk_spec_i(d, xzp);
-	return output_spec(g, node, d, 6, 7);
+	eml_vk_var_i(d, xzp);
+	st = output_spec(g, node, d, 6, 7, 1);
+	/* The tiles of the packed variant (4 channels of a group by 4 outputs of a row) and of
+	 * the plain one (4 outputs of a row), qconv.comp. */
+	int64_t out2 = s.g.out[s.g.n_spatial - 1], w4 = (out2 + 3) / 4, mb = (mg + 3) / 4;
+	eml_vk_var_i(d, plane);
+	eml_vk_var_i(d, w4);
+	eml_vk_var_i(d, mb);
+	eml_vk_var_i(d, s.group);
+	if (out2 > 0 && s.out_ch > 0)
+		d->invocations = d->invocations / (uint64_t)s.out_ch / (uint64_t)out2 *
+				 (uint64_t)(w4 * (dot4 ? s.group * mb : s.out_ch));
+	return st;
 }
 
 /* QLinearMatMul's batch table: for every output matrix, the index of a's and b's matrix. */
@@ -321,7 +347,7 @@ edgeml_status eml_vk_build_qgemm(const eml_graph *g, const eml_node *node, eml_v
 	if (st != EDGEML_OK)
 		return st;
 	eml_vk_spec_i(d, azp);
-	return output_spec(g, node, d, k_ys, k_yzp);
+	return output_spec(g, node, d, k_ys, k_yzp, 0);
 }
 
 /* Per-axis parameters' inner stride, as the reference computes it (ref_quantize.c). */
@@ -450,17 +476,19 @@ edgeml_status eml_vk_build_qbinary(const eml_graph *g, const eml_node *node, eml
 		int scalar_b = !scalar_a && eml_tensor_numel(b) == 1;
 		eml_vk_macro(d, "SCALAR_A", scalar_a ? "1" : "0");
 		eml_vk_macro(d, "SCALAR_B", scalar_b ? "1" : "0");
-		eml_vk_spec_f(d, ra);
-		eml_vk_spec_f(d, rb);
-		eml_vk_spec_f(d, (float)zy - (ka + kb));
-	} else {
-		eml_vk_spec_f(d, sa[0]);
-		eml_vk_spec_i(d, za);
-		eml_vk_spec_f(d, sb[0]);
-		eml_vk_spec_i(d, zb);
-		eml_vk_spec_f(d, sy[0]);
-		eml_vk_spec_i(d, zy);
+		eml_vk_var_f(d, ra);
+		eml_vk_var_f(d, rb);
+		eml_vk_var_f(d, (float)zy - (ka + kb));
+		eml_vk_var_i(d, lo);
+		eml_vk_var_i(d, hi);
+		return EDGEML_OK;
 	}
+	eml_vk_spec_f(d, sa[0]);
+	eml_vk_spec_i(d, za);
+	eml_vk_spec_f(d, sb[0]);
+	eml_vk_spec_i(d, zb);
+	eml_vk_spec_f(d, sy[0]);
+	eml_vk_spec_i(d, zy);
 	eml_vk_spec_i(d, lo);
 	eml_vk_spec_i(d, hi);
 	return EDGEML_OK;

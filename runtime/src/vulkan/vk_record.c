@@ -12,6 +12,10 @@
 
 #define N_BINDINGS (1 + EML_VK_MAX_BINDINGS)
 
+/* Every value (binding offsets, count, spec[]) has its divisor words in the header. */
+_Static_assert(EML_VK_SPEC_BASE + EML_VK_MAX_SPEC <= EML_VK_HEADER / 3,
+	       "the header holds a multiplier and a shift for every value");
+
 /* The shader module for (shader, macros), compiling (or reading the cache) on first use. */
 static edgeml_status get_module(vk_state *s, const eml_vk_dispatch *d, VkShaderModule *out)
 {
@@ -48,13 +52,24 @@ static uint64_t elem_size(const eml_tensor *t)
 	return t->dtype == EDGEML_DTYPE_UINT8 || t->dtype == EDGEML_DTYPE_INT8 ? 1 : 4;
 }
 
-/* The specialization words of dispatch j of node n: binding offsets, count, the op's. */
-static edgeml_status spec_words(const vk_state *s, const vk_node *n, uint32_t j, uint32_t *w,
-				uint32_t *count)
+/* The multiplier and shift with which eml_udiv (shaders/common.glsl) divides any n below
+ * 2^31 by d: n / d = (n * mult) >> (31 + shift), exactly, for mult = ceil(2^(31 + shift) / d)
+ * and shift = ceil(log2 d) (the error n * (mult * d - 2^(31 + shift)) stays below
+ * 2^(31 + shift), and mult fits 32 bits). Shift 0 (d = 1, and d < 1, never a divisor) means
+ * no division. */
+static void divisor(uint32_t d, uint32_t *mult, uint32_t *shift)
+{
+	uint32_t sh = 0;
+	while (sh < 31 && ((uint32_t)1 << sh) < d)
+		sh++;
+	*shift = (int32_t)d > 1 ? sh : 0;
+	*mult = *shift ? (uint32_t)((((uint64_t)1 << (31 + sh)) + d - 1) / d) : 0;
+}
+
+edgeml_status eml_vk_header(const vk_state *s, const vk_node *n, uint32_t j, uint32_t *w)
 {
 	const eml_vk_dispatch *d = &n->kernel.d[j];
-	memset(w, 0, EML_VK_SPEC_BASE * sizeof(*w));
-	w[0] = (uint32_t)(n->params_offset[j] / 4);
+	memset(w, 0, EML_VK_HEADER * sizeof(*w));
 	for (uint32_t b = 0; b < d->n_tensors; b++) {
 		const eml_tensor *t = &s->graph->tensors[d->tensors[b]];
 		uint64_t el = s->loc[d->tensors[b]].offset / elem_size(t);
@@ -66,20 +81,32 @@ static edgeml_status spec_words(const vk_state *s, const vk_node *n, uint32_t j,
 	}
 	w[8] = (uint32_t)d->invocations;
 	memcpy(w + EML_VK_SPEC_BASE, d->spec, d->n_spec * sizeof(*w));
-	*count = EML_VK_SPEC_BASE + d->n_spec;
+	for (uint32_t i = 0; i < EML_VK_HEADER / 3; i++)
+		divisor(w[i], &w[EML_VK_HEADER / 3 + i], &w[2 * EML_VK_HEADER / 3 + i]);
 	return EDGEML_OK;
 }
 
+/* The specialization words of dispatch d: its fixed spec[] values at their ids; the binding
+ * offsets, the count and the run-time values are header words, left 0 so as not to tell
+ * pipelines apart. */
+static void spec_words(const eml_vk_dispatch *d, uint32_t *w, uint32_t *count)
+{
+	memset(w, 0, (EML_VK_SPEC_BASE + EML_VK_MAX_SPEC) * sizeof(*w));
+	for (uint32_t i = 0; i < d->n_spec; i++)
+		if (d->fixed & ((uint64_t)1 << i))
+			w[EML_VK_SPEC_BASE + i] = d->spec[i];
+	*count = EML_VK_SPEC_BASE + d->n_spec;
+}
+
 /* The index in s->pipes of the pipeline of dispatch j of node n: an equal one described
- * before, else a new entry whose module is stored in modules[index] for make_all. */
+ * before, else a new entry, found in the device's table or (its module compiled and stored
+ * in modules[index] for make_all) to create. With the table's lock held. */
 static edgeml_status find_pipeline(vk_state *s, const vk_node *n, uint32_t j,
 				   VkShaderModule *modules, uint32_t *index)
 {
 	const eml_vk_dispatch *d = &n->kernel.d[j];
 	vk_pipeline *p = &s->pipes[s->n_pipes];
-	edgeml_status st = spec_words(s, n, j, p->spec, &p->n_spec);
-	if (st != EDGEML_OK)
-		return st;
+	spec_words(d, p->spec, &p->n_spec);
 	for (uint32_t i = 0; i < s->n_pipes; i++) {
 		const vk_pipeline *q = &s->pipes[i];
 		if (strcmp(q->shader, d->shader) == 0 && strcmp(q->macros, d->macros) == 0 &&
@@ -88,28 +115,35 @@ static edgeml_status find_pipeline(vk_state *s, const vk_node *n, uint32_t j,
 			return EDGEML_OK;
 		}
 	}
-	st = get_module(s, d, &modules[s->n_pipes]);
-	if (st != EDGEML_OK)
-		return st;
 	p->shader = d->shader;
 	p->macros = d->macros;
+	p->pipeline = eml_vk_pipe_find(s->shared, d->shader, d->macros, p->spec, p->n_spec);
+	p->create = p->pipeline == VK_NULL_HANDLE;
+	if (p->create) {
+		edgeml_status st = get_module(s, d, &modules[s->n_pipes]);
+		if (st != EDGEML_OK)
+			return st;
+	}
 	*index = s->n_pipes++;
 	return EDGEML_OK;
 }
 
-/* Points the bindings of a dispatch's set at the weights (parameters) and its tensors;
+/* Points the bindings of a dispatch's set at its header and parameters and at its tensors;
  * bindings the shader does not use point at the weights too, so every one is valid. */
-static void write_set(vk_state *s, const eml_vk_dispatch *d, VkDescriptorSet set)
+static void write_set(vk_state *s, const vk_node *n, uint32_t j)
 {
+	const eml_vk_dispatch *d = &n->kernel.d[j];
 	VkDescriptorBufferInfo bi[N_BINDINGS];
 	VkWriteDescriptorSet w[N_BINDINGS];
 	for (uint32_t b = 0; b < N_BINDINGS; b++) {
 		eml_vk_buffer *buf = b >= 1 && b - 1 < d->n_tensors ?
 					     s->loc[d->tensors[b - 1]].buf :
 					     &s->weights;
-		bi[b] = (VkDescriptorBufferInfo){ buf->buffer, 0, VK_WHOLE_SIZE };
+		uint64_t params = ((uint64_t)EML_VK_HEADER + d->n_params) * 4;
+		bi[b] = b == 0 ? (VkDescriptorBufferInfo){ buf->buffer, n->params_offset[j], params } :
+				 (VkDescriptorBufferInfo){ buf->buffer, 0, VK_WHOLE_SIZE };
 		w[b] = (VkWriteDescriptorSet){ .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
-					       .dstSet = set,
+					       .dstSet = n->set[j],
 					       .dstBinding = b,
 					       .descriptorCount = 1,
 					       .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
@@ -118,43 +152,22 @@ static void write_set(vk_state *s, const eml_vk_dispatch *d, VkDescriptorSet set
 	s->dev.fns->vkUpdateDescriptorSets(s->dev.device, N_BINDINGS, w, 0, NULL);
 }
 
-/* Creates the layouts, the descriptor pool and the pipeline cache shared by all nodes. */
-static edgeml_status make_layouts(vk_state *s, uint32_t n_dispatch)
+/* Creates the session's descriptor pool, and the device's pipeline cache on first use. */
+static edgeml_status make_pool(vk_state *s, uint32_t n_dispatch)
 {
-	const eml_vk_fns *f = s->dev.fns;
-	VkDescriptorSetLayoutBinding b[N_BINDINGS];
-	for (uint32_t i = 0; i < N_BINDINGS; i++)
-		b[i] = (VkDescriptorSetLayoutBinding){ i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1,
-						       VK_SHADER_STAGE_COMPUTE_BIT, NULL };
-	VkDescriptorSetLayoutCreateInfo dl = {
-		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
-		.bindingCount = N_BINDINGS,
-		.pBindings = b
-	};
-	VkResult r = f->vkCreateDescriptorSetLayout(s->dev.device, &dl, NULL, &s->set_layout);
-	if (r == VK_SUCCESS) {
-		VkPipelineLayoutCreateInfo pl = {
-			.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
-			.setLayoutCount = 1,
-			.pSetLayouts = &s->set_layout
-		};
-		r = f->vkCreatePipelineLayout(s->dev.device, &pl, NULL, &s->layout);
-	}
-	if (r == VK_SUCCESS) {
-		VkDescriptorPoolSize ps = { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-					    (n_dispatch ? n_dispatch : 1) * N_BINDINGS };
-		VkDescriptorPoolCreateInfo pc = {
-			.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
-			.maxSets = n_dispatch ? n_dispatch : 1,
-			.poolSizeCount = 1,
-			.pPoolSizes = &ps
-		};
-		r = f->vkCreateDescriptorPool(s->dev.device, &pc, NULL, &s->pool);
-	}
+	VkDescriptorPoolSize ps = { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+				    (n_dispatch ? n_dispatch : 1) * N_BINDINGS };
+	VkDescriptorPoolCreateInfo pc = { .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
+					  .maxSets = n_dispatch ? n_dispatch : 1,
+					  .poolSizeCount = 1,
+					  .pPoolSizes = &ps };
+	VkResult r = s->dev.fns->vkCreateDescriptorPool(s->dev.device, &pc, NULL, &s->pool);
 	if (r != VK_SUCCESS)
-		return eml_error(EDGEML_ERR_BACKEND, "vulkan: creating layouts failed: %s",
+		return eml_error(EDGEML_ERR_BACKEND, "vulkan: creating a descriptor pool failed: %s",
 				 eml_vk_result_name(r));
-	return eml_vk_pipeline_cache_load(&s->cache, &s->dev, &s->pcache);
+	if (s->shared->pcache)
+		return EDGEML_OK;
+	return eml_vk_pipeline_cache_load(&s->cache, &s->dev, &s->shared->pcache);
 }
 
 /* Gives every GPU dispatch its descriptor set, pointed at its buffers. */
@@ -168,7 +181,7 @@ static edgeml_status make_sets(vk_state *s)
 				.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
 				.descriptorPool = s->pool,
 				.descriptorSetCount = 1,
-				.pSetLayouts = &s->set_layout
+				.pSetLayouts = &s->shared->set_layout
 			};
 			VkResult r = s->dev.fns->vkAllocateDescriptorSets(s->dev.device, &ai,
 									  &n->set[j]);
@@ -177,7 +190,7 @@ static edgeml_status make_sets(vk_state *s)
 						 "node '%s': vkAllocateDescriptorSets failed: %s",
 						 g->nodes[i].name ? g->nodes[i].name : "",
 						 eml_vk_result_name(r));
-			write_set(s, &n->kernel.d[j], n->set[j]);
+			write_set(s, n, j);
 		}
 	}
 	return EDGEML_OK;
@@ -211,6 +224,8 @@ static void *make_some(void *arg)
 		if (i >= s->n_pipes)
 			break;
 		vk_pipeline *p = &s->pipes[i];
+		if (!p->create)
+			continue;
 		VkSpecializationInfo spec = { p->n_spec, map, p->n_spec * 4, p->spec };
 		VkComputePipelineCreateInfo ci = {
 			.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
@@ -219,11 +234,12 @@ static void *make_some(void *arg)
 				   .module = job->work->modules[i],
 				   .pName = "main",
 				   .pSpecializationInfo = &spec },
-			.layout = s->layout
+			.layout = s->shared->layout
 		};
-		VkResult r = s->dev.fns->vkCreateComputePipelines(s->dev.device, s->pcache, 1,
-								    &ci, NULL, &p->pipeline);
+		VkResult r = s->dev.fns->vkCreateComputePipelines(
+			s->dev.device, s->shared->pcache, 1, &ci, NULL, &p->pipeline);
 		if (r != VK_SUCCESS) {
+			p->pipeline = VK_NULL_HANDLE;
 			job->result = r;
 			job->failed = i;
 			break;
@@ -232,10 +248,10 @@ static void *make_some(void *arg)
 	return NULL;
 }
 
-/* Creates every described pipeline on all the CPU's cores, this thread writing the
- * descriptor sets first: a driver that builds pipelines on the host (lavapipe translates
- * the SPIR-V to NIR and optimises it at each creation; its pipeline cache keeps nothing)
- * spends most of a warm session creation here, and Vulkan lets several threads create
+/* Creates every pipeline the device's table lacks on all the CPU's cores, this thread
+ * writing the descriptor sets first: a driver that builds pipelines on the host (lavapipe
+ * translates the SPIR-V to NIR and optimises it at each creation; its pipeline cache keeps
+ * nothing) spends most of a session creation here, and Vulkan lets several threads create
  * pipelines on one device and pipeline cache at once. */
 static edgeml_status make_all(vk_state *s, const VkShaderModule *modules)
 {
@@ -249,7 +265,7 @@ static edgeml_status make_all(vk_state *s, const VkShaderModule *modules)
 	int started[MAX_THREADS] = { 0 };
 	for (uint32_t k = 0; k < n; k++) {
 		jobs[k] = (pipe_job){ &work, VK_SUCCESS, 0 };
-		started[k] = k > 0 && k < s->n_pipes &&
+		started[k] = k > 0 && k < s->n_created &&
 			     pthread_create(&threads[k], NULL, make_some, &jobs[k]) == 0;
 	}
 	edgeml_status st = make_sets(s);
@@ -262,7 +278,29 @@ static edgeml_status make_all(vk_state *s, const VkShaderModule *modules)
 			st = eml_error(EDGEML_ERR_BACKEND, "vkCreateComputePipelines (%s) failed: %s",
 				       s->pipes[jobs[k].failed].shader,
 				       eml_vk_result_name(jobs[k].result));
+	/* What was made goes into the table, which owns it from now on (a failed session's
+	 * pipelines included: they are valid, and the next session wants them). */
+	for (uint32_t i = 0; i < s->n_pipes; i++) {
+		vk_pipeline *p = &s->pipes[i];
+		if (!p->create || !p->pipeline)
+			continue;
+		edgeml_status add = eml_vk_pipe_add(s->shared, p->shader, p->macros, p->spec,
+						    p->n_spec, p->pipeline);
+		if (add != EDGEML_OK) {
+			p->pipeline = VK_NULL_HANDLE;
+			if (st == EDGEML_OK)
+				st = add;
+		}
+	}
 	return st;
+}
+
+/* Destroys the session's shader modules: pipelines made from them no longer need them. */
+static void free_modules(vk_state *s)
+{
+	for (uint32_t i = 0; i < s->n_modules; i++)
+		s->dev.fns->vkDestroyShaderModule(s->dev.device, s->modules[i].module, NULL);
+	s->n_modules = 0;
 }
 
 edgeml_status eml_vk_make_pipelines(vk_state *s)
@@ -280,10 +318,11 @@ edgeml_status eml_vk_make_pipelines(vk_state *s)
 	edgeml_status st = EDGEML_OK;
 	if (!s->pipes || !s->modules || !modules || !which)
 		st = eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for %u pipelines", n_dispatch);
+	pthread_mutex_lock(&s->shared->pipe_lock);
 	if (st == EDGEML_OK)
-		st = make_layouts(s, n_dispatch);
-	/* Every distinct pipeline is described first (its shader compiled or read from the
-	 * cache), so that all can then be created at once. */
+		st = make_pool(s, n_dispatch);
+	/* Every distinct pipeline is described first (found in the table, or its shader
+	 * compiled or read from the cache), so that all missing ones can be created at once. */
 	uint32_t at = 0;
 	for (uint32_t i = 0; i < g->n_nodes && st == EDGEML_OK; i++) {
 		vk_node *n = &s->nodes[i];
@@ -298,8 +337,14 @@ edgeml_status eml_vk_make_pipelines(vk_state *s)
 			}
 		}
 	}
+	for (uint32_t i = 0; i < s->n_pipes; i++)
+		s->n_created += s->pipes[i].create;
 	if (st == EDGEML_OK)
 		st = make_all(s, modules);
+	if (st == EDGEML_OK && s->n_created)
+		eml_vk_pipeline_cache_save(&s->cache, &s->dev, s->shared->pcache);
+	pthread_mutex_unlock(&s->shared->pipe_lock);
+	free_modules(s);
 	at = 0;
 	for (uint32_t i = 0; i < g->n_nodes && st == EDGEML_OK; i++) {
 		vk_node *n = &s->nodes[i];
@@ -308,8 +353,6 @@ edgeml_status eml_vk_make_pipelines(vk_state *s)
 	}
 	free(modules);
 	free(which);
-	if (st == EDGEML_OK)
-		eml_vk_pipeline_cache_save(&s->cache, &s->dev, s->pcache);
 	return st;
 }
 
@@ -362,7 +405,8 @@ static edgeml_status record_segment(vk_state *s, vk_segment *seg)
 			continue;
 		for (uint32_t j = 0; j < n->kernel.n; j++) {
 			f->vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, n->pipeline[j]);
-			f->vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, s->layout,
+			f->vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE,
+						   s->shared->layout,
 						   0, 1, &n->set[j], 0, NULL);
 			f->vkCmdDispatch(cmd, n->groups[j][0], n->groups[j][1], 1);
 		}
@@ -424,20 +468,22 @@ void eml_vk_pipelines_destroy(vk_state *s)
 		f->vkDestroyFence(dev, s->fence, NULL);
 	if (s->cmd_pool)
 		f->vkDestroyCommandPool(dev, s->cmd_pool, NULL);
-	for (uint32_t i = 0; i < s->n_pipes; i++)
-		f->vkDestroyPipeline(dev, s->pipes[i].pipeline, NULL);
-	for (uint32_t i = 0; i < s->n_modules; i++)
-		f->vkDestroyShaderModule(dev, s->modules[i].module, NULL);
-	if (s->pcache)
-		f->vkDestroyPipelineCache(dev, s->pcache, NULL);
+	free_modules(s);
 	if (s->pool)
 		f->vkDestroyDescriptorPool(dev, s->pool, NULL);
-	if (s->layout)
-		f->vkDestroyPipelineLayout(dev, s->layout, NULL);
-	if (s->set_layout)
-		f->vkDestroyDescriptorSetLayout(dev, s->set_layout, NULL);
 	free(s->pipes);
 	free(s->modules);
 	s->pipes = NULL;
 	s->modules = NULL;
+}
+
+VkResult eml_vk_submit(vk_state *s, VkCommandBuffer cmd)
+{
+	VkSubmitInfo si = { .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+			    .commandBufferCount = 1,
+			    .pCommandBuffers = &cmd };
+	pthread_mutex_lock(&s->shared->queue_lock);
+	VkResult r = s->dev.fns->vkQueueSubmit(s->dev.queue, 1, &si, s->fence);
+	pthread_mutex_unlock(&s->shared->queue_lock);
+	return r;
 }

@@ -12,6 +12,7 @@
 #include "vulkan/vk_memory.h"
 #include "vulkan/vk_ops.h"
 #include "vulkan/vk_shader.h"
+#include "vulkan/vk_shared.h"
 
 /* Where a tensor lives: a buffer and a byte offset in it. */
 typedef struct vk_loc {
@@ -41,13 +42,15 @@ typedef struct vk_segment {
 	uint32_t query; /* timestamp at the segment's start */
 } vk_segment;
 
-/* A pipeline made for one shader, macro set and specialization, shared by equal dispatches. */
+/* A pipeline of one shader, macro set and specialization, shared by equal dispatches: found
+ * in the device's table, or created by this session and then added to it. */
 typedef struct vk_pipeline {
 	const char *shader;
 	const char *macros;
 	uint32_t n_spec;
 	uint32_t spec[EML_VK_SPEC_BASE + EML_VK_MAX_SPEC];
 	VkPipeline pipeline;
+	int create; /* not in the table: this session creates it */
 } vk_pipeline;
 
 typedef struct vk_module {
@@ -60,7 +63,8 @@ typedef struct vk_state {
 	const eml_graph *graph;
 	uint32_t flags; /* edgeml_session_options.flags */
 	const eml_vk_instance *inst; /* the process's (eml_vk_instance_shared) */
-	eml_vk_device dev;
+	eml_vk_shared *shared;       /* the process's device, with its pipelines */
+	eml_vk_device dev;           /* a copy of shared->dev */
 	eml_vk_memory mem;
 	eml_vk_cache cache;
 	eml_arena_plan plan;
@@ -71,15 +75,13 @@ typedef struct vk_state {
 	vk_node *nodes;
 	vk_segment *segs;
 	uint32_t n_segs;
-	vk_pipeline *pipes;
+	vk_pipeline *pipes; /* the distinct pipelines of the session's dispatches */
 	uint32_t n_pipes;
+	uint32_t n_created; /* of them, those this session created */
 	vk_module *modules;
 	uint32_t n_modules;
 	uint32_t n_queries;
-	VkDescriptorSetLayout set_layout;
-	VkPipelineLayout layout;
 	VkDescriptorPool pool;
-	VkPipelineCache pcache;
 	VkCommandPool cmd_pool;
 	VkFence fence;
 	VkQueryPool queries;
@@ -98,13 +100,19 @@ typedef struct vk_state {
 	void **out_data;
 } vk_state;
 
-/* Compiles the shaders, creates the pipelines and descriptor sets of every GPU node. */
+/* Finds or creates (compiling the shaders) the pipelines of every GPU node, and makes their
+ * descriptor sets. */
 edgeml_status eml_vk_make_pipelines(vk_state *s);
 /* Creates the command pool, the fence and the timestamp queries. */
 edgeml_status eml_vk_record_init(vk_state *s);
 /* Records each GPU segment's command buffer. */
 edgeml_status eml_vk_record(vk_state *s);
-/* Destroys what eml_vk_make_pipelines and eml_vk_record created. */
+/* The header words of dispatch j of node n (EML_VK_HEADER of them, vk_ops.h). */
+edgeml_status eml_vk_header(const vk_state *s, const vk_node *n, uint32_t j, uint32_t *w);
+/* Submits cmd to the device's queue (shared by sessions: under its lock). */
+VkResult eml_vk_submit(vk_state *s, VkCommandBuffer cmd);
+/* Destroys what eml_vk_make_pipelines and eml_vk_record created (the device's pipelines
+ * stay in its table). */
 void eml_vk_pipelines_destroy(vk_state *s);
 
 #endif /* EML_VK_STATE_H */
