@@ -31,9 +31,17 @@ LDLIBS_GLSLANG := -Wl,--start-group -lglslang -lglslang-default-resource-limits 
 	-lSPIRV-Tools-opt -lSPIRV-Tools -lMachineIndependent -lGenericCodeGen -lOSDependent \
 	-lOGLCompiler -Wl,--end-group -lstdc++
 LDLIBS_RT := $(LDLIBS_GLSLANG) -ldrm -ldl -lz -lm -lpthread
+# VULKAN=0 builds without the Vulkan backend, so without glslang, libdrm and the shaders (for
+# CPU-only boards, and the aarch64 build of test-arm: Debian's arm64 glslang cannot be
+# installed beside the amd64 one). runtime/src/no_vulkan.c then fails every Vulkan session
+# with a clear message, and AUTO takes the CPU.
+VULKAN ?= 1
+ifeq ($(VULKAN),0)
+LDLIBS_RT := -lz -lm -lpthread
+endif
 LDLIBS_TOOLS := $(shell pkg-config --libs libprotobuf-c 2>/dev/null || echo -lprotobuf-c)
 LDLIBS_TEST := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
-EML_BUILD_OPTIONS := cc=$(notdir $(CC)) san=$(SAN)
+EML_BUILD_OPTIONS := cc=$(notdir $(CC)) san=$(SAN) vulkan=$(VULKAN)
 
 LIB_SRCS := $(sort $(wildcard runtime/src/*.c runtime/src/*/*.c runtime/src/*/*/*.c))
 TOOL_SRCS := $(sort $(filter-out tools/edgeml.c,$(wildcard tools/*.c tools/*/*.c)))
@@ -45,7 +53,15 @@ SHADER_SRCS := $(sort $(wildcard shaders/*.comp shaders/*.glsl))
 
 # The shaders are compiled into the library as text (build/gen/vk_shader_text.c), so an
 # installed libedgeml needs no data files; glslang compiles them when a session is created.
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/vk_shader_text.o
+ifeq ($(VULKAN),0)
+LIB_SRCS := $(filter-out runtime/src/vulkan/%,$(LIB_SRCS))
+TEST_SRCS := $(filter-out tests/unit/test_vulkan%,$(TEST_SRCS))
+SHADER_OBJS :=
+else
+LIB_SRCS := $(filter-out runtime/src/no_vulkan.c,$(LIB_SRCS))
+SHADER_OBJS := $(BUILD)/obj/gen/vk_shader_text.o
+endif
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(SHADER_OBJS)
 TOOL_OBJS := $(TOOL_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/onnx.pb-c.o
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -153,18 +169,55 @@ build/models/.stamp: models/make_models.py $(VENV)/.stamp
 crosscheck: $(EDGEML) models
 	$(PY) tests/models/crosscheck.py --edgeml $(EDGEML) --models build/models --work $(BUILD)/crosscheck
 
-# The fast CPU kernels' unit test cross-built for aarch64 (static, with a cmocka stand-in) and
-# run under qemu at every level: v8.0 NEON (cortex-a53), dotprod (cortex-a76), i8mm (max).
+# ARM, cross-built for aarch64 and run under qemu-aarch64 at every level: v8.0 NEON
+# (cortex-a53), dotprod (cortex-a76), i8mm (max). At each level: the CPU kernels' unit tests
+# (static, with a cmocka stand-in), then conformance and the model cross-check, which convert
+# with the host edgeml and run the aarch64 one. That edgeml is the whole command built with
+# VULKAN=0 (Debian's arm64 glslang cannot be installed beside the amd64 one; its zlib and
+# protobuf-c come from arm64 multiarch packages, see tools/install-deps.sh). Under TCG on 2
+# busy cores a level takes 1.5-2 min (kernel tests 20-40 s, conformance 6-12 s, cross-check
+# 50-75 s, most of it MobileNetV2 and ResNet-18), test-arm about 5 min in all, so every level
+# runs everything; should it grow, run the two big models at `max` only.
 ARM_CC ?= aarch64-linux-gnu-gcc
+ARM_AR ?= aarch64-linux-gnu-ar
+ARM_LEVELS := cortex-a53:neon cortex-a76:dotprod max:i8mm
+ARM_DIR := $(BUILD)/arm
+ARM_BUILD := $(ARM_DIR)/rt
+ARM_EDGEML := $(ARM_BUILD)/edgeml-static
 ARM_TEST_SRCS := $(filter-out runtime/src/cpu/cpu_backend.c,$(wildcard runtime/src/cpu/*.c \
 	runtime/src/cpu/ref/*.c runtime/src/cpu/arm/*.c runtime/src/ops/*.c)) runtime/src/error.c \
 	runtime/src/graph.c runtime/src/cpu_features.c tests/arm/cmocka_shim.c
-ARM_TESTS := build/arm/test_cpu_kernels build/arm/test_threadpool
-.PHONY: test-arm
-test-arm: $(ARM_TESTS)
-	@set -e; for t in $(ARM_TESTS); do for cpu in cortex-a53 cortex-a76 max; do \
-		echo "== $$t (qemu-aarch64 -cpu $$cpu)"; qemu-aarch64 -cpu $$cpu $$t; done; done
-build/arm/%: tests/unit/%.c $(ARM_TEST_SRCS) $(wildcard runtime/src/*.h runtime/src/*/*.h \
+ARM_TESTS := $(ARM_DIR)/test_cpu_kernels $(ARM_DIR)/test_threadpool $(ARM_DIR)/test_f32_kernels
+.PHONY: test-arm arm-edgeml
+# First the aarch64 edgeml must refuse the Vulkan backend it lacks, cleanly; then each level
+# checks that `edgeml info` reports the kernels that level must choose.
+test-arm: $(ARM_TESTS) arm-edgeml $(EDGEML) venv models
+	@set -e; eml=$(BUILD)/arm-fixture.eml; \
+	$(EDGEML) convert models/fixtures/mobilenet_block.s8.onnx $$eml > /dev/null; \
+	echo "== $(ARM_EDGEML) run --backend vulkan (qemu-aarch64)"; \
+	if out=$$(qemu-aarch64 $(ARM_EDGEML) run $$eml --backend vulkan \
+		--output-dir $(BUILD)/arm-out 2>&1) || \
+		! echo "$$out" | grep -q "has no Vulkan backend"; then \
+		echo "expected a clear refusal, got: $$out"; exit 1; fi; \
+	for level in $(ARM_LEVELS); do cpu=$${level%%:*}; isa=$${level#*:}; \
+		qemu="qemu-aarch64 -cpu $$cpu"; \
+		for t in $(ARM_TESTS); do echo "== $$t ($$qemu)"; $$qemu $$t; done; \
+		got=$$($$qemu $(ARM_EDGEML) info | sed -n 's/^cpu kernels: *//p'); \
+		echo "== $(ARM_EDGEML) ($$qemu): cpu kernels $$got"; \
+		[ "$$got" = "$$isa" ] || { echo "expected cpu kernels $$isa under -cpu $$cpu"; exit 1; }; \
+		echo "== conformance ($$qemu)"; \
+		$(PY) tests/conformance/run_node_tests.py --edgeml $(EDGEML) --quiet-skips \
+			--work $(BUILD)/arm-conformance --run-with "$$qemu $(ARM_EDGEML)"; \
+		echo "== crosscheck ($$qemu)"; \
+		$(PY) tests/models/crosscheck.py --edgeml $(EDGEML) --models build/models \
+			--work $(BUILD)/arm-crosscheck --run-with "$$qemu $(ARM_EDGEML)"; \
+	done
+# The sub-make tracks the aarch64 build's own dependencies in $(ARM_BUILD) (under BUILD, so
+# that builds in other directories do not race on it).
+arm-edgeml:
+	$(MAKE) BUILD=$(ARM_BUILD) CC=$(ARM_CC) AR=$(ARM_AR) VULKAN=0 SAN=0 CFLAGS="-O2 -g" \
+		$(ARM_EDGEML)
+$(ARM_DIR)/%: tests/unit/%.c $(ARM_TEST_SRCS) $(wildcard runtime/src/*.h runtime/src/*/*.h \
 		runtime/src/*/*/*.h tests/arm/*.h)
 	@mkdir -p $(dir $@)
 	$(ARM_CC) -static -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \

@@ -5,7 +5,8 @@ PKGS="build-essential clang pkg-config zlib1g-dev python3-venv
 protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata libcmocka-dev
 libvulkan-dev mesa-vulkan-drivers glslang-dev glslang-tools libdrm-dev vulkan-validationlayers spirv-tools
 qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross busybox-static gnuplot-nox
-linux-headers-amd64 linux-image-amd64 qemu-system-x86 sparse cpio kmod"
+linux-headers-amd64 linux-image-amd64 qemu-system-x86 sparse cpio kmod
+zlib1g-dev:arm64 libprotobuf-c-dev:arm64"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -17,5 +18,8 @@ fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 echo "deps: installing$missing"
+# The aarch64 edgeml of `make test-arm` links Debian's arm64 zlib and protobuf-c, which install
+# beside the amd64 ones once dpkg knows the architecture (multiarch).
+dpkg --print-foreign-architectures | grep -qx arm64 || $SUDO dpkg --add-architecture arm64
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -13,6 +13,7 @@ line says which. Tests in REQUIRED may not be skipped: a skip there is a failure
 import argparse
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -93,8 +94,11 @@ class Fail(Exception):
     pass
 
 
-def run_test(edgeml, test_dir, work, claimed, run_args=()):
-    """Converts and runs one node test; raises Skip or Fail, returns a note on success."""
+def run_test(edgeml, test_dir, work, claimed, run_args=(), runner=None):
+    """Converts and runs one node test; raises Skip or Fail, returns a note on success.
+
+    runner is the command line that runs models (default: [edgeml]), e.g. another build
+    under an emulator; models are always converted by edgeml."""
     model = onnx.load(os.path.join(test_dir, "model.onnx"))
     foreign = sorted({f"{n.domain + '.' if n.domain else ''}{n.op_type}" for n in model.graph.node
                       if n.domain not in ("", "ai.onnx") or n.op_type not in claimed})
@@ -136,7 +140,8 @@ def run_test(edgeml, test_dir, work, claimed, run_args=()):
 
     for s in sets:
         sdir = os.path.join(test_dir, s)
-        args = [edgeml, "run", eml, "--output-dir", os.path.join(work, "out_" + s)]
+        args = (runner or [edgeml]) + ["run", eml, "--output-dir",
+                                       os.path.join(work, "out_" + s)]
         args += list(run_args)
         for k, name in enumerate(inputs):
             if name in frozen:
@@ -180,7 +185,12 @@ def main():
     ap.add_argument("--backend", default="", help="edgeml run --backend (auto, cpu, vulkan)")
     ap.add_argument("--cpu-fallback", action="store_true",
                     help="let ops the backend lacks run on the CPU (edgeml run --cpu-fallback)")
+    ap.add_argument("--run-with", default="",
+                    help="command line that runs the models instead of --edgeml, e.g. "
+                         "'qemu-aarch64 -cpu max build/arm/rt/edgeml-static' (--edgeml still "
+                         "converts them)")
     args = ap.parse_args()
+    runner = shlex.split(args.run_with) if args.run_with else None
     run_args = []
     if args.backend:
         run_args += ["--backend", args.backend, "--verbose"]
@@ -198,7 +208,7 @@ def main():
         work = os.path.join(args.work, name)
         try:
             note = run_test(args.edgeml, os.path.join(args.node_dir, name), work, claimed,
-                            run_args)
+                            run_args, runner)
             print(f"PASS {name} ({note})", flush=True)
             passed += 1
             fell_back += note.endswith("CPU fallback")

@@ -11,6 +11,7 @@ Prints one line per model and variant and closes with `N passed, M failed`.
 """
 import argparse
 import os
+import shlex
 import subprocess
 import sys
 
@@ -54,9 +55,10 @@ def convert(edgeml, onnx_path, eml):
         raise RuntimeError("convert: " + (p.stdout.strip().splitlines() or [""])[-1])
 
 
-def run_edgeml(edgeml, eml, work, feeds, outputs):
+def run_edgeml(runner, eml, work, feeds, outputs):
+    """Runs eml with runner (the edgeml command line: a path, or an emulator and a binary)."""
     os.makedirs(work, exist_ok=True)
-    args = [edgeml, "run", eml, "--output-dir", work]
+    args = runner + ["run", eml, "--output-dir", work]
     for name, arr in feeds.items():
         npy = os.path.join(work, f"in_{name}.npy")
         np.save(npy, arr)
@@ -93,7 +95,12 @@ def main():
     ap.add_argument("--models", required=True, help="directory written by make_models.py")
     ap.add_argument("--work", required=True)
     ap.add_argument("--only", nargs="*", default=list(make_models.MODELS))
+    ap.add_argument("--run-with", default="",
+                    help="command line that runs the models instead of --edgeml, e.g. "
+                         "'qemu-aarch64 -cpu max build/arm/rt/edgeml-static' (--edgeml still "
+                         "converts them)")
     args = ap.parse_args()
+    runner = shlex.split(args.run_with) if args.run_with else [args.edgeml]
 
     passed = failed = 0
     for name in args.only:
@@ -112,7 +119,7 @@ def main():
                 for k, sample in enumerate(make_models.sample_inputs(name, shape, count, seed + 2000)):
                     feeds = {x.name: sample}
                     want = run_ort(path, feeds)
-                    got = run_edgeml(args.edgeml, eml, os.path.join(args.work, f"{name}.{variant}.{k}"),
+                    got = run_edgeml(runner, eml, os.path.join(args.work, f"{name}.{variant}.{k}"),
                                      feeds, outputs)
                     ok, note = compare(model, outputs, got, want, variant == "int8")
                     all_ok &= ok
