@@ -9,6 +9,11 @@ edgeml_status eml_fast_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t 
 	if (isa == EML_ISA_SCALAR)
 		return EDGEML_OK;
 	switch (ctx->node->op) {
+	case EML_OP_Conv:
+		return eml_fast_fconv_prepare(ctx, isa, threads, out);
+	case EML_OP_Gemm:
+	case EML_OP_MatMul:
+		return eml_fast_fgemm_prepare(ctx, isa, threads, out);
 	case EML_OP_QLinearConv:
 		return eml_fast_qconv_prepare(ctx, isa, threads, out);
 	case EML_OP_QLinearMatMul:

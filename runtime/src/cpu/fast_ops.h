@@ -54,6 +54,10 @@ void eml_fast_destroy(eml_fast_op *op);
 /* The op-specific preparers behind eml_fast_prepare (fast_qconv.c, fast_qgemm.c, ...). */
 edgeml_status eml_fast_qconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
 				     eml_fast_op **out);
+edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
+				     eml_fast_op **out);
+edgeml_status eml_fast_fgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
+				     eml_fast_op **out);
 edgeml_status eml_fast_qgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
 				     eml_fast_op **out);
 edgeml_status eml_fast_qadd_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,

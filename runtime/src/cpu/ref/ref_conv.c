@@ -1,4 +1,6 @@
-/* ref_conv.c — reference float Conv: direct convolution, 1-D to 3-D, groups, dilations. */
+/* ref_conv.c — reference float Conv: direct convolution, 1-D to 3-D, groups, dilations.
+ * Each output sums its terms in (channel, kd, kh, kw) order, one fused multiply-add (fmaf)
+ * per term, as the fast kernels do with their vector FMAs (f32_ukernels.h). */
 #include "cpu/ref/ref_util.h"
 #include "error.h"
 #include "ops/infer_helpers.h"
@@ -28,7 +30,7 @@ static float conv_point(const eml_window_geom *g, const float *xp, const float *
 				for (int64_t kw = 0; kw < g->kernel[2]; kw++) {
 					int64_t iw = base[2] + kw * g->dilation[2];
 					if (iw >= 0 && iw < g->in[2])
-						acc += xrow[iw] * wrow[kw];
+						acc = fmaf(xrow[iw], wrow[kw], acc);
 				}
 			}
 		}

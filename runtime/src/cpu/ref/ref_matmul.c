@@ -1,4 +1,5 @@
-/* ref_matmul.c — reference float Gemm and MatMul. */
+/* ref_matmul.c — reference float Gemm and MatMul. Each output sums its K terms in order,
+ * one fused multiply-add (fmaf) per term, as the fast kernels do (f32_ukernels.h). */
 #include "cpu/ref/ref_util.h"
 #include "error.h"
 #include "ops/broadcast.h"
@@ -37,7 +38,7 @@ edgeml_status eml_ref_Gemm(const eml_kernel_ctx *ctx)
 		for (int64_t j = 0; j < n; j++) {
 			float acc = 0.0f;
 			for (int64_t p = 0; p < k; p++)
-				acc += ad[i * a_si + p * a_sp] * bd[p * b_sp + j * b_sj];
+				acc = fmaf(ad[i * a_si + p * a_sp], bd[p * b_sp + j * b_sj], acc);
 			float v = alpha * acc;
 			if (cd)
 				v += beta * cd[i * c_str[0] + j * c_str[1]];
@@ -77,7 +78,7 @@ edgeml_status eml_ref_MatMul(const eml_kernel_ctx *ctx)
 			for (int64_t j = 0; j < n; j++) {
 				float acc = 0.0f;
 				for (int64_t p = 0; p < k; p++)
-					acc += ap[i * k + p] * bp[p * n + j];
+					acc = fmaf(ap[i * k + p], bp[p * n + j], acc);
 				*y++ = eml_clampf(acc, lo, hi);
 			}
 		}

@@ -1,0 +1,434 @@
+/* fast_fconv.c — float Conv on the fast path (NCHW, 1-D and 2-D): depthwise convolutions on
+ * the depthwise micro-kernel over each channel's zero-padded phase plane (fast_plane.h's
+ * layout, in floats), every other convolution as a GEMM per group with output channels as
+ * rows and pixels as columns. 1x1 stride-1 convolutions read the input planes in place;
+ * others read each k row of a tile as a run of one channel's phase plane (the tap's offset
+ * plus the tile's grid position), so the im2col matrix is never built. The K order is the
+ * reference's (channel, ky, kx); a padding tap adds 0 * w, which leaves the sum exact as
+ * long as every weight is finite and no bias is -0 (checked at prepare). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/f32_ukernels.h"
+#include "cpu/fast_ops.h"
+#include "cpu/fast_plane.h"
+#include "cpu/ref/ref_qwindow.h"
+#include "cpu/ref/ref_util.h"
+#include "error.h"
+#include "ops/infer_helpers.h"
+
+#if defined(__x86_64__)
+#include <emmintrin.h>
+#elif defined(__aarch64__)
+#include <arm_neon.h>
+#endif
+
+/* Column tiles of one GEMM task: each block of packed weights sweeps them all. */
+#define TILES_PER_TASK 4
+/* Planes larger than this (floats, per image) leave the node to the reference kernel:
+ * scratch memory stays bounded. */
+#define PLANE_MAX ((size_t)16 << 20)
+/* The most taps the depthwise path takes. */
+#define DW_TAPS_MAX 64
+/* What a depthwise MAC costs in GEMM MACs, for the serial-or-pool choice. */
+#define DW_COST 8
+
+typedef struct fconv_op {
+	eml_fast_op base;
+	const eml_f32_gemm_ukernel *uk;
+	eml_f32_dw_fn dw;
+	int depthwise, pointwise;
+	size_t batch, in_ch, out_ch, groups, cg, mg, kvol, k;
+	size_t in_plane, out_plane, work;
+	float lo, hi;
+	eml_plane plane; /* sizes in floats */
+	size_t ps;	 /* floats between two channels' planes */
+	float *w;	 /* GEMM: per group and block of mr rows, [k][mr]; depthwise: [ch][kvol] */
+	float *bias;	 /* GEMM: per group, blocks * mr (0 past mg); depthwise: per channel */
+	size_t blocks;	 /* row blocks per group */
+	size_t *koff;	 /* per k: its row's offset from the group's first input */
+	size_t *toff;	 /* per k: k * nr, the rows of a packed tail tile */
+	size_t cols, tiles, tiles_per_task, tile_groups, m_chunks, m_chunk;
+	size_t dw_run, dw_grid; /* depthwise: channels per task; floats of a grid buffer */
+} fconv_op;
+
+/* One run's arguments for the task functions. */
+typedef struct fconv_run {
+	const fconv_op *op;
+	const float *x;
+	float *y;
+	const eml_fast_env *env;
+} fconv_run;
+
+/* Frees the op and what it owns. */
+static void fconv_destroy(eml_fast_op *base)
+{
+	fconv_op *op = (fconv_op *)base;
+	free(op->w);
+	free(op->bias);
+	free(op->koff);
+	free(op->toff);
+	free(op);
+}
+
+/* dst[i] = src[i * step] for i < n, where avail floats from src are readable; stride 1 by
+ * memcpy, stride 2 (MobileNet's downsampling depthwise layers) vectorised. */
+static void copy_strided(float *dst, const float *src, size_t n, size_t step, size_t avail)
+{
+	size_t i = 0;
+	if (step == 1 && n > 8) {
+		memcpy(dst, src, n * sizeof(float));
+		return;
+	}
+#if defined(__x86_64__)
+	for (; step == 2 && i + 4 <= n && 2 * i + 8 <= avail; i += 4) {
+		__m128 a = _mm_loadu_ps(src + 2 * i), b = _mm_loadu_ps(src + 2 * i + 4);
+		_mm_storeu_ps(dst + i, _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
+	}
+#elif defined(__aarch64__)
+	for (; step == 2 && i + 4 <= n && 2 * i + 8 <= avail; i += 4)
+		vst1q_f32(dst + i, vld2q_f32(src + 2 * i).val[0]);
+#else
+	(void)avail;
+#endif
+	for (; i < n; i++)
+		dst[i] = src[i * step];
+}
+
+/* Copies one channel plane x into its zero-padded phase plane dst (p->bytes floats). */
+static void build_plane(const eml_plane *p, const float *x, float *dst)
+{
+	for (size_t py = 0; py < p->sh; py++) {
+		for (size_t px = 0; px < p->sw; px++) {
+			float *ph = dst + (py * p->sw + px) * p->phase;
+			/* phase columns c whose padded column px + c * sw is an input column */
+			size_t c0 = px >= p->left ? 0 : (p->left - px + p->sw - 1) / p->sw;
+			size_t c1 = p->left + p->iw > px ?
+					    (p->left + p->iw - px + p->sw - 1) / p->sw : 0;
+			c1 = c1 < p->q ? c1 : p->q;
+			c0 = c0 < c1 ? c0 : c1;
+			/* one fill for all the padding: small planes have short rows, where
+			 * a call per run would cost more than the copy */
+			memset(ph, 0, p->phase * sizeof(float));
+			for (size_t r = 0; r < p->rows && c0 < c1; r++) {
+				size_t prow = py + r * p->sh;
+				if (prow < p->top || prow - p->top >= p->ih)
+					continue;
+				const float *s = x + (prow - p->top) * p->iw + px + c0 * p->sw -
+						 p->left;
+				copy_strided(ph + r * p->q + c0, s, c1 - c0, p->sw,
+					     (size_t)(x + p->ih * p->iw - s));
+			}
+		}
+	}
+	size_t used = p->phase * p->sh * p->sw;
+	memset(dst + used, 0, (p->bytes - used) * sizeof(float));
+}
+
+/* Copies the valid outputs of grid positions [g0, g0 + n) from src into the output plane y. */
+static void scatter(const eml_plane *p, size_t g0, size_t n, const float *src, float *y)
+{
+	for (size_t g = g0, end = g0 + n; g < end;) {
+		size_t oy = g / p->q, ox = g % p->q;
+		size_t stop = (oy + 1) * p->q < end ? (oy + 1) * p->q : end;
+		if (ox < p->ow) {
+			size_t cnt = stop - g < p->ow - ox ? stop - g : p->ow - ox;
+			memcpy(y + oy * p->ow + ox, src + (g - g0), cnt * sizeof(float));
+		}
+		g = stop;
+	}
+}
+
+/* Builds one input channel's phase plane of the image being run into the shared buffer. */
+static void plane_task(void *arg, uint32_t task, uint32_t thread)
+{
+	const fconv_run *r = arg;
+	const fconv_op *op = r->op;
+	(void)thread;
+	build_plane(&op->plane, r->x + task * op->in_plane,
+		    (float *)r->env->shared + task * op->ps);
+}
+
+/* A GEMM task: up to tiles_per_task column tiles of one group of the image, for one chunk
+ * of row blocks. r->x is the image (pointwise) or its planes. */
+static void gemm_task(void *arg, uint32_t task, uint32_t thread)
+{
+	const fconv_run *r = arg;
+	const fconv_op *op = r->op;
+	const eml_f32_gemm_ukernel *uk = op->uk;
+	size_t t = task, mc = t % op->m_chunks;
+	t /= op->m_chunks;
+	size_t tg = t % op->tile_groups, g = t / op->tile_groups;
+	size_t b0 = mc * op->m_chunk, b1 = b0 + op->m_chunk < op->blocks ? b0 + op->m_chunk
+									    : op->blocks;
+	size_t first = tg * op->tiles_per_task, last = first + op->tiles_per_task;
+	last = last < op->tiles ? last : op->tiles;
+	const float *base = r->x + g * op->cg * (op->pointwise ? op->in_plane : op->ps);
+	float *y = r->y + g * op->mg * op->out_plane;
+	float *out = (float *)r->env->scratch[thread];
+	size_t span = (last - first) * uk->nr;
+	float *tail = out + (size_t)uk->mr * span;
+	size_t p_last = (last - 1) * uk->nr;
+	uint32_t nr_last = (uint32_t)(op->cols - p_last < uk->nr ? op->cols - p_last : uk->nr);
+	/* a ragged last tile read in place would run past the image: it is copied, padded */
+	int packed_tail = op->pointwise && nr_last < uk->nr;
+	for (size_t kk = 0; packed_tail && kk < op->k; kk++) {
+		memcpy(tail + kk * uk->nr, base + op->koff[kk] + p_last, nr_last * sizeof(float));
+		memset(tail + kk * uk->nr + nr_last, 0, (uk->nr - nr_last) * sizeof(float));
+	}
+	for (size_t b = b0; b < b1; b++) {
+		size_t row = b * uk->mr;
+		uint32_t mr = (uint32_t)(op->mg - row < uk->mr ? op->mg - row : uk->mr);
+		const float *w = op->w + (g * op->blocks + b) * op->k * uk->mr;
+		eml_f32_minmax ep = {
+			.row_bias = op->bias + (g * op->blocks + b) * uk->mr,
+			.lo = op->lo, .hi = op->hi,
+		};
+		for (size_t ti = first; ti < last; ti++) {
+			size_t p0 = ti * uk->nr;
+			if (!op->pointwise) {
+				uk->fn(mr, uk->nr, op->k, w, base + p0, op->koff,
+				       out + (ti - first) * uk->nr, span, &ep);
+				continue;
+			}
+			float *yt = y + row * op->out_plane + p0;
+			if (ti == last - 1 && packed_tail)
+				uk->fn(mr, nr_last, op->k, w, tail, op->toff, yt, op->out_plane,
+				       &ep);
+			else
+				uk->fn(mr, uk->nr, op->k, w, base + p0, op->koff, yt,
+				       op->out_plane, &ep);
+		}
+		size_t p_end = last * uk->nr < op->cols ? last * uk->nr : op->cols;
+		for (uint32_t i = 0; i < mr && !op->pointwise; i++)
+			scatter(&op->plane, first * uk->nr, p_end - first * uk->nr, out + i * span,
+				y + (row + i) * op->out_plane);
+	}
+}
+
+/* A depthwise task: a run of channels (of all images, in order), each built into a plane,
+ * convolved over its grid and scattered into its output plane. */
+static void dw_task(void *arg, uint32_t task, uint32_t thread)
+{
+	const fconv_run *r = arg;
+	const fconv_op *op = r->op;
+	const eml_plane *p = &op->plane;
+	size_t c0 = task * op->dw_run, total = op->batch * op->in_ch;
+	size_t c1 = c0 + op->dw_run < total ? c0 + op->dw_run : total;
+	float *plane = (float *)r->env->scratch[thread], *grid = plane + op->ps;
+	const float *rows[DW_TAPS_MAX];
+	for (size_t t = 0; t < op->kvol; t++)
+		rows[t] = plane + op->koff[t];
+	int direct = p->q == p->ow;
+	for (size_t c = c0; c < c1; c++) {
+		size_t ch = c % op->in_ch;
+		float *y = r->y + c * op->out_plane;
+		build_plane(p, r->x + c * op->in_plane, plane);
+		eml_f32_dw_args a = {
+			.x = rows, .n = p->grid, .taps = (uint32_t)op->kvol,
+			.w = op->w + ch * op->kvol, .bias = op->bias[ch], .lo = op->lo,
+			.hi = op->hi, .y = direct ? y : grid,
+		};
+		op->dw(&a);
+		if (!direct)
+			scatter(p, 0, p->grid, grid, y);
+	}
+}
+
+/* Runs the node over the pool. */
+static edgeml_status fconv_run_op(const eml_fast_op *base, const eml_kernel_ctx *ctx,
+				  const eml_fast_env *env)
+{
+	const fconv_op *op = (const fconv_op *)base;
+	const float *x = ctx->in_data[0];
+	float *y = ctx->out_data[0];
+	eml_threadpool *pool = eml_fast_pool(env, op->depthwise ? op->work * DW_COST : op->work);
+	if (op->depthwise) {
+		fconv_run r = { op, x, y, env };
+		size_t total = op->batch * op->in_ch;
+		eml_threadpool_run(pool, dw_task, &r,
+				   (uint32_t)((total + op->dw_run - 1) / op->dw_run));
+		return EDGEML_OK;
+	}
+	for (size_t n = 0; n < op->batch; n++) {
+		fconv_run r = { op, x + n * op->in_ch * op->in_plane,
+				y + n * op->out_ch * op->out_plane, env };
+		if (!op->pointwise) {
+			eml_threadpool_run(pool, plane_task, &r, (uint32_t)op->in_ch);
+			r.x = (const float *)env->shared;
+		}
+		eml_threadpool_run(pool, gemm_task, &r,
+				   (uint32_t)(op->groups * op->tile_groups * op->m_chunks));
+	}
+	return EDGEML_OK;
+}
+
+/* Whether padding taps (0 * w, added where the reference skips them) leave every sum
+ * exact: weights finite (0 * inf is NaN) and no bias -0 (-0 + +0 is +0, the reference may
+ * add -0 to a sum that underflowed to -0). */
+static int padding_exact(const float *w, size_t nw, const float *bias, size_t nb)
+{
+	for (size_t i = 0; i < nw; i++)
+		if (!isfinite(w[i]))
+			return 0;
+	for (size_t i = 0; bias && i < nb; i++)
+		if (bias[i] == 0.0f && signbit(bias[i]))
+			return 0;
+	return 1;
+}
+
+/* Prepares the depthwise path: weights and biases per channel, the tap offsets. */
+static edgeml_status prepare_dw(fconv_op *op, const float *w, const float *bias,
+				uint32_t threads)
+{
+	op->w = malloc(op->in_ch * op->kvol * sizeof(float));
+	op->bias = calloc(op->in_ch, sizeof(float));
+	op->koff = calloc(op->kvol, sizeof(size_t));
+	if (!op->w || !op->bias || !op->koff)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for depthwise weights");
+	memcpy(op->w, w, op->in_ch * op->kvol * sizeof(float));
+	if (bias)
+		memcpy(op->bias, bias, op->in_ch * sizeof(float));
+	for (size_t ky = 0; ky < op->plane.kh; ky++)
+		for (size_t kx = 0; kx < op->plane.kw; kx++)
+			op->koff[ky * op->plane.kw + kx] = eml_plane_tap(&op->plane, ky, kx);
+	size_t total = op->batch * op->in_ch;
+	op->dw_run = total / (4 * (size_t)threads);
+	op->dw_run = op->dw_run < 1 ? 1 : op->dw_run > 16 ? 16 : op->dw_run;
+	op->dw_grid = (op->plane.grid + 64 + 15) / 16 * 16;
+	op->base.scratch = (op->ps + op->dw_grid) * sizeof(float);
+	return EDGEML_OK;
+}
+
+/* Prepares the GEMM path: packs each group's weights in blocks of mr rows, pads the bias
+ * and sizes the task split. */
+static edgeml_status prepare_gemm(fconv_op *op, const float *w, const float *bias,
+				  uint32_t threads)
+{
+	const eml_f32_gemm_ukernel *uk = op->uk;
+	size_t k = op->k, mr = uk->mr;
+	op->blocks = (op->mg + mr - 1) / mr;
+	size_t rows = op->groups * op->blocks * mr;
+	op->w = calloc(rows * k, sizeof(float));
+	op->bias = calloc(rows, sizeof(float));
+	op->koff = calloc(k, sizeof(size_t));
+	op->toff = calloc(k, sizeof(size_t));
+	size_t *taps = calloc(op->kvol, sizeof(size_t));
+	if (!op->w || !op->bias || !op->koff || !op->toff || !taps) {
+		free(taps);
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for convolution weights");
+	}
+	for (size_t g = 0; g < op->groups; g++) {
+		for (size_t m = 0; m < op->mg; m++) {
+			size_t b = g * op->blocks + m / mr;
+			float *dst = op->w + b * k * mr + m % mr;
+			const float *src = w + (g * op->mg + m) * k;
+			for (size_t kk = 0; kk < k; kk++)
+				dst[kk * mr] = src[kk];
+			op->bias[b * mr + m % mr] = bias ? bias[g * op->mg + m] : 0.0f;
+		}
+	}
+	for (size_t ky = 0; !op->pointwise && ky < op->plane.kh; ky++)
+		for (size_t kx = 0; kx < op->plane.kw; kx++)
+			taps[ky * op->plane.kw + kx] = eml_plane_tap(&op->plane, ky, kx);
+	for (size_t kk = 0; kk < k; kk++) {
+		op->koff[kk] = op->pointwise ? kk * op->in_plane
+					     : (kk / op->kvol) * op->ps + taps[kk % op->kvol];
+		op->toff[kk] = kk * uk->nr;
+	}
+	free(taps);
+	op->cols = op->pointwise ? op->out_plane : op->plane.grid;
+	op->tiles = (op->cols + uk->nr - 1) / uk->nr;
+	/* enough tasks for every thread: fewer tiles per task, then chunks of row blocks */
+	op->tiles_per_task = op->tiles < TILES_PER_TASK ? op->tiles : TILES_PER_TASK;
+	while (op->tiles_per_task > 1 && threads > 1 &&
+	       op->groups * ((op->tiles + op->tiles_per_task - 1) / op->tiles_per_task) <
+		       2 * (size_t)threads)
+		op->tiles_per_task /= 2;
+	op->tile_groups = (op->tiles + op->tiles_per_task - 1) / op->tiles_per_task;
+	op->m_chunks = 1;
+	while (threads > 1 && op->m_chunks < op->blocks &&
+	       op->groups * op->tile_groups * op->m_chunks < 2 * (size_t)threads)
+		op->m_chunks++;
+	op->m_chunk = (op->blocks + op->m_chunks - 1) / op->m_chunks;
+	op->m_chunks = (op->blocks + op->m_chunk - 1) / op->m_chunk;
+	op->base.scratch = (mr * op->tiles_per_task * uk->nr + k * uk->nr) * sizeof(float);
+	if (!op->pointwise)
+		op->base.shared = op->in_ch * op->ps * sizeof(float);
+	return EDGEML_OK;
+}
+
+/* Prepares a float Conv whose weights and bias are constants, 1-D or 2-D. */
+edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
+				     eml_fast_op **out)
+{
+	const eml_tensor *tx = ctx->in[0], *tw = ctx->in[1], *ty = ctx->out[0];
+	const eml_tensor *tb = ctx->node->n_inputs > 2 ? ctx->in[2] : NULL;
+	const eml_f32_gemm_ukernel *uk = eml_f32_gemm_ukernel_for(isa);
+	int64_t group;
+	float lo, hi;
+	eml_window_geom g;
+	if (!uk || tx->dtype != EDGEML_DTYPE_FLOAT32 || tw->dtype != EDGEML_DTYPE_FLOAT32 ||
+	    ty->dtype != EDGEML_DTYPE_FLOAT32 || (tb && tb->dtype != EDGEML_DTYPE_FLOAT32) ||
+	    tx->rank < 3 || tx->rank > 4 || !eml_fast_input_constant(ctx, 1) ||
+	    !eml_fast_input_constant(ctx, 2))
+		return EDGEML_OK;
+	if (eml_attr_int(ctx->node, "group", 1, &group) != EDGEML_OK ||
+	    eml_fused_activation(ctx->node, &lo, &hi) != EDGEML_OK ||
+	    eml_window_geometry(ctx->node, tx->rank - 2, &tx->dims[2], &tw->dims[2], 0, &g) !=
+		    EDGEML_OK)
+		return EDGEML_OK;
+	fconv_op *op = calloc(1, sizeof(*op));
+	if (!op)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a convolution");
+	op->base.run = fconv_run_op;
+	op->base.destroy = fconv_destroy;
+	op->uk = uk;
+	eml_window3 c;
+	eml_window3_of(&g, &c);
+	op->batch = (size_t)tx->dims[0];
+	op->in_ch = (size_t)tx->dims[1];
+	op->out_ch = (size_t)tw->dims[0];
+	op->groups = (size_t)group;
+	op->cg = op->in_ch / op->groups;
+	op->mg = op->out_ch / op->groups;
+	op->in_plane = (size_t)(c.in[1] * c.in[2]);
+	op->out_plane = (size_t)(c.out[1] * c.out[2]);
+	op->kvol = (size_t)(c.k[1] * c.k[2]);
+	op->k = op->cg * op->kvol;
+	op->work = op->batch * op->out_ch * op->out_plane * op->k;
+	op->lo = lo;
+	op->hi = hi;
+	op->pointwise = op->kvol == 1 && c.stride[1] == 1 && c.stride[2] == 1 &&
+			c.pad_begin[1] == 0 && c.pad_begin[2] == 0 && c.out[1] == c.in[1] &&
+			c.out[2] == c.in[2];
+	const float *w = ctx->in_data[1], *bias = tb ? ctx->in_data[2] : NULL;
+	edgeml_status st = EDGEML_ERR_UNSUPPORTED;
+	if (!op->pointwise && padding_exact(w, op->out_ch * op->k, bias, op->out_ch) &&
+	    eml_plane_init(&op->plane, &c, PLANE_MAX) == EDGEML_OK &&
+	    op->plane.bytes <= PLANE_MAX / op->in_ch)
+		st = EDGEML_OK;
+	op->ps = (op->plane.bytes + 15) / 16 * 16;
+	op->dw = eml_f32_dw_ukernel_for(isa);
+	op->depthwise = st == EDGEML_OK && op->dw && op->cg == 1 && op->mg == 1 &&
+			op->kvol <= DW_TAPS_MAX;
+	if (op->depthwise) {
+		op->base.kernel = "f32-dwconv";
+		st = prepare_dw(op, w, bias, threads);
+	} else if (st == EDGEML_OK || op->pointwise) {
+		op->base.kernel = uk->name;
+		st = prepare_gemm(op, w, bias, threads);
+	}
+	if (st == EDGEML_ERR_UNSUPPORTED) {
+		/* a geometry the fast kernels do not cover: the reference runs the node */
+		fconv_destroy(&op->base);
+		return EDGEML_OK;
+	}
+	if (st != EDGEML_OK) {
+		fconv_destroy(&op->base);
+		return st;
+	}
+	*out = &op->base;
+	return EDGEML_OK;
+}

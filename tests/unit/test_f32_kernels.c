@@ -1,0 +1,576 @@
+/* test_f32_kernels.c — the fast float32 kernels (Conv: pointwise, KxK, grouped, depthwise;
+ * Gemm and MatMul) of every ISA level this CPU runs, through the operator layer that packs
+ * for them, against the reference kernels bit for bit: random shapes with ragged tiles, odd
+ * channel counts, strides, pads, dilations, groups, fused activation bounds, special values
+ * (NaN, infinities, -0, subnormals), on one thread and on a pool. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cpu/f32_ukernels.h"
+#include "cpu/fast_ops.h"
+#include "cpu/isa.h"
+#include "cpu/ref/ref.h"
+#include "ops/ops.h"
+
+#define MAX_IN 3
+#define F32 EDGEML_DTYPE_FLOAT32
+
+/* One node under test with its inputs (all constant but input 0). */
+typedef struct kcase {
+	eml_node node;
+	eml_attr attrs[10];
+	int64_t ints[4][6];
+	uint32_t in_idx[MAX_IN], out_idx[1];
+	eml_tensor in[MAX_IN];
+	const eml_tensor *inp[MAX_IN];
+	const void *in_data[MAX_IN];
+	void *owned[MAX_IN];
+	eml_tensor out;
+} kcase;
+
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+
+/* xorshift64*: deterministic test data. */
+static uint32_t rnd(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return (uint32_t)((rng * 0x2545f4914f6cdd1dull) >> 32);
+}
+
+/* A random value: mostly in [-2, 2), with specials (zeros of both signs, subnormals,
+ * infinities, NaN) at rate 1 / special when special is not 0. */
+static float rnd_f(uint32_t special)
+{
+	if (special && rnd() % special == 0) {
+		static const float v[] = { 0.0f, -0.0f, 1e-40f, -1e-40f, INFINITY, -INFINITY, NAN };
+		return v[rnd() % (sizeof(v) / sizeof(v[0]))];
+	}
+	return (float)((int32_t)(rnd() % 65536) - 32768) / 16384.0f;
+}
+
+/* Starts a node of op. */
+static void kc_init(kcase *c, uint32_t op)
+{
+	memset(c, 0, sizeof(*c));
+	c->node.name = "k";
+	c->node.op = op;
+	c->node.attrs = c->attrs;
+	c->node.inputs = c->in_idx;
+	c->node.outputs = c->out_idx;
+	c->node.n_outputs = 1;
+	c->out.name = "y";
+}
+
+/* Appends a float input of rank dims filled by rnd_f(special), constant unless it is the
+ * activation. */
+static float *kc_in(kcase *c, uint32_t rank, const int64_t *dims, int constant,
+		    uint32_t special)
+{
+	uint32_t k = c->node.n_inputs++;
+	eml_tensor *t = &c->in[k];
+	t->name = "in";
+	t->dtype = F32;
+	t->rank = rank;
+	for (uint32_t i = 0; i < rank; i++)
+		t->dims[i] = dims[i];
+	t->flags = constant ? EML_TF_CONSTANT : EML_TF_INPUT;
+	size_t n = (size_t)eml_tensor_numel(t);
+	float *d = test_malloc(n * sizeof(float) + 64);
+	for (size_t i = 0; i < n; i++)
+		d[i] = rnd_f(special);
+	t->data = constant ? d : NULL;
+	t->data_size = n * sizeof(float);
+	c->in_idx[k] = k;
+	c->inp[k] = t;
+	c->in_data[k] = d;
+	c->owned[k] = d;
+	return d;
+}
+
+/* Appends an absent input. */
+static void kc_absent(kcase *c)
+{
+	c->in_idx[c->node.n_inputs++] = EML_NO_TENSOR;
+}
+
+/* Adds an INTS attribute of n values. */
+static void kc_ints(kcase *c, const char *name, uint32_t n, const int64_t *v)
+{
+	uint32_t a = c->node.n_attrs++;
+	memcpy(c->ints[a % 4], v, n * sizeof(int64_t));
+	c->attrs[a] = (eml_attr){ .name = name, .type = EML_ATTR_INTS, .count = n,
+				  .ints = c->ints[a % 4] };
+}
+
+/* Adds a FLOAT attribute. */
+static void kc_float(kcase *c, const char *name, float v)
+{
+	c->attrs[c->node.n_attrs++] = (eml_attr){ .name = name, .type = EML_ATTR_FLOAT, .f = v };
+}
+
+/* Adds an INT attribute. */
+static void kc_int(kcase *c, const char *name, int64_t v)
+{
+	c->attrs[c->node.n_attrs++] = (eml_attr){ .name = name, .type = EML_ATTR_INT, .i = v };
+}
+
+/* Adds random fused activation bounds: none, Relu, Relu6, a lower or an upper one. */
+static void kc_activation(kcase *c)
+{
+	switch (rnd() % 5) {
+	case 0:
+		kc_float(c, "activation_min", 0.0f);
+		break;
+	case 1:
+		kc_float(c, "activation_min", 0.0f);
+		kc_float(c, "activation_max", 6.0f);
+		break;
+	case 2:
+		kc_float(c, "activation_min", -0.5f);
+		break;
+	case 3:
+		kc_float(c, "activation_max", 0.25f);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Frees the case's buffers. */
+static void kc_free(kcase *c)
+{
+	for (uint32_t k = 0; k < MAX_IN; k++)
+		test_free(c->owned[k]);
+}
+
+/* Prepares the fast op of the case at isa (NULL when none applies). */
+static eml_fast_op *kc_prepare(kcase *c, eml_isa isa, uint32_t threads)
+{
+	if (eml_op_infer(&c->node, c->inp, &c->out) != EDGEML_OK)
+		fail_msg("infer: %s", edgeml_last_error());
+	const eml_tensor *outp[1] = { &c->out };
+	void *out_data[1] = { NULL };
+	eml_kernel_ctx ctx = { &c->node, c->inp, outp, c->in_data, out_data };
+	eml_fast_op *op = NULL;
+	assert_int_equal(eml_fast_prepare(&ctx, isa, threads, &op), EDGEML_OK);
+	return op;
+}
+
+/* Runs the reference and the fast kernel of isa on threads threads and compares the outputs
+ * bit for bit; the fast path must apply and be the kernel named kind (a prefix). */
+static void kc_check(kcase *c, eml_isa isa, uint32_t threads, const char *kind,
+		     const char *what)
+{
+	eml_fast_op *op = kc_prepare(c, isa, threads);
+	if (!op)
+		fail_msg("%s: no fast kernel at %s", what, eml_isa_name(isa));
+	if (strncmp(op->kernel, kind, strlen(kind)) != 0)
+		fail_msg("%s: kernel %s at %s, want %s", what, op->kernel, eml_isa_name(isa),
+			 kind);
+	size_t n = (size_t)eml_tensor_numel(&c->out);
+	uint32_t *want = test_malloc(n * 4 + 4), *got = test_malloc(n * 4 + 4);
+	memset(want, 0xa5, n * 4);
+	memset(got, 0x5a, n * 4);
+	const eml_tensor *outp[1] = { &c->out };
+	void *out_want[1] = { want }, *out_got[1] = { got };
+	eml_kernel_ctx ref = { &c->node, c->inp, outp, c->in_data, out_want };
+	eml_kernel_ctx fast = { &c->node, c->inp, outp, c->in_data, out_got };
+	assert_int_equal(eml_ref_kernel(c->node.op)(&ref), EDGEML_OK);
+	eml_threadpool *pool = NULL;
+	if (threads > 1)
+		assert_int_equal(eml_threadpool_create(threads, &pool), EDGEML_OK);
+	uint8_t *scratch[8] = { 0 };
+	for (uint32_t t = 0; t < threads; t++)
+		scratch[t] = test_malloc(op->scratch + 64);
+	uint8_t *shared = test_malloc(op->shared + 64);
+	eml_fast_env env = { pool, scratch, shared };
+	/* twice: a run must not depend on what an earlier one left in the scratch memory */
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(op->run(op, &fast, &env), EDGEML_OK);
+		for (size_t i = 0; i < n; i++)
+			if (got[i] != want[i])
+				fail_msg("%s [%s, %u threads, %s]: element %zu of %zu: got %08x, "
+					 "want %08x",
+					 what, eml_isa_name(isa), threads, op->kernel, i, n, got[i],
+					 want[i]);
+		memset(got, 0x5a, n * 4);
+	}
+	for (uint32_t t = 0; t < threads; t++)
+		test_free(scratch[t]);
+	test_free(shared);
+	eml_threadpool_destroy(pool);
+	eml_fast_destroy(op);
+	test_free(want);
+	test_free(got);
+}
+
+/* The ISA levels with fast kernels this CPU runs. */
+static uint32_t fast_levels(eml_isa *out)
+{
+	uint32_t n = 0;
+	for (int i = 0; i < EML_ISA_COUNT; i++)
+		if (i != EML_ISA_SCALAR && eml_isa_supported((eml_isa)i))
+			out[n++] = (eml_isa)i;
+	return n;
+}
+
+/* A convolution's shape. */
+typedef struct conv_shape {
+	int64_t n, cin, cout, group, h, w, kh, kw, sh, sw, dh, dw, pads[4];
+	int one_d, bias, special;
+} conv_shape;
+
+/* Builds the Conv of s with random data. */
+static void conv_build(kcase *c, const conv_shape *s)
+{
+	kc_init(c, EML_OP_Conv);
+	if (s->one_d) {
+		kc_in(c, 3, (int64_t[]){ s->n, s->cin, s->w }, 0, s->special);
+		kc_in(c, 3, (int64_t[]){ s->cout, s->cin / s->group, s->kw }, 1, 0);
+	} else {
+		kc_in(c, 4, (int64_t[]){ s->n, s->cin, s->h, s->w }, 0, s->special);
+		kc_in(c, 4, (int64_t[]){ s->cout, s->cin / s->group, s->kh, s->kw }, 1, 0);
+	}
+	if (s->bias)
+		kc_in(c, 1, (int64_t[]){ s->cout }, 1, 0);
+	else
+		kc_absent(c);
+	if (s->one_d) {
+		kc_ints(c, "strides", 1, (int64_t[]){ s->sw });
+		kc_ints(c, "pads", 2, (int64_t[]){ s->pads[1], s->pads[3] });
+		kc_ints(c, "dilations", 1, (int64_t[]){ s->dw });
+	} else {
+		kc_ints(c, "strides", 2, (int64_t[]){ s->sh, s->sw });
+		kc_ints(c, "pads", 4, s->pads);
+		kc_ints(c, "dilations", 2, (int64_t[]){ s->dh, s->dw });
+	}
+	if (s->group > 1)
+		kc_int(c, "group", s->group);
+	kc_activation(c);
+}
+
+/* A random convolution: kind 0 pointwise, 1 KxK, 2 depthwise 3x3/5x5 stride 1/2, 3 grouped
+ * (or a channel multiplier), 4 1-D; big ones have enough work to be split over the pool. */
+static void conv_random(conv_shape *s, int kind, int big)
+{
+	memset(s, 0, sizeof(*s));
+	s->n = 1 + rnd() % 2;
+	s->h = 1 + rnd() % 13;
+	s->w = 1 + rnd() % 21;
+	s->group = kind == 2 ? 1 + rnd() % 19 : kind == 3 ? 2 + rnd() % 3 : 1;
+	s->cin = kind == 2 ? s->group : s->group * (1 + rnd() % 11);
+	s->cout = kind == 2 ? s->group : s->group * (1 + rnd() % 21);
+	if (kind == 3 && rnd() % 2) {
+		s->cin = s->group; /* one input channel per group, several outputs */
+		s->cout = s->group * (2 + rnd() % 3);
+	}
+	if (big) {
+		s->h = 30 + rnd() % 9;
+		s->w = 30 + rnd() % 9;
+		s->cin = kind == 2 ? 40 + rnd() % 9 : s->group * (8 + rnd() % 9);
+		s->cout = kind == 2 ? s->cin : s->group * (24 + rnd() % 9);
+		s->group = kind == 2 ? s->cin : s->group;
+	}
+	s->kh = s->kw = kind == 0 ? 1 : rnd() % 2 ? 3 : 5;
+	if (kind == 1 && rnd() % 3 == 0)
+		s->kw = 1 + rnd() % 4; /* rectangular kernels */
+	s->sh = kind == 0 ? 1 : 1 + rnd() % 2;
+	s->sw = kind == 0 ? 1 : rnd() % 2 ? s->sh : 1 + rnd() % 3;
+	s->dh = s->dw = kind != 0 && kind != 2 && rnd() % 4 == 0 ? 2 : 1;
+	for (int i = 0; i < 4 && kind != 0; i++)
+		s->pads[i] = rnd() % (uint32_t)((i % 2 ? s->kw : s->kh) / 2 + 1);
+	s->one_d = kind == 4;
+	if (s->one_d)
+		s->h = s->kh = s->sh = s->dh = 1;
+	if (s->h + s->pads[0] + s->pads[2] < (s->kh - 1) * s->dh + 1)
+		s->h = (s->kh - 1) * s->dh + 1;
+	if (s->w + s->pads[1] + s->pads[3] < (s->kw - 1) * s->dw + 1)
+		s->w = (s->kw - 1) * s->dw + 1;
+	s->bias = rnd() % 4 != 0;
+	s->special = rnd() % 3 == 0 ? 50 : 0;
+}
+
+/* Describes s for messages. */
+static void conv_what(const conv_shape *s, int kind, char *what, size_t cap)
+{
+	snprintf(what, cap,
+		 "conv kind %d n%lld c%lld->%lld g%lld %lldx%lld k%lldx%lld s%lldx%lld d%lldx%lld "
+		 "p%lld,%lld,%lld,%lld%s%s",
+		 kind, (long long)s->n, (long long)s->cin, (long long)s->cout,
+		 (long long)s->group, (long long)s->h, (long long)s->w, (long long)s->kh,
+		 (long long)s->kw, (long long)s->sh, (long long)s->sw, (long long)s->dh,
+		 (long long)s->dw, (long long)s->pads[0], (long long)s->pads[1],
+		 (long long)s->pads[2], (long long)s->pads[3], s->bias ? " bias" : "",
+		 s->special ? " specials" : "");
+}
+
+/* The kernel family a convolution of s must run on: one channel in and out per group
+ * (whatever its kind) is depthwise, but for a pointwise kernel. */
+static const char *conv_kernel(const conv_shape *s, int kind)
+{
+	return kind != 0 && s->cin == s->group && s->cout == s->group ? "f32-dwconv" : "f32-gemm";
+}
+
+/* Random convolutions of each kind on every level, 1 and 3 threads. */
+static void test_fconv(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[256];
+	for (uint32_t l = 0; l < nl; l++) {
+		for (int it = 0; it < 150; it++) {
+			int kind = it % 5;
+			conv_shape s;
+			conv_random(&s, kind, 0);
+			conv_what(&s, kind, what, sizeof(what));
+			kcase c;
+			conv_build(&c, &s);
+			kc_check(&c, levels[l], 1 + (it % 2) * 2, conv_kernel(&s, kind), what);
+			kc_free(&c);
+		}
+	}
+}
+
+/* Convolutions big enough for the pool to split them (tiles, row chunks, channel runs). */
+static void test_fconv_large(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[256];
+	for (uint32_t l = 0; l < nl; l++) {
+		for (int kind = 0; kind < 4; kind++) {
+			conv_shape s;
+			conv_random(&s, kind, 1);
+			conv_what(&s, kind, what, sizeof(what));
+			kcase c;
+			conv_build(&c, &s);
+			kc_check(&c, levels[l], 1, conv_kernel(&s, kind), what);
+			kc_check(&c, levels[l], 4, conv_kernel(&s, kind), what);
+			kc_free(&c);
+		}
+	}
+}
+
+/* Builds a random Gemm (A m x k, or k x m when transposed; B constant; C absent, a scalar,
+ * [N] or [1, N]) or MatMul (A of rank 1 to 3, B constant 2-D). */
+static void gemm_build(kcase *c, int is_gemm, int64_t m, int64_t k, int64_t n, char *what,
+		       size_t cap)
+{
+	kc_init(c, is_gemm ? EML_OP_Gemm : EML_OP_MatMul);
+	uint32_t special = rnd() % 3 == 0 ? 40 : 0;
+	int64_t ta = 0, tb = 0, c_kind = 0, a_rank = 2;
+	float alpha = 1.0f, beta = 1.0f;
+	if (is_gemm) {
+		ta = rnd() % 3 == 0;
+		tb = rnd() % 2;
+		c_kind = rnd() % 4;
+		alpha = rnd() % 3 == 0 ? -0.75f : 1.0f;
+		beta = rnd() % 3 == 0 ? 0.5f : 1.0f;
+		kc_in(c, 2, ta ? (int64_t[]){ k, m } : (int64_t[]){ m, k }, 0, special);
+		kc_in(c, 2, tb ? (int64_t[]){ n, k } : (int64_t[]){ k, n }, 1, 0);
+		if (c_kind == 1)
+			kc_in(c, 1, (int64_t[]){ 1 }, 1, 0);
+		else if (c_kind == 2)
+			kc_in(c, 1, (int64_t[]){ n }, 1, 0);
+		else if (c_kind == 3)
+			kc_in(c, 2, (int64_t[]){ 1, n }, 1, 0);
+		kc_int(c, "transA", ta);
+		kc_int(c, "transB", tb);
+		if (alpha != 1.0f)
+			kc_float(c, "alpha", alpha);
+		if (beta != 1.0f)
+			kc_float(c, "beta", beta);
+	} else {
+		a_rank = m == 1 && rnd() % 2 ? 1 : 2 + rnd() % 2;
+		if (a_rank == 1)
+			kc_in(c, 1, (int64_t[]){ k }, 0, special);
+		else if (a_rank == 2)
+			kc_in(c, 2, (int64_t[]){ m, k }, 0, special);
+		else
+			kc_in(c, 3, (int64_t[]){ 2, m, k }, 0, special);
+		kc_in(c, 2, (int64_t[]){ k, n }, 1, 0);
+	}
+	kc_activation(c);
+	snprintf(what, cap, "%s m%lld k%lld n%lld tA%lld tB%lld C%lld alpha %g beta %g rank %lld%s",
+		 is_gemm ? "gemm" : "matmul", (long long)m, (long long)k, (long long)n,
+		 (long long)ta, (long long)tb, (long long)c_kind, (double)alpha, (double)beta,
+		 (long long)a_rank, special ? " specials" : "");
+}
+
+/* Random Gemm and MatMul shapes (single rows, ragged tiles, enough work for the pool) on
+ * every level, 1 and 3 threads. */
+static void test_fgemm(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[256];
+	for (uint32_t l = 0; l < nl; l++) {
+		for (int it = 0; it < 120; it++) {
+			int64_t m = it % 4 == 0 ? 1 : 1 + rnd() % 30;
+			int64_t k = 1 + rnd() % 70, n = 1 + rnd() % 80;
+			if (it % 10 == 9) {
+				m = 64 + rnd() % 9;
+				k = 128 + rnd() % 9;
+				n = 128 + rnd() % 9;
+			}
+			kcase c;
+			gemm_build(&c, it % 2, m, k, n, what, sizeof(what));
+			kc_check(&c, levels[l], 1 + (it % 2) * 2, "f32-gemm", what);
+			kc_free(&c);
+		}
+	}
+}
+
+/* What the fast path leaves to the reference: padding taps would change the sum when a
+ * weight is not finite (0 * inf) or a bias is -0; a Gemm C that is not one row; B not a
+ * constant; the scalar level. The same node without the
+ * offending value does run fast, so each case fails alone. */
+static void test_fallback(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	conv_shape s = { .n = 1, .cin = 3, .cout = 5, .group = 1, .h = 6, .w = 7, .kh = 3,
+			 .kw = 3, .sh = 1, .sw = 1, .dh = 1, .dw = 1, .pads = { 1, 1, 1, 1 },
+			 .bias = 1 };
+	kcase c;
+	conv_build(&c, &s);
+	eml_fast_op *op = kc_prepare(&c, levels[0], 1);
+	assert_non_null(op);
+	eml_fast_destroy(op);
+	assert_null(kc_prepare(&c, EML_ISA_SCALAR, 1));
+	float *w = (float *)c.in_data[1], *b = (float *)c.in_data[2];
+	float keep = w[7];
+	w[7] = INFINITY;
+	assert_null(kc_prepare(&c, levels[0], 1));
+	w[7] = keep;
+	b[2] = -0.0f;
+	assert_null(kc_prepare(&c, levels[0], 1));
+	kc_free(&c);
+
+	kc_init(&c, EML_OP_Gemm);
+	kc_in(&c, 2, (int64_t[]){ 3, 4 }, 0, 0);
+	kc_in(&c, 2, (int64_t[]){ 4, 5 }, 1, 0);
+	kc_in(&c, 2, (int64_t[]){ 3, 5 }, 1, 0);
+	assert_null(kc_prepare(&c, levels[0], 1)); /* C differs per row */
+	c.in[2].dims[0] = 1;
+	c.in[2].data_size = 5 * sizeof(float);
+	op = kc_prepare(&c, levels[0], 1);
+	assert_non_null(op);
+	eml_fast_destroy(op);
+	c.in[1].flags = EML_TF_INPUT; /* B supplied at run time */
+	assert_null(kc_prepare(&c, levels[0], 1));
+	kc_free(&c);
+}
+
+/* The micro-kernels straight: every tile size mr x nr (ragged rows and columns) with row
+ * and column biases, alpha, and bounds, against a scalar fmaf loop; stores stay in the tile. */
+static void test_gemm_ukernel(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	enum { K = 37, MRX = 8, NRX = 32, CS = NRX + 3 };
+	for (uint32_t l = 0; l < nl; l++) {
+		const eml_f32_gemm_ukernel *uk = eml_f32_gemm_ukernel_for(levels[l]);
+		assert_non_null(uk);
+		assert_true(uk->mr <= MRX && uk->nr <= NRX);
+		float a[K * MRX], b[K * NRX], rb[MRX], cb[NRX], c[MRX * CS];
+		size_t off[K];
+		for (size_t i = 0; i < K; i++)
+			off[i] = i * uk->nr;
+		for (uint32_t mr = 1; mr <= uk->mr; mr++) {
+			for (uint32_t nr = 1; nr <= uk->nr; nr++) {
+				for (size_t i = 0; i < K * MRX; i++)
+					a[i] = rnd_f(0);
+				for (size_t i = 0; i < K * NRX; i++)
+					b[i] = rnd_f(0);
+				for (size_t i = 0; i < MRX; i++)
+					rb[i] = rnd_f(0);
+				for (size_t i = 0; i < NRX; i++)
+					cb[i] = rnd_f(0);
+				for (size_t i = 0; i < MRX * CS; i++)
+					c[i] = -7.0f;
+				int use_row = (mr + nr) % 2, use_col = (mr + nr) % 3 == 0;
+				eml_f32_minmax p = {
+					.row_bias = use_row ? rb : NULL,
+					.col_bias = use_col ? cb : NULL,
+					.alpha = 1.5f, .scale = nr % 2, .lo = -3.0f, .hi = 2.5f,
+				};
+				uk->fn(mr, nr, K, a, b, off, c, CS, &p);
+				for (uint32_t i = 0; i < MRX; i++) {
+					for (uint32_t j = 0; j < CS; j++) {
+						float want = -7.0f;
+						if (i < mr && j < nr) {
+							float acc = 0.0f;
+							for (size_t kk = 0; kk < K; kk++)
+								acc = fmaf(a[kk * uk->mr + i],
+									   b[off[kk] + j], acc);
+							if (p.scale)
+								acc = acc * p.alpha;
+							if (use_row)
+								acc = acc + rb[i];
+							if (use_col)
+								acc = acc + cb[j];
+							want = acc < p.lo ? p.lo
+							       : acc > p.hi ? p.hi
+									    : acc;
+						}
+						if (memcmp(&c[i * CS + j], &want, 4) != 0)
+							fail_msg("%s mr %u nr %u: c[%u][%u] = %g, "
+								 "want %g",
+								 uk->name, mr, nr, i, j,
+								 (double)c[i * CS + j], (double)want);
+					}
+				}
+			}
+		}
+	}
+}
+
+/* Every level with fast kernels has both float micro-kernels; scalar has none. */
+static void test_ukernel_table(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	assert_null(eml_f32_gemm_ukernel_for(EML_ISA_SCALAR));
+	assert_null(eml_f32_dw_ukernel_for(EML_ISA_SCALAR));
+	for (uint32_t l = 0; l < nl; l++) {
+		assert_non_null(eml_f32_gemm_ukernel_for(levels[l]));
+		assert_non_null(eml_f32_dw_ukernel_for(levels[l]));
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ukernel_table), cmocka_unit_test(test_gemm_ukernel),
+		cmocka_unit_test(test_fconv),	      cmocka_unit_test(test_fconv_large),
+		cmocka_unit_test(test_fgemm),	      cmocka_unit_test(test_fallback),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
