@@ -104,9 +104,10 @@ static void usage(FILE *f)
 		"  --label NAME     names this machine in reports (default the hostname)\n"
 		"  --profile        add per-layer times (cpu: host clock; vulkan: GPU timestamps)\n"
 		"  --timeout S      give up a cell after S seconds (default 600)\n"
-		"  --python PY      the peers' Python (default $EDGEML_PYTHON, else venv/bin/python\n"
-		"                   beside this program, else python3)\n"
-		"  --peer-dir DIR   where ort_peer.py is (default ../tools/bench from this program)\n"
+		"  --python PY      the peers' Python (default $EDGEML_PYTHON, else venv/bin/python or\n"
+		"                   build/venv/bin/python in this program's directory or a parent,\n"
+		"                   else python3)\n"
+		"  --peer-dir DIR   where ort_peer.py is (default tools/bench found from this program up)\n"
 		"  --peak           measure this CPU core's peak int8 MAC rate with the active\n"
 		"                   ISA's instructions (EDGEML_CPU_ISA selects another level)\n");
 }
@@ -321,21 +322,40 @@ static void exe_dir(char *buf, size_t size)
 		buf[0] = 0;
 }
 
-/* Fills in the defaults of --python and --peer-dir (into the caller's buffers). */
+/* Fills in the defaults of --python and --peer-dir (into the caller's buffers): the first
+ * of this program's directory and its parents (a build directory may be nested, build/x/)
+ * that holds venv/bin/python, build/venv/bin/python or tools/bench/ort_peer.py. */
 static void find_peer_tools(bench_args *a, char *py, char *dir, size_t size)
 {
-	char exe[PATH_MAX];
+	char exe[PATH_MAX], up[PATH_MAX + 16], probe[PATH_MAX + 64];
 	exe_dir(exe, sizeof(exe));
 	const char *env = getenv("EDGEML_PYTHON");
 	if (!a->python && env && *env)
 		a->python = env;
-	if (!a->python) {
-		snprintf(py, size, "%s/venv/bin/python", exe);
-		a->python = exe[0] && access(py, X_OK) == 0 ? py : "python3";
-	}
 	env = getenv("EDGEML_PEER_DIR");
 	if (!a->peer_dir && env && *env)
 		a->peer_dir = env;
+	snprintf(up, sizeof(up), "%s", exe);
+	for (int level = 0; exe[0] && level < 4 && (!a->python || !a->peer_dir); level++) {
+		static const char *const venvs[] = { "venv/bin/python", "build/venv/bin/python" };
+		for (size_t i = 0; !a->python && i < sizeof(venvs) / sizeof(venvs[0]); i++) {
+			int n = snprintf(py, size, "%s/%s", up, venvs[i]);
+			if (n > 0 && (size_t)n < size && access(py, X_OK) == 0)
+				a->python = py;
+		}
+		if (!a->peer_dir) {
+			snprintf(probe, sizeof(probe), "%s/tools/bench/ort_peer.py", up);
+			int n = snprintf(dir, size, "%s/tools/bench", up);
+			if (n > 0 && (size_t)n < size && access(probe, R_OK) == 0)
+				a->peer_dir = dir;
+		}
+		size_t len = strlen(up);
+		if (len + 3 >= sizeof(up))
+			break;
+		memcpy(up + len, "/..", 4);
+	}
+	if (!a->python)
+		a->python = "python3";
 	if (!a->peer_dir) {
 		snprintf(dir, size, "%s/../tools/bench", exe);
 		a->peer_dir = dir;
