@@ -398,6 +398,86 @@ static void test_qconv_by_pixel(void **state)
 	}
 }
 
+/* Depthwise convolutions that AVX-512 VNNI runs with channels in lanes (small outputs, 64
+ * channels or more): whole blocks of 64 and channels past them (58, 10, MobileNet's 144 - 128)
+ * on the per-channel kernel in the same run, planes under 16 pixels, strides 1 and 2, 3x3 and
+ * 5x5, dilation, uneven paddings, weight zero points (per channel, at the extremes), both
+ * 8-bit types, fused bounds (a uint8 one mid-range), batch 2, 1 and 3 threads. */
+static void test_qconv_dw_lanes(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	static const int64_t geo[][10] = {
+		/* c, h, w, k, stride, dilation, pads (top, left, bottom, right) */
+		{ 64, 7, 7, 3, 1, 1, 1, 1, 1, 1 },    { 192, 14, 14, 3, 2, 1, 0, 0, 1, 1 },
+		{ 250, 9, 11, 5, 1, 1, 2, 2, 2, 2 },  { 522, 3, 3, 3, 1, 1, 1, 1, 1, 1 },
+		{ 128, 15, 13, 3, 2, 1, 1, 0, 2, 1 }, { 64, 12, 10, 3, 1, 2, 2, 2, 2, 2 },
+		{ 250, 6, 20, 5, 2, 1, 0, 2, 1, 0 },  { 64, 1, 1, 3, 1, 1, 1, 1, 1, 1 },
+		{ 144, 56, 56, 3, 2, 1, 1, 1, 1, 1 },
+	};
+	char what[200];
+	for (size_t gi = 0; gi < 2 * sizeof(geo) / sizeof(geo[0]); gi++) {
+		const int64_t *g = geo[gi % (sizeof(geo) / sizeof(geo[0]))];
+		int64_t ch = g[0], k = g[3], s = g[4], d = g[5];
+		uint32_t xt, wt, yt;
+		rnd_types(&xt, &wt, &yt);
+		int per_ch = gi % 2 == 0, wzp = gi % 3 != 0;
+		/* a uint8 output bounded mid-range: the unsigned clamp below 255 */
+		int mid = gi % 5 == 3;
+		if (mid)
+			yt = U8;
+		kcase c;
+		kc_init(&c, EML_OP_QLinearConv);
+		kc_in(&c, xt, 4, (int64_t[]){ 1 + (int64_t)(gi % 4 == 1), ch, g[1], g[2] }, 0);
+		kc_scalar(&c, F32, 0.03);
+		kc_scalar(&c, xt, rnd_zp(xt));
+		kc_in(&c, wt, 4, (int64_t[]){ ch, 1, k, k }, 1);
+		if (per_ch) {
+			float *sc = kc_in(&c, F32, 1, (int64_t[]){ ch }, 1);
+			uint8_t *zp = kc_in(&c, wt, 1, (int64_t[]){ ch }, 1);
+			for (int64_t m = 0; m < ch; m++) {
+				sc[m] = (float)(0.004 * (0.5 + (rnd() % 100) / 100.0));
+				zp[m] = wzp ? (uint8_t)rnd_zp(wt) : wt == U8 ? 128 : 0;
+			}
+		} else {
+			kc_scalar(&c, F32, 0.004);
+			kc_scalar(&c, wt, wzp ? rnd_zp(wt) : wt == U8 ? 128 : 0);
+		}
+		double ysc = rnd_y_scale(0.03, 0.004, k * k);
+		kc_scalar(&c, F32, ysc);
+		kc_scalar(&c, yt, mid ? 10 : rnd_zp(yt));
+		int32_t *b = kc_in(&c, I32, 1, (int64_t[]){ ch }, 1);
+		for (int64_t m = 0; m < ch; m++)
+			b[m] = rnd_in(-20000, 20000);
+		kc_ints(&c, "strides", 2, (int64_t[]){ s, s });
+		kc_ints(&c, "pads", 4, (int64_t[]){ g[6], g[7], g[8], g[9] });
+		kc_ints(&c, "dilations", 2, (int64_t[]){ d, d });
+		c.attrs[c.node.n_attrs++] = (eml_attr){ .name = "group", .type = EML_ATTR_INT,
+							.i = ch };
+		if (gi % 2 == 1)
+			kc_float(&c, "activation_min", 0.0f);
+		if (gi % 4 == 2 || mid)
+			kc_float(&c, "activation_max", mid ? (float)(170 * ysc) : 6.0f);
+		snprintf(what, sizeof(what),
+			 "dw lanes x%s w%s y%s c%lld %lldx%lld k%lld s%lld d%lld",
+			 xt == U8 ? "u8" : "i8", wt == U8 ? "u8" : "i8", yt == U8 ? "u8" : "i8",
+			 (long long)ch, (long long)g[1], (long long)g[2], (long long)k,
+			 (long long)s, (long long)d);
+		for (uint32_t l = 0; l < nl; l++) {
+			for (uint32_t t = 1; t <= 3; t += 2) {
+				kc_check(&c, levels[l], t, what);
+				if (levels[l] == EML_ISA_AVX512VNNI)
+					assert_true(strcmp(last_kernel,
+							   "qs8-dwconv-64c-avx512vnni") == 0);
+			}
+		}
+		kc_free(&c);
+	}
+}
+
 /* Random QLinearGemm (transB either way, bias or not) and QLinearMatMul. */
 static void test_qgemm(void **state)
 {
@@ -850,6 +930,7 @@ int main(void)
 		cmocka_unit_test(test_isa_choice),  cmocka_unit_test(test_qconv),
 		cmocka_unit_test(test_qconv_large), cmocka_unit_test(test_qgemm),
 		cmocka_unit_test(test_qconv_by_pixel),
+		cmocka_unit_test(test_qconv_dw_lanes),
 		cmocka_unit_test(test_dequantize), cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_qadd),	    cmocka_unit_test(test_quantize),
 		cmocka_unit_test(test_maxpool),	    cmocka_unit_test(test_qavgpool),

@@ -1,5 +1,6 @@
 /* fast_qconv.c — QLinearConv on the fast path: depthwise convolutions on the depthwise
- * micro-kernel over each channel's phase plane (fast_plane.h), every other 1-D/2-D
+ * micro-kernel over each channel's phase plane (fast_plane.h), or, for small outputs, on the
+ * channels-in-lanes kernel over tiles of 64 channels transposed per run, every other 1-D/2-D
  * convolution as a GEMM per group over tiles of pixels: 1x1 stride-1 convolutions read the
  * input planes directly, others pack each tile of the im2col matrix straight from the
  * image's phase planes (each k row of a tile is a run of bytes of one plane), never
@@ -34,6 +35,13 @@
 #define DW_COST 8
 /* The most taps a depthwise kernel takes. */
 #define DW_TAPS_MAX 64
+/* Depthwise outputs at most this large run with channels in lanes: one channel per vector
+ * leaves most lanes of a small plane's last vector idle, pays a plane build and scatter per
+ * channel and, at stride 2, splits a window row's taps over two phases. Larger planes run as
+ * fast one channel per vector, and their tiles would not stay in L2. */
+#define DWC_MAX_PIXELS 784
+/* Scratch bytes a channels-in-lanes block may take (input tile and output). */
+#define DWC_MAX_SCRATCH ((size_t)4 << 20)
 
 typedef struct qconv_op {
 	eml_fast_op base;
@@ -68,6 +76,20 @@ typedef struct qconv_op {
 	size_t dw_plane, dw_grid; /* scratch bytes of one plane and one grid buffer */
 	int perm;		  /* small planes: built and scattered by byte gathers */
 	eml_plane_perm perm_build, perm_scatter;
+	/* channels-in-lanes depthwise path (dwc set): per block of EML_QDWC_LANES channels,
+	 * a padded pixel-major tile transposed from the input planes, the kernel into a
+	 * pixel-major buffer, transposed back into the output planes */
+	eml_qdwc_fn dwc;
+	size_t dwc_blocks;
+	size_t dwc_ph, dwc_pw, dwc_top, dwc_left; /* the padded plane and its padding */
+	size_t dwc_tile, dwc_out; /* bytes of a block's tile and output */
+	size_t *dwc_xoff;	  /* per input pixel: its offset in the tile */
+	size_t dwc_wblock;	  /* bytes of a block's weights */
+	int8_t *dwc_w;		  /* per block: rows x groups x lanes x 4 taps */
+	/* per block, in lane order; dwc_wzp NULL when every weight zero point is 0 */
+	int32_t *dwc_bias, *dwc_wzp;
+	float *dwc_mult;
+	int dwc_narrow; /* every multiplier in [0, 0.5] (eml_qdwc_args.narrow) */
 } qconv_op;
 
 /* One run's arguments for the task functions. */
@@ -94,6 +116,11 @@ static void qconv_destroy(eml_fast_op *base)
 	free(op->taps);
 	free(op->dw_bias);
 	free(op->dw_mult);
+	free(op->dwc_xoff);
+	free(op->dwc_w);
+	free(op->dwc_bias);
+	free(op->dwc_wzp);
+	free(op->dwc_mult);
 	free(op);
 }
 
@@ -240,16 +267,13 @@ static void dw_scatter(const qconv_op *op, const uint8_t *grid, uint8_t *y)
 	eml_plane_scatter(&op->plane, 0, op->plane.grid, grid, y);
 }
 
-/* A depthwise task: a run of channels (of all images, in order), software-pipelined so that
- * channel c + 1's plane is built and channel c - 1's grid scattered around channel c's
- * kernel: no load then waits on the stores just before it. */
-static void dw_task(void *arg, uint32_t task, uint32_t thread)
+/* Runs channels [c0, c1) (c1 > c0) of all images in order (image n's channel c is n * in_ch
+ * + c), software-pipelined so that channel c + 1's plane is built and channel c - 1's grid
+ * scattered around channel c's kernel: no load then waits on the stores just before it. */
+static void dw_channels(const qconv_run *r, size_t c0, size_t c1, uint32_t thread)
 {
-	const qconv_run *r = arg;
 	const qconv_op *op = r->op;
 	const eml_plane *p = &op->plane;
-	size_t c0 = task * op->dw_run, total = op->batch * op->in_ch;
-	size_t c1 = c0 + op->dw_run < total ? c0 + op->dw_run : total;
 	uint8_t *plane[2], *grid[2];
 	plane[0] = r->env->scratch[thread];
 	plane[1] = plane[0] + op->dw_plane;
@@ -270,6 +294,78 @@ static void dw_task(void *arg, uint32_t task, uint32_t thread)
 		dw_scatter(op, grid[(c1 - 1 - c0) % 2], r->y + (c1 - 1) * op->out_plane);
 }
 
+/* A depthwise task: a run of dw_run channels. */
+static void dw_task(void *arg, uint32_t task, uint32_t thread)
+{
+	const qconv_run *r = arg;
+	const qconv_op *op = r->op;
+	size_t c0 = task * op->dw_run, total = op->batch * op->in_ch;
+	dw_channels(r, c0, c0 + op->dw_run < total ? c0 + op->dw_run : total, thread);
+}
+
+#if defined(__x86_64__)
+/* Fills the padding of a block's tile with the fill byte: the whole rows above and below the
+ * input, the columns left and right of it on the rows in between. */
+static void dwc_fill_border(const qconv_op *op, uint8_t *tile)
+{
+	const size_t lanes = EML_QDWC_LANES, row = op->dwc_pw * lanes;
+	size_t ih = (size_t)op->c.in[1], iw = (size_t)op->c.in[2], bottom = op->dwc_top + ih;
+	size_t right = op->dwc_pw - op->dwc_left - iw;
+	memset(tile, op->fill, op->dwc_top * row);
+	memset(tile + bottom * row, op->fill, (op->dwc_ph - bottom) * row);
+	for (size_t r = op->dwc_top; r < bottom; r++) {
+		memset(tile + r * row, op->fill, op->dwc_left * lanes);
+		memset(tile + r * row + (op->dwc_left + iw) * lanes, op->fill, right * lanes);
+	}
+}
+
+/* A channels-in-lanes depthwise task: one block of channels of one image, from its planes
+ * through the tile and the kernel back into its planes; the tasks past batch * dwc_blocks
+ * run each image's channels past its last block one channel per vector. */
+static void dwc_task(void *arg, uint32_t task, uint32_t thread)
+{
+	const qconv_run *r = arg;
+	const qconv_op *op = r->op;
+	const size_t lanes = EML_QDWC_LANES;
+	if (task >= op->batch * op->dwc_blocks) {
+		size_t n = task - op->batch * op->dwc_blocks;
+		dw_channels(r, n * op->in_ch + op->dwc_blocks * lanes, (n + 1) * op->in_ch,
+			    thread);
+		return;
+	}
+	size_t n = task / op->dwc_blocks, b = task % op->dwc_blocks, c0 = b * lanes;
+	uint8_t *tile = r->env->scratch[thread], *out = tile + op->dwc_tile;
+	const eml_window3 *c = &op->c;
+	const uint8_t *x = r->x + (n * op->in_ch + c0) * op->in_plane;
+	uint8_t *y = r->y + (n * op->in_ch + c0) * op->out_plane;
+	dwc_fill_border(op, tile);
+	/* planes of 16 pixels or more: a pixel's channels are one vector */
+	if (op->in_plane >= 16)
+		eml_x8_transpose_planes_64_avx512bw(x, op->in_plane, op->in_plane, tile,
+						    op->dwc_xoff, op->flip);
+	else
+		eml_x8_transpose_16x16_sse2(x, op->in_plane, lanes, op->in_plane, tile,
+					    op->dwc_xoff, 0, op->flip);
+	eml_qdwc_args a = {
+		.x = tile, .pitch = op->dwc_pw * lanes,
+		.kh = (uint32_t)c->k[1], .kw = (uint32_t)c->k[2],
+		.sh = (uint32_t)c->stride[1], .sw = (uint32_t)c->stride[2],
+		.dh = (uint32_t)c->dil[1], .dw = (uint32_t)c->dil[2],
+		.oh = (size_t)c->out[1], .ow = (size_t)c->out[2],
+		.w = op->dwc_w + b * op->dwc_wblock,
+		.bias = op->dwc_bias + c0, .wzp = op->dwc_wzp ? op->dwc_wzp + c0 : NULL,
+		.mult = op->dwc_mult + c0, .zp = op->zp, .lo = op->lo, .hi = op->hi,
+		.narrow = op->dwc_narrow, .ring = out + op->dwc_out, .y = out,
+	};
+	op->dwc(&a);
+	if (op->out_plane >= 16)
+		eml_x8_transpose_tile_64_avx512bw(out, op->out_plane, y, op->out_plane);
+	else
+		eml_x8_transpose_16x16_sse2(out, lanes, op->out_plane, lanes, y, NULL,
+					    op->out_plane, 0);
+}
+#endif
+
 /* Runs the node over the pool. */
 static edgeml_status qconv_run_op(const eml_fast_op *base, const eml_kernel_ctx *ctx,
 				  const eml_fast_env *env)
@@ -281,6 +377,14 @@ static edgeml_status qconv_run_op(const eml_fast_op *base, const eml_kernel_ctx 
 	if (op->depthwise) {
 		qconv_run r = { op, x, y, env };
 		size_t total = op->batch * op->in_ch;
+#if defined(__x86_64__)
+		if (op->dwc) {
+			int tail = op->in_ch % EML_QDWC_LANES != 0;
+			eml_threadpool_run(pool, dwc_task, &r,
+					   (uint32_t)(op->batch * (op->dwc_blocks + tail)));
+			return EDGEML_OK;
+		}
+#endif
 		eml_threadpool_run(pool, dw_task, &r,
 				   (uint32_t)((total + op->dw_run - 1) / op->dw_run));
 		return EDGEML_OK;
@@ -352,10 +456,87 @@ static size_t *tap_offsets(const qconv_op *op)
 	return off;
 }
 
+#if defined(__x86_64__)
+/* Whether the channels-in-lanes kernel pays here: small outputs, and a whole block of
+ * channels at least (the channels past the last whole block run one per vector: idle lanes
+ * would cost what busy ones do). */
+static int dwc_pays(const qconv_op *op)
+{
+	return op->in_ch >= EML_QDWC_LANES && op->out_plane <= DWC_MAX_PIXELS &&
+	       (op->c.k[1] - 1) * op->c.dil[1] + 1 <= EML_QDWC_SPAN_MAX;
+}
+
+/* Prepares the channels-in-lanes path for the whole blocks of channels from the depthwise
+ * path's per-channel arrays (which the channels past them keep using): the padded tile's
+ * geometry, each input pixel's place in it, and the weights (by window row), biases,
+ * multipliers and weight zero points in the kernel's lane order. Leaves op->dwc NULL when its
+ * scratch would be too large. */
+static edgeml_status prepare_dwc(qconv_op *op, eml_qdwc_fn dwc)
+{
+	const eml_window3 *c = &op->c;
+	const size_t lanes = EML_QDWC_LANES;
+	size_t need_h = (size_t)((c->out[1] - 1) * c->stride[1] + (c->k[1] - 1) * c->dil[1] + 1);
+	size_t need_w = (size_t)((c->out[2] - 1) * c->stride[2] + (c->k[2] - 1) * c->dil[2] + 1);
+	op->dwc_top = (size_t)c->pad_begin[1];
+	op->dwc_left = (size_t)c->pad_begin[2];
+	op->dwc_ph = op->dwc_top + (size_t)c->in[1];
+	op->dwc_pw = op->dwc_left + (size_t)c->in[2];
+	op->dwc_ph = op->dwc_ph > need_h ? op->dwc_ph : need_h;
+	op->dwc_pw = op->dwc_pw > need_w ? op->dwc_pw : need_w;
+	/* the plane's sizes are below 2^21 each (eml_plane_init): no overflow */
+	op->dwc_tile = op->dwc_ph * op->dwc_pw * lanes;
+	op->dwc_out = op->out_plane * lanes;
+	size_t kh = (size_t)c->k[1], kw = (size_t)c->k[2], gpr = (kw + 3) / 4;
+	size_t span = (kh - 1) * (size_t)c->dil[1] + 1;
+	size_t scratch = op->dwc_tile + op->dwc_out +
+			 eml_qdwc_ring_bytes(span, (size_t)c->out[2], kw);
+	if (scratch > DWC_MAX_SCRATCH)
+		return EDGEML_OK;
+	op->dwc_wblock = kh * gpr * lanes * 4;
+	op->dwc_blocks = op->in_ch / lanes;
+	size_t all = op->dwc_blocks * lanes;
+	int any_wzp = 0;
+	op->dwc_narrow = 1;
+	for (size_t ch = 0; ch < all; ch++) {
+		any_wzp |= op->dw_wzp[ch] != 0;
+		op->dwc_narrow &= op->dw_mult[ch] >= 0.0f && op->dw_mult[ch] <= 0.5f;
+	}
+	op->dwc_xoff = calloc(op->in_plane, sizeof(size_t));
+	op->dwc_w = calloc(op->dwc_blocks, op->dwc_wblock);
+	op->dwc_bias = calloc(all, sizeof(int32_t));
+	op->dwc_mult = calloc(all, sizeof(float));
+	op->dwc_wzp = any_wzp ? calloc(all, sizeof(int32_t)) : NULL;
+	if (!op->dwc_xoff || !op->dwc_w || !op->dwc_bias || !op->dwc_mult ||
+	    (any_wzp && !op->dwc_wzp))
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for depthwise weights");
+	for (size_t i = 0; i < op->in_plane; i++)
+		op->dwc_xoff[i] = ((i / (size_t)c->in[2] + op->dwc_top) * op->dwc_pw +
+				   i % (size_t)c->in[2] + op->dwc_left) * lanes;
+	/* lane slot i of block b holds channel b * lanes + eml_qdwc_lane(i) */
+	for (size_t b = 0; b < op->dwc_blocks; b++)
+		for (uint32_t i = 0; i < lanes; i++) {
+			size_t ch = b * lanes + eml_qdwc_lane(i), slot = b * lanes + i;
+			int8_t *wb = op->dwc_w + b * op->dwc_wblock;
+			for (size_t ky = 0; ky < kh; ky++)
+				for (size_t kx = 0; kx < kw; kx++)
+					wb[((ky * gpr + kx / 4) * lanes + i) * 4 + kx % 4] =
+						op->taps[ch * op->wpad + ky * kw + kx];
+			op->dwc_bias[slot] = op->dw_bias[ch];
+			op->dwc_mult[slot] = op->dw_mult[ch];
+			if (op->dwc_wzp)
+				op->dwc_wzp[slot] = op->dw_wzp[ch];
+		}
+	op->dwc = dwc;
+	op->base.kernel = "qs8-dwconv-64c-avx512vnni";
+	op->base.scratch = scratch > op->base.scratch ? scratch : op->base.scratch;
+	return EDGEML_OK;
+}
+#endif
+
 /* Prepares the depthwise path: taps in the int8 domain, their zero point there, the bias
  * with x's zero point folded in (see pack.h), and the tap offsets. */
 static edgeml_status prepare_dw(qconv_op *op, const eml_kernel_ctx *ctx, const qconv_params *p,
-				eml_qdw_fn dw, uint32_t threads)
+				eml_qdw_fn dw, eml_isa isa, uint32_t threads)
 {
 	const uint8_t *w = ctx->in_data[3];
 	int w_signed = ctx->in[3]->dtype == EDGEML_DTYPE_INT8;
@@ -405,6 +586,13 @@ static edgeml_status prepare_dw(qconv_op *op, const eml_kernel_ctx *ctx, const q
 	op->dw_plane = (op->plane.bytes + 63) / 64 * 64;
 	op->dw_grid = (op->plane.grid + 64 + 63) / 64 * 64;
 	op->base.scratch = 2 * (op->dw_plane + op->dw_grid);
+#if defined(__x86_64__)
+	eml_qdwc_fn dwc = eml_qdwc_ukernel_for(isa);
+	if (dwc && dwc_pays(op))
+		return prepare_dwc(op, dwc);
+#else
+	(void)isa;
+#endif
 	return EDGEML_OK;
 }
 
@@ -575,7 +763,7 @@ edgeml_status eml_fast_qconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	edgeml_status st;
 	if (op->depthwise) {
 		op->base.kernel = "qs8-dwconv";
-		st = prepare_dw(op, ctx, &p, dw, threads);
+		st = prepare_dw(op, ctx, &p, dw, isa, threads);
 	} else {
 		st = prepare_gemm(op, ctx, &p, uk, threads);
 	}

@@ -52,6 +52,16 @@ eml_qdw_fn eml_qdw_ukernel_for(eml_isa isa)
 	}
 }
 
+eml_qdwc_fn eml_qdwc_ukernel_for(eml_isa isa)
+{
+#if defined(__x86_64__)
+	if (isa == EML_ISA_AVX512VNNI)
+		return eml_qs8_dwconv_64c_avx512vnni;
+#endif
+	(void)isa;
+	return NULL;
+}
+
 eml_maxpool_fn eml_maxpool_ukernel_for(eml_isa isa)
 {
 	switch (isa) {

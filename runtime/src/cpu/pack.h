@@ -116,6 +116,52 @@ typedef void (*eml_qdw_fn)(const eml_qdw_args *a);
 /* The depthwise micro-kernel of a level, or NULL. */
 eml_qdw_fn eml_qdw_ukernel_for(eml_isa isa);
 
+/* A depthwise convolution of one block of EML_QDWC_LANES channels with the channels in the
+ * vector lanes, for planes too small (or strides too wide) for one channel per vector to pay.
+ * x is the block's padded input tile, pixel-major: position (r, c) of the padded plane holds
+ * the block's channels at x + r * pitch + c * EML_QDWC_LANES, in the uint8 domain. Output
+ * (oy, ox) is the window at (oy * sh, ox * sw) with kh x kw taps dh, dw apart; it goes to
+ * y + (oy * ow + ox) * EML_QDWC_LANES. ring is scratch of eml_qdwc_ring_bytes(). The
+ * per-channel arrays are in the kernel's lane order (eml_qdwc_lane): w holds, per window row
+ * and group of 4 of its taps, EML_QDWC_LANES dwords of those 4 taps (0 past the row's kw);
+ * wzp is NULL when every channel's weight zero point is 0. */
+#define EML_QDWC_LANES 64
+/* The most rows a window may span ((kh - 1) * dh + 1). */
+#define EML_QDWC_SPAN_MAX 16
+typedef struct eml_qdwc_args {
+	const uint8_t *x;
+	size_t pitch;
+	uint32_t kh, kw, sh, sw, dh, dw;
+	size_t oh, ow;
+	const int8_t *w;
+	const int32_t *bias, *wzp;
+	const float *mult;
+	float zp, lo, hi;
+	int narrow; /* every lane's multiplier is in [0, 0.5] */
+	uint8_t *ring;
+	uint8_t *y;
+} eml_qdwc_args;
+
+/* Scratch bytes of eml_qdwc_args.ring: per input row the window spans, each output column's
+ * row of taps interleaved, a vector per 4 lanes of 4 taps. */
+static inline size_t eml_qdwc_ring_bytes(size_t span, size_t ow, size_t kw)
+{
+	return span * ow * ((kw + 3) / 4) * 4 * EML_QDWC_LANES;
+}
+
+typedef void (*eml_qdwc_fn)(const eml_qdwc_args *a);
+
+/* The channels-in-lanes depthwise micro-kernel of a level, or NULL. */
+eml_qdwc_fn eml_qdwc_ukernel_for(eml_isa isa);
+
+/* The channel (0 .. EML_QDWC_LANES - 1) that lane slot i of the kernel's per-channel arrays
+ * holds: its byte unpacks leave channel 16 L + 4 j + k in dword 4 L + k of vector j. */
+static inline uint32_t eml_qdwc_lane(uint32_t i)
+{
+	uint32_t j = i / 16, d = i % 16;
+	return 16 * (d / 4) + 4 * j + d % 4;
+}
+
 /* Max pooling over n consecutive outputs: y[i] = max over t of x[t][i] (uint8 domain,
  * readable 64 bytes past n), XORed with flip on the way out. */
 typedef struct eml_maxpool_args {

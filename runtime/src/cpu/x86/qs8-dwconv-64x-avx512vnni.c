@@ -28,23 +28,56 @@ TARGET static inline __m512i requant(__m512i acc, __m512i sum, int has_wzp, __m5
 	return _mm512_cvtps_epi32(f);
 }
 
+/* Requantizes 16 accumulators (minus wzp times the window sums when has_wzp) whose
+ * multiplier is in [0, 0.5], so that no product needs clamping before the conversion: that
+ * rounds half to even as the reference's fp32 steps do, and the zero point is added in int32
+ * (exact, the value being an integer); the packs' saturation and the bounds clamp of the
+ * packed bytes (finish64) then give what clamping first would. */
+TARGET static inline __m512i requant_narrow(__m512i acc, __m512i sum, int has_wzp, __m512i wzp,
+					    __m512 mult, __m512i zp)
+{
+	if (has_wzp)
+		acc = _mm512_sub_epi32(acc, _mm512_mullo_epi32(wzp, sum));
+	__m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), mult);
+	return _mm512_add_epi32(
+		_mm512_cvt_roundps_epi32(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zp);
+}
+
 /* Requantizes, packs and stores 64 outputs at y, of which left are valid. */
-TARGET static inline void finish64(const eml_qdw_args *a, __m512i c0, __m512i c1, __m512i c2,
-				   __m512i c3, __m512i s0, __m512i s1, __m512i s2, __m512i s3,
-				   uint8_t *y, size_t left)
+TARGET static inline __attribute__((always_inline)) void
+finish64(const eml_qdw_args *a, __m512i c0, __m512i c1, __m512i c2, __m512i c3, __m512i s0,
+	 __m512i s1, __m512i s2, __m512i s3, uint8_t *y, size_t left)
 {
 	const __m512i wzp = _mm512_set1_epi32(a->wzp);
 	const __m512 mult = _mm512_set1_ps(a->mult), zp = _mm512_set1_ps(a->zp);
 	const __m512 lo = _mm512_set1_ps(a->lo), hi = _mm512_set1_ps(a->hi);
-	int has_wzp = a->wzp != 0;
-	__m512i r0 = requant(c0, s0, has_wzp, wzp, mult, zp, lo, hi);
-	__m512i r1 = requant(c1, s1, has_wzp, wzp, mult, zp, lo, hi);
-	__m512i r2 = requant(c2, s2, has_wzp, wzp, mult, zp, lo, hi);
-	__m512i r3 = requant(c3, s3, has_wzp, wzp, mult, zp, lo, hi);
-	/* in-lane packs restore the order: lane L holds outputs 16L .. 16L + 15 */
-	__m512i w01 = _mm512_packs_epi32(r0, r1), w23 = _mm512_packs_epi32(r2, r3);
-	/* uint8 outputs (hi above 127) pack unsigned */
-	__m512i b = a->hi > 127.0f ? _mm512_packus_epi16(w01, w23) : _mm512_packs_epi16(w01, w23);
+	int has_wzp = a->wzp != 0, is_unsigned = a->hi > 127.0f;
+	__m512i r0, r1, r2, r3, b;
+	if (a->mult >= 0.0f && a->mult <= 0.5f) {
+		const __m512i zi = _mm512_set1_epi32((int32_t)a->zp);
+		r0 = requant_narrow(c0, s0, has_wzp, wzp, mult, zi);
+		r1 = requant_narrow(c1, s1, has_wzp, wzp, mult, zi);
+		r2 = requant_narrow(c2, s2, has_wzp, wzp, mult, zi);
+		r3 = requant_narrow(c3, s3, has_wzp, wzp, mult, zi);
+		__m512i w01 = _mm512_packs_epi32(r0, r1), w23 = _mm512_packs_epi32(r2, r3);
+		const __m512i blo = _mm512_set1_epi8((char)(int32_t)a->lo);
+		const __m512i bhi = _mm512_set1_epi8((char)(int32_t)a->hi);
+		if (is_unsigned)
+			b = _mm512_min_epu8(_mm512_max_epu8(_mm512_packus_epi16(w01, w23), blo),
+					    bhi);
+		else
+			b = _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(w01, w23), blo),
+					    bhi);
+	} else {
+		r0 = requant(c0, s0, has_wzp, wzp, mult, zp, lo, hi);
+		r1 = requant(c1, s1, has_wzp, wzp, mult, zp, lo, hi);
+		r2 = requant(c2, s2, has_wzp, wzp, mult, zp, lo, hi);
+		r3 = requant(c3, s3, has_wzp, wzp, mult, zp, lo, hi);
+		/* in-lane packs restore the order: lane L holds outputs 16L .. 16L + 15 */
+		__m512i w01 = _mm512_packs_epi32(r0, r1), w23 = _mm512_packs_epi32(r2, r3);
+		/* uint8 outputs (hi above 127) pack unsigned */
+		b = is_unsigned ? _mm512_packus_epi16(w01, w23) : _mm512_packs_epi16(w01, w23);
+	}
 	/* plain stores where they can be: a masked one keeps the next layer's loads from
 	 * being forwarded from the store buffer */
 	if (left >= 64)

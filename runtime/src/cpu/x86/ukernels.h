@@ -28,6 +28,23 @@ void eml_qs8_gemv_8c4_avx512vnni(size_t m, size_t kq, const void *w, size_t w_bl
 
 void eml_qs8_dwconv_64x_avx512vnni(const eml_qdw_args *a);
 void eml_qs8_dwconv_16x_avx2(const eml_qdw_args *a);
+void eml_qs8_dwconv_64c_avx512vnni(const eml_qdwc_args *a);
+
+/* Transposes a rows x cols byte matrix (element (i, j) at src[i * src_stride + j]) XORed with
+ * flip: column j goes to dst + off[j] when off is given, else to dst + j * dst_stride, as
+ * rows bytes. */
+void eml_x8_transpose_16x16_sse2(const uint8_t *src, size_t src_stride, size_t rows,
+				 size_t cols, uint8_t *dst, const size_t *off, size_t dst_stride,
+				 uint8_t flip);
+
+/* The same transposes for 64 channels and n >= 16 pixels, a pixel's channels one vector:
+ * planes_64 moves pixel i of channel c (src[c * src_stride + i]) XORed with flip to
+ * dst[off[i] + c]; tile_64 moves channel c of pixel i (src[i * 64 + c]) to
+ * dst[c * dst_stride + i]. */
+void eml_x8_transpose_planes_64_avx512bw(const uint8_t *src, size_t src_stride, size_t n,
+					 uint8_t *dst, const size_t *off, uint8_t flip);
+void eml_x8_transpose_tile_64_avx512bw(const uint8_t *src, size_t n, uint8_t *dst,
+				       size_t dst_stride);
 
 void eml_u8_maxpool_64x_avx512bw(const eml_maxpool_args *a);
 void eml_u8_maxpool_32x_avx2(const eml_maxpool_args *a);
