@@ -478,6 +478,81 @@ static void test_qconv_dw_lanes(void **state)
 	}
 }
 
+/* First layers: few input channels (1, 2, 3, 5), which run as tiles of output pixels with all
+ * channels and taps in one K: 3x3, 5x5 and 7x7 windows, strides 1 and 2, uneven pads,
+ * dilation, outputs narrower than a tile (a tile then spans several output rows) and wider,
+ * zero points at the extremes (x's is the padding value) and weight zero points (the column
+ * sums), both 8-bit types, fused bounds, batch 2, 1 and 3 threads. */
+static void test_qconv_first_layer(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	static const int64_t geo[][11] = {
+		/* c, h, w, k, stride, dilation, pads (top, left, bottom, right), cout */
+		{ 3, 40, 46, 7, 2, 1, 3, 3, 3, 3, 64 }, { 3, 33, 37, 3, 2, 1, 0, 0, 1, 1, 32 },
+		{ 1, 19, 5, 3, 1, 1, 1, 1, 1, 1, 16 },	{ 2, 23, 29, 5, 1, 1, 2, 1, 0, 2, 9 },
+		{ 5, 17, 70, 3, 1, 2, 2, 2, 2, 2, 24 }, { 3, 9, 3, 7, 2, 1, 3, 3, 3, 3, 8 },
+		{ 1, 50, 11, 5, 2, 1, 2, 2, 2, 2, 40 }, { 2, 12, 67, 7, 1, 1, 0, 3, 3, 0, 33 },
+	};
+	const size_t ng = sizeof(geo) / sizeof(geo[0]);
+	char what[200];
+	for (size_t gi = 0; gi < 2 * ng; gi++) {
+		const int64_t *g = geo[gi % ng];
+		int64_t ch = g[0], k = g[3], s = g[4], d = g[5], cout = g[10];
+		uint32_t xt, wt, yt;
+		rnd_types(&xt, &wt, &yt);
+		int per_ch = gi % 2 == 0, wzp = gi % 3 == 1;
+		/* x's zero point at an extreme: the padding contributes the most it can */
+		int32_t xzp = gi % 4 == 0 ? (xt == U8 ? 255 : -128)
+			      : gi % 4 == 1 ? (xt == U8 ? 0 : 127) : rnd_zp(xt);
+		kcase c;
+		kc_init(&c, EML_OP_QLinearConv);
+		kc_in(&c, xt, 4, (int64_t[]){ 1 + (int64_t)(gi % 3 == 2), ch, g[1], g[2] }, 0);
+		kc_scalar(&c, F32, 0.03);
+		kc_scalar(&c, xt, xzp);
+		kc_in(&c, wt, 4, (int64_t[]){ cout, ch, k, k }, 1);
+		if (per_ch) {
+			float *sc = kc_in(&c, F32, 1, (int64_t[]){ cout }, 1);
+			uint8_t *zp = kc_in(&c, wt, 1, (int64_t[]){ cout }, 1);
+			for (int64_t m = 0; m < cout; m++) {
+				sc[m] = (float)(0.004 * (0.5 + (rnd() % 100) / 100.0));
+				zp[m] = wzp ? (uint8_t)rnd_zp(wt) : wt == U8 ? 128 : 0;
+			}
+		} else {
+			kc_scalar(&c, F32, 0.004);
+			kc_scalar(&c, wt, wzp ? rnd_zp(wt) : wt == U8 ? 128 : 0);
+		}
+		kc_scalar(&c, F32, rnd_y_scale(0.03, 0.004, ch * k * k));
+		kc_scalar(&c, yt, rnd_zp(yt));
+		if (gi % 5 != 4) {
+			int32_t *b = kc_in(&c, I32, 1, (int64_t[]){ cout }, 1);
+			for (int64_t m = 0; m < cout; m++)
+				b[m] = rnd_in(-20000, 20000);
+		} else {
+			kc_absent(&c);
+		}
+		kc_ints(&c, "strides", 2, (int64_t[]){ s, s });
+		kc_ints(&c, "pads", 4, (int64_t[]){ g[6], g[7], g[8], g[9] });
+		kc_ints(&c, "dilations", 2, (int64_t[]){ d, d });
+		if (gi % 2 == 1)
+			kc_float(&c, "activation_min", 0.0f);
+		if (gi % 4 == 2)
+			kc_float(&c, "activation_max", 6.0f);
+		snprintf(what, sizeof(what),
+			 "first layer x%s(%d) w%s y%s c%lld->%lld %lldx%lld k%lld s%lld d%lld",
+			 xt == U8 ? "u8" : "i8", xzp, wt == U8 ? "u8" : "i8",
+			 yt == U8 ? "u8" : "i8", (long long)ch, (long long)cout, (long long)g[1],
+			 (long long)g[2], (long long)k, (long long)s, (long long)d);
+		for (uint32_t l = 0; l < nl; l++)
+			for (uint32_t t = 1; t <= 3; t += 2)
+				kc_check(&c, levels[l], t, what);
+		kc_free(&c);
+	}
+}
+
 /* Random QLinearGemm (transB either way, bias or not) and QLinearMatMul. */
 static void test_qgemm(void **state)
 {
@@ -931,6 +1006,7 @@ int main(void)
 		cmocka_unit_test(test_qconv_large), cmocka_unit_test(test_qgemm),
 		cmocka_unit_test(test_qconv_by_pixel),
 		cmocka_unit_test(test_qconv_dw_lanes),
+		cmocka_unit_test(test_qconv_first_layer),
 		cmocka_unit_test(test_dequantize), cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_qadd),	    cmocka_unit_test(test_quantize),
 		cmocka_unit_test(test_maxpool),	    cmocka_unit_test(test_qavgpool),

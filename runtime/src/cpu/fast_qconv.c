@@ -4,7 +4,10 @@
  * convolution as a GEMM per group over tiles of pixels: 1x1 stride-1 convolutions read the
  * input planes directly, others pack each tile of the im2col matrix straight from the
  * image's phase planes (each k row of a tile is a run of bytes of one plane), never
- * materialising the matrix. */
+ * materialising the matrix: either read in place from planes interleaved by 4 channels
+ * (the columns are then grid positions, scattered into the output afterwards), or, for
+ * channel counts that are not a multiple of 4 (a network's first layer, 3 input channels),
+ * as tiles of output pixels with K = channels x taps in one run, stored straight into y. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +36,8 @@
 /* What a depthwise MAC costs in GEMM MACs (for the serial-or-pool choice): with one weight
  * per channel and tap, the depthwise kernels run about this much slower per MAC. */
 #define DW_COST 8
+/* The widest tile of pixels (a micro-kernel's nr) the pixel-tile packing handles. */
+#define PIXEL_NR_MAX 32
 /* The most taps a depthwise kernel takes. */
 #define DW_TAPS_MAX 64
 /* Depthwise outputs at most this large run with channels in lanes: one channel per vector
@@ -60,7 +65,8 @@ typedef struct qconv_op {
 	size_t *koff;	     /* per k: offset of its row in the group's planes */
 	int in_place;	     /* planes interleaved by 4 channels, read in place (qoff) */
 	size_t *qoff;	     /* per k group: offset of its row of 4 channels in the planes */
-	size_t cols;	     /* columns of the GEMM: pixels, or grid positions */
+	size_t cols;	     /* columns of the GEMM: pixels, or grid positions (in place) */
+	size_t stage;	     /* neither: offset in the scratch of the tile staging rows */
 	size_t tiles, tiles_per_task, tile_groups, m_chunks, m_chunk, tile_bytes;
 	size_t *pos;	 /* by pixel: per output pixel, the offset of its grid position */
 	size_t px_block; /* by pixel: pixels per kernel call, 0 when not run by pixel */
@@ -144,8 +150,53 @@ static void plane4_task(void *arg, uint32_t task, uint32_t thread)
 			 r->env->shared + 4 * task * op->plane.bytes);
 }
 
+/* Copies n bytes (a micro-kernel's nr: a constant size in the common cases, so no call). */
+static inline void copy_nr(uint8_t *dst, const uint8_t *src, uint32_t n)
+{
+	if (n == 32)
+		memcpy(dst, src, 32);
+	else if (n == 8)
+		memcpy(dst, src, 8);
+	else
+		memcpy(dst, src, n);
+}
+
+/* Packs the x tile of output pixels [p0, p0 + nr) from one group's phase planes: a tile
+ * within one output row is a run of grid positions per k row, read in place; one across rows
+ * is first assembled in stage (k rows of 2 * uk->nr bytes), each row as whole-width copies of
+ * its runs in order, every run written over the previous one's overhang. */
+static void pack_pixels(const qconv_op *op, const eml_fast_gemm *gm, const uint8_t *planes,
+			size_t p0, uint32_t nr, uint8_t *stage, uint8_t *tile, int32_t *xs)
+{
+	const eml_qgemm_ukernel *uk = gm->uk;
+	const eml_plane *pl = &op->plane;
+	size_t ox = p0 % pl->ow;
+	if (ox + nr <= pl->ow) {
+		eml_pack_x_rows(uk, planes + p0 / pl->ow * pl->q + ox, op->koff, gm->k, tile, xs);
+		return;
+	}
+	/* runs start at column 0 and where a pixel starts an output row; a pixel's grid
+	 * position is at least its index, so a run's source never starts before the plane */
+	size_t run_j[PIXEL_NR_MAX], run_g[PIXEL_NR_MAX], runs = 0;
+	for (size_t j = 0; j < nr; runs++) {
+		size_t p = p0 + j, px = p % pl->ow;
+		run_j[runs] = j;
+		run_g[runs] = p / pl->ow * pl->q + px;
+		j += pl->ow - px;
+	}
+	size_t stride = 2 * (size_t)uk->nr;
+	for (size_t kk = 0; kk < gm->k; kk++) {
+		const uint8_t *src = planes + op->koff[kk];
+		uint8_t *d = stage + kk * stride;
+		for (size_t i = 0; i < runs; i++)
+			copy_nr(d + run_j[i], src + run_g[i], uk->nr);
+	}
+	eml_pack_x(uk, stage, stride, gm->k, nr, 0, tile, xs);
+}
+
 /* A GEMM task: a group of up to tiles_per_task column tiles of one group of the image, for
- * one chunk of output channels. r->x is the image (pointwise) or its planes. */
+ * one chunk of output channels. r->x is the image (pointwise) or its planes; the tiles are
+ * of pixels (packed) or of grid positions (in place). */
 static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 {
 	const qconv_run *r = arg;
@@ -172,11 +223,11 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 			eml_pack_x(uk, r->x + g * op->cg * op->in_plane + p0, op->in_plane, gm->k,
 				   nr, gm->flip, tile, xs);
 		else
-			eml_pack_x_rows(uk, r->x + g * op->cg * op->plane.bytes + p0, op->koff,
-					gm->k, tile, xs);
+			pack_pixels(op, gm, r->x + g * op->cg * op->plane.bytes, p0, nr,
+				    r->env->scratch[thread] + op->stage, tile, xs);
 	}
-	/* grid columns go through a buffer of the task's tiles side by side, then only the
-	 * valid ones to y, a row at a time */
+	/* packed tiles of pixels go straight to y; in place, grid columns go through a buffer
+	 * of the task's tiles side by side, then only the valid ones to y, a row at a time */
 	size_t span = (last - first) * uk->nr, p_end = last * uk->nr;
 	size_t valid = (p_end < op->cols ? p_end : op->cols) - first * uk->nr;
 	for (size_t i = m0; i < m1; i += uk->mr) {
@@ -187,22 +238,18 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 			uint32_t nr = (uint32_t)(op->cols - p0 < uk->nr ? op->cols - p0 : uk->nr);
 			const uint8_t *tile = tiles + (ti - first) * op->tile_bytes;
 			const int32_t *xs = xsum + (ti - first) * uk->nr;
-			if (op->pointwise) {
+			if (!op->in_place) {
 				uint8_t *yt = y + (i - m0) * op->out_plane + p0;
 				uk->fn(mr, nr, gm->kq, w, tile, xs, yt, op->out_plane, &gm->out,
 				       (uint32_t)i);
 				continue;
 			}
 			uint8_t *o = out + (ti - first) * uk->nr;
-			if (op->in_place)
-				uk->igemm(mr, uk->nr, gm->kq, w,
-					  r->x + g * op->cg * op->plane.bytes + 4 * p0, op->qoff,
-					  o, span, &gm->out, (uint32_t)i);
-			else
-				uk->fn(mr, uk->nr, gm->kq, w, tile, xs, o, span, &gm->out,
-				       (uint32_t)i);
+			uk->igemm(mr, uk->nr, gm->kq, w,
+				  r->x + g * op->cg * op->plane.bytes + 4 * p0, op->qoff, o, span,
+				  &gm->out, (uint32_t)i);
 		}
-		for (uint32_t rr = 0; rr < mr && !op->pointwise; rr++)
+		for (uint32_t rr = 0; rr < mr && op->in_place; rr++)
 			eml_plane_scatter(&op->plane, first * uk->nr, valid, out + rr * span,
 					  y + (i - m0 + rr) * op->out_plane);
 	}
@@ -658,13 +705,17 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 		    pl.bytes > PLANE_MAX / op->in_ch)
 			return EDGEML_ERR_UNSUPPORTED;
 		op->plane = pl;
-		op->cols = pl.grid;
 		op->flip = op->gemm[0].flip;
 		op->fill = op->zx ^ op->flip;
 		/* In place needs no column sums: every row's weight zero point is 0. */
 		op->in_place = by4;
 		for (size_t g = 0; g < op->groups; g++)
 			op->in_place &= op->gemm[g].wzp == NULL;
+		/* Packed tiles cost the same whether their columns are grid positions or pixels;
+		 * pixels waste no columns on the grid's overhang and need no scatter. */
+		op->cols = op->in_place ? pl.grid : op->out_plane;
+		if (!op->in_place && uk->nr > PIXEL_NR_MAX)
+			return EDGEML_ERR_UNSUPPORTED;
 		op->koff = calloc(k, sizeof(size_t));
 		op->qoff = calloc(k / 4 + 1, sizeof(size_t));
 		size_t *taps = tap_offsets(op);
@@ -709,6 +760,10 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 	op->base.kernel = uk->name;
 	op->base.scratch =
 		op->tiles_per_task * (op->tile_bytes + uk->nr * 4 + (size_t)uk->mr * uk->nr);
+	if (!op->pointwise && !op->in_place) {
+		op->stage = (op->base.scratch + 63) / 64 * 64;
+		op->base.scratch = op->stage + k * 2 * uk->nr;
+	}
 	if (op->in_place && op->base.scratch < 4 * op->plane.bytes)
 		op->base.scratch = 4 * op->plane.bytes;
 	if (by_pixel && op->in_place) {

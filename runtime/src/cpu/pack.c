@@ -208,6 +208,12 @@ static void interleave4_sse2(const uint8_t *r0, const uint8_t *r1, const uint8_t
 }
 #endif
 
+#if defined(__x86_64__)
+/* The rows past k of a last, partial group of 4: interleaved as rows of zeros, so the tail
+ * takes the vector path too (a first layer's K = 3 x 7 x 7 = 147 ends in one). */
+static const uint8_t zero_row[64];
+#endif
+
 /* Sums each column of a packed x tile of kq groups (wrapping as the int32 accumulator). */
 static void column_sums(const eml_qgemm_ukernel *uk, const uint8_t *tile, size_t kq,
 			int32_t *xsum)
@@ -242,9 +248,12 @@ void eml_pack_x(const eml_qgemm_ukernel *uk, const uint8_t *src, size_t src_stri
 		size_t k0 = q * uk->kc, rows = k - k0 < uk->kc ? k - k0 : uk->kc;
 		const uint8_t *s = src + k0 * src_stride;
 #if defined(__x86_64__)
-		if (uk->kc == 4 && rows == 4 && nr == uk->nr && nr % 8 == 0) {
-			interleave4_sse2(s, s + src_stride, s + 2 * src_stride,
-					 s + 3 * src_stride, nr, flip, dst + q * group);
+		if (uk->kc == 4 && nr == uk->nr && nr % 8 == 0 && nr <= sizeof(zero_row) &&
+		    (rows == 4 || !flip)) {
+			const uint8_t *r[4];
+			for (size_t c = 0; c < 4; c++)
+				r[c] = c < rows ? s + c * src_stride : zero_row;
+			interleave4_sse2(r[0], r[1], r[2], r[3], nr, flip, dst + q * group);
 			continue;
 		}
 #endif
@@ -262,9 +271,11 @@ void eml_pack_x_rows(const eml_qgemm_ukernel *uk, const uint8_t *base, const siz
 		size_t k0 = q * uk->kc, rows = k - k0 < uk->kc ? k - k0 : uk->kc;
 		uint8_t *d = dst + q * group;
 #if defined(__x86_64__)
-		if (uk->kc == 4 && rows == 4 && uk->nr % 8 == 0) {
-			interleave4_sse2(base + off[k0], base + off[k0 + 1], base + off[k0 + 2],
-					 base + off[k0 + 3], uk->nr, 0, d);
+		if (uk->kc == 4 && uk->nr % 8 == 0 && uk->nr <= sizeof(zero_row)) {
+			const uint8_t *r[4];
+			for (size_t c = 0; c < 4; c++)
+				r[c] = c < rows ? base + off[k0 + c] : zero_row;
+			interleave4_sse2(r[0], r[1], r[2], r[3], uk->nr, 0, d);
 			continue;
 		}
 #endif
