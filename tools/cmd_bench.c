@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "convert/convert.h"
 #include "convert/eml_write.h"
+#include "cpu/f32_ukernels.h"
 #include "cpu/fast_ops.h"
 #include "cpu/isa.h"
 #include "cpu/pack.h"
@@ -108,8 +109,9 @@ static void usage(FILE *f)
 		"                   build/venv/bin/python in this program's directory or a parent,\n"
 		"                   else python3)\n"
 		"  --peer-dir DIR   where ort_peer.py is (default tools/bench found from this program up)\n"
-		"  --peak           measure this CPU core's peak int8 MAC rate with the active\n"
-		"                   ISA's instructions (EDGEML_CPU_ISA selects another level)\n");
+		"  --peak           measure this CPU core's peak int8 and float MAC rates with\n"
+		"                   the active ISA's instructions (EDGEML_CPU_ISA selects another\n"
+		"                   level)\n");
 }
 
 /* Parses a count in [min, 10^7]; returns 0 on success. */
@@ -292,10 +294,9 @@ static double now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-/* Measures the active ISA level's peak int8 MACs per second on one core (0 for none). */
-static double measure_peak(void)
+/* Measures the MACs per second of a peak probe (int8 or float) on one core (0 for none). */
+static double measure_peak(uint64_t (*fn)(uint64_t iters))
 {
-	eml_qpeak_fn fn = eml_qpeak_for(eml_isa_active());
 	if (!fn)
 		return 0.0;
 	double best = 0.0;
@@ -962,15 +963,20 @@ static int save_json(const bench_args *a, const eml_json *fp, double peak, const
 	return 1;
 }
 
-/* Prints the peak MAC rate alone (`edgeml bench --peak`). */
+/* Prints the peak MAC rates alone, int8 and float (`edgeml bench --peak`). */
 static int peak_only(const bench_args *a)
 {
-	double peak = measure_peak();
+	double peak = measure_peak(eml_qpeak_for(eml_isa_active()));
+	double fpeak = measure_peak(eml_f32_peak_for(eml_isa_active()));
 	const char *isa = eml_isa_name(eml_isa_active());
-	if (a->json && strcmp(a->json, "-") == 0)
-		printf("{\"isa\": \"%s\", \"peak_gmacs_per_core\": %.3f}\n", isa, peak / 1e9);
-	else
+	if (a->json && strcmp(a->json, "-") == 0) {
+		printf("{\"isa\": \"%s\", \"peak_gmacs_per_core\": %.3f, "
+		       "\"f32_peak_gmacs_per_core\": %.3f}\n",
+		       isa, peak / 1e9, fpeak / 1e9);
+	} else {
 		printf("int8 peak (%s, one core): %.1f GMAC/s\n", isa, peak / 1e9);
+		printf("f32 peak (%s, one core): %.1f GMAC/s\n", isa, fpeak / 1e9);
+	}
 	return 0;
 }
 
@@ -996,10 +1002,13 @@ static int bench(bench_args *a)
 		fprintf(stderr, "edgeml bench: probing this machine failed; no fingerprint\n");
 	eml_proc_result_free(&r);
 	int text = !(a->json && strcmp(a->json, "-") == 0);
-	double peak = a->peak ? measure_peak() : 0.0;
-	if (a->peak && text)
+	double peak = a->peak ? measure_peak(eml_qpeak_for(eml_isa_active())) : 0.0;
+	if (a->peak && text) {
 		printf("int8 peak (%s, one core): %.1f GMAC/s\n", eml_isa_name(eml_isa_active()),
 		       peak / 1e9);
+		printf("f32 peak (%s, one core): %.1f GMAC/s\n", eml_isa_name(eml_isa_active()),
+		       measure_peak(eml_f32_peak_for(eml_isa_active())) / 1e9);
+	}
 	model_ref *models = calloc(a->n_models, sizeof(*models));
 	size_t n = 0;
 	cell *cells = NULL;

@@ -1,5 +1,6 @@
-/* test_f32_kernels.c — the fast float32 kernels (Conv: pointwise, KxK, grouped, depthwise;
- * Gemm and MatMul) of every ISA level this CPU runs, through the operator layer that packs
+/* test_f32_kernels.c — the fast float32 kernels (Conv: pointwise, KxK, grouped, depthwise
+ * along rows and with channels in lanes; Gemm and MatMul; Add, Sub, Mul, Div; MaxPool, the
+ * average pools) of every ISA level this CPU runs, through the operator layer that packs
  * for them, against the reference kernels bit for bit: random shapes with ragged tiles, odd
  * channel counts, strides, pads, dilations, groups, fused activation bounds, special values
  * (NaN, infinities, -0, subnormals), on one thread and on a pool. */
@@ -367,6 +368,46 @@ static void test_fconv_large(void **state)
 	}
 }
 
+/* Depthwise convolutions of narrow planes, which run with channels in lanes: channel counts
+ * around the 64 of a task (ragged last group, partial 16 x 16 blocks), two images, strides,
+ * pads, specials; a wider plane stays on the per-channel kernel. */
+static void test_fdwconv_lanes(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[256];
+	for (uint32_t l = 0; l < nl; l++) {
+		for (int it = 0; it < 60; it++) {
+			conv_shape s;
+			conv_random(&s, 2, 0);
+			/* outputs at most 16 wide with a vector transpose, else 8 */
+			s.w = 1 + rnd() % (eml_f32_transpose_ukernel_for(levels[l]) ? 16 : 8);
+			s.cin = s.cout = s.group = 1 + rnd() % 150;
+			s.n = 1 + it % 2;
+			if (s.w + s.pads[1] + s.pads[3] < (s.kw - 1) * s.dw + 1)
+				s.pads[1] = s.pads[3] = s.kw / 2;
+			conv_what(&s, 2, what, sizeof(what));
+			kcase c;
+			conv_build(&c, &s);
+			kc_check(&c, levels[l], 1 + (it % 2) * 2, "f32-dwconv-c", what);
+			kc_free(&c);
+		}
+		conv_shape s = { .n = 1, .cin = 8, .cout = 8, .group = 8, .h = 5, .w = 17, .kh = 3,
+				 .kw = 3, .sh = 1, .sw = 1, .dh = 1, .dw = 1,
+				 .pads = { 1, 1, 1, 1 }, .bias = 1 };
+		kcase c;
+		conv_build(&c, &s);
+		eml_fast_op *op = kc_prepare(&c, levels[l], 1);
+		assert_non_null(op);
+		assert_true(strcmp(op->kernel, "f32-dwconv") == 0);
+		eml_fast_destroy(op);
+		kc_free(&c);
+	}
+}
+
 /* Builds a random Gemm (A m x k, or k x m when transposed; B constant; C absent, a scalar,
  * [N] or [1, N]) or MatMul (A of rank 1 to 3, B constant 2-D). */
 static void gemm_build(kcase *c, int is_gemm, int64_t m, int64_t k, int64_t n, char *what,
@@ -551,7 +592,210 @@ static void test_gemm_ukernel(void **state)
 	}
 }
 
-/* Every level with fast kernels has both float micro-kernels; scalar has none. */
+/* Builds a random binary op of out_rank dims: each operand takes the output's shape with
+ * some dims set to 1 (all of them: a scalar) and maybe fewer leading dims, so same shapes,
+ * per-channel, scalar and crossed ((C, 1) with (1, W)) broadcasts all come up. */
+static void binary_build(kcase *c, uint32_t op, uint32_t rank, const int64_t *dims,
+			 uint32_t special, char *what, size_t cap)
+{
+	static const char *names[] = { "add", "sub", "mul", "div" };
+	int64_t od[2][6];
+	uint32_t orank[2];
+	kc_init(c, op);
+	for (int k = 0; k < 2; k++) {
+		uint32_t form = rnd() % 4; /* 0, 1: full; 2: some dims 1; 3: scalar */
+		orank[k] = form < 3 && rnd() % 4 == 0 && rank > 1 ? rank - 1 - rnd() % (rank - 1) :
+								    rank;
+		for (uint32_t d = 0; d < orank[k]; d++) {
+			int64_t full = dims[rank - orank[k] + d];
+			od[k][d] = form == 3 || (form == 2 && rnd() % 2) ? 1 : full;
+		}
+		kc_in(c, orank[k], od[k], 0, special);
+	}
+	if (op == EML_OP_Add)
+		kc_activation(c);
+	int n = snprintf(what, cap, "%s out", names[op == EML_OP_Add ? 0 : op == EML_OP_Sub ? 1 :
+						 op == EML_OP_Mul ? 2 : 3]);
+	for (uint32_t d = 0; d < rank; d++)
+		n += snprintf(what + n, cap - (size_t)n, " %lld", (long long)dims[d]);
+	for (int k = 0; k < 2; k++) {
+		n += snprintf(what + n, cap - (size_t)n, k ? ", b" : ", a");
+		for (uint32_t d = 0; d < orank[k]; d++)
+			n += snprintf(what + n, cap - (size_t)n, " %lld", (long long)od[k][d]);
+	}
+}
+
+/* Random Add, Sub, Mul and Div with broadcasting and special values on every level, 1 and 3
+ * threads, and outputs large enough for the pool to split (rows, and one long row). */
+static void test_fbinary(void **state)
+{
+	(void)state;
+	static const uint32_t ops[] = { EML_OP_Add, EML_OP_Sub, EML_OP_Mul, EML_OP_Div };
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[256];
+	for (uint32_t l = 0; l < nl; l++) {
+		for (int it = 0; it < 400; it++) {
+			uint32_t rank = 1 + rnd() % 4;
+			int64_t dims[4];
+			for (uint32_t d = 0; d < rank; d++)
+				dims[d] = rnd() % 5 == 0 ? 1 : 1 + rnd() % 40;
+			kcase c;
+			binary_build(&c, ops[it % 4], rank, dims, rnd() % 2 ? 8 : 0, what,
+				     sizeof(what));
+			kc_check(&c, levels[l], 1 + (it % 2) * 2, "f32-vbinary", what);
+			kc_free(&c);
+		}
+		for (int it = 0; it < 8; it++) {
+			int64_t big[2][4] = { { 2, 9, 240, 250 }, { 1, 1, 1, 1100000 } };
+			kcase c;
+			binary_build(&c, ops[it % 4], 4, big[it / 4], 8, what, sizeof(what));
+			kc_check(&c, levels[l], 1, "f32-vbinary", what);
+			kc_check(&c, levels[l], 3, "f32-vbinary", what);
+			kc_free(&c);
+		}
+	}
+}
+
+/* A pool's shape. */
+typedef struct pool_shape {
+	int64_t n, c, h, w, kh, kw, sh, sw, dh, dw, pads[4], ceil;
+	int one_d;
+} pool_shape;
+
+/* Builds a MaxPool of s with random data, specials at rate 1 / special. */
+static void maxpool_build(kcase *c, const pool_shape *s, uint32_t special)
+{
+	kc_init(c, EML_OP_MaxPool);
+	if (s->one_d) {
+		kc_in(c, 3, (int64_t[]){ s->n, s->c, s->w }, 0, special);
+		kc_ints(c, "kernel_shape", 1, (int64_t[]){ s->kw });
+		kc_ints(c, "strides", 1, (int64_t[]){ s->sw });
+		kc_ints(c, "pads", 2, (int64_t[]){ s->pads[1], s->pads[3] });
+		kc_ints(c, "dilations", 1, (int64_t[]){ s->dw });
+	} else {
+		kc_in(c, 4, (int64_t[]){ s->n, s->c, s->h, s->w }, 0, special);
+		kc_ints(c, "kernel_shape", 2, (int64_t[]){ s->kh, s->kw });
+		kc_ints(c, "strides", 2, (int64_t[]){ s->sh, s->sw });
+		kc_ints(c, "pads", 4, s->pads);
+		kc_ints(c, "dilations", 2, (int64_t[]){ s->dh, s->dw });
+	}
+	if (s->ceil)
+		kc_int(c, "ceil_mode", 1);
+}
+
+/* A random max pool geometry: kernels 1 to 4, strides 1 to 3, dilation 1 or 2, pads up to
+ * half the kernel, ceil_mode, 1-D. */
+static void pool_random(pool_shape *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->n = 1 + rnd() % 2;
+	s->c = 1 + rnd() % 6;
+	s->one_d = rnd() % 5 == 0;
+	s->h = s->one_d ? 1 : 1 + rnd() % 20;
+	s->w = 1 + rnd() % 24;
+	s->kh = s->one_d ? 1 : 1 + rnd() % 4;
+	s->kw = 1 + rnd() % 4;
+	s->sh = s->one_d ? 1 : 1 + rnd() % 3;
+	s->sw = 1 + rnd() % 3;
+	s->dh = !s->one_d && rnd() % 4 == 0 ? 2 : 1;
+	s->dw = rnd() % 4 == 0 ? 2 : 1;
+	for (int i = 0; i < 4; i++)
+		s->pads[i] = rnd() % (uint32_t)((i % 2 ? s->kw : s->kh) / 2 + 1);
+	if (s->one_d)
+		s->pads[0] = s->pads[2] = 0;
+	s->ceil = rnd() % 3 == 0;
+	if (s->h + s->pads[0] + s->pads[2] < (s->kh - 1) * s->dh + 1)
+		s->h = (s->kh - 1) * s->dh + 1;
+	if (s->w + s->pads[1] + s->pads[3] < (s->kw - 1) * s->dw + 1)
+		s->w = (s->kw - 1) * s->dw + 1;
+}
+
+/* Random float max pools on every level, 1 and 3 threads, with many special values (a
+ * window of -inf only, NaN, zeros of both signs in either order), and one large enough for
+ * the pool (ResNet's 3x3 stride 2). */
+static void test_fmaxpool(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[200];
+	for (uint32_t l = 0; l < nl; l++) {
+		for (int it = 0; it < 300; it++) {
+			pool_shape s;
+			pool_random(&s);
+			uint32_t special = it % 3 == 0 ? 0 : it % 3 == 1 ? 10 : 2;
+			snprintf(what, sizeof(what),
+				 "maxpool n%lld c%lld %lldx%lld k%lldx%lld s%lldx%lld d%lldx%lld "
+				 "p%lld,%lld,%lld,%lld ceil %lld%s specials 1/%u",
+				 (long long)s.n, (long long)s.c, (long long)s.h, (long long)s.w,
+				 (long long)s.kh, (long long)s.kw, (long long)s.sh, (long long)s.sw,
+				 (long long)s.dh, (long long)s.dw, (long long)s.pads[0],
+				 (long long)s.pads[1], (long long)s.pads[2], (long long)s.pads[3],
+				 (long long)s.ceil, s.one_d ? " 1-D" : "", special);
+			kcase c;
+			maxpool_build(&c, &s, special);
+			kc_check(&c, levels[l], 1 + (it % 2) * 2, "f32-maxpool", what);
+			kc_free(&c);
+		}
+		pool_shape big = { .n = 1, .c = 33, .h = 128, .w = 127, .kh = 3, .kw = 3, .sh = 2,
+				   .sw = 2, .dh = 1, .dw = 1, .pads = { 1, 1, 1, 1 } };
+		kcase c;
+		maxpool_build(&c, &big, 20);
+		kc_check(&c, levels[l], 1, "f32-maxpool", "maxpool 33x128x127 3x3 s2 p1");
+		kc_check(&c, levels[l], 4, "f32-maxpool", "maxpool 33x128x127 3x3 s2 p1");
+		kc_free(&c);
+	}
+}
+
+/* GlobalAveragePool (rank 3 to 5) and the AveragePool whole-plane window on every level,
+ * 1 and 3 threads, with special values; an AveragePool of smaller windows stays on the
+ * reference. */
+static void test_favgpool(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[160];
+	for (uint32_t l = 0; l < nl; l++) {
+		for (int it = 0; it < 120; it++) {
+			int64_t d[5] = { 1 + rnd() % 2, 1 + rnd() % 40, 1 + rnd() % 30,
+					 1 + rnd() % 9, 1 + rnd() % 3 };
+			int global = it % 2;
+			uint32_t rank = global ? 3 + rnd() % 3 : 3 + rnd() % 2;
+			uint32_t special = it % 3 == 0 ? 6 : 0;
+			kcase c;
+			kc_init(&c, global ? EML_OP_GlobalAveragePool : EML_OP_AveragePool);
+			kc_in(&c, rank, d, 0, special);
+			if (!global)
+				kc_ints(&c, "kernel_shape", rank - 2, &d[2]);
+			snprintf(what, sizeof(what), "%s rank %u %lldx%lldx%lldx%lldx%lld",
+				 global ? "global" : "window", rank, (long long)d[0],
+				 (long long)d[1], (long long)d[2], (long long)d[3],
+				 (long long)d[4]);
+			kc_check(&c, levels[l], 1 + (it % 4 == 1) * 2, "f32-avgpool", what);
+			kc_free(&c);
+		}
+		kcase c;
+		kc_init(&c, EML_OP_GlobalAveragePool);
+		kc_in(&c, 4, (int64_t[]){ 2, 300, 64, 60 }, 0, 0);
+		kc_check(&c, levels[l], 3, "f32-avgpool", "globalaveragepool 2x300x64x60");
+		kc_free(&c);
+		kc_init(&c, EML_OP_AveragePool);
+		kc_in(&c, 4, (int64_t[]){ 1, 3, 6, 5 }, 0, 0);
+		kc_ints(&c, "kernel_shape", 2, (int64_t[]){ 6, 4 });
+		assert_null(kc_prepare(&c, levels[l], 1));
+		kc_free(&c);
+	}
+}
+
+/* Every level with fast kernels has each float micro-kernel; scalar has none. */
 static void test_ukernel_table(void **state)
 {
 	(void)state;
@@ -559,9 +803,17 @@ static void test_ukernel_table(void **state)
 	uint32_t nl = fast_levels(levels);
 	assert_null(eml_f32_gemm_ukernel_for(EML_ISA_SCALAR));
 	assert_null(eml_f32_dw_ukernel_for(EML_ISA_SCALAR));
+	assert_null(eml_f32_dwc_ukernel_for(EML_ISA_SCALAR));
+	assert_null(eml_f32_maxpool_ukernel_for(EML_ISA_SCALAR));
+	assert_null(eml_f32_vbinary_ukernel_for(EML_ISA_SCALAR, EML_F32_ADD, EML_F32_VV));
 	for (uint32_t l = 0; l < nl; l++) {
 		assert_non_null(eml_f32_gemm_ukernel_for(levels[l]));
 		assert_non_null(eml_f32_dw_ukernel_for(levels[l]));
+		assert_non_null(eml_f32_dwc_ukernel_for(levels[l]));
+		assert_non_null(eml_f32_maxpool_ukernel_for(levels[l]));
+		for (int op = 0; op < EML_F32_OPS; op++)
+			for (int form = 0; form < EML_F32_FORMS; form++)
+				assert_non_null(eml_f32_vbinary_ukernel_for(levels[l], op, form));
 	}
 }
 
@@ -571,6 +823,8 @@ int main(void)
 		cmocka_unit_test(test_ukernel_table), cmocka_unit_test(test_gemm_ukernel),
 		cmocka_unit_test(test_fconv),	      cmocka_unit_test(test_fconv_large),
 		cmocka_unit_test(test_fgemm),	      cmocka_unit_test(test_fallback),
+		cmocka_unit_test(test_fbinary),	      cmocka_unit_test(test_fmaxpool),
+		cmocka_unit_test(test_favgpool),     cmocka_unit_test(test_fdwconv_lanes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

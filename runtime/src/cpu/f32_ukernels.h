@@ -1,6 +1,6 @@
 /*
- * f32_ukernels.h — the float32 micro-kernels of the fast path (GEMM and depthwise) and the
- * table that picks them per ISA level.
+ * f32_ukernels.h — the float32 micro-kernels of the fast path (GEMM, depthwise, element-wise
+ * binary ops, max pooling) and the table that picks them per ISA level.
  *
  * Exactness: each output accumulates its K terms one after the other in the reference's
  * order, each term one fused multiply-add (fmaf) from 0, as the reference kernels do; the
@@ -57,20 +57,85 @@ typedef struct eml_f32_dw_args {
 
 typedef void (*eml_f32_dw_fn)(const eml_f32_dw_args *a);
 
+/* A depthwise convolution with channels in lanes, for small planes: ch channels (a multiple
+ * of 16) of the n outputs at plane positions pos[i], y[i * ch + c] = clamp(bias[c] + sum
+ * over t of x[(pos[i] + off[t]) * ch + c] * w[t * ch + c]), the taps in order. x holds ch
+ * interleaved phase planes (position p, channel c at x[p * ch + c]). */
+typedef struct eml_f32_dwc_args {
+	const float *x;
+	size_t n, ch;
+	const size_t *pos, *off;
+	uint32_t taps;
+	const float *w, *bias;
+	float lo, hi;
+	float *y;
+} eml_f32_dwc_args;
+
+typedef void (*eml_f32_dwc_fn)(const eml_f32_dwc_args *a);
+
+/* Moves a 16 x 16 block of floats across: dst[off[j] + i] = src[i * stride + j]. */
+typedef void (*eml_f32_transpose_fn)(const float *src, size_t stride, float *dst,
+				     const size_t *off);
+
+/* Element-wise binary ops: y[i] = clamp(a op b) for i < n, the clamp as eml_clampf() (NaN
+ * passes). The VC form reads b[0] for every element, the CV form a[0]. */
+enum { EML_F32_ADD, EML_F32_SUB, EML_F32_MUL, EML_F32_DIV, EML_F32_OPS };
+enum { EML_F32_VV, EML_F32_VC, EML_F32_CV, EML_F32_FORMS };
+typedef void (*eml_f32_vbinary_fn)(size_t n, const float *a, const float *b, float *y,
+				   float lo, float hi);
+
+/* Max pooling over n consecutive outputs: y[i] = the last of m = (x[t][i] > m ? x[t][i] : m)
+ * over the taps in order from m = -FLT_MAX, the reference's fold (NaN never wins, the first
+ * of equal values does). Each x[t] is readable for n rounded up to 64 floats. */
+typedef void (*eml_f32_maxpool_fn)(const float *const *x, size_t n, uint32_t taps, float *y);
+
+/* A peak-rate probe: runs iters rounds of the level's float fused multiply-adds on
+ * registers and returns the MACs done, so a caller timing it gets the core's peak. */
+typedef uint64_t (*eml_f32_peak_fn)(uint64_t iters);
+
 /* The GEMM micro-kernel of a level, or NULL (scalar: the reference runs). */
 const eml_f32_gemm_ukernel *eml_f32_gemm_ukernel_for(eml_isa isa);
 
 /* The depthwise micro-kernel of a level, or NULL. */
 eml_f32_dw_fn eml_f32_dw_ukernel_for(eml_isa isa);
 
+/* The channels-in-lanes depthwise micro-kernel of a level, or NULL. */
+eml_f32_dwc_fn eml_f32_dwc_ukernel_for(eml_isa isa);
+
+/* The 16 x 16 vector transpose of a level, or NULL. */
+eml_f32_transpose_fn eml_f32_transpose_ukernel_for(eml_isa isa);
+
+/* The binary micro-kernel of op (EML_F32_ADD...) and form (EML_F32_VV...) of a level, or
+ * NULL. */
+eml_f32_vbinary_fn eml_f32_vbinary_ukernel_for(eml_isa isa, int op, int form);
+
+/* The max pooling micro-kernel of a level, or NULL. */
+eml_f32_maxpool_fn eml_f32_maxpool_ukernel_for(eml_isa isa);
+
+/* The float peak probe of a level, or NULL. */
+eml_f32_peak_fn eml_f32_peak_for(eml_isa isa);
+
 #if defined(__x86_64__)
+extern const eml_f32_vbinary_fn eml_f32_vbinary_32x_minmax_avx512f[EML_F32_OPS][EML_F32_FORMS];
+extern const eml_f32_vbinary_fn eml_f32_vbinary_16x_minmax_avx2[EML_F32_OPS][EML_F32_FORMS];
+void eml_f32_maxpool_64x_avx512f(const float *const *x, size_t n, uint32_t taps, float *y);
+void eml_f32_maxpool_32x_avx2(const float *const *x, size_t n, uint32_t taps, float *y);
+uint64_t eml_f32_peak_avx512f(uint64_t iters);
+void eml_f32_transpose_16x16_avx512f(const float *src, size_t stride, float *dst,
+				     const size_t *off);
+uint64_t eml_f32_peak_avx2(uint64_t iters);
 extern const eml_f32_gemm_ukernel eml_f32_gemm_8x32_minmax_avx512f;
 extern const eml_f32_gemm_ukernel eml_f32_gemm_4x24_minmax_avx2;
 void eml_f32_dwconv_64x_minmax_avx512f(const eml_f32_dw_args *a);
 void eml_f32_dwconv_32x_minmax_avx2(const eml_f32_dw_args *a);
+void eml_f32_dwconv_16c4_minmax_avx512f(const eml_f32_dwc_args *a);
+void eml_f32_dwconv_8c4_minmax_avx2(const eml_f32_dwc_args *a);
 #elif defined(__aarch64__)
+extern const eml_f32_vbinary_fn eml_f32_vbinary_8x_minmax_neon[EML_F32_OPS][EML_F32_FORMS];
+void eml_f32_maxpool_16x_neon(const float *const *x, size_t n, uint32_t taps, float *y);
 extern const eml_f32_gemm_ukernel eml_f32_gemm_8x8_minmax_neon;
 void eml_f32_dwconv_16x_minmax_neon(const eml_f32_dw_args *a);
+void eml_f32_dwconv_4c4_minmax_neon(const eml_f32_dwc_args *a);
 #endif
 
 #endif /* EML_CPU_F32_UKERNELS_H */

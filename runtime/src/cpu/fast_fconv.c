@@ -1,7 +1,9 @@
 /* fast_fconv.c — float Conv on the fast path (NCHW, 1-D and 2-D): depthwise convolutions on
  * the depthwise micro-kernel over each channel's zero-padded phase plane (fast_plane.h's
- * layout, in floats), every other convolution as a GEMM per group with output channels as
- * rows and pixels as columns. 1x1 stride-1 convolutions read the input planes in place;
+ * layout, in floats), or, for narrow planes, over 64 channels' planes interleaved so that
+ * vectors run across channels instead of along short rows; every other convolution as a
+ * GEMM per group with output channels as rows and pixels as columns. 1x1 stride-1
+ * convolutions read the input planes in place;
  * others read each k row of a tile as a run of one channel's phase plane (the tap's offset
  * plus the tile's grid position), so the im2col matrix is never built. The K order is the
  * reference's (channel, ky, kx); a padding tap adds 0 * w, which leaves the sum exact as
@@ -12,7 +14,7 @@
 
 #include "cpu/f32_ukernels.h"
 #include "cpu/fast_ops.h"
-#include "cpu/fast_plane.h"
+#include "cpu/fast_fplane.h"
 #include "cpu/ref/ref_qwindow.h"
 #include "cpu/ref/ref_util.h"
 #include "error.h"
@@ -33,6 +35,16 @@
 #define DW_TAPS_MAX 64
 /* What a depthwise MAC costs in GEMM MACs, for the serial-or-pool choice. */
 #define DW_COST 8
+/* Depthwise layers whose output rows are at most this wide run with channels in lanes: rows
+ * this short fill few lanes of a vector along a row and cost a call each to copy. Measured
+ * on MobileNetV2 and DS-CNN: with a vector transpose to interleave the planes, the 14x14
+ * and 7x7 layers gain and the 28x28 ones lose; with the portable loop, only the 7x7 and
+ * DS-CNN's 25x5 gain. DWC_CH channels a task... */
+#define DWC_OW_MAX 16
+#define DWC_OW_MAX_PORTABLE 8
+#define DWC_CH 64
+/* ... when the interleaved plane of DWC_CH channels stays this small (floats). */
+#define DWC_PLANE_MAX ((size_t)1 << 18)
 
 typedef struct fconv_op {
 	eml_fast_op base;
@@ -51,6 +63,12 @@ typedef struct fconv_op {
 	size_t *toff;	 /* per k: k * nr, the rows of a packed tail tile */
 	size_t cols, tiles, tiles_per_task, tile_groups, m_chunks, m_chunk;
 	size_t dw_run, dw_grid; /* depthwise: channels per task; floats of a grid buffer */
+	eml_f32_dwc_fn dwc;	/* depthwise with channels in lanes, or NULL */
+	eml_f32_transpose_fn tr;
+	size_t dwc_groups;	/* of DWC_CH channels */
+	size_t dwc_span;	/* plane positions the kernel reads */
+	size_t *pix_pos;	/* per input pixel: its plane position (dwc_span: not read) */
+	size_t *out_pos;	/* per output: its grid position */
 } fconv_op;
 
 /* One run's arguments for the task functions. */
@@ -69,6 +87,8 @@ static void fconv_destroy(eml_fast_op *base)
 	free(op->bias);
 	free(op->koff);
 	free(op->toff);
+	free(op->pix_pos);
+	free(op->out_pos);
 	free(op);
 }
 
@@ -96,8 +116,19 @@ static void copy_strided(float *dst, const float *src, size_t n, size_t step, si
 		dst[i] = src[i * step];
 }
 
-/* Copies one channel plane x into its zero-padded phase plane dst (p->bytes floats). */
-static void build_plane(const eml_plane *p, const float *x, float *dst)
+/* dst[i] = v for i < n: memset for zeros, the common case. */
+static void fill_floats(float *dst, float v, size_t n)
+{
+	if (v == 0.0f && !signbit(v)) {
+		memset(dst, 0, n * sizeof(float));
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		dst[i] = v;
+}
+
+/* See fast_fplane.h: the padding is written once per phase, then the rows copied in. */
+void eml_fplane_build(const eml_plane *p, const float *x, float fill, float *dst)
 {
 	for (size_t py = 0; py < p->sh; py++) {
 		for (size_t px = 0; px < p->sw; px++) {
@@ -110,7 +141,7 @@ static void build_plane(const eml_plane *p, const float *x, float *dst)
 			c0 = c0 < c1 ? c0 : c1;
 			/* one fill for all the padding: small planes have short rows, where
 			 * a call per run would cost more than the copy */
-			memset(ph, 0, p->phase * sizeof(float));
+			fill_floats(ph, fill, p->phase);
 			for (size_t r = 0; r < p->rows && c0 < c1; r++) {
 				size_t prow = py + r * p->sh;
 				if (prow < p->top || prow - p->top >= p->ih)
@@ -123,11 +154,11 @@ static void build_plane(const eml_plane *p, const float *x, float *dst)
 		}
 	}
 	size_t used = p->phase * p->sh * p->sw;
-	memset(dst + used, 0, (p->bytes - used) * sizeof(float));
+	fill_floats(dst + used, fill, p->bytes - used);
 }
 
-/* Copies the valid outputs of grid positions [g0, g0 + n) from src into the output plane y. */
-static void scatter(const eml_plane *p, size_t g0, size_t n, const float *src, float *y)
+/* See fast_fplane.h: a copy per output row. */
+void eml_fplane_scatter(const eml_plane *p, size_t g0, size_t n, const float *src, float *y)
 {
 	for (size_t g = g0, end = g0 + n; g < end;) {
 		size_t oy = g / p->q, ox = g % p->q;
@@ -146,8 +177,8 @@ static void plane_task(void *arg, uint32_t task, uint32_t thread)
 	const fconv_run *r = arg;
 	const fconv_op *op = r->op;
 	(void)thread;
-	build_plane(&op->plane, r->x + task * op->in_plane,
-		    (float *)r->env->shared + task * op->ps);
+	eml_fplane_build(&op->plane, r->x + task * op->in_plane, 0.0f,
+			 (float *)r->env->shared + task * op->ps);
 }
 
 /* A GEMM task: up to tiles_per_task column tiles of one group of the image, for one chunk
@@ -202,8 +233,8 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 		}
 		size_t p_end = last * uk->nr < op->cols ? last * uk->nr : op->cols;
 		for (uint32_t i = 0; i < mr && !op->pointwise; i++)
-			scatter(&op->plane, first * uk->nr, p_end - first * uk->nr, out + i * span,
-				y + (row + i) * op->out_plane);
+			eml_fplane_scatter(&op->plane, first * uk->nr, p_end - first * uk->nr,
+					   out + i * span, y + (row + i) * op->out_plane);
 	}
 }
 
@@ -224,7 +255,7 @@ static void dw_task(void *arg, uint32_t task, uint32_t thread)
 	for (size_t c = c0; c < c1; c++) {
 		size_t ch = c % op->in_ch;
 		float *y = r->y + c * op->out_plane;
-		build_plane(p, r->x + c * op->in_plane, plane);
+		eml_fplane_build(p, r->x + c * op->in_plane, 0.0f, plane);
 		eml_f32_dw_args a = {
 			.x = rows, .n = p->grid, .taps = (uint32_t)op->kvol,
 			.w = op->w + ch * op->kvol, .bias = op->bias[ch], .lo = op->lo,
@@ -232,8 +263,73 @@ static void dw_task(void *arg, uint32_t task, uint32_t thread)
 		};
 		op->dw(&a);
 		if (!direct)
-			scatter(p, 0, p->grid, grid, y);
+			eml_fplane_scatter(p, 0, p->grid, grid, y);
 	}
+}
+
+/* The portable 16 x 16 transpose (see eml_f32_transpose_fn), where a level has no vector
+ * one. */
+static void transpose_16x16(const float *src, size_t stride, float *dst, const size_t *off)
+{
+	for (size_t i = 0; i < 16; i++)
+		for (size_t j = 0; j < 16; j++)
+			dst[off[j] + i] = src[i * stride + j];
+}
+
+/* Copies cnt (<= DWC_CH) channel planes x, in_plane floats apart, into DWC_CH interleaved
+ * zero-padded phase planes dst (position p, channel c at dst[p * DWC_CH + c]): 16 x 16
+ * blocks by the transpose kernel, the ragged edges one by one. Lanes past cnt stay zero;
+ * pixels the kernel does not read land in the spare position dwc_span. */
+static void build_planes_il(const fconv_op *op, const float *x, size_t cnt, float *dst)
+{
+	size_t n = op->in_plane, c16 = cnt / 16 * 16, n16 = n / 16 * 16;
+	size_t off[16];
+	memset(dst, 0, (op->dwc_span + 1) * DWC_CH * sizeof(float));
+	for (size_t p = 0; p < n16; p += 16) {
+		for (size_t j = 0; j < 16; j++)
+			off[j] = op->pix_pos[p + j] * DWC_CH;
+		for (size_t c = 0; c < c16; c += 16)
+			op->tr(x + c * n + p, n, dst + c, off);
+	}
+	for (size_t p = 0; p < n; p++)
+		for (size_t c = p < n16 ? c16 : 0; c < cnt; c++)
+			dst[op->pix_pos[p] * DWC_CH + c] = x[c * n + p];
+}
+
+/* Copies cnt channels of the interleaved outputs src (output i, channel c at
+ * src[i * DWC_CH + c]) into their output planes y, out_plane floats apart. */
+static void scatter_il(const fconv_op *op, const float *src, size_t cnt, float *y)
+{
+	size_t n = op->out_plane, c16 = cnt / 16 * 16, n16 = n / 16 * 16;
+	size_t off[16];
+	for (size_t j = 0; j < 16; j++)
+		off[j] = j * n;
+	for (size_t i = 0; i < n16; i += 16)
+		for (size_t c = 0; c < c16; c += 16)
+			op->tr(src + i * DWC_CH + c, DWC_CH, y + c * n + i, off);
+	for (size_t i = 0; i < n; i++)
+		for (size_t c = i < n16 ? c16 : 0; c < cnt; c++)
+			y[c * n + i] = src[i * DWC_CH + c];
+}
+
+/* A channels-in-lanes depthwise task: DWC_CH channels of one image, interleaved,
+ * convolved at every output and moved back into their output planes. */
+static void dwc_task(void *arg, uint32_t task, uint32_t thread)
+{
+	const fconv_run *r = arg;
+	const fconv_op *op = r->op;
+	size_t gc = task % op->dwc_groups, n = task / op->dwc_groups, c0 = gc * DWC_CH;
+	size_t cnt = op->in_ch - c0 < DWC_CH ? op->in_ch - c0 : DWC_CH;
+	float *planes = (float *)r->env->scratch[thread];
+	float *out = planes + (op->dwc_span + 1) * DWC_CH;
+	build_planes_il(op, r->x + (n * op->in_ch + c0) * op->in_plane, cnt, planes);
+	eml_f32_dwc_args a = {
+		.x = planes, .n = op->out_plane, .ch = DWC_CH, .pos = op->out_pos, .off = op->koff,
+		.taps = (uint32_t)op->kvol, .w = op->w + gc * op->kvol * DWC_CH,
+		.bias = op->bias + gc * DWC_CH, .lo = op->lo, .hi = op->hi, .y = out,
+	};
+	op->dwc(&a);
+	scatter_il(op, out, cnt, r->y + (n * op->in_ch + c0) * op->out_plane);
 }
 
 /* Runs the node over the pool. */
@@ -244,6 +340,11 @@ static edgeml_status fconv_run_op(const eml_fast_op *base, const eml_kernel_ctx 
 	const float *x = ctx->in_data[0];
 	float *y = ctx->out_data[0];
 	eml_threadpool *pool = eml_fast_pool(env, op->depthwise ? op->work * DW_COST : op->work);
+	if (op->dwc) {
+		fconv_run r = { op, x, y, env };
+		eml_threadpool_run(pool, dwc_task, &r, (uint32_t)(op->batch * op->dwc_groups));
+		return EDGEML_OK;
+	}
 	if (op->depthwise) {
 		fconv_run r = { op, x, y, env };
 		size_t total = op->batch * op->in_ch;
@@ -298,6 +399,54 @@ static edgeml_status prepare_dw(fconv_op *op, const float *w, const float *bias,
 	op->dw_run = op->dw_run < 1 ? 1 : op->dw_run > 16 ? 16 : op->dw_run;
 	op->dw_grid = (op->plane.grid + 64 + 15) / 16 * 16;
 	op->base.scratch = (op->ps + op->dw_grid) * sizeof(float);
+	return EDGEML_OK;
+}
+
+/* Prepares the channels-in-lanes depthwise path: weights [group][tap][DWC_CH] and biases
+ * [group][DWC_CH], zero past the last channel; the tap offsets in positions. */
+static edgeml_status prepare_dwc(fconv_op *op, const float *w, const float *bias)
+{
+	op->dwc_groups = (op->in_ch + DWC_CH - 1) / DWC_CH;
+	op->w = calloc(op->dwc_groups * op->kvol * DWC_CH, sizeof(float));
+	op->bias = calloc(op->dwc_groups * DWC_CH, sizeof(float));
+	op->koff = calloc(op->kvol, sizeof(size_t));
+	if (!op->w || !op->bias || !op->koff)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for depthwise weights");
+	for (size_t c = 0; c < op->in_ch; c++) {
+		size_t gc = c / DWC_CH, lane = c % DWC_CH;
+		for (size_t t = 0; t < op->kvol; t++)
+			op->w[(gc * op->kvol + t) * DWC_CH + lane] = w[c * op->kvol + t];
+		op->bias[c] = bias ? bias[c] : 0.0f;
+	}
+	size_t far = 0;
+	for (size_t ky = 0; ky < op->plane.kh; ky++) {
+		for (size_t kx = 0; kx < op->plane.kw; kx++) {
+			size_t t = ky * op->plane.kw + kx;
+			op->koff[t] = eml_plane_tap(&op->plane, ky, kx);
+			far = op->koff[t] > far ? op->koff[t] : far;
+		}
+	}
+	const eml_plane *p = &op->plane;
+	op->dwc_span = p->grid + far;
+	op->pix_pos = calloc(op->in_plane, sizeof(size_t));
+	op->out_pos = calloc(op->out_plane, sizeof(size_t));
+	if (!op->pix_pos || !op->out_pos)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for depthwise tables");
+	for (size_t iy = 0; iy < p->ih; iy++) {
+		for (size_t ix = 0; ix < p->iw; ix++) {
+			size_t prow = iy + p->top, pcol = ix + p->left;
+			size_t pos = ((prow % p->sh) * p->sw + pcol % p->sw) * p->phase +
+				     prow / p->sh * p->q + pcol / p->sw;
+			/* rows and columns past the phase's grid are never read */
+			int kept = prow / p->sh < p->rows && pcol / p->sw < p->q &&
+				   pos < op->dwc_span;
+			op->pix_pos[iy * p->iw + ix] = kept ? pos : op->dwc_span;
+		}
+	}
+	for (size_t oy = 0; oy < p->oh; oy++)
+		for (size_t ox = 0; ox < p->ow; ox++)
+			op->out_pos[oy * p->ow + ox] = oy * p->q + ox;
+	op->base.scratch = (op->dwc_span + 1 + op->out_plane) * DWC_CH * sizeof(float);
 	return EDGEML_OK;
 }
 
@@ -413,7 +562,15 @@ edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	op->dw = eml_f32_dw_ukernel_for(isa);
 	op->depthwise = st == EDGEML_OK && op->dw && op->cg == 1 && op->mg == 1 &&
 			op->kvol <= DW_TAPS_MAX;
-	if (op->depthwise) {
+	eml_f32_dwc_fn dwc = eml_f32_dwc_ukernel_for(isa);
+	eml_f32_transpose_fn tr = eml_f32_transpose_ukernel_for(isa);
+	if (op->depthwise && dwc && op->plane.ow <= (tr ? DWC_OW_MAX : DWC_OW_MAX_PORTABLE) &&
+	    op->plane.bytes <= DWC_PLANE_MAX / DWC_CH) {
+		op->base.kernel = "f32-dwconv-c";
+		op->dwc = dwc;
+		op->tr = tr ? tr : transpose_16x16;
+		st = prepare_dwc(op, w, bias);
+	} else if (op->depthwise) {
 		op->base.kernel = "f32-dwconv";
 		st = prepare_dw(op, w, bias, threads);
 	} else if (st == EDGEML_OK || op->pointwise) {

@@ -14,6 +14,11 @@ edgeml_status eml_fast_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t 
 	case EML_OP_Gemm:
 	case EML_OP_MatMul:
 		return eml_fast_fgemm_prepare(ctx, isa, threads, out);
+	case EML_OP_Add:
+	case EML_OP_Sub:
+	case EML_OP_Mul:
+	case EML_OP_Div:
+		return eml_fast_fbinary_prepare(ctx, isa, out);
 	case EML_OP_QLinearConv:
 		return eml_fast_qconv_prepare(ctx, isa, threads, out);
 	case EML_OP_QLinearMatMul:
@@ -22,7 +27,12 @@ edgeml_status eml_fast_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t 
 	case EML_OP_QLinearAdd:
 		return eml_fast_qadd_prepare(ctx, isa, threads, out);
 	case EML_OP_MaxPool:
+		if (ctx->in[0]->dtype == EDGEML_DTYPE_FLOAT32)
+			return eml_fast_fpool_prepare(ctx, isa, threads, out);
 		return eml_fast_maxpool_prepare(ctx, isa, out);
+	case EML_OP_AveragePool:
+	case EML_OP_GlobalAveragePool:
+		return eml_fast_fpool_prepare(ctx, isa, threads, out);
 	case EML_OP_QLinearAveragePool:
 	case EML_OP_QLinearGlobalAveragePool:
 		return eml_fast_qavgpool_prepare(ctx, isa, out);

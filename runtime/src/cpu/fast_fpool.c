@@ -1,0 +1,192 @@
+/* fast_fpool.c — float MaxPool (1-D and 2-D, no Indices output), GlobalAveragePool and the
+ * AveragePool whose one window is the whole plane, on the fast path. MaxPool builds each
+ * channel's phase plane (fast_fplane.h, padding filled with -FLT_MAX, which never wins over
+ * the reference's start value) and runs the max micro-kernel over its grid. The averages
+ * sum each plane in double in the reference's order (its window order is row-major over
+ * the plane), several planes at once. Channels go over the pool. */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "cpu/f32_ukernels.h"
+#include "cpu/fast_fplane.h"
+#include "cpu/fast_ops.h"
+#include "cpu/ref/ref_qwindow.h"
+#include "error.h"
+#include "ops/infer_helpers.h"
+#include "ops/ops.h"
+
+/* Per-channel phase planes larger than this (floats) leave the node to the reference. */
+#define PLANE_MAX ((size_t)16 << 20)
+/* The most taps the max kernel takes. */
+#define TAPS_MAX 64
+/* Planes an average task sums together (independent chains of additions). */
+#define AVG_LANES 8
+/* Average tasks: at least this many elements each. */
+#define AVG_CHUNK 16384
+
+typedef struct fpool_op {
+	eml_fast_op base;
+	eml_f32_maxpool_fn fn; /* NULL: an average */
+	eml_plane plane;
+	size_t planes, in_plane, out_plane, taps, planes_per_task;
+	size_t tapoff[TAPS_MAX];
+} fpool_op;
+
+typedef struct fpool_run {
+	const fpool_op *op;
+	const float *x;
+	float *y;
+	const eml_fast_env *env;
+} fpool_run;
+
+/* Frees the op. */
+static void fpool_destroy(eml_fast_op *op)
+{
+	free(op);
+}
+
+/* One channel plane of a max pool. */
+static void maxpool_task(void *arg, uint32_t task, uint32_t thread)
+{
+	const fpool_run *r = arg;
+	const fpool_op *op = r->op;
+	const eml_plane *p = &op->plane;
+	float *plane = (float *)r->env->scratch[thread], *grid = plane + p->bytes;
+	float *y = r->y + task * op->out_plane;
+	const float *rows[TAPS_MAX];
+	eml_fplane_build(p, r->x + task * op->in_plane, -FLT_MAX, plane);
+	for (size_t t = 0; t < op->taps; t++)
+		rows[t] = plane + op->tapoff[t];
+	op->fn(rows, p->grid, (uint32_t)op->taps, p->q == p->ow ? y : grid);
+	if (p->q != p->ow)
+		eml_fplane_scatter(p, 0, p->grid, grid, y);
+}
+
+/* The means of planes_per_task planes: AVG_LANES at a time, each summed in double from its
+ * first element to its last (independent chains, which the compiler vectorises), then
+ * divided as the reference does. */
+static void avg_task(void *arg, uint32_t task, uint32_t thread)
+{
+	const fpool_run *r = arg;
+	const fpool_op *op = r->op;
+	size_t size = op->in_plane, c = task * op->planes_per_task;
+	size_t end = c + op->planes_per_task < op->planes ? c + op->planes_per_task : op->planes;
+	(void)thread;
+	for (; c + AVG_LANES <= end; c += AVG_LANES) {
+		const float *x = r->x + c * size;
+		double s[AVG_LANES] = { 0.0 };
+		for (size_t i = 0; i < size; i++)
+			for (size_t l = 0; l < AVG_LANES; l++)
+				s[l] += x[l * size + i];
+		for (size_t l = 0; l < AVG_LANES; l++)
+			r->y[c + l] = (float)(s[l] / (double)size);
+	}
+	for (; c < end; c++) {
+		const float *x = r->x + c * size;
+		double sum = 0.0;
+		for (size_t i = 0; i < size; i++)
+			sum += x[i];
+		r->y[c] = (float)(sum / (double)size);
+	}
+}
+
+/* Runs the node over the pool. */
+static edgeml_status fpool_run_op(const eml_fast_op *base, const eml_kernel_ctx *ctx,
+				  const eml_fast_env *env)
+{
+	const fpool_op *op = (const fpool_op *)base;
+	fpool_run r = { op, ctx->in_data[0], ctx->out_data[0], env };
+	if (op->fn) {
+		size_t work = op->planes * op->out_plane * op->taps;
+		eml_threadpool_run(eml_fast_pool(env, work), maxpool_task, &r,
+				   (uint32_t)op->planes);
+		return EDGEML_OK;
+	}
+	size_t tasks = (op->planes + op->planes_per_task - 1) / op->planes_per_task;
+	eml_threadpool_run(eml_fast_pool(env, op->planes * op->in_plane), avg_task, &r,
+			   (uint32_t)tasks);
+	/* Sums without NaN are exact whatever the order of each addition's operands; which of
+	 * two NaNs one passes on is the compiler's choice, so a NaN mean is left to the
+	 * reference's code. */
+	for (size_t c = 0; c < op->planes; c++)
+		if (isnan(r.y[c]))
+			return eml_ref_kernel(ctx->node->op)(ctx);
+	return EDGEML_OK;
+}
+
+/* Prepares a max pool of geometry w, or leaves *out NULL where the plane does not fit. */
+static edgeml_status prepare_max(const eml_window3 *w, eml_f32_maxpool_fn fn, size_t planes,
+				 eml_fast_op **out)
+{
+	eml_plane p;
+	if (eml_plane_init(&p, w, PLANE_MAX) != EDGEML_OK || p.kh * p.kw > TAPS_MAX)
+		return EDGEML_OK;
+	fpool_op *op = calloc(1, sizeof(*op));
+	if (!op)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a max pool");
+	op->base = (eml_fast_op){ fpool_run_op, fpool_destroy, "f32-maxpool",
+				  (p.bytes + p.grid + 64) * sizeof(float), 0 };
+	op->fn = fn;
+	op->plane = p;
+	op->planes = planes;
+	op->in_plane = p.ih * p.iw;
+	op->out_plane = p.oh * p.ow;
+	op->taps = p.kh * p.kw;
+	for (size_t ky = 0; ky < p.kh; ky++)
+		for (size_t kx = 0; kx < p.kw; kx++)
+			op->tapoff[ky * p.kw + kx] = eml_plane_tap(&p, ky, kx);
+	*out = &op->base;
+	return EDGEML_OK;
+}
+
+/* Whether an AveragePool's single window is its whole input plane, unpadded: its mean is
+ * then the plane's, as GlobalAveragePool computes it. */
+static int window_is_plane(const eml_window_geom *g)
+{
+	for (uint32_t i = 0; i < g->n_spatial; i++)
+		if (g->out[i] != 1 || g->kernel[i] != g->in[i] || g->pad_begin[i] != 0 ||
+		    g->pad_end[i] != 0 || g->dilation[i] != 1)
+			return 0;
+	return 1;
+}
+
+/* Prepares a float MaxPool, GlobalAveragePool or whole-plane AveragePool. */
+edgeml_status eml_fast_fpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
+				     eml_fast_op **out)
+{
+	const eml_tensor *x = ctx->in[0];
+	eml_window_geom g;
+	if (x->dtype != EDGEML_DTYPE_FLOAT32 || x->rank < 3 || ctx->node->n_outputs != 1 ||
+	    eml_tensor_numel(x) < 1)
+		return EDGEML_OK;
+	size_t planes = (size_t)(x->dims[0] * x->dims[1]), size = 1;
+	for (uint32_t i = 2; i < x->rank; i++)
+		size *= (size_t)x->dims[i];
+	if (ctx->node->op != EML_OP_GlobalAveragePool) {
+		if (x->rank > 4 || eml_window_geometry(ctx->node, x->rank - 2, &x->dims[2], NULL, 1,
+						       &g) != EDGEML_OK)
+			return EDGEML_OK;
+		if (ctx->node->op == EML_OP_MaxPool) {
+			eml_f32_maxpool_fn fn = eml_f32_maxpool_ukernel_for(isa);
+			eml_window3 w;
+			eml_window3_of(&g, &w);
+			return fn ? prepare_max(&w, fn, planes, out) : EDGEML_OK;
+		}
+		if (!window_is_plane(&g))
+			return EDGEML_OK;
+	}
+	fpool_op *op = calloc(1, sizeof(*op));
+	if (!op)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for an average pool");
+	op->base = (eml_fast_op){ fpool_run_op, fpool_destroy, "f32-avgpool", 0, 0 };
+	op->planes = planes;
+	op->in_plane = size;
+	/* enough tasks for every thread, each at least AVG_CHUNK elements, in whole lanes */
+	size_t per = (AVG_CHUNK + size - 1) / size;
+	size_t even = (planes + threads - 1) / threads;
+	per = per > even ? per : even;
+	op->planes_per_task = (per + AVG_LANES - 1) / AVG_LANES * AVG_LANES;
+	*out = &op->base;
+	return EDGEML_OK;
+}
