@@ -380,6 +380,65 @@ static void test_float(void **state)
 	free(image);
 }
 
+/* The tiles of fconv.comp on float Conv: a 1x1 in rows of 8 (read four at a time) from 6 to
+ * 5 channels (a block of 4 that overhangs) with bias and clamp; a 3x3 with pads in rows of 7
+ * (edge tiles) to 12 channels (blocks of 8, the second overhanging), batch 2; a dilated 1-D
+ * one at stride 2 with uneven pads; and a 1x1 whose weights are a graph input (one channel
+ * per tile, the node's own weights). */
+static void test_float_tiles(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	static builder b;
+	static float w1[5 * 6], b1[5], w2[12 * 4 * 9], b2[12], w3[4 * 5 * 3];
+	uint32_t seed = 5;
+	float *all[] = { w1, b1, w2, b2, w3 };
+	size_t len[] = { 30, 5, 432, 12, 60 };
+	for (size_t a = 0; a < 5; a++)
+		for (size_t i = 0; i < len[a]; i++)
+			all[a][i] = (float)(next_rand(&seed) % 200) / 100.0f - 1.0f;
+	memset(&b, 0, sizeof(b));
+	uint32_t x = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 6, 3, 8 }, EML_TF_INPUT,
+			    NULL);
+	uint32_t wt1 = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 5, 6, 1, 1 },
+			      EML_TF_CONSTANT, w1);
+	uint32_t bt1 = constant(&b, EDGEML_DTYPE_FLOAT32, 5, b1);
+	uint32_t y1 = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 5, 3, 8 },
+			     EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_Conv, 3, (uint32_t[]){ x, wt1, bt1 }, y1, 2,
+	     (eml_attr[]){ float1("activation_min", -1.5f), float1("activation_max", 3.0f) });
+	uint32_t x2 = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 2, 4, 5, 7 }, EML_TF_INPUT,
+			     NULL);
+	uint32_t wt2 = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 12, 4, 3, 3 },
+			      EML_TF_CONSTANT, w2);
+	uint32_t bt2 = constant(&b, EDGEML_DTYPE_FLOAT32, 12, b2);
+	uint32_t y2 = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 2, 12, 5, 7 },
+			     EML_TF_OUTPUT, NULL);
+	static const int64_t p1[4] = { 1, 1, 1, 1 };
+	node(&b, EML_OP_Conv, 3, (uint32_t[]){ x2, wt2, bt2 }, y2, 1,
+	     (eml_attr[]){ ints("pads", 4, p1) });
+	uint32_t x3 = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, (int64_t[]){ 1, 5, 11 }, EML_TF_INPUT,
+			     NULL);
+	uint32_t wt3 = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, (int64_t[]){ 4, 5, 3 },
+			      EML_TF_CONSTANT, w3);
+	uint32_t y3 = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, (int64_t[]){ 1, 4, 5 }, EML_TF_OUTPUT,
+			     NULL);
+	static const int64_t p1d[2] = { 1, 2 }, s1d[1] = { 2 }, d1d[1] = { 2 };
+	node(&b, EML_OP_Conv, 2, (uint32_t[]){ x3, wt3 }, y3, 3,
+	     (eml_attr[]){ ints("pads", 2, p1d), ints("strides", 1, s1d),
+			   ints("dilations", 1, d1d) });
+	uint32_t wi = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 4, 6, 1, 1 }, EML_TF_INPUT,
+			     NULL);
+	uint32_t y4 = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 4, 3, 8 },
+			     EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_Conv, 2, (uint32_t[]){ x, wi }, y4, 0, NULL);
+	void *image;
+	edgeml_model *m = load(&b, &image);
+	compare(m, 0);
+	edgeml_model_free(m);
+	free(image);
+}
+
 /* Resize (nearest and linear) and the float pools. */
 static void test_resize_pool(void **state)
 {
@@ -630,6 +689,7 @@ int main(void)
 		cmocka_unit_test(test_qchain),
 		cmocka_unit_test(test_ties),
 		cmocka_unit_test(test_float),
+		cmocka_unit_test(test_float_tiles),
 		cmocka_unit_test(test_resize_pool),
 		cmocka_unit_test(test_cpu_fallback),
 		cmocka_unit_test(test_submit_wait_profile),

@@ -1,10 +1,13 @@
-/* test_vulkan_dot.c — the packed integer dot-product variants of the Vulkan int8 shaders
- * (qconv.comp and qgemm.comp with DOT4): convolutions and matmuls whose reduction is not a
+/* test_vulkan_dot.c — the int8 convolution and matmul shaders: the packed integer
+ * dot-product variants (qconv.comp and qgemm.comp with DOT4) and the float multiply-add one
+ * (fconv.comp with QUANT, which convolutions take where dot products are not accelerated;
+ * EDGEML_VK_QCONV=int forces qconv.comp): convolutions and matmuls whose reduction is not a
  * multiple of four, with padding, dilation, groups, uint8 activations, uint8 and int8
- * weights, per-channel zero points, and weights too far from their zero point for the packed
- * form (the scalar shader then runs) must give the CPU reference's bytes. On a device that
- * reports shaderIntegerDotProduct the suite also checks the packed form was compiled. The
- * Khronos validation layer is on, and any message it prints fails the suite. */
+ * weights, per-channel zero points, weights too far from their zero point for the packed
+ * form (the scalar shader then runs), and sums past 2^24 (fconv.comp's chunks) must give the
+ * CPU reference's bytes. On a device that reports shaderIntegerDotProduct the suite also
+ * checks the packed form was compiled. The Khronos validation layer is on, and any message
+ * it prints fails the suite. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -147,6 +150,58 @@ static void test_dot_conv_uint8(void **state)
 	check(&b);
 }
 
+/* The convolutions again on the integer shader (qconv.comp), whichever the device prefers. */
+static void test_dot_conv_int_shader(void **state)
+{
+	setenv("EDGEML_VK_QCONV", "int", 1);
+	test_dot_conv_int8(state);
+	test_dot_conv_uint8(state);
+	unsetenv("EDGEML_VK_QCONV");
+}
+
+/* Sums beyond 2^24, where fp32 no longer holds every integer: a constant input of -128 with
+ * zero point 127 (x' = -255) under 1100 input channels whose weights are 127 for the first
+ * half and -127 for the second, so each output's sum climbs to 550 * 32385 (past 2^24) and
+ * comes back to exactly 0; at unit scale the output is that sum. One fp32 sum over all
+ * channels would round on the way; fconv.comp's chunks must not. Beside it, a small
+ * convolution of a graph input. */
+static void test_dot_conv_big_sums(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	static builder b;
+	enum { C = 1100, M = 4, W = 6 };
+	static int8_t xs[C * W], w[M * C], wsmall[4 * 4];
+	static const float one = 1.0f;
+	static const int8_t zp_127 = 127;
+	for (size_t i = 0; i < sizeof(xs); i++)
+		xs[i] = -128;
+	for (size_t m = 0; m < M; m++)
+		for (size_t c = 0; c < C; c++)
+			w[m * C + c] = c < C / 2 ? 127 : -127;
+	fill_weights(wsmall, sizeof(wsmall), 13, 100);
+	memset(&b, 0, sizeof(b));
+	uint32_t x = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 1, C, 1, W }, EML_TF_CONSTANT,
+			    xs);
+	uint32_t sc = constant(&b, EDGEML_DTYPE_FLOAT32, 1, &one);
+	uint32_t xz = constant(&b, EDGEML_DTYPE_INT8, 1, &zp_127);
+	uint32_t wt = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ M, C, 1, 1 }, EML_TF_CONSTANT,
+			     w);
+	uint32_t z0 = constant(&b, EDGEML_DTYPE_INT8, 1, &zp_0);
+	uint32_t y = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 1, M, 1, W }, EML_TF_OUTPUT,
+			    NULL);
+	node(&b, EML_OP_QLinearConv, 8, (uint32_t[]){ x, sc, xz, wt, sc, z0, sc, z0 }, y, 0,
+	     NULL);
+	uint32_t x2 = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 1, 4, 3, 5 }, EML_TF_INPUT,
+			     NULL);
+	uint32_t w2 = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 4, 4, 1, 1 },
+			     EML_TF_CONSTANT, wsmall);
+	uint32_t xz2 = constant(&b, EDGEML_DTYPE_INT8, 1, &zp_x);
+	qconv(&b, x2, xz2, w2, z0, EML_NO_TENSOR, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 1, 4, 3, 5 },
+	      0, NULL);
+	check(&b);
+}
+
 /* QLinearGemm of uint8 A with and without transB (K = 10: a partial last group), per-column
  * zero points, bias and alpha; QLinearMatMul of a batched int8 A by a constant uint8 B. */
 static void test_dot_gemm(void **state)
@@ -227,6 +282,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dot_conv_int8),
 		cmocka_unit_test(test_dot_conv_uint8),
+		cmocka_unit_test(test_dot_conv_int_shader),
+		cmocka_unit_test(test_dot_conv_big_sums),
 		cmocka_unit_test(test_dot_gemm),
 		cmocka_unit_test(test_dot_compiled),
 	};

@@ -250,3 +250,108 @@ void eml_vk_output_range(const eml_node *node, uint32_t dtype, float y_scale, in
 	*lo = eml_quantize_f32(amin, y_scale, y_zp, qmin, qmax);
 	*hi = eml_quantize_f32(amax, y_scale, y_zp, qmin, qmax);
 }
+
+/* The volume of s's kernel. */
+static int64_t kernel_volume(const eml_qconv_shape *s)
+{
+	int64_t kvol = 1;
+	for (uint32_t i = 0; i < s->g.n_spatial; i++)
+		kvol *= s->g.kernel[i];
+	return kvol;
+}
+
+int64_t eml_vk_fconv_tile(const eml_qconv_shape *s, int pack)
+{
+	int64_t mg = s->out_ch / s->group;
+	return !pack || mg < 4 ? 1 : mg >= 8 ? 8 : 4;
+}
+
+edgeml_status eml_vk_fconv_pack(eml_vk_dispatch *d, const float *w, const eml_qconv_shape *s,
+				int64_t mt)
+{
+	int64_t cg = s->in_ch / s->group, mg = s->out_ch / s->group, mb = (mg + mt - 1) / mt;
+	int64_t kvol = kernel_volume(s);
+	/* The shader indexes the words as int vec4s past the header. */
+	if (cg <= 0 || kvol <= 0 || s->group * mb > INT32_MAX / 16 / cg / kvol / mt)
+		return eml_error(EDGEML_ERR_UNSUPPORTED,
+				 "%lld x %lld x %lld convolution weights are too many for the GPU "
+				 "kernel",
+				 (long long)s->out_ch, (long long)cg, (long long)kvol);
+	uint32_t n = (uint32_t)(s->group * mb * cg * kvol * mt);
+	float *p = calloc(n, sizeof(*p));
+	if (!p)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for %u packed weights", n);
+	for (int64_t m = 0; m < s->out_ch; m++) {
+		int64_t blk = m / mg * mb + m % mg / mt, lane = m % mg % mt;
+		for (int64_t c = 0; c < cg; c++)
+			for (int64_t k = 0; k < kvol; k++)
+				p[((blk * cg + c) * kvol + k) * mt + lane] = w[(m * cg + c) * kvol + k];
+	}
+	edgeml_status st = eml_vk_param_f(d, p, n);
+	free(p);
+	return st;
+}
+
+/* Whether s is a pointwise convolution (1x1 windows at stride 1, no padding): its output
+ * plane is its input plane, so fconv.comp may take it as one row. */
+static int pointwise(const eml_qconv_shape *s)
+{
+	for (uint32_t i = 0; i < s->g.n_spatial; i++)
+		if (s->g.kernel[i] != 1 || s->g.stride[i] != 1 || s->g.pad_begin[i] != 0 ||
+		    s->g.out[i] != s->g.in[i])
+			return 0;
+	return 1;
+}
+
+void eml_vk_fconv_shape(eml_vk_dispatch *d, const eml_qconv_shape *s, int64_t mt, int64_t chunk,
+			int64_t mult_at)
+{
+	/* A pointwise convolution's plane is one row: tiles of 4 do not straddle the ends of
+	 * short rows (DS-CNN's are 5 wide, MobileNetV2's last 7) and more of them read their
+	 * inputs as aligned vec4s. */
+	eml_qconv_shape flat = *s;
+	if (pointwise(s)) {
+		int64_t plane = 1;
+		for (uint32_t i = 0; i < s->g.n_spatial; i++)
+			plane *= s->g.in[i];
+		flat.g.n_spatial = 1;
+		flat.g.in[0] = flat.g.out[0] = plane;
+		flat.g.kernel[0] = flat.g.stride[0] = flat.g.dilation[0] = 1;
+		flat.g.pad_begin[0] = flat.g.pad_end[0] = 0;
+		s = &flat;
+	}
+	uint32_t lead = 3 - s->g.n_spatial;
+	int64_t mg = s->out_ch / s->group, mb = (mg + mt - 1) / mt;
+	eml_vk_macro(d, "MT", mt == 8 ? "8" : mt == 4 ? "4" : "1");
+	eml_vk_var_i(d, s->in_ch);
+	eml_vk_var_i(d, s->out_ch);
+	eml_vk_var_i(d, s->in_ch / s->group);
+	eml_vk_var_i(d, mg);
+	/* Widened to three spatial dims, as the reference's window loop; the code is
+	 * specialised on the kernel, strides and dilations only. */
+	const int64_t *fields[] = { s->g.in, s->g.kernel, s->g.stride, s->g.dilation,
+				    s->g.pad_begin, s->g.out };
+	int64_t plane = 1, rows = 1, out2 = s->g.out[s->g.n_spatial - 1];
+	for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
+		for (uint32_t i = 0; i < 3; i++) {
+			int64_t v = i < lead ? (f == 4 ? 0 : 1) : fields[f][i - lead];
+			if (f == 0 || f >= 4)
+				eml_vk_var_i(d, v);
+			else
+				eml_vk_spec_i(d, v);
+		}
+	for (uint32_t i = 0; i < s->g.n_spatial; i++) {
+		plane *= s->g.out[i];
+		if (i + 1 < s->g.n_spatial)
+			rows *= s->g.out[i];
+	}
+	int64_t w4 = (out2 + 3) / 4;
+	eml_vk_var_i(d, plane);
+	eml_vk_var_i(d, w4);
+	eml_vk_var_i(d, mb);
+	eml_vk_var_i(d, s->group);
+	eml_vk_var_i(d, chunk);
+	eml_vk_var_i(d, mult_at);
+	eml_vk_var_i(d, w4 * rows);
+	d->invocations = (uint64_t)(s->batch * s->group * mb * rows * w4);
+}

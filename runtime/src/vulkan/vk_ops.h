@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "graph.h"
+#include "ops/infer_qcommon.h"
 #include "vulkan/vk_device.h"
 
 #define EML_VK_MAX_BINDINGS 7 /* tensors per dispatch (binding 0 is the parameters) */
@@ -40,6 +41,7 @@ typedef struct eml_vk_dispatch {
 	uint32_t *params;               /* parameter words (malloc'ed), binding 0 */
 	uint32_t n_params;
 	uint64_t invocations; /* output elements: one invocation each */
+	uint32_t local;       /* invocations per workgroup (EML_LOCAL); 0: 64 */
 } eml_vk_dispatch;
 
 typedef struct eml_vk_kernel {
@@ -94,6 +96,22 @@ void eml_vk_output_range(const eml_node *node, uint32_t dtype, float y_scale, in
 			 int32_t *lo, int32_t *hi);
 /* The node's fused activation bounds (activation_min/max; -inf/+inf when absent). */
 void eml_vk_activation(const eml_node *node, float *lo, float *hi);
+
+/* fconv.comp (tiled direct convolution with float multiply-adds): the output channels of a
+ * tile for s: 8 or 4 when a group has that many and the weights are packed (pack), else 1. */
+int64_t eml_vk_fconv_tile(const eml_qconv_shape *s, int pack);
+/* Appends the weights w (out_ch x cg x kvol floats, the node's layout) packed for tiles of
+ * mt (8 or 4) channels: per group and block of mt channels [input channel][kernel
+ * position][mt], zeros past the group's last channel. They must start the parameters (the
+ * shader reads them as vec4). */
+edgeml_status eml_vk_fconv_pack(eml_vk_dispatch *d, const float *w, const eml_qconv_shape *s,
+				int64_t mt);
+/* Sets fconv.comp's macro MT and appends its shape words (header words 9..37: channels,
+ * spatial sizes, kernel, strides and dilations as specialization constants, the tile
+ * counts for mt channels per tile, chunk and mult_at); sets d's invocation count to its
+ * tiles. */
+void eml_vk_fconv_shape(eml_vk_dispatch *d, const eml_qconv_shape *s, int64_t mt, int64_t chunk,
+			int64_t mult_at);
 
 /* Appends the broadcast layout of y = a op b: rank, y's dims, a's and b's element strides
  * (0 on broadcast axes). */

@@ -40,24 +40,32 @@ edgeml_status eml_vk_build_conv(const eml_graph *g, const eml_node *node, eml_vk
 		st = eml_qconv_shape_of(node, x, w, &s);
 	if (st != EDGEML_OK)
 		return st;
-	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "conv.comp", (uint64_t)eml_tensor_numel(y));
+	/* Tiles of 4 or 8 output channels of a group read their weights packed as vec4
+	 * (constant weights only); depthwise layers and other groups of fewer than 4
+	 * channels, or weights given at run time, take 1 channel per tile and the node's
+	 * weights. */
+	int64_t mt = eml_vk_fconv_tile(&s, (w->flags & EML_TF_CONSTANT) && w->data);
+	int pack = mt >= 4;
+	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "fconv.comp", 0);
+	if (pack)
+		st = eml_vk_fconv_pack(d, w->data, &s, mt);
+	if (st != EDGEML_OK)
+		return st;
+	eml_vk_macro(d, "X_T", "float");
+	eml_vk_macro(d, "Y_T", "float");
+	eml_vk_macro(d, "QUANT", "0");
 	eml_vk_macro(d, "HAS_BIAS", b ? "1" : "0");
 	eml_vk_bind(d, node->inputs[0]);
-	eml_vk_bind(d, node->inputs[1]);
+	/* Packed, the weights are in the parameters: X in W's place keeps W off the device. */
+	eml_vk_bind(d, node->inputs[pack ? 0 : 1]);
 	eml_vk_bind(d, node->outputs[0]);
 	if (b)
 		eml_vk_bind(d, node->inputs[2]);
-	uint32_t lead = 3 - s.g.n_spatial;
-	eml_vk_spec_i(d, s.in_ch);
-	eml_vk_spec_i(d, s.out_ch);
-	eml_vk_spec_i(d, s.in_ch / s.group);
-	eml_vk_spec_i(d, s.out_ch / s.group);
-	const int64_t *fields[] = { s.g.in, s.g.kernel, s.g.stride, s.g.dilation, s.g.pad_begin,
-				    s.g.out };
-	for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
-		for (uint32_t i = 0; i < 3; i++)
-			eml_vk_spec_i(d, i < lead ? (f == 4 ? 0 : 1) : fields[f][i - lead]);
-	activation_spec(node, d);
+	eml_vk_fconv_shape(d, &s, mt, s.in_ch / s.group, 0);
+	float lo, hi;
+	eml_vk_activation(node, &lo, &hi);
+	eml_vk_var_f(d, lo);
+	eml_vk_var_f(d, hi);
 	return EDGEML_OK;
 }
 

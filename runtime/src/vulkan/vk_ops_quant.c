@@ -3,8 +3,10 @@
  * points must be constants: the multipliers are computed here once, in fp32 exactly as the
  * reference kernels compute them, so the shaders' results are bit-identical. On devices with
  * integer dot products the convolutions' and matmuls' constant weights are repacked here,
- * four reduction elements a word, for the packed dot-product shader variants. */
+ * four reduction elements a word, for the packed dot-product shader variants; where those
+ * are not accelerated, convolutions' weights are centered into floats for fconv.comp. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "cpu/ref/quant.h"
 #include "error.h"
@@ -165,13 +167,89 @@ static edgeml_status output_spec(const eml_graph *g, const eml_node *node, eml_v
 	return EDGEML_OK;
 }
 
+/* QLinearConv on fconv.comp (float multiply-adds on centered values, exact; see the
+ * shader) where the device's integer dot products are not accelerated: lavapipe emulates
+ * each packed dot product with about twenty instructions, a multiply-add takes one. Taken
+ * for constant weights and groups of 4 or more output channels (depthwise layers keep the
+ * plain loop), unless EDGEML_VK_QCONV=int asks for the integer shader; *taken is 0, and
+ * nothing added, when the node does not qualify. */
+static edgeml_status qconv_float(const eml_graph *g, const eml_node *node, eml_vk_kernel *k,
+				 const eml_qconv_shape *s, int *taken)
+{
+	const eml_tensor *x = eml_vk_input(g, node, 0), *w = eml_vk_input(g, node, 3);
+	const eml_tensor *b = eml_vk_input(g, node, 8), *y = &g->tensors[node->outputs[0]];
+	int64_t cg = s->in_ch / s->group, numel = eml_tensor_numel(w);
+	int64_t kvol = s->out_ch > 0 && cg > 0 ? numel / s->out_ch / cg : 0;
+	int64_t mt = eml_vk_fconv_tile(s, (w->flags & EML_TF_CONSTANT) && w->data);
+	const char *force = getenv("EDGEML_VK_QCONV");
+	*taken = 0;
+	if ((force && strcmp(force, "int") == 0) || !k->info ||
+	    (k->info->int_dot && k->info->int_dot_accel) || mt < 4 || kvol <= 0 ||
+	    !is_q8(x->dtype) || !is_q8(w->dtype) || !is_q8(y->dtype))
+		return EDGEML_OK;
+	float *wf = malloc((size_t)numel * sizeof(*wf));
+	if (!wf)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for %lld weights",
+				 (long long)numel);
+	edgeml_status st = EDGEML_OK;
+	int32_t zp = 0, maxw = 0;
+	int64_t per = cg * kvol;
+	for (int64_t m = 0; m < s->out_ch && st == EDGEML_OK; m++) {
+		st = eml_vk_zero_point(g, node, 5, m, &zp);
+		for (int64_t i = m * per; i < (m + 1) * per; i++) {
+			int32_t v = eml_q_load(w->data, w->dtype, i) - zp;
+			wf[i] = (float)v;
+			maxw = v > maxw ? v : -v > maxw ? -v : maxw;
+		}
+	}
+	/* |x - x_zp| <= 255: chunk channels of kvol products stay within 2^24, where fp32
+	 * holds every integer. */
+	int64_t bound = 255 * (int64_t)maxw * kvol;
+	int64_t chunk = bound ? ((int64_t)1 << 24) / bound : cg;
+	if (st != EDGEML_OK || chunk < 1) {
+		free(wf);
+		return st;
+	}
+	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "fconv.comp", 0);
+	st = eml_vk_fconv_pack(d, wf, s, mt);
+	free(wf);
+	uint32_t mult_at = d->n_params;
+	if (st == EDGEML_OK)
+		st = type_macro(d, "X_T", x->dtype);
+	if (st == EDGEML_OK)
+		st = type_macro(d, "Y_T", y->dtype);
+	if (st == EDGEML_OK)
+		st = channel_params(g, node, d, 1, 4, 5, 6, s->out_ch, NULL);
+	int32_t xzp;
+	if (st == EDGEML_OK)
+		st = eml_vk_zero_point(g, node, 2, 0, &xzp);
+	if (st != EDGEML_OK)
+		return st;
+	eml_vk_macro(d, "QUANT", "1");
+	eml_vk_macro(d, "X_SIGNED", x->dtype == EDGEML_DTYPE_INT8 ? "1" : "0");
+	eml_vk_macro(d, "HAS_BIAS", b ? "1" : "0");
+	eml_vk_bind(d, node->inputs[0]);
+	/* The weights are in the parameters: X in W's place keeps W off the device. */
+	eml_vk_bind(d, node->inputs[0]);
+	eml_vk_bind(d, node->outputs[0]);
+	if (b)
+		eml_vk_bind(d, node->inputs[8]);
+	eml_vk_fconv_shape(d, s, mt, chunk < cg ? chunk : cg, mult_at);
+	eml_vk_var_i(d, xzp);
+	*taken = 1;
+	return output_spec(g, node, d, 6, 7, 1);
+}
+
 edgeml_status eml_vk_build_qconv(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
 {
 	const eml_tensor *x = eml_vk_input(g, node, 0), *w = eml_vk_input(g, node, 3);
 	const eml_tensor *b = eml_vk_input(g, node, 8), *y = &g->tensors[node->outputs[0]];
 	eml_qconv_shape s;
 	edgeml_status st = eml_qconv_shape_of(node, x, w, &s);
-	if (st != EDGEML_OK)
+	int taken = 0;
+	if (st == EDGEML_OK)
+		st = qconv_float(g, node, k, &s, &taken);
+	if (st != EDGEML_OK || taken)
 		return st;
 	int64_t cg = s.in_ch / s.group, mg = s.out_ch / s.group;
 	int64_t kvol = s.out_ch > 0 && cg > 0 ? eml_tensor_numel(w) / s.out_ch / cg : 0;
