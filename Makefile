@@ -145,7 +145,7 @@ export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 # they are part of the plain run only.
 TEST_SUITES := unit conformance crosscheck
 ifeq ($(SAN),0)
-TEST_SUITES += test-arm test-kmod
+TEST_SUITES += test-vulkan test-arm test-kmod
 endif
 test: $(TEST_SUITES)
 
@@ -166,8 +166,19 @@ build/models/.stamp: models/make_models.py $(VENV)/.stamp
 	$(PY) models/make_models.py --out build/models
 	touch $@
 
+# The node tests and the models again on the Vulkan backend (lavapipe here): the same passes,
+# int8 outputs still bit-exact. Skipped with a note where there is no Vulkan device.
+.PHONY: test-vulkan
+test-vulkan: $(EDGEML) venv models
+	@if $(EDGEML) info | grep -q '^vulkan device 0:'; then \
+		$(MAKE) --no-print-directory conformance BACKEND=vulkan && \
+		$(MAKE) --no-print-directory crosscheck BACKEND=vulkan; else \
+		echo "test-vulkan: skipped, no Vulkan device (see $(EDGEML) info)"; fi
+
+# BACKEND=vulkan runs the models on the Vulkan backend (int8 outputs must still match ORT's).
 crosscheck: $(EDGEML) models
-	$(PY) tests/models/crosscheck.py --edgeml $(EDGEML) --models build/models --work $(BUILD)/crosscheck
+	$(PY) tests/models/crosscheck.py --edgeml $(EDGEML) --models build/models \
+		--work $(BUILD)/crosscheck $(if $(BACKEND),--backend $(BACKEND))
 
 # ARM, cross-built for aarch64 and run under qemu-aarch64 at every level: v8.0 NEON
 # (cortex-a53), dotprod (cortex-a76), i8mm (max). At each level: the CPU kernels' unit tests

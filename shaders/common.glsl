@@ -1,16 +1,17 @@
 // common.glsl — included by every edgeml compute shader.
 //
-// Conventions (runtime/src/vulkan/vk_ops.h): one invocation per output element, 64 per
-// workgroup, the grid folded into two dimensions; binding 0 holds the dispatch's header
-// (EML_HDR words) and then its parameters (ints and floats from element OFF0), bindings 1..
-// its tensors, each the whole buffer it lives in with the tensor starting at element
+// Conventions (runtime/src/vulkan/vk_ops.h): one invocation per output element (or tile),
+// workgroups of the device's size, the grid folded into two dimensions; binding 0 holds the
+// dispatch's header (EML_HDR words) and then its parameters (ints and floats from element
+// OFF0), bindings 1.. its tensors, each the whole buffer it lives in with the tensor starting at element
 // OFF<binding> (a header word). The layer's values are header words from 9 on (EML_I, EML_F),
 // except those the code is specialised on, which are specialization constants of the same
 // ids; the element types and the device features are macros.
 #extension GL_EXT_shader_8bit_storage : require
 #extension GL_EXT_shader_explicit_arithmetic_types_int8 : require
 
-layout(local_size_x = 64) in;
+// The workgroup size is specialization constant 0: the device's, in whole subgroups.
+layout(local_size_x_id = 0) in;
 
 layout(std430, binding = 0) restrict readonly buffer ParamsI { int p_i[]; };
 layout(std430, binding = 0) restrict readonly buffer ParamsF { float p_f[]; };
@@ -48,7 +49,7 @@ uint eml_udiv(uint n, int id)
 // This invocation's output element.
 uint eml_index()
 {
-	return (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * 64u +
+	return (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * gl_WorkGroupSize.x +
 	       gl_LocalInvocationID.x;
 }
 

@@ -52,7 +52,7 @@ static void print_vulkan(void)
 		       d->drm_node[0] ? d->drm_node :
 		       d->has_drm_ext ? "none found" :
 					"unknown (no VK_EXT_physical_device_drm)");
-		printf("  subgroup size: %u\n", d->subgroup_size);
+		printf("  subgroup size: %u (workgroups of %u)\n", d->subgroup_size, d->local_size);
 		printf("  shared memory: %u bytes, %u invocations per workgroup\n",
 		       d->shared_memory, d->max_invocations);
 		printf("  features:      8-bit storage %s, int8 %s, fp16 %s, int dot product %s%s, "

@@ -55,10 +55,13 @@ def convert(edgeml, onnx_path, eml):
         raise RuntimeError("convert: " + (p.stdout.strip().splitlines() or [""])[-1])
 
 
-def run_edgeml(runner, eml, work, feeds, outputs):
-    """Runs eml with runner (the edgeml command line: a path, or an emulator and a binary)."""
+def run_edgeml(runner, eml, work, feeds, outputs, backend=None):
+    """Runs eml with runner (the edgeml command line: a path, or an emulator and a binary),
+    on backend when given (else edgeml's automatic choice)."""
     os.makedirs(work, exist_ok=True)
     args = runner + ["run", eml, "--output-dir", work]
+    if backend:
+        args += ["--backend", backend]
     for name, arr in feeds.items():
         npy = os.path.join(work, f"in_{name}.npy")
         np.save(npy, arr)
@@ -99,6 +102,9 @@ def main():
                     help="command line that runs the models instead of --edgeml, e.g. "
                          "'qemu-aarch64 -cpu max build/arm/rt/edgeml-static' (--edgeml still "
                          "converts them)")
+    ap.add_argument("--backend", choices=["cpu", "vulkan"],
+                    help="the backend edgeml runs the models on (default: its automatic "
+                         "choice, the CPU where the only Vulkan device is a CPU one)")
     args = ap.parse_args()
     runner = shlex.split(args.run_with) if args.run_with else [args.edgeml]
 
@@ -120,7 +126,7 @@ def main():
                     feeds = {x.name: sample}
                     want = run_ort(path, feeds)
                     got = run_edgeml(runner, eml, os.path.join(args.work, f"{name}.{variant}.{k}"),
-                                     feeds, outputs)
+                                     feeds, outputs, args.backend)
                     ok, note = compare(model, outputs, got, want, variant == "int8")
                     all_ok &= ok
                     lines.append(note)

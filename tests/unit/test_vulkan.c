@@ -201,6 +201,39 @@ static void test_shared_pipelines(void **state)
 	free(image);
 }
 
+/* Workgroups come in whole subgroups (64 rounded up, within the device's limit), and the
+ * shaders give the reference's bytes whatever the workgroup size: those of devices with
+ * subgroups of 128 (Adreno) or 24 (odd, to catch any leftover assumption of 64), and 1. */
+static void test_workgroup_sizes(void **state)
+{
+	(void)state;
+	assert_int_equal(eml_vk_local_size(8, 1024), 64);
+	assert_int_equal(eml_vk_local_size(32, 1024), 64);
+	assert_int_equal(eml_vk_local_size(128, 1024), 128);
+	assert_int_equal(eml_vk_local_size(48, 1024), 96);
+	assert_int_equal(eml_vk_local_size(64, 32), 32);
+	assert_int_equal(eml_vk_local_size(0, 1024), 64);
+	SKIP_WITHOUT_DEVICE();
+	void *image;
+	edgeml_model *m = tile_model(&image);
+	static const char *const sizes[] = { "128", "24", "1" };
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		assert_int_equal(setenv("EDGEML_VK_LOCAL_SIZE", sizes[i], 1), 0);
+		compare(m, 0);
+	}
+	assert_int_equal(setenv("EDGEML_VK_LOCAL_SIZE", "0", 1), 0);
+	edgeml_session_options o;
+	edgeml_session_options_init(&o);
+	o.backend = EDGEML_BACKEND_VULKAN;
+	o.cache_dir = cache_dir;
+	edgeml_session *s = NULL;
+	assert_int_not_equal(edgeml_session_create(m, &o, &s), EDGEML_OK);
+	assert_non_null(strstr(edgeml_last_error(), "EDGEML_VK_LOCAL_SIZE=0"));
+	assert_int_equal(unsetenv("EDGEML_VK_LOCAL_SIZE"), 0);
+	edgeml_model_free(m);
+	free(image);
+}
+
 /* QLinearGemm (transB, per-column weights, bias, alpha) and QLinearMatMul with broadcast
  * batches. */
 static void test_qgemm(void **state)
@@ -685,6 +718,7 @@ int main(void)
 		cmocka_unit_test(test_find_device),
 		cmocka_unit_test(test_qconv),
 		cmocka_unit_test(test_shared_pipelines),
+		cmocka_unit_test(test_workgroup_sizes),
 		cmocka_unit_test(test_qgemm),
 		cmocka_unit_test(test_qchain),
 		cmocka_unit_test(test_ties),

@@ -291,15 +291,33 @@ static edgeml_status upload_weights(vk_state *s)
 	return st;
 }
 
-/* Sizes each dispatch's grid: workgroups of 64, folded into two dimensions when there are
- * more than the device takes in one. */
+/* The workgroup size: the device's (whole subgroups, vk_device.c), or EDGEML_VK_LOCAL_SIZE,
+ * which lets the tests run the shaders with the workgroups of other devices. */
+static edgeml_status choose_local_size(vk_state *s)
+{
+	const char *env = getenv("EDGEML_VK_LOCAL_SIZE");
+	s->local = s->dev.info->local_size;
+	if (!env || !*env)
+		return EDGEML_OK;
+	char *end;
+	unsigned long v = strtoul(env, &end, 10);
+	if (*end || v == 0 || v > s->dev.info->max_invocations)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "EDGEML_VK_LOCAL_SIZE=%s: want a workgroup size in [1, %u]", env,
+				 s->dev.info->max_invocations);
+	s->local = (uint32_t)v;
+	return EDGEML_OK;
+}
+
+/* Sizes each dispatch's grid: workgroups of s->local, folded into two dimensions when there
+ * are more than the device takes in one. */
 static edgeml_status size_grids(vk_state *s)
 {
 	const uint32_t *max = s->dev.info->max_groups;
 	for (uint32_t i = 0; i < s->graph->n_nodes; i++) {
 		vk_node *n = &s->nodes[i];
 		for (uint32_t j = 0; j < n->kernel.n && !n->skip && !n->on_cpu; j++) {
-			uint64_t groups = (n->kernel.d[j].invocations + 63) / 64;
+			uint64_t groups = (n->kernel.d[j].invocations + s->local - 1) / s->local;
 			uint64_t x = groups < max[0] ? groups : max[0];
 			uint64_t y = x ? (groups + x - 1) / x : 0;
 			if (y > max[1])
@@ -454,6 +472,8 @@ static edgeml_status vk_prepare(const eml_graph *graph, const edgeml_session_opt
 	edgeml_status st = alloc_arrays(s);
 	if (st == EDGEML_OK)
 		st = open_device(s, options);
+	if (st == EDGEML_OK)
+		st = choose_local_size(s);
 	if (st == EDGEML_OK)
 		st = eml_plan_graph(graph, &s->plan);
 	if (st == EDGEML_OK)

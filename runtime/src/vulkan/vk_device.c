@@ -15,6 +15,20 @@
 
 #define VALIDATION_LAYER "VK_LAYER_KHRONOS_validation"
 
+
+/* Invocations per workgroup: 64 (enough to fill the lanes of every device we know), rounded
+ * up to whole subgroups, as a wave of 128 (Adreno) would otherwise run half empty; never more
+ * than the device takes. */
+uint32_t eml_vk_local_size(uint32_t subgroup, uint32_t max_invocations)
+{
+	uint32_t local = 64;
+	if (subgroup > 0 && subgroup <= 1024 && local % subgroup != 0)
+		local = (local + subgroup - 1) / subgroup * subgroup;
+	if (max_invocations > 0 && local > max_invocations)
+		local = max_invocations;
+	return local;
+}
+
 /* Process-wide count of validation messages, read by the test suite. */
 static atomic_ullong validation_count;
 
@@ -188,6 +202,7 @@ static void describe_device(const eml_vk_fns *f, VkPhysicalDevice pd, uint32_t i
 					   .pNext = &sub };
 	f->vkGetPhysicalDeviceProperties2(pd, &p2);
 	info->subgroup_size = sub.subgroupSize;
+	info->local_size = eml_vk_local_size(info->subgroup_size, info->max_invocations);
 	snprintf(info->driver_name, sizeof(info->driver_name), "%s", drv.driverName);
 	snprintf(info->driver_info, sizeof(info->driver_info), "%s", drv.driverInfo);
 	info->int_dot_accel = dot_ext && dotp.integerDotProduct4x8BitPackedSignedAccelerated;

@@ -23,6 +23,7 @@ typedef struct eml_vk_device_info {
 	uint8_t uuid[VK_UUID_SIZE]; /* pipelineCacheUUID: keys the shader caches */
 	char drm_node[64];          /* render (else primary) node, "" when not known */
 	uint32_t subgroup_size;
+	uint32_t local_size;     /* invocations per workgroup: 64 rounded up to whole subgroups */
 	uint32_t shared_memory;  /* maxComputeSharedMemorySize */
 	uint32_t max_invocations; /* maxComputeWorkGroupInvocations */
 	uint32_t max_groups[3];  /* maxComputeWorkGroupCount */
@@ -73,6 +74,8 @@ edgeml_status eml_vk_pick_device(const eml_vk_instance *vi, const char *want, ui
 
 /* "discrete GPU", "CPU", ... */
 const char *eml_vk_device_type_name(VkPhysicalDeviceType type);
+/* The workgroup size of every dispatch on a device of this subgroup size and limit. */
+uint32_t eml_vk_local_size(uint32_t subgroup, uint32_t max_invocations);
 
 /* Number of validation-layer errors and warnings reported in this process so far. */
 uint64_t eml_vk_validation_messages(void);

@@ -41,7 +41,6 @@ typedef struct eml_vk_dispatch {
 	uint32_t *params;               /* parameter words (malloc'ed), binding 0 */
 	uint32_t n_params;
 	uint64_t invocations; /* output elements: one invocation each */
-	uint32_t local;       /* invocations per workgroup (EML_LOCAL); 0: 64 */
 } eml_vk_dispatch;
 
 typedef struct eml_vk_kernel {

@@ -86,12 +86,13 @@ edgeml_status eml_vk_header(const vk_state *s, const vk_node *n, uint32_t j, uin
 	return EDGEML_OK;
 }
 
-/* The specialization words of dispatch d: its fixed spec[] values at their ids; the binding
- * offsets, the count and the run-time values are header words, left 0 so as not to tell
- * pipelines apart. */
-static void spec_words(const eml_vk_dispatch *d, uint32_t *w, uint32_t *count)
+/* The specialization words of dispatch d: the workgroup size at id 0 and its fixed spec[]
+ * values at their ids; the binding offsets, the count and the run-time values are header
+ * words, left 0 so as not to tell pipelines apart. */
+static void spec_words(const vk_state *s, const eml_vk_dispatch *d, uint32_t *w, uint32_t *count)
 {
 	memset(w, 0, (EML_VK_SPEC_BASE + EML_VK_MAX_SPEC) * sizeof(*w));
+	w[0] = s->local;
 	for (uint32_t i = 0; i < d->n_spec; i++)
 		if (d->fixed & ((uint64_t)1 << i))
 			w[EML_VK_SPEC_BASE + i] = d->spec[i];
@@ -106,7 +107,7 @@ static edgeml_status find_pipeline(vk_state *s, const vk_node *n, uint32_t j,
 {
 	const eml_vk_dispatch *d = &n->kernel.d[j];
 	vk_pipeline *p = &s->pipes[s->n_pipes];
-	spec_words(d, p->spec, &p->n_spec);
+	spec_words(s, d, p->spec, &p->n_spec);
 	for (uint32_t i = 0; i < s->n_pipes; i++) {
 		const vk_pipeline *q = &s->pipes[i];
 		if (strcmp(q->shader, d->shader) == 0 && strcmp(q->macros, d->macros) == 0 &&

@@ -65,6 +65,7 @@ typedef struct vk_state {
 	const eml_vk_instance *inst; /* the process's (eml_vk_instance_shared) */
 	eml_vk_shared *shared;       /* the process's device, with its pipelines */
 	eml_vk_device dev;           /* a copy of shared->dev */
+	uint32_t local;              /* invocations per workgroup (specialization constant 0) */
 	eml_vk_memory mem;
 	eml_vk_cache cache;
 	eml_arena_plan plan;
