@@ -478,6 +478,193 @@ static void test_qconv_dw_lanes(void **state)
 	}
 }
 
+/* Builds a depthwise QLinearConv of ch channels over n x h x w (3x3, stride s, pads 1) with
+ * weights in wt, output in yt, per-channel scales, weight zero points 0 in wt's domain. */
+static void dw_chain_case(kcase *c, uint32_t xt, uint32_t wt, uint32_t yt, int64_t n,
+			  int64_t ch, int64_t h, int64_t w, int64_t s)
+{
+	kc_init(c, EML_OP_QLinearConv);
+	kc_in(c, xt, 4, (int64_t[]){ n, ch, h, w }, 0);
+	kc_scalar(c, F32, 0.03);
+	kc_scalar(c, xt, rnd_zp(xt));
+	kc_in(c, wt, 4, (int64_t[]){ ch, 1, 3, 3 }, 1);
+	float *sc = kc_in(c, F32, 1, (int64_t[]){ ch }, 1);
+	uint8_t *zp = kc_in(c, wt, 1, (int64_t[]){ ch }, 1);
+	for (int64_t m = 0; m < ch; m++) {
+		sc[m] = (float)(0.004 * (0.5 + (rnd() % 100) / 100.0));
+		zp[m] = wt == U8 ? 128 : 0;
+	}
+	kc_scalar(c, F32, rnd_y_scale(0.03, 0.004, 9));
+	kc_scalar(c, yt, rnd_zp(yt));
+	int32_t *b = kc_in(c, I32, 1, (int64_t[]){ ch }, 1);
+	for (int64_t m = 0; m < ch; m++)
+		b[m] = rnd_in(-20000, 20000);
+	kc_ints(c, "strides", 2, (int64_t[]){ s, s });
+	kc_ints(c, "pads", 4, (int64_t[]){ 1, 1, 1, 1 });
+	kc_ints(c, "dilations", 2, (int64_t[]){ 1, 1 });
+	kc_int(c, "group", ch);
+	kc_float(c, "activation_min", 0.0f);
+	kc_float(c, "activation_max", 6.0f);
+}
+
+/* Builds a 1x1 QLinearConv of cin -> cout channels reading x (type xt, dims) with weights
+ * in wt (weight zero point wzp in wt's domain: only 0 lets its input stay in blocks). */
+static void pw_chain_case(kcase *c, uint32_t xt, const int64_t *dims, uint32_t wt, int wzp,
+			  uint32_t yt, int64_t cout)
+{
+	int64_t cin = dims[1];
+	kc_init(c, EML_OP_QLinearConv);
+	kc_in(c, xt, 4, dims, 0);
+	kc_scalar(c, F32, 0.02);
+	kc_scalar(c, xt, rnd_zp(xt));
+	kc_in(c, wt, 4, (int64_t[]){ cout, cin, 1, 1 }, 1);
+	kc_scalar(c, F32, 0.003);
+	kc_scalar(c, wt, wzp + (wt == U8 ? 128 : 0));
+	kc_scalar(c, F32, rnd_y_scale(0.02, 0.003, cin));
+	kc_scalar(c, yt, rnd_zp(yt));
+	int32_t *b = kc_in(c, I32, 1, (int64_t[]){ cout }, 1);
+	for (int64_t m = 0; m < cout; m++)
+		b[m] = rnd_in(-20000, 20000);
+	kc_ints(c, "strides", 2, (int64_t[]){ 1, 1 });
+	kc_ints(c, "pads", 4, (int64_t[]){ 0, 0, 0, 0 });
+	kc_ints(c, "dilations", 2, (int64_t[]){ 1, 1 });
+}
+
+/* Prepares the fast op of a case whose output goes to y, into op; fails when none applies. */
+static eml_fast_op *chain_prepare(kcase *c, eml_kernel_ctx *ctx, const eml_tensor **outp,
+				  void **outd, eml_isa isa, uint32_t threads, const char *what)
+{
+	*ctx = (eml_kernel_ctx){ &c->node, c->inp, outp, c->in_data, outd };
+	eml_fast_op *op = NULL;
+	assert_int_equal(eml_fast_prepare(ctx, isa, threads, &op), EDGEML_OK);
+	if (!op)
+		fail_msg("%s: no fast kernel at %s", what, eml_isa_name(isa));
+	return op;
+}
+
+/* Runs expand (1x1) -> depthwise -> project (1x1) on the reference and on the fast ops of isa
+ * linked as the CPU backend links them, and compares the project's output byte for byte (the
+ * depthwise output too where it stays in planes); whether the link took is checked against
+ * want_link. */
+static void chain_check(kcase *e, kcase *dw, kcase *pw, eml_isa isa, uint32_t threads,
+			int want_link, const char *what)
+{
+	kcase *cs[3] = { e, dw, pw };
+	uint8_t *want[3], *got[3];
+	size_t bytes[3];
+	eml_fast_op *op[3];
+	eml_kernel_ctx ctx[3];
+	const eml_tensor *outp[3][1];
+	void *outd[3][1];
+	size_t scratch = 0, shared = 0;
+	for (int i = 0; i < 3; i++) {
+		if (eml_op_infer(&cs[i]->node, cs[i]->inp, &cs[i]->out) != EDGEML_OK)
+			fail_msg("%s: infer %d: %s", what, i, edgeml_last_error());
+		bytes[i] = (size_t)eml_tensor_bytes(&cs[i]->out);
+		want[i] = test_malloc(bytes[i] + 1);
+		got[i] = test_malloc(bytes[i] + 1);
+		memset(got[i], 0x5a, bytes[i]);
+		outp[i][0] = &cs[i]->out;
+		/* the reference first, each layer on the one before */
+		const void *x = cs[i]->in_data[0];
+		if (i > 0)
+			cs[i]->in_data[0] = want[i - 1];
+		outd[i][0] = want[i];
+		eml_kernel_ctx ref = { &cs[i]->node, cs[i]->inp, outp[i], cs[i]->in_data,
+				       outd[i] };
+		assert_int_equal(eml_ref_kernel(cs[i]->node.op)(&ref), EDGEML_OK);
+		if (i > 0)
+			cs[i]->in_data[0] = got[i - 1];
+		else
+			cs[i]->in_data[0] = x;
+		outd[i][0] = got[i];
+		op[i] = chain_prepare(cs[i], &ctx[i], outp[i], outd[i], isa, threads, what);
+		scratch = op[i]->scratch > scratch ? op[i]->scratch : scratch;
+		shared = op[i]->shared > shared ? op[i]->shared : shared;
+	}
+	/* the expand's output is no depthwise's to keep in blocks: only the project's input */
+	assert_int_equal(eml_fast_qconv_link(op[0], op[1]), 0);
+	assert_int_equal(eml_fast_qconv_link(op[1], op[2]), want_link);
+	eml_threadpool *pool = NULL;
+	if (threads > 1)
+		assert_int_equal(eml_threadpool_create(threads, &pool), EDGEML_OK);
+	uint8_t *sc[8] = { 0 };
+	for (uint32_t t = 0; t < threads; t++)
+		sc[t] = test_malloc(scratch + 64);
+	uint8_t *sh = test_malloc(shared + 64);
+	eml_fast_env env = { pool, sc, sh };
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(op[i]->run(op[i], &ctx[i], &env), EDGEML_OK);
+		if (i == 1 && want_link)
+			continue;
+		for (size_t j = 0; j < bytes[i]; j++)
+			if (got[i][j] != want[i][j])
+				fail_msg("%s [%s, %u threads, layer %d, %s]: byte %zu of %zu: "
+					 "got %d, want %d",
+					 what, eml_isa_name(isa), threads, i, op[i]->kernel, j,
+					 bytes[i], got[i][j], want[i][j]);
+	}
+	for (uint32_t t = 0; t < threads; t++)
+		test_free(sc[t]);
+	test_free(sh);
+	eml_threadpool_destroy(pool);
+	for (int i = 0; i < 3; i++) {
+		eml_fast_destroy(op[i]);
+		test_free(want[i]);
+		test_free(got[i]);
+	}
+}
+
+/* MobileNet's inverted residual chains, expand 1x1 -> depthwise -> project 1x1, where the
+ * depthwise runs with channels in lanes and the project reads its output channels-last in
+ * blocks: ragged pixel counts (tiles of 32 cut short, planes under 16 pixels), strides 1 and
+ * 2, both 8-bit types on each edge, batch 2, ragged project channel counts, 1 and 3 threads;
+ * and the chains that must stay in planes: channels past the last whole block (144), a
+ * project with a weight zero point (column sums), the levels below AVX-512 VNNI. */
+static void test_qconv_dw_chain(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	static const int64_t geo[][6] = {
+		/* expand in, depthwise channels, h, w, stride, project out */
+		{ 24, 192, 14, 14, 2, 64 }, { 32, 192, 28, 28, 1, 32 }, { 16, 384, 14, 14, 1, 97 },
+		{ 96, 576, 7, 7, 1, 160 },  { 8, 64, 3, 5, 1, 17 },     { 40, 128, 9, 13, 2, 24 },
+		{ 24, 144, 14, 14, 1, 24 }, { 16, 64, 11, 7, 1, 40 },
+	};
+	char what[200];
+	for (size_t gi = 0; gi < 2 * sizeof(geo) / sizeof(geo[0]); gi++) {
+		const int64_t *g = geo[gi % (sizeof(geo) / sizeof(geo[0]))];
+		int64_t n = 1 + (int64_t)(gi % 5 == 2);
+		uint32_t t0 = rnd() % 2 ? U8 : I8, t1 = gi % 2 ? U8 : I8, t2 = rnd() % 2 ? U8 : I8;
+		uint32_t t3 = rnd() % 2 ? U8 : I8, wt = gi % 3 ? I8 : U8;
+		int wzp = gi == 9 ? 3 : 0;
+		kcase e, dw, pw;
+		/* the expand: inputs n x cin x h x w, weights of the same type mix */
+		pw_chain_case(&e, t0, (int64_t[]){ n, g[0], g[2], g[3] }, wt, 0, t1, g[1]);
+		assert_int_equal(eml_op_infer(&e.node, e.inp, &e.out), EDGEML_OK);
+		dw_chain_case(&dw, t1, wt, t2, n, g[1], g[2], g[3], g[4]);
+		assert_int_equal(eml_op_infer(&dw.node, dw.inp, &dw.out), EDGEML_OK);
+		pw_chain_case(&pw, t2, dw.out.dims, wt, wzp, t3, g[5]);
+		snprintf(what, sizeof(what), "chain %lld -> %lld -> %lld %lldx%lld s%lld n%lld "
+			 "x%s dw%s pw%s y%s w%s wzp %d",
+			 (long long)g[0], (long long)g[1], (long long)g[5], (long long)g[2],
+			 (long long)g[3], (long long)g[4], (long long)n, t0 == U8 ? "u8" : "i8",
+			 t1 == U8 ? "u8" : "i8", t2 == U8 ? "u8" : "i8", t3 == U8 ? "u8" : "i8",
+			 wt == U8 ? "u8" : "i8", wzp);
+		for (uint32_t l = 0; l < nl; l++) {
+			int link = levels[l] == EML_ISA_AVX512VNNI && g[1] % 64 == 0 && !wzp;
+			for (uint32_t t = 1; t <= 3; t += 2)
+				chain_check(&e, &dw, &pw, levels[l], t, link, what);
+		}
+		kc_free(&e);
+		kc_free(&dw);
+		kc_free(&pw);
+	}
+}
+
 /* First layers: few input channels (1, 2, 3, 5), which run as tiles of output pixels with all
  * channels and taps in one K: 3x3, 5x5 and 7x7 windows, strides 1 and 2, uneven pads,
  * dilation, outputs narrower than a tile (a tile then spans several output rows) and wider,
@@ -1006,6 +1193,7 @@ int main(void)
 		cmocka_unit_test(test_qconv_large), cmocka_unit_test(test_qgemm),
 		cmocka_unit_test(test_qconv_by_pixel),
 		cmocka_unit_test(test_qconv_dw_lanes),
+		cmocka_unit_test(test_qconv_dw_chain),
 		cmocka_unit_test(test_qconv_first_layer),
 		cmocka_unit_test(test_dequantize), cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_qadd),	    cmocka_unit_test(test_quantize),

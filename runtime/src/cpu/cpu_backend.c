@@ -245,6 +245,43 @@ static edgeml_status alloc_arrays(cpu_state *s)
 	return EDGEML_OK;
 }
 
+/* Lets each fast op whose output only one fast op reads, as that op's input 0, keep the
+ * tensor in a layout of their own (eml_fast_qconv_link): only for tensors that are no graph
+ * output and that no other node, view or reference kernel, reads. */
+static edgeml_status link_fast_ops(cpu_state *s)
+{
+	const eml_graph *g = s->graph;
+	uint32_t *readers = calloc(g->n_tensors ? g->n_tensors : 1, sizeof(uint32_t));
+	uint32_t *reader = calloc(g->n_tensors ? g->n_tensors : 1, sizeof(uint32_t));
+	if (!readers || !reader) {
+		free(readers);
+		free(reader);
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory linking %u nodes",
+				 g->n_nodes);
+	}
+	for (uint32_t i = 0; i < g->n_nodes; i++)
+		for (uint32_t k = 0; k < g->nodes[i].n_inputs; k++) {
+			uint32_t t = g->nodes[i].inputs[k];
+			if (t == EML_NO_TENSOR)
+				continue;
+			readers[t]++;
+			reader[t] = k == 0 ? i : UINT32_MAX;
+		}
+	for (uint32_t i = 0; i < g->n_nodes; i++) {
+		const eml_node *node = &g->nodes[i];
+		if (!s->steps[i].fast || node->n_outputs != 1)
+			continue;
+		uint32_t t = node->outputs[0];
+		if (t == EML_NO_TENSOR || g->tensors[t].flags || readers[t] != 1 ||
+		    reader[t] == UINT32_MAX || !s->steps[reader[t]].fast)
+			continue;
+		eml_fast_qconv_link(s->steps[i].fast, s->steps[reader[t]].fast);
+	}
+	free(readers);
+	free(reader);
+	return EDGEML_OK;
+}
+
 /* Prepares the fast kernels of the active ISA level (EDGEML_CPU_ISA=scalar keeps every node
  * on its reference kernel), then the thread pool and the scratch memory they share. */
 static edgeml_status cpu_fast_prepare(cpu_state *s, uint32_t threads)
@@ -263,6 +300,9 @@ static edgeml_status cpu_fast_prepare(cpu_state *s, uint32_t threads)
 		if (step->fast && step->fast->shared > shared)
 			shared = step->fast->shared;
 	}
+	edgeml_status lst = link_fast_ops(s);
+	if (lst != EDGEML_OK)
+		return lst;
 	s->threads = threads;
 	s->scratch = calloc(threads, sizeof(*s->scratch));
 	if (!s->scratch)

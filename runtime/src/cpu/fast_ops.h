@@ -75,6 +75,12 @@ edgeml_status eml_fast_quantize_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 edgeml_status eml_fast_dequantize_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
 edgeml_status eml_fast_resize_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
 
+/* Links a prepared depthwise QLinearConv (from) to the prepared 1x1 QLinearConv (to) that
+ * is the only reader of its output, when both kernels can keep that tensor channels-last in
+ * blocks of 64 channels (see fast_qconv.c) rather than in planes; returns whether they do.
+ * The tensor's memory then holds no NCHW data: only for tensors nothing else reads. */
+int eml_fast_qconv_link(eml_fast_op *from, eml_fast_op *to);
+
 /* Whether input k of the node is absent or a constant with its data at hand: the fast ops
  * fold parameters into packed form at prepare, so they must not change between runs. */
 int eml_fast_input_constant(const eml_kernel_ctx *ctx, uint32_t k);

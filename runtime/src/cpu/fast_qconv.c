@@ -96,6 +96,12 @@ typedef struct qconv_op {
 	int32_t *dwc_bias, *dwc_wzp;
 	float *dwc_mult;
 	int dwc_narrow; /* every multiplier in [0, 0.5] (eml_qdwc_args.narrow) */
+	/* Channels-last blocks between a channels-in-lanes depthwise layer and the 1x1 layer
+	 * that alone reads its output (eml_fast_qconv_link): per image, block b of 64 channels
+	 * holds pixel p's channels at b * plane * 64 + p * 64, as the depthwise kernel writes
+	 * them, so its output is not transposed back into planes. */
+	int blocked_out; /* depthwise: y in blocks */
+	int blocked_in;	 /* pointwise: x in blocks */
 } qconv_op;
 
 /* One run's arguments for the task functions. */
@@ -219,6 +225,13 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 		uint32_t nr = (uint32_t)(op->cols - p0 < uk->nr ? op->cols - p0 : uk->nr);
 		uint8_t *tile = tiles + (ti - first) * op->tile_bytes;
 		int32_t *xs = gm->wzp ? xsum + (ti - first) * uk->nr : NULL;
+#if defined(__x86_64__)
+		if (op->blocked_in) {
+			eml_x8_pack_blocked_avx512f(r->x + p0 * EML_QDWC_LANES, op->in_plane,
+						    gm->k, nr, uk->nr, gm->flip, tile);
+			continue;
+		}
+#endif
 		if (op->pointwise)
 			eml_pack_x(uk, r->x + g * op->cg * op->in_plane + p0, op->in_plane, gm->k,
 				   nr, gm->flip, tile, xs);
@@ -385,6 +398,8 @@ static void dwc_task(void *arg, uint32_t task, uint32_t thread)
 	const eml_window3 *c = &op->c;
 	const uint8_t *x = r->x + (n * op->in_ch + c0) * op->in_plane;
 	uint8_t *y = r->y + (n * op->in_ch + c0) * op->out_plane;
+	if (op->blocked_out)
+		out = y;
 	dwc_fill_border(op, tile);
 	/* planes of 16 pixels or more: a pixel's channels are one vector */
 	if (op->in_plane >= 16)
@@ -402,9 +417,11 @@ static void dwc_task(void *arg, uint32_t task, uint32_t thread)
 		.w = op->dwc_w + b * op->dwc_wblock,
 		.bias = op->dwc_bias + c0, .wzp = op->dwc_wzp ? op->dwc_wzp + c0 : NULL,
 		.mult = op->dwc_mult + c0, .zp = op->zp, .lo = op->lo, .hi = op->hi,
-		.narrow = op->dwc_narrow, .ring = out + op->dwc_out, .y = out,
+		.narrow = op->dwc_narrow, .ring = tile + op->dwc_tile + op->dwc_out, .y = out,
 	};
 	op->dwc(&a);
+	if (op->blocked_out)
+		return;
 	if (op->out_plane >= 16)
 		eml_x8_transpose_tile_64_avx512bw(out, op->out_plane, y, op->out_plane);
 	else
@@ -455,6 +472,30 @@ static edgeml_status qconv_run_op(const eml_fast_op *base, const eml_kernel_ctx 
 				   (uint32_t)(op->groups * op->tile_groups * op->m_chunks));
 	}
 	return EDGEML_OK;
+}
+
+int eml_fast_qconv_link(eml_fast_op *from, eml_fast_op *to)
+{
+#if defined(__x86_64__)
+	if (from->run != qconv_run_op || to->run != qconv_run_op)
+		return 0;
+	qconv_op *f = (qconv_op *)from, *t = (qconv_op *)to;
+	/* every channel in a whole block; the pack fills the AVX-512 kernel's tiles (kc 4, nr
+	 * a multiple of 16) from whole pixels of 16 groups of 4 channels and sums no columns */
+	if (!f->depthwise || !f->dwc || f->in_ch % EML_QDWC_LANES != 0 || !t->pointwise ||
+	    t->groups != 1 || t->gemm[0].wzp || t->gemm[0].uk != &eml_qs8_gemm_8x32c4_avx512vnni ||
+	    t->in_ch != f->out_ch || t->in_plane != f->out_plane || t->batch != f->batch)
+		return 0;
+	f->blocked_out = 1;
+	t->blocked_in = 1;
+	f->base.kernel = "qs8-dwconv-64c-avx512vnni (to blocks)";
+	t->base.kernel = "qs8-gemm-8x32c4-avx512vnni (from blocks)";
+	return 1;
+#else
+	(void)from;
+	(void)to;
+	return 0;
+#endif
 }
 
 /* The node's constant parameters, read once. */

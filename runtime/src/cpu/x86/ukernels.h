@@ -46,6 +46,13 @@ void eml_x8_transpose_planes_64_avx512bw(const uint8_t *src, size_t src_stride, 
 void eml_x8_transpose_tile_64_avx512bw(const uint8_t *src, size_t n, uint8_t *dst,
 				       size_t dst_stride);
 
+/* Packs a GEMM x tile of kc 4 (see pack.h) from channels-last activations in blocks of 64
+ * channels: channel c of pixel j at src + (c / 64) * plane * 64 + j * 64 + c % 64, k (a
+ * multiple of 64) channels, nr of the tile's tile_nr columns (a multiple of 16) valid, the
+ * others 0; each byte XORed with flip. */
+void eml_x8_pack_blocked_avx512f(const uint8_t *src, size_t plane, size_t k, uint32_t nr,
+				 uint32_t tile_nr, uint8_t flip, uint8_t *dst);
+
 void eml_u8_maxpool_64x_avx512bw(const eml_maxpool_args *a);
 void eml_u8_maxpool_32x_avx2(const eml_maxpool_args *a);
 
