@@ -3,11 +3,13 @@
 // Conv (as ref_conv.c), and QLinearConv where integer dot products are not accelerated
 // (QUANT, bit-exact with ref_qconv.c, see below). Grouped and depthwise included; 1-D and
 // 2-D convolutions are 3-D ones with leading spatial dims of 1. Macros: X_T, Y_T element
-// types, QUANT, X_SIGNED (QUANT: int8 X), HAS_BIAS, MT (output channels per tile: 8, 4, 1).
+// types, QUANT, X_SIGNED (QUANT: int8 X), W8 (QUANT: centred weights as int8, four a word),
+// HAS_BIAS, MT (output channels per tile: 8, 4, 1).
 //
 // An invocation computes MT output channels of one group by 4 neighbouring outputs of a
 // row. Per input channel and kernel row, the input columns under the 4 windows are read
-// once; MT >= 4 reads the channels' weights as vec4s, packed at upload per channel block as
+// once; MT >= 4 reads the channels' weights as vec4s (W8: as words of four int8s, a quarter
+// of the bytes to upload and hold), packed at upload per channel block as
 // [input channel][kernel position][MT] (vk_ops.c), so each input value serves MT channels
 // and each weight 4 outputs. lavapipe reads a buffer element by element for each lane, so
 // elements read per multiply-add is what a tile is chosen for. Tiles are ordered column,
@@ -67,7 +69,10 @@ layout(std430, binding = 1) readonly buffer Buf1w { uint x4[]; };
 #else
 layout(std430, binding = 1) readonly buffer Buf1v { vec4 x4[]; };
 #endif
-#if MT >= 4
+#if MT >= 4 && W8
+// The packed weights at OFF0, four centred int8 weights a word.
+layout(std430, binding = 0) restrict readonly buffer ParamsU { uint p_u[]; };
+#elif MT >= 4
 // The packed weights at OFF0 (a multiple of four words), as vec4.
 layout(std430, binding = 0) restrict readonly buffer ParamsV { vec4 p_v[]; };
 #else
@@ -121,6 +126,19 @@ vec4 x_four(int at, int xz)
 #endif
 }
 
+#if MT >= 4
+// Weights h of kernel position kq of the input channel at wq (in vec4s or words) as a vec4.
+vec4 w_four(int wq, int kq, int h)
+{
+#if W8
+	uint v = p_u[wq + kq * H + h];
+	return vec4(ivec4(uvec4(v) << uvec4(24, 16, 8, 0)) >> 24);
+#else
+	return p_v[wq + kq * H + h];
+#endif
+}
+#endif
+
 // sum[px * H + h] holds channels 4h..4h+3 of output px (MT >= 4); sum[0] the 4 outputs of
 // the one channel (MT == 1).
 vec4 sum[MT >= 4 ? MT : 1];
@@ -154,7 +172,7 @@ void channel(int xc, int wq, int b0, int b1, int b2, bool run4, int xz)
 			for (int k2 = 0; k2 < K2; k2++) {
 #if MT >= 4
 				for (int h = 0; h < H; h++) {
-					vec4 wv = p_v[wq + (kp + k2) * H + h];
+					vec4 wv = w_four(wq, kp + k2, h);
 					for (int px = 0; px < 4; px++)
 						sum[px * H + h] += xv[px * S2 + k2 * D2] * wv;
 				}
@@ -189,7 +207,9 @@ void main()
 	// Whole 4-wide runs of input: the 1x1 window at stride 1 reads them as one vector.
 	const bool run4 = K2 == 1 && S2 == 1 && b2 >= 0 && b2 + 4 <= IN2;
 	int x_ch = OFF1 + (n * CIN + group * cg) * in_plane;
-#if MT >= 4
+#if MT >= 4 && W8
+	int w_blk = OFF0 + (group * MB + mb) * cg * WPC;
+#elif MT >= 4
 	int w_blk = OFF0 / 4 + (group * MB + mb) * cg * WPC;
 #else
 	int w_blk = OFF2 + m0 * cg * WPC;

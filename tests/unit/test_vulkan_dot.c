@@ -27,6 +27,7 @@
 #include "ops/ops.h"
 #include "session.h"
 #include "vulkan/vk_device.h"
+#include "vulkan/vk_ops.h"
 
 #include "vk_test_graph.h"
 
@@ -258,6 +259,47 @@ static void test_dot_compiled(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* fconv.comp's packed weights for 5 output channels of 2 input channels by 3 kernel
+ * positions in blocks of 4 channels: as int8s, byte lane of word (block, c, k) holds
+ * channel 4 * block + lane, a quarter of the words the floats take, the missing channels
+ * 6..8 zero and the ends of int8 (-127, 127, -1) kept with their signs. No device needed. */
+static void test_dot_pack_int8(void **state)
+{
+	(void)state;
+	eml_qconv_shape s;
+	memset(&s, 0, sizeof(s));
+	s.batch = 1;
+	s.in_ch = 2;
+	s.out_ch = 5;
+	s.group = 1;
+	s.g.n_spatial = 1;
+	s.g.kernel[0] = 3;
+	float w[5 * 2 * 3];
+	for (int i = 0; i < 30; i++)
+		w[i] = (float)(i % 3 == 0 ? -127 : i % 3 == 1 ? 127 - i : -1);
+	eml_vk_dispatch d8, df;
+	memset(&d8, 0, sizeof(d8));
+	memset(&df, 0, sizeof(df));
+	assert_int_equal(eml_vk_fconv_pack(&d8, w, &s, 4, 1), EDGEML_OK);
+	assert_int_equal(eml_vk_fconv_pack(&df, w, &s, 4, 0), EDGEML_OK);
+	/* 2 blocks x 2 channels x 3 positions x 4 lanes. */
+	assert_int_equal(df.n_params, 48);
+	assert_int_equal(d8.n_params, 12);
+	/* Word (block 0, c 0, k 0): channels 0..3 at c 0, k 0 are w[0], w[6], w[12], w[18]. */
+	assert_int_equal(d8.params[0], 0x81818181u);
+	/* (block 0, c 0, k 1): 126, 120, 114, 108. */
+	assert_int_equal(d8.params[1], (108u << 24) | (114u << 16) | (120u << 8) | 126u);
+	/* (block 1, c 1, k 2): channel 4 at w[29] = -1, lanes 1..3 empty. */
+	assert_int_equal(d8.params[11], 0x000000ffu);
+	for (uint32_t i = 0; i < 48; i++) {
+		float f;
+		memcpy(&f, &df.params[i], sizeof(f));
+		assert_int_equal((int8_t)(d8.params[i / 4] >> (i % 4 * 8)), (int)f);
+	}
+	free(d8.params);
+	free(df.params);
+}
+
 /* Finds out whether the machine has a usable Vulkan device, and whether it has the dot. */
 static void find_device(void)
 {
@@ -286,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_dot_conv_big_sums),
 		cmocka_unit_test(test_dot_gemm),
 		cmocka_unit_test(test_dot_compiled),
+		cmocka_unit_test(test_dot_pack_int8),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	char cmd[128];

@@ -267,7 +267,7 @@ int64_t eml_vk_fconv_tile(const eml_qconv_shape *s, int pack)
 }
 
 edgeml_status eml_vk_fconv_pack(eml_vk_dispatch *d, const float *w, const eml_qconv_shape *s,
-				int64_t mt)
+				int64_t mt, int w8)
 {
 	int64_t cg = s->in_ch / s->group, mg = s->out_ch / s->group, mb = (mg + mt - 1) / mt;
 	int64_t kvol = kernel_volume(s);
@@ -278,16 +278,25 @@ edgeml_status eml_vk_fconv_pack(eml_vk_dispatch *d, const float *w, const eml_qc
 				 "kernel",
 				 (long long)s->out_ch, (long long)cg, (long long)kvol);
 	uint32_t n = (uint32_t)(s->group * mb * cg * kvol * mt);
-	float *p = calloc(n, sizeof(*p));
+	/* mt is a multiple of 4, so the int8s fill whole words. */
+	uint32_t words = w8 ? n / 4 : n;
+	uint32_t *p = calloc(words, sizeof(*p));
 	if (!p)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for %u packed weights", n);
 	for (int64_t m = 0; m < s->out_ch; m++) {
 		int64_t blk = m / mg * mb + m % mg / mt, lane = m % mg % mt;
 		for (int64_t c = 0; c < cg; c++)
-			for (int64_t k = 0; k < kvol; k++)
-				p[((blk * cg + c) * kvol + k) * mt + lane] = w[(m * cg + c) * kvol + k];
+			for (int64_t k = 0; k < kvol; k++) {
+				int64_t at = ((blk * cg + c) * kvol + k) * mt + lane;
+				float v = w[(m * cg + c) * kvol + k];
+				/* Byte at % 4 of the word, as the shader unpacks it. */
+				if (w8)
+					p[at / 4] |= (uint32_t)(uint8_t)(int8_t)v << (at % 4 * 8);
+				else
+					memcpy(&p[at], &v, sizeof(v));
+			}
 	}
-	edgeml_status st = eml_vk_param_f(d, p, n);
+	edgeml_status st = eml_vk_param_i(d, (const int32_t *)p, words);
 	free(p);
 	return st;
 }

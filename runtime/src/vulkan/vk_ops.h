@@ -101,10 +101,11 @@ void eml_vk_activation(const eml_node *node, float *lo, float *hi);
 int64_t eml_vk_fconv_tile(const eml_qconv_shape *s, int pack);
 /* Appends the weights w (out_ch x cg x kvol floats, the node's layout) packed for tiles of
  * mt (8 or 4) channels: per group and block of mt channels [input channel][kernel
- * position][mt], zeros past the group's last channel. They must start the parameters (the
- * shader reads them as vec4). */
+ * position][mt], zeros past the group's last channel; as floats, or (w8, weights that are
+ * integers in [-128, 127]) as int8s, four a word. They must start the parameters (the
+ * shader reads the floats as vec4). */
 edgeml_status eml_vk_fconv_pack(eml_vk_dispatch *d, const float *w, const eml_qconv_shape *s,
-				int64_t mt);
+				int64_t mt, int w8);
 /* Sets fconv.comp's macro MT and appends its shape words (header words 9..37: channels,
  * spatial sizes, kernel, strides and dilations as specialization constants, the tile
  * counts for mt channels per tile, chunk and mult_at); sets d's invocation count to its

@@ -48,12 +48,13 @@ edgeml_status eml_vk_build_conv(const eml_graph *g, const eml_node *node, eml_vk
 	int pack = mt >= 4;
 	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "fconv.comp", 0);
 	if (pack)
-		st = eml_vk_fconv_pack(d, w->data, &s, mt);
+		st = eml_vk_fconv_pack(d, w->data, &s, mt, 0);
 	if (st != EDGEML_OK)
 		return st;
 	eml_vk_macro(d, "X_T", "float");
 	eml_vk_macro(d, "Y_T", "float");
 	eml_vk_macro(d, "QUANT", "0");
+	eml_vk_macro(d, "W8", "0");
 	eml_vk_macro(d, "HAS_BIAS", b ? "1" : "0");
 	eml_vk_bind(d, node->inputs[0]);
 	/* Packed, the weights are in the parameters: X in W's place keeps W off the device. */

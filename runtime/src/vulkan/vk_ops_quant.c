@@ -4,7 +4,8 @@
  * reference kernels compute them, so the shaders' results are bit-identical. On devices with
  * integer dot products the convolutions' and matmuls' constant weights are repacked here,
  * four reduction elements a word, for the packed dot-product shader variants; where those
- * are not accelerated, convolutions' weights are centered into floats for fconv.comp. */
+ * are not accelerated, convolutions' weights are centered for fconv.comp (int8s four a
+ * word, or floats when they do not fit). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -210,8 +211,11 @@ static edgeml_status qconv_float(const eml_graph *g, const eml_node *node, eml_v
 		free(wf);
 		return st;
 	}
+	/* Centred weights within int8 go up as int8s, a quarter of the bytes to upload and
+	 * hold; wider ones (a zero point far from the weights) as floats. */
+	int w8 = maxw <= 127;
 	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "fconv.comp", 0);
-	st = eml_vk_fconv_pack(d, wf, s, mt);
+	st = eml_vk_fconv_pack(d, wf, s, mt, w8);
 	free(wf);
 	uint32_t mult_at = d->n_params;
 	if (st == EDGEML_OK)
@@ -226,6 +230,7 @@ static edgeml_status qconv_float(const eml_graph *g, const eml_node *node, eml_v
 	if (st != EDGEML_OK)
 		return st;
 	eml_vk_macro(d, "QUANT", "1");
+	eml_vk_macro(d, "W8", w8 ? "1" : "0");
 	eml_vk_macro(d, "X_SIGNED", x->dtype == EDGEML_DTYPE_INT8 ? "1" : "0");
 	eml_vk_macro(d, "HAS_BIAS", b ? "1" : "0");
 	eml_vk_bind(d, node->inputs[0]);
