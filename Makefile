@@ -229,7 +229,7 @@ arm-edgeml:
 	$(MAKE) BUILD=$(ARM_BUILD) CC=$(ARM_CC) AR=$(ARM_AR) VULKAN=0 SAN=0 CFLAGS="-O2 -g" \
 		$(ARM_EDGEML)
 $(ARM_DIR)/%: tests/unit/%.c $(ARM_TEST_SRCS) $(wildcard runtime/src/*.h runtime/src/*/*.h \
-		runtime/src/*/*/*.h tests/arm/*.h)
+		runtime/src/*/*/*.h tests/arm/*.h tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(ARM_CC) -static -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 		-Wno-unused-parameter -O2 -ffp-contract=off -pthread -D_GNU_SOURCE -Itests/arm \

@@ -25,30 +25,9 @@
 #define I8 EDGEML_DTYPE_INT8
 #define I32 EDGEML_DTYPE_INT32
 #define F32 EDGEML_DTYPE_FLOAT32
+#define KCASE_SEED 0x9e3779b97f4a7c15ull
 
-/* One node under test with its inputs (all constant but input 0, and 3 for QLinearAdd). */
-typedef struct kcase {
-	eml_node node;
-	eml_attr attrs[8];
-	int64_t ints[4][4];
-	uint32_t in_idx[MAX_IN], out_idx[1];
-	eml_tensor in[MAX_IN];
-	const eml_tensor *inp[MAX_IN];
-	const void *in_data[MAX_IN];
-	void *owned[MAX_IN];
-	eml_tensor out;
-} kcase;
-
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-/* xorshift64*: deterministic test data. */
-static uint32_t rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return (uint32_t)((rng * 0x2545f4914f6cdd1dull) >> 32);
-}
+#include "kernel_case.h"
 
 /* A random integer in [lo, hi]. */
 static int32_t rnd_in(int32_t lo, int32_t hi)
@@ -68,19 +47,6 @@ static int32_t rnd_zp(uint32_t dtype)
 	default:
 		return rnd_in(lo, hi);
 	}
-}
-
-/* Starts a node of op. */
-static void kc_init(kcase *c, uint32_t op)
-{
-	memset(c, 0, sizeof(*c));
-	c->node.name = "k";
-	c->node.op = op;
-	c->node.attrs = c->attrs;
-	c->node.inputs = c->in_idx;
-	c->node.outputs = c->out_idx;
-	c->node.n_outputs = 1;
-	c->out.name = "y";
 }
 
 /* Appends input k of dtype and dims (rank 0 for n == 0), filled with random bytes (or
@@ -118,40 +84,6 @@ static void kc_scalar(kcase *c, uint32_t dtype, double v)
 		*(uint8_t *)d = (uint8_t)v;
 	else
 		*(int8_t *)d = (int8_t)v;
-}
-
-/* Appends an absent input. */
-static void kc_absent(kcase *c)
-{
-	c->in_idx[c->node.n_inputs++] = EML_NO_TENSOR;
-}
-
-/* Adds an INTS attribute of n values. */
-static void kc_ints(kcase *c, const char *name, uint32_t n, const int64_t *v)
-{
-	uint32_t a = c->node.n_attrs++;
-	memcpy(c->ints[a % 4], v, n * sizeof(int64_t));
-	c->attrs[a] = (eml_attr){ .name = name, .type = EML_ATTR_INTS, .count = n,
-				  .ints = c->ints[a % 4] };
-}
-
-/* Adds a FLOAT attribute. */
-static void kc_float(kcase *c, const char *name, float v)
-{
-	c->attrs[c->node.n_attrs++] = (eml_attr){ .name = name, .type = EML_ATTR_FLOAT, .f = v };
-}
-
-/* Adds an INT attribute. */
-static void kc_int(kcase *c, const char *name, int64_t v)
-{
-	c->attrs[c->node.n_attrs++] = (eml_attr){ .name = name, .type = EML_ATTR_INT, .i = v };
-}
-
-/* Frees the case's buffers. */
-static void kc_free(kcase *c)
-{
-	for (uint32_t k = 0; k < MAX_IN; k++)
-		test_free(c->owned[k]);
 }
 
 /* The kernel name of the last fast op kc_check ran (a static string of the kernel's). */
@@ -197,16 +129,6 @@ static void kc_check(kcase *c, eml_isa isa, uint32_t threads, const char *what)
 	eml_fast_destroy(op);
 	test_free(want);
 	test_free(got);
-}
-
-/* The ISA levels with fast kernels this CPU runs. */
-static uint32_t fast_levels(eml_isa *out)
-{
-	uint32_t n = 0;
-	for (int i = 0; i < EML_ISA_COUNT; i++)
-		if (i != EML_ISA_SCALAR && eml_isa_supported((eml_isa)i))
-			out[n++] = (eml_isa)i;
-	return n;
 }
 
 /* Random dtypes for x, w, y. */

@@ -23,30 +23,9 @@
 
 #define MAX_IN 3
 #define F32 EDGEML_DTYPE_FLOAT32
+#define KCASE_SEED 0x2545f4914f6cdd1dull
 
-/* One node under test with its inputs (all constant but input 0). */
-typedef struct kcase {
-	eml_node node;
-	eml_attr attrs[10];
-	int64_t ints[4][6];
-	uint32_t in_idx[MAX_IN], out_idx[1];
-	eml_tensor in[MAX_IN];
-	const eml_tensor *inp[MAX_IN];
-	const void *in_data[MAX_IN];
-	void *owned[MAX_IN];
-	eml_tensor out;
-} kcase;
-
-static uint64_t rng = 0x2545f4914f6cdd1dull;
-
-/* xorshift64*: deterministic test data. */
-static uint32_t rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return (uint32_t)((rng * 0x2545f4914f6cdd1dull) >> 32);
-}
+#include "kernel_case.h"
 
 /* A random value: mostly in [-2, 2), with specials (zeros of both signs, subnormals,
  * infinities, NaN) at rate 1 / special when special is not 0. */
@@ -57,19 +36,6 @@ static float rnd_f(uint32_t special)
 		return v[rnd() % (sizeof(v) / sizeof(v[0]))];
 	}
 	return (float)((int32_t)(rnd() % 65536) - 32768) / 16384.0f;
-}
-
-/* Starts a node of op. */
-static void kc_init(kcase *c, uint32_t op)
-{
-	memset(c, 0, sizeof(*c));
-	c->node.name = "k";
-	c->node.op = op;
-	c->node.attrs = c->attrs;
-	c->node.inputs = c->in_idx;
-	c->node.outputs = c->out_idx;
-	c->node.n_outputs = 1;
-	c->out.name = "y";
 }
 
 /* Appends a float input of rank dims filled by rnd_f(special), constant unless it is the
@@ -98,33 +64,6 @@ static float *kc_in(kcase *c, uint32_t rank, const int64_t *dims, int constant,
 	return d;
 }
 
-/* Appends an absent input. */
-static void kc_absent(kcase *c)
-{
-	c->in_idx[c->node.n_inputs++] = EML_NO_TENSOR;
-}
-
-/* Adds an INTS attribute of n values. */
-static void kc_ints(kcase *c, const char *name, uint32_t n, const int64_t *v)
-{
-	uint32_t a = c->node.n_attrs++;
-	memcpy(c->ints[a % 4], v, n * sizeof(int64_t));
-	c->attrs[a] = (eml_attr){ .name = name, .type = EML_ATTR_INTS, .count = n,
-				  .ints = c->ints[a % 4] };
-}
-
-/* Adds a FLOAT attribute. */
-static void kc_float(kcase *c, const char *name, float v)
-{
-	c->attrs[c->node.n_attrs++] = (eml_attr){ .name = name, .type = EML_ATTR_FLOAT, .f = v };
-}
-
-/* Adds an INT attribute. */
-static void kc_int(kcase *c, const char *name, int64_t v)
-{
-	c->attrs[c->node.n_attrs++] = (eml_attr){ .name = name, .type = EML_ATTR_INT, .i = v };
-}
-
 /* Adds random fused activation bounds: none, Relu, Relu6, a lower or an upper one. */
 static void kc_activation(kcase *c)
 {
@@ -145,13 +84,6 @@ static void kc_activation(kcase *c)
 	default:
 		break;
 	}
-}
-
-/* Frees the case's buffers. */
-static void kc_free(kcase *c)
-{
-	for (uint32_t k = 0; k < MAX_IN; k++)
-		test_free(c->owned[k]);
 }
 
 /* Prepares the fast op of the case at isa (NULL when none applies). */
@@ -213,16 +145,6 @@ static void kc_check(kcase *c, eml_isa isa, uint32_t threads, const char *kind,
 	eml_fast_destroy(op);
 	test_free(want);
 	test_free(got);
-}
-
-/* The ISA levels with fast kernels this CPU runs. */
-static uint32_t fast_levels(eml_isa *out)
-{
-	uint32_t n = 0;
-	for (int i = 0; i < EML_ISA_COUNT; i++)
-		if (i != EML_ISA_SCALAR && eml_isa_supported((eml_isa)i))
-			out[n++] = (eml_isa)i;
-	return n;
 }
 
 /* A convolution's shape. */
