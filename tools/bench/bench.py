@@ -14,9 +14,8 @@ float model: on the CPU in fp32 at each thread count, and on Vulkan (--backends 
 and fp16 on the device edgeml's Vulkan backend picks (or --device), at the first thread count.
 ncnn runs no int8 on Vulkan. The Vulkan rows of edgeml are there without ncnn too. These cells
 run for about --budget seconds each, in up to --rounds processes after a first one of one
-warm-up and one measured run that estimates the latency (its run counts): edgeml's fp32 CPU
-path is its reference kernels, and lavapipe, a software Vulkan device, takes a good part of a
-second per MobileNetV2 run, several for ResNet-18.
+warm-up and one measured run that estimates the latency (its run counts): lavapipe, a
+software Vulkan device, takes a good part of a second per MobileNetV2 run on 2 cores.
 """
 import argparse
 import json
@@ -348,7 +347,8 @@ def side_section(a, backend):
           "absolute difference of ncnn's outputs from ONNX Runtime's; fp32/this, int8/this: "
           "edgeml's fp32 and int8 medians on this backend over this row's (< 1: edgeml faster)")
     if backend == "cpu":
-        print("edgeml's float ops run its portable reference kernels; its fast CPU path is int8")
+        print("edgeml's fp32 kernels sum in the reference's order (bit-identical to it), so "
+              "no Winograd, which ncnn's 3x3 convolutions may use")
     for name, kind in sorted(a.vulkan_devices if backend == "vulkan" else []):
         print(f"Vulkan device: '{name}' ({kind})" +
               (": a software (CPU-type) device, not a GPU" if kind == "CPU" else ""))
