@@ -84,6 +84,16 @@ enum { EML_F32_VV, EML_F32_VC, EML_F32_CV, EML_F32_FORMS };
 typedef void (*eml_f32_vbinary_fn)(size_t n, const float *a, const float *b, float *y,
 				   float lo, float hi);
 
+/* One element of a binary kernel, clamped as its vectors are: the scalar tail the NEON and
+ * AVX2 kernels share (op is a constant there, so the switch folds away). */
+static inline __attribute__((always_inline)) float eml_f32_binary1(int op, float a, float b,
+								   float lo, float hi)
+{
+	float v = op == EML_F32_ADD ? a + b : op == EML_F32_SUB ? a - b :
+		  op == EML_F32_MUL ? a * b : a / b;
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
 /* Max pooling over n consecutive outputs: y[i] = the last of m = (x[t][i] > m ? x[t][i] : m)
  * over the taps in order from m = -FLT_MAX, the reference's fold (NaN never wins, the first
  * of equal values does). Each x[t] is readable for n rounded up to 64 floats. */

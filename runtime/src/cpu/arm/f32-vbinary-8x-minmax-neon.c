@@ -22,21 +22,6 @@ static inline __attribute__((always_inline)) float32x4_t apply(int op, float32x4
 	}
 }
 
-/* The same in scalar code, for the tail. */
-static inline __attribute__((always_inline)) float apply1(int op, float a, float b)
-{
-	switch (op) {
-	case EML_F32_ADD:
-		return a + b;
-	case EML_F32_SUB:
-		return a - b;
-	case EML_F32_MUL:
-		return a * b;
-	default:
-		return a / b;
-	}
-}
-
 /* eml_clampf by compares and selects: vmaxq/vminq would order -0 below +0, which the
  * reference's compares do not. */
 static inline float32x4_t clamp(float32x4_t v, float32x4_t lo, float32x4_t hi)
@@ -63,9 +48,8 @@ static inline __attribute__((always_inline)) void vbinary(size_t n, const float 
 		vst1q_f32(y + i + 4, clamp(apply(op, a1, b1), vlo, vhi));
 	}
 	for (; i < n; i++) {
-		float v = apply1(op, form == EML_F32_CV ? sa : a[i],
-				 form == EML_F32_VC ? sb : b[i]);
-		y[i] = v < lo ? lo : v > hi ? hi : v;
+		y[i] = eml_f32_binary1(op, form == EML_F32_CV ? sa : a[i],
+				       form == EML_F32_VC ? sb : b[i], lo, hi);
 	}
 }
 

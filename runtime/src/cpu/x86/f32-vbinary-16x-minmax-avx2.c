@@ -23,21 +23,6 @@ static inline AVX2 __attribute__((always_inline)) __m256 apply(int op, __m256 a,
 	}
 }
 
-/* The same in scalar code, for the tail. */
-static inline __attribute__((always_inline)) float apply1(int op, float a, float b)
-{
-	switch (op) {
-	case EML_F32_ADD:
-		return a + b;
-	case EML_F32_SUB:
-		return a - b;
-	case EML_F32_MUL:
-		return a * b;
-	default:
-		return a / b;
-	}
-}
-
 /* eml_clampf: lo first, since max/min return their second operand for a NaN. */
 static inline AVX2 __attribute__((always_inline)) __m256 clamp(__m256 v, __m256 lo, __m256 hi)
 {
@@ -62,9 +47,8 @@ vbinary(size_t n, const float *a, const float *b, float *y, float lo, float hi, 
 		_mm256_storeu_ps(y + i + 8, clamp(apply(op, a1, b1), vlo, vhi));
 	}
 	for (; i < n; i++) {
-		float v = apply1(op, form == EML_F32_CV ? sa : a[i],
-				 form == EML_F32_VC ? sb : b[i]);
-		y[i] = v < lo ? lo : v > hi ? hi : v;
+		y[i] = eml_f32_binary1(op, form == EML_F32_CV ? sa : a[i],
+				       form == EML_F32_VC ? sb : b[i], lo, hi);
 	}
 }
 
