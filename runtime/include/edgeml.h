@@ -99,11 +99,16 @@ typedef struct edgeml_tensor_info {
 	const int32_t *quant_zero_points;
 } edgeml_tensor_info;
 
-/* Maps a .eml file read-only; every field is validated before use. The context must
- * outlive the model. */
+/* Loads a .eml file; every field is validated before use. The file is read into the
+ * model's own memory first, so what was validated is what sessions use: a file rewritten or
+ * truncated after the load changes nothing (a mapping would see the new bytes, or raise
+ * SIGBUS). A memfd sealed with F_SEAL_WRITE and F_SEAL_SHRINK (given as /proc/self/fd/N) can
+ * never change, so it is mapped and used in place instead: the zero-copy way to share one
+ * model image between processes. The context must outlive the model. */
 edgeml_status edgeml_model_load_file(edgeml_context *ctx, const char *path, edgeml_model **out);
 /* Loads a model from memory. When data is 64-byte aligned it is used in place and must
- * outlive the model; otherwise it is copied into an aligned buffer first. */
+ * outlive the model unchanged (it is validated once, at load); otherwise it is copied into
+ * an aligned buffer first. */
 edgeml_status edgeml_model_load_memory(edgeml_context *ctx, const void *data, size_t size,
 				       edgeml_model **out);
 void edgeml_model_free(edgeml_model *model);
@@ -209,7 +214,10 @@ edgeml_status edgeml_tensor_write(edgeml_tensor *tensor, const void *src, size_t
 edgeml_status edgeml_tensor_read(const edgeml_tensor *tensor, void *dst, size_t size);
 
 /* Binds an input tensor to external memory instead of its own buffer: size bytes at offset
- * of fd, a dma-buf (e.g. a sensor frame from /dev/edgeml) or a memfd or regular file. The
+ * of fd, a dma-buf (e.g. a sensor frame from /dev/edgeml) or a memfd sealed against
+ * shrinking (MFD_ALLOW_SEALING, then fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK)): a buffer that a
+ * peer could truncate during a run would crash it (SIGBUS), so an unsealed memfd or a plain
+ * file is refused with EDGEML_ERR_INVALID_ARGUMENT (write its data in instead). The
  * memory must already hold the tensor's elements exactly as declared (dtype, dims, dense
  * row-major): size must be at least the tensor's bytes, offset + size within the buffer and
  * offset a multiple of 64. The backend reads it in place where it can (the CPU always), which

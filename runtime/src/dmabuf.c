@@ -69,14 +69,24 @@ static eml_dmabuf_map *free_slot(eml_dmabuf_cache *cache)
 }
 
 /* Maps the whole buffer read-only into slot m and keeps a duplicate fd for syncs, so the
- * mapping and the syncs stay valid when the caller closes its fd. */
+ * mapping and the syncs stay valid when the caller closes its fd. A dma-buf keeps its size;
+ * anything else must be sealed against shrinking, or a peer could truncate it under a run,
+ * and reading the mapping would then raise SIGBUS in the middle of a kernel. */
 static edgeml_status map_slot(eml_dmabuf_map *m, int fd, const struct stat *st, int is_dmabuf,
 			      const char *what)
 {
-	uint64_t size;
+	uint64_t size = 0;
 	edgeml_status status = buffer_size(fd, st, is_dmabuf, what, &size);
 	if (status != EDGEML_OK)
 		return status;
+	int seals = is_dmabuf ? 0 : fcntl(fd, F_GET_SEALS);
+	if (!is_dmabuf && (seals < 0 || !(seals & F_SEAL_SHRINK)))
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "%s: fd %d is %s sealed against shrinking: another process "
+				 "could truncate it during a run; create it with memfd_create(..., "
+				 "MFD_ALLOW_SEALING) and add F_SEAL_SHRINK (fcntl F_ADD_SEALS), or "
+				 "copy the data in with edgeml_tensor_write()",
+				 what, fd, seals < 0 ? "a file that cannot be" : "a memfd not");
 	void *base = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
 	if (base == MAP_FAILED)
 		return eml_error(EDGEML_ERR_IO, "%s: cannot map %llu bytes of fd %d: %s", what,

@@ -26,7 +26,7 @@
 enum image_kind {
 	IMAGE_BORROWED = 0, /* the caller's aligned buffer: not ours to release */
 	IMAGE_COPY = 1,     /* our aligned copy: free() */
-	IMAGE_MMAP = 2,     /* a read-only mapping: munmap() */
+	IMAGE_MMAP = 2,     /* a sealed memfd's mapping or a file read into one: munmap() */
 };
 
 /* Decoded graph arrays may take at most this many times the file size (plus a constant), so
@@ -653,6 +653,54 @@ static edgeml_status load_image(edgeml_context *ctx, void *image, size_t size, i
 	return EDGEML_OK;
 }
 
+/* True when fd is a memfd sealed against writes and shrinking: its bytes can then never
+ * change under a mapping, so the loader may use them in place. */
+static int sealed_for_reading(int fd)
+{
+	const int need = F_SEAL_WRITE | F_SEAL_SHRINK;
+	int seals = fcntl(fd, F_GET_SEALS);
+	return seals >= 0 && (seals & need) == need;
+}
+
+/* Reads size bytes of fd into a new anonymous mapping (page-aligned, and returned to the
+ * system whole when the model is freed, which a heap block of this size might not be). A file
+ * that shrinks meanwhile gives a short read and an error. */
+static edgeml_status read_image(int fd, const char *path, size_t size, void **out)
+{
+	uint8_t *image =
+		mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (image == MAP_FAILED)
+		return eml_error(EDGEML_ERR_NO_MEMORY,
+				 "cannot allocate %zu bytes for model '%s': %s", size, path,
+				 strerror(errno));
+	size_t done = 0;
+	while (done < size) {
+		size_t chunk = size - done > (1u << 30) ? (1u << 30) : size - done;
+		ssize_t got = pread(fd, image + done, chunk, (off_t)done);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			int e = got < 0 ? errno : 0;
+			munmap(image, size);
+			if (got < 0)
+				return eml_error(EDGEML_ERR_IO, "cannot read model '%s': %s", path,
+						 strerror(e));
+			return eml_error(EDGEML_ERR_IO,
+					 "model '%s' shrank from %zu to %zu bytes while it was read",
+					 path, size, done);
+		}
+		done += (size_t)got;
+	}
+	/* Read-only from here on, like the file mapping it replaces. */
+	mprotect(image, size, PROT_READ);
+	*out = image;
+	return EDGEML_OK;
+}
+
+/* A file is read into private memory before it is checked, so that what was validated is what
+ * sessions use: a mapping of a file that another process rewrites or truncates would change
+ * under the model (or raise SIGBUS). Only a memfd sealed against writes and shrinking is
+ * mapped and used in place. */
 edgeml_status edgeml_model_load_file(edgeml_context *ctx, const char *path, edgeml_model **out)
 {
 	eml_error_clear();
@@ -674,19 +722,28 @@ edgeml_status edgeml_model_load_file(edgeml_context *ctx, const char *path, edge
 		close(fd);
 		return eml_error(EDGEML_ERR_IO, "model '%s' is not a regular file", path);
 	}
-	if (sb.st_size < (off_t)EML_HEADER_FIXED_SIZE || (uint64_t)sb.st_size > SIZE_MAX) {
+	if (sb.st_size < (off_t)EML_HEADER_FIXED_SIZE ||
+	    (uint64_t)sb.st_size > SIZE_MAX - EML_DATA_ALIGN) {
 		close(fd);
 		return eml_error(EDGEML_ERR_FORMAT,
 				 "model '%s' is %lld bytes: too small or too big to be a .eml file",
 				 path, (long long)sb.st_size);
 	}
 	size_t size = (size_t)sb.st_size;
-	void *image = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-	int e = errno;
+	void *image;
+	edgeml_status st = EDGEML_OK;
+	if (sealed_for_reading(fd)) {
+		image = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (image == MAP_FAILED)
+			st = eml_error(EDGEML_ERR_IO, "cannot map model '%s': %s", path,
+				       strerror(errno));
+	} else {
+		st = read_image(fd, path, size, &image);
+	}
 	close(fd);
-	if (image == MAP_FAILED)
-		return eml_error(EDGEML_ERR_IO, "cannot map model '%s': %s", path, strerror(e));
-	edgeml_status st = load_image(ctx, image, size, IMAGE_MMAP, out);
+	if (st != EDGEML_OK)
+		return st;
+	st = load_image(ctx, image, size, IMAGE_MMAP, out);
 	if (st != EDGEML_OK)
 		return eml_error_context(st, "model '%s': ", path);
 	return EDGEML_OK;

@@ -80,16 +80,18 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* A BUF_BYTES memfd holding the N floats x_i = (i - 20) * scale at offset, zeros elsewhere. */
+/* A BUF_BYTES memfd holding the N floats x_i = (i - 20) * scale at offset, zeros elsewhere,
+ * sealed against shrinking as imports require. */
 static int make_buffer(uint64_t offset, float scale)
 {
-	int fd = memfd_create("test_dmabuf", MFD_CLOEXEC);
+	int fd = memfd_create("test_dmabuf", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	float v[N];
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, BUF_BYTES), 0);
 	for (int i = 0; i < N; i++)
 		v[i] = (float)(i - 20) * scale;
 	assert_int_equal(pwrite(fd, v, BYTES, (off_t)offset), (ssize_t)BYTES);
+	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
 	return fd;
 }
 
@@ -266,6 +268,42 @@ static void test_validation(void **state)
 	close(fd);
 }
 
+/* A peer that shrinks an imported memfd must not crash a run (SIGBUS reading the mapping):
+ * a memfd not sealed against shrinking is refused, and a sealed one cannot shrink. */
+static void test_import_shrink(void **state)
+{
+	fixture *f = *state;
+	int fd = memfd_create("unsealed", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, BUF_BYTES), 0);
+	edgeml_status st = edgeml_tensor_import_dmabuf(f->x, fd, 0, BYTES);
+	if (st == EDGEML_OK) {
+		assert_int_equal(ftruncate(fd, 0), 0); /* the peer shrinks it */
+		write_z(f);
+		st = edgeml_session_run(f->session); /* SIGBUS before the fix */
+		fail_msg("an unsealed memfd was imported (run: %d)", st);
+	}
+	assert_int_equal(st, EDGEML_ERR_INVALID_ARGUMENT);
+	assert_non_null(strstr(edgeml_last_error(), "F_SEAL_SHRINK"));
+	close(fd);
+
+	fd = make_buffer(0, 2.0f);
+	assert_int_equal(edgeml_tensor_import_dmabuf(f->x, fd, 0, BYTES), EDGEML_OK);
+	assert_int_not_equal(ftruncate(fd, 0), 0);
+	write_z(f);
+	run_and_check(f, 2.0f);
+	close(fd);
+
+	/* A regular file cannot be sealed: refused the same way. */
+	char path[] = "/tmp/test_dmabuf.XXXXXX";
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_int_equal(ftruncate(fd, BUF_BYTES), 0);
+	expect_refused(f->x, fd, 0, BYTES, EDGEML_ERR_INVALID_ARGUMENT, "F_SEAL_SHRINK");
+	close(fd);
+}
+
 /* The statistics honour struct_size: a caller with an older, smaller struct gets the fields
  * it has and nothing is written past them. */
 static void test_stats_struct_size(void **state)
@@ -297,6 +335,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_detach, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats_struct_size, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_shrink, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

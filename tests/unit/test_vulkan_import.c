@@ -6,6 +6,7 @@
  * buffers and a CPU-fallback node reading the import work; misaligned offsets and imports
  * during a run are refused. The validation layer is on and any message fails the suite;
  * without a device the tests are skipped. */
+#include <fcntl.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -146,13 +147,15 @@ static void fill(int fd, float scale, float shift)
 	assert_int_equal(pwrite(fd, z, BYTES, Z_AT), (ssize_t)BYTES);
 }
 
-/* A BUF_BYTES memfd holding x and z (zeros elsewhere). */
+/* A BUF_BYTES memfd holding x and z (zeros elsewhere), sealed against shrinking as imports
+ * require. */
 static int make_buffer(float scale, float shift)
 {
-	int fd = memfd_create("test_vulkan_import", MFD_CLOEXEC);
+	int fd = memfd_create("test_vulkan_import", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, BUF_BYTES), 0);
 	fill(fd, scale, shift);
+	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
 	return fd;
 }
 
