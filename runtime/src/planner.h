@@ -31,6 +31,10 @@ typedef struct eml_plan_buf {
  * the highest buffer, aligned. Fails only when the sizes overflow. */
 edgeml_status eml_plan_place(eml_plan_buf *bufs, uint32_t n, uint64_t align, uint64_t *arena_size);
 
+/* Units of work (buffers examined, tree nodes visited) of the last eml_plan_place() on the
+ * calling thread: lets tests check that planning grows as n log n rather than n squared. */
+uint64_t eml_plan_last_work(void);
+
 /* Byte size of a tensor that needs memory; an unknown dtype, a negative dimension or a size
  * that overflows is an error naming the tensor. */
 edgeml_status eml_plan_tensor_size(const eml_tensor *t, uint64_t *size);

@@ -3,11 +3,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
+#include "convert/eml_write.h"
+#include "edgeml.h"
 #include "ops/ops.h"
 #include "planner.h"
 
@@ -143,6 +147,196 @@ static void test_place_random(void **state)
 			}
 		}
 	}
+}
+
+/* The planner's first placement, quadratic in the buffers, kept as the oracle: the indexed
+ * planner must give exactly its offsets (same best fit, same ties), so arenas never grow. */
+static int ref_key_cmp(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b; /* size, first, index */
+	if (x[0] != y[0])
+		return x[0] > y[0] ? -1 : 1;
+	if (x[1] != y[1])
+		return x[1] < y[1] ? -1 : 1;
+	return x[2] < y[2] ? -1 : (x[2] > y[2]);
+}
+
+static uint64_t ref_place(eml_plan_buf *bufs, uint32_t n, uint64_t align)
+{
+	uint64_t(*keys)[3] = malloc((n ? n : 1) * sizeof(*keys));
+	uint32_t *placed = malloc((n ? n : 1) * sizeof(*placed));
+	assert_non_null(keys);
+	assert_non_null(placed);
+	for (uint32_t i = 0; i < n; i++) {
+		keys[i][0] = bufs[i].size;
+		keys[i][1] = bufs[i].first;
+		keys[i][2] = i;
+	}
+	qsort(keys, n, sizeof(*keys), ref_key_cmp);
+	uint64_t end = 0;
+	for (uint32_t k = 0; k < n; k++) {
+		eml_plan_buf *b = &bufs[keys[k][2]];
+		uint64_t size = (b->size + align - 1) & ~(align - 1);
+		uint64_t prev_end = 0, best = UINT64_MAX, best_gap = UINT64_MAX;
+		for (uint32_t j = 0; j < k; j++) {
+			const eml_plan_buf *p = &bufs[placed[j]];
+			if (p->last < b->first || p->first > b->last)
+				continue;
+			if (p->offset >= prev_end) {
+				uint64_t gap = p->offset - prev_end;
+				if (gap >= size && gap < best_gap) {
+					best = prev_end;
+					best_gap = gap;
+				}
+			}
+			uint64_t p_end = p->offset + ((p->size + align - 1) & ~(align - 1));
+			if (p_end > prev_end)
+				prev_end = p_end;
+		}
+		b->offset = best != UINT64_MAX ? best : prev_end;
+		if (b->offset + size > end)
+			end = b->offset + size;
+		uint32_t at = k;
+		while (at > 0 && bufs[placed[at - 1]].offset > b->offset) {
+			placed[at] = placed[at - 1];
+			at--;
+		}
+		placed[at] = (uint32_t)keys[k][2];
+	}
+	free(keys);
+	free(placed);
+	return end;
+}
+
+/* Random buffers, short and long lived, many of equal size (ties): the planner's offsets and
+ * arena are exactly the reference's. */
+static void test_place_matches_reference(void **state)
+{
+	(void)state;
+	uint32_t seed = 777;
+	enum { MAX = 400 };
+	eml_plan_buf *b = malloc(MAX * sizeof(*b)), *r = malloc(MAX * sizeof(*r));
+	assert_non_null(b);
+	assert_non_null(r);
+	for (int round = 0; round < 400; round++) {
+		uint32_t n = rnd(&seed) % MAX, steps = 1 + rnd(&seed) % 200;
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t first = rnd(&seed) % steps;
+			uint32_t span = rnd(&seed) % 4 == 0 ? rnd(&seed) % steps : rnd(&seed) % 4;
+			b[i] = (eml_plan_buf){ .first = first, .last = first + span };
+			b[i].size = rnd(&seed) % 3 == 0 ? 64u * (1 + rnd(&seed) % 4)
+							 : rnd(&seed) % 10000;
+		}
+		memcpy(r, b, n * sizeof(*b));
+		uint64_t arena, want = ref_place(r, n, 64);
+		assert_int_equal(eml_plan_place(b, n, 64, &arena), EDGEML_OK);
+		assert_int_equal(arena, want);
+		for (uint32_t i = 0; i < n; i++)
+			assert_int_equal(b[i].offset, r[i].offset);
+	}
+	free(b);
+	free(r);
+}
+
+/* A chain of n equal buffers, each live for two steps (a chain of Relus). */
+static uint64_t chain_work(uint32_t n)
+{
+	eml_plan_buf *b = malloc(n * sizeof(*b));
+	assert_non_null(b);
+	for (uint32_t i = 0; i < n; i++)
+		b[i] = (eml_plan_buf){ .size = 4096, .first = i, .last = i + 1 };
+	uint64_t arena;
+	assert_int_equal(eml_plan_place(b, n, 64, &arena), EDGEML_OK);
+	assert_int_equal(arena, 2 * 4096); /* two buffers, ping-pong */
+	free(b);
+	return eml_plan_last_work();
+}
+
+/* Planning work grows as n log n: 4x the buffers may cost at most 6x the work (n squared
+ * would be 16x). */
+static void test_place_work_n_log_n(void **state)
+{
+	(void)state;
+	uint64_t w40 = chain_work(40000), w160 = chain_work(160000);
+	print_message("chain of 40k buffers: %llu units of work, 160k: %llu (%.2fx)\n",
+		      (unsigned long long)w40, (unsigned long long)w160, (double)w160 / w40);
+	assert_true(w160 <= 6 * w40);
+	assert_true(w160 < 160000ull * 64);
+}
+
+/* Seconds of CLOCK_MONOTONIC. */
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* A model of n chained Relus, written to .eml, loaded, and a CPU session created and run:
+ * session creation took 7.2 s at 160k nodes with the quadratic planner. */
+static void relu_chain_session(uint32_t n, double *create_s)
+{
+	eml_tensor *t = calloc((size_t)n + 1, sizeof(*t));
+	eml_node *nodes = calloc(n, sizeof(*nodes));
+	uint32_t *io = malloc(((size_t)n + 1) * sizeof(*io));
+	assert_non_null(t);
+	assert_non_null(nodes);
+	assert_non_null(io);
+	char (*names)[16] = malloc(((size_t)n + 1) * sizeof(*names));
+	assert_non_null(names);
+	for (uint32_t i = 0; i <= n; i++) {
+		snprintf(names[i], sizeof(names[i]), "t%u", i);
+		t[i] = (eml_tensor){ .name = names[i], .dtype = EDGEML_DTYPE_FLOAT32, .rank = 1,
+				     .flags = i == 0 ? EML_TF_INPUT : i == n ? EML_TF_OUTPUT : 0 };
+		t[i].dims[0] = 16;
+		io[i] = i;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		nodes[i] = (eml_node){ .name = "", .op = EML_OP_Relu, .n_inputs = 1,
+				       .n_outputs = 1, .inputs = &io[i], .outputs = &io[i + 1] };
+	uint32_t in = 0, out = n;
+	eml_graph g = { .tensors = t, .n_tensors = n + 1, .nodes = nodes, .n_nodes = n,
+			.inputs = &in, .n_inputs = 1, .outputs = &out, .n_outputs = 1 };
+	void *image;
+	size_t size;
+	assert_int_equal(eml_write_memory(&g, &image, &size), EDGEML_OK);
+	edgeml_model *m;
+	edgeml_session *s;
+	edgeml_session_options opt;
+	edgeml_session_options_init(&opt);
+	opt.backend = EDGEML_BACKEND_CPU;
+	if (edgeml_model_load_memory(NULL, image, size, &m) != EDGEML_OK)
+		fail_msg("load: %s", edgeml_last_error());
+	double t0 = now_s();
+	if (edgeml_session_create(m, &opt, &s) != EDGEML_OK)
+		fail_msg("session: %s", edgeml_last_error());
+	*create_s = now_s() - t0;
+	edgeml_tensor *x, *y;
+	assert_int_equal(edgeml_session_input(s, 0, &x), EDGEML_OK);
+	assert_int_equal(edgeml_session_output(s, 0, &y), EDGEML_OK);
+	float *xd = edgeml_tensor_data(x);
+	for (int i = 0; i < 16; i++)
+		xd[i] = (float)(i - 8);
+	assert_int_equal(edgeml_session_run(s), EDGEML_OK);
+	const float *yd = edgeml_tensor_data(y);
+	for (int i = 0; i < 16; i++)
+		assert_float_equal(yd[i], i > 8 ? (float)(i - 8) : 0.0f, 0);
+	edgeml_session_destroy(s);
+	edgeml_model_free(m);
+	free(image);
+	free(names);
+	free(io);
+	free(nodes);
+	free(t);
+}
+
+static void test_relu_chain_session(void **state)
+{
+	(void)state;
+	double c40, c160;
+	relu_chain_session(40000, &c40);
+	relu_chain_session(160000, &c160);
+	print_message("session creation: 40k Relus %.3f s, 160k Relus %.3f s\n", c40, c160);
 }
 
 /* Sizes whose sum overflows are an error, not a wrapped arena. */
@@ -320,6 +514,9 @@ int main(void)
 		cmocka_unit_test(test_place_random),   cmocka_unit_test(test_place_overflow),
 		cmocka_unit_test(test_graph_liveness), cmocka_unit_test(test_graph_views),
 		cmocka_unit_test(test_graph_random),   cmocka_unit_test(test_graph_errors),
+		cmocka_unit_test(test_place_matches_reference),
+		cmocka_unit_test(test_place_work_n_log_n),
+		cmocka_unit_test(test_relu_chain_session),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
