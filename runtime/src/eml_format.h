@@ -23,7 +23,7 @@
 
 /* A reader rejects another major version and reads any minor version of its major. */
 #define EML_VERSION_MAJOR 1
-#define EML_VERSION_MINOR 0
+#define EML_VERSION_MINOR 1
 
 /* Alignment of every section offset, and of constant data (absolute file offsets). */
 #define EML_SECTION_ALIGN 8u
@@ -106,13 +106,34 @@ struct eml_file_attr {
 	uint32_t reserved; /* zero */
 };
 
+/* Since 1.1, right after the section table: the checksum of the header itself, so that
+ * together with the header's checksum of the rest every byte of the file is covered. A 1.0
+ * reader ignores it (bytes before header_size that it does not know). */
+struct eml_file_header_ext {
+	uint32_t header_checksum; /* zlib crc32 of bytes [0, header_size), this field as zeros */
+	uint32_t reserved;        /* zero */
+};
+
 #define EML_HEADER_FIXED_SIZE 64u
 #define EML_SECTION_ENTRY_SIZE 16u
-/* Header size a 1.0 writer produces. */
-#define EML_HEADER_SIZE (EML_HEADER_FIXED_SIZE + EML_SECTION_ENTRY_SIZE * EML_SEC_COUNT)
+#define EML_HEADER_EXT_SIZE 8u
+/* Header size a 1.1 writer produces. */
+#define EML_HEADER_SIZE                                                                     \
+	(EML_HEADER_FIXED_SIZE + EML_SECTION_ENTRY_SIZE * EML_SEC_COUNT + EML_HEADER_EXT_SIZE)
+
+/* The checksum of bytes [header_size, size) (header field checksum). */
+uint32_t eml_body_checksum(const uint8_t *image, uint64_t header_size, uint64_t size);
+/* The checksum of bytes [0, header_size) with the 4 bytes at ext_offset (the
+ * header_checksum field) taken as zeros. */
+uint32_t eml_header_checksum(const uint8_t *image, uint64_t ext_offset, uint64_t header_size);
+/* Stores both checksums into an image whose header (n_sections, header_size) is in range:
+ * the header checksum only for version 1.1 and later. For writers and for tests and fuzzers
+ * that edit an image and want a deeper check to fire. */
+void eml_seal_checksums(uint8_t *image, uint64_t size);
 
 _Static_assert(sizeof(struct eml_file_header) == EML_HEADER_FIXED_SIZE, "header layout");
 _Static_assert(sizeof(struct eml_file_section) == EML_SECTION_ENTRY_SIZE, "section layout");
+_Static_assert(sizeof(struct eml_file_header_ext) == EML_HEADER_EXT_SIZE, "header ext layout");
 _Static_assert(sizeof(struct eml_file_tensor) == 128, "tensor record layout");
 _Static_assert(offsetof(struct eml_file_tensor, data_offset) == 80, "tensor record layout");
 _Static_assert(sizeof(struct eml_file_node) == 40, "node record layout");

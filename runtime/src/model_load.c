@@ -15,7 +15,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "eml_format.h"
 #include "error.h"
@@ -134,7 +133,8 @@ static edgeml_status read_name(const struct reader *r, uint32_t off, int allow_e
 	return EDGEML_OK;
 }
 
-/* Checks the fixed header: magic, version, sizes, then the checksum of everything after it. */
+/* Checks the fixed header: magic, version, sizes, then the checksum of everything after it
+ * and (since 1.1) the checksum of the header and section table. */
 static edgeml_status check_header(struct reader *r)
 {
 	struct eml_file_header *h = &r->hdr;
@@ -178,20 +178,34 @@ static edgeml_status check_header(struct reader *r)
 				EDGEML_ERR_FORMAT,
 				"header reserved field at offset 0x%x is not zero",
 				(unsigned)(offsetof(struct eml_file_header, reserved) + 4 * i));
-	uLong crc = crc32(0L, Z_NULL, 0);
-	const uint8_t *p = r->base + h->header_size;
-	uint64_t left = r->size - h->header_size;
-	while (left > 0) {
-		uInt chunk = left > (1u << 30) ? (1u << 30) : (uInt)left;
-		crc = crc32(crc, p, chunk);
-		p += chunk;
-		left -= chunk;
-	}
-	if ((uint32_t)crc != h->checksum)
+	uint32_t crc = eml_body_checksum(r->base, h->header_size, r->size);
+	if (crc != h->checksum)
 		return eml_error(EDGEML_ERR_FORMAT,
 				 "checksum mismatch: header at offset 0x18 says 0x%08" PRIx32
 				 " but the contents give 0x%08" PRIx32 " (file corrupted)",
-				 h->checksum, (uint32_t)crc);
+				 h->checksum, crc);
+	if (h->version_minor < 1)
+		return EDGEML_OK; /* 1.0 files have no header checksum */
+	struct eml_file_header_ext ext;
+	if (h->header_size < min_header + EML_HEADER_EXT_SIZE)
+		return eml_error(EDGEML_ERR_FORMAT,
+				 "header_size at offset 0xc is %" PRIu32
+				 ": version %u.%u needs at least %" PRIu64
+				 " bytes for the header checksum after the section table",
+				 h->header_size, h->version_major, h->version_minor,
+				 min_header + EML_HEADER_EXT_SIZE);
+	memcpy(&ext, r->base + min_header, sizeof(ext));
+	if (ext.reserved != 0)
+		return eml_error(EDGEML_ERR_FORMAT,
+				 "header reserved field at offset 0x%" PRIx64 " is not zero",
+				 min_header + 4);
+	crc = eml_header_checksum(r->base, min_header, h->header_size);
+	if (crc != ext.header_checksum)
+		return eml_error(EDGEML_ERR_FORMAT,
+				 "header checksum mismatch: offset 0x%" PRIx64 " says 0x%08" PRIx32
+				 " but the header and section table give 0x%08" PRIx32
+				 " (file corrupted)",
+				 min_header, ext.header_checksum, crc);
 	return EDGEML_OK;
 }
 

@@ -248,12 +248,21 @@ static void test_header_layout(void **state)
 	memcpy(&checksum, buf + 24, 4);
 	memcpy(&n_sections, buf + 28, 4);
 	assert_int_equal(major, 1);
-	assert_int_equal(minor, 0);
+	assert_int_equal(minor, 1);
 	assert_int_equal(n_sections, 9);
-	assert_int_equal(header_size, 64 + 16 * 9);
+	assert_int_equal(header_size, 64 + 16 * 9 + 8);
 	assert_int_equal(file_size, size);
 	assert_int_equal(checksum,
 			 (uint32_t)crc32(0, buf + header_size, (uInt)(size - header_size)));
+	/* 1.1: the header checksum at 208 covers bytes [0, 216) with itself as zeros. */
+	uint32_t header_checksum, ext_reserved;
+	memcpy(&header_checksum, buf + 208, 4);
+	memcpy(&ext_reserved, buf + 212, 4);
+	assert_int_equal(ext_reserved, 0);
+	uint8_t head[216];
+	memcpy(head, buf, sizeof(head));
+	memset(head + 208, 0, 4);
+	assert_int_equal(header_checksum, (uint32_t)crc32(0, head, sizeof(head)));
 	/* Constant data: the data section (table entry 8) is 64-aligned and holds B first. */
 	uint64_t data_off;
 	memcpy(&data_off, buf + 64 + 16 * 8, 8);
@@ -488,11 +497,10 @@ static int32_t *fint32(struct file *f, uint32_t i)
 	return (int32_t *)(void *)(f->buf + f->sec[EML_SEC_INT32S].offset) + i;
 }
 
-/* Recomputes the checksum so that a deeper check is the one that fires. */
+/* Recomputes the checksums so that a deeper check is the one that fires. */
 static void fix_crc(struct file *f)
 {
-	f->h->checksum = (uint32_t)crc32(0, f->buf + f->h->header_size,
-					 (uInt)(f->size - f->h->header_size));
+	eml_seal_checksums(f->buf, f->size);
 }
 
 /* The corruptions of the table below, applied by corrupt(). */
@@ -500,6 +508,10 @@ enum corruption_id {
 	C_MAGIC,
 	C_MAJOR,
 	C_CHECKSUM,
+	C_HEADER_CHECKSUM,
+	C_SECTION_TABLE_FLIP,
+	C_HEADER_EXT_RESERVED,
+	C_HEADER_EXT_MISSING,
 	C_FILE_SIZE,
 	C_HEADER_SIZE_SMALL,
 	C_HEADER_SIZE_BIG,
@@ -595,6 +607,20 @@ static void corrupt(struct file *f, enum corruption_id id)
 		break;
 	case C_CHECKSUM:
 		f->buf[f->size - 1] ^= 1;
+		break;
+	/* Since 1.1 the header and section table are covered too: metadata flips that the
+	 * checks of each field pass (a graph input moved, a section grown) are caught. */
+	case C_HEADER_CHECKSUM:
+		f->h->inputs_first ^= 1;
+		break;
+	case C_SECTION_TABLE_FLIP:
+		f->sec[EML_SEC_DATA].size -= 8;
+		break;
+	case C_HEADER_EXT_RESERVED:
+		f->buf[EML_HEADER_SIZE - 1] = 1;
+		break;
+	case C_HEADER_EXT_MISSING:
+		f->h->header_size = EML_HEADER_SIZE - EML_HEADER_EXT_SIZE;
 		break;
 	case C_FILE_SIZE:
 		f->h->file_size += 64;
@@ -862,8 +888,16 @@ struct corruption {
 
 static const struct corruption corruptions[] = {
 	{ "bad magic", C_MAGIC, EDGEML_ERR_FORMAT, "bad magic", 1 },
-	{ "major version", C_MAJOR, EDGEML_ERR_FORMAT, "version 2.0 at offset 0x8", 1 },
+	{ "major version", C_MAJOR, EDGEML_ERR_FORMAT, "version 2.1 at offset 0x8", 1 },
 	{ "checksum", C_CHECKSUM, EDGEML_ERR_FORMAT, "checksum mismatch", 1 },
+	{ "header checksum", C_HEADER_CHECKSUM, EDGEML_ERR_FORMAT,
+	  "header checksum mismatch: offset 0xd0", 1 },
+	{ "section table flip", C_SECTION_TABLE_FLIP, EDGEML_ERR_FORMAT,
+	  "header checksum mismatch", 1 },
+	{ "header ext reserved", C_HEADER_EXT_RESERVED, EDGEML_ERR_FORMAT,
+	  "header reserved field at offset 0xd4 is not zero", 0 },
+	{ "header ext missing", C_HEADER_EXT_MISSING, EDGEML_ERR_FORMAT,
+	  "version 1.1 needs at least 216 bytes", 0 },
 	{ "file size", C_FILE_SIZE, EDGEML_ERR_FORMAT, "file_size at offset 0x10", 1 },
 	{ "header size small", C_HEADER_SIZE_SMALL, EDGEML_ERR_FORMAT, "header_size", 1 },
 	{ "header size big", C_HEADER_SIZE_BIG, EDGEML_ERR_FORMAT, "header_size", 1 },
@@ -1025,6 +1059,29 @@ static void test_future_minor_version(void **state)
 	free(orig);
 }
 
+/* A 1.0 file has no header checksum: a 1.1 reader checks only the checksum of the contents,
+ * and ignores bytes between the section table and header_size as 1.0 readers did. */
+static void test_version_1_0(void **state)
+{
+	(void)state;
+	size_t size;
+	uint8_t *buf = write_test_model(&size);
+	struct file f = { buf, size, (struct eml_file_header *)(void *)buf,
+			  (struct eml_file_section *)(void *)(buf + EML_HEADER_FIXED_SIZE) };
+	f.h->version_minor = 0;
+	memset(buf + 208, 0xa5, 8); /* no header checksum in 1.0: these bytes mean nothing */
+	edgeml_model *m = NULL;
+	if (edgeml_model_load_memory(NULL, buf, size, &m) != EDGEML_OK)
+		fail_msg("load: %s", edgeml_last_error());
+	compare_graph(&m->graph);
+	edgeml_model_free(m);
+	/* ... but the checksum of the contents still holds. */
+	buf[size - 1] ^= 1;
+	assert_int_equal(edgeml_model_load_memory(NULL, buf, size, &m), EDGEML_ERR_FORMAT);
+	assert_non_null(strstr(edgeml_last_error(), "checksum mismatch"));
+	free(buf);
+}
+
 /* ---- graph validation and writer on hand-built graphs ------------------------------------ */
 
 static void test_validate_direct(void **state)
@@ -1135,6 +1192,7 @@ int main(void)
 		cmocka_unit_test(test_every_prefix),
 		cmocka_unit_test(test_corruptions),
 		cmocka_unit_test(test_future_minor_version),
+		cmocka_unit_test(test_version_1_0),
 		cmocka_unit_test(test_validate_direct),
 		cmocka_unit_test(test_writer_errors),
 		cmocka_unit_test(test_write_seeds),

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "convert/eml_write.h"
 #include "eml_format.h"
@@ -317,15 +316,8 @@ edgeml_status eml_write_memory(const eml_graph *graph, void **out, size_t *size)
 		put_node(&f, &graph->nodes[i], i);
 	memcpy(buf + EML_HEADER_FIXED_SIZE, lay.sec, sizeof(lay.sec));
 
-	uLong crc = crc32(0L, Z_NULL, 0);
-	for (uint64_t at = EML_HEADER_SIZE; at < lay.file_size;) {
-		uint64_t left = lay.file_size - at;
-		uInt chunk = left > (1u << 30) ? (1u << 30) : (uInt)left;
-		crc = crc32(crc, buf + at, chunk);
-		at += chunk;
-	}
-	h.checksum = (uint32_t)crc;
 	memcpy(buf, &h, sizeof(h));
+	eml_seal_checksums(buf, lay.file_size);
 	*out = buf;
 	*size = (size_t)lay.file_size;
 	return EDGEML_OK;
