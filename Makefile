@@ -135,7 +135,13 @@ $(EDGEML): $(BUILD)/obj/tools/edgeml.o $(TOOLSA) $(LIBA)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TOOLSA) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(SANFLAGS) -pthread -o $@ $^ $(LDLIBS_TEST) $(LDLIBS_TOOLS) $(LDLIBS_RT)
+	$(CC) $(SANFLAGS) $(TEST_LDFLAGS) -pthread -o $@ $^ $(LDLIBS_TEST) $(LDLIBS_TOOLS) $(LDLIBS_RT)
+
+# The failure-injection test takes the library's and the converter's allocations at link
+# time (the sanitizers keep malloc itself, so this works under ASan as well).
+TEST_LDFLAGS :=
+$(BUILD)/tests/test_alloc_fail: TEST_LDFLAGS := $(foreach f,malloc calloc realloc aligned_alloc \
+	posix_memalign strdup free,-Wl,--wrap=$(f))
 
 # ---- tests -----------------------------------------------------------------------------------
 export ASAN_OPTIONS := detect_leaks=1:abort_on_error=1

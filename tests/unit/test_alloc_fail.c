@@ -1,0 +1,320 @@
+/*
+ * test_alloc_fail.c — every allocation of model load, session creation and conversion may
+ * fail: the k-th one is made to fail, for every k, and the call must return
+ * EDGEML_ERR_NO_MEMORY with a message (or succeed, where the failure is absorbed), leak
+ * nothing and not crash. The library's and the converter's malloc-family calls are routed
+ * here at link time (-Wl,--wrap, see the Makefile), which works under ASan too, whose leak
+ * check then covers every failure path; without ASan the live allocations are counted.
+ */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "convert/convert.h"
+#include "convert/eml_write.h"
+#include "edgeml.h"
+
+#define FIXTURE "models/fixtures/mobilenet_block.s8.onnx"
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t n);
+void *__real_aligned_alloc(size_t align, size_t n);
+int __real_posix_memalign(void **out, size_t align, size_t n);
+char *__real_strdup(const char *s);
+void __real_free(void *p);
+
+static atomic_long calls;    /* allocations seen while armed */
+static atomic_long fail_at;  /* the call number to fail; 0: none */
+static atomic_long failures; /* allocations failed */
+static atomic_long live;     /* allocations minus frees while armed */
+static atomic_int armed;
+
+/* True when this allocation must fail. */
+static int should_fail(void)
+{
+	if (!atomic_load(&armed))
+		return 0;
+	long k = atomic_fetch_add(&calls, 1) + 1;
+	if (k == atomic_load(&fail_at)) {
+		atomic_fetch_add(&failures, 1);
+		return 1;
+	}
+	return 0;
+}
+
+/* Counts a successful allocation as live. */
+static void *counted(void *p)
+{
+	if (p && atomic_load(&armed))
+		atomic_fetch_add(&live, 1);
+	return p;
+}
+
+void *__wrap_malloc(size_t n);
+void *__wrap_malloc(size_t n)
+{
+	return should_fail() ? NULL : counted(__real_malloc(n));
+}
+
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_calloc(size_t n, size_t size)
+{
+	return should_fail() ? NULL : counted(__real_calloc(n, size));
+}
+
+void *__wrap_realloc(void *p, size_t n);
+void *__wrap_realloc(void *p, size_t n)
+{
+	if (should_fail())
+		return NULL;
+	void *q = __real_realloc(p, n);
+	return p ? q : counted(q);
+}
+
+void *__wrap_aligned_alloc(size_t align, size_t n);
+void *__wrap_aligned_alloc(size_t align, size_t n)
+{
+	return should_fail() ? NULL : counted(__real_aligned_alloc(align, n));
+}
+
+int __wrap_posix_memalign(void **out, size_t align, size_t n);
+int __wrap_posix_memalign(void **out, size_t align, size_t n)
+{
+	if (should_fail())
+		return 12; /* ENOMEM */
+	int rc = __real_posix_memalign(out, align, n);
+	if (rc == 0)
+		counted(*out);
+	return rc;
+}
+
+char *__wrap_strdup(const char *s);
+char *__wrap_strdup(const char *s)
+{
+	return should_fail() ? NULL : counted(__real_strdup(s));
+}
+
+void __wrap_free(void *p);
+void __wrap_free(void *p)
+{
+	if (p && atomic_load(&armed))
+		atomic_fetch_sub(&live, 1);
+	__real_free(p);
+}
+
+/* What a scenario works on: the fixture as ONNX bytes, as a .eml image and file. */
+typedef struct fixture {
+	void *onnx;
+	size_t onnx_size;
+	void *image;
+	size_t image_size;
+	char path[64];
+	edgeml_model *model;
+} fixture;
+
+static fixture fx;
+
+/* One attempt of the operation under test; returns its status, with everything it made
+ * released again. */
+typedef edgeml_status (*scenario)(void);
+
+static edgeml_status load_memory(void)
+{
+	edgeml_model *m;
+	edgeml_status st = edgeml_model_load_memory(NULL, fx.image, fx.image_size, &m);
+	if (st == EDGEML_OK)
+		edgeml_model_free(m);
+	return st;
+}
+
+static edgeml_status load_memory_misaligned(void)
+{
+	/* A misaligned buffer is copied: one more allocation. */
+	edgeml_model *m;
+	uint8_t *copy = __real_malloc(fx.image_size + 1);
+	assert_non_null(copy);
+	memcpy(copy + 1, fx.image, fx.image_size);
+	edgeml_status st = edgeml_model_load_memory(NULL, copy + 1, fx.image_size, &m);
+	if (st == EDGEML_OK)
+		edgeml_model_free(m);
+	__real_free(copy);
+	return st;
+}
+
+static edgeml_status load_file(void)
+{
+	edgeml_context *ctx;
+	edgeml_status st = edgeml_context_create(&ctx);
+	if (st != EDGEML_OK)
+		return st;
+	edgeml_model *m;
+	st = edgeml_model_load_file(ctx, fx.path, &m);
+	if (st == EDGEML_OK)
+		edgeml_model_free(m);
+	edgeml_context_destroy(ctx);
+	return st;
+}
+
+/* Creates a CPU session with threads worker threads, runs it once, destroys it. */
+static edgeml_status session_cpu(uint32_t threads)
+{
+	edgeml_session_options opt;
+	edgeml_session_options_init(&opt);
+	opt.backend = EDGEML_BACKEND_CPU;
+	opt.threads = threads;
+	edgeml_session *s;
+	edgeml_status st = edgeml_session_create(fx.model, &opt, &s);
+	if (st != EDGEML_OK)
+		return st;
+	st = edgeml_session_run(s);
+	edgeml_session_destroy(s);
+	return st;
+}
+
+static edgeml_status session_cpu_1(void)
+{
+	return session_cpu(1);
+}
+
+static edgeml_status session_cpu_2(void)
+{
+	return session_cpu(2);
+}
+
+static edgeml_status convert(void)
+{
+	eml_converted *c;
+	edgeml_status st = eml_convert_buffer(fx.onnx, fx.onnx_size, NULL, &c);
+	if (st != EDGEML_OK)
+		return st;
+	void *image;
+	size_t size;
+	st = eml_write_memory(&c->graph, &image, &size);
+	if (st == EDGEML_OK)
+		free(image);
+	eml_converted_free(c);
+	return st;
+}
+
+/* Runs scenario once to count its allocations, then once failing each of them in turn. */
+static void fail_each(const char *name, scenario run)
+{
+	atomic_store(&fail_at, 0);
+	atomic_store(&calls, 0);
+	atomic_store(&live, 0);
+	atomic_store(&armed, 1);
+	edgeml_status st = run();
+	atomic_store(&armed, 0);
+	if (st != EDGEML_OK)
+		fail_msg("%s: fails without injected failures: %s", name, edgeml_last_error());
+	long n = atomic_load(&calls);
+	assert_int_equal(atomic_load(&live), 0);
+	assert_true(n > 0);
+	long absorbed = 0;
+	for (long k = 1; k <= n; k++) {
+		atomic_store(&calls, 0);
+		atomic_store(&live, 0);
+		atomic_store(&failures, 0);
+		atomic_store(&fail_at, k);
+		atomic_store(&armed, 1);
+		st = run();
+		atomic_store(&armed, 0);
+		if (atomic_load(&failures) == 0)
+			continue; /* this attempt made fewer allocations */
+		if (st == EDGEML_OK)
+			absorbed++;
+		else if (st != EDGEML_ERR_NO_MEMORY)
+			fail_msg("%s: allocation %ld of %ld failed: status '%s' (%s), expected "
+				 "'%s'",
+				 name, k, n, edgeml_status_string(st), edgeml_last_error(),
+				 edgeml_status_string(EDGEML_ERR_NO_MEMORY));
+		else if (edgeml_last_error()[0] == '\0')
+			fail_msg("%s: allocation %ld failed without a message", name, k);
+		if (atomic_load(&live) != 0)
+			fail_msg("%s: allocation %ld of %ld failed: %ld allocations leaked", name, k,
+				 n, atomic_load(&live));
+	}
+	print_message("%s: failed each of %ld allocations (%ld absorbed)\n", name, n, absorbed);
+}
+
+static void test_load_memory(void **state)
+{
+	(void)state;
+	fail_each("load from aligned memory", load_memory);
+	fail_each("load from misaligned memory", load_memory_misaligned);
+}
+
+static void test_load_file(void **state)
+{
+	(void)state;
+	fail_each("load from a file", load_file);
+}
+
+static void test_session_cpu(void **state)
+{
+	(void)state;
+	fail_each("cpu session, 1 thread", session_cpu_1);
+	fail_each("cpu session, 2 threads", session_cpu_2);
+}
+
+static void test_convert(void **state)
+{
+	(void)state;
+	fail_each("convert", convert);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	int fd = open(FIXTURE, O_RDONLY);
+	assert_true(fd >= 0);
+	off_t size = lseek(fd, 0, SEEK_END);
+	assert_true(size > 0);
+	fx.onnx_size = (size_t)size;
+	fx.onnx = __real_malloc(fx.onnx_size);
+	assert_non_null(fx.onnx);
+	assert_int_equal(pread(fd, fx.onnx, fx.onnx_size, 0), size);
+	close(fd);
+	eml_converted *c;
+	assert_int_equal(eml_convert_buffer(fx.onnx, fx.onnx_size, NULL, &c), EDGEML_OK);
+	assert_int_equal(eml_write_memory(&c->graph, &fx.image, &fx.image_size), EDGEML_OK);
+	snprintf(fx.path, sizeof(fx.path), "/tmp/test_alloc_fail.%d.eml", (int)getpid());
+	assert_int_equal(eml_write_file(&c->graph, fx.path), EDGEML_OK);
+	eml_converted_free(c);
+	assert_int_equal(edgeml_model_load_memory(NULL, fx.image, fx.image_size, &fx.model),
+			 EDGEML_OK);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	edgeml_model_free(fx.model);
+	free(fx.image);
+	__real_free(fx.onnx);
+	unlink(fx.path);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_load_memory),
+		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_session_cpu),
+		cmocka_unit_test(test_convert),
+	};
+	if (getenv("TEST_FILTER"))
+		cmocka_set_test_filter(getenv("TEST_FILTER"));
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
