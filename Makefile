@@ -140,7 +140,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TOOLSA) $(LIBA)
 # The failure-injection test takes the library's and the converter's allocations at link
 # time (the sanitizers keep malloc itself, so this works under ASan as well).
 TEST_LDFLAGS :=
-$(BUILD)/tests/test_alloc_fail: TEST_LDFLAGS := $(foreach f,malloc calloc realloc aligned_alloc \
+$(BUILD)/tests/test_alloc_fail $(BUILD)/tests/test_vulkan_alloc_fail: TEST_LDFLAGS := $(foreach f,malloc calloc realloc aligned_alloc \
 	posix_memalign strdup free,-Wl,--wrap=$(f))
 
 # ---- tests -----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@
 
 #include "error.h"
 #include "vulkan/vk_import.h"
+#include "vulkan/vk_memory.h"
 
 /* Buffers imported at once: as many as the session keeps mapped (EML_DMABUF_CACHE_MAX). */
 #define IMPORT_MAX 64u
@@ -172,7 +173,8 @@ static int import_make(const vk_state *s, const struct eml_vk_imports *im, vk_im
 				  .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
 					   VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
 				  .sharingMode = VK_SHARING_MODE_EXCLUSIVE };
-	if (f->vkCreateBuffer(dev, &bi, NULL, &imp->buffer) != VK_SUCCESS) {
+	if (eml_vk_oom_check() != VK_SUCCESS ||
+	    f->vkCreateBuffer(dev, &bi, NULL, &imp->buffer) != VK_SUCCESS) {
 		imp->buffer = VK_NULL_HANDLE;
 		return 0;
 	}
@@ -210,9 +212,10 @@ static int import_make(const vk_state *s, const struct eml_vk_imports *im, vk_im
 	} else {
 		ai.pNext = &hi;
 	}
-	VkResult r = dup_fd < 0 && imp->way == WAY_DMABUF ?
-			     VK_ERROR_TOO_MANY_OBJECTS :
-			     f->vkAllocateMemory(dev, &ai, NULL, &imp->memory);
+	VkResult r = dup_fd < 0 && imp->way == WAY_DMABUF ? VK_ERROR_TOO_MANY_OBJECTS :
+							   eml_vk_oom_check();
+	if (r == VK_SUCCESS)
+		r = f->vkAllocateMemory(dev, &ai, NULL, &imp->memory);
 	if (r != VK_SUCCESS) {
 		if (dup_fd >= 0)
 			close(dup_fd);

@@ -1,8 +1,37 @@
 /* vk_memory.c — buffers suballocated from a few VkDeviceMemory blocks. */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "error.h"
 #include "vulkan/vk_memory.h"
+
+static atomic_uint oom_countdown, oom_calls;
+
+void eml_vk_inject_oom(uint32_t nth)
+{
+	atomic_store(&oom_calls, 0);
+	atomic_store(&oom_countdown, nth);
+}
+
+uint32_t eml_vk_oom_calls(void)
+{
+	return atomic_load(&oom_calls);
+}
+
+VkResult eml_vk_oom_check(void)
+{
+	atomic_fetch_add(&oom_calls, 1);
+	unsigned left = atomic_load(&oom_countdown);
+	while (left && !atomic_compare_exchange_weak(&oom_countdown, &left, left - 1))
+		;
+	return left == 1 ? VK_ERROR_OUT_OF_DEVICE_MEMORY : VK_SUCCESS;
+}
+
+/* A Vulkan result that means memory ran out. */
+static int out_of_memory(VkResult r)
+{
+	return r == VK_ERROR_OUT_OF_DEVICE_MEMORY || r == VK_ERROR_OUT_OF_HOST_MEMORY;
+}
 
 /* The memory type for a buffer that accepts type_bits: host kinds need host-visible coherent
  * memory (cached preferred, outputs are read back); device kinds prefer device-local. */
@@ -51,11 +80,15 @@ static edgeml_status find_block(eml_vk_memory *m, uint32_t type, uint64_t size, 
 	VkMemoryAllocateInfo ai = { .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
 				    .allocationSize = b->size,
 				    .memoryTypeIndex = type };
-	VkResult r = d->fns->vkAllocateMemory(d->device, &ai, NULL, &b->memory);
+	VkResult r = eml_vk_oom_check();
+	if (r == VK_SUCCESS)
+		r = d->fns->vkAllocateMemory(d->device, &ai, NULL, &b->memory);
 	if (r != VK_SUCCESS && b->size > size) {
 		/* A smaller device may not have a whole default block to spare. */
 		b->size = ai.allocationSize = size;
-		r = d->fns->vkAllocateMemory(d->device, &ai, NULL, &b->memory);
+		r = eml_vk_oom_check();
+		if (r == VK_SUCCESS)
+			r = d->fns->vkAllocateMemory(d->device, &ai, NULL, &b->memory);
 	}
 	if (r != VK_SUCCESS)
 		return eml_error(EDGEML_ERR_NO_MEMORY,
@@ -98,10 +131,13 @@ edgeml_status eml_vk_buffer_create(eml_vk_memory *m, uint64_t size, eml_vk_mem_k
 					   VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
 					   VK_BUFFER_USAGE_TRANSFER_DST_BIT,
 				  .sharingMode = VK_SHARING_MODE_EXCLUSIVE };
-	VkResult r = d->fns->vkCreateBuffer(d->device, &bi, NULL, &out->buffer);
+	VkResult r = eml_vk_oom_check();
+	if (r == VK_SUCCESS)
+		r = d->fns->vkCreateBuffer(d->device, &bi, NULL, &out->buffer);
 	if (r != VK_SUCCESS)
-		return eml_error(EDGEML_ERR_BACKEND, "vulkan: vkCreateBuffer for %s failed: %s",
-				 what, eml_vk_result_name(r));
+		return eml_error(out_of_memory(r) ? EDGEML_ERR_NO_MEMORY : EDGEML_ERR_BACKEND,
+				 "vulkan: vkCreateBuffer for %s failed: %s", what,
+				 eml_vk_result_name(r));
 	VkMemoryRequirements req;
 	d->fns->vkGetBufferMemoryRequirements(d->device, out->buffer, &req);
 	int type = pick_type(&d->mem_props, req.memoryTypeBits, kind);

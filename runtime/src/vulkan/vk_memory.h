@@ -45,6 +45,14 @@ typedef struct eml_vk_buffer {
 edgeml_status eml_vk_buffer_create(eml_vk_memory *m, uint64_t size, eml_vk_mem_kind kind,
 				   const char *what, eml_vk_buffer *out);
 void eml_vk_buffer_destroy(eml_vk_memory *m, eml_vk_buffer *b);
+/* Test hook: the nth call from now of vkAllocateMemory or vkCreateBuffer (in this file and in
+ * vk_import.c) fails with VK_ERROR_OUT_OF_DEVICE_MEMORY without reaching the driver; 0 turns
+ * it off. eml_vk_oom_calls() counts the calls made since the hook was last set. */
+void eml_vk_inject_oom(uint32_t nth);
+uint32_t eml_vk_oom_calls(void);
+/* Called before each such call: VK_SUCCESS, or the injected failure. */
+VkResult eml_vk_oom_check(void);
+
 /* Frees every block (their buffers must be destroyed first). */
 void eml_vk_memory_release(eml_vk_memory *m);
 
