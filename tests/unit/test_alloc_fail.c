@@ -23,6 +23,7 @@
 #include "edgeml.h"
 
 #define FIXTURE "models/fixtures/mobilenet_block.s8.onnx"
+#define NODE_DIR "/usr/share/libonnx-testdata/data/node/"
 
 #include "alloc_fail.h"
 
@@ -154,10 +155,10 @@ static void test_convert(void **state)
 	fail_each("convert", convert);
 }
 
-static int setup(void **state)
+/* Reads an ONNX model, converts it and loads the image: the state of every scenario. */
+static void open_model(const char *path)
 {
-	(void)state;
-	int fd = open(FIXTURE, O_RDONLY);
+	int fd = open(path, O_RDONLY);
 	assert_true(fd >= 0);
 	off_t size = lseek(fd, 0, SEEK_END);
 	assert_true(size > 0);
@@ -167,23 +168,66 @@ static int setup(void **state)
 	assert_int_equal(pread(fd, fx.onnx, fx.onnx_size, 0), size);
 	close(fd);
 	eml_converted *c;
-	assert_int_equal(eml_convert_buffer(fx.onnx, fx.onnx_size, NULL, &c), EDGEML_OK);
+	if (eml_convert_buffer(fx.onnx, fx.onnx_size, NULL, &c) != EDGEML_OK)
+		fail_msg("%s: %s", path, edgeml_last_error());
 	assert_int_equal(eml_write_memory(&c->graph, &fx.image, &fx.image_size), EDGEML_OK);
 	snprintf(fx.path, sizeof(fx.path), "/tmp/test_alloc_fail.%d.eml", (int)getpid());
 	assert_int_equal(eml_write_file(&c->graph, fx.path), EDGEML_OK);
 	eml_converted_free(c);
 	assert_int_equal(edgeml_model_load_memory(NULL, fx.image, fx.image_size, &fx.model),
 			 EDGEML_OK);
+}
+
+static void close_model(void)
+{
+	edgeml_model_free(fx.model);
+	free(fx.image);
+	__real_free(fx.onnx);
+	unlink(fx.path);
+	memset(&fx, 0, sizeof(fx));
+}
+
+/* More models, for the converter's passes and the kernels they reach (float convolution,
+ * pooling, batch norm folding, quantized matmul, broadcasting, ...). */
+static void test_more_models(void **state)
+{
+	(void)state;
+	static const char *const models[] = {
+		"models/fixtures/mobilenet_block.u8.onnx",
+		NODE_DIR "test_add_bcast/model.onnx",
+		NODE_DIR "test_averagepool_2d_pads/model.onnx",
+		NODE_DIR "test_batchnorm_epsilon/model.onnx",
+		NODE_DIR "test_concat_2d_axis_0/model.onnx",
+		NODE_DIR "test_conv_with_strides_padding/model.onnx",
+		NODE_DIR "test_globalaveragepool/model.onnx",
+		NODE_DIR "test_matmul_2d/model.onnx",
+		NODE_DIR "test_maxpool_2d_pads/model.onnx",
+		NODE_DIR "test_softmax_axis_1/model.onnx",
+		NODE_DIR "test_transpose_default/model.onnx",
+	};
+	fixture saved = fx;
+	for (size_t i = 0; i < sizeof(models) / sizeof(models[0]); i++) {
+		open_model(models[i]);
+		print_message("== %s\n", models[i]);
+		fail_each("convert", convert);
+		fail_each("cpu session, 1 thread", session_cpu_1);
+		fail_each("cpu session, 2 threads", session_cpu_2);
+		close_model();
+	}
+	fx = saved;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	open_model(FIXTURE);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	edgeml_model_free(fx.model);
-	free(fx.image);
-	__real_free(fx.onnx);
-	unlink(fx.path);
+	close_model();
 	return 0;
 }
 
@@ -194,6 +238,7 @@ int main(void)
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_session_cpu),
 		cmocka_unit_test(test_convert),
+		cmocka_unit_test(test_more_models),
 	};
 	if (getenv("TEST_FILTER"))
 		cmocka_set_test_filter(getenv("TEST_FILTER"));
