@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -129,6 +130,67 @@ static edgeml_status convert(void)
 	return convert_onnx(fx.onnx, fx.onnx_size, fx.image, fx.image_size);
 }
 
+/* Converts and writes the .eml file in one go, as `edgeml convert` does: a failure leaves
+ * neither the file nor its temporary behind. */
+static edgeml_status convert_to_file(void)
+{
+	char path[80];
+	snprintf(path, sizeof(path), "/tmp/test_alloc_fail_out.%d.eml", (int)getpid());
+	unlink(path);
+	eml_converted *c;
+	edgeml_status st = eml_convert_buffer(fx.onnx, fx.onnx_size, NULL, &c);
+	if (st != EDGEML_OK)
+		return st;
+	st = eml_write_file(&c->graph, path);
+	eml_converted_free(c);
+	if (st != EDGEML_OK && access(path, F_OK) == 0)
+		fail_msg("a failed write left '%s' behind", path);
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "ls %s.tmp.* >/dev/null 2>&1", path);
+	if (system(cmd) == 0)
+		fail_msg("a failed write left a temporary file next to '%s'", path);
+	unlink(path);
+	return st;
+}
+
+/* A CPU session whose input is imported from a sealed memfd (the mapping cache allocates). */
+static edgeml_status session_import(void)
+{
+	edgeml_session_options opt;
+	edgeml_session_options_init(&opt);
+	opt.backend = EDGEML_BACKEND_CPU;
+	edgeml_session *s;
+	edgeml_status st = edgeml_session_create(fx.model, &opt, &s);
+	if (st != EDGEML_OK)
+		return st;
+	edgeml_tensor *in;
+	edgeml_tensor_info info;
+	assert_int_equal(edgeml_session_input(s, 0, &in), EDGEML_OK);
+	assert_int_equal(edgeml_tensor_info_get(in, &info), EDGEML_OK);
+	int fd = memfd_create("alloc_fail", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)info.size_bytes), 0);
+	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	st = edgeml_tensor_import_dmabuf(in, fd, 0, info.size_bytes);
+	close(fd);
+	if (st == EDGEML_OK)
+		st = edgeml_session_run(s);
+	edgeml_session_destroy(s);
+	return st;
+}
+
+static void test_convert_to_file(void **state)
+{
+	(void)state;
+	fail_each("convert to a file", convert_to_file);
+}
+
+static void test_session_import(void **state)
+{
+	(void)state;
+	fail_each("cpu session with an imported input", session_import);
+}
+
 static void test_load_memory(void **state)
 {
 	(void)state;
@@ -238,6 +300,8 @@ int main(void)
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_session_cpu),
 		cmocka_unit_test(test_convert),
+		cmocka_unit_test(test_convert_to_file),
+		cmocka_unit_test(test_session_import),
 		cmocka_unit_test(test_more_models),
 	};
 	if (getenv("TEST_FILTER"))

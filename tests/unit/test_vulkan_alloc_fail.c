@@ -28,6 +28,7 @@
 
 static edgeml_model *model;
 static void *image;
+static size_t image_size;
 static char cache_dir[64];
 static edgeml_context *ctx;
 
@@ -44,6 +45,33 @@ static edgeml_status session_vulkan(void)
 		return st;
 	st = edgeml_session_run(s);
 	edgeml_session_destroy(s);
+	return st;
+}
+
+/* A new context, model and session each time: the device, its queues, the pipeline cache
+ * and the shaders (from the disk cache after the first time) are made afresh. */
+static edgeml_status cold_session_vulkan(void)
+{
+	edgeml_context *c;
+	edgeml_status st = edgeml_context_create(&c);
+	if (st != EDGEML_OK)
+		return st;
+	edgeml_model *m;
+	st = edgeml_model_load_memory(c, image, image_size, &m);
+	if (st == EDGEML_OK) {
+		edgeml_session_options opt;
+		edgeml_session_options_init(&opt);
+		opt.backend = EDGEML_BACKEND_VULKAN;
+		opt.cache_dir = cache_dir;
+		edgeml_session *s;
+		st = edgeml_session_create(m, &opt, &s);
+		if (st == EDGEML_OK) {
+			st = edgeml_session_run(s);
+			edgeml_session_destroy(s);
+		}
+		edgeml_model_free(m);
+	}
+	edgeml_context_destroy(c);
 	return st;
 }
 
@@ -81,6 +109,15 @@ static void test_host_oom(void **state)
 	fail_each("vulkan session", session_vulkan);
 }
 
+/* Each malloc-family call of a cold start fails in turn. */
+static void test_host_oom_cold(void **state)
+{
+	(void)state;
+	if (!model)
+		skip();
+	fail_each("vulkan context and session", cold_session_vulkan);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -88,14 +125,13 @@ static int setup(void **state)
 		setenv("XDG_RUNTIME_DIR", "/tmp", 1);
 	snprintf(cache_dir, sizeof(cache_dir), "/tmp/edgeml-test-vk-oom-%ld", (long)getpid());
 	eml_converted *c;
-	size_t size;
 	assert_int_equal(eml_convert_file(FIXTURE, NULL, &c), EDGEML_OK);
-	assert_int_equal(eml_write_memory(&c->graph, &image, &size), EDGEML_OK);
+	assert_int_equal(eml_write_memory(&c->graph, &image, &image_size), EDGEML_OK);
 	eml_converted_free(c);
 	/* The context keeps the device (and its pipelines) between sessions: every attempt
 	 * after the first is warm. */
 	assert_int_equal(edgeml_context_create(&ctx), EDGEML_OK);
-	assert_int_equal(edgeml_model_load_memory(ctx, image, size, &model), EDGEML_OK);
+	assert_int_equal(edgeml_model_load_memory(ctx, image, image_size, &model), EDGEML_OK);
 	if (session_vulkan() != EDGEML_OK) {
 		fprintf(stderr, "test_vulkan_alloc_fail: no usable Vulkan (%s): skipped\n",
 			edgeml_last_error());
@@ -123,6 +159,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_device_oom),
 		cmocka_unit_test(test_host_oom),
+		cmocka_unit_test(test_host_oom_cold),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
