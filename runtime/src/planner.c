@@ -1,5 +1,7 @@
 /* planner.c — liveness of a graph's intermediate tensors and their placement in one arena. */
+#include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "error.h"
 #include "ops/ops.h"
@@ -39,136 +41,182 @@ static uint64_t align_up(uint64_t size, uint64_t align)
 	return (size + align - 1) & ~(align - 1);
 }
 
-/* The placed buffers, indexed so that those live at the same time as a new one are found
- * without looking at the others: a segment tree over the buffers in order of first step,
- * each node holding the latest last step among the placed buffers below it (-1: none). A
- * buffer [first, last] overlaps a placed [f, l] when f <= last and l >= first: a prefix of
- * the order, pruned where the subtree's latest step is before first. */
-typedef struct live_index {
-	uint32_t leaves;   /* a power of two >= n */
-	int64_t *latest;   /* 2 * leaves nodes; node 1 is the root, leaf i is leaves + i */
-	uint32_t *by_first; /* buffer indices in order of first step */
-	uint32_t *rank;     /* position of each buffer in by_first */
-} live_index;
+/* The placed buffers in the order the gap search walks them, by offset and then by the
+ * order they were placed in: a treap (a search tree kept balanced by random priorities)
+ * whose every node also holds the earliest first step and the latest last step of its
+ * subtree. A walk for a buffer live in [first, last] skips every subtree whose steps cannot
+ * meet it, so it visits about the buffers live at the same time and the paths to them,
+ * instead of every placed buffer. Nodes are buffer indices; NIL is none. */
+#define NIL UINT32_MAX
 
-/* A buffer's first step, for ordering the index by first step (then buffer index). */
-typedef struct first_key {
-	uint32_t first;
-	uint32_t index;
-} first_key;
+typedef struct placed_tree {
+	const eml_plan_buf *bufs;
+	uint64_t align;
+	uint32_t seed; /* of the priorities */
+	uint32_t *left, *right, *order; /* order: when each buffer was placed */
+	/* Over the subtree: the steps its buffers span and share, the offset of its first
+	 * buffer in walk order, the end of its highest, and a bound on its largest hole (bytes
+	 * between buffers that none of them covers). */
+	uint32_t *min_first, *max_last, *max_first, *min_last;
+	uint64_t *min_off, *max_end, *max_hole;
+	uint32_t root;
+} placed_tree;
 
-static int first_key_cmp(const void *a, const void *b)
+/* The treap priority of node i: a hash of i and a seed drawn per plan, so that no graph can
+ * be built to make the tree degenerate. Priorities shape the tree, never the walk order, so
+ * plans do not depend on them. */
+static uint32_t priority(const placed_tree *t, uint32_t i)
 {
-	const first_key *x = a, *y = b;
-	if (x->first != y->first)
-		return x->first < y->first ? -1 : 1;
-	return x->index < y->index ? -1 : (x->index > y->index);
+	uint32_t x = (i ^ t->seed) * 0x9e3779b9u;
+	x ^= x >> 16;
+	x *= 0x85ebca6bu;
+	x ^= x >> 13;
+	return x;
 }
 
-/* Marks buffer i placed. */
-static void live_add(live_index *ix, const eml_plan_buf *bufs, uint32_t i)
+/* The union of buffers added in walk order: its end and (a bound on) its largest hole. */
+typedef struct span {
+	int any;
+	uint64_t end, hole;
+} span;
+
+/* Adds a run of buffers starting at offset, ending at end, with holes up to hole inside. */
+static void span_add(span *s, uint64_t offset, uint64_t end, uint64_t hole)
 {
-	uint32_t node = ix->leaves + ix->rank[i];
-	int64_t last = bufs[i].last;
-	for (; node >= 1 && ix->latest[node] < last; node /= 2)
-		ix->latest[node] = last;
+	if (!s->any) {
+		*s = (span){ 1, end, hole };
+		return;
+	}
+	if (offset > s->end && offset - s->end > s->hole)
+		s->hole = offset - s->end;
+	if (hole > s->hole)
+		s->hole = hole; /* holes inside only shrink under a higher end: a bound */
+	if (end > s->end)
+		s->end = end;
 }
 
-/* Appends to out the placed buffers among positions [0, end) of by_first whose last step is
- * at least first; returns how many. */
-static uint32_t live_query(const live_index *ix, uint32_t end, uint32_t first, uint32_t *out,
-			   uint32_t *stack)
+/* Recomputes node i's subtree summary from its children. */
+static void tree_update(placed_tree *t, uint32_t i)
 {
-	uint32_t found = 0, top = 0;
-	if (end == 0)
-		return 0;
-	stack[top++] = 1;
-	while (top) {
-		uint32_t node = stack[--top];
-		plan_work++;
-		if (ix->latest[node] < (int64_t)first)
+	const eml_plan_buf *b = &t->bufs[i];
+	uint32_t l = t->left[i], r = t->right[i];
+	uint32_t lo = b->first, hi = b->last, lo_last = b->last, hi_first = b->first;
+	span s = { 0, 0, 0 };
+	if (l != NIL)
+		span_add(&s, t->min_off[l], t->max_end[l], t->max_hole[l]);
+	span_add(&s, b->offset, b->offset + align_up(b->size, t->align), 0);
+	if (r != NIL)
+		span_add(&s, t->min_off[r], t->max_end[r], t->max_hole[r]);
+	for (int side = 0; side < 2; side++) {
+		uint32_t c = side ? r : l;
+		if (c == NIL)
 			continue;
-		/* The node covers positions [lo, lo + width). */
-		uint32_t depth = 31 - (uint32_t)__builtin_clz(node);
-		uint32_t width = ix->leaves >> depth;
-		uint32_t lo = (node - (1u << depth)) * width;
-		if (lo >= end)
-			continue;
-		if (width == 1) {
-			out[found++] = ix->by_first[lo];
-			continue;
+		lo = t->min_first[c] < lo ? t->min_first[c] : lo;
+		hi = t->max_last[c] > hi ? t->max_last[c] : hi;
+		lo_last = t->min_last[c] < lo_last ? t->min_last[c] : lo_last;
+		hi_first = t->max_first[c] > hi_first ? t->max_first[c] : hi_first;
+	}
+	t->min_first[i] = lo;
+	t->max_last[i] = hi;
+	t->min_last[i] = lo_last;
+	t->max_first[i] = hi_first;
+	t->min_off[i] = l != NIL ? t->min_off[l] : b->offset;
+	t->max_end[i] = s.end;
+	t->max_hole[i] = s.hole;
+}
+
+/* True when node a comes before node b in the walk. */
+static int tree_before(const placed_tree *t, uint32_t a, uint32_t b)
+{
+	if (t->bufs[a].offset != t->bufs[b].offset)
+		return t->bufs[a].offset < t->bufs[b].offset;
+	return t->order[a] < t->order[b];
+}
+
+/* Inserts node i (its order set) into the subtree at root; returns the new subtree root.
+ * Recursion depth is the treap's height, O(log n) expected. */
+static uint32_t tree_insert(placed_tree *t, uint32_t root, uint32_t i)
+{
+	plan_work++;
+	if (root == NIL) {
+		t->left[i] = t->right[i] = NIL;
+		tree_update(t, i);
+		return i;
+	}
+	if (tree_before(t, i, root)) {
+		t->left[root] = tree_insert(t, t->left[root], i);
+		if (priority(t, t->left[root]) > priority(t, root)) {
+			uint32_t l = t->left[root];
+			t->left[root] = t->right[l];
+			t->right[l] = root;
+			tree_update(t, root);
+			tree_update(t, l);
+			return l;
 		}
-		stack[top++] = 2 * node + 1;
-		stack[top++] = 2 * node;
+	} else {
+		t->right[root] = tree_insert(t, t->right[root], i);
+		if (priority(t, t->right[root]) > priority(t, root)) {
+			uint32_t r = t->right[root];
+			t->right[root] = t->left[r];
+			t->left[r] = root;
+			tree_update(t, root);
+			tree_update(t, r);
+			return r;
+		}
 	}
-	return found;
+	tree_update(t, root);
+	return root;
 }
 
-/* A placed buffer live with the one being placed, ordered as the placed list of the first
- * (quadratic) planner was: by offset, then by the order in which buffers were placed. */
-typedef struct live_key {
-	uint64_t offset;
-	uint32_t order;
-	uint32_t index;
-} live_key;
+/* The best-fit search over the placed buffers live with the one being placed, in walk
+ * order, exactly as a scan of all placed buffers sorted by offset would do it. */
+typedef struct gap_search {
+	uint32_t first, last; /* steps of the buffer being placed */
+	uint64_t size;
+	uint64_t prev_end, best, best_gap;
+} gap_search;
 
-static int live_key_cmp(const void *a, const void *b)
+/* One run of live buffers, from offset to end, seen by the search. */
+static void gap_visit(gap_search *g, uint64_t offset, uint64_t end)
 {
-	const live_key *x = a, *y = b;
-	if (x->offset != y->offset)
-		return x->offset < y->offset ? -1 : 1;
-	return x->order < y->order ? -1 : (x->order > y->order);
-}
-
-/* Number of entries of the sorted firsts with first <= step. */
-static uint32_t count_first_upto(const first_key *firsts, uint32_t n, uint32_t step)
-{
-	uint32_t lo = 0, hi = n;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (firsts[mid].first <= step)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (offset >= g->prev_end) {
+		uint64_t gap = offset - g->prev_end;
+		if (gap >= g->size && gap < g->best_gap) {
+			g->best = g->prev_end;
+			g->best_gap = gap;
+		}
 	}
-	return lo;
+	if (end > g->prev_end)
+		g->prev_end = end;
 }
 
-/* The working arrays of eml_plan_place, in one allocation. */
-typedef struct place_scratch {
-	place_key *keys;
-	first_key *firsts;
-	uint32_t *by_first, *rank, *order, *found;
-	live_key *live;
-	int64_t *latest;
-	void *mem;
-} place_scratch;
-
-static edgeml_status place_scratch_alloc(place_scratch *p, uint32_t n, uint32_t leaves)
+/* Walks the subtree at node: skips it when none of its buffers is live with the one being
+ * placed, takes it whole when all are and no hole inside could hold it (then only its first
+ * offset and its end matter), and descends otherwise. */
+static void tree_walk(const placed_tree *t, uint32_t node, gap_search *g)
 {
-	size_t bytes = (size_t)n * (sizeof(place_key) + sizeof(first_key) + 4 * sizeof(uint32_t) +
-				    sizeof(live_key)) +
-		       (size_t)2 * leaves * sizeof(int64_t);
-	p->mem = malloc(bytes);
-	if (!p->mem)
-		return eml_error(EDGEML_ERR_NO_MEMORY, "arena plan: out of memory for %u buffers",
-				 n);
-	/* Widest elements first, so every array is aligned. */
-	p->latest = p->mem;
-	p->keys = (place_key *)(p->latest + (size_t)2 * leaves);
-	p->live = (live_key *)(p->keys + n);
-	p->firsts = (first_key *)(p->live + n);
-	p->by_first = (uint32_t *)(p->firsts + n);
-	p->rank = p->by_first + n;
-	p->order = p->rank + n;
-	p->found = p->order + n;
-	return EDGEML_OK;
+	while (node != NIL) {
+		plan_work++;
+		if (t->min_first[node] > g->last || t->max_last[node] < g->first)
+			return;
+		if (t->max_first[node] <= g->last && t->min_last[node] >= g->first &&
+		    t->max_hole[node] < g->size) {
+			gap_visit(g, t->min_off[node], t->max_end[node]);
+			return;
+		}
+		tree_walk(t, t->left[node], g);
+		const eml_plan_buf *p = &t->bufs[node];
+		if (p->first <= g->last && p->last >= g->first)
+			gap_visit(g, p->offset, p->offset + align_up(p->size, t->align));
+		node = t->right[node]; /* the right subtree iteratively: less stack */
+	}
 }
 
 /* Greedy by size, best fit among the buffers live at the same time, as described in
- * planner.h. Finding those buffers through the index costs O((k + 1) log n) for k of them,
- * so a chain of n buffers plans in O(n log n), where scanning every placed buffer was
- * O(n^2) (160k chained Relus took 7 s). The offsets are exactly the scan's. */
+ * planner.h. The placed buffers are kept in a treap (see placed_tree), so finding those live
+ * with a new one costs about O(log n) per buffer found: a chain of n buffers plans in
+ * O(n log n), where scanning every placed buffer was O(n^2) (160k chained Relus took 7 s).
+ * The offsets are exactly the scan's. */
 edgeml_status eml_plan_place(eml_plan_buf *bufs, uint32_t n, uint64_t align, uint64_t *arena_size)
 {
 	*arena_size = 0;
@@ -185,66 +233,55 @@ edgeml_status eml_plan_place(eml_plan_buf *bufs, uint32_t n, uint64_t align, uin
 					 "arena plan: tensor sizes overflow 64 bits");
 		total += align_up(bufs[i].size, align);
 	}
-	if (n > (1u << 30))
-		return eml_error(EDGEML_ERR_NO_MEMORY, "arena plan: %u buffers are too many", n);
-	live_index ix = { .leaves = 1 };
-	while (ix.leaves < n)
-		ix.leaves *= 2;
-	place_scratch p = { 0 };
-	edgeml_status st = place_scratch_alloc(&p, n, ix.leaves);
-	if (st != EDGEML_OK)
-		return st;
-	ix.latest = p.latest;
-	ix.by_first = p.by_first;
-	ix.rank = p.rank;
-	for (uint32_t i = 0; i < 2 * ix.leaves; i++)
-		ix.latest[i] = -1;
-	for (uint32_t i = 0; i < n; i++) {
-		p.keys[i] = (place_key){ bufs[i].size, bufs[i].first, i };
-		p.firsts[i] = (first_key){ bufs[i].first, i };
+	place_key *keys = malloc((size_t)n * sizeof(*keys));
+	/* Seven uint32 and three uint64 arrays of n, the wider ones first. */
+	void *nodes = malloc((size_t)n * (7 * sizeof(uint32_t) + 3 * sizeof(uint64_t)));
+	if (!keys || !nodes) {
+		free(keys);
+		free(nodes);
+		return eml_error(EDGEML_ERR_NO_MEMORY, "arena plan: out of memory for %u buffers",
+				 n);
 	}
-	qsort(p.keys, n, sizeof(*p.keys), place_key_cmp);
-	qsort(p.firsts, n, sizeof(*p.firsts), first_key_cmp);
-	for (uint32_t r = 0; r < n; r++) {
-		ix.by_first[r] = p.firsts[r].index;
-		ix.rank[p.firsts[r].index] = r;
-	}
+	uint64_t *wide = nodes;
+	uint32_t *narrow = (uint32_t *)(wide + 3 * (size_t)n);
+	placed_tree t = { .bufs = bufs,
+			  .align = align,
+			  .min_off = wide,
+			  .max_end = wide + n,
+			  .max_hole = wide + 2 * (size_t)n,
+			  .left = narrow,
+			  .right = narrow + n,
+			  .order = narrow + 2 * (size_t)n,
+			  .min_first = narrow + 3 * (size_t)n,
+			  .max_last = narrow + 4 * (size_t)n,
+			  .max_first = narrow + 5 * (size_t)n,
+			  .min_last = narrow + 6 * (size_t)n,
+			  .root = NIL };
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	t.seed = (uint32_t)now.tv_nsec ^ (uint32_t)(uintptr_t)&now;
+	for (uint32_t i = 0; i < n; i++)
+		keys[i] = (place_key){ bufs[i].size, bufs[i].first, i };
+	qsort(keys, n, sizeof(*keys), place_key_cmp);
 
 	uint64_t end = 0;
-	uint32_t stack[64]; /* the query's pending nodes: at most one per tree level, plus one */
 	for (uint32_t k = 0; k < n; k++) {
-		uint32_t idx = p.keys[k].index;
+		uint32_t idx = keys[k].index;
 		eml_plan_buf *b = &bufs[idx];
-		uint64_t size = align_up(b->size, align);
-		uint32_t upto = count_first_upto(p.firsts, n, b->last);
-		uint32_t m = live_query(&ix, upto, b->first, p.found, stack);
-		for (uint32_t j = 0; j < m; j++) {
-			uint32_t q = p.found[j];
-			p.live[j] = (live_key){ bufs[q].offset, p.order[q], q };
-		}
-		qsort(p.live, m, sizeof(*p.live), live_key_cmp);
-		plan_work += m;
-		uint64_t prev_end = 0, best = UINT64_MAX, best_gap = UINT64_MAX;
-		for (uint32_t j = 0; j < m; j++) {
-			const eml_plan_buf *q = &bufs[p.live[j].index];
-			if (q->offset >= prev_end) {
-				uint64_t gap = q->offset - prev_end;
-				if (gap >= size && gap < best_gap) {
-					best = prev_end;
-					best_gap = gap;
-				}
-			}
-			uint64_t q_end = q->offset + align_up(q->size, align);
-			if (q_end > prev_end)
-				prev_end = q_end;
-		}
-		b->offset = best != UINT64_MAX ? best : prev_end;
-		if (b->offset + size > end)
-			end = b->offset + size;
-		p.order[idx] = k;
-		live_add(&ix, bufs, idx);
+		gap_search g = { .first = b->first,
+				 .last = b->last,
+				 .size = align_up(b->size, align),
+				 .best = UINT64_MAX,
+				 .best_gap = UINT64_MAX };
+		tree_walk(&t, t.root, &g);
+		b->offset = g.best != UINT64_MAX ? g.best : g.prev_end;
+		if (b->offset + g.size > end)
+			end = b->offset + g.size;
+		t.order[idx] = k;
+		t.root = tree_insert(&t, t.root, idx);
 	}
-	free(p.mem);
+	free(keys);
+	free(nodes);
 	*arena_size = end;
 	return EDGEML_OK;
 }
