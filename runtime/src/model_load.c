@@ -687,6 +687,8 @@ static edgeml_status read_image(int fd, const char *path, size_t size, void **ou
 		return eml_error(EDGEML_ERR_NO_MEMORY,
 				 "cannot allocate %zu bytes for model '%s': %s", size, path,
 				 strerror(errno));
+	/* Huge pages where the system allows them: a 2 MiB fault instead of 512 small ones. */
+	madvise(image, size, MADV_HUGEPAGE);
 	size_t done = 0;
 	while (done < size) {
 		size_t chunk = size - done > (1u << 30) ? (1u << 30) : size - done;
