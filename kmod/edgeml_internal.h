@@ -52,14 +52,16 @@ struct edgeml_slot {
 
 /*
  * The ring of one open /dev/edgeml file. @lock serialises start and stop; @qlock guards
- * @running, @slots and @nslots as seen by queue, dequeue, poll and the producer, the slots'
- * states and both lists, so those paths never sleep on @lock.
+ * @running, @epoch, @slots and @nslots as seen by queue, dequeue, poll and the producer, the
+ * slots' states and both lists, so those paths never sleep on @lock. @epoch changes on every
+ * start and stop: a producer that took a slot in one epoch publishes it only in that epoch.
  */
 struct edgeml_ring {
 	struct mutex lock;
 	spinlock_t qlock;
 	wait_queue_head_t wait;
 	bool running;
+	u64 epoch;
 	struct edgeml_slot *slots;
 	u32 nslots;
 	struct list_head queued;

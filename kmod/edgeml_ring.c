@@ -44,7 +44,7 @@ static int edgeml_ring_produce(struct edgeml_ring *ring, edgeml_fill_fn fill, co
 {
 	struct edgeml_slot *slot;
 	u32 used, flags;
-	u64 seq;
+	u64 seq, epoch;
 
 	might_sleep();
 	spin_lock(&ring->qlock);
@@ -61,12 +61,22 @@ static int edgeml_ring_produce(struct edgeml_ring *ring, edgeml_fill_fn fill, co
 	list_del(&slot->node);
 	slot->state = EDGEML_SLOT_FILLING;
 	seq = ring->next_seq++;
+	epoch = ring->epoch;
 	spin_unlock(&ring->qlock);
 
+	/*
+	 * Unlocked: RING_STOP may unpublish the ring meanwhile, but it waits for the producer
+	 * (edgeml_ring_stop_source()) before it frees the slots, so @slot stays valid here.
+	 */
 	used = fill(ring, slot->vaddr, seq, ctx, &flags);
 	edgeml_buf_cpu_written(slot->dmabuf);
 
 	spin_lock(&ring->qlock);
+	if (ring->epoch != epoch) {
+		/* The ring was stopped while we filled: the slot is no longer on any list of ours. */
+		spin_unlock(&ring->qlock);
+		return -ESHUTDOWN;
+	}
 	slot->frame.flags = flags;
 	slot->frame.sequence = seq;
 	slot->frame.timestamp_ns = timestamp_ns;
@@ -219,16 +229,19 @@ static struct edgeml_sensor *edgeml_sensor_get(void)
 	return sensor ? sensor : ERR_PTR(-ENODEV);
 }
 
-/* Makes the ring visible to queue/dequeue/poll with every buffer queued. */
+/* Makes the ring visible to queue/dequeue/poll with every buffer queued, in a new epoch. */
 static void edgeml_ring_publish(struct edgeml_ring *ring, struct edgeml_slot *slots, u32 n)
 {
 	u32 i;
 
 	spin_lock(&ring->qlock);
+	ring->epoch++;
 	ring->slots = slots;
 	ring->nslots = n;
 	ring->next_seq = 0;
 	atomic_set(&ring->dropped, 0);
+	INIT_LIST_HEAD(&ring->queued);
+	INIT_LIST_HEAD(&ring->done);
 	for (i = 0; i < n; i++) {
 		slots[i].state = EDGEML_SLOT_QUEUED;
 		list_add_tail(&slots[i].node, &ring->queued);
@@ -237,10 +250,14 @@ static void edgeml_ring_publish(struct edgeml_ring *ring, struct edgeml_slot *sl
 	spin_unlock(&ring->qlock);
 }
 
-/* Makes the ring invisible to queue/dequeue/poll and wakes sleepers, who then fail. */
+/*
+ * Makes the ring invisible to queue/dequeue/poll and wakes sleepers, who then fail; ends the
+ * epoch, so that a frame still being filled is dropped instead of published.
+ */
 static void edgeml_ring_unpublish(struct edgeml_ring *ring)
 {
 	spin_lock(&ring->qlock);
+	ring->epoch++;
 	ring->running = false;
 	ring->slots = NULL;
 	ring->nslots = 0;

@@ -4,7 +4,8 @@
 # booted, the tests ran to their summary line and none failed.
 # Usage: run-vm-test.sh KMOD_BUILD_DIR OUT_DIR
 #   env: KDIR (kernel headers, default those of edgeml.ko's kernel), VM_TIMEOUT (seconds,
-#   default 170), CC (default gcc), QEMU (default qemu-system-x86_64); EDGEML_BIN (a static
+#   default 170), RACE_ITERS (start/stop race loop iterations per source, default 200),
+#   CC (default gcc), QEMU (default qemu-system-x86_64); EDGEML_BIN (a static
 #   edgeml), STREAM_MODEL (vibration autoencoder .eml), STREAM_THRESHOLD: when all three are
 #   given, the VM also streams frames through the runtime (tests/kmod/stream-test.sh)
 set -eu
@@ -15,6 +16,10 @@ src=$(cd "$here/../.." && pwd)
 cc=${CC:-gcc}
 qemu=${QEMU:-qemu-system-x86_64}
 timeout_s=${VM_TIMEOUT:-170}
+race_iters=${RACE_ITERS:-200}
+case $race_iters in
+'' | *[!0-9]*) echo "test-kmod: RACE_ITERS must be a number" >&2; exit 1 ;;
+esac
 
 ko=$kbuild/edgeml.ko
 [ -f "$ko" ] || { echo "test-kmod: $ko missing (make kmod)" >&2; exit 1; }
@@ -49,6 +54,12 @@ if [ -e /sys/module/kvm_intel ] || [ -e /sys/module/kvm_amd ]; then
 	accel=kvm:tcg
 fi
 log=$out/console.log
+# The debugging Debian's kernel allows without a rebuild (no KASAN, lockdep or KCSAN there):
+# SLUB consistency checks, red zones and poisoning, poisoned freed pages (use-after-free reads
+# garbage and list pointers fault), and any oops or soft lockup ends the VM at once, so a
+# kernel bug fails the run instead of hanging it. CONFIG_DEBUG_LIST and
+# CONFIG_BUG_ON_DATA_CORRUPTION are built in.
+debug_args="slub_debug=FZP page_poison=1 oops=panic softlockup_panic=1"
 start=$(date +%s.%N)
 set +e
 # -cpu max: the guest gets the vector extensions TCG emulates (AVX2, FMA), so the streamed model
@@ -56,7 +67,8 @@ set +e
 # reference kernels with software fmaf, tens of times slower under emulation.
 timeout -k 5 "$timeout_s" "$qemu" -machine accel=$accel -cpu max -m 512 -smp 2 -nographic -no-reboot \
 	-nic none -kernel "$kernel" -initrd "$out/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 quiet" </dev/null >"$log" 2>&1
+	-append "console=ttyS0 panic=-1 quiet $debug_args RACE_ITERS=$race_iters" \
+	</dev/null >"$log" 2>&1
 rc=$?
 set -e
 end=$(date +%s.%N)
@@ -64,7 +76,14 @@ end=$(date +%s.%N)
 sed -e 's/\r//g' -e 's/\x1bc//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' "$log" >"$log.txt"
 mv "$log.txt" "$log"
 
-grep -E '^(FAIL|INFO|DMESG|STREAM) |EDGEML-VM ' "$log" || true
+grep -E '^(FAIL|INFO|DMESG|STREAM|FUZZ) |EDGEML-VM ' "$log" || true
+# Oopses and panics reach the console even with quiet; none may appear.
+kernel_bug='(BUG:|Oops|general protection|Kernel panic|list_(add|del) corruption|soft lockup|WARNING:|Call Trace)'
+if grep -Eq "$kernel_bug" "$log"; then
+	echo "test-kmod: FAILED: the kernel reported a bug:" >&2
+	grep -E -m 40 -A 12 "$kernel_bug" "$log" >&2
+	exit 1
+fi
 wall=$(awk "BEGIN { printf \"%.1f\", $end - $start }")
 echo "test-kmod: VM ran $wall s wall (kernel $kver, accel $accel); log: $log"
 if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
