@@ -17,15 +17,21 @@
 
 #include "uapi/edgeml_uapi.h"
 
+struct edgeml_quota;
 struct edgeml_sensor;
+struct edgeml_user_rings;
 
 /* Limits set at load time (module parameters of edgeml_main.c). */
 extern unsigned int edgeml_max_buffer_kb;
 extern unsigned int edgeml_max_ring_buffers;
 extern unsigned int edgeml_max_rings;
+extern unsigned int edgeml_max_user_rings;
+
+/* edgeml_main.c: the allocation quota of EDGEML_IOC_ALLOC buffers. */
+void edgeml_quota_uncharge(struct edgeml_quota *quota);
 
 /* edgeml_buf.c: page-backed dma-bufs exported by this module. */
-struct dma_buf *edgeml_buf_create(size_t size);
+struct dma_buf *edgeml_buf_create(size_t size, struct edgeml_quota *quota);
 void *edgeml_buf_vmap(struct dma_buf *dmabuf);
 void edgeml_buf_vunmap(struct dma_buf *dmabuf);
 void edgeml_buf_cpu_written(struct dma_buf *dmabuf);
@@ -73,6 +79,7 @@ struct edgeml_ring {
 	struct hrtimer timer;
 	struct work_struct work;
 	struct edgeml_sensor *sensor;
+	struct edgeml_user_rings *user;
 };
 
 /* edgeml_ring.c */

@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -862,6 +863,104 @@ static void test_cycles(const char *ko)
 	printf("INFO cycles: %d load/unload cycles in %.2f s\n", i, (now_ns() - t0) / 1e9);
 }
 
+/* Starts a small image ring on @dev as the calling user; returns 0 or -1 with errno. */
+static int start_small_ring(int dev, int *fds)
+{
+	struct edgeml_ring_start c = image_cfg(100 * 1000000ULL);
+
+	c.num_buffers = 2;
+	c.fds_ptr = (uintptr_t)fds;
+	return ioctl(dev, EDGEML_IOC_RING_START, &c);
+}
+
+/*
+ * Allocation caps (issue 10, finding 4): max_file_allocs per open file (EDQUOT), max_allocs
+ * system-wide (ENOSPC), max_user_rings per user (EDQUOT) under max_rings (EBUSY). A buffer
+ * counts until it is freed: after its fd and its device file are closed, while a mapping
+ * holds it; freeing it gives the quota back.
+ */
+static void test_quota(const char *ko)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int a, b, c, fa[4], fb[4], fc[2], rfd[4][2], dev[4], status = -1;
+	void *m;
+	pid_t pid;
+
+	group = "quota";
+	CHECK(load_module(ko, "max_allocs=6 max_file_allocs=4 max_rings=3 max_user_rings=2") == 0,
+	      "load with small caps");
+	a = open_dev(0);
+	b = open_dev(0);
+	for (int i = 0; i < 4; i++)
+		fa[i] = alloc_buf(a, page);
+	CHECK(fa[0] >= 0 && fa[1] >= 0 && fa[2] >= 0 && fa[3] >= 0, "4 buffers on one file");
+	CHECK_ERR(alloc_buf(a, page), EDQUOT);
+	fb[0] = alloc_buf(b, page);
+	fb[1] = alloc_buf(b, page);
+	CHECK(fb[0] >= 0 && fb[1] >= 0, "2 more on a second file");
+	CHECK_ERR(alloc_buf(b, page), ENOSPC);
+	close(fa[0]);
+	fb[2] = alloc_buf(b, page);
+	CHECK(fb[2] >= 0, "a freed buffer returns its global quota");
+	CHECK_ERR(alloc_buf(a, page), ENOSPC);
+	m = mmap(NULL, page, PROT_READ, MAP_SHARED, fa[1], 0);
+	CHECK(m != MAP_FAILED, "map a buffer");
+	close(fa[1]);
+	CHECK_ERR(alloc_buf(b, page), ENOSPC);	/* the mapping keeps it alive */
+	close(a);
+	CHECK_ERR(alloc_buf(b, page), ENOSPC);	/* buffers outlive their device file */
+	munmap(m, page);
+	fb[3] = alloc_buf(b, page);
+	CHECK(fb[3] >= 0, "quota back once the last mapping is gone");
+	CHECK_ERR(alloc_buf(b, page), EDQUOT);
+	close(fa[2]);
+	close(fa[3]);
+	c = open_dev(0);
+	fc[0] = alloc_buf(c, page);
+	fc[1] = alloc_buf(c, page);
+	CHECK(fc[0] >= 0 && fc[1] >= 0, "quota of a closed file's buffers back when freed");
+	CHECK_ERR(alloc_buf(c, page), ENOSPC);
+	for (int i = 0; i < 4; i++)
+		close(fb[i]);
+	close(b);
+	close(fc[0]);
+	close(fc[1]);
+	close(c);
+
+	for (int i = 0; i < 4; i++)
+		dev[i] = open_dev(0);
+	CHECK(start_small_ring(dev[0], rfd[0]) == 0 && start_small_ring(dev[1], rfd[1]) == 0,
+	      "two rings of one user");
+	CHECK_ERR(start_small_ring(dev[2], rfd[2]), EDQUOT);
+	pid = fork();
+	if (pid == 0) {
+		/* Another user has a share of its own, but all users only max_rings in all. */
+		int code = setresuid(1000, 1000, 1000) ? 1 : 0;
+
+		if (!code && start_small_ring(dev[2], rfd[2]))
+			code |= 2;
+		if (!code && (start_small_ring(dev[3], rfd[3]) != -1 || errno != EBUSY))
+			code |= 4;
+		_exit(code);
+	}
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "a second user runs a ring beside the first one's two, not a fourth (status %#x)",
+	      status);
+	CHECK(ioctl(dev[2], EDGEML_IOC_RING_STOP) == 0, "the second user's ring ran");
+	CHECK(ioctl(dev[0], EDGEML_IOC_RING_STOP) == 0, "stop one of the first user's rings");
+	for (int i = 0; i < 2; i++)
+		close(rfd[0][i]);
+	CHECK(start_small_ring(dev[2], rfd[2]) == 0, "a stopped ring gives its user's share back");
+	for (int i = 0; i < 4; i++)
+		close(dev[i]);
+	for (int i = 0; i < 2; i++) {
+		close(rfd[1][i]);
+		close(rfd[2][i]);
+	}
+	CHECK(unload_module("edgeml") == 0, "unload once everything is closed");
+}
+
 /* Module parameters outside their caps refuse the load. */
 static void test_params(const char *ko)
 {
@@ -870,6 +969,9 @@ static void test_params(const char *ko)
 	CHECK_ERR(load_module(ko, "max_ring_buffers=1"), EINVAL);
 	CHECK_ERR(load_module(ko, "max_buffer_kb=0"), EINVAL);
 	CHECK_ERR(load_module(ko, "max_buffer_kb=1048577"), EINVAL);
+	CHECK_ERR(load_module(ko, "max_user_rings=0"), EINVAL);
+	CHECK_ERR(load_module(ko, "max_allocs=0"), EINVAL);
+	CHECK_ERR(load_module(ko, "max_file_allocs=65537"), EINVAL);
 }
 
 /* The kernel log must hold no warning, oops, refcount or sanitizer report. */
@@ -933,6 +1035,7 @@ int main(int argc, char **argv)
 	test_driver_race(argv[2], race_iters);
 	group = "unload";
 	CHECK(unload_module("edgeml") == 0, "unload after the functional tests");
+	test_quota(argv[1]);
 	test_cycles(argv[1]);
 	test_dmesg();
 	printf("%d passed, %d failed\n", passed, failed);
