@@ -23,7 +23,7 @@ struct edgeml_buf {
 	struct edgeml_quota *quota;
 	struct page **pages;
 	pgoff_t nr_pages;
-	struct mutex lock;
+	struct mutex lock;	/* attachments and the kernel mapping */
 	struct list_head attachments;
 	void *vaddr;
 	unsigned int vmap_users;

@@ -63,8 +63,8 @@ struct edgeml_slot {
  * start and stop: a producer that took a slot in one epoch publishes it only in that epoch.
  */
 struct edgeml_ring {
-	struct mutex lock;
-	spinlock_t qlock;
+	struct mutex lock;	/* start and stop */
+	spinlock_t qlock;	/* the state queue, dequeue, poll and the producer share */
 	wait_queue_head_t wait;
 	bool running;
 	u64 epoch;

@@ -85,7 +85,7 @@ static int edgeml_ring_produce(struct edgeml_ring *ring, edgeml_fill_fn fill, co
 
 	spin_lock(&ring->qlock);
 	if (ring->epoch != epoch) {
-		/* The ring was stopped while we filled: the slot is no longer on any list of ours. */
+		/* Stopped while we filled: the slot is on no list of ours any more. */
 		spin_unlock(&ring->qlock);
 		return -ESHUTDOWN;
 	}

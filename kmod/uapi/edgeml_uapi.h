@@ -14,9 +14,9 @@
 #define EDGEML_IOC_MAGIC	0xED
 
 /* Flags for &edgeml_alloc.flags and &edgeml_ring_start.flags. */
-#define EDGEML_FD_CLOEXEC	(1U << 0)	/* returned dma-buf fds get O_CLOEXEC */
+#define EDGEML_FD_CLOEXEC	0x1U	/* returned dma-buf fds get O_CLOEXEC */
 /* &edgeml_ring_start.flags, vibration only: float32 samples (see below) instead of int16. */
-#define EDGEML_RING_VIB_F32	(1U << 1)
+#define EDGEML_RING_VIB_F32	0x2U
 
 /* Values for &edgeml_ring_start.source. */
 #define EDGEML_SOURCE_IMAGE	1	/* synthetic uint8 image gradient */
@@ -24,7 +24,7 @@
 #define EDGEML_SOURCE_DRIVER	3	/* frames pushed by a registered in-kernel sensor driver */
 
 /* Bits of &edgeml_frame.flags. */
-#define EDGEML_FRAME_ANOMALY	(1U << 0)	/* an anomaly was injected into this frame */
+#define EDGEML_FRAME_ANOMALY	0x1U	/* an anomaly was injected into this frame */
 
 /* Shortest frame interval a ring accepts: 20 kHz keeps the producer from starving the CPU. */
 #define EDGEML_MIN_INTERVAL_NS	50000ULL
