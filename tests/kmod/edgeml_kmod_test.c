@@ -979,7 +979,8 @@ static void test_dmesg(void)
 {
 	static const char *const bad[] = {
 		"WARNING:", "BUG:", "Oops", "refcount", "KASAN", "UBSAN", "Call Trace",
-		"general protection", "list_add corruption", "list_del corruption",
+		"general protection", "list_add corruption", "list_del corruption", "soft lockup",
+		"blocked for more than",
 	};
 	static char log[1 << 20];
 	int n = klogctl(3, log, sizeof(log) - 1), hits = 0;

@@ -4,7 +4,7 @@
 # booted, the tests ran to their summary line and none failed.
 # Usage: run-vm-test.sh KMOD_BUILD_DIR OUT_DIR
 #   env: KDIR (kernel headers, default those of edgeml.ko's kernel), VM_TIMEOUT (seconds,
-#   default 300), RACE_ITERS (start/stop race loop iterations per source, default 200),
+#   default 400), RACE_ITERS (start/stop race loop iterations per source, default 200),
 #   FUZZ_SECONDS (ioctl fuzzer run time, default 20; 0 skips it), FUZZ_SEED (default: the
 #   guest's clock), CC (default gcc), QEMU (default qemu-system-x86_64); EDGEML_BIN (a static
 #   edgeml), STREAM_MODEL (vibration autoencoder .eml), STREAM_THRESHOLD: when all three are
@@ -16,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 cc=${CC:-gcc}
 qemu=${QEMU:-qemu-system-x86_64}
-timeout_s=${VM_TIMEOUT:-300}
+timeout_s=${VM_TIMEOUT:-400}
 race_iters=${RACE_ITERS:-200}
 fuzz_seconds=${FUZZ_SECONDS:-20}
 fuzz_seed=${FUZZ_SEED:-}
