@@ -278,8 +278,11 @@ install: all
 	install -m 755 $(EDGEML) $(DESTDIR)$(PREFIX)/bin/
 
 # Kernel module (kmod/, built in build/kmod) and its QEMU test; KDIR=, W=1, C=1 pass through.
+# The VM test also loops start / stop-during-fill / restart (RACE_ITERS per source) and runs
+# the ioctl fuzzer (FUZZ_SECONDS): short slices in test-kmod, long ones in fuzz-kmod.
 KMOD_BUILD := $(abspath build/kmod)
-.PHONY: kmod test-kmod
+KMOD_FUZZ_SECONDS_GIVEN := $(filter command line environment,$(origin FUZZ_SECONDS))
+.PHONY: kmod test-kmod fuzz-kmod
 kmod:
 	$(MAKE) -C kmod KMOD_BUILD=$(KMOD_BUILD)
 
@@ -289,7 +292,18 @@ STREAM_MODEL := build/kmod-test/vibration_ae.eml
 test-kmod: kmod $(BUILD)/edgeml-static $(STREAM_MODEL)
 	KDIR=$(KDIR) EDGEML_BIN=$(BUILD)/edgeml-static STREAM_MODEL=$(STREAM_MODEL) \
 		STREAM_THRESHOLD=$$(cat build/models/vibration_ae.threshold) \
+		RACE_ITERS=$(or $(RACE_ITERS),200) \
+		FUZZ_SECONDS=$(if $(KMOD_FUZZ_SECONDS_GIVEN),$(FUZZ_SECONDS),20) \
 		tests/kmod/run-vm-test.sh $(KMOD_BUILD) build/kmod-test
+
+# The long run: 10,000 race iterations per source and 10 minutes of ioctl fuzzing (RACE_ITERS=,
+# FUZZ_SECONDS=, FUZZ_SEED= override); the VM timeout grows with both, as TCG is slow.
+KMOD_LONG_RACE = $(or $(RACE_ITERS),10000)
+KMOD_LONG_FUZZ = $(if $(KMOD_FUZZ_SECONDS_GIVEN),$(FUZZ_SECONDS),600)
+fuzz-kmod: kmod
+	KDIR=$(KDIR) RACE_ITERS=$(KMOD_LONG_RACE) FUZZ_SECONDS=$(KMOD_LONG_FUZZ) \
+		VM_TIMEOUT=$(or $(VM_TIMEOUT),$(shell echo $$(( $(KMOD_LONG_FUZZ) + $(KMOD_LONG_RACE) / 4 + 600 )))) \
+		tests/kmod/run-vm-test.sh $(KMOD_BUILD) build/kmod-fuzz
 
 $(BUILD)/edgeml-static: $(BUILD)/obj/tools/edgeml.o $(TOOLSA) $(LIBA)
 	$(CC) $(SANFLAGS) -static -pthread -o $@ $^ $(LDLIBS_TOOLS) $(LDLIBS_RT)

@@ -15,11 +15,15 @@
 
 #include "edgeml_internal.h"
 
-/* @lock guards @attachments and the kernel mapping (@vaddr, @vmap_users). */
+/*
+ * @lock guards @attachments and the kernel mapping (@vaddr, @vmap_users). @quota: the
+ * allocation quota this buffer is charged to (EDGEML_IOC_ALLOC), NULL for ring buffers.
+ */
 struct edgeml_buf {
+	struct edgeml_quota *quota;
 	struct page **pages;
 	pgoff_t nr_pages;
-	struct mutex lock;
+	struct mutex lock;	/* attachments and the kernel mapping */
 	struct list_head attachments;
 	void *vaddr;
 	unsigned int vmap_users;
@@ -100,7 +104,7 @@ static void edgeml_dmabuf_unmap(struct dma_buf_attachment *attach, struct sg_tab
 	dma_unmap_sgtable(a->dev, sgt, dir, 0);
 }
 
-/* Called on the last reference (fds, ring, importers): frees the pages. */
+/* Called on the last reference (fds, mappings, ring, importers): frees the pages. */
 static void edgeml_dmabuf_release(struct dma_buf *dmabuf)
 {
 	struct edgeml_buf *buf = dmabuf->priv;
@@ -110,6 +114,8 @@ static void edgeml_dmabuf_release(struct dma_buf *dmabuf)
 	for (i = 0; i < buf->nr_pages; i++)
 		__free_page(buf->pages[i]);
 	kvfree(buf->pages);
+	if (buf->quota)
+		edgeml_quota_uncharge(buf->quota);
 	mutex_destroy(&buf->lock);
 	kfree(buf);
 }
@@ -216,10 +222,12 @@ static const struct dma_buf_ops edgeml_dmabuf_ops = {
 /**
  * edgeml_buf_create - allocate zeroed pages and export them as a dma-buf
  * @size: bytes, a nonzero multiple of PAGE_SIZE the caller has checked against the limits
+ * @quota: charged by the caller for this buffer, or NULL; on success the buffer's release
+ *	uncharges it, on failure the caller still owns the charge
  *
  * Return: the dma-buf holding one reference, or an ERR_PTR.
  */
-struct dma_buf *edgeml_buf_create(size_t size)
+struct dma_buf *edgeml_buf_create(size_t size, struct edgeml_quota *quota)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp);
 	struct edgeml_buf *buf;
@@ -250,6 +258,7 @@ struct dma_buf *edgeml_buf_create(size_t size)
 	exp.size = buf->nr_pages << PAGE_SHIFT;
 	exp.flags = O_RDWR;
 	exp.priv = buf;
+	buf->quota = quota;
 	dmabuf = dma_buf_export(&exp);
 	if (IS_ERR(dmabuf))
 		goto err_pages;

@@ -17,15 +17,21 @@
 
 #include "uapi/edgeml_uapi.h"
 
+struct edgeml_quota;
 struct edgeml_sensor;
+struct edgeml_user_rings;
 
 /* Limits set at load time (module parameters of edgeml_main.c). */
 extern unsigned int edgeml_max_buffer_kb;
 extern unsigned int edgeml_max_ring_buffers;
 extern unsigned int edgeml_max_rings;
+extern unsigned int edgeml_max_user_rings;
+
+/* edgeml_main.c: the allocation quota of EDGEML_IOC_ALLOC buffers. */
+void edgeml_quota_uncharge(struct edgeml_quota *quota);
 
 /* edgeml_buf.c: page-backed dma-bufs exported by this module. */
-struct dma_buf *edgeml_buf_create(size_t size);
+struct dma_buf *edgeml_buf_create(size_t size, struct edgeml_quota *quota);
 void *edgeml_buf_vmap(struct dma_buf *dmabuf);
 void edgeml_buf_vunmap(struct dma_buf *dmabuf);
 void edgeml_buf_cpu_written(struct dma_buf *dmabuf);
@@ -52,14 +58,16 @@ struct edgeml_slot {
 
 /*
  * The ring of one open /dev/edgeml file. @lock serialises start and stop; @qlock guards
- * @running, @slots and @nslots as seen by queue, dequeue, poll and the producer, the slots'
- * states and both lists, so those paths never sleep on @lock.
+ * @running, @epoch, @slots and @nslots as seen by queue, dequeue, poll and the producer, the
+ * slots' states and both lists, so those paths never sleep on @lock. @epoch changes on every
+ * start and stop: a producer that took a slot in one epoch publishes it only in that epoch.
  */
 struct edgeml_ring {
-	struct mutex lock;
-	spinlock_t qlock;
+	struct mutex lock;	/* start and stop */
+	spinlock_t qlock;	/* the state queue, dequeue, poll and the producer share */
 	wait_queue_head_t wait;
 	bool running;
+	u64 epoch;
 	struct edgeml_slot *slots;
 	u32 nslots;
 	struct list_head queued;
@@ -71,6 +79,7 @@ struct edgeml_ring {
 	struct hrtimer timer;
 	struct work_struct work;
 	struct edgeml_sensor *sensor;
+	struct edgeml_user_rings *user;
 };
 
 /* edgeml_ring.c */

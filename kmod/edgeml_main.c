@@ -9,6 +9,7 @@
 #include <linux/fcntl.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/kref.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -20,6 +21,7 @@
 #define EDGEML_MAX_BUFFER_KB_CAP	(1024U * 1024U)
 #define EDGEML_MAX_RING_BUFFERS_CAP	1024U
 #define EDGEML_MAX_RINGS_CAP		1024U
+#define EDGEML_MAX_ALLOCS_CAP		65536U
 
 unsigned int edgeml_max_buffer_kb = 16384;
 module_param_named(max_buffer_kb, edgeml_max_buffer_kb, uint, 0444);
@@ -33,12 +35,73 @@ unsigned int edgeml_max_rings = 8;
 module_param_named(max_rings, edgeml_max_rings, uint, 0444);
 MODULE_PARM_DESC(max_rings, "Most rings running at once, system-wide (1..1024, default 8)");
 
+unsigned int edgeml_max_user_rings = 4;
+module_param_named(max_user_rings, edgeml_max_user_rings, uint, 0444);
+MODULE_PARM_DESC(max_user_rings, "Most rings running at once per user (1..1024, default 4)");
+
+static unsigned int edgeml_max_allocs = 256;
+module_param_named(max_allocs, edgeml_max_allocs, uint, 0444);
+MODULE_PARM_DESC(max_allocs,
+		 "Most EDGEML_IOC_ALLOC buffers alive at once, system-wide (1..65536, default 256)");
+
+static unsigned int edgeml_max_file_allocs = 64;
+module_param_named(max_file_allocs, edgeml_max_file_allocs, uint, 0444);
+MODULE_PARM_DESC(max_file_allocs,
+		 "Most EDGEML_IOC_ALLOC buffers alive at once per open file (1..65536, default 64)");
+
+/* EDGEML_IOC_ALLOC buffers alive in the whole system, bounded by edgeml_max_allocs. */
+static atomic_t edgeml_allocs_live = ATOMIC_INIT(0);
+
+/*
+ * The EDGEML_IOC_ALLOC buffers made through one open file and still alive. A buffer outlives
+ * the file that made it, so each live buffer holds a reference, as does the file.
+ */
+struct edgeml_quota {
+	struct kref ref;
+	atomic_t live;
+};
+
+/* What an open /dev/edgeml file owns. */
+struct edgeml_file {
+	struct edgeml_ring ring;
+	struct edgeml_quota *quota;
+};
+
+static void edgeml_quota_free(struct kref *ref)
+{
+	kfree(container_of(ref, struct edgeml_quota, ref));
+}
+
+/* Counts one more buffer against the file's and the global cap, before it is allocated. */
+static int edgeml_quota_charge(struct edgeml_quota *quota)
+{
+	if (!atomic_add_unless(&quota->live, 1, edgeml_max_file_allocs))
+		return -EDQUOT;
+	if (!atomic_add_unless(&edgeml_allocs_live, 1, edgeml_max_allocs)) {
+		atomic_dec(&quota->live);
+		return -ENOSPC;
+	}
+	kref_get(&quota->ref);
+	return 0;
+}
+
+/**
+ * edgeml_quota_uncharge - give back the quota of a buffer: it was freed, or never made
+ * @quota: the quota charged for it
+ */
+void edgeml_quota_uncharge(struct edgeml_quota *quota)
+{
+	atomic_dec(&edgeml_allocs_live);
+	atomic_dec(&quota->live);
+	kref_put(&quota->ref, edgeml_quota_free);
+}
+
 /* EDGEML_IOC_ALLOC: a standalone zeroed dma-buf, returned as a new fd. */
-static long edgeml_ioctl_alloc(void __user *uarg)
+static long edgeml_ioctl_alloc(struct edgeml_quota *quota, void __user *uarg)
 {
 	struct edgeml_alloc arg;
 	struct dma_buf *dmabuf;
-	int fd;
+	int fd, ret;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
@@ -47,9 +110,15 @@ static long edgeml_ioctl_alloc(void __user *uarg)
 	if (arg.size > (u64)edgeml_max_buffer_kb * 1024)
 		return -E2BIG;
 
-	dmabuf = edgeml_buf_create(PAGE_ALIGN((size_t)arg.size));
-	if (IS_ERR(dmabuf))
+	ret = edgeml_quota_charge(quota);
+	if (ret)
+		return ret;
+	/* From here on the buffer's release gives the quota back. */
+	dmabuf = edgeml_buf_create(PAGE_ALIGN((size_t)arg.size), quota);
+	if (IS_ERR(dmabuf)) {
+		edgeml_quota_uncharge(quota);
 		return PTR_ERR(dmabuf);
+	}
 	fd = get_unused_fd_flags(arg.flags & EDGEML_FD_CLOEXEC ? O_CLOEXEC : 0);
 	if (fd < 0) {
 		dma_buf_put(dmabuf);
@@ -69,12 +138,13 @@ static long edgeml_ioctl_alloc(void __user *uarg)
 /* Dispatches the ioctls of uapi/edgeml_uapi.h; a request of the wrong size is unknown too. */
 static long edgeml_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	struct edgeml_ring *ring = file->private_data;
+	struct edgeml_file *ef = file->private_data;
+	struct edgeml_ring *ring = &ef->ring;
 	void __user *uarg = (void __user *)arg;
 
 	switch (cmd) {
 	case EDGEML_IOC_ALLOC:
-		return edgeml_ioctl_alloc(uarg);
+		return edgeml_ioctl_alloc(ef->quota, uarg);
 	case EDGEML_IOC_RING_START:
 		return edgeml_ring_start(ring, uarg);
 	case EDGEML_IOC_QUEUE:
@@ -91,30 +161,42 @@ static long edgeml_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 /* poll(): readable when the file's ring has a frame ready. */
 static __poll_t edgeml_poll(struct file *file, poll_table *wait)
 {
-	return edgeml_ring_poll(file->private_data, file, wait);
+	struct edgeml_file *ef = file->private_data;
+
+	return edgeml_ring_poll(&ef->ring, file, wait);
 }
 
-/* Every open file gets its own (idle) ring. */
+/* Every open file gets its own (idle) ring and allocation quota. */
 static int edgeml_open(struct inode *inode, struct file *file)
 {
-	struct edgeml_ring *ring;
+	struct edgeml_file *ef;
 
-	ring = kzalloc(sizeof(*ring), GFP_KERNEL);
-	if (!ring)
+	ef = kzalloc(sizeof(*ef), GFP_KERNEL);
+	if (!ef)
 		return -ENOMEM;
-	edgeml_ring_init(ring);
-	file->private_data = ring;
+	ef->quota = kzalloc(sizeof(*ef->quota), GFP_KERNEL);
+	if (!ef->quota) {
+		kfree(ef);
+		return -ENOMEM;
+	}
+	kref_init(&ef->quota->ref);
+	edgeml_ring_init(&ef->ring);
+	file->private_data = ef;
 	return stream_open(inode, file);
 }
 
-/* Last close of the file: stop its ring; buffers with fds in user space live on. */
+/*
+ * Last close of the file: stop its ring; buffers with fds in user space live on, and keep
+ * the file's quota charged until they are freed.
+ */
 static int edgeml_release(struct inode *inode, struct file *file)
 {
-	struct edgeml_ring *ring = file->private_data;
+	struct edgeml_file *ef = file->private_data;
 
-	edgeml_ring_stop(ring);
-	mutex_destroy(&ring->lock);
-	kfree(ring);
+	edgeml_ring_stop(&ef->ring);
+	mutex_destroy(&ef->ring.lock);
+	kref_put(&ef->quota->ref, edgeml_quota_free);
+	kfree(ef);
 	return 0;
 }
 
@@ -139,7 +221,10 @@ static int __init edgeml_init(void)
 {
 	if (!edgeml_max_buffer_kb || edgeml_max_buffer_kb > EDGEML_MAX_BUFFER_KB_CAP ||
 	    edgeml_max_ring_buffers < 2 || edgeml_max_ring_buffers > EDGEML_MAX_RING_BUFFERS_CAP ||
-	    !edgeml_max_rings || edgeml_max_rings > EDGEML_MAX_RINGS_CAP) {
+	    !edgeml_max_rings || edgeml_max_rings > EDGEML_MAX_RINGS_CAP ||
+	    !edgeml_max_user_rings || edgeml_max_user_rings > EDGEML_MAX_RINGS_CAP ||
+	    !edgeml_max_allocs || edgeml_max_allocs > EDGEML_MAX_ALLOCS_CAP ||
+	    !edgeml_max_file_allocs || edgeml_max_file_allocs > EDGEML_MAX_ALLOCS_CAP) {
 		pr_err("module parameter out of range (see modinfo edgeml)\n");
 		return -EINVAL;
 	}

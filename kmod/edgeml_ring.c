@@ -6,6 +6,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fcntl.h>
 #include <linux/kernel.h>
@@ -14,12 +15,23 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/uidgid.h>
 
 #include "edgeml_internal.h"
 #include "edgeml_sensor.h"
 
 /* Rings running in the whole system, bounded by edgeml_max_rings. */
 static atomic_t edgeml_rings_running = ATOMIC_INIT(0);
+
+/* Rings running per user (effective uid at start), bounded by edgeml_max_user_rings. */
+struct edgeml_user_rings {
+	struct list_head node;
+	kuid_t uid;
+	unsigned int running;
+};
+
+static DEFINE_MUTEX(edgeml_users_lock);
+static LIST_HEAD(edgeml_users);
 
 static DEFINE_MUTEX(edgeml_sensor_lock);
 static struct edgeml_sensor *edgeml_sensor_registered;
@@ -44,7 +56,7 @@ static int edgeml_ring_produce(struct edgeml_ring *ring, edgeml_fill_fn fill, co
 {
 	struct edgeml_slot *slot;
 	u32 used, flags;
-	u64 seq;
+	u64 seq, epoch;
 
 	might_sleep();
 	spin_lock(&ring->qlock);
@@ -61,12 +73,22 @@ static int edgeml_ring_produce(struct edgeml_ring *ring, edgeml_fill_fn fill, co
 	list_del(&slot->node);
 	slot->state = EDGEML_SLOT_FILLING;
 	seq = ring->next_seq++;
+	epoch = ring->epoch;
 	spin_unlock(&ring->qlock);
 
+	/*
+	 * Unlocked: RING_STOP may unpublish the ring meanwhile, but it waits for the producer
+	 * (edgeml_ring_stop_source()) before it frees the slots, so @slot stays valid here.
+	 */
 	used = fill(ring, slot->vaddr, seq, ctx, &flags);
 	edgeml_buf_cpu_written(slot->dmabuf);
 
 	spin_lock(&ring->qlock);
+	if (ring->epoch != epoch) {
+		/* Stopped while we filled: the slot is on no list of ours any more. */
+		spin_unlock(&ring->qlock);
+		return -ESHUTDOWN;
+	}
 	slot->frame.flags = flags;
 	slot->frame.sequence = seq;
 	slot->frame.timestamp_ns = timestamp_ns;
@@ -190,7 +212,7 @@ static struct edgeml_slot *edgeml_ring_alloc_slots(u32 n, size_t bytes)
 	if (!slots)
 		return ERR_PTR(-ENOMEM);
 	for (i = 0; i < n; i++) {
-		dmabuf = edgeml_buf_create(bytes);
+		dmabuf = edgeml_buf_create(bytes, NULL);
 		if (IS_ERR(dmabuf)) {
 			edgeml_ring_free_slots(slots, n);
 			return ERR_CAST(dmabuf);
@@ -219,16 +241,63 @@ static struct edgeml_sensor *edgeml_sensor_get(void)
 	return sensor ? sensor : ERR_PTR(-ENODEV);
 }
 
-/* Makes the ring visible to queue/dequeue/poll with every buffer queued. */
+/* Counts a ring of the calling user against max_user_rings; -EDQUOT when at the cap. */
+static int edgeml_user_charge(struct edgeml_ring *ring)
+{
+	kuid_t uid = current_euid();
+	struct edgeml_user_rings *u;
+	int ret = 0;
+
+	mutex_lock(&edgeml_users_lock);
+	list_for_each_entry(u, &edgeml_users, node)
+		if (uid_eq(u->uid, uid))
+			goto found;
+	u = kzalloc(sizeof(*u), GFP_KERNEL);
+	if (!u) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	u->uid = uid;
+	list_add(&u->node, &edgeml_users);
+found:
+	if (u->running >= edgeml_max_user_rings) {
+		ret = -EDQUOT;
+		goto out;
+	}
+	u->running++;
+	ring->user = u;
+out:
+	mutex_unlock(&edgeml_users_lock);
+	return ret;
+}
+
+/* Gives back the ring's count of its user, forgetting users without rings. */
+static void edgeml_user_uncharge(struct edgeml_ring *ring)
+{
+	struct edgeml_user_rings *u = ring->user;
+
+	mutex_lock(&edgeml_users_lock);
+	if (!--u->running) {
+		list_del(&u->node);
+		kfree(u);
+	}
+	mutex_unlock(&edgeml_users_lock);
+	ring->user = NULL;
+}
+
+/* Makes the ring visible to queue/dequeue/poll with every buffer queued, in a new epoch. */
 static void edgeml_ring_publish(struct edgeml_ring *ring, struct edgeml_slot *slots, u32 n)
 {
 	u32 i;
 
 	spin_lock(&ring->qlock);
+	ring->epoch++;
 	ring->slots = slots;
 	ring->nslots = n;
 	ring->next_seq = 0;
 	atomic_set(&ring->dropped, 0);
+	INIT_LIST_HEAD(&ring->queued);
+	INIT_LIST_HEAD(&ring->done);
 	for (i = 0; i < n; i++) {
 		slots[i].state = EDGEML_SLOT_QUEUED;
 		list_add_tail(&slots[i].node, &ring->queued);
@@ -237,10 +306,14 @@ static void edgeml_ring_publish(struct edgeml_ring *ring, struct edgeml_slot *sl
 	spin_unlock(&ring->qlock);
 }
 
-/* Makes the ring invisible to queue/dequeue/poll and wakes sleepers, who then fail. */
+/*
+ * Makes the ring invisible to queue/dequeue/poll and wakes sleepers, who then fail; ends the
+ * epoch, so that a frame still being filled is dropped instead of published.
+ */
 static void edgeml_ring_unpublish(struct edgeml_ring *ring)
 {
 	spin_lock(&ring->qlock);
+	ring->epoch++;
 	ring->running = false;
 	ring->slots = NULL;
 	ring->nslots = 0;
@@ -346,12 +419,15 @@ int edgeml_ring_start(struct edgeml_ring *ring, void __user *uarg)
 		ret = -EBUSY;
 		goto out_count;
 	}
+	ret = edgeml_user_charge(ring);
+	if (ret)
+		goto out_count;
 	if (arg.source == EDGEML_SOURCE_DRIVER) {
 		ring->sensor = edgeml_sensor_get();
 		if (IS_ERR(ring->sensor)) {
 			ret = PTR_ERR(ring->sensor);
 			ring->sensor = NULL;
-			goto out_count;
+			goto out_user;
 		}
 	}
 	fds = kmalloc_array(arg.num_buffers, sizeof(*fds), GFP_KERNEL);
@@ -392,6 +468,8 @@ out_slots:
 out_sensor:
 	kfree(fds);
 	edgeml_ring_put_sensor(ring);
+out_user:
+	edgeml_user_uncharge(ring);
 out_count:
 	atomic_dec(&edgeml_rings_running);
 out_unlock:
@@ -423,6 +501,7 @@ int edgeml_ring_stop(struct edgeml_ring *ring)
 	edgeml_ring_stop_source(ring);
 	edgeml_ring_put_sensor(ring);
 	edgeml_ring_free_slots(slots, n);
+	edgeml_user_uncharge(ring);
 	atomic_dec(&edgeml_rings_running);
 	mutex_unlock(&ring->lock);
 	return 0;

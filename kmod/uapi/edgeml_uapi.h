@@ -14,9 +14,9 @@
 #define EDGEML_IOC_MAGIC	0xED
 
 /* Flags for &edgeml_alloc.flags and &edgeml_ring_start.flags. */
-#define EDGEML_FD_CLOEXEC	(1U << 0)	/* returned dma-buf fds get O_CLOEXEC */
+#define EDGEML_FD_CLOEXEC	0x1U	/* returned dma-buf fds get O_CLOEXEC */
 /* &edgeml_ring_start.flags, vibration only: float32 samples (see below) instead of int16. */
-#define EDGEML_RING_VIB_F32	(1U << 1)
+#define EDGEML_RING_VIB_F32	0x2U
 
 /* Values for &edgeml_ring_start.source. */
 #define EDGEML_SOURCE_IMAGE	1	/* synthetic uint8 image gradient */
@@ -24,7 +24,7 @@
 #define EDGEML_SOURCE_DRIVER	3	/* frames pushed by a registered in-kernel sensor driver */
 
 /* Bits of &edgeml_frame.flags. */
-#define EDGEML_FRAME_ANOMALY	(1U << 0)	/* an anomaly was injected into this frame */
+#define EDGEML_FRAME_ANOMALY	0x1U	/* an anomaly was injected into this frame */
 
 /* Shortest frame interval a ring accepts: 20 kHz keeps the producer from starving the CPU. */
 #define EDGEML_MIN_INTERVAL_NS	50000ULL
@@ -149,16 +149,19 @@ struct edgeml_frame {
  *
  * %EDGEML_IOC_ALLOC: allocate a standalone dma-buf.
  * Errors: -EINVAL (size 0, unknown flags, reserved nonzero), -E2BIG (above max_buffer_kb),
- * -ENOMEM, -EMFILE, -EFAULT. mmap() of any dma-buf of this module needs MAP_SHARED (else
- * -EINVAL) and must lie within the buffer.
+ * -EDQUOT (this open file has max_file_allocs buffers alive), -ENOSPC (max_allocs buffers
+ * alive system-wide; a buffer counts until its last fd, mapping or importer is gone, also
+ * after the file that made it is closed), -ENOMEM, -EMFILE, -EFAULT. mmap() of any
+ * dma-buf of this module needs MAP_SHARED (else -EINVAL) and must lie within the buffer.
  *
  * %EDGEML_IOC_RING_START: start this open file's ring (one per open file). Allocates the
  * buffers, writes one dma-buf fd per buffer to @fds_ptr, queues every buffer, starts the
  * source. Errors: -EINVAL (any field out of range, unknown source or flags, reserved
  * nonzero, @frame_bytes below the payload), -E2BIG (above max_buffer_kb or
  * max_ring_buffers), -EBUSY (this file's ring already runs, or max_rings rings run),
- * -ENODEV (%EDGEML_SOURCE_DRIVER with no driver registered), the driver's own error from
- * its start callback, -ENOMEM, -EMFILE, -EFAULT.
+ * -EDQUOT (the caller's effective uid runs max_user_rings rings), -ENODEV
+ * (%EDGEML_SOURCE_DRIVER with no driver registered), the driver's own error from its start
+ * callback, -ENOMEM, -EMFILE, -EFAULT.
  *
  * %EDGEML_IOC_QUEUE: give a buffer back to the ring for filling.
  * Errors: -EINVAL (no ring running, index out of range, flags nonzero, buffer already

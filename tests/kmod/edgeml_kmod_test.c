@@ -4,7 +4,7 @@
  * loads edgeml.ko itself, exercises dma-bufs, rings, the error table and load/unload cycles,
  * checks the kernel log, and prints "N passed, M failed".
  *
- * Usage: edgeml_kmod_test EDGEML_KO TEST_SENSOR_KO
+ * Usage: edgeml_kmod_test EDGEML_KO TEST_SENSOR_KO [RACE_ITERS [SEED]]
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,6 +38,15 @@
 #define LIMIT_RING_BUFFERS 8
 #define STREAM_FRAMES 1000
 #define LOAD_CYCLES 100
+/* Race loop iterations per source unless argv[3] says otherwise; longest random stop delay. */
+#define RACE_ITERS 200
+#define RACE_STOP_SPREAD_US 4000
+/*
+ * Frame sizes of the race loops: filling one takes a few ms under TCG, a window the random
+ * stop often hits, while an iteration stays cheap. The driver's window is only its memcpy.
+ */
+#define RACE_IMAGE_BYTES (64 * 1024)
+#define RACE_DRIVER_BYTES (256 * 1024)
 
 static int passed, failed;
 static const char *group = "";
@@ -682,6 +692,134 @@ static void test_driver(const char *ko)
 	close(dev);
 }
 
+/* Seeded xorshift64*: the race loops' random stop points, reproducible from the printed seed. */
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+static uint32_t rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * 0x2545f4914f6cdd1dULL) >> 32);
+}
+
+/* Checks sampled bytes of a frame of the race loops (the whole frame is too slow under TCG). */
+static bool race_frame_ok(const struct edgeml_ring_start *cfg, const uint8_t *m,
+			  const struct edgeml_frame *f)
+{
+	uint64_t n = cfg->source == EDGEML_SOURCE_DRIVER ? cfg->width :
+						       (uint64_t)cfg->width * cfg->height * cfg->channels;
+
+	if (f->bytes_used != n || f->index >= cfg->num_buffers || f->reserved)
+		return false;
+	for (uint64_t i = 0; i < n; i += 4093) {
+		uint8_t want = cfg->source == EDGEML_SOURCE_DRIVER ?
+				       (uint8_t)(f->sequence + 3 * i) : image_byte(cfg, f->sequence, i);
+
+		if (m[i] != want)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Start / stop-during-fill / restart / dequeue, @iters times on one file (issue 10, finding 1:
+ * a frame the producer finished after RING_STOP landed on the stopped ring's done list, and the
+ * next ring handed it out from freed memory, then corrupted its lists). The stop comes at a
+ * random moment after a buffer was queued back, so that it often hits a frame being filled; each
+ * restarted ring's first frames must be its own: sequence 0 and 1, stamped after the start,
+ * with the new ring's payload.
+ */
+static void test_ring_race(const char *name, struct edgeml_ring_start cfg, int iters,
+			   uint32_t stop_spread_us)
+{
+	int bad_start = 0, bad_deq = 0, ghosts = 0, bad_payload = 0, bad_stop = 0, it;
+	long page = sysconf(_SC_PAGESIZE);
+	size_t map_bytes = (cfg.frame_bytes + page - 1) / page * page;
+	uint64_t t0 = now_ns(), seed = rng_state;
+	int fds[LIMIT_RING_BUFFERS], dev = open_dev(0);
+
+	group = name;
+	CHECK(dev >= 0, "open");
+	cfg.fds_ptr = (uintptr_t)fds;
+	for (it = 0; it < iters; it++) {
+		uint64_t t_start = now_ns();
+		struct edgeml_frame f;
+		uint32_t spins = rnd() % 2;
+
+		if (ioctl(dev, EDGEML_IOC_RING_START, &cfg)) {
+			bad_start++;
+			break;
+		}
+		for (uint32_t k = 0; k < 2 + spins; k++) {
+			struct edgeml_queue q;
+			uint8_t *m;
+
+			memset(&f, 0, sizeof(f));
+			if (ioctl(dev, EDGEML_IOC_DEQUEUE, &f)) {
+				bad_deq++;
+				break;
+			}
+			/* A ghost carries a foreign index, an old sequence number or timestamp. */
+			if (f.index >= cfg.num_buffers ||
+			    (k < 2 && (f.sequence != k || f.timestamp_ns < t_start))) {
+				if (ghosts++ < 5)
+					printf("INFO %s: iteration %d frame %u is a ghost: seq %" PRIu64
+					       " index %u bytes_used %u dropped %u, stamped %" PRId64
+					       " ns before the start\n", name, it, k, (uint64_t)f.sequence,
+					       f.index, f.bytes_used, f.dropped,
+					       (int64_t)(t_start - f.timestamp_ns));
+				if (f.index >= cfg.num_buffers)
+					break;
+			}
+			if (k < 2) {
+				m = mmap(NULL, map_bytes, PROT_READ, MAP_SHARED, fds[f.index], 0);
+				if (m == MAP_FAILED) {
+					bad_payload++;
+				} else {
+					bad_payload += !race_frame_ok(&cfg, m, &f);
+					munmap(m, map_bytes);
+				}
+			}
+			q = (struct edgeml_queue){ .index = f.index };
+			if (ioctl(dev, EDGEML_IOC_QUEUE, &q)) {
+				bad_deq++;
+				break;
+			}
+		}
+		/* The producer now fills the buffer just queued: stop somewhere in that window. */
+		usleep(rnd() % stop_spread_us);
+		bad_stop += ioctl(dev, EDGEML_IOC_RING_STOP) != 0;
+		for (uint32_t i = 0; i < cfg.num_buffers; i++)
+			close(fds[i]);
+		if (bad_deq || bad_stop || ghosts)
+			break;
+	}
+	CHECK(it == iters && !bad_start, "%d of %d start/stop iterations (seed %#" PRIx64 ")", it,
+	      iters, seed);
+	CHECK(!bad_deq && !bad_stop, "%d failed dequeue/queue, %d failed stops", bad_deq, bad_stop);
+	CHECK(!ghosts, "%d frames of stopped rings handed out after a restart", ghosts);
+	CHECK(!bad_payload, "%d restarted rings' first frames with a wrong payload", bad_payload);
+	printf("INFO %s: %d start/stop-during-fill/restart/dequeue iterations in %.2f s\n", name,
+	       it, (now_ns() - t0) / 1e9);
+	close(dev);
+}
+
+/* The race loop on a ring fed by edgeml_test_sensor.ko through edgeml_ring_push_frame(). */
+static void test_driver_race(const char *ko, int iters)
+{
+	struct edgeml_ring_start c = {
+		.source = EDGEML_SOURCE_DRIVER, .flags = EDGEML_FD_CLOEXEC, .num_buffers = 2,
+		.frame_bytes = RACE_DRIVER_BYTES, .interval_ns = EDGEML_MIN_INTERVAL_NS,
+		.width = RACE_DRIVER_BYTES, .height = 1, .channels = 1,
+	};
+
+	group = "driver-race";
+	CHECK(load_module(ko, "") == 0, "load the test sensor");
+	test_ring_race("driver-race", c, iters, RACE_STOP_SPREAD_US);
+	CHECK(unload_module("edgeml_test_sensor") == 0, "unload the test sensor");
+}
+
 /*
  * LOAD_CYCLES loads and unloads with dma-buf fds and mappings held across unload attempts:
  * the module must refuse to unload (EAGAIN) while either is alive, the buffer must stay
@@ -725,6 +863,104 @@ static void test_cycles(const char *ko)
 	printf("INFO cycles: %d load/unload cycles in %.2f s\n", i, (now_ns() - t0) / 1e9);
 }
 
+/* Starts a small image ring on @dev as the calling user; returns 0 or -1 with errno. */
+static int start_small_ring(int dev, int *fds)
+{
+	struct edgeml_ring_start c = image_cfg(100 * 1000000ULL);
+
+	c.num_buffers = 2;
+	c.fds_ptr = (uintptr_t)fds;
+	return ioctl(dev, EDGEML_IOC_RING_START, &c);
+}
+
+/*
+ * Allocation caps (issue 10, finding 4): max_file_allocs per open file (EDQUOT), max_allocs
+ * system-wide (ENOSPC), max_user_rings per user (EDQUOT) under max_rings (EBUSY). A buffer
+ * counts until it is freed: after its fd and its device file are closed, while a mapping
+ * holds it; freeing it gives the quota back.
+ */
+static void test_quota(const char *ko)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int a, b, c, fa[4], fb[4], fc[2], rfd[4][2], dev[4], status = -1;
+	void *m;
+	pid_t pid;
+
+	group = "quota";
+	CHECK(load_module(ko, "max_allocs=6 max_file_allocs=4 max_rings=3 max_user_rings=2") == 0,
+	      "load with small caps");
+	a = open_dev(0);
+	b = open_dev(0);
+	for (int i = 0; i < 4; i++)
+		fa[i] = alloc_buf(a, page);
+	CHECK(fa[0] >= 0 && fa[1] >= 0 && fa[2] >= 0 && fa[3] >= 0, "4 buffers on one file");
+	CHECK_ERR(alloc_buf(a, page), EDQUOT);
+	fb[0] = alloc_buf(b, page);
+	fb[1] = alloc_buf(b, page);
+	CHECK(fb[0] >= 0 && fb[1] >= 0, "2 more on a second file");
+	CHECK_ERR(alloc_buf(b, page), ENOSPC);
+	close(fa[0]);
+	fb[2] = alloc_buf(b, page);
+	CHECK(fb[2] >= 0, "a freed buffer returns its global quota");
+	CHECK_ERR(alloc_buf(a, page), ENOSPC);
+	m = mmap(NULL, page, PROT_READ, MAP_SHARED, fa[1], 0);
+	CHECK(m != MAP_FAILED, "map a buffer");
+	close(fa[1]);
+	CHECK_ERR(alloc_buf(b, page), ENOSPC);	/* the mapping keeps it alive */
+	close(a);
+	CHECK_ERR(alloc_buf(b, page), ENOSPC);	/* buffers outlive their device file */
+	munmap(m, page);
+	fb[3] = alloc_buf(b, page);
+	CHECK(fb[3] >= 0, "quota back once the last mapping is gone");
+	CHECK_ERR(alloc_buf(b, page), EDQUOT);
+	close(fa[2]);
+	close(fa[3]);
+	c = open_dev(0);
+	fc[0] = alloc_buf(c, page);
+	fc[1] = alloc_buf(c, page);
+	CHECK(fc[0] >= 0 && fc[1] >= 0, "quota of a closed file's buffers back when freed");
+	CHECK_ERR(alloc_buf(c, page), ENOSPC);
+	for (int i = 0; i < 4; i++)
+		close(fb[i]);
+	close(b);
+	close(fc[0]);
+	close(fc[1]);
+	close(c);
+
+	for (int i = 0; i < 4; i++)
+		dev[i] = open_dev(0);
+	CHECK(start_small_ring(dev[0], rfd[0]) == 0 && start_small_ring(dev[1], rfd[1]) == 0,
+	      "two rings of one user");
+	CHECK_ERR(start_small_ring(dev[2], rfd[2]), EDQUOT);
+	pid = fork();
+	if (pid == 0) {
+		/* Another user has a share of its own, but all users only max_rings in all. */
+		int code = setresuid(1000, 1000, 1000) ? 1 : 0;
+
+		if (!code && start_small_ring(dev[2], rfd[2]))
+			code |= 2;
+		if (!code && (start_small_ring(dev[3], rfd[3]) != -1 || errno != EBUSY))
+			code |= 4;
+		_exit(code);
+	}
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "a second user runs a ring beside the first one's two, not a fourth (status %#x)",
+	      status);
+	CHECK(ioctl(dev[2], EDGEML_IOC_RING_STOP) == 0, "the second user's ring ran");
+	CHECK(ioctl(dev[0], EDGEML_IOC_RING_STOP) == 0, "stop one of the first user's rings");
+	for (int i = 0; i < 2; i++)
+		close(rfd[0][i]);
+	CHECK(start_small_ring(dev[2], rfd[2]) == 0, "a stopped ring gives its user's share back");
+	for (int i = 0; i < 4; i++)
+		close(dev[i]);
+	for (int i = 0; i < 2; i++) {
+		close(rfd[1][i]);
+		close(rfd[2][i]);
+	}
+	CHECK(unload_module("edgeml") == 0, "unload once everything is closed");
+}
+
 /* Module parameters outside their caps refuse the load. */
 static void test_params(const char *ko)
 {
@@ -733,6 +969,9 @@ static void test_params(const char *ko)
 	CHECK_ERR(load_module(ko, "max_ring_buffers=1"), EINVAL);
 	CHECK_ERR(load_module(ko, "max_buffer_kb=0"), EINVAL);
 	CHECK_ERR(load_module(ko, "max_buffer_kb=1048577"), EINVAL);
+	CHECK_ERR(load_module(ko, "max_user_rings=0"), EINVAL);
+	CHECK_ERR(load_module(ko, "max_allocs=0"), EINVAL);
+	CHECK_ERR(load_module(ko, "max_file_allocs=65537"), EINVAL);
 }
 
 /* The kernel log must hold no warning, oops, refcount or sanitizer report. */
@@ -740,7 +979,8 @@ static void test_dmesg(void)
 {
 	static const char *const bad[] = {
 		"WARNING:", "BUG:", "Oops", "refcount", "KASAN", "UBSAN", "Call Trace",
-		"general protection", "list_add corruption", "list_del corruption",
+		"general protection", "list_add corruption", "list_del corruption", "soft lockup",
+		"blocked for more than",
 	};
 	static char log[1 << 20];
 	int n = klogctl(3, log, sizeof(log) - 1), hits = 0;
@@ -763,10 +1003,20 @@ static void test_dmesg(void)
 /* Runs every group; the exit status is 0 only when all checks passed. */
 int main(int argc, char **argv)
 {
+	struct edgeml_ring_start race_cfg = {
+		.source = EDGEML_SOURCE_IMAGE, .flags = EDGEML_FD_CLOEXEC, .num_buffers = 2,
+		.frame_bytes = RACE_IMAGE_BYTES, .interval_ns = EDGEML_MIN_INTERVAL_NS,
+		.width = 256, .height = RACE_IMAGE_BYTES / 256, .channels = 1,
+	};
+	int race_iters;
+
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s EDGEML_KO TEST_SENSOR_KO\n", argv[0]);
+		fprintf(stderr, "usage: %s EDGEML_KO TEST_SENSOR_KO [RACE_ITERS [SEED]]\n", argv[0]);
 		return 2;
 	}
+	race_iters = argc > 3 ? atoi(argv[3]) : RACE_ITERS;
+	if (argc > 4)
+		rng_state = strtoull(argv[4], NULL, 0) | 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_params(argv[1]);
 	group = "load";
@@ -782,8 +1032,11 @@ int main(int argc, char **argv)
 	test_waits();
 	test_lifetime();
 	test_driver(argv[2]);
+	test_ring_race("image-race", race_cfg, race_iters, RACE_STOP_SPREAD_US);
+	test_driver_race(argv[2], race_iters);
 	group = "unload";
 	CHECK(unload_module("edgeml") == 0, "unload after the functional tests");
+	test_quota(argv[1]);
 	test_cycles(argv[1]);
 	test_dmesg();
 	printf("%d passed, %d failed\n", passed, failed);

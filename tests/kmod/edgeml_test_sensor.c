@@ -48,9 +48,14 @@ static struct miscdevice ts_misc = {
 	.name = "edgeml-test-sensor",
 };
 
-/* Pushes one frame and re-arms; a push refused for want of buffers is simply retried later. */
+/*
+ * Pushes one frame and re-arms. Intervals below a jiffy push back to back, so that the ring
+ * race tests find a push in flight at almost any moment; a push refused for want of buffers
+ * is retried a jiffy later.
+ */
 static void ts_work(struct work_struct *work)
 {
+	unsigned long delay = nsecs_to_jiffies(ts.interval_ns);
 	u32 k;
 
 	for (k = 0; k < ts.len; k++)
@@ -58,7 +63,9 @@ static void ts_work(struct work_struct *work)
 	if (!edgeml_ring_push_frame(ts.ring, ts.frame, ts.len, ktime_get_ns(),
 				    ts.pushed % 3 ? 0 : EDGEML_FRAME_ANOMALY))
 		ts.pushed++;
-	schedule_delayed_work(&ts.work, max(1UL, nsecs_to_jiffies(ts.interval_ns)));
+	else
+		delay = max(1UL, delay);
+	schedule_delayed_work(&ts.work, delay);
 }
 
 /* Sensor start: frames of @cfg->width bytes, one ring at a time. */

@@ -4,7 +4,9 @@
 # booted, the tests ran to their summary line and none failed.
 # Usage: run-vm-test.sh KMOD_BUILD_DIR OUT_DIR
 #   env: KDIR (kernel headers, default those of edgeml.ko's kernel), VM_TIMEOUT (seconds,
-#   default 170), CC (default gcc), QEMU (default qemu-system-x86_64); EDGEML_BIN (a static
+#   default 400), RACE_ITERS (start/stop race loop iterations per source, default 200),
+#   FUZZ_SECONDS (ioctl fuzzer run time, default 20; 0 skips it), FUZZ_SEED (default: the
+#   guest's clock), CC (default gcc), QEMU (default qemu-system-x86_64); EDGEML_BIN (a static
 #   edgeml), STREAM_MODEL (vibration autoencoder .eml), STREAM_THRESHOLD: when all three are
 #   given, the VM also streams frames through the runtime (tests/kmod/stream-test.sh)
 set -eu
@@ -14,7 +16,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 cc=${CC:-gcc}
 qemu=${QEMU:-qemu-system-x86_64}
-timeout_s=${VM_TIMEOUT:-170}
+timeout_s=${VM_TIMEOUT:-400}
+race_iters=${RACE_ITERS:-200}
+fuzz_seconds=${FUZZ_SECONDS:-20}
+fuzz_seed=${FUZZ_SEED:-}
+for n in "$race_iters" "$fuzz_seconds" $fuzz_seed; do
+	case $n in
+	'' | *[!0-9]*) echo "test-kmod: RACE_ITERS, FUZZ_SECONDS, FUZZ_SEED must be numbers" >&2; exit 1 ;;
+	esac
+done
 
 ko=$kbuild/edgeml.ko
 [ -f "$ko" ] || { echo "test-kmod: $ko missing (make kmod)" >&2; exit 1; }
@@ -25,6 +35,8 @@ mkdir -p "$out"
 
 $cc -static -O2 -g -std=gnu11 -Wall -Wextra -Werror -pthread -I"$src/kmod/uapi" \
 	-o "$out/edgeml_kmod_test" "$here/edgeml_kmod_test.c"
+$cc -static -O2 -g -std=gnu11 -Wall -Wextra -Werror -pthread -I"$src/kmod/uapi" \
+	-o "$out/edgeml_kmod_fuzz" "$here/edgeml_kmod_fuzz.c"
 # The test sensor module builds like edgeml.ko: sources linked into a build folder.
 kdir=${KDIR:-/lib/modules/$kver/build}
 mod=$(cd "$out" && pwd)/module
@@ -42,13 +54,19 @@ if [ -n "${EDGEML_BIN:-}" ] && [ -n "${STREAM_MODEL:-}" ] && [ -n "${STREAM_THRE
 fi
 # shellcheck disable=SC2086 # stream_files is a list of paths without spaces
 "$here/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$here/init.sh" "$ko" "$out/edgeml_kmod_test" \
-	"$mod/edgeml_test_sensor.ko" $stream_files
+	"$out/edgeml_kmod_fuzz" "$mod/edgeml_test_sensor.ko" $stream_files
 
 accel=tcg
 if [ -e /sys/module/kvm_intel ] || [ -e /sys/module/kvm_amd ]; then
 	accel=kvm:tcg
 fi
 log=$out/console.log
+# The debugging Debian's kernel allows without a rebuild (no KASAN, lockdep or KCSAN there):
+# SLUB consistency checks, red zones and poisoning, poisoned freed pages (use-after-free reads
+# garbage and list pointers fault), and any oops or soft lockup ends the VM at once, so a
+# kernel bug fails the run instead of hanging it. CONFIG_DEBUG_LIST and
+# CONFIG_BUG_ON_DATA_CORRUPTION are built in.
+debug_args="slub_debug=FZP page_poison=1 oops=panic softlockup_panic=1 hung_task_panic=1"
 start=$(date +%s.%N)
 set +e
 # -cpu max: the guest gets the vector extensions TCG emulates (AVX2, FMA), so the streamed model
@@ -56,7 +74,8 @@ set +e
 # reference kernels with software fmaf, tens of times slower under emulation.
 timeout -k 5 "$timeout_s" "$qemu" -machine accel=$accel -cpu max -m 512 -smp 2 -nographic -no-reboot \
 	-nic none -kernel "$kernel" -initrd "$out/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 quiet" </dev/null >"$log" 2>&1
+	-append "console=ttyS0 panic=-1 quiet $debug_args RACE_ITERS=$race_iters FUZZ_SECONDS=$fuzz_seconds${fuzz_seed:+ FUZZ_SEED=$fuzz_seed}" \
+	</dev/null >"$log" 2>&1
 rc=$?
 set -e
 end=$(date +%s.%N)
@@ -64,7 +83,14 @@ end=$(date +%s.%N)
 sed -e 's/\r//g' -e 's/\x1bc//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' "$log" >"$log.txt"
 mv "$log.txt" "$log"
 
-grep -E '^(FAIL|INFO|DMESG|STREAM) |EDGEML-VM ' "$log" || true
+grep -E '^(FAIL|INFO|DMESG|STREAM|FUZZ) |EDGEML-VM ' "$log" || true
+# Oopses and panics reach the console even with quiet; none may appear.
+kernel_bug='(BUG:|Oops|general protection|Kernel panic|list_(add|del) corruption|soft lockup|WARNING:|Call Trace)'
+if grep -Eq "$kernel_bug" "$log"; then
+	echo "test-kmod: FAILED: the kernel reported a bug:" >&2
+	grep -E -m 40 -A 12 "$kernel_bug" "$log" >&2
+	exit 1
+fi
 wall=$(awk "BEGIN { printf \"%.1f\", $end - $start }")
 echo "test-kmod: VM ran $wall s wall (kernel $kver, accel $accel); log: $log"
 if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
@@ -88,6 +114,13 @@ case $summary in
 *", 0 failed") grep -q 'EDGEML-VM test exit status 0$' "$log" || exit 1 ;;
 *) exit 1 ;;
 esac
+if [ "$fuzz_seconds" -gt 0 ]; then
+	if ! grep -q '^FUZZ PASS' "$log" || ! grep -q 'EDGEML-VM fuzz exit status 0$' "$log"; then
+		echo "test-kmod: FAILED: the ioctl fuzzer (see FUZZ lines above)" >&2
+		exit 1
+	fi
+	echo "test-kmod: fuzz: $(grep '^FUZZ PASS' "$log" | cut -d' ' -f3-)"
+fi
 [ -z "$stream_files" ] && exit 0
 if ! grep -q '^STREAM PASS' "$log"; then
 	echo "test-kmod: FAILED: streaming through the runtime (see STREAM lines above)" >&2
