@@ -3,8 +3,12 @@
  * loads is given a session on the reference kernels and one on the fast CPU kernels of this
  * machine's ISA (planner, weight packing, kernel preparation), both run on the same
  * pseudo-random inputs, and their outputs compared: integer outputs must be identical, float
- * outputs bit-identical (NaN for NaN) as the fast kernels promise. The fast session runs
- * twice, which must give the same outputs again (no state leaks from run to run).
+ * outputs bit-identical (NaN for NaN) as the fast kernels promise, and both must agree on
+ * whether the model can be prepared and run at all. The fast session runs twice, which must
+ * give the same outputs again (no state leaks from run to run).
+ *
+ * A custom mutator changes values inside the sections (weights, scales, attributes) more often
+ * than structure, which the loader's validation mostly rejects.
  *
  * Models whose tensors, node count or estimated work exceed small limits are skipped before
  * any session is created, so that every input runs in milliseconds; the loader and the
@@ -34,6 +38,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
 
 static int compare_outputs = 1, verbose;
 
@@ -261,10 +267,18 @@ static void compare(const outputs *a, const outputs *b, const char *what)
 	}
 }
 
+/* What a session did: not created, created and every run passed, or a run failed; with the
+ * library's message. */
+enum { NOT_CREATED = 0, RAN = 1, RUN_FAILED = 2 };
+typedef struct result {
+	int state;
+	char why[256];
+} result;
+
 /* Creates a CPU session with the given flags and threads, runs it `runs` times on the seeded
- * inputs and keeps the last outputs (o->n stays 0 when creation or a run fails). */
-static void run_session(const edgeml_model *model, uint32_t flags, uint32_t threads,
-			uint64_t seed, int runs, outputs *o, outputs *first)
+ * inputs and keeps the last outputs (o->n stays 0 unless every run passed). */
+static result run_session(const edgeml_model *model, uint32_t flags, uint32_t threads,
+			  uint64_t seed, int runs, outputs *o, outputs *first)
 {
 	edgeml_session_options opt;
 	edgeml_session_options_init(&opt);
@@ -272,26 +286,75 @@ static void run_session(const edgeml_model *model, uint32_t flags, uint32_t thre
 	opt.flags = flags;
 	opt.threads = threads;
 	edgeml_session *s = NULL;
+	result res = { NOT_CREATED, "" };
 	o->n = 0;
 	if (edgeml_session_create(model, &opt, &s) != EDGEML_OK) {
+		snprintf(res.why, sizeof(res.why), "%s", edgeml_last_error());
 		if (verbose)
-			fprintf(stderr, "fuzz_session: session (flags %u): %s\n", flags,
-				edgeml_last_error());
-		return;
+			fprintf(stderr, "fuzz_session: session (flags %u): %s\n", flags, res.why);
+		return res;
 	}
+	res.state = RAN;
 	size_t n_in = edgeml_model_input_count(model), n_out = edgeml_model_output_count(model);
 	for (int r = 0; r < runs; r++) {
 		fill_inputs(s, n_in, seed);
 		if (edgeml_session_run(s) != EDGEML_OK) {
+			res.state = RUN_FAILED;
+			snprintf(res.why, sizeof(res.why), "%s", edgeml_last_error());
 			if (verbose)
-				fprintf(stderr, "fuzz_session: run (flags %u): %s\n", flags,
-					edgeml_last_error());
+				fprintf(stderr, "fuzz_session: run (flags %u): %s\n", flags, res.why);
 			outputs_free(first);
+			outputs_free(o);
 			break;
 		}
 		outputs_get(s, n_out, r + 1 == runs ? o : first);
 	}
 	edgeml_session_destroy(s);
+	return res;
+}
+
+/* Aborts when the reference and the fast kernels disagree on whether the model can be
+ * prepared or run: a check one of them lacks is a silent wrong answer in the other. */
+static void same_outcome(const result *ref, const result *fast)
+{
+	if (ref->state == fast->state)
+		return;
+	static const char *const what[] = { "not created", "ran", "run failed" };
+	fprintf(stderr, "fuzz_session: reference kernels: %s (%s); fast kernels: %s (%s)\n",
+		what[ref->state], ref->why, what[fast->state], fast->why);
+	abort();
+}
+
+/* The sections whose values, rather than structure, a mutation should change most often:
+ * constant data (weights, scales, zero points), attribute values and scalars. */
+static const uint32_t value_sections[] = { EML_SEC_DATA, EML_SEC_DATA, EML_SEC_DATA,
+					   EML_SEC_INT64S, EML_SEC_FLOATS, EML_SEC_INT32S,
+					   EML_SEC_ATTRS, EML_SEC_TENSORS };
+
+/* Three mutations in four change up to 64 bytes inside one section of a well-formed file,
+ * keeping its size and offsets, so that they reach the kernels rather than the loader's
+ * checks; the fourth is libFuzzer's own, anywhere. */
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+{
+	struct eml_file_header h;
+	if (seed % 4 == 0 || size < sizeof(h))
+		return LLVMFuzzerMutate(data, size, max_size);
+	memcpy(&h, data, sizeof(h));
+	uint32_t sec = value_sections[(seed / 4) % (sizeof(value_sections) / sizeof(value_sections[0]))];
+	size_t at = sizeof(h) + (size_t)sec * sizeof(struct eml_file_section);
+	struct eml_file_section fs;
+	if (h.n_sections <= sec || at + sizeof(fs) > size)
+		return LLVMFuzzerMutate(data, size, max_size);
+	memcpy(&fs, data + at, sizeof(fs));
+	if (fs.size == 0 || fs.offset > size || fs.size > size - fs.offset)
+		return LLVMFuzzerMutate(data, size, max_size);
+	size_t len = fs.size < 64 ? (size_t)fs.size : 64;
+	size_t off = (size_t)fs.offset + (size_t)((seed / 32) % (fs.size - len + 1));
+	uint8_t window[64];
+	memcpy(window, data + off, len);
+	size_t n = LLVMFuzzerMutate(window, len, len);
+	memcpy(data + off, window, n < len ? n : len);
+	return size;
 }
 
 /* One fuzz input: loaded in place from a 64-byte aligned copy, then, when small enough, run
@@ -311,10 +374,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint64_t seed = crc32(0, data, (uInt)(size < 4096 ? size : 4096)) + size;
 			uint32_t threads = 1 + (uint32_t)(seed % 2);
 			outputs ref = { 0 }, fast = { 0 }, first = { 0 };
+			result ref_res = { NOT_CREATED, "" };
 			if (work <= FUZZ_MAX_REFERENCE_WORK)
-				run_session(model, EDGEML_SESSION_REFERENCE_KERNELS, 1, seed, 1, &ref,
-					    &first);
-			run_session(model, 0, threads, seed, 2, &fast, &first);
+				ref_res = run_session(model, EDGEML_SESSION_REFERENCE_KERNELS, 1,
+						      seed, 1, &ref, &first);
+			result fast_res = run_session(model, 0, threads, seed, 2, &fast, &first);
+			if (compare_outputs && work <= FUZZ_MAX_REFERENCE_WORK)
+				same_outcome(&ref_res, &fast_res);
 			if (compare_outputs && first.n && fast.n)
 				compare(&first, &fast, "fast kernels, second run against the first");
 			if (compare_outputs && ref.n && fast.n)

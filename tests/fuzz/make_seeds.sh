@@ -14,6 +14,9 @@ PY=$2
 OUT=$3
 NODE_TESTS=${NODE_TESTS:-/usr/share/libonnx-testdata/data/node}
 MODELS=${MODELS:-build/models}
+for m in dscnn dscnn.int8 vibration_ae vibration_ae.int8; do
+	[ -f "$MODELS/$m.onnx" ] || { echo "make_seeds: $MODELS/$m.onnx is missing (make models)" >&2; exit 1; }
+done
 mkdir -p "$OUT/fuzz_session" "$OUT/fuzz_convert" "$OUT/fuzz_tensorproto" "$OUT/fuzz_npy"
 
 for m in dscnn dscnn.int8 vibration_ae vibration_ae.int8; do
