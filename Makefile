@@ -149,7 +149,7 @@ export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
 # The ARM (qemu-user) and kernel-module (qemu-system) suites run static, unsanitized binaries:
 # they are part of the plain run only.
-TEST_SUITES := unit conformance crosscheck
+TEST_SUITES := unit conformance crosscheck fuzz-smoke
 ifeq ($(SAN),0)
 TEST_SUITES += test-vulkan test-arm test-kmod
 endif
@@ -248,23 +248,70 @@ $(ARM_DIR)/%: tests/unit/%.c $(ARM_TEST_SRCS) $(wildcard runtime/src/*.h runtime
 bench: $(EDGEML) models
 	$(PY) tools/bench/bench.py --edgeml $(EDGEML) --models build/models --work $(BUILD)/bench $(BENCH_ARGS)
 
-# libFuzzer targets need clang; they build into build/fuzz regardless of SAN.
+# libFuzzer targets (tests/fuzz/fuzz_*.c) need clang; the library is built for them into
+# build/fuzz-lib (ASan + UBSan + fuzzer coverage) and the targets into build/fuzz, whatever
+# SAN says. `make fuzz` runs each of FUZZ_TARGETS (default: all) for FUZZ_SECONDS on its
+# corpus: build/fuzz/corpus-NAME (what it finds), the committed seeds tests/fuzz/seeds/NAME,
+# and build/fuzz/seeds-gen/NAME when `make fuzz-corpus` made it. tests/fuzz/NAME.options holds
+# extra libFuzzer flags of a target (a dictionary, closed stdout). Crashes land in
+# build/fuzz/artifacts/NAME/. `make fuzz-smoke` (part of `make test`) replays every seed and
+# then fuzzes each target for FUZZ_SMOKE_SECONDS.
 FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 3
+FUZZ_NAMES := $(FUZZ_SRCS:tests/fuzz/%.c=%)
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
 FUZZ_LIB := build/fuzz-lib
-fuzz:
-	$(MAKE) BUILD=$(FUZZ_LIB) CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
+FUZZ_RUN_FLAGS := -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
+.PHONY: fuzz fuzz-build fuzz-smoke fuzz-corpus
+fuzz-build:
+	$(MAKE) --no-print-directory BUILD=$(FUZZ_LIB) CC=clang SAN=0 \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
 		$(FUZZ_LIB)/libedgeml.a $(FUZZ_LIB)/libedgeml_tools.a
-	@mkdir -p build/fuzz
-	@set -e; for f in $(FUZZ_SRCS); do n=$$(basename $$f .c); \
-		clang -D_GNU_SOURCE -Iruntime/include -Iruntime/src -I$(FUZZ_LIB)/gen -Itools \
-			$(FUZZ_FLAGS) -o build/fuzz/$$n $$f $(FUZZ_LIB)/libedgeml_tools.a \
-			$(FUZZ_LIB)/libedgeml.a $(LDLIBS_TOOLS) $(LDLIBS_RT); \
-		mkdir -p build/fuzz/corpus-$$n; \
-		if [ -d tests/fuzz/seeds/$$n ]; then cp -n tests/fuzz/seeds/$$n/* build/fuzz/corpus-$$n/ 2>/dev/null || true; fi; \
+	$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=build/fuzz/%)
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(FUZZ_LIB)/libedgeml.a \
+		$(FUZZ_LIB)/libedgeml_tools.a
+	@mkdir -p $(dir $@)
+	clang -D_GNU_SOURCE -Iruntime/include -Iruntime/src -I$(FUZZ_LIB)/gen -Itools -Itests/fuzz \
+		$(WARN) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB)/libedgeml_tools.a $(FUZZ_LIB)/libedgeml.a \
+		$(LDLIBS_TOOLS) $(LDLIBS_RT)
+
+# The corpus dirs of target $$n (shell), the one new inputs go to first.
+FUZZ_CORPUS = build/fuzz/corpus-$$n tests/fuzz/seeds/$$n \
+	$$([ -d build/fuzz/seeds-gen/$$n ] && echo build/fuzz/seeds-gen/$$n)
+FUZZ_OPTIONS = $$(cat tests/fuzz/$$n.options 2>/dev/null) -artifact_prefix=build/fuzz/artifacts/$$n/
+
+fuzz: fuzz-build
+	@set -e; for n in $(FUZZ_TARGETS); do \
+		mkdir -p build/fuzz/corpus-$$n build/fuzz/artifacts/$$n tests/fuzz/seeds/$$n; \
 		echo "== $$n for $(FUZZ_SECONDS)s"; \
-		build/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 build/fuzz/corpus-$$n; \
+		build/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) $(FUZZ_RUN_FLAGS) $(FUZZ_OPTIONS) \
+			$(FUZZ_CORPUS); \
 	done
+
+# A short slice for `make test`: every committed seed replayed, then a few seconds of
+# mutation per target in a scratch corpus. Skipped with a note where clang is missing.
+fuzz-smoke:
+	@if ! command -v clang > /dev/null; then \
+		echo "fuzz-smoke: skipped, clang is missing (tools/install-deps.sh installs it)"; \
+	else $(MAKE) --no-print-directory fuzz-build && set -e && \
+		for n in $(FUZZ_TARGETS); do \
+		rm -rf build/fuzz/smoke-$$n; mkdir -p build/fuzz/smoke-$$n build/fuzz/artifacts/$$n; \
+		echo "== $$n: seeds, then $(FUZZ_SMOKE_SECONDS)s"; \
+		log=build/fuzz/smoke-$$n.log; \
+		if ! build/fuzz/$$n -max_total_time=$(FUZZ_SMOKE_SECONDS) $(FUZZ_RUN_FLAGS) \
+			$(FUZZ_OPTIONS) build/fuzz/smoke-$$n tests/fuzz/seeds/$$n > $$log 2>&1; then \
+			tail -n 60 $$log; echo "fuzz-smoke: $$n failed (log: $$log)"; exit 1; fi; \
+		grep -E '^(INFO: seed corpus|stat::number_of_executed_units|Done)' $$log || true; \
+		done; fi
+
+# Regenerates the generated seed corpora in build/fuzz/seeds-gen: the reference models and
+# every ONNX node test model converted to .eml (fuzz_session), those ONNX models and their
+# test tensors (fuzz_convert, fuzz_tensorproto). The committed seeds are a small subset.
+# It reads build/models (`make models`) and the venv's numpy, and rebuilds neither.
+fuzz-corpus: $(EDGEML)
+	tests/fuzz/make_seeds.sh $(EDGEML) $(PY) build/fuzz/seeds-gen
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin

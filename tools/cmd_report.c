@@ -491,6 +491,13 @@ static int draw_chart(const report_args *a, const run *runs, int n_runs, const r
 	return rc;
 }
 
+int edgeml_args_report(int argc, char **argv)
+{
+	report_args a = { .metric = "median" };
+	int rc = parse_args(argc, argv, &a);
+	return rc < 0 ? 0 : rc == 0 ? -1 : rc;
+}
+
 int edgeml_cmd_report(int argc, char **argv)
 {
 	report_args a = { .metric = "median" };

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "edgeml.h"
 #include "npy.h"
+#include "cpu/threadpool.h"
 #include "session.h"
 
 typedef struct run_args {
@@ -25,17 +26,36 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: edgeml run MODEL.eml --input NAME=FILE.npy [--input ...] --output-dir DIR\n"
-		"                  [--backend auto|cpu|vulkan] [--device DEV] [--cpu-fallback]\n"
-		"                  [--verbose] [--help]\n\n"
+		"                  [--backend auto|cpu|vulkan] [--device DEV] [--threads N]\n"
+		"                  [--cpu-fallback] [--reference-kernels] [--verbose] [--help]\n\n"
 		"Runs the model once. Every model input must be given as a .npy file of exactly\n"
 		"the input's element type and shape (C order). Each output is written as\n"
 		"DIR/<output name>.npy ('/' in names becomes '_'); DIR is created if missing.\n\n"
 		"  --input NAME=FILE   the value of model input NAME\n"
 		"  --output-dir DIR    where the outputs go\n"
 		"  --backend KIND      auto (default: a GPU when there is one), cpu or vulkan\n"
-		"  --device DEV        the backend's device: index, DRM node or part of its name\n"
+		"  --device DEV        the Vulkan device: index, DRM node or part of its name\n"
+		"                      (with auto: Vulkan on that device; not with cpu)\n"
+		"  --threads N         CPU threads, 1 to %d (default 1)\n"
 		"  --cpu-fallback      run ops the backend lacks on the CPU instead of failing\n"
-		"  --verbose           print the backend, memory plan and run time\n");
+		"  --reference-kernels run every CPU node on its reference kernel (the oracle)\n"
+		"  --verbose           print the backend, memory plan and run time\n",
+		EML_THREADPOOL_MAX);
+}
+
+/* Parses --threads: a whole number in 1..EML_THREADPOOL_MAX; returns 0 or prints why not. */
+static int parse_threads(const char *text, uint32_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 10);
+	if (errno || end == text || *end || text[0] == '-' || v < 1 || v > EML_THREADPOOL_MAX) {
+		fprintf(stderr, "edgeml run: --threads wants a whole number from 1 to %d, not '%s'\n",
+			EML_THREADPOOL_MAX, text);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
 }
 
 /* Parses argv; returns 0 to go on, -1 after printing --help, or a usage error's exit code.
@@ -68,8 +88,13 @@ static int parse_args(int argc, char **argv, run_args *a)
 			}
 		} else if (strcmp(arg, "--device") == 0 && has_value) {
 			a->opts.device = argv[++i];
+		} else if (strcmp(arg, "--threads") == 0 && has_value) {
+			if (parse_threads(argv[++i], &a->opts.threads) != 0)
+				return 2;
 		} else if (strcmp(arg, "--cpu-fallback") == 0) {
 			a->opts.flags |= EDGEML_SESSION_CPU_FALLBACK;
+		} else if (strcmp(arg, "--reference-kernels") == 0) {
+			a->opts.flags |= EDGEML_SESSION_REFERENCE_KERNELS;
 		} else if (arg[0] == '-') {
 			fprintf(stderr, "edgeml run: unknown option or missing value: '%s'\n", arg);
 			usage(stderr);
@@ -88,7 +113,25 @@ static int parse_args(int argc, char **argv, run_args *a)
 		usage(stderr);
 		return 2;
 	}
+	if (a->opts.device && a->opts.backend == EDGEML_BACKEND_CPU) {
+		fprintf(stderr, "edgeml run: --device '%s' names a Vulkan device; the cpu backend "
+				"has none (use --backend vulkan or auto)\n",
+			a->opts.device);
+		return 2;
+	}
 	return 0;
+}
+
+int edgeml_args_run(int argc, char **argv)
+{
+	run_args a = { 0 };
+	edgeml_session_options_init(&a.opts);
+	a.inputs = calloc((size_t)argc + 1, sizeof(char *));
+	if (!a.inputs)
+		return 1;
+	int rc = parse_args(argc, argv, &a);
+	free(a.inputs);
+	return rc < 0 ? 0 : rc == 0 ? -1 : rc;
 }
 
 /* Formats a shape as "(1, 3, 224, 224)" for messages. */

@@ -535,6 +535,13 @@ static int start_ring(stream_ctx *c)
 	return 0;
 }
 
+int edgeml_args_stream(int argc, char **argv)
+{
+	stream_args a;
+	int rc = parse_args(argc, argv, &a);
+	return rc < 0 ? 0 : rc == 0 ? -1 : rc;
+}
+
 int edgeml_cmd_stream(int argc, char **argv)
 {
 	stream_args a;

@@ -12,4 +12,13 @@ int edgeml_cmd_bench(int argc, char **argv);   /* tools/cmd_bench.c */
 int edgeml_cmd_report(int argc, char **argv);  /* tools/cmd_report.c */
 int edgeml_cmd_stream(int argc, char **argv);  /* tools/cmd_stream.c */
 
+/* The commands' argument parsers alone, for tests and tests/fuzz/fuzz_cli.c: parse argv as the
+ * command would, without opening a file or a device, and return the exit code the command
+ * gives for --help (0) or a usage error (2, 1 out of memory), or -1 when it would go on.
+ * convert's parser writes into its arguments, as the command does. */
+int edgeml_args_run(int argc, char **argv);
+int edgeml_args_convert(int argc, char **argv);
+int edgeml_args_stream(int argc, char **argv);
+int edgeml_args_report(int argc, char **argv);
+
 #endif

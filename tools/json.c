@@ -393,8 +393,17 @@ void eml_json_write_number(FILE *f, double v)
 		fputs("null", f);
 	else if (v == floor(v) && fabs(v) < 1e15)
 		fprintf(f, "%.0f", v);
-	else
-		fprintf(f, "%.9g", v);
+	else {
+		/* The shortest of 15..17 digits that reads back as v: exact, and 0.412 stays
+		 * 0.412 rather than 0.41199999999999998. */
+		char buf[40];
+		for (int digits = 15; digits <= 17; digits++) {
+			snprintf(buf, sizeof(buf), "%.*g", digits, v);
+			if (strtod(buf, NULL) == v)
+				break;
+		}
+		fputs(buf, f);
+	}
 }
 
 void eml_json_write(FILE *f, const eml_json *v)

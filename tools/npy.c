@@ -72,6 +72,10 @@ static edgeml_status parse_string(cursor *c, char *buf, size_t cap)
 	while (c->p < c->end && *c->p != quote) {
 		if (n + 1 >= cap)
 			return bad_header(c, "string too long");
+		/* A NUL would end the C string early ('<f4\0' read as '<f4'); numpy writes
+		 * no control bytes in its strings. */
+		if ((unsigned char)*c->p < 0x20 || *c->p == 0x7f)
+			return bad_header(c, "control byte in a string");
 		buf[n++] = *c->p++;
 	}
 	if (c->p >= c->end)

@@ -138,7 +138,9 @@ typedef struct edgeml_session_options {
 	uint32_t struct_size;        /* sizeof(edgeml_session_options), for ABI growth */
 	edgeml_backend_kind backend; /* default AUTO */
 	uint32_t threads;            /* CPU worker threads; 0 = default (1) */
-	const char *device;          /* backend device name or index as text; NULL = default */
+	/* Vulkan device: index, DRM node or part of its name as text; NULL = default. Naming one
+	 * with AUTO asks for Vulkan on it; the CPU backend has none (an error). */
+	const char *device;
 	uint32_t flags;              /* EDGEML_SESSION_* bits; default 0 */
 	/* Vulkan: directory of the shader and pipeline caches; NULL = EDGEML_CACHE_DIR, else
 	 * $XDG_CACHE_HOME/edgeml; "off" = no disk cache. */
@@ -148,6 +150,9 @@ typedef struct edgeml_session_options {
 /* Ops the chosen backend lacks run on the CPU (their transfers are counted) instead of
  * failing session creation. */
 #define EDGEML_SESSION_CPU_FALLBACK (1u << 0)
+/* CPU backend: every node runs on its reference kernel (the plain C oracle the fast kernels
+ * are tested against) whatever EDGEML_CPU_ISA says; for checking a result or a kernel. */
+#define EDGEML_SESSION_REFERENCE_KERNELS (1u << 1)
 
 /* Fills options with the defaults. */
 void edgeml_session_options_init(edgeml_session_options *options);

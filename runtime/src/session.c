@@ -62,14 +62,21 @@ static edgeml_status read_options(const edgeml_session_options *given, edgeml_se
 	return EDGEML_OK;
 }
 
-/* The backend for a requested kind. AUTO takes Vulkan only for a real GPU: a CPU-type Vulkan
- * device (a software rasterizer such as lavapipe) is slower than the native CPU backend. why
- * says what AUTO found. */
-static edgeml_status pick_backend(edgeml_backend_kind kind, const eml_backend **out, char *why,
-				  size_t size)
+/* The backend the options ask for. AUTO takes Vulkan only for a real GPU: a CPU-type Vulkan
+ * device (a software rasterizer such as lavapipe) is slower than the native CPU backend;
+ * AUTO with a device named takes Vulkan on that device. A device for the CPU backend, which
+ * has none, is refused rather than ignored. why says what AUTO found. */
+static edgeml_status pick_backend(const edgeml_session_options *opts, const eml_backend **out,
+				  char *why, size_t size)
 {
-	switch (kind) {
+	const char *device = opts->device && *opts->device ? opts->device : NULL;
+	switch (opts->backend) {
 	case EDGEML_BACKEND_AUTO: {
+		if (device) {
+			*out = &eml_vulkan_backend;
+			snprintf(why, size, "auto: Vulkan device '%s' asked for", device);
+			return EDGEML_OK;
+		}
 		char found[400];
 		int gpu = eml_vulkan_auto_usable(found, sizeof(found));
 		*out = gpu ? &eml_vulkan_backend : &eml_cpu_backend;
@@ -77,6 +84,12 @@ static edgeml_status pick_backend(edgeml_backend_kind kind, const eml_backend **
 		return EDGEML_OK;
 	}
 	case EDGEML_BACKEND_CPU:
+		if (device)
+			return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+					 "session options: device '%s' given for the CPU backend, "
+					 "which has no devices (devices are Vulkan's: use the vulkan "
+					 "or auto backend)",
+					 device);
 		*out = &eml_cpu_backend;
 		return EDGEML_OK;
 	case EDGEML_BACKEND_VULKAN:
@@ -84,7 +97,7 @@ static edgeml_status pick_backend(edgeml_backend_kind kind, const eml_backend **
 		return EDGEML_OK;
 	}
 	return eml_error(EDGEML_ERR_INVALID_ARGUMENT, "session options: unknown backend kind %d",
-			 (int)kind);
+			 (int)opts->backend);
 }
 
 /* Fills the session's tensors for the graph tensors listed in idx. */
@@ -122,7 +135,7 @@ edgeml_status edgeml_session_create(const edgeml_model *model,
 	char why[450] = "";
 	edgeml_status st = read_options(options, &opts);
 	if (st == EDGEML_OK)
-		st = pick_backend(opts.backend, &backend, why, sizeof(why));
+		st = pick_backend(&opts, &backend, why, sizeof(why));
 	if (st != EDGEML_OK)
 		return st;
 
@@ -139,8 +152,9 @@ edgeml_status edgeml_session_create(const edgeml_model *model,
 	if (st == EDGEML_OK)
 		st = backend->prepare(g, &opts, &s->state);
 	if (st == EDGEML_ERR_UNSUPPORTED && opts.backend == EDGEML_BACKEND_AUTO &&
-	    backend != &eml_cpu_backend) {
-		/* AUTO keeps its promise to run the model: what the GPU cannot, the CPU can. */
+	    backend != &eml_cpu_backend && !(opts.device && *opts.device)) {
+		/* AUTO keeps its promise to run the model: what the GPU cannot, the CPU can
+		 * (unless the caller named the device it wants). */
 		snprintf(why, sizeof(why), "auto: CPU, the GPU failed: %s", edgeml_last_error());
 		s->backend = backend = &eml_cpu_backend;
 		st = backend->prepare(g, &opts, &s->state);

@@ -172,6 +172,34 @@ static void test_parse_bad_headers(void **state)
 	expect_bad_dict("", 0, F);
 }
 
+/* A NUL or another control byte inside a quoted string: C string functions would stop at
+ * the NUL and take '<f4\0' for '<f4', so the reader refuses such bytes outright. */
+static void test_parse_control_bytes(void **state)
+{
+	(void)state;
+	static const char dicts[][80] = {
+		"{'descr': '<f4\0', 'fortran_order': False, 'shape': (2,), }",
+		"{'descr': '<f4\0x', 'fortran_order': False, 'shape': (2,), }",
+		"{'descr\0': '<f4', 'fortran_order': False, 'shape': (2,), }",
+		"{'descr': '<\nf4', 'fortran_order': False, 'shape': (2,), }",
+	};
+	static const size_t lens[] = { 58, 59, 58, 58 };
+	static const uint8_t zeros[8];
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		uint8_t buf[256];
+		memcpy(buf, "\x93NUMPY\x01\x00", 8);
+		buf[8] = (uint8_t)lens[i];
+		buf[9] = 0;
+		memcpy(buf + 10, dicts[i], lens[i]);
+		memcpy(buf + 10 + lens[i], zeros, sizeof(zeros));
+		eml_npy a;
+		edgeml_status st = eml_npy_parse(buf, 10 + lens[i] + 8, "ctl.npy", &a);
+		if (st != EDGEML_ERR_FORMAT)
+			fail_msg("dict %zu: status %d (%s)", i, st, edgeml_last_error());
+		assert_non_null(strstr(edgeml_last_error(), "control"));
+	}
+}
+
 /* Bad magic, versions, truncation anywhere: clean errors. */
 static void test_parse_bad_preamble(void **state)
 {
@@ -278,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_parse_numpy_bytes),
 		cmocka_unit_test(test_parse_versions_and_types),
 		cmocka_unit_test(test_parse_bad_headers),
+		cmocka_unit_test(test_parse_control_bytes),
 		cmocka_unit_test(test_parse_bad_preamble),
 		cmocka_unit_test(test_write_read_file),
 		cmocka_unit_test(test_read_file_errors),

@@ -17,6 +17,8 @@
 #include "npy.h"
 
 #include "convert/eml_write.h"
+#include "cpu/fast_ops.h"
+#include "cpu/isa.h"
 #include "edgeml.h"
 #include "model.h"
 #include "ops/ops.h"
@@ -545,6 +547,68 @@ static void test_run_command(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* A device is Vulkan's: with the CPU backend it is refused, naming it, rather than ignored;
+ * with AUTO it asks for Vulkan on that device, so one that does not exist is an error too. */
+static void test_device_option(void **state)
+{
+	(void)state;
+	loaded l = relu_add_model();
+	edgeml_session *s = NULL;
+	edgeml_session_options opt;
+	edgeml_session_options_init(&opt);
+	opt.backend = EDGEML_BACKEND_CPU;
+	opt.device = "99";
+	assert_int_equal(edgeml_session_create(l.model, &opt, &s), EDGEML_ERR_INVALID_ARGUMENT);
+	assert_null(s);
+	assert_non_null(strstr(edgeml_last_error(), "'99'"));
+	assert_non_null(strstr(edgeml_last_error(), "CPU backend"));
+	opt.backend = EDGEML_BACKEND_AUTO;
+	assert_int_not_equal(edgeml_session_create(l.model, &opt, &s), EDGEML_OK);
+	assert_null(s);
+	assert_non_null(strstr(edgeml_last_error(), "Vulkan"));
+	/* An empty name is no device. */
+	opt.backend = EDGEML_BACKEND_CPU;
+	opt.device = "";
+	assert_int_equal(edgeml_session_create(l.model, &opt, &s), EDGEML_OK);
+	edgeml_session_destroy(s);
+	unload(&l);
+}
+
+/* EDGEML_SESSION_REFERENCE_KERNELS keeps every node on its reference kernel, with the same
+ * result as the fast kernels the default session takes where the CPU has them. */
+static void test_reference_kernels(void **state)
+{
+	(void)state;
+	loaded l = relu_add_model();
+	edgeml_session_options opt;
+	edgeml_session_options_init(&opt);
+	opt.backend = EDGEML_BACKEND_CPU;
+	float y[2][6];
+	const float x[6] = { -1.0f, 2.0f, -3.0f, 4.0f, -0.5f, 6.0f };
+	for (int ref = 0; ref < 2; ref++) {
+		edgeml_session *s;
+		opt.flags = ref ? EDGEML_SESSION_REFERENCE_KERNELS : 0;
+		assert_int_equal(edgeml_session_create(l.model, &opt, &s), EDGEML_OK);
+		void *cpu;
+		assert_ptr_equal(eml_session_backend(s, &cpu), &eml_cpu_backend);
+		int fast = 0;
+		for (uint32_t i = 0; i < l.model->graph.n_nodes; i++)
+			fast |= strcmp(eml_cpu_node_kernel(cpu, i), "reference") != 0 &&
+				strcmp(eml_cpu_node_kernel(cpu, i), "view") != 0;
+		/* The Add has a fast kernel at every SIMD level. */
+		assert_int_equal(fast, !ref && eml_isa_active() != EML_ISA_SCALAR);
+		edgeml_tensor *in, *out;
+		assert_int_equal(edgeml_session_input(s, 0, &in), EDGEML_OK);
+		assert_int_equal(edgeml_tensor_write(in, x, sizeof(x)), EDGEML_OK);
+		run(s);
+		assert_int_equal(edgeml_session_output(s, 0, &out), EDGEML_OK);
+		assert_int_equal(edgeml_tensor_read(out, y[ref], sizeof(y[ref])), EDGEML_OK);
+		edgeml_session_destroy(s);
+	}
+	assert_memory_equal(y[0], y[1], sizeof(y[0]));
+	unload(&l);
+}
+
 /* The context exists and can be destroyed; NULL out is an error. */
 static void test_context(void **state)
 {
@@ -569,6 +633,8 @@ int main(void)
 		cmocka_unit_test(test_too_much_memory),
 		cmocka_unit_test(test_run_command),
 		cmocka_unit_test(test_context),
+		cmocka_unit_test(test_device_option),
+		cmocka_unit_test(test_reference_kernels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,9 @@
 /* cmd_convert.c — `edgeml convert`: the command line around the converter and the writer. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "commands.h"
 #include "convert/convert.h"
@@ -23,27 +25,41 @@ static void usage(FILE *f)
 		"             3 the model uses an op, attribute or dtype outside the op set\n");
 }
 
-/* Parses "NAME=D0,D1,..." into shape; the name points into arg. */
+/* Parses "NAME=D0,D1,..." (or D0xD1x...) into shape; the name points into arg. Returns 0, or
+ * prints what is wrong, naming the value, and returns -1. */
 static int parse_shape(char *arg, eml_convert_shape *shape)
 {
+	static const char want[] = "--input-shape wants NAME=D0,D1,... with whole dims >= 0";
 	char *eq = strrchr(arg, '=');
-	if (!eq || eq == arg)
-		return 0;
+	if (!eq || eq == arg) {
+		fprintf(stderr, "edgeml convert: %s, got '%s'\n", want, arg);
+		return -1;
+	}
 	*eq = '\0';
 	shape->name = arg;
 	shape->rank = 0;
+	const char *dims = eq + 1;
 	char *p = eq + 1;
 	if (!*p)
-		return 1; /* a scalar */
+		return 0; /* a scalar */
 	for (;;) {
+		size_t len = strcspn(p, ",x");
 		char *end;
+		errno = 0;
 		long long v = strtoll(p, &end, 10);
-		if (end == p || v < 0 || shape->rank >= EML_MAX_RANK)
-			return 0;
+		if (end != p + len || len == 0 || !(*p >= '0' && *p <= '9') || errno == ERANGE) {
+			fprintf(stderr, "edgeml convert: --input-shape %s=%s: dim '%.*s' is %s\n",
+				arg, dims, (int)len, p,
+				errno == ERANGE ? "too large (at most 2^63-1)" : "not a whole number >= 0");
+			return -1;
+		}
+		if (shape->rank >= EML_MAX_RANK) {
+			fprintf(stderr, "edgeml convert: --input-shape %s=%s: more than %d dims\n",
+				arg, dims, EML_MAX_RANK);
+			return -1;
+		}
 		shape->dims[shape->rank++] = v;
 		if (*end == '\0')
-			return 1;
-		if (*end != ',' && *end != 'x')
 			return 0;
 		p = end + 1;
 	}
@@ -53,6 +69,7 @@ static int parse_shape(char *arg, eml_convert_shape *shape)
 typedef struct cmd_state {
 	eml_convert_shape *shapes;
 	eml_tensor *constants;
+	const char **constant_files; /* --constant NAME=FILE: the files, read after parsing */
 	uint32_t n_shapes, n_constants;
 	eml_converted *conv;
 } cmd_state;
@@ -64,17 +81,20 @@ static void cmd_free(cmd_state *s)
 		free((void *)s->constants[i].data);
 	free(s->shapes);
 	free(s->constants);
+	free(s->constant_files);
 	eml_converted_free(s->conv);
 }
 
-/* Parses the arguments into s and the option struct; returns an exit code or -1 to go on. */
+/* Parses the arguments into s and the option struct without reading a file; returns an exit
+ * code or -1 to go on. */
 static int parse_args(int argc, char **argv, cmd_state *s, eml_convert_options *opt,
 		      const char **paths)
 {
 	int n_paths = 0;
 	s->shapes = calloc((size_t)argc + 1, sizeof(*s->shapes));
 	s->constants = calloc((size_t)argc + 1, sizeof(*s->constants));
-	if (!s->shapes || !s->constants) {
+	s->constant_files = calloc((size_t)argc + 1, sizeof(*s->constant_files));
+	if (!s->shapes || !s->constants || !s->constant_files) {
 		fprintf(stderr, "edgeml convert: out of memory\n");
 		return 1;
 	}
@@ -86,13 +106,17 @@ static int parse_args(int argc, char **argv, cmd_state *s, eml_convert_options *
 		} else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
 			opt->log = stdout;
 		} else if (strcmp(a, "--input-shape") == 0 && i + 1 < argc) {
-			if (!parse_shape(argv[++i], &s->shapes[s->n_shapes])) {
-				fprintf(stderr,
-					"edgeml convert: --input-shape wants NAME=D0,D1,... "
-					"with dims >= 0, got '%s'\n",
-					argv[i]);
+			eml_convert_shape *shape = &s->shapes[s->n_shapes];
+			if (parse_shape(argv[++i], shape) != 0)
 				return 2;
-			}
+			for (uint32_t k = 0; k < s->n_shapes; k++)
+				if (strcmp(s->shapes[k].name, shape->name) == 0) {
+					fprintf(stderr,
+						"edgeml convert: --input-shape given more than once "
+						"for input '%s'\n",
+						shape->name);
+					return 2;
+				}
 			s->n_shapes++;
 		} else if (strcmp(a, "--constant") == 0 && i + 1 < argc) {
 			char *arg = argv[++i];
@@ -104,15 +128,16 @@ static int parse_args(int argc, char **argv, cmd_state *s, eml_convert_options *
 				return 2;
 			}
 			*eq = '\0';
-			eml_tensor *t = &s->constants[s->n_constants];
-			edgeml_status st = eml_convert_read_tensor_file(eq + 1, t);
-			if (st) {
-				fprintf(stderr, "edgeml convert: --constant %s: %s\n", arg,
-					edgeml_last_error());
-				return 1;
-			}
-			t->name = arg;
-			s->n_constants++;
+			for (uint32_t k = 0; k < s->n_constants; k++)
+				if (strcmp(s->constants[k].name, arg) == 0) {
+					fprintf(stderr,
+						"edgeml convert: --constant given more than once for "
+						"input '%s'\n",
+						arg);
+					return 2;
+				}
+			s->constants[s->n_constants].name = arg;
+			s->constant_files[s->n_constants++] = eq + 1;
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "edgeml convert: unknown or incomplete option '%s'\n", a);
 			usage(stderr);
@@ -135,6 +160,51 @@ static int parse_args(int argc, char **argv, cmd_state *s, eml_convert_options *
 	return -1;
 }
 
+/* Reads the --constant files; returns 0 or an exit code. */
+static int read_constants(cmd_state *s)
+{
+	for (uint32_t i = 0; i < s->n_constants; i++) {
+		const char *name = s->constants[i].name;
+		eml_tensor *t = &s->constants[i];
+		if (eml_convert_read_tensor_file(s->constant_files[i], t) != EDGEML_OK) {
+			fprintf(stderr, "edgeml convert: --constant %s: %s\n", name,
+				edgeml_last_error());
+			t->name = name;
+			return 1;
+		}
+		t->name = name;
+	}
+	return 0;
+}
+
+/* Refuses an output that is the input itself under any name (path, symlink, hard link):
+ * writing it would destroy the model being read. Returns 0 or an exit code. */
+static int check_not_input(const char *in, const char *out)
+{
+	struct stat si, so;
+	if (stat(in, &si) == 0 && stat(out, &so) == 0 && si.st_dev == so.st_dev &&
+	    si.st_ino == so.st_ino) {
+		fprintf(stderr,
+			"edgeml convert: '%s' and '%s' are the same file: the output would "
+			"overwrite the input\n",
+			in, out);
+		return 2;
+	}
+	return 0;
+}
+
+int edgeml_args_convert(int argc, char **argv)
+{
+	cmd_state s;
+	eml_convert_options opt;
+	const char *paths[2] = { NULL, NULL };
+	memset(&s, 0, sizeof(s));
+	memset(&opt, 0, sizeof(opt));
+	int rc = parse_args(argc, argv, &s, &opt, paths);
+	cmd_free(&s);
+	return rc;
+}
+
 int edgeml_cmd_convert(int argc, char **argv)
 {
 	cmd_state s;
@@ -143,9 +213,15 @@ int edgeml_cmd_convert(int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	memset(&opt, 0, sizeof(opt));
 	int rc = parse_args(argc, argv, &s, &opt, paths);
-	if (rc >= 0) {
+	if (rc < 0)
+		rc = check_not_input(paths[0], paths[1]);
+	else if (rc == 0)
+		rc = -2; /* --help: done */
+	if (rc == 0)
+		rc = read_constants(&s);
+	if (rc != 0) {
 		cmd_free(&s);
-		return rc;
+		return rc == -2 ? 0 : rc;
 	}
 	edgeml_status st = eml_convert_file(paths[0], &opt, &s.conv);
 	if (!st)

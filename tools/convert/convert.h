@@ -14,6 +14,11 @@
 /* Largest ONNX file the converter reads (protobuf's own limit is 2 GiB). */
 #define EML_CONVERT_MAX_FILE ((size_t)2 << 30)
 
+/* The newest default-domain (ai.onnx) opset the converter knows. Like ONNX Runtime, which
+ * refuses models stamped with an opset newer than its release supports, the converter refuses
+ * newer ones: a later opset may change an op's meaning without changing its attributes. */
+#define EML_CONVERT_MAX_OPSET 23
+
 /* A fixed shape for a graph input with symbolic or unknown dims (--input-shape). */
 typedef struct eml_convert_shape {
 	const char *name;
@@ -49,5 +54,8 @@ void eml_converted_free(eml_converted *conv);
 /* Reads a tensor for --constant from a .npy file or an ONNX TensorProto (.pb); the name is
  * left NULL. Free the data with free(). */
 edgeml_status eml_convert_read_tensor_file(const char *path, eml_tensor *out);
+/* The same from a file image in memory; what names it in messages. */
+edgeml_status eml_convert_parse_tensor(const void *buf, size_t len, const char *what,
+				       eml_tensor *out);
 
 #endif /* EML_CONVERT_H */

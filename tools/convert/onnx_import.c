@@ -59,6 +59,12 @@ static edgeml_status read_opsets(const Onnx__ModelProto *m, opsets *o)
 	if (o->onnx <= 0)
 		return eml_error(EDGEML_ERR_FORMAT,
 				 "model declares no opset version for the default ONNX domain");
+	if (o->onnx > EML_CONVERT_MAX_OPSET)
+		return eml_error(EDGEML_ERR_UNSUPPORTED,
+				 "model declares ai.onnx opset %lld; the converter knows opsets up "
+				 "to %d, and a newer one may change what an op means (export the "
+				 "model for opset %d or older)",
+				 (long long)o->onnx, EML_CONVERT_MAX_OPSET, EML_CONVERT_MAX_OPSET);
 	return EDGEML_OK;
 }
 

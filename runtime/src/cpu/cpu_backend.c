@@ -282,11 +282,10 @@ static edgeml_status link_fast_ops(cpu_state *s)
 	return EDGEML_OK;
 }
 
-/* Prepares the fast kernels of the active ISA level (EDGEML_CPU_ISA=scalar keeps every node
- * on its reference kernel), then the thread pool and the scratch memory they share. */
-static edgeml_status cpu_fast_prepare(cpu_state *s, uint32_t threads)
+/* Prepares the fast kernels of the ISA level (EML_ISA_SCALAR keeps every node on its
+ * reference kernel), then the thread pool and the scratch memory they share. */
+static edgeml_status cpu_fast_prepare(cpu_state *s, eml_isa isa, uint32_t threads)
 {
-	eml_isa isa = eml_isa_active();
 	size_t scratch = 0, shared = 0;
 	for (uint32_t i = 0; i < s->graph->n_nodes; i++) {
 		cpu_step *step = &s->steps[i];
@@ -327,7 +326,7 @@ static edgeml_status cpu_fast_prepare(cpu_state *s, uint32_t threads)
 }
 
 /* Runs the preparation steps in order. */
-static edgeml_status prepare_state(cpu_state *s, uint32_t threads)
+static edgeml_status prepare_state(cpu_state *s, eml_isa isa, uint32_t threads)
 {
 	edgeml_status st = alloc_arrays(s);
 	if (st == EDGEML_OK)
@@ -341,7 +340,7 @@ static edgeml_status prepare_state(cpu_state *s, uint32_t threads)
 	if (st == EDGEML_OK)
 		st = build_steps(s);
 	if (st == EDGEML_OK)
-		st = cpu_fast_prepare(s, threads);
+		st = cpu_fast_prepare(s, isa, threads);
 	return st;
 }
 
@@ -360,7 +359,9 @@ static edgeml_status cpu_prepare(const eml_graph *graph, const edgeml_session_op
 	if (!s)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for the cpu backend");
 	s->graph = graph;
-	edgeml_status st = prepare_state(s, threads);
+	/* EDGEML_CPU_ISA=scalar does the same for the whole process. */
+	int reference = options && (options->flags & EDGEML_SESSION_REFERENCE_KERNELS);
+	edgeml_status st = prepare_state(s, reference ? EML_ISA_SCALAR : eml_isa_active(), threads);
 	if (st != EDGEML_OK) {
 		cpu_destroy(s);
 		return st;
