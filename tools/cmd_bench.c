@@ -176,6 +176,11 @@ static int parse_threads(const char *s, bench_args *a)
 	for (uint32_t i = 0; i < n; i++) {
 		if (parse_count(items[i], 1, &v) || v > EML_THREADPOOL_MAX)
 			return 1;
+		if (a->n_threads >= MAX_LIST) {
+			fprintf(stderr, "edgeml bench: more than %d thread counts in --threads\n",
+				MAX_LIST);
+			return 1;
+		}
 		a->threads[a->n_threads++] = (uint32_t)v;
 	}
 	return 0;

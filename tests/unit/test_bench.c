@@ -387,6 +387,22 @@ static void test_report_rejects(void **state)
 				     "0"), 0);
 }
 
+/* --threads lists add up, at most 64 thread counts in all: a longer list, or lists repeated
+ * past that, is a usage error (it once overflowed the array of thread counts). */
+static void test_threads_list_limit(void **state)
+{
+	fixture *fx = *state;
+	char out[128], list[64 * 3];
+	snprintf(out, sizeof(out), "%s/out3.txt", fx->dir);
+	list[0] = 0;
+	for (int i = 0; i < 64; i++)
+		strcat(list, i ? ",1" : "1");
+	assert_int_equal(run_cmd(edgeml_cmd_bench, out, 6, "bench", FIXTURE, "--threads", list,
+				 "--threads", list), 2);
+	assert_int_equal(run_cmd(edgeml_cmd_bench, out, 6, "bench", FIXTURE, "--threads", list,
+				 "--threads", "2"), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest json_tests[] = {
@@ -398,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_schema_rejects_bad_documents),
 		cmocka_unit_test(test_report_two_runs),
 		cmocka_unit_test(test_report_rejects),
+		cmocka_unit_test(test_threads_list_limit),
 	};
 	int failed = cmocka_run_group_tests_name("json", json_tests, NULL, NULL);
 	return failed | cmocka_run_group_tests_name("bench", bench_tests, setup, teardown);
