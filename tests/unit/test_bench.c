@@ -354,7 +354,8 @@ static void test_report_two_runs(void **state)
 	const eml_json *r = eml_json_get(fx->doc, "results")->child;
 	char row[256];
 	const char *label = eml_json_string(eml_json_get(fx->doc, "label"), "");
-	snprintf(row, sizeof(row), "| mobilenet_block.s8 | edgeml | cpu | - | 1 | 0 | %.3f | %.3f | 1.00 |",
+	snprintf(row, sizeof(row),
+		 "| mobilenet_block.s8 | edgeml | cpu | - | 1 | 0 | %.3f | %.3f | 1.00 |",
 		 eml_json_number(eml_json_get(r, "median_ms"), -1),
 		 eml_json_number(eml_json_get(r, "median_ms"), -1));
 	if (!strstr(text, row))
