@@ -135,8 +135,8 @@ typedef struct edgeml_session_options {
 	/* CPU threads, the calling thread included: 0 = default, as many as the cores this
 	 * process may use (its affinity mask, at most its cgroup CPU quota; only cpu_cores /
 	 * the big cores when set); 1 = the calling thread alone. The pool degrades gracefully
-	 * when cores are shared (a busy or slow core delays only its own share of the work:
-	 * README.md "Threads"). */
+	 * when cores are shared: a busy or slow core delays only its own share of the work
+	 * (docs/threads.md). */
 	uint32_t threads;
 	const char *device;          /* backend device name or index as text; NULL = default */
 	uint32_t flags;              /* EDGEML_SESSION_* bits; default 0 */
