@@ -138,20 +138,19 @@ static int claim_task(eml_threadpool *p, uint32_t *task)
 }
 
 /* A worker runs tasks until none is left unclaimed; each finished task is counted at once,
- * so the caller waits for no task this worker has not started. */
+ * so the caller waits for no task this worker has not started (and sees the worker's task
+ * count include it when the loop returns). */
 static void worker_run_tasks(eml_threadpool *p, worker *w)
 {
 	uint32_t t;
-	uint64_t n = 0;
 	while (claim_task(p, &t)) {
 		p->fn(p->ctx, t, w->index);
-		n++;
+		atomic_store_explicit(&w->tasks,
+				      atomic_load_explicit(&w->tasks, memory_order_relaxed) + 1,
+				      memory_order_relaxed);
 		if (atomic_fetch_sub(&p->pending, 1) == 1 && atomic_load(&p->caller_waiting))
 			futex_wake(&p->pending, 1);
 	}
-	if (n)
-		atomic_store_explicit(&w->tasks, atomic_load_explicit(&w->tasks,
-				      memory_order_relaxed) + n, memory_order_relaxed);
 }
 
 /* Waits until wake_seq moves past seen (or stop); adapts the worker's spin to how long
