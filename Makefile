@@ -248,6 +248,20 @@ $(ARM_DIR)/%: tests/unit/%.c $(ARM_TEST_SRCS) $(wildcard runtime/src/*.h runtime
 bench: $(EDGEML) models
 	$(PY) tools/bench/bench.py --edgeml $(EDGEML) --models build/models --work $(BUILD)/bench $(BENCH_ARGS)
 
+# LiteRT (TFLite with XNNPACK) beside ONNX Runtime and ncnn in `make bench`, in a venv of its
+# own: TensorFlow and onnx2tf, which convert the reference models to TFLite offline, weigh
+# ~2.2 GB installed (~0.9 GB downloaded, 6-7 min here). `make bench` adds the LiteRT table when
+# build/venv-litert exists and says how to get it otherwise.
+LITERT_VENV := build/venv-litert
+.PHONY: bench-deps
+bench-deps: $(LITERT_VENV)/.stamp
+$(LITERT_VENV)/.stamp: tools/requirements-litert.txt
+	rm -rf $(LITERT_VENV)
+	/usr/bin/python3 -m venv $(LITERT_VENV)
+	$(LITERT_VENV)/bin/pip install --quiet --disable-pip-version-check \
+		-r tools/requirements-litert.txt
+	touch $@
+
 # libFuzzer targets (tests/fuzz/fuzz_*.c) need clang; the library is built for them into
 # build/fuzz-lib (ASan + UBSan + fuzzer coverage) and the targets into build/fuzz, whatever
 # SAN says. `make fuzz` runs each of FUZZ_TARGETS (default: all) for FUZZ_SECONDS on its

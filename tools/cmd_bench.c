@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "bench/bench_busy.h"
 #include "bench/bench_cell.h"
 #include "bench/bench_proc.h"
 #include "commands.h"
@@ -43,6 +44,7 @@ typedef struct bench_args {
 	uint32_t n_devices;
 	uint32_t threads[MAX_LIST];
 	uint32_t n_threads;
+	uint32_t contention; /* busy background threads of the contended cells; 0: none */
 	long warmup, iterations, rounds;
 	double timeout_s;
 	const char *json, *label, *python, *peer_dir;
@@ -67,6 +69,7 @@ typedef struct cell {
 	const char *engine, *backend;
 	const char *device;
 	uint32_t threads;
+	uint32_t contention; /* busy background threads while it ran */
 	const char *status;
 	char error[512];
 	char backend_name[64], isa[32], engine_version[64], detail[512];
@@ -76,6 +79,7 @@ typedef struct cell {
 	size_t n_lat;
 	eml_json *layers;
 	double median, p90, p99, min, max, mean, thr, ratio;
+	double slowdown; /* contended cells: median / the same cell's median without the load */
 } cell;
 
 /* Prints the command's usage. */
@@ -84,7 +88,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: edgeml bench MODEL... [--backend cpu|vulkan|auto|all[,...]] [--device D,...|all]\n"
 		"                  [--threads N,...] [--warmup W] [--iterations I] [--rounds R]\n"
-		"                  [--compare ort|ncnn[,...]] [--json FILE|-] [--label NAME]\n"
+		"                  [--compare ort|ncnn[,...]] [--contention N] [--json FILE|-]\n"
+		"                  [--label NAME]\n"
 		"                  [--profile] [--timeout S] [--python PY] [--peer-dir DIR]\n"
 		"       edgeml bench --peak [--json -]\n\n"
 		"Measures every (model, backend, device, threads) cell, each in a process of its\n"
@@ -95,6 +100,9 @@ static void usage(FILE *f)
 		"                   usable); a comma-separated list (default cpu)\n"
 		"  --device D       Vulkan devices: index, DRM node or part of the name; all\n"
 		"  --threads LIST   CPU thread counts (default 1)\n"
+		"  --contention N   also run every cell with N busy background threads (a child\n"
+		"                   of the bench, each spinning pinned to one of the last N cores)\n"
+		"                   and report its latency beside the free one's ('vs free')\n"
 		"  --warmup W       unmeasured runs first (default 5)\n"
 		"  --iterations I   measured runs per round (default 50)\n"
 		"  --rounds R       rounds per cell, alternating with the peers (default 1)\n"
@@ -176,6 +184,11 @@ static int parse_threads(const char *s, bench_args *a)
 	for (uint32_t i = 0; i < n; i++) {
 		if (parse_count(items[i], 1, &v) || v > EML_THREADPOOL_MAX)
 			return 1;
+		if (a->n_threads >= MAX_LIST) {
+			fprintf(stderr, "edgeml bench: more than %d thread counts in --threads\n",
+				MAX_LIST);
+			return 1;
+		}
 		a->threads[a->n_threads++] = (uint32_t)v;
 	}
 	return 0;
@@ -214,6 +227,10 @@ static int parse_valued(const char *arg, const char *val, bench_args *a)
 		bad = parse_threads(val, a);
 	else if (strcmp(arg, "--compare") == 0)
 		bad = parse_peers(val, a);
+	else if (strcmp(arg, "--contention") == 0) {
+		bad = parse_count(val, 1, &v) || v > EML_THREADPOOL_MAX;
+		a->contention = bad ? 0 : (uint32_t)v;
+	}
 	else if (strcmp(arg, "--warmup") == 0)
 		bad = parse_count(val, 0, &a->warmup);
 	else if (strcmp(arg, "--iterations") == 0)
@@ -239,10 +256,11 @@ static int parse_valued(const char *arg, const char *val, bench_args *a)
 /* Parses argv; returns 0 to go on, -1 after --help, or a usage error's exit code. */
 static int parse_args(int argc, char **argv, bench_args *a)
 {
-	static const char *const valued[] = { "--backend", "--device",	"--threads",
-					      "--compare", "--warmup",	"--iterations",
-					      "--rounds",  "--timeout", "--json",
-					      "--label",   "--python",	"--peer-dir" };
+	static const char *const valued[] = { "--backend",  "--device",	  "--threads",
+					      "--compare",  "--contention", "--warmup",
+					      "--iterations", "--rounds",   "--timeout",
+					      "--json",	    "--label",	    "--python",
+					      "--peer-dir" };
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 		size_t k = 0;
@@ -586,6 +604,12 @@ static void cell_round(cell *c, const bench_args *a, const char *work, int round
 {
 	eml_proc_result r;
 	int started;
+	pid_t busy = -1;
+	if (c->contention && (busy = eml_busy_start(c->contention)) < 0) {
+		cell_fail(c, "failed", "cannot start %u busy threads: %s", c->contention,
+			  strerror(errno));
+		return;
+	}
 	if (strcmp(c->engine, "edgeml") == 0) {
 		edgeml_backend_kind kind = strcmp(c->backend, "cpu") == 0 ? EDGEML_BACKEND_CPU :
 					   strcmp(c->backend, "vulkan") == 0 ? EDGEML_BACKEND_VULKAN :
@@ -599,6 +623,7 @@ static void cell_round(cell *c, const bench_args *a, const char *work, int round
 		char script[PATH_MAX + 32], thr[16], warm[24], iters[24], err[PATH_MAX];
 		snprintf(script, sizeof(script), "%s/%s_peer.py", a->peer_dir, c->engine);
 		if (access(script, R_OK) != 0) {
+			eml_busy_stop(busy);
 			cell_fail(c, "skipped", "peer harness %s not found (see --peer-dir)",
 				  script);
 			return;
@@ -606,14 +631,19 @@ static void cell_round(cell *c, const bench_args *a, const char *work, int round
 		snprintf(thr, sizeof(thr), "%u", c->threads);
 		snprintf(warm, sizeof(warm), "%ld", a->warmup);
 		snprintf(iters, sizeof(iters), "%ld", a->iterations);
-		if (snprintf(err, sizeof(err), "%s/peer-stderr.txt", work) >= (int)sizeof(err))
+		if (snprintf(err, sizeof(err), "%s/peer-stderr.txt", work) >= (int)sizeof(err)) {
+			eml_busy_stop(busy);
 			return;
+		}
 		char *argv[] = { (char *)a->python, script,   (char *)c->model->onnx,
 				 "--threads",	    thr,      "--warmup",
 				 warm,		    "--iterations", iters,
 				 "--work",	    (char *)work, NULL };
 		started = eml_proc_exec(argv, err, a->timeout_s, &r) == 0;
 	}
+	int saved = errno;
+	eml_busy_stop(busy);
+	errno = saved;
 	if (!started) {
 		cell_fail(c, "failed", "cannot start a process: %s", strerror(errno));
 		return;
@@ -635,26 +665,27 @@ static const char *fmt_num(char *buf, size_t size, double v, int decimals)
 /* Prints the table's header. */
 static void print_header(void)
 {
-	printf("%-22s %-6s %-7s %-6s %3s %9s %9s %9s %9s %9s %8s %9s %9s %6s\n", "model",
-	       "engine", "backend", "device", "thr", "median ms", "p90 ms", "p99 ms", "min ms",
-	       "inf/s", "RSS MiB", "cold ms", "warm ms", "ratio");
+	printf("%-22s %-6s %-7s %-6s %3s %4s %9s %9s %9s %9s %9s %8s %9s %9s %6s %7s\n",
+	       "model", "engine", "backend", "device", "thr", "busy", "median ms", "p90 ms",
+	       "p99 ms", "min ms", "inf/s", "RSS MiB", "cold ms", "warm ms", "ratio", "vs free");
 }
 
 /* Prints a cell's row (and its per-layer table with --profile). */
 static void print_row(const cell *c)
 {
-	char b[9][32];
-	printf("%-22.22s %-6s %-7s %-6.6s %3u ", c->model->name, c->engine, c->backend,
-	       c->device ? c->device : "-", c->threads);
+	char b[10][32];
+	printf("%-22.22s %-6s %-7s %-6.6s %3u %4u ", c->model->name, c->engine, c->backend,
+	       c->device ? c->device : "-", c->threads, c->contention);
 	if (strcmp(c->status, "ok") != 0) {
 		printf("%s: %s\n", c->status, c->error);
 		return;
 	}
-	printf("%9s %9s %9s %9s %9s %8s %9s %9s %6s\n", fmt_num(b[0], 32, c->median, 3),
+	printf("%9s %9s %9s %9s %9s %8s %9s %9s %6s %7s\n", fmt_num(b[0], 32, c->median, 3),
 	       fmt_num(b[1], 32, c->p90, 3), fmt_num(b[2], 32, c->p99, 3),
 	       fmt_num(b[3], 32, c->min, 3), fmt_num(b[4], 32, c->thr, 1),
 	       fmt_num(b[5], 32, (double)c->rss_kb / 1024.0, 1), fmt_num(b[6], 32, c->cold, 1),
-	       fmt_num(b[7], 32, c->warm, 1), isnan(c->ratio) ? "" : fmt_num(b[8], 32, c->ratio, 2));
+	       fmt_num(b[7], 32, c->warm, 1), isnan(c->ratio) ? "" : fmt_num(b[8], 32, c->ratio, 2),
+	       isnan(c->slowdown) ? "" : fmt_num(b[9], 32, c->slowdown, 2));
 	if (!c->layers)
 		return;
 	printf("    %-32s %-18s %-28s %9s %10s %8s\n", "layer", "op", "kernel", "ms", "MMACs",
@@ -701,7 +732,7 @@ static void write_result(FILE *f, const cell *c, const bench_args *a)
 	str_member(f, ", ", "engine_version", version);
 	str_member(f, ", ", "backend", c->backend);
 	str_member(f, ", ", "device", c->device);
-	fprintf(f, ", \"threads\": %u,\n     ", c->threads);
+	fprintf(f, ", \"threads\": %u, \"contention\": %u,\n     ", c->threads, c->contention);
 	str_member(f, "", "status", c->status);
 	str_member(f, ", ", "error", c->error);
 	str_member(f, ", ", "backend_name", c->backend_name[0] ? c->backend_name : NULL);
@@ -724,6 +755,7 @@ static void write_result(FILE *f, const cell *c, const bench_args *a)
 	eml_json_write_number(f, ok ? c->warm : NAN);
 	fprintf(f, "}");
 	num_member(f, "edgeml_ratio", c->ratio);
+	num_member(f, "contention_slowdown", c->slowdown);
 	fprintf(f, ",\n     \"latencies_ms\": [");
 	for (size_t i = 0; ok && i < c->n_lat; i++)
 		fprintf(f, "%s%.6f", i ? ", " : "", c->lat[i]);
@@ -754,8 +786,8 @@ static void write_document(FILE *f, const bench_args *a, const eml_json *fp, dou
 		eml_json_write_string(f, a->argv[i]);
 	}
 	fprintf(f, "],\n  \"settings\": {\"warmup\": %ld, \"iterations\": %ld, \"rounds\": %ld, "
-		   "\"profile\": %s, \"compare\": [",
-		a->warmup, a->iterations, a->rounds, a->profile ? "true" : "false");
+		   "\"profile\": %s, \"contention\": %u, \"compare\": [",
+		a->warmup, a->iterations, a->rounds, a->profile ? "true" : "false", a->contention);
 	const char *sep = "";
 	for (size_t k = 0; k < N_PEERS; k++) {
 		if (!a->peers[k])
@@ -873,7 +905,8 @@ static cell *build_cells(const bench_args *a, const eml_json *fp, const model_re
 	size_t per_cpu = 1;
 	for (size_t k = 0; k < N_PEERS; k++)
 		per_cpu += (size_t)a->peers[k];
-	size_t cap = (size_t)a->n_models * a->n_threads * (per_cpu + n_devs + 1);
+	size_t cap = (size_t)a->n_models * a->n_threads * (per_cpu + n_devs + 1) *
+		     (a->contention ? 2 : 1);
 	cell *cells = calloc(cap ? cap : 1, sizeof(*cells));
 	size_t n = 0;
 	for (uint32_t m = 0; cells && m < a->n_models; m++)
@@ -881,23 +914,44 @@ static cell *build_cells(const bench_args *a, const eml_json *fp, const model_re
 			int gpu = strcmp(backends[b], "vulkan") == 0;
 			int cpu = strcmp(backends[b], "cpu") == 0;
 			for (uint32_t d = 0; d < (gpu ? n_devs : 1); d++)
-				for (uint32_t t = 0; t < a->n_threads; t++) {
-					cells[n++] = (cell){ .model = &models[m], .engine = "edgeml",
-							     .backend = backends[b],
-							     .device = gpu ? devs[d] : NULL,
-							     .threads = a->threads[t] };
-					for (size_t k = 0; cpu && k < N_PEERS; k++)
-						if (a->peers[k])
-							cells[n++] = (cell){
-								.model = &models[m],
-								.engine = peer_names[k],
-								.backend = "cpu",
-								.threads = a->threads[t]
-							};
-				}
+				for (uint32_t t = 0; t < a->n_threads; t++)
+					for (int busy = 0; busy <= (a->contention > 0); busy++) {
+						uint32_t load = busy ? a->contention : 0;
+						cells[n++] = (cell){ .model = &models[m],
+								     .engine = "edgeml",
+								     .backend = backends[b],
+								     .device = gpu ? devs[d] : NULL,
+								     .threads = a->threads[t],
+								     .contention = load };
+						for (size_t k = 0; cpu && k < N_PEERS; k++)
+							if (a->peers[k])
+								cells[n++] = (cell){
+									.model = &models[m],
+									.engine = peer_names[k],
+									.backend = "cpu",
+									.threads = a->threads[t],
+									.contention = load
+								};
+					}
 		}
 	*count = n;
 	return cells;
+}
+
+/* The cell that measured the same as cells[i] without the background load (the group just
+ * before a contended one), NULL when cells[i] is not contended. */
+static const cell *uncontended(const cell *cells, size_t i)
+{
+	const cell *c = &cells[i];
+	for (size_t j = i; c->contention && j-- > 0;) {
+		const cell *f = &cells[j];
+		if (!f->contention && f->model == c->model && f->threads == c->threads &&
+		    strcmp(f->engine, c->engine) == 0 && strcmp(f->backend, c->backend) == 0 &&
+		    (f->device == c->device ||
+		     (f->device && c->device && strcmp(f->device, c->device) == 0)))
+			return f;
+	}
+	return NULL;
 }
 
 /* Runs the cells group by group, rounds alternating within a group, and prints each
@@ -914,7 +968,7 @@ static void run_cells(const bench_args *a, const char *work, cell *cells, size_t
 			end++;
 		for (size_t i = g; i < end; i++) {
 			cells[i].status = "ok";
-			cells[i].ratio = NAN;
+			cells[i].ratio = cells[i].slowdown = NAN;
 			cells[i].cold = cells[i].warm = NAN;
 			if (cells[i].model->error[0])
 				cell_fail(&cells[i], "failed", "%s", cells[i].model->error);
@@ -935,6 +989,10 @@ static void run_cells(const bench_args *a, const char *work, cell *cells, size_t
 			if (i > g && strcmp(cells[g].status, "ok") == 0 &&
 			    strcmp(cells[i].status, "ok") == 0)
 				cells[i].ratio = cells[g].median / cells[i].median;
+			const cell *free_cell = uncontended(cells, i);
+			if (free_cell && strcmp(free_cell->status, "ok") == 0 &&
+			    strcmp(cells[i].status, "ok") == 0)
+				cells[i].slowdown = cells[i].median / free_cell->median;
 			if (text)
 				print_row(&cells[i]);
 		}

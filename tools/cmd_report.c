@@ -28,6 +28,7 @@ typedef struct run {
 typedef struct row {
 	const char *model, *engine, *backend, *device, *crc;
 	uint32_t threads;
+	uint32_t busy; /* `bench --contention`: busy background threads, 0 for none */
 	double value[MAX_RUNS];
 	const char *status[MAX_RUNS];
 	int crc_differs;
@@ -194,11 +195,13 @@ static int add_results(const run *r, int k, int n_runs, const char *field, row *
 		const char *device = eml_json_string(eml_json_get(x, "device"), NULL);
 		const char *crc = eml_json_string(eml_json_get(x, "model_crc32"), NULL);
 		uint32_t threads = (uint32_t)eml_json_number(eml_json_get(x, "threads"), 1);
+		uint32_t busy = (uint32_t)eml_json_number(eml_json_get(x, "contention"), 0);
 		size_t i = 0;
 		while (i < *n && !(strcmp((*rows)[i].model, model) == 0 &&
 				   strcmp((*rows)[i].engine, engine) == 0 &&
 				   strcmp((*rows)[i].backend, backend) == 0 &&
-				   same_str((*rows)[i].device, device) && (*rows)[i].threads == threads))
+				   same_str((*rows)[i].device, device) && (*rows)[i].threads == threads &&
+				   (*rows)[i].busy == busy))
 			i++;
 		if (i == *n) {
 			if (*n == *cap) {
@@ -211,7 +214,7 @@ static int add_results(const run *r, int k, int n_runs, const char *field, row *
 			}
 			row *w = &(*rows)[(*n)++];
 			*w = (row){ .model = model, .engine = engine, .backend = backend,
-				    .device = device, .threads = threads, .crc = crc };
+				    .device = device, .threads = threads, .busy = busy, .crc = crc };
 			for (int j = 0; j < n_runs; j++)
 				w->value[j] = NAN;
 		}
@@ -239,6 +242,8 @@ static int row_order(const void *pa, const void *pb)
 		c = strcmp(a->device ? a->device : "", b->device ? b->device : "");
 	if (c == 0)
 		c = (a->threads > b->threads) - (a->threads < b->threads);
+	if (c == 0)
+		c = (a->busy > b->busy) - (a->busy < b->busy);
 	return c;
 }
 
@@ -297,18 +302,19 @@ static void print_table(const run *runs, int n_runs, const row *rows, size_t n, 
 {
 	char buf[64];
 	if (md) {
-		printf("| model | engine | backend | device | threads |");
+		printf("| model | engine | backend | device | threads | busy |");
 		for (int k = 0; k < n_runs; k++)
 			printf(" %s %s ms |", runs[k].label, metric);
 		for (int k = 1; k < n_runs; k++)
 			printf(" %s / %s |", runs[k].label, runs[0].label);
-		printf("\n|---|---|---|---|--:|");
+		printf("\n|---|---|---|---|--:|--:|");
 		for (int k = 1; k < 2 * n_runs; k++)
 			printf("--:|");
 		printf("\n");
 	} else {
 		printf("%s latency in ms; ratio = run / %s (> 1: slower)\n", metric, runs[0].label);
-		printf("%-22s %-6s %-7s %-6s %3s", "model", "engine", "backend", "device", "thr");
+		printf("%-22s %-6s %-7s %-6s %3s %4s", "model", "engine", "backend", "device", "thr",
+		       "busy");
 		for (int k = 0; k < n_runs; k++)
 			printf(" %14.14s", runs[k].label);
 		for (int k = 1; k < n_runs; k++)
@@ -319,11 +325,12 @@ static void print_table(const run *runs, int n_runs, const row *rows, size_t n, 
 		const row *w = &rows[i];
 		const char *dev = w->device ? w->device : "-";
 		if (md)
-			printf("| %s%s | %s | %s | %s | %u |", w->model, w->crc_differs ? " (*)" : "",
-			       w->engine, w->backend, dev, w->threads);
+			printf("| %s%s | %s | %s | %s | %u | %u |", w->model,
+			       w->crc_differs ? " (*)" : "", w->engine, w->backend, dev, w->threads,
+			       w->busy);
 		else
-			printf("%-22.22s %-6s %-7s %-6.6s %3u", w->model, w->engine, w->backend, dev,
-			       w->threads);
+			printf("%-22.22s %-6s %-7s %-6.6s %3u %4u", w->model, w->engine, w->backend,
+			       dev, w->threads, w->busy);
 		for (int k = 0; k < n_runs; k++)
 			printf(md ? " %s |" : " %14s", cell_text(w, k, buf, sizeof(buf)));
 		for (int k = 1; k < n_runs; k++) {
@@ -348,7 +355,7 @@ static void print_table(const run *runs, int n_runs, const row *rows, size_t n, 
 static int same_config(const row *a, const row *b)
 {
 	return strcmp(a->engine, b->engine) == 0 && strcmp(a->backend, b->backend) == 0 &&
-	       same_str(a->device, b->device) && a->threads == b->threads;
+	       same_str(a->device, b->device) && a->threads == b->threads && a->busy == b->busy;
 }
 
 /* The value of configuration cfg on model (at row index first, the model's first row) in
@@ -377,9 +384,9 @@ static size_t write_chart_data(FILE *d, const run *runs, int n_runs, const row *
 				continue;
 			const row *w = &rows[j];
 			int peer = strcmp(w->engine, "edgeml") != 0;
-			fprintf(d, "\t%s %s%s%s%s%s %ut", runs[k].label, peer ? w->engine : "",
+			fprintf(d, "\t%s %s%s%s%s%s %ut%s", runs[k].label, peer ? w->engine : "",
 				peer ? "-" : "", w->backend, w->device ? ":" : "",
-				w->device ? w->device : "", w->threads);
+				w->device ? w->device : "", w->threads, w->busy ? " busy" : "");
 			n_series++;
 		}
 	*n_models = 0;

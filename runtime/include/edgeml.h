@@ -137,7 +137,12 @@ typedef enum edgeml_backend_kind {
 typedef struct edgeml_session_options {
 	uint32_t struct_size;        /* sizeof(edgeml_session_options), for ABI growth */
 	edgeml_backend_kind backend; /* default AUTO */
-	uint32_t threads;            /* CPU worker threads; 0 = default (1) */
+	/* CPU threads, the calling thread included: 0 = default, as many as the cores this
+	 * process may use (its affinity mask, at most its cgroup CPU quota; only cpu_cores /
+	 * the big cores when set); 1 = the calling thread alone. The pool degrades gracefully
+	 * when cores are shared: a busy or slow core delays only its own share of the work
+	 * (docs/threads.md). */
+	uint32_t threads;
 	/* Vulkan device: index, DRM node or part of its name as text; NULL = default. Naming one
 	 * with AUTO asks for Vulkan on it; the CPU backend has none (an error). */
 	const char *device;
@@ -145,6 +150,10 @@ typedef struct edgeml_session_options {
 	/* Vulkan: directory of the shader and pipeline caches; NULL = EDGEML_CACHE_DIR, else
 	 * $XDG_CACHE_HOME/edgeml; "off" = no disk cache. */
 	const char *cache_dir;
+	/* CPU: the cores the worker threads may run on, a Linux CPU list such as "0-3,6" (each
+	 * worker may move among them; the calling thread keeps its own affinity); NULL = no
+	 * pinning. */
+	const char *cpu_cores;
 } edgeml_session_options;
 
 /* Ops the chosen backend lacks run on the CPU (their transfers are counted) instead of
@@ -153,6 +162,10 @@ typedef struct edgeml_session_options {
 /* CPU backend: every node runs on its reference kernel (the plain C oracle the fast kernels
  * are tested against) whatever EDGEML_CPU_ISA says; for checking a result or a kernel. */
 #define EDGEML_SESSION_REFERENCE_KERNELS (1u << 1)
+/* big.LITTLE boards: the CPU worker threads run only on the fastest cores (the largest
+ * cpu_capacity, else cpuinfo_max_freq, in sysfs), and the default thread count counts only
+ * those; no effect where all cores are alike. */
+#define EDGEML_SESSION_BIG_CORES (1u << 2)
 
 /* Fills options with the defaults. */
 void edgeml_session_options_init(edgeml_session_options *options);

@@ -2,8 +2,10 @@
  * text; a real bench run on a committed fixture validated against docs/bench-schema.json (by
  * a JSON Schema subset validator written here) with its statistics recomputed from the raw
  * latencies; a report of two runs (table and chart); rejected inputs. */
+#include <errno.h>
 #include <math.h>
 #include <regex.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,10 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "bench/bench_busy.h"
 #include "commands.h"
 #include "json.h"
 
@@ -349,7 +354,8 @@ static void test_report_two_runs(void **state)
 	const eml_json *r = eml_json_get(fx->doc, "results")->child;
 	char row[256];
 	const char *label = eml_json_string(eml_json_get(fx->doc, "label"), "");
-	snprintf(row, sizeof(row), "| mobilenet_block.s8 | edgeml | cpu | - | 1 | %.3f | %.3f | 1.00 |",
+	snprintf(row, sizeof(row),
+		 "| mobilenet_block.s8 | edgeml | cpu | - | 1 | 0 | %.3f | %.3f | 1.00 |",
 		 eml_json_number(eml_json_get(r, "median_ms"), -1),
 		 eml_json_number(eml_json_get(r, "median_ms"), -1));
 	if (!strstr(text, row))
@@ -387,6 +393,102 @@ static void test_report_rejects(void **state)
 				     "0"), 0);
 }
 
+/* --threads lists add up, at most 64 thread counts in all: a longer list, or lists repeated
+ * past that, is a usage error (it once overflowed the array of thread counts). */
+static void test_threads_list_limit(void **state)
+{
+	fixture *fx = *state;
+	char out[128], list[64 * 3];
+	snprintf(out, sizeof(out), "%s/out3.txt", fx->dir);
+	list[0] = 0;
+	for (int i = 0; i < 64; i++)
+		strcat(list, i ? ",1" : "1");
+	assert_int_equal(run_cmd(edgeml_cmd_bench, out, 6, "bench", FIXTURE, "--threads", list,
+				 "--threads", list), 2);
+	assert_int_equal(run_cmd(edgeml_cmd_bench, out, 6, "bench", FIXTURE, "--threads", list,
+				 "--threads", "2"), 2);
+}
+
+/* --contention N: each cell again under N busy threads, right after the free one, with its
+ * slowdown against it; the load ends with the cell (no child left behind). */
+static void test_bench_contention(void **state)
+{
+	fixture *fx = *state;
+	char out[128], json[128];
+	snprintf(out, sizeof(out), "%s/out4.txt", fx->dir);
+	snprintf(json, sizeof(json), "%s/busy.json", fx->dir);
+	assert_int_equal(run_cmd(edgeml_cmd_bench, out, 12, "bench", FIXTURE, "--threads", "2",
+				 "--contention", "1", "--warmup", "1", "--iterations", "5",
+				 "--json", json), 0);
+	errno = 0;
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+	eml_json *doc = NULL;
+	assert_int_equal(eml_json_read_file(json, &doc), EDGEML_OK);
+	char why[600] = "";
+	if (!validate(doc, fx->schema, "$", why, sizeof(why)))
+		fail_msg("bench --contention output does not follow the schema: %s", why);
+	assert_true(eml_json_number(eml_json_get(eml_json_get(doc, "settings"), "contention"),
+				    -1) == 1);
+	const eml_json *res = eml_json_get(doc, "results");
+	assert_int_equal(res->count, 2);
+	const eml_json *free_run = res->child, *busy = res->child->next;
+	assert_true(eml_json_number(eml_json_get(free_run, "contention"), -1) == 0);
+	assert_true(eml_json_number(eml_json_get(busy, "contention"), -1) == 1);
+	assert_int_equal(eml_json_get(free_run, "contention_slowdown")->type, EML_JSON_NULL);
+	double m0 = eml_json_number(eml_json_get(free_run, "median_ms"), NAN);
+	double m1 = eml_json_number(eml_json_get(busy, "median_ms"), NAN);
+	assert_near(eml_json_number(eml_json_get(busy, "contention_slowdown"), NAN), m1 / m0,
+		    1e-5 * m1 / m0);
+	eml_json_free(doc);
+	char *text = slurp(out);
+	assert_non_null(strstr(text, "vs free"));
+	free(text);
+	/* a report keeps the free and the contended cell apart */
+	assert_int_equal(run_cmd(edgeml_cmd_report, out, 3, "report", json, "--markdown"), 0);
+	text = slurp(out);
+	assert_non_null(strstr(text, "| mobilenet_block.s8 | edgeml | cpu | - | 2 | 0 |"));
+	assert_non_null(strstr(text, "| mobilenet_block.s8 | edgeml | cpu | - | 2 | 1 |"));
+	free(text);
+	const char *bad[] = { "0", "65", "x" };
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(run_cmd(edgeml_cmd_bench, out, 4, "bench", FIXTURE,
+					 "--contention", bad[i]), 2);
+}
+
+/* The load itself: its threads spin (the child burns CPU time) on cores this process may use,
+ * and stopping it reaps the child. */
+static void test_busy_load(void **state)
+{
+	(void)state;
+	cpu_set_t allowed;
+	assert_int_equal(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
+	for (uint32_t i = 0; i < 5; i++)
+		assert_true(CPU_ISSET(eml_busy_core(2, i), &allowed));
+	pid_t pid = eml_busy_start(2);
+	assert_true(pid > 0);
+	struct timespec nap = { 0, 300 * 1000 * 1000 };
+	nanosleep(&nap, NULL);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	char stat[1024] = "";
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(stat, sizeof(stat), f));
+	fclose(f);
+	/* utime is field 14, after the parenthesised command name */
+	const char *p = strrchr(stat, ')');
+	unsigned long utime = 0;
+	assert_true(p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu",
+				&utime) == 1);
+	eml_busy_stop(pid);
+	/* 300 ms of two spinning threads on a shared machine: well above 20 ms of CPU time */
+	assert_true(utime * 1000 / (unsigned long)sysconf(_SC_CLK_TCK) >= 20);
+	errno = 0;
+	assert_int_equal(waitpid(pid, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+}
+
 int main(void)
 {
 	const struct CMUnitTest json_tests[] = {
@@ -398,6 +500,9 @@ int main(void)
 		cmocka_unit_test(test_schema_rejects_bad_documents),
 		cmocka_unit_test(test_report_two_runs),
 		cmocka_unit_test(test_report_rejects),
+		cmocka_unit_test(test_threads_list_limit),
+		cmocka_unit_test(test_bench_contention),
+		cmocka_unit_test(test_busy_load),
 	};
 	int failed = cmocka_run_group_tests_name("json", json_tests, NULL, NULL);
 	return failed | cmocka_run_group_tests_name("bench", bench_tests, setup, teardown);

@@ -2,6 +2,7 @@
  * CPU backend and compared with values computed here; concurrency; error paths. */
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -428,6 +429,55 @@ static void test_errors(void **state)
 	unload(&l);
 }
 
+/* The CPU thread options: the default, one thread, a core list (checked against the cores
+ * this process may use, bad ones refused naming the list), the big cores. */
+static void test_cpu_thread_options(void **state)
+{
+	(void)state;
+	loaded l = relu_add_model();
+	edgeml_session *s = NULL;
+	edgeml_session_options opt;
+	edgeml_session_options_init(&opt);
+	opt.backend = EDGEML_BACKEND_CPU;
+	assert_int_equal(opt.threads, 0);
+	assert_null(opt.cpu_cores);
+	assert_int_equal(edgeml_session_create(l.model, &opt, &s), EDGEML_OK);
+	assert_int_equal(edgeml_session_run(s), EDGEML_OK);
+	edgeml_session_destroy(s);
+	cpu_set_t allowed;
+	assert_int_equal(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
+	int first = 0;
+	while (!CPU_ISSET(first, &allowed))
+		first++;
+	char list[32];
+	snprintf(list, sizeof(list), "%d", first);
+	opt.cpu_cores = list;
+	opt.threads = 3;
+	assert_int_equal(edgeml_session_create(l.model, &opt, &s), EDGEML_OK);
+	assert_int_equal(edgeml_session_run(s), EDGEML_OK);
+	edgeml_session_destroy(s);
+	opt.cpu_cores = "1023";
+	if (!CPU_ISSET(1023, &allowed)) {
+		assert_int_equal(edgeml_session_create(l.model, &opt, &s),
+				 EDGEML_ERR_INVALID_ARGUMENT);
+		assert_non_null(strstr(edgeml_last_error(), "'1023'"));
+		assert_null(s);
+	}
+	opt.cpu_cores = "0-x";
+	assert_int_equal(edgeml_session_create(l.model, &opt, &s), EDGEML_ERR_INVALID_ARGUMENT);
+	assert_non_null(strstr(edgeml_last_error(), "cpu_cores"));
+	opt.cpu_cores = NULL;
+	opt.threads = 0;
+	opt.flags = EDGEML_SESSION_BIG_CORES;
+	assert_int_equal(edgeml_session_create(l.model, &opt, &s), EDGEML_OK);
+	assert_int_equal(edgeml_session_run(s), EDGEML_OK);
+	edgeml_session_destroy(s);
+	opt.flags = 0;
+	opt.threads = 65;
+	assert_int_equal(edgeml_session_create(l.model, &opt, &s), EDGEML_ERR_INVALID_ARGUMENT);
+	unload(&l);
+}
+
 /* A node whose op has no kernel fails session creation, naming node and op number. The
  * loader rejects unknown ops, so the model is built in memory directly. */
 static void test_unsupported_op(void **state)
@@ -629,6 +679,7 @@ int main(void)
 		cmocka_unit_test(test_quantize_and_run_error),
 		cmocka_unit_test(test_concurrent_sessions),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_cpu_thread_options),
 		cmocka_unit_test(test_unsupported_op),
 		cmocka_unit_test(test_too_much_memory),
 		cmocka_unit_test(test_run_command),

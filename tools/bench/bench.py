@@ -8,6 +8,19 @@ optimisations on), so both see the same machine state; the medians are over all 
 A `--profile` run gives the 1x1 convolutions' achieved rate, reported as a fraction of this
 CPU's int8 peak (`edgeml bench --peak`, per core, times the threads).
 
+Under contention (--contention N, default 1; 0 leaves it out): MobileNetV2 and ResNet-18 int8
+at 1 thread and at the largest thread count, each cell also beside N busy threads that spin
+pinned to the last N cores (`edgeml bench --contention N --compare ort`), edgeml and ONNX
+Runtime interleaved: the latency with and without the load, and edgeml's contended latency over
+its own 1-thread latency on free cores (the issue's target: at most 1.3 with one of two cores
+busy).
+
+Beside LiteRT (TensorFlow Lite with XNNPACK, the edge CPU standard; --litert-python, by default
+build/venv-litert/bin/python from `make bench-deps`; the table is left out with a note without
+it): MobileNetV2 and ResNet-18, int8 and fp32, edgeml on the .onnx models and LiteRT on TFLite
+models that tools/bench/tflite_convert.py makes from the float .onnx (once, into WORK/tflite:
+fully int8, checked, and float32), in alternating rounds at each thread count.
+
 Side by side with ncnn (--peers ncnn, tools/bench/ncnn_peer.py, float models converted by
 pnnx): per model, edgeml on the float model (fp32) and on the int8 model, and ncnn on the
 float model: on the CPU in fp32 at each thread count, and on Vulkan (--backends vulkan) in fp32
@@ -124,6 +137,126 @@ def ort_section(a, peak):
     print("ratio = edgeml median / ORT median (< 1: edgeml faster); 'of peak': the 1x1 "
           "convolutions' rate over peak x threads; 'large 1x1': those of >= "
           f"{LARGE_MACS / 1e6:.0f}M MACs")
+    return failed
+
+
+CONTENTION_MODELS = ["mobilenetv2", "resnet18"]
+
+
+def contention_section(a):
+    """int8 models with and without N busy background threads; returns the failures."""
+    top = max(a.thread_list)
+    print(f"\n== CPU, int8, under contention: {a.contention} busy thread(s) pinned to the last "
+          f"core(s) (edgeml bench --contention {a.contention} --compare ort)")
+    head = (f"{'model':<20} {'engine':<6} {'thr':>3} {'free ms':>9} {'busy ms':>9} "
+            f"{'x free':>7} {'busy / 1-thr free':>17}")
+    print(head)
+    print("-" * len(head))
+    failed = 0
+    for name in CONTENTION_MODELS:
+        onnx_path = os.path.join(a.models, name + ".int8.onnx")
+        label = name + ".int8"
+        # the .onnx: bench converts it for edgeml and gives it to ONNX Runtime
+        cmd = [a.edgeml, "bench", onnx_path, "--json", "-", "--backend", "cpu",
+               "--threads", ",".join(str(t) for t in sorted({1, top})),
+               "--contention", str(a.contention), "--rounds", str(a.rounds),
+               "--warmup", str(a.warmup), "--iterations", str(a.iterations),
+               "--python", sys.executable, "--peer-dir", HERE]
+        if "ort" in a.peer_list:
+            cmd += ["--compare", "ort"]
+        try:
+            doc = run_json(cmd)
+        except RuntimeError as err:
+            print(f"{label:<20} failed: {err}")
+            failed += 1
+            continue
+        cells = {(r["engine"], r["threads"], r.get("contention", 0)): r for r in doc["results"]}
+        for engine in ["edgeml", "ort"]:
+            one = cells.get((engine, 1, 0))
+            for threads in sorted({1, top}):
+                free, busy = cells.get((engine, threads, 0)), cells.get((engine, threads,
+                                                                         a.contention))
+                if not free or not busy:
+                    continue
+                if free["status"] != "ok" or busy["status"] != "ok":
+                    why = free["error"] or busy["error"]
+                    print(f"{label:<20} {engine:<6} {threads:>3} {free['status']}: {why}")
+                    failed += free["status"] == "failed" or busy["status"] == "failed"
+                    continue
+                vs_one = (f"{busy['median_ms'] / one['median_ms']:17.2f}"
+                          if one and one["status"] == "ok" else f"{'-':>17}")
+                print(f"{label:<20} {engine:<6} {threads:>3} {free['median_ms']:9.3f} "
+                      f"{busy['median_ms']:9.3f} {busy['median_ms'] / free['median_ms']:7.2f} "
+                      f"{vs_one}")
+        sys.stdout.flush()
+    print("x free = median with the load / without; busy / 1-thr free = median with the load / "
+          "the same engine's 1-thread median without it (target for edgeml at 2 threads with "
+          "one of two cores busy: <= 1.3)")
+    return failed
+
+
+def litert_section(a):
+    """int8 and fp32 models on edgeml's CPU backend against LiteRT; returns the failures."""
+    py = a.litert_python
+    print("\n== CPU, int8 and fp32: edgeml vs LiteRT (XNNPACK)")
+    if not py or not os.path.exists(py):
+        print(f"skipped: no LiteRT Python ({py or 'none given'}); `make bench-deps` makes "
+              "build/venv-litert")
+        return 0
+    head = (f"{'model':<20} {'thr':>3} {'edgeml ms':>10} {'LiteRT ms':>9} {'ratio':>6} "
+            f"{'edgeml MiB':>10} {'LiteRT MiB':>10}")
+    print(head)
+    print("-" * len(head))
+    tflite_dir = os.path.join(a.work, "tflite")
+    failed = 0
+    for name in CONTENTION_MODELS:
+        float_onnx = os.path.join(a.models, name + ".onnx")
+        if not all(os.path.exists(os.path.join(tflite_dir, f"{name}.{k}.tflite"))
+                   for k in ("int8", "f32")):
+            p = subprocess.run([py, os.path.join(HERE, "tflite_convert.py"), float_onnx,
+                                tflite_dir], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True)
+            if p.returncode != 0:
+                print(f"{name:<20} TFLite conversion failed: {p.stderr.strip()[-200:]}")
+                failed += 1
+                continue
+        for kind, suffix in (("int8", ".int8"), ("f32", "")):
+            label = f"{name}.{kind}"
+            eml = os.path.join(a.work, name + suffix + ".eml")
+            err = convert(a, os.path.join(a.models, name + suffix + ".onnx"), eml)
+            if err:
+                print(f"{label:<20} convert failed: {err}")
+                failed += 1
+                continue
+            tflite = os.path.join(tflite_dir, f"{name}.{kind}.tflite")
+            for threads in a.thread_list:
+                ours, theirs, rss_ours, rss_theirs = [], [], 0, 0
+                try:
+                    for _ in range(a.rounds):
+                        e = edgeml_cell([a.edgeml, "bench", eml, "--json", "-", "--backend",
+                                         "cpu", "--threads", str(threads), "--warmup",
+                                         str(a.warmup), "--iterations", str(a.iterations)])
+                        o = run_json([py, os.path.join(HERE, "litert_peer.py"), tflite,
+                                      "--threads", str(threads), "--warmup", str(a.warmup),
+                                      "--iterations", str(a.iterations)])
+                        if "skipped" in o:
+                            raise RuntimeError("LiteRT: " + o["skipped"])
+                        ours += e["latencies_ms"]
+                        theirs += o["latencies_ms"]
+                        rss_ours = max(rss_ours, e["peak_rss_kb"])
+                        rss_theirs = max(rss_theirs, o["peak_rss_kb"])
+                except RuntimeError as err:
+                    print(f"{label:<20} {threads:>3} failed: {err}")
+                    failed += 1
+                    continue
+                m_ours, m_theirs = statistics.median(ours), statistics.median(theirs)
+                print(f"{label:<20} {threads:>3} {m_ours:10.3f} {m_theirs:9.3f} "
+                      f"{m_ours / m_theirs:6.2f} {rss_ours / 1024:10.1f} "
+                      f"{rss_theirs / 1024:10.1f}")
+                sys.stdout.flush()
+    print("ratio = edgeml median / LiteRT median (< 1: edgeml faster); LiteRT's int8 model is "
+          "its own quantization of the float model (random-input calibration), edgeml's the "
+          "QDQ .onnx of `make models`: same network and MACs, not the same scales")
     return failed
 
 
@@ -367,16 +500,22 @@ def main():
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--iterations", type=int, default=20)
     ap.add_argument("--backends", default="cpu,vulkan", help="of cpu, vulkan")
-    ap.add_argument("--peers", default="ort,ncnn", help="of ort, ncnn")
+    ap.add_argument("--peers", default="ort,litert,ncnn", help="of ort, litert, ncnn")
     ap.add_argument("--device", help="edgeml's Vulkan device (`edgeml bench --device`); ncnn "
                     "runs on the one edgeml ran on")
+    ap.add_argument("--litert-python",
+                    default=os.path.join(os.path.dirname(os.path.dirname(HERE)), "build",
+                                         "venv-litert", "bin", "python"),
+                    help="the Python with ai-edge-litert and the converters (make bench-deps)")
+    ap.add_argument("--contention", type=int, default=1,
+                    help="busy background threads of the contention table (0: no table)")
     ap.add_argument("--budget", type=float, default=3.0,
                     help="seconds of measured runs per cell of the side-by-side tables")
     a = ap.parse_args()
     a.backend_list = [b for b in a.backends.split(",") if b]
     a.peer_list = [p for p in a.peers.split(",") if p]
-    bad = set(a.backend_list) - {"cpu", "vulkan"} or set(a.peer_list) - {"ort", "ncnn"}
-    if bad or a.rounds < 1 or a.iterations < 1 or a.warmup < 0 or not a.budget > 0:
+    bad = set(a.backend_list) - {"cpu", "vulkan"} or set(a.peer_list) - {"ort", "litert", "ncnn"}
+    if bad or a.contention < 0 or a.rounds < 1 or a.iterations < 1 or a.warmup < 0 or not a.budget > 0:
         ap.error(f"bad option value {sorted(bad) if bad else ''} (see --help)")
     a.thread_list = [int(t) for t in a.threads.split(",")]
     a.vulkan_devices = set()
@@ -387,6 +526,10 @@ def main():
     failed = 0
     if "cpu" in a.backend_list and "ort" in a.peer_list:
         failed += ort_section(a, peak)
+    if "cpu" in a.backend_list and "litert" in a.peer_list:
+        failed += litert_section(a)
+    if "cpu" in a.backend_list and a.contention > 0:
+        failed += contention_section(a)
     if "cpu" in a.backend_list and "ncnn" in a.peer_list:
         failed += side_section(a, "cpu")
     if "vulkan" in a.backend_list:

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "backend.h"
+#include "cpu/cpu_topology.h"
 #include "cpu/fast_ops.h"
 #include "cpu/ref/ref.h"
 #include "error.h"
@@ -283,8 +284,10 @@ static edgeml_status link_fast_ops(cpu_state *s)
 }
 
 /* Prepares the fast kernels of the ISA level (EML_ISA_SCALAR keeps every node on its
- * reference kernel), then the thread pool and the scratch memory they share. */
-static edgeml_status cpu_fast_prepare(cpu_state *s, eml_isa isa, uint32_t threads)
+ * reference kernel), then the thread pool (its workers on cores, when not NULL) and the
+ * scratch memory they share. */
+static edgeml_status cpu_fast_prepare(cpu_state *s, eml_isa isa, uint32_t threads,
+				      const cpu_set_t *cores)
 {
 	size_t scratch = 0, shared = 0;
 	for (uint32_t i = 0; i < s->graph->n_nodes; i++) {
@@ -317,7 +320,7 @@ static edgeml_status cpu_fast_prepare(cpu_state *s, eml_isa isa, uint32_t thread
 		return eml_error(EDGEML_ERR_NO_MEMORY,
 				 "out of memory for %zu bytes of shared scratch", shared);
 	if (threads > 1) {
-		edgeml_status st = eml_threadpool_create(threads, &s->pool);
+		edgeml_status st = eml_threadpool_create(threads, cores, &s->pool);
 		if (st != EDGEML_OK)
 			return st;
 	}
@@ -326,7 +329,8 @@ static edgeml_status cpu_fast_prepare(cpu_state *s, eml_isa isa, uint32_t thread
 }
 
 /* Runs the preparation steps in order. */
-static edgeml_status prepare_state(cpu_state *s, eml_isa isa, uint32_t threads)
+static edgeml_status prepare_state(cpu_state *s, eml_isa isa, uint32_t threads,
+				   const cpu_set_t *cores)
 {
 	edgeml_status st = alloc_arrays(s);
 	if (st == EDGEML_OK)
@@ -340,17 +344,49 @@ static edgeml_status prepare_state(cpu_state *s, eml_isa isa, uint32_t threads)
 	if (st == EDGEML_OK)
 		st = build_steps(s);
 	if (st == EDGEML_OK)
-		st = cpu_fast_prepare(s, isa, threads);
+		st = cpu_fast_prepare(s, isa, threads, cores);
 	return st;
 }
 
-/* Prepares the graph for options->threads threads (0 means 1; the fast kernels split their
- * work over them, the reference kernels run on the caller); the CPU has no devices to choose
- * from. */
+/* The cores of the options (cpu_cores, EDGEML_SESSION_BIG_CORES) among those the process may
+ * use, into cores; *pin says whether the workers are to be held to them. */
+static edgeml_status pick_cores(const edgeml_session_options *options, cpu_set_t *cores, int *pin)
+{
+	eml_cpu_allowed(cores);
+	*pin = 0;
+	if (options && options->cpu_cores) {
+		cpu_set_t want;
+		edgeml_status st = eml_cpu_parse_list(options->cpu_cores, &want);
+		if (st != EDGEML_OK)
+			return eml_error_context(st, "session options: cpu_cores: ");
+		CPU_AND(cores, cores, &want);
+		if (CPU_COUNT(cores) == 0)
+			return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+					 "session options: cpu_cores '%s' names no core this process "
+					 "may run on (see taskset -p)",
+					 options->cpu_cores);
+		*pin = 1;
+	}
+	if (options && (options->flags & EDGEML_SESSION_BIG_CORES)) {
+		eml_cpu_keep_big(cores, "/sys/devices/system/cpu");
+		*pin = 1;
+	}
+	return EDGEML_OK;
+}
+
+/* Prepares the graph for options->threads threads (0 means one per core the process may use;
+ * the fast kernels split their work over them, the reference kernels run on the caller); the
+ * CPU has no devices to choose from. */
 static edgeml_status cpu_prepare(const eml_graph *graph, const edgeml_session_options *options,
 				 void **state)
 {
-	uint32_t threads = options && options->threads ? options->threads : 1;
+	cpu_set_t cores;
+	int pin;
+	edgeml_status cst = pick_cores(options, &cores, &pin);
+	if (cst != EDGEML_OK)
+		return cst;
+	uint32_t threads = options && options->threads ? options->threads
+						       : eml_cpu_default_threads(&cores);
 	if (threads > EML_THREADPOOL_MAX)
 		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
 				 "session options: %u threads requested, at most %d are supported",
@@ -361,7 +397,8 @@ static edgeml_status cpu_prepare(const eml_graph *graph, const edgeml_session_op
 	s->graph = graph;
 	/* EDGEML_CPU_ISA=scalar does the same for the whole process. */
 	int reference = options && (options->flags & EDGEML_SESSION_REFERENCE_KERNELS);
-	edgeml_status st = prepare_state(s, reference ? EML_ISA_SCALAR : eml_isa_active(), threads);
+	edgeml_status st = prepare_state(s, reference ? EML_ISA_SCALAR : eml_isa_active(), threads,
+					   pin ? &cores : NULL);
 	if (st != EDGEML_OK) {
 		cpu_destroy(s);
 		return st;

@@ -395,7 +395,7 @@ static edgeml_status prepare_dw(fconv_op *op, const float *w, const float *bias,
 		for (size_t kx = 0; kx < op->plane.kw; kx++)
 			op->koff[ky * op->plane.kw + kx] = eml_plane_tap(&op->plane, ky, kx);
 	size_t total = op->batch * op->in_ch;
-	op->dw_run = total / (4 * (size_t)threads);
+	op->dw_run = total / (EML_FAST_TASKS_PER_THREAD * (size_t)threads);
 	op->dw_run = op->dw_run < 1 ? 1 : op->dw_run > 16 ? 16 : op->dw_run;
 	op->dw_grid = (op->plane.grid + 64 + 15) / 16 * 16;
 	op->base.scratch = (op->ps + op->dw_grid) * sizeof(float);
@@ -493,12 +493,12 @@ static edgeml_status prepare_gemm(fconv_op *op, const float *w, const float *bia
 	op->tiles_per_task = op->tiles < TILES_PER_TASK ? op->tiles : TILES_PER_TASK;
 	while (op->tiles_per_task > 1 && threads > 1 &&
 	       op->groups * ((op->tiles + op->tiles_per_task - 1) / op->tiles_per_task) <
-		       2 * (size_t)threads)
+		       EML_FAST_TASKS_PER_THREAD * (size_t)threads)
 		op->tiles_per_task /= 2;
 	op->tile_groups = (op->tiles + op->tiles_per_task - 1) / op->tiles_per_task;
 	op->m_chunks = 1;
 	while (threads > 1 && op->m_chunks < op->blocks &&
-	       op->groups * op->tile_groups * op->m_chunks < 2 * (size_t)threads)
+	       op->groups * op->tile_groups * op->m_chunks < EML_FAST_TASKS_PER_THREAD * (size_t)threads)
 		op->m_chunks++;
 	op->m_chunk = (op->blocks + op->m_chunks - 1) / op->m_chunks;
 	op->m_chunks = (op->blocks + op->m_chunk - 1) / op->m_chunk;

@@ -159,7 +159,7 @@ edgeml_status eml_fast_fgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	/* enough tasks for every thread: chunks of panels */
 	op->n_chunks = 1;
 	while (threads > 1 && op->n_chunks < op->panels &&
-	       op->blocks * op->n_chunks < 2 * (size_t)threads)
+	       op->blocks * op->n_chunks < EML_FAST_TASKS_PER_THREAD * (size_t)threads)
 		op->n_chunks++;
 	op->n_chunk = (op->panels + op->n_chunks - 1) / op->n_chunks;
 	op->n_chunks = (op->panels + op->n_chunk - 1) / op->n_chunk;

@@ -184,7 +184,8 @@ edgeml_status eml_fast_fpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	op->in_plane = size;
 	/* enough tasks for every thread, each at least AVG_CHUNK elements, in whole lanes */
 	size_t per = (AVG_CHUNK + size - 1) / size;
-	size_t even = (planes + threads - 1) / threads;
+	size_t tasks = EML_FAST_TASKS_PER_THREAD * (size_t)threads;
+	size_t even = (planes + tasks - 1) / tasks;
 	per = per > even ? per : even;
 	op->planes_per_task = (per + AVG_LANES - 1) / AVG_LANES * AVG_LANES;
 	*out = &op->base;

@@ -26,6 +26,11 @@ typedef struct eml_fast_env {
  * pool costs more than such a layer gains from it. */
 #define EML_FAST_SERIAL_WORK ((size_t)1 << 20)
 
+/* Tasks per thread a layer is split into, where its shape allows: the threads claim them one
+ * at a time, so a thread on a busy or slower core (big.LITTLE: 2-3x) ends up with fewer of
+ * them, and one preempted in the middle of a task holds up only that task's share. */
+#define EML_FAST_TASKS_PER_THREAD 4
+
 /* The pool a layer of work units should use: none for small layers. */
 static inline eml_threadpool *eml_fast_pool(const eml_fast_env *env, size_t work)
 {

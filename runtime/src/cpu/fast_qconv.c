@@ -663,7 +663,7 @@ static edgeml_status prepare_dw(qconv_op *op, const eml_kernel_ctx *ctx, const q
 	op->hi = (float)p->hi;
 	/* runs of up to 16 channels, at least 4 tasks per thread when there are enough */
 	size_t total = op->batch * op->in_ch;
-	op->dw_run = total / (4 * (size_t)threads);
+	op->dw_run = total / (EML_FAST_TASKS_PER_THREAD * (size_t)threads);
 	op->dw_run = op->dw_run < 1 ? 1 : op->dw_run > 16 ? 16 : op->dw_run;
 #if defined(__x86_64__)
 	/* small planes (DS-CNN's 25x5, MobileNet's 7x7): one byte permutation per 64 bytes */
@@ -788,12 +788,12 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 	int rows_first = op->in_place && per_image * blocks >= 2 * (size_t)threads;
 	while (op->tiles_per_task > 1 && threads > 1 && !rows_first &&
 	       per_image * ((op->tiles + op->tiles_per_task - 1) / op->tiles_per_task) <
-		       2 * (size_t)threads)
+		       EML_FAST_TASKS_PER_THREAD * (size_t)threads)
 		op->tiles_per_task /= 2;
 	op->tile_groups = (op->tiles + op->tiles_per_task - 1) / op->tiles_per_task;
 	op->m_chunks = 1;
 	while (threads > 1 && op->m_chunks < blocks &&
-	       per_image * op->tile_groups * op->m_chunks < 2 * (size_t)threads)
+	       per_image * op->tile_groups * op->m_chunks < EML_FAST_TASKS_PER_THREAD * (size_t)threads)
 		op->m_chunks++;
 	op->m_chunk = (blocks + op->m_chunks - 1) / op->m_chunks * uk->mr;
 	op->m_chunks = (op->mg + op->m_chunk - 1) / op->m_chunk;

@@ -193,8 +193,8 @@ edgeml_status eml_fast_qgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	op->tiles = op->gemv ? op->rows : op->rows / uk->nr + (op->rows % uk->nr != 0);
 	size_t blocks = n / uk->mr + (n % uk->mr != 0);
 	op->n_chunks = 1;
-	while (op->n_chunks < blocks && op->tiles * op->n_chunks < 2 * (size_t)threads &&
-	       threads > 1)
+	while (op->n_chunks < blocks &&
+	       op->tiles * op->n_chunks < EML_FAST_TASKS_PER_THREAD * (size_t)threads && threads > 1)
 		op->n_chunks++;
 	op->n_chunk = (blocks + op->n_chunks - 1) / op->n_chunks * uk->mr;
 	op->n_chunks = (n + op->n_chunk - 1) / op->n_chunk;

@@ -1,12 +1,20 @@
 /*
  * threadpool.h — a fixed pool of worker threads that run the tasks of one parallel loop
- * together with the calling thread. Workers spin briefly after a loop (the next layer's loop
- * usually follows within microseconds), then sleep on a condition variable. Running a loop
- * allocates nothing.
+ * together with the calling thread, built to degrade gracefully when cores are shared:
+ *  - tasks are claimed one at a time from a shared counter, so a slow or descheduled thread
+ *    delays only the task it holds, never a fixed share of the loop;
+ *  - the caller takes tasks too and waits only for tasks that were claimed: if it runs every
+ *    task itself (the workers were asleep or preempted), the loop is over and a worker that
+ *    wakes late finds nothing to do (each loop has its own epoch);
+ *  - idle workers spin for a bounded, adaptive time (longer while the next loop came soon
+ *    after the last, none after they found themselves preempted mid-spin), then sleep on a
+ *    futex, as does the caller waiting for the last tasks.
+ * Running a loop allocates nothing. docs/threads.md has the design and the measurements.
  */
 #ifndef EML_CPU_THREADPOOL_H
 #define EML_CPU_THREADPOOL_H
 
+#include <sched.h>
 #include <stdint.h>
 
 #include "edgeml.h"
@@ -20,8 +28,11 @@ typedef struct eml_threadpool eml_threadpool;
  * (0 = the caller, 1.. = workers), for per-thread scratch memory. */
 typedef void (*eml_task_fn)(void *ctx, uint32_t task, uint32_t thread);
 
-/* Creates a pool of threads - 1 workers (threads in 1..EML_THREADPOOL_MAX). */
-edgeml_status eml_threadpool_create(uint32_t threads, eml_threadpool **out);
+/* Creates a pool of threads - 1 workers (threads in 1..EML_THREADPOOL_MAX). cores, when not
+ * NULL, is the set every worker may run on (the scheduler moves each within it; the calling
+ * thread is the application's and keeps its own affinity). */
+edgeml_status eml_threadpool_create(uint32_t threads, const cpu_set_t *cores,
+				    eml_threadpool **out);
 
 /* Stops and joins the workers. NULL is a no-op. */
 void eml_threadpool_destroy(eml_threadpool *pool);
@@ -30,8 +41,15 @@ void eml_threadpool_destroy(eml_threadpool *pool);
 uint32_t eml_threadpool_threads(const eml_threadpool *pool);
 
 /* Runs fn(ctx, t, thread) for every t in [0, n_tasks) and returns when all are done. Tasks
- * are taken in order by whichever thread is free. A NULL pool runs them on the caller. Only
- * one loop runs on a pool at a time. */
+ * are handed out in increasing order to whichever thread asks next. A NULL pool runs them on
+ * the caller. Only one loop runs on a pool at a time. */
 void eml_threadpool_run(eml_threadpool *pool, eml_task_fn fn, void *ctx, uint32_t n_tasks);
+
+/* Counters of a pool since its creation, for tests and `edgeml bench`: loops run, tasks the
+ * caller ran, tasks workers ran, futex sleeps of workers and of the caller. */
+typedef struct eml_threadpool_stats {
+	uint64_t loops, caller_tasks, worker_tasks, worker_sleeps, caller_sleeps;
+} eml_threadpool_stats;
+void eml_threadpool_stats_get(const eml_threadpool *pool, eml_threadpool_stats *stats);
 
 #endif /* EML_CPU_THREADPOOL_H */
