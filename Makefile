@@ -30,14 +30,14 @@ ALL_CFLAGS := $(WARN) $(CFLAGS) $(SANFLAGS) -ffp-contract=off -fPIC -pthread -MM
 LDLIBS_GLSLANG := -Wl,--start-group -lglslang -lglslang-default-resource-limits -lSPIRV \
 	-lSPIRV-Tools-opt -lSPIRV-Tools -lMachineIndependent -lGenericCodeGen -lOSDependent \
 	-lOGLCompiler -Wl,--end-group -lstdc++
-LDLIBS_RT := $(LDLIBS_GLSLANG) -ldrm -ldl -lz -lm -lpthread
+LDLIBS_RT := $(LDLIBS_GLSLANG) -ldrm -ldl -lsodium -lz -lm -lpthread
 # VULKAN=0 builds without the Vulkan backend, so without glslang, libdrm and the shaders (for
 # CPU-only boards, and the aarch64 build of test-arm: Debian's arm64 glslang cannot be
 # installed beside the amd64 one). runtime/src/no_vulkan.c then fails every Vulkan session
 # with a clear message, and AUTO takes the CPU.
 VULKAN ?= 1
 ifeq ($(VULKAN),0)
-LDLIBS_RT := -lz -lm -lpthread
+LDLIBS_RT := -lsodium -lz -lm -lpthread
 endif
 LDLIBS_TOOLS := $(shell pkg-config --libs libprotobuf-c 2>/dev/null || echo -lprotobuf-c)
 LDLIBS_TEST := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)

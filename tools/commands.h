@@ -11,5 +11,9 @@ int edgeml_cmd_info(int argc, char **argv);    /* tools/cmd_info.c */
 int edgeml_cmd_bench(int argc, char **argv);   /* tools/cmd_bench.c */
 int edgeml_cmd_report(int argc, char **argv);  /* tools/cmd_report.c */
 int edgeml_cmd_stream(int argc, char **argv);  /* tools/cmd_stream.c */
+int edgeml_cmd_pack(int argc, char **argv);    /* tools/cmd_pack.c */
+int edgeml_cmd_keygen(int argc, char **argv);  /* tools/cmd_keys.c */
+int edgeml_cmd_sign(int argc, char **argv);    /* tools/cmd_keys.c */
+int edgeml_cmd_verify(int argc, char **argv);  /* tools/cmd_keys.c */
 
 #endif

@@ -47,6 +47,8 @@ typedef enum edgeml_status {
 	EDGEML_ERR_NOT_FOUND = 6,        /* no input/output/device with that name */
 	EDGEML_ERR_SHAPE = 7,            /* shapes or dtypes do not agree */
 	EDGEML_ERR_BACKEND = 8,          /* the backend failed (device lost, driver error) */
+	EDGEML_ERR_UNTRUSTED = 9,        /* a package is unsigned, wrongly signed, signed by an
+					  * unknown or revoked key, or encrypted for another key */
 } edgeml_status;
 
 /* A short constant name for a status, e.g. "invalid argument". */
@@ -99,8 +101,8 @@ typedef struct edgeml_tensor_info {
 	const int32_t *quant_zero_points;
 } edgeml_tensor_info;
 
-/* Maps a .eml file read-only; every field is validated before use. The context must
- * outlive the model. */
+/* Maps a .eml model file or a .emlpkg package (see "packages" below) read-only; every field
+ * is validated before use. The context must outlive the model; it may be NULL. */
 edgeml_status edgeml_model_load_file(edgeml_context *ctx, const char *path, edgeml_model **out);
 /* Loads a model from memory. When data is 64-byte aligned it is used in place and must
  * outlive the model; otherwise it is copied into an aligned buffer first. */
@@ -117,6 +119,39 @@ edgeml_status edgeml_model_output_info(const edgeml_model *model, size_t index,
 /* Index of the input/output with that name, or EDGEML_ERR_NOT_FOUND. */
 edgeml_status edgeml_model_find_input(const edgeml_model *model, const char *name, size_t *index);
 edgeml_status edgeml_model_find_output(const edgeml_model *model, const char *name, size_t *index);
+
+/* ---- packages (docs/fleet.md) ------------------------------------------------------------ */
+
+/* A package (.emlpkg, made by `edgeml pack`) is a model plus a manifest (name, version,
+ * SHA-256, requirements, self-tests), signed with Ed25519 and optionally encrypted. The two
+ * load calls above take packages as well as bare .eml files:
+ *   - the payload's SHA-256 must match the manifest, and the device must meet the package's
+ *     requirements (isa=..., backend=...);
+ *   - when the device has a trust store — a directory with a trusted.d/ subdirectory — every
+ *     model must be a package signed by a key of trusted.d (files NAME.pub) that is not
+ *     also in revoked.d; anything else fails with EDGEML_ERR_UNTRUSTED, naming the key and
+ *     the byte range that failed. Without trusted.d/, signatures are not checked;
+ *   - an encrypted package is decrypted with the key of keys.d (files NAME.key) it names, into memory
+ *     that is locked (never swapped) and zeroed when the model is freed.
+ * The trust directory is /etc/edgeml, or $EDGEML_TRUST_DIR, or what this call sets (NULL
+ * returns to the default). */
+edgeml_status edgeml_context_set_trust_dir(edgeml_context *ctx, const char *dir);
+
+/* The manifest of a model loaded from a package. Strings live as long as the model. */
+typedef struct edgeml_package_info {
+	const char *name;	    /* e.g. "kws" */
+	const char *version;	    /* semantic version, e.g. "1.4.0" */
+	const char *parent_version; /* the version this one updates, or "" */
+	uint64_t sequence;	    /* grows with every release: a store refuses older ones */
+	uint64_t created;	    /* seconds since 1970 */
+	const char *model_sha256;   /* of the .eml inside, 64 hex digits */
+	const char *signed_by;	    /* id of the trusted key that verified, "" without a store */
+	int encrypted;
+	uint32_t n_selftests;
+} edgeml_package_info;
+
+/* Fills info; EDGEML_ERR_NOT_FOUND when the model was loaded from a bare .eml. */
+edgeml_status edgeml_model_package_info(const edgeml_model *model, edgeml_package_info *info);
 
 /* ---- session ---------------------------------------------------------------------------- */
 
