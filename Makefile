@@ -143,7 +143,7 @@ export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
 # The ARM (qemu-user) and kernel-module (qemu-system) suites run static, unsanitized binaries:
 # they are part of the plain run only.
-TEST_SUITES := unit conformance crosscheck
+TEST_SUITES := unit conformance crosscheck test-packages
 ifeq ($(SAN),0)
 TEST_SUITES += test-vulkan test-arm test-kmod
 endif
@@ -160,6 +160,12 @@ BACKEND ?=
 conformance: $(EDGEML) venv
 	$(PY) tests/conformance/run_node_tests.py --edgeml $(EDGEML) --work $(BUILD)/conformance \
 		$(if $(BACKEND),--backend $(BACKEND) $(if $(filter vulkan,$(BACKEND)),--cpu-fallback))
+
+# Packages end to end through the command line: pack, sign, verify, run on a device with a
+# trust store, and what it must refuse (tests/fleet/package-cli.sh; a few seconds).
+.PHONY: test-packages
+test-packages: $(EDGEML) venv
+	tests/fleet/package-cli.sh $(EDGEML) $(PY) $(BUILD)/package-cli
 
 models: build/models/.stamp
 build/models/.stamp: models/make_models.py $(VENV)/.stamp

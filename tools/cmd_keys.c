@@ -252,6 +252,7 @@ int edgeml_cmd_verify(int argc, char **argv)
 	}
 	edgeml_context *ctx = NULL;
 	edgeml_model *model = NULL;
+	fflush(stdout);
 	if (!rc && (edgeml_context_create(&ctx) != EDGEML_OK ||
 		    edgeml_context_set_trust_dir(ctx, trust_dir) != EDGEML_OK ||
 		    edgeml_model_load_file(ctx, pkg_path, &model) != EDGEML_OK)) {
