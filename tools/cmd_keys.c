@@ -109,7 +109,7 @@ int edgeml_cmd_sign(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			printf("usage: edgeml sign PACKAGE.emlpkg --key NAME.sec [-o OUT.emlpkg]\n\n"
 			       "Appends an Ed25519 signature over the package's header and manifest\n"
-			       "(which hold the SHA-256 of the model). Signing again with the same\n"
+			       "(which hold the BLAKE2b-256 of the model). Signing again with the same\n"
 			       "key replaces its signature; another key adds one (key rotation: sign\n"
 			       "with the old and the new key while devices trust either). Without\n"
 			       "-o the package is replaced in place (atomically).\n");
@@ -166,8 +166,8 @@ static int print_package(const eml_package *pkg, const eml_trust *trust)
 	if (gmtime_r(&t, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	printf("  created: %s (%" PRIu64 ")\n", when, pkg->created);
-	sodium_bin2hex(hex, sizeof(hex), pkg->model_sha256, 32);
-	printf("  model: %" PRIu64 " bytes, sha256 %s\n", pkg->model_size, hex);
+	sodium_bin2hex(hex, sizeof(hex), pkg->model_hash, 32);
+	printf("  model: %" PRIu64 " bytes, blake2b-256 %s\n", pkg->model_size, hex);
 	if (pkg->encrypted) {
 		char id[17];
 		eml_key_id_hex(pkg->enc.key_id, id);
@@ -213,7 +213,7 @@ int edgeml_cmd_verify(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			printf("usage: edgeml verify PACKAGE.emlpkg [--trust-dir DIR]\n\n"
 			       "Loads the package as a device would (signatures against DIR's\n"
-			       "trusted.d and revoked.d, the payload's SHA-256, requirements, the\n"
+			       "trusted.d and revoked.d, the payload's BLAKE2b-256, requirements, the\n"
 			       "decryption with a key of DIR/keys.d, the model itself) and prints its\n"
 			       "manifest. DIR defaults to $EDGEML_TRUST_DIR, else /etc/edgeml. Exits\n"
 			       "1 when the package would be refused.\n");

@@ -163,8 +163,9 @@ edgeml_status eml_pack_build(const eml_pack_spec *spec, const void *model, size_
 	else
 		put(&payload, model, model_size);
 	uint8_t model_hash[32], payload_hash[32];
-	crypto_hash_sha256(model_hash, model, model_size);
-	crypto_hash_sha256(payload_hash, payload.p ? payload.p : (const uint8_t *)"", payload.n);
+	crypto_generichash(model_hash, 32, model, model_size, NULL, 0);
+	crypto_generichash(payload_hash, 32, payload.p ? payload.p : (const uint8_t *)"", payload.n,
+			   NULL, 0);
 
 	bytes m = { 0 };
 	entry(&m, EML_PKG_TAG_NAME, spec->name, strlen(spec->name));
@@ -175,8 +176,8 @@ edgeml_status eml_pack_build(const eml_pack_spec *spec, const void *model, size_
 		entry(&m, EML_PKG_TAG_PARENT, spec->parent, strlen(spec->parent));
 	entry_u64(&m, EML_PKG_TAG_CREATED, spec->created);
 	entry_u64(&m, EML_PKG_TAG_MODEL_SIZE, model_size);
-	entry(&m, EML_PKG_TAG_MODEL_SHA256, model_hash, 32);
-	entry(&m, EML_PKG_TAG_PAYLOAD_SHA256, payload_hash, 32);
+	entry(&m, EML_PKG_TAG_MODEL_HASH, model_hash, 32);
+	entry(&m, EML_PKG_TAG_PAYLOAD_HASH, payload_hash, 32);
 	for (uint32_t i = 0; i < spec->n_selftests; i++) {
 		const eml_pack_selftest *t = &spec->selftests[i];
 		uint8_t rec[EML_PKG_SELFTEST_SIZE];

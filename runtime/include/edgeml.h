@@ -123,9 +123,9 @@ edgeml_status edgeml_model_find_output(const edgeml_model *model, const char *na
 /* ---- packages (docs/fleet.md) ------------------------------------------------------------ */
 
 /* A package (.emlpkg, made by `edgeml pack`) is a model plus a manifest (name, version,
- * SHA-256, requirements, self-tests), signed with Ed25519 and optionally encrypted. The two
+ * BLAKE2b-256, requirements, self-tests), signed with Ed25519 and optionally encrypted. The two
  * load calls above take packages as well as bare .eml files:
- *   - the payload's SHA-256 must match the manifest, and the device must meet the package's
+ *   - the payload's BLAKE2b-256 must match the manifest, and the device must meet the package's
  *     requirements (isa=..., backend=...);
  *   - when the device has a trust store — a directory with a trusted.d/ subdirectory — every
  *     model must be a package signed by a key of trusted.d (files NAME.pub) that is not
@@ -144,7 +144,7 @@ typedef struct edgeml_package_info {
 	const char *parent_version; /* the version this one updates, or "" */
 	uint64_t sequence;	    /* grows with every release: a store refuses older ones */
 	uint64_t created;	    /* seconds since 1970 */
-	const char *model_sha256;   /* of the .eml inside, 64 hex digits */
+	const char *model_hash;   /* of the .eml inside, 64 hex digits */
 	const char *signed_by;	    /* id of the trusted key that verified, "" without a store */
 	int encrypted;
 	uint32_t n_selftests;

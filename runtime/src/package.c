@@ -285,12 +285,12 @@ static edgeml_status decode_entry(eml_package *pkg, uint32_t tag, const uint8_t 
 			memcpy(out, v, 8);
 		return st;
 	}
-	case EML_PKG_TAG_MODEL_SHA256:
-	case EML_PKG_TAG_PAYLOAD_SHA256:
-		st = entry_size(len, 32, "SHA-256", off);
+	case EML_PKG_TAG_MODEL_HASH:
+	case EML_PKG_TAG_PAYLOAD_HASH:
+		st = entry_size(len, 32, "BLAKE2b-256", off);
 		if (st == EDGEML_OK)
-			memcpy(tag == EML_PKG_TAG_MODEL_SHA256 ? pkg->model_sha256
-							       : pkg->payload_sha256,
+			memcpy(tag == EML_PKG_TAG_MODEL_HASH ? pkg->model_hash
+							       : pkg->payload_hash,
 			       v, 32);
 		return st;
 	case EML_PKG_TAG_SELFTEST:
@@ -368,17 +368,17 @@ static edgeml_status parse_manifest(eml_package *pkg)
 	}
 	static const char *const required[8] = {
 		"name", "version", "sequence", NULL, "creation time", "model size",
-		"model SHA-256", "payload SHA-256",
+		"model BLAKE2b-256", "payload BLAKE2b-256",
 	};
 	for (uint32_t t = 0; t < 8; t++)
 		if (required[t] && !(seen & (1u << t)))
 			return eml_error(EDGEML_ERR_FORMAT,
 					 "manifest at offset 0x40 has no %s entry (tag 0x%04x)",
 					 required[t], t + 1);
-	if (!pkg->encrypted && memcmp(pkg->model_sha256, pkg->payload_sha256, 32) != 0)
+	if (!pkg->encrypted && memcmp(pkg->model_hash, pkg->payload_hash, 32) != 0)
 		return eml_error(EDGEML_ERR_FORMAT,
 				 "the payload is not encrypted, so the manifest's model and payload "
-				 "SHA-256 must be equal, and they are not");
+				 "BLAKE2b-256 must be equal, and they are not");
 	uint64_t want = pkg->model_size;
 	if (pkg->encrypted) {
 		uint64_t chunks = want / pkg->enc.chunk_size + 1;
@@ -407,11 +407,12 @@ edgeml_status eml_package_parse(const void *data, size_t size, eml_package *pkg)
 edgeml_status eml_package_check_payload(const eml_package *pkg)
 {
 	uint8_t got[32];
-	crypto_hash_sha256(got, pkg->base + pkg->hdr.payload_offset, pkg->hdr.payload_size);
-	if (sodium_memcmp(got, pkg->payload_sha256, 32) != 0)
+	crypto_generichash(got, 32, pkg->base + pkg->hdr.payload_offset, pkg->hdr.payload_size,
+			   NULL, 0);
+	if (sodium_memcmp(got, pkg->payload_hash, 32) != 0)
 		return eml_error(EDGEML_ERR_FORMAT,
 				 "payload bytes [0x%" PRIx64 ", 0x%" PRIx64
-				 ") do not match the SHA-256 in the manifest (corrupted or tampered)",
+				 ") do not match the BLAKE2b-256 in the manifest (corrupted or tampered)",
 				 pkg->hdr.payload_offset,
 				 pkg->hdr.payload_offset + pkg->hdr.payload_size);
 	return EDGEML_OK;

@@ -35,8 +35,8 @@ typedef struct eml_package {
 	uint64_t sequence;
 	uint64_t created;
 	uint64_t model_size;
-	uint8_t model_sha256[32];
-	uint8_t payload_sha256[32];
+	uint8_t model_hash[32];
+	uint8_t payload_hash[32];
 	uint32_t n_requires;
 	char requires[EML_PKG_MAX_REQUIRES][EML_PKG_MAX_REQUIRE_LEN + 1];
 	uint32_t n_selftests;
@@ -56,7 +56,7 @@ edgeml_status eml_package_parse(const void *data, size_t size, eml_package *pkg)
 /* Signature record i (i < pkg->n_signatures), copied out. */
 void eml_package_signature(const eml_package *pkg, uint32_t i, struct eml_pkg_signature *out);
 
-/* Checks that the payload bytes hash to the manifest's payload SHA-256. */
+/* Checks that the payload bytes hash to the manifest's payload BLAKE2b-256. */
 edgeml_status eml_package_check_payload(const eml_package *pkg);
 
 /* Whether this build's CPU (and Vulkan, for backend=vulkan) meet the package's requirements. */

@@ -5,7 +5,7 @@
  * A package is: a 64-byte header, a manifest of TLV entries, zero padding to 64 bytes, the
  * payload (the .eml model, or its secretstream ciphertext), then signature records. The
  * signatures cover bytes [0, payload_offset) — header, manifest and padding — and the
- * manifest holds the SHA-256 of the payload and of the model, so every byte before the
+ * manifest holds the BLAKE2b-256 of the payload and of the model, so every byte before the
  * signatures is covered. Signatures are appended after the signed bytes, so signing again
  * (key rotation) never changes what was signed. All integers are little-endian.
  */
@@ -64,8 +64,8 @@ enum eml_pkg_tag {
 	EML_PKG_TAG_PARENT = 0x0004,	      /* optional: the version this one updates */
 	EML_PKG_TAG_CREATED = 0x0005,	      /* u64 seconds since 1970 (SOURCE_DATE_EPOCH) */
 	EML_PKG_TAG_MODEL_SIZE = 0x0006,      /* u64 bytes of the plaintext .eml */
-	EML_PKG_TAG_MODEL_SHA256 = 0x0007,    /* 32 bytes: SHA-256 of the plaintext .eml */
-	EML_PKG_TAG_PAYLOAD_SHA256 = 0x0008,  /* 32 bytes: SHA-256 of the payload as stored */
+	EML_PKG_TAG_MODEL_HASH = 0x0007,    /* 32 bytes: BLAKE2b-256 of the plaintext .eml */
+	EML_PKG_TAG_PAYLOAD_HASH = 0x0008,  /* 32 bytes: BLAKE2b-256 of the payload as stored */
 	EML_PKG_TAG_SELFTEST = 0x0009,	      /* repeatable: struct eml_pkg_selftest + bytes */
 	EML_PKG_TAG_REQUIRES = 0x800a,	      /* repeatable: "key=alt|alt", e.g. isa=dotprod */
 	EML_PKG_TAG_ENCRYPTION = 0x800b,      /* struct eml_pkg_encryption: payload encrypted */

@@ -22,7 +22,7 @@ struct eml_model_package {
 	char name[EML_PKG_MAX_NAME + 1];
 	char version[EML_PKG_MAX_VERSION + 1];
 	char parent[EML_PKG_MAX_VERSION + 1];
-	char model_sha256[65];
+	char model_hash[65];
 	char signed_by[17];
 	uint64_t sequence;
 	uint64_t created;
@@ -149,7 +149,7 @@ static struct eml_model_package *package_meta(const eml_package *pkg, const char
 	memcpy(m->name, pkg->name, sizeof(m->name));
 	memcpy(m->version, pkg->version, sizeof(m->version));
 	memcpy(m->parent, pkg->parent, sizeof(m->parent));
-	sodium_bin2hex(m->model_sha256, sizeof(m->model_sha256), pkg->model_sha256, 32);
+	sodium_bin2hex(m->model_hash, sizeof(m->model_hash), pkg->model_hash, 32);
 	memcpy(m->signed_by, signer, 17);
 	m->sequence = pkg->sequence;
 	m->created = pkg->created;
@@ -246,7 +246,7 @@ edgeml_status edgeml_model_package_info(const edgeml_model *model, edgeml_packag
 	info->parent_version = m->parent;
 	info->sequence = m->sequence;
 	info->created = m->created;
-	info->model_sha256 = m->model_sha256;
+	info->model_hash = m->model_hash;
 	info->signed_by = m->signed_by;
 	info->encrypted = m->encrypted;
 	info->n_selftests = m->n_selftests;

@@ -77,7 +77,7 @@ b = bytearray(open(sys.argv[1], "rb").read())
 b[len(b) // 2] ^= 0x01   # inside the model payload
 open(sys.argv[2], "wb").write(b)
 EOF
-refuse "tampered model byte" "do not match the SHA-256" \
+refuse "tampered model byte" "do not match the BLAKE2b-256" \
 	"$EDGEML" verify "$W/tampered.emlpkg"
 
 # Key rotation: the old key is revoked; a package signed only by it is refused, one signed

@@ -2,7 +2,7 @@
  * fuzz_package.c — libFuzzer target for the .emlpkg reader: any bytes must either load or
  * fail with a status, without crashing, leaking or reading outside the buffer. Each input is
  * loaded twice: once on a device without a trust store, after the target has rewritten the
- * manifest's SHA-256 entries to match the payload (so mutations reach the model decoder and
+ * manifest's BLAKE2b-256 entries to match the payload (so mutations reach the model decoder and
  * the decryption, whose key, 32 bytes of 0x42, is in keys.d: tests/fuzz/seeds/fuzz_package
  * has a package encrypted for it); once as given, on a device whose trust store trusts one
  * key and revokes another (the signature checks).
@@ -61,16 +61,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* Rewrites the SHA-256 entries equal to the manifest's payload hash with the real one. */
+/* Rewrites the BLAKE2b-256 entries equal to the manifest's payload hash with the real one. */
 static void fix_hashes(uint8_t *buf, size_t size)
 {
 	eml_package pkg;
 	if (eml_package_parse(buf, size, &pkg) != EDGEML_OK)
 		return;
 	uint8_t h[32];
-	crypto_hash_sha256(h, buf + pkg.hdr.payload_offset, pkg.hdr.payload_size);
+	crypto_generichash(h, 32, buf + pkg.hdr.payload_offset, pkg.hdr.payload_size, NULL, 0);
 	for (uint64_t i = EML_PKG_HEADER_SIZE; i + 32 <= pkg.hdr.payload_offset; i++)
-		if (memcmp(buf + i, pkg.payload_sha256, 32) == 0)
+		if (memcmp(buf + i, pkg.payload_hash, 32) == 0)
 			memcpy(buf + i, h, 32);
 }
 
@@ -93,7 +93,7 @@ static void load(const char *trust_dir, const uint8_t *data, size_t size, int fi
 		volatile size_t sink = 0;
 		if (edgeml_model_package_info(model, &info) == EDGEML_OK)
 			sink += strlen(info.name) + strlen(info.version) +
-				strlen(info.parent_version) + strlen(info.model_sha256) +
+				strlen(info.parent_version) + strlen(info.model_hash) +
 				strlen(info.signed_by);
 		(void)sink;
 		edgeml_model_free(model);

@@ -197,7 +197,7 @@ static void load_and_run(const fixture *fx, const char *trust_dir, const uint8_t
 		info_out->version = version;
 		info_out->parent_version = parent;
 		info_out->signed_by = signer;
-		info_out->model_sha256 = NULL;
+		info_out->model_hash = NULL;
 	}
 	edgeml_session_destroy(s);
 	edgeml_model_free(m);
@@ -414,7 +414,7 @@ static void test_truncation(void **state)
 	free(pkg);
 }
 
-/* Replaces the manifest's payload SHA-256 with that of the current payload, so that a
+/* Replaces the manifest's payload BLAKE2b-256 with that of the current payload, so that a
  * modified ciphertext reaches the decryption (as it would with an attacker who rewrote an
  * unsigned package). */
 static void fix_payload_hash(uint8_t *pkg, size_t size)
@@ -422,8 +422,8 @@ static void fix_payload_hash(uint8_t *pkg, size_t size)
 	eml_package p;
 	assert_int_equal(eml_package_parse(pkg, size, &p), EDGEML_OK);
 	uint8_t h[32];
-	crypto_hash_sha256(h, pkg + p.hdr.payload_offset, p.hdr.payload_size);
-	uint8_t *at = memmem(pkg, p.hdr.payload_offset, p.payload_sha256, 32);
+	crypto_generichash(h, 32, pkg + p.hdr.payload_offset, p.hdr.payload_size, NULL, 0);
+	uint8_t *at = memmem(pkg, p.hdr.payload_offset, p.payload_hash, 32);
 	assert_non_null(at);
 	memcpy(at, h, 32);
 }
