@@ -39,7 +39,8 @@ VULKAN ?= 1
 ifeq ($(VULKAN),0)
 LDLIBS_RT := -lsodium -lz -lm -lpthread
 endif
-LDLIBS_TOOLS := $(shell pkg-config --libs libprotobuf-c 2>/dev/null || echo -lprotobuf-c)
+# The tools also need libzstd (package deltas); the runtime does not.
+LDLIBS_TOOLS := $(shell pkg-config --libs libprotobuf-c 2>/dev/null || echo -lprotobuf-c) -lzstd
 LDLIBS_TEST := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 EML_BUILD_OPTIONS := cc=$(notdir $(CC)) san=$(SAN) vulkan=$(VULKAN)
 

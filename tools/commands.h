@@ -15,5 +15,7 @@ int edgeml_cmd_pack(int argc, char **argv);    /* tools/cmd_pack.c */
 int edgeml_cmd_keygen(int argc, char **argv);  /* tools/cmd_keys.c */
 int edgeml_cmd_sign(int argc, char **argv);    /* tools/cmd_keys.c */
 int edgeml_cmd_verify(int argc, char **argv);  /* tools/cmd_keys.c */
+int edgeml_cmd_diff(int argc, char **argv);    /* tools/cmd_delta.c */
+int edgeml_cmd_patch(int argc, char **argv);   /* tools/cmd_delta.c */
 
 #endif

@@ -20,6 +20,8 @@ static const struct {
 	{ "keygen", edgeml_cmd_keygen, "make a signing key pair or an encryption key" },
 	{ "sign", edgeml_cmd_sign, "sign a package with an Ed25519 key" },
 	{ "verify", edgeml_cmd_verify, "check a package as a device would, print its manifest" },
+	{ "diff", edgeml_cmd_diff, "make a delta patch from one package to the next" },
+	{ "patch", edgeml_cmd_patch, "rebuild a package from its predecessor and a patch, verified" },
 };
 
 static void usage(FILE *f)

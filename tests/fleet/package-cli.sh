@@ -3,7 +3,8 @@
 # them: convert -> run (reference output) -> keygen -> pack (with a self-test, twice:
 # identical bytes) -> sign -> verify -> run the package on a device with a trust store; then
 # what the device must refuse: a tampered byte, an unsigned package, a revoked key, an
-# encrypted package without its key.
+# encrypted package without its key; last delta updates (diff -> patch, verified), and the
+# patches that must be refused (wrong base, unsigned result, older version).
 # usage: package-cli.sh EDGEML PYTHON WORKDIR
 set -eu
 EDGEML=$1
@@ -101,4 +102,22 @@ cp "$W/fleet.key" "$W/device/keys.d/"
 "$EDGEML" run "$W/enc.emlpkg" --input "$IN=$W/in.npy" --output-dir "$W/enc" > /dev/null
 cmp "$REF" "$W/enc/$(basename "$REF")" || fail "the encrypted package's output differs"
 echo "ok: encrypted package runs with the fleet key, same output"
+# Delta updates: the patched package is checked like a download before it is written.
+"$EDGEML" pack "$W/m.eml" --name block --version 1.1.0 --parent 1.0.0 --tolerance 0 \
+	--selftest "$W/in.npy=$REF" -o "$W/block-1.1.0.emlpkg" > /dev/null
+"$EDGEML" sign "$W/block-1.1.0.emlpkg" --key "$W/release.sec" > /dev/null
+"$EDGEML" diff "$W/block-1.0.0.emlpkg" "$W/block-1.1.0.emlpkg" -o "$W/1.1.0.patch" > /dev/null
+"$EDGEML" patch "$W/block-1.0.0.emlpkg" "$W/1.1.0.patch" -o "$W/patched.emlpkg" > /dev/null
+cmp "$W/patched.emlpkg" "$W/block-1.1.0.emlpkg" || fail "patched package differs"
+echo "ok: patch rebuilds the signed package ($(stat -c %s "$W/1.1.0.patch") bytes for $(stat -c %s "$W/block-1.1.0.emlpkg"))"
+refuse "patch against another base" "wrong base" \
+	"$EDGEML" patch "$W/unsigned.emlpkg" "$W/1.1.0.patch" -o "$W/x.emlpkg"
+"$EDGEML" pack "$W/m.eml" --name block --version 1.2.0 -o "$W/unsigned-1.2.0.emlpkg" > /dev/null
+"$EDGEML" diff "$W/block-1.0.0.emlpkg" "$W/unsigned-1.2.0.emlpkg" -o "$W/unsigned.patch" > /dev/null
+refuse "patch to an unsigned package" "unsigned" \
+	"$EDGEML" patch "$W/block-1.0.0.emlpkg" "$W/unsigned.patch" -o "$W/x.emlpkg"
+"$EDGEML" diff "$W/block-1.1.0.emlpkg" "$W/block-1.0.0.emlpkg" -o "$W/down.patch" > /dev/null
+refuse "patch to an older version" "replay" \
+	"$EDGEML" patch "$W/block-1.1.0.emlpkg" "$W/down.patch" -o "$W/x.emlpkg"
+[ ! -e "$W/x.emlpkg" ] || fail "a refused patch left a file"
 echo "package-cli: all passed"
