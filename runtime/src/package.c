@@ -379,6 +379,11 @@ static edgeml_status parse_manifest(eml_package *pkg)
 		return eml_error(EDGEML_ERR_FORMAT,
 				 "the payload is not encrypted, so the manifest's model and payload "
 				 "BLAKE2b-256 must be equal, and they are not");
+	if (pkg->model_size > pkg->hdr.payload_size)
+		return eml_error(EDGEML_ERR_FORMAT,
+				 "the manifest's model size %" PRIu64 " exceeds the %" PRIu64
+				 "-byte payload",
+				 pkg->model_size, pkg->hdr.payload_size);
 	uint64_t want = pkg->model_size;
 	if (pkg->encrypted) {
 		uint64_t chunks = want / pkg->enc.chunk_size + 1;

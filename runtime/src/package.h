@@ -91,6 +91,8 @@ typedef struct eml_trust {
 
 /* The trust directory in force: dir when not NULL, else $EDGEML_TRUST_DIR, else /etc/edgeml. */
 const char *eml_trust_dir(const char *dir);
+/* Whether a trust directory has a trusted.d, which makes its trust store active. */
+int eml_trust_active(const char *dir);
 /* Reads the keys of a trust directory (a missing directory is an inactive, empty store). */
 edgeml_status eml_trust_load(const char *dir, eml_trust *trust);
 

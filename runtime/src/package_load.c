@@ -43,17 +43,13 @@ static const char *context_trust_dir(const edgeml_context *ctx)
 
 edgeml_status eml_trust_allows_bare_model(edgeml_context *ctx)
 {
-	eml_trust *trust = malloc(sizeof(*trust));
-	if (!trust)
-		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for the trust store");
-	edgeml_status st = eml_trust_load(context_trust_dir(ctx), trust);
-	if (st == EDGEML_OK && trust->active)
-		st = eml_error(EDGEML_ERR_UNTRUSTED,
-			       "this is a bare .eml model, but the trust store %s/trusted.d "
-			       "admits only signed packages (edgeml pack, edgeml sign)",
-			       trust->dir);
-	free(trust);
-	return st;
+	const char *dir = context_trust_dir(ctx);
+	if (eml_trust_active(dir))
+		return eml_error(EDGEML_ERR_UNTRUSTED,
+				 "this is a bare .eml model, but the trust store %s/trusted.d "
+				 "admits only signed packages (edgeml pack, edgeml sign)",
+				 dir);
+	return EDGEML_OK;
 }
 
 /* Frees a decrypted model: zeroes and unlocks it, then unmaps it. */

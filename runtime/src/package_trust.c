@@ -59,27 +59,25 @@ edgeml_status eml_key_read(const char *path, const char *kind, uint8_t *key, siz
 	return EDGEML_OK;
 }
 
-/* Reads every file ending in suffix in dir into keys; a missing directory is empty. */
+/* Reads every file ending in suffix in dir into keys; a missing directory is empty (and
+ * *exists, when not NULL, says which). */
 static edgeml_status load_keys(const char *dir, const char *suffix, const char *kind,
 			       size_t key_size, eml_trust_key *keys, uint32_t *n, int *exists)
 {
 	*n = 0;
-	DIR *d = opendir(dir);
 	if (exists)
-		*exists = d != NULL;
-	if (!d) {
+		*exists = 0;
+	/* Sorted, so that which key a message names does not depend on the directory order. */
+	struct dirent **names = NULL;
+	int count = scandir(dir, &names, NULL, alphasort);
+	if (count < 0) {
 		if (errno == ENOENT)
 			return EDGEML_OK;
 		return eml_error(EDGEML_ERR_IO, "cannot read trust directory '%s': %s", dir,
 				 strerror(errno));
 	}
-	/* Sorted, so that which key a message names does not depend on the directory order. */
-	struct dirent **names = NULL;
-	closedir(d);
-	int count = scandir(dir, &names, NULL, alphasort);
-	if (count < 0)
-		return eml_error(EDGEML_ERR_IO, "cannot list trust directory '%s': %s", dir,
-				 strerror(errno));
+	if (exists)
+		*exists = 1;
 	edgeml_status st = EDGEML_OK;
 	size_t sl = strlen(suffix);
 	for (int i = 0; i < count; i++) {
@@ -107,6 +105,14 @@ static edgeml_status load_keys(const char *dir, const char *suffix, const char *
 		free(names[i]);
 	free(names);
 	return st;
+}
+
+int eml_trust_active(const char *dir)
+{
+	char sub[EML_TRUST_PATH_MAX + 16];
+	struct stat sb;
+	snprintf(sub, sizeof(sub), "%s/trusted.d", dir);
+	return stat(sub, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
 edgeml_status eml_trust_load(const char *dir, eml_trust *trust)
