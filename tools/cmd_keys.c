@@ -213,9 +213,9 @@ int edgeml_cmd_verify(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			printf("usage: edgeml verify PACKAGE.emlpkg [--trust-dir DIR]\n\n"
 			       "Loads the package as a device would (signatures against DIR's\n"
-			       "trusted.d and revoked.d, the payload's BLAKE2b-256, requirements, the\n"
-			       "decryption with a key of DIR/keys.d, the model itself) and prints its\n"
-			       "manifest. DIR defaults to $EDGEML_TRUST_DIR, else /etc/edgeml. Exits\n"
+			       "trusted.d and revoked.d, the payload's hash, requirements, the\n"
+			       "decryption with a key of DIR/keys.d, the model itself), runs its\n"
+			       "self-tests on the CPU, and prints its manifest. DIR defaults to $EDGEML_TRUST_DIR, else /etc/edgeml. Exits\n"
 			       "1 when the package would be refused.\n");
 			return 0;
 		} else if (!strcmp(argv[i], "--trust-dir") && i + 1 < argc) {
@@ -259,6 +259,18 @@ int edgeml_cmd_verify(int argc, char **argv)
 		fprintf(stderr, "edgeml verify: REFUSED: %s\n", edgeml_last_error());
 		rc = 1;
 	} else if (!rc) {
+		edgeml_package_info info;
+		edgeml_model_package_info(model, &info);
+		uint32_t passed = 0;
+		if (edgeml_model_run_selftests(model, NULL, &passed) != EDGEML_OK) {
+			fprintf(stderr, "edgeml verify: REFUSED: %s\n", edgeml_last_error());
+			rc = 1;
+		} else if (info.n_selftests) {
+			printf("self-tests: %" PRIu32 " of %" PRIu32 " passed on this device\n",
+			       passed, info.n_selftests);
+		}
+	}
+	if (!rc && model) {
 		edgeml_package_info info;
 		edgeml_model_package_info(model, &info);
 		if (trust->active)

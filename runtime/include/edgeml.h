@@ -49,6 +49,7 @@ typedef enum edgeml_status {
 	EDGEML_ERR_BACKEND = 8,          /* the backend failed (device lost, driver error) */
 	EDGEML_ERR_UNTRUSTED = 9,        /* a package is unsigned, wrongly signed, signed by an
 					  * unknown or revoked key, or encrypted for another key */
+	EDGEML_ERR_SELFTEST = 10,        /* a package's self-test gave other outputs here */
 } edgeml_status;
 
 /* A short constant name for a status, e.g. "invalid argument". */
@@ -153,6 +154,7 @@ typedef struct edgeml_package_info {
 /* Fills info; EDGEML_ERR_NOT_FOUND when the model was loaded from a bare .eml. */
 edgeml_status edgeml_model_package_info(const edgeml_model *model, edgeml_package_info *info);
 
+
 /* ---- session ---------------------------------------------------------------------------- */
 
 typedef struct edgeml_session edgeml_session;
@@ -181,6 +183,13 @@ typedef struct edgeml_session_options {
 
 /* Fills options with the defaults. */
 void edgeml_session_options_init(edgeml_session_options *options);
+
+/* Runs the self-tests of a model loaded from a package on a session made with options (may
+ * be NULL): each sets its input (the other inputs are zero) and compares its output with the
+ * expected one, element by element within its tolerance. EDGEML_ERR_SELFTEST names the first test, element and
+ * values that differ. *passed (may be NULL) counts the tests that passed. */
+edgeml_status edgeml_model_run_selftests(const edgeml_model *model,
+					 const edgeml_session_options *options, uint32_t *passed);
 
 /* Prepares a session: picks the backend, checks every node, plans memory. All allocation
  * happens here; edgeml_session_run() allocates nothing. options may be NULL. */

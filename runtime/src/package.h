@@ -46,6 +46,21 @@ typedef struct eml_package {
 	uint32_t n_signatures; /* records at hdr.signatures_offset */
 } eml_package;
 
+/* What a model loaded from a package keeps of it (package_load.c): what
+ * edgeml_model_package_info() hands out, and the self-tests, copied. */
+struct eml_model_package {
+	char name[EML_PKG_MAX_NAME + 1];
+	char version[EML_PKG_MAX_VERSION + 1];
+	char parent[EML_PKG_MAX_VERSION + 1];
+	char model_hash[65];
+	char signed_by[17];
+	uint64_t sequence;
+	uint64_t created;
+	int encrypted;
+	uint32_t n_selftests;
+	eml_pkg_selftest_view selftests[EML_PKG_MAX_SELFTESTS]; /* bytes follow the struct */
+};
+
 /* True when the bytes begin with the package magic. */
 int eml_package_sniff(const void *data, size_t size);
 

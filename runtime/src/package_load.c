@@ -17,19 +17,6 @@
 #include "model.h"
 #include "package.h"
 
-/* What edgeml_model_package_info() hands out; the strings live here. */
-struct eml_model_package {
-	char name[EML_PKG_MAX_NAME + 1];
-	char version[EML_PKG_MAX_VERSION + 1];
-	char parent[EML_PKG_MAX_VERSION + 1];
-	char model_hash[65];
-	char signed_by[17];
-	uint64_t sequence;
-	uint64_t created;
-	int encrypted;
-	uint32_t n_selftests;
-};
-
 void eml_model_package_free(struct eml_model_package *package)
 {
 	free(package);
@@ -139,9 +126,25 @@ static edgeml_status decrypt_payload(const eml_package *pkg, const eml_trust *tr
 /* Copies what edgeml_model_package_info() reports. */
 static struct eml_model_package *package_meta(const eml_package *pkg, const char *signer)
 {
-	struct eml_model_package *m = calloc(1, sizeof(*m));
+	/* One allocation: the struct, then the self-tests' bytes (the package image they lie
+	 * in is released after decryption). */
+	size_t bytes = sizeof(struct eml_model_package);
+	for (uint32_t i = 0; i < pkg->n_selftests; i++)
+		bytes += (size_t)pkg->selftests[i].input_size + pkg->selftests[i].expected_size;
+	struct eml_model_package *m = calloc(1, bytes);
 	if (!m)
 		return NULL;
+	uint8_t *data = (uint8_t *)(m + 1);
+	for (uint32_t i = 0; i < pkg->n_selftests; i++) {
+		eml_pkg_selftest_view *t = &m->selftests[i];
+		*t = pkg->selftests[i];
+		memcpy(data, t->input, t->input_size);
+		t->input = data;
+		data += t->input_size;
+		memcpy(data, t->expected, t->expected_size);
+		t->expected = data;
+		data += t->expected_size;
+	}
 	memcpy(m->name, pkg->name, sizeof(m->name));
 	memcpy(m->version, pkg->version, sizeof(m->version));
 	memcpy(m->parent, pkg->parent, sizeof(m->parent));

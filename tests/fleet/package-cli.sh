@@ -54,13 +54,24 @@ SOURCE_DATE_EPOCH=1767225600 "$EDGEML" pack "$W/m.eml" --name block --version 1.
 	--selftest "$W/in.npy=$REF" --requires backend=cpu -o "$W/again.emlpkg" > /dev/null
 cmp "$W/block-1.0.0.emlpkg" "$W/again.emlpkg" || fail "pack is not deterministic"
 echo "ok: pack is deterministic"
+"$PY" - "$REF" "$W/wrong.npy" <<'EOF'
+import sys, numpy as np
+a = np.load(sys.argv[1])
+a.flat[3] = a.flat[3] + 5 if a.dtype.kind == "f" else a.flat[3] ^ 0x40
+np.save(sys.argv[2], a)
+EOF
+"$EDGEML" pack "$W/m.eml" --name block --version 0.9.0 --selftest "$W/in.npy=$W/wrong.npy" \
+	-o "$W/wrong.emlpkg" > /dev/null
+refuse "package whose self-test fails here" "element 3" \
+	"$EDGEML" verify "$W/wrong.emlpkg" --trust-dir "$W/nowhere"
 refuse "self-test of the wrong shape" "self-test file" \
 	"$EDGEML" pack "$W/m.eml" --name block --version 1.0.0 --selftest "$REF=$REF" -o "$W/x.emlpkg"
 
 cp "$W/block-1.0.0.emlpkg" "$W/unsigned.emlpkg"
 "$EDGEML" sign "$W/block-1.0.0.emlpkg" --key "$W/release.sec" > /dev/null
-"$EDGEML" verify "$W/block-1.0.0.emlpkg" --trust-dir "$W/device" | grep -q "verified: signed by" ||
-	fail "verify of a good package"
+out=$("$EDGEML" verify "$W/block-1.0.0.emlpkg" --trust-dir "$W/device") || fail "verify: $out"
+echo "$out" | grep -q "verified: signed by" || fail "verify of a good package: $out"
+echo "$out" | grep -q "self-tests: 1 of 1 passed" || fail "self-test not run: $out"
 echo "ok: signed package verifies"
 
 export EDGEML_TRUST_DIR="$W/device"

@@ -5,7 +5,7 @@
  * manifest's BLAKE2b-256 entries to match the payload (so mutations reach the model decoder and
  * the decryption, whose key, 32 bytes of 0x42, is in keys.d: tests/fuzz/seeds/fuzz_package
  * has a package encrypted for it); once as given, on a device whose trust store trusts one
- * key and revokes another (the signature checks).
+ * key and revokes another (the signature checks). A loaded package's self-tests are run.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -96,6 +96,8 @@ static void load(const char *trust_dir, const uint8_t *data, size_t size, int fi
 				strlen(info.parent_version) + strlen(info.model_hash) +
 				strlen(info.signed_by);
 		(void)sink;
+		uint32_t passed;
+		edgeml_model_run_selftests(model, NULL, &passed);
 		edgeml_model_free(model);
 	}
 	edgeml_context_destroy(ctx);

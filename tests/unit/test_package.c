@@ -543,6 +543,61 @@ static void test_manifest_fields(void **state)
 	assert_true(a == 10 && b == 20 && c == 30);
 }
 
+/* Self-tests run on the device: the right expected output passes, one element off by more
+ * than the tolerance fails and is named. */
+static void test_selftests(void **state)
+{
+	fixture *fx = *state;
+	clear_trust(fx);
+	float in[N_ELEMS], out[N_ELEMS];
+	static float wrong[N_ELEMS];
+	for (int i = 0; i < N_ELEMS; i++) {
+		in[i] = (float)i / 8.0f;
+		out[i] = fx->w[i] + in[i] > 0.0f ? fx->w[i] + in[i] : 0.0f;
+	}
+	eml_pack_selftest t[2] = {
+		{ 0, 0, 0.25f, in, sizeof(in), out, sizeof(out) },
+		{ 0, 0, 0.25f, in, sizeof(in), out, sizeof(out) },
+	};
+	eml_pack_spec spec = base_spec();
+	spec.selftests = t;
+	spec.n_selftests = 2;
+	for (int round = 0; round < 2; round++) {
+		size_t size;
+		uint8_t *pkg = pack(fx, &spec, &size);
+		void *copy = aligned_alloc(64, (size + 63) / 64 * 64);
+		memcpy(copy, pkg, size);
+		edgeml_context *ctx;
+		edgeml_model *m;
+		assert_int_equal(edgeml_context_create(&ctx), EDGEML_OK);
+		assert_int_equal(edgeml_context_set_trust_dir(ctx, fx->nowhere), EDGEML_OK);
+		assert_int_equal(edgeml_model_load_memory(ctx, copy, size, &m), EDGEML_OK);
+		uint32_t passed = 9;
+		edgeml_status st = edgeml_model_run_selftests(m, NULL, &passed);
+		if (round == 0) {
+			assert_int_equal(st, EDGEML_OK);
+			assert_int_equal(passed, 2);
+		} else {
+			assert_int_equal(st, EDGEML_ERR_SELFTEST);
+			assert_int_equal(passed, 1);
+			assert_non_null(strstr(edgeml_last_error(), "self-test 1"));
+			assert_non_null(strstr(edgeml_last_error(), "element 5"));
+		}
+		edgeml_model_free(m);
+		edgeml_context_destroy(ctx);
+		free(copy);
+		free(pkg);
+		/* Second round: test 1 expects element 5 off by 0.5, twice the tolerance. */
+		memcpy(wrong, out, sizeof(out));
+		wrong[5] += 0.5f;
+		t[1].expected = wrong;
+	}
+	edgeml_model *bare;
+	assert_int_equal(edgeml_model_load_memory(NULL, fx->model, fx->model_size, &bare), EDGEML_OK);
+	assert_int_equal(edgeml_model_run_selftests(bare, NULL, NULL), EDGEML_ERR_NOT_FOUND);
+	edgeml_model_free(bare);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -556,6 +611,7 @@ int main(void)
 		cmocka_unit_test(test_encrypted),
 		cmocka_unit_test(test_requirements),
 		cmocka_unit_test(test_manifest_fields),
+		cmocka_unit_test(test_selftests),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
