@@ -168,11 +168,15 @@ conformance: $(EDGEML) venv
 test-packages: $(EDGEML) venv
 	tests/fleet/package-cli.sh $(EDGEML) $(PY) $(BUILD)/package-cli
 
-# What packages cost (load time of signed and encrypted packages on ResNet-18 int8); not part
-# of `make test`.
+# What packages cost on ResNet-18 int8: load time of signed and encrypted packages, and the
+# size of delta updates (docs/fleet.md); not part of `make test`. FLEET_PARTS=load skips the
+# deltas (minutes of zstd level 19).
+FLEET_ROUNDS ?= 30
+FLEET_PARTS ?= all
 .PHONY: bench-fleet
-bench-fleet: $(EDGEML) $(BUILD)/perf/package_load models
-	tests/fleet/bench-fleet.sh $(EDGEML) $(BUILD)/perf/package_load build/models $(BUILD)/bench-fleet
+bench-fleet: $(EDGEML) $(BUILD)/perf/package_load models venv
+	PY=$(PY) tests/fleet/bench-fleet.sh $(EDGEML) $(BUILD)/perf/package_load build/models \
+		$(BUILD)/bench-fleet $(FLEET_ROUNDS) $(FLEET_PARTS)
 
 $(BUILD)/perf/package_load: $(BUILD)/obj/tests/perf/package_load.o $(LIBA)
 	@mkdir -p $(dir $@)

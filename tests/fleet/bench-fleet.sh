@@ -1,9 +1,11 @@
 #!/bin/sh
 # bench-fleet.sh — what packages cost on the reference ResNet-18 (int8): load time of a bare
-# .eml, a signed package and a signed + encrypted one (tests/perf/package_load.c).
-# usage: bench-fleet.sh EDGEML PACKAGE_LOAD MODELS_DIR WORKDIR [ROUNDS]
+# .eml, a signed package and a signed + encrypted one (tests/perf/package_load.c); then the
+# size of delta updates to retrained versions (tests/fleet/make_variants.py).
+# usage: bench-fleet.sh EDGEML PACKAGE_LOAD MODELS_DIR WORKDIR [ROUNDS [load|all]]
+# ("load" skips the delta part, which makes level-19 patches of 12 MB: minutes on 2 cores)
 set -eu
-EDGEML=$1 LOADER=$2 MODELS=$3 W=$4 ROUNDS=${5:-30}
+EDGEML=$1 LOADER=$2 MODELS=$3 W=$4 ROUNDS=${5:-30} PARTS=${6:-all}
 rm -rf "$W"
 mkdir -p "$W/device/trusted.d" "$W/device/keys.d"
 "$EDGEML" convert "$MODELS/resnet18.int8.onnx" "$W/resnet18.eml" > /dev/null
@@ -18,6 +20,7 @@ cp "$W/fleet.key" "$W/device/keys.d/"
 "$EDGEML" sign "$W/encrypted.emlpkg" --key "$W/release.sec" > /dev/null
 echo "== load cost, resnet18 int8 ($(stat -c %s "$W/resnet18.eml") bytes), $ROUNDS loads each"
 "$LOADER" "$W/device" "$ROUNDS" "$W/resnet18.eml" "$W/signed.emlpkg" "$W/encrypted.emlpkg"
+[ "$PARTS" = all ] || exit 0
 
 # Delta updates: patches from the signed 1.0.0 package to (a) the last layer retrained,
 # (b) every weight fine-tuned by small steps, (c) another architecture (MobileNetV2).
