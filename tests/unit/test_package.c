@@ -317,6 +317,15 @@ static void test_untrusted_refused(void **state)
 	assert_int_equal(mkdir(path, 0755), 0);
 	expect_refused(fx->dir, pkg, size, EDGEML_ERR_UNTRUSTED, "no *.pub key");
 
+	/* A key file that is not a key fails every load (fail closed), naming the file. */
+	char bad[160];
+	snprintf(bad, sizeof(bad), "%s/trusted.d/bad.pub", fx->dir);
+	FILE *f = fopen(bad, "w");
+	assert_non_null(f);
+	fputs("edgeml-ed25519-public 1234\n", f);
+	fclose(f);
+	expect_refused(fx->dir, pkg, size, EDGEML_ERR_FORMAT, "bad.pub");
+
 	/* The environment variable points at the store when no call does. */
 	clear_trust(fx);
 	add_key(fx, "trusted.d", "a.pub", EML_KEY_PUBLIC, fx->pk_a, 32);
