@@ -30,16 +30,17 @@ ALL_CFLAGS := $(WARN) $(CFLAGS) $(SANFLAGS) -ffp-contract=off -fPIC -pthread -MM
 LDLIBS_GLSLANG := -Wl,--start-group -lglslang -lglslang-default-resource-limits -lSPIRV \
 	-lSPIRV-Tools-opt -lSPIRV-Tools -lMachineIndependent -lGenericCodeGen -lOSDependent \
 	-lOGLCompiler -Wl,--end-group -lstdc++
-LDLIBS_RT := $(LDLIBS_GLSLANG) -ldrm -ldl -lz -lm -lpthread
+LDLIBS_RT := $(LDLIBS_GLSLANG) -ldrm -ldl -lsodium -lz -lm -lpthread
 # VULKAN=0 builds without the Vulkan backend, so without glslang, libdrm and the shaders (for
 # CPU-only boards, and the aarch64 build of test-arm: Debian's arm64 glslang cannot be
 # installed beside the amd64 one). runtime/src/no_vulkan.c then fails every Vulkan session
 # with a clear message, and AUTO takes the CPU.
 VULKAN ?= 1
 ifeq ($(VULKAN),0)
-LDLIBS_RT := -lz -lm -lpthread
+LDLIBS_RT := -lsodium -lz -lm -lpthread
 endif
-LDLIBS_TOOLS := $(shell pkg-config --libs libprotobuf-c 2>/dev/null || echo -lprotobuf-c)
+# The tools also need libzstd (package deltas); the runtime does not.
+LDLIBS_TOOLS := $(shell pkg-config --libs libprotobuf-c 2>/dev/null || echo -lprotobuf-c) -lzstd
 LDLIBS_TEST := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 EML_BUILD_OPTIONS := cc=$(notdir $(CC)) san=$(SAN) vulkan=$(VULKAN)
 
@@ -149,7 +150,7 @@ export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
 # The ARM (qemu-user) and kernel-module (qemu-system) suites run static, unsanitized binaries:
 # they are part of the plain run only.
-TEST_SUITES := unit conformance crosscheck fuzz-smoke
+TEST_SUITES := unit conformance crosscheck fuzz-smoke test-packages
 ifeq ($(SAN),0)
 TEST_SUITES += test-vulkan test-arm test-kmod
 endif
@@ -166,6 +167,26 @@ BACKEND ?=
 conformance: $(EDGEML) venv
 	$(PY) tests/conformance/run_node_tests.py --edgeml $(EDGEML) --work $(BUILD)/conformance \
 		$(if $(BACKEND),--backend $(BACKEND) $(if $(filter vulkan,$(BACKEND)),--cpu-fallback))
+
+# Packages end to end through the command line: pack, sign, verify, run on a device with a
+# trust store, and what it must refuse (tests/fleet/package-cli.sh; a few seconds).
+.PHONY: test-packages
+test-packages: $(EDGEML) venv
+	tests/fleet/package-cli.sh $(EDGEML) $(PY) $(BUILD)/package-cli
+
+# What packages cost on ResNet-18 int8: load time of signed and encrypted packages, and the
+# size of delta updates (docs/fleet.md); not part of `make test`. FLEET_PARTS=load skips the
+# deltas (minutes of zstd level 19).
+FLEET_ROUNDS ?= 30
+FLEET_PARTS ?= all
+.PHONY: bench-fleet
+bench-fleet: $(EDGEML) $(BUILD)/perf/package_load models venv
+	PY=$(PY) tests/fleet/bench-fleet.sh $(EDGEML) $(BUILD)/perf/package_load build/models \
+		$(BUILD)/bench-fleet $(FLEET_ROUNDS) $(FLEET_PARTS)
+
+$(BUILD)/perf/package_load: $(BUILD)/obj/tests/perf/package_load.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(SANFLAGS) -pthread -o $@ $^ $(LDLIBS_RT)
 
 models: build/models/.stamp
 build/models/.stamp: models/make_models.py $(VENV)/.stamp

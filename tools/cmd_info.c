@@ -1,5 +1,6 @@
 /* cmd_info.c — `edgeml info`: version, build options, CPU and backends of this machine. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "backend.h"
@@ -7,6 +8,7 @@
 #include "context.h"
 #include "cpu/isa.h"
 #include "edgeml.h"
+#include "package.h"
 #include "vulkan/vk_device.h"
 
 /* Prints the command's usage. */
@@ -14,7 +16,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: edgeml info [--help]\n\n"
 		   "Prints the library version, the options it was built with, the CPU's model\n"
-		   "and the features the kernels can use, and the backends available.\n");
+		   "and the features the kernels can use, the trust store for packages, and the\n"
+		   "backends available.\n");
 }
 
 /* Prints the CPU line and its features, space-separated ("none" when it has none). */
@@ -65,6 +68,25 @@ static void print_vulkan(void)
 	}
 }
 
+/* Prints the trust store this process would use for packages (docs/fleet.md). */
+static void print_trust(void)
+{
+	eml_trust *trust = calloc(1, sizeof(*trust));
+	if (!trust)
+		return;
+	const char *dir = eml_trust_dir(NULL);
+	if (eml_trust_load(dir, trust) != EDGEML_OK)
+		printf("trust store:   %s: unreadable: %s\n", dir, edgeml_last_error());
+	else if (!trust->active)
+		printf("trust store:   none (no %s/trusted.d): any model loads\n", dir);
+	else
+		printf("trust store:   %s: %u trusted, %u revoked key(s), %u decryption key(s); "
+		       "only signed packages load\n",
+		       dir, trust->n_trusted, trust->n_revoked, trust->n_decrypt);
+	sodium_memzero(trust, sizeof(*trust));
+	free(trust);
+}
+
 int edgeml_cmd_info(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
@@ -88,6 +110,7 @@ int edgeml_cmd_info(int argc, char **argv)
 	if (eml_isa_rejected())
 		printf(" (EDGEML_CPU_ISA=%s is not a level this CPU runs)", eml_isa_rejected());
 	printf("\n");
+	print_trust();
 	print_vulkan();
 	edgeml_context_destroy(ctx);
 	return 0;

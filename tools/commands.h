@@ -11,6 +11,12 @@ int edgeml_cmd_info(int argc, char **argv);    /* tools/cmd_info.c */
 int edgeml_cmd_bench(int argc, char **argv);   /* tools/cmd_bench.c */
 int edgeml_cmd_report(int argc, char **argv);  /* tools/cmd_report.c */
 int edgeml_cmd_stream(int argc, char **argv);  /* tools/cmd_stream.c */
+int edgeml_cmd_pack(int argc, char **argv);    /* tools/cmd_pack.c */
+int edgeml_cmd_keygen(int argc, char **argv);  /* tools/cmd_keys.c */
+int edgeml_cmd_sign(int argc, char **argv);    /* tools/cmd_keys.c */
+int edgeml_cmd_verify(int argc, char **argv);  /* tools/cmd_keys.c */
+int edgeml_cmd_diff(int argc, char **argv);    /* tools/cmd_delta.c */
+int edgeml_cmd_patch(int argc, char **argv);   /* tools/cmd_delta.c */
 
 /* The commands' argument parsers alone, for tests and tests/fuzz/fuzz_cli.c: parse argv as the
  * command would, without opening a file or a device, and return the exit code the command

@@ -16,6 +16,12 @@ static const struct {
 	{ "bench", edgeml_cmd_bench, "measure a model's latency, throughput and memory" },
 	{ "report", edgeml_cmd_report, "merge bench results of several machines: table, chart" },
 	{ "stream", edgeml_cmd_stream, "run a model on every frame of a /dev/edgeml sensor ring" },
+	{ "pack", edgeml_cmd_pack, "package a .eml model with its manifest (.emlpkg)" },
+	{ "keygen", edgeml_cmd_keygen, "make a signing key pair or an encryption key" },
+	{ "sign", edgeml_cmd_sign, "sign a package with an Ed25519 key" },
+	{ "verify", edgeml_cmd_verify, "check a package as a device would, print its manifest" },
+	{ "diff", edgeml_cmd_diff, "make a delta patch from one package to the next" },
+	{ "patch", edgeml_cmd_patch, "rebuild a package from its predecessor and a patch, verified" },
 };
 
 static void usage(FILE *f)

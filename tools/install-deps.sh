@@ -6,7 +6,8 @@ protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata libcmocka-dev
 libvulkan-dev mesa-vulkan-drivers glslang-dev glslang-tools libdrm-dev vulkan-validationlayers spirv-tools
 qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross busybox-static gnuplot-nox
 linux-headers-amd64 linux-image-amd64 qemu-system-x86 sparse cpio kmod
-zlib1g-dev:arm64 libprotobuf-c-dev:arm64"
+libsodium-dev libzstd-dev
+zlib1g-dev:arm64 libprotobuf-c-dev:arm64 libsodium-dev:arm64 libzstd-dev:arm64"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -18,7 +19,8 @@ fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 echo "deps: installing$missing"
-# The aarch64 edgeml of `make test-arm` links Debian's arm64 zlib and protobuf-c, which install
+# The aarch64 edgeml of `make test-arm` links Debian's arm64 zlib, protobuf-c, libsodium and
+# libzstd, which install
 # beside the amd64 ones once dpkg knows the architecture (multiarch).
 dpkg --print-foreign-architectures | grep -qx arm64 || $SUDO dpkg --add-architecture arm64
 $SUDO apt-get update -qq

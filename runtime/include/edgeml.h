@@ -47,6 +47,9 @@ typedef enum edgeml_status {
 	EDGEML_ERR_NOT_FOUND = 6,        /* no input/output/device with that name */
 	EDGEML_ERR_SHAPE = 7,            /* shapes or dtypes do not agree */
 	EDGEML_ERR_BACKEND = 8,          /* the backend failed (device lost, driver error) */
+	EDGEML_ERR_UNTRUSTED = 9,        /* a package is unsigned, wrongly signed, signed by an
+					  * unknown or revoked key, or encrypted for another key */
+	EDGEML_ERR_SELFTEST = 10,        /* a package's self-test gave other outputs here */
 } edgeml_status;
 
 /* A short constant name for a status, e.g. "invalid argument". */
@@ -99,12 +102,13 @@ typedef struct edgeml_tensor_info {
 	const int32_t *quant_zero_points;
 } edgeml_tensor_info;
 
-/* Loads a .eml file; every field is validated before use. The file is read into the
- * model's own memory first, so what was validated is what sessions use: a file rewritten or
- * truncated after the load changes nothing (a mapping would see the new bytes, or raise
- * SIGBUS). A memfd sealed with F_SEAL_WRITE and F_SEAL_SHRINK (given as /proc/self/fd/N) can
- * never change, so it is mapped and used in place instead: the zero-copy way to share one
- * model image between processes. The context must outlive the model. */
+/* Loads a .eml model file or a .emlpkg package (see "packages" below); every field is
+ * validated before use. The file is read into the model's own memory first, so what was
+ * validated is what sessions use: a file rewritten or truncated after the load changes
+ * nothing (a mapping would see the new bytes, or raise SIGBUS). A memfd sealed with
+ * F_SEAL_WRITE and F_SEAL_SHRINK (given as /proc/self/fd/N) can never change, so it is mapped
+ * and used in place instead: the zero-copy way to share one model image between processes.
+ * The context must outlive the model; it may be NULL. */
 edgeml_status edgeml_model_load_file(edgeml_context *ctx, const char *path, edgeml_model **out);
 /* Loads a model from memory. When data is 64-byte aligned it is used in place and must
  * outlive the model unchanged (it is validated once, at load); otherwise it is copied into
@@ -122,6 +126,40 @@ edgeml_status edgeml_model_output_info(const edgeml_model *model, size_t index,
 /* Index of the input/output with that name, or EDGEML_ERR_NOT_FOUND. */
 edgeml_status edgeml_model_find_input(const edgeml_model *model, const char *name, size_t *index);
 edgeml_status edgeml_model_find_output(const edgeml_model *model, const char *name, size_t *index);
+
+/* ---- packages (docs/fleet.md) ------------------------------------------------------------ */
+
+/* A package (.emlpkg, made by `edgeml pack`) is a model plus a manifest (name, version,
+ * BLAKE2b-256, requirements, self-tests), signed with Ed25519 and optionally encrypted. The two
+ * load calls above take packages as well as bare .eml files:
+ *   - the payload's BLAKE2b-256 must match the manifest, and the device must meet the package's
+ *     requirements (isa=..., backend=...);
+ *   - when the device has a trust store — a directory with a trusted.d/ subdirectory — every
+ *     model must be a package signed by a key of trusted.d (files NAME.pub) that is not
+ *     also in revoked.d; anything else fails with EDGEML_ERR_UNTRUSTED, naming the key and
+ *     the byte range that failed. Without trusted.d/, signatures are not checked;
+ *   - an encrypted package is decrypted with the key of keys.d (files NAME.key) it names, into memory
+ *     that is locked (never swapped) and zeroed when the model is freed.
+ * The trust directory is /etc/edgeml, or $EDGEML_TRUST_DIR, or what this call sets (NULL
+ * returns to the default). */
+edgeml_status edgeml_context_set_trust_dir(edgeml_context *ctx, const char *dir);
+
+/* The manifest of a model loaded from a package. Strings live as long as the model. */
+typedef struct edgeml_package_info {
+	const char *name;	    /* e.g. "kws" */
+	const char *version;	    /* semantic version, e.g. "1.4.0" */
+	const char *parent_version; /* the version this one updates, or "" */
+	uint64_t sequence;	    /* grows with every release: a store refuses older ones */
+	uint64_t created;	    /* seconds since 1970 */
+	const char *model_hash;   /* of the .eml inside, 64 hex digits */
+	const char *signed_by;	    /* id of the trusted key that verified, "" without a store */
+	int encrypted;
+	uint32_t n_selftests;
+} edgeml_package_info;
+
+/* Fills info; EDGEML_ERR_NOT_FOUND when the model was loaded from a bare .eml. */
+edgeml_status edgeml_model_package_info(const edgeml_model *model, edgeml_package_info *info);
+
 
 /* ---- session ---------------------------------------------------------------------------- */
 
@@ -169,6 +207,13 @@ typedef struct edgeml_session_options {
 
 /* Fills options with the defaults. */
 void edgeml_session_options_init(edgeml_session_options *options);
+
+/* Runs the self-tests of a model loaded from a package on a session made with options (may
+ * be NULL): each sets its input (the other inputs are zero) and compares its output with the
+ * expected one, element by element within its tolerance. EDGEML_ERR_SELFTEST names the first test, element and
+ * values that differ. *passed (may be NULL) counts the tests that passed. */
+edgeml_status edgeml_model_run_selftests(const edgeml_model *model,
+					 const edgeml_session_options *options, uint32_t *passed);
 
 /* Prepares a session: picks the backend, checks every node, plans memory. All allocation
  * happens here; edgeml_session_run() allocates nothing. options may be NULL. */

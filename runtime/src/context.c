@@ -1,6 +1,7 @@
 /* context.c — creating and destroying the library context (which keeps the Vulkan
  * devices and their pipelines alive between sessions, vk_shared.h). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "context.h"
 #include "error.h"
@@ -23,7 +24,22 @@ edgeml_status edgeml_context_create(edgeml_context **out)
 
 void edgeml_context_destroy(edgeml_context *ctx)
 {
-	if (ctx)
-		eml_vk_contexts_add(-1);
+	if (!ctx)
+		return;
+	eml_vk_contexts_add(-1);
+	free(ctx->trust_dir);
 	free(ctx);
+}
+
+edgeml_status edgeml_context_set_trust_dir(edgeml_context *ctx, const char *dir)
+{
+	eml_error_clear();
+	if (!ctx)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT, "edgeml_context_set_trust_dir: ctx is NULL");
+	char *copy = NULL;
+	if (dir && !(copy = strdup(dir)))
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a trust directory name");
+	free(ctx->trust_dir);
+	ctx->trust_dir = copy;
+	return EDGEML_OK;
 }

@@ -9,6 +9,7 @@
 
 struct edgeml_context {
 	eml_cpu_info cpu;
+	char *trust_dir; /* edgeml_context_set_trust_dir(); NULL: $EDGEML_TRUST_DIR or /etc/edgeml */
 };
 
 #endif /* EML_CONTEXT_H */

@@ -61,6 +61,8 @@ const char *edgeml_status_string(edgeml_status status)
 	case EDGEML_ERR_NOT_FOUND: return "not found";
 	case EDGEML_ERR_SHAPE: return "shape mismatch";
 	case EDGEML_ERR_BACKEND: return "backend failure";
+	case EDGEML_ERR_UNTRUSTED: return "untrusted package";
+	case EDGEML_ERR_SELFTEST: return "self-test failed";
 	}
 	return "unknown status";
 }

@@ -20,13 +20,7 @@
 #include "error.h"
 #include "model.h"
 #include "ops/ops.h"
-
-/* How model->image is released. */
-enum image_kind {
-	IMAGE_BORROWED = 0, /* the caller's aligned buffer: not ours to release */
-	IMAGE_COPY = 1,     /* our aligned copy: free() */
-	IMAGE_MMAP = 2,     /* a sealed memfd's mapping or a file read into one: munmap() */
-};
+#include "package.h"
 
 /* Decoded graph arrays may take at most this many times the file size (plus a constant), so
  * a hostile file cannot make the loader allocate far more than it is big. */
@@ -624,29 +618,35 @@ static edgeml_status decode(const struct reader *r, edgeml_model *model)
 	return EDGEML_OK;
 }
 
-/* Releases the file image according to how it was obtained. */
-static void release_image(void *image, size_t size, int kind)
+void eml_image_release(eml_image_owner *owner)
 {
-	if (kind == IMAGE_MMAP)
-		munmap(image, size);
-	else if (kind == IMAGE_COPY)
-		free(image);
+	if (owner->release)
+		owner->release(owner->base, owner->size);
+	owner->release = NULL;
 }
 
-/* Validates and decodes an image that is 64-byte aligned; takes ownership of it (released on
- * failure according to kind). */
-static edgeml_status load_image(edgeml_context *ctx, void *image, size_t size, int kind,
-				edgeml_model **out)
+/* Releases of the images the loader makes itself. */
+static void release_munmap(void *base, size_t size)
+{
+	munmap(base, size);
+}
+
+static void release_free(void *base, size_t size)
+{
+	(void)size;
+	free(base);
+}
+
+edgeml_status eml_model_decode(edgeml_context *ctx, const void *image, size_t size,
+			       eml_image_owner owner, edgeml_model **out)
 {
 	edgeml_model *model = calloc(1, sizeof(*model));
 	if (!model) {
-		release_image(image, size, kind);
+		eml_image_release(&owner);
 		return eml_error(EDGEML_ERR_NO_MEMORY, "cannot allocate a model");
 	}
 	model->ctx = ctx;
-	model->image = image;
-	model->image_size = size;
-	model->image_kind = kind;
+	model->owner = owner;
 
 	struct reader r;
 	memset(&r, 0, sizeof(r));
@@ -713,6 +713,20 @@ static edgeml_status read_image(int fd, const char *path, size_t size, void **ou
 	return EDGEML_OK;
 }
 
+/* Loads the bytes owner holds (64-byte aligned): a package, or a bare .eml when the trust
+ * store allows one. */
+static edgeml_status load_owned(edgeml_context *ctx, eml_image_owner owner, edgeml_model **out)
+{
+	if (eml_package_sniff(owner.base, owner.size))
+		return eml_package_load(ctx, owner, out);
+	edgeml_status st = eml_trust_allows_bare_model(ctx);
+	if (st != EDGEML_OK) {
+		eml_image_release(&owner);
+		return st;
+	}
+	return eml_model_decode(ctx, owner.base, owner.size, owner, out);
+}
+
 /* A file is read into private memory before it is checked, so that what was validated is what
  * sessions use: a mapping of a file that another process rewrites or truncates would change
  * under the model (or raise SIGBUS). Only a memfd sealed against writes and shrinking is
@@ -759,7 +773,8 @@ edgeml_status edgeml_model_load_file(edgeml_context *ctx, const char *path, edge
 	close(fd);
 	if (st != EDGEML_OK)
 		return st;
-	st = load_image(ctx, image, size, IMAGE_MMAP, out);
+	eml_image_owner owner = { release_munmap, image, size };
+	st = load_owned(ctx, owner, out);
 	if (st != EDGEML_OK)
 		return eml_error_context(st, "model '%s': ", path);
 	return EDGEML_OK;
@@ -773,8 +788,10 @@ edgeml_status edgeml_model_load_memory(edgeml_context *ctx, const void *data, si
 		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
 				 "model data and out must not be NULL");
 	*out = NULL;
-	if ((uintptr_t)data % EML_DATA_ALIGN == 0)
-		return load_image(ctx, (void *)(uintptr_t)data, size, IMAGE_BORROWED, out);
+	if ((uintptr_t)data % EML_DATA_ALIGN == 0) {
+		eml_image_owner borrowed = { NULL, (void *)(uintptr_t)data, size };
+		return load_owned(ctx, borrowed, out);
+	}
 	if (size > SIZE_MAX - EML_DATA_ALIGN)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "model of %zu bytes is too big to copy",
 				 size);
@@ -785,14 +802,16 @@ edgeml_status edgeml_model_load_memory(edgeml_context *ctx, const void *data, si
 				 "cannot allocate %zu bytes for an aligned copy of the model",
 				 size);
 	memcpy(copy, data, size);
-	return load_image(ctx, copy, size, IMAGE_COPY, out);
+	eml_image_owner owner = { release_free, copy, size };
+	return load_owned(ctx, owner, out);
 }
 
 void edgeml_model_free(edgeml_model *model)
 {
 	if (!model)
 		return;
-	release_image(model->image, model->image_size, model->image_kind);
+	eml_image_release(&model->owner);
+	eml_model_package_free(model->package);
 	free(model->storage);
 	free(model);
 }

@@ -288,7 +288,7 @@ static void test_roundtrip_aligned(void **state)
 	if (st != EDGEML_OK)
 		fail_msg("load: %s", edgeml_last_error());
 	/* Aligned memory is used in place: constant data points into the caller's buffer. */
-	assert_ptr_equal(m->image, buf);
+	assert_ptr_equal(m->owner.base, buf);
 	const uint8_t *d = m->graph.tensors[T_B].data;
 	assert_true(d >= buf && d < buf + size);
 	compare_graph(&m->graph);
@@ -312,7 +312,7 @@ static void test_roundtrip_misaligned(void **state)
 	/* The model must not depend on the misaligned source after loading. */
 	memset(odd, 0xa5, size);
 	free(raw);
-	assert_int_equal((uintptr_t)m->image % 64, 0);
+	assert_int_equal((uintptr_t)m->owner.base % 64, 0);
 	compare_graph(&m->graph);
 	edgeml_model_free(m);
 	free(buf);
