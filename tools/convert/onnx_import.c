@@ -81,6 +81,12 @@ static edgeml_status map_op(const Onnx__NodeProto *np, const char *name, const o
 			*op = EML_OP_Identity;
 			return EDGEML_OK;
 		}
+		/* Ops folded at conversion (shape computations), not run. */
+		k = cv_converter_op_from_name(type);
+		if (k != EML_OP_INVALID) {
+			*op = k;
+			return EDGEML_OK;
+		}
 		return eml_error(EDGEML_ERR_UNSUPPORTED,
 				 "node '%s' (%s, opset %lld): op not supported", name, type,
 				 (long long)o->onnx);
@@ -111,6 +117,27 @@ static edgeml_status import_attr(cv_graph *g, uint32_t node, const Onnx__Attribu
 		return eml_error(EDGEML_ERR_UNSUPPORTED,
 				 "node '%s': attribute '%s' refers to a function attribute", nn,
 				 an);
+	cv_node *n = &g->nodes[node];
+	int then = strcmp(an, "then_branch") == 0;
+	if (n->op == CV_OP_If && (then || strcmp(an, "else_branch") == 0) && a->g) {
+		n->branches[then ? 0 : 1] = a->g;
+		return EDGEML_OK;
+	}
+	if (n->op == CV_OP_ConstantOfShape && strcmp(an, "value") == 0 && a->t) {
+		/* The fill value becomes input 1, as a constant. */
+		eml_tensor d;
+		void *data;
+		uint32_t t;
+		edgeml_status st = cv_tensor_from_proto(a->t, nn, &d, &data);
+		if (!st)
+			st = cv_add_constant(g, nn, d.dtype, d.rank, d.dims, data, d.data_size, &t);
+		free(data);
+		if (!st)
+			st = cv_resize_inputs(g, node, 2);
+		if (!st)
+			g->nodes[node].inputs[1] = t;
+		return st;
+	}
 	switch (a->has_type ? a->type : ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__UNDEFINED) {
 	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT: return cv_set_attr_int(g, node, an, a->i);
 	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT:
@@ -133,7 +160,7 @@ static edgeml_status import_attr(cv_graph *g, uint32_t node, const Onnx__Attribu
 	return eml_error(
 		EDGEML_ERR_UNSUPPORTED,
 		"node '%s' (%s): attribute '%s' has a type (%d) or size that is not supported", nn,
-		eml_op_name(g->nodes[node].op), an, a->has_type ? (int)a->type : 0);
+		cv_op_name(g->nodes[node].op), an, a->has_type ? (int)a->type : 0);
 }
 
 /* The ONNX attribute of that name on np, or NULL. */
@@ -286,7 +313,7 @@ static edgeml_status unsupported_attr(cv_graph *g, uint32_t node, const char *wh
 {
 	const cv_node *n = &g->nodes[node];
 	return eml_error(EDGEML_ERR_UNSUPPORTED, "node '%s' (%s, opset %lld): %s is not supported",
-			 n->name, eml_op_name(n->op), (long long)n->opset, what);
+			 n->name, cv_op_name(n->op), (long long)n->opset, what);
 }
 
 /* Clip < 11: min/max attributes → inputs 1 and 2 (absent attribute = no bound). */
@@ -490,6 +517,9 @@ static edgeml_status import_node(cv_graph *g, const Onnx__NodeProto *np, size_t 
 		if (st)
 			return st;
 	}
+	if (op == CV_OP_If && (!g->nodes[node].branches[0] || !g->nodes[node].branches[1]))
+		return eml_error(EDGEML_ERR_FORMAT, "node '%s' (If): needs then_branch and "
+				 "else_branch graphs", name);
 	return canonicalise(g, node, np);
 }
 
@@ -618,13 +648,9 @@ static edgeml_status freeze_input(cv_graph *g, uint32_t t, const eml_tensor *c)
 	return EDGEML_OK;
 }
 
-/* Imports initializers and graph inputs. */
-static edgeml_status import_inputs(cv_graph *g, const Onnx__GraphProto *gp,
-				   const eml_convert_options *opt)
+/* Imports a graph's initializers as constants. */
+static edgeml_status import_initializers(cv_graph *g, const Onnx__GraphProto *gp)
 {
-	edgeml_status st;
-	if (gp->n_sparse_initializer)
-		return eml_error(EDGEML_ERR_UNSUPPORTED, "sparse initializers are not supported");
 	for (size_t i = 0; i < gp->n_initializer; i++) {
 		const Onnx__TensorProto *tp = gp->initializer[i];
 		const char *name = str(tp->name);
@@ -635,7 +661,7 @@ static edgeml_status import_inputs(cv_graph *g, const Onnx__GraphProto *gp,
 					 name);
 		eml_tensor d;
 		void *data;
-		st = cv_tensor_from_proto(tp, name, &d, &data);
+		edgeml_status st = cv_tensor_from_proto(tp, name, &d, &data);
 		if (st)
 			return st;
 		uint32_t t;
@@ -651,6 +677,19 @@ static edgeml_status import_inputs(cv_graph *g, const Onnx__GraphProto *gp,
 		g->tensors[t].shape_known = 1;
 		cv_set_constant(g, t, data, d.data_size);
 	}
+	return EDGEML_OK;
+}
+
+/* Imports initializers and graph inputs. */
+static edgeml_status import_inputs(cv_graph *g, const Onnx__GraphProto *gp,
+				   const eml_convert_options *opt)
+{
+	edgeml_status st;
+	if (gp->n_sparse_initializer)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "sparse initializers are not supported");
+	st = import_initializers(g, gp);
+	if (st)
+		return st;
 	if (gp->n_input > CV_MAX_NODE_IO)
 		return eml_error(EDGEML_ERR_UNSUPPORTED, "more than %u graph inputs",
 				 CV_MAX_NODE_IO);
@@ -773,6 +812,8 @@ edgeml_status cv_import_onnx(cv_graph *g, const Onnx__ModelProto *m, const eml_c
 		return eml_error(EDGEML_ERR_FORMAT, "the model has no graph");
 	if (gp->n_node > CV_MAX_NODES)
 		return eml_error(EDGEML_ERR_UNSUPPORTED, "more than %u nodes", CV_MAX_NODES);
+	g->opset_onnx = o.onnx;
+	g->opset_ms = o.ms;
 	st = import_inputs(g, gp, opt);
 	if (st)
 		return st;
@@ -782,4 +823,36 @@ edgeml_status cv_import_onnx(cv_graph *g, const Onnx__ModelProto *m, const eml_c
 			return st;
 	}
 	return import_outputs(g, gp);
+}
+
+edgeml_status cv_import_branch(cv_graph *g, const void *branch, uint32_t if_node,
+			       uint32_t *outputs, uint32_t n_outputs)
+{
+	const Onnx__GraphProto *gp = branch;
+	const opsets o = { g->opset_onnx, g->opset_ms };
+	char ifname[128];
+	snprintf(ifname, sizeof(ifname), "%.100s", g->nodes[if_node].name);
+	if (gp->n_output != n_outputs)
+		return eml_error(EDGEML_ERR_FORMAT,
+				 "node '%s' (If): a branch has %zu outputs, the node %u", ifname,
+				 gp->n_output, n_outputs);
+	if (gp->n_input)
+		return eml_error(EDGEML_ERR_FORMAT, "node '%s' (If): a branch declares inputs",
+				 ifname);
+	if (gp->n_node > CV_MAX_NODES - g->n_nodes)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "more than %u nodes", CV_MAX_NODES);
+	edgeml_status st = import_initializers(g, gp);
+	for (size_t i = 0; !st && i < gp->n_node; i++)
+		st = import_node(g, gp->node[i], i, &o);
+	for (uint32_t k = 0; !st && k < n_outputs; k++) {
+		const char *name = str(gp->output[k]->name);
+		outputs[k] = cv_find_tensor(g, name);
+		if (outputs[k] == UINT32_MAX)
+			st = eml_error(EDGEML_ERR_FORMAT,
+				       "node '%s' (If): branch output '%s' is not produced by any "
+				       "node", ifname, name);
+	}
+	if (st)
+		eml_error_context(st, "in a branch of If '%s': ", ifname);
+	return st;
 }
