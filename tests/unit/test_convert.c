@@ -1204,7 +1204,7 @@ static void test_fold_errors(void **state)
 	assert_string_equal(edgeml_last_error(),
 			    "node 'embed' (Gather): input 0 'x' (data) is computed at run time; "
 			    "edgeml has Gather only as a conversion-time fold of constants (not "
-			    "a runtime op yet)");
+			    "a runtime op yet): pass --constant x=FILE.npy to freeze it");
 	builder e = { .opset = 13 };
 	int64_t v4[4] = { 1, 2, 3, 4 };
 	init_i64(&e, "v", 1, xd, v4, 4);

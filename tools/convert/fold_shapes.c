@@ -145,9 +145,9 @@ static edgeml_status const_input(const cv_graph *g, uint32_t node, uint32_t k, c
 		return eml_error(EDGEML_ERR_UNSUPPORTED,
 				 "node '%s' (%s): input %u '%s' (%s) is computed at run time; "
 				 "edgeml has %s only as a conversion-time fold of constants "
-				 "(not a runtime op yet)",
+				 "(not a runtime op yet): pass --constant %s=FILE.npy to freeze it",
 				 n->name, cv_op_name(n->op), k, cv_tensor_name(g, n->inputs[k]),
-				 role, cv_op_name(n->op));
+				 role, cv_op_name(n->op), cv_tensor_name(g, n->inputs[k]));
 	return EDGEML_OK;
 }
 
@@ -229,6 +229,16 @@ static edgeml_status publish(cv_graph *g, uint32_t node, uint32_t k, result *r)
 		return EDGEML_OK;
 	}
 	if (cv_is_output(g, t)) {
+		uint32_t op = g->nodes[node].op;
+		if (op == CV_OP_Equal || op == CV_OP_Less || op == CV_OP_Greater ||
+		    op == CV_OP_Not || (op == CV_OP_Cast && attr_i(g, node, "to", 0) == ONNX_BOOL)) {
+			free(r->data);
+			r->data = NULL;
+			return eml_error(EDGEML_ERR_UNSUPPORTED,
+					 "node '%s' (%s): output '%s' is a boolean graph output; "
+					 "edgeml has no boolean type",
+					 g->nodes[node].name, cv_op_name(op), cv_tensor_name(g, t));
+		}
 		uint32_t c;
 		edgeml_status st = cv_add_constant(g, g->nodes[node].name, r->dtype, r->rank,
 						   r->dims, r->data, bytes, &c);

@@ -801,6 +801,39 @@ static edgeml_status import_outputs(cv_graph *g, const Onnx__GraphProto *gp)
 	return EDGEML_OK;
 }
 
+/* After node `first` failed as unsupported: adds to the message the other op types of the
+ * graph that edgeml lacks, so that one conversion lists all of them. */
+static edgeml_status also_unsupported(const Onnx__GraphProto *gp, size_t first, const opsets *o)
+{
+	char msg[1024], list[512] = "";
+	size_t len = 0, count = 0;
+	snprintf(msg, sizeof(msg), "%s", edgeml_last_error());
+	const char *first_type = str(gp->node[first]->op_type);
+	for (size_t i = first + 1; i < gp->n_node; i++) {
+		const Onnx__NodeProto *np = gp->node[i];
+		const char *type = str(np->op_type);
+		uint32_t op;
+		int64_t v;
+		char key[128];
+		snprintf(key, sizeof(key), ", %.100s,", type);
+		char padded[sizeof(list) + 4];
+		snprintf(padded, sizeof(padded), ", %s,", list);
+		if (strcmp(type, first_type) == 0 || strcmp(type, "Constant") == 0 ||
+		    strstr(padded, key))
+			continue;
+		if (map_op(np, "", o, &op, &v) == EDGEML_OK)
+			continue;
+		int w = snprintf(list + len, sizeof(list) - len, "%s%s", count ? ", " : "", type);
+		if (w < 0 || (size_t)w >= sizeof(list) - len)
+			break;
+		len += (size_t)w;
+		count++;
+	}
+	if (!count)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "%s", msg);
+	return eml_error(EDGEML_ERR_UNSUPPORTED, "%s; also not supported here: %s", msg, list);
+}
+
 edgeml_status cv_import_onnx(cv_graph *g, const Onnx__ModelProto *m, const eml_convert_options *opt)
 {
 	opsets o;
@@ -819,6 +852,8 @@ edgeml_status cv_import_onnx(cv_graph *g, const Onnx__ModelProto *m, const eml_c
 		return st;
 	for (size_t i = 0; i < gp->n_node; i++) {
 		st = import_node(g, gp->node[i], i, &o);
+		if (st == EDGEML_ERR_UNSUPPORTED)
+			return also_unsupported(gp, i, &o);
 		if (st)
 			return st;
 	}
