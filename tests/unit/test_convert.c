@@ -1044,6 +1044,9 @@ static void test_fold_slice_cast_arith_range(void **state)
 	node(&b, "Slice", "slice", "s,start,end", "hw"); /* [6, 9] */
 	attr_int(node(&b, "Cast", "tofloat", "hw", "hwf"), "to", 1);
 	attr_int(node(&b, "Cast", "toint", "hwf", "hwi"), "to", 7);
+	init_f32(&b, "half_f", 0.5f);
+	node(&b, "Mul", "scale", "hwf,half_f", "hws"); /* [3.0, 4.5]: float, between Casts */
+	attr_int(node(&b, "Cast", "scaled_int", "hws", "scaled"), "to", 7); /* [3, 4] */
 	node(&b, "Div", "half", "hwi,two", "halves"); /* [3, 4]: truncated */
 	node(&b, "Mul", "double", "halves,two", "doubled"); /* [6, 8] */
 	node(&b, "Size", "size", "x", "numel");	    /* 108 */
@@ -1053,9 +1056,15 @@ static void test_fold_slice_cast_arith_range(void **state)
 	output(&b, "doubled");
 	output(&b, "numel");
 	output(&b, "seq");
+	output(&b, "scaled");
 	eml_converted *c;
-	assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+	edgeml_status cst = convert(&b, NULL, &c);
+	if (cst)
+		fail_msg("%s", edgeml_last_error());
 	const eml_graph *g = &c->graph;
+	const eml_tensor *sc = folded_output(g, "scaled");
+	assert_int_equal(i64_at(sc, 0), 3);
+	assert_int_equal(i64_at(sc, 1), 4);
 	const eml_tensor *d = folded_output(g, "doubled");
 	assert_int_equal(d->dtype, EDGEML_DTYPE_INT64);
 	assert_int_equal(d->dims[0], 2);
@@ -1202,9 +1211,20 @@ static void test_fold_errors(void **state)
 	eml_converted *c;
 	assert_int_equal(convert(&b, NULL, &c), EDGEML_ERR_UNSUPPORTED);
 	assert_string_equal(edgeml_last_error(),
-			    "node 'embed' (Gather): input 0 'x' (data) is computed at run time; "
-			    "edgeml has Gather only as a conversion-time fold of constants (not "
-			    "a runtime op yet): pass --constant x=FILE.npy to freeze it");
+			    "node 'embed' (Gather): input 0 'x' (data) is a graph input; edgeml "
+			    "has Gather only as a conversion-time fold of constants (not a "
+			    "runtime op yet): pass --constant x=FILE.npy to freeze it");
+	builder r = { .opset = 13 };
+	input(&r, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, xd);
+	init_i64(&r, "zero", 0, NULL, &zero, 1);
+	node(&r, "Relu", "relu", "x", "act");
+	node(&r, "Gather", "pick", "act,zero", "y");
+	output(&r, "y");
+	assert_int_equal(convert(&r, NULL, &c), EDGEML_ERR_UNSUPPORTED);
+	assert_string_equal(edgeml_last_error(),
+			    "node 'pick' (Gather): input 0 'act' (data) is computed at run time; "
+			    "edgeml has Gather only as a conversion-time fold of constants (not a "
+			    "runtime op yet)");
 	builder e = { .opset = 13 };
 	int64_t v4[4] = { 1, 2, 3, 4 };
 	init_i64(&e, "v", 1, xd, v4, 4);

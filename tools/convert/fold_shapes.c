@@ -141,14 +141,19 @@ static edgeml_status const_input(const cv_graph *g, uint32_t node, uint32_t k, c
 	if (!*out)
 		return eml_error(EDGEML_ERR_FORMAT, "node '%s' (%s): input %u (%s) is missing",
 				 n->name, cv_op_name(n->op), k, role);
-	if (!cv_is_constant(g, n->inputs[k]))
+	if (cv_is_constant(g, n->inputs[k]))
+		return EDGEML_OK;
+	const char *t = cv_tensor_name(g, n->inputs[k]);
+	if (g->tensors[n->inputs[k]].t.flags & EML_TF_INPUT)
 		return eml_error(EDGEML_ERR_UNSUPPORTED,
-				 "node '%s' (%s): input %u '%s' (%s) is computed at run time; "
-				 "edgeml has %s only as a conversion-time fold of constants "
-				 "(not a runtime op yet): pass --constant %s=FILE.npy to freeze it",
-				 n->name, cv_op_name(n->op), k, cv_tensor_name(g, n->inputs[k]),
-				 role, cv_op_name(n->op), cv_tensor_name(g, n->inputs[k]));
-	return EDGEML_OK;
+				 "node '%s' (%s): input %u '%s' (%s) is a graph input; edgeml has "
+				 "%s only as a conversion-time fold of constants (not a runtime op "
+				 "yet): pass --constant %s=FILE.npy to freeze it",
+				 n->name, cv_op_name(n->op), k, t, role, cv_op_name(n->op), t);
+	return eml_error(EDGEML_ERR_UNSUPPORTED,
+			 "node '%s' (%s): input %u '%s' (%s) is computed at run time; edgeml has "
+			 "%s only as a conversion-time fold of constants (not a runtime op yet)",
+			 n->name, cv_op_name(n->op), k, t, role, cv_op_name(n->op));
 }
 
 static edgeml_status bad(const cv_graph *g, uint32_t node, const char *what)
@@ -927,7 +932,33 @@ edgeml_status cv_fold_static(cv_graph *g, uint32_t node, int *done)
 	}
 }
 
+/* Whether a converter-only op reads an output of node. */
+static int feeds_converter_op(const cv_graph *g, uint32_t node)
+{
+	const cv_node *n = &g->nodes[node];
+	for (uint32_t i = 0; i < g->n_nodes; i++) {
+		const cv_node *m = &g->nodes[i];
+		if (m->dead || m->op < CV_OP_BASE)
+			continue;
+		for (uint32_t k = 0; k < m->n_inputs; k++)
+			for (uint32_t j = 0; j < n->n_outputs; j++)
+				if (m->inputs[k] != EML_NO_TENSOR && m->inputs[k] == n->outputs[j])
+					return 1;
+	}
+	return 0;
+}
+
 int cv_fold_always(const cv_graph *g, uint32_t node)
 {
-	return integer_constants(g, &g->nodes[node]);
+	const cv_node *n = &g->nodes[node];
+	if (integer_constants(g, n))
+		return 1;
+	/* Float arithmetic between shape computations (Cast to float, Mul by a scale, Cast
+	 * back): constants that a conversion-time op will read. */
+	if (n->op == EML_OP_DequantizeLinear || n->op == EML_OP_QuantizeLinear)
+		return 0;
+	for (uint32_t k = 0; k < n->n_inputs; k++)
+		if (n->inputs[k] != EML_NO_TENSOR && !cv_is_constant(g, n->inputs[k]))
+			return 0;
+	return feeds_converter_op(g, node);
 }
