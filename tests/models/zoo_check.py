@@ -73,9 +73,12 @@ def run_edgeml(edgeml, eml, work, feed, outputs):
     return [np.load(os.path.join(work, o.replace("/", "_") + ".npy")) for o in outputs], None
 
 
-def ort_session(path):
+def ort_session(path, optimize=True):
+    """ORT as crosscheck.py runs it; optimize=False is the float-simulated QDQ reference
+    (no QLinear fusion, so none of ORT's integer kernels)."""
     so = ort.SessionOptions()
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_ENABLE_ALL if optimize else
+                                   ort.GraphOptimizationLevel.ORT_DISABLE_ALL)
     so.intra_op_num_threads = 1
     so.inter_op_num_threads = 1
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
@@ -147,8 +150,11 @@ def check(args, name, variant, fname):
     model = onnx.load(path)
     outputs = [o.name for o in model.graph.output]
     sess = ort_session(path)
+    quantized = any(dq_output_scale(model, o) for o in outputs)
+    sess_ref = ort_session(path, optimize=False) if quantized else None
     frozen = {i for i, *_ in zoo_models.constant_inputs(name)}
     within, worst, rel = [], 0.0, 0.0
+    ref_worst, ort_self = 0.0, 0.0
     for k, feed in enumerate(zoo_models.sample(name, SAMPLES, 2000)):
         want = sess.run(None, feed)
         run_feed = {i: a for i, a in feed.items() if i not in frozen}
@@ -164,10 +170,14 @@ def check(args, name, variant, fname):
         if w1 is not None:
             within.append(w1)
             worst = max(worst, mx)
+            ref = sess_ref.run(None, feed)
+            ref_worst = max(ref_worst, agreement(model, outputs, got, ref)[1])
+            ort_self = max(ort_self, agreement(model, outputs, want, ref)[1])
         else:
             rel = max(rel, r)
     if within:
         row["lsb_within1"], row["lsb_max"] = min(within), worst
+        row["lsb_max_vs_ref"], row["ort_self_lsb"] = ref_worst, ort_self
         row["ok"] = (row["lsb_within1"] >= crosscheck.INT8_WITHIN_1_LSB
                      and worst <= crosscheck.INT8_MAX_LSB + 1e-3)
     else:
@@ -183,8 +193,9 @@ def check(args, name, variant, fname):
 def fmt(row):
     if "error" in row:
         return f"| {row['model']} | {row['variant']} | no: {row['error']} | | | | |"
-    agree = (f"{row['lsb_within1'] * 100:.2f}% within 1 LSB, max {row['lsb_max']:.0f}"
-             if "lsb_within1" in row else "")
+    agree = (f"{row['lsb_within1'] * 100:.2f}% within 1 LSB, max {row['lsb_max']:.0f} "
+             f"(vs ORT opt-off: max {row['lsb_max_vs_ref']:.0f}; ORT opt vs opt-off: max "
+             f"{row['ort_self_lsb']:.0f})" if "lsb_within1" in row else "")
     rel = f"{row['float_rel']:.1e}" if "float_rel" in row else ""
     lat = ""
     if row.get("edgeml_ms") and row.get("ort_ms"):
@@ -200,6 +211,8 @@ def main():
     ap.add_argument("--zoo", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--only", nargs="*", default=list(zoo_models.MODELS))
+    ap.add_argument("--variants", nargs="*", default=list(zoo_models.VARIANTS),
+                    help="float, u8, s8 (default all a model has)")
     ap.add_argument("--iterations", type=int, default=20,
                     help="measured runs for the latency columns (0: none)")
     ap.add_argument("--no-timing", dest="iterations", action="store_const", const=0)
@@ -207,12 +220,14 @@ def main():
                     help="fail unless every model converts and agrees with ORT")
     ap.add_argument("--json", help="also write the rows here")
     args = ap.parse_args()
-    print("| model | variant | converts | int8 vs ORT (output LSB) | float max|diff|/max|ORT| "
-          "| latency 1 thread edgeml / ORT |")
+    print("| model | variant | converts | int8 vs ORT (output LSB) | float max abs diff / max abs "
+          "ORT | latency 1 thread edgeml / ORT |")
     print("|---|---|---|---|---|---|")
     rows, crashed = [], 0
     for name in args.only:
         for variant, fname in zoo_models.files(name):
+            if variant not in args.variants:
+                continue
             try:
                 row = check(args, name, variant, fname)
             except Crash as e:

@@ -877,8 +877,11 @@ edgeml_status cv_import_branch(cv_graph *g, const void *branch, uint32_t if_node
 	if (gp->n_node > CV_MAX_NODES - g->n_nodes)
 		return eml_error(EDGEML_ERR_UNSUPPORTED, "more than %u nodes", CV_MAX_NODES);
 	edgeml_status st = import_initializers(g, gp);
-	for (size_t i = 0; !st && i < gp->n_node; i++)
+	for (size_t i = 0; !st && i < gp->n_node; i++) {
 		st = import_node(g, gp->node[i], i, &o);
+		if (st == EDGEML_ERR_UNSUPPORTED)
+			st = also_unsupported(gp, i, &o);
+	}
 	for (uint32_t k = 0; !st && k < n_outputs; k++) {
 		const char *name = str(gp->output[k]->name);
 		outputs[k] = cv_find_tensor(g, name);
