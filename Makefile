@@ -262,10 +262,12 @@ zoo: zoo-deps
 zoo-check: $(EDGEML) zoo
 	$(PY) tests/models/zoo_check.py --edgeml $(EDGEML) --zoo $(ZOO) --work $(BUILD)/zoo-check \
 		$(if $(ZOO_ONLY),--only $(ZOO_ONLY))
+# The smoke slice: the dynamic-axes net (static-shape folding) and a torchvision one, float:
+# the zoo's int8 nets amplify one LSB into tens (see docs/zoo.md), so none is strict yet.
 zoo-smoke: $(EDGEML) venv
-	$(PY) models/zoo/make_zoo.py --out $(ZOO) --only $(ZOO_SMOKE)
+	$(PY) models/zoo/make_zoo.py --out $(ZOO) --only $(ZOO_SMOKE) --variants
 	$(PY) tests/models/zoo_check.py --edgeml $(EDGEML) --zoo $(ZOO) --work $(BUILD)/zoo-smoke \
-		--only $(ZOO_SMOKE) --strict --no-timing
+		--only $(ZOO_SMOKE) --variants float --strict --no-timing
 
 # libFuzzer targets need clang; they build into build/fuzz regardless of SAN.
 FUZZ_SECONDS ?= 60

@@ -50,6 +50,8 @@ def main():
     ap.add_argument("--wheels", default="build/zoo-wheels")
     ap.add_argument("--download", metavar="DIR")
     ap.add_argument("--only", nargs="*", default=list(zoo_models.MODELS))
+    ap.add_argument("--variants", nargs="*", default=list(zoo_models.VARIANTS),
+                    help="which quantized variants to make (u8, s8; float always)")
     args = ap.parse_args()
     if args.download:
         download(args.download)
@@ -79,6 +81,8 @@ def main():
     for name in args.only:
         fpath = os.path.join(args.out, name + ".onnx")
         for variant, fname in zoo_models.files(name)[1:]:
+            if variant not in args.variants:
+                continue
             qpath = os.path.join(args.out, fname)
             if stale(qpath, [fpath] + scripts):
                 run([sys.executable, os.path.join(HERE, "quantize_zoo.py"), fpath, qpath])

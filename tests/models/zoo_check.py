@@ -85,10 +85,20 @@ def ort_session(path, optimize=True):
     return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
 
 
+# Ops that move a dequantized tensor without changing its values' quantization.
+PASS_THROUGH = {"Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose", "Identity"}
+
+
 def dq_output_scale(model, output):
+    """The scale of the DequantizeLinear an output comes from, through data movement
+    (squeezenet's Flatten after its last DequantizeLinear); None for a float output."""
+    producers = {o: n for n in model.graph.node for o in n.output}
+    name = output
+    while name in producers and producers[name].op_type in PASS_THROUGH:
+        name = producers[name].input[0]
     try:
-        return crosscheck.output_scale(model, output)
-    except (RuntimeError, KeyError):
+        return crosscheck.output_scale(model, name)
+    except (RuntimeError, KeyError, TypeError):
         return None
 
 
