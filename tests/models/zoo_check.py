@@ -12,6 +12,7 @@ also fails on anything that does not convert or does not meet crosscheck.py's cr
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -142,6 +143,55 @@ def ort_latency(sess, feed, iterations):
     return float(np.median(times))
 
 
+ROOT = os.path.join(HERE, "..", "..")
+MS_OPS = {"QLinearAdd", "QLinearMul", "QGemm", "QLinearAveragePool", "QLinearGlobalAveragePool",
+          "QLinearConcat"}
+
+
+def op_names(path, pattern):
+    with open(os.path.join(ROOT, path)) as f:
+        return {m.group(1) for m in (re.match(pattern, line) for line in f) if m}
+
+
+RUNTIME_OPS = op_names("runtime/src/ops/ops.def", r"EML_OP\(\d+,\s*(\w+)\)")
+CONVERTER_OPS = op_names("tools/convert/convert_ops.def", r"CV_OP\((\w+)\)")
+
+
+def missing_ops(model, frozen=()):
+    """What a model needs that edgeml lacks, read statically (the converter stops at the
+    first): op types that are neither runtime nor conversion-time ops, and conversion-time
+    ops that read tensors computed at run time (marked 'on run-time data'). If branches are
+    not looked into."""
+    static = {i.name for i in model.graph.initializer} | set(frozen)
+    try:
+        typed = onnx.shape_inference.infer_shapes(model)
+        types = {v.name: v.type.tensor_type.elem_type
+                 for v in list(typed.graph.value_info) + list(typed.graph.input)}
+    except Exception:  # noqa: BLE001 - the types only refine the report
+        types = {}
+    need = []
+    for n in model.graph.node:
+        ins = [i for i in n.input if i]
+        all_static = all(i in static for i in ins)
+        if n.op_type == "Constant" or n.op_type in ("Shape", "Size") or (all_static and ins):
+            static.update(n.output)
+        if n.domain not in ("", "ai.onnx"):
+            what = None if n.domain == "com.microsoft" and n.op_type in MS_OPS else \
+                f"{n.domain}.{n.op_type}"
+        elif n.op_type in RUNTIME_OPS or n.op_type in ("Constant", "Dropout"):
+            what = None
+        elif n.op_type in CONVERTER_OPS:
+            same_type_cast = n.op_type == "Cast" and any(
+                a.name == "to" and a.i == types.get(n.input[0]) for a in n.attribute)
+            what = None if all_static or n.op_type in ("Shape", "Size") or same_type_cast \
+                else f"{n.op_type} on run-time data"
+        else:
+            what = n.op_type
+        if what and what not in need:
+            need.append(what)
+    return need
+
+
 def check(args, name, variant, fname):
     """One table row (dict); raises Crash."""
     path = os.path.join(args.zoo, fname)
@@ -155,6 +205,8 @@ def check(args, name, variant, fname):
     err = convert(args.edgeml, name, path, eml, work)
     if err:
         row["error"] = err
+        row["needs"] = missing_ops(onnx.load(path),
+                                   [i for i, *_ in zoo_models.constant_inputs(name)])
         return row
     row["converts"] = True
     model = onnx.load(path)
@@ -202,7 +254,8 @@ def check(args, name, variant, fname):
 
 def fmt(row):
     if "error" in row:
-        return f"| {row['model']} | {row['variant']} | no: {row['error']} | | | | |"
+        needs = ("<br>needs: " + ", ".join(row["needs"])) if row.get("needs") else ""
+        return f"| {row['model']} | {row['variant']} | no: {row['error']}{needs} | | | |"
     agree = (f"{row['lsb_within1'] * 100:.2f}% within 1 LSB, max {row['lsb_max']:.0f} "
              f"(vs ORT opt-off: max {row['lsb_max_vs_ref']:.0f}; ORT opt vs opt-off: max "
              f"{row['ort_self_lsb']:.0f})" if "lsb_within1" in row else "")
