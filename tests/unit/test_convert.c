@@ -1113,6 +1113,10 @@ static void test_fold_fill_expand_where(void **state)
 	node(&b, "Where", "where", "nz,cmp,alt", "pick");	   /* [-1, 5, -3] */
 	attr_int(node(&b, "Gather", "last", "wide,idx", "col"), "axis", 1); /* [7, 7] */
 	node(&b, "Slice", "rev", "pick,st,en,ax0,stp", "rev2");	   /* [-3, -1] */
+	int64_t huge = INT64_MIN;
+	init_i64(&b, "huge", 1, &one, &huge, 1);
+	node(&b, "Slice", "jump", "pick,st,en,ax0,huge", "last1"); /* [-3] */
+	output(&b, "last1");
 	output(&b, "wide");
 	output(&b, "pick");
 	output(&b, "col");
@@ -1134,6 +1138,9 @@ static void test_fold_fill_expand_where(void **state)
 	assert_int_equal(col->rank, 1);
 	assert_int_equal(col->dims[0], 2);
 	assert_int_equal(i64_at(col, 1), 7);
+	const eml_tensor *l1 = folded_output(g, "last1");
+	assert_int_equal(l1->dims[0], 1);
+	assert_int_equal(i64_at(l1, 0), -3);
 	const eml_tensor *r = folded_output(g, "rev2");
 	assert_int_equal(r->dims[0], 2);
 	assert_int_equal(i64_at(r, 0), -3);

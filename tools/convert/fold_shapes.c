@@ -516,16 +516,18 @@ static edgeml_status fold_Slice(cv_graph *g, uint32_t node, int *done)
 		int64_t dim = x->dims[a], s = steps[i], b = starts[i], e = ends[i];
 		if (s == 0)
 			return bad(g, node, "a step is 0");
+		if (s == INT64_MIN)
+			s = -INT64_MAX; /* same slice, and -s stays defined */
 		b = b < 0 ? (b < -dim ? -dim : b) + dim : b;
 		e = e < 0 ? (e < -dim ? -dim - 1 : e) + dim : e;
 		if (s > 0) {
 			b = b > dim ? dim : b;
 			e = e > dim ? dim : e;
-			dims[a] = e > b ? (e - b + s - 1) / s : 0;
+			dims[a] = e > b ? (e - b - 1) / s + 1 : 0;
 		} else {
 			b = b > dim - 1 ? dim - 1 : b;
 			e = e > dim - 1 ? dim - 1 : e;
-			dims[a] = b > e ? (b - e + (-s) - 1) / (-s) : 0;
+			dims[a] = b > e ? (b - e - 1) / (-s) + 1 : 0;
 		}
 		lo[a] = b;
 		step[a] = s;
@@ -648,7 +650,8 @@ static edgeml_status fold_Range(cv_graph *g, uint32_t node, int *done)
 			put_f(out.dtype, out.data, (uint64_t)k, s + (double)k * d);
 		else
 			put_i(out.dtype, out.data, (uint64_t)k,
-			      get_i(t[0], 0) + k * get_i(t[2], 0));
+			      (int64_t)((uint64_t)get_i(t[0], 0) +
+					(uint64_t)k * (uint64_t)get_i(t[2], 0)));
 	}
 	return st ? st : finish(g, node, &out, done);
 }
