@@ -1179,8 +1179,19 @@ static void test_fold_if_constant_condition(void **state)
 	node(&b, "Equal", "eq", "n,six", "is6");
 	Onnx__NodeProto *iff = node(&b, "If", "if", "is6", "picked");
 	builder then_b = { 0 }, else_b = { 0 };
-	attr_int(node(&then_b, "Cast", "same_type", "x", "xf"), "to", 1);
-	node(&then_b, "Relu", "then_relu", "xf", "t_out");
+	node(&b, "Tanh", "outer", "x", "tx"); /* read only inside the branch */
+	attr_int(node(&then_b, "Cast", "same_type", "tx", "xf"), "to", 1);
+	/* A nested If reads xf, a tensor of its enclosing branch, not of the outer graph. */
+	uint8_t yes = 1;
+	init_raw(&then_b, "yes", 9, 0, NULL, &yes, 1);
+	Onnx__NodeProto *inner = node(&then_b, "If", "inner", "yes", "t_out");
+	builder in_then = { 0 }, in_else = { 0 };
+	node(&in_then, "Relu", "then_relu", "xf", "it_out");
+	output(&in_then, "it_out");
+	node(&in_else, "Erf", "inner_erf", "xf", "ie_out");
+	output(&in_else, "ie_out");
+	attr_graph(inner, "then_branch", graph_of(&in_then, "inner_then"));
+	attr_graph(inner, "else_branch", graph_of(&in_else, "inner_else"));
 	output(&then_b, "t_out");
 	node(&else_b, "Erf", "else_erf", "x", "e_out");
 	output(&else_b, "e_out");
@@ -1191,10 +1202,11 @@ static void test_fold_if_constant_condition(void **state)
 	eml_converted *c;
 	assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
 	const eml_graph *g = &c->graph;
-	assert_int_equal(g->n_nodes, 2);
-	assert_int_equal(g->nodes[0].op, EML_OP_Relu);
-	assert_string_equal(in_tensor(g, &g->nodes[0], 0)->name, "x");
-	assert_int_equal(g->nodes[1].op, EML_OP_Sigmoid);
+	assert_int_equal(g->n_nodes, 3);
+	assert_int_equal(g->nodes[0].op, EML_OP_Tanh);
+	assert_int_equal(g->nodes[1].op, EML_OP_Relu);
+	assert_string_equal(in_tensor(g, &g->nodes[1], 0)->name, "tx");
+	assert_int_equal(g->nodes[2].op, EML_OP_Sigmoid);
 	eml_converted_free(c);
 
 	/* With x of 4 elements the else branch is taken, and its Erf is reported. */

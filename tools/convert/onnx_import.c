@@ -462,6 +462,76 @@ static edgeml_status canonicalise(cv_graph *g, uint32_t node, const Onnx__NodePr
 	}
 }
 
+#define MAX_SUBGRAPH_DEPTH 16
+
+/* Whether name is defined inside one of the graphs scope[0..depth] (an initializer, a
+ * declared input or a node output): the branch and the subgraphs enclosing a nested one. */
+static int defined_in(const Onnx__GraphProto *const *scope, int depth, const char *name)
+{
+	for (int d = 0; d <= depth; d++) {
+		const Onnx__GraphProto *gp = scope[d];
+		for (size_t i = 0; i < gp->n_initializer; i++)
+			if (strcmp(str(gp->initializer[i]->name), name) == 0)
+				return 1;
+		for (size_t i = 0; i < gp->n_input; i++)
+			if (strcmp(str(gp->input[i]->name), name) == 0)
+				return 1;
+		for (size_t i = 0; i < gp->n_node; i++)
+			for (size_t k = 0; k < gp->node[i]->n_output; k++)
+				if (strcmp(str(gp->node[i]->output[k]), name) == 0)
+					return 1;
+	}
+	return 0;
+}
+
+/* Adds to If node `node` the outer-scope tensors that its branch gp reads (also from nested
+ * subgraphs) as extra inputs, so that dead-code removal and sorting see them; the fold
+ * reads only the condition. */
+static edgeml_status add_outer_refs(cv_graph *g, uint32_t node, const Onnx__GraphProto **scope,
+				    int depth)
+{
+	const Onnx__GraphProto *gp = scope[depth];
+	for (size_t i = 0; i < gp->n_node; i++) {
+		const Onnx__NodeProto *np = gp->node[i];
+		for (size_t a = 0; a < np->n_attribute; a++) {
+			const Onnx__AttributeProto *at = np->attribute[a];
+			if (!at->g)
+				continue;
+			if (depth + 1 >= MAX_SUBGRAPH_DEPTH)
+				return eml_error(EDGEML_ERR_UNSUPPORTED,
+						 "node '%s' (If): subgraphs nested deeper than %d",
+						 g->nodes[node].name, MAX_SUBGRAPH_DEPTH);
+			scope[depth + 1] = at->g;
+			edgeml_status st = add_outer_refs(g, node, scope, depth + 1);
+			if (st)
+				return st;
+		}
+		for (size_t k = 0; k < np->n_input; k++) {
+			const char *name = str(np->input[k]);
+			if (!*name || defined_in(scope, depth, name))
+				continue;
+			uint32_t t;
+			edgeml_status st = cv_get_or_add_tensor(g, name, &t);
+			if (st)
+				return st;
+			cv_node *n = &g->nodes[node];
+			int have = 0;
+			for (uint32_t j = 0; j < n->n_inputs && !have; j++)
+				have = n->inputs[j] == t;
+			if (have)
+				continue;
+			if (n->n_inputs >= CV_MAX_NODE_IO)
+				return eml_error(EDGEML_ERR_UNSUPPORTED, "node '%s' (If): branches "
+						 "read more than %u tensors", n->name, CV_MAX_NODE_IO);
+			st = cv_resize_inputs(g, node, n->n_inputs + 1);
+			if (st)
+				return st;
+			g->nodes[node].inputs[g->nodes[node].n_inputs - 1] = t;
+		}
+	}
+	return EDGEML_OK;
+}
+
 /* Imports one NodeProto (index i of the graph) as a node, or as a constant for Constant. */
 static edgeml_status import_node(cv_graph *g, const Onnx__NodeProto *np, size_t i, const opsets *o)
 {
@@ -517,9 +587,17 @@ static edgeml_status import_node(cv_graph *g, const Onnx__NodeProto *np, size_t 
 		if (st)
 			return st;
 	}
-	if (op == CV_OP_If && (!g->nodes[node].branches[0] || !g->nodes[node].branches[1]))
-		return eml_error(EDGEML_ERR_FORMAT, "node '%s' (If): needs then_branch and "
-				 "else_branch graphs", name);
+	if (op == CV_OP_If) {
+		if (!g->nodes[node].branches[0] || !g->nodes[node].branches[1])
+			return eml_error(EDGEML_ERR_FORMAT, "node '%s' (If): needs then_branch "
+					 "and else_branch graphs", name);
+		const Onnx__GraphProto *scope[MAX_SUBGRAPH_DEPTH];
+		for (int b = 0; b < 2 && !st; b++) {
+			scope[0] = g->nodes[node].branches[b];
+			st = add_outer_refs(g, node, scope, 0);
+		}
+		return st;
+	}
 	return canonicalise(g, node, np);
 }
 
