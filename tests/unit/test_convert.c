@@ -822,13 +822,12 @@ static void test_unsupported_op(void **state)
 	int64_t xd[1] = { 4 };
 	input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, xd);
 	input(&b, "i", ONNX__TENSOR_PROTO__DATA_TYPE__INT64, 1, xd);
-	node(&b, "Gather", "Gather_12", "x,i", "y");
+	node(&b, "Erf", "Erf_12", "x", "y");
 	output(&b, "y");
 	eml_converted *c = (eml_converted *)&b;
 	assert_int_equal(convert(&b, NULL, &c), EDGEML_ERR_UNSUPPORTED);
 	assert_null(c);
-	assert_string_equal(edgeml_last_error(),
-			    "node 'Gather_12' (Gather, opset 13): op not supported");
+	assert_string_equal(edgeml_last_error(), "node 'Erf_12' (Erf, opset 13): op not supported");
 	builder m = { .opset = 13, .with_ms = 1 };
 	input(&m, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, xd);
 	node(&m, "FusedGemm", "fg", "x", "y")->domain = tstr("com.microsoft");
@@ -949,6 +948,326 @@ static void test_constant_output_dropout_and_plain_q(void **state)
 	eml_converted_free(c);
 }
 
+/* ---- static-shape folding ------------------------------------------------------------- */
+
+static void init_i64(builder *b, const char *name, int rank, const int64_t *dims,
+		     const int64_t *v, size_t count)
+{
+	init_raw(b, name, ONNX__TENSOR_PROTO__DATA_TYPE__INT64, rank, dims, v,
+		 count * sizeof(int64_t));
+}
+
+/* The constant a graph output is copied from (an Identity of a folded result). */
+static const eml_tensor *folded_output(const eml_graph *g, const char *name)
+{
+	for (uint32_t i = 0; i < g->n_nodes; i++) {
+		const eml_node *n = &g->nodes[i];
+		if (n->op == EML_OP_Identity && strcmp(g->tensors[n->outputs[0]].name, name) == 0)
+			return in_tensor(g, n, 0);
+	}
+	fail_msg("no Identity computes output '%s'", name);
+	return NULL;
+}
+
+static Onnx__GraphProto *graph_of(builder *b, const char *name)
+{
+	Onnx__GraphProto *gp = talloc(sizeof(*gp));
+	onnx__graph_proto__init(gp);
+	gp->n_node = b->n_nodes;
+	gp->node = b->nodes;
+	gp->n_initializer = b->n_inits;
+	gp->initializer = b->inits;
+	gp->n_output = b->n_outputs;
+	gp->output = b->outputs;
+	gp->name = tstr(name);
+	return gp;
+}
+
+static void attr_graph(Onnx__NodeProto *n, const char *name, Onnx__GraphProto *gp)
+{
+	attr(n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH)->g = gp;
+}
+
+/* A dynamic-axes export's flatten: Reshape(x, Concat(Unsqueeze(Gather(Shape(x), 0)), -1))
+ * folds to a Reshape by a constant once --input-shape fixes x. */
+static void test_fold_shape_gather_concat(void **state)
+{
+	(void)state;
+	builder b = { .opset = 13 };
+	int64_t xd[3] = { -1, 4, -1 }, one = 1, zero = 0, minus1 = -1;
+	input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 3, xd);
+	init_i64(&b, "zero", 0, NULL, &zero, 1);
+	init_i64(&b, "axes0", 1, &one, &zero, 1);
+	init_i64(&b, "minus1", 1, &one, &minus1, 1);
+	node(&b, "Shape", "shape", "x", "s");
+	node(&b, "Gather", "gather", "s,zero", "batch");
+	node(&b, "Unsqueeze", "unsq", "batch,axes0", "b1");
+	attr_int(node(&b, "Concat", "cat", "b1,minus1", "newshape"), "axis", 0);
+	node(&b, "Reshape", "reshape", "x,newshape", "r");
+	node(&b, "Relu", "relu", "r", "y");
+	output(&b, "y");
+	eml_converted *c;
+	assert_int_equal(convert(&b, NULL, &c), EDGEML_ERR_SHAPE); /* dim 2 is symbolic */
+	eml_convert_shape shape = { .name = "x", .rank = 3, .dims = { 3, 4, 5 } };
+	eml_convert_options opt = { .shapes = &shape, .n_shapes = 1 };
+	assert_int_equal(convert(&b, &opt, &c), EDGEML_OK);
+	const eml_graph *g = &c->graph;
+	assert_int_equal(g->n_nodes, 2);
+	const eml_node *r = only_node(g, EML_OP_Reshape);
+	const eml_tensor *s = in_tensor(g, r, 1);
+	assert_int_equal(s->dims[0], 2);
+	assert_int_equal(i64_at(s, 0), 3);
+	assert_int_equal(i64_at(s, 1), -1);
+	const eml_tensor *y = &g->tensors[g->outputs[0]];
+	assert_int_equal(y->rank, 2);
+	assert_int_equal(y->dims[0], 3);
+	assert_int_equal(y->dims[1], 20);
+	eml_converted_free(c);
+}
+
+/* Slice, Cast (to float and back), integer Div and Mul, Size and Range on shapes; the
+ * results are graph outputs, so each stays as an Identity of its folded constant. */
+static void test_fold_slice_cast_arith_range(void **state)
+{
+	(void)state;
+	builder b = { .opset = 13 };
+	int64_t xd[3] = { 2, 6, 9 }, one = 1;
+	int64_t start = 1, end = INT64_MAX, two = 2, r0 = 10, r1 = 0, r2 = -3;
+	input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 3, xd);
+	init_i64(&b, "start", 1, &one, &start, 1);
+	init_i64(&b, "end", 1, &one, &end, 1);
+	init_i64(&b, "two", 0, NULL, &two, 1);
+	init_i64(&b, "r0", 0, NULL, &r0, 1);
+	init_i64(&b, "r1", 0, NULL, &r1, 1);
+	init_i64(&b, "r2", 0, NULL, &r2, 1);
+	node(&b, "Shape", "shape", "x", "s");
+	node(&b, "Slice", "slice", "s,start,end", "hw"); /* [6, 9] */
+	attr_int(node(&b, "Cast", "tofloat", "hw", "hwf"), "to", 1);
+	attr_int(node(&b, "Cast", "toint", "hwf", "hwi"), "to", 7);
+	init_f32(&b, "half_f", 0.5f);
+	node(&b, "Mul", "scale", "hwf,half_f", "hws"); /* [3.0, 4.5]: float, between Casts */
+	attr_int(node(&b, "Cast", "scaled_int", "hws", "scaled"), "to", 7); /* [3, 4] */
+	node(&b, "Div", "half", "hwi,two", "halves"); /* [3, 4]: truncated */
+	node(&b, "Mul", "double", "halves,two", "doubled"); /* [6, 8] */
+	node(&b, "Size", "size", "x", "numel");	    /* 108 */
+	node(&b, "Range", "range", "r0,r1,r2", "seq");	    /* [10, 7, 4, 1] */
+	node(&b, "Relu", "relu", "x", "y");
+	output(&b, "y");
+	output(&b, "doubled");
+	output(&b, "numel");
+	output(&b, "seq");
+	output(&b, "scaled");
+	eml_converted *c;
+	edgeml_status cst = convert(&b, NULL, &c);
+	if (cst)
+		fail_msg("%s", edgeml_last_error());
+	const eml_graph *g = &c->graph;
+	const eml_tensor *sc = folded_output(g, "scaled");
+	assert_int_equal(i64_at(sc, 0), 3);
+	assert_int_equal(i64_at(sc, 1), 4);
+	const eml_tensor *d = folded_output(g, "doubled");
+	assert_int_equal(d->dtype, EDGEML_DTYPE_INT64);
+	assert_int_equal(d->dims[0], 2);
+	assert_int_equal(i64_at(d, 0), 6);
+	assert_int_equal(i64_at(d, 1), 8);
+	const eml_tensor *n = folded_output(g, "numel");
+	assert_int_equal(n->rank, 0);
+	assert_int_equal(i64_at(n, 0), 108);
+	const eml_tensor *s = folded_output(g, "seq");
+	assert_int_equal(s->dims[0], 4);
+	assert_int_equal(i64_at(s, 0), 10);
+	assert_int_equal(i64_at(s, 3), 1);
+	eml_converted_free(c);
+}
+
+/* ConstantOfShape, Expand, Tile, Equal, Not and Where on constants; Gather with a negative
+ * index along axis 1; Slice with a negative step; errors naming the node. */
+static void test_fold_fill_expand_where(void **state)
+{
+	(void)state;
+	builder b = { .opset = 13 };
+	int64_t one = 1, two = 2, three = 3, seven = 7, zero = 0;
+	int64_t shp[2] = { 1, 3 }, exp_shape[2] = { 2, 1 }, reps[2] = { 1, 2 };
+	int64_t cmp[3] = { 0, 5, 0 }, z3[3] = { 0, 0, 0 }, alt[3] = { -1, -2, -3 };
+	int64_t idx = -1, st = -1, en = INT64_MIN, stp = -2;
+	init_i64(&b, "shp", 1, &two, shp, 2);
+	init_i64(&b, "exp_shape", 1, &two, exp_shape, 2);
+	init_i64(&b, "reps", 1, &two, reps, 2);
+	init_i64(&b, "cmp", 1, &three, cmp, 3);
+	init_i64(&b, "z3", 1, &three, z3, 3);
+	init_i64(&b, "alt", 1, &three, alt, 3);
+	init_i64(&b, "idx", 0, NULL, &idx, 1);
+	init_i64(&b, "st", 1, &one, &st, 1);
+	init_i64(&b, "en", 1, &one, &en, 1);
+	init_i64(&b, "stp", 1, &one, &stp, 1);
+	init_i64(&b, "ax0", 1, &one, &zero, 1);
+	Onnx__NodeProto *cos = node(&b, "ConstantOfShape", "fill", "shp", "sevens");
+	Onnx__AttributeProto *va = attr(cos, "value", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR);
+	builder tmp = { 0 };
+	init_i64(&tmp, "v", 1, &one, &seven, 1);
+	va->t = tmp.inits[0];
+	node(&b, "Expand", "expand", "sevens,exp_shape", "grid"); /* [2,3] of 7 */
+	node(&b, "Tile", "tile", "grid,reps", "wide");		   /* [2,6] of 7 */
+	node(&b, "Equal", "eq", "cmp,z3", "is0");		   /* [1,0,1] */
+	node(&b, "Not", "not", "is0", "nz");			   /* [0,1,0] */
+	node(&b, "Where", "where", "nz,cmp,alt", "pick");	   /* [-1, 5, -3] */
+	attr_int(node(&b, "Gather", "last", "wide,idx", "col"), "axis", 1); /* [7, 7] */
+	node(&b, "Slice", "rev", "pick,st,en,ax0,stp", "rev2");	   /* [-3, -1] */
+	int64_t huge = INT64_MIN;
+	init_i64(&b, "huge", 1, &one, &huge, 1);
+	node(&b, "Slice", "jump", "pick,st,en,ax0,huge", "last1"); /* [-3] */
+	output(&b, "last1");
+	output(&b, "wide");
+	output(&b, "pick");
+	output(&b, "col");
+	output(&b, "rev2");
+	eml_converted *c;
+	edgeml_status cst = convert(&b, NULL, &c);
+	if (cst)
+		fail_msg("%s", edgeml_last_error());
+	const eml_graph *g = &c->graph;
+	const eml_tensor *w = folded_output(g, "wide");
+	assert_int_equal(w->dims[0], 2);
+	assert_int_equal(w->dims[1], 6);
+	assert_int_equal(i64_at(w, 11), 7);
+	const eml_tensor *p = folded_output(g, "pick");
+	assert_int_equal(i64_at(p, 0), -1);
+	assert_int_equal(i64_at(p, 1), 5);
+	assert_int_equal(i64_at(p, 2), -3);
+	const eml_tensor *col = folded_output(g, "col");
+	assert_int_equal(col->rank, 1);
+	assert_int_equal(col->dims[0], 2);
+	assert_int_equal(i64_at(col, 1), 7);
+	const eml_tensor *l1 = folded_output(g, "last1");
+	assert_int_equal(l1->dims[0], 1);
+	assert_int_equal(i64_at(l1, 0), -3);
+	const eml_tensor *r = folded_output(g, "rev2");
+	assert_int_equal(r->dims[0], 2);
+	assert_int_equal(i64_at(r, 0), -3);
+	assert_int_equal(i64_at(r, 1), -1);
+	eml_converted_free(c);
+
+	builder e = { .opset = 13 };
+	init_i64(&e, "cmp", 1, &three, cmp, 3);
+	init_i64(&e, "shp", 1, &two, shp, 2);
+	node(&e, "Equal", "eq", "cmp,shp", "bad");
+	output(&e, "bad");
+	assert_int_equal(convert(&e, NULL, &c), EDGEML_ERR_SHAPE);
+	assert_contains(edgeml_last_error(), "node 'eq' (Equal): input shapes do not broadcast");
+	builder f = { .opset = 13 };
+	init_i64(&f, "cmp", 1, &three, cmp, 3);
+	init_i64(&f, "st", 1, &one, &st, 1);
+	init_i64(&f, "en", 1, &one, &en, 1);
+	init_i64(&f, "ax1", 1, &one, &one, 1);
+	node(&f, "Slice", "rev", "cmp,st,en,ax1", "bad");
+	output(&f, "bad");
+	assert_int_equal(convert(&f, NULL, &c), EDGEML_ERR_SHAPE);
+	assert_contains(edgeml_last_error(), "node 'rev' (Slice): an axis is out of range");
+}
+
+/* If on a condition computed from shapes: the chosen branch is inlined, the other (which
+ * holds an op edgeml lacks) is never imported. A Cast of a run-time tensor to its own type
+ * is an Identity. */
+static void test_fold_if_constant_condition(void **state)
+{
+	(void)state;
+	builder b = { .opset = 13 };
+	int64_t xd[2] = { 2, 3 }, six = 6;
+	input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 2, xd);
+	init_i64(&b, "six", 0, NULL, &six, 1);
+	node(&b, "Size", "size", "x", "n");
+	node(&b, "Equal", "eq", "n,six", "is6");
+	Onnx__NodeProto *iff = node(&b, "If", "if", "is6", "picked");
+	builder then_b = { 0 }, else_b = { 0 };
+	node(&b, "Tanh", "outer", "x", "tx"); /* read only inside the branch */
+	attr_int(node(&then_b, "Cast", "same_type", "tx", "xf"), "to", 1);
+	/* A nested If reads xf, a tensor of its enclosing branch, not of the outer graph. */
+	uint8_t yes = 1;
+	init_raw(&then_b, "yes", 9, 0, NULL, &yes, 1);
+	Onnx__NodeProto *inner = node(&then_b, "If", "inner", "yes", "t_out");
+	builder in_then = { 0 }, in_else = { 0 };
+	node(&in_then, "Relu", "then_relu", "xf", "it_out");
+	output(&in_then, "it_out");
+	node(&in_else, "Erf", "inner_erf", "xf", "ie_out");
+	output(&in_else, "ie_out");
+	attr_graph(inner, "then_branch", graph_of(&in_then, "inner_then"));
+	attr_graph(inner, "else_branch", graph_of(&in_else, "inner_else"));
+	output(&then_b, "t_out");
+	node(&else_b, "Erf", "else_erf", "x", "e_out");
+	output(&else_b, "e_out");
+	attr_graph(iff, "then_branch", graph_of(&then_b, "then"));
+	attr_graph(iff, "else_branch", graph_of(&else_b, "else"));
+	node(&b, "Sigmoid", "sig", "picked", "y");
+	output(&b, "y");
+	eml_converted *c;
+	assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+	const eml_graph *g = &c->graph;
+	assert_int_equal(g->n_nodes, 3);
+	assert_int_equal(g->nodes[0].op, EML_OP_Tanh);
+	assert_int_equal(g->nodes[1].op, EML_OP_Relu);
+	assert_string_equal(in_tensor(g, &g->nodes[1], 0)->name, "tx");
+	assert_int_equal(g->nodes[2].op, EML_OP_Sigmoid);
+	eml_converted_free(c);
+
+	/* With x of 4 elements the else branch is taken, and its Erf is reported. */
+	int64_t xd4[2] = { 2, 2 };
+	b.inputs[0] = vinfo("x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 2, xd4);
+	assert_int_equal(convert(&b, NULL, &c), EDGEML_ERR_UNSUPPORTED);
+	assert_contains(edgeml_last_error(), "node 'else_erf' (Erf, opset 13): op not supported");
+	assert_contains(edgeml_last_error(), "in a branch of If 'if'");
+}
+
+/* What cannot fold names the node and the run-time input. */
+static void test_fold_errors(void **state)
+{
+	(void)state;
+	builder b = { .opset = 13 };
+	int64_t xd[1] = { 4 }, zero = 0;
+	input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, xd);
+	init_i64(&b, "zero", 0, NULL, &zero, 1);
+	node(&b, "Gather", "embed", "x,zero", "y");
+	output(&b, "y");
+	eml_converted *c;
+	assert_int_equal(convert(&b, NULL, &c), EDGEML_ERR_UNSUPPORTED);
+	assert_string_equal(edgeml_last_error(),
+			    "node 'embed' (Gather): input 0 'x' (data) is a graph input; edgeml "
+			    "has Gather only as a conversion-time fold of constants (not a "
+			    "runtime op yet): pass --constant x=FILE.npy to freeze it");
+	builder r = { .opset = 13 };
+	input(&r, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, xd);
+	init_i64(&r, "zero", 0, NULL, &zero, 1);
+	node(&r, "Relu", "relu", "x", "act");
+	node(&r, "Gather", "pick", "act,zero", "y");
+	output(&r, "y");
+	assert_int_equal(convert(&r, NULL, &c), EDGEML_ERR_UNSUPPORTED);
+	assert_string_equal(edgeml_last_error(),
+			    "node 'pick' (Gather): input 0 'act' (data) is computed at run time; "
+			    "edgeml has Gather only as a conversion-time fold of constants (not a "
+			    "runtime op yet)");
+	builder e = { .opset = 13 };
+	int64_t v4[4] = { 1, 2, 3, 4 };
+	init_i64(&e, "v", 1, xd, v4, 4);
+	init_i64(&e, "zero", 0, NULL, &zero, 1);
+	input(&e, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, xd);
+	node(&e, "Div", "div0", "v,zero", "q");
+	node(&e, "Reshape", "r", "x,q", "y");
+	output(&e, "y");
+	assert_int_equal(convert(&e, NULL, &c), EDGEML_ERR_SHAPE);
+	assert_contains(edgeml_last_error(), "node 'div0' (Div): integer division by zero");
+	builder f = { .opset = 13 };
+	init_i64(&f, "v", 1, xd, v4, 4);
+	input(&f, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, xd);
+	input(&f, "cond", 9, 0, NULL);
+	Onnx__NodeProto *iff = node(&f, "If", "if", "cond", "picked");
+	builder tb = { 0 };
+	node(&tb, "Relu", "tr", "x", "t_out");
+	output(&tb, "t_out");
+	attr_graph(iff, "then_branch", graph_of(&tb, "then"));
+	attr_graph(iff, "else_branch", graph_of(&tb, "else"));
+	output(&f, "picked");
+	assert_int_equal(convert(&f, NULL, &c), EDGEML_ERR_UNSUPPORTED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -972,6 +1291,11 @@ int main(void)
 		cmocka_unit_test_teardown(test_unordered_nodes_are_sorted, teardown),
 		cmocka_unit_test_teardown(test_bad_input_and_shapes, teardown),
 		cmocka_unit_test_teardown(test_constant_output_dropout_and_plain_q, teardown),
+		cmocka_unit_test_teardown(test_fold_shape_gather_concat, teardown),
+		cmocka_unit_test_teardown(test_fold_slice_cast_arith_range, teardown),
+		cmocka_unit_test_teardown(test_fold_fill_expand_where, teardown),
+		cmocka_unit_test_teardown(test_fold_if_constant_condition, teardown),
+		cmocka_unit_test_teardown(test_fold_errors, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -111,9 +111,10 @@ edgeml_status eml_convert_buffer(const void *buf, size_t len, const eml_convert_
 	conv->priv = p;
 	cv_graph_init(&p->g);
 	edgeml_status st = cv_import_onnx(&p->g, m, options);
-	onnx__model_proto__free_unpacked(m, NULL);
+	/* If nodes point into the model's branch graphs until the passes inline them. */
 	if (!st)
 		st = run_passes(&p->g, options ? options->log : NULL);
+	onnx__model_proto__free_unpacked(m, NULL);
 	if (!st)
 		st = cv_export(&p->g, &conv->graph, &p->storage);
 	if (!st) {

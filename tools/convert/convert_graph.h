@@ -38,6 +38,10 @@ typedef struct cv_node {
 	uint32_t *outputs;
 	eml_attr *attrs; /* names, strings and arrays owned by the builder */
 	int dead;	 /* removed by a pass; dropped when the graph is compacted */
+	/* If: the then/else GraphProtos (Onnx__GraphProto *), owned by the ModelProto being
+	 * converted and valid only during the conversion; the chosen one is inlined once the
+	 * condition is a constant (fold_shapes.c). */
+	const void *branches[2];
 } cv_node;
 
 typedef struct cv_name_slot {
@@ -57,7 +61,22 @@ typedef struct cv_graph {
 	cv_name_slot *names; /* open-addressing index name → tensor */
 	uint32_t cap_names;
 	uint32_t n_unique; /* counter for generated names */
+	int64_t opset_onnx, opset_ms; /* the model's opsets, for importing If branches later */
 } cv_graph;
+
+/* Ops that exist only in the converter (convert_ops.def), numbered apart from eml_op. */
+#define CV_OP_BASE 0x10000u
+enum {
+	CV_OP_BEFORE_FIRST = CV_OP_BASE - 1,
+#define CV_OP(name) CV_OP_##name,
+#include "convert/convert_ops.def"
+#undef CV_OP
+	CV_OP_END
+};
+/* The type name of a runtime or converter op ("?" if unknown), and its number from an ONNX
+ * op type (EML_OP_INVALID if neither knows it). */
+const char *cv_op_name(uint32_t op);
+uint32_t cv_converter_op_from_name(const char *name);
 
 void cv_graph_init(cv_graph *g);
 void cv_graph_free(cv_graph *g);

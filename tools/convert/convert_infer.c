@@ -202,7 +202,7 @@ static edgeml_status check_shape_inputs(const cv_graph *g, uint32_t node)
 			EDGEML_ERR_UNSUPPORTED,
 			"node '%s' (%s): input %u '%s' (%s) must be a constant, as shapes are "
 			"fixed at conversion; pass --constant %s=FILE.npy to freeze it",
-			n->name, eml_op_name(n->op), k, t, shape_inputs[i].role, t);
+			n->name, cv_op_name(n->op), k, t, shape_inputs[i].role, t);
 	}
 	return EDGEML_OK;
 }
@@ -277,13 +277,30 @@ edgeml_status cv_infer(cv_graph *g, int fold, uint32_t *folded)
 			return st;
 		if (inserted)
 			continue; /* infer the new nodes first: they now stand at index i */
+		uint32_t op = g->nodes[i].op;
+		int done;
+		st = cv_fold_static(g, i, &done);
+		if (st)
+			return st;
+		if (done && op == CV_OP_If) {
+			/* The inlined branch's nodes stand at the end: sort, start over. */
+			cv_compact_nodes(g);
+			st = cv_sort_nodes(g);
+			if (st)
+				return st;
+			i = 0;
+			continue;
+		}
+		if (done) {
+			i++;
+			continue;
+		}
 		st = infer_node(g, i);
 		if (st)
 			return st;
 		int skip = fold == CV_FOLD_NONE ||
 			   (fold == CV_FOLD_KEEP_DQ && g->nodes[i].op == EML_OP_DequantizeLinear);
-		if (!skip) {
-			int done;
+		if (!skip || cv_fold_always(g, i)) {
 			st = cv_fold_node(g, i, &done);
 			if (st)
 				return st;

@@ -38,8 +38,8 @@ void cv_print_graph(FILE *f, const cv_graph *g, const char *title)
 		const cv_node *n = &g->nodes[i];
 		if (n->dead)
 			continue;
-		const char *op = eml_op_name(n->op);
-		fprintf(f, "  %s: %s(", n->name, op ? op : "?");
+		const char *op = cv_op_name(n->op);
+		fprintf(f, "  %s: %s(", n->name, op);
 		for (uint32_t k = 0; k < n->n_inputs; k++) {
 			if (k)
 				fputs(", ", f);

@@ -36,6 +36,20 @@ edgeml_status cv_infer(cv_graph *g, int fold, uint32_t *folded);
  * EDGEML_OK with *done = 0 when the node cannot or should not be folded. */
 edgeml_status cv_fold_node(cv_graph *g, uint32_t node, int *done);
 
+/* Static-shape folding (fold_shapes.c): evaluates a node of a converter-only op
+ * (convert_ops.def), or integer arithmetic on constants, at conversion. *done = 1 when the
+ * node was replaced by constants (an If by its chosen branch: the caller re-sorts); a Cast
+ * of a run-time tensor to its own type becomes an Identity with *done = 0. An error names
+ * the node and the run-time input that keeps it from folding. */
+edgeml_status cv_fold_static(cv_graph *g, uint32_t node, int *done);
+/* Whether a node computes on int64 constants only (shape vectors): folded in every
+ * inference, whatever the fold mode. */
+int cv_fold_always(const cv_graph *g, uint32_t node);
+/* Imports an If branch (an Onnx__GraphProto) of node if_node into g: its initializers and
+ * nodes; outputs[k] receives the tensor of the branch's output k (n_outputs of them). */
+edgeml_status cv_import_branch(cv_graph *g, const void *branch, uint32_t if_node,
+			       uint32_t *outputs, uint32_t n_outputs);
+
 /* Copies quantization parameters onto graph inputs and outputs from the Q/DQ next to them. */
 edgeml_status cv_pass_quant_io(cv_graph *g, uint32_t *count);
 /* Folds DQ → op → Q groups into quantized ops. */

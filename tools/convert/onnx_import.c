@@ -87,6 +87,12 @@ static edgeml_status map_op(const Onnx__NodeProto *np, const char *name, const o
 			*op = EML_OP_Identity;
 			return EDGEML_OK;
 		}
+		/* Ops folded at conversion (shape computations), not run. */
+		k = cv_converter_op_from_name(type);
+		if (k != EML_OP_INVALID) {
+			*op = k;
+			return EDGEML_OK;
+		}
 		return eml_error(EDGEML_ERR_UNSUPPORTED,
 				 "node '%s' (%s, opset %lld): op not supported", name, type,
 				 (long long)o->onnx);
@@ -117,6 +123,27 @@ static edgeml_status import_attr(cv_graph *g, uint32_t node, const Onnx__Attribu
 		return eml_error(EDGEML_ERR_UNSUPPORTED,
 				 "node '%s': attribute '%s' refers to a function attribute", nn,
 				 an);
+	cv_node *n = &g->nodes[node];
+	int then = strcmp(an, "then_branch") == 0;
+	if (n->op == CV_OP_If && (then || strcmp(an, "else_branch") == 0) && a->g) {
+		n->branches[then ? 0 : 1] = a->g;
+		return EDGEML_OK;
+	}
+	if (n->op == CV_OP_ConstantOfShape && strcmp(an, "value") == 0 && a->t) {
+		/* The fill value becomes input 1, as a constant. */
+		eml_tensor d;
+		void *data;
+		uint32_t t;
+		edgeml_status st = cv_tensor_from_proto(a->t, nn, &d, &data);
+		if (!st)
+			st = cv_add_constant(g, nn, d.dtype, d.rank, d.dims, data, d.data_size, &t);
+		free(data);
+		if (!st)
+			st = cv_resize_inputs(g, node, 2);
+		if (!st)
+			g->nodes[node].inputs[1] = t;
+		return st;
+	}
 	switch (a->has_type ? a->type : ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__UNDEFINED) {
 	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT: return cv_set_attr_int(g, node, an, a->i);
 	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT:
@@ -139,7 +166,7 @@ static edgeml_status import_attr(cv_graph *g, uint32_t node, const Onnx__Attribu
 	return eml_error(
 		EDGEML_ERR_UNSUPPORTED,
 		"node '%s' (%s): attribute '%s' has a type (%d) or size that is not supported", nn,
-		eml_op_name(g->nodes[node].op), an, a->has_type ? (int)a->type : 0);
+		cv_op_name(g->nodes[node].op), an, a->has_type ? (int)a->type : 0);
 }
 
 /* The ONNX attribute of that name on np, or NULL. */
@@ -292,7 +319,7 @@ static edgeml_status unsupported_attr(cv_graph *g, uint32_t node, const char *wh
 {
 	const cv_node *n = &g->nodes[node];
 	return eml_error(EDGEML_ERR_UNSUPPORTED, "node '%s' (%s, opset %lld): %s is not supported",
-			 n->name, eml_op_name(n->op), (long long)n->opset, what);
+			 n->name, cv_op_name(n->op), (long long)n->opset, what);
 }
 
 /* Clip < 11: min/max attributes → inputs 1 and 2 (absent attribute = no bound). */
@@ -441,6 +468,76 @@ static edgeml_status canonicalise(cv_graph *g, uint32_t node, const Onnx__NodePr
 	}
 }
 
+#define MAX_SUBGRAPH_DEPTH 16
+
+/* Whether name is defined inside one of the graphs scope[0..depth] (an initializer, a
+ * declared input or a node output): the branch and the subgraphs enclosing a nested one. */
+static int defined_in(const Onnx__GraphProto *const *scope, int depth, const char *name)
+{
+	for (int d = 0; d <= depth; d++) {
+		const Onnx__GraphProto *gp = scope[d];
+		for (size_t i = 0; i < gp->n_initializer; i++)
+			if (strcmp(str(gp->initializer[i]->name), name) == 0)
+				return 1;
+		for (size_t i = 0; i < gp->n_input; i++)
+			if (strcmp(str(gp->input[i]->name), name) == 0)
+				return 1;
+		for (size_t i = 0; i < gp->n_node; i++)
+			for (size_t k = 0; k < gp->node[i]->n_output; k++)
+				if (strcmp(str(gp->node[i]->output[k]), name) == 0)
+					return 1;
+	}
+	return 0;
+}
+
+/* Adds to If node `node` the outer-scope tensors that its branch gp reads (also from nested
+ * subgraphs) as extra inputs, so that dead-code removal and sorting see them; the fold
+ * reads only the condition. */
+static edgeml_status add_outer_refs(cv_graph *g, uint32_t node, const Onnx__GraphProto **scope,
+				    int depth)
+{
+	const Onnx__GraphProto *gp = scope[depth];
+	for (size_t i = 0; i < gp->n_node; i++) {
+		const Onnx__NodeProto *np = gp->node[i];
+		for (size_t a = 0; a < np->n_attribute; a++) {
+			const Onnx__AttributeProto *at = np->attribute[a];
+			if (!at->g)
+				continue;
+			if (depth + 1 >= MAX_SUBGRAPH_DEPTH)
+				return eml_error(EDGEML_ERR_UNSUPPORTED,
+						 "node '%s' (If): subgraphs nested deeper than %d",
+						 g->nodes[node].name, MAX_SUBGRAPH_DEPTH);
+			scope[depth + 1] = at->g;
+			edgeml_status st = add_outer_refs(g, node, scope, depth + 1);
+			if (st)
+				return st;
+		}
+		for (size_t k = 0; k < np->n_input; k++) {
+			const char *name = str(np->input[k]);
+			if (!*name || defined_in(scope, depth, name))
+				continue;
+			uint32_t t;
+			edgeml_status st = cv_get_or_add_tensor(g, name, &t);
+			if (st)
+				return st;
+			cv_node *n = &g->nodes[node];
+			int have = 0;
+			for (uint32_t j = 0; j < n->n_inputs && !have; j++)
+				have = n->inputs[j] == t;
+			if (have)
+				continue;
+			if (n->n_inputs >= CV_MAX_NODE_IO)
+				return eml_error(EDGEML_ERR_UNSUPPORTED, "node '%s' (If): branches "
+						 "read more than %u tensors", n->name, CV_MAX_NODE_IO);
+			st = cv_resize_inputs(g, node, n->n_inputs + 1);
+			if (st)
+				return st;
+			g->nodes[node].inputs[g->nodes[node].n_inputs - 1] = t;
+		}
+	}
+	return EDGEML_OK;
+}
+
 /* Imports one NodeProto (index i of the graph) as a node, or as a constant for Constant. */
 static edgeml_status import_node(cv_graph *g, const Onnx__NodeProto *np, size_t i, const opsets *o)
 {
@@ -495,6 +592,17 @@ static edgeml_status import_node(cv_graph *g, const Onnx__NodeProto *np, size_t 
 		st = import_attr(g, node, np->attribute[k]);
 		if (st)
 			return st;
+	}
+	if (op == CV_OP_If) {
+		if (!g->nodes[node].branches[0] || !g->nodes[node].branches[1])
+			return eml_error(EDGEML_ERR_FORMAT, "node '%s' (If): needs then_branch "
+					 "and else_branch graphs", name);
+		const Onnx__GraphProto *scope[MAX_SUBGRAPH_DEPTH];
+		for (int b = 0; b < 2 && !st; b++) {
+			scope[0] = g->nodes[node].branches[b];
+			st = add_outer_refs(g, node, scope, 0);
+		}
+		return st;
 	}
 	return canonicalise(g, node, np);
 }
@@ -624,13 +732,9 @@ static edgeml_status freeze_input(cv_graph *g, uint32_t t, const eml_tensor *c)
 	return EDGEML_OK;
 }
 
-/* Imports initializers and graph inputs. */
-static edgeml_status import_inputs(cv_graph *g, const Onnx__GraphProto *gp,
-				   const eml_convert_options *opt)
+/* Imports a graph's initializers as constants. */
+static edgeml_status import_initializers(cv_graph *g, const Onnx__GraphProto *gp)
 {
-	edgeml_status st;
-	if (gp->n_sparse_initializer)
-		return eml_error(EDGEML_ERR_UNSUPPORTED, "sparse initializers are not supported");
 	for (size_t i = 0; i < gp->n_initializer; i++) {
 		const Onnx__TensorProto *tp = gp->initializer[i];
 		const char *name = str(tp->name);
@@ -641,7 +745,7 @@ static edgeml_status import_inputs(cv_graph *g, const Onnx__GraphProto *gp,
 					 name);
 		eml_tensor d;
 		void *data;
-		st = cv_tensor_from_proto(tp, name, &d, &data);
+		edgeml_status st = cv_tensor_from_proto(tp, name, &d, &data);
 		if (st)
 			return st;
 		uint32_t t;
@@ -657,6 +761,19 @@ static edgeml_status import_inputs(cv_graph *g, const Onnx__GraphProto *gp,
 		g->tensors[t].shape_known = 1;
 		cv_set_constant(g, t, data, d.data_size);
 	}
+	return EDGEML_OK;
+}
+
+/* Imports initializers and graph inputs. */
+static edgeml_status import_inputs(cv_graph *g, const Onnx__GraphProto *gp,
+				   const eml_convert_options *opt)
+{
+	edgeml_status st;
+	if (gp->n_sparse_initializer)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "sparse initializers are not supported");
+	st = import_initializers(g, gp);
+	if (st)
+		return st;
 	if (gp->n_input > CV_MAX_NODE_IO)
 		return eml_error(EDGEML_ERR_UNSUPPORTED, "more than %u graph inputs",
 				 CV_MAX_NODE_IO);
@@ -768,6 +885,39 @@ static edgeml_status import_outputs(cv_graph *g, const Onnx__GraphProto *gp)
 	return EDGEML_OK;
 }
 
+/* After node `first` failed as unsupported: adds to the message the other op types of the
+ * graph that edgeml lacks, so that one conversion lists all of them. */
+static edgeml_status also_unsupported(const Onnx__GraphProto *gp, size_t first, const opsets *o)
+{
+	char msg[1024], list[512] = "";
+	size_t len = 0, count = 0;
+	snprintf(msg, sizeof(msg), "%s", edgeml_last_error());
+	const char *first_type = str(gp->node[first]->op_type);
+	for (size_t i = first + 1; i < gp->n_node; i++) {
+		const Onnx__NodeProto *np = gp->node[i];
+		const char *type = str(np->op_type);
+		uint32_t op;
+		int64_t v;
+		char key[128];
+		snprintf(key, sizeof(key), ", %.100s,", type);
+		char padded[sizeof(list) + 4];
+		snprintf(padded, sizeof(padded), ", %s,", list);
+		if (strcmp(type, first_type) == 0 || strcmp(type, "Constant") == 0 ||
+		    strstr(padded, key))
+			continue;
+		if (map_op(np, "", o, &op, &v) == EDGEML_OK)
+			continue;
+		int w = snprintf(list + len, sizeof(list) - len, "%s%s", count ? ", " : "", type);
+		if (w < 0 || (size_t)w >= sizeof(list) - len)
+			break;
+		len += (size_t)w;
+		count++;
+	}
+	if (!count)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "%s", msg);
+	return eml_error(EDGEML_ERR_UNSUPPORTED, "%s; also not supported here: %s", msg, list);
+}
+
 edgeml_status cv_import_onnx(cv_graph *g, const Onnx__ModelProto *m, const eml_convert_options *opt)
 {
 	opsets o;
@@ -779,13 +929,52 @@ edgeml_status cv_import_onnx(cv_graph *g, const Onnx__ModelProto *m, const eml_c
 		return eml_error(EDGEML_ERR_FORMAT, "the model has no graph");
 	if (gp->n_node > CV_MAX_NODES)
 		return eml_error(EDGEML_ERR_UNSUPPORTED, "more than %u nodes", CV_MAX_NODES);
+	g->opset_onnx = o.onnx;
+	g->opset_ms = o.ms;
 	st = import_inputs(g, gp, opt);
 	if (st)
 		return st;
 	for (size_t i = 0; i < gp->n_node; i++) {
 		st = import_node(g, gp->node[i], i, &o);
+		if (st == EDGEML_ERR_UNSUPPORTED)
+			return also_unsupported(gp, i, &o);
 		if (st)
 			return st;
 	}
 	return import_outputs(g, gp);
+}
+
+edgeml_status cv_import_branch(cv_graph *g, const void *branch, uint32_t if_node,
+			       uint32_t *outputs, uint32_t n_outputs)
+{
+	const Onnx__GraphProto *gp = branch;
+	const opsets o = { g->opset_onnx, g->opset_ms };
+	char ifname[128];
+	snprintf(ifname, sizeof(ifname), "%.100s", g->nodes[if_node].name);
+	if (gp->n_output != n_outputs)
+		return eml_error(EDGEML_ERR_FORMAT,
+				 "node '%s' (If): a branch has %zu outputs, the node %u", ifname,
+				 gp->n_output, n_outputs);
+	if (gp->n_input)
+		return eml_error(EDGEML_ERR_FORMAT, "node '%s' (If): a branch declares inputs",
+				 ifname);
+	if (gp->n_node > CV_MAX_NODES - g->n_nodes)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "more than %u nodes", CV_MAX_NODES);
+	edgeml_status st = import_initializers(g, gp);
+	for (size_t i = 0; !st && i < gp->n_node; i++) {
+		st = import_node(g, gp->node[i], i, &o);
+		if (st == EDGEML_ERR_UNSUPPORTED)
+			st = also_unsupported(gp, i, &o);
+	}
+	for (uint32_t k = 0; !st && k < n_outputs; k++) {
+		const char *name = str(gp->output[k]->name);
+		outputs[k] = cv_find_tensor(g, name);
+		if (outputs[k] == UINT32_MAX)
+			st = eml_error(EDGEML_ERR_FORMAT,
+				       "node '%s' (If): branch output '%s' is not produced by any "
+				       "node", ifname, name);
+	}
+	if (st)
+		eml_error_context(st, "in a branch of If '%s': ", ifname);
+	return st;
 }

@@ -5,11 +5,15 @@
 #include "convert/convert_steps.h"
 #include "error.h"
 
+/* ONNX's BOOL element type: the converter carries booleans as uint8 0/1 (fold_shapes.c),
+ * stored as ONNX stores them (one byte each; int32_data when not raw). */
+#define ONNX_BOOL 9
+
 /* Whether an ONNX data type is one edgeml stores. */
 static int dtype_supported(int32_t dt)
 {
 	return dt == EDGEML_DTYPE_FLOAT32 || dt == EDGEML_DTYPE_UINT8 || dt == EDGEML_DTYPE_INT8 ||
-	       dt == EDGEML_DTYPE_INT32 || dt == EDGEML_DTYPE_INT64;
+	       dt == EDGEML_DTYPE_INT32 || dt == EDGEML_DTYPE_INT64 || dt == ONNX_BOOL;
 }
 
 /* Copies typed-field values (float_data, int32_data, int64_data) into dst of dtype. */
@@ -81,7 +85,7 @@ edgeml_status cv_tensor_from_proto(const Onnx__TensorProto *tp, const char *what
 		return eml_error(EDGEML_ERR_UNSUPPORTED,
 				 "tensor '%s': rank %zu exceeds the maximum %d", what, tp->n_dims,
 				 EML_MAX_RANK);
-	uint32_t dtype = (uint32_t)tp->data_type;
+	uint32_t dtype = tp->data_type == ONNX_BOOL ? EDGEML_DTYPE_UINT8 : (uint32_t)tp->data_type;
 	uint64_t esize = edgeml_dtype_size((edgeml_dtype)dtype);
 	uint64_t numel = 1;
 	for (size_t i = 0; i < tp->n_dims; i++) {

@@ -492,7 +492,7 @@ static edgeml_status fold_lookup(cv_graph *g, uint32_t node, int *done)
 			return eml_error(EDGEML_ERR_FORMAT,
 					 "node '%s' (%s): attribute '%s' must be a "
 					 "float",
-					 n->name, eml_op_name(n->op), view.attrs[k].name);
+					 n->name, cv_op_name(n->op), view.attrs[k].name);
 	int32_t ymin = y.dtype == EDGEML_DTYPE_UINT8 ? 0 : -128;
 	int32_t ymax = y.dtype == EDGEML_DTYPE_UINT8 ? 255 : 127;
 	int32_t xoff = x.dtype == EDGEML_DTYPE_UINT8 ? 0 : -128;
