@@ -9,7 +9,6 @@ extracted from the wheels of `--download` (make zoo-deps).
   make_zoo.py --download build/zoo-wheels
 """
 import argparse
-import glob
 import os
 import subprocess
 import sys
@@ -59,7 +58,9 @@ def main():
     if not args.out:
         ap.error("--out or --download is required")
     os.makedirs(args.out, exist_ok=True)
-    scripts = glob.glob(os.path.join(HERE, "*.py"))
+    registry = os.path.join(HERE, "zoo_models.py")
+    exporter = [registry, os.path.join(HERE, "export_torch.py")]
+    quantizer = [registry, os.path.join(HERE, "quantize_zoo.py")]
     export, extract = [], []
     for name in args.only:
         m = zoo_models.MODELS[name]
@@ -70,7 +71,7 @@ def main():
                 sys.exit(f"zoo: {whl} is missing: run `make zoo-deps` first")
             if stale(fpath, [whl]):
                 extract.append(name)
-        elif stale(fpath, scripts):
+        elif stale(fpath, exporter):
             export.append(name)
     if export:
         run([SYSTEM_PYTHON, os.path.join(HERE, "export_torch.py"), "--out", args.out,
@@ -84,7 +85,7 @@ def main():
             if variant not in args.variants:
                 continue
             qpath = os.path.join(args.out, fname)
-            if stale(qpath, [fpath] + scripts):
+            if stale(qpath, [fpath] + quantizer):
                 run([sys.executable, os.path.join(HERE, "quantize_zoo.py"), fpath, qpath])
 
 

@@ -37,8 +37,13 @@ class Crash(Exception):
     pass
 
 
-def edgeml_cmd(args):
-    p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+def edgeml_cmd(args, timeout=600):
+    """Runs an edgeml command; a hang, a signal or a sanitizer report is a Crash."""
+    try:
+        p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise Crash(f"{' '.join(args)}: no answer in {timeout} s") from None
     if p.returncode not in ANSWERS or "Sanitizer" in p.stdout or "runtime error:" in p.stdout:
         raise Crash(f"{' '.join(args)}: exit status {p.returncode}: "
                     + "\n".join(p.stdout.strip().splitlines()[-5:]))

@@ -1102,7 +1102,8 @@ static void test_fold_fill_expand_where(void **state)
 	init_i64(&b, "stp", 1, &one, &stp, 1);
 	init_i64(&b, "ax0", 1, &one, &zero, 1);
 	Onnx__NodeProto *cos = node(&b, "ConstantOfShape", "fill", "shp", "sevens");
-	Onnx__AttributeProto *va = attr(cos, "value", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR);
+	Onnx__AttributeProto *va =
+		attr(cos, "value", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR);
 	builder tmp = { 0 };
 	init_i64(&tmp, "v", 1, &one, &seven, 1);
 	va->t = tmp.inits[0];

@@ -2,7 +2,8 @@
  * convert_infer.c — static shape/dtype inference over the converter's graph, node by node
  * in topological order through eml_op_infer(), with the canonical rewrites that need
  * shapes (opset < 13 Softmax) or dtypes (absent zero points) done just before a node is
- * inferred, and optional constant folding right after.
+ * inferred, static-shape folding (fold_shapes.c) in its place, and optional constant
+ * folding right after.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,6 +293,8 @@ edgeml_status cv_infer(cv_graph *g, int fold, uint32_t *folded)
 			continue;
 		}
 		if (done) {
+			if (folded)
+				(*folded)++;
 			i++;
 			continue;
 		}

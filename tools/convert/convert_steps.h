@@ -28,7 +28,9 @@ edgeml_status cv_sort_nodes(cv_graph *g);
 /* Infers every node's outputs in order, rewriting what needs shapes first (Softmax of an
  * opset < 13 on a non-last axis, absent zero points). With fold set, nodes whose inputs
  * are all constants (except DequantizeLinear when fold == CV_FOLD_KEEP_DQ) are evaluated
- * and replaced by constants; *folded counts them. */
+ * and replaced by constants; *folded counts them. Shape computations fold whatever the
+ * mode (cv_fold_static, cv_fold_always), and an If on a constant condition is replaced by
+ * its branch, the graph then re-sorted and inferred from the start. */
 enum { CV_FOLD_NONE = 0, CV_FOLD_KEEP_DQ = 1, CV_FOLD_ALL = 2 };
 edgeml_status cv_infer(cv_graph *g, int fold, uint32_t *folded);
 

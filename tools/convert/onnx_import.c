@@ -527,8 +527,10 @@ static edgeml_status add_outer_refs(cv_graph *g, uint32_t node, const Onnx__Grap
 			if (have)
 				continue;
 			if (n->n_inputs >= CV_MAX_NODE_IO)
-				return eml_error(EDGEML_ERR_UNSUPPORTED, "node '%s' (If): branches "
-						 "read more than %u tensors", n->name, CV_MAX_NODE_IO);
+				return eml_error(EDGEML_ERR_UNSUPPORTED,
+						 "node '%s' (If): branches read more than %u "
+						 "tensors",
+						 n->name, CV_MAX_NODE_IO);
 			st = cv_resize_inputs(g, node, n->n_inputs + 1);
 			if (st)
 				return st;
