@@ -881,9 +881,10 @@ static void progress(int on, size_t done, size_t total, const cell *c)
 		fprintf(stderr, "\r\033[K");
 		return;
 	}
-	fprintf(stderr, "\r\033[K[%zu/%zu] %s %s %s%s%s %u thread%s", done + 1, total,
+	fprintf(stderr, "\r\033[K[%zu/%zu] %s %s %s%s%s %u thread%s%s", done + 1, total,
 		c->model->name, c->engine, c->backend, c->device ? " device " : "",
-		c->device ? c->device : "", c->threads, c->threads > 1 ? "s" : "");
+		c->device ? c->device : "", c->threads, c->threads > 1 ? "s" : "",
+		c->contention ? ", beside busy threads" : "");
 	fflush(stderr);
 }
 
