@@ -269,6 +269,13 @@ $(ARM_DIR)/%: tests/unit/%.c $(ARM_TEST_SRCS) $(wildcard runtime/src/*.h runtime
 bench: $(EDGEML) models
 	$(PY) tools/bench/bench.py --edgeml $(EDGEML) --models build/models --work $(BUILD)/bench $(BENCH_ARGS)
 
+# The CPU thread pool alone, free and beside a busy core (tests/bench/pool_bench.c).
+.PHONY: bench-pool
+bench-pool: $(BUILD)/pool_bench
+	$(BUILD)/pool_bench
+$(BUILD)/pool_bench: tests/bench/pool_bench.c $(TOOLSA) $(LIBA)
+	$(CC) $(CPPFLAGS_ALL) $(ALL_CFLAGS) -o $@ $< $(TOOLSA) $(LIBA) $(LDLIBS_RT)
+
 # LiteRT (TFLite with XNNPACK) beside ONNX Runtime and ncnn in `make bench`, in a venv of its
 # own: TensorFlow and onnx2tf, which convert the reference models to TFLite offline, weigh
 # ~2.2 GB installed (~0.9 GB downloaded, 6-7 min here). `make bench` adds the LiteRT table when

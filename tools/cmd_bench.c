@@ -41,6 +41,7 @@ typedef struct bench_args {
 	int backend_cpu, backend_vulkan, backend_auto;
 	const char *devices[MAX_LIST];
 	char device_buf[1024];
+	size_t device_used; /* bytes of device_buf the --device lists so far hold */
 	uint32_t n_devices;
 	uint32_t threads[MAX_LIST];
 	uint32_t n_threads;
@@ -220,9 +221,14 @@ static int parse_valued(const char *arg, const char *val, bench_args *a)
 	int bad = 0;
 	if (strcmp(arg, "--backend") == 0)
 		bad = parse_backends(val, a);
-	else if (strcmp(arg, "--device") == 0)
-		bad = split_list(val, a->device_buf, sizeof(a->device_buf), a->devices,
+	else if (strcmp(arg, "--device") == 0) {
+		/* each list after the ones before it: the items point into the buffer */
+		char *buf = a->device_buf + a->device_used;
+		bad = split_list(val, buf, sizeof(a->device_buf) - a->device_used, a->devices,
 				 &a->n_devices);
+		if (!bad)
+			a->device_used += strlen(val) + 1;
+	}
 	else if (strcmp(arg, "--threads") == 0)
 		bad = parse_threads(val, a);
 	else if (strcmp(arg, "--compare") == 0)
@@ -875,9 +881,10 @@ static void progress(int on, size_t done, size_t total, const cell *c)
 		fprintf(stderr, "\r\033[K");
 		return;
 	}
-	fprintf(stderr, "\r\033[K[%zu/%zu] %s %s %s%s%s %u thread%s", done + 1, total,
+	fprintf(stderr, "\r\033[K[%zu/%zu] %s %s %s%s%s %u thread%s%s", done + 1, total,
 		c->model->name, c->engine, c->backend, c->device ? " device " : "",
-		c->device ? c->device : "", c->threads, c->threads > 1 ? "s" : "");
+		c->device ? c->device : "", c->threads, c->threads > 1 ? "s" : "",
+		c->contention ? ", beside busy threads" : "");
 	fflush(stderr);
 }
 

@@ -409,6 +409,27 @@ static void test_threads_list_limit(void **state)
 				 "--threads", "2"), 2);
 }
 
+/* --device given twice keeps both lists (the second once overwrote the first's text). */
+static void test_device_lists_add_up(void **state)
+{
+	fixture *fx = *state;
+	char out[128], json[128];
+	snprintf(out, sizeof(out), "%s/out5.txt", fx->dir);
+	snprintf(json, sizeof(json), "%s/devices.json", fx->dir);
+	run_cmd(edgeml_cmd_bench, out, 12, "bench", FIXTURE, "--backend", "vulkan", "--device",
+		"nosuch-a", "--device", "nosuch-b,nosuch-c", "--iterations", "1", "--json", json);
+	eml_json *doc = NULL;
+	assert_int_equal(eml_json_read_file(json, &doc), EDGEML_OK);
+	const eml_json *r = eml_json_get(doc, "results")->child;
+	const char *want[] = { "nosuch-a", "nosuch-b", "nosuch-c" };
+	for (int i = 0; i < 3; i++, r = r->next) {
+		assert_non_null(r);
+		assert_string_equal(eml_json_string(eml_json_get(r, "device"), ""), want[i]);
+	}
+	assert_null(r);
+	eml_json_free(doc);
+}
+
 /* --contention N: each cell again under N busy threads, right after the free one, with its
  * slowdown against it; the load ends with the cell (no child left behind). */
 static void test_bench_contention(void **state)
@@ -501,6 +522,7 @@ int main(void)
 		cmocka_unit_test(test_report_two_runs),
 		cmocka_unit_test(test_report_rejects),
 		cmocka_unit_test(test_threads_list_limit),
+		cmocka_unit_test(test_device_lists_add_up),
 		cmocka_unit_test(test_bench_contention),
 		cmocka_unit_test(test_busy_load),
 	};

@@ -147,7 +147,8 @@ def contention_section(a):
     """int8 models with and without N busy background threads; returns the failures."""
     top = max(a.thread_list)
     print(f"\n== CPU, int8, under contention: {a.contention} busy thread(s) pinned to the last "
-          f"core(s) (edgeml bench --contention {a.contention} --compare ort)")
+          f"core(s) (edgeml bench --contention {a.contention}"
+          f"{' --compare ort' if 'ort' in a.peer_list else ''})")
     head = (f"{'model':<20} {'engine':<6} {'thr':>3} {'free ms':>9} {'busy ms':>9} "
             f"{'x free':>7} {'busy / 1-thr free':>17}")
     print(head)
