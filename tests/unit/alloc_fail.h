@@ -8,6 +8,9 @@
 #define EML_ALLOC_FAIL_H
 
 #include <stdatomic.h>
+#include <stdlib.h>
+
+#include "edgeml.h"
 
 /* One attempt of the operation under test; returns its status, with everything it made
  * released again. */
