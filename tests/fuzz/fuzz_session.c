@@ -25,8 +25,10 @@
 
 #include "edgeml.h"
 #include "fuzz_eml.h"
+#include "cpu/fast_ops.h"
 #include "model.h"
 #include "ops/ops.h"
+#include "session.h"
 
 /* Sum of all tensors' bytes, nodes, and work units (multiply-adds or element visits) of a
  * model that runs at all, and the work up to which the reference kernels (slow under the
@@ -295,6 +297,16 @@ static result run_session(const edgeml_model *model, uint32_t flags, uint32_t th
 		return res;
 	}
 	res.state = RAN;
+	if (verbose) {
+		void *cpu;
+		uint32_t fast = 0, n = model->graph.n_nodes;
+		if (eml_session_backend(s, &cpu) == &eml_cpu_backend)
+			for (uint32_t i = 0; i < n; i++)
+				fast += strcmp(eml_cpu_node_kernel(cpu, i), "reference") != 0 &&
+					strcmp(eml_cpu_node_kernel(cpu, i), "view") != 0;
+		fprintf(stderr, "fuzz_session: session (flags %u, %u threads): %u of %u nodes on fast kernels\n",
+			flags, threads, fast, n);
+	}
 	size_t n_in = edgeml_model_input_count(model), n_out = edgeml_model_output_count(model);
 	for (int r = 0; r < runs; r++) {
 		fill_inputs(s, n_in, seed);

@@ -22,6 +22,12 @@ mkdir -p "$OUT/fuzz_session" "$OUT/fuzz_convert" "$OUT/fuzz_tensorproto" "$OUT/f
 for m in dscnn dscnn.int8 vibration_ae vibration_ae.int8; do
 	"$EDGEML" convert "$MODELS/$m.onnx" "$OUT/fuzz_session/$m.eml" > /dev/null
 done
+# Small real models whose weights are constants, so that the fast kernels run them and the
+# reference kernels too (the reference models exceed fuzz_session's reference limit).
+for f in models/fixtures/*.onnx tests/fuzz/seeds/fuzz_convert/*.onnx; do
+	"$EDGEML" convert "$f" "$OUT/fuzz_session/$(basename "$f" .onnx).eml" > /dev/null 2>&1 ||
+		rm -f "$OUT/fuzz_session/$(basename "$f" .onnx).eml"
+done
 
 converted=0
 for dir in "$NODE_TESTS"/*/; do
@@ -39,6 +45,40 @@ for dir in "$NODE_TESTS"/*/; do
 		rm -f "$OUT/fuzz_session/$name.eml"
 	fi
 done
+
+# The node tests again with every input but the first frozen to its test value (weights,
+# scales, zero points become constants), as the fast kernels need.
+"$PY" - "$EDGEML" "$NODE_TESTS" "$OUT" <<'PYEOF'
+import os, subprocess, sys
+import onnx
+edgeml, node_tests, out = sys.argv[1:4]
+frozen = 0
+for name in sorted(os.listdir(node_tests)):
+    d = os.path.join(node_tests, name)
+    model = os.path.join(d, "model.onnx")
+    if not os.path.exists(model):
+        continue
+    try:
+        g = onnx.load(model).graph
+    except Exception:
+        continue
+    inits = {t.name for t in g.initializer}
+    inputs = [i.name for i in g.input if i.name not in inits]
+    args = []
+    for k, iname in enumerate(inputs[1:], start=1):
+        pb = os.path.join(d, "test_data_set_0", f"input_{k}.pb")
+        if os.path.exists(pb) and iname:
+            args += ["--constant", f"{iname}={pb}"]
+    if not args:
+        continue
+    dst = os.path.join(out, "fuzz_session", f"{name}.frozen.eml")
+    r = subprocess.run([edgeml, "convert", model, dst] + args, capture_output=True)
+    if r.returncode == 0:
+        frozen += 1
+    elif os.path.exists(dst):
+        os.remove(dst)
+print(f"make_seeds: {frozen} node tests converted with their parameters frozen")
+PYEOF
 
 "$PY" - "$OUT" <<'PYEOF'
 import os, sys

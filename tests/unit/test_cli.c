@@ -286,6 +286,35 @@ static void test_convert_opset_too_new(void **state)
 		fail_msg("opset %d: exit %d: %s", EML_CONVERT_MAX_OPSET, rc, captured);
 }
 
+/* The parse-only entry points (fuzz_cli's) answer as the commands would, touching no file:
+ * -1 to go on, 0 for --help, 2 for a usage error. */
+static void test_parse_only(void **state)
+{
+	(void)state;
+	assert_int_equal(call(edgeml_args_run, "run", "/nonexistent.eml", "--input", "x=/no.npy",
+			      "--output-dir", "/nonexistent", "--threads", "4", NULL),
+			 -1);
+	assert_int_equal(call(edgeml_args_run, "run", "--help", NULL), 0);
+	assert_int_equal(call(edgeml_args_run, "run", "m.eml", "--output-dir", "d", "--threads",
+			      "0", NULL),
+			 2);
+	assert_int_equal(call(edgeml_args_convert, "convert", "/no.onnx", "/no.eml", "--constant",
+			      "w=/nonexistent.npy", NULL),
+			 -1);
+	assert_int_equal(call(edgeml_args_convert, "convert", "a", "b", "--constant", "w=1.npy",
+			      "--constant", "w=2.npy", NULL),
+			 2);
+	expect_said("'w'");
+	assert_int_equal(call(edgeml_args_stream, "stream", "--device", "/dev/null", "--model",
+			      "m.eml", "--frames", "0", NULL),
+			 2);
+	assert_int_equal(call(edgeml_args_stream, "stream", "--device", "/dev/null", "--model",
+			      "m.eml", NULL),
+			 -1);
+	assert_int_equal(call(edgeml_args_report, "report", "a.json", "--metric", "p50", NULL), 2);
+	assert_int_equal(call(edgeml_args_report, "report", "a.json", "b.json", NULL), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +323,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_convert_same_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_convert_input_shape, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_convert_opset_too_new, setup, teardown),
+		cmocka_unit_test(test_parse_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
