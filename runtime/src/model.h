@@ -13,6 +13,7 @@ typedef struct eml_image_owner {
 	void (*release)(void *base, size_t size); /* NULL: not ours to free */
 	void *base;
 	size_t size;
+	int file_backed; /* a mapping of a file, whose bytes another process may change */
 } eml_image_owner;
 
 struct eml_model_package; /* the manifest of a model loaded from a package (package_load.c) */

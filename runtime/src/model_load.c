@@ -700,7 +700,7 @@ edgeml_status edgeml_model_load_file(edgeml_context *ctx, const char *path, edge
 	close(fd);
 	if (image == MAP_FAILED)
 		return eml_error(EDGEML_ERR_IO, "cannot map model '%s': %s", path, strerror(e));
-	eml_image_owner owner = { release_munmap, image, size };
+	eml_image_owner owner = { release_munmap, image, size, 1 };
 	edgeml_status st = load_owned(ctx, owner, out);
 	if (st != EDGEML_OK)
 		return eml_error_context(st, "model '%s': ", path);
@@ -716,7 +716,7 @@ edgeml_status edgeml_model_load_memory(edgeml_context *ctx, const void *data, si
 				 "model data and out must not be NULL");
 	*out = NULL;
 	if ((uintptr_t)data % EML_DATA_ALIGN == 0) {
-		eml_image_owner borrowed = { NULL, (void *)(uintptr_t)data, size };
+		eml_image_owner borrowed = { NULL, (void *)(uintptr_t)data, size, 0 };
 		return load_owned(ctx, borrowed, out);
 	}
 	if (size > SIZE_MAX - EML_DATA_ALIGN)
@@ -729,7 +729,7 @@ edgeml_status edgeml_model_load_memory(edgeml_context *ctx, const void *data, si
 				 "cannot allocate %zu bytes for an aligned copy of the model",
 				 size);
 	memcpy(copy, data, size);
-	eml_image_owner owner = { release_free, copy, size };
+	eml_image_owner owner = { release_free, copy, size, 0 };
 	return load_owned(ctx, owner, out);
 }
 

@@ -117,9 +117,7 @@ static edgeml_status decrypt_payload(const eml_package *pkg, const eml_trust *tr
 		return st;
 	}
 	mprotect(plain, alloc, PROT_READ);
-	owner->release = release_locked;
-	owner->base = plain;
-	owner->size = alloc;
+	*owner = (eml_image_owner){ release_locked, plain, alloc, 0 };
 	return EDGEML_OK;
 }
 
@@ -183,11 +181,39 @@ static edgeml_status check_package(edgeml_context *ctx, const eml_package *pkg, 
 	return st;
 }
 
+/* Frees a private copy of a package (private_copy()). */
+static void release_anonymous(void *base, size_t size)
+{
+	munmap(base, size);
+}
+
+/* Replaces a file mapping by a private copy of its bytes, so that the bytes checked are the
+ * bytes used: a MAP_PRIVATE mapping still shows what another process writes into the file
+ * until a page is copied, so a writer could change the model after the checks. */
+static edgeml_status private_copy(eml_image_owner *owner)
+{
+	void *copy = mmap(NULL, owner->size, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (copy == MAP_FAILED)
+		return eml_error(EDGEML_ERR_NO_MEMORY,
+				 "cannot map %zu bytes for a private copy of the package",
+				 owner->size);
+	memcpy(copy, owner->base, owner->size);
+	mprotect(copy, owner->size, PROT_READ);
+	eml_image_release(owner);
+	*owner = (eml_image_owner){ release_anonymous, copy, owner->size, 0 };
+	return EDGEML_OK;
+}
+
 edgeml_status eml_package_load(edgeml_context *ctx, eml_image_owner owner, edgeml_model **out)
 {
-	if (sodium_init() < 0) {
+	edgeml_status st0 = sodium_init() < 0 ? eml_error(EDGEML_ERR_BACKEND,
+							    "libsodium failed to initialise")
+			    : owner.file_backed ? private_copy(&owner)
+						: EDGEML_OK;
+	if (st0 != EDGEML_OK) {
 		eml_image_release(&owner);
-		return eml_error(EDGEML_ERR_BACKEND, "libsodium failed to initialise");
+		return st0;
 	}
 	eml_package *pkg = malloc(sizeof(*pkg));
 	if (!pkg) {
@@ -195,7 +221,7 @@ edgeml_status eml_package_load(edgeml_context *ctx, eml_image_owner owner, edgem
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a package");
 	}
 	char signer[17] = "";
-	eml_image_owner plain = { NULL, NULL, 0 };
+	eml_image_owner plain = { NULL, NULL, 0, 0 };
 	edgeml_status st = eml_package_parse(owner.base, owner.size, pkg);
 	if (st == EDGEML_OK)
 		st = check_package(ctx, pkg, signer, &plain);

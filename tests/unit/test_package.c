@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -607,6 +608,51 @@ static void test_selftests(void **state)
 	edgeml_model_free(bare);
 }
 
+/* A package is checked and used from a private copy: a process that rewrites the file after
+ * the load (weights included) changes nothing in the loaded model. */
+static void test_file_changed_after_load(void **state)
+{
+	fixture *fx = *state;
+	clear_trust(fx);
+	add_key(fx, "trusted.d", "a.pub", EML_KEY_PUBLIC, fx->pk_a, 32);
+	eml_pack_spec spec = base_spec();
+	size_t size;
+	uint8_t *pkg = pack(fx, &spec, &size);
+	assert_int_equal(eml_pack_sign(&pkg, &size, fx->sk_a), EDGEML_OK);
+	char path[128];
+	snprintf(path, sizeof(path), "%s/adder.emlpkg", fx->dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, pkg, size), (ssize_t)size);
+	edgeml_context *ctx;
+	edgeml_model *m;
+	assert_int_equal(edgeml_context_create(&ctx), EDGEML_OK);
+	assert_int_equal(edgeml_context_set_trust_dir(ctx, fx->dir), EDGEML_OK);
+	if (edgeml_model_load_file(ctx, path, &m) != EDGEML_OK)
+		fail_msg("load: %s", edgeml_last_error());
+	const uint8_t *w = memmem(pkg, size, fx->w, sizeof(fx->w));
+	assert_non_null(w);
+	float evil[N_ELEMS];
+	for (int i = 0; i < N_ELEMS; i++)
+		evil[i] = 1000.0f;
+	assert_int_equal(pwrite(fd, evil, sizeof(evil), w - pkg), (ssize_t)sizeof(evil));
+	close(fd);
+	edgeml_session *s;
+	edgeml_tensor *in, *out;
+	assert_int_equal(edgeml_session_create(m, NULL, &s), EDGEML_OK);
+	assert_int_equal(edgeml_session_input(s, 0, &in), EDGEML_OK);
+	memset(edgeml_tensor_data(in), 0, sizeof(evil));
+	assert_int_equal(edgeml_session_run(s), EDGEML_OK);
+	assert_int_equal(edgeml_session_output(s, 0, &out), EDGEML_OK);
+	const float *y = edgeml_tensor_data(out);
+	for (int i = 0; i < N_ELEMS; i++)
+		assert_true(y[i] == (fx->w[i] > 0.0f ? fx->w[i] : 0.0f));
+	edgeml_session_destroy(s);
+	edgeml_model_free(m);
+	edgeml_context_destroy(ctx);
+	free(pkg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -621,6 +667,7 @@ int main(void)
 		cmocka_unit_test(test_requirements),
 		cmocka_unit_test(test_manifest_fields),
 		cmocka_unit_test(test_selftests),
+		cmocka_unit_test(test_file_changed_after_load),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
