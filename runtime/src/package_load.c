@@ -207,22 +207,18 @@ static edgeml_status private_copy(eml_image_owner *owner)
 
 edgeml_status eml_package_load(edgeml_context *ctx, eml_image_owner owner, edgeml_model **out)
 {
-	edgeml_status st0 = sodium_init() < 0 ? eml_error(EDGEML_ERR_BACKEND,
-							    "libsodium failed to initialise")
-			    : owner.file_backed ? private_copy(&owner)
-						: EDGEML_OK;
-	if (st0 != EDGEML_OK) {
-		eml_image_release(&owner);
-		return st0;
-	}
+	edgeml_status st = EDGEML_OK;
 	eml_package *pkg = malloc(sizeof(*pkg));
-	if (!pkg) {
-		eml_image_release(&owner);
-		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a package");
-	}
+	if (!pkg)
+		st = eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a package");
+	else if (sodium_init() < 0)
+		st = eml_error(EDGEML_ERR_BACKEND, "libsodium failed to initialise");
+	else if (owner.file_backed)
+		st = private_copy(&owner);
 	char signer[17] = "";
 	eml_image_owner plain = { NULL, NULL, 0, 0 };
-	edgeml_status st = eml_package_parse(owner.base, owner.size, pkg);
+	if (st == EDGEML_OK)
+		st = eml_package_parse(owner.base, owner.size, pkg);
 	if (st == EDGEML_OK)
 		st = check_package(ctx, pkg, signer, &plain);
 	struct eml_model_package *meta = st == EDGEML_OK ? package_meta(pkg, signer) : NULL;
