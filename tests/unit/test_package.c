@@ -653,6 +653,63 @@ static void test_file_changed_after_load(void **state)
 	free(pkg);
 }
 
+/* Rebuilds an unsigned package with one more manifest entry (tag, value) at the end of its
+ * manifest; *size gets the new size. */
+static uint8_t *add_entry(const uint8_t *pkg, size_t *size, uint16_t tag, const char *value)
+{
+	eml_package p;
+	assert_int_equal(eml_package_parse(pkg, *size, &p), EDGEML_OK);
+	uint32_t len = (uint32_t)strlen(value);
+	uint64_t manifest = p.hdr.manifest_size + EML_PKG_ENTRY_HEADER + len;
+	uint64_t payload = (EML_PKG_HEADER_SIZE + manifest + 63) / 64 * 64;
+	size_t n = (size_t)(payload + p.hdr.payload_size);
+	uint8_t *out = calloc(1, n);
+	struct eml_pkg_header h = p.hdr;
+	h.manifest_size = manifest;
+	h.payload_offset = payload;
+	h.signatures_offset = payload + p.hdr.payload_size;
+	memcpy(out, &h, sizeof(h));
+	memcpy(out + EML_PKG_HEADER_SIZE, pkg + EML_PKG_HEADER_SIZE, p.hdr.manifest_size);
+	uint8_t *e = out + EML_PKG_HEADER_SIZE + p.hdr.manifest_size;
+	memcpy(e, &tag, 2);
+	memcpy(e + 4, &len, 4);
+	memcpy(e + 8, value, len);
+	memcpy(out + payload, pkg + p.hdr.payload_offset, p.hdr.payload_size);
+	*size = n;
+	return out;
+}
+
+/* Forward compatibility: an unknown entry is skipped unless it is critical; entries out of
+ * order or repeated are refused. */
+static void test_manifest_forward_compat(void **state)
+{
+	fixture *fx = *state;
+	clear_trust(fx);
+	eml_pack_spec spec = base_spec();
+	size_t size;
+	uint8_t *pkg = pack(fx, &spec, &size);
+	static const struct {
+		uint16_t tag;
+		edgeml_status want;
+		const char *needle;
+	} cases[] = {
+		{ 0x0100, EDGEML_OK, NULL },
+		{ 0x8100, EDGEML_ERR_UNSUPPORTED, "critical tag 0x8100" },
+		{ EML_PKG_TAG_NAME, EDGEML_ERR_FORMAT, "out of order or repeated" },
+		{ EML_PKG_TAG_PAYLOAD_HASH, EDGEML_ERR_FORMAT, "out of order or repeated" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = size;
+		uint8_t *grown = add_entry(pkg, &n, cases[i].tag, "from the future");
+		if (cases[i].want == EDGEML_OK)
+			load_and_run(fx, fx->nowhere, grown, n, NULL);
+		else
+			expect_refused(fx->nowhere, grown, n, cases[i].want, cases[i].needle);
+		free(grown);
+	}
+	free(pkg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -668,6 +725,7 @@ int main(void)
 		cmocka_unit_test(test_manifest_fields),
 		cmocka_unit_test(test_selftests),
 		cmocka_unit_test(test_file_changed_after_load),
+		cmocka_unit_test(test_manifest_forward_compat),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
