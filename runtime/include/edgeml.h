@@ -130,16 +130,16 @@ edgeml_status edgeml_model_find_output(const edgeml_model *model, const char *na
 /* ---- packages (docs/fleet.md) ------------------------------------------------------------ */
 
 /* A package (.emlpkg, made by `edgeml pack`) is a model plus a manifest (name, version,
- * BLAKE2b-256, requirements, self-tests), signed with Ed25519 and optionally encrypted. The two
+ * hashes, requirements, self-tests), signed with Ed25519 and optionally encrypted. The two
  * load calls above take packages as well as bare .eml files:
- *   - the payload's BLAKE2b-256 must match the manifest, and the device must meet the package's
- *     requirements (isa=..., backend=...);
- *   - when the device has a trust store — a directory with a trusted.d/ subdirectory — every
- *     model must be a package signed by a key of trusted.d (files NAME.pub) that is not
- *     also in revoked.d; anything else fails with EDGEML_ERR_UNTRUSTED, naming the key and
- *     the byte range that failed. Without trusted.d/, signatures are not checked;
- *   - an encrypted package is decrypted with the key of keys.d (files NAME.key) it names, into memory
- *     that is locked (never swapped) and zeroed when the model is freed.
+ *   - the payload's BLAKE2b-256 must match the manifest, and the device must meet the
+ *     package's requirements (isa=..., backend=...);
+ *   - when the device has a trust store (a trust directory with a trusted.d subdirectory),
+ *     every model must be a package signed by a key of trusted.d (files NAME.pub) that is
+ *     not also in revoked.d; anything else fails with EDGEML_ERR_UNTRUSTED, naming the key
+ *     and the byte range that failed. Without trusted.d, signatures are not checked;
+ *   - an encrypted package is decrypted with the key of keys.d (files NAME.key) it names,
+ *     into memory that is locked (never swapped) and zeroed when the model is freed.
  * The trust directory is /etc/edgeml, or $EDGEML_TRUST_DIR, or what this call sets (NULL
  * returns to the default). */
 edgeml_status edgeml_context_set_trust_dir(edgeml_context *ctx, const char *dir);
@@ -151,7 +151,7 @@ typedef struct edgeml_package_info {
 	const char *parent_version; /* the version this one updates, or "" */
 	uint64_t sequence;	    /* grows with every release: a store refuses older ones */
 	uint64_t created;	    /* seconds since 1970 */
-	const char *model_hash;   /* of the .eml inside, 64 hex digits */
+	const char *model_hash;	    /* BLAKE2b-256 of the .eml inside, 64 hex digits */
 	const char *signed_by;	    /* id of the trusted key that verified, "" without a store */
 	int encrypted;
 	uint32_t n_selftests;
@@ -159,7 +159,6 @@ typedef struct edgeml_package_info {
 
 /* Fills info; EDGEML_ERR_NOT_FOUND when the model was loaded from a bare .eml. */
 edgeml_status edgeml_model_package_info(const edgeml_model *model, edgeml_package_info *info);
-
 
 /* ---- session ---------------------------------------------------------------------------- */
 

@@ -117,9 +117,7 @@ static edgeml_status decrypt_payload(const eml_package *pkg, const eml_trust *tr
 		return st;
 	}
 	mprotect(plain, alloc, PROT_READ);
-	owner->release = release_locked;
-	owner->base = plain;
-	owner->size = alloc;
+	*owner = (eml_image_owner){ release_locked, plain, alloc };
 	return EDGEML_OK;
 }
 
@@ -185,18 +183,16 @@ static edgeml_status check_package(edgeml_context *ctx, const eml_package *pkg, 
 
 edgeml_status eml_package_load(edgeml_context *ctx, eml_image_owner owner, edgeml_model **out)
 {
-	if (sodium_init() < 0) {
-		eml_image_release(&owner);
-		return eml_error(EDGEML_ERR_BACKEND, "libsodium failed to initialise");
-	}
+	edgeml_status st = EDGEML_OK;
 	eml_package *pkg = malloc(sizeof(*pkg));
-	if (!pkg) {
-		eml_image_release(&owner);
-		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a package");
-	}
+	if (!pkg)
+		st = eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a package");
+	else if (sodium_init() < 0)
+		st = eml_error(EDGEML_ERR_BACKEND, "libsodium failed to initialise");
 	char signer[17] = "";
 	eml_image_owner plain = { NULL, NULL, 0 };
-	edgeml_status st = eml_package_parse(owner.base, owner.size, pkg);
+	if (st == EDGEML_OK)
+		st = eml_package_parse(owner.base, owner.size, pkg);
 	if (st == EDGEML_OK)
 		st = check_package(ctx, pkg, signer, &plain);
 	struct eml_model_package *meta = st == EDGEML_OK ? package_meta(pkg, signer) : NULL;

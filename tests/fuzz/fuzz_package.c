@@ -39,7 +39,26 @@ static void write_key(const char *dir, const char *sub, const char *name, const 
 	fclose(f);
 }
 
-/* Makes the two trust directories under /tmp. */
+/* Removes what write_key() made under dir. */
+static void remove_store(const char *dir)
+{
+	static const char *const files[] = { "keys.d/fuzz.key", "trusted.d/a.pub",
+					     "revoked.d/b.pub", "keys.d", "trusted.d", "revoked.d",
+					     "" };
+	char path[160];
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		remove(path);
+	}
+}
+
+static void remove_stores(void)
+{
+	remove_store(no_store);
+	remove_store(store);
+}
+
+/* Makes the two trust directories under /tmp (removed at exit). */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
@@ -50,6 +69,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(store, sizeof(store), "/tmp/fuzz-package-XXXXXX");
 	if (!mkdtemp(no_store) || !mkdtemp(store))
 		abort();
+	atexit(remove_stores);
 	uint8_t key[32], pk[32], sk[64];
 	memset(key, 0x42, sizeof(key));
 	write_key(no_store, "keys.d", "fuzz.key", EML_KEY_STREAM, key);

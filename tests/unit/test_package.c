@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -607,6 +608,108 @@ static void test_selftests(void **state)
 	edgeml_model_free(bare);
 }
 
+/* A package is checked and used from a private copy: a process that rewrites the file after
+ * the load (weights included) changes nothing in the loaded model. */
+static void test_file_changed_after_load(void **state)
+{
+	fixture *fx = *state;
+	clear_trust(fx);
+	add_key(fx, "trusted.d", "a.pub", EML_KEY_PUBLIC, fx->pk_a, 32);
+	eml_pack_spec spec = base_spec();
+	size_t size;
+	uint8_t *pkg = pack(fx, &spec, &size);
+	assert_int_equal(eml_pack_sign(&pkg, &size, fx->sk_a), EDGEML_OK);
+	char path[128];
+	snprintf(path, sizeof(path), "%s/adder.emlpkg", fx->dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, pkg, size), (ssize_t)size);
+	edgeml_context *ctx;
+	edgeml_model *m;
+	assert_int_equal(edgeml_context_create(&ctx), EDGEML_OK);
+	assert_int_equal(edgeml_context_set_trust_dir(ctx, fx->dir), EDGEML_OK);
+	if (edgeml_model_load_file(ctx, path, &m) != EDGEML_OK)
+		fail_msg("load: %s", edgeml_last_error());
+	const uint8_t *w = memmem(pkg, size, fx->w, sizeof(fx->w));
+	assert_non_null(w);
+	float evil[N_ELEMS];
+	for (int i = 0; i < N_ELEMS; i++)
+		evil[i] = 1000.0f;
+	assert_int_equal(pwrite(fd, evil, sizeof(evil), w - pkg), (ssize_t)sizeof(evil));
+	close(fd);
+	edgeml_session *s;
+	edgeml_tensor *in, *out;
+	assert_int_equal(edgeml_session_create(m, NULL, &s), EDGEML_OK);
+	assert_int_equal(edgeml_session_input(s, 0, &in), EDGEML_OK);
+	memset(edgeml_tensor_data(in), 0, sizeof(evil));
+	assert_int_equal(edgeml_session_run(s), EDGEML_OK);
+	assert_int_equal(edgeml_session_output(s, 0, &out), EDGEML_OK);
+	const float *y = edgeml_tensor_data(out);
+	for (int i = 0; i < N_ELEMS; i++)
+		assert_true(y[i] == (fx->w[i] > 0.0f ? fx->w[i] : 0.0f));
+	edgeml_session_destroy(s);
+	edgeml_model_free(m);
+	edgeml_context_destroy(ctx);
+	free(pkg);
+}
+
+/* Rebuilds an unsigned package with one more manifest entry (tag, value) at the end of its
+ * manifest; *size gets the new size. */
+static uint8_t *add_entry(const uint8_t *pkg, size_t *size, uint16_t tag, const char *value)
+{
+	eml_package p;
+	assert_int_equal(eml_package_parse(pkg, *size, &p), EDGEML_OK);
+	uint32_t len = (uint32_t)strlen(value);
+	uint64_t manifest = p.hdr.manifest_size + EML_PKG_ENTRY_HEADER + len;
+	uint64_t payload = (EML_PKG_HEADER_SIZE + manifest + 63) / 64 * 64;
+	size_t n = (size_t)(payload + p.hdr.payload_size);
+	uint8_t *out = calloc(1, n);
+	struct eml_pkg_header h = p.hdr;
+	h.manifest_size = manifest;
+	h.payload_offset = payload;
+	h.signatures_offset = payload + p.hdr.payload_size;
+	memcpy(out, &h, sizeof(h));
+	memcpy(out + EML_PKG_HEADER_SIZE, pkg + EML_PKG_HEADER_SIZE, p.hdr.manifest_size);
+	uint8_t *e = out + EML_PKG_HEADER_SIZE + p.hdr.manifest_size;
+	memcpy(e, &tag, 2);
+	memcpy(e + 4, &len, 4);
+	memcpy(e + 8, value, len);
+	memcpy(out + payload, pkg + p.hdr.payload_offset, p.hdr.payload_size);
+	*size = n;
+	return out;
+}
+
+/* Forward compatibility: an unknown entry is skipped unless it is critical; entries out of
+ * order or repeated are refused. */
+static void test_manifest_forward_compat(void **state)
+{
+	fixture *fx = *state;
+	clear_trust(fx);
+	eml_pack_spec spec = base_spec();
+	size_t size;
+	uint8_t *pkg = pack(fx, &spec, &size);
+	static const struct {
+		uint16_t tag;
+		edgeml_status want;
+		const char *needle;
+	} cases[] = {
+		{ 0x0100, EDGEML_OK, NULL },
+		{ 0x8100, EDGEML_ERR_UNSUPPORTED, "critical tag 0x8100" },
+		{ EML_PKG_TAG_NAME, EDGEML_ERR_FORMAT, "out of order or repeated" },
+		{ EML_PKG_TAG_PAYLOAD_HASH, EDGEML_ERR_FORMAT, "out of order or repeated" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = size;
+		uint8_t *grown = add_entry(pkg, &n, cases[i].tag, "from the future");
+		if (cases[i].want == EDGEML_OK)
+			load_and_run(fx, fx->nowhere, grown, n, NULL);
+		else
+			expect_refused(fx->nowhere, grown, n, cases[i].want, cases[i].needle);
+		free(grown);
+	}
+	free(pkg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -621,6 +724,8 @@ int main(void)
 		cmocka_unit_test(test_requirements),
 		cmocka_unit_test(test_manifest_fields),
 		cmocka_unit_test(test_selftests),
+		cmocka_unit_test(test_file_changed_after_load),
+		cmocka_unit_test(test_manifest_forward_compat),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
