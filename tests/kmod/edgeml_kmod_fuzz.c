@@ -6,7 +6,9 @@
  * RING_STOP, QUEUE, DEQUEUE, poll, mmap with page touches, munmap, DMA_BUF_IOCTL_SYNC,
  * read/write, malformed ioctls and loads/unloads of the test sensor driver over a table of fds
  * shared by all threads (so one thread closes or reuses what another is using), for a bounded
- * time; a watchdog thread interrupts calls blocked too long. Oracles: every errno must be one
+ * time; one thread runs as a second, unprivileged user with the fds root opened (per-user
+ * ring accounting; its own opens and module loads are refused). A watchdog thread interrupts
+ * calls blocked too long. Oracles: every errno must be one
  * the UAPI documents for that call; a dequeued frame must be well formed; no call may hang;
  * afterwards, with everything closed, the module must unload (no leaked reference), reload
  * with its whole allocation quota free, and the kernel log must hold no warning, oops,
@@ -42,6 +44,8 @@
 
 #define DEV_PATH "/dev/edgeml"
 #define FUZZ_THREADS 4
+/* The last worker runs as this user (its own credentials; Linux's are per thread). */
+#define FUZZ_OTHER_UID 1000
 #define MAX_DEVS 8
 #define MAX_BUFS 48
 #define MAX_MAPS 6
@@ -81,6 +85,7 @@ static long page_size;
 static atomic_bool stop_flag;
 static atomic_uint_fast64_t op_calls[OP_COUNT], op_ok[OP_COUNT];
 static atomic_int failures;
+static atomic_uint_fast64_t other_user_starts;
 
 /* The fds the threads share; -1 marks a free entry. */
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -100,6 +105,11 @@ struct worker {
 };
 
 static struct worker workers[FUZZ_THREADS];
+
+static bool other_user(const struct worker *w)
+{
+	return w->id == FUZZ_THREADS - 1;
+}
 
 static uint64_t now_ns(void)
 {
@@ -318,9 +328,12 @@ static void do_start(struct worker *w)
 	/* The test sensor's own refusals: EBUSY (one ring at a time), EINVAL, ENOMEM. */
 	CHECK_ERRNO(w, OP_START, ret, EINVAL, E2BIG, EBUSY, EDQUOT, ENODEV, ENOMEM, EMFILE,
 		    EFAULT, EBADF, ENOTTY);
-	if (ret == 0)
-		for (uint32_t i = 0; i < c.num_buffers; i++)
-			table_put(w, bufs, MAX_BUFS, fds[i]);
+	if (ret)
+		return;
+	if (other_user(w))
+		atomic_fetch_add(&other_user_starts, 1);
+	for (uint32_t i = 0; i < c.num_buffers; i++)
+		table_put(w, bufs, MAX_BUFS, fds[i]);
 }
 
 static void do_queue(struct worker *w, int dev, uint32_t index)
@@ -480,10 +493,16 @@ static void do_sensor(struct worker *w)
 	pthread_mutex_lock(&sensor_lock);
 	if (rnd_below(w, 2)) {
 		ret = syscall(SYS_finit_module, sensor_ko_fd, "", 0);
-		CHECK_ERRNO(w, OP_SENSOR, ret, EEXIST);
+		if (other_user(w))
+			CHECK_ERRNO(w, OP_SENSOR, ret, EPERM);
+		else
+			CHECK_ERRNO(w, OP_SENSOR, ret, EEXIST);
 	} else {
 		ret = syscall(SYS_delete_module, "edgeml_test_sensor", O_NONBLOCK);
-		CHECK_ERRNO(w, OP_SENSOR, ret, EAGAIN, ENOENT);
+		if (other_user(w))
+			CHECK_ERRNO(w, OP_SENSOR, ret, EPERM);
+		else
+			CHECK_ERRNO(w, OP_SENSOR, ret, EAGAIN, ENOENT);
 	}
 	pthread_mutex_unlock(&sensor_lock);
 }
@@ -496,7 +515,10 @@ static void run_op(struct worker *w, enum op op)
 	switch (op) {
 	case OP_OPEN:
 		fd = open(DEV_PATH, O_RDWR | O_CLOEXEC | (rnd_below(w, 3) ? 0 : O_NONBLOCK));
-		CHECK_ERRNO(w, op, fd, EMFILE, ENOMEM);
+		if (other_user(w))
+			CHECK_ERRNO(w, op, fd, EACCES);	/* the node is root's, mode 0600 */
+		else
+			CHECK_ERRNO(w, op, fd, EMFILE, ENOMEM);
 		if (fd >= 0)
 			table_put(w, devs, MAX_DEVS, fd);
 		break;
@@ -570,6 +592,10 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	unsigned int total = 0;
+
+	/* The raw syscall changes this thread only; glibc's setresuid() would change them all. */
+	if (other_user(w) && syscall(SYS_setresuid, FUZZ_OTHER_UID, FUZZ_OTHER_UID, FUZZ_OTHER_UID))
+		fail(w, "setresuid", -1, errno);
 
 	for (int i = 0; i < OP_COUNT; i++)
 		total += op_weight[i];
@@ -748,6 +774,8 @@ int main(int argc, char **argv)
 		execs += op_calls[i];
 		oks += op_ok[i];
 	}
+	printf("FUZZ rings started by the second user (uid %d): %" PRIu64 "\n", FUZZ_OTHER_UID,
+	       (uint64_t)other_user_starts);
 	bad = atomic_load(&failures);
 	if (syscall(SYS_delete_module, "edgeml_test_sensor", O_NONBLOCK) && errno != ENOENT) {
 		printf("FUZZ FAILURE the test sensor does not unload with everything closed: %s\n",

@@ -14,7 +14,7 @@ echo "EDGEML-VM booted after $(cut -d' ' -f1 /proc/uptime) s of guest uptime"
 /edgeml_kmod_test /edgeml.ko /edgeml_test_sensor.ko "${RACE_ITERS:-200}"
 echo "EDGEML-VM test exit status $?"
 if [ "${FUZZ_SECONDS:-0}" -gt 0 ]; then
-	/edgeml_kmod_fuzz /edgeml.ko /edgeml_test_sensor.ko "$FUZZ_SECONDS" $FUZZ_SEED
+	/edgeml_kmod_fuzz /edgeml.ko /edgeml_test_sensor.ko "$FUZZ_SECONDS" ${FUZZ_SEED:+"$FUZZ_SEED"}
 	echo "EDGEML-VM fuzz exit status $?"
 fi
 [ -x /stream-test.sh ] && /stream-test.sh

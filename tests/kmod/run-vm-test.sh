@@ -63,7 +63,7 @@ fi
 log=$out/console.log
 # The debugging Debian's kernel allows without a rebuild (no KASAN, lockdep or KCSAN there):
 # SLUB consistency checks, red zones and poisoning, poisoned freed pages (use-after-free reads
-# garbage and list pointers fault), and any oops or soft lockup ends the VM at once, so a
+# garbage and list pointers fault); any oops, soft lockup or hung task ends the VM at once, so a
 # kernel bug fails the run instead of hanging it. CONFIG_DEBUG_LIST and
 # CONFIG_BUG_ON_DATA_CORRUPTION are built in.
 debug_args="slub_debug=FZP page_poison=1 oops=panic softlockup_panic=1 hung_task_panic=1"
