@@ -210,7 +210,7 @@ static int read_selftests(const pack_args *a, const uint8_t *model_bytes, size_t
 		return 1;
 	memcpy(aligned, model_bytes, model_size);
 	edgeml_model *model = NULL;
-	eml_image_owner borrowed = { NULL, aligned, model_size, 0 };
+	eml_image_owner borrowed = { NULL, aligned, model_size };
 	int rc = 0;
 	if (eml_model_decode(NULL, aligned, model_size, borrowed, &model) != EDGEML_OK) {
 		fprintf(stderr, "edgeml pack: %s: %s\n", a->model, edgeml_last_error());
