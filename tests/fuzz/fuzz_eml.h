@@ -9,12 +9,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <zlib.h>
-
 #include "eml_format.h"
 
-/* Stores the right checksum into an image whose header_size lies inside it; with fix_size
- * also the right file_size, so that inserted and erased bytes get past the header. */
+/* Stores the right checksums (the body's, and since format 1.1 the header's) into an image
+ * whose header_size lies inside it; with fix_size also the right file_size, so that inserted
+ * and erased bytes get past the header. */
 static inline void fuzz_eml_fix_header(uint8_t *buf, size_t size, int fix_size)
 {
 	struct eml_file_header h;
@@ -25,8 +24,8 @@ static inline void fuzz_eml_fix_header(uint8_t *buf, size_t size, int fix_size)
 		h.file_size = size;
 	if (h.header_size > size)
 		return;
-	h.checksum = (uint32_t)crc32(0, buf + h.header_size, (uInt)(size - h.header_size));
 	memcpy(buf, &h, sizeof(h));
+	eml_seal_checksums(buf, size);
 }
 
 #endif /* EML_FUZZ_EML_H */

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <zlib.h>
 
 #include "edgeml.h"
 #include "eml_format.h"
+#include "fuzz_eml.h"
 
 /* Reads every byte a tensor info points to, so that bad pointers fault under ASan. */
 static unsigned touch_info(const edgeml_tensor_info *info)
@@ -25,19 +25,6 @@ static unsigned touch_info(const edgeml_tensor_info *info)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Stores the right checksum into an image whose header_size lies inside it. */
-static void fix_checksum(uint8_t *buf, size_t size)
-{
-	struct eml_file_header h;
-	if (size < sizeof(h))
-		return;
-	memcpy(&h, buf, sizeof(h));
-	if (h.header_size > size)
-		return;
-	h.checksum = (uint32_t)crc32(0, buf + h.header_size, (uInt)(size - h.header_size));
-	memcpy(buf, &h, sizeof(h));
-}
-
 /* One fuzz input: loaded from a 64-byte aligned buffer of exactly its size (the in-place
  * path, so ASan sees any read past the end), then queried and freed. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -47,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(buf, data, size);
 	if (size % 2 == 0)
-		fix_checksum(buf, size);
+		fuzz_eml_fix_header(buf, size, 0);
 	edgeml_model *model = NULL;
 	if (edgeml_model_load_memory(NULL, buf, size, &model) == EDGEML_OK) {
 		volatile unsigned sink = 0;

@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "edgeml.h"
 #include "fuzz_eml.h"
 #include "cpu/fast_ops.h"
