@@ -157,7 +157,7 @@ man -w edgeml >/dev/null || fail "no manual page for edgeml"
 edgeml=/usr/bin/edgeml
 plain() { "$@"; }
 user_program usr plain PATH="$PATH"
-ldd "$out/user-usr" | grep -q "libedgeml.so.0 => /usr/lib/$triplet/libedgeml.so.0" ||
+ldd "$out/user-usr" | grep -Eq "libedgeml.so.0 => (/usr)?/lib/$triplet/libedgeml.so.0" ||
 	fail "user-usr does not load /usr/lib/$triplet/libedgeml.so.0"
 
 step "DKMS"
