@@ -409,8 +409,8 @@ deb:
 	cd $(DEB_DIR)/edgeml-$(VERSION) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 		DEB_BUILD_OPTIONS="parallel=$$(nproc)" dpkg-buildpackage -b -us -uc $(DEB_PROFILES)
 	@ls -l $(DEB_DIR)/*.deb
-test-deb: deb $(EDGEML)
-	tests/deb/test-deb.sh $(DEB_DIR) build/deb-test
+test-deb: deb $(if $(DEB_PROFILES),,kmod)
+	tests/deb/test-deb.sh $(DEB_DIR) build/deb-test-$(DEB_ARCH) $(KMOD_BUILD)/Module.symvers
 
 # Kernel module (kmod/, built in build/kmod) and its QEMU test; KDIR=, W=1, C=1 pass through.
 # The VM test also loops start / stop-during-fill / restart (RACE_ITERS per source) and runs

@@ -1,6 +1,6 @@
 #!/bin/sh
 # `make test-deb`: tests the Debian packages of `make deb` (docs/install.md says what each step
-# proves). Usage: test-deb.sh DEB_DIR OUT_DIR
+# proves). Usage: test-deb.sh DEB_DIR OUT_DIR [MODULE_SYMVERS]
 #  1. versions agree (Makefile, debian/changelog, kmod/dkms.conf, the packages);
 #  2. lintian finds no error or warning;
 #  3. the packages unpacked (dpkg -x) into an empty root: soname, exports, pkg-config file, DKMS
@@ -10,14 +10,16 @@
 #  4. native packages only: installed for real with apt (postinst: the edgeml group, DKMS),
 #     the same program built with plain `pkg-config` against /usr, DKMS builds and installs
 #     edgeml.ko for the kernel of linux-headers-amd64, purge removes everything; then the
-#     DKMS-built edgeml.ko runs the ioctl tests of test-kmod in its QEMU VM
-#     (tests/kmod/run-vm-test.sh on a folder holding that
-#     edgeml.ko and the Module.symvers DKMS made) and the udev rule and group are checked with a
-#     real udevd in a VM (tests/deb/udev-vm-test.sh).
+#     DKMS-built edgeml.ko runs the tests of test-kmod in its QEMU VM (tests/kmod/run-vm-test.sh
+#     on a folder holding that edgeml.ko and MODULE_SYMVERS, the Module.symvers of `make kmod`
+#     from the same source, which the test sensor module links against: DKMS deletes its build
+#     folder), and the udev rule and group are checked with a real udevd in a VM
+#     (tests/deb/udev-vm-test.sh).
 # env: DEB_VM=0 skips the two VMs; KDIR as for test-kmod.
 set -eu
 debs=$(cd "$1" && pwd)
 out=$2
+symvers=${3:-}
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 fail() {
@@ -179,10 +181,8 @@ case $ko in
 esac
 vermagic=$(modinfo -F vermagic "$ko" | cut -d' ' -f1)
 [ "$vermagic" = "$kver" ] || fail "$ko is for $vermagic"
-symvers=/var/lib/dkms/edgeml/$version/build/Module.symvers
 mkdir -p "$out/dkms-build"
 cp "$ko" "$out/dkms-build/edgeml.ko"
-cp "$symvers" "$out/dkms-build/Module.symvers" || fail "DKMS left no $symvers"
 echo "DKMS built $ko (vermagic $vermagic)"
 
 step "purge"
@@ -198,6 +198,8 @@ if [ "${DEB_VM:-1}" = 0 ]; then
 	exit 0
 fi
 step "the DKMS-built module in the test-kmod VM"
+[ -f "$symvers" ] || fail "no Module.symvers given for the test sensor module (make kmod)"
+cp "$symvers" "$out/dkms-build/Module.symvers"
 RACE_ITERS=${RACE_ITERS:-50} FUZZ_SECONDS=${FUZZ_SECONDS:-5} \
 	"$src/tests/kmod/run-vm-test.sh" "$out/dkms-build" "$out/vm-kmod"
 step "udev rule and group, with udevd in a VM"
