@@ -53,7 +53,7 @@ for p in $pkgs; do
 done
 
 step "lintian"
-lintian --fail-on error,warning --info "$debs"/edgeml_"${version}"_"$arch".changes ||
+lintian --fail-on error,warning --display-info --pedantic "$debs"/edgeml_"${version}"_"$arch".changes ||
 	fail "lintian (see above)"
 
 step "contents, unpacked into an empty root"
