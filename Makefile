@@ -397,9 +397,10 @@ install: all
 # ARCH=arm64 cross-builds without the Vulkan backend (profile pkg.edgeml.novulkan). test-deb
 # installs them on this machine, builds a program with pkg-config, runs a model, builds the
 # module with DKMS and boots it in the VM of test-kmod (tests/deb/test-deb.sh).
-DEB_ARCH := $(or $(ARCH),$(shell dpkg --print-architecture))
+DEB_NATIVE_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB_ARCH := $(or $(ARCH),$(DEB_NATIVE_ARCH))
 DEB_DIR := build/deb/$(DEB_ARCH)
-DEB_PROFILES := $(if $(filter $(DEB_ARCH),$(shell dpkg --print-architecture)),,\
+DEB_PROFILES := $(if $(filter $(DEB_ARCH),$(DEB_NATIVE_ARCH)),,\
 	-a $(DEB_ARCH) -Pcross,nocheck,pkg.edgeml.novulkan)
 .PHONY: deb test-deb
 deb:

@@ -164,8 +164,9 @@ ldd "$out/user-usr" | grep -Eq "libedgeml.so.0 => (/usr)?/lib/$triplet/libedgeml
 
 step "DKMS"
 # The kernel test-kmod boots: the newest with headers and a /boot image (as kmod/Makefile).
-kver=$(for v in $(ls /lib/modules); do
-	[ -d "/lib/modules/$v/build" ] && [ -e "/boot/vmlinuz-$v" ] && echo "$v"
+kver=$(for d in /lib/modules/*; do
+	v=${d##*/}
+	[ -d "$d/build" ] && [ -e "/boot/vmlinuz-$v" ] && echo "$v"
 done | sort -V | tail -n 1)
 [ -n "$kver" ] || fail "no kernel with headers and /boot/vmlinuz (install linux-headers-amd64 linux-image-amd64)"
 if ! dkms status -m edgeml -v "$version" -k "$kver" | grep -q installed; then

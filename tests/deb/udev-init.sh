@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # /init of the udev VM of tests/deb/udev-vm-test.sh: udevd (Debian's, with its libraries)
 # runs as on a board, edgeml.ko is loaded, and /dev/edgeml must come out 0660 root:edgeml, open
 # to a user in the group and closed to one outside it.
