@@ -12,6 +12,9 @@ SANFLAGS :=
 endif
 
 PREFIX ?= /usr/local
+# Debian puts libraries in a multiarch directory (debian/rules sets LIBDIR=/usr/lib/<triplet>).
+LIBDIR ?= $(PREFIX)/lib
+PKG_CONFIG ?= pkg-config
 VENV := build/venv
 PY := $(VENV)/bin/python
 VERSION := 0.1.0
@@ -20,7 +23,7 @@ SOMAJOR := 0
 CFLAGS ?= -O2 -g
 WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CPPFLAGS_ALL := -D_GNU_SOURCE -Iruntime/include -Iruntime/src -I$(BUILD)/gen -Itools \
-	$(shell pkg-config --cflags libdrm 2>/dev/null || echo -I/usr/include/libdrm)
+	$(shell $(PKG_CONFIG) --cflags libdrm 2>/dev/null || echo -I/usr/include/libdrm)
 # Floating point is evaluated as written (no FMA contraction), so gcc and clang builds agree;
 # kernels that want FMA ask for it explicitly.
 ALL_CFLAGS := $(WARN) $(CFLAGS) $(SANFLAGS) -ffp-contract=off -fPIC -pthread -MMD -MP
@@ -40,8 +43,8 @@ ifeq ($(VULKAN),0)
 LDLIBS_RT := -lsodium -lz -lm -lpthread
 endif
 # The tools also need libzstd (package deltas); the runtime does not.
-LDLIBS_TOOLS := $(shell pkg-config --libs libprotobuf-c 2>/dev/null || echo -lprotobuf-c) -lzstd
-LDLIBS_TEST := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+LDLIBS_TOOLS := $(shell $(PKG_CONFIG) --libs libprotobuf-c 2>/dev/null || echo -lprotobuf-c) -lzstd
+LDLIBS_TEST := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 EML_BUILD_OPTIONS := cc=$(notdir $(CC)) san=$(SAN) vulkan=$(VULKAN)
 
 LIB_SRCS := $(sort $(wildcard runtime/src/*.c runtime/src/*/*.c runtime/src/*/*/*.c))
@@ -119,20 +122,23 @@ $(LIBA): $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(LIBSO): $(LIB_OBJS) runtime/libedgeml.map
-	$(CC) $(SANFLAGS) -shared -pthread -Wl,-soname,libedgeml.so.$(SOMAJOR) \
+	$(CC) $(SANFLAGS) $(LDFLAGS) -shared -pthread -Wl,-soname,libedgeml.so.$(SOMAJOR) \
 		-Wl,--version-script=runtime/libedgeml.map -o $@ $(LIB_OBJS) $(LDLIBS_RT)
 	ln -sf libedgeml.so.$(VERSION) $(BUILD)/libedgeml.so.$(SOMAJOR)
 	ln -sf libedgeml.so.$(SOMAJOR) $(BUILD)/libedgeml.so
 
-$(BUILD)/edgeml.pc: runtime/edgeml.pc.in
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+# Libs.private (what `pkg-config --static` adds) is what this build's library links with.
+EDGEML_PC = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	-e 's|@LIBS_PRIVATE@|$(LDLIBS_RT)|g' runtime/edgeml.pc.in
+$(BUILD)/edgeml.pc: runtime/edgeml.pc.in Makefile
+	$(EDGEML_PC) > $@
 
 $(TOOLSA): $(TOOL_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(EDGEML): $(BUILD)/obj/tools/edgeml.o $(TOOLSA) $(LIBA)
-	$(CC) $(SANFLAGS) -pthread -o $@ $^ $(LDLIBS_TOOLS) $(LDLIBS_RT)
+	$(CC) $(SANFLAGS) $(LDFLAGS) -pthread -o $@ $^ $(LDLIBS_TOOLS) $(LDLIBS_RT)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TOOLSA) $(LIBA)
 	@mkdir -p $(dir $@)
@@ -383,15 +389,36 @@ fuzz-corpus: $(EDGEML)
 	tests/fuzz/make_seeds.sh $(EDGEML) $(PY) build/fuzz/seeds-gen
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
 	install -m 644 runtime/include/edgeml.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf libedgeml.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libedgeml.so.$(SOMAJOR)
-	ln -sf libedgeml.so.$(SOMAJOR) $(DESTDIR)$(PREFIX)/lib/libedgeml.so
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' runtime/edgeml.pc.in \
-		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/edgeml.pc
+	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/
+	install -m 644 $(LIBSO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libedgeml.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libedgeml.so.$(SOMAJOR)
+	ln -sf libedgeml.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/libedgeml.so
+	$(EDGEML_PC) > $(DESTDIR)$(LIBDIR)/pkgconfig/edgeml.pc
 	install -m 755 $(EDGEML) $(DESTDIR)$(PREFIX)/bin/
+
+# Debian packages (debian/, docs/install.md): libedgeml0, libedgeml-dev, edgeml, edgeml-dkms,
+# built by dpkg-buildpackage in a copy of the tree (build/deb/ARCH/edgeml-VERSION, so that
+# neither its clean nor its outputs touch this tree); the .debs land in build/deb/ARCH.
+# ARCH=arm64 cross-builds without the Vulkan backend (profile pkg.edgeml.novulkan). test-deb
+# installs them on this machine, builds a program with pkg-config, runs a model, builds the
+# module with DKMS and boots it in the VM of test-kmod (tests/deb/test-deb.sh).
+DEB_NATIVE_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB_ARCH := $(or $(ARCH),$(DEB_NATIVE_ARCH))
+DEB_DIR := build/deb/$(DEB_ARCH)
+DEB_PROFILES := $(if $(filter $(DEB_ARCH),$(DEB_NATIVE_ARCH)),,\
+	-a $(DEB_ARCH) -Pcross,nocheck,pkg.edgeml.novulkan)
+.PHONY: deb test-deb
+deb:
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/edgeml-$(VERSION)
+	tar -c --exclude=./build --exclude-vcs --exclude-vcs-ignores -f - . | \
+		tar -x -C $(DEB_DIR)/edgeml-$(VERSION)
+	cd $(DEB_DIR)/edgeml-$(VERSION) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		DEB_BUILD_OPTIONS="parallel=$$(nproc)" dpkg-buildpackage -b -us -uc $(DEB_PROFILES)
+	@ls -l $(DEB_DIR)/*.deb
+test-deb: deb $(if $(DEB_PROFILES),,kmod)
+	tests/deb/test-deb.sh $(DEB_DIR) build/deb-test-$(DEB_ARCH) $(KMOD_BUILD)/Module.symvers
 
 # Kernel module (kmod/, built in build/kmod) and its QEMU test; KDIR=, W=1, C=1 pass through.
 # The VM test also loops start / stop-during-fill / restart (RACE_ITERS per source) and runs
