@@ -1107,6 +1107,14 @@ static int bench(bench_args *a)
 	return rc;
 }
 
+int edgeml_args_bench(int argc, char **argv)
+{
+	bench_args a = { .warmup = 5, .iterations = 50, .rounds = 1, .timeout_s = 600,
+			 .argc = argc, .argv = argv };
+	int rc = parse_args(argc, argv, &a);
+	return rc < 0 ? 0 : rc == 0 ? -1 : rc;
+}
+
 int edgeml_cmd_bench(int argc, char **argv)
 {
 	bench_args a = { .warmup = 5, .iterations = 50, .rounds = 1, .timeout_s = 600,

@@ -26,5 +26,6 @@ int edgeml_args_run(int argc, char **argv);
 int edgeml_args_convert(int argc, char **argv);
 int edgeml_args_stream(int argc, char **argv);
 int edgeml_args_report(int argc, char **argv);
+int edgeml_args_bench(int argc, char **argv);
 
 #endif

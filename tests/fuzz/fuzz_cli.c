@@ -1,6 +1,6 @@
 /*
- * fuzz_cli.c — libFuzzer target for the argument parsers of `edgeml run`, `convert`, `stream`
- * and `report` (the parse-only entry points of tools/commands.h, which open no file or
+ * fuzz_cli.c — libFuzzer target for the argument parsers of `edgeml run`, `convert`, `stream`,
+ * `report` and `bench` (the parse-only entry points of tools/commands.h, which open no file or
  * device). The first byte picks the command; the rest, split at NUL bytes, is argv after the
  * command name. Every outcome must be an exit code the command documents: -1 (go on), 0
  * (--help), 1 (out of memory) or 2 (usage error). Run with tests/fuzz/fuzz_cli.dict.
@@ -24,6 +24,7 @@ static const struct {
 	{ "convert", edgeml_args_convert },
 	{ "stream", edgeml_args_stream },
 	{ "report", edgeml_args_report },
+	{ "bench", edgeml_args_bench },
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
