@@ -25,6 +25,7 @@
 #include "convert/eml_write.h"
 #include "edgeml.h"
 #include "graph.h"
+#include "ops/ops.h"
 #include "package_write.h"
 #include "store.h"
 
@@ -361,7 +362,9 @@ static void test_full_disk(void **state)
 	fixture *fx = *state;
 	install_ok(fx, make_package(fx, "1.0.0", 1.0f, fx->sk, 0), 0);
 	const char *next = make_package(fx, "1.1.0", 2.0f, fx->sk, 0);
-	static const rlim_t limits[] = { 0, 100, 1000, 3000 };
+	struct stat sb;
+	assert_int_equal(stat(next, &sb), 0);
+	const rlim_t limits[] = { 0, 100, (rlim_t)sb.st_size / 2, (rlim_t)sb.st_size - 1 };
 	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
 		int pipefd[2];
 		assert_int_equal(pipe(pipefd), 0);
@@ -490,7 +493,7 @@ static int run_killed(const fixture *fx, int op, const char *arg, int k)
 /* Replaces the store by a copy of snapshot (or the other way round). */
 static void copy_dir(const char *from, const char *to)
 {
-	char cmd[400];
+	char cmd[600];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s && cp -a %s %s", to, from, to);
 	assert_int_equal(system(cmd), 0);
 }
