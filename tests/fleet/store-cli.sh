@@ -8,9 +8,9 @@ set -eu
 EDGEML=$1
 PY=$2
 W=$3
+umount "$W/small" 2> /dev/null || true
 rm -rf "$W"
 mkdir -p "$W/device/trusted.d"
-export EDGEML_TRUST_DIR="$W/device" EDGEML_STORE_DIR="$W/store"
 
 fail() { echo "store-cli: FAIL: $*" >&2; exit 1; }
 refuse() {
@@ -60,6 +60,7 @@ done
 	-o "$W/wrong.emlpkg" > /dev/null
 "$EDGEML" sign "$W/wrong.emlpkg" --key "$W/release.sec" > /dev/null
 
+export EDGEML_TRUST_DIR="$W/device" EDGEML_STORE_DIR="$W/store"
 out=$("$EDGEML" store status) || fail "status of an empty store: $out"
 echo "$out" | grep -q "holds no models" || fail "empty store: $out"
 "$EDGEML" store install "$W/block-1.0.0.emlpkg" > /dev/null
@@ -107,7 +108,10 @@ active 1.2.0
 echo "ok: install killed at each of its $((k - 1)) steps: the store always opened and ran a verified model"
 
 # A full disk: the store on a tmpfs too small for the package, else a file size limit.
-if mkdir -p "$W/small" && mount -t tmpfs -o size=64k tmpfs "$W/small" 2> /dev/null; then
+# The tmpfs holds the store and 8 KiB more: less than the next package.
+kib=$(( $(du -sk "$W/store" | cut -f1) + 8 ))
+if mkdir -p "$W/small" && mount -t tmpfs -o size=${kib}k tmpfs "$W/small" 2> /dev/null; then
+	trap 'umount "$W/small" 2> /dev/null || true' EXIT
 	cp -a "$W/store" "$W/small/store"
 	refuse "an install onto a full disk" "No space left" \
 		"$EDGEML" store --store "$W/small/store" install "$W/block-1.3.0.emlpkg"
