@@ -206,6 +206,9 @@ static edgeml_status parse_state(const char *path, FILE *f, eml_store_state *st)
 	if (!have_magic)
 		return eml_error(EDGEML_ERR_FORMAT, "%s is not a store state file (no '%s' line)",
 				 path, STATE_MAGIC);
+	if (active == -2 || previous == -2)
+		return eml_error(EDGEML_ERR_FORMAT, "%s: no '%s' line", path,
+				 active == -2 ? "active" : "previous");
 	if (active < -1 || active >= st->n_versions || previous < -1 ||
 	    previous >= st->n_versions || active == -1)
 		return eml_error(EDGEML_ERR_FORMAT,
@@ -405,6 +408,7 @@ static edgeml_status lock_store(edgeml_store *store)
 	}
 	store->lock_fd = fd;
 	clean_up(store);
+	eml_error_clear(); /* what clean_up could not read is no error of this call */
 	return EDGEML_OK;
 }
 
@@ -642,8 +646,12 @@ edgeml_status edgeml_store_install(edgeml_store *store, const char *package_path
 	if (s != EDGEML_OK)
 		return s;
 	s = install_locked(store, package_path, flags);
-	if (s != EDGEML_OK)
+	if (s != EDGEML_OK) {
+		char why[1024];
+		snprintf(why, sizeof(why), "%s", edgeml_last_error());
 		clean_up(store);
+		eml_error(s, "%s", why);
+	}
 	unlock_store(store);
 	return s;
 }

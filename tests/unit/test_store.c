@@ -431,7 +431,7 @@ static void test_garbage_in_store(void **state)
 	uint8_t *saved;
 	size_t saved_size;
 	assert_int_equal(eml_file_read(path, 1 << 16, &saved, &saved_size), EDGEML_OK);
-	write_text(path, "edgeml-store-state 1\nactive 5\n");
+	write_text(path, "edgeml-store-state 1\nactive 5\nprevious -1\n");
 	assert_int_equal(edgeml_store_load_active(st, "kws", &m), EDGEML_ERR_FORMAT);
 	assert_non_null(strstr(edgeml_last_error(), "active 5"));
 	assert_int_equal(install(fx, make_package(fx, "1.1.0", 2.0f, fx->sk, 0), 0),
@@ -440,6 +440,12 @@ static void test_garbage_in_store(void **state)
 	free(saved);
 	edgeml_store_close(st);
 	assert_true(active_bias(fx) == 1.0f);
+	/* the broken state of another name does not hide why an install failed, nor stop one */
+	assert_int_equal(install(fx, make_package(fx, "1.2.0", 2.0f, fx->sk, 1), 0),
+			 EDGEML_ERR_SELFTEST);
+	assert_non_null(strstr(edgeml_last_error(), "self-test"));
+	install_ok(fx, make_package(fx, "1.2.0", 2.0f, fx->sk, 0), 0);
+	assert_true(active_bias(fx) == 2.0f);
 	/* a damaged object is found at load */
 	st = open_store(fx);
 	eml_store_state s;
@@ -451,7 +457,7 @@ static void test_garbage_in_store(void **state)
 	assert_int_equal(pwrite(fd, "X", 1, 300), 1);
 	close(fd);
 	assert_int_not_equal(edgeml_store_load_active(st, "kws", &m), EDGEML_OK);
-	assert_non_null(strstr(edgeml_last_error(), "the active kws 1.0.0"));
+	assert_non_null(strstr(edgeml_last_error(), "the active kws 1.2.0"));
 	edgeml_store_close(st);
 }
 
