@@ -156,7 +156,7 @@ export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
 # The ARM (qemu-user) and kernel-module (qemu-system) suites run static, unsanitized binaries:
 # they are part of the plain run only.
-TEST_SUITES := unit conformance crosscheck fuzz-smoke test-packages zoo-smoke
+TEST_SUITES := unit conformance crosscheck fuzz-smoke test-packages test-store zoo-smoke
 ifeq ($(SAN),0)
 TEST_SUITES += test-vulkan test-arm test-kmod
 endif
@@ -179,6 +179,12 @@ conformance: $(EDGEML) venv
 .PHONY: test-packages
 test-packages: $(EDGEML) venv
 	tests/fleet/package-cli.sh $(EDGEML) $(PY) $(BUILD)/package-cli
+
+# The device's model store through the command line: install, refusals, health rollback,
+# power loss at every step of an install, a full disk, garbage (tests/fleet/store-cli.sh).
+.PHONY: test-store
+test-store: $(EDGEML) venv
+	tests/fleet/store-cli.sh $(EDGEML) $(PY) $(BUILD)/store-cli
 
 # What packages cost on ResNet-18 int8: load time of signed and encrypted packages, and the
 # size of delta updates (docs/fleet.md); not part of `make test`. FLEET_PARTS=load skips the

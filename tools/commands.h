@@ -17,6 +17,7 @@ int edgeml_cmd_sign(int argc, char **argv);    /* tools/cmd_keys.c */
 int edgeml_cmd_verify(int argc, char **argv);  /* tools/cmd_keys.c */
 int edgeml_cmd_diff(int argc, char **argv);    /* tools/cmd_delta.c */
 int edgeml_cmd_patch(int argc, char **argv);   /* tools/cmd_delta.c */
+int edgeml_cmd_store(int argc, char **argv);   /* tools/cmd_store.c */
 
 /* The commands' argument parsers alone, for tests and tests/fuzz/fuzz_cli.c: parse argv as the
  * command would, without opening a file or a device, and return the exit code the command

@@ -22,6 +22,7 @@ static const struct {
 	{ "verify", edgeml_cmd_verify, "check a package as a device would, print its manifest" },
 	{ "diff", edgeml_cmd_diff, "make a delta patch from one package to the next" },
 	{ "patch", edgeml_cmd_patch, "rebuild a package from its predecessor and a patch, verified" },
+	{ "store", edgeml_cmd_store, "install, list, activate, roll back models on this device" },
 };
 
 static void usage(FILE *f)

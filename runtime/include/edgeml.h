@@ -160,6 +160,49 @@ typedef struct edgeml_package_info {
 /* Fills info; EDGEML_ERR_NOT_FOUND when the model was loaded from a bare .eml. */
 edgeml_status edgeml_model_package_info(const edgeml_model *model, edgeml_package_info *info);
 
+/* ---- model store (docs/fleet.md) ---------------------------------------------------------- */
+
+/* A device keeps its models in a store directory (default /var/lib/edgeml, or
+ * $EDGEML_STORE_DIR, or dir): every installed version of each name, which one is active, and
+ * the highest release sequence seen. `edgeml store install` (or edgeml_store_install) checks
+ * a package (signature, requirements), runs its self-tests here and only then makes it the
+ * active version, atomically: a power cut at any moment leaves the old or the new version
+ * active, never neither. An app uses the active version and follows updates:
+ *
+ *   edgeml_store_open(ctx, NULL, &store);
+ *   edgeml_store_load_active(store, "kws", &model);  edgeml_session_create(model, NULL, &s);
+ *   for (;;) {
+ *       ... runs on s ...
+ *       int changed;                          // between runs: a safe point
+ *       if (edgeml_store_poll(store, model, &changed) == EDGEML_OK && changed) {
+ *           destroy s and model; load_active again; create a new session;
+ *       }
+ *       if (outputs look wrong) edgeml_store_report_health(store, "kws", 0);  // roll back
+ *   }
+ */
+typedef struct edgeml_store edgeml_store;
+
+edgeml_status edgeml_store_open(edgeml_context *ctx, const char *dir, edgeml_store **out);
+void edgeml_store_close(edgeml_store *store);
+
+/* Loads the active version of name (checked like any package load). */
+edgeml_status edgeml_store_load_active(edgeml_store *store, const char *name, edgeml_model **out);
+/* *changed = 1 when another version of current's name is now active. Reads one small file. */
+edgeml_status edgeml_store_poll(edgeml_store *store, const edgeml_model *current, int *changed);
+
+/* Installs a package and makes it active. Refused: a package that fails to load or its
+ * self-tests here (EDGEML_ERR_SELFTEST), and one whose sequence is not above every version
+ * installed before (EDGEML_ERR_UNTRUSTED: a replayed old release) unless flags has
+ * EDGEML_STORE_ALLOW_DOWNGRADE. On any failure the active version stays. */
+#define EDGEML_STORE_ALLOW_DOWNGRADE (1u << 0)
+edgeml_status edgeml_store_install(edgeml_store *store, const char *package_path, uint32_t flags);
+/* The app's verdict on the active version of name: healthy = 0 marks it bad and makes the
+ * last healthy version active again (apps polling see the change); 1 marks it good. */
+edgeml_status edgeml_store_report_health(edgeml_store *store, const char *name, int healthy);
+/* Makes the previous version active again / makes an installed version active. */
+edgeml_status edgeml_store_rollback(edgeml_store *store, const char *name);
+edgeml_status edgeml_store_activate(edgeml_store *store, const char *name, const char *version);
+
 /* ---- session ---------------------------------------------------------------------------- */
 
 typedef struct edgeml_session edgeml_session;
