@@ -20,10 +20,6 @@
 #include "commands.h"
 #include "convert/convert.h"
 #include "convert/eml_write.h"
-#include "cpu/f32_ukernels.h"
-#include "cpu/fast_ops.h"
-#include "cpu/isa.h"
-#include "cpu/pack.h"
 #include "edgeml.h"
 #include "error.h"
 #include "fingerprint.h"
@@ -182,7 +178,7 @@ static int parse_threads(const char *s, bench_args *a)
 	if (split_list(s, buf, sizeof(buf), items, &n))
 		return 1;
 	for (uint32_t i = 0; i < n; i++) {
-		if (parse_count(items[i], 1, &v) || v > EML_THREADPOOL_MAX)
+		if (parse_count(items[i], 1, &v) || v > EDGEML_MAX_THREADS)
 			return 1;
 		if (a->n_threads >= MAX_LIST) {
 			fprintf(stderr, "edgeml bench: more than %d thread counts in --threads\n",
@@ -228,7 +224,7 @@ static int parse_valued(const char *arg, const char *val, bench_args *a)
 	else if (strcmp(arg, "--compare") == 0)
 		bad = parse_peers(val, a);
 	else if (strcmp(arg, "--contention") == 0) {
-		bad = parse_count(val, 1, &v) || v > EML_THREADPOOL_MAX;
+		bad = parse_count(val, 1, &v) || v > EDGEML_MAX_THREADS;
 		a->contention = bad ? 0 : (uint32_t)v;
 	}
 	else if (strcmp(arg, "--warmup") == 0)
@@ -302,31 +298,6 @@ static int parse_args(int argc, char **argv, bench_args *a)
 	if (!a->n_threads)
 		a->threads[a->n_threads++] = 1;
 	return 0;
-}
-
-/* Monotonic time in seconds. */
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-/* Measures the MACs per second of a peak probe (int8 or float) on one core (0 for none). */
-static double measure_peak(uint64_t (*fn)(uint64_t iters))
-{
-	if (!fn)
-		return 0.0;
-	double best = 0.0;
-	uint64_t iters = 1u << 20;
-	fn(iters); /* warm the core up to its working clock */
-	for (int r = 0; r < 5; r++) {
-		double t0 = now();
-		uint64_t macs = fn(iters);
-		double rate = (double)macs / (now() - t0);
-		best = rate > best ? rate : best;
-	}
-	return best;
 }
 
 /* The directory of this program, "" when unknown. */
@@ -1024,9 +995,9 @@ static int save_json(const bench_args *a, const eml_json *fp, double peak, const
 /* Prints the peak MAC rates alone, int8 and float (`edgeml bench --peak`). */
 static int peak_only(const bench_args *a)
 {
-	double peak = measure_peak(eml_qpeak_for(eml_isa_active()));
-	double fpeak = measure_peak(eml_f32_peak_for(eml_isa_active()));
-	const char *isa = eml_isa_name(eml_isa_active());
+	double peak = edgeml_cpu_peak_macs(EDGEML_DTYPE_INT8);
+	double fpeak = edgeml_cpu_peak_macs(EDGEML_DTYPE_FLOAT32);
+	const char *isa = edgeml_cpu_kernels(NULL);
 	if (a->json && strcmp(a->json, "-") == 0) {
 		printf("{\"isa\": \"%s\", \"peak_gmacs_per_core\": %.3f, "
 		       "\"f32_peak_gmacs_per_core\": %.3f}\n",
@@ -1060,12 +1031,12 @@ static int bench(bench_args *a)
 		fprintf(stderr, "edgeml bench: probing this machine failed; no fingerprint\n");
 	eml_proc_result_free(&r);
 	int text = !(a->json && strcmp(a->json, "-") == 0);
-	double peak = a->peak ? measure_peak(eml_qpeak_for(eml_isa_active())) : 0.0;
+	double peak = a->peak ? edgeml_cpu_peak_macs(EDGEML_DTYPE_INT8) : 0.0;
 	if (a->peak && text) {
-		printf("int8 peak (%s, one core): %.1f GMAC/s\n", eml_isa_name(eml_isa_active()),
+		printf("int8 peak (%s, one core): %.1f GMAC/s\n", edgeml_cpu_kernels(NULL),
 		       peak / 1e9);
-		printf("f32 peak (%s, one core): %.1f GMAC/s\n", eml_isa_name(eml_isa_active()),
-		       measure_peak(eml_f32_peak_for(eml_isa_active())) / 1e9);
+		printf("f32 peak (%s, one core): %.1f GMAC/s\n", edgeml_cpu_kernels(NULL),
+		       edgeml_cpu_peak_macs(EDGEML_DTYPE_FLOAT32) / 1e9);
 	}
 	model_ref *models = calloc(a->n_models, sizeof(*models));
 	size_t n = 0;
