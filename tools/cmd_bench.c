@@ -18,8 +18,7 @@
 #include "bench/bench_cell.h"
 #include "bench/bench_proc.h"
 #include "commands.h"
-#include "convert/convert.h"
-#include "convert/eml_write.h"
+#include "convert/edgeml_convert.h"
 #include "edgeml.h"
 #include "error.h"
 #include "fingerprint.h"
@@ -356,15 +355,9 @@ static void find_peer_tools(bench_args *a, char *py, char *dir, size_t size)
 static int convert_child(void *arg, FILE *out)
 {
 	model_ref *m = arg;
-	eml_converted *conv;
-	if (eml_convert_file(m->onnx, NULL, &conv) != EDGEML_OK) {
-		fprintf(out, "%s", edgeml_last_error());
-		return 1;
-	}
-	int rc = eml_write_file(&conv->graph, m->eml) != EDGEML_OK;
+	int rc = edgeml_convert_file(m->onnx, m->eml) != EDGEML_OK;
 	if (rc)
 		fprintf(out, "%s", edgeml_last_error());
-	eml_converted_free(conv);
 	return rc;
 }
 

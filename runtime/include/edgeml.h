@@ -307,7 +307,8 @@ edgeml_status edgeml_session_submit(edgeml_session *session);
 edgeml_status edgeml_session_wait(edgeml_session *session);
 
 /* Why the session runs where it does, e.g. "vulkan on 'AMD Radeon ...' (discrete GPU,
- * /dev/dri/renderD128)" or "cpu-ref (auto: the only Vulkan device is CPU-type)". */
+ * /dev/dri/renderD128)" or "cpu-ref (auto: cpu device 0 '...'; passed over: vulkan 'llvmpipe',
+ * software ...)". */
 const char *edgeml_session_backend_detail(const edgeml_session *session);
 
 /* What a session's runs cost, so that zero-copy input is measured rather than assumed.
@@ -351,9 +352,10 @@ typedef struct edgeml_node_profile {
 /* Starts (or restarts) timing every node of the session's runs; runs cost a clock read per
  * node from then on. */
 edgeml_status edgeml_session_profile_start(edgeml_session *session);
-/* Fills up to max entries, one per node that ran (views and folded nodes do not), in graph
- * order; *count (may be NULL) gets how many there are. Strings live as long as the session.
- * EDGEML_ERR_UNSUPPORTED when the session's backend cannot time nodes. */
+/* Fills up to max entries, one per node the backend timed, in graph order (the CPU lists
+ * reshapes it skips as kernel "view", at 0 ms); *count (may be NULL) gets how many there are.
+ * Strings live as long as the session. Start: EDGEML_ERR_UNSUPPORTED when the session's
+ * backend cannot time nodes. */
 edgeml_status edgeml_session_profile(const edgeml_session *session, edgeml_node_profile *out,
 				     size_t max, size_t *count);
 

@@ -85,7 +85,8 @@ extern const eml_backend eml_vulkan_backend;
 #define EML_MAX_DEVICES 32
 
 /* Adds a backend after the built-in ones (a test's, or a plug-in's); at most
- * EML_MAX_BACKENDS in all, and an id may be registered once. */
+ * EML_MAX_BACKENDS in all, and an id may be registered once. Register (and unregister)
+ * while no session or context is being made or destroyed: those read the table unlocked. */
 edgeml_status eml_backend_register(const eml_backend *backend);
 /* Removes a backend eml_backend_register() added (tests). */
 void eml_backend_unregister(const eml_backend *backend);
