@@ -189,6 +189,18 @@ static void test_name_device(void **state)
 		edgeml_session_destroy(s);
 		s = session_on(m.model, EDGEML_BACKEND_VULKAN, "0");
 		assert_string_equal(edgeml_session_backend_name(s), "vulkan");
+		/* Vulkan profiles from its timestamps: every node, on the GPU or its fallback. */
+		edgeml_node_profile p[4];
+		size_t n;
+		assert_int_equal(edgeml_session_profile_start(s), EDGEML_OK);
+		assert_int_equal(edgeml_session_run(s), EDGEML_OK);
+		assert_int_equal(edgeml_session_profile(s, p, 4, &n), EDGEML_OK);
+		assert_int_equal(n, 2);
+		assert_int_equal(p[0].macs, 12 * 2 * 3 * 3);
+		for (size_t i = 0; i < n; i++)
+			assert_true(strcmp(p[i].kernel, "gpu") == 0 ?
+					    strcmp(p[i].backend, "vulkan") == 0 :
+					    strcmp(p[i].backend, "cpu") == 0);
 		edgeml_session_destroy(s);
 	}
 	unload(&m);
