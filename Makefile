@@ -110,6 +110,14 @@ $(TOOL_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/tools/edgeml.o $(TEST_SRCS:%.c=$(
 
 $(BUILD)/obj/runtime/src/version.o: CPPFLAGS_ALL += -DEML_BUILD_OPTIONS='"$(EML_BUILD_OPTIONS)"'
 
+# The tools' command files see only the public API (docs/architecture.md): they compile
+# without runtime/src on the include path, except those tests/include_allowlist.txt still
+# lists (and the converter, tools/convert/, which works on the internal IR).
+TOOL_PRIVATE := $(shell awk '/^tools\// && !/^tools\/convert\// { print $$1 }' \
+	tests/include_allowlist.txt)
+TOOL_PUBLIC_SRCS := $(filter-out tools/convert/% $(TOOL_PRIVATE),$(TOOL_SRCS)) tools/edgeml.c
+$(TOOL_PUBLIC_SRCS:%.c=$(BUILD)/obj/%.o): CPPFLAGS_ALL := -D_GNU_SOURCE -Iruntime/include -Itools
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(ALL_CFLAGS) -c $< -o $@
