@@ -20,7 +20,6 @@
 #include "commands.h"
 #include "convert/edgeml_convert.h"
 #include "edgeml.h"
-#include "error.h"
 #include "fingerprint.h"
 #include "json.h"
 

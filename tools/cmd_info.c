@@ -7,7 +7,6 @@
 
 #include "commands.h"
 #include "edgeml.h"
-#include "package.h"
 
 /* Prints the command's usage. */
 static void usage(FILE *f)
@@ -76,20 +75,15 @@ static void print_devices(void)
 /* Prints the trust store this process would use for packages (docs/fleet.md). */
 static void print_trust(void)
 {
-	eml_trust *trust = calloc(1, sizeof(*trust));
-	if (!trust)
-		return;
-	const char *dir = eml_trust_dir(NULL);
-	if (eml_trust_load(dir, trust) != EDGEML_OK)
-		printf("trust store:   %s: unreadable: %s\n", dir, edgeml_last_error());
-	else if (!trust->active)
-		printf("trust store:   none (no %s/trusted.d): any model loads\n", dir);
+	edgeml_trust_info t;
+	if (edgeml_trust_info_get(NULL, &t) != EDGEML_OK)
+		printf("trust store:   unreadable: %s\n", edgeml_last_error());
+	else if (!t.active)
+		printf("trust store:   none (no %s/trusted.d): any model loads\n", t.dir);
 	else
 		printf("trust store:   %s: %u trusted, %u revoked key(s), %u decryption key(s); "
 		       "only signed packages load\n",
-		       dir, trust->n_trusted, trust->n_revoked, trust->n_decrypt);
-	sodium_memzero(trust, sizeof(*trust));
-	free(trust);
+		       t.dir, t.n_trusted, t.n_revoked, t.n_decrypt);
 }
 
 int edgeml_cmd_info(int argc, char **argv)

@@ -198,6 +198,16 @@ edgeml_status edgeml_model_find_output(const edgeml_model *model, const char *na
  * returns to the default). */
 edgeml_status edgeml_context_set_trust_dir(edgeml_context *ctx, const char *dir);
 
+/* The trust store in force for ctx (NULL: the process's default): its directory, whether it
+ * is active (it has trusted.d/: only signed packages load) and the keys it holds. dir lives
+ * until the context's trust directory is set again (or the environment changes). */
+typedef struct edgeml_trust_info {
+	const char *dir;
+	int active;
+	uint32_t n_trusted, n_revoked, n_decrypt;
+} edgeml_trust_info;
+edgeml_status edgeml_trust_info_get(const edgeml_context *ctx, edgeml_trust_info *info);
+
 /* The manifest of a model loaded from a package. Strings live as long as the model. */
 typedef struct edgeml_package_info {
 	const char *name;	    /* e.g. "kws" */
