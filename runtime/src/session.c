@@ -100,19 +100,24 @@ edgeml_status edgeml_session_create(const edgeml_model *model,
 		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
 				 "edgeml_session_create: model is NULL");
 	edgeml_session_options opts;
-	eml_device_choice cand[EML_MAX_DEVICES];
 	uint32_t n_cand = 0;
 	char why[450] = "";
-	edgeml_status st = read_options(options, &opts);
+	/* Candidates are large (their devices' descriptions): on the heap, not the caller's
+	 * stack, which may be a small thread's. */
+	eml_device_choice *cand = malloc(EML_MAX_DEVICES * sizeof(*cand));
+	edgeml_status st = cand ? read_options(options, &opts) :
+				  eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a session");
 	if (st == EDGEML_OK)
 		st = eml_device_pick(&opts, cand, EML_MAX_DEVICES, &n_cand, why, sizeof(why));
-	if (st != EDGEML_OK)
+	edgeml_session *s = NULL;
+	if (st == EDGEML_OK && !(s = calloc(1, sizeof(*s))))
+		st = eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a session");
+	if (st != EDGEML_OK) {
+		free(cand);
 		return st;
+	}
 
 	const eml_graph *g = &model->graph;
-	edgeml_session *s = calloc(1, sizeof(*s));
-	if (!s)
-		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a session");
 	s->model = model;
 	s->inputs = calloc(g->n_inputs ? g->n_inputs : 1, sizeof(*s->inputs));
 	s->outputs = calloc(g->n_outputs ? g->n_outputs : 1, sizeof(*s->outputs));
@@ -155,6 +160,7 @@ edgeml_status edgeml_session_create(const edgeml_model *model,
 		st = bind_io(s, g->inputs, g->n_inputs, s->inputs, 1);
 	if (st == EDGEML_OK)
 		st = bind_io(s, g->outputs, g->n_outputs, s->outputs, 0);
+	free(cand);
 	if (st != EDGEML_OK) {
 		edgeml_session_destroy(s);
 		return eml_error_context(st, "%s backend: ", backend->name);
