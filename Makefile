@@ -113,6 +113,14 @@ $(TOOL_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/tools/edgeml.o $(TEST_SRCS:%.c=$(
 
 $(BUILD)/obj/runtime/src/version.o: CPPFLAGS_ALL += -DEML_BUILD_OPTIONS='"$(EML_BUILD_OPTIONS)"'
 
+# The tools' command files see only the public API (docs/architecture.md): they compile
+# without runtime/src on the include path, except those tests/include_allowlist.txt still
+# lists (and the converter, tools/convert/, which works on the internal IR).
+TOOL_PRIVATE := $(shell awk '/^tools\// && !/^tools\/convert\// { print $$1 }' \
+	tests/include_allowlist.txt)
+TOOL_PUBLIC_SRCS := $(filter-out tools/convert/% $(TOOL_PRIVATE),$(TOOL_SRCS)) tools/edgeml.c
+$(TOOL_PUBLIC_SRCS:%.c=$(BUILD)/obj/%.o): CPPFLAGS_ALL := -D_GNU_SOURCE -Iruntime/include -Itools
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(ALL_CFLAGS) -c $< -o $@
@@ -162,10 +170,15 @@ TEST_SUITES += test-vulkan test-arm test-kmod
 endif
 test: $(TEST_SUITES)
 
-# Every unit suite runs even when one fails; the target fails if any did.
-unit: $(TEST_BINS)
+# Every unit suite runs even when one fails; the target fails if any did. The include rules
+# of the layers (docs/architecture.md) are checked first.
+unit: $(TEST_BINS) check-includes
 	@failed=""; for t in $(TEST_BINS); do echo "== $$t"; $$t || failed="$$failed $$t"; done; \
 	if [ -n "$$failed" ]; then echo "unit suites failed:$$failed"; exit 1; fi
+
+.PHONY: check-includes
+check-includes:
+	python3 tests/check_includes.py
 
 # BACKEND=vulkan runs every node test on the Vulkan backend, ops it has no shader for (and
 # quantized ops whose scales are run-time inputs) on the CPU fallback.
@@ -209,7 +222,7 @@ build/models/.stamp: models/make_models.py $(VENV)/.stamp
 # int8 outputs still bit-exact. Skipped with a note where there is no Vulkan device.
 .PHONY: test-vulkan
 test-vulkan: $(EDGEML) venv models
-	@if $(EDGEML) info | grep -q '^vulkan device 0:'; then \
+	@if $(EDGEML) info | grep -q '^device [0-9]*: *vulkan'; then \
 		$(MAKE) --no-print-directory conformance BACKEND=vulkan && \
 		$(MAKE) --no-print-directory crosscheck BACKEND=vulkan; else \
 		echo "test-vulkan: skipped, no Vulkan device (see $(EDGEML) info)"; fi

@@ -18,14 +18,8 @@
 #include "bench/bench_cell.h"
 #include "bench/bench_proc.h"
 #include "commands.h"
-#include "convert/convert.h"
-#include "convert/eml_write.h"
-#include "cpu/f32_ukernels.h"
-#include "cpu/fast_ops.h"
-#include "cpu/isa.h"
-#include "cpu/pack.h"
+#include "convert/edgeml_convert.h"
 #include "edgeml.h"
-#include "error.h"
 #include "fingerprint.h"
 #include "json.h"
 
@@ -183,7 +177,7 @@ static int parse_threads(const char *s, bench_args *a)
 	if (split_list(s, buf, sizeof(buf), items, &n))
 		return 1;
 	for (uint32_t i = 0; i < n; i++) {
-		if (parse_count(items[i], 1, &v) || v > EML_THREADPOOL_MAX)
+		if (parse_count(items[i], 1, &v) || v > EDGEML_MAX_THREADS)
 			return 1;
 		if (a->n_threads >= MAX_LIST) {
 			fprintf(stderr, "edgeml bench: more than %d thread counts in --threads\n",
@@ -234,7 +228,7 @@ static int parse_valued(const char *arg, const char *val, bench_args *a)
 	else if (strcmp(arg, "--compare") == 0)
 		bad = parse_peers(val, a);
 	else if (strcmp(arg, "--contention") == 0) {
-		bad = parse_count(val, 1, &v) || v > EML_THREADPOOL_MAX;
+		bad = parse_count(val, 1, &v) || v > EDGEML_MAX_THREADS;
 		a->contention = bad ? 0 : (uint32_t)v;
 	}
 	else if (strcmp(arg, "--warmup") == 0)
@@ -310,31 +304,6 @@ static int parse_args(int argc, char **argv, bench_args *a)
 	return 0;
 }
 
-/* Monotonic time in seconds. */
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-/* Measures the MACs per second of a peak probe (int8 or float) on one core (0 for none). */
-static double measure_peak(uint64_t (*fn)(uint64_t iters))
-{
-	if (!fn)
-		return 0.0;
-	double best = 0.0;
-	uint64_t iters = 1u << 20;
-	fn(iters); /* warm the core up to its working clock */
-	for (int r = 0; r < 5; r++) {
-		double t0 = now();
-		uint64_t macs = fn(iters);
-		double rate = (double)macs / (now() - t0);
-		best = rate > best ? rate : best;
-	}
-	return best;
-}
-
 /* The directory of this program, "" when unknown. */
 static void exe_dir(char *buf, size_t size)
 {
@@ -391,15 +360,9 @@ static void find_peer_tools(bench_args *a, char *py, char *dir, size_t size)
 static int convert_child(void *arg, FILE *out)
 {
 	model_ref *m = arg;
-	eml_converted *conv;
-	if (eml_convert_file(m->onnx, NULL, &conv) != EDGEML_OK) {
-		fprintf(out, "%s", edgeml_last_error());
-		return 1;
-	}
-	int rc = eml_write_file(&conv->graph, m->eml) != EDGEML_OK;
+	int rc = edgeml_convert_file(m->onnx, m->eml) != EDGEML_OK;
 	if (rc)
 		fprintf(out, "%s", edgeml_last_error());
-	eml_converted_free(conv);
 	return rc;
 }
 
@@ -1031,9 +994,9 @@ static int save_json(const bench_args *a, const eml_json *fp, double peak, const
 /* Prints the peak MAC rates alone, int8 and float (`edgeml bench --peak`). */
 static int peak_only(const bench_args *a)
 {
-	double peak = measure_peak(eml_qpeak_for(eml_isa_active()));
-	double fpeak = measure_peak(eml_f32_peak_for(eml_isa_active()));
-	const char *isa = eml_isa_name(eml_isa_active());
+	double peak = edgeml_cpu_peak_macs(EDGEML_DTYPE_INT8);
+	double fpeak = edgeml_cpu_peak_macs(EDGEML_DTYPE_FLOAT32);
+	const char *isa = edgeml_cpu_kernels(NULL);
 	if (a->json && strcmp(a->json, "-") == 0) {
 		printf("{\"isa\": \"%s\", \"peak_gmacs_per_core\": %.3f, "
 		       "\"f32_peak_gmacs_per_core\": %.3f}\n",
@@ -1067,12 +1030,12 @@ static int bench(bench_args *a)
 		fprintf(stderr, "edgeml bench: probing this machine failed; no fingerprint\n");
 	eml_proc_result_free(&r);
 	int text = !(a->json && strcmp(a->json, "-") == 0);
-	double peak = a->peak ? measure_peak(eml_qpeak_for(eml_isa_active())) : 0.0;
+	double peak = a->peak ? edgeml_cpu_peak_macs(EDGEML_DTYPE_INT8) : 0.0;
 	if (a->peak && text) {
-		printf("int8 peak (%s, one core): %.1f GMAC/s\n", eml_isa_name(eml_isa_active()),
+		printf("int8 peak (%s, one core): %.1f GMAC/s\n", edgeml_cpu_kernels(NULL),
 		       peak / 1e9);
-		printf("f32 peak (%s, one core): %.1f GMAC/s\n", eml_isa_name(eml_isa_active()),
-		       measure_peak(eml_f32_peak_for(eml_isa_active())) / 1e9);
+		printf("f32 peak (%s, one core): %.1f GMAC/s\n", edgeml_cpu_kernels(NULL),
+		       edgeml_cpu_peak_macs(EDGEML_DTYPE_FLOAT32) / 1e9);
 	}
 	model_ref *models = calloc(a->n_models, sizeof(*models));
 	size_t n = 0;

@@ -9,8 +9,6 @@
 #include "commands.h"
 #include "edgeml.h"
 #include "npy.h"
-#include "cpu/threadpool.h"
-#include "session.h"
 
 typedef struct run_args {
 	const char *model;
@@ -34,24 +32,25 @@ static void usage(FILE *f)
 		"  --input NAME=FILE   the value of model input NAME\n"
 		"  --output-dir DIR    where the outputs go\n"
 		"  --backend KIND      auto (default: a GPU when there is one), cpu or vulkan\n"
-		"  --device DEV        the Vulkan device: index, DRM node or part of its name\n"
-		"                      (with auto: Vulkan on that device; not with cpu)\n"
+		"  --device DEV        the device: its number in `edgeml info` (with --backend,\n"
+		"                      its number among that backend's), BACKEND:N, a DRM node\n"
+		"                      or part of its name\n"
 		"  --threads N         CPU threads, 1 to %d (default 1)\n"
 		"  --cpu-fallback      run ops the backend lacks on the CPU instead of failing\n"
 		"  --reference-kernels run every CPU node on its reference kernel (the oracle)\n"
 		"  --verbose           print the backend, memory plan and run time\n",
-		EML_THREADPOOL_MAX);
+		EDGEML_MAX_THREADS);
 }
 
-/* Parses --threads: a whole number in 1..EML_THREADPOOL_MAX; returns 0 or prints why not. */
+/* Parses --threads: a whole number in 1..EDGEML_MAX_THREADS; returns 0 or prints why not. */
 static int parse_threads(const char *text, uint32_t *out)
 {
 	char *end;
 	errno = 0;
 	unsigned long long v = strtoull(text, &end, 10);
-	if (errno || end == text || *end || text[0] == '-' || v < 1 || v > EML_THREADPOOL_MAX) {
+	if (errno || end == text || *end || text[0] == '-' || v < 1 || v > EDGEML_MAX_THREADS) {
 		fprintf(stderr, "edgeml run: --threads wants a whole number from 1 to %d, not '%s'\n",
-			EML_THREADPOOL_MAX, text);
+			EDGEML_MAX_THREADS, text);
 		return -1;
 	}
 	*out = (uint32_t)v;
@@ -111,12 +110,6 @@ static int parse_args(int argc, char **argv, run_args *a)
 		fprintf(stderr, "edgeml run: %s\n",
 			!a->model ? "no model given" : "no --output-dir given");
 		usage(stderr);
-		return 2;
-	}
-	if (a->opts.device && a->opts.backend == EDGEML_BACKEND_CPU) {
-		fprintf(stderr, "edgeml run: --device '%s' names a Vulkan device; the cpu backend "
-				"has none (use --backend vulkan or auto)\n",
-			a->opts.device);
 		return 2;
 	}
 	return 0;
@@ -277,14 +270,14 @@ static double now_s(void)
 /* Prints the backend and the memory plan. */
 static void print_plan(const edgeml_session *s)
 {
-	eml_backend_memory mem;
-	eml_session_memory(s, &mem);
+	edgeml_session_stats mem = { .struct_size = sizeof(mem) };
+	edgeml_session_stats_get(s, &mem);
 	printf("backend: %s\n", edgeml_session_backend_detail(s));
 	printf("arena: %llu bytes (a buffer per tensor: %llu bytes",
-	       (unsigned long long)mem.arena_bytes, (unsigned long long)mem.naive_bytes);
-	if (mem.naive_bytes)
-		printf(", %.1f%% saved", 100.0 * (double)(mem.naive_bytes - mem.arena_bytes) /
-						 (double)mem.naive_bytes);
+	       (unsigned long long)mem.arena_bytes, (unsigned long long)mem.arena_naive_bytes);
+	if (mem.arena_naive_bytes)
+		printf(", %.1f%% saved", 100.0 * (double)(mem.arena_naive_bytes - mem.arena_bytes) /
+						 (double)mem.arena_naive_bytes);
 	printf("); inputs and outputs: %llu bytes\n", (unsigned long long)mem.io_bytes);
 }
 

@@ -5,11 +5,9 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "cpu/isa.h"
 #include "edgeml.h"
 #include "fingerprint.h"
 #include "json.h"
-#include "vulkan/vk_device.h"
 
 /* Reads the first line of a small text file into buf without its newline ("" on failure). */
 static void read_line(const char *path, char *buf, size_t size)
@@ -38,42 +36,44 @@ static uint64_t mem_total_kb(void)
 	return kb;
 }
 
-/* Formats a Vulkan version number; NVIDIA packs its driver versions differently. */
-static void vk_version(char *buf, size_t size, uint32_t v, uint32_t vendor, int driver)
-{
-	if (driver && vendor == 0x10de)
-		snprintf(buf, size, "%u.%u.%u.%u", v >> 22, (v >> 14) & 0xff, (v >> 6) & 0xff,
-			 v & 0x3f);
-	else
-		snprintf(buf, size, "%u.%u.%u", VK_API_VERSION_MAJOR(v), VK_API_VERSION_MINOR(v),
-			 VK_API_VERSION_PATCH(v));
-}
-
 /* Lists the Vulkan devices, or says why there are none. */
 static void probe_vulkan(eml_fingerprint *fp)
 {
-	eml_vk_instance vi;
-	if (eml_vk_instance_create(&vi) != EDGEML_OK) {
-		snprintf(fp->vulkan_error, sizeof(fp->vulkan_error), "%s", edgeml_last_error());
-		return;
+	for (size_t b = 0; b < edgeml_backend_count(); b++) {
+		const char *why;
+		const char *name = edgeml_backend_name(b, &why);
+		if (strcmp(name, "vulkan") == 0)
+			snprintf(fp->vulkan_error, sizeof(fp->vulkan_error), "%s", why);
 	}
-	for (uint32_t i = 0; i < vi.n_devices && fp->n_gpus < EML_FP_MAX_GPUS; i++) {
-		const eml_vk_device_info *d = &vi.info[i];
+	for (size_t i = 0; i < edgeml_device_count() && fp->n_gpus < EML_FP_MAX_GPUS; i++) {
+		edgeml_device_properties d;
+		if (edgeml_device_info(i, &d) != EDGEML_OK || strcmp(d.backend, "vulkan") != 0)
+			continue;
 		eml_fp_gpu *g = &fp->gpus[fp->n_gpus++];
-		g->index = d->index;
-		snprintf(g->name, sizeof(g->name), "%s", d->name);
-		snprintf(g->type, sizeof(g->type), "%s", eml_vk_device_type_name(d->type));
-		snprintf(g->driver_name, sizeof(g->driver_name), "%s", d->driver_name);
-		snprintf(g->driver_info, sizeof(g->driver_info), "%s", d->driver_info);
-		vk_version(g->driver_version, sizeof(g->driver_version), d->driver_version,
-			   d->vendor_id, 1);
-		vk_version(g->api_version, sizeof(g->api_version), d->api_version, 0, 0);
-		g->vendor_id = d->vendor_id;
-		g->device_id = d->device_id;
-		snprintf(g->drm_node, sizeof(g->drm_node), "%s", d->drm_node);
-		snprintf(g->unusable, sizeof(g->unusable), "%s", d->unusable);
+		g->index = d.backend_index;
+		snprintf(g->name, sizeof(g->name), "%s", d.name);
+		snprintf(g->type, sizeof(g->type), "%s", edgeml_device_type_name(d.type));
+		snprintf(g->driver_name, sizeof(g->driver_name), "%s", d.driver);
+		snprintf(g->driver_info, sizeof(g->driver_info), "%s", d.driver_info);
+		snprintf(g->driver_version, sizeof(g->driver_version), "%s", d.driver_version);
+		snprintf(g->api_version, sizeof(g->api_version), "%s", d.api_version);
+		g->vendor_id = d.vendor_id;
+		g->device_id = d.device_id;
+		snprintf(g->drm_node, sizeof(g->drm_node), "%s", d.drm_node);
+		snprintf(g->unusable, sizeof(g->unusable), "%s", d.unusable);
 	}
-	eml_vk_instance_destroy(&vi);
+}
+
+/* The CPU: device 0's model and features, the architecture uname reports. */
+static void probe_cpu(eml_fingerprint *fp)
+{
+	edgeml_device_properties cpu;
+	struct utsname u;
+	if (edgeml_device_info(0, &cpu) == EDGEML_OK) {
+		snprintf(fp->cpu_model, sizeof(fp->cpu_model), "%s", cpu.name);
+		snprintf(fp->cpu_features, sizeof(fp->cpu_features), "%s", cpu.features);
+	}
+	snprintf(fp->cpu_arch, sizeof(fp->cpu_arch), "%s", uname(&u) == 0 ? u.machine : "unknown");
 }
 
 void eml_fingerprint_probe(eml_fingerprint *fp)
@@ -84,13 +84,13 @@ void eml_fingerprint_probe(eml_fingerprint *fp)
 	read_line("/sys/firmware/devicetree/base/model", fp->board, sizeof(fp->board));
 	if (!fp->board[0])
 		read_line("/sys/class/dmi/id/product_name", fp->board, sizeof(fp->board));
-	eml_cpu_detect(&fp->cpu);
+	probe_cpu(fp);
 	fp->cores_online = sysconf(_SC_NPROCESSORS_ONLN);
 	cpu_set_t set;
 	fp->cores_usable = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : -1;
 	read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", fp->governor,
 		  sizeof(fp->governor));
-	fp->isa = eml_isa_name(eml_isa_active());
+	fp->isa = edgeml_cpu_kernels(NULL);
 	const char *req = getenv("EDGEML_CPU_ISA");
 	snprintf(fp->isa_requested, sizeof(fp->isa_requested), "%s", req ? req : "");
 	struct utsname u;
@@ -136,15 +136,16 @@ void eml_fingerprint_write_json(FILE *f, const eml_fingerprint *fp, const char *
 	eml_json_write_string(f, fp->hostname);
 	kv_str(f, ", ", "board", fp->board);
 	fprintf(f, ",\n%s  \"cpu\": {", in);
-	kv_str(f, "", "model", fp->cpu.model);
-	kv_str(f, ", ", "arch", fp->cpu.arch);
+	kv_str(f, "", "model", fp->cpu_model);
+	kv_str(f, ", ", "arch", fp->cpu_arch);
 	fprintf(f, ", \"features\": [");
 	const char *sep = "";
-	for (uint32_t b = 1; b < EML_CPU_FEATURE_END; b <<= 1) {
-		if (!(fp->cpu.features & b))
-			continue;
-		fprintf(f, "%s\"%s\"", sep, eml_cpu_feature_name(b));
-		sep = ", ";
+	for (const char *p = fp->cpu_features; *p;) {
+		size_t len = strcspn(p, " ");
+		if (len)
+			fprintf(f, "%s\"%.*s\"", sep, (int)len, p);
+		sep = len ? ", " : sep;
+		p += len + (p[len] == ' ');
 	}
 	fprintf(f, "],\n%s    \"cores_online\": %ld, \"cores_usable\": %ld", in, fp->cores_online,
 		fp->cores_usable);

@@ -10,8 +10,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "cpu_features.h"
-
 /* Most Vulkan devices a fingerprint lists. */
 #define EML_FP_MAX_GPUS 8
 
@@ -31,7 +29,9 @@ typedef struct eml_fp_gpu {
 typedef struct eml_fingerprint {
 	char hostname[256];
 	char board[128]; /* device-tree model or DMI product name, "" when unknown */
-	eml_cpu_info cpu;
+	char cpu_model[256];
+	char cpu_arch[65];
+	char cpu_features[256]; /* space-separated, as edgeml_device_info gives them */
 	long cores_online;
 	long cores_usable; /* in this process's affinity mask */
 	char governor[32]; /* cpu0's cpufreq governor, "" when there is none */
@@ -47,7 +47,7 @@ typedef struct eml_fingerprint {
 	eml_fp_gpu gpus[EML_FP_MAX_GPUS];
 } eml_fingerprint;
 
-/* Probes this machine. Vulkan is loaded and unloaded again (nothing stays resident). */
+/* Probes this machine through the public device API. */
 void eml_fingerprint_probe(eml_fingerprint *fp);
 
 /* Writes the fingerprint as a JSON object; indent is the prefix of each of its lines. */

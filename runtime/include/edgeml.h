@@ -4,9 +4,10 @@
  * Read top to bottom:
  *   1. every call that can fail returns an edgeml_status; edgeml_last_error() then says
  *      what was wrong and where (file offset, node, tensor), per thread;
- *   2. a context holds library-wide state (backends found on this machine);
+ *   2. a context holds library-wide state; the devices the built-in backends found on this
+ *      machine (the CPU, Vulkan GPUs) are listed by edgeml_device_count/edgeml_device_info;
  *   3. a model is a loaded .eml file: immutable, shared by any number of sessions and threads;
- *   4. a session is one prepared instance of a model on one backend: it owns its memory,
+ *   4. a session is one prepared instance of a model on one device: it owns its memory,
  *      its input and output tensors, and runs the graph. One session is used by one thread
  *      at a time; several sessions of one model may run at once on different threads.
  *
@@ -36,6 +37,8 @@ extern "C" {
 
 /* Largest tensor rank the runtime handles. */
 #define EDGEML_MAX_RANK 8
+/* Most CPU threads a session may ask for (edgeml_session_options.threads). */
+#define EDGEML_MAX_THREADS 64
 
 typedef enum edgeml_status {
 	EDGEML_OK = 0,
@@ -82,6 +85,57 @@ typedef struct edgeml_context edgeml_context;
 
 edgeml_status edgeml_context_create(edgeml_context **out);
 void edgeml_context_destroy(edgeml_context *ctx);
+
+/* ---- devices ---------------------------------------------------------------------------- */
+
+/* What runs a model: the CPU, and each device of the other backends built in (Vulkan). The
+ * list is probed when asked (Vulkan devices once per process) and is the same for every
+ * context. */
+typedef enum edgeml_device_type {
+	EDGEML_DEVICE_CPU = 0,		  /* the host CPU (the cpu backend) */
+	EDGEML_DEVICE_INTEGRATED_GPU = 1,
+	EDGEML_DEVICE_DISCRETE_GPU = 2,
+	EDGEML_DEVICE_VIRTUAL_GPU = 3,
+	EDGEML_DEVICE_SOFTWARE = 4,	  /* a GPU API emulated on the CPU (lavapipe) */
+	EDGEML_DEVICE_OTHER = 5,
+} edgeml_device_type;
+
+typedef struct edgeml_device_properties {
+	uint32_t index;	     /* in the list: what edgeml_session_options.device may give */
+	uint32_t backend_index; /* among its backend's devices */
+	const char *backend; /* "cpu", "vulkan" */
+	edgeml_device_type type;
+	char name[256];	     /* e.g. "AMD Radeon RX 7600", or the CPU's model */
+	char driver[256];    /* e.g. "radv"; for the CPU its architecture and kernel level */
+	char driver_info[256]; /* e.g. "Mesa 22.3.6 (LLVM 15.0.6)" */
+	char driver_version[32], api_version[32]; /* e.g. "22.3.6", "1.3.230"; "" for the CPU */
+	uint32_t vendor_id, device_id; /* PCI ids where the API gives them, else 0 */
+	char drm_node[64];   /* e.g. "/dev/dri/renderD128"; "" when none */
+	char features[256];  /* what the backend uses of it, space-separated */
+	char unusable[128];  /* why the backend cannot run on it; "" when it can */
+} edgeml_device_properties;
+
+/* "cpu", "integrated GPU", "discrete GPU", "virtual GPU", "software", "other". */
+const char *edgeml_device_type_name(edgeml_device_type type);
+/* The number of devices; the CPU is always device 0. */
+size_t edgeml_device_count(void);
+/* Fills props with device index, EDGEML_ERR_NOT_FOUND past the end. */
+edgeml_status edgeml_device_info(size_t index, edgeml_device_properties *props);
+
+/* The level of the CPU backend's fast kernels in this process: "avx512", "avx2", "neon",
+ * "dotprod", "i8mm", "scalar"... (EDGEML_CPU_ISA may ask for a lower one). *rejected (may be
+ * NULL) gets EDGEML_CPU_ISA's value when it named a level this CPU cannot run, else NULL. */
+const char *edgeml_cpu_kernels(const char **rejected);
+
+/* Multiply-accumulates per second one core reaches in the peak probe of those kernels for
+ * dtype (EDGEML_DTYPE_INT8 or EDGEML_DTYPE_FLOAT32), the best of a few runs of ~1 M
+ * iterations; 0 where the level has none. For benchmarks' efficiency figures. */
+double edgeml_cpu_peak_macs(edgeml_dtype dtype);
+
+/* The backends built in ("cpu", "vulkan"), index < edgeml_backend_count(); NULL past the end.
+ * *why_none (may be NULL) says why a backend has no device (no driver, not built), else "". */
+size_t edgeml_backend_count(void);
+const char *edgeml_backend_name(size_t index, const char **why_none);
 
 /* ---- model ------------------------------------------------------------------------------ */
 
@@ -143,6 +197,16 @@ edgeml_status edgeml_model_find_output(const edgeml_model *model, const char *na
  * The trust directory is /etc/edgeml, or $EDGEML_TRUST_DIR, or what this call sets (NULL
  * returns to the default). */
 edgeml_status edgeml_context_set_trust_dir(edgeml_context *ctx, const char *dir);
+
+/* The trust store in force for ctx (NULL: the process's default): its directory, whether it
+ * is active (it has trusted.d/: only signed packages load) and the keys it holds. dir lives
+ * until the context's trust directory is set again (or the environment changes). */
+typedef struct edgeml_trust_info {
+	const char *dir;
+	int active;
+	uint32_t n_trusted, n_revoked, n_decrypt;
+} edgeml_trust_info;
+edgeml_status edgeml_trust_info_get(const edgeml_context *ctx, edgeml_trust_info *info);
 
 /* The manifest of a model loaded from a package. Strings live as long as the model. */
 typedef struct edgeml_package_info {
@@ -209,7 +273,7 @@ typedef struct edgeml_session edgeml_session;
 typedef struct edgeml_tensor edgeml_tensor;
 
 typedef enum edgeml_backend_kind {
-	EDGEML_BACKEND_AUTO = 0, /* best backend present */
+	EDGEML_BACKEND_AUTO = 0, /* the best device: see edgeml_session_options.device */
 	EDGEML_BACKEND_CPU = 1,
 	EDGEML_BACKEND_VULKAN = 2,
 } edgeml_backend_kind;
@@ -223,8 +287,11 @@ typedef struct edgeml_session_options {
 	 * when cores are shared: a busy or slow core delays only its own share of the work
 	 * (docs/threads.md). */
 	uint32_t threads;
-	/* Vulkan device: index, DRM node or part of its name as text; NULL = default. Naming one
-	 * with AUTO asks for Vulkan on it; the CPU backend has none (an error). */
+	/* The device, as text: with AUTO, its index in edgeml_device_info(); with a backend
+	 * named, its index among that backend's devices; either way also "BACKEND:N" (e.g.
+	 * "vulkan:0"), a DRM node, or part of the device's name (case-insensitive). NULL or ""
+	 * = AUTO's choice: the first usable device of the best type (discrete GPU, integrated,
+	 * virtual, the CPU, software renderers last); a model it cannot run goes to the next. */
 	const char *device;
 	uint32_t flags;              /* EDGEML_SESSION_* bits; default 0 */
 	/* Vulkan: directory of the shader and pipeline caches; NULL = EDGEML_CACHE_DIR, else
@@ -249,6 +316,13 @@ typedef struct edgeml_session_options {
 
 /* Fills options with the defaults. */
 void edgeml_session_options_init(edgeml_session_options *options);
+
+/* The device a session made with options (NULL: defaults) would run on first: *index in
+ * edgeml_device_info(), SIZE_MAX when a backend was named without a device (its own choice).
+ * why (size bytes) says what AUTO found. Session creation may still fall back, under AUTO,
+ * to the next device when the model does not run on this one. */
+edgeml_status edgeml_device_choose(const edgeml_session_options *options, size_t *index,
+				   char *why, size_t size);
 
 /* Runs the self-tests of a model loaded from a package on a session made with options (may
  * be NULL): each sets its input (the other inputs are zero) and compares its output with the
@@ -285,7 +359,8 @@ edgeml_status edgeml_session_submit(edgeml_session *session);
 edgeml_status edgeml_session_wait(edgeml_session *session);
 
 /* Why the session runs where it does, e.g. "vulkan on 'AMD Radeon ...' (discrete GPU,
- * /dev/dri/renderD128)" or "cpu-ref (auto: the only Vulkan device is CPU-type)". */
+ * /dev/dri/renderD128)" or "cpu-ref (auto: cpu device 0 '...'; passed over: vulkan 'llvmpipe',
+ * software ...)". */
 const char *edgeml_session_backend_detail(const edgeml_session *session);
 
 /* What a session's runs cost, so that zero-copy input is measured rather than assumed.
@@ -303,10 +378,38 @@ typedef struct edgeml_session_stats {
 	uint64_t total_run_ns;	       /* over all runs */
 	uint64_t buffers_mapped;       /* external buffers mapped so far (imports that missed
 					* the session's mapping cache) */
+	uint64_t arena_bytes;	       /* the activation arena the backend planned */
+	uint64_t arena_naive_bytes;    /* what its tensors would take with a buffer each */
+	uint64_t io_bytes;	       /* the buffers of model inputs and outputs */
 } edgeml_session_stats;
 
 /* Fills stats (set stats->struct_size first; a smaller struct gets the fields it has). */
 edgeml_status edgeml_session_stats_get(const edgeml_session *session, edgeml_session_stats *stats);
+
+/* ---- profiling ------------------------------------------------------------------------- */
+
+/* One node's share of the runs since edgeml_session_profile_start(). */
+typedef struct edgeml_node_profile {
+	uint32_t node;	     /* index in the model's graph */
+	const char *name;    /* the node's name, "" when it has none */
+	const char *op;	     /* e.g. "QLinearConv" */
+	const char *backend; /* what ran it: "cpu", "vulkan" */
+	const char *kernel;  /* the CPU kernel ("reference" = the plain C oracle), "gpu" or
+			      * "cpu-fallback" */
+	double ms;	     /* mean time per run */
+	uint64_t macs;	     /* multiply-accumulates per run: convolutions and matrix products */
+	int conv1x1;	     /* a convolution with a 1x1 kernel */
+} edgeml_node_profile;
+
+/* Starts (or restarts) timing every node of the session's runs; runs cost a clock read per
+ * node from then on. */
+edgeml_status edgeml_session_profile_start(edgeml_session *session);
+/* Fills up to max entries, one per node the backend timed, in graph order (the CPU lists
+ * reshapes it skips as kernel "view", at 0 ms); *count (may be NULL) gets how many there are.
+ * Strings live as long as the session. Start: EDGEML_ERR_UNSUPPORTED when the session's
+ * backend cannot time nodes. */
+edgeml_status edgeml_session_profile(const edgeml_session *session, edgeml_node_profile *out,
+				     size_t max, size_t *count);
 
 /* ---- tensor ----------------------------------------------------------------------------- */
 

@@ -1,7 +1,10 @@
 /*
  * backend.h — the interface every backend implements (as ggml-backend: a table of function
- * pointers over an opaque state). A session picks one backend, prepares the model's graph on
- * it once, then runs it any number of times. Adding a backend never touches the graph code.
+ * pointers over an opaque state) and the registry that lists them. A backend lists its
+ * devices; a session picks one device (backend_registry.c: by name, or AUTO's rule over the
+ * devices' types), prepares the model's graph on it once, then runs it any number of times.
+ * Adding a backend is its folder plus one line in backend_registry.c's table; the core
+ * (context.c, session.c) never names a backend.
  */
 #ifndef EML_BACKEND_H
 #define EML_BACKEND_H
@@ -26,7 +29,13 @@ typedef struct eml_layer_time {
 } eml_layer_time;
 
 typedef struct eml_backend {
+	const char *id;	  /* the registry's name: "cpu", "vulkan" (edgeml_device_properties) */
 	const char *name; /* reported by edgeml_session_backend_name() */
+	/* The public kind that asks for this backend (EDGEML_BACKEND_AUTO for none). */
+	edgeml_backend_kind kind;
+	/* The backend's devices: fills up to max of them (index, backend and backend_index are
+	 * the registry's to set) and returns how many there are; with none, why says why. */
+	uint32_t (*devices)(edgeml_device_properties *out, uint32_t max, char *why, size_t size);
 	/* Prepares graph (validated, immutable, outliving the state): checks that every node
 	 * has a kernel, plans and allocates all memory, precomputes what a run needs. */
 	edgeml_status (*prepare)(const eml_graph *graph, const edgeml_session_options *options,
@@ -51,17 +60,50 @@ typedef struct eml_backend {
 	edgeml_status (*wait)(void *state);
 	/* Optional: per-node times of the last run, up to max of them; returns how many. */
 	uint32_t (*layer_times)(const void *state, eml_layer_time *out, uint32_t max);
+	/* Optional: makes runs time their nodes (for backends whose timing costs; the others
+	 * always time them). */
+	edgeml_status (*profile_start)(void *state);
+	/* Optional: what runs node ("reference", a micro-kernel's name); NULL: "gpu". */
+	const char *(*node_kernel)(const void *state, uint32_t node);
+	/* Optional: counts a context created (+1) or destroyed (-1), for backends that keep
+	 * devices alive between sessions while a context exists. */
+	void (*contexts_add)(int delta);
 	/* Optional: one line on where the graph runs (device, CPU-fallback nodes, copies). */
 	void (*describe)(const void *state, char *buf, size_t size);
 } eml_backend;
 
-/* The CPU backend over the reference kernels (runtime/src/cpu/cpu_backend.c). */
+/* The CPU backend (runtime/src/cpu/cpu_backend.c). */
 extern const eml_backend eml_cpu_backend;
-/* The Vulkan backend (runtime/src/vulkan/vk_backend.c). */
+/* The Vulkan backend (runtime/src/vulkan/vk_backend.c; runtime/src/no_vulkan.c in a build
+ * without it, which has no devices and says why). */
 extern const eml_backend eml_vulkan_backend;
 
-/* Whether Vulkan offers a device AUTO should prefer to the CPU (a usable non-CPU-type one);
- * why says what was found either way. */
-int eml_vulkan_auto_usable(char *why, size_t size);
+/* ---- the registry (backend_registry.c) ---------------------------------------------------- */
+
+/* Most backends and devices the registry holds. */
+#define EML_MAX_BACKENDS 8
+#define EML_MAX_DEVICES 32
+
+/* Adds a backend after the built-in ones (a test's, or a plug-in's); at most
+ * EML_MAX_BACKENDS in all, and an id may be registered once. Register (and unregister)
+ * while no session or context is being made or destroyed: those read the table unlocked. */
+edgeml_status eml_backend_register(const eml_backend *backend);
+/* Removes a backend eml_backend_register() added (tests). */
+void eml_backend_unregister(const eml_backend *backend);
+/* The registered backends, in AUTO's tie-break order; *n gets how many. */
+const eml_backend *const *eml_backends(uint32_t *n);
+
+/* The device a session runs on: resolved from the options by eml_device_pick. */
+typedef struct eml_device_choice {
+	const eml_backend *backend;
+	edgeml_device_properties props; /* props.backend_index is what prepare is given */
+	int named;			/* the options named it (no fallback to another) */
+} eml_device_choice;
+
+/* Resolves the options' backend and device into candidates in order of preference: the one
+ * named, or, for AUTO without a device, every usable device best first (AUTO falls back
+ * along them); *n gets how many. why says what AUTO found. */
+edgeml_status eml_device_pick(const edgeml_session_options *opts, eml_device_choice *out,
+			      uint32_t max, uint32_t *n, char *why, size_t size);
 
 #endif /* EML_BACKEND_H */

@@ -1,11 +1,21 @@
-/* context.c — creating and destroying the library context (which keeps the Vulkan
- * devices and their pipelines alive between sessions, vk_shared.h). */
+/* context.c — creating and destroying the library context (while one exists, backends may
+ * keep their devices and pipelines alive between sessions: eml_backend.contexts_add). */
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "context.h"
 #include "error.h"
-#include "vulkan/vk_shared.h"
+
+/* Tells every backend that keeps devices for contexts that one came or went. */
+static void contexts_add(int delta)
+{
+	uint32_t n;
+	const eml_backend *const *b = eml_backends(&n);
+	for (uint32_t i = 0; i < n; i++)
+		if (b[i]->contexts_add)
+			b[i]->contexts_add(delta);
+}
 
 edgeml_status edgeml_context_create(edgeml_context **out)
 {
@@ -17,7 +27,7 @@ edgeml_status edgeml_context_create(edgeml_context **out)
 	if (!ctx)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a context");
 	eml_cpu_detect(&ctx->cpu);
-	eml_vk_contexts_add(1);
+	contexts_add(1);
 	*out = ctx;
 	return EDGEML_OK;
 }
@@ -26,7 +36,7 @@ void edgeml_context_destroy(edgeml_context *ctx)
 {
 	if (!ctx)
 		return;
-	eml_vk_contexts_add(-1);
+	contexts_add(-1);
 	free(ctx->trust_dir);
 	free(ctx);
 }

@@ -87,6 +87,10 @@ int64_t eml_tensor_numel(const eml_tensor *t);
 /* Byte size of a tensor, or 0 on overflow / unknown dtype. */
 uint64_t eml_tensor_bytes(const eml_tensor *t);
 
+/* Multiply-accumulates of one run of node (convolutions and matrix products; 0 for other
+ * ops); *conv1x1 says whether it is a convolution with a 1x1 kernel (graph_cost.c). */
+uint64_t eml_node_macs(const eml_graph *g, const eml_node *node, int *conv1x1);
+
 /* Attribute lookup by name; NULL when absent. */
 const eml_attr *eml_node_attr(const eml_node *node, const char *name);
 /* Typed lookups with a default for an absent attribute. A present attribute of the wrong

@@ -1,15 +1,13 @@
 /*
- * no_vulkan.c — the Vulkan entry points of a build without the Vulkan backend (`make
- * VULKAN=0`: CPU-only boards, or the aarch64 cross build, which has no arm64 glslang). The
- * backend keeps its name, so callers need no conditional code, but every use of it fails with
- * one message a user can act on, and AUTO always takes the CPU.
+ * no_vulkan.c — the Vulkan backend's stand-in in a build without it (`make VULKAN=0`:
+ * CPU-only boards, or the aarch64 cross build, which has no arm64 glslang). It keeps the
+ * backend's registry line, lists no device and says why, and refuses every session with one
+ * message a user can act on; AUTO then takes the CPU.
  */
 #include <stdio.h>
 
 #include "backend.h"
 #include "error.h"
-#include "vulkan/vk_device.h"
-#include "vulkan/vk_shared.h"
 
 #define NO_VULKAN                                                                          \
 	"this build of edgeml has no Vulkan backend (built with VULKAN=0); use the CPU "   \
@@ -24,43 +22,49 @@ static edgeml_status no_vulkan_prepare(const eml_graph *graph,
 	return eml_error(EDGEML_ERR_UNSUPPORTED, NO_VULKAN);
 }
 
-const eml_backend eml_vulkan_backend = {
-	.name = "vulkan",
-	.prepare = no_vulkan_prepare,
-};
+/* Never reached (see above); here so that the entry is never NULL. */
+static edgeml_status no_vulkan_run(void *state)
+{
+	return eml_error(EDGEML_ERR_UNSUPPORTED, NO_VULKAN);
+}
 
-/* AUTO's question: never Vulkan here, and why, for `edgeml info` and session details. */
-int eml_vulkan_auto_usable(char *why, size_t size)
+static void *no_vulkan_io_data(void *state, uint32_t tensor)
+{
+	return NULL;
+}
+
+static edgeml_status no_vulkan_import(void *state, uint32_t tensor, int fd, uint64_t offset,
+				      const void *host, uint64_t *copy_bytes)
+{
+	return eml_error(EDGEML_ERR_UNSUPPORTED, NO_VULKAN);
+}
+
+static void no_vulkan_memory(const void *state, eml_backend_memory *mem)
+{
+	*mem = (eml_backend_memory){ 0 };
+}
+
+static void no_vulkan_destroy(void *state)
+{
+}
+
+/* No device, and why. */
+static uint32_t no_vulkan_devices(edgeml_device_properties *out, uint32_t max, char *why,
+				  size_t size)
 {
 	snprintf(why, size, "this build has no Vulkan backend (VULKAN=0)");
 	return 0;
 }
 
-/* `edgeml info` lists devices through the shared instance: say why there is none. */
-edgeml_status eml_vk_instance_shared(const eml_vk_instance **out)
-{
-	*out = NULL;
-	return eml_error(EDGEML_ERR_UNSUPPORTED, NO_VULKAN);
-}
-
-/* The machine fingerprint of `edgeml bench` records the same reason. */
-edgeml_status eml_vk_instance_create(eml_vk_instance *vi)
-{
-	return eml_error(EDGEML_ERR_UNSUPPORTED, NO_VULKAN);
-}
-
-/* Nothing to release: eml_vk_instance_create never succeeds in this build. */
-void eml_vk_instance_destroy(eml_vk_instance *vi)
-{
-}
-
-/* Contexts keep Vulkan devices alive between sessions; this build has none to keep. */
-void eml_vk_contexts_add(int delta)
-{
-}
-
-/* Device types name only devices an instance found, and this build finds none. */
-const char *eml_vk_device_type_name(VkPhysicalDeviceType type)
-{
-	return "none (no Vulkan backend)";
-}
+const eml_backend eml_vulkan_backend = {
+	.id = "vulkan",
+	.name = "vulkan",
+	.kind = EDGEML_BACKEND_VULKAN,
+	.devices = no_vulkan_devices,
+	.prepare = no_vulkan_prepare,
+	.run = no_vulkan_run,
+	.io_data = no_vulkan_io_data,
+	.import_external_memory = no_vulkan_import,
+	.memory = no_vulkan_memory,
+	.destroy = no_vulkan_destroy,
+};

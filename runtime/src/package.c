@@ -12,7 +12,6 @@
 #include "cpu_features.h"
 #include "error.h"
 #include "package.h"
-#include "vulkan/vk_device.h"
 
 int eml_package_sniff(const void *data, size_t size)
 {
@@ -434,11 +433,13 @@ static int requirement_holds(const char *key, const char *alt, size_t n, uint32_
 		}
 		return 0;
 	}
-	if (n == 3 && memcmp(alt, "cpu", 3) == 0)
-		return 1;
-	if (n == 6 && memcmp(alt, "vulkan", 6) == 0) {
-		const eml_vk_instance *vi;
-		return eml_vk_instance_shared(&vi) == EDGEML_OK && vi->n_devices > 0;
+	/* backend=NAME: a backend of that name lists a device here. */
+	size_t count = edgeml_device_count();
+	for (size_t i = 0; i < count; i++) {
+		edgeml_device_properties d;
+		if (edgeml_device_info(i, &d) == EDGEML_OK && strlen(d.backend) == n &&
+		    memcmp(d.backend, alt, n) == 0)
+			return 1;
 	}
 	return 0;
 }

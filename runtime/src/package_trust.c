@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "context.h"
 #include "error.h"
 #include "package.h"
 
@@ -220,4 +221,26 @@ edgeml_status eml_package_check_signatures(const eml_package *pkg, const eml_tru
 			 i, off, id, trusted->file, pkg->hdr.payload_offset);
 	}
 	return eml_error(EDGEML_ERR_UNTRUSTED, "no trusted signature: %s", msg);
+}
+
+edgeml_status edgeml_trust_info_get(const edgeml_context *ctx, edgeml_trust_info *info)
+{
+	eml_error_clear();
+	if (!info)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT, "edgeml_trust_info_get: info is NULL");
+	const char *dir = eml_trust_dir(ctx ? ctx->trust_dir : NULL);
+	eml_trust *trust = calloc(1, sizeof(*trust));
+	if (!trust)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a trust store");
+	edgeml_status st = eml_trust_load(dir, trust);
+	if (st == EDGEML_OK)
+		*info = (edgeml_trust_info){ .dir = dir,
+					     .active = trust->active,
+					     .n_trusted = trust->n_trusted,
+					     .n_revoked = trust->n_revoked,
+					     .n_decrypt = trust->n_decrypt };
+	/* The decryption keys were read too: they never outlive the call. */
+	sodium_memzero(trust, sizeof(*trust));
+	free(trust);
+	return st;
 }

@@ -9,6 +9,7 @@
 #include "dmabuf.h"
 #include "error.h"
 #include "model.h"
+#include "ops/ops.h"
 #include "planner.h"
 #include "session.h"
 
@@ -34,6 +35,12 @@ struct edgeml_session {
 	edgeml_session_stats stats;
 	int in_flight;    /* submitted by edgeml_session_submit, not yet waited for */
 	char detail[512]; /* edgeml_session_backend_detail() */
+	/* Per-node profile since edgeml_session_profile_start(); NULL when not profiling. */
+	double *prof_ms;     /* summed over prof_runs runs */
+	uint8_t *prof_seen;  /* the backend timed the node */
+	uint8_t *prof_on_cpu; /* a GPU backend ran the node on the CPU */
+	eml_layer_time *prof_buf; /* one run's times, made at start: runs allocate nothing */
+	uint64_t prof_runs;
 };
 
 void edgeml_session_options_init(edgeml_session_options *options)
@@ -60,44 +67,6 @@ static edgeml_status read_options(const edgeml_session_options *given, edgeml_se
 	memcpy(opts, given,
 	       given->struct_size < sizeof(*opts) ? given->struct_size : sizeof(*opts));
 	return EDGEML_OK;
-}
-
-/* The backend the options ask for. AUTO takes Vulkan only for a real GPU: a CPU-type Vulkan
- * device (a software rasterizer such as lavapipe) is slower than the native CPU backend;
- * AUTO with a device named takes Vulkan on that device. A device for the CPU backend, which
- * has none, is refused rather than ignored. why says what AUTO found. */
-static edgeml_status pick_backend(const edgeml_session_options *opts, const eml_backend **out,
-				  char *why, size_t size)
-{
-	const char *device = opts->device && *opts->device ? opts->device : NULL;
-	switch (opts->backend) {
-	case EDGEML_BACKEND_AUTO: {
-		if (device) {
-			*out = &eml_vulkan_backend;
-			snprintf(why, size, "auto: Vulkan device '%s' asked for", device);
-			return EDGEML_OK;
-		}
-		char found[400];
-		int gpu = eml_vulkan_auto_usable(found, sizeof(found));
-		*out = gpu ? &eml_vulkan_backend : &eml_cpu_backend;
-		snprintf(why, size, "auto: %s%s", gpu ? "" : "CPU, not Vulkan: ", found);
-		return EDGEML_OK;
-	}
-	case EDGEML_BACKEND_CPU:
-		if (device)
-			return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
-					 "session options: device '%s' given for the CPU backend, "
-					 "which has no devices (devices are Vulkan's: use the vulkan "
-					 "or auto backend)",
-					 device);
-		*out = &eml_cpu_backend;
-		return EDGEML_OK;
-	case EDGEML_BACKEND_VULKAN:
-		*out = &eml_vulkan_backend;
-		return EDGEML_OK;
-	}
-	return eml_error(EDGEML_ERR_INVALID_ARGUMENT, "session options: unknown backend kind %d",
-			 (int)opts->backend);
 }
 
 /* Fills the session's tensors for the graph tensors listed in idx. */
@@ -131,33 +100,50 @@ edgeml_status edgeml_session_create(const edgeml_model *model,
 		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
 				 "edgeml_session_create: model is NULL");
 	edgeml_session_options opts;
-	const eml_backend *backend = NULL;
+	uint32_t n_cand = 0;
 	char why[450] = "";
-	edgeml_status st = read_options(options, &opts);
+	/* Candidates are large (their devices' descriptions): on the heap, not the caller's
+	 * stack, which may be a small thread's. */
+	eml_device_choice *cand = malloc(EML_MAX_DEVICES * sizeof(*cand));
+	edgeml_status st = cand ? read_options(options, &opts) :
+				  eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a session");
 	if (st == EDGEML_OK)
-		st = pick_backend(&opts, &backend, why, sizeof(why));
-	if (st != EDGEML_OK)
+		st = eml_device_pick(&opts, cand, EML_MAX_DEVICES, &n_cand, why, sizeof(why));
+	edgeml_session *s = NULL;
+	if (st == EDGEML_OK && !(s = calloc(1, sizeof(*s))))
+		st = eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a session");
+	if (st != EDGEML_OK) {
+		free(cand);
 		return st;
+	}
 
 	const eml_graph *g = &model->graph;
-	edgeml_session *s = calloc(1, sizeof(*s));
-	if (!s)
-		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a session");
 	s->model = model;
-	s->backend = backend;
 	s->inputs = calloc(g->n_inputs ? g->n_inputs : 1, sizeof(*s->inputs));
 	s->outputs = calloc(g->n_outputs ? g->n_outputs : 1, sizeof(*s->outputs));
 	if (!s->inputs || !s->outputs)
 		st = eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a session");
-	if (st == EDGEML_OK)
-		st = backend->prepare(g, &opts, &s->state);
-	if (st == EDGEML_ERR_UNSUPPORTED && opts.backend == EDGEML_BACKEND_AUTO &&
-	    backend != &eml_cpu_backend && !(opts.device && *opts.device)) {
-		/* AUTO keeps its promise to run the model: what the GPU cannot, the CPU can
-		 * (unless the caller named the device it wants). */
-		snprintf(why, sizeof(why), "auto: CPU, the GPU failed: %s", edgeml_last_error());
-		s->backend = backend = &eml_cpu_backend;
-		st = backend->prepare(g, &opts, &s->state);
+	const eml_backend *backend = cand[0].backend;
+	s->backend = backend;
+	/* AUTO keeps its promise to run the model: what one device cannot run goes to the next
+	 * (unless the caller named the device it wants). */
+	for (uint32_t c = 0; st == EDGEML_OK && c < n_cand; c++) {
+		char index[16];
+		edgeml_session_options dev_opts = opts;
+		backend = s->backend = cand[c].backend;
+		dev_opts.device = NULL;
+		if (cand[c].props.backend_index != UINT32_MAX) {
+			snprintf(index, sizeof(index), "%u", cand[c].props.backend_index);
+			dev_opts.device = index;
+		}
+		st = backend->prepare(g, &dev_opts, &s->state);
+		if (st != EDGEML_ERR_UNSUPPORTED || c + 1 == n_cand || cand[c].named ||
+		    opts.backend != EDGEML_BACKEND_AUTO)
+			break;
+		snprintf(why, sizeof(why), "auto: %s, %s '%s' failed: %s", cand[c + 1].props.backend,
+			 cand[c].props.backend, cand[c].props.name, edgeml_last_error());
+		s->state = NULL;
+		st = EDGEML_OK;
 	}
 	if (st == EDGEML_OK) {
 		char line[400] = "";
@@ -174,6 +160,7 @@ edgeml_status edgeml_session_create(const edgeml_model *model,
 		st = bind_io(s, g->inputs, g->n_inputs, s->inputs, 1);
 	if (st == EDGEML_OK)
 		st = bind_io(s, g->outputs, g->n_outputs, s->outputs, 0);
+	free(cand);
 	if (st != EDGEML_OK) {
 		edgeml_session_destroy(s);
 		return eml_error_context(st, "%s backend: ", backend->name);
@@ -190,6 +177,10 @@ void edgeml_session_destroy(edgeml_session *session)
 		session->backend->destroy(session->state);
 	/* After the backend, which may still hold imports of these buffers. */
 	eml_dmabuf_cache_free(&session->imports);
+	free(session->prof_ms);
+	free(session->prof_seen);
+	free(session->prof_on_cpu);
+	free(session->prof_buf);
 	free(session->inputs);
 	free(session->outputs);
 	free(session);
@@ -289,6 +280,102 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Adds the last run's node times to the profile, when one is being taken. */
+static void profile_add(edgeml_session *s)
+{
+	if (!s->prof_ms)
+		return;
+	uint32_t n_nodes = s->model->graph.n_nodes;
+	uint32_t k = s->backend->layer_times(s->state, s->prof_buf, n_nodes);
+	for (uint32_t i = 0; i < k; i++) {
+		uint32_t node = s->prof_buf[i].node;
+		if (node >= n_nodes)
+			continue;
+		s->prof_ms[node] += s->prof_buf[i].ms;
+		s->prof_seen[node] = 1;
+		s->prof_on_cpu[node] = (uint8_t)s->prof_buf[i].on_cpu;
+	}
+	s->prof_runs++;
+}
+
+edgeml_status edgeml_session_profile_start(edgeml_session *session)
+{
+	eml_error_clear();
+	if (!session)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "edgeml_session_profile_start: session is NULL");
+	const eml_backend *b = session->backend;
+	if (!b->layer_times)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "the %s backend cannot time nodes",
+				 b->name);
+	size_t n = session->model->graph.n_nodes ? session->model->graph.n_nodes : 1;
+	if (!session->prof_ms) {
+		session->prof_ms = calloc(n, sizeof(*session->prof_ms));
+		session->prof_seen = calloc(n, 1);
+		session->prof_on_cpu = calloc(n, 1);
+		session->prof_buf = calloc(n, sizeof(*session->prof_buf));
+	}
+	if (!session->prof_ms || !session->prof_seen || !session->prof_on_cpu ||
+	    !session->prof_buf) {
+		free(session->prof_ms);
+		free(session->prof_seen);
+		free(session->prof_on_cpu);
+		free(session->prof_buf);
+		session->prof_ms = NULL;
+		session->prof_seen = session->prof_on_cpu = NULL;
+		session->prof_buf = NULL;
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a profile");
+	}
+	memset(session->prof_ms, 0, n * sizeof(*session->prof_ms));
+	memset(session->prof_seen, 0, n);
+	memset(session->prof_on_cpu, 0, n);
+	session->prof_runs = 0;
+	return b->profile_start ? b->profile_start(session->state) : EDGEML_OK;
+}
+
+edgeml_status edgeml_session_profile(const edgeml_session *session, edgeml_node_profile *out,
+				     size_t max, size_t *count)
+{
+	eml_error_clear();
+	if (count)
+		*count = 0;
+	if (!session || (!out && max))
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "edgeml_session_profile: session or out is NULL");
+	if (!session->prof_ms)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "edgeml_session_profile: no profile taken: call "
+				 "edgeml_session_profile_start first");
+	const eml_graph *g = &session->model->graph;
+	const eml_backend *b = session->backend;
+	double runs = session->prof_runs ? (double)session->prof_runs : 1.0;
+	size_t n = 0;
+	for (uint32_t i = 0; i < g->n_nodes; i++) {
+		if (!session->prof_seen[i])
+			continue;
+		if (n < max) {
+			const eml_node *node = &g->nodes[i];
+			const char *op = eml_op_name(node->op);
+			int on_cpu = session->prof_on_cpu[i];
+			const char *kernel = b->node_kernel ? b->node_kernel(session->state, i) :
+							      on_cpu ? "cpu-fallback" : "gpu";
+			out[n] = (edgeml_node_profile){
+				.node = i,
+				.name = node->name ? node->name : "",
+				.op = op ? op : "?",
+				.backend = on_cpu ? "cpu" : b->id,
+				.kernel = kernel,
+				.ms = session->prof_ms[i] / runs,
+			};
+			out[n].macs = eml_node_macs(g, node, &out[n].conv1x1);
+		}
+		n++;
+	}
+	if (count)
+		*count = n;
+	return EDGEML_OK;
+}
+
 /* Brackets the backend's run with read syncs of every imported input, and counts what the
  * run copied and how long it took (syncs included: they are part of reading in place). */
 edgeml_status edgeml_session_run(edgeml_session *session)
@@ -332,6 +419,7 @@ edgeml_status edgeml_session_run(edgeml_session *session)
 	stats->last_run_ns = ns;
 	stats->total_run_ns += ns;
 	session->pending_copy = 0;
+	profile_add(session);
 	return EDGEML_OK;
 }
 
@@ -369,8 +457,10 @@ edgeml_status edgeml_session_wait(edgeml_session *session)
 	if (!pending)
 		return EDGEML_OK;
 	edgeml_status st = session->backend->wait(session->state);
-	if (st == EDGEML_OK)
+	if (st == EDGEML_OK) {
 		session->stats.runs++;
+		profile_add(session);
+	}
 	return st;
 }
 
@@ -389,6 +479,11 @@ edgeml_status edgeml_session_stats_get(const edgeml_session *session, edgeml_ses
 	edgeml_session_stats full = session->stats;
 	full.struct_size = stats->struct_size;
 	full.buffers_mapped = session->imports.maps_created;
+	eml_backend_memory mem;
+	session->backend->memory(session->state, &mem);
+	full.arena_bytes = mem.arena_bytes;
+	full.arena_naive_bytes = mem.naive_bytes;
+	full.io_bytes = mem.io_bytes;
 	memcpy(stats, &full, stats->struct_size < sizeof(full) ? stats->struct_size : sizeof(full));
 	return EDGEML_OK;
 }

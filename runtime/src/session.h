@@ -1,5 +1,5 @@
 /*
- * session.h — what the library's own tools may ask a session beyond the public API.
+ * session.h — what the library's own tests may ask a session beyond the public API.
  */
 #ifndef EML_SESSION_H
 #define EML_SESSION_H
@@ -10,8 +10,8 @@
 /* The memory the session's backend holds (arena, what it saves, input/output buffers). */
 void eml_session_memory(const edgeml_session *session, eml_backend_memory *mem);
 
-/* The session's backend and its prepared state, for backend-specific tooling (the cpu
- * backend's per-node profile in `edgeml bench --profile`). */
+/* The session's backend and its prepared state, for backend-specific tests (the cpu
+ * backend's kernel of each node, Vulkan's layer times). */
 const eml_backend *eml_session_backend(const edgeml_session *session, void **state);
 
 #endif /* EML_SESSION_H */

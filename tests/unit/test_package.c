@@ -359,6 +359,21 @@ static void test_revoked(void **state)
 	eml_key_id_hex(fx->pk_b, id_b);
 	assert_string_equal(info.signed_by, id_b);
 	free(pkg);
+	/* The public summary of the store (`edgeml info`): a context's directory, its keys. */
+	edgeml_context *ctx;
+	edgeml_trust_info t;
+	assert_int_equal(edgeml_context_create(&ctx), EDGEML_OK);
+	assert_int_equal(edgeml_context_set_trust_dir(ctx, fx->dir), EDGEML_OK);
+	assert_int_equal(edgeml_trust_info_get(ctx, &t), EDGEML_OK);
+	assert_string_equal(t.dir, fx->dir);
+	assert_true(t.active);
+	assert_int_equal(t.n_trusted, 2);
+	assert_int_equal(t.n_revoked, 1);
+	assert_int_equal(edgeml_context_set_trust_dir(ctx, fx->nowhere), EDGEML_OK);
+	assert_int_equal(edgeml_trust_info_get(ctx, &t), EDGEML_OK);
+	assert_false(t.active);
+	assert_int_equal(edgeml_trust_info_get(ctx, NULL), EDGEML_ERR_INVALID_ARGUMENT);
+	edgeml_context_destroy(ctx);
 }
 
 /* Flipping any bit of any byte of a signed package makes a device with a trust store

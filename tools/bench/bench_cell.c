@@ -5,12 +5,7 @@
 #include <time.h>
 
 #include "bench/bench_cell.h"
-#include "cpu/fast_ops.h"
-#include "cpu/isa.h"
 #include "json.h"
-#include "model.h"
-#include "ops/ops.h"
-#include "session.h"
 
 /* Monotonic time in milliseconds. */
 static double now_ms(void)
@@ -46,120 +41,50 @@ static int fill_inputs(const edgeml_model *model, edgeml_session *s)
 	return 0;
 }
 
-/* Multiply-accumulates of a node: convolutions and matrix products, 0 for other ops. */
-static double node_macs(const eml_graph *g, const eml_node *node, int *k1x1)
-{
-	const eml_tensor *out = &g->tensors[node->outputs[0]];
-	double n_out = (double)eml_tensor_numel(out);
-	uint32_t w_in = 1;
-	*k1x1 = 0;
-	switch (node->op) {
-	case EML_OP_QLinearConv:
-		w_in = 3;
-		/* fall through */
-	case EML_OP_Conv:
-	case EML_OP_ConvInteger: {
-		const eml_tensor *w = &g->tensors[node->inputs[w_in]];
-		double per = 1.0;
-		int one = 1;
-		for (uint32_t i = 1; i < w->rank; i++) {
-			per *= (double)w->dims[i];
-			one &= i < 2 || w->dims[i] == 1;
-		}
-		*k1x1 = one;
-		return n_out * per;
-	}
-	case EML_OP_QLinearMatMul:
-	case EML_OP_QLinearGemm:
-	case EML_OP_MatMul:
-	case EML_OP_MatMulInteger:
-	case EML_OP_Gemm: {
-		const eml_tensor *a = &g->tensors[node->inputs[0]];
-		int64_t trans_a = 0;
-		if (node->op == EML_OP_QLinearGemm || node->op == EML_OP_Gemm)
-			(void)eml_attr_int(node, "transA", 0, &trans_a);
-		int64_t k = a->rank == 0 ? 1 : a->dims[trans_a ? 0 : a->rank - 1];
-		return n_out * (double)k;
-	}
-	default:
-		return 0.0;
-	}
-}
-
-/* Per-node times summed over a pass of runs: the cpu backend's own counters, or the
- * backend's per-run layer times (GPU timestamps) added up here. */
+/* Per-node times of a pass of runs (edgeml_session_profile). */
 typedef struct profile {
-	const eml_backend *backend;
-	void *state;
-	double *ms;	/* per node */
-	int *on_cpu;	/* per node: ran on the CPU in a GPU session */
-	int *seen;	/* per node: the backend reported it */
-	eml_layer_time *buf;
-	uint32_t n;
+	edgeml_node_profile *nodes;
+	size_t n;
 } profile;
 
-/* Runs the profiling pass: runs times, adding up every node's time. */
-static int profile_pass(edgeml_session *s, uint32_t n_nodes, long runs, profile *p)
+/* Runs the profiling pass: runs times, then reads every node's mean time. A backend that
+ * cannot time nodes leaves the profile empty. */
+static int profile_pass(edgeml_session *s, long runs, profile *p)
 {
-	p->n = n_nodes;
-	p->backend = eml_session_backend(s, &p->state);
-	p->ms = calloc(n_nodes + 1, sizeof(double));
-	p->on_cpu = calloc(n_nodes + 1, sizeof(int));
-	p->seen = calloc(n_nodes + 1, sizeof(int));
-	p->buf = calloc(n_nodes + 1, sizeof(eml_layer_time));
-	if (!p->ms || !p->on_cpu || !p->seen || !p->buf)
-		return 1;
-	int cpu = p->backend == &eml_cpu_backend;
-	if (!cpu && !p->backend->layer_times)
+	edgeml_status st = edgeml_session_profile_start(s);
+	if (st == EDGEML_ERR_UNSUPPORTED)
 		return 0;
-	if (cpu && eml_cpu_profile_start(p->state) != EDGEML_OK)
+	if (st != EDGEML_OK)
 		return 1;
-	for (long r = 0; r < runs; r++) {
+	for (long r = 0; r < runs; r++)
 		if (edgeml_session_run(s) != EDGEML_OK)
 			return 1;
-		uint32_t k = cpu ? 0 : p->backend->layer_times(p->state, p->buf, n_nodes);
-		for (uint32_t i = 0; i < k; i++) {
-			if (p->buf[i].node >= n_nodes)
-				continue;
-			p->ms[p->buf[i].node] += p->buf[i].ms;
-			p->on_cpu[p->buf[i].node] = p->buf[i].on_cpu;
-			p->seen[p->buf[i].node] = 1;
-		}
-	}
-	const uint64_t *ns = cpu ? eml_cpu_profile_ns(p->state) : NULL;
-	for (uint32_t i = 0; ns && i < n_nodes; i++) {
-		p->ms[i] = (double)ns[i] / 1e6;
-		p->on_cpu[i] = p->seen[i] = 1;
-	}
-	for (uint32_t i = 0; i < n_nodes; i++)
-		p->ms[i] /= (double)runs;
-	return 0;
+	size_t n;
+	if (edgeml_session_profile(s, NULL, 0, &n) != EDGEML_OK ||
+	    !(p->nodes = calloc(n + 1, sizeof(*p->nodes))))
+		return 1;
+	return edgeml_session_profile(s, p->nodes, n, &p->n) != EDGEML_OK;
 }
 
 /* Writes the "layers" member: per node, name, op, what ran it, mean ms, MACs. */
-static void write_layers(FILE *out, const eml_graph *g, const profile *p)
+static void write_layers(FILE *out, const profile *p)
 {
 	fprintf(out, ",\n \"layers\": [");
-	int cpu = p->backend == &eml_cpu_backend;
 	const char *sep = "";
-	for (uint32_t i = 0; i < g->n_nodes; i++) {
-		if (!p->seen[i])
-			continue;
-		const eml_node *node = &g->nodes[i];
-		int k1x1;
-		double macs = node_macs(g, node, &k1x1);
-		const char *op = eml_op_name(node->op);
+	for (size_t i = 0; i < p->n; i++) {
+		const edgeml_node_profile *node = &p->nodes[i];
+		int on_cpu = strcmp(node->backend, "cpu") == 0;
 		fprintf(out, "%s\n  {\"name\": ", sep);
-		eml_json_write_string(out, node->name ? node->name : "");
+		eml_json_write_string(out, node->name);
 		fprintf(out, ", \"op\": ");
-		eml_json_write_string(out, op ? op : "?");
+		eml_json_write_string(out, node->op);
 		fprintf(out, ", \"kernel\": ");
-		eml_json_write_string(out, cpu ? eml_cpu_node_kernel(p->state, i) :
-						 (p->on_cpu[i] ? "cpu-fallback" : "gpu"));
+		eml_json_write_string(out, node->kernel);
 		fprintf(out, ", \"ms\": ");
-		eml_json_write_number(out, p->ms[i]);
-		fprintf(out, ", \"macs\": %.0f, \"conv1x1\": %s, \"on_cpu\": %s}", macs,
-			k1x1 ? "true" : "false", p->on_cpu[i] ? "true" : "false");
+		eml_json_write_number(out, node->ms);
+		fprintf(out, ", \"macs\": %llu, \"conv1x1\": %s, \"on_cpu\": %s}",
+			(unsigned long long)node->macs, node->conv1x1 ? "true" : "false",
+			on_cpu ? "true" : "false");
 		sep = ",";
 	}
 	fprintf(out, "\n ]");
@@ -212,16 +137,15 @@ static int measure(const eml_bench_cell *c, const edgeml_model *model, const cha
 		lat[i] = now_ms() - t0;
 	}
 	profile p = { 0 };
-	const eml_graph *g = &model->graph;
 	if (rc == 0 && c->profile)
-		rc = profile_pass(s, g->n_nodes, c->iterations, &p);
+		rc = profile_pass(s, c->iterations, &p);
 	if (rc == 0) {
 		fprintf(out, "{\"ok\": true, \"backend_name\": ");
 		eml_json_write_string(out, edgeml_session_backend_name(s));
 		fprintf(out, ",\n \"detail\": ");
 		eml_json_write_string(out, edgeml_session_backend_detail(s));
 		fprintf(out, ",\n \"isa\": \"%s\", \"create_cold_ms\": ",
-			eml_isa_name(eml_isa_active()));
+			edgeml_cpu_kernels(NULL));
 		eml_json_write_number(out, cold);
 		fprintf(out, ", \"create_warm_ms\": ");
 		eml_json_write_number(out, warm);
@@ -229,14 +153,11 @@ static int measure(const eml_bench_cell *c, const edgeml_model *model, const cha
 		for (long i = 0; i < c->iterations; i++)
 			fprintf(out, "%s%.6f", i ? ", " : "", lat[i]);
 		fprintf(out, "]");
-		if (p.backend && p.buf)
-			write_layers(out, g, &p);
+		if (p.n)
+			write_layers(out, &p);
 		fprintf(out, "}\n");
 	}
-	free(p.ms);
-	free(p.on_cpu);
-	free(p.seen);
-	free(p.buf);
+	free(p.nodes);
 	free(lat);
 	edgeml_session_destroy(s);
 	return rc;

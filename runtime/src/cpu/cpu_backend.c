@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "backend.h"
+#include "cpu/cpu_device.h"
 #include "cpu/cpu_topology.h"
 #include "cpu/fast_ops.h"
 #include "cpu/ref/ref.h"
@@ -429,7 +430,7 @@ static edgeml_status cpu_run(void *opaque)
 						step->fn(&step->ctx);
 		if (s->profile_ns) {
 			clock_gettime(CLOCK_MONOTONIC, &t1);
-			s->profile_ns[i] += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL +
+			s->profile_ns[i] = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL +
 						       (t1.tv_nsec - t0.tv_nsec));
 		}
 		if (st != EDGEML_OK) {
@@ -463,6 +464,16 @@ const char *eml_cpu_node_kernel(const void *opaque, uint32_t node)
 	if (node >= s->graph->n_nodes || s->steps[node].skip)
 		return "view";
 	return s->steps[node].fast ? s->steps[node].fast->kernel : "reference";
+}
+
+/* Every node's time in the last run (kernel "view" for the skipped ones, at 0 ms). */
+static uint32_t cpu_layer_times(const void *opaque, eml_layer_time *out, uint32_t max)
+{
+	const cpu_state *s = opaque;
+	uint32_t n = 0;
+	for (uint32_t i = 0; s->profile_ns && i < s->graph->n_nodes && n < max; i++)
+		out[n++] = (eml_layer_time){ i, (double)s->profile_ns[i] / 1e6, 1 };
+	return n;
 }
 
 /* Memory of a graph input or output. */
@@ -514,11 +525,17 @@ static void cpu_memory(const void *opaque, eml_backend_memory *mem)
 }
 
 const eml_backend eml_cpu_backend = {
+	.id = "cpu",
 	.name = "cpu-ref",
+	.kind = EDGEML_BACKEND_CPU,
+	.devices = eml_cpu_devices,
 	.prepare = cpu_prepare,
 	.run = cpu_run,
 	.io_data = cpu_io_data,
 	.import_external_memory = cpu_import_external_memory,
 	.memory = cpu_memory,
 	.destroy = cpu_destroy,
+	.layer_times = cpu_layer_times,
+	.profile_start = eml_cpu_profile_start,
+	.node_kernel = eml_cpu_node_kernel,
 };

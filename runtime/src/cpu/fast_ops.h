@@ -90,9 +90,9 @@ int eml_fast_qconv_link(eml_fast_op *from, eml_fast_op *to);
  * fold parameters into packed form at prepare, so they must not change between runs. */
 int eml_fast_input_constant(const eml_kernel_ctx *ctx, uint32_t k);
 
-/* Per-node timing of a cpu backend state, for `edgeml bench --profile` (cpu_backend.c):
+/* Per-node timing of a cpu backend state, for edgeml_session_profile (cpu_backend.c):
  * start zeroes (and on first use allocates) a nanosecond counter per node that every later
- * run adds to; profile_ns is NULL until then. node_kernel names what runs a node: a fast
+ * run sets to its time; profile_ns is NULL until then. node_kernel names what runs a node: a fast
  * micro-kernel, "reference" or "view". */
 edgeml_status eml_cpu_profile_start(void *state);
 const uint64_t *eml_cpu_profile_ns(const void *state);

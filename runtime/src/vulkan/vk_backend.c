@@ -697,6 +697,9 @@ static void vk_describe(const void *opaque, char *buf, size_t size)
 }
 
 const eml_backend eml_vulkan_backend = {
+	.id = "vulkan",
+	.kind = EDGEML_BACKEND_VULKAN,
+	.devices = eml_vk_devices,
 	.name = "vulkan",
 	.prepare = vk_prepare,
 	.run = vk_run,
@@ -708,41 +711,5 @@ const eml_backend eml_vulkan_backend = {
 	.wait = vk_wait,
 	.layer_times = vk_layer_times,
 	.describe = vk_describe,
+	.contexts_add = eml_vk_contexts_add,
 };
-
-/* What the automatic choice found, probed once per process (an instance costs time). */
-static pthread_once_t auto_once = PTHREAD_ONCE_INIT;
-static int auto_usable;
-static char auto_why[400];
-
-/* Probes Vulkan for the automatic choice. */
-static void probe_auto(void)
-{
-	const eml_vk_instance *vi;
-	uint32_t index;
-	edgeml_status st = eml_vk_instance_shared(&vi);
-	if (st == EDGEML_OK)
-		st = eml_vk_pick_device(vi, NULL, &index);
-	if (st != EDGEML_OK) {
-		snprintf(auto_why, sizeof(auto_why), "%s", edgeml_last_error());
-		eml_error_clear();
-		return;
-	}
-	const eml_vk_device_info *d = &vi->info[index];
-	auto_usable = d->type != VK_PHYSICAL_DEVICE_TYPE_CPU;
-	if (auto_usable)
-		snprintf(auto_why, sizeof(auto_why), "Vulkan device '%s' (%s)", d->name,
-			 eml_vk_device_type_name(d->type));
-	else
-		snprintf(auto_why, sizeof(auto_why),
-			 "the best Vulkan device, '%s', is CPU-type (software) and slower than "
-			 "the CPU backend; --backend vulkan still uses it",
-			 d->name);
-}
-
-int eml_vulkan_auto_usable(char *why, size_t size)
-{
-	pthread_once(&auto_once, probe_auto);
-	snprintf(why, size, "%s", auto_why);
-	return auto_usable;
-}

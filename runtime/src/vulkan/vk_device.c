@@ -510,3 +510,67 @@ void eml_vk_device_destroy(eml_vk_device *d)
 	}
 	memset(d, 0, sizeof(*d));
 }
+
+/* The public type of a Vulkan device: a CPU-type one is a software renderer. */
+static edgeml_device_type public_type(VkPhysicalDeviceType type)
+{
+	switch (type) {
+	case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU:
+		return EDGEML_DEVICE_DISCRETE_GPU;
+	case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU:
+		return EDGEML_DEVICE_INTEGRATED_GPU;
+	case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU:
+		return EDGEML_DEVICE_VIRTUAL_GPU;
+	case VK_PHYSICAL_DEVICE_TYPE_CPU:
+		return EDGEML_DEVICE_SOFTWARE;
+	default:
+		return EDGEML_DEVICE_OTHER;
+	}
+}
+
+/* Formats a Vulkan version number; NVIDIA packs its driver versions differently. */
+static void version_text(char *buf, size_t size, uint32_t v, uint32_t vendor, int driver)
+{
+	if (driver && vendor == 0x10de)
+		snprintf(buf, size, "%u.%u.%u.%u", v >> 22, (v >> 14) & 0xff, (v >> 6) & 0xff,
+			 v & 0x3f);
+	else
+		snprintf(buf, size, "%u.%u.%u", VK_API_VERSION_MAJOR(v), VK_API_VERSION_MINOR(v),
+			 VK_API_VERSION_PATCH(v));
+}
+
+uint32_t eml_vk_devices(edgeml_device_properties *out, uint32_t max, char *why, size_t size)
+{
+	const eml_vk_instance *vi;
+	if (eml_vk_instance_shared(&vi) != EDGEML_OK) {
+		snprintf(why, size, "%s", edgeml_last_error());
+		return 0;
+	}
+	for (uint32_t i = 0; i < vi->n_devices && i < max; i++) {
+		const eml_vk_device_info *d = &vi->info[i];
+		edgeml_device_properties *p = &out[i];
+		memset(p, 0, sizeof(*p));
+		p->type = public_type(d->type);
+		snprintf(p->name, sizeof(p->name), "%s", d->name);
+		snprintf(p->driver, sizeof(p->driver), "%s", d->driver_name);
+		snprintf(p->driver_info, sizeof(p->driver_info), "%s", d->driver_info);
+		version_text(p->driver_version, sizeof(p->driver_version), d->driver_version,
+			     d->vendor_id, 1);
+		version_text(p->api_version, sizeof(p->api_version), d->api_version, 0, 0);
+		p->vendor_id = d->vendor_id;
+		p->device_id = d->device_id;
+		snprintf(p->drm_node, sizeof(p->drm_node), "%s", d->drm_node);
+		snprintf(p->features, sizeof(p->features),
+			 "subgroup=%u workgroup=%u shared-memory=%u%s%s%s%s%s%s%s%s", d->subgroup_size,
+			 d->local_size, d->shared_memory, d->storage8 ? " storage8" : "",
+			 d->int8 ? " int8" : "", d->fp16 ? " fp16" : "",
+			 d->int_dot ? " int-dot" : "", d->int_dot_accel ? " int-dot-accelerated" : "",
+			 d->timestamp_bits ? " timestamps" : "",
+			 d->has_dmabuf_import ? " dmabuf-import" : "",
+			 d->has_host_import ? " host-import" : "");
+		snprintf(p->unusable, sizeof(p->unusable), "%s", d->unusable);
+	}
+	if (!vi->n_devices)
+		snprintf(why, size, "the Vulkan driver lists no device");
+	return vi->n_devices;
+}

@@ -72,6 +72,10 @@ void eml_vk_instance_destroy(eml_vk_instance *vi);
  * integrated, virtual, then CPU. *out is its index in vi->info. */
 edgeml_status eml_vk_pick_device(const eml_vk_instance *vi, const char *want, uint32_t *out);
 
+/* The backend's devices entry (backend.h): the shared instance's devices as the public API
+ * describes them; with none, why says why (no loader, no driver). */
+uint32_t eml_vk_devices(edgeml_device_properties *out, uint32_t max, char *why, size_t size);
+
 /* "discrete GPU", "CPU", ... */
 const char *eml_vk_device_type_name(VkPhysicalDeviceType type);
 /* The workgroup size of every dispatch on a device of this subgroup size and limit. */
