@@ -13,9 +13,9 @@ for m in mc videodev rc-core cec v4l2-dv-timings v4l2-tpg videobuf2-common video
 done
 # vivid makes several nodes; the first video node is its webcam capture.
 dev=$(for n in /sys/class/video4linux/video*; do
-	[ "$(cat "$n/name" 2>/dev/null | cut -c1-5)" = vivid ] && echo "/dev/${n##*/}"
+	[ "$(cut -c1-5 "$n/name" 2>/dev/null)" = vivid ] && echo "/dev/${n##*/}"
 done | head -n 1)
-echo "V4L2 camera ${dev:-none}: $(cat /sys/class/video4linux/${dev##*/}/name 2>/dev/null)"
+echo "V4L2 camera ${dev:-none}: $(cat "/sys/class/video4linux/${dev##*/}/name" 2>/dev/null)"
 out=/tmp/v4l2.json
 frame=/tmp/v4l2.yuyv
 /edgeml stream --v4l2 "${dev:-/dev/video0}" --model /v4l2_model.eml --frames 60 --buffers 4 \
@@ -46,6 +46,7 @@ near() {
 checked=0
 [ -s "$frame" ] || fail="$fail no-frame"
 for row in 300 400 470; do
+	# shellcheck disable=SC2086 # split into the bars' values on purpose
 	set -- $expect
 	bar=0
 	while [ $bar -lt 8 ] && [ -s "$frame" ]; do
