@@ -450,9 +450,13 @@ kmod:
 
 # The VM also streams sensor frames through the runtime: a static edgeml (its initramfs has no
 # shared libraries) and the trained vibration autoencoder with its calibrated threshold.
+# It also captures from the kernel's vivid camera: V4L2_MODEL reads YUYV 640x480 frames as they
+# come (tests/kmod/v4l2-test.sh).
 STREAM_MODEL := build/kmod-test/vibration_ae.eml
-test-kmod: kmod $(BUILD)/edgeml-static $(STREAM_MODEL)
+V4L2_MODEL := build/kmod-test/yuyv_mean.eml
+test-kmod: kmod $(BUILD)/edgeml-static $(STREAM_MODEL) $(V4L2_MODEL)
 	KDIR=$(KDIR) EDGEML_BIN=$(BUILD)/edgeml-static STREAM_MODEL=$(STREAM_MODEL) \
+		V4L2_MODEL=$(V4L2_MODEL) \
 		STREAM_THRESHOLD=$$(cat build/models/vibration_ae.threshold) \
 		RACE_ITERS=$(or $(RACE_ITERS),200) \
 		FUZZ_SECONDS=$(if $(KMOD_FUZZ_SECONDS_GIVEN),$(FUZZ_SECONDS),20) \
@@ -476,6 +480,11 @@ build/models/vibration_ae.threshold: models/make_models.py models/vibration_anom
 $(STREAM_MODEL): build/models/vibration_ae.threshold $(EDGEML)
 	@mkdir -p $(dir $@)
 	$(EDGEML) convert build/models/vibration_ae.onnx $@
+
+$(V4L2_MODEL): tests/kmod/make_yuyv_model.py $(VENV)/.stamp $(EDGEML)
+	@mkdir -p $(dir $@)
+	$(PY) tests/kmod/make_yuyv_model.py $(@:.eml=.onnx) 640 480
+	$(EDGEML) convert $(@:.eml=.onnx) $@
 
 clean:
 	rm -rf build/obj build/gen build/tests build/san build/fuzz build/fuzz-lib build/*.a build/*.so* build/edgeml build/edgeml.pc

@@ -1,5 +1,6 @@
-/* cmd_stream.c — `edgeml stream`: runs a model on every frame of a /dev/edgeml sensor ring,
- * importing each frame's dma-buf into the model input (no copy), and reports latency from
+/* cmd_stream.c — `edgeml stream`: runs a model on every frame of a /dev/edgeml sensor ring or
+ * of a V4L2 camera, importing each frame's dma-buf into the model input (no copy), and reports
+ * latency from
  * capture to result, dropped frames, bytes copied and, for an autoencoder on the vibration
  * source, the anomalies found against those the source injected. */
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include "../kmod/uapi/edgeml_uapi.h"
 #include "commands.h"
 #include "edgeml.h"
+#include "v4l2_capture.h"
 
 /* Most frames one invocation streams: bounds the latency record (8 bytes a frame). */
 #define STREAM_MAX_FRAMES 10000000ull
@@ -32,6 +34,7 @@ typedef struct anomaly_event {
 
 typedef struct stream_args {
 	const char *device, *model;
+	const char *v4l2, *pixel_format, *dump; /* camera, its format name, last-frame file */
 	int image; /* source: image (uint8) or vibration (float32) */
 	uint64_t frames;
 	double rate;
@@ -42,7 +45,7 @@ typedef struct stream_args {
 
 /* What the loop measured. */
 typedef struct stream_result {
-	uint64_t frames, dropped, bytes_copied, raw_bytes, verify_failures;
+	uint64_t frames, dropped, bytes_copied, raw_bytes, verify_failures, buffers_mapped;
 	uint64_t injected, flagged, true_pos;
 	uint64_t *latency_ns;
 	double max_clean_error, min_anomaly_error;
@@ -53,15 +56,22 @@ typedef struct stream_result {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: edgeml stream --device /dev/edgeml --model M.eml [options]\n\n"
-		"Starts a sensor ring on the device and runs the model on every frame in place:\n"
-		"each frame's dma-buf is imported into the model input (0 bytes copied), so the\n"
-		"model's input must be the frame's format: float32 with width*channels elements\n"
-		"for the vibration source (samples x / 32768, channels interleaved), uint8\n"
-		"[1,H,W,C] or [1,1,H,W] for the image source (HWC interleaved).\n"
+		"usage: edgeml stream --device /dev/edgeml --model M.eml [options]\n"
+		"       edgeml stream --v4l2 /dev/videoN --model M.eml [--pixel-format F] [options]\n\n"
+		"Starts a sensor ring on the device, or captures from a V4L2 camera, and runs the\n"
+		"model on every frame in place: each frame's dma-buf is imported into the model\n"
+		"input (0 bytes copied), so the model's input must be the frame's format: float32\n"
+		"with width*channels elements for the vibration source (samples x / 32768,\n"
+		"channels interleaved), uint8 [1,H,W,C] or [1,1,H,W] for the image source (HWC\n"
+		"interleaved) and for a camera (H x W pixels of C bytes: 1 grey, 2 yuyv, 3 rgb24 or\n"
+		"bgr24; the camera is set to that format and must deliver it exactly: there is no\n"
+		"conversion yet).\n"
 		"A model whose output has its input's shape (an autoencoder) is scored by its\n"
 		"reconstruction error (mean squared); above --threshold the frame is an anomaly.\n\n"
 		"  --source image|vibration  synthetic source (default vibration)\n"
+		"  --pixel-format F      camera format: yuyv, rgb24, bgr24, grey (default by the\n"
+		"                        input's bytes per pixel: 1 grey, 2 yuyv, 3 rgb24)\n"
+		"  --dump FILE           write the last camera frame's bytes to FILE\n"
 		"  --frames N            frames to process (default 1000)\n"
 		"  --rate HZ             frame rate asked of the source (default 100)\n"
 		"  --buffers N           ring buffers (default 4)\n"
@@ -70,8 +80,8 @@ static void usage(FILE *f)
 		"  --anomaly-gain G      amplitude factor of injected anomalies, 2..16 (default 4)\n"
 		"  --threshold X         reconstruction error above which a frame is an anomaly\n"
 		"                        (build/models/<model>.threshold holds the calibrated one)\n"
-		"  --verify              check every frame against the source's formula and the\n"
-		"                        model's result against a run on a copy of the frame\n"
+		"  --verify              check every frame against the source's formula (not for a\n"
+		"                        camera) and the model's result against a run on a copy\n"
 		"  --quiet               print anomalies and the summary only, not every frame\n"
 		"  --json                print JSON lines instead of text\n\n"
 		"exit status: 0 done (and, with --verify, every check passed), 1 failed, 2 bad "
@@ -114,6 +124,12 @@ static int parse_value(char **argv, int *i, stream_args *a)
 	int bad = 0;
 	if (strcmp(o, "--device") == 0)
 		a->device = v;
+	else if (strcmp(o, "--v4l2") == 0)
+		a->v4l2 = v;
+	else if (strcmp(o, "--pixel-format") == 0)
+		a->pixel_format = v;
+	else if (strcmp(o, "--dump") == 0)
+		a->dump = v;
 	else if (strcmp(o, "--model") == 0)
 		a->model = v;
 	else if (strcmp(o, "--source") == 0 && (!strcmp(v, "image") || !strcmp(v, "vibration")))
@@ -169,9 +185,31 @@ static int parse_args(int argc, char **argv, stream_args *a)
 			return rc;
 		}
 	}
-	if (!a->device || !a->model) {
-		fprintf(stderr, "edgeml stream: --device and --model are required\n");
+	if (!a->device == !a->v4l2 || !a->model) {
+		fprintf(stderr, "edgeml stream: --model and one of --device or --v4l2 are "
+				"required\n");
 		usage(stderr);
+		return 2;
+	}
+	uint32_t bpp;
+	if (a->pixel_format && !eml_v4l2_format_from_name(a->pixel_format, &bpp)) {
+		fprintf(stderr, "edgeml stream: --pixel-format wants yuyv, rgb24, bgr24 or grey, "
+				"not '%s'\n",
+			a->pixel_format);
+		return 2;
+	}
+	if (!a->v4l2 && (a->pixel_format || a->dump)) {
+		fprintf(stderr, "edgeml stream: --pixel-format and --dump are for --v4l2\n");
+		return 2;
+	}
+	if (a->v4l2 && (a->anomaly_every || a->channels != 1 || a->image)) {
+		fprintf(stderr, "edgeml stream: --source, --anomaly-every and --channels are for "
+				"--device\n");
+		return 2;
+	}
+	if (a->v4l2 && a->buffers > EML_V4L2_MAX_BUFFERS) {
+		fprintf(stderr, "edgeml stream: a camera takes at most %u buffers\n",
+			EML_V4L2_MAX_BUFFERS);
 		return 2;
 	}
 	if (a->image && (a->anomaly_every || a->channels != 1)) {
@@ -232,6 +270,37 @@ static int ring_config(const stream_args *a, const edgeml_tensor_info *in,
 		cfg->anomaly_period = a->anomaly_every;
 		cfg->anomaly_offset = a->anomaly_every - 1;
 		cfg->anomaly_gain = a->anomaly_gain;
+	}
+	return 0;
+}
+
+/* The camera format from the model input, which must be a uint8 picture; returns 0, or
+ * prints what does not match and returns -1. */
+static int camera_config(const stream_args *a, const edgeml_tensor_info *in, uint32_t *width,
+			 uint32_t *height, uint32_t *pixelformat, uint32_t *bpp)
+{
+	int nhwc = in->rank == 4 && in->dims[3] >= 1 && in->dims[3] <= 3;
+	int gray = in->rank == 4 && in->dims[1] == 1;
+	if (in->dtype != EDGEML_DTYPE_UINT8 || in->dims[0] != 1 || (!nhwc && !gray)) {
+		fprintf(stderr, "edgeml stream: a camera sends uint8 frames of packed pixels, but "
+				"input '%s' is %s of rank %u: it needs uint8 [1,H,W,C] (C = 1 grey, "
+				"2 yuyv, 3 rgb24/bgr24) or [1,1,H,W] (grey)\n",
+			in->name, edgeml_dtype_name(in->dtype), in->rank);
+		return -1;
+	}
+	uint32_t channels = nhwc ? (uint32_t)in->dims[3] : 1;
+	*height = (uint32_t)in->dims[nhwc ? 1 : 2];
+	*width = (uint32_t)in->dims[nhwc ? 2 : 3];
+	const char *name = a->pixel_format ? a->pixel_format :
+			   channels == 1   ? "grey" :
+			   channels == 2   ? "yuyv" :
+					     "rgb24";
+	*pixelformat = eml_v4l2_format_from_name(name, bpp);
+	if (*bpp != channels) {
+		fprintf(stderr, "edgeml stream: --pixel-format %s has %u bytes a pixel, but input "
+				"'%s' [1,%u,%u,%u] has %u\n",
+			name, *bpp, in->name, *height, *width, channels, channels);
+		return -1;
 	}
 	return 0;
 }
@@ -309,6 +378,10 @@ typedef struct stream_ctx {
 	const stream_args *args;
 	struct edgeml_ring_start cfg;
 	int dev;
+	eml_v4l2_capture cam; /* with --v4l2 */
+	uint32_t cam_width, cam_height, cam_format, cam_bpp;
+	int cam_open;
+	uint64_t cam_first_sequence;
 	int fds[1024];
 	edgeml_session *session, *check; /* check: the --verify session, fed by copies */
 	edgeml_tensor *in, *out, *check_in, *check_out;
@@ -351,11 +424,23 @@ static void print_frame(const stream_ctx *c, const struct edgeml_frame *f, uint6
 		       (unsigned long long)copied);
 }
 
+/* Writes a frame's bytes to a file (--dump, for checking the camera's picture); 0 or -1. */
+static int dump_frame(const char *path, const void *frame, size_t bytes)
+{
+	FILE *f = fopen(path, "wb");
+	int ok = f && fwrite(frame, 1, bytes, f) == bytes;
+	if (f && fclose(f) != 0)
+		ok = 0;
+	if (!ok)
+		fprintf(stderr, "edgeml stream: cannot write %s: %s\n", path, strerror(errno));
+	return ok ? 0 : -1;
+}
+
 /* Processes one dequeued frame: import, run, score, check; returns 0 or -1 on error. */
 static int process(stream_ctx *c, const struct edgeml_frame *f, stream_result *r)
 {
 	const stream_args *a = c->args;
-	int fd = c->fds[f->index];
+	int fd = a->v4l2 ? c->cam.dmabuf[f->index] : c->fds[f->index];
 	edgeml_session_stats st = { .struct_size = sizeof(st) };
 	if (edgeml_tensor_import_dmabuf(c->in, fd, 0, f->bytes_used) != EDGEML_OK ||
 	    edgeml_session_run(c->session) != EDGEML_OK ||
@@ -375,18 +460,22 @@ static int process(stream_ctx *c, const struct edgeml_frame *f, stream_result *r
 		err = mse(edgeml_tensor_data(c->out), frame, c->out_elems);
 		flagged = a->threshold > 0 && err > a->threshold;
 	}
-	uint64_t lat = now_ns() - f->timestamp_ns;
-	if (a->verify && (!frame_is_expected(&c->cfg, f, frame) ||
+	/* A camera may stamp a frame with its nominal capture time, a little ahead (vivid). */
+	uint64_t done = now_ns(), lat = done > f->timestamp_ns ? done - f->timestamp_ns : 0;
+	if (a->verify && ((!a->v4l2 && !frame_is_expected(&c->cfg, f, frame)) ||
 			  !same_as_copy(c, frame, f->bytes_used))) {
 		fprintf(stderr, "edgeml stream: --verify: frame %llu (buffer %u) differs from "
 				"the source's formula or from the result on a copy\n",
 			(unsigned long long)f->sequence, f->index);
 		r->verify_failures++;
 	}
+	if (a->dump && r->frames + 1 == a->frames && dump_frame(a->dump, frame, f->bytes_used))
+		r->verify_failures++;
 	sync_read(fd, 0);
 	r->latency_ns[r->frames++] = lat;
 	r->dropped = f->dropped;
 	r->bytes_copied += st.bytes_copied_last_run;
+	r->buffers_mapped = st.buffers_mapped;
 	r->raw_bytes += f->bytes_used;
 	r->run_ns_total += (double)st.last_run_ns;
 	r->injected += injected;
@@ -400,9 +489,38 @@ static int process(stream_ctx *c, const struct edgeml_frame *f, stream_result *r
 	return 0;
 }
 
+/* The camera's loop: dequeue, process, requeue. The frame's sequence numbers tell the frames
+ * the driver dropped because no buffer was free. */
+static int camera_loop(stream_ctx *c, stream_result *r)
+{
+	while (r->frames < c->args->frames) {
+		eml_v4l2_frame vf;
+		if (eml_v4l2_dequeue(&c->cam, &vf) != 0)
+			return -1;
+		if (r->frames == 0)
+			c->cam_first_sequence = vf.sequence;
+		uint64_t seen = vf.sequence - c->cam_first_sequence;
+		struct edgeml_frame f = {
+			.index = vf.index,
+			.sequence = vf.sequence,
+			.bytes_used = vf.bytes_used,
+			.timestamp_ns = vf.timestamp_ns ? vf.timestamp_ns : now_ns(),
+			.dropped = seen > r->frames ? (uint32_t)(seen - r->frames) : 0,
+		};
+		int rc = process(c, &f, r);
+		if (eml_v4l2_queue(&c->cam, vf.index) != 0)
+			rc = -1;
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 /* Dequeues, processes and requeues frames until enough were seen; returns 0 or -1. */
 static int stream_loop(stream_ctx *c, stream_result *r)
 {
+	if (c->args->v4l2)
+		return camera_loop(c, r);
 	while (r->frames < c->args->frames) {
 		struct edgeml_frame f = { 0 };
 		if (ioctl(c->dev, EDGEML_IOC_DEQUEUE, &f) != 0) {
@@ -450,14 +568,14 @@ static void print_summary(const stream_ctx *c, stream_result *r, double wall_s)
 	if (c->args->json) {
 		printf("{\"summary\":true,\"frames\":%llu,\"wall_s\":%.3f,\"latency_median_us\":%.1f,"
 		       "\"latency_p99_us\":%.1f,\"run_mean_us\":%.1f,\"dropped\":%llu,"
-		       "\"bytes_copied_total\":%llu,\"verify_failures\":%llu,"
+		       "\"bytes_copied_total\":%llu,\"buffers_mapped\":%llu,\"verify_failures\":%llu,"
 		       "\"anomalies_injected\":%llu,\"anomalies_found\":%llu,\"true_positives\":%llu,"
 		       "\"precision\":%.4f,\"recall\":%.4f,\"max_clean_error\":%.6g,"
 		       "\"min_anomaly_error\":%.6g,\"raw_bytes\":%llu,\"upstream_bytes\":%llu,"
 		       "\"bandwidth_ratio\":%.1f}\n",
 		       (unsigned long long)r->frames, wall_s, med, p99, run_us,
 		       (unsigned long long)r->dropped, (unsigned long long)r->bytes_copied,
-		       (unsigned long long)r->verify_failures, (unsigned long long)r->injected,
+		       (unsigned long long)r->buffers_mapped, (unsigned long long)r->verify_failures, (unsigned long long)r->injected,
 		       (unsigned long long)r->flagged, (unsigned long long)r->true_pos, precision,
 		       recall, r->max_clean_error, r->injected ? r->min_anomaly_error : 0,
 		       (unsigned long long)r->raw_bytes, (unsigned long long)up, ratio);
@@ -513,12 +631,20 @@ static int open_model(stream_ctx *c, edgeml_context *ctx, edgeml_model **model)
 				"has its input's shape (an autoencoder)\n");
 		return -1;
 	}
+	if (a->v4l2)
+		return camera_config(a, &in, &c->cam_width, &c->cam_height, &c->cam_format,
+				     &c->cam_bpp);
 	return ring_config(a, &in, &c->cfg);
 }
 
 /* Opens the device and starts the ring; returns 0 or -1. */
 static int start_ring(stream_ctx *c)
 {
+	if (c->args->v4l2) {
+		c->cam_open = 1;
+		return eml_v4l2_open(&c->cam, c->args->v4l2, c->cam_width, c->cam_height,
+				     c->cam_format, c->cam_bpp, c->args->buffers);
+	}
 	c->dev = open(c->args->device, O_RDWR | O_CLOEXEC);
 	if (c->dev < 0) {
 		fprintf(stderr, "edgeml stream: cannot open %s: %s\n", c->args->device,
@@ -561,7 +687,7 @@ int edgeml_cmd_stream(int argc, char **argv)
 	} else if (edgeml_context_create(&ctx) != EDGEML_OK) {
 		fprintf(stderr, "edgeml stream: %s\n", edgeml_last_error());
 	} else if (open_model(&c, ctx, &model) == 0 && start_ring(&c) == 0) {
-		started = c.cfg.num_buffers;
+		started = a.v4l2 ? 0 : c.cfg.num_buffers;
 		uint64_t t0 = now_ns();
 		if (stream_loop(&c, &r) == 0) {
 			print_summary(&c, &r, (double)(now_ns() - t0) / 1e9);
@@ -573,6 +699,8 @@ int edgeml_cmd_stream(int argc, char **argv)
 		close(c.fds[i]);
 	if (c.dev >= 0)
 		close(c.dev);
+	if (c.cam_open)
+		eml_v4l2_close(&c.cam);
 	edgeml_session_destroy(c.check);
 	edgeml_session_destroy(c.session);
 	edgeml_model_free(model);

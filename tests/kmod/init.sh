@@ -18,4 +18,5 @@ if [ "${FUZZ_SECONDS:-0}" -gt 0 ]; then
 	echo "EDGEML-VM fuzz exit status $?"
 fi
 [ -x /stream-test.sh ] && /stream-test.sh
+[ -x /v4l2-test.sh ] && /v4l2-test.sh
 poweroff -f

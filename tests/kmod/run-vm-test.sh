@@ -8,7 +8,9 @@
 #   FUZZ_SECONDS (ioctl fuzzer run time, default 20; 0 skips it), FUZZ_SEED (default: the
 #   guest's clock), CC (default gcc), QEMU (default qemu-system-x86_64); EDGEML_BIN (a static
 #   edgeml), STREAM_MODEL (vibration autoencoder .eml), STREAM_THRESHOLD: when all three are
-#   given, the VM also streams frames through the runtime (tests/kmod/stream-test.sh)
+#   given, the VM also streams frames through the runtime (tests/kmod/stream-test.sh);
+#   V4L2_MODEL (the YUYV 640x480 model of make_yuyv_model.py) with EDGEML_BIN: the VM also
+#   captures from the kernel's vivid camera (tests/kmod/v4l2-test.sh)
 set -eu
 kbuild=$1
 out=$2
@@ -52,9 +54,27 @@ if [ -n "${EDGEML_BIN:-}" ] && [ -n "${STREAM_MODEL:-}" ] && [ -n "${STREAM_THRE
 	echo "STREAM_THRESHOLD=$STREAM_THRESHOLD" >"$out/stream.env"
 	stream_files="$out/edgeml $out/stream_model.eml $out/stream.env $here/stream-test.sh"
 fi
-# shellcheck disable=SC2086 # stream_files is a list of paths without spaces
+# --- V4L2 part: vivid and the media modules it needs, from the kernel the VM boots ---
+v4l2_files=
+if [ -n "${EDGEML_BIN:-}" ] && [ -n "${V4L2_MODEL:-}" ]; then
+	cp "$EDGEML_BIN" "$out/edgeml"
+	cp "$V4L2_MODEL" "$out/v4l2_model.eml"
+	v4l2_files="$out/edgeml $out/v4l2_model.eml $here/v4l2-test.sh"
+	for m in mc videodev rc-core cec v4l2-dv-timings v4l2-tpg videobuf2-common \
+		videobuf2-memops videobuf2-v4l2 videobuf2-vmalloc videobuf2-dma-contig vivid; do
+		path=$(modinfo -k "$kver" -n "$m") || { echo "test-kmod: no module $m for $kver" >&2; exit 1; }
+		case $path in
+		*.ko) cp "$path" "$out/$m.ko" ;;
+		*.ko.xz) xz -dc "$path" >"$out/$m.ko" ;;
+		*.ko.zst) zstd -qdc "$path" >"$out/$m.ko" ;;
+		*) echo "test-kmod: cannot unpack $path" >&2; exit 1 ;;
+		esac
+		v4l2_files="$v4l2_files $out/$m.ko"
+	done
+fi
+# shellcheck disable=SC2086 # stream_files, v4l2_files are lists of paths without spaces
 "$here/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$here/init.sh" "$ko" "$out/edgeml_kmod_test" \
-	"$out/edgeml_kmod_fuzz" "$mod/edgeml_test_sensor.ko" $stream_files
+	"$out/edgeml_kmod_fuzz" "$mod/edgeml_test_sensor.ko" $stream_files $v4l2_files
 
 accel=tcg
 if [ -e /sys/module/kvm_intel ] || [ -e /sys/module/kvm_amd ]; then
@@ -83,7 +103,7 @@ end=$(date +%s.%N)
 sed -e 's/\r//g' -e 's/\x1bc//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' "$log" >"$log.txt"
 mv "$log.txt" "$log"
 
-grep -E '^(FAIL|INFO|DMESG|STREAM|FUZZ) |EDGEML-VM ' "$log" || true
+grep -E '^(FAIL|INFO|DMESG|STREAM|FUZZ|V4L2) |EDGEML-VM ' "$log" || true
 # Oopses and panics reach the console even with quiet; none may appear.
 kernel_bug='(BUG:|Oops|general protection|Kernel panic|list_(add|del) corruption|soft lockup|WARNING:|Call Trace)'
 if grep -Eq "$kernel_bug" "$log"; then
@@ -121,9 +141,17 @@ if [ "$fuzz_seconds" -gt 0 ]; then
 	fi
 	echo "test-kmod: fuzz: $(grep '^FUZZ PASS' "$log" | cut -d' ' -f3-)"
 fi
-[ -z "$stream_files" ] && exit 0
-if ! grep -q '^STREAM PASS' "$log"; then
-	echo "test-kmod: FAILED: streaming through the runtime (see STREAM lines above)" >&2
-	exit 1
+if [ -n "$stream_files" ]; then
+	if ! grep -q '^STREAM PASS' "$log"; then
+		echo "test-kmod: FAILED: streaming through the runtime (see STREAM lines above)" >&2
+		exit 1
+	fi
+	echo "test-kmod: stream: $(grep '^STREAM PASS' "$log" | cut -d' ' -f3-)"
 fi
-echo "test-kmod: stream: $(grep '^STREAM PASS' "$log" | cut -d' ' -f3-)"
+if [ -n "$v4l2_files" ]; then
+	if ! grep -q '^V4L2 PASS' "$log"; then
+		echo "test-kmod: FAILED: V4L2 capture from vivid (see V4L2 lines above)" >&2
+		exit 1
+	fi
+	echo "test-kmod: v4l2: $(grep '^V4L2 PASS' "$log" | cut -d' ' -f3-)"
+fi

@@ -181,6 +181,21 @@ static void test_run_device(void **state)
 	expect_said("no device matches '99'");
 }
 
+/* A camera feeds uint8 pixels in place: a float input is refused before the device is
+ * opened, naming the input and what it needs; a file that is not a V4L2 device is named. */
+static void test_stream_v4l2_refusals(void **state)
+{
+	(void)state;
+	relu_model();
+	const char *model = path("relu.eml");
+	int rc = call(edgeml_cmd_stream, "stream", "--v4l2", "/dev/null", "--model", model,
+		      "--frames", "1", NULL);
+	if (rc != 1)
+		fail_msg("float model from a camera: exit %d: %s", rc, captured);
+	expect_said("a camera sends uint8");
+	expect_said("float32");
+}
+
 /* The output may not be the input under any name: same path, another spelling, a symlink or
  * a hard link. The input stays as it was. */
 static void test_convert_same_file(void **state)
@@ -311,6 +326,27 @@ static void test_parse_only(void **state)
 	assert_int_equal(call(edgeml_args_stream, "stream", "--device", "/dev/null", "--model",
 			      "m.eml", NULL),
 			 -1);
+	/* A camera: --v4l2 instead of --device, never both; its own options only with it. */
+	assert_int_equal(call(edgeml_args_stream, "stream", "--v4l2", "/dev/video0", "--model",
+			      "m.eml", "--pixel-format", "yuyv", "--dump", "f.bin", NULL),
+			 -1);
+	assert_int_equal(call(edgeml_args_stream, "stream", "--v4l2", "/dev/video0", "--device",
+			      "/dev/edgeml", "--model", "m.eml", NULL),
+			 2);
+	assert_int_equal(call(edgeml_args_stream, "stream", "--v4l2", "/dev/video0", "--model",
+			      "m.eml", "--pixel-format", "nv12", NULL),
+			 2);
+	expect_said("'nv12'");
+	assert_int_equal(call(edgeml_args_stream, "stream", "--device", "/dev/edgeml", "--model",
+			      "m.eml", "--dump", "f.bin", NULL),
+			 2);
+	expect_said("--v4l2");
+	assert_int_equal(call(edgeml_args_stream, "stream", "--v4l2", "/dev/video0", "--model",
+			      "m.eml", "--anomaly-every", "5", NULL),
+			 2);
+	assert_int_equal(call(edgeml_args_stream, "stream", "--v4l2", "/dev/video0", "--model",
+			      "m.eml", "--buffers", "33", NULL),
+			 2);
 	assert_int_equal(call(edgeml_args_report, "report", "a.json", "--metric", "p50", NULL), 2);
 	assert_int_equal(call(edgeml_args_report, "report", "a.json", "b.json", NULL), -1);
 }
@@ -320,6 +356,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_run_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_device, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_v4l2_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_convert_same_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_convert_input_shape, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_convert_opset_too_new, setup, teardown),
