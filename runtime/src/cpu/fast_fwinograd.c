@@ -20,26 +20,28 @@
 #include "error.h"
 
 #define WINO_POS 16 /* transformed positions of a 4x4 tile */
-#define TILES_PER_TASK 4
+/* Floats of a task's transformed input block: with the products, it stays in L2. */
+#define WINO_BLOCK_FLOATS ((size_t)32768)
 
 typedef struct wino_op {
 	eml_fast_op base;
 	const eml_f32_gemm_ukernel *uk;
 	size_t batch, in_ch, out_ch, ih, iw, oh, ow, top, left;
-	size_t th, tw, tiles, tp; /* tile rows and columns; tiles; tiles rounded up to nr */
-	size_t pw, ph;		  /* the padded channel copy: 2 * tw + 2 by 2 * th + 2 */
-	size_t blocks, tiles_per_task, tile_groups;
+	size_t th, tw, tiles; /* tile rows and columns; tiles of an image */
+	size_t nb;	      /* tiles of a task's block, a multiple of nr */
+	size_t blocks_n;      /* tile blocks of an image */
+	size_t mblocks;	      /* blocks of mr output channels */
+	size_t m_chunk, m_chunks; /* blocks of mr per task; tasks per tile block */
 	float lo, hi;
 	float *u;     /* per position and block of mr rows, [in_ch][mr] */
 	float *bias;  /* per output channel */
-	size_t *koff; /* per input channel: c * tp */
+	size_t *koff; /* per input channel: c * nb */
 } wino_op;
 
 typedef struct wino_run {
 	const wino_op *op;
 	const float *x;
 	float *y;
-	float *v, *m; /* the transformed inputs [pos][in_ch][tp] and products [pos][out_ch][tp] */
 	const eml_fast_env *env;
 } wino_run;
 
@@ -52,97 +54,83 @@ static void wino_destroy(eml_fast_op *base)
 	free(op);
 }
 
-/* Transforms one input channel: copies it zero-padded, then V = B^T d B per tile, with
+/* V = B^T d B of one 4x4 tile d (rows ds apart), stored at v[pos * vs], with
  * B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. */
-static void in_task(void *arg, uint32_t task, uint32_t thread)
+static inline void in_tile(const float *d, size_t ds, float *v, size_t vs)
 {
-	const wino_run *r = arg;
-	const wino_op *op = r->op;
-	size_t c = task, pw = op->pw;
-	float *p = (float *)r->env->scratch[thread];
-	const float *x = r->x + c * op->ih * op->iw;
-	memset(p, 0, op->ph * pw * sizeof(float));
-	for (size_t iy = 0; iy < op->ih && iy + op->top < op->ph; iy++) {
-		size_t n = op->iw + op->left <= pw ? op->iw : pw - op->left;
-		memcpy(p + (iy + op->top) * pw + op->left, x + iy * op->iw, n * sizeof(float));
+	const float *a0 = d, *a1 = d + ds, *a2 = a1 + ds, *a3 = a2 + ds;
+	float t[4][4]; /* B^T d */
+	for (int j = 0; j < 4; j++) {
+		t[0][j] = a0[j] - a2[j];
+		t[1][j] = a1[j] + a2[j];
+		t[2][j] = a2[j] - a1[j];
+		t[3][j] = a1[j] - a3[j];
 	}
-	float *v = r->v + c * op->tp;
-	size_t vs = op->in_ch * op->tp; /* floats between two positions */
-	for (size_t ty = 0; ty < op->th; ty++) {
-		const float *r0 = p + 2 * ty * pw, *r1 = r0 + pw, *r2 = r1 + pw, *r3 = r2 + pw;
-		float *vt = v + ty * op->tw;
-		for (size_t tx = 0; tx < op->tw; tx++) {
-			const float *a0 = r0 + 2 * tx, *a1 = r1 + 2 * tx, *a2 = r2 + 2 * tx,
-				    *a3 = r3 + 2 * tx;
-			float t[4][4]; /* B^T d: rows */
-			for (int j = 0; j < 4; j++) {
-				t[0][j] = a0[j] - a2[j];
-				t[1][j] = a1[j] + a2[j];
-				t[2][j] = a2[j] - a1[j];
-				t[3][j] = a1[j] - a3[j];
+	for (int i = 0; i < 4; i++) {
+		v[(i * 4 + 0) * vs] = t[i][0] - t[i][2];
+		v[(i * 4 + 1) * vs] = t[i][1] + t[i][2];
+		v[(i * 4 + 2) * vs] = t[i][2] - t[i][1];
+		v[(i * 4 + 3) * vs] = t[i][1] - t[i][3];
+	}
+}
+
+/* Transforms the tiles [t0, t0 + cnt) of every input channel into v ([pos][in_ch][nb]):
+ * tiles inside the image read it in place, border ones a zero-padded copy. Columns past
+ * cnt are zeroed (the GEMM reads them). */
+static void in_block(const wino_op *op, const float *x, size_t t0, size_t cnt, float *v)
+{
+	size_t vs = op->in_ch * op->nb, plane = op->ih * op->iw;
+	for (size_t c = 0; c < op->in_ch; c++) {
+		const float *xc = x + c * plane;
+		float *vc = v + c * op->nb;
+		for (size_t j = 0; j < cnt; j++) {
+			size_t t = t0 + j, ty = t / op->tw, tx = t % op->tw;
+			/* the tile's top left corner in the image: may be -top / -left */
+			ptrdiff_t y0 = (ptrdiff_t)(2 * ty) - (ptrdiff_t)op->top;
+			ptrdiff_t x0 = (ptrdiff_t)(2 * tx) - (ptrdiff_t)op->left;
+			if (y0 >= 0 && x0 >= 0 && (size_t)y0 + 4 <= op->ih &&
+			    (size_t)x0 + 4 <= op->iw) {
+				in_tile(xc + (size_t)y0 * op->iw + (size_t)x0, op->iw, vc + j, vs);
+				continue;
 			}
-			for (int i = 0; i < 4; i++) {
-				vt[(i * 4 + 0) * vs + tx] = t[i][0] - t[i][2];
-				vt[(i * 4 + 1) * vs + tx] = t[i][1] + t[i][2];
-				vt[(i * 4 + 2) * vs + tx] = t[i][2] - t[i][1];
-				vt[(i * 4 + 3) * vs + tx] = t[i][1] - t[i][3];
-			}
+			float d[16];
+			for (ptrdiff_t i = 0; i < 4; i++)
+				for (ptrdiff_t k = 0; k < 4; k++) {
+					ptrdiff_t yy = y0 + i, xx = x0 + k;
+					int in = yy >= 0 && xx >= 0 && (size_t)yy < op->ih &&
+						 (size_t)xx < op->iw;
+					d[i * 4 + k] = in ? xc[(size_t)yy * op->iw + (size_t)xx] : 0.0f;
+				}
+			in_tile(d, 4, vc + j, vs);
 		}
-	}
-	for (size_t i = 0; i < WINO_POS; i++) /* the columns past the last tile: read, not used */
-		memset(v + i * vs + op->tiles, 0, (op->tp - op->tiles) * sizeof(float));
-}
-
-/* A GEMM task: one position, up to tiles_per_task column tiles, every block of rows. */
-static void gemm_task(void *arg, uint32_t task, uint32_t thread)
-{
-	const wino_run *r = arg;
-	const wino_op *op = r->op;
-	const eml_f32_gemm_ukernel *uk = op->uk;
-	size_t pos = task / op->tile_groups, tg = task % op->tile_groups;
-	size_t first = tg * op->tiles_per_task, last = first + op->tiles_per_task;
-	size_t nt = op->tp / uk->nr;
-	last = last < nt ? last : nt;
-	(void)thread;
-	const float *v = r->v + pos * op->in_ch * op->tp;
-	float *m = r->m + pos * op->out_ch * op->tp;
-	eml_f32_minmax ep = { .lo = -INFINITY, .hi = INFINITY };
-	for (size_t b = 0; b < op->blocks; b++) {
-		size_t row = b * uk->mr;
-		uint32_t mr = (uint32_t)(op->out_ch - row < uk->mr ? op->out_ch - row : uk->mr);
-		const float *u = op->u + (pos * op->blocks + b) * op->in_ch * uk->mr;
-		for (size_t ti = first; ti < last; ti++)
-			uk->fn(mr, uk->nr, op->in_ch, u, v + ti * uk->nr, op->koff,
-			       m + row * op->tp + ti * uk->nr, op->tp, &ep);
+		for (size_t pos = 0; pos < WINO_POS && cnt < op->nb; pos++)
+			memset(vc + pos * vs + cnt, 0, (op->nb - cnt) * sizeof(float));
 	}
 }
 
-/* Transforms one output channel back: Y = A^T M A per tile, A^T = [1 1 1 0; 0 1 -1 -1],
- * plus the bias, clamped as the reference clamps. */
-static void out_task(void *arg, uint32_t task, uint32_t thread)
+/* Y = A^T M A for the tiles [t0, t0 + cnt) of output channels [m0, m1), A^T = [1 1 1 0;
+ * 0 1 -1 -1], plus the bias, clamped as the reference clamps. m is [pos][m1 - m0][nb]. */
+static void out_block(const wino_op *op, const float *m, size_t m0, size_t m1, size_t t0,
+		      size_t cnt, float *y)
 {
-	const wino_run *r = arg;
-	const wino_op *op = r->op;
-	size_t oc = task, ms = op->out_ch * op->tp;
-	const float *m = r->m + oc * op->tp;
-	float *y = r->y + oc * op->oh * op->ow;
-	float bias = op->bias[oc];
-	(void)thread;
-	for (size_t ty = 0; ty < op->th; ty++) {
-		for (size_t tx = 0; tx < op->tw; tx++) {
-			size_t t = ty * op->tw + tx;
-			float s[2][4]; /* A^T M: rows */
-			for (int j = 0; j < 4; j++) {
-				float m0 = m[(0 + j) * ms + t], m1 = m[(4 + j) * ms + t];
-				float m2 = m[(8 + j) * ms + t], m3 = m[(12 + j) * ms + t];
-				s[0][j] = m0 + m1 + m2;
-				s[1][j] = m1 - m2 - m3;
+	size_t ms = (m1 - m0) * op->nb;
+	for (size_t oc = m0; oc < m1; oc++) {
+		const float *mc = m + (oc - m0) * op->nb;
+		float *yc = y + oc * op->oh * op->ow;
+		float bias = op->bias[oc];
+		for (size_t j = 0; j < cnt; j++) {
+			size_t t = t0 + j, oy = 2 * (t / op->tw), ox = 2 * (t % op->tw);
+			float s[2][4]; /* A^T M */
+			for (int k = 0; k < 4; k++) {
+				float a = mc[(0 + k) * ms + j], b = mc[(4 + k) * ms + j];
+				float c = mc[(8 + k) * ms + j], d = mc[(12 + k) * ms + j];
+				s[0][k] = a + b + c;
+				s[1][k] = b - c - d;
 			}
-			size_t oy = 2 * ty, ox = 2 * tx;
 			for (size_t i = 0; i < 2 && oy + i < op->oh; i++) {
 				float o0 = s[i][0] + s[i][1] + s[i][2] + bias;
 				float o1 = s[i][1] - s[i][2] - s[i][3] + bias;
-				float *yr = y + (oy + i) * op->ow + ox;
+				float *yr = yc + (oy + i) * op->ow + ox;
 				yr[0] = eml_clampf(o0, op->lo, op->hi);
 				if (ox + 1 < op->ow)
 					yr[1] = eml_clampf(o1, op->lo, op->hi);
@@ -151,24 +139,50 @@ static void out_task(void *arg, uint32_t task, uint32_t thread)
 	}
 }
 
+/* A task: one block of nb tiles of one image, for one chunk of output channels: input
+ * transform, the 16 GEMMs, output transform, all in the thread's scratch memory (sized to
+ * stay in cache). */
+static void block_task(void *arg, uint32_t task, uint32_t thread)
+{
+	const wino_run *r = arg;
+	const wino_op *op = r->op;
+	const eml_f32_gemm_ukernel *uk = op->uk;
+	size_t mc = task % op->m_chunks, rest = task / op->m_chunks;
+	size_t tb = rest % op->blocks_n, n = rest / op->blocks_n;
+	size_t t0 = tb * op->nb, cnt = op->tiles - t0 < op->nb ? op->tiles - t0 : op->nb;
+	size_t b0 = mc * op->m_chunk;
+	size_t b1 = b0 + op->m_chunk < op->mblocks ? b0 + op->m_chunk : op->mblocks;
+	size_t m0 = b0 * uk->mr, m1 = b1 * uk->mr < op->out_ch ? b1 * uk->mr : op->out_ch;
+	float *v = (float *)r->env->scratch[thread];
+	float *m = v + WINO_POS * op->in_ch * op->nb;
+	size_t ms = (m1 - m0) * op->nb;
+	in_block(op, r->x + n * op->in_ch * op->ih * op->iw, t0, cnt, v);
+	eml_f32_minmax ep = { .lo = -INFINITY, .hi = INFINITY };
+	size_t ntile = (cnt + uk->nr - 1) / uk->nr;
+	for (size_t pos = 0; pos < WINO_POS; pos++) {
+		const float *vp = v + pos * op->in_ch * op->nb;
+		for (size_t b = b0; b < b1; b++) {
+			size_t row = b * uk->mr;
+			uint32_t mr = (uint32_t)(op->out_ch - row < uk->mr ? op->out_ch - row
+									   : uk->mr);
+			const float *u = op->u + (pos * op->mblocks + b) * op->in_ch * uk->mr;
+			for (size_t ti = 0; ti < ntile; ti++)
+				uk->fn(mr, uk->nr, op->in_ch, u, vp + ti * uk->nr, op->koff,
+				       m + pos * ms + (row - m0) * op->nb + ti * uk->nr, op->nb,
+				       &ep);
+		}
+	}
+	out_block(op, m, m0, m1, t0, cnt, r->y + n * op->out_ch * op->oh * op->ow);
+}
+
 static edgeml_status wino_run_op(const eml_fast_op *base, const eml_kernel_ctx *ctx,
 				 const eml_fast_env *env)
 {
 	const wino_op *op = (const wino_op *)base;
-	const float *x = ctx->in_data[0];
-	float *y = ctx->out_data[0];
-	size_t work = op->out_ch * op->in_ch * op->tiles * WINO_POS;
-	eml_threadpool *pool = eml_fast_pool(env, work);
-	float *v = (float *)env->shared;
-	float *m = v + WINO_POS * op->in_ch * op->tp;
-	for (size_t n = 0; n < op->batch; n++) {
-		wino_run r = { op, x + n * op->in_ch * op->ih * op->iw,
-			       y + n * op->out_ch * op->oh * op->ow, v, m, env };
-		eml_threadpool_run(pool, in_task, &r, (uint32_t)op->in_ch);
-		eml_threadpool_run(pool, gemm_task, &r,
-				   (uint32_t)(WINO_POS * op->tile_groups));
-		eml_threadpool_run(pool, out_task, &r, (uint32_t)op->out_ch);
-	}
+	size_t work = op->batch * op->out_ch * op->in_ch * op->tiles * WINO_POS;
+	wino_run r = { op, ctx->in_data[0], ctx->out_data[0], env };
+	eml_threadpool_run(eml_fast_pool(env, work), block_task, &r,
+			   (uint32_t)(op->batch * op->blocks_n * op->m_chunks));
 	return EDGEML_OK;
 }
 
@@ -229,11 +243,13 @@ edgeml_status eml_fast_fwinograd_prepare(const eml_kernel_ctx *ctx, const eml_wi
 	op->th = (op->oh + 1) / 2;
 	op->tw = (op->ow + 1) / 2;
 	op->tiles = op->th * op->tw;
-	op->tp = (op->tiles + uk->nr - 1) / uk->nr * uk->nr;
-	op->pw = 2 * op->tw + 2;
-	op->ph = 2 * op->th + 2;
-	op->blocks = (op->out_ch + uk->mr - 1) / uk->mr;
-	op->u = calloc(WINO_POS * op->blocks * uk->mr * op->in_ch, sizeof(float));
+	/* a block's transformed inputs (16 x in_ch x nb floats) within about 128 KiB */
+	size_t fit = WINO_BLOCK_FLOATS / (WINO_POS * op->in_ch) / uk->nr * uk->nr;
+	size_t need = (op->tiles + uk->nr - 1) / uk->nr * uk->nr;
+	op->nb = fit < uk->nr ? uk->nr : fit < need ? fit : need;
+	op->blocks_n = (op->tiles + op->nb - 1) / op->nb;
+	op->mblocks = (op->out_ch + uk->mr - 1) / uk->mr;
+	op->u = calloc(WINO_POS * op->mblocks * uk->mr * op->in_ch, sizeof(float));
 	op->bias = calloc(op->out_ch, sizeof(float));
 	op->koff = calloc(op->in_ch, sizeof(size_t));
 	if (!op->u || !op->bias || !op->koff) {
@@ -245,22 +261,23 @@ edgeml_status eml_fast_fwinograd_prepare(const eml_kernel_ctx *ctx, const eml_wi
 			float u[WINO_POS];
 			filter_transform(w + (m * op->in_ch + ci) * 9, u);
 			for (size_t pos = 0; pos < WINO_POS; pos++)
-				op->u[((pos * op->blocks + m / uk->mr) * op->in_ch + ci) * uk->mr +
+				op->u[((pos * op->mblocks + m / uk->mr) * op->in_ch + ci) * uk->mr +
 				      m % uk->mr] = u[pos];
 		}
 		op->bias[m] = bias ? bias[m] : 0.0f;
 	}
 	for (size_t ci = 0; ci < op->in_ch; ci++)
-		op->koff[ci] = ci * op->tp;
-	size_t nt = op->tp / uk->nr;
-	op->tiles_per_task = nt < TILES_PER_TASK ? nt : TILES_PER_TASK;
-	while (op->tiles_per_task > 1 && threads > 1 &&
-	       WINO_POS * ((nt + op->tiles_per_task - 1) / op->tiles_per_task) <
-		       EML_FAST_TASKS_PER_THREAD * (size_t)threads)
-		op->tiles_per_task /= 2;
-	op->tile_groups = (nt + op->tiles_per_task - 1) / op->tiles_per_task;
-	op->base.scratch = op->pw * op->ph * sizeof(float);
-	op->base.shared = WINO_POS * (op->in_ch + op->out_ch) * op->tp * sizeof(float);
+		op->koff[ci] = ci * op->nb;
+	/* enough tasks for every thread: split the output channels (each chunk redoes the
+	 * input transform, a small share of its GEMM) */
+	op->m_chunks = 1;
+	while (threads > 1 && op->m_chunks < op->mblocks &&
+	       op->batch * op->blocks_n * op->m_chunks < EML_FAST_TASKS_PER_THREAD * (size_t)threads)
+		op->m_chunks++;
+	op->m_chunk = (op->mblocks + op->m_chunks - 1) / op->m_chunks;
+	op->m_chunks = (op->mblocks + op->m_chunk - 1) / op->m_chunk;
+	size_t rows = op->m_chunk * uk->mr < op->out_ch ? op->m_chunk * uk->mr : op->out_ch;
+	op->base.scratch = WINO_POS * (op->in_ch + rows) * op->nb * sizeof(float);
 	*out = &op->base;
 	return EDGEML_OK;
 }
