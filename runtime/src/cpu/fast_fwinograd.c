@@ -20,6 +20,7 @@
 #include "error.h"
 
 #define WINO_POS 16 /* transformed positions of a 4x4 tile */
+#define WINO_RUN 8  /* tiles a vectorised transform takes side by side */
 /* Floats of a task's transformed input block: with the products, it stays in L2. */
 #define WINO_BLOCK_FLOATS ((size_t)32768)
 
@@ -74,23 +75,56 @@ static inline void in_tile(const float *d, size_t ds, float *v, size_t vs)
 	}
 }
 
+/* V for WINO_RUN tiles side by side in one tile row, all inside the image: d is the first
+ * tile's top left corner (rows ds apart), tile j starts 2 * j further. Written as loops over
+ * the tiles so that the compiler vectorises them (stride-2 loads, contiguous stores). */
+static void in_run(const float *d, size_t ds, float *v, size_t vs)
+{
+	float c[4][4][WINO_RUN]; /* [row][column][tile] */
+	for (int i = 0; i < 4; i++)
+		for (int k = 0; k < 4; k++)
+			for (int j = 0; j < WINO_RUN; j++)
+				c[i][k][j] = d[i * ds + 2 * j + k];
+	for (int k = 0; k < 4; k++) { /* B^T d, in place */
+		for (int j = 0; j < WINO_RUN; j++) {
+			float a0 = c[0][k][j], a1 = c[1][k][j], a2 = c[2][k][j], a3 = c[3][k][j];
+			c[0][k][j] = a0 - a2;
+			c[1][k][j] = a1 + a2;
+			c[2][k][j] = a2 - a1;
+			c[3][k][j] = a1 - a3;
+		}
+	}
+	for (int i = 0; i < 4; i++) {
+		float *o = v + i * 4 * vs;
+		for (int j = 0; j < WINO_RUN; j++) {
+			float t0 = c[i][0][j], t1 = c[i][1][j], t2 = c[i][2][j], t3 = c[i][3][j];
+			o[j] = t0 - t2;
+			o[vs + j] = t1 + t2;
+			o[2 * vs + j] = t2 - t1;
+			o[3 * vs + j] = t1 - t3;
+		}
+	}
+}
+
 /* Transforms the tiles [t0, t0 + cnt) of every input channel into v ([pos][in_ch][nb]):
- * tiles inside the image read it in place, border ones a zero-padded copy. Columns past
- * cnt are zeroed (the GEMM reads them). */
+ * runs of WINO_RUN tiles inside the image read it in place, border ones a zero-padded copy.
+ * Columns past cnt are zeroed (the GEMM reads them). */
 static void in_block(const wino_op *op, const float *x, size_t t0, size_t cnt, float *v)
 {
 	size_t vs = op->in_ch * op->nb, plane = op->ih * op->iw;
 	for (size_t c = 0; c < op->in_ch; c++) {
 		const float *xc = x + c * plane;
 		float *vc = v + c * op->nb;
-		for (size_t j = 0; j < cnt; j++) {
+		for (size_t j = 0; j < cnt;) {
 			size_t t = t0 + j, ty = t / op->tw, tx = t % op->tw;
 			/* the tile's top left corner in the image: may be -top / -left */
 			ptrdiff_t y0 = (ptrdiff_t)(2 * ty) - (ptrdiff_t)op->top;
 			ptrdiff_t x0 = (ptrdiff_t)(2 * tx) - (ptrdiff_t)op->left;
-			if (y0 >= 0 && x0 >= 0 && (size_t)y0 + 4 <= op->ih &&
-			    (size_t)x0 + 4 <= op->iw) {
-				in_tile(xc + (size_t)y0 * op->iw + (size_t)x0, op->iw, vc + j, vs);
+			if (j + WINO_RUN <= cnt && tx + WINO_RUN <= op->tw && y0 >= 0 && x0 >= 0 &&
+			    (size_t)y0 + 4 <= op->ih &&
+			    (size_t)x0 + 2 * WINO_RUN + 2 <= op->iw) {
+				in_run(xc + (size_t)y0 * op->iw + (size_t)x0, op->iw, vc + j, vs);
+				j += WINO_RUN;
 				continue;
 			}
 			float d[16];
@@ -102,14 +136,42 @@ static void in_block(const wino_op *op, const float *x, size_t t0, size_t cnt, f
 					d[i * 4 + k] = in ? xc[(size_t)yy * op->iw + (size_t)xx] : 0.0f;
 				}
 			in_tile(d, 4, vc + j, vs);
+			j++;
 		}
 		for (size_t pos = 0; pos < WINO_POS && cnt < op->nb; pos++)
 			memset(vc + pos * vs + cnt, 0, (op->nb - cnt) * sizeof(float));
 	}
 }
 
-/* Y = A^T M A for the tiles [t0, t0 + cnt) of output channels [m0, m1), A^T = [1 1 1 0;
- * 0 1 -1 -1], plus the bias, clamped as the reference clamps. m is [pos][m1 - m0][nb]. */
+/* Y = A^T M A for WINO_RUN tiles side by side in one tile row of output channel yc (both
+ * output rows and all 2 * WINO_RUN columns inside it), m their products (positions ms
+ * apart), A^T = [1 1 1 0; 0 1 -1 -1]; plus the bias, clamped. Loops over the tiles, for
+ * the vectoriser. */
+static void out_run(const float *m, size_t ms, float bias, float lo, float hi, float *y,
+		    size_t ys)
+{
+	float s[2][4][WINO_RUN]; /* A^T M */
+	for (int k = 0; k < 4; k++) {
+		for (int j = 0; j < WINO_RUN; j++) {
+			float a = m[k * ms + j], b = m[(4 + k) * ms + j];
+			float c = m[(8 + k) * ms + j], d = m[(12 + k) * ms + j];
+			s[0][k][j] = a + b + c;
+			s[1][k][j] = b - c - d;
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		float *yr = y + i * ys;
+		for (int j = 0; j < WINO_RUN; j++) {
+			float o0 = s[i][0][j] + s[i][1][j] + s[i][2][j] + bias;
+			float o1 = s[i][1][j] - s[i][2][j] - s[i][3][j] + bias;
+			yr[2 * j] = eml_clampf(o0, lo, hi);
+			yr[2 * j + 1] = eml_clampf(o1, lo, hi);
+		}
+	}
+}
+
+/* Y = A^T M A for the tiles [t0, t0 + cnt) of output channels [m0, m1), plus the bias,
+ * clamped as the reference clamps. m is [pos][m1 - m0][nb]. */
 static void out_block(const wino_op *op, const float *m, size_t m0, size_t m1, size_t t0,
 		      size_t cnt, float *y)
 {
@@ -118,8 +180,15 @@ static void out_block(const wino_op *op, const float *m, size_t m0, size_t m1, s
 		const float *mc = m + (oc - m0) * op->nb;
 		float *yc = y + oc * op->oh * op->ow;
 		float bias = op->bias[oc];
-		for (size_t j = 0; j < cnt; j++) {
+		for (size_t j = 0; j < cnt;) {
 			size_t t = t0 + j, oy = 2 * (t / op->tw), ox = 2 * (t % op->tw);
+			if (j + WINO_RUN <= cnt && t % op->tw + WINO_RUN <= op->tw &&
+			    oy + 2 <= op->oh && ox + 2 * WINO_RUN <= op->ow) {
+				out_run(mc + j, ms, bias, op->lo, op->hi, yc + oy * op->ow + ox,
+					op->ow);
+				j += WINO_RUN;
+				continue;
+			}
 			float s[2][4]; /* A^T M */
 			for (int k = 0; k < 4; k++) {
 				float a = mc[(0 + k) * ms + j], b = mc[(4 + k) * ms + j];
@@ -135,6 +204,7 @@ static void out_block(const wino_op *op, const float *m, size_t m0, size_t m1, s
 				if (ox + 1 < op->ow)
 					yr[1] = eml_clampf(o1, op->lo, op->hi);
 			}
+			j++;
 		}
 	}
 }
