@@ -445,7 +445,7 @@ static void test_fwinograd(void **state)
 			}
 		}
 	}
-	print_message("winograd: worst |diff| %.3g of the scale, %.3g of the output range\n",
+	printf("winograd: worst |diff| %.3g of the scale, %.3g of the output range\n",
 		      worst_vs_scale, worst_vs_range);
 }
 

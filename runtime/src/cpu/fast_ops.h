@@ -54,6 +54,11 @@ struct eml_fast_op {
 edgeml_status eml_fast_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
 			       eml_fast_op **out);
 
+/* eml_fast_prepare, where exact_float keeps float results bit-identical to the reference
+ * (no Winograd). */
+edgeml_status eml_fast_prepare_exact(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
+				     int exact_float, eml_fast_op **out);
+
 /* Frees a prepared fast op; NULL is a no-op. */
 void eml_fast_destroy(eml_fast_op *op);
 
@@ -61,7 +66,7 @@ void eml_fast_destroy(eml_fast_op *op);
 edgeml_status eml_fast_qconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
 				     eml_fast_op **out);
 edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
-				     eml_fast_op **out);
+				     int exact_float, eml_fast_op **out);
 
 /* Winograd F(2x2, 3x3) for float Conv (fast_fwinograd.c): 3x3, stride 1, dilation 1, one
  * group, at least EML_WINO_MIN_CH input and output channels (fewer leave the GEMM too small
