@@ -107,7 +107,8 @@ static void in_run(const float *d, size_t ds, float *v, size_t vs)
 }
 
 /* Transforms the tiles [t0, t0 + cnt) of every input channel into v ([pos][in_ch][nb]):
- * runs of WINO_RUN tiles inside the image read it in place, border ones a zero-padded copy.
+ * runs of WINO_RUN tiles and single tiles inside the image read it in place, border ones a
+ * zero-padded copy.
  * Columns past cnt are zeroed (the GEMM reads them). */
 static void in_block(const wino_op *op, const float *x, size_t t0, size_t cnt, float *v)
 {
@@ -125,6 +126,12 @@ static void in_block(const wino_op *op, const float *x, size_t t0, size_t cnt, f
 			    (size_t)x0 + 2 * WINO_RUN + 2 <= op->iw) {
 				in_run(xc + (size_t)y0 * op->iw + (size_t)x0, op->iw, vc + j, vs);
 				j += WINO_RUN;
+				continue;
+			}
+			if (y0 >= 0 && x0 >= 0 && (size_t)y0 + 4 <= op->ih &&
+			    (size_t)x0 + 4 <= op->iw) {
+				in_tile(xc + (size_t)y0 * op->iw + (size_t)x0, op->iw, vc + j, vs);
+				j++;
 				continue;
 			}
 			float d[16];
