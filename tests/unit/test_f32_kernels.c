@@ -145,9 +145,10 @@ static void kc_check_within(kcase *c, eml_isa isa, uint32_t threads, const char 
 				memcpy(&wv, &want[i], 4);
 				if (!isfinite(wv)) {
 					if (isfinite(g))
-						fail_msg("%s [%s, %u threads]: element %zu: got %g, "
-							 "want %g", what, eml_isa_name(isa), threads,
-							 i, (double)g, (double)wv);
+						fail_msg("%s [%s, %u threads]: element %zu: "
+							 "got %g, want %g", what,
+							 eml_isa_name(isa), threads, i, (double)g,
+							 (double)wv);
 					continue;
 				}
 				lo = wv < lo ? wv : lo;
@@ -312,23 +313,21 @@ static double conv_scale(const kcase *c, const conv_shape *s)
 	int64_t oh = (s->h + s->pads[0] + s->pads[2] - (s->kh - 1) * s->dh - 1) / s->sh + 1;
 	int64_t ow = (s->w + s->pads[1] + s->pads[3] - (s->kw - 1) * s->dw - 1) / s->sw + 1;
 	double worst = 0;
-	for (int64_t n = 0; n < s->n; n++)
-		for (int64_t m = 0; m < s->cout; m++)
-			for (int64_t oy = 0; oy < oh; oy++)
-				for (int64_t ox = 0; ox < ow; ox++) {
-					double a = b ? fabs((double)b[m]) : 0;
-					for (int64_t ci = 0; ci < s->cin; ci++)
-						for (int64_t ky = 0; ky < s->kh; ky++)
-							for (int64_t kx = 0; kx < s->kw; kx++) {
-								int64_t iy = oy * s->sh + ky * s->dh - s->pads[0];
-								int64_t ix = ox * s->sw + kx * s->dw - s->pads[1];
-								if (iy < 0 || iy >= s->h || ix < 0 || ix >= s->w)
-									continue;
-								a += fabs((double)w[((m * s->cin + ci) * s->kh + ky) * s->kw + kx] *
-									  (double)x[((n * s->cin + ci) * s->h + iy) * s->w + ix]);
-							}
-					worst = a > worst ? a : worst;
-				}
+	for (int64_t o = 0; o < s->n * s->cout * oh * ow; o++) {
+		int64_t ox = o % ow, oy = o / ow % oh, m = o / (ow * oh) % s->cout;
+		int64_t n = o / (ow * oh * s->cout);
+		double a = b ? fabs((double)b[m]) : 0;
+		for (int64_t t = 0; t < s->cin * s->kh * s->kw; t++) {
+			int64_t kx = t % s->kw, ky = t / s->kw % s->kh, ci = t / (s->kw * s->kh);
+			int64_t iy = oy * s->sh + ky * s->dh - s->pads[0];
+			int64_t ix = ox * s->sw + kx * s->dw - s->pads[1];
+			if (iy < 0 || iy >= s->h || ix < 0 || ix >= s->w)
+				continue;
+			a += fabs((double)w[(m * s->cin + ci) * s->kh * s->kw + ky * s->kw + kx] *
+				  (double)x[((n * s->cin + ci) * s->h + iy) * s->w + ix]);
+		}
+		worst = a > worst ? a : worst;
+	}
 	return worst;
 }
 
@@ -436,7 +435,8 @@ static void test_fwinograd(void **state)
 					w[i + 1] = -w[i];
 				for (size_t i = 0; mode == 4 && i < nx; i++)
 					x[i] *= (i / (size_t)(s.h * s.w)) % 2 ? 1e4f : 1e-4f;
-				snprintf(what, sizeof(what), "winograd shape %zu mode %d", si, mode);
+				snprintf(what, sizeof(what), "winograd shape %zu mode %d", si,
+					 mode);
 				double scale = conv_scale(&c, &s);
 				for (uint32_t threads = 1; threads <= 3; threads += 2)
 					kc_check_within(&c, levels[l], threads, "f32-winograd-2x2",
@@ -446,7 +446,7 @@ static void test_fwinograd(void **state)
 		}
 	}
 	printf("winograd: worst |diff| %.3g of the scale, %.3g of the output range\n",
-		      worst_vs_scale, worst_vs_range);
+	       worst_vs_scale, worst_vs_range);
 }
 
 /* Depthwise convolutions of narrow planes, which run with channels in lanes: channel counts

@@ -140,7 +140,8 @@ static void in_block(const wino_op *op, const float *x, size_t t0, size_t cnt, f
 					ptrdiff_t yy = y0 + i, xx = x0 + k;
 					int in = yy >= 0 && xx >= 0 && (size_t)yy < op->ih &&
 						 (size_t)xx < op->iw;
-					d[i * 4 + k] = in ? xc[(size_t)yy * op->iw + (size_t)xx] : 0.0f;
+					d[i * 4 + k] =
+						in ? xc[(size_t)yy * op->iw + (size_t)xx] : 0.0f;
 				}
 			in_tile(d, 4, vc + j, vs);
 			j++;
@@ -349,7 +350,8 @@ edgeml_status eml_fast_fwinograd_prepare(const eml_kernel_ctx *ctx, const eml_wi
 	 * input transform, a small share of its GEMM) */
 	op->m_chunks = 1;
 	while (threads > 1 && op->m_chunks < op->mblocks &&
-	       op->batch * op->blocks_n * op->m_chunks < EML_FAST_TASKS_PER_THREAD * (size_t)threads)
+	       op->batch * op->blocks_n * op->m_chunks <
+		       EML_FAST_TASKS_PER_THREAD * (size_t)threads)
 		op->m_chunks++;
 	op->m_chunk = (op->mblocks + op->m_chunks - 1) / op->m_chunks;
 	op->m_chunks = (op->mblocks + op->m_chunk - 1) / op->m_chunk;
