@@ -313,6 +313,10 @@ typedef struct edgeml_session_options {
  * cpu_capacity, else cpuinfo_max_freq, in sysfs), and the default thread count counts only
  * those; no effect where all cores are alike. */
 #define EDGEML_SESSION_BIG_CORES (1u << 2)
+/* CPU backend: float results bit-identical to the reference kernels. Without it the fast
+ * float kernels may sum in other orders where that is faster (Winograd convolutions),
+ * within the tolerance of docs/ops.md ("Float results"); int8 is bit-exact either way. */
+#define EDGEML_SESSION_EXACT_FLOAT (1u << 3)
 
 /* Fills options with the defaults. */
 void edgeml_session_options_init(edgeml_session_options *options);

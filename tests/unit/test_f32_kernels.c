@@ -99,10 +99,16 @@ static eml_fast_op *kc_prepare(kcase *c, eml_isa isa, uint32_t threads)
 	return op;
 }
 
-/* Runs the reference and the fast kernel of isa on threads threads and compares the outputs
- * bit for bit; the fast path must apply and be the kernel named kind (a prefix). */
-static void kc_check(kcase *c, eml_isa isa, uint32_t threads, const char *kind,
-		     const char *what)
+/* The largest |got - want| / scale and |got - want| / (want's range) kc_check_within has
+ * seen, for the Winograd test's report. */
+static double worst_vs_scale, worst_vs_range;
+
+/* Runs the reference and the fast kernel of isa on threads threads and compares the outputs:
+ * bit for bit when tol < 0, else within tol (absolute) where the reference is finite and
+ * non-finite where it is not; the fast path must apply and be the kernel named kind (a
+ * prefix). scale (> 0 with tol) is what tol is relative to, for the worst-case report. */
+static void kc_check_within(kcase *c, eml_isa isa, uint32_t threads, const char *kind,
+			    const char *what, double tol, double scale)
 {
 	eml_fast_op *op = kc_prepare(c, isa, threads);
 	if (!op)
@@ -130,6 +136,38 @@ static void kc_check(kcase *c, eml_isa isa, uint32_t threads, const char *kind,
 	/* twice: a run must not depend on what an earlier one left in the scratch memory */
 	for (int round = 0; round < 2; round++) {
 		assert_int_equal(op->run(op, &fast, &env), EDGEML_OK);
+		if (tol >= 0) {
+			float lo = INFINITY, hi = -INFINITY;
+			double worst = 0;
+			for (size_t i = 0; i < n; i++) {
+				float g, wv;
+				memcpy(&g, &got[i], 4);
+				memcpy(&wv, &want[i], 4);
+				if (!isfinite(wv)) {
+					if (isfinite(g))
+						fail_msg("%s [%s, %u threads]: element %zu: "
+							 "got %g, want %g", what,
+							 eml_isa_name(isa), threads, i, (double)g,
+							 (double)wv);
+					continue;
+				}
+				lo = wv < lo ? wv : lo;
+				hi = wv > hi ? wv : hi;
+				double d = fabs((double)g - (double)wv);
+				if (!(d <= tol))
+					fail_msg("%s [%s, %u threads, %s]: element %zu of %zu: got "
+						 "%.9g, want %.9g, |diff| %g > %g",
+						 what, eml_isa_name(isa), threads, op->kernel, i, n,
+						 (double)g, (double)wv, d, tol);
+				worst = d > worst ? d : worst;
+			}
+			if (worst / scale > worst_vs_scale)
+				worst_vs_scale = worst / scale;
+			if (hi > lo && worst / ((double)hi - lo) > worst_vs_range)
+				worst_vs_range = worst / ((double)hi - lo);
+			memset(got, 0x5a, n * 4);
+			continue;
+		}
 		for (size_t i = 0; i < n; i++)
 			if (got[i] != want[i])
 				fail_msg("%s [%s, %u threads, %s]: element %zu of %zu: got %08x, "
@@ -145,6 +183,13 @@ static void kc_check(kcase *c, eml_isa isa, uint32_t threads, const char *kind,
 	eml_fast_destroy(op);
 	test_free(want);
 	test_free(got);
+}
+
+/* kc_check_within, bit for bit. */
+static void kc_check(kcase *c, eml_isa isa, uint32_t threads, const char *kind,
+		     const char *what)
+{
+	kc_check_within(c, isa, threads, kind, what, -1, 0);
 }
 
 /* A convolution's shape. */
@@ -180,6 +225,16 @@ static void conv_build(kcase *c, const conv_shape *s)
 	if (s->group > 1)
 		kc_int(c, "group", s->group);
 	kc_activation(c);
+}
+
+/* Whether s runs on Winograd (fast_ops.h's rule): 3x3, stride 1, dilation 1, one group,
+ * enough channels, at least 2x2 outputs. */
+static int conv_winograd(const conv_shape *s)
+{
+	int64_t oh = s->h + s->pads[0] + s->pads[2] - 2, ow = s->w + s->pads[1] + s->pads[3] - 2;
+	return !s->one_d && s->kh == 3 && s->kw == 3 && s->sh == 1 && s->sw == 1 && s->dh == 1 &&
+	       s->dw == 1 && s->group == 1 && s->cin >= EML_WINO_MIN_CH &&
+	       s->cout >= EML_WINO_MIN_CH && oh >= 2 && ow >= 2;
 }
 
 /* A random convolution: kind 0 pointwise, 1 KxK, 2 depthwise 3x3/5x5 stride 1/2, 3 grouped
@@ -220,7 +275,9 @@ static void conv_random(conv_shape *s, int kind, int big)
 	if (s->w + s->pads[1] + s->pads[3] < (s->kw - 1) * s->dw + 1)
 		s->w = (s->kw - 1) * s->dw + 1;
 	s->bias = rnd() % 4 != 0;
-	s->special = rnd() % 3 == 0 ? 50 : 0;
+	/* Winograd mixes a tile's inputs: a non-finite one may turn the reference's infinity
+	 * (or the bound it clamps to) into NaN, outside the float contract (docs/ops.md) */
+	s->special = rnd() % 3 == 0 && !(kind != 0 && conv_winograd(s)) ? 50 : 0;
 }
 
 /* Describes s for messages. */
@@ -241,7 +298,50 @@ static void conv_what(const conv_shape *s, int kind, char *what, size_t cap)
  * (whatever its kind) is depthwise, but for a pointwise kernel. */
 static const char *conv_kernel(const conv_shape *s, int kind)
 {
+	if (kind != 0 && conv_winograd(s))
+		return "f32-winograd";
 	return kind != 0 && s->cin == s->group && s->cout == s->group ? "f32-dwconv" : "f32-gemm";
+}
+
+/* The scale of a convolution's sums (2-D, one group): the largest |bias| + sum of |w * x|
+ * over its outputs, in double. Every summation order's rounding error is a multiple of the
+ * float epsilon times this, so the Winograd tolerance is relative to it. */
+static double conv_scale(const kcase *c, const conv_shape *s)
+{
+	const float *x = c->in_data[0], *w = c->in_data[1];
+	const float *b = s->bias ? c->in_data[2] : NULL;
+	int64_t oh = (s->h + s->pads[0] + s->pads[2] - (s->kh - 1) * s->dh - 1) / s->sh + 1;
+	int64_t ow = (s->w + s->pads[1] + s->pads[3] - (s->kw - 1) * s->dw - 1) / s->sw + 1;
+	double worst = 0;
+	for (int64_t o = 0; o < s->n * s->cout * oh * ow; o++) {
+		int64_t ox = o % ow, oy = o / ow % oh, m = o / (ow * oh) % s->cout;
+		int64_t n = o / (ow * oh * s->cout);
+		double a = b ? fabs((double)b[m]) : 0;
+		for (int64_t t = 0; t < s->cin * s->kh * s->kw; t++) {
+			int64_t kx = t % s->kw, ky = t / s->kw % s->kh, ci = t / (s->kw * s->kh);
+			int64_t iy = oy * s->sh + ky * s->dh - s->pads[0];
+			int64_t ix = ox * s->sw + kx * s->dw - s->pads[1];
+			if (iy < 0 || iy >= s->h || ix < 0 || ix >= s->w)
+				continue;
+			a += fabs((double)w[(m * s->cin + ci) * s->kh * s->kw + ky * s->kw + kx] *
+				  (double)x[((n * s->cin + ci) * s->h + iy) * s->w + ix]);
+		}
+		worst = a > worst ? a : worst;
+	}
+	return worst;
+}
+
+/* Checks the Conv of s: within the float tolerance on Winograd, else bit for bit. */
+static void conv_check(kcase *c, const conv_shape *s, int kind, eml_isa isa, uint32_t threads,
+		       const char *what)
+{
+	if (kind != 0 && conv_winograd(s)) {
+		double scale = conv_scale(c, s);
+		kc_check_within(c, isa, threads, "f32-winograd", what, EML_F32_FAST_TOL * scale,
+				scale > 0 ? scale : 1);
+		return;
+	}
+	kc_check(c, isa, threads, conv_kernel(s, kind), what);
 }
 
 /* Random convolutions of each kind on every level, 1 and 3 threads. */
@@ -261,7 +361,7 @@ static void test_fconv(void **state)
 			conv_what(&s, kind, what, sizeof(what));
 			kcase c;
 			conv_build(&c, &s);
-			kc_check(&c, levels[l], 1 + (it % 2) * 2, conv_kernel(&s, kind), what);
+			conv_check(&c, &s, kind, levels[l], 1 + (it % 2) * 2, what);
 			kc_free(&c);
 		}
 	}
@@ -283,11 +383,70 @@ static void test_fconv_large(void **state)
 			conv_what(&s, kind, what, sizeof(what));
 			kcase c;
 			conv_build(&c, &s);
-			kc_check(&c, levels[l], 1, conv_kernel(&s, kind), what);
-			kc_check(&c, levels[l], 4, conv_kernel(&s, kind), what);
+			conv_check(&c, &s, kind, levels[l], 1, what);
+			conv_check(&c, &s, kind, levels[l], 4, what);
 			kc_free(&c);
 		}
 	}
+}
+
+/* Winograd convolutions: ResNet-like and ragged shapes (odd sizes, every padding, two
+ * images, channel counts off the tiles) on data of adversarial ranges: tiny and huge
+ * magnitudes, inputs on a large offset under weights that cancel (outputs far smaller than
+ * the terms summed), channels of magnitudes 1e4 and 1e-4 mixed. All within the tolerance. */
+static void test_fwinograd(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	static const conv_shape shapes[] = {
+		{ .n = 1, .cin = 64, .cout = 64, .h = 14, .w = 14, .pads = { 1, 1, 1, 1 } },
+		{ .n = 2, .cin = 17, .cout = 19, .h = 9, .w = 11, .pads = { 0, 1, 1, 0 } },
+		{ .n = 1, .cin = 16, .cout = 33, .h = 7, .w = 5, .pads = { 0, 0, 0, 0 } },
+		{ .n = 1, .cin = 40, .cout = 16, .h = 30, .w = 33, .pads = { 1, 0, 1, 1 } },
+		{ .n = 1, .cin = 256, .cout = 24, .h = 4, .w = 4, .pads = { 1, 1, 1, 1 } },
+	};
+	char what[256];
+	worst_vs_scale = worst_vs_range = 0;
+	for (uint32_t l = 0; l < nl; l++) {
+		for (size_t si = 0; si < sizeof(shapes) / sizeof(shapes[0]); si++) {
+			for (int mode = 0; mode < 5; mode++) {
+				conv_shape s = shapes[si];
+				s.group = 1;
+				s.kh = s.kw = 3;
+				s.sh = s.sw = s.dh = s.dw = 1;
+				s.bias = mode != 2;
+				kcase c;
+				conv_build(&c, &s);
+				float *x = c.owned[0], *w = c.owned[1];
+				size_t nx = (size_t)(s.n * s.cin * s.h * s.w);
+				size_t nw = (size_t)(s.cout * s.cin * 9);
+				for (size_t i = 0; mode == 1 && i < nx; i++)
+					x[i] *= 1e-15f; /* tiny */
+				for (size_t i = 0; mode == 1 && i < nw; i++)
+					w[i] *= 1e-15f;
+				for (size_t i = 0; mode == 2 && i < nx; i++)
+					x[i] = x[i] * 1e15f; /* huge */
+				for (size_t i = 0; mode == 3 && i < nx; i++)
+					x[i] = 1000.0f + x[i] / 64; /* offset, weights cancel */
+				for (size_t i = 0; mode == 3 && i + 1 < nw; i += 2)
+					w[i + 1] = -w[i];
+				for (size_t i = 0; mode == 4 && i < nx; i++)
+					x[i] *= (i / (size_t)(s.h * s.w)) % 2 ? 1e4f : 1e-4f;
+				snprintf(what, sizeof(what), "winograd shape %zu mode %d", si,
+					 mode);
+				double scale = conv_scale(&c, &s);
+				for (uint32_t threads = 1; threads <= 3; threads += 2)
+					kc_check_within(&c, levels[l], threads, "f32-winograd-2x2",
+							what, EML_F32_FAST_TOL * scale, scale);
+				kc_free(&c);
+			}
+		}
+	}
+	printf("winograd: worst |diff| %.3g of the scale, %.3g of the output range\n",
+	       worst_vs_scale, worst_vs_range);
 }
 
 /* Depthwise convolutions of narrow planes, which run with channels in lanes: channel counts
@@ -744,6 +903,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ukernel_table), cmocka_unit_test(test_gemm_ukernel),
 		cmocka_unit_test(test_fconv),	      cmocka_unit_test(test_fconv_large),
+		cmocka_unit_test(test_fwinograd),
 		cmocka_unit_test(test_fgemm),	      cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_fbinary),	      cmocka_unit_test(test_fmaxpool),
 		cmocka_unit_test(test_favgpool),     cmocka_unit_test(test_fdwconv_lanes),

@@ -659,6 +659,63 @@ static void test_reference_kernels(void **state)
 	unload(&l);
 }
 
+/* A 3x3 Conv of 16 channels (Winograd's smallest) over a 6x6 input: its fast kernel is
+ * Winograd by default, within the float tolerance of the reference; with
+ * EDGEML_SESSION_EXACT_FLOAT it is the direct kernel, bit-identical to the reference. */
+static void test_exact_float(void **state)
+{
+	(void)state;
+	if (eml_isa_active() == EML_ISA_SCALAR)
+		skip();
+	static float w[16 * 16 * 9], x[16 * 36];
+	static float y[3][16 * 16];
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		w[i] = (float)((int)(i * 7919 % 201) - 100) / 128.0f;
+	for (size_t i = 0; i < sizeof(x) / sizeof(x[0]); i++)
+		x[i] = (float)((int)(i * 104729 % 257) - 128) / 32.0f;
+	static builder b;
+	memset(&b, 0, sizeof(b));
+	uint32_t tx = tensor(&b, "x", EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 16, 6, 6 },
+			     EML_TF_INPUT, NULL);
+	uint32_t tw = tensor(&b, "w", EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 16, 16, 3, 3 },
+			     EML_TF_CONSTANT, w);
+	uint32_t ty = tensor(&b, "y", EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 16, 4, 4 },
+			     EML_TF_OUTPUT, NULL);
+	node(&b, "conv", EML_OP_Conv, 2, (uint32_t[]){ tx, tw }, ty, NULL);
+	loaded l = load(&b);
+	static const uint32_t flags[3] = { EDGEML_SESSION_REFERENCE_KERNELS,
+					   EDGEML_SESSION_EXACT_FLOAT, 0 };
+	static const char *const kernel[3] = { "reference", "f32-gemm", "f32-winograd-2x2" };
+	for (int k = 0; k < 3; k++) {
+		edgeml_session_options opt;
+		edgeml_session_options_init(&opt);
+		opt.backend = EDGEML_BACKEND_CPU;
+		opt.flags = flags[k];
+		edgeml_session *s;
+		assert_int_equal(edgeml_session_create(l.model, &opt, &s), EDGEML_OK);
+		void *cpu;
+		assert_ptr_equal(eml_session_backend(s, &cpu), &eml_cpu_backend);
+		const char *got = eml_cpu_node_kernel(cpu, 0);
+		if (strncmp(got, kernel[k], strlen(kernel[k])) != 0)
+			fail_msg("flags %u: kernel %s, want %s", flags[k], got, kernel[k]);
+		edgeml_tensor *in, *out;
+		assert_int_equal(edgeml_session_input(s, 0, &in), EDGEML_OK);
+		assert_int_equal(edgeml_tensor_write(in, x, sizeof(x)), EDGEML_OK);
+		run(s);
+		assert_int_equal(edgeml_session_output(s, 0, &out), EDGEML_OK);
+		assert_int_equal(edgeml_tensor_read(out, y[k], sizeof(y[k])), EDGEML_OK);
+		edgeml_session_destroy(s);
+	}
+	assert_memory_equal(y[0], y[1], sizeof(y[0]));
+	/* the scale of the sums bounds |y|; 4 (max |x|) * 0.79 (max |w|) * 144 terms */
+	double tol = EML_F32_FAST_TOL * 4.0 * (100.0 / 128.0) * 144.0;
+	for (size_t i = 0; i < 16 * 16; i++)
+		if (!(fabs((double)y[2][i] - (double)y[0][i]) <= tol))
+			fail_msg("element %zu: winograd %.9g, reference %.9g", i, (double)y[2][i],
+				 (double)y[0][i]);
+	unload(&l);
+}
+
 /* The context exists and can be destroyed; NULL out is an error. */
 static void test_context(void **state)
 {
@@ -686,6 +743,7 @@ int main(void)
 		cmocka_unit_test(test_context),
 		cmocka_unit_test(test_device_option),
 		cmocka_unit_test(test_reference_kernels),
+		cmocka_unit_test(test_exact_float),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

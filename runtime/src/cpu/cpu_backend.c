@@ -37,6 +37,7 @@ typedef struct cpu_state {
 	const void **in_data;
 	void **out_data;
 	eml_backend_memory mem;
+	int exact_float; /* EDGEML_SESSION_EXACT_FLOAT: no Winograd */
 	/* The fast path: its thread pool and per-thread scratch (cpu_fast_prepare). */
 	eml_threadpool *pool;
 	uint8_t **scratch;
@@ -295,7 +296,8 @@ static edgeml_status cpu_fast_prepare(cpu_state *s, eml_isa isa, uint32_t thread
 		cpu_step *step = &s->steps[i];
 		if (step->skip)
 			continue;
-		edgeml_status st = eml_fast_prepare(&step->ctx, isa, threads, &step->fast);
+		edgeml_status st = eml_fast_prepare_exact(&step->ctx, isa, threads, s->exact_float,
+							  &step->fast);
 		if (st != EDGEML_OK)
 			return eml_error_context(st, "node '%s': ", node_name(step->ctx.node));
 		if (step->fast && step->fast->scratch > scratch)
@@ -398,6 +400,7 @@ static edgeml_status cpu_prepare(const eml_graph *graph, const edgeml_session_op
 	s->graph = graph;
 	/* EDGEML_CPU_ISA=scalar does the same for the whole process. */
 	int reference = options && (options->flags & EDGEML_SESSION_REFERENCE_KERNELS);
+	s->exact_float = options && (options->flags & EDGEML_SESSION_EXACT_FLOAT);
 	edgeml_status st = prepare_state(s, reference ? EML_ISA_SCALAR : eml_isa_active(), threads,
 					   pin ? &cores : NULL);
 	if (st != EDGEML_OK) {

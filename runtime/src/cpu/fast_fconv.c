@@ -510,7 +510,7 @@ static edgeml_status prepare_gemm(fconv_op *op, const float *w, const float *bia
 
 /* Prepares a float Conv whose weights and bias are constants, 1-D or 2-D. */
 edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
-				     eml_fast_op **out)
+				     int exact_float, eml_fast_op **out)
 {
 	const eml_tensor *tx = ctx->in[0], *tw = ctx->in[1], *ty = ctx->out[0];
 	const eml_tensor *tb = ctx->node->n_inputs > 2 ? ctx->in[2] : NULL;
@@ -552,6 +552,12 @@ edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	op->pointwise = op->kvol == 1 && c.stride[1] == 1 && c.stride[2] == 1 &&
 			c.pad_begin[1] == 0 && c.pad_begin[2] == 0 && c.out[1] == c.in[1] &&
 			c.out[2] == c.in[2];
+	/* finite weights only: an infinite one would spread NaN over the whole tile */
+	if (!exact_float && eml_fast_fwinograd_applies(&c, op->in_ch, op->out_ch, op->groups, isa) &&
+	    padding_exact(ctx->in_data[1], op->out_ch * op->k, NULL, 0)) {
+		fconv_destroy(&op->base);
+		return eml_fast_fwinograd_prepare(ctx, &c, isa, threads, lo, hi, out);
+	}
 	const float *w = ctx->in_data[1], *bias = tb ? ctx->in_data[2] : NULL;
 	edgeml_status st = EDGEML_ERR_UNSUPPORTED;
 	if (!op->pointwise && padding_exact(w, op->out_ch * op->k, bias, op->out_ch) &&

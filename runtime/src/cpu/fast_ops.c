@@ -5,12 +5,18 @@
 edgeml_status eml_fast_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
 			       eml_fast_op **out)
 {
+	return eml_fast_prepare_exact(ctx, isa, threads, 0, out);
+}
+
+edgeml_status eml_fast_prepare_exact(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
+				     int exact_float, eml_fast_op **out)
+{
 	*out = NULL;
 	if (isa == EML_ISA_SCALAR)
 		return EDGEML_OK;
 	switch (ctx->node->op) {
 	case EML_OP_Conv:
-		return eml_fast_fconv_prepare(ctx, isa, threads, out);
+		return eml_fast_fconv_prepare(ctx, isa, threads, exact_float, out);
 	case EML_OP_Gemm:
 	case EML_OP_MatMul:
 		return eml_fast_fgemm_prepare(ctx, isa, threads, out);

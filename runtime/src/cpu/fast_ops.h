@@ -2,7 +2,8 @@
  * fast_ops.h — the operator layer of the fast CPU path: for a node whose op and parameters a
  * micro-kernel covers, prepare checks the shapes and packs the weights once; run splits the
  * work into output tiles over the thread pool. Any other node runs its reference kernel.
- * Results are bit-identical to the reference kernels'.
+ * Results are bit-identical to the reference kernels', except float Conv on Winograd
+ * (fast_fwinograd.c), which is within the float tolerance of docs/ops.md.
  */
 #ifndef EML_CPU_FAST_OPS_H
 #define EML_CPU_FAST_OPS_H
@@ -53,6 +54,11 @@ struct eml_fast_op {
 edgeml_status eml_fast_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
 			       eml_fast_op **out);
 
+/* eml_fast_prepare, where exact_float keeps float results bit-identical to the reference
+ * (no Winograd). */
+edgeml_status eml_fast_prepare_exact(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
+				     int exact_float, eml_fast_op **out);
+
 /* Frees a prepared fast op; NULL is a no-op. */
 void eml_fast_destroy(eml_fast_op *op);
 
@@ -60,7 +66,23 @@ void eml_fast_destroy(eml_fast_op *op);
 edgeml_status eml_fast_qconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
 				     eml_fast_op **out);
 edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
-				     eml_fast_op **out);
+				     int exact_float, eml_fast_op **out);
+
+/* Winograd F(2x2, 3x3) for float Conv (fast_fwinograd.c): 3x3, stride 1, dilation 1, one
+ * group, at least EML_WINO_MIN_CH input and output channels (fewer leave the GEMM too small
+ * for the transforms to pay), an input plane of at most EML_WINO_PLANE_MAX floats. Within
+ * the float tolerance of docs/ops.md, not bit-identical. */
+#define EML_WINO_MIN_CH 16
+/* The float tolerance: a fast float kernel that is not bit-identical (Winograd) stays within
+ * this times the scale of the sums, max over outputs of |bias| + sum |w * x| (docs/ops.md). */
+#define EML_F32_FAST_TOL 1e-5
+#define EML_WINO_PLANE_MAX ((size_t)1 << 20)
+struct eml_window3;
+int eml_fast_fwinograd_applies(const struct eml_window3 *c, size_t in_ch, size_t out_ch,
+			       size_t groups, eml_isa isa);
+edgeml_status eml_fast_fwinograd_prepare(const eml_kernel_ctx *ctx, const struct eml_window3 *c,
+					 eml_isa isa, uint32_t threads, float lo, float hi,
+					 eml_fast_op **out);
 edgeml_status eml_fast_fgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
 				     eml_fast_op **out);
 edgeml_status eml_fast_fbinary_prepare(const eml_kernel_ctx *ctx, eml_isa isa,

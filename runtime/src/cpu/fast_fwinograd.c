@@ -1,0 +1,362 @@
+/* fast_fwinograd.c — float 3x3 stride-1 convolutions by Winograd F(2x2, 3x3): each 4x4 input
+ * tile d becomes V = B^T d B, each 3x3 filter g becomes U = G g G^T (once, at prepare), the 16
+ * transformed positions are 16 independent GEMMs M[xi] = U[xi] (out_ch x in_ch) * V[xi]
+ * (in_ch x tiles) on the level's f32 GEMM micro-kernel, and Y = A^T M A gives each 2x2
+ * output tile, plus the bias, clamped. 2.25x fewer multiplies than the direct path.
+ *
+ * Not bit-identical to the reference: the float fast-path contract is a tolerance (docs/ops.md,
+ * "Float results"). The transforms' coefficients are 0, +-1 and +-1/2 (exact in float), so
+ * the rounding error is that of a few extra additions per term on top of the GEMM's sum over
+ * in_ch; F(2x2) is chosen over F(4x4), whose coefficients (up to 8, 1/24) amplify the error
+ * about ten times more. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/f32_ukernels.h"
+#include "cpu/fast_ops.h"
+#include "cpu/ref/ref_qwindow.h"
+#include "cpu/ref/ref_util.h"
+#include "error.h"
+
+#define WINO_POS 16 /* transformed positions of a 4x4 tile */
+#define WINO_RUN 8  /* tiles a vectorised transform takes side by side */
+/* Floats of a task's transformed input block: with the products, it stays in L2. */
+#define WINO_BLOCK_FLOATS ((size_t)32768)
+
+typedef struct wino_op {
+	eml_fast_op base;
+	const eml_f32_gemm_ukernel *uk;
+	size_t batch, in_ch, out_ch, ih, iw, oh, ow, top, left;
+	size_t th, tw, tiles; /* tile rows and columns; tiles of an image */
+	size_t nb;	      /* tiles of a task's block, a multiple of nr */
+	size_t blocks_n;      /* tile blocks of an image */
+	size_t mblocks;	      /* blocks of mr output channels */
+	size_t m_chunk, m_chunks; /* blocks of mr per task; tasks per tile block */
+	float lo, hi;
+	float *u;     /* per position and block of mr rows, [in_ch][mr] */
+	float *bias;  /* per output channel */
+	size_t *koff; /* per input channel: c * nb */
+} wino_op;
+
+typedef struct wino_run {
+	const wino_op *op;
+	const float *x;
+	float *y;
+	const eml_fast_env *env;
+} wino_run;
+
+static void wino_destroy(eml_fast_op *base)
+{
+	wino_op *op = (wino_op *)base;
+	free(op->u);
+	free(op->bias);
+	free(op->koff);
+	free(op);
+}
+
+/* V = B^T d B of one 4x4 tile d (rows ds apart), stored at v[pos * vs], with
+ * B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. */
+static inline void in_tile(const float *d, size_t ds, float *v, size_t vs)
+{
+	const float *a0 = d, *a1 = d + ds, *a2 = a1 + ds, *a3 = a2 + ds;
+	float t[4][4]; /* B^T d */
+	for (int j = 0; j < 4; j++) {
+		t[0][j] = a0[j] - a2[j];
+		t[1][j] = a1[j] + a2[j];
+		t[2][j] = a2[j] - a1[j];
+		t[3][j] = a1[j] - a3[j];
+	}
+	for (int i = 0; i < 4; i++) {
+		v[(i * 4 + 0) * vs] = t[i][0] - t[i][2];
+		v[(i * 4 + 1) * vs] = t[i][1] + t[i][2];
+		v[(i * 4 + 2) * vs] = t[i][2] - t[i][1];
+		v[(i * 4 + 3) * vs] = t[i][1] - t[i][3];
+	}
+}
+
+/* V for WINO_RUN tiles side by side in one tile row, all inside the image: d is the first
+ * tile's top left corner (rows ds apart), tile j starts 2 * j further. Written as loops over
+ * the tiles so that the compiler vectorises them (stride-2 loads, contiguous stores). */
+static void in_run(const float *d, size_t ds, float *v, size_t vs)
+{
+	float c[4][4][WINO_RUN]; /* [row][column][tile] */
+	for (int i = 0; i < 4; i++)
+		for (int k = 0; k < 4; k++)
+			for (int j = 0; j < WINO_RUN; j++)
+				c[i][k][j] = d[i * ds + 2 * j + k];
+	for (int k = 0; k < 4; k++) { /* B^T d, in place */
+		for (int j = 0; j < WINO_RUN; j++) {
+			float a0 = c[0][k][j], a1 = c[1][k][j], a2 = c[2][k][j], a3 = c[3][k][j];
+			c[0][k][j] = a0 - a2;
+			c[1][k][j] = a1 + a2;
+			c[2][k][j] = a2 - a1;
+			c[3][k][j] = a1 - a3;
+		}
+	}
+	for (int i = 0; i < 4; i++) {
+		float *o = v + i * 4 * vs;
+		for (int j = 0; j < WINO_RUN; j++) {
+			float t0 = c[i][0][j], t1 = c[i][1][j], t2 = c[i][2][j], t3 = c[i][3][j];
+			o[j] = t0 - t2;
+			o[vs + j] = t1 + t2;
+			o[2 * vs + j] = t2 - t1;
+			o[3 * vs + j] = t1 - t3;
+		}
+	}
+}
+
+/* Transforms the tiles [t0, t0 + cnt) of every input channel into v ([pos][in_ch][nb]):
+ * runs of WINO_RUN tiles and single tiles inside the image read it in place, border ones a
+ * zero-padded copy.
+ * Columns past cnt are zeroed (the GEMM reads them). */
+static void in_block(const wino_op *op, const float *x, size_t t0, size_t cnt, float *v)
+{
+	size_t vs = op->in_ch * op->nb, plane = op->ih * op->iw;
+	for (size_t c = 0; c < op->in_ch; c++) {
+		const float *xc = x + c * plane;
+		float *vc = v + c * op->nb;
+		for (size_t j = 0; j < cnt;) {
+			size_t t = t0 + j, ty = t / op->tw, tx = t % op->tw;
+			/* the tile's top left corner in the image: may be -top / -left */
+			ptrdiff_t y0 = (ptrdiff_t)(2 * ty) - (ptrdiff_t)op->top;
+			ptrdiff_t x0 = (ptrdiff_t)(2 * tx) - (ptrdiff_t)op->left;
+			if (j + WINO_RUN <= cnt && tx + WINO_RUN <= op->tw && y0 >= 0 && x0 >= 0 &&
+			    (size_t)y0 + 4 <= op->ih &&
+			    (size_t)x0 + 2 * WINO_RUN + 2 <= op->iw) {
+				in_run(xc + (size_t)y0 * op->iw + (size_t)x0, op->iw, vc + j, vs);
+				j += WINO_RUN;
+				continue;
+			}
+			if (y0 >= 0 && x0 >= 0 && (size_t)y0 + 4 <= op->ih &&
+			    (size_t)x0 + 4 <= op->iw) {
+				in_tile(xc + (size_t)y0 * op->iw + (size_t)x0, op->iw, vc + j, vs);
+				j++;
+				continue;
+			}
+			float d[16];
+			for (ptrdiff_t i = 0; i < 4; i++)
+				for (ptrdiff_t k = 0; k < 4; k++) {
+					ptrdiff_t yy = y0 + i, xx = x0 + k;
+					int in = yy >= 0 && xx >= 0 && (size_t)yy < op->ih &&
+						 (size_t)xx < op->iw;
+					d[i * 4 + k] =
+						in ? xc[(size_t)yy * op->iw + (size_t)xx] : 0.0f;
+				}
+			in_tile(d, 4, vc + j, vs);
+			j++;
+		}
+		for (size_t pos = 0; pos < WINO_POS && cnt < op->nb; pos++)
+			memset(vc + pos * vs + cnt, 0, (op->nb - cnt) * sizeof(float));
+	}
+}
+
+/* Y = A^T M A for WINO_RUN tiles side by side in one tile row of output channel yc (both
+ * output rows and all 2 * WINO_RUN columns inside it), m their products (positions ms
+ * apart), A^T = [1 1 1 0; 0 1 -1 -1]; plus the bias, clamped. Loops over the tiles, for
+ * the vectoriser. */
+static void out_run(const float *m, size_t ms, float bias, float lo, float hi, float *y,
+		    size_t ys)
+{
+	float s[2][4][WINO_RUN]; /* A^T M */
+	for (int k = 0; k < 4; k++) {
+		for (int j = 0; j < WINO_RUN; j++) {
+			float a = m[k * ms + j], b = m[(4 + k) * ms + j];
+			float c = m[(8 + k) * ms + j], d = m[(12 + k) * ms + j];
+			s[0][k][j] = a + b + c;
+			s[1][k][j] = b - c - d;
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		float *yr = y + i * ys;
+		for (int j = 0; j < WINO_RUN; j++) {
+			float o0 = s[i][0][j] + s[i][1][j] + s[i][2][j] + bias;
+			float o1 = s[i][1][j] - s[i][2][j] - s[i][3][j] + bias;
+			yr[2 * j] = eml_clampf(o0, lo, hi);
+			yr[2 * j + 1] = eml_clampf(o1, lo, hi);
+		}
+	}
+}
+
+/* Y = A^T M A for the tiles [t0, t0 + cnt) of output channels [m0, m1), plus the bias,
+ * clamped as the reference clamps. m is [pos][m1 - m0][nb]. */
+static void out_block(const wino_op *op, const float *m, size_t m0, size_t m1, size_t t0,
+		      size_t cnt, float *y)
+{
+	size_t ms = (m1 - m0) * op->nb;
+	for (size_t oc = m0; oc < m1; oc++) {
+		const float *mc = m + (oc - m0) * op->nb;
+		float *yc = y + oc * op->oh * op->ow;
+		float bias = op->bias[oc];
+		for (size_t j = 0; j < cnt;) {
+			size_t t = t0 + j, oy = 2 * (t / op->tw), ox = 2 * (t % op->tw);
+			if (j + WINO_RUN <= cnt && t % op->tw + WINO_RUN <= op->tw &&
+			    oy + 2 <= op->oh && ox + 2 * WINO_RUN <= op->ow) {
+				out_run(mc + j, ms, bias, op->lo, op->hi, yc + oy * op->ow + ox,
+					op->ow);
+				j += WINO_RUN;
+				continue;
+			}
+			float s[2][4]; /* A^T M */
+			for (int k = 0; k < 4; k++) {
+				float a = mc[(0 + k) * ms + j], b = mc[(4 + k) * ms + j];
+				float c = mc[(8 + k) * ms + j], d = mc[(12 + k) * ms + j];
+				s[0][k] = a + b + c;
+				s[1][k] = b - c - d;
+			}
+			for (size_t i = 0; i < 2 && oy + i < op->oh; i++) {
+				float o0 = s[i][0] + s[i][1] + s[i][2] + bias;
+				float o1 = s[i][1] - s[i][2] - s[i][3] + bias;
+				float *yr = yc + (oy + i) * op->ow + ox;
+				yr[0] = eml_clampf(o0, op->lo, op->hi);
+				if (ox + 1 < op->ow)
+					yr[1] = eml_clampf(o1, op->lo, op->hi);
+			}
+			j++;
+		}
+	}
+}
+
+/* A task: one block of nb tiles of one image, for one chunk of output channels: input
+ * transform, the 16 GEMMs, output transform, all in the thread's scratch memory (sized to
+ * stay in cache). */
+static void block_task(void *arg, uint32_t task, uint32_t thread)
+{
+	const wino_run *r = arg;
+	const wino_op *op = r->op;
+	const eml_f32_gemm_ukernel *uk = op->uk;
+	size_t mc = task % op->m_chunks, rest = task / op->m_chunks;
+	size_t tb = rest % op->blocks_n, n = rest / op->blocks_n;
+	size_t t0 = tb * op->nb, cnt = op->tiles - t0 < op->nb ? op->tiles - t0 : op->nb;
+	size_t b0 = mc * op->m_chunk;
+	size_t b1 = b0 + op->m_chunk < op->mblocks ? b0 + op->m_chunk : op->mblocks;
+	size_t m0 = b0 * uk->mr, m1 = b1 * uk->mr < op->out_ch ? b1 * uk->mr : op->out_ch;
+	float *v = (float *)r->env->scratch[thread];
+	float *m = v + WINO_POS * op->in_ch * op->nb;
+	size_t ms = (m1 - m0) * op->nb;
+	in_block(op, r->x + n * op->in_ch * op->ih * op->iw, t0, cnt, v);
+	eml_f32_minmax ep = { .lo = -INFINITY, .hi = INFINITY };
+	size_t ntile = (cnt + uk->nr - 1) / uk->nr;
+	for (size_t pos = 0; pos < WINO_POS; pos++) {
+		const float *vp = v + pos * op->in_ch * op->nb;
+		for (size_t b = b0; b < b1; b++) {
+			size_t row = b * uk->mr;
+			uint32_t mr = (uint32_t)(op->out_ch - row < uk->mr ? op->out_ch - row
+									   : uk->mr);
+			const float *u = op->u + (pos * op->mblocks + b) * op->in_ch * uk->mr;
+			for (size_t ti = 0; ti < ntile; ti++)
+				uk->fn(mr, uk->nr, op->in_ch, u, vp + ti * uk->nr, op->koff,
+				       m + pos * ms + (row - m0) * op->nb + ti * uk->nr, op->nb,
+				       &ep);
+		}
+	}
+	out_block(op, m, m0, m1, t0, cnt, r->y + n * op->out_ch * op->oh * op->ow);
+}
+
+static edgeml_status wino_run_op(const eml_fast_op *base, const eml_kernel_ctx *ctx,
+				 const eml_fast_env *env)
+{
+	const wino_op *op = (const wino_op *)base;
+	size_t work = op->batch * op->out_ch * op->in_ch * op->tiles * WINO_POS;
+	wino_run r = { op, ctx->in_data[0], ctx->out_data[0], env };
+	eml_threadpool_run(eml_fast_pool(env, work), block_task, &r,
+			   (uint32_t)(op->batch * op->blocks_n * op->m_chunks));
+	return EDGEML_OK;
+}
+
+/* U = G g G^T for one 3x3 filter, G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]. */
+static void filter_transform(const float *g, float u[WINO_POS])
+{
+	float t[4][3]; /* G g */
+	for (int j = 0; j < 3; j++) {
+		t[0][j] = g[j];
+		t[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
+		t[2][j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
+		t[3][j] = g[6 + j];
+	}
+	for (int i = 0; i < 4; i++) {
+		u[i * 4 + 0] = t[i][0];
+		u[i * 4 + 1] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
+		u[i * 4 + 2] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
+		u[i * 4 + 3] = t[i][2];
+	}
+}
+
+int eml_fast_fwinograd_applies(const eml_window3 *c, size_t in_ch, size_t out_ch,
+			       size_t groups, eml_isa isa)
+{
+	return eml_f32_gemm_ukernel_for(isa) && groups == 1 && in_ch >= EML_WINO_MIN_CH &&
+	       out_ch >= EML_WINO_MIN_CH && c->k[0] == 1 && c->k[1] == 3 && c->k[2] == 3 &&
+	       c->stride[1] == 1 && c->stride[2] == 1 && c->dil[1] == 1 &&
+	       c->dil[2] == 1 && c->out[0] == 1 && c->out[1] >= 2 && c->out[2] >= 2 &&
+	       (size_t)(c->in[1] * c->in[2]) <= EML_WINO_PLANE_MAX;
+}
+
+edgeml_status eml_fast_fwinograd_prepare(const eml_kernel_ctx *ctx, const eml_window3 *c,
+					 eml_isa isa, uint32_t threads, float lo, float hi,
+					 eml_fast_op **out)
+{
+	const eml_tensor *tx = ctx->in[0], *tw = ctx->in[1];
+	const float *w = ctx->in_data[1];
+	const float *bias = ctx->node->n_inputs > 2 ? ctx->in_data[2] : NULL;
+	const eml_f32_gemm_ukernel *uk = eml_f32_gemm_ukernel_for(isa);
+	wino_op *op = calloc(1, sizeof(*op));
+	if (!op)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a convolution");
+	op->base.run = wino_run_op;
+	op->base.destroy = wino_destroy;
+	op->base.kernel = "f32-winograd-2x2";
+	op->uk = uk;
+	op->batch = (size_t)tx->dims[0];
+	op->in_ch = (size_t)tx->dims[1];
+	op->out_ch = (size_t)tw->dims[0];
+	op->ih = (size_t)c->in[1];
+	op->iw = (size_t)c->in[2];
+	op->oh = (size_t)c->out[1];
+	op->ow = (size_t)c->out[2];
+	op->top = (size_t)c->pad_begin[1];
+	op->left = (size_t)c->pad_begin[2];
+	op->lo = lo;
+	op->hi = hi;
+	op->th = (op->oh + 1) / 2;
+	op->tw = (op->ow + 1) / 2;
+	op->tiles = op->th * op->tw;
+	/* a block's transformed inputs (16 x in_ch x nb floats) within about 128 KiB */
+	size_t fit = WINO_BLOCK_FLOATS / (WINO_POS * op->in_ch) / uk->nr * uk->nr;
+	size_t need = (op->tiles + uk->nr - 1) / uk->nr * uk->nr;
+	op->nb = fit < uk->nr ? uk->nr : fit < need ? fit : need;
+	op->blocks_n = (op->tiles + op->nb - 1) / op->nb;
+	op->mblocks = (op->out_ch + uk->mr - 1) / uk->mr;
+	op->u = calloc(WINO_POS * op->mblocks * uk->mr * op->in_ch, sizeof(float));
+	op->bias = calloc(op->out_ch, sizeof(float));
+	op->koff = calloc(op->in_ch, sizeof(size_t));
+	if (!op->u || !op->bias || !op->koff) {
+		wino_destroy(&op->base);
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for convolution weights");
+	}
+	for (size_t m = 0; m < op->out_ch; m++) {
+		for (size_t ci = 0; ci < op->in_ch; ci++) {
+			float u[WINO_POS];
+			filter_transform(w + (m * op->in_ch + ci) * 9, u);
+			for (size_t pos = 0; pos < WINO_POS; pos++)
+				op->u[((pos * op->mblocks + m / uk->mr) * op->in_ch + ci) * uk->mr +
+				      m % uk->mr] = u[pos];
+		}
+		op->bias[m] = bias ? bias[m] : 0.0f;
+	}
+	for (size_t ci = 0; ci < op->in_ch; ci++)
+		op->koff[ci] = ci * op->nb;
+	/* enough tasks for every thread: split the output channels (each chunk redoes the
+	 * input transform, a small share of its GEMM) */
+	op->m_chunks = 1;
+	while (threads > 1 && op->m_chunks < op->mblocks &&
+	       op->batch * op->blocks_n * op->m_chunks <
+		       EML_FAST_TASKS_PER_THREAD * (size_t)threads)
+		op->m_chunks++;
+	op->m_chunk = (op->mblocks + op->m_chunks - 1) / op->m_chunks;
+	op->m_chunks = (op->mblocks + op->m_chunk - 1) / op->m_chunk;
+	size_t rows = op->m_chunk * uk->mr < op->out_ch ? op->m_chunk * uk->mr : op->out_ch;
+	op->base.scratch = WINO_POS * (op->in_ch + rows) * op->nb * sizeof(float);
+	*out = &op->base;
+	return EDGEML_OK;
+}
