@@ -10,6 +10,7 @@
 #include "error.h"
 #include "package.h"
 #include "package_delta.h"
+#include "file_io.h"
 #include "package_write.h"
 
 #define MAX_PACKAGE_BYTES ((size_t)4 << 30)

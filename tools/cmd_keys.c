@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "edgeml.h"
 #include "package.h"
+#include "file_io.h"
 #include "package_write.h"
 
 #define MAX_PACKAGE_BYTES ((size_t)4 << 30)

@@ -11,6 +11,7 @@
 #include "model.h"
 #include "npy.h"
 #include "package.h"
+#include "file_io.h"
 #include "package_write.h"
 
 #define MAX_MODEL_BYTES ((size_t)4 << 30)

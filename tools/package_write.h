@@ -45,9 +45,5 @@ edgeml_status eml_pack_sign(uint8_t **image, size_t *size, const uint8_t secret_
 /* The default sequence of a version, or 0 when version is not a semantic version. */
 uint64_t eml_pack_default_sequence(const char *version);
 
-/* Reads a whole file (at most max bytes) into malloc'd memory. */
-edgeml_status eml_file_read(const char *path, size_t max, uint8_t **out, size_t *size);
-/* Writes a file atomically: a temporary beside it, fsync, rename. mode as for open(). */
-edgeml_status eml_file_write_atomic(const char *path, const void *data, size_t size, unsigned mode);
 
 #endif /* EML_TOOLS_PACKAGE_WRITE_H */

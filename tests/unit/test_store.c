@@ -26,6 +26,7 @@
 #include "edgeml.h"
 #include "graph.h"
 #include "ops/ops.h"
+#include "file_io.h"
 #include "package_write.h"
 #include "store.h"
 

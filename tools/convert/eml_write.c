@@ -15,6 +15,7 @@
 #include "convert/eml_write.h"
 #include "eml_format.h"
 #include "error.h"
+#include "file_io.h"
 
 /* Element counts of every section, then their offsets in the file. */
 struct layout {
@@ -332,46 +333,8 @@ edgeml_status eml_write_file(const eml_graph *graph, const char *path)
 	edgeml_status st = eml_write_memory(graph, &buf, &size);
 	if (st != EDGEML_OK)
 		return st;
-	size_t plen = strlen(path);
-	char *tmp = malloc(plen + sizeof(".tmp.XXXXXX"));
-	if (!tmp) {
-		free(buf);
-		return eml_error(EDGEML_ERR_NO_MEMORY, "cannot allocate a temporary file name");
-	}
-	memcpy(tmp, path, plen);
-	memcpy(tmp + plen, ".tmp.XXXXXX", sizeof(".tmp.XXXXXX"));
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		st = eml_error(EDGEML_ERR_IO, "cannot create a temporary file next to '%s': %s",
-			       path, strerror(errno));
-		goto out;
-	}
-	const uint8_t *p = buf;
-	size_t left = size;
-	while (left > 0) {
-		ssize_t w = write(fd, p, left);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			st = eml_error(EDGEML_ERR_IO, "cannot write '%s': %s", tmp,
-				       w < 0 ? strerror(errno) : "no progress");
-			break;
-		}
-		p += w;
-		left -= (size_t)w;
-	}
-	/* mkstemp creates the file 0600; a model is meant to be shared like any data file. */
-	if (st == EDGEML_OK && (fchmod(fd, 0644) != 0 || fsync(fd) != 0))
-		st = eml_error(EDGEML_ERR_IO, "cannot finish '%s': %s", tmp, strerror(errno));
-	if (close(fd) != 0 && st == EDGEML_OK)
-		st = eml_error(EDGEML_ERR_IO, "cannot close '%s': %s", tmp, strerror(errno));
-	if (st == EDGEML_OK && rename(tmp, path) != 0)
-		st = eml_error(EDGEML_ERR_IO, "cannot rename '%s' to '%s': %s", tmp, path,
-			       strerror(errno));
-	if (st != EDGEML_OK)
-		unlink(tmp);
-out:
-	free(tmp);
+	/* A model is meant to be shared like any data file. */
+	st = eml_file_write_atomic(path, buf, size, 0644);
 	free(buf);
 	return st;
 }

@@ -385,35 +385,12 @@ static int type_rank(VkPhysicalDeviceType type)
 	}
 }
 
-/* Whether needle occurs in hay, ignoring case. */
-static int contains_nocase(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-	for (; *hay; hay++) {
-		size_t i = 0;
-		while (i < n && hay[i] &&
-		       tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
-			i++;
-		if (i == n)
-			return 1;
-	}
-	return n == 0;
-}
-
-/* Whether device info matches what the user named: its index, its DRM node (full path or
- * last component) or part of its name. */
-static int matches(const eml_vk_device_info *info, const char *want)
+/* The index want gives ("3"); -1 when want is not a plain decimal index. */
+static long parse_index(const char *want)
 {
 	char *end;
 	unsigned long idx = strtoul(want, &end, 10);
-	if (*want && !*end)
-		return idx == info->index;
-	if (info->drm_node[0]) {
-		const char *base = strrchr(info->drm_node, '/');
-		if (strcmp(want, info->drm_node) == 0 || (base && strcmp(want, base + 1) == 0))
-			return 1;
-	}
-	return contains_nocase(info->name, want);
+	return isdigit((unsigned char)*want) && !*end && idx <= UINT32_MAX ? (long)idx : -1;
 }
 
 edgeml_status eml_vk_pick_device(const eml_vk_instance *vi, const char *want, uint32_t *out)
@@ -422,7 +399,7 @@ edgeml_status eml_vk_pick_device(const eml_vk_instance *vi, const char *want, ui
 	for (uint32_t i = 0; i < vi->n_devices; i++) {
 		const eml_vk_device_info *d = &vi->info[i];
 		if (want && *want) {
-			if (!matches(d, want))
+			if (parse_index(want) != (long)i)
 				continue;
 			if (d->unusable[0])
 				return eml_error(EDGEML_ERR_UNSUPPORTED,
@@ -437,8 +414,7 @@ edgeml_status eml_vk_pick_device(const eml_vk_instance *vi, const char *want, ui
 	}
 	if (want && *want)
 		return eml_error(EDGEML_ERR_NOT_FOUND,
-				 "no Vulkan device matches '%s' (give an index, a DRM node or part "
-				 "of a name; `edgeml info` lists them)",
+				 "no Vulkan device has index '%s' (`edgeml info` lists them)",
 				 want);
 	if (best < 0)
 		return eml_error(EDGEML_ERR_UNSUPPORTED,

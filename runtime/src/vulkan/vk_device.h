@@ -67,9 +67,10 @@ edgeml_status eml_vk_instance_shared(const eml_vk_instance **out);
 edgeml_status eml_vk_instance_create(eml_vk_instance *vi);
 void eml_vk_instance_destroy(eml_vk_instance *vi);
 
-/* Picks the device: the one named by want (an index, a DRM node path or node name, or a part
- * of the device name, case-insensitive), else the first usable one by type: discrete,
- * integrated, virtual, then CPU. *out is its index in vi->info. */
+/* Picks the device: the one whose index want gives (the session passes the registry's
+ * backend index, after backend_registry.c resolved names, DRM nodes and AUTO), else the
+ * first usable one by type: discrete, integrated, virtual, then CPU. *out is its index in
+ * vi->info. */
 edgeml_status eml_vk_pick_device(const eml_vk_instance *vi, const char *want, uint32_t *out);
 
 /* The backend's devices entry (backend.h): the shared instance's devices as the public API
