@@ -41,6 +41,7 @@
 #include <linux/dma-buf.h>
 
 #include "edgeml_uapi.h"
+#include "vm_helpers.h"
 
 #define DEV_PATH "/dev/edgeml"
 #define FUZZ_THREADS 4
@@ -111,21 +112,10 @@ static bool other_user(const struct worker *w)
 	return w->id == FUZZ_THREADS - 1;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /* xorshift64*, one state per thread: a seed gives the same per-thread call sequences. */
 static uint32_t rnd(struct worker *w)
 {
-	w->rng ^= w->rng >> 12;
-	w->rng ^= w->rng << 25;
-	w->rng ^= w->rng >> 27;
-	return (uint32_t)((w->rng * 0x2545f4914f6cdd1dULL) >> 32);
+	return xorshift_next(&w->rng);
 }
 
 static uint32_t rnd_below(struct worker *w, uint32_t n)
@@ -471,18 +461,6 @@ static void do_read_write(struct worker *w)
 	long ret = rnd_below(w, 2) ? read(dev, b, sizeof(b)) : write(dev, b, sizeof(b));
 
 	CHECK_ERRNO(w, OP_READ_WRITE, ret, EINVAL, EBADF);
-}
-
-static int load_module(const char *path, const char *params)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return -1;
-	ret = syscall(SYS_finit_module, fd, params, 0);
-	close(fd);
-	return ret;
 }
 
 /* Loads or unloads the test sensor driver; unloading is refused while a ring uses it. */

@@ -30,6 +30,7 @@
 #include <linux/dma-buf.h>
 
 #include "edgeml_uapi.h"
+#include "vm_helpers.h"
 
 #define DEV_PATH "/dev/edgeml"
 /* Limits the module is loaded with, small so that the limit checks are cheap to reach. */
@@ -72,28 +73,6 @@ static const char *group = "";
 		CHECK(r_ == -1 && errno == (err), "%s: want errno %s, got %ld", #expr,      \
 		      strerrorname_np(err), r_);                                           \
 	} while (0)
-
-/* Current CLOCK_MONOTONIC time in nanoseconds. */
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-/* Loads a module from @path with parameter string @params; returns 0 or -1 with errno. */
-static int load_module(const char *path, const char *params)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return -1;
-	ret = syscall(SYS_finit_module, fd, params, 0);
-	close(fd);
-	return ret;
-}
 
 /* Unloads module @name without waiting; returns 0 or -1 with errno. */
 static int unload_module(const char *name)
@@ -697,10 +676,7 @@ static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
 
 static uint32_t rnd(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 0x2545f4914f6cdd1dULL) >> 32);
+	return xorshift_next(&rng_state);
 }
 
 /* Checks sampled bytes of a frame of the race loops (the whole frame is too slow under TCG). */
