@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "add_relu_model.h"
 #include "convert/eml_write.h"
 #include "edgeml.h"
 #include "graph.h"
@@ -80,36 +81,9 @@ static int setup(void **state)
 	crypto_secretstream_xchacha20poly1305_keygen(fx->stream_key);
 	crypto_secretstream_xchacha20poly1305_keygen(fx->other_stream_key);
 
-	static eml_tensor tensors[4];
-	static eml_node nodes[2];
-	static uint32_t io[2][3], inputs[1], outputs[1];
 	for (int i = 0; i < N_ELEMS; i++)
 		fx->w[i] = (float)(i % 7) - 3.0f;
-	const eml_tensor proto = { .dtype = EDGEML_DTYPE_FLOAT32, .rank = 1, .dims = { N_ELEMS } };
-	tensors[0] = proto;
-	tensors[0].name = "x";
-	tensors[0].flags = EML_TF_INPUT;
-	tensors[1] = proto;
-	tensors[1].name = "w";
-	tensors[1].flags = EML_TF_CONSTANT;
-	tensors[1].data = fx->w;
-	tensors[1].data_size = sizeof(fx->w);
-	tensors[2] = proto;
-	tensors[2].name = "s";
-	tensors[3] = proto;
-	tensors[3].name = "y";
-	tensors[3].flags = EML_TF_OUTPUT;
-	io[0][0] = 0, io[0][1] = 1, io[0][2] = 2;
-	io[1][0] = 2, io[1][1] = 3;
-	nodes[0] = (eml_node){ .name = "add", .op = EML_OP_Add, .n_inputs = 2, .n_outputs = 1,
-			       .inputs = io[0], .outputs = io[0] + 2 };
-	nodes[1] = (eml_node){ .name = "relu", .op = EML_OP_Relu, .n_inputs = 1, .n_outputs = 1,
-			       .inputs = io[1], .outputs = io[1] + 1 };
-	inputs[0] = 0;
-	outputs[0] = 3;
-	eml_graph g = { .n_tensors = 4, .n_nodes = 2, .n_inputs = 1, .n_outputs = 1,
-			.tensors = tensors, .nodes = nodes, .inputs = inputs, .outputs = outputs };
-	assert_int_equal(eml_write_memory(&g, &fx->model, &fx->model_size), EDGEML_OK);
+	assert_int_equal(add_relu_model(fx->w, N_ELEMS, &fx->model, &fx->model_size), EDGEML_OK);
 	*state = fx;
 	return 0;
 }

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "add_relu_model.h"
 #include "convert/eml_write.h"
 #include "edgeml.h"
 #include "graph.h"
@@ -107,39 +108,14 @@ static const char *make_package(const fixture *fx, const char *version, float bi
 				const uint8_t *sk, int wrong_selftest)
 {
 	static float w[N_ELEMS], in[N_ELEMS], out[N_ELEMS];
-	static eml_tensor tensors[4];
-	static eml_node nodes[2];
-	static uint32_t io[2][3], inputs[1], outputs[1];
 	for (int i = 0; i < N_ELEMS; i++) {
 		w[i] = (float)(i % 7) - 3.0f + bias;
 		in[i] = (float)i / 8.0f;
 		out[i] = expected(bias, i) + (wrong_selftest && i == 3 ? 1.0f : 0.0f);
 	}
-	const eml_tensor proto = { .dtype = EDGEML_DTYPE_FLOAT32, .rank = 1, .dims = { N_ELEMS } };
-	for (int i = 0; i < 4; i++)
-		tensors[i] = proto;
-	tensors[0].name = "x";
-	tensors[0].flags = EML_TF_INPUT;
-	tensors[1].name = "w";
-	tensors[1].flags = EML_TF_CONSTANT;
-	tensors[1].data = w;
-	tensors[1].data_size = sizeof(w);
-	tensors[2].name = "s";
-	tensors[3].name = "y";
-	tensors[3].flags = EML_TF_OUTPUT;
-	io[0][0] = 0, io[0][1] = 1, io[0][2] = 2;
-	io[1][0] = 2, io[1][1] = 3;
-	nodes[0] = (eml_node){ .name = "add", .op = EML_OP_Add, .n_inputs = 2, .n_outputs = 1,
-			       .inputs = io[0], .outputs = io[0] + 2 };
-	nodes[1] = (eml_node){ .name = "relu", .op = EML_OP_Relu, .n_inputs = 1, .n_outputs = 1,
-			       .inputs = io[1], .outputs = io[1] + 1 };
-	inputs[0] = 0;
-	outputs[0] = 3;
-	eml_graph g = { .n_tensors = 4, .n_nodes = 2, .n_inputs = 1, .n_outputs = 1,
-			.tensors = tensors, .nodes = nodes, .inputs = inputs, .outputs = outputs };
 	void *model;
 	size_t model_size;
-	assert_int_equal(eml_write_memory(&g, &model, &model_size), EDGEML_OK);
+	assert_int_equal(add_relu_model(w, N_ELEMS, &model, &model_size), EDGEML_OK);
 	eml_pack_selftest t = { 0, 0, 0.01f, in, sizeof(in), out, sizeof(out) };
 	eml_pack_spec spec = { .name = "kws", .version = version, .created = 1767225600,
 			       .selftests = &t, .n_selftests = 1 };
