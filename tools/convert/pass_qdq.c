@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "convert/convert_steps.h"
-#include "cpu/ref/quant.h"
+#include "quant/quant.h"
 #include "error.h"
 #include "ops/ops.h"
 

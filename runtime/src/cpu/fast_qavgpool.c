@@ -13,7 +13,7 @@
 
 #include "cpu/fast_ops.h"
 #include "cpu/fast_plane.h"
-#include "cpu/ref/quant.h"
+#include "quant/quant.h"
 #include "cpu/ref/ref_qparams.h"
 #include "error.h"
 #include "ops/ops.h"

@@ -14,7 +14,7 @@
 #include "cpu/fast_gemm.h"
 #include "cpu/fast_ops.h"
 #include "cpu/fast_plane.h"
-#include "cpu/ref/quant.h"
+#include "quant/quant.h"
 #include "cpu/ref/ref_qparams.h"
 #include "cpu/ref/ref_qwindow.h"
 #include "error.h"

@@ -4,7 +4,7 @@
 
 #include "cpu/fast_ops.h"
 #include "cpu/pack.h"
-#include "cpu/ref/quant.h"
+#include "quant/quant.h"
 #include "cpu/ref/ref_qparams.h"
 #include "error.h"
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu/ref/quant.h"
+#include "quant/quant.h"
 #include "error.h"
 #include "ops/ops.h"
 #include "vulkan/vk_ops.h"

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "cpu/ref/quant.h"
+#include "quant/quant.h"
 #include "error.h"
 #include "ops/geometry.h"
 #include "ops/ops.h"

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu/ref/quant.h"
+#include "quant/quant.h"
 #include "error.h"
 #include "ops/broadcast.h"
 #include "ops/infer_qcommon.h"

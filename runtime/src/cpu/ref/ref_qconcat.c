@@ -1,6 +1,6 @@
 /* ref_qconcat.c — QLinearConcat reference kernel: each input requantized to Y's parameters
  * (dequantize, then quantize, in fp32), then concatenated. */
-#include "cpu/ref/quant.h"
+#include "quant/quant.h"
 #include "cpu/ref/ref.h"
 #include "cpu/ref/ref_qparams.h"
 

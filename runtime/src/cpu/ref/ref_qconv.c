@@ -1,6 +1,6 @@
 /* ref_qconv.c — QLinearConv and ConvInteger reference kernels: direct NCHW convolution with
  * int32 accumulation of zero-point-corrected products. */
-#include "cpu/ref/quant.h"
+#include "quant/quant.h"
 #include "cpu/ref/ref.h"
 #include "cpu/ref/ref_qparams.h"
 #include "cpu/ref/ref_qwindow.h"

@@ -2,7 +2,7 @@
  * with ONNX Runtime's arithmetic for its com.microsoft ops. */
 #include <math.h>
 
-#include "cpu/ref/quant.h"
+#include "quant/quant.h"
 #include "cpu/ref/ref.h"
 #include "cpu/ref/ref_qparams.h"
 #include "ops/broadcast.h"

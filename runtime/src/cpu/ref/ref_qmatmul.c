@@ -1,6 +1,6 @@
 /* ref_qmatmul.c — QLinearMatMul, MatMulInteger and QLinearGemm reference kernels: int32
  * accumulation of zero-point-corrected products, then requantization (or the raw int32). */
-#include "cpu/ref/quant.h"
+#include "quant/quant.h"
 #include "cpu/ref/ref.h"
 #include "cpu/ref/ref_qparams.h"
 #include "ops/infer_qcommon.h"

@@ -1,7 +1,7 @@
 /* ref_qparams.c — run-time quantization parameters of the quantized reference kernels. */
 #include <math.h>
 
-#include "cpu/ref/quant.h"
+#include "quant/quant.h"
 #include "cpu/ref/ref_qparams.h"
 #include "error.h"
 

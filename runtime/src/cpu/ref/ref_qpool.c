@@ -1,6 +1,6 @@
 /* ref_qpool.c — QLinearAveragePool and QLinearGlobalAveragePool reference kernels: the
  * average of dequantized values, quantized to Y's parameters. */
-#include "cpu/ref/quant.h"
+#include "quant/quant.h"
 #include "cpu/ref/ref.h"
 #include "cpu/ref/ref_qparams.h"
 #include "cpu/ref/ref_qwindow.h"

@@ -1,6 +1,6 @@
 /* ref_quantize.c — QuantizeLinear and DequantizeLinear reference kernels, per-tensor or
  * per-axis. */
-#include "cpu/ref/quant.h"
+#include "quant/quant.h"
 #include "cpu/ref/ref.h"
 #include "cpu/ref/ref_qparams.h"
 

@@ -1,9 +1,9 @@
 /*
  * quant.h — requantization as ONNX Runtime does it: an fp32 scale, round half to even,
- * saturate to the output type. Shared by every quantized reference kernel.
+ * saturate to the output type. Shared by every backend and the converter: the one place for the quantization rules.
  */
-#ifndef EML_REF_QUANT_H
-#define EML_REF_QUANT_H
+#ifndef EML_QUANT_H
+#define EML_QUANT_H
 
 #include <math.h>
 #include <stdint.h>
@@ -103,4 +103,4 @@ static inline int32_t eml_clamp_i32(int32_t v, int32_t lo, int32_t hi)
 	return v < lo ? lo : (v > hi ? hi : v);
 }
 
-#endif /* EML_REF_QUANT_H */
+#endif /* EML_QUANT_H */
