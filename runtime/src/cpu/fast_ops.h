@@ -101,6 +101,9 @@ edgeml_status eml_fast_quantize_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 					eml_fast_op **out);
 edgeml_status eml_fast_dequantize_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
 edgeml_status eml_fast_resize_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
+/* ImagePreprocess (fast_image.c): every format, layout and output type. */
+edgeml_status eml_fast_image_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
+				     eml_fast_op **out);
 
 /* Links a prepared depthwise QLinearConv (from) to the prepared 1x1 QLinearConv (to) that
  * is the only reader of its output, when both kernels can keep that tensor channels-last in

@@ -1,0 +1,36 @@
+/*
+ * image_ukernels.h — the horizontal pass of ImagePreprocess (fast_image.c): one frame row
+ * converted to RGB at the two source columns of each output column and mixed with their
+ * fixed-point weights, into three planes of int32 sums (intensity x 2048), channels in R, G,
+ * B order. A micro-kernel does the first n columns, which must all have their 4-byte reads
+ * (see eml_image_hpass_args) inside the frame; portable C does the rest.
+ */
+#ifndef EML_CPU_IMAGE_UKERNELS_H
+#define EML_CPU_IMAGE_UKERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpu/isa.h"
+
+typedef struct eml_image_hpass_args {
+	int format;	     /* eml_image_format: nv12 or yuyv here */
+	const uint8_t *row;  /* nv12: the Y row; yuyv: the packed row */
+	const uint8_t *uv;   /* nv12: the row's U,V row */
+	const int32_t *x0;   /* per output column: its two source columns (frame x) */
+	const int32_t *x1;
+	const uint32_t *w;   /* per output column: weight 0 | weight 1 << 16 */
+	size_t n;	     /* columns to do */
+	int32_t *s[3];	     /* R, G, B sums */
+} eml_image_hpass_args;
+
+typedef void (*eml_image_hpass_fn)(const eml_image_hpass_args *a);
+
+/* The micro-kernel of a level for a format, or NULL (portable C then does every column).
+ * nv12 reads 4 bytes from the Y row at x0 and 4 from the U,V row at x0 & ~1; yuyv reads 4
+ * bytes at 2 * (x0 & ~1) and 2 * (x1 & ~1). */
+eml_image_hpass_fn eml_image_hpass_for(eml_isa isa, int format);
+
+void eml_u8_image_hpass_8x_avx2(const eml_image_hpass_args *a);
+
+#endif /* EML_CPU_IMAGE_UKERNELS_H */
