@@ -164,7 +164,7 @@ export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
 # The ARM (qemu-user) and kernel-module (qemu-system) suites run static, unsanitized binaries:
 # they are part of the plain run only.
-TEST_SUITES := unit conformance crosscheck fuzz-smoke test-packages test-store zoo-smoke
+TEST_SUITES := unit conformance crosscheck fuzz-smoke test-packages test-store zoo-smoke test-image
 ifeq ($(SAN),0)
 TEST_SUITES += test-vulkan test-arm test-kmod
 endif
@@ -186,6 +186,17 @@ BACKEND ?=
 conformance: $(EDGEML) venv
 	$(PY) tests/conformance/run_node_tests.py --edgeml $(EDGEML) --work $(BUILD)/conformance \
 		$(if $(BACKEND),--backend $(BACKEND) $(if $(filter vulkan,$(BACKEND)),--cpu-fallback))
+
+# Image inputs (--image-input) against OpenCV: every format through `edgeml convert` and `edgeml
+# run`, fast and reference kernels, identical to cvtColor + resize + normalise + quantize in
+# Debian's python3-opencv (system python; tests/image/opencv_check.py, ~10 s).
+IMAGE_MODELS := $(BUILD)/image-models/.stamp
+$(IMAGE_MODELS): tests/image/make_models.py $(VENV)/.stamp
+	$(PY) tests/image/make_models.py --out $(dir $@) && touch $@
+.PHONY: test-image
+test-image: $(EDGEML) $(IMAGE_MODELS)
+	/usr/bin/python3 tests/image/opencv_check.py --edgeml $(EDGEML) --models $(dir $(IMAGE_MODELS)) \
+		--work $(BUILD)/test-image
 
 # Packages end to end through the command line: pack, sign, verify, run on a device with a
 # trust store, and what it must refuse (tests/fleet/package-cli.sh; a few seconds).

@@ -2,6 +2,8 @@
 # Installs every Debian package edgeml needs to build and test. Non-interactive, idempotent.
 set -eu
 # python3-torchvision (system python, not the venv) exports the model zoo of `make zoo`.
+# python3-opencv (system python) is the reference of the image preprocessing (`make test-image`,
+# `make bench-preprocess`).
 # debhelper, dh-dkms, dkms, lintian, udev, crossbuild-essential-arm64 and pkg-config:arm64
 # build and test the Debian packages (`make deb`, `make test-deb`, docs/install.md).
 PKGS="build-essential clang pkg-config zlib1g-dev python3-venv
@@ -9,7 +11,7 @@ protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata libcmocka-dev
 libvulkan-dev mesa-vulkan-drivers glslang-dev glslang-tools libdrm-dev vulkan-validationlayers spirv-tools
 qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross busybox-static gnuplot-nox
 linux-headers-amd64 linux-image-amd64 qemu-system-x86 sparse cpio kmod python3-torchvision
-libsodium-dev libzstd-dev
+libsodium-dev libzstd-dev python3-opencv
 debhelper dh-dkms dkms lintian udev crossbuild-essential-arm64 pkg-config:arm64
 zlib1g-dev:arm64 libprotobuf-c-dev:arm64 libsodium-dev:arm64 libzstd-dev:arm64"
 missing=""

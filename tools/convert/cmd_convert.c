@@ -20,6 +20,15 @@ static void usage(FILE *f)
 		"  --input-shape NAME=D0,D1,... fix the shape of an input with symbolic dims\n"
 		"  --constant NAME=FILE         freeze input NAME to the tensor in FILE\n"
 		"                               (.npy, or an ONNX TensorProto .pb)\n"
+		"  --image-input NAME=FMT,WxH   feed input NAME (float32 [1,3,H,W] or [1,H,W,3])\n"
+		"                               raw camera frames: FMT nv12, yuyv, rgb24 or bgr24,\n"
+		"                               W x H the frame; the options below apply to it:\n"
+		"    --mean M[,M,M]             per channel, in [0, 1] units (default 0)\n"
+		"    --std S[,S,S]              per channel (default 1): (x/255 - mean) / std\n"
+		"    --resize bilinear|nearest  OpenCV's INTER_LINEAR / INTER_NEAREST (bilinear)\n"
+		"    --crop X,Y,W,H             resize only this region of the frame\n"
+		"    --channel-order rgb|bgr    the model's channel order (rgb)\n"
+		"    --layout nchw|nhwc         when the input's shape does not tell\n"
 		"  --help                       show this help\n\n"
 		"exit status: 0 converted, 1 failed, 2 bad arguments,\n"
 		"             3 the model uses an op, attribute or dtype outside the op set\n");
@@ -65,8 +74,116 @@ static int parse_shape(char *arg, eml_convert_shape *shape)
 	}
 }
 
+/* Parses up to max comma-separated numbers of arg into v (floats when f, else int64); returns
+ * the count or -1 after printing what is wrong. */
+static int parse_list(const char *opt, const char *arg, int max, float *f, int64_t *v)
+{
+	int n = 0;
+	const char *p = arg;
+	for (;;) {
+		char *end;
+		errno = 0;
+		if (f)
+			f[n] = strtof(p, &end);
+		else
+			v[n] = strtoll(p, &end, 10);
+		if (end == p || errno == ERANGE || (*end != ',' && *end != '\0') || n == max) {
+			fprintf(stderr, "edgeml convert: %s wants %s%d comma-separated %s, got '%s'\n",
+				opt, max > 1 ? "up to " : "", max, f ? "numbers" : "whole numbers",
+				arg);
+			return -1;
+		}
+		n++;
+		if (*end == '\0')
+			return n;
+		p = end + 1;
+	}
+}
+
+/* Parses --image-input's "NAME=FMT,WxH" into im (the name points into arg); 0 or -1. */
+static int parse_image(char *arg, eml_convert_image *im)
+{
+	char *eq = strrchr(arg, '=');
+	char *comma = eq ? strchr(eq, ',') : NULL;
+	long long w = 0, h = 0;
+	char tail;
+	if (!eq || eq == arg || !comma ||
+	    sscanf(comma + 1, "%lldx%lld%c", &w, &h, &tail) != 2) {
+		fprintf(stderr, "edgeml convert: --image-input wants NAME=FORMAT,WIDTHxHEIGHT "
+				"(e.g. input=nv12,1280x720), got '%s'\n", arg);
+		return -1;
+	}
+	*eq = '\0';
+	*comma = '\0';
+	im->name = arg;
+	im->format = eq + 1;
+	im->width = w;
+	im->height = h;
+	return 0;
+}
+
+/* Whether s is a or b; else prints what opt wants. */
+static int one_of(const char *opt, const char *s, const char *a, const char *b)
+{
+	if (strcmp(s, a) == 0 || strcmp(s, b) == 0)
+		return 1;
+	fprintf(stderr, "edgeml convert: %s wants %s or %s, got '%s'\n", opt, a, b, s);
+	return 0;
+}
+
+/* An --image-input sub-option (argv[i] with its value v) for the last --image-input im;
+ * returns 1 taken, 0 not one of them, -1 bad. */
+static int image_option(const char *a, const char *v, eml_convert_image *im)
+{
+	static const char *const opts[] = { "--mean", "--std", "--resize", "--crop",
+					    "--channel-order", "--layout" };
+	int k = -1;
+	for (int i = 0; i < 6; i++)
+		if (strcmp(a, opts[i]) == 0)
+			k = i;
+	if (k < 0)
+		return 0;
+	if (!im) {
+		fprintf(stderr, "edgeml convert: %s belongs to an --image-input: give it after "
+				"one\n", a);
+		return -1;
+	}
+	int n;
+	switch (k) {
+	case 0:
+	case 1:
+		n = parse_list(a, v, 3, k ? im->std : im->mean, NULL);
+		if (n == 2) {
+			fprintf(stderr, "edgeml convert: %s wants 1 or 3 values, got '%s'\n", a, v);
+			return -1;
+		}
+		if (n > 0)
+			*(k ? &im->n_std : &im->n_mean) = (uint32_t)n;
+		return n > 0 ? 1 : -1;
+	case 2:
+		im->resize = v;
+		return one_of(a, v, "bilinear", "nearest") ? 1 : -1;
+	case 3:
+		n = parse_list(a, v, 4, NULL, im->crop);
+		if (n >= 0 && n != 4) {
+			fprintf(stderr, "edgeml convert: --crop wants X,Y,W,H, got '%s'\n", v);
+			return -1;
+		}
+		im->has_crop = 1;
+		return n == 4 ? 1 : -1;
+	case 4:
+		im->channel_order = v;
+		return one_of(a, v, "rgb", "bgr") ? 1 : -1;
+	default:
+		im->layout = v;
+		return one_of(a, v, "nchw", "nhwc") ? 1 : -1;
+	}
+}
+
 /* Everything the command allocates, freed in one place. */
 typedef struct cmd_state {
+	eml_convert_image *images;
+	uint32_t n_images;
 	eml_convert_shape *shapes;
 	eml_tensor *constants;
 	const char **constant_files; /* --constant NAME=FILE: the files, read after parsing */
@@ -79,6 +196,7 @@ static void cmd_free(cmd_state *s)
 {
 	for (uint32_t i = 0; i < s->n_constants; i++)
 		free((void *)s->constants[i].data);
+	free(s->images);
 	free(s->shapes);
 	free(s->constants);
 	free(s->constant_files);
@@ -90,11 +208,12 @@ static void cmd_free(cmd_state *s)
 static int parse_args(int argc, char **argv, cmd_state *s, eml_convert_options *opt,
 		      const char **paths)
 {
-	int n_paths = 0;
+	int n_paths = 0, rc;
 	s->shapes = calloc((size_t)argc + 1, sizeof(*s->shapes));
 	s->constants = calloc((size_t)argc + 1, sizeof(*s->constants));
 	s->constant_files = calloc((size_t)argc + 1, sizeof(*s->constant_files));
-	if (!s->shapes || !s->constants || !s->constant_files) {
+	s->images = calloc((size_t)argc + 1, sizeof(*s->images));
+	if (!s->shapes || !s->constants || !s->constant_files || !s->images) {
 		fprintf(stderr, "edgeml convert: out of memory\n");
 		return 1;
 	}
@@ -118,6 +237,23 @@ static int parse_args(int argc, char **argv, cmd_state *s, eml_convert_options *
 					return 2;
 				}
 			s->n_shapes++;
+		} else if (strcmp(a, "--image-input") == 0 && i + 1 < argc) {
+			eml_convert_image *im = &s->images[s->n_images];
+			if (parse_image(argv[++i], im) != 0)
+				return 2;
+			for (uint32_t k = 0; k < s->n_images; k++)
+				if (strcmp(s->images[k].name, im->name) == 0) {
+					fprintf(stderr, "edgeml convert: --image-input given more "
+							"than once for input '%s'\n", im->name);
+					return 2;
+				}
+			s->n_images++;
+		} else if (i + 1 < argc &&
+			   (rc = image_option(a, argv[i + 1],
+					      s->n_images ? &s->images[s->n_images - 1] : NULL))) {
+			if (rc < 0)
+				return 2;
+			i++;
 		} else if (strcmp(a, "--constant") == 0 && i + 1 < argc) {
 			char *arg = argv[++i];
 			char *eq = strchr(arg, '=');
@@ -157,6 +293,8 @@ static int parse_args(int argc, char **argv, cmd_state *s, eml_convert_options *
 	opt->n_shapes = s->n_shapes;
 	opt->constants = s->constants;
 	opt->n_constants = s->n_constants;
+	opt->images = s->images;
+	opt->n_images = s->n_images;
 	return -1;
 }
 

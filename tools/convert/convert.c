@@ -70,6 +70,9 @@ static edgeml_status run_passes(cv_graph *g, FILE *log)
 		st = run_pass(g, log, cv_pass_activation, "activation", "Relu/Clip fused");
 	if (!st)
 		st = run_pass(g, log, cv_pass_identity, "identity", "Identity removed");
+	if (!st)
+		st = run_pass(g, log, cv_pass_image_quant, "image-quant",
+			      "QuantizeLinear folded into ImagePreprocess");
 	if (st)
 		return st;
 	folded = 0;
@@ -111,6 +114,8 @@ edgeml_status eml_convert_buffer(const void *buf, size_t len, const eml_convert_
 	conv->priv = p;
 	cv_graph_init(&p->g);
 	edgeml_status st = cv_import_onnx(&p->g, m, options);
+	if (!st && options && options->n_images)
+		st = cv_pass_image_input(&p->g, options->images, options->n_images);
 	/* If nodes point into the model's branch graphs until the passes inline them. */
 	if (!st)
 		st = run_passes(&p->g, options ? options->log : NULL);

@@ -26,6 +26,21 @@ typedef struct eml_convert_shape {
 	int64_t dims[EML_MAX_RANK];
 } eml_convert_shape;
 
+/* A graph input fed camera frames (--image-input, docs/stream.md): the converter puts an
+ * ImagePreprocess node in front of it, and the input becomes the raw uint8 frame. */
+typedef struct eml_convert_image {
+	const char *name;	   /* the graph input: float32 [1,3,H,W] or [1,H,W,3] */
+	const char *format;	   /* nv12, yuyv, rgb24 or bgr24 */
+	int64_t width, height;	   /* the frame */
+	int has_crop;
+	int64_t crop[4];	   /* x, y, width, height */
+	const char *resize;	   /* bilinear (NULL) or nearest */
+	const char *channel_order; /* rgb (NULL) or bgr */
+	const char *layout;	   /* nchw or nhwc; NULL: from the input's shape */
+	uint32_t n_mean, n_std;	   /* 0 (defaults 0 and 1), 1 or 3 */
+	float mean[3], std[3];
+} eml_convert_image;
+
 typedef struct eml_convert_options {
 	FILE *log; /* where verbose output goes; NULL = quiet */
 	const eml_convert_shape *shapes;
@@ -34,6 +49,8 @@ typedef struct eml_convert_options {
 	 * and data_size of each are used; the data is copied. */
 	const eml_tensor *constants;
 	uint32_t n_constants;
+	const eml_convert_image *images; /* --image-input */
+	uint32_t n_images;
 } eml_convert_options;
 
 /* A converted model: graph is valid until eml_converted_free(). */

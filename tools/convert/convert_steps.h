@@ -52,6 +52,12 @@ int cv_fold_always(const cv_graph *g, uint32_t node);
 edgeml_status cv_import_branch(cv_graph *g, const void *branch, uint32_t if_node,
 			       uint32_t *outputs, uint32_t n_outputs);
 
+/* Puts an ImagePreprocess node in front of each --image-input (pass_image_input.c); the
+ * graph input becomes the uint8 frame. Runs right after the import. */
+edgeml_status cv_pass_image_input(cv_graph *g, const eml_convert_image *images, uint32_t n);
+/* Folds the QuantizeLinear that reads an ImagePreprocess output into it (quantized output). */
+edgeml_status cv_pass_image_quant(cv_graph *g, uint32_t *count);
+
 /* Copies quantization parameters onto graph inputs and outputs from the Q/DQ next to them. */
 edgeml_status cv_pass_quant_io(cv_graph *g, uint32_t *count);
 /* Folds DQ → op → Q groups into quantized ops. */
