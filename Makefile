@@ -198,6 +198,13 @@ test-image: $(EDGEML) $(IMAGE_MODELS)
 	/usr/bin/python3 tests/image/opencv_check.py --edgeml $(EDGEML) --models $(dir $(IMAGE_MODELS)) \
 		--work $(BUILD)/test-image
 
+# The speed of the same against OpenCV (not in `make test`): a 1280x720 NV12 frame to a
+# 224x224 int8 tensor, one thread, interleaved (tests/image/bench_opencv.py).
+.PHONY: bench-preprocess
+bench-preprocess: $(EDGEML) $(LIBSO) $(IMAGE_MODELS)
+	/usr/bin/python3 tests/image/bench_opencv.py --edgeml $(EDGEML) --lib $(LIBSO) \
+		--models $(dir $(IMAGE_MODELS)) --work $(BUILD)/bench-preprocess
+
 # Packages end to end through the command line: pack, sign, verify, run on a device with a
 # trust store, and what it must refuse (tests/fleet/package-cli.sh; a few seconds).
 .PHONY: test-packages
