@@ -88,6 +88,21 @@ static void hpass(const image_op *op, const uint8_t *f, int32_t y, int32_t *cons
 	hpass_c(op, f, y, done, (size_t)p->out_w, s);
 }
 
+/* The vertical pass of one output row's channel through the channel's table. */
+static void vpass_u8(const int32_t *restrict a, const int32_t *restrict b, size_t n, int32_t w0,
+		     int32_t w1, const uint8_t *restrict lut, uint8_t *restrict y, size_t step)
+{
+	for (size_t i = 0; i < n; i++)
+		y[i * step] = lut[eml_image_vmix(a[i], b[i], w0, w1)];
+}
+
+static void vpass_f32(const int32_t *restrict a, const int32_t *restrict b, size_t n, int32_t w0,
+		      int32_t w1, const float *restrict lut, float *restrict y, size_t step)
+{
+	for (size_t i = 0; i < n; i++)
+		y[i * step] = lut[eml_image_vmix(a[i], b[i], w0, w1)];
+}
+
 /* Output rows [task * rows_per_task, ...) of one run. */
 static void image_task(void *arg, uint32_t task, uint32_t thread)
 {
@@ -123,28 +138,15 @@ static void image_task(void *arg, uint32_t task, uint32_t thread)
 		size_t at = (size_t)oy * ow;
 		for (int c = 0; c < 3; c++) {
 			int src = p->bgr ? 2 - c : c;
-			const int32_t *a = s0[src], *b = s1[src];
-			if (p->out_dtype == EDGEML_DTYPE_FLOAT32) {
-				const float *lut = op->lutf[c];
-				float *y = (float *)r->y;
-				for (size_t i = 0; i < ow; i++) {
-					int32_t v = eml_image_vmix(a[i], b[i], t->w0, t->w1);
-					if (p->nhwc)
-						y[(at + i) * 3 + (size_t)c] = lut[v];
-					else
-						y[(size_t)c * plane + at + i] = lut[v];
-				}
-			} else {
-				const uint8_t *lut = op->lut8[c];
-				uint8_t *y = (uint8_t *)r->y;
-				for (size_t i = 0; i < ow; i++) {
-					int32_t v = eml_image_vmix(a[i], b[i], t->w0, t->w1);
-					if (p->nhwc)
-						y[(at + i) * 3 + (size_t)c] = lut[v];
-					else
-						y[(size_t)c * plane + at + i] = lut[v];
-				}
-			}
+			/* element i goes to y + i * step */
+			size_t first = p->nhwc ? at * 3 + (size_t)c : (size_t)c * plane + at;
+			size_t step = p->nhwc ? 3 : 1;
+			if (p->out_dtype == EDGEML_DTYPE_FLOAT32)
+				vpass_f32(s0[src], s1[src], ow, t->w0, t->w1, op->lutf[c],
+					  (float *)r->y + first, step);
+			else
+				vpass_u8(s0[src], s1[src], ow, t->w0, t->w1, op->lut8[c],
+					 (uint8_t *)r->y + first, step);
 		}
 	}
 }
