@@ -189,14 +189,15 @@ conformance: $(EDGEML) venv
 
 # Image inputs (--image-input) against OpenCV: every format through `edgeml convert` and `edgeml
 # run`, fast and reference kernels, identical to cvtColor + resize + normalise + quantize in
-# Debian's python3-opencv (system python; tests/image/opencv_check.py, ~10 s).
+# Debian's python3-opencv (system python; tests/image/opencv_check.py, ~10 s); and MobileNetV2
+# int8 fed an NV12 frame gives the outputs it gives fed OpenCV's tensor of that frame.
 IMAGE_MODELS := $(BUILD)/image-models/.stamp
 $(IMAGE_MODELS): tests/image/make_models.py $(VENV)/.stamp
 	$(PY) tests/image/make_models.py --out $(dir $@) && touch $@
 .PHONY: test-image
-test-image: $(EDGEML) $(IMAGE_MODELS)
+test-image: $(EDGEML) $(IMAGE_MODELS) models
 	/usr/bin/python3 tests/image/opencv_check.py --edgeml $(EDGEML) --models $(dir $(IMAGE_MODELS)) \
-		--work $(BUILD)/test-image
+		--work $(BUILD)/test-image --model build/models/mobilenetv2.int8.onnx
 
 # The speed of the same against OpenCV (not in `make test`): a 1280x720 NV12 frame to a
 # 224x224 int8 tensor, one thread, interleaved (tests/image/bench_opencv.py).

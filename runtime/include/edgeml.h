@@ -181,6 +181,42 @@ edgeml_status edgeml_model_output_info(const edgeml_model *model, size_t index,
 edgeml_status edgeml_model_find_input(const edgeml_model *model, const char *name, size_t *index);
 edgeml_status edgeml_model_find_output(const edgeml_model *model, const char *name, size_t *index);
 
+/* ---- image inputs (docs/stream.md) ------------------------------------------------------ */
+
+/* Camera frame formats an image input takes (`edgeml convert --image-input`). */
+typedef enum edgeml_pixel_format {
+	EDGEML_PIXEL_FORMAT_NONE = 0,
+	EDGEML_PIXEL_FORMAT_NV12 = 1,  /* Y plane, then U,V interleaved at half resolution */
+	EDGEML_PIXEL_FORMAT_YUYV = 2,  /* 4:2:2 packed, Y0 U Y1 V (V4L2's YUYV) */
+	EDGEML_PIXEL_FORMAT_RGB24 = 3, /* R G B per pixel */
+	EDGEML_PIXEL_FORMAT_BGR24 = 4, /* B G R per pixel */
+} edgeml_pixel_format;
+
+/* How an image input turns a frame into the model's input (docs/ops.md, ImagePreprocess):
+ * the frame (format, width x height, frame_bytes; rows packed, no padding), the region that
+ * is resized (crop_*), the output image, its layout and channel order, the normalisation
+ * (x / 255 - mean[c]) / std[c] and, for a quantized output, its scale and zero point. */
+typedef struct edgeml_image_input_info {
+	edgeml_pixel_format format;
+	const char *format_name; /* "nv12", ... */
+	uint32_t width, height;
+	size_t frame_bytes;
+	uint32_t crop_x, crop_y, crop_width, crop_height;
+	uint32_t out_width, out_height;
+	const char *resize;	   /* "bilinear" or "nearest" */
+	const char *layout;	   /* "nchw" or "nhwc" */
+	const char *channel_order; /* "rgb" or "bgr" */
+	float mean[3], std[3];
+	edgeml_dtype out_dtype;
+	float out_scale; /* quantized outputs only */
+	int32_t out_zero_point;
+} edgeml_image_input_info;
+
+/* Fills info when model input index is an image input; EDGEML_ERR_NOT_FOUND (with a message)
+ * when it is an ordinary tensor. */
+edgeml_status edgeml_model_input_image(const edgeml_model *model, size_t index,
+				       edgeml_image_input_info *info);
+
 /* ---- packages (docs/fleet.md) ------------------------------------------------------------ */
 
 /* A package (.emlpkg, made by `edgeml pack`) is a model plus a manifest (name, version,

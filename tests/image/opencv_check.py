@@ -74,8 +74,34 @@ CASES = [  # format, frame WxH, crop, resize, channel order, layout, int8
 ]
 
 
+def check_model(a, onnx_path, rng):
+    """A real network end to end: the model converted with --image-input and fed an NV12 frame
+    must give the outputs of the plain conversion fed OpenCV's float tensor of that frame."""
+    plain, image = (os.path.join(a.work, n) for n in ("plain.eml", "image.eml"))
+    run([a.edgeml, "convert", onnx_path, plain])
+    run([a.edgeml, "convert", onnx_path, image, "--image-input", "input=nv12,1280x720",
+         "--mean", ",".join(map(str, MEAN.tolist())), "--std", ",".join(map(str, STD.tolist()))])
+    frame = make_frame("nv12", 1280, 720, rng, True)
+    np.save(os.path.join(a.work, "frame.npy"), frame)
+    np.save(os.path.join(a.work, "tensor.npy"),
+            opencv_pipeline(frame, "nv12", None, (224, 224), "bilinear", "rgb", "nchw", False))
+    outs = []
+    for eml, arg in ((plain, "tensor.npy"), (image, "frame.npy")):
+        out = os.path.join(a.work, "model-out")
+        run([a.edgeml, "run", eml, "--input", "input=" + os.path.join(a.work, arg),
+             "--output-dir", out, "--threads", "2"])
+        outs.append({f: np.load(os.path.join(out, f)) for f in sorted(os.listdir(out))})
+    same = outs[0].keys() == outs[1].keys() and all(
+        np.array_equal(outs[0][k], outs[1][k]) for k in outs[0])
+    print(f"{'ok  ' if same else 'FAIL'} {os.path.basename(onnx_path)} from an NV12 frame "
+          f"{'equals' if same else 'differs from'} the model fed OpenCV's tensor")
+    return not same
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--model", action="append", default=[],
+                    help="an ONNX image model (input 'input' [1,3,224,224]) to check end to end")
     ap.add_argument("--edgeml", required=True)
     ap.add_argument("--models", required=True, help="tests/image/make_models.py's output")
     ap.add_argument("--work", required=True)
@@ -119,8 +145,9 @@ def main():
                     print(f"{'ok  ' if ok else 'FAIL'} {what}: {n} of {got.size} floats differ "
                           f"(max {float(np.abs(got - want).max()):.3g})")
                 failed += not ok
-    print(f"opencv_check: {len(CASES) * 4 - failed} of {len(CASES) * 4} runs identical to OpenCV "
-          f"{cv2.__version__}")
+    for m in a.model:
+        failed += check_model(a, m, rng)
+    print(f"opencv_check: {failed} failures; OpenCV {cv2.__version__}")
     sys.exit(1 if failed else 0)
 
 
