@@ -473,9 +473,11 @@ kmod:
 # come (tests/kmod/v4l2-test.sh).
 STREAM_MODEL := build/kmod-test/vibration_ae.eml
 V4L2_MODEL := build/kmod-test/yuyv_mean.eml
-test-kmod: kmod $(BUILD)/edgeml-static $(STREAM_MODEL) $(V4L2_MODEL)
+# And an image input: NV12 640x480 frames preprocessed to a 32x32 int8 tensor by the model.
+V4L2_IMAGE_MODEL := build/kmod-test/nv12_image.eml
+test-kmod: kmod $(BUILD)/edgeml-static $(STREAM_MODEL) $(V4L2_MODEL) $(V4L2_IMAGE_MODEL)
 	KDIR=$(KDIR) EDGEML_BIN=$(BUILD)/edgeml-static STREAM_MODEL=$(STREAM_MODEL) \
-		V4L2_MODEL=$(V4L2_MODEL) \
+		V4L2_MODEL=$(V4L2_MODEL) V4L2_IMAGE_MODEL=$(V4L2_IMAGE_MODEL) \
 		STREAM_THRESHOLD=$$(cat build/models/vibration_ae.threshold) \
 		RACE_ITERS=$(or $(RACE_ITERS),200) \
 		FUZZ_SECONDS=$(if $(KMOD_FUZZ_SECONDS_GIVEN),$(FUZZ_SECONDS),20) \
@@ -504,6 +506,12 @@ $(V4L2_MODEL): tests/kmod/make_yuyv_model.py $(VENV)/.stamp $(EDGEML)
 	@mkdir -p $(dir $@)
 	$(PY) tests/kmod/make_yuyv_model.py $(@:.eml=.onnx) 640 480
 	$(EDGEML) convert $(@:.eml=.onnx) $@
+
+$(V4L2_IMAGE_MODEL): tests/image/make_models.py $(VENV)/.stamp $(EDGEML)
+	@mkdir -p $(dir $@)
+	$(PY) tests/image/make_models.py --out $(dir $@) --size 32x32
+	$(EDGEML) convert $(dir $@)image_nchw_s8_32x32.onnx $@ --image-input input=nv12,640x480 \
+		--mean 0.485,0.456,0.406 --std 0.229,0.224,0.225
 
 clean:
 	rm -rf build/obj build/gen build/tests build/san build/fuzz build/fuzz-lib build/*.a build/*.so* build/edgeml build/edgeml.pc

@@ -64,8 +64,9 @@ static void usage(FILE *f)
 		"with width*channels elements for the vibration source (samples x / 32768,\n"
 		"channels interleaved), uint8 [1,H,W,C] or [1,1,H,W] for the image source (HWC\n"
 		"interleaved) and for a camera (H x W pixels of C bytes: 1 grey, 2 yuyv, 3 rgb24 or\n"
-		"bgr24; the camera is set to that format and must deliver it exactly: there is no\n"
-		"conversion yet).\n"
+		"bgr24; the camera is set to that format and must deliver it exactly), or an image\n"
+		"input (`edgeml convert --image-input`: the camera is set to its frame format, nv12,\n"
+		"yuyv, rgb24 or bgr24, and the model converts, resizes and normalises in one pass).\n"
 		"A model whose output has its input's shape (an autoencoder) is scored by its\n"
 		"reconstruction error (mean squared); above --threshold the frame is an anomaly.\n\n"
 		"  --source image|vibration  synthetic source (default vibration)\n"
@@ -193,7 +194,7 @@ static int parse_args(int argc, char **argv, stream_args *a)
 	}
 	uint32_t bpp;
 	if (a->pixel_format && !eml_v4l2_format_from_name(a->pixel_format, &bpp)) {
-		fprintf(stderr, "edgeml stream: --pixel-format wants yuyv, rgb24, bgr24 or grey, "
+		fprintf(stderr, "edgeml stream: --pixel-format wants yuyv, rgb24, bgr24, grey or nv12, "
 				"not '%s'\n",
 			a->pixel_format);
 		return 2;
@@ -288,6 +289,12 @@ static int camera_config(const stream_args *a, const edgeml_tensor_info *in, uin
 			in->name, edgeml_dtype_name(in->dtype), in->rank);
 		return -1;
 	}
+	if (a->pixel_format && strcmp(a->pixel_format, "nv12") == 0) {
+		fprintf(stderr, "edgeml stream: --pixel-format nv12 is for image inputs "
+				"(edgeml convert --image-input): input '%s' reads packed pixels\n",
+			in->name);
+		return -1;
+	}
 	uint32_t channels = nhwc ? (uint32_t)in->dims[3] : 1;
 	*height = (uint32_t)in->dims[nhwc ? 1 : 2];
 	*width = (uint32_t)in->dims[nhwc ? 2 : 3];
@@ -300,6 +307,29 @@ static int camera_config(const stream_args *a, const edgeml_tensor_info *in, uin
 		fprintf(stderr, "edgeml stream: --pixel-format %s has %u bytes a pixel, but input "
 				"'%s' [1,%u,%u,%u] has %u\n",
 			name, *bpp, in->name, *height, *width, channels, channels);
+		return -1;
+	}
+	return 0;
+}
+
+/* The camera format of an image input (edgeml_model_input_image): its frame format and size,
+ * which the model's ImagePreprocess reads in place; returns 0, or -1 after saying why. */
+static int camera_image_config(const stream_args *a, const edgeml_image_input_info *im,
+			       uint32_t *width, uint32_t *height, uint32_t *pixelformat,
+			       uint32_t *bpp)
+{
+	if (a->pixel_format && strcmp(a->pixel_format, im->format_name) != 0) {
+		fprintf(stderr, "edgeml stream: --pixel-format %s, but the model's image input "
+				"takes %s frames (edgeml info %s)\n",
+			a->pixel_format, im->format_name, a->model);
+		return -1;
+	}
+	*width = im->width;
+	*height = im->height;
+	*pixelformat = eml_v4l2_format_from_name(im->format_name, bpp);
+	if (!*pixelformat) {
+		fprintf(stderr, "edgeml stream: the model's image input takes %s frames, which "
+				"V4L2 capture here does not name\n", im->format_name);
 		return -1;
 	}
 	return 0;
@@ -631,6 +661,10 @@ static int open_model(stream_ctx *c, edgeml_context *ctx, edgeml_model **model)
 				"has its input's shape (an autoencoder)\n");
 		return -1;
 	}
+	edgeml_image_input_info im;
+	if (a->v4l2 && edgeml_model_input_image(*model, 0, &im) == EDGEML_OK)
+		return camera_image_config(a, &im, &c->cam_width, &c->cam_height, &c->cam_format,
+					   &c->cam_bpp);
 	if (a->v4l2)
 		return camera_config(a, &in, &c->cam_width, &c->cam_height, &c->cam_format,
 				     &c->cam_bpp);

@@ -37,6 +37,8 @@ uint32_t eml_v4l2_format_from_name(const char *name, uint32_t *bytes_per_pixel)
 		const char *name;
 		uint32_t format, bpp;
 	} known[] = { { "yuyv", V4L2_PIX_FMT_YUYV, 2 },
+		      /* single-planar NV12: rows of the Y plane are width bytes */
+		      { "nv12", V4L2_PIX_FMT_NV12, 1 },
 		      { "rgb24", V4L2_PIX_FMT_RGB24, 3 },
 		      { "bgr24", V4L2_PIX_FMT_BGR24, 3 },
 		      { "grey", V4L2_PIX_FMT_GREY, 1 } };

@@ -24,7 +24,8 @@ typedef struct eml_v4l2_frame {
 } eml_v4l2_frame;
 
 /* The pixel format of a uint8 frame of `channels` bytes per pixel as V4L2 names it, from a
- * name (yuyv, rgb24, bgr24, grey); 0 when the name is unknown. */
+ * name (yuyv, rgb24, bgr24, grey, nv12: its Y rows are 1 byte a pixel); 0 when the name is
+ * unknown. */
 uint32_t eml_v4l2_format_from_name(const char *name, uint32_t *bytes_per_pixel);
 
 /* Opens `path`, sets the capture format to width x height of `pixelformat`, packed rows of

@@ -60,6 +60,10 @@ if [ -n "${EDGEML_BIN:-}" ] && [ -n "${V4L2_MODEL:-}" ]; then
 	cp "$EDGEML_BIN" "$out/edgeml"
 	cp "$V4L2_MODEL" "$out/v4l2_model.eml"
 	v4l2_files="$out/edgeml $out/v4l2_model.eml $here/v4l2-test.sh"
+	if [ -n "${V4L2_IMAGE_MODEL:-}" ]; then
+		cp "$V4L2_IMAGE_MODEL" "$out/v4l2_image_model.eml"
+		v4l2_files="$v4l2_files $out/v4l2_image_model.eml"
+	fi
 	for m in mc videodev rc-core cec v4l2-dv-timings v4l2-tpg videobuf2-common \
 		videobuf2-memops videobuf2-v4l2 videobuf2-vmalloc videobuf2-dma-contig vivid; do
 		path=$(modinfo -k "$kver" -n "$m") || { echo "test-kmod: no module $m for $kver" >&2; exit 1; }
