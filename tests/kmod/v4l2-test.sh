@@ -71,6 +71,7 @@ done)"
 # from the model, and the model's ImagePreprocess converts, resizes to 32x32 and quantizes in
 # one pass from the imported buffer, 0 bytes copied; the NV12 bytes hold the same bars.
 image=
+yuyv_summary=$summary
 if [ -f /v4l2_image_model.eml ]; then
 	nv12=/tmp/v4l2.nv12
 	/edgeml stream --v4l2 "${dev:-/dev/video0}" --model /v4l2_image_model.eml --frames 30 \
@@ -95,10 +96,12 @@ if [ -f /v4l2_image_model.eml ]; then
 		if ! near "${y:-999}" "$1" || ! near "${cb:-999}" "$2" || ! near "${cr:-999}" "$3"; then
 			fail="$fail nv12-bar$bar=($y,$cb,$cr)want($1,$2,$3)"
 		fi
+		checked_nv12=$((${checked_nv12:-0} + 1))
 		shift 3
 		bar=$((bar + 1))
 	done
-	image="; NV12 image input: $(field frames) frames, $(field bytes_copied_total) bytes copied, run $(field run_mean_us) us mean"
+	image="; NV12 image input: $(field frames) frames, $(field bytes_copied_total) bytes copied, $(field buffers_mapped) buffers mapped, run $(field run_mean_us) us mean, $checked_nv12 bar pixels match"
+	summary=$yuyv_summary
 fi
 if dmesg | grep -E 'WARNING|BUG|refcount|KASAN|UBSAN|Oops'; then
 	fail="$fail kernel-log"
