@@ -269,7 +269,8 @@ ARM_EDGEML := $(ARM_BUILD)/edgeml-static
 ARM_TEST_SRCS := $(filter-out runtime/src/cpu/cpu_backend.c,$(wildcard runtime/src/cpu/*.c \
 	runtime/src/cpu/ref/*.c runtime/src/cpu/arm/*.c runtime/src/ops/*.c)) runtime/src/error.c \
 	runtime/src/graph.c runtime/src/cpu_features.c tests/arm/cmocka_shim.c
-ARM_TESTS := $(ARM_DIR)/test_cpu_kernels $(ARM_DIR)/test_threadpool $(ARM_DIR)/test_f32_kernels
+ARM_TESTS := $(ARM_DIR)/test_cpu_kernels $(ARM_DIR)/test_threadpool $(ARM_DIR)/test_f32_kernels \
+	$(ARM_DIR)/test_image
 .PHONY: test-arm arm-edgeml
 # First the aarch64 edgeml must refuse the Vulkan backend it lacks, cleanly; then each level
 # checks that `edgeml info` reports the kernels that level must choose.

@@ -299,8 +299,8 @@ static void test_bad_parameters(void **state)
 	expect_error(&c, EDGEML_ERR_SHAPE, "yuyv 64x48 frame");
 	ic_init(&c, "rgb24", 64, 48, 224, 224);
 	c.x.dtype = EDGEML_DTYPE_FLOAT32;
-	assert_int_not_equal(eml_op_infer(&c.node, c.inp, &c.y), EDGEML_OK);
-	assert_non_null(strstr(edgeml_last_error(), "input X"));
+	assert_true(eml_op_infer(&c.node, c.inp, &c.y) != EDGEML_OK);
+	assert_true(strstr(edgeml_last_error(), "input X") != NULL);
 }
 
 int main(void)
