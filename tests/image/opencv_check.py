@@ -98,6 +98,35 @@ def check_model(a, onnx_path, rng):
     return not same
 
 
+REFUSALS = [  # extra convert arguments, exit status, what the message must say
+    (["--image-input", "nope=nv12,64x48"], 1, "no input named 'nope' (its inputs: 'input')"),
+    (["--image-input", "input=nv12,1281x720"], 1, "even width and height"),
+    (["--image-input", "input=yuyv,641x480"], 1, "even width"),
+    (["--image-input", "input=nv12,1280x720", "--crop", "0,0,1300,720"], 1,
+     "inside the 1280x720 frame"),
+    (["--image-input", "input=rgb24,64x48", "--std", "0.2,0,0.2"], 1, "'std'[1] is 0"),
+    (["--mean", "0.5"], 2, "belongs to an --image-input"),
+    (["--image-input", "input=i420,64x48"], 3, "'i420'"),
+    (["--image-input", "input=nv12"], 2, "NAME=FORMAT,WIDTHxHEIGHT"),
+    (["--image-input", "input=nv12,64x48", "--resize", "cubic"], 2, "bilinear or nearest"),
+    (["--image-input", "input=nv12,64x48", "--mean", "1,2"], 2, "1 or 3 values"),
+    (["--image-input", "input=nv12,64x48", "--layout", "nhwc"], 3, "[1,H,W,3] (nhwc)"),
+]
+
+
+def check_refusals(a):
+    failed = 0
+    onnx_path = os.path.join(a.models, "image_nchw_s8_224x224.onnx")
+    for extra, status, text in REFUSALS:
+        p = subprocess.run([a.edgeml, "convert", onnx_path, os.path.join(a.work, "bad.eml")] +
+                           extra, capture_output=True, text=True)
+        ok = p.returncode == status and text in p.stderr
+        print(f"{'ok  ' if ok else 'FAIL'} refused {' '.join(extra)}: exit {p.returncode}, "
+              f"{p.stderr.strip()}")
+        failed += not ok
+    return failed
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", action="append", default=[],
@@ -147,6 +176,7 @@ def main():
                 failed += not ok
     for m in a.model:
         failed += check_model(a, m, rng)
+    failed += check_refusals(a)
     print(f"opencv_check: {failed} failures; OpenCV {cv2.__version__}")
     sys.exit(1 if failed else 0)
 
