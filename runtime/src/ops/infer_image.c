@@ -170,7 +170,7 @@ edgeml_status eml_image_params_get(const eml_node *node, eml_image_params *p)
 				 "and width, each in [1, %d]", EML_IMAGE_MAX_SIDE);
 	p->out_h = (int32_t)size[0];
 	p->out_w = (int32_t)size[1];
-	int nearest;
+	int nearest = 0;
 	st = read_crop(node, p);
 	if (st == EDGEML_OK)
 		st = read_pair(node, "resize", "bilinear", "nearest", &nearest);
