@@ -19,6 +19,7 @@ typedef struct image_op {
 	uint32_t *xw;		/* per output column: w0 | w1 << 16 */
 	eml_image_tap *ty;	/* per output row: source rows (crop-relative) and weights */
 	eml_image_hpass_fn hpass;
+	eml_image_vmix_fn vmix;
 	size_t hpass_n;		/* leading columns the micro-kernel may take */
 	uint8_t lut8[3][256];	/* quantized outputs, per output channel */
 	float lutf[3][256];	/* float outputs */
@@ -88,19 +89,19 @@ static void hpass(const image_op *op, const uint8_t *f, int32_t y, int32_t *cons
 	hpass_c(op, f, y, done, (size_t)p->out_w, s);
 }
 
-/* The vertical pass of one output row's channel through the channel's table. */
-static void vpass_u8(const int32_t *restrict a, const int32_t *restrict b, size_t n, int32_t w0,
-		     int32_t w1, const uint8_t *restrict lut, uint8_t *restrict y, size_t step)
+/* One output row's channel from its intensities v through the channel's table. */
+static void store_u8(const uint8_t *restrict v, size_t n, const uint8_t *restrict lut,
+		     uint8_t *restrict y, size_t step)
 {
 	for (size_t i = 0; i < n; i++)
-		y[i * step] = lut[eml_image_vmix(a[i], b[i], w0, w1)];
+		y[i * step] = lut[v[i]];
 }
 
-static void vpass_f32(const int32_t *restrict a, const int32_t *restrict b, size_t n, int32_t w0,
-		      int32_t w1, const float *restrict lut, float *restrict y, size_t step)
+static void store_f32(const uint8_t *restrict v, size_t n, const float *restrict lut,
+		      float *restrict y, size_t step)
 {
 	for (size_t i = 0; i < n; i++)
-		y[i * step] = lut[eml_image_vmix(a[i], b[i], w0, w1)];
+		y[i * step] = lut[v[i]];
 }
 
 /* Output rows [task * rows_per_task, ...) of one run. */
@@ -116,6 +117,7 @@ static void image_task(void *arg, uint32_t task, uint32_t thread)
 	for (int b = 0; b < 2; b++)
 		for (int c = 0; c < 3; c++)
 			rows[b][c] = buf + ((size_t)b * 3 + (size_t)c) * ow;
+	uint8_t *v = (uint8_t *)(buf + 6 * ow);
 	uint32_t y0 = task * op->rows_per_task, y1 = y0 + op->rows_per_task;
 	if (y1 > (uint32_t)p->out_h)
 		y1 = (uint32_t)p->out_h;
@@ -128,11 +130,12 @@ static void image_task(void *arg, uint32_t task, uint32_t thread)
 			if (have[k] >= 0)
 				continue;
 			/* the buffer the other row does not need */
-			int v = k == 1 && have[0] == 0 ? 1 : k == 1 && have[0] == 1 ? 0
-				: (tag[0] == want[1 - k] ? 1 : 0);
-			hpass(op, r->frame, p->crop_y + want[k], rows[v]);
-			tag[v] = want[k];
-			have[k] = v;
+			int slot = k == 1 && have[0] == 0   ? 1
+				   : k == 1 && have[0] == 1 ? 0
+							    : (tag[0] == want[1 - k] ? 1 : 0);
+			hpass(op, r->frame, p->crop_y + want[k], rows[slot]);
+			tag[slot] = want[k];
+			have[k] = slot;
 		}
 		int32_t *const *s0 = rows[have[0]], *const *s1 = rows[have[1]];
 		size_t at = (size_t)oy * ow;
@@ -141,12 +144,11 @@ static void image_task(void *arg, uint32_t task, uint32_t thread)
 			/* element i goes to y + i * step */
 			size_t first = p->nhwc ? at * 3 + (size_t)c : (size_t)c * plane + at;
 			size_t step = p->nhwc ? 3 : 1;
+			op->vmix(s0[src], s1[src], ow, t->w0, t->w1, v);
 			if (p->out_dtype == EDGEML_DTYPE_FLOAT32)
-				vpass_f32(s0[src], s1[src], ow, t->w0, t->w1, op->lutf[c],
-					  (float *)r->y + first, step);
+				store_f32(v, ow, op->lutf[c], (float *)r->y + first, step);
 			else
-				vpass_u8(s0[src], s1[src], ow, t->w0, t->w1, op->lut8[c],
-					 (uint8_t *)r->y + first, step);
+				store_u8(v, ow, op->lut8[c], (uint8_t *)r->y + first, step);
 		}
 	}
 }
@@ -183,6 +185,7 @@ edgeml_status eml_fast_image_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	}
 	op->p = p;
 	op->hpass = eml_image_hpass_for(isa, p.format);
+	op->vmix = eml_image_vmix_for(isa);
 	size_t w = (size_t)p.width;
 	for (size_t i = 0; i < ow; i++) {
 		eml_image_tap t;
@@ -208,9 +211,13 @@ edgeml_status eml_fast_image_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	/* a row block per task: about EML_FAST_TASKS_PER_THREAD tasks per thread */
 	uint32_t per = (uint32_t)(oh / ((size_t)threads * EML_FAST_TASKS_PER_THREAD));
 	op->rows_per_task = per < 8 ? 8 : per;
-	op->base = (eml_fast_op){ image_run_op, image_destroy,
-				  op->hpass ? "u8-image-avx2" : "u8-image", ow * 6 * sizeof(int32_t),
-				  0 };
+	const char *name = isa == EML_ISA_AVX2 || isa == EML_ISA_AVX512VNNI ? "u8-image-avx2"
+			   : isa == EML_ISA_NEON || isa == EML_ISA_DOTPROD || isa == EML_ISA_I8MM
+				   ? "u8-image-neon"
+				   : "u8-image";
+	/* per thread: two rows of three sum planes, and a row of intensities */
+	op->base = (eml_fast_op){ image_run_op, image_destroy, name,
+				  ow * 6 * sizeof(int32_t) + ow, 0 };
 	*out = &op->base;
 	return EDGEML_OK;
 }

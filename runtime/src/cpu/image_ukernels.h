@@ -33,4 +33,17 @@ eml_image_hpass_fn eml_image_hpass_for(eml_isa isa, int format);
 
 void eml_u8_image_hpass_8x_avx2(const eml_image_hpass_args *a);
 
+/* The vertical pass: v[i] = eml_image_vmix(a[i], b[i], w0, w1) for i < n (image_params.h:
+ * OpenCV's 16-bit multiply-high rounding, which SIMD does natively). */
+typedef void (*eml_image_vmix_fn)(const int32_t *a, const int32_t *b, size_t n, int32_t w0,
+				  int32_t w1, uint8_t *v);
+
+/* The vertical micro-kernel of a level (portable C when it has none; never NULL). */
+eml_image_vmix_fn eml_image_vmix_for(eml_isa isa);
+
+void eml_u8_image_vmix_16x_avx2(const int32_t *a, const int32_t *b, size_t n, int32_t w0,
+				int32_t w1, uint8_t *v);
+void eml_u8_image_vmix_8x_neon(const int32_t *a, const int32_t *b, size_t n, int32_t w0,
+			       int32_t w1, uint8_t *v);
+
 #endif /* EML_CPU_IMAGE_UKERNELS_H */
