@@ -81,6 +81,18 @@ def check_model(a, onnx_path, rng):
     run([a.edgeml, "convert", onnx_path, plain])
     run([a.edgeml, "convert", onnx_path, image, "--image-input", "input=nv12,1280x720",
          "--mean", ",".join(map(str, MEAN.tolist())), "--std", ",".join(map(str, STD.tolist()))])
+    # edgeml info (edgeml_model_input_image): the image input and its quantized output
+    info, plain_info = run([a.edgeml, "info", image]), run([a.edgeml, "info", plain])
+    failed = 0
+    for want in ("input uint8[1080,1280]", "image input:   nv12 1280x720 frames (1382400 bytes), "
+                 "crop 0,0 1280x720, bilinear resize to 224x224, nchw rgb",
+                 "mean 0.485,0.456,0.406 std 0.229,0.224,0.225", "output:        uint8, scale"):
+        if want not in info:
+            print(f"FAIL edgeml info {image} lacks '{want}':\n{info}")
+            failed += 1
+    if "image input" in plain_info:
+        print(f"FAIL edgeml info {plain} shows an image input:\n{plain_info}")
+        failed += 1
     frame = make_frame("nv12", 1280, 720, rng, True)
     np.save(os.path.join(a.work, "frame.npy"), frame)
     np.save(os.path.join(a.work, "tensor.npy"),
@@ -95,7 +107,7 @@ def check_model(a, onnx_path, rng):
         np.array_equal(outs[0][k], outs[1][k]) for k in outs[0])
     print(f"{'ok  ' if same else 'FAIL'} {os.path.basename(onnx_path)} from an NV12 frame "
           f"{'equals' if same else 'differs from'} the model fed OpenCV's tensor")
-    return not same
+    return failed + (not same)
 
 
 REFUSALS = [  # extra convert arguments, exit status, what the message must say
