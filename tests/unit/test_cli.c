@@ -334,9 +334,33 @@ static void test_parse_only(void **state)
 			      "/dev/edgeml", "--model", "m.eml", NULL),
 			 2);
 	assert_int_equal(call(edgeml_args_stream, "stream", "--v4l2", "/dev/video0", "--model",
-			      "m.eml", "--pixel-format", "nv12", NULL),
+			      "m.eml", "--pixel-format", "i420", NULL),
 			 2);
-	expect_said("'nv12'");
+	expect_said("'i420'");
+	/* nv12 is an image input's format (edgeml convert --image-input) */
+	assert_int_equal(call(edgeml_args_stream, "stream", "--v4l2", "/dev/video0", "--model",
+			      "m.eml", "--pixel-format", "nv12", NULL),
+			 -1);
+	/* --image-input and the options that belong to it */
+	assert_int_equal(call(edgeml_args_convert, "convert", "a", "b", "--image-input",
+			      "input=nv12,1280x720", "--mean", "0.485,0.456,0.406", "--std", "0.25",
+			      "--resize", "nearest", "--crop", "0,0,720,720", "--channel-order", "bgr",
+			      "--layout", "nhwc", NULL),
+			 -1);
+	assert_int_equal(call(edgeml_args_convert, "convert", "a", "b", "--std", "0.2", NULL), 2);
+	expect_said("belongs to an --image-input");
+	assert_int_equal(call(edgeml_args_convert, "convert", "a", "b", "--image-input",
+			      "input=nv12,1280", NULL),
+			 2);
+	expect_said("NAME=FORMAT,WIDTHxHEIGHT");
+	assert_int_equal(call(edgeml_args_convert, "convert", "a", "b", "--image-input",
+			      "input=nv12,64x48", "--crop", "1,2,3", NULL),
+			 2);
+	expect_said("X,Y,W,H");
+	assert_int_equal(call(edgeml_args_convert, "convert", "a", "b", "--image-input",
+			      "x=nv12,64x48", "--image-input", "x=yuyv,64x48", NULL),
+			 2);
+	expect_said("more than once");
 	assert_int_equal(call(edgeml_args_stream, "stream", "--device", "/dev/edgeml", "--model",
 			      "m.eml", "--dump", "f.bin", NULL),
 			 2);
