@@ -188,7 +188,7 @@ conformance: $(EDGEML) venv
 		$(if $(BACKEND),--backend $(BACKEND) $(if $(filter vulkan,$(BACKEND)),--cpu-fallback))
 
 # Image inputs (--image-input) against OpenCV: every format through `edgeml convert` and `edgeml
-# run`, fast and reference kernels, identical to cvtColor + resize + normalise + quantize in
+# run`, fast and reference kernels and the Vulkan shader (where a device is), identical to cvtColor + resize + normalise + quantize in
 # Debian's python3-opencv (system python; tests/image/opencv_check.py, ~10 s); and MobileNetV2
 # int8 fed an NV12 frame gives the outputs it gives fed OpenCV's tensor of that frame.
 IMAGE_MODELS := $(BUILD)/image-models/.stamp
@@ -197,7 +197,8 @@ $(IMAGE_MODELS): tests/image/make_models.py $(VENV)/.stamp
 .PHONY: test-image
 test-image: $(EDGEML) $(IMAGE_MODELS) models
 	/usr/bin/python3 tests/image/opencv_check.py --edgeml $(EDGEML) --models $(dir $(IMAGE_MODELS)) \
-		--work $(BUILD)/test-image --model build/models/mobilenetv2.int8.onnx
+		--work $(BUILD)/test-image --model build/models/mobilenetv2.int8.onnx \
+		$(if $(filter 1,$(SAN)),--no-vulkan)
 
 # The speed of the same against OpenCV (not in `make test`): a 1280x720 NV12 frame to a
 # 224x224 int8 tensor, one thread, interleaved (tests/image/bench_opencv.py).

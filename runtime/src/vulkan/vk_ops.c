@@ -61,6 +61,8 @@ static build_fn builder(uint32_t op)
 		return eml_vk_build_movement;
 	case EML_OP_Resize:
 		return eml_vk_build_resize;
+	case EML_OP_ImagePreprocess:
+		return eml_vk_build_image;
 	default:
 		return NULL;
 	}
