@@ -80,7 +80,8 @@ static void ic_init(icase *c, const char *fmt, int64_t w, int64_t h, int64_t oh,
 	ic_int(c, "height", h);
 	c->size[0] = oh;
 	c->size[1] = ow;
-	ic_attr(c, (eml_attr){ .name = "size", .type = EML_ATTR_INTS, .count = 2, .ints = c->size });
+	ic_attr(c, (eml_attr){ .name = "size", .type = EML_ATTR_INTS, .count = 2,
+			       .ints = c->size });
 	int nv12 = strcmp(fmt, "nv12") == 0;
 	c->x.rank = nv12 ? 2 : 3;
 	c->x.dims[0] = nv12 ? h * 3 / 2 : h;
@@ -184,7 +185,8 @@ static void test_fast_matches_reference(void **state)
 	for (int i = 0; i < 80; i++) {
 		const char *fmt = fmts[i % 4];
 		int big = i % 10 == 9;
-		int64_t w = 2 * (1 + rnd() % (big ? 640 : 40)), h = 2 * (1 + rnd() % (big ? 360 : 30));
+		int64_t w = 2 * (1 + rnd() % (big ? 640 : 40));
+		int64_t h = 2 * (1 + rnd() % (big ? 360 : 30));
 		int64_t oh = 1 + rnd() % (big ? 400 : 70), ow = 1 + rnd() % (big ? 400 : 70);
 		icase c;
 		ic_init(&c, fmt, w, h, oh, ow);
@@ -206,7 +208,8 @@ static void test_fast_matches_reference(void **state)
 			c.attrs[c.node.n_attrs++] = (eml_attr){
 				.name = "output_scale", .type = EML_ATTR_FLOAT,
 				.f = 0.005f + (float)(rnd() % 100) / 2000.0f };
-			ic_int(&c, "output_zero_point", (int64_t)(rnd() % 256) - (type[0] == 'u' ? 0 : 128));
+			int64_t zp = (int64_t)(rnd() % 256) - (type[0] == 'u' ? 0 : 128);
+			ic_int(&c, "output_zero_point", zp);
 		}
 		ic_norm(&c, (const float[]){ 0.485f, 0.456f, 0.406f },
 			(const float[]){ 0.229f, 0.224f, 0.225f }, 3);

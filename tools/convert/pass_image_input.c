@@ -44,7 +44,8 @@ static edgeml_status set_attrs(cv_graph *g, uint32_t node, const eml_convert_ima
 	if (!st && im->has_crop)
 		st = cv_set_attr_ints(g, node, "crop", im->crop, 4);
 	if (!st && im->resize)
-		st = cv_set_attr_string(g, node, "resize", im->resize, (uint32_t)strlen(im->resize));
+		st = cv_set_attr_string(g, node, "resize", im->resize,
+					(uint32_t)strlen(im->resize));
 	if (!st && im->channel_order)
 		st = cv_set_attr_string(g, node, "channel_order", im->channel_order,
 					(uint32_t)strlen(im->channel_order));

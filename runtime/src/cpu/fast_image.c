@@ -3,7 +3,8 @@
  * reads them too), then mixed vertically, normalised through a 256-entry table per channel
  * and stored in the output layout. Tables of source columns, weights and normalised values
  * are built at prepare from the rule's own functions (image_params.h), so results are the
- * reference's byte for byte. Output rows are split over the pool. */
+ * reference's byte for byte. Output rows are split over the pool. The horizontal pass of
+ * NV12 and YUYV and the vertical pass have micro-kernels (cpu/image_ukernels.h). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -209,7 +210,8 @@ edgeml_status eml_fast_image_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 			op->lut8[c][v] = (uint8_t)q;
 		}
 	/* a row block per task: about EML_FAST_TASKS_PER_THREAD tasks per thread */
-	uint32_t per = (uint32_t)(oh / ((size_t)threads * EML_FAST_TASKS_PER_THREAD));
+	size_t tasks = (size_t)(threads ? threads : 1) * EML_FAST_TASKS_PER_THREAD;
+	uint32_t per = (uint32_t)(oh / tasks);
 	op->rows_per_task = per < 8 ? 8 : per;
 	const char *name = isa == EML_ISA_AVX2 || isa == EML_ISA_AVX512VNNI ? "u8-image-avx2"
 			   : isa == EML_ISA_NEON || isa == EML_ISA_DOTPROD || isa == EML_ISA_I8MM

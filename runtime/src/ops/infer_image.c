@@ -146,8 +146,8 @@ edgeml_status eml_image_params_get(const eml_node *node, eml_image_params *p)
 		if (strcmp(fmt, format_names[f]) == 0)
 			p->format = f;
 	if (!p->format)
-		return eml_error(EDGEML_ERR_UNSUPPORTED, "attribute 'format' = '%s': expected nv12, "
-				 "yuyv, rgb24 or bgr24", fmt);
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "attribute 'format' = '%s': expected "
+				 "nv12, yuyv, rgb24 or bgr24", fmt);
 	st = read_int(node, "width", 1, EML_IMAGE_MAX_SIDE, &p->width);
 	if (st == EDGEML_OK)
 		st = read_int(node, "height", 1, EML_IMAGE_MAX_SIDE, &p->height);

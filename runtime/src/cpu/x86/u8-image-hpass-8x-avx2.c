@@ -54,9 +54,9 @@ void AVX2 eml_u8_image_hpass_8x_avx2(const eml_image_hpass_args *a)
 			y0 = _mm256_and_si256(gy, lo8);
 			y1 = _mm256_and_si256(_mm256_srlv_epi32(gy, dy), lo8);
 			__m256i guv = _mm256_i32gather_epi32(uvrow, _mm256_and_si256(x0, even), 1);
-			__m256i duv = _mm256_slli_epi32(
-				_mm256_sub_epi32(_mm256_srli_epi32(x1, 1), _mm256_srli_epi32(x0, 1)),
-				4);
+			__m256i pairs =
+				_mm256_sub_epi32(_mm256_srli_epi32(x1, 1), _mm256_srli_epi32(x0, 1));
+			__m256i duv = _mm256_slli_epi32(pairs, 4);
 			__m256i guv1 = _mm256_srlv_epi32(guv, duv);
 			u0 = _mm256_and_si256(guv, lo8);
 			v0 = _mm256_and_si256(_mm256_srli_epi32(guv, 8), lo8);
@@ -67,12 +67,10 @@ void AVX2 eml_u8_image_hpass_8x_avx2(const eml_image_hpass_args *a)
 				row, _mm256_slli_epi32(_mm256_and_si256(x0, even), 1), 1);
 			__m256i g1 = _mm256_i32gather_epi32(
 				row, _mm256_slli_epi32(_mm256_and_si256(x1, even), 1), 1);
-			y0 = _mm256_and_si256(
-				_mm256_srlv_epi32(g0, _mm256_slli_epi32(_mm256_and_si256(x0, one), 4)),
-				lo8);
-			y1 = _mm256_and_si256(
-				_mm256_srlv_epi32(g1, _mm256_slli_epi32(_mm256_and_si256(x1, one), 4)),
-				lo8);
+			__m256i odd0 = _mm256_slli_epi32(_mm256_and_si256(x0, one), 4);
+			__m256i odd1 = _mm256_slli_epi32(_mm256_and_si256(x1, one), 4);
+			y0 = _mm256_and_si256(_mm256_srlv_epi32(g0, odd0), lo8);
+			y1 = _mm256_and_si256(_mm256_srlv_epi32(g1, odd1), lo8);
 			u0 = _mm256_and_si256(_mm256_srli_epi32(g0, 8), lo8);
 			v0 = _mm256_srli_epi32(g0, 24);
 			u1 = _mm256_and_si256(_mm256_srli_epi32(g1, 8), lo8);
