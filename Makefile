@@ -326,7 +326,7 @@ ZOO := build/zoo
 ZOO_WHEELS := build/zoo-wheels
 ZOO_ONLY ?=
 ZOO_SMOKE := shuffle_dyn mobilenet_v3_small
-.PHONY: zoo zoo-deps zoo-check zoo-smoke
+.PHONY: zoo zoo-deps zoo-check zoo-smoke zoo-diff
 zoo-deps: venv
 	$(PY) models/zoo/make_zoo.py --download $(ZOO_WHEELS)
 zoo: zoo-deps
@@ -335,6 +335,14 @@ zoo: zoo-deps
 zoo-check: $(EDGEML) zoo
 	$(PY) tests/models/zoo_check.py --edgeml $(EDGEML) --zoo $(ZOO) --work $(BUILD)/zoo-check \
 		$(if $(ZOO_ONLY),--only $(ZOO_ONLY))
+# Per-tensor comparison of one QDQ model with ORT (docs/zoo.md): MODEL=build/zoo/NAME.u8.onnx
+# (or NAME.u8), ZOO_DIFF_ARGS e.g. "--ort-opt --all --sample 1 --reference-kernels".
+MODEL ?=
+ZOO_DIFF_ARGS ?=
+zoo-diff: $(EDGEML) venv
+	@test -n "$(MODEL)" || { echo "make zoo-diff MODEL=build/zoo/NAME.u8.onnx"; exit 2; }
+	$(PY) tests/zoo/zoo_diff.py --edgeml $(EDGEML) --local --work $(BUILD)/zoo-diff/$(notdir $(MODEL)) \
+		--model $(if $(filter %.onnx,$(MODEL)),$(MODEL),$(ZOO)/$(MODEL).onnx) $(ZOO_DIFF_ARGS)
 # The smoke slice: the dynamic-axes net (static-shape folding) and a torchvision one, float:
 # the zoo's int8 nets amplify one LSB into tens (see docs/zoo.md), so none is strict yet.
 zoo-smoke: $(EDGEML) venv
