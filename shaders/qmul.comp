@@ -1,16 +1,16 @@
 #version 450
-// qmul.comp — QLinearMul: C = quantize(dequantize(A) * dequantize(B)) in fp32 over numpy
-// broadcasting, clamped to the fused activation, as ref_qeltwise.c. Macros: A_T, B_T, Y_T.
+// qmul.comp — QLinearMul with ONNX Runtime's arithmetic, as ref_qeltwise.c: the integer
+// product p = (A - za) * (B - zb), RATIO = (sa * sb) / sc (computed on the host),
+// C = round_half_even(p * RATIO + zc), over numpy broadcasting, clamped to the fused
+// activation. Macros: A_T, B_T, Y_T.
 #include "common.glsl"
 
-layout(constant_id = 9) const float A_SCALE = 1.0;
+layout(constant_id = 9) const float RATIO = 1.0;
 layout(constant_id = 10) const int A_ZP = 0;
-layout(constant_id = 11) const float B_SCALE = 1.0;
-layout(constant_id = 12) const int B_ZP = 0;
-layout(constant_id = 13) const float Y_SCALE = 1.0;
-layout(constant_id = 14) const int Y_ZP = 0;
-layout(constant_id = 15) const int Y_LO = -128;
-layout(constant_id = 16) const int Y_HI = 127;
+layout(constant_id = 11) const int B_ZP = 0;
+layout(constant_id = 12) const int Y_ZP = 0;
+layout(constant_id = 13) const int Y_LO = -128;
+layout(constant_id = 14) const int Y_HI = 127;
 
 EML_IN(1, A_T, a);
 EML_IN(2, B_T, b);
@@ -24,8 +24,8 @@ void main()
 	if (idx >= TOTAL)
 		return;
 	ivec2 off = eml_broadcast(int(idx));
-	precise float fa = float(int(a[OFF1 + off.x]) - A_ZP) * A_SCALE;
-	precise float fb = float(int(b[OFF2 + off.y]) - B_ZP) * B_SCALE;
-	precise float r = fa * fb;
-	y[OFF3 + idx] = Y_T(eml_quantize(r, Y_SCALE, Y_ZP, Y_LO, Y_HI));
+	int p = (int(a[OFF1 + off.x]) - A_ZP) * (int(b[OFF2 + off.y]) - B_ZP);
+	precise float v = float(p) * RATIO;
+	precise float w = v + float(Y_ZP);
+	y[OFF3 + idx] = Y_T(eml_saturate(w, 0, Y_LO, Y_HI));
 }

@@ -1189,6 +1189,54 @@ static void test_random_qlinear_add_mul(void **state)
 	}
 }
 
+/* QLinearAdd and QLinearMul on single elements whose exact result lies within float noise of
+ * a rounding tie, where only ONNX Runtime's own arithmetic (MLAS, docs/ops.md) gives its
+ * answer: each expected value is what onnxruntime 1.23's com.microsoft op returns on x86.
+ * Scales are the fp32 values of the models they came from, as hex. */
+static void test_qlinear_ort_exact(void **state)
+{
+	static const struct {
+		uint32_t op, dt;
+		int32_t a, za, b, zb, zc, want;
+		float sa, sb, sc;
+	} cases[] = {
+		/* regnet_y_400mf.s8 se/Mul: exact -118.50000..., quantize(fa*fb) gives -119 */
+		{ EML_OP_QLinearMul, EDGEML_DTYPE_INT8, -103, -128, -45, -128, -128, -118,
+		  0x1.4dffacp-6f, 0x1.a9af2p-9f, 0x1.d9db48p-7f },
+		{ EML_OP_QLinearMul, EDGEML_DTYPE_UINT8, 161, 93, 204, 90, 146, 194,
+		  0x1.2129bp-4f, 0x1.4836ep-6f, 0x1.ceeffp-3f },
+		{ EML_OP_QLinearMul, EDGEML_DTYPE_UINT8, 230, 187, 207, 247, 26, 16,
+		  0x1.7bce1ap-6f, 0x1.c68588p-6f, 0x1.dcea0ap-4f },
+		/* issue 13's QLinearAdd: exact 55.500004, ORT 56 */
+		{ EML_OP_QLinearAdd, EDGEML_DTYPE_UINT8, 111, 129, 186, 128, 0, 56,
+		  0x1.843f2ap-5f, 0x1.7c6ebp-5f, 0x1.0fa69cp-5f },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t dt = cases[i].dt;
+		int32_t a, b, za, zb, zc; /* room for qset's widest type */
+		qset(&a, dt, 0, cases[i].a);
+		qset(&b, dt, 0, cases[i].b);
+		qset(&za, dt, 0, cases[i].za);
+		qset(&zb, dt, 0, cases[i].zb);
+		qset(&zc, dt, 0, cases[i].zc);
+		int64_t one = 1, want = cases[i].want;
+		qcase q;
+		qc_init(&q, cases[i].op);
+		qc_in(&q, dt, 1, &one, &a);
+		QSCALAR(&q, F32, &cases[i].sa);
+		QSCALAR(&q, dt, &za);
+		qc_in(&q, dt, 1, &one, &b);
+		QSCALAR(&q, F32, &cases[i].sb);
+		QSCALAR(&q, dt, &zb);
+		QSCALAR(&q, F32, &cases[i].sc);
+		QSCALAR(&q, dt, &zc);
+		assert_int_equal(qc_run(&q), EDGEML_OK);
+		expect_close(q.out_data, dt, &want, 1, 0);
+		qc_free(&q);
+	}
+}
+
 /* QLinearAveragePool over random 1-D to 3-D windows (strides, dilations, pads, auto_pad,
  * ceil_mode, count_include_pad) and QLinearGlobalAveragePool: within 1 LSB of the average of
  * dequantized values. Output sizes and divisors are computed here from the ONNX definition. */
@@ -1606,6 +1654,7 @@ int main(void)
 		cmocka_unit_test(test_random_qlineargemm),
 		cmocka_unit_test(test_random_quantize_dequantize),
 		cmocka_unit_test(test_random_qlinear_add_mul),
+		cmocka_unit_test(test_qlinear_ort_exact),
 		cmocka_unit_test(test_random_qlinear_pools),
 		cmocka_unit_test(test_random_qlinearconcat),
 		cmocka_unit_test(test_qlinearlookup),
