@@ -1,16 +1,17 @@
 #version 450
 // qmul.comp — QLinearMul with ONNX Runtime's arithmetic, as ref_qeltwise.c: the integer
-// product p = (A - za) * (B - zb), RATIO = (sa * sb) / sc (computed on the host),
-// C = round_half_even(p * RATIO + zc), over numpy broadcasting, clamped to the fused
-// activation. Macros: A_T, B_T, Y_T.
+// product p = (A - za) * (B - zb), r = (sa * sb) / sc, C = round_half_even(p * r + zc), over
+// numpy broadcasting, clamped to the fused activation. Macros: A_T, B_T, Y_T.
 #include "common.glsl"
 
-layout(constant_id = 9) const float RATIO = 1.0;
+layout(constant_id = 9) const float A_SCALE = 1.0;
 layout(constant_id = 10) const int A_ZP = 0;
-layout(constant_id = 11) const int B_ZP = 0;
-layout(constant_id = 12) const int Y_ZP = 0;
-layout(constant_id = 13) const int Y_LO = -128;
-layout(constant_id = 14) const int Y_HI = 127;
+layout(constant_id = 11) const float B_SCALE = 1.0;
+layout(constant_id = 12) const int B_ZP = 0;
+layout(constant_id = 13) const float Y_SCALE = 1.0;
+layout(constant_id = 14) const int Y_ZP = 0;
+layout(constant_id = 15) const int Y_LO = -128;
+layout(constant_id = 16) const int Y_HI = 127;
 
 EML_IN(1, A_T, a);
 EML_IN(2, B_T, b);
@@ -24,8 +25,14 @@ void main()
 	if (idx >= TOTAL)
 		return;
 	ivec2 off = eml_broadcast(int(idx));
+	// (sa * sb) / sc rounded once as the host's fp32 division: eml_div is exact for
+	// quotients in [0.25, 2^30], so divide the mantissas (in [0.5, 1)) and scale back.
+	precise float ab = A_SCALE * B_SCALE;
+	int eab, esc;
+	float mab = frexp(ab, eab), msc = frexp(Y_SCALE, esc);
+	precise float ratio = ldexp(eml_div(mab, msc), eab - esc);
 	int p = (int(a[OFF1 + off.x]) - A_ZP) * (int(b[OFF2 + off.y]) - B_ZP);
-	precise float v = float(p) * RATIO;
+	precise float v = float(p) * ratio;
 	precise float w = v + float(Y_ZP);
 	y[OFF3 + idx] = Y_T(eml_saturate(w, 0, Y_LO, Y_HI));
 }

@@ -109,7 +109,7 @@ def build(rng, ops, groups):
     return m.SerializeToString(), feed, meta
 
 
-def edgeml_run(edgeml, model_bytes, feed, work):
+def edgeml_run(edgeml, model_bytes, feed, work, backend):
     path = os.path.join(work, "qops.onnx")
     with open(path, "wb") as f:
         f.write(model_bytes)
@@ -119,7 +119,7 @@ def edgeml_run(edgeml, model_bytes, feed, work):
     if p.returncode != 0:
         sys.exit(f"qop_check: edgeml convert: {p.stdout.strip()}")
     out = os.path.join(work, "out")
-    args = [edgeml, "run", eml, "--output-dir", out]
+    args = [edgeml, "run", eml, "--output-dir", out, "--backend", backend]
     for name, arr in feed.items():
         npy = os.path.join(work, f"{name}.npy")
         np.save(npy, arr)
@@ -137,6 +137,7 @@ def main():
     ap.add_argument("--ops", default=",".join(OPS))
     ap.add_argument("--groups", type=int, default=20, help="random instances per op")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--backend", default="cpu", help="edgeml's backend (cpu, vulkan)")
     ap.add_argument("--report-only", action="store_true")
     args = ap.parse_args()
     ops = args.ops.split(",")
@@ -145,7 +146,7 @@ def main():
     on = ort_run(mb, feed, True)
     off = ort_run(mb, feed, False)
     with tempfile.TemporaryDirectory(prefix="qop_check.") as work:
-        got = edgeml_run(args.edgeml, mb, feed, work)
+        got = edgeml_run(args.edgeml, mb, feed, work, args.backend)
     rows = {}
     for name, op, dt in meta:
         g = got[name].astype(np.int64)

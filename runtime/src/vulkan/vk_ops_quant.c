@@ -566,10 +566,11 @@ edgeml_status eml_vk_build_qbinary(const eml_graph *g, const eml_node *node, eml
 		eml_vk_var_i(d, hi);
 		return EDGEML_OK;
 	}
-	/* The reference's ratio (sa * sb) / sc, in its order of operations. */
-	eml_vk_spec_f(d, sa[0] * sb[0] / sy[0]);
+	eml_vk_spec_f(d, sa[0]);
 	eml_vk_spec_i(d, za);
+	eml_vk_spec_f(d, sb[0]);
 	eml_vk_spec_i(d, zb);
+	eml_vk_spec_f(d, sy[0]);
 	eml_vk_spec_i(d, zy);
 	eml_vk_spec_i(d, lo);
 	eml_vk_spec_i(d, hi);
