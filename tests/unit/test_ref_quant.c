@@ -1237,6 +1237,59 @@ static void test_qlinear_ort_exact(void **state)
 	}
 }
 
+/* QLinearSoftmax: ONNX Runtime's com.microsoft QLinearSoftmax bit for bit (docs/ops.md). The
+ * expected rows are what onnxruntime 1.23 returns for DequantizeLinear -> Softmax ->
+ * QuantizeLinear with graph optimisations on (fused into QLinearSoftmax), with
+ * transformer_tiny's parameters; the float-simulated result differs in 2 to 4 places per row
+ * (Y_scale 1/255 enters as floor(1 / Y_scale) = 254). */
+static void test_qlinear_softmax_ort(void **state)
+{
+	static const struct {
+		uint32_t dt, rank, axis;
+		int64_t dims[3];
+		int32_t xz, yz;
+		int32_t x[16], want[16];
+	} cases[] = {
+		{ EDGEML_DTYPE_UINT8, 2, 1, { 1, 16 }, 137, 0,
+		  { 105, 178, 152, 168, 245, 131, 182, 150, 146, 225, 123, 149, 118, 123, 143, 208 },
+		  { 7, 18, 13, 15, 42, 10, 19, 12, 12, 33, 9, 12, 8, 9, 11, 26 } },
+		{ EDGEML_DTYPE_INT8, 2, 1, { 1, 16 }, 9, -128,
+		  { 93, -18, 26, 118, 108, -8, 104, 105, 47, 34, 125, 120, 80, 39, 11, 118 },
+		  { -110, -124, -120, -103, -106, -123, -107, -107, -118, -120, -100, -102, -113,
+		    -119, -122, -103 } },
+		/* axis 1 of [1, 5, 3]: strided rows */
+		{ EDGEML_DTYPE_UINT8, 3, 1, { 1, 5, 3 }, 137, 0,
+		  { 112, 169, 192, 107, 121, 205, 98, 192, 245, 194, 186, 150, 249, 103, 129 },
+		  { 22, 56, 49, 20, 30, 58, 18, 75, 98, 63, 70, 28, 131, 23, 21 } },
+	};
+	const float xs = 0x1.ad8fc2p-7f, ys = 0x1.010102p-8f;
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t dt = cases[i].dt;
+		uint8_t x[16];
+		int32_t xz, yz; /* room for qset's widest type */
+		int64_t want[16], n = prod(cases[i].dims, (int)cases[i].rank);
+		for (int64_t k = 0; k < n; k++) {
+			qset(x, dt, k, cases[i].x[k]);
+			want[k] = cases[i].want[k];
+		}
+		qset(&xz, dt, 0, cases[i].xz);
+		qset(&yz, dt, 0, cases[i].yz);
+		qcase q;
+		qc_init(&q, EML_OP_QLinearSoftmax);
+		qc_in(&q, dt, cases[i].rank, cases[i].dims, x);
+		QSCALAR(&q, F32, &xs);
+		QSCALAR(&q, dt, &xz);
+		QSCALAR(&q, F32, &ys);
+		QSCALAR(&q, dt, &yz);
+		qc_int(&q, "axis", cases[i].axis);
+		assert_int_equal(qc_run(&q), EDGEML_OK);
+		expect_shape(&q, dt, cases[i].rank, cases[i].dims);
+		expect_close(q.out_data, dt, want, n, 0);
+		qc_free(&q);
+	}
+}
+
 /* QLinearAveragePool over random 1-D to 3-D windows (strides, dilations, pads, auto_pad,
  * ceil_mode, count_include_pad) and QLinearGlobalAveragePool: within 1 LSB of the average of
  * dequantized values. Output sizes and divisors are computed here from the ONNX definition. */
@@ -1655,6 +1708,7 @@ int main(void)
 		cmocka_unit_test(test_random_quantize_dequantize),
 		cmocka_unit_test(test_random_qlinear_add_mul),
 		cmocka_unit_test(test_qlinear_ort_exact),
+		cmocka_unit_test(test_qlinear_softmax_ort),
 		cmocka_unit_test(test_random_qlinear_pools),
 		cmocka_unit_test(test_random_qlinearconcat),
 		cmocka_unit_test(test_qlinearlookup),
