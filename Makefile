@@ -326,7 +326,7 @@ ZOO := build/zoo
 ZOO_WHEELS := build/zoo-wheels
 ZOO_ONLY ?=
 ZOO_SMOKE := shuffle_dyn mobilenet_v3_small
-.PHONY: zoo zoo-deps zoo-check zoo-smoke zoo-diff
+.PHONY: zoo zoo-deps zoo-check zoo-smoke zoo-diff zoo-rr zoo-int8
 zoo-deps: venv
 	$(PY) models/zoo/make_zoo.py --download $(ZOO_WHEELS)
 zoo: zoo-deps
@@ -343,6 +343,21 @@ zoo-diff: $(EDGEML) venv
 	@test -n "$(MODEL)" || { echo "make zoo-diff MODEL=build/zoo/NAME.u8.onnx"; exit 2; }
 	$(PY) tests/zoo/zoo_diff.py --edgeml $(EDGEML) --local --work $(BUILD)/zoo-diff/$(notdir $(MODEL)) \
 		--model $(if $(filter %.onnx,$(MODEL)),$(MODEL),$(ZOO)/$(MODEL).onnx) $(ZOO_DIFF_ARGS)
+# The int8 zoo (after `make zoo`) re-quantized with 7-bit weights (reduce_range) into
+# build/zoo-rr, where ORT's AVX2 u8s8 kernels cannot saturate; and the int8 agreement table
+# of docs/zoo.md (ZOO_INT8_DIR picks the zoo: build/zoo or build/zoo-rr).
+ZOO_RR := build/zoo-rr
+ZOO_INT8_DIR ?= $(ZOO)
+zoo-rr: venv
+	mkdir -p $(ZOO_RR)
+	for n in $(if $(ZOO_ONLY),$(ZOO_ONLY),$$($(PY) -c 'import sys; sys.path.insert(0, "models/zoo"); \
+		import zoo_models as z; print(" ".join(n for n, m in z.MODELS.items() if m.get("quantize")))')); do \
+		for v in u8 s8; do test -e $(ZOO_RR)/$$n.$$v.onnx || \
+			$(PY) models/zoo/quantize_zoo.py --reduce-range $(ZOO)/$$n.onnx $(ZOO_RR)/$$n.$$v.onnx \
+			|| exit 1; done; done
+zoo-int8: $(EDGEML) venv
+	$(PY) tests/zoo/int8_table.py --edgeml $(EDGEML) --zoo $(ZOO_INT8_DIR) \
+		--work $(BUILD)/zoo-int8/$(notdir $(ZOO_INT8_DIR)) $(if $(ZOO_ONLY),--only $(ZOO_ONLY))
 # The smoke slice: the dynamic-axes net (static-shape folding) and a torchvision one, float:
 # the zoo's int8 nets amplify one LSB into tens (see docs/zoo.md), so none is strict yet.
 zoo-smoke: $(EDGEML) venv
