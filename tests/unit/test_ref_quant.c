@@ -1290,6 +1290,76 @@ static void test_qlinear_softmax_ort(void **state)
 	}
 }
 
+/* QLinearAveragePool and QLinearGlobalAveragePool: ONNX Runtime's arithmetic bit for bit
+ * (docs/ops.md). Expected values: onnxruntime 1.23 on x86, DequantizeLinear -> pool ->
+ * QuantizeLinear with graph optimisations on (fused into its QLinear kernels). Equal input
+ * and output scales make exact ties, which ORT rounds after adding the zero point (pool) or
+ * with its own multiplier (global). */
+static void test_qlinear_pool_ort(void **state)
+{
+	static const struct {
+		uint32_t op, dt;
+		int64_t dims[4], k, s, pad;
+		float xs, ys;
+		int32_t xz, yz;
+		int32_t x[16], want[16];
+	} cases[] = {
+		/* densenet121's transition pool: 2x2, stride 2, xs == ys */
+		{ EML_OP_QLinearAveragePool, EDGEML_DTYPE_UINT8, { 1, 1, 2, 8 }, 2, 2, 0,
+		  0x1.2fec56p-5f, 0x1.2fec56p-5f, 71, 71,
+		  { 207, 21, 45, 60, 46, 205, 222, 149, 10, 24, 85, 110, 159, 122, 67, 40 },
+		  { 66, 75, 133, 120 } },
+		/* 3x3, pads 1, count_include_pad 0: a float sum of dequantized values */
+		{ EML_OP_QLinearAveragePool, EDGEML_DTYPE_INT8, { 1, 1, 4, 4 }, 3, 1, 1,
+		  0x1.5cfaacp-6f, 0x1.21ff2ep-6f, -5, 3,
+		  { 49, 60, -120, -99, -13, -28, 99, 4, -21, -18, 42, 22, -84, 60, 65, 116 },
+		  { 29, 18, -8, -26, 15, 16, 4, -1, -12, 23, 57, 79, -10, 18, 67, 83 } },
+		{ EML_OP_QLinearGlobalAveragePool, EDGEML_DTYPE_UINT8, { 1, 2, 1, 6 }, 0, 0, 0,
+		  0x1.a4fad8p-5f, 0x1.a4fad8p-5f, 253, 239,
+		  { 73, 255, 48, 235, 83, 245, 3, 252, 80, 186, 85, 166 }, { 143, 115 } },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t dt = cases[i].dt;
+		uint8_t x[16];
+		int32_t xz, yz; /* room for qset's widest type */
+		int64_t n = prod(cases[i].dims, 4), want[16], out[4];
+		/* attribute values the case points to until it runs */
+		int64_t k2[2] = { cases[i].k, cases[i].k }, s2[2] = { cases[i].s, cases[i].s };
+		int64_t p4[4] = { cases[i].pad, cases[i].pad, cases[i].pad, cases[i].pad };
+		for (int64_t k = 0; k < n; k++)
+			qset(x, dt, k, cases[i].x[k]);
+		qset(&xz, dt, 0, cases[i].xz);
+		qset(&yz, dt, 0, cases[i].yz);
+		qcase q;
+		qc_init(&q, cases[i].op);
+		qc_in(&q, dt, 4, cases[i].dims, x);
+		QSCALAR(&q, F32, &cases[i].xs);
+		QSCALAR(&q, dt, &xz);
+		QSCALAR(&q, F32, &cases[i].ys);
+		QSCALAR(&q, dt, &yz);
+		out[0] = cases[i].dims[0];
+		out[1] = cases[i].dims[1];
+		if (cases[i].op == EML_OP_QLinearAveragePool) {
+			qc_ints(&q, "kernel_shape", k2, 2);
+			qc_ints(&q, "strides", s2, 2);
+			qc_ints(&q, "pads", p4, 4);
+			for (int d = 2; d < 4; d++)
+				out[d] = (cases[i].dims[d] + 2 * cases[i].pad - cases[i].k) /
+						 cases[i].s + 1;
+		} else {
+			out[2] = out[3] = 1;
+		}
+		int64_t m = prod(out, 4);
+		for (int64_t k = 0; k < m; k++)
+			want[k] = cases[i].want[k];
+		assert_int_equal(qc_run(&q), EDGEML_OK);
+		expect_shape(&q, dt, 4, out);
+		expect_close(q.out_data, dt, want, m, 0);
+		qc_free(&q);
+	}
+}
+
 /* QLinearAveragePool over random 1-D to 3-D windows (strides, dilations, pads, auto_pad,
  * ceil_mode, count_include_pad) and QLinearGlobalAveragePool: within 1 LSB of the average of
  * dequantized values. Output sizes and divisors are computed here from the ONNX definition. */
@@ -1709,6 +1779,7 @@ int main(void)
 		cmocka_unit_test(test_random_qlinear_add_mul),
 		cmocka_unit_test(test_qlinear_ort_exact),
 		cmocka_unit_test(test_qlinear_softmax_ort),
+		cmocka_unit_test(test_qlinear_pool_ort),
 		cmocka_unit_test(test_random_qlinear_pools),
 		cmocka_unit_test(test_random_qlinearconcat),
 		cmocka_unit_test(test_qlinearlookup),

@@ -71,6 +71,8 @@ def build(rng, ops, groups):
                                               [xname, f"{xname}_s", f"{xname}_z"],
                                               [f"{xname}_f"]))
                 dq.append(f"{xname}_f")
+                if i == 0:
+                    feed_params = (np.float32(s), z)
             attrs = {}
             if op == "AveragePool":
                 kh, kw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
@@ -93,6 +95,10 @@ def build(rng, ops, groups):
                 ys, yz = 1.0 / 255, (-128 if signed else 0)
             elif op == "Tanh":
                 ys, yz = 2.0 / 255, (0 if signed else 128)
+            elif op in ("AveragePool", "GlobalAveragePool") and rng.integers(0, 2):
+                # quantize_static gives a pool its input's parameters: exact ties
+                ys = float(feed_params[0])
+                yz = int(feed_params[1])
             else:
                 ys = float(rng.uniform(0.002, 0.2))
                 if op == "Mul":
