@@ -359,11 +359,14 @@ zoo-int8: $(EDGEML) venv
 	$(PY) tests/zoo/int8_table.py --edgeml $(EDGEML) --zoo $(ZOO_INT8_DIR) \
 		--work $(BUILD)/zoo-int8/$(notdir $(ZOO_INT8_DIR)) $(if $(ZOO_ONLY),--only $(ZOO_ONLY))
 # The smoke slice: the dynamic-axes net (static-shape folding) and a torchvision one, float:
-# the zoo's int8 nets amplify one LSB into tens (see docs/zoo.md), so none is strict yet.
+# the zoo's int8 nets amplify one LSB into tens against ORT's float simulation (see
+# docs/zoo.md); then single quantized ops on random data, bit-exact against ORT's integer
+# kernels (tests/zoo/qop_check.py, a few seconds).
 zoo-smoke: $(EDGEML) venv
 	$(PY) models/zoo/make_zoo.py --out $(ZOO) --only $(ZOO_SMOKE) --variants
 	$(PY) tests/models/zoo_check.py --edgeml $(EDGEML) --zoo $(ZOO) --work $(BUILD)/zoo-smoke \
 		--only $(ZOO_SMOKE) --variants float --strict --no-timing
+	$(PY) tests/zoo/qop_check.py --edgeml $(EDGEML) --groups 20
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c) need clang; the library is built for them into
 # build/fuzz-lib (ASan + UBSan + fuzzer coverage) and the targets into build/fuzz, whatever

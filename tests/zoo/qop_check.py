@@ -23,8 +23,10 @@ from onnx import TensorProto, helper
 
 import onnxruntime as ort
 
+# The ops whose quantized arithmetic edgeml takes from ORT (docs/ops.md), checked by default;
+# Tanh (--ops) is a libm/MLAS approximation difference, known 1 LSB apart on rare ties.
 OPS = ("Add", "Mul", "AveragePool", "GlobalAveragePool", "Sigmoid", "LeakyRelu", "Softmax",
-       "HardSigmoid", "Tanh")
+       "HardSigmoid")
 
 
 def ort_run(model_bytes, feed, optimize):
@@ -51,7 +53,9 @@ def build(rng, ops, groups):
                 shape = [1, int(rng.integers(1, 9)), int(rng.integers(1, 15)),
                          int(rng.integers(1, 15))]
             elif op == "Softmax":
-                shape = [int(rng.integers(1, 5)), int(rng.integers(1, 70))]
+                # rows of at least 2: on a single element ORT's QLinearSoftmax overflows
+                # (docs/ops.md)
+                shape = [int(rng.integers(1, 5)), int(rng.integers(2, 70))]
             else:
                 shape = [int(rng.integers(1, 700))]
             n_in = 2 if op in ("Add", "Mul") else 1
