@@ -347,7 +347,7 @@ ZOO := build/zoo
 ZOO_WHEELS := build/zoo-wheels
 ZOO_ONLY ?=
 ZOO_SMOKE := shuffle_dyn mobilenet_v3_small
-.PHONY: zoo zoo-deps zoo-check zoo-smoke
+.PHONY: zoo zoo-deps zoo-check zoo-smoke zoo-diff zoo-rr zoo-int8
 zoo-deps: venv
 	$(PY) models/zoo/make_zoo.py --download $(ZOO_WHEELS)
 zoo: zoo-deps
@@ -356,12 +356,38 @@ zoo: zoo-deps
 zoo-check: $(EDGEML) zoo
 	$(PY) tests/models/zoo_check.py --edgeml $(EDGEML) --zoo $(ZOO) --work $(BUILD)/zoo-check \
 		$(if $(ZOO_ONLY),--only $(ZOO_ONLY))
+# Per-tensor comparison of one QDQ model with ORT (docs/zoo.md): MODEL=build/zoo/NAME.u8.onnx
+# (or NAME.u8), ZOO_DIFF_ARGS e.g. "--ort-opt --all --sample 1 --reference-kernels".
+MODEL ?=
+ZOO_DIFF_ARGS ?=
+zoo-diff: $(EDGEML) venv
+	@test -n "$(MODEL)" || { echo "make zoo-diff MODEL=build/zoo/NAME.u8.onnx"; exit 2; }
+	$(PY) tests/zoo/zoo_diff.py --edgeml $(EDGEML) --local --work $(BUILD)/zoo-diff/$(notdir $(MODEL)) \
+		--model $(if $(filter %.onnx,$(MODEL)),$(MODEL),$(ZOO)/$(MODEL).onnx) $(ZOO_DIFF_ARGS)
+# The int8 zoo (after `make zoo`) re-quantized with 7-bit weights (reduce_range) into
+# build/zoo-rr, where ORT's AVX2 u8s8 kernels cannot saturate; and the int8 agreement table
+# of docs/zoo.md (ZOO_INT8_DIR picks the zoo: build/zoo or build/zoo-rr).
+ZOO_RR := build/zoo-rr
+ZOO_INT8_DIR ?= $(ZOO)
+zoo-rr: venv
+	mkdir -p $(ZOO_RR)
+	for n in $(if $(ZOO_ONLY),$(ZOO_ONLY),$$($(PY) -c 'import sys; sys.path.insert(0, "models/zoo"); \
+		import zoo_models as z; print(" ".join(n for n, m in z.MODELS.items() if m.get("quantize")))')); do \
+		for v in u8 s8; do test -e $(ZOO_RR)/$$n.$$v.onnx || \
+			$(PY) models/zoo/quantize_zoo.py --reduce-range $(ZOO)/$$n.onnx $(ZOO_RR)/$$n.$$v.onnx \
+			|| exit 1; done; done
+zoo-int8: $(EDGEML) venv
+	$(PY) tests/zoo/int8_table.py --edgeml $(EDGEML) --zoo $(ZOO_INT8_DIR) \
+		--work $(BUILD)/zoo-int8/$(notdir $(ZOO_INT8_DIR)) $(if $(ZOO_ONLY),--only $(ZOO_ONLY))
 # The smoke slice: the dynamic-axes net (static-shape folding) and a torchvision one, float:
-# the zoo's int8 nets amplify one LSB into tens (see docs/zoo.md), so none is strict yet.
+# the zoo's int8 nets amplify one LSB into tens against ORT's float simulation (see
+# docs/zoo.md); then single quantized ops on random data, bit-exact against ORT's integer
+# kernels (tests/zoo/qop_check.py, a few seconds).
 zoo-smoke: $(EDGEML) venv
 	$(PY) models/zoo/make_zoo.py --out $(ZOO) --only $(ZOO_SMOKE) --variants
 	$(PY) tests/models/zoo_check.py --edgeml $(EDGEML) --zoo $(ZOO) --work $(BUILD)/zoo-smoke \
 		--only $(ZOO_SMOKE) --variants float --strict --no-timing
+	$(PY) tests/zoo/qop_check.py --edgeml $(EDGEML) --groups 20
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c) need clang; the library is built for them into
 # build/fuzz-lib (ASan + UBSan + fuzzer coverage) and the targets into build/fuzz, whatever

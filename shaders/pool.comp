@@ -1,8 +1,9 @@
 #version 450
 // pool.comp — MaxPool, AveragePool, GlobalAveragePool (a window the size of the plane) and
 // their quantized forms, over NCHW planes with windows widened to three spatial dims, as
-// ref_pool.c and ref_qpool.c. Macros: X_T, Y_T, MODE (0 max, 1 float average, 2 quantized
-// average), COUNT_PAD (the divisor counts padding, never the ceil_mode overhang).
+// ref_pool.c and ref_qpool.c (ONNX Runtime's arithmetic for the quantized ones). Macros:
+// X_T, Y_T, MODE (0 max, 1 float average, 2 quantized average), COUNT_PAD (the divisor
+// counts padding, never the ceil_mode overhang).
 #include "common.glsl"
 
 layout(constant_id = 9) const int IN0 = 1;
@@ -36,6 +37,15 @@ layout(constant_id = 36) const int Y_HI = 127;
 
 EML_IN(1, X_T, x);
 EML_OUT(2, Y_T, y);
+
+// a / b rounded once as the host's fp32 division, for any quotient: eml_div is exact for
+// quotients in [0.25, 2^30], so divide the mantissas (in [0.5, 1)) and scale back.
+float div_rn(float a, float b)
+{
+	int ea, eb;
+	float ma = frexp(a, ea), mb = frexp(b, eb);
+	return ldexp(eml_div(ma, mb), ea - eb);
+}
 
 // Taps of a window starting at start (stride-scaled) on an axis that fall in [lo, hi).
 int taps(int start, int k, int d, int lo, int hi)
@@ -74,7 +84,10 @@ void main()
 				if (i2 < 0 || i2 >= IN2)
 					continue;
 #if MODE == 2
-				isum += int(x[row + i2]) - X_ZP;
+				int v = int(x[row + i2]) - X_ZP;
+				isum += v;
+				precise float dq = float(v) * X_SCALE;
+				sum += dq;
 #else
 				float v = float(x[row + i2]);
 				mx = max(mx, v);
@@ -95,9 +108,21 @@ void main()
 #if MODE == 1
 	y[OFF2 + idx] = count > 0 ? sum / float(count) : 0.0;
 #else
-	precise float scaled = float(isum) * X_SCALE;
-	float real = count > 0 ? eml_div(scaled, float(count)) : 0.0;
-	y[OFF2 + idx] = Y_T(eml_quantize(real, Y_SCALE, Y_ZP, Y_LO, Y_HI));
+	// ONNX Runtime's arithmetic, as ref_qpool.c: a kernel over the whole unpadded input is
+	// its global average, isum * (sx / (sy * count)) rounded; any other window is the fp32
+	// sum of the dequantized values over count, then round(avg / sy + zy).
+	const bool global = K0 == IN0 && K1 == IN1 && K2 == IN2 && PB0 == 0 && PB1 == 0 &&
+			    PB2 == 0 && PE0 == 0 && PE1 == 0 && PE2 == 0 && OUT0 == 1 && OUT1 == 1 &&
+			    OUT2 == 1;
+	if (global) {
+		precise float den = Y_SCALE * float(K0 * K1 * K2);
+		precise float v = float(isum) * div_rn(X_SCALE, den);
+		y[OFF2 + idx] = Y_T(eml_saturate(v, Y_ZP, Y_LO, Y_HI));
+	} else {
+		float avg = count > 0 ? div_rn(sum, float(count)) : 0.0;
+		precise float v = div_rn(avg, Y_SCALE) + float(Y_ZP);
+		y[OFF2 + idx] = Y_T(eml_saturate(v, 0, Y_LO, Y_HI));
+	}
 #endif
 #endif
 }

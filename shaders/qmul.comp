@@ -1,6 +1,7 @@
 #version 450
-// qmul.comp — QLinearMul: C = quantize(dequantize(A) * dequantize(B)) in fp32 over numpy
-// broadcasting, clamped to the fused activation, as ref_qeltwise.c. Macros: A_T, B_T, Y_T.
+// qmul.comp — QLinearMul with ONNX Runtime's arithmetic, as ref_qeltwise.c: the integer
+// product p = (A - za) * (B - zb), r = (sa * sb) / sc, C = round_half_even(p * r + zc), over
+// numpy broadcasting, clamped to the fused activation. Macros: A_T, B_T, Y_T.
 #include "common.glsl"
 
 layout(constant_id = 9) const float A_SCALE = 1.0;
@@ -24,8 +25,14 @@ void main()
 	if (idx >= TOTAL)
 		return;
 	ivec2 off = eml_broadcast(int(idx));
-	precise float fa = float(int(a[OFF1 + off.x]) - A_ZP) * A_SCALE;
-	precise float fb = float(int(b[OFF2 + off.y]) - B_ZP) * B_SCALE;
-	precise float r = fa * fb;
-	y[OFF3 + idx] = Y_T(eml_quantize(r, Y_SCALE, Y_ZP, Y_LO, Y_HI));
+	// (sa * sb) / sc rounded once as the host's fp32 division: eml_div is exact for
+	// quotients in [0.25, 2^30], so divide the mantissas (in [0.5, 1)) and scale back.
+	precise float ab = A_SCALE * B_SCALE;
+	int eab, esc;
+	float mab = frexp(ab, eab), msc = frexp(Y_SCALE, esc);
+	precise float ratio = ldexp(eml_div(mab, msc), eab - esc);
+	int p = (int(a[OFF1 + off.x]) - A_ZP) * (int(b[OFF2 + off.y]) - B_ZP);
+	precise float v = float(p) * ratio;
+	precise float w = v + float(Y_ZP);
+	y[OFF3 + idx] = Y_T(eml_saturate(w, 0, Y_LO, Y_HI));
 }

@@ -5,6 +5,11 @@ Per-channel int8 weights; activations uint8 (NAME.u8.onnx) or int8 (NAME.s8.onnx
 calibration on seeded inputs. Runs in the venv (onnxruntime).
 
   quantize_zoo.py build/zoo/NAME.onnx build/zoo/NAME.u8.onnx
+  quantize_zoo.py --reduce-range build/zoo/NAME.onnx build/zoo-rr/NAME.u8.onnx
+
+--reduce-range quantizes weights to 7 bits: ORT's u8s8 kernels on CPUs without VNNI then
+cannot saturate their int16 pair sums (docs/zoo.md), so ORT with all optimisations is an
+exact integer reference too.
 """
 import argparse
 import os
@@ -32,6 +37,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("float_path")
     ap.add_argument("out_path")
+    ap.add_argument("--reduce-range", action="store_true", help="7-bit weights")
     args = ap.parse_args()
     base = os.path.basename(args.out_path)
     name, variant = base.split(".")[0], base.split(".")[1]
@@ -43,7 +49,7 @@ def main():
         quant_pre_process(args.float_path, pre, skip_symbolic_shape=True)
         quantize_static(pre, out, Reader(feeds), quant_format=QuantFormat.QDQ, per_channel=True,
                         activation_type=getattr(QuantType, activation),
-                        weight_type=QuantType.QInt8)
+                        weight_type=QuantType.QInt8, reduce_range=args.reduce_range)
         os.replace(out, args.out_path)
     print(f"zoo: wrote {args.out_path}", flush=True)
 

@@ -681,6 +681,43 @@ static void test_qdq_sigmoid_lookup(void **state)
 	eml_converted_free(c);
 }
 
+/* DQ → Softmax(axis 1 of 3) → Q folds into QLinearSoftmax with Softmax's axis; an opset-11
+ * Softmax (2-D coercion) is left as float. */
+static void test_qdq_softmax(void **state)
+{
+	(void)state;
+	for (int old = 0; old < 2; old++) {
+		builder b = { .opset = old ? 11 : 13 };
+		int64_t xd[3] = { 1, 4, 3 };
+		input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__INT8, 3, xd);
+		init_f32(&b, "xs", 0.05f);
+		init_i8(&b, "xz", 3);
+		init_f32(&b, "ys", 1.0f / 255.0f);
+		init_i8(&b, "yz", -128);
+		node(&b, "DequantizeLinear", "dq", "x,xs,xz", "xf");
+		attr_int(node(&b, "Softmax", "sm", "xf", "sf"), "axis", 1);
+		node(&b, "QuantizeLinear", "q", "sf,ys,yz", "y");
+		output(&b, "y");
+		eml_converted *c;
+		assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+		const eml_graph *g = &c->graph;
+		if (old) {
+			assert_non_null(only_node(g, EML_OP_Softmax));
+			eml_converted_free(c);
+			continue;
+		}
+		assert_int_equal(g->n_nodes, 1);
+		const eml_node *n = only_node(g, EML_OP_QLinearSoftmax);
+		int64_t axis;
+		assert_int_equal(eml_attr_int(n, "axis", -1, &axis), EDGEML_OK);
+		assert_int_equal(axis, 1);
+		assert_int_equal(n->n_inputs, 5);
+		assert_int_equal(in_tensor(g, n, 0)->dtype, EDGEML_DTYPE_INT8);
+		assert_string_equal(g->tensors[n->outputs[0]].name, "y");
+		eml_converted_free(c);
+	}
+}
+
 /* ---- float rewrites --------------------------------------------------------------------- */
 
 static void test_conv_batchnorm(void **state)
@@ -1283,6 +1320,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_qdq_matmul, teardown),
 		cmocka_unit_test_teardown(test_qdq_add_concat_maxpool, teardown),
 		cmocka_unit_test_teardown(test_qdq_sigmoid_lookup, teardown),
+		cmocka_unit_test_teardown(test_qdq_softmax, teardown),
 		cmocka_unit_test_teardown(test_conv_batchnorm, teardown),
 		cmocka_unit_test_teardown(test_constant_folding_and_identity, teardown),
 		cmocka_unit_test_teardown(test_softmax_opset11_rewrite, teardown),

@@ -1189,6 +1189,177 @@ static void test_random_qlinear_add_mul(void **state)
 	}
 }
 
+/* QLinearAdd and QLinearMul on single elements whose exact result lies within float noise of
+ * a rounding tie, where only ONNX Runtime's own arithmetic (MLAS, docs/ops.md) gives its
+ * answer: each expected value is what onnxruntime 1.23's com.microsoft op returns on x86.
+ * Scales are the fp32 values of the models they came from, as hex. */
+static void test_qlinear_ort_exact(void **state)
+{
+	static const struct {
+		uint32_t op, dt;
+		int32_t a, za, b, zb, zc, want;
+		float sa, sb, sc;
+	} cases[] = {
+		/* regnet_y_400mf.s8 se/Mul: exact -118.50000..., quantize(fa*fb) gives -119 */
+		{ EML_OP_QLinearMul, EDGEML_DTYPE_INT8, -103, -128, -45, -128, -128, -118,
+		  0x1.4dffacp-6f, 0x1.a9af2p-9f, 0x1.d9db48p-7f },
+		{ EML_OP_QLinearMul, EDGEML_DTYPE_UINT8, 161, 93, 204, 90, 146, 194,
+		  0x1.2129bp-4f, 0x1.4836ep-6f, 0x1.ceeffp-3f },
+		{ EML_OP_QLinearMul, EDGEML_DTYPE_UINT8, 230, 187, 207, 247, 26, 16,
+		  0x1.7bce1ap-6f, 0x1.c68588p-6f, 0x1.dcea0ap-4f },
+		/* issue 13's QLinearAdd: exact 55.500004, ORT 56 */
+		{ EML_OP_QLinearAdd, EDGEML_DTYPE_UINT8, 111, 129, 186, 128, 0, 56,
+		  0x1.843f2ap-5f, 0x1.7c6ebp-5f, 0x1.0fa69cp-5f },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t dt = cases[i].dt;
+		int32_t a, b, za, zb, zc; /* room for qset's widest type */
+		qset(&a, dt, 0, cases[i].a);
+		qset(&b, dt, 0, cases[i].b);
+		qset(&za, dt, 0, cases[i].za);
+		qset(&zb, dt, 0, cases[i].zb);
+		qset(&zc, dt, 0, cases[i].zc);
+		int64_t one = 1, want = cases[i].want;
+		qcase q;
+		qc_init(&q, cases[i].op);
+		qc_in(&q, dt, 1, &one, &a);
+		QSCALAR(&q, F32, &cases[i].sa);
+		QSCALAR(&q, dt, &za);
+		qc_in(&q, dt, 1, &one, &b);
+		QSCALAR(&q, F32, &cases[i].sb);
+		QSCALAR(&q, dt, &zb);
+		QSCALAR(&q, F32, &cases[i].sc);
+		QSCALAR(&q, dt, &zc);
+		assert_int_equal(qc_run(&q), EDGEML_OK);
+		expect_close(q.out_data, dt, &want, 1, 0);
+		qc_free(&q);
+	}
+}
+
+/* QLinearSoftmax: ONNX Runtime's com.microsoft QLinearSoftmax bit for bit (docs/ops.md). The
+ * expected rows are what onnxruntime 1.23 returns for DequantizeLinear -> Softmax ->
+ * QuantizeLinear with graph optimisations on (fused into QLinearSoftmax), with
+ * transformer_tiny's parameters; the float-simulated result differs in 2 to 4 places per row
+ * (Y_scale 1/255 enters as floor(1 / Y_scale) = 254). */
+static void test_qlinear_softmax_ort(void **state)
+{
+	static const struct {
+		uint32_t dt, rank, axis;
+		int64_t dims[3];
+		int32_t xz, yz;
+		int32_t x[16], want[16];
+	} cases[] = {
+		{ EDGEML_DTYPE_UINT8, 2, 1, { 1, 16 }, 137, 0,
+		  { 105, 178, 152, 168, 245, 131, 182, 150, 146, 225, 123, 149, 118, 123, 143, 208 },
+		  { 7, 18, 13, 15, 42, 10, 19, 12, 12, 33, 9, 12, 8, 9, 11, 26 } },
+		{ EDGEML_DTYPE_INT8, 2, 1, { 1, 16 }, 9, -128,
+		  { 93, -18, 26, 118, 108, -8, 104, 105, 47, 34, 125, 120, 80, 39, 11, 118 },
+		  { -110, -124, -120, -103, -106, -123, -107, -107, -118, -120, -100, -102, -113,
+		    -119, -122, -103 } },
+		/* axis 1 of [1, 5, 3]: strided rows */
+		{ EDGEML_DTYPE_UINT8, 3, 1, { 1, 5, 3 }, 137, 0,
+		  { 112, 169, 192, 107, 121, 205, 98, 192, 245, 194, 186, 150, 249, 103, 129 },
+		  { 22, 56, 49, 20, 30, 58, 18, 75, 98, 63, 70, 28, 131, 23, 21 } },
+	};
+	const float xs = 0x1.ad8fc2p-7f, ys = 0x1.010102p-8f;
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t dt = cases[i].dt;
+		uint8_t x[16];
+		int32_t xz, yz; /* room for qset's widest type */
+		int64_t want[16], n = prod(cases[i].dims, (int)cases[i].rank);
+		for (int64_t k = 0; k < n; k++) {
+			qset(x, dt, k, cases[i].x[k]);
+			want[k] = cases[i].want[k];
+		}
+		qset(&xz, dt, 0, cases[i].xz);
+		qset(&yz, dt, 0, cases[i].yz);
+		qcase q;
+		qc_init(&q, EML_OP_QLinearSoftmax);
+		qc_in(&q, dt, cases[i].rank, cases[i].dims, x);
+		QSCALAR(&q, F32, &xs);
+		QSCALAR(&q, dt, &xz);
+		QSCALAR(&q, F32, &ys);
+		QSCALAR(&q, dt, &yz);
+		qc_int(&q, "axis", cases[i].axis);
+		assert_int_equal(qc_run(&q), EDGEML_OK);
+		expect_shape(&q, dt, cases[i].rank, cases[i].dims);
+		expect_close(q.out_data, dt, want, n, 0);
+		qc_free(&q);
+	}
+}
+
+/* QLinearAveragePool and QLinearGlobalAveragePool: ONNX Runtime's arithmetic bit for bit
+ * (docs/ops.md). Expected values: onnxruntime 1.23 on x86, DequantizeLinear -> pool ->
+ * QuantizeLinear with graph optimisations on (fused into its QLinear kernels). Equal input
+ * and output scales make exact ties, which ORT rounds after adding the zero point (pool) or
+ * with its own multiplier (global). */
+static void test_qlinear_pool_ort(void **state)
+{
+	static const struct {
+		uint32_t op, dt;
+		int64_t dims[4], k, s, pad;
+		float xs, ys;
+		int32_t xz, yz;
+		int32_t x[16], want[16];
+	} cases[] = {
+		/* densenet121's transition pool: 2x2, stride 2, xs == ys */
+		{ EML_OP_QLinearAveragePool, EDGEML_DTYPE_UINT8, { 1, 1, 2, 8 }, 2, 2, 0,
+		  0x1.2fec56p-5f, 0x1.2fec56p-5f, 71, 71,
+		  { 207, 21, 45, 60, 46, 205, 222, 149, 10, 24, 85, 110, 159, 122, 67, 40 },
+		  { 66, 75, 133, 120 } },
+		/* 3x3, pads 1, count_include_pad 0: a float sum of dequantized values */
+		{ EML_OP_QLinearAveragePool, EDGEML_DTYPE_INT8, { 1, 1, 4, 4 }, 3, 1, 1,
+		  0x1.5cfaacp-6f, 0x1.21ff2ep-6f, -5, 3,
+		  { 49, 60, -120, -99, -13, -28, 99, 4, -21, -18, 42, 22, -84, 60, 65, 116 },
+		  { 29, 18, -8, -26, 15, 16, 4, -1, -12, 23, 57, 79, -10, 18, 67, 83 } },
+		{ EML_OP_QLinearGlobalAveragePool, EDGEML_DTYPE_UINT8, { 1, 2, 1, 6 }, 0, 0, 0,
+		  0x1.a4fad8p-5f, 0x1.a4fad8p-5f, 253, 239,
+		  { 73, 255, 48, 235, 83, 245, 3, 252, 80, 186, 85, 166 }, { 143, 115 } },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t dt = cases[i].dt;
+		uint8_t x[16];
+		int32_t xz, yz; /* room for qset's widest type */
+		int64_t n = prod(cases[i].dims, 4), want[16], out[4];
+		/* attribute values the case points to until it runs */
+		int64_t k2[2] = { cases[i].k, cases[i].k }, s2[2] = { cases[i].s, cases[i].s };
+		int64_t p4[4] = { cases[i].pad, cases[i].pad, cases[i].pad, cases[i].pad };
+		for (int64_t k = 0; k < n; k++)
+			qset(x, dt, k, cases[i].x[k]);
+		qset(&xz, dt, 0, cases[i].xz);
+		qset(&yz, dt, 0, cases[i].yz);
+		qcase q;
+		qc_init(&q, cases[i].op);
+		qc_in(&q, dt, 4, cases[i].dims, x);
+		QSCALAR(&q, F32, &cases[i].xs);
+		QSCALAR(&q, dt, &xz);
+		QSCALAR(&q, F32, &cases[i].ys);
+		QSCALAR(&q, dt, &yz);
+		out[0] = cases[i].dims[0];
+		out[1] = cases[i].dims[1];
+		if (cases[i].op == EML_OP_QLinearAveragePool) {
+			qc_ints(&q, "kernel_shape", k2, 2);
+			qc_ints(&q, "strides", s2, 2);
+			qc_ints(&q, "pads", p4, 4);
+			for (int d = 2; d < 4; d++)
+				out[d] = (cases[i].dims[d] + 2 * cases[i].pad - cases[i].k) /
+						 cases[i].s + 1;
+		} else {
+			out[2] = out[3] = 1;
+		}
+		int64_t m = prod(out, 4);
+		for (int64_t k = 0; k < m; k++)
+			want[k] = cases[i].want[k];
+		assert_int_equal(qc_run(&q), EDGEML_OK);
+		expect_shape(&q, dt, 4, out);
+		expect_close(q.out_data, dt, want, m, 0);
+		qc_free(&q);
+	}
+}
+
 /* QLinearAveragePool over random 1-D to 3-D windows (strides, dilations, pads, auto_pad,
  * ceil_mode, count_include_pad) and QLinearGlobalAveragePool: within 1 LSB of the average of
  * dequantized values. Output sizes and divisors are computed here from the ONNX definition. */
@@ -1606,6 +1777,9 @@ int main(void)
 		cmocka_unit_test(test_random_qlineargemm),
 		cmocka_unit_test(test_random_quantize_dequantize),
 		cmocka_unit_test(test_random_qlinear_add_mul),
+		cmocka_unit_test(test_qlinear_ort_exact),
+		cmocka_unit_test(test_qlinear_softmax_ort),
+		cmocka_unit_test(test_qlinear_pool_ort),
 		cmocka_unit_test(test_random_qlinear_pools),
 		cmocka_unit_test(test_random_qlinearconcat),
 		cmocka_unit_test(test_qlinearlookup),

@@ -512,6 +512,29 @@ static edgeml_status fold_lookup(cv_graph *g, uint32_t node, int *done)
 	return st;
 }
 
+/* DQ → Softmax → Q with per-tensor 8-bit X and Y of one type  ⇒  QLinearSoftmax (ONNX
+ * Runtime's integer softmax, which its optimiser puts in the same place; docs/ops.md). Only
+ * opset-13 Softmax (one axis): older ones were rewritten around a Reshape before this pass. */
+static edgeml_status fold_softmax(cv_graph *g, uint32_t node, int *done)
+{
+	const cv_node *n = &g->nodes[node];
+	qside x, y;
+	uint32_t act, out;
+	float lo, hi;
+	if (n->n_inputs != 1 || n->opset < 13 || !dq_of(g, n->inputs[0], &x) ||
+	    !output_side(g, node, 0, &y, &act, &lo, &hi) || !y.per_tensor ||
+	    !act_ok(&x, y.dtype))
+		return EDGEML_OK;
+	uint32_t in[5] = { x.q, x.scale, 0, y.scale, 0 };
+	edgeml_status st = zp_tensor(g, &x, &in[2]);
+	if (!st)
+		st = zp_tensor(g, &y, &in[4]);
+	if (!st)
+		st = emit(g, node, NO_INDEX, &y, EML_OP_QLinearSoftmax, in, 5, node, &out);
+	*done = !st;
+	return st;
+}
+
 edgeml_status cv_pass_qdq(cv_graph *g, uint32_t *count)
 {
 	cv_update_producers(g);
@@ -541,6 +564,7 @@ edgeml_status cv_pass_qdq(cv_graph *g, uint32_t *count)
 		case EML_OP_HardSwish:
 		case EML_OP_Tanh:
 		case EML_OP_LeakyRelu: st = fold_lookup(g, i, &done); break;
+		case EML_OP_Softmax: st = fold_softmax(g, i, &done); break;
 		default: break;
 		}
 		if (st)

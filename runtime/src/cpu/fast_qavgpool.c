@@ -1,8 +1,11 @@
 /* fast_qavgpool.c — QLinearAveragePool (1-D and 2-D) and QLinearGlobalAveragePool of
  * int8/uint8 tensors on the fast path, in portable C: the window sums come from each
  * channel's phase plane (fast_plane.h) padded with the zero point, so padding adds 0 as in
- * the reference; the divisor is the product of per-axis tap counts, precomputed. The final
- * fp32 steps are the reference's, expression for expression. */
+ * the reference; the divisor is the product of per-axis tap counts, precomputed. As the
+ * reference (ONNX Runtime's arithmetic, docs/ops.md): the global average from the integer
+ * sum, a window's average from the fp32 sum of its dequantized values in row-major tap order
+ * (a table of the 256 byte values; padding adds exactly 0.0), and the final fp32 steps are
+ * the reference's own functions (ref_qpool.h). */
 #include <stdlib.h>
 
 #if defined(__x86_64__)
@@ -15,6 +18,7 @@
 #include "cpu/fast_plane.h"
 #include "quant/quant.h"
 #include "cpu/ref/ref_qparams.h"
+#include "cpu/ref/ref_qpool.h"
 #include "error.h"
 #include "ops/ops.h"
 
@@ -31,6 +35,7 @@ typedef struct qavg_op {
 	size_t *tapoff;
 	int64_t *count_h, *count_w; /* divisor factors per output row and column */
 	float x_scale, y_scale;
+	float deq[256]; /* sx * (b - zx) for each byte b of the uint8-domain plane */
 	int32_t zx, y_zp, qmin, qmax;
 	uint8_t flip;
 	int x_signed, y_signed;
@@ -51,13 +56,6 @@ static void qavg_destroy(eml_fast_op *base)
 	free(op->count_h);
 	free(op->count_w);
 	free(op);
-}
-
-/* The reference's quantized average of count values whose zero-point-corrected sum is sum. */
-static uint8_t average(const qavg_op *op, int64_t sum, int64_t count)
-{
-	float real = count > 0 ? (float)sum * op->x_scale / (float)count : 0.0f;
-	return (uint8_t)eml_quantize_f32(real, op->y_scale, op->y_zp, op->qmin, op->qmax);
 }
 
 /* Sum of the n bytes at x, each XORed with flip first (n < 2^24). */
@@ -96,22 +94,23 @@ static void qavg_task(void *arg, uint32_t task, uint32_t thread)
 	if (op->global) {
 		/* in the uint8 domain: at most 2^24 values of 255 */
 		uint32_t sum = plane_sum(x, op->in_plane, op->flip);
-		*y = average(op, (int64_t)sum - (int64_t)op->zx * (int64_t)op->in_plane,
-			     (int64_t)op->in_plane);
+		*y = (uint8_t)eml_qpool_global(op->x_scale, op->y_scale, op->y_zp, op->qmin, op->qmax,
+					       (int64_t)sum - (int64_t)op->zx * (int64_t)op->in_plane,
+					       (int64_t)op->in_plane);
 		return;
 	}
 	const eml_plane *p = &op->plane;
 	uint8_t *plane = r->env->scratch[thread];
 	eml_plane_build(p, x, op->flip, (uint8_t)op->zx, plane);
-	int64_t base = (int64_t)op->zx * (int64_t)op->taps;
 	for (size_t oy = 0; oy < p->oh; oy++) {
 		for (size_t ox = 0; ox < p->ow; ox++) {
 			const uint8_t *g = plane + oy * p->q + ox;
-			uint32_t sum = 0;
+			float sum = 0.0f;
 			for (size_t t = 0; t < op->taps; t++)
-				sum += g[op->tapoff[t]];
-			y[oy * p->ow + ox] = average(op, (int64_t)sum - base,
-						     op->count_h[oy] * op->count_w[ox]);
+				sum += op->deq[g[op->tapoff[t]]];
+			y[oy * p->ow + ox] = (uint8_t)eml_qpool_window(
+				sum, op->count_h[oy] * op->count_w[ox], op->y_scale, op->y_zp,
+				op->qmin, op->qmax);
 		}
 	}
 }
@@ -158,9 +157,10 @@ static edgeml_status prepare_window(qavg_op *op, const eml_kernel_ctx *ctx)
 	op->in_plane = p->ih * p->iw;
 	op->out_plane = p->oh * p->ow;
 	if (op->out_plane == 1 && p->kh == p->ih && p->kw == p->iw && p->top == 0 &&
-	    p->left == 0 && p->dh == 1 && p->dw == 1 && op->in_plane <= ((size_t)1 << 24)) {
-		/* one window over exactly the whole plane: the global average, whose count is
-		 * the plane's size as the window's is */
+	    p->left == 0 && w.pad_end[1] == 0 && w.pad_end[2] == 0 && p->dh == 1 &&
+	    p->dw == 1 && op->in_plane <= ((size_t)1 << 24)) {
+		/* one window over exactly the whole unpadded plane: the global average (as the
+		 * reference, and ORT), whose count is the plane's size as the window's is */
 		op->global = 1;
 		return EDGEML_OK;
 	}
@@ -216,6 +216,8 @@ edgeml_status eml_fast_qavgpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 	op->zx = eml_q_zero_point(ctx, 2, 0) + (op->x_signed ? 128 : 0);
 	op->y_zp = eml_q_zero_point(ctx, 4, 0);
 	eml_q_range(y->dtype, &op->qmin, &op->qmax);
+	for (int b = 0; b < 256; b++)
+		op->deq[b] = (float)(b - op->zx) * op->x_scale;
 	edgeml_status st = EDGEML_OK;
 	if (op->global) {
 		op->in_plane = (size_t)eml_tensor_numel(x) / op->planes;

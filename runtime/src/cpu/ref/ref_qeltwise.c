@@ -36,8 +36,12 @@ static edgeml_status read_params(const eml_kernel_ctx *ctx, qbinary_params *q)
 	return EDGEML_OK;
 }
 
-/* Runs C = quantize(dequantize(A) * dequantize(B)) over the broadcast of A and B, clamped to
- * the fused activation's range. */
+/*
+ * C = quantize(dequantize(A) * dequantize(B)), evaluated as ONNX Runtime's MLAS does so that
+ * results match it bit for bit: the integer product p = (A - za) * (B - zb), the ratio
+ * r = (sa * sb) / sc in fp32, C = round_half_even(p * r + zc) (a multiply, then an add; no
+ * fma), saturated to C's range (fused activation included).
+ */
 static edgeml_status run_qmul(const eml_kernel_ctx *ctx)
 {
 	const eml_tensor *ta = ctx->in[0], *tb = ctx->in[3], *tc = ctx->out[0];
@@ -46,13 +50,16 @@ static edgeml_status run_qmul(const eml_kernel_ctx *ctx)
 	edgeml_status st = read_params(ctx, &q);
 	if (st != EDGEML_OK)
 		return st;
+	float ratio = q.sa * q.sb / q.sc, zc = (float)q.zc;
 	eml_bcast_iter it;
 	eml_bcast_iter_init(&it, ta, tb, tc);
 	for (int64_t i = 0; i < n; i++, eml_bcast_iter_next(&it)) {
-		float fa = (float)(eml_q_load(ctx->in_data[0], ta->dtype, it.off[0]) - q.za) * q.sa;
-		float fb = (float)(eml_q_load(ctx->in_data[3], tb->dtype, it.off[1]) - q.zb) * q.sb;
-		eml_q_store(ctx->out_data[0], tc->dtype, i,
-			    eml_quantize_f32(fa * fb, q.sc, q.zc, q.lo, q.hi));
+		int32_t pa = eml_q_load(ctx->in_data[0], ta->dtype, it.off[0]) - q.za;
+		int32_t pb = eml_q_load(ctx->in_data[3], tb->dtype, it.off[1]) - q.zb;
+		float v = (float)(pa * pb) * ratio;
+		float r = eml_round_half_even(v + zc);
+		int32_t y = !(r >= (float)q.lo) ? q.lo : r > (float)q.hi ? q.hi : (int32_t)r;
+		eml_q_store(ctx->out_data[0], tc->dtype, i, y);
 	}
 	return EDGEML_OK;
 }

@@ -1,8 +1,10 @@
 /* ref_qpool.c — QLinearAveragePool and QLinearGlobalAveragePool reference kernels: the
- * average of dequantized values, quantized to Y's parameters. */
+ * average of dequantized values, quantized to Y's parameters, with ONNX Runtime's arithmetic
+ * (docs/ops.md). */
 #include "quant/quant.h"
 #include "cpu/ref/ref.h"
 #include "cpu/ref/ref_qparams.h"
+#include "cpu/ref/ref_qpool.h"
 #include "cpu/ref/ref_qwindow.h"
 
 /* The pools' per-tensor parameters. */
@@ -29,15 +31,44 @@ static edgeml_status qpool_params_read(const eml_kernel_ctx *ctx, qpool_params *
 	return EDGEML_OK;
 }
 
-/* Quantizes the average of count dequantized values whose zero-point-corrected sum is sum. */
-static int32_t qpool_average(const qpool_params *p, int64_t sum, int64_t count)
+/* ONNX Runtime's global average (MLAS on x86): the integer sum acc of (X - zx) over count
+ * values times scale = sx / (sy * count) in fp32, rounded half to even, plus zy. */
+int32_t eml_qpool_global(float x_scale, float y_scale, int32_t y_zp, int32_t qmin,
+			 int32_t qmax, int64_t acc, int64_t count)
 {
-	float real = count > 0 ? (float)sum * p->x_scale / (float)count : 0.0f;
-	return eml_quantize_f32(real, p->y_scale, p->y_zp, p->qmin, p->qmax);
+	float scale = x_scale / (y_scale * (float)count);
+	float r = eml_round_half_even((float)acc * scale) + (float)y_zp;
+	return !(r >= (float)qmin) ? qmin : r > (float)qmax ? qmax : (int32_t)r;
 }
 
-/* Averages each window; padding counts as a real 0 when count_include_pad is set, but a
- * ceil_mode window's part beyond the end padding never counts (as ONNX Runtime). */
+/* ONNX Runtime's windowed average: sum, the fp32 sum of the window's dequantized values
+ * sx * (X - zx) in row-major order, divided by count in fp32, then
+ * round_half_even(avg / sy + zy) — the zero point added before rounding. */
+int32_t eml_qpool_window(float sum, int64_t count, float y_scale, int32_t y_zp, int32_t qmin,
+			 int32_t qmax)
+{
+	float avg = count > 0 ? sum / (float)count : 0.0f;
+	float r = eml_round_half_even(avg / y_scale + (float)y_zp);
+	return !(r >= (float)qmin) ? qmin : r > (float)qmax ? qmax : (int32_t)r;
+}
+
+/* Whether a window is ORT's "global" case: the kernel spans every spatial dim, no padding
+ * (then ORT runs its global average pool). */
+static int window_is_global(const eml_window3 *w)
+{
+	for (int d = 0; d < 3; d++)
+		if (w->k[d] != w->in[d] || w->pad_begin[d] != 0 || w->pad_end[d] != 0 ||
+		    w->out[d] != 1)
+			return 0;
+	return 1;
+}
+
+/* Averages each window as ONNX Runtime's QLinearAveragePool: the global average when the
+ * kernel covers the whole unpadded input; else the fp32 average of the dequantized values
+ * inside the input, divided by the number of positions inside the padded input when
+ * count_include_pad is set, inside the input otherwise. (A ceil_mode window that runs past
+ * the end padding counts only its positions inside the padding, as ONNX defines it; ORT's
+ * QLinearAveragePool divides by the whole kernel there.) */
 edgeml_status eml_ref_QLinearAveragePool(const eml_kernel_ctx *ctx)
 {
 	const eml_tensor *tx = ctx->in[0];
@@ -55,10 +86,12 @@ edgeml_status eml_ref_QLinearAveragePool(const eml_kernel_ctx *ctx)
 	eml_window3_of(&g, &w);
 	int64_t planes = tx->dims[0] * tx->dims[1], x_plane = w.in[0] * w.in[1] * w.in[2];
 	int64_t y_plane = w.out[0] * w.out[1] * w.out[2], w_size = w.k[0] * w.k[1] * w.k[2];
+	int global = window_is_global(&w);
 	int64_t o = 0;
 	for (int64_t pl = 0; pl < planes; pl++) {
 		for (int64_t q = 0; q < y_plane; q++, o++) {
-			int64_t od[3], sum = 0, n_valid = 0, n_padded = 0;
+			int64_t od[3], acc = 0, n_valid = 0, n_padded = 0;
+			float sum = 0.0f;
 			eml_window3_coords(q, w.out, od);
 			for (int64_t kp = 0; kp < w_size; kp++) {
 				int64_t kd[3], xi = 0, inside = 1, in_pad = 1;
@@ -75,10 +108,15 @@ edgeml_status eml_ref_QLinearAveragePool(const eml_kernel_ctx *ctx)
 				if (!inside)
 					continue;
 				n_valid++;
-				sum += eml_q_load(xd, tx->dtype, pl * x_plane + xi) - p.x_zp;
+				int32_t v = eml_q_load(xd, tx->dtype, pl * x_plane + xi) - p.x_zp;
+				acc += v;
+				sum += (float)v * p.x_scale;
 			}
-			eml_q_store(ctx->out_data[0], ctx->out[0]->dtype, o,
-				    qpool_average(&p, sum, include_pad ? n_padded : n_valid));
+			int32_t y = global ? eml_qpool_global(p.x_scale, p.y_scale, p.y_zp, p.qmin,
+							      p.qmax, acc, w_size)
+					   : eml_qpool_window(sum, include_pad ? n_padded : n_valid,
+							      p.y_scale, p.y_zp, p.qmin, p.qmax);
+			eml_q_store(ctx->out_data[0], ctx->out[0]->dtype, o, y);
 		}
 	}
 	return EDGEML_OK;
@@ -100,7 +138,8 @@ edgeml_status eml_ref_QLinearGlobalAveragePool(const eml_kernel_ctx *ctx)
 		for (int64_t i = 0; i < plane; i++)
 			sum += eml_q_load(ctx->in_data[0], tx->dtype, pl * plane + i) - p.x_zp;
 		eml_q_store(ctx->out_data[0], ctx->out[0]->dtype, pl,
-			    qpool_average(&p, sum, plane));
+			    eml_qpool_global(p.x_scale, p.y_scale, p.y_zp, p.qmin, p.qmax, sum,
+					     plane));
 	}
 	return EDGEML_OK;
 }

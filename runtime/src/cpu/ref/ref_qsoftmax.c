@@ -1,0 +1,81 @@
+/* ref_qsoftmax.c — QLinearSoftmax reference kernel: ONNX Runtime's com.microsoft
+ * QLinearSoftmax arithmetic (docs/ops.md), so that a quantized Softmax gives what ORT gives
+ * once its graph optimisations fuse DequantizeLinear -> Softmax -> QuantizeLinear. */
+#include <float.h>
+#include <math.h>
+
+#include "cpu/ref/ref.h"
+#include "cpu/ref/ref_qparams.h"
+#include "cpu/ref/ref_util.h"
+#include "error.h"
+#include "ops/infer_helpers.h"
+#include "quant/quant.h"
+
+/*
+ * The exponentials of the distances d = max - x in [0, 255] along a row of len elements,
+ * scaled so that no row sum overflows: e[d] = (float)exp((shift - d) * xs) in double, with
+ * shift = max(0, ln(FLT_MAX / len) - 5) / xs (ORT's lookup table with its 5-bit reserve).
+ */
+static void qsoftmax_table(float xs, int64_t len, float e[256])
+{
+	double shift = log((double)(FLT_MAX / (float)len)) - 5.0;
+	shift = (shift > 0.0 ? shift : 0.0) / (double)xs;
+	for (int d = 0; d < 256; d++)
+		e[d] = (float)exp(((double)(255 - d) - 255.0 + shift) * (double)xs);
+}
+
+/*
+ * Softmax over attribute axis: per row, the fp32 sum of e[max - x] in order, then
+ * Y = round_half_even(e[max - x] * floor(1 / Y_scale) / sum) + Y_zero_point, saturated. The
+ * input zero point cancels (only distances to the row's max count); Y_scale enters through
+ * floor(1 / Y_scale), as in ORT (for the usual 1/255 that is 254, not 255).
+ */
+edgeml_status eml_ref_QLinearSoftmax(const eml_kernel_ctx *ctx)
+{
+	const eml_tensor *t = ctx->in[0];
+	const float *xs, *ys;
+	int64_t n_s, axis;
+	uint32_t a;
+	edgeml_status st = eml_q_scales(ctx, 1, &xs, &n_s);
+	if (st == EDGEML_OK)
+		st = eml_q_scales(ctx, 3, &ys, &n_s);
+	if (st == EDGEML_OK)
+		st = eml_attr_int(ctx->node, "axis", -1, &axis);
+	if (st == EDGEML_OK)
+		st = eml_norm_axis(axis, t->rank, "attribute 'axis'", &a);
+	if (st != EDGEML_OK)
+		return st;
+	int64_t outer = 1, inner = 1, len = t->dims[a];
+	for (uint32_t i = 0; i < a; i++)
+		outer *= t->dims[i];
+	for (uint32_t i = a + 1; i < t->rank; i++)
+		inner *= t->dims[i];
+	if (len == 0 || outer * inner == 0)
+		return EDGEML_OK;
+	float e[256];
+	qsoftmax_table(xs[0], len, e);
+	float y_mult = floorf(1.0f / ys[0]);
+	int32_t yz = eml_q_zero_point(ctx, 4, 0), qmin, qmax;
+	eml_q_range(t->dtype, &qmin, &qmax);
+	for (int64_t o = 0; o < outer; o++) {
+		for (int64_t in = 0; in < inner; in++) {
+			int64_t base = o * len * inner + in;
+			int32_t mx = INT32_MIN;
+			for (int64_t j = 0; j < len; j++) {
+				int32_t v = eml_q_load(ctx->in_data[0], t->dtype, base + j * inner);
+				mx = v > mx ? v : mx;
+			}
+			float sum = 0.0f;
+			for (int64_t j = 0; j < len; j++)
+				sum += e[mx - eml_q_load(ctx->in_data[0], t->dtype, base + j * inner)];
+			for (int64_t j = 0; j < len; j++) {
+				int64_t k = base + j * inner;
+				float v = e[mx - eml_q_load(ctx->in_data[0], t->dtype, k)] * y_mult;
+				float r = eml_round_half_even(v / sum) + (float)yz;
+				int32_t y = !(r >= (float)qmin) ? qmin : r > (float)qmax ? qmax : (int32_t)r;
+				eml_q_store(ctx->out_data[0], t->dtype, k, y);
+			}
+		}
+	}
+	return EDGEML_OK;
+}
