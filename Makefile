@@ -48,7 +48,15 @@ LDLIBS_TEST := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 EML_BUILD_OPTIONS := cc=$(notdir $(CC)) san=$(SAN) vulkan=$(VULKAN)
 
 LIB_SRCS := $(sort $(wildcard runtime/src/*.c runtime/src/*/*.c runtime/src/*/*/*.c))
-TOOL_SRCS := $(sort $(filter-out tools/edgeml.c,$(wildcard tools/*.c tools/*/*.c)))
+# The fleet commands (push, pull, agent, rollout: docs/fleet.md) use libcurl and libmosquitto.
+# They link into the edgeml binary only, ahead of the tools' archive, whose tools/fleet_off.c
+# answers for them in the static and aarch64 builds (no static libcurl or libmosquitto there).
+FLEET_SRCS := tools/cmd_push.c tools/cmd_pull.c tools/cmd_agent.c tools/cmd_rollout.c \
+	tools/oci.c tools/fleet_mqtt.c
+FLEET_OBJS := $(FLEET_SRCS:%.c=$(BUILD)/obj/%.o)
+LDLIBS_FLEET := $(shell $(PKG_CONFIG) --libs libcurl libmosquitto 2>/dev/null || \
+	echo -lcurl -lmosquitto)
+TOOL_SRCS := $(sort $(filter-out tools/edgeml.c $(FLEET_SRCS),$(wildcard tools/*.c tools/*/*.c)))
 TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 ONNX_PROTO := /usr/include/onnx/onnx.proto
@@ -118,7 +126,7 @@ $(BUILD)/obj/runtime/src/version.o: CPPFLAGS_ALL += -DEML_BUILD_OPTIONS='"$(EML_
 # lists (and the converter, tools/convert/, which works on the internal IR).
 TOOL_PRIVATE := $(shell awk '/^tools\// && !/^tools\/convert\// { print $$1 }' \
 	tests/include_allowlist.txt)
-TOOL_PUBLIC_SRCS := $(filter-out tools/convert/% $(TOOL_PRIVATE),$(TOOL_SRCS)) tools/edgeml.c
+TOOL_PUBLIC_SRCS := $(filter-out tools/convert/% $(TOOL_PRIVATE),$(TOOL_SRCS)) tools/edgeml.c $(FLEET_SRCS)
 $(TOOL_PUBLIC_SRCS:%.c=$(BUILD)/obj/%.o): CPPFLAGS_ALL := -D_GNU_SOURCE -Iruntime/include -Itools
 
 $(BUILD)/obj/%.o: %.c
@@ -145,8 +153,8 @@ $(TOOLSA): $(TOOL_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(EDGEML): $(BUILD)/obj/tools/edgeml.o $(TOOLSA) $(LIBA)
-	$(CC) $(SANFLAGS) $(LDFLAGS) -pthread -o $@ $^ $(LDLIBS_TOOLS) $(LDLIBS_RT)
+$(EDGEML): $(BUILD)/obj/tools/edgeml.o $(FLEET_OBJS) $(TOOLSA) $(LIBA)
+	$(CC) $(SANFLAGS) $(LDFLAGS) -pthread -o $@ $^ $(LDLIBS_FLEET) $(LDLIBS_TOOLS) $(LDLIBS_RT)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TOOLSA) $(LIBA)
 	@mkdir -p $(dir $@)
