@@ -176,6 +176,7 @@ TEST_SUITES := unit conformance crosscheck fuzz-smoke test-packages test-store z
 ifeq ($(SAN),0)
 TEST_SUITES += test-vulkan test-arm test-kmod
 endif
+TEST_SUITES += test-registry test-fleet
 test: $(TEST_SUITES)
 
 # Every unit suite runs even when one fails; the target fails if any did. The include rules
@@ -208,6 +209,21 @@ test-store: $(EDGEML) venv
 	tests/fleet/store-cli.sh $(EDGEML) $(PY) $(BUILD)/store-cli
 
 # What packages cost on ResNet-18 int8: load time of signed and encrypted packages, and the
+# `edgeml push` / `edgeml pull` against Debian's docker-registry started on loopback: by tag and
+# digest, patches, a registry down, one that never answers, tampered blobs and manifests
+# (tests/fleet/registry.sh; about 15 s).
+.PHONY: test-registry
+test-registry: $(EDGEML) venv
+	tests/fleet/registry.sh $(EDGEML) $(PY) $(BUILD)/registry
+
+# A staged rollout over mosquitto and docker-registry on loopback: FLEET_AGENTS `edgeml agent`
+# processes, a good release, agents killed mid-install, the broker restarted, a bad release
+# rolled back fleet-wide, one stopped by its self-test (tests/fleet/fleet.sh; about 45 s).
+FLEET_AGENTS ?= 24
+.PHONY: test-fleet
+test-fleet: $(EDGEML) venv
+	tests/fleet/fleet.sh $(EDGEML) $(PY) $(BUILD)/fleet $(FLEET_AGENTS)
+
 # size of delta updates (docs/fleet.md); not part of `make test`. FLEET_PARTS=load skips the
 # deltas (minutes of zstd level 19).
 FLEET_ROUNDS ?= 30

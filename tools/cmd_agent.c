@@ -278,6 +278,7 @@ static void act(agent *a, const char *payload)
 	say(a->st.rollout, sizeof(a->st.rollout), "%s", d.rollout);
 	say(a->st.wanted, sizeof(a->st.wanted), "%s", version);
 	a->st.error[0] = '\0';
+	a->st.state[0] = '\0';
 	char why[256];
 	/* the active version now (it may have changed behind the agent's back) */
 	if (check_active(a, d.name, why, sizeof(why)) != 0)
@@ -443,7 +444,7 @@ int edgeml_cmd_agent(int argc, char **argv)
 	a.q.n_subs = 1;
 	a.q.on_message = on_message;
 	a.q.user = &a;
-	if (eml_mqtt_start(&a.q, broker, client, NULL, NULL, err) != 0) {
+	if (eml_mqtt_start(&a.q, broker, client, NULL, NULL, -1, &stop, err) != 0) {
 		fprintf(stderr, "edgeml agent: %s\n", err);
 		goto out;
 	}

@@ -335,12 +335,12 @@ int edgeml_cmd_rollout(int argc, char **argv)
 	f.q.on_message = on_message;
 	f.q.user = &f;
 	int rc = 1;
-	if (eml_mqtt_start(&f.q, broker, client, NULL, NULL, err) != 0) {
+	if (discover < 0)
+		discover = want_devices ? 10 : 3;
+	if (eml_mqtt_start(&f.q, broker, client, NULL, NULL, discover, NULL, err) != 0) {
 		fprintf(stderr, "edgeml rollout: %s\n", err);
 		goto out;
 	}
-	if (discover < 0)
-		discover = want_devices ? 10 : 3;
 	double t0 = now_s();
 	for (;;) {
 		pthread_mutex_lock(&f.q.lock);

@@ -1,8 +1,11 @@
 /* fleet_mqtt.c — one MQTT connection for the fleet commands (fleet_mqtt.h), over libmosquitto. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <mosquitto.h>
 
@@ -68,7 +71,7 @@ static void on_message(struct mosquitto *m, void *user, const struct mosquitto_m
 }
 
 int eml_mqtt_start(eml_mqtt *q, const char *broker, const char *client_id, const char *will_topic,
-		   const char *will_payload, char *err)
+		   const char *will_payload, double wait_s, volatile sig_atomic_t *stop, char *err)
 {
 	pthread_mutex_init(&q->lock, NULL);
 	mosquitto_lib_init();
@@ -84,12 +87,22 @@ int eml_mqtt_start(eml_mqtt *q, const char *broker, const char *client_id, const
 	mosquitto_reconnect_delay_set(q->m, 1, 5, false);
 	if (will_topic)
 		mosquitto_will_set(q->m, will_topic, (int)strlen(will_payload), will_payload, 1, true);
-	/* A broker that is down now is retried by the network thread. */
-	int rc = mosquitto_connect_async(q->m, q->host, q->port, 10);
-	if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_ERRNO)
+	/* The network thread reconnects after a connection is lost, not when the first one
+	 * fails (libmosquitto 2.0): a broker that is down at the start is retried here. */
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc, said = 0;
+	while ((rc = mosquitto_connect(q->m, q->host, q->port, 10)) == MOSQ_ERR_ERRNO) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((wait_s >= 0 && (double)(t.tv_sec - t0.tv_sec) >= wait_s) || (stop && *stop))
+			return fail(err, "cannot reach the broker %s: %s", broker, strerror(errno));
+		if (!said++)
+			fprintf(stderr, "mqtt: the broker %s is not reachable (%s); retrying\n", broker,
+				strerror(errno));
+		sleep(1);
+	}
+	if (rc != MOSQ_ERR_SUCCESS)
 		return fail(err, "cannot connect to the broker %s: %s", broker, mosquitto_strerror(rc));
-	if (rc == MOSQ_ERR_ERRNO)
-		fprintf(stderr, "mqtt: the broker %s is not reachable yet; retrying\n", broker);
 	rc = mosquitto_loop_start(q->m);
 	if (rc != MOSQ_ERR_SUCCESS)
 		return fail(err, "cannot start the MQTT thread: %s", mosquitto_strerror(rc));

@@ -8,6 +8,7 @@
 #define EML_TOOLS_FLEET_MQTT_H
 
 #include <pthread.h>
+#include <signal.h>
 
 #include "fleet_msg.h"
 
@@ -35,11 +36,13 @@ typedef struct eml_mqtt {
 
 /* Parses HOST:PORT. */
 int eml_mqtt_broker_parse(const char *text, char *host, size_t cap, int *port, char *err);
-/* Connects (in the background: a broker that is down is retried every 1-5 s) and subscribes to
- * q->subs, which the caller has set, with q->on_message. will_topic, when not NULL, gets
- * will_payload (retained) when the connection dies without a goodbye. */
+/* Connects, retrying every second while the broker cannot be reached, for up to wait_s
+ * seconds (< 0: until *stop), then subscribes to q->subs, which the caller has set, with
+ * q->on_message; a connection lost later is re-made in the background (every 1-5 s).
+ * will_topic, when not NULL, gets will_payload (retained) when the connection dies without a
+ * goodbye. */
 int eml_mqtt_start(eml_mqtt *q, const char *broker, const char *client_id, const char *will_topic,
-		   const char *will_payload, char *err);
+		   const char *will_payload, double wait_s, volatile sig_atomic_t *stop, char *err);
 /* Publishes payload to topic, QoS 1; retained when retain. A message published while the
  * connection is down is sent once it is back (libmosquitto keeps it). */
 int eml_mqtt_publish(eml_mqtt *q, const char *topic, const char *payload, int retain, char *err);
