@@ -63,7 +63,7 @@ onnx.save(m, sys.argv[1])
 PYEOF
 "$EDGEML" convert "$W/changed.onnx" "$W/changed.eml" > /dev/null
 "$EDGEML" run "$W/changed.eml" --input "$IN=$W/in.npy" --output-dir "$W/changed-out" > /dev/null
-CHANGED=$(ls "$W"/changed-out/*.npy | head -n 1)
+CHANGED=$(find "$W/changed-out" -name "*.npy" | head -n 1)
 cmp -s "$CHANGED" "$REF" && fail "the changed model gives the same output"
 "$EDGEML" keygen "$W/release" > /dev/null
 cp "$W/release.pub" "$W/device/trusted.d/"
@@ -126,6 +126,7 @@ for d in $DEVICES; do
 	LOOPS="$LOOPS $!"
 	rank=$((rank + 1))
 done
+# shellcheck disable=SC2086 # split into the devices, in rank order
 set -- $DEVICES
 echo "ok: $AGENTS agents started"
 

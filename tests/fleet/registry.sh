@@ -60,7 +60,7 @@ echo "ok: patch pushed, pulled and applied"
 cp "$W/block-1.0.0.emlpkg" "$W/good.emlpkg"
 unchanged() {
 	cmp "$W/good.emlpkg" "$W/block-1.0.0.emlpkg" || fail "$1: the good file was changed"
-	ls "$W" | grep -q "\.part\." && fail "$1: a partial download was left behind"
+	for f in "$W"/*.part.*; do [ -e "$f" ] && fail "$1: a partial download was left behind: $f"; done
 	return 0
 }
 refuse "unknown tag" "MANIFEST_UNKNOWN" "$EDGEML" pull "$R/fleet/block:9.9.9" -o "$W/good.emlpkg"

@@ -1,4 +1,4 @@
-# shellcheck shell=sh
+# shellcheck shell=sh disable=SC2034 # REGISTRY and BROKER are for the scripts that source this
 # services.sh — sourced by registry.sh and fleet.sh once $W and fail() are set: Debian's
 # docker-registry and mosquitto on free loopback ports, each with its own configuration and
 # storage under $W, stopped by stop_services (the scripts trap EXIT to it).
