@@ -155,7 +155,7 @@ echo "ok: 1.0.0 on all $AGENTS devices ($(($(date +%s) - t)) s)"
 t=$(date +%s)
 rollout block-1.1.0 --stages 5%,25%,100% --max-failures 0 &
 RPID=$!
-for _ in $(seq 300); do grep -q "^stage 3" "$W/rollout.log" && break; sleep 0.05; done
+for _ in $(seq 1200); do grep -q "^stage 3" "$W/rollout.log" && break; sleep 0.05; done
 grep -q "^stage 3" "$W/rollout.log" || fail "no stage 3: $(cat "$W/rollout.log")"
 for d in ${6} ${9} ${14} ${22}; do kill -9 "$(cat "$W/dev/$d/pid")" 2> /dev/null || true; done
 stop_broker

@@ -7,11 +7,11 @@ free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# wait_port PORT: until something accepts connections on 127.0.0.1:PORT (10 s).
+# wait_port PORT: until something accepts connections on 127.0.0.1:PORT (30 s).
 wait_port() {
 	python3 - "$1" <<'PYEOF' || fail "nothing listens on 127.0.0.1:$1"
 import socket, sys, time
-for _ in range(200):
+for _ in range(600):
     try:
         socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2).close()
         sys.exit(0)
