@@ -12,7 +12,7 @@ libvulkan-dev mesa-vulkan-drivers glslang-dev glslang-tools libdrm-dev vulkan-va
 qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross busybox-static gnuplot-nox
 linux-headers-amd64 linux-image-amd64 qemu-system-x86 sparse cpio kmod python3-torchvision
 libsodium-dev libzstd-dev
-libcurl4-openssl-dev libmosquitto-dev docker-registry mosquitto curl
+libcurl4-openssl-dev libmosquitto-dev docker-registry mosquitto
 debhelper dh-dkms dkms lintian udev crossbuild-essential-arm64 pkg-config:arm64
 zlib1g-dev:arm64 libprotobuf-c-dev:arm64 libsodium-dev:arm64 libzstd-dev:arm64"
 missing=""
