@@ -20,12 +20,15 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <sodium.h>
 
 #include "commands.h"
 #include "edgeml.h"
+#include "file_io.h"
 #include "fleet_mqtt.h"
 #include "npy.h"
 #include "oci.h"
+#include "package_delta.h"
 
 static void usage(FILE *f)
 {
@@ -225,6 +228,90 @@ out:
 
 /* Makes version (digest) of d's model the active one: already active, installed (activate), or
  * pulled and installed. Returns 0, or -1 with the reason in err. */
+/* Builds the package of version at path from the one this agent installed last (kept in
+ * DIR/agent-base) and the patch the registry holds as REPOSITORY:VERSION-from-ACTIVE, when it
+ * has one. The result must be the very blob the desired digest pins (sha256), and is then
+ * installed like a download. Returns 0 when path holds it; -1 (nothing written) otherwise. */
+static int by_patch(agent *a, const eml_fleet_desired *d, const char *version, const char *digest,
+		    const char *path)
+{
+	char base_path[4096], text[1024], patch_path[4096], e[EML_FLEET_ERR], got[72];
+	if (!a->st.version[0])
+		return -1;
+	say(base_path, sizeof(base_path), "%s/agent-base/%s-%s.emlpkg", a->store_dir, d->name,
+	    a->st.version);
+	if (access(base_path, R_OK) != 0)
+		return -1;
+	eml_oci_ref ref;
+	eml_oci_artifact want, part;
+	say(text, sizeof(text), "%s/%s@%s", a->registry, d->repository, digest);
+	if (eml_oci_ref_parse(text, &ref, e) != 0 ||
+	    eml_oci_resolve(&ref, &a->opts, (uint64_t)4 << 30, got, &want, e) != 0)
+		return -1;
+	say(text, sizeof(text), "%s/%s:%s-from-%s", a->registry, d->repository, version,
+	    a->st.version);
+	say(patch_path, sizeof(patch_path), "%s/agent/%s.patch", a->store_dir, d->name);
+	if (eml_oci_ref_parse(text, &ref, e) != 0 ||
+	    eml_oci_pull(&ref, patch_path, &a->opts, (uint64_t)4 << 30, got, &part, e) != 0)
+		return -1; /* no patch for this pair (or a version a tag cannot hold) */
+	uint8_t *base = NULL, *patch = NULL, *out = NULL;
+	size_t base_size, patch_size, out_size;
+	int rc = -1;
+	if (strcmp(part.media_type, EML_OCI_PATCH_TYPE) != 0 ||
+	    eml_file_read(base_path, (size_t)1 << 32, &base, &base_size) != EDGEML_OK ||
+	    eml_file_read(patch_path, (size_t)1 << 32, &patch, &patch_size) != EDGEML_OK ||
+	    eml_patch_apply(base, base_size, patch, patch_size, &out, &out_size) != EDGEML_OK) {
+		fprintf(stderr, "edgeml agent: patch %s: %s; pulling the package\n", text,
+			edgeml_last_error());
+		goto out;
+	}
+	uint8_t h[crypto_hash_sha256_BYTES];
+	char hex[72] = "sha256:";
+	crypto_hash_sha256(h, out, out_size);
+	sodium_bin2hex(hex + 7, 65, h, sizeof(h));
+	if (strcmp(hex, want.digest) != 0) {
+		fprintf(stderr, "edgeml agent: patch %s makes %s, not the release's %s; pulling the "
+			"package\n", text, hex, want.digest);
+		goto out;
+	}
+	if (eml_file_write_atomic(path, out, out_size, 0644) != EDGEML_OK)
+		goto out;
+	printf("patch: %s %s from %s: %zu bytes pulled instead of %" PRIu64 "\n", d->name, version,
+	       a->st.version, patch_size, want.size);
+	rc = 0;
+out:
+	unlink(patch_path);
+	free(base);
+	free(patch);
+	free(out);
+	return rc;
+}
+
+/* Keeps the package just installed as the base of the next patch (DIR/agent-base holds one
+ * per name), or removes it. */
+static void keep_base(agent *a, const char *name, const char *version, const char *path)
+{
+	char dir[4096], dst[4096];
+	say(dir, sizeof(dir), "%s/agent-base", a->store_dir);
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		unlink(path);
+		return;
+	}
+	DIR *dp = opendir(dir);
+	struct dirent *e;
+	size_t n = strlen(name);
+	while (dp && (e = readdir(dp)) != NULL)
+		if (strncmp(e->d_name, name, n) == 0 && e->d_name[n] == '-') {
+			say(dst, sizeof(dst), "%s/%s", dir, e->d_name);
+			unlink(dst);
+		}
+	if (dp)
+		closedir(dp);
+	say(dst, sizeof(dst), "%s/%s-%s.emlpkg", dir, name, version);
+	if (rename(path, dst) != 0)
+		unlink(path);
+}
+
 static int reach(agent *a, const eml_fleet_desired *d, const char *version, const char *digest,
 		 char *err, size_t cap)
 {
@@ -240,22 +327,25 @@ static int reach(agent *a, const eml_fleet_desired *d, const char *version, cons
 		return -1;
 	}
 	say(path, sizeof(path), "%s/agent/%s-%s.emlpkg", a->store_dir, d->name, version);
-	eml_oci_artifact art;
-	if (eml_oci_pull(&ref, path, &a->opts, (uint64_t)4 << 30, got, &art, e) != 0) {
-		say(err, cap, "pull: %s", e);
-		return -1;
-	}
-	if (strcmp(art.media_type, EML_OCI_PACKAGE_TYPE) != 0) {
-		unlink(path);
-		say(err, cap, "%s is a %s, not a package", ref_text, art.media_type);
-		return -1;
+	if (by_patch(a, d, version, digest, path) != 0) {
+		eml_oci_artifact art;
+		if (eml_oci_pull(&ref, path, &a->opts, (uint64_t)4 << 30, got, &art, e) != 0) {
+			say(err, cap, "pull: %s", e);
+			return -1;
+		}
+		if (strcmp(art.media_type, EML_OCI_PACKAGE_TYPE) != 0) {
+			unlink(path);
+			say(err, cap, "%s is a %s, not a package", ref_text, art.media_type);
+			return -1;
+		}
 	}
 	edgeml_status s = edgeml_store_install(a->store, path, 0);
-	unlink(path);
 	if (s != EDGEML_OK) {
+		unlink(path);
 		say(err, cap, "install %s %s: %s", d->name, version, edgeml_last_error());
 		return -1;
 	}
+	keep_base(a, d->name, version, path);
 	return 0;
 }
 

@@ -10,6 +10,8 @@
 #      with an acceptance probe refuse it; past the failure budget the rollout rolls the fleet
 #      back and every device is on 1.1.0 again (those that had 1.2.0 too);
 #   4. block 1.3.0, whose self-test fails on every device: the first stage stops it.
+# 1.1.0 travels as a patch from 1.0.0; the patch offered for 1.2.0 fits another base, so the
+# agents refuse it and pull the whole package.
 # Then every store is checked: 1.1.0 active, verified, no half-written file anywhere.
 # usage: fleet.sh EDGEML PYTHON WORKDIR [AGENTS]
 set -eu
@@ -79,6 +81,12 @@ pack 1.0.0 "$W/m.eml" "$REF"
 pack 1.1.0 "$W/m.eml" "$REF"
 pack 1.2.0 "$W/changed.eml" "$CHANGED"
 pack 1.3.0 "$W/m.eml" "$W/wrong.npy"
+# deltas: the agents on 1.0.0 fetch 1.1.0 as a patch; the patch offered for 1.2.0 is made
+# against another base, so the agents refuse it and pull the whole package
+"$EDGEML" diff "$W/block-1.0.0.emlpkg" "$W/block-1.1.0.emlpkg" -o "$W/a.patch" > /dev/null
+"$EDGEML" push "$W/a.patch" "${REGISTRY#http://}/block:1.1.0-from-1.0.0" > /dev/null
+"$EDGEML" diff "$W/block-1.0.0.emlpkg" "$W/block-1.2.0.emlpkg" -o "$W/b.patch" > /dev/null
+"$EDGEML" push "$W/b.patch" "${REGISTRY#http://}/block:1.2.0-from-1.1.0" > /dev/null
 echo "ok: 4 releases pushed to $REGISTRY, broker on $BROKER ($(($(date +%s) - t_start)) s)"
 
 # ---- the fleet ------------------------------------------------------------------------------
@@ -167,7 +175,9 @@ grep -q "block 1.1.0 on all $AGENTS devices" "$W/rollout.log" || fail "$(cat "$W
 on 1.1.0
 deaths=$(wc -l < "$W/deaths")
 [ "$deaths" -ge 4 ] || fail "only $deaths agent deaths: $(cat "$W/deaths")"
-echo "ok: 1.1.0 on all $AGENTS devices after $deaths agent deaths ($(($(date +%s) - t)) s)"
+patched=$(grep -l "patch: block 1.1.0 from 1.0.0" "$W"/dev/*/log | wc -l)
+[ "$patched" -ge $((AGENTS / 2)) ] || fail "only $patched devices updated by patch"
+echo "ok: 1.1.0 on all $AGENTS devices after $deaths agent deaths, $patched by patch ($(($(date +%s) - t)) s)"
 
 # 1.2.0: refused by the probes in stage 2; fleet rollback
 t=$(date +%s)
@@ -185,6 +195,7 @@ for d in $1 $2 $6; do
 done
 [ $had -eq 3 ] || fail "1.2.0 was not installed on the stage 1 and 2 devices that passed"
 on 1.1.0
+grep -q "wrong base" "$W"/dev/*/log || fail "no agent refused the 1.2.0 patch made for another base"
 echo "ok: 1.2.0 failed on 3 probes in stage 2, fleet rolled back, all on 1.1.0 ($(($(date +%s) - t)) s)"
 
 # 1.3.0: its self-test fails on the devices of stage 1
