@@ -278,6 +278,7 @@ static int by_patch(agent *a, const eml_fleet_desired *d, const char *version, c
 		goto out;
 	printf("patch: %s %s from %s: %zu bytes pulled instead of %" PRIu64 "\n", d->name, version,
 	       a->st.version, patch_size, want.size);
+	fflush(stdout);
 	rc = 0;
 out:
 	unlink(patch_path);
