@@ -2,7 +2,8 @@
 # registry.sh — `edgeml push` / `edgeml pull` against Debian's docker-registry on loopback:
 # packages and patches by tag and by digest, and what must fail cleanly: a registry that is
 # down, one that never answers (timeout), a tampered blob and a tampered manifest in the
-# registry's storage, an unknown tag, a file that is not an edgeml artifact. A failed pull
+# registry's storage, an unknown tag, a file that is not an edgeml artifact; HTTP basic
+# authentication against a second registry with an htpasswd file. A failed pull
 # never leaves anything in place of the good file.
 # usage: registry.sh EDGEML PYTHON WORKDIR
 set -eu
@@ -117,4 +118,23 @@ sed -i 's/"size":2/"size":3/' "$manifest"
 refuse "tampered manifest" "not the $DIGEST asked for" \
 	"$EDGEML" pull "$R/fleet/block@$DIGEST" -o "$W/good.emlpkg"
 unchanged "tampered manifest"
+# HTTP basic authentication: a second registry with an htpasswd file (and fresh storage: the
+# first one's manifest was tampered with above, and a pull by tag now says so as well)
+refuse "a tampered manifest by tag" "the registry says" \
+	"$EDGEML" pull "$R/fleet/block:1.0.0" -o "$W/good.emlpkg"
+unchanged "tampered manifest by tag"
+stop_services
+rm -rf "$W/registry"
+python3 -W ignore -c 'import crypt; print("fleet:" + crypt.crypt("s3cret", crypt.mksalt(crypt.METHOD_BLOWFISH)))' \
+	> "$W/htpasswd"
+start_registry "$W/htpasswd"
+R=${REGISTRY#http://}
+refuse "push without credentials" "HTTP 401" "$EDGEML" push "$W/block-1.0.0.emlpkg" "$R/fleet/block:1.0.0"
+refuse "push with a wrong password" "EDGEML_REGISTRY_USER" env EDGEML_REGISTRY_USER=fleet:wrong \
+	"$EDGEML" push "$W/block-1.0.0.emlpkg" "$R/fleet/block:1.0.0"
+EDGEML_REGISTRY_USER=fleet:s3cret "$EDGEML" push "$W/block-1.0.0.emlpkg" "$R/fleet/block:1.0.0" > /dev/null
+refuse "pull without credentials" "HTTP 401" "$EDGEML" pull "$R/fleet/block:1.0.0" -o "$W/auth.emlpkg"
+EDGEML_REGISTRY_USER=fleet:s3cret "$EDGEML" pull "$R/fleet/block:1.0.0" -o "$W/auth.emlpkg" > /dev/null
+cmp "$W/auth.emlpkg" "$W/block-1.0.0.emlpkg" || fail "pull with basic authentication changed the package"
+echo "ok: HTTP basic authentication (EDGEML_REGISTRY_USER)"
 echo "registry: all passed"

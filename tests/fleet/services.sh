@@ -23,12 +23,18 @@ PYEOF
 
 REG_PID="" BROKER_PID=""
 
-# start_registry: docker-registry on a free port, storage in $W/registry; sets REGISTRY.
+# start_registry [HTPASSWD]: docker-registry on a free port, storage in $W/registry, HTTP basic
+# authentication when given an htpasswd file (bcrypt); sets REGISTRY.
 start_registry() {
 	command -v docker-registry > /dev/null ||
 		fail "docker-registry is missing (tools/install-deps.sh installs it)"
 	REG_PORT=$(free_port)
 	mkdir -p "$W/registry"
+	auth=""
+	[ -z "${1:-}" ] || auth="auth:
+  htpasswd:
+    realm: edgeml
+    path: $1"
 	cat > "$W/registry.yml" <<EOF2
 version: 0.1
 log:
@@ -42,6 +48,7 @@ storage:
     enabled: true
 http:
   addr: 127.0.0.1:$REG_PORT
+$auth
 EOF2
 	docker-registry serve "$W/registry.yml" > "$W/registry.log" 2>&1 &
 	REG_PID=$!
