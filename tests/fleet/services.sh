@@ -57,7 +57,8 @@ EOF2
 }
 
 # start_broker [PORT]: mosquitto on PORT (else a free one), retained messages persisted in
-# $W/mosquitto (so they outlive a restart); sets BROKER.
+# $W/mosquitto (so they outlive a restart), as this user (as root, mosquitto would otherwise
+# switch to the user mosquitto, who cannot write there); sets BROKER.
 start_broker() {
 	command -v mosquitto > /dev/null || [ -x /usr/sbin/mosquitto ] ||
 		fail "mosquitto is missing (tools/install-deps.sh installs it)"
@@ -66,6 +67,7 @@ start_broker() {
 	cat > "$W/mosquitto.conf" <<EOF2
 listener $BROKER_PORT 127.0.0.1
 allow_anonymous true
+user $(id -un)
 persistence true
 persistence_location $W/mosquitto/
 autosave_interval 1
