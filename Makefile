@@ -48,7 +48,15 @@ LDLIBS_TEST := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 EML_BUILD_OPTIONS := cc=$(notdir $(CC)) san=$(SAN) vulkan=$(VULKAN)
 
 LIB_SRCS := $(sort $(wildcard runtime/src/*.c runtime/src/*/*.c runtime/src/*/*/*.c))
-TOOL_SRCS := $(sort $(filter-out tools/edgeml.c,$(wildcard tools/*.c tools/*/*.c)))
+# The fleet commands (push, pull, agent, rollout: docs/fleet.md) use libcurl and libmosquitto.
+# They link into the edgeml binary only, ahead of the tools' archive, whose tools/fleet_off.c
+# answers for them in the static and aarch64 builds (no static libcurl or libmosquitto there).
+FLEET_SRCS := tools/cmd_push.c tools/cmd_pull.c tools/cmd_agent.c tools/cmd_rollout.c \
+	tools/oci.c tools/fleet_mqtt.c
+FLEET_OBJS := $(FLEET_SRCS:%.c=$(BUILD)/obj/%.o)
+LDLIBS_FLEET := $(shell $(PKG_CONFIG) --libs libcurl libmosquitto 2>/dev/null || \
+	echo -lcurl -lmosquitto)
+TOOL_SRCS := $(sort $(filter-out tools/edgeml.c $(FLEET_SRCS),$(wildcard tools/*.c tools/*/*.c)))
 TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 ONNX_PROTO := /usr/include/onnx/onnx.proto
@@ -118,7 +126,7 @@ $(BUILD)/obj/runtime/src/version.o: CPPFLAGS_ALL += -DEML_BUILD_OPTIONS='"$(EML_
 # lists (and the converter, tools/convert/, which works on the internal IR).
 TOOL_PRIVATE := $(shell awk '/^tools\// && !/^tools\/convert\// { print $$1 }' \
 	tests/include_allowlist.txt)
-TOOL_PUBLIC_SRCS := $(filter-out tools/convert/% $(TOOL_PRIVATE),$(TOOL_SRCS)) tools/edgeml.c
+TOOL_PUBLIC_SRCS := $(filter-out tools/convert/% $(TOOL_PRIVATE),$(TOOL_SRCS)) tools/edgeml.c $(FLEET_SRCS)
 $(TOOL_PUBLIC_SRCS:%.c=$(BUILD)/obj/%.o): CPPFLAGS_ALL := -D_GNU_SOURCE -Iruntime/include -Itools
 
 $(BUILD)/obj/%.o: %.c
@@ -145,8 +153,8 @@ $(TOOLSA): $(TOOL_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(EDGEML): $(BUILD)/obj/tools/edgeml.o $(TOOLSA) $(LIBA)
-	$(CC) $(SANFLAGS) $(LDFLAGS) -pthread -o $@ $^ $(LDLIBS_TOOLS) $(LDLIBS_RT)
+$(EDGEML): $(BUILD)/obj/tools/edgeml.o $(FLEET_OBJS) $(TOOLSA) $(LIBA)
+	$(CC) $(SANFLAGS) $(LDFLAGS) -pthread -o $@ $^ $(LDLIBS_FLEET) $(LDLIBS_TOOLS) $(LDLIBS_RT)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TOOLSA) $(LIBA)
 	@mkdir -p $(dir $@)
@@ -168,6 +176,7 @@ TEST_SUITES := unit conformance crosscheck fuzz-smoke test-packages test-store z
 ifeq ($(SAN),0)
 TEST_SUITES += test-vulkan test-arm test-kmod
 endif
+TEST_SUITES += test-registry test-fleet
 test: $(TEST_SUITES)
 
 # Every unit suite runs even when one fails; the target fails if any did. The include rules
@@ -220,6 +229,21 @@ test-store: $(EDGEML) venv
 	tests/fleet/store-cli.sh $(EDGEML) $(PY) $(BUILD)/store-cli
 
 # What packages cost on ResNet-18 int8: load time of signed and encrypted packages, and the
+# `edgeml push` / `edgeml pull` against Debian's docker-registry started on loopback: by tag and
+# digest, patches, a registry down, one that never answers, tampered blobs and manifests
+# (tests/fleet/registry.sh; about 15 s).
+.PHONY: test-registry
+test-registry: $(EDGEML) venv
+	tests/fleet/registry.sh $(EDGEML) $(PY) $(BUILD)/registry
+
+# A staged rollout over mosquitto and docker-registry on loopback: FLEET_AGENTS `edgeml agent`
+# processes, a good release, agents killed mid-install, the broker restarted, a bad release
+# rolled back fleet-wide, one stopped by its self-test (tests/fleet/fleet.sh; about 45 s).
+FLEET_AGENTS ?= 24
+.PHONY: test-fleet
+test-fleet: $(EDGEML) venv
+	tests/fleet/fleet.sh $(EDGEML) $(PY) $(BUILD)/fleet $(FLEET_AGENTS)
+
 # size of delta updates (docs/fleet.md); not part of `make test`. FLEET_PARTS=load skips the
 # deltas (minutes of zstd level 19).
 FLEET_ROUNDS ?= 30

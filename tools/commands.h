@@ -28,6 +28,11 @@ int edgeml_cmd_verify(int argc, char **argv);  /* tools/cmd_keys.c */
 int edgeml_cmd_diff(int argc, char **argv);    /* tools/cmd_delta.c */
 int edgeml_cmd_patch(int argc, char **argv);   /* tools/cmd_delta.c */
 int edgeml_cmd_store(int argc, char **argv);   /* tools/cmd_store.c */
+/* The fleet commands (libcurl, libmosquitto; tools/fleet_off.c where they are not built). */
+int edgeml_cmd_push(int argc, char **argv);    /* tools/cmd_push.c */
+int edgeml_cmd_pull(int argc, char **argv);    /* tools/cmd_pull.c */
+int edgeml_cmd_agent(int argc, char **argv);   /* tools/cmd_agent.c */
+int edgeml_cmd_rollout(int argc, char **argv); /* tools/cmd_rollout.c */
 
 /* The commands' argument parsers alone, for tests and tests/fuzz/fuzz_cli.c: parse argv as the
  * command would, without opening a file or a device, and return the exit code the command

@@ -23,6 +23,10 @@ static const struct {
 	{ "diff", edgeml_cmd_diff, "make a delta patch from one package to the next" },
 	{ "patch", edgeml_cmd_patch, "rebuild a package from its predecessor and a patch, verified" },
 	{ "store", edgeml_cmd_store, "install, list, activate, roll back models on this device" },
+	{ "push", edgeml_cmd_push, "upload a package or patch to an OCI registry" },
+	{ "pull", edgeml_cmd_pull, "download a package or patch from an OCI registry, verified" },
+	{ "agent", edgeml_cmd_agent, "follow a fleet's desired model over MQTT on this device" },
+	{ "rollout", edgeml_cmd_rollout, "roll a release out to a fleet stage by stage over MQTT" },
 };
 
 static void usage(FILE *f)

@@ -6,12 +6,15 @@ set -eu
 # `make bench-preprocess`).
 # debhelper, dh-dkms, dkms, lintian, udev, crossbuild-essential-arm64 and pkg-config:arm64
 # build and test the Debian packages (`make deb`, `make test-deb`, docs/install.md).
+# libcurl and libmosquitto: the fleet commands; docker-registry and mosquitto: the servers
+# `make test-registry` and `make test-fleet` start on loopback (docs/fleet.md).
 PKGS="build-essential clang pkg-config zlib1g-dev python3-venv
 protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata libcmocka-dev
 libvulkan-dev mesa-vulkan-drivers glslang-dev glslang-tools libdrm-dev vulkan-validationlayers spirv-tools
 qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross busybox-static gnuplot-nox
 linux-headers-amd64 linux-image-amd64 qemu-system-x86 sparse cpio kmod python3-torchvision
 libsodium-dev libzstd-dev python3-opencv
+libcurl4-openssl-dev libmosquitto-dev docker-registry mosquitto
 debhelper dh-dkms dkms lintian udev crossbuild-essential-arm64 pkg-config:arm64
 zlib1g-dev:arm64 libprotobuf-c-dev:arm64 libsodium-dev:arm64 libzstd-dev:arm64"
 missing=""

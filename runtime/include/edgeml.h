@@ -285,7 +285,8 @@ typedef struct edgeml_store edgeml_store;
 edgeml_status edgeml_store_open(edgeml_context *ctx, const char *dir, edgeml_store **out);
 void edgeml_store_close(edgeml_store *store);
 
-/* Loads the active version of name (checked like any package load). */
+/* Loads the active version of name (checked like any package load). When it no longer loads
+ * (damaged on disk), it is marked bad and the last healthy version is made active and loaded. */
 edgeml_status edgeml_store_load_active(edgeml_store *store, const char *name, edgeml_model **out);
 /* *changed = 1 when another version of current's name is now active. Reads one small file. */
 edgeml_status edgeml_store_poll(edgeml_store *store, const edgeml_model *current, int *changed);

@@ -713,6 +713,10 @@ static edgeml_status change_locked(edgeml_store *store, const char *name, store_
 		return write_state(store, name, &st);
 	case OP_ROLLBACK:
 	case OP_BAD:
+		/* load_active's fallback names the version it found damaged: when another
+		 * process has switched since, there is nothing to do */
+		if (op == OP_BAD && version && strcmp(st.versions[st.active].version, version) != 0)
+			return EDGEML_OK;
 		target = st.previous;
 		if (target < 0 || st.versions[target].health == EML_STORE_BAD) {
 			/* the newest good or new version other than the active one */
@@ -777,17 +781,18 @@ edgeml_status edgeml_store_report_health(edgeml_store *store, const char *name, 
 
 /* ---- the app's side --------------------------------------------------------------------- */
 
-edgeml_status edgeml_store_load_active(edgeml_store *store, const char *name, edgeml_model **out)
+/* Loads the active version of name; *version receives it (for the fallback below). */
+static edgeml_status load_active_once(edgeml_store *store, const char *name, edgeml_model **out,
+				      char version[65])
 {
-	eml_error_clear();
-	if (!store || !out)
-		return eml_error(EDGEML_ERR_INVALID_ARGUMENT, "store and out must not be NULL");
 	*out = NULL;
+	version[0] = '\0';
 	eml_store_state st;
 	edgeml_status s = eml_store_read_state(store, name, &st);
 	if (s != EDGEML_OK)
 		return s;
 	const eml_store_version *v = &st.versions[st.active];
+	snprintf(version, 65, "%s", v->version);
 	char obj[4300];
 	snprintf(obj, sizeof(obj), "%s/objects/%s.emlpkg", store->dir, v->package_hash);
 	s = edgeml_model_load_file(store->ctx, obj, out);
@@ -802,6 +807,31 @@ edgeml_status edgeml_store_load_active(edgeml_store *store, const char *name, ed
 				 "%s is not the package the store installed as %s %s", obj, name,
 				 v->version);
 	}
+	return EDGEML_OK;
+}
+
+/* An active version that no longer loads (its object damaged on disk, its key revoked since)
+ * is marked bad and the last healthy version made active, as a health report would (under the
+ * lock, verified first, atomically), and that one is loaded: a device keeps a working model.
+ * When there is none, or the store cannot be written, the first error stands. */
+edgeml_status edgeml_store_load_active(edgeml_store *store, const char *name, edgeml_model **out)
+{
+	eml_error_clear();
+	if (!store || !out)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT, "store and out must not be NULL");
+	char version[65];
+	edgeml_status s = load_active_once(store, name, out, version);
+	if (s == EDGEML_OK || !version[0] || s == EDGEML_ERR_NO_MEMORY)
+		return s;
+	char first[1024];
+	snprintf(first, sizeof(first), "%s", edgeml_last_error());
+	if (change(store, name, OP_BAD, version) != EDGEML_OK)
+		return eml_error(s, "%s (no fallback: %s)", first, edgeml_last_error());
+	char now[65];
+	edgeml_status t = load_active_once(store, name, out, now);
+	if (t != EDGEML_OK)
+		return eml_error(s, "%s (the fallback %s does not load either: %s)", first, now,
+				 edgeml_last_error());
 	return EDGEML_OK;
 }
 

@@ -433,8 +433,28 @@ static void test_garbage_in_store(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(pwrite(fd, "X", 1, 300), 1);
 	close(fd);
+	/* ... and the last healthy version is made active and loaded instead */
+	assert_int_equal(edgeml_store_load_active(st, "kws", &m), EDGEML_OK);
+	assert_true(run_bias(m) == 1.0f);
+	edgeml_model_free(m);
+	assert_int_equal(eml_store_read_state(st, "kws", &s), EDGEML_OK);
+	assert_string_equal(s.versions[s.active].version, "1.0.0");
+	int bad = -1;
+	for (uint32_t i = 0; i < s.n_versions; i++)
+		if (strcmp(s.versions[i].version, "1.2.0") == 0)
+			bad = (int)i;
+	assert_true(bad >= 0 && s.versions[bad].health == EML_STORE_BAD);
+	/* with every version damaged, the error names the active one and why nothing is left */
+	snprintf(path, sizeof(path), "%s/objects/%s.emlpkg", fx->store,
+		 s.versions[s.active].package_hash);
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "X", 1, 300), 1);
+	close(fd);
 	assert_int_not_equal(edgeml_store_load_active(st, "kws", &m), EDGEML_OK);
-	assert_non_null(strstr(edgeml_last_error(), "the active kws 1.2.0"));
+	assert_non_null(strstr(edgeml_last_error(), "the active kws 1.0.0"));
+	assert_non_null(strstr(edgeml_last_error(), "no fallback"));
+	assert_null(m);
 	edgeml_store_close(st);
 }
 
