@@ -475,12 +475,22 @@ $(ARM64_KERNEL)/kver:
 # shared libraries) and the trained vibration autoencoder with its calibrated threshold.
 # It also captures from the kernel's vivid camera: V4L2_MODEL reads YUYV 640x480 frames as they
 # come (tests/kmod/v4l2-test.sh).
-STREAM_MODEL := build/kmod-test/vibration_ae.eml
+# On arm64 the stream runs the int8 autoencoder (the NEON/dotprod/i8mm kernels of -cpu max),
+# with its own calibrated threshold.
+STREAM_MODEL_F32 := build/kmod-test/vibration_ae.eml
+STREAM_MODEL_INT8 := build/kmod-test/vibration_ae.int8.eml
+ifeq ($(KMOD_ARCH),arm64)
+STREAM_MODEL := $(STREAM_MODEL_INT8)
+STREAM_THRESHOLD_FILE := build/models/vibration_ae.int8.threshold
+else
+STREAM_MODEL := $(STREAM_MODEL_F32)
+STREAM_THRESHOLD_FILE := build/models/vibration_ae.threshold
+endif
 V4L2_MODEL := build/kmod-test/yuyv_mean.eml
 test-kmod: kmod $(KMOD_EDGEML_DEP) $(STREAM_MODEL) $(V4L2_MODEL)
 	$(KMOD_VM_ENV) KDIR=$(KMOD_KDIR) EDGEML_BIN=$(KMOD_EDGEML) STREAM_MODEL=$(STREAM_MODEL) \
 		V4L2_MODEL=$(V4L2_MODEL) \
-		STREAM_THRESHOLD=$$(cat build/models/vibration_ae.threshold) \
+		STREAM_THRESHOLD=$$(cat $(STREAM_THRESHOLD_FILE)) \
 		RACE_ITERS=$(or $(RACE_ITERS),200) \
 		FUZZ_SECONDS=$(if $(KMOD_FUZZ_SECONDS_GIVEN),$(FUZZ_SECONDS),20) \
 		tests/kmod/run-vm-test.sh $(KMOD_BUILD) build/kmod-test$(if $(filter arm64,$(KMOD_ARCH)),-arm64)
@@ -500,9 +510,9 @@ $(BUILD)/edgeml-static: $(BUILD)/obj/tools/edgeml.o $(TOOLSA) $(LIBA)
 build/models/vibration_ae.threshold: models/make_models.py models/vibration_anomaly.py $(VENV)/.stamp
 	$(PY) models/make_models.py --out build/models --only vibration_ae
 
-$(STREAM_MODEL): build/models/vibration_ae.threshold $(EDGEML)
+$(STREAM_MODEL_F32) $(STREAM_MODEL_INT8): build/kmod-test/%.eml: build/models/vibration_ae.threshold $(EDGEML)
 	@mkdir -p $(dir $@)
-	$(EDGEML) convert build/models/vibration_ae.onnx $@
+	$(EDGEML) convert build/models/$*.onnx $@
 
 $(V4L2_MODEL): tests/kmod/make_yuyv_model.py $(VENV)/.stamp $(EDGEML)
 	@mkdir -p $(dir $@)
