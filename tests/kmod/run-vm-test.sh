@@ -79,6 +79,10 @@ if [ -n "${EDGEML_BIN:-}" ] && [ -n "${STREAM_MODEL:-}" ] && [ -n "${STREAM_THRE
 	cp "$EDGEML_BIN" "$out/edgeml"
 	cp "$STREAM_MODEL" "$out/stream_model.eml"
 	echo "STREAM_THRESHOLD=$STREAM_THRESHOLD" >"$out/stream.env"
+	# -cpu max has dotprod and i8mm: the aarch64 edgeml must pick its i8mm kernels there.
+	if [ "$kmod_arch" = arm64 ]; then
+		echo "STREAM_CPU_KERNELS=i8mm" >>"$out/stream.env"
+	fi
 	stream_files="$out/edgeml $out/stream_model.eml $out/stream.env $here/stream-test.sh"
 fi
 # --- V4L2 part: vivid and the media modules it needs, from the kernel the VM boots ---

@@ -5,6 +5,8 @@
 # run on a copy (--verify), no byte was copied, the injected anomalies were all found with no
 # false alarm, and the kernel log stayed clean. Prints "STREAM PASS ..." or "STREAM FAIL ...".
 . /stream.env
+kernels=$(/edgeml info | sed -n 's/^cpu kernels: *//p')
+echo "STREAM cpu kernels: $kernels"
 insmod /edgeml.ko 2>/dev/null
 out=/tmp/stream.json
 /edgeml stream --device /dev/edgeml --model /stream_model.eml --source vibration --frames 1000 \
@@ -19,6 +21,8 @@ field() {
 }
 fail=
 [ "$rc" -eq 0 ] || fail="$fail exit=$rc"
+[ -z "${STREAM_CPU_KERNELS:-}" ] || [ "$kernels" = "$STREAM_CPU_KERNELS" ] ||
+	fail="$fail cpu-kernels=$kernels(expected $STREAM_CPU_KERNELS)"
 [ "$(field frames)" = 1000 ] || fail="$fail frames=$(field frames)"
 [ "$(field verify_failures)" = 0 ] || fail="$fail verify_failures=$(field verify_failures)"
 [ "$(field bytes_copied_total)" = 0 ] || fail="$fail bytes_copied=$(field bytes_copied_total)"
@@ -33,7 +37,7 @@ fi
 if [ -n "$fail" ]; then
 	echo "STREAM FAIL$fail"
 else
-	echo "STREAM PASS 1000 frames verified, 0 bytes copied; anomalies $injected injected," \
+	echo "STREAM PASS 1000 frames verified ($kernels kernels), 0 bytes copied; anomalies $injected injected," \
 		"$(field anomalies_found) found (precision $(field precision), recall" \
 		"$(field recall)); latency median $(field latency_median_us) us, p99" \
 		"$(field latency_p99_us) us; $(field dropped) dropped; upstream" \
