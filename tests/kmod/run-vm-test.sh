@@ -9,7 +9,9 @@
 #   guest's clock), EDGEML_BIN (a static edgeml, of the VM's architecture), STREAM_MODEL (vibration autoencoder .eml), STREAM_THRESHOLD: when all three are
 #   given, the VM also streams frames through the runtime (tests/kmod/stream-test.sh);
 #   V4L2_MODEL (the YUYV 640x480 model of make_yuyv_model.py) with EDGEML_BIN: the VM also
-#   captures from the kernel's vivid camera (tests/kmod/v4l2-test.sh).
+#   captures from the kernel's vivid camera (tests/kmod/v4l2-test.sh); BENCH_MODEL (default
+#   STREAM_MODEL): the model the streaming part benchmarks (edgeml bench --json, saved as
+#   OUT_DIR/bench.json).
 #   KMOD_ARCH: x86_64 (default; the host's kernel from /boot and /lib/modules, CC default gcc,
 #   qemu-system-x86_64) or arm64 (Debian's arm64 kernel unpacked under KERNEL_ROOT by
 #   tools/fetch-arm64-kernel.sh, CC default aarch64-linux-gnu-gcc, qemu-system-aarch64 -M virt
@@ -84,6 +86,11 @@ if [ -n "${EDGEML_BIN:-}" ] && [ -n "${STREAM_MODEL:-}" ] && [ -n "${STREAM_THRE
 		echo "STREAM_CPU_KERNELS=i8mm" >>"$out/stream.env"
 	fi
 	stream_files="$out/edgeml $out/stream_model.eml $out/stream.env $here/stream-test.sh"
+	if [ -n "${BENCH_MODEL:-}" ]; then
+		cp "$BENCH_MODEL" "$out/${BENCH_MODEL##*/}"
+		echo "BENCH_MODEL=/${BENCH_MODEL##*/}" >>"$out/stream.env"
+		stream_files="$stream_files $out/${BENCH_MODEL##*/}"
+	fi
 fi
 # --- V4L2 part: vivid and the media modules it needs, from the kernel the VM boots ---
 v4l2_files=
@@ -185,6 +192,11 @@ if [ -n "$stream_files" ]; then
 		exit 1
 	fi
 	echo "test-kmod: stream: $(grep '^STREAM PASS' "$log" | cut -d' ' -f3-)"
+	# The VM's `edgeml bench --json` (stream-test.sh), for `edgeml report` (docs/board.md).
+	sed -n '/^BENCH-JSON-BEGIN$/,/^BENCH-JSON-END$/p' "$log" | sed '1d;$d' >"$out/bench.json"
+	grep -q '"schema": "edgeml-bench"' "$out/bench.json" ||
+		{ echo "test-kmod: FAILED: no bench JSON from the VM" >&2; exit 1; }
+	echo "test-kmod: bench: $out/bench.json"
 fi
 if [ -n "$v4l2_files" ]; then
 	if ! grep -q '^V4L2 PASS' "$log"; then

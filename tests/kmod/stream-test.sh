@@ -30,6 +30,18 @@ injected=$(field anomalies_injected)
 [ -n "$injected" ] && [ "$injected" -gt 0 ] || fail="$fail injected=$injected"
 [ "$(field anomalies_found)" = "$injected" ] || fail="$fail found=$(field anomalies_found)"
 [ "$(field true_positives)" = "$injected" ] || fail="$fail true_pos=$(field true_positives)"
+# The board bring-up's benchmark (docs/board.md): a short `edgeml bench --json` of the same
+# model (or BENCH_MODEL) with /dev/edgeml present, printed between markers for the host to
+# save as bench.json.
+if /edgeml bench "${BENCH_MODEL:-/stream_model.eml}" --warmup 3 --iterations 20 --json /tmp/bench.json \
+	--label "vm-$(uname -m)" >/tmp/bench.txt 2>&1; then
+	echo "BENCH-JSON-BEGIN"
+	cat /tmp/bench.json
+	echo "BENCH-JSON-END"
+else
+	cat /tmp/bench.txt
+	fail="$fail bench"
+fi
 rmmod edgeml 2>/dev/null
 if dmesg | grep -E 'WARNING|BUG|refcount|KASAN|UBSAN|Oops'; then
 	fail="$fail kernel-log"
