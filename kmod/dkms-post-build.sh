@@ -7,6 +7,10 @@
 # and their CRCs (docs/kmod.md). DKMS runs this in the build folder.
 # Usage: dkms-post-build.sh DKMS_KERNEL_ARCH_DIR
 set -eu
-[ -d "$1" ] || { echo "edgeml dkms-post-build: no folder $1" >&2; exit 1; }
-[ -s Module.symvers ] || { echo "edgeml dkms-post-build: the build left no Module.symvers" >&2; exit 1; }
+fail() {
+	echo "edgeml dkms-post-build: $*" >&2
+	exit 1
+}
+[ -d "$1" ] || fail "no folder $1"
+[ -s Module.symvers ] || fail "the build left no Module.symvers"
 cp Module.symvers "$1/Module.symvers"
