@@ -87,9 +87,8 @@ if [ -n "${EDGEML_BIN:-}" ] && [ -n "${STREAM_MODEL:-}" ] && [ -n "${STREAM_THRE
 	fi
 	stream_files="$out/edgeml $out/stream_model.eml $out/stream.env $here/stream-test.sh"
 	if [ -n "${BENCH_MODEL:-}" ]; then
-		cp "$BENCH_MODEL" "$out/${BENCH_MODEL##*/}"
 		echo "BENCH_MODEL=/${BENCH_MODEL##*/}" >>"$out/stream.env"
-		stream_files="$stream_files $out/${BENCH_MODEL##*/}"
+		stream_files="$stream_files $BENCH_MODEL"
 	fi
 fi
 # --- V4L2 part: vivid and the media modules it needs, from the kernel the VM boots ---
