@@ -452,7 +452,8 @@ ifeq ($(KMOD_ARCH),arm64)
 KMOD_BUILD := $(abspath build/kmod-arm64)
 KMOD_KDIR = $(or $(KDIR),$(abspath $(ARM64_KERNEL))/root/usr/src/linux-headers-$(file < $(ARM64_KERNEL)/kver))
 KMOD_CROSS := ARCH=arm64 CROSS_COMPILE=$(or $(CROSS_COMPILE),aarch64-linux-gnu-)
-KMOD_DEPS := $(ARM64_KERNEL)/kver
+KMOD_DEPS := $(if $(KDIR),,$(ARM64_KERNEL)/kver)
+KMOD_VM_DEPS := $(ARM64_KERNEL)/kver
 KMOD_VM_ENV := KMOD_ARCH=arm64 KERNEL_ROOT=$(ARM64_KERNEL)/root
 KMOD_EDGEML := $(ARM_EDGEML)
 KMOD_EDGEML_DEP := arm-edgeml
@@ -461,6 +462,7 @@ KMOD_BUILD := $(abspath build/kmod)
 KMOD_KDIR = $(KDIR)
 KMOD_CROSS :=
 KMOD_DEPS :=
+KMOD_VM_DEPS :=
 KMOD_VM_ENV :=
 KMOD_EDGEML := $(BUILD)/edgeml-static
 KMOD_EDGEML_DEP := $(KMOD_EDGEML)
@@ -488,19 +490,18 @@ STREAM_THRESHOLD_FILE := build/models/vibration_ae.threshold
 endif
 # KMOD_V4L2=0 leaves the vivid capture out. Both VMs run `edgeml bench --json` on the int8
 # autoencoder (KMOD_OUT/bench.json); edgeml report reads it, with the other architecture's if
-# there (docs/board.md).
+# there, x86 first (docs/board.md).
 V4L2_MODEL := build/kmod-test/yuyv_mean.eml
 KMOD_V4L2 ?= 1
 KMOD_OUT := build/kmod-test$(if $(filter arm64,$(KMOD_ARCH)),-arm64)
-KMOD_OTHER_OUT := build/kmod-test$(if $(filter arm64,$(KMOD_ARCH)),,-arm64)
-test-kmod: kmod $(KMOD_EDGEML_DEP) $(STREAM_MODEL) $(STREAM_MODEL_INT8) $(if $(filter 0,$(KMOD_V4L2)),,$(V4L2_MODEL))
+test-kmod: kmod $(KMOD_VM_DEPS) $(KMOD_EDGEML_DEP) $(STREAM_MODEL) $(STREAM_MODEL_INT8) $(if $(filter 0,$(KMOD_V4L2)),,$(V4L2_MODEL))
 	$(KMOD_VM_ENV) KDIR=$(KMOD_KDIR) EDGEML_BIN=$(KMOD_EDGEML) STREAM_MODEL=$(STREAM_MODEL) \
 		V4L2_MODEL=$(if $(filter 0,$(KMOD_V4L2)),,$(V4L2_MODEL)) BENCH_MODEL=$(STREAM_MODEL_INT8) \
 		STREAM_THRESHOLD=$$(cat $(STREAM_THRESHOLD_FILE)) \
 		RACE_ITERS=$(or $(RACE_ITERS),200) \
 		FUZZ_SECONDS=$(if $(KMOD_FUZZ_SECONDS_GIVEN),$(FUZZ_SECONDS),20) \
 		tests/kmod/run-vm-test.sh $(KMOD_BUILD) $(KMOD_OUT)
-	$(EDGEML) report $(wildcard $(KMOD_OTHER_OUT)/bench.json) $(KMOD_OUT)/bench.json
+	$(EDGEML) report $(wildcard build/kmod-test/bench.json build/kmod-test-arm64/bench.json)
 
 # The arm64 VM in `make test` (about 2.5 min here): the in-VM test with shorter race and fuzz
 # slices than test-kmod's and without the vivid capture, as the x86 VM runs those on the same
@@ -518,7 +519,7 @@ endif
 # FUZZ_SECONDS=, FUZZ_SEED= override); the VM timeout grows with both, as TCG is slow.
 KMOD_LONG_RACE = $(or $(RACE_ITERS),10000)
 KMOD_LONG_FUZZ = $(if $(KMOD_FUZZ_SECONDS_GIVEN),$(FUZZ_SECONDS),600)
-fuzz-kmod: kmod
+fuzz-kmod: kmod $(KMOD_VM_DEPS)
 	$(KMOD_VM_ENV) KDIR=$(KMOD_KDIR) RACE_ITERS=$(KMOD_LONG_RACE) FUZZ_SECONDS=$(KMOD_LONG_FUZZ) \
 		VM_TIMEOUT=$(or $(VM_TIMEOUT),$(shell echo $$(( $(KMOD_LONG_FUZZ) + $(KMOD_LONG_RACE) / 4 + 600 )))) \
 		tests/kmod/run-vm-test.sh $(KMOD_BUILD) build/kmod-fuzz$(if $(filter arm64,$(KMOD_ARCH)),-arm64)
