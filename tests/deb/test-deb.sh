@@ -70,9 +70,11 @@ soname=$(readelf -d "$so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 leaked=$(readelf --dyn-syms -W "$so" | awk '$5 == "GLOBAL" && $7 != "UND" && $8 !~ /^edgeml_/ { print $8 }')
 [ -z "$leaked" ] || fail "libedgeml.so exports more than edgeml_*: $leaked"
 [ -f "$root/usr/include/edgeml.h" ] && [ -f "$root/$libdir/libedgeml.a" ] || fail "header or static library"
-for f in dkms.conf Kbuild edgeml_main.c uapi/edgeml_uapi.h; do
+for f in dkms.conf Kbuild edgeml_main.c edgeml_sensor.h uapi/edgeml_uapi.h dkms-post-build.sh; do
 	[ -f "$root/usr/src/edgeml-$version/$f" ] || fail "edgeml-dkms lacks usr/src/edgeml-$version/$f"
 done
+# DKMS runs POST_BUILD only when it is executable (else it warns and the exports are not kept).
+[ -x "$root/usr/src/edgeml-$version/dkms-post-build.sh" ] || fail "dkms-post-build.sh is not executable"
 [ -f "$root/lib/udev/rules.d/60-edgeml.rules" ] || fail "edgeml-dkms lacks the udev rule"
 echo "soname $soname, $(readelf --dyn-syms -W "$so" | awk '$5 == "GLOBAL" && $7 != "UND"' | wc -l) exported symbols, all edgeml_*"
 
