@@ -195,6 +195,9 @@ if [ -n "$stream_files" ]; then
 	sed -n '/^BENCH-JSON-BEGIN$/,/^BENCH-JSON-END$/p' "$log" | sed '1d;$d' >"$out/bench.json"
 	grep -q '"schema": "edgeml-bench"' "$out/bench.json" ||
 		{ echo "test-kmod: FAILED: no bench JSON from the VM" >&2; exit 1; }
+	# The fingerprint must see the module's device: what a board's report records.
+	grep -q '"dev_edgeml": true' "$out/bench.json" ||
+		{ echo "test-kmod: FAILED: the VM's bench did not see /dev/edgeml" >&2; exit 1; }
 	echo "test-kmod: bench: $out/bench.json"
 fi
 if [ -n "$v4l2_files" ]; then
