@@ -507,8 +507,10 @@ test-kmod: kmod $(KMOD_VM_DEPS) $(KMOD_EDGEML_DEP) $(STREAM_MODEL) $(STREAM_MODE
 # slices than test-kmod's and without the vivid capture, as the x86 VM runs those on the same
 # source; `make test-kmod ARCH=arm64` runs all of it. Needs the arm64 kernel
 # (tools/install-deps.sh fetches it).
+# Its prerequisites are made here first, so that under make -j the sub-make does not race
+# test-arm and test-kmod on the aarch64 edgeml and the models.
 .PHONY: test-kmod-arm64
-test-kmod-arm64:
+test-kmod-arm64: arm-edgeml $(STREAM_MODEL_INT8)
 	$(MAKE) --no-print-directory test-kmod ARCH=arm64 RACE_ITERS=$(or $(RACE_ITERS),100) \
 		FUZZ_SECONDS=$(if $(KMOD_FUZZ_SECONDS_GIVEN),$(FUZZ_SECONDS),10) KMOD_V4L2=0
 ifeq ($(SAN),0)
