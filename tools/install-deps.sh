@@ -12,17 +12,22 @@ PKGS="build-essential clang pkg-config zlib1g-dev python3-venv
 protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata libcmocka-dev
 libvulkan-dev mesa-vulkan-drivers glslang-dev glslang-tools libdrm-dev vulkan-validationlayers spirv-tools
 qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross busybox-static gnuplot-nox
-linux-headers-amd64 linux-image-amd64 qemu-system-x86 sparse cpio kmod python3-torchvision
+linux-headers-amd64 linux-image-amd64 qemu-system-x86 qemu-system-arm sparse cpio kmod python3-torchvision
 libsodium-dev libzstd-dev python3-opencv
 libcurl4-openssl-dev libmosquitto-dev docker-registry mosquitto
 debhelper dh-dkms dkms lintian udev crossbuild-essential-arm64 pkg-config:arm64
 zlib1g-dev:arm64 libprotobuf-c-dev:arm64 libsodium-dev:arm64 libzstd-dev:arm64"
+# Debian's arm64 kernel, its headers and an arm64 busybox for `make kmod ARCH=arm64` and `make
+# test-kmod ARCH=arm64` are unpacked into build/arm64-kernel, not installed (docs/kmod.md).
+here=$(cd "$(dirname "$0")" && pwd)
+arm64_kernel() { "$here/fetch-arm64-kernel.sh" "$here/../build/arm64-kernel"; }
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
 if [ -z "$missing" ]; then
 	echo "deps: all Debian packages present"
+	arm64_kernel
 	exit 0
 fi
 SUDO=""
@@ -34,3 +39,4 @@ echo "deps: installing$missing"
 dpkg --print-foreign-architectures | grep -qx arm64 || $SUDO dpkg --add-architecture arm64
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+arm64_kernel

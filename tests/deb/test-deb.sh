@@ -11,10 +11,11 @@
 #     the same program built with plain `pkg-config` against /usr, DKMS builds and installs
 #     edgeml.ko for the kernel of linux-headers-amd64, purge removes everything; then the
 #     DKMS-built edgeml.ko runs the tests of test-kmod in its QEMU VM (tests/kmod/run-vm-test.sh
-#     on a folder holding that edgeml.ko and MODULE_SYMVERS, the Module.symvers of `make kmod`
-#     from the same source, which the test sensor module links against: DKMS deletes its build
-#     folder), and the udev rule and group are checked with a real udevd in a VM
-#     (tests/deb/udev-vm-test.sh).
+#     on a folder holding that edgeml.ko and the Module.symvers DKMS kept for it,
+#     /var/lib/dkms/edgeml/VERSION/KVER/ARCH/Module.symvers, which the test sensor module links
+#     against as any sensor driver would; its exports must equal those of MODULE_SYMVERS, the
+#     Module.symvers of `make kmod` from the same source), and the udev rule and group are
+#     checked with a real udevd in a VM (tests/deb/udev-vm-test.sh).
 # env: DEB_VM=0 skips the two VMs; KDIR as for test-kmod.
 set -eu
 debs=$(cd "$1" && pwd)
@@ -69,9 +70,11 @@ soname=$(readelf -d "$so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 leaked=$(readelf --dyn-syms -W "$so" | awk '$5 == "GLOBAL" && $7 != "UND" && $8 !~ /^edgeml_/ { print $8 }')
 [ -z "$leaked" ] || fail "libedgeml.so exports more than edgeml_*: $leaked"
 [ -f "$root/usr/include/edgeml.h" ] && [ -f "$root/$libdir/libedgeml.a" ] || fail "header or static library"
-for f in dkms.conf Kbuild edgeml_main.c uapi/edgeml_uapi.h; do
+for f in dkms.conf Kbuild edgeml_main.c edgeml_sensor.h uapi/edgeml_uapi.h dkms-post-build.sh; do
 	[ -f "$root/usr/src/edgeml-$version/$f" ] || fail "edgeml-dkms lacks usr/src/edgeml-$version/$f"
 done
+# DKMS runs POST_BUILD only when it is executable (else it warns and the exports are not kept).
+[ -x "$root/usr/src/edgeml-$version/dkms-post-build.sh" ] || fail "dkms-post-build.sh is not executable"
 [ -f "$root/lib/udev/rules.d/60-edgeml.rules" ] || fail "edgeml-dkms lacks the udev rule"
 echo "soname $soname, $(readelf --dyn-syms -W "$so" | awk '$5 == "GLOBAL" && $7 != "UND"' | wc -l) exported symbols, all edgeml_*"
 
@@ -185,6 +188,19 @@ vermagic=$(modinfo -F vermagic "$ko" | cut -d' ' -f1)
 mkdir -p "$out/dkms-build"
 cp "$ko" "$out/dkms-build/edgeml.ko"
 echo "DKMS built $ko (vermagic $vermagic)"
+# What a sensor driver builds against: the exports DKMS kept (kmod/dkms-post-build.sh), and the
+# header in the installed source.
+dkms_symvers=/var/lib/dkms/edgeml/$version/$kver/$(uname -m)/Module.symvers
+[ -s "$dkms_symvers" ] || fail "DKMS kept no $dkms_symvers (POST_BUILD in kmod/dkms.conf)"
+for sym in edgeml_sensor_register edgeml_sensor_unregister edgeml_ring_push_frame; do
+	grep -Eq "^0x[0-9a-f]+	$sym	.*	EXPORT_SYMBOL_GPL" "$dkms_symvers" ||
+		fail "$dkms_symvers does not export $sym"
+done
+for h in edgeml_sensor.h uapi/edgeml_uapi.h; do
+	[ -f "/usr/src/edgeml-$version/$h" ] || fail "the installed source lacks $h"
+done
+cp "$dkms_symvers" "$out/dkms-build/Module.symvers"
+echo "DKMS kept $dkms_symvers ($(wc -l <"$dkms_symvers") exports)"
 
 step "purge"
 purge
@@ -199,8 +215,12 @@ if [ "${DEB_VM:-1}" = 0 ]; then
 	exit 0
 fi
 step "the DKMS-built module in the test-kmod VM"
-[ -f "$symvers" ] || fail "no Module.symvers given for the test sensor module (make kmod)"
-cp "$symvers" "$out/dkms-build/Module.symvers"
+# Same source, same kernel: the same symbols with the same CRCs (the module path differs).
+if [ -f "$symvers" ]; then
+	exports() { cut -f1,2,4 "$1" | sort; }
+	[ "$(exports "$symvers")" = "$(exports "$out/dkms-build/Module.symvers")" ] ||
+		fail "DKMS's Module.symvers differs from $symvers"
+fi
 RACE_ITERS=${RACE_ITERS:-50} FUZZ_SECONDS=${FUZZ_SECONDS:-5} \
 	"$src/tests/kmod/run-vm-test.sh" "$out/dkms-build" "$out/vm-kmod"
 step "udev rule and group, with udevd in a VM"
