@@ -395,6 +395,9 @@ static edgeml_status canonicalise(cv_graph *g, uint32_t node, const Onnx__NodePr
 	case EML_OP_Pad: return v < 11 ? canon_pad(g, node) : EDGEML_OK;
 	case EML_OP_Reshape: return v < 5 ? ints_attr_to_input(g, node, "shape", 1) : EDGEML_OK;
 	case EML_OP_Resize: return v < 11 ? canon_resize10(g, node) : EDGEML_OK;
+	case EML_OP_ReduceMean:
+	case EML_OP_ReduceMax: return v < 18 ? ints_attr_to_input(g, node, "axes", 1) : EDGEML_OK;
+	case EML_OP_ReduceSum: return v < 13 ? ints_attr_to_input(g, node, "axes", 1) : EDGEML_OK;
 	case EML_OP_Concat:
 		if (v < 4 && int_attr(g, node, "axis", INT64_MIN) == INT64_MIN)
 			return cv_set_attr_int(g, node, "axis", 1);
