@@ -381,6 +381,22 @@ static edgeml_status canon_resize10(cv_graph *g, uint32_t node)
 	return st;
 }
 
+/* Slice-1 takes starts, ends and axes as attributes: they become inputs 1-3. */
+static edgeml_status canon_slice1(cv_graph *g, uint32_t node)
+{
+	eml_node v;
+	cv_node_view(g, node, &v);
+	if (!eml_node_attr(&v, "starts") || !eml_node_attr(&v, "ends"))
+		return eml_error(EDGEML_ERR_FORMAT, "node '%s': attributes starts and ends are "
+				 "required", v.name);
+	edgeml_status st = ints_attr_to_input(g, node, "starts", 1);
+	if (!st)
+		st = ints_attr_to_input(g, node, "ends", 2);
+	if (!st)
+		st = ints_attr_to_input(g, node, "axes", 3);
+	return st;
+}
+
 /* Rewrites the older-opset forms of a freshly imported node into docs/ops.md's canonical
  * forms; rejects the legacy variants that have no canonical form. */
 static edgeml_status canonicalise(cv_graph *g, uint32_t node, const Onnx__NodeProto *np)
@@ -398,6 +414,7 @@ static edgeml_status canonicalise(cv_graph *g, uint32_t node, const Onnx__NodePr
 	case EML_OP_ReduceMean:
 	case EML_OP_ReduceMax: return v < 18 ? ints_attr_to_input(g, node, "axes", 1) : EDGEML_OK;
 	case EML_OP_ReduceSum: return v < 13 ? ints_attr_to_input(g, node, "axes", 1) : EDGEML_OK;
+	case EML_OP_Slice: return v < 10 ? canon_slice1(g, node) : EDGEML_OK;
 	case EML_OP_Concat:
 		if (v < 4 && int_attr(g, node, "axis", INT64_MIN) == INT64_MIN)
 			return cv_set_attr_int(g, node, "axis", 1);

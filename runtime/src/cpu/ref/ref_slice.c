@@ -1,0 +1,40 @@
+/* ref_slice.c — reference Slice and Split: strided copies of any dtype. */
+#include "cpu/ref/ref_util.h"
+#include "ops/slice_params.h"
+
+/* Copies the box start[d] + i * step[d] (0 <= i < dims[d]) of x into y. */
+static void copy_box(const eml_tensor *x, const void *xdata, const int64_t *start,
+		     const int64_t *step, const int64_t *dims, void *y)
+{
+	size_t es = edgeml_dtype_size((edgeml_dtype)x->dtype);
+	int64_t xs[EML_MAX_RANK], idx[EML_MAX_RANK] = { 0 }, n = 1, s = 1, off = 0;
+	for (uint32_t d = x->rank; d-- > 0;) {
+		off += start[d] * s;
+		xs[d] = s * step[d];
+		s *= x->dims[d];
+		n *= dims[d];
+	}
+	const uint8_t *src = xdata;
+	uint8_t *dst = y;
+	for (int64_t e = 0; e < n; e++) {
+		memcpy(dst + (size_t)e * es, src + (size_t)off * es, es);
+		for (uint32_t d = x->rank; d-- > 0;) {
+			off += xs[d];
+			if (++idx[d] < dims[d])
+				break;
+			off -= xs[d] * dims[d];
+			idx[d] = 0;
+		}
+	}
+}
+
+/* Slice: the box eml_slice_params() describes. */
+edgeml_status eml_ref_Slice(const eml_kernel_ctx *ctx)
+{
+	int64_t start[EML_MAX_RANK], step[EML_MAX_RANK], dims[EML_MAX_RANK];
+	edgeml_status st = eml_slice_params(ctx->node, ctx->in, start, step, dims);
+	if (st != EDGEML_OK)
+		return st;
+	copy_box(ctx->in[0], ctx->in_data[0], start, step, dims, ctx->out_data[0]);
+	return EDGEML_OK;
+}
