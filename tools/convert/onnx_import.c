@@ -415,6 +415,7 @@ static edgeml_status canonicalise(cv_graph *g, uint32_t node, const Onnx__NodePr
 	case EML_OP_ReduceMax: return v < 18 ? ints_attr_to_input(g, node, "axes", 1) : EDGEML_OK;
 	case EML_OP_ReduceSum: return v < 13 ? ints_attr_to_input(g, node, "axes", 1) : EDGEML_OK;
 	case EML_OP_Slice: return v < 10 ? canon_slice1(g, node) : EDGEML_OK;
+	case EML_OP_Split: return v < 13 ? ints_attr_to_input(g, node, "split", 1) : EDGEML_OK;
 	case EML_OP_Concat:
 		if (v < 4 && int_attr(g, node, "axis", INT64_MIN) == INT64_MIN)
 			return cv_set_attr_int(g, node, "axis", 1);

@@ -84,3 +84,81 @@ edgeml_status eml_infer_Slice(const eml_node *node, const eml_tensor *const *in,
 		return st;
 	return eml_set_output(&out[0], in[0]->dtype, in[0]->rank, dims);
 }
+
+edgeml_status eml_split_part(const eml_node *node, const eml_tensor *const *in, uint32_t k,
+			     uint32_t *axis, int64_t *first, int64_t *len)
+{
+	const eml_tensor *x = in[0], *split = eml_in(node, in, 1);
+	int64_t a, parts;
+	edgeml_status st = eml_attr_int(node, "axis", 0, &a);
+	if (st == EDGEML_OK)
+		st = eml_norm_axis(a, x->rank, "attribute 'axis'", axis);
+	if (st == EDGEML_OK)
+		st = eml_attr_int(node, "num_outputs", 0, &parts);
+	if (st != EDGEML_OK)
+		return st;
+	int64_t dim = x->dims[*axis], n = node->n_outputs;
+	if (split) {
+		const int64_t *v;
+		uint32_t count;
+		st = eml_const_int64s(split, "input split", &v, &count);
+		if (st != EDGEML_OK)
+			return st;
+		if (count != n)
+			return eml_error(EDGEML_ERR_SHAPE, "input split has %u sizes for %lld "
+					 "outputs", count, (long long)n);
+		int64_t sum = 0;
+		for (uint32_t i = 0; i < count; i++) {
+			if (v[i] < 0 || v[i] > dim - sum)
+				return eml_error(EDGEML_ERR_SHAPE, "input split sizes (split[%u] = "
+						 "%lld) do not add up to axis %u's %lld", i,
+						 (long long)v[i], *axis, (long long)dim);
+			if (i == k)
+				*first = sum;
+			sum += v[i];
+		}
+		if (sum != dim)
+			return eml_error(EDGEML_ERR_SHAPE, "input split sizes add up to %lld, not "
+					 "axis %u's %lld", (long long)sum, *axis, (long long)dim);
+		*len = v[k];
+		return EDGEML_OK;
+	}
+	if (eml_node_attr(node, "num_outputs") && parts != n)
+		return eml_error(EDGEML_ERR_FORMAT, "attribute num_outputs = %lld but the node "
+				 "has %lld outputs", (long long)parts, (long long)n);
+	if (n < 1)
+		return eml_error(EDGEML_ERR_FORMAT, "needs at least one output");
+	int64_t chunk = dim / n + (dim % n != 0);
+	if (dim % n != 0 && !eml_node_attr(node, "num_outputs"))
+		return eml_error(EDGEML_ERR_SHAPE, "axis %u's %lld does not split into %lld equal "
+				 "parts (give input split)", *axis, (long long)dim, (long long)n);
+	*first = chunk * k < dim ? chunk * k : dim;
+	*len = dim - *first < chunk ? dim - *first : chunk;
+	return EDGEML_OK;
+}
+
+/* Split (input, split) -> outputs: any dtype; the sizes are constants. */
+edgeml_status eml_infer_Split(const eml_node *node, const eml_tensor *const *in,
+			      eml_tensor *out)
+{
+	edgeml_status st = eml_check_arity(node, in, 1, 2, node->n_outputs);
+	if (st == EDGEML_OK)
+		st = eml_check_dtype(in[0], "input", EML_DT_ANY);
+	if (st == EDGEML_OK)
+		st = eml_check_rank(in[0], "input", 1, EML_MAX_RANK);
+	if (st != EDGEML_OK)
+		return st;
+	for (uint32_t k = 0; k < node->n_outputs; k++) {
+		uint32_t axis;
+		int64_t first, len, dims[EML_MAX_RANK];
+		st = eml_split_part(node, in, k, &axis, &first, &len);
+		if (st != EDGEML_OK)
+			return st;
+		memcpy(dims, in[0]->dims, sizeof(dims));
+		dims[axis] = len;
+		st = eml_set_output(&out[k], in[0]->dtype, in[0]->rank, dims);
+		if (st != EDGEML_OK)
+			return st;
+	}
+	return EDGEML_OK;
+}

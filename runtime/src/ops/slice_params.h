@@ -14,4 +14,11 @@
 edgeml_status eml_slice_params(const eml_node *node, const eml_tensor *const *in,
 			       int64_t *start, int64_t *step, int64_t *dims);
 
+/* Split's part k of data in[0]: the axis (attribute, default 0), the first index on it and
+ * the length. Sizes come from the constant split input (input 1, the canonical form), or
+ * else are equal: ceil(dim / outputs) with a shorter last part when num_outputs is given,
+ * exact division otherwise, as ONNX defines them. */
+edgeml_status eml_split_part(const eml_node *node, const eml_tensor *const *in, uint32_t k,
+			     uint32_t *axis, int64_t *first, int64_t *len);
+
 #endif /* EML_SLICE_PARAMS_H */

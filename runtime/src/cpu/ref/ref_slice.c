@@ -38,3 +38,27 @@ edgeml_status eml_ref_Slice(const eml_kernel_ctx *ctx)
 	copy_box(ctx->in[0], ctx->in_data[0], start, step, dims, ctx->out_data[0]);
 	return EDGEML_OK;
 }
+
+/* Split: each output is the box of its part along the axis. */
+edgeml_status eml_ref_Split(const eml_kernel_ctx *ctx)
+{
+	const eml_tensor *x = ctx->in[0];
+	for (uint32_t k = 0; k < ctx->node->n_outputs; k++) {
+		uint32_t axis;
+		int64_t first, len, start[EML_MAX_RANK], step[EML_MAX_RANK], dims[EML_MAX_RANK];
+		edgeml_status st = eml_split_part(ctx->node, ctx->in, k, &axis, &first, &len);
+		if (st != EDGEML_OK)
+			return st;
+		if (!ctx->out_data[k])
+			continue;
+		for (uint32_t d = 0; d < x->rank; d++) {
+			start[d] = 0;
+			step[d] = 1;
+			dims[d] = x->dims[d];
+		}
+		start[axis] = first;
+		dims[axis] = len;
+		copy_box(x, ctx->in_data[0], start, step, dims, ctx->out_data[k]);
+	}
+	return EDGEML_OK;
+}
