@@ -73,7 +73,8 @@ static edgeml_status fold_Size(cv_graph *g, uint32_t node, int *done)
 	return st ? st : fv_finish(g, node, &out, done);
 }
 
-/* Gather(data, indices; axis) of constants: any data dtype, negative indices from the end. */
+/* Gather(data, indices; axis) of constants (a runtime op too): any data dtype, negative
+ * indices from the end. */
 static edgeml_status fold_Gather(cv_graph *g, uint32_t node, int *done)
 {
 	const eml_tensor *x, *idx;
@@ -550,7 +551,6 @@ static fold_fn converter_fold(uint32_t op)
 	switch (op) {
 	case CV_OP_Shape: return fold_Shape;
 	case CV_OP_Size: return fold_Size;
-	case CV_OP_Gather: return fold_Gather;
 	case CV_OP_Cast: return fold_Cast;
 	case CV_OP_ConstantOfShape: return fold_ConstantOfShape;
 	case CV_OP_Range: return fold_Range;
@@ -605,12 +605,14 @@ edgeml_status cv_fold_static(cv_graph *g, uint32_t node, int *done)
 			return fold_binary(g, node, done);
 		return EDGEML_OK;
 	case EML_OP_Slice:
+	case EML_OP_Gather:
 		/* Runtime ops once their data is computed at run time; their constant forms
 		 * (booleans and every dtype included) fold here as before. */
 		for (uint32_t k = 0; k < n->n_inputs; k++)
 			if (n->inputs[k] != EML_NO_TENSOR && !cv_is_constant(g, n->inputs[k]))
 				return EDGEML_OK;
-		return fold_Slice(g, node, done);
+		return n->op == EML_OP_Slice ? fold_Slice(g, node, done)
+					     : fold_Gather(g, node, done);
 	default: return EDGEML_OK;
 	}
 }
