@@ -41,6 +41,7 @@ REQUIRED_PATTERNS = [
     r"test_pow(_bcast_array|_bcast_scalar|_example|_types_float32_int(32|64))?$",
     r"test_sqrt.*", r"test_erf$", r"test_layer_normalization_.*",
     r"test_lstm_.*", r"test_gru_.*", r"test_gather_(0|1|2d_indices|negative_indices)$",
+    r"test_convtranspose.*",
 ]
 # Tests the patterns above catch but whose op variant is outside the op set by design.
 NOT_REQUIRED = {
