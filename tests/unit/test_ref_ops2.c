@@ -210,6 +210,18 @@ static void test_slice_split_gather(void **state)
 		assert_true(y[r * 2] == (float)(r * 4 + 3));
 		assert_true(y[r * 2 + 1] == (float)(r * 4 + 1));
 	}
+	/* Slice axis 1 [1, 3) with the last axis whole: runs of 8 contiguous elements. */
+	static const int64_t st1[] = { 1 }, en1[] = { 3 };
+	oc_init(&c, EML_OP_Slice, 4, 1);
+	oc_in(&c, 0, EDGEML_DTYPE_FLOAT32, 3, xd, x, 0);
+	oc_in(&c, 1, EDGEML_DTYPE_INT64, 1, one, st1, 1);
+	oc_in(&c, 2, EDGEML_DTYPE_INT64, 1, one, en1, 1);
+	oc_in(&c, 3, EDGEML_DTYPE_INT64, 1, one, one, 1);
+	oc_infer_ok(&c, 0, 3, (int64_t[]){ 2, 2, 4 });
+	assert_int_equal(oc_run(&c, y, NULL, NULL), EDGEML_OK);
+	for (int n = 0; n < 2; n++)
+		for (int i = 0; i < 8; i++)
+			assert_true(y[n * 8 + i] == (float)(n * 12 + 4 + i));
 	/* Split into 3 by num_outputs on an axis of 4 (opset 18): 2, 2, 0. */
 	oc_init(&c, EML_OP_Split, 1, 3);
 	oc_in(&c, 0, EDGEML_DTYPE_FLOAT32, 3, xd, x, 0);

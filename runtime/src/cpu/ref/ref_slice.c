@@ -2,23 +2,36 @@
 #include "cpu/ref/ref_util.h"
 #include "ops/slice_params.h"
 
-/* Copies the box start[d] + i * step[d] (0 <= i < dims[d]) of x into y. */
+/* Copies the box start[d] + i * step[d] (0 <= i < dims[d]) of x into y, one memcpy per run
+ * of contiguous elements (the innermost axis when its step is 1, widened over the trailing
+ * axes that are taken whole). */
 static void copy_box(const eml_tensor *x, const void *xdata, const int64_t *start,
 		     const int64_t *step, const int64_t *dims, void *y)
 {
 	size_t es = edgeml_dtype_size((edgeml_dtype)x->dtype);
-	int64_t xs[EML_MAX_RANK], idx[EML_MAX_RANK] = { 0 }, n = 1, s = 1, off = 0;
-	for (uint32_t d = x->rank; d-- > 0;) {
+	uint32_t r = x->rank;
+	int64_t xs[EML_MAX_RANK], idx[EML_MAX_RANK] = { 0 }, n = 1, s = 1, off = 0, run = 1;
+	for (uint32_t d = r; d-- > 0;) {
 		off += start[d] * s;
 		xs[d] = s * step[d];
 		s *= x->dims[d];
 		n *= dims[d];
 	}
+	if (n == 0)
+		return;
+	/* Trailing axes taken whole (and the last partial one with step 1) form one run. */
+	uint32_t outer = r;
+	while (outer > 0 && step[outer - 1] == 1) {
+		run *= dims[outer - 1];
+		outer--;
+		if (dims[outer] != x->dims[outer])
+			break;
+	}
 	const uint8_t *src = xdata;
 	uint8_t *dst = y;
-	for (int64_t e = 0; e < n; e++) {
-		memcpy(dst + (size_t)e * es, src + (size_t)off * es, es);
-		for (uint32_t d = x->rank; d-- > 0;) {
+	for (int64_t e = 0; e < n; e += run) {
+		memcpy(dst + (size_t)e * es, src + (size_t)off * es, (size_t)run * es);
+		for (uint32_t d = outer; d-- > 0;) {
 			off += xs[d];
 			if (++idx[d] < dims[d])
 				break;
