@@ -231,6 +231,18 @@ static void attr_ints(Onnx__NodeProto *n, const char *name, size_t count, const 
 	memcpy(a->ints, v, sizeof(int64_t) * count);
 }
 
+static void attr_strings(Onnx__NodeProto *n, const char *name, size_t count,
+			 const char *const *v)
+{
+	Onnx__AttributeProto *a = attr(n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS);
+	a->n_strings = count;
+	a->strings = talloc(sizeof(*a->strings) * count);
+	for (size_t i = 0; i < count; i++) {
+		a->strings[i].len = strlen(v[i]);
+		a->strings[i].data = (uint8_t *)tstr(v[i]);
+	}
+}
+
 /* Serialises the model into an arena buffer. */
 static uint8_t *build(builder *b, size_t *len)
 {
@@ -856,6 +868,48 @@ static void test_old_opset_slice_split_reduce(void **state)
 	eml_converted_free(c);
 }
 
+/* LSTM activations spelled out as the defaults (tf2onnx writes them) are accepted and
+ * dropped; any other activation is refused, naming the attribute. */
+static void test_lstm_activations(void **state)
+{
+	(void)state;
+	static const char *const dflt[6] = { "Sigmoid", "Tanh", "Tanh", "Sigmoid", "Tanh", "Tanh" };
+	static const char *const relu[3] = { "Sigmoid", "Relu", "Tanh" };
+	for (int k = 0; k < 2; k++) {
+		builder b = { .opset = 14 };
+		int64_t xd[3] = { 2, 1, 3 }, wd[3] = { 2, 8, 3 }, rd[3] = { 2, 8, 2 };
+		float w[48] = { 0 }, r[32] = { 0 };
+		input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 3, xd);
+		init_raw(&b, "w", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 3, wd, w, sizeof(w));
+		init_raw(&b, "r", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 3, rd, r, sizeof(r));
+		Onnx__NodeProto *n = node(&b, "LSTM", "lstm", "x,w,r", "y");
+		attr_int(n, "hidden_size", 2);
+		Onnx__AttributeProto *dir = attr(n, "direction",
+						 ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
+		dir->has_s = 1;
+		dir->s.len = strlen("bidirectional");
+		dir->s.data = (uint8_t *)tstr("bidirectional");
+		if (k == 0)
+			attr_strings(n, "activations", 6, dflt);
+		else
+			attr_strings(n, "activations", 3, relu);
+		output(&b, "y");
+		eml_converted *c;
+		if (k == 0) {
+			assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+			const eml_node *l = only_node(&c->graph, EML_OP_LSTM);
+			assert_null(eml_node_attr(l, "activations"));
+			const eml_tensor *y = &c->graph.tensors[c->graph.outputs[0]];
+			assert_int_equal(y->rank, 4);
+			assert_int_equal(y->dims[1], 2);
+			eml_converted_free(c);
+		} else {
+			assert_int_equal(convert(&b, NULL, &c), EDGEML_ERR_UNSUPPORTED);
+			assert_contains(edgeml_last_error(), "attribute 'activations'");
+		}
+	}
+}
+
 /* ---- errors ------------------------------------------------------------------------------ */
 
 static void test_unsupported_op(void **state)
@@ -1334,6 +1388,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_softmax_opset11_rewrite, teardown),
 		cmocka_unit_test_teardown(test_old_opset_attributes, teardown),
 		cmocka_unit_test_teardown(test_old_opset_slice_split_reduce, teardown),
+		cmocka_unit_test_teardown(test_lstm_activations, teardown),
 		cmocka_unit_test_teardown(test_unsupported_op, teardown),
 		cmocka_unit_test_teardown(test_cycle, teardown),
 		cmocka_unit_test_teardown(test_unordered_nodes_are_sorted, teardown),

@@ -113,6 +113,28 @@ static edgeml_status map_op(const Onnx__NodeProto *np, const char *name, const o
 }
 
 /* Copies one ONNX attribute onto node. */
+/* LSTM/GRU activations: the defaults spelled out (Sigmoid, Tanh[, Tanh] per direction, as
+ * tf2onnx writes them) are dropped; others are refused, the kernels having only those. */
+static edgeml_status rnn_activations(cv_graph *g, uint32_t node, const Onnx__AttributeProto *a)
+{
+	static const char *const dflt[3] = { "Sigmoid", "Tanh", "Tanh" };
+	const cv_node *n = &g->nodes[node];
+	size_t per = n->op == EML_OP_LSTM ? 3 : 2;
+	int ok = a->has_type && a->type == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS &&
+		 (a->n_strings == per || a->n_strings == 2 * per);
+	for (size_t i = 0; ok && i < a->n_strings; i++) {
+		const char *want = dflt[i % per];
+		ok = a->strings[i].len == strlen(want) &&
+		     memcmp(a->strings[i].data, want, a->strings[i].len) == 0;
+	}
+	if (!ok)
+		return eml_error(EDGEML_ERR_UNSUPPORTED,
+				 "node '%s' (%s): attribute 'activations': only the defaults "
+				 "(Sigmoid, Tanh%s per direction) are supported",
+				 n->name, cv_op_name(n->op), per == 3 ? ", Tanh" : "");
+	return EDGEML_OK;
+}
+
 static edgeml_status import_attr(cv_graph *g, uint32_t node, const Onnx__AttributeProto *a)
 {
 	const char *nn = g->nodes[node].name;
@@ -144,6 +166,8 @@ static edgeml_status import_attr(cv_graph *g, uint32_t node, const Onnx__Attribu
 			g->nodes[node].inputs[1] = t;
 		return st;
 	}
+	if ((n->op == EML_OP_LSTM || n->op == EML_OP_GRU) && strcmp(an, "activations") == 0)
+		return rnn_activations(g, node, a);
 	switch (a->has_type ? a->type : ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__UNDEFINED) {
 	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT: return cv_set_attr_int(g, node, an, a->i);
 	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT:
