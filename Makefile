@@ -325,7 +325,7 @@ $(LITERT_VENV)/.stamp: tools/requirements-litert.txt
 ZOO := build/zoo
 ZOO_WHEELS := build/zoo-wheels
 ZOO_ONLY ?=
-ZOO_SMOKE := shuffle_dyn mobilenet_v3_small
+ZOO_SMOKE := shuffle_dyn mobilenet_v3_small kws_lstm transformer_tiny
 .PHONY: zoo zoo-deps zoo-check zoo-smoke
 zoo-deps: venv
 	$(PY) models/zoo/make_zoo.py --download $(ZOO_WHEELS)
@@ -335,8 +335,9 @@ zoo: zoo-deps
 zoo-check: $(EDGEML) zoo
 	$(PY) tests/models/zoo_check.py --edgeml $(EDGEML) --zoo $(ZOO) --work $(BUILD)/zoo-check \
 		$(if $(ZOO_ONLY),--only $(ZOO_ONLY))
-# The smoke slice: the dynamic-axes net (static-shape folding) and a torchvision one, float:
-# the zoo's int8 nets amplify one LSB into tens (see docs/zoo.md), so none is strict yet.
+# The smoke slice: the dynamic-axes net (static-shape folding), a torchvision one, and the
+# recurrent and transformer nets (LSTM, Gather, LayerNormalization, Split, Pow, Erf,
+# ReduceMean), float: the zoo's int8 nets amplify one LSB into tens (see docs/zoo.md), so none is strict yet.
 zoo-smoke: $(EDGEML) venv
 	$(PY) models/zoo/make_zoo.py --out $(ZOO) --only $(ZOO_SMOKE) --variants
 	$(PY) tests/models/zoo_check.py --edgeml $(EDGEML) --zoo $(ZOO) --work $(BUILD)/zoo-smoke \
