@@ -370,7 +370,7 @@ $(LITERT_VENV)/.stamp: tools/requirements-litert.txt
 ZOO := build/zoo
 ZOO_WHEELS := build/zoo-wheels
 ZOO_ONLY ?=
-ZOO_SMOKE := shuffle_dyn mobilenet_v3_small
+ZOO_SMOKE := shuffle_dyn mobilenet_v3_small kws_lstm transformer_tiny
 .PHONY: zoo zoo-deps zoo-check zoo-smoke zoo-diff zoo-rr zoo-int8
 zoo-deps: venv
 	$(PY) models/zoo/make_zoo.py --download $(ZOO_WHEELS)
@@ -403,10 +403,11 @@ zoo-rr: venv
 zoo-int8: $(EDGEML) venv
 	$(PY) tests/zoo/int8_table.py --edgeml $(EDGEML) --zoo $(ZOO_INT8_DIR) \
 		--work $(BUILD)/zoo-int8/$(notdir $(ZOO_INT8_DIR)) $(if $(ZOO_ONLY),--only $(ZOO_ONLY))
-# The smoke slice: the dynamic-axes net (static-shape folding) and a torchvision one, float:
-# the zoo's int8 nets amplify one LSB into tens against ORT's float simulation (see
-# docs/zoo.md); then single quantized ops on random data, bit-exact against ORT's integer
-# kernels (tests/zoo/qop_check.py, a few seconds).
+# The smoke slice: the dynamic-axes net (static-shape folding), a torchvision one, and the
+# recurrent and transformer nets (LSTM, Gather, LayerNormalization, Split, Pow, Erf,
+# ReduceMean), float: the zoo's int8 nets amplify one LSB into tens against ORT's float
+# simulation (see docs/zoo.md); then single quantized ops on random data, bit-exact against
+# ORT's integer kernels (tests/zoo/qop_check.py, a few seconds).
 zoo-smoke: $(EDGEML) venv
 	$(PY) models/zoo/make_zoo.py --out $(ZOO) --only $(ZOO_SMOKE) --variants
 	$(PY) tests/models/zoo_check.py --edgeml $(EDGEML) --zoo $(ZOO) --work $(BUILD)/zoo-smoke \

@@ -37,6 +37,15 @@ uint64_t eml_node_macs(const eml_graph *g, const eml_node *node, int *conv1x1)
 		int64_t k = a->rank == 0 ? 1 : a->dims[trans_a ? 0 : a->rank - 1];
 		return n_out * (uint64_t)k;
 	}
+	case EML_OP_ConvTranspose: {
+		/* Each input element meets M/group output channels times the kernel. */
+		const eml_tensor *x = &g->tensors[node->inputs[0]];
+		const eml_tensor *w = &g->tensors[node->inputs[1]];
+		uint64_t per = 1;
+		for (uint32_t i = 1; i < w->rank; i++)
+			per *= (uint64_t)w->dims[i];
+		return (uint64_t)eml_tensor_numel(x) * per;
+	}
 	default:
 		return 0;
 	}

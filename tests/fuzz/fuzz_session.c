@@ -148,6 +148,20 @@ static uint64_t node_work(const eml_graph *g, const eml_node *n)
 	case EML_OP_AveragePool:
 	case EML_OP_QLinearAveragePool:
 		return add_sat(mul_sat(out, window(g, n)), in);
+	case EML_OP_ConvTranspose:
+		/* every input element meets W's M/group x kernel taps */
+		return add_sat(mul_sat(numel(g, input(n, 0)), per_channel(g, input(n, 1))), out);
+	case EML_OP_LSTM:
+	case EML_OP_GRU: {
+		/* every (step, batch item) multiplies all of W and R (per direction) */
+		uint32_t x = input(n, 0);
+		uint64_t steps = x < g->n_tensors && g->tensors[x].rank == 3 &&
+						 g->tensors[x].dims[2] > 0 ?
+					 numel(g, x) / (uint64_t)g->tensors[x].dims[2] :
+					 numel(g, x);
+		uint64_t weights = add_sat(numel(g, input(n, 1)), numel(g, input(n, 2)));
+		return add_sat(mul_sat(steps, weights), add_sat(in, out));
+	}
 	default:
 		/* element-wise, movement, global pools, Softmax, Resize: a few visits each */
 		return mul_sat(add_sat(out, in), 4);

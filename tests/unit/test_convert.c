@@ -231,6 +231,18 @@ static void attr_ints(Onnx__NodeProto *n, const char *name, size_t count, const 
 	memcpy(a->ints, v, sizeof(int64_t) * count);
 }
 
+static void attr_strings(Onnx__NodeProto *n, const char *name, size_t count,
+			 const char *const *v)
+{
+	Onnx__AttributeProto *a = attr(n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS);
+	a->n_strings = count;
+	a->strings = talloc(sizeof(*a->strings) * count);
+	for (size_t i = 0; i < count; i++) {
+		a->strings[i].len = strlen(v[i]);
+		a->strings[i].data = (uint8_t *)tstr(v[i]);
+	}
+}
+
 /* Serialises the model into an arena buffer. */
 static uint8_t *build(builder *b, size_t *len)
 {
@@ -850,6 +862,91 @@ static void test_old_opset_attributes(void **state)
 	eml_converted_free(c);
 }
 
+/* Slice-1's starts/ends/axes, Split-2's split and ReduceMean-1's axes attributes become
+ * constant inputs (the canonical forms of docs/ops.md). */
+static void test_old_opset_slice_split_reduce(void **state)
+{
+	(void)state;
+	builder b = { .opset = 9 };
+	int64_t xd[2] = { 2, 6 }, starts[1] = { 1 }, ends[1] = { -1 }, axes[1] = { 1 };
+	int64_t split[2] = { 1, 3 };
+	input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 2, xd);
+	Onnx__NodeProto *sl = node(&b, "Slice", "sl", "x", "s");
+	attr_ints(sl, "starts", 1, starts);
+	attr_ints(sl, "ends", 1, ends);
+	attr_ints(sl, "axes", 1, axes);
+	Onnx__NodeProto *sp = node(&b, "Split", "sp", "s", "a,bb");
+	attr_ints(sp, "split", 2, split);
+	attr_int(sp, "axis", 1);
+	Onnx__NodeProto *rm = node(&b, "ReduceMean", "rm", "bb", "y");
+	attr_ints(rm, "axes", 1, axes);
+	attr_int(rm, "keepdims", 0);
+	output(&b, "a");
+	output(&b, "y");
+	eml_converted *c;
+	assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+	const eml_graph *g = &c->graph;
+	const eml_node *n = only_node(g, EML_OP_Slice);
+	assert_null(eml_node_attr(n, "starts"));
+	assert_int_equal(i64_at(in_tensor(g, n, 1), 0), 1);
+	assert_int_equal(i64_at(in_tensor(g, n, 2), 0), -1);
+	assert_int_equal(i64_at(in_tensor(g, n, 3), 0), 1);
+	n = only_node(g, EML_OP_Split);
+	assert_null(eml_node_attr(n, "split"));
+	assert_int_equal(i64_at(in_tensor(g, n, 1), 1), 3);
+	n = only_node(g, EML_OP_ReduceMean);
+	assert_int_equal(i64_at(in_tensor(g, n, 1), 0), 1);
+	/* x [2,6] → Slice [2,4] → Split [2,1] and [2,3] → ReduceMean over axis 1 → [2] */
+	const eml_tensor *a = &g->tensors[g->outputs[0]], *y = &g->tensors[g->outputs[1]];
+	assert_int_equal(a->rank, 2);
+	assert_int_equal(a->dims[1], 1);
+	assert_int_equal(y->rank, 1);
+	assert_int_equal(y->dims[0], 2);
+	eml_converted_free(c);
+}
+
+/* LSTM activations spelled out as the defaults (tf2onnx writes them) are accepted and
+ * dropped; any other activation is refused, naming the attribute. */
+static void test_lstm_activations(void **state)
+{
+	(void)state;
+	static const char *const dflt[6] = { "Sigmoid", "Tanh", "Tanh", "Sigmoid", "Tanh", "Tanh" };
+	static const char *const relu[3] = { "Sigmoid", "Relu", "Tanh" };
+	for (int k = 0; k < 2; k++) {
+		builder b = { .opset = 14 };
+		int64_t xd[3] = { 2, 1, 3 }, wd[3] = { 2, 8, 3 }, rd[3] = { 2, 8, 2 };
+		float w[48] = { 0 }, r[32] = { 0 };
+		input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 3, xd);
+		init_raw(&b, "w", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 3, wd, w, sizeof(w));
+		init_raw(&b, "r", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 3, rd, r, sizeof(r));
+		Onnx__NodeProto *n = node(&b, "LSTM", "lstm", "x,w,r", "y");
+		attr_int(n, "hidden_size", 2);
+		Onnx__AttributeProto *dir = attr(n, "direction",
+						 ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
+		dir->has_s = 1;
+		dir->s.len = strlen("bidirectional");
+		dir->s.data = (uint8_t *)tstr("bidirectional");
+		if (k == 0)
+			attr_strings(n, "activations", 6, dflt);
+		else
+			attr_strings(n, "activations", 3, relu);
+		output(&b, "y");
+		eml_converted *c;
+		if (k == 0) {
+			assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+			const eml_node *l = only_node(&c->graph, EML_OP_LSTM);
+			assert_null(eml_node_attr(l, "activations"));
+			const eml_tensor *y = &c->graph.tensors[c->graph.outputs[0]];
+			assert_int_equal(y->rank, 4);
+			assert_int_equal(y->dims[1], 2);
+			eml_converted_free(c);
+		} else {
+			assert_int_equal(convert(&b, NULL, &c), EDGEML_ERR_UNSUPPORTED);
+			assert_contains(edgeml_last_error(), "attribute 'activations'");
+		}
+	}
+}
+
 /* ---- errors ------------------------------------------------------------------------------ */
 
 static void test_unsupported_op(void **state)
@@ -859,12 +956,13 @@ static void test_unsupported_op(void **state)
 	int64_t xd[1] = { 4 };
 	input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, xd);
 	input(&b, "i", ONNX__TENSOR_PROTO__DATA_TYPE__INT64, 1, xd);
-	node(&b, "Erf", "Erf_12", "x", "y");
+	node(&b, "Hardmax", "Hardmax_12", "x", "y");
 	output(&b, "y");
 	eml_converted *c = (eml_converted *)&b;
 	assert_int_equal(convert(&b, NULL, &c), EDGEML_ERR_UNSUPPORTED);
 	assert_null(c);
-	assert_string_equal(edgeml_last_error(), "node 'Erf_12' (Erf, opset 13): op not supported");
+	assert_string_equal(edgeml_last_error(),
+			    "node 'Hardmax_12' (Hardmax, opset 13): op not supported");
 	builder m = { .opset = 13, .with_ms = 1 };
 	input(&m, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, xd);
 	node(&m, "FusedGemm", "fg", "x", "y")->domain = tstr("com.microsoft");
@@ -1226,12 +1324,12 @@ static void test_fold_if_constant_condition(void **state)
 	builder in_then = { 0 }, in_else = { 0 };
 	node(&in_then, "Relu", "then_relu", "xf", "it_out");
 	output(&in_then, "it_out");
-	node(&in_else, "Erf", "inner_erf", "xf", "ie_out");
+	node(&in_else, "Hardmax", "inner_hardmax", "xf", "ie_out");
 	output(&in_else, "ie_out");
 	attr_graph(inner, "then_branch", graph_of(&in_then, "inner_then"));
 	attr_graph(inner, "else_branch", graph_of(&in_else, "inner_else"));
 	output(&then_b, "t_out");
-	node(&else_b, "Erf", "else_erf", "x", "e_out");
+	node(&else_b, "Hardmax", "else_hardmax", "x", "e_out");
 	output(&else_b, "e_out");
 	attr_graph(iff, "then_branch", graph_of(&then_b, "then"));
 	attr_graph(iff, "else_branch", graph_of(&else_b, "else"));
@@ -1247,11 +1345,12 @@ static void test_fold_if_constant_condition(void **state)
 	assert_int_equal(g->nodes[2].op, EML_OP_Sigmoid);
 	eml_converted_free(c);
 
-	/* With x of 4 elements the else branch is taken, and its Erf is reported. */
+	/* With x of 4 elements the else branch is taken, and its Hardmax is reported. */
 	int64_t xd4[2] = { 2, 2 };
 	b.inputs[0] = vinfo("x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 2, xd4);
 	assert_int_equal(convert(&b, NULL, &c), EDGEML_ERR_UNSUPPORTED);
-	assert_contains(edgeml_last_error(), "node 'else_erf' (Erf, opset 13): op not supported");
+	assert_contains(edgeml_last_error(),
+			"node 'else_hardmax' (Hardmax, opset 13): op not supported");
 	assert_contains(edgeml_last_error(), "in a branch of If 'if'");
 }
 
@@ -1263,25 +1362,26 @@ static void test_fold_errors(void **state)
 	int64_t xd[1] = { 4 }, zero = 0;
 	input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, xd);
 	init_i64(&b, "zero", 0, NULL, &zero, 1);
-	node(&b, "Gather", "embed", "x,zero", "y");
+	node(&b, "Expand", "embed", "x,shp", "y");
+	int64_t four = 4;
+	init_i64(&b, "shp", 1, (int64_t[]){ 1 }, &four, 1);
 	output(&b, "y");
 	eml_converted *c;
 	assert_int_equal(convert(&b, NULL, &c), EDGEML_ERR_UNSUPPORTED);
 	assert_string_equal(edgeml_last_error(),
-			    "node 'embed' (Gather): input 0 'x' (data) is a graph input; edgeml "
-			    "has Gather only as a conversion-time fold of constants (not a "
+			    "node 'embed' (Expand): input 0 'x' (input) is a graph input; edgeml "
+			    "has Expand only as a conversion-time fold of constants (not a "
 			    "runtime op yet): pass --constant x=FILE.npy to freeze it");
+	/* Gather is a runtime op: of activations it stays in the graph. */
 	builder r = { .opset = 13 };
 	input(&r, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, xd);
 	init_i64(&r, "zero", 0, NULL, &zero, 1);
 	node(&r, "Relu", "relu", "x", "act");
 	node(&r, "Gather", "pick", "act,zero", "y");
 	output(&r, "y");
-	assert_int_equal(convert(&r, NULL, &c), EDGEML_ERR_UNSUPPORTED);
-	assert_string_equal(edgeml_last_error(),
-			    "node 'pick' (Gather): input 0 'act' (data) is computed at run time; "
-			    "edgeml has Gather only as a conversion-time fold of constants (not a "
-			    "runtime op yet)");
+	assert_int_equal(convert(&r, NULL, &c), EDGEML_OK);
+	assert_int_equal(only_node(&c->graph, EML_OP_Gather)->n_inputs, 2);
+	eml_converted_free(c);
 	builder e = { .opset = 13 };
 	int64_t v4[4] = { 1, 2, 3, 4 };
 	init_i64(&e, "v", 1, xd, v4, 4);
@@ -1325,6 +1425,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_constant_folding_and_identity, teardown),
 		cmocka_unit_test_teardown(test_softmax_opset11_rewrite, teardown),
 		cmocka_unit_test_teardown(test_old_opset_attributes, teardown),
+		cmocka_unit_test_teardown(test_old_opset_slice_split_reduce, teardown),
+		cmocka_unit_test_teardown(test_lstm_activations, teardown),
 		cmocka_unit_test_teardown(test_unsupported_op, teardown),
 		cmocka_unit_test_teardown(test_cycle, teardown),
 		cmocka_unit_test_teardown(test_unordered_nodes_are_sorted, teardown),

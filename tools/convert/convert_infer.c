@@ -22,6 +22,10 @@ static const struct {
 	{ EML_OP_Reshape, 1, "shape" },	 { EML_OP_Squeeze, 1, "axes" },
 	{ EML_OP_Unsqueeze, 1, "axes" }, { EML_OP_Pad, 1, "pads" },
 	{ EML_OP_Resize, 2, "scales" },	 { EML_OP_Resize, 3, "sizes" },
+	{ EML_OP_ReduceMean, 1, "axes" }, { EML_OP_ReduceSum, 1, "axes" },
+	{ EML_OP_ReduceMax, 1, "axes" }, { EML_OP_Slice, 1, "starts" },
+	{ EML_OP_Slice, 2, "ends" },	 { EML_OP_Slice, 3, "axes" },
+	{ EML_OP_Slice, 4, "steps" },	 { EML_OP_Split, 1, "split" },
 };
 
 /* Zero-point inputs of quantized ops (zp index, index of the data input whose type it has),

@@ -73,7 +73,8 @@ static edgeml_status fold_Size(cv_graph *g, uint32_t node, int *done)
 	return st ? st : fv_finish(g, node, &out, done);
 }
 
-/* Gather(data, indices; axis) of constants: any data dtype, negative indices from the end. */
+/* Gather(data, indices; axis) of constants (a runtime op too): any data dtype, negative
+ * indices from the end. */
 static edgeml_status fold_Gather(cv_graph *g, uint32_t node, int *done)
 {
 	const eml_tensor *x, *idx;
@@ -152,8 +153,8 @@ static void strided_copy(const eml_tensor *x, const int64_t *start, const int64_
 	}
 }
 
-/* Slice(data, starts, ends, axes, steps) of a constant; opset < 10 takes starts, ends and
- * axes as attributes. Clamping as ONNX defines it. */
+/* Slice(data, starts, ends, axes, steps) of a constant (a runtime op too; opset < 10's
+ * attributes were made inputs at import). Clamping as ONNX defines it. */
 static edgeml_status fold_Slice(cv_graph *g, uint32_t node, int *done)
 {
 	const cv_node *n = &g->nodes[node];
@@ -168,28 +169,16 @@ static edgeml_status fold_Slice(cv_graph *g, uint32_t node, int *done)
 	int64_t *vals[4] = { starts, ends, axes, steps };
 	for (uint32_t k = 0; k < 4; k++) {
 		int64_t c;
-		if (n->opset < 10) {
-			const eml_attr *a = fv_attr(g, node, roles[k]);
-			if (!a || k == 3)
-				continue;
-			if (a->type != EML_ATTR_INTS || a->count > EML_MAX_RANK)
-				return fv_bad(g, node,
-					      "starts/ends/axes must be short lists of ints");
-			c = a->count;
-			memcpy(vals[k], a->ints, (size_t)c * sizeof(int64_t));
-		} else {
-			if (k >= 2 && !fv_input(g, n, k + 1))
-				continue;
-			st = fv_const_input(g, node, k + 1, roles[k], &t[k]);
-			if (st)
-				return st;
-			c = eml_tensor_numel(t[k]);
-			if (!fv_is_int_dtype(t[k]->dtype) || t[k]->rank != 1 || c > EML_MAX_RANK)
-				return fv_bad(g, node,
-					      "starts/ends/axes/steps must be 1-D integers");
-			for (int64_t i = 0; i < c; i++)
-				vals[k][i] = fv_get_i(t[k], (uint64_t)i);
-		}
+		if (k >= 2 && !fv_input(g, n, k + 1))
+			continue;
+		st = fv_const_input(g, node, k + 1, roles[k], &t[k]);
+		if (st)
+			return st;
+		c = eml_tensor_numel(t[k]);
+		if (!fv_is_int_dtype(t[k]->dtype) || t[k]->rank != 1 || c > EML_MAX_RANK)
+			return fv_bad(g, node, "starts/ends/axes/steps must be 1-D integers");
+		for (int64_t i = 0; i < c; i++)
+			vals[k][i] = fv_get_i(t[k], (uint64_t)i);
 		if (k < 2 && count >= 0 && c != count)
 			return fv_bad(g, node, "starts and ends differ in length");
 		if (k >= 2 && c != count)
@@ -562,8 +551,6 @@ static fold_fn converter_fold(uint32_t op)
 	switch (op) {
 	case CV_OP_Shape: return fold_Shape;
 	case CV_OP_Size: return fold_Size;
-	case CV_OP_Gather: return fold_Gather;
-	case CV_OP_Slice: return fold_Slice;
 	case CV_OP_Cast: return fold_Cast;
 	case CV_OP_ConstantOfShape: return fold_ConstantOfShape;
 	case CV_OP_Range: return fold_Range;
@@ -617,6 +604,15 @@ edgeml_status cv_fold_static(cv_graph *g, uint32_t node, int *done)
 		if (integer_constants(g, n))
 			return fold_binary(g, node, done);
 		return EDGEML_OK;
+	case EML_OP_Slice:
+	case EML_OP_Gather:
+		/* Runtime ops once their data is computed at run time; their constant forms
+		 * (booleans and every dtype included) fold here as before. */
+		for (uint32_t k = 0; k < n->n_inputs; k++)
+			if (n->inputs[k] != EML_NO_TENSOR && !cv_is_constant(g, n->inputs[k]))
+				return EDGEML_OK;
+		return n->op == EML_OP_Slice ? fold_Slice(g, node, done)
+					     : fold_Gather(g, node, done);
 	default: return EDGEML_OK;
 	}
 }

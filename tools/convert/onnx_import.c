@@ -113,6 +113,28 @@ static edgeml_status map_op(const Onnx__NodeProto *np, const char *name, const o
 }
 
 /* Copies one ONNX attribute onto node. */
+/* LSTM/GRU activations: the defaults spelled out (Sigmoid, Tanh[, Tanh] per direction, as
+ * tf2onnx writes them) are dropped; others are refused, the kernels having only those. */
+static edgeml_status rnn_activations(cv_graph *g, uint32_t node, const Onnx__AttributeProto *a)
+{
+	static const char *const dflt[3] = { "Sigmoid", "Tanh", "Tanh" };
+	const cv_node *n = &g->nodes[node];
+	size_t per = n->op == EML_OP_LSTM ? 3 : 2;
+	int ok = a->has_type && a->type == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS &&
+		 (a->n_strings == per || a->n_strings == 2 * per);
+	for (size_t i = 0; ok && i < a->n_strings; i++) {
+		const char *want = dflt[i % per];
+		ok = a->strings[i].len == strlen(want) &&
+		     memcmp(a->strings[i].data, want, a->strings[i].len) == 0;
+	}
+	if (!ok)
+		return eml_error(EDGEML_ERR_UNSUPPORTED,
+				 "node '%s' (%s): attribute 'activations': only the defaults "
+				 "(Sigmoid, Tanh%s per direction) are supported",
+				 n->name, cv_op_name(n->op), per == 3 ? ", Tanh" : "");
+	return EDGEML_OK;
+}
+
 static edgeml_status import_attr(cv_graph *g, uint32_t node, const Onnx__AttributeProto *a)
 {
 	const char *nn = g->nodes[node].name;
@@ -144,6 +166,8 @@ static edgeml_status import_attr(cv_graph *g, uint32_t node, const Onnx__Attribu
 			g->nodes[node].inputs[1] = t;
 		return st;
 	}
+	if ((n->op == EML_OP_LSTM || n->op == EML_OP_GRU) && strcmp(an, "activations") == 0)
+		return rnn_activations(g, node, a);
 	switch (a->has_type ? a->type : ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__UNDEFINED) {
 	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT: return cv_set_attr_int(g, node, an, a->i);
 	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT:
@@ -381,6 +405,22 @@ static edgeml_status canon_resize10(cv_graph *g, uint32_t node)
 	return st;
 }
 
+/* Slice-1 takes starts, ends and axes as attributes: they become inputs 1-3. */
+static edgeml_status canon_slice1(cv_graph *g, uint32_t node)
+{
+	eml_node v;
+	cv_node_view(g, node, &v);
+	if (!eml_node_attr(&v, "starts") || !eml_node_attr(&v, "ends"))
+		return eml_error(EDGEML_ERR_FORMAT, "node '%s': attributes starts and ends are "
+				 "required", v.name);
+	edgeml_status st = ints_attr_to_input(g, node, "starts", 1);
+	if (!st)
+		st = ints_attr_to_input(g, node, "ends", 2);
+	if (!st)
+		st = ints_attr_to_input(g, node, "axes", 3);
+	return st;
+}
+
 /* Rewrites the older-opset forms of a freshly imported node into docs/ops.md's canonical
  * forms; rejects the legacy variants that have no canonical form. */
 static edgeml_status canonicalise(cv_graph *g, uint32_t node, const Onnx__NodeProto *np)
@@ -395,6 +435,11 @@ static edgeml_status canonicalise(cv_graph *g, uint32_t node, const Onnx__NodePr
 	case EML_OP_Pad: return v < 11 ? canon_pad(g, node) : EDGEML_OK;
 	case EML_OP_Reshape: return v < 5 ? ints_attr_to_input(g, node, "shape", 1) : EDGEML_OK;
 	case EML_OP_Resize: return v < 11 ? canon_resize10(g, node) : EDGEML_OK;
+	case EML_OP_ReduceMean:
+	case EML_OP_ReduceMax: return v < 18 ? ints_attr_to_input(g, node, "axes", 1) : EDGEML_OK;
+	case EML_OP_ReduceSum: return v < 13 ? ints_attr_to_input(g, node, "axes", 1) : EDGEML_OK;
+	case EML_OP_Slice: return v < 10 ? canon_slice1(g, node) : EDGEML_OK;
+	case EML_OP_Split: return v < 13 ? ints_attr_to_input(g, node, "split", 1) : EDGEML_OK;
 	case EML_OP_Concat:
 		if (v < 4 && int_attr(g, node, "axis", INT64_MIN) == INT64_MIN)
 			return cv_set_attr_int(g, node, "axis", 1);

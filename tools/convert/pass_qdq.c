@@ -558,6 +558,8 @@ edgeml_status cv_pass_qdq(cv_graph *g, uint32_t *count)
 		case EML_OP_Squeeze:
 		case EML_OP_Unsqueeze:
 		case EML_OP_Transpose:
+		case EML_OP_Slice:
+		case EML_OP_Gather:
 		case EML_OP_Identity: st = fold_move(g, i, &done); break;
 		case EML_OP_Sigmoid:
 		case EML_OP_HardSigmoid:
