@@ -180,14 +180,16 @@ TEST_SUITES += test-registry test-fleet
 test: $(TEST_SUITES)
 
 # Every unit suite runs even when one fails; the target fails if any did. The include rules
-# of the layers (docs/architecture.md) are checked first.
-unit: $(TEST_BINS) check-includes
+# of the layers (docs/architecture.md) and the Debian symbols file are checked first.
+unit: $(TEST_BINS) check-includes check-symbols
 	@failed=""; for t in $(TEST_BINS); do echo "== $$t"; $$t || failed="$$failed $$t"; done; \
 	if [ -n "$$failed" ]; then echo "unit suites failed:$$failed"; exit 1; fi
 
-.PHONY: check-includes
+.PHONY: check-includes check-symbols
 check-includes:
 	python3 tests/check_includes.py
+check-symbols: $(LIBSO)
+	tests/check_symbols.sh $(LIBSO) debian/libedgeml0.symbols
 
 # BACKEND=vulkan runs every node test on the Vulkan backend, ops it has no shader for (and
 # quantized ops whose scales are run-time inputs) on the CPU fallback.
