@@ -1,8 +1,88 @@
 /* cpu_features.c — CPU feature and model-name probing for x86 and aarch64. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cpu_features.h"
+
+/* Cores of the boards edgeml targets, by MIDR implementer and part (Arm TRMs; NVIDIA). */
+static const struct {
+	unsigned implementer, part;
+	const char *name;
+} arm_cores[] = {
+	{ 0x41, 0xd03, "Cortex-A53" },	 { 0x41, 0xd04, "Cortex-A35" },
+	{ 0x41, 0xd05, "Cortex-A55" },	 { 0x41, 0xd07, "Cortex-A57" },
+	{ 0x41, 0xd08, "Cortex-A72" },	 { 0x41, 0xd09, "Cortex-A73" },
+	{ 0x41, 0xd0a, "Cortex-A75" },	 { 0x41, 0xd0b, "Cortex-A76" },
+	{ 0x41, 0xd0c, "Neoverse-N1" },	 { 0x41, 0xd0d, "Cortex-A77" },
+	{ 0x41, 0xd0e, "Cortex-A76AE" }, { 0x41, 0xd40, "Neoverse-V1" },
+	{ 0x41, 0xd41, "Cortex-A78" },	 { 0x41, 0xd42, "Cortex-A78AE" },
+	{ 0x41, 0xd44, "Cortex-X1" },	 { 0x41, 0xd46, "Cortex-A510" },
+	{ 0x41, 0xd47, "Cortex-A710" },	 { 0x41, 0xd48, "Cortex-X2" },
+	{ 0x41, 0xd49, "Neoverse-N2" },	 { 0x41, 0xd4b, "Cortex-A78C" },
+	{ 0x41, 0xd4f, "Neoverse-V2" },	 { 0x41, 0xd80, "Cortex-A520" },
+	{ 0x41, 0xd81, "Cortex-A720" },	 { 0x41, 0xd82, "Cortex-X4" },
+	{ 0x4e, 0x004, "NVIDIA Carmel" },
+};
+
+/* Value of a "key<spaces/tabs>: value" line, or NULL. */
+static const char *cpuinfo_value(const char *line, const char *key)
+{
+	size_t k = strlen(key);
+	if (strncmp(line, key, k) != 0 || (line[k] != ' ' && line[k] != '\t' && line[k] != ':'))
+		return NULL;
+	const char *p = strchr(line, ':');
+	if (!p)
+		return NULL;
+	p++;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+static void append_core(char *out, size_t size, const char *name)
+{
+	size_t len = strlen(out);
+	if (strstr(out, name))
+		return; /* one entry per kind of core */
+	snprintf(out + len, size - len, "%s%s", len ? " + " : "", name);
+}
+
+void eml_cpu_model_from_cpuinfo(const char *text, char *out, size_t size)
+{
+	unsigned implementer = 0;
+	int have_implementer = 0;
+	char cores[96] = "";
+	for (const char *line = text; line && *line;) {
+		const char *end = strchr(line, '\n');
+		int len = end ? (int)(end - line) : (int)strlen(line);
+		const char *v;
+		if ((v = cpuinfo_value(line, "model name")) || (v = cpuinfo_value(line, "Hardware"))) {
+			snprintf(out, size, "%.*s", (int)(len - (v - line)), v);
+			return;
+		}
+		if ((v = cpuinfo_value(line, "CPU implementer"))) {
+			implementer = (unsigned)strtoul(v, NULL, 0);
+			have_implementer = 1;
+		} else if ((v = cpuinfo_value(line, "CPU part")) && have_implementer) {
+			unsigned part = (unsigned)strtoul(v, NULL, 0);
+			const char *name = NULL;
+			for (size_t i = 0; i < sizeof(arm_cores) / sizeof(arm_cores[0]); i++)
+				if (arm_cores[i].implementer == implementer && arm_cores[i].part == part)
+					name = arm_cores[i].name;
+			char unknown[48];
+			if (!name) {
+				snprintf(unknown, sizeof(unknown), "implementer 0x%02x part 0x%03x",
+					 implementer, part);
+				name = unknown;
+			}
+			append_core(cores, sizeof(cores), name);
+		}
+		line = end ? end + 1 : NULL;
+	}
+	if (cores[0])
+		snprintf(out, size, "%s", cores);
+}
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -65,26 +145,18 @@ static void detect_arch(eml_cpu_info *info)
 
 #else
 
-/* The "model name" (or "Hardware") line of /proc/cpuinfo, where the kernel gives one. */
+/* The "model name" (or "Hardware") line of /proc/cpuinfo, where the kernel gives one;
+ * arm64 kernels give neither, so their cores are named from the MIDR fields. */
 static void cpuinfo_model(eml_cpu_info *info)
 {
 	FILE *f = fopen("/proc/cpuinfo", "r");
 	if (!f)
 		return;
-	char line[256];
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "model name", 10) != 0 && strncmp(line, "Hardware", 8) != 0)
-			continue;
-		const char *p = strchr(line, ':');
-		if (!p)
-			continue;
-		p++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		snprintf(info->model, sizeof(info->model), "%.*s", (int)strcspn(p, "\n"), p);
-		break;
-	}
+	static char text[65536];
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
 	fclose(f);
+	text[n] = '\0';
+	eml_cpu_model_from_cpuinfo(text, info->model, sizeof(info->model));
 }
 
 #if defined(__aarch64__)

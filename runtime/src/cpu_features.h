@@ -5,6 +5,7 @@
 #ifndef EML_CPU_FEATURES_H
 #define EML_CPU_FEATURES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum eml_cpu_feature {
@@ -30,6 +31,10 @@ typedef struct eml_cpu_info {
 
 /* Probes the CPU. AVX features count only when the OS saves their registers (XCR0). */
 void eml_cpu_detect(eml_cpu_info *info);
+/* The CPU's name from the text of /proc/cpuinfo: its "model name" or "Hardware" line, else
+ * (arm64 kernels print neither) the kinds of core its "CPU implementer"/"CPU part" lines
+ * name ("Cortex-A76 + Cortex-A55" on an RK3588). Leaves out untouched when it finds none. */
+void eml_cpu_model_from_cpuinfo(const char *text, char *out, size_t size);
 /* Short name of one feature bit ("avx2"), or NULL for a bit that is not a feature. */
 const char *eml_cpu_feature_name(uint32_t feature);
 

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "convert/eml_write.h"
+#include "cpu_features.h"
 #include "edgeml.h"
 #include "graph.h"
 #include "null_backend.h"
@@ -334,10 +335,44 @@ static void test_null_backend(void **state)
 	unload(&relu);
 }
 
+/* arm64 kernels print no "model name": the cores are named from MIDR implementer/part. */
+static void test_cpu_model_from_cpuinfo(void **state)
+{
+	(void)state;
+	char m[96];
+	static const char rk3588[] = "processor\t: 0\nBogoMIPS\t: 48.00\n"
+				     "CPU implementer\t: 0x41\nCPU architecture: 8\n"
+				     "CPU variant\t: 0x2\nCPU part\t: 0xd05\nCPU revision\t: 0\n\n"
+				     "processor\t: 4\nCPU implementer\t: 0x41\n"
+				     "CPU part\t: 0xd0b\n\nprocessor\t: 5\n"
+				     "CPU implementer\t: 0x41\nCPU part\t: 0xd0b\n";
+	snprintf(m, sizeof(m), "unknown");
+	eml_cpu_model_from_cpuinfo(rk3588, m, sizeof(m));
+	assert_string_equal(m, "Cortex-A55 + Cortex-A76");
+	static const char qemu_max[] = "processor\t: 0\nCPU implementer\t: 0x00\n"
+				       "CPU part\t: 0x051\n";
+	eml_cpu_model_from_cpuinfo(qemu_max, m, sizeof(m));
+	assert_string_equal(m, "implementer 0x00 part 0x051");
+	static const char x86[] = "processor\t: 0\nmodel name\t: AMD EPYC 7B13\nflags\t: fpu\n";
+	eml_cpu_model_from_cpuinfo(x86, m, sizeof(m));
+	assert_string_equal(m, "AMD EPYC 7B13");
+	static const char pi_armv7[] = "model name\t: ARMv7 Processor rev 3 (v7l)\n"
+				       "CPU implementer\t: 0x41\nCPU part\t: 0xd08\n"
+				       "Hardware\t: BCM2835\n";
+	eml_cpu_model_from_cpuinfo(pi_armv7, m, sizeof(m));
+	assert_string_equal(m, "ARMv7 Processor rev 3 (v7l)");
+	snprintf(m, sizeof(m), "unknown");
+	eml_cpu_model_from_cpuinfo("processor\t: 0\nCPU part\t: 0xd0b\n", m, sizeof(m));
+	assert_string_equal(m, "unknown"); /* a part without its implementer names nothing */
+	eml_cpu_model_from_cpuinfo("", m, sizeof(m));
+	assert_string_equal(m, "unknown");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_device_list),
+		cmocka_unit_test(test_cpu_model_from_cpuinfo),
 		cmocka_unit_test(test_name_device),
 		cmocka_unit_test(test_auto_rule),
 		cmocka_unit_test(test_profile),
