@@ -28,6 +28,8 @@ edgeml_status eml_q_scales(const eml_kernel_ctx *ctx, uint32_t k, const float **
 
 int32_t eml_q_zero_point(const eml_kernel_ctx *ctx, uint32_t k, int64_t i)
 {
+	if (k >= ctx->node->n_inputs)
+		return 0;
 	const eml_tensor *t = ctx->in[k];
 	if (!t)
 		return 0;
@@ -38,11 +40,8 @@ void eml_q_output_range(const eml_kernel_ctx *ctx, uint32_t dtype, float y_scale
 			int32_t *lo, int32_t *hi)
 {
 	float amin, amax;
-	int32_t qmin, qmax;
-	eml_q_range(dtype, &qmin, &qmax);
 	/* Infer checked both attributes are floats, so the lookups cannot fail here. */
 	(void)eml_attr_float(ctx->node, "activation_min", -INFINITY, &amin);
 	(void)eml_attr_float(ctx->node, "activation_max", INFINITY, &amax);
-	*lo = eml_quantize_f32(amin, y_scale, y_zp, qmin, qmax);
-	*hi = eml_quantize_f32(amax, y_scale, y_zp, qmin, qmax);
+	eml_q_activation_range(dtype, amin, amax, y_scale, y_zp, lo, hi);
 }
