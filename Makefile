@@ -96,8 +96,10 @@ $(BUILD)/gen/onnx.pb-c.c $(BUILD)/gen/onnx.pb-c.h: $(ONNX_PROTO)
 	@mkdir -p $(BUILD)/gen
 	protoc-c -I$(dir $(ONNX_PROTO)) --c_out=$(BUILD)/gen $(ONNX_PROTO)
 
-$(BUILD)/gen/vk_shader_text.c: $(SHADER_SRCS) $(BUILD)/gen/vk_params.glsl tools/embed-shaders.sh
+$(BUILD)/gen/vk_shader_text.c: $(SHADER_SRCS) $(BUILD)/gen/vk_params.glsl tools/embed-shaders.sh \
+		tools/check-vk-params.sh
 	@mkdir -p $(BUILD)/gen
+	tools/check-vk-params.sh $(BUILD)/gen/vk_params.glsl $(SHADER_SRCS)
 	tools/embed-shaders.sh $(SHADER_SRCS) $(BUILD)/gen/vk_params.glsl > $@.tmp && mv $@.tmp $@
 
 # The Vulkan dispatch header's layout, declared once in shaders/vk_params.def, generated for
