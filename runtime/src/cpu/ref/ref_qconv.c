@@ -44,35 +44,21 @@ static edgeml_status run_conv(const eml_kernel_ctx *ctx)
 {
 	eml_op_params tmp;
 	const eml_op_params *op;
-	edgeml_status st0 = eml_ref_params(ctx, &tmp, &op);
-	if (st0 != EDGEML_OK)
-		return st0;
+	edgeml_status st = eml_ref_params(ctx, &tmp, &op);
+	if (st != EDGEML_OK)
+		return st;
 	const eml_qconv_params *p = &op->qconv;
 	const eml_qconv_shape *s = &p->shape;
 	const eml_tensor *tx = ctx->in[p->x], *tw = ctx->in[p->w];
-	const int32_t *bias = NULL;
-	const float *xs = NULL, *ws = NULL, *ys = NULL;
-	int64_t n_ws = 0, n_tmp;
+	const int32_t *bias = p->bias != EML_NO_INPUT ? ctx->in_data[p->bias] : NULL;
 	uint32_t y_dtype = ctx->out[0]->dtype;
-	int32_t y_zp = 0, lo = 0, hi = 0;
+	eml_q_requant r = { .x_zero_point = eml_q_zero_point(ctx, p->x_zero_point, 0) };
 	eml_window3 c;
 	eml_window3_of(&s->g, &c);
-	if (p->requantize) {
-		edgeml_status st = eml_q_scales(ctx, p->x_scale, &xs, &n_tmp);
-		if (st == EDGEML_OK)
-			st = eml_q_scales(ctx, p->w_scale, &ws, &n_ws);
-		if (st == EDGEML_OK)
-			st = eml_q_scales(ctx, p->y_scale, &ys, &n_tmp);
-		if (st != EDGEML_OK)
-			return st;
-		y_zp = eml_q_zero_point(ctx, p->y_zero_point, 0);
-		eml_q_activation_range(y_dtype, p->act_min, p->act_max, ys[0], y_zp, &lo, &hi);
-		if (p->bias != EML_NO_INPUT)
-			bias = ctx->in_data[p->bias];
-	}
+	if (p->requantize && (st = eml_qconv_requant(ctx, p, &r)) != EDGEML_OK)
+		return st;
 	conv_data d = { .x = ctx->in_data[p->x], .w = ctx->in_data[p->w],
-			.x_dtype = tx->dtype, .w_dtype = tw->dtype,
-			.x_zp = eml_q_zero_point(ctx, p->x_zero_point, 0) };
+			.x_dtype = tx->dtype, .w_dtype = tw->dtype, .x_zp = r.x_zero_point };
 	int64_t cg = s->in_ch / s->group, mg = s->out_ch / s->group;
 	int64_t x_plane = c.in[0] * c.in[1] * c.in[2], w_plane = c.k[0] * c.k[1] * c.k[2];
 	int64_t y_plane = c.out[0] * c.out[1] * c.out[2], o = 0;
@@ -80,8 +66,7 @@ static edgeml_status run_conv(const eml_kernel_ctx *ctx)
 		for (int64_t m = 0; m < s->out_ch; m++) {
 			int64_t c0 = (m / mg) * cg;
 			int32_t w_zp = eml_q_zero_point(ctx, p->w_zero_point, m);
-			float mult = p->requantize ?
-				eml_requant_multiplier(xs[0], ws[n_ws == 1 ? 0 : m], ys[0]) : 0.0f;
+			float mult = p->requantize ? eml_q_requant_mult(&r, m) : 0.0f;
 			for (int64_t q = 0; q < y_plane; q++, o++) {
 				int64_t od[3], acc = bias ? bias[m] : 0;
 				eml_window3_coords(q, c.out, od);
@@ -92,7 +77,7 @@ static edgeml_status run_conv(const eml_kernel_ctx *ctx)
 				}
 				int32_t v = eml_wrap_i32(acc);
 				if (p->requantize)
-					v = eml_requantize(v, mult, y_zp, lo, hi);
+					v = eml_requantize(v, mult, r.y_zero_point, r.lo, r.hi);
 				eml_q_store(ctx->out_data[0], y_dtype, o, v);
 			}
 		}

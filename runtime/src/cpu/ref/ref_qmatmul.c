@@ -98,19 +98,11 @@ edgeml_status eml_ref_QLinearGemm(const eml_kernel_ctx *ctx)
 	const void *da = ctx->in_data[p->a], *db = ctx->in_data[p->b];
 	const int32_t *bias = p->bias != EML_NO_INPUT ? ctx->in_data[p->bias] : NULL;
 	uint32_t y_dtype = ctx->out[0]->dtype;
-	const float *sa, *sb, *sy;
-	int64_t n_sa, n_sb, n_sy;
-	int32_t lo, hi;
-	st = eml_q_scales(ctx, p->a_scale, &sa, &n_sa);
-	if (st == EDGEML_OK)
-		st = eml_q_scales(ctx, p->b_scale, &sb, &n_sb);
-	if (st == EDGEML_OK)
-		st = eml_q_scales(ctx, p->y_scale, &sy, &n_sy);
+	eml_q_requant r;
+	st = eml_qgemm_requant(ctx, p, &r);
 	if (st != EDGEML_OK)
 		return st;
-	int32_t za = eml_q_zero_point(ctx, p->a_zero_point, 0);
-	int32_t zy = eml_q_zero_point(ctx, p->y_zero_point, 0);
-	eml_q_activation_range(y_dtype, p->act_min, p->act_max, sy[0], zy, &lo, &hi);
+	int32_t za = r.x_zero_point;
 	for (int64_t i = 0; i < p->m; i++) {
 		for (int64_t j = 0; j < p->n; j++) {
 			int32_t zb = eml_q_zero_point(ctx, p->b_zero_point, j);
@@ -120,10 +112,9 @@ edgeml_status eml_ref_QLinearGemm(const eml_kernel_ctx *ctx)
 				int32_t vb = eml_q_load(db, tb->dtype, kk * p->b_row + j * p->b_col);
 				acc += (int64_t)(va - za) * (vb - zb);
 			}
-			float mult = eml_requant_multiplier_alpha(p->alpha, sa[0],
-								  sb[n_sb == 1 ? 0 : j], sy[0]);
 			eml_q_store(ctx->out_data[0], y_dtype, i * p->n + j,
-				    eml_requantize(eml_wrap_i32(acc), mult, zy, lo, hi));
+				    eml_requantize(eml_wrap_i32(acc), eml_q_requant_mult(&r, j),
+						   r.y_zero_point, r.lo, r.hi));
 		}
 	}
 	return EDGEML_OK;
