@@ -26,6 +26,7 @@ static edgeml_status read_flag(const eml_node *node, const char *name, int *out)
 	return st;
 }
 
+/* Conv: the convolution's shape and the fused activation. */
 static edgeml_status decode_conv(const eml_node *node, const eml_tensor *const *in,
 				 eml_conv_params *p)
 {
@@ -35,6 +36,7 @@ static edgeml_status decode_conv(const eml_node *node, const eml_tensor *const *
 	return st;
 }
 
+/* QLinearConv and ConvInteger: their input slots, shape and fused activation. */
 static edgeml_status decode_qconv(const eml_node *node, const eml_tensor *const *in,
 				  eml_qconv_params *p)
 {
@@ -71,6 +73,7 @@ static void gemm_strides(int trans_a, int trans_b, int64_t m, int64_t n, int64_t
 	*b_col = trans_b ? k : 1;
 }
 
+/* Gemm: transposes, alpha, beta, sizes, strides of A, B and C, fused activation. */
 static edgeml_status decode_gemm(const eml_node *node, const eml_tensor *const *in,
 				 eml_gemm_params *p)
 {
@@ -100,6 +103,7 @@ static edgeml_status decode_gemm(const eml_node *node, const eml_tensor *const *
 	return EDGEML_OK;
 }
 
+/* MatMul: the numpy matmul shape and the fused activation. */
 static edgeml_status decode_matmul(const eml_node *node, const eml_tensor *const *in,
 				   eml_matmul_params *p)
 {
@@ -121,6 +125,8 @@ static edgeml_status mm_layout(const eml_node *node, const eml_tensor *const *in
 				       &at->elem_step);
 }
 
+/* QLinearMatMul and MatMulInteger: slots, shape, the layouts of the scales and zero
+ * points. */
 static edgeml_status decode_qmatmul(const eml_node *node, const eml_tensor *const *in,
 				    eml_qmatmul_params *p)
 {
@@ -157,6 +163,7 @@ static edgeml_status decode_qmatmul(const eml_node *node, const eml_tensor *cons
 	return st;
 }
 
+/* QLinearGemm: slots, transposes, alpha, sizes and strides, fused activation. */
 static edgeml_status decode_qgemm(const eml_node *node, const eml_tensor *const *in,
 				  eml_qgemm_params *p)
 {
@@ -186,6 +193,8 @@ static edgeml_status decode_qgemm(const eml_node *node, const eml_tensor *const 
 	return EDGEML_OK;
 }
 
+/* The pools: the window geometry (the whole plane for the global ones) and
+ * count_include_pad. */
 static edgeml_status decode_pool(const eml_node *node, const eml_tensor *const *in,
 				 eml_pool_params *p)
 {
