@@ -104,9 +104,17 @@ $(BUILD)/gen/onnx.pb-c.c $(BUILD)/gen/onnx.pb-c.h: $(ONNX_PROTO)
 	@mkdir -p $(BUILD)/gen
 	protoc-c -I$(dir $(ONNX_PROTO)) --c_out=$(BUILD)/gen $(ONNX_PROTO)
 
-$(BUILD)/gen/vk_shader_text.c: $(SHADER_SRCS) tools/embed-shaders.sh
+$(BUILD)/gen/vk_shader_text.c: $(SHADER_SRCS) $(BUILD)/gen/vk_params.glsl tools/embed-shaders.sh \
+		tools/check-vk-params.sh
 	@mkdir -p $(BUILD)/gen
-	tools/embed-shaders.sh $(SHADER_SRCS) > $@.tmp && mv $@.tmp $@
+	tools/check-vk-params.sh $(BUILD)/gen/vk_params.glsl $(SHADER_SRCS)
+	tools/embed-shaders.sh $(SHADER_SRCS) $(BUILD)/gen/vk_params.glsl > $@.tmp && mv $@.tmp $@
+
+# The Vulkan dispatch header's layout, declared once in shaders/vk_params.def, generated for
+# the C builders and the shaders (docs/vulkan.md).
+$(BUILD)/gen/vk_params.h $(BUILD)/gen/vk_params.glsl &: shaders/vk_params.def tools/gen-vk-params.sh
+	@mkdir -p $(BUILD)/gen
+	tools/gen-vk-params.sh $< $(BUILD)/gen/vk_params.h $(BUILD)/gen/vk_params.glsl
 
 $(BUILD)/obj/gen/vk_shader_text.o: $(BUILD)/gen/vk_shader_text.c
 	@mkdir -p $(dir $@)
@@ -118,6 +126,8 @@ $(BUILD)/obj/gen/onnx.pb-c.o: $(BUILD)/gen/onnx.pb-c.c
 
 # Tools include the generated header; make sure it exists before they compile.
 $(TOOL_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/tools/edgeml.o $(TEST_SRCS:%.c=$(BUILD)/obj/%.o): $(BUILD)/gen/onnx.pb-c.h
+# The Vulkan backend and its tests include the generated layout header.
+$(filter $(BUILD)/obj/runtime/src/vulkan/%,$(LIB_OBJS)) $(TEST_SRCS:%.c=$(BUILD)/obj/%.o): | $(BUILD)/gen/vk_params.h
 
 $(BUILD)/obj/runtime/src/version.o: CPPFLAGS_ALL += -DEML_BUILD_OPTIONS='"$(EML_BUILD_OPTIONS)"'
 

@@ -3,8 +3,8 @@
 // Macro OP: 0 add, 1 sub, 2 mul, 3 div.
 #include "common.glsl"
 
-layout(constant_id = 9) const float ACT_LO = -3.402823466e38;
-layout(constant_id = 10) const float ACT_HI = 3.402823466e38;
+layout(constant_id = BINARY_ACT_LO) const float ACT_LO = -3.402823466e38;
+layout(constant_id = BINARY_ACT_HI) const float ACT_HI = 3.402823466e38;
 
 EML_IN(1, float, a);
 EML_IN(2, float, b);

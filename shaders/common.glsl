@@ -2,11 +2,12 @@
 //
 // Conventions (runtime/src/vulkan/vk_ops.h): one invocation per output element (or tile),
 // workgroups of the device's size, the grid folded into two dimensions; binding 0 holds the
-// dispatch's header (EML_HDR words) and then its parameters (ints and floats from element
-// OFF0), bindings 1.. its tensors, each the whole buffer it lives in with the tensor starting at element
-// OFF<binding> (a header word). The layer's values are header words from 9 on (EML_I, EML_F),
-// except those the code is specialised on, which are specialization constants of the same
-// ids; the element types and the device features are macros.
+// dispatch's header (EML_VK_HEADER words) and then its parameters (ints and floats from
+// element OFF0), bindings 1.. its tensors, each the whole buffer it lives in with the tensor
+// starting at element OFF<binding> (a header word). The layer's values are header words from
+// EML_VK_SPEC_BASE on, named in shaders/vk_params.def (EML_I(QCONV_CIN)), except those the
+// code is specialised on, which are specialization constants of the same ids
+// (layout(constant_id = QCONV_K0)); the element types and the device features are macros.
 #extension GL_EXT_shader_8bit_storage : require
 #extension GL_EXT_shader_explicit_arithmetic_types_int8 : require
 
@@ -16,9 +17,13 @@ layout(local_size_x_id = 0) in;
 layout(std430, binding = 0) restrict readonly buffer ParamsI { int p_i[]; };
 layout(std430, binding = 0) restrict readonly buffer ParamsF { float p_f[]; };
 
-// Header words: value i at i, the multiplier and shift dividing by it at 64 + i and 128 + i.
-#define EML_HDR 192
-const int OFF0 = EML_HDR;
+// The header's layout and each shader's value words (SHADER_FIELD), generated from
+// shaders/vk_params.def for the shaders and the C builders alike.
+#include "vk_params.glsl"
+
+// Header words: value i at i, the multiplier and shift dividing by it at EML_VK_DIV_MULT + i
+// and EML_VK_DIV_SHIFT + i; the parameters from EML_VK_HEADER on.
+const int OFF0 = EML_VK_HEADER;
 #define OFF1 p_i[1]
 #define OFF2 p_i[2]
 #define OFF3 p_i[3]
@@ -27,7 +32,7 @@ const int OFF0 = EML_HDR;
 #define OFF6 p_i[6]
 #define OFF7 p_i[7]
 // Number of output elements: invocations past it do nothing.
-#define TOTAL uint(p_i[8])
+#define TOTAL uint(p_i[EML_VK_TOTAL])
 #define EML_I(id) p_i[id]
 #define EML_F(id) p_f[id]
 
@@ -36,10 +41,10 @@ const int OFF0 = EML_HDR;
 // divisions on a SIMD CPU (lavapipe). The host computes the multiplier (vk_record.c).
 uint eml_udiv(uint n, int id)
 {
-	uint shift = uint(p_i[128 + id]), hi, lo;
+	uint shift = uint(p_i[EML_VK_DIV_SHIFT + id]), hi, lo;
 	if (shift == 0u)
 		return n;
-	umulExtended(n, uint(p_i[64 + id]), hi, lo);
+	umulExtended(n, uint(p_i[EML_VK_DIV_MULT + id]), hi, lo);
 	return hi >> (shift - 1u);
 }
 

@@ -23,43 +23,43 @@
 // vector instruction, where an emulated packed dot product takes about twenty.
 #include "common.glsl"
 
-#define CIN EML_I(9)
-#define COUT EML_I(10)
-#define CG EML_I(11) // input channels per group
-#define MG EML_I(12) // output channels per group
-#define IN0 EML_I(13)
-#define IN1 EML_I(14)
-#define IN2 EML_I(15)
-layout(constant_id = 16) const int K0 = 1;
-layout(constant_id = 17) const int K1 = 1;
-layout(constant_id = 18) const int K2 = 1;
-layout(constant_id = 19) const int S0 = 1;
-layout(constant_id = 20) const int S1 = 1;
-layout(constant_id = 21) const int S2 = 1;
-layout(constant_id = 22) const int D0 = 1;
-layout(constant_id = 23) const int D1 = 1;
-layout(constant_id = 24) const int D2 = 1;
-#define P0 EML_I(25)
-#define P1 EML_I(26)
-#define P2 EML_I(27)
-#define OUT0 EML_I(28)
-#define OUT1 EML_I(29)
-#define OUT2 EML_I(30)
-#define OUT_PLANE EML_I(31) // OUT0 * OUT1 * OUT2
-#define W4 EML_I(32)        // tiles per output row: ceil(OUT2 / 4)
-#define MB EML_I(33)        // channel blocks per group: ceil(MG / MT)
-#define GROUPS EML_I(34)
-#define CHUNK EML_I(35)     // input channels summed in fp32 before int32 (QUANT)
-#define MULT_AT EML_I(36)   // QUANT: per-channel multipliers, after the packed weights
-#define TILES EML_I(37)     // tiles of a channel block: W4 * OUT0 * OUT1
+#define CIN EML_I(FCONV_CIN)
+#define COUT EML_I(FCONV_COUT)
+#define CG EML_I(FCONV_CG) // input channels per group
+#define MG EML_I(FCONV_MG) // output channels per group
+#define IN0 EML_I(FCONV_IN0)
+#define IN1 EML_I(FCONV_IN1)
+#define IN2 EML_I(FCONV_IN2)
+layout(constant_id = FCONV_K0) const int K0 = 1;
+layout(constant_id = FCONV_K1) const int K1 = 1;
+layout(constant_id = FCONV_K2) const int K2 = 1;
+layout(constant_id = FCONV_S0) const int S0 = 1;
+layout(constant_id = FCONV_S1) const int S1 = 1;
+layout(constant_id = FCONV_S2) const int S2 = 1;
+layout(constant_id = FCONV_D0) const int D0 = 1;
+layout(constant_id = FCONV_D1) const int D1 = 1;
+layout(constant_id = FCONV_D2) const int D2 = 1;
+#define P0 EML_I(FCONV_P0)
+#define P1 EML_I(FCONV_P1)
+#define P2 EML_I(FCONV_P2)
+#define OUT0 EML_I(FCONV_OUT0)
+#define OUT1 EML_I(FCONV_OUT1)
+#define OUT2 EML_I(FCONV_OUT2)
+#define OUT_PLANE EML_I(FCONV_OUT_PLANE) // OUT0 * OUT1 * OUT2
+#define W4 EML_I(FCONV_W4)        // tiles per output row: ceil(OUT2 / 4)
+#define MB EML_I(FCONV_MB)        // channel blocks per group: ceil(MG / MT)
+#define GROUPS EML_I(FCONV_GROUPS)
+#define CHUNK EML_I(FCONV_CHUNK)     // input channels summed in fp32 before int32 (QUANT)
+#define MULT_AT EML_I(FCONV_MULT_AT)   // QUANT: per-channel multipliers, after the packed weights
+#define TILES EML_I(FCONV_TILES)     // tiles of a channel block: W4 * OUT0 * OUT1
 #if QUANT
-#define X_ZP EML_I(38)
-#define Y_ZP EML_I(39)
-#define Y_LO EML_I(40)
-#define Y_HI EML_I(41)
+#define X_ZP EML_I(FCONV_X_ZP)
+#define Y_ZP EML_I(FCONV_Y_ZP)
+#define Y_LO EML_I(FCONV_Y_LO)
+#define Y_HI EML_I(FCONV_Y_HI)
 #else
-#define ACT_LO EML_F(38)
-#define ACT_HI EML_F(39)
+#define ACT_LO EML_F(FCONV_ACT_LO)
+#define ACT_HI EML_F(FCONV_ACT_HI)
 #endif
 
 EML_IN(1, X_T, x);
@@ -192,11 +192,11 @@ void main()
 	if (t >= TOTAL)
 		return;
 	const int in_plane = IN0 * IN1 * IN2, cg = CG, out2 = OUT2, tiles = TILES;
-	int blk = int(eml_udiv(t, 37)), within = int(t) - blk * tiles;
-	int r = int(eml_udiv(uint(within), 32)), ob = within - r * W4;
-	int o0 = int(eml_udiv(uint(r), 29)), o1 = r - o0 * OUT1;
-	int ng = int(eml_udiv(uint(blk), 33)), mb = blk - ng * MB;
-	int n = int(eml_udiv(uint(ng), 34)), group = ng - n * GROUPS;
+	int blk = int(eml_udiv(t, FCONV_TILES)), within = int(t) - blk * tiles;
+	int r = int(eml_udiv(uint(within), FCONV_W4)), ob = within - r * W4;
+	int o0 = int(eml_udiv(uint(r), FCONV_OUT1)), o1 = r - o0 * OUT1;
+	int ng = int(eml_udiv(uint(blk), FCONV_MB)), mb = blk - ng * MB;
+	int n = int(eml_udiv(uint(ng), FCONV_GROUPS)), group = ng - n * GROUPS;
 	int m0 = group * MG + MT * mb, mcount = min(MT, MG - MT * mb), o2 = 4 * ob;
 	const int b0 = o0 * S0 - P0, b1 = o1 * S1 - P1, b2 = o2 * S2 - P2;
 #if QUANT

@@ -4,19 +4,19 @@
 // HAS_BATCH.
 #include "common.glsl"
 
-layout(constant_id = 9) const int M = 1;
-layout(constant_id = 10) const int N = 1;
-layout(constant_id = 11) const int K = 1;
-layout(constant_id = 12) const int A_RS = 1;
-layout(constant_id = 13) const int A_CS = 1;
-layout(constant_id = 14) const int B_RS = 1;
-layout(constant_id = 15) const int B_CS = 1;
-layout(constant_id = 16) const int C_RS = 0;
-layout(constant_id = 17) const int C_CS = 0;
-layout(constant_id = 18) const float ALPHA = 1.0;
-layout(constant_id = 19) const float BETA = 1.0;
-layout(constant_id = 20) const float ACT_LO = -3.402823466e38;
-layout(constant_id = 21) const float ACT_HI = 3.402823466e38;
+layout(constant_id = GEMM_M) const int M = 1;
+layout(constant_id = GEMM_N) const int N = 1;
+layout(constant_id = GEMM_K) const int K = 1;
+layout(constant_id = GEMM_A_RS) const int A_RS = 1;
+layout(constant_id = GEMM_A_CS) const int A_CS = 1;
+layout(constant_id = GEMM_B_RS) const int B_RS = 1;
+layout(constant_id = GEMM_B_CS) const int B_CS = 1;
+layout(constant_id = GEMM_C_RS) const int C_RS = 0;
+layout(constant_id = GEMM_C_CS) const int C_CS = 0;
+layout(constant_id = GEMM_ALPHA) const float ALPHA = 1.0;
+layout(constant_id = GEMM_BETA) const float BETA = 1.0;
+layout(constant_id = GEMM_ACT_LO) const float ACT_LO = -3.402823466e38;
+layout(constant_id = GEMM_ACT_HI) const float ACT_HI = 3.402823466e38;
 
 EML_IN(1, float, a);
 EML_IN(2, float, b);

@@ -8,11 +8,11 @@
 #include "fma.glsl"
 
 // Header words: every QLinearAdd of the same element types shares the pipeline.
-#define RA EML_F(9)
-#define RB EML_F(10)
-#define K EML_F(11)
-#define Y_LO EML_I(12)
-#define Y_HI EML_I(13)
+#define RA EML_F(QADD_RA)
+#define RB EML_F(QADD_RB)
+#define K EML_F(QADD_K)
+#define Y_LO EML_I(QADD_Y_LO)
+#define Y_HI EML_I(QADD_Y_HI)
 
 EML_IN(1, A_T, a);
 EML_IN(2, B_T, b);

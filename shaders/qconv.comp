@@ -12,38 +12,38 @@
 
 // The code is specialised on the kernel's size, strides and dilations; the other values are
 // header words, so that layers of one kernel shape share a pipeline (vk_ops_quant.c).
-#define CIN EML_I(9)
-#define COUT EML_I(10)
+#define CIN EML_I(QCONV_CIN)
+#define COUT EML_I(QCONV_COUT)
 #if DOT4
-#define CG EML_I(11) // input channels per group
+#define CG EML_I(QCONV_CG) // input channels per group
 #else
 // The plain loop is for few channels (the packed one takes four or more): unrolled.
-layout(constant_id = 11) const int CG = 1;
+layout(constant_id = QCONV_CG) const int CG = 1;
 #endif
-#define MG EML_I(12) // output channels per group
-#define IN0 EML_I(13)
-#define IN1 EML_I(14)
-#define IN2 EML_I(15)
-layout(constant_id = 16) const int K0 = 1;
-layout(constant_id = 17) const int K1 = 1;
-layout(constant_id = 18) const int K2 = 1;
-layout(constant_id = 19) const int S0 = 1;
-layout(constant_id = 20) const int S1 = 1;
-layout(constant_id = 21) const int S2 = 1;
-layout(constant_id = 22) const int D0 = 1;
-layout(constant_id = 23) const int D1 = 1;
-layout(constant_id = 24) const int D2 = 1;
-#define P0 EML_I(25)
-#define P1 EML_I(26)
-#define P2 EML_I(27)
-#define OUT0 EML_I(28)
-#define OUT1 EML_I(29)
-#define OUT2 EML_I(30)
-#define X_ZP EML_I(31)
-#define Y_ZP EML_I(32)
-#define Y_LO EML_I(33)
-#define Y_HI EML_I(34)
-#define OUT_PLANE EML_I(35) // OUT0 * OUT1 * OUT2
+#define MG EML_I(QCONV_MG) // output channels per group
+#define IN0 EML_I(QCONV_IN0)
+#define IN1 EML_I(QCONV_IN1)
+#define IN2 EML_I(QCONV_IN2)
+layout(constant_id = QCONV_K0) const int K0 = 1;
+layout(constant_id = QCONV_K1) const int K1 = 1;
+layout(constant_id = QCONV_K2) const int K2 = 1;
+layout(constant_id = QCONV_S0) const int S0 = 1;
+layout(constant_id = QCONV_S1) const int S1 = 1;
+layout(constant_id = QCONV_S2) const int S2 = 1;
+layout(constant_id = QCONV_D0) const int D0 = 1;
+layout(constant_id = QCONV_D1) const int D1 = 1;
+layout(constant_id = QCONV_D2) const int D2 = 1;
+#define P0 EML_I(QCONV_P0)
+#define P1 EML_I(QCONV_P1)
+#define P2 EML_I(QCONV_P2)
+#define OUT0 EML_I(QCONV_OUT0)
+#define OUT1 EML_I(QCONV_OUT1)
+#define OUT2 EML_I(QCONV_OUT2)
+#define X_ZP EML_I(QCONV_X_ZP)
+#define Y_ZP EML_I(QCONV_Y_ZP)
+#define Y_LO EML_I(QCONV_Y_LO)
+#define Y_HI EML_I(QCONV_Y_HI)
+#define OUT_PLANE EML_I(QCONV_OUT_PLANE) // OUT0 * OUT1 * OUT2
 
 EML_IN(1, X_T, x);
 #if DOT4
@@ -75,9 +75,9 @@ uint x_lane(int at, int c, int cg)
 // outputs of a row: each packed input word serves 4 channels and each weight word 4
 // outputs, so a tile loads a quarter of the bytes 16 single outputs would. Invocation order:
 // tile column fastest, then rows, then channel blocks, groups and batches (vk_ops_quant.c).
-#define W4 EML_I(36)  // tiles per output row: ceil(OUT2 / 4)
-#define MB EML_I(37)  // channel blocks per group: ceil(MG / 4)
-#define GROUPS EML_I(38)
+#define W4 EML_I(QCONV_W4)  // tiles per output row: ceil(OUT2 / 4)
+#define MB EML_I(QCONV_MB)  // channel blocks per group: ceil(MG / 4)
+#define GROUPS EML_I(QCONV_GROUPS)
 void main()
 {
 	uint t = eml_index();
@@ -85,11 +85,11 @@ void main()
 		return;
 	const int in_plane = IN0 * IN1 * IN2, kvol = K0 * K1 * K2;
 	const int cg = CG, cg4 = (cg + 3) / 4, out2 = OUT2;
-	int r = int(eml_udiv(t, 36)), ob = int(t) - r * W4;
-	int r2 = int(eml_udiv(uint(r), 29)), o1 = r - r2 * OUT1;
-	int r3 = int(eml_udiv(uint(r2), 28)), o0 = r2 - r3 * OUT0;
-	int ng = int(eml_udiv(uint(r3), 37)), mb = r3 - ng * MB;
-	int n = int(eml_udiv(uint(ng), 38)), group = ng - n * GROUPS;
+	int r = int(eml_udiv(t, QCONV_W4)), ob = int(t) - r * W4;
+	int r2 = int(eml_udiv(uint(r), QCONV_OUT1)), o1 = r - r2 * OUT1;
+	int r3 = int(eml_udiv(uint(r2), QCONV_OUT0)), o0 = r2 - r3 * OUT0;
+	int ng = int(eml_udiv(uint(r3), QCONV_MB)), mb = r3 - ng * MB;
+	int n = int(eml_udiv(uint(ng), QCONV_GROUPS)), group = ng - n * GROUPS;
 	int m0 = group * MG + 4 * mb, mcount = min(4, MG - 4 * mb), o2 = 4 * ob;
 	// X's zero point in the signed-byte form the lanes use, and four lanes of it.
 	const int xz = X_ZP - (X_FLIP == 0u ? 0 : 128);
@@ -172,7 +172,7 @@ void main()
 // invocation computes 4 neighbouring outputs of a row of one channel (tiles ordered as in
 // the packed variant): the input columns their windows share are loaded once, and each
 // weight once for the 4.
-#define W4 EML_I(36) // tiles per output row: ceil(OUT2 / 4)
+#define W4 EML_I(QCONV_W4) // tiles per output row: ceil(OUT2 / 4)
 const int COLS = 3 * S2 + (K2 - 1) * D2 + 1; // input columns under a tile's windows
 void main()
 {
@@ -180,11 +180,11 @@ void main()
 	if (t >= TOTAL)
 		return;
 	const int in_plane = IN0 * IN1 * IN2, kvol = K0 * K1 * K2, out2 = OUT2;
-	int r = int(eml_udiv(t, 36)), ob = int(t) - r * W4;
-	int r2 = int(eml_udiv(uint(r), 29)), o1 = r - r2 * OUT1;
-	int r3 = int(eml_udiv(uint(r2), 28)), o0 = r2 - r3 * OUT0;
-	int n = int(eml_udiv(uint(r3), 10)), m = r3 - n * COUT;
-	int group = int(eml_udiv(uint(m), 12)), o2 = 4 * ob;
+	int r = int(eml_udiv(t, QCONV_W4)), ob = int(t) - r * W4;
+	int r2 = int(eml_udiv(uint(r), QCONV_OUT1)), o1 = r - r2 * OUT1;
+	int r3 = int(eml_udiv(uint(r2), QCONV_OUT0)), o0 = r2 - r3 * OUT0;
+	int n = int(eml_udiv(uint(r3), QCONV_COUT)), m = r3 - n * COUT;
+	int group = int(eml_udiv(uint(m), QCONV_MG)), o2 = 4 * ob;
 	float mult = p_f[OFF0 + m];
 	int w_zp = p_i[OFF0 + COUT + m];
 #if HAS_BIAS

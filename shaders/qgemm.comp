@@ -9,18 +9,18 @@
 #include "dot4.glsl"
 #endif
 
-layout(constant_id = 9) const int M = 1;
-layout(constant_id = 10) const int N = 1;
-layout(constant_id = 11) const int K = 1;
-layout(constant_id = 12) const int A_RS = 1; // element strides of rows and columns
-layout(constant_id = 13) const int A_CS = 1;
-layout(constant_id = 14) const int B_RS = 1;
-layout(constant_id = 15) const int B_CS = 1;
-layout(constant_id = 16) const int BATCHES = 1;
-layout(constant_id = 17) const int A_ZP = 0;
-layout(constant_id = 18) const int Y_ZP = 0;
-layout(constant_id = 19) const int Y_LO = -128;
-layout(constant_id = 20) const int Y_HI = 127;
+layout(constant_id = QGEMM_M) const int M = 1;
+layout(constant_id = QGEMM_N) const int N = 1;
+layout(constant_id = QGEMM_K) const int K = 1;
+layout(constant_id = QGEMM_A_RS) const int A_RS = 1; // element strides of rows and columns
+layout(constant_id = QGEMM_A_CS) const int A_CS = 1;
+layout(constant_id = QGEMM_B_RS) const int B_RS = 1;
+layout(constant_id = QGEMM_B_CS) const int B_CS = 1;
+layout(constant_id = QGEMM_BATCHES) const int BATCHES = 1;
+layout(constant_id = QGEMM_A_ZP) const int A_ZP = 0;
+layout(constant_id = QGEMM_Y_ZP) const int Y_ZP = 0;
+layout(constant_id = QGEMM_Y_LO) const int Y_LO = -128;
+layout(constant_id = QGEMM_Y_HI) const int Y_HI = 127;
 
 EML_IN(1, A_T, a);
 EML_IN(2, B_T, b);

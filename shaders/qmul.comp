@@ -4,14 +4,14 @@
 // numpy broadcasting, clamped to the fused activation. Macros: A_T, B_T, Y_T.
 #include "common.glsl"
 
-layout(constant_id = 9) const float A_SCALE = 1.0;
-layout(constant_id = 10) const int A_ZP = 0;
-layout(constant_id = 11) const float B_SCALE = 1.0;
-layout(constant_id = 12) const int B_ZP = 0;
-layout(constant_id = 13) const float Y_SCALE = 1.0;
-layout(constant_id = 14) const int Y_ZP = 0;
-layout(constant_id = 15) const int Y_LO = -128;
-layout(constant_id = 16) const int Y_HI = 127;
+layout(constant_id = QMUL_A_SCALE) const float A_SCALE = 1.0;
+layout(constant_id = QMUL_A_ZP) const int A_ZP = 0;
+layout(constant_id = QMUL_B_SCALE) const float B_SCALE = 1.0;
+layout(constant_id = QMUL_B_ZP) const int B_ZP = 0;
+layout(constant_id = QMUL_Y_SCALE) const float Y_SCALE = 1.0;
+layout(constant_id = QMUL_Y_ZP) const int Y_ZP = 0;
+layout(constant_id = QMUL_Y_LO) const int Y_LO = -128;
+layout(constant_id = QMUL_Y_HI) const int Y_HI = 127;
 
 EML_IN(1, A_T, a);
 EML_IN(2, B_T, b);

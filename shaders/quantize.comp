@@ -4,10 +4,10 @@
 // as ref_quantize.c. Macros: X_T, Y_T, QUANTIZE.
 #include "common.glsl"
 
-layout(constant_id = 9) const int INNER = 1;   // element i uses parameter (i / INNER) % NP
-layout(constant_id = 10) const int NP = 1;
-layout(constant_id = 11) const int Y_LO = -128;
-layout(constant_id = 12) const int Y_HI = 127;
+layout(constant_id = QUANTIZE_INNER) const int INNER = 1;   // element i uses parameter (i / INNER) % NP
+layout(constant_id = QUANTIZE_NP) const int NP = 1;
+layout(constant_id = QUANTIZE_Y_LO) const int Y_LO = -128;
+layout(constant_id = QUANTIZE_Y_HI) const int Y_HI = 127;
 
 EML_IN(1, X_T, x);
 EML_OUT(2, Y_T, y);

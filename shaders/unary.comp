@@ -4,8 +4,8 @@
 // beta), 5 HardSwish, 6 Tanh.
 #include "common.glsl"
 
-layout(constant_id = 9) const float P0 = 0.0;
-layout(constant_id = 10) const float P1 = 0.0;
+layout(constant_id = UNARY_P0) const float P0 = 0.0;
+layout(constant_id = UNARY_P1) const float P1 = 0.0;
 
 EML_IN(1, float, x);
 EML_OUT(2, float, y);

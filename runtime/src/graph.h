@@ -69,6 +69,9 @@ typedef struct eml_node {
 	const uint32_t *inputs; /* tensor indices, EML_NO_TENSOR for an absent optional input */
 	const uint32_t *outputs;
 	const eml_attr *attrs;
+	/* The op's typed parameters (ops/op_params.h), decoded by the loader; NULL in graphs
+	 * built in memory (eml_node_params() then decodes them on the spot). */
+	const union eml_op_params *params;
 } eml_node;
 
 typedef struct eml_graph {

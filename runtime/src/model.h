@@ -23,6 +23,7 @@ struct edgeml_model {
 	/* The rest is private to model_load.c and package_load.c. */
 	eml_image_owner owner;
 	void *storage; /* decoded tensors, nodes, attributes (one allocation) */
+	union eml_op_params *params; /* the nodes' typed parameters (ops/op_params.h) */
 	struct eml_model_package *package; /* NULL for a bare .eml */
 };
 

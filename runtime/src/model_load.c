@@ -19,6 +19,7 @@
 #include "eml_format.h"
 #include "error.h"
 #include "model.h"
+#include "ops/op_params.h"
 #include "ops/ops.h"
 #include "package.h"
 
@@ -618,6 +619,18 @@ static edgeml_status decode(const struct reader *r, edgeml_model *model)
 	return EDGEML_OK;
 }
 
+/* Decodes the nodes' typed parameters once, for every backend (ops/op_params.h). */
+static edgeml_status decode_params(edgeml_model *model)
+{
+	eml_graph *g = &model->graph;
+	model->params = calloc(g->n_nodes ? g->n_nodes : 1, sizeof(*model->params));
+	if (!model->params)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "cannot allocate the parameters of %u nodes",
+				 g->n_nodes);
+	/* The nodes are the model's own (decode()'s allocation). */
+	return eml_graph_params_decode(g, (eml_node *)g->nodes, model->params);
+}
+
 void eml_image_release(eml_image_owner *owner)
 {
 	if (owner->release)
@@ -659,6 +672,8 @@ edgeml_status eml_model_decode(edgeml_context *ctx, const void *image, size_t si
 		st = decode(&r, model);
 	if (st == EDGEML_OK)
 		st = eml_graph_validate(&model->graph);
+	if (st == EDGEML_OK)
+		st = decode_params(model);
 	if (st != EDGEML_OK) {
 		edgeml_model_free(model);
 		return st;
@@ -813,5 +828,6 @@ void edgeml_model_free(edgeml_model *model)
 	eml_image_release(&model->owner);
 	eml_model_package_free(model->package);
 	free(model->storage);
+	free(model->params);
 	free(model);
 }

@@ -59,6 +59,45 @@ static inline void eml_q_range(uint32_t dtype, int32_t *qmin, int32_t *qmax)
 	}
 }
 
+/* The requantization multiplier x_scale * w_scale / y_scale of an int32 accumulator, in
+ * this order of operations: every backend computes it so, which keeps them bit-identical. */
+static inline float eml_requant_multiplier(float x_scale, float w_scale, float y_scale)
+{
+	return x_scale * w_scale / y_scale;
+}
+
+/* QLinearGemm's multiplier: alpha first (docs/ops.md). */
+static inline float eml_requant_multiplier_alpha(float alpha, float a_scale, float b_scale,
+						 float y_scale)
+{
+	return alpha * a_scale * b_scale / y_scale;
+}
+
+/* The multipliers of channels output channels: x_scale * w_scale[m] / y_scale (with alpha
+ * first when alpha is given), w_scale per-tensor (n_w_scale 1) or per channel. */
+static inline void eml_requant_multipliers(float x_scale, const float *w_scale,
+					   int64_t n_w_scale, float y_scale, const float *alpha,
+					   int64_t channels, float *mult)
+{
+	for (int64_t m = 0; m < channels; m++) {
+		float w = w_scale[n_w_scale == 1 ? 0 : m];
+		mult[m] = alpha ? eml_requant_multiplier_alpha(*alpha, x_scale, w, y_scale) :
+				  eml_requant_multiplier(x_scale, w, y_scale);
+	}
+}
+
+/* The quantized output range [lo, hi] of dtype after a fused activation clamp to
+ * [act_min, act_max] (docs/ops.md; -inf / +inf when none), for output scale and zero
+ * point y_scale, y_zp. */
+static inline void eml_q_activation_range(uint32_t dtype, float act_min, float act_max,
+					  float y_scale, int32_t y_zp, int32_t *lo, int32_t *hi)
+{
+	int32_t qmin, qmax;
+	eml_q_range(dtype, &qmin, &qmax);
+	*lo = eml_quantize_f32(act_min, y_scale, y_zp, qmin, qmax);
+	*hi = eml_quantize_f32(act_max, y_scale, y_zp, qmin, qmax);
+}
+
 /* Element i of a uint8, int8 or int32 buffer, widened to int32 (kernels are generic over
  * the 8-bit signedness, so one loop serves every combination of input types). */
 static inline int32_t eml_q_load(const void *data, uint32_t dtype, int64_t i)

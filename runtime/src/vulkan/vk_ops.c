@@ -112,32 +112,33 @@ void eml_vk_bind(eml_vk_dispatch *d, uint32_t t)
 		d->tensors[d->n_tensors++] = t;
 }
 
-void eml_vk_var_i(eml_vk_dispatch *d, int64_t v)
+void eml_vk_put_i(eml_vk_dispatch *d, uint32_t id, int64_t v, int fixed)
 {
-	if (d->n_spec < EML_VK_MAX_SPEC)
-		d->spec[d->n_spec++] = (uint32_t)(int32_t)v;
+	uint32_t i = id - EML_VK_SPEC_BASE;
+	if (id < EML_VK_SPEC_BASE || i >= EML_VK_MAX_SPEC)
+		return; /* the generated layout keeps ids in range (vk_params.h) */
+	d->spec[i] = (uint32_t)(int32_t)v;
+	if (fixed)
+		d->fixed |= (uint64_t)1 << i;
+	else
+		d->fixed &= ~((uint64_t)1 << i);
+	if (d->n_spec <= i)
+		d->n_spec = i + 1;
 }
 
-void eml_vk_spec_i(eml_vk_dispatch *d, int64_t v)
-{
-	if (d->n_spec < EML_VK_MAX_SPEC)
-		d->fixed |= (uint64_t)1 << d->n_spec;
-	eml_vk_var_i(d, v);
-}
-
-void eml_vk_var_f(eml_vk_dispatch *d, float v)
+void eml_vk_put_f(eml_vk_dispatch *d, uint32_t id, float v, int fixed)
 {
 	uint32_t bits;
 	memcpy(&bits, &v, sizeof(bits));
-	if (d->n_spec < EML_VK_MAX_SPEC)
-		d->spec[d->n_spec++] = bits;
+	eml_vk_put_i(d, id, (int32_t)bits, fixed);
 }
 
-void eml_vk_spec_f(eml_vk_dispatch *d, float v)
+void eml_vk_put3_i(eml_vk_dispatch *d, uint32_t id0, const int64_t *v, uint32_t n_spatial,
+		   int64_t lead, int fixed)
 {
-	if (d->n_spec < EML_VK_MAX_SPEC)
-		d->fixed |= (uint64_t)1 << d->n_spec;
-	eml_vk_var_f(d, v);
+	uint32_t n_lead = 3 - n_spatial;
+	for (uint32_t i = 0; i < 3; i++)
+		eml_vk_put_i(d, id0 + i, i < n_lead ? lead : v[i - n_lead], fixed);
 }
 
 void eml_vk_macro(eml_vk_dispatch *d, const char *name, const char *value)
@@ -246,11 +247,14 @@ void eml_vk_output_range(const eml_node *node, uint32_t dtype, float y_scale, in
 			 int32_t *lo, int32_t *hi)
 {
 	float amin, amax;
-	int32_t qmin, qmax;
-	eml_q_range(dtype, &qmin, &qmax);
 	eml_vk_activation(node, &amin, &amax);
-	*lo = eml_quantize_f32(amin, y_scale, y_zp, qmin, qmax);
-	*hi = eml_quantize_f32(amax, y_scale, y_zp, qmin, qmax);
+	eml_q_activation_range(dtype, amin, amax, y_scale, y_zp, lo, hi);
+}
+
+edgeml_status eml_vk_params(const eml_graph *g, const eml_node *node, eml_op_params *tmp,
+			    const eml_op_params **p)
+{
+	return eml_node_params(g, node, NULL, tmp, p);
 }
 
 /* The volume of s's kernel. */
@@ -331,38 +335,33 @@ void eml_vk_fconv_shape(eml_vk_dispatch *d, const eml_qconv_shape *s, int64_t mt
 		flat.g.pad_begin[0] = flat.g.pad_end[0] = 0;
 		s = &flat;
 	}
-	uint32_t lead = 3 - s->g.n_spatial;
+	const eml_window_geom *g = &s->g;
 	int64_t mg = s->out_ch / s->group, mb = (mg + mt - 1) / mt;
 	eml_vk_macro(d, "MT", mt == 8 ? "8" : mt == 4 ? "4" : "1");
-	eml_vk_var_i(d, s->in_ch);
-	eml_vk_var_i(d, s->out_ch);
-	eml_vk_var_i(d, s->in_ch / s->group);
-	eml_vk_var_i(d, mg);
-	/* Widened to three spatial dims, as the reference's window loop; the code is
-	 * specialised on the kernel, strides and dilations only. */
-	const int64_t *fields[] = { s->g.in, s->g.kernel, s->g.stride, s->g.dilation,
-				    s->g.pad_begin, s->g.out };
-	int64_t plane = 1, rows = 1, out2 = s->g.out[s->g.n_spatial - 1];
-	for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
-		for (uint32_t i = 0; i < 3; i++) {
-			int64_t v = i < lead ? (f == 4 ? 0 : 1) : fields[f][i - lead];
-			if (f == 0 || f >= 4)
-				eml_vk_var_i(d, v);
-			else
-				eml_vk_spec_i(d, v);
-		}
-	for (uint32_t i = 0; i < s->g.n_spatial; i++) {
-		plane *= s->g.out[i];
-		if (i + 1 < s->g.n_spatial)
-			rows *= s->g.out[i];
+	EML_VK_SET_I(d, FCONV_CIN, s->in_ch);
+	EML_VK_SET_I(d, FCONV_COUT, s->out_ch);
+	EML_VK_SET_I(d, FCONV_CG, s->in_ch / s->group);
+	EML_VK_SET_I(d, FCONV_MG, mg);
+	/* The code is specialised on the kernel, strides and dilations only. */
+	EML_VK_SET3_I(d, FCONV_IN, g->in, g->n_spatial, 1);
+	EML_VK_FIX3_I(d, FCONV_K, g->kernel, g->n_spatial, 1);
+	EML_VK_FIX3_I(d, FCONV_S, g->stride, g->n_spatial, 1);
+	EML_VK_FIX3_I(d, FCONV_D, g->dilation, g->n_spatial, 1);
+	EML_VK_SET3_I(d, FCONV_P, g->pad_begin, g->n_spatial, 0);
+	EML_VK_SET3_I(d, FCONV_OUT, g->out, g->n_spatial, 1);
+	int64_t plane = 1, rows = 1, out2 = g->out[g->n_spatial - 1];
+	for (uint32_t i = 0; i < g->n_spatial; i++) {
+		plane *= g->out[i];
+		if (i + 1 < g->n_spatial)
+			rows *= g->out[i];
 	}
 	int64_t w4 = (out2 + 3) / 4;
-	eml_vk_var_i(d, plane);
-	eml_vk_var_i(d, w4);
-	eml_vk_var_i(d, mb);
-	eml_vk_var_i(d, s->group);
-	eml_vk_var_i(d, chunk);
-	eml_vk_var_i(d, mult_at);
-	eml_vk_var_i(d, w4 * rows);
+	EML_VK_SET_I(d, FCONV_OUT_PLANE, plane);
+	EML_VK_SET_I(d, FCONV_W4, w4);
+	EML_VK_SET_I(d, FCONV_MB, mb);
+	EML_VK_SET_I(d, FCONV_GROUPS, s->group);
+	EML_VK_SET_I(d, FCONV_CHUNK, chunk);
+	EML_VK_SET_I(d, FCONV_MULT_AT, mult_at);
+	EML_VK_SET_I(d, FCONV_TILES, w4 * rows);
 	d->invocations = (uint64_t)(s->batch * s->group * mb * rows * w4);
 }

@@ -7,10 +7,13 @@
  * Shader conventions (shaders/common.glsl): binding 0 holds the dispatch's header and then
  * its parameter words; binding 1 + i the tensor tensors[i]. Header word i (1..7) is the element
  * offset of binding i in its buffer, 8 the invocation count, 9.. spec[]; words 64 + i and
- * 128 + i hold the multiplier and shift that divide by word i (eml_udiv). Only the spec[]
- * values a builder marks fixed are specialization constants (same ids): they are what tells
- * two pipelines apart, so they are kept to what shapes the code (kernel size, stride); the
- * rest are read from the header at run time and let layers share a pipeline.
+ * 128 + i hold the multiplier and shift that divide by word i (eml_udiv). Each shader's value
+ * words are declared once, by name, in shaders/vk_params.def, generated into vk_params.h
+ * (EML_VKP_SHADER_FIELD) and vk_params.glsl: builders set them with EML_VK_SET_I/F and
+ * EML_VK_FIX_I/F, shaders read EML_I(SHADER_FIELD). Only the values a builder fixes are
+ * specialization constants (same ids): they are what tells two pipelines apart, so they are
+ * kept to what shapes the code (kernel size, stride); the rest are read from the header at
+ * run time and let layers share a pipeline.
  */
 #ifndef EML_VK_OPS_H
 #define EML_VK_OPS_H
@@ -19,16 +22,17 @@
 
 #include "graph.h"
 #include "ops/infer_qcommon.h"
+#include "ops/op_params.h"
 #include "vulkan/vk_device.h"
 
+/* The header's layout (shaders/vk_params.def): EML_VK_SPEC_BASE, the first specialization
+ * constant id (and header word) of spec[]; EML_VK_MAX_SPEC of them; EML_VK_HEADER words
+ * before the parameters (values, divisors' multipliers, shifts); each shader's fields. */
+#include "vk_params.h"
+
 #define EML_VK_MAX_BINDINGS 7 /* tensors per dispatch (binding 0 is the parameters) */
-#define EML_VK_MAX_SPEC 48
 #define EML_VK_MAX_DISPATCH 16
 #define EML_VK_MACROS 256
-/* First specialization constant id (and header word) of spec[]. */
-#define EML_VK_SPEC_BASE 9
-/* Words of a dispatch's header, before its parameters: values, divisors' multipliers, shifts. */
-#define EML_VK_HEADER 192
 
 typedef struct eml_vk_dispatch {
 	const char *shader; /* file in shaders/ */
@@ -65,14 +69,37 @@ eml_vk_dispatch *eml_vk_add_dispatch(eml_vk_kernel *k, const char *shader,
 				     uint64_t invocations);
 /* Binds graph tensor t as the next binding. */
 void eml_vk_bind(eml_vk_dispatch *d, uint32_t t);
-/* Appends a specialization constant (an int, or a float's bits): a value the shader's code
- * is specialised on, which makes a pipeline of its own. */
-void eml_vk_spec_i(eml_vk_dispatch *d, int64_t v);
-void eml_vk_spec_f(eml_vk_dispatch *d, float v);
-/* Appends a value the shader reads from its header at run time (same numbering as the
- * specialization constants): layers differing only in such values share a pipeline. */
-void eml_vk_var_i(eml_vk_dispatch *d, int64_t v);
-void eml_vk_var_f(eml_vk_dispatch *d, float v);
+/* Sets header word id (EML_VKP_*) of d to an int (or a float's bits): a value the shader
+ * reads at run time, or (fixed) also a specialization constant its code is specialised on. */
+void eml_vk_put_i(eml_vk_dispatch *d, uint32_t id, int64_t v, int fixed);
+void eml_vk_put_f(eml_vk_dispatch *d, uint32_t id, float v, int fixed);
+
+/* Sets the named field of the header (shaders/vk_params.def: EML_VK_SET_I(d, QCONV_CIN, v));
+ * a field of the other type does not compile. */
+#define EML_VK_CHECK_TYPE(field, type)                                                     \
+	((void)sizeof(char[EML_VKP_##field##_TYPE == (type) ? 1 : -1]))
+#define EML_VK_SET_I(d, field, v)                                                          \
+	(EML_VK_CHECK_TYPE(field, EML_VK_INT), eml_vk_put_i((d), EML_VKP_##field, (v), 0))
+#define EML_VK_FIX_I(d, field, v)                                                          \
+	(EML_VK_CHECK_TYPE(field, EML_VK_INT), eml_vk_put_i((d), EML_VKP_##field, (v), 1))
+#define EML_VK_SET_F(d, field, v)                                                          \
+	(EML_VK_CHECK_TYPE(field, EML_VK_FLOAT), eml_vk_put_f((d), EML_VKP_##field, (v), 0))
+#define EML_VK_FIX_F(d, field, v)                                                          \
+	(EML_VK_CHECK_TYPE(field, EML_VK_FLOAT), eml_vk_put_f((d), EML_VKP_##field, (v), 1))
+
+/* Sets the three fields FIELD0..FIELD2 (consecutive in vk_params.def) to the n_spatial
+ * values v widened to three spatial dims, as the reference's window loop: leading dims
+ * get lead (1 for sizes, 0 for padding). */
+void eml_vk_put3_i(eml_vk_dispatch *d, uint32_t id0, const int64_t *v, uint32_t n_spatial,
+		   int64_t lead, int fixed);
+#define EML_VK_CHECK_3(field)                                                              \
+	((void)sizeof(char[EML_VKP_##field##2 == EML_VKP_##field##0 + 2 &&                 \
+			   EML_VKP_##field##0_TYPE == EML_VK_INT ? 1 : -1]))
+#define EML_VK_SET3_I(d, field, v, n_spatial, lead)                                        \
+	(EML_VK_CHECK_3(field), eml_vk_put3_i((d), EML_VKP_##field##0, (v), (n_spatial), (lead), 0))
+#define EML_VK_FIX3_I(d, field, v, n_spatial, lead)                                        \
+	(EML_VK_CHECK_3(field), eml_vk_put3_i((d), EML_VKP_##field##0, (v), (n_spatial), (lead), 1))
+
 /* Appends "#define name value" to the macros. */
 void eml_vk_macro(eml_vk_dispatch *d, const char *name, const char *value);
 /* Appends n parameter words (ints or float bits); fails only when out of memory. */
@@ -93,6 +120,10 @@ edgeml_status eml_vk_zero_point(const eml_graph *g, const eml_node *node, uint32
  * (ref_qparams.c) computes it. */
 void eml_vk_output_range(const eml_node *node, uint32_t dtype, float y_scale, int32_t y_zp,
 			 int32_t *lo, int32_t *hi);
+/* Sets *p to the node's typed params (ops/op_params.h; decoded into *tmp for a graph built
+ * in memory). */
+edgeml_status eml_vk_params(const eml_graph *g, const eml_node *node, eml_op_params *tmp,
+			    const eml_op_params **p);
 /* The node's fused activation bounds (activation_min/max; -inf/+inf when absent). */
 void eml_vk_activation(const eml_node *node, float *lo, float *hi);
 
@@ -106,10 +137,9 @@ int64_t eml_vk_fconv_tile(const eml_qconv_shape *s, int pack);
  * shader reads the floats as vec4). */
 edgeml_status eml_vk_fconv_pack(eml_vk_dispatch *d, const float *w, const eml_qconv_shape *s,
 				int64_t mt, int w8);
-/* Sets fconv.comp's macro MT and appends its shape words (header words 9..37: channels,
- * spatial sizes, kernel, strides and dilations as specialization constants, the tile
- * counts for mt channels per tile, chunk and mult_at); sets d's invocation count to its
- * tiles. */
+/* Sets fconv.comp's macro MT and its shape words (FCONV_CIN .. FCONV_TILES: channels,
+ * spatial sizes, kernel, strides and dilations as specialization constants, the tile counts
+ * for mt channels per tile, chunk and mult_at); sets d's invocation count to its tiles. */
 void eml_vk_fconv_shape(eml_vk_dispatch *d, const eml_qconv_shape *s, int64_t mt, int64_t chunk,
 			int64_t mult_at);
 

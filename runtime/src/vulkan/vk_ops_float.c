@@ -4,7 +4,6 @@
 #include <math.h>
 
 #include "error.h"
-#include "ops/broadcast.h"
 #include "ops/infer_qcommon.h"
 #include "ops/ops.h"
 #include "vulkan/vk_ops.h"
@@ -20,35 +19,29 @@ static edgeml_status need_float(const eml_tensor *const *t, uint32_t n)
 	return EDGEML_OK;
 }
 
-/* The fused activation bounds as spec constants. */
-static void activation_spec(const eml_node *node, eml_vk_dispatch *d)
-{
-	float lo, hi;
-	eml_vk_activation(node, &lo, &hi);
-	eml_vk_spec_f(d, lo);
-	eml_vk_spec_f(d, hi);
-}
-
 edgeml_status eml_vk_build_conv(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
 {
 	const eml_tensor *x = eml_vk_input(g, node, 0), *w = eml_vk_input(g, node, 1);
 	const eml_tensor *b = eml_vk_input(g, node, 2), *y = &g->tensors[node->outputs[0]];
 	const eml_tensor *all[] = { x, w, b, y };
-	eml_qconv_shape s;
+	eml_op_params tmp;
+	const eml_op_params *op;
 	edgeml_status st = need_float(all, 4);
 	if (st == EDGEML_OK)
-		st = eml_qconv_shape_of(node, x, w, &s);
+		st = eml_vk_params(g, node, &tmp, &op);
 	if (st != EDGEML_OK)
 		return st;
+	const eml_conv_params *p = &op->conv;
+	const eml_qconv_shape *s = &p->shape;
 	/* Tiles of 4 or 8 output channels of a group read their weights packed as vec4
 	 * (constant weights only); depthwise layers and other groups of fewer than 4
 	 * channels, or weights given at run time, take 1 channel per tile and the node's
 	 * weights. */
-	int64_t mt = eml_vk_fconv_tile(&s, (w->flags & EML_TF_CONSTANT) && w->data);
+	int64_t mt = eml_vk_fconv_tile(s, (w->flags & EML_TF_CONSTANT) && w->data);
 	int pack = mt >= 4;
 	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "fconv.comp", 0);
 	if (pack)
-		st = eml_vk_fconv_pack(d, w->data, &s, mt, 0);
+		st = eml_vk_fconv_pack(d, w->data, s, mt, 0);
 	if (st != EDGEML_OK)
 		return st;
 	eml_vk_macro(d, "X_T", "float");
@@ -62,11 +55,9 @@ edgeml_status eml_vk_build_conv(const eml_graph *g, const eml_node *node, eml_vk
 	eml_vk_bind(d, node->outputs[0]);
 	if (b)
 		eml_vk_bind(d, node->inputs[2]);
-	eml_vk_fconv_shape(d, &s, mt, s.in_ch / s.group, 0);
-	float lo, hi;
-	eml_vk_activation(node, &lo, &hi);
-	eml_vk_var_f(d, lo);
-	eml_vk_var_f(d, hi);
+	eml_vk_fconv_shape(d, s, mt, s->in_ch / s->group, 0);
+	EML_VK_SET_F(d, FCONV_ACT_LO, p->act_min);
+	EML_VK_SET_F(d, FCONV_ACT_HI, p->act_max);
 	return EDGEML_OK;
 }
 
@@ -77,41 +68,28 @@ edgeml_status eml_vk_build_gemm(const eml_graph *g, const eml_node *node, eml_vk
 	const eml_tensor *c = gemm ? eml_vk_input(g, node, 2) : NULL;
 	const eml_tensor *y = &g->tensors[node->outputs[0]];
 	const eml_tensor *all[] = { a, b, c, y };
-	int64_t m, n, kk, batches = 1, trans_a = 0, trans_b = 0, c_str[2] = { 0, 0 };
-	float alpha = 1.0f, beta = 1.0f;
-	eml_matmul_shape s;
+	eml_op_params tmp;
+	const eml_op_params *op;
 	edgeml_status st = need_float(all, 4);
+	if (st == EDGEML_OK)
+		st = eml_vk_params(g, node, &tmp, &op);
 	if (st != EDGEML_OK)
 		return st;
-	if (gemm) {
-		(void)eml_attr_int(node, "transA", 0, &trans_a);
-		(void)eml_attr_int(node, "transB", 0, &trans_b);
-		(void)eml_attr_float(node, "alpha", 1.0f, &alpha);
-		(void)eml_attr_float(node, "beta", 1.0f, &beta);
-		m = y->dims[0];
-		n = y->dims[1];
-		kk = a->dims[trans_a ? 0 : 1];
-		if (c)
-			eml_broadcast_strides(c, 2, y->dims, c_str);
-	} else {
-		st = eml_matmul_shape_of(a, b, &s);
-		if (st != EDGEML_OK)
-			return st;
-		m = s.m;
-		n = s.n;
-		kk = s.k;
-		batches = s.batches;
-	}
+	/* MatMul is a Gemm of untransposed matrices per batch, alpha 1, no C. */
+	eml_gemm_params p;
+	const eml_matmul_shape *s = gemm ? NULL : &op->matmul.shape;
+	if (gemm)
+		p = op->gemm;
+	else
+		p = (eml_gemm_params){ .alpha = 1.0f, .beta = 1.0f, .m = s->m, .n = s->n,
+				       .k = s->k, .a_row = s->k, .a_col = 1, .b_row = s->n,
+				       .b_col = 1, .act_min = op->matmul.act_min,
+				       .act_max = op->matmul.act_max };
 	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "gemm.comp", (uint64_t)eml_tensor_numel(y));
-	for (int64_t batch = 0; !gemm && batch < batches && st == EDGEML_OK; batch++) {
-		int64_t ma = 0, mb = 0, rest = batch;
-		for (uint32_t dim = s.batch_rank; dim-- > 0;) {
-			int64_t coord = rest % s.batch[dim];
-			rest /= s.batch[dim];
-			ma += coord * s.a_step[dim];
-			mb += coord * s.b_step[dim];
-		}
-		int32_t off[2] = { (int32_t)(ma * m * kk), (int32_t)(mb * kk * n) };
+	for (int64_t batch = 0; !gemm && batch < s->batches && st == EDGEML_OK; batch++) {
+		int64_t ma, mb;
+		eml_matmul_batch(s, batch, &ma, &mb);
+		int32_t off[2] = { (int32_t)(ma * p.m * p.k), (int32_t)(mb * p.k * p.n) };
 		st = eml_vk_param_i(d, off, 2);
 	}
 	if (st != EDGEML_OK)
@@ -123,18 +101,19 @@ edgeml_status eml_vk_build_gemm(const eml_graph *g, const eml_node *node, eml_vk
 	eml_vk_bind(d, node->outputs[0]);
 	if (c)
 		eml_vk_bind(d, node->inputs[2]);
-	eml_vk_spec_i(d, m);
-	eml_vk_spec_i(d, n);
-	eml_vk_spec_i(d, kk);
-	eml_vk_spec_i(d, trans_a ? 1 : kk);
-	eml_vk_spec_i(d, trans_a ? m : 1);
-	eml_vk_spec_i(d, trans_b ? 1 : n);
-	eml_vk_spec_i(d, trans_b ? kk : 1);
-	eml_vk_spec_i(d, c_str[0]);
-	eml_vk_spec_i(d, c_str[1]);
-	eml_vk_spec_f(d, alpha);
-	eml_vk_spec_f(d, beta);
-	activation_spec(node, d);
+	EML_VK_FIX_I(d, GEMM_M, p.m);
+	EML_VK_FIX_I(d, GEMM_N, p.n);
+	EML_VK_FIX_I(d, GEMM_K, p.k);
+	EML_VK_FIX_I(d, GEMM_A_RS, p.a_row);
+	EML_VK_FIX_I(d, GEMM_A_CS, p.a_col);
+	EML_VK_FIX_I(d, GEMM_B_RS, p.b_row);
+	EML_VK_FIX_I(d, GEMM_B_CS, p.b_col);
+	EML_VK_FIX_I(d, GEMM_C_RS, p.c_stride[0]);
+	EML_VK_FIX_I(d, GEMM_C_CS, p.c_stride[1]);
+	EML_VK_FIX_F(d, GEMM_ALPHA, p.alpha);
+	EML_VK_FIX_F(d, GEMM_BETA, p.beta);
+	EML_VK_FIX_F(d, GEMM_ACT_LO, p.act_min);
+	EML_VK_FIX_F(d, GEMM_ACT_HI, p.act_max);
 	return EDGEML_OK;
 }
 
@@ -157,7 +136,10 @@ edgeml_status eml_vk_build_binary(const eml_graph *g, const eml_node *node, eml_
 	eml_vk_bind(d, node->inputs[0]);
 	eml_vk_bind(d, node->inputs[1]);
 	eml_vk_bind(d, node->outputs[0]);
-	activation_spec(node, d);
+	float lo, hi;
+	eml_vk_activation(node, &lo, &hi);
+	EML_VK_FIX_F(d, BINARY_ACT_LO, lo);
+	EML_VK_FIX_F(d, BINARY_ACT_HI, hi);
 	return EDGEML_OK;
 }
 
@@ -236,7 +218,7 @@ edgeml_status eml_vk_build_unary(const eml_graph *g, const eml_node *node, eml_v
 	eml_vk_macro(d, "ACT", code);
 	eml_vk_bind(d, node->inputs[0]);
 	eml_vk_bind(d, node->outputs[0]);
-	eml_vk_spec_f(d, p0);
-	eml_vk_spec_f(d, p1);
+	EML_VK_FIX_F(d, UNARY_P0, p0);
+	EML_VK_FIX_F(d, UNARY_P1, p1);
 	return EDGEML_OK;
 }

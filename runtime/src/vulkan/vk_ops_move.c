@@ -5,9 +5,7 @@
 
 #include "quant/quant.h"
 #include "error.h"
-#include "ops/geometry.h"
 #include "ops/ops.h"
-#include "ops/resize_params.h"
 #include "vulkan/vk_ops.h"
 
 /* The copy shader's element type for a dtype: bits are moved, never interpreted. */
@@ -108,61 +106,19 @@ edgeml_status eml_vk_build_movement(const eml_graph *g, const eml_node *node, em
 	return add_copy(k, node->inputs[0], node->outputs[0], y->dtype, 1, &n, &one, &one, 0);
 }
 
-/* The input coordinate of output coordinate x on an axis, as ref_resize.c computes it. */
-static float source_coord(const eml_resize_params *p, float x, int64_t in_len, int64_t out_len,
-			  float scale)
-{
-	switch (p->coord) {
-	case EML_COORD_PYTORCH_HALF_PIXEL:
-		return out_len > 1 ? (x + 0.5f) / scale - 0.5f : 0.0f;
-	case EML_COORD_ALIGN_CORNERS:
-		return out_len > 1 ? x * (float)(in_len - 1) / ((float)in_len * scale - 1.0f) :
-				     0.0f;
-	case EML_COORD_ASYMMETRIC:
-		return x / scale;
-	case EML_COORD_TF_HALF_PIXEL_FOR_NN:
-		return (x + 0.5f) / scale;
-	default:
-		return (x + 0.5f) / scale - 0.5f;
-	}
-}
-
-/* The nearest input index of coordinate c, clamped, as ref_resize.c picks it. */
-static int64_t nearest_index(const eml_resize_params *p, float c, int64_t in_len)
-{
-	float r;
-	switch (p->nearest) {
-	case EML_NEAREST_FLOOR:
-		r = floorf(c);
-		break;
-	case EML_NEAREST_CEIL:
-		r = ceilf(c);
-		break;
-	case EML_NEAREST_ROUND_PREFER_CEIL:
-		r = floorf(c + 0.5f);
-		break;
-	default:
-		r = c == floorf(c) + 0.5f ? floorf(c) : roundf(c);
-		break;
-	}
-	if (r < 0.0f)
-		return 0;
-	return r >= (float)in_len ? in_len - 1 : (int64_t)r;
-}
-
 /* Resize: the source indices (and linear weights) of every output coordinate of every axis
  * are computed here, so the shader only gathers. Parameters: rank, output dims, input
  * strides, then per axis and output coordinate (lo, hi, weight bits). */
 edgeml_status eml_vk_build_resize(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
 {
 	const eml_tensor *x = eml_vk_input(g, node, 0), *y = &g->tensors[node->outputs[0]];
-	const eml_tensor *in[4] = { x, eml_vk_input(g, node, 1), eml_vk_input(g, node, 2),
-				    eml_vk_input(g, node, 3) };
-	eml_resize_params p;
-	edgeml_status st = eml_resize_params_get(node, in, &p);
+	eml_op_params tmp;
+	const eml_op_params *op;
+	edgeml_status st = eml_vk_params(g, node, &tmp, &op);
 	if (st != EDGEML_OK)
 		return st;
-	int linear = p.mode == EML_RESIZE_LINEAR;
+	const eml_resize_params *p = &op->resize;
+	int linear = p->mode == EML_RESIZE_LINEAR;
 	size_t esize = edgeml_dtype_size((edgeml_dtype)x->dtype);
 	if (linear ? x->dtype != EDGEML_DTYPE_FLOAT32 : !copy_type(x->dtype) || esize == 8)
 		return eml_error(EDGEML_ERR_UNSUPPORTED, "Resize of %s has no GPU kernel",
@@ -179,17 +135,10 @@ edgeml_status eml_vk_build_resize(const eml_graph *g, const eml_node *node, eml_
 	st = eml_vk_param_i(d, head, 1 + 2 * x->rank);
 	for (uint32_t a = 0; a < x->rank && st == EDGEML_OK; a++) {
 		for (int64_t o = 0; o < y->dims[a] && st == EDGEML_OK; o++) {
-			float c = source_coord(&p, (float)o, x->dims[a], p.out[a], p.scale[a]);
-			int32_t e[3];
-			float w = 0.0f;
-			if (linear) {
-				c = fminf(fmaxf(c, 0.0f), (float)(x->dims[a] - 1));
-				e[0] = (int32_t)c;
-				e[1] = e[0] + 1 < x->dims[a] ? e[0] + 1 : e[0];
-				w = c - (float)e[0];
-			} else {
-				e[0] = e[1] = (int32_t)nearest_index(&p, c, x->dims[a]);
-			}
+			int64_t lo, hi;
+			float w;
+			eml_resize_taps(p, a, x->dims[a], o, &lo, &hi, &w);
+			int32_t e[3] = { (int32_t)lo, (int32_t)hi, 0 };
 			memcpy(&e[2], &w, sizeof(w));
 			st = eml_vk_param_i(d, e, 3);
 		}
@@ -219,25 +168,21 @@ static edgeml_status qpool_spec(const eml_graph *g, const eml_node *node, eml_vk
 	if (st != EDGEML_OK)
 		return st;
 	eml_q_range(g->tensors[node->outputs[0]].dtype, &lo, &hi);
-	eml_vk_spec_f(d, xs[0]);
-	eml_vk_spec_i(d, xzp);
-	eml_vk_spec_f(d, ys[0]);
-	eml_vk_spec_i(d, yzp);
-	eml_vk_spec_i(d, lo);
-	eml_vk_spec_i(d, hi);
+	EML_VK_FIX_F(d, POOL_X_SCALE, xs[0]);
+	EML_VK_FIX_I(d, POOL_X_ZP, xzp);
+	EML_VK_FIX_F(d, POOL_Y_SCALE, ys[0]);
+	EML_VK_FIX_I(d, POOL_Y_ZP, yzp);
+	EML_VK_FIX_I(d, POOL_Y_LO, lo);
+	EML_VK_FIX_I(d, POOL_Y_HI, hi);
 	return EDGEML_OK;
 }
 
 edgeml_status eml_vk_build_pool(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
 {
 	const eml_tensor *x = eml_vk_input(g, node, 0), *y = &g->tensors[node->outputs[0]];
-	int global = node->op == EML_OP_GlobalAveragePool ||
-		     node->op == EML_OP_QLinearGlobalAveragePool;
 	int quant = node->op == EML_OP_QLinearAveragePool ||
 		    node->op == EML_OP_QLinearGlobalAveragePool;
 	int is_max = node->op == EML_OP_MaxPool;
-	int64_t count_pad = 0;
-	eml_window_geom w;
 	if (x->rank < 3 || x->rank > 5)
 		return eml_error(EDGEML_ERR_UNSUPPORTED, "pools of rank %u have no GPU kernel",
 				 x->rank);
@@ -250,35 +195,28 @@ edgeml_status eml_vk_build_pool(const eml_graph *g, const eml_node *node, eml_vk
 	if (!quant && !is_max && x->dtype != EDGEML_DTYPE_FLOAT32)
 		return eml_error(EDGEML_ERR_UNSUPPORTED, "average pools of %s have no GPU kernel",
 				 edgeml_dtype_name((edgeml_dtype)x->dtype));
-	if (global) {
-		memset(&w, 0, sizeof(w));
-		w.n_spatial = x->rank - 2;
-		for (uint32_t i = 0; i < w.n_spatial; i++) {
-			w.in[i] = w.kernel[i] = x->dims[2 + i];
-			w.stride[i] = w.dilation[i] = w.out[i] = 1;
-		}
-	} else {
-		edgeml_status st = eml_window_geometry(node, x->rank - 2, &x->dims[2], NULL, 1, &w);
-		if (st != EDGEML_OK)
-			return st;
-		(void)eml_attr_int(node, "count_include_pad", 0, &count_pad);
-	}
+	eml_op_params tmp;
+	const eml_op_params *op;
+	edgeml_status st = eml_vk_params(g, node, &tmp, &op);
+	if (st != EDGEML_OK)
+		return st;
+	const eml_window_geom *w = &op->pool.geom;
 	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "pool.comp", (uint64_t)eml_tensor_numel(y));
 	eml_vk_macro(d, "X_T", eml_vk_glsl_type(x->dtype));
 	eml_vk_macro(d, "Y_T", eml_vk_glsl_type(y->dtype));
 	eml_vk_macro(d, "MODE", is_max ? "0" : quant ? "2" : "1");
-	eml_vk_macro(d, "COUNT_PAD", count_pad ? "1" : "0");
+	eml_vk_macro(d, "COUNT_PAD", op->pool.count_include_pad ? "1" : "0");
 	eml_vk_bind(d, node->inputs[0]);
 	eml_vk_bind(d, node->outputs[0]);
-	uint32_t lead = 3 - w.n_spatial;
-	const int64_t *fields[] = { w.in, w.kernel, w.stride, w.dilation, w.pad_begin, w.pad_end,
-				    w.out };
-	for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
-		for (uint32_t i = 0; i < 3; i++)
-			eml_vk_spec_i(d, i < lead ? (f == 4 || f == 5 ? 0 : 1) :
-						    fields[f][i - lead]);
+	EML_VK_FIX3_I(d, POOL_IN, w->in, w->n_spatial, 1);
+	EML_VK_FIX3_I(d, POOL_K, w->kernel, w->n_spatial, 1);
+	EML_VK_FIX3_I(d, POOL_S, w->stride, w->n_spatial, 1);
+	EML_VK_FIX3_I(d, POOL_D, w->dilation, w->n_spatial, 1);
+	EML_VK_FIX3_I(d, POOL_PB, w->pad_begin, w->n_spatial, 0);
+	EML_VK_FIX3_I(d, POOL_PE, w->pad_end, w->n_spatial, 0);
+	EML_VK_FIX3_I(d, POOL_OUT, w->out, w->n_spatial, 1);
 	float lowest = x->dtype == EDGEML_DTYPE_UINT8 ? 0.0f :
 		       x->dtype == EDGEML_DTYPE_INT8 ? -128.0f : -3.402823466e38f;
-	eml_vk_spec_f(d, lowest);
+	EML_VK_FIX_F(d, POOL_LOWEST, lowest);
 	return quant ? qpool_spec(g, node, d) : EDGEML_OK;
 }

@@ -130,11 +130,10 @@ static edgeml_status channel_params(const eml_graph *g, const eml_node *node, em
 				 "point");
 	float *mult = malloc((size_t)channels * sizeof(*mult));
 	int32_t *zp = malloc((size_t)channels * sizeof(*zp));
-	for (int64_t m = 0; mult && zp && m < channels && st == EDGEML_OK; m++) {
-		float w = ws[n_ws == 1 ? 0 : m];
-		mult[m] = alpha ? *alpha * xs[0] * w / ys[0] : xs[0] * w / ys[0];
+	if (mult)
+		eml_requant_multipliers(xs[0], ws, n_ws, ys[0], alpha, channels, mult);
+	for (int64_t m = 0; mult && zp && m < channels && st == EDGEML_OK; m++)
 		st = eml_vk_zero_point(g, node, k_wzp, m, &zp[m]);
-	}
 	if (st == EDGEML_OK && (!mult || !zp))
 		st = eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for %lld channels",
 			       (long long)channels);
@@ -147,25 +146,21 @@ static edgeml_status channel_params(const eml_graph *g, const eml_node *node, em
 	return st;
 }
 
-/* The output's zero point and fused-activation range (Y_ZP, Y_LO, Y_HI): specialization
- * constants, or (var) header words. */
-static edgeml_status output_spec(const eml_graph *g, const eml_node *node, eml_vk_dispatch *d,
-				 uint32_t k_ys, uint32_t k_yzp, int var)
+/* The output's zero point and quantized fused-activation range (output scale at slot
+ * k_ys, zero point at k_yzp, activation [act_min, act_max]). */
+static edgeml_status output_range(const eml_graph *g, const eml_node *node, uint32_t k_ys,
+				  uint32_t k_yzp, float act_min, float act_max, int32_t *zp,
+				  int32_t *lo, int32_t *hi)
 {
 	const float *ys;
 	int64_t n;
-	int32_t zp, lo, hi;
 	edgeml_status st = eml_vk_scales(g, node, k_ys, &ys, &n);
 	if (st == EDGEML_OK)
-		st = eml_vk_zero_point(g, node, k_yzp, 0, &zp);
-	if (st != EDGEML_OK)
-		return st;
-	eml_vk_output_range(node, g->tensors[node->outputs[0]].dtype, ys[0], zp, &lo, &hi);
-	void (*add)(eml_vk_dispatch *, int64_t) = var ? eml_vk_var_i : eml_vk_spec_i;
-	add(d, zp);
-	add(d, lo);
-	add(d, hi);
-	return EDGEML_OK;
+		st = eml_vk_zero_point(g, node, k_yzp, 0, zp);
+	if (st == EDGEML_OK)
+		eml_q_activation_range(g->tensors[node->outputs[0]].dtype, act_min, act_max, ys[0],
+				       *zp, lo, hi);
+	return st;
 }
 
 /* QLinearConv on fconv.comp (float multiply-adds on centered values, exact; see the
@@ -175,10 +170,11 @@ static edgeml_status output_spec(const eml_graph *g, const eml_node *node, eml_v
  * plain loop), unless EDGEML_VK_QCONV=int asks for the integer shader; *taken is 0, and
  * nothing added, when the node does not qualify. */
 static edgeml_status qconv_float(const eml_graph *g, const eml_node *node, eml_vk_kernel *k,
-				 const eml_qconv_shape *s, int *taken)
+				 const eml_qconv_params *p, int *taken)
 {
-	const eml_tensor *x = eml_vk_input(g, node, 0), *w = eml_vk_input(g, node, 3);
-	const eml_tensor *b = eml_vk_input(g, node, 8), *y = &g->tensors[node->outputs[0]];
+	const eml_qconv_shape *s = &p->shape;
+	const eml_tensor *x = eml_vk_input(g, node, p->x), *w = eml_vk_input(g, node, p->w);
+	const eml_tensor *b = eml_vk_input(g, node, p->bias), *y = &g->tensors[node->outputs[0]];
 	int64_t cg = s->in_ch / s->group, numel = eml_tensor_numel(w);
 	int64_t kvol = s->out_ch > 0 && cg > 0 ? numel / s->out_ch / cg : 0;
 	int64_t mt = eml_vk_fconv_tile(s, (w->flags & EML_TF_CONSTANT) && w->data);
@@ -196,7 +192,7 @@ static edgeml_status qconv_float(const eml_graph *g, const eml_node *node, eml_v
 	int32_t zp = 0, maxw = 0;
 	int64_t per = cg * kvol;
 	for (int64_t m = 0; m < s->out_ch && st == EDGEML_OK; m++) {
-		st = eml_vk_zero_point(g, node, 5, m, &zp);
+		st = eml_vk_zero_point(g, node, p->w_zero_point, m, &zp);
 		for (int64_t i = m * per; i < (m + 1) * per; i++) {
 			int32_t v = eml_q_load(w->data, w->dtype, i) - zp;
 			wf[i] = (float)v;
@@ -223,45 +219,57 @@ static edgeml_status qconv_float(const eml_graph *g, const eml_node *node, eml_v
 	if (st == EDGEML_OK)
 		st = type_macro(d, "Y_T", y->dtype);
 	if (st == EDGEML_OK)
-		st = channel_params(g, node, d, 1, 4, 5, 6, s->out_ch, NULL);
-	int32_t xzp;
+		st = channel_params(g, node, d, p->x_scale, p->w_scale, p->w_zero_point, p->y_scale,
+				    s->out_ch, NULL);
+	int32_t xzp, yzp, lo, hi;
 	if (st == EDGEML_OK)
-		st = eml_vk_zero_point(g, node, 2, 0, &xzp);
+		st = eml_vk_zero_point(g, node, p->x_zero_point, 0, &xzp);
+	if (st == EDGEML_OK)
+		st = output_range(g, node, p->y_scale, p->y_zero_point, p->act_min, p->act_max,
+				  &yzp, &lo, &hi);
 	if (st != EDGEML_OK)
 		return st;
 	eml_vk_macro(d, "QUANT", "1");
 	eml_vk_macro(d, "W8", w8 ? "1" : "0");
 	eml_vk_macro(d, "X_SIGNED", x->dtype == EDGEML_DTYPE_INT8 ? "1" : "0");
 	eml_vk_macro(d, "HAS_BIAS", b ? "1" : "0");
-	eml_vk_bind(d, node->inputs[0]);
+	eml_vk_bind(d, node->inputs[p->x]);
 	/* The weights are in the parameters: X in W's place keeps W off the device. */
-	eml_vk_bind(d, node->inputs[0]);
+	eml_vk_bind(d, node->inputs[p->x]);
 	eml_vk_bind(d, node->outputs[0]);
 	if (b)
-		eml_vk_bind(d, node->inputs[8]);
+		eml_vk_bind(d, node->inputs[p->bias]);
 	eml_vk_fconv_shape(d, s, mt, chunk < cg ? chunk : cg, mult_at);
-	eml_vk_var_i(d, xzp);
+	EML_VK_SET_I(d, FCONV_X_ZP, xzp);
+	EML_VK_SET_I(d, FCONV_Y_ZP, yzp);
+	EML_VK_SET_I(d, FCONV_Y_LO, lo);
+	EML_VK_SET_I(d, FCONV_Y_HI, hi);
 	*taken = 1;
-	return output_spec(g, node, d, 6, 7, 1);
+	return EDGEML_OK;
 }
 
 edgeml_status eml_vk_build_qconv(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
 {
-	const eml_tensor *x = eml_vk_input(g, node, 0), *w = eml_vk_input(g, node, 3);
-	const eml_tensor *b = eml_vk_input(g, node, 8), *y = &g->tensors[node->outputs[0]];
-	eml_qconv_shape s;
-	edgeml_status st = eml_qconv_shape_of(node, x, w, &s);
+	eml_op_params tmp;
+	const eml_op_params *op;
+	edgeml_status st = eml_vk_params(g, node, &tmp, &op);
+	if (st != EDGEML_OK)
+		return st;
+	const eml_qconv_params *p = &op->qconv;
+	const eml_qconv_shape *s = &p->shape;
+	const eml_tensor *x = eml_vk_input(g, node, p->x), *w = eml_vk_input(g, node, p->w);
+	const eml_tensor *b = eml_vk_input(g, node, p->bias), *y = &g->tensors[node->outputs[0]];
 	int taken = 0;
-	if (st == EDGEML_OK)
-		st = qconv_float(g, node, k, &s, &taken);
+	st = qconv_float(g, node, k, p, &taken);
 	if (st != EDGEML_OK || taken)
 		return st;
-	int64_t cg = s.in_ch / s.group, mg = s.out_ch / s.group;
-	int64_t kvol = s.out_ch > 0 && cg > 0 ? eml_tensor_numel(w) / s.out_ch / cg : 0;
+	int64_t cg = s->in_ch / s->group, mg = s->out_ch / s->group;
+	int64_t kvol = s->out_ch > 0 && cg > 0 ? eml_tensor_numel(w) / s->out_ch / cg : 0;
 	/* Grouped by four input channels per kernel position: depthwise layers keep the scalar
 	 * loop, which wastes no lanes. */
 	dot4_weights pw;
-	st = dot4_pack(g, node, k, 0, 3, 5, s.out_ch, cg * kvol, kvol, 1, cg, kvol, &pw);
+	st = dot4_pack(g, node, k, p->x, p->w, p->w_zero_point, s->out_ch, cg * kvol, kvol, 1,
+		       cg, kvol, &pw);
 	if (st != EDGEML_OK)
 		return st;
 	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "qconv.comp", (uint64_t)eml_tensor_numel(y));
@@ -271,7 +279,8 @@ edgeml_status eml_vk_build_qconv(const eml_graph *g, const eml_node *node, eml_v
 	if (st == EDGEML_OK)
 		st = type_macro(d, "Y_T", y->dtype);
 	if (st == EDGEML_OK)
-		st = channel_params(g, node, d, 1, 4, 5, 6, s.out_ch, NULL);
+		st = channel_params(g, node, d, p->x_scale, p->w_scale, p->w_zero_point, p->y_scale,
+				    s->out_ch, NULL);
 	if (st == EDGEML_OK)
 		st = dot4_params(d, &pw, "X_FLIP", x->dtype);
 	int dot4 = pw.words != NULL;
@@ -279,56 +288,54 @@ edgeml_status eml_vk_build_qconv(const eml_graph *g, const eml_node *node, eml_v
 	if (st != EDGEML_OK)
 		return st;
 	eml_vk_macro(d, "HAS_BIAS", b ? "1" : "0");
-	eml_vk_bind(d, node->inputs[0]);
+	eml_vk_bind(d, node->inputs[p->x]);
 	/* The packed variant reads its weights from the parameters: binding X in W's place
 	 * keeps the original weights off the device. */
-	eml_vk_bind(d, node->inputs[dot4 ? 0 : 3]);
+	eml_vk_bind(d, node->inputs[dot4 ? p->x : p->w]);
 	eml_vk_bind(d, node->outputs[0]);
 	if (b)
-		eml_vk_bind(d, node->inputs[8]);
-	/* Widened to three spatial dims, as the reference's window loop. The shader is
-	 * specialised on the kernel, strides and dilations (and the plain loop on the channels
-	 * per group): the rest are header words. */
-	uint32_t lead = 3 - s.g.n_spatial;
-	eml_vk_var_i(d, s.in_ch);
-	eml_vk_var_i(d, s.out_ch);
+		eml_vk_bind(d, node->inputs[p->bias]);
+	/* The shader is specialised on the kernel, strides and dilations (and the plain loop
+	 * on the channels per group): the rest are header words. */
+	const eml_window_geom *gm = &s->g;
+	EML_VK_SET_I(d, QCONV_CIN, s->in_ch);
+	EML_VK_SET_I(d, QCONV_COUT, s->out_ch);
 	if (dot4)
-		eml_vk_var_i(d, cg);
+		EML_VK_SET_I(d, QCONV_CG, cg);
 	else
-		eml_vk_spec_i(d, cg);
-	eml_vk_var_i(d, mg);
-	const int64_t *fields[] = { s.g.in, s.g.kernel, s.g.stride, s.g.dilation, s.g.pad_begin };
-	for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
-		for (uint32_t i = 0; i < 3; i++) {
-			int64_t v = i < lead ? (f == 4 ? 0 : 1) : fields[f][i - lead];
-			if (f == 0 || f == 4)
-				eml_vk_var_i(d, v);
-			else
-				eml_vk_spec_i(d, v);
-		}
+		EML_VK_FIX_I(d, QCONV_CG, cg);
+	EML_VK_SET_I(d, QCONV_MG, mg);
+	EML_VK_SET3_I(d, QCONV_IN, gm->in, gm->n_spatial, 1);
+	EML_VK_FIX3_I(d, QCONV_K, gm->kernel, gm->n_spatial, 1);
+	EML_VK_FIX3_I(d, QCONV_S, gm->stride, gm->n_spatial, 1);
+	EML_VK_FIX3_I(d, QCONV_D, gm->dilation, gm->n_spatial, 1);
+	EML_VK_SET3_I(d, QCONV_P, gm->pad_begin, gm->n_spatial, 0);
+	EML_VK_SET3_I(d, QCONV_OUT, gm->out, gm->n_spatial, 1);
 	int64_t plane = 1;
-	for (uint32_t i = 0; i < 3; i++) {
-		int64_t v = i < lead ? 1 : s.g.out[i - lead];
-		eml_vk_var_i(d, v);
-		plane *= v;
-	}
-	int32_t xzp;
-	st = eml_vk_zero_point(g, node, 2, 0, &xzp);
+	for (uint32_t i = 0; i < gm->n_spatial; i++)
+		plane *= gm->out[i];
+	int32_t xzp, yzp, lo, hi;
+	st = eml_vk_zero_point(g, node, p->x_zero_point, 0, &xzp);
+	if (st == EDGEML_OK)
+		st = output_range(g, node, p->y_scale, p->y_zero_point, p->act_min, p->act_max,
+				  &yzp, &lo, &hi);
 	if (st != EDGEML_OK)
 		return st;
-	eml_vk_var_i(d, xzp);
-	st = output_spec(g, node, d, 6, 7, 1);
+	EML_VK_SET_I(d, QCONV_X_ZP, xzp);
+	EML_VK_SET_I(d, QCONV_Y_ZP, yzp);
+	EML_VK_SET_I(d, QCONV_Y_LO, lo);
+	EML_VK_SET_I(d, QCONV_Y_HI, hi);
 	/* The tiles of the packed variant (4 channels of a group by 4 outputs of a row) and of
 	 * the plain one (4 outputs of a row), qconv.comp. */
-	int64_t out2 = s.g.out[s.g.n_spatial - 1], w4 = (out2 + 3) / 4, mb = (mg + 3) / 4;
-	eml_vk_var_i(d, plane);
-	eml_vk_var_i(d, w4);
-	eml_vk_var_i(d, mb);
-	eml_vk_var_i(d, s.group);
-	if (out2 > 0 && s.out_ch > 0)
-		d->invocations = d->invocations / (uint64_t)s.out_ch / (uint64_t)out2 *
-				 (uint64_t)(w4 * (dot4 ? s.group * mb : s.out_ch));
-	return st;
+	int64_t out2 = gm->out[gm->n_spatial - 1], w4 = (out2 + 3) / 4, mb = (mg + 3) / 4;
+	EML_VK_SET_I(d, QCONV_OUT_PLANE, plane);
+	EML_VK_SET_I(d, QCONV_W4, w4);
+	EML_VK_SET_I(d, QCONV_MB, mb);
+	EML_VK_SET_I(d, QCONV_GROUPS, s->group);
+	if (out2 > 0 && s->out_ch > 0)
+		d->invocations = d->invocations / (uint64_t)s->out_ch / (uint64_t)out2 *
+				 (uint64_t)(w4 * (dot4 ? s->group * mb : s->out_ch));
+	return EDGEML_OK;
 }
 
 /* QLinearMatMul's batch table: for every output matrix, the index of a's and b's matrix. */
@@ -339,13 +346,8 @@ static edgeml_status batch_table(eml_vk_dispatch *d, const eml_matmul_shape *s)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for %lld batches",
 				 (long long)s->batches);
 	for (int64_t batch = 0; batch < s->batches; batch++) {
-		int64_t ma = 0, mb = 0, rest = batch;
-		for (uint32_t dim = s->batch_rank; dim-- > 0;) {
-			int64_t coord = rest % s->batch[dim];
-			rest /= s->batch[dim];
-			ma += coord * s->a_step[dim];
-			mb += coord * s->b_step[dim];
-		}
+		int64_t ma, mb;
+		eml_matmul_batch(s, batch, &ma, &mb);
 		tab[2 * batch] = (int32_t)(ma * s->m * s->k);
 		tab[2 * batch + 1] = (int32_t)(mb * s->k * s->n);
 	}
@@ -354,83 +356,97 @@ static edgeml_status batch_table(eml_vk_dispatch *d, const eml_matmul_shape *s)
 	return st;
 }
 
+/* The operands of QLinearMatMul and QLinearGemm in one form: input slots, sizes, strides. */
+typedef struct qgemm_io {
+	uint32_t a, a_scale, a_zero_point, b, b_scale, b_zero_point, bias, y_scale, y_zero_point;
+	int64_t m, n, k, batches, a_row, a_col, b_row, b_col;
+	int trans_b;
+	const float *alpha; /* QLinearGemm's */
+	float act_min, act_max;
+} qgemm_io;
+
 edgeml_status eml_vk_build_qgemm(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
 {
 	int gemm = node->op == EML_OP_QLinearGemm;
-	const eml_tensor *a = eml_vk_input(g, node, 0), *b = eml_vk_input(g, node, 3);
-	const eml_tensor *y = &g->tensors[node->outputs[0]];
-	const eml_tensor *bias = gemm ? eml_vk_input(g, node, 6) : NULL;
-	int64_t m, n, kk, batches = 1, trans_a = 0, trans_b = 0;
-	float alpha = 1.0f;
-	eml_matmul_shape s;
+	eml_op_params tmp;
+	const eml_op_params *op;
+	edgeml_status st = eml_vk_params(g, node, &tmp, &op);
+	if (st != EDGEML_OK)
+		return st;
+	qgemm_io io;
 	if (gemm) {
-		(void)eml_attr_int(node, "transA", 0, &trans_a);
-		(void)eml_attr_int(node, "transB", 0, &trans_b);
-		(void)eml_attr_float(node, "alpha", 1.0f, &alpha);
-		m = y->dims[0];
-		n = y->dims[1];
-		kk = a->dims[trans_a ? 0 : 1];
+		const eml_qgemm_params *p = &op->qgemm;
+		io = (qgemm_io){ p->a, p->a_scale, p->a_zero_point, p->b, p->b_scale,
+				 p->b_zero_point, p->bias, p->y_scale, p->y_zero_point,
+				 p->m, p->n, p->k, 1, p->a_row, p->a_col, p->b_row, p->b_col,
+				 p->trans_b, &p->alpha, p->act_min, p->act_max };
 	} else {
-		edgeml_status st = eml_matmul_shape_of(a, b, &s);
-		if (st != EDGEML_OK)
-			return st;
-		const eml_tensor *azp = eml_vk_input(g, node, 2), *as = eml_vk_input(g, node, 1);
-		if (eml_tensor_numel(as) != 1 || (azp && eml_tensor_numel(azp) != 1))
+		const eml_qmatmul_params *p = &op->qmatmul;
+		const eml_matmul_shape *s = &p->shape;
+		io = (qgemm_io){ p->a, p->a_scale, p->a_zero_point, p->b, p->b_scale,
+				 p->b_zero_point, EML_NO_INPUT, p->y_scale, p->y_zero_point,
+				 s->m, s->n, s->k, s->batches, s->k, 1, s->n, 1,
+				 0, NULL, p->act_min, p->act_max };
+		const eml_tensor *azp = eml_vk_input(g, node, p->a_zero_point);
+		if (!p->requantize || eml_tensor_numel(eml_vk_input(g, node, p->a_scale)) != 1 ||
+		    (azp && eml_tensor_numel(azp) != 1))
 			return eml_error(EDGEML_ERR_UNSUPPORTED,
 					 "the GPU kernel takes per-tensor parameters for A");
-		m = s.m;
-		n = s.n;
-		kk = s.k;
-		batches = s.batches;
 	}
+	const eml_tensor *a = eml_vk_input(g, node, io.a), *b = eml_vk_input(g, node, io.b);
+	const eml_tensor *y = &g->tensors[node->outputs[0]];
+	const eml_tensor *bias = eml_vk_input(g, node, io.bias);
 	/* The packed B is one matrix: only when every batch reads the same one. */
 	dot4_weights pw = { NULL, 0 };
-	edgeml_status st = EDGEML_OK;
 	if (gemm || b->rank == 2)
-		st = dot4_pack(g, node, k, 0, 3, 5, n, trans_b ? kk : 1, 1, 0, kk,
-			       trans_b ? 1 : n, &pw);
+		st = dot4_pack(g, node, k, io.a, io.b, io.b_zero_point, io.n, io.trans_b ? io.k : 1,
+			       1, 0, io.k, io.trans_b ? 1 : io.n, &pw);
 	if (st != EDGEML_OK)
 		return st;
 	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "qgemm.comp", (uint64_t)eml_tensor_numel(y));
-	uint32_t k_ys = gemm ? 7 : 6, k_yzp = gemm ? 8 : 7;
 	st = type_macro(d, "A_T", a->dtype);
 	if (st == EDGEML_OK)
 		st = type_macro(d, "B_T", b->dtype);
 	if (st == EDGEML_OK)
 		st = type_macro(d, "Y_T", y->dtype);
 	if (st == EDGEML_OK)
-		st = channel_params(g, node, d, 1, 4, 5, k_ys, n, gemm ? &alpha : NULL);
+		st = channel_params(g, node, d, io.a_scale, io.b_scale, io.b_zero_point, io.y_scale,
+				    io.n, io.alpha);
 	if (st == EDGEML_OK && !gemm)
-		st = batch_table(d, &s);
+		st = batch_table(d, &op->qmatmul.shape);
 	if (st == EDGEML_OK)
 		st = dot4_params(d, &pw, "A_FLIP", a->dtype);
 	int dot4 = pw.words != NULL;
 	free(pw.words);
+	int32_t azp, yzp, lo, hi;
+	if (st == EDGEML_OK)
+		st = eml_vk_zero_point(g, node, io.a_zero_point, 0, &azp);
+	if (st == EDGEML_OK)
+		st = output_range(g, node, io.y_scale, io.y_zero_point, io.act_min, io.act_max,
+				  &yzp, &lo, &hi);
 	if (st != EDGEML_OK)
 		return st;
 	eml_vk_macro(d, "HAS_BIAS", bias ? "1" : "0");
 	eml_vk_macro(d, "HAS_BATCH", gemm ? "0" : "1");
-	eml_vk_bind(d, node->inputs[0]);
+	eml_vk_bind(d, node->inputs[io.a]);
 	/* As in QLinearConv: the packed B is in the parameters, A stands in for B. */
-	eml_vk_bind(d, node->inputs[dot4 ? 0 : 3]);
+	eml_vk_bind(d, node->inputs[dot4 ? io.a : io.b]);
 	eml_vk_bind(d, node->outputs[0]);
 	if (bias)
-		eml_vk_bind(d, node->inputs[6]);
-	eml_vk_spec_i(d, m);
-	eml_vk_spec_i(d, n);
-	eml_vk_spec_i(d, kk);
-	/* Row and column strides of A and B, transposed or not. */
-	eml_vk_spec_i(d, trans_a ? 1 : kk);
-	eml_vk_spec_i(d, trans_a ? m : 1);
-	eml_vk_spec_i(d, trans_b ? 1 : n);
-	eml_vk_spec_i(d, trans_b ? kk : 1);
-	eml_vk_spec_i(d, batches);
-	int32_t azp;
-	st = eml_vk_zero_point(g, node, 2, 0, &azp);
-	if (st != EDGEML_OK)
-		return st;
-	eml_vk_spec_i(d, azp);
-	return output_spec(g, node, d, k_ys, k_yzp, 0);
+		eml_vk_bind(d, node->inputs[io.bias]);
+	EML_VK_FIX_I(d, QGEMM_M, io.m);
+	EML_VK_FIX_I(d, QGEMM_N, io.n);
+	EML_VK_FIX_I(d, QGEMM_K, io.k);
+	EML_VK_FIX_I(d, QGEMM_A_RS, io.a_row);
+	EML_VK_FIX_I(d, QGEMM_A_CS, io.a_col);
+	EML_VK_FIX_I(d, QGEMM_B_RS, io.b_row);
+	EML_VK_FIX_I(d, QGEMM_B_CS, io.b_col);
+	EML_VK_FIX_I(d, QGEMM_BATCHES, io.batches);
+	EML_VK_FIX_I(d, QGEMM_A_ZP, azp);
+	EML_VK_FIX_I(d, QGEMM_Y_ZP, yzp);
+	EML_VK_FIX_I(d, QGEMM_Y_LO, lo);
+	EML_VK_FIX_I(d, QGEMM_Y_HI, hi);
+	return EDGEML_OK;
 }
 
 /* Per-axis parameters' inner stride, as the reference computes it (ref_quantize.c). */
@@ -490,10 +506,10 @@ edgeml_status eml_vk_build_quantize(const eml_graph *g, const eml_node *node, em
 	eml_vk_macro(d, "QUANTIZE", quant ? "1" : "0");
 	eml_vk_bind(d, node->inputs[0]);
 	eml_vk_bind(d, node->outputs[0]);
-	eml_vk_spec_i(d, axis_inner(node, x, n_params));
-	eml_vk_spec_i(d, n_params);
-	eml_vk_spec_i(d, lo);
-	eml_vk_spec_i(d, hi);
+	EML_VK_FIX_I(d, QUANTIZE_INNER, axis_inner(node, x, n_params));
+	EML_VK_FIX_I(d, QUANTIZE_NP, n_params);
+	EML_VK_FIX_I(d, QUANTIZE_Y_LO, lo);
+	EML_VK_FIX_I(d, QUANTIZE_Y_HI, hi);
 	return EDGEML_OK;
 }
 
@@ -559,20 +575,20 @@ edgeml_status eml_vk_build_qbinary(const eml_graph *g, const eml_node *node, eml
 		int scalar_b = !scalar_a && eml_tensor_numel(b) == 1;
 		eml_vk_macro(d, "SCALAR_A", scalar_a ? "1" : "0");
 		eml_vk_macro(d, "SCALAR_B", scalar_b ? "1" : "0");
-		eml_vk_var_f(d, ra);
-		eml_vk_var_f(d, rb);
-		eml_vk_var_f(d, (float)zy - (ka + kb));
-		eml_vk_var_i(d, lo);
-		eml_vk_var_i(d, hi);
+		EML_VK_SET_F(d, QADD_RA, ra);
+		EML_VK_SET_F(d, QADD_RB, rb);
+		EML_VK_SET_F(d, QADD_K, (float)zy - (ka + kb));
+		EML_VK_SET_I(d, QADD_Y_LO, lo);
+		EML_VK_SET_I(d, QADD_Y_HI, hi);
 		return EDGEML_OK;
 	}
-	eml_vk_spec_f(d, sa[0]);
-	eml_vk_spec_i(d, za);
-	eml_vk_spec_f(d, sb[0]);
-	eml_vk_spec_i(d, zb);
-	eml_vk_spec_f(d, sy[0]);
-	eml_vk_spec_i(d, zy);
-	eml_vk_spec_i(d, lo);
-	eml_vk_spec_i(d, hi);
+	EML_VK_FIX_F(d, QMUL_A_SCALE, sa[0]);
+	EML_VK_FIX_I(d, QMUL_A_ZP, za);
+	EML_VK_FIX_F(d, QMUL_B_SCALE, sb[0]);
+	EML_VK_FIX_I(d, QMUL_B_ZP, zb);
+	EML_VK_FIX_F(d, QMUL_Y_SCALE, sy[0]);
+	EML_VK_FIX_I(d, QMUL_Y_ZP, zy);
+	EML_VK_FIX_I(d, QMUL_Y_LO, lo);
+	EML_VK_FIX_I(d, QMUL_Y_HI, hi);
 	return EDGEML_OK;
 }

@@ -7,6 +7,7 @@
 #define EML_REF_H
 
 #include "graph.h"
+#include "ops/op_params.h"
 
 typedef struct eml_kernel_ctx {
 	const eml_node *node;
@@ -23,6 +24,14 @@ typedef edgeml_status (*eml_ref_fn)(const eml_kernel_ctx *ctx);
 #define EML_OP(num, name) edgeml_status eml_ref_##name(const eml_kernel_ctx *ctx);
 #include "ops/ops.def"
 #undef EML_OP
+
+/* Sets *p to the node's typed params (ops/op_params.h): decoded at load, or now into *tmp
+ * for a graph built in memory. */
+static inline edgeml_status eml_ref_params(const eml_kernel_ctx *ctx, eml_op_params *tmp,
+					   const eml_op_params **p)
+{
+	return eml_node_params(NULL, ctx->node, ctx->in, tmp, p);
+}
 
 /* The reference kernel of an op, or NULL for an unknown op. */
 eml_ref_fn eml_ref_kernel(uint32_t op);

@@ -3,7 +3,6 @@
  * per term, as the fast kernels do with their vector FMAs (f32_ukernels.h). */
 #include "cpu/ref/ref_util.h"
 #include "error.h"
-#include "ops/infer_helpers.h"
 
 /* The dot product of one output position: xp is the first input channel of the group at
  * (n), wp the first weight of output channel m, o the output coordinates (3-D). */
@@ -41,27 +40,25 @@ static float conv_point(const eml_window_geom *g, const float *xp, const float *
 /* Conv (X, W, B) -> Y, NCHW; accumulates in float as onnxruntime does. */
 edgeml_status eml_ref_Conv(const eml_kernel_ctx *ctx)
 {
-	const eml_tensor *x = ctx->in[0], *w = ctx->in[1];
 	const float *xd = ctx->in_data[0], *wd = ctx->in_data[1];
 	const float *bias = ctx->node->n_inputs > 2 ? ctx->in_data[2] : NULL;
 	float *y = ctx->out_data[0];
-	int64_t group;
-	float lo, hi;
-	eml_window_geom g;
-	edgeml_status st = eml_attr_int(ctx->node, "group", 1, &group);
-	if (st == EDGEML_OK)
-		st = eml_fused_activation(ctx->node, &lo, &hi);
-	if (st == EDGEML_OK)
-		st = eml_window_geometry(ctx->node, x->rank - 2, &x->dims[2], &w->dims[2], 0, &g);
+	eml_op_params tmp;
+	const eml_op_params *op;
+	edgeml_status st = eml_ref_params(ctx, &tmp, &op);
 	if (st != EDGEML_OK)
 		return st;
+	const eml_conv_params *p = &op->conv;
+	int64_t group = p->shape.group;
+	float lo = p->act_min, hi = p->act_max;
+	eml_window_geom g = p->shape.g;
 	eml_geom_to_3d(&g);
 
-	int64_t c_in = x->dims[1], m_out = w->dims[0];
+	int64_t c_in = p->shape.in_ch, m_out = p->shape.out_ch;
 	int64_t cg = c_in / group, mg = m_out / group;
 	int64_t in_size = g.in[0] * g.in[1] * g.in[2];
 	int64_t k_size = g.kernel[0] * g.kernel[1] * g.kernel[2];
-	for (int64_t n = 0; n < x->dims[0]; n++) {
+	for (int64_t n = 0; n < p->shape.batch; n++) {
 		for (int64_t m = 0; m < m_out; m++) {
 			const float *xp = xd + (n * c_in + (m / mg) * cg) * in_size;
 			const float *wp = wd + m * cg * k_size;

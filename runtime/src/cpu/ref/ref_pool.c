@@ -2,17 +2,6 @@
 #include <float.h>
 
 #include "cpu/ref/ref_util.h"
-#include "error.h"
-
-/* Reads the window geometry of a pool node for input X, widened to 3-D. */
-static edgeml_status pool_geometry(const eml_kernel_ctx *ctx, eml_window_geom *g)
-{
-	const eml_tensor *x = ctx->in[0];
-	edgeml_status st = eml_window_geometry(ctx->node, x->rank - 2, &x->dims[2], NULL, 1, g);
-	if (st == EDGEML_OK)
-		eml_geom_to_3d(g);
-	return st;
-}
 
 /* Number of taps of window o on axis i that fall in [lo, hi). */
 static int64_t window_taps(const eml_window_geom *g, int i, int64_t o, int64_t lo, int64_t hi)
@@ -67,13 +56,14 @@ static float pool_window(const eml_window_geom *g, uint32_t dtype, const void *x
 /* Runs a windowed pool over every (n, c) plane. */
 static edgeml_status run_pool(const eml_kernel_ctx *ctx, int is_max)
 {
-	eml_window_geom g;
-	int64_t count_pad = 0;
-	edgeml_status st = pool_geometry(ctx, &g);
-	if (st == EDGEML_OK && !is_max)
-		st = eml_attr_int(ctx->node, "count_include_pad", 0, &count_pad);
+	eml_op_params tmp;
+	const eml_op_params *op;
+	edgeml_status st = eml_ref_params(ctx, &tmp, &op);
 	if (st != EDGEML_OK)
 		return st;
+	eml_window_geom g = op->pool.geom;
+	int count_pad = is_max ? 0 : op->pool.count_include_pad;
+	eml_geom_to_3d(&g);
 	const eml_tensor *x = ctx->in[0];
 	int64_t planes = x->dims[0] * x->dims[1];
 	int64_t in_size = g.in[0] * g.in[1] * g.in[2];
@@ -84,8 +74,7 @@ static edgeml_status run_pool(const eml_kernel_ctx *ctx, int is_max)
 				for (o[2] = 0; o[2] < g.out[2]; o[2]++)
 					eml_store_f(x->dtype, ctx->out_data[0], y_off++,
 						    pool_window(&g, x->dtype, ctx->in_data[0],
-								p * in_size, o, is_max,
-								(int)count_pad));
+								p * in_size, o, is_max, count_pad));
 	return EDGEML_OK;
 }
 

@@ -4,14 +4,7 @@
 #include "cpu/ref/ref.h"
 #include "cpu/ref/ref_qparams.h"
 #include "cpu/ref/ref_qwindow.h"
-#include "ops/infer_qcommon.h"
-
-/* Input indices of a convolution's data and zero points (QLinearConv's scales, bias and
- * output parameters sit at fixed indices). */
-typedef struct conv_io {
-	uint32_t k_x, k_xzp, k_w, k_wzp;
-	int scaled; /* QLinearConv: requantize; else ConvInteger: int32 out */
-} conv_io;
+#include "error.h"
 
 /* The data operands of a convolution. */
 typedef struct conv_data {
@@ -47,53 +40,44 @@ static int64_t window_dot(const eml_window3 *c, const conv_data *d, const int64_
 /* y[n, m, o] = sum over the group's channels and the window of (x - x_zp)(w - w_zp[m]).
  * QLinearConv adds B and requantizes with x_scale * w_scale[m] / y_scale, clamped to the
  * fused activation; ConvInteger stores the int32 sum. */
-static edgeml_status run_conv(const eml_kernel_ctx *ctx, const conv_io *io)
+static edgeml_status run_conv(const eml_kernel_ctx *ctx)
 {
-	const eml_tensor *tx = ctx->in[io->k_x], *tw = ctx->in[io->k_w];
-	const int32_t *bias = NULL;
-	const float *xs = NULL, *ws = NULL, *ys = NULL;
-	int64_t n_ws = 0, n_tmp;
-	uint32_t y_dtype = ctx->out[0]->dtype, n_in = ctx->node->n_inputs;
-	int32_t y_zp = 0, lo = 0, hi = 0;
-	eml_qconv_shape s;
+	eml_op_params tmp;
+	const eml_op_params *op;
+	edgeml_status st = eml_ref_params(ctx, &tmp, &op);
+	if (st != EDGEML_OK)
+		return st;
+	const eml_qconv_params *p = &op->qconv;
+	const eml_qconv_shape *s = &p->shape;
+	const eml_tensor *tx = ctx->in[p->x], *tw = ctx->in[p->w];
+	const int32_t *bias = p->bias != EML_NO_INPUT ? ctx->in_data[p->bias] : NULL;
+	uint32_t y_dtype = ctx->out[0]->dtype;
+	eml_q_requant r = { .x_zero_point = eml_q_zero_point(ctx, p->x_zero_point, 0) };
 	eml_window3 c;
-	(void)eml_qconv_shape_of(ctx->node, tx, tw, &s);
-	eml_window3_of(&s.g, &c);
-	if (io->scaled) {
-		edgeml_status st = eml_q_scales(ctx, 1, &xs, &n_tmp);
-		if (st == EDGEML_OK)
-			st = eml_q_scales(ctx, 4, &ws, &n_ws);
-		if (st == EDGEML_OK)
-			st = eml_q_scales(ctx, 6, &ys, &n_tmp);
-		if (st != EDGEML_OK)
-			return st;
-		y_zp = eml_q_zero_point(ctx, 7, 0);
-		eml_q_output_range(ctx, y_dtype, ys[0], y_zp, &lo, &hi);
-		if (n_in > 8)
-			bias = ctx->in_data[8];
-	}
-	conv_data d = { .x = ctx->in_data[io->k_x], .w = ctx->in_data[io->k_w],
-			.x_dtype = tx->dtype, .w_dtype = tw->dtype,
-			.x_zp = io->k_xzp < n_in ? eml_q_zero_point(ctx, io->k_xzp, 0) : 0 };
-	int64_t cg = s.in_ch / s.group, mg = s.out_ch / s.group;
+	eml_window3_of(&s->g, &c);
+	if (p->requantize && (st = eml_qconv_requant(ctx, p, &r)) != EDGEML_OK)
+		return st;
+	conv_data d = { .x = ctx->in_data[p->x], .w = ctx->in_data[p->w],
+			.x_dtype = tx->dtype, .w_dtype = tw->dtype, .x_zp = r.x_zero_point };
+	int64_t cg = s->in_ch / s->group, mg = s->out_ch / s->group;
 	int64_t x_plane = c.in[0] * c.in[1] * c.in[2], w_plane = c.k[0] * c.k[1] * c.k[2];
 	int64_t y_plane = c.out[0] * c.out[1] * c.out[2], o = 0;
-	for (int64_t n = 0; n < s.batch; n++) {
-		for (int64_t m = 0; m < s.out_ch; m++) {
+	for (int64_t n = 0; n < s->batch; n++) {
+		for (int64_t m = 0; m < s->out_ch; m++) {
 			int64_t c0 = (m / mg) * cg;
-			int32_t w_zp = io->k_wzp < n_in ? eml_q_zero_point(ctx, io->k_wzp, m) : 0;
-			float mult = io->scaled ? xs[0] * ws[n_ws == 1 ? 0 : m] / ys[0] : 0.0f;
-			for (int64_t p = 0; p < y_plane; p++, o++) {
+			int32_t w_zp = eml_q_zero_point(ctx, p->w_zero_point, m);
+			float mult = p->requantize ? eml_q_requant_mult(&r, m) : 0.0f;
+			for (int64_t q = 0; q < y_plane; q++, o++) {
 				int64_t od[3], acc = bias ? bias[m] : 0;
-				eml_window3_coords(p, c.out, od);
+				eml_window3_coords(q, c.out, od);
 				for (int64_t ci = 0; ci < cg; ci++) {
-					int64_t xb = (n * s.in_ch + c0 + ci) * x_plane;
+					int64_t xb = (n * s->in_ch + c0 + ci) * x_plane;
 					int64_t wb = (m * cg + ci) * w_plane;
 					acc += window_dot(&c, &d, od, xb, wb, w_zp);
 				}
 				int32_t v = eml_wrap_i32(acc);
-				if (io->scaled)
-					v = eml_requantize(v, mult, y_zp, lo, hi);
+				if (p->requantize)
+					v = eml_requantize(v, mult, r.y_zero_point, r.lo, r.hi);
 				eml_q_store(ctx->out_data[0], y_dtype, o, v);
 			}
 		}
@@ -104,13 +88,11 @@ static edgeml_status run_conv(const eml_kernel_ctx *ctx, const conv_io *io)
 /* QLinearConv: requantized convolution with optional int32 bias and fused activation. */
 edgeml_status eml_ref_QLinearConv(const eml_kernel_ctx *ctx)
 {
-	static const conv_io io = { .k_x = 0, .k_xzp = 2, .k_w = 3, .k_wzp = 5, .scaled = 1 };
-	return run_conv(ctx, &io);
+	return run_conv(ctx);
 }
 
 /* ConvInteger: the int32 convolution of zero-point-corrected x and w. */
 edgeml_status eml_ref_ConvInteger(const eml_kernel_ctx *ctx)
 {
-	static const conv_io io = { .k_x = 0, .k_xzp = 2, .k_w = 1, .k_wzp = 3, .scaled = 0 };
-	return run_conv(ctx, &io);
+	return run_conv(ctx);
 }

@@ -28,6 +28,8 @@ edgeml_status eml_q_scales(const eml_kernel_ctx *ctx, uint32_t k, const float **
 
 int32_t eml_q_zero_point(const eml_kernel_ctx *ctx, uint32_t k, int64_t i)
 {
+	if (k >= ctx->node->n_inputs)
+		return 0;
 	const eml_tensor *t = ctx->in[k];
 	if (!t)
 		return 0;
@@ -38,11 +40,45 @@ void eml_q_output_range(const eml_kernel_ctx *ctx, uint32_t dtype, float y_scale
 			int32_t *lo, int32_t *hi)
 {
 	float amin, amax;
-	int32_t qmin, qmax;
-	eml_q_range(dtype, &qmin, &qmax);
 	/* Infer checked both attributes are floats, so the lookups cannot fail here. */
 	(void)eml_attr_float(ctx->node, "activation_min", -INFINITY, &amin);
 	(void)eml_attr_float(ctx->node, "activation_max", INFINITY, &amax);
-	*lo = eml_quantize_f32(amin, y_scale, y_zp, qmin, qmax);
-	*hi = eml_quantize_f32(amax, y_scale, y_zp, qmin, qmax);
+	eml_q_activation_range(dtype, amin, amax, y_scale, y_zp, lo, hi);
+}
+
+/* Reads the scales at slots xs, ws, ys, the zero points at xz, yz and the output range. */
+static edgeml_status requant_get(const eml_kernel_ctx *ctx, uint32_t xs, uint32_t xz,
+				 uint32_t ws, uint32_t ys, uint32_t yz, float act_min,
+				 float act_max, eml_q_requant *r)
+{
+	int64_t n;
+	edgeml_status st = eml_q_scales(ctx, xs, &r->x_scale, &n);
+	if (st == EDGEML_OK)
+		st = eml_q_scales(ctx, ws, &r->w_scale, &r->n_w_scale);
+	if (st == EDGEML_OK)
+		st = eml_q_scales(ctx, ys, &r->y_scale, &n);
+	if (st != EDGEML_OK)
+		return st;
+	r->x_zero_point = eml_q_zero_point(ctx, xz, 0);
+	r->y_zero_point = eml_q_zero_point(ctx, yz, 0);
+	r->alpha = NULL;
+	eml_q_activation_range(ctx->out[0]->dtype, act_min, act_max, r->y_scale[0],
+			       r->y_zero_point, &r->lo, &r->hi);
+	return EDGEML_OK;
+}
+
+edgeml_status eml_qconv_requant(const eml_kernel_ctx *ctx, const eml_qconv_params *p,
+				eml_q_requant *r)
+{
+	return requant_get(ctx, p->x_scale, p->x_zero_point, p->w_scale, p->y_scale,
+			   p->y_zero_point, p->act_min, p->act_max, r);
+}
+
+edgeml_status eml_qgemm_requant(const eml_kernel_ctx *ctx, const eml_qgemm_params *p,
+				eml_q_requant *r)
+{
+	edgeml_status st = requant_get(ctx, p->a_scale, p->a_zero_point, p->b_scale, p->y_scale,
+				       p->y_zero_point, p->act_min, p->act_max, r);
+	r->alpha = &p->alpha;
+	return st;
 }

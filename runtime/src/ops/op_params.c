@@ -1,0 +1,327 @@
+/* op_params.c — decodes each node's typed parameters (op_params.h) once, with the same checks
+ * as its infer function, so kernels never read attributes or input slots by number. */
+#include <string.h>
+
+#include "error.h"
+#include "ops/broadcast.h"
+#include "ops/infer_helpers.h"
+#include "ops/op_params.h"
+#include "ops/ops.h"
+
+/* Slot k of the node when present, else EML_NO_INPUT. */
+static uint32_t slot(const eml_node *node, const eml_tensor *const *in, uint32_t k)
+{
+	return eml_in(node, in, k) ? k : EML_NO_INPUT;
+}
+
+/* Reads a 0/1 transpose flag. */
+static edgeml_status read_flag(const eml_node *node, const char *name, int *out)
+{
+	int64_t v;
+	edgeml_status st = eml_attr_int(node, name, 0, &v);
+	if (st == EDGEML_OK && v != 0 && v != 1)
+		return eml_error(EDGEML_ERR_FORMAT, "attribute '%s' = %lld must be 0 or 1", name,
+				 (long long)v);
+	*out = (int)v;
+	return st;
+}
+
+/* Conv: the convolution's shape and the fused activation. */
+static edgeml_status decode_conv(const eml_node *node, const eml_tensor *const *in,
+				 eml_conv_params *p)
+{
+	edgeml_status st = eml_qconv_shape_of(node, in[0], in[1], &p->shape);
+	if (st == EDGEML_OK)
+		st = eml_fused_activation(node, &p->act_min, &p->act_max);
+	return st;
+}
+
+/* QLinearConv and ConvInteger: their input slots, shape and fused activation. */
+static edgeml_status decode_qconv(const eml_node *node, const eml_tensor *const *in,
+				  eml_qconv_params *p)
+{
+	p->requantize = node->op == EML_OP_QLinearConv;
+	p->x = 0;
+	if (p->requantize) {
+		p->x_scale = 1;
+		p->x_zero_point = slot(node, in, 2);
+		p->w = 3;
+		p->w_scale = 4;
+		p->w_zero_point = slot(node, in, 5);
+		p->y_scale = 6;
+		p->y_zero_point = slot(node, in, 7);
+		p->bias = slot(node, in, 8);
+	} else {
+		p->x_scale = p->w_scale = p->y_scale = p->y_zero_point = p->bias = EML_NO_INPUT;
+		p->x_zero_point = slot(node, in, 2);
+		p->w = 1;
+		p->w_zero_point = slot(node, in, 3);
+	}
+	edgeml_status st = eml_qconv_shape_of(node, in[p->x], in[p->w], &p->shape);
+	if (st == EDGEML_OK)
+		st = eml_fused_activation(node, &p->act_min, &p->act_max);
+	return st;
+}
+
+/* Row and column strides of a row-major m x k A (or k x n B), transposed or not. */
+static void gemm_strides(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
+			 int64_t *a_row, int64_t *a_col, int64_t *b_row, int64_t *b_col)
+{
+	*a_row = trans_a ? 1 : k;
+	*a_col = trans_a ? m : 1;
+	*b_row = trans_b ? 1 : n;
+	*b_col = trans_b ? k : 1;
+}
+
+/* Gemm: transposes, alpha, beta, sizes, strides of A, B and C, fused activation. */
+static edgeml_status decode_gemm(const eml_node *node, const eml_tensor *const *in,
+				 eml_gemm_params *p)
+{
+	edgeml_status st = read_flag(node, "transA", &p->trans_a);
+	if (st == EDGEML_OK)
+		st = read_flag(node, "transB", &p->trans_b);
+	if (st == EDGEML_OK)
+		st = eml_attr_float(node, "alpha", 1.0f, &p->alpha);
+	if (st == EDGEML_OK)
+		st = eml_attr_float(node, "beta", 1.0f, &p->beta);
+	if (st == EDGEML_OK)
+		st = eml_fused_activation(node, &p->act_min, &p->act_max);
+	if (st != EDGEML_OK)
+		return st;
+	const eml_tensor *a = in[0], *b = in[1], *c = eml_in(node, in, 2);
+	p->m = a->dims[p->trans_a];
+	p->k = a->dims[1 - p->trans_a];
+	p->n = b->dims[1 - p->trans_b];
+	gemm_strides(p->trans_a, p->trans_b, p->m, p->n, p->k, &p->a_row, &p->a_col, &p->b_row,
+		     &p->b_col);
+	p->has_c = c != NULL;
+	p->c_stride[0] = p->c_stride[1] = 0;
+	if (c) {
+		int64_t dims[2] = { p->m, p->n };
+		eml_broadcast_strides(c, 2, dims, p->c_stride);
+	}
+	return EDGEML_OK;
+}
+
+/* MatMul: the numpy matmul shape and the fused activation. */
+static edgeml_status decode_matmul(const eml_node *node, const eml_tensor *const *in,
+				   eml_matmul_params *p)
+{
+	edgeml_status st = eml_matmul_shape_of(in[0], in[1], &p->shape);
+	if (st == EDGEML_OK)
+		st = eml_fused_activation(node, &p->act_min, &p->act_max);
+	return st;
+}
+
+/* The layout of operand parameter k (absent: all zero). */
+static edgeml_status mm_layout(const eml_node *node, const eml_tensor *const *in, uint32_t k,
+			       const char *name, uint32_t operand, int is_b,
+			       const eml_matmul_shape *s, eml_mm_layout *at)
+{
+	at->batch_step = at->elem_step = 0;
+	if (k == EML_NO_INPUT || !eml_in(node, in, k))
+		return EDGEML_OK;
+	return eml_matmul_param_layout(in[k], name, in[operand], is_b, s, &at->batch_step,
+				       &at->elem_step);
+}
+
+/* QLinearMatMul and MatMulInteger: slots, shape, the layouts of the scales and zero
+ * points. */
+static edgeml_status decode_qmatmul(const eml_node *node, const eml_tensor *const *in,
+				    eml_qmatmul_params *p)
+{
+	p->requantize = node->op == EML_OP_QLinearMatMul;
+	p->a = 0;
+	if (p->requantize) {
+		p->a_scale = 1;
+		p->a_zero_point = slot(node, in, 2);
+		p->b = 3;
+		p->b_scale = 4;
+		p->b_zero_point = slot(node, in, 5);
+		p->y_scale = 6;
+		p->y_zero_point = slot(node, in, 7);
+	} else {
+		p->a_scale = p->b_scale = p->y_scale = p->y_zero_point = EML_NO_INPUT;
+		p->a_zero_point = slot(node, in, 2);
+		p->b = 1;
+		p->b_zero_point = slot(node, in, 3);
+	}
+	const eml_matmul_shape *s = &p->shape;
+	edgeml_status st = eml_matmul_shape_of(in[p->a], in[p->b], &p->shape);
+	if (st == EDGEML_OK)
+		st = eml_fused_activation(node, &p->act_min, &p->act_max);
+	if (st == EDGEML_OK)
+		st = mm_layout(node, in, p->a_scale, "a_scale", p->a, 0, s, &p->a_scale_at);
+	if (st == EDGEML_OK)
+		st = mm_layout(node, in, p->a_zero_point, "a_zero_point", p->a, 0, s,
+			       &p->a_zero_point_at);
+	if (st == EDGEML_OK)
+		st = mm_layout(node, in, p->b_scale, "b_scale", p->b, 1, s, &p->b_scale_at);
+	if (st == EDGEML_OK)
+		st = mm_layout(node, in, p->b_zero_point, "b_zero_point", p->b, 1, s,
+			       &p->b_zero_point_at);
+	return st;
+}
+
+/* QLinearGemm: slots, transposes, alpha, sizes and strides, fused activation. */
+static edgeml_status decode_qgemm(const eml_node *node, const eml_tensor *const *in,
+				  eml_qgemm_params *p)
+{
+	p->a = 0;
+	p->a_scale = 1;
+	p->a_zero_point = slot(node, in, 2);
+	p->b = 3;
+	p->b_scale = 4;
+	p->b_zero_point = slot(node, in, 5);
+	p->bias = slot(node, in, 6);
+	p->y_scale = 7;
+	p->y_zero_point = slot(node, in, 8);
+	edgeml_status st = read_flag(node, "transA", &p->trans_a);
+	if (st == EDGEML_OK)
+		st = read_flag(node, "transB", &p->trans_b);
+	if (st == EDGEML_OK)
+		st = eml_attr_float(node, "alpha", 1.0f, &p->alpha);
+	if (st == EDGEML_OK)
+		st = eml_fused_activation(node, &p->act_min, &p->act_max);
+	if (st != EDGEML_OK)
+		return st;
+	p->m = in[0]->dims[p->trans_a];
+	p->k = in[0]->dims[1 - p->trans_a];
+	p->n = in[3]->dims[1 - p->trans_b];
+	gemm_strides(p->trans_a, p->trans_b, p->m, p->n, p->k, &p->a_row, &p->a_col, &p->b_row,
+		     &p->b_col);
+	return EDGEML_OK;
+}
+
+/* The pools: the window geometry (the whole plane for the global ones) and
+ * count_include_pad. */
+static edgeml_status decode_pool(const eml_node *node, const eml_tensor *const *in,
+				 eml_pool_params *p)
+{
+	const eml_tensor *x = in[0];
+	int64_t cip = 0;
+	if (x->rank < 3)
+		return eml_error(EDGEML_ERR_SHAPE, "input X has rank %u; pools take 3 or more",
+				 x->rank);
+	if (node->op == EML_OP_GlobalAveragePool || node->op == EML_OP_QLinearGlobalAveragePool) {
+		/* One window over the whole plane (none past EML_MAX_SPATIAL dims). */
+		eml_window_geom *g = &p->geom;
+		g->n_spatial = x->rank - 2 <= EML_MAX_SPATIAL ? x->rank - 2 : 0;
+		for (uint32_t i = 0; i < g->n_spatial; i++) {
+			g->in[i] = g->kernel[i] = x->dims[2 + i];
+			g->stride[i] = g->dilation[i] = g->out[i] = 1;
+		}
+		p->count_include_pad = 0;
+		return EDGEML_OK;
+	}
+	edgeml_status st = eml_window_geometry(node, x->rank - 2, &x->dims[2], NULL, 1, &p->geom);
+	if (st == EDGEML_OK && node->op != EML_OP_MaxPool)
+		st = eml_attr_int(node, "count_include_pad", 0, &cip);
+	if (st == EDGEML_OK && cip != 0 && cip != 1)
+		return eml_error(EDGEML_ERR_FORMAT, "attribute 'count_include_pad' = %lld must be "
+				 "0 or 1", (long long)cip);
+	p->count_include_pad = (int)cip;
+	return st;
+}
+
+edgeml_status eml_op_params_decode(const eml_node *node, const eml_tensor *const *in,
+				   eml_op_params *p, int *has)
+{
+	memset(p, 0, sizeof(*p));
+	*has = 1;
+	switch (node->op) {
+	case EML_OP_Conv:
+		return decode_conv(node, in, &p->conv);
+	case EML_OP_QLinearConv:
+	case EML_OP_ConvInteger:
+		return decode_qconv(node, in, &p->qconv);
+	case EML_OP_Gemm:
+		return decode_gemm(node, in, &p->gemm);
+	case EML_OP_MatMul:
+		return decode_matmul(node, in, &p->matmul);
+	case EML_OP_QLinearMatMul:
+	case EML_OP_MatMulInteger:
+		return decode_qmatmul(node, in, &p->qmatmul);
+	case EML_OP_QLinearGemm:
+		return decode_qgemm(node, in, &p->qgemm);
+	case EML_OP_MaxPool:
+	case EML_OP_AveragePool:
+	case EML_OP_GlobalAveragePool:
+	case EML_OP_QLinearAveragePool:
+	case EML_OP_QLinearGlobalAveragePool:
+		return decode_pool(node, in, &p->pool);
+	case EML_OP_Resize:
+		return eml_resize_params_get(node, in, &p->resize);
+	default:
+		*has = 0;
+		return EDGEML_OK;
+	}
+}
+
+/* Fills in[EML_INFER_MIN_IN_SLOTS] with the descriptors of node's inputs (from g, or from
+ * the node's n_inputs descriptors given), NULL past them. */
+static edgeml_status input_slots(const eml_graph *g, const eml_node *node,
+				 const eml_tensor *const *given, const eml_tensor **in)
+{
+	if (node->n_inputs > EML_INFER_MIN_IN_SLOTS)
+		return eml_error(EDGEML_ERR_FORMAT, "node '%s': %u inputs, more than an op with "
+				 "parameters takes", node->name ? node->name : "",
+				 node->n_inputs);
+	for (uint32_t k = 0; k < EML_INFER_MIN_IN_SLOTS; k++) {
+		if (k >= node->n_inputs)
+			in[k] = NULL;
+		else if (given)
+			in[k] = given[k];
+		else
+			in[k] = node->inputs[k] == EML_NO_TENSOR ? NULL : &g->tensors[node->inputs[k]];
+	}
+	return EDGEML_OK;
+}
+
+/* Decodes node's params into *p from in (or g), prefixing errors with the node. */
+static edgeml_status decode_node(const eml_graph *g, const eml_node *node,
+				 const eml_tensor *const *given, eml_op_params *p, int *has)
+{
+	const eml_tensor *in[EML_INFER_MIN_IN_SLOTS];
+	edgeml_status st = input_slots(g, node, given, in);
+	if (st == EDGEML_OK)
+		st = eml_op_params_decode(node, in, p, has);
+	if (st != EDGEML_OK)
+		return eml_error_context(st, "node '%s' (%s): ", node->name ? node->name : "",
+					 eml_op_name(node->op) ? eml_op_name(node->op) : "?");
+	return EDGEML_OK;
+}
+
+edgeml_status eml_graph_params_decode(const eml_graph *g, eml_node *nodes,
+				      eml_op_params *params)
+{
+	for (uint32_t i = 0; i < g->n_nodes; i++) {
+		int has;
+		nodes[i].params = NULL;
+		edgeml_status st = decode_node(g, &nodes[i], NULL, &params[i], &has);
+		if (st != EDGEML_OK)
+			return st;
+		if (has)
+			nodes[i].params = &params[i];
+	}
+	return EDGEML_OK;
+}
+
+edgeml_status eml_node_params(const eml_graph *g, const eml_node *node,
+			      const eml_tensor *const *in, eml_op_params *tmp,
+			      const eml_op_params **out)
+{
+	int has;
+	*out = node->params;
+	if (node->params)
+		return EDGEML_OK;
+	edgeml_status st = decode_node(g, node, in, tmp, &has);
+	if (st != EDGEML_OK)
+		return st;
+	if (!has)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "node '%s': op %s has no typed parameters",
+				 node->name ? node->name : "",
+				 eml_op_name(node->op) ? eml_op_name(node->op) : "?");
+	*out = tmp;
+	return EDGEML_OK;
+}

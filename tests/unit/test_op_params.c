@@ -1,0 +1,177 @@
+/* test_op_params.c — typed op parameters (ops/op_params.h): named input slots, decoded
+ * attributes and shapes, and clear errors for bad attributes; and a model loaded from .eml
+ * carries them on its nodes. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "edgeml.h"
+#include "model.h"
+#include "ops/op_params.h"
+#include "ops/ops.h"
+#include "convert/eml_write.h"
+
+#define MAX_T 16
+#include "vk_test_graph.h"
+
+/* Input descriptors of a QLinearConv (x [1, 4, 5, 5] uint8, w [8, 4, 3, 3] int8), with or
+ * without the bias; in[] has EML_INFER_MIN_IN_SLOTS slots. */
+static void qconv_inputs(eml_tensor *t, const eml_tensor **in, int with_bias)
+{
+	static const uint32_t dtypes[9] = { EDGEML_DTYPE_UINT8, EDGEML_DTYPE_FLOAT32,
+					    EDGEML_DTYPE_UINT8, EDGEML_DTYPE_INT8,
+					    EDGEML_DTYPE_FLOAT32, EDGEML_DTYPE_INT8,
+					    EDGEML_DTYPE_FLOAT32, EDGEML_DTYPE_UINT8,
+					    EDGEML_DTYPE_INT32 };
+	memset(t, 0, 9 * sizeof(*t));
+	for (uint32_t k = 0; k < 9; k++) {
+		t[k].dtype = dtypes[k];
+		t[k].rank = 1;
+		t[k].dims[0] = 1;
+	}
+	t[0].rank = t[3].rank = 4;
+	memcpy(t[0].dims, (int64_t[]){ 1, 4, 5, 5 }, 4 * sizeof(int64_t));
+	memcpy(t[3].dims, (int64_t[]){ 8, 4, 3, 3 }, 4 * sizeof(int64_t));
+	t[8].dims[0] = 8;
+	for (uint32_t k = 0; k < EML_INFER_MIN_IN_SLOTS; k++)
+		in[k] = k < 8 || (k == 8 && with_bias) ? &t[k] : NULL;
+}
+
+/* QLinearConv: the slots are named, the geometry and the fused range decoded. */
+static void test_qconv_slots(void **state)
+{
+	(void)state;
+	eml_tensor t[9];
+	const eml_tensor *in[EML_INFER_MIN_IN_SLOTS];
+	eml_attr attrs[] = { ints("pads", 4, (const int64_t[]){ 1, 1, 1, 1 }),
+			     float1("activation_min", 0.0f) };
+	eml_node n = { .name = "c", .op = EML_OP_QLinearConv, .n_inputs = 8, .n_attrs = 2,
+		       .attrs = attrs };
+	eml_op_params p;
+	int has = 0;
+	qconv_inputs(t, in, 0);
+	assert_int_equal(eml_op_params_decode(&n, in, &p, &has), EDGEML_OK);
+	assert_true(has);
+	assert_int_equal(p.qconv.requantize, 1);
+	assert_int_equal(p.qconv.x, 0);
+	assert_int_equal(p.qconv.x_zero_point, 2);
+	assert_int_equal(p.qconv.w, 3);
+	assert_int_equal(p.qconv.w_zero_point, 5);
+	assert_int_equal(p.qconv.y_zero_point, 7);
+	assert_int_equal(p.qconv.bias, EML_NO_INPUT);
+	assert_int_equal(p.qconv.shape.out_ch, 8);
+	assert_int_equal(p.qconv.shape.g.out[0], 5);
+	assert_true(p.qconv.act_min == 0.0f && isinf(p.qconv.act_max));
+
+	n.n_inputs = 9;
+	qconv_inputs(t, in, 1);
+	assert_int_equal(eml_op_params_decode(&n, in, &p, &has), EDGEML_OK);
+	assert_int_equal(p.qconv.bias, 8);
+}
+
+/* ConvInteger names the same fields at other slots, and has no scales. */
+static void test_conv_integer_slots(void **state)
+{
+	(void)state;
+	eml_tensor t[9];
+	const eml_tensor *in[EML_INFER_MIN_IN_SLOTS];
+	eml_node n = { .name = "c", .op = EML_OP_ConvInteger, .n_inputs = 3 };
+	eml_op_params p;
+	int has;
+	qconv_inputs(t, in, 0);
+	in[1] = &t[3]; /* w */
+	in[2] = &t[2]; /* x_zero_point */
+	in[3] = NULL;
+	assert_int_equal(eml_op_params_decode(&n, in, &p, &has), EDGEML_OK);
+	assert_int_equal(p.qconv.requantize, 0);
+	assert_int_equal(p.qconv.w, 1);
+	assert_int_equal(p.qconv.x_zero_point, 2);
+	assert_int_equal(p.qconv.w_zero_point, EML_NO_INPUT);
+	assert_int_equal(p.qconv.x_scale, EML_NO_INPUT);
+}
+
+/* A bad attribute is an error naming it. */
+static void test_bad_attribute(void **state)
+{
+	(void)state;
+	eml_tensor a = { .dtype = EDGEML_DTYPE_FLOAT32, .rank = 2, .dims = { 3, 4 } };
+	eml_tensor b = { .dtype = EDGEML_DTYPE_FLOAT32, .rank = 2, .dims = { 4, 5 } };
+	const eml_tensor *in[EML_INFER_MIN_IN_SLOTS] = { &a, &b };
+	eml_attr attrs[] = { int1("transA", 2) };
+	eml_node n = { .name = "g", .op = EML_OP_Gemm, .n_inputs = 2, .n_attrs = 1,
+		       .attrs = attrs };
+	eml_op_params p;
+	int has;
+	assert_int_equal(eml_op_params_decode(&n, in, &p, &has), EDGEML_ERR_FORMAT);
+	assert_non_null(strstr(edgeml_last_error(), "transA"));
+	attrs[0] = int1("transA", 1);
+	a.dims[0] = 4;
+	a.dims[1] = 3;
+	assert_int_equal(eml_op_params_decode(&n, in, &p, &has), EDGEML_OK);
+	assert_int_equal(p.gemm.m, 3);
+	assert_int_equal(p.gemm.k, 4);
+	assert_int_equal(p.gemm.n, 5);
+	assert_int_equal(p.gemm.a_row, 1);
+	assert_int_equal(p.gemm.a_col, 3);
+}
+
+/* Ops without typed params say so; eml_node_params() refuses them. */
+static void test_no_params(void **state)
+{
+	(void)state;
+	eml_tensor x = { .dtype = EDGEML_DTYPE_FLOAT32, .rank = 1, .dims = { 3 } };
+	const eml_tensor *in[EML_INFER_MIN_IN_SLOTS] = { &x };
+	eml_node n = { .name = "r", .op = EML_OP_Relu, .n_inputs = 1 };
+	eml_op_params p;
+	const eml_op_params *out;
+	int has = 1;
+	assert_int_equal(eml_op_params_decode(&n, in, &p, &has), EDGEML_OK);
+	assert_false(has);
+	assert_int_equal(eml_node_params(NULL, &n, in, &p, &out), EDGEML_ERR_UNSUPPORTED);
+}
+
+/* A loaded model's nodes carry their params: MaxPool's geometry, none on Relu. */
+static void test_loaded_model(void **state)
+{
+	(void)state;
+	builder b;
+	memset(&b, 0, sizeof(b));
+	uint32_t x = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 2, 6, 6 }, EML_TF_INPUT,
+			    NULL);
+	uint32_t p = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 2, 3, 3 }, 0, NULL);
+	uint32_t y = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 2, 3, 3 },
+			    EML_TF_OUTPUT, NULL);
+	eml_attr pool[] = { ints("kernel_shape", 2, (const int64_t[]){ 2, 2 }),
+			    ints("strides", 2, (const int64_t[]){ 2, 2 }) };
+	node(&b, EML_OP_MaxPool, 1, &x, p, 2, pool);
+	node(&b, EML_OP_Relu, 1, &p, y, 0, NULL);
+	void *image = NULL;
+	edgeml_model *m = load(&b, &image);
+	const eml_node *nodes = m->graph.nodes;
+	assert_non_null(nodes[0].params);
+	assert_int_equal(nodes[0].params->pool.geom.kernel[1], 2);
+	assert_int_equal(nodes[0].params->pool.geom.out[0], 3);
+	assert_null(nodes[1].params);
+	edgeml_model_free(m);
+	free(image);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_qconv_slots),
+		cmocka_unit_test(test_conv_integer_slots),
+		cmocka_unit_test(test_bad_attribute),
+		cmocka_unit_test(test_no_params),
+		cmocka_unit_test(test_loaded_model),
+	};
+	(void)have_device; /* vk_test_graph.h's, for the Vulkan suites */
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
