@@ -1,4 +1,5 @@
 /* session.c — sessions (a model prepared on a backend) and their input/output tensors. */
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,21 +25,58 @@ struct edgeml_tensor {
 	uint64_t copy_bytes;  /* what each run copies to use the imported buffer */
 };
 
-struct edgeml_session {
-	const edgeml_model *model;
+/* A partition: consecutive nodes of the graph that one backend runs, prepared as a graph of
+ * its own. Tensor numbers are the model's in every partition (its tensor array is a copy of
+ * the model's with its own input/output flags); node i of it is node first + i of the model. */
+typedef struct eml_part {
 	const eml_backend *backend;
 	void *state;
+	eml_graph graph;     /* the model's graph itself when the session has one partition */
+	eml_tensor *tensors; /* the subgraph's (NULL with one partition) */
+	uint32_t *io;	     /* its inputs, then its outputs */
+	uint32_t first;	     /* the model's index of its first node */
+} eml_part;
+
+/* A tensor copied, before partition part runs, from the memory where another partition
+ * wrote it (or where the session keeps a graph input) into part's own input buffer. */
+typedef struct eml_transfer {
+	uint32_t tensor;
+	uint32_t part;
+	uint32_t node;	 /* the model's first node of part reading it (its profile entry) */
+	int32_t input;	 /* the graph input it is, or -1 */
+	const void *src;
+	void *dst;
+	uint64_t bytes;
+	double ms;	 /* the last run's copy */
+	int done;	 /* copied in the last run (an imported input is not) */
+} eml_transfer;
+
+/* Per node, summed over the runs since edgeml_session_profile_start(). */
+typedef struct eml_node_prof {
+	double ms;
+	double transfer_ms;
+	uint64_t transfers;
+	uint64_t transfer_bytes;
+	int seen; /* the backend timed the node */
+} eml_node_prof;
+
+struct edgeml_session {
+	const edgeml_model *model;
+	const eml_backend *backend; /* the chosen device's */
+	eml_part *parts;	    /* in graph order */
+	uint32_t n_parts;
+	uint32_t main;		    /* the first partition on the chosen device */
+	eml_transfer *transfers;    /* in the order they are made */
+	uint32_t n_transfers;
 	edgeml_tensor *inputs;	/* one per graph input, in order */
 	edgeml_tensor *outputs; /* one per graph output */
 	eml_dmabuf_cache imports;
 	uint64_t pending_copy; /* input bytes written by edgeml_tensor_write since the last run */
 	edgeml_session_stats stats;
 	int in_flight;    /* submitted by edgeml_session_submit, not yet waited for */
-	char detail[512]; /* edgeml_session_backend_detail() */
+	char detail[640]; /* edgeml_session_backend_detail() */
 	/* Per-node profile since edgeml_session_profile_start(); NULL when not profiling. */
-	double *prof_ms;     /* summed over prof_runs runs */
-	uint8_t *prof_seen;  /* the backend timed the node */
-	uint8_t *prof_on_cpu; /* a GPU backend ran the node on the CPU */
+	eml_node_prof *prof;
 	eml_layer_time *prof_buf; /* one run's times, made at start: runs allocate nothing */
 	uint64_t prof_runs;
 };
@@ -69,7 +107,18 @@ static edgeml_status read_options(const edgeml_session_options *given, edgeml_se
 	return EDGEML_OK;
 }
 
-/* Fills the session's tensors for the graph tensors listed in idx. */
+/* The partition whose graph has tensor t as an input (flag EML_TF_INPUT) or output, the
+ * first one of them; n_parts when none. */
+static uint32_t part_with(const edgeml_session *s, uint32_t t, uint32_t flag)
+{
+	for (uint32_t p = 0; p < s->n_parts; p++)
+		if (s->parts[p].graph.tensors[t].flags & flag)
+			return p;
+	return s->n_parts;
+}
+
+/* Fills the session's tensors for the graph tensors listed in idx: each lives in the
+ * buffer of the partition that takes it as an input first, or makes it. */
 static edgeml_status bind_io(edgeml_session *s, const uint32_t *idx, uint32_t n,
 			     edgeml_tensor *tensors, int is_input)
 {
@@ -79,14 +128,308 @@ static edgeml_status bind_io(edgeml_session *s, const uint32_t *idx, uint32_t n,
 			return eml_error(EDGEML_ERR_FORMAT,
 					 "graph input/output %u: tensor %u out of range", i, idx[i]);
 		const eml_tensor *d = &g->tensors[idx[i]];
-		tensors[i] = (edgeml_tensor){ .desc = d,
-					      .data = s->backend->io_data(s->state, idx[i]),
-					      .size = (size_t)eml_tensor_bytes(d),
-					      .session = s,
-					      .index = idx[i],
-					      .is_input = is_input };
+		uint32_t p = part_with(s, idx[i], is_input ? EML_TF_INPUT : EML_TF_OUTPUT);
+		if (p == s->n_parts)
+			return eml_error(EDGEML_ERR_FORMAT, "graph %s '%s' has no partition",
+					 is_input ? "input" : "output", d->name ? d->name : "");
+		tensors[i] = (edgeml_tensor){
+			.desc = d,
+			.data = s->parts[p].backend->io_data(s->parts[p].state, idx[i]),
+			.size = (size_t)eml_tensor_bytes(d),
+			.session = s,
+			.index = idx[i],
+			.is_input = is_input
+		};
 	}
 	return EDGEML_OK;
+}
+
+/* Destroys the partitions' states and subgraphs and forgets the transfers. */
+static void free_parts(edgeml_session *s)
+{
+	for (uint32_t p = 0; p < s->n_parts; p++) {
+		eml_part *part = &s->parts[p];
+		if (part->state)
+			part->backend->destroy(part->state);
+		free(part->tensors);
+		free(part->io);
+	}
+	free(s->parts);
+	free(s->transfers);
+	s->parts = NULL;
+	s->transfers = NULL;
+	s->n_parts = s->n_transfers = 0;
+}
+
+/* Which backend runs each node: the chosen one, or, with EDGEML_SESSION_CPU_FALLBACK, the CPU
+ * for the nodes the device cannot run and the CPU can. Returns whether any node is not on
+ * the chosen backend. */
+static int assign_nodes(const eml_graph *g, const eml_backend *backend,
+			const edgeml_session_options *dev_opts, const eml_backend **assign)
+{
+	int split = 0;
+	for (uint32_t i = 0; i < g->n_nodes; i++) {
+		assign[i] = backend;
+		if (!(dev_opts->flags & EDGEML_SESSION_CPU_FALLBACK) || backend == &eml_cpu_backend ||
+		    !backend->supports_node || backend->supports_node(g, i, dev_opts) ||
+		    !eml_cpu_backend.supports_node(g, i, NULL))
+			continue;
+		assign[i] = &eml_cpu_backend;
+		split = 1;
+	}
+	return split;
+}
+
+/* Per tensor, where the partitions meet it (UINT32_MAX: none). */
+typedef struct part_use {
+	uint32_t made;	/* the partition whose node makes it */
+	uint32_t first; /* the first partition reading it */
+	uint32_t last;	/* the last partition reading it */
+	uint32_t home;	/* the partition holding a graph input, or an output no node makes */
+} part_use;
+
+/* Fills use from the partitions' node ranges. */
+static void find_uses(const eml_graph *g, const eml_part *parts, uint32_t n_parts, part_use *use)
+{
+	for (uint32_t t = 0; t < g->n_tensors; t++)
+		use[t] = (part_use){ UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX };
+	for (uint32_t p = 0; p < n_parts; p++)
+		for (uint32_t i = 0; i < parts[p].graph.n_nodes; i++) {
+			const eml_node *node = &g->nodes[parts[p].first + i];
+			for (uint32_t k = 0; k < node->n_inputs; k++) {
+				uint32_t t = node->inputs[k];
+				if (t == EML_NO_TENSOR || t >= g->n_tensors)
+					continue;
+				if (use[t].first == UINT32_MAX)
+					use[t].first = p;
+				use[t].last = p;
+			}
+			for (uint32_t k = 0; k < node->n_outputs; k++)
+				if (node->outputs[k] < g->n_tensors)
+					use[node->outputs[k]].made = p;
+		}
+	/* A graph input lives in the first partition reading it (the first of all when none
+	 * does); an output no node makes (a constant, or an input passed through) in the
+	 * partition of that input, or the first. */
+	for (uint32_t i = 0; i < g->n_inputs; i++) {
+		uint32_t t = g->inputs[i];
+		if (t < g->n_tensors)
+			use[t].home = use[t].first == UINT32_MAX ? 0 : use[t].first;
+	}
+	for (uint32_t i = 0; i < g->n_outputs; i++) {
+		uint32_t t = g->outputs[i];
+		if (t < g->n_tensors && use[t].made == UINT32_MAX && use[t].home == UINT32_MAX)
+			use[t].home = 0;
+	}
+}
+
+/* Makes partition p's graph: its nodes (the model's, in place), the model's tensors with
+ * flags of its own: inputs are graph inputs it holds and non-constant tensors it reads but
+ * another partition makes; outputs are graph outputs it makes or holds and tensors a later
+ * partition reads. */
+static edgeml_status make_subgraph(const eml_graph *g, eml_part *part, uint32_t p,
+				   const part_use *use)
+{
+	const uint32_t io_flags = EML_TF_INPUT | EML_TF_OUTPUT;
+	part->tensors = malloc((g->n_tensors ? g->n_tensors : 1) * sizeof(*part->tensors));
+	part->io = malloc((2 * (size_t)g->n_tensors + 1) * sizeof(*part->io));
+	if (!part->tensors || !part->io)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a partition");
+	memcpy(part->tensors, g->tensors, g->n_tensors * sizeof(*part->tensors));
+	uint32_t n_in = 0, n_out = 0;
+	for (uint32_t t = 0; t < g->n_tensors; t++) {
+		eml_tensor *d = &part->tensors[t];
+		uint32_t was = g->tensors[t].flags;
+		d->flags = was & ~io_flags;
+		if (use[t].home == p && (was & EML_TF_INPUT))
+			d->flags |= EML_TF_INPUT;
+		if ((use[t].made == p || use[t].home == p) && (was & EML_TF_OUTPUT))
+			d->flags |= EML_TF_OUTPUT;
+		if (use[t].made == p && use[t].last != UINT32_MAX && use[t].last > p)
+			d->flags |= EML_TF_OUTPUT;
+	}
+	for (uint32_t i = 0; i < part->graph.n_nodes; i++) {
+		const eml_node *node = &g->nodes[part->first + i];
+		for (uint32_t k = 0; k < node->n_inputs; k++) {
+			uint32_t t = node->inputs[k];
+			if (t == EML_NO_TENSOR || t >= g->n_tensors || use[t].made == p ||
+			    (g->tensors[t].flags & EML_TF_CONSTANT))
+				continue;
+			part->tensors[t].flags |= EML_TF_INPUT;
+		}
+	}
+	for (uint32_t t = 0; t < g->n_tensors; t++)
+		if (part->tensors[t].flags & EML_TF_INPUT)
+			part->io[n_in++] = t;
+	for (uint32_t t = 0; t < g->n_tensors; t++)
+		if (part->tensors[t].flags & EML_TF_OUTPUT)
+			part->io[n_in + n_out++] = t;
+	part->graph.n_tensors = g->n_tensors;
+	part->graph.tensors = part->tensors;
+	part->graph.nodes = g->nodes + part->first;
+	part->graph.n_inputs = n_in;
+	part->graph.inputs = part->io;
+	part->graph.n_outputs = n_out;
+	part->graph.outputs = part->io + n_in;
+	return EDGEML_OK;
+}
+
+/* Lists the copies each run makes: every input of a partition that it does not hold, from
+ * the partition that makes it, or holds it (a graph input read by several partitions). */
+static edgeml_status plan_transfers(edgeml_session *s, const part_use *use)
+{
+	const eml_graph *g = &s->model->graph;
+	uint32_t n = 0;
+	for (uint32_t p = 0; p < s->n_parts; p++)
+		n += s->parts[p].graph.n_inputs;
+	s->transfers = calloc(n ? n : 1, sizeof(*s->transfers));
+	if (!s->transfers)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a partition");
+	for (uint32_t p = 0; p < s->n_parts; p++) {
+		const eml_part *part = &s->parts[p];
+		for (uint32_t i = 0; i < part->graph.n_inputs; i++) {
+			uint32_t t = part->graph.inputs[i];
+			uint32_t from = use[t].made != UINT32_MAX ? use[t].made : use[t].home;
+			if (from == p || from >= s->n_parts)
+				continue;
+			const eml_part *src = &s->parts[from];
+			eml_transfer *x = &s->transfers[s->n_transfers++];
+			*x = (eml_transfer){ .tensor = t,
+					     .part = p,
+					     .node = part->first,
+					     .input = -1,
+					     .src = src->backend->io_data(src->state, t),
+					     .dst = part->backend->io_data(part->state, t),
+					     .bytes = eml_tensor_bytes(&g->tensors[t]) };
+			for (uint32_t k = 0; k < g->n_inputs; k++)
+				if (g->inputs[k] == t)
+					x->input = (int32_t)k;
+			for (uint32_t j = part->graph.n_nodes; j-- > 0;) {
+				const eml_node *node = &part->graph.nodes[j];
+				for (uint32_t k = 0; k < node->n_inputs; k++)
+					if (node->inputs[k] == t)
+						x->node = part->first + j;
+			}
+			if ((!x->src || !x->dst) && x->bytes)
+				return eml_error(EDGEML_ERR_BACKEND,
+						 "tensor '%s' between partitions has no memory",
+						 g->tensors[t].name ? g->tensors[t].name : "");
+		}
+	}
+	return EDGEML_OK;
+}
+
+/* Prepares the graph on the chosen device: whole, or, when some of its nodes go to the CPU,
+ * as partitions of consecutive nodes of one backend with the copies between them. */
+static edgeml_status prepare_parts(edgeml_session *s, const eml_backend *backend,
+				   const edgeml_session_options *dev_opts,
+				   const edgeml_session_options *opts)
+{
+	const eml_graph *g = &s->model->graph;
+	const eml_backend **assign = malloc((g->n_nodes ? g->n_nodes : 1) * sizeof(*assign));
+	part_use *use = NULL;
+	if (!assign)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a session");
+	uint32_t n = 1;
+	if (assign_nodes(g, backend, dev_opts, assign))
+		for (uint32_t i = 1; i < g->n_nodes; i++)
+			n += assign[i] != assign[i - 1];
+	s->parts = calloc(n, sizeof(*s->parts));
+	edgeml_status st = s->parts ? EDGEML_OK :
+				      eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a session");
+	if (st == EDGEML_OK && n == 1) {
+		s->n_parts = 1;
+		s->parts[0] = (eml_part){ .backend = backend, .graph = *g };
+		st = backend->prepare(g, dev_opts, &s->parts[0].state);
+		free(assign);
+		return st;
+	}
+	for (uint32_t i = 0; st == EDGEML_OK && i < g->n_nodes; i++) {
+		if (i && assign[i] == assign[i - 1]) {
+			s->parts[s->n_parts - 1].graph.n_nodes++;
+			continue;
+		}
+		s->parts[s->n_parts++] = (eml_part){ .backend = assign[i],
+						     .graph.n_nodes = 1,
+						     .first = i };
+	}
+	use = st == EDGEML_OK ? malloc((g->n_tensors ? g->n_tensors : 1) * sizeof(*use)) : NULL;
+	if (st == EDGEML_OK && !use)
+		st = eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a session");
+	if (st == EDGEML_OK)
+		find_uses(g, s->parts, s->n_parts, use);
+	s->main = UINT32_MAX;
+	for (uint32_t p = 0; st == EDGEML_OK && p < s->n_parts; p++) {
+		eml_part *part = &s->parts[p];
+		if (part->backend == backend && s->main == UINT32_MAX)
+			s->main = p;
+		st = make_subgraph(g, part, p, use);
+		if (st == EDGEML_OK)
+			st = part->backend->prepare(&part->graph,
+						    part->backend == backend ? dev_opts : opts,
+						    &part->state);
+		if (st != EDGEML_OK) {
+			const eml_node *node = &g->nodes[part->first];
+			eml_error_context(st, "partition %u (%s, nodes %u-%u from '%s'): ", p,
+					  part->backend->id, part->first,
+					  part->first + part->graph.n_nodes - 1,
+					  node->name ? node->name : "");
+		}
+	}
+	if (s->main == UINT32_MAX)
+		s->main = 0;
+	if (st == EDGEML_OK)
+		st = plan_transfers(s, use);
+	free(use);
+	free(assign);
+	return st;
+}
+
+/* Appends to buf (size bytes, holding a string) what fits of fmt. */
+static void append(char *buf, size_t size, const char *fmt, ...) EML_PRINTF(3, 4);
+static void append(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	va_list ap;
+	va_start(ap, fmt);
+	if (len < size)
+		vsnprintf(buf + len, size - len, fmt, ap);
+	va_end(ap);
+}
+
+/* The session's one line: the chosen backend's, then its partitions and transfers. */
+static void describe_session(edgeml_session *s, const char *why)
+{
+	const eml_part *main = &s->parts[s->main];
+	char line[400] = "";
+	if (main->backend->describe)
+		main->backend->describe(main->state, line, sizeof(line));
+	snprintf(s->detail, sizeof(s->detail), "%s%s%s", s->backend->name, line[0] ? ": " : "",
+		 line);
+	if (s->n_parts > 1) {
+		uint64_t bytes = 0;
+		for (uint32_t i = 0; i < s->n_transfers; i++)
+			bytes += s->transfers[i].bytes;
+		append(s->detail, sizeof(s->detail), "; %u partitions:", s->n_parts);
+		for (uint32_t p = 0; p < s->n_parts; p++) {
+			const eml_part *part = &s->parts[p];
+			append(s->detail, sizeof(s->detail), "%s %s %u node%s", p ? "," : "",
+			       part->backend->id, part->graph.n_nodes,
+			       part->graph.n_nodes == 1 ? "" : "s");
+			if (part->backend == s->backend)
+				continue;
+			for (uint32_t i = 0; i < part->graph.n_nodes; i++) {
+				const char *op = eml_op_name(part->graph.nodes[i].op);
+				append(s->detail, sizeof(s->detail), "%s%s", i ? ", " : " (",
+				       op ? op : "?");
+			}
+			append(s->detail, sizeof(s->detail), ")");
+		}
+		append(s->detail, sizeof(s->detail), "; %u transfers, %llu bytes per run",
+		       s->n_transfers, (unsigned long long)bytes);
+	}
+	if (why[0])
+		append(s->detail, sizeof(s->detail), " (%s)", why);
 }
 
 edgeml_status edgeml_session_create(const edgeml_model *model,
@@ -136,30 +479,26 @@ edgeml_status edgeml_session_create(const edgeml_model *model,
 			snprintf(index, sizeof(index), "%u", cand[c].props.backend_index);
 			dev_opts.device = index;
 		}
-		st = backend->prepare(g, &dev_opts, &s->state);
+		edgeml_session_options cpu_opts = opts;
+		cpu_opts.device = NULL;
+		st = prepare_parts(s, backend, &dev_opts, &cpu_opts);
 		if (st != EDGEML_ERR_UNSUPPORTED || c + 1 == n_cand || cand[c].named ||
 		    opts.backend != EDGEML_BACKEND_AUTO)
 			break;
 		snprintf(why, sizeof(why), "auto: %s, %s '%s' failed: %s", cand[c + 1].props.backend,
 			 cand[c].props.backend, cand[c].props.name, edgeml_last_error());
-		s->state = NULL;
+		free_parts(s);
 		st = EDGEML_OK;
-	}
-	if (st == EDGEML_OK) {
-		char line[400] = "";
-		if (backend->describe)
-			backend->describe(s->state, line, sizeof(line));
-		snprintf(s->detail, sizeof(s->detail), "%s%s%s", backend->name,
-			 line[0] ? ": " : "", line);
-		if (why[0]) {
-			size_t at = strlen(s->detail);
-			snprintf(s->detail + at, sizeof(s->detail) - at, " (%s)", why);
-		}
 	}
 	if (st == EDGEML_OK)
 		st = bind_io(s, g->inputs, g->n_inputs, s->inputs, 1);
 	if (st == EDGEML_OK)
 		st = bind_io(s, g->outputs, g->n_outputs, s->outputs, 0);
+	if (st == EDGEML_OK) {
+		describe_session(s, why);
+		/* What a device said it cannot run while the nodes were assigned is no error. */
+		eml_error_clear();
+	}
 	free(cand);
 	if (st != EDGEML_OK) {
 		edgeml_session_destroy(s);
@@ -173,13 +512,10 @@ void edgeml_session_destroy(edgeml_session *session)
 {
 	if (!session)
 		return;
-	if (session->state)
-		session->backend->destroy(session->state);
-	/* After the backend, which may still hold imports of these buffers. */
+	free_parts(session);
+	/* After the backends, which may still hold imports of these buffers. */
 	eml_dmabuf_cache_free(&session->imports);
-	free(session->prof_ms);
-	free(session->prof_seen);
-	free(session->prof_on_cpu);
+	free(session->prof);
 	free(session->prof_buf);
 	free(session->inputs);
 	free(session->outputs);
@@ -280,20 +616,31 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Adds the last run's node times to the profile, when one is being taken. */
+/* Adds the last run's node times and transfers to the profile, when one is being taken. */
 static void profile_add(edgeml_session *s)
 {
-	if (!s->prof_ms)
+	if (!s->prof)
 		return;
-	uint32_t n_nodes = s->model->graph.n_nodes;
-	uint32_t k = s->backend->layer_times(s->state, s->prof_buf, n_nodes);
-	for (uint32_t i = 0; i < k; i++) {
-		uint32_t node = s->prof_buf[i].node;
-		if (node >= n_nodes)
+	for (uint32_t p = 0; p < s->n_parts; p++) {
+		const eml_part *part = &s->parts[p];
+		uint32_t k = part->backend->layer_times(part->state, s->prof_buf,
+							  part->graph.n_nodes);
+		for (uint32_t i = 0; i < k; i++) {
+			uint32_t node = s->prof_buf[i].node;
+			if (node >= part->graph.n_nodes)
+				continue;
+			s->prof[part->first + node].ms += s->prof_buf[i].ms;
+			s->prof[part->first + node].seen = 1;
+		}
+	}
+	for (uint32_t i = 0; i < s->n_transfers; i++) {
+		const eml_transfer *x = &s->transfers[i];
+		if (!x->done)
 			continue;
-		s->prof_ms[node] += s->prof_buf[i].ms;
-		s->prof_seen[node] = 1;
-		s->prof_on_cpu[node] = (uint8_t)s->prof_buf[i].on_cpu;
+		eml_node_prof *np = &s->prof[x->node];
+		np->transfer_ms += x->ms;
+		np->transfers++;
+		np->transfer_bytes += x->bytes;
 	}
 	s->prof_runs++;
 }
@@ -304,33 +651,33 @@ edgeml_status edgeml_session_profile_start(edgeml_session *session)
 	if (!session)
 		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
 				 "edgeml_session_profile_start: session is NULL");
-	const eml_backend *b = session->backend;
-	if (!b->layer_times)
-		return eml_error(EDGEML_ERR_UNSUPPORTED, "the %s backend cannot time nodes",
-				 b->name);
+	for (uint32_t p = 0; p < session->n_parts; p++)
+		if (!session->parts[p].backend->layer_times)
+			return eml_error(EDGEML_ERR_UNSUPPORTED, "the %s backend cannot time nodes",
+					 session->parts[p].backend->name);
 	size_t n = session->model->graph.n_nodes ? session->model->graph.n_nodes : 1;
-	if (!session->prof_ms) {
-		session->prof_ms = calloc(n, sizeof(*session->prof_ms));
-		session->prof_seen = calloc(n, 1);
-		session->prof_on_cpu = calloc(n, 1);
+	if (!session->prof) {
+		session->prof = calloc(n, sizeof(*session->prof));
 		session->prof_buf = calloc(n, sizeof(*session->prof_buf));
 	}
-	if (!session->prof_ms || !session->prof_seen || !session->prof_on_cpu ||
-	    !session->prof_buf) {
-		free(session->prof_ms);
-		free(session->prof_seen);
-		free(session->prof_on_cpu);
+	if (!session->prof || !session->prof_buf) {
+		free(session->prof);
 		free(session->prof_buf);
-		session->prof_ms = NULL;
-		session->prof_seen = session->prof_on_cpu = NULL;
+		session->prof = NULL;
 		session->prof_buf = NULL;
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a profile");
 	}
-	memset(session->prof_ms, 0, n * sizeof(*session->prof_ms));
-	memset(session->prof_seen, 0, n);
-	memset(session->prof_on_cpu, 0, n);
+	memset(session->prof, 0, n * sizeof(*session->prof));
 	session->prof_runs = 0;
-	return b->profile_start ? b->profile_start(session->state) : EDGEML_OK;
+	for (uint32_t p = 0; p < session->n_parts; p++) {
+		const eml_part *part = &session->parts[p];
+		edgeml_status st = part->backend->profile_start ?
+					   part->backend->profile_start(part->state) :
+					   EDGEML_OK;
+		if (st != EDGEML_OK)
+			return st;
+	}
+	return EDGEML_OK;
 }
 
 edgeml_status edgeml_session_profile(const edgeml_session *session, edgeml_node_profile *out,
@@ -342,41 +689,84 @@ edgeml_status edgeml_session_profile(const edgeml_session *session, edgeml_node_
 	if (!session || (!out && max))
 		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
 				 "edgeml_session_profile: session or out is NULL");
-	if (!session->prof_ms)
+	if (!session->prof)
 		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
 				 "edgeml_session_profile: no profile taken: call "
 				 "edgeml_session_profile_start first");
 	const eml_graph *g = &session->model->graph;
-	const eml_backend *b = session->backend;
 	double runs = session->prof_runs ? (double)session->prof_runs : 1.0;
 	size_t n = 0;
-	for (uint32_t i = 0; i < g->n_nodes; i++) {
-		if (!session->prof_seen[i])
-			continue;
-		if (n < max) {
-			const eml_node *node = &g->nodes[i];
-			const char *op = eml_op_name(node->op);
-			int on_cpu = session->prof_on_cpu[i];
-			const char *kernel = b->node_kernel ? b->node_kernel(session->state, i) :
-							      on_cpu ? "cpu-fallback" : "gpu";
-			out[n] = (edgeml_node_profile){
-				.node = i,
-				.name = node->name ? node->name : "",
-				.op = op ? op : "?",
-				.backend = on_cpu ? "cpu" : b->id,
-				.kernel = kernel,
-				.ms = session->prof_ms[i] / runs,
-			};
-			out[n].macs = eml_node_macs(g, node, &out[n].conv1x1);
+	for (uint32_t p = 0; p < session->n_parts; p++) {
+		const eml_part *part = &session->parts[p];
+		const eml_backend *b = part->backend;
+		for (uint32_t j = 0; j < part->graph.n_nodes; j++) {
+			uint32_t i = part->first + j;
+			const eml_node_prof *np = &session->prof[i];
+			if (!np->seen)
+				continue;
+			if (n < max) {
+				const eml_node *node = &g->nodes[i];
+				const char *op = eml_op_name(node->op);
+				out[n] = (edgeml_node_profile){
+					.node = i,
+					.name = node->name ? node->name : "",
+					.op = op ? op : "?",
+					.backend = b->id,
+					.kernel = b->node_kernel ? b->node_kernel(part->state, j) :
+								   "gpu",
+					.ms = np->ms / runs,
+					.transfers = (double)np->transfers / runs,
+					.transfer_bytes =
+						(uint64_t)((double)np->transfer_bytes / runs + 0.5),
+					.transfer_ms = np->transfer_ms / runs,
+				};
+				out[n].macs = eml_node_macs(g, node, &out[n].conv1x1);
+			}
+			n++;
 		}
-		n++;
 	}
 	if (count)
 		*count = n;
 	return EDGEML_OK;
 }
 
-/* Brackets the backend's run with read syncs of every imported input, and counts what the
+/* Makes the copies into partition p's inputs (not those of imported graph inputs, which
+ * every partition reading them has imported), timing and counting each. */
+static void transfer_into(edgeml_session *s, uint32_t p)
+{
+	for (uint32_t i = 0; i < s->n_transfers; i++) {
+		eml_transfer *x = &s->transfers[i];
+		if (x->part != p)
+			continue;
+		x->done = x->input < 0 || !s->inputs[x->input].map;
+		if (!x->done)
+			continue;
+		uint64_t t0 = now_ns();
+		if (x->bytes)
+			memcpy(x->dst, x->src, (size_t)x->bytes);
+		x->ms = (double)(now_ns() - t0) / 1e6;
+		s->stats.transfers_last_run++;
+		s->stats.bytes_transferred_last_run += x->bytes;
+		s->stats.bytes_transferred_total += x->bytes;
+	}
+}
+
+/* Runs partitions [0, end) in order, each after the copies into it. */
+static edgeml_status run_parts(edgeml_session *s, uint32_t end)
+{
+	for (uint32_t p = 0; p < end; p++) {
+		const eml_part *part = &s->parts[p];
+		transfer_into(s, p);
+		edgeml_status st = part->backend->run(part->state);
+		if (st != EDGEML_OK)
+			return s->n_parts > 1 ? eml_error_context(st, "%s partition %u: ",
+								  part->backend->id, p) :
+						st;
+	}
+	return EDGEML_OK;
+}
+
+/* Brackets the partitions' runs with read syncs of every imported input, and counts what the
  * run copied and how long it took (syncs included: they are part of reading in place). */
 edgeml_status edgeml_session_run(edgeml_session *session)
 {
@@ -399,8 +789,9 @@ edgeml_status edgeml_session_run(edgeml_session *session)
 		copied += t->copy_bytes;
 		imported += t->size;
 	}
+	session->stats.transfers_last_run = session->stats.bytes_transferred_last_run = 0;
 	if (st == EDGEML_OK)
-		st = session->backend->run(session->state);
+		st = run_parts(session, session->n_parts);
 	for (uint32_t i = 0; i < started; i++) {
 		if (!session->inputs[i].map)
 			continue;
@@ -423,8 +814,9 @@ edgeml_status edgeml_session_run(edgeml_session *session)
 	return EDGEML_OK;
 }
 
-/* A backend without an asynchronous half, or inputs imported from dma-bufs (whose syncs
- * bracket the whole run), make submit a whole run and wait a formality. */
+/* A last partition without an asynchronous half, or inputs imported from dma-bufs (whose
+ * syncs bracket the whole run), make submit a whole run and wait a formality. Otherwise
+ * every partition but the last runs here, and the last one is submitted. */
 edgeml_status edgeml_session_submit(edgeml_session *session)
 {
 	eml_error_clear();
@@ -437,10 +829,20 @@ edgeml_status edgeml_session_submit(edgeml_session *session)
 	int imported = 0;
 	for (uint32_t i = 0; i < session->model->graph.n_inputs; i++)
 		imported |= session->inputs[i].map != NULL;
-	edgeml_status st = !session->backend->submit || imported ?
-				   edgeml_session_run(session) :
-				   session->backend->submit(session->state);
-	session->in_flight = st == EDGEML_OK ? 1 + !(!session->backend->submit || imported) : 0;
+	const eml_part *last = &session->parts[session->n_parts - 1];
+	int async = last->backend->submit && !imported;
+	edgeml_status st;
+	if (!async) {
+		st = edgeml_session_run(session);
+	} else {
+		session->stats.transfers_last_run = session->stats.bytes_transferred_last_run = 0;
+		st = run_parts(session, session->n_parts - 1);
+		if (st == EDGEML_OK) {
+			transfer_into(session, session->n_parts - 1);
+			st = last->backend->submit(last->state);
+		}
+	}
+	session->in_flight = st == EDGEML_OK ? 1 + async : 0;
 	return st;
 }
 
@@ -456,12 +858,26 @@ edgeml_status edgeml_session_wait(edgeml_session *session)
 	session->in_flight = 0;
 	if (!pending)
 		return EDGEML_OK;
-	edgeml_status st = session->backend->wait(session->state);
+	const eml_part *last = &session->parts[session->n_parts - 1];
+	edgeml_status st = last->backend->wait(last->state);
 	if (st == EDGEML_OK) {
 		session->stats.runs++;
 		profile_add(session);
 	}
 	return st;
+}
+
+/* Adds up the memory every partition's backend holds. */
+static void memory_of(const edgeml_session *s, eml_backend_memory *mem)
+{
+	*mem = (eml_backend_memory){ 0 };
+	for (uint32_t p = 0; p < s->n_parts; p++) {
+		eml_backend_memory m;
+		s->parts[p].backend->memory(s->parts[p].state, &m);
+		mem->arena_bytes += m.arena_bytes;
+		mem->naive_bytes += m.naive_bytes;
+		mem->io_bytes += m.io_bytes;
+	}
 }
 
 edgeml_status edgeml_session_stats_get(const edgeml_session *session, edgeml_session_stats *stats)
@@ -480,7 +896,7 @@ edgeml_status edgeml_session_stats_get(const edgeml_session *session, edgeml_ses
 	full.struct_size = stats->struct_size;
 	full.buffers_mapped = session->imports.maps_created;
 	eml_backend_memory mem;
-	session->backend->memory(session->state, &mem);
+	memory_of(session, &mem);
 	full.arena_bytes = mem.arena_bytes;
 	full.arena_naive_bytes = mem.naive_bytes;
 	full.io_bytes = mem.io_bytes;
@@ -490,13 +906,20 @@ edgeml_status edgeml_session_stats_get(const edgeml_session *session, edgeml_ses
 
 void eml_session_memory(const edgeml_session *session, eml_backend_memory *mem)
 {
-	session->backend->memory(session->state, mem);
+	memory_of(session, mem);
 }
 
 const eml_backend *eml_session_backend(const edgeml_session *session, void **state)
 {
-	*state = session->state;
-	return session->backend;
+	*state = session->parts[session->main].state;
+	return session->parts[session->main].backend;
+}
+
+uint32_t eml_session_partitions(const edgeml_session *session, uint32_t *transfers)
+{
+	if (transfers)
+		*transfers = session->n_transfers;
+	return session->n_parts;
 }
 
 edgeml_status edgeml_tensor_info_get(const edgeml_tensor *tensor, edgeml_tensor_info *info)
@@ -537,21 +960,62 @@ static edgeml_status check_copy(const edgeml_tensor *tensor, const void *buf, si
 	return EDGEML_OK;
 }
 
+/* Binds graph input t, in every partition that takes it as an input, to host (the buffer
+ * behind fd at offset), or back to their own buffers with host NULL; *copy gets the bytes
+ * each run copies. An import that fails after others succeeded puts those back on their
+ * own buffers (*undone set). */
+static edgeml_status import_all(edgeml_session *s, uint32_t t, int fd, uint64_t offset,
+				const void *host, uint64_t *copy, int *undone)
+{
+	*copy = 0;
+	*undone = 0;
+	for (uint32_t p = 0; p < s->n_parts; p++) {
+		const eml_part *part = &s->parts[p];
+		if (!(part->graph.tensors[t].flags & EML_TF_INPUT))
+			continue;
+		uint64_t c = 0;
+		edgeml_status st = part->backend->import_external_memory(part->state, t, fd,
+									 offset, host, &c);
+		if (st != EDGEML_OK) {
+			for (uint32_t q = 0; host && q < p; q++) {
+				const eml_part *back = &s->parts[q];
+				if (!(back->graph.tensors[t].flags & EML_TF_INPUT))
+					continue;
+				back->backend->import_external_memory(back->state, t, -1, 0, NULL,
+								      &c);
+				*undone = 1;
+			}
+			return s->n_parts > 1 ? eml_error_context(st, "%s partition %u: ",
+								  part->backend->id, p) :
+						st;
+		}
+		*copy += c;
+	}
+	return EDGEML_OK;
+}
+
+/* The memory of tensor t's own buffer: in the partition holding it. */
+static void *own_data(const edgeml_session *s, uint32_t t)
+{
+	const eml_part *part = &s->parts[part_with(s, t, EML_TF_INPUT)];
+	return part->backend->io_data(part->state, t);
+}
+
 /* Returns an imported input to its own buffer and lets go of the imported one. */
 static edgeml_status detach(edgeml_tensor *t)
 {
 	edgeml_session *s = t->session;
 	uint64_t copy;
+	int undone;
 	if (!t->map)
 		return EDGEML_OK;
-	edgeml_status st =
-		s->backend->import_external_memory(s->state, t->index, -1, 0, NULL, &copy);
+	edgeml_status st = import_all(s, t->index, -1, 0, NULL, &copy, &undone);
 	if (st != EDGEML_OK)
 		return st;
 	eml_dmabuf_release(t->map);
 	t->map = NULL;
 	t->copy_bytes = 0;
-	t->data = s->backend->io_data(s->state, t->index);
+	t->data = own_data(s, t->index);
 	return EDGEML_OK;
 }
 
@@ -626,10 +1090,17 @@ edgeml_status edgeml_tensor_import_dmabuf(edgeml_tensor *tensor, int fd, uint64_
 				 (unsigned long long)map->size, fd);
 	}
 	uint64_t copy;
-	st = s->backend->import_external_memory(s->state, tensor->index, map->fd, offset,
-						map->base + offset, &copy);
+	int undone;
+	st = import_all(s, tensor->index, map->fd, offset, map->base + offset, &copy, &undone);
 	if (st != EDGEML_OK) {
 		eml_dmabuf_release(map);
+		if (undone) {
+			/* Some partitions are back on their own buffers: so is the tensor. */
+			eml_dmabuf_release(tensor->map);
+			tensor->map = NULL;
+			tensor->copy_bytes = 0;
+			tensor->data = own_data(s, tensor->index);
+		}
 		return eml_error_context(st, "%s: %s backend: ", what, s->backend->name);
 	}
 	eml_dmabuf_release(tensor->map);
