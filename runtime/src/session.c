@@ -338,9 +338,12 @@ static edgeml_status prepare_parts(edgeml_session *s, const eml_backend *backend
 	edgeml_status st = s->parts ? EDGEML_OK :
 				      eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a session");
 	if (st == EDGEML_OK && n == 1) {
+		/* One backend runs every node: the chosen one, or the CPU for all of them. */
+		const eml_backend *only = g->n_nodes ? assign[0] : backend;
 		s->n_parts = 1;
-		s->parts[0] = (eml_part){ .backend = backend, .graph = *g };
-		st = backend->prepare(g, dev_opts, &s->parts[0].state);
+		s->main = 0;
+		s->parts[0] = (eml_part){ .backend = only, .graph = *g };
+		st = only->prepare(g, only == backend ? dev_opts : opts, &s->parts[0].state);
 		free(assign);
 		return st;
 	}
@@ -406,11 +409,15 @@ static void describe_session(edgeml_session *s, const char *why)
 		main->backend->describe(main->state, line, sizeof(line));
 	snprintf(s->detail, sizeof(s->detail), "%s%s%s", s->backend->name, line[0] ? ": " : "",
 		 line);
-	if (s->n_parts > 1) {
+	if (s->n_parts > 1 || main->backend != s->backend) {
 		uint64_t bytes = 0;
+		uint32_t fell = 0;
 		for (uint32_t i = 0; i < s->n_transfers; i++)
 			bytes += s->transfers[i].bytes;
-		append(s->detail, sizeof(s->detail), "; %u partitions:", s->n_parts);
+		for (uint32_t p = 0; p < s->n_parts; p++)
+			fell += s->parts[p].backend != s->backend ? s->parts[p].graph.n_nodes : 0;
+		append(s->detail, sizeof(s->detail), "; %u partition%s:", s->n_parts,
+		       s->n_parts == 1 ? "" : "s");
 		for (uint32_t p = 0; p < s->n_parts; p++) {
 			const eml_part *part = &s->parts[p];
 			append(s->detail, sizeof(s->detail), "%s %s %u node%s", p ? "," : "",
@@ -425,7 +432,8 @@ static void describe_session(edgeml_session *s, const char *why)
 			}
 			append(s->detail, sizeof(s->detail), ")");
 		}
-		append(s->detail, sizeof(s->detail), "; %u transfers, %llu bytes per run",
+		append(s->detail, sizeof(s->detail),
+		       "; CPU fallback: %u nodes, %u transfers, %llu bytes per run", fell,
 		       s->n_transfers, (unsigned long long)bytes);
 	}
 	if (why[0])
@@ -1061,6 +1069,10 @@ edgeml_status edgeml_tensor_import_dmabuf(edgeml_tensor *tensor, int fd, uint64_
 		return eml_error(EDGEML_ERR_UNSUPPORTED,
 				 "tensor '%s' is a model output: only inputs can be imported",
 				 name);
+	/* A submitted run may still read the input's memory (in any partition). */
+	if (tensor->session->in_flight)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "%s: a run is in flight: call edgeml_session_wait first", what);
 	if (fd == -1 && offset == 0 && size == 0)
 		return detach(tensor);
 	if (fd < 0)

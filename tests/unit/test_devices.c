@@ -439,7 +439,8 @@ static void test_partition_null_cpu(void **state)
 	assert_string_equal(edgeml_session_backend_name(s), "null");
 	const char *detail = edgeml_session_backend_detail(s);
 	assert_non_null(strstr(detail, "3 partitions: null 1 node, cpu 1 node (Sigmoid), "
-				       "null 2 nodes; 3 transfers, 192 bytes per run"));
+				       "null 2 nodes; CPU fallback: 1 nodes, 3 transfers, 192 "
+				       "bytes per run"));
 	assert_int_equal(edgeml_session_profile_start(s), EDGEML_OK);
 	for (int r = 0; r < 2; r++) {
 		memset(got, 0, sizeof(got));
@@ -526,7 +527,21 @@ static void test_partition_middle(void **state)
 	assert_int_equal(edgeml_session_stats_get(s, &st), EDGEML_OK);
 	assert_int_equal(st.transfers_last_run, 0);
 	edgeml_session_destroy(s);
+
+	/* A device that takes no node: one partition, on the CPU. */
+	static const test_node sig[1] = { { "sigmoid", EML_OP_Sigmoid, { 0, 0 }, 1, 1 } };
+	static const uint32_t out1[1] = { 1 };
+	model_image none = float_model(2, inputs, 1, out1, 1, sig, 1);
+	s = null_session(none.model, EDGEML_SESSION_CPU_FALLBACK);
+	assert_int_equal(eml_session_partitions(s, &transfers), 1);
+	assert_string_equal(edgeml_session_backend_name(s), "null");
+	assert_non_null(strstr(edgeml_session_backend_detail(s),
+			       "1 partition: cpu 1 node (Sigmoid); CPU fallback: 1 nodes, 0 "
+			       "transfers"));
+	run_pattern(s, 1, 1, got);
+	edgeml_session_destroy(s);
 	eml_backend_unregister(&null_backend);
+	unload(&none);
 	unload(&all);
 	unload(&m);
 }
