@@ -224,7 +224,8 @@ build/models/.stamp: models/make_models.py $(VENV)/.stamp
 test-vulkan: $(EDGEML) venv models
 	@if $(EDGEML) info | grep -q '^device [0-9]*: *vulkan'; then \
 		$(MAKE) --no-print-directory conformance BACKEND=vulkan && \
-		$(MAKE) --no-print-directory crosscheck BACKEND=vulkan; else \
+		$(MAKE) --no-print-directory crosscheck BACKEND=vulkan && \
+		tests/models/partition_check.sh $(EDGEML) $(BUILD)/crosscheck; else \
 		echo "test-vulkan: skipped, no Vulkan device (see $(EDGEML) info)"; fi
 
 # BACKEND=vulkan runs the models on the Vulkan backend (int8 outputs must still match ORT's).

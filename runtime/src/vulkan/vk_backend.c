@@ -515,6 +515,19 @@ static edgeml_status vk_wait(void *opaque)
 	return EDGEML_OK;
 }
 
+/* Whether op is named in EDGEML_VK_NO_SHADER (a comma-separated list of op names): the
+ * tests and the bench use it to give ops that have a shader to the CPU partitions, as if
+ * they had none. */
+static int shader_withheld(uint32_t op)
+{
+	const char *list = getenv("EDGEML_VK_NO_SHADER"), *name = eml_op_name(op);
+	size_t len = name ? strlen(name) : 0;
+	for (const char *p = list; p && *p && len; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (strncmp(p, name, len) == 0 && (p[len] == ',' || p[len] == '\0'))
+			return 1;
+	return 0;
+}
+
 /* Whether the device can run node: its dispatches build (a shader for the op, with the
  * dtypes, attributes and device features it needs). Any other failure is prepare's to
  * report, so it counts as supported. */
@@ -524,6 +537,8 @@ static int vk_supports_node(const eml_graph *graph, uint32_t node,
 	const eml_vk_instance *inst;
 	uint32_t index;
 	eml_vk_kernel k;
+	if (shader_withheld(graph->nodes[node].op))
+		return 0;
 	if (eml_vk_instance_shared(&inst) != EDGEML_OK ||
 	    eml_vk_pick_device(inst, options ? options->device : NULL, &index) != EDGEML_OK)
 		return 1;
