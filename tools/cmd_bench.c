@@ -676,8 +676,9 @@ static void print_row(const cell *c)
 		double xfers = eml_json_number(eml_json_get(l, "transfers"), 0);
 		if (xfers > 0)
 			printf("    %-32s %-18s %-28s %9.3f %10s (%.0f bytes into %s)\n", "",
-			       "transfer", "copy", eml_json_number(eml_json_get(l, "transfer_ms"), 0),
-			       "", eml_json_number(eml_json_get(l, "transfer_bytes"), 0),
+			       "transfer", "copy",
+			       eml_json_number(eml_json_get(l, "transfer_ms"), 0), "",
+			       eml_json_number(eml_json_get(l, "transfer_bytes"), 0),
 			       eml_json_string(eml_json_get(l, "backend"), "?"));
 	}
 }

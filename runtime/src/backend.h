@@ -3,7 +3,7 @@
  * pointers over an opaque state) and the registry that lists them. A backend lists its
  * devices and says which nodes it can run; a session picks one device (backend_registry.c:
  * by name, or AUTO's rule over the devices' types), gives the nodes that device cannot run
- * to the CPU backend (session.c: consecutive nodes of one backend form a partition, a
+ * to the CPU backend (scheduler.c: consecutive nodes of one backend form a partition, a
  * subgraph each backend prepares as a graph of its own), then runs the partitions in order
  * any number of times. Adding a backend is its folder plus one line in backend_registry.c's
  * table; the core (context.c, session.c) never names a backend but the CPU, its fallback.

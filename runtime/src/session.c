@@ -12,6 +12,7 @@
 #include "model.h"
 #include "ops/ops.h"
 #include "planner.h"
+#include "scheduler.h"
 #include "session.h"
 
 struct edgeml_tensor {
@@ -25,32 +26,6 @@ struct edgeml_tensor {
 	uint64_t copy_bytes;  /* what each run copies to use the imported buffer */
 };
 
-/* A partition: consecutive nodes of the graph that one backend runs, prepared as a graph of
- * its own. Tensor numbers are the model's in every partition (its tensor array is a copy of
- * the model's with its own input/output flags); node i of it is node first + i of the model. */
-typedef struct eml_part {
-	const eml_backend *backend;
-	void *state;
-	eml_graph graph;     /* the model's graph itself when the session has one partition */
-	eml_tensor *tensors; /* the subgraph's (NULL with one partition) */
-	uint32_t *io;	     /* its inputs, then its outputs */
-	uint32_t first;	     /* the model's index of its first node */
-} eml_part;
-
-/* A tensor copied, before partition part runs, from the memory where another partition
- * wrote it (or where the session keeps a graph input) into part's own input buffer. */
-typedef struct eml_transfer {
-	uint32_t tensor;
-	uint32_t part;
-	uint32_t node;	 /* the model's first node of part reading it (its profile entry) */
-	int32_t input;	 /* the graph input it is, or -1 */
-	const void *src;
-	void *dst;
-	uint64_t bytes;
-	double ms;	 /* the last run's copy */
-	int done;	 /* copied in the last run (an imported input is not) */
-} eml_transfer;
-
 /* Per node, summed over the runs since edgeml_session_profile_start(). */
 typedef struct eml_node_prof {
 	double ms;
@@ -63,11 +38,7 @@ typedef struct eml_node_prof {
 struct edgeml_session {
 	const edgeml_model *model;
 	const eml_backend *backend; /* the chosen device's */
-	eml_part *parts;	    /* in graph order */
-	uint32_t n_parts;
-	uint32_t main;		    /* the first partition on the chosen device */
-	eml_transfer *transfers;    /* in the order they are made */
-	uint32_t n_transfers;
+	eml_schedule sched;	    /* its partitions and the transfers between them */
 	edgeml_tensor *inputs;	/* one per graph input, in order */
 	edgeml_tensor *outputs; /* one per graph output */
 	eml_dmabuf_cache imports;
@@ -107,16 +78,6 @@ static edgeml_status read_options(const edgeml_session_options *given, edgeml_se
 	return EDGEML_OK;
 }
 
-/* The partition whose graph has tensor t as an input (flag EML_TF_INPUT) or output, the
- * first one of them; n_parts when none. */
-static uint32_t part_with(const edgeml_session *s, uint32_t t, uint32_t flag)
-{
-	for (uint32_t p = 0; p < s->n_parts; p++)
-		if (s->parts[p].graph.tensors[t].flags & flag)
-			return p;
-	return s->n_parts;
-}
-
 /* Fills the session's tensors for the graph tensors listed in idx: each lives in the
  * buffer of the partition that takes it as an input first, or makes it. */
 static edgeml_status bind_io(edgeml_session *s, const uint32_t *idx, uint32_t n,
@@ -128,13 +89,14 @@ static edgeml_status bind_io(edgeml_session *s, const uint32_t *idx, uint32_t n,
 			return eml_error(EDGEML_ERR_FORMAT,
 					 "graph input/output %u: tensor %u out of range", i, idx[i]);
 		const eml_tensor *d = &g->tensors[idx[i]];
-		uint32_t p = part_with(s, idx[i], is_input ? EML_TF_INPUT : EML_TF_OUTPUT);
-		if (p == s->n_parts)
+		uint32_t flag = is_input ? EML_TF_INPUT : EML_TF_OUTPUT;
+		uint32_t p = eml_schedule_part_with(&s->sched, idx[i], flag);
+		if (p == s->sched.n_parts)
 			return eml_error(EDGEML_ERR_FORMAT, "graph %s '%s' has no partition",
 					 is_input ? "input" : "output", d->name ? d->name : "");
 		tensors[i] = (edgeml_tensor){
 			.desc = d,
-			.data = s->parts[p].backend->io_data(s->parts[p].state, idx[i]),
+			.data = s->sched.parts[p].backend->io_data(s->sched.parts[p].state, idx[i]),
 			.size = (size_t)eml_tensor_bytes(d),
 			.session = s,
 			.index = idx[i],
@@ -142,250 +104,6 @@ static edgeml_status bind_io(edgeml_session *s, const uint32_t *idx, uint32_t n,
 		};
 	}
 	return EDGEML_OK;
-}
-
-/* Destroys the partitions' states and subgraphs and forgets the transfers. */
-static void free_parts(edgeml_session *s)
-{
-	for (uint32_t p = 0; p < s->n_parts; p++) {
-		eml_part *part = &s->parts[p];
-		if (part->state)
-			part->backend->destroy(part->state);
-		free(part->tensors);
-		free(part->io);
-	}
-	free(s->parts);
-	free(s->transfers);
-	s->parts = NULL;
-	s->transfers = NULL;
-	s->n_parts = s->n_transfers = 0;
-}
-
-/* Which backend runs each node: the chosen one, or, with EDGEML_SESSION_CPU_FALLBACK, the CPU
- * for the nodes the device cannot run and the CPU can. Returns whether any node is not on
- * the chosen backend. */
-static int assign_nodes(const eml_graph *g, const eml_backend *backend,
-			const edgeml_session_options *dev_opts, const eml_backend **assign)
-{
-	int split = 0;
-	for (uint32_t i = 0; i < g->n_nodes; i++) {
-		assign[i] = backend;
-		if (!(dev_opts->flags & EDGEML_SESSION_CPU_FALLBACK) || backend == &eml_cpu_backend ||
-		    !backend->supports_node || backend->supports_node(g, i, dev_opts) ||
-		    !eml_cpu_backend.supports_node(g, i, NULL))
-			continue;
-		assign[i] = &eml_cpu_backend;
-		split = 1;
-	}
-	return split;
-}
-
-/* Per tensor, where the partitions meet it (UINT32_MAX: none). */
-typedef struct part_use {
-	uint32_t made;	/* the partition whose node makes it */
-	uint32_t first; /* the first partition reading it */
-	uint32_t last;	/* the last partition reading it */
-	uint32_t home;	/* the partition holding a graph input, or an output no node makes */
-} part_use;
-
-/* Fills use from the partitions' node ranges. */
-static void find_uses(const eml_graph *g, const eml_part *parts, uint32_t n_parts, part_use *use)
-{
-	for (uint32_t t = 0; t < g->n_tensors; t++)
-		use[t] = (part_use){ UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX };
-	for (uint32_t p = 0; p < n_parts; p++)
-		for (uint32_t i = 0; i < parts[p].graph.n_nodes; i++) {
-			const eml_node *node = &g->nodes[parts[p].first + i];
-			for (uint32_t k = 0; k < node->n_inputs; k++) {
-				uint32_t t = node->inputs[k];
-				if (t == EML_NO_TENSOR || t >= g->n_tensors)
-					continue;
-				if (use[t].first == UINT32_MAX)
-					use[t].first = p;
-				use[t].last = p;
-			}
-			for (uint32_t k = 0; k < node->n_outputs; k++)
-				if (node->outputs[k] < g->n_tensors)
-					use[node->outputs[k]].made = p;
-		}
-	/* A graph input lives in the first partition reading it (the first of all when none
-	 * does); an output no node makes (a constant, or an input passed through) in the
-	 * partition of that input, or the first. */
-	for (uint32_t i = 0; i < g->n_inputs; i++) {
-		uint32_t t = g->inputs[i];
-		if (t < g->n_tensors)
-			use[t].home = use[t].first == UINT32_MAX ? 0 : use[t].first;
-	}
-	for (uint32_t i = 0; i < g->n_outputs; i++) {
-		uint32_t t = g->outputs[i];
-		if (t < g->n_tensors && use[t].made == UINT32_MAX && use[t].home == UINT32_MAX)
-			use[t].home = 0;
-	}
-}
-
-/* Makes partition p's graph: its nodes (the model's, in place), the model's tensors with
- * flags of its own: inputs are graph inputs it holds and non-constant tensors it reads but
- * another partition makes; outputs are graph outputs it makes or holds and tensors a later
- * partition reads. */
-static edgeml_status make_subgraph(const eml_graph *g, eml_part *part, uint32_t p,
-				   const part_use *use)
-{
-	const uint32_t io_flags = EML_TF_INPUT | EML_TF_OUTPUT;
-	part->tensors = malloc((g->n_tensors ? g->n_tensors : 1) * sizeof(*part->tensors));
-	part->io = malloc((2 * (size_t)g->n_tensors + 1) * sizeof(*part->io));
-	if (!part->tensors || !part->io)
-		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a partition");
-	memcpy(part->tensors, g->tensors, g->n_tensors * sizeof(*part->tensors));
-	uint32_t n_in = 0, n_out = 0;
-	for (uint32_t t = 0; t < g->n_tensors; t++) {
-		eml_tensor *d = &part->tensors[t];
-		uint32_t was = g->tensors[t].flags;
-		d->flags = was & ~io_flags;
-		if (use[t].home == p && (was & EML_TF_INPUT))
-			d->flags |= EML_TF_INPUT;
-		if ((use[t].made == p || use[t].home == p) && (was & EML_TF_OUTPUT))
-			d->flags |= EML_TF_OUTPUT;
-		if (use[t].made == p && use[t].last != UINT32_MAX && use[t].last > p)
-			d->flags |= EML_TF_OUTPUT;
-	}
-	for (uint32_t i = 0; i < part->graph.n_nodes; i++) {
-		const eml_node *node = &g->nodes[part->first + i];
-		for (uint32_t k = 0; k < node->n_inputs; k++) {
-			uint32_t t = node->inputs[k];
-			if (t == EML_NO_TENSOR || t >= g->n_tensors || use[t].made == p ||
-			    (g->tensors[t].flags & EML_TF_CONSTANT))
-				continue;
-			part->tensors[t].flags |= EML_TF_INPUT;
-		}
-	}
-	for (uint32_t t = 0; t < g->n_tensors; t++)
-		if (part->tensors[t].flags & EML_TF_INPUT)
-			part->io[n_in++] = t;
-	for (uint32_t t = 0; t < g->n_tensors; t++)
-		if (part->tensors[t].flags & EML_TF_OUTPUT)
-			part->io[n_in + n_out++] = t;
-	part->graph.n_tensors = g->n_tensors;
-	part->graph.tensors = part->tensors;
-	part->graph.nodes = g->nodes + part->first;
-	part->graph.n_inputs = n_in;
-	part->graph.inputs = part->io;
-	part->graph.n_outputs = n_out;
-	part->graph.outputs = part->io + n_in;
-	return EDGEML_OK;
-}
-
-/* Lists the copies each run makes: every input of a partition that it does not hold, from
- * the partition that makes it, or holds it (a graph input read by several partitions). */
-static edgeml_status plan_transfers(edgeml_session *s, const part_use *use)
-{
-	const eml_graph *g = &s->model->graph;
-	uint32_t n = 0;
-	for (uint32_t p = 0; p < s->n_parts; p++)
-		n += s->parts[p].graph.n_inputs;
-	s->transfers = calloc(n ? n : 1, sizeof(*s->transfers));
-	if (!s->transfers)
-		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a partition");
-	for (uint32_t p = 0; p < s->n_parts; p++) {
-		const eml_part *part = &s->parts[p];
-		for (uint32_t i = 0; i < part->graph.n_inputs; i++) {
-			uint32_t t = part->graph.inputs[i];
-			uint32_t from = use[t].made != UINT32_MAX ? use[t].made : use[t].home;
-			if (from == p || from >= s->n_parts)
-				continue;
-			const eml_part *src = &s->parts[from];
-			eml_transfer *x = &s->transfers[s->n_transfers++];
-			*x = (eml_transfer){ .tensor = t,
-					     .part = p,
-					     .node = part->first,
-					     .input = -1,
-					     .src = src->backend->io_data(src->state, t),
-					     .dst = part->backend->io_data(part->state, t),
-					     .bytes = eml_tensor_bytes(&g->tensors[t]) };
-			for (uint32_t k = 0; k < g->n_inputs; k++)
-				if (g->inputs[k] == t)
-					x->input = (int32_t)k;
-			for (uint32_t j = part->graph.n_nodes; j-- > 0;) {
-				const eml_node *node = &part->graph.nodes[j];
-				for (uint32_t k = 0; k < node->n_inputs; k++)
-					if (node->inputs[k] == t)
-						x->node = part->first + j;
-			}
-			if ((!x->src || !x->dst) && x->bytes)
-				return eml_error(EDGEML_ERR_BACKEND,
-						 "tensor '%s' between partitions has no memory",
-						 g->tensors[t].name ? g->tensors[t].name : "");
-		}
-	}
-	return EDGEML_OK;
-}
-
-/* Prepares the graph on the chosen device: whole, or, when some of its nodes go to the CPU,
- * as partitions of consecutive nodes of one backend with the copies between them. */
-static edgeml_status prepare_parts(edgeml_session *s, const eml_backend *backend,
-				   const edgeml_session_options *dev_opts,
-				   const edgeml_session_options *opts)
-{
-	const eml_graph *g = &s->model->graph;
-	const eml_backend **assign = malloc((g->n_nodes ? g->n_nodes : 1) * sizeof(*assign));
-	part_use *use = NULL;
-	if (!assign)
-		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a session");
-	uint32_t n = 1;
-	if (assign_nodes(g, backend, dev_opts, assign))
-		for (uint32_t i = 1; i < g->n_nodes; i++)
-			n += assign[i] != assign[i - 1];
-	s->parts = calloc(n, sizeof(*s->parts));
-	edgeml_status st = s->parts ? EDGEML_OK :
-				      eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a session");
-	if (st == EDGEML_OK && n == 1) {
-		/* One backend runs every node: the chosen one, or the CPU for all of them. */
-		const eml_backend *only = g->n_nodes ? assign[0] : backend;
-		s->n_parts = 1;
-		s->main = 0;
-		s->parts[0] = (eml_part){ .backend = only, .graph = *g };
-		st = only->prepare(g, only == backend ? dev_opts : opts, &s->parts[0].state);
-		free(assign);
-		return st;
-	}
-	for (uint32_t i = 0; st == EDGEML_OK && i < g->n_nodes; i++) {
-		if (i && assign[i] == assign[i - 1]) {
-			s->parts[s->n_parts - 1].graph.n_nodes++;
-			continue;
-		}
-		s->parts[s->n_parts++] = (eml_part){ .backend = assign[i],
-						     .graph.n_nodes = 1,
-						     .first = i };
-	}
-	use = st == EDGEML_OK ? malloc((g->n_tensors ? g->n_tensors : 1) * sizeof(*use)) : NULL;
-	if (st == EDGEML_OK && !use)
-		st = eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a session");
-	if (st == EDGEML_OK)
-		find_uses(g, s->parts, s->n_parts, use);
-	s->main = UINT32_MAX;
-	for (uint32_t p = 0; st == EDGEML_OK && p < s->n_parts; p++) {
-		eml_part *part = &s->parts[p];
-		if (part->backend == backend && s->main == UINT32_MAX)
-			s->main = p;
-		st = make_subgraph(g, part, p, use);
-		if (st == EDGEML_OK)
-			st = part->backend->prepare(&part->graph,
-						    part->backend == backend ? dev_opts : opts,
-						    &part->state);
-		if (st != EDGEML_OK) {
-			const eml_node *node = &g->nodes[part->first];
-			eml_error_context(st, "partition %u (%s, nodes %u-%u from '%s'): ", p,
-					  part->backend->id, part->first,
-					  part->first + part->graph.n_nodes - 1,
-					  node->name ? node->name : "");
-		}
-	}
-	if (s->main == UINT32_MAX)
-		s->main = 0;
-	if (st == EDGEML_OK)
-		st = plan_transfers(s, use);
-	free(use);
-	free(assign);
-	return st;
 }
 
 /* Appends to buf (size bytes, holding a string) what fits of fmt. */
@@ -403,23 +121,24 @@ static void append(char *buf, size_t size, const char *fmt, ...)
 /* The session's one line: the chosen backend's, then its partitions and transfers. */
 static void describe_session(edgeml_session *s, const char *why)
 {
-	const eml_part *main = &s->parts[s->main];
+	const eml_part *main = &s->sched.parts[s->sched.main];
 	char line[400] = "";
 	if (main->backend->describe)
 		main->backend->describe(main->state, line, sizeof(line));
 	snprintf(s->detail, sizeof(s->detail), "%s%s%s", s->backend->name, line[0] ? ": " : "",
 		 line);
-	if (s->n_parts > 1 || main->backend != s->backend) {
+	if (s->sched.n_parts > 1 || main->backend != s->backend) {
 		uint64_t bytes = 0;
 		uint32_t fell = 0;
-		for (uint32_t i = 0; i < s->n_transfers; i++)
-			bytes += s->transfers[i].bytes;
-		for (uint32_t p = 0; p < s->n_parts; p++)
-			fell += s->parts[p].backend != s->backend ? s->parts[p].graph.n_nodes : 0;
-		append(s->detail, sizeof(s->detail), "; %u partition%s:", s->n_parts,
-		       s->n_parts == 1 ? "" : "s");
-		for (uint32_t p = 0; p < s->n_parts; p++) {
-			const eml_part *part = &s->parts[p];
+		for (uint32_t i = 0; i < s->sched.n_transfers; i++)
+			bytes += s->sched.transfers[i].bytes;
+		for (uint32_t p = 0; p < s->sched.n_parts; p++)
+			if (s->sched.parts[p].backend != s->backend)
+				fell += s->sched.parts[p].graph.n_nodes;
+		append(s->detail, sizeof(s->detail), "; %u partition%s:", s->sched.n_parts,
+		       s->sched.n_parts == 1 ? "" : "s");
+		for (uint32_t p = 0; p < s->sched.n_parts; p++) {
+			const eml_part *part = &s->sched.parts[p];
 			append(s->detail, sizeof(s->detail), "%s %s %u node%s", p ? "," : "",
 			       part->backend->id, part->graph.n_nodes,
 			       part->graph.n_nodes == 1 ? "" : "s");
@@ -434,7 +153,7 @@ static void describe_session(edgeml_session *s, const char *why)
 		}
 		append(s->detail, sizeof(s->detail),
 		       "; CPU fallback: %u nodes, %u transfers, %llu bytes per run", fell,
-		       s->n_transfers, (unsigned long long)bytes);
+		       s->sched.n_transfers, (unsigned long long)bytes);
 	}
 	if (why[0])
 		append(s->detail, sizeof(s->detail), " (%s)", why);
@@ -489,13 +208,13 @@ edgeml_status edgeml_session_create(const edgeml_model *model,
 		}
 		edgeml_session_options cpu_opts = opts;
 		cpu_opts.device = NULL;
-		st = prepare_parts(s, backend, &dev_opts, &cpu_opts);
+		st = eml_schedule_prepare(g, backend, &dev_opts, &cpu_opts, &s->sched);
 		if (st != EDGEML_ERR_UNSUPPORTED || c + 1 == n_cand || cand[c].named ||
 		    opts.backend != EDGEML_BACKEND_AUTO)
 			break;
 		snprintf(why, sizeof(why), "auto: %s, %s '%s' failed: %s", cand[c + 1].props.backend,
 			 cand[c].props.backend, cand[c].props.name, edgeml_last_error());
-		free_parts(s);
+		eml_schedule_free(&s->sched);
 		st = EDGEML_OK;
 	}
 	if (st == EDGEML_OK)
@@ -520,7 +239,7 @@ void edgeml_session_destroy(edgeml_session *session)
 {
 	if (!session)
 		return;
-	free_parts(session);
+	eml_schedule_free(&session->sched);
 	/* After the backends, which may still hold imports of these buffers. */
 	eml_dmabuf_cache_free(&session->imports);
 	free(session->prof);
@@ -629,8 +348,8 @@ static void profile_add(edgeml_session *s)
 {
 	if (!s->prof)
 		return;
-	for (uint32_t p = 0; p < s->n_parts; p++) {
-		const eml_part *part = &s->parts[p];
+	for (uint32_t p = 0; p < s->sched.n_parts; p++) {
+		const eml_part *part = &s->sched.parts[p];
 		uint32_t k = part->backend->layer_times(part->state, s->prof_buf,
 							  part->graph.n_nodes);
 		for (uint32_t i = 0; i < k; i++) {
@@ -641,11 +360,12 @@ static void profile_add(edgeml_session *s)
 			s->prof[part->first + node].seen = 1;
 		}
 	}
-	for (uint32_t i = 0; i < s->n_transfers; i++) {
-		const eml_transfer *x = &s->transfers[i];
+	for (uint32_t i = 0; i < s->sched.n_transfers; i++) {
+		const eml_transfer *x = &s->sched.transfers[i];
 		if (!x->done)
 			continue;
 		eml_node_prof *np = &s->prof[x->node];
+		np->seen = 1; /* listed even when its backend does not time it (a view) */
 		np->transfer_ms += x->ms;
 		np->transfers++;
 		np->transfer_bytes += x->bytes;
@@ -659,10 +379,10 @@ edgeml_status edgeml_session_profile_start(edgeml_session *session)
 	if (!session)
 		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
 				 "edgeml_session_profile_start: session is NULL");
-	for (uint32_t p = 0; p < session->n_parts; p++)
-		if (!session->parts[p].backend->layer_times)
+	for (uint32_t p = 0; p < session->sched.n_parts; p++)
+		if (!session->sched.parts[p].backend->layer_times)
 			return eml_error(EDGEML_ERR_UNSUPPORTED, "the %s backend cannot time nodes",
-					 session->parts[p].backend->name);
+					 session->sched.parts[p].backend->name);
 	size_t n = session->model->graph.n_nodes ? session->model->graph.n_nodes : 1;
 	if (!session->prof) {
 		session->prof = calloc(n, sizeof(*session->prof));
@@ -677,8 +397,8 @@ edgeml_status edgeml_session_profile_start(edgeml_session *session)
 	}
 	memset(session->prof, 0, n * sizeof(*session->prof));
 	session->prof_runs = 0;
-	for (uint32_t p = 0; p < session->n_parts; p++) {
-		const eml_part *part = &session->parts[p];
+	for (uint32_t p = 0; p < session->sched.n_parts; p++) {
+		const eml_part *part = &session->sched.parts[p];
 		edgeml_status st = part->backend->profile_start ?
 					   part->backend->profile_start(part->state) :
 					   EDGEML_OK;
@@ -704,8 +424,8 @@ edgeml_status edgeml_session_profile(const edgeml_session *session, edgeml_node_
 	const eml_graph *g = &session->model->graph;
 	double runs = session->prof_runs ? (double)session->prof_runs : 1.0;
 	size_t n = 0;
-	for (uint32_t p = 0; p < session->n_parts; p++) {
-		const eml_part *part = &session->parts[p];
+	for (uint32_t p = 0; p < session->sched.n_parts; p++) {
+		const eml_part *part = &session->sched.parts[p];
 		const eml_backend *b = part->backend;
 		for (uint32_t j = 0; j < part->graph.n_nodes; j++) {
 			uint32_t i = part->first + j;
@@ -742,8 +462,8 @@ edgeml_status edgeml_session_profile(const edgeml_session *session, edgeml_node_
  * every partition reading them has imported), timing and counting each. */
 static void transfer_into(edgeml_session *s, uint32_t p)
 {
-	for (uint32_t i = 0; i < s->n_transfers; i++) {
-		eml_transfer *x = &s->transfers[i];
+	for (uint32_t i = 0; i < s->sched.n_transfers; i++) {
+		eml_transfer *x = &s->sched.transfers[i];
 		if (x->part != p)
 			continue;
 		x->done = x->input < 0 || !s->inputs[x->input].map;
@@ -763,11 +483,11 @@ static void transfer_into(edgeml_session *s, uint32_t p)
 static edgeml_status run_parts(edgeml_session *s, uint32_t end)
 {
 	for (uint32_t p = 0; p < end; p++) {
-		const eml_part *part = &s->parts[p];
+		const eml_part *part = &s->sched.parts[p];
 		transfer_into(s, p);
 		edgeml_status st = part->backend->run(part->state);
 		if (st != EDGEML_OK)
-			return s->n_parts > 1 ? eml_error_context(st, "%s partition %u: ",
+			return s->sched.n_parts > 1 ? eml_error_context(st, "%s partition %u: ",
 								  part->backend->id, p) :
 						st;
 	}
@@ -799,7 +519,7 @@ edgeml_status edgeml_session_run(edgeml_session *session)
 	}
 	session->stats.transfers_last_run = session->stats.bytes_transferred_last_run = 0;
 	if (st == EDGEML_OK)
-		st = run_parts(session, session->n_parts);
+		st = run_parts(session, session->sched.n_parts);
 	for (uint32_t i = 0; i < started; i++) {
 		if (!session->inputs[i].map)
 			continue;
@@ -837,16 +557,16 @@ edgeml_status edgeml_session_submit(edgeml_session *session)
 	int imported = 0;
 	for (uint32_t i = 0; i < session->model->graph.n_inputs; i++)
 		imported |= session->inputs[i].map != NULL;
-	const eml_part *last = &session->parts[session->n_parts - 1];
+	const eml_part *last = &session->sched.parts[session->sched.n_parts - 1];
 	int async = last->backend->submit && !imported;
 	edgeml_status st;
 	if (!async) {
 		st = edgeml_session_run(session);
 	} else {
 		session->stats.transfers_last_run = session->stats.bytes_transferred_last_run = 0;
-		st = run_parts(session, session->n_parts - 1);
+		st = run_parts(session, session->sched.n_parts - 1);
 		if (st == EDGEML_OK) {
-			transfer_into(session, session->n_parts - 1);
+			transfer_into(session, session->sched.n_parts - 1);
 			st = last->backend->submit(last->state);
 		}
 	}
@@ -866,7 +586,7 @@ edgeml_status edgeml_session_wait(edgeml_session *session)
 	session->in_flight = 0;
 	if (!pending)
 		return EDGEML_OK;
-	const eml_part *last = &session->parts[session->n_parts - 1];
+	const eml_part *last = &session->sched.parts[session->sched.n_parts - 1];
 	edgeml_status st = last->backend->wait(last->state);
 	if (st == EDGEML_OK) {
 		session->stats.runs++;
@@ -879,9 +599,9 @@ edgeml_status edgeml_session_wait(edgeml_session *session)
 static void memory_of(const edgeml_session *s, eml_backend_memory *mem)
 {
 	*mem = (eml_backend_memory){ 0 };
-	for (uint32_t p = 0; p < s->n_parts; p++) {
+	for (uint32_t p = 0; p < s->sched.n_parts; p++) {
 		eml_backend_memory m;
-		s->parts[p].backend->memory(s->parts[p].state, &m);
+		s->sched.parts[p].backend->memory(s->sched.parts[p].state, &m);
 		mem->arena_bytes += m.arena_bytes;
 		mem->naive_bytes += m.naive_bytes;
 		mem->io_bytes += m.io_bytes;
@@ -919,15 +639,15 @@ void eml_session_memory(const edgeml_session *session, eml_backend_memory *mem)
 
 const eml_backend *eml_session_backend(const edgeml_session *session, void **state)
 {
-	*state = session->parts[session->main].state;
-	return session->parts[session->main].backend;
+	*state = session->sched.parts[session->sched.main].state;
+	return session->sched.parts[session->sched.main].backend;
 }
 
 uint32_t eml_session_partitions(const edgeml_session *session, uint32_t *transfers)
 {
 	if (transfers)
-		*transfers = session->n_transfers;
-	return session->n_parts;
+		*transfers = session->sched.n_transfers;
+	return session->sched.n_parts;
 }
 
 edgeml_status edgeml_tensor_info_get(const edgeml_tensor *tensor, edgeml_tensor_info *info)
@@ -977,8 +697,8 @@ static edgeml_status import_all(edgeml_session *s, uint32_t t, int fd, uint64_t 
 {
 	*copy = 0;
 	*undone = 0;
-	for (uint32_t p = 0; p < s->n_parts; p++) {
-		const eml_part *part = &s->parts[p];
+	for (uint32_t p = 0; p < s->sched.n_parts; p++) {
+		const eml_part *part = &s->sched.parts[p];
 		if (!(part->graph.tensors[t].flags & EML_TF_INPUT))
 			continue;
 		uint64_t c = 0;
@@ -986,14 +706,14 @@ static edgeml_status import_all(edgeml_session *s, uint32_t t, int fd, uint64_t 
 									 offset, host, &c);
 		if (st != EDGEML_OK) {
 			for (uint32_t q = 0; host && q < p; q++) {
-				const eml_part *back = &s->parts[q];
+				const eml_part *back = &s->sched.parts[q];
 				if (!(back->graph.tensors[t].flags & EML_TF_INPUT))
 					continue;
 				back->backend->import_external_memory(back->state, t, -1, 0, NULL,
 								      &c);
 				*undone = 1;
 			}
-			return s->n_parts > 1 ? eml_error_context(st, "%s partition %u: ",
+			return s->sched.n_parts > 1 ? eml_error_context(st, "%s partition %u: ",
 								  part->backend->id, p) :
 						st;
 		}
@@ -1005,7 +725,7 @@ static edgeml_status import_all(edgeml_session *s, uint32_t t, int fd, uint64_t 
 /* The memory of tensor t's own buffer: in the partition holding it. */
 static void *own_data(const edgeml_session *s, uint32_t t)
 {
-	const eml_part *part = &s->parts[part_with(s, t, EML_TF_INPUT)];
+	const eml_part *part = &s->sched.parts[eml_schedule_part_with(&s->sched, t, EML_TF_INPUT)];
 	return part->backend->io_data(part->state, t);
 }
 
