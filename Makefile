@@ -275,12 +275,15 @@ build/models/.stamp: models/make_models.py $(VENV)/.stamp
 	touch $@
 
 # The node tests and the models again on the Vulkan backend (lavapipe here): the same passes,
-# int8 outputs still bit-exact. Skipped with a note where there is no Vulkan device.
+# int8 outputs still bit-exact, and the same bytes when ops are withheld from the GPU so that
+# the scheduler runs them in CPU partitions (tests/models/partition_check.sh). Skipped with a
+# note where there is no Vulkan device.
 .PHONY: test-vulkan
 test-vulkan: $(EDGEML) venv models
 	@if $(EDGEML) info | grep -q '^device [0-9]*: *vulkan'; then \
 		$(MAKE) --no-print-directory conformance BACKEND=vulkan && \
-		$(MAKE) --no-print-directory crosscheck BACKEND=vulkan; else \
+		$(MAKE) --no-print-directory crosscheck BACKEND=vulkan && \
+		tests/models/partition_check.sh $(EDGEML) $(BUILD)/crosscheck; else \
 		echo "test-vulkan: skipped, no Vulkan device (see $(EDGEML) info)"; fi
 
 # BACKEND=vulkan runs the models on the Vulkan backend (int8 outputs must still match ORT's).

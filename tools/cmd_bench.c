@@ -43,7 +43,7 @@ typedef struct bench_args {
 	long warmup, iterations, rounds;
 	double timeout_s;
 	const char *json, *label, *python, *peer_dir;
-	int profile, peak, peers[N_PEERS];
+	int profile, peak, cpu_fallback, peers[N_PEERS];
 	int argc;
 	char **argv;
 } bench_args;
@@ -85,7 +85,8 @@ static void usage(FILE *f)
 		"                  [--threads N,...] [--warmup W] [--iterations I] [--rounds R]\n"
 		"                  [--compare ort|ncnn[,...]] [--contention N] [--json FILE|-]\n"
 		"                  [--label NAME]\n"
-		"                  [--profile] [--timeout S] [--python PY] [--peer-dir DIR]\n"
+		"                  [--profile] [--cpu-fallback] [--timeout S] [--python PY]\n"
+		"                  [--peer-dir DIR]\n"
 		"       edgeml bench --peak [--json -]\n\n"
 		"Measures every (model, backend, device, threads) cell, each in a process of its\n"
 		"own: session creation cold (empty shader cache) and warm, then W unmeasured and I\n"
@@ -107,6 +108,8 @@ static void usage(FILE *f)
 		"  --json FILE      write the results (schema: docs/bench-schema.md); - = stdout\n"
 		"  --label NAME     names this machine in reports (default the hostname)\n"
 		"  --profile        add per-layer times (cpu: host clock; vulkan: GPU timestamps)\n"
+		"                   and the copies between partitions\n"
+		"  --cpu-fallback   nodes the device cannot run run on the CPU (partitions)\n"
 		"  --timeout S      give up a cell after S seconds (default 600)\n"
 		"  --python PY      the peers' Python (default $EDGEML_PYTHON, else venv/bin/python or\n"
 		"                   build/venv/bin/python in this program's directory or a parent,\n"
@@ -271,6 +274,8 @@ static int parse_args(int argc, char **argv, bench_args *a)
 			return -1;
 		} else if (strcmp(arg, "--profile") == 0) {
 			a->profile = 1;
+		} else if (strcmp(arg, "--cpu-fallback") == 0) {
+			a->cpu_fallback = 1;
 		} else if (strcmp(arg, "--peak") == 0) {
 			a->peak = 1;
 		} else if (k < sizeof(valued) / sizeof(valued[0])) {
@@ -586,7 +591,8 @@ static void cell_round(cell *c, const bench_args *a, const char *work, int round
 		eml_bench_cell bc = { .model = c->model->eml, .backend = kind,
 				      .device = c->device, .threads = c->threads,
 				      .warmup = a->warmup, .iterations = a->iterations,
-				      .profile = a->profile };
+				      .profile = a->profile,
+				      .flags = a->cpu_fallback ? EDGEML_SESSION_CPU_FALLBACK : 0 };
 		started = eml_proc_fork(edgeml_child, &bc, a->timeout_s, &r) == 0;
 	} else {
 		char script[PATH_MAX + 32], thr[16], warm[24], iters[24], err[PATH_MAX];
@@ -667,6 +673,13 @@ static void print_row(const cell *c)
 		       eml_json_string(eml_json_get(l, "op"), "?"),
 		       eml_json_string(eml_json_get(l, "kernel"), "?"), ms, macs / 1e6,
 		       ms > 0 ? macs / (ms * 1e6) : 0.0);
+		double xfers = eml_json_number(eml_json_get(l, "transfers"), 0);
+		if (xfers > 0)
+			printf("    %-32s %-18s %-28s %9.3f %10s (%.0f bytes into %s)\n", "",
+			       "transfer", "copy",
+			       eml_json_number(eml_json_get(l, "transfer_ms"), 0), "",
+			       eml_json_number(eml_json_get(l, "transfer_bytes"), 0),
+			       eml_json_string(eml_json_get(l, "backend"), "?"));
 	}
 }
 
@@ -755,8 +768,9 @@ static void write_document(FILE *f, const bench_args *a, const eml_json *fp, dou
 		eml_json_write_string(f, a->argv[i]);
 	}
 	fprintf(f, "],\n  \"settings\": {\"warmup\": %ld, \"iterations\": %ld, \"rounds\": %ld, "
-		   "\"profile\": %s, \"contention\": %u, \"compare\": [",
-		a->warmup, a->iterations, a->rounds, a->profile ? "true" : "false", a->contention);
+		   "\"profile\": %s, \"cpu_fallback\": %s, \"contention\": %u, \"compare\": [",
+		a->warmup, a->iterations, a->rounds, a->profile ? "true" : "false",
+		a->cpu_fallback ? "true" : "false", a->contention);
 	const char *sep = "";
 	for (size_t k = 0; k < N_PEERS; k++) {
 		if (!a->peers[k])

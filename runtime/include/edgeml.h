@@ -340,8 +340,10 @@ typedef struct edgeml_session_options {
 	const char *cpu_cores;
 } edgeml_session_options;
 
-/* Ops the chosen backend lacks run on the CPU (their transfers are counted) instead of
- * failing session creation. */
+/* The nodes the chosen device cannot run go to the CPU backend (its fast kernels) instead of
+ * failing session creation: the session runs partitions of consecutive nodes, each on its
+ * backend, and copies the tensors crossing between them (counted in edgeml_session_stats and
+ * in the profile). */
 #define EDGEML_SESSION_CPU_FALLBACK (1u << 0)
 /* CPU backend: every node runs on its reference kernel (the plain C oracle the fast kernels
  * are tested against) whatever EDGEML_CPU_ISA says; for checking a result or a kernel. */
@@ -421,7 +423,11 @@ typedef struct edgeml_session_stats {
 					* the session's mapping cache) */
 	uint64_t arena_bytes;	       /* the activation arena the backend planned */
 	uint64_t arena_naive_bytes;    /* what its tensors would take with a buffer each */
-	uint64_t io_bytes;	       /* the buffers of model inputs and outputs */
+	uint64_t io_bytes;	       /* the buffers of model inputs and outputs (and, with
+					* several partitions, of the tensors between them) */
+	uint64_t transfers_last_run;   /* tensors copied between partitions in the last run */
+	uint64_t bytes_transferred_last_run; /* their bytes */
+	uint64_t bytes_transferred_total;    /* over all runs */
 } edgeml_session_stats;
 
 /* Fills stats (set stats->struct_size first; a smaller struct gets the fields it has). */
@@ -435,11 +441,16 @@ typedef struct edgeml_node_profile {
 	const char *name;    /* the node's name, "" when it has none */
 	const char *op;	     /* e.g. "QLinearConv" */
 	const char *backend; /* what ran it: "cpu", "vulkan" */
-	const char *kernel;  /* the CPU kernel ("reference" = the plain C oracle), "gpu" or
-			      * "cpu-fallback" */
+	const char *kernel;  /* the CPU kernel ("reference" = the plain C oracle) or "gpu" */
 	double ms;	     /* mean time per run */
 	uint64_t macs;	     /* multiply-accumulates per run: convolutions and matrix products */
 	int conv1x1;	     /* a convolution with a 1x1 kernel */
+	/* Copies of the node's inputs from another partition (another backend), made before
+	 * the node's partition runs, mean per run: how many, their bytes and time (not in ms).
+	 * Each copied tensor is counted once, at the first node of the partition reading it. */
+	double transfers;
+	uint64_t transfer_bytes;
+	double transfer_ms;
 } edgeml_node_profile;
 
 /* Starts (or restarts) timing every node of the session's runs; runs cost a clock read per

@@ -1,10 +1,12 @@
 /*
  * backend.h — the interface every backend implements (as ggml-backend: a table of function
  * pointers over an opaque state) and the registry that lists them. A backend lists its
- * devices; a session picks one device (backend_registry.c: by name, or AUTO's rule over the
- * devices' types), prepares the model's graph on it once, then runs it any number of times.
- * Adding a backend is its folder plus one line in backend_registry.c's table; the core
- * (context.c, session.c) never names a backend.
+ * devices and says which nodes it can run; a session picks one device (backend_registry.c:
+ * by name, or AUTO's rule over the devices' types), gives the nodes that device cannot run
+ * to the CPU backend (scheduler.c: consecutive nodes of one backend form a partition, a
+ * subgraph each backend prepares as a graph of its own), then runs the partitions in order
+ * any number of times. Adding a backend is its folder plus one line in backend_registry.c's
+ * table; the core (context.c, session.c) never names a backend but the CPU, its fallback.
  */
 #ifndef EML_BACKEND_H
 #define EML_BACKEND_H
@@ -23,9 +25,8 @@ typedef struct eml_backend_memory {
 
 /* Time of one node in the last run (GPU timestamps, or the host clock for CPU nodes). */
 typedef struct eml_layer_time {
-	uint32_t node;  /* index in the graph */
+	uint32_t node;  /* index in the graph the backend prepared */
 	double ms;
-	int on_cpu;     /* ran on the CPU (a fallback node of a GPU backend) */
 } eml_layer_time;
 
 typedef struct eml_backend {
@@ -36,6 +37,11 @@ typedef struct eml_backend {
 	/* The backend's devices: fills up to max of them (index, backend and backend_index are
 	 * the registry's to set) and returns how many there are; with none, why says why. */
 	uint32_t (*devices)(edgeml_device_properties *out, uint32_t max, char *why, size_t size);
+	/* Optional (NULL: every node): whether the device options->device names (an index
+	 * among the backend's devices, as prepare gets it) can run node of graph. A session
+	 * allowed to (EDGEML_SESSION_CPU_FALLBACK) gives the nodes it cannot to the CPU. */
+	int (*supports_node)(const eml_graph *graph, uint32_t node,
+			     const edgeml_session_options *options);
 	/* Prepares graph (validated, immutable, outliving the state): checks that every node
 	 * has a kernel, plans and allocates all memory, precomputes what a run needs. */
 	edgeml_status (*prepare)(const eml_graph *graph, const edgeml_session_options *options,
@@ -68,7 +74,7 @@ typedef struct eml_backend {
 	/* Optional: counts a context created (+1) or destroyed (-1), for backends that keep
 	 * devices alive between sessions while a context exists. */
 	void (*contexts_add)(int delta);
-	/* Optional: one line on where the graph runs (device, CPU-fallback nodes, copies). */
+	/* Optional: one line on where the graph runs (device, caches). */
 	void (*describe)(const void *state, char *buf, size_t size);
 } eml_backend;
 

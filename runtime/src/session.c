@@ -1,4 +1,5 @@
 /* session.c — sessions (a model prepared on a backend) and their input/output tensors. */
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "model.h"
 #include "ops/ops.h"
 #include "planner.h"
+#include "scheduler.h"
 #include "session.h"
 
 struct edgeml_tensor {
@@ -24,21 +26,28 @@ struct edgeml_tensor {
 	uint64_t copy_bytes;  /* what each run copies to use the imported buffer */
 };
 
+/* Per node, summed over the runs since edgeml_session_profile_start(). */
+typedef struct eml_node_prof {
+	double ms;
+	double transfer_ms;
+	uint64_t transfers;
+	uint64_t transfer_bytes;
+	int seen; /* the backend timed the node */
+} eml_node_prof;
+
 struct edgeml_session {
 	const edgeml_model *model;
-	const eml_backend *backend;
-	void *state;
+	const eml_backend *backend; /* the chosen device's */
+	eml_schedule sched;	    /* its partitions and the transfers between them */
 	edgeml_tensor *inputs;	/* one per graph input, in order */
 	edgeml_tensor *outputs; /* one per graph output */
 	eml_dmabuf_cache imports;
 	uint64_t pending_copy; /* input bytes written by edgeml_tensor_write since the last run */
 	edgeml_session_stats stats;
 	int in_flight;    /* submitted by edgeml_session_submit, not yet waited for */
-	char detail[512]; /* edgeml_session_backend_detail() */
+	char detail[640]; /* edgeml_session_backend_detail() */
 	/* Per-node profile since edgeml_session_profile_start(); NULL when not profiling. */
-	double *prof_ms;     /* summed over prof_runs runs */
-	uint8_t *prof_seen;  /* the backend timed the node */
-	uint8_t *prof_on_cpu; /* a GPU backend ran the node on the CPU */
+	eml_node_prof *prof;
 	eml_layer_time *prof_buf; /* one run's times, made at start: runs allocate nothing */
 	uint64_t prof_runs;
 };
@@ -69,7 +78,8 @@ static edgeml_status read_options(const edgeml_session_options *given, edgeml_se
 	return EDGEML_OK;
 }
 
-/* Fills the session's tensors for the graph tensors listed in idx. */
+/* Fills the session's tensors for the graph tensors listed in idx: each lives in the
+ * buffer of the partition that takes it as an input first, or makes it. */
 static edgeml_status bind_io(edgeml_session *s, const uint32_t *idx, uint32_t n,
 			     edgeml_tensor *tensors, int is_input)
 {
@@ -79,14 +89,74 @@ static edgeml_status bind_io(edgeml_session *s, const uint32_t *idx, uint32_t n,
 			return eml_error(EDGEML_ERR_FORMAT,
 					 "graph input/output %u: tensor %u out of range", i, idx[i]);
 		const eml_tensor *d = &g->tensors[idx[i]];
-		tensors[i] = (edgeml_tensor){ .desc = d,
-					      .data = s->backend->io_data(s->state, idx[i]),
-					      .size = (size_t)eml_tensor_bytes(d),
-					      .session = s,
-					      .index = idx[i],
-					      .is_input = is_input };
+		uint32_t flag = is_input ? EML_TF_INPUT : EML_TF_OUTPUT;
+		uint32_t p = eml_schedule_part_with(&s->sched, idx[i], flag);
+		if (p == s->sched.n_parts)
+			return eml_error(EDGEML_ERR_FORMAT, "graph %s '%s' has no partition",
+					 is_input ? "input" : "output", d->name ? d->name : "");
+		tensors[i] = (edgeml_tensor){
+			.desc = d,
+			.data = s->sched.parts[p].backend->io_data(s->sched.parts[p].state, idx[i]),
+			.size = (size_t)eml_tensor_bytes(d),
+			.session = s,
+			.index = idx[i],
+			.is_input = is_input
+		};
 	}
 	return EDGEML_OK;
+}
+
+/* Appends to buf (size bytes, holding a string) what fits of fmt. */
+static void append(char *buf, size_t size, const char *fmt, ...) EML_PRINTF(3, 4);
+static void append(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	va_list ap;
+	va_start(ap, fmt);
+	if (len < size)
+		vsnprintf(buf + len, size - len, fmt, ap);
+	va_end(ap);
+}
+
+/* The session's one line: the chosen backend's, then its partitions and transfers. */
+static void describe_session(edgeml_session *s, const char *why)
+{
+	const eml_part *main = &s->sched.parts[s->sched.main];
+	char line[400] = "";
+	if (main->backend->describe)
+		main->backend->describe(main->state, line, sizeof(line));
+	snprintf(s->detail, sizeof(s->detail), "%s%s%s", s->backend->name, line[0] ? ": " : "",
+		 line);
+	if (s->sched.n_parts > 1 || main->backend != s->backend) {
+		uint64_t bytes = 0;
+		uint32_t fell = 0;
+		for (uint32_t i = 0; i < s->sched.n_transfers; i++)
+			bytes += s->sched.transfers[i].bytes;
+		for (uint32_t p = 0; p < s->sched.n_parts; p++)
+			if (s->sched.parts[p].backend != s->backend)
+				fell += s->sched.parts[p].graph.n_nodes;
+		append(s->detail, sizeof(s->detail), "; %u partition%s:", s->sched.n_parts,
+		       s->sched.n_parts == 1 ? "" : "s");
+		for (uint32_t p = 0; p < s->sched.n_parts; p++) {
+			const eml_part *part = &s->sched.parts[p];
+			append(s->detail, sizeof(s->detail), "%s %s %u node%s", p ? "," : "",
+			       part->backend->id, part->graph.n_nodes,
+			       part->graph.n_nodes == 1 ? "" : "s");
+			if (part->backend == s->backend)
+				continue;
+			for (uint32_t i = 0; i < part->graph.n_nodes; i++) {
+				const char *op = eml_op_name(part->graph.nodes[i].op);
+				append(s->detail, sizeof(s->detail), "%s%s", i ? ", " : " (",
+				       op ? op : "?");
+			}
+			append(s->detail, sizeof(s->detail), ")");
+		}
+		append(s->detail, sizeof(s->detail),
+		       "; CPU fallback: %u nodes, %u transfers, %llu bytes per run", fell,
+		       s->sched.n_transfers, (unsigned long long)bytes);
+	}
+	if (why[0])
+		append(s->detail, sizeof(s->detail), " (%s)", why);
 }
 
 edgeml_status edgeml_session_create(const edgeml_model *model,
@@ -136,30 +206,26 @@ edgeml_status edgeml_session_create(const edgeml_model *model,
 			snprintf(index, sizeof(index), "%u", cand[c].props.backend_index);
 			dev_opts.device = index;
 		}
-		st = backend->prepare(g, &dev_opts, &s->state);
+		edgeml_session_options cpu_opts = opts;
+		cpu_opts.device = NULL;
+		st = eml_schedule_prepare(g, backend, &dev_opts, &cpu_opts, &s->sched);
 		if (st != EDGEML_ERR_UNSUPPORTED || c + 1 == n_cand || cand[c].named ||
 		    opts.backend != EDGEML_BACKEND_AUTO)
 			break;
 		snprintf(why, sizeof(why), "auto: %s, %s '%s' failed: %s", cand[c + 1].props.backend,
 			 cand[c].props.backend, cand[c].props.name, edgeml_last_error());
-		s->state = NULL;
+		eml_schedule_free(&s->sched);
 		st = EDGEML_OK;
-	}
-	if (st == EDGEML_OK) {
-		char line[400] = "";
-		if (backend->describe)
-			backend->describe(s->state, line, sizeof(line));
-		snprintf(s->detail, sizeof(s->detail), "%s%s%s", backend->name,
-			 line[0] ? ": " : "", line);
-		if (why[0]) {
-			size_t at = strlen(s->detail);
-			snprintf(s->detail + at, sizeof(s->detail) - at, " (%s)", why);
-		}
 	}
 	if (st == EDGEML_OK)
 		st = bind_io(s, g->inputs, g->n_inputs, s->inputs, 1);
 	if (st == EDGEML_OK)
 		st = bind_io(s, g->outputs, g->n_outputs, s->outputs, 0);
+	if (st == EDGEML_OK) {
+		describe_session(s, why);
+		/* What a device said it cannot run while the nodes were assigned is no error. */
+		eml_error_clear();
+	}
 	free(cand);
 	if (st != EDGEML_OK) {
 		edgeml_session_destroy(s);
@@ -173,13 +239,10 @@ void edgeml_session_destroy(edgeml_session *session)
 {
 	if (!session)
 		return;
-	if (session->state)
-		session->backend->destroy(session->state);
-	/* After the backend, which may still hold imports of these buffers. */
+	eml_schedule_free(&session->sched);
+	/* After the backends, which may still hold imports of these buffers. */
 	eml_dmabuf_cache_free(&session->imports);
-	free(session->prof_ms);
-	free(session->prof_seen);
-	free(session->prof_on_cpu);
+	free(session->prof);
 	free(session->prof_buf);
 	free(session->inputs);
 	free(session->outputs);
@@ -280,20 +343,32 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Adds the last run's node times to the profile, when one is being taken. */
+/* Adds the last run's node times and transfers to the profile, when one is being taken. */
 static void profile_add(edgeml_session *s)
 {
-	if (!s->prof_ms)
+	if (!s->prof)
 		return;
-	uint32_t n_nodes = s->model->graph.n_nodes;
-	uint32_t k = s->backend->layer_times(s->state, s->prof_buf, n_nodes);
-	for (uint32_t i = 0; i < k; i++) {
-		uint32_t node = s->prof_buf[i].node;
-		if (node >= n_nodes)
+	for (uint32_t p = 0; p < s->sched.n_parts; p++) {
+		const eml_part *part = &s->sched.parts[p];
+		uint32_t k = part->backend->layer_times(part->state, s->prof_buf,
+							  part->graph.n_nodes);
+		for (uint32_t i = 0; i < k; i++) {
+			uint32_t node = s->prof_buf[i].node;
+			if (node >= part->graph.n_nodes)
+				continue;
+			s->prof[part->first + node].ms += s->prof_buf[i].ms;
+			s->prof[part->first + node].seen = 1;
+		}
+	}
+	for (uint32_t i = 0; i < s->sched.n_transfers; i++) {
+		const eml_transfer *x = &s->sched.transfers[i];
+		if (!x->done)
 			continue;
-		s->prof_ms[node] += s->prof_buf[i].ms;
-		s->prof_seen[node] = 1;
-		s->prof_on_cpu[node] = (uint8_t)s->prof_buf[i].on_cpu;
+		eml_node_prof *np = &s->prof[x->node];
+		np->seen = 1; /* listed even when its backend does not time it (a view) */
+		np->transfer_ms += x->ms;
+		np->transfers++;
+		np->transfer_bytes += x->bytes;
 	}
 	s->prof_runs++;
 }
@@ -304,33 +379,33 @@ edgeml_status edgeml_session_profile_start(edgeml_session *session)
 	if (!session)
 		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
 				 "edgeml_session_profile_start: session is NULL");
-	const eml_backend *b = session->backend;
-	if (!b->layer_times)
-		return eml_error(EDGEML_ERR_UNSUPPORTED, "the %s backend cannot time nodes",
-				 b->name);
+	for (uint32_t p = 0; p < session->sched.n_parts; p++)
+		if (!session->sched.parts[p].backend->layer_times)
+			return eml_error(EDGEML_ERR_UNSUPPORTED, "the %s backend cannot time nodes",
+					 session->sched.parts[p].backend->name);
 	size_t n = session->model->graph.n_nodes ? session->model->graph.n_nodes : 1;
-	if (!session->prof_ms) {
-		session->prof_ms = calloc(n, sizeof(*session->prof_ms));
-		session->prof_seen = calloc(n, 1);
-		session->prof_on_cpu = calloc(n, 1);
+	if (!session->prof) {
+		session->prof = calloc(n, sizeof(*session->prof));
 		session->prof_buf = calloc(n, sizeof(*session->prof_buf));
 	}
-	if (!session->prof_ms || !session->prof_seen || !session->prof_on_cpu ||
-	    !session->prof_buf) {
-		free(session->prof_ms);
-		free(session->prof_seen);
-		free(session->prof_on_cpu);
+	if (!session->prof || !session->prof_buf) {
+		free(session->prof);
 		free(session->prof_buf);
-		session->prof_ms = NULL;
-		session->prof_seen = session->prof_on_cpu = NULL;
+		session->prof = NULL;
 		session->prof_buf = NULL;
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a profile");
 	}
-	memset(session->prof_ms, 0, n * sizeof(*session->prof_ms));
-	memset(session->prof_seen, 0, n);
-	memset(session->prof_on_cpu, 0, n);
+	memset(session->prof, 0, n * sizeof(*session->prof));
 	session->prof_runs = 0;
-	return b->profile_start ? b->profile_start(session->state) : EDGEML_OK;
+	for (uint32_t p = 0; p < session->sched.n_parts; p++) {
+		const eml_part *part = &session->sched.parts[p];
+		edgeml_status st = part->backend->profile_start ?
+					   part->backend->profile_start(part->state) :
+					   EDGEML_OK;
+		if (st != EDGEML_OK)
+			return st;
+	}
+	return EDGEML_OK;
 }
 
 edgeml_status edgeml_session_profile(const edgeml_session *session, edgeml_node_profile *out,
@@ -342,41 +417,84 @@ edgeml_status edgeml_session_profile(const edgeml_session *session, edgeml_node_
 	if (!session || (!out && max))
 		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
 				 "edgeml_session_profile: session or out is NULL");
-	if (!session->prof_ms)
+	if (!session->prof)
 		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
 				 "edgeml_session_profile: no profile taken: call "
 				 "edgeml_session_profile_start first");
 	const eml_graph *g = &session->model->graph;
-	const eml_backend *b = session->backend;
 	double runs = session->prof_runs ? (double)session->prof_runs : 1.0;
 	size_t n = 0;
-	for (uint32_t i = 0; i < g->n_nodes; i++) {
-		if (!session->prof_seen[i])
-			continue;
-		if (n < max) {
-			const eml_node *node = &g->nodes[i];
-			const char *op = eml_op_name(node->op);
-			int on_cpu = session->prof_on_cpu[i];
-			const char *kernel = b->node_kernel ? b->node_kernel(session->state, i) :
-							      on_cpu ? "cpu-fallback" : "gpu";
-			out[n] = (edgeml_node_profile){
-				.node = i,
-				.name = node->name ? node->name : "",
-				.op = op ? op : "?",
-				.backend = on_cpu ? "cpu" : b->id,
-				.kernel = kernel,
-				.ms = session->prof_ms[i] / runs,
-			};
-			out[n].macs = eml_node_macs(g, node, &out[n].conv1x1);
+	for (uint32_t p = 0; p < session->sched.n_parts; p++) {
+		const eml_part *part = &session->sched.parts[p];
+		const eml_backend *b = part->backend;
+		for (uint32_t j = 0; j < part->graph.n_nodes; j++) {
+			uint32_t i = part->first + j;
+			const eml_node_prof *np = &session->prof[i];
+			if (!np->seen)
+				continue;
+			if (n < max) {
+				const eml_node *node = &g->nodes[i];
+				const char *op = eml_op_name(node->op);
+				out[n] = (edgeml_node_profile){
+					.node = i,
+					.name = node->name ? node->name : "",
+					.op = op ? op : "?",
+					.backend = b->id,
+					.kernel = b->node_kernel ? b->node_kernel(part->state, j) :
+								   "gpu",
+					.ms = np->ms / runs,
+					.transfers = (double)np->transfers / runs,
+					.transfer_bytes =
+						(uint64_t)((double)np->transfer_bytes / runs + 0.5),
+					.transfer_ms = np->transfer_ms / runs,
+				};
+				out[n].macs = eml_node_macs(g, node, &out[n].conv1x1);
+			}
+			n++;
 		}
-		n++;
 	}
 	if (count)
 		*count = n;
 	return EDGEML_OK;
 }
 
-/* Brackets the backend's run with read syncs of every imported input, and counts what the
+/* Makes the copies into partition p's inputs (not those of imported graph inputs, which
+ * every partition reading them has imported), timing and counting each. */
+static void transfer_into(edgeml_session *s, uint32_t p)
+{
+	for (uint32_t i = 0; i < s->sched.n_transfers; i++) {
+		eml_transfer *x = &s->sched.transfers[i];
+		if (x->part != p)
+			continue;
+		x->done = x->input < 0 || !s->inputs[x->input].map;
+		if (!x->done)
+			continue;
+		uint64_t t0 = now_ns();
+		if (x->bytes)
+			memcpy(x->dst, x->src, (size_t)x->bytes);
+		x->ms = (double)(now_ns() - t0) / 1e6;
+		s->stats.transfers_last_run++;
+		s->stats.bytes_transferred_last_run += x->bytes;
+		s->stats.bytes_transferred_total += x->bytes;
+	}
+}
+
+/* Runs partitions [0, end) in order, each after the copies into it. */
+static edgeml_status run_parts(edgeml_session *s, uint32_t end)
+{
+	for (uint32_t p = 0; p < end; p++) {
+		const eml_part *part = &s->sched.parts[p];
+		transfer_into(s, p);
+		edgeml_status st = part->backend->run(part->state);
+		if (st != EDGEML_OK)
+			return s->sched.n_parts > 1 ? eml_error_context(st, "%s partition %u: ",
+								  part->backend->id, p) :
+						st;
+	}
+	return EDGEML_OK;
+}
+
+/* Brackets the partitions' runs with read syncs of every imported input, and counts what the
  * run copied and how long it took (syncs included: they are part of reading in place). */
 edgeml_status edgeml_session_run(edgeml_session *session)
 {
@@ -399,8 +517,9 @@ edgeml_status edgeml_session_run(edgeml_session *session)
 		copied += t->copy_bytes;
 		imported += t->size;
 	}
+	session->stats.transfers_last_run = session->stats.bytes_transferred_last_run = 0;
 	if (st == EDGEML_OK)
-		st = session->backend->run(session->state);
+		st = run_parts(session, session->sched.n_parts);
 	for (uint32_t i = 0; i < started; i++) {
 		if (!session->inputs[i].map)
 			continue;
@@ -423,8 +542,9 @@ edgeml_status edgeml_session_run(edgeml_session *session)
 	return EDGEML_OK;
 }
 
-/* A backend without an asynchronous half, or inputs imported from dma-bufs (whose syncs
- * bracket the whole run), make submit a whole run and wait a formality. */
+/* A last partition without an asynchronous half, or inputs imported from dma-bufs (whose
+ * syncs bracket the whole run), make submit a whole run and wait a formality. Otherwise
+ * every partition but the last runs here, and the last one is submitted. */
 edgeml_status edgeml_session_submit(edgeml_session *session)
 {
 	eml_error_clear();
@@ -437,10 +557,20 @@ edgeml_status edgeml_session_submit(edgeml_session *session)
 	int imported = 0;
 	for (uint32_t i = 0; i < session->model->graph.n_inputs; i++)
 		imported |= session->inputs[i].map != NULL;
-	edgeml_status st = !session->backend->submit || imported ?
-				   edgeml_session_run(session) :
-				   session->backend->submit(session->state);
-	session->in_flight = st == EDGEML_OK ? 1 + !(!session->backend->submit || imported) : 0;
+	const eml_part *last = &session->sched.parts[session->sched.n_parts - 1];
+	int async = last->backend->submit && !imported;
+	edgeml_status st;
+	if (!async) {
+		st = edgeml_session_run(session);
+	} else {
+		session->stats.transfers_last_run = session->stats.bytes_transferred_last_run = 0;
+		st = run_parts(session, session->sched.n_parts - 1);
+		if (st == EDGEML_OK) {
+			transfer_into(session, session->sched.n_parts - 1);
+			st = last->backend->submit(last->state);
+		}
+	}
+	session->in_flight = st == EDGEML_OK ? 1 + async : 0;
 	return st;
 }
 
@@ -456,12 +586,26 @@ edgeml_status edgeml_session_wait(edgeml_session *session)
 	session->in_flight = 0;
 	if (!pending)
 		return EDGEML_OK;
-	edgeml_status st = session->backend->wait(session->state);
+	const eml_part *last = &session->sched.parts[session->sched.n_parts - 1];
+	edgeml_status st = last->backend->wait(last->state);
 	if (st == EDGEML_OK) {
 		session->stats.runs++;
 		profile_add(session);
 	}
 	return st;
+}
+
+/* Adds up the memory every partition's backend holds. */
+static void memory_of(const edgeml_session *s, eml_backend_memory *mem)
+{
+	*mem = (eml_backend_memory){ 0 };
+	for (uint32_t p = 0; p < s->sched.n_parts; p++) {
+		eml_backend_memory m;
+		s->sched.parts[p].backend->memory(s->sched.parts[p].state, &m);
+		mem->arena_bytes += m.arena_bytes;
+		mem->naive_bytes += m.naive_bytes;
+		mem->io_bytes += m.io_bytes;
+	}
 }
 
 edgeml_status edgeml_session_stats_get(const edgeml_session *session, edgeml_session_stats *stats)
@@ -480,7 +624,7 @@ edgeml_status edgeml_session_stats_get(const edgeml_session *session, edgeml_ses
 	full.struct_size = stats->struct_size;
 	full.buffers_mapped = session->imports.maps_created;
 	eml_backend_memory mem;
-	session->backend->memory(session->state, &mem);
+	memory_of(session, &mem);
 	full.arena_bytes = mem.arena_bytes;
 	full.arena_naive_bytes = mem.naive_bytes;
 	full.io_bytes = mem.io_bytes;
@@ -490,13 +634,20 @@ edgeml_status edgeml_session_stats_get(const edgeml_session *session, edgeml_ses
 
 void eml_session_memory(const edgeml_session *session, eml_backend_memory *mem)
 {
-	session->backend->memory(session->state, mem);
+	memory_of(session, mem);
 }
 
 const eml_backend *eml_session_backend(const edgeml_session *session, void **state)
 {
-	*state = session->state;
-	return session->backend;
+	*state = session->sched.parts[session->sched.main].state;
+	return session->sched.parts[session->sched.main].backend;
+}
+
+uint32_t eml_session_partitions(const edgeml_session *session, uint32_t *transfers)
+{
+	if (transfers)
+		*transfers = session->sched.n_transfers;
+	return session->sched.n_parts;
 }
 
 edgeml_status edgeml_tensor_info_get(const edgeml_tensor *tensor, edgeml_tensor_info *info)
@@ -537,21 +688,62 @@ static edgeml_status check_copy(const edgeml_tensor *tensor, const void *buf, si
 	return EDGEML_OK;
 }
 
+/* Binds graph input t, in every partition that takes it as an input, to host (the buffer
+ * behind fd at offset), or back to their own buffers with host NULL; *copy gets the bytes
+ * each run copies. An import that fails after others succeeded puts those back on their
+ * own buffers (*undone set). */
+static edgeml_status import_all(edgeml_session *s, uint32_t t, int fd, uint64_t offset,
+				const void *host, uint64_t *copy, int *undone)
+{
+	*copy = 0;
+	*undone = 0;
+	for (uint32_t p = 0; p < s->sched.n_parts; p++) {
+		const eml_part *part = &s->sched.parts[p];
+		if (!(part->graph.tensors[t].flags & EML_TF_INPUT))
+			continue;
+		uint64_t c = 0;
+		edgeml_status st = part->backend->import_external_memory(part->state, t, fd,
+									 offset, host, &c);
+		if (st != EDGEML_OK) {
+			for (uint32_t q = 0; host && q < p; q++) {
+				const eml_part *back = &s->sched.parts[q];
+				if (!(back->graph.tensors[t].flags & EML_TF_INPUT))
+					continue;
+				back->backend->import_external_memory(back->state, t, -1, 0, NULL,
+								      &c);
+				*undone = 1;
+			}
+			return s->sched.n_parts > 1 ? eml_error_context(st, "%s partition %u: ",
+								  part->backend->id, p) :
+						st;
+		}
+		*copy += c;
+	}
+	return EDGEML_OK;
+}
+
+/* The memory of tensor t's own buffer: in the partition holding it. */
+static void *own_data(const edgeml_session *s, uint32_t t)
+{
+	const eml_part *part = &s->sched.parts[eml_schedule_part_with(&s->sched, t, EML_TF_INPUT)];
+	return part->backend->io_data(part->state, t);
+}
+
 /* Returns an imported input to its own buffer and lets go of the imported one. */
 static edgeml_status detach(edgeml_tensor *t)
 {
 	edgeml_session *s = t->session;
 	uint64_t copy;
+	int undone;
 	if (!t->map)
 		return EDGEML_OK;
-	edgeml_status st =
-		s->backend->import_external_memory(s->state, t->index, -1, 0, NULL, &copy);
+	edgeml_status st = import_all(s, t->index, -1, 0, NULL, &copy, &undone);
 	if (st != EDGEML_OK)
 		return st;
 	eml_dmabuf_release(t->map);
 	t->map = NULL;
 	t->copy_bytes = 0;
-	t->data = s->backend->io_data(s->state, t->index);
+	t->data = own_data(s, t->index);
 	return EDGEML_OK;
 }
 
@@ -597,6 +789,10 @@ edgeml_status edgeml_tensor_import_dmabuf(edgeml_tensor *tensor, int fd, uint64_
 		return eml_error(EDGEML_ERR_UNSUPPORTED,
 				 "tensor '%s' is a model output: only inputs can be imported",
 				 name);
+	/* A submitted run may still read the input's memory (in any partition). */
+	if (tensor->session->in_flight)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "%s: a run is in flight: call edgeml_session_wait first", what);
 	if (fd == -1 && offset == 0 && size == 0)
 		return detach(tensor);
 	if (fd < 0)
@@ -626,10 +822,17 @@ edgeml_status edgeml_tensor_import_dmabuf(edgeml_tensor *tensor, int fd, uint64_
 				 (unsigned long long)map->size, fd);
 	}
 	uint64_t copy;
-	st = s->backend->import_external_memory(s->state, tensor->index, map->fd, offset,
-						map->base + offset, &copy);
+	int undone;
+	st = import_all(s, tensor->index, map->fd, offset, map->base + offset, &copy, &undone);
 	if (st != EDGEML_OK) {
 		eml_dmabuf_release(map);
+		if (undone) {
+			/* Some partitions are back on their own buffers: so is the tensor. */
+			eml_dmabuf_release(tensor->map);
+			tensor->map = NULL;
+			tensor->copy_bytes = 0;
+			tensor->data = own_data(s, tensor->index);
+		}
 		return eml_error_context(st, "%s: %s backend: ", what, s->backend->name);
 	}
 	eml_dmabuf_release(tensor->map);

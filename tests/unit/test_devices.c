@@ -15,6 +15,7 @@
 #include "edgeml.h"
 #include "graph.h"
 #include "null_backend.h"
+#include "session.h"
 
 /* x [1,2,4,4] -> Conv (w [3,2,3,3], no padding) -> Relu -> y [1,3,2,2]. */
 static const float conv_w[3 * 2 * 3 * 3] = { 0.5f, -1.0f, 0.25f };
@@ -39,6 +40,81 @@ static void unload(model_image *m)
 {
 	edgeml_model_free(m->model);
 	free(m->image);
+}
+
+/* A node of a test graph on float [2,8] tensors numbered as in partition_model. */
+typedef struct test_node {
+	const char *name;
+	uint32_t op;
+	uint32_t in[2], n_in, out;
+} test_node;
+
+/* A graph of float [2,8] tensors: n_tensors of them, inputs and outputs as listed, nodes
+ * as given. */
+static model_image float_model(uint32_t n_tensors, const uint32_t *inputs, uint32_t n_inputs,
+			       const uint32_t *outputs, uint32_t n_outputs,
+			       const test_node *nodes, uint32_t n_nodes)
+{
+	static const char *names[] = { "t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7" };
+	static eml_tensor t[8];
+	static eml_node n[8];
+	static uint32_t io[8][3];
+	assert_true(n_tensors <= 8 && n_nodes <= 8);
+	for (uint32_t i = 0; i < n_tensors; i++)
+		t[i] = (eml_tensor){ .name = names[i], .dtype = EDGEML_DTYPE_FLOAT32, .rank = 2,
+				     .dims = { 2, 8 } };
+	for (uint32_t i = 0; i < n_inputs; i++)
+		t[inputs[i]].flags |= EML_TF_INPUT;
+	for (uint32_t i = 0; i < n_outputs; i++)
+		t[outputs[i]].flags |= EML_TF_OUTPUT;
+	for (uint32_t i = 0; i < n_nodes; i++) {
+		io[i][0] = nodes[i].in[0];
+		io[i][1] = nodes[i].in[1];
+		io[i][2] = nodes[i].out;
+		n[i] = (eml_node){ .name = nodes[i].name, .op = nodes[i].op,
+				   .n_inputs = nodes[i].n_in, .n_outputs = 1, .inputs = io[i],
+				   .outputs = &io[i][2] };
+		io[i][nodes[i].n_in] = nodes[i].out;
+		n[i].outputs = &io[i][nodes[i].n_in];
+	}
+	eml_graph g = { .n_tensors = n_tensors, .n_nodes = n_nodes, .n_inputs = n_inputs,
+			.n_outputs = n_outputs, .tensors = t, .nodes = n, .inputs = inputs,
+			.outputs = outputs };
+	return load(&g);
+}
+
+/* Fills every input with a pattern of both signs, runs, and copies every output into out
+ * (n_out floats at most). */
+static void run_pattern(edgeml_session *s, size_t n_in, size_t n_outs, float *out)
+{
+	for (size_t i = 0; i < n_in; i++) {
+		edgeml_tensor *t;
+		float x[16];
+		for (int k = 0; k < 16; k++)
+			x[k] = (float)((k * 7 + (int)i * 5) % 13 - 6) * 0.37f;
+		assert_int_equal(edgeml_session_input(s, i, &t), EDGEML_OK);
+		assert_int_equal(edgeml_tensor_write(t, x, sizeof(x)), EDGEML_OK);
+	}
+	if (edgeml_session_run(s) != EDGEML_OK)
+		fail_msg("run: %s", edgeml_last_error());
+	for (size_t i = 0; i < n_outs; i++) {
+		edgeml_tensor *t;
+		assert_int_equal(edgeml_session_output(s, i, &t), EDGEML_OK);
+		assert_int_equal(edgeml_tensor_read(t, out + 16 * i, 16 * sizeof(float)), EDGEML_OK);
+	}
+}
+
+/* A session on the null device with the CPU taking what it cannot run. */
+static edgeml_session *null_session(const edgeml_model *m, uint32_t flags)
+{
+	edgeml_session_options o;
+	edgeml_session_options_init(&o);
+	o.device = "null:0";
+	o.flags = flags;
+	edgeml_session *s = NULL;
+	if (edgeml_session_create(m, &o, &s) != EDGEML_OK)
+		fail_msg("null session: %s", edgeml_last_error());
+	return s;
 }
 
 /* Conv then Relu, or Relu alone (relu_only), on float tensors. */
@@ -368,6 +444,142 @@ static void test_cpu_model_from_cpuinfo(void **state)
 	assert_string_equal(m, "unknown");
 }
 
+/* A model partitioned across the null device and the CPU: a = x + y (null, also a graph
+ * output), b = Sigmoid(a) (the CPU: the null device has no Sigmoid), d = Relu(b) + x (null).
+ * Three partitions and three copies a run (a to the CPU, b back, and the graph input x,
+ * held by the first partition, to the third); the outputs are those of a CPU-only run,
+ * bit for bit; the profile names each node's backend and carries the copies. */
+static void test_partition_null_cpu(void **state)
+{
+	(void)state;
+	static const uint32_t inputs[2] = { 0, 1 }, outputs[2] = { 5, 2 };
+	static const test_node nodes[4] = {
+		{ "add", EML_OP_Add, { 0, 1 }, 2, 2 },
+		{ "sigmoid", EML_OP_Sigmoid, { 2, 0 }, 1, 3 },
+		{ "relu", EML_OP_Relu, { 3, 0 }, 1, 4 },
+		{ "add2", EML_OP_Add, { 4, 0 }, 2, 5 },
+	};
+	model_image m = float_model(6, inputs, 2, outputs, 2, nodes, 4);
+	assert_int_equal(eml_backend_register(&null_backend), EDGEML_OK);
+	edgeml_session *cpu = session_on(m.model, EDGEML_BACKEND_CPU, NULL);
+	float want[32], got[32];
+	run_pattern(cpu, 2, 2, want);
+	edgeml_session_destroy(cpu);
+
+	edgeml_session *s = null_session(m.model, EDGEML_SESSION_CPU_FALLBACK);
+	uint32_t transfers;
+	assert_int_equal(eml_session_partitions(s, &transfers), 3);
+	assert_int_equal(transfers, 3);
+	assert_string_equal(edgeml_session_backend_name(s), "null");
+	const char *detail = edgeml_session_backend_detail(s);
+	assert_non_null(strstr(detail, "3 partitions: null 1 node, cpu 1 node (Sigmoid), "
+				       "null 2 nodes; CPU fallback: 1 nodes, 3 transfers, 192 "
+				       "bytes per run"));
+	assert_int_equal(edgeml_session_profile_start(s), EDGEML_OK);
+	for (int r = 0; r < 2; r++) {
+		memset(got, 0, sizeof(got));
+		run_pattern(s, 2, 2, got);
+		assert_memory_equal(got, want, sizeof(want));
+	}
+	edgeml_session_stats st = { .struct_size = sizeof(st) };
+	assert_int_equal(edgeml_session_stats_get(s, &st), EDGEML_OK);
+	assert_int_equal(st.transfers_last_run, 3);
+	assert_int_equal(st.bytes_transferred_last_run, 3 * 64);
+	assert_int_equal(st.bytes_transferred_total, 2 * 3 * 64);
+	edgeml_node_profile p[4];
+	size_t n;
+	assert_int_equal(edgeml_session_profile(s, p, 4, &n), EDGEML_OK);
+	assert_int_equal(n, 4);
+	const char *backend[4] = { "null", "cpu", "null", "null" };
+	const double copies[4] = { 0, 1, 1, 1 };
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(p[i].node, i);
+		assert_string_equal(p[i].backend, backend[i]);
+		assert_true(p[i].transfers == copies[i]);
+		assert_int_equal(p[i].transfer_bytes, copies[i] * 64);
+		assert_true(p[i].transfer_ms >= 0.0);
+	}
+	assert_string_equal(p[1].op, "Sigmoid");
+	assert_string_not_equal(p[1].kernel, "gpu");
+	assert_true(p[0].ms == 1.0 && p[3].ms == 1.0);
+	/* submit and wait run the partitions too (the null device has no asynchronous half). */
+	assert_int_equal(edgeml_session_submit(s), EDGEML_OK);
+	assert_int_equal(edgeml_session_wait(s), EDGEML_OK);
+	edgeml_session_destroy(s);
+
+	/* Without the flag, the named device's refusal is the answer. */
+	edgeml_session_options o;
+	edgeml_session_options_init(&o);
+	o.device = "null:0";
+	assert_int_equal(edgeml_session_create(m.model, &o, &s), EDGEML_ERR_UNSUPPORTED);
+	assert_non_null(strstr(edgeml_last_error(), "null backend has no Sigmoid"));
+	eml_backend_unregister(&null_backend);
+	unload(&m);
+}
+
+/* A backend that rejects the middle node of a chain: x -> Relu -> Sigmoid -> Relu -> y runs
+ * as null, CPU, null with a copy at each of the two edges, and gives the CPU's bytes. A
+ * device that takes every node makes one partition and no copies. */
+static void test_partition_middle(void **state)
+{
+	(void)state;
+	static const uint32_t inputs[1] = { 0 }, outputs[1] = { 3 };
+	static const test_node nodes[3] = {
+		{ "relu1", EML_OP_Relu, { 0, 0 }, 1, 1 },
+		{ "sigmoid", EML_OP_Sigmoid, { 1, 0 }, 1, 2 },
+		{ "relu2", EML_OP_Relu, { 2, 0 }, 1, 3 },
+	};
+	model_image m = float_model(4, inputs, 1, outputs, 1, nodes, 3);
+	assert_int_equal(eml_backend_register(&null_backend), EDGEML_OK);
+	edgeml_session *cpu = session_on(m.model, EDGEML_BACKEND_CPU, NULL);
+	float want[16], got[16];
+	run_pattern(cpu, 1, 1, want);
+	edgeml_session_destroy(cpu);
+	edgeml_session *s = null_session(m.model, EDGEML_SESSION_CPU_FALLBACK);
+	uint32_t transfers;
+	assert_int_equal(eml_session_partitions(s, &transfers), 3);
+	assert_int_equal(transfers, 2);
+	run_pattern(s, 1, 1, got);
+	assert_memory_equal(got, want, sizeof(want));
+	edgeml_session_stats st = { .struct_size = sizeof(st) };
+	assert_int_equal(edgeml_session_stats_get(s, &st), EDGEML_OK);
+	assert_int_equal(st.transfers_last_run, 2);
+	assert_int_equal(st.bytes_transferred_last_run, 2 * 64);
+	edgeml_session_destroy(s);
+
+	static const test_node relus[2] = {
+		{ "relu1", EML_OP_Relu, { 0, 0 }, 1, 1 },
+		{ "relu2", EML_OP_Relu, { 1, 0 }, 1, 2 },
+	};
+	static const uint32_t out2[1] = { 2 };
+	model_image all = float_model(3, inputs, 1, out2, 1, relus, 2);
+	s = null_session(all.model, EDGEML_SESSION_CPU_FALLBACK);
+	assert_int_equal(eml_session_partitions(s, &transfers), 1);
+	assert_int_equal(transfers, 0);
+	assert_null(strstr(edgeml_session_backend_detail(s), "partitions"));
+	run_pattern(s, 1, 1, got);
+	assert_int_equal(edgeml_session_stats_get(s, &st), EDGEML_OK);
+	assert_int_equal(st.transfers_last_run, 0);
+	edgeml_session_destroy(s);
+
+	/* A device that takes no node: one partition, on the CPU. */
+	static const test_node sig[1] = { { "sigmoid", EML_OP_Sigmoid, { 0, 0 }, 1, 1 } };
+	static const uint32_t out1[1] = { 1 };
+	model_image none = float_model(2, inputs, 1, out1, 1, sig, 1);
+	s = null_session(none.model, EDGEML_SESSION_CPU_FALLBACK);
+	assert_int_equal(eml_session_partitions(s, &transfers), 1);
+	assert_string_equal(edgeml_session_backend_name(s), "null");
+	assert_non_null(strstr(edgeml_session_backend_detail(s),
+			       "1 partition: cpu 1 node (Sigmoid); CPU fallback: 1 nodes, 0 "
+			       "transfers"));
+	run_pattern(s, 1, 1, got);
+	edgeml_session_destroy(s);
+	eml_backend_unregister(&null_backend);
+	unload(&none);
+	unload(&all);
+	unload(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,6 +589,8 @@ int main(void)
 		cmocka_unit_test(test_auto_rule),
 		cmocka_unit_test(test_profile),
 		cmocka_unit_test(test_null_backend),
+		cmocka_unit_test(test_partition_null_cpu),
+		cmocka_unit_test(test_partition_middle),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,8 @@
 #include "convert/convert.h"
 #include "convert/eml_write.h"
 #include "edgeml.h"
+#include "graph.h"
+#include "null_backend.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1
@@ -187,12 +189,69 @@ static void test_mobilenetv2_int8(void **state)
 	check_fixture(path);
 }
 
+/* A session partitioned across the toy null device and the CPU (y = Relu(Sigmoid(x + x)):
+ * the Sigmoid on the CPU), profiled: its runs, transfers and profile sums allocate nothing. */
+static void test_partitioned(void **state)
+{
+	(void)state;
+	static const uint32_t add_io[3] = { 0, 0, 1 }, sig_io[2] = { 1, 2 }, relu_io[2] = { 2, 3 };
+	static const uint32_t in[1] = { 0 }, out[1] = { 3 };
+	eml_tensor t[4];
+	for (int i = 0; i < 4; i++)
+		t[i] = (eml_tensor){ .name = (const char *[]){ "x", "a", "b", "y" }[i],
+				     .dtype = EDGEML_DTYPE_FLOAT32, .rank = 2, .dims = { 4, 64 } };
+	t[0].flags = EML_TF_INPUT;
+	t[3].flags = EML_TF_OUTPUT;
+	const eml_node n[3] = {
+		{ .name = "add", .op = EML_OP_Add, .n_inputs = 2, .n_outputs = 1,
+		  .inputs = add_io, .outputs = add_io + 2 },
+		{ .name = "sigmoid", .op = EML_OP_Sigmoid, .n_inputs = 1, .n_outputs = 1,
+		  .inputs = sig_io, .outputs = sig_io + 1 },
+		{ .name = "relu", .op = EML_OP_Relu, .n_inputs = 1, .n_outputs = 1,
+		  .inputs = relu_io, .outputs = relu_io + 1 },
+	};
+	eml_graph g = { .n_tensors = 4, .n_nodes = 3, .n_inputs = 1, .n_outputs = 1,
+			.tensors = t, .nodes = n, .inputs = in, .outputs = out };
+	void *image = NULL;
+	size_t size = 0;
+	edgeml_model *model = NULL;
+	assert_int_equal(eml_write_memory(&g, &image, &size), EDGEML_OK);
+	assert_int_equal(edgeml_model_load_memory(NULL, image, size, &model), EDGEML_OK);
+	assert_int_equal(eml_backend_register(&null_backend), EDGEML_OK);
+	edgeml_session_options opt;
+	edgeml_session_options_init(&opt);
+	opt.device = "null:0";
+	opt.flags = EDGEML_SESSION_CPU_FALLBACK;
+	opt.threads = 2;
+	edgeml_session *s = NULL;
+	assert_int_equal(edgeml_session_create(model, &opt, &s), EDGEML_OK);
+	fill_inputs(s, 1);
+	assert_int_equal(edgeml_session_profile_start(s), EDGEML_OK);
+	assert_int_equal(edgeml_session_run(s), EDGEML_OK);
+	atomic_store(&allocations, 0);
+	atomic_store(&counting, 1);
+	for (int r = 0; r < 20; r++)
+		assert_int_equal(edgeml_session_run(s), EDGEML_OK);
+	assert_int_equal(edgeml_session_submit(s), EDGEML_OK);
+	assert_int_equal(edgeml_session_wait(s), EDGEML_OK);
+	atomic_store(&counting, 0);
+	assert_int_equal(atomic_load(&allocations), 0);
+	edgeml_session_stats st = { .struct_size = sizeof(st) };
+	assert_int_equal(edgeml_session_stats_get(s, &st), EDGEML_OK);
+	assert_int_equal(st.transfers_last_run, 2);
+	edgeml_session_destroy(s);
+	eml_backend_unregister(&null_backend);
+	edgeml_model_free(model);
+	free(image);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_uint8_block),
 		cmocka_unit_test(test_int8_block),
 		cmocka_unit_test(test_mobilenetv2_int8),
+		cmocka_unit_test(test_partitioned),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

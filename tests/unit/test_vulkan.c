@@ -547,9 +547,13 @@ static void test_cpu_fallback(void **state)
 	compare(m, EDGEML_SESSION_CPU_FALLBACK);
 	s = session(m, EDGEML_BACKEND_VULKAN, EDGEML_SESSION_CPU_FALLBACK);
 	const char *detail = edgeml_session_backend_detail(s);
-	assert_non_null(strstr(detail, "CPU fallback: 1 nodes (Softmax)"));
-	/* Softmax reads and writes one 3x7 float tensor each. */
-	assert_non_null(strstr(detail, "168 bytes shared"));
+	/* Softmax reads and writes one 3x7 float tensor: copied to the CPU and back. */
+	assert_non_null(strstr(detail, "3 partitions: vulkan 1 node, cpu 1 node (Softmax), "
+				       "vulkan 1 node; CPU fallback: 1 nodes, 2 transfers, 168 bytes "
+				       "per run"));
+	uint32_t transfers;
+	assert_int_equal(eml_session_partitions(s, &transfers), 3);
+	assert_int_equal(transfers, 2);
 	edgeml_session_destroy(s);
 	edgeml_model_free(m);
 	free(image);
@@ -569,14 +573,20 @@ static void test_submit_wait_profile(void **state)
 	assert_int_equal(edgeml_session_submit(s), EDGEML_OK);
 	assert_int_equal(edgeml_session_submit(s), EDGEML_ERR_INVALID_ARGUMENT);
 	assert_int_equal(edgeml_session_wait(s), EDGEML_OK);
-	void *st;
-	const eml_backend *be = eml_session_backend(s, &st);
-	eml_layer_time t[4];
-	assert_non_null(be->layer_times);
-	assert_int_equal(be->layer_times(st, t, 4), 3);
+	assert_int_equal(edgeml_session_profile_start(s), EDGEML_OK);
+	assert_int_equal(edgeml_session_submit(s), EDGEML_OK);
+	assert_int_equal(edgeml_session_wait(s), EDGEML_OK);
+	edgeml_node_profile t[4];
+	size_t n;
+	assert_int_equal(edgeml_session_profile(s, t, 4, &n), EDGEML_OK);
+	assert_int_equal(n, 3);
 	assert_int_equal(t[1].node, 1);
-	assert_true(t[1].on_cpu);
-	assert_false(t[0].on_cpu);
+	assert_string_equal(t[1].backend, "cpu");
+	assert_string_equal(t[0].backend, "vulkan");
+	assert_string_equal(t[2].backend, "vulkan");
+	/* The Softmax's input came from the GPU, the last Relu's from the CPU. */
+	assert_true(t[1].transfers == 1.0 && t[2].transfers == 1.0 && t[0].transfers == 0.0);
+	assert_int_equal(t[1].transfer_bytes, 84);
 	for (int i = 0; i < 3; i++)
 		assert_true(t[i].ms >= 0.0);
 	edgeml_session_destroy(s);

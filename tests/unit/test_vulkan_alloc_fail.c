@@ -48,6 +48,29 @@ static edgeml_status session_vulkan(void)
 	return st;
 }
 
+/* A Vulkan session with the fixture's QLinearAdd withheld from the GPU
+ * (EDGEML_VK_NO_SHADER): the scheduler makes GPU, CPU and GPU partitions and the copies
+ * between them. Runs it once and destroys it. */
+static edgeml_status session_partitioned(void)
+{
+	edgeml_session_options opt;
+	edgeml_session_options_init(&opt);
+	opt.backend = EDGEML_BACKEND_VULKAN;
+	opt.flags = EDGEML_SESSION_CPU_FALLBACK;
+	opt.cache_dir = cache_dir;
+	edgeml_session *s;
+	edgeml_status st = edgeml_session_create(model, &opt, &s);
+	if (st != EDGEML_OK)
+		return st;
+	st = edgeml_session_run(s);
+	edgeml_session_stats stats = { .struct_size = sizeof(stats) };
+	if (st == EDGEML_OK && edgeml_session_stats_get(s, &stats) == EDGEML_OK &&
+	    stats.transfers_last_run == 0)
+		fail_msg("the session did not partition: %s", edgeml_session_backend_detail(s));
+	edgeml_session_destroy(s);
+	return st;
+}
+
 /* A new context, model and session each time: the device, its queues, the pipeline cache
  * and the shaders (from the disk cache after the first time) are made afresh. */
 static edgeml_status cold_session_vulkan(void)
@@ -109,6 +132,17 @@ static void test_host_oom(void **state)
 	fail_each("vulkan session", session_vulkan);
 }
 
+/* Each malloc-family call of a partitioned session fails in turn. */
+static void test_host_oom_partitioned(void **state)
+{
+	(void)state;
+	if (!model)
+		skip();
+	setenv("EDGEML_VK_NO_SHADER", "QLinearAdd", 1);
+	fail_each("partitioned vulkan session", session_partitioned);
+	unsetenv("EDGEML_VK_NO_SHADER");
+}
+
 /* Each malloc-family call of a cold start fails in turn. */
 static void test_host_oom_cold(void **state)
 {
@@ -160,6 +194,7 @@ int main(void)
 		cmocka_unit_test(test_device_oom),
 		cmocka_unit_test(test_host_oom),
 		cmocka_unit_test(test_host_oom_cold),
+		cmocka_unit_test(test_host_oom_partitioned),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

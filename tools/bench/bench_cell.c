@@ -66,7 +66,8 @@ static int profile_pass(edgeml_session *s, long runs, profile *p)
 	return edgeml_session_profile(s, p->nodes, n, &p->n) != EDGEML_OK;
 }
 
-/* Writes the "layers" member: per node, name, op, what ran it, mean ms, MACs. */
+/* Writes the "layers" member: per node, name, op, what ran it, mean ms, MACs, and the
+ * copies into it from another partition. */
 static void write_layers(FILE *out, const profile *p)
 {
 	fprintf(out, ",\n \"layers\": [");
@@ -82,9 +83,16 @@ static void write_layers(FILE *out, const profile *p)
 		eml_json_write_string(out, node->kernel);
 		fprintf(out, ", \"ms\": ");
 		eml_json_write_number(out, node->ms);
-		fprintf(out, ", \"macs\": %llu, \"conv1x1\": %s, \"on_cpu\": %s}",
+		fprintf(out, ", \"macs\": %llu, \"conv1x1\": %s, \"on_cpu\": %s, \"backend\": ",
 			(unsigned long long)node->macs, node->conv1x1 ? "true" : "false",
 			on_cpu ? "true" : "false");
+		eml_json_write_string(out, node->backend);
+		fprintf(out, ", \"transfers\": ");
+		eml_json_write_number(out, node->transfers);
+		fprintf(out, ", \"transfer_bytes\": %llu, \"transfer_ms\": ",
+			(unsigned long long)node->transfer_bytes);
+		eml_json_write_number(out, node->transfer_ms);
+		fprintf(out, "}");
 		sep = ",";
 	}
 	fprintf(out, "\n ]");
@@ -120,6 +128,7 @@ static int measure(const eml_bench_cell *c, const edgeml_model *model, const cha
 	opt.threads = c->threads;
 	opt.device = c->device;
 	opt.cache_dir = cache;
+	opt.flags = c->flags;
 	edgeml_session *s;
 	double cold, warm;
 	if (timed_create(model, &opt, &s, &cold) != EDGEML_OK)

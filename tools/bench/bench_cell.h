@@ -20,6 +20,7 @@ typedef struct eml_bench_cell {
 	uint32_t threads;
 	long warmup, iterations;
 	int profile;         /* add per-layer times ("layers") from a separate pass of runs */
+	uint32_t flags;      /* edgeml_session_options.flags (EDGEML_SESSION_CPU_FALLBACK) */
 } eml_bench_cell;
 
 /* Measures the cell and writes {"ok": true, "backend_name", "detail", "isa",

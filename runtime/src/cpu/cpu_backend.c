@@ -411,6 +411,15 @@ static edgeml_status cpu_prepare(const eml_graph *graph, const edgeml_session_op
 	return EDGEML_OK;
 }
 
+/* Whether the CPU can run node: it has a reference kernel for the op (the fast kernels are
+ * chosen at prepare, falling back to it). */
+static int cpu_supports_node(const eml_graph *graph, uint32_t node,
+			     const edgeml_session_options *options)
+{
+	(void)options;
+	return eml_ref_kernel(graph->nodes[node].op) != NULL;
+}
+
 /* Refreshes graph outputs that are constants (the user may have written to their buffers),
  * then runs every node in order. */
 static edgeml_status cpu_run(void *opaque)
@@ -475,7 +484,7 @@ static uint32_t cpu_layer_times(const void *opaque, eml_layer_time *out, uint32_
 	const cpu_state *s = opaque;
 	uint32_t n = 0;
 	for (uint32_t i = 0; s->profile_ns && i < s->graph->n_nodes && n < max; i++)
-		out[n++] = (eml_layer_time){ i, (double)s->profile_ns[i] / 1e6, 1 };
+		out[n++] = (eml_layer_time){ i, (double)s->profile_ns[i] / 1e6 };
 	return n;
 }
 
@@ -532,6 +541,7 @@ const eml_backend eml_cpu_backend = {
 	.name = "cpu-ref",
 	.kind = EDGEML_BACKEND_CPU,
 	.devices = eml_cpu_devices,
+	.supports_node = cpu_supports_node,
 	.prepare = cpu_prepare,
 	.run = cpu_run,
 	.io_data = cpu_io_data,

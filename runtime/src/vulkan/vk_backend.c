@@ -1,9 +1,9 @@
 /* vk_backend.c — the Vulkan backend: device choice, memory (weights uploaded once through
  * staging, activations aliased by the CPU's liveness plan, inputs and outputs in mapped
  * host memory), one command buffer recorded at creation, runs as submit + wait, per-layer
- * GPU timestamps and an optional CPU fallback for the ops it has no shader for. */
+ * GPU timestamps. The nodes it has no shader for are the session's to give to another
+ * backend (vk_supports_node; session.c partitions the graph). */
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,17 +67,13 @@ static void vk_destroy(void *opaque)
 	eml_plan_free(&s->plan);
 	free(s->io);
 	free(s->loc);
-	free(s->host);
 	free(s->nodes);
 	free(s->segs);
-	free(s->descs);
-	free(s->in_data);
-	free(s->out_data);
 	free(s);
 }
 
-/* Describes every node's dispatches; a node the GPU cannot run fails the session, or runs on
- * the CPU when the options allow it. */
+/* Describes every node's dispatches; a node the GPU cannot run fails the session (the
+ * session gives such nodes to the CPU before, when its options allow it). */
 static edgeml_status build_nodes(vk_state *s)
 {
 	const eml_graph *g = s->graph;
@@ -90,12 +86,6 @@ static edgeml_status build_nodes(vk_state *s)
 			continue;
 		}
 		edgeml_status st = eml_vk_build(g, node, s->dev.info, &n->kernel);
-		if (st == EDGEML_ERR_UNSUPPORTED && (s->flags & EDGEML_SESSION_CPU_FALLBACK) &&
-		    eml_ref_kernel(node->op)) {
-			n->on_cpu = 1;
-			s->n_cpu_nodes++;
-			continue;
-		}
 		if (st == EDGEML_ERR_UNSUPPORTED)
 			return eml_error_context(st, "node '%s' (%s) cannot run on the GPU (allow "
 						 "the CPU fallback: EDGEML_SESSION_CPU_FALLBACK, "
@@ -112,7 +102,7 @@ static edgeml_status build_nodes(vk_state *s)
 }
 
 /* Creates the buffers of graph inputs and outputs (mapped host memory, so io_data needs no
- * copies) and the arena (host-visible when CPU nodes read it). */
+ * copies) and the arena (device memory). */
 static edgeml_status make_buffers(vk_state *s)
 {
 	const eml_graph *g = s->graph;
@@ -139,7 +129,6 @@ static edgeml_status make_buffers(vk_state *s)
 			return st;
 		io += round_up(size);
 		s->loc[t] = (vk_loc){ &s->io[t], 0 };
-		s->host[t] = s->io[t].map;
 	}
 	if (s->plan.arena_size > VK_MEMORY_MAX - io)
 		return eml_error(EDGEML_ERR_NO_MEMORY,
@@ -148,8 +137,7 @@ static edgeml_status make_buffers(vk_state *s)
 				 (unsigned long long)s->plan.arena_size,
 				 (unsigned long long)VK_MEMORY_MAX);
 	s->memory = (eml_backend_memory){ s->plan.arena_size, s->plan.naive_size, io };
-	eml_vk_mem_kind kind = s->n_cpu_nodes ? EML_VK_MEM_HOST : EML_VK_MEM_DEVICE;
-	edgeml_status st = eml_vk_buffer_create(&s->mem, s->plan.arena_size, kind,
+	edgeml_status st = eml_vk_buffer_create(&s->mem, s->plan.arena_size, EML_VK_MEM_DEVICE,
 						"the activation arena", &s->arena);
 	if (st != EDGEML_OK)
 		return st;
@@ -158,7 +146,6 @@ static edgeml_status make_buffers(vk_state *s)
 		    s->plan.offsets[t] == EML_PLAN_NONE)
 			continue;
 		s->loc[t] = (vk_loc){ &s->arena, s->plan.offsets[t] };
-		s->host[t] = s->arena.map ? s->arena.map + s->plan.offsets[t] : NULL;
 	}
 	return EDGEML_OK;
 }
@@ -173,7 +160,7 @@ static edgeml_status layout_weights(vk_state *s, uint64_t *size)
 		align = EML_PLAN_ALIGN;
 	for (uint32_t i = 0; i < g->n_nodes; i++) {
 		vk_node *n = &s->nodes[i];
-		if (n->skip || n->on_cpu)
+		if (n->skip)
 			continue;
 		for (uint32_t j = 0; j < n->kernel.n; j++) {
 			const eml_vk_dispatch *d = &n->kernel.d[j];
@@ -213,7 +200,7 @@ static edgeml_status fill_weights(const vk_state *s, uint8_t *dst)
 			memcpy(dst + s->loc[t].offset, g->tensors[t].data, g->tensors[t].data_size);
 	for (uint32_t i = 0; i < g->n_nodes; i++) {
 		const vk_node *n = &s->nodes[i];
-		if (n->skip || n->on_cpu)
+		if (n->skip)
 			continue;
 		for (uint32_t j = 0; j < n->kernel.n; j++) {
 			uint32_t head[EML_VK_HEADER];
@@ -316,7 +303,7 @@ static edgeml_status size_grids(vk_state *s)
 	const uint32_t *max = s->dev.info->max_groups;
 	for (uint32_t i = 0; i < s->graph->n_nodes; i++) {
 		vk_node *n = &s->nodes[i];
-		for (uint32_t j = 0; j < n->kernel.n && !n->skip && !n->on_cpu; j++) {
+		for (uint32_t j = 0; j < n->kernel.n && !n->skip; j++) {
 			uint64_t groups = (n->kernel.d[j].invocations + s->local - 1) / s->local;
 			uint64_t x = groups < max[0] ? groups : max[0];
 			uint64_t y = x ? (groups + x - 1) / x : 0;
@@ -333,11 +320,12 @@ static edgeml_status size_grids(vk_state *s)
 	return EDGEML_OK;
 }
 
-/* Splits the nodes into segments of GPU and CPU nodes and numbers the timestamp queries. */
+/* Puts the nodes that run into one segment (one command buffer) and numbers the timestamp
+ * queries: one at the segment's start, one after each node. */
 static edgeml_status make_segments(vk_state *s)
 {
 	const eml_graph *g = s->graph;
-	s->segs = calloc(g->n_nodes ? g->n_nodes : 1, sizeof(*s->segs));
+	s->segs = calloc(1, sizeof(*s->segs));
 	if (!s->segs)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for %u nodes", g->n_nodes);
 	uint32_t q = 0;
@@ -345,74 +333,22 @@ static edgeml_status make_segments(vk_state *s)
 		vk_node *n = &s->nodes[i];
 		if (n->skip)
 			continue;
-		vk_segment *last = s->n_segs ? &s->segs[s->n_segs - 1] : NULL;
-		if (!last || last->on_cpu != n->on_cpu) {
-			last = &s->segs[s->n_segs++];
-			*last = (vk_segment){ .on_cpu = n->on_cpu, .first = i };
-			if (!n->on_cpu)
-				last->query = q++;
-		}
-		last->end = i + 1;
-		if (!n->on_cpu)
-			n->query = q++;
+		if (!s->n_segs)
+			s->segs[s->n_segs++] = (vk_segment){ .first = i, .query = q++ };
+		s->segs[0].end = i + 1;
+		n->query = q++;
 	}
 	s->n_queries = q;
 	return EDGEML_OK;
 }
 
-/* Gives every CPU node its reference-kernel context over host addresses: constants in the
- * model, inputs and outputs in their mapped buffers, intermediates in the mapped arena. */
-static edgeml_status bind_cpu_nodes(vk_state *s)
-{
-	const eml_graph *g = s->graph;
-	uint64_t slots = 0;
-	for (uint32_t i = 0; i < g->n_nodes; i++)
-		slots += (uint64_t)g->nodes[i].n_inputs + g->nodes[i].n_outputs;
-	size_t ns = slots ? (size_t)slots : 1;
-	s->descs = calloc(ns, sizeof(*s->descs));
-	s->in_data = calloc(ns, sizeof(*s->in_data));
-	s->out_data = calloc(ns, sizeof(*s->out_data));
-	if (!s->descs || !s->in_data || !s->out_data)
-		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory preparing %u nodes",
-				 g->n_nodes);
-	size_t at = 0;
-	for (uint32_t i = 0; i < g->n_nodes; i++) {
-		const eml_node *node = &g->nodes[i];
-		vk_node *n = &s->nodes[i];
-		n->cpu = (eml_kernel_ctx){ node, s->descs + at, s->descs + at + node->n_inputs,
-					   s->in_data + at, s->out_data + at + node->n_inputs };
-		for (uint32_t k = 0; n->on_cpu && k < node->n_inputs + node->n_outputs; k++) {
-			int is_out = k >= node->n_inputs;
-			uint32_t t = is_out ? node->outputs[k - node->n_inputs] : node->inputs[k];
-			if (t == EML_NO_TENSOR)
-				continue;
-			const eml_tensor *d = &g->tensors[t];
-			void *p = (d->flags & EML_TF_CONSTANT) ? (void *)(uintptr_t)d->data :
-								  s->host[t];
-			if (!p && eml_tensor_bytes(d) != 0)
-				return eml_error(EDGEML_ERR_FORMAT,
-						 "node '%s': tensor '%s' has no memory",
-						 name_of(node->name), name_of(d->name));
-			s->descs[at + k] = d;
-			if (is_out)
-				s->out_data[at + k] = p;
-			else
-				s->in_data[at + k] = p;
-			if (!(d->flags & EML_TF_CONSTANT))
-				s->cpu_bytes += eml_tensor_bytes(d);
-		}
-		at += (size_t)node->n_inputs + node->n_outputs;
-	}
-	return EDGEML_OK;
-}
-
-/* Checks that every tensor a GPU dispatch binds has memory. */
+/* Checks that every tensor a dispatch binds has memory. */
 static edgeml_status check_bound(const vk_state *s)
 {
 	const eml_graph *g = s->graph;
 	for (uint32_t i = 0; i < g->n_nodes; i++) {
 		const vk_node *n = &s->nodes[i];
-		for (uint32_t j = 0; j < n->kernel.n && !n->skip && !n->on_cpu; j++)
+		for (uint32_t j = 0; j < n->kernel.n && !n->skip; j++)
 			for (uint32_t b = 0; b < n->kernel.d[j].n_tensors; b++) {
 				uint32_t t = n->kernel.d[j].tensors[b];
 				if (!s->loc[t].buf)
@@ -434,9 +370,8 @@ static edgeml_status alloc_arrays(vk_state *s)
 	size_t nt = g->n_tensors ? g->n_tensors : 1, nn = g->n_nodes ? g->n_nodes : 1;
 	s->io = calloc(nt, sizeof(*s->io));
 	s->loc = calloc(nt, sizeof(*s->loc));
-	s->host = calloc(nt, sizeof(*s->host));
 	s->nodes = calloc(nn, sizeof(*s->nodes));
-	if (!s->io || !s->loc || !s->host || !s->nodes)
+	if (!s->io || !s->loc || !s->nodes)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for %u tensors",
 				 g->n_tensors);
 	return EDGEML_OK;
@@ -491,8 +426,6 @@ static edgeml_status vk_prepare(const eml_graph *graph, const edgeml_session_opt
 	if (st == EDGEML_OK)
 		st = check_bound(s);
 	if (st == EDGEML_OK)
-		st = bind_cpu_nodes(s);
-	if (st == EDGEML_OK)
 		st = eml_vk_make_pipelines(s);
 	if (st == EDGEML_OK)
 		st = eml_vk_record(s);
@@ -505,27 +438,7 @@ static edgeml_status vk_prepare(const eml_graph *graph, const edgeml_session_opt
 	return EDGEML_OK;
 }
 
-/* Runs the CPU nodes of a segment, timing each. */
-static edgeml_status run_cpu_segment(vk_state *s, const vk_segment *seg)
-{
-	for (uint32_t i = seg->first; i < seg->end; i++) {
-		vk_node *n = &s->nodes[i];
-		if (n->skip)
-			continue;
-		double t0 = now_ms();
-		edgeml_status st = eml_ref_kernel(n->cpu.node->op)(&n->cpu);
-		n->ms = now_ms() - t0;
-		if (st != EDGEML_OK) {
-			const char *op = eml_op_name(n->cpu.node->op);
-			return eml_error_context(st, "node '%s' (%s, on the CPU): ",
-						 name_of(n->cpu.node->name), op ? op : "?");
-		}
-	}
-	return EDGEML_OK;
-}
-
-/* Starts a run: CPU segments and all but a final GPU segment run here; that one is left
- * for vk_wait. */
+/* Starts a run: the command buffer is submitted; vk_wait finishes it. */
 static edgeml_status vk_submit(void *opaque)
 {
 	vk_state *s = opaque;
@@ -540,28 +453,13 @@ static edgeml_status vk_submit(void *opaque)
 			memcpy(s->io[g->outputs[i]].map, d->data, eml_tensor_bytes(d));
 	}
 	eml_vk_import_copy(s);
-	/* Every segment but a final GPU one runs to completion here; that one is left to wait. */
-	for (uint32_t i = 0; i < s->n_segs; i++) {
-		const vk_segment *seg = &s->segs[i];
-		edgeml_status st;
-		if (seg->on_cpu) {
-			st = run_cpu_segment(s, seg);
-		} else if (i + 1 < s->n_segs) {
-			st = submit_wait(s, seg->cmd);
-		} else {
-			VkResult r = eml_vk_submit(s, seg->cmd);
-			st = r == VK_SUCCESS ? EDGEML_OK :
-					       eml_error(EDGEML_ERR_BACKEND,
-							 "vulkan: vkQueueSubmit failed: %s",
-							 eml_vk_result_name(r));
-			s->next_seg = i;
-			s->in_flight = st == EDGEML_OK;
-			return st;
-		}
-		if (st != EDGEML_OK)
-			return st;
+	s->next_seg = 0;
+	if (s->n_segs) {
+		VkResult r = eml_vk_submit(s, s->segs[0].cmd);
+		if (r != VK_SUCCESS)
+			return eml_error(EDGEML_ERR_BACKEND, "vulkan: vkQueueSubmit failed: %s",
+					 eml_vk_result_name(r));
 	}
-	s->next_seg = s->n_segs;
 	s->in_flight = 1;
 	return EDGEML_OK;
 }
@@ -583,8 +481,6 @@ static void read_times(vk_state *s)
 	double period = s->dev.info->timestamp_period;
 	for (uint32_t i = 0; r == VK_SUCCESS && i < s->n_segs; i++) {
 		const vk_segment *seg = &s->segs[i];
-		if (seg->on_cpu)
-			continue;
 		uint64_t prev = ticks[seg->query] & mask;
 		for (uint32_t j = seg->first; j < seg->end; j++) {
 			vk_node *n = &s->nodes[j];
@@ -619,6 +515,39 @@ static edgeml_status vk_wait(void *opaque)
 	return EDGEML_OK;
 }
 
+/* Whether op is named in EDGEML_VK_NO_SHADER (a comma-separated list of op names): the
+ * tests and the bench use it to give ops that have a shader to the CPU partitions, as if
+ * they had none. */
+static int shader_withheld(uint32_t op)
+{
+	const char *list = getenv("EDGEML_VK_NO_SHADER"), *name = eml_op_name(op);
+	size_t len = name ? strlen(name) : 0;
+	for (const char *p = list; p && *p && len; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (strncmp(p, name, len) == 0 && (p[len] == ',' || p[len] == '\0'))
+			return 1;
+	return 0;
+}
+
+/* Whether the device can run node: its dispatches build (a shader for the op, with the
+ * dtypes, attributes and device features it needs). Any other failure is prepare's to
+ * report, so it counts as supported. */
+static int vk_supports_node(const eml_graph *graph, uint32_t node,
+			    const edgeml_session_options *options)
+{
+	const eml_vk_instance *inst;
+	uint32_t index;
+	eml_vk_kernel k;
+	if (shader_withheld(graph->nodes[node].op))
+		return 0;
+	if (eml_vk_instance_shared(&inst) != EDGEML_OK ||
+	    eml_vk_pick_device(inst, options ? options->device : NULL, &index) != EDGEML_OK)
+		return 1;
+	edgeml_status st = eml_vk_build(graph, &graph->nodes[node], &inst->info[index], &k);
+	if (st == EDGEML_OK)
+		eml_vk_kernel_free(&k);
+	return st != EDGEML_ERR_UNSUPPORTED;
+}
+
 /* A whole run: submit, then wait. */
 static edgeml_status vk_run(void *opaque)
 {
@@ -649,57 +578,35 @@ static void vk_memory(const void *opaque, eml_backend_memory *mem)
 	*mem = s->memory;
 }
 
-/* Per-node times of the last run (GPU timestamps; host clock for CPU-fallback nodes). */
+/* Per-node times of the last run (GPU timestamps). */
 static uint32_t vk_layer_times(const void *opaque, eml_layer_time *out, uint32_t max)
 {
 	const vk_state *s = opaque;
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < s->graph->n_nodes && n < max; i++)
 		if (!s->nodes[i].skip)
-			out[n++] = (eml_layer_time){ i, s->nodes[i].ms, s->nodes[i].on_cpu };
+			out[n++] = (eml_layer_time){ i, s->nodes[i].ms };
 	return n;
 }
 
-/* Appends to buf (size bytes, holding a string) what fits of fmt. */
-static void append(char *buf, size_t size, const char *fmt, ...)
-{
-	size_t len = strlen(buf);
-	va_list ap;
-	va_start(ap, fmt);
-	if (len < size)
-		vsnprintf(buf + len, size - len, fmt, ap);
-	va_end(ap);
-}
-
-/* One line on the device, the creation and the CPU fallback. */
+/* One line on the device and the creation. */
 static void vk_describe(const void *opaque, char *buf, size_t size)
 {
 	const vk_state *s = opaque;
 	const eml_vk_device_info *d = s->dev.info;
 	snprintf(buf, size,
 		 "on '%s' (%s, driver %s, %s); created in %.1f ms: %u shaders compiled, %u from "
-		 "the cache, %u pipelines (%u new, %u shared); CPU fallback: %u nodes",
+		 "the cache, %u pipelines (%u new, %u shared)",
 		 d->name, eml_vk_device_type_name(d->type), d->driver_name,
 		 d->drm_node[0] ? d->drm_node : "no DRM node", s->create_ms, s->cache.compiles,
-		 s->cache.hits, s->n_pipes, s->n_created, s->n_pipes - s->n_created,
-		 s->n_cpu_nodes);
-	const char *sep = " (";
-	for (uint32_t i = 0; i < s->graph->n_nodes; i++) {
-		if (!s->nodes[i].on_cpu)
-			continue;
-		const char *op = eml_op_name(s->graph->nodes[i].op);
-		append(buf, size, "%s%s", sep, op ? op : "?");
-		sep = ", ";
-	}
-	if (s->n_cpu_nodes)
-		append(buf, size, "), %llu bytes shared with them per run",
-		       (unsigned long long)s->cpu_bytes);
+		 s->cache.hits, s->n_pipes, s->n_created, s->n_pipes - s->n_created);
 }
 
 const eml_backend eml_vulkan_backend = {
 	.id = "vulkan",
 	.kind = EDGEML_BACKEND_VULKAN,
 	.devices = eml_vk_devices,
+	.supports_node = vk_supports_node,
 	.name = "vulkan",
 	.prepare = vk_prepare,
 	.run = vk_run,

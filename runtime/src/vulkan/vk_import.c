@@ -298,7 +298,7 @@ static void point_descriptors(vk_state *s, uint32_t t, VkBuffer buffer, uint64_t
 	const eml_graph *g = s->graph;
 	for (uint32_t i = 0; i < g->n_nodes; i++) {
 		const vk_node *n = &s->nodes[i];
-		for (uint32_t j = 0; j < n->kernel.n && !n->skip && !n->on_cpu; j++)
+		for (uint32_t j = 0; j < n->kernel.n && !n->skip; j++)
 			for (uint32_t k = 0; k < n->kernel.d[j].n_tensors; k++) {
 				if (n->kernel.d[j].tensors[k] != t)
 					continue;
@@ -317,26 +317,10 @@ static void point_descriptors(vk_state *s, uint32_t t, VkBuffer buffer, uint64_t
 	}
 }
 
-/* Points the CPU-fallback nodes that read tensor t at host. */
-static void point_cpu_nodes(vk_state *s, uint32_t t, const void *host)
-{
-	const eml_graph *g = s->graph;
-	for (uint32_t i = 0; i < g->n_nodes; i++) {
-		const vk_node *n = &s->nodes[i];
-		if (!n->on_cpu || n->skip)
-			continue;
-		/* The context's arrays are views of the session's own in_data array. */
-		const void **in = s->in_data + (n->cpu.in_data - s->in_data);
-		for (uint32_t k = 0; k < g->nodes[i].n_inputs; k++)
-			if (g->nodes[i].inputs[k] == t)
-				in[k] = host;
-	}
-}
-
 /* Makes input t read through binding nb (a zero-copy import, or its own buffer for the
- * copy way and detach): descriptors, CPU nodes, then the command buffers recorded again. */
+ * copy way and detach): descriptors, then the command buffers recorded again. */
 static edgeml_status rebind(vk_state *s, struct eml_vk_imports *im, uint32_t t,
-			    const vk_binding *nb, const void *host)
+			    const vk_binding *nb)
 {
 	vk_binding *b = &im->bind[t];
 	int was_own = b->slot < 0, now_own = nb->slot < 0;
@@ -357,7 +341,6 @@ static edgeml_status rebind(vk_state *s, struct eml_vk_imports *im, uint32_t t,
 		if (st != EDGEML_OK)
 			return st;
 	}
-	point_cpu_nodes(s, t, now_own ? s->host[t] : host);
 	if (nb->slot >= 0) {
 		im->slots[nb->slot].users++;
 		im->slots[nb->slot].last_use = ++im->clock;
@@ -445,7 +428,7 @@ edgeml_status eml_vk_import(vk_state *s, uint32_t tensor, int fd, uint64_t offse
 	if (host && fd >= 0)
 		st = zero_copy(s, im, tensor, fd, offset, host, &nb);
 	if (st == EDGEML_OK)
-		st = rebind(s, im, tensor, &nb, host);
+		st = rebind(s, im, tensor, &nb);
 	if (st != EDGEML_OK) {
 		/* Whatever import zero_copy made for nb is cached with no user, or freed. */
 		if (nb.slot >= 0 && !im->slots[nb.slot].users &&

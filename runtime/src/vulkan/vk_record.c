@@ -177,7 +177,7 @@ static edgeml_status make_sets(vk_state *s)
 	const eml_graph *g = s->graph;
 	for (uint32_t i = 0; i < g->n_nodes; i++) {
 		vk_node *n = &s->nodes[i];
-		for (uint32_t j = 0; j < n->kernel.n && !n->skip && !n->on_cpu; j++) {
+		for (uint32_t j = 0; j < n->kernel.n && !n->skip; j++) {
 			VkDescriptorSetAllocateInfo ai = {
 				.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
 				.descriptorPool = s->pool,
@@ -309,7 +309,7 @@ edgeml_status eml_vk_make_pipelines(vk_state *s)
 	const eml_graph *g = s->graph;
 	uint32_t n_dispatch = 0;
 	for (uint32_t i = 0; i < g->n_nodes; i++)
-		if (!s->nodes[i].skip && !s->nodes[i].on_cpu)
+		if (!s->nodes[i].skip)
 			n_dispatch += s->nodes[i].kernel.n;
 	size_t count = n_dispatch ? n_dispatch : 1;
 	s->pipes = calloc(count, sizeof(*s->pipes));
@@ -327,7 +327,7 @@ edgeml_status eml_vk_make_pipelines(vk_state *s)
 	uint32_t at = 0;
 	for (uint32_t i = 0; i < g->n_nodes && st == EDGEML_OK; i++) {
 		vk_node *n = &s->nodes[i];
-		for (uint32_t j = 0; j < n->kernel.n && !n->skip && !n->on_cpu; j++) {
+		for (uint32_t j = 0; j < n->kernel.n && !n->skip; j++) {
 			st = find_pipeline(s, n, j, modules, &which[at++]);
 			if (st != EDGEML_OK) {
 				const char *op = eml_op_name(g->nodes[i].op);
@@ -349,7 +349,7 @@ edgeml_status eml_vk_make_pipelines(vk_state *s)
 	at = 0;
 	for (uint32_t i = 0; i < g->n_nodes && st == EDGEML_OK; i++) {
 		vk_node *n = &s->nodes[i];
-		for (uint32_t j = 0; j < n->kernel.n && !n->skip && !n->on_cpu; j++)
+		for (uint32_t j = 0; j < n->kernel.n && !n->skip; j++)
 			n->pipeline[j] = s->pipes[which[at++]].pipeline;
 	}
 	free(modules);
@@ -448,8 +448,6 @@ edgeml_status eml_vk_record_init(vk_state *s)
 edgeml_status eml_vk_record(vk_state *s)
 {
 	for (uint32_t i = 0; i < s->n_segs; i++) {
-		if (s->segs[i].on_cpu)
-			continue;
 		edgeml_status st = record_segment(s, &s->segs[i]);
 		if (st != EDGEML_OK)
 			return st;

@@ -6,7 +6,6 @@
 #define EML_VK_STATE_H
 
 #include "backend.h"
-#include "cpu/ref/ref.h"
 #include "planner.h"
 #include "vulkan/vk_device.h"
 #include "vulkan/vk_memory.h"
@@ -20,23 +19,20 @@ typedef struct vk_loc {
 	uint64_t offset;
 } vk_loc;
 
-/* One node: its dispatches on the GPU, or its reference kernel on the CPU. */
+/* One node: its dispatches on the GPU. */
 typedef struct vk_node {
 	int skip;   /* a view sharing its input's memory, or an empty output: nothing to run */
-	int on_cpu; /* runs on the CPU (fallback) */
 	eml_vk_kernel kernel;
 	uint64_t params_offset[EML_VK_MAX_DISPATCH]; /* byte offset of each dispatch's params */
 	VkPipeline pipeline[EML_VK_MAX_DISPATCH];
 	VkDescriptorSet set[EML_VK_MAX_DISPATCH];
 	uint32_t groups[EML_VK_MAX_DISPATCH][2];
 	uint32_t query;   /* timestamp written after the node */
-	eml_kernel_ctx cpu; /* for on_cpu nodes */
 	double ms;        /* time of the last run */
 } vk_node;
 
-/* A run of consecutive GPU nodes recorded into one command buffer, or of CPU nodes. */
+/* A run of consecutive nodes recorded into one command buffer. */
 typedef struct vk_segment {
-	int on_cpu;
 	uint32_t first, end; /* nodes [first, end) */
 	VkCommandBuffer cmd;
 	uint32_t query; /* timestamp at the segment's start */
@@ -72,7 +68,6 @@ typedef struct vk_state {
 	eml_vk_buffer weights, arena;
 	eml_vk_buffer *io; /* per graph tensor; used by graph inputs and outputs */
 	vk_loc *loc;       /* per graph tensor */
-	void **host;       /* per graph tensor: host address (CPU fallback), or NULL */
 	vk_node *nodes;
 	vk_segment *segs;
 	uint32_t n_segs;
@@ -88,17 +83,10 @@ typedef struct vk_state {
 	VkQueryPool queries;
 	int in_flight;       /* submitted, not yet waited for */
 	uint32_t next_seg;   /* first segment the pending wait still has to run */
-	/* CPU fallback accounting: nodes on the CPU, bytes they read or write of tensors the
-	 * GPU produces or consumes, per run. */
-	uint32_t n_cpu_nodes;
-	uint64_t cpu_bytes;
 	uint64_t weight_bytes;
 	double create_ms;
 	eml_backend_memory memory;
 	struct eml_vk_imports *imports; /* external memory of graph inputs (vk_import.c) */
-	const eml_tensor **descs; /* kernel-context arrays of CPU nodes */
-	const void **in_data;
-	void **out_data;
 } vk_state;
 
 /* Finds or creates (compiling the shaders) the pipelines of every GPU node, and makes their
