@@ -690,6 +690,10 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 {
 	const eml_window3 *c = &op->c;
 	size_t kvol = (size_t)(c->k[1] * c->k[2]), k = op->cg * kvol;
+	/* weights a pair-limited kernel cannot take exactly go to its wide sibling (no kernel
+	 * with a pair limit reads in place, so the k order checked is the model's) */
+	uk = eml_qgemm_ukernel_fit(uk, ctx->in_data[3], ctx->in[3]->dtype == EDGEML_DTYPE_INT8,
+				   op->out_ch, k, k, 1);
 	op->pointwise = kvol == 1 && c->stride[1] == 1 && c->stride[2] == 1 &&
 			c->pad_begin[1] == 0 && c->pad_begin[2] == 0 && c->out[1] == c->in[1] &&
 			c->out[2] == c->in[2];

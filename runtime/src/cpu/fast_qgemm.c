@@ -163,7 +163,7 @@ edgeml_status eml_fast_qgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 			else
 				mult[j] = sa[0] * sb[n_sb == 1 ? 0 : j] / sy[0];
 		}
-		op->base = (eml_fast_op){ qgemm_run_op, qgemm_destroy, uk->name, 0, 0 };
+
 		op->k = k;
 		op->n = n;
 		op->rows = (size_t)eml_tensor_numel(ta) / k;
@@ -178,6 +178,9 @@ edgeml_status eml_fast_qgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 			.x_zp = eml_q_zero_point(ctx, 2, 0), .y_zp = y_zp, .lo = lo, .hi = hi,
 			.key = ctx->node,
 		};
+		uk = eml_qgemm_ukernel_fit(uk, d.w, d.w_signed, d.m, d.k, d.row_stride,
+					   d.k_stride);
+		op->base = (eml_fast_op){ qgemm_run_op, qgemm_destroy, uk->name, 0, 0 };
 		st = eml_fast_gemm_init(&op->gemm, uk, &d);
 	}
 	free(wzp);

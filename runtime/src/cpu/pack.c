@@ -19,7 +19,7 @@ const eml_qgemm_ukernel *eml_qgemm_ukernel_for(eml_isa isa)
 	case EML_ISA_AVX512VNNI:
 		return &eml_qs8_gemm_8x32c4_avx512vnni;
 	case EML_ISA_AVX2:
-		return &eml_qs8_gemm_4x8c4_avx2;
+		return &eml_qs8_gemm_8x8c4_avx2_maddubs;
 #elif defined(__aarch64__)
 	case EML_ISA_NEON:
 		return &eml_qs8_gemm_4x8c4_neon;
@@ -131,6 +131,39 @@ eml_qpeak_fn eml_qpeak_for(eml_isa isa)
 	default:
 		return NULL;
 	}
+}
+
+/* Whether every pair (k 2i, 2i + 1) of every row keeps vpmaddubsw's int16 sums of uint8 x
+ * exact: 255 x (positive parts) <= 32767 and 255 x (negative parts) >= -32768. */
+static int w_pairs_fit(const uint8_t *w, int w_signed, size_t m, size_t k, size_t row_stride,
+		       size_t k_stride)
+{
+	const uint8_t flip = w_signed ? 0 : 0x80;
+	for (size_t i = 0; i < m; i++) {
+		const uint8_t *row = w + i * row_stride;
+		int32_t worst = 0; /* the largest pair part seen in the row, branch-free */
+		for (size_t j = 0; j + 1 < k; j += 2) {
+			int32_t a = (int8_t)(row[j * k_stride] ^ flip);
+			int32_t b = (int8_t)(row[(j + 1) * k_stride] ^ flip);
+			int32_t pos = (a > 0 ? a : 0) + (b > 0 ? b : 0);
+			int32_t neg = (a < 0 ? -a : 0) + (b < 0 ? -b : 0);
+			worst = worst > pos ? worst : pos;
+			worst = worst > neg ? worst : neg;
+		}
+		/* a last single weight is within [-128, 127] */
+		if (worst > 128)
+			return 0;
+	}
+	return 1;
+}
+
+const eml_qgemm_ukernel *eml_qgemm_ukernel_fit(const eml_qgemm_ukernel *uk, const uint8_t *w,
+					       int w_signed, size_t m, size_t k, size_t row_stride,
+					       size_t k_stride)
+{
+	while (uk && uk->w_pair_limit && !w_pairs_fit(w, w_signed, m, k, row_stride, k_stride))
+		uk = uk->wide;
+	return uk;
 }
 
 size_t eml_pack_w_size(const eml_qgemm_ukernel *uk, size_t m, size_t k)

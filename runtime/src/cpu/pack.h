@@ -66,6 +66,12 @@ typedef struct eml_qgemm_ukernel {
 	uint32_t mr, nr, kc;
 	uint32_t w_bytes;  /* 1: int8 weights, 2: int16 */
 	uint32_t x_signed; /* 1: x packed as int8, 0: as uint8 */
+	/* 1: exact only when every pair of weights (k 2i, 2i + 1 of a row, in the int8 domain)
+	 * has positive parts summing to at most 128 and negative parts to at least -128 (AVX2's
+	 * vpmaddubsw, whose int16 pair sums of uint8 x would saturate otherwise); weights that
+	 * do not qualify take .wide (see eml_qgemm_ukernel_fit) */
+	uint32_t w_pair_limit;
+	const struct eml_qgemm_ukernel *wide;
 	eml_qgemm_fn fn;
 	eml_qgemv_fn gemv;   /* the one-column kernel over the same packing, or NULL */
 	eml_qigemm_fn igemm; /* the in-place x form, or NULL */
@@ -73,6 +79,12 @@ typedef struct eml_qgemm_ukernel {
 
 /* The GEMM micro-kernel of a level, or NULL when the level has none. */
 const eml_qgemm_ukernel *eml_qgemm_ukernel_for(eml_isa isa);
+
+/* The kernel to use for these weights (laid out as eml_pack_w takes them): uk itself, or,
+ * when uk has a pair limit the weights exceed, the kernel its .wide names (checked again). */
+const eml_qgemm_ukernel *eml_qgemm_ukernel_fit(const eml_qgemm_ukernel *uk, const uint8_t *w,
+					       int w_signed, size_t m, size_t k, size_t row_stride,
+					       size_t k_stride);
 
 /* Bytes of the packed weights of an m x k matrix for kernel uk (0 on overflow). */
 size_t eml_pack_w_size(const eml_qgemm_ukernel *uk, size_t m, size_t k);

@@ -10,6 +10,7 @@
 
 extern const eml_qgemm_ukernel eml_qs8_gemm_8x32c4_avx512vnni;
 extern const eml_qgemm_ukernel eml_qs8_gemm_4x8c4_avx2;
+extern const eml_qgemm_ukernel eml_qs8_gemm_8x8c4_avx2_maddubs;
 
 /* Computes output channels [m0, m0 + mc) (mc <= 32) of np <= 8 output pixels in place from
  * channel-interleaved planes, with the weights of eml_qs8_igemm_px_32x8c4_avx512vnni_pack
