@@ -29,59 +29,63 @@ TARGET static inline __m256i dot4(__m256i acc, __m256i x, __m256i w, __m256i one
 	return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(x, w), ones));
 }
 
-/* Requantizes row m's 8 accumulators to int32 values within [lo, hi]: the reference's fp32
- * steps, as the other x86 kernels do them. */
-TARGET static inline __m256i requant(__m256i acc, __m256i xsum, const eml_qgemm_out *o,
-				     uint32_t m)
+/* Requantizes a row's 8 accumulators (bias included) to int32 values within [lo - zp,
+ * hi - zp]: the reference's clamp(round(acc * mult) + zp, lo, hi) with the clamp moved before
+ * the rounding, which is exact because both bounds are integers (rounding is monotonic and
+ * keeps integers) and the zero point added after the 16-bit pack; max/min return their
+ * second operand for a NaN, so NaN goes to lo as in the reference. cvtps rounds in the
+ * current mode, as the reference's nearbyintf. */
+TARGET static inline __m256i requant(__m256i acc, __m256i xsum, int32_t wzp, float mult,
+				     __m256 lo, __m256 hi)
 {
-	__m256i v = _mm256_add_epi32(acc, _mm256_set1_epi32(o->bias[m]));
-	if (o->wzp)
-		v = _mm256_sub_epi32(v, _mm256_mullo_epi32(_mm256_set1_epi32(o->wzp[m]), xsum));
-	__m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(v), _mm256_set1_ps(o->mult[m]));
-	f = _mm256_round_ps(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-	f = _mm256_add_ps(f, _mm256_set1_ps(o->zp));
-	/* max/min return their second operand for a NaN: NaN goes to lo, as in the reference */
-	f = _mm256_min_ps(_mm256_max_ps(f, _mm256_set1_ps(o->lo)), _mm256_set1_ps(o->hi));
-	return _mm256_cvtps_epi32(f);
+	if (wzp)
+		acc = _mm256_sub_epi32(acc, _mm256_mullo_epi32(_mm256_set1_epi32(wzp), xsum));
+	__m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), _mm256_set1_ps(mult));
+	return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(f, lo), hi));
 }
 
-/* Stores the low bytes of two rows' 8 int32 values (within [-128, 255]): the first nr of
- * each, the second row only when two. */
-TARGET static inline void store2(__m256i r0, __m256i r1, uint8_t *y, size_t y_stride,
-				 uint32_t nr, int two)
+/* Stores 4 requantized rows (r0 .. r3, each within [lo - zp, hi - zp]) plus zp as bytes:
+ * the first nr of each of the first rows rows. */
+TARGET static inline void store4(__m256i r0, __m256i r1, __m256i r2, __m256i r3, __m256i zp,
+				 int wide, uint8_t *y, size_t y_stride, uint32_t nr,
+				 uint32_t rows)
 {
-	/* int16 per lane L: r0[4L .. 4L + 3], r1[4L .. 4L + 3] (exact: |v| < 2^15) */
-	__m256i p = _mm256_packs_epi32(r0, r1);
-	/* the low byte of each int16, into the lane's low 8 bytes */
-	const __m256i pick = _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1,
-					      -1, -1, 0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1,
-					      -1, -1, -1, -1);
-	__m256i b = _mm256_shuffle_epi8(p, pick);
-	/* dwords: r0[0..3], r0[4..7], r1[0..3], r1[4..7] */
-	__m128i o = _mm256_castsi256_si128(
-		_mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
-	if (nr == 8) {
-		_mm_storel_epi64((__m128i *)y, o);
-		if (two)
-			_mm_storeh_pd((double *)(y + y_stride), _mm_castsi128_pd(o));
+	/* int16 per lane L: r0[4L .. 4L + 3], r1[4L .. 4L + 3] (exact: |v| < 2^9) */
+	__m256i p01 = _mm256_add_epi16(_mm256_packs_epi32(r0, r1), zp);
+	__m256i p23 = _mm256_add_epi16(_mm256_packs_epi32(r2, r3), zp);
+	/* bytes per lane L: r0, r1, r2, r3 [4L .. 4L + 3]; within the output type either way */
+	__m256i b = wide ? _mm256_packus_epi16(p01, p23) : _mm256_packs_epi16(p01, p23);
+	/* qwords: r0[0..7], r1[0..7], r2[0..7], r3[0..7] */
+	b = _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+	__m128i lo = _mm256_castsi256_si128(b), hi = _mm256_extracti128_si256(b, 1);
+	if (nr == 8 && rows == 4) {
+		_mm_storel_epi64((__m128i *)y, lo);
+		_mm_storeh_pd((double *)(y + y_stride), _mm_castsi128_pd(lo));
+		_mm_storel_epi64((__m128i *)(y + 2 * y_stride), hi);
+		_mm_storeh_pd((double *)(y + 3 * y_stride), _mm_castsi128_pd(hi));
 		return;
 	}
-	uint8_t tmp[16];
-	_mm_storeu_si128((__m128i *)tmp, o);
-	memcpy(y, tmp, nr);
-	if (two)
-		memcpy(y + y_stride, tmp + 8, nr);
+	uint8_t tmp[32];
+	_mm_storeu_si128((__m128i *)tmp, lo);
+	_mm_storeu_si128((__m128i *)(tmp + 16), hi);
+	for (uint32_t r = 0; r < rows; r++)
+		memcpy(y + r * y_stride, tmp + 8 * r, nr);
 }
 
-/* See eml_qgemm_fn. Accumulator r lane j holds row r's sum for column j. */
+/* See eml_qgemm_fn; o's per-row arrays must be readable for 8 rows from m0 (eml_fast_gemm
+ * allocates mr rows past m). Accumulator r lane j holds row r's sum for column j, starting
+ * from the row's bias. */
 TARGET static void gemm_8x8c4(uint32_t mr, uint32_t nr, size_t kq, const void *wv,
 			      const uint8_t *x, const int32_t *xsum, uint8_t *y, size_t y_stride,
 			      const eml_qgemm_out *o, uint32_t m0)
 {
 	const int8_t *w = wv;
+	const int32_t *b = o->bias + m0;
 	const __m256i ones = _mm256_set1_epi16(1);
-	__m256i c0 = _mm256_setzero_si256(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0,
-		c7 = c0;
+	__m256i c0 = _mm256_set1_epi32(b[0]), c1 = _mm256_set1_epi32(b[1]),
+		c2 = _mm256_set1_epi32(b[2]), c3 = _mm256_set1_epi32(b[3]),
+		c4 = _mm256_set1_epi32(b[4]), c5 = _mm256_set1_epi32(b[5]),
+		c6 = _mm256_set1_epi32(b[6]), c7 = _mm256_set1_epi32(b[7]);
 	for (size_t q = 0; q < kq; q++, x += 32, w += 32) {
 		__m256i xv = _mm256_loadu_si256((const __m256i *)x);
 		c0 = dot4(c0, xv, wbcast(w, 0), ones);
@@ -93,14 +97,24 @@ TARGET static void gemm_8x8c4(uint32_t mr, uint32_t nr, size_t kq, const void *w
 		c6 = dot4(c6, xv, wbcast(w, 6), ones);
 		c7 = dot4(c7, xv, wbcast(w, 7), ones);
 	}
-	__m256i xs = o->wzp ? _mm256_loadu_si256((const __m256i *)xsum) : _mm256_setzero_si256();
-	const __m256i acc[8] = { c0, c1, c2, c3, c4, c5, c6, c7 };
-	for (uint32_t r = 0; r < mr; r += 2) {
-		int two = r + 1 < mr;
-		__m256i v0 = requant(acc[r], xs, o, m0 + r);
-		__m256i v1 = two ? requant(acc[r + 1], xs, o, m0 + r + 1) : v0;
-		store2(v0, v1, y + r * y_stride, y_stride, nr, two);
-	}
+	const __m256 lo = _mm256_set1_ps(o->lo - o->zp), hi = _mm256_set1_ps(o->hi - o->zp);
+	const __m256i zp = _mm256_set1_epi16((int16_t)o->zp);
+	const int wide = o->hi > 127.0f; /* uint8 outputs: pack unsigned */
+	const int32_t *wz = o->wzp ? o->wzp + m0 : NULL;
+	const float *mu = o->mult + m0;
+	__m256i xs = wz ? _mm256_loadu_si256((const __m256i *)xsum) : _mm256_setzero_si256();
+	store4(requant(c0, xs, wz ? wz[0] : 0, mu[0], lo, hi),
+	       requant(c1, xs, wz ? wz[1] : 0, mu[1], lo, hi),
+	       requant(c2, xs, wz ? wz[2] : 0, mu[2], lo, hi),
+	       requant(c3, xs, wz ? wz[3] : 0, mu[3], lo, hi), zp, wide, y, y_stride, nr,
+	       mr < 4 ? mr : 4);
+	if (mr <= 4)
+		return;
+	store4(requant(c4, xs, wz ? wz[4] : 0, mu[4], lo, hi),
+	       requant(c5, xs, wz ? wz[5] : 0, mu[5], lo, hi),
+	       requant(c6, xs, wz ? wz[6] : 0, mu[6], lo, hi),
+	       requant(c7, xs, wz ? wz[7] : 0, mu[7], lo, hi), zp, wide, y + 4 * y_stride,
+	       y_stride, nr, mr - 4);
 }
 
 const eml_qgemm_ukernel eml_qs8_gemm_8x8c4_avx2_maddubs = {
