@@ -77,9 +77,6 @@ typedef struct eml_qgemm_ukernel {
 	eml_qigemm_fn igemm; /* the in-place x form, or NULL */
 } eml_qgemm_ukernel;
 
-/* The GEMM micro-kernel of a level, or NULL when the level has none. */
-const eml_qgemm_ukernel *eml_qgemm_ukernel_for(eml_isa isa);
-
 /* The kernel to use for these weights (laid out as eml_pack_w takes them): uk itself, or,
  * when uk has a pair limit the weights exceed, the kernel its .wide names (checked again). */
 const eml_qgemm_ukernel *eml_qgemm_ukernel_fit(const eml_qgemm_ukernel *uk, const uint8_t *w,
@@ -125,9 +122,6 @@ typedef struct eml_qdw_args {
 
 typedef void (*eml_qdw_fn)(const eml_qdw_args *a);
 
-/* The depthwise micro-kernel of a level, or NULL. */
-eml_qdw_fn eml_qdw_ukernel_for(eml_isa isa);
-
 /* A depthwise convolution of one block of EML_QDWC_LANES channels with the channels in the
  * vector lanes, for planes too small (or strides too wide) for one channel per vector to pay.
  * x is the block's padded input tile, pixel-major: position (r, c) of the padded plane holds
@@ -163,9 +157,6 @@ static inline size_t eml_qdwc_ring_bytes(size_t span, size_t ow, size_t kw)
 
 typedef void (*eml_qdwc_fn)(const eml_qdwc_args *a);
 
-/* The channels-in-lanes depthwise micro-kernel of a level, or NULL. */
-eml_qdwc_fn eml_qdwc_ukernel_for(eml_isa isa);
-
 /* The channel (0 .. EML_QDWC_LANES - 1) that lane slot i of the kernel's per-channel arrays
  * holds: its byte unpacks leave channel 16 L + 4 j + k in dword 4 L + k of vector j. */
 static inline uint32_t eml_qdwc_lane(uint32_t i)
@@ -186,9 +177,6 @@ typedef struct eml_maxpool_args {
 
 typedef void (*eml_maxpool_fn)(const eml_maxpool_args *a);
 
-/* The max-pool micro-kernel of a level, or NULL. */
-eml_maxpool_fn eml_maxpool_ukernel_for(eml_isa isa);
-
 /* Elementwise QLinearAdd of n elements of one 8-bit type, with ONNX Runtime's arithmetic as
  * the reference has it: c = clamp(round_half_even(fma(a, ra, fma(b, rb, k))), lo, hi), where
  * ra = sa / sc, rb = sb / sc and k = zc - (ra za + rb zb). */
@@ -202,9 +190,6 @@ typedef struct eml_qadd_args {
 
 typedef void (*eml_qadd_fn)(const eml_qadd_args *a);
 
-/* The elementwise-add micro-kernel of a level, or NULL. */
-eml_qadd_fn eml_qadd_ukernel_for(eml_isa isa);
-
 /* QuantizeLinear of n floats to one 8-bit type: y = clamp(round_half_even(x / scale) + zp,
  * lo, hi), NaN to lo — the reference's fp32 steps. */
 typedef struct eml_qquant_args {
@@ -216,14 +201,8 @@ typedef struct eml_qquant_args {
 
 typedef void (*eml_qquant_fn)(const eml_qquant_args *a);
 
-/* The quantize micro-kernel of a level, or NULL. */
-eml_qquant_fn eml_qquant_ukernel_for(eml_isa isa);
-
 /* A peak-rate probe: runs iters rounds of the level's multiply-accumulate instructions on
  * registers and returns the int8 MACs done, so a caller timing it gets the core's peak. */
 typedef uint64_t (*eml_qpeak_fn)(uint64_t iters);
-
-/* The peak probe of a level, or NULL. */
-eml_qpeak_fn eml_qpeak_for(eml_isa isa);
 
 #endif /* EML_CPU_PACK_H */

@@ -1,4 +1,4 @@
-/* fast_qgemm.c — QLinearMatMul and QLinearGemm on the fast path when B is a constant 2-D
+/* qgemm.c — QLinearMatMul and QLinearGemm on the fast path when B is a constant 2-D
  * matrix with per-tensor or per-column parameters: B^T is packed once as the GEMM's weights
  * (one row per output column), each tile of A's rows is transposed into a packed x tile, and
  * each result tile is transposed back into Y. */
@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include "cpu/fast_gemm.h"
-#include "cpu/fast_ops.h"
+#include "cpu/kernels.h"
+#include "cpu/operators/operators.h"
 #include "cpu/ref/ref_qparams.h"
 #include "error.h"
 #include "ops/ops.h"
@@ -122,7 +123,7 @@ edgeml_status eml_fast_qgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 				     eml_fast_op **out)
 {
 	const eml_tensor *ta = ctx->in[0], *tb = ctx->in[3], *ty = ctx->out[0];
-	const eml_qgemm_ukernel *uk = eml_qgemm_ukernel_for(isa);
+	const eml_qgemm_ukernel *uk = eml_cpu_kernels_for(isa)->qgemm;
 	int is_gemm = ctx->node->op == EML_OP_QLinearGemm;
 	uint32_t k_ys = is_gemm ? 7 : 6, k_yzp = is_gemm ? 8 : 7;
 	int64_t trans_a = 0, trans_b = 0, n_sa, n_sb, n_sy;
