@@ -332,19 +332,24 @@ static void test_qconv_pair_limit(void **state)
 	char what[200];
 	for (int i = 0; i < 120; i++) {
 		kcase c;
-		static const int kinds[] = { 0, 1, 3 };
-		int over = i % 4 == 3;
-		conv_case(&c, kinds[i % 3], i % 10 == 0, what, sizeof(what));
+		static const int kinds[] = { 0, 1, 3, 2 };
+		int over = i % 5 == 3;
+		conv_case(&c, kinds[i % 4], i % 10 == 0, what, sizeof(what));
 		pair_limit_weights(&c, over);
 		for (uint32_t l = 0; l < nl; l++) {
 			kc_check(&c, levels[l], 1 + (i % 2), what);
 #if defined(__x86_64__)
 			size_t k = (size_t)eml_tensor_numel(&c.in[3]) / (size_t)c.in[3].dims[0];
-			/* (a grouped case of one channel per group is depthwise) */
-			if (levels[l] == EML_ISA_AVX2 && strncmp(last_kernel, "qs8-gemm", 8) == 0)
+			int gemm = strncmp(last_kernel, "qs8-gemm", 8) == 0;
+			if (levels[l] == EML_ISA_AVX2 && gemm)
 				assert_string_equal(last_kernel, over && k >= 2 ?
 									 "qs8-gemm-4x8c4-avx2" :
 									 "qs8-gemm-8x8c4-avx2-maddubs");
+			/* depthwise (also a grouped case of one channel per group) */
+			if (levels[l] == EML_ISA_AVX2 && !gemm)
+				assert_string_equal(last_kernel, over && k >= 2 ?
+									 "qs8-dwconv" :
+									 "qs8-dwconv-32x4-avx2-maddubs");
 #endif
 		}
 		kc_free(&c);

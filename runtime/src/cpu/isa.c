@@ -148,6 +148,8 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 	case EML_ISA_AVX2:
 		t->qgemm = &eml_qs8_gemm_8x8c4_avx2_maddubs;
 		t->qdw = eml_qs8_dwconv_16x_avx2;
+		t->qdw_pair_limited = eml_qs8_dwconv_32x4_avx2_maddubs;
+		t->qdw_pair_limited_name = "qs8-dwconv-32x4-avx2-maddubs";
 		t->u8_maxpool = eml_u8_maxpool_32x_avx2;
 		t->qadd = eml_qs8_vadd_8x_avx2;
 		t->qquant = eml_qs8_vquantize_8x_avx2;

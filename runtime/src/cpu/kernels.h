@@ -47,6 +47,9 @@ typedef struct eml_cpu_kernels {
 	eml_qigemm_px_fn qigemm_px;
 	const eml_qgemm_ukernel *qgemm_px;
 	eml_qdw_fn qdw;			 /* depthwise, one channel per vector */
+	/* the same for taps whose every pair fits eml_w_pairs_fit (vpmaddubsw), or NULL */
+	eml_qdw_fn qdw_pair_limited;
+	const char *qdw_pair_limited_name;
 	eml_qdwc_fn qdwc;		 /* depthwise, channels in lanes */
 	const char *qdwc_name;		 /* its name, for profiles */
 	eml_maxpool_fn u8_maxpool;	 /* int8 / uint8 max pooling */

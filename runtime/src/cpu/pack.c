@@ -8,10 +8,8 @@
 #include <emmintrin.h>
 #endif
 
-/* Whether every pair (k 2i, 2i + 1) of every row keeps vpmaddubsw's int16 sums of uint8 x
- * exact: 255 x (positive parts) <= 32767 and 255 x (negative parts) >= -32768. */
-static int w_pairs_fit(const uint8_t *w, int w_signed, size_t m, size_t k, size_t row_stride,
-		       size_t k_stride)
+int eml_w_pairs_fit(const uint8_t *w, int w_signed, size_t m, size_t k, size_t row_stride,
+		    size_t k_stride)
 {
 	const uint8_t flip = w_signed ? 0 : 0x80;
 	for (size_t i = 0; i < m; i++) {
@@ -36,7 +34,7 @@ const eml_qgemm_ukernel *eml_qgemm_ukernel_fit(const eml_qgemm_ukernel *uk, cons
 					       int w_signed, size_t m, size_t k, size_t row_stride,
 					       size_t k_stride)
 {
-	while (uk && uk->w_pair_limit && !w_pairs_fit(w, w_signed, m, k, row_stride, k_stride))
+	while (uk && uk->w_pair_limit && !eml_w_pairs_fit(w, w_signed, m, k, row_stride, k_stride))
 		uk = uk->wide;
 	return uk;
 }

@@ -77,6 +77,12 @@ typedef struct eml_qgemm_ukernel {
 	eml_qigemm_fn igemm; /* the in-place x form, or NULL */
 } eml_qgemm_ukernel;
 
+/* Whether every pair (k 2i, 2i + 1) of every row of w (laid out as eml_pack_w takes it) keeps
+ * vpmaddubsw's int16 sums of uint8 x exact: in the int8 domain, the positive parts of each
+ * pair sum to at most 128 and the negative parts to at least -128 (255 x 128 fits). */
+int eml_w_pairs_fit(const uint8_t *w, int w_signed, size_t m, size_t k, size_t row_stride,
+		    size_t k_stride);
+
 /* The kernel to use for these weights (laid out as eml_pack_w takes them): uk itself, or,
  * when uk has a pair limit the weights exceed, the kernel its .wide names (checked again). */
 const eml_qgemm_ukernel *eml_qgemm_ukernel_fit(const eml_qgemm_ukernel *uk, const uint8_t *w,

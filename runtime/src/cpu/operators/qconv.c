@@ -646,6 +646,11 @@ static edgeml_status prepare_dw(qconv_op *op, const eml_kernel_ctx *ctx, const q
 	op->zp = (float)p->y_zp;
 	op->lo = (float)p->lo;
 	op->hi = (float)p->hi;
+	if (op->kt->qdw_pair_limited &&
+	    eml_w_pairs_fit((const uint8_t *)op->taps, 1, op->in_ch, op->wpad, op->wpad, 1)) {
+		op->dw = op->kt->qdw_pair_limited;
+		op->base.kernel = op->kt->qdw_pair_limited_name;
+	}
 	/* runs of up to 16 channels, at least 4 tasks per thread when there are enough */
 	size_t total = op->batch * op->in_ch;
 	op->dw_run = total / (EML_FAST_TASKS_PER_THREAD * (size_t)threads);

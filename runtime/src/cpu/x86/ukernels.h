@@ -29,6 +29,7 @@ void eml_qs8_gemv_8c4_avx512vnni(size_t m, size_t kq, const void *w, size_t w_bl
 
 void eml_qs8_dwconv_64x_avx512vnni(const eml_qdw_args *a);
 void eml_qs8_dwconv_16x_avx2(const eml_qdw_args *a);
+void eml_qs8_dwconv_32x4_avx2_maddubs(const eml_qdw_args *a);
 void eml_qs8_dwconv_64c_avx512vnni(const eml_qdwc_args *a);
 
 /* Transposes a rows x cols byte matrix (element (i, j) at src[i * src_stride + j]) XORed with
