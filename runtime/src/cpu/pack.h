@@ -4,7 +4,8 @@
  * with weights w packed once per session and activations x packed per tile of columns.
  *
  * Both operands are moved into one signedness domain per ISA (XOR 0x80 flips uint8 <-> int8
- * and shifts the zero point by 128): x86 kernels multiply uint8 x by int8 w (vpdpbusd), arm
+ * and shifts the zero point by 128): x86 kernels multiply uint8 x by int8 w (vpdpbusd;
+ * vpmaddubsw on AVX2 where the weights allow it, docs/cpu-kernels.md), arm
  * kernels int8 by int8 (sdot, smmla). With zx, zw the zero points in that domain,
  *   sum_k (x - zx)(w - zw) = sum_k x w - zw * sum_k x - zx * sum_k w + K zx zw,
  * so a micro-kernel computes the plain dot product and adds a per-row constant and, when a
@@ -14,7 +15,8 @@
  * Layouts (kc = the k elements one lane multiplies, 4 for dot-product instructions, 8 for
  * smmla and the v8.0 NEON kernel):
  *   weights: blocks of mr rows, each [ceil(K/kc)][mr][kc] (int8, or int16 for the AVX2
- *            kernel, which widens before multiplying); rows past M and k past K are 0;
+ *            vpmaddwd kernel, which widens before multiplying); rows past M and k past K
+ *            are 0;
  *   x tile:  [ceil(K/kc)][nr][kc] bytes; k past K is 0 so it adds nothing to either sum.
  */
 #ifndef EML_CPU_PACK_H

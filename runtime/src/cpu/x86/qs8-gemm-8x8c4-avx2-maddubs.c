@@ -117,6 +117,62 @@ TARGET static void gemm_8x8c4(uint32_t mr, uint32_t nr, size_t kq, const void *w
 	       y_stride, nr, mr - 4);
 }
 
+/* See eml_qgemv_fn: the same packed weights, 8 rows per vector (a weight block's group of 4
+ * k is 8 rows x 4 bytes), x's 4 bytes broadcast, the rows' constants loaded as vectors (o's
+ * arrays are readable for 8 rows past every block, as above). */
+TARGET static void gemv_8c4(size_t m, size_t kq, const void *wv, size_t w_block,
+			    const uint8_t *x, int32_t xsum, uint8_t *y, const eml_qgemm_out *o,
+			    uint32_t m0)
+{
+	const __m256i ones = _mm256_set1_epi16(1);
+	const __m256 lo = _mm256_set1_ps(o->lo - o->zp), hi = _mm256_set1_ps(o->hi - o->zp);
+	const __m256i zp = _mm256_set1_epi16((int16_t)o->zp);
+	const int wide = o->hi > 127.0f; /* uint8 outputs: pack unsigned */
+	for (size_t i = 0; i < m; i += 8) {
+		const int8_t *w = (const int8_t *)wv + (i / 8) * w_block;
+		/* two chains: the adds' latency, not the multiplies, would bound one */
+		__m256i c0 = _mm256_loadu_si256((const __m256i *)(o->bias + m0 + i));
+		__m256i c1 = _mm256_setzero_si256();
+		size_t q = 0;
+		for (; q + 2 <= kq; q += 2) {
+			int32_t v0, v1;
+			memcpy(&v0, x + 4 * q, 4);
+			memcpy(&v1, x + 4 * q + 4, 4);
+			c0 = dot4(c0, _mm256_set1_epi32(v0),
+				  _mm256_loadu_si256((const __m256i *)(w + 32 * q)), ones);
+			c1 = dot4(c1, _mm256_set1_epi32(v1),
+				  _mm256_loadu_si256((const __m256i *)(w + 32 * q + 32)), ones);
+		}
+		if (q < kq) {
+			int32_t v0;
+			memcpy(&v0, x + 4 * q, 4);
+			c0 = dot4(c0, _mm256_set1_epi32(v0),
+				  _mm256_loadu_si256((const __m256i *)(w + 32 * q)), ones);
+		}
+		__m256i acc = _mm256_add_epi32(c0, c1);
+		if (o->wzp)
+			acc = _mm256_sub_epi32(
+				acc, _mm256_mullo_epi32(
+					     _mm256_loadu_si256((const __m256i *)(o->wzp + m0 + i)),
+					     _mm256_set1_epi32(xsum)));
+		__m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), _mm256_loadu_ps(o->mult + m0 + i));
+		/* clamp before rounding, zero point after the pack (see requant) */
+		__m256i r = _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(f, lo), hi));
+		__m256i p = _mm256_add_epi16(_mm256_packs_epi32(r, r), zp);
+		__m256i b = wide ? _mm256_packus_epi16(p, p) : _mm256_packs_epi16(p, p);
+		/* dword 0 of each lane: rows 0-3, 4-7 */
+		b = _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 0, 0, 0, 0, 0, 0));
+		__m128i out = _mm256_castsi256_si128(b);
+		if (m - i >= 8) {
+			_mm_storel_epi64((__m128i *)(y + i), out);
+		} else {
+			uint8_t tmp[16];
+			_mm_storeu_si128((__m128i *)tmp, out);
+			memcpy(y + i, tmp, m - i);
+		}
+	}
+}
+
 const eml_qgemm_ukernel eml_qs8_gemm_8x8c4_avx2_maddubs = {
 	.name = "qs8-gemm-8x8c4-avx2-maddubs",
 	.mr = 8,
@@ -127,6 +183,7 @@ const eml_qgemm_ukernel eml_qs8_gemm_8x8c4_avx2_maddubs = {
 	.w_pair_limit = 1,
 	.wide = &eml_qs8_gemm_4x8c4_avx2,
 	.fn = gemm_8x8c4,
+	.gemv = gemv_8c4,
 };
 
 #endif
