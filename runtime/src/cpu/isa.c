@@ -197,7 +197,7 @@ static void tables_init(void)
 
 const eml_cpu_kernels *eml_cpu_kernels_for(eml_isa isa)
 {
-	static const eml_cpu_kernels none = { EML_ISA_SCALAR };
+	static const eml_cpu_kernels none = { .isa = EML_ISA_SCALAR };
 	if ((unsigned)isa >= EML_ISA_COUNT)
 		return &none;
 	pthread_once(&tables_once, tables_init);
