@@ -60,9 +60,9 @@ TARGET static inline void store4(__m256i r0, __m256i r1, __m256i r2, __m256i r3,
 	__m128i lo = _mm256_castsi256_si128(b), hi = _mm256_extracti128_si256(b, 1);
 	if (nr == 8 && rows == 4) {
 		_mm_storel_epi64((__m128i *)y, lo);
-		_mm_storeh_pd((double *)(y + y_stride), _mm_castsi128_pd(lo));
+		_mm_storel_epi64((__m128i *)(y + y_stride), _mm_unpackhi_epi64(lo, lo));
 		_mm_storel_epi64((__m128i *)(y + 2 * y_stride), hi);
-		_mm_storeh_pd((double *)(y + 3 * y_stride), _mm_castsi128_pd(hi));
+		_mm_storel_epi64((__m128i *)(y + 3 * y_stride), _mm_unpackhi_epi64(hi, hi));
 		return;
 	}
 	uint8_t tmp[32];
