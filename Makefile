@@ -307,7 +307,8 @@ ARM_DIR := $(BUILD)/arm
 ARM_BUILD := $(ARM_DIR)/rt
 ARM_EDGEML := $(ARM_BUILD)/edgeml-static
 ARM_TEST_SRCS := $(filter-out runtime/src/cpu/cpu_backend.c,$(wildcard runtime/src/cpu/*.c \
-	runtime/src/cpu/ref/*.c runtime/src/cpu/arm/*.c runtime/src/ops/*.c)) runtime/src/error.c \
+	runtime/src/cpu/ref/*.c runtime/src/cpu/operators/*.c runtime/src/cpu/arm/*.c \
+	runtime/src/ops/*.c)) runtime/src/error.c \
 	runtime/src/graph.c runtime/src/cpu_features.c tests/arm/cmocka_shim.c
 ARM_TESTS := $(ARM_DIR)/test_cpu_kernels $(ARM_DIR)/test_threadpool $(ARM_DIR)/test_f32_kernels \
 	$(ARM_DIR)/test_image

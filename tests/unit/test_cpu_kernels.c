@@ -275,6 +275,87 @@ static void test_qconv_large(void **state)
 	}
 }
 
+/* Rewrites the weights of a conv case (input 3, rows of k) so that every pair (k 2i, 2i + 1)
+ * stays within the vpmaddubsw bound of the AVX2 kernel (positive and negative parts each at
+ * most 128 in the int8 domain), often exactly at it; with over set, one pair of a random row
+ * goes just past it. x is set to the domain's extremes in a third of the cases. */
+static void pair_limit_weights(kcase *c, int over)
+{
+	static const int8_t edge[][2] = { { 127, 1 },	 { 1, 127 },  { -128, 0 }, { 0, -128 },
+					  { -64, -64 },	 { 64, 64 },  { 127, -128 }, { -128, 127 },
+					  { -100, -28 }, { 100, 28 }, { 0, 0 },	     { 63, -64 } };
+	uint8_t *w = c->owned[3];
+	size_t n = (size_t)eml_tensor_numel(&c->in[3]), rows = (size_t)c->in[3].dims[0];
+	size_t k = n / rows;
+	uint8_t off = c->in[3].dtype == U8 ? 0x80 : 0;
+	for (size_t i = 0; i < rows; i++) {
+		for (size_t j = 0; j < k; j += 2) {
+			int8_t a, b;
+			if (rnd() % 3 == 0) {
+				size_t e = rnd() % (sizeof(edge) / sizeof(edge[0]));
+				a = edge[e][0];
+				b = edge[e][1];
+			} else {
+				a = (int8_t)rnd_in(-64, 63); /* reduce_range */
+				b = (int8_t)rnd_in(-64, 63);
+			}
+			w[i * k + j] = (uint8_t)a ^ off;
+			if (j + 1 < k)
+				w[i * k + j + 1] = (uint8_t)b ^ off;
+		}
+	}
+	if (over && k >= 2) {
+		size_t i = rnd() % rows, j = rnd() % (k / 2) * 2;
+		int8_t a = rnd() % 2 ? 127 : -128, b = a > 0 ? 2 : -1;
+		w[i * k + j] = (uint8_t)a ^ off;
+		w[i * k + j + 1] = (uint8_t)b ^ off;
+	}
+	if (rnd() % 3 == 0) {
+		uint8_t *x = c->owned[0];
+		size_t nx = (size_t)eml_tensor_numel(&c->in[0]);
+		uint8_t hi = c->in[0].dtype == U8 ? 0xff : 0x7f;
+		for (size_t i = 0; i < nx; i++)
+			x[i] = rnd() % 8 ? hi : (uint8_t)(hi ^ 0xff);
+	}
+}
+
+/* Convolutions whose weights fit the AVX2 vpmaddubsw kernel's pair bound (7-bit weights, as
+ * ONNX Runtime's reduce_range quantizer makes, and pairs exactly at the bound), and ones
+ * with a single pair past it, which must take the vpmaddwd kernel: bytes equal either way. */
+static void test_qconv_pair_limit(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[200];
+	for (int i = 0; i < 120; i++) {
+		kcase c;
+		static const int kinds[] = { 0, 1, 3, 2 };
+		int over = i % 5 == 3;
+		conv_case(&c, kinds[i % 4], i % 10 == 0, what, sizeof(what));
+		pair_limit_weights(&c, over);
+		for (uint32_t l = 0; l < nl; l++) {
+			kc_check(&c, levels[l], 1 + (i % 2), what);
+#if defined(__x86_64__)
+			size_t k = (size_t)eml_tensor_numel(&c.in[3]) / (size_t)c.in[3].dims[0];
+			int gemm = strncmp(last_kernel, "qs8-gemm", 8) == 0;
+			if (levels[l] == EML_ISA_AVX2 && gemm)
+				assert_string_equal(last_kernel, over && k >= 2 ?
+									 "qs8-gemm-4x8c4-avx2" :
+									 "qs8-gemm-8x8c4-avx2-maddubs");
+			/* depthwise (also a grouped case of one channel per group) */
+			if (levels[l] == EML_ISA_AVX2 && !gemm)
+				assert_string_equal(last_kernel, over && k >= 2 ?
+									 "qs8-dwconv" :
+									 "qs8-dwconv-32x4-avx2-maddubs");
+#endif
+		}
+		kc_free(&c);
+	}
+}
+
 /* ResNet's small late-stage 3x3 convolutions (7 x 7 outputs, channels in fours, weight zero
  * points 0), which AVX-512 VNNI runs by pixel: every output count per call (49 as 7 x 7, 9 as
  * 8 + 1 wide...), a partial block of 32 channels, stride 1 and 2, 1 and 2 threads. */
@@ -684,7 +765,10 @@ static void test_qgemm(void **state)
 		kc_in(&c, xt, 2, (int64_t[]){ m, k }, 0);
 		kc_scalar(&c, F32, xs);
 		kc_scalar(&c, xt, rnd_zp(xt));
-		kc_in(&c, wt, 2, trans_b ? (int64_t[]){ n, k } : (int64_t[]){ k, n }, 1);
+		uint8_t *wb = kc_in(&c, wt, 2, trans_b ? (int64_t[]){ n, k } : (int64_t[]){ k, n }, 1);
+		/* a quarter with 7-bit weights: the AVX2 vpmaddubsw kernel takes those */
+		for (int64_t e = 0; i % 4 == 0 && e < n * k; e++)
+			wb[e] = (uint8_t)rnd_in(-64, 63) ^ (wt == U8 ? 0x80 : 0);
 		if (per_col) {
 			float *sc = kc_in(&c, F32, 1, (int64_t[]){ n }, 1);
 			uint8_t *zp = kc_in(&c, wt, 1, (int64_t[]){ n }, 1);
@@ -1113,6 +1197,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_isa_choice),  cmocka_unit_test(test_qconv),
 		cmocka_unit_test(test_qconv_large), cmocka_unit_test(test_qgemm),
+		cmocka_unit_test(test_qconv_pair_limit),
 		cmocka_unit_test(test_qconv_by_pixel),
 		cmocka_unit_test(test_qconv_dw_lanes),
 		cmocka_unit_test(test_qconv_dw_chain),

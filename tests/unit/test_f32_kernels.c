@@ -18,6 +18,7 @@
 #include "cpu/f32_ukernels.h"
 #include "cpu/fast_ops.h"
 #include "cpu/isa.h"
+#include "cpu/kernels.h"
 #include "cpu/ref/ref.h"
 #include "ops/ops.h"
 
@@ -465,7 +466,7 @@ static void test_fdwconv_lanes(void **state)
 			conv_shape s;
 			conv_random(&s, 2, 0);
 			/* outputs at most 16 wide with a vector transpose, else 8 */
-			s.w = 1 + rnd() % (eml_f32_transpose_ukernel_for(levels[l]) ? 16 : 8);
+			s.w = 1 + rnd() % (eml_cpu_kernels_for(levels[l])->f32_transpose ? 16 : 8);
 			s.cin = s.cout = s.group = 1 + rnd() % 150;
 			s.n = 1 + it % 2;
 			if (s.w + s.pads[1] + s.pads[3] < (s.kw - 1) * s.dw + 1)
@@ -617,7 +618,7 @@ static void test_gemm_ukernel(void **state)
 		skip();
 	enum { K = 37, MRX = 8, NRX = 32, CS = NRX + 3 };
 	for (uint32_t l = 0; l < nl; l++) {
-		const eml_f32_gemm_ukernel *uk = eml_f32_gemm_ukernel_for(levels[l]);
+		const eml_f32_gemm_ukernel *uk = eml_cpu_kernels_for(levels[l])->f32_gemm;
 		assert_non_null(uk);
 		assert_true(uk->mr <= MRX && uk->nr <= NRX);
 		float a[K * MRX], b[K * NRX], rb[MRX], cb[NRX], c[MRX * CS];
@@ -882,19 +883,19 @@ static void test_ukernel_table(void **state)
 	(void)state;
 	eml_isa levels[EML_ISA_COUNT];
 	uint32_t nl = fast_levels(levels);
-	assert_null(eml_f32_gemm_ukernel_for(EML_ISA_SCALAR));
-	assert_null(eml_f32_dw_ukernel_for(EML_ISA_SCALAR));
-	assert_null(eml_f32_dwc_ukernel_for(EML_ISA_SCALAR));
-	assert_null(eml_f32_maxpool_ukernel_for(EML_ISA_SCALAR));
-	assert_null(eml_f32_vbinary_ukernel_for(EML_ISA_SCALAR, EML_F32_ADD, EML_F32_VV));
+	assert_null(eml_cpu_kernels_for(EML_ISA_SCALAR)->f32_gemm);
+	assert_null(eml_cpu_kernels_for(EML_ISA_SCALAR)->f32_dw);
+	assert_null(eml_cpu_kernels_for(EML_ISA_SCALAR)->f32_dwc);
+	assert_null(eml_cpu_kernels_for(EML_ISA_SCALAR)->f32_maxpool);
+	assert_null(eml_cpu_kernels_for(EML_ISA_SCALAR)->f32_vbinary);
 	for (uint32_t l = 0; l < nl; l++) {
-		assert_non_null(eml_f32_gemm_ukernel_for(levels[l]));
-		assert_non_null(eml_f32_dw_ukernel_for(levels[l]));
-		assert_non_null(eml_f32_dwc_ukernel_for(levels[l]));
-		assert_non_null(eml_f32_maxpool_ukernel_for(levels[l]));
+		assert_non_null(eml_cpu_kernels_for(levels[l])->f32_gemm);
+		assert_non_null(eml_cpu_kernels_for(levels[l])->f32_dw);
+		assert_non_null(eml_cpu_kernels_for(levels[l])->f32_dwc);
+		assert_non_null(eml_cpu_kernels_for(levels[l])->f32_maxpool);
 		for (int op = 0; op < EML_F32_OPS; op++)
 			for (int form = 0; form < EML_F32_FORMS; form++)
-				assert_non_null(eml_f32_vbinary_ukernel_for(levels[l], op, form));
+				assert_non_null(eml_cpu_kernels_for(levels[l])->f32_vbinary[op][form]);
 	}
 }
 

@@ -3,9 +3,8 @@
  * column. */
 #include <time.h>
 
-#include "cpu/f32_ukernels.h"
 #include "cpu/isa.h"
-#include "cpu/pack.h"
+#include "cpu/kernels.h"
 #include "edgeml.h"
 
 /* Monotonic time in seconds. */
@@ -18,8 +17,9 @@ static double now(void)
 
 double edgeml_cpu_peak_macs(edgeml_dtype dtype)
 {
-	uint64_t (*fn)(uint64_t) = dtype == EDGEML_DTYPE_INT8	 ? eml_qpeak_for(eml_isa_active()) :
-				   dtype == EDGEML_DTYPE_FLOAT32 ? eml_f32_peak_for(eml_isa_active()) :
+	const eml_cpu_kernels *kt = eml_cpu_kernels_for(eml_isa_active());
+	uint64_t (*fn)(uint64_t) = dtype == EDGEML_DTYPE_INT8	 ? kt->qpeak :
+				   dtype == EDGEML_DTYPE_FLOAT32 ? kt->f32_peak :
 								   NULL;
 	if (!fn)
 		return 0.0;

@@ -103,27 +103,7 @@ typedef void (*eml_f32_maxpool_fn)(const float *const *x, size_t n, uint32_t tap
  * registers and returns the MACs done, so a caller timing it gets the core's peak. */
 typedef uint64_t (*eml_f32_peak_fn)(uint64_t iters);
 
-/* The GEMM micro-kernel of a level, or NULL (scalar: the reference runs). */
-const eml_f32_gemm_ukernel *eml_f32_gemm_ukernel_for(eml_isa isa);
-
-/* The depthwise micro-kernel of a level, or NULL. */
-eml_f32_dw_fn eml_f32_dw_ukernel_for(eml_isa isa);
-
-/* The channels-in-lanes depthwise micro-kernel of a level, or NULL. */
-eml_f32_dwc_fn eml_f32_dwc_ukernel_for(eml_isa isa);
-
-/* The 16 x 16 vector transpose of a level, or NULL. */
-eml_f32_transpose_fn eml_f32_transpose_ukernel_for(eml_isa isa);
-
-/* The binary micro-kernel of op (EML_F32_ADD...) and form (EML_F32_VV...) of a level, or
- * NULL. */
-eml_f32_vbinary_fn eml_f32_vbinary_ukernel_for(eml_isa isa, int op, int form);
-
-/* The max pooling micro-kernel of a level, or NULL. */
-eml_f32_maxpool_fn eml_f32_maxpool_ukernel_for(eml_isa isa);
-
-/* The float peak probe of a level, or NULL. */
-eml_f32_peak_fn eml_f32_peak_for(eml_isa isa);
+/* Each level's kernels are in its table (kernels.h, filled by isa.c). */
 
 #if defined(__x86_64__)
 extern const eml_f32_vbinary_fn eml_f32_vbinary_32x_minmax_avx512f[EML_F32_OPS][EML_F32_FORMS];

@@ -1,4 +1,5 @@
-/* fast_ops.c — picking the fast kernel of a node. */
+/* fast_ops.c — picking the fast operator of a node (the op switch; the operators are in
+ * cpu/operators/). */
 #include "cpu/fast_ops.h"
 #include "ops/ops.h"
 
@@ -53,17 +54,4 @@ edgeml_status eml_fast_prepare_exact(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	default:
 		return EDGEML_OK;
 	}
-}
-
-void eml_fast_destroy(eml_fast_op *op)
-{
-	if (op)
-		op->destroy(op);
-}
-
-int eml_fast_input_constant(const eml_kernel_ctx *ctx, uint32_t k)
-{
-	if (k >= ctx->node->n_inputs || !ctx->in[k])
-		return 1;
-	return (ctx->in[k]->flags & EML_TF_CONSTANT) && ctx->in_data[k];
 }

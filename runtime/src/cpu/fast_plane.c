@@ -359,3 +359,29 @@ int eml_plane_perm_scatter_init(eml_plane_perm *pp, const eml_plane *p)
 		src[i] = i < n ? (uint16_t)(i / p->ow * p->q + i % p->ow) : 0xffff;
 	return perm_plan(pp, src, n, p->grid);
 }
+
+/* Sum of the n bytes at x, each XORed with flip first (n < 2^24). */
+uint32_t eml_plane_sum(const uint8_t *x, size_t n, uint8_t flip)
+{
+	uint32_t sum = 0;
+	size_t i = 0;
+#if defined(__x86_64__)
+	const __m128i f = _mm_set1_epi8((char)flip), zero = _mm_setzero_si128();
+	__m128i acc = zero;
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(x + i)), f);
+		acc = _mm_add_epi64(acc, _mm_sad_epu8(v, zero));
+	}
+	sum = (uint32_t)_mm_cvtsi128_si32(acc) +
+	      (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(acc, 8));
+#elif defined(__aarch64__)
+	const uint8x16_t f = vdupq_n_u8(flip);
+	uint32x4_t acc = vdupq_n_u32(0);
+	for (; i + 16 <= n; i += 16)
+		acc = vpadalq_u16(acc, vpaddlq_u8(veorq_u8(vld1q_u8(x + i), f)));
+	sum = vaddvq_u32(acc);
+#endif
+	for (; i < n; i++)
+		sum += (uint8_t)(x[i] ^ flip);
+	return sum;
+}

@@ -84,4 +84,8 @@ int eml_plane_perm_build_init(eml_plane_perm *pp, const eml_plane *p);
 /* Plans eml_plane_scatter(p, 0, p->grid, ...) as a gather. Returns 0 when it does not fit. */
 int eml_plane_perm_scatter_init(eml_plane_perm *pp, const eml_plane *p);
 
+/* Sum of the n bytes at x, each XORed with flip first (n < 2^24): QLinearAveragePool's
+ * global sums (qavgpool.c). */
+uint32_t eml_plane_sum(const uint8_t *x, size_t n, uint8_t flip);
+
 #endif /* EML_CPU_FAST_PLANE_H */

@@ -1,5 +1,5 @@
 /*
- * image_ukernels.h — the horizontal pass of ImagePreprocess (fast_image.c): one frame row
+ * image_ukernels.h — the horizontal pass of ImagePreprocess (operators/image.c): one frame row
  * converted to RGB at the two source columns of each output column and mixed with their
  * fixed-point weights, into three planes of int32 sums (intensity x 2048), channels in R, G,
  * B order. A micro-kernel does the first n columns, which must all have their 4-byte reads
@@ -26,10 +26,9 @@ typedef struct eml_image_hpass_args {
 
 typedef void (*eml_image_hpass_fn)(const eml_image_hpass_args *a);
 
-/* The micro-kernel of a level for a format, or NULL (portable C then does every column).
- * nv12 reads 4 bytes from the Y row at x0 and 4 from the U,V row at x0 & ~1; yuyv reads 4
- * bytes at 2 * (x0 & ~1) and 2 * (x1 & ~1). */
-eml_image_hpass_fn eml_image_hpass_for(eml_isa isa, int format);
+/* A level's micro-kernel (kernels.h: image_hpass, NV12 and YUYV only; NULL: portable C does
+ * every column). nv12 reads 4 bytes from the Y row at x0 and 4 from the U,V row at x0 & ~1;
+ * yuyv reads 4 bytes at 2 * (x0 & ~1) and 2 * (x1 & ~1). */
 
 void eml_u8_image_hpass_8x_avx2(const eml_image_hpass_args *a);
 
@@ -37,9 +36,6 @@ void eml_u8_image_hpass_8x_avx2(const eml_image_hpass_args *a);
  * OpenCV's 16-bit multiply-high rounding, which SIMD does natively). */
 typedef void (*eml_image_vmix_fn)(const int32_t *a, const int32_t *b, size_t n, int32_t w0,
 				  int32_t w1, uint8_t *v);
-
-/* The vertical micro-kernel of a level (portable C when it has none; never NULL). */
-eml_image_vmix_fn eml_image_vmix_for(eml_isa isa);
 
 void eml_u8_image_vmix_16x_avx2(const int32_t *a, const int32_t *b, size_t n, int32_t w0,
 				int32_t w1, uint8_t *v);

@@ -1,10 +1,18 @@
-/* isa.c — choosing the fast kernels' instruction-set level once per process. */
+/* isa.c — choosing the fast kernels' instruction-set level once per process, and each
+ * level's table of micro-kernels (kernels.h): the one place that names the kernels of
+ * cpu/x86/ and cpu/arm/. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cpu/isa.h"
+#include "cpu/kernels.h"
 #include "cpu_features.h"
+#if defined(__x86_64__)
+#include "cpu/x86/ukernels.h"
+#elif defined(__aarch64__)
+#include "cpu/arm/ukernels.h"
+#endif
 
 static const char *const isa_names[EML_ISA_COUNT] = {
 	[EML_ISA_SCALAR] = "scalar",	 [EML_ISA_NEON] = "neon", [EML_ISA_DOTPROD] = "dotprod",
@@ -100,4 +108,106 @@ const char *eml_isa_rejected(void)
 {
 	pthread_once(&isa_once, isa_init);
 	return isa_rejected[0] ? isa_rejected : NULL;
+}
+
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+static eml_cpu_kernels tables[EML_ISA_COUNT];
+
+/* Fills the table of one level this build has kernels for. */
+static void fill_table(eml_cpu_kernels *t, eml_isa isa)
+{
+	t->isa = isa;
+	switch (isa) {
+#if defined(__x86_64__)
+	case EML_ISA_AVX512VNNI:
+		t->qgemm = &eml_qs8_gemm_8x32c4_avx512vnni;
+		t->qigemm_px = eml_qs8_igemm_px_32x8c4_avx512vnni;
+		t->qgemm_px = &eml_qs8_igemm_px_32x8c4_avx512vnni_pack;
+		t->qdw = eml_qs8_dwconv_64x_avx512vnni;
+		t->qdwc = eml_qs8_dwconv_64c_avx512vnni;
+		t->qdwc_name = "qs8-dwconv-64c-avx512vnni";
+		t->u8_maxpool = eml_u8_maxpool_64x_avx512bw;
+		t->qadd = eml_qs8_vadd_16x_avx512f;
+		t->qquant = eml_qs8_vquantize_16x_avx512f;
+		t->qpeak = eml_qs8_peak_avx512vnni;
+		t->x8_transpose_16x16 = eml_x8_transpose_16x16_sse2;
+		t->x8_transpose_planes_64 = eml_x8_transpose_planes_64_avx512bw;
+		t->x8_transpose_tile_64 = eml_x8_transpose_tile_64_avx512bw;
+		t->x8_pack_blocked = eml_x8_pack_blocked_avx512f;
+		/* AVX-512 VBMI is not part of the level: only where the CPU has it too */
+		if (__builtin_cpu_supports("avx512vbmi"))
+			t->u8_perm = eml_u8_perm_64x_avx512vbmi;
+		t->f32_gemm = &eml_f32_gemm_8x32_minmax_avx512f;
+		t->f32_dw = eml_f32_dwconv_64x_minmax_avx512f;
+		t->f32_dwc = eml_f32_dwconv_16c4_minmax_avx512f;
+		t->f32_transpose = eml_f32_transpose_16x16_avx512f;
+		t->f32_vbinary = eml_f32_vbinary_32x_minmax_avx512f;
+		t->f32_maxpool = eml_f32_maxpool_64x_avx512f;
+		t->f32_peak = eml_f32_peak_avx512f;
+		t->image_hpass = eml_u8_image_hpass_8x_avx2;
+		t->image_vmix = eml_u8_image_vmix_16x_avx2;
+		t->image_name = "u8-image-avx2";
+		break;
+	case EML_ISA_AVX2:
+		t->qgemm = &eml_qs8_gemm_8x8c4_avx2_maddubs;
+		t->qdw = eml_qs8_dwconv_16x_avx2;
+		t->qdw_pair_limited = eml_qs8_dwconv_32x4_avx2_maddubs;
+		t->qdw_pair_limited_name = "qs8-dwconv-32x4-avx2-maddubs";
+		t->u8_maxpool = eml_u8_maxpool_32x_avx2;
+		t->qadd = eml_qs8_vadd_8x_avx2;
+		t->qquant = eml_qs8_vquantize_8x_avx2;
+		t->qpeak = eml_qs8_peak_avx2;
+		t->x8_transpose_16x16 = eml_x8_transpose_16x16_sse2;
+		t->f32_gemm = &eml_f32_gemm_4x24_minmax_avx2;
+		t->f32_dw = eml_f32_dwconv_32x_minmax_avx2;
+		t->f32_dwc = eml_f32_dwconv_8c4_minmax_avx2;
+		t->f32_vbinary = eml_f32_vbinary_16x_minmax_avx2;
+		t->f32_maxpool = eml_f32_maxpool_32x_avx2;
+		t->f32_peak = eml_f32_peak_avx2;
+		t->image_hpass = eml_u8_image_hpass_8x_avx2;
+		t->image_vmix = eml_u8_image_vmix_16x_avx2;
+		t->image_name = "u8-image-avx2";
+		break;
+#elif defined(__aarch64__)
+	case EML_ISA_NEON:
+	case EML_ISA_DOTPROD:
+	case EML_ISA_I8MM:
+		t->qgemm = isa == EML_ISA_I8MM	  ? &eml_qs8_gemm_4x8c8_neoni8mm :
+			   isa == EML_ISA_DOTPROD ? &eml_qs8_gemm_8x8c4_neondot :
+						    &eml_qs8_gemm_4x8c4_neon;
+		t->qdw = eml_qs8_dwconv_8x_neon;
+		t->u8_maxpool = eml_u8_maxpool_16x_neon;
+		t->qadd = eml_qs8_vadd_8x_neon;
+		t->qquant = eml_qs8_vquantize_8x_neon;
+		t->f32_gemm = &eml_f32_gemm_8x8_minmax_neon;
+		t->f32_dw = eml_f32_dwconv_16x_minmax_neon;
+		t->f32_dwc = eml_f32_dwconv_4c4_minmax_neon;
+		t->f32_vbinary = eml_f32_vbinary_8x_minmax_neon;
+		t->f32_maxpool = eml_f32_maxpool_16x_neon;
+		t->image_vmix = eml_u8_image_vmix_8x_neon;
+		t->image_name = "u8-image-neon";
+		break;
+#endif
+	default:
+		break;
+	}
+}
+
+/* Fills the tables of the levels the CPU can run; the others stay all NULL. */
+static void tables_init(void)
+{
+	for (int i = 0; i < EML_ISA_COUNT; i++) {
+		tables[i].isa = (eml_isa)i;
+		if (i != EML_ISA_SCALAR && eml_isa_supported((eml_isa)i))
+			fill_table(&tables[i], (eml_isa)i);
+	}
+}
+
+const eml_cpu_kernels *eml_cpu_kernels_for(eml_isa isa)
+{
+	static const eml_cpu_kernels none = { .isa = EML_ISA_SCALAR };
+	if ((unsigned)isa >= EML_ISA_COUNT)
+		return &none;
+	pthread_once(&tables_once, tables_init);
+	return &tables[isa];
 }

@@ -1,136 +1,42 @@
-/* pack.c — packing weights and activation tiles for the int8 GEMM micro-kernels, and the
- * table of each level's micro-kernels. */
+/* pack.c — packing weights and activation tiles for the int8 GEMM micro-kernels (each level's
+ * kernels are in its table, kernels.h). */
 #include <string.h>
 
 #include "cpu/pack.h"
 
 #if defined(__x86_64__)
 #include <emmintrin.h>
-
-#include "cpu/x86/ukernels.h"
-#elif defined(__aarch64__)
-#include "cpu/arm/ukernels.h"
 #endif
 
-const eml_qgemm_ukernel *eml_qgemm_ukernel_for(eml_isa isa)
+int eml_w_pairs_fit(const uint8_t *w, int w_signed, size_t m, size_t k, size_t row_stride,
+		    size_t k_stride)
 {
-	switch (isa) {
-#if defined(__x86_64__)
-	case EML_ISA_AVX512VNNI:
-		return &eml_qs8_gemm_8x32c4_avx512vnni;
-	case EML_ISA_AVX2:
-		return &eml_qs8_gemm_4x8c4_avx2;
-#elif defined(__aarch64__)
-	case EML_ISA_NEON:
-		return &eml_qs8_gemm_4x8c4_neon;
-	case EML_ISA_DOTPROD:
-		return &eml_qs8_gemm_8x8c4_neondot;
-	case EML_ISA_I8MM:
-		return &eml_qs8_gemm_4x8c8_neoni8mm;
-#endif
-	default:
-		return NULL;
+	const uint8_t flip = w_signed ? 0 : 0x80;
+	for (size_t i = 0; i < m; i++) {
+		const uint8_t *row = w + i * row_stride;
+		int32_t worst = 0; /* the largest pair part seen in the row, branch-free */
+		for (size_t j = 0; j + 1 < k; j += 2) {
+			int32_t a = (int8_t)(row[j * k_stride] ^ flip);
+			int32_t b = (int8_t)(row[(j + 1) * k_stride] ^ flip);
+			int32_t pos = (a > 0 ? a : 0) + (b > 0 ? b : 0);
+			int32_t neg = (a < 0 ? -a : 0) + (b < 0 ? -b : 0);
+			worst = worst > pos ? worst : pos;
+			worst = worst > neg ? worst : neg;
+		}
+		/* a last single weight is within [-128, 127] */
+		if (worst > 128)
+			return 0;
 	}
+	return 1;
 }
 
-eml_qdw_fn eml_qdw_ukernel_for(eml_isa isa)
+const eml_qgemm_ukernel *eml_qgemm_ukernel_fit(const eml_qgemm_ukernel *uk, const uint8_t *w,
+					       int w_signed, size_t m, size_t k, size_t row_stride,
+					       size_t k_stride)
 {
-	switch (isa) {
-#if defined(__x86_64__)
-	case EML_ISA_AVX512VNNI:
-		return eml_qs8_dwconv_64x_avx512vnni;
-	case EML_ISA_AVX2:
-		return eml_qs8_dwconv_16x_avx2;
-#elif defined(__aarch64__)
-	case EML_ISA_NEON:
-	case EML_ISA_DOTPROD:
-	case EML_ISA_I8MM:
-		return eml_qs8_dwconv_8x_neon;
-#endif
-	default:
-		return NULL;
-	}
-}
-
-eml_qdwc_fn eml_qdwc_ukernel_for(eml_isa isa)
-{
-#if defined(__x86_64__)
-	if (isa == EML_ISA_AVX512VNNI)
-		return eml_qs8_dwconv_64c_avx512vnni;
-#endif
-	(void)isa;
-	return NULL;
-}
-
-eml_maxpool_fn eml_maxpool_ukernel_for(eml_isa isa)
-{
-	switch (isa) {
-#if defined(__x86_64__)
-	case EML_ISA_AVX512VNNI:
-		return eml_u8_maxpool_64x_avx512bw;
-	case EML_ISA_AVX2:
-		return eml_u8_maxpool_32x_avx2;
-#elif defined(__aarch64__)
-	case EML_ISA_NEON:
-	case EML_ISA_DOTPROD:
-	case EML_ISA_I8MM:
-		return eml_u8_maxpool_16x_neon;
-#endif
-	default:
-		return NULL;
-	}
-}
-
-eml_qadd_fn eml_qadd_ukernel_for(eml_isa isa)
-{
-	switch (isa) {
-#if defined(__x86_64__)
-	case EML_ISA_AVX512VNNI:
-		return eml_qs8_vadd_16x_avx512f;
-	case EML_ISA_AVX2:
-		return eml_qs8_vadd_8x_avx2;
-#elif defined(__aarch64__)
-	case EML_ISA_NEON:
-	case EML_ISA_DOTPROD:
-	case EML_ISA_I8MM:
-		return eml_qs8_vadd_8x_neon;
-#endif
-	default:
-		return NULL;
-	}
-}
-
-eml_qquant_fn eml_qquant_ukernel_for(eml_isa isa)
-{
-	switch (isa) {
-#if defined(__x86_64__)
-	case EML_ISA_AVX512VNNI:
-		return eml_qs8_vquantize_16x_avx512f;
-	case EML_ISA_AVX2:
-		return eml_qs8_vquantize_8x_avx2;
-#elif defined(__aarch64__)
-	case EML_ISA_NEON:
-	case EML_ISA_DOTPROD:
-	case EML_ISA_I8MM:
-		return eml_qs8_vquantize_8x_neon;
-#endif
-	default:
-		return NULL;
-	}
-}
-
-eml_qpeak_fn eml_qpeak_for(eml_isa isa)
-{
-	switch (isa) {
-#if defined(__x86_64__)
-	case EML_ISA_AVX512VNNI:
-		return eml_qs8_peak_avx512vnni;
-	case EML_ISA_AVX2:
-		return eml_qs8_peak_avx2;
-#endif
-	default:
-		return NULL;
-	}
+	while (uk && uk->w_pair_limit && !eml_w_pairs_fit(w, w_signed, m, k, row_stride, k_stride))
+		uk = uk->wide;
+	return uk;
 }
 
 size_t eml_pack_w_size(const eml_qgemm_ukernel *uk, size_t m, size_t k)
@@ -240,11 +146,39 @@ static void pack_group_c(const eml_qgemm_ukernel *uk, const uint8_t *src, size_t
 			dst[j * uk->kc + c] = src[c * src_stride + j] ^ flip;
 }
 
+#if defined(__x86_64__)
+/* Packs the whole groups of 4 rows of a full tile of 8 columns (the AVX2 kernels' tiles):
+ * the common case of 1x1 convolutions, one loop without a call per group. */
+static void pack_x_8c4_sse2(const uint8_t *src, size_t src_stride, size_t groups, uint8_t flip,
+			    uint8_t *dst)
+{
+	const __m128i f = _mm_set1_epi8((char)flip);
+	for (size_t q = 0; q < groups; q++, src += 4 * src_stride, dst += 32) {
+		__m128i a = _mm_xor_si128(_mm_loadl_epi64((const __m128i *)src), f);
+		__m128i b = _mm_xor_si128(_mm_loadl_epi64((const __m128i *)(src + src_stride)), f);
+		__m128i c = _mm_xor_si128(
+			_mm_loadl_epi64((const __m128i *)(src + 2 * src_stride)), f);
+		__m128i d = _mm_xor_si128(
+			_mm_loadl_epi64((const __m128i *)(src + 3 * src_stride)), f);
+		__m128i ab = _mm_unpacklo_epi8(a, b), cd = _mm_unpacklo_epi8(c, d);
+		_mm_storeu_si128((__m128i *)dst, _mm_unpacklo_epi16(ab, cd));
+		_mm_storeu_si128((__m128i *)(dst + 16), _mm_unpackhi_epi16(ab, cd));
+	}
+}
+#endif
+
 void eml_pack_x(const eml_qgemm_ukernel *uk, const uint8_t *src, size_t src_stride, size_t k,
 		uint32_t nr, uint8_t flip, uint8_t *dst, int32_t *xsum)
 {
 	size_t kq = k / uk->kc + (k % uk->kc != 0), group = (size_t)uk->nr * uk->kc;
-	for (size_t q = 0; q < kq; q++) {
+	size_t q0 = 0;
+#if defined(__x86_64__)
+	if (uk->kc == 4 && uk->nr == 8 && nr == 8) {
+		q0 = k / 4;
+		pack_x_8c4_sse2(src, src_stride, q0, flip, dst);
+	}
+#endif
+	for (size_t q = q0; q < kq; q++) {
 		size_t k0 = q * uk->kc, rows = k - k0 < uk->kc ? k - k0 : uk->kc;
 		const uint8_t *s = src + k0 * src_stride;
 #if defined(__x86_64__)
@@ -267,7 +201,21 @@ void eml_pack_x_rows(const eml_qgemm_ukernel *uk, const uint8_t *base, const siz
 		     size_t k, uint8_t *dst, int32_t *xsum)
 {
 	size_t kq = k / uk->kc + (k % uk->kc != 0), group = (size_t)uk->nr * uk->kc;
-	for (size_t q = 0; q < kq; q++) {
+	size_t q = 0;
+#if defined(__x86_64__)
+	/* whole groups of a tile of 8 columns (the AVX2 kernels'), one loop without calls */
+	for (; uk->kc == 4 && uk->nr == 8 && q < k / 4; q++) {
+		const size_t *o = off + 4 * q;
+		__m128i a = _mm_loadl_epi64((const __m128i *)(base + o[0]));
+		__m128i b = _mm_loadl_epi64((const __m128i *)(base + o[1]));
+		__m128i c = _mm_loadl_epi64((const __m128i *)(base + o[2]));
+		__m128i d = _mm_loadl_epi64((const __m128i *)(base + o[3]));
+		__m128i ab = _mm_unpacklo_epi8(a, b), cd = _mm_unpacklo_epi8(c, d);
+		_mm_storeu_si128((__m128i *)(dst + q * group), _mm_unpacklo_epi16(ab, cd));
+		_mm_storeu_si128((__m128i *)(dst + q * group + 16), _mm_unpackhi_epi16(ab, cd));
+	}
+#endif
+	for (; q < kq; q++) {
 		size_t k0 = q * uk->kc, rows = k - k0 < uk->kc ? k - k0 : uk->kc;
 		uint8_t *d = dst + q * group;
 #if defined(__x86_64__)

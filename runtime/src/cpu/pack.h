@@ -4,7 +4,8 @@
  * with weights w packed once per session and activations x packed per tile of columns.
  *
  * Both operands are moved into one signedness domain per ISA (XOR 0x80 flips uint8 <-> int8
- * and shifts the zero point by 128): x86 kernels multiply uint8 x by int8 w (vpdpbusd), arm
+ * and shifts the zero point by 128): x86 kernels multiply uint8 x by int8 w (vpdpbusd;
+ * vpmaddubsw on AVX2 where the weights allow it, docs/cpu-kernels.md), arm
  * kernels int8 by int8 (sdot, smmla). With zx, zw the zero points in that domain,
  *   sum_k (x - zx)(w - zw) = sum_k x w - zw * sum_k x - zx * sum_k w + K zx zw,
  * so a micro-kernel computes the plain dot product and adds a per-row constant and, when a
@@ -14,7 +15,8 @@
  * Layouts (kc = the k elements one lane multiplies, 4 for dot-product instructions, 8 for
  * smmla and the v8.0 NEON kernel):
  *   weights: blocks of mr rows, each [ceil(K/kc)][mr][kc] (int8, or int16 for the AVX2
- *            kernel, which widens before multiplying); rows past M and k past K are 0;
+ *            vpmaddwd kernel, which widens before multiplying); rows past M and k past K
+ *            are 0;
  *   x tile:  [ceil(K/kc)][nr][kc] bytes; k past K is 0 so it adds nothing to either sum.
  */
 #ifndef EML_CPU_PACK_H
@@ -66,13 +68,28 @@ typedef struct eml_qgemm_ukernel {
 	uint32_t mr, nr, kc;
 	uint32_t w_bytes;  /* 1: int8 weights, 2: int16 */
 	uint32_t x_signed; /* 1: x packed as int8, 0: as uint8 */
+	/* 1: exact only when every pair of weights (k 2i, 2i + 1 of a row, in the int8 domain)
+	 * has positive parts summing to at most 128 and negative parts to at least -128 (AVX2's
+	 * vpmaddubsw, whose int16 pair sums of uint8 x would saturate otherwise); weights that
+	 * do not qualify take .wide (see eml_qgemm_ukernel_fit) */
+	uint32_t w_pair_limit;
+	const struct eml_qgemm_ukernel *wide;
 	eml_qgemm_fn fn;
 	eml_qgemv_fn gemv;   /* the one-column kernel over the same packing, or NULL */
 	eml_qigemm_fn igemm; /* the in-place x form, or NULL */
 } eml_qgemm_ukernel;
 
-/* The GEMM micro-kernel of a level, or NULL when the level has none. */
-const eml_qgemm_ukernel *eml_qgemm_ukernel_for(eml_isa isa);
+/* Whether every pair (k 2i, 2i + 1) of every row of w (laid out as eml_pack_w takes it) keeps
+ * vpmaddubsw's int16 sums of uint8 x exact: in the int8 domain, the positive parts of each
+ * pair sum to at most 128 and the negative parts to at least -128 (255 x 128 fits). */
+int eml_w_pairs_fit(const uint8_t *w, int w_signed, size_t m, size_t k, size_t row_stride,
+		    size_t k_stride);
+
+/* The kernel to use for these weights (laid out as eml_pack_w takes them): uk itself, or,
+ * when uk has a pair limit the weights exceed, the kernel its .wide names (checked again). */
+const eml_qgemm_ukernel *eml_qgemm_ukernel_fit(const eml_qgemm_ukernel *uk, const uint8_t *w,
+					       int w_signed, size_t m, size_t k, size_t row_stride,
+					       size_t k_stride);
 
 /* Bytes of the packed weights of an m x k matrix for kernel uk (0 on overflow). */
 size_t eml_pack_w_size(const eml_qgemm_ukernel *uk, size_t m, size_t k);
@@ -113,9 +130,6 @@ typedef struct eml_qdw_args {
 
 typedef void (*eml_qdw_fn)(const eml_qdw_args *a);
 
-/* The depthwise micro-kernel of a level, or NULL. */
-eml_qdw_fn eml_qdw_ukernel_for(eml_isa isa);
-
 /* A depthwise convolution of one block of EML_QDWC_LANES channels with the channels in the
  * vector lanes, for planes too small (or strides too wide) for one channel per vector to pay.
  * x is the block's padded input tile, pixel-major: position (r, c) of the padded plane holds
@@ -151,9 +165,6 @@ static inline size_t eml_qdwc_ring_bytes(size_t span, size_t ow, size_t kw)
 
 typedef void (*eml_qdwc_fn)(const eml_qdwc_args *a);
 
-/* The channels-in-lanes depthwise micro-kernel of a level, or NULL. */
-eml_qdwc_fn eml_qdwc_ukernel_for(eml_isa isa);
-
 /* The channel (0 .. EML_QDWC_LANES - 1) that lane slot i of the kernel's per-channel arrays
  * holds: its byte unpacks leave channel 16 L + 4 j + k in dword 4 L + k of vector j. */
 static inline uint32_t eml_qdwc_lane(uint32_t i)
@@ -174,9 +185,6 @@ typedef struct eml_maxpool_args {
 
 typedef void (*eml_maxpool_fn)(const eml_maxpool_args *a);
 
-/* The max-pool micro-kernel of a level, or NULL. */
-eml_maxpool_fn eml_maxpool_ukernel_for(eml_isa isa);
-
 /* Elementwise QLinearAdd of n elements of one 8-bit type, with ONNX Runtime's arithmetic as
  * the reference has it: c = clamp(round_half_even(fma(a, ra, fma(b, rb, k))), lo, hi), where
  * ra = sa / sc, rb = sb / sc and k = zc - (ra za + rb zb). */
@@ -190,9 +198,6 @@ typedef struct eml_qadd_args {
 
 typedef void (*eml_qadd_fn)(const eml_qadd_args *a);
 
-/* The elementwise-add micro-kernel of a level, or NULL. */
-eml_qadd_fn eml_qadd_ukernel_for(eml_isa isa);
-
 /* QuantizeLinear of n floats to one 8-bit type: y = clamp(round_half_even(x / scale) + zp,
  * lo, hi), NaN to lo — the reference's fp32 steps. */
 typedef struct eml_qquant_args {
@@ -204,14 +209,8 @@ typedef struct eml_qquant_args {
 
 typedef void (*eml_qquant_fn)(const eml_qquant_args *a);
 
-/* The quantize micro-kernel of a level, or NULL. */
-eml_qquant_fn eml_qquant_ukernel_for(eml_isa isa);
-
 /* A peak-rate probe: runs iters rounds of the level's multiply-accumulate instructions on
  * registers and returns the int8 MACs done, so a caller timing it gets the core's peak. */
 typedef uint64_t (*eml_qpeak_fn)(uint64_t iters);
-
-/* The peak probe of a level, or NULL. */
-eml_qpeak_fn eml_qpeak_for(eml_isa isa);
 
 #endif /* EML_CPU_PACK_H */

@@ -10,6 +10,7 @@
 
 extern const eml_qgemm_ukernel eml_qs8_gemm_8x32c4_avx512vnni;
 extern const eml_qgemm_ukernel eml_qs8_gemm_4x8c4_avx2;
+extern const eml_qgemm_ukernel eml_qs8_gemm_8x8c4_avx2_maddubs;
 
 /* Computes output channels [m0, m0 + mc) (mc <= 32) of np <= 8 output pixels in place from
  * channel-interleaved planes, with the weights of eml_qs8_igemm_px_32x8c4_avx512vnni_pack
@@ -28,6 +29,7 @@ void eml_qs8_gemv_8c4_avx512vnni(size_t m, size_t kq, const void *w, size_t w_bl
 
 void eml_qs8_dwconv_64x_avx512vnni(const eml_qdw_args *a);
 void eml_qs8_dwconv_16x_avx2(const eml_qdw_args *a);
+void eml_qs8_dwconv_32x4_avx2_maddubs(const eml_qdw_args *a);
 void eml_qs8_dwconv_64c_avx512vnni(const eml_qdwc_args *a);
 
 /* Transposes a rows x cols byte matrix (element (i, j) at src[i * src_stride + j]) XORed with

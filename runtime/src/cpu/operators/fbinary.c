@@ -1,4 +1,4 @@
-/* fast_fbinary.c — float Add, Sub, Mul and Div on the fast path, with numpy broadcasting:
+/* fbinary.c — float Add, Sub, Mul and Div on the fast path, with numpy broadcasting:
  * the output is walked as rows of its innermost run of dims over which each operand is
  * either contiguous or constant, so a row is one micro-kernel call (both operands vectors,
  * or one a scalar: same shapes, per-channel and scalar operands all take one call per row).
@@ -7,7 +7,8 @@
 #include <stdlib.h>
 
 #include "cpu/f32_ukernels.h"
-#include "cpu/fast_ops.h"
+#include "cpu/kernels.h"
+#include "cpu/operators/operators.h"
 #include "error.h"
 #include "ops/broadcast.h"
 #include "ops/infer_helpers.h"
@@ -122,7 +123,8 @@ edgeml_status eml_fast_fbinary_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 	float lo = -INFINITY, hi = INFINITY;
 	if (kind < 0 || ta->dtype != EDGEML_DTYPE_FLOAT32 || tb->dtype != EDGEML_DTYPE_FLOAT32 ||
 	    ty->dtype != EDGEML_DTYPE_FLOAT32 || eml_tensor_numel(ty) < 1 ||
-	    !eml_f32_vbinary_ukernel_for(isa, kind, EML_F32_VV))
+	    !(eml_cpu_kernels_for(isa)->f32_vbinary &&
+	      eml_cpu_kernels_for(isa)->f32_vbinary[kind][EML_F32_VV]))
 		return EDGEML_OK;
 	/* the reference reads the fused bounds of Add only */
 	if (kind == EML_F32_ADD && eml_fused_activation(ctx->node, &lo, &hi) != EDGEML_OK)
@@ -166,7 +168,7 @@ edgeml_status eml_fast_fbinary_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 	if (!op)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a binary op");
 	op->base = (eml_fast_op){ fbinary_run_op, fbinary_destroy, "f32-vbinary", 0, 0 };
-	op->fn = eml_f32_vbinary_ukernel_for(isa, kind, form);
+	op->fn = eml_cpu_kernels_for(isa)->f32_vbinary[kind][form];
 	op->lo = lo;
 	op->hi = hi;
 	op->rank = n - 1;

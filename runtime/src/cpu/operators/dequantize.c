@@ -1,9 +1,9 @@
-/* fast_dequantize.c — DequantizeLinear of int8/uint8 to float32 with constant per-tensor
+/* dequantize.c — DequantizeLinear of int8/uint8 to float32 with constant per-tensor
  * parameters on the fast path: a 256-entry table of the reference's result for every byte
  * value, computed at prepare with the reference's expression, then one lookup per element. */
 #include <stdlib.h>
 
-#include "cpu/fast_ops.h"
+#include "cpu/operators/operators.h"
 #include "cpu/ref/ref_qparams.h"
 #include "error.h"
 

@@ -1,4 +1,4 @@
-/* fast_fpool.c — float MaxPool (1-D and 2-D, no Indices output), GlobalAveragePool and the
+/* fpool.c — float MaxPool (1-D and 2-D, no Indices output), GlobalAveragePool and the
  * AveragePool whose one window is the whole plane, on the fast path. MaxPool builds each
  * channel's phase plane (fast_fplane.h, padding filled with -FLT_MAX, which never wins over
  * the reference's start value) and runs the max micro-kernel over its grid. The averages
@@ -10,7 +10,8 @@
 
 #include "cpu/f32_ukernels.h"
 #include "cpu/fast_fplane.h"
-#include "cpu/fast_ops.h"
+#include "cpu/kernels.h"
+#include "cpu/operators/operators.h"
 #include "cpu/ref/ref_qwindow.h"
 #include "error.h"
 #include "ops/infer_helpers.h"
@@ -168,7 +169,7 @@ edgeml_status eml_fast_fpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 						       &g) != EDGEML_OK)
 			return EDGEML_OK;
 		if (ctx->node->op == EML_OP_MaxPool) {
-			eml_f32_maxpool_fn fn = eml_f32_maxpool_ukernel_for(isa);
+			eml_f32_maxpool_fn fn = eml_cpu_kernels_for(isa)->f32_maxpool;
 			eml_window3 w;
 			eml_window3_of(&g, &w);
 			return fn ? prepare_max(&w, fn, planes, out) : EDGEML_OK;

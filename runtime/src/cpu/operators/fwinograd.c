@@ -1,4 +1,4 @@
-/* fast_fwinograd.c — float 3x3 stride-1 convolutions by Winograd F(2x2, 3x3): each 4x4 input
+/* fwinograd.c — float 3x3 stride-1 convolutions by Winograd F(2x2, 3x3): each 4x4 input
  * tile d becomes V = B^T d B, each 3x3 filter g becomes U = G g G^T (once, at prepare), the 16
  * transformed positions are 16 independent GEMMs M[xi] = U[xi] (out_ch x in_ch) * V[xi]
  * (in_ch x tiles) on the level's f32 GEMM micro-kernel, and Y = A^T M A gives each 2x2
@@ -14,7 +14,8 @@
 #include <string.h>
 
 #include "cpu/f32_ukernels.h"
-#include "cpu/fast_ops.h"
+#include "cpu/kernels.h"
+#include "cpu/operators/operators.h"
 #include "cpu/ref/ref_qwindow.h"
 #include "cpu/ref/ref_util.h"
 #include "error.h"
@@ -285,7 +286,7 @@ static void filter_transform(const float *g, float u[WINO_POS])
 int eml_fast_fwinograd_applies(const eml_window3 *c, size_t in_ch, size_t out_ch,
 			       size_t groups, eml_isa isa)
 {
-	return eml_f32_gemm_ukernel_for(isa) && groups == 1 && in_ch >= EML_WINO_MIN_CH &&
+	return eml_cpu_kernels_for(isa)->f32_gemm && groups == 1 && in_ch >= EML_WINO_MIN_CH &&
 	       out_ch >= EML_WINO_MIN_CH && c->k[0] == 1 && c->k[1] == 3 && c->k[2] == 3 &&
 	       c->stride[1] == 1 && c->stride[2] == 1 && c->dil[1] == 1 &&
 	       c->dil[2] == 1 && c->out[0] == 1 && c->out[1] >= 2 && c->out[2] >= 2 &&
@@ -299,7 +300,7 @@ edgeml_status eml_fast_fwinograd_prepare(const eml_kernel_ctx *ctx, const eml_wi
 	const eml_tensor *tx = ctx->in[0], *tw = ctx->in[1];
 	const float *w = ctx->in_data[1];
 	const float *bias = ctx->node->n_inputs > 2 ? ctx->in_data[2] : NULL;
-	const eml_f32_gemm_ukernel *uk = eml_f32_gemm_ukernel_for(isa);
+	const eml_f32_gemm_ukernel *uk = eml_cpu_kernels_for(isa)->f32_gemm;
 	wino_op *op = calloc(1, sizeof(*op));
 	if (!op)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a convolution");

@@ -1,4 +1,4 @@
-/* fast_fgemm.c — float Gemm and MatMul on the fast path when B is a constant 2-D matrix:
+/* fgemm.c — float Gemm and MatMul on the fast path when B is a constant 2-D matrix:
  * B' is packed once into panels of nr columns ([k][nr] each), rows of A' are packed per run
  * in blocks of mr ([k][mr]), and each tile goes straight into Y. Gemm's C must be a
  * constant broadcast along the rows (a scalar, [N] or [1, N]); beta * C is folded once, the
@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "cpu/f32_ukernels.h"
-#include "cpu/fast_ops.h"
+#include "cpu/kernels.h"
+#include "cpu/operators/operators.h"
 #include "error.h"
 #include "ops/infer_helpers.h"
 #include "ops/ops.h"
@@ -105,7 +106,7 @@ edgeml_status eml_fast_fgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 				     eml_fast_op **out)
 {
 	const eml_tensor *ta_t = ctx->in[0], *tb_t = ctx->in[1], *ty = ctx->out[0];
-	const eml_f32_gemm_ukernel *uk = eml_f32_gemm_ukernel_for(isa);
+	const eml_f32_gemm_ukernel *uk = eml_cpu_kernels_for(isa)->f32_gemm;
 	int is_gemm = ctx->node->op == EML_OP_Gemm;
 	int64_t ta = 0, tb = 0;
 	float alpha = 1.0f, beta = 1.0f, lo, hi;

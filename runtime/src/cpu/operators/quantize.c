@@ -1,8 +1,9 @@
-/* fast_quantize.c — QuantizeLinear of float32 to int8/uint8 with constant per-tensor
+/* quantize.c — QuantizeLinear of float32 to int8/uint8 with constant per-tensor
  * parameters on the fast path: chunks of elements over the pool. */
 #include <stdlib.h>
 
-#include "cpu/fast_ops.h"
+#include "cpu/kernels.h"
+#include "cpu/operators/operators.h"
 #include "cpu/pack.h"
 #include "quant/quant.h"
 #include "cpu/ref/ref_qparams.h"
@@ -56,7 +57,7 @@ edgeml_status eml_fast_quantize_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 					eml_fast_op **out)
 {
 	const eml_tensor *tx = ctx->in[0], *ty = ctx->out[0];
-	eml_qquant_fn fn = eml_qquant_ukernel_for(isa);
+	eml_qquant_fn fn = eml_cpu_kernels_for(isa)->qquant;
 	const float *scale;
 	int64_t n_scale;
 	if (!fn || tx->dtype != EDGEML_DTYPE_FLOAT32 ||

@@ -1,4 +1,4 @@
-/* fast_qgemm.c — QLinearMatMul and QLinearGemm on the fast path when B is a constant 2-D
+/* qgemm.c — QLinearMatMul and QLinearGemm on the fast path when B is a constant 2-D
  * matrix with per-tensor or per-column parameters: B^T is packed once as the GEMM's weights
  * (one row per output column), each tile of A's rows is transposed into a packed x tile, and
  * each result tile is transposed back into Y. */
@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include "cpu/fast_gemm.h"
-#include "cpu/fast_ops.h"
+#include "cpu/kernels.h"
+#include "cpu/operators/operators.h"
 #include "cpu/ref/ref_qparams.h"
 #include "error.h"
 #include "ops/ops.h"
@@ -122,7 +123,7 @@ edgeml_status eml_fast_qgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 				     eml_fast_op **out)
 {
 	const eml_tensor *ta = ctx->in[0], *tb = ctx->in[3], *ty = ctx->out[0];
-	const eml_qgemm_ukernel *uk = eml_qgemm_ukernel_for(isa);
+	const eml_qgemm_ukernel *uk = eml_cpu_kernels_for(isa)->qgemm;
 	int is_gemm = ctx->node->op == EML_OP_QLinearGemm;
 	uint32_t k_ys = is_gemm ? 7 : 6, k_yzp = is_gemm ? 8 : 7;
 	int64_t trans_a = 0, trans_b = 0, n_sa, n_sb, n_sy;
@@ -163,7 +164,7 @@ edgeml_status eml_fast_qgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 			else
 				mult[j] = sa[0] * sb[n_sb == 1 ? 0 : j] / sy[0];
 		}
-		op->base = (eml_fast_op){ qgemm_run_op, qgemm_destroy, uk->name, 0, 0 };
+
 		op->k = k;
 		op->n = n;
 		op->rows = (size_t)eml_tensor_numel(ta) / k;
@@ -178,6 +179,9 @@ edgeml_status eml_fast_qgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 			.x_zp = eml_q_zero_point(ctx, 2, 0), .y_zp = y_zp, .lo = lo, .hi = hi,
 			.key = ctx->node,
 		};
+		uk = eml_qgemm_ukernel_fit(uk, d.w, d.w_signed, d.m, d.k, d.row_stride,
+					   d.k_stride);
+		op->base = (eml_fast_op){ qgemm_run_op, qgemm_destroy, uk->name, 0, 0 };
 		st = eml_fast_gemm_init(&op->gemm, uk, &d);
 	}
 	free(wzp);

@@ -1,4 +1,4 @@
-/* fast_fconv.c — float Conv on the fast path (NCHW, 1-D and 2-D): depthwise convolutions on
+/* fconv.c — float Conv on the fast path (NCHW, 1-D and 2-D): depthwise convolutions on
  * the depthwise micro-kernel over each channel's zero-padded phase plane (fast_plane.h's
  * layout, in floats), or, for narrow planes, over 64 channels' planes interleaved so that
  * vectors run across channels instead of along short rows; every other convolution as a
@@ -13,18 +13,13 @@
 #include <string.h>
 
 #include "cpu/f32_ukernels.h"
-#include "cpu/fast_ops.h"
+#include "cpu/kernels.h"
+#include "cpu/operators/operators.h"
 #include "cpu/fast_fplane.h"
 #include "cpu/ref/ref_qwindow.h"
 #include "cpu/ref/ref_util.h"
 #include "error.h"
 #include "ops/infer_helpers.h"
-
-#if defined(__x86_64__)
-#include <emmintrin.h>
-#elif defined(__aarch64__)
-#include <arm_neon.h>
-#endif
 
 /* Column tiles of one GEMM task: each block of packed weights sweeps them all. */
 #define TILES_PER_TASK 4
@@ -90,85 +85,6 @@ static void fconv_destroy(eml_fast_op *base)
 	free(op->pix_pos);
 	free(op->out_pos);
 	free(op);
-}
-
-/* dst[i] = src[i * step] for i < n, where avail floats from src are readable; stride 1 by
- * memcpy, stride 2 (MobileNet's downsampling depthwise layers) vectorised. */
-static void copy_strided(float *dst, const float *src, size_t n, size_t step, size_t avail)
-{
-	size_t i = 0;
-	if (step == 1 && n > 8) {
-		memcpy(dst, src, n * sizeof(float));
-		return;
-	}
-#if defined(__x86_64__)
-	for (; step == 2 && i + 4 <= n && 2 * i + 8 <= avail; i += 4) {
-		__m128 a = _mm_loadu_ps(src + 2 * i), b = _mm_loadu_ps(src + 2 * i + 4);
-		_mm_storeu_ps(dst + i, _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
-	}
-#elif defined(__aarch64__)
-	for (; step == 2 && i + 4 <= n && 2 * i + 8 <= avail; i += 4)
-		vst1q_f32(dst + i, vld2q_f32(src + 2 * i).val[0]);
-#else
-	(void)avail;
-#endif
-	for (; i < n; i++)
-		dst[i] = src[i * step];
-}
-
-/* dst[i] = v for i < n: memset for zeros, the common case. */
-static void fill_floats(float *dst, float v, size_t n)
-{
-	if (v == 0.0f && !signbit(v)) {
-		memset(dst, 0, n * sizeof(float));
-		return;
-	}
-	for (size_t i = 0; i < n; i++)
-		dst[i] = v;
-}
-
-/* See fast_fplane.h: the padding is written once per phase, then the rows copied in. */
-void eml_fplane_build(const eml_plane *p, const float *x, float fill, float *dst)
-{
-	for (size_t py = 0; py < p->sh; py++) {
-		for (size_t px = 0; px < p->sw; px++) {
-			float *ph = dst + (py * p->sw + px) * p->phase;
-			/* phase columns c whose padded column px + c * sw is an input column */
-			size_t c0 = px >= p->left ? 0 : (p->left - px + p->sw - 1) / p->sw;
-			size_t c1 = p->left + p->iw > px ?
-					    (p->left + p->iw - px + p->sw - 1) / p->sw : 0;
-			c1 = c1 < p->q ? c1 : p->q;
-			c0 = c0 < c1 ? c0 : c1;
-			/* one fill for all the padding: small planes have short rows, where
-			 * a call per run would cost more than the copy */
-			fill_floats(ph, fill, p->phase);
-			for (size_t r = 0; r < p->rows && c0 < c1; r++) {
-				size_t prow = py + r * p->sh;
-				if (prow < p->top || prow - p->top >= p->ih)
-					continue;
-				const float *s = x + (prow - p->top) * p->iw + px + c0 * p->sw -
-						 p->left;
-				copy_strided(ph + r * p->q + c0, s, c1 - c0, p->sw,
-					     (size_t)(x + p->ih * p->iw - s));
-			}
-		}
-	}
-	size_t used = p->phase * p->sh * p->sw;
-	fill_floats(dst + used, fill, p->bytes - used);
-}
-
-/* See fast_fplane.h: a copy per output row. */
-void eml_fplane_scatter(const eml_plane *p, size_t g0, size_t n, const float *src, float *y)
-{
-	for (size_t g = g0, end = g0 + n; g < end;) {
-		size_t oy = g / p->q, ox = g % p->q;
-		size_t stop = (oy + 1) * p->q < end ? (oy + 1) * p->q : end;
-		if (ox < p->ow) {
-			size_t cnt = stop - g < p->ow - ox ? stop - g : p->ow - ox;
-			memcpy(y + oy * p->ow + ox, src + (g - g0), cnt * sizeof(float));
-		}
-		g = stop;
-	}
 }
 
 /* Builds one input channel's phase plane of the image being run into the shared buffer. */
@@ -514,7 +430,7 @@ edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 {
 	const eml_tensor *tx = ctx->in[0], *tw = ctx->in[1], *ty = ctx->out[0];
 	const eml_tensor *tb = ctx->node->n_inputs > 2 ? ctx->in[2] : NULL;
-	const eml_f32_gemm_ukernel *uk = eml_f32_gemm_ukernel_for(isa);
+	const eml_f32_gemm_ukernel *uk = eml_cpu_kernels_for(isa)->f32_gemm;
 	int64_t group;
 	float lo, hi;
 	eml_window_geom g;
@@ -565,11 +481,11 @@ edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	    op->plane.bytes <= PLANE_MAX / op->in_ch)
 		st = EDGEML_OK;
 	op->ps = (op->plane.bytes + 15) / 16 * 16;
-	op->dw = eml_f32_dw_ukernel_for(isa);
+	op->dw = eml_cpu_kernels_for(isa)->f32_dw;
 	op->depthwise = st == EDGEML_OK && op->dw && op->cg == 1 && op->mg == 1 &&
 			op->kvol <= DW_TAPS_MAX;
-	eml_f32_dwc_fn dwc = eml_f32_dwc_ukernel_for(isa);
-	eml_f32_transpose_fn tr = eml_f32_transpose_ukernel_for(isa);
+	eml_f32_dwc_fn dwc = eml_cpu_kernels_for(isa)->f32_dwc;
+	eml_f32_transpose_fn tr = eml_cpu_kernels_for(isa)->f32_transpose;
 	if (op->depthwise && dwc && op->plane.ow <= (tr ? DWC_OW_MAX : DWC_OW_MAX_PORTABLE) &&
 	    op->plane.bytes <= DWC_PLANE_MAX / DWC_CH) {
 		op->base.kernel = "f32-dwconv-c";

@@ -1,8 +1,9 @@
-/* fast_qadd.c — QLinearAdd on the fast path for operands of one shape (no broadcasting) with
+/* qadd.c — QLinearAdd on the fast path for operands of one shape (no broadcasting) with
  * constant parameters: chunks of elements over the pool. */
 #include <stdlib.h>
 
-#include "cpu/fast_ops.h"
+#include "cpu/kernels.h"
+#include "cpu/operators/operators.h"
 #include "cpu/pack.h"
 #include "cpu/ref/ref_qparams.h"
 #include "error.h"
@@ -67,7 +68,7 @@ edgeml_status eml_fast_qadd_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint
 				    eml_fast_op **out)
 {
 	const eml_tensor *ta = ctx->in[0], *tb = ctx->in[3], *tc = ctx->out[0];
-	eml_qadd_fn fn = eml_qadd_ukernel_for(isa);
+	eml_qadd_fn fn = eml_cpu_kernels_for(isa)->qadd;
 	const float *sa, *sb, *sc;
 	int64_t n;
 	(void)threads;

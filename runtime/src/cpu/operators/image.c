@@ -1,4 +1,4 @@
-/* fast_image.c — ImagePreprocess on the fast path, separable: per output row, the two frame
+/* image.c — ImagePreprocess on the fast path, separable: per output row, the two frame
  * rows it reads are converted and mixed horizontally once (kept while the next output row
  * reads them too), then mixed vertically, normalised through a 256-entry table per channel
  * and stored in the output layout. Tables of source columns, weights and normalised values
@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu/fast_ops.h"
-#include "cpu/image_ukernels.h"
+#include "cpu/kernels.h"
+#include "cpu/operators/operators.h"
 #include "error.h"
 #include "ops/image_params.h"
 
@@ -165,6 +165,14 @@ static edgeml_status image_run_op(const eml_fast_op *base, const eml_kernel_ctx 
 	return EDGEML_OK;
 }
 
+/* Portable vertical pass, for levels without a micro-kernel. */
+static void vmix_c(const int32_t *a, const int32_t *b, size_t n, int32_t w0, int32_t w1,
+		   uint8_t *v)
+{
+	for (size_t j = 0; j < n; j++)
+		v[j] = (uint8_t)eml_image_vmix(a[j], b[j], w0, w1);
+}
+
 edgeml_status eml_fast_image_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
 				     eml_fast_op **out)
 {
@@ -185,8 +193,9 @@ edgeml_status eml_fast_image_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for an image preprocess");
 	}
 	op->p = p;
-	op->hpass = eml_image_hpass_for(isa, p.format);
-	op->vmix = eml_image_vmix_for(isa);
+	const eml_cpu_kernels *k = eml_cpu_kernels_for(isa);
+	op->hpass = p.format == EML_IMAGE_NV12 || p.format == EML_IMAGE_YUYV ? k->image_hpass : NULL;
+	op->vmix = k->image_vmix ? k->image_vmix : vmix_c;
 	size_t w = (size_t)p.width;
 	for (size_t i = 0; i < ow; i++) {
 		eml_image_tap t;
@@ -213,10 +222,7 @@ edgeml_status eml_fast_image_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	size_t tasks = (size_t)(threads ? threads : 1) * EML_FAST_TASKS_PER_THREAD;
 	uint32_t per = (uint32_t)(oh / tasks);
 	op->rows_per_task = per < 8 ? 8 : per;
-	const char *name = isa == EML_ISA_AVX2 || isa == EML_ISA_AVX512VNNI ? "u8-image-avx2"
-			   : isa == EML_ISA_NEON || isa == EML_ISA_DOTPROD || isa == EML_ISA_I8MM
-				   ? "u8-image-neon"
-				   : "u8-image";
+	const char *name = k->image_name ? k->image_name : "u8-image";
 	/* per thread: two rows of three sum planes, and a row of intensities */
 	op->base = (eml_fast_op){ image_run_op, image_destroy, name,
 				  ow * 6 * sizeof(int32_t) + ow, 0 };

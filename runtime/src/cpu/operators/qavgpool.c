@@ -1,4 +1,4 @@
-/* fast_qavgpool.c — QLinearAveragePool (1-D and 2-D) and QLinearGlobalAveragePool of
+/* qavgpool.c — QLinearAveragePool (1-D and 2-D) and QLinearGlobalAveragePool of
  * int8/uint8 tensors on the fast path, in portable C: the window sums come from each
  * channel's phase plane (fast_plane.h) padded with the zero point, so padding adds 0 as in
  * the reference; the divisor is the product of per-axis tap counts, precomputed. As the
@@ -8,13 +8,7 @@
  * the reference's own functions (ref_qpool.h). */
 #include <stdlib.h>
 
-#if defined(__x86_64__)
-#include <emmintrin.h>
-#elif defined(__aarch64__)
-#include <arm_neon.h>
-#endif
-
-#include "cpu/fast_ops.h"
+#include "cpu/operators/operators.h"
 #include "cpu/fast_plane.h"
 #include "quant/quant.h"
 #include "cpu/ref/ref_qparams.h"
@@ -58,30 +52,6 @@ static void qavg_destroy(eml_fast_op *base)
 	free(op);
 }
 
-/* Sum of the n bytes at x, each XORed with flip first (n < 2^24). */
-static uint32_t plane_sum(const uint8_t *x, size_t n, uint8_t flip)
-{
-	uint32_t sum = 0;
-	size_t i = 0;
-#if defined(__x86_64__)
-	const __m128i f = _mm_set1_epi8((char)flip), zero = _mm_setzero_si128();
-	__m128i acc = zero;
-	for (; i + 16 <= n; i += 16) {
-		__m128i v = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(x + i)), f);
-		acc = _mm_add_epi64(acc, _mm_sad_epu8(v, zero));
-	}
-	sum = (uint32_t)_mm_cvtsi128_si32(acc) +
-	      (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(acc, 8));
-#elif defined(__aarch64__)
-	const uint8x16_t f = vdupq_n_u8(flip);
-	uint32x4_t acc = vdupq_n_u32(0);
-	for (; i + 16 <= n; i += 16)
-		acc = vpadalq_u16(acc, vpaddlq_u8(veorq_u8(vld1q_u8(x + i), f)));
-	sum = vaddvq_u32(acc);
-#endif
-	for (; i < n; i++)
-		sum += (uint8_t)(x[i] ^ flip);
-	return sum;
 }
 
 /* One channel plane. */
@@ -93,7 +63,7 @@ static void qavg_task(void *arg, uint32_t task, uint32_t thread)
 	uint8_t *y = r->y + task * op->out_plane;
 	if (op->global) {
 		/* in the uint8 domain: at most 2^24 values of 255 */
-		uint32_t sum = plane_sum(x, op->in_plane, op->flip);
+		uint32_t sum = eml_plane_sum(x, op->in_plane, op->flip);
 		*y = (uint8_t)eml_qpool_global(op->x_scale, op->y_scale, op->y_zp, op->qmin, op->qmax,
 					       (int64_t)sum - (int64_t)op->zx * (int64_t)op->in_plane,
 					       (int64_t)op->in_plane);

@@ -1,9 +1,10 @@
-/* fast_maxpool.c — MaxPool of int8/uint8 tensors (1-D and 2-D) on the fast path: each
+/* maxpool.c — MaxPool of int8/uint8 tensors (1-D and 2-D) on the fast path: each
  * channel's phase plane (fast_plane.h, padding filled with the type's minimum, which never
  * wins), then the max micro-kernel over the output grid; channels over the pool. */
 #include <stdlib.h>
 
-#include "cpu/fast_ops.h"
+#include "cpu/kernels.h"
+#include "cpu/operators/operators.h"
 #include "cpu/fast_plane.h"
 #include "cpu/pack.h"
 #include "error.h"
@@ -70,7 +71,7 @@ edgeml_status eml_fast_maxpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 				       eml_fast_op **out)
 {
 	const eml_tensor *x = ctx->in[0];
-	eml_maxpool_fn fn = eml_maxpool_ukernel_for(isa);
+	eml_maxpool_fn fn = eml_cpu_kernels_for(isa)->u8_maxpool;
 	eml_window_geom g;
 	eml_window3 w;
 	eml_plane p;

@@ -1,4 +1,4 @@
-/* fast_qconv.c — QLinearConv on the fast path: depthwise convolutions on the depthwise
+/* qconv.c — QLinearConv on the fast path: depthwise convolutions on the depthwise
  * micro-kernel over each channel's phase plane (fast_plane.h), or, for small outputs, on the
  * channels-in-lanes kernel over tiles of 64 channels transposed per run, every other 1-D/2-D
  * convolution as a GEMM per group over tiles of pixels: 1x1 stride-1 convolutions read the
@@ -8,20 +8,20 @@
  * (the columns are then grid positions, scattered into the output afterwards), or, for
  * channel counts that are not a multiple of 4 (a network's first layer, 3 input channels),
  * as tiles of output pixels with K = channels x taps in one run, stored straight into y. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cpu/fast_gemm.h"
-#include "cpu/fast_ops.h"
+#include "cpu/kernels.h"
+#include "cpu/kernels.h"
+#include "cpu/operators/operators.h"
 #include "cpu/fast_plane.h"
 #include "quant/quant.h"
 #include "cpu/ref/ref_qparams.h"
 #include "cpu/ref/ref_qwindow.h"
 #include "error.h"
 #include "ops/infer_qcommon.h"
-#if defined(__x86_64__)
-#include "cpu/x86/ukernels.h"
-#endif
 
 /* Tiles of one task: a task packs them all, then sweeps the weights once over them, so a
  * block of weights is loaded into L1 once for this many tiles. */
@@ -50,6 +50,7 @@
 
 typedef struct qconv_op {
 	eml_fast_op base;
+	const eml_cpu_kernels *kt; /* the level's micro-kernels */
 	int depthwise;
 	eml_window3 c;
 	size_t batch, in_ch, out_ch, groups, cg, mg;
@@ -102,6 +103,7 @@ typedef struct qconv_op {
 	 * them, so its output is not transposed back into planes. */
 	int blocked_out; /* depthwise: y in blocks */
 	int blocked_in;	 /* pointwise: x in blocks */
+	char linked_name[64]; /* the kernel's name with the link's, for profiles */
 } qconv_op;
 
 /* One run's arguments for the task functions. */
@@ -225,13 +227,11 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 		uint32_t nr = (uint32_t)(op->cols - p0 < uk->nr ? op->cols - p0 : uk->nr);
 		uint8_t *tile = tiles + (ti - first) * op->tile_bytes;
 		int32_t *xs = gm->wzp ? xsum + (ti - first) * uk->nr : NULL;
-#if defined(__x86_64__)
 		if (op->blocked_in) {
-			eml_x8_pack_blocked_avx512f(r->x + p0 * EML_QDWC_LANES, op->in_plane,
-						    gm->k, nr, uk->nr, gm->flip, tile);
+			op->kt->x8_pack_blocked(r->x + p0 * EML_QDWC_LANES, op->in_plane, gm->k,
+						nr, uk->nr, gm->flip, tile);
 			continue;
 		}
-#endif
 		if (op->pointwise)
 			eml_pack_x(uk, r->x + g * op->cg * op->in_plane + p0, op->in_plane, gm->k,
 				   nr, gm->flip, tile, xs);
@@ -268,25 +268,22 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 	}
 }
 
-#if defined(__x86_64__)
-/* A by-pixel task: one block of 32 output channels of the image over all its pixels, the
- * block's weights loaded once per few pixels from L2 rather than the planes. */
+/* A by-pixel task: one block of output channels (the kernel's mr) of the image over all its
+ * pixels, the block's weights loaded once per few pixels from L2 rather than the planes. */
 static void px_task(void *arg, uint32_t task, uint32_t thread)
 {
 	const qconv_run *r = arg;
 	const qconv_op *op = r->op;
 	const eml_fast_gemm *gm = &op->gemm[0];
-	size_t m0 = (size_t)task * 32, mc = op->mg - m0 < 32 ? op->mg - m0 : 32;
+	size_t mr = gm->uk->mr, m0 = (size_t)task * mr, mc = op->mg - m0 < mr ? op->mg - m0 : mr;
 	const uint8_t *w = (const uint8_t *)gm->w + task * gm->w_block;
 	for (size_t p0 = 0; p0 < op->out_plane; p0 += op->px_block) {
 		size_t np = op->out_plane - p0 < op->px_block ? op->out_plane - p0 : op->px_block;
-		eml_qs8_igemm_px_32x8c4_avx512vnni((uint32_t)mc, (uint32_t)np, gm->kq, w, r->x,
-						   op->qoff, op->pos + p0,
-						   r->y + m0 * op->out_plane + p0, op->out_plane,
-						   &gm->out, (uint32_t)m0);
+		op->kt->qigemm_px((uint32_t)mc, (uint32_t)np, gm->kq, w, r->x, op->qoff,
+				  op->pos + p0, r->y + m0 * op->out_plane + p0, op->out_plane,
+				  &gm->out, (uint32_t)m0);
 	}
 }
-#endif
 
 /* Runs the depthwise kernel for channel ch of an image from its built plane into out (the
  * output plane when grid and output rows match, else a grid buffer). */
@@ -306,24 +303,20 @@ static void dw_channel(const qconv_op *op, size_t ch, const uint8_t *plane, uint
 /* Builds one channel's plane for the depthwise kernel. */
 static void dw_build(const qconv_op *op, const uint8_t *x, uint8_t *dst)
 {
-#if defined(__x86_64__)
 	if (op->perm) {
-		eml_u8_perm_64x_avx512vbmi(&op->perm_build, x, op->flip, op->fill, dst);
+		op->kt->u8_perm(&op->perm_build, x, op->flip, op->fill, dst);
 		return;
 	}
-#endif
 	eml_plane_build(&op->plane, x, op->flip, op->fill, dst);
 }
 
 /* Copies the valid outputs of one channel's grid into its output plane. */
 static void dw_scatter(const qconv_op *op, const uint8_t *grid, uint8_t *y)
 {
-#if defined(__x86_64__)
 	if (op->perm) {
-		eml_u8_perm_64x_avx512vbmi(&op->perm_scatter, grid, 0, 0, y);
+		op->kt->u8_perm(&op->perm_scatter, grid, 0, 0, y);
 		return;
 	}
-#endif
 	eml_plane_scatter(&op->plane, 0, op->plane.grid, grid, y);
 }
 
@@ -363,7 +356,6 @@ static void dw_task(void *arg, uint32_t task, uint32_t thread)
 	dw_channels(r, c0, c0 + op->dw_run < total ? c0 + op->dw_run : total, thread);
 }
 
-#if defined(__x86_64__)
 /* Fills the padding of a block's tile with the fill byte: the whole rows above and below the
  * input, the columns left and right of it on the rows in between. */
 static void dwc_fill_border(const qconv_op *op, uint8_t *tile)
@@ -403,11 +395,11 @@ static void dwc_task(void *arg, uint32_t task, uint32_t thread)
 	dwc_fill_border(op, tile);
 	/* planes of 16 pixels or more: a pixel's channels are one vector */
 	if (op->in_plane >= 16)
-		eml_x8_transpose_planes_64_avx512bw(x, op->in_plane, op->in_plane, tile,
-						    op->dwc_xoff, op->flip);
+		op->kt->x8_transpose_planes_64(x, op->in_plane, op->in_plane, tile,
+					       op->dwc_xoff, op->flip);
 	else
-		eml_x8_transpose_16x16_sse2(x, op->in_plane, lanes, op->in_plane, tile,
-					    op->dwc_xoff, 0, op->flip);
+		op->kt->x8_transpose_16x16(x, op->in_plane, lanes, op->in_plane, tile,
+					   op->dwc_xoff, 0, op->flip);
 	eml_qdwc_args a = {
 		.x = tile, .pitch = op->dwc_pw * lanes,
 		.kh = (uint32_t)c->k[1], .kw = (uint32_t)c->k[2],
@@ -423,12 +415,11 @@ static void dwc_task(void *arg, uint32_t task, uint32_t thread)
 	if (op->blocked_out)
 		return;
 	if (op->out_plane >= 16)
-		eml_x8_transpose_tile_64_avx512bw(out, op->out_plane, y, op->out_plane);
+		op->kt->x8_transpose_tile_64(out, op->out_plane, y, op->out_plane);
 	else
-		eml_x8_transpose_16x16_sse2(out, lanes, op->out_plane, lanes, y, NULL,
-					    op->out_plane, 0);
+		op->kt->x8_transpose_16x16(out, lanes, op->out_plane, lanes, y, NULL,
+					   op->out_plane, 0);
 }
-#endif
 
 /* Runs the node over the pool. */
 static edgeml_status qconv_run_op(const eml_fast_op *base, const eml_kernel_ctx *ctx,
@@ -441,14 +432,12 @@ static edgeml_status qconv_run_op(const eml_fast_op *base, const eml_kernel_ctx 
 	if (op->depthwise) {
 		qconv_run r = { op, x, y, env };
 		size_t total = op->batch * op->in_ch;
-#if defined(__x86_64__)
 		if (op->dwc) {
 			int tail = op->in_ch % EML_QDWC_LANES != 0;
 			eml_threadpool_run(pool, dwc_task, &r,
 					   (uint32_t)(op->batch * (op->dwc_blocks + tail)));
 			return EDGEML_OK;
 		}
-#endif
 		eml_threadpool_run(pool, dw_task, &r,
 				   (uint32_t)((total + op->dw_run - 1) / op->dw_run));
 		return EDGEML_OK;
@@ -462,12 +451,11 @@ static edgeml_status qconv_run_op(const eml_fast_op *base, const eml_kernel_ctx 
 			eml_threadpool_run(pool, plane_task, &r, (uint32_t)op->in_ch);
 		if (!op->pointwise)
 			r.x = env->shared;
-#if defined(__x86_64__)
 		if (op->px_block) {
-			eml_threadpool_run(pool, px_task, &r, (uint32_t)((op->mg + 31) / 32));
+			size_t mr = op->gemm[0].uk->mr;
+			eml_threadpool_run(pool, px_task, &r, (uint32_t)((op->mg + mr - 1) / mr));
 			continue;
 		}
-#endif
 		eml_threadpool_run(pool, gemm_task, &r,
 				   (uint32_t)(op->groups * op->tile_groups * op->m_chunks));
 	}
@@ -476,26 +464,25 @@ static edgeml_status qconv_run_op(const eml_fast_op *base, const eml_kernel_ctx 
 
 int eml_fast_qconv_link(eml_fast_op *from, eml_fast_op *to)
 {
-#if defined(__x86_64__)
 	if (from->run != qconv_run_op || to->run != qconv_run_op)
 		return 0;
 	qconv_op *f = (qconv_op *)from, *t = (qconv_op *)to;
-	/* every channel in a whole block; the pack fills the AVX-512 kernel's tiles (kc 4, nr
-	 * a multiple of 16) from whole pixels of 16 groups of 4 channels and sums no columns */
-	if (!f->depthwise || !f->dwc || f->in_ch % EML_QDWC_LANES != 0 || !t->pointwise ||
-	    t->groups != 1 || t->gemm[0].wzp || t->gemm[0].uk != &eml_qs8_gemm_8x32c4_avx512vnni ||
-	    t->in_ch != f->out_ch || t->in_plane != f->out_plane || t->batch != f->batch)
+	/* every channel in a whole block; the level's blocked pack fills its GEMM kernel's tiles
+	 * (kc 4, nr a multiple of 16) from whole pixels of 16 groups of 4 channels and sums no
+	 * columns */
+	const eml_qgemm_ukernel *uk = t->pointwise ? t->gemm[0].uk : NULL;
+	if (!f->depthwise || !f->dwc || f->in_ch % EML_QDWC_LANES != 0 || !uk ||
+	    !t->kt->x8_pack_blocked || uk != t->kt->qgemm || uk->kc != 4 || uk->nr % 16 != 0 ||
+	    t->groups != 1 || t->gemm[0].wzp || t->in_ch != f->out_ch ||
+	    t->in_plane != f->out_plane || t->batch != f->batch)
 		return 0;
 	f->blocked_out = 1;
 	t->blocked_in = 1;
-	f->base.kernel = "qs8-dwconv-64c-avx512vnni (to blocks)";
-	t->base.kernel = "qs8-gemm-8x32c4-avx512vnni (from blocks)";
+	snprintf(f->linked_name, sizeof(f->linked_name), "%s (to blocks)", f->base.kernel);
+	snprintf(t->linked_name, sizeof(t->linked_name), "%s (from blocks)", t->base.kernel);
+	f->base.kernel = f->linked_name;
+	t->base.kernel = t->linked_name;
 	return 1;
-#else
-	(void)from;
-	(void)to;
-	return 0;
-#endif
 }
 
 /* The node's constant parameters, read once. */
@@ -544,7 +531,6 @@ static size_t *tap_offsets(const qconv_op *op)
 	return off;
 }
 
-#if defined(__x86_64__)
 /* Whether the channels-in-lanes kernel pays here: small outputs, and a whole block of
  * channels at least (the channels past the last whole block run one per vector: idle lanes
  * would cost what busy ones do). */
@@ -615,16 +601,15 @@ static edgeml_status prepare_dwc(qconv_op *op, eml_qdwc_fn dwc)
 				op->dwc_wzp[slot] = op->dw_wzp[ch];
 		}
 	op->dwc = dwc;
-	op->base.kernel = "qs8-dwconv-64c-avx512vnni";
+	op->base.kernel = op->kt->qdwc_name;
 	op->base.scratch = scratch > op->base.scratch ? scratch : op->base.scratch;
 	return EDGEML_OK;
 }
-#endif
 
 /* Prepares the depthwise path: taps in the int8 domain, their zero point there, the bias
  * with x's zero point folded in (see pack.h), and the tap offsets. */
 static edgeml_status prepare_dw(qconv_op *op, const eml_kernel_ctx *ctx, const qconv_params *p,
-				eml_qdw_fn dw, eml_isa isa, uint32_t threads)
+				eml_qdw_fn dw, uint32_t threads)
 {
 	const uint8_t *w = ctx->in_data[3];
 	int w_signed = ctx->in[3]->dtype == EDGEML_DTYPE_INT8;
@@ -661,26 +646,25 @@ static edgeml_status prepare_dw(qconv_op *op, const eml_kernel_ctx *ctx, const q
 	op->zp = (float)p->y_zp;
 	op->lo = (float)p->lo;
 	op->hi = (float)p->hi;
+	if (op->kt->qdw_pair_limited &&
+	    eml_w_pairs_fit((const uint8_t *)op->taps, 1, op->in_ch, op->wpad, op->wpad, 1)) {
+		op->dw = op->kt->qdw_pair_limited;
+		op->base.kernel = op->kt->qdw_pair_limited_name;
+	}
 	/* runs of up to 16 channels, at least 4 tasks per thread when there are enough */
 	size_t total = op->batch * op->in_ch;
 	op->dw_run = total / (EML_FAST_TASKS_PER_THREAD * (size_t)threads);
 	op->dw_run = op->dw_run < 1 ? 1 : op->dw_run > 16 ? 16 : op->dw_run;
-#if defined(__x86_64__)
 	/* small planes (DS-CNN's 25x5, MobileNet's 7x7): one byte permutation per 64 bytes */
-	op->perm = dw == eml_qs8_dwconv_64x_avx512vnni && __builtin_cpu_supports("avx512vbmi") &&
-		   eml_plane_perm_build_init(&op->perm_build, &op->plane) &&
+	op->perm = op->kt->u8_perm && eml_plane_perm_build_init(&op->perm_build, &op->plane) &&
 		   eml_plane_perm_scatter_init(&op->perm_scatter, &op->plane);
-#endif
 	op->dw_plane = (op->plane.bytes + 63) / 64 * 64;
 	op->dw_grid = (op->plane.grid + 64 + 63) / 64 * 64;
 	op->base.scratch = 2 * (op->dw_plane + op->dw_grid);
-#if defined(__x86_64__)
-	eml_qdwc_fn dwc = eml_qdwc_ukernel_for(isa);
-	if (dwc && dwc_pays(op))
-		return prepare_dwc(op, dwc);
-#else
-	(void)isa;
-#endif
+	const eml_cpu_kernels *kt = op->kt;
+	if (kt->qdwc && kt->x8_transpose_planes_64 && kt->x8_transpose_tile_64 &&
+	    kt->x8_transpose_16x16 && dwc_pays(op))
+		return prepare_dwc(op, kt->qdwc);
 	return EDGEML_OK;
 }
 
@@ -690,22 +674,24 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 {
 	const eml_window3 *c = &op->c;
 	size_t kvol = (size_t)(c->k[1] * c->k[2]), k = op->cg * kvol;
+	/* weights a pair-limited kernel cannot take exactly go to its wide sibling (no kernel
+	 * with a pair limit reads in place, so the k order checked is the model's) */
+	uk = eml_qgemm_ukernel_fit(uk, ctx->in_data[3], ctx->in[3]->dtype == EDGEML_DTYPE_INT8,
+				   op->out_ch, k, k, 1);
 	op->pointwise = kvol == 1 && c->stride[1] == 1 && c->stride[2] == 1 &&
 			c->pad_begin[1] == 0 && c->pad_begin[2] == 0 && c->out[1] == c->in[1] &&
 			c->out[2] == c->in[2];
 	/* Channels in fours: k ordered (channel / 4, tap, channel % 4), so that a k group is
 	 * 4 channels at one tap, which interleaved planes hold as 4 consecutive bytes. */
 	int by4 = !op->pointwise && uk->igemm && uk->kc == 4 && op->cg % 4 == 0;
-	int by_pixel = 0;
-#if defined(__x86_64__)
-	by_pixel = by4 && uk == &eml_qs8_gemm_8x32c4_avx512vnni && op->groups == 1 &&
-		   op->out_plane <= PX_MAX_PIXELS;
+	/* the level's by-pixel kernel, where it has one, for its own GEMM's cases */
+	int by_pixel = by4 && op->kt->qigemm_px && uk == op->kt->qgemm && op->groups == 1 &&
+		       op->out_plane <= PX_MAX_PIXELS;
 	for (size_t m = 0; by_pixel && m < op->mg; m++)
 		by_pixel = eml_q_zero_point(ctx, 5, (int64_t)m) ==
 			   (ctx->in[3]->dtype == EDGEML_DTYPE_INT8 ? 0 : 128);
 	if (by_pixel)
-		uk = &eml_qs8_igemm_px_32x8c4_avx512vnni_pack;
-#endif
+		uk = op->kt->qgemm_px;
 	const uint8_t *w = ctx->in_data[3];
 	uint8_t *w4 = by4 ? malloc(op->out_ch * k) : NULL;
 	op->gemm = calloc(op->groups, sizeof(*op->gemm));
@@ -826,8 +812,9 @@ edgeml_status eml_fast_qconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 				     eml_fast_op **out)
 {
 	const eml_tensor *tx = ctx->in[0], *tw = ctx->in[3], *ty = ctx->out[0];
-	const eml_qgemm_ukernel *uk = eml_qgemm_ukernel_for(isa);
-	eml_qdw_fn dw = eml_qdw_ukernel_for(isa);
+	const eml_cpu_kernels *kt = eml_cpu_kernels_for(isa);
+	const eml_qgemm_ukernel *uk = kt->qgemm;
+	eml_qdw_fn dw = kt->qdw;
 	eml_qconv_shape s;
 	qconv_params p;
 	int is8 = (tx->dtype == EDGEML_DTYPE_INT8 || tx->dtype == EDGEML_DTYPE_UINT8) &&
@@ -839,6 +826,7 @@ edgeml_status eml_fast_qconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	qconv_op *op = calloc(1, sizeof(*op));
 	if (!op)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a convolution");
+	op->kt = kt;
 	op->base.run = qconv_run_op;
 	op->base.destroy = qconv_destroy;
 	eml_window3_of(&s.g, &op->c);
@@ -859,7 +847,7 @@ edgeml_status eml_fast_qconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	edgeml_status st;
 	if (op->depthwise) {
 		op->base.kernel = "qs8-dwconv";
-		st = prepare_dw(op, ctx, &p, dw, isa, threads);
+		st = prepare_dw(op, ctx, &p, dw, threads);
 	} else {
 		st = prepare_gemm(op, ctx, &p, uk, threads);
 	}

@@ -1,4 +1,4 @@
-/* fast_resize.c — nearest-neighbour Resize (float32, int8, uint8) with constant scales or
+/* resize.c — nearest-neighbour Resize (float32, int8, uint8) with constant scales or
  * sizes on the fast path: a gather through a table of source indices. The table is what the
  * reference kernel itself computes: at prepare it resizes a float tensor whose elements hold
  * their own flat index, so every coordinate mode and rounding rule is the reference's, not
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu/fast_ops.h"
+#include "cpu/operators/operators.h"
 #include "error.h"
 #include "ops/ops.h"
 #include "ops/resize_params.h"

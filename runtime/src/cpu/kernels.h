@@ -1,0 +1,84 @@
+/*
+ * kernels.h — one table of micro-kernels per instruction-set level: isa.c fills it once per
+ * level with the kernels of cpu/x86/ or cpu/arm/ (XNNPACK's names) that the CPU can run, and
+ * the operators (cpu/operators/) call only through it, never a kernel by name and never
+ * under an #if on the architecture. A NULL entry means the level has no such kernel: the
+ * operator then takes another path or leaves the node to the reference kernel. Tile sizes
+ * are the kernels' own (eml_qgemm_ukernel.mr/nr, eml_f32_gemm_ukernel.mr/nr).
+ *
+ * Adding a level: its detection in cpu_features.c and isa.c, its kernels in x86/ or arm/,
+ * and its table in isa.c (eml_cpu_kernels_for). Adding a kernel kind: a field here, filled
+ * in isa.c for the levels that have one.
+ */
+#ifndef EML_CPU_KERNELS_H
+#define EML_CPU_KERNELS_H
+
+#include "cpu/f32_ukernels.h"
+#include "cpu/fast_plane.h"
+#include "cpu/image_ukernels.h"
+#include "cpu/isa.h"
+#include "cpu/pack.h"
+
+/* The by-pixel in-place int8 GEMM (AVX-512 VNNI): output channels [m0, m0 + mc) of np output
+ * pixels from channel-interleaved planes, see x86/ukernels.h. */
+typedef void (*eml_qigemm_px_fn)(uint32_t mc, uint32_t np, size_t kq, const void *w,
+				 const uint8_t *base, const size_t *off, const size_t *pos,
+				 uint8_t *y, size_t y_stride, const eml_qgemm_out *o, uint32_t m0);
+
+/* Byte transposes of the channels-in-lanes depthwise path (see x86/ukernels.h). */
+typedef void (*eml_x8_transpose_fn)(const uint8_t *src, size_t src_stride, size_t rows,
+				    size_t cols, uint8_t *dst, const size_t *off,
+				    size_t dst_stride, uint8_t flip);
+typedef void (*eml_x8_transpose_planes_fn)(const uint8_t *src, size_t src_stride, size_t n,
+					   uint8_t *dst, const size_t *off, uint8_t flip);
+typedef void (*eml_x8_transpose_tile_fn)(const uint8_t *src, size_t n, uint8_t *dst,
+					 size_t dst_stride);
+/* Packs a GEMM x tile from channels-last blocks of 64 channels (x86/ukernels.h). */
+typedef void (*eml_x8_pack_blocked_fn)(const uint8_t *src, size_t plane, size_t k, uint32_t nr,
+				       uint32_t tile_nr, uint8_t flip, uint8_t *dst);
+/* A byte permutation of a small plane (fast_plane.h's eml_plane_perm). */
+typedef void (*eml_u8_perm_fn)(const eml_plane_perm *pp, const uint8_t *src, uint8_t flip,
+			       uint8_t fill, uint8_t *dst);
+
+typedef struct eml_cpu_kernels {
+	eml_isa isa;
+	/* int8 */
+	const eml_qgemm_ukernel *qgemm; /* the GEMM (its .wide where weights exceed its limit) */
+	/* the by-pixel in-place GEMM and the packing it reads (both or neither) */
+	eml_qigemm_px_fn qigemm_px;
+	const eml_qgemm_ukernel *qgemm_px;
+	eml_qdw_fn qdw;			 /* depthwise, one channel per vector */
+	/* the same for taps whose every pair fits eml_w_pairs_fit (vpmaddubsw), or NULL */
+	eml_qdw_fn qdw_pair_limited;
+	const char *qdw_pair_limited_name;
+	eml_qdwc_fn qdwc;		 /* depthwise, channels in lanes */
+	const char *qdwc_name;		 /* its name, for profiles */
+	eml_maxpool_fn u8_maxpool;	 /* int8 / uint8 max pooling */
+	eml_qadd_fn qadd;		 /* QLinearAdd */
+	eml_qquant_fn qquant;		 /* QuantizeLinear */
+	eml_qpeak_fn qpeak;		 /* int8 peak probe */
+	/* byte movement for the int8 convolutions (all but x8_transpose_16x16 go with qdwc) */
+	eml_x8_transpose_fn x8_transpose_16x16;
+	eml_x8_transpose_planes_fn x8_transpose_planes_64;
+	eml_x8_transpose_tile_fn x8_transpose_tile_64;
+	eml_x8_pack_blocked_fn x8_pack_blocked; /* qgemm's tiles from qdwc's blocked output */
+	eml_u8_perm_fn u8_perm;			/* small planes' build and scatter */
+	/* float */
+	const eml_f32_gemm_ukernel *f32_gemm;
+	eml_f32_dw_fn f32_dw;
+	eml_f32_dwc_fn f32_dwc;
+	eml_f32_transpose_fn f32_transpose;
+	const eml_f32_vbinary_fn (*f32_vbinary)[EML_F32_FORMS]; /* [op][form] */
+	eml_f32_maxpool_fn f32_maxpool;
+	eml_f32_peak_fn f32_peak;
+	/* ImagePreprocess: the NV12/YUYV horizontal pass, the vertical pass, their name */
+	eml_image_hpass_fn image_hpass;
+	eml_image_vmix_fn image_vmix;
+	const char *image_name;
+} eml_cpu_kernels;
+
+/* The table of a level, filled on first use (thread-safe); every entry NULL for
+ * EML_ISA_SCALAR, a level this build has no kernels for, or one the CPU cannot run. */
+const eml_cpu_kernels *eml_cpu_kernels_for(eml_isa isa);
+
+#endif /* EML_CPU_KERNELS_H */

@@ -1,0 +1,61 @@
+/*
+ * operators.h — the operators of the fast CPU path (cpu/operators/), one preparer each,
+ * which fast_ops.c's op switch calls. Results are bit-identical to the reference kernels',
+ * except float Conv on Winograd (fwinograd.c), which is within the float tolerance of
+ * docs/ops.md.
+ */
+#ifndef EML_CPU_OPERATORS_H
+#define EML_CPU_OPERATORS_H
+
+#include "cpu/operators/operator.h"
+
+/* The op-specific preparers behind eml_fast_prepare (qconv.c, qgemm.c, ...). */
+edgeml_status eml_fast_qconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
+				     eml_fast_op **out);
+edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
+				     int exact_float, eml_fast_op **out);
+
+/* Winograd F(2x2, 3x3) for float Conv (fwinograd.c): 3x3, stride 1, dilation 1, one
+ * group, at least EML_WINO_MIN_CH input and output channels (fewer leave the GEMM too small
+ * for the transforms to pay), an input plane of at most EML_WINO_PLANE_MAX floats. Within
+ * the float tolerance of docs/ops.md, not bit-identical. */
+#define EML_WINO_MIN_CH 16
+/* The float tolerance: a fast float kernel that is not bit-identical (Winograd) stays within
+ * this times the scale of the sums, max over outputs of |bias| + sum |w * x| (docs/ops.md). */
+#define EML_F32_FAST_TOL 1e-5
+#define EML_WINO_PLANE_MAX ((size_t)1 << 20)
+struct eml_window3;
+int eml_fast_fwinograd_applies(const struct eml_window3 *c, size_t in_ch, size_t out_ch,
+			       size_t groups, eml_isa isa);
+edgeml_status eml_fast_fwinograd_prepare(const eml_kernel_ctx *ctx, const struct eml_window3 *c,
+					 eml_isa isa, uint32_t threads, float lo, float hi,
+					 eml_fast_op **out);
+edgeml_status eml_fast_fgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
+				     eml_fast_op **out);
+edgeml_status eml_fast_fbinary_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
+				       eml_fast_op **out);
+edgeml_status eml_fast_fpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
+				     eml_fast_op **out);
+edgeml_status eml_fast_qgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
+				     eml_fast_op **out);
+edgeml_status eml_fast_qadd_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
+				    eml_fast_op **out);
+edgeml_status eml_fast_maxpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
+				       eml_fast_op **out);
+edgeml_status eml_fast_qavgpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
+					eml_fast_op **out);
+edgeml_status eml_fast_quantize_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
+					eml_fast_op **out);
+edgeml_status eml_fast_dequantize_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
+edgeml_status eml_fast_resize_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
+/* ImagePreprocess (image.c): every format, layout and output type. */
+edgeml_status eml_fast_image_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
+				     eml_fast_op **out);
+
+/* Links a prepared depthwise QLinearConv (from) to the prepared 1x1 QLinearConv (to) that
+ * is the only reader of its output, when both kernels can keep that tensor channels-last in
+ * blocks of 64 channels (see qconv.c) rather than in planes; returns whether they do.
+ * The tensor's memory then holds no NCHW data: only for tensors nothing else reads. */
+int eml_fast_qconv_link(eml_fast_op *from, eml_fast_op *to);
+
+#endif /* EML_CPU_OPERATORS_H */
