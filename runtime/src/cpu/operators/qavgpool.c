@@ -52,8 +52,6 @@ static void qavg_destroy(eml_fast_op *base)
 	free(op);
 }
 
-}
-
 /* One channel plane. */
 static void qavg_task(void *arg, uint32_t task, uint32_t thread)
 {
