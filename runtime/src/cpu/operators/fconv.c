@@ -15,6 +15,7 @@
 #include "cpu/f32_ukernels.h"
 #include "cpu/kernels.h"
 #include "cpu/operators/operators.h"
+#include "ops/op_params.h"
 #include "cpu/fast_fplane.h"
 #include "cpu/ref/ref_qwindow.h"
 #include "cpu/ref/ref_util.h"
@@ -431,19 +432,18 @@ edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	const eml_tensor *tx = ctx->in[0], *tw = ctx->in[1], *ty = ctx->out[0];
 	const eml_tensor *tb = ctx->node->n_inputs > 2 ? ctx->in[2] : NULL;
 	const eml_f32_gemm_ukernel *uk = eml_cpu_kernels_for(isa)->f32_gemm;
-	int64_t group;
-	float lo, hi;
-	eml_window_geom g;
+	eml_op_params tmp;
+	const eml_op_params *prm;
 	if (!uk || tx->dtype != EDGEML_DTYPE_FLOAT32 || tw->dtype != EDGEML_DTYPE_FLOAT32 ||
 	    ty->dtype != EDGEML_DTYPE_FLOAT32 || (tb && tb->dtype != EDGEML_DTYPE_FLOAT32) ||
 	    tx->rank < 3 || tx->rank > 4 || !eml_fast_input_constant(ctx, 1) ||
 	    !eml_fast_input_constant(ctx, 2))
 		return EDGEML_OK;
-	if (eml_attr_int(ctx->node, "group", 1, &group) != EDGEML_OK ||
-	    eml_fused_activation(ctx->node, &lo, &hi) != EDGEML_OK ||
-	    eml_window_geometry(ctx->node, tx->rank - 2, &tx->dims[2], &tw->dims[2], 0, &g) !=
-		    EDGEML_OK)
-		return EDGEML_OK;
+	if (eml_node_params(NULL, ctx->node, ctx->in, &tmp, &prm) != EDGEML_OK)
+		return EDGEML_OK; /* the reference reports what is wrong */
+	int64_t group = prm->conv.shape.group;
+	float lo = prm->conv.act_min, hi = prm->conv.act_max;
+	eml_window_geom g = prm->conv.shape.g;
 	fconv_op *op = calloc(1, sizeof(*op));
 	if (!op)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a convolution");

@@ -9,6 +9,7 @@
 #include "cpu/f32_ukernels.h"
 #include "cpu/kernels.h"
 #include "cpu/operators/operators.h"
+#include "ops/op_params.h"
 #include "error.h"
 #include "ops/infer_helpers.h"
 #include "ops/ops.h"
@@ -81,17 +82,10 @@ static edgeml_status fgemm_run_op(const eml_fast_op *base, const eml_kernel_ctx 
 	return EDGEML_OK;
 }
 
-/* Reads Gemm's attributes and checks C; returns 0 when the fast path does not apply. */
-static int gemm_params(const eml_kernel_ctx *ctx, int64_t *ta, int64_t *tb, float *alpha,
-		       float *beta)
+/* Whether Gemm's C suits the fast path: absent, or a constant scalar or row of N. */
+static int gemm_c_fits(const eml_kernel_ctx *ctx)
 {
-	const eml_node *node = ctx->node;
-	if (eml_attr_int(node, "transA", 0, ta) != EDGEML_OK ||
-	    eml_attr_int(node, "transB", 0, tb) != EDGEML_OK ||
-	    eml_attr_float(node, "alpha", 1.0f, alpha) != EDGEML_OK ||
-	    eml_attr_float(node, "beta", 1.0f, beta) != EDGEML_OK)
-		return 0;
-	const eml_tensor *c = node->n_inputs > 2 ? ctx->in[2] : NULL;
+	const eml_tensor *c = ctx->node->n_inputs > 2 ? ctx->in[2] : NULL;
 	if (!c)
 		return 1;
 	if (c->dtype != EDGEML_DTYPE_FLOAT32 || !eml_fast_input_constant(ctx, 2))
@@ -108,14 +102,17 @@ edgeml_status eml_fast_fgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	const eml_tensor *ta_t = ctx->in[0], *tb_t = ctx->in[1], *ty = ctx->out[0];
 	const eml_f32_gemm_ukernel *uk = eml_cpu_kernels_for(isa)->f32_gemm;
 	int is_gemm = ctx->node->op == EML_OP_Gemm;
-	int64_t ta = 0, tb = 0;
-	float alpha = 1.0f, beta = 1.0f, lo, hi;
+	eml_op_params tmp;
+	const eml_op_params *prm;
 	if (!uk || ta_t->dtype != EDGEML_DTYPE_FLOAT32 || tb_t->dtype != EDGEML_DTYPE_FLOAT32 ||
 	    ty->dtype != EDGEML_DTYPE_FLOAT32 || tb_t->rank != 2 || ta_t->rank < 1 ||
-	    !eml_fast_input_constant(ctx, 1) ||
-	    (is_gemm && (ta_t->rank != 2 || !gemm_params(ctx, &ta, &tb, &alpha, &beta))) ||
-	    eml_fused_activation(ctx->node, &lo, &hi) != EDGEML_OK)
-		return EDGEML_OK;
+	    !eml_fast_input_constant(ctx, 1) || (is_gemm && (ta_t->rank != 2 || !gemm_c_fits(ctx))) ||
+	    eml_node_params(NULL, ctx->node, ctx->in, &tmp, &prm) != EDGEML_OK)
+		return EDGEML_OK; /* the reference runs it, or reports what is wrong */
+	int64_t ta = is_gemm ? prm->gemm.trans_a : 0, tb = is_gemm ? prm->gemm.trans_b : 0;
+	float alpha = is_gemm ? prm->gemm.alpha : 1.0f, beta = is_gemm ? prm->gemm.beta : 1.0f;
+	float lo = is_gemm ? prm->gemm.act_min : prm->matmul.act_min;
+	float hi = is_gemm ? prm->gemm.act_max : prm->matmul.act_max;
 	fgemm_op *op = calloc(1, sizeof(*op));
 	if (!op)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a matrix product");

@@ -14,7 +14,6 @@
 
 #include "cpu/fast_gemm.h"
 #include "cpu/kernels.h"
-#include "cpu/kernels.h"
 #include "cpu/operators/operators.h"
 #include "cpu/fast_plane.h"
 #include "quant/quant.h"
@@ -22,6 +21,7 @@
 #include "cpu/ref/ref_qwindow.h"
 #include "error.h"
 #include "ops/infer_qcommon.h"
+#include "ops/op_params.h"
 
 /* Tiles of one task: a task packs them all, then sweeps the weights once over them, so a
  * block of weights is loaded into L1 once for this many tiles. */
@@ -491,25 +491,31 @@ typedef struct qconv_params {
 	int64_t n_ws;
 	int32_t x_zp, y_zp, lo, hi;
 	const int32_t *bias;
+	uint32_t w_zero_point; /* its input slot (ops/op_params.h) */
 } qconv_params;
 
-/* Reads the parameters; returns 0 when one is unusable (the reference then reports it). */
-static int read_params(const eml_kernel_ctx *ctx, qconv_params *p)
+/* Reads the values behind the node's named slots (q); returns 0 when one is unusable (the
+ * reference then reports it). */
+static int read_params(const eml_kernel_ctx *ctx, const eml_qconv_params *q, qconv_params *p)
 {
 	int64_t n;
-	for (uint32_t k = 1; k < ctx->node->n_inputs; k++)
-		if (k != 3 && !eml_fast_input_constant(ctx, k))
+	if (!q->requantize)
+		return 0;
+	for (uint32_t k = 0; k < ctx->node->n_inputs; k++)
+		if (k != q->x && k != q->w && !eml_fast_input_constant(ctx, k))
 			return 0;
-	if (!(ctx->in[3]->flags & EML_TF_CONSTANT) || !ctx->in_data[3])
+	if (!(ctx->in[q->w]->flags & EML_TF_CONSTANT) || !ctx->in_data[q->w])
 		return 0;
-	if (eml_q_scales(ctx, 1, &p->xs, &n) != EDGEML_OK ||
-	    eml_q_scales(ctx, 4, &p->ws, &p->n_ws) != EDGEML_OK ||
-	    eml_q_scales(ctx, 6, &p->ys, &n) != EDGEML_OK)
+	if (eml_q_scales(ctx, q->x_scale, &p->xs, &n) != EDGEML_OK ||
+	    eml_q_scales(ctx, q->w_scale, &p->ws, &p->n_ws) != EDGEML_OK ||
+	    eml_q_scales(ctx, q->y_scale, &p->ys, &n) != EDGEML_OK)
 		return 0;
-	p->x_zp = eml_q_zero_point(ctx, 2, 0);
-	p->y_zp = eml_q_zero_point(ctx, 7, 0);
+	p->x_zp = eml_q_zero_point(ctx, q->x_zero_point, 0);
+	p->y_zp = eml_q_zero_point(ctx, q->y_zero_point, 0);
+	p->w_zero_point = q->w_zero_point;
 	eml_q_output_range(ctx, ctx->out[0]->dtype, p->ys[0], p->y_zp, &p->lo, &p->hi);
-	p->bias = ctx->node->n_inputs > 8 ? ctx->in_data[8] : NULL;
+	p->bias = q->bias != EML_NO_INPUT && q->bias < ctx->node->n_inputs ? ctx->in_data[q->bias]
+									    : NULL;
 	return 1;
 }
 
@@ -629,7 +635,7 @@ static edgeml_status prepare_dw(qconv_op *op, const eml_kernel_ctx *ctx, const q
 	op->fill = (uint8_t)p->x_zp ^ op->flip;
 	uint32_t zx = (uint32_t)(p->x_zp + (x_signed ? 128 : 0));
 	for (size_t ch = 0; ch < op->in_ch; ch++) {
-		int32_t zw = eml_q_zero_point(ctx, 5, (int64_t)ch) - (w_signed ? 0 : 128);
+		int32_t zw = eml_q_zero_point(ctx, p->w_zero_point, (int64_t)ch) - (w_signed ? 0 : 128);
 		uint32_t sum = 0;
 		for (size_t t = 0; t < op->kvol; t++) {
 			int8_t v = (int8_t)(w[ch * op->kvol + t] ^ (w_signed ? 0 : 0x80));
@@ -688,7 +694,7 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 	int by_pixel = by4 && op->kt->qigemm_px && uk == op->kt->qgemm && op->groups == 1 &&
 		       op->out_plane <= PX_MAX_PIXELS;
 	for (size_t m = 0; by_pixel && m < op->mg; m++)
-		by_pixel = eml_q_zero_point(ctx, 5, (int64_t)m) ==
+		by_pixel = eml_q_zero_point(ctx, p->w_zero_point, (int64_t)m) ==
 			   (ctx->in[3]->dtype == EDGEML_DTYPE_INT8 ? 0 : 128);
 	if (by_pixel)
 		uk = op->kt->qgemm_px;
@@ -707,7 +713,7 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 					w[m * k + ci * kvol + t];
 	for (size_t g = 0; st == EDGEML_OK && g < op->groups; g++) {
 		for (size_t i = 0; i < op->mg; i++) {
-			wzp[i] = eml_q_zero_point(ctx, 5, (int64_t)(g * op->mg + i));
+			wzp[i] = eml_q_zero_point(ctx, p->w_zero_point, (int64_t)(g * op->mg + i));
 			mult[i] = channel_mult(p, g * op->mg + i);
 		}
 		eml_fast_gemm_desc d = {
@@ -815,14 +821,16 @@ edgeml_status eml_fast_qconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	const eml_cpu_kernels *kt = eml_cpu_kernels_for(isa);
 	const eml_qgemm_ukernel *uk = kt->qgemm;
 	eml_qdw_fn dw = kt->qdw;
-	eml_qconv_shape s;
+	eml_op_params tmp;
+	const eml_op_params *prm;
 	qconv_params p;
 	int is8 = (tx->dtype == EDGEML_DTYPE_INT8 || tx->dtype == EDGEML_DTYPE_UINT8) &&
 		  (tw->dtype == EDGEML_DTYPE_INT8 || tw->dtype == EDGEML_DTYPE_UINT8) &&
 		  (ty->dtype == EDGEML_DTYPE_INT8 || ty->dtype == EDGEML_DTYPE_UINT8);
-	if (!uk || !is8 || eml_qconv_shape_of(ctx->node, tx, tw, &s) != EDGEML_OK ||
-	    s.g.n_spatial > 2 || !read_params(ctx, &p))
+	if (!uk || !is8 || eml_node_params(NULL, ctx->node, ctx->in, &tmp, &prm) != EDGEML_OK ||
+	    prm->qconv.shape.g.n_spatial > 2 || !read_params(ctx, &prm->qconv, &p))
 		return EDGEML_OK;
+	const eml_qconv_shape s = prm->qconv.shape;
 	qconv_op *op = calloc(1, sizeof(*op));
 	if (!op)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a convolution");

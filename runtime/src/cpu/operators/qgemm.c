@@ -9,6 +9,7 @@
 #include "cpu/kernels.h"
 #include "cpu/operators/operators.h"
 #include "cpu/ref/ref_qparams.h"
+#include "ops/op_params.h"
 #include "error.h"
 #include "ops/ops.h"
 
@@ -125,26 +126,33 @@ edgeml_status eml_fast_qgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	const eml_tensor *ta = ctx->in[0], *tb = ctx->in[3], *ty = ctx->out[0];
 	const eml_qgemm_ukernel *uk = eml_cpu_kernels_for(isa)->qgemm;
 	int is_gemm = ctx->node->op == EML_OP_QLinearGemm;
-	uint32_t k_ys = is_gemm ? 7 : 6, k_yzp = is_gemm ? 8 : 7;
-	int64_t trans_a = 0, trans_b = 0, n_sa, n_sb, n_sy;
-	float alpha = 1.0f;
+	eml_op_params tmp;
+	const eml_op_params *prm;
+	int64_t n_sa, n_sb, n_sy;
 	const float *sa, *sb, *sy;
 	if (!uk || !params_constant(ctx) || tb->rank != 2 || ta->rank < 1 ||
 	    (ta->dtype != EDGEML_DTYPE_INT8 && ta->dtype != EDGEML_DTYPE_UINT8) ||
 	    (tb->dtype != EDGEML_DTYPE_INT8 && tb->dtype != EDGEML_DTYPE_UINT8) ||
-	    (ty->dtype != EDGEML_DTYPE_INT8 && ty->dtype != EDGEML_DTYPE_UINT8))
-		return EDGEML_OK;
-	if (is_gemm) {
-		(void)eml_attr_int(ctx->node, "transA", 0, &trans_a);
-		(void)eml_attr_int(ctx->node, "transB", 0, &trans_b);
-		(void)eml_attr_float(ctx->node, "alpha", 1.0f, &alpha);
-	}
+	    (ty->dtype != EDGEML_DTYPE_INT8 && ty->dtype != EDGEML_DTYPE_UINT8) ||
+	    eml_node_params(NULL, ctx->node, ctx->in, &tmp, &prm) != EDGEML_OK)
+		return EDGEML_OK; /* the reference runs it, or reports what is wrong */
+	/* the named input slots of QLinearGemm and QLinearMatMul (ops/op_params.h) */
+	const eml_qgemm_params *qg = &prm->qgemm;
+	const eml_qmatmul_params *qm = &prm->qmatmul;
+	uint32_t k_as = is_gemm ? qg->a_scale : qm->a_scale;
+	uint32_t k_azp = is_gemm ? qg->a_zero_point : qm->a_zero_point;
+	uint32_t k_bs = is_gemm ? qg->b_scale : qm->b_scale;
+	uint32_t k_bzp = is_gemm ? qg->b_zero_point : qm->b_zero_point;
+	uint32_t k_ys = is_gemm ? qg->y_scale : qm->y_scale;
+	uint32_t k_yzp = is_gemm ? qg->y_zero_point : qm->y_zero_point;
+	int trans_a = is_gemm ? qg->trans_a : 0, trans_b = is_gemm ? qg->trans_b : 0;
+	float alpha = is_gemm ? qg->alpha : 1.0f;
 	size_t k = (size_t)tb->dims[trans_b ? 1 : 0], n = (size_t)tb->dims[trans_b ? 0 : 1];
 	if (trans_a || (size_t)ta->dims[ta->rank - 1] != k || eml_tensor_numel(ta) <= 0 ||
-	    !per_column(ctx, 4, (int64_t)n) || !per_column(ctx, 5, (int64_t)n) ||
-	    eml_tensor_numel(ctx->in[1]) != 1 || !per_column(ctx, 2, 1) ||
-	    eml_q_scales(ctx, 1, &sa, &n_sa) != EDGEML_OK ||
-	    eml_q_scales(ctx, 4, &sb, &n_sb) != EDGEML_OK ||
+	    !per_column(ctx, k_bs, (int64_t)n) || !per_column(ctx, k_bzp, (int64_t)n) ||
+	    eml_tensor_numel(ctx->in[k_as]) != 1 || !per_column(ctx, k_azp, 1) ||
+	    eml_q_scales(ctx, k_as, &sa, &n_sa) != EDGEML_OK ||
+	    eml_q_scales(ctx, k_bs, &sb, &n_sb) != EDGEML_OK ||
 	    eml_q_scales(ctx, k_ys, &sy, &n_sy) != EDGEML_OK)
 		return EDGEML_OK;
 	qgemm_op *op = calloc(1, sizeof(*op));
@@ -157,7 +165,7 @@ edgeml_status eml_fast_qgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	if (st == EDGEML_OK) {
 		eml_q_output_range(ctx, ty->dtype, sy[0], y_zp, &lo, &hi);
 		for (size_t j = 0; j < n; j++) {
-			wzp[j] = eml_q_zero_point(ctx, 5, (int64_t)j);
+			wzp[j] = eml_q_zero_point(ctx, k_bzp, (int64_t)j);
 			/* the reference's expression order, operand by operand */
 			if (is_gemm)
 				mult[j] = alpha * sa[0] * sb[n_sb == 1 ? 0 : j] / sy[0];
@@ -169,14 +177,15 @@ edgeml_status eml_fast_qgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 		op->n = n;
 		op->rows = (size_t)eml_tensor_numel(ta) / k;
 		const int32_t *bias = NULL;
-		if (is_gemm && ctx->node->n_inputs > 6 && ctx->in[6])
-			bias = ctx->in_data[6];
+		if (is_gemm && qg->bias != EML_NO_INPUT && qg->bias < ctx->node->n_inputs &&
+		    ctx->in[qg->bias])
+			bias = ctx->in_data[qg->bias];
 		eml_fast_gemm_desc d = {
 			.w = ctx->in_data[3], .w_signed = tb->dtype == EDGEML_DTYPE_INT8,
 			.m = n, .k = k, .row_stride = trans_b ? k : 1, .k_stride = trans_b ? 1 : n,
 			.wzp = wzp, .bias = bias, .mult = mult,
 			.x_signed = ta->dtype == EDGEML_DTYPE_INT8,
-			.x_zp = eml_q_zero_point(ctx, 2, 0), .y_zp = y_zp, .lo = lo, .hi = hi,
+			.x_zp = eml_q_zero_point(ctx, k_azp, 0), .y_zp = y_zp, .lo = lo, .hi = hi,
 			.key = ctx->node,
 		};
 		uk = eml_qgemm_ukernel_fit(uk, d.w, d.w_signed, d.m, d.k, d.row_stride,
