@@ -182,7 +182,7 @@ export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
 # The ARM (qemu-user) and kernel-module (qemu-system) suites run static, unsanitized binaries:
 # they are part of the plain run only.
-TEST_SUITES := unit conformance crosscheck fuzz-smoke test-packages test-store zoo-smoke test-image
+TEST_SUITES := unit conformance crosscheck fuzz-smoke test-packages test-store test-shadow zoo-smoke test-image
 ifeq ($(SAN),0)
 TEST_SUITES += test-vulkan test-arm test-kmod
 endif
@@ -239,6 +239,12 @@ test-packages: $(EDGEML) venv
 .PHONY: test-store
 test-store: $(EDGEML) venv
 	tests/fleet/store-cli.sh $(EDGEML) $(PY) $(BUILD)/store-cli
+
+# Shadow mode on the host: `edgeml stream --replay FRAMES.npy --candidate M` (a second model on
+# the same frames: agreement, LSB, both latencies; tests/fleet/shadow-cli.sh; about a second).
+.PHONY: test-shadow
+test-shadow: $(EDGEML) venv
+	tests/fleet/shadow-cli.sh $(EDGEML) $(PY) $(BUILD)/shadow-cli
 
 # What packages cost on ResNet-18 int8: load time of signed and encrypted packages, and the
 # `edgeml push` / `edgeml pull` against Debian's docker-registry started on loopback: by tag and

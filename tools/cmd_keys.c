@@ -182,6 +182,8 @@ static int print_package(const eml_package *pkg, const eml_trust *trust)
 		       " bytes) -> output %" PRIu32 " within %g\n",
 		       i, pkg->selftests[i].input_index, pkg->selftests[i].input_size,
 		       pkg->selftests[i].output_index, (double)pkg->selftests[i].tolerance);
+	if (pkg->latency_budget_ms > 0.0)
+		printf("  self-test latency budget %g ms\n", pkg->latency_budget_ms);
 	int bad = 0;
 	for (uint32_t i = 0; i < pkg->n_signatures; i++) {
 		struct eml_pkg_signature s;

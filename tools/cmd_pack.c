@@ -22,6 +22,7 @@ static void usage(FILE *f)
 		"usage: edgeml pack MODEL.eml --name NAME --version VERSION -o OUT.emlpkg\n"
 		"                   [--parent VERSION] [--sequence N] [--created SECONDS]\n"
 		"                   [--selftest [IN:]INPUT.npy=[OUT:]EXPECTED.npy ...] [--tolerance T]\n"
+		"                   [--latency-budget-ms MS]\n"
 		"                   [--requires isa=avx512vnni|dotprod,backend=vulkan]\n"
 		"                   [--encrypt KEY.key]\n\n"
 		"Packs a model with its manifest (docs/fleet.md). The package is unsigned until\n"
@@ -35,6 +36,10 @@ static void usage(FILE *f)
 		"  --selftest A=B     input A (.npy) must give output B (.npy); IN and OUT name the\n"
 		"                     model input and output (default: the first ones)\n"
 		"  --tolerance T      largest per-element difference a self-test allows (default 0)\n"
+		"  --latency-budget-ms MS\n"
+		"                     the self-tests, run together, must take at most MS\n"
+		"                     milliseconds (median of 5 timed runs) on the installing\n"
+		"                     device, or `edgeml store install` refuses the package\n"
 		"  --requires LIST    comma-separated KEY=ALT|ALT: isa=<cpu feature of\n"
 		"                     `edgeml info`>, backend=cpu|vulkan\n"
 		"  --encrypt KEY.key  encrypt the model for that key (`edgeml keygen --encryption`)\n");
@@ -166,6 +171,10 @@ static int parse_args(int argc, char **argv, pack_args *a)
 			char *end;
 			a->tolerance = strtof(val, &end);
 			rc = *end || !(a->tolerance >= 0.0f) ? 2 : 0;
+		} else if (!strcmp(arg, "--latency-budget-ms")) {
+			char *end;
+			a->spec.latency_budget_ms = strtod(val, &end);
+			rc = *end || !(a->spec.latency_budget_ms > 0.0) ? 2 : 0;
 		} else if (!strcmp(arg, "--requires")) {
 			rc = split_requires(a, val);
 		} else if (!strcmp(arg, "--selftest")) {

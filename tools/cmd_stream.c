@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "../kmod/uapi/edgeml_uapi.h"
 #include "commands.h"
 #include "edgeml.h"
+#include "npy.h"
 #include "v4l2_capture.h"
 
 /* Most frames one invocation streams: bounds the latency record (8 bytes a frame). */
@@ -35,6 +37,8 @@ typedef struct anomaly_event {
 typedef struct stream_args {
 	const char *device, *model;
 	const char *v4l2, *pixel_format, *dump; /* camera, its format name, last-frame file */
+	const char *replay;    /* frames from a .npy file, through a sealed memfd (no kernel) */
+	const char *candidate; /* shadow mode: a second model run on the same frames */
 	int image; /* source: image (uint8) or vibration (float32) */
 	uint64_t frames;
 	double rate;
@@ -50,6 +54,12 @@ typedef struct stream_result {
 	uint64_t *latency_ns;
 	double max_clean_error, min_anomaly_error;
 	double run_ns_total;
+	/* shadow mode: both models' run times per frame, argmax agreement of output 0, the
+	 * largest difference of integer outputs (LSB) and of float outputs */
+	uint64_t *run_ns, *cand_ns;
+	uint64_t agree;
+	double max_lsb, max_abs;
+	int any_int, any_float;
 } stream_result;
 
 /* Prints the command's usage. */
@@ -57,7 +67,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: edgeml stream --device /dev/edgeml --model M.eml [options]\n"
-		"       edgeml stream --v4l2 /dev/videoN --model M.eml [--pixel-format F] [options]\n\n"
+		"       edgeml stream --v4l2 /dev/videoN --model M.eml [--pixel-format F] [options]\n"
+		"       edgeml stream --replay FRAMES.npy --model M.eml [options]\n\n"
 		"Starts a sensor ring on the device, or captures from a V4L2 camera, and runs the\n"
 		"model on every frame in place: each frame's dma-buf is imported into the model\n"
 		"input (0 bytes copied), so the model's input must be the frame's format: float32\n"
@@ -70,6 +81,14 @@ static void usage(FILE *f)
 		"A model whose output has its input's shape (an autoencoder) is scored by its\n"
 		"reconstruction error (mean squared); above --threshold the frame is an anomaly.\n\n"
 		"  --source image|vibration  synthetic source (default vibration)\n"
+		"  --replay FRAMES.npy   frames from a file instead (whole frames of the input's\n"
+		"                        dtype, e.g. [N,...input dims]; cycled), imported from a\n"
+		"                        sealed memfd, as fast as the models run\n"
+		"  --candidate M         shadow mode: also run model or package M on every frame\n"
+		"                        and report its agreement with --model (argmax of output\n"
+		"                        0, max difference: LSB for integer outputs) and both\n"
+		"                        models' run time p50/p99; outputs must match in shape\n"
+		"                        and dtype\n"
 		"  --pixel-format F      camera format: yuyv, rgb24, bgr24, grey (default by the\n"
 		"                        input's bytes per pixel: 1 grey, 2 yuyv, 3 rgb24)\n"
 		"  --dump FILE           write the last camera frame's bytes to FILE\n"
@@ -131,6 +150,10 @@ static int parse_value(char **argv, int *i, stream_args *a)
 		a->pixel_format = v;
 	else if (strcmp(o, "--dump") == 0)
 		a->dump = v;
+	else if (strcmp(o, "--replay") == 0)
+		a->replay = v;
+	else if (strcmp(o, "--candidate") == 0)
+		a->candidate = v;
 	else if (strcmp(o, "--model") == 0)
 		a->model = v;
 	else if (strcmp(o, "--source") == 0 && (!strcmp(v, "image") || !strcmp(v, "vibration")))
@@ -186,9 +209,9 @@ static int parse_args(int argc, char **argv, stream_args *a)
 			return rc;
 		}
 	}
-	if (!a->device == !a->v4l2 || !a->model) {
-		fprintf(stderr, "edgeml stream: --model and one of --device or --v4l2 are "
-				"required\n");
+	if (!!a->device + !!a->v4l2 + !!a->replay != 1 || !a->model) {
+		fprintf(stderr, "edgeml stream: --model and one of --device, --v4l2 or --replay "
+				"are required\n");
 		usage(stderr);
 		return 2;
 	}
@@ -203,7 +226,7 @@ static int parse_args(int argc, char **argv, stream_args *a)
 		fprintf(stderr, "edgeml stream: --pixel-format and --dump are for --v4l2\n");
 		return 2;
 	}
-	if (a->v4l2 && (a->anomaly_every || a->channels != 1 || a->image)) {
+	if ((a->v4l2 || a->replay) && (a->anomaly_every || a->channels != 1 || a->image)) {
 		fprintf(stderr, "edgeml stream: --source, --anomaly-every and --channels are for "
 				"--device\n");
 		return 2;
@@ -417,7 +440,84 @@ typedef struct stream_ctx {
 	edgeml_tensor *in, *out, *check_in, *check_out;
 	int autoencoder;
 	size_t out_elems;
+	size_t in_bytes;
+	/* --replay: the frames in a sealed memfd, each at a 64-byte aligned offset */
+	int replay_fd;
+	uint64_t replay_frames, replay_stride, frame_offset;
+	/* --candidate */
+	edgeml_model *cand_model;
+	edgeml_session *cand;
+	edgeml_tensor *cand_in;
+	size_t n_outputs;
 } stream_ctx;
+
+/* Element i of a tensor of dtype, as a double. */
+static double element(const void *p, edgeml_dtype dtype, size_t i)
+{
+	switch (dtype) {
+	case EDGEML_DTYPE_FLOAT32: return ((const float *)p)[i];
+	case EDGEML_DTYPE_UINT8: return ((const uint8_t *)p)[i];
+	case EDGEML_DTYPE_INT8: return ((const int8_t *)p)[i];
+	case EDGEML_DTYPE_INT32: return ((const int32_t *)p)[i];
+	case EDGEML_DTYPE_INT64: return (double)((const int64_t *)p)[i];
+	}
+	return 0.0;
+}
+
+/* Index of the first largest element. */
+static size_t argmax(const void *p, edgeml_dtype dtype, size_t n)
+{
+	size_t best = 0;
+	for (size_t i = 1; i < n; i++)
+		if (element(p, dtype, i) > element(p, dtype, best))
+			best = i;
+	return best;
+}
+
+/* Shadow mode: runs the candidate on the frame the active model just ran on (the same
+ * buffer, imported again) and compares every output; returns 0 or -1. */
+static int shadow(stream_ctx *c, int fd, const struct edgeml_frame *f, stream_result *r)
+{
+	edgeml_session_stats st = { .struct_size = sizeof(st) };
+	if (edgeml_tensor_import_dmabuf(c->cand_in, fd, c->frame_offset, f->bytes_used) !=
+		    EDGEML_OK ||
+	    edgeml_session_run(c->cand) != EDGEML_OK ||
+	    edgeml_session_stats_get(c->cand, &st) != EDGEML_OK) {
+		fprintf(stderr, "edgeml stream: candidate %s, frame %llu: %s\n", c->args->candidate,
+			(unsigned long long)f->sequence, edgeml_last_error());
+		return -1;
+	}
+	r->cand_ns[r->frames] = st.last_run_ns;
+	for (size_t o = 0; o < c->n_outputs; o++) {
+		edgeml_tensor *ta, *tc;
+		edgeml_tensor_info ia;
+		if (edgeml_session_output(c->session, o, &ta) != EDGEML_OK ||
+		    edgeml_session_output(c->cand, o, &tc) != EDGEML_OK ||
+		    edgeml_tensor_info_get(ta, &ia) != EDGEML_OK) {
+			fprintf(stderr, "edgeml stream: %s\n", edgeml_last_error());
+			return -1;
+		}
+		const void *pa = edgeml_tensor_data(ta), *pc = edgeml_tensor_data(tc);
+		size_t n = ia.size_bytes / edgeml_dtype_size(ia.dtype);
+		int is_float = ia.dtype == EDGEML_DTYPE_FLOAT32;
+		double worst = 0;
+		for (size_t i = 0; i < n; i++) {
+			double d = fabs(element(pa, ia.dtype, i) - element(pc, ia.dtype, i));
+			if (d > worst || isnan(d))
+				worst = isnan(d) ? HUGE_VAL : d;
+		}
+		if (is_float) {
+			r->any_float = 1;
+			r->max_abs = worst > r->max_abs ? worst : r->max_abs;
+		} else {
+			r->any_int = 1;
+			r->max_lsb = worst > r->max_lsb ? worst : r->max_lsb;
+		}
+		if (o == 0 && n && argmax(pa, ia.dtype, n) == argmax(pc, ia.dtype, n))
+			r->agree++;
+	}
+	return 0;
+}
 
 /* Runs --verify's second opinion: the same frame copied into a second session must give
  * bit-identical outputs. Returns 1 when it does. */
@@ -470,18 +570,23 @@ static int dump_frame(const char *path, const void *frame, size_t bytes)
 static int process(stream_ctx *c, const struct edgeml_frame *f, stream_result *r)
 {
 	const stream_args *a = c->args;
-	int fd = a->v4l2 ? c->cam.dmabuf[f->index] : c->fds[f->index];
+	int fd = a->v4l2 ? c->cam.dmabuf[f->index] : a->replay ? c->replay_fd : c->fds[f->index];
 	edgeml_session_stats st = { .struct_size = sizeof(st) };
-	if (edgeml_tensor_import_dmabuf(c->in, fd, 0, f->bytes_used) != EDGEML_OK ||
+	if (edgeml_tensor_import_dmabuf(c->in, fd, c->frame_offset, f->bytes_used) != EDGEML_OK ||
 	    edgeml_session_run(c->session) != EDGEML_OK ||
 	    edgeml_session_stats_get(c->session, &st) != EDGEML_OK) {
 		fprintf(stderr, "edgeml stream: frame %llu: %s\n",
 			(unsigned long long)f->sequence, edgeml_last_error());
 		return -1;
 	}
+	if (c->cand && shadow(c, fd, f, r) != 0)
+		return -1;
+	if (r->run_ns)
+		r->run_ns[r->frames] = st.last_run_ns;
 	double err = 0;
 	int flagged = 0, injected = (f->flags & EDGEML_FRAME_ANOMALY) != 0;
-	if (sync_read(fd, 1) != 0) {
+	/* A memfd needs (and takes) no dma-buf sync. */
+	if (!a->replay && sync_read(fd, 1) != 0) {
 		fprintf(stderr, "edgeml stream: dma-buf sync: %s\n", strerror(errno));
 		return -1;
 	}
@@ -492,7 +597,7 @@ static int process(stream_ctx *c, const struct edgeml_frame *f, stream_result *r
 	}
 	/* A camera may stamp a frame with its nominal capture time, a little ahead (vivid). */
 	uint64_t done = now_ns(), lat = done > f->timestamp_ns ? done - f->timestamp_ns : 0;
-	if (a->verify && ((!a->v4l2 && !frame_is_expected(&c->cfg, f, frame)) ||
+	if (a->verify && ((!a->v4l2 && !a->replay && !frame_is_expected(&c->cfg, f, frame)) ||
 			  !same_as_copy(c, frame, f->bytes_used))) {
 		fprintf(stderr, "edgeml stream: --verify: frame %llu (buffer %u) differs from "
 				"the source's formula or from the result on a copy\n",
@@ -501,7 +606,8 @@ static int process(stream_ctx *c, const struct edgeml_frame *f, stream_result *r
 	}
 	if (a->dump && r->frames + 1 == a->frames && dump_frame(a->dump, frame, f->bytes_used))
 		r->verify_failures++;
-	sync_read(fd, 0);
+	if (!a->replay)
+		sync_read(fd, 0);
 	r->latency_ns[r->frames++] = lat;
 	r->dropped = f->dropped;
 	r->bytes_copied += st.bytes_copied_last_run;
@@ -551,6 +657,17 @@ static int stream_loop(stream_ctx *c, stream_result *r)
 {
 	if (c->args->v4l2)
 		return camera_loop(c, r);
+	if (c->args->replay) {
+		for (uint64_t k = 0; r->frames < c->args->frames; k++) {
+			struct edgeml_frame f = { .sequence = k,
+						  .bytes_used = (uint32_t)c->in_bytes,
+						  .timestamp_ns = now_ns() };
+			c->frame_offset = (k % c->replay_frames) * c->replay_stride;
+			if (process(c, &f, r) != 0)
+				return -1;
+		}
+		return 0;
+	}
 	while (r->frames < c->args->frames) {
 		struct edgeml_frame f = { 0 };
 		if (ioctl(c->dev, EDGEML_IOC_DEQUEUE, &f) != 0) {
@@ -584,9 +701,51 @@ static int cmp_u64(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
+/* Median and p99 of n run times, in microseconds (sorts them). */
+static void percentiles(uint64_t *ns, uint64_t n, double *p50, double *p99)
+{
+	qsort(ns, n, sizeof(uint64_t), cmp_u64);
+	*p50 = ns[n / 2] / 1e3;
+	*p99 = ns[(n * 99 - 1) / 100] / 1e3;
+}
+
+/* Shadow mode's report: agreement and both models' run times. */
+static void print_shadow(const stream_ctx *c, stream_result *r)
+{
+	double a50, a99, c50, c99;
+	percentiles(r->run_ns, r->frames, &a50, &a99);
+	percentiles(r->cand_ns, r->frames, &c50, &c99);
+	double pct = 100.0 * (double)r->agree / (double)r->frames;
+	if (c->args->json) {
+		printf("{\"shadow\":true,\"frames\":%llu,\"argmax_agree\":%llu,"
+		       "\"argmax_agree_pct\":%.2f,",
+		       (unsigned long long)r->frames, (unsigned long long)r->agree, pct);
+		if (r->any_int)
+			printf("\"max_diff_lsb\":%.0f,", r->max_lsb);
+		if (r->any_float)
+			printf("\"max_abs_diff\":%.9g,", isinf(r->max_abs) ? -1.0 : r->max_abs);
+		printf("\"active_run_p50_us\":%.1f,\"active_run_p99_us\":%.1f,"
+		       "\"candidate_run_p50_us\":%.1f,\"candidate_run_p99_us\":%.1f}\n",
+		       a50, a99, c50, c99);
+		return;
+	}
+	printf("shadow: candidate %s vs active %s on the same %llu frames: argmax of output 0 "
+	       "agrees on %llu (%.2f%%)",
+	       c->args->candidate, c->args->model, (unsigned long long)r->frames,
+	       (unsigned long long)r->agree, pct);
+	if (r->any_int)
+		printf(", max |diff| %.0f LSB (integer outputs)", r->max_lsb);
+	if (r->any_float)
+		printf(", max |diff| %.9g (float outputs)", r->max_abs);
+	printf("\nshadow: model run p50/p99: active %.1f/%.1f us, candidate %.1f/%.1f us\n", a50,
+	       a99, c50, c99);
+}
+
 /* Prints the summary: latency percentiles, drops, copies, detection and bandwidth. */
 static void print_summary(const stream_ctx *c, stream_result *r, double wall_s)
 {
+	if (c->cand)
+		print_shadow(c, r);
 	qsort(r->latency_ns, r->frames, sizeof(uint64_t), cmp_u64);
 	double med = r->latency_ns[r->frames / 2] / 1e3;
 	double p99 = r->latency_ns[(r->frames * 99 - 1) / 100] / 1e3;
@@ -631,6 +790,80 @@ static void print_summary(const stream_ctx *c, stream_result *r, double wall_s)
 	       ratio);
 }
 
+/* "int8[1,10]" into buf. */
+static const char *describe(const edgeml_tensor_info *t, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s[", edgeml_dtype_name(t->dtype));
+	for (uint32_t i = 0; i < t->rank && n > 0 && (size_t)n < size; i++)
+		n += snprintf(buf + n, size - (size_t)n, "%s%lld", i ? "," : "",
+			      (long long)t->dims[i]);
+	if (n > 0 && (size_t)n < size)
+		snprintf(buf + n, size - (size_t)n, "]");
+	return buf;
+}
+
+/* Whether two tensors have the same dtype and shape. */
+static int same_shape(const edgeml_tensor_info *x, const edgeml_tensor_info *y)
+{
+	if (x->dtype != y->dtype || x->rank != y->rank || x->size_bytes != y->size_bytes)
+		return 0;
+	for (uint32_t i = 0; i < x->rank; i++)
+		if (x->dims[i] != y->dims[i])
+			return 0;
+	return 1;
+}
+
+/* Opens --candidate and checks that it takes the active model's input and gives outputs of
+ * the same count, dtypes and shapes; returns 0, or -1 after saying what differs. */
+static int open_candidate(stream_ctx *c, edgeml_context *ctx, const edgeml_model *active,
+			  const edgeml_tensor_info *in)
+{
+	const char *cand = c->args->candidate;
+	edgeml_tensor_info ci, ai, co;
+	char d1[160], d2[160];
+	if (edgeml_model_load_file(ctx, cand, &c->cand_model) != EDGEML_OK ||
+	    edgeml_session_create(c->cand_model, NULL, &c->cand) != EDGEML_OK ||
+	    edgeml_session_input(c->cand, 0, &c->cand_in) != EDGEML_OK ||
+	    edgeml_tensor_info_get(c->cand_in, &ci) != EDGEML_OK) {
+		fprintf(stderr, "edgeml stream: --candidate %s: %s\n", cand, edgeml_last_error());
+		return -1;
+	}
+	if (edgeml_model_input_count(c->cand_model) != 1 || !same_shape(in, &ci)) {
+		fprintf(stderr, "edgeml stream: --candidate %s takes %zu input(s), the first %s; "
+				"it must take the active model's one input %s\n",
+			cand, edgeml_model_input_count(c->cand_model), describe(&ci, d1, sizeof(d1)),
+			describe(in, d2, sizeof(d2)));
+		return -1;
+	}
+	c->n_outputs = edgeml_model_output_count(active);
+	if (edgeml_model_output_count(c->cand_model) != c->n_outputs) {
+		fprintf(stderr, "edgeml stream: --candidate %s has %zu outputs, the active model "
+				"%zu: shadow mode compares outputs of the same count, shape and dtype\n",
+			cand, edgeml_model_output_count(c->cand_model), c->n_outputs);
+		return -1;
+	}
+	for (size_t o = 0; o < c->n_outputs; o++) {
+		edgeml_tensor *ta, *tc;
+		if (edgeml_session_output(c->session, o, &ta) != EDGEML_OK ||
+		    edgeml_session_output(c->cand, o, &tc) != EDGEML_OK ||
+		    edgeml_tensor_info_get(ta, &ai) != EDGEML_OK ||
+		    edgeml_tensor_info_get(tc, &co) != EDGEML_OK) {
+			fprintf(stderr, "edgeml stream: --candidate %s: %s\n", cand,
+				edgeml_last_error());
+			return -1;
+		}
+		if (!same_shape(&ai, &co)) {
+			fprintf(stderr, "edgeml stream: --candidate %s: output %zu '%s' is %s, but "
+					"the active model's '%s' is %s: shadow mode compares outputs "
+					"of the same shape and dtype\n",
+				cand, o, co.name, describe(&co, d1, sizeof(d1)), ai.name,
+				describe(&ai, d2, sizeof(d2)));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Opens the model and the session(s) and checks the model against the source. */
 static int open_model(stream_ctx *c, edgeml_context *ctx, edgeml_model **model)
 {
@@ -661,6 +894,11 @@ static int open_model(stream_ctx *c, edgeml_context *ctx, edgeml_model **model)
 				"has its input's shape (an autoencoder)\n");
 		return -1;
 	}
+	c->in_bytes = in.size_bytes;
+	if (a->candidate && open_candidate(c, ctx, *model, &in) != 0)
+		return -1;
+	if (a->replay)
+		return 0;
 	edgeml_image_input_info im;
 	if (a->v4l2 && edgeml_model_input_image(*model, 0, &im) == EDGEML_OK)
 		return camera_image_config(a, &im, &c->cam_width, &c->cam_height, &c->cam_format,
@@ -671,9 +909,48 @@ static int open_model(stream_ctx *c, edgeml_context *ctx, edgeml_model **model)
 	return ring_config(a, &in, &c->cfg);
 }
 
+/* --replay: reads the frames and copies them into a memfd sealed against shrinking, each at
+ * a 64-byte aligned offset (what edgeml_tensor_import_dmabuf asks); returns 0 or -1. */
+static int open_replay(stream_ctx *c)
+{
+	const char *path = c->args->replay;
+	edgeml_tensor_info in;
+	eml_npy npy = { 0 };
+	char d[160];
+	edgeml_tensor_info_get(c->in, &in);
+	if (eml_npy_read_file(path, &npy) != EDGEML_OK) {
+		fprintf(stderr, "edgeml stream: --replay %s: %s\n", path, edgeml_last_error());
+		return -1;
+	}
+	if (npy.dtype != in.dtype || npy.size == 0 || npy.size % in.size_bytes) {
+		fprintf(stderr, "edgeml stream: --replay %s holds %zu bytes of %s: not whole "
+				"frames of input '%s' %s (%zu bytes)\n",
+			path, npy.size, edgeml_dtype_name(npy.dtype), in.name,
+			describe(&in, d, sizeof(d)), in.size_bytes);
+		eml_npy_free(&npy);
+		return -1;
+	}
+	c->replay_frames = npy.size / in.size_bytes;
+	c->replay_stride = (in.size_bytes + 63) / 64 * 64;
+	c->replay_fd = memfd_create("edgeml-replay", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	int ok = c->replay_fd >= 0 &&
+		 ftruncate(c->replay_fd, (off_t)(c->replay_frames * c->replay_stride)) == 0;
+	for (uint64_t k = 0; ok && k < c->replay_frames; k++)
+		ok = pwrite(c->replay_fd, (const uint8_t *)npy.data + k * in.size_bytes,
+			    in.size_bytes, (off_t)(k * c->replay_stride)) == (ssize_t)in.size_bytes;
+	if (ok)
+		ok = fcntl(c->replay_fd, F_ADD_SEALS, F_SEAL_SHRINK) == 0;
+	if (!ok)
+		fprintf(stderr, "edgeml stream: --replay %s: memfd: %s\n", path, strerror(errno));
+	eml_npy_free(&npy);
+	return ok ? 0 : -1;
+}
+
 /* Opens the device and starts the ring; returns 0 or -1. */
 static int start_ring(stream_ctx *c)
 {
+	if (c->args->replay)
+		return open_replay(c);
 	if (c->args->v4l2) {
 		c->cam_open = 1;
 		return eml_v4l2_open(&c->cam, c->args->v4l2, c->cam_width, c->cam_height,
@@ -708,14 +985,18 @@ int edgeml_cmd_stream(int argc, char **argv)
 	int rc = parse_args(argc, argv, &a);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	stream_ctx c = { .args = &a, .dev = -1 };
+	stream_ctx c = { .args = &a, .dev = -1, .replay_fd = -1 };
 	stream_result r = { .min_anomaly_error = HUGE_VAL };
 	edgeml_context *ctx = NULL;
 	edgeml_model *model = NULL;
 	uint32_t started = 0;
 	rc = 1;
 	r.latency_ns = malloc(a.frames * sizeof(uint64_t));
-	if (!r.latency_ns) {
+	if (a.candidate) {
+		r.run_ns = malloc(a.frames * sizeof(uint64_t));
+		r.cand_ns = malloc(a.frames * sizeof(uint64_t));
+	}
+	if (!r.latency_ns || (a.candidate && (!r.run_ns || !r.cand_ns))) {
 		fprintf(stderr, "edgeml stream: out of memory for %llu frames\n",
 			(unsigned long long)a.frames);
 	} else if (edgeml_context_create(&ctx) != EDGEML_OK) {
@@ -735,10 +1016,16 @@ int edgeml_cmd_stream(int argc, char **argv)
 		close(c.dev);
 	if (c.cam_open)
 		eml_v4l2_close(&c.cam);
+	if (c.replay_fd >= 0)
+		close(c.replay_fd);
+	edgeml_session_destroy(c.cand);
+	edgeml_model_free(c.cand_model);
 	edgeml_session_destroy(c.check);
 	edgeml_session_destroy(c.session);
 	edgeml_model_free(model);
 	edgeml_context_destroy(ctx);
 	free(r.latency_ns);
+	free(r.run_ns);
+	free(r.cand_ns);
 	return rc;
 }

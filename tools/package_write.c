@@ -135,6 +135,13 @@ static edgeml_status check_spec(const eml_pack_spec *spec)
 					 "backend=cpu|vulkan",
 					 r);
 	}
+	if (!(spec->latency_budget_ms >= 0.0 && spec->latency_budget_ms <= 3.6e6))
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "latency budget %g ms must be in (0, 3600000] (0: none)",
+				 spec->latency_budget_ms);
+	if (spec->latency_budget_ms > 0.0 && spec->n_selftests == 0)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "a latency budget needs at least one self-test to time");
 	for (uint32_t i = 0; i < spec->n_selftests; i++) {
 		const eml_pack_selftest *t = &spec->selftests[i];
 		if (t->input_size > UINT32_MAX / 2 || t->expected_size > UINT32_MAX / 2 ||
@@ -196,6 +203,8 @@ edgeml_status eml_pack_build(const eml_pack_spec *spec, const void *model, size_
 		put(&m, t->input, t->input_size);
 		put(&m, t->expected, t->expected_size);
 	}
+	if (spec->latency_budget_ms > 0.0)
+		entry(&m, EML_PKG_TAG_LATENCY_BUDGET, &spec->latency_budget_ms, 8);
 	for (uint32_t i = 0; i < spec->n_requires; i++)
 		entry(&m, EML_PKG_TAG_REQUIRES, spec->requires[i], strlen(spec->requires[i]));
 	if (spec->encrypt_key)

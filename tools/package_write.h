@@ -31,6 +31,7 @@ typedef struct eml_pack_spec {
 	uint32_t n_requires;
 	const eml_pack_selftest *selftests;
 	uint32_t n_selftests;
+	double latency_budget_ms; /* 0: none; else the self-tests' run must take at most this */
 	const uint8_t *encrypt_key; /* 32-byte secretstream key, or NULL for no encryption */
 } eml_pack_spec;
 

@@ -370,7 +370,9 @@ edgeml_status edgeml_device_choose(const edgeml_session_options *options, size_t
 /* Runs the self-tests of a model loaded from a package on a session made with options (may
  * be NULL): each sets its input (the other inputs are zero) and compares its output with the
  * expected one, element by element within its tolerance. EDGEML_ERR_SELFTEST names the first test, element and
- * values that differ. *passed (may be NULL) counts the tests that passed. */
+ * values that differ. *passed (may be NULL) counts the tests that passed. When the
+ * package states a latency budget, all tests are then run 5 more times and their median
+ * time must be within it, else EDGEML_ERR_SELFTEST names measured and budget. */
 edgeml_status edgeml_model_run_selftests(const edgeml_model *model,
 					 const edgeml_session_options *options, uint32_t *passed);
 

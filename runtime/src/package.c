@@ -305,6 +305,17 @@ static edgeml_status decode_entry(eml_package *pkg, uint32_t tag, const uint8_t 
 		if (st == EDGEML_OK)
 			pkg->n_requires++;
 		return st;
+	case EML_PKG_TAG_LATENCY_BUDGET:
+		st = entry_size(len, 8, "latency budget", off);
+		if (st == EDGEML_OK)
+			memcpy(&pkg->latency_budget_ms, v, 8);
+		if (st == EDGEML_OK && !(pkg->latency_budget_ms > 0.0 &&
+					 pkg->latency_budget_ms <= 3.6e6))
+			st = eml_error(EDGEML_ERR_FORMAT,
+				       "manifest latency budget at offset 0x%" PRIx64
+				       " must be a number of milliseconds in (0, 3600000]",
+				       off);
+		return st;
 	case EML_PKG_TAG_ENCRYPTION:
 		return entry_encryption(pkg, v, len, off);
 	}
@@ -348,7 +359,7 @@ static edgeml_status parse_manifest(eml_package *pkg)
 					 tag, off);
 		prev = tag;
 		int known = (tag >= EML_PKG_TAG_NAME && tag <= EML_PKG_TAG_SELFTEST) ||
-			    tag == EML_PKG_TAG_REQUIRES || tag == EML_PKG_TAG_ENCRYPTION;
+			    tag == EML_PKG_TAG_LATENCY_BUDGET || tag == EML_PKG_TAG_REQUIRES || tag == EML_PKG_TAG_ENCRYPTION;
 		if (!known && (tag & EML_PKG_TAG_CRITICAL))
 			return eml_error(EDGEML_ERR_UNSUPPORTED,
 					 "manifest entry at offset 0x%" PRIx64

@@ -41,6 +41,7 @@ typedef struct eml_package {
 	char requires[EML_PKG_MAX_REQUIRES][EML_PKG_MAX_REQUIRE_LEN + 1];
 	uint32_t n_selftests;
 	eml_pkg_selftest_view selftests[EML_PKG_MAX_SELFTESTS];
+	double latency_budget_ms; /* 0 when the manifest states no budget */
 	int encrypted;
 	struct eml_pkg_encryption enc;
 	uint32_t n_signatures; /* records at hdr.signatures_offset */
@@ -57,6 +58,7 @@ struct eml_model_package {
 	uint64_t sequence;
 	uint64_t created;
 	int encrypted;
+	double latency_budget_ms; /* 0: none */
 	uint32_t n_selftests;
 	eml_pkg_selftest_view selftests[EML_PKG_MAX_SELFTESTS]; /* bytes follow the struct */
 };

@@ -67,6 +67,7 @@ enum eml_pkg_tag {
 	EML_PKG_TAG_MODEL_HASH = 0x0007,    /* 32 bytes: BLAKE2b-256 of the plaintext .eml */
 	EML_PKG_TAG_PAYLOAD_HASH = 0x0008,  /* 32 bytes: BLAKE2b-256 of the payload as stored */
 	EML_PKG_TAG_SELFTEST = 0x0009,	      /* repeatable: struct eml_pkg_selftest + bytes */
+	EML_PKG_TAG_LATENCY_BUDGET = 0x000c,  /* optional f64: self-test run budget in ms */
 	EML_PKG_TAG_REQUIRES = 0x800a,	      /* repeatable: "key=alt|alt", e.g. isa=dotprod */
 	EML_PKG_TAG_ENCRYPTION = 0x800b,      /* struct eml_pkg_encryption: payload encrypted */
 };

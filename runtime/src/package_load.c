@@ -152,6 +152,7 @@ static struct eml_model_package *package_meta(const eml_package *pkg, const char
 	m->created = pkg->created;
 	m->encrypted = pkg->encrypted;
 	m->n_selftests = pkg->n_selftests;
+	m->latency_budget_ms = pkg->latency_budget_ms;
 	return m;
 }
 

@@ -6,7 +6,9 @@
  */
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "error.h"
 #include "model.h"
@@ -81,6 +83,49 @@ static edgeml_status run_one(const edgeml_model *model, edgeml_session *s, uint3
 	return EDGEML_OK;
 }
 
+/* Timed passes over all self-tests when the package states a latency budget: one warm-up
+ * (the checked pass above), then this many; their median is held against the budget. */
+#define BUDGET_RUNS 5
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Times BUDGET_RUNS passes over every self-test (each pass re-checks the outputs) and
+ * refuses when their median exceeds the package's budget. */
+static edgeml_status check_budget(const edgeml_model *model, edgeml_session *s,
+				  const struct eml_model_package *pkg)
+{
+	double t[BUDGET_RUNS];
+	for (int r = 0; r < BUDGET_RUNS; r++) {
+		double t0 = now_ms();
+		for (uint32_t i = 0; i < pkg->n_selftests; i++) {
+			edgeml_status st = run_one(model, s, i, &pkg->selftests[i]);
+			if (st != EDGEML_OK)
+				return st;
+		}
+		t[r] = now_ms() - t0;
+	}
+	qsort(t, BUDGET_RUNS, sizeof(t[0]), cmp_double);
+	double median = t[BUDGET_RUNS / 2];
+	if (median > pkg->latency_budget_ms)
+		return eml_error(EDGEML_ERR_SELFTEST,
+				 "self-test latency on this device (%s): median %.4f ms of %d runs "
+				 "is over the package's budget of %g ms",
+				 edgeml_session_backend_name(s), median, BUDGET_RUNS,
+				 pkg->latency_budget_ms);
+	return EDGEML_OK;
+}
+
 edgeml_status edgeml_model_run_selftests(const edgeml_model *model,
 					 const edgeml_session_options *options, uint32_t *passed)
 {
@@ -101,6 +146,8 @@ edgeml_status edgeml_model_run_selftests(const edgeml_model *model,
 		if (st == EDGEML_OK && passed)
 			(*passed)++;
 	}
+	if (st == EDGEML_OK && pkg->latency_budget_ms > 0.0)
+		st = check_budget(model, s, pkg);
 	if (s)
 		edgeml_session_destroy(s);
 	return st;

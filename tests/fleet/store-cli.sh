@@ -113,3 +113,23 @@ printf 'edgeml-store-state 1\nactive 9\n' > "$W/store/names/broken.state"
 refuse "a corrupt state file" "broken.state" "$EDGEML" store status broken
 active 1.2.0
 echo "ok: garbage in the store: clear errors, the active model keeps working"
+
+# A latency budget in the manifest: an impossible one is refused naming measured and budget,
+# the active version stays; a generous one installs. `edgeml verify` shows the budget.
+for spec in "1.6.0 0.000001" "1.7.0 60000"; do
+	set -- $spec
+	"$EDGEML" pack "$W/m.eml" --name block --version "$1" --selftest "$W/in.npy=$REF" \
+		--latency-budget-ms "$2" -o "$W/budget-$1.emlpkg" > /dev/null
+	"$EDGEML" sign "$W/budget-$1.emlpkg" --key "$W/release.sec" > /dev/null
+done
+"$EDGEML" verify "$W/budget-1.7.0.emlpkg" | grep -q "latency budget 60000 ms" ||
+	fail "verify does not show the budget: $("$EDGEML" verify "$W/budget-1.7.0.emlpkg")"
+refuse "a package over its latency budget" "over the package's budget of 1e-06 ms" \
+	"$EDGEML" store install "$W/budget-1.6.0.emlpkg"
+active 1.2.0
+"$EDGEML" store install "$W/budget-1.7.0.emlpkg" > /dev/null
+active 1.7.0
+refuse "a zero latency budget" "latency-budget-ms" \
+	"$EDGEML" pack "$W/m.eml" --name block --version 1.8.0 --selftest "$W/in.npy=$REF" \
+	--latency-budget-ms 0 -o "$W/x.emlpkg"
+echo "ok: latency budget"

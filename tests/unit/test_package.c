@@ -509,10 +509,12 @@ static void test_manifest_fields(void **state)
 	spec.selftests = &t;
 	spec.n_selftests = 1;
 	spec.sequence = 77;
+	spec.latency_budget_ms = 2.5;
 	size_t size;
 	uint8_t *pkg = pack(fx, &spec, &size);
 	eml_package p;
 	assert_int_equal(eml_package_parse(pkg, size, &p), EDGEML_OK);
+	assert_true(p.latency_budget_ms == 2.5);
 	assert_int_equal(p.n_selftests, 1);
 	assert_true(p.selftests[0].tolerance == 0.5f);
 	assert_int_equal(p.selftests[0].input_size, sizeof(in));
@@ -686,6 +688,7 @@ static void test_manifest_forward_compat(void **state)
 		{ 0x8100, EDGEML_ERR_UNSUPPORTED, "critical tag 0x8100" },
 		{ EML_PKG_TAG_NAME, EDGEML_ERR_FORMAT, "out of order or repeated" },
 		{ EML_PKG_TAG_PAYLOAD_HASH, EDGEML_ERR_FORMAT, "out of order or repeated" },
+		{ EML_PKG_TAG_LATENCY_BUDGET, EDGEML_ERR_FORMAT, "latency budget" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		size_t n = size;

@@ -104,8 +104,8 @@ static float expected(float bias, int i)
 
 /* Writes fx->dir/NAME-VERSION.emlpkg, signed with sk (NULL: unsigned); a wrong_selftest
  * package expects an output its model does not give. Returns the path (static). */
-static const char *make_package(const fixture *fx, const char *version, float bias,
-				const uint8_t *sk, int wrong_selftest)
+static const char *make_package_budget(const fixture *fx, const char *version, float bias,
+				       const uint8_t *sk, int wrong_selftest, double budget_ms)
 {
 	static float w[N_ELEMS], in[N_ELEMS], out[N_ELEMS];
 	for (int i = 0; i < N_ELEMS; i++) {
@@ -118,7 +118,8 @@ static const char *make_package(const fixture *fx, const char *version, float bi
 	assert_int_equal(add_relu_model(w, N_ELEMS, &model, &model_size), EDGEML_OK);
 	eml_pack_selftest t = { 0, 0, 0.01f, in, sizeof(in), out, sizeof(out) };
 	eml_pack_spec spec = { .name = "kws", .version = version, .created = 1767225600,
-			       .selftests = &t, .n_selftests = 1 };
+			       .selftests = &t, .n_selftests = 1,
+			       .latency_budget_ms = budget_ms };
 	uint8_t *pkg;
 	size_t size;
 	assert_int_equal(eml_pack_build(&spec, model, model_size, &pkg, &size), EDGEML_OK);
@@ -131,6 +132,12 @@ static const char *make_package(const fixture *fx, const char *version, float bi
 	assert_int_equal(eml_file_write_atomic(path, pkg, size, 0644), EDGEML_OK);
 	free(pkg);
 	return path;
+}
+
+static const char *make_package(const fixture *fx, const char *version, float bias,
+				const uint8_t *sk, int wrong_selftest)
+{
+	return make_package_budget(fx, version, bias, sk, wrong_selftest, 0.0);
 }
 
 static edgeml_store *open_store(const fixture *fx)
@@ -331,6 +338,33 @@ static void test_selftest_and_trust_gate(void **state)
 	assert_clean(fx);
 	install_ok(fx, good, 0);
 	assert_true(active_bias(fx) == 4.0f);
+}
+
+/* A latency budget in the manifest: an impossible one refuses the install, naming measured
+ * and budget, and the active version stays; a generous one installs. */
+static void test_latency_budget(void **state)
+{
+	fixture *fx = *state;
+	install_ok(fx, make_package(fx, "1.0.0", 1.0f, fx->sk, 0), 0);
+	assert_int_equal(install(fx, make_package_budget(fx, "1.1.0", 2.0f, fx->sk, 0, 1e-6), 0),
+			 EDGEML_ERR_SELFTEST);
+	const char *e = edgeml_last_error();
+	assert_non_null(strstr(e, "the active version stays"));
+	assert_non_null(strstr(e, "over the package's budget of 1e-06 ms"));
+	assert_non_null(strstr(e, "median "));
+	assert_true(active_bias(fx) == 1.0f);
+	assert_clean(fx);
+	install_ok(fx, make_package_budget(fx, "1.2.0", 3.0f, fx->sk, 0, 60000.0), 0);
+	assert_true(active_bias(fx) == 3.0f);
+
+	/* the budget is checked when packing */
+	eml_pack_spec spec = { .name = "kws", .version = "1.3.0", .latency_budget_ms = 1.0 };
+	uint8_t *pkg = NULL;
+	size_t size = 0;
+	assert_int_equal(eml_pack_build(&spec, "x", 1, &pkg, &size), EDGEML_ERR_INVALID_ARGUMENT);
+	assert_non_null(strstr(edgeml_last_error(), "needs at least one self-test"));
+	spec.latency_budget_ms = -1.0;
+	assert_int_equal(eml_pack_build(&spec, "x", 1, &pkg, &size), EDGEML_ERR_INVALID_ARGUMENT);
 }
 
 /* A full disk (RLIMIT_FSIZE in a child): a clear error, and the active version stays. */
@@ -550,6 +584,7 @@ int main(void)
 		cmocka_unit_test_setup(test_install_switch_poll, fresh_store),
 		cmocka_unit_test_setup(test_replay_refused, fresh_store),
 		cmocka_unit_test_setup(test_selftest_and_trust_gate, fresh_store),
+		cmocka_unit_test_setup(test_latency_budget, fresh_store),
 		cmocka_unit_test_setup(test_full_disk, fresh_store),
 		cmocka_unit_test_setup(test_garbage_in_store, fresh_store),
 		cmocka_unit_test_setup(test_power_loss, fresh_store),
