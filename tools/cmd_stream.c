@@ -209,7 +209,14 @@ static int parse_args(int argc, char **argv, stream_args *a)
 			return rc;
 		}
 	}
-	if (!!a->device + !!a->v4l2 + !!a->replay != 1 || !a->model) {
+	int sources = !!a->device + !!a->v4l2 + !!a->replay;
+	if (sources > 1) {
+		fprintf(stderr, "edgeml stream: --device, --v4l2 and --replay each name the frame "
+				"source; give exactly one, not %d\n",
+			sources);
+		return 2;
+	}
+	if (sources != 1 || !a->model) {
 		fprintf(stderr, "edgeml stream: --model and one of --device, --v4l2 or --replay "
 				"are required\n");
 		usage(stderr);

@@ -91,6 +91,6 @@ refuse "a missing candidate" "nothing.eml" \
 	"$EDGEML" stream --replay "$W/frames.npy" --model "$W/a8.eml" --candidate "$W/nothing.eml"
 refuse "replayed frames of another size" "not whole frames of input 'x'" \
 	"$EDGEML" stream --replay "$W/short.npy" --model "$W/a8.eml"
-refuse "two sources" "one of --device, --v4l2 or --replay" \
+refuse "two sources" "give exactly one, not 2" \
 	"$EDGEML" stream --replay "$W/frames.npy" --device /dev/null --model "$W/a8.eml"
 echo "ok: shadow mode"
