@@ -30,6 +30,19 @@ injected=$(field anomalies_injected)
 [ -n "$injected" ] && [ "$injected" -gt 0 ] || fail="$fail injected=$injected"
 [ "$(field anomalies_found)" = "$injected" ] || fail="$fail found=$(field anomalies_found)"
 [ "$(field true_positives)" = "$injected" ] || fail="$fail true_pos=$(field true_positives)"
+# Shadow mode (docs/stream.md) on the live ring: the model as its own candidate agrees on
+# every frame with no difference, each frame imported into both sessions.
+shadow=$(/edgeml stream --device /dev/edgeml --model /stream_model.eml \
+	--candidate /stream_model.eml --source vibration --frames 200 --rate 100 --buffers 4 \
+	--quiet --json | grep '"shadow":true')
+echo "STREAM shadow $shadow"
+sfield() {
+	echo "$shadow" | sed -n "s/.*\"$1\":\([0-9.e+-]*\).*/\1/p"
+}
+[ "$(sfield frames)" = 200 ] || fail="$fail shadow-frames=$(sfield frames)"
+[ "$(sfield argmax_agree_pct)" = 100.00 ] || fail="$fail shadow-agree=$(sfield argmax_agree_pct)"
+[ "$(sfield max_diff_lsb)$(sfield max_abs_diff)" = 0 ] ||
+	fail="$fail shadow-diff=$(sfield max_diff_lsb)$(sfield max_abs_diff)"
 # The board bring-up's benchmark (docs/board.md): a short `edgeml bench --json` of the same
 # model (or BENCH_MODEL) with /dev/edgeml present, printed between markers for the host to
 # save as bench.json.
