@@ -563,6 +563,72 @@ static void test_fgemm(void **state)
 	}
 }
 
+/* Builds a random MatMul whose B is not one constant 2-D matrix (fmatmul.c): a run-time B
+ * (attention's Q K^T and P V), or a constant one of rank 3; A and B of rank 1 to 4 with
+ * batch dims that broadcast (1 on either side, or missing). */
+static void matmul_batch_build(kcase *c, int64_t m, int64_t k, int64_t n, char *what,
+			       size_t cap)
+{
+	kc_init(c, EML_OP_MatMul);
+	uint32_t special = rnd() % 3 == 0 ? 40 : 0;
+	int b_const = rnd() % 4 == 0;
+	uint32_t a_rank = rnd() % 6 == 0 ? 1 : 2 + rnd() % 3;
+	uint32_t b_rank = b_const ? 3 : (rnd() % 6 == 0 ? 1 : 2 + rnd() % 3);
+	int64_t batch[2] = { 1 + rnd() % 3, 1 + rnd() % 4 };
+	int64_t ad[4], bd[4];
+	for (uint32_t i = 0; i + 2 < a_rank; i++)
+		ad[i] = rnd() % 3 == 0 ? 1 : batch[i + 4 - a_rank];
+	for (uint32_t i = 0; i + 2 < b_rank; i++)
+		bd[i] = rnd() % 3 == 0 ? 1 : batch[i + 4 - b_rank];
+	if (a_rank == 1) {
+		m = 1;
+		ad[0] = k;
+	} else {
+		ad[a_rank - 2] = m;
+		ad[a_rank - 1] = k;
+	}
+	if (b_rank == 1) {
+		n = 1;
+		bd[0] = k;
+	} else {
+		bd[b_rank - 2] = k;
+		bd[b_rank - 1] = n;
+	}
+	kc_in(c, a_rank, ad, 0, special);
+	kc_in(c, b_rank, bd, b_const, rnd() % 3 == 0 ? 40 : 0);
+	kc_activation(c);
+	snprintf(what, cap, "matmul m%lld k%lld n%lld A rank %u B rank %u%s%s", (long long)m,
+		 (long long)k, (long long)n, a_rank, b_rank, b_const ? " B constant" : "",
+		 special ? " specials" : "");
+}
+
+/* Random batched MatMuls with a run-time B on every level, 1 and 3 threads, bit for bit
+ * against the reference (also what EDGEML_SESSION_EXACT_FLOAT runs). */
+static void test_fmatmul(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[256];
+	for (uint32_t l = 0; l < nl; l++) {
+		for (int it = 0; it < 150; it++) {
+			int64_t m = it % 5 == 0 ? 1 : 1 + rnd() % 40;
+			int64_t k = 1 + rnd() % 70, n = 1 + rnd() % 80;
+			if (it % 10 == 9) {
+				m = 64 + rnd() % 9;
+				k = 64 + rnd() % 9;
+				n = 96 + rnd() % 40;
+			}
+			kcase c;
+			matmul_batch_build(&c, m, k, n, what, sizeof(what));
+			kc_check(&c, levels[l], 1 + (it % 2) * 2, "f32-gemm", what);
+			kc_free(&c);
+		}
+	}
+}
+
 /* What the fast path leaves to the reference: padding taps would change the sum when a
  * weight is not finite (0 * inf) or a bias is -0; a Gemm C that is not one row; B not a
  * constant; the scalar level. The same node without the
@@ -905,7 +971,8 @@ int main(void)
 		cmocka_unit_test(test_ukernel_table), cmocka_unit_test(test_gemm_ukernel),
 		cmocka_unit_test(test_fconv),	      cmocka_unit_test(test_fconv_large),
 		cmocka_unit_test(test_fwinograd),
-		cmocka_unit_test(test_fgemm),	      cmocka_unit_test(test_fallback),
+		cmocka_unit_test(test_fgemm),	      cmocka_unit_test(test_fmatmul),
+		cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_fbinary),	      cmocka_unit_test(test_fmaxpool),
 		cmocka_unit_test(test_favgpool),     cmocka_unit_test(test_fdwconv_lanes),
 	};

@@ -19,8 +19,14 @@ edgeml_status eml_fast_prepare_exact(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	case EML_OP_Conv:
 		return eml_fast_fconv_prepare(ctx, isa, threads, exact_float, out);
 	case EML_OP_Gemm:
-	case EML_OP_MatMul:
 		return eml_fast_fgemm_prepare(ctx, isa, threads, out);
+	case EML_OP_MatMul: {
+		/* a constant 2-D B is packed once (fgemm.c); any other B is read in place */
+		edgeml_status st = eml_fast_fgemm_prepare(ctx, isa, threads, out);
+		if (st != EDGEML_OK || *out)
+			return st;
+		return eml_fast_fmatmul_prepare(ctx, isa, threads, out);
+	}
 	case EML_OP_Add:
 	case EML_OP_Sub:
 	case EML_OP_Mul:
