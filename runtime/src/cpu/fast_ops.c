@@ -53,6 +53,8 @@ edgeml_status eml_fast_prepare_exact(const eml_kernel_ctx *ctx, eml_isa isa, uin
 		return eml_fast_quantize_prepare(ctx, isa, out);
 	case EML_OP_DequantizeLinear:
 		return eml_fast_dequantize_prepare(ctx, out);
+	case EML_OP_Transpose:
+		return eml_fast_transpose_prepare(ctx, out);
 	case EML_OP_Resize:
 		return eml_fast_resize_prepare(ctx, out);
 	case EML_OP_ImagePreprocess:
