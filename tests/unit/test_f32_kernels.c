@@ -563,6 +563,147 @@ static void test_fgemm(void **state)
 	}
 }
 
+/* Builds a random MatMul whose B is not one constant 2-D matrix (fmatmul.c): a run-time B
+ * (attention's Q K^T and P V), or a constant one of rank 3; A and B of rank 1 to 4 with
+ * batch dims that broadcast (1 on either side, or missing). */
+static void matmul_batch_build(kcase *c, int64_t m, int64_t k, int64_t n, char *what,
+			       size_t cap)
+{
+	kc_init(c, EML_OP_MatMul);
+	uint32_t special = rnd() % 3 == 0 ? 40 : 0;
+	int b_const = rnd() % 4 == 0;
+	uint32_t a_rank = rnd() % 6 == 0 ? 1 : 2 + rnd() % 3;
+	uint32_t b_rank = b_const ? 3 : (rnd() % 6 == 0 ? 1 : 2 + rnd() % 3);
+	int64_t batch[2] = { 1 + rnd() % 3, 1 + rnd() % 4 };
+	int64_t ad[4], bd[4];
+	for (uint32_t i = 0; i + 2 < a_rank; i++)
+		ad[i] = rnd() % 3 == 0 ? 1 : batch[i + 4 - a_rank];
+	for (uint32_t i = 0; i + 2 < b_rank; i++)
+		bd[i] = rnd() % 3 == 0 ? 1 : batch[i + 4 - b_rank];
+	if (a_rank == 1) {
+		m = 1;
+		ad[0] = k;
+	} else {
+		ad[a_rank - 2] = m;
+		ad[a_rank - 1] = k;
+	}
+	if (b_rank == 1) {
+		n = 1;
+		bd[0] = k;
+	} else {
+		bd[b_rank - 2] = k;
+		bd[b_rank - 1] = n;
+	}
+	kc_in(c, a_rank, ad, 0, special);
+	kc_in(c, b_rank, bd, b_const, rnd() % 3 == 0 ? 40 : 0);
+	kc_activation(c);
+	snprintf(what, cap, "matmul m%lld k%lld n%lld A rank %u B rank %u%s%s", (long long)m,
+		 (long long)k, (long long)n, a_rank, b_rank, b_const ? " B constant" : "",
+		 special ? " specials" : "");
+}
+
+/* Random batched MatMuls with a run-time B on every level, 1 and 3 threads, bit for bit
+ * against the reference (also what EDGEML_SESSION_EXACT_FLOAT runs). */
+static void test_fmatmul(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[256];
+	for (uint32_t l = 0; l < nl; l++) {
+		for (int it = 0; it < 150; it++) {
+			int64_t m = it % 5 == 0 ? 1 : 1 + rnd() % 40;
+			int64_t k = 1 + rnd() % 70, n = 1 + rnd() % 80;
+			if (it % 10 == 9) {
+				m = 64 + rnd() % 9;
+				k = 64 + rnd() % 9;
+				n = 96 + rnd() % 40;
+			}
+			kcase c;
+			matmul_batch_build(&c, m, k, n, what, sizeof(what));
+			kc_check(&c, levels[l], 1 + (it % 2) * 2, "f32-gemm", what);
+			kc_free(&c);
+		}
+	}
+}
+
+/* Random Transposes (rank 1 to 5 with axes of size 1, perm given or absent, elements of 1,
+ * 2, 4 and 8 bytes) on 1 and 3 threads, byte for byte against the reference. */
+static void test_transpose(void **state)
+{
+	(void)state;
+	static const uint32_t types[] = { EDGEML_DTYPE_FLOAT32, EDGEML_DTYPE_INT8,
+					  EDGEML_DTYPE_INT64, EDGEML_DTYPE_UINT8 };
+	eml_isa levels[EML_ISA_COUNT];
+	if (fast_levels(levels) == 0)
+		skip();
+	for (int it = 0; it < 400; it++) {
+		kcase c;
+		kc_init(&c, EML_OP_Transpose);
+		uint32_t rank = 1 + rnd() % 5;
+		int64_t dims[5], perm[5];
+		int big = it % 20 == 19;
+		for (uint32_t i = 0; i < rank; i++) {
+			dims[i] = rnd() % 4 == 0 ? 1 : 1 + rnd() % (big ? 40 : 7);
+			perm[i] = i;
+		}
+		for (uint32_t i = rank; i-- > 1;) {
+			uint32_t j = rnd() % (i + 1);
+			int64_t t = perm[i];
+			perm[i] = perm[j];
+			perm[j] = t;
+		}
+		kc_in(&c, rank, dims, 0, 0);
+		uint32_t dt = types[it % 4];
+		size_t n = (size_t)eml_tensor_numel(&c.in[0]);
+		size_t es = edgeml_dtype_size((edgeml_dtype)dt);
+		if (es != 4) {
+			/* the same tensor with other elements: random bytes */
+			test_free(c.owned[0]);
+			uint8_t *d = test_malloc(n * es + 64);
+			for (size_t i = 0; i < n * es; i++)
+				d[i] = (uint8_t)rnd();
+			c.owned[0] = d;
+			c.in_data[0] = d;
+			c.in[0].data_size = n * es;
+		}
+		c.in[0].dtype = dt;
+		if (rnd() % 5)
+			kc_ints(&c, "perm", rank, perm);
+		eml_fast_op *op = kc_prepare(&c, levels[0], 1);
+		if (!op)
+			fail_msg("transpose it %d: no fast operator", it);
+		assert_string_equal(op->kernel, "transpose");
+		uint32_t threads = 1 + (it % 2) * 2;
+		uint8_t *want = test_malloc(n * es + 1), *got = test_malloc(n * es + 1);
+		memset(want, 0xa5, n * es + 1);
+		memset(got, 0x5a, n * es + 1);
+		const eml_tensor *outp[1] = { &c.out };
+		void *out_want[1] = { want }, *out_got[1] = { got };
+		eml_kernel_ctx ref = { &c.node, c.inp, outp, c.in_data, out_want };
+		eml_kernel_ctx fast = { &c.node, c.inp, outp, c.in_data, out_got };
+		assert_int_equal(eml_ref_kernel(c.node.op)(&ref), EDGEML_OK);
+		eml_threadpool *pool = NULL;
+		if (threads > 1)
+			assert_int_equal(eml_threadpool_create(threads, NULL, &pool), EDGEML_OK);
+		uint8_t *scratch[3] = { NULL, NULL, NULL };
+		eml_fast_env env = { pool, scratch, NULL };
+		assert_int_equal(op->run(op, &fast, &env), EDGEML_OK);
+		for (size_t i = 0; i < n * es; i++)
+			if (got[i] != want[i])
+				fail_msg("transpose it %d rank %u dtype %u: byte %zu of %zu: got %02x, "
+					 "want %02x", it, rank, dt, i, n * es, got[i], want[i]);
+		assert_int_equal(got[n * es], 0x5a); /* nothing stored past the end */
+		eml_threadpool_destroy(pool);
+		eml_fast_destroy(op);
+		test_free(want);
+		test_free(got);
+		kc_free(&c);
+	}
+}
+
 /* What the fast path leaves to the reference: padding taps would change the sum when a
  * weight is not finite (0 * inf) or a bias is -0; a Gemm C that is not one row; B not a
  * constant; the scalar level. The same node without the
@@ -905,7 +1046,9 @@ int main(void)
 		cmocka_unit_test(test_ukernel_table), cmocka_unit_test(test_gemm_ukernel),
 		cmocka_unit_test(test_fconv),	      cmocka_unit_test(test_fconv_large),
 		cmocka_unit_test(test_fwinograd),
-		cmocka_unit_test(test_fgemm),	      cmocka_unit_test(test_fallback),
+		cmocka_unit_test(test_fgemm),	      cmocka_unit_test(test_fmatmul),
+		cmocka_unit_test(test_transpose),
+		cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_fbinary),	      cmocka_unit_test(test_fmaxpool),
 		cmocka_unit_test(test_favgpool),     cmocka_unit_test(test_fdwconv_lanes),
 	};

@@ -19,8 +19,14 @@ edgeml_status eml_fast_prepare_exact(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	case EML_OP_Conv:
 		return eml_fast_fconv_prepare(ctx, isa, threads, exact_float, out);
 	case EML_OP_Gemm:
-	case EML_OP_MatMul:
 		return eml_fast_fgemm_prepare(ctx, isa, threads, out);
+	case EML_OP_MatMul: {
+		/* a constant 2-D B is packed once (fgemm.c); any other B is read in place */
+		edgeml_status st = eml_fast_fgemm_prepare(ctx, isa, threads, out);
+		if (st != EDGEML_OK || *out)
+			return st;
+		return eml_fast_fmatmul_prepare(ctx, isa, threads, out);
+	}
 	case EML_OP_Add:
 	case EML_OP_Sub:
 	case EML_OP_Mul:
@@ -47,6 +53,8 @@ edgeml_status eml_fast_prepare_exact(const eml_kernel_ctx *ctx, eml_isa isa, uin
 		return eml_fast_quantize_prepare(ctx, isa, out);
 	case EML_OP_DequantizeLinear:
 		return eml_fast_dequantize_prepare(ctx, out);
+	case EML_OP_Transpose:
+		return eml_fast_transpose_prepare(ctx, out);
 	case EML_OP_Resize:
 		return eml_fast_resize_prepare(ctx, out);
 	case EML_OP_ImagePreprocess:

@@ -32,6 +32,10 @@ edgeml_status eml_fast_fwinograd_prepare(const eml_kernel_ctx *ctx, const struct
 					 eml_fast_op **out);
 edgeml_status eml_fast_fgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
 				     eml_fast_op **out);
+/* MatMul whose B is a run-time tensor or not one constant 2-D matrix (fmatmul.c):
+ * bit-identical to the reference, batch broadcasting and 1-D operands included. */
+edgeml_status eml_fast_fmatmul_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
+				       eml_fast_op **out);
 edgeml_status eml_fast_fbinary_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 				       eml_fast_op **out);
 edgeml_status eml_fast_fpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
@@ -47,6 +51,8 @@ edgeml_status eml_fast_qavgpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 edgeml_status eml_fast_quantize_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 					eml_fast_op **out);
 edgeml_status eml_fast_dequantize_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
+/* Transpose of 1-, 2-, 4- or 8-byte elements (transpose.c): axes merged, rows copied. */
+edgeml_status eml_fast_transpose_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
 edgeml_status eml_fast_resize_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
 /* ImagePreprocess (image.c): every format, layout and output type. */
 edgeml_status eml_fast_image_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
