@@ -629,6 +629,166 @@ static void test_fmatmul(void **state)
 	}
 }
 
+/* One LSTM or GRU under test: up to 8 inputs and 3 outputs, its own buffers. */
+typedef struct rnn_case {
+	eml_node node;
+	eml_attr attrs[8];
+	uint32_t in_idx[8], out_idx[3];
+	eml_tensor in[8], out[3];
+	const eml_tensor *inp[8];
+	const void *in_data[8];
+	void *owned[8];
+} rnn_case;
+
+/* Input k of shape dims, float (scaled by sc) or, for sequence_lens, int32 in [0, seq]. */
+static void rnn_in(rnn_case *c, uint32_t k, uint32_t rank, const int64_t *dims, float sc,
+		   int64_t seq)
+{
+	eml_tensor *t = &c->in[k];
+	t->name = "in";
+	t->dtype = k == 4 ? EDGEML_DTYPE_INT32 : F32;
+	t->rank = rank;
+	for (uint32_t i = 0; i < rank; i++)
+		t->dims[i] = dims[i];
+	t->flags = k == 0 || k == 4 ? EML_TF_INPUT : EML_TF_CONSTANT;
+	size_t n = (size_t)eml_tensor_numel(t);
+	void *d = test_malloc(n * 4 + 64);
+	for (size_t i = 0; i < n; i++) {
+		if (k == 4)
+			((int32_t *)d)[i] = (int32_t)(rnd() % (uint32_t)(seq + 1));
+		else
+			((float *)d)[i] = rnd_f(0) * sc;
+	}
+	t->data = t->flags == EML_TF_CONSTANT ? d : NULL;
+	t->data_size = n * 4;
+	c->in_idx[k] = k;
+	c->inp[k] = t;
+	c->in_data[k] = d;
+	c->owned[k] = d;
+}
+
+/* Random LSTMs and GRUs (directions, layouts, optional inputs present or absent, clip,
+ * input_forget, linear_before_reset, ragged hidden sizes) on 1 and 3 threads, every output
+ * bit for bit against the reference (also what EDGEML_SESSION_EXACT_FLOAT runs). */
+static void test_frnn(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	static const char *const dirs[3] = { "forward", "reverse", "bidirectional" };
+	for (uint32_t l = 0; l < nl; l++) {
+		for (int it = 0; it < 120; it++) {
+			rnn_case c;
+			memset(&c, 0, sizeof(c));
+			int lstm = it % 2 == 0;
+			uint32_t gates = lstm ? 4 : 3, dsel = rnd() % 3, nd = dsel == 2 ? 2 : 1;
+			int layout = rnd() % 3 == 0;
+			int64_t seq = 1 + rnd() % 10, batch = 1 + rnd() % 3, isz = 1 + rnd() % 40;
+			int64_t hid = 1 + rnd() % (it % 10 == 9 ? 80 : 24);
+			c.node.name = "k";
+			c.node.op = lstm ? EML_OP_LSTM : EML_OP_GRU;
+			c.node.attrs = c.attrs;
+			c.node.inputs = c.in_idx;
+			c.node.outputs = c.out_idx;
+			c.attrs[c.node.n_attrs++] = (eml_attr){ .name = "hidden_size",
+								.type = EML_ATTR_INT, .i = hid };
+			c.attrs[c.node.n_attrs++] = (eml_attr){
+				.name = "direction", .type = EML_ATTR_STRING,
+				.count = (uint32_t)strlen(dirs[dsel]), .s = dirs[dsel]
+			};
+			c.attrs[c.node.n_attrs++] = (eml_attr){ .name = "layout",
+								.type = EML_ATTR_INT, .i = layout };
+			if (rnd() % 4 == 0)
+				c.attrs[c.node.n_attrs++] = (eml_attr){ .name = "clip",
+									.type = EML_ATTR_FLOAT,
+									.f = 0.75f };
+			if (lstm && rnd() % 4 == 0)
+				c.attrs[c.node.n_attrs++] = (eml_attr){ .name = "input_forget",
+									.type = EML_ATTR_INT,
+									.i = 1 };
+			if (!lstm && rnd() % 2 == 0)
+				c.attrs[c.node.n_attrs++] = (eml_attr){
+					.name = "linear_before_reset", .type = EML_ATTR_INT, .i = 1
+				};
+			int64_t xd[3] = { layout ? batch : seq, layout ? seq : batch, isz };
+			int64_t wd[3] = { nd, gates * hid, isz }, rd[3] = { nd, gates * hid, hid };
+			int64_t bd[2] = { nd, 2 * gates * hid }, sd[1] = { batch };
+			int64_t hd[3] = { layout ? batch : nd, layout ? nd : batch, hid };
+			int64_t pd[2] = { nd, 3 * hid };
+			rnn_in(&c, 0, 3, xd, 1.0f, seq);
+			rnn_in(&c, 1, 3, wd, 0.25f, seq);
+			rnn_in(&c, 2, 3, rd, 0.25f, seq);
+			uint32_t n_in = 3 + rnd() % (gates == 4 ? 6 : 4);
+			for (uint32_t k = 3; k < n_in; k++) {
+				if (rnd() % 3 == 0) {
+					c.in_idx[k] = EML_NO_TENSOR;
+					continue;
+				}
+				const int64_t *dd = k == 3 ? bd : k == 4 ? sd : k == 7 ? pd : hd;
+				rnn_in(&c, k, k == 3 || k == 7 ? 2 : k == 4 ? 1 : 3, dd, 0.5f, seq);
+			}
+			c.node.n_inputs = n_in;
+			c.node.n_outputs = rnd() % 4 == 0 ? 1 : gates - 1;
+			for (uint32_t o = 0; o < c.node.n_outputs; o++)
+				c.out_idx[o] = o;
+			char what[200];
+			snprintf(what, sizeof(what), "%s %s layout %d seq %lld batch %lld input %lld "
+				 "hidden %lld, %u inputs, %u outputs", lstm ? "LSTM" : "GRU",
+				 dirs[dsel], layout, (long long)seq, (long long)batch,
+				 (long long)isz, (long long)hid, n_in, c.node.n_outputs);
+			if (eml_op_infer(&c.node, c.inp, c.out) != EDGEML_OK)
+				fail_msg("%s: infer: %s", what, edgeml_last_error());
+			uint32_t threads = 1 + (it % 3 == 1) * 2;
+			const eml_tensor *outp[3] = { &c.out[0], &c.out[1], &c.out[2] };
+			void *want[3] = { NULL }, *got[3] = { NULL };
+			size_t nb[3] = { 0 };
+			for (uint32_t o = 0; o < c.node.n_outputs; o++) {
+				nb[o] = (size_t)eml_tensor_numel(&c.out[o]) * 4;
+				want[o] = test_malloc(nb[o] + 4);
+				got[o] = test_malloc(nb[o] + 4);
+				memset(want[o], 0xa5, nb[o]);
+			}
+			eml_kernel_ctx ref = { &c.node, c.inp, outp, c.in_data, want };
+			eml_kernel_ctx fast = { &c.node, c.inp, outp, c.in_data, got };
+			assert_int_equal(eml_ref_kernel(c.node.op)(&ref), EDGEML_OK);
+			eml_fast_op *op = NULL;
+			assert_int_equal(eml_fast_prepare(&ref, levels[l], threads, &op), EDGEML_OK);
+			if (!op)
+				fail_msg("%s: no fast kernel", what);
+			eml_threadpool *pool = NULL;
+			if (threads > 1)
+				assert_int_equal(eml_threadpool_create(threads, NULL, &pool),
+						 EDGEML_OK);
+			uint8_t *scratch[3] = { NULL };
+			for (uint32_t t = 0; t < threads; t++)
+				scratch[t] = test_malloc(op->scratch + 64);
+			eml_fast_env env = { pool, scratch, NULL };
+			for (int round = 0; round < 2; round++) {
+				for (uint32_t o = 0; o < c.node.n_outputs; o++)
+					memset(got[o], 0x5a, nb[o]);
+				assert_int_equal(op->run(op, &fast, &env), EDGEML_OK);
+				for (uint32_t o = 0; o < c.node.n_outputs; o++)
+					if (memcmp(got[o], want[o], nb[o]) != 0)
+						fail_msg("%s [%s, %u threads]: output %u differs",
+							 what, eml_isa_name(levels[l]), threads,
+							 o);
+			}
+			for (uint32_t t = 0; t < threads; t++)
+				test_free(scratch[t]);
+			eml_threadpool_destroy(pool);
+			eml_fast_destroy(op);
+			for (uint32_t o = 0; o < c.node.n_outputs; o++) {
+				test_free(want[o]);
+				test_free(got[o]);
+			}
+			for (uint32_t k = 0; k < 8; k++)
+				test_free(c.owned[k]);
+		}
+	}
+}
+
 /* Random Transposes (rank 1 to 5 with axes of size 1, perm given or absent, elements of 1,
  * 2, 4 and 8 bytes) on 1 and 3 threads, byte for byte against the reference. */
 static void test_transpose(void **state)
@@ -1047,6 +1207,7 @@ int main(void)
 		cmocka_unit_test(test_fconv),	      cmocka_unit_test(test_fconv_large),
 		cmocka_unit_test(test_fwinograd),
 		cmocka_unit_test(test_fgemm),	      cmocka_unit_test(test_fmatmul),
+		cmocka_unit_test(test_frnn),
 		cmocka_unit_test(test_transpose),
 		cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_fbinary),	      cmocka_unit_test(test_fmaxpool),

@@ -6,6 +6,7 @@
  * rounded once.
  */
 #include "cpu/ref/ref_util.h"
+#include "cpu/ref/rnn_cell.h"
 #include "error.h"
 #include "ops/rnn_params.h"
 
@@ -16,17 +17,6 @@ typedef struct rnn_run {
 	const int32_t *lens;
 	float *y, *yh, *yc;
 } rnn_run;
-
-static float sigmoid(float v)
-{
-	return 1.0f / (1.0f + expf(-v));
-}
-
-static float clipf(const eml_rnn_params *p, double v)
-{
-	float f = (float)v;
-	return f < -p->clip ? -p->clip : f > p->clip ? p->clip : f;
-}
 
 /* Dot product of n floats in double. */
 static double dot(const float *a, const float *b, int64_t n)
@@ -101,21 +91,8 @@ static void lstm_dir(const rnn_run *q, uint32_t d, int64_t b, int64_t len, int r
 			for (int g = 0; g < 4; g++) {
 				int64_t row = g * H + j;
 				pre[g] = dot(xt, w + row * I, I) + dot(h, r + row * H, H);
-				if (wb)
-					pre[g] += (double)wb[row] + wb[4 * H + row];
 			}
-			if (pp) {
-				pre[0] += (double)pp[j] * c[j];
-				pre[2] += (double)pp[2 * H + j] * c[j];
-			}
-			float ig = sigmoid(clipf(p, pre[0]));
-			float fg = p->input_forget ? 1.0f - ig : sigmoid(clipf(p, pre[2]));
-			float cg = tanhf(clipf(p, pre[3]));
-			c[j] = fg * c[j] + ig * cg;
-			if (pp)
-				pre[1] += (double)pp[H + j] * c[j];
-			float og = sigmoid(clipf(p, pre[1]));
-			hn[j] = og * tanhf(c[j]);
+			hn[j] = eml_lstm_cell(p, pre, wb, pp, j, &c[j]);
 		}
 		memcpy(h, hn, (size_t)H * sizeof(float));
 		if (q->y)
@@ -147,27 +124,19 @@ static void gru_dir(const rnn_run *q, uint32_t d, int64_t b, int64_t len, int re
 		for (int64_t j = 0; j < H; j++) {
 			double pz = dot(xt, w + j * I, I) + dot(h, r + j * H, H);
 			double pr = dot(xt, w + (H + j) * I, I) + dot(h, r + (H + j) * H, H);
-			if (wb) {
-				pz += (double)wb[j] + wb[3 * H + j];
-				pr += (double)wb[H + j] + wb[4 * H + j];
-			}
-			z[j] = sigmoid(clipf(p, pz));
-			rh[j] = sigmoid(clipf(p, pr));
+			eml_gru_zr(p, pz, pr, wb, j, &z[j], &rh[j]);
 		}
 		for (int64_t j = 0; j < H; j++) {
 			int64_t row = 2 * H + j;
-			double wx = dot(xt, w + row * I, I) + (wb ? wb[row] : 0.0f);
-			double rbh = wb ? wb[3 * H + row] : 0.0f, ph;
+			double rec;
 			if (p->linear_before_reset) {
-				ph = wx + (double)rh[j] * (dot(h, r + row * H, H) + rbh);
+				rec = dot(h, r + row * H, H);
 			} else {
-				double acc = 0.0;
+				rec = 0.0;
 				for (int64_t k = 0; k < H; k++)
-					acc += (double)(rh[k] * h[k]) * r[row * H + k];
-				ph = wx + acc + rbh;
+					rec += (double)(rh[k] * h[k]) * r[row * H + k];
 			}
-			float hh = tanhf(clipf(p, ph));
-			hn[j] = (1.0f - z[j]) * hh + z[j] * h[j];
+			hn[j] = eml_gru_h(p, dot(xt, w + row * I, I), rec, wb, j, rh[j], z[j], h[j]);
 		}
 		memcpy(h, hn, (size_t)H * sizeof(float));
 		if (q->y)

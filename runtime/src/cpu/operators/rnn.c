@@ -1,0 +1,236 @@
+/*
+ * rnn.c — LSTM and GRU on the fast path. The reference (ref_rnn.c) sums every gate's
+ * pre-activation in double, one row at a time: a chain of dependent adds per row. This
+ * operator keeps each row's sum and its order (0.0, then (double)x[k] * w[k] for k = 0, 1,
+ * ...: a product of two floats is exact in double, so there is nothing to contract) but
+ * runs many rows side by side: W and R are transposed once at prepare to [k][rows], the
+ * input terms of all time steps are summed before the recurrence starts, and each step sums
+ * only H (.) R^T. The gates are the reference's own code (ref/rnn_cell.h). Bit-identical to
+ * the reference, so it also runs under EDGEML_SESSION_EXACT_FLOAT. Batch items and
+ * directions are independent: one task each.
+ *
+ * Not through the f32 GEMM micro-kernel: that one sums in float (fmaf), the reference in
+ * double, and the two differ in the last bits.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/operators/operators.h"
+#include "cpu/ref/rnn_cell.h"
+#include "error.h"
+#include "ops/ops.h"
+
+typedef struct rnn_op {
+	eml_fast_op base;
+	eml_rnn_params p;
+	uint32_t gates; /* 4: LSTM, 3: GRU */
+	float *wt;	/* [dirs][input][gates * hidden] */
+	float *rt;	/* [dirs][hidden][gates * hidden] */
+} rnn_op;
+
+typedef struct rnn_task_run {
+	const rnn_op *op;
+	const eml_kernel_ctx *ctx;
+	const float *x, *b, *h0, *c0, *peep;
+	const int32_t *lens;
+	float *y, *yh, *yc;
+	const eml_fast_env *env;
+} rnn_task_run;
+
+static void rnn_destroy(eml_fast_op *base)
+{
+	rnn_op *op = (rnn_op *)base;
+	free(op->wt);
+	free(op->rt);
+	free(op);
+}
+
+/* acc[j] = sum over k of (double)v[k] * wt[k * ld + j], k in order, for j < n; rows in
+ * blocks of 8 kept in registers. */
+static void proj(const float *v, const float *wt, int64_t kn, int64_t ld, int64_t n,
+		 double *acc)
+{
+	int64_t j = 0;
+	for (; j + 8 <= n; j += 8) {
+		double s[8] = { 0.0 };
+		for (int64_t k = 0; k < kn; k++) {
+			double a = v[k];
+			const float *w = wt + k * ld + j;
+			for (int u = 0; u < 8; u++)
+				s[u] += a * w[u];
+		}
+		memcpy(acc + j, s, sizeof(s));
+	}
+	for (; j < n; j++) {
+		double s = 0.0;
+		for (int64_t k = 0; k < kn; k++)
+			s += (double)v[k] * wt[k * ld + j];
+		acc[j] = s;
+	}
+}
+
+static int64_t state_at(const eml_rnn_params *p, uint32_t d, int64_t b)
+{
+	return (p->layout ? b * p->dirs + d : d * p->batch + b) * p->hidden;
+}
+
+static float *y_at(const rnn_task_run *r, int64_t t, uint32_t d, int64_t b)
+{
+	const eml_rnn_params *p = &r->op->p;
+	int64_t i = p->layout ? (b * p->seq + t) * p->dirs + d : (t * p->dirs + d) * p->batch + b;
+	return r->y + i * p->hidden;
+}
+
+/* One batch item in one direction. */
+static void rnn_task(void *arg, uint32_t task, uint32_t thread)
+{
+	const rnn_task_run *r = arg;
+	const rnn_op *op = r->op;
+	const eml_rnn_params *p = &op->p;
+	uint32_t d = task % p->dirs, G = op->gates;
+	int64_t b = task / p->dirs, H = p->hidden, I = p->input, GH = G * H;
+	int64_t len = r->lens ? r->lens[b] : p->seq;
+	int rev = p->reverse || d == 1;
+	double *xw = (double *)r->env->scratch[thread], *hr = xw + p->seq * GH;
+	float *h = (float *)(hr + GH), *hn = h + H, *c = hn + H, *z = c + H, *rh = z + H,
+	      *v = rh + H;
+	const float *wt = op->wt + d * I * GH, *rt = op->rt + d * H * GH;
+	const float *wb = r->b ? r->b + d * 2 * GH : NULL;
+	const float *pp = r->peep ? r->peep + d * 3 * H : NULL;
+	int64_t so = state_at(p, d, b);
+	for (int64_t j = 0; j < H; j++) {
+		h[j] = r->h0 ? r->h0[so + j] : 0.0f;
+		c[j] = r->c0 ? r->c0[so + j] : 0.0f;
+	}
+	for (int64_t t = 0; t < len; t++) {
+		int64_t xi = p->layout ? b * p->seq + t : t * p->batch + b;
+		proj(r->x + xi * I, wt, I, GH, GH, xw + t * GH);
+	}
+	for (int64_t s = 0; s < len; s++) {
+		int64_t t = rev ? len - 1 - s : s;
+		const double *xt = xw + t * GH;
+		if (G == 4) {
+			proj(h, rt, H, GH, GH, hr);
+			for (int64_t j = 0; j < H; j++) {
+				double pre[4];
+				for (int g = 0; g < 4; g++)
+					pre[g] = xt[g * H + j] + hr[g * H + j];
+				hn[j] = eml_lstm_cell(p, pre, wb, pp, j, &c[j]);
+			}
+		} else {
+			/* z and r from rows [0, 2H); without linear_before_reset the candidate's
+			 * rows read r (.) h, known only after r */
+			int lbr = p->linear_before_reset != 0;
+			proj(h, rt, H, GH, lbr ? GH : 2 * H, hr);
+			for (int64_t j = 0; j < H; j++)
+				eml_gru_zr(p, xt[j] + hr[j], xt[H + j] + hr[H + j], wb, j, &z[j],
+					   &rh[j]);
+			if (!lbr) {
+				for (int64_t k = 0; k < H; k++)
+					v[k] = rh[k] * h[k];
+				proj(v, rt + 2 * H, H, GH, H, hr + 2 * H);
+			}
+			for (int64_t j = 0; j < H; j++)
+				hn[j] = eml_gru_h(p, xt[2 * H + j], hr[2 * H + j], wb, j, rh[j], z[j],
+						  h[j]);
+		}
+		memcpy(h, hn, (size_t)H * sizeof(float));
+		if (r->y)
+			memcpy(y_at(r, t, d, b), h, (size_t)H * sizeof(float));
+	}
+	if (r->y)
+		for (int64_t t = len; t < p->seq; t++)
+			memset(y_at(r, t, d, b), 0, (size_t)H * sizeof(float));
+	if (r->yh)
+		memcpy(r->yh + so, h, (size_t)H * sizeof(float));
+	if (r->yc)
+		memcpy(r->yc + so, c, (size_t)H * sizeof(float));
+}
+
+static const void *opt_in(const eml_kernel_ctx *ctx, uint32_t k)
+{
+	return k < ctx->node->n_inputs ? ctx->in_data[k] : NULL;
+}
+
+static void *opt_out(const eml_kernel_ctx *ctx, uint32_t k)
+{
+	return k < ctx->node->n_outputs ? ctx->out_data[k] : NULL;
+}
+
+static edgeml_status rnn_run_op(const eml_fast_op *base, const eml_kernel_ctx *ctx,
+				const eml_fast_env *env)
+{
+	const rnn_op *op = (const rnn_op *)base;
+	const eml_rnn_params *p = &op->p;
+	rnn_task_run r = { .op = op, .ctx = ctx, .x = ctx->in_data[0], .b = opt_in(ctx, 3),
+			   .lens = opt_in(ctx, 4), .h0 = opt_in(ctx, 5), .y = opt_out(ctx, 0),
+			   .yh = opt_out(ctx, 1), .env = env };
+	if (op->gates == 4) {
+		r.c0 = opt_in(ctx, 6);
+		r.peep = opt_in(ctx, 7);
+		r.yc = opt_out(ctx, 2);
+	}
+	for (int64_t b = 0; r.lens && b < p->batch; b++)
+		if (r.lens[b] < 0 || r.lens[b] > p->seq)
+			return eml_error(EDGEML_ERR_INVALID_ARGUMENT, "sequence_lens[%lld] = %lld "
+					 "is outside [0, %lld]", (long long)b,
+					 (long long)r.lens[b], (long long)p->seq);
+	size_t work = (size_t)(p->seq * p->batch * p->dirs * op->gates * p->hidden *
+			       (p->input + p->hidden));
+	eml_threadpool_run(eml_fast_pool(env, work), rnn_task, &r,
+			   (uint32_t)(p->batch * p->dirs));
+	return EDGEML_OK;
+}
+
+/* [dirs][rows][k] -> [dirs][k][rows] */
+static float *transposed(const float *m, int64_t dirs, int64_t rows, int64_t k)
+{
+	float *t = malloc((size_t)(dirs * rows * k) * sizeof(float));
+	if (!t)
+		return NULL;
+	for (int64_t d = 0; d < dirs; d++)
+		for (int64_t i = 0; i < rows; i++)
+			for (int64_t j = 0; j < k; j++)
+				t[(d * k + j) * rows + i] = m[(d * rows + i) * k + j];
+	return t;
+}
+
+edgeml_status eml_fast_rnn_prepare(const eml_kernel_ctx *ctx, uint32_t threads,
+				   eml_fast_op **out)
+{
+	(void)threads;
+	const eml_node *n = ctx->node;
+	uint32_t gates = n->op == EML_OP_LSTM ? 4 : 3;
+	eml_rnn_params p;
+	if ((n->op != EML_OP_LSTM && n->op != EML_OP_GRU) || !eml_fast_input_constant(ctx, 1) ||
+	    !eml_fast_input_constant(ctx, 2) || n->inputs[1] == EML_NO_TENSOR ||
+	    n->inputs[2] == EML_NO_TENSOR ||
+	    eml_rnn_params_get(n, ctx->in, gates, &p) != EDGEML_OK)
+		return EDGEML_OK; /* the reference runs it, or reports what is wrong */
+	for (uint32_t k = 0; k < n->n_inputs; k++)
+		if (n->inputs[k] != EML_NO_TENSOR && k != 4 &&
+		    ctx->in[k]->dtype != EDGEML_DTYPE_FLOAT32)
+			return EDGEML_OK;
+	if (p.seq <= 0 || p.batch <= 0 || p.hidden <= 0 || p.input <= 0 ||
+	    (uint64_t)p.batch * p.dirs > UINT32_MAX)
+		return EDGEML_OK;
+	rnn_op *op = calloc(1, sizeof(*op));
+	if (!op)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a recurrent layer");
+	op->base.run = rnn_run_op;
+	op->base.destroy = rnn_destroy;
+	op->base.kernel = gates == 4 ? "lstm-f64rows" : "gru-f64rows";
+	op->p = p;
+	op->gates = gates;
+	op->wt = transposed(ctx->in_data[1], p.dirs, gates * p.hidden, p.input);
+	op->rt = transposed(ctx->in_data[2], p.dirs, gates * p.hidden, p.hidden);
+	if (!op->wt || !op->rt) {
+		rnn_destroy(&op->base);
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a recurrent layer");
+	}
+	int64_t GH = gates * p.hidden;
+	op->base.scratch = (size_t)((p.seq + 1) * GH) * sizeof(double) +
+			   (size_t)(6 * p.hidden) * sizeof(float);
+	*out = &op->base;
+	return EDGEML_OK;
+}
