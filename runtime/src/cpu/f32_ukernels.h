@@ -103,6 +103,12 @@ typedef void (*eml_f32_maxpool_fn)(const float *const *x, size_t n, uint32_t tap
  * registers and returns the MACs done, so a caller timing it gets the core's peak. */
 typedef uint64_t (*eml_f32_peak_fn)(uint64_t iters);
 
+/* Many dot products summed in double (LSTM and GRU, operators/rnn.c): acc[j] = sum over k
+ * < kn of (double)v[k] * wt[k * ld + j], k in order from 0.0, for j < n. A float product is
+ * exact in double, so a fused multiply-add gives the same bits as the reference's loop. */
+typedef void (*eml_f32_rows_f64_fn)(const float *v, const float *wt, size_t kn, size_t ld,
+				    size_t n, double *acc);
+
 /* Each level's kernels are in its table (kernels.h, filled by isa.c). */
 
 #if defined(__x86_64__)
@@ -114,6 +120,10 @@ uint64_t eml_f32_peak_avx512f(uint64_t iters);
 void eml_f32_transpose_16x16_avx512f(const float *src, size_t stride, float *dst,
 				     const size_t *off);
 uint64_t eml_f32_peak_avx2(uint64_t iters);
+void eml_f32_rows_f64_avx512f(const float *v, const float *wt, size_t kn, size_t ld, size_t n,
+			      double *acc);
+void eml_f32_rows_f64_avx2(const float *v, const float *wt, size_t kn, size_t ld, size_t n,
+			   double *acc);
 extern const eml_f32_gemm_ukernel eml_f32_gemm_8x32_minmax_avx512f;
 extern const eml_f32_gemm_ukernel eml_f32_gemm_4x24_minmax_avx2;
 void eml_f32_dwconv_64x_minmax_avx512f(const eml_f32_dw_args *a);

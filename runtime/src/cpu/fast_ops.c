@@ -29,7 +29,7 @@ edgeml_status eml_fast_prepare_exact(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	}
 	case EML_OP_LSTM:
 	case EML_OP_GRU:
-		return eml_fast_rnn_prepare(ctx, threads, out);
+		return eml_fast_rnn_prepare(ctx, isa, threads, out);
 	case EML_OP_Add:
 	case EML_OP_Sub:
 	case EML_OP_Mul:

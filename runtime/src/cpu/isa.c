@@ -144,6 +144,8 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->f32_vbinary = eml_f32_vbinary_32x_minmax_avx512f;
 		t->f32_maxpool = eml_f32_maxpool_64x_avx512f;
 		t->f32_peak = eml_f32_peak_avx512f;
+		t->f32_rows_f64 = eml_f32_rows_f64_avx512f;
+		t->f32_rows_f64_name = "f32-rows-f64-avx512f";
 		t->image_hpass = eml_u8_image_hpass_8x_avx2;
 		t->image_vmix = eml_u8_image_vmix_16x_avx2;
 		t->image_name = "u8-image-avx2";
@@ -164,6 +166,8 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->f32_vbinary = eml_f32_vbinary_16x_minmax_avx2;
 		t->f32_maxpool = eml_f32_maxpool_32x_avx2;
 		t->f32_peak = eml_f32_peak_avx2;
+		t->f32_rows_f64 = eml_f32_rows_f64_avx2;
+		t->f32_rows_f64_name = "f32-rows-f64-avx2";
 		t->image_hpass = eml_u8_image_hpass_8x_avx2;
 		t->image_vmix = eml_u8_image_vmix_16x_avx2;
 		t->image_name = "u8-image-avx2";

@@ -71,6 +71,8 @@ typedef struct eml_cpu_kernels {
 	const eml_f32_vbinary_fn (*f32_vbinary)[EML_F32_FORMS]; /* [op][form] */
 	eml_f32_maxpool_fn f32_maxpool;
 	eml_f32_peak_fn f32_peak;
+	eml_f32_rows_f64_fn f32_rows_f64; /* LSTM / GRU sums in double */
+	const char *f32_rows_f64_name;
 	/* ImagePreprocess: the NV12/YUYV horizontal pass, the vertical pass, their name */
 	eml_image_hpass_fn image_hpass;
 	eml_image_vmix_fn image_vmix;

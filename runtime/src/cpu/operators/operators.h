@@ -37,7 +37,7 @@ edgeml_status eml_fast_fgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 edgeml_status eml_fast_fmatmul_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
 				       eml_fast_op **out);
 /* LSTM and GRU with constant W and R (rnn.c): bit-identical to the reference. */
-edgeml_status eml_fast_rnn_prepare(const eml_kernel_ctx *ctx, uint32_t threads,
+edgeml_status eml_fast_rnn_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
 				   eml_fast_op **out);
 edgeml_status eml_fast_fbinary_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 				       eml_fast_op **out);

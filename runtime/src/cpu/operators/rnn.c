@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/kernels.h"
 #include "cpu/operators/operators.h"
 #include "cpu/ref/rnn_cell.h"
 #include "error.h"
@@ -24,6 +25,7 @@ typedef struct rnn_op {
 	eml_fast_op base;
 	eml_rnn_params p;
 	uint32_t gates; /* 4: LSTM, 3: GRU */
+	eml_f32_rows_f64_fn rows; /* the level's sums in double, or NULL: rows_c */
 	float *wt;	/* [dirs][input][gates * hidden] */
 	float *rt;	/* [dirs][hidden][gates * hidden] */
 } rnn_op;
@@ -47,13 +49,13 @@ static void rnn_destroy(eml_fast_op *base)
 
 /* acc[j] = sum over k of (double)v[k] * wt[k * ld + j], k in order, for j < n; rows in
  * blocks of 8 kept in registers. */
-static void proj(const float *v, const float *wt, int64_t kn, int64_t ld, int64_t n,
-		 double *acc)
+static void rows_c(const float *v, const float *wt, size_t kn, size_t ld, size_t n,
+		   double *acc)
 {
-	int64_t j = 0;
+	size_t j = 0;
 	for (; j + 8 <= n; j += 8) {
 		double s[8] = { 0.0 };
-		for (int64_t k = 0; k < kn; k++) {
+		for (size_t k = 0; k < kn; k++) {
 			double a = v[k];
 			const float *w = wt + k * ld + j;
 			for (int u = 0; u < 8; u++)
@@ -63,10 +65,16 @@ static void proj(const float *v, const float *wt, int64_t kn, int64_t ld, int64_
 	}
 	for (; j < n; j++) {
 		double s = 0.0;
-		for (int64_t k = 0; k < kn; k++)
+		for (size_t k = 0; k < kn; k++)
 			s += (double)v[k] * wt[k * ld + j];
 		acc[j] = s;
 	}
+}
+
+static void proj(const rnn_op *op, const float *v, const float *wt, int64_t kn, int64_t ld,
+		 int64_t n, double *acc)
+{
+	(op->rows ? op->rows : rows_c)(v, wt, (size_t)kn, (size_t)ld, (size_t)n, acc);
 }
 
 static int64_t state_at(const eml_rnn_params *p, uint32_t d, int64_t b)
@@ -104,13 +112,13 @@ static void rnn_task(void *arg, uint32_t task, uint32_t thread)
 	}
 	for (int64_t t = 0; t < len; t++) {
 		int64_t xi = p->layout ? b * p->seq + t : t * p->batch + b;
-		proj(r->x + xi * I, wt, I, GH, GH, xw + t * GH);
+		proj(op, r->x + xi * I, wt, I, GH, GH, xw + t * GH);
 	}
 	for (int64_t s = 0; s < len; s++) {
 		int64_t t = rev ? len - 1 - s : s;
 		const double *xt = xw + t * GH;
 		if (G == 4) {
-			proj(h, rt, H, GH, GH, hr);
+			proj(op, h, rt, H, GH, GH, hr);
 			for (int64_t j = 0; j < H; j++) {
 				double pre[4];
 				for (int g = 0; g < 4; g++)
@@ -121,14 +129,14 @@ static void rnn_task(void *arg, uint32_t task, uint32_t thread)
 			/* z and r from rows [0, 2H); without linear_before_reset the candidate's
 			 * rows read r (.) h, known only after r */
 			int lbr = p->linear_before_reset != 0;
-			proj(h, rt, H, GH, lbr ? GH : 2 * H, hr);
+			proj(op, h, rt, H, GH, lbr ? GH : 2 * H, hr);
 			for (int64_t j = 0; j < H; j++)
 				eml_gru_zr(p, xt[j] + hr[j], xt[H + j] + hr[H + j], wb, j, &z[j],
 					   &rh[j]);
 			if (!lbr) {
 				for (int64_t k = 0; k < H; k++)
 					v[k] = rh[k] * h[k];
-				proj(v, rt + 2 * H, H, GH, H, hr + 2 * H);
+				proj(op, v, rt + 2 * H, H, GH, H, hr + 2 * H);
 			}
 			for (int64_t j = 0; j < H; j++)
 				hn[j] = eml_gru_h(p, xt[2 * H + j], hr[2 * H + j], wb, j, rh[j], z[j],
@@ -195,7 +203,7 @@ static float *transposed(const float *m, int64_t dirs, int64_t rows, int64_t k)
 	return t;
 }
 
-edgeml_status eml_fast_rnn_prepare(const eml_kernel_ctx *ctx, uint32_t threads,
+edgeml_status eml_fast_rnn_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
 				   eml_fast_op **out)
 {
 	(void)threads;
@@ -219,7 +227,9 @@ edgeml_status eml_fast_rnn_prepare(const eml_kernel_ctx *ctx, uint32_t threads,
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a recurrent layer");
 	op->base.run = rnn_run_op;
 	op->base.destroy = rnn_destroy;
-	op->base.kernel = gates == 4 ? "lstm-f64rows" : "gru-f64rows";
+	const eml_cpu_kernels *kt = eml_cpu_kernels_for(isa);
+	op->rows = kt->f32_rows_f64;
+	op->base.kernel = op->rows ? kt->f32_rows_f64_name : "f32-rows-f64-c";
 	op->p = p;
 	op->gates = gates;
 	op->wt = transposed(ctx->in_data[1], p.dirs, gates * p.hidden, p.input);
