@@ -8,6 +8,7 @@
 
 #include <setjmp.h>
 #include <stdint.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -45,6 +46,12 @@ static inline void eml_shim_end(int how)
 		intmax_t a_ = (intmax_t)(a), b_ = (intmax_t)(b);        \
 		if (a_ != b_)                                           \
 			fail_msg("%jd != %jd (%s vs %s)", a_, b_, #a, #b);  \
+	} while (0)
+#define assert_string_equal(a, b)                                       \
+	do {                                                            \
+		const char *a_ = (a), *b_ = (b);                        \
+		if (strcmp(a_, b_) != 0)                                \
+			fail_msg("\"%s\" != \"%s\" (%s vs %s)", a_, b_, #a, #b); \
 	} while (0)
 #define assert_null(p) assert_true((p) == NULL)
 #define assert_non_null(p) assert_true((p) != NULL)
