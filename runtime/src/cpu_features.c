@@ -152,11 +152,16 @@ static void cpuinfo_model(eml_cpu_info *info)
 	FILE *f = fopen("/proc/cpuinfo", "r");
 	if (!f)
 		return;
-	static char text[65536];
-	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	/* per call, not static: devices may be listed from several threads at once */
+	enum { CPUINFO_MAX = 65536 };
+	char *text = malloc(CPUINFO_MAX);
+	if (text) {
+		size_t n = fread(text, 1, CPUINFO_MAX - 1, f);
+		text[n] = '\0';
+		eml_cpu_model_from_cpuinfo(text, info->model, sizeof(info->model));
+		free(text);
+	}
 	fclose(f);
-	text[n] = '\0';
-	eml_cpu_model_from_cpuinfo(text, info->model, sizeof(info->model));
 }
 
 #if defined(__aarch64__)
