@@ -177,6 +177,9 @@ $(BUILD)/tests/test_alloc_fail $(BUILD)/tests/test_vulkan_alloc_fail: TEST_LDFLA
 	posix_memalign strdup free,-Wl,--wrap=$(f))
 
 # ---- tests -----------------------------------------------------------------------------------
+# The tests and benchmarks keep their caches (shaders, pipelines, AUTO's latency record) in
+# the build tree, not in the user's ~/.cache/edgeml.
+export EDGEML_CACHE_DIR ?= $(abspath $(BUILD))/cache
 export ASAN_OPTIONS := detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 

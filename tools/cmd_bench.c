@@ -43,7 +43,7 @@ typedef struct bench_args {
 	long warmup, iterations, rounds;
 	double timeout_s;
 	const char *json, *label, *python, *peer_dir;
-	int profile, peak, cpu_fallback, peers[N_PEERS];
+	int profile, peak, cpu_fallback, no_record, peers[N_PEERS];
 	int argc;
 	char **argv;
 } bench_args;
@@ -85,7 +85,8 @@ static void usage(FILE *f)
 		"                  [--threads N,...] [--warmup W] [--iterations I] [--rounds R]\n"
 		"                  [--compare ort|ncnn[,...]] [--contention N] [--json FILE|-]\n"
 		"                  [--label NAME]\n"
-		"                  [--profile] [--cpu-fallback] [--timeout S] [--python PY]\n"
+		"                  [--profile] [--cpu-fallback] [--no-record] [--timeout S]\n"
+		"                  [--python PY]\n"
 		"                  [--peer-dir DIR]\n"
 		"       edgeml bench --peak [--json -]\n\n"
 		"Measures every (model, backend, device, threads) cell, each in a process of its\n"
@@ -110,6 +111,10 @@ static void usage(FILE *f)
 		"  --profile        add per-layer times (cpu: host clock; vulkan: GPU timestamps)\n"
 		"                   and the copies between partitions\n"
 		"  --cpu-fallback   nodes the device cannot run run on the CPU (partitions)\n"
+		"  --no-record      do not write the medians into AUTO's latency record (by\n"
+		"                   default each edgeml cell without contention writes its\n"
+		"                   median there; sessions under AUTO then try the fastest\n"
+		"                   measured device first: docs/architecture.md)\n"
 		"  --timeout S      give up a cell after S seconds (default 600)\n"
 		"  --python PY      the peers' Python (default $EDGEML_PYTHON, else venv/bin/python or\n"
 		"                   build/venv/bin/python in this program's directory or a parent,\n"
@@ -276,6 +281,8 @@ static int parse_args(int argc, char **argv, bench_args *a)
 			a->profile = 1;
 		} else if (strcmp(arg, "--cpu-fallback") == 0) {
 			a->cpu_fallback = 1;
+		} else if (strcmp(arg, "--no-record") == 0) {
+			a->no_record = 1;
 		} else if (strcmp(arg, "--peak") == 0) {
 			a->peak = 1;
 		} else if (k < sizeof(valued) / sizeof(valued[0])) {
@@ -537,6 +544,11 @@ static void cell_take(cell *c, const eml_proc_result *r, int round)
 	take_str(o, "backend_name", c->backend_name, sizeof(c->backend_name));
 	take_str(o, "detail", c->detail, sizeof(c->detail));
 	take_str(o, "isa", c->isa, sizeof(c->isa));
+	const char *record_error = eml_json_string(eml_json_get(o, "record_error"), NULL);
+	static int record_warned;
+	if (record_error && !record_warned++)
+		fprintf(stderr, "edgeml bench: the latency record was not written: %s\n",
+			record_error);
 	take_str(o, "engine_version", c->engine_version, sizeof(c->engine_version));
 	if (round == 0) {
 		c->cold = eml_json_number(eml_json_get(o, "create_cold_ms"), NAN);
@@ -592,7 +604,8 @@ static void cell_round(cell *c, const bench_args *a, const char *work, int round
 				      .device = c->device, .threads = c->threads,
 				      .warmup = a->warmup, .iterations = a->iterations,
 				      .profile = a->profile,
-				      .flags = a->cpu_fallback ? EDGEML_SESSION_CPU_FALLBACK : 0 };
+				      .flags = a->cpu_fallback ? EDGEML_SESSION_CPU_FALLBACK : 0,
+				      .record = !a->no_record && !c->contention };
 		started = eml_proc_fork(edgeml_child, &bc, a->timeout_s, &r) == 0;
 	} else {
 		char script[PATH_MAX + 32], thr[16], warm[24], iters[24], err[PATH_MAX];

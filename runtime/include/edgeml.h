@@ -331,8 +331,9 @@ typedef struct edgeml_session_options {
 	 * virtual, the CPU, software renderers last); a model it cannot run goes to the next. */
 	const char *device;
 	uint32_t flags;              /* EDGEML_SESSION_* bits; default 0 */
-	/* Vulkan: directory of the shader and pipeline caches; NULL = EDGEML_CACHE_DIR, else
-	 * $XDG_CACHE_HOME/edgeml; "off" = no disk cache. */
+	/* The directory of the caches (Vulkan's shaders and pipelines, AUTO's latency record);
+	 * NULL = EDGEML_CACHE_DIR, else $XDG_CACHE_HOME/edgeml, else ~/.cache/edgeml; "off" = no
+	 * disk cache and no latency record. */
 	const char *cache_dir;
 	/* CPU: the cores the worker threads may run on, a Linux CPU list such as "0-3,6" (each
 	 * worker may move among them; the calling thread keeps its own affinity); NULL = no
@@ -375,6 +376,28 @@ edgeml_status edgeml_device_choose(const edgeml_session_options *options, size_t
  * time must be within it, else EDGEML_ERR_SELFTEST names measured and budget. */
 edgeml_status edgeml_model_run_selftests(const edgeml_model *model,
 					 const edgeml_session_options *options, uint32_t *passed);
+
+/* ---- measured latency: AUTO's record ------------------------------------------------------ */
+
+/* Records median_ms (measured by the caller: `edgeml bench` does) as the latency of the
+ * session's model on the session's device with the threads and flags its options gave, in
+ * the latency record of cache_dir (NULL: the default directory of
+ * edgeml_session_options.cache_dir). A session made under AUTO then tries the device with
+ * the fastest measurement first among the devices the record has measured for the same
+ * model, threads and flags; devices without one keep their place in AUTO's type rule. The
+ * record is a small text file that a damaged or foreign copy of cannot make a session fail
+ * (docs/architecture.md, "AUTO"). EDGEML_ERR_UNSUPPORTED when caching is "off" or the
+ * directory cannot be made, EDGEML_ERR_IO naming the file when it cannot be written (the
+ * old record is then unchanged). */
+edgeml_status edgeml_session_record_latency(const edgeml_session *session, const char *cache_dir,
+					    double median_ms);
+
+/* The recorded median latency (ms) of model on device (an index of edgeml_device_info) with
+ * the threads and flags of options (NULL: defaults), from options' cache directory;
+ * EDGEML_ERR_NOT_FOUND when the record has none. */
+edgeml_status edgeml_model_recorded_latency(const edgeml_model *model,
+					    const edgeml_session_options *options, size_t device,
+					    double *median_ms);
 
 /* Prepares a session: picks the backend, checks every node, plans memory. All allocation
  * happens here; edgeml_session_run() allocates nothing. options may be NULL. */

@@ -112,4 +112,9 @@ typedef struct eml_device_choice {
 edgeml_status eml_device_pick(const edgeml_session_options *opts, eml_device_choice *out,
 			      uint32_t max, uint32_t *n, char *why, size_t size);
 
+/* The device backend runs on when a session names the backend but no device (its first
+ * usable device of the best type, as its prepare picks it). */
+edgeml_status eml_backend_default_device(const eml_backend *backend,
+					 edgeml_device_properties *out);
+
 #endif /* EML_BACKEND_H */

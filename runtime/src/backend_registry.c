@@ -222,6 +222,34 @@ static int type_rank(edgeml_device_type type)
 	return -1;
 }
 
+edgeml_status eml_backend_default_device(const eml_backend *backend,
+					 edgeml_device_properties *out)
+{
+	device_list *l = malloc(sizeof(*l));
+	if (!l)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for the device list");
+	list_devices(l, backend);
+	/* The backends' own default is the same rule as AUTO's, software renderers after the
+	 * GPUs (the Vulkan backend's eml_vk_pick_device). */
+	int best = -1, best_rank = 0;
+	for (uint32_t i = 0; i < l->n; i++) {
+		int rank = type_rank(l->dev[i].type) < 0 ? 3 : type_rank(l->dev[i].type);
+		if (l->owner[i] == backend && !l->dev[i].unusable[0] &&
+		    (best < 0 || rank < best_rank)) {
+			best = (int)i;
+			best_rank = rank;
+		}
+	}
+	edgeml_status st = EDGEML_OK;
+	if (best < 0)
+		st = eml_error(EDGEML_ERR_UNSUPPORTED, "the %s backend has no usable device",
+			       backend->id);
+	else
+		*out = l->dev[best];
+	free(l);
+	return st;
+}
+
 /* Whether needle occurs in hay, ignoring case. */
 static int contains_nocase(const char *hay, const char *needle)
 {

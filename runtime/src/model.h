@@ -25,6 +25,9 @@ struct edgeml_model {
 	void *storage; /* decoded tensors, nodes, attributes (one allocation) */
 	union eml_op_params *params; /* the nodes' typed parameters (ops/op_params.h) */
 	struct eml_model_package *package; /* NULL for a bare .eml */
+	/* The image's identity for AUTO's latency record: "SIZE-CRC32" of the .eml (its header's
+	 * body checksum, verified at load). */
+	char key[32];
 };
 
 /* Releases what an owner holds. */

@@ -666,8 +666,11 @@ edgeml_status eml_model_decode(edgeml_context *ctx, const void *image, size_t si
 	r.base = image;
 	r.size = size;
 	edgeml_status st = check_header(&r);
-	if (st == EDGEML_OK)
+	if (st == EDGEML_OK) {
+		snprintf(model->key, sizeof(model->key), "%" PRIu64 "-%08" PRIx32, r.hdr.file_size,
+			 r.hdr.checksum);
 		st = check_sections(&r);
+	}
 	if (st == EDGEML_OK)
 		st = decode(&r, model);
 	if (st == EDGEML_OK)

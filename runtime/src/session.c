@@ -9,6 +9,7 @@
 #include "backend.h"
 #include "dmabuf.h"
 #include "error.h"
+#include "latency_record.h"
 #include "model.h"
 #include "ops/ops.h"
 #include "planner.h"
@@ -50,6 +51,12 @@ struct edgeml_session {
 	eml_node_prof *prof;
 	eml_layer_time *prof_buf; /* one run's times, made at start: runs allocate nothing */
 	uint64_t prof_runs;
+	/* What a latency measurement of this session is of (latency_record.h): its device
+	 * (known when AUTO or the options chose it, else the backend's default), threads and
+	 * flags as the options gave them. */
+	edgeml_device_properties device;
+	int device_known;
+	uint32_t threads, flags;
 };
 
 void edgeml_session_options_init(edgeml_session_options *options)
@@ -179,6 +186,11 @@ edgeml_status edgeml_session_create(const edgeml_model *model,
 				  eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a session");
 	if (st == EDGEML_OK)
 		st = eml_device_pick(&opts, cand, EML_MAX_DEVICES, &n_cand, why, sizeof(why));
+	/* AUTO: where the latency record measured this model on several candidates, the
+	 * fastest measured goes first. */
+	if (st == EDGEML_OK && opts.backend == EDGEML_BACKEND_AUTO && n_cand > 1 && !cand[0].named)
+		eml_latency_order(opts.cache_dir, model->key, opts.threads, opts.flags, cand, n_cand,
+				  why, sizeof(why));
 	edgeml_session *s = NULL;
 	if (st == EDGEML_OK && !(s = calloc(1, sizeof(*s))))
 		st = eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a session");
@@ -197,8 +209,10 @@ edgeml_status edgeml_session_create(const edgeml_model *model,
 	s->backend = backend;
 	/* AUTO keeps its promise to run the model: what one device cannot run goes to the next
 	 * (unless the caller named the device it wants). */
+	uint32_t used = 0;
 	for (uint32_t c = 0; st == EDGEML_OK && c < n_cand; c++) {
 		char index[16];
+		used = c;
 		edgeml_session_options dev_opts = opts;
 		backend = s->backend = cand[c].backend;
 		dev_opts.device = NULL;
@@ -216,6 +230,12 @@ edgeml_status edgeml_session_create(const edgeml_model *model,
 			 cand[c].props.backend, cand[c].props.name, edgeml_last_error());
 		eml_schedule_free(&s->sched);
 		st = EDGEML_OK;
+	}
+	if (st == EDGEML_OK) {
+		s->device = cand[used].props;
+		s->device_known = s->device.backend_index != UINT32_MAX;
+		s->threads = opts.threads;
+		s->flags = opts.flags;
 	}
 	if (st == EDGEML_OK)
 		st = bind_io(s, g->inputs, g->n_inputs, s->inputs, 1);
@@ -847,5 +867,41 @@ edgeml_status edgeml_tensor_read(const edgeml_tensor *tensor, void *dst, size_t 
 	edgeml_status st = check_copy(tensor, dst, size, "edgeml_tensor_read");
 	if (st == EDGEML_OK && size)
 		memcpy(dst, tensor->data, size);
+	return st;
+}
+
+edgeml_status edgeml_session_record_latency(const edgeml_session *session, const char *cache_dir,
+					    double median_ms)
+{
+	eml_error_clear();
+	if (!session)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "edgeml_session_record_latency: session is NULL");
+	edgeml_device_properties dev = session->device;
+	edgeml_status st = EDGEML_OK;
+	if (!session->device_known)
+		st = eml_backend_default_device(session->backend, &dev);
+	eml_latency_key key = { session->model->key, &dev, session->threads, session->flags };
+	if (st == EDGEML_OK)
+		st = eml_latency_write(cache_dir, &key, median_ms);
+	return st;
+}
+
+edgeml_status edgeml_model_recorded_latency(const edgeml_model *model,
+					    const edgeml_session_options *options, size_t device,
+					    double *median_ms)
+{
+	eml_error_clear();
+	if (!model || !median_ms)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "edgeml_model_recorded_latency: model or median_ms is NULL");
+	edgeml_session_options opts;
+	edgeml_device_properties dev;
+	edgeml_status st = read_options(options, &opts);
+	if (st == EDGEML_OK)
+		st = edgeml_device_info(device, &dev);
+	eml_latency_key key = { model->key, &dev, opts.threads, opts.flags };
+	if (st == EDGEML_OK)
+		st = eml_latency_find(opts.cache_dir, &key, median_ms);
 	return st;
 }

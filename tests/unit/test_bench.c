@@ -510,6 +510,58 @@ static void test_busy_load(void **state)
 	assert_int_equal(errno, ECHILD);
 }
 
+/* Counts the measurement lines of a latency record (not its comment). */
+static int record_lines(const char *path, char *first, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	char line[1024];
+	int n = 0;
+	while (fgets(line, sizeof(line), f))
+		if (line[0] != '#' && n++ == 0)
+			snprintf(first, size, "%s", line);
+	fclose(f);
+	return n;
+}
+
+/* Each edgeml cell's median goes into AUTO's latency record, but not a contended cell's
+ * nor with --no-record. */
+static void test_bench_records_latency(void **state)
+{
+	fixture *fx = *state;
+	char out[128], json[128], cache[128], record[160], line[1024] = "";
+	snprintf(out, sizeof(out), "%s/out5.txt", fx->dir);
+	snprintf(json, sizeof(json), "%s/rec.json", fx->dir);
+	snprintf(cache, sizeof(cache), "%s/cache", fx->dir);
+	snprintf(record, sizeof(record), "%s/latency.tsv", cache);
+	setenv("EDGEML_CACHE_DIR", cache, 1);
+	assert_int_equal(run_cmd(edgeml_cmd_bench, out, 10, "bench", FIXTURE, "--threads", "1",
+				 "--warmup", "1", "--iterations", "7", "--json", json), 0);
+	assert_int_equal(record_lines(record, line, sizeof(line)), 1);
+	eml_json *doc = NULL;
+	assert_int_equal(eml_json_read_file(json, &doc), EDGEML_OK);
+	double median = eml_json_number(eml_json_get(eml_json_get(doc, "results")->child,
+						     "median_ms"), NAN);
+	eml_json_free(doc);
+	char model[64], backend[16];
+	unsigned threads, flags;
+	double ms;
+	assert_int_equal(sscanf(line, "%63s %u %u %lf %*s %15s", model, &threads, &flags, &ms,
+				backend), 5);
+	assert_int_equal(threads, 1);
+	assert_int_equal(flags, 0);
+	assert_string_equal(backend, "cpu");
+	assert_near(ms, median, 1e-5 * median);
+	assert_int_equal(run_cmd(edgeml_cmd_bench, out, 7, "bench", FIXTURE, "--threads", "2",
+				 "--iterations", "3", "--no-record"), 0);
+	assert_int_equal(record_lines(record, line, sizeof(line)), 1);
+	assert_int_equal(run_cmd(edgeml_cmd_bench, out, 8, "bench", FIXTURE, "--threads", "2",
+				 "--iterations", "3", "--contention", "1"), 0);
+	assert_int_equal(record_lines(record, line, sizeof(line)), 2);
+	unsetenv("EDGEML_CACHE_DIR");
+}
+
 int main(void)
 {
 	const struct CMUnitTest json_tests[] = {
@@ -524,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_threads_list_limit),
 		cmocka_unit_test(test_device_lists_add_up),
 		cmocka_unit_test(test_bench_contention),
+		cmocka_unit_test(test_bench_records_latency),
 		cmocka_unit_test(test_busy_load),
 	};
 	int failed = cmocka_run_group_tests_name("json", json_tests, NULL, NULL);

@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -580,6 +583,247 @@ static void test_partition_middle(void **state)
 	unload(&m);
 }
 
+/* ---- AUTO by measured latency (latency_record.c) ----------------------------------------- */
+
+/* A fresh cache directory in EDGEML_CACHE_DIR; its record file's path in path. */
+static void fresh_cache(char *dir, size_t size, char *path, size_t path_size)
+{
+	const char *tmp = getenv("TMPDIR");
+	snprintf(dir, size, "%s/edgeml-latency-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	setenv("EDGEML_CACHE_DIR", dir, 1);
+	snprintf(path, path_size, "%s/latency.tsv", dir);
+}
+
+static void remove_cache(const char *dir, const char *path)
+{
+	char lock[4300];
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	unlink(path);
+	unlink(lock);
+	rmdir(dir);
+	unsetenv("EDGEML_CACHE_DIR");
+}
+
+/* Records ms for a session made with backend kind, device and threads. */
+static void record(const edgeml_model *m, edgeml_backend_kind kind, const char *device,
+		   uint32_t threads, double ms)
+{
+	edgeml_session_options o;
+	edgeml_session_options_init(&o);
+	o.backend = kind;
+	o.device = device;
+	o.threads = threads;
+	edgeml_session *s;
+	assert_int_equal(edgeml_session_create(m, &o, &s), EDGEML_OK);
+	if (edgeml_session_record_latency(s, NULL, ms) != EDGEML_OK)
+		fail_msg("record: %s", edgeml_last_error());
+	edgeml_session_destroy(s);
+}
+
+/* The backend AUTO gives m with threads, and its detail in detail. */
+static const char *auto_backend(const edgeml_model *m, uint32_t threads, char *detail,
+				size_t size)
+{
+	edgeml_session_options o;
+	edgeml_session_options_init(&o);
+	o.threads = threads;
+	edgeml_session *s;
+	assert_int_equal(edgeml_session_create(m, &o, &s), EDGEML_OK);
+	const char *name = edgeml_session_backend_name(s);
+	snprintf(detail, size, "%s", edgeml_session_backend_detail(s));
+	edgeml_session_destroy(s);
+	return name; /* a static string of the backend */
+}
+
+static int count_lines(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	int n = 0, c, last = '\n';
+	while ((c = fgetc(f)) != EOF) {
+		n += c == '\n';
+		last = c;
+	}
+	fclose(f);
+	assert_int_equal(last, '\n');
+	return n;
+}
+
+/* AUTO's type rule puts the null backend (a virtual GPU) before the CPU; measurements of
+ * both reorder them, for the same threads only; a measurement of one alone changes nothing. */
+static void test_auto_measured(void **state)
+{
+	(void)state;
+	char dir[4096], path[4200], detail[700];
+	fresh_cache(dir, sizeof(dir), path, sizeof(path));
+	assert_int_equal(eml_backend_register(&null_backend), EDGEML_OK);
+	model_image relu = conv_relu_model(1);
+	int null_index = first_device("null");
+
+	assert_string_equal(auto_backend(relu.model, 0, detail, sizeof(detail)), "null");
+	double ms;
+	assert_int_equal(edgeml_model_recorded_latency(relu.model, NULL, 0, &ms),
+			 EDGEML_ERR_NOT_FOUND);
+	record(relu.model, EDGEML_BACKEND_CPU, NULL, 0, 0.5);
+	/* One measured device: nothing to compare, the type rule stands. */
+	assert_string_equal(auto_backend(relu.model, 0, detail, sizeof(detail)), "null");
+	record(relu.model, EDGEML_BACKEND_AUTO, "null:0", 0, 2.0);
+	assert_string_equal(auto_backend(relu.model, 0, detail, sizeof(detail)), "cpu-ref");
+	assert_non_null(strstr(detail, "auto: measured cpu"));
+	assert_non_null(strstr(detail, "null 'null accelerator' 2 ms"));
+	assert_int_equal(edgeml_model_recorded_latency(relu.model, NULL, 0, &ms), EDGEML_OK);
+	assert_true(ms == 0.5);
+	assert_int_equal(edgeml_model_recorded_latency(relu.model, NULL, (size_t)null_index, &ms),
+			 EDGEML_OK);
+	assert_true(ms == 2.0);
+	/* A newer measurement replaces the older one. */
+	record(relu.model, EDGEML_BACKEND_AUTO, "null:0", 0, 0.25);
+	assert_string_equal(auto_backend(relu.model, 0, detail, sizeof(detail)), "null");
+	assert_int_equal(count_lines(path), 3); /* the header and two measurements */
+	/* Another thread count has measurements of its own. */
+	record(relu.model, EDGEML_BACKEND_CPU, NULL, 1, 0.01);
+	assert_string_equal(auto_backend(relu.model, 1, detail, sizeof(detail)), "null");
+	record(relu.model, EDGEML_BACKEND_AUTO, "null:0", 1, 3.0);
+	assert_string_equal(auto_backend(relu.model, 1, detail, sizeof(detail)), "cpu-ref");
+	assert_string_equal(auto_backend(relu.model, 0, detail, sizeof(detail)), "null");
+	/* Another model has none. */
+	model_image conv = conv_relu_model(0);
+	assert_int_equal(edgeml_model_recorded_latency(conv.model, NULL, 0, &ms),
+			 EDGEML_ERR_NOT_FOUND);
+	/* Nonsense is refused. */
+	edgeml_session *s = session_on(relu.model, EDGEML_BACKEND_CPU, NULL);
+	assert_int_equal(edgeml_session_record_latency(s, NULL, -1.0),
+			 EDGEML_ERR_INVALID_ARGUMENT);
+	assert_int_equal(edgeml_session_record_latency(s, NULL, 0.0 / 0.0),
+			 EDGEML_ERR_INVALID_ARGUMENT);
+	assert_int_equal(edgeml_session_record_latency(NULL, NULL, 1.0),
+			 EDGEML_ERR_INVALID_ARGUMENT);
+	/* "off" keeps no record. */
+	assert_int_equal(edgeml_session_record_latency(s, "off", 1.0), EDGEML_ERR_UNSUPPORTED);
+	edgeml_session_destroy(s);
+
+	unload(&conv);
+	unload(&relu);
+	eml_backend_unregister(&null_backend);
+	remove_cache(dir, path);
+}
+
+/* The record is untrusted: damaged lines are skipped (and dropped at the next write), a
+ * record that cannot be written says which file, the oldest lines go when it is full. */
+static void test_latency_record_damaged(void **state)
+{
+	(void)state;
+	char dir[4096], path[4200], detail[700];
+	fresh_cache(dir, sizeof(dir), path, sizeof(path));
+	assert_int_equal(eml_backend_register(&null_backend), EDGEML_OK);
+	model_image relu = conv_relu_model(1);
+	record(relu.model, EDGEML_BACKEND_CPU, NULL, 0, 0.5);
+	record(relu.model, EDGEML_BACKEND_AUTO, "null:0", 0, 2.0);
+	FILE *f = fopen(path, "a");
+	assert_non_null(f);
+	fputs("garbage\n\t\t\t\t\t\t\t\n", f);
+	fputs("x\t0\t0\tnan\t1\tcpu\tname\t-\n", f);
+	fputs("x\t0\t0\t-5\t1\tcpu\tname\t-\n", f);
+	fputs("x\t-1\t0\t5\t1\tcpu\tname\t-\n", f);
+	fputs("x\t0\t0\t5\t1\tcpu\tname\t-\textra\n", f);
+	fputc(0, f);
+	fputs("\xff\xfe binary\n", f);
+	for (int i = 0; i < 5000; i++)
+		fputc('A', f);
+	fputs("\nunterminated", f);
+	fclose(f);
+	assert_string_equal(auto_backend(relu.model, 0, detail, sizeof(detail)), "cpu-ref");
+	assert_non_null(strstr(detail, "unreadable lines skipped"));
+	record(relu.model, EDGEML_BACKEND_CPU, NULL, 2, 1.0);
+	assert_int_equal(count_lines(path), 4);
+	assert_string_equal(auto_backend(relu.model, 0, detail, sizeof(detail)), "cpu-ref");
+	assert_null(strstr(detail, "unreadable"));
+
+	/* Full: 1100 lines of other models, then one more measurement. */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 1100; i++)
+		fprintf(f, "m%d\t0\t0\t1.5\t1\tcpu\tname\t-\n", i);
+	fclose(f);
+	record(relu.model, EDGEML_BACKEND_CPU, NULL, 0, 0.75);
+	assert_int_equal(count_lines(path), 1 + 1024);
+	double ms;
+	assert_int_equal(edgeml_model_recorded_latency(relu.model, NULL, 0, &ms), EDGEML_OK);
+	assert_true(ms == 0.75);
+
+	/* A record that cannot be written: the error names the file, nothing else changes. */
+	unlink(path);
+	assert_int_equal(mkdir(path, 0755), 0);
+	edgeml_session *s = session_on(relu.model, EDGEML_BACKEND_CPU, NULL);
+	assert_int_equal(edgeml_session_record_latency(s, NULL, 1.0), EDGEML_ERR_IO);
+	assert_non_null(strstr(edgeml_last_error(), "latency.tsv"));
+	assert_string_equal(auto_backend(relu.model, 0, detail, sizeof(detail)), "null");
+	rmdir(path);
+	/* A cache directory that cannot be made. */
+	char file_dir[4300];
+	snprintf(file_dir, sizeof(file_dir), "%s/file/sub", dir);
+	snprintf(path, sizeof(path), "%s/file", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(edgeml_session_record_latency(s, file_dir, 1.0), EDGEML_ERR_UNSUPPORTED);
+	unlink(path);
+	edgeml_session_destroy(s);
+	snprintf(path, sizeof(path), "%s/latency.tsv", dir);
+
+	unload(&relu);
+	eml_backend_unregister(&null_backend);
+	remove_cache(dir, path);
+}
+
+/* Writers in several processes take turns: no measurement is lost, every line parses. */
+static void test_latency_record_writers(void **state)
+{
+	(void)state;
+	char dir[4096], path[4200];
+	fresh_cache(dir, sizeof(dir), path, sizeof(path));
+	model_image relu = conv_relu_model(1);
+	enum { WRITERS = 4, EACH = 15 };
+	pid_t pid[WRITERS];
+	for (int w = 0; w < WRITERS; w++) {
+		pid[w] = fork();
+		assert_true(pid[w] >= 0);
+		if (pid[w] == 0) {
+			edgeml_session_options o;
+			edgeml_session_options_init(&o);
+			o.backend = EDGEML_BACKEND_CPU;
+			int bad = 0;
+			for (int i = 0; i < EACH; i++) {
+				edgeml_session *s;
+				o.threads = (uint32_t)(1 + w * EACH + i);
+				bad |= edgeml_session_create(relu.model, &o, &s) != EDGEML_OK ||
+				       edgeml_session_record_latency(s, NULL, 1.0 + i) != EDGEML_OK;
+				edgeml_session_destroy(s);
+			}
+			_exit(bad);
+		}
+	}
+	for (int w = 0; w < WRITERS; w++) {
+		int status;
+		assert_int_equal(waitpid(pid[w], &status, 0), pid[w]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	assert_int_equal(count_lines(path), 1 + WRITERS * EACH);
+	for (int w = 0; w < WRITERS; w++)
+		for (int i = 0; i < EACH; i += 7) {
+			edgeml_session_options o;
+			edgeml_session_options_init(&o);
+			o.threads = (uint32_t)(1 + w * EACH + i);
+			double ms;
+			assert_int_equal(edgeml_model_recorded_latency(relu.model, &o, 0, &ms),
+					 EDGEML_OK);
+			assert_true(ms == 1.0 + i);
+		}
+	unload(&relu);
+	remove_cache(dir, path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -591,6 +835,9 @@ int main(void)
 		cmocka_unit_test(test_null_backend),
 		cmocka_unit_test(test_partition_null_cpu),
 		cmocka_unit_test(test_partition_middle),
+		cmocka_unit_test(test_auto_measured),
+		cmocka_unit_test(test_latency_record_damaged),
+		cmocka_unit_test(test_latency_record_writers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

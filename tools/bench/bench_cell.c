@@ -107,6 +107,12 @@ static int remove_entry(const char *path, const struct stat *sb, int flag, struc
 	return remove(path);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
 /* Creates a session and says how long it took. */
 static edgeml_status timed_create(const edgeml_model *model, const edgeml_session_options *opt,
 				  edgeml_session **s, double *ms)
@@ -145,6 +151,22 @@ static int measure(const eml_bench_cell *c, const edgeml_model *model, const cha
 		rc = edgeml_session_run(s) != EDGEML_OK;
 		lat[i] = now_ms() - t0;
 	}
+	/* The median goes into AUTO's record (the user's cache directory, not this cell's
+	 * temporary one); a record that cannot be written is reported, not a failure. */
+	const char *record_error = NULL;
+	if (rc == 0 && c->record) {
+		double *sorted = malloc((size_t)c->iterations * sizeof(double));
+		if (sorted) {
+			memcpy(sorted, lat, (size_t)c->iterations * sizeof(double));
+			qsort(sorted, (size_t)c->iterations, sizeof(double), cmp_double);
+			long mid = c->iterations / 2;
+			double med = c->iterations % 2 ? sorted[mid] :
+							 (sorted[mid - 1] + sorted[mid]) / 2;
+			if (edgeml_session_record_latency(s, NULL, med) != EDGEML_OK)
+				record_error = edgeml_last_error();
+			free(sorted);
+		}
+	}
 	profile p = { 0 };
 	if (rc == 0 && c->profile)
 		rc = profile_pass(s, c->iterations, &p);
@@ -162,6 +184,10 @@ static int measure(const eml_bench_cell *c, const edgeml_model *model, const cha
 		for (long i = 0; i < c->iterations; i++)
 			fprintf(out, "%s%.6f", i ? ", " : "", lat[i]);
 		fprintf(out, "]");
+		if (record_error) {
+			fprintf(out, ",\n \"record_error\": ");
+			eml_json_write_string(out, record_error);
+		}
 		if (p.n)
 			write_layers(out, &p);
 		fprintf(out, "}\n");

@@ -21,10 +21,13 @@ typedef struct eml_bench_cell {
 	long warmup, iterations;
 	int profile;         /* add per-layer times ("layers") from a separate pass of runs */
 	uint32_t flags;      /* edgeml_session_options.flags (EDGEML_SESSION_CPU_FALLBACK) */
+	/* write the median into AUTO's latency record (edgeml_session_record_latency) */
+	int record;
 } eml_bench_cell;
 
 /* Measures the cell and writes {"ok": true, "backend_name", "detail", "isa",
- * "create_cold_ms", "create_warm_ms", "latencies_ms": [...], "layers": [...]} to out, or
+ * "create_cold_ms", "create_warm_ms", "latencies_ms": [...], "layers": [...],
+ * "record_error" (when recording failed)} to out, or
  * {"ok": false, "error": "..."}. Cold is the first session of the process, with an empty
  * shader/pipeline cache (a new directory under $TMPDIR, removed afterwards); warm is a second
  * session created right after, with the cache the first one filled. Returns 0 when it ran. */

@@ -11,6 +11,7 @@
 #include <glslang/Include/glslang_c_interface.h>
 #include <glslang/Public/resource_limits_c.h>
 
+#include "cache_dir.h"
 #include "error.h"
 #include "vulkan/vk_shader.h"
 #include "vulkan/vk_shader_text.h"
@@ -55,36 +56,11 @@ static void key_add(uint64_t key[2], const void *p, size_t n)
 	key[1] = fnv1a(key[1], "\1", 1);
 }
 
-/* Creates dir and its parent if missing. */
-static int make_dirs(const char *dir)
-{
-	char parent[512];
-	snprintf(parent, sizeof(parent), "%s", dir);
-	char *slash = strrchr(parent, '/');
-	if (slash && slash != parent) {
-		*slash = 0;
-		if (mkdir(parent, 0755) != 0 && errno != EEXIST)
-			return -1;
-	}
-	return mkdir(dir, 0755) == 0 || errno == EEXIST ? 0 : -1;
-}
-
 void eml_vk_cache_init(eml_vk_cache *c, const eml_vk_device_info *info, const char *dir)
 {
 	memset(c, 0, sizeof(*c));
 	c->info = info;
-	const char *env = getenv("EDGEML_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
-	if (dir && *dir)
-		snprintf(c->dir, sizeof(c->dir), "%s", dir);
-	else if (env && *env)
-		snprintf(c->dir, sizeof(c->dir), "%s", env);
-	else if (xdg && *xdg)
-		snprintf(c->dir, sizeof(c->dir), "%s/edgeml", xdg);
-	else if (home && *home)
-		snprintf(c->dir, sizeof(c->dir), "%s/.cache/edgeml", home);
-	if (strcmp(c->dir, "off") == 0 || (c->dir[0] && make_dirs(c->dir) != 0))
-		c->dir[0] = 0;
+	eml_cache_dir(dir, c->dir, sizeof(c->dir));
 }
 
 /* The embedded text of a shader file, or NULL. */
