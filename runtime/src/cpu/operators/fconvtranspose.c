@@ -1,0 +1,339 @@
+/* fconvtranspose.c — float ConvTranspose on the f32 GEMM micro-kernel, by output phase.
+ *
+ * Output o (per spatial dim) takes the taps k with o + pad = i * stride + k * dilation, so
+ * which taps it takes depends only on its phase r = (o + pad) mod stride, and tap k reads
+ * input i = q + shift(k), q = (o + pad - r) / stride. Each phase is thus a stride-1
+ * convolution of X over a box of output points q with its own sub-kernel: one GEMM per
+ * (batch, group, phase), rows the output channels (weights packed once per phase), columns
+ * the phase's points, K = (input channel, tap) in the reference's order. A column tile of
+ * inputs (0 where a tap falls outside X) is gathered per task, and the GEMM's tile is
+ * scattered to the phase's positions in Y. For stride >= (kernel - 1) * dilation + 1 (the
+ * 2x2 stride-2 upsampling of PP-OCR) each phase has one tap per channel: no overlap.
+ *
+ * Bit-identical to the reference: each output sums its terms from 0 in (channel, tap)
+ * order with one FMA each, then adds its bias; a padding tap adds 0 * w, exact for finite
+ * weights and a bias that is not -0 (as fconv.c's padding), which prepare checks.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/f32_ukernels.h"
+#include "cpu/kernels.h"
+#include "cpu/operators/operators.h"
+#include "cpu/ref/ref_util.h"
+#include "error.h"
+#include "ops/op_params.h"
+
+/* The largest K (channels per group x taps of a phase) and phase count we take: the
+ * gathered column tile (K x nr floats) is per-thread scratch. */
+#define CONVT_K_MAX ((size_t)1 << 14)
+#define CONVT_PHASES_MAX 64
+
+typedef struct convt_phase {
+	int64_t c[3];	      /* o = q * stride + c per dim */
+	int64_t q0[3], qn[3]; /* the box of points q: [q0, q0 + qn) per dim */
+	size_t npts, panels, panel0; /* panel0: the phase's first panel among all phases' */
+	uint32_t ntaps;
+	int64_t *shift; /* per tap, 3 dims: i = q + shift */
+	float *w;	/* per group, per block of mr rows: [cpg * ntaps][mr] */
+} convt_phase;
+
+typedef struct fconvt_op {
+	eml_fast_op base;
+	const eml_f32_gemm_ukernel *uk;
+	eml_window_geom g; /* 3-D */
+	size_t batch, groups, cpg, mpg, c_in, m_out, in_plane, out_plane;
+	size_t m_blocks, panels;
+	uint32_t n_phases;
+	convt_phase phase[CONVT_PHASES_MAX];
+	float *bias; /* per group, mpg rounded up to mr (0 where absent) */
+	size_t *off; /* per k: k * nr */
+} fconvt_op;
+
+typedef struct fconvt_run {
+	const fconvt_op *op;
+	const float *x;
+	float *y;
+	const eml_fast_env *env;
+} fconvt_run;
+
+static void fconvt_destroy(eml_fast_op *base)
+{
+	fconvt_op *op = (fconvt_op *)base;
+	for (uint32_t p = 0; p < op->n_phases; p++) {
+		free(op->phase[p].shift);
+		free(op->phase[p].w);
+	}
+	free(op->bias);
+	free(op->off);
+	free(op);
+}
+
+/* Point j of a phase's box as its q per dim. */
+static void point_q(const convt_phase *ph, size_t j, int64_t *q)
+{
+	q[2] = ph->q0[2] + (int64_t)(j % (size_t)ph->qn[2]);
+	j /= (size_t)ph->qn[2];
+	q[1] = ph->q0[1] + (int64_t)(j % (size_t)ph->qn[1]);
+	q[0] = ph->q0[0] + (int64_t)(j / (size_t)ph->qn[1]);
+}
+
+/* One task: one panel of nr points of one phase, for one batch item and group: gathers the
+ * column tile, then runs every block of mr output channels over it and scatters the tile. */
+static void fconvt_task(void *arg, uint32_t task, uint32_t thread)
+{
+	const fconvt_run *r = arg;
+	const fconvt_op *op = r->op;
+	const eml_f32_gemm_ukernel *uk = op->uk;
+	const eml_window_geom *g = &op->g;
+	size_t t = task, pnl = t % op->panels;
+	size_t grp = (t / op->panels) % op->groups, n = t / op->panels / op->groups;
+	uint32_t p = 0;
+	while (p + 1 < op->n_phases && op->phase[p + 1].panel0 <= pnl)
+		p++;
+	const convt_phase *ph = &op->phase[p];
+	size_t j0 = (pnl - ph->panel0) * uk->nr;
+	uint32_t nr = (uint32_t)(ph->npts - j0 < uk->nr ? ph->npts - j0 : uk->nr);
+	size_t k = op->cpg * ph->ntaps;
+	float *cols = (float *)r->env->scratch[thread];
+	float *tile = cols + (k ? k : 1) * uk->nr;
+	size_t *yoff = (size_t *)(tile + (size_t)uk->mr * uk->nr);
+	int64_t *qs = (int64_t *)(yoff + uk->nr); /* 3 per point */
+	for (uint32_t j = 0; j < uk->nr; j++) {
+		int64_t *q = qs + 3 * j;
+		point_q(ph, j0 + (j < nr ? j : 0), q);
+		int64_t o0 = q[0] * g->stride[0] + ph->c[0], o1 = q[1] * g->stride[1] + ph->c[1];
+		int64_t o2 = q[2] * g->stride[2] + ph->c[2];
+		yoff[j] = (size_t)((o0 * g->out[1] + o1) * g->out[2] + o2);
+	}
+	const float *x = r->x + (n * op->c_in + grp * op->cpg) * op->in_plane;
+	float *y = r->y + (n * op->m_out + grp * op->mpg) * op->out_plane;
+	for (size_t c = 0; c < op->cpg; c++) {
+		const float *xc = x + c * op->in_plane;
+		for (uint32_t tp = 0; tp < ph->ntaps; tp++) {
+			const int64_t *s = ph->shift + 3 * tp;
+			float *dst = cols + (c * ph->ntaps + tp) * uk->nr;
+			for (uint32_t j = 0; j < uk->nr; j++) {
+				const int64_t *q = qs + 3 * j;
+				int64_t i0 = q[0] + s[0], i1 = q[1] + s[1], i2 = q[2] + s[2];
+				int in = j < nr && i0 >= 0 && i0 < g->in[0] && i1 >= 0 &&
+					 i1 < g->in[1] && i2 >= 0 && i2 < g->in[2];
+				dst[j] = in ? xc[(i0 * g->in[1] + i1) * g->in[2] + i2] : 0.0f;
+			}
+		}
+	}
+	for (size_t blk = 0; blk < op->m_blocks; blk++) {
+		size_t m0 = blk * uk->mr;
+		uint32_t mr = (uint32_t)(op->mpg - m0 < uk->mr ? op->mpg - m0 : uk->mr);
+		const float *bias = op->bias + grp * op->m_blocks * uk->mr + m0;
+		if (k == 0) {
+			/* a phase no tap reaches: the bias alone, as the reference's 0 + b */
+			for (uint32_t i = 0; i < mr; i++)
+				for (uint32_t j = 0; j < nr; j++)
+					y[(m0 + i) * op->out_plane + yoff[j]] = bias[i] + 0.0f;
+			continue;
+		}
+		eml_f32_minmax ep = { .row_bias = bias, .alpha = 1.0f, .lo = -INFINITY,
+				      .hi = INFINITY };
+		uk->fn(mr, nr, k, ph->w + (grp * op->m_blocks + blk) * k * uk->mr, cols, op->off,
+		       tile, uk->nr, &ep);
+		for (uint32_t i = 0; i < mr; i++) {
+			float *ym = y + (m0 + i) * op->out_plane;
+			const float *ti = tile + (size_t)i * uk->nr;
+			for (uint32_t j = 0; j < nr; j++)
+				ym[yoff[j]] = ti[j];
+		}
+	}
+}
+
+static edgeml_status fconvt_run_op(const eml_fast_op *base, const eml_kernel_ctx *ctx,
+				   const eml_fast_env *env)
+{
+	const fconvt_op *op = (const fconvt_op *)base;
+	fconvt_run r = { op, ctx->in_data[0], ctx->out_data[0], env };
+	size_t work = op->batch * op->m_out * op->out_plane * op->cpg;
+	eml_threadpool_run(eml_fast_pool(env, work), fconvt_task, &r,
+			   (uint32_t)(op->batch * op->groups * op->panels));
+	return EDGEML_OK;
+}
+
+/* Whether padding taps leave every sum exact (see the file comment). */
+static int padding_exact(const float *w, size_t nw, const float *bias, size_t nb)
+{
+	for (size_t i = 0; i < nw; i++)
+		if (!isfinite(w[i]))
+			return 0;
+	for (size_t i = 0; bias && i < nb; i++)
+		if (bias[i] == 0.0f && signbit(bias[i]))
+			return 0;
+	return 1;
+}
+
+/* The taps and point range of phase r along dim d: taps k with k * dilation = r mod
+ * stride (shift = (r - k * dilation) / stride), points q with 0 <= q * stride + r - pad <
+ * out. Returns the tap count; ks gets the taps. */
+static uint32_t dim_phase(const eml_window_geom *g, int d, int64_t r, int64_t *ks,
+			  int64_t *shift, int64_t *c, int64_t *q0, int64_t *qn)
+{
+	uint32_t n = 0;
+	for (int64_t k = 0; k < g->kernel[d]; k++)
+		if ((k * g->dilation[d]) % g->stride[d] == r) {
+			ks[n] = k;
+			shift[n] = (r - k * g->dilation[d]) / g->stride[d];
+			n++;
+		}
+	int64_t s = g->stride[d];
+	*c = r - g->pad_begin[d];
+	/* the smallest q with q * s + c >= 0, and the count up to out - 1 */
+	int64_t lo = *c >= 0 ? 0 : (-*c + s - 1) / s;
+	int64_t hi = g->out[d] - 1 - *c < 0 ? -1 : (g->out[d] - 1 - *c) / s;
+	*q0 = lo;
+	*qn = hi >= lo ? hi - lo + 1 : 0;
+	return n;
+}
+
+/* Packs a phase's weights: per group, per block of mr output channels, [cpg * ntaps][mr]
+ * with W [C, mpg, kernel...] read at (channel, output channel, tap). */
+static edgeml_status pack_phase(fconvt_op *op, convt_phase *ph, const int64_t *kflat,
+				const float *w)
+{
+	const eml_f32_gemm_ukernel *uk = op->uk;
+	size_t k = op->cpg * ph->ntaps, kvol = (size_t)(op->g.kernel[0] * op->g.kernel[1] *
+							 op->g.kernel[2]);
+	ph->w = calloc(op->groups * op->m_blocks * (k ? k : 1) * uk->mr, sizeof(float));
+	if (!ph->w)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for ConvTranspose weights");
+	for (size_t grp = 0; grp < op->groups; grp++)
+		for (size_t m = 0; m < op->mpg; m++)
+			for (size_t c = 0; c < op->cpg; c++)
+				for (uint32_t t = 0; t < ph->ntaps; t++) {
+					size_t ci = grp * op->cpg + c, kk = c * ph->ntaps + t;
+					float *a = ph->w + (grp * op->m_blocks + m / uk->mr) * k *
+								   uk->mr;
+					a[kk * uk->mr + m % uk->mr] =
+						w[(ci * op->mpg + m) * kvol + (size_t)kflat[t]];
+				}
+	return EDGEML_OK;
+}
+
+/* Builds the phases: the product of each dim's phases, taps in kernel order. */
+static edgeml_status build_phases(fconvt_op *op, const float *w)
+{
+	const eml_window_geom *g = &op->g;
+	const eml_f32_gemm_ukernel *uk = op->uk;
+	size_t nph = (size_t)(g->stride[0] * g->stride[1] * g->stride[2]);
+	if (nph > CONVT_PHASES_MAX)
+		return EDGEML_ERR_UNSUPPORTED;
+	int64_t ks[3][64], sh[3][64];
+	op->panels = 0;
+	for (size_t idx = 0; idx < nph; idx++) {
+		int64_t r[3] = { (int64_t)idx / (g->stride[1] * g->stride[2]),
+				 ((int64_t)idx / g->stride[2]) % g->stride[1],
+				 (int64_t)idx % g->stride[2] };
+		convt_phase *ph = &op->phase[op->n_phases++];
+		uint32_t nt[3];
+		for (int d = 0; d < 3; d++) {
+			if (g->kernel[d] > 64)
+				return EDGEML_ERR_UNSUPPORTED;
+			nt[d] = dim_phase(g, d, r[d], ks[d], sh[d], &ph->c[d], &ph->q0[d],
+					  &ph->qn[d]);
+		}
+		ph->npts = (size_t)(ph->qn[0] * ph->qn[1] * ph->qn[2]);
+		ph->ntaps = nt[0] * nt[1] * nt[2];
+		if (op->cpg * ph->ntaps > CONVT_K_MAX)
+			return EDGEML_ERR_UNSUPPORTED;
+		ph->panels = (ph->npts + uk->nr - 1) / uk->nr;
+		ph->panel0 = op->panels;
+		op->panels += ph->panels;
+		ph->shift = calloc((size_t)ph->ntaps * 3 + 3, sizeof(int64_t));
+		int64_t *kflat = calloc((size_t)ph->ntaps + 1, sizeof(int64_t));
+		if (!ph->shift || !kflat) {
+			free(kflat);
+			return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for ConvTranspose");
+		}
+		uint32_t t = 0;
+		for (uint32_t a = 0; a < nt[0]; a++)
+			for (uint32_t b = 0; b < nt[1]; b++)
+				for (uint32_t c = 0; c < nt[2]; c++, t++) {
+					ph->shift[3 * t] = sh[0][a];
+					ph->shift[3 * t + 1] = sh[1][b];
+					ph->shift[3 * t + 2] = sh[2][c];
+					kflat[t] = (ks[0][a] * g->kernel[1] + ks[1][b]) *
+							   g->kernel[2] + ks[2][c];
+				}
+		edgeml_status st = pack_phase(op, ph, kflat, w);
+		free(kflat);
+		if (st != EDGEML_OK)
+			return st;
+	}
+	return EDGEML_OK;
+}
+
+/* Prepares a float ConvTranspose whose weights and bias are constants. */
+edgeml_status eml_fast_fconvtranspose_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
+					      eml_fast_op **out)
+{
+	const eml_tensor *tx = ctx->in[0], *tw = ctx->in[1], *ty = ctx->out[0];
+	const eml_f32_gemm_ukernel *uk = eml_cpu_kernels_for(isa)->f32_gemm;
+	eml_op_params tmp;
+	const eml_op_params *prm;
+	if (!uk || tx->dtype != EDGEML_DTYPE_FLOAT32 || tw->dtype != EDGEML_DTYPE_FLOAT32 ||
+	    ty->dtype != EDGEML_DTYPE_FLOAT32 || !eml_fast_input_constant(ctx, 1) ||
+	    !eml_fast_input_constant(ctx, 2) ||
+	    eml_node_params(NULL, ctx->node, ctx->in, &tmp, &prm) != EDGEML_OK)
+		return EDGEML_OK; /* the reference runs it, or reports what is wrong */
+	const eml_convt_params *p = &prm->convt;
+	const float *w = ctx->in_data[1];
+	const float *bias = p->bias != EML_NO_INPUT ? ctx->in_data[p->bias] : NULL;
+	size_t nw = (size_t)eml_tensor_numel(tw);
+	if (!padding_exact(w, nw, bias, (size_t)p->geom.m_out))
+		return EDGEML_OK;
+	fconvt_op *op = calloc(1, sizeof(*op));
+	if (!op)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a ConvTranspose");
+	op->base.run = fconvt_run_op;
+	op->base.destroy = fconvt_destroy;
+	op->base.kernel = uk->name;
+	op->uk = uk;
+	op->g = p->geom.w;
+	eml_geom_to_3d(&op->g);
+	op->batch = (size_t)p->batch;
+	op->groups = (size_t)p->geom.group;
+	op->c_in = (size_t)p->geom.c_in;
+	op->m_out = (size_t)p->geom.m_out;
+	op->cpg = op->c_in / op->groups;
+	op->mpg = op->m_out / op->groups;
+	op->in_plane = (size_t)(op->g.in[0] * op->g.in[1] * op->g.in[2]);
+	op->out_plane = (size_t)(op->g.out[0] * op->g.out[1] * op->g.out[2]);
+	op->m_blocks = (op->mpg + uk->mr - 1) / uk->mr;
+	edgeml_status st = op->batch && op->mpg ? build_phases(op, w) : EDGEML_ERR_UNSUPPORTED;
+	size_t k_max = 1;
+	for (uint32_t i = 0; st == EDGEML_OK && i < op->n_phases; i++)
+		if (op->cpg * op->phase[i].ntaps > k_max)
+			k_max = op->cpg * op->phase[i].ntaps;
+	if (st == EDGEML_OK) {
+		op->bias = calloc(op->groups * op->m_blocks * uk->mr, sizeof(float));
+		op->off = calloc(k_max, sizeof(size_t));
+		if (!op->bias || !op->off)
+			st = eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a ConvTranspose");
+	}
+	if (st == EDGEML_ERR_UNSUPPORTED) {
+		fconvt_destroy(&op->base);
+		return EDGEML_OK;
+	}
+	if (st != EDGEML_OK) {
+		fconvt_destroy(&op->base);
+		return st;
+	}
+	for (size_t grp = 0; bias && grp < op->groups; grp++)
+		for (size_t m = 0; m < op->mpg; m++)
+			op->bias[grp * op->m_blocks * uk->mr + m] = bias[grp * op->mpg + m];
+	for (size_t i = 0; i < k_max; i++)
+		op->off[i] = i * uk->nr;
+	/* columns, the tile, the points' output offsets and q (3 per point) */
+	op->base.scratch = (k_max * uk->nr + (size_t)uk->mr * uk->nr) * sizeof(float) +
+			   uk->nr * sizeof(size_t) + 3 * uk->nr * sizeof(int64_t);
+	*out = &op->base;
+	return EDGEML_OK;
+}
