@@ -7,12 +7,18 @@
  * (batch, group, phase), rows the output channels (weights packed once per phase), columns
  * the phase's points, K = (input channel, tap) in the reference's order. A column tile of
  * inputs (0 where a tap falls outside X) is gathered per task, and the GEMM's tile is
- * scattered to the phase's positions in Y. For stride >= (kernel - 1) * dilation + 1 (the
- * 2x2 stride-2 upsampling of PP-OCR) each phase has one tap per channel: no overlap.
+ * scattered to the phase's positions in Y.
+ *
+ * Without overlap, stride > (kernel - 1) * dilation along every dim (the 2x2 stride-2
+ * upsampling of PP-OCR), each output takes at most one tap per channel, so one GEMM covers
+ * every tap: rows (output channel, tap), K the input channels, columns the input pixels read
+ * in place, and each tile row is scattered to its tap's outputs (o = i * stride + k *
+ * dilation - pad); outputs no tap reaches (output padding) get the bias alone.
  *
  * Bit-identical to the reference: each output sums its terms from 0 in (channel, tap)
- * order with one FMA each, then adds its bias; a padding tap adds 0 * w, exact for finite
- * weights and a bias that is not -0 (as fconv.c's padding), which prepare checks.
+ * order with one FMA each, then adds its bias. A padding tap of the phase path adds 0 * w,
+ * exact for finite weights and a bias that is not -0 (as fconv.c's padding), which prepare
+ * checks (else the reference runs the node); the direct path has no padding taps.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -49,6 +55,13 @@ typedef struct fconvt_op {
 	convt_phase phase[CONVT_PHASES_MAX];
 	float *bias; /* per group, mpg rounded up to mr (0 where absent) */
 	size_t *off; /* per k: k * nr */
+	/* the direct path (no overlap): rows (m, tap), packed per group and block of mr rows
+	 * as [cpg][mr], their biases, and per tap the output offset k * dilation - pad */
+	int direct, fill; /* fill: some outputs take no tap */
+	size_t kvol, rows, r_blocks;
+	float *dw, *dbias;
+	int64_t *tap_e; /* 3 per tap */
+	const float *bias_in; /* B, for the fill */
 } fconvt_op;
 
 typedef struct fconvt_run {
@@ -67,6 +80,9 @@ static void fconvt_destroy(eml_fast_op *base)
 	}
 	free(op->bias);
 	free(op->off);
+	free(op->dw);
+	free(op->dbias);
+	free(op->tap_e);
 	free(op);
 }
 
@@ -147,13 +163,74 @@ static void fconvt_task(void *arg, uint32_t task, uint32_t thread)
 	}
 }
 
+/* One task of the direct path: one panel of nr input pixels of one batch item and group;
+ * the pixels' channels are copied into a [cpg][nr] tile, each block of mr rows (m, tap)
+ * multiplied over it and scattered to that tap's outputs. */
+static void direct_task(void *arg, uint32_t task, uint32_t thread)
+{
+	const fconvt_run *r = arg;
+	const fconvt_op *op = r->op;
+	const eml_f32_gemm_ukernel *uk = op->uk;
+	const eml_window_geom *g = &op->g;
+	size_t pnl = task % op->panels, grp = (task / op->panels) % op->groups;
+	size_t n = task / op->panels / op->groups, j0 = pnl * uk->nr;
+	uint32_t nr = (uint32_t)(op->in_plane - j0 < uk->nr ? op->in_plane - j0 : uk->nr);
+	float *cols = (float *)r->env->scratch[thread];
+	float *tile = cols + op->cpg * uk->nr;
+	int64_t *is = (int64_t *)(tile + (size_t)uk->mr * uk->nr); /* 3 per pixel */
+	const float *x = r->x + (n * op->c_in + grp * op->cpg) * op->in_plane + j0;
+	for (size_t c = 0; c < op->cpg; c++) {
+		memcpy(cols + c * uk->nr, x + c * op->in_plane, nr * sizeof(float));
+		for (uint32_t j = nr; j < uk->nr; j++)
+			cols[c * uk->nr + j] = 0.0f;
+	}
+	for (uint32_t j = 0; j < nr; j++) {
+		size_t i = j0 + j;
+		is[3 * j + 2] = (int64_t)(i % (size_t)g->in[2]) * g->stride[2];
+		i /= (size_t)g->in[2];
+		is[3 * j + 1] = (int64_t)(i % (size_t)g->in[1]) * g->stride[1];
+		is[3 * j] = (int64_t)(i / (size_t)g->in[1]) * g->stride[0];
+	}
+	float *y = r->y + (n * op->m_out + grp * op->mpg) * op->out_plane;
+	for (size_t blk = 0; blk < op->r_blocks; blk++) {
+		size_t r0 = blk * uk->mr;
+		uint32_t mr = (uint32_t)(op->rows - r0 < uk->mr ? op->rows - r0 : uk->mr);
+		eml_f32_minmax ep = { .row_bias = op->dbias + grp * op->r_blocks * uk->mr + r0,
+				      .alpha = 1.0f, .lo = -INFINITY, .hi = INFINITY };
+		uk->fn(mr, nr, op->cpg, op->dw + (grp * op->r_blocks + blk) * op->cpg * uk->mr,
+		       cols, op->off, tile, uk->nr, &ep);
+		for (uint32_t i = 0; i < mr; i++) {
+			size_t row = r0 + i, t = row % op->kvol;
+			const int64_t *e = op->tap_e + 3 * t;
+			float *ym = y + (row / op->kvol) * op->out_plane;
+			const float *ti = tile + (size_t)i * uk->nr;
+			for (uint32_t j = 0; j < nr; j++) {
+				int64_t o0 = is[3 * j] + e[0], o1 = is[3 * j + 1] + e[1];
+				int64_t o2 = is[3 * j + 2] + e[2];
+				if (o0 >= 0 && o0 < g->out[0] && o1 >= 0 && o1 < g->out[1] &&
+				    o2 >= 0 && o2 < g->out[2])
+					ym[(o0 * g->out[1] + o1) * g->out[2] + o2] = ti[j];
+			}
+		}
+	}
+}
+
 static edgeml_status fconvt_run_op(const eml_fast_op *base, const eml_kernel_ctx *ctx,
 				   const eml_fast_env *env)
 {
 	const fconvt_op *op = (const fconvt_op *)base;
 	fconvt_run r = { op, ctx->in_data[0], ctx->out_data[0], env };
 	size_t work = op->batch * op->m_out * op->out_plane * op->cpg;
-	eml_threadpool_run(eml_fast_pool(env, work), fconvt_task, &r,
+	if (op->fill) {
+		/* outputs no tap reaches: 0 + bias, as the reference */
+		float *y = r.y;
+		for (size_t nm = 0; nm < op->batch * op->m_out; nm++) {
+			float b = op->bias_in ? op->bias_in[nm % op->m_out] : 0.0f;
+			for (size_t i = 0; i < op->out_plane; i++)
+				y[nm * op->out_plane + i] = b + 0.0f;
+		}
+	}
+	eml_threadpool_run(eml_fast_pool(env, work), op->direct ? direct_task : fconvt_task, &r,
 			   (uint32_t)(op->batch * op->groups * op->panels));
 	return EDGEML_OK;
 }
@@ -270,6 +347,63 @@ static edgeml_status build_phases(fconvt_op *op, const float *w)
 	return EDGEML_OK;
 }
 
+/* Prepares the direct path (no overlap; see the file comment). */
+static edgeml_status prepare_direct(fconvt_op *op, const float *w, const float *bias)
+{
+	const eml_f32_gemm_ukernel *uk = op->uk;
+	const eml_window_geom *g = &op->g;
+	op->direct = 1;
+	op->bias_in = bias;
+	op->kvol = (size_t)(g->kernel[0] * g->kernel[1] * g->kernel[2]);
+	op->rows = op->mpg * op->kvol;
+	op->r_blocks = (op->rows + uk->mr - 1) / uk->mr;
+	op->panels = (op->in_plane + uk->nr - 1) / uk->nr;
+	op->dw = calloc(op->groups * op->r_blocks * op->cpg * uk->mr, sizeof(float));
+	op->dbias = calloc(op->groups * op->r_blocks * uk->mr, sizeof(float));
+	op->tap_e = calloc(3 * op->kvol, sizeof(int64_t));
+	op->off = calloc(op->cpg, sizeof(size_t));
+	if (!op->dw || !op->dbias || !op->tap_e || !op->off)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for ConvTranspose weights");
+	/* W is [C, mpg, kernel...]: row m * kvol + t of input channel ci is at ci * rows + row */
+	for (size_t grp = 0; grp < op->groups; grp++)
+		for (size_t row = 0; row < op->rows; row++) {
+			float *a = op->dw + (grp * op->r_blocks + row / uk->mr) * op->cpg * uk->mr;
+			for (size_t c = 0; c < op->cpg; c++)
+				a[c * uk->mr + row % uk->mr] =
+					w[(grp * op->cpg + c) * op->rows + row];
+			if (bias)
+				op->dbias[grp * op->r_blocks * uk->mr + row] =
+					bias[grp * op->mpg + row / op->kvol];
+		}
+	for (size_t t = 0; t < op->kvol; t++) {
+		int64_t k[3] = { (int64_t)t / (g->kernel[1] * g->kernel[2]),
+				 ((int64_t)t / g->kernel[2]) % g->kernel[1],
+				 (int64_t)t % g->kernel[2] };
+		for (int d = 0; d < 3; d++)
+			op->tap_e[3 * t + d] = k[d] * g->dilation[d] - g->pad_begin[d];
+	}
+	for (size_t c = 0; c < op->cpg; c++)
+		op->off[c] = c * uk->nr;
+	/* every output is reached (once) iff each dim's outputs all are */
+	int64_t reached = 1;
+	for (int d = 0; d < 3; d++) {
+		int64_t cnt = 0;
+		for (int64_t o = 0; o < g->out[d]; o++) {
+			int64_t v = o + g->pad_begin[d];
+			for (int64_t k = 0; k < g->kernel[d]; k++) {
+				int64_t q = v - k * g->dilation[d];
+				if (q >= 0 && q % g->stride[d] == 0 && q / g->stride[d] < g->in[d])
+					cnt++;
+			}
+		}
+		reached *= cnt;
+	}
+	op->fill = reached < (int64_t)op->out_plane;
+	op->base.scratch = (op->cpg * uk->nr + (size_t)uk->mr * uk->nr) * sizeof(float) +
+			   3 * uk->nr * sizeof(int64_t);
+	return EDGEML_OK;
+}
+
 /* Prepares a float ConvTranspose whose weights and bias are constants. */
 edgeml_status eml_fast_fconvtranspose_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 					      eml_fast_op **out)
@@ -286,9 +420,6 @@ edgeml_status eml_fast_fconvtranspose_prepare(const eml_kernel_ctx *ctx, eml_isa
 	const eml_convt_params *p = &prm->convt;
 	const float *w = ctx->in_data[1];
 	const float *bias = p->bias != EML_NO_INPUT ? ctx->in_data[p->bias] : NULL;
-	size_t nw = (size_t)eml_tensor_numel(tw);
-	if (!padding_exact(w, nw, bias, (size_t)p->geom.m_out))
-		return EDGEML_OK;
 	fconvt_op *op = calloc(1, sizeof(*op));
 	if (!op)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a ConvTranspose");
@@ -307,7 +438,22 @@ edgeml_status eml_fast_fconvtranspose_prepare(const eml_kernel_ctx *ctx, eml_isa
 	op->in_plane = (size_t)(op->g.in[0] * op->g.in[1] * op->g.in[2]);
 	op->out_plane = (size_t)(op->g.out[0] * op->g.out[1] * op->g.out[2]);
 	op->m_blocks = (op->mpg + uk->mr - 1) / uk->mr;
-	edgeml_status st = op->batch && op->mpg ? build_phases(op, w) : EDGEML_ERR_UNSUPPORTED;
+	int overlap = 0;
+	for (int d = 0; d < 3; d++)
+		overlap |= (op->g.kernel[d] - 1) * op->g.dilation[d] >= op->g.stride[d];
+	if (!overlap && op->batch && op->mpg) {
+		edgeml_status st = prepare_direct(op, w, bias);
+		if (st != EDGEML_OK) {
+			fconvt_destroy(&op->base);
+			return st;
+		}
+		*out = &op->base;
+		return EDGEML_OK;
+	}
+	edgeml_status st = EDGEML_ERR_UNSUPPORTED;
+	if (op->batch && op->mpg &&
+	    padding_exact(w, (size_t)eml_tensor_numel(tw), bias, op->m_out))
+		st = build_phases(op, w);
 	size_t k_max = 1;
 	for (uint32_t i = 0; st == EDGEML_OK && i < op->n_phases; i++)
 		if (op->cpg * op->phase[i].ntaps > k_max)
