@@ -771,6 +771,41 @@ static void test_conv_batchnorm(void **state)
 	eml_converted_free(c);
 }
 
+/* Conv -> Mul by a scalar -> Add of a scalar (PP-OCR's affine blocks) is one Conv; a Mul by
+ * a per-channel vector is not folded. */
+static void test_conv_scalar_affine(void **state)
+{
+	(void)state;
+	builder b = { .opset = 13 };
+	int64_t xd[4] = { 1, 1, 2, 2 }, wd[4] = { 2, 1, 1, 1 }, cd[1] = { 2 }, sd[1] = { 1 };
+	int64_t vd[3] = { 2, 1, 1 };
+	float w[2] = { 2.0f, 3.0f }, bias[2] = { 1.0f, -1.0f }, sc[1] = { 0.5f }, sh[1] = { 4.0f };
+	float vec[2] = { 1.0f, 2.0f };
+	input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, xd);
+	init_raw(&b, "w", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, wd, w, sizeof(w));
+	init_raw(&b, "b", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, cd, bias, sizeof(bias));
+	init_raw(&b, "s", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, sd, sc, sizeof(sc));
+	init_raw(&b, "t", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, sd, sh, sizeof(sh));
+	init_raw(&b, "v", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 3, vd, vec, sizeof(vec));
+	node(&b, "Conv", "conv", "x,w,b", "c");
+	node(&b, "Mul", "mul", "s,c", "m");
+	node(&b, "Add", "add", "m,t", "a");
+	node(&b, "Mul", "mulv", "a,v", "y");
+	output(&b, "y");
+	eml_converted *c;
+	assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+	const eml_graph *g = &c->graph;
+	assert_int_equal(g->n_nodes, 2);
+	const eml_node *n = only_node(g, EML_OP_Conv);
+	const eml_tensor *nw = in_tensor(g, n, 1), *nb = in_tensor(g, n, 2);
+	assert_float_equal(f32_at(nw, 0), 1.0, 0);
+	assert_float_equal(f32_at(nw, 1), 1.5, 0);
+	assert_float_equal(f32_at(nb, 0), 0.5 + 4.0, 0);
+	assert_float_equal(f32_at(nb, 1), -0.5 + 4.0, 0);
+	assert_string_equal(g->tensors[n->outputs[0]].name, "a");
+	eml_converted_free(c);
+}
+
 static void test_constant_folding_and_identity(void **state)
 {
 	(void)state;
@@ -1422,6 +1457,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_qdq_sigmoid_lookup, teardown),
 		cmocka_unit_test_teardown(test_qdq_softmax, teardown),
 		cmocka_unit_test_teardown(test_conv_batchnorm, teardown),
+		cmocka_unit_test_teardown(test_conv_scalar_affine, teardown),
 		cmocka_unit_test_teardown(test_constant_folding_and_identity, teardown),
 		cmocka_unit_test_teardown(test_softmax_opset11_rewrite, teardown),
 		cmocka_unit_test_teardown(test_old_opset_attributes, teardown),

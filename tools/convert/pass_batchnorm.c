@@ -2,6 +2,8 @@
  * pass_batchnorm.c — folding an inference-mode BatchNormalization into the float Conv that
  * feeds it: W'[c] = W[c] * s[c] / sqrt(var[c] + eps), b'[c] = (b[c] - mean[c]) * s[c] /
  * sqrt(var[c] + eps) + B[c], computed in fp32 as ONNX Runtime's Conv+BN fusion does.
+ * Then a Mul or Add by a constant scalar after a float Conv (PP-OCR's learnable affine
+ * blocks, scale * conv + bias) is folded the same way: W' = W * s, b' = b * s, or b' = b + t.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -92,6 +94,87 @@ out:
 	return st;
 }
 
+/* The value of t when it is a finite float32 constant of one element whose rank does not
+ * exceed rank (so broadcasting it changes no shape). */
+static int const_scalar(const cv_graph *g, uint32_t t, uint32_t rank, float *v)
+{
+	if (t == EML_NO_TENSOR || !cv_is_constant(g, t))
+		return 0;
+	const eml_tensor *d = &g->tensors[t].t;
+	if (d->dtype != EDGEML_DTYPE_FLOAT32 || d->rank > rank || eml_tensor_numel(d) != 1 ||
+	    !d->data)
+		return 0;
+	memcpy(v, d->data, 4);
+	return isfinite(*v);
+}
+
+/* Whether node n has an attribute named name. */
+static int has_attr(const cv_node *n, const char *name)
+{
+	for (uint32_t i = 0; i < n->n_attrs; i++)
+		if (strcmp(n->attrs[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Folds the Mul or Add node op (by a constant scalar) into the Conv conv. */
+static edgeml_status fold_scalar(cv_graph *g, uint32_t conv, uint32_t op, int *done)
+{
+	const cv_node *c = &g->nodes[conv], *o = &g->nodes[op];
+	uint32_t w = c->inputs[1], y = c->outputs[0];
+	if (o->n_inputs != 2 || o->n_outputs != 1 || !cv_is_constant(g, w) ||
+	    g->tensors[w].t.dtype != EDGEML_DTYPE_FLOAT32 || g->tensors[w].t.rank < 3 ||
+	    has_attr(o, "activation_min") || has_attr(o, "activation_max") ||
+	    has_attr(c, "activation_min") || has_attr(c, "activation_max"))
+		return EDGEML_OK;
+	float v;
+	uint32_t other = o->inputs[0] == y ? o->inputs[1] : o->inputs[0];
+	if ((o->inputs[0] == y) == (o->inputs[1] == y) ||
+	    !const_scalar(g, other, g->tensors[y].t.rank, &v))
+		return EDGEML_OK;
+	const eml_tensor *wd = &g->tensors[w].t;
+	int64_t m = wd->dims[0];
+	uint32_t bias = c->n_inputs > 2 ? c->inputs[2] : EML_NO_TENSOR;
+	if (m <= 0 || (bias != EML_NO_TENSOR && !float_vector(g, bias, m)))
+		return EDGEML_OK;
+	int mul = o->op == EML_OP_Mul;
+	int64_t nwn = mul ? eml_tensor_numel(wd) : 0;
+	float *nw = malloc((size_t)nwn * sizeof(float) + 1);
+	float *nb = malloc((size_t)m * sizeof(float));
+	edgeml_status st = EDGEML_OK;
+	if (!nw || !nb) {
+		st = eml_error(EDGEML_ERR_NO_MEMORY, "out of memory folding node '%s'", o->name);
+		goto out;
+	}
+	for (int64_t i = 0; i < nwn; i++)
+		nw[i] = fget(g, w, i) * v;
+	for (int64_t i = 0; i < m; i++) {
+		float b0 = bias != EML_NO_TENSOR ? fget(g, bias, i) : 0.0f;
+		nb[i] = mul ? b0 * v : b0 + v;
+	}
+	uint32_t tw = w, tb;
+	if (mul)
+		st = cv_add_constant(g, cv_tensor_name(g, w), EDGEML_DTYPE_FLOAT32, wd->rank,
+				     wd->dims, nw, (uint64_t)nwn * 4, &tw);
+	if (!st)
+		st = cv_add_constant(g, cv_tensor_name(g, w), EDGEML_DTYPE_FLOAT32, 1, &m, nb,
+				     (uint64_t)m * 4, &tb);
+	if (!st)
+		st = cv_resize_inputs(g, conv, 3);
+	if (st)
+		goto out;
+	g->nodes[conv].inputs[1] = tw;
+	g->nodes[conv].inputs[2] = tb;
+	g->nodes[conv].outputs[0] = g->nodes[op].outputs[0];
+	g->nodes[op].dead = 1;
+	cv_update_producers(g);
+	*done = 1;
+out:
+	free(nw);
+	free(nb);
+	return st;
+}
+
 edgeml_status cv_pass_batchnorm(cv_graph *g, uint32_t *count)
 {
 	cv_update_producers(g);
@@ -110,6 +193,25 @@ edgeml_status cv_pass_batchnorm(cv_graph *g, uint32_t *count)
 		if (st)
 			return st;
 		*count += (uint32_t)done;
+	}
+	for (uint32_t i = 0; i < g->n_nodes; i++) {
+		int done = 1;
+		while (done) {
+			const cv_node *n = &g->nodes[i];
+			done = 0;
+			if (n->dead || n->op != EML_OP_Conv || n->n_inputs < 2 ||
+			    n->n_outputs != 1 || n->outputs[0] == EML_NO_TENSOR ||
+			    g->tensors[n->outputs[0]].t.dtype != EDGEML_DTYPE_FLOAT32)
+				break;
+			uint32_t op = cv_single_consumer(g, n->outputs[0]);
+			if (op == NO_INDEX || (g->nodes[op].op != EML_OP_Mul &&
+					       g->nodes[op].op != EML_OP_Add))
+				break;
+			edgeml_status st = fold_scalar(g, i, op, &done);
+			if (st)
+				return st;
+			*count += (uint32_t)done;
+		}
 	}
 	cv_compact_nodes(g);
 	return EDGEML_OK;
