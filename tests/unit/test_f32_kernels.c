@@ -1219,10 +1219,12 @@ static void convt_build(kcase *c, const convt_shape *s, uint32_t special)
 	}
 	if (s->group > 1)
 		kc_int(c, "group", s->group);
+	kc_activation(c);
 }
 
 /* A random ConvTranspose: strides 1-3, kernels 1-4, dilations 1-2, pads, output padding
- * or shape, auto_pad, groups (depthwise among them), batch 1-2. */
+ * or shape, auto_pad, groups (depthwise among them), batch 1-2; convt_build adds a random
+ * fused activation. */
 static void convt_random(convt_shape *s, int big)
 {
 	static const char *const pads[] = { "SAME_UPPER", "SAME_LOWER", "VALID" };

@@ -229,6 +229,8 @@ static edgeml_status decode_convt(const eml_node *node, const eml_tensor *const 
 				  eml_convt_params *p)
 {
 	edgeml_status st = eml_convt_geometry(node, in, &p->geom);
+	if (st == EDGEML_OK)
+		st = eml_fused_activation(node, &p->act_min, &p->act_max);
 	p->batch = in[0]->dims[0];
 	p->bias = slot(node, in, 2);
 	return st;

@@ -116,6 +116,7 @@ typedef struct eml_convt_params {
 	eml_convt_geom geom;
 	int64_t batch;
 	uint32_t bias; /* slot of B, or EML_NO_INPUT */
+	float act_min, act_max; /* fused activation; -inf / +inf when none */
 } eml_convt_params;
 
 typedef union eml_op_params {

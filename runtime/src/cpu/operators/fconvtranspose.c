@@ -13,7 +13,8 @@
  * upsampling of PP-OCR), each output takes at most one tap per channel, so one GEMM covers
  * every tap: rows (output channel, tap), K the input channels, columns the input pixels read
  * in place, and each tile row is scattered to its tap's outputs (o = i * stride + k *
- * dilation - pad); outputs no tap reaches (output padding) get the bias alone.
+ * dilation - pad); outputs no tap reaches (output padding) get the bias alone. A fused
+ * activation (activation_min/max) clamps every output, as the GEMM's epilogue does.
  *
  * Bit-identical to the reference: each output sums its terms from 0 in (channel, tap)
  * order with one FMA each, then adds its bias. A padding tap of the phase path adds 0 * w,
@@ -58,10 +59,13 @@ typedef struct fconvt_op {
 	/* the direct path (no overlap): rows (m, tap), packed per group and block of mr rows
 	 * as [cpg][mr], their biases, and per tap the output offset k * dilation - pad */
 	int direct, fill; /* fill: some outputs take no tap */
+	int inside;	  /* every tap of every pixel lands inside Y (no pads, no crop) */
 	size_t kvol, rows, r_blocks;
 	float *dw, *dbias;
 	int64_t *tap_e; /* 3 per tap */
+	size_t *tap_flat; /* per tap, its offset in the output plane (with inside) */
 	const float *bias_in; /* B, for the fill */
+	float lo, hi;	      /* the fused activation */
 } fconvt_op;
 
 typedef struct fconvt_run {
@@ -83,6 +87,7 @@ static void fconvt_destroy(eml_fast_op *base)
 	free(op->dw);
 	free(op->dbias);
 	free(op->tap_e);
+	free(op->tap_flat);
 	free(op);
 }
 
@@ -147,11 +152,12 @@ static void fconvt_task(void *arg, uint32_t task, uint32_t thread)
 			/* a phase no tap reaches: the bias alone, as the reference's 0 + b */
 			for (uint32_t i = 0; i < mr; i++)
 				for (uint32_t j = 0; j < nr; j++)
-					y[(m0 + i) * op->out_plane + yoff[j]] = bias[i] + 0.0f;
+					y[(m0 + i) * op->out_plane + yoff[j]] =
+						eml_clampf(bias[i] + 0.0f, op->lo, op->hi);
 			continue;
 		}
-		eml_f32_minmax ep = { .row_bias = bias, .alpha = 1.0f, .lo = -INFINITY,
-				      .hi = INFINITY };
+		eml_f32_minmax ep = { .row_bias = bias, .alpha = 1.0f, .lo = op->lo,
+				      .hi = op->hi };
 		uk->fn(mr, nr, k, ph->w + (grp * op->m_blocks + blk) * k * uk->mr, cols, op->off,
 		       tile, uk->nr, &ep);
 		for (uint32_t i = 0; i < mr; i++) {
@@ -196,9 +202,22 @@ static void direct_task(void *arg, uint32_t task, uint32_t thread)
 		size_t r0 = blk * uk->mr;
 		uint32_t mr = (uint32_t)(op->rows - r0 < uk->mr ? op->rows - r0 : uk->mr);
 		eml_f32_minmax ep = { .row_bias = op->dbias + grp * op->r_blocks * uk->mr + r0,
-				      .alpha = 1.0f, .lo = -INFINITY, .hi = INFINITY };
+				      .alpha = 1.0f, .lo = op->lo, .hi = op->hi };
 		uk->fn(mr, nr, op->cpg, op->dw + (grp * op->r_blocks + blk) * op->cpg * uk->mr,
 		       cols, op->off, tile, uk->nr, &ep);
+		if (op->inside) {
+			/* pixel j's output at tap 0, then each tap a fixed offset from it */
+			for (uint32_t i = 0; i < mr; i++) {
+				size_t row = r0 + i;
+				float *ym = y + (row / op->kvol) * op->out_plane +
+					    op->tap_flat[row % op->kvol];
+				const float *ti = tile + (size_t)i * uk->nr;
+				for (uint32_t j = 0; j < nr; j++)
+					ym[(size_t)((is[3 * j] * g->out[1] + is[3 * j + 1]) *
+							    g->out[2] + is[3 * j + 2])] = ti[j];
+			}
+			continue;
+		}
 		for (uint32_t i = 0; i < mr; i++) {
 			size_t row = r0 + i, t = row % op->kvol;
 			const int64_t *e = op->tap_e + 3 * t;
@@ -227,7 +246,7 @@ static edgeml_status fconvt_run_op(const eml_fast_op *base, const eml_kernel_ctx
 		for (size_t nm = 0; nm < op->batch * op->m_out; nm++) {
 			float b = op->bias_in ? op->bias_in[nm % op->m_out] : 0.0f;
 			for (size_t i = 0; i < op->out_plane; i++)
-				y[nm * op->out_plane + i] = b + 0.0f;
+				y[nm * op->out_plane + i] = eml_clampf(b + 0.0f, op->lo, op->hi);
 		}
 	}
 	eml_threadpool_run(eml_fast_pool(env, work), op->direct ? direct_task : fconvt_task, &r,
@@ -361,8 +380,9 @@ static edgeml_status prepare_direct(fconvt_op *op, const float *w, const float *
 	op->dw = calloc(op->groups * op->r_blocks * op->cpg * uk->mr, sizeof(float));
 	op->dbias = calloc(op->groups * op->r_blocks * uk->mr, sizeof(float));
 	op->tap_e = calloc(3 * op->kvol, sizeof(int64_t));
+	op->tap_flat = calloc(op->kvol, sizeof(size_t));
 	op->off = calloc(op->cpg, sizeof(size_t));
-	if (!op->dw || !op->dbias || !op->tap_e || !op->off)
+	if (!op->dw || !op->dbias || !op->tap_e || !op->tap_flat || !op->off)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for ConvTranspose weights");
 	/* W is [C, mpg, kernel...]: row m * kvol + t of input channel ci is at ci * rows + row */
 	for (size_t grp = 0; grp < op->groups; grp++)
@@ -381,7 +401,15 @@ static edgeml_status prepare_direct(fconvt_op *op, const float *w, const float *
 				 (int64_t)t % g->kernel[2] };
 		for (int d = 0; d < 3; d++)
 			op->tap_e[3 * t + d] = k[d] * g->dilation[d] - g->pad_begin[d];
+		op->tap_flat[t] = (size_t)((k[0] * g->dilation[0] * g->out[1] +
+					    k[1] * g->dilation[1]) * g->out[2] +
+					   k[2] * g->dilation[2]);
 	}
+	op->inside = 1;
+	for (int d = 0; d < 3; d++)
+		op->inside &= g->pad_begin[d] == 0 &&
+			      (g->in[d] - 1) * g->stride[d] + (g->kernel[d] - 1) * g->dilation[d] <
+				      g->out[d];
 	for (size_t c = 0; c < op->cpg; c++)
 		op->off[c] = c * uk->nr;
 	/* every output is reached (once) iff each dim's outputs all are */
@@ -427,6 +455,8 @@ edgeml_status eml_fast_fconvtranspose_prepare(const eml_kernel_ctx *ctx, eml_isa
 	op->base.destroy = fconvt_destroy;
 	op->base.kernel = uk->name;
 	op->uk = uk;
+	op->lo = p->act_min;
+	op->hi = p->act_max;
 	op->g = p->geom.w;
 	eml_geom_to_3d(&op->g);
 	op->batch = (size_t)p->batch;

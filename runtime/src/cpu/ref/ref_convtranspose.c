@@ -1,8 +1,8 @@
 /* ref_convtranspose.c — reference ConvTranspose (float32) in its scatter form: every input
  * pixel adds x * w to the outputs its kernel window covers, o = i * stride - pad_begin +
  * k * dilation. Each output sums its terms from 0 in (input channel, kernel position) order,
- * one fused multiply-add (fmaf) per term, then adds its bias, as the reference Conv and the
- * fast kernels do (f32_ukernels.h); the innermost loop runs along an input row, so memory
+ * one fused multiply-add (fmaf) per term, then adds its bias and takes the fused activation's
+ * clamp, as the reference Conv and the fast kernels do (f32_ukernels.h); the innermost loop runs along an input row, so memory
  * is read in order. */
 #include <math.h>
 
@@ -78,7 +78,7 @@ edgeml_status eml_ref_ConvTranspose(const eml_kernel_ctx *ctx)
 				scatter_plane(&g, x + (n * cg.c_in + c) * in_plane,
 					      w + (c * mpg + mg) * k_plane, ym);
 			for (int64_t i = 0; i < out_plane; i++)
-				ym[i] = b + ym[i];
+				ym[i] = eml_clampf(b + ym[i], p->convt.act_min, p->convt.act_max);
 		}
 	}
 	return EDGEML_OK;
