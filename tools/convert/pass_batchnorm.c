@@ -6,7 +6,9 @@
  * ConvTranspose (PP-OCR's learnable affine blocks, scale * conv + bias; its head's
  * ConvTranspose + Add of the bias + BN) is folded the same way: W' = W * s, b' = b * s, or
  * b' = b + t. In ConvTranspose's W [C, M/group, k...] output channel m of group g is
- * (c, m - g * M/group) for the group's input channels c.
+ * (c, m - g * M/group) for the group's input channels c. Last, a Mul or Add by a constant
+ * scalar whose output only a 1x1 unpadded Conv reads is folded into that Conv (W' = W * s,
+ * b' = b + t * sum of W's row).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -230,6 +232,91 @@ out:
 	return st;
 }
 
+/* Whether the Conv node reads one pixel per output: kernel 1 along every spatial dim and
+ * no padding (so a constant added to its input adds W's sum to every output). */
+static int pointwise_unpadded(const cv_graph *g, uint32_t node)
+{
+	const eml_tensor *wd = &g->tensors[g->nodes[node].inputs[1]].t;
+	for (uint32_t i = 2; i < wd->rank; i++)
+		if (wd->dims[i] != 1)
+			return 0;
+	eml_node view;
+	const int64_t *pads = NULL;
+	uint32_t n = 0;
+	const char *auto_pad = "NOTSET";
+	cv_node_view(g, node, &view);
+	if (eml_attr_ints(&view, "pads", &pads, &n) ||
+	    eml_attr_string(&view, "auto_pad", "NOTSET", &auto_pad) ||
+	    (strcmp(auto_pad, "NOTSET") != 0 && strcmp(auto_pad, "VALID") != 0))
+		return 0;
+	for (uint32_t i = 0; pads && i < n; i++)
+		if (pads[i] != 0)
+			return 0;
+	return 1;
+}
+
+/* Folds the Mul or Add by a constant scalar that produces the input of the 1x1 unpadded
+ * Conv conv (PP-OCR's affine after an activation) into it: W' = W * s, or b' = b + t *
+ * (sum of each output channel's weights). */
+static edgeml_status fold_input_affine(cv_graph *g, uint32_t conv, int *done)
+{
+	const cv_node *c = &g->nodes[conv];
+	uint32_t x = c->inputs[0];
+	uint32_t op = g->tensors[x].producer;
+	wmap wm;
+	if (op == NO_INDEX || cv_single_consumer(g, x) != conv || !weight_map(g, conv, &wm) ||
+	    !pointwise_unpadded(g, conv))
+		return EDGEML_OK;
+	const cv_node *o = &g->nodes[op];
+	if ((o->op != EML_OP_Mul && o->op != EML_OP_Add) || o->n_inputs != 2 ||
+	    o->n_outputs != 1 || has_attr(o, "activation_min") || has_attr(o, "activation_max"))
+		return EDGEML_OK;
+	int per_channel = 0, k = cv_is_constant(g, o->inputs[1]) ? 1 : 0;
+	uint32_t other = o->inputs[k], in = o->inputs[1 - k];
+	if (in == EML_NO_TENSOR || cv_is_constant(g, in) ||
+	    g->tensors[in].t.dtype != EDGEML_DTYPE_FLOAT32 ||
+	    g->tensors[in].t.rank != g->tensors[x].t.rank ||
+	    memcmp(g->tensors[in].t.dims, g->tensors[x].t.dims,
+		   g->tensors[x].t.rank * sizeof(int64_t)) != 0 ||
+	    !const_affine(g, other, g->tensors[x].t.rank, 1, &per_channel) || per_channel)
+		return EDGEML_OK;
+	uint32_t bias = c->n_inputs > 2 ? c->inputs[2] : EML_NO_TENSOR;
+	int64_t m = wm.m;
+	if (bias != EML_NO_TENSOR && !float_vector(g, bias, m))
+		return EDGEML_OK;
+	float v = fget(g, other, 0);
+	float *sc = malloc((size_t)m * sizeof(float));
+	float *nb = malloc((size_t)m * sizeof(float));
+	edgeml_status st = EDGEML_OK;
+	if (!sc || !nb) {
+		st = eml_error(EDGEML_ERR_NO_MEMORY, "out of memory folding node '%s'", o->name);
+		goto out;
+	}
+	uint32_t w = c->inputs[1];
+	for (int64_t i = 0; i < m; i++) {
+		sc[i] = v;
+		nb[i] = bias != EML_NO_TENSOR ? fget(g, bias, i) : 0.0f;
+		if (o->op == EML_OP_Add) {
+			float sum = 0.0f;
+			for (int64_t j = 0; j < wm.per; j++)
+				sum += fget(g, w, i * wm.per + j);
+			nb[i] += v * sum;
+		}
+	}
+	/* refit makes conv write the folded node's output: keep conv's own, read op's input */
+	uint32_t y = c->outputs[0];
+	st = refit(g, conv, &wm, o->op == EML_OP_Mul ? sc : NULL, nb, op, done);
+	if (!st) {
+		g->nodes[conv].outputs[0] = y;
+		g->nodes[conv].inputs[0] = in;
+		cv_update_producers(g);
+	}
+out:
+	free(sc);
+	free(nb);
+	return st;
+}
+
 edgeml_status cv_pass_batchnorm(cv_graph *g, uint32_t *count)
 {
 	cv_update_producers(g);
@@ -253,6 +340,21 @@ edgeml_status cv_pass_batchnorm(cv_graph *g, uint32_t *count)
 				st = fold(g, i, op, &done);
 			else if (o->op == EML_OP_Mul || o->op == EML_OP_Add)
 				st = fold_affine(g, i, op, &done);
+			if (st)
+				return st;
+			*count += (uint32_t)done;
+		}
+	}
+	for (uint32_t i = 0; i < g->n_nodes; i++) {
+		int done = 1;
+		while (done) {
+			const cv_node *n = &g->nodes[i];
+			done = 0;
+			if (n->dead || n->op != EML_OP_Conv || n->n_inputs < 2 || n->n_outputs != 1 ||
+			    n->inputs[0] == EML_NO_TENSOR ||
+			    g->tensors[n->inputs[0]].t.dtype != EDGEML_DTYPE_FLOAT32)
+				break;
+			edgeml_status st = fold_input_affine(g, i, &done);
 			if (st)
 				return st;
 			*count += (uint32_t)done;
