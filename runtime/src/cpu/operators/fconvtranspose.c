@@ -64,6 +64,8 @@ typedef struct fconvt_op {
 	float *dw, *dbias;
 	int64_t *tap_e; /* 3 per tap */
 	size_t *tap_flat; /* per tap, its offset in the output plane (with inside) */
+	size_t *off_x;	  /* per input channel: c * in_plane (X read in place) */
+	size_t d_chunk, d_chunks; /* panels per task, tasks per row block */
 	const float *bias_in; /* B, for the fill */
 	float lo, hi;	      /* the fused activation */
 } fconvt_op;
@@ -88,6 +90,7 @@ static void fconvt_destroy(eml_fast_op *base)
 	free(op->dbias);
 	free(op->tap_e);
 	free(op->tap_flat);
+	free(op->off_x);
 	free(op);
 }
 
@@ -169,60 +172,80 @@ static void fconvt_task(void *arg, uint32_t task, uint32_t thread)
 	}
 }
 
-/* One task of the direct path: one panel of nr input pixels of one batch item and group;
- * the pixels' channels are copied into a [cpg][nr] tile, each block of mr rows (m, tap)
- * multiplied over it and scattered to that tap's outputs. */
+/* One task of the direct path: one block of mr rows (m, tap) of one batch item and group
+ * over a run of panels of nr input pixels, read in place (the channels' rows at in_plane
+ * apart; a last, partial panel is copied out and padded), each tile scattered to its taps'
+ * outputs. Rows outer, pixels inner: the stores stream through a few output rows at a time
+ * (output planes a multiple of 4 KiB apart would share L1 sets if every channel's rows were
+ * written per panel). */
 static void direct_task(void *arg, uint32_t task, uint32_t thread)
 {
 	const fconvt_run *r = arg;
 	const fconvt_op *op = r->op;
 	const eml_f32_gemm_ukernel *uk = op->uk;
 	const eml_window_geom *g = &op->g;
-	size_t pnl = task % op->panels, grp = (task / op->panels) % op->groups;
-	size_t n = task / op->panels / op->groups, j0 = pnl * uk->nr;
-	uint32_t nr = (uint32_t)(op->in_plane - j0 < uk->nr ? op->in_plane - j0 : uk->nr);
+	size_t chunk = task % op->d_chunks, rest = task / op->d_chunks;
+	size_t blk = rest % op->r_blocks, grp = rest / op->r_blocks % op->groups;
+	size_t n = rest / op->r_blocks / op->groups;
+	size_t p0 = chunk * op->d_chunk, p1 = p0 + op->d_chunk < op->panels ? p0 + op->d_chunk
+									: op->panels;
 	float *cols = (float *)r->env->scratch[thread];
 	float *tile = cols + op->cpg * uk->nr;
 	int64_t *is = (int64_t *)(tile + (size_t)uk->mr * uk->nr); /* 3 per pixel */
-	const float *x = r->x + (n * op->c_in + grp * op->cpg) * op->in_plane + j0;
-	for (size_t c = 0; c < op->cpg; c++) {
-		memcpy(cols + c * uk->nr, x + c * op->in_plane, nr * sizeof(float));
-		for (uint32_t j = nr; j < uk->nr; j++)
-			cols[c * uk->nr + j] = 0.0f;
-	}
-	for (uint32_t j = 0; j < nr; j++) {
-		size_t i = j0 + j;
-		is[3 * j + 2] = (int64_t)(i % (size_t)g->in[2]) * g->stride[2];
-		i /= (size_t)g->in[2];
-		is[3 * j + 1] = (int64_t)(i % (size_t)g->in[1]) * g->stride[1];
-		is[3 * j] = (int64_t)(i / (size_t)g->in[1]) * g->stride[0];
-	}
+	size_t *oo = (size_t *)(is + 3 * uk->nr);
+	const float *x = r->x + (n * op->c_in + grp * op->cpg) * op->in_plane;
 	float *y = r->y + (n * op->m_out + grp * op->mpg) * op->out_plane;
-	for (size_t blk = 0; blk < op->r_blocks; blk++) {
-		size_t r0 = blk * uk->mr;
-		uint32_t mr = (uint32_t)(op->rows - r0 < uk->mr ? op->rows - r0 : uk->mr);
-		eml_f32_minmax ep = { .row_bias = op->dbias + grp * op->r_blocks * uk->mr + r0,
-				      .alpha = 1.0f, .lo = op->lo, .hi = op->hi };
-		uk->fn(mr, nr, op->cpg, op->dw + (grp * op->r_blocks + blk) * op->cpg * uk->mr,
-		       cols, op->off, tile, uk->nr, &ep);
-		if (op->inside) {
-			/* pixel j's output at tap 0, then each tap a fixed offset from it */
-			for (uint32_t i = 0; i < mr; i++) {
-				size_t row = r0 + i;
-				float *ym = y + (row / op->kvol) * op->out_plane +
-					    op->tap_flat[row % op->kvol];
-				const float *ti = tile + (size_t)i * uk->nr;
-				for (uint32_t j = 0; j < nr; j++)
-					ym[(size_t)((is[3 * j] * g->out[1] + is[3 * j + 1]) *
-							    g->out[2] + is[3 * j + 2])] = ti[j];
+	size_t r0 = blk * uk->mr;
+	uint32_t mr = (uint32_t)(op->rows - r0 < uk->mr ? op->rows - r0 : uk->mr);
+	const float *a = op->dw + (grp * op->r_blocks + blk) * op->cpg * uk->mr;
+	eml_f32_minmax ep = { .row_bias = op->dbias + grp * op->r_blocks * uk->mr + r0,
+			      .alpha = 1.0f, .lo = op->lo, .hi = op->hi };
+	for (size_t pnl = p0; pnl < p1; pnl++) {
+		size_t j0 = pnl * uk->nr;
+		uint32_t nr = (uint32_t)(op->in_plane - j0 < uk->nr ? op->in_plane - j0 : uk->nr);
+		const float *b = x + j0;
+		const size_t *off = op->off_x;
+		if (nr < uk->nr) {
+			for (size_t c = 0; c < op->cpg; c++) {
+				memcpy(cols + c * uk->nr, x + c * op->in_plane + j0, nr * sizeof(float));
+				for (uint32_t j = nr; j < uk->nr; j++)
+					cols[c * uk->nr + j] = 0.0f;
 			}
-			continue;
+			b = cols;
+			off = op->off;
 		}
+		/* the pixels' coordinates times the strides, stepped from j0's (no division
+		 * per pixel), and with inside their outputs' offsets at tap 0 */
+		int64_t i2 = (int64_t)(j0 % (size_t)g->in[2]), i1 = (int64_t)(j0 / (size_t)g->in[2]);
+		int64_t i0 = i1 / g->in[1];
+		i1 %= g->in[1];
+		for (uint32_t j = 0; j < nr; j++) {
+			is[3 * j] = i0 * g->stride[0];
+			is[3 * j + 1] = i1 * g->stride[1];
+			is[3 * j + 2] = i2 * g->stride[2];
+			oo[j] = (size_t)((is[3 * j] * g->out[1] + is[3 * j + 1]) * g->out[2] +
+					 is[3 * j + 2]);
+			if (++i2 == g->in[2]) {
+				i2 = 0;
+				if (++i1 == g->in[1]) {
+					i1 = 0;
+					i0++;
+				}
+			}
+		}
+		uk->fn(mr, nr, op->cpg, a, b, off, tile, uk->nr, &ep);
 		for (uint32_t i = 0; i < mr; i++) {
 			size_t row = r0 + i, t = row % op->kvol;
-			const int64_t *e = op->tap_e + 3 * t;
 			float *ym = y + (row / op->kvol) * op->out_plane;
 			const float *ti = tile + (size_t)i * uk->nr;
+			if (op->inside) {
+				/* pixel j's output at tap 0, then each tap a fixed offset from it */
+				ym += op->tap_flat[t];
+				for (uint32_t j = 0; j < nr; j++)
+					ym[oo[j]] = ti[j];
+				continue;
+			}
+			const int64_t *e = op->tap_e + 3 * t;
 			for (uint32_t j = 0; j < nr; j++) {
 				int64_t o0 = is[3 * j] + e[0], o1 = is[3 * j + 1] + e[1];
 				int64_t o2 = is[3 * j + 2] + e[2];
@@ -249,8 +272,10 @@ static edgeml_status fconvt_run_op(const eml_fast_op *base, const eml_kernel_ctx
 				y[nm * op->out_plane + i] = eml_clampf(b + 0.0f, op->lo, op->hi);
 		}
 	}
+	uint32_t tasks = (uint32_t)(op->direct ? op->batch * op->groups * op->r_blocks * op->d_chunks
+					       : op->batch * op->groups * op->panels);
 	eml_threadpool_run(eml_fast_pool(env, work), op->direct ? direct_task : fconvt_task, &r,
-			   (uint32_t)(op->batch * op->groups * op->panels));
+			   tasks);
 	return EDGEML_OK;
 }
 
@@ -367,7 +392,8 @@ static edgeml_status build_phases(fconvt_op *op, const float *w)
 }
 
 /* Prepares the direct path (no overlap; see the file comment). */
-static edgeml_status prepare_direct(fconvt_op *op, const float *w, const float *bias)
+static edgeml_status prepare_direct(fconvt_op *op, const float *w, const float *bias,
+				    uint32_t threads)
 {
 	const eml_f32_gemm_ukernel *uk = op->uk;
 	const eml_window_geom *g = &op->g;
@@ -382,7 +408,8 @@ static edgeml_status prepare_direct(fconvt_op *op, const float *w, const float *
 	op->tap_e = calloc(3 * op->kvol, sizeof(int64_t));
 	op->tap_flat = calloc(op->kvol, sizeof(size_t));
 	op->off = calloc(op->cpg, sizeof(size_t));
-	if (!op->dw || !op->dbias || !op->tap_e || !op->tap_flat || !op->off)
+	op->off_x = calloc(op->cpg, sizeof(size_t));
+	if (!op->dw || !op->dbias || !op->tap_e || !op->tap_flat || !op->off || !op->off_x)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for ConvTranspose weights");
 	/* W is [C, mpg, kernel...]: row m * kvol + t of input channel ci is at ci * rows + row */
 	for (size_t grp = 0; grp < op->groups; grp++)
@@ -410,8 +437,18 @@ static edgeml_status prepare_direct(fconvt_op *op, const float *w, const float *
 		op->inside &= g->pad_begin[d] == 0 &&
 			      (g->in[d] - 1) * g->stride[d] + (g->kernel[d] - 1) * g->dilation[d] <
 				      g->out[d];
-	for (size_t c = 0; c < op->cpg; c++)
+	for (size_t c = 0; c < op->cpg; c++) {
 		op->off[c] = c * uk->nr;
+		op->off_x[c] = c * op->in_plane;
+	}
+	/* enough tasks for every thread: runs of panels */
+	size_t units = op->batch * op->groups * op->r_blocks;
+	op->d_chunks = 1;
+	while (threads > 1 && op->d_chunks < op->panels &&
+	       units * op->d_chunks < EML_FAST_TASKS_PER_THREAD * (size_t)threads)
+		op->d_chunks++;
+	op->d_chunk = (op->panels + op->d_chunks - 1) / op->d_chunks;
+	op->d_chunks = (op->panels + op->d_chunk - 1) / op->d_chunk;
 	/* every output is reached (once) iff each dim's outputs all are */
 	int64_t reached = 1;
 	for (int d = 0; d < 3; d++) {
@@ -428,13 +465,13 @@ static edgeml_status prepare_direct(fconvt_op *op, const float *w, const float *
 	}
 	op->fill = reached < (int64_t)op->out_plane;
 	op->base.scratch = (op->cpg * uk->nr + (size_t)uk->mr * uk->nr) * sizeof(float) +
-			   3 * uk->nr * sizeof(int64_t);
+			   3 * uk->nr * sizeof(int64_t) + uk->nr * sizeof(size_t);
 	return EDGEML_OK;
 }
 
 /* Prepares a float ConvTranspose whose weights and bias are constants. */
 edgeml_status eml_fast_fconvtranspose_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
-					      eml_fast_op **out)
+					      uint32_t threads, eml_fast_op **out)
 {
 	const eml_tensor *tx = ctx->in[0], *tw = ctx->in[1], *ty = ctx->out[0];
 	const eml_f32_gemm_ukernel *uk = eml_cpu_kernels_for(isa)->f32_gemm;
@@ -472,7 +509,7 @@ edgeml_status eml_fast_fconvtranspose_prepare(const eml_kernel_ctx *ctx, eml_isa
 	for (int d = 0; d < 3; d++)
 		overlap |= (op->g.kernel[d] - 1) * op->g.dilation[d] >= op->g.stride[d];
 	if (!overlap && op->batch && op->mpg) {
-		edgeml_status st = prepare_direct(op, w, bias);
+		edgeml_status st = prepare_direct(op, w, bias, threads);
 		if (st != EDGEML_OK) {
 			fconvt_destroy(&op->base);
 			return st;

@@ -64,7 +64,7 @@ edgeml_status eml_fast_image_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 /* Float ConvTranspose with constant W and B (fconvtranspose.c): one GEMM per output phase,
  * bit-identical to the reference. */
 edgeml_status eml_fast_fconvtranspose_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
-					      eml_fast_op **out);
+					      uint32_t threads, eml_fast_op **out);
 
 /* Links a prepared depthwise QLinearConv (from) to the prepared 1x1 QLinearConv (to) that
  * is the only reader of its output, when both kernels can keep that tensor channels-last in
