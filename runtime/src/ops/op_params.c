@@ -224,7 +224,8 @@ static edgeml_status decode_pool(const eml_node *node, const eml_tensor *const *
 	return st;
 }
 
-/* ConvTranspose: its geometry (eml_convt_geometry, as infer) and B's slot. */
+/* ConvTranspose: its geometry (eml_convt_geometry, as infer), fused activation and B's
+ * slot. */
 static edgeml_status decode_convt(const eml_node *node, const eml_tensor *const *in,
 				  eml_convt_params *p)
 {

@@ -1,9 +1,9 @@
 /* ref_convtranspose.c — reference ConvTranspose (float32) in its scatter form: every input
  * pixel adds x * w to the outputs its kernel window covers, o = i * stride - pad_begin +
- * k * dilation. Each output sums its terms from 0 in (input channel, kernel position) order,
- * one fused multiply-add (fmaf) per term, then adds its bias and takes the fused activation's
- * clamp, as the reference Conv and the fast kernels do (f32_ukernels.h); the innermost loop runs along an input row, so memory
- * is read in order. */
+ * k * dilation. Each output sums its terms from 0 in (input channel, kernel position)
+ * order, one fused multiply-add (fmaf) per term, then adds its bias and takes the fused
+ * activation's clamp, as the reference Conv and the fast kernels do (f32_ukernels.h); the
+ * innermost loop runs along an input row, so memory is read in order. */
 #include <math.h>
 
 #include "cpu/ref/ref_util.h"
