@@ -771,6 +771,121 @@ static void test_conv_batchnorm(void **state)
 	eml_converted_free(c);
 }
 
+/* Conv -> Mul by a scalar -> Add of a scalar (PP-OCR's affine blocks) is one Conv; a Mul by
+ * a vector along the width (not per channel) is not folded. */
+static void test_conv_scalar_affine(void **state)
+{
+	(void)state;
+	builder b = { .opset = 13 };
+	int64_t xd[4] = { 1, 1, 2, 2 }, wd[4] = { 2, 1, 1, 1 }, cd[1] = { 2 }, sd[1] = { 1 };
+	int64_t vd[3] = { 1, 1, 2 };
+	float w[2] = { 2.0f, 3.0f }, bias[2] = { 1.0f, -1.0f }, sc[1] = { 0.5f }, sh[1] = { 4.0f };
+	float vec[2] = { 1.0f, 2.0f };
+	input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, xd);
+	init_raw(&b, "w", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, wd, w, sizeof(w));
+	init_raw(&b, "b", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, cd, bias, sizeof(bias));
+	init_raw(&b, "s", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, sd, sc, sizeof(sc));
+	init_raw(&b, "t", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, sd, sh, sizeof(sh));
+	init_raw(&b, "v", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 3, vd, vec, sizeof(vec));
+	node(&b, "Conv", "conv", "x,w,b", "c");
+	node(&b, "Mul", "mul", "s,c", "m");
+	node(&b, "Add", "add", "m,t", "a");
+	node(&b, "Mul", "mulv", "a,v", "y");
+	output(&b, "y");
+	eml_converted *c;
+	assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+	const eml_graph *g = &c->graph;
+	assert_int_equal(g->n_nodes, 2);
+	const eml_node *n = only_node(g, EML_OP_Conv);
+	const eml_tensor *nw = in_tensor(g, n, 1), *nb = in_tensor(g, n, 2);
+	assert_float_equal(f32_at(nw, 0), 1.0, 0);
+	assert_float_equal(f32_at(nw, 1), 1.5, 0);
+	assert_float_equal(f32_at(nb, 0), 0.5 + 4.0, 0);
+	assert_float_equal(f32_at(nb, 1), -0.5 + 4.0, 0);
+	assert_string_equal(g->tensors[n->outputs[0]].name, "a");
+	eml_converted_free(c);
+}
+
+/* ConvTranspose -> Add of a per-channel bias [M, 1, 1] -> BN -> Relu (PP-OCR det's head) is
+ * one ConvTranspose with folded weights and bias and activation_min 0. W [C=2, M/group=1,
+ * 1, 1] with group 2: output channel m reads W[m]. */
+static void test_convtranspose_bias_bn_relu(void **state)
+{
+	(void)state;
+	builder b = { .opset = 13 };
+	int64_t xd[4] = { 1, 2, 2, 2 }, wd[4] = { 2, 1, 1, 1 }, cd[1] = { 2 }, ad[3] = { 2, 1, 1 };
+	float w[2] = { 2.0f, 3.0f }, add[2] = { 1.0f, -1.0f };
+	float sc[2] = { 0.5f, 2.0f }, bb[2] = { 0.1f, 0.2f }, mean[2] = { 1.0f, 2.0f };
+	float var[2] = { 3.0f, 0.25f };
+	input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, xd);
+	init_raw(&b, "w", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, wd, w, sizeof(w));
+	init_raw(&b, "a", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 3, ad, add, sizeof(add));
+	init_raw(&b, "sc", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, cd, sc, sizeof(sc));
+	init_raw(&b, "bb", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, cd, bb, sizeof(bb));
+	init_raw(&b, "mean", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, cd, mean, sizeof(mean));
+	init_raw(&b, "var", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, cd, var, sizeof(var));
+	attr_int(node(&b, "ConvTranspose", "ct", "x,w", "c"), "group", 2);
+	node(&b, "Add", "add", "c,a", "d");
+	attr_float(node(&b, "BatchNormalization", "bn", "d,sc,bb,mean,var", "n"), "epsilon", 0.01f);
+	node(&b, "Relu", "relu", "n", "y");
+	output(&b, "y");
+	eml_converted *c;
+	assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+	const eml_graph *g = &c->graph;
+	assert_int_equal(g->n_nodes, 1);
+	const eml_node *n = only_node(g, EML_OP_ConvTranspose);
+	float amin;
+	assert_int_equal(eml_attr_float(n, "activation_min", -1.0f, &amin), EDGEML_OK);
+	assert_true(amin == 0.0f);
+	double inv0 = 0.5 / sqrt(3.01), inv1 = 2.0 / sqrt(0.26);
+	const eml_tensor *nw = in_tensor(g, n, 1), *nb = in_tensor(g, n, 2);
+	assert_float_equal(f32_at(nw, 0), 2.0 * inv0, 1e-5);
+	assert_float_equal(f32_at(nw, 1), 3.0 * inv1, 1e-5);
+	assert_float_equal(f32_at(nb, 0), (1.0 - 1.0) * inv0 + 0.1, 1e-5);
+	assert_float_equal(f32_at(nb, 1), (-1.0 - 2.0) * inv1 + 0.2, 1e-5);
+	eml_converted_free(c);
+}
+
+/* Mul by a scalar -> Add of a scalar -> 1x1 Conv (PP-OCR's affine after an activation) is
+ * the Conv alone: W' = W * s, b' = b + t * (sum of W's row); a 3x3 padded Conv keeps them. */
+static void test_affine_into_pointwise_conv(void **state)
+{
+	(void)state;
+	builder b = { .opset = 13 };
+	int64_t xd[4] = { 1, 2, 3, 3 }, wd[4] = { 1, 2, 1, 1 }, cd[1] = { 1 }, sd[1] = { 1 };
+	int64_t w3d[4] = { 1, 1, 3, 3 };
+	float w[2] = { 2.0f, 3.0f }, bias[1] = { 1.0f }, sc[1] = { 0.5f }, sh[1] = { 4.0f };
+	float w3[9] = { 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+	input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, xd);
+	init_raw(&b, "w", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, wd, w, sizeof(w));
+	init_raw(&b, "b", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, cd, bias, sizeof(bias));
+	init_raw(&b, "s", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, sd, sc, sizeof(sc));
+	init_raw(&b, "t", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, sd, sh, sizeof(sh));
+	init_raw(&b, "w3", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, w3d, w3, sizeof(w3));
+	node(&b, "Relu", "relu", "x", "h");
+	node(&b, "Mul", "mul", "h,s", "m");
+	node(&b, "Add", "add", "t,m", "a");
+	node(&b, "Conv", "conv", "a,w,b", "c");
+	node(&b, "Relu", "relu2", "c", "h2");
+	node(&b, "Mul", "mul2", "h2,s", "m2");
+	attr_ints(node(&b, "Conv", "conv3", "m2,w3", "y"), "pads", 4,
+		  (const int64_t[]){ 1, 1, 1, 1 });
+	output(&b, "y");
+	eml_converted *c;
+	assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+	const eml_graph *g = &c->graph;
+	/* relu, conv (+ relu2 fused), mul2, conv3 */
+	assert_int_equal(g->n_nodes, 4);
+	const eml_node *n = &g->nodes[1];
+	assert_int_equal(n->op, EML_OP_Conv);
+	const eml_tensor *nw = in_tensor(g, n, 1), *nb = in_tensor(g, n, 2);
+	assert_float_equal(f32_at(nw, 0), 1.0, 0);
+	assert_float_equal(f32_at(nw, 1), 1.5, 0);
+	assert_float_equal(f32_at(nb, 0), 1.0 + 4.0 * 5.0, 0);
+	assert_int_equal(g->nodes[2].op, EML_OP_Mul);
+	eml_converted_free(c);
+}
+
 static void test_constant_folding_and_identity(void **state)
 {
 	(void)state;
@@ -1422,6 +1537,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_qdq_sigmoid_lookup, teardown),
 		cmocka_unit_test_teardown(test_qdq_softmax, teardown),
 		cmocka_unit_test_teardown(test_conv_batchnorm, teardown),
+		cmocka_unit_test_teardown(test_conv_scalar_affine, teardown),
+		cmocka_unit_test_teardown(test_convtranspose_bias_bn_relu, teardown),
+		cmocka_unit_test_teardown(test_affine_into_pointwise_conv, teardown),
 		cmocka_unit_test_teardown(test_constant_folding_and_identity, teardown),
 		cmocka_unit_test_teardown(test_softmax_opset11_rewrite, teardown),
 		cmocka_unit_test_teardown(test_old_opset_attributes, teardown),

@@ -1,6 +1,6 @@
 /* test_f32_kernels.c — the fast float32 kernels (Conv: pointwise, KxK, grouped, depthwise
  * along rows and with channels in lanes; Gemm and MatMul; Add, Sub, Mul, Div; MaxPool, the
- * average pools) of every ISA level this CPU runs, through the operator layer that packs
+ * average pools; ConvTranspose) of every ISA level this CPU runs, through the operator layer that packs
  * for them, against the reference kernels bit for bit: random shapes with ragged tiles, odd
  * channel counts, strides, pads, dilations, groups, fused activation bounds, special values
  * (NaN, infinities, -0, subnormals), on one thread and on a pool. */
@@ -1178,6 +1178,165 @@ static void test_favgpool(void **state)
 	}
 }
 
+/* A ConvTranspose's shape: 1-D to 3-D (dims of 1 are leading unit axes for lower ranks). */
+typedef struct convt_shape {
+	uint32_t ns;
+	int64_t n, cin, cout, group, in[3], k[3], s[3], d[3], pads[6], opad[3], oshape[3];
+	int bias, use_oshape;
+	const char *auto_pad;
+} convt_shape;
+
+/* Builds the ConvTranspose of s with random data: specials (NaN, infinities, -0,
+ * subnormals) in X only when special, since non-finite weights leave the node to the
+ * reference (0 * inf in a padding tap). */
+static void convt_build(kcase *c, const convt_shape *s, uint32_t special)
+{
+	uint32_t rank = 2 + s->ns;
+	int64_t xd[5] = { s->n, s->cin }, wd[5] = { s->cin, s->cout / s->group };
+	for (uint32_t i = 0; i < s->ns; i++) {
+		xd[2 + i] = s->in[i];
+		wd[2 + i] = s->k[i];
+	}
+	kc_init(c, EML_OP_ConvTranspose);
+	kc_in(c, rank, xd, 0, special);
+	kc_in(c, rank, wd, 1, 0);
+	if (s->bias)
+		kc_in(c, 1, (int64_t[]){ s->cout }, 1, 0);
+	else
+		kc_absent(c);
+	kc_ints(c, "strides", s->ns, s->s);
+	kc_ints(c, "dilations", s->ns, s->d);
+	if (s->use_oshape) {
+		kc_ints(c, "output_shape", s->ns, s->oshape);
+	} else if (s->auto_pad) {
+		c->attrs[c->node.n_attrs++] = (eml_attr){ .name = "auto_pad",
+							  .type = EML_ATTR_STRING,
+							  .count = (uint32_t)strlen(s->auto_pad),
+							  .s = s->auto_pad };
+	} else {
+		kc_ints(c, "pads", 2 * s->ns, s->pads);
+		kc_ints(c, "output_padding", s->ns, s->opad);
+	}
+	if (s->group > 1)
+		kc_int(c, "group", s->group);
+	kc_activation(c);
+}
+
+/* A random ConvTranspose: strides 1-3, kernels 1-4, dilations 1-2, pads, output padding
+ * or shape, auto_pad, groups (depthwise among them), batch 1-2; convt_build adds a random
+ * fused activation. */
+static void convt_random(convt_shape *s, int big)
+{
+	static const char *const pads[] = { "SAME_UPPER", "SAME_LOWER", "VALID" };
+	memset(s, 0, sizeof(*s));
+	s->ns = 1 + rnd() % 3;
+	if (s->ns == 3 && rnd() % 2)
+		s->ns = 2;
+	s->n = 1 + rnd() % 2;
+	s->group = rnd() % 3 == 0 ? 1 + rnd() % 6 : 1;
+	int dw = s->group > 1 && rnd() % 2;
+	s->cin = s->group * (dw ? 1 : 1 + rnd() % (big ? 24 : 9));
+	s->cout = s->group * (dw ? 1 : 1 + rnd() % (big ? 24 : 9));
+	for (uint32_t i = 0; i < s->ns; i++) {
+		s->in[i] = 1 + rnd() % (s->ns == 3 ? 5 : big ? 40 : 11);
+		s->k[i] = 1 + rnd() % 4;
+		s->s[i] = 1 + rnd() % 3;
+		s->d[i] = rnd() % 4 == 0 ? 2 : 1;
+		int64_t full = s->s[i] * (s->in[i] - 1) + (s->k[i] - 1) * s->d[i] + 1;
+		int64_t pmax = full > 1 ? (full - 1) / 2 : 0;
+		s->pads[i] = pmax ? rnd() % (uint32_t)(pmax + 1) : 0;
+		s->pads[s->ns + i] = pmax ? rnd() % (uint32_t)(pmax + 1) : 0;
+		int64_t olim = s->s[i] > s->d[i] ? s->s[i] : s->d[i];
+		s->opad[i] = rnd() % 3 == 0 ? rnd() % (uint32_t)olim : 0;
+		s->oshape[i] = 1 + rnd() % (uint32_t)(full + 2);
+	}
+	s->bias = rnd() % 4 != 0;
+	switch (rnd() % 6) {
+	case 0:
+		s->use_oshape = 1;
+		break;
+	case 1:
+		s->auto_pad = pads[rnd() % 3];
+		break;
+	default:
+		break;
+	}
+}
+
+/* Describes s for messages. */
+static void convt_what(const convt_shape *s, char *what, size_t cap)
+{
+	int n = snprintf(what, cap, "convtranspose %uD n%lld c%lld->%lld g%lld", s->ns,
+			 (long long)s->n, (long long)s->cin, (long long)s->cout,
+			 (long long)s->group);
+	for (uint32_t i = 0; i < s->ns && n > 0 && (size_t)n < cap; i++)
+		n += snprintf(what + n, cap - (size_t)n,
+			      " [in %lld k %lld s %lld d %lld p %lld,%lld op %lld os %lld]",
+			      (long long)s->in[i], (long long)s->k[i], (long long)s->s[i],
+			      (long long)s->d[i], (long long)s->pads[i],
+			      (long long)s->pads[s->ns + i], (long long)s->opad[i],
+			      (long long)s->oshape[i]);
+	if (n > 0 && (size_t)n < cap)
+		snprintf(what + n, cap - (size_t)n, "%s%s%s%s", s->bias ? " bias" : "",
+			 s->use_oshape ? " output_shape" : "", s->auto_pad ? " " : "",
+			 s->auto_pad ? s->auto_pad : "");
+}
+
+/* ConvTranspose by output phase on the GEMM kernel, bit for bit against the reference;
+ * shapes infer refuses (pads leaving no output) are skipped. Non-finite weights and a -0
+ * bias decline (the reference runs). */
+static void test_fconvtranspose(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[512];
+	for (uint32_t l = 0; l < nl; l++) {
+		int ran = 0;
+		for (int it = 0; it < 300; it++) {
+			convt_shape s;
+			convt_random(&s, it % 10 == 9);
+			convt_what(&s, what, sizeof(what));
+			kcase c;
+			convt_build(&c, &s, it % 3 == 0 ? 40 : 0);
+			if (eml_op_infer(&c.node, c.inp, &c.out) != EDGEML_OK) {
+				kc_free(&c);
+				continue;
+			}
+			kc_check(&c, levels[l], 1 + (it % 2) * 2, "f32-gemm", what);
+			kc_free(&c);
+			ran++;
+		}
+		assert_true(ran > 200);
+		/* PP-OCR's upsampling: 2x2 stride 2 */
+		kcase c;
+		convt_shape s = { .ns = 2, .n = 1, .cin = 24, .cout = 24, .group = 1,
+				  .in = { 40, 40 }, .k = { 2, 2 }, .s = { 2, 2 }, .d = { 1, 1 },
+				  .bias = 1 };
+		convt_build(&c, &s, 0);
+		kc_check(&c, levels[l], 3, "f32-gemm", "convtranspose 24->24 40x40 k2 s2");
+		kc_free(&c);
+		/* with overlap (3x3 stride 2), an infinite weight or a -0 bias leaves the node
+		 * to the reference; without, they run */
+		convt_build(&c, &s, 0);
+		((float *)c.owned[1])[7] = INFINITY;
+		((float *)c.owned[2])[3] = -0.0f;
+		kc_check(&c, levels[l], 1, "f32-gemm", "convtranspose k2 s2, inf weight, -0 bias");
+		kc_free(&c);
+		s.k[0] = s.k[1] = 3;
+		convt_build(&c, &s, 0);
+		((float *)c.owned[1])[7] = INFINITY;
+		assert_null(kc_prepare(&c, levels[l], 1));
+		kc_free(&c);
+		convt_build(&c, &s, 0);
+		((float *)c.owned[2])[3] = -0.0f;
+		assert_null(kc_prepare(&c, levels[l], 1));
+		kc_free(&c);
+	}
+}
+
 /* Every level with fast kernels has each float micro-kernel; scalar has none. */
 static void test_ukernel_table(void **state)
 {
@@ -1212,6 +1371,7 @@ int main(void)
 		cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_fbinary),	      cmocka_unit_test(test_fmaxpool),
 		cmocka_unit_test(test_favgpool),     cmocka_unit_test(test_fdwconv_lanes),
+		cmocka_unit_test(test_fconvtranspose),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -65,7 +65,7 @@ static edgeml_status run_passes(cv_graph *g, FILE *log)
 		st = cv_infer(g, CV_FOLD_NONE, NULL);
 	if (!st)
 		st = run_pass(g, log, cv_pass_batchnorm, "batchnorm",
-			      "BatchNormalization folded into Conv");
+			      "BatchNormalization, Mul, Add folded into Conv/ConvTranspose");
 	if (!st)
 		st = run_pass(g, log, cv_pass_activation, "activation", "Relu/Clip fused");
 	if (!st)

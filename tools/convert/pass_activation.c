@@ -1,6 +1,6 @@
 /*
  * pass_activation.c — fusing a Relu or a Clip with constant bounds into the float Conv,
- * Gemm, MatMul or Add before it (activation_min/max, docs/ops.md), when nothing else reads
+ * ConvTranspose, Gemm, MatMul or Add before it (activation_min/max, docs/ops.md), when nothing else reads
  * the producer's output.
  */
 #include "convert/convert_steps.h"
@@ -11,7 +11,8 @@
 /* Whether op may carry a fused activation. */
 static int takes_activation(uint32_t op)
 {
-	return op == EML_OP_Conv || op == EML_OP_Gemm || op == EML_OP_MatMul || op == EML_OP_Add;
+	return op == EML_OP_Conv || op == EML_OP_Gemm || op == EML_OP_MatMul || op == EML_OP_Add ||
+	       op == EML_OP_ConvTranspose;
 }
 
 edgeml_status cv_pass_activation(cv_graph *g, uint32_t *count)

@@ -137,8 +137,11 @@ edgeml_status eml_infer_ConvTranspose(const eml_node *node, const eml_tensor *co
 	if (st == EDGEML_OK)
 		st = eml_check_same_dtype(in[0], "input X", in[1], "input W");
 	eml_convt_geom g;
+	float lo, hi;
 	if (st == EDGEML_OK)
 		st = eml_convt_geometry(node, in, &g);
+	if (st == EDGEML_OK)
+		st = eml_fused_activation(node, &lo, &hi);
 	if (st != EDGEML_OK)
 		return st;
 	const eml_tensor *b = eml_in(node, in, 2);

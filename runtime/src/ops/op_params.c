@@ -224,6 +224,19 @@ static edgeml_status decode_pool(const eml_node *node, const eml_tensor *const *
 	return st;
 }
 
+/* ConvTranspose: its geometry (eml_convt_geometry, as infer), fused activation and B's
+ * slot. */
+static edgeml_status decode_convt(const eml_node *node, const eml_tensor *const *in,
+				  eml_convt_params *p)
+{
+	edgeml_status st = eml_convt_geometry(node, in, &p->geom);
+	if (st == EDGEML_OK)
+		st = eml_fused_activation(node, &p->act_min, &p->act_max);
+	p->batch = in[0]->dims[0];
+	p->bias = slot(node, in, 2);
+	return st;
+}
+
 edgeml_status eml_op_params_decode(const eml_node *node, const eml_tensor *const *in,
 				   eml_op_params *p, int *has)
 {
@@ -252,6 +265,8 @@ edgeml_status eml_op_params_decode(const eml_node *node, const eml_tensor *const
 		return decode_pool(node, in, &p->pool);
 	case EML_OP_Resize:
 		return eml_resize_params_get(node, in, &p->resize);
+	case EML_OP_ConvTranspose:
+		return decode_convt(node, in, &p->convt);
 	default:
 		*has = 0;
 		return EDGEML_OK;

@@ -16,6 +16,7 @@
 #define EML_OP_PARAMS_H
 
 #include "graph.h"
+#include "ops/convtranspose_params.h"
 #include "ops/infer_qcommon.h"
 #include "ops/resize_params.h"
 
@@ -110,6 +111,14 @@ typedef struct eml_pool_params {
 	int count_include_pad;
 } eml_pool_params;
 
+/* ConvTranspose (X, W, B): float32; the geometry as infer computes it (n_spatial dims). */
+typedef struct eml_convt_params {
+	eml_convt_geom geom;
+	int64_t batch;
+	uint32_t bias; /* slot of B, or EML_NO_INPUT */
+	float act_min, act_max; /* fused activation; -inf / +inf when none */
+} eml_convt_params;
+
 typedef union eml_op_params {
 	eml_conv_params conv;
 	eml_qconv_params qconv;
@@ -119,6 +128,7 @@ typedef union eml_op_params {
 	eml_qgemm_params qgemm;
 	eml_pool_params pool;
 	eml_resize_params resize;
+	eml_convt_params convt;
 } eml_op_params;
 
 /*

@@ -61,6 +61,11 @@ edgeml_status eml_fast_resize_prepare(const eml_kernel_ctx *ctx, eml_fast_op **o
 edgeml_status eml_fast_image_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
 				     eml_fast_op **out);
 
+/* Float ConvTranspose with constant W and B (fconvtranspose.c): one GEMM per output phase,
+ * bit-identical to the reference. */
+edgeml_status eml_fast_fconvtranspose_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
+					      uint32_t threads, eml_fast_op **out);
+
 /* Links a prepared depthwise QLinearConv (from) to the prepared 1x1 QLinearConv (to) that
  * is the only reader of its output, when both kernels can keep that tensor channels-last in
  * blocks of 64 channels (see qconv.c) rather than in planes; returns whether they do.

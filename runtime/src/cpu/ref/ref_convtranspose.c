@@ -1,10 +1,13 @@
 /* ref_convtranspose.c — reference ConvTranspose (float32) in its scatter form: every input
  * pixel adds x * w to the outputs its kernel window covers, o = i * stride - pad_begin +
- * k * dilation. Each output plane starts at its bias and accumulates in float, in (input
- * channel, kernel position, input pixel) order; the innermost loop runs along an input row,
- * so memory is read in order. */
+ * k * dilation. Each output sums its terms from 0 in (input channel, kernel position)
+ * order, one fused multiply-add (fmaf) per term, then adds its bias and takes the fused
+ * activation's clamp, as the reference Conv and the fast kernels do (f32_ukernels.h); the
+ * innermost loop runs along an input row, so memory is read in order. */
+#include <math.h>
+
 #include "cpu/ref/ref_util.h"
-#include "ops/convtranspose_params.h"
+#include "ops/op_params.h"
 
 /* The inputs i in [*lo, *hi) of a row (of n) whose output i * s + base falls in [0, out). */
 static void row_range(int64_t base, int64_t s, int64_t n, int64_t out, int64_t *lo, int64_t *hi)
@@ -38,8 +41,10 @@ static void scatter_plane(const eml_window_geom *g, const float *x, const float 
 				int64_t base = k2 * g->dilation[2] - g->pad_begin[2];
 				int64_t lo, hi;
 				row_range(base, g->stride[2], g->in[2], g->out[2], &lo, &hi);
-				for (int64_t i2 = lo; i2 < hi; i2++)
-					yr[i2 * g->stride[2] + base] += xr[i2] * wv;
+				for (int64_t i2 = lo; i2 < hi; i2++) {
+					float *o = &yr[i2 * g->stride[2] + base];
+					*o = fmaf(xr[i2], wv, *o);
+				}
 			}
 		}
 	}
@@ -47,16 +52,18 @@ static void scatter_plane(const eml_window_geom *g, const float *x, const float 
 
 edgeml_status eml_ref_ConvTranspose(const eml_kernel_ctx *ctx)
 {
-	eml_convt_geom cg;
-	edgeml_status st = eml_convt_geometry(ctx->node, ctx->in, &cg);
+	eml_op_params tmp;
+	const eml_op_params *p;
+	edgeml_status st = eml_ref_params(ctx, &tmp, &p);
 	if (st != EDGEML_OK)
 		return st;
+	eml_convt_geom cg = p->convt.geom;
 	eml_window_geom g = cg.w;
 	eml_geom_to_3d(&g);
 	const float *x = ctx->in_data[0], *w = ctx->in_data[1];
-	const float *bias = ctx->node->n_inputs > 2 ? ctx->in_data[2] : NULL;
+	const float *bias = p->convt.bias != EML_NO_INPUT ? ctx->in_data[p->convt.bias] : NULL;
 	float *y = ctx->out_data[0];
-	int64_t n_batch = ctx->in[0]->dims[0], cpg = cg.c_in / cg.group, mpg = cg.m_out / cg.group;
+	int64_t n_batch = p->convt.batch, cpg = cg.c_in / cg.group, mpg = cg.m_out / cg.group;
 	int64_t in_plane = g.in[0] * g.in[1] * g.in[2];
 	int64_t out_plane = g.out[0] * g.out[1] * g.out[2];
 	int64_t k_plane = g.kernel[0] * g.kernel[1] * g.kernel[2];
@@ -65,11 +72,13 @@ edgeml_status eml_ref_ConvTranspose(const eml_kernel_ctx *ctx)
 			float *ym = y + (n * cg.m_out + m) * out_plane;
 			float b = bias ? bias[m] : 0.0f;
 			for (int64_t i = 0; i < out_plane; i++)
-				ym[i] = b;
+				ym[i] = 0.0f;
 			int64_t grp = m / mpg, mg = m % mpg;
 			for (int64_t c = grp * cpg; c < (grp + 1) * cpg; c++)
 				scatter_plane(&g, x + (n * cg.c_in + c) * in_plane,
 					      w + (c * mpg + mg) * k_plane, ym);
+			for (int64_t i = 0; i < out_plane; i++)
+				ym[i] = eml_clampf(b + ym[i], p->convt.act_min, p->convt.act_max);
 		}
 	}
 	return EDGEML_OK;
