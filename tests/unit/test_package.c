@@ -103,7 +103,7 @@ static int teardown(void **state)
 static edgeml_pack_spec base_spec(void)
 {
 	edgeml_pack_spec s = { .name = "adder", .version = "1.2.3", .parent = "1.2.2",
-			    .created = 1767225600 };
+			       .created = 1767225600 };
 	return s;
 }
 
@@ -702,6 +702,117 @@ static void test_manifest_forward_compat(void **state)
 	free(pkg);
 }
 
+/* The public inspection (edgeml_package.h): the manifest as written, each signature's
+ * validity and its role in a trust store, the key ids. */
+static void test_inspect(void **state)
+{
+	fixture *fx = *state;
+	clear_trust(fx);
+	const char *req[] = { "backend=cpu" };
+	edgeml_pack_spec spec = base_spec();
+	spec.requires = req;
+	spec.n_requires = 1;
+	spec.encrypt_key = fx->stream_key;
+	size_t size;
+	uint8_t *pkg = pack(fx, &spec, &size);
+	assert_int_equal(edgeml_pack_sign(&pkg, &size, fx->sk_a), EDGEML_OK);
+	assert_int_equal(edgeml_pack_sign(&pkg, &size, fx->sk_b), EDGEML_OK);
+	edgeml_package_manifest m;
+	assert_int_equal(edgeml_package_inspect(pkg, size, &m), EDGEML_OK);
+	assert_string_equal(m.name, "adder");
+	assert_string_equal(m.version, "1.2.3");
+	assert_string_equal(m.parent_version, "1.2.2");
+	assert_true(m.sequence == edgeml_pack_default_sequence("1.2.3"));
+	assert_true(m.created == 1767225600);
+	assert_true(m.model_size == fx->model_size);
+	uint8_t hash[32];
+	crypto_generichash(hash, 32, fx->model, fx->model_size, NULL, 0);
+	assert_memory_equal(m.model_hash, hash, 32);
+	assert_true(m.encrypted);
+	char id[17];
+	edgeml_stream_key_id(fx->stream_key, id);
+	assert_string_equal(m.encryption_key_id, id);
+	assert_int_equal(m.n_requires, 1);
+	assert_string_equal(m.requires[0], "backend=cpu");
+	assert_int_equal(m.n_selftests, 0);
+	assert_int_equal(m.n_signatures, 2);
+
+	/* a trusted; b trusted and revoked: revoked wins */
+	add_key(fx, "trusted.d", "a.pub", EDGEML_KEY_PUBLIC, fx->pk_a, 32);
+	add_key(fx, "trusted.d", "b.pub", EDGEML_KEY_PUBLIC, fx->pk_b, 32);
+	add_key(fx, "revoked.d", "b.pub", EDGEML_KEY_PUBLIC, fx->pk_b, 32);
+	edgeml_context *ctx;
+	assert_int_equal(edgeml_context_create(&ctx), EDGEML_OK);
+	assert_int_equal(edgeml_context_set_trust_dir(ctx, fx->dir), EDGEML_OK);
+	edgeml_package_signature sig;
+	assert_int_equal(edgeml_package_signature_get(ctx, pkg, size, 0, &sig), EDGEML_OK);
+	assert_true(sig.valid);
+	assert_int_equal(sig.role, EDGEML_KEY_TRUSTED);
+	assert_memory_equal(sig.public_key, fx->pk_a, 32);
+	edgeml_key_id(fx->pk_a, id);
+	assert_string_equal(sig.key_id, id);
+	assert_int_equal(edgeml_package_signature_get(ctx, pkg, size, 1, &sig), EDGEML_OK);
+	assert_true(sig.valid);
+	assert_int_equal(sig.role, EDGEML_KEY_REVOKED);
+	assert_int_equal(edgeml_package_signature_get(ctx, pkg, size, 2, &sig),
+			 EDGEML_ERR_NOT_FOUND);
+	/* without a trust store every key is unknown */
+	assert_int_equal(edgeml_context_set_trust_dir(ctx, fx->nowhere), EDGEML_OK);
+	assert_int_equal(edgeml_package_signature_get(ctx, pkg, size, 0, &sig), EDGEML_OK);
+	assert_int_equal(sig.role, EDGEML_KEY_UNKNOWN);
+	/* a damaged signature (of the last record) no longer verifies */
+	pkg[size - 128 + 40] ^= 1;
+	assert_int_equal(edgeml_package_signature_get(ctx, pkg, size, 1, &sig), EDGEML_OK);
+	assert_false(sig.valid);
+	assert_int_equal(edgeml_package_signature_get(ctx, pkg, size, 0, &sig), EDGEML_OK);
+	assert_true(sig.valid);
+	edgeml_context_destroy(ctx);
+	/* a bare model is no package */
+	assert_int_equal(edgeml_package_inspect(fx->model, fx->model_size, &m), EDGEML_ERR_FORMAT);
+	free(pkg);
+	clear_trust(fx);
+}
+
+/* Key files through the public calls, and the bare model packing starts from, which loads
+ * whatever the trust store in force says. */
+static void test_keys_and_model(void **state)
+{
+	fixture *fx = *state;
+	char path[128];
+	snprintf(path, sizeof(path), "%s/a.sec", fx->dir);
+	write_key(path, EDGEML_KEY_SECRET, fx->sk_a, 64);
+	uint8_t sk[64], pk[32];
+	assert_int_equal(edgeml_key_read(path, EDGEML_KEY_SECRET, sk, sizeof(sk)), EDGEML_OK);
+	assert_memory_equal(sk, fx->sk_a, 64);
+	assert_int_equal(edgeml_key_read(path, EDGEML_KEY_PUBLIC, pk, sizeof(pk)),
+			 EDGEML_ERR_FORMAT);
+	assert_int_equal(edgeml_key_read(path, EDGEML_KEY_SECRET, pk, sizeof(pk)),
+			 EDGEML_ERR_FORMAT);
+	snprintf(path, sizeof(path), "%s/none.sec", fx->dir);
+	assert_int_equal(edgeml_key_read(path, EDGEML_KEY_SECRET, sk, sizeof(sk)), EDGEML_ERR_IO);
+	unlink(path);
+
+	clear_trust(fx);
+	add_key(fx, "trusted.d", "a.pub", EDGEML_KEY_PUBLIC, fx->pk_a, 32);
+	edgeml_context *ctx;
+	assert_int_equal(edgeml_context_create(&ctx), EDGEML_OK);
+	assert_int_equal(edgeml_context_set_trust_dir(ctx, fx->dir), EDGEML_OK);
+	edgeml_model *m = NULL;
+	assert_int_equal(edgeml_model_load_memory(ctx, fx->model, fx->model_size, &m),
+			 EDGEML_ERR_UNTRUSTED);
+	edgeml_context_destroy(ctx);
+	assert_int_equal(edgeml_pack_model_load(fx->model, fx->model_size, &m), EDGEML_OK);
+	assert_int_equal(edgeml_model_input_count(m), 1);
+	edgeml_model_free(m);
+	edgeml_pack_spec spec = base_spec();
+	size_t size;
+	uint8_t *pkg = pack(fx, &spec, &size);
+	assert_int_equal(edgeml_pack_model_load(pkg, size, &m), EDGEML_ERR_FORMAT);
+	assert_null(m);
+	free(pkg);
+	clear_trust(fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -718,6 +829,8 @@ int main(void)
 		cmocka_unit_test(test_selftests),
 		cmocka_unit_test(test_file_changed_after_load),
 		cmocka_unit_test(test_manifest_forward_compat),
+		cmocka_unit_test(test_inspect),
+		cmocka_unit_test(test_keys_and_model),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -257,6 +257,25 @@ static void test_install_switch_poll(void **state)
 	assert_int_equal(edgeml_store_versions(app, "kws", &s), EDGEML_OK);
 	assert_int_equal(s.versions[s.active].sequence, edgeml_pack_default_sequence("1.0.0"));
 	assert_int_equal(s.highest, edgeml_pack_default_sequence("1.1.0"));
+	/* the public listing (what `edgeml store list` prints): both versions, oldest first,
+	 * with their health and package objects */
+	assert_int_equal(s.n_versions, 2);
+	assert_string_equal(s.versions[0].version, "1.0.0");
+	assert_string_equal(s.versions[1].version, "1.1.0");
+	assert_int_equal(s.previous, 1);
+	assert_string_equal(edgeml_store_health_name(s.versions[1].health), "bad");
+	assert_string_equal(edgeml_store_health_name(s.versions[0].health), "new");
+	assert_int_equal(strlen(s.versions[0].package_hash), 64);
+	assert_string_equal(edgeml_store_dir(app), fx->store);
+	char **names;
+	uint32_t n_names;
+	assert_int_equal(edgeml_store_names(app, &names, &n_names), EDGEML_OK);
+	assert_int_equal(n_names, 1);
+	assert_string_equal(names[0], "kws");
+	edgeml_store_names_free(names, n_names);
+	assert_int_equal(edgeml_store_versions(app, "nothing", &s), EDGEML_ERR_NOT_FOUND);
+	assert_int_equal(edgeml_store_versions(app, NULL, &s), EDGEML_ERR_INVALID_ARGUMENT);
+	assert_int_equal(edgeml_store_versions(app, "kws", &s), EDGEML_OK);
 	/* a bad version is not a rollback target: rolling back again finds nothing healthy */
 	assert_int_equal(edgeml_store_report_health(app, "kws", 1), EDGEML_OK);
 	assert_int_equal(edgeml_store_rollback(app, "kws"), EDGEML_ERR_NOT_FOUND);
