@@ -1,5 +1,6 @@
 /*
- * edgeml.h — the public API of libedgeml, the only public header.
+ * edgeml.h — the public API of libedgeml: all an app needs (edgeml_package.h adds making
+ * and inspecting packages, for publishers' tools).
  *
  * Read top to bottom:
  *   1. every call that can fail returns an edgeml_status; edgeml_last_error() then says
