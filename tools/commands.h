@@ -7,7 +7,7 @@
 
 #include "tool_error.h" /* EML_PRINTF */
 
-int edgeml_cmd_convert(int argc, char **argv); /* tools/convert/cmd_convert.c */
+int edgeml_cmd_convert(int argc, char **argv); /* tools/cmd_convert.c */
 int edgeml_cmd_run(int argc, char **argv);     /* tools/cmd_run.c */
 int edgeml_cmd_info(int argc, char **argv);    /* tools/cmd_info.c */
 int edgeml_cmd_bench(int argc, char **argv);   /* tools/cmd_bench.c */
