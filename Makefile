@@ -465,7 +465,8 @@ fuzz-build:
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(FUZZ_LIB)/libedgeml.a \
 		$(FUZZ_LIB)/libedgeml_tools.a
 	@mkdir -p $(dir $@)
-	clang -D_GNU_SOURCE -Iruntime/include -Iruntime/src -I$(FUZZ_LIB)/gen -Iruntime -Itools -Itests/fuzz \
+	clang -D_GNU_SOURCE -Iruntime/include -Iruntime/src -I$(FUZZ_LIB)/gen -Iruntime -Itools \
+		-Itests/fuzz \
 		$(WARN) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB)/libedgeml_tools.a $(FUZZ_LIB)/libedgeml.a \
 		$(LDLIBS_TOOLS) $(LDLIBS_RT)
 
