@@ -22,8 +22,11 @@ SOMAJOR := 0
 
 CFLAGS ?= -O2 -g
 WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
-CPPFLAGS_ALL := -D_GNU_SOURCE -Iruntime/include -Iruntime/src -I$(BUILD)/gen -Itools \
+# The library, the converter (runtime/convert, "convert/..." through -Iruntime) and the tests
+# see the internals; the tools see only the public headers (CPPFLAGS_TOOLS, below).
+CPPFLAGS_ALL := -D_GNU_SOURCE -Iruntime/include -Iruntime/src -I$(BUILD)/gen -Iruntime -Itools \
 	$(shell $(PKG_CONFIG) --cflags libdrm 2>/dev/null || echo -I/usr/include/libdrm)
+CPPFLAGS_TOOLS := -D_GNU_SOURCE -Iruntime/include -Itools
 # Floating point is evaluated as written (no FMA contraction), so gcc and clang builds agree;
 # kernels that want FMA ask for it explicitly.
 ALL_CFLAGS := $(WARN) $(CFLAGS) $(SANFLAGS) -ffp-contract=off -fPIC -pthread -MMD -MP
@@ -57,6 +60,9 @@ FLEET_OBJS := $(FLEET_SRCS:%.c=$(BUILD)/obj/%.o)
 LDLIBS_FLEET := $(shell $(PKG_CONFIG) --libs libcurl libmosquitto 2>/dev/null || \
 	echo -lcurl -lmosquitto)
 TOOL_SRCS := $(sort $(filter-out tools/edgeml.c $(FLEET_SRCS),$(wildcard tools/*.c tools/*/*.c)))
+# The ONNX converter (edgeml_convert.h): a library of its own on the internal IR, linked into
+# the tools' archive (it needs protobuf-c, which the runtime does not).
+CONVERT_SRCS := $(sort $(wildcard runtime/convert/*.c))
 TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 ONNX_PROTO := /usr/include/onnx/onnx.proto
@@ -74,7 +80,8 @@ LIB_SRCS := $(filter-out runtime/src/no_vulkan.c,$(LIB_SRCS))
 SHADER_OBJS := $(BUILD)/obj/gen/vk_shader_text.o
 endif
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(SHADER_OBJS)
-TOOL_OBJS := $(TOOL_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/onnx.pb-c.o
+CONVERT_OBJS := $(CONVERT_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/onnx.pb-c.o
+TOOL_OBJS := $(TOOL_SRCS:%.c=$(BUILD)/obj/%.o) $(CONVERT_OBJS)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 LIBA := $(BUILD)/libedgeml.a
@@ -124,20 +131,17 @@ $(BUILD)/obj/gen/onnx.pb-c.o: $(BUILD)/gen/onnx.pb-c.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) -O2 -g $(SANFLAGS) -fPIC -c $< -o $@
 
-# Tools include the generated header; make sure it exists before they compile.
-$(TOOL_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/tools/edgeml.o $(TEST_SRCS:%.c=$(BUILD)/obj/%.o): $(BUILD)/gen/onnx.pb-c.h
+# The converter and the tests include the generated header; make sure it exists first.
+$(CONVERT_SRCS:%.c=$(BUILD)/obj/%.o) $(TEST_SRCS:%.c=$(BUILD)/obj/%.o): $(BUILD)/gen/onnx.pb-c.h
 # The Vulkan backend and its tests include the generated layout header.
 $(filter $(BUILD)/obj/runtime/src/vulkan/%,$(LIB_OBJS)) $(TEST_SRCS:%.c=$(BUILD)/obj/%.o): | $(BUILD)/gen/vk_params.h
 
 $(BUILD)/obj/runtime/src/version.o: CPPFLAGS_ALL += -DEML_BUILD_OPTIONS='"$(EML_BUILD_OPTIONS)"'
 
-# The tools' command files see only the public API (docs/architecture.md): they compile
-# without runtime/src on the include path, except those tests/include_allowlist.txt still
-# lists (and the converter, tools/convert/, which works on the internal IR).
-TOOL_PRIVATE := $(shell awk '/^tools\// && !/^tools\/convert\// { print $$1 }' \
-	tests/include_allowlist.txt)
-TOOL_PUBLIC_SRCS := $(filter-out tools/convert/% $(TOOL_PRIVATE),$(TOOL_SRCS)) tools/edgeml.c $(FLEET_SRCS)
-$(TOOL_PUBLIC_SRCS:%.c=$(BUILD)/obj/%.o): CPPFLAGS_ALL := -D_GNU_SOURCE -Iruntime/include -Itools
+# The tools see only the public API (docs/architecture.md): edgeml.h, edgeml_package.h,
+# edgeml_convert.h and their own headers; tests/check_includes.py holds them to it.
+$(TOOL_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/tools/edgeml.o $(FLEET_OBJS): \
+	CPPFLAGS_ALL := $(CPPFLAGS_TOOLS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -464,7 +468,8 @@ fuzz-build:
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(FUZZ_LIB)/libedgeml.a \
 		$(FUZZ_LIB)/libedgeml_tools.a
 	@mkdir -p $(dir $@)
-	clang -D_GNU_SOURCE -Iruntime/include -Iruntime/src -I$(FUZZ_LIB)/gen -Itools -Itests/fuzz \
+	clang -D_GNU_SOURCE -Iruntime/include -Iruntime/src -I$(FUZZ_LIB)/gen -Iruntime -Itools \
+		-Itests/fuzz \
 		$(WARN) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB)/libedgeml_tools.a $(FUZZ_LIB)/libedgeml.a \
 		$(LDLIBS_TOOLS) $(LDLIBS_RT)
 
@@ -506,7 +511,8 @@ fuzz-corpus: $(EDGEML)
 
 install: all
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
-	install -m 644 runtime/include/edgeml.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 runtime/include/edgeml.h runtime/include/edgeml_package.h \
+		$(DESTDIR)$(PREFIX)/include/
 	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/
 	install -m 644 $(LIBSO) $(DESTDIR)$(LIBDIR)/
 	ln -sf libedgeml.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libedgeml.so.$(SOMAJOR)

@@ -18,8 +18,8 @@
 #include "bench/bench_cell.h"
 #include "bench/bench_proc.h"
 #include "commands.h"
-#include "convert/edgeml_convert.h"
 #include "edgeml.h"
+#include "edgeml_convert.h"
 #include "fingerprint.h"
 #include "json.h"
 

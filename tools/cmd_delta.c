@@ -7,11 +7,10 @@
 
 #include "commands.h"
 #include "edgeml.h"
-#include "error.h"
-#include "package.h"
-#include "package_delta.h"
+#include "edgeml_package.h"
 #include "file_io.h"
-#include "package_write.h"
+#include "package_delta.h"
+#include "tool_error.h"
 
 #define MAX_PACKAGE_BYTES ((size_t)4 << 30)
 
@@ -44,14 +43,14 @@ int edgeml_cmd_diff(int argc, char **argv)
 	}
 	uint8_t *old = NULL, *new = NULL, *patch = NULL;
 	size_t old_size = 0, new_size = 0, patch_size = 0;
-	eml_package pkg;
+	edgeml_package_manifest pkg;
 	edgeml_status st = eml_file_read(paths[0], MAX_PACKAGE_BYTES, &old, &old_size);
 	if (st == EDGEML_OK)
 		st = eml_file_read(paths[1], MAX_PACKAGE_BYTES, &new, &new_size);
 	if (st == EDGEML_OK)
-		st = eml_package_parse(old, old_size, &pkg);
+		st = edgeml_package_inspect(old, old_size, &pkg);
 	if (st == EDGEML_OK)
-		st = eml_package_parse(new, new_size, &pkg);
+		st = edgeml_package_inspect(new, new_size, &pkg);
 	if (st == EDGEML_OK)
 		st = eml_patch_make(old, old_size, new, new_size, level, &patch, &patch_size);
 	if (st == EDGEML_OK)
@@ -76,25 +75,25 @@ int edgeml_cmd_diff(int argc, char **argv)
 static edgeml_status check_result(const uint8_t *old, size_t old_size, const uint8_t *new,
 				  size_t new_size, const char *trust_dir, int allow_downgrade)
 {
-	eml_package a, b;
-	edgeml_status st = eml_package_parse(old, old_size, &a);
+	edgeml_package_manifest a, b;
+	edgeml_status st = edgeml_package_inspect(old, old_size, &a);
 	if (st == EDGEML_OK)
-		st = eml_package_parse(new, new_size, &b);
+		st = edgeml_package_inspect(new, new_size, &b);
 	if (st != EDGEML_OK)
 		return st;
 	if (strcmp(a.name, b.name) != 0)
-		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
-				 "the patch turns '%s' into '%s', another model", a.name, b.name);
+		return tool_error(EDGEML_ERR_INVALID_ARGUMENT,
+				  "the patch turns '%s' into '%s', another model", a.name, b.name);
 	if (b.sequence <= a.sequence && !allow_downgrade)
-		return eml_error(EDGEML_ERR_UNTRUSTED,
-				 "the patched package %s (sequence %" PRIu64 ") is not newer than "
-				 "%s (sequence %" PRIu64 "): refused as a replay (--allow-downgrade)",
-				 b.version, b.sequence, a.version, a.sequence);
+		return tool_error(EDGEML_ERR_UNTRUSTED,
+				  "the patched package %s (sequence %" PRIu64 ") is not newer than "
+				  "%s (sequence %" PRIu64 "): refused as a replay (--allow-downgrade)",
+				  b.version, b.sequence, a.version, a.sequence);
 	edgeml_context *ctx = NULL;
 	edgeml_model *model = NULL;
 	void *aligned = aligned_alloc(64, (new_size + 63) / 64 * 64);
 	if (!aligned)
-		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory checking the result");
+		return tool_error(EDGEML_ERR_NO_MEMORY, "out of memory checking the result");
 	memcpy(aligned, new, new_size);
 	st = edgeml_context_create(&ctx);
 	if (st == EDGEML_OK)

@@ -12,9 +12,8 @@
 
 #include "commands.h"
 #include "edgeml.h"
-#include "package.h"
+#include "edgeml_package.h"
 #include "file_io.h"
-#include "package_write.h"
 
 #define MAX_PACKAGE_BYTES ((size_t)4 << 30)
 
@@ -75,12 +74,10 @@ int edgeml_cmd_keygen(int argc, char **argv)
 	if (encryption) {
 		uint8_t key[crypto_secretstream_xchacha20poly1305_KEYBYTES];
 		crypto_secretstream_xchacha20poly1305_keygen(key);
-		uint8_t id[8];
 		char hex[17];
-		eml_stream_key_id(key, id);
-		eml_key_id_hex(id, hex);
+		edgeml_stream_key_id(key, hex);
 		snprintf(path, sizeof(path), "%s.key", name);
-		int rc = write_key(path, EML_KEY_STREAM, key, sizeof(key), 0600);
+		int rc = write_key(path, EDGEML_KEY_STREAM, key, sizeof(key), 0600);
 		sodium_memzero(key, sizeof(key));
 		if (!rc)
 			printf("encryption key %s written to %s\n", hex, path);
@@ -89,14 +86,14 @@ int edgeml_cmd_keygen(int argc, char **argv)
 	uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
 	crypto_sign_keypair(pk, sk);
 	snprintf(path, sizeof(path), "%s.sec", name);
-	int rc = write_key(path, EML_KEY_SECRET, sk, sizeof(sk), 0600);
+	int rc = write_key(path, EDGEML_KEY_SECRET, sk, sizeof(sk), 0600);
 	sodium_memzero(sk, sizeof(sk));
 	snprintf(path, sizeof(path), "%s.pub", name);
 	if (!rc)
-		rc = write_key(path, EML_KEY_PUBLIC, pk, sizeof(pk), 0644);
+		rc = write_key(path, EDGEML_KEY_PUBLIC, pk, sizeof(pk), 0644);
 	if (!rc) {
 		char id[17];
-		eml_key_id_hex(pk, id);
+		edgeml_key_id(pk, id);
 		printf("signing key %s: %s.sec (secret), %s.pub (public)\n", id, name, name);
 	}
 	return rc;
@@ -134,15 +131,15 @@ int edgeml_cmd_sign(int argc, char **argv)
 		return 1;
 	uint8_t sk[crypto_sign_SECRETKEYBYTES], *pkg = NULL;
 	size_t size = 0;
-	edgeml_status st = eml_key_read(key_path, EML_KEY_SECRET, sk, sizeof(sk));
+	edgeml_status st = edgeml_key_read(key_path, EDGEML_KEY_SECRET, sk, sizeof(sk));
 	if (st == EDGEML_OK)
 		st = eml_file_read(pkg_path, MAX_PACKAGE_BYTES, &pkg, &size);
 	if (st == EDGEML_OK)
-		st = eml_pack_sign(&pkg, &size, sk);
+		st = edgeml_pack_sign(&pkg, &size, sk);
 	if (st == EDGEML_OK)
 		st = eml_file_write_atomic(out ? out : pkg_path, pkg, size, 0644);
 	char id[17];
-	eml_key_id_hex(sk + 32, id);
+	edgeml_key_id(sk + 32, id);
 	sodium_memzero(sk, sizeof(sk));
 	free(pkg);
 	if (st != EDGEML_OK) {
@@ -153,14 +150,15 @@ int edgeml_cmd_sign(int argc, char **argv)
 	return 0;
 }
 
-/* Prints the manifest and the signatures of a parsed package; returns 1 when a signature
- * does not verify against its own key. */
-static int print_package(const eml_package *pkg, const eml_trust *trust)
+/* Prints the manifest and the signatures of a package; returns 1 when a signature does not
+ * verify against its own key, or on a failure (said on stderr). */
+static int print_package(const edgeml_context *ctx, const char *path, const uint8_t *bytes,
+			 size_t size, const edgeml_package_manifest *pkg)
 {
 	char hex[65];
 	printf("package %s %s (sequence %" PRIu64 ")\n", pkg->name, pkg->version, pkg->sequence);
-	if (pkg->parent[0])
-		printf("  parent version: %s\n", pkg->parent);
+	if (pkg->parent_version[0])
+		printf("  parent version: %s\n", pkg->parent_version);
 	time_t t = (time_t)pkg->created;
 	struct tm tm;
 	char when[64] = "?";
@@ -169,12 +167,9 @@ static int print_package(const eml_package *pkg, const eml_trust *trust)
 	printf("  created: %s (%" PRIu64 ")\n", when, pkg->created);
 	sodium_bin2hex(hex, sizeof(hex), pkg->model_hash, 32);
 	printf("  model: %" PRIu64 " bytes, blake2b-256 %s\n", pkg->model_size, hex);
-	if (pkg->encrypted) {
-		char id[17];
-		eml_key_id_hex(pkg->enc.key_id, id);
-		printf("  encrypted for key %s (secretstream, %" PRIu32 "-byte chunks)\n", id,
-		       pkg->enc.chunk_size);
-	}
+	if (pkg->encrypted)
+		printf("  encrypted for key %s (secretstream, %" PRIu32 "-byte chunks)\n",
+		       pkg->encryption_key_id, pkg->encryption_chunk_size);
 	for (uint32_t i = 0; i < pkg->n_requires; i++)
 		printf("  requires %s\n", pkg->requires[i]);
 	for (uint32_t i = 0; i < pkg->n_selftests; i++)
@@ -186,23 +181,17 @@ static int print_package(const eml_package *pkg, const eml_trust *trust)
 		printf("  self-test latency budget %g ms\n", pkg->latency_budget_ms);
 	int bad = 0;
 	for (uint32_t i = 0; i < pkg->n_signatures; i++) {
-		struct eml_pkg_signature s;
-		eml_package_signature(pkg, i, &s);
-		crypto_sign_state state;
-		eml_package_signed_digest(pkg, &state);
-		int ok = crypto_sign_final_verify(&state, s.signature, s.public_key) == 0;
-		const char *role = "not in the trust store";
-		for (uint32_t k = 0; k < trust->n_trusted; k++)
-			if (!memcmp(trust->trusted[k].key, s.public_key, 32))
-				role = "trusted";
-		for (uint32_t k = 0; k < trust->n_revoked; k++)
-			if (!memcmp(trust->revoked[k].key, s.public_key, 32))
-				role = "REVOKED";
-		char id[17];
-		eml_key_id_hex(s.public_key, id);
-		printf("  signature %" PRIu32 ": key %s, %s, %s\n", i, id,
-		       ok ? "valid" : "INVALID", role);
-		bad |= !ok;
+		edgeml_package_signature s;
+		if (edgeml_package_signature_get(ctx, bytes, size, i, &s) != EDGEML_OK) {
+			fprintf(stderr, "edgeml verify: %s: %s\n", path, edgeml_last_error());
+			return 1;
+		}
+		printf("  signature %" PRIu32 ": key %s, %s, %s\n", i, s.key_id,
+		       s.valid ? "valid" : "INVALID",
+		       s.role == EDGEML_KEY_REVOKED   ? "REVOKED"
+		       : s.role == EDGEML_KEY_TRUSTED ? "trusted"
+						      : "not in the trust store");
+		bad |= !s.valid;
 	}
 	if (pkg->n_signatures == 0)
 		printf("  unsigned\n");
@@ -238,27 +227,28 @@ int edgeml_cmd_verify(int argc, char **argv)
 		return 1;
 	uint8_t *bytes = NULL;
 	size_t size = 0;
-	eml_package pkg;
-	eml_trust *trust = calloc(1, sizeof(*trust));
-	edgeml_status st = trust ? eml_file_read(pkg_path, MAX_PACKAGE_BYTES, &bytes, &size)
-				 : EDGEML_ERR_NO_MEMORY;
+	edgeml_package_manifest pkg;
+	edgeml_trust_info trust;
+	edgeml_context *ctx = NULL;
+	edgeml_model *model = NULL;
+	edgeml_status st = edgeml_context_create(&ctx);
 	if (st == EDGEML_OK)
-		st = eml_trust_load(eml_trust_dir(trust_dir), trust);
+		st = edgeml_context_set_trust_dir(ctx, trust_dir);
 	if (st == EDGEML_OK)
-		st = eml_package_parse(bytes, size, &pkg);
+		st = eml_file_read(pkg_path, MAX_PACKAGE_BYTES, &bytes, &size);
+	if (st == EDGEML_OK)
+		st = edgeml_trust_info_get(ctx, &trust);
+	if (st == EDGEML_OK)
+		st = edgeml_package_inspect(bytes, size, &pkg);
 	int rc = 0;
 	if (st != EDGEML_OK) {
 		fprintf(stderr, "edgeml verify: %s: %s\n", pkg_path, edgeml_last_error());
 		rc = 1;
 	} else {
-		rc = print_package(&pkg, trust);
+		rc = print_package(ctx, pkg_path, bytes, size, &pkg);
 	}
-	edgeml_context *ctx = NULL;
-	edgeml_model *model = NULL;
 	fflush(stdout);
-	if (!rc && (edgeml_context_create(&ctx) != EDGEML_OK ||
-		    edgeml_context_set_trust_dir(ctx, trust_dir) != EDGEML_OK ||
-		    edgeml_model_load_file(ctx, pkg_path, &model) != EDGEML_OK)) {
+	if (!rc && edgeml_model_load_file(ctx, pkg_path, &model) != EDGEML_OK) {
 		fprintf(stderr, "edgeml verify: REFUSED: %s\n", edgeml_last_error());
 		rc = 1;
 	} else if (!rc) {
@@ -276,19 +266,16 @@ int edgeml_cmd_verify(int argc, char **argv)
 	if (!rc && model) {
 		edgeml_package_info info;
 		edgeml_model_package_info(model, &info);
-		if (trust->active)
+		if (trust.active)
 			printf("verified: signed by trusted key %s (trust store %s)\n",
-			       info.signed_by, trust->dir);
+			       info.signed_by, trust.dir);
 		else
 			printf("verified: hashes and model only; no trust store at %s/trusted.d, "
 			       "so no signature was required\n",
-			       trust->dir);
+			       trust.dir);
 	}
 	edgeml_model_free(model);
 	edgeml_context_destroy(ctx);
-	if (trust)
-		sodium_memzero(trust, sizeof(*trust));
-	free(trust);
 	free(bytes);
 	return rc;
 }

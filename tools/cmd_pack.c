@@ -5,14 +5,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "commands.h"
 #include "edgeml.h"
-#include "error.h"
-#include "model.h"
-#include "npy.h"
-#include "package.h"
+#include "edgeml_package.h"
 #include "file_io.h"
-#include "package_write.h"
+#include "npy.h"
 
 #define MAX_MODEL_BYTES ((size_t)4 << 30)
 
@@ -104,10 +103,10 @@ static int selftest_side(const edgeml_model *model, int is_input, const char *te
 
 typedef struct pack_args {
 	const char *model, *out, *key_file;
-	eml_pack_spec spec;
-	const char *requires[EML_PKG_MAX_REQUIRES];
+	edgeml_pack_spec spec;
+	const char *requires[EDGEML_PACKAGE_MAX_REQUIRES];
 	char *requires_text;
-	const char *selftests[EML_PKG_MAX_SELFTESTS];
+	const char *selftests[EDGEML_PACKAGE_MAX_SELFTESTS];
 	uint32_t n_selftests;
 	float tolerance;
 	int created_given;
@@ -123,9 +122,9 @@ static int split_requires(pack_args *a, const char *text)
 	a->spec.n_requires = 0;
 	for (char *save = NULL, *tok = strtok_r(a->requires_text, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		if (a->spec.n_requires == EML_PKG_MAX_REQUIRES) {
+		if (a->spec.n_requires == EDGEML_PACKAGE_MAX_REQUIRES) {
 			fprintf(stderr, "edgeml pack: at most %u requirements\n",
-				EML_PKG_MAX_REQUIRES);
+				EDGEML_PACKAGE_MAX_REQUIRES);
 			return 2;
 		}
 		a->requires[a->spec.n_requires++] = tok;
@@ -178,7 +177,7 @@ static int parse_args(int argc, char **argv, pack_args *a)
 		} else if (!strcmp(arg, "--requires")) {
 			rc = split_requires(a, val);
 		} else if (!strcmp(arg, "--selftest")) {
-			if (a->n_selftests == EML_PKG_MAX_SELFTESTS || !strchr(val, '='))
+			if (a->n_selftests == EDGEML_PACKAGE_MAX_SELFTESTS || !strchr(val, '='))
 				rc = 2;
 			else
 				a->selftests[a->n_selftests++] = val;
@@ -213,16 +212,11 @@ static int parse_args(int argc, char **argv, pack_args *a)
 /* Checks that the model loads, then reads the self-tests' .npy files against it; fills tests
  * and npys (2 per test). */
 static int read_selftests(const pack_args *a, const uint8_t *model_bytes, size_t model_size,
-			  eml_pack_selftest *tests, eml_npy *npys)
+			  edgeml_pack_selftest *tests, eml_npy *npys)
 {
-	void *aligned = aligned_alloc(64, (model_size + 63) / 64 * 64);
-	if (!aligned)
-		return 1;
-	memcpy(aligned, model_bytes, model_size);
 	edgeml_model *model = NULL;
-	eml_image_owner borrowed = { NULL, aligned, model_size };
 	int rc = 0;
-	if (eml_model_decode(NULL, aligned, model_size, borrowed, &model) != EDGEML_OK) {
+	if (edgeml_pack_model_load(model_bytes, model_size, &model) != EDGEML_OK) {
 		fprintf(stderr, "edgeml pack: %s: %s\n", a->model, edgeml_last_error());
 		rc = 1;
 	}
@@ -234,7 +228,7 @@ static int read_selftests(const pack_args *a, const uint8_t *model_bytes, size_t
 		}
 		char *eq = strchr(text, '=');
 		*eq = '\0';
-		eml_pack_selftest *t = &tests[i];
+		edgeml_pack_selftest *t = &tests[i];
 		rc = selftest_side(model, 1, text, &t->input_index, &npys[2 * i]);
 		if (!rc && selftest_side(model, 0, eq + 1, &t->output_index, &npys[2 * i + 1])) {
 			eml_npy_free(&npys[2 * i]);
@@ -250,7 +244,6 @@ static int read_selftests(const pack_args *a, const uint8_t *model_bytes, size_t
 		t->expected_size = npys[2 * i + 1].size;
 	}
 	edgeml_model_free(model);
-	free(aligned);
 	return rc;
 }
 
@@ -265,12 +258,12 @@ int edgeml_cmd_pack(int argc, char **argv)
 	}
 	uint8_t *model = NULL, *pkg = NULL, key[32];
 	size_t model_size = 0, pkg_size = 0;
-	eml_pack_selftest tests[EML_PKG_MAX_SELFTESTS];
-	eml_npy npys[2 * EML_PKG_MAX_SELFTESTS];
+	edgeml_pack_selftest tests[EDGEML_PACKAGE_MAX_SELFTESTS];
+	eml_npy npys[2 * EDGEML_PACKAGE_MAX_SELFTESTS];
 	memset(npys, 0, sizeof(npys));
 	edgeml_status st = eml_file_read(a.model, MAX_MODEL_BYTES, &model, &model_size);
 	if (st == EDGEML_OK && a.key_file) {
-		st = eml_key_read(a.key_file, EML_KEY_STREAM, key, sizeof(key));
+		st = edgeml_key_read(a.key_file, EDGEML_KEY_STREAM, key, sizeof(key));
 		a.spec.encrypt_key = key;
 	}
 	if (st != EDGEML_OK) {
@@ -281,7 +274,7 @@ int edgeml_cmd_pack(int argc, char **argv)
 	} else {
 		a.spec.selftests = tests;
 		a.spec.n_selftests = a.n_selftests;
-		st = eml_pack_build(&a.spec, model, model_size, &pkg, &pkg_size);
+		st = edgeml_pack_build(&a.spec, model, model_size, &pkg, &pkg_size);
 		if (st == EDGEML_OK)
 			st = eml_file_write_atomic(a.out, pkg, pkg_size, 0644);
 		if (st != EDGEML_OK) {
@@ -293,7 +286,7 @@ int edgeml_cmd_pack(int argc, char **argv)
 			       a.key_file ? ", encrypted" : "", a.out);
 		}
 	}
-	for (size_t i = 0; i < 2 * EML_PKG_MAX_SELFTESTS; i++)
+	for (size_t i = 0; i < 2 * EDGEML_PACKAGE_MAX_SELFTESTS; i++)
 		eml_npy_free(&npys[i]);
 	sodium_memzero(key, sizeof(key));
 	free(model);

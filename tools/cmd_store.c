@@ -10,7 +10,6 @@
 
 #include "commands.h"
 #include "edgeml.h"
-#include "store.h"
 
 static void usage(FILE *f)
 {
@@ -35,24 +34,24 @@ static int fail(const char *what)
 /* Prints the versions of one name. */
 static int list_one(edgeml_store *store, const char *name, int status)
 {
-	eml_store_state st;
-	if (eml_store_read_state(store, name, &st) != EDGEML_OK) {
+	edgeml_store_state st;
+	if (edgeml_store_versions(store, name, &st) != EDGEML_OK) {
 		fprintf(stderr, "edgeml store: %s\n", edgeml_last_error());
 		return 1;
 	}
-	const eml_store_version *a = &st.versions[st.active];
+	const edgeml_store_version *a = &st.versions[st.active];
 	if (!status) {
 		for (uint32_t i = 0; i < st.n_versions; i++) {
-			const eml_store_version *v = &st.versions[i];
+			const edgeml_store_version *v = &st.versions[i];
 			printf("%s %-12s %c sequence %" PRIu64 " health %-4s package %.16s\n", name,
 			       v->version, (int32_t)i == st.active ? '*' : (int32_t)i == st.previous ? '<' : ' ',
-			       v->sequence, eml_store_health_name(v->health), v->package_hash);
+			       v->sequence, edgeml_store_health_name(v->health), v->package_hash);
 		}
 		return 0;
 	}
 	printf("%s: active %s (sequence %" PRIu64 ", health %s), previous %s, highest sequence %" PRIu64
 	       ", generation %" PRIu64 "\n",
-	       name, a->version, a->sequence, eml_store_health_name(a->health),
+	       name, a->version, a->sequence, edgeml_store_health_name(a->health),
 	       st.previous >= 0 ? st.versions[st.previous].version : "none", st.highest,
 	       st.generation);
 	edgeml_model *m;
@@ -81,16 +80,15 @@ static int list_all(edgeml_store *store, int argc, char **argv, int status)
 		return list_one(store, argv[1], status);
 	char **names;
 	uint32_t n;
-	if (eml_store_names(store, &names, &n) != EDGEML_OK)
+	if (edgeml_store_names(store, &names, &n) != EDGEML_OK)
 		return fail("list");
 	int rc = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		rc |= list_one(store, names[i], status);
-		free(names[i]);
 	}
-	free(names);
+	edgeml_store_names_free(names, n);
 	if (n == 0)
-		printf("the store %s holds no models\n", eml_store_dir(store));
+		printf("the store %s holds no models\n", edgeml_store_dir(store));
 	return rc;
 }
 

@@ -5,17 +5,9 @@
 #ifndef EML_TOOLS_COMMANDS_H
 #define EML_TOOLS_COMMANDS_H
 
-/* printf-style checking of the tools' message helpers (the same definition as the
- * library's error.h, which the command files do not include). */
-#ifndef EML_PRINTF
-#if defined(__GNUC__)
-#define EML_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#else
-#define EML_PRINTF(a, b)
-#endif
-#endif
+#include "tool_error.h" /* EML_PRINTF */
 
-int edgeml_cmd_convert(int argc, char **argv); /* tools/convert/cmd_convert.c */
+int edgeml_cmd_convert(int argc, char **argv); /* tools/cmd_convert.c */
 int edgeml_cmd_run(int argc, char **argv);     /* tools/cmd_run.c */
 int edgeml_cmd_info(int argc, char **argv);    /* tools/cmd_info.c */
 int edgeml_cmd_bench(int argc, char **argv);   /* tools/cmd_bench.c */

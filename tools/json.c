@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "error.h"
+#include "tool_error.h"
 #include "json.h"
 
 typedef struct parser {
@@ -26,8 +26,8 @@ static edgeml_status fail(const parser *p, const char *msg)
 			col++;
 		}
 	}
-	return eml_error(EDGEML_ERR_FORMAT, "%s: line %zu, column %zu: %s", p->what, line, col,
-			 msg);
+	return tool_error(EDGEML_ERR_FORMAT, "%s: line %zu, column %zu: %s", p->what, line, col,
+			  msg);
 }
 
 /* Skips JSON whitespace. */
@@ -112,7 +112,7 @@ static edgeml_status parse_string(parser *p, char **out)
 		return fail(p, "unterminated string");
 	char *o = malloc(end - start + 1);
 	if (!o)
-		return eml_error(EDGEML_ERR_NO_MEMORY, "%s: out of memory for a string", p->what);
+		return tool_error(EDGEML_ERR_NO_MEMORY, "%s: out of memory for a string", p->what);
 	size_t n = 0;
 	while (p->pos < end) {
 		unsigned char c = (unsigned char)p->s[p->pos++];
@@ -263,7 +263,7 @@ static edgeml_status parse_value(parser *p, int depth, eml_json **out)
 		return fail(p, "unexpected end of the text");
 	eml_json *v = calloc(1, sizeof(*v));
 	if (!v)
-		return eml_error(EDGEML_ERR_NO_MEMORY, "%s: out of memory", p->what);
+		return tool_error(EDGEML_ERR_NO_MEMORY, "%s: out of memory", p->what);
 	*out = v;
 	char c = p->s[p->pos];
 	if (c == '{' || c == '[') {
@@ -307,25 +307,25 @@ edgeml_status eml_json_read_file(const char *path, eml_json **out)
 	*out = NULL;
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return eml_error(EDGEML_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+		return tool_error(EDGEML_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
 	struct stat st;
 	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) ||
 	    (uint64_t)st.st_size > EML_JSON_MAX_FILE) {
 		fclose(f);
-		return eml_error(EDGEML_ERR_IO, "%s: not a regular file of at most %zu MiB", path,
-				 EML_JSON_MAX_FILE >> 20);
+		return tool_error(EDGEML_ERR_IO, "%s: not a regular file of at most %zu MiB", path,
+				  EML_JSON_MAX_FILE >> 20);
 	}
 	size_t n = (size_t)st.st_size;
 	char *buf = malloc(n ? n : 1);
 	if (!buf) {
 		fclose(f);
-		return eml_error(EDGEML_ERR_NO_MEMORY, "%s: out of memory for %zu bytes", path, n);
+		return tool_error(EDGEML_ERR_NO_MEMORY, "%s: out of memory for %zu bytes", path, n);
 	}
 	size_t got = fread(buf, 1, n, f);
 	fclose(f);
 	if (got != n) {
 		free(buf);
-		return eml_error(EDGEML_ERR_IO, "%s: short read (%zu of %zu bytes)", path, got, n);
+		return tool_error(EDGEML_ERR_IO, "%s: short read (%zu of %zu bytes)", path, got, n);
 	}
 	edgeml_status s = eml_json_parse(buf, n, path, out);
 	free(buf);

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "error.h"
+#include "tool_error.h"
 #include "npy.h"
 
 /* Array bytes are copied as they are: '<' types are only right on a little-endian host. */
@@ -58,7 +58,7 @@ static int accept(cursor *c, char ch)
 /* The error for a header that is not the dict numpy writes. */
 static edgeml_status bad_header(const cursor *c, const char *what)
 {
-	return eml_error(EDGEML_ERR_FORMAT, "%s: malformed .npy header: %s", c->name, what);
+	return tool_error(EDGEML_ERR_FORMAT, "%s: malformed .npy header: %s", c->name, what);
 }
 
 /* Reads a quoted string ('...' or "...") into buf (NUL-terminated). */
@@ -120,9 +120,9 @@ static edgeml_status parse_shape(cursor *c, eml_npy *out)
 			v = v * 10 + digit;
 		}
 		if (out->rank == EDGEML_MAX_RANK)
-			return eml_error(EDGEML_ERR_UNSUPPORTED,
-					 "%s: array has more than %d dimensions", c->name,
-					 EDGEML_MAX_RANK);
+			return tool_error(EDGEML_ERR_UNSUPPORTED,
+					  "%s: array has more than %d dimensions", c->name,
+					  EDGEML_MAX_RANK);
 		out->dims[out->rank++] = v;
 		if (!accept(c, ',')) {
 			if (!accept(c, ')'))
@@ -142,11 +142,11 @@ static edgeml_status parse_descr(const cursor *c, const char *descr, edgeml_dtyp
 			return EDGEML_OK;
 		}
 	}
-	return eml_error(EDGEML_ERR_UNSUPPORTED,
-			 "%s: element type '%s' is not supported; save the array as float32 "
-			 "('<f4'), uint8, int8, int32 or int64 (little-endian), e.g. "
-			 "np.save(path, a.astype(np.float32))",
-			 c->name, descr);
+	return tool_error(EDGEML_ERR_UNSUPPORTED,
+			  "%s: element type '%s' is not supported; save the array as float32 "
+			  "('<f4'), uint8, int8, int32 or int64 (little-endian), e.g. "
+			  "np.save(path, a.astype(np.float32))",
+			  c->name, descr);
 }
 
 /* Parses the header dict: keys descr, fortran_order and shape, each exactly once. */
@@ -189,10 +189,10 @@ static edgeml_status parse_dict(cursor *c, eml_npy *out)
 	if (!have_descr || !have_order || !have_shape)
 		return bad_header(c, "'descr', 'fortran_order' and 'shape' are required");
 	if (fortran)
-		return eml_error(EDGEML_ERR_UNSUPPORTED,
-				 "%s: array is in Fortran order; save it in C order "
-				 "(np.ascontiguousarray)",
-				 c->name);
+		return tool_error(EDGEML_ERR_UNSUPPORTED,
+				  "%s: array is in Fortran order; save it in C order "
+				  "(np.ascontiguousarray)",
+				  c->name);
 	return parse_descr(c, descr, &out->dtype);
 }
 
@@ -203,28 +203,28 @@ static edgeml_status parse_header(const uint8_t *buf, size_t avail, const char *
 {
 	*out = (eml_npy){ 0 };
 	if (avail < NPY_MAGIC_LEN + 2 || memcmp(buf, NPY_MAGIC, NPY_MAGIC_LEN) != 0)
-		return eml_error(EDGEML_ERR_FORMAT, "%s: not a .npy file (no \\x93NUMPY magic)",
-				 name);
+		return tool_error(EDGEML_ERR_FORMAT, "%s: not a .npy file (no \\x93NUMPY magic)",
+				  name);
 	uint8_t major = buf[6], minor = buf[7];
 	size_t len_bytes = major == 1 ? 2 : 4;
 	if (major < 1 || major > 3 || minor != 0)
-		return eml_error(
-			EDGEML_ERR_UNSUPPORTED,
-			"%s: .npy format version %u.%u is not supported (1.0, 2.0, 3.0 are)", name,
-			major, minor);
+		return tool_error(
+			 EDGEML_ERR_UNSUPPORTED,
+			 "%s: .npy format version %u.%u is not supported (1.0, 2.0, 3.0 are)", name,
+			 major, minor);
 	if (avail < 8 + len_bytes)
-		return eml_error(EDGEML_ERR_FORMAT, "%s: truncated .npy header", name);
+		return tool_error(EDGEML_ERR_FORMAT, "%s: truncated .npy header", name);
 	size_t hlen = (size_t)buf[8] | (size_t)buf[9] << 8;
 	if (len_bytes == 4)
 		hlen |= (size_t)buf[10] << 16 | (size_t)buf[11] << 24;
 	if (hlen > NPY_HEADER_MAX)
-		return eml_error(EDGEML_ERR_FORMAT, "%s: .npy header of %zu bytes exceeds %d", name,
-				 hlen, NPY_HEADER_MAX);
+		return tool_error(EDGEML_ERR_FORMAT, "%s: .npy header of %zu bytes exceeds %d", name,
+				  hlen, NPY_HEADER_MAX);
 	size_t start = 8 + len_bytes;
 	if (avail - start < hlen)
-		return eml_error(EDGEML_ERR_FORMAT,
-				 "%s: truncated .npy header (%zu bytes declared, %zu present)",
-				 name, hlen, avail - start);
+		return tool_error(EDGEML_ERR_FORMAT,
+				  "%s: truncated .npy header (%zu bytes declared, %zu present)",
+				  name, hlen, avail - start);
 	cursor c = { (const char *)buf + start, (const char *)buf + start + hlen, name };
 	edgeml_status st = parse_dict(&c, out);
 	if (st != EDGEML_OK)
@@ -233,7 +233,7 @@ static edgeml_status parse_header(const uint8_t *buf, size_t avail, const char *
 	for (uint32_t i = 0; i < out->rank; i++) {
 		uint64_t d = (uint64_t)out->dims[i];
 		if (d != 0 && size > SIZE_MAX / d)
-			return eml_error(EDGEML_ERR_FORMAT, "%s: array size overflows", name);
+			return tool_error(EDGEML_ERR_FORMAT, "%s: array size overflows", name);
 		size *= d;
 	}
 	out->size = size;
@@ -246,9 +246,9 @@ static edgeml_status check_data_len(const char *name, const eml_npy *npy, size_t
 {
 	if (have == npy->size)
 		return EDGEML_OK;
-	return eml_error(EDGEML_ERR_FORMAT,
-			 "%s: the header's shape and type need %zu data bytes but the file has %zu",
-			 name, npy->size, have);
+	return tool_error(EDGEML_ERR_FORMAT,
+			  "%s: the header's shape and type need %zu data bytes but the file has %zu",
+			  name, npy->size, have);
 }
 
 edgeml_status eml_npy_parse(const void *buf, size_t len, const char *name, eml_npy *out)
@@ -261,8 +261,8 @@ edgeml_status eml_npy_parse(const void *buf, size_t len, const char *name, eml_n
 		return st;
 	out->data = malloc(out->size);
 	if (!out->data)
-		return eml_error(EDGEML_ERR_NO_MEMORY, "%s: out of memory for %zu bytes", name,
-				 out->size);
+		return tool_error(EDGEML_ERR_NO_MEMORY, "%s: out of memory for %zu bytes", name,
+				  out->size);
 	memcpy(out->data, (const uint8_t *)buf + off, out->size);
 	return EDGEML_OK;
 }
@@ -272,18 +272,18 @@ static edgeml_status read_open_file(FILE *f, const char *path, eml_npy *out)
 {
 	struct stat sb;
 	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode))
-		return eml_error(EDGEML_ERR_IO, "%s: not a regular file", path);
+		return tool_error(EDGEML_ERR_IO, "%s: not a regular file", path);
 	size_t file_size = (size_t)sb.st_size;
 	if ((uint64_t)sb.st_size > SIZE_MAX)
-		return eml_error(EDGEML_ERR_IO, "%s: file too large", path);
+		return tool_error(EDGEML_ERR_IO, "%s: file too large", path);
 	size_t avail = file_size < 12 + NPY_HEADER_MAX ? file_size : 12 + NPY_HEADER_MAX;
 	uint8_t *head = malloc(avail ? avail : 1);
 	if (!head)
-		return eml_error(EDGEML_ERR_NO_MEMORY, "%s: out of memory", path);
+		return tool_error(EDGEML_ERR_NO_MEMORY, "%s: out of memory", path);
 	size_t off = 0;
 	edgeml_status st = EDGEML_OK;
 	if (fread(head, 1, avail, f) != avail)
-		st = eml_error(EDGEML_ERR_IO, "%s: read failed: %s", path, strerror(errno));
+		st = tool_error(EDGEML_ERR_IO, "%s: read failed: %s", path, strerror(errno));
 	if (st == EDGEML_OK)
 		st = parse_header(head, avail, path, out, &off);
 	free(head);
@@ -293,11 +293,11 @@ static edgeml_status read_open_file(FILE *f, const char *path, eml_npy *out)
 		return st;
 	out->data = malloc(out->size);
 	if (!out->data)
-		return eml_error(EDGEML_ERR_NO_MEMORY, "%s: out of memory for %zu bytes", path,
-				 out->size);
+		return tool_error(EDGEML_ERR_NO_MEMORY, "%s: out of memory for %zu bytes", path,
+				  out->size);
 	if (fseek(f, (long)off, SEEK_SET) != 0 || fread(out->data, 1, out->size, f) != out->size) {
 		eml_npy_free(out);
-		return eml_error(EDGEML_ERR_IO, "%s: read failed", path);
+		return tool_error(EDGEML_ERR_IO, "%s: read failed", path);
 	}
 	return EDGEML_OK;
 }
@@ -307,7 +307,7 @@ edgeml_status eml_npy_read_file(const char *path, eml_npy *out)
 	*out = (eml_npy){ 0 };
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return eml_error(EDGEML_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+		return tool_error(EDGEML_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
 	edgeml_status st = read_open_file(f, path, out);
 	fclose(f);
 	return st;
@@ -350,32 +350,32 @@ edgeml_status eml_npy_write_file(const char *path, edgeml_dtype dtype, uint32_t 
 {
 	const char *descr = descr_of(dtype);
 	if (!descr)
-		return eml_error(EDGEML_ERR_UNSUPPORTED, "%s: cannot write dtype %u to .npy", path,
-				 (unsigned)dtype);
+		return tool_error(EDGEML_ERR_UNSUPPORTED, "%s: cannot write dtype %u to .npy", path,
+				  (unsigned)dtype);
 	if (rank > EDGEML_MAX_RANK)
-		return eml_error(EDGEML_ERR_INVALID_ARGUMENT, "%s: rank %u exceeds %d", path, rank,
-				 EDGEML_MAX_RANK);
+		return tool_error(EDGEML_ERR_INVALID_ARGUMENT, "%s: rank %u exceeds %d", path, rank,
+				  EDGEML_MAX_RANK);
 	uint64_t want = edgeml_dtype_size(dtype);
 	for (uint32_t i = 0; i < rank; i++) {
 		if (dims[i] < 0 || (dims[i] != 0 && want > UINT64_MAX / (uint64_t)dims[i]))
-			return eml_error(EDGEML_ERR_INVALID_ARGUMENT, "%s: bad shape", path);
+			return tool_error(EDGEML_ERR_INVALID_ARGUMENT, "%s: bad shape", path);
 		want *= (uint64_t)dims[i];
 	}
 	if (want != size)
-		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
-				 "%s: %zu data bytes given, the shape needs %" PRIu64, path, size,
-				 want);
+		return tool_error(EDGEML_ERR_INVALID_ARGUMENT,
+				  "%s: %zu data bytes given, the shape needs %" PRIu64, path, size,
+				  want);
 	/* 8 dims of at most 20 digits and separators fit easily. */
 	char head[512];
 	size_t hsize = format_header(head, sizeof(head), descr, rank, dims);
 	FILE *f = fopen(path, "wb");
 	if (!f)
-		return eml_error(EDGEML_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+		return tool_error(EDGEML_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
 	int ok = fwrite(head, 1, hsize, f) == hsize &&
 		 (size == 0 || fwrite(data, 1, size, f) == size);
 	ok &= fclose(f) == 0;
 	if (!ok)
-		return eml_error(EDGEML_ERR_IO, "%s: write failed: %s", path, strerror(errno));
+		return tool_error(EDGEML_ERR_IO, "%s: write failed: %s", path, strerror(errno));
 	return EDGEML_OK;
 }
 

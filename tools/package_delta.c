@@ -11,7 +11,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
-#include "error.h"
+#include "tool_error.h"
 #include "package_delta.h"
 
 /* The smallest window log that spans base and target together (zstd's --patch-from rule),
@@ -70,10 +70,10 @@ edgeml_status eml_patch_make(const uint8_t *base, size_t base_size, const uint8_
 	*out = NULL;
 	*out_size = 0;
 	if (sodium_init() < 0)
-		return eml_error(EDGEML_ERR_BACKEND, "libsodium failed to initialise");
+		return tool_error(EDGEML_ERR_BACKEND, "libsodium failed to initialise");
 	if ((uint64_t)target_size > EML_PATCH_MAX_TARGET)
-		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
-				 "the new package is %zu bytes, more than a patch may make", target_size);
+		return tool_error(EDGEML_ERR_INVALID_ARGUMENT,
+				  "the new package is %zu bytes, more than a patch may make", target_size);
 	struct eml_patch_header h;
 	memset(&h, 0, sizeof(h));
 	memcpy(h.magic, EML_PATCH_MAGIC, 8);
@@ -92,7 +92,7 @@ edgeml_status eml_patch_make(const uint8_t *base, size_t base_size, const uint8_
 		free(from);
 		free(diff);
 		free(delta);
-		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory making a patch");
+		return tool_error(EDGEML_ERR_NO_MEMORY, "out of memory making a patch");
 	}
 	int wlog = window_log(base_size, target_size);
 	size_t r_from = compress(from + EML_PATCH_HEADER_SIZE, bound, target, target_size, level,
@@ -104,8 +104,8 @@ edgeml_status eml_patch_make(const uint8_t *base, size_t base_size, const uint8_
 	if (ZSTD_isError(r_from) || ZSTD_isError(r_diff)) {
 		free(from);
 		free(diff);
-		return eml_error(EDGEML_ERR_BACKEND, "zstd cannot make the patch: %s",
-				 ZSTD_getErrorName(ZSTD_isError(r_from) ? r_from : r_diff));
+		return tool_error(EDGEML_ERR_BACKEND, "zstd cannot make the patch: %s",
+				  ZSTD_getErrorName(ZSTD_isError(r_from) ? r_from : r_diff));
 	}
 	uint8_t *buf = from;
 	size_t r = r_from;
@@ -129,36 +129,36 @@ static edgeml_status check_header(const struct eml_patch_header *h, const uint8_
 				  size_t base_size)
 {
 	if (memcmp(h->magic, EML_PATCH_MAGIC, 8) != 0)
-		return eml_error(EDGEML_ERR_FORMAT, "not an edgeml patch: bad magic at offset 0x0");
+		return tool_error(EDGEML_ERR_FORMAT, "not an edgeml patch: bad magic at offset 0x0");
 	int reserved = 0;
 	for (int i = 0; i < 7; i++)
 		reserved |= h->reserved[i] != 0;
 	if (h->version_major != 1 || h->header_size != EML_PATCH_HEADER_SIZE || reserved)
-		return eml_error(EDGEML_ERR_FORMAT,
-				 "patch format %u.%u (header %" PRIu32
-				 " bytes) is not supported: this edgeml reads 1.x with a %u-byte "
-				 "header whose reserved words are zero",
-				 h->version_major, h->version_minor, h->header_size,
-				 EML_PATCH_HEADER_SIZE);
+		return tool_error(EDGEML_ERR_FORMAT,
+				  "patch format %u.%u (header %" PRIu32
+				  " bytes) is not supported: this edgeml reads 1.x with a %u-byte "
+				  "header whose reserved words are zero",
+				  h->version_major, h->version_minor, h->header_size,
+				  EML_PATCH_HEADER_SIZE);
 	if (h->method != EML_PATCH_FROM && h->method != EML_PATCH_DIFFERENCE)
-		return eml_error(EDGEML_ERR_UNSUPPORTED,
-				 "patch method %" PRIu32 " at offset 0x60 is not supported (1, 2)",
-				 h->method);
+		return tool_error(EDGEML_ERR_UNSUPPORTED,
+				  "patch method %" PRIu32 " at offset 0x60 is not supported (1, 2)",
+				  h->method);
 	if (h->target_size > EML_PATCH_MAX_TARGET || h->target_size == 0)
-		return eml_error(EDGEML_ERR_FORMAT,
-				 "patch target size %" PRIu64 " at offset 0x18 is 0 or above the "
-				 "%" PRIu64 "-byte limit",
-				 h->target_size, EML_PATCH_MAX_TARGET);
+		return tool_error(EDGEML_ERR_FORMAT,
+				  "patch target size %" PRIu64 " at offset 0x18 is 0 or above the "
+				  "%" PRIu64 "-byte limit",
+				  h->target_size, EML_PATCH_MAX_TARGET);
 	uint8_t got[32];
 	hash(got, base, base_size);
 	if (h->base_size != base_size || sodium_memcmp(got, h->base_hash, 32) != 0) {
 		char want_hex[17], got_hex[17];
 		sodium_bin2hex(want_hex, sizeof(want_hex), h->base_hash, 8);
 		sodium_bin2hex(got_hex, sizeof(got_hex), got, 8);
-		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
-				 "the patch is against a %" PRIu64 "-byte base %s..., but this base "
-				 "is %zu bytes, %s...: wrong base package",
-				 h->base_size, want_hex, base_size, got_hex);
+		return tool_error(EDGEML_ERR_INVALID_ARGUMENT,
+				  "the patch is against a %" PRIu64 "-byte base %s..., but this base "
+				  "is %zu bytes, %s...: wrong base package",
+				  h->base_size, want_hex, base_size, got_hex);
 	}
 	return EDGEML_OK;
 }
@@ -169,12 +169,12 @@ edgeml_status eml_patch_apply(const uint8_t *base, size_t base_size, const uint8
 	*out = NULL;
 	*out_size = 0;
 	if (sodium_init() < 0)
-		return eml_error(EDGEML_ERR_BACKEND, "libsodium failed to initialise");
+		return tool_error(EDGEML_ERR_BACKEND, "libsodium failed to initialise");
 	struct eml_patch_header h;
 	if (patch_size < EML_PATCH_HEADER_SIZE)
-		return eml_error(EDGEML_ERR_FORMAT,
-				 "patch is %zu bytes, shorter than its %u-byte header", patch_size,
-				 EML_PATCH_HEADER_SIZE);
+		return tool_error(EDGEML_ERR_FORMAT,
+				  "patch is %zu bytes, shorter than its %u-byte header", patch_size,
+				  EML_PATCH_HEADER_SIZE);
 	memcpy(&h, patch, sizeof(h));
 	edgeml_status st = check_header(&h, base, base_size);
 	if (st != EDGEML_OK)
@@ -183,17 +183,17 @@ edgeml_status eml_patch_apply(const uint8_t *base, size_t base_size, const uint8
 	size_t frame_size = patch_size - EML_PATCH_HEADER_SIZE;
 	unsigned long long content = ZSTD_getFrameContentSize(frame, frame_size);
 	if (content != h.target_size)
-		return eml_error(EDGEML_ERR_FORMAT,
-				 "the patch's zstd frame at offset 0x80 declares %llu bytes, not the "
-				 "header's %" PRIu64 " (corrupt or truncated patch)",
-				 content, h.target_size);
+		return tool_error(EDGEML_ERR_FORMAT,
+				  "the patch's zstd frame at offset 0x80 declares %llu bytes, not the "
+				  "header's %" PRIu64 " (corrupt or truncated patch)",
+				  content, h.target_size);
 	uint8_t *buf = malloc((size_t)h.target_size);
 	ZSTD_DCtx *dctx = ZSTD_createDCtx();
 	if (!buf || !dctx) {
 		free(buf);
 		ZSTD_freeDCtx(dctx);
-		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a %" PRIu64
-				 "-byte patched package", h.target_size);
+		return tool_error(EDGEML_ERR_NO_MEMORY, "out of memory for a %" PRIu64
+				  "-byte patched package", h.target_size);
 	}
 	int from = h.method == EML_PATCH_FROM;
 	size_t r = ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax,
@@ -205,8 +205,8 @@ edgeml_status eml_patch_apply(const uint8_t *base, size_t base_size, const uint8
 	ZSTD_freeDCtx(dctx);
 	if (ZSTD_isError(r) || r != h.target_size) {
 		free(buf);
-		return eml_error(EDGEML_ERR_FORMAT, "the patch does not decode: %s",
-				 ZSTD_isError(r) ? ZSTD_getErrorName(r) : "short result");
+		return tool_error(EDGEML_ERR_FORMAT, "the patch does not decode: %s",
+				  ZSTD_isError(r) ? ZSTD_getErrorName(r) : "short result");
 	}
 	if (!from)
 		difference(buf, buf, (size_t)h.target_size, base, base_size, 1);
@@ -214,9 +214,9 @@ edgeml_status eml_patch_apply(const uint8_t *base, size_t base_size, const uint8
 	hash(got, buf, (size_t)h.target_size);
 	if (sodium_memcmp(got, h.target_hash, 32) != 0) {
 		free(buf);
-		return eml_error(EDGEML_ERR_FORMAT,
-				 "the patched package does not match the hash in the patch header "
-				 "(offset 0x40): corrupt patch");
+		return tool_error(EDGEML_ERR_FORMAT,
+				  "the patched package does not match the hash in the patch header "
+				  "(offset 0x40): corrupt patch");
 	}
 	*out = buf;
 	*out_size = (size_t)h.target_size;

@@ -1,5 +1,6 @@
 /*
- * edgeml.h — the public API of libedgeml, the only public header.
+ * edgeml.h — the public API of libedgeml: all an app needs (edgeml_package.h adds making
+ * and inspecting packages, for publishers' tools).
  *
  * Read top to bottom:
  *   1. every call that can fail returns an edgeml_status; edgeml_last_error() then says
@@ -60,6 +61,12 @@ const char *edgeml_status_string(edgeml_status status);
 
 /* The message of the last failed call on this thread ("" if none). Valid until the next call. */
 const char *edgeml_last_error(void);
+
+/* Records message as this thread's last error and returns status, for code layered on
+ * edgeml (the edgeml tools, an app's own wrappers) whose failures should read like the
+ * library's: `return edgeml_set_error(EDGEML_ERR_FORMAT, "x.npy: not a .npy file");`.
+ * The message is copied (up to 1023 bytes); NULL clears it. */
+edgeml_status edgeml_set_error(edgeml_status status, const char *message);
 
 /* Element types; the values are ONNX's TensorProto.DataType numbers. */
 typedef enum edgeml_dtype {
@@ -303,6 +310,48 @@ edgeml_status edgeml_store_report_health(edgeml_store *store, const char *name, 
 /* Makes the previous version active again / makes an installed version active. */
 edgeml_status edgeml_store_rollback(edgeml_store *store, const char *name);
 edgeml_status edgeml_store_activate(edgeml_store *store, const char *name, const char *version);
+
+/* Reading the store (what `edgeml store list|status` prints). Each name keeps up to
+ * EDGEML_STORE_MAX_VERSIONS versions; installing one more drops the oldest idle one. */
+#define EDGEML_STORE_MAX_VERSIONS 16
+
+typedef enum edgeml_store_health {
+	EDGEML_STORE_NEW = 0,  /* installed, self-tests passed, no health report yet */
+	EDGEML_STORE_GOOD = 1, /* the app reported good health while it was active */
+	EDGEML_STORE_BAD = 2,  /* the app reported bad health: never rolled back to */
+} edgeml_store_health;
+
+/* "new", "good" or "bad". */
+const char *edgeml_store_health_name(edgeml_store_health health);
+
+typedef struct edgeml_store_version {
+	char version[65];      /* semantic version, e.g. "1.4.0" */
+	uint64_t sequence;     /* the package's release sequence */
+	char package_hash[65]; /* BLAKE2b-256 of the package file, 64 hex digits */
+	char model_hash[65];   /* the manifest's model hash */
+	edgeml_store_health health;
+} edgeml_store_version;
+
+/* The versions of one name, oldest first. */
+typedef struct edgeml_store_state {
+	uint32_t n_versions;
+	int32_t active;	     /* index into versions, -1 for none */
+	int32_t previous;    /* the version active before the last switch, -1 for none */
+	uint64_t highest;    /* highest sequence ever installed: the replay counter */
+	uint64_t generation; /* grows with every switch (what edgeml_store_poll watches) */
+	edgeml_store_version versions[EDGEML_STORE_MAX_VERSIONS];
+} edgeml_store_state;
+
+/* The store's directory (lives as long as the store). */
+const char *edgeml_store_dir(const edgeml_store *store);
+/* Fills out with the versions of name: EDGEML_ERR_NOT_FOUND when nothing of that name is
+ * installed, EDGEML_ERR_FORMAT when its state file is damaged. Reads one small file. */
+edgeml_status edgeml_store_versions(const edgeml_store *store, const char *name,
+				    edgeml_store_state *out);
+/* The names installed, sorted: *names is an array of *count strings, freed with
+ * edgeml_store_names_free() (NULL and 0 for an empty store). */
+edgeml_status edgeml_store_names(const edgeml_store *store, char ***names, uint32_t *count);
+void edgeml_store_names_free(char **names, uint32_t count);
 
 /* ---- session ---------------------------------------------------------------------------- */
 

@@ -1,6 +1,6 @@
 /*
  * eml_format.h — the on-disk layout of a .eml model file (docs/eml-format.md is the spec).
- * Shared by the loader (runtime/src/model_load.c) and the writer (tools/convert/eml_write.c).
+ * Shared by the loader (runtime/src/model_load.c) and the writer (runtime/convert/eml_write.c).
  *
  * All integers are little-endian and records are naturally aligned, so a reader on a
  * little-endian host reads a record with one memcpy and uses the pools and constant data in

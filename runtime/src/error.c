@@ -44,6 +44,12 @@ void eml_error_clear(void)
 	error_message[0] = '\0';
 }
 
+edgeml_status edgeml_set_error(edgeml_status status, const char *message)
+{
+	snprintf(error_message, sizeof(error_message), "%s", message ? message : "");
+	return status;
+}
+
 const char *edgeml_last_error(void)
 {
 	return error_message;

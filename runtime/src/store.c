@@ -34,17 +34,17 @@ struct edgeml_store {
 	int lock_fd; /* -1 unless a writing call holds the lock */
 };
 
-const char *eml_store_dir(const edgeml_store *store)
+const char *edgeml_store_dir(const edgeml_store *store)
 {
 	return store->dir;
 }
 
-const char *eml_store_health_name(eml_store_health health)
+const char *edgeml_store_health_name(edgeml_store_health health)
 {
 	switch (health) {
-	case EML_STORE_NEW: return "new";
-	case EML_STORE_GOOD: return "good";
-	case EML_STORE_BAD: return "bad";
+	case EDGEML_STORE_NEW: return "new";
+	case EDGEML_STORE_GOOD: return "good";
+	case EDGEML_STORE_BAD: return "bad";
 	}
 	return "?";
 }
@@ -150,7 +150,7 @@ static int is_hex64(const char *s)
 
 /* ---- state files ------------------------------------------------------------------------ */
 
-static edgeml_status parse_state(const char *path, FILE *f, eml_store_state *st)
+static edgeml_status parse_state(const char *path, FILE *f, edgeml_store_state *st)
 {
 	memset(st, 0, sizeof(*st));
 	char line[512];
@@ -180,21 +180,21 @@ static edgeml_status parse_state(const char *path, FILE *f, eml_store_state *st)
 				st->generation = seq;
 		} else if (sscanf(line, "version %64s %llu %64s %64s %15s %1s", v, &seq, ph, mh,
 				  health, extra) == 5) {
-			if (st->n_versions == EML_STORE_MAX_VERSIONS || !is_hex64(ph) ||
+			if (st->n_versions == EDGEML_STORE_MAX_VERSIONS || !is_hex64(ph) ||
 			    !is_hex64(mh))
 				return eml_error(EDGEML_ERR_FORMAT, "%s line %u: bad version entry",
 						 path, lineno);
-			eml_store_version *e = &st->versions[st->n_versions++];
+			edgeml_store_version *e = &st->versions[st->n_versions++];
 			snprintf(e->version, sizeof(e->version), "%s", v);
 			e->sequence = seq;
 			memcpy(e->package_hash, ph, 65);
 			memcpy(e->model_hash, mh, 65);
 			if (strcmp(health, "new") == 0)
-				e->health = EML_STORE_NEW;
+				e->health = EDGEML_STORE_NEW;
 			else if (strcmp(health, "good") == 0)
-				e->health = EML_STORE_GOOD;
+				e->health = EDGEML_STORE_GOOD;
 			else if (strcmp(health, "bad") == 0)
-				e->health = EML_STORE_BAD;
+				e->health = EDGEML_STORE_BAD;
 			else
 				return eml_error(EDGEML_ERR_FORMAT, "%s line %u: health '%s'", path,
 						 lineno, health);
@@ -220,7 +220,7 @@ static edgeml_status parse_state(const char *path, FILE *f, eml_store_state *st)
 }
 
 edgeml_status eml_store_read_state(const edgeml_store *store, const char *name,
-				   eml_store_state *out)
+				   edgeml_store_state *out)
 {
 	edgeml_status s = check_name(name);
 	if (s != EDGEML_OK)
@@ -238,17 +238,17 @@ edgeml_status eml_store_read_state(const edgeml_store *store, const char *name,
 }
 
 static edgeml_status write_state(const edgeml_store *store, const char *name,
-				 const eml_store_state *st)
+				 const edgeml_store_state *st)
 {
-	char buf[EML_STORE_MAX_VERSIONS * 300 + 256];
+	char buf[EDGEML_STORE_MAX_VERSIONS * 300 + 256];
 	int n = snprintf(buf, sizeof(buf), "%s\nactive %d\nprevious %d\nhighest %" PRIu64
 			 "\ngeneration %" PRIu64 "\n",
 			 STATE_MAGIC, st->active, st->previous, st->highest, st->generation);
 	for (uint32_t i = 0; i < st->n_versions; i++) {
-		const eml_store_version *e = &st->versions[i];
+		const edgeml_store_version *e = &st->versions[i];
 		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "version %s %" PRIu64 " %s %s %s\n",
 			      e->version, e->sequence, e->package_hash, e->model_hash,
-			      eml_store_health_name(e->health));
+			      edgeml_store_health_name(e->health));
 	}
 	char dir[4200], file[100];
 	snprintf(dir, sizeof(dir), "%s/names", store->dir);
@@ -299,6 +299,32 @@ edgeml_status eml_store_names(const edgeml_store *store, char ***names, uint32_t
 	*names = list;
 	*count = n;
 	return EDGEML_OK;
+}
+
+edgeml_status edgeml_store_versions(const edgeml_store *store, const char *name,
+				    edgeml_store_state *out)
+{
+	eml_error_clear();
+	if (!store || !name || !out)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "store, name and out must not be NULL");
+	return eml_store_read_state(store, name, out);
+}
+
+edgeml_status edgeml_store_names(const edgeml_store *store, char ***names, uint32_t *count)
+{
+	eml_error_clear();
+	if (!store || !names || !count)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "store, names and count must not be NULL");
+	return eml_store_names(store, names, count);
+}
+
+void edgeml_store_names_free(char **names, uint32_t count)
+{
+	for (uint32_t i = 0; names && i < count; i++)
+		free(names[i]);
+	free(names);
 }
 
 /* ---- open, lock, clean up --------------------------------------------------------------- */
@@ -358,7 +384,7 @@ static void clean_up(edgeml_store *store)
 	char **names;
 	uint32_t n_names;
 	int states_ok = eml_store_names(store, &names, &n_names) == EDGEML_OK;
-	eml_store_state *states = states_ok ? calloc(n_names + 1, sizeof(*states)) : NULL;
+	edgeml_store_state *states = states_ok ? calloc(n_names + 1, sizeof(*states)) : NULL;
 	states_ok = states_ok && states;
 	for (uint32_t i = 0; states_ok && i < n_names; i++)
 		states_ok = eml_store_read_state(store, names[i], &states[i]) == EDGEML_OK;
@@ -467,7 +493,7 @@ static void hash_hex(const uint8_t *data, size_t size, char out[65])
 	sodium_bin2hex(out, 65, h, 32);
 }
 
-static int find_version(const eml_store_state *st, const char *version)
+static int find_version(const edgeml_store_state *st, const char *version)
 {
 	for (uint32_t i = 0; i < st->n_versions; i++)
 		if (strcmp(st->versions[i].version, version) == 0)
@@ -476,9 +502,9 @@ static int find_version(const eml_store_state *st, const char *version)
 }
 
 /* Drops the oldest version that is neither active nor previous, to make room. */
-static void make_room(eml_store_state *st)
+static void make_room(edgeml_store_state *st)
 {
-	if (st->n_versions < EML_STORE_MAX_VERSIONS)
+	if (st->n_versions < EDGEML_STORE_MAX_VERSIONS)
 		return;
 	int drop = -1;
 	for (uint32_t i = 0; i < st->n_versions; i++)
@@ -496,11 +522,11 @@ static void make_room(eml_store_state *st)
 
 /* Checks a loaded candidate against the state of its name and runs its self-tests. */
 static edgeml_status check_candidate(const edgeml_model *model, const edgeml_package_info *info,
-				     const eml_store_state *st, int have_state,
+				     const edgeml_store_state *st, int have_state,
 				     const char *package_hash, uint32_t flags)
 {
 	if (have_state && !(flags & EDGEML_STORE_ALLOW_DOWNGRADE)) {
-		const eml_store_version *act = &st->versions[st->active];
+		const edgeml_store_version *act = &st->versions[st->active];
 		if (strcmp(act->package_hash, package_hash) == 0)
 			return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
 					 "%s %s is already installed and active", info->name,
@@ -578,7 +604,7 @@ static edgeml_status install_locked(edgeml_store *store, const char *path, uint3
 			      path);
 	else if (s != EDGEML_OK)
 		eml_error_context(s, "%s: ", path);
-	eml_store_state st;
+	edgeml_store_state st;
 	int have_state = 0;
 	if (s == EDGEML_OK) {
 		s = eml_store_read_state(store, info.name, &st);
@@ -619,12 +645,12 @@ static edgeml_status install_locked(edgeml_store *store, const char *path, uint3
 		make_room(&st);
 		idx = (int)st.n_versions++;
 	}
-	eml_store_version *e = &st.versions[idx];
+	edgeml_store_version *e = &st.versions[idx];
 	snprintf(e->version, sizeof(e->version), "%s", info.version);
 	e->sequence = info.sequence;
 	memcpy(e->package_hash, hash, 65);
 	snprintf(e->model_hash, sizeof(e->model_hash), "%s", info.model_hash);
-	e->health = EML_STORE_NEW;
+	e->health = EDGEML_STORE_NEW;
 	if (st.active != idx)
 		st.previous = st.active;
 	st.active = idx;
@@ -659,7 +685,7 @@ edgeml_status edgeml_store_install(edgeml_store *store, const char *package_path
 /* ---- switching between installed versions ----------------------------------------------- */
 
 /* Makes version target of name active (under the lock); the one it replaces becomes previous. */
-static edgeml_status switch_to(edgeml_store *store, const char *name, eml_store_state *st,
+static edgeml_status switch_to(edgeml_store *store, const char *name, edgeml_store_state *st,
 			       int target)
 {
 	if (target == st->active)
@@ -672,7 +698,7 @@ static edgeml_status switch_to(edgeml_store *store, const char *name, eml_store_
 
 /* Loads an installed version to check that it still verifies before switching to it. */
 static edgeml_status verify_installed(edgeml_store *store, const char *name,
-				      const eml_store_version *v)
+				      const edgeml_store_version *v)
 {
 	char obj[4300];
 	snprintf(obj, sizeof(obj), "%s/objects/%s.emlpkg", store->dir, v->package_hash);
@@ -689,7 +715,7 @@ typedef enum { OP_ACTIVATE, OP_ROLLBACK, OP_GOOD, OP_BAD } store_op;
 static edgeml_status change_locked(edgeml_store *store, const char *name, store_op op,
 				   const char *version)
 {
-	eml_store_state st;
+	edgeml_store_state st;
 	edgeml_status s = eml_store_read_state(store, name, &st);
 	if (s != EDGEML_OK)
 		return s;
@@ -703,13 +729,13 @@ static edgeml_status change_locked(edgeml_store *store, const char *name, store_
 		s = verify_installed(store, name, &st.versions[target]);
 		if (s != EDGEML_OK)
 			return s;
-		if (target != st.active && st.versions[target].health == EML_STORE_BAD)
-			st.versions[target].health = EML_STORE_NEW; /* explicitly chosen again */
+		if (target != st.active && st.versions[target].health == EDGEML_STORE_BAD)
+			st.versions[target].health = EDGEML_STORE_NEW; /* explicitly chosen again */
 		return switch_to(store, name, &st, target);
 	case OP_GOOD:
-		if (st.versions[st.active].health == EML_STORE_GOOD)
+		if (st.versions[st.active].health == EDGEML_STORE_GOOD)
 			return EDGEML_OK;
-		st.versions[st.active].health = EML_STORE_GOOD;
+		st.versions[st.active].health = EDGEML_STORE_GOOD;
 		return write_state(store, name, &st);
 	case OP_ROLLBACK:
 	case OP_BAD:
@@ -718,16 +744,16 @@ static edgeml_status change_locked(edgeml_store *store, const char *name, store_
 		if (op == OP_BAD && version && strcmp(st.versions[st.active].version, version) != 0)
 			return EDGEML_OK;
 		target = st.previous;
-		if (target < 0 || st.versions[target].health == EML_STORE_BAD) {
+		if (target < 0 || st.versions[target].health == EDGEML_STORE_BAD) {
 			/* the newest good or new version other than the active one */
 			target = -1;
 			for (uint32_t i = 0; i < st.n_versions; i++)
-				if ((int32_t)i != st.active && st.versions[i].health != EML_STORE_BAD &&
+				if ((int32_t)i != st.active && st.versions[i].health != EDGEML_STORE_BAD &&
 				    (target < 0 || st.versions[i].sequence > st.versions[target].sequence))
 					target = (int)i;
 		}
 		if (op == OP_BAD)
-			st.versions[st.active].health = EML_STORE_BAD;
+			st.versions[st.active].health = EDGEML_STORE_BAD;
 		if (target < 0) {
 			if (op == OP_BAD) {
 				edgeml_status w = write_state(store, name, &st);
@@ -787,11 +813,11 @@ static edgeml_status load_active_once(edgeml_store *store, const char *name, edg
 {
 	*out = NULL;
 	version[0] = '\0';
-	eml_store_state st;
+	edgeml_store_state st;
 	edgeml_status s = eml_store_read_state(store, name, &st);
 	if (s != EDGEML_OK)
 		return s;
-	const eml_store_version *v = &st.versions[st.active];
+	const edgeml_store_version *v = &st.versions[st.active];
 	snprintf(version, 65, "%s", v->version);
 	char obj[4300];
 	snprintf(obj, sizeof(obj), "%s/objects/%s.emlpkg", store->dir, v->package_hash);
@@ -845,11 +871,11 @@ edgeml_status edgeml_store_poll(edgeml_store *store, const edgeml_model *current
 	edgeml_status s = edgeml_model_package_info(current, &info);
 	if (s != EDGEML_OK)
 		return s;
-	eml_store_state st;
+	edgeml_store_state st;
 	s = eml_store_read_state(store, info.name, &st);
 	if (s != EDGEML_OK)
 		return s;
-	const eml_store_version *v = &st.versions[st.active];
+	const edgeml_store_version *v = &st.versions[st.active];
 	*changed = strcmp(v->version, info.version) != 0 || strcmp(v->model_hash, info.model_hash) != 0;
 	return EDGEML_OK;
 }

@@ -54,10 +54,10 @@ NOT_REQUIRED = {
 
 def claimed_ops(ops_def):
     """Op type names edgeml claims: the runtime's (runtime/src/ops/ops.def) and those the
-    converter folds at conversion (tools/convert/convert_ops.def; their node tests pass
+    converter folds at conversion (runtime/convert/convert_ops.def; their node tests pass
     with every input frozen by --constant)."""
     names = set()
-    convert_ops = os.path.join(os.path.dirname(ops_def), "..", "..", "..", "tools", "convert",
+    convert_ops = os.path.join(os.path.dirname(ops_def), "..", "..", "convert",
                                "convert_ops.def")
     for path, pattern in ((ops_def, r"EML_OP\(\d+,\s*(\w+)\)"),
                           (convert_ops, r"CV_OP\((\w+)\)")):

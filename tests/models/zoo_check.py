@@ -159,7 +159,7 @@ def op_names(path, pattern):
 
 
 RUNTIME_OPS = op_names("runtime/src/ops/ops.def", r"EML_OP\(\d+,\s*(\w+)\)")
-CONVERTER_OPS = op_names("tools/convert/convert_ops.def", r"CV_OP\((\w+)\)")
+CONVERTER_OPS = op_names("runtime/convert/convert_ops.def", r"CV_OP\((\w+)\)")
 
 
 def missing_ops(model, frozen=()):

@@ -375,6 +375,22 @@ static void test_parse_only(void **state)
 	assert_int_equal(call(edgeml_args_report, "report", "a.json", "b.json", NULL), -1);
 }
 
+/* The tools' messages (tool_error.h) land where the library's do: edgeml_last_error(). */
+static void test_tool_error(void **state)
+{
+	(void)state;
+	assert_int_equal(tool_error(EDGEML_ERR_IO, "cannot read '%s': %d", "x.npy", 5),
+			 EDGEML_ERR_IO);
+	assert_string_equal(edgeml_last_error(), "cannot read 'x.npy': 5");
+	char long_text[1500];
+	memset(long_text, 'a', sizeof(long_text) - 1);
+	long_text[sizeof(long_text) - 1] = '\0';
+	assert_int_equal(edgeml_set_error(EDGEML_ERR_FORMAT, long_text), EDGEML_ERR_FORMAT);
+	assert_int_equal(strlen(edgeml_last_error()), 1023);
+	assert_int_equal(edgeml_set_error(EDGEML_OK, NULL), EDGEML_OK);
+	assert_string_equal(edgeml_last_error(), "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -385,6 +401,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_convert_input_shape, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_convert_opset_too_new, setup, teardown),
 		cmocka_unit_test(test_parse_only),
+		cmocka_unit_test(test_tool_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "convert/convert.h"
+#include "edgeml_convert.h"
 #include "onnx.pb-c.h"
 #include "ops/ops.h"
 
@@ -474,6 +476,46 @@ static void test_node_squeeze(void **state)
 	assert_int_equal(y->dims[0], 3);
 	assert_int_equal(y->dims[2], 5);
 	eml_converted_free(c);
+}
+
+/* The same through the public calls (edgeml_convert.h), as `edgeml convert --constant` makes
+ * them: the TensorProto parsed, the model converted, written and loaded. */
+static void test_public_convert(void **state)
+{
+	(void)state;
+	FILE *f = fopen(NODE_DIR "test_squeeze/test_data_set_0/input_1.pb", "rb");
+	assert_non_null(f);
+	uint8_t buf[4096];
+	size_t len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	edgeml_convert_constant axes;
+	assert_int_equal(edgeml_convert_parse_tensor(buf, len, "axes.pb", &axes), EDGEML_OK);
+	assert_int_equal(axes.dtype, EDGEML_DTYPE_INT64);
+	assert_int_equal(axes.rank, 1);
+	axes.name = "axes";
+	edgeml_convert_options opt = { .constants = &axes, .n_constants = 1 };
+	edgeml_converted *conv;
+	const char *onnx = NODE_DIR "test_squeeze/model.onnx";
+	assert_int_equal(edgeml_convert(onnx, NULL, &conv), EDGEML_ERR_UNSUPPORTED);
+	assert_null(conv);
+	assert_int_equal(edgeml_convert(onnx, &opt, &conv), EDGEML_OK);
+	free((void *)axes.data);
+	assert_int_equal(edgeml_converted_node_count(conv), 1);
+	assert_true(edgeml_converted_tensor_count(conv) >= 2);
+	char path[] = "/tmp/edgeml-convert-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(edgeml_converted_write(conv, path), EDGEML_OK);
+	edgeml_converted_free(conv);
+	edgeml_model *m;
+	assert_int_equal(edgeml_model_load_file(NULL, path, &m), EDGEML_OK);
+	assert_int_equal(edgeml_model_input_count(m), 1);
+	edgeml_model_free(m);
+	unlink(path);
+	assert_int_equal(edgeml_convert_parse_tensor("junk", 4, "junk.pb", &axes),
+			 EDGEML_ERR_FORMAT);
+	assert_non_null(strstr(edgeml_last_error(), "junk.pb"));
 }
 
 /* ---- QDQ folding ------------------------------------------------------------------------ */
@@ -1530,6 +1572,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_node_softmax_axis0, teardown),
 		cmocka_unit_test_teardown(test_node_clip, teardown),
 		cmocka_unit_test_teardown(test_node_squeeze, teardown),
+		cmocka_unit_test(test_public_convert),
 		cmocka_unit_test_teardown(test_qdq_conv_relu_per_channel, teardown),
 		cmocka_unit_test_teardown(test_qdq_conv_bad_bias_scale_stays_float, teardown),
 		cmocka_unit_test_teardown(test_qdq_matmul, teardown),

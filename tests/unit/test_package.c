@@ -23,7 +23,7 @@
 #include "graph.h"
 #include "ops/ops.h"
 #include "package.h"
-#include "package_write.h"
+#include "edgeml_package.h"
 
 #define N_ELEMS 64
 
@@ -100,18 +100,18 @@ static int teardown(void **state)
 }
 
 /* The spec every test starts from. */
-static eml_pack_spec base_spec(void)
+static edgeml_pack_spec base_spec(void)
 {
-	eml_pack_spec s = { .name = "adder", .version = "1.2.3", .parent = "1.2.2",
-			    .created = 1767225600 };
+	edgeml_pack_spec s = { .name = "adder", .version = "1.2.3", .parent = "1.2.2",
+			       .created = 1767225600 };
 	return s;
 }
 
 /* Packs the fixture's model; encrypted when key is given. */
-static uint8_t *pack(const fixture *fx, const eml_pack_spec *spec, size_t *size)
+static uint8_t *pack(const fixture *fx, const edgeml_pack_spec *spec, size_t *size)
 {
 	uint8_t *out = NULL;
-	edgeml_status st = eml_pack_build(spec, fx->model, fx->model_size, &out, size);
+	edgeml_status st = edgeml_pack_build(spec, fx->model, fx->model_size, &out, size);
 	if (st != EDGEML_OK)
 		fail_msg("pack: %s", edgeml_last_error());
 	return out;
@@ -198,7 +198,7 @@ static void test_pack_and_load(void **state)
 {
 	fixture *fx = *state;
 	clear_trust(fx);
-	eml_pack_spec spec = base_spec();
+	edgeml_pack_spec spec = base_spec();
 	size_t size;
 	uint8_t *pkg = pack(fx, &spec, &size);
 	edgeml_package_info info;
@@ -223,7 +223,7 @@ static void test_pack_and_load(void **state)
 static void test_deterministic(void **state)
 {
 	fixture *fx = *state;
-	eml_pack_spec spec = base_spec();
+	edgeml_pack_spec spec = base_spec();
 	size_t a_size, b_size;
 	uint8_t *a = pack(fx, &spec, &a_size);
 	uint8_t *b = pack(fx, &spec, &b_size);
@@ -247,20 +247,20 @@ static void test_signed_trusted(void **state)
 	fixture *fx = *state;
 	clear_trust(fx);
 	add_key(fx, "trusted.d", "a.pub", EML_KEY_PUBLIC, fx->pk_a, 32);
-	eml_pack_spec spec = base_spec();
+	edgeml_pack_spec spec = base_spec();
 	size_t size;
 	uint8_t *pkg = pack(fx, &spec, &size);
 	size_t unsigned_size = size;
-	assert_int_equal(eml_pack_sign(&pkg, &size, fx->sk_a), EDGEML_OK);
+	assert_int_equal(edgeml_pack_sign(&pkg, &size, fx->sk_a), EDGEML_OK);
 	assert_int_equal(size, unsigned_size + EML_PKG_SIG_SIZE);
-	assert_int_equal(eml_pack_sign(&pkg, &size, fx->sk_a), EDGEML_OK);
+	assert_int_equal(edgeml_pack_sign(&pkg, &size, fx->sk_a), EDGEML_OK);
 	assert_int_equal(size, unsigned_size + EML_PKG_SIG_SIZE);
 	edgeml_package_info info;
 	load_and_run(fx, fx->dir, pkg, size, &info);
 	char id[17];
 	eml_key_id_hex(fx->pk_a, id);
 	assert_string_equal(info.signed_by, id);
-	assert_int_equal(eml_pack_sign(&pkg, &size, fx->sk_b), EDGEML_OK);
+	assert_int_equal(edgeml_pack_sign(&pkg, &size, fx->sk_b), EDGEML_OK);
 	assert_int_equal(size, unsigned_size + 2 * EML_PKG_SIG_SIZE);
 	load_and_run(fx, fx->dir, pkg, size, &info);
 	assert_string_equal(info.signed_by, id);
@@ -274,12 +274,12 @@ static void test_untrusted_refused(void **state)
 	fixture *fx = *state;
 	clear_trust(fx);
 	add_key(fx, "trusted.d", "a.pub", EML_KEY_PUBLIC, fx->pk_a, 32);
-	eml_pack_spec spec = base_spec();
+	edgeml_pack_spec spec = base_spec();
 	size_t size;
 	uint8_t *pkg = pack(fx, &spec, &size);
 	expect_refused(fx->dir, pkg, size, EDGEML_ERR_UNTRUSTED, "unsigned");
 	expect_refused(fx->dir, fx->model, fx->model_size, EDGEML_ERR_UNTRUSTED, "bare .eml");
-	assert_int_equal(eml_pack_sign(&pkg, &size, fx->sk_b), EDGEML_OK);
+	assert_int_equal(edgeml_pack_sign(&pkg, &size, fx->sk_b), EDGEML_OK);
 	char id_b[17];
 	eml_key_id_hex(fx->pk_b, id_b);
 	expect_refused(fx->dir, pkg, size, EDGEML_ERR_UNTRUSTED, id_b);
@@ -321,12 +321,12 @@ static void test_revoked(void **state)
 	add_key(fx, "trusted.d", "a.pub", EML_KEY_PUBLIC, fx->pk_a, 32);
 	add_key(fx, "trusted.d", "b.pub", EML_KEY_PUBLIC, fx->pk_b, 32);
 	add_key(fx, "revoked.d", "a.pub", EML_KEY_PUBLIC, fx->pk_a, 32);
-	eml_pack_spec spec = base_spec();
+	edgeml_pack_spec spec = base_spec();
 	size_t size;
 	uint8_t *pkg = pack(fx, &spec, &size);
-	assert_int_equal(eml_pack_sign(&pkg, &size, fx->sk_a), EDGEML_OK);
+	assert_int_equal(edgeml_pack_sign(&pkg, &size, fx->sk_a), EDGEML_OK);
 	expect_refused(fx->dir, pkg, size, EDGEML_ERR_UNTRUSTED, "revoked");
-	assert_int_equal(eml_pack_sign(&pkg, &size, fx->sk_b), EDGEML_OK);
+	assert_int_equal(edgeml_pack_sign(&pkg, &size, fx->sk_b), EDGEML_OK);
 	edgeml_package_info info;
 	load_and_run(fx, fx->dir, pkg, size, &info);
 	char id_b[17];
@@ -357,13 +357,13 @@ static void test_tamper_every_byte(void **state)
 	fixture *fx = *state;
 	clear_trust(fx);
 	add_key(fx, "trusted.d", "a.pub", EML_KEY_PUBLIC, fx->pk_a, 32);
-	eml_pack_spec spec = base_spec();
+	edgeml_pack_spec spec = base_spec();
 	static const char *const req[] = { "backend=cpu" };
 	spec.requires = req;
 	spec.n_requires = 1;
 	size_t size;
 	uint8_t *pkg = pack(fx, &spec, &size);
-	assert_int_equal(eml_pack_sign(&pkg, &size, fx->sk_a), EDGEML_OK);
+	assert_int_equal(edgeml_pack_sign(&pkg, &size, fx->sk_a), EDGEML_OK);
 	eml_package parsed;
 	assert_int_equal(eml_package_parse(pkg, size, &parsed), EDGEML_OK);
 	uint64_t payload = parsed.hdr.payload_offset, sigs = parsed.hdr.signatures_offset;
@@ -400,11 +400,11 @@ static void test_truncation(void **state)
 	fixture *fx = *state;
 	clear_trust(fx);
 	add_key(fx, "trusted.d", "a.pub", EML_KEY_PUBLIC, fx->pk_a, 32);
-	eml_pack_spec spec = base_spec();
+	edgeml_pack_spec spec = base_spec();
 	size_t size;
 	uint8_t *pkg = pack(fx, &spec, &size);
 	size_t unsigned_size = size;
-	assert_int_equal(eml_pack_sign(&pkg, &size, fx->sk_a), EDGEML_OK);
+	assert_int_equal(edgeml_pack_sign(&pkg, &size, fx->sk_a), EDGEML_OK);
 	for (size_t n = 0; n < size; n++) {
 		expect_refused(fx->dir, pkg, n, EDGEML_OK, NULL);
 		if (n != unsigned_size)
@@ -435,12 +435,12 @@ static void test_encrypted(void **state)
 	clear_trust(fx);
 	add_key(fx, "trusted.d", "a.pub", EML_KEY_PUBLIC, fx->pk_a, 32);
 	add_key(fx, "keys.d", "fleet.key", EML_KEY_STREAM, fx->stream_key, 32);
-	eml_pack_spec spec = base_spec();
+	edgeml_pack_spec spec = base_spec();
 	spec.encrypt_key = fx->stream_key;
 	size_t size;
 	uint8_t *pkg = pack(fx, &spec, &size);
 	assert_null(memmem(pkg, size, fx->w, sizeof(fx->w)));
-	assert_int_equal(eml_pack_sign(&pkg, &size, fx->sk_a), EDGEML_OK);
+	assert_int_equal(edgeml_pack_sign(&pkg, &size, fx->sk_a), EDGEML_OK);
 	edgeml_package_info info;
 	load_and_run(fx, fx->dir, pkg, size, &info);
 	assert_int_equal(info.encrypted, 1);
@@ -472,7 +472,7 @@ static void test_requirements(void **state)
 {
 	fixture *fx = *state;
 	clear_trust(fx);
-	eml_pack_spec spec = base_spec();
+	edgeml_pack_spec spec = base_spec();
 	static const char *const ok[] = { "backend=cpu|vulkan" };
 	spec.requires = ok;
 	spec.n_requires = 1;
@@ -490,7 +490,7 @@ static void test_requirements(void **state)
 	spec.requires = malformed;
 	spec.n_requires = 1;
 	uint8_t *none = NULL;
-	assert_int_equal(eml_pack_build(&spec, fx->model, fx->model_size, &none, &size),
+	assert_int_equal(edgeml_pack_build(&spec, fx->model, fx->model_size, &none, &size),
 			 EDGEML_ERR_INVALID_ARGUMENT);
 	assert_null(none);
 }
@@ -499,13 +499,13 @@ static void test_requirements(void **state)
 static void test_manifest_fields(void **state)
 {
 	fixture *fx = *state;
-	eml_pack_spec spec = base_spec();
+	edgeml_pack_spec spec = base_spec();
 	float in[N_ELEMS], out[N_ELEMS];
 	for (int i = 0; i < N_ELEMS; i++) {
 		in[i] = 1.0f;
 		out[i] = fx->w[i] + 1.0f > 0.0f ? fx->w[i] + 1.0f : 0.0f;
 	}
-	eml_pack_selftest t = { 0, 0, 0.5f, in, sizeof(in), out, sizeof(out) };
+	edgeml_pack_selftest t = { 0, 0, 0.5f, in, sizeof(in), out, sizeof(out) };
 	spec.selftests = &t;
 	spec.n_selftests = 1;
 	spec.sequence = 77;
@@ -528,7 +528,7 @@ static void test_manifest_fields(void **state)
 	for (size_t i = 0; i < 3; i++) {
 		spec = base_spec();
 		spec.name = bad_names[i];
-		assert_int_equal(eml_pack_build(&spec, fx->model, fx->model_size, &none, &size),
+		assert_int_equal(edgeml_pack_build(&spec, fx->model, fx->model_size, &none, &size),
 				 EDGEML_ERR_INVALID_ARGUMENT);
 	}
 	static const char *const bad_versions[] = { "1", "1.2", "01.2.3", "1.2.3-", "1.2.3+a..b",
@@ -536,7 +536,7 @@ static void test_manifest_fields(void **state)
 	for (size_t i = 0; i < 6; i++) {
 		spec = base_spec();
 		spec.version = bad_versions[i];
-		assert_int_equal(eml_pack_build(&spec, fx->model, fx->model_size, &none, &size),
+		assert_int_equal(edgeml_pack_build(&spec, fx->model, fx->model_size, &none, &size),
 				 EDGEML_ERR_INVALID_ARGUMENT);
 	}
 	uint32_t a, b, c;
@@ -556,11 +556,11 @@ static void test_selftests(void **state)
 		in[i] = (float)i / 8.0f;
 		out[i] = fx->w[i] + in[i] > 0.0f ? fx->w[i] + in[i] : 0.0f;
 	}
-	eml_pack_selftest t[2] = {
+	edgeml_pack_selftest t[2] = {
 		{ 0, 0, 0.25f, in, sizeof(in), out, sizeof(out) },
 		{ 0, 0, 0.25f, in, sizeof(in), out, sizeof(out) },
 	};
-	eml_pack_spec spec = base_spec();
+	edgeml_pack_spec spec = base_spec();
 	spec.selftests = t;
 	spec.n_selftests = 2;
 	for (int round = 0; round < 2; round++) {
@@ -606,10 +606,10 @@ static void test_file_changed_after_load(void **state)
 	fixture *fx = *state;
 	clear_trust(fx);
 	add_key(fx, "trusted.d", "a.pub", EML_KEY_PUBLIC, fx->pk_a, 32);
-	eml_pack_spec spec = base_spec();
+	edgeml_pack_spec spec = base_spec();
 	size_t size;
 	uint8_t *pkg = pack(fx, &spec, &size);
-	assert_int_equal(eml_pack_sign(&pkg, &size, fx->sk_a), EDGEML_OK);
+	assert_int_equal(edgeml_pack_sign(&pkg, &size, fx->sk_a), EDGEML_OK);
 	char path[128];
 	snprintf(path, sizeof(path), "%s/adder.emlpkg", fx->dir);
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
@@ -676,7 +676,7 @@ static void test_manifest_forward_compat(void **state)
 {
 	fixture *fx = *state;
 	clear_trust(fx);
-	eml_pack_spec spec = base_spec();
+	edgeml_pack_spec spec = base_spec();
 	size_t size;
 	uint8_t *pkg = pack(fx, &spec, &size);
 	static const struct {
@@ -702,6 +702,117 @@ static void test_manifest_forward_compat(void **state)
 	free(pkg);
 }
 
+/* The public inspection (edgeml_package.h): the manifest as written, each signature's
+ * validity and its role in a trust store, the key ids. */
+static void test_inspect(void **state)
+{
+	fixture *fx = *state;
+	clear_trust(fx);
+	const char *req[] = { "backend=cpu" };
+	edgeml_pack_spec spec = base_spec();
+	spec.requires = req;
+	spec.n_requires = 1;
+	spec.encrypt_key = fx->stream_key;
+	size_t size;
+	uint8_t *pkg = pack(fx, &spec, &size);
+	assert_int_equal(edgeml_pack_sign(&pkg, &size, fx->sk_a), EDGEML_OK);
+	assert_int_equal(edgeml_pack_sign(&pkg, &size, fx->sk_b), EDGEML_OK);
+	edgeml_package_manifest m;
+	assert_int_equal(edgeml_package_inspect(pkg, size, &m), EDGEML_OK);
+	assert_string_equal(m.name, "adder");
+	assert_string_equal(m.version, "1.2.3");
+	assert_string_equal(m.parent_version, "1.2.2");
+	assert_true(m.sequence == edgeml_pack_default_sequence("1.2.3"));
+	assert_true(m.created == 1767225600);
+	assert_true(m.model_size == fx->model_size);
+	uint8_t hash[32];
+	crypto_generichash(hash, 32, fx->model, fx->model_size, NULL, 0);
+	assert_memory_equal(m.model_hash, hash, 32);
+	assert_true(m.encrypted);
+	char id[17];
+	edgeml_stream_key_id(fx->stream_key, id);
+	assert_string_equal(m.encryption_key_id, id);
+	assert_int_equal(m.n_requires, 1);
+	assert_string_equal(m.requires[0], "backend=cpu");
+	assert_int_equal(m.n_selftests, 0);
+	assert_int_equal(m.n_signatures, 2);
+
+	/* a trusted; b trusted and revoked: revoked wins */
+	add_key(fx, "trusted.d", "a.pub", EDGEML_KEY_PUBLIC, fx->pk_a, 32);
+	add_key(fx, "trusted.d", "b.pub", EDGEML_KEY_PUBLIC, fx->pk_b, 32);
+	add_key(fx, "revoked.d", "b.pub", EDGEML_KEY_PUBLIC, fx->pk_b, 32);
+	edgeml_context *ctx;
+	assert_int_equal(edgeml_context_create(&ctx), EDGEML_OK);
+	assert_int_equal(edgeml_context_set_trust_dir(ctx, fx->dir), EDGEML_OK);
+	edgeml_package_signature sig;
+	assert_int_equal(edgeml_package_signature_get(ctx, pkg, size, 0, &sig), EDGEML_OK);
+	assert_true(sig.valid);
+	assert_int_equal(sig.role, EDGEML_KEY_TRUSTED);
+	assert_memory_equal(sig.public_key, fx->pk_a, 32);
+	edgeml_key_id(fx->pk_a, id);
+	assert_string_equal(sig.key_id, id);
+	assert_int_equal(edgeml_package_signature_get(ctx, pkg, size, 1, &sig), EDGEML_OK);
+	assert_true(sig.valid);
+	assert_int_equal(sig.role, EDGEML_KEY_REVOKED);
+	assert_int_equal(edgeml_package_signature_get(ctx, pkg, size, 2, &sig),
+			 EDGEML_ERR_NOT_FOUND);
+	/* without a trust store every key is unknown */
+	assert_int_equal(edgeml_context_set_trust_dir(ctx, fx->nowhere), EDGEML_OK);
+	assert_int_equal(edgeml_package_signature_get(ctx, pkg, size, 0, &sig), EDGEML_OK);
+	assert_int_equal(sig.role, EDGEML_KEY_UNKNOWN);
+	/* a damaged signature (of the last record) no longer verifies */
+	pkg[size - 128 + 40] ^= 1;
+	assert_int_equal(edgeml_package_signature_get(ctx, pkg, size, 1, &sig), EDGEML_OK);
+	assert_false(sig.valid);
+	assert_int_equal(edgeml_package_signature_get(ctx, pkg, size, 0, &sig), EDGEML_OK);
+	assert_true(sig.valid);
+	edgeml_context_destroy(ctx);
+	/* a bare model is no package */
+	assert_int_equal(edgeml_package_inspect(fx->model, fx->model_size, &m), EDGEML_ERR_FORMAT);
+	free(pkg);
+	clear_trust(fx);
+}
+
+/* Key files through the public calls, and the bare model packing starts from, which loads
+ * whatever the trust store in force says. */
+static void test_keys_and_model(void **state)
+{
+	fixture *fx = *state;
+	char path[128];
+	snprintf(path, sizeof(path), "%s/a.sec", fx->dir);
+	write_key(path, EDGEML_KEY_SECRET, fx->sk_a, 64);
+	uint8_t sk[64], pk[32];
+	assert_int_equal(edgeml_key_read(path, EDGEML_KEY_SECRET, sk, sizeof(sk)), EDGEML_OK);
+	assert_memory_equal(sk, fx->sk_a, 64);
+	assert_int_equal(edgeml_key_read(path, EDGEML_KEY_PUBLIC, pk, sizeof(pk)),
+			 EDGEML_ERR_FORMAT);
+	assert_int_equal(edgeml_key_read(path, EDGEML_KEY_SECRET, pk, sizeof(pk)),
+			 EDGEML_ERR_FORMAT);
+	snprintf(path, sizeof(path), "%s/none.sec", fx->dir);
+	assert_int_equal(edgeml_key_read(path, EDGEML_KEY_SECRET, sk, sizeof(sk)), EDGEML_ERR_IO);
+	unlink(path);
+
+	clear_trust(fx);
+	add_key(fx, "trusted.d", "a.pub", EDGEML_KEY_PUBLIC, fx->pk_a, 32);
+	edgeml_context *ctx;
+	assert_int_equal(edgeml_context_create(&ctx), EDGEML_OK);
+	assert_int_equal(edgeml_context_set_trust_dir(ctx, fx->dir), EDGEML_OK);
+	edgeml_model *m = NULL;
+	assert_int_equal(edgeml_model_load_memory(ctx, fx->model, fx->model_size, &m),
+			 EDGEML_ERR_UNTRUSTED);
+	edgeml_context_destroy(ctx);
+	assert_int_equal(edgeml_pack_model_load(fx->model, fx->model_size, &m), EDGEML_OK);
+	assert_int_equal(edgeml_model_input_count(m), 1);
+	edgeml_model_free(m);
+	edgeml_pack_spec spec = base_spec();
+	size_t size;
+	uint8_t *pkg = pack(fx, &spec, &size);
+	assert_int_equal(edgeml_pack_model_load(pkg, size, &m), EDGEML_ERR_FORMAT);
+	assert_null(m);
+	free(pkg);
+	clear_trust(fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -718,6 +829,8 @@ int main(void)
 		cmocka_unit_test(test_selftests),
 		cmocka_unit_test(test_file_changed_after_load),
 		cmocka_unit_test(test_manifest_forward_compat),
+		cmocka_unit_test(test_inspect),
+		cmocka_unit_test(test_keys_and_model),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -28,7 +28,7 @@
 #include "graph.h"
 #include "ops/ops.h"
 #include "file_io.h"
-#include "package_write.h"
+#include "edgeml_package.h"
 #include "store.h"
 
 #define N_ELEMS 64
@@ -116,16 +116,16 @@ static const char *make_package_budget(const fixture *fx, const char *version, f
 	void *model;
 	size_t model_size;
 	assert_int_equal(add_relu_model(w, N_ELEMS, &model, &model_size), EDGEML_OK);
-	eml_pack_selftest t = { 0, 0, 0.01f, in, sizeof(in), out, sizeof(out) };
-	eml_pack_spec spec = { .name = "kws", .version = version, .created = 1767225600,
+	edgeml_pack_selftest t = { 0, 0, 0.01f, in, sizeof(in), out, sizeof(out) };
+	edgeml_pack_spec spec = { .name = "kws", .version = version, .created = 1767225600,
 			       .selftests = &t, .n_selftests = 1,
 			       .latency_budget_ms = budget_ms };
 	uint8_t *pkg;
 	size_t size;
-	assert_int_equal(eml_pack_build(&spec, model, model_size, &pkg, &size), EDGEML_OK);
+	assert_int_equal(edgeml_pack_build(&spec, model, model_size, &pkg, &size), EDGEML_OK);
 	free(model);
 	if (sk)
-		assert_int_equal(eml_pack_sign(&pkg, &size, sk), EDGEML_OK);
+		assert_int_equal(edgeml_pack_sign(&pkg, &size, sk), EDGEML_OK);
 	static char path[160];
 	snprintf(path, sizeof(path), "%s/kws-%s%s.emlpkg", fx->dir, version,
 		 wrong_selftest ? "-wrong" : "");
@@ -218,8 +218,8 @@ static void assert_clean(const fixture *fx)
 	assert_int_equal(count_files(fx, "objects", ".tmp."), 0);
 	assert_int_equal(count_files(fx, "names", ".tmp."), 0);
 	edgeml_store *st = open_store(fx);
-	eml_store_state s;
-	assert_int_equal(eml_store_read_state(st, "kws", &s), EDGEML_OK);
+	edgeml_store_state s;
+	assert_int_equal(edgeml_store_versions(st, "kws", &s), EDGEML_OK);
 	edgeml_store_close(st);
 	assert_int_equal(count_files(fx, "objects", ".emlpkg"), (int)s.n_versions);
 }
@@ -253,10 +253,29 @@ static void test_install_switch_poll(void **state)
 	assert_int_equal(changed, 1);
 	edgeml_model_free(m);
 	assert_true(active_bias(fx) == 1.0f);
-	eml_store_state s;
-	assert_int_equal(eml_store_read_state(app, "kws", &s), EDGEML_OK);
-	assert_int_equal(s.versions[s.active].sequence, eml_pack_default_sequence("1.0.0"));
-	assert_int_equal(s.highest, eml_pack_default_sequence("1.1.0"));
+	edgeml_store_state s;
+	assert_int_equal(edgeml_store_versions(app, "kws", &s), EDGEML_OK);
+	assert_int_equal(s.versions[s.active].sequence, edgeml_pack_default_sequence("1.0.0"));
+	assert_int_equal(s.highest, edgeml_pack_default_sequence("1.1.0"));
+	/* the public listing (what `edgeml store list` prints): both versions, oldest first,
+	 * with their health and package objects */
+	assert_int_equal(s.n_versions, 2);
+	assert_string_equal(s.versions[0].version, "1.0.0");
+	assert_string_equal(s.versions[1].version, "1.1.0");
+	assert_int_equal(s.previous, 1);
+	assert_string_equal(edgeml_store_health_name(s.versions[1].health), "bad");
+	assert_string_equal(edgeml_store_health_name(s.versions[0].health), "new");
+	assert_int_equal(strlen(s.versions[0].package_hash), 64);
+	assert_string_equal(edgeml_store_dir(app), fx->store);
+	char **names;
+	uint32_t n_names;
+	assert_int_equal(edgeml_store_names(app, &names, &n_names), EDGEML_OK);
+	assert_int_equal(n_names, 1);
+	assert_string_equal(names[0], "kws");
+	edgeml_store_names_free(names, n_names);
+	assert_int_equal(edgeml_store_versions(app, "nothing", &s), EDGEML_ERR_NOT_FOUND);
+	assert_int_equal(edgeml_store_versions(app, NULL, &s), EDGEML_ERR_INVALID_ARGUMENT);
+	assert_int_equal(edgeml_store_versions(app, "kws", &s), EDGEML_OK);
 	/* a bad version is not a rollback target: rolling back again finds nothing healthy */
 	assert_int_equal(edgeml_store_report_health(app, "kws", 1), EDGEML_OK);
 	assert_int_equal(edgeml_store_rollback(app, "kws"), EDGEML_ERR_NOT_FOUND);
@@ -358,13 +377,13 @@ static void test_latency_budget(void **state)
 	assert_true(active_bias(fx) == 3.0f);
 
 	/* the budget is checked when packing */
-	eml_pack_spec spec = { .name = "kws", .version = "1.3.0", .latency_budget_ms = 1.0 };
+	edgeml_pack_spec spec = { .name = "kws", .version = "1.3.0", .latency_budget_ms = 1.0 };
 	uint8_t *pkg = NULL;
 	size_t size = 0;
-	assert_int_equal(eml_pack_build(&spec, "x", 1, &pkg, &size), EDGEML_ERR_INVALID_ARGUMENT);
+	assert_int_equal(edgeml_pack_build(&spec, "x", 1, &pkg, &size), EDGEML_ERR_INVALID_ARGUMENT);
 	assert_non_null(strstr(edgeml_last_error(), "needs at least one self-test"));
 	spec.latency_budget_ms = -1.0;
-	assert_int_equal(eml_pack_build(&spec, "x", 1, &pkg, &size), EDGEML_ERR_INVALID_ARGUMENT);
+	assert_int_equal(edgeml_pack_build(&spec, "x", 1, &pkg, &size), EDGEML_ERR_INVALID_ARGUMENT);
 }
 
 /* A full disk (RLIMIT_FSIZE in a child): a clear error, and the active version stays. */
@@ -432,11 +451,9 @@ static void test_garbage_in_store(void **state)
 	assert_non_null(strstr(edgeml_last_error(), "other.state line 3"));
 	char **names;
 	uint32_t n;
-	assert_int_equal(eml_store_names(st, &names, &n), EDGEML_OK);
+	assert_int_equal(edgeml_store_names(st, &names, &n), EDGEML_OK);
 	assert_int_equal(n, 2);
-	for (uint32_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	edgeml_store_names_free(names, n);
 	/* a corrupt state of the name itself */
 	snprintf(path, sizeof(path), "%s/names/kws.state", fx->store);
 	uint8_t *saved;
@@ -459,8 +476,8 @@ static void test_garbage_in_store(void **state)
 	assert_true(active_bias(fx) == 2.0f);
 	/* a damaged object is found at load */
 	st = open_store(fx);
-	eml_store_state s;
-	assert_int_equal(eml_store_read_state(st, "kws", &s), EDGEML_OK);
+	edgeml_store_state s;
+	assert_int_equal(edgeml_store_versions(st, "kws", &s), EDGEML_OK);
 	snprintf(path, sizeof(path), "%s/objects/%s.emlpkg", fx->store,
 		 s.versions[s.active].package_hash);
 	int fd = open(path, O_WRONLY);
@@ -471,13 +488,13 @@ static void test_garbage_in_store(void **state)
 	assert_int_equal(edgeml_store_load_active(st, "kws", &m), EDGEML_OK);
 	assert_true(run_bias(m) == 1.0f);
 	edgeml_model_free(m);
-	assert_int_equal(eml_store_read_state(st, "kws", &s), EDGEML_OK);
+	assert_int_equal(edgeml_store_versions(st, "kws", &s), EDGEML_OK);
 	assert_string_equal(s.versions[s.active].version, "1.0.0");
 	int bad = -1;
 	for (uint32_t i = 0; i < s.n_versions; i++)
 		if (strcmp(s.versions[i].version, "1.2.0") == 0)
 			bad = (int)i;
-	assert_true(bad >= 0 && s.versions[bad].health == EML_STORE_BAD);
+	assert_true(bad >= 0 && s.versions[bad].health == EDGEML_STORE_BAD);
 	/* with every version damaged, the error names the active one and why nothing is left */
 	snprintf(path, sizeof(path), "%s/objects/%s.emlpkg", fx->store,
 		 s.versions[s.active].package_hash);

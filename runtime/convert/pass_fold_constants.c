@@ -1,13 +1,14 @@
 /*
  * pass_fold_constants.c — evaluating a node whose inputs are all constants with its
- * reference kernel at conversion time, so that the model carries the result instead.
+ * reference kernel (node_eval.h) at conversion time, so that the model carries the result
+ * instead.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "convert/convert_steps.h"
-#include "cpu/ref/ref.h"
 #include "error.h"
+#include "node_eval.h"
 
 /* Largest result folded: bigger results (a Pad or Resize of a constant) stay nodes rather
  * than bloat the file. */
@@ -47,8 +48,7 @@ edgeml_status cv_fold_node(cv_graph *g, uint32_t node, int *done)
 	const cv_node *n = &g->nodes[node];
 	uint64_t bytes;
 	*done = 0;
-	eml_ref_fn kernel = eml_ref_kernel(n->op);
-	if (!kernel || !foldable(g, n, &bytes))
+	if (!eml_node_eval_supported(n->op) || !foldable(g, n, &bytes))
 		return EDGEML_OK;
 	const eml_tensor **in = calloc((size_t)n->n_inputs + 1, sizeof(*in));
 	const void **in_data = calloc((size_t)n->n_inputs + 1, sizeof(*in_data));
@@ -79,11 +79,10 @@ edgeml_status cv_fold_node(cv_graph *g, uint32_t node, int *done)
 	}
 	eml_node view;
 	cv_node_view(g, node, &view);
-	eml_kernel_ctx ctx = { &view, (const eml_tensor *const *)in, (const eml_tensor *const *)out,
-			       (const void *const *)in_data, (void *const *)out_data };
 	/* A kernel that fails here would fail the same way at run time: keep the node and let
 	 * the runtime report it with the real data path. */
-	if (kernel(&ctx) != EDGEML_OK)
+	if (eml_node_eval(&view, (const eml_tensor *const *)in, (const void *const *)in_data,
+			  (const eml_tensor *const *)out, (void *const *)out_data) != EDGEML_OK)
 		goto done;
 	for (uint32_t k = 0; k < n->n_outputs; k++) {
 		uint32_t t = g->nodes[node].outputs[k];

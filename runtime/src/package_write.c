@@ -1,6 +1,7 @@
 /*
- * package_write.c — the writer of .emlpkg packages (docs/fleet.md): manifest entries in tag
- * order, the payload at the first 64-byte boundary after them, signatures appended.
+ * package_write.c — the writer of .emlpkg packages (edgeml_pack_*, edgeml_package.h;
+ * docs/fleet.md): manifest entries in tag order, the payload at the first 64-byte boundary
+ * after them, signatures appended. The reader (package.c) is what it writes for.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,11 +14,11 @@
 
 #include <sodium.h>
 
+#include "edgeml_package.h"
 #include "error.h"
 #include "package.h"
-#include "package_write.h"
 
-uint64_t eml_pack_default_sequence(const char *version)
+uint64_t edgeml_pack_default_sequence(const char *version)
 {
 	uint32_t major, minor, patch;
 	if (eml_semver_parse(version, &major, &minor, &patch))
@@ -105,7 +106,7 @@ static void encrypt_model(const uint8_t key[32], const uint8_t *model, size_t si
 }
 
 /* Checks the spec's strings the way the reader will. */
-static edgeml_status check_spec(const eml_pack_spec *spec)
+static edgeml_status check_spec(const edgeml_pack_spec *spec)
 {
 	uint32_t a, b, c;
 	if (!spec->name || !*spec->name || strlen(spec->name) > EML_PKG_MAX_NAME ||
@@ -143,7 +144,7 @@ static edgeml_status check_spec(const eml_pack_spec *spec)
 		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
 				 "a latency budget needs at least one self-test to time");
 	for (uint32_t i = 0; i < spec->n_selftests; i++) {
-		const eml_pack_selftest *t = &spec->selftests[i];
+		const edgeml_pack_selftest *t = &spec->selftests[i];
 		if (t->input_size > UINT32_MAX / 2 || t->expected_size > UINT32_MAX / 2 ||
 		    !(t->tolerance >= 0.0f))
 			return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
@@ -153,9 +154,13 @@ static edgeml_status check_spec(const eml_pack_spec *spec)
 	return EDGEML_OK;
 }
 
-edgeml_status eml_pack_build(const eml_pack_spec *spec, const void *model, size_t model_size,
-			     uint8_t **out, size_t *out_size)
+edgeml_status edgeml_pack_build(const edgeml_pack_spec *spec, const void *model, size_t model_size,
+				uint8_t **out, size_t *out_size)
 {
+	eml_error_clear();
+	if (!spec || (!model && model_size) || !out || !out_size)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "edgeml_pack_build: spec, model, out and out_size must not be NULL");
 	*out = NULL;
 	*out_size = 0;
 	if (sodium_init() < 0)
@@ -178,7 +183,7 @@ edgeml_status eml_pack_build(const eml_pack_spec *spec, const void *model, size_
 	entry(&m, EML_PKG_TAG_NAME, spec->name, strlen(spec->name));
 	entry(&m, EML_PKG_TAG_VERSION, spec->version, strlen(spec->version));
 	entry_u64(&m, EML_PKG_TAG_SEQUENCE,
-		  spec->sequence ? spec->sequence : eml_pack_default_sequence(spec->version));
+		  spec->sequence ? spec->sequence : edgeml_pack_default_sequence(spec->version));
 	if (spec->parent)
 		entry(&m, EML_PKG_TAG_PARENT, spec->parent, strlen(spec->parent));
 	entry_u64(&m, EML_PKG_TAG_CREATED, spec->created);
@@ -186,7 +191,7 @@ edgeml_status eml_pack_build(const eml_pack_spec *spec, const void *model, size_
 	entry(&m, EML_PKG_TAG_MODEL_HASH, model_hash, 32);
 	entry(&m, EML_PKG_TAG_PAYLOAD_HASH, payload_hash, 32);
 	for (uint32_t i = 0; i < spec->n_selftests; i++) {
-		const eml_pack_selftest *t = &spec->selftests[i];
+		const edgeml_pack_selftest *t = &spec->selftests[i];
 		uint8_t rec[EML_PKG_SELFTEST_SIZE];
 		struct eml_pkg_selftest r = {
 			t->input_index, t->output_index, t->tolerance,
@@ -241,8 +246,12 @@ edgeml_status eml_pack_build(const eml_pack_spec *spec, const void *model, size_
 	return EDGEML_OK;
 }
 
-edgeml_status eml_pack_sign(uint8_t **image, size_t *size, const uint8_t secret_key[64])
+edgeml_status edgeml_pack_sign(uint8_t **image, size_t *size, const uint8_t secret_key[64])
 {
+	eml_error_clear();
+	if (!image || !*image || !size || !secret_key)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "edgeml_pack_sign: image, size and secret_key must not be NULL");
 	if (sodium_init() < 0)
 		return eml_error(EDGEML_ERR_BACKEND, "libsodium failed to initialise");
 	eml_package pkg;

@@ -15,7 +15,6 @@
 #include "convert/eml_write.h"
 #include "eml_format.h"
 #include "error.h"
-#include "file_io.h"
 
 /* Element counts of every section, then their offsets in the file. */
 struct layout {
@@ -324,6 +323,54 @@ edgeml_status eml_write_memory(const eml_graph *graph, void **out, size_t *size)
 	return EDGEML_OK;
 }
 
+/* Writes data to a temporary file beside path (mkstemp: a link planted in a shared directory
+ * is not followed), then renames it over path, so a reader never sees half a model. The
+ * tools' file_io.c does the same for theirs; the converter, a library, keeps its own. */
+static edgeml_status write_atomic(const char *path, const void *data, size_t size, mode_t mode)
+{
+	size_t plen = strlen(path);
+	char *tmp = malloc(plen + sizeof(".tmp.XXXXXX"));
+	if (!tmp)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "cannot allocate a temporary file name");
+	memcpy(tmp, path, plen);
+	memcpy(tmp + plen, ".tmp.XXXXXX", sizeof(".tmp.XXXXXX"));
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		edgeml_status st = eml_error(EDGEML_ERR_IO,
+					     "cannot create a temporary file next to '%s': %s", path,
+					     strerror(errno));
+		free(tmp);
+		return st;
+	}
+	edgeml_status st = EDGEML_OK;
+	const uint8_t *p = data;
+	size_t left = size;
+	while (left > 0) {
+		ssize_t w = write(fd, p, left);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			st = eml_error(EDGEML_ERR_IO, "cannot write '%s': %s", tmp,
+				       w < 0 ? strerror(errno) : "no progress");
+			break;
+		}
+		p += w;
+		left -= (size_t)w;
+	}
+	/* mkstemp creates the file 0600; a model is meant to be shared like any data file. */
+	if (st == EDGEML_OK && (fchmod(fd, mode) != 0 || fsync(fd) != 0))
+		st = eml_error(EDGEML_ERR_IO, "cannot finish '%s': %s", tmp, strerror(errno));
+	if (close(fd) != 0 && st == EDGEML_OK)
+		st = eml_error(EDGEML_ERR_IO, "cannot close '%s': %s", tmp, strerror(errno));
+	if (st == EDGEML_OK && rename(tmp, path) != 0)
+		st = eml_error(EDGEML_ERR_IO, "cannot rename '%s' to '%s': %s", tmp, path,
+			       strerror(errno));
+	if (st != EDGEML_OK)
+		unlink(tmp);
+	free(tmp);
+	return st;
+}
+
 edgeml_status eml_write_file(const eml_graph *graph, const char *path)
 {
 	if (!path)
@@ -333,8 +380,7 @@ edgeml_status eml_write_file(const eml_graph *graph, const char *path)
 	edgeml_status st = eml_write_memory(graph, &buf, &size);
 	if (st != EDGEML_OK)
 		return st;
-	/* A model is meant to be shared like any data file. */
-	st = eml_file_write_atomic(path, buf, size, 0644);
+	st = write_atomic(path, buf, size, 0644);
 	free(buf);
 	return st;
 }

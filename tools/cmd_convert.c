@@ -6,8 +6,9 @@
 #include <sys/stat.h>
 
 #include "commands.h"
-#include "convert/convert.h"
-#include "convert/eml_write.h"
+#include "edgeml_convert.h"
+#include "file_io.h"
+#include "npy.h"
 
 /* Prints the command's help. */
 static void usage(FILE *f)
@@ -36,7 +37,7 @@ static void usage(FILE *f)
 
 /* Parses "NAME=D0,D1,..." (or D0xD1x...) into shape; the name points into arg. Returns 0, or
  * prints what is wrong, naming the value, and returns -1. */
-static int parse_shape(char *arg, eml_convert_shape *shape)
+static int parse_shape(char *arg, edgeml_convert_shape *shape)
 {
 	static const char want[] = "--input-shape wants NAME=D0,D1,... with whole dims >= 0";
 	char *eq = strrchr(arg, '=');
@@ -62,9 +63,9 @@ static int parse_shape(char *arg, eml_convert_shape *shape)
 				errno == ERANGE ? "too large (at most 2^63-1)" : "not a whole number >= 0");
 			return -1;
 		}
-		if (shape->rank >= EML_MAX_RANK) {
+		if (shape->rank >= EDGEML_MAX_RANK) {
 			fprintf(stderr, "edgeml convert: --input-shape %s=%s: more than %d dims\n",
-				arg, dims, EML_MAX_RANK);
+				arg, dims, EDGEML_MAX_RANK);
 			return -1;
 		}
 		shape->dims[shape->rank++] = v;
@@ -101,7 +102,7 @@ static int parse_list(const char *opt, const char *arg, int max, float *f, int64
 }
 
 /* Parses --image-input's "NAME=FMT,WxH" into im (the name points into arg); 0 or -1. */
-static int parse_image(char *arg, eml_convert_image *im)
+static int parse_image(char *arg, edgeml_convert_image *im)
 {
 	char *eq = strrchr(arg, '=');
 	char *comma = eq ? strchr(eq, ',') : NULL;
@@ -133,7 +134,7 @@ static int one_of(const char *opt, const char *s, const char *a, const char *b)
 
 /* An --image-input sub-option (argv[i] with its value v) for the last --image-input im;
  * returns 1 taken, 0 not one of them, -1 bad. */
-static int image_option(const char *a, const char *v, eml_convert_image *im)
+static int image_option(const char *a, const char *v, edgeml_convert_image *im)
 {
 	static const char *const opts[] = { "--mean", "--std", "--resize", "--crop",
 					    "--channel-order", "--layout" };
@@ -182,13 +183,13 @@ static int image_option(const char *a, const char *v, eml_convert_image *im)
 
 /* Everything the command allocates, freed in one place. */
 typedef struct cmd_state {
-	eml_convert_image *images;
+	edgeml_convert_image *images;
 	uint32_t n_images;
-	eml_convert_shape *shapes;
-	eml_tensor *constants;
+	edgeml_convert_shape *shapes;
+	edgeml_convert_constant *constants;
 	const char **constant_files; /* --constant NAME=FILE: the files, read after parsing */
 	uint32_t n_shapes, n_constants;
-	eml_converted *conv;
+	edgeml_converted *conv;
 } cmd_state;
 
 /* Frees the command's state. */
@@ -200,12 +201,12 @@ static void cmd_free(cmd_state *s)
 	free(s->shapes);
 	free(s->constants);
 	free(s->constant_files);
-	eml_converted_free(s->conv);
+	edgeml_converted_free(s->conv);
 }
 
 /* Parses the arguments into s and the option struct without reading a file; returns an exit
  * code or -1 to go on. */
-static int parse_args(int argc, char **argv, cmd_state *s, eml_convert_options *opt,
+static int parse_args(int argc, char **argv, cmd_state *s, edgeml_convert_options *opt,
 		      const char **paths)
 {
 	int n_paths = 0, rc;
@@ -225,7 +226,7 @@ static int parse_args(int argc, char **argv, cmd_state *s, eml_convert_options *
 		} else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
 			opt->log = stdout;
 		} else if (strcmp(a, "--input-shape") == 0 && i + 1 < argc) {
-			eml_convert_shape *shape = &s->shapes[s->n_shapes];
+			edgeml_convert_shape *shape = &s->shapes[s->n_shapes];
 			if (parse_shape(argv[++i], shape) != 0)
 				return 2;
 			for (uint32_t k = 0; k < s->n_shapes; k++)
@@ -238,7 +239,7 @@ static int parse_args(int argc, char **argv, cmd_state *s, eml_convert_options *
 				}
 			s->n_shapes++;
 		} else if (strcmp(a, "--image-input") == 0 && i + 1 < argc) {
-			eml_convert_image *im = &s->images[s->n_images];
+			edgeml_convert_image *im = &s->images[s->n_images];
 			if (parse_image(argv[++i], im) != 0)
 				return 2;
 			for (uint32_t k = 0; k < s->n_images; k++)
@@ -298,13 +299,44 @@ static int parse_args(int argc, char **argv, cmd_state *s, eml_convert_options *
 	return -1;
 }
 
+/* Largest --constant file read (the converter's limit on an ONNX file). */
+#define MAX_CONSTANT_FILE ((size_t)2 << 30)
+
+/* Reads one --constant file: a NumPy .npy (the tools' reader, as `edgeml run` uses) or an
+ * ONNX TensorProto (the converter's). */
+static edgeml_status read_constant(const char *path, edgeml_convert_constant *t)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	edgeml_status st = eml_file_read(path, MAX_CONSTANT_FILE, &buf, &len);
+	if (st != EDGEML_OK)
+		return st;
+	if (len >= 6 && memcmp(buf, "\x93NUMPY", 6) == 0) {
+		eml_npy npy;
+		st = eml_npy_parse(buf, len, path, &npy);
+		if (st == EDGEML_OK) {
+			t->dtype = npy.dtype;
+			t->rank = npy.rank;
+			memcpy(t->dims, npy.dims, sizeof(t->dims));
+			t->data = npy.data ? npy.data : malloc(1);
+			t->data_size = npy.size;
+			if (!t->data)
+				st = tool_error(EDGEML_ERR_NO_MEMORY, "%s: out of memory", path);
+		}
+	} else {
+		st = edgeml_convert_parse_tensor(buf, len, path, t);
+	}
+	free(buf);
+	return st;
+}
+
 /* Reads the --constant files; returns 0 or an exit code. */
 static int read_constants(cmd_state *s)
 {
 	for (uint32_t i = 0; i < s->n_constants; i++) {
 		const char *name = s->constants[i].name;
-		eml_tensor *t = &s->constants[i];
-		if (eml_convert_read_tensor_file(s->constant_files[i], t) != EDGEML_OK) {
+		edgeml_convert_constant *t = &s->constants[i];
+		if (read_constant(s->constant_files[i], t) != EDGEML_OK) {
 			fprintf(stderr, "edgeml convert: --constant %s: %s\n", name,
 				edgeml_last_error());
 			t->name = name;
@@ -334,7 +366,7 @@ static int check_not_input(const char *in, const char *out)
 int edgeml_args_convert(int argc, char **argv)
 {
 	cmd_state s;
-	eml_convert_options opt;
+	edgeml_convert_options opt;
 	const char *paths[2] = { NULL, NULL };
 	memset(&s, 0, sizeof(s));
 	memset(&opt, 0, sizeof(opt));
@@ -346,7 +378,7 @@ int edgeml_args_convert(int argc, char **argv)
 int edgeml_cmd_convert(int argc, char **argv)
 {
 	cmd_state s;
-	eml_convert_options opt;
+	edgeml_convert_options opt;
 	const char *paths[2] = { NULL, NULL };
 	memset(&s, 0, sizeof(s));
 	memset(&opt, 0, sizeof(opt));
@@ -361,9 +393,9 @@ int edgeml_cmd_convert(int argc, char **argv)
 		cmd_free(&s);
 		return rc == -2 ? 0 : rc;
 	}
-	edgeml_status st = eml_convert_file(paths[0], &opt, &s.conv);
+	edgeml_status st = edgeml_convert(paths[0], &opt, &s.conv);
 	if (!st)
-		st = eml_write_file(&s.conv->graph, paths[1]);
+		st = edgeml_converted_write(s.conv, paths[1]);
 	if (st) {
 		fprintf(stderr, "edgeml convert: %s: %s\n", edgeml_status_string(st),
 			edgeml_last_error());
@@ -373,8 +405,8 @@ int edgeml_cmd_convert(int argc, char **argv)
 		return st == EDGEML_ERR_UNSUPPORTED ? 3 : 1;
 	}
 	if (opt.log)
-		printf("wrote %s: %u nodes, %u tensors\n", paths[1], s.conv->graph.n_nodes,
-		       s.conv->graph.n_tensors);
+		printf("wrote %s: %u nodes, %u tensors\n", paths[1],
+		       edgeml_converted_node_count(s.conv), edgeml_converted_tensor_count(s.conv));
 	cmd_free(&s);
 	return 0;
 }

@@ -1,7 +1,7 @@
 /*
- * convert_tensor_file.c — reading the value of `--constant NAME=FILE`: a NumPy .npy file
- * (C order, little-endian float32/uint8/int8/int32/int64) or an ONNX TensorProto (.pb, as
- * in the ONNX test data).
+ * convert_tensor_file.c — reading the value of `--constant NAME=FILE` from an ONNX
+ * TensorProto (.pb, as in the ONNX test data). `edgeml convert` reads a NumPy .npy file with
+ * the tools' own reader (tools/npy.c, as `edgeml run` does) and hands the rest here.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +9,6 @@
 
 #include "convert/convert_steps.h"
 #include "error.h"
-#include "npy.h"
 
 /* Reads a whole file of at most EML_CONVERT_MAX_FILE bytes. */
 static edgeml_status read_file(const char *path, uint8_t **out, size_t *len)
@@ -48,23 +47,6 @@ edgeml_status eml_convert_parse_tensor(const void *buf, size_t len, const char *
 {
 	memset(out, 0, sizeof(*out));
 	edgeml_status st;
-	if (len >= 6 && memcmp(buf, "\x93NUMPY", 6) == 0) {
-		/* The one .npy reader of the tools (npy.c), as `edgeml run` uses. */
-		eml_npy npy;
-		st = eml_npy_parse(buf, len, what, &npy);
-		if (st)
-			return st;
-		out->dtype = npy.dtype;
-		out->rank = npy.rank;
-		memcpy(out->dims, npy.dims, sizeof(out->dims));
-		out->data = npy.data ? npy.data : malloc(1);
-		out->data_size = npy.size;
-		if (!out->data) {
-			memset(out, 0, sizeof(*out));
-			return eml_error(EDGEML_ERR_NO_MEMORY, "%s: out of memory", what);
-		}
-		return EDGEML_OK;
-	}
 	Onnx__TensorProto *tp = onnx__tensor_proto__unpack(NULL, len, buf);
 	if (!tp)
 		return eml_error(EDGEML_ERR_FORMAT, "%s: neither a .npy file nor a TensorProto",
