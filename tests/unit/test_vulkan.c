@@ -511,6 +511,81 @@ static void test_resize_pool(void **state)
 	free(image);
 }
 
+/* One model of four random QLinearSoftmax nodes (seeded): rank 1 to 4, any axis, int8 or
+ * uint8, x scales from tiny to large (e underflowing to 0 along a row), y scales around
+ * 1/255 and random, rows of one (ORT's overflow: the reference saturates). */
+static edgeml_model *qsoftmax_model(uint32_t seed, void **image)
+{
+	static builder b;
+	static float scales[4][2];
+	static uint8_t zps[4][2];
+	memset(&b, 0, sizeof(b));
+	for (uint32_t n = 0; n < 4; n++) {
+		int64_t dims[4];
+		uint32_t rank = 1 + next_rand(&seed) % 4;
+		for (uint32_t i = 0; i < rank; i++)
+			dims[i] = 1 + next_rand(&seed) % (rank == 1 ? 300 : 9);
+		int64_t axis = (int64_t)(next_rand(&seed) % rank);
+		if (next_rand(&seed) % 2)
+			axis -= rank;
+		if (n == 3)
+			dims[(axis + rank) % rank] = 1;
+		static const float xs[] = { 0.0007f, 0.02f, 0.1f, 0.37f, 1.5f };
+		static const float ys[] = { 1.0f / 255.0f, 1.0f / 256.0f, 0.0039f, 0.011f };
+		float jitter = 1.0f + (float)(next_rand(&seed) % 100) / 1e3f;
+		scales[n][0] = xs[next_rand(&seed) % 5] * jitter;
+		scales[n][1] = ys[next_rand(&seed) % 4];
+		edgeml_dtype dt = next_rand(&seed) % 2 ? EDGEML_DTYPE_INT8 : EDGEML_DTYPE_UINT8;
+		zps[n][0] = (uint8_t)next_rand(&seed);
+		/* Y's zero point at the bottom of the range, as quantize_static puts it. */
+		zps[n][1] = dt == EDGEML_DTYPE_INT8 ? (uint8_t)(int8_t)-128
+						    : (uint8_t)(next_rand(&seed) % 8);
+		uint32_t x = tensor(&b, dt, rank, dims, EML_TF_INPUT, NULL);
+		uint32_t xs_t = constant(&b, EDGEML_DTYPE_FLOAT32, 1, &scales[n][0]);
+		uint32_t xz = constant(&b, dt, 1, &zps[n][0]);
+		uint32_t ys_t = constant(&b, EDGEML_DTYPE_FLOAT32, 1, &scales[n][1]);
+		uint32_t yz = constant(&b, dt, 1, &zps[n][1]);
+		uint32_t y = tensor(&b, dt, rank, dims, EML_TF_OUTPUT, NULL);
+		node(&b, EML_OP_QLinearSoftmax, 5, (uint32_t[]){ x, xs_t, xz, ys_t, yz }, y, 1,
+		     (eml_attr[]){ int1("axis", axis) });
+	}
+	return load(&b, image);
+}
+
+/* QLinearSoftmax (qsoftmax.comp): the reference's bytes, as the fast CPU kernel's, on random
+ * shapes, axes, types and parameters; inputs over the whole range and, in the second round
+ * of each model, others (compare's seeds). */
+static void test_qsoftmax(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	for (uint32_t seed = 1; seed <= 6; seed++) {
+		void *image;
+		edgeml_model *m = qsoftmax_model(seed, &image);
+		edgeml_session *ref =
+			session(m, EDGEML_BACKEND_CPU, EDGEML_SESSION_REFERENCE_KERNELS);
+		edgeml_session *gpu = session(m, EDGEML_BACKEND_VULKAN, 0);
+		fill_inputs(ref, 4, seed);
+		fill_inputs(gpu, 4, seed);
+		assert_int_equal(edgeml_session_run(ref), EDGEML_OK);
+		assert_int_equal(edgeml_session_run(gpu), EDGEML_OK);
+		for (size_t i = 0; i < 4; i++) {
+			edgeml_tensor *a, *c;
+			edgeml_tensor_info info;
+			assert_int_equal(edgeml_session_output(ref, i, &a), EDGEML_OK);
+			assert_int_equal(edgeml_session_output(gpu, i, &c), EDGEML_OK);
+			assert_int_equal(edgeml_tensor_info_get(a, &info), EDGEML_OK);
+			assert_memory_equal(edgeml_tensor_data(a), edgeml_tensor_data(c),
+					    info.size_bytes);
+		}
+		edgeml_session_destroy(ref);
+		edgeml_session_destroy(gpu);
+		compare(m, 0);
+		edgeml_model_free(m);
+		free(image);
+	}
+}
+
 /* Softmax → Relu: Softmax has no shader. Without the fallback flag the session fails naming
  * the node; with it Softmax runs on the CPU, its shared bytes are reported, and the results
  * still match. */
@@ -735,6 +810,7 @@ int main(void)
 		cmocka_unit_test(test_float),
 		cmocka_unit_test(test_float_tiles),
 		cmocka_unit_test(test_resize_pool),
+		cmocka_unit_test(test_qsoftmax),
 		cmocka_unit_test(test_cpu_fallback),
 		cmocka_unit_test(test_submit_wait_profile),
 		cmocka_unit_test(test_cache),

@@ -62,6 +62,8 @@ edgeml_status eml_fast_prepare_exact(const eml_kernel_ctx *ctx, eml_isa isa, uin
 		return eml_fast_resize_prepare(ctx, out);
 	case EML_OP_ImagePreprocess:
 		return eml_fast_image_prepare(ctx, isa, threads, out);
+	case EML_OP_QLinearSoftmax:
+		return eml_fast_qsoftmax_prepare(ctx, out);
 	default:
 		return EDGEML_OK;
 	}

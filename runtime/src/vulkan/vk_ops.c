@@ -63,6 +63,8 @@ static build_fn builder(uint32_t op)
 		return eml_vk_build_resize;
 	case EML_OP_ImagePreprocess:
 		return eml_vk_build_image;
+	case EML_OP_QLinearSoftmax:
+		return eml_vk_build_qsoftmax;
 	default:
 		return NULL;
 	}
