@@ -586,6 +586,71 @@ static void test_qsoftmax(void **state)
 	}
 }
 
+/* Slice (random starts, ends and steps, negative ones included, on some axes) and Split into
+ * three parts of random sizes, of floats or bytes (copy.comp from a base with strides). */
+static void test_slice_split(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	for (uint32_t seed = 1; seed <= 6; seed++) {
+		static builder b;
+		static int64_t starts[4], ends[4], axes[4], steps[4], split[3];
+		uint32_t r = seed;
+		uint32_t rank = 1 + next_rand(&r) % 4, n_axes = 0;
+		int64_t dims[4], ydims[4], sdims[3][4];
+		for (uint32_t d = 0; d < rank; d++)
+			dims[d] = 3 + next_rand(&r) % 7;
+		memcpy(ydims, dims, sizeof(dims));
+		for (uint32_t d = 0; d < rank; d++) {
+			if (next_rand(&r) % 3 == 0)
+				continue;
+			int64_t step = (int64_t)(next_rand(&r) % 3) + 1, s = next_rand(&r) % dims[d];
+			if (next_rand(&r) % 2) {
+				/* backwards from s to the first element */
+				step = -step;
+				ends[n_axes] = -dims[d] - 1;
+				ydims[d] = (s + 1 + -step - 1) / -step;
+			} else {
+				int64_t e = s + 1 + next_rand(&r) % (dims[d] - s);
+				ends[n_axes] = e;
+				ydims[d] = (e - s + step - 1) / step;
+			}
+			starts[n_axes] = s;
+			axes[n_axes] = next_rand(&r) % 2 ? d : (int64_t)d - rank;
+			steps[n_axes++] = step;
+		}
+		uint32_t axis = next_rand(&r) % rank;
+		split[0] = next_rand(&r) % dims[axis];
+		split[1] = next_rand(&r) % (dims[axis] - split[0] + 1);
+		split[2] = dims[axis] - split[0] - split[1];
+		edgeml_dtype dt = seed % 2 ? EDGEML_DTYPE_FLOAT32 : EDGEML_DTYPE_UINT8;
+		memset(&b, 0, sizeof(b));
+		uint32_t x = tensor(&b, dt, rank, dims, EML_TF_INPUT, NULL);
+		uint32_t ts = constant(&b, EDGEML_DTYPE_INT64, n_axes, starts);
+		uint32_t te = constant(&b, EDGEML_DTYPE_INT64, n_axes, ends);
+		uint32_t ta = constant(&b, EDGEML_DTYPE_INT64, n_axes, axes);
+		uint32_t tp = constant(&b, EDGEML_DTYPE_INT64, n_axes, steps);
+		uint32_t y = tensor(&b, dt, rank, ydims, EML_TF_OUTPUT, NULL);
+		node(&b, EML_OP_Slice, 5, (uint32_t[]){ x, ts, te, ta, tp }, y, 0, NULL);
+		uint32_t tsp = constant(&b, EDGEML_DTYPE_INT64, 3, split), parts[3];
+		for (uint32_t p = 0; p < 3; p++) {
+			memcpy(sdims[p], dims, sizeof(dims));
+			sdims[p][axis] = split[p];
+			parts[p] = tensor(&b, dt, rank, sdims[p], EML_TF_OUTPUT, NULL);
+		}
+		node(&b, EML_OP_Split, 2, (uint32_t[]){ x, tsp }, parts[0], 1,
+		     (eml_attr[]){ int1("axis", axis) });
+		b.io[1][3] = parts[1];
+		b.io[1][4] = parts[2];
+		b.nodes[1].n_outputs = 3;
+		void *image;
+		edgeml_model *m = load(&b, &image);
+		compare(m, 0);
+		edgeml_model_free(m);
+		free(image);
+	}
+}
+
 /* Softmax → Relu: Softmax has no shader. Without the fallback flag the session fails naming
  * the node; with it Softmax runs on the CPU, its shared bytes are reported, and the results
  * still match. */
@@ -811,6 +876,7 @@ int main(void)
 		cmocka_unit_test(test_float_tiles),
 		cmocka_unit_test(test_resize_pool),
 		cmocka_unit_test(test_qsoftmax),
+		cmocka_unit_test(test_slice_split),
 		cmocka_unit_test(test_cpu_fallback),
 		cmocka_unit_test(test_submit_wait_profile),
 		cmocka_unit_test(test_cache),

@@ -58,6 +58,8 @@ static build_fn builder(uint32_t op)
 	case EML_OP_Identity:
 	case EML_OP_Transpose:
 	case EML_OP_Concat:
+	case EML_OP_Slice:
+	case EML_OP_Split:
 		return eml_vk_build_movement;
 	case EML_OP_Resize:
 		return eml_vk_build_resize;
