@@ -651,6 +651,51 @@ static void test_slice_split(void **state)
 	}
 }
 
+/* QLinearConcat of three int8 or uint8 inputs with their own scales and zero points, one of
+ * them Y's, along a random axis (copy.comp through a requantization table). */
+static void test_qconcat(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	for (uint32_t seed = 1; seed <= 4; seed++) {
+		static builder b;
+		static float sc[4];
+		static uint8_t zp[4];
+		uint32_t r = seed;
+		uint32_t rank = 1 + next_rand(&r) % 4, axis = next_rand(&r) % rank;
+		int64_t dims[3][4], ydims[4];
+		edgeml_dtype yt = seed % 2 ? EDGEML_DTYPE_INT8 : EDGEML_DTYPE_UINT8, xt[3];
+		for (uint32_t d = 0; d < rank; d++)
+			ydims[d] = 1 + next_rand(&r) % 6;
+		ydims[axis] = 0;
+		for (uint32_t i = 0; i < 4; i++) {
+			sc[i] = 0.01f + (float)(next_rand(&r) % 1000) / 5000.0f;
+			zp[i] = (uint8_t)next_rand(&r);
+		}
+		memset(&b, 0, sizeof(b));
+		uint32_t ys = constant(&b, EDGEML_DTYPE_FLOAT32, 1, &sc[0]);
+		uint32_t yz = constant(&b, yt, 1, &zp[0]);
+		uint32_t in[11] = { ys, yz };
+		for (uint32_t i = 0; i < 3; i++) {
+			memcpy(dims[i], ydims, sizeof(ydims));
+			dims[i][axis] = 1 + next_rand(&r) % 5;
+			ydims[axis] += dims[i][axis];
+			xt[i] = yt; /* infer takes one type */
+			in[2 + 3 * i] = tensor(&b, xt[i], rank, dims[i], EML_TF_INPUT, NULL);
+			/* the second input has Y's parameters: its table is the identity */
+			in[3 + 3 * i] = i == 1 ? ys : constant(&b, EDGEML_DTYPE_FLOAT32, 1, &sc[1 + i]);
+			in[4 + 3 * i] = i == 1 ? yz : constant(&b, xt[i], 1, &zp[1 + i]);
+		}
+		uint32_t y = tensor(&b, yt, rank, ydims, EML_TF_OUTPUT, NULL);
+		node(&b, EML_OP_QLinearConcat, 11, in, y, 1, (eml_attr[]){ int1("axis", axis) });
+		void *image;
+		edgeml_model *m = load(&b, &image);
+		compare(m, 0);
+		edgeml_model_free(m);
+		free(image);
+	}
+}
+
 /* Softmax → Relu: Softmax has no shader. Without the fallback flag the session fails naming
  * the node; with it Softmax runs on the CPU, its shared bytes are reported, and the results
  * still match. */
@@ -877,6 +922,7 @@ int main(void)
 		cmocka_unit_test(test_resize_pool),
 		cmocka_unit_test(test_qsoftmax),
 		cmocka_unit_test(test_slice_split),
+		cmocka_unit_test(test_qconcat),
 		cmocka_unit_test(test_cpu_fallback),
 		cmocka_unit_test(test_submit_wait_profile),
 		cmocka_unit_test(test_cache),

@@ -60,6 +60,7 @@ static build_fn builder(uint32_t op)
 	case EML_OP_Concat:
 	case EML_OP_Slice:
 	case EML_OP_Split:
+	case EML_OP_QLinearConcat:
 		return eml_vk_build_movement;
 	case EML_OP_Resize:
 		return eml_vk_build_resize;

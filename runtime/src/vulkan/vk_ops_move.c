@@ -1,5 +1,5 @@
 /* vk_ops_move.c — Vulkan dispatches of the data-movement ops (copies for views the planner
- * could not alias, Transpose, Concat, Slice, Split), Resize and the pools. */
+ * could not alias, Transpose, Concat, Slice, Split, QLinearConcat), Resize and the pools. */
 #include <math.h>
 #include <string.h>
 
@@ -35,11 +35,11 @@ static void contiguous(uint32_t rank, const int64_t *dims, int64_t *strides)
 }
 
 /* A strided copy of the box dims: element c goes from src_base + c . src to dst_base + c . dst
- * (copy.comp). */
-static edgeml_status add_copy_from(eml_vk_kernel *k, uint32_t src_t, uint32_t dst_t,
-				   uint32_t dtype, uint32_t rank, const int64_t *dims,
-				   int64_t src_base, const int64_t *src, const int64_t *dst,
-				   int64_t dst_base)
+ * (copy.comp); with lut (256 words, bytes only), the byte lut[src byte] goes. */
+static edgeml_status add_copy_lut(eml_vk_kernel *k, uint32_t src_t, uint32_t dst_t,
+				  uint32_t dtype, uint32_t rank, const int64_t *dims,
+				  int64_t src_base, const int64_t *src, const int64_t *dst,
+				  int64_t dst_base, const int32_t *lut)
 {
 	const char *t = copy_type(dtype);
 	int64_t n = 1;
@@ -62,9 +62,23 @@ static edgeml_status add_copy_from(eml_vk_kernel *k, uint32_t src_t, uint32_t ds
 		words[3 + 2 * rank + i] = (int32_t)dst[i];
 	}
 	eml_vk_macro(d, "T", t);
+	eml_vk_macro(d, "LUT", lut ? "1" : "0");
 	eml_vk_bind(d, src_t);
 	eml_vk_bind(d, dst_t);
-	return eml_vk_param_i(d, words, 3 + 3 * rank);
+	edgeml_status st = eml_vk_param_i(d, words, 3 + 3 * rank);
+	if (st == EDGEML_OK && lut)
+		st = eml_vk_param_i(d, lut, 256);
+	return st;
+}
+
+/* add_copy_lut without a table. */
+static edgeml_status add_copy_from(eml_vk_kernel *k, uint32_t src_t, uint32_t dst_t,
+				   uint32_t dtype, uint32_t rank, const int64_t *dims,
+				   int64_t src_base, const int64_t *src, const int64_t *dst,
+				   int64_t dst_base)
+{
+	return add_copy_lut(k, src_t, dst_t, dtype, rank, dims, src_base, src, dst, dst_base,
+			    NULL);
 }
 
 /* add_copy_from from the source's first element. */
@@ -139,6 +153,55 @@ static edgeml_status build_slice(const eml_graph *g, const eml_node *node, eml_v
 	return EDGEML_OK;
 }
 
+/* QLinearConcat (Y_scale, Y_zero_point, X1, X1_scale, X1_zero_point, ...): Concat's copies,
+ * each through a table of the reference's requantization of every input byte
+ * (eml_quantize_f32 of (x - x_zp) * x_scale), computed here: exact by construction. */
+static edgeml_status build_qconcat(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
+{
+	const eml_tensor *y = &g->tensors[node->outputs[0]];
+	const float *ys, *xs;
+	int64_t n, axis, src[EML_MAX_RANK], dst[EML_MAX_RANK];
+	int32_t yz, xz, lo, hi, lut[256];
+	edgeml_status st = eml_vk_scales(g, node, 0, &ys, &n);
+	if (st == EDGEML_OK)
+		st = eml_vk_zero_point(g, node, 1, 0, &yz);
+	if (st != EDGEML_OK)
+		return st;
+	if (y->dtype != EDGEML_DTYPE_UINT8 && y->dtype != EDGEML_DTYPE_INT8)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "QLinearConcat of %s",
+				 edgeml_dtype_name((edgeml_dtype)y->dtype));
+	eml_q_range(y->dtype, &lo, &hi);
+	(void)eml_attr_int(node, "axis", 0, &axis);
+	if (axis < 0)
+		axis += y->rank;
+	contiguous(y->rank, y->dims, dst);
+	int64_t at = 0;
+	for (uint32_t i = 2; i + 2 < node->n_inputs; i += 3) {
+		const eml_tensor *xi = eml_vk_input(g, node, i);
+		st = eml_vk_scales(g, node, i + 1, &xs, &n);
+		if (st == EDGEML_OK)
+			st = eml_vk_zero_point(g, node, i + 2, 0, &xz);
+		if (st != EDGEML_OK)
+			return st;
+		if (!xi || (xi->dtype != EDGEML_DTYPE_UINT8 && xi->dtype != EDGEML_DTYPE_INT8))
+			return eml_error(EDGEML_ERR_UNSUPPORTED, "QLinearConcat input %u", i);
+		if (eml_tensor_numel(xi) == 0)
+			continue;
+		for (int b = 0; b < 256; b++) {
+			int32_t v = xi->dtype == EDGEML_DTYPE_INT8 ? (int8_t)b : b;
+			float real = (float)(v - xz) * xs[0];
+			lut[b] = (uint8_t)eml_quantize_f32(real, ys[0], yz, lo, hi);
+		}
+		contiguous(xi->rank, xi->dims, src);
+		st = add_copy_lut(k, node->inputs[i], node->outputs[0], y->dtype, xi->rank, xi->dims,
+				  0, src, dst, at * dst[axis], lut);
+		if (st != EDGEML_OK)
+			return st;
+		at += xi->dims[axis];
+	}
+	return EDGEML_OK;
+}
+
 edgeml_status eml_vk_build_movement(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
 {
 	const eml_tensor *x = eml_vk_input(g, node, 0), *y = &g->tensors[node->outputs[0]];
@@ -178,6 +241,8 @@ edgeml_status eml_vk_build_movement(const eml_graph *g, const eml_node *node, em
 		}
 		return EDGEML_OK;
 	}
+	if (node->op == EML_OP_QLinearConcat)
+		return build_qconcat(g, node, k);
 	/* Reshape and the other views the planner could not alias: a flat copy. */
 	int64_t n = eml_tensor_numel(y), one = 1;
 	return add_copy(k, node->inputs[0], node->outputs[0], y->dtype, 1, &n, &one, &one, 0);
