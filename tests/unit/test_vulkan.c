@@ -696,6 +696,60 @@ static void test_qconcat(void **state)
 	}
 }
 
+/* ReduceMean, ReduceSum and ReduceMax of one float tensor over random axes (negative ones
+ * too), keepdims either way, and the mean of a 64x64 plane per channel (mnasnet's pool). */
+static void test_reduce(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	for (uint32_t seed = 1; seed <= 5; seed++) {
+		static builder b;
+		static int64_t axes[4];
+		uint32_t r = seed, n_axes = 0, mask = 0;
+		uint32_t rank = 1 + next_rand(&r) % 4;
+		int64_t dims[4], ydims[4], keep = next_rand(&r) % 2;
+		for (uint32_t d = 0; d < rank; d++)
+			dims[d] = 1 + next_rand(&r) % 9;
+		if (seed == 5) {
+			rank = 4;
+			dims[0] = 1;
+			dims[1] = 3;
+			dims[2] = dims[3] = 64;
+		}
+		for (uint32_t d = 0; d < rank; d++)
+			if (seed == 5 ? d >= 2 : next_rand(&r) % 2) {
+				axes[n_axes++] = next_rand(&r) % 2 ? (int64_t)d : (int64_t)d - rank;
+				mask |= 1u << d;
+			}
+		if (!n_axes) {
+			axes[n_axes++] = 0;
+			mask = 1;
+		}
+		uint32_t yr = 0;
+		for (uint32_t d = 0; d < rank; d++)
+			if (!(mask & (1u << d)))
+				ydims[yr++] = dims[d];
+			else if (keep)
+				ydims[yr++] = 1;
+		memset(&b, 0, sizeof(b));
+		uint32_t x = tensor(&b, EDGEML_DTYPE_FLOAT32, rank, dims, EML_TF_INPUT, NULL);
+		uint32_t ta = constant(&b, EDGEML_DTYPE_INT64, n_axes, axes);
+		static const uint32_t ops[3] = { EML_OP_ReduceMean, EML_OP_ReduceSum,
+						 EML_OP_ReduceMax };
+		for (uint32_t i = 0; i < 3; i++) {
+			/* a scalar output (every axis reduced, no keepdims) is of rank 0 */
+			uint32_t y = tensor(&b, EDGEML_DTYPE_FLOAT32, yr, ydims, EML_TF_OUTPUT, NULL);
+			node(&b, ops[i], 2, (uint32_t[]){ x, ta }, y, 1,
+			     (eml_attr[]){ int1("keepdims", keep) });
+		}
+		void *image;
+		edgeml_model *m = load(&b, &image);
+		compare(m, 0);
+		edgeml_model_free(m);
+		free(image);
+	}
+}
+
 /* Softmax → Relu: Softmax has no shader. Without the fallback flag the session fails naming
  * the node; with it Softmax runs on the CPU, its shared bytes are reported, and the results
  * still match. */
@@ -923,6 +977,7 @@ int main(void)
 		cmocka_unit_test(test_qsoftmax),
 		cmocka_unit_test(test_slice_split),
 		cmocka_unit_test(test_qconcat),
+		cmocka_unit_test(test_reduce),
 		cmocka_unit_test(test_cpu_fallback),
 		cmocka_unit_test(test_submit_wait_profile),
 		cmocka_unit_test(test_cache),

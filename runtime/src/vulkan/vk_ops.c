@@ -68,6 +68,10 @@ static build_fn builder(uint32_t op)
 		return eml_vk_build_image;
 	case EML_OP_QLinearSoftmax:
 		return eml_vk_build_qsoftmax;
+	case EML_OP_ReduceMean:
+	case EML_OP_ReduceSum:
+	case EML_OP_ReduceMax:
+		return eml_vk_build_reduce;
 	default:
 		return NULL;
 	}

@@ -162,6 +162,8 @@ edgeml_status eml_vk_build_movement(const eml_graph *g, const eml_node *node, em
 edgeml_status eml_vk_build_resize(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
 /* ImagePreprocess (vk_ops_image.c). */
 edgeml_status eml_vk_build_image(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
+/* ReduceMean, ReduceSum, ReduceMax of floats (vk_ops_float.c). */
+edgeml_status eml_vk_build_reduce(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
 /* QLinearSoftmax (vk_ops_quant.c). */
 edgeml_status eml_vk_build_qsoftmax(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
 

@@ -1,11 +1,13 @@
 /* vk_ops_float.c — Vulkan dispatches of the float ops: Conv, Gemm, MatMul, the binary
- * element-wise ops and the activations (with QLinearLookup, the quantized activation). Float
- * results agree with the reference to rounding (sums may run in another order). */
+ * element-wise ops, the activations (with QLinearLookup, the quantized activation) and the
+ * reductions. Float results agree with the reference to rounding (sums may run in another
+ * order). */
 #include <math.h>
 
 #include "error.h"
 #include "ops/infer_qcommon.h"
 #include "ops/ops.h"
+#include "ops/reduce_params.h"
 #include "vulkan/vk_ops.h"
 
 /* Fails unless every listed tensor is float32. */
@@ -221,4 +223,51 @@ edgeml_status eml_vk_build_unary(const eml_graph *g, const eml_node *node, eml_v
 	EML_VK_FIX_F(d, UNARY_P0, p0);
 	EML_VK_FIX_F(d, UNARY_P1, p1);
 	return EDGEML_OK;
+}
+
+/* ReduceMean, ReduceSum, ReduceMax of floats (reduce.comp): the reference's walk of the kept
+ * axes (outputs) and the reduced ones (each output's box), innermost first. */
+edgeml_status eml_vk_build_reduce(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
+{
+	const eml_tensor *x = eml_vk_input(g, node, 0), *y = &g->tensors[node->outputs[0]];
+	const eml_tensor *in[2] = { x, eml_vk_input(g, node, 1) };
+	const eml_tensor *all[] = { x, y };
+	eml_reduce_axes p;
+	edgeml_status st = need_float(all, 2);
+	if (st == EDGEML_OK && in[1] && (!(in[1]->flags & EML_TF_CONSTANT) || !in[1]->data))
+		st = eml_error(EDGEML_ERR_UNSUPPORTED, "axes given at run time");
+	if (st == EDGEML_OK)
+		st = eml_reduce_params(node, in, &p);
+	if (st != EDGEML_OK)
+		return st;
+	int32_t kd[EML_MAX_RANK], ks[EML_MAX_RANK], rd[EML_MAX_RANK], rs[EML_MAX_RANK];
+	int32_t nk = 0, nr = 0;
+	int64_t stride = 1, box = 1;
+	for (uint32_t d = x->rank; d-- > 0;) {
+		if (p.mask & (1u << d)) {
+			rd[nr] = (int32_t)x->dims[d];
+			rs[nr++] = (int32_t)stride;
+			box *= x->dims[d];
+		} else {
+			kd[nk] = (int32_t)x->dims[d];
+			ks[nk++] = (int32_t)stride;
+		}
+		stride *= x->dims[d];
+	}
+	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "reduce.comp", (uint64_t)eml_tensor_numel(y));
+	eml_vk_macro(d, "MODE", node->op == EML_OP_ReduceMean ? "0" :
+				node->op == EML_OP_ReduceSum ? "1" : "2");
+	EML_VK_SET_I(d, REDUCE_NK, nk);
+	EML_VK_SET_I(d, REDUCE_NR, nr);
+	EML_VK_SET_I(d, REDUCE_BOX, box);
+	eml_vk_bind(d, node->inputs[0]);
+	eml_vk_bind(d, node->outputs[0]);
+	st = eml_vk_param_i(d, kd, (uint32_t)nk);
+	if (st == EDGEML_OK)
+		st = eml_vk_param_i(d, ks, (uint32_t)nk);
+	if (st == EDGEML_OK)
+		st = eml_vk_param_i(d, rd, (uint32_t)nr);
+	if (st == EDGEML_OK)
+		st = eml_vk_param_i(d, rs, (uint32_t)nr);
+	return st;
 }
