@@ -750,6 +750,63 @@ static void test_reduce(void **state)
 	}
 }
 
+/* A run that outlives the wait's limit (EDGEML_VK_TIMEOUT_MS=0) is an error, but the session
+ * keeps it: the next run waits for it first and computes the right outputs, and destroying
+ * the session after another timed-out run waits for it instead of freeing memory the device
+ * still uses. */
+static void test_run_timeout(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	static builder b;
+	static float w[32 * 32 * 9];
+	uint32_t seed = 5;
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		w[i] = (float)(next_rand(&seed) % 200) / 1000.0f - 0.1f;
+	memset(&b, 0, sizeof(b));
+	uint32_t x = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 32, 96, 96 }, EML_TF_INPUT,
+			    NULL);
+	uint32_t wt = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 32, 32, 3, 3 },
+			     EML_TF_CONSTANT, w);
+	uint32_t h = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 32, 94, 94 }, 0, NULL);
+	node(&b, EML_OP_Conv, 2, (uint32_t[]){ x, wt }, h, 0, NULL);
+	uint32_t y = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 32, 92, 92 },
+			    EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_Conv, 2, (uint32_t[]){ h, wt }, y, 0, NULL);
+	void *image;
+	edgeml_model *m = load(&b, &image);
+	edgeml_session *gpu = session(m, EDGEML_BACKEND_VULKAN, 0);
+	fill_inputs(gpu, 1, 3);
+	setenv("EDGEML_VK_TIMEOUT_MS", "0", 1);
+	edgeml_status st = edgeml_session_run(gpu);
+	unsetenv("EDGEML_VK_TIMEOUT_MS");
+	assert_int_equal(st, EDGEML_ERR_BACKEND);
+	assert_non_null(strstr(edgeml_last_error(), "did not end"));
+	edgeml_session_destroy(gpu);
+	compare(m, 0);
+	gpu = session(m, EDGEML_BACKEND_VULKAN, 0);
+	edgeml_session *cpu = session(m, EDGEML_BACKEND_CPU, 0);
+	fill_inputs(gpu, 1, 4);
+	fill_inputs(cpu, 1, 4);
+	setenv("EDGEML_VK_TIMEOUT_MS", "0", 1);
+	st = edgeml_session_run(gpu);
+	unsetenv("EDGEML_VK_TIMEOUT_MS");
+	assert_int_equal(st, EDGEML_ERR_BACKEND);
+	/* The next run waits for the one that timed out, then runs. */
+	assert_int_equal(edgeml_session_run(gpu), EDGEML_OK);
+	assert_int_equal(edgeml_session_run(cpu), EDGEML_OK);
+	edgeml_tensor *a, *c;
+	assert_int_equal(edgeml_session_output(cpu, 0, &a), EDGEML_OK);
+	assert_int_equal(edgeml_session_output(gpu, 0, &c), EDGEML_OK);
+	const float *fa = edgeml_tensor_data(a), *fc = edgeml_tensor_data(c);
+	for (size_t i = 0; i < 32 * 92 * 92; i++)
+		assert_true(fabsf(fa[i] - fc[i]) <= 1e-4f * (1.0f + fabsf(fa[i])));
+	edgeml_session_destroy(cpu);
+	edgeml_session_destroy(gpu);
+	edgeml_model_free(m);
+	free(image);
+}
+
 /* Softmax → Relu: Softmax has no shader. Without the fallback flag the session fails naming
  * the node; with it Softmax runs on the CPU, its shared bytes are reported, and the results
  * still match. */
@@ -978,6 +1035,7 @@ int main(void)
 		cmocka_unit_test(test_slice_split),
 		cmocka_unit_test(test_qconcat),
 		cmocka_unit_test(test_reduce),
+		cmocka_unit_test(test_run_timeout),
 		cmocka_unit_test(test_cpu_fallback),
 		cmocka_unit_test(test_submit_wait_profile),
 		cmocka_unit_test(test_cache),
