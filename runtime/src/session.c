@@ -144,8 +144,9 @@ static void describe_session(edgeml_session *s, const char *why)
 		       s->sched.n_parts == 1 ? "" : "s");
 		for (uint32_t p = 0; p < s->sched.n_parts; p++) {
 			const eml_part *part = &s->sched.parts[p];
-			append(list, sizeof(list), "%s %s %u node%s", p ? "," : "", part->backend->id,
-			       part->graph.n_nodes, part->graph.n_nodes == 1 ? "" : "s");
+			append(list, sizeof(list), "%s %s %u node%s", p ? "," : "",
+			       part->backend->id, part->graph.n_nodes,
+			       part->graph.n_nodes == 1 ? "" : "s");
 			if (part->backend == s->backend)
 				continue;
 			for (uint32_t i = 0; i < part->graph.n_nodes; i++) {

@@ -683,7 +683,8 @@ static void test_qconcat(void **state)
 			xt[i] = yt; /* infer takes one type */
 			in[2 + 3 * i] = tensor(&b, xt[i], rank, dims[i], EML_TF_INPUT, NULL);
 			/* the second input has Y's parameters: its table is the identity */
-			in[3 + 3 * i] = i == 1 ? ys : constant(&b, EDGEML_DTYPE_FLOAT32, 1, &sc[1 + i]);
+			in[3 + 3 * i] =
+				i == 1 ? ys : constant(&b, EDGEML_DTYPE_FLOAT32, 1, &sc[1 + i]);
 			in[4 + 3 * i] = i == 1 ? yz : constant(&b, xt[i], 1, &zp[1 + i]);
 		}
 		uint32_t y = tensor(&b, yt, rank, ydims, EML_TF_OUTPUT, NULL);
@@ -738,7 +739,8 @@ static void test_reduce(void **state)
 						 EML_OP_ReduceMax };
 		for (uint32_t i = 0; i < 3; i++) {
 			/* a scalar output (every axis reduced, no keepdims) is of rank 0 */
-			uint32_t y = tensor(&b, EDGEML_DTYPE_FLOAT32, yr, ydims, EML_TF_OUTPUT, NULL);
+			uint32_t y =
+				tensor(&b, EDGEML_DTYPE_FLOAT32, yr, ydims, EML_TF_OUTPUT, NULL);
 			node(&b, ops[i], 2, (uint32_t[]){ x, ta }, y, 1,
 			     (eml_attr[]){ int1("keepdims", keep) });
 		}

@@ -193,8 +193,8 @@ static edgeml_status build_qconcat(const eml_graph *g, const eml_node *node, eml
 			lut[b] = (uint8_t)eml_quantize_f32(real, ys[0], yz, lo, hi);
 		}
 		contiguous(xi->rank, xi->dims, src);
-		st = add_copy_lut(k, node->inputs[i], node->outputs[0], y->dtype, xi->rank, xi->dims,
-				  0, src, dst, at * dst[axis], lut);
+		st = add_copy_lut(k, node->inputs[i], node->outputs[0], y->dtype, xi->rank,
+				  xi->dims, 0, src, dst, at * dst[axis], lut);
 		if (st != EDGEML_OK)
 			return st;
 		at += xi->dims[axis];
