@@ -809,9 +809,50 @@ static void test_run_timeout(void **state)
 	free(image);
 }
 
-/* Softmax → Relu: Softmax has no shader. Without the fallback flag the session fails naming
- * the node; with it Softmax runs on the CPU, its shared bytes are reported, and the results
- * still match. */
+/* Float Softmax over a middle or the last axis, LayerNormalization (Scale and B of the row,
+ * or one Scale and no B), Erf and Sqrt (softmax.comp, layernorm.comp, unary.comp), against
+ * the reference within the float tolerance. */
+static void test_normalize(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	static builder b;
+	static float sc[24], bias[24], one = 1.5f;
+	uint32_t seed = 9;
+	for (int i = 0; i < 24; i++) {
+		sc[i] = (float)(next_rand(&seed) % 1000) / 500.0f - 1.0f;
+		bias[i] = (float)(next_rand(&seed) % 1000) / 250.0f - 2.0f;
+	}
+	memset(&b, 0, sizeof(b));
+	int64_t dims[3] = { 2, 5, 24 };
+	uint32_t x = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, dims, EML_TF_INPUT, NULL);
+	uint32_t y0 = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, dims, EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_Softmax, 1, &x, y0, 1, (eml_attr[]){ int1("axis", 1) });
+	uint32_t s1 = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, dims, 0, NULL);
+	node(&b, EML_OP_Softmax, 1, &x, s1, 0, NULL);
+	uint32_t ts = constant(&b, EDGEML_DTYPE_FLOAT32, 24, sc);
+	uint32_t tb = constant(&b, EDGEML_DTYPE_FLOAT32, 24, bias);
+	uint32_t y1 = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, dims, EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_LayerNormalization, 3, (uint32_t[]){ s1, ts, tb }, y1, 1,
+	     (eml_attr[]){ float1("epsilon", 1e-3f) });
+	uint32_t t1 = constant(&b, EDGEML_DTYPE_FLOAT32, 1, &one);
+	uint32_t n2 = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, dims, 0, NULL);
+	node(&b, EML_OP_LayerNormalization, 2, (uint32_t[]){ x, t1 }, n2, 1,
+	     (eml_attr[]){ int1("axis", 1) });
+	uint32_t e = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, dims, EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_Erf, 1, &n2, e, 0, NULL);
+	uint32_t q = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, dims, EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_Sqrt, 1, &y0, q, 0, NULL);
+	void *image;
+	edgeml_model *m = load(&b, &image);
+	compare(m, 0);
+	edgeml_model_free(m);
+	free(image);
+}
+
+/* Relu → Softmax → Relu, Softmax withheld from the GPU (EDGEML_VK_NO_SHADER, as an op
+ * without a shader). Without the fallback flag the session fails naming the node; with it
+ * Softmax runs on the CPU, its shared bytes are reported, and the results still match. */
 static edgeml_model *softmax_model(void **image)
 {
 	static builder b;
@@ -833,6 +874,7 @@ static void test_cpu_fallback(void **state)
 	SKIP_WITHOUT_DEVICE();
 	void *image;
 	edgeml_model *m = softmax_model(&image);
+	setenv("EDGEML_VK_NO_SHADER", "Softmax", 1);
 	edgeml_session_options o;
 	edgeml_session *s;
 	edgeml_session_options_init(&o);
@@ -853,6 +895,7 @@ static void test_cpu_fallback(void **state)
 	assert_int_equal(eml_session_partitions(s, &transfers), 3);
 	assert_int_equal(transfers, 2);
 	edgeml_session_destroy(s);
+	unsetenv("EDGEML_VK_NO_SHADER");
 	edgeml_model_free(m);
 	free(image);
 }
@@ -865,7 +908,9 @@ static void test_submit_wait_profile(void **state)
 	SKIP_WITHOUT_DEVICE();
 	void *image;
 	edgeml_model *m = softmax_model(&image);
+	setenv("EDGEML_VK_NO_SHADER", "Softmax", 1);
 	edgeml_session *s = session(m, EDGEML_BACKEND_VULKAN, EDGEML_SESSION_CPU_FALLBACK);
+	unsetenv("EDGEML_VK_NO_SHADER");
 	fill_inputs(s, 1, 5);
 	assert_int_equal(edgeml_session_wait(s), EDGEML_ERR_INVALID_ARGUMENT);
 	assert_int_equal(edgeml_session_submit(s), EDGEML_OK);
@@ -921,6 +966,7 @@ static void test_cache(void **state)
 	SKIP_WITHOUT_DEVICE();
 	void *image;
 	edgeml_model *m = softmax_model(&image);
+	setenv("EDGEML_VK_NO_SHADER", "Softmax", 1);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", cache_dir);
 	assert_int_equal(system(cmd), 0);
@@ -940,6 +986,7 @@ static void test_cache(void **state)
 	compare(m, EDGEML_SESSION_CPU_FALLBACK);
 	edgeml_model_free(m);
 	free(image);
+	unsetenv("EDGEML_VK_NO_SHADER");
 }
 
 /* No loader, or a loader without a driver: an explicit Vulkan session fails with a message
@@ -1038,6 +1085,7 @@ int main(void)
 		cmocka_unit_test(test_qconcat),
 		cmocka_unit_test(test_reduce),
 		cmocka_unit_test(test_run_timeout),
+		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_cpu_fallback),
 		cmocka_unit_test(test_submit_wait_profile),
 		cmocka_unit_test(test_cache),

@@ -88,6 +88,8 @@ static void vk_destroy(void *opaque)
 	free(s);
 }
 
+static int shader_withheld(uint32_t op);
+
 /* Describes every node's dispatches; a node the GPU cannot run fails the session (the
  * session gives such nodes to the CPU before, when its options allow it). */
 static edgeml_status build_nodes(vk_state *s)
@@ -101,7 +103,9 @@ static edgeml_status build_nodes(vk_state *s)
 			n->skip = 1;
 			continue;
 		}
-		edgeml_status st = eml_vk_build(g, node, s->dev.info, &n->kernel);
+		edgeml_status st = shader_withheld(node->op) ?
+			eml_error(EDGEML_ERR_UNSUPPORTED, "withheld by EDGEML_VK_NO_SHADER") :
+			eml_vk_build(g, node, s->dev.info, &n->kernel);
 		if (st == EDGEML_ERR_UNSUPPORTED)
 			return eml_error_context(st, "node '%s' (%s) cannot run on the GPU (allow "
 						 "the CPU fallback: EDGEML_SESSION_CPU_FALLBACK, "

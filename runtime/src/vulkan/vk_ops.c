@@ -49,6 +49,8 @@ static build_fn builder(uint32_t op)
 	case EML_OP_HardSigmoid:
 	case EML_OP_HardSwish:
 	case EML_OP_Tanh:
+	case EML_OP_Erf:
+	case EML_OP_Sqrt:
 	case EML_OP_QLinearLookup:
 		return eml_vk_build_unary;
 	case EML_OP_Reshape:
@@ -72,6 +74,9 @@ static build_fn builder(uint32_t op)
 	case EML_OP_ReduceSum:
 	case EML_OP_ReduceMax:
 		return eml_vk_build_reduce;
+	case EML_OP_Softmax:
+	case EML_OP_LayerNormalization:
+		return eml_vk_build_normalize;
 	default:
 		return NULL;
 	}

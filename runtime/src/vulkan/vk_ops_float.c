@@ -6,6 +6,7 @@
 
 #include "error.h"
 #include "ops/infer_qcommon.h"
+#include "ops/infer_helpers.h"
 #include "ops/ops.h"
 #include "ops/reduce_params.h"
 #include "vulkan/vk_ops.h"
@@ -209,6 +210,12 @@ edgeml_status eml_vk_build_unary(const eml_graph *g, const eml_node *node, eml_v
 	case EML_OP_HardSwish:
 		act = 5;
 		break;
+	case EML_OP_Erf:
+		act = 7;
+		break;
+	case EML_OP_Sqrt:
+		act = 8;
+		break;
 	default:
 		act = 6;
 		break;
@@ -270,4 +277,62 @@ edgeml_status eml_vk_build_reduce(const eml_graph *g, const eml_node *node, eml_
 	if (st == EDGEML_OK)
 		st = eml_vk_param_i(d, rs, (uint32_t)nr);
 	return st;
+}
+
+/* Softmax (softmax.comp, one invocation per row) and LayerNormalization (layernorm.comp,
+ * rows of the dims from axis on; Scale and B of the row's size or one element, no Mean or
+ * InvStdDev outputs) of floats. */
+edgeml_status eml_vk_build_normalize(const eml_graph *g, const eml_node *node,
+				     eml_vk_kernel *k)
+{
+	const eml_tensor *x = eml_vk_input(g, node, 0), *y = &g->tensors[node->outputs[0]];
+	const eml_tensor *sc = eml_vk_input(g, node, 1), *b = eml_vk_input(g, node, 2);
+	const eml_tensor *all[] = { x, y, sc, b };
+	int64_t axis, outer = 1, inner = 1, len;
+	uint32_t a;
+	int ln = node->op == EML_OP_LayerNormalization;
+	edgeml_status st = need_float(all, ln ? 4 : 2);
+	if (st == EDGEML_OK)
+		st = eml_attr_int(node, "axis", -1, &axis);
+	if (st == EDGEML_OK)
+		st = eml_norm_axis(axis, x->rank, "attribute 'axis'", &a);
+	if (st != EDGEML_OK)
+		return st;
+	for (uint32_t i = 0; i < a; i++)
+		outer *= x->dims[i];
+	for (uint32_t i = a + 1; i < x->rank; i++)
+		inner *= x->dims[i];
+	len = x->dims[a];
+	if (!ln) {
+		eml_vk_dispatch *d =
+			eml_vk_add_dispatch(k, "softmax.comp", len ? (uint64_t)(outer * inner) : 0);
+		eml_vk_bind(d, node->inputs[0]);
+		eml_vk_bind(d, node->outputs[0]);
+		EML_VK_SET_I(d, SOFTMAX_LEN, len);
+		EML_VK_SET_I(d, SOFTMAX_INNER, inner);
+		return EDGEML_OK;
+	}
+	len *= inner;
+	for (uint32_t i = 1; i < node->n_outputs; i++)
+		if (node->outputs[i] != EML_NO_TENSOR)
+			return eml_error(EDGEML_ERR_UNSUPPORTED, "LayerNormalization's Mean and "
+				 "InvStdDev outputs have no GPU kernel");
+	int64_t sl = eml_tensor_numel(sc), bl = b ? eml_tensor_numel(b) : 1;
+	if ((sl != len && sl != 1) || (bl != len && bl != 1))
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "LayerNormalization's Scale and B must "
+				 "hold the normalized elements or one");
+	float eps;
+	(void)eml_attr_float(node, "epsilon", 1e-5f, &eps);
+	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "layernorm.comp", len ? (uint64_t)outer : 0);
+	eml_vk_macro(d, "HAS_B", b ? "1" : "0");
+	eml_vk_bind(d, node->inputs[0]);
+	eml_vk_bind(d, node->inputs[1]);
+	if (b)
+		eml_vk_bind(d, node->inputs[2]);
+	eml_vk_bind(d, node->outputs[0]);
+	EML_VK_SET_I(d, LAYERNORM_LEN, len);
+	EML_VK_SET_I(d, LAYERNORM_S_LEN, sl);
+	EML_VK_SET_I(d, LAYERNORM_B_LEN, bl);
+	EML_VK_SET_F(d, LAYERNORM_EPS, eps);
+	return EDGEML_OK;
 }
