@@ -850,6 +850,49 @@ static void test_normalize(void **state)
 	free(image);
 }
 
+/* ConvTranspose (convt.comp): 2-D, two groups, stride 2, pads, output_padding, bias; and 1-D,
+ * stride 3, dilation 2, no bias. The gathered sums run in the reference's order. */
+static void test_convtranspose(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	static builder b;
+	static float w2[4 * 3 * 9], bias[6], w1[3 * 2 * 4];
+	uint32_t seed = 11;
+	for (size_t i = 0; i < 4 * 3 * 9; i++)
+		w2[i] = (float)(next_rand(&seed) % 2000) / 1000.0f - 1.0f;
+	for (size_t i = 0; i < 6; i++)
+		bias[i] = (float)(next_rand(&seed) % 2000) / 1000.0f - 1.0f;
+	for (size_t i = 0; i < 3 * 2 * 4; i++)
+		w1[i] = (float)(next_rand(&seed) % 2000) / 1000.0f - 1.0f;
+	memset(&b, 0, sizeof(b));
+	uint32_t x = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 4, 5, 6 }, EML_TF_INPUT,
+			    NULL);
+	uint32_t w = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 4, 3, 3, 3 },
+			    EML_TF_CONSTANT, w2);
+	uint32_t bt = constant(&b, EDGEML_DTYPE_FLOAT32, 6, bias);
+	uint32_t y = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 6, 10, 12 },
+			    EML_TF_OUTPUT, NULL);
+	static const int64_t s2[2] = { 2, 2 }, p1[4] = { 1, 1, 1, 1 }, op1[2] = { 1, 1 };
+	node(&b, EML_OP_ConvTranspose, 3, (uint32_t[]){ x, w, bt }, y, 4,
+	     (eml_attr[]){ ints("strides", 2, s2), ints("pads", 4, p1),
+			   ints("output_padding", 2, op1), int1("group", 2) });
+	uint32_t x1 = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, (int64_t[]){ 2, 3, 7 }, EML_TF_INPUT,
+			     NULL);
+	uint32_t wt1 = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, (int64_t[]){ 3, 2, 4 },
+			      EML_TF_CONSTANT, w1);
+	uint32_t y1 = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, (int64_t[]){ 2, 2, 25 }, EML_TF_OUTPUT,
+			     NULL);
+	static const int64_t s3[1] = { 3 }, d2[1] = { 2 };
+	node(&b, EML_OP_ConvTranspose, 2, (uint32_t[]){ x1, wt1 }, y1, 2,
+	     (eml_attr[]){ ints("strides", 1, s3), ints("dilations", 1, d2) });
+	void *image;
+	edgeml_model *m = load(&b, &image);
+	compare(m, 0);
+	edgeml_model_free(m);
+	free(image);
+}
+
 /* Relu → Softmax → Relu, Softmax withheld from the GPU (EDGEML_VK_NO_SHADER, as an op
  * without a shader). Without the fallback flag the session fails naming the node; with it
  * Softmax runs on the CPU, its shared bytes are reported, and the results still match. */
@@ -1086,6 +1129,7 @@ int main(void)
 		cmocka_unit_test(test_reduce),
 		cmocka_unit_test(test_run_timeout),
 		cmocka_unit_test(test_normalize),
+		cmocka_unit_test(test_convtranspose),
 		cmocka_unit_test(test_cpu_fallback),
 		cmocka_unit_test(test_submit_wait_profile),
 		cmocka_unit_test(test_cache),

@@ -8,7 +8,8 @@ bytes equal, else the largest difference in output LSBs; float: max|diff|/max|CP
 crosscheck.FLOAT_RTOL), the partitions, the nodes on the CPU and their ops, the bytes
 transferred between partitions per run, and the wall time of the run (first run: on lavapipe
 that includes the driver's machine-code compilation; information only). A crash fails the
-check; --strict also fails on a model that does not run or does not agree.
+check; --strict also fails on a model that does not run or does not agree, --max-cpu-nodes N
+on one that puts more than N nodes on the CPU.
 
     vk_zoo_check.py --edgeml build/edgeml --zoo build/zoo --work build/zoo-vulkan [--only M ...]
 """
@@ -153,6 +154,8 @@ def main():
                     help="float, u8, s8 (default all a model has)")
     ap.add_argument("--strict", action="store_true",
                     help="fail unless every model runs on Vulkan and agrees with the CPU")
+    ap.add_argument("--max-cpu-nodes", type=int,
+                    help="fail when a model puts more nodes than this on the CPU")
     ap.add_argument("--json", help="also write the rows here")
     args = ap.parse_args()
     os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
@@ -180,6 +183,12 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump(rows, f, indent=1)
+    if args.max_cpu_nodes is not None:
+        over = [r for r in rows if r.get("cpu_nodes", 0) > args.max_cpu_nodes]
+        for r in over:
+            print(f"{r['model']} {r['variant']}: {r['cpu_nodes']} nodes on the CPU, more than "
+                  f"{args.max_cpu_nodes}")
+        crashed += len(over)
     if crashed or (args.strict and agree != len(rows)):
         return 1
     return 0

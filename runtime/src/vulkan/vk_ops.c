@@ -77,6 +77,8 @@ static build_fn builder(uint32_t op)
 	case EML_OP_Softmax:
 	case EML_OP_LayerNormalization:
 		return eml_vk_build_normalize;
+	case EML_OP_ConvTranspose:
+		return eml_vk_build_convt;
 	default:
 		return NULL;
 	}

@@ -1,11 +1,12 @@
 /* vk_ops_float.c — Vulkan dispatches of the float ops: Conv, Gemm, MatMul, the binary
- * element-wise ops, the activations (with QLinearLookup, the quantized activation) and the
- * reductions. Float results agree with the reference to rounding (sums may run in another
+ * element-wise ops, the activations (with QLinearLookup, the quantized activation), the
+ * reductions, Softmax, LayerNormalization and ConvTranspose. Float results agree with the reference to rounding (sums may run in another
  * order). */
 #include <math.h>
 
 #include "error.h"
 #include "ops/infer_qcommon.h"
+#include "ops/convtranspose_params.h"
 #include "ops/infer_helpers.h"
 #include "ops/ops.h"
 #include "ops/reduce_params.h"
@@ -334,5 +335,44 @@ edgeml_status eml_vk_build_normalize(const eml_graph *g, const eml_node *node,
 	EML_VK_SET_I(d, LAYERNORM_S_LEN, sl);
 	EML_VK_SET_I(d, LAYERNORM_B_LEN, bl);
 	EML_VK_SET_F(d, LAYERNORM_EPS, eps);
+	return EDGEML_OK;
+}
+
+/* ConvTranspose of floats (convt.comp): one invocation per output element, the geometry of
+ * eml_convt_geometry (the reference's); kernel, strides and dilations are specialization
+ * constants. */
+edgeml_status eml_vk_build_convt(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
+{
+	const eml_tensor *x = eml_vk_input(g, node, 0), *w = eml_vk_input(g, node, 1);
+	const eml_tensor *b = eml_vk_input(g, node, 2), *y = &g->tensors[node->outputs[0]];
+	const eml_tensor *all[] = { x, w, b, y };
+	const eml_tensor *in[3] = { x, w, b };
+	eml_convt_geom cg;
+	edgeml_status st = need_float(all, 4);
+	if (st == EDGEML_OK)
+		st = eml_convt_geometry(node, in, &cg);
+	if (st != EDGEML_OK)
+		return st;
+	const eml_window_geom *gw = &cg.w;
+	if (gw->n_spatial < 1 || gw->n_spatial > 3)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "ConvTranspose of %u spatial dims",
+				 gw->n_spatial);
+	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "convt.comp", (uint64_t)eml_tensor_numel(y));
+	eml_vk_macro(d, "HAS_BIAS", b ? "1" : "0");
+	eml_vk_bind(d, node->inputs[0]);
+	eml_vk_bind(d, node->inputs[1]);
+	if (b)
+		eml_vk_bind(d, node->inputs[2]);
+	eml_vk_bind(d, node->outputs[0]);
+	EML_VK_SET_I(d, CONVT_CG, cg.c_in / cg.group);
+	EML_VK_SET_I(d, CONVT_MG, cg.m_out / cg.group);
+	EML_VK_SET_I(d, CONVT_M, cg.m_out);
+	EML_VK_SET_I(d, CONVT_GROUPS, cg.group);
+	EML_VK_SET3_I(d, CONVT_IN, gw->in, gw->n_spatial, 1);
+	EML_VK_FIX3_I(d, CONVT_K, gw->kernel, gw->n_spatial, 1);
+	EML_VK_FIX3_I(d, CONVT_S, gw->stride, gw->n_spatial, 1);
+	EML_VK_FIX3_I(d, CONVT_D, gw->dilation, gw->n_spatial, 1);
+	EML_VK_SET3_I(d, CONVT_P, gw->pad_begin, gw->n_spatial, 0);
+	EML_VK_SET3_I(d, CONVT_OUT, gw->out, gw->n_spatial, 1);
 	return EDGEML_OK;
 }
