@@ -893,6 +893,33 @@ static void test_convtranspose(void **state)
 	free(image);
 }
 
+/* Pow (binary.comp): squares (the reference's x * x), cubes of negative and positive bases,
+ * square roots, and exponents of every sign on both signs of base (NaN where powf gives it). */
+static void test_pow(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	static builder b;
+	static const float two = 2.0f, three = 3.0f, half = 0.5f;
+	memset(&b, 0, sizeof(b));
+	int64_t dims[2] = { 7, 33 };
+	uint32_t x = tensor(&b, EDGEML_DTYPE_FLOAT32, 2, dims, EML_TF_INPUT, NULL);
+	uint32_t e = tensor(&b, EDGEML_DTYPE_FLOAT32, 2, (int64_t[]){ 1, 33 }, EML_TF_INPUT, NULL);
+	const float *ex[3] = { &two, &three, &half };
+	for (int i = 0; i < 3; i++) {
+		uint32_t c = constant(&b, EDGEML_DTYPE_FLOAT32, 1, ex[i]);
+		uint32_t y = tensor(&b, EDGEML_DTYPE_FLOAT32, 2, dims, EML_TF_OUTPUT, NULL);
+		node(&b, EML_OP_Pow, 2, (uint32_t[]){ x, c }, y, 0, NULL);
+	}
+	uint32_t y = tensor(&b, EDGEML_DTYPE_FLOAT32, 2, dims, EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_Pow, 2, (uint32_t[]){ x, e }, y, 0, NULL);
+	void *image;
+	edgeml_model *m = load(&b, &image);
+	compare(m, 0);
+	edgeml_model_free(m);
+	free(image);
+}
+
 /* Relu → Softmax → Relu, Softmax withheld from the GPU (EDGEML_VK_NO_SHADER, as an op
  * without a shader). Without the fallback flag the session fails naming the node; with it
  * Softmax runs on the CPU, its shared bytes are reported, and the results still match. */
@@ -1130,6 +1157,7 @@ int main(void)
 		cmocka_unit_test(test_run_timeout),
 		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_convtranspose),
+		cmocka_unit_test(test_pow),
 		cmocka_unit_test(test_cpu_fallback),
 		cmocka_unit_test(test_submit_wait_profile),
 		cmocka_unit_test(test_cache),

@@ -35,6 +35,7 @@ static build_fn builder(uint32_t op)
 	case EML_OP_Sub:
 	case EML_OP_Mul:
 	case EML_OP_Div:
+	case EML_OP_Pow:
 		return eml_vk_build_binary;
 	case EML_OP_MaxPool:
 	case EML_OP_AveragePool:

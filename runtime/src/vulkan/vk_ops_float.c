@@ -135,7 +135,8 @@ edgeml_status eml_vk_build_binary(const eml_graph *g, const eml_node *node, eml_
 		return st;
 	const char *op = node->op == EML_OP_Add ? "0" :
 			 node->op == EML_OP_Sub ? "1" :
-			 node->op == EML_OP_Mul ? "2" : "3";
+			 node->op == EML_OP_Mul ? "2" :
+			 node->op == EML_OP_Div ? "3" : "4";
 	eml_vk_macro(d, "OP", op);
 	eml_vk_bind(d, node->inputs[0]);
 	eml_vk_bind(d, node->inputs[1]);
