@@ -850,14 +850,15 @@ static void test_normalize(void **state)
 	free(image);
 }
 
-/* ConvTranspose (convt.comp): 2-D, two groups, stride 2, pads, output_padding, bias; and 1-D,
- * stride 3, dilation 2, no bias. The gathered sums run in the reference's order. */
+/* ConvTranspose (convt.comp): 2-D, two groups, stride 2, pads, output_padding, bias, then a
+ * BatchNormalization (bnorm.comp) of its output; and 1-D, stride 3, dilation 2, no bias. The
+ * gathered sums run in the reference's order. */
 static void test_convtranspose(void **state)
 {
 	(void)state;
 	SKIP_WITHOUT_DEVICE();
 	static builder b;
-	static float w2[4 * 3 * 9], bias[6], w1[3 * 2 * 4];
+	static float w2[4 * 3 * 9], bias[6], w1[3 * 2 * 4], bn[4][6];
 	uint32_t seed = 11;
 	for (size_t i = 0; i < 4 * 3 * 9; i++)
 		w2[i] = (float)(next_rand(&seed) % 2000) / 1000.0f - 1.0f;
@@ -865,6 +866,9 @@ static void test_convtranspose(void **state)
 		bias[i] = (float)(next_rand(&seed) % 2000) / 1000.0f - 1.0f;
 	for (size_t i = 0; i < 3 * 2 * 4; i++)
 		w1[i] = (float)(next_rand(&seed) % 2000) / 1000.0f - 1.0f;
+	for (size_t i = 0; i < 4 * 6; i++) /* scale, B, mean, var (positive) */
+		bn[i / 6][i % 6] =
+			(float)(next_rand(&seed) % 2000) / 1000.0f + (i >= 18 ? 0.01f : -1.0f);
 	memset(&b, 0, sizeof(b));
 	uint32_t x = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 4, 5, 6 }, EML_TF_INPUT,
 			    NULL);
@@ -877,6 +881,13 @@ static void test_convtranspose(void **state)
 	node(&b, EML_OP_ConvTranspose, 3, (uint32_t[]){ x, w, bt }, y, 4,
 	     (eml_attr[]){ ints("strides", 2, s2), ints("pads", 4, p1),
 			   ints("output_padding", 2, op1), int1("group", 2) });
+	uint32_t bnin[5] = { y };
+	for (int i = 0; i < 4; i++)
+		bnin[1 + i] = constant(&b, EDGEML_DTYPE_FLOAT32, 6, bn[i]);
+	uint32_t ybn = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 6, 10, 12 },
+			      EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_BatchNormalization, 5, bnin, ybn, 1,
+	     (eml_attr[]){ float1("epsilon", 1e-3f) });
 	uint32_t x1 = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, (int64_t[]){ 2, 3, 7 }, EML_TF_INPUT,
 			     NULL);
 	uint32_t wt1 = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, (int64_t[]){ 3, 2, 4 },

@@ -80,6 +80,8 @@ static build_fn builder(uint32_t op)
 		return eml_vk_build_normalize;
 	case EML_OP_ConvTranspose:
 		return eml_vk_build_convt;
+	case EML_OP_BatchNormalization:
+		return eml_vk_build_bnorm;
 	default:
 		return NULL;
 	}

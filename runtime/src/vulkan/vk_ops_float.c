@@ -1,8 +1,9 @@
 /* vk_ops_float.c — Vulkan dispatches of the float ops: Conv, Gemm, MatMul, the binary
  * element-wise ops, the activations (with QLinearLookup, the quantized activation), the
- * reductions, Softmax, LayerNormalization and ConvTranspose. Float results agree with the reference to rounding (sums may run in another
- * order). */
+ * reductions, Softmax, LayerNormalization, BatchNormalization and ConvTranspose. Float
+ * results agree with the reference to rounding (sums may run in another order). */
 #include <math.h>
+#include <stdlib.h>
 
 #include "error.h"
 #include "ops/infer_qcommon.h"
@@ -375,5 +376,52 @@ edgeml_status eml_vk_build_convt(const eml_graph *g, const eml_node *node, eml_v
 	EML_VK_FIX3_I(d, CONVT_D, gw->dilation, gw->n_spatial, 1);
 	EML_VK_SET3_I(d, CONVT_P, gw->pad_begin, gw->n_spatial, 0);
 	EML_VK_SET3_I(d, CONVT_OUT, gw->out, gw->n_spatial, 1);
+	return EDGEML_OK;
+}
+
+/* BatchNormalization of floats with constant parameters (bnorm.comp): each channel's k and b
+ * made here by the reference's expressions, so the shader's x * k + b is its result. */
+edgeml_status eml_vk_build_bnorm(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
+{
+	const eml_tensor *x = eml_vk_input(g, node, 0), *y = &g->tensors[node->outputs[0]];
+	const eml_tensor *p[4];
+	const eml_tensor *all[] = { x, y };
+	edgeml_status st = need_float(all, 2);
+	if (st != EDGEML_OK)
+		return st;
+	if (x->rank < 2 || node->n_outputs > 1)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "BatchNormalization of rank %u or with "
+				 "training outputs", x->rank);
+	int64_t c_n = x->dims[1], inner = 1;
+	for (uint32_t i = 0; i < 4; i++) {
+		p[i] = eml_vk_input(g, node, 1 + i);
+		if (!p[i] || p[i]->dtype != EDGEML_DTYPE_FLOAT32 ||
+		    !(p[i]->flags & EML_TF_CONSTANT) || !p[i]->data ||
+		    eml_tensor_numel(p[i]) != c_n)
+			return eml_error(EDGEML_ERR_UNSUPPORTED,
+					 "BatchNormalization input %u is not a constant of %lld "
+					 "floats", 1 + i, (long long)c_n);
+	}
+	for (uint32_t i = 2; i < x->rank; i++)
+		inner *= x->dims[i];
+	float eps;
+	(void)eml_attr_float(node, "epsilon", 1e-5f, &eps);
+	const float *scale = p[0]->data, *bias = p[1]->data, *mean = p[2]->data, *var = p[3]->data;
+	float *kb = malloc((size_t)(2 * c_n) * sizeof(*kb) + 1);
+	if (!kb)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for BatchNormalization");
+	for (int64_t c = 0; c < c_n; c++) {
+		kb[c] = scale[c] / sqrtf(var[c] + eps);
+		kb[c_n + c] = bias[c] - mean[c] * kb[c];
+	}
+	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "bnorm.comp", (uint64_t)eml_tensor_numel(y));
+	st = eml_vk_param_f(d, kb, (uint32_t)(2 * c_n));
+	free(kb);
+	if (st != EDGEML_OK)
+		return st;
+	eml_vk_bind(d, node->inputs[0]);
+	eml_vk_bind(d, node->outputs[0]);
+	EML_VK_SET_I(d, BNORM_C, c_n);
+	EML_VK_SET_I(d, BNORM_INNER, inner);
 	return EDGEML_OK;
 }
