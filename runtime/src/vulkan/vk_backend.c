@@ -244,7 +244,7 @@ static edgeml_status submit_wait(vk_state *s, VkCommandBuffer cmd)
 	if (r == VK_SUCCESS)
 		r = f->vkWaitForFences(s->dev.device, 1, &s->fence, VK_TRUE, wait_ns(s));
 	if (r == VK_TIMEOUT)
-		while (f->vkWaitForFences(s->dev.device, 1, &s->fence, VK_TRUE, wait_ns(s)) ==
+		while (f->vkWaitForFences(s->dev.device, 1, &s->fence, VK_TRUE, VK_WAIT_NS) ==
 		       VK_TIMEOUT)
 			; /* the command buffer's memory must outlive it; fail once it is done */
 	if (r == VK_SUCCESS)
