@@ -289,15 +289,29 @@ build/models/.stamp: models/make_models.py $(VENV)/.stamp
 
 # The node tests and the models again on the Vulkan backend (lavapipe here): the same passes,
 # int8 outputs still bit-exact, and the same bytes when ops are withheld from the GPU so that
-# the scheduler runs them in CPU partitions (tests/models/partition_check.sh). Skipped with a
-# note where there is no Vulkan device.
+# the scheduler runs them in CPU partitions (tests/models/partition_check.sh); QLinearSoftmax
+# against ORT on the GPU, and the zoo's transformer against the CPU (zoo-vulkan-smoke). Skipped
+# with a note where there is no Vulkan device.
 .PHONY: test-vulkan
 test-vulkan: $(EDGEML) venv models
 	@if $(EDGEML) info | grep -q '^device [0-9]*: *vulkan'; then \
 		$(MAKE) --no-print-directory conformance BACKEND=vulkan && \
 		$(MAKE) --no-print-directory crosscheck BACKEND=vulkan && \
-		tests/models/partition_check.sh $(EDGEML) $(BUILD)/crosscheck; else \
+		tests/models/partition_check.sh $(EDGEML) $(BUILD)/crosscheck && \
+		$(PY) tests/zoo/qop_check.py --edgeml $(EDGEML) --ops Softmax --groups 10 \
+			--backend vulkan && \
+		$(MAKE) --no-print-directory zoo-vulkan-smoke; else \
 		echo "test-vulkan: skipped, no Vulkan device (see $(EDGEML) info)"; fi
+
+# The zoo's float transformer (zoo-smoke makes it) on Vulkan against the CPU: Split,
+# ReduceMean, LayerNormalization, Softmax, Erf and MatMul on the GPU (about 30 s here).
+.PHONY: zoo-vulkan-smoke
+zoo-vulkan-smoke: $(EDGEML) venv
+	@if [ -f $(ZOO)/transformer_tiny.onnx ]; then \
+		$(PY) tests/zoo/vk_zoo_check.py --edgeml $(EDGEML) --zoo $(ZOO) \
+			--work $(BUILD)/zoo-vulkan-smoke --only transformer_tiny --variants float \
+			--strict --max-cpu-nodes 0; else \
+		echo "zoo-vulkan-smoke: skipped, no $(ZOO)/transformer_tiny.onnx (make zoo-smoke)"; fi
 
 # BACKEND=vulkan runs the models on the Vulkan backend (int8 outputs must still match ORT's).
 crosscheck: $(EDGEML) models
@@ -408,6 +422,13 @@ zoo: zoo-deps
 		$(if $(ZOO_ONLY),--only $(ZOO_ONLY))
 zoo-check: $(EDGEML) zoo
 	$(PY) tests/models/zoo_check.py --edgeml $(EDGEML) --zoo $(ZOO) --work $(BUILD)/zoo-check \
+		$(if $(ZOO_ONLY),--only $(ZOO_ONLY))
+# Every zoo model on the Vulkan backend (CPU fallback allowed) against the CPU backend
+# (docs/vulkan.md): runs, agreement, partitions, nodes on the CPU, bytes transferred. Not in
+# make test: on lavapipe (2 busy cores) the whole zoo takes about an hour.
+.PHONY: zoo-vulkan
+zoo-vulkan: $(EDGEML) zoo
+	$(PY) tests/zoo/vk_zoo_check.py --edgeml $(EDGEML) --zoo $(ZOO) --work $(BUILD)/zoo-vulkan \
 		$(if $(ZOO_ONLY),--only $(ZOO_ONLY))
 # Per-tensor comparison of one QDQ model with ORT (docs/zoo.md): MODEL=build/zoo/NAME.u8.onnx
 # (or NAME.u8), ZOO_DIFF_ARGS e.g. "--ort-opt --all --sample 1 --reference-kernels".

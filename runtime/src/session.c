@@ -142,25 +142,31 @@ static void describe_session(edgeml_session *s, const char *why)
 		for (uint32_t p = 0; p < s->sched.n_parts; p++)
 			if (s->sched.parts[p].backend != s->backend)
 				fell += s->sched.parts[p].graph.n_nodes;
-		append(s->detail, sizeof(s->detail), "; %u partition%s:", s->sched.n_parts,
+		/* The totals must survive a long list (zoo models make 60 partitions): the list
+		 * gets what room they leave, and ends in "..." when cut. */
+		char tail[120], list[sizeof(s->detail)] = "";
+		snprintf(tail, sizeof(tail), "; CPU fallback: %u nodes, %u transfers, %llu bytes "
+			 "per run", fell, s->sched.n_transfers, (unsigned long long)bytes);
+		append(list, sizeof(list), "; %u partition%s:", s->sched.n_parts,
 		       s->sched.n_parts == 1 ? "" : "s");
 		for (uint32_t p = 0; p < s->sched.n_parts; p++) {
 			const eml_part *part = &s->sched.parts[p];
-			append(s->detail, sizeof(s->detail), "%s %s %u node%s", p ? "," : "",
+			append(list, sizeof(list), "%s %s %u node%s", p ? "," : "",
 			       part->backend->id, part->graph.n_nodes,
 			       part->graph.n_nodes == 1 ? "" : "s");
 			if (part->backend == s->backend)
 				continue;
 			for (uint32_t i = 0; i < part->graph.n_nodes; i++) {
 				const char *op = eml_op_name(part->graph.nodes[i].op);
-				append(s->detail, sizeof(s->detail), "%s%s", i ? ", " : " (",
-				       op ? op : "?");
+				append(list, sizeof(list), "%s%s", i ? ", " : " (", op ? op : "?");
 			}
-			append(s->detail, sizeof(s->detail), ")");
+			append(list, sizeof(list), ")");
 		}
-		append(s->detail, sizeof(s->detail),
-		       "; CPU fallback: %u nodes, %u transfers, %llu bytes per run", fell,
-		       s->sched.n_transfers, (unsigned long long)bytes);
+		size_t used = strlen(s->detail) + strlen(tail) + (why[0] ? strlen(why) + 3 : 0) + 1;
+		size_t room = used < sizeof(s->detail) ? sizeof(s->detail) - used : 0;
+		if (strlen(list) > room)
+			memcpy(list + (room > 3 ? room - 3 : 0), "...", 4);
+		append(s->detail, sizeof(s->detail), "%s%s", list, tail);
 	}
 	if (why[0])
 		append(s->detail, sizeof(s->detail), " (%s)", why);

@@ -1181,6 +1181,55 @@ static void test_plane_perm(void **state)
 }
 #endif
 
+/* Random QLinearSoftmax: ranks 1 to 4, any axis, both 8-bit types, inputs over the whole
+ * range or a narrow one (rows longer than their distances take the per-row table), rows of
+ * one, x scales whose exponentials underflow, and one layer large enough for the pool. */
+static void test_qsoftmax(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	static const double xs[] = { 0.0007, 0.02, 0.1, 0.37, 1.5 };
+	char what[160];
+	for (int i = 0; i < 60; i++) {
+		uint32_t xt = rnd() % 2 ? U8 : I8;
+		uint32_t rank = 1 + rnd() % 4;
+		int64_t dims[4];
+		for (uint32_t a = 0; a < rank; a++)
+			dims[a] = 1 + rnd() % (rank == 1 ? 700 : rank == 2 ? 300 : 12);
+		if (i == 0) {
+			rank = 2;
+			dims[0] = 1100;
+			dims[1] = 1000;
+		}
+		int64_t axis = (int64_t)(rnd() % rank);
+		if (i % 7 == 3)
+			dims[axis] = 1;
+		kcase c;
+		kc_init(&c, EML_OP_QLinearSoftmax);
+		uint8_t *x = kc_in(&c, xt, rank, dims, 0);
+		uint32_t spread = i % 3 == 0 ? 1 + rnd() % 40 : 256;
+		for (size_t k = 0; k < (size_t)eml_tensor_bytes(c.inp[0]); k++)
+			x[k] = (uint8_t)(x[k] % spread + (i % 2 ? 200 : 0));
+		double x_scale = xs[rnd() % 5] * (1.0 + (rnd() % 100) / 1000.0);
+		double y_scale = i % 4 == 0 ? 1.0 / 255.0 : i % 4 == 1 ? 1.0 / 256.0 :
+				 0.002 + (rnd() % 100) / 5000.0;
+		kc_scalar(&c, F32, x_scale);
+		kc_scalar(&c, xt, rnd_zp(xt));
+		kc_scalar(&c, F32, y_scale);
+		kc_scalar(&c, xt, rnd_zp(xt));
+		kc_int(&c, "axis", rnd() % 2 ? axis : axis - (int64_t)rank);
+		snprintf(what, sizeof(what), "QLinearSoftmax x%s rank %u axis %lld len %lld "
+			 "spread %u xs %g ys %g", xt == U8 ? "u8" : "i8", rank, (long long)axis,
+			 (long long)dims[axis], spread, x_scale, y_scale);
+		for (uint32_t l = 0; l < nl; l++)
+			kc_check(&c, levels[l], 1 + 2 * (i % 2), what);
+		kc_free(&c);
+	}
+}
+
 /* The active level is one the CPU supports and has a name. */
 static void test_isa_choice(void **state)
 {
@@ -1207,6 +1256,7 @@ int main(void)
 		cmocka_unit_test(test_maxpool),	    cmocka_unit_test(test_qavgpool),
 		cmocka_unit_test(test_shared_weights),
 		cmocka_unit_test(test_fallback),
+		cmocka_unit_test(test_qsoftmax),
 #if defined(__x86_64__)
 		cmocka_unit_test(test_plane_perm),
 #endif

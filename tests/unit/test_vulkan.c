@@ -511,9 +511,436 @@ static void test_resize_pool(void **state)
 	free(image);
 }
 
-/* Softmax → Relu: Softmax has no shader. Without the fallback flag the session fails naming
- * the node; with it Softmax runs on the CPU, its shared bytes are reported, and the results
- * still match. */
+/* One model of four random QLinearSoftmax nodes (seeded): rank 1 to 4, any axis, int8 or
+ * uint8, x scales from tiny to large (e underflowing to 0 along a row), y scales around
+ * 1/255 and random, rows of one (ORT's overflow: the reference saturates). */
+static edgeml_model *qsoftmax_model(uint32_t seed, void **image)
+{
+	static builder b;
+	static float scales[4][2];
+	static uint8_t zps[4][2];
+	memset(&b, 0, sizeof(b));
+	for (uint32_t n = 0; n < 4; n++) {
+		int64_t dims[4];
+		uint32_t rank = 1 + next_rand(&seed) % 4;
+		for (uint32_t i = 0; i < rank; i++)
+			dims[i] = 1 + next_rand(&seed) % (rank == 1 ? 300 : 9);
+		int64_t axis = (int64_t)(next_rand(&seed) % rank);
+		if (next_rand(&seed) % 2)
+			axis -= rank;
+		if (n == 3)
+			dims[(axis + rank) % rank] = 1;
+		static const float xs[] = { 0.0007f, 0.02f, 0.1f, 0.37f, 1.5f };
+		static const float ys[] = { 1.0f / 255.0f, 1.0f / 256.0f, 0.0039f, 0.011f };
+		float jitter = 1.0f + (float)(next_rand(&seed) % 100) / 1e3f;
+		scales[n][0] = xs[next_rand(&seed) % 5] * jitter;
+		scales[n][1] = ys[next_rand(&seed) % 4];
+		edgeml_dtype dt = next_rand(&seed) % 2 ? EDGEML_DTYPE_INT8 : EDGEML_DTYPE_UINT8;
+		zps[n][0] = (uint8_t)next_rand(&seed);
+		/* Y's zero point at the bottom of the range, as quantize_static puts it. */
+		zps[n][1] = dt == EDGEML_DTYPE_INT8 ? (uint8_t)(int8_t)-128
+						    : (uint8_t)(next_rand(&seed) % 8);
+		uint32_t x = tensor(&b, dt, rank, dims, EML_TF_INPUT, NULL);
+		uint32_t xs_t = constant(&b, EDGEML_DTYPE_FLOAT32, 1, &scales[n][0]);
+		uint32_t xz = constant(&b, dt, 1, &zps[n][0]);
+		uint32_t ys_t = constant(&b, EDGEML_DTYPE_FLOAT32, 1, &scales[n][1]);
+		uint32_t yz = constant(&b, dt, 1, &zps[n][1]);
+		uint32_t y = tensor(&b, dt, rank, dims, EML_TF_OUTPUT, NULL);
+		node(&b, EML_OP_QLinearSoftmax, 5, (uint32_t[]){ x, xs_t, xz, ys_t, yz }, y, 1,
+		     (eml_attr[]){ int1("axis", axis) });
+	}
+	return load(&b, image);
+}
+
+/* QLinearSoftmax (qsoftmax.comp): the reference's bytes, as the fast CPU kernel's, on random
+ * shapes, axes, types and parameters; inputs over the whole range and, in the second round
+ * of each model, others (compare's seeds). */
+static void test_qsoftmax(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	for (uint32_t seed = 1; seed <= 6; seed++) {
+		void *image;
+		edgeml_model *m = qsoftmax_model(seed, &image);
+		edgeml_session *ref =
+			session(m, EDGEML_BACKEND_CPU, EDGEML_SESSION_REFERENCE_KERNELS);
+		edgeml_session *gpu = session(m, EDGEML_BACKEND_VULKAN, 0);
+		fill_inputs(ref, 4, seed);
+		fill_inputs(gpu, 4, seed);
+		assert_int_equal(edgeml_session_run(ref), EDGEML_OK);
+		assert_int_equal(edgeml_session_run(gpu), EDGEML_OK);
+		for (size_t i = 0; i < 4; i++) {
+			edgeml_tensor *a, *c;
+			edgeml_tensor_info info;
+			assert_int_equal(edgeml_session_output(ref, i, &a), EDGEML_OK);
+			assert_int_equal(edgeml_session_output(gpu, i, &c), EDGEML_OK);
+			assert_int_equal(edgeml_tensor_info_get(a, &info), EDGEML_OK);
+			assert_memory_equal(edgeml_tensor_data(a), edgeml_tensor_data(c),
+					    info.size_bytes);
+		}
+		edgeml_session_destroy(ref);
+		edgeml_session_destroy(gpu);
+		compare(m, 0);
+		edgeml_model_free(m);
+		free(image);
+	}
+}
+
+/* Slice (random starts, ends and steps, negative ones included, on some axes) and Split into
+ * three parts of random sizes, of floats or bytes (copy.comp from a base with strides). */
+static void test_slice_split(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	for (uint32_t seed = 1; seed <= 6; seed++) {
+		static builder b;
+		static int64_t starts[4], ends[4], axes[4], steps[4], split[3];
+		uint32_t r = seed;
+		uint32_t rank = 1 + next_rand(&r) % 4, n_axes = 0;
+		int64_t dims[4], ydims[4], sdims[3][4];
+		for (uint32_t d = 0; d < rank; d++)
+			dims[d] = 3 + next_rand(&r) % 7;
+		memcpy(ydims, dims, sizeof(dims));
+		for (uint32_t d = 0; d < rank; d++) {
+			if (next_rand(&r) % 3 == 0)
+				continue;
+			int64_t step = (int64_t)(next_rand(&r) % 3) + 1, s = next_rand(&r) % dims[d];
+			if (next_rand(&r) % 2) {
+				/* backwards from s to the first element */
+				step = -step;
+				ends[n_axes] = -dims[d] - 1;
+				ydims[d] = (s + 1 + -step - 1) / -step;
+			} else {
+				int64_t e = s + 1 + next_rand(&r) % (dims[d] - s);
+				ends[n_axes] = e;
+				ydims[d] = (e - s + step - 1) / step;
+			}
+			starts[n_axes] = s;
+			axes[n_axes] = next_rand(&r) % 2 ? d : (int64_t)d - rank;
+			steps[n_axes++] = step;
+		}
+		uint32_t axis = next_rand(&r) % rank;
+		split[0] = next_rand(&r) % dims[axis];
+		split[1] = next_rand(&r) % (dims[axis] - split[0] + 1);
+		split[2] = dims[axis] - split[0] - split[1];
+		edgeml_dtype dt = seed % 2 ? EDGEML_DTYPE_FLOAT32 : EDGEML_DTYPE_UINT8;
+		memset(&b, 0, sizeof(b));
+		uint32_t x = tensor(&b, dt, rank, dims, EML_TF_INPUT, NULL);
+		uint32_t ts = constant(&b, EDGEML_DTYPE_INT64, n_axes, starts);
+		uint32_t te = constant(&b, EDGEML_DTYPE_INT64, n_axes, ends);
+		uint32_t ta = constant(&b, EDGEML_DTYPE_INT64, n_axes, axes);
+		uint32_t tp = constant(&b, EDGEML_DTYPE_INT64, n_axes, steps);
+		uint32_t y = tensor(&b, dt, rank, ydims, EML_TF_OUTPUT, NULL);
+		node(&b, EML_OP_Slice, 5, (uint32_t[]){ x, ts, te, ta, tp }, y, 0, NULL);
+		uint32_t tsp = constant(&b, EDGEML_DTYPE_INT64, 3, split), parts[3];
+		for (uint32_t p = 0; p < 3; p++) {
+			memcpy(sdims[p], dims, sizeof(dims));
+			sdims[p][axis] = split[p];
+			parts[p] = tensor(&b, dt, rank, sdims[p], EML_TF_OUTPUT, NULL);
+		}
+		node(&b, EML_OP_Split, 2, (uint32_t[]){ x, tsp }, parts[0], 1,
+		     (eml_attr[]){ int1("axis", axis) });
+		b.io[1][3] = parts[1];
+		b.io[1][4] = parts[2];
+		b.nodes[1].n_outputs = 3;
+		void *image;
+		edgeml_model *m = load(&b, &image);
+		compare(m, 0);
+		edgeml_model_free(m);
+		free(image);
+	}
+}
+
+/* QLinearConcat of three int8 or uint8 inputs with their own scales and zero points, one of
+ * them Y's, along a random axis (copy.comp through a requantization table). */
+static void test_qconcat(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	for (uint32_t seed = 1; seed <= 4; seed++) {
+		static builder b;
+		static float sc[4];
+		static uint8_t zp[4];
+		uint32_t r = seed;
+		uint32_t rank = 1 + next_rand(&r) % 4, axis = next_rand(&r) % rank;
+		int64_t dims[3][4], ydims[4];
+		edgeml_dtype yt = seed % 2 ? EDGEML_DTYPE_INT8 : EDGEML_DTYPE_UINT8, xt[3];
+		for (uint32_t d = 0; d < rank; d++)
+			ydims[d] = 1 + next_rand(&r) % 6;
+		ydims[axis] = 0;
+		for (uint32_t i = 0; i < 4; i++) {
+			sc[i] = 0.01f + (float)(next_rand(&r) % 1000) / 5000.0f;
+			zp[i] = (uint8_t)next_rand(&r);
+		}
+		memset(&b, 0, sizeof(b));
+		uint32_t ys = constant(&b, EDGEML_DTYPE_FLOAT32, 1, &sc[0]);
+		uint32_t yz = constant(&b, yt, 1, &zp[0]);
+		uint32_t in[11] = { ys, yz };
+		for (uint32_t i = 0; i < 3; i++) {
+			memcpy(dims[i], ydims, sizeof(ydims));
+			dims[i][axis] = 1 + next_rand(&r) % 5;
+			ydims[axis] += dims[i][axis];
+			xt[i] = yt; /* infer takes one type */
+			in[2 + 3 * i] = tensor(&b, xt[i], rank, dims[i], EML_TF_INPUT, NULL);
+			/* the second input has Y's parameters: its table is the identity */
+			in[3 + 3 * i] =
+				i == 1 ? ys : constant(&b, EDGEML_DTYPE_FLOAT32, 1, &sc[1 + i]);
+			in[4 + 3 * i] = i == 1 ? yz : constant(&b, xt[i], 1, &zp[1 + i]);
+		}
+		uint32_t y = tensor(&b, yt, rank, ydims, EML_TF_OUTPUT, NULL);
+		node(&b, EML_OP_QLinearConcat, 11, in, y, 1, (eml_attr[]){ int1("axis", axis) });
+		void *image;
+		edgeml_model *m = load(&b, &image);
+		compare(m, 0);
+		edgeml_model_free(m);
+		free(image);
+	}
+}
+
+/* ReduceMean, ReduceSum and ReduceMax of one float tensor over random axes (negative ones
+ * too), keepdims either way, and the mean of a 64x64 plane per channel (mnasnet's pool). */
+static void test_reduce(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	for (uint32_t seed = 1; seed <= 5; seed++) {
+		static builder b;
+		static int64_t axes[4];
+		uint32_t r = seed, n_axes = 0, mask = 0;
+		uint32_t rank = 1 + next_rand(&r) % 4;
+		int64_t dims[4], ydims[4], keep = next_rand(&r) % 2;
+		for (uint32_t d = 0; d < rank; d++)
+			dims[d] = 1 + next_rand(&r) % 9;
+		if (seed == 5) {
+			rank = 4;
+			dims[0] = 1;
+			dims[1] = 3;
+			dims[2] = dims[3] = 64;
+		}
+		for (uint32_t d = 0; d < rank; d++)
+			if (seed == 5 ? d >= 2 : next_rand(&r) % 2) {
+				axes[n_axes++] = next_rand(&r) % 2 ? (int64_t)d : (int64_t)d - rank;
+				mask |= 1u << d;
+			}
+		if (!n_axes) {
+			axes[n_axes++] = 0;
+			mask = 1;
+		}
+		uint32_t yr = 0;
+		for (uint32_t d = 0; d < rank; d++)
+			if (!(mask & (1u << d)))
+				ydims[yr++] = dims[d];
+			else if (keep)
+				ydims[yr++] = 1;
+		memset(&b, 0, sizeof(b));
+		uint32_t x = tensor(&b, EDGEML_DTYPE_FLOAT32, rank, dims, EML_TF_INPUT, NULL);
+		uint32_t ta = constant(&b, EDGEML_DTYPE_INT64, n_axes, axes);
+		static const uint32_t ops[3] = { EML_OP_ReduceMean, EML_OP_ReduceSum,
+						 EML_OP_ReduceMax };
+		for (uint32_t i = 0; i < 3; i++) {
+			/* a scalar output (every axis reduced, no keepdims) is of rank 0 */
+			uint32_t y =
+				tensor(&b, EDGEML_DTYPE_FLOAT32, yr, ydims, EML_TF_OUTPUT, NULL);
+			node(&b, ops[i], 2, (uint32_t[]){ x, ta }, y, 1,
+			     (eml_attr[]){ int1("keepdims", keep) });
+		}
+		void *image;
+		edgeml_model *m = load(&b, &image);
+		compare(m, 0);
+		edgeml_model_free(m);
+		free(image);
+	}
+}
+
+/* A run that outlives the wait's limit (EDGEML_VK_TIMEOUT_MS=0) is an error, but the session
+ * keeps it: the next run waits for it first and computes the right outputs, and destroying
+ * the session after another timed-out run waits for it instead of freeing memory the device
+ * still uses. */
+static void test_run_timeout(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	static builder b;
+	static float w[32 * 32 * 9];
+	uint32_t seed = 5;
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		w[i] = (float)(next_rand(&seed) % 200) / 1000.0f - 0.1f;
+	memset(&b, 0, sizeof(b));
+	uint32_t x = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 32, 96, 96 }, EML_TF_INPUT,
+			    NULL);
+	uint32_t wt = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 32, 32, 3, 3 },
+			     EML_TF_CONSTANT, w);
+	uint32_t h = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 32, 94, 94 }, 0, NULL);
+	node(&b, EML_OP_Conv, 2, (uint32_t[]){ x, wt }, h, 0, NULL);
+	uint32_t y = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 32, 92, 92 },
+			    EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_Conv, 2, (uint32_t[]){ h, wt }, y, 0, NULL);
+	void *image;
+	edgeml_model *m = load(&b, &image);
+	edgeml_session *gpu = session(m, EDGEML_BACKEND_VULKAN, 0);
+	fill_inputs(gpu, 1, 3);
+	setenv("EDGEML_VK_TIMEOUT_MS", "0", 1);
+	edgeml_status st = edgeml_session_run(gpu);
+	unsetenv("EDGEML_VK_TIMEOUT_MS");
+	assert_int_equal(st, EDGEML_ERR_BACKEND);
+	assert_non_null(strstr(edgeml_last_error(), "did not end"));
+	edgeml_session_destroy(gpu);
+	compare(m, 0);
+	gpu = session(m, EDGEML_BACKEND_VULKAN, 0);
+	edgeml_session *cpu = session(m, EDGEML_BACKEND_CPU, 0);
+	fill_inputs(gpu, 1, 4);
+	fill_inputs(cpu, 1, 4);
+	setenv("EDGEML_VK_TIMEOUT_MS", "0", 1);
+	st = edgeml_session_run(gpu);
+	unsetenv("EDGEML_VK_TIMEOUT_MS");
+	assert_int_equal(st, EDGEML_ERR_BACKEND);
+	/* The next run waits for the one that timed out, then runs. */
+	assert_int_equal(edgeml_session_run(gpu), EDGEML_OK);
+	assert_int_equal(edgeml_session_run(cpu), EDGEML_OK);
+	edgeml_tensor *a, *c;
+	assert_int_equal(edgeml_session_output(cpu, 0, &a), EDGEML_OK);
+	assert_int_equal(edgeml_session_output(gpu, 0, &c), EDGEML_OK);
+	const float *fa = edgeml_tensor_data(a), *fc = edgeml_tensor_data(c);
+	for (size_t i = 0; i < 32 * 92 * 92; i++)
+		assert_true(fabsf(fa[i] - fc[i]) <= 1e-4f * (1.0f + fabsf(fa[i])));
+	edgeml_session_destroy(cpu);
+	edgeml_session_destroy(gpu);
+	edgeml_model_free(m);
+	free(image);
+}
+
+/* Float Softmax over a middle or the last axis, LayerNormalization (Scale and B of the row,
+ * or one Scale and no B), Erf and Sqrt (softmax.comp, layernorm.comp, unary.comp), against
+ * the reference within the float tolerance. */
+static void test_normalize(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	static builder b;
+	static float sc[24], bias[24], one = 1.5f;
+	uint32_t seed = 9;
+	for (int i = 0; i < 24; i++) {
+		sc[i] = (float)(next_rand(&seed) % 1000) / 500.0f - 1.0f;
+		bias[i] = (float)(next_rand(&seed) % 1000) / 250.0f - 2.0f;
+	}
+	memset(&b, 0, sizeof(b));
+	int64_t dims[3] = { 2, 5, 24 };
+	uint32_t x = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, dims, EML_TF_INPUT, NULL);
+	uint32_t y0 = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, dims, EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_Softmax, 1, &x, y0, 1, (eml_attr[]){ int1("axis", 1) });
+	uint32_t s1 = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, dims, 0, NULL);
+	node(&b, EML_OP_Softmax, 1, &x, s1, 0, NULL);
+	uint32_t ts = constant(&b, EDGEML_DTYPE_FLOAT32, 24, sc);
+	uint32_t tb = constant(&b, EDGEML_DTYPE_FLOAT32, 24, bias);
+	uint32_t y1 = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, dims, EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_LayerNormalization, 3, (uint32_t[]){ s1, ts, tb }, y1, 1,
+	     (eml_attr[]){ float1("epsilon", 1e-3f) });
+	uint32_t t1 = constant(&b, EDGEML_DTYPE_FLOAT32, 1, &one);
+	uint32_t n2 = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, dims, 0, NULL);
+	node(&b, EML_OP_LayerNormalization, 2, (uint32_t[]){ x, t1 }, n2, 1,
+	     (eml_attr[]){ int1("axis", 1) });
+	uint32_t e = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, dims, EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_Erf, 1, &n2, e, 0, NULL);
+	uint32_t q = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, dims, EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_Sqrt, 1, &y0, q, 0, NULL);
+	void *image;
+	edgeml_model *m = load(&b, &image);
+	compare(m, 0);
+	edgeml_model_free(m);
+	free(image);
+}
+
+/* ConvTranspose (convt.comp): 2-D, two groups, stride 2, pads, output_padding, bias, then a
+ * BatchNormalization (bnorm.comp) of its output; and 1-D, stride 3, dilation 2, no bias. The
+ * gathered sums run in the reference's order. */
+static void test_convtranspose(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	static builder b;
+	static float w2[4 * 3 * 9], bias[6], w1[3 * 2 * 4], bn[4][6];
+	uint32_t seed = 11;
+	for (size_t i = 0; i < 4 * 3 * 9; i++)
+		w2[i] = (float)(next_rand(&seed) % 2000) / 1000.0f - 1.0f;
+	for (size_t i = 0; i < 6; i++)
+		bias[i] = (float)(next_rand(&seed) % 2000) / 1000.0f - 1.0f;
+	for (size_t i = 0; i < 3 * 2 * 4; i++)
+		w1[i] = (float)(next_rand(&seed) % 2000) / 1000.0f - 1.0f;
+	for (size_t i = 0; i < 4 * 6; i++) /* scale, B, mean, var (positive) */
+		bn[i / 6][i % 6] =
+			(float)(next_rand(&seed) % 2000) / 1000.0f + (i >= 18 ? 0.01f : -1.0f);
+	memset(&b, 0, sizeof(b));
+	uint32_t x = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 4, 5, 6 }, EML_TF_INPUT,
+			    NULL);
+	uint32_t w = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 4, 3, 3, 3 },
+			    EML_TF_CONSTANT, w2);
+	uint32_t bt = constant(&b, EDGEML_DTYPE_FLOAT32, 6, bias);
+	uint32_t y = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 6, 10, 12 },
+			    EML_TF_OUTPUT, NULL);
+	static const int64_t s2[2] = { 2, 2 }, p1[4] = { 1, 1, 1, 1 }, op1[2] = { 1, 1 };
+	node(&b, EML_OP_ConvTranspose, 3, (uint32_t[]){ x, w, bt }, y, 4,
+	     (eml_attr[]){ ints("strides", 2, s2), ints("pads", 4, p1),
+			   ints("output_padding", 2, op1), int1("group", 2) });
+	uint32_t bnin[5] = { y };
+	for (int i = 0; i < 4; i++)
+		bnin[1 + i] = constant(&b, EDGEML_DTYPE_FLOAT32, 6, bn[i]);
+	uint32_t ybn = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 6, 10, 12 },
+			      EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_BatchNormalization, 5, bnin, ybn, 1,
+	     (eml_attr[]){ float1("epsilon", 1e-3f) });
+	uint32_t x1 = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, (int64_t[]){ 2, 3, 7 }, EML_TF_INPUT,
+			     NULL);
+	uint32_t wt1 = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, (int64_t[]){ 3, 2, 4 },
+			      EML_TF_CONSTANT, w1);
+	uint32_t y1 = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, (int64_t[]){ 2, 2, 25 }, EML_TF_OUTPUT,
+			     NULL);
+	static const int64_t s3[1] = { 3 }, d2[1] = { 2 };
+	node(&b, EML_OP_ConvTranspose, 2, (uint32_t[]){ x1, wt1 }, y1, 2,
+	     (eml_attr[]){ ints("strides", 1, s3), ints("dilations", 1, d2) });
+	/* A fused activation (the converter folds Relu/Clip into ConvTranspose): clamped. */
+	uint32_t y2 = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 6, 10, 12 },
+			     EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_ConvTranspose, 3, (uint32_t[]){ x, w, bt }, y2, 6,
+	     (eml_attr[]){ ints("strides", 2, s2), ints("pads", 4, p1),
+			   ints("output_padding", 2, op1), int1("group", 2),
+			   float1("activation_min", 0.0f), float1("activation_max", 0.5f) });
+	void *image;
+	edgeml_model *m = load(&b, &image);
+	compare(m, 0);
+	edgeml_model_free(m);
+	free(image);
+}
+
+/* Pow (binary.comp): squares (the reference's x * x), cubes of negative and positive bases,
+ * square roots, and exponents of every sign on both signs of base (NaN where powf gives it). */
+static void test_pow(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	static builder b;
+	static const float two = 2.0f, three = 3.0f, half = 0.5f;
+	memset(&b, 0, sizeof(b));
+	int64_t dims[2] = { 7, 33 };
+	uint32_t x = tensor(&b, EDGEML_DTYPE_FLOAT32, 2, dims, EML_TF_INPUT, NULL);
+	uint32_t e = tensor(&b, EDGEML_DTYPE_FLOAT32, 2, (int64_t[]){ 1, 33 }, EML_TF_INPUT, NULL);
+	const float *ex[3] = { &two, &three, &half };
+	for (int i = 0; i < 3; i++) {
+		uint32_t c = constant(&b, EDGEML_DTYPE_FLOAT32, 1, ex[i]);
+		uint32_t y = tensor(&b, EDGEML_DTYPE_FLOAT32, 2, dims, EML_TF_OUTPUT, NULL);
+		node(&b, EML_OP_Pow, 2, (uint32_t[]){ x, c }, y, 0, NULL);
+	}
+	uint32_t y = tensor(&b, EDGEML_DTYPE_FLOAT32, 2, dims, EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_Pow, 2, (uint32_t[]){ x, e }, y, 0, NULL);
+	void *image;
+	edgeml_model *m = load(&b, &image);
+	compare(m, 0);
+	edgeml_model_free(m);
+	free(image);
+}
+
+/* Relu → Softmax → Relu, Softmax withheld from the GPU (EDGEML_VK_NO_SHADER, as an op
+ * without a shader). Without the fallback flag the session fails naming the node; with it
+ * Softmax runs on the CPU, its shared bytes are reported, and the results still match. */
 static edgeml_model *softmax_model(void **image)
 {
 	static builder b;
@@ -535,6 +962,7 @@ static void test_cpu_fallback(void **state)
 	SKIP_WITHOUT_DEVICE();
 	void *image;
 	edgeml_model *m = softmax_model(&image);
+	setenv("EDGEML_VK_NO_SHADER", "Softmax", 1);
 	edgeml_session_options o;
 	edgeml_session *s;
 	edgeml_session_options_init(&o);
@@ -555,6 +983,7 @@ static void test_cpu_fallback(void **state)
 	assert_int_equal(eml_session_partitions(s, &transfers), 3);
 	assert_int_equal(transfers, 2);
 	edgeml_session_destroy(s);
+	unsetenv("EDGEML_VK_NO_SHADER");
 	edgeml_model_free(m);
 	free(image);
 }
@@ -567,7 +996,9 @@ static void test_submit_wait_profile(void **state)
 	SKIP_WITHOUT_DEVICE();
 	void *image;
 	edgeml_model *m = softmax_model(&image);
+	setenv("EDGEML_VK_NO_SHADER", "Softmax", 1);
 	edgeml_session *s = session(m, EDGEML_BACKEND_VULKAN, EDGEML_SESSION_CPU_FALLBACK);
+	unsetenv("EDGEML_VK_NO_SHADER");
 	fill_inputs(s, 1, 5);
 	assert_int_equal(edgeml_session_wait(s), EDGEML_ERR_INVALID_ARGUMENT);
 	assert_int_equal(edgeml_session_submit(s), EDGEML_OK);
@@ -623,6 +1054,7 @@ static void test_cache(void **state)
 	SKIP_WITHOUT_DEVICE();
 	void *image;
 	edgeml_model *m = softmax_model(&image);
+	setenv("EDGEML_VK_NO_SHADER", "Softmax", 1);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", cache_dir);
 	assert_int_equal(system(cmd), 0);
@@ -642,6 +1074,7 @@ static void test_cache(void **state)
 	compare(m, EDGEML_SESSION_CPU_FALLBACK);
 	edgeml_model_free(m);
 	free(image);
+	unsetenv("EDGEML_VK_NO_SHADER");
 }
 
 /* No loader, or a loader without a driver: an explicit Vulkan session fails with a message
@@ -735,6 +1168,14 @@ int main(void)
 		cmocka_unit_test(test_float),
 		cmocka_unit_test(test_float_tiles),
 		cmocka_unit_test(test_resize_pool),
+		cmocka_unit_test(test_qsoftmax),
+		cmocka_unit_test(test_slice_split),
+		cmocka_unit_test(test_qconcat),
+		cmocka_unit_test(test_reduce),
+		cmocka_unit_test(test_run_timeout),
+		cmocka_unit_test(test_normalize),
+		cmocka_unit_test(test_convtranspose),
+		cmocka_unit_test(test_pow),
 		cmocka_unit_test(test_cpu_fallback),
 		cmocka_unit_test(test_submit_wait_profile),
 		cmocka_unit_test(test_cache),

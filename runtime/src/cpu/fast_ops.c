@@ -64,6 +64,8 @@ edgeml_status eml_fast_prepare_exact(const eml_kernel_ctx *ctx, eml_isa isa, uin
 		return eml_fast_image_prepare(ctx, isa, threads, out);
 	case EML_OP_ConvTranspose:
 		return eml_fast_fconvtranspose_prepare(ctx, isa, threads, out);
+	case EML_OP_QLinearSoftmax:
+		return eml_fast_qsoftmax_prepare(ctx, out);
 	default:
 		return EDGEML_OK;
 	}

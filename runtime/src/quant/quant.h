@@ -5,6 +5,7 @@
 #ifndef EML_QUANT_H
 #define EML_QUANT_H
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 
@@ -140,6 +141,21 @@ static inline int32_t eml_wrap_i32(int64_t v)
 static inline int32_t eml_clamp_i32(int32_t v, int32_t lo, int32_t hi)
 {
 	return v < lo ? lo : (v > hi ? hi : v);
+}
+
+/*
+ * QLinearSoftmax (ONNX Runtime's com.microsoft kernel, docs/ops.md): the exponentials of
+ * the distances d = max - x in [0, 255] along a row of len elements, scaled so that no row
+ * sum overflows: e[d] = (float)exp((shift - d) * xs) in double, with
+ * shift = max(0, ln(FLT_MAX / len) - 5) / xs (ORT's table with its 5-bit reserve). One
+ * table for the reference, the fast kernel and the Vulkan shader, so they agree bit for bit.
+ */
+static inline void eml_qsoftmax_table(float xs, int64_t len, float e[256])
+{
+	double shift = log((double)(FLT_MAX / (float)len)) - 5.0;
+	shift = (shift > 0.0 ? shift : 0.0) / (double)xs;
+	for (int d = 0; d < 256; d++)
+		e[d] = (float)exp(((double)(255 - d) - 255.0 + shift) * (double)xs);
 }
 
 #endif /* EML_QUANT_H */

@@ -18,8 +18,21 @@
 /* The most memory one session may take, as the CPU backend: a bound on what a hostile
  * model's shapes can make us allocate. */
 #define VK_MEMORY_MAX ((uint64_t)1 << 30)
-/* A run that takes longer than this is reported as a hung device. */
+/* A run that takes longer than this is reported as a hung device. A CPU-type device
+ * (lavapipe) is this machine's cores: under load a large float model's first run (which
+ * compiles the machine code) takes minutes, so it gets longer. */
 #define VK_WAIT_NS (120ull * 1000000000ull)
+#define VK_WAIT_CPU_NS (1200ull * 1000000000ull)
+
+/* How long to wait for a run of s before calling the device hung; EDGEML_VK_TIMEOUT_MS
+ * overrides it (the tests make runs time out with 0). */
+static uint64_t wait_ns(const vk_state *s)
+{
+	const char *env = getenv("EDGEML_VK_TIMEOUT_MS");
+	if (env && *env)
+		return strtoull(env, NULL, 10) * 1000000ull;
+	return s->dev.info->type == VK_PHYSICAL_DEVICE_TYPE_CPU ? VK_WAIT_CPU_NS : VK_WAIT_NS;
+}
 
 /* Milliseconds of a monotonic clock. */
 static double now_ms(void)
@@ -47,9 +60,12 @@ static void vk_destroy(void *opaque)
 	vk_state *s = opaque;
 	if (!s)
 		return;
-	/* Other sessions share the device: wait for this one's run only. */
+	/* Other sessions share the device: wait for this one's run only, however long it
+	 * takes (a run past the wait's limit still uses the memory freed below). */
 	if (s->in_flight && s->next_seg < s->n_segs)
-		s->dev.fns->vkWaitForFences(s->dev.device, 1, &s->fence, VK_TRUE, VK_WAIT_NS);
+		while (s->dev.fns->vkWaitForFences(s->dev.device, 1, &s->fence, VK_TRUE,
+						   VK_WAIT_NS) == VK_TIMEOUT)
+			;
 	eml_vk_pipelines_destroy(s);
 	eml_vk_import_free(s);
 	if (s->nodes)
@@ -72,6 +88,8 @@ static void vk_destroy(void *opaque)
 	free(s);
 }
 
+static int shader_withheld(uint32_t op);
+
 /* Describes every node's dispatches; a node the GPU cannot run fails the session (the
  * session gives such nodes to the CPU before, when its options allow it). */
 static edgeml_status build_nodes(vk_state *s)
@@ -85,7 +103,9 @@ static edgeml_status build_nodes(vk_state *s)
 			n->skip = 1;
 			continue;
 		}
-		edgeml_status st = eml_vk_build(g, node, s->dev.info, &n->kernel);
+		edgeml_status st = shader_withheld(node->op) ?
+			eml_error(EDGEML_ERR_UNSUPPORTED, "withheld by EDGEML_VK_NO_SHADER") :
+			eml_vk_build(g, node, s->dev.info, &n->kernel);
 		if (st == EDGEML_ERR_UNSUPPORTED)
 			return eml_error_context(st, "node '%s' (%s) cannot run on the GPU (allow "
 						 "the CPU fallback: EDGEML_SESSION_CPU_FALLBACK, "
@@ -222,7 +242,11 @@ static edgeml_status submit_wait(vk_state *s, VkCommandBuffer cmd)
 	const eml_vk_fns *f = s->dev.fns;
 	VkResult r = eml_vk_submit(s, cmd);
 	if (r == VK_SUCCESS)
-		r = f->vkWaitForFences(s->dev.device, 1, &s->fence, VK_TRUE, VK_WAIT_NS);
+		r = f->vkWaitForFences(s->dev.device, 1, &s->fence, VK_TRUE, wait_ns(s));
+	if (r == VK_TIMEOUT)
+		while (f->vkWaitForFences(s->dev.device, 1, &s->fence, VK_TRUE, VK_WAIT_NS) ==
+		       VK_TIMEOUT)
+			; /* the command buffer's memory must outlive it; fail once it is done */
 	if (r == VK_SUCCESS)
 		r = f->vkResetFences(s->dev.device, 1, &s->fence);
 	if (r != VK_SUCCESS)
@@ -443,9 +467,21 @@ static edgeml_status vk_submit(void *opaque)
 {
 	vk_state *s = opaque;
 	const eml_graph *g = s->graph;
-	if (s->in_flight)
+	if (s->in_flight && !s->timed_out)
 		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
 				 "a run is already submitted: call edgeml_session_wait first");
+	if (s->in_flight) {
+		/* The last run timed out: it must end before its buffers are written again. */
+		const eml_vk_fns *f = s->dev.fns;
+		VkResult r = f->vkWaitForFences(s->dev.device, 1, &s->fence, VK_TRUE, wait_ns(s));
+		if (r == VK_SUCCESS)
+			r = f->vkResetFences(s->dev.device, 1, &s->fence);
+		if (r != VK_SUCCESS)
+			return eml_error(EDGEML_ERR_BACKEND,
+					 "vulkan: the previous run, which timed out, has not "
+					 "ended: %s", eml_vk_result_name(r));
+		s->in_flight = s->timed_out = 0;
+	}
 	/* Graph outputs that are constants: the user may have written to their buffers. */
 	for (uint32_t i = 0; i < g->n_outputs; i++) {
 		const eml_tensor *d = &g->tensors[g->outputs[i]];
@@ -501,11 +537,21 @@ static edgeml_status vk_wait(void *opaque)
 	if (!s->in_flight)
 		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
 				 "no run is submitted: call edgeml_session_submit first");
+	if (s->timed_out)
+		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
+				 "no run is submitted: call edgeml_session_submit first");
 	s->in_flight = 0;
 	if (s->next_seg >= s->n_segs)
 		return EDGEML_OK;
 	const eml_vk_fns *f = s->dev.fns;
-	VkResult r = f->vkWaitForFences(s->dev.device, 1, &s->fence, VK_TRUE, VK_WAIT_NS);
+	VkResult r = f->vkWaitForFences(s->dev.device, 1, &s->fence, VK_TRUE, wait_ns(s));
+	if (r == VK_TIMEOUT) {
+		/* Still running: destroy and the next submit wait for it, not free or reuse
+		 * what it uses. */
+		s->in_flight = s->timed_out = 1;
+		return eml_error(EDGEML_ERR_BACKEND, "vulkan: the run did not end within %llu ms",
+				 (unsigned long long)(wait_ns(s) / 1000000ull));
+	}
 	if (r == VK_SUCCESS)
 		r = f->vkResetFences(s->dev.device, 1, &s->fence);
 	if (r != VK_SUCCESS)

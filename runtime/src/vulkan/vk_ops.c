@@ -35,6 +35,7 @@ static build_fn builder(uint32_t op)
 	case EML_OP_Sub:
 	case EML_OP_Mul:
 	case EML_OP_Div:
+	case EML_OP_Pow:
 		return eml_vk_build_binary;
 	case EML_OP_MaxPool:
 	case EML_OP_AveragePool:
@@ -49,6 +50,8 @@ static build_fn builder(uint32_t op)
 	case EML_OP_HardSigmoid:
 	case EML_OP_HardSwish:
 	case EML_OP_Tanh:
+	case EML_OP_Erf:
+	case EML_OP_Sqrt:
 	case EML_OP_QLinearLookup:
 		return eml_vk_build_unary;
 	case EML_OP_Reshape:
@@ -58,11 +61,27 @@ static build_fn builder(uint32_t op)
 	case EML_OP_Identity:
 	case EML_OP_Transpose:
 	case EML_OP_Concat:
+	case EML_OP_Slice:
+	case EML_OP_Split:
+	case EML_OP_QLinearConcat:
 		return eml_vk_build_movement;
 	case EML_OP_Resize:
 		return eml_vk_build_resize;
 	case EML_OP_ImagePreprocess:
 		return eml_vk_build_image;
+	case EML_OP_QLinearSoftmax:
+		return eml_vk_build_qsoftmax;
+	case EML_OP_ReduceMean:
+	case EML_OP_ReduceSum:
+	case EML_OP_ReduceMax:
+		return eml_vk_build_reduce;
+	case EML_OP_Softmax:
+	case EML_OP_LayerNormalization:
+		return eml_vk_build_normalize;
+	case EML_OP_ConvTranspose:
+		return eml_vk_build_convt;
+	case EML_OP_BatchNormalization:
+		return eml_vk_build_bnorm;
 	default:
 		return NULL;
 	}

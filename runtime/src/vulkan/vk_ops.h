@@ -162,5 +162,16 @@ edgeml_status eml_vk_build_movement(const eml_graph *g, const eml_node *node, em
 edgeml_status eml_vk_build_resize(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
 /* ImagePreprocess (vk_ops_image.c). */
 edgeml_status eml_vk_build_image(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
+/* ReduceMean, ReduceSum, ReduceMax of floats (vk_ops_float.c). */
+edgeml_status eml_vk_build_reduce(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
+/* Softmax and LayerNormalization of floats (vk_ops_float.c). */
+edgeml_status eml_vk_build_normalize(const eml_graph *g, const eml_node *node,
+				     eml_vk_kernel *k);
+/* ConvTranspose of floats (vk_ops_float.c). */
+edgeml_status eml_vk_build_convt(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
+/* BatchNormalization of floats (vk_ops_float.c). */
+edgeml_status eml_vk_build_bnorm(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
+/* QLinearSoftmax (vk_ops_quant.c). */
+edgeml_status eml_vk_build_qsoftmax(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
 
 #endif /* EML_VK_OPS_H */

@@ -1,11 +1,16 @@
 /* vk_ops_float.c — Vulkan dispatches of the float ops: Conv, Gemm, MatMul, the binary
- * element-wise ops and the activations (with QLinearLookup, the quantized activation). Float
+ * element-wise ops, the activations (with QLinearLookup, the quantized activation), the
+ * reductions, Softmax, LayerNormalization, BatchNormalization and ConvTranspose. Float
  * results agree with the reference to rounding (sums may run in another order). */
 #include <math.h>
+#include <stdlib.h>
 
 #include "error.h"
 #include "ops/infer_qcommon.h"
+#include "ops/convtranspose_params.h"
+#include "ops/infer_helpers.h"
 #include "ops/ops.h"
+#include "ops/reduce_params.h"
 #include "vulkan/vk_ops.h"
 
 /* Fails unless every listed tensor is float32. */
@@ -131,7 +136,8 @@ edgeml_status eml_vk_build_binary(const eml_graph *g, const eml_node *node, eml_
 		return st;
 	const char *op = node->op == EML_OP_Add ? "0" :
 			 node->op == EML_OP_Sub ? "1" :
-			 node->op == EML_OP_Mul ? "2" : "3";
+			 node->op == EML_OP_Mul ? "2" :
+			 node->op == EML_OP_Div ? "3" : "4";
 	eml_vk_macro(d, "OP", op);
 	eml_vk_bind(d, node->inputs[0]);
 	eml_vk_bind(d, node->inputs[1]);
@@ -207,6 +213,12 @@ edgeml_status eml_vk_build_unary(const eml_graph *g, const eml_node *node, eml_v
 	case EML_OP_HardSwish:
 		act = 5;
 		break;
+	case EML_OP_Erf:
+		act = 7;
+		break;
+	case EML_OP_Sqrt:
+		act = 8;
+		break;
 	default:
 		act = 6;
 		break;
@@ -220,5 +232,204 @@ edgeml_status eml_vk_build_unary(const eml_graph *g, const eml_node *node, eml_v
 	eml_vk_bind(d, node->outputs[0]);
 	EML_VK_FIX_F(d, UNARY_P0, p0);
 	EML_VK_FIX_F(d, UNARY_P1, p1);
+	return EDGEML_OK;
+}
+
+/* ReduceMean, ReduceSum, ReduceMax of floats (reduce.comp): the reference's walk of the kept
+ * axes (outputs) and the reduced ones (each output's box), innermost first. */
+edgeml_status eml_vk_build_reduce(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
+{
+	const eml_tensor *x = eml_vk_input(g, node, 0), *y = &g->tensors[node->outputs[0]];
+	const eml_tensor *in[2] = { x, eml_vk_input(g, node, 1) };
+	const eml_tensor *all[] = { x, y };
+	eml_reduce_axes p;
+	edgeml_status st = need_float(all, 2);
+	if (st == EDGEML_OK && in[1] && (!(in[1]->flags & EML_TF_CONSTANT) || !in[1]->data))
+		st = eml_error(EDGEML_ERR_UNSUPPORTED, "axes given at run time");
+	if (st == EDGEML_OK)
+		st = eml_reduce_params(node, in, &p);
+	if (st != EDGEML_OK)
+		return st;
+	int32_t kd[EML_MAX_RANK], ks[EML_MAX_RANK], rd[EML_MAX_RANK], rs[EML_MAX_RANK];
+	int32_t nk = 0, nr = 0;
+	int64_t stride = 1, box = 1;
+	for (uint32_t d = x->rank; d-- > 0;) {
+		if (p.mask & (1u << d)) {
+			rd[nr] = (int32_t)x->dims[d];
+			rs[nr++] = (int32_t)stride;
+			box *= x->dims[d];
+		} else {
+			kd[nk] = (int32_t)x->dims[d];
+			ks[nk++] = (int32_t)stride;
+		}
+		stride *= x->dims[d];
+	}
+	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "reduce.comp", (uint64_t)eml_tensor_numel(y));
+	eml_vk_macro(d, "MODE", node->op == EML_OP_ReduceMean ? "0" :
+				node->op == EML_OP_ReduceSum ? "1" : "2");
+	EML_VK_SET_I(d, REDUCE_NK, nk);
+	EML_VK_SET_I(d, REDUCE_NR, nr);
+	EML_VK_SET_I(d, REDUCE_BOX, box);
+	eml_vk_bind(d, node->inputs[0]);
+	eml_vk_bind(d, node->outputs[0]);
+	st = eml_vk_param_i(d, kd, (uint32_t)nk);
+	if (st == EDGEML_OK)
+		st = eml_vk_param_i(d, ks, (uint32_t)nk);
+	if (st == EDGEML_OK)
+		st = eml_vk_param_i(d, rd, (uint32_t)nr);
+	if (st == EDGEML_OK)
+		st = eml_vk_param_i(d, rs, (uint32_t)nr);
+	return st;
+}
+
+/* Softmax (softmax.comp, one invocation per row) and LayerNormalization (layernorm.comp,
+ * rows of the dims from axis on; Scale and B of the row's size or one element, no Mean or
+ * InvStdDev outputs) of floats. */
+edgeml_status eml_vk_build_normalize(const eml_graph *g, const eml_node *node,
+				     eml_vk_kernel *k)
+{
+	const eml_tensor *x = eml_vk_input(g, node, 0), *y = &g->tensors[node->outputs[0]];
+	const eml_tensor *sc = eml_vk_input(g, node, 1), *b = eml_vk_input(g, node, 2);
+	const eml_tensor *all[] = { x, y, sc, b };
+	int64_t axis, outer = 1, inner = 1, len;
+	uint32_t a;
+	int ln = node->op == EML_OP_LayerNormalization;
+	edgeml_status st = need_float(all, ln ? 4 : 2);
+	if (st == EDGEML_OK)
+		st = eml_attr_int(node, "axis", -1, &axis);
+	if (st == EDGEML_OK)
+		st = eml_norm_axis(axis, x->rank, "attribute 'axis'", &a);
+	if (st != EDGEML_OK)
+		return st;
+	for (uint32_t i = 0; i < a; i++)
+		outer *= x->dims[i];
+	for (uint32_t i = a + 1; i < x->rank; i++)
+		inner *= x->dims[i];
+	len = x->dims[a];
+	if (!ln) {
+		eml_vk_dispatch *d =
+			eml_vk_add_dispatch(k, "softmax.comp", len ? (uint64_t)(outer * inner) : 0);
+		eml_vk_bind(d, node->inputs[0]);
+		eml_vk_bind(d, node->outputs[0]);
+		EML_VK_SET_I(d, SOFTMAX_LEN, len);
+		EML_VK_SET_I(d, SOFTMAX_INNER, inner);
+		return EDGEML_OK;
+	}
+	len *= inner;
+	for (uint32_t i = 1; i < node->n_outputs; i++)
+		if (node->outputs[i] != EML_NO_TENSOR)
+			return eml_error(EDGEML_ERR_UNSUPPORTED, "LayerNormalization's Mean and "
+				 "InvStdDev outputs have no GPU kernel");
+	int64_t sl = eml_tensor_numel(sc), bl = b ? eml_tensor_numel(b) : 1;
+	if ((sl != len && sl != 1) || (bl != len && bl != 1))
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "LayerNormalization's Scale and B must "
+				 "hold the normalized elements or one");
+	float eps;
+	(void)eml_attr_float(node, "epsilon", 1e-5f, &eps);
+	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "layernorm.comp", len ? (uint64_t)outer : 0);
+	eml_vk_macro(d, "HAS_B", b ? "1" : "0");
+	eml_vk_bind(d, node->inputs[0]);
+	eml_vk_bind(d, node->inputs[1]);
+	if (b)
+		eml_vk_bind(d, node->inputs[2]);
+	eml_vk_bind(d, node->outputs[0]);
+	EML_VK_SET_I(d, LAYERNORM_LEN, len);
+	EML_VK_SET_I(d, LAYERNORM_S_LEN, sl);
+	EML_VK_SET_I(d, LAYERNORM_B_LEN, bl);
+	EML_VK_SET_F(d, LAYERNORM_EPS, eps);
+	return EDGEML_OK;
+}
+
+/* ConvTranspose of floats (convt.comp): one invocation per output element, the geometry of
+ * eml_convt_geometry (the reference's); kernel, strides and dilations are specialization
+ * constants. */
+edgeml_status eml_vk_build_convt(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
+{
+	const eml_tensor *x = eml_vk_input(g, node, 0), *w = eml_vk_input(g, node, 1);
+	const eml_tensor *b = eml_vk_input(g, node, 2), *y = &g->tensors[node->outputs[0]];
+	const eml_tensor *all[] = { x, w, b, y };
+	const eml_tensor *in[3] = { x, w, b };
+	eml_op_params tmp;
+	const eml_op_params *p = NULL;
+	edgeml_status st = need_float(all, 4);
+	if (st == EDGEML_OK)
+		st = eml_node_params(g, node, in, &tmp, &p);
+	if (st != EDGEML_OK)
+		return st;
+	const eml_convt_geom cg = p->convt.geom;
+	const eml_window_geom *gw = &cg.w;
+	int has_act = p->convt.act_min > -INFINITY || p->convt.act_max < INFINITY;
+	if (gw->n_spatial < 1 || gw->n_spatial > 3)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "ConvTranspose of %u spatial dims",
+				 gw->n_spatial);
+	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "convt.comp", (uint64_t)eml_tensor_numel(y));
+	eml_vk_macro(d, "HAS_BIAS", b ? "1" : "0");
+	eml_vk_macro(d, "HAS_ACT", has_act ? "1" : "0");
+	eml_vk_bind(d, node->inputs[0]);
+	eml_vk_bind(d, node->inputs[1]);
+	if (b)
+		eml_vk_bind(d, node->inputs[2]);
+	eml_vk_bind(d, node->outputs[0]);
+	if (has_act) {
+		EML_VK_SET_F(d, CONVT_ACT_LO, p->convt.act_min);
+		EML_VK_SET_F(d, CONVT_ACT_HI, p->convt.act_max);
+	}
+	EML_VK_SET_I(d, CONVT_CG, cg.c_in / cg.group);
+	EML_VK_SET_I(d, CONVT_MG, cg.m_out / cg.group);
+	EML_VK_SET_I(d, CONVT_M, cg.m_out);
+	EML_VK_SET_I(d, CONVT_GROUPS, cg.group);
+	EML_VK_SET3_I(d, CONVT_IN, gw->in, gw->n_spatial, 1);
+	EML_VK_FIX3_I(d, CONVT_K, gw->kernel, gw->n_spatial, 1);
+	EML_VK_FIX3_I(d, CONVT_S, gw->stride, gw->n_spatial, 1);
+	EML_VK_FIX3_I(d, CONVT_D, gw->dilation, gw->n_spatial, 1);
+	EML_VK_SET3_I(d, CONVT_P, gw->pad_begin, gw->n_spatial, 0);
+	EML_VK_SET3_I(d, CONVT_OUT, gw->out, gw->n_spatial, 1);
+	return EDGEML_OK;
+}
+
+/* BatchNormalization of floats with constant parameters (bnorm.comp): each channel's k and b
+ * made here by the reference's expressions, so the shader's x * k + b is its result. */
+edgeml_status eml_vk_build_bnorm(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
+{
+	const eml_tensor *x = eml_vk_input(g, node, 0), *y = &g->tensors[node->outputs[0]];
+	const eml_tensor *p[4];
+	const eml_tensor *all[] = { x, y };
+	edgeml_status st = need_float(all, 2);
+	if (st != EDGEML_OK)
+		return st;
+	if (x->rank < 2 || node->n_outputs > 1)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "BatchNormalization of rank %u or with "
+				 "training outputs", x->rank);
+	int64_t c_n = x->dims[1], inner = 1;
+	for (uint32_t i = 0; i < 4; i++) {
+		p[i] = eml_vk_input(g, node, 1 + i);
+		if (!p[i] || p[i]->dtype != EDGEML_DTYPE_FLOAT32 ||
+		    !(p[i]->flags & EML_TF_CONSTANT) || !p[i]->data ||
+		    eml_tensor_numel(p[i]) != c_n)
+			return eml_error(EDGEML_ERR_UNSUPPORTED,
+					 "BatchNormalization input %u is not a constant of %lld "
+					 "floats", 1 + i, (long long)c_n);
+	}
+	for (uint32_t i = 2; i < x->rank; i++)
+		inner *= x->dims[i];
+	float eps;
+	(void)eml_attr_float(node, "epsilon", 1e-5f, &eps);
+	const float *scale = p[0]->data, *bias = p[1]->data, *mean = p[2]->data, *var = p[3]->data;
+	float *kb = malloc((size_t)(2 * c_n) * sizeof(*kb) + 1);
+	if (!kb)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for BatchNormalization");
+	for (int64_t c = 0; c < c_n; c++) {
+		kb[c] = scale[c] / sqrtf(var[c] + eps);
+		kb[c_n + c] = bias[c] - mean[c] * kb[c];
+	}
+	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "bnorm.comp", (uint64_t)eml_tensor_numel(y));
+	st = eml_vk_param_f(d, kb, (uint32_t)(2 * c_n));
+	free(kb);
+	if (st != EDGEML_OK)
+		return st;
+	eml_vk_bind(d, node->inputs[0]);
+	eml_vk_bind(d, node->outputs[0]);
+	EML_VK_SET_I(d, BNORM_C, c_n);
+	EML_VK_SET_I(d, BNORM_INNER, inner);
 	return EDGEML_OK;
 }

@@ -1,11 +1,12 @@
 /* vk_ops_move.c — Vulkan dispatches of the data-movement ops (copies for views the planner
- * could not alias, Transpose, Concat), Resize and the pools. */
+ * could not alias, Transpose, Concat, Slice, Split, QLinearConcat), Resize and the pools. */
 #include <math.h>
 #include <string.h>
 
 #include "quant/quant.h"
 #include "error.h"
 #include "ops/ops.h"
+#include "ops/slice_params.h"
 #include "vulkan/vk_ops.h"
 
 /* The copy shader's element type for a dtype: bits are moved, never interpreted. */
@@ -34,10 +35,11 @@ static void contiguous(uint32_t rank, const int64_t *dims, int64_t *strides)
 }
 
 /* A strided copy of the box dims: element c goes from src_base + c . src to dst_base + c . dst
- * (copy.comp). */
-static edgeml_status add_copy(eml_vk_kernel *k, uint32_t src_t, uint32_t dst_t, uint32_t dtype,
-			      uint32_t rank, const int64_t *dims, const int64_t *src,
-			      const int64_t *dst, int64_t dst_base)
+ * (copy.comp); with lut (256 words, bytes only), the byte lut[src byte] goes. */
+static edgeml_status add_copy_lut(eml_vk_kernel *k, uint32_t src_t, uint32_t dst_t,
+				  uint32_t dtype, uint32_t rank, const int64_t *dims,
+				  int64_t src_base, const int64_t *src, const int64_t *dst,
+				  int64_t dst_base, const int32_t *lut)
 {
 	const char *t = copy_type(dtype);
 	int64_t n = 1;
@@ -50,24 +52,162 @@ static edgeml_status add_copy(eml_vk_kernel *k, uint32_t src_t, uint32_t dst_t, 
 	if (!d)
 		return eml_error(EDGEML_ERR_UNSUPPORTED, "more than %d copies in one node",
 				 EML_VK_MAX_DISPATCH);
-	int32_t words[2 + 3 * EML_MAX_RANK];
+	int32_t words[3 + 3 * EML_MAX_RANK];
 	words[0] = (int32_t)rank;
 	words[1] = (int32_t)dst_base;
+	words[2] = (int32_t)src_base;
 	for (uint32_t i = 0; i < rank; i++) {
-		words[2 + i] = (int32_t)dims[i];
-		words[2 + rank + i] = (int32_t)src[i];
-		words[2 + 2 * rank + i] = (int32_t)dst[i];
+		words[3 + i] = (int32_t)dims[i];
+		words[3 + rank + i] = (int32_t)src[i];
+		words[3 + 2 * rank + i] = (int32_t)dst[i];
 	}
 	eml_vk_macro(d, "T", t);
+	eml_vk_macro(d, "LUT", lut ? "1" : "0");
 	eml_vk_bind(d, src_t);
 	eml_vk_bind(d, dst_t);
-	return eml_vk_param_i(d, words, 2 + 3 * rank);
+	edgeml_status st = eml_vk_param_i(d, words, 3 + 3 * rank);
+	if (st == EDGEML_OK && lut)
+		st = eml_vk_param_i(d, lut, 256);
+	return st;
+}
+
+/* add_copy_lut without a table. */
+static edgeml_status add_copy_from(eml_vk_kernel *k, uint32_t src_t, uint32_t dst_t,
+				   uint32_t dtype, uint32_t rank, const int64_t *dims,
+				   int64_t src_base, const int64_t *src, const int64_t *dst,
+				   int64_t dst_base)
+{
+	return add_copy_lut(k, src_t, dst_t, dtype, rank, dims, src_base, src, dst, dst_base,
+			    NULL);
+}
+
+/* add_copy_from from the source's first element. */
+static edgeml_status add_copy(eml_vk_kernel *k, uint32_t src_t, uint32_t dst_t, uint32_t dtype,
+			      uint32_t rank, const int64_t *dims, const int64_t *src,
+			      const int64_t *dst, int64_t dst_base)
+{
+	return add_copy_from(k, src_t, dst_t, dtype, rank, dims, 0, src, dst, dst_base);
+}
+
+/* Inputs of Slice (data, starts, ends, axes, steps) and Split (input, split). */
+#define SLICE_INPUTS 5
+
+/* The graph tensors of node's inputs, as the shared decoders (slice_params.h) take them. */
+static void node_inputs(const eml_graph *g, const eml_node *node, const eml_tensor **in)
+{
+	for (uint32_t i = 0; i < node->n_inputs && i < SLICE_INPUTS; i++)
+		in[i] = eml_vk_input(g, node, i);
+}
+
+/* Slice: the box of eml_slice_params (constant starts, ends, axes, steps) as one strided copy;
+ * Split: one per output. Parameters given at run time are the CPU's (unsupported here). */
+static edgeml_status build_slice(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
+{
+	const eml_tensor *in[SLICE_INPUTS] = { 0 };
+	const eml_tensor *x = eml_vk_input(g, node, 0);
+	int64_t xs[EML_MAX_RANK], start[EML_MAX_RANK], step[EML_MAX_RANK], dims[EML_MAX_RANK];
+	int64_t src[EML_MAX_RANK], dst[EML_MAX_RANK];
+	if (node->n_inputs > SLICE_INPUTS)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "too many inputs");
+	node_inputs(g, node, in);
+	for (uint32_t i = 1; i < node->n_inputs; i++)
+		if (in[i] && (!(in[i]->flags & EML_TF_CONSTANT) || !in[i]->data))
+			return eml_error(EDGEML_ERR_UNSUPPORTED,
+					 "input %u is not a constant: the GPU copy is laid out at "
+					 "session creation", i);
+	contiguous(x->rank, x->dims, xs);
+	uint32_t parts = node->op == EML_OP_Slice ? 1 : node->n_outputs;
+	for (uint32_t p = 0; p < parts; p++) {
+		uint32_t out = node->outputs[p];
+		if (out == EML_NO_TENSOR)
+			continue;
+		edgeml_status st;
+		if (node->op == EML_OP_Slice) {
+			st = eml_slice_params(node, in, start, step, dims);
+		} else {
+			uint32_t axis;
+			int64_t first, len;
+			st = eml_split_part(node, in, p, &axis, &first, &len);
+			for (uint32_t d = 0; d < x->rank; d++) {
+				start[d] = d == axis ? first : 0;
+				step[d] = 1;
+				dims[d] = d == axis ? len : x->dims[d];
+			}
+		}
+		if (st != EDGEML_OK)
+			return st;
+		int64_t base = 0, n = 1;
+		for (uint32_t d = 0; d < x->rank; d++) {
+			base += start[d] * xs[d];
+			src[d] = step[d] * xs[d];
+			n *= dims[d];
+		}
+		if (n == 0)
+			continue;
+		contiguous(x->rank, dims, dst);
+		st = add_copy_from(k, node->inputs[0], out, x->dtype, x->rank, dims, base, src,
+				   dst, 0);
+		if (st != EDGEML_OK)
+			return st;
+	}
+	return EDGEML_OK;
+}
+
+/* QLinearConcat (Y_scale, Y_zero_point, X1, X1_scale, X1_zero_point, ...): Concat's copies,
+ * each through a table of the reference's requantization of every input byte
+ * (eml_quantize_f32 of (x - x_zp) * x_scale), computed here: exact by construction. */
+static edgeml_status build_qconcat(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
+{
+	const eml_tensor *y = &g->tensors[node->outputs[0]];
+	const float *ys, *xs;
+	int64_t n, axis, src[EML_MAX_RANK], dst[EML_MAX_RANK];
+	int32_t yz, xz, lo, hi, lut[256];
+	edgeml_status st = eml_vk_scales(g, node, 0, &ys, &n);
+	if (st == EDGEML_OK)
+		st = eml_vk_zero_point(g, node, 1, 0, &yz);
+	if (st != EDGEML_OK)
+		return st;
+	if (y->dtype != EDGEML_DTYPE_UINT8 && y->dtype != EDGEML_DTYPE_INT8)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "QLinearConcat of %s",
+				 edgeml_dtype_name((edgeml_dtype)y->dtype));
+	eml_q_range(y->dtype, &lo, &hi);
+	(void)eml_attr_int(node, "axis", 0, &axis);
+	if (axis < 0)
+		axis += y->rank;
+	contiguous(y->rank, y->dims, dst);
+	int64_t at = 0;
+	for (uint32_t i = 2; i + 2 < node->n_inputs; i += 3) {
+		const eml_tensor *xi = eml_vk_input(g, node, i);
+		st = eml_vk_scales(g, node, i + 1, &xs, &n);
+		if (st == EDGEML_OK)
+			st = eml_vk_zero_point(g, node, i + 2, 0, &xz);
+		if (st != EDGEML_OK)
+			return st;
+		if (!xi || (xi->dtype != EDGEML_DTYPE_UINT8 && xi->dtype != EDGEML_DTYPE_INT8))
+			return eml_error(EDGEML_ERR_UNSUPPORTED, "QLinearConcat input %u", i);
+		if (eml_tensor_numel(xi) == 0)
+			continue;
+		for (int b = 0; b < 256; b++) {
+			int32_t v = xi->dtype == EDGEML_DTYPE_INT8 ? (int8_t)b : b;
+			float real = (float)(v - xz) * xs[0];
+			lut[b] = (uint8_t)eml_quantize_f32(real, ys[0], yz, lo, hi);
+		}
+		contiguous(xi->rank, xi->dims, src);
+		st = add_copy_lut(k, node->inputs[i], node->outputs[0], y->dtype, xi->rank,
+				  xi->dims, 0, src, dst, at * dst[axis], lut);
+		if (st != EDGEML_OK)
+			return st;
+		at += xi->dims[axis];
+	}
+	return EDGEML_OK;
 }
 
 edgeml_status eml_vk_build_movement(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
 {
 	const eml_tensor *x = eml_vk_input(g, node, 0), *y = &g->tensors[node->outputs[0]];
 	int64_t src[EML_MAX_RANK], dst[EML_MAX_RANK];
+	if (node->op == EML_OP_Slice || node->op == EML_OP_Split)
+		return build_slice(g, node, k);
 	if (node->op == EML_OP_Transpose) {
 		int64_t xs[EML_MAX_RANK];
 		const int64_t *perm = NULL;
@@ -101,6 +241,8 @@ edgeml_status eml_vk_build_movement(const eml_graph *g, const eml_node *node, em
 		}
 		return EDGEML_OK;
 	}
+	if (node->op == EML_OP_QLinearConcat)
+		return build_qconcat(g, node, k);
 	/* Reshape and the other views the planner could not alias: a flat copy. */
 	int64_t n = eml_tensor_numel(y), one = 1;
 	return add_copy(k, node->inputs[0], node->outputs[0], y->dtype, 1, &n, &one, &one, 0);

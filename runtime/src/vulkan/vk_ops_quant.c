@@ -1,17 +1,18 @@
 /* vk_ops_quant.c — Vulkan dispatches of the quantized ops: QLinearConv, QLinearMatMul,
- * QLinearGemm, QuantizeLinear, DequantizeLinear, QLinearAdd and QLinearMul. Scales and zero
- * points must be constants: the multipliers are computed here once, in fp32 exactly as the
- * reference kernels compute them, so the shaders' results are bit-identical. On devices with
- * integer dot products the convolutions' and matmuls' constant weights are repacked here,
- * four reduction elements a word, for the packed dot-product shader variants; where those
- * are not accelerated, convolutions' weights are centered for fconv.comp (int8s four a
- * word, or floats when they do not fit). */
+ * QLinearGemm, QuantizeLinear, DequantizeLinear, QLinearAdd, QLinearMul and QLinearSoftmax.
+ * Scales and zero points must be constants: the multipliers are computed here once, in fp32
+ * exactly as the reference kernels compute them, so the shaders' results are bit-identical.
+ * On devices with integer dot products the convolutions' and matmuls' constant weights are
+ * repacked here, four reduction elements a word, for the packed dot-product shader variants;
+ * where those are not accelerated, convolutions' weights are centered for fconv.comp (int8s
+ * four a word, or floats when they do not fit). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "quant/quant.h"
 #include "error.h"
 #include "ops/broadcast.h"
+#include "ops/infer_helpers.h"
 #include "ops/infer_qcommon.h"
 #include "ops/ops.h"
 #include "vulkan/vk_ops.h"
@@ -590,5 +591,56 @@ edgeml_status eml_vk_build_qbinary(const eml_graph *g, const eml_node *node, eml
 	EML_VK_FIX_I(d, QMUL_Y_ZP, zy);
 	EML_VK_FIX_I(d, QMUL_Y_LO, lo);
 	EML_VK_FIX_I(d, QMUL_Y_HI, hi);
+	return EDGEML_OK;
+}
+
+/* QLinearSoftmax (qsoftmax.comp): one invocation per row, the reference's exponential table
+ * (eml_qsoftmax_table) as the parameters, so that the shader computes its floats exactly. */
+edgeml_status eml_vk_build_qsoftmax(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
+{
+	const eml_tensor *x = eml_vk_input(g, node, 0);
+	const float *sx, *sy;
+	int64_t n, axis;
+	uint32_t a;
+	int32_t zy, lo, hi;
+	edgeml_status st = eml_vk_scales(g, node, 1, &sx, &n);
+	if (st == EDGEML_OK)
+		st = eml_vk_scales(g, node, 3, &sy, &n);
+	if (st == EDGEML_OK)
+		st = eml_vk_zero_point(g, node, 4, 0, &zy);
+	if (st == EDGEML_OK)
+		st = eml_attr_int(node, "axis", -1, &axis);
+	if (st == EDGEML_OK)
+		st = eml_norm_axis(axis, x->rank, "attribute 'axis'", &a);
+	if (st != EDGEML_OK)
+		return st;
+	if (!is_q8(x->dtype))
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "QLinearSoftmax of %s",
+				 edgeml_dtype_name((edgeml_dtype)x->dtype));
+	int64_t outer = 1, inner = 1, len = x->dims[a];
+	for (uint32_t i = 0; i < a; i++)
+		outer *= x->dims[i];
+	for (uint32_t i = a + 1; i < x->rank; i++)
+		inner *= x->dims[i];
+	/* An empty tensor: no dispatch (the backend skips a node with no invocations). */
+	uint64_t rows = len ? (uint64_t)(outer * inner) : 0;
+	float e[256];
+	if (len)
+		eml_qsoftmax_table(sx[0], len, e);
+	eml_q_range(x->dtype, &lo, &hi);
+	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "qsoftmax.comp", rows);
+	st = type_macro(d, "T", x->dtype);
+	if (st == EDGEML_OK && len)
+		st = eml_vk_param_f(d, e, 256);
+	if (st != EDGEML_OK)
+		return st;
+	eml_vk_bind(d, node->inputs[0]);
+	eml_vk_bind(d, node->outputs[0]);
+	EML_VK_SET_I(d, QSOFTMAX_LEN, len);
+	EML_VK_SET_I(d, QSOFTMAX_INNER, inner);
+	EML_VK_SET_F(d, QSOFTMAX_Y_MULT, floorf(1.0f / sy[0]));
+	EML_VK_SET_I(d, QSOFTMAX_Y_ZP, zy);
+	EML_VK_SET_I(d, QSOFTMAX_Y_LO, lo);
+	EML_VK_SET_I(d, QSOFTMAX_Y_HI, hi);
 	return EDGEML_OK;
 }

@@ -82,6 +82,7 @@ typedef struct vk_state {
 	VkFence fence;
 	VkQueryPool queries;
 	int in_flight;       /* submitted, not yet waited for */
+	int timed_out;       /* in flight past the wait's limit: waited for before reuse */
 	uint32_t next_seg;   /* first segment the pending wait still has to run */
 	uint64_t weight_bytes;
 	double create_ms;

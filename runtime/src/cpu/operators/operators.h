@@ -72,4 +72,8 @@ edgeml_status eml_fast_fconvtranspose_prepare(const eml_kernel_ctx *ctx, eml_isa
  * The tensor's memory then holds no NCHW data: only for tensors nothing else reads. */
 int eml_fast_qconv_link(eml_fast_op *from, eml_fast_op *to);
 
+/* QLinearSoftmax of int8/uint8 with constant parameters (qsoftmax.c): bit-identical to the
+ * reference (the same table, sums and division). */
+edgeml_status eml_fast_qsoftmax_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
+
 #endif /* EML_CPU_OPERATORS_H */

@@ -1,7 +1,6 @@
 /* ref_qsoftmax.c — QLinearSoftmax reference kernel: ONNX Runtime's com.microsoft
  * QLinearSoftmax arithmetic (docs/ops.md), so that a quantized Softmax gives what ORT gives
  * once its graph optimisations fuse DequantizeLinear -> Softmax -> QuantizeLinear. */
-#include <float.h>
 #include <math.h>
 
 #include "cpu/ref/ref.h"
@@ -10,19 +9,6 @@
 #include "error.h"
 #include "ops/infer_helpers.h"
 #include "quant/quant.h"
-
-/*
- * The exponentials of the distances d = max - x in [0, 255] along a row of len elements,
- * scaled so that no row sum overflows: e[d] = (float)exp((shift - d) * xs) in double, with
- * shift = max(0, ln(FLT_MAX / len) - 5) / xs (ORT's lookup table with its 5-bit reserve).
- */
-static void qsoftmax_table(float xs, int64_t len, float e[256])
-{
-	double shift = log((double)(FLT_MAX / (float)len)) - 5.0;
-	shift = (shift > 0.0 ? shift : 0.0) / (double)xs;
-	for (int d = 0; d < 256; d++)
-		e[d] = (float)exp(((double)(255 - d) - 255.0 + shift) * (double)xs);
-}
 
 /*
  * Softmax over attribute axis: per row, the fp32 sum of e[max - x] in order, then
@@ -53,7 +39,7 @@ edgeml_status eml_ref_QLinearSoftmax(const eml_kernel_ctx *ctx)
 	if (len == 0 || outer * inner == 0)
 		return EDGEML_OK;
 	float e[256];
-	qsoftmax_table(xs[0], len, e);
+	eml_qsoftmax_table(xs[0], len, e);
 	float y_mult = floorf(1.0f / ys[0]);
 	int32_t yz = eml_q_zero_point(ctx, 4, 0), qmin, qmax;
 	eml_q_range(t->dtype, &qmin, &qmax);

@@ -1,0 +1,138 @@
+/* qsoftmax.c — QLinearSoftmax on the fast path (ONNX Runtime's com.microsoft arithmetic,
+ * docs/ops.md), bit-identical to the reference: the same exponential table
+ * (eml_qsoftmax_table, made once at prepare instead of at every run), the same fp32 row sum
+ * in the same order, the same division and rounding. What it saves is the reference's
+ * per-element type dispatch and, on rows longer than the distances in them, one division per
+ * element: the quantized result of each distance is computed once per row and looked up.
+ * Rows are split over the pool. */
+#include <stdlib.h>
+
+#include "cpu/operators/operators.h"
+#include "cpu/ref/ref_qparams.h"
+#include "error.h"
+#include "ops/infer_helpers.h"
+#include "quant/quant.h"
+
+/* Elements per task (whole rows). */
+#define QSOFTMAX_CHUNK 16384
+
+typedef struct qsoftmax_op {
+	eml_fast_op base;
+	size_t outer, len, inner;
+	uint8_t flip; /* 0x80 for int8: raw byte ^ flip orders as the value */
+	float y_mult; /* floor(1 / Y_scale) */
+	int32_t yz, qmin, qmax;
+	float e[256]; /* e[d] for the distance d = max - x */
+} qsoftmax_op;
+
+typedef struct qsoftmax_run {
+	const qsoftmax_op *op;
+	const uint8_t *x;
+	uint8_t *y;
+	size_t rows_per_task;
+} qsoftmax_run;
+
+/* Frees the op. */
+static void qsoftmax_destroy(eml_fast_op *op)
+{
+	free(op);
+}
+
+/* The reference's output byte for distance d in a row of sum. */
+static uint8_t quantize(const qsoftmax_op *op, uint32_t d, float sum)
+{
+	float v = op->e[d] * op->y_mult;
+	float r = eml_round_half_even(v / sum) + (float)op->yz;
+	int32_t q = !(r >= (float)op->qmin) ? op->qmin : r > (float)op->qmax ? op->qmax : (int32_t)r;
+	return (uint8_t)q;
+}
+
+/* One row of len elements at x, y, stride elements apart. */
+static void qsoftmax_row(const qsoftmax_op *op, const uint8_t *x, uint8_t *y, size_t stride)
+{
+	size_t len = op->len;
+	uint32_t mx = 0;
+	for (size_t j = 0; j < len; j++) {
+		uint32_t u = (uint32_t)(x[j * stride] ^ op->flip);
+		mx = u > mx ? u : mx;
+	}
+	/* In order, as the reference adds (the sum's rounding depends on it). */
+	float sum = 0.0f;
+	for (size_t j = 0; j < len; j++)
+		sum += op->e[mx - (uint32_t)(x[j * stride] ^ op->flip)];
+	if (len <= mx + 1) {
+		for (size_t j = 0; j < len; j++)
+			y[j * stride] = quantize(op, mx - (uint32_t)(x[j * stride] ^ op->flip), sum);
+		return;
+	}
+	/* More elements than distances: each distance's byte once. */
+	uint8_t table[256];
+	for (uint32_t d = 0; d <= mx; d++)
+		table[d] = quantize(op, d, sum);
+	for (size_t j = 0; j < len; j++)
+		y[j * stride] = table[mx - (uint32_t)(x[j * stride] ^ op->flip)];
+}
+
+/* A run of whole rows (row r: outer index r / inner, inner index r % inner). */
+static void qsoftmax_task(void *arg, uint32_t task, uint32_t thread)
+{
+	const qsoftmax_run *r = arg;
+	const qsoftmax_op *op = r->op;
+	size_t rows = op->outer * op->inner, first = (size_t)task * r->rows_per_task;
+	size_t last = rows - first < r->rows_per_task ? rows : first + r->rows_per_task;
+	(void)thread;
+	for (size_t row = first; row < last; row++) {
+		size_t at = row / op->inner * op->len * op->inner + row % op->inner;
+		qsoftmax_row(op, r->x + at, r->y + at, op->inner);
+	}
+}
+
+/* Runs the node over the pool. */
+static edgeml_status qsoftmax_run_op(const eml_fast_op *base, const eml_kernel_ctx *ctx,
+				     const eml_fast_env *env)
+{
+	const qsoftmax_op *op = (const qsoftmax_op *)base;
+	size_t rows = op->outer * op->inner;
+	size_t per = op->len >= QSOFTMAX_CHUNK ? 1 : QSOFTMAX_CHUNK / op->len;
+	qsoftmax_run r = { op, ctx->in_data[0], ctx->out_data[0], per };
+	eml_threadpool_run(eml_fast_pool(env, rows * op->len), qsoftmax_task, &r,
+			   (uint32_t)((rows + per - 1) / per));
+	return EDGEML_OK;
+}
+
+edgeml_status eml_fast_qsoftmax_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out)
+{
+	const eml_tensor *t = ctx->in[0];
+	const float *xs, *ys;
+	int64_t n_s, axis;
+	uint32_t a;
+	if ((t->dtype != EDGEML_DTYPE_INT8 && t->dtype != EDGEML_DTYPE_UINT8) ||
+	    ctx->out[0]->dtype != t->dtype || !eml_fast_input_constant(ctx, 1) ||
+	    !eml_fast_input_constant(ctx, 3) || !eml_fast_input_constant(ctx, 4) ||
+	    eml_q_scales(ctx, 1, &xs, &n_s) != EDGEML_OK ||
+	    eml_q_scales(ctx, 3, &ys, &n_s) != EDGEML_OK ||
+	    eml_attr_int(ctx->node, "axis", -1, &axis) != EDGEML_OK ||
+	    eml_norm_axis(axis, t->rank, "attribute 'axis'", &a) != EDGEML_OK)
+		return EDGEML_OK; /* the reference kernel runs, and reports what is wrong */
+	size_t outer = 1, inner = 1, len = (size_t)t->dims[a];
+	for (uint32_t i = 0; i < a; i++)
+		outer *= (size_t)t->dims[i];
+	for (uint32_t i = a + 1; i < t->rank; i++)
+		inner *= (size_t)t->dims[i];
+	if (len == 0 || outer * inner == 0 || outer * inner > UINT32_MAX)
+		return EDGEML_OK;
+	qsoftmax_op *op = calloc(1, sizeof(*op));
+	if (!op)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a QLinearSoftmax");
+	op->base = (eml_fast_op){ qsoftmax_run_op, qsoftmax_destroy, "qsoftmax-table", 0, 0 };
+	op->outer = outer;
+	op->len = len;
+	op->inner = inner;
+	op->flip = t->dtype == EDGEML_DTYPE_INT8 ? 0x80 : 0;
+	eml_qsoftmax_table(xs[0], (int64_t)len, op->e);
+	op->y_mult = floorf(1.0f / ys[0]);
+	op->yz = eml_q_zero_point(ctx, 4, 0);
+	eml_q_range(t->dtype, &op->qmin, &op->qmax);
+	*out = &op->base;
+	return EDGEML_OK;
+}
