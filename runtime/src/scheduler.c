@@ -48,6 +48,73 @@ static int assign_nodes(const eml_graph *g, const eml_backend *backend,
 	return split;
 }
 
+/* The bytes a run would copy between the partitions that assign makes (as plan_transfers
+ * lists them): each non-constant tensor once for every partition that reads it other than
+ * the one making it (or, for a graph input, the first reading it). scratch holds 3 words
+ * per tensor and one per node. */
+static uint64_t transfer_bytes(const eml_graph *g, const eml_backend *const *assign,
+			       uint32_t *scratch)
+{
+	uint32_t *made = scratch, *seen = scratch + g->n_tensors, *home = seen + g->n_tensors;
+	uint32_t *part = home + g->n_tensors;
+	uint64_t bytes = 0;
+	for (uint32_t t = 0; t < g->n_tensors; t++)
+		made[t] = seen[t] = home[t] = UINT32_MAX;
+	for (uint32_t i = 0; i < g->n_nodes; i++) {
+		part[i] = i == 0 ? 0 : part[i - 1] + (assign[i] != assign[i - 1]);
+		const eml_node *node = &g->nodes[i];
+		for (uint32_t k = 0; k < node->n_outputs; k++)
+			if (node->outputs[k] < g->n_tensors)
+				made[node->outputs[k]] = part[i];
+	}
+	for (uint32_t i = 0; i < g->n_nodes; i++) {
+		const eml_node *node = &g->nodes[i];
+		for (uint32_t k = 0; k < node->n_inputs; k++) {
+			uint32_t t = node->inputs[k], p = part[i];
+			if (t >= g->n_tensors || (g->tensors[t].flags & EML_TF_CONSTANT) ||
+			    seen[t] == p)
+				continue;
+			seen[t] = p;
+			if (made[t] == UINT32_MAX && home[t] == UINT32_MAX)
+				home[t] = p;
+			else if (made[t] != p && home[t] != p)
+				bytes += eml_tensor_bytes(&g->tensors[t]);
+		}
+	}
+	return bytes;
+}
+
+/* The cost rule: a run of device nodes between two CPU partitions that does no
+ * multiply-accumulates (element-wise, data movement, normalisation) is memory-bound work
+ * about the size of the copies it causes, and it also costs the device a submit and a wait:
+ * it runs on the CPU when that copies fewer bytes. Runs that do MACs stay on the device
+ * (without a measured device speed there is no fair trade), and so do runs at the graph's
+ * ends, where the inputs or outputs live on the device. */
+static void cheap_islands_to_cpu(const eml_graph *g, const eml_backend *backend,
+				 const eml_backend **assign, uint32_t *scratch)
+{
+	for (uint32_t a = 1; a < g->n_nodes; a++) {
+		if (assign[a] != backend || assign[a - 1] != &eml_cpu_backend)
+			continue;
+		uint32_t b = a;
+		int cheap = 1;
+		for (; b < g->n_nodes && assign[b] == backend; b++) {
+			int conv1x1;
+			cheap &= eml_node_macs(g, &g->nodes[b], &conv1x1) == 0 &&
+				 eml_cpu_backend.supports_node(g, b, NULL);
+		}
+		if (!cheap || b == g->n_nodes)
+			continue;
+		uint64_t before = transfer_bytes(g, assign, scratch);
+		for (uint32_t i = a; i < b; i++)
+			assign[i] = &eml_cpu_backend;
+		if (transfer_bytes(g, assign, scratch) >= before)
+			for (uint32_t i = a; i < b; i++)
+				assign[i] = backend;
+		a = b;
+	}
+}
+
 /* Per tensor, where the partitions meet it (UINT32_MAX: none). */
 typedef struct part_use {
 	uint32_t made;	/* the partition whose node makes it */
@@ -196,9 +263,18 @@ edgeml_status eml_schedule_prepare(const eml_graph *g, const eml_backend *backen
 	if (!assign)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a session");
 	uint32_t n = 1;
-	if (assign_nodes(g, backend, dev_opts, assign))
+	if (assign_nodes(g, backend, dev_opts, assign)) {
+		uint32_t *scratch =
+			malloc(((size_t)3 * g->n_tensors + g->n_nodes + 1) * sizeof(*scratch));
+		if (!scratch) {
+			free(assign);
+			return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a session");
+		}
+		cheap_islands_to_cpu(g, backend, assign, scratch);
+		free(scratch);
 		for (uint32_t i = 1; i < g->n_nodes; i++)
 			n += assign[i] != assign[i - 1];
+	}
 	s->parts = calloc(n, sizeof(*s->parts));
 	edgeml_status st = s->parts ? EDGEML_OK :
 				      eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a session");

@@ -583,6 +583,42 @@ static void test_partition_middle(void **state)
 	unload(&m);
 }
 
+/* The cost rule: a device run without MACs between two CPU partitions runs on the CPU when
+ * that copies fewer bytes. x -> Sigmoid -> Relu -> Sigmoid -> Relu -> y on the null device
+ * (no Sigmoid): the first Relu joins the CPU partition around it (2 partitions, 1 copy,
+ * instead of 4 and 3); the last stays on the device. Same bytes out as the CPU alone. */
+static void test_partition_cheap_island(void **state)
+{
+	(void)state;
+	static const uint32_t inputs[1] = { 0 }, outputs[1] = { 4 };
+	static const test_node nodes[4] = {
+		{ "sigmoid1", EML_OP_Sigmoid, { 0, 0 }, 1, 1 },
+		{ "relu1", EML_OP_Relu, { 1, 0 }, 1, 2 },
+		{ "sigmoid2", EML_OP_Sigmoid, { 2, 0 }, 1, 3 },
+		{ "relu2", EML_OP_Relu, { 3, 0 }, 1, 4 },
+	};
+	model_image m = float_model(5, inputs, 1, outputs, 1, nodes, 4);
+	assert_int_equal(eml_backend_register(&null_backend), EDGEML_OK);
+	edgeml_session *cpu = session_on(m.model, EDGEML_BACKEND_CPU, NULL);
+	float want[16], got[16];
+	run_pattern(cpu, 1, 1, want);
+	edgeml_session_destroy(cpu);
+	edgeml_session *s = null_session(m.model, EDGEML_SESSION_CPU_FALLBACK);
+	uint32_t transfers;
+	assert_int_equal(eml_session_partitions(s, &transfers), 2);
+	assert_int_equal(transfers, 1);
+	assert_non_null(strstr(edgeml_session_backend_detail(s),
+			       "2 partitions: cpu 3 nodes (Sigmoid, Relu, Sigmoid), null 1 node"));
+	run_pattern(s, 1, 1, got);
+	assert_memory_equal(got, want, sizeof(want));
+	edgeml_session_stats st = { .struct_size = sizeof(st) };
+	assert_int_equal(edgeml_session_stats_get(s, &st), EDGEML_OK);
+	assert_int_equal(st.bytes_transferred_last_run, 64);
+	edgeml_session_destroy(s);
+	eml_backend_unregister(&null_backend);
+	unload(&m);
+}
+
 /* ---- AUTO by measured latency (latency_record.c) ----------------------------------------- */
 
 /* A fresh cache directory in EDGEML_CACHE_DIR; its record file's path in path. */
@@ -835,6 +871,7 @@ int main(void)
 		cmocka_unit_test(test_null_backend),
 		cmocka_unit_test(test_partition_null_cpu),
 		cmocka_unit_test(test_partition_middle),
+		cmocka_unit_test(test_partition_cheap_island),
 		cmocka_unit_test(test_auto_measured),
 		cmocka_unit_test(test_latency_record_damaged),
 		cmocka_unit_test(test_latency_record_writers),
