@@ -1,5 +1,6 @@
 /* op_params.c — decodes each node's typed parameters (op_params.h) once, with the same checks
  * as its infer function, so kernels never read attributes or input slots by number. */
+#include <math.h>
 #include <string.h>
 
 #include "error.h"
@@ -7,6 +8,8 @@
 #include "ops/infer_helpers.h"
 #include "ops/op_params.h"
 #include "ops/ops.h"
+#include "ops/pad_params.h"
+#include "ops/slice_params.h"
 
 /* Slot k of the node when present, else EML_NO_INPUT. */
 static uint32_t slot(const eml_node *node, const eml_tensor *const *in, uint32_t k)
@@ -224,6 +227,172 @@ static edgeml_status decode_pool(const eml_node *node, const eml_tensor *const *
 	return st;
 }
 
+/* The quantized pools' slots (X, X_scale, X_zero_point, Y_scale, Y_zero_point). */
+static edgeml_status decode_qpool(const eml_node *node, const eml_tensor *const *in,
+				  eml_pool_params *p)
+{
+	edgeml_status st = decode_pool(node, in, p);
+	p->x_scale = 1;
+	p->x_zero_point = slot(node, in, 2);
+	p->y_scale = 3;
+	p->y_zero_point = slot(node, in, 4);
+	return st;
+}
+
+/* The float pools: no quantization slots. */
+static edgeml_status decode_fpool(const eml_node *node, const eml_tensor *const *in,
+				  eml_pool_params *p)
+{
+	p->x_scale = p->x_zero_point = p->y_scale = p->y_zero_point = EML_NO_INPUT;
+	return decode_pool(node, in, p);
+}
+
+/* Reads integer attribute name (default dflt) as an axis of a rank-dimensional tensor. */
+static edgeml_status read_axis(const eml_node *node, const char *name, int64_t dflt,
+			       uint32_t rank, uint32_t *out)
+{
+	int64_t v;
+	edgeml_status st = eml_attr_int(node, name, dflt, &v);
+	if (st == EDGEML_OK)
+		st = eml_norm_axis(v, rank, "attribute 'axis'", out);
+	return st;
+}
+
+/* QLinearAdd and QLinearMul: slots and the fused activation. */
+static edgeml_status decode_qbinary(const eml_node *node, const eml_tensor *const *in,
+				    eml_qbinary_params *p)
+{
+	p->a = 0;
+	p->a_scale = 1;
+	p->a_zero_point = slot(node, in, 2);
+	p->b = 3;
+	p->b_scale = 4;
+	p->b_zero_point = slot(node, in, 5);
+	p->y_scale = 6;
+	p->y_zero_point = slot(node, in, 7);
+	return eml_fused_activation(node, &p->act_min, &p->act_max);
+}
+
+/* QuantizeLinear and DequantizeLinear: slots, the axis of per-axis parameters, inner. */
+static edgeml_status decode_quantize(const eml_node *node, const eml_tensor *const *in,
+				     eml_quantize_params *p)
+{
+	const eml_tensor *x = in[0];
+	p->x = 0;
+	p->scale = 1;
+	p->zero_point = slot(node, in, 2);
+	p->axis = 0;
+	if (eml_tensor_numel(in[1]) == 1) {
+		/* ONNX ignores axis for per-tensor parameters (infer checks it only when used) */
+		p->inner = eml_tensor_numel(x) > 0 ? eml_tensor_numel(x) : 1;
+		return EDGEML_OK;
+	}
+	edgeml_status st = read_axis(node, "axis", 1, x->rank, &p->axis);
+	p->inner = 1;
+	for (uint32_t d = p->axis + 1; st == EDGEML_OK && d < x->rank; d++)
+		p->inner *= x->dims[d];
+	return st;
+}
+
+/* QLinearConcat: the axis and slots. */
+static edgeml_status decode_qconcat(const eml_node *node, const eml_tensor *const *in,
+				    eml_qconcat_params *p)
+{
+	p->y_scale = 0;
+	p->y_zero_point = 1;
+	p->x0 = 2;
+	p->n_x = (node->n_inputs - 2) / 3;
+	return read_axis(node, "axis", 0, in[2]->rank, &p->axis);
+}
+
+/* Transpose: perm, or the axes reversed. */
+static edgeml_status decode_transpose(const eml_node *node, const eml_tensor *const *in,
+				      eml_transpose_params *p)
+{
+	const int64_t *perm = NULL;
+	uint32_t n = 0;
+	edgeml_status st = eml_attr_ints(node, "perm", &perm, &n);
+	if (st != EDGEML_OK)
+		return st;
+	p->rank = in[0]->rank;
+	if (perm && n != p->rank)
+		return eml_error(EDGEML_ERR_FORMAT, "attribute 'perm' has %u values for rank %u", n,
+				 p->rank);
+	for (uint32_t k = 0; k < p->rank; k++) {
+		if (perm && (perm[k] < 0 || perm[k] >= (int64_t)p->rank))
+			return eml_error(EDGEML_ERR_FORMAT, "attribute 'perm' is not a permutation");
+		p->perm[k] = perm ? (uint32_t)perm[k] : p->rank - 1 - k;
+	}
+	return EDGEML_OK;
+}
+
+/* Pad: mode, pads, the constant value's slot. */
+static edgeml_status decode_pad(const eml_node *node, const eml_tensor *const *in,
+				eml_pad_op_params *p)
+{
+	p->constant_value = slot(node, in, 2);
+	return eml_pad_params(node, in, p->begin, p->end, &p->mode);
+}
+
+/* QLinearSoftmax: the axis and slots. */
+static edgeml_status decode_qsoftmax(const eml_node *node, const eml_tensor *const *in,
+				     eml_qsoftmax_params *p)
+{
+	p->x = 0;
+	p->x_scale = 1;
+	p->x_zero_point = slot(node, in, 2);
+	p->y_scale = 3;
+	p->y_zero_point = slot(node, in, 4);
+	return read_axis(node, "axis", -1, in[0]->rank, &p->axis);
+}
+
+/* LayerNormalization (axis, epsilon, Scale, B) and BatchNormalization (epsilon). */
+static edgeml_status decode_norm(const eml_node *node, const eml_tensor *const *in,
+				 eml_norm_params *p)
+{
+	edgeml_status st = eml_attr_float(node, "epsilon", 1e-5f, &p->epsilon);
+	p->axis = 0;
+	p->scale = p->bias = EML_NO_INPUT;
+	if (st != EDGEML_OK || node->op != EML_OP_LayerNormalization)
+		return st;
+	p->scale = 1;
+	p->bias = slot(node, in, 2);
+	return read_axis(node, "axis", -1, in[0]->rank, &p->axis);
+}
+
+/* LeakyRelu, HardSigmoid: alpha and beta (ONNX's defaults); Add: the fused activation;
+ * Sub, Mul, Div: none. */
+static edgeml_status decode_eltwise(const eml_node *node, eml_eltwise_params *p)
+{
+	p->act_min = -INFINITY;
+	p->act_max = INFINITY;
+	switch (node->op) {
+	case EML_OP_LeakyRelu:
+		return eml_attr_float(node, "alpha", 0.01f, &p->alpha);
+	case EML_OP_HardSigmoid: {
+		edgeml_status st = eml_attr_float(node, "alpha", 0.2f, &p->alpha);
+		return st == EDGEML_OK ? eml_attr_float(node, "beta", 0.5f, &p->beta) : st;
+	}
+	case EML_OP_Add:
+		return eml_fused_activation(node, &p->act_min, &p->act_max);
+	default:
+		return EDGEML_OK;
+	}
+}
+
+/* Split: each output's part. */
+static edgeml_status decode_split(const eml_node *node, const eml_tensor *const *in,
+				  eml_split_params *p)
+{
+	if (node->n_outputs > EML_SPLIT_MAX_OUT)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "Split into %u outputs: at most %u are supported", node->n_outputs,
+				 EML_SPLIT_MAX_OUT);
+	edgeml_status st = EDGEML_OK;
+	for (uint32_t k = 0; k < node->n_outputs && st == EDGEML_OK; k++)
+		st = eml_split_part(node, in, k, &p->axis, &p->first[k], &p->len[k]);
+	return st;
+}
+
 edgeml_status eml_op_params_decode(const eml_node *node, const eml_tensor *const *in,
 				   eml_op_params *p, int *has)
 {
@@ -247,11 +416,60 @@ edgeml_status eml_op_params_decode(const eml_node *node, const eml_tensor *const
 	case EML_OP_MaxPool:
 	case EML_OP_AveragePool:
 	case EML_OP_GlobalAveragePool:
+		return decode_fpool(node, in, &p->pool);
 	case EML_OP_QLinearAveragePool:
 	case EML_OP_QLinearGlobalAveragePool:
-		return decode_pool(node, in, &p->pool);
+		return decode_qpool(node, in, &p->pool);
 	case EML_OP_Resize:
 		return eml_resize_params_get(node, in, &p->resize);
+	case EML_OP_QLinearAdd:
+	case EML_OP_QLinearMul:
+		return decode_qbinary(node, in, &p->qbinary);
+	case EML_OP_QLinearLookup:
+		p->qlookup = (eml_qlookup_params){ .x = 0, .table = 1 };
+		return EDGEML_OK;
+	case EML_OP_QuantizeLinear:
+	case EML_OP_DequantizeLinear:
+		return decode_quantize(node, in, &p->quantize);
+	case EML_OP_Concat: /* every input has the output's rank */
+	case EML_OP_Gather:
+		return read_axis(node, "axis", 0, in[0]->rank, &p->axis.axis);
+	case EML_OP_Softmax:
+		return read_axis(node, "axis", -1, in[0]->rank, &p->axis.axis);
+	case EML_OP_QLinearConcat:
+		return decode_qconcat(node, in, &p->qconcat);
+	case EML_OP_Transpose:
+		return decode_transpose(node, in, &p->transpose);
+	case EML_OP_Pad:
+		return decode_pad(node, in, &p->pad);
+	case EML_OP_QLinearSoftmax:
+		return decode_qsoftmax(node, in, &p->qsoftmax);
+	case EML_OP_LayerNormalization:
+	case EML_OP_BatchNormalization:
+		return decode_norm(node, in, &p->norm);
+	case EML_OP_LeakyRelu:
+	case EML_OP_HardSigmoid:
+	case EML_OP_Add:
+	case EML_OP_Sub:
+	case EML_OP_Mul:
+	case EML_OP_Div:
+		return decode_eltwise(node, &p->eltwise);
+	case EML_OP_ReduceMean:
+	case EML_OP_ReduceSum:
+	case EML_OP_ReduceMax:
+		return eml_reduce_params(node, in, &p->reduce);
+	case EML_OP_Slice:
+		return eml_slice_params(node, in, p->slice.start, p->slice.step, p->slice.dims);
+	case EML_OP_Split:
+		return decode_split(node, in, &p->split);
+	case EML_OP_LSTM:
+		return eml_rnn_params_get(node, in, 4, &p->rnn);
+	case EML_OP_GRU:
+		return eml_rnn_params_get(node, in, 3, &p->rnn);
+	case EML_OP_ConvTranspose:
+		return eml_convt_geometry(node, in, &p->convt);
+	case EML_OP_ImagePreprocess:
+		return eml_image_params_get(node, &p->image);
 	default:
 		*has = 0;
 		return EDGEML_OK;
@@ -259,14 +477,11 @@ edgeml_status eml_op_params_decode(const eml_node *node, const eml_tensor *const
 }
 
 /* Fills in[EML_INFER_MIN_IN_SLOTS] with the descriptors of node's inputs (from g, or from
- * the node's n_inputs descriptors given), NULL past them. */
-static edgeml_status input_slots(const eml_graph *g, const eml_node *node,
-				 const eml_tensor *const *given, const eml_tensor **in)
+ * the node's n_inputs descriptors given), NULL past them. The decoders read no slot past
+ * the first few: the ops with more inputs (Concat, QLinearConcat) are read by position. */
+static void input_slots(const eml_graph *g, const eml_node *node,
+			const eml_tensor *const *given, const eml_tensor **in)
 {
-	if (node->n_inputs > EML_INFER_MIN_IN_SLOTS)
-		return eml_error(EDGEML_ERR_FORMAT, "node '%s': %u inputs, more than an op with "
-				 "parameters takes", node->name ? node->name : "",
-				 node->n_inputs);
 	for (uint32_t k = 0; k < EML_INFER_MIN_IN_SLOTS; k++) {
 		if (k >= node->n_inputs)
 			in[k] = NULL;
@@ -275,7 +490,6 @@ static edgeml_status input_slots(const eml_graph *g, const eml_node *node,
 		else
 			in[k] = node->inputs[k] == EML_NO_TENSOR ? NULL : &g->tensors[node->inputs[k]];
 	}
-	return EDGEML_OK;
 }
 
 /* Decodes node's params into *p from in (or g), prefixing errors with the node. */
@@ -283,9 +497,8 @@ static edgeml_status decode_node(const eml_graph *g, const eml_node *node,
 				 const eml_tensor *const *given, eml_op_params *p, int *has)
 {
 	const eml_tensor *in[EML_INFER_MIN_IN_SLOTS];
-	edgeml_status st = input_slots(g, node, given, in);
-	if (st == EDGEML_OK)
-		st = eml_op_params_decode(node, in, p, has);
+	input_slots(g, node, given, in);
+	edgeml_status st = eml_op_params_decode(node, in, p, has);
 	if (st != EDGEML_OK)
 		return eml_error_context(st, "node '%s' (%s): ", node->name ? node->name : "",
 					 eml_op_name(node->op) ? eml_op_name(node->op) : "?");

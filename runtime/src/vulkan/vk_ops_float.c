@@ -122,7 +122,11 @@ edgeml_status eml_vk_build_binary(const eml_graph *g, const eml_node *node, eml_
 	const eml_tensor *a = eml_vk_input(g, node, 0), *b = eml_vk_input(g, node, 1);
 	const eml_tensor *y = &g->tensors[node->outputs[0]];
 	const eml_tensor *all[] = { a, b, y };
+	eml_op_params tmp;
+	const eml_op_params *prm;
 	edgeml_status st = need_float(all, 3);
+	if (st == EDGEML_OK)
+		st = eml_vk_params(g, node, &tmp, &prm);
 	if (st != EDGEML_OK)
 		return st;
 	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "binary.comp", (uint64_t)eml_tensor_numel(y));
@@ -136,10 +140,8 @@ edgeml_status eml_vk_build_binary(const eml_graph *g, const eml_node *node, eml_
 	eml_vk_bind(d, node->inputs[0]);
 	eml_vk_bind(d, node->inputs[1]);
 	eml_vk_bind(d, node->outputs[0]);
-	float lo, hi;
-	eml_vk_activation(node, &lo, &hi);
-	EML_VK_FIX_F(d, BINARY_ACT_LO, lo);
-	EML_VK_FIX_F(d, BINARY_ACT_HI, hi);
+	EML_VK_FIX_F(d, BINARY_ACT_LO, prm->eltwise.act_min);
+	EML_VK_FIX_F(d, BINARY_ACT_HI, prm->eltwise.act_max);
 	return EDGEML_OK;
 }
 
@@ -180,6 +182,8 @@ edgeml_status eml_vk_build_unary(const eml_graph *g, const eml_node *node, eml_v
 	const eml_tensor *all[] = { x, y };
 	edgeml_status st = need_float(all, 2);
 	float p0 = 0.0f, p1 = 0.0f;
+	eml_op_params tmp;
+	const eml_op_params *prm;
 	int act;
 	switch (node->op) {
 	case EML_OP_Relu:
@@ -194,15 +198,22 @@ edgeml_status eml_vk_build_unary(const eml_graph *g, const eml_node *node, eml_v
 		break;
 	case EML_OP_LeakyRelu:
 		act = 2;
-		(void)eml_attr_float(node, "alpha", 0.01f, &p0);
+		if (st == EDGEML_OK)
+			st = eml_vk_params(g, node, &tmp, &prm);
+		if (st == EDGEML_OK)
+			p0 = prm->eltwise.alpha;
 		break;
 	case EML_OP_Sigmoid:
 		act = 3;
 		break;
 	case EML_OP_HardSigmoid:
 		act = 4;
-		(void)eml_attr_float(node, "alpha", 0.2f, &p0);
-		(void)eml_attr_float(node, "beta", 0.5f, &p1);
+		if (st == EDGEML_OK)
+			st = eml_vk_params(g, node, &tmp, &prm);
+		if (st == EDGEML_OK) {
+			p0 = prm->eltwise.alpha;
+			p1 = prm->eltwise.beta;
+		}
 		break;
 	case EML_OP_HardSwish:
 		act = 5;

@@ -68,23 +68,24 @@ edgeml_status eml_vk_build_movement(const eml_graph *g, const eml_node *node, em
 {
 	const eml_tensor *x = eml_vk_input(g, node, 0), *y = &g->tensors[node->outputs[0]];
 	int64_t src[EML_MAX_RANK], dst[EML_MAX_RANK];
+	eml_op_params tmp;
+	const eml_op_params *op = NULL;
+	if (node->op == EML_OP_Transpose || node->op == EML_OP_Concat) {
+		edgeml_status st = eml_vk_params(g, node, &tmp, &op);
+		if (st != EDGEML_OK)
+			return st;
+	}
 	if (node->op == EML_OP_Transpose) {
 		int64_t xs[EML_MAX_RANK];
-		const int64_t *perm = NULL;
-		uint32_t np = 0;
-		(void)eml_attr_ints(node, "perm", &perm, &np);
 		contiguous(x->rank, x->dims, xs);
 		contiguous(y->rank, y->dims, dst);
 		for (uint32_t i = 0; i < y->rank; i++)
-			src[i] = xs[perm ? perm[i] : y->rank - 1 - i];
+			src[i] = xs[op->transpose.perm[i]];
 		return add_copy(k, node->inputs[0], node->outputs[0], y->dtype, y->rank, y->dims,
 				src, dst, 0);
 	}
 	if (node->op == EML_OP_Concat) {
-		int64_t axis;
-		(void)eml_attr_int(node, "axis", 0, &axis);
-		if (axis < 0)
-			axis += y->rank;
+		uint32_t axis = op->axis.axis;
 		contiguous(y->rank, y->dims, dst);
 		int64_t at = 0;
 		for (uint32_t i = 0; i < node->n_inputs; i++) {
@@ -153,24 +154,20 @@ edgeml_status eml_vk_build_resize(const eml_graph *g, const eml_node *node, eml_
 }
 
 /* The quantized pools' parameters as spec constants: scales, zero points, output range. */
-static edgeml_status qpool_spec(const eml_graph *g, const eml_node *node, eml_vk_dispatch *d)
+static edgeml_status qpool_spec(const eml_graph *g, const eml_node *node,
+				 const eml_pool_params *p, eml_vk_dispatch *d)
 {
-	const float *xs, *ys;
-	int64_t n;
+	float xs, ys;
 	int32_t xzp, yzp, lo, hi;
-	edgeml_status st = eml_vk_scales(g, node, 1, &xs, &n);
+	edgeml_status st = eml_vk_qparam(g, node, p->x_scale, p->x_zero_point, &xs, &xzp);
 	if (st == EDGEML_OK)
-		st = eml_vk_scales(g, node, 3, &ys, &n);
-	if (st == EDGEML_OK)
-		st = eml_vk_zero_point(g, node, 2, 0, &xzp);
-	if (st == EDGEML_OK)
-		st = eml_vk_zero_point(g, node, 4, 0, &yzp);
+		st = eml_vk_qparam(g, node, p->y_scale, p->y_zero_point, &ys, &yzp);
 	if (st != EDGEML_OK)
 		return st;
 	eml_q_range(g->tensors[node->outputs[0]].dtype, &lo, &hi);
-	EML_VK_FIX_F(d, POOL_X_SCALE, xs[0]);
+	EML_VK_FIX_F(d, POOL_X_SCALE, xs);
 	EML_VK_FIX_I(d, POOL_X_ZP, xzp);
-	EML_VK_FIX_F(d, POOL_Y_SCALE, ys[0]);
+	EML_VK_FIX_F(d, POOL_Y_SCALE, ys);
 	EML_VK_FIX_I(d, POOL_Y_ZP, yzp);
 	EML_VK_FIX_I(d, POOL_Y_LO, lo);
 	EML_VK_FIX_I(d, POOL_Y_HI, hi);
@@ -218,5 +215,5 @@ edgeml_status eml_vk_build_pool(const eml_graph *g, const eml_node *node, eml_vk
 	float lowest = x->dtype == EDGEML_DTYPE_UINT8 ? 0.0f :
 		       x->dtype == EDGEML_DTYPE_INT8 ? -128.0f : -3.402823466e38f;
 	EML_VK_FIX_F(d, POOL_LOWEST, lowest);
-	return quant ? qpool_spec(g, node, d) : EDGEML_OK;
+	return quant ? qpool_spec(g, node, &op->pool, d) : EDGEML_OK;
 }

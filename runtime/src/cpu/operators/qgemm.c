@@ -163,7 +163,8 @@ edgeml_status eml_fast_qgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 		st = eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a matmul");
 	int32_t y_zp = eml_q_zero_point(ctx, k_yzp, 0), lo = 0, hi = 0;
 	if (st == EDGEML_OK) {
-		eml_q_output_range(ctx, ty->dtype, sy[0], y_zp, &lo, &hi);
+		eml_q_activation_range(ty->dtype, is_gemm ? qg->act_min : qm->act_min,
+				       is_gemm ? qg->act_max : qm->act_max, sy[0], y_zp, &lo, &hi);
 		for (size_t j = 0; j < n; j++) {
 			wzp[j] = eml_q_zero_point(ctx, k_bzp, (int64_t)j);
 			/* the reference's expression order, operand by operand */

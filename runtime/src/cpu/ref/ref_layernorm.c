@@ -7,16 +7,14 @@
 edgeml_status eml_ref_LayerNormalization(const eml_kernel_ctx *ctx)
 {
 	const eml_tensor *x = ctx->in[0];
-	int64_t axis;
-	uint32_t a;
-	float eps;
-	edgeml_status st = eml_attr_int(ctx->node, "axis", -1, &axis);
-	if (st == EDGEML_OK)
-		st = eml_norm_axis(axis, x->rank, "attribute 'axis'", &a);
-	if (st == EDGEML_OK)
-		st = eml_attr_float(ctx->node, "epsilon", 1e-5f, &eps);
+	eml_op_params tmp;
+	const eml_op_params *prm;
+	edgeml_status st = eml_ref_params(ctx, &tmp, &prm);
 	if (st != EDGEML_OK)
 		return st;
+	const eml_norm_params *p = &prm->norm;
+	uint32_t a = p->axis;
+	float eps = p->epsilon;
 	/* The normalized dims as a tensor of their own, for Scale's and B's strides. */
 	uint32_t nr = x->rank - a;
 	const int64_t *nd = x->dims + a;
@@ -25,12 +23,12 @@ edgeml_status eml_ref_LayerNormalization(const eml_kernel_ctx *ctx)
 		rows *= x->dims[d];
 	for (uint32_t d = 0; d < nr; d++)
 		len *= nd[d];
-	const eml_tensor *bt = ctx->node->n_inputs > 2 ? ctx->in[2] : NULL;
-	eml_broadcast_strides(ctx->in[1], nr, nd, ss);
+	const eml_tensor *bt = p->bias != EML_NO_INPUT ? ctx->in[p->bias] : NULL;
+	eml_broadcast_strides(ctx->in[p->scale], nr, nd, ss);
 	if (bt)
 		eml_broadcast_strides(bt, nr, nd, bs);
-	const float *in = ctx->in_data[0], *scale = ctx->in_data[1];
-	const float *bias = bt ? ctx->in_data[2] : NULL;
+	const float *in = ctx->in_data[0], *scale = ctx->in_data[p->scale];
+	const float *bias = bt ? ctx->in_data[p->bias] : NULL;
 	float *y = ctx->out_data[0];
 	float *mean_out = ctx->node->n_outputs > 1 ? ctx->out_data[1] : NULL;
 	float *inv_out = ctx->node->n_outputs > 2 ? ctx->out_data[2] : NULL;
