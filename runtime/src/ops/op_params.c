@@ -330,8 +330,9 @@ static edgeml_status decode_transpose(const eml_node *node, const eml_tensor *co
 static edgeml_status decode_pad(const eml_node *node, const eml_tensor *const *in,
 				eml_pad_op_params *p)
 {
+	int64_t end[EML_MAX_RANK];
 	p->constant_value = slot(node, in, 2);
-	return eml_pad_params(node, in, p->begin, p->end, &p->mode);
+	return eml_pad_params(node, in, p->begin, end, &p->mode);
 }
 
 /* QLinearSoftmax: the axis and slots. */
@@ -474,6 +475,24 @@ edgeml_status eml_op_params_decode(const eml_node *node, const eml_tensor *const
 		*has = 0;
 		return EDGEML_OK;
 	}
+}
+
+void eml_qgemm_io_of(uint32_t op, const eml_op_params *prm, eml_qgemm_io *io)
+{
+	if (op == EML_OP_QLinearGemm) {
+		const eml_qgemm_params *p = &prm->qgemm;
+		*io = (eml_qgemm_io){ p->a, p->a_scale, p->a_zero_point, p->b, p->b_scale,
+				      p->b_zero_point, p->bias, p->y_scale, p->y_zero_point,
+				      p->m, p->n, p->k, 1, p->a_row, p->a_col, p->b_row, p->b_col,
+				      p->trans_a, p->trans_b, &p->alpha, p->act_min, p->act_max };
+		return;
+	}
+	const eml_qmatmul_params *p = &prm->qmatmul;
+	const eml_matmul_shape *s = &p->shape;
+	*io = (eml_qgemm_io){ p->a, p->a_scale, p->a_zero_point, p->b, p->b_scale,
+			      p->b_zero_point, EML_NO_INPUT, p->y_scale, p->y_zero_point,
+			      s->m, s->n, s->k, s->batches, s->k, 1, s->n, 1,
+			      0, 0, NULL, p->act_min, p->act_max };
 }
 
 /* Fills in[EML_INFER_MIN_IN_SLOTS] with the descriptors of node's inputs (from g, or from

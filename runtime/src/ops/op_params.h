@@ -160,10 +160,11 @@ typedef struct eml_transpose_params {
 	uint32_t perm[EML_MAX_RANK];
 } eml_transpose_params;
 
-/* Pad (data, pads, constant_value, axes): the mode and the pads of every axis of data. */
+/* Pad (data, pads, constant_value, axes): the mode and the leading pads of every axis of
+ * data (the trailing ones follow from the output's dims). */
 typedef struct eml_pad_op_params {
 	int mode; /* enum eml_pad_mode */
-	int64_t begin[EML_MAX_RANK], end[EML_MAX_RANK];
+	int64_t begin[EML_MAX_RANK];
 	uint32_t constant_value; /* slot, EML_NO_INPUT when absent */
 } eml_pad_op_params;
 
@@ -224,6 +225,20 @@ typedef union eml_op_params {
 	eml_convt_geom convt;		/* ConvTranspose */
 	eml_image_params image;		/* ImagePreprocess */
 } eml_op_params;
+
+/* QLinearGemm's and QLinearMatMul's params in one form, for kernels that run both on one
+ * GEMM (eml_qgemm_io_of()): slots (bias EML_NO_INPUT for QLinearMatMul), sizes, strides of
+ * A and B within a matrix (a QLinearMatMul's are row-major, its batches eml_matmul_batch()'s). */
+typedef struct eml_qgemm_io {
+	uint32_t a, a_scale, a_zero_point, b, b_scale, b_zero_point, bias, y_scale, y_zero_point;
+	int64_t m, n, k, batches, a_row, a_col, b_row, b_col;
+	int trans_a, trans_b;
+	const float *alpha; /* QLinearGemm's (the multiplier's first factor); NULL: none */
+	float act_min, act_max;
+} eml_qgemm_io;
+
+/* Fills *io from the params p of a QLinearGemm or QLinearMatMul node of op `op`. */
+void eml_qgemm_io_of(uint32_t op, const eml_op_params *p, eml_qgemm_io *io);
 
 /*
  * Decodes node's params from its input descriptors in[] (as eml_op_infer() takes them, at

@@ -356,15 +356,6 @@ static edgeml_status batch_table(eml_vk_dispatch *d, const eml_matmul_shape *s)
 	return st;
 }
 
-/* The operands of QLinearMatMul and QLinearGemm in one form: input slots, sizes, strides. */
-typedef struct qgemm_io {
-	uint32_t a, a_scale, a_zero_point, b, b_scale, b_zero_point, bias, y_scale, y_zero_point;
-	int64_t m, n, k, batches, a_row, a_col, b_row, b_col;
-	int trans_b;
-	const float *alpha; /* QLinearGemm's */
-	float act_min, act_max;
-} qgemm_io;
-
 edgeml_status eml_vk_build_qgemm(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
 {
 	int gemm = node->op == EML_OP_QLinearGemm;
@@ -373,22 +364,12 @@ edgeml_status eml_vk_build_qgemm(const eml_graph *g, const eml_node *node, eml_v
 	edgeml_status st = eml_vk_params(g, node, &tmp, &op);
 	if (st != EDGEML_OK)
 		return st;
-	qgemm_io io;
-	if (gemm) {
-		const eml_qgemm_params *p = &op->qgemm;
-		io = (qgemm_io){ p->a, p->a_scale, p->a_zero_point, p->b, p->b_scale,
-				 p->b_zero_point, p->bias, p->y_scale, p->y_zero_point,
-				 p->m, p->n, p->k, 1, p->a_row, p->a_col, p->b_row, p->b_col,
-				 p->trans_b, &p->alpha, p->act_min, p->act_max };
-	} else {
-		const eml_qmatmul_params *p = &op->qmatmul;
-		const eml_matmul_shape *s = &p->shape;
-		io = (qgemm_io){ p->a, p->a_scale, p->a_zero_point, p->b, p->b_scale,
-				 p->b_zero_point, EML_NO_INPUT, p->y_scale, p->y_zero_point,
-				 s->m, s->n, s->k, s->batches, s->k, 1, s->n, 1,
-				 0, NULL, p->act_min, p->act_max };
-		const eml_tensor *azp = eml_vk_input(g, node, p->a_zero_point);
-		if (!p->requantize || eml_tensor_numel(eml_vk_input(g, node, p->a_scale)) != 1 ||
+	eml_qgemm_io io;
+	eml_qgemm_io_of(node->op, op, &io);
+	if (!gemm) {
+		const eml_tensor *azp = eml_vk_input(g, node, io.a_zero_point);
+		if (!op->qmatmul.requantize ||
+		    eml_tensor_numel(eml_vk_input(g, node, io.a_scale)) != 1 ||
 		    (azp && eml_tensor_numel(azp) != 1))
 			return eml_error(EDGEML_ERR_UNSUPPORTED,
 					 "the GPU kernel takes per-tensor parameters for A");
