@@ -274,8 +274,8 @@ static void test_split_parts(void **state)
 	int has;
 	assert_int_equal(eml_op_params_decode(&n, in, &p, &has), EDGEML_OK);
 	assert_int_equal(p.split.axis, 1);
-	assert_int_equal(p.split.first[2], 6);
-	assert_int_equal(p.split.len[2], 3);
+	assert_int_equal(p.split.at[2], 6);
+	assert_int_equal(p.split.at[3], 9);
 	n.n_outputs = EML_SPLIT_MAX_OUT + 1;
 	x.dims[1] = EML_SPLIT_MAX_OUT + 1;
 	assert_int_equal(eml_op_params_decode(&n, in, &p, &has), EDGEML_ERR_UNSUPPORTED);

@@ -227,6 +227,59 @@ static edgeml_status decode_pool(const eml_node *node, const eml_tensor *const *
 	return st;
 }
 
+/* Softmax: the axis and the [outer][len][inner] view. */
+static edgeml_status decode_softmax(const eml_node *node, const eml_tensor *const *in,
+				    eml_softmax_params *p)
+{
+	const eml_tensor *x = in[0];
+	int64_t axis;
+	edgeml_status st = eml_attr_int(node, "axis", -1, &axis);
+	if (st == EDGEML_OK)
+		st = eml_norm_axis(axis, x->rank, "attribute 'axis'", &p->axis);
+	if (st != EDGEML_OK)
+		return st;
+	p->outer = p->inner = 1;
+	p->len = x->dims[p->axis];
+	for (uint32_t d = 0; d < x->rank; d++) {
+		if (d < p->axis)
+			p->outer *= x->dims[d];
+		else if (d > p->axis)
+			p->inner *= x->dims[d];
+	}
+	return EDGEML_OK;
+}
+
+/* LayerNormalization: axis, epsilon, rows and their length, Scale's and B's strides. */
+static edgeml_status decode_layernorm(const eml_node *node, const eml_tensor *const *in,
+				      eml_layernorm_params *p)
+{
+	const eml_tensor *x = in[0], *b = eml_in(node, in, 2);
+	int64_t axis;
+	edgeml_status st = eml_attr_int(node, "axis", -1, &axis);
+	if (st == EDGEML_OK)
+		st = eml_norm_axis(axis, x->rank, "attribute 'axis'", &p->axis);
+	if (st == EDGEML_OK)
+		st = eml_attr_float(node, "epsilon", 1e-5f, &p->epsilon);
+	if (st != EDGEML_OK)
+		return st;
+	if (!in[1] || in[1]->rank > x->rank - p->axis || (b && b->rank > x->rank - p->axis))
+		return eml_error(EDGEML_ERR_SHAPE, "Scale and B must broadcast to the "
+				 "normalized dims");
+	uint32_t nr = x->rank - p->axis;
+	p->rows = p->len = 1;
+	for (uint32_t d = 0; d < x->rank; d++) {
+		if (d < p->axis)
+			p->rows *= x->dims[d];
+		else
+			p->len *= x->dims[d];
+	}
+	eml_broadcast_strides(in[1], nr, x->dims + p->axis, p->scale_stride);
+	p->has_bias = b != NULL;
+	if (b)
+		eml_broadcast_strides(b, nr, x->dims + p->axis, p->bias_stride);
+	return EDGEML_OK;
+}
+
 /* The quantized pools' slots (X, X_scale, X_zero_point, Y_scale, Y_zero_point). */
 static edgeml_status decode_qpool(const eml_node *node, const eml_tensor *const *in,
 				  eml_pool_params *p)
@@ -347,20 +400,6 @@ static edgeml_status decode_qsoftmax(const eml_node *node, const eml_tensor *con
 	return read_axis(node, "axis", -1, in[0]->rank, &p->axis);
 }
 
-/* LayerNormalization (axis, epsilon, Scale, B) and BatchNormalization (epsilon). */
-static edgeml_status decode_norm(const eml_node *node, const eml_tensor *const *in,
-				 eml_norm_params *p)
-{
-	edgeml_status st = eml_attr_float(node, "epsilon", 1e-5f, &p->epsilon);
-	p->axis = 0;
-	p->scale = p->bias = EML_NO_INPUT;
-	if (st != EDGEML_OK || node->op != EML_OP_LayerNormalization)
-		return st;
-	p->scale = 1;
-	p->bias = slot(node, in, 2);
-	return read_axis(node, "axis", -1, in[0]->rank, &p->axis);
-}
-
 /* LeakyRelu, HardSigmoid: alpha and beta (ONNX's defaults); Add: the fused activation;
  * Sub, Mul, Div: none. */
 static edgeml_status decode_eltwise(const eml_node *node, eml_eltwise_params *p)
@@ -389,8 +428,12 @@ static edgeml_status decode_split(const eml_node *node, const eml_tensor *const 
 		return eml_error(EDGEML_ERR_UNSUPPORTED, "Split into %u outputs: at most %u are supported", node->n_outputs,
 				 EML_SPLIT_MAX_OUT);
 	edgeml_status st = EDGEML_OK;
-	for (uint32_t k = 0; k < node->n_outputs && st == EDGEML_OK; k++)
-		st = eml_split_part(node, in, k, &p->axis, &p->first[k], &p->len[k]);
+	p->at[0] = 0;
+	for (uint32_t k = 0; k < node->n_outputs && st == EDGEML_OK; k++) {
+		int64_t len;
+		st = eml_split_part(node, in, k, &p->axis, &p->at[k], &len);
+		p->at[k + 1] = p->at[k] + len;
+	}
 	return st;
 }
 
@@ -423,6 +466,10 @@ edgeml_status eml_op_params_decode(const eml_node *node, const eml_tensor *const
 		return decode_qpool(node, in, &p->pool);
 	case EML_OP_Resize:
 		return eml_resize_params_get(node, in, &p->resize);
+	case EML_OP_Softmax:
+		return decode_softmax(node, in, &p->softmax);
+	case EML_OP_LayerNormalization:
+		return decode_layernorm(node, in, &p->layernorm);
 	case EML_OP_QLinearAdd:
 	case EML_OP_QLinearMul:
 		return decode_qbinary(node, in, &p->qbinary);
@@ -435,8 +482,6 @@ edgeml_status eml_op_params_decode(const eml_node *node, const eml_tensor *const
 	case EML_OP_Concat: /* every input has the output's rank */
 	case EML_OP_Gather:
 		return read_axis(node, "axis", 0, in[0]->rank, &p->axis.axis);
-	case EML_OP_Softmax:
-		return read_axis(node, "axis", -1, in[0]->rank, &p->axis.axis);
 	case EML_OP_QLinearConcat:
 		return decode_qconcat(node, in, &p->qconcat);
 	case EML_OP_Transpose:
@@ -445,9 +490,8 @@ edgeml_status eml_op_params_decode(const eml_node *node, const eml_tensor *const
 		return decode_pad(node, in, &p->pad);
 	case EML_OP_QLinearSoftmax:
 		return decode_qsoftmax(node, in, &p->qsoftmax);
-	case EML_OP_LayerNormalization:
 	case EML_OP_BatchNormalization:
-		return decode_norm(node, in, &p->norm);
+		return eml_attr_float(node, "epsilon", 1e-5f, &p->batchnorm.epsilon);
 	case EML_OP_LeakyRelu:
 	case EML_OP_HardSigmoid:
 	case EML_OP_Add:
@@ -467,8 +511,6 @@ edgeml_status eml_op_params_decode(const eml_node *node, const eml_tensor *const
 		return eml_rnn_params_get(node, in, 4, &p->rnn);
 	case EML_OP_GRU:
 		return eml_rnn_params_get(node, in, 3, &p->rnn);
-	case EML_OP_ConvTranspose:
-		return eml_convt_geometry(node, in, &p->convt);
 	case EML_OP_ImagePreprocess:
 		return eml_image_params_get(node, &p->image);
 	default:

@@ -18,7 +18,6 @@
 #include "graph.h"
 #include "ops/infer_qcommon.h"
 #include "ops/resize_params.h"
-#include "ops/convtranspose_params.h"
 #include "ops/image_params.h"
 #include "ops/reduce_params.h"
 #include "ops/rnn_params.h"
@@ -117,6 +116,23 @@ typedef struct eml_pool_params {
 	uint32_t x_scale, x_zero_point, y_scale, y_zero_point;
 } eml_pool_params;
 
+/* Float Softmax (opset 13, one axis) and LayerNormalization: the input viewed as [outer][len]
+ * [inner] (Softmax over len; LayerNormalization: inner 1, rows = outer, over the len elements
+ * of the dims [axis, rank)). */
+typedef struct eml_softmax_params {
+	uint32_t axis;
+	int64_t outer, len, inner;
+} eml_softmax_params;
+
+typedef struct eml_layernorm_params {
+	uint32_t axis;
+	float epsilon;
+	int64_t rows, len;
+	int has_bias;
+	/* Scale's and B's strides over the normalized dims (0 on broadcast ones) */
+	int64_t scale_stride[EML_MAX_RANK], bias_stride[EML_MAX_RANK];
+} eml_layernorm_params;
+
 /* QLinearAdd, QLinearMul (A, A_scale, A_zero_point, B, B_scale, B_zero_point, C_scale,
  * C_zero_point): per-tensor scales and zero points, C's fused activation. */
 typedef struct eml_qbinary_params {
@@ -140,8 +156,7 @@ typedef struct eml_quantize_params {
 	int64_t inner;
 } eml_quantize_params;
 
-/* Concat, Gather, Softmax: the axis, in [0, rank) of the output (Concat), of the data
- * (Gather) or of the input (Softmax). */
+/* Concat, Gather: the axis, in [0, rank) of the output (Concat) or of the data (Gather). */
 typedef struct eml_axis_params {
 	uint32_t axis;
 } eml_axis_params;
@@ -174,12 +189,10 @@ typedef struct eml_qsoftmax_params {
 	uint32_t x, x_scale, x_zero_point, y_scale, y_zero_point;
 } eml_qsoftmax_params;
 
-/* LayerNormalization (X, Scale, B), BatchNormalization (epsilon only). */
-typedef struct eml_norm_params {
-	uint32_t axis; /* LayerNormalization: the first normalized axis, in [0, rank) */
+/* BatchNormalization (inference). */
+typedef struct eml_batchnorm_params {
 	float epsilon;
-	uint32_t scale, bias; /* LayerNormalization's slots; bias EML_NO_INPUT when absent */
-} eml_norm_params;
+} eml_batchnorm_params;
 
 /* LeakyRelu (alpha), HardSigmoid (alpha, beta) and the float binary ops' fused activation
  * (Add: act_min, act_max; the others unbounded). */
@@ -188,15 +201,16 @@ typedef struct eml_eltwise_params {
 	float act_min, act_max;
 } eml_eltwise_params;
 
-/* Slice: first element, step and output length per axis of data. Split: per output k, the
- * first index and length on axis. */
+/* Slice: first element, step and output length per axis of data. Split: output k is
+ * [at[k], at[k + 1]) on axis (the parts follow one another). */
 typedef struct eml_slice_op_params {
 	int64_t start[EML_MAX_RANK], step[EML_MAX_RANK], dims[EML_MAX_RANK];
 } eml_slice_op_params;
-#define EML_SPLIT_MAX_OUT 32u /* a Split of more outputs does not load */
+#define EML_SPLIT_MAX_OUT 30u /* a Split of more outputs does not load (and the union
+				* stays the size of its largest other member) */
 typedef struct eml_split_params {
 	uint32_t axis;
-	int64_t first[EML_SPLIT_MAX_OUT], len[EML_SPLIT_MAX_OUT];
+	int64_t at[EML_SPLIT_MAX_OUT + 1];
 } eml_split_params;
 
 typedef union eml_op_params {
@@ -208,21 +222,22 @@ typedef union eml_op_params {
 	eml_qgemm_params qgemm;
 	eml_pool_params pool;
 	eml_resize_params resize;
+	eml_softmax_params softmax;
+	eml_layernorm_params layernorm;
 	eml_qbinary_params qbinary;	/* QLinearAdd, QLinearMul */
 	eml_qlookup_params qlookup;
 	eml_quantize_params quantize;	/* QuantizeLinear, DequantizeLinear */
-	eml_axis_params axis;		/* Concat, Gather, Softmax */
+	eml_axis_params axis;		/* Concat, Gather */
 	eml_qconcat_params qconcat;
 	eml_transpose_params transpose;
 	eml_pad_op_params pad;
 	eml_qsoftmax_params qsoftmax;
-	eml_norm_params norm;		/* LayerNormalization, BatchNormalization */
+	eml_batchnorm_params batchnorm;
 	eml_eltwise_params eltwise;	/* LeakyRelu, HardSigmoid, Add, Sub, Mul, Div */
 	eml_reduce_axes reduce;		/* ReduceMean, ReduceSum, ReduceMax */
 	eml_slice_op_params slice;
 	eml_split_params split;
 	eml_rnn_params rnn;		/* LSTM, GRU */
-	eml_convt_geom convt;		/* ConvTranspose */
 	eml_image_params image;		/* ImagePreprocess */
 } eml_op_params;
 

@@ -9,7 +9,6 @@
 
 #include "cpu/operators/operators.h"
 #include "error.h"
-#include "ops/infer_helpers.h"
 #include "ops/ops.h"
 
 /* Elements per task, roughly. */

@@ -47,12 +47,10 @@ static void scatter_plane(const eml_window_geom *g, const float *x, const float 
 
 edgeml_status eml_ref_ConvTranspose(const eml_kernel_ctx *ctx)
 {
-	eml_op_params tmp;
-	const eml_op_params *prm;
-	edgeml_status st = eml_ref_params(ctx, &tmp, &prm);
+	eml_convt_geom cg;
+	edgeml_status st = eml_convt_geometry(ctx->node, ctx->in, &cg);
 	if (st != EDGEML_OK)
 		return st;
-	eml_convt_geom cg = prm->convt;
 	eml_window_geom g = cg.w;
 	eml_geom_to_3d(&g);
 	const float *x = ctx->in_data[0], *w = ctx->in_data[1];

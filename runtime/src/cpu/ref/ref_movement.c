@@ -2,7 +2,6 @@
  * (Identity, Reshape, Flatten, Squeeze, Unsqueeze), Concat and Transpose. */
 #include "cpu/ref/ref_util.h"
 #include "error.h"
-#include "ops/infer_helpers.h"
 
 /* Copies input 0 to output 0 unchanged; nothing to do when the session aliased them. */
 static edgeml_status copy_input(const eml_kernel_ctx *ctx)

@@ -2,23 +2,16 @@
  * the two float normalizations. */
 #include "cpu/ref/ref_util.h"
 #include "error.h"
-#include "ops/infer_helpers.h"
 
 /* Softmax over attribute axis: exp(x - max) / sum, the max subtracted for range. */
 edgeml_status eml_ref_Softmax(const eml_kernel_ctx *ctx)
 {
-	const eml_tensor *t = ctx->in[0];
 	eml_op_params tmp;
 	const eml_op_params *prm;
 	edgeml_status st = eml_ref_params(ctx, &tmp, &prm);
 	if (st != EDGEML_OK)
 		return st;
-	uint32_t a = prm->axis.axis;
-	int64_t outer = 1, inner = 1, len = t->dims[a];
-	for (uint32_t i = 0; i < a; i++)
-		outer *= t->dims[i];
-	for (uint32_t i = a + 1; i < t->rank; i++)
-		inner *= t->dims[i];
+	int64_t outer = prm->softmax.outer, inner = prm->softmax.inner, len = prm->softmax.len;
 	const float *x = ctx->in_data[0];
 	float *y = ctx->out_data[0];
 	for (int64_t o = 0; o < outer; o++) {
@@ -48,7 +41,7 @@ edgeml_status eml_ref_BatchNormalization(const eml_kernel_ctx *ctx)
 	edgeml_status st = eml_ref_params(ctx, &tmp, &prm);
 	if (st != EDGEML_OK)
 		return st;
-	float eps = prm->norm.epsilon;
+	float eps = prm->batchnorm.epsilon;
 	const eml_tensor *t = ctx->in[0];
 	const float *x = ctx->in_data[0], *scale = ctx->in_data[1], *bias = ctx->in_data[2];
 	const float *mean = ctx->in_data[3], *var = ctx->in_data[4];

@@ -8,7 +8,6 @@
 #include "cpu/ref/ref_qparams.h"
 #include "cpu/ref/ref_util.h"
 #include "error.h"
-#include "ops/infer_helpers.h"
 #include "quant/quant.h"
 
 /*

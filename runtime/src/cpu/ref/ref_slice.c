@@ -65,7 +65,7 @@ edgeml_status eml_ref_Split(const eml_kernel_ctx *ctx)
 	const eml_split_params *p = &prm->split;
 	for (uint32_t k = 0; k < ctx->node->n_outputs; k++) {
 		uint32_t axis = p->axis;
-		int64_t first = p->first[k], len = p->len[k];
+		int64_t first = p->at[k], len = p->at[k + 1] - p->at[k];
 		int64_t start[EML_MAX_RANK], step[EML_MAX_RANK], dims[EML_MAX_RANK];
 		if (!ctx->out_data[k])
 			continue;
