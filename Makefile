@@ -198,7 +198,7 @@ test: $(TEST_SUITES)
 
 # Every unit suite runs even when one fails; the target fails if any did. The include rules
 # of the layers (docs/architecture.md) and the Debian symbols file are checked first.
-unit: $(TEST_BINS) check-includes check-symbols
+unit: $(TEST_BINS) check-includes check-symbols check-params
 	@failed=""; for t in $(TEST_BINS); do echo "== $$t"; $$t || failed="$$failed $$t"; done; \
 	if [ -n "$$failed" ]; then echo "unit suites failed:$$failed"; exit 1; fi
 
@@ -207,6 +207,11 @@ check-includes:
 	python3 tests/check_includes.py
 check-symbols: $(LIBSO)
 	tests/check_symbols.sh $(LIBSO) debian/libedgeml0.symbols
+
+# The backends read typed op params, not attributes or slot numbers (docs/architecture.md).
+.PHONY: check-params
+check-params:
+	python3 tests/check_params.py
 
 # BACKEND=vulkan runs every node test on the Vulkan backend, ops it has no shader for (and
 # quantized ops whose scales are run-time inputs) on the CPU fallback.

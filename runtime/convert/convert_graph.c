@@ -447,6 +447,7 @@ void cv_node_view(const cv_graph *g, uint32_t node, eml_node *view)
 	view->inputs = n->inputs;
 	view->outputs = n->outputs;
 	view->attrs = n->attrs;
+	view->params = NULL; /* the kernels decode them from the attributes (eml_node_params) */
 }
 
 int cv_is_constant(const cv_graph *g, uint32_t t)

@@ -163,6 +163,125 @@ static void test_loaded_model(void **state)
 	free(image);
 }
 
+/* QLinearAdd: named slots, C's zero point absent or at 7, the fused range. */
+static void test_qbinary_slots(void **state)
+{
+	(void)state;
+	eml_tensor t[8];
+	const eml_tensor *in[EML_INFER_MIN_IN_SLOTS] = { NULL };
+	memset(t, 0, sizeof(t));
+	for (uint32_t k = 0; k < 8; k++) {
+		t[k].dtype = k == 1 || k == 4 || k == 6 ? EDGEML_DTYPE_FLOAT32 : EDGEML_DTYPE_INT8;
+		in[k] = &t[k];
+	}
+	eml_attr attrs[] = { float1("activation_max", 6.0f) };
+	eml_node n = { .name = "a", .op = EML_OP_QLinearAdd, .n_inputs = 7, .n_attrs = 1,
+		       .attrs = attrs };
+	eml_op_params p;
+	int has = 0;
+	assert_int_equal(eml_op_params_decode(&n, in, &p, &has), EDGEML_OK);
+	assert_true(has);
+	assert_int_equal(p.qbinary.a, 0);
+	assert_int_equal(p.qbinary.a_zero_point, 2);
+	assert_int_equal(p.qbinary.b, 3);
+	assert_int_equal(p.qbinary.b_scale, 4);
+	assert_int_equal(p.qbinary.y_scale, 6);
+	assert_int_equal(p.qbinary.y_zero_point, EML_NO_INPUT);
+	assert_true(isinf(p.qbinary.act_min) && p.qbinary.act_max == 6.0f);
+	n.n_inputs = 8;
+	assert_int_equal(eml_op_params_decode(&n, in, &p, &has), EDGEML_OK);
+	assert_int_equal(p.qbinary.y_zero_point, 7);
+}
+
+/* DequantizeLinear: per-axis parameters step every `inner` elements, per-tensor ones never;
+ * a negative axis counts from the end. */
+static void test_quantize_inner(void **state)
+{
+	(void)state;
+	eml_tensor x = { .dtype = EDGEML_DTYPE_INT8, .rank = 4, .dims = { 2, 3, 4, 5 } };
+	eml_tensor s = { .dtype = EDGEML_DTYPE_FLOAT32, .rank = 1, .dims = { 3 } };
+	const eml_tensor *in[EML_INFER_MIN_IN_SLOTS] = { &x, &s };
+	eml_attr attrs[] = { int1("axis", -3) };
+	eml_node n = { .name = "d", .op = EML_OP_DequantizeLinear, .n_inputs = 2, .n_attrs = 1,
+		       .attrs = attrs };
+	eml_op_params p;
+	int has;
+	assert_int_equal(eml_op_params_decode(&n, in, &p, &has), EDGEML_OK);
+	assert_int_equal(p.quantize.axis, 1);
+	assert_int_equal(p.quantize.inner, 20);
+	assert_int_equal(p.quantize.zero_point, EML_NO_INPUT);
+	s.dims[0] = 1;
+	assert_int_equal(eml_op_params_decode(&n, in, &p, &has), EDGEML_OK);
+	assert_int_equal(p.quantize.inner, 120);
+}
+
+/* Transpose: no perm reverses the axes; a perm of the wrong length names the attribute. */
+static void test_transpose_perm(void **state)
+{
+	(void)state;
+	eml_tensor x = { .dtype = EDGEML_DTYPE_FLOAT32, .rank = 3, .dims = { 2, 3, 4 } };
+	const eml_tensor *in[EML_INFER_MIN_IN_SLOTS] = { &x };
+	eml_attr attrs[] = { ints("perm", 2, (const int64_t[]){ 1, 0 }) };
+	eml_node n = { .name = "t", .op = EML_OP_Transpose, .n_inputs = 1 };
+	eml_op_params p;
+	int has;
+	assert_int_equal(eml_op_params_decode(&n, in, &p, &has), EDGEML_OK);
+	assert_int_equal(p.transpose.perm[0], 2);
+	assert_int_equal(p.transpose.perm[2], 0);
+	n.n_attrs = 1;
+	n.attrs = attrs;
+	assert_int_equal(eml_op_params_decode(&n, in, &p, &has), EDGEML_ERR_FORMAT);
+	assert_non_null(strstr(edgeml_last_error(), "perm"));
+}
+
+/* QLinearConcat of six inputs (20 slots, more than EML_INFER_MIN_IN_SLOTS) decodes: its
+ * inputs are named by position. */
+static void test_qconcat_many_inputs(void **state)
+{
+	(void)state;
+	enum { N_X = 6, N_IN = 2 + 3 * N_X };
+	eml_tensor t[N_IN];
+	const eml_tensor *in[N_IN];
+	memset(t, 0, sizeof(t));
+	for (uint32_t k = 0; k < N_IN; k++) {
+		t[k].dtype = EDGEML_DTYPE_UINT8;
+		t[k].rank = (k - 2) % 3 == 0 && k >= 2 ? 4 : 0;
+		in[k] = &t[k];
+	}
+	eml_attr attrs[] = { int1("axis", -3) };
+	eml_node n = { .name = "q", .op = EML_OP_QLinearConcat, .n_inputs = N_IN, .n_attrs = 1,
+		       .attrs = attrs };
+	eml_op_params tmp;
+	const eml_op_params *p;
+	assert_int_equal(eml_node_params(NULL, &n, in, &tmp, &p), EDGEML_OK);
+	assert_int_equal(p->qconcat.axis, 1);
+	assert_int_equal(p->qconcat.y_scale, 0);
+	assert_int_equal(p->qconcat.y_zero_point, 1);
+	assert_int_equal(p->qconcat.x0, 2);
+	assert_int_equal(p->qconcat.n_x, N_X);
+}
+
+/* Split: each output's first index and length; more outputs than the params hold fail. */
+static void test_split_parts(void **state)
+{
+	(void)state;
+	eml_tensor x = { .dtype = EDGEML_DTYPE_FLOAT32, .rank = 2, .dims = { 2, 9 } };
+	const eml_tensor *in[EML_INFER_MIN_IN_SLOTS] = { &x };
+	eml_attr attrs[] = { int1("axis", 1) };
+	eml_node n = { .name = "s", .op = EML_OP_Split, .n_inputs = 1, .n_outputs = 3,
+		       .n_attrs = 1, .attrs = attrs };
+	eml_op_params p;
+	int has;
+	assert_int_equal(eml_op_params_decode(&n, in, &p, &has), EDGEML_OK);
+	assert_int_equal(p.split.axis, 1);
+	assert_int_equal(p.split.at[2], 6);
+	assert_int_equal(p.split.at[3], 9);
+	n.n_outputs = EML_SPLIT_MAX_OUT + 1;
+	x.dims[1] = EML_SPLIT_MAX_OUT + 1;
+	assert_int_equal(eml_op_params_decode(&n, in, &p, &has), EDGEML_ERR_UNSUPPORTED);
+	assert_non_null(strstr(edgeml_last_error(), "Split"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +290,11 @@ int main(void)
 		cmocka_unit_test(test_bad_attribute),
 		cmocka_unit_test(test_no_params),
 		cmocka_unit_test(test_loaded_model),
+		cmocka_unit_test(test_qbinary_slots),
+		cmocka_unit_test(test_quantize_inner),
+		cmocka_unit_test(test_transpose_perm),
+		cmocka_unit_test(test_qconcat_many_inputs),
+		cmocka_unit_test(test_split_parts),
 	};
 	(void)have_device; /* vk_test_graph.h's, for the Vulkan suites */
 	return cmocka_run_group_tests(tests, NULL, NULL);

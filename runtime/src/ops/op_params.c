@@ -1,5 +1,6 @@
 /* op_params.c — decodes each node's typed parameters (op_params.h) once, with the same checks
  * as its infer function, so kernels never read attributes or input slots by number. */
+#include <math.h>
 #include <string.h>
 
 #include "error.h"
@@ -7,6 +8,8 @@
 #include "ops/infer_helpers.h"
 #include "ops/op_params.h"
 #include "ops/ops.h"
+#include "ops/pad_params.h"
+#include "ops/slice_params.h"
 
 /* Slot k of the node when present, else EML_NO_INPUT. */
 static uint32_t slot(const eml_node *node, const eml_tensor *const *in, uint32_t k)
@@ -224,6 +227,216 @@ static edgeml_status decode_pool(const eml_node *node, const eml_tensor *const *
 	return st;
 }
 
+/* Softmax: the axis and the [outer][len][inner] view. */
+static edgeml_status decode_softmax(const eml_node *node, const eml_tensor *const *in,
+				    eml_softmax_params *p)
+{
+	const eml_tensor *x = in[0];
+	int64_t axis;
+	edgeml_status st = eml_attr_int(node, "axis", -1, &axis);
+	if (st == EDGEML_OK)
+		st = eml_norm_axis(axis, x->rank, "attribute 'axis'", &p->axis);
+	if (st != EDGEML_OK)
+		return st;
+	p->outer = p->inner = 1;
+	p->len = x->dims[p->axis];
+	for (uint32_t d = 0; d < x->rank; d++) {
+		if (d < p->axis)
+			p->outer *= x->dims[d];
+		else if (d > p->axis)
+			p->inner *= x->dims[d];
+	}
+	return EDGEML_OK;
+}
+
+/* LayerNormalization: axis, epsilon, rows and their length, Scale's and B's strides. */
+static edgeml_status decode_layernorm(const eml_node *node, const eml_tensor *const *in,
+				      eml_layernorm_params *p)
+{
+	const eml_tensor *x = in[0], *b = eml_in(node, in, 2);
+	int64_t axis;
+	edgeml_status st = eml_attr_int(node, "axis", -1, &axis);
+	if (st == EDGEML_OK)
+		st = eml_norm_axis(axis, x->rank, "attribute 'axis'", &p->axis);
+	if (st == EDGEML_OK)
+		st = eml_attr_float(node, "epsilon", 1e-5f, &p->epsilon);
+	if (st != EDGEML_OK)
+		return st;
+	if (!in[1] || in[1]->rank > x->rank - p->axis || (b && b->rank > x->rank - p->axis))
+		return eml_error(EDGEML_ERR_SHAPE, "Scale and B must broadcast to the "
+				 "normalized dims");
+	uint32_t nr = x->rank - p->axis;
+	p->rows = p->len = 1;
+	for (uint32_t d = 0; d < x->rank; d++) {
+		if (d < p->axis)
+			p->rows *= x->dims[d];
+		else
+			p->len *= x->dims[d];
+	}
+	eml_broadcast_strides(in[1], nr, x->dims + p->axis, p->scale_stride);
+	p->has_bias = b != NULL;
+	if (b)
+		eml_broadcast_strides(b, nr, x->dims + p->axis, p->bias_stride);
+	return EDGEML_OK;
+}
+
+/* The quantized pools' slots (X, X_scale, X_zero_point, Y_scale, Y_zero_point). */
+static edgeml_status decode_qpool(const eml_node *node, const eml_tensor *const *in,
+				  eml_pool_params *p)
+{
+	edgeml_status st = decode_pool(node, in, p);
+	p->x_scale = 1;
+	p->x_zero_point = slot(node, in, 2);
+	p->y_scale = 3;
+	p->y_zero_point = slot(node, in, 4);
+	return st;
+}
+
+/* The float pools: no quantization slots. */
+static edgeml_status decode_fpool(const eml_node *node, const eml_tensor *const *in,
+				  eml_pool_params *p)
+{
+	p->x_scale = p->x_zero_point = p->y_scale = p->y_zero_point = EML_NO_INPUT;
+	return decode_pool(node, in, p);
+}
+
+/* Reads integer attribute name (default dflt) as an axis of a rank-dimensional tensor. */
+static edgeml_status read_axis(const eml_node *node, const char *name, int64_t dflt,
+			       uint32_t rank, uint32_t *out)
+{
+	int64_t v;
+	edgeml_status st = eml_attr_int(node, name, dflt, &v);
+	if (st == EDGEML_OK)
+		st = eml_norm_axis(v, rank, "attribute 'axis'", out);
+	return st;
+}
+
+/* QLinearAdd and QLinearMul: slots and the fused activation. */
+static edgeml_status decode_qbinary(const eml_node *node, const eml_tensor *const *in,
+				    eml_qbinary_params *p)
+{
+	p->a = 0;
+	p->a_scale = 1;
+	p->a_zero_point = slot(node, in, 2);
+	p->b = 3;
+	p->b_scale = 4;
+	p->b_zero_point = slot(node, in, 5);
+	p->y_scale = 6;
+	p->y_zero_point = slot(node, in, 7);
+	return eml_fused_activation(node, &p->act_min, &p->act_max);
+}
+
+/* QuantizeLinear and DequantizeLinear: slots, the axis of per-axis parameters, inner. */
+static edgeml_status decode_quantize(const eml_node *node, const eml_tensor *const *in,
+				     eml_quantize_params *p)
+{
+	const eml_tensor *x = in[0];
+	p->x = 0;
+	p->scale = 1;
+	p->zero_point = slot(node, in, 2);
+	p->axis = 0;
+	if (eml_tensor_numel(in[1]) == 1) {
+		/* ONNX ignores axis for per-tensor parameters (infer checks it only when used) */
+		p->inner = eml_tensor_numel(x) > 0 ? eml_tensor_numel(x) : 1;
+		return EDGEML_OK;
+	}
+	edgeml_status st = read_axis(node, "axis", 1, x->rank, &p->axis);
+	p->inner = 1;
+	for (uint32_t d = p->axis + 1; st == EDGEML_OK && d < x->rank; d++)
+		p->inner *= x->dims[d];
+	return st;
+}
+
+/* QLinearConcat: the axis and slots. */
+static edgeml_status decode_qconcat(const eml_node *node, const eml_tensor *const *in,
+				    eml_qconcat_params *p)
+{
+	p->y_scale = 0;
+	p->y_zero_point = 1;
+	p->x0 = 2;
+	p->n_x = (node->n_inputs - 2) / 3;
+	return read_axis(node, "axis", 0, in[2]->rank, &p->axis);
+}
+
+/* Transpose: perm, or the axes reversed. */
+static edgeml_status decode_transpose(const eml_node *node, const eml_tensor *const *in,
+				      eml_transpose_params *p)
+{
+	const int64_t *perm = NULL;
+	uint32_t n = 0;
+	edgeml_status st = eml_attr_ints(node, "perm", &perm, &n);
+	if (st != EDGEML_OK)
+		return st;
+	p->rank = in[0]->rank;
+	if (perm && n != p->rank)
+		return eml_error(EDGEML_ERR_FORMAT, "attribute 'perm' has %u values for rank %u", n,
+				 p->rank);
+	for (uint32_t k = 0; k < p->rank; k++) {
+		if (perm && (perm[k] < 0 || perm[k] >= (int64_t)p->rank))
+			return eml_error(EDGEML_ERR_FORMAT, "attribute 'perm' is not a permutation");
+		p->perm[k] = perm ? (uint32_t)perm[k] : p->rank - 1 - k;
+	}
+	return EDGEML_OK;
+}
+
+/* Pad: mode, pads, the constant value's slot. */
+static edgeml_status decode_pad(const eml_node *node, const eml_tensor *const *in,
+				eml_pad_op_params *p)
+{
+	int64_t end[EML_MAX_RANK];
+	p->constant_value = slot(node, in, 2);
+	return eml_pad_params(node, in, p->begin, end, &p->mode);
+}
+
+/* QLinearSoftmax: the axis and slots. */
+static edgeml_status decode_qsoftmax(const eml_node *node, const eml_tensor *const *in,
+				     eml_qsoftmax_params *p)
+{
+	p->x = 0;
+	p->x_scale = 1;
+	p->x_zero_point = slot(node, in, 2);
+	p->y_scale = 3;
+	p->y_zero_point = slot(node, in, 4);
+	return read_axis(node, "axis", -1, in[0]->rank, &p->axis);
+}
+
+/* LeakyRelu, HardSigmoid: alpha and beta (ONNX's defaults); Add: the fused activation;
+ * Sub, Mul, Div: none. */
+static edgeml_status decode_eltwise(const eml_node *node, eml_eltwise_params *p)
+{
+	p->act_min = -INFINITY;
+	p->act_max = INFINITY;
+	switch (node->op) {
+	case EML_OP_LeakyRelu:
+		return eml_attr_float(node, "alpha", 0.01f, &p->alpha);
+	case EML_OP_HardSigmoid: {
+		edgeml_status st = eml_attr_float(node, "alpha", 0.2f, &p->alpha);
+		return st == EDGEML_OK ? eml_attr_float(node, "beta", 0.5f, &p->beta) : st;
+	}
+	case EML_OP_Add:
+		return eml_fused_activation(node, &p->act_min, &p->act_max);
+	default:
+		return EDGEML_OK;
+	}
+}
+
+/* Split: each output's part. */
+static edgeml_status decode_split(const eml_node *node, const eml_tensor *const *in,
+				  eml_split_params *p)
+{
+	if (node->n_outputs > EML_SPLIT_MAX_OUT)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "Split into %u outputs: at most %u are supported", node->n_outputs,
+				 EML_SPLIT_MAX_OUT);
+	edgeml_status st = EDGEML_OK;
+	p->at[0] = 0;
+	for (uint32_t k = 0; k < node->n_outputs && st == EDGEML_OK; k++) {
+		int64_t len;
+		st = eml_split_part(node, in, k, &p->axis, &p->at[k], &len);
+		p->at[k + 1] = p->at[k] + len;
+	}
+	return st;
+}
+
 /* ConvTranspose: its geometry (eml_convt_geometry, as infer), fused activation and B's
  * slot. */
 static edgeml_status decode_convt(const eml_node *node, const eml_tensor *const *in,
@@ -260,28 +473,91 @@ edgeml_status eml_op_params_decode(const eml_node *node, const eml_tensor *const
 	case EML_OP_MaxPool:
 	case EML_OP_AveragePool:
 	case EML_OP_GlobalAveragePool:
+		return decode_fpool(node, in, &p->pool);
 	case EML_OP_QLinearAveragePool:
 	case EML_OP_QLinearGlobalAveragePool:
-		return decode_pool(node, in, &p->pool);
+		return decode_qpool(node, in, &p->pool);
 	case EML_OP_Resize:
 		return eml_resize_params_get(node, in, &p->resize);
 	case EML_OP_ConvTranspose:
 		return decode_convt(node, in, &p->convt);
+	case EML_OP_Softmax:
+		return decode_softmax(node, in, &p->softmax);
+	case EML_OP_LayerNormalization:
+		return decode_layernorm(node, in, &p->layernorm);
+	case EML_OP_QLinearAdd:
+	case EML_OP_QLinearMul:
+		return decode_qbinary(node, in, &p->qbinary);
+	case EML_OP_QLinearLookup:
+		p->qlookup = (eml_qlookup_params){ .x = 0, .table = 1 };
+		return EDGEML_OK;
+	case EML_OP_QuantizeLinear:
+	case EML_OP_DequantizeLinear:
+		return decode_quantize(node, in, &p->quantize);
+	case EML_OP_Concat: /* every input has the output's rank */
+	case EML_OP_Gather:
+		return read_axis(node, "axis", 0, in[0]->rank, &p->axis.axis);
+	case EML_OP_QLinearConcat:
+		return decode_qconcat(node, in, &p->qconcat);
+	case EML_OP_Transpose:
+		return decode_transpose(node, in, &p->transpose);
+	case EML_OP_Pad:
+		return decode_pad(node, in, &p->pad);
+	case EML_OP_QLinearSoftmax:
+		return decode_qsoftmax(node, in, &p->qsoftmax);
+	case EML_OP_BatchNormalization:
+		return eml_attr_float(node, "epsilon", 1e-5f, &p->batchnorm.epsilon);
+	case EML_OP_LeakyRelu:
+	case EML_OP_HardSigmoid:
+	case EML_OP_Add:
+	case EML_OP_Sub:
+	case EML_OP_Mul:
+	case EML_OP_Div:
+		return decode_eltwise(node, &p->eltwise);
+	case EML_OP_ReduceMean:
+	case EML_OP_ReduceSum:
+	case EML_OP_ReduceMax:
+		return eml_reduce_params(node, in, &p->reduce);
+	case EML_OP_Slice:
+		return eml_slice_params(node, in, p->slice.start, p->slice.step, p->slice.dims);
+	case EML_OP_Split:
+		return decode_split(node, in, &p->split);
+	case EML_OP_LSTM:
+		return eml_rnn_params_get(node, in, 4, &p->rnn);
+	case EML_OP_GRU:
+		return eml_rnn_params_get(node, in, 3, &p->rnn);
+	case EML_OP_ImagePreprocess:
+		return eml_image_params_get(node, &p->image);
 	default:
 		*has = 0;
 		return EDGEML_OK;
 	}
 }
 
-/* Fills in[EML_INFER_MIN_IN_SLOTS] with the descriptors of node's inputs (from g, or from
- * the node's n_inputs descriptors given), NULL past them. */
-static edgeml_status input_slots(const eml_graph *g, const eml_node *node,
-				 const eml_tensor *const *given, const eml_tensor **in)
+void eml_qgemm_io_of(uint32_t op, const eml_op_params *prm, eml_qgemm_io *io)
 {
-	if (node->n_inputs > EML_INFER_MIN_IN_SLOTS)
-		return eml_error(EDGEML_ERR_FORMAT, "node '%s': %u inputs, more than an op with "
-				 "parameters takes", node->name ? node->name : "",
-				 node->n_inputs);
+	if (op == EML_OP_QLinearGemm) {
+		const eml_qgemm_params *p = &prm->qgemm;
+		*io = (eml_qgemm_io){ p->a, p->a_scale, p->a_zero_point, p->b, p->b_scale,
+				      p->b_zero_point, p->bias, p->y_scale, p->y_zero_point,
+				      p->m, p->n, p->k, 1, p->a_row, p->a_col, p->b_row, p->b_col,
+				      p->trans_a, p->trans_b, &p->alpha, p->act_min, p->act_max };
+		return;
+	}
+	const eml_qmatmul_params *p = &prm->qmatmul;
+	const eml_matmul_shape *s = &p->shape;
+	*io = (eml_qgemm_io){ p->a, p->a_scale, p->a_zero_point, p->b, p->b_scale,
+			      p->b_zero_point, EML_NO_INPUT, p->y_scale, p->y_zero_point,
+			      s->m, s->n, s->k, s->batches, s->k, 1, s->n, 1,
+			      0, 0, NULL, p->act_min, p->act_max };
+}
+
+/* Fills in[EML_INFER_MIN_IN_SLOTS] with the descriptors of node's inputs (from g, or from
+ * the node's n_inputs descriptors given), NULL past them. The decoders read no slot past
+ * the first few: the ops with more inputs (Concat, QLinearConcat) are read by position. */
+static void input_slots(const eml_graph *g, const eml_node *node,
+			const eml_tensor *const *given, const eml_tensor **in)
+{
 	for (uint32_t k = 0; k < EML_INFER_MIN_IN_SLOTS; k++) {
 		if (k >= node->n_inputs)
 			in[k] = NULL;
@@ -290,7 +566,6 @@ static edgeml_status input_slots(const eml_graph *g, const eml_node *node,
 		else
 			in[k] = node->inputs[k] == EML_NO_TENSOR ? NULL : &g->tensors[node->inputs[k]];
 	}
-	return EDGEML_OK;
 }
 
 /* Decodes node's params into *p from in (or g), prefixing errors with the node. */
@@ -298,9 +573,8 @@ static edgeml_status decode_node(const eml_graph *g, const eml_node *node,
 				 const eml_tensor *const *given, eml_op_params *p, int *has)
 {
 	const eml_tensor *in[EML_INFER_MIN_IN_SLOTS];
-	edgeml_status st = input_slots(g, node, given, in);
-	if (st == EDGEML_OK)
-		st = eml_op_params_decode(node, in, p, has);
+	input_slots(g, node, given, in);
+	edgeml_status st = eml_op_params_decode(node, in, p, has);
 	if (st != EDGEML_OK)
 		return eml_error_context(st, "node '%s' (%s): ", node->name ? node->name : "",
 					 eml_op_name(node->op) ? eml_op_name(node->op) : "?");

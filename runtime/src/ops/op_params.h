@@ -19,6 +19,9 @@
 #include "ops/convtranspose_params.h"
 #include "ops/infer_qcommon.h"
 #include "ops/resize_params.h"
+#include "ops/image_params.h"
+#include "ops/reduce_params.h"
+#include "ops/rnn_params.h"
 
 /* An input slot the op does not have or the node leaves out. */
 #define EML_NO_INPUT UINT32_MAX
@@ -109,6 +112,9 @@ typedef struct eml_pool_params {
 	/* 1..3 spatial dims, as the node has them; global pools of more: n_spatial 0 */
 	eml_window_geom geom;
 	int count_include_pad;
+	/* the quantized pools' input slots (X, X_scale, X_zero_point, Y_scale, Y_zero_point);
+	 * EML_NO_INPUT for the float ones */
+	uint32_t x_scale, x_zero_point, y_scale, y_zero_point;
 } eml_pool_params;
 
 /* ConvTranspose (X, W, B): float32; the geometry as infer computes it (n_spatial dims). */
@@ -118,6 +124,103 @@ typedef struct eml_convt_params {
 	uint32_t bias; /* slot of B, or EML_NO_INPUT */
 	float act_min, act_max; /* fused activation; -inf / +inf when none */
 } eml_convt_params;
+
+/* Float Softmax (opset 13, one axis) and LayerNormalization: the input viewed as [outer][len]
+ * [inner] (Softmax over len; LayerNormalization: inner 1, rows = outer, over the len elements
+ * of the dims [axis, rank)). */
+typedef struct eml_softmax_params {
+	uint32_t axis;
+	int64_t outer, len, inner;
+} eml_softmax_params;
+
+typedef struct eml_layernorm_params {
+	uint32_t axis;
+	float epsilon;
+	int64_t rows, len;
+	int has_bias;
+	/* Scale's and B's strides over the normalized dims (0 on broadcast ones) */
+	int64_t scale_stride[EML_MAX_RANK], bias_stride[EML_MAX_RANK];
+} eml_layernorm_params;
+
+/* QLinearAdd, QLinearMul (A, A_scale, A_zero_point, B, B_scale, B_zero_point, C_scale,
+ * C_zero_point): per-tensor scales and zero points, C's fused activation. */
+typedef struct eml_qbinary_params {
+	float act_min, act_max;
+	uint32_t a, a_scale, a_zero_point;
+	uint32_t b, b_scale, b_zero_point;
+	uint32_t y_scale, y_zero_point;
+} eml_qbinary_params;
+
+/* QLinearLookup (X, table). */
+typedef struct eml_qlookup_params {
+	uint32_t x, table;
+} eml_qlookup_params;
+
+/* QuantizeLinear, DequantizeLinear (x, scale, zero_point). Element i of x uses parameter
+ * (i / inner) % (number of scales): inner is the size of the axes after `axis` for per-axis
+ * parameters, x's size (at least 1) for per-tensor ones. */
+typedef struct eml_quantize_params {
+	uint32_t x, scale, zero_point;
+	uint32_t axis; /* in [0, rank) */
+	int64_t inner;
+} eml_quantize_params;
+
+/* Concat, Gather: the axis, in [0, rank) of the output (Concat) or of the data (Gather). */
+typedef struct eml_axis_params {
+	uint32_t axis;
+} eml_axis_params;
+
+/* QLinearConcat (Y_scale, Y_zero_point, then (X, X_scale, X_zero_point) per input): input
+ * k's tensor is slot x0 + 3k, its scale the next, its zero point the one after. */
+typedef struct eml_qconcat_params {
+	uint32_t axis; /* in [0, rank) of Y */
+	uint32_t y_scale, y_zero_point;
+	uint32_t x0, n_x;
+} eml_qconcat_params;
+
+/* Transpose: output axis k is input axis perm[k] (reversed when the node has no perm). */
+typedef struct eml_transpose_params {
+	uint32_t rank;
+	uint32_t perm[EML_MAX_RANK];
+} eml_transpose_params;
+
+/* Pad (data, pads, constant_value, axes): the mode and the leading pads of every axis of
+ * data (the trailing ones follow from the output's dims). */
+typedef struct eml_pad_op_params {
+	int mode; /* enum eml_pad_mode */
+	int64_t begin[EML_MAX_RANK];
+	uint32_t constant_value; /* slot, EML_NO_INPUT when absent */
+} eml_pad_op_params;
+
+/* QLinearSoftmax (X, X_scale, X_zero_point, Y_scale, Y_zero_point). */
+typedef struct eml_qsoftmax_params {
+	uint32_t axis; /* in [0, rank) */
+	uint32_t x, x_scale, x_zero_point, y_scale, y_zero_point;
+} eml_qsoftmax_params;
+
+/* BatchNormalization (inference). */
+typedef struct eml_batchnorm_params {
+	float epsilon;
+} eml_batchnorm_params;
+
+/* LeakyRelu (alpha), HardSigmoid (alpha, beta) and the float binary ops' fused activation
+ * (Add: act_min, act_max; the others unbounded). */
+typedef struct eml_eltwise_params {
+	float alpha, beta;
+	float act_min, act_max;
+} eml_eltwise_params;
+
+/* Slice: first element, step and output length per axis of data. Split: output k is
+ * [at[k], at[k + 1]) on axis (the parts follow one another). */
+typedef struct eml_slice_op_params {
+	int64_t start[EML_MAX_RANK], step[EML_MAX_RANK], dims[EML_MAX_RANK];
+} eml_slice_op_params;
+#define EML_SPLIT_MAX_OUT 30u /* a Split of more outputs does not load (and the union
+				* stays the size of its largest other member) */
+typedef struct eml_split_params {
+	uint32_t axis;
+	int64_t at[EML_SPLIT_MAX_OUT + 1];
+} eml_split_params;
 
 typedef union eml_op_params {
 	eml_conv_params conv;
@@ -129,7 +232,38 @@ typedef union eml_op_params {
 	eml_pool_params pool;
 	eml_resize_params resize;
 	eml_convt_params convt;
+	eml_softmax_params softmax;
+	eml_layernorm_params layernorm;
+	eml_qbinary_params qbinary;	/* QLinearAdd, QLinearMul */
+	eml_qlookup_params qlookup;
+	eml_quantize_params quantize;	/* QuantizeLinear, DequantizeLinear */
+	eml_axis_params axis;		/* Concat, Gather */
+	eml_qconcat_params qconcat;
+	eml_transpose_params transpose;
+	eml_pad_op_params pad;
+	eml_qsoftmax_params qsoftmax;
+	eml_batchnorm_params batchnorm;
+	eml_eltwise_params eltwise;	/* LeakyRelu, HardSigmoid, Add, Sub, Mul, Div */
+	eml_reduce_axes reduce;		/* ReduceMean, ReduceSum, ReduceMax */
+	eml_slice_op_params slice;
+	eml_split_params split;
+	eml_rnn_params rnn;		/* LSTM, GRU */
+	eml_image_params image;		/* ImagePreprocess */
 } eml_op_params;
+
+/* QLinearGemm's and QLinearMatMul's params in one form, for kernels that run both on one
+ * GEMM (eml_qgemm_io_of()): slots (bias EML_NO_INPUT for QLinearMatMul), sizes, strides of
+ * A and B within a matrix (a QLinearMatMul's are row-major, its batches eml_matmul_batch()'s). */
+typedef struct eml_qgemm_io {
+	uint32_t a, a_scale, a_zero_point, b, b_scale, b_zero_point, bias, y_scale, y_zero_point;
+	int64_t m, n, k, batches, a_row, a_col, b_row, b_col;
+	int trans_a, trans_b;
+	const float *alpha; /* QLinearGemm's (the multiplier's first factor); NULL: none */
+	float act_min, act_max;
+} eml_qgemm_io;
+
+/* Fills *io from the params p of a QLinearGemm or QLinearMatMul node of op `op`. */
+void eml_qgemm_io_of(uint32_t op, const eml_op_params *p, eml_qgemm_io *io);
 
 /*
  * Decodes node's params from its input descriptors in[] (as eml_op_infer() takes them, at

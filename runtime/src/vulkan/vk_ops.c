@@ -255,19 +255,16 @@ edgeml_status eml_vk_zero_point(const eml_graph *g, const eml_node *node, uint32
 	return EDGEML_OK;
 }
 
-void eml_vk_activation(const eml_node *node, float *lo, float *hi)
+edgeml_status eml_vk_qparam(const eml_graph *g, const eml_node *node, uint32_t k_scale,
+			    uint32_t k_zp, float *scale, int32_t *zp)
 {
-	/* Infer checked both attributes are floats, so the lookups cannot fail here. */
-	(void)eml_attr_float(node, "activation_min", -INFINITY, lo);
-	(void)eml_attr_float(node, "activation_max", INFINITY, hi);
-}
-
-void eml_vk_output_range(const eml_node *node, uint32_t dtype, float y_scale, int32_t y_zp,
-			 int32_t *lo, int32_t *hi)
-{
-	float amin, amax;
-	eml_vk_activation(node, &amin, &amax);
-	eml_q_activation_range(dtype, amin, amax, y_scale, y_zp, lo, hi);
+	const float *s;
+	int64_t n;
+	edgeml_status st = eml_vk_scales(g, node, k_scale, &s, &n);
+	if (st != EDGEML_OK)
+		return st;
+	*scale = s[0];
+	return eml_vk_zero_point(g, node, k_zp, 0, zp);
 }
 
 edgeml_status eml_vk_params(const eml_graph *g, const eml_node *node, eml_op_params *tmp,

@@ -116,16 +116,14 @@ edgeml_status eml_vk_scales(const eml_graph *g, const eml_node *node, uint32_t k
 /* Element i of constant zero-point input k (element 0 when it holds one), 0 when absent. */
 edgeml_status eml_vk_zero_point(const eml_graph *g, const eml_node *node, uint32_t k, int64_t i,
 				int32_t *zp);
-/* The quantized output range of dtype after the node's fused activation, as the reference
- * (ref_qparams.c) computes it. */
-void eml_vk_output_range(const eml_node *node, uint32_t dtype, float y_scale, int32_t y_zp,
-			 int32_t *lo, int32_t *hi);
+/* The first scale of constant input k_scale and the zero point at k_zp (0 when absent): a
+ * per-tensor operand's quantization, as the op's params name the slots. */
+edgeml_status eml_vk_qparam(const eml_graph *g, const eml_node *node, uint32_t k_scale,
+			    uint32_t k_zp, float *scale, int32_t *zp);
 /* Sets *p to the node's typed params (ops/op_params.h; decoded into *tmp for a graph built
  * in memory). */
 edgeml_status eml_vk_params(const eml_graph *g, const eml_node *node, eml_op_params *tmp,
 			    const eml_op_params **p);
-/* The node's fused activation bounds (activation_min/max; -inf/+inf when absent). */
-void eml_vk_activation(const eml_node *node, float *lo, float *hi);
 
 /* fconv.comp (tiled direct convolution with float multiply-adds): the output channels of a
  * tile for s: 8 or 4 when a group has that many and the weights are packed (pack), else 1. */

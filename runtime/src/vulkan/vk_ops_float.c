@@ -127,7 +127,11 @@ edgeml_status eml_vk_build_binary(const eml_graph *g, const eml_node *node, eml_
 	const eml_tensor *a = eml_vk_input(g, node, 0), *b = eml_vk_input(g, node, 1);
 	const eml_tensor *y = &g->tensors[node->outputs[0]];
 	const eml_tensor *all[] = { a, b, y };
+	eml_op_params tmp;
+	const eml_op_params *prm;
 	edgeml_status st = need_float(all, 3);
+	if (st == EDGEML_OK)
+		st = eml_vk_params(g, node, &tmp, &prm);
 	if (st != EDGEML_OK)
 		return st;
 	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "binary.comp", (uint64_t)eml_tensor_numel(y));
@@ -142,10 +146,8 @@ edgeml_status eml_vk_build_binary(const eml_graph *g, const eml_node *node, eml_
 	eml_vk_bind(d, node->inputs[0]);
 	eml_vk_bind(d, node->inputs[1]);
 	eml_vk_bind(d, node->outputs[0]);
-	float lo, hi;
-	eml_vk_activation(node, &lo, &hi);
-	EML_VK_FIX_F(d, BINARY_ACT_LO, lo);
-	EML_VK_FIX_F(d, BINARY_ACT_HI, hi);
+	EML_VK_FIX_F(d, BINARY_ACT_LO, prm->eltwise.act_min);
+	EML_VK_FIX_F(d, BINARY_ACT_HI, prm->eltwise.act_max);
 	return EDGEML_OK;
 }
 
@@ -186,6 +188,8 @@ edgeml_status eml_vk_build_unary(const eml_graph *g, const eml_node *node, eml_v
 	const eml_tensor *all[] = { x, y };
 	edgeml_status st = need_float(all, 2);
 	float p0 = 0.0f, p1 = 0.0f;
+	eml_op_params tmp;
+	const eml_op_params *prm;
 	int act;
 	switch (node->op) {
 	case EML_OP_Relu:
@@ -200,15 +204,22 @@ edgeml_status eml_vk_build_unary(const eml_graph *g, const eml_node *node, eml_v
 		break;
 	case EML_OP_LeakyRelu:
 		act = 2;
-		(void)eml_attr_float(node, "alpha", 0.01f, &p0);
+		if (st == EDGEML_OK)
+			st = eml_vk_params(g, node, &tmp, &prm);
+		if (st == EDGEML_OK)
+			p0 = prm->eltwise.alpha;
 		break;
 	case EML_OP_Sigmoid:
 		act = 3;
 		break;
 	case EML_OP_HardSigmoid:
 		act = 4;
-		(void)eml_attr_float(node, "alpha", 0.2f, &p0);
-		(void)eml_attr_float(node, "beta", 0.5f, &p1);
+		if (st == EDGEML_OK)
+			st = eml_vk_params(g, node, &tmp, &prm);
+		if (st == EDGEML_OK) {
+			p0 = prm->eltwise.alpha;
+			p1 = prm->eltwise.beta;
+		}
 		break;
 	case EML_OP_HardSwish:
 		act = 5;
@@ -242,14 +253,16 @@ edgeml_status eml_vk_build_reduce(const eml_graph *g, const eml_node *node, eml_
 	const eml_tensor *x = eml_vk_input(g, node, 0), *y = &g->tensors[node->outputs[0]];
 	const eml_tensor *in[2] = { x, eml_vk_input(g, node, 1) };
 	const eml_tensor *all[] = { x, y };
-	eml_reduce_axes p;
+	eml_op_params tmp;
+	const eml_op_params *op = NULL;
 	edgeml_status st = need_float(all, 2);
 	if (st == EDGEML_OK && in[1] && (!(in[1]->flags & EML_TF_CONSTANT) || !in[1]->data))
 		st = eml_error(EDGEML_ERR_UNSUPPORTED, "axes given at run time");
 	if (st == EDGEML_OK)
-		st = eml_reduce_params(node, in, &p);
+		st = eml_vk_params(g, node, &tmp, &op);
 	if (st != EDGEML_OK)
 		return st;
+	const eml_reduce_axes p = op->reduce;
 	int32_t kd[EML_MAX_RANK], ks[EML_MAX_RANK], rd[EML_MAX_RANK], rs[EML_MAX_RANK];
 	int32_t nk = 0, nr = 0;
 	int64_t stride = 1, box = 1;
@@ -291,22 +304,16 @@ edgeml_status eml_vk_build_normalize(const eml_graph *g, const eml_node *node,
 	const eml_tensor *x = eml_vk_input(g, node, 0), *y = &g->tensors[node->outputs[0]];
 	const eml_tensor *sc = eml_vk_input(g, node, 1), *b = eml_vk_input(g, node, 2);
 	const eml_tensor *all[] = { x, y, sc, b };
-	int64_t axis, outer = 1, inner = 1, len;
-	uint32_t a;
+	eml_op_params tmp;
+	const eml_op_params *op = NULL;
 	int ln = node->op == EML_OP_LayerNormalization;
 	edgeml_status st = need_float(all, ln ? 4 : 2);
 	if (st == EDGEML_OK)
-		st = eml_attr_int(node, "axis", -1, &axis);
-	if (st == EDGEML_OK)
-		st = eml_norm_axis(axis, x->rank, "attribute 'axis'", &a);
+		st = eml_vk_params(g, node, &tmp, &op);
 	if (st != EDGEML_OK)
 		return st;
-	for (uint32_t i = 0; i < a; i++)
-		outer *= x->dims[i];
-	for (uint32_t i = a + 1; i < x->rank; i++)
-		inner *= x->dims[i];
-	len = x->dims[a];
 	if (!ln) {
+		int64_t outer = op->softmax.outer, len = op->softmax.len, inner = op->softmax.inner;
 		eml_vk_dispatch *d =
 			eml_vk_add_dispatch(k, "softmax.comp", len ? (uint64_t)(outer * inner) : 0);
 		eml_vk_bind(d, node->inputs[0]);
@@ -315,7 +322,8 @@ edgeml_status eml_vk_build_normalize(const eml_graph *g, const eml_node *node,
 		EML_VK_SET_I(d, SOFTMAX_INNER, inner);
 		return EDGEML_OK;
 	}
-	len *= inner;
+	/* the rows of the dims from axis on */
+	int64_t outer = op->layernorm.rows, len = op->layernorm.len;
 	for (uint32_t i = 1; i < node->n_outputs; i++)
 		if (node->outputs[i] != EML_NO_TENSOR)
 			return eml_error(EDGEML_ERR_UNSUPPORTED, "LayerNormalization's Mean and "
@@ -324,8 +332,7 @@ edgeml_status eml_vk_build_normalize(const eml_graph *g, const eml_node *node,
 	if ((sl != len && sl != 1) || (bl != len && bl != 1))
 		return eml_error(EDGEML_ERR_UNSUPPORTED, "LayerNormalization's Scale and B must "
 				 "hold the normalized elements or one");
-	float eps;
-	(void)eml_attr_float(node, "epsilon", 1e-5f, &eps);
+	float eps = op->layernorm.epsilon;
 	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "layernorm.comp", len ? (uint64_t)outer : 0);
 	eml_vk_macro(d, "HAS_B", b ? "1" : "0");
 	eml_vk_bind(d, node->inputs[0]);
@@ -412,8 +419,12 @@ edgeml_status eml_vk_build_bnorm(const eml_graph *g, const eml_node *node, eml_v
 	}
 	for (uint32_t i = 2; i < x->rank; i++)
 		inner *= x->dims[i];
-	float eps;
-	(void)eml_attr_float(node, "epsilon", 1e-5f, &eps);
+	eml_op_params tmp;
+	const eml_op_params *op = NULL;
+	st = eml_vk_params(g, node, &tmp, &op);
+	if (st != EDGEML_OK)
+		return st;
+	float eps = op->batchnorm.epsilon;
 	const float *scale = p[0]->data, *bias = p[1]->data, *mean = p[2]->data, *var = p[3]->data;
 	float *kb = malloc((size_t)(2 * c_n) * sizeof(*kb) + 1);
 	if (!kb)

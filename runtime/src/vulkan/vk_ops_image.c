@@ -14,10 +14,12 @@
 edgeml_status eml_vk_build_image(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
 {
 	const eml_tensor *y = &g->tensors[node->outputs[0]];
-	eml_image_params p;
-	edgeml_status st = eml_image_params_get(node, &p);
+	eml_op_params tmp;
+	const eml_op_params *prm;
+	edgeml_status st = eml_vk_params(g, node, &tmp, &prm);
 	if (st != EDGEML_OK)
 		return st;
+	eml_image_params p = prm->image;
 	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "image.comp", (uint64_t)eml_tensor_numel(y));
 	int32_t head[7] = { p.format, p.width, p.height, p.out_w, p.out_h, p.nhwc, p.bgr };
 	st = eml_vk_param_i(d, head, 7);

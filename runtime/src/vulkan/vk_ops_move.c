@@ -115,27 +115,29 @@ static edgeml_status build_slice(const eml_graph *g, const eml_node *node, eml_v
 			return eml_error(EDGEML_ERR_UNSUPPORTED,
 					 "input %u is not a constant: the GPU copy is laid out at "
 					 "session creation", i);
+	eml_op_params tmp;
+	const eml_op_params *op = NULL;
+	edgeml_status st = eml_vk_params(g, node, &tmp, &op);
+	if (st != EDGEML_OK)
+		return st;
 	contiguous(x->rank, x->dims, xs);
 	uint32_t parts = node->op == EML_OP_Slice ? 1 : node->n_outputs;
 	for (uint32_t p = 0; p < parts; p++) {
 		uint32_t out = node->outputs[p];
 		if (out == EML_NO_TENSOR)
 			continue;
-		edgeml_status st;
 		if (node->op == EML_OP_Slice) {
-			st = eml_slice_params(node, in, start, step, dims);
+			memcpy(start, op->slice.start, sizeof(start));
+			memcpy(step, op->slice.step, sizeof(step));
+			memcpy(dims, op->slice.dims, sizeof(dims));
 		} else {
-			uint32_t axis;
-			int64_t first, len;
-			st = eml_split_part(node, in, p, &axis, &first, &len);
+			const eml_split_params *sp = &op->split;
 			for (uint32_t d = 0; d < x->rank; d++) {
-				start[d] = d == axis ? first : 0;
+				start[d] = d == sp->axis ? sp->at[p] : 0;
 				step[d] = 1;
-				dims[d] = d == axis ? len : x->dims[d];
+				dims[d] = d == sp->axis ? sp->at[p + 1] - sp->at[p] : x->dims[d];
 			}
 		}
-		if (st != EDGEML_OK)
-			return st;
 		int64_t base = 0, n = 1;
 		for (uint32_t d = 0; d < x->rank; d++) {
 			base += start[d] * xs[d];
@@ -160,23 +162,27 @@ static edgeml_status build_qconcat(const eml_graph *g, const eml_node *node, eml
 {
 	const eml_tensor *y = &g->tensors[node->outputs[0]];
 	const float *ys, *xs;
-	int64_t n, axis, src[EML_MAX_RANK], dst[EML_MAX_RANK];
+	int64_t n, src[EML_MAX_RANK], dst[EML_MAX_RANK];
 	int32_t yz, xz, lo, hi, lut[256];
-	edgeml_status st = eml_vk_scales(g, node, 0, &ys, &n);
+	eml_op_params tmp;
+	const eml_op_params *op = NULL;
+	edgeml_status st = eml_vk_params(g, node, &tmp, &op);
+	const eml_qconcat_params *q = st == EDGEML_OK ? &op->qconcat : NULL;
 	if (st == EDGEML_OK)
-		st = eml_vk_zero_point(g, node, 1, 0, &yz);
+		st = eml_vk_scales(g, node, q->y_scale, &ys, &n);
+	if (st == EDGEML_OK)
+		st = eml_vk_zero_point(g, node, q->y_zero_point, 0, &yz);
 	if (st != EDGEML_OK)
 		return st;
+	int64_t axis = q->axis;
 	if (y->dtype != EDGEML_DTYPE_UINT8 && y->dtype != EDGEML_DTYPE_INT8)
 		return eml_error(EDGEML_ERR_UNSUPPORTED, "QLinearConcat of %s",
 				 edgeml_dtype_name((edgeml_dtype)y->dtype));
 	eml_q_range(y->dtype, &lo, &hi);
-	(void)eml_attr_int(node, "axis", 0, &axis);
-	if (axis < 0)
-		axis += y->rank;
 	contiguous(y->rank, y->dims, dst);
 	int64_t at = 0;
-	for (uint32_t i = 2; i + 2 < node->n_inputs; i += 3) {
+	for (uint32_t j = 0; j < q->n_x; j++) {
+		uint32_t i = q->x0 + 3 * j;
 		const eml_tensor *xi = eml_vk_input(g, node, i);
 		st = eml_vk_scales(g, node, i + 1, &xs, &n);
 		if (st == EDGEML_OK)
@@ -208,23 +214,24 @@ edgeml_status eml_vk_build_movement(const eml_graph *g, const eml_node *node, em
 	int64_t src[EML_MAX_RANK], dst[EML_MAX_RANK];
 	if (node->op == EML_OP_Slice || node->op == EML_OP_Split)
 		return build_slice(g, node, k);
+	eml_op_params tmp;
+	const eml_op_params *op = NULL;
+	if (node->op == EML_OP_Transpose || node->op == EML_OP_Concat) {
+		edgeml_status st = eml_vk_params(g, node, &tmp, &op);
+		if (st != EDGEML_OK)
+			return st;
+	}
 	if (node->op == EML_OP_Transpose) {
 		int64_t xs[EML_MAX_RANK];
-		const int64_t *perm = NULL;
-		uint32_t np = 0;
-		(void)eml_attr_ints(node, "perm", &perm, &np);
 		contiguous(x->rank, x->dims, xs);
 		contiguous(y->rank, y->dims, dst);
 		for (uint32_t i = 0; i < y->rank; i++)
-			src[i] = xs[perm ? perm[i] : y->rank - 1 - i];
+			src[i] = xs[op->transpose.perm[i]];
 		return add_copy(k, node->inputs[0], node->outputs[0], y->dtype, y->rank, y->dims,
 				src, dst, 0);
 	}
 	if (node->op == EML_OP_Concat) {
-		int64_t axis;
-		(void)eml_attr_int(node, "axis", 0, &axis);
-		if (axis < 0)
-			axis += y->rank;
+		uint32_t axis = op->axis.axis;
 		contiguous(y->rank, y->dims, dst);
 		int64_t at = 0;
 		for (uint32_t i = 0; i < node->n_inputs; i++) {
@@ -295,24 +302,20 @@ edgeml_status eml_vk_build_resize(const eml_graph *g, const eml_node *node, eml_
 }
 
 /* The quantized pools' parameters as spec constants: scales, zero points, output range. */
-static edgeml_status qpool_spec(const eml_graph *g, const eml_node *node, eml_vk_dispatch *d)
+static edgeml_status qpool_spec(const eml_graph *g, const eml_node *node,
+				 const eml_pool_params *p, eml_vk_dispatch *d)
 {
-	const float *xs, *ys;
-	int64_t n;
+	float xs, ys;
 	int32_t xzp, yzp, lo, hi;
-	edgeml_status st = eml_vk_scales(g, node, 1, &xs, &n);
+	edgeml_status st = eml_vk_qparam(g, node, p->x_scale, p->x_zero_point, &xs, &xzp);
 	if (st == EDGEML_OK)
-		st = eml_vk_scales(g, node, 3, &ys, &n);
-	if (st == EDGEML_OK)
-		st = eml_vk_zero_point(g, node, 2, 0, &xzp);
-	if (st == EDGEML_OK)
-		st = eml_vk_zero_point(g, node, 4, 0, &yzp);
+		st = eml_vk_qparam(g, node, p->y_scale, p->y_zero_point, &ys, &yzp);
 	if (st != EDGEML_OK)
 		return st;
 	eml_q_range(g->tensors[node->outputs[0]].dtype, &lo, &hi);
-	EML_VK_FIX_F(d, POOL_X_SCALE, xs[0]);
+	EML_VK_FIX_F(d, POOL_X_SCALE, xs);
 	EML_VK_FIX_I(d, POOL_X_ZP, xzp);
-	EML_VK_FIX_F(d, POOL_Y_SCALE, ys[0]);
+	EML_VK_FIX_F(d, POOL_Y_SCALE, ys);
 	EML_VK_FIX_I(d, POOL_Y_ZP, yzp);
 	EML_VK_FIX_I(d, POOL_Y_LO, lo);
 	EML_VK_FIX_I(d, POOL_Y_HI, hi);
@@ -360,5 +363,5 @@ edgeml_status eml_vk_build_pool(const eml_graph *g, const eml_node *node, eml_vk
 	float lowest = x->dtype == EDGEML_DTYPE_UINT8 ? 0.0f :
 		       x->dtype == EDGEML_DTYPE_INT8 ? -128.0f : -3.402823466e38f;
 	EML_VK_FIX_F(d, POOL_LOWEST, lowest);
-	return quant ? qpool_spec(g, node, d) : EDGEML_OK;
+	return quant ? qpool_spec(g, node, &op->pool, d) : EDGEML_OK;
 }

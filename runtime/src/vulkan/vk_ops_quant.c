@@ -357,15 +357,6 @@ static edgeml_status batch_table(eml_vk_dispatch *d, const eml_matmul_shape *s)
 	return st;
 }
 
-/* The operands of QLinearMatMul and QLinearGemm in one form: input slots, sizes, strides. */
-typedef struct qgemm_io {
-	uint32_t a, a_scale, a_zero_point, b, b_scale, b_zero_point, bias, y_scale, y_zero_point;
-	int64_t m, n, k, batches, a_row, a_col, b_row, b_col;
-	int trans_b;
-	const float *alpha; /* QLinearGemm's */
-	float act_min, act_max;
-} qgemm_io;
-
 edgeml_status eml_vk_build_qgemm(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
 {
 	int gemm = node->op == EML_OP_QLinearGemm;
@@ -374,22 +365,12 @@ edgeml_status eml_vk_build_qgemm(const eml_graph *g, const eml_node *node, eml_v
 	edgeml_status st = eml_vk_params(g, node, &tmp, &op);
 	if (st != EDGEML_OK)
 		return st;
-	qgemm_io io;
-	if (gemm) {
-		const eml_qgemm_params *p = &op->qgemm;
-		io = (qgemm_io){ p->a, p->a_scale, p->a_zero_point, p->b, p->b_scale,
-				 p->b_zero_point, p->bias, p->y_scale, p->y_zero_point,
-				 p->m, p->n, p->k, 1, p->a_row, p->a_col, p->b_row, p->b_col,
-				 p->trans_b, &p->alpha, p->act_min, p->act_max };
-	} else {
-		const eml_qmatmul_params *p = &op->qmatmul;
-		const eml_matmul_shape *s = &p->shape;
-		io = (qgemm_io){ p->a, p->a_scale, p->a_zero_point, p->b, p->b_scale,
-				 p->b_zero_point, EML_NO_INPUT, p->y_scale, p->y_zero_point,
-				 s->m, s->n, s->k, s->batches, s->k, 1, s->n, 1,
-				 0, NULL, p->act_min, p->act_max };
-		const eml_tensor *azp = eml_vk_input(g, node, p->a_zero_point);
-		if (!p->requantize || eml_tensor_numel(eml_vk_input(g, node, p->a_scale)) != 1 ||
+	eml_qgemm_io io;
+	eml_qgemm_io_of(node->op, op, &io);
+	if (!gemm) {
+		const eml_tensor *azp = eml_vk_input(g, node, io.a_zero_point);
+		if (!op->qmatmul.requantize ||
+		    eml_tensor_numel(eml_vk_input(g, node, io.a_scale)) != 1 ||
 		    (azp && eml_tensor_numel(azp) != 1))
 			return eml_error(EDGEML_ERR_UNSUPPORTED,
 					 "the GPU kernel takes per-tensor parameters for A");
@@ -450,27 +431,19 @@ edgeml_status eml_vk_build_qgemm(const eml_graph *g, const eml_node *node, eml_v
 	return EDGEML_OK;
 }
 
-/* Per-axis parameters' inner stride, as the reference computes it (ref_quantize.c). */
-static int64_t axis_inner(const eml_node *node, const eml_tensor *x, int64_t n_params)
-{
-	int64_t axis, inner = 1;
-	if (n_params == 1)
-		return eml_tensor_numel(x) > 0 ? eml_tensor_numel(x) : 1;
-	(void)eml_attr_int(node, "axis", 1, &axis);
-	if (axis < 0)
-		axis += x->rank;
-	for (uint32_t dim = (uint32_t)axis + 1; dim < x->rank; dim++)
-		inner *= x->dims[dim];
-	return inner;
-}
-
 edgeml_status eml_vk_build_quantize(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
 {
 	int quant = node->op == EML_OP_QuantizeLinear;
-	const eml_tensor *x = eml_vk_input(g, node, 0), *y = &g->tensors[node->outputs[0]];
 	const float *scales;
 	int64_t n_params;
-	edgeml_status st = eml_vk_scales(g, node, 1, &scales, &n_params);
+	eml_op_params tmp;
+	const eml_op_params *prm;
+	edgeml_status st = eml_vk_params(g, node, &tmp, &prm);
+	if (st != EDGEML_OK)
+		return st;
+	const eml_quantize_params *p = &prm->quantize;
+	const eml_tensor *x = eml_vk_input(g, node, p->x), *y = &g->tensors[node->outputs[0]];
+	st = eml_vk_scales(g, node, p->scale, &scales, &n_params);
 	if (st != EDGEML_OK)
 		return st;
 	if (quant ? !is_q8(y->dtype) : x->dtype == EDGEML_DTYPE_FLOAT32)
@@ -484,7 +457,7 @@ edgeml_status eml_vk_build_quantize(const eml_graph *g, const eml_node *node, em
 				 (long long)n_params);
 	int any_zp = 0;
 	for (int64_t i = 0; i < n_params && st == EDGEML_OK; i++) {
-		st = eml_vk_zero_point(g, node, 2, i, &zps[i]);
+		st = eml_vk_zero_point(g, node, p->zero_point, i, &zps[i]);
 		any_zp |= zps[i] != 0;
 	}
 	/* The reference subtracts an int32 zero point in 64 bits; 32 suffice only without one. */
@@ -505,9 +478,9 @@ edgeml_status eml_vk_build_quantize(const eml_graph *g, const eml_node *node, em
 	int32_t lo, hi;
 	eml_q_range(y->dtype, &lo, &hi);
 	eml_vk_macro(d, "QUANTIZE", quant ? "1" : "0");
-	eml_vk_bind(d, node->inputs[0]);
+	eml_vk_bind(d, node->inputs[p->x]);
 	eml_vk_bind(d, node->outputs[0]);
-	EML_VK_FIX_I(d, QUANTIZE_INNER, axis_inner(node, x, n_params));
+	EML_VK_FIX_I(d, QUANTIZE_INNER, p->inner);
 	EML_VK_FIX_I(d, QUANTIZE_NP, n_params);
 	EML_VK_FIX_I(d, QUANTIZE_Y_LO, lo);
 	EML_VK_FIX_I(d, QUANTIZE_Y_HI, hi);
@@ -535,25 +508,24 @@ edgeml_status eml_vk_broadcast_params(const eml_tensor *a, const eml_tensor *b,
 edgeml_status eml_vk_build_qbinary(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
 {
 	int add = node->op == EML_OP_QLinearAdd;
-	const eml_tensor *a = eml_vk_input(g, node, 0), *b = eml_vk_input(g, node, 3);
-	const eml_tensor *y = &g->tensors[node->outputs[0]];
-	const float *sa, *sb, *sy;
-	int64_t n;
+	float sa, sb, sy;
 	int32_t za, zb, zy, lo, hi;
-	edgeml_status st = eml_vk_scales(g, node, 1, &sa, &n);
-	if (st == EDGEML_OK)
-		st = eml_vk_scales(g, node, 4, &sb, &n);
-	if (st == EDGEML_OK)
-		st = eml_vk_scales(g, node, 6, &sy, &n);
-	if (st == EDGEML_OK)
-		st = eml_vk_zero_point(g, node, 2, 0, &za);
-	if (st == EDGEML_OK)
-		st = eml_vk_zero_point(g, node, 5, 0, &zb);
-	if (st == EDGEML_OK)
-		st = eml_vk_zero_point(g, node, 7, 0, &zy);
+	eml_op_params tmp;
+	const eml_op_params *prm;
+	edgeml_status st = eml_vk_params(g, node, &tmp, &prm);
 	if (st != EDGEML_OK)
 		return st;
-	eml_vk_output_range(node, y->dtype, sy[0], zy, &lo, &hi);
+	const eml_qbinary_params *p = &prm->qbinary;
+	const eml_tensor *a = eml_vk_input(g, node, p->a), *b = eml_vk_input(g, node, p->b);
+	const eml_tensor *y = &g->tensors[node->outputs[0]];
+	st = eml_vk_qparam(g, node, p->a_scale, p->a_zero_point, &sa, &za);
+	if (st == EDGEML_OK)
+		st = eml_vk_qparam(g, node, p->b_scale, p->b_zero_point, &sb, &zb);
+	if (st == EDGEML_OK)
+		st = eml_vk_qparam(g, node, p->y_scale, p->y_zero_point, &sy, &zy);
+	if (st != EDGEML_OK)
+		return st;
+	eml_q_activation_range(y->dtype, p->act_min, p->act_max, sy, zy, &lo, &hi);
 	eml_vk_dispatch *d = eml_vk_add_dispatch(k, add ? "qadd.comp" : "qmul.comp",
 						 (uint64_t)eml_tensor_numel(y));
 	st = type_macro(d, "A_T", a->dtype);
@@ -565,12 +537,12 @@ edgeml_status eml_vk_build_qbinary(const eml_graph *g, const eml_node *node, eml
 		st = eml_vk_broadcast_params(a, b, y, d);
 	if (st != EDGEML_OK)
 		return st;
-	eml_vk_bind(d, node->inputs[0]);
-	eml_vk_bind(d, node->inputs[3]);
+	eml_vk_bind(d, node->inputs[p->a]);
+	eml_vk_bind(d, node->inputs[p->b]);
 	eml_vk_bind(d, node->outputs[0]);
 	if (add) {
 		/* The reference's constants, in its order of operations (no contraction). */
-		float ra = sa[0] / sy[0], rb = sb[0] / sy[0];
+		float ra = sa / sy, rb = sb / sy;
 		float ka = ra * (float)za, kb = rb * (float)zb;
 		int scalar_a = eml_tensor_numel(a) == 1;
 		int scalar_b = !scalar_a && eml_tensor_numel(b) == 1;
@@ -583,11 +555,11 @@ edgeml_status eml_vk_build_qbinary(const eml_graph *g, const eml_node *node, eml
 		EML_VK_SET_I(d, QADD_Y_HI, hi);
 		return EDGEML_OK;
 	}
-	EML_VK_FIX_F(d, QMUL_A_SCALE, sa[0]);
+	EML_VK_FIX_F(d, QMUL_A_SCALE, sa);
 	EML_VK_FIX_I(d, QMUL_A_ZP, za);
-	EML_VK_FIX_F(d, QMUL_B_SCALE, sb[0]);
+	EML_VK_FIX_F(d, QMUL_B_SCALE, sb);
 	EML_VK_FIX_I(d, QMUL_B_ZP, zb);
-	EML_VK_FIX_F(d, QMUL_Y_SCALE, sy[0]);
+	EML_VK_FIX_F(d, QMUL_Y_SCALE, sy);
 	EML_VK_FIX_I(d, QMUL_Y_ZP, zy);
 	EML_VK_FIX_I(d, QMUL_Y_LO, lo);
 	EML_VK_FIX_I(d, QMUL_Y_HI, hi);
@@ -600,20 +572,21 @@ edgeml_status eml_vk_build_qsoftmax(const eml_graph *g, const eml_node *node, em
 {
 	const eml_tensor *x = eml_vk_input(g, node, 0);
 	const float *sx, *sy;
-	int64_t n, axis;
-	uint32_t a;
+	int64_t n;
 	int32_t zy, lo, hi;
-	edgeml_status st = eml_vk_scales(g, node, 1, &sx, &n);
+	eml_op_params tmp;
+	const eml_op_params *op = NULL;
+	edgeml_status st = eml_vk_params(g, node, &tmp, &op);
+	const eml_qsoftmax_params *q = st == EDGEML_OK ? &op->qsoftmax : NULL;
 	if (st == EDGEML_OK)
-		st = eml_vk_scales(g, node, 3, &sy, &n);
+		st = eml_vk_scales(g, node, q->x_scale, &sx, &n);
 	if (st == EDGEML_OK)
-		st = eml_vk_zero_point(g, node, 4, 0, &zy);
+		st = eml_vk_scales(g, node, q->y_scale, &sy, &n);
 	if (st == EDGEML_OK)
-		st = eml_attr_int(node, "axis", -1, &axis);
-	if (st == EDGEML_OK)
-		st = eml_norm_axis(axis, x->rank, "attribute 'axis'", &a);
+		st = eml_vk_zero_point(g, node, q->y_zero_point, 0, &zy);
 	if (st != EDGEML_OK)
 		return st;
+	uint32_t a = q->axis;
 	if (!is_q8(x->dtype))
 		return eml_error(EDGEML_ERR_UNSUPPORTED, "QLinearSoftmax of %s",
 				 edgeml_dtype_name((edgeml_dtype)x->dtype));

@@ -57,10 +57,15 @@ edgeml_status eml_fast_dequantize_prepare(const eml_kernel_ctx *ctx, eml_fast_op
 	const eml_tensor *tx = ctx->in[0], *ty = ctx->out[0];
 	const float *scale;
 	int64_t n_scale;
+	eml_op_params tmp;
+	const eml_op_params *prm;
+	if (eml_node_params(NULL, ctx->node, ctx->in, &tmp, &prm) != EDGEML_OK)
+		return EDGEML_OK;
+	const eml_quantize_params *q = &prm->quantize;
 	int x_signed = tx->dtype == EDGEML_DTYPE_INT8;
 	if ((!x_signed && tx->dtype != EDGEML_DTYPE_UINT8) || ty->dtype != EDGEML_DTYPE_FLOAT32 ||
-	    !eml_fast_input_constant(ctx, 1) || !eml_fast_input_constant(ctx, 2) ||
-	    eml_q_scales(ctx, 1, &scale, &n_scale) != EDGEML_OK || n_scale != 1 ||
+	    !eml_fast_input_constant(ctx, q->scale) || !eml_fast_input_constant(ctx, q->zero_point) ||
+	    eml_q_scales(ctx, q->scale, &scale, &n_scale) != EDGEML_OK || n_scale != 1 ||
 	    eml_tensor_numel(tx) <= 0)
 		return EDGEML_OK;
 	dequant_op *op = calloc(1, sizeof(*op));
@@ -68,7 +73,7 @@ edgeml_status eml_fast_dequantize_prepare(const eml_kernel_ctx *ctx, eml_fast_op
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a dequantize");
 	op->base = (eml_fast_op){ dequant_run_op, dequant_destroy, "dequantize-table", 0, 0 };
 	op->n = (size_t)eml_tensor_numel(tx);
-	int64_t zp = eml_q_zero_point(ctx, 2, 0);
+	int64_t zp = eml_q_zero_point(ctx, q->zero_point, 0);
 	/* the reference's steps: the value minus the zero point in 64 bits, to float, times the
 	 * scale */
 	for (int b = 0; b < 256; b++) {

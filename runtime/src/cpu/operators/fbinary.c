@@ -127,8 +127,14 @@ edgeml_status eml_fast_fbinary_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 	      eml_cpu_kernels_for(isa)->f32_vbinary[kind][EML_F32_VV]))
 		return EDGEML_OK;
 	/* the reference reads the fused bounds of Add only */
-	if (kind == EML_F32_ADD && eml_fused_activation(ctx->node, &lo, &hi) != EDGEML_OK)
-		return EDGEML_OK;
+	if (kind == EML_F32_ADD) {
+		eml_op_params tmp;
+		const eml_op_params *prm;
+		if (eml_node_params(NULL, ctx->node, ctx->in, &tmp, &prm) != EDGEML_OK)
+			return EDGEML_OK;
+		lo = prm->eltwise.act_min;
+		hi = prm->eltwise.act_max;
+	}
 	int64_t sa[EML_MAX_RANK], sb[EML_MAX_RANK];
 	eml_broadcast_strides(ta, ty->rank, ty->dims, sa);
 	eml_broadcast_strides(tb, ty->rank, ty->dims, sb);

@@ -157,7 +157,8 @@ edgeml_status eml_fast_fpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 				     eml_fast_op **out)
 {
 	const eml_tensor *x = ctx->in[0];
-	eml_window_geom g;
+	eml_op_params tmp;
+	const eml_op_params *prm;
 	if (x->dtype != EDGEML_DTYPE_FLOAT32 || x->rank < 3 || ctx->node->n_outputs != 1 ||
 	    eml_tensor_numel(x) < 1)
 		return EDGEML_OK;
@@ -165,16 +166,16 @@ edgeml_status eml_fast_fpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	for (uint32_t i = 2; i < x->rank; i++)
 		size *= (size_t)x->dims[i];
 	if (ctx->node->op != EML_OP_GlobalAveragePool) {
-		if (x->rank > 4 || eml_window_geometry(ctx->node, x->rank - 2, &x->dims[2], NULL, 1,
-						       &g) != EDGEML_OK)
+		if (x->rank > 4 || eml_node_params(NULL, ctx->node, ctx->in, &tmp, &prm) != EDGEML_OK)
 			return EDGEML_OK;
+		const eml_window_geom *g = &prm->pool.geom;
 		if (ctx->node->op == EML_OP_MaxPool) {
 			eml_f32_maxpool_fn fn = eml_cpu_kernels_for(isa)->f32_maxpool;
 			eml_window3 w;
-			eml_window3_of(&g, &w);
+			eml_window3_of(g, &w);
 			return fn ? prepare_max(&w, fn, planes, out) : EDGEML_OK;
 		}
-		if (!window_is_plane(&g))
+		if (!window_is_plane(g))
 			return EDGEML_OK;
 	}
 	fpool_op *op = calloc(1, sizeof(*op));

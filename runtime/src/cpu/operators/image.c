@@ -176,9 +176,11 @@ static void vmix_c(const int32_t *a, const int32_t *b, size_t n, int32_t w0, int
 edgeml_status eml_fast_image_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
 				     eml_fast_op **out)
 {
-	eml_image_params p;
-	if (eml_image_params_get(ctx->node, &p) != EDGEML_OK)
+	eml_op_params tmp;
+	const eml_op_params *prm;
+	if (eml_node_params(NULL, ctx->node, ctx->in, &tmp, &prm) != EDGEML_OK)
 		return EDGEML_OK; /* the reference reports it */
+	eml_image_params p = prm->image;
 	image_op *op = calloc(1, sizeof(*op));
 	size_t ow = (size_t)p.out_w, oh = (size_t)p.out_h;
 	if (op) {

@@ -72,14 +72,15 @@ edgeml_status eml_fast_maxpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 {
 	const eml_tensor *x = ctx->in[0];
 	eml_maxpool_fn fn = eml_cpu_kernels_for(isa)->u8_maxpool;
-	eml_window_geom g;
+	eml_op_params tmp;
+	const eml_op_params *prm;
 	eml_window3 w;
 	eml_plane p;
 	if (!fn || (x->dtype != EDGEML_DTYPE_INT8 && x->dtype != EDGEML_DTYPE_UINT8) ||
 	    x->rank < 3 || x->rank > 4 || ctx->node->n_outputs != 1 ||
-	    eml_window_geometry(ctx->node, x->rank - 2, &x->dims[2], NULL, 1, &g) != EDGEML_OK)
+	    eml_node_params(NULL, ctx->node, ctx->in, &tmp, &prm) != EDGEML_OK)
 		return EDGEML_OK;
-	eml_window3_of(&g, &w);
+	eml_window3_of(&prm->pool.geom, &w);
 	if (eml_plane_init(&p, &w, PLANE_MAX) != EDGEML_OK || p.kh * p.kw > TAPS_MAX)
 		return EDGEML_OK;
 	maxpool_op *op = calloc(1, sizeof(*op));

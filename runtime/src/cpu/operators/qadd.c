@@ -15,6 +15,7 @@ typedef struct qadd_op {
 	eml_fast_op base;
 	eml_qadd_fn fn;
 	eml_qadd_args args; /* a, b, c are set per run */
+	uint32_t a, b;	    /* their input slots */
 } qadd_op;
 
 typedef struct qadd_run {
@@ -47,7 +48,7 @@ static edgeml_status qadd_run_op(const eml_fast_op *base, const eml_kernel_ctx *
 				 const eml_fast_env *env)
 {
 	const qadd_op *op = (const qadd_op *)base;
-	qadd_run r = { op, ctx->in_data[0], ctx->in_data[3], ctx->out_data[0] };
+	qadd_run r = { op, ctx->in_data[op->a], ctx->in_data[op->b], ctx->out_data[0] };
 	eml_threadpool_run(eml_fast_pool(env, op->args.n), qadd_task, &r,
 			   (uint32_t)((op->args.n + QADD_CHUNK - 1) / QADD_CHUNK));
 	return EDGEML_OK;
@@ -67,11 +68,16 @@ static int same_shape(const eml_tensor *x, const eml_tensor *y)
 edgeml_status eml_fast_qadd_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
 				    eml_fast_op **out)
 {
-	const eml_tensor *ta = ctx->in[0], *tb = ctx->in[3], *tc = ctx->out[0];
 	eml_qadd_fn fn = eml_cpu_kernels_for(isa)->qadd;
 	const float *sa, *sb, *sc;
 	int64_t n;
+	eml_op_params tmp;
+	const eml_op_params *prm;
 	(void)threads;
+	if (eml_node_params(NULL, ctx->node, ctx->in, &tmp, &prm) != EDGEML_OK)
+		return EDGEML_OK;
+	const eml_qbinary_params *q = &prm->qbinary;
+	const eml_tensor *ta = ctx->in[q->a], *tb = ctx->in[q->b], *tc = ctx->out[0];
 	/* A single-element operand is folded differently by the reference: left to it. */
 	if (!fn || !same_shape(ta, tb) || !same_shape(ta, tc) || eml_tensor_numel(tc) < 2 ||
 	    ta->dtype != tc->dtype ||
@@ -79,21 +85,24 @@ edgeml_status eml_fast_qadd_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint
 	    (tc->dtype != EDGEML_DTYPE_INT8 && tc->dtype != EDGEML_DTYPE_UINT8))
 		return EDGEML_OK;
 	for (uint32_t k = 1; k < ctx->node->n_inputs; k++)
-		if (k != 3 && !eml_fast_input_constant(ctx, k))
+		if (k != q->b && !eml_fast_input_constant(ctx, k))
 			return EDGEML_OK;
-	if (eml_q_scales(ctx, 1, &sa, &n) != EDGEML_OK ||
-	    eml_q_scales(ctx, 4, &sb, &n) != EDGEML_OK ||
-	    eml_q_scales(ctx, 6, &sc, &n) != EDGEML_OK)
+	if (eml_q_scales(ctx, q->a_scale, &sa, &n) != EDGEML_OK ||
+	    eml_q_scales(ctx, q->b_scale, &sb, &n) != EDGEML_OK ||
+	    eml_q_scales(ctx, q->y_scale, &sc, &n) != EDGEML_OK)
 		return EDGEML_OK;
 	qadd_op *op = calloc(1, sizeof(*op));
 	if (!op)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for an add");
-	int32_t zc = ctx->node->n_inputs > 7 ? eml_q_zero_point(ctx, 7, 0) : 0, lo, hi;
-	eml_q_output_range(ctx, tc->dtype, sc[0], zc, &lo, &hi);
+	int32_t zc = eml_q_zero_point(ctx, q->y_zero_point, 0), lo, hi;
+	eml_q_activation_range(tc->dtype, q->act_min, q->act_max, sc[0], zc, &lo, &hi);
 	op->base = (eml_fast_op){ qadd_run_op, qadd_destroy, "qs8-vadd", 0, 0 };
 	op->fn = fn;
+	op->a = q->a;
+	op->b = q->b;
 	/* The reference's constants, step by step in its order. */
-	int32_t za = eml_q_zero_point(ctx, 2, 0), zb = eml_q_zero_point(ctx, 5, 0);
+	int32_t za = eml_q_zero_point(ctx, q->a_zero_point, 0);
+	int32_t zb = eml_q_zero_point(ctx, q->b_zero_point, 0);
 	float ra = sa[0] / sc[0], rb = sb[0] / sc[0];
 	float ka = ra * (float)za, kb = rb * (float)zb;
 	op->args = (eml_qadd_args){

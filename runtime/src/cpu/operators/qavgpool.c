@@ -107,17 +107,15 @@ static int64_t axis_count(int64_t o, int64_t stride, int64_t pad, int64_t k, int
 }
 
 /* Sizes the windowed pool: plane, tap offsets, per-axis divisor factors. */
-static edgeml_status prepare_window(qavg_op *op, const eml_kernel_ctx *ctx)
+static edgeml_status prepare_window(qavg_op *op, const eml_kernel_ctx *ctx,
+				     const eml_pool_params *pp)
 {
 	const eml_tensor *x = ctx->in[0];
-	eml_window_geom g;
 	eml_window3 w;
-	int64_t include_pad = 0;
-	if (x->rank < 3 || x->rank > 4 ||
-	    eml_attr_int(ctx->node, "count_include_pad", 0, &include_pad) != EDGEML_OK ||
-	    eml_window_geometry(ctx->node, x->rank - 2, &x->dims[2], NULL, 1, &g) != EDGEML_OK)
+	int include_pad = pp->count_include_pad;
+	if (x->rank < 3 || x->rank > 4)
 		return EDGEML_ERR_UNSUPPORTED;
-	eml_window3_of(&g, &w);
+	eml_window3_of(&pp->geom, &w);
 	if (eml_plane_init(&op->plane, &w, PLANE_MAX) != EDGEML_OK)
 		return EDGEML_ERR_UNSUPPORTED;
 	const eml_plane *p = &op->plane;
@@ -160,6 +158,8 @@ edgeml_status eml_fast_qavgpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 	const eml_tensor *x = ctx->in[0], *y = ctx->out[0];
 	const float *xs, *ys;
 	int64_t n;
+	eml_op_params tmp;
+	const eml_op_params *prm;
 	int is8 = (x->dtype == EDGEML_DTYPE_INT8 || x->dtype == EDGEML_DTYPE_UINT8) &&
 		  (y->dtype == EDGEML_DTYPE_INT8 || y->dtype == EDGEML_DTYPE_UINT8);
 	if (isa == EML_ISA_SCALAR || !is8 || x->rank < 3 || eml_tensor_numel(x) <= 0)
@@ -167,8 +167,9 @@ edgeml_status eml_fast_qavgpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 	for (uint32_t k = 1; k < ctx->node->n_inputs; k++)
 		if (!eml_fast_input_constant(ctx, k))
 			return EDGEML_OK;
-	if (eml_q_scales(ctx, 1, &xs, &n) != EDGEML_OK ||
-	    eml_q_scales(ctx, 3, &ys, &n) != EDGEML_OK)
+	if (eml_node_params(NULL, ctx->node, ctx->in, &tmp, &prm) != EDGEML_OK ||
+	    eml_q_scales(ctx, prm->pool.x_scale, &xs, &n) != EDGEML_OK ||
+	    eml_q_scales(ctx, prm->pool.y_scale, &ys, &n) != EDGEML_OK)
 		return EDGEML_OK;
 	qavg_op *op = calloc(1, sizeof(*op));
 	if (!op)
@@ -181,8 +182,8 @@ edgeml_status eml_fast_qavgpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 	op->x_signed = x->dtype == EDGEML_DTYPE_INT8;
 	/* sums run in the uint8 domain: int8 values and their zero point move up by 128 */
 	op->flip = op->x_signed ? 0x80 : 0;
-	op->zx = eml_q_zero_point(ctx, 2, 0) + (op->x_signed ? 128 : 0);
-	op->y_zp = eml_q_zero_point(ctx, 4, 0);
+	op->zx = eml_q_zero_point(ctx, prm->pool.x_zero_point, 0) + (op->x_signed ? 128 : 0);
+	op->y_zp = eml_q_zero_point(ctx, prm->pool.y_zero_point, 0);
 	eml_q_range(y->dtype, &op->qmin, &op->qmax);
 	for (int b = 0; b < 256; b++)
 		op->deq[b] = (float)(b - op->zx) * op->x_scale;
@@ -193,7 +194,7 @@ edgeml_status eml_fast_qavgpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 		if (op->in_plane > ((size_t)1 << 24))
 			st = EDGEML_ERR_UNSUPPORTED;
 	} else {
-		st = prepare_window(op, ctx);
+		st = prepare_window(op, ctx, &prm->pool);
 	}
 	if (st != EDGEML_OK) {
 		qavg_destroy(&op->base);

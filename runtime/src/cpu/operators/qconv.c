@@ -513,7 +513,8 @@ static int read_params(const eml_kernel_ctx *ctx, const eml_qconv_params *q, qco
 	p->x_zp = eml_q_zero_point(ctx, q->x_zero_point, 0);
 	p->y_zp = eml_q_zero_point(ctx, q->y_zero_point, 0);
 	p->w_zero_point = q->w_zero_point;
-	eml_q_output_range(ctx, ctx->out[0]->dtype, p->ys[0], p->y_zp, &p->lo, &p->hi);
+	eml_q_activation_range(ctx->out[0]->dtype, q->act_min, q->act_max, p->ys[0], p->y_zp,
+			       &p->lo, &p->hi);
 	p->bias = q->bias != EML_NO_INPUT && q->bias < ctx->node->n_inputs ? ctx->in_data[q->bias]
 									    : NULL;
 	return 1;

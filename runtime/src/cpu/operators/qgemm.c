@@ -20,6 +20,7 @@ typedef struct qgemm_op {
 	size_t tiles, n_chunks, n_chunk;
 	size_t staging, tile_bytes;
 	int gemv; /* a few rows of A: one matrix-vector product per row */
+	uint32_t a; /* A's input slot */
 } qgemm_op;
 
 typedef struct qgemm_run {
@@ -95,20 +96,20 @@ static edgeml_status qgemm_run_op(const eml_fast_op *base, const eml_kernel_ctx 
 				  const eml_fast_env *env)
 {
 	const qgemm_op *op = (const qgemm_op *)base;
-	qgemm_run r = { op, ctx->in_data[0], ctx->out_data[0], env };
+	qgemm_run r = { op, ctx->in_data[op->a], ctx->out_data[0], env };
 	eml_threadpool_run(eml_fast_pool(env, op->rows * op->k * op->n),
 			   op->gemv ? gemv_task : qgemm_task, &r,
 			   (uint32_t)(op->tiles * op->n_chunks));
 	return EDGEML_OK;
 }
 
-/* Whether every input but A is absent or constant. */
-static int params_constant(const eml_kernel_ctx *ctx)
+/* Whether B is there and every input but A is absent or constant. */
+static int params_constant(const eml_kernel_ctx *ctx, const eml_qgemm_io *io)
 {
-	for (uint32_t k = 1; k < ctx->node->n_inputs; k++)
-		if (!eml_fast_input_constant(ctx, k))
+	for (uint32_t k = 0; k < ctx->node->n_inputs; k++)
+		if (k != io->a && !eml_fast_input_constant(ctx, k))
 			return 0;
-	return ctx->in[3] != NULL;
+	return ctx->in[io->b] != NULL;
 }
 
 /* Whether input k holds one value or n (a vector, or [1, n]). */
@@ -123,30 +124,27 @@ static int per_column(const eml_kernel_ctx *ctx, uint32_t k, int64_t n)
 edgeml_status eml_fast_qgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
 				     eml_fast_op **out)
 {
-	const eml_tensor *ta = ctx->in[0], *tb = ctx->in[3], *ty = ctx->out[0];
 	const eml_qgemm_ukernel *uk = eml_cpu_kernels_for(isa)->qgemm;
-	int is_gemm = ctx->node->op == EML_OP_QLinearGemm;
 	eml_op_params tmp;
 	const eml_op_params *prm;
+	eml_qgemm_io io;
 	int64_t n_sa, n_sb, n_sy;
 	const float *sa, *sb, *sy;
-	if (!uk || !params_constant(ctx) || tb->rank != 2 || ta->rank < 1 ||
+	if (!uk || eml_node_params(NULL, ctx->node, ctx->in, &tmp, &prm) != EDGEML_OK)
+		return EDGEML_OK; /* the reference runs it, or reports what is wrong */
+	/* QLinearGemm and QLinearMatMul in one form: named slots (ops/op_params.h) */
+	eml_qgemm_io_of(ctx->node->op, prm, &io);
+	if (!params_constant(ctx, &io))
+		return EDGEML_OK;
+	const eml_tensor *ta = ctx->in[io.a], *tb = ctx->in[io.b], *ty = ctx->out[0];
+	if (tb->rank != 2 || ta->rank < 1 ||
 	    (ta->dtype != EDGEML_DTYPE_INT8 && ta->dtype != EDGEML_DTYPE_UINT8) ||
 	    (tb->dtype != EDGEML_DTYPE_INT8 && tb->dtype != EDGEML_DTYPE_UINT8) ||
-	    (ty->dtype != EDGEML_DTYPE_INT8 && ty->dtype != EDGEML_DTYPE_UINT8) ||
-	    eml_node_params(NULL, ctx->node, ctx->in, &tmp, &prm) != EDGEML_OK)
-		return EDGEML_OK; /* the reference runs it, or reports what is wrong */
-	/* the named input slots of QLinearGemm and QLinearMatMul (ops/op_params.h) */
-	const eml_qgemm_params *qg = &prm->qgemm;
-	const eml_qmatmul_params *qm = &prm->qmatmul;
-	uint32_t k_as = is_gemm ? qg->a_scale : qm->a_scale;
-	uint32_t k_azp = is_gemm ? qg->a_zero_point : qm->a_zero_point;
-	uint32_t k_bs = is_gemm ? qg->b_scale : qm->b_scale;
-	uint32_t k_bzp = is_gemm ? qg->b_zero_point : qm->b_zero_point;
-	uint32_t k_ys = is_gemm ? qg->y_scale : qm->y_scale;
-	uint32_t k_yzp = is_gemm ? qg->y_zero_point : qm->y_zero_point;
-	int trans_a = is_gemm ? qg->trans_a : 0, trans_b = is_gemm ? qg->trans_b : 0;
-	float alpha = is_gemm ? qg->alpha : 1.0f;
+	    (ty->dtype != EDGEML_DTYPE_INT8 && ty->dtype != EDGEML_DTYPE_UINT8))
+		return EDGEML_OK;
+	uint32_t k_as = io.a_scale, k_azp = io.a_zero_point, k_bs = io.b_scale;
+	uint32_t k_bzp = io.b_zero_point, k_ys = io.y_scale, k_yzp = io.y_zero_point;
+	int trans_a = io.trans_a, trans_b = io.trans_b;
 	size_t k = (size_t)tb->dims[trans_b ? 1 : 0], n = (size_t)tb->dims[trans_b ? 0 : 1];
 	if (trans_a || (size_t)ta->dims[ta->rank - 1] != k || eml_tensor_numel(ta) <= 0 ||
 	    !per_column(ctx, k_bs, (int64_t)n) || !per_column(ctx, k_bzp, (int64_t)n) ||
@@ -163,12 +161,12 @@ edgeml_status eml_fast_qgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 		st = eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a matmul");
 	int32_t y_zp = eml_q_zero_point(ctx, k_yzp, 0), lo = 0, hi = 0;
 	if (st == EDGEML_OK) {
-		eml_q_output_range(ctx, ty->dtype, sy[0], y_zp, &lo, &hi);
+		eml_q_activation_range(ty->dtype, io.act_min, io.act_max, sy[0], y_zp, &lo, &hi);
 		for (size_t j = 0; j < n; j++) {
 			wzp[j] = eml_q_zero_point(ctx, k_bzp, (int64_t)j);
 			/* the reference's expression order, operand by operand */
-			if (is_gemm)
-				mult[j] = alpha * sa[0] * sb[n_sb == 1 ? 0 : j] / sy[0];
+			if (io.alpha)
+				mult[j] = *io.alpha * sa[0] * sb[n_sb == 1 ? 0 : j] / sy[0];
 			else
 				mult[j] = sa[0] * sb[n_sb == 1 ? 0 : j] / sy[0];
 		}
@@ -177,11 +175,11 @@ edgeml_status eml_fast_qgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 		op->n = n;
 		op->rows = (size_t)eml_tensor_numel(ta) / k;
 		const int32_t *bias = NULL;
-		if (is_gemm && qg->bias != EML_NO_INPUT && qg->bias < ctx->node->n_inputs &&
-		    ctx->in[qg->bias])
-			bias = ctx->in_data[qg->bias];
+		if (io.bias != EML_NO_INPUT && io.bias < ctx->node->n_inputs && ctx->in[io.bias])
+			bias = ctx->in_data[io.bias];
+		op->a = io.a;
 		eml_fast_gemm_desc d = {
-			.w = ctx->in_data[3], .w_signed = tb->dtype == EDGEML_DTYPE_INT8,
+			.w = ctx->in_data[io.b], .w_signed = tb->dtype == EDGEML_DTYPE_INT8,
 			.m = n, .k = k, .row_stride = trans_b ? k : 1, .k_stride = trans_b ? 1 : n,
 			.wzp = wzp, .bias = bias, .mult = mult,
 			.x_signed = ta->dtype == EDGEML_DTYPE_INT8,

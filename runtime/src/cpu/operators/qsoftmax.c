@@ -102,18 +102,22 @@ static edgeml_status qsoftmax_run_op(const eml_fast_op *base, const eml_kernel_c
 
 edgeml_status eml_fast_qsoftmax_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out)
 {
-	const eml_tensor *t = ctx->in[0];
 	const float *xs, *ys;
-	int64_t n_s, axis;
-	uint32_t a;
-	if ((t->dtype != EDGEML_DTYPE_INT8 && t->dtype != EDGEML_DTYPE_UINT8) ||
-	    ctx->out[0]->dtype != t->dtype || !eml_fast_input_constant(ctx, 1) ||
-	    !eml_fast_input_constant(ctx, 3) || !eml_fast_input_constant(ctx, 4) ||
-	    eml_q_scales(ctx, 1, &xs, &n_s) != EDGEML_OK ||
-	    eml_q_scales(ctx, 3, &ys, &n_s) != EDGEML_OK ||
-	    eml_attr_int(ctx->node, "axis", -1, &axis) != EDGEML_OK ||
-	    eml_norm_axis(axis, t->rank, "attribute 'axis'", &a) != EDGEML_OK)
+	int64_t n_s;
+	eml_op_params tmp;
+	const eml_op_params *prm;
+	if (eml_node_params(NULL, ctx->node, ctx->in, &tmp, &prm) != EDGEML_OK)
 		return EDGEML_OK; /* the reference kernel runs, and reports what is wrong */
+	const eml_qsoftmax_params *p = &prm->qsoftmax;
+	const eml_tensor *t = ctx->in[p->x];
+	uint32_t a = p->axis;
+	if ((t->dtype != EDGEML_DTYPE_INT8 && t->dtype != EDGEML_DTYPE_UINT8) ||
+	    ctx->out[0]->dtype != t->dtype || !eml_fast_input_constant(ctx, p->x_scale) ||
+	    !eml_fast_input_constant(ctx, p->y_scale) ||
+	    !eml_fast_input_constant(ctx, p->y_zero_point) ||
+	    eml_q_scales(ctx, p->x_scale, &xs, &n_s) != EDGEML_OK ||
+	    eml_q_scales(ctx, p->y_scale, &ys, &n_s) != EDGEML_OK)
+		return EDGEML_OK;
 	size_t outer = 1, inner = 1, len = (size_t)t->dims[a];
 	for (uint32_t i = 0; i < a; i++)
 		outer *= (size_t)t->dims[i];
@@ -131,7 +135,7 @@ edgeml_status eml_fast_qsoftmax_prepare(const eml_kernel_ctx *ctx, eml_fast_op *
 	op->flip = t->dtype == EDGEML_DTYPE_INT8 ? 0x80 : 0;
 	eml_qsoftmax_table(xs[0], (int64_t)len, op->e);
 	op->y_mult = floorf(1.0f / ys[0]);
-	op->yz = eml_q_zero_point(ctx, 4, 0);
+	op->yz = eml_q_zero_point(ctx, p->y_zero_point, 0);
 	eml_q_range(t->dtype, &op->qmin, &op->qmax);
 	*out = &op->base;
 	return EDGEML_OK;

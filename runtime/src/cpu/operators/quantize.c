@@ -60,10 +60,15 @@ edgeml_status eml_fast_quantize_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 	eml_qquant_fn fn = eml_cpu_kernels_for(isa)->qquant;
 	const float *scale;
 	int64_t n_scale;
+	eml_op_params tmp;
+	const eml_op_params *prm;
+	if (eml_node_params(NULL, ctx->node, ctx->in, &tmp, &prm) != EDGEML_OK)
+		return EDGEML_OK;
+	const eml_quantize_params *q = &prm->quantize;
 	if (!fn || tx->dtype != EDGEML_DTYPE_FLOAT32 ||
 	    (ty->dtype != EDGEML_DTYPE_INT8 && ty->dtype != EDGEML_DTYPE_UINT8) ||
-	    !eml_fast_input_constant(ctx, 1) || !eml_fast_input_constant(ctx, 2) ||
-	    eml_q_scales(ctx, 1, &scale, &n_scale) != EDGEML_OK || n_scale != 1)
+	    !eml_fast_input_constant(ctx, q->scale) || !eml_fast_input_constant(ctx, q->zero_point) ||
+	    eml_q_scales(ctx, q->scale, &scale, &n_scale) != EDGEML_OK || n_scale != 1)
 		return EDGEML_OK;
 	quant_op *op = calloc(1, sizeof(*op));
 	if (!op)
@@ -73,7 +78,7 @@ edgeml_status eml_fast_quantize_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 	op->base = (eml_fast_op){ quant_run_op, quant_destroy, "qs8-vquantize", 0, 0 };
 	op->fn = fn;
 	op->args = (eml_qquant_args){ .n = (size_t)eml_tensor_numel(tx), .scale = scale[0],
-				      .zp = (float)eml_q_zero_point(ctx, 2, 0),
+				      .zp = (float)eml_q_zero_point(ctx, q->zero_point, 0),
 				      .lo = (float)qmin, .hi = (float)qmax };
 	*out = &op->base;
 	return EDGEML_OK;

@@ -111,7 +111,8 @@ static edgeml_status build_table(resize_op *op, const eml_kernel_ctx *ctx, size_
 edgeml_status eml_fast_resize_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out)
 {
 	const eml_tensor *tx = ctx->in[0], *ty = ctx->out[0];
-	eml_resize_params p;
+	eml_op_params tmp;
+	const eml_op_params *prm;
 	int64_t n_in = eml_tensor_numel(tx), n_out = eml_tensor_numel(ty);
 	size_t elem = tx->dtype == EDGEML_DTYPE_FLOAT32 ? 4 :
 		      tx->dtype == EDGEML_DTYPE_INT8 || tx->dtype == EDGEML_DTYPE_UINT8 ? 1 : 0;
@@ -120,8 +121,8 @@ edgeml_status eml_fast_resize_prepare(const eml_kernel_ctx *ctx, eml_fast_op **o
 			return EDGEML_OK;
 	if (!elem || ty->dtype != tx->dtype || ctx->node->n_inputs > RESIZE_INPUTS ||
 	    n_in <= 0 || n_in > RESIZE_MAX_IN || n_out <= 0 || n_out > RESIZE_MAX_OUT ||
-	    eml_resize_params_get(ctx->node, ctx->in, &p) != EDGEML_OK ||
-	    p.mode != EML_RESIZE_NEAREST)
+	    eml_node_params(NULL, ctx->node, ctx->in, &tmp, &prm) != EDGEML_OK ||
+	    prm->resize.mode != EML_RESIZE_NEAREST)
 		return EDGEML_OK;
 	resize_op *op = calloc(1, sizeof(*op));
 	if (!op)

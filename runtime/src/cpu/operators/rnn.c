@@ -209,12 +209,14 @@ edgeml_status eml_fast_rnn_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint3
 	(void)threads;
 	const eml_node *n = ctx->node;
 	uint32_t gates = n->op == EML_OP_LSTM ? 4 : 3;
-	eml_rnn_params p;
+	eml_op_params tmp;
+	const eml_op_params *prm;
 	if ((n->op != EML_OP_LSTM && n->op != EML_OP_GRU) || !eml_fast_input_constant(ctx, 1) ||
 	    !eml_fast_input_constant(ctx, 2) || n->inputs[1] == EML_NO_TENSOR ||
 	    n->inputs[2] == EML_NO_TENSOR ||
-	    eml_rnn_params_get(n, ctx->in, gates, &p) != EDGEML_OK)
+	    eml_node_params(NULL, n, ctx->in, &tmp, &prm) != EDGEML_OK)
 		return EDGEML_OK; /* the reference runs it, or reports what is wrong */
+	eml_rnn_params p = prm->rnn;
 	for (uint32_t k = 0; k < n->n_inputs; k++)
 		if (n->inputs[k] != EML_NO_TENSOR && k != 4 &&
 		    ctx->in[k]->dtype != EDGEML_DTYPE_FLOAT32)

@@ -9,7 +9,6 @@
 
 #include "cpu/operators/operators.h"
 #include "error.h"
-#include "ops/infer_helpers.h"
 #include "ops/ops.h"
 
 /* Elements per task, roughly. */
@@ -103,12 +102,11 @@ static edgeml_status transpose_run_op(const eml_fast_op *base, const eml_kernel_
 edgeml_status eml_fast_transpose_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out)
 {
 	const eml_tensor *x = ctx->in[0], *y = ctx->out[0];
-	const int64_t *perm = NULL;
-	uint32_t n_perm = 0;
+	eml_op_params tmp;
+	const eml_op_params *prm;
 	size_t es = edgeml_dtype_size((edgeml_dtype)x->dtype);
 	if ((es != 1 && es != 2 && es != 4 && es != 8) || x->rank != y->rank ||
-	    x->rank > EML_MAX_RANK || eml_attr_ints(ctx->node, "perm", &perm, &n_perm) != EDGEML_OK ||
-	    (perm && n_perm != x->rank))
+	    x->rank > EML_MAX_RANK || eml_node_params(NULL, ctx->node, ctx->in, &tmp, &prm) != EDGEML_OK)
 		return EDGEML_OK; /* the reference runs it, or reports what is wrong */
 	int64_t numel = eml_tensor_numel(y);
 	if (numel <= 0 || (uint64_t)numel > UINT32_MAX)
@@ -126,7 +124,7 @@ edgeml_status eml_fast_transpose_prepare(const eml_kernel_ctx *ctx, eml_fast_op 
 	op->base.kernel = "transpose";
 	op->esize = es;
 	for (uint32_t k = 0; k < y->rank; k++) {
-		uint32_t from = perm ? (uint32_t)perm[k] : x->rank - 1 - k;
+		uint32_t from = prm->transpose.perm[k];
 		size_t d = (size_t)y->dims[k], st = in_stride[from];
 		if (d == 1)
 			continue;

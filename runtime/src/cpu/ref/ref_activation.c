@@ -16,16 +16,10 @@ static float sigmoidf(float x)
 	return e / (1.0f + e);
 }
 
-/* Applies act to every element of float32 input 0, with attributes alpha and beta. */
+/* Applies act to every element of float32 input 0, with parameters alpha and beta. */
 static edgeml_status run_activation(const eml_kernel_ctx *ctx, enum activation act,
-				    float alpha_dflt, float beta_dflt)
+				    float alpha, float beta)
 {
-	float alpha, beta;
-	edgeml_status st = eml_attr_float(ctx->node, "alpha", alpha_dflt, &alpha);
-	if (st == EDGEML_OK)
-		st = eml_attr_float(ctx->node, "beta", beta_dflt, &beta);
-	if (st != EDGEML_OK)
-		return st;
 	const float *x = ctx->in_data[0];
 	float *y = ctx->out_data[0];
 	int64_t n = eml_tensor_numel(ctx->in[0]);
@@ -52,10 +46,21 @@ edgeml_status eml_ref_Relu(const eml_kernel_ctx *ctx)
 	return run_activation(ctx, ACT_RELU, 0.0f, 0.0f);
 }
 
+/* Runs act with the node's alpha and beta (its typed params). */
+static edgeml_status run_with_params(const eml_kernel_ctx *ctx, enum activation act)
+{
+	eml_op_params tmp;
+	const eml_op_params *prm;
+	edgeml_status st = eml_ref_params(ctx, &tmp, &prm);
+	if (st != EDGEML_OK)
+		return st;
+	return run_activation(ctx, act, prm->eltwise.alpha, prm->eltwise.beta);
+}
+
 /* LeakyRelu: x, or alpha * x below 0 (alpha defaults to 0.01). */
 edgeml_status eml_ref_LeakyRelu(const eml_kernel_ctx *ctx)
 {
-	return run_activation(ctx, ACT_LEAKY, 0.01f, 0.0f);
+	return run_with_params(ctx, ACT_LEAKY);
 }
 
 /* Sigmoid: 1 / (1 + exp(-x)). */
@@ -67,7 +72,7 @@ edgeml_status eml_ref_Sigmoid(const eml_kernel_ctx *ctx)
 /* HardSigmoid: clamp(alpha * x + beta, 0, 1), alpha 0.2 and beta 0.5 by default. */
 edgeml_status eml_ref_HardSigmoid(const eml_kernel_ctx *ctx)
 {
-	return run_activation(ctx, ACT_HARD_SIGMOID, 0.2f, 0.5f);
+	return run_with_params(ctx, ACT_HARD_SIGMOID);
 }
 
 /* HardSwish: x * clamp(x / 6 + 0.5, 0, 1). */

@@ -64,9 +64,13 @@ static edgeml_status run_binary(const eml_kernel_ctx *ctx, enum binary_op op)
 {
 	float lo = -INFINITY, hi = INFINITY;
 	if (op == OP_ADD) {
-		edgeml_status st = eml_fused_activation(ctx->node, &lo, &hi);
+		eml_op_params tmp;
+		const eml_op_params *prm;
+		edgeml_status st = eml_ref_params(ctx, &tmp, &prm);
 		if (st != EDGEML_OK)
 			return st;
+		lo = prm->eltwise.act_min;
+		hi = prm->eltwise.act_max;
 	}
 	switch (ctx->in[0]->dtype) {
 	case EDGEML_DTYPE_FLOAT32: binary_f32(ctx, op, lo, hi); return EDGEML_OK;

@@ -8,13 +8,12 @@
 edgeml_status eml_ref_Gather(const eml_kernel_ctx *ctx)
 {
 	const eml_tensor *x = ctx->in[0], *idx = ctx->in[1];
-	int64_t axis;
-	uint32_t a;
-	edgeml_status st = eml_attr_int(ctx->node, "axis", 0, &axis);
-	if (st == EDGEML_OK)
-		st = eml_norm_axis(axis, x->rank, "attribute 'axis'", &a);
+	eml_op_params tmp;
+	const eml_op_params *prm;
+	edgeml_status st = eml_ref_params(ctx, &tmp, &prm);
 	if (st != EDGEML_OK)
 		return st;
+	uint32_t a = prm->axis.axis;
 	int64_t outer = 1, inner = 1, dim = x->dims[a], ni = eml_tensor_numel(idx);
 	for (uint32_t d = 0; d < a; d++)
 		outer *= x->dims[d];

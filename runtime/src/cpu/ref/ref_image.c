@@ -9,10 +9,12 @@
 /* ImagePreprocess (X) -> Y. */
 edgeml_status eml_ref_ImagePreprocess(const eml_kernel_ctx *ctx)
 {
-	eml_image_params p;
-	edgeml_status st = eml_image_params_get(ctx->node, &p);
+	eml_op_params tmp;
+	const eml_op_params *prm;
+	edgeml_status st = eml_ref_params(ctx, &tmp, &prm);
 	if (st != EDGEML_OK)
 		return st;
+	eml_image_params p = prm->image;
 	const uint8_t *frame = ctx->in_data[0];
 	size_t plane = (size_t)p.out_w * (size_t)p.out_h;
 	for (int32_t oy = 0; oy < p.out_h; oy++) {

@@ -1,36 +1,23 @@
 /* ref_layernorm.c — reference LayerNormalization (float32): per row of the normalized dims,
  * mean and variance in double (two passes), Y = (X - mean) / sqrt(var + epsilon) * Scale + B. */
 #include "cpu/ref/ref_util.h"
-#include "ops/broadcast.h"
-#include "ops/infer_helpers.h"
 
 edgeml_status eml_ref_LayerNormalization(const eml_kernel_ctx *ctx)
 {
 	const eml_tensor *x = ctx->in[0];
-	int64_t axis;
-	uint32_t a;
-	float eps;
-	edgeml_status st = eml_attr_int(ctx->node, "axis", -1, &axis);
-	if (st == EDGEML_OK)
-		st = eml_norm_axis(axis, x->rank, "attribute 'axis'", &a);
-	if (st == EDGEML_OK)
-		st = eml_attr_float(ctx->node, "epsilon", 1e-5f, &eps);
+	eml_op_params tmp;
+	const eml_op_params *prm;
+	edgeml_status st = eml_ref_params(ctx, &tmp, &prm);
 	if (st != EDGEML_OK)
 		return st;
-	/* The normalized dims as a tensor of their own, for Scale's and B's strides. */
-	uint32_t nr = x->rank - a;
-	const int64_t *nd = x->dims + a;
-	int64_t ss[EML_MAX_RANK] = { 0 }, bs[EML_MAX_RANK] = { 0 }, rows = 1, len = 1;
-	for (uint32_t d = 0; d < a; d++)
-		rows *= x->dims[d];
-	for (uint32_t d = 0; d < nr; d++)
-		len *= nd[d];
-	const eml_tensor *bt = ctx->node->n_inputs > 2 ? ctx->in[2] : NULL;
-	eml_broadcast_strides(ctx->in[1], nr, nd, ss);
-	if (bt)
-		eml_broadcast_strides(bt, nr, nd, bs);
+	const eml_layernorm_params *p = &prm->layernorm;
+	float eps = p->epsilon;
+	/* The normalized dims as a tensor of their own, walked with Scale's and B's strides. */
+	uint32_t nr = x->rank - p->axis;
+	const int64_t *nd = x->dims + p->axis, *ss = p->scale_stride, *bs = p->bias_stride;
+	int64_t rows = p->rows, len = p->len;
 	const float *in = ctx->in_data[0], *scale = ctx->in_data[1];
-	const float *bias = bt ? ctx->in_data[2] : NULL;
+	const float *bias = p->has_bias ? ctx->in_data[2] : NULL;
 	float *y = ctx->out_data[0];
 	float *mean_out = ctx->node->n_outputs > 1 ? ctx->out_data[1] : NULL;
 	float *inv_out = ctx->node->n_outputs > 2 ? ctx->out_data[2] : NULL;

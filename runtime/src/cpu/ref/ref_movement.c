@@ -2,7 +2,6 @@
  * (Identity, Reshape, Flatten, Squeeze, Unsqueeze), Concat and Transpose. */
 #include "cpu/ref/ref_util.h"
 #include "error.h"
-#include "ops/infer_helpers.h"
 
 /* Copies input 0 to output 0 unchanged; nothing to do when the session aliased them. */
 static edgeml_status copy_input(const eml_kernel_ctx *ctx)
@@ -46,13 +45,12 @@ edgeml_status eml_ref_Unsqueeze(const eml_kernel_ctx *ctx)
 edgeml_status eml_ref_Concat(const eml_kernel_ctx *ctx)
 {
 	const eml_tensor *y = ctx->out[0];
-	int64_t axis;
-	uint32_t a;
-	edgeml_status st = eml_attr_int(ctx->node, "axis", 0, &axis);
-	if (st == EDGEML_OK)
-		st = eml_norm_axis(axis, y->rank, "attribute 'axis'", &a);
+	eml_op_params tmp;
+	const eml_op_params *prm;
+	edgeml_status st = eml_ref_params(ctx, &tmp, &prm);
 	if (st != EDGEML_OK)
 		return st;
+	uint32_t a = prm->axis.axis;
 	int64_t outer = 1, inner = (int64_t)edgeml_dtype_size((edgeml_dtype)y->dtype);
 	for (uint32_t i = 0; i < a; i++)
 		outer *= y->dims[i];
@@ -73,11 +71,12 @@ edgeml_status eml_ref_Concat(const eml_kernel_ctx *ctx)
 edgeml_status eml_ref_Transpose(const eml_kernel_ctx *ctx)
 {
 	const eml_tensor *x = ctx->in[0], *y = ctx->out[0];
-	const int64_t *perm = NULL;
-	uint32_t n_perm = 0;
-	edgeml_status st = eml_attr_ints(ctx->node, "perm", &perm, &n_perm);
+	eml_op_params tmp;
+	const eml_op_params *prm;
+	edgeml_status st = eml_ref_params(ctx, &tmp, &prm);
 	if (st != EDGEML_OK)
 		return st;
+	const uint32_t *perm = prm->transpose.perm;
 	size_t esize = edgeml_dtype_size((edgeml_dtype)x->dtype);
 	int64_t in_stride[EML_MAX_RANK], stride[EML_MAX_RANK], idx[EML_MAX_RANK] = { 0 };
 	int64_t s = 1;
@@ -87,7 +86,7 @@ edgeml_status eml_ref_Transpose(const eml_kernel_ctx *ctx)
 	}
 	/* stride[k]: how far the input moves when output axis k advances. */
 	for (uint32_t k = 0; k < y->rank; k++)
-		stride[k] = in_stride[perm ? (uint32_t)perm[k] : x->rank - 1 - k];
+		stride[k] = in_stride[perm[k]];
 	const char *src = ctx->in_data[0];
 	char *dst = ctx->out_data[0];
 	int64_t n = eml_tensor_numel(y), off = 0;

@@ -2,24 +2,16 @@
  * the two float normalizations. */
 #include "cpu/ref/ref_util.h"
 #include "error.h"
-#include "ops/infer_helpers.h"
 
 /* Softmax over attribute axis: exp(x - max) / sum, the max subtracted for range. */
 edgeml_status eml_ref_Softmax(const eml_kernel_ctx *ctx)
 {
-	const eml_tensor *t = ctx->in[0];
-	int64_t axis;
-	uint32_t a;
-	edgeml_status st = eml_attr_int(ctx->node, "axis", -1, &axis);
-	if (st == EDGEML_OK)
-		st = eml_norm_axis(axis, t->rank, "attribute 'axis'", &a);
+	eml_op_params tmp;
+	const eml_op_params *prm;
+	edgeml_status st = eml_ref_params(ctx, &tmp, &prm);
 	if (st != EDGEML_OK)
 		return st;
-	int64_t outer = 1, inner = 1, len = t->dims[a];
-	for (uint32_t i = 0; i < a; i++)
-		outer *= t->dims[i];
-	for (uint32_t i = a + 1; i < t->rank; i++)
-		inner *= t->dims[i];
+	int64_t outer = prm->softmax.outer, inner = prm->softmax.inner, len = prm->softmax.len;
 	const float *x = ctx->in_data[0];
 	float *y = ctx->out_data[0];
 	for (int64_t o = 0; o < outer; o++) {
@@ -44,10 +36,12 @@ edgeml_status eml_ref_Softmax(const eml_kernel_ctx *ctx)
 /* BatchNormalization: Y = (X - mean) / sqrt(var + epsilon) * scale + B, per channel. */
 edgeml_status eml_ref_BatchNormalization(const eml_kernel_ctx *ctx)
 {
-	float eps;
-	edgeml_status st = eml_attr_float(ctx->node, "epsilon", 1e-5f, &eps);
+	eml_op_params tmp;
+	const eml_op_params *prm;
+	edgeml_status st = eml_ref_params(ctx, &tmp, &prm);
 	if (st != EDGEML_OK)
 		return st;
+	float eps = prm->batchnorm.epsilon;
 	const eml_tensor *t = ctx->in[0];
 	const float *x = ctx->in_data[0], *scale = ctx->in_data[1], *bias = ctx->in_data[2];
 	const float *mean = ctx->in_data[3], *var = ctx->in_data[4];

@@ -22,18 +22,20 @@ static int64_t pad_source(int64_t o, int64_t d, int64_t begin, int mode)
 /* Pad (data, pads, constant_value, axes) -> output. */
 edgeml_status eml_ref_Pad(const eml_kernel_ctx *ctx)
 {
-	int64_t begin[EML_MAX_RANK], end[EML_MAX_RANK];
-	int mode;
-	edgeml_status st = eml_pad_params(ctx->node, ctx->in, begin, end, &mode);
+	eml_op_params tmp;
+	const eml_op_params *prm;
+	edgeml_status st = eml_ref_params(ctx, &tmp, &prm);
 	if (st != EDGEML_OK)
 		return st;
+	const int64_t *begin = prm->pad.begin;
+	int mode = prm->pad.mode;
 	const eml_tensor *x = ctx->in[0], *y = ctx->out[0];
 	size_t esize = edgeml_dtype_size((edgeml_dtype)x->dtype);
 	/* The fill value: constant_value's bytes when given, else zero of the type. */
 	uint64_t fill = 0;
-	const eml_tensor *cv = ctx->node->n_inputs > 2 ? ctx->in[2] : NULL;
-	if (cv && eml_tensor_numel(cv) == 1)
-		memcpy(&fill, ctx->in_data[2], esize);
+	uint32_t k_cv = prm->pad.constant_value;
+	if (k_cv != EML_NO_INPUT && eml_tensor_numel(ctx->in[k_cv]) == 1)
+		memcpy(&fill, ctx->in_data[k_cv], esize);
 	int64_t in_stride[EML_MAX_RANK], idx[EML_MAX_RANK] = { 0 }, s = 1;
 	for (uint32_t i = x->rank; i-- > 0;) {
 		in_stride[i] = s;

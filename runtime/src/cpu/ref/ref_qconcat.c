@@ -9,23 +9,26 @@ edgeml_status eml_ref_QLinearConcat(const eml_kernel_ctx *ctx)
 {
 	const eml_tensor *ty = ctx->out[0];
 	const float *ys, *xs;
-	int64_t n_s, axis, outer = 1, y_row = 1;
+	int64_t n_s, outer = 1, y_row = 1;
 	int32_t qmin, qmax;
-	edgeml_status st = eml_q_scales(ctx, 0, &ys, &n_s);
+	eml_op_params tmp;
+	const eml_op_params *prm;
+	edgeml_status st = eml_ref_params(ctx, &tmp, &prm);
 	if (st != EDGEML_OK)
 		return st;
-	/* Infer checked the axis. */
-	(void)eml_attr_int(ctx->node, "axis", 0, &axis);
-	if (axis < 0)
-		axis += ty->rank;
-	for (int64_t d = 0; d < axis; d++)
+	const eml_qconcat_params *p = &prm->qconcat;
+	st = eml_q_scales(ctx, p->y_scale, &ys, &n_s);
+	if (st != EDGEML_OK)
+		return st;
+	for (uint32_t d = 0; d < p->axis; d++)
 		outer *= ty->dims[d];
-	for (uint32_t d = (uint32_t)axis; d < ty->rank; d++)
+	for (uint32_t d = p->axis; d < ty->rank; d++)
 		y_row *= ty->dims[d];
-	int32_t y_zp = eml_q_zero_point(ctx, 1, 0);
+	int32_t y_zp = eml_q_zero_point(ctx, p->y_zero_point, 0);
 	eml_q_range(ty->dtype, &qmin, &qmax);
 	int64_t y_off = 0; /* where this input's slab starts within a row of Y */
-	for (uint32_t k = 2; k < ctx->node->n_inputs; k += 3) {
+	for (uint32_t j = 0; j < p->n_x; j++) {
+		uint32_t k = p->x0 + 3 * j;
 		const eml_tensor *tx = ctx->in[k];
 		st = eml_q_scales(ctx, k + 1, &xs, &n_s);
 		if (st != EDGEML_OK)

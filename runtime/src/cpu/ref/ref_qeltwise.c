@@ -10,29 +10,42 @@
 /* The per-tensor scales and zero points of A, B and C and C's clamp range (fused activation
  * included), read at run time since they may be graph inputs. */
 typedef struct qbinary_params {
+	const eml_tensor *ta, *tb;
+	const void *a, *b;
 	float sa, sb, sc;
 	int32_t za, zb, zc, lo, hi;
 } qbinary_params;
 
-/* Reads the inputs (A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp) into q. */
+/* Reads the values of the inputs the node's params name (ops/op_params.h) into q. */
 static edgeml_status read_params(const eml_kernel_ctx *ctx, qbinary_params *q)
 {
 	const float *sa, *sb, *sc;
 	int64_t n_s;
-	edgeml_status st = eml_q_scales(ctx, 1, &sa, &n_s);
-	if (st == EDGEML_OK)
-		st = eml_q_scales(ctx, 4, &sb, &n_s);
-	if (st == EDGEML_OK)
-		st = eml_q_scales(ctx, 6, &sc, &n_s);
+	eml_op_params tmp;
+	const eml_op_params *prm;
+	edgeml_status st = eml_ref_params(ctx, &tmp, &prm);
 	if (st != EDGEML_OK)
 		return st;
+	const eml_qbinary_params *p = &prm->qbinary;
+	st = eml_q_scales(ctx, p->a_scale, &sa, &n_s);
+	if (st == EDGEML_OK)
+		st = eml_q_scales(ctx, p->b_scale, &sb, &n_s);
+	if (st == EDGEML_OK)
+		st = eml_q_scales(ctx, p->y_scale, &sc, &n_s);
+	if (st != EDGEML_OK)
+		return st;
+	q->ta = ctx->in[p->a];
+	q->tb = ctx->in[p->b];
+	q->a = ctx->in_data[p->a];
+	q->b = ctx->in_data[p->b];
 	q->sa = sa[0];
 	q->sb = sb[0];
 	q->sc = sc[0];
-	q->za = eml_q_zero_point(ctx, 2, 0);
-	q->zb = eml_q_zero_point(ctx, 5, 0);
-	q->zc = ctx->node->n_inputs > 7 ? eml_q_zero_point(ctx, 7, 0) : 0;
-	eml_q_output_range(ctx, ctx->out[0]->dtype, q->sc, q->zc, &q->lo, &q->hi);
+	q->za = eml_q_zero_point(ctx, p->a_zero_point, 0);
+	q->zb = eml_q_zero_point(ctx, p->b_zero_point, 0);
+	q->zc = eml_q_zero_point(ctx, p->y_zero_point, 0);
+	eml_q_activation_range(ctx->out[0]->dtype, p->act_min, p->act_max, q->sc, q->zc, &q->lo,
+			       &q->hi);
 	return EDGEML_OK;
 }
 
@@ -44,18 +57,19 @@ static edgeml_status read_params(const eml_kernel_ctx *ctx, qbinary_params *q)
  */
 static edgeml_status run_qmul(const eml_kernel_ctx *ctx)
 {
-	const eml_tensor *ta = ctx->in[0], *tb = ctx->in[3], *tc = ctx->out[0];
+	const eml_tensor *tc = ctx->out[0];
 	int64_t n = eml_tensor_numel(tc);
 	qbinary_params q;
 	edgeml_status st = read_params(ctx, &q);
 	if (st != EDGEML_OK)
 		return st;
+	const eml_tensor *ta = q.ta, *tb = q.tb;
 	float ratio = q.sa * q.sb / q.sc, zc = (float)q.zc;
 	eml_bcast_iter it;
 	eml_bcast_iter_init(&it, ta, tb, tc);
 	for (int64_t i = 0; i < n; i++, eml_bcast_iter_next(&it)) {
-		int32_t pa = eml_q_load(ctx->in_data[0], ta->dtype, it.off[0]) - q.za;
-		int32_t pb = eml_q_load(ctx->in_data[3], tb->dtype, it.off[1]) - q.zb;
+		int32_t pa = eml_q_load(q.a, ta->dtype, it.off[0]) - q.za;
+		int32_t pb = eml_q_load(q.b, tb->dtype, it.off[1]) - q.zb;
 		float v = (float)(pa * pb) * ratio;
 		float r = eml_round_half_even(v + zc);
 		int32_t y = !(r >= (float)q.lo) ? q.lo : r > (float)q.hi ? q.hi : (int32_t)r;
@@ -72,28 +86,29 @@ static edgeml_status run_qmul(const eml_kernel_ctx *ctx)
  */
 edgeml_status eml_ref_QLinearAdd(const eml_kernel_ctx *ctx)
 {
-	const eml_tensor *ta = ctx->in[0], *tb = ctx->in[3], *tc = ctx->out[0];
+	const eml_tensor *tc = ctx->out[0];
 	int64_t n = eml_tensor_numel(tc);
 	qbinary_params q;
 	edgeml_status st = read_params(ctx, &q);
 	if (st != EDGEML_OK)
 		return st;
+	const eml_tensor *ta = q.ta, *tb = q.tb;
 	float ra = q.sa / q.sc, rb = q.sb / q.sc;
 	float ka = ra * (float)q.za, kb = rb * (float)q.zb;
 	float k = (float)q.zc - (ka + kb);
 	int scalar_a = eml_tensor_numel(ta) == 1, scalar_b = !scalar_a && eml_tensor_numel(tb) == 1;
 	if (scalar_a)
-		k += (float)eml_q_load(ctx->in_data[0], ta->dtype, 0) * ra;
+		k += (float)eml_q_load(q.a, ta->dtype, 0) * ra;
 	if (scalar_b)
-		k += (float)eml_q_load(ctx->in_data[3], tb->dtype, 0) * rb;
+		k += (float)eml_q_load(q.b, tb->dtype, 0) * rb;
 	eml_bcast_iter it;
 	eml_bcast_iter_init(&it, ta, tb, tc);
 	for (int64_t i = 0; i < n; i++, eml_bcast_iter_next(&it)) {
 		float v = k;
 		if (!scalar_b)
-			v = fmaf((float)eml_q_load(ctx->in_data[3], tb->dtype, it.off[1]), rb, v);
+			v = fmaf((float)eml_q_load(q.b, tb->dtype, it.off[1]), rb, v);
 		if (!scalar_a)
-			v = fmaf((float)eml_q_load(ctx->in_data[0], ta->dtype, it.off[0]), ra, v);
+			v = fmaf((float)eml_q_load(q.a, ta->dtype, it.off[0]), ra, v);
 		float r = eml_round_half_even(v);
 		int32_t y = !(r >= (float)q.lo) ? q.lo : r > (float)q.hi ? q.hi : (int32_t)r;
 		eml_q_store(ctx->out_data[0], tc->dtype, i, y);

@@ -36,16 +36,6 @@ int32_t eml_q_zero_point(const eml_kernel_ctx *ctx, uint32_t k, int64_t i)
 	return eml_q_load(ctx->in_data[k], t->dtype, eml_tensor_numel(t) == 1 ? 0 : i);
 }
 
-void eml_q_output_range(const eml_kernel_ctx *ctx, uint32_t dtype, float y_scale, int32_t y_zp,
-			int32_t *lo, int32_t *hi)
-{
-	float amin, amax;
-	/* Infer checked both attributes are floats, so the lookups cannot fail here. */
-	(void)eml_attr_float(ctx->node, "activation_min", -INFINITY, &amin);
-	(void)eml_attr_float(ctx->node, "activation_max", INFINITY, &amax);
-	eml_q_activation_range(dtype, amin, amax, y_scale, y_zp, lo, hi);
-}
-
 /* Reads the scales at slots xs, ws, ys, the zero points at xz, yz and the output range. */
 static edgeml_status requant_get(const eml_kernel_ctx *ctx, uint32_t xs, uint32_t xz,
 				 uint32_t ws, uint32_t ys, uint32_t yz, float act_min,

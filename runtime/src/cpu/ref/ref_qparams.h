@@ -17,13 +17,6 @@ edgeml_status eml_q_scales(const eml_kernel_ctx *ctx, uint32_t k, const float **
  * (k may be EML_NO_INPUT, as op_params.h names an input the node lacks). */
 int32_t eml_q_zero_point(const eml_kernel_ctx *ctx, uint32_t k, int64_t i);
 
-/* The quantized output range [lo, hi] of dtype after the node's fused activation
- * (activation_min/activation_max, docs/ops.md) for output parameters y_scale, y_zp. Kernels
- * with typed params (ops/op_params.h) call eml_q_activation_range() (quant/quant.h) with
- * their act_min/act_max instead of reading the attributes again. */
-void eml_q_output_range(const eml_kernel_ctx *ctx, uint32_t dtype, float y_scale, int32_t y_zp,
-			int32_t *lo, int32_t *hi);
-
 /* The run-time quantization values of a requantizing op (QLinearConv, QLinearGemm): its
  * scales, checked; the zero points of x and y; y's range after the fused activation. */
 typedef struct eml_q_requant {

@@ -7,26 +7,33 @@
 #include "cpu/ref/ref_qpool.h"
 #include "cpu/ref/ref_qwindow.h"
 
-/* The pools' per-tensor parameters. */
+/* The pools' per-tensor parameters and the window (the node's typed params). */
 typedef struct qpool_params {
 	float x_scale, y_scale;
 	int32_t x_zp, y_zp, qmin, qmax;
+	const eml_pool_params *pool;
 } qpool_params;
 
-/* Reads and checks the parameters of (X, X_scale, X_zero_point, Y_scale, Y_zero_point). */
-static edgeml_status qpool_params_read(const eml_kernel_ctx *ctx, qpool_params *p)
+/* Reads and checks the values of X_scale, X_zero_point, Y_scale and Y_zero_point. */
+static edgeml_status qpool_params_read(const eml_kernel_ctx *ctx, eml_op_params *tmp,
+				       qpool_params *p)
 {
 	const float *xs, *ys;
 	int64_t n;
-	edgeml_status st = eml_q_scales(ctx, 1, &xs, &n);
+	const eml_op_params *prm;
+	edgeml_status st = eml_ref_params(ctx, tmp, &prm);
+	if (st != EDGEML_OK)
+		return st;
+	p->pool = &prm->pool;
+	st = eml_q_scales(ctx, p->pool->x_scale, &xs, &n);
 	if (st == EDGEML_OK)
-		st = eml_q_scales(ctx, 3, &ys, &n);
+		st = eml_q_scales(ctx, p->pool->y_scale, &ys, &n);
 	if (st != EDGEML_OK)
 		return st;
 	p->x_scale = xs[0];
 	p->y_scale = ys[0];
-	p->x_zp = eml_q_zero_point(ctx, 2, 0);
-	p->y_zp = eml_q_zero_point(ctx, 4, 0);
+	p->x_zp = eml_q_zero_point(ctx, p->pool->x_zero_point, 0);
+	p->y_zp = eml_q_zero_point(ctx, p->pool->y_zero_point, 0);
 	eml_q_range(ctx->out[0]->dtype, &p->qmin, &p->qmax);
 	return EDGEML_OK;
 }
@@ -73,17 +80,14 @@ edgeml_status eml_ref_QLinearAveragePool(const eml_kernel_ctx *ctx)
 {
 	const eml_tensor *tx = ctx->in[0];
 	const void *xd = ctx->in_data[0];
-	eml_window_geom g;
+	eml_op_params tmp;
 	qpool_params p;
-	int64_t include_pad;
-	edgeml_status st = qpool_params_read(ctx, &p);
+	edgeml_status st = qpool_params_read(ctx, &tmp, &p);
 	if (st != EDGEML_OK)
 		return st;
-	/* Infer validated the attributes, so these cannot fail. */
-	(void)eml_attr_int(ctx->node, "count_include_pad", 0, &include_pad);
-	(void)eml_window_geometry(ctx->node, tx->rank - 2, &tx->dims[2], NULL, 1, &g);
+	int include_pad = p.pool->count_include_pad;
 	eml_window3 w;
-	eml_window3_of(&g, &w);
+	eml_window3_of(&p.pool->geom, &w);
 	int64_t planes = tx->dims[0] * tx->dims[1], x_plane = w.in[0] * w.in[1] * w.in[2];
 	int64_t y_plane = w.out[0] * w.out[1] * w.out[2], w_size = w.k[0] * w.k[1] * w.k[2];
 	int global = window_is_global(&w);
@@ -126,8 +130,9 @@ edgeml_status eml_ref_QLinearAveragePool(const eml_kernel_ctx *ctx)
 edgeml_status eml_ref_QLinearGlobalAveragePool(const eml_kernel_ctx *ctx)
 {
 	const eml_tensor *tx = ctx->in[0];
+	eml_op_params tmp;
 	qpool_params p;
-	edgeml_status st = qpool_params_read(ctx, &p);
+	edgeml_status st = qpool_params_read(ctx, &tmp, &p);
 	if (st != EDGEML_OK)
 		return st;
 	int64_t planes = tx->dims[0] * tx->dims[1], plane = 1;

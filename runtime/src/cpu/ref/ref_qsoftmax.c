@@ -7,7 +7,6 @@
 #include "cpu/ref/ref_qparams.h"
 #include "cpu/ref/ref_util.h"
 #include "error.h"
-#include "ops/infer_helpers.h"
 #include "quant/quant.h"
 
 /*
@@ -18,19 +17,22 @@
  */
 edgeml_status eml_ref_QLinearSoftmax(const eml_kernel_ctx *ctx)
 {
-	const eml_tensor *t = ctx->in[0];
 	const float *xs, *ys;
-	int64_t n_s, axis;
-	uint32_t a;
-	edgeml_status st = eml_q_scales(ctx, 1, &xs, &n_s);
-	if (st == EDGEML_OK)
-		st = eml_q_scales(ctx, 3, &ys, &n_s);
-	if (st == EDGEML_OK)
-		st = eml_attr_int(ctx->node, "axis", -1, &axis);
-	if (st == EDGEML_OK)
-		st = eml_norm_axis(axis, t->rank, "attribute 'axis'", &a);
+	int64_t n_s;
+	eml_op_params tmp;
+	const eml_op_params *prm;
+	edgeml_status st = eml_ref_params(ctx, &tmp, &prm);
 	if (st != EDGEML_OK)
 		return st;
+	const eml_qsoftmax_params *p = &prm->qsoftmax;
+	st = eml_q_scales(ctx, p->x_scale, &xs, &n_s);
+	if (st == EDGEML_OK)
+		st = eml_q_scales(ctx, p->y_scale, &ys, &n_s);
+	if (st != EDGEML_OK)
+		return st;
+	const eml_tensor *t = ctx->in[p->x];
+	const void *xd = ctx->in_data[p->x];
+	uint32_t a = p->axis;
 	int64_t outer = 1, inner = 1, len = t->dims[a];
 	for (uint32_t i = 0; i < a; i++)
 		outer *= t->dims[i];
@@ -41,22 +43,22 @@ edgeml_status eml_ref_QLinearSoftmax(const eml_kernel_ctx *ctx)
 	float e[256];
 	eml_qsoftmax_table(xs[0], len, e);
 	float y_mult = floorf(1.0f / ys[0]);
-	int32_t yz = eml_q_zero_point(ctx, 4, 0), qmin, qmax;
+	int32_t yz = eml_q_zero_point(ctx, p->y_zero_point, 0), qmin, qmax;
 	eml_q_range(t->dtype, &qmin, &qmax);
 	for (int64_t o = 0; o < outer; o++) {
 		for (int64_t in = 0; in < inner; in++) {
 			int64_t base = o * len * inner + in;
 			int32_t mx = INT32_MIN;
 			for (int64_t j = 0; j < len; j++) {
-				int32_t v = eml_q_load(ctx->in_data[0], t->dtype, base + j * inner);
+				int32_t v = eml_q_load(xd, t->dtype, base + j * inner);
 				mx = v > mx ? v : mx;
 			}
 			float sum = 0.0f;
 			for (int64_t j = 0; j < len; j++)
-				sum += e[mx - eml_q_load(ctx->in_data[0], t->dtype, base + j * inner)];
+				sum += e[mx - eml_q_load(xd, t->dtype, base + j * inner)];
 			for (int64_t j = 0; j < len; j++) {
 				int64_t k = base + j * inner;
-				float v = e[mx - eml_q_load(ctx->in_data[0], t->dtype, k)] * y_mult;
+				float v = e[mx - eml_q_load(xd, t->dtype, k)] * y_mult;
 				float r = eml_round_half_even(v / sum) + (float)yz;
 				int32_t y = !(r >= (float)qmin) ? qmin : r > (float)qmax ? qmax : (int32_t)r;
 				eml_q_store(ctx->out_data[0], t->dtype, k, y);

@@ -2,17 +2,18 @@
  * walks its box of reduced input elements in row-major order; sums are kept in double and
  * rounded once, so the result is the float nearest the exact mean or sum in practice. */
 #include "cpu/ref/ref_util.h"
-#include "ops/reduce_params.h"
 
 enum reduce_kind { RED_MEAN, RED_SUM, RED_MAX };
 
 static edgeml_status run_reduce(const eml_kernel_ctx *ctx, enum reduce_kind kind)
 {
 	const eml_tensor *x = ctx->in[0];
-	eml_reduce_axes p;
-	edgeml_status st = eml_reduce_params(ctx->node, ctx->in, &p);
+	eml_op_params tmp;
+	const eml_op_params *prm;
+	edgeml_status st = eml_ref_params(ctx, &tmp, &prm);
 	if (st != EDGEML_OK)
 		return st;
+	eml_reduce_axes p = prm->reduce;
 	/* Kept axes (kd/ks: dims and input strides) walk the outputs, reduced ones (rd/rs)
 	 * each output's box. */
 	int64_t kd[EML_MAX_RANK], ks[EML_MAX_RANK], rd[EML_MAX_RANK], rs[EML_MAX_RANK];

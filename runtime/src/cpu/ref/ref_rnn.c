@@ -159,10 +159,12 @@ static void *opt_out(const eml_kernel_ctx *ctx, uint32_t k)
 
 static edgeml_status run_rnn(const eml_kernel_ctx *ctx, uint32_t gates)
 {
-	eml_rnn_params p;
-	edgeml_status st = eml_rnn_params_get(ctx->node, ctx->in, gates, &p);
+	eml_op_params tmp;
+	const eml_op_params *prm;
+	edgeml_status st = eml_ref_params(ctx, &tmp, &prm);
 	if (st != EDGEML_OK)
 		return st;
+	eml_rnn_params p = prm->rnn;
 	rnn_run q = { .p = &p, .x = ctx->in_data[0], .w = ctx->in_data[1],
 		      .r = ctx->in_data[2], .b = opt_in(ctx, 3), .lens = opt_in(ctx, 4),
 		      .h0 = opt_in(ctx, 5), .y = opt_out(ctx, 0), .yh = opt_out(ctx, 1) };

@@ -1,6 +1,5 @@
 /* ref_slice.c — reference Slice and Split: strided copies of any dtype. */
 #include "cpu/ref/ref_util.h"
-#include "ops/slice_params.h"
 
 /* Copies the box start[d] + i * step[d] (0 <= i < dims[d]) of x into y, one memcpy per run
  * of contiguous elements (the innermost axis when its step is 1, widened over the trailing
@@ -41,14 +40,16 @@ static void copy_box(const eml_tensor *x, const void *xdata, const int64_t *star
 	}
 }
 
-/* Slice: the box eml_slice_params() describes. */
+/* Slice: the box its params describe. */
 edgeml_status eml_ref_Slice(const eml_kernel_ctx *ctx)
 {
-	int64_t start[EML_MAX_RANK], step[EML_MAX_RANK], dims[EML_MAX_RANK];
-	edgeml_status st = eml_slice_params(ctx->node, ctx->in, start, step, dims);
+	eml_op_params tmp;
+	const eml_op_params *prm;
+	edgeml_status st = eml_ref_params(ctx, &tmp, &prm);
 	if (st != EDGEML_OK)
 		return st;
-	copy_box(ctx->in[0], ctx->in_data[0], start, step, dims, ctx->out_data[0]);
+	const eml_slice_op_params *p = &prm->slice;
+	copy_box(ctx->in[0], ctx->in_data[0], p->start, p->step, p->dims, ctx->out_data[0]);
 	return EDGEML_OK;
 }
 
@@ -56,12 +57,16 @@ edgeml_status eml_ref_Slice(const eml_kernel_ctx *ctx)
 edgeml_status eml_ref_Split(const eml_kernel_ctx *ctx)
 {
 	const eml_tensor *x = ctx->in[0];
+	eml_op_params tmp;
+	const eml_op_params *prm;
+	edgeml_status st = eml_ref_params(ctx, &tmp, &prm);
+	if (st != EDGEML_OK)
+		return st;
+	const eml_split_params *p = &prm->split;
 	for (uint32_t k = 0; k < ctx->node->n_outputs; k++) {
-		uint32_t axis;
-		int64_t first, len, start[EML_MAX_RANK], step[EML_MAX_RANK], dims[EML_MAX_RANK];
-		edgeml_status st = eml_split_part(ctx->node, ctx->in, k, &axis, &first, &len);
-		if (st != EDGEML_OK)
-			return st;
+		uint32_t axis = p->axis;
+		int64_t first = p->at[k], len = p->at[k + 1] - p->at[k];
+		int64_t start[EML_MAX_RANK], step[EML_MAX_RANK], dims[EML_MAX_RANK];
 		if (!ctx->out_data[k])
 			continue;
 		for (uint32_t d = 0; d < x->rank; d++) {
