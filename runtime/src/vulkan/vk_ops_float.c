@@ -129,9 +129,16 @@ edgeml_status eml_vk_build_binary(const eml_graph *g, const eml_node *node, eml_
 	const eml_tensor *all[] = { a, b, y };
 	eml_op_params tmp;
 	const eml_op_params *prm;
+	float lo = -INFINITY, hi = INFINITY;
 	edgeml_status st = need_float(all, 3);
-	if (st == EDGEML_OK)
+	/* Pow has no params: no fused activation */
+	if (st == EDGEML_OK && node->op != EML_OP_Pow) {
 		st = eml_vk_params(g, node, &tmp, &prm);
+		if (st == EDGEML_OK) {
+			lo = prm->eltwise.act_min;
+			hi = prm->eltwise.act_max;
+		}
+	}
 	if (st != EDGEML_OK)
 		return st;
 	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "binary.comp", (uint64_t)eml_tensor_numel(y));
@@ -146,8 +153,8 @@ edgeml_status eml_vk_build_binary(const eml_graph *g, const eml_node *node, eml_
 	eml_vk_bind(d, node->inputs[0]);
 	eml_vk_bind(d, node->inputs[1]);
 	eml_vk_bind(d, node->outputs[0]);
-	EML_VK_FIX_F(d, BINARY_ACT_LO, prm->eltwise.act_min);
-	EML_VK_FIX_F(d, BINARY_ACT_HI, prm->eltwise.act_max);
+	EML_VK_FIX_F(d, BINARY_ACT_LO, lo);
+	EML_VK_FIX_F(d, BINARY_ACT_HI, hi);
 	return EDGEML_OK;
 }
 
