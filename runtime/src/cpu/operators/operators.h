@@ -67,4 +67,12 @@ edgeml_status eml_fast_image_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
  * The tensor's memory then holds no NCHW data: only for tensors nothing else reads. */
 int eml_fast_qconv_link(eml_fast_op *from, eml_fast_op *to);
 
+/* QLinearMul of int8/uint8 with constant parameters (qmul.c): one shape, or one operand
+ * broadcast over the other's innermost dims (squeeze-excite); bit-identical to the reference. */
+edgeml_status eml_fast_qmul_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
+				    eml_fast_op **out);
+/* QLinearConcat of 8-bit inputs with constant parameters (qconcat.c): memcpy where an
+ * input has Y's parameters, a 256-byte table otherwise; bit-identical to the reference. */
+edgeml_status eml_fast_qconcat_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
+
 #endif /* EML_CPU_OPERATORS_H */
