@@ -1290,6 +1290,28 @@ static void test_qconcat(void **state)
 	}
 }
 
+/* Random QLinearLookup: both index types, random tables, lengths off the vector width;
+ * large cases on the pool. */
+static void test_qlookup(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	for (int i = 0; i < 60; i++) {
+		uint32_t tx = i % 2 ? U8 : I8, ty = rnd() % 2 ? U8 : I8;
+		int64_t len = 1 + rnd() % (i < 40 ? 100 : 50000) + (i >= 56 ? 1100000 : 0);
+		kcase c;
+		kc_init(&c, EML_OP_QLinearLookup);
+		kc_in(&c, tx, 3, (int64_t[]){ 1, 1 + rnd() % 3, len }, 0);
+		kc_in(&c, ty, 1, (int64_t[]){ 256 }, 1);
+		for (uint32_t l = 0; l < nl; l++)
+			kc_check(&c, levels[l], 1 + 2 * (i % 2), "QLinearLookup");
+		kc_free(&c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1303,6 +1325,7 @@ int main(void)
 		cmocka_unit_test(test_dequantize), cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_qadd),	    cmocka_unit_test(test_quantize),
 		cmocka_unit_test(test_qmul),	    cmocka_unit_test(test_qconcat),
+		cmocka_unit_test(test_qlookup),
 		cmocka_unit_test(test_maxpool),	    cmocka_unit_test(test_qavgpool),
 		cmocka_unit_test(test_shared_weights),
 		cmocka_unit_test(test_fallback),

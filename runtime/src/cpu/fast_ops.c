@@ -46,6 +46,8 @@ edgeml_status eml_fast_prepare_exact(const eml_kernel_ctx *ctx, eml_isa isa, uin
 		return eml_fast_qmul_prepare(ctx, isa, threads, out);
 	case EML_OP_QLinearConcat:
 		return eml_fast_qconcat_prepare(ctx, out);
+	case EML_OP_QLinearLookup:
+		return eml_fast_qlookup_prepare(ctx, isa, out);
 	case EML_OP_MaxPool:
 		if (ctx->in[0]->dtype == EDGEML_DTYPE_FLOAT32)
 			return eml_fast_fpool_prepare(ctx, isa, threads, out);

@@ -52,6 +52,9 @@ typedef struct eml_qmul_args {
 	float ratio, zc, lo, hi;
 } eml_qmul_args;
 typedef void (*eml_qmul_fn)(const eml_qmul_args *a);
+/* A 256-entry byte table: y[i] = table[x[i] ^ flip] for i < n (flip 0x80 for int8 x). */
+typedef void (*eml_u8_lut_fn)(const uint8_t *x, size_t n, const uint8_t *table, uint8_t flip,
+			      uint8_t *y);
 
 typedef struct eml_cpu_kernels {
 	eml_isa isa;
@@ -92,6 +95,8 @@ typedef struct eml_cpu_kernels {
 	const char *image_name;
 	/* QLinearMul (cpu/operators/qmul.c): NULL on levels without one (the operator's C loop) */
 	eml_qmul_fn qmul;
+	/* QLinearLookup (cpu/operators/qlookup.c): y[i] = table[x[i] ^ flip] */
+	eml_u8_lut_fn u8_lut;
 } eml_cpu_kernels;
 
 /* The table of a level, filled on first use (thread-safe); every entry NULL for

@@ -74,5 +74,8 @@ edgeml_status eml_fast_qmul_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint
 /* QLinearConcat of 8-bit inputs with constant parameters (qconcat.c): memcpy where an
  * input has Y's parameters, a 256-byte table otherwise; bit-identical to the reference. */
 edgeml_status eml_fast_qconcat_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
+/* QLinearLookup with a constant table (qlookup.c), on levels with a table kernel. */
+edgeml_status eml_fast_qlookup_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
+				       eml_fast_op **out);
 
 #endif /* EML_CPU_OPERATORS_H */
