@@ -4,7 +4,8 @@
 Each zoo file is converted as zoo_check.py converts it (--input-shape, --constant), the .onnx
 is linked beside the .eml, and `edgeml bench M.eml --compare ort --rounds R --json -` times
 both in alternating rounds, each cell in a process of its own (so each peak RSS is the
-cell's own; ORT's is its Python process's, numpy and onnxruntime included: the 'ORT idle'
+cell's own; ORT's is its Python process's; inputs with dynamic dims get the registry's
+shapes, and frozen inputs become constants, in a copy the peer runs; numpy and onnxruntime included: the 'ORT idle'
 figure printed first is that floor, a process that imported both and made no session).
 Columns: medians (minima) in ms at 1 thread, edgeml / ORT by the medians, int8 / float of
 edgeml and of ORT by the medians, peak RSS in MiB.
@@ -20,6 +21,10 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "models"))
+import numpy as np  # noqa: E402
+import onnx  # noqa: E402
+from onnx import numpy_helper  # noqa: E402
+
 import zoo_check  # noqa: E402
 import zoo_models  # noqa: E402
 
@@ -29,6 +34,35 @@ def ort_idle_rss_kb(python):
     p = subprocess.Popen([python, "-c", "import numpy, onnxruntime"])
     _, _, ru = os.wait4(p.pid, 0)
     return ru.ru_maxrss
+
+
+def peer_model(name, path, dst):
+    """The .onnx the ORT peer runs: the zoo file itself when its inputs are static, else a
+    copy with the registry's shapes written in and its frozen inputs (--constant) made
+    initializers, so that ORT runs what edgeml runs (the peer feeds 1 for unknown dims)."""
+    model = onnx.load(path)
+    spec = {i: (shape, dtype, kind) for i, shape, dtype, kind in zoo_models.MODELS[name]["inputs"]}
+    changed = False
+    for gi in list(model.graph.input):
+        if gi.name not in spec:
+            continue
+        shape, dtype, kind = spec[gi.name]
+        if not isinstance(kind, str):
+            model.graph.input.remove(gi)
+            model.graph.initializer.append(
+                numpy_helper.from_array(np.full(shape, kind, dtype=dtype), gi.name))
+            changed = True
+            continue
+        dims = gi.type.tensor_type.shape.dim
+        if [d.dim_value if d.HasField("dim_value") else None for d in dims] != list(shape):
+            for d, n in zip(dims, shape):
+                d.ClearField("dim_param")
+                d.dim_value = n
+            changed = True
+    if changed:
+        onnx.save(model, dst)
+    else:
+        os.symlink(path, dst)
 
 
 def bench(args, name, variant, fname):
@@ -44,7 +78,7 @@ def bench(args, name, variant, fname):
     link = stem + ".onnx"
     if os.path.lexists(link):
         os.unlink(link)
-    os.symlink(path, link)
+    peer_model(name, path, link)
     cmd = [args.edgeml, "bench", eml, "--threads", "1", "--compare", "ort", "--rounds",
            str(args.rounds), "--warmup", str(args.warmup), "--iterations", str(args.iterations),
            "--json", "-"]
