@@ -17,6 +17,7 @@
 #include "cpu/fast_ops.h"
 #include "cpu/fast_plane.h"
 #include "cpu/isa.h"
+#include "cpu/kernels.h"
 #include "cpu/ref/ref.h"
 #include "ops/ops.h"
 
@@ -1307,7 +1308,8 @@ static void test_qlookup(void **state)
 		kc_in(&c, tx, 3, (int64_t[]){ 1, 1 + rnd() % 3, len }, 0);
 		kc_in(&c, ty, 1, (int64_t[]){ 256 }, 1);
 		for (uint32_t l = 0; l < nl; l++)
-			kc_check(&c, levels[l], 1 + 2 * (i % 2), "QLinearLookup");
+			if (eml_cpu_kernels_for(levels[l])->u8_lut) /* else the reference runs */
+				kc_check(&c, levels[l], 1 + 2 * (i % 2), "QLinearLookup");
 		kc_free(&c);
 	}
 }
