@@ -1314,6 +1314,50 @@ static void test_qlookup(void **state)
 	}
 }
 
+/* Random QLinearMatMul with a run-time B (attention's Q K^T, P V): ranks 2-4 with broadcast
+ * batch dims, each operand uint8 or int8, per-tensor parameters; 1 and 3 threads. */
+static void test_qmatmul_runtime_b(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	for (int i = 0; i < 120; i++) {
+		uint32_t ta = rnd() % 2 ? U8 : I8, tb = rnd() % 2 ? U8 : I8, ty = rnd() % 2 ? U8 : I8;
+		uint32_t rank = 2 + rnd() % 3;
+		int64_t m = 1 + rnd() % 40, k = 1 + rnd() % 70, n = 1 + rnd() % 40;
+		int64_t da[4], db[4];
+		for (uint32_t d = 0; d + 2 < rank; d++) {
+			int64_t b = 1 + rnd() % 4;
+			int kind = rnd() % 3; /* both, a broadcast, b broadcast */
+			da[d] = kind == 1 ? 1 : b;
+			db[d] = kind == 2 ? 1 : b;
+		}
+		da[rank - 2] = m;
+		da[rank - 1] = k;
+		db[rank - 2] = k;
+		db[rank - 1] = n;
+		double as = 0.01 + (rnd() % 100) / 1000.0, bs = 0.01 + (rnd() % 100) / 1000.0;
+		kcase c;
+		kc_init(&c, EML_OP_QLinearMatMul);
+		kc_in(&c, ta, rank, da, 0);
+		kc_scalar(&c, F32, as);
+		kc_scalar(&c, ta, rnd_zp(ta));
+		kc_in(&c, tb, rank, db, 0);
+		kc_scalar(&c, F32, bs);
+		kc_scalar(&c, tb, rnd_zp(tb));
+		kc_scalar(&c, F32, rnd_y_scale(as, bs, k));
+		kc_scalar(&c, ty, rnd_zp(ty));
+		char what[120];
+		snprintf(what, sizeof(what), "QLinearMatMul run-time B rank %u m%lld k%lld n%lld",
+			 rank, (long long)m, (long long)k, (long long)n);
+		for (uint32_t l = 0; l < nl; l++)
+			kc_check(&c, levels[l], 1 + 2 * (i % 2), what);
+		kc_free(&c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1327,7 +1371,7 @@ int main(void)
 		cmocka_unit_test(test_dequantize), cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_qadd),	    cmocka_unit_test(test_quantize),
 		cmocka_unit_test(test_qmul),	    cmocka_unit_test(test_qconcat),
-		cmocka_unit_test(test_qlookup),
+		cmocka_unit_test(test_qlookup),	    cmocka_unit_test(test_qmatmul_runtime_b),
 		cmocka_unit_test(test_maxpool),	    cmocka_unit_test(test_qavgpool),
 		cmocka_unit_test(test_shared_weights),
 		cmocka_unit_test(test_fallback),

@@ -37,7 +37,13 @@ edgeml_status eml_fast_prepare_exact(const eml_kernel_ctx *ctx, eml_isa isa, uin
 		return eml_fast_fbinary_prepare(ctx, isa, out);
 	case EML_OP_QLinearConv:
 		return eml_fast_qconv_prepare(ctx, isa, threads, out);
-	case EML_OP_QLinearMatMul:
+	case EML_OP_QLinearMatMul: {
+		/* a constant 2-D B is packed once (qgemm.c); any other B is read per run */
+		edgeml_status st = eml_fast_qgemm_prepare(ctx, isa, threads, out);
+		if (st != EDGEML_OK || *out)
+			return st;
+		return eml_fast_qmatmul_prepare(ctx, out);
+	}
 	case EML_OP_QLinearGemm:
 		return eml_fast_qgemm_prepare(ctx, isa, threads, out);
 	case EML_OP_QLinearAdd:

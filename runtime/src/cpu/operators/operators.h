@@ -77,5 +77,7 @@ edgeml_status eml_fast_qconcat_prepare(const eml_kernel_ctx *ctx, eml_fast_op **
 /* QLinearLookup with a constant table (qlookup.c), on levels with a table kernel. */
 edgeml_status eml_fast_qlookup_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 				       eml_fast_op **out);
+/* QLinearMatMul that qgemm.c leaves (run-time or batched B): exact int32 sums (qmatmul.c). */
+edgeml_status eml_fast_qmatmul_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
 
 #endif /* EML_CPU_OPERATORS_H */
