@@ -469,6 +469,13 @@ zoo-smoke: $(EDGEML) venv
 		--only $(ZOO_SMOKE) --variants float --strict --no-timing
 	$(PY) tests/zoo/qop_check.py --edgeml $(EDGEML) --groups 20
 
+# Latency (1 thread, alternating rounds) and peak RSS of every zoo file, edgeml against ORT,
+# one markdown line each (tests/zoo/zoo_bench.py; docs/zoo.md). ZOO_ONLY limits it.
+.PHONY: zoo-bench
+zoo-bench: $(EDGEML) venv
+	$(PY) tests/zoo/zoo_bench.py --edgeml $(EDGEML) --zoo $(ZOO) --work $(BUILD)/zoo-bench \
+		$(if $(ZOO_ONLY),--only $(ZOO_ONLY))
+
 # libFuzzer targets (tests/fuzz/fuzz_*.c) need clang; the library is built for them into
 # build/fuzz-lib (ASan + UBSan + fuzzer coverage) and the targets into build/fuzz, whatever
 # SAN says. `make fuzz` runs each of FUZZ_TARGETS (default: all) for FUZZ_SECONDS on its

@@ -17,10 +17,11 @@
 #include "cpu/fast_ops.h"
 #include "cpu/fast_plane.h"
 #include "cpu/isa.h"
+#include "cpu/kernels.h"
 #include "cpu/ref/ref.h"
 #include "ops/ops.h"
 
-#define MAX_IN 9
+#define MAX_IN 14 /* QLinearConcat of 4 inputs */
 #define U8 EDGEML_DTYPE_UINT8
 #define I8 EDGEML_DTYPE_INT8
 #define I32 EDGEML_DTYPE_INT32
@@ -1241,6 +1242,171 @@ static void test_isa_choice(void **state)
 	assert_null(eml_isa_name(EML_ISA_COUNT));
 }
 
+/* Random QLinearMul of both types: one shape, and one operand broadcast (size-1 dims, lower
+ * rank) as squeeze-excite and spatial gates do, on either side; large cases on the pool. */
+static void test_qmul(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	for (int i = 0; i < 300; i++) {
+		uint32_t t = i % 2 ? U8 : I8;
+		uint32_t rank = 1 + rnd() % 4;
+		int64_t dc[4], da[4], db[4];
+		int big = i >= 290;
+		for (uint32_t d = 0; d < rank; d++)
+			dc[d] = big ? (d == 0 ? 1 : 8 + rnd() % 60) : 1 + rnd() % 9;
+		dc[rank - 1] = big ? 300 + rnd() % 400 : 2 + rnd() % (i % 3 ? 20 : 70);
+		/* which operand runs full along the last dim; the other is full or broadcast */
+		int full_a = rnd() % 2;
+		for (uint32_t d = 0; d < rank; d++) {
+			int kind = rnd() % 3; /* 0 both full, 1 a broadcast, 2 b broadcast */
+			if (d == rank - 1 && kind != 0)
+				kind = full_a ? 2 : 1;
+			da[d] = kind == 1 ? 1 : dc[d];
+			db[d] = kind == 2 ? 1 : dc[d];
+		}
+		/* sometimes B has a lower rank (leading dims dropped: they were 1 or broadcast) */
+		uint32_t rb = rank;
+		while (rb > 1 && db[rank - rb] == 1 && rnd() % 2)
+			rb--;
+		kcase c;
+		kc_init(&c, EML_OP_QLinearMul);
+		kc_in(&c, t, rank, da, 0);
+		kc_scalar(&c, F32, 0.01 + (rnd() % 100) / 1000.0);
+		kc_scalar(&c, t, rnd_zp(t));
+		kc_in(&c, t, rb, db + (rank - rb), rnd() % 3 == 0);
+		kc_scalar(&c, F32, 0.01 + (rnd() % 100) / 1000.0);
+		kc_scalar(&c, t, rnd_zp(t));
+		/* an output scale that saturates many products, or keeps most in range */
+		kc_scalar(&c, F32, rnd() % 4 ? 0.5 + (rnd() % 100) / 50.0 : 0.002);
+		if (rnd() % 5)
+			kc_scalar(&c, t, rnd_zp(t));
+		if (rnd() % 3 == 0)
+			kc_float(&c, "activation_min", 0.0f);
+		char what[160];
+		snprintf(what, sizeof(what), "QLinearMul %s rank %u a %lldx%lldx%lldx%lld b rank %u",
+			 t == U8 ? "u8" : "i8", rank, (long long)da[0],
+			 (long long)(rank > 1 ? da[1] : 0), (long long)(rank > 2 ? da[2] : 0),
+			 (long long)(rank > 3 ? da[3] : 0), rb);
+		for (uint32_t l = 0; l < nl; l++)
+			kc_check(&c, levels[l], 1 + 2 * (i % 2), what);
+		kc_free(&c);
+	}
+}
+
+/* Random QLinearConcat: 1-4 inputs along any axis (negative too), each with Y's parameters
+ * (a copy) or other ones (a table); large cases on the pool. */
+static void test_qconcat(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	for (int i = 0; i < 200; i++) {
+		uint32_t ty = i % 2 ? U8 : I8, rank = 1 + rnd() % 4, n_in = 1 + rnd() % 4;
+		int big = i >= 194;
+		int64_t dims[4];
+		for (uint32_t d = 0; d < rank; d++)
+			dims[d] = big ? 4 + rnd() % 60 : 1 + rnd() % 7;
+		if (big)
+			dims[rank - 1] = 400 + rnd() % 300;
+		int64_t axis = rnd() % rank;
+		double ys = 0.01 + (rnd() % 100) / 1000.0;
+		int32_t yz = rnd_zp(ty);
+		kcase c;
+		kc_init(&c, EML_OP_QLinearConcat);
+		kc_scalar(&c, F32, ys);
+		kc_scalar(&c, ty, yz);
+		for (uint32_t j = 0; j < n_in; j++) {
+			int64_t dx[4];
+			memcpy(dx, dims, sizeof(dx));
+			dx[axis] = 1 + rnd() % (big ? 40 : 6);
+			int same = rnd() % 2;
+			kc_in(&c, ty, rank, dx, rnd() % 5 == 0);
+			kc_scalar(&c, F32, same ? ys : 0.005 + (rnd() % 100) / 500.0);
+			kc_scalar(&c, ty, same ? yz : rnd_zp(ty));
+		}
+		kc_int(&c, "axis", rnd() % 2 ? axis : axis - (int64_t)rank);
+		char what[96];
+		snprintf(what, sizeof(what), "QLinearConcat %s rank %u axis %lld, %u inputs",
+			 ty == U8 ? "u8" : "i8", rank, (long long)axis, n_in);
+		for (uint32_t l = 0; l < nl; l++)
+			kc_check(&c, levels[l], 1 + 2 * (i % 2), what);
+		kc_free(&c);
+	}
+}
+
+/* Random QLinearLookup: both index types, random tables, lengths off the vector width;
+ * large cases on the pool. */
+static void test_qlookup(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	for (int i = 0; i < 60; i++) {
+		uint32_t tx = i % 2 ? U8 : I8, ty = rnd() % 2 ? U8 : I8;
+		int64_t len = 1 + rnd() % (i < 40 ? 100 : 50000) + (i >= 56 ? 1100000 : 0);
+		kcase c;
+		kc_init(&c, EML_OP_QLinearLookup);
+		kc_in(&c, tx, 3, (int64_t[]){ 1, 1 + rnd() % 3, len }, 0);
+		kc_in(&c, ty, 1, (int64_t[]){ 256 }, 1);
+		for (uint32_t l = 0; l < nl; l++)
+			if (eml_cpu_kernels_for(levels[l])->u8_lut) /* else the reference runs */
+				kc_check(&c, levels[l], 1 + 2 * (i % 2), "QLinearLookup");
+		kc_free(&c);
+	}
+}
+
+/* Random QLinearMatMul with a run-time B (attention's Q K^T, P V): ranks 2-4 with broadcast
+ * batch dims, each operand uint8 or int8, per-tensor parameters; 1 and 3 threads. */
+static void test_qmatmul_runtime_b(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	for (int i = 0; i < 120; i++) {
+		uint32_t ta = rnd() % 2 ? U8 : I8, tb = rnd() % 2 ? U8 : I8, ty = rnd() % 2 ? U8 : I8;
+		uint32_t rank = 2 + rnd() % 3;
+		int64_t m = 1 + rnd() % 40, k = 1 + rnd() % 70, n = 1 + rnd() % 40;
+		int64_t da[4], db[4];
+		for (uint32_t d = 0; d + 2 < rank; d++) {
+			int64_t b = 1 + rnd() % 4;
+			int kind = rnd() % 3; /* both, a broadcast, b broadcast */
+			da[d] = kind == 1 ? 1 : b;
+			db[d] = kind == 2 ? 1 : b;
+		}
+		da[rank - 2] = m;
+		da[rank - 1] = k;
+		db[rank - 2] = k;
+		db[rank - 1] = n;
+		double as = 0.01 + (rnd() % 100) / 1000.0, bs = 0.01 + (rnd() % 100) / 1000.0;
+		kcase c;
+		kc_init(&c, EML_OP_QLinearMatMul);
+		kc_in(&c, ta, rank, da, 0);
+		kc_scalar(&c, F32, as);
+		kc_scalar(&c, ta, rnd_zp(ta));
+		kc_in(&c, tb, rank, db, 0);
+		kc_scalar(&c, F32, bs);
+		kc_scalar(&c, tb, rnd_zp(tb));
+		kc_scalar(&c, F32, rnd_y_scale(as, bs, k));
+		kc_scalar(&c, ty, rnd_zp(ty));
+		char what[120];
+		snprintf(what, sizeof(what), "QLinearMatMul run-time B rank %u m%lld k%lld n%lld",
+			 rank, (long long)m, (long long)k, (long long)n);
+		for (uint32_t l = 0; l < nl; l++)
+			kc_check(&c, levels[l], 1 + 2 * (i % 2), what);
+		kc_free(&c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1253,6 +1419,8 @@ int main(void)
 		cmocka_unit_test(test_qconv_first_layer),
 		cmocka_unit_test(test_dequantize), cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_qadd),	    cmocka_unit_test(test_quantize),
+		cmocka_unit_test(test_qmul),	    cmocka_unit_test(test_qconcat),
+		cmocka_unit_test(test_qlookup),	    cmocka_unit_test(test_qmatmul_runtime_b),
 		cmocka_unit_test(test_maxpool),	    cmocka_unit_test(test_qavgpool),
 		cmocka_unit_test(test_shared_weights),
 		cmocka_unit_test(test_fallback),

@@ -37,11 +37,23 @@ edgeml_status eml_fast_prepare_exact(const eml_kernel_ctx *ctx, eml_isa isa, uin
 		return eml_fast_fbinary_prepare(ctx, isa, out);
 	case EML_OP_QLinearConv:
 		return eml_fast_qconv_prepare(ctx, isa, threads, out);
-	case EML_OP_QLinearMatMul:
+	case EML_OP_QLinearMatMul: {
+		/* a constant 2-D B is packed once (qgemm.c); any other B is read per run */
+		edgeml_status st = eml_fast_qgemm_prepare(ctx, isa, threads, out);
+		if (st != EDGEML_OK || *out)
+			return st;
+		return eml_fast_qmatmul_prepare(ctx, out);
+	}
 	case EML_OP_QLinearGemm:
 		return eml_fast_qgemm_prepare(ctx, isa, threads, out);
 	case EML_OP_QLinearAdd:
 		return eml_fast_qadd_prepare(ctx, isa, threads, out);
+	case EML_OP_QLinearMul:
+		return eml_fast_qmul_prepare(ctx, isa, threads, out);
+	case EML_OP_QLinearConcat:
+		return eml_fast_qconcat_prepare(ctx, out);
+	case EML_OP_QLinearLookup:
+		return eml_fast_qlookup_prepare(ctx, isa, out);
 	case EML_OP_MaxPool:
 		if (ctx->in[0]->dtype == EDGEML_DTYPE_FLOAT32)
 			return eml_fast_fpool_prepare(ctx, isa, threads, out);

@@ -149,6 +149,8 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->image_hpass = eml_u8_image_hpass_8x_avx2;
 		t->image_vmix = eml_u8_image_vmix_16x_avx2;
 		t->image_name = "u8-image-avx2";
+		t->qmul = eml_qs8_vmul_8x_avx2;
+		t->u8_lut = eml_u8_lut_32x_avx2;
 		break;
 	case EML_ISA_AVX2:
 		t->qgemm = &eml_qs8_gemm_8x8c4_avx2_maddubs;
@@ -171,6 +173,8 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->image_hpass = eml_u8_image_hpass_8x_avx2;
 		t->image_vmix = eml_u8_image_vmix_16x_avx2;
 		t->image_name = "u8-image-avx2";
+		t->qmul = eml_qs8_vmul_8x_avx2;
+		t->u8_lut = eml_u8_lut_32x_avx2;
 		break;
 #elif defined(__aarch64__)
 	case EML_ISA_NEON:

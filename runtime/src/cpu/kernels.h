@@ -40,6 +40,22 @@ typedef void (*eml_x8_pack_blocked_fn)(const uint8_t *src, size_t plane, size_t 
 typedef void (*eml_u8_perm_fn)(const eml_plane_perm *pp, const uint8_t *src, uint8_t flip,
 			       uint8_t fill, uint8_t *dst);
 
+/* QLinearMul of n elements: c[i] = clamp(round_half_even((float)((a[i] - za) *
+ * (b[i * b_step] - zb)) * ratio + zc), lo, hi), a multiply and then an add (no fma), as the
+ * reference and ONNX Runtime; b_step 0 is one b for all (a broadcast channel), 1 a vector. */
+typedef struct eml_qmul_args {
+	const uint8_t *a, *b;
+	uint8_t *c;
+	size_t n, b_step;
+	int is_signed;
+	int32_t za, zb;
+	float ratio, zc, lo, hi;
+} eml_qmul_args;
+typedef void (*eml_qmul_fn)(const eml_qmul_args *a);
+/* A 256-entry byte table: y[i] = table[x[i] ^ flip] for i < n (flip 0x80 for int8 x). */
+typedef void (*eml_u8_lut_fn)(const uint8_t *x, size_t n, const uint8_t *table, uint8_t flip,
+			      uint8_t *y);
+
 typedef struct eml_cpu_kernels {
 	eml_isa isa;
 	/* int8 */
@@ -77,6 +93,10 @@ typedef struct eml_cpu_kernels {
 	eml_image_hpass_fn image_hpass;
 	eml_image_vmix_fn image_vmix;
 	const char *image_name;
+	/* QLinearMul (cpu/operators/qmul.c): NULL on levels without one (the operator's C loop) */
+	eml_qmul_fn qmul;
+	/* QLinearLookup (cpu/operators/qlookup.c): y[i] = table[x[i] ^ flip] */
+	eml_u8_lut_fn u8_lut;
 } eml_cpu_kernels;
 
 /* The table of a level, filled on first use (thread-safe); every entry NULL for

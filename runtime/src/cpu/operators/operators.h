@@ -75,5 +75,17 @@ int eml_fast_qconv_link(eml_fast_op *from, eml_fast_op *to);
 /* QLinearSoftmax of int8/uint8 with constant parameters (qsoftmax.c): bit-identical to the
  * reference (the same table, sums and division). */
 edgeml_status eml_fast_qsoftmax_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
+/* QLinearMul of int8/uint8 with constant parameters (qmul.c): one shape, or one operand
+ * broadcast over the other's innermost dims (squeeze-excite); bit-identical to the reference. */
+edgeml_status eml_fast_qmul_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
+				    eml_fast_op **out);
+/* QLinearConcat of 8-bit inputs with constant parameters (qconcat.c): memcpy where an
+ * input has Y's parameters, a 256-byte table otherwise; bit-identical to the reference. */
+edgeml_status eml_fast_qconcat_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
+/* QLinearLookup with a constant table (qlookup.c), on levels with a table kernel. */
+edgeml_status eml_fast_qlookup_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
+				       eml_fast_op **out);
+/* QLinearMatMul that qgemm.c leaves (run-time or batched B): exact int32 sums (qmatmul.c). */
+edgeml_status eml_fast_qmatmul_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
 
 #endif /* EML_CPU_OPERATORS_H */

@@ -60,6 +60,10 @@ void eml_u8_maxpool_32x_avx2(const eml_maxpool_args *a);
 
 void eml_qs8_vadd_16x_avx512f(const eml_qadd_args *a);
 void eml_qs8_vadd_8x_avx2(const eml_qadd_args *a);
+struct eml_qmul_args; /* kernels.h */
+void eml_qs8_vmul_8x_avx2(const struct eml_qmul_args *a);
+void eml_u8_lut_32x_avx2(const uint8_t *x, size_t n, const uint8_t *table, uint8_t flip,
+			 uint8_t *y);
 
 void eml_qs8_vquantize_16x_avx512f(const eml_qquant_args *a);
 void eml_qs8_vquantize_8x_avx2(const eml_qquant_args *a);
