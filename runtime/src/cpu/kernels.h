@@ -77,6 +77,8 @@ typedef struct eml_cpu_kernels {
 	eml_image_hpass_fn image_hpass;
 	eml_image_vmix_fn image_vmix;
 	const char *image_name;
+	/* float Winograd F(2x2, 3x3) transforms (fwinograd.c), or NULL: the portable loops */
+	const eml_f32_wino_ukernel *f32_wino;
 } eml_cpu_kernels;
 
 /* The table of a level, filled on first use (thread-safe); every entry NULL for
