@@ -17,7 +17,7 @@ static inline __attribute__((target("avx2"))) __m256i lanes(int32_t n)
 /* Applies the epilogue to one vector of row i and stores the lanes of mask. */
 static inline __attribute__((target("avx2"))) void store_row(__m256 v, float *c, __m256i mask,
 							     const eml_f32_minmax *p, __m256 cb,
-							     uint32_t i)
+							     uint32_t i, int full)
 {
 	if (p->scale)
 		v = _mm256_mul_ps(v, _mm256_set1_ps(p->alpha));
@@ -29,7 +29,11 @@ static inline __attribute__((target("avx2"))) void store_row(__m256 v, float *c,
 	 * eml_clampf does */
 	v = _mm256_max_ps(_mm256_set1_ps(p->lo), v);
 	v = _mm256_min_ps(_mm256_set1_ps(p->hi), v);
-	_mm256_maskstore_ps(c, mask, v);
+	/* a masked store costs several cycles on AMD cores (Zen): only for a ragged tile */
+	if (full)
+		_mm256_storeu_ps(c, v);
+	else
+		_mm256_maskstore_ps(c, mask, v);
 }
 
 /* See eml_f32_gemm_fn. */
@@ -69,8 +73,9 @@ gemm_4x24(uint32_t mr, uint32_t nr, size_t k, const float *a, const float *b, co
 #pragma GCC unroll 3
 	for (int j = 0; j < NV; j++) {
 		mask[j] = lanes((int32_t)nr - 8 * j);
-		cb[j] = p->col_bias ? _mm256_maskload_ps(p->col_bias + 8 * j, mask[j])
-				    : _mm256_setzero_ps();
+		cb[j] = !p->col_bias	      ? _mm256_setzero_ps() :
+			nr >= 8 * NV ? _mm256_loadu_ps(p->col_bias + 8 * j) :
+				       _mm256_maskload_ps(p->col_bias + 8 * j, mask[j]);
 	}
 #pragma GCC unroll 4
 	for (uint32_t i = 0; i < MR; i++) {
@@ -78,7 +83,8 @@ gemm_4x24(uint32_t mr, uint32_t nr, size_t k, const float *a, const float *b, co
 			break;
 #pragma GCC unroll 3
 		for (int j = 0; j < NV; j++)
-			store_row(acc[i][j], c + i * c_stride + 8 * j, mask[j], p, cb[j], i);
+			store_row(acc[i][j], c + i * c_stride + 8 * j, mask[j], p, cb[j], i,
+				  nr >= 8 * NV);
 	}
 }
 
