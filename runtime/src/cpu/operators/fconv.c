@@ -24,10 +24,6 @@
 
 /* Column tiles of one GEMM task: each block of packed weights sweeps them all. */
 #define TILES_PER_TASK 4
-/* Row blocks that make copying a task's column tiles into a contiguous panel pay; the
- * panel's most floats (fewer tiles per task where k is large). */
-#define PACK_MIN_BLOCKS 3
-#define PANEL_MAX ((size_t)1 << 16)
 /* Planes larger than this (floats, per image) leave the node to the reference kernel:
  * scratch memory stays bounded. */
 #define PLANE_MAX ((size_t)16 << 20)
@@ -62,7 +58,6 @@ typedef struct fconv_op {
 	size_t *koff;	 /* per k: its row's offset from the group's first input */
 	size_t *toff;	 /* per k: k * nr, the rows of a packed tail tile */
 	size_t cols, tiles, tiles_per_task, tile_groups, m_chunks, m_chunk;
-	int pack; /* column tiles copied into a contiguous panel (see gemm_task) */
 	size_t dw_run, dw_grid; /* depthwise: channels per task; floats of a grid buffer */
 	eml_f32_dwc_fn dwc;	/* depthwise with channels in lanes, or NULL */
 	eml_f32_transpose_fn tr;
@@ -121,26 +116,14 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 	float *y = r->y + g * op->mg * op->out_plane;
 	float *out = (float *)r->env->scratch[thread];
 	size_t span = (last - first) * uk->nr;
-	float *panel = out + (size_t)uk->mr * span;
-	size_t p_last = (last - 1) * uk->nr, pk = op->k * uk->nr;
+	float *tail = out + (size_t)uk->mr * span;
+	size_t p_last = (last - 1) * uk->nr;
 	uint32_t nr_last = (uint32_t)(op->cols - p_last < uk->nr ? op->cols - p_last : uk->nr);
-	/* The task's column tiles are copied into a contiguous panel ([tile][k][nr]) when
-	 * several row blocks read them: in place, the rows of a tile lie a plane apart (a page
-	 * each for large planes), which the TLB and the prefetchers serve badly. A ragged last
-	 * tile read in place would run past the image: it is always copied, padded. */
-	int pack = op->pack && b1 - b0 >= PACK_MIN_BLOCKS;
+	/* a ragged last tile read in place would run past the image: it is copied, padded */
 	int packed_tail = op->pointwise && nr_last < uk->nr;
-	for (size_t ti = pack ? first : last - 1; ti < last && (pack || packed_tail); ti++) {
-		float *dst = panel + (ti - first) * pk;
-		const float *src = base + ti * uk->nr;
-		uint32_t nc = ti == last - 1 && packed_tail ? nr_last : uk->nr;
-		for (size_t kk = 0; kk < op->k; kk++, dst += uk->nr) {
-			const float *sk = src + op->koff[kk];
-			for (uint32_t j = 0; j < nc; j++)
-				dst[j] = sk[j];
-			for (uint32_t j = nc; j < uk->nr; j++)
-				dst[j] = 0.0f;
-		}
+	for (size_t kk = 0; packed_tail && kk < op->k; kk++) {
+		memcpy(tail + kk * uk->nr, base + op->koff[kk] + p_last, nr_last * sizeof(float));
+		memset(tail + kk * uk->nr + nr_last, 0, (uk->nr - nr_last) * sizeof(float));
 	}
 	for (size_t b = b0; b < b1; b++) {
 		size_t row = b * uk->mr;
@@ -152,17 +135,21 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 		};
 		for (size_t ti = first; ti < last; ti++) {
 			size_t p0 = ti * uk->nr;
-			int from_panel = pack || (ti == last - 1 && packed_tail);
-			const float *bt = from_panel ? panel + (ti - first) * pk : base + p0;
-			const size_t *off = from_panel ? op->toff : op->koff;
 			if (!op->pointwise) {
-				uk->fn(mr, uk->nr, op->k, w, bt, off, out + (ti - first) * uk->nr,
-				       span, &ep);
+				/* only the columns scattered: a narrow last tile is cheaper */
+				uint32_t nc = (uint32_t)(op->cols - p0 < uk->nr ? op->cols - p0
+										: uk->nr);
+				uk->fn(mr, nc, op->k, w, base + p0, op->koff,
+				       out + (ti - first) * uk->nr, span, &ep);
 				continue;
 			}
-			uint32_t nr = ti == last - 1 ? nr_last : uk->nr;
-			uk->fn(mr, nr, op->k, w, bt, off, y + row * op->out_plane + p0,
-			       op->out_plane, &ep);
+			float *yt = y + row * op->out_plane + p0;
+			if (ti == last - 1 && packed_tail)
+				uk->fn(mr, nr_last, op->k, w, tail, op->toff, yt, op->out_plane,
+				       &ep);
+			else
+				uk->fn(mr, uk->nr, op->k, w, base + p0, op->koff, yt,
+				       op->out_plane, &ep);
 		}
 		size_t p_end = last * uk->nr < op->cols ? last * uk->nr : op->cols;
 		for (uint32_t i = 0; i < mr && !op->pointwise; i++)
@@ -424,8 +411,6 @@ static edgeml_status prepare_gemm(fconv_op *op, const float *w, const float *bia
 	op->tiles = (op->cols + uk->nr - 1) / uk->nr;
 	/* enough tasks for every thread: fewer tiles per task, then chunks of row blocks */
 	op->tiles_per_task = op->tiles < TILES_PER_TASK ? op->tiles : TILES_PER_TASK;
-	while (op->tiles_per_task > 1 && op->tiles_per_task * k * uk->nr > PANEL_MAX)
-		op->tiles_per_task /= 2;
 	while (op->tiles_per_task > 1 && threads > 1 &&
 	       op->groups * ((op->tiles + op->tiles_per_task - 1) / op->tiles_per_task) <
 		       EML_FAST_TASKS_PER_THREAD * (size_t)threads)
@@ -437,8 +422,7 @@ static edgeml_status prepare_gemm(fconv_op *op, const float *w, const float *bia
 		op->m_chunks++;
 	op->m_chunk = (op->blocks + op->m_chunks - 1) / op->m_chunks;
 	op->m_chunks = (op->blocks + op->m_chunk - 1) / op->m_chunk;
-	op->pack = 1;
-	op->base.scratch = (mr + k) * op->tiles_per_task * uk->nr * sizeof(float);
+	op->base.scratch = (mr * op->tiles_per_task * uk->nr + k * uk->nr) * sizeof(float);
 	if (!op->pointwise)
 		op->base.shared = op->in_ch * op->ps * sizeof(float);
 	return EDGEML_OK;

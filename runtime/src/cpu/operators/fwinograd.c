@@ -231,7 +231,11 @@ static void block_task(void *arg, uint32_t task, uint32_t thread)
 									   : uk->mr);
 			const float *u = op->u + (pos * op->mblocks + b) * op->in_ch * uk->mr;
 			for (size_t ti = 0; ti < ntile; ti++)
-				uk->fn(mr, uk->nr, op->in_ch, u, vp + ti * uk->nr, op->koff,
+				/* the columns past cnt are not read: a narrow last tile takes
+				 * fewer vectors */
+				uk->fn(mr, (uint32_t)(cnt - ti * uk->nr < uk->nr ? cnt - ti * uk->nr
+										 : uk->nr),
+				       op->in_ch, u, vp + ti * uk->nr, op->koff,
 				       m + pos * ms + (row - m0) * op->nb + ti * uk->nr, op->nb,
 				       &ep);
 		}

@@ -36,6 +36,21 @@ static inline __attribute__((target("avx2"))) void store_row(__m256 v, float *c,
 		_mm256_maskstore_ps(c, mask, v);
 }
 
+/* The k loop of the MR rows on the first nv vectors of columns. */
+#define K_LOOP(nv)                                                                        \
+	for (size_t kk = 0; kk < k; kk++, a += MR) {                                      \
+		const float *bk = b + off[kk];                                            \
+		__m256 bv[nv];                                                            \
+		_Pragma("GCC unroll 3") for (int j = 0; j < (nv); j++) bv[j] =            \
+			_mm256_loadu_ps(bk + 8 * j);                                      \
+		_Pragma("GCC unroll 4") for (int i = 0; i < MR; i++)                      \
+		{                                                                         \
+			__m256 ai = _mm256_broadcast_ss(a + i);                           \
+			_Pragma("GCC unroll 3") for (int j = 0; j < (nv); j++) acc[i][j] = \
+				_mm256_fmadd_ps(ai, bv[j], acc[i][j]);                    \
+		}                                                                         \
+	}
+
 /* See eml_f32_gemm_fn. */
 static void __attribute__((target("avx2,fma")))
 gemm_4x24(uint32_t mr, uint32_t nr, size_t k, const float *a, const float *b, const size_t *off,
@@ -54,19 +69,14 @@ gemm_4x24(uint32_t mr, uint32_t nr, size_t k, const float *a, const float *b, co
 			acc[0][1] = _mm256_fmadd_ps(ai, _mm256_loadu_ps(bk + 8), acc[0][1]);
 			acc[0][2] = _mm256_fmadd_ps(ai, _mm256_loadu_ps(bk + 16), acc[0][2]);
 		}
+	} else if (nr <= 8) {
+		/* narrow ragged tiles (7x7 planes, small Winograd blocks): only the vectors that
+		 * hold columns, the same sums */
+		K_LOOP(1);
+	} else if (nr <= 16) {
+		K_LOOP(2);
 	} else {
-		for (size_t kk = 0; kk < k; kk++, a += MR) {
-			const float *bk = b + off[kk];
-			__m256 b0 = _mm256_loadu_ps(bk), b1 = _mm256_loadu_ps(bk + 8);
-			__m256 b2 = _mm256_loadu_ps(bk + 16);
-#pragma GCC unroll 4
-			for (int i = 0; i < MR; i++) {
-				__m256 ai = _mm256_broadcast_ss(a + i);
-				acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
-				acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
-				acc[i][2] = _mm256_fmadd_ps(ai, b2, acc[i][2]);
-			}
-		}
+		K_LOOP(3);
 	}
 	__m256i mask[NV];
 	__m256 cb[NV];
@@ -82,9 +92,12 @@ gemm_4x24(uint32_t mr, uint32_t nr, size_t k, const float *a, const float *b, co
 		if (i >= mr)
 			break;
 #pragma GCC unroll 3
-		for (int j = 0; j < NV; j++)
+		for (int j = 0; j < NV; j++) {
+			if (8 * j >= (int)nr)
+				break;
 			store_row(acc[i][j], c + i * c_stride + 8 * j, mask[j], p, cb[j], i,
 				  nr >= 8 * NV);
+		}
 	}
 }
 
