@@ -1306,12 +1306,53 @@ static void test_wino_ukernel(void **state)
 	}
 }
 
+/* HardSigmoid (random alpha and beta, or the defaults) and HardSwish on the fast path,
+ * bit for bit against the reference with special values, on one thread and a pool, sizes
+ * from one element to several chunks; a beta of -0 (where libms' fmaxf(0, -0) differ) stays
+ * on the reference. */
+static void test_fhswish(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[128];
+	for (uint32_t l = 0; l < nl; l++) {
+		for (int it = 0; it < 200; it++) {
+			int swish = it % 2;
+			int64_t dims[4] = { 1 + rnd() % 3, 1 + rnd() % 17, 1 + rnd() % 23,
+					    it % 20 == 0 ? 3000 : 1 + rnd() % 29 };
+			kcase c;
+			kc_init(&c, swish ? EML_OP_HardSwish : EML_OP_HardSigmoid);
+			kc_in(&c, 4, dims, 0, it % 3 == 0 ? 6 : 0);
+			if (!swish && it % 4 != 1) {
+				kc_float(&c, "alpha", rnd_f(0));
+				kc_float(&c, "beta", it % 8 == 0 ? 0.0f : rnd_f(0));
+			}
+			snprintf(what, sizeof(what), "%s %lld %lld %lld %lld",
+				 swish ? "HardSwish" : "HardSigmoid", (long long)dims[0],
+				 (long long)dims[1], (long long)dims[2], (long long)dims[3]);
+			kc_check(&c, levels[l], 1 + (it % 2) * 2, "f32-vhswish", what);
+			kc_free(&c);
+		}
+		kcase c;
+		kc_init(&c, EML_OP_HardSigmoid);
+		kc_in(&c, 1, (int64_t[]){ 64 }, 0, 0);
+		kc_float(&c, "beta", -0.0f);
+		eml_fast_op *op = kc_prepare(&c, levels[l], 1);
+		assert_null(op);
+		kc_free(&c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ukernel_table), cmocka_unit_test(test_gemm_ukernel),
 		cmocka_unit_test(test_fconv),	      cmocka_unit_test(test_fconv_large),
 		cmocka_unit_test(test_fwinograd),     cmocka_unit_test(test_wino_ukernel),
+		cmocka_unit_test(test_fhswish),
 		cmocka_unit_test(test_fgemm),	      cmocka_unit_test(test_fmatmul),
 		cmocka_unit_test(test_frnn),
 		cmocka_unit_test(test_transpose),

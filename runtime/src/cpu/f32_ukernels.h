@@ -162,4 +162,15 @@ extern const eml_f32_wino_ukernel eml_f32_winograd_2x2_8x_avx2;
 extern const eml_f32_wino_ukernel eml_f32_winograd_2x2_4x_neon;
 #endif
 
+
+/* HardSigmoid (swish 0) or HardSwish (swish 1, alpha 1/6, beta 1/2) of n floats (fhswish.c):
+ * t = min(alpha x + beta, 1) (a NaN t gives 1, as fminf(1, t)), then max(t, 0), times x for
+ * HardSwish; no fused multiply-add. */
+typedef void (*eml_f32_vhsig_fn)(size_t n, const float *x, float *y, float alpha, float beta,
+				 int swish);
+#if defined(__x86_64__)
+void eml_f32_vhswish_8x_avx2(size_t n, const float *x, float *y, float alpha, float beta,
+			     int swish);
+#endif
+
 #endif /* EML_CPU_F32_UKERNELS_H */

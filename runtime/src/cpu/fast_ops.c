@@ -62,6 +62,9 @@ edgeml_status eml_fast_prepare_exact(const eml_kernel_ctx *ctx, eml_isa isa, uin
 		return eml_fast_resize_prepare(ctx, out);
 	case EML_OP_ImagePreprocess:
 		return eml_fast_image_prepare(ctx, isa, threads, out);
+	case EML_OP_HardSigmoid:
+	case EML_OP_HardSwish:
+		return eml_fast_fhswish_prepare(ctx, isa, threads, out);
 	default:
 		return EDGEML_OK;
 	}

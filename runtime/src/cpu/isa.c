@@ -201,6 +201,8 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 	case EML_ISA_AVX512VNNI:
 	case EML_ISA_AVX2:
 		t->f32_wino = &eml_f32_winograd_2x2_8x_avx2;
+		t->f32_vhsig = eml_f32_vhswish_8x_avx2;
+		t->f32_vhsig_name = "f32-vhswish-8x-avx2";
 		break;
 #elif defined(__aarch64__)
 	case EML_ISA_NEON:

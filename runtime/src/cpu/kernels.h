@@ -79,6 +79,9 @@ typedef struct eml_cpu_kernels {
 	const char *image_name;
 	/* float Winograd F(2x2, 3x3) transforms (fwinograd.c), or NULL: the portable loops */
 	const eml_f32_wino_ukernel *f32_wino;
+	/* float HardSigmoid / HardSwish (fhswish.c), or NULL: a portable loop */
+	eml_f32_vhsig_fn f32_vhsig;
+	const char *f32_vhsig_name;
 } eml_cpu_kernels;
 
 /* The table of a level, filled on first use (thread-safe); every entry NULL for

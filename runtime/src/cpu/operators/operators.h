@@ -67,4 +67,8 @@ edgeml_status eml_fast_image_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
  * The tensor's memory then holds no NCHW data: only for tensors nothing else reads. */
 int eml_fast_qconv_link(eml_fast_op *from, eml_fast_op *to);
 
+/* HardSigmoid and HardSwish of floats (fhswish.c): bit-identical to the reference. */
+edgeml_status eml_fast_fhswish_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
+				       uint32_t threads, eml_fast_op **out);
+
 #endif /* EML_CPU_OPERATORS_H */
