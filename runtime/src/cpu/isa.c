@@ -195,7 +195,7 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 	default:
 		break;
 	}
-	/* float Winograd transforms (AVX-512 CPUs all have AVX2) */
+	/* float Winograd transforms and HardSigmoid / HardSwish (AVX-512 CPUs all have AVX2) */
 	switch (isa) {
 #if defined(__x86_64__)
 	case EML_ISA_AVX512VNNI:
