@@ -408,6 +408,9 @@ static void test_fwinograd(void **state)
 		{ .n = 1, .cin = 16, .cout = 33, .h = 7, .w = 5, .pads = { 0, 0, 0, 0 } },
 		{ .n = 1, .cin = 40, .cout = 16, .h = 30, .w = 33, .pads = { 1, 0, 1, 1 } },
 		{ .n = 1, .cin = 256, .cout = 24, .h = 4, .w = 4, .pads = { 1, 1, 1, 1 } },
+		/* runs of transform kernels cut by the row ends, the block ends and the padding */
+		{ .n = 2, .cin = 24, .cout = 20, .h = 40, .w = 45, .pads = { 1, 2, 0, 1 } },
+		{ .n = 1, .cin = 16, .cout = 16, .h = 3, .w = 70, .pads = { 1, 1, 1, 1 } },
 	};
 	char what[256];
 	worst_vs_scale = worst_vs_range = 0;
@@ -1353,9 +1356,152 @@ static void test_ukernel_table(void **state)
 		assert_non_null(eml_cpu_kernels_for(levels[l])->f32_dw);
 		assert_non_null(eml_cpu_kernels_for(levels[l])->f32_dwc);
 		assert_non_null(eml_cpu_kernels_for(levels[l])->f32_maxpool);
+		assert_non_null(eml_cpu_kernels_for(levels[l])->f32_wino);
 		for (int op = 0; op < EML_F32_OPS; op++)
 			for (int form = 0; form < EML_F32_FORMS; form++)
 				assert_non_null(eml_cpu_kernels_for(levels[l])->f32_vbinary[op][form]);
+	}
+}
+
+/* The scalar transforms of one tile, fwinograd.c's operations in its order. */
+static void wino_in_ref(const float *d, size_t ds, float v[16])
+{
+	float t[4][4];
+	for (int k = 0; k < 4; k++) {
+		float a0 = d[k], a1 = d[ds + k], a2 = d[2 * ds + k], a3 = d[3 * ds + k];
+		t[0][k] = a0 - a2;
+		t[1][k] = a1 + a2;
+		t[2][k] = a2 - a1;
+		t[3][k] = a1 - a3;
+	}
+	for (int i = 0; i < 4; i++) {
+		v[i * 4 + 0] = t[i][0] - t[i][2];
+		v[i * 4 + 1] = t[i][1] + t[i][2];
+		v[i * 4 + 2] = t[i][2] - t[i][1];
+		v[i * 4 + 3] = t[i][1] - t[i][3];
+	}
+}
+
+static void wino_out_ref(const float m[16], float bias, float lo, float hi, float y[2][2])
+{
+	float s[2][4];
+	for (int k = 0; k < 4; k++) {
+		s[0][k] = m[k] + m[4 + k] + m[8 + k];
+		s[1][k] = m[4 + k] - m[8 + k] - m[12 + k];
+	}
+	for (int i = 0; i < 2; i++) {
+		float o0 = s[i][0] + s[i][1] + s[i][2] + bias;
+		float o1 = s[i][1] - s[i][2] - s[i][3] + bias;
+		y[i][0] = o0 < lo ? lo : o0 > hi ? hi : o0;
+		y[i][1] = o1 < lo ? lo : o1 > hi ? hi : o1;
+	}
+}
+
+/* Whether a and b are the same float bits, or both NaN. */
+static int same_float(float a, float b)
+{
+	return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof(a)) == 0;
+}
+
+/* Each level's Winograd transform kernels against the scalar transforms, bit for bit (NaN
+ * for NaN): every run length up to the kernel's, special values, bounds, and nothing stored
+ * outside the n tiles' floats. */
+static void test_wino_ukernel(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	enum { RUNX = 16, DS = 2 * RUNX + 5, VS = RUNX + 3, YS = 2 * RUNX + 3 };
+	for (uint32_t l = 0; l < nl; l++) {
+		const eml_f32_wino_ukernel *wk = eml_cpu_kernels_for(levels[l])->f32_wino;
+		if (!wk)
+			continue;
+		assert_true(wk->run >= 1 && wk->run <= RUNX);
+		for (int it = 0; it < 400; it++) {
+			uint32_t n = 1 + (uint32_t)it % wk->run;
+			uint32_t special = it % 3 == 0 ? 20 : 0;
+			float d[4 * DS], v[16 * VS], m[16 * VS], y[2 * YS];
+			for (size_t i = 0; i < 4 * DS; i++)
+				d[i] = rnd_f(special);
+			for (size_t i = 0; i < 16 * VS; i++) {
+				v[i] = -7.0f;
+				m[i] = rnd_f(special);
+			}
+			for (size_t i = 0; i < 2 * YS; i++)
+				y[i] = -7.0f;
+			float bias = rnd_f(special);
+			float lo = it % 4 == 0 ? -INFINITY : it % 4 == 1 ? 0.0f : -1.5f;
+			float hi = it % 4 == 0 ? INFINITY : it % 4 == 1 ? 6.0f : 2.0f;
+			wk->in(d, DS, v, VS, n);
+			wk->out(m, VS, bias, lo, hi, y, YS, n);
+			for (uint32_t j = 0; j < VS; j++) {
+				float want[16], mt[16], yt[2][2];
+				if (j < n) {
+					wino_in_ref(d + 2 * j, DS, want);
+					for (int pos = 0; pos < 16; pos++)
+						mt[pos] = m[pos * VS + j];
+					wino_out_ref(mt, bias, lo, hi, yt);
+				}
+				for (int pos = 0; pos < 16; pos++) {
+					float w = j < n ? want[pos] : -7.0f;
+					if (!same_float(v[pos * VS + j], w))
+						fail_msg("%s in: n %u tile %u pos %d: %a, want %a",
+							 wk->name, n, j, pos, v[pos * VS + j], w);
+				}
+				for (int i = 0; i < 2; i++) {
+					for (int k = 0; k < 2 && 2 * j + (uint32_t)k < YS; k++) {
+						float got = y[i * YS + 2 * j + (uint32_t)k];
+						float w = j < n ? yt[i][k] : -7.0f;
+						if (!same_float(got, w))
+							fail_msg("%s out: n %u tile %u (%d, %d): %a, "
+								 "want %a",
+								 wk->name, n, j, i, k, got, w);
+					}
+				}
+			}
+		}
+	}
+}
+
+/* HardSigmoid (random alpha and beta, or the defaults) and HardSwish on the fast path,
+ * bit for bit against the reference with special values, on one thread and a pool, sizes
+ * from one element to several chunks; a beta of -0 (where libms' fmaxf(0, -0) differ) stays
+ * on the reference. */
+static void test_fhswish(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[128];
+	for (uint32_t l = 0; l < nl; l++) {
+		for (int it = 0; it < 200; it++) {
+			int swish = it % 2;
+			int64_t dims[4] = { 1 + rnd() % 3, 1 + rnd() % 17, 1 + rnd() % 23,
+					    it % 20 == 0 ? 3000 : 1 + rnd() % 29 };
+			kcase c;
+			kc_init(&c, swish ? EML_OP_HardSwish : EML_OP_HardSigmoid);
+			kc_in(&c, 4, dims, 0, it % 3 == 0 ? 6 : 0);
+			if (!swish && it % 4 != 1) {
+				kc_float(&c, "alpha", rnd_f(0));
+				kc_float(&c, "beta", it % 8 == 0 ? 0.0f : rnd_f(0));
+			}
+			snprintf(what, sizeof(what), "%s %lld %lld %lld %lld",
+				 swish ? "HardSwish" : "HardSigmoid", (long long)dims[0],
+				 (long long)dims[1], (long long)dims[2], (long long)dims[3]);
+			kc_check(&c, levels[l], 1 + (it % 2) * 2, "f32-vhswish", what);
+			kc_free(&c);
+		}
+		kcase c;
+		kc_init(&c, EML_OP_HardSigmoid);
+		kc_in(&c, 1, (int64_t[]){ 64 }, 0, 0);
+		kc_float(&c, "beta", -0.0f);
+		eml_fast_op *op = kc_prepare(&c, levels[l], 1);
+		assert_null(op);
+		kc_free(&c);
 	}
 }
 
@@ -1364,7 +1510,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ukernel_table), cmocka_unit_test(test_gemm_ukernel),
 		cmocka_unit_test(test_fconv),	      cmocka_unit_test(test_fconv_large),
-		cmocka_unit_test(test_fwinograd),
+		cmocka_unit_test(test_fwinograd),     cmocka_unit_test(test_wino_ukernel),
+		cmocka_unit_test(test_fhswish),
 		cmocka_unit_test(test_fgemm),	      cmocka_unit_test(test_fmatmul),
 		cmocka_unit_test(test_frnn),
 		cmocka_unit_test(test_transpose),

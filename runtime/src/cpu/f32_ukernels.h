@@ -138,4 +138,39 @@ void eml_f32_dwconv_16x_minmax_neon(const eml_f32_dw_args *a);
 void eml_f32_dwconv_4c4_minmax_neon(const eml_f32_dwc_args *a);
 #endif
 
+
+/* Winograd F(2x2, 3x3) transforms (operators/fwinograd.c) of n <= run tiles side by side in
+ * one tile row, tile j starting 2 j columns after the first, each the same operations in the
+ * same order as fwinograd.c's portable loops (no fused multiply-add): bit-identical to them.
+ * in: V = B^T d B of the 4x4 tiles at d (rows ds apart, each readable for 2 run + 2 floats),
+ * position pos of tile j stored at v[pos * vs + j], for j < n only.
+ * out: Y = A^T M A of the products at m[pos * ms + j] (read for j < n only), plus bias,
+ * clamped as eml_clampf() (NaN passes); row i of tile j at y[i * ys + 2 j + {0, 1}], the 2 x 2n
+ * floats of the n tiles only. */
+typedef void (*eml_f32_wino_in_fn)(const float *d, size_t ds, float *v, size_t vs, uint32_t n);
+typedef void (*eml_f32_wino_out_fn)(const float *m, size_t ms, float bias, float lo, float hi,
+				    float *y, size_t ys, uint32_t n);
+typedef struct eml_f32_wino_ukernel {
+	const char *name;
+	uint32_t run; /* tiles a call takes at most */
+	eml_f32_wino_in_fn in;
+	eml_f32_wino_out_fn out;
+} eml_f32_wino_ukernel;
+#if defined(__x86_64__)
+extern const eml_f32_wino_ukernel eml_f32_winograd_2x2_8x_avx2;
+#elif defined(__aarch64__)
+extern const eml_f32_wino_ukernel eml_f32_winograd_2x2_4x_neon;
+#endif
+
+
+/* HardSigmoid (swish 0) or HardSwish (swish 1, alpha 1/6, beta 1/2) of n floats (fhswish.c):
+ * t = min(alpha x + beta, 1) (a NaN t gives 1, as fminf(1, t)), then max(t, 0), times x for
+ * HardSwish; no fused multiply-add. */
+typedef void (*eml_f32_vhsig_fn)(size_t n, const float *x, float *y, float alpha, float beta,
+				 int swish);
+#if defined(__x86_64__)
+void eml_f32_vhswish_8x_avx2(size_t n, const float *x, float *y, float alpha, float beta,
+			     int swish);
+#endif
+
 #endif /* EML_CPU_F32_UKERNELS_H */

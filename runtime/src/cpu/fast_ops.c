@@ -78,6 +78,9 @@ edgeml_status eml_fast_prepare_exact(const eml_kernel_ctx *ctx, eml_isa isa, uin
 		return eml_fast_fconvtranspose_prepare(ctx, isa, threads, out);
 	case EML_OP_QLinearSoftmax:
 		return eml_fast_qsoftmax_prepare(ctx, out);
+	case EML_OP_HardSigmoid:
+	case EML_OP_HardSwish:
+		return eml_fast_fhswish_prepare(ctx, isa, threads, out);
 	default:
 		return EDGEML_OK;
 	}

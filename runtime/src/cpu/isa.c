@@ -199,6 +199,25 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 	default:
 		break;
 	}
+	/* float Winograd transforms and HardSigmoid / HardSwish (AVX-512 CPUs all have AVX2) */
+	switch (isa) {
+#if defined(__x86_64__)
+	case EML_ISA_AVX512VNNI:
+	case EML_ISA_AVX2:
+		t->f32_wino = &eml_f32_winograd_2x2_8x_avx2;
+		t->f32_vhsig = eml_f32_vhswish_8x_avx2;
+		t->f32_vhsig_name = "f32-vhswish-8x-avx2";
+		break;
+#elif defined(__aarch64__)
+	case EML_ISA_NEON:
+	case EML_ISA_DOTPROD:
+	case EML_ISA_I8MM:
+		t->f32_wino = &eml_f32_winograd_2x2_4x_neon;
+		break;
+#endif
+	default:
+		break;
+	}
 }
 
 /* Fills the tables of the levels the CPU can run; the others stay all NULL. */

@@ -97,6 +97,11 @@ typedef struct eml_cpu_kernels {
 	eml_qmul_fn qmul;
 	/* QLinearLookup (cpu/operators/qlookup.c): y[i] = table[x[i] ^ flip] */
 	eml_u8_lut_fn u8_lut;
+	/* float Winograd F(2x2, 3x3) transforms (fwinograd.c), or NULL: the portable loops */
+	const eml_f32_wino_ukernel *f32_wino;
+	/* float HardSigmoid / HardSwish (fhswish.c), or NULL: a portable loop */
+	eml_f32_vhsig_fn f32_vhsig;
+	const char *f32_vhsig_name;
 } eml_cpu_kernels;
 
 /* The table of a level, filled on first use (thread-safe); every entry NULL for

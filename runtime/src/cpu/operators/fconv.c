@@ -136,7 +136,10 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 		for (size_t ti = first; ti < last; ti++) {
 			size_t p0 = ti * uk->nr;
 			if (!op->pointwise) {
-				uk->fn(mr, uk->nr, op->k, w, base + p0, op->koff,
+				/* only the columns scattered: a narrow last tile is cheaper */
+				uint32_t nc = (uint32_t)(op->cols - p0 < uk->nr ? op->cols - p0
+										: uk->nr);
+				uk->fn(mr, nc, op->k, w, base + p0, op->koff,
 				       out + (ti - first) * uk->nr, span, &ep);
 				continue;
 			}

@@ -21,13 +21,15 @@
 #include "error.h"
 
 #define WINO_POS 16 /* transformed positions of a 4x4 tile */
-#define WINO_RUN 8  /* tiles a vectorised transform takes side by side */
+#define WINO_RUN 8  /* tiles the portable transforms take side by side */
+#define WINO_RUN_MAX 16 /* the most a transform kernel may take */
 /* Floats of a task's transformed input block: with the products, it stays in L2. */
 #define WINO_BLOCK_FLOATS ((size_t)32768)
 
 typedef struct wino_op {
 	eml_fast_op base;
 	const eml_f32_gemm_ukernel *uk;
+	const eml_f32_wino_ukernel *wk; /* the transforms */
 	size_t batch, in_ch, out_ch, ih, iw, oh, ow, top, left;
 	size_t th, tw, tiles; /* tile rows and columns; tiles of an image */
 	size_t nb;	      /* tiles of a task's block, a multiple of nr */
@@ -56,30 +58,12 @@ static void wino_destroy(eml_fast_op *base)
 	free(op);
 }
 
-/* V = B^T d B of one 4x4 tile d (rows ds apart), stored at v[pos * vs], with
- * B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. */
-static inline void in_tile(const float *d, size_t ds, float *v, size_t vs)
-{
-	const float *a0 = d, *a1 = d + ds, *a2 = a1 + ds, *a3 = a2 + ds;
-	float t[4][4]; /* B^T d */
-	for (int j = 0; j < 4; j++) {
-		t[0][j] = a0[j] - a2[j];
-		t[1][j] = a1[j] + a2[j];
-		t[2][j] = a2[j] - a1[j];
-		t[3][j] = a1[j] - a3[j];
-	}
-	for (int i = 0; i < 4; i++) {
-		v[(i * 4 + 0) * vs] = t[i][0] - t[i][2];
-		v[(i * 4 + 1) * vs] = t[i][1] + t[i][2];
-		v[(i * 4 + 2) * vs] = t[i][2] - t[i][1];
-		v[(i * 4 + 3) * vs] = t[i][1] - t[i][3];
-	}
-}
-
-/* V for WINO_RUN tiles side by side in one tile row, all inside the image: d is the first
- * tile's top left corner (rows ds apart), tile j starts 2 * j further. Written as loops over
- * the tiles so that the compiler vectorises them (stride-2 loads, contiguous stores). */
-static void in_run(const float *d, size_t ds, float *v, size_t vs)
+/* The portable transforms (eml_f32_wino_ukernel, for levels without vector ones): V of n <=
+ * WINO_RUN tiles side by side in one tile row, d the first tile's top left corner (rows ds
+ * apart, each readable for 2 WINO_RUN + 2 floats), tile j starting 2 j further, with B^T =
+ * [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. Loops over the tiles, for the vectoriser; the
+ * vector kernels take these operations in this order. */
+static void in_run(const float *d, size_t ds, float *v, size_t vs, uint32_t n)
 {
 	float c[4][4][WINO_RUN]; /* [row][column][tile] */
 	for (int i = 0; i < 4; i++)
@@ -97,7 +81,7 @@ static void in_run(const float *d, size_t ds, float *v, size_t vs)
 	}
 	for (int i = 0; i < 4; i++) {
 		float *o = v + i * 4 * vs;
-		for (int j = 0; j < WINO_RUN; j++) {
+		for (uint32_t j = 0; j < n; j++) {
 			float t0 = c[i][0][j], t1 = c[i][1][j], t2 = c[i][2][j], t3 = c[i][3][j];
 			o[j] = t0 - t2;
 			o[vs + j] = t1 + t2;
@@ -107,61 +91,15 @@ static void in_run(const float *d, size_t ds, float *v, size_t vs)
 	}
 }
 
-/* Transforms the tiles [t0, t0 + cnt) of every input channel into v ([pos][in_ch][nb]):
- * runs of WINO_RUN tiles and single tiles inside the image read it in place, border ones a
- * zero-padded copy.
- * Columns past cnt are zeroed (the GEMM reads them). */
-static void in_block(const wino_op *op, const float *x, size_t t0, size_t cnt, float *v)
-{
-	size_t vs = op->in_ch * op->nb, plane = op->ih * op->iw;
-	for (size_t c = 0; c < op->in_ch; c++) {
-		const float *xc = x + c * plane;
-		float *vc = v + c * op->nb;
-		for (size_t j = 0; j < cnt;) {
-			size_t t = t0 + j, ty = t / op->tw, tx = t % op->tw;
-			/* the tile's top left corner in the image: may be -top / -left */
-			ptrdiff_t y0 = (ptrdiff_t)(2 * ty) - (ptrdiff_t)op->top;
-			ptrdiff_t x0 = (ptrdiff_t)(2 * tx) - (ptrdiff_t)op->left;
-			if (j + WINO_RUN <= cnt && tx + WINO_RUN <= op->tw && y0 >= 0 && x0 >= 0 &&
-			    (size_t)y0 + 4 <= op->ih &&
-			    (size_t)x0 + 2 * WINO_RUN + 2 <= op->iw) {
-				in_run(xc + (size_t)y0 * op->iw + (size_t)x0, op->iw, vc + j, vs);
-				j += WINO_RUN;
-				continue;
-			}
-			if (y0 >= 0 && x0 >= 0 && (size_t)y0 + 4 <= op->ih &&
-			    (size_t)x0 + 4 <= op->iw) {
-				in_tile(xc + (size_t)y0 * op->iw + (size_t)x0, op->iw, vc + j, vs);
-				j++;
-				continue;
-			}
-			float d[16];
-			for (ptrdiff_t i = 0; i < 4; i++)
-				for (ptrdiff_t k = 0; k < 4; k++) {
-					ptrdiff_t yy = y0 + i, xx = x0 + k;
-					int in = yy >= 0 && xx >= 0 && (size_t)yy < op->ih &&
-						 (size_t)xx < op->iw;
-					d[i * 4 + k] =
-						in ? xc[(size_t)yy * op->iw + (size_t)xx] : 0.0f;
-				}
-			in_tile(d, 4, vc + j, vs);
-			j++;
-		}
-		for (size_t pos = 0; pos < WINO_POS && cnt < op->nb; pos++)
-			memset(vc + pos * vs + cnt, 0, (op->nb - cnt) * sizeof(float));
-	}
-}
-
-/* Y = A^T M A for WINO_RUN tiles side by side in one tile row of output channel yc (both
- * output rows and all 2 * WINO_RUN columns inside it), m their products (positions ms
- * apart), A^T = [1 1 1 0; 0 1 -1 -1]; plus the bias, clamped. Loops over the tiles, for
- * the vectoriser. */
+/* Y = A^T M A for n <= WINO_RUN tiles side by side in one tile row, m their products
+ * (positions ms apart), A^T = [1 1 1 0; 0 1 -1 -1]; plus the bias, clamped; both output rows
+ * (ys apart) and 2 n columns stored. */
 static void out_run(const float *m, size_t ms, float bias, float lo, float hi, float *y,
-		    size_t ys)
+		    size_t ys, uint32_t n)
 {
 	float s[2][4][WINO_RUN]; /* A^T M */
 	for (int k = 0; k < 4; k++) {
-		for (int j = 0; j < WINO_RUN; j++) {
+		for (uint32_t j = 0; j < n; j++) {
 			float a = m[k * ms + j], b = m[(4 + k) * ms + j];
 			float c = m[(8 + k) * ms + j], d = m[(12 + k) * ms + j];
 			s[0][k][j] = a + b + c;
@@ -170,7 +108,7 @@ static void out_run(const float *m, size_t ms, float bias, float lo, float hi, f
 	}
 	for (int i = 0; i < 2; i++) {
 		float *yr = y + i * ys;
-		for (int j = 0; j < WINO_RUN; j++) {
+		for (uint32_t j = 0; j < n; j++) {
 			float o0 = s[i][0][j] + s[i][1][j] + s[i][2][j] + bias;
 			float o1 = s[i][1][j] - s[i][2][j] - s[i][3][j] + bias;
 			yr[2 * j] = eml_clampf(o0, lo, hi);
@@ -179,41 +117,88 @@ static void out_run(const float *m, size_t ms, float bias, float lo, float hi, f
 	}
 }
 
+static const eml_f32_wino_ukernel wino_portable = {
+	.name = "portable", .run = WINO_RUN, .in = in_run, .out = out_run,
+};
+
+/* Transforms the tiles [t0, t0 + cnt) of every input channel into v ([pos][in_ch][nb]), in
+ * runs of up to the kernel's run of tiles within a tile row: in place where the rows the
+ * kernel reads lie in the image, else from a zero-padded copy. Columns past cnt are zeroed
+ * (the GEMM reads them). */
+static void in_block(const wino_op *op, const float *x, size_t t0, size_t cnt, float *v)
+{
+	const eml_f32_wino_ukernel *wk = op->wk;
+	size_t vs = op->in_ch * op->nb, plane = op->ih * op->iw, pw = 2 * (size_t)wk->run + 2;
+	float pad[4 * (2 * WINO_RUN_MAX + 2)];
+	for (size_t c = 0; c < op->in_ch; c++) {
+		const float *xc = x + c * plane;
+		float *vc = v + c * op->nb;
+		for (size_t j = 0; j < cnt;) {
+			size_t t = t0 + j, ty = t / op->tw, tx = t % op->tw;
+			size_t n = cnt - j < op->tw - tx ? cnt - j : op->tw - tx;
+			n = n < wk->run ? n : wk->run;
+			/* the run's top left corner in the image: may be -top / -left */
+			ptrdiff_t y0 = (ptrdiff_t)(2 * ty) - (ptrdiff_t)op->top;
+			ptrdiff_t x0 = (ptrdiff_t)(2 * tx) - (ptrdiff_t)op->left;
+			if (y0 >= 0 && x0 >= 0 && (size_t)y0 + 4 <= op->ih &&
+			    (size_t)x0 + 2 * n + 2 <= op->iw &&
+			    ((size_t)y0 + 3) * op->iw + (size_t)x0 + pw <= plane) {
+				wk->in(xc + (size_t)y0 * op->iw + (size_t)x0, op->iw, vc + j, vs,
+				       (uint32_t)n);
+				j += n;
+				continue;
+			}
+			/* the columns [x0, x0 + pw) of rows y0..y0 + 3, zero outside the image */
+			ptrdiff_t c0 = x0 < 0 ? -x0 : 0, c1 = (ptrdiff_t)op->iw - x0;
+			c1 = c1 < (ptrdiff_t)pw ? c1 : (ptrdiff_t)pw;
+			for (ptrdiff_t i = 0; i < 4; i++) {
+				float *pr = pad + i * pw;
+				ptrdiff_t yy = y0 + i;
+				if (yy < 0 || (size_t)yy >= op->ih || c1 <= c0) {
+					memset(pr, 0, pw * sizeof(float));
+					continue;
+				}
+				memset(pr, 0, (size_t)c0 * sizeof(float));
+				memcpy(pr + c0, xc + (size_t)yy * op->iw + (size_t)(x0 + c0),
+				       (size_t)(c1 - c0) * sizeof(float));
+				memset(pr + c1, 0, (pw - (size_t)c1) * sizeof(float));
+			}
+			wk->in(pad, pw, vc + j, vs, (uint32_t)n);
+			j += n;
+		}
+		for (size_t pos = 0; pos < WINO_POS && cnt < op->nb; pos++)
+			memset(vc + pos * vs + cnt, 0, (op->nb - cnt) * sizeof(float));
+	}
+}
+
 /* Y = A^T M A for the tiles [t0, t0 + cnt) of output channels [m0, m1), plus the bias,
- * clamped as the reference clamps. m is [pos][m1 - m0][nb]. */
+ * clamped as the reference clamps, in runs as in_block; runs past the image's last row or
+ * column go through a buffer. m is [pos][m1 - m0][nb]. */
 static void out_block(const wino_op *op, const float *m, size_t m0, size_t m1, size_t t0,
 		      size_t cnt, float *y)
 {
-	size_t ms = (m1 - m0) * op->nb;
+	const eml_f32_wino_ukernel *wk = op->wk;
+	size_t ms = (m1 - m0) * op->nb, bw = 2 * (size_t)wk->run;
+	float buf[2 * 2 * WINO_RUN_MAX];
 	for (size_t oc = m0; oc < m1; oc++) {
 		const float *mc = m + (oc - m0) * op->nb;
 		float *yc = y + oc * op->oh * op->ow;
 		float bias = op->bias[oc];
 		for (size_t j = 0; j < cnt;) {
-			size_t t = t0 + j, oy = 2 * (t / op->tw), ox = 2 * (t % op->tw);
-			if (j + WINO_RUN <= cnt && t % op->tw + WINO_RUN <= op->tw &&
-			    oy + 2 <= op->oh && ox + 2 * WINO_RUN <= op->ow) {
-				out_run(mc + j, ms, bias, op->lo, op->hi, yc + oy * op->ow + ox,
-					op->ow);
-				j += WINO_RUN;
+			size_t t = t0 + j, tx = t % op->tw, oy = 2 * (t / op->tw), ox = 2 * tx;
+			size_t n = cnt - j < op->tw - tx ? cnt - j : op->tw - tx;
+			n = n < wk->run ? n : wk->run;
+			if (oy + 2 <= op->oh && ox + 2 * n <= op->ow) {
+				wk->out(mc + j, ms, bias, op->lo, op->hi, yc + oy * op->ow + ox,
+					op->ow, (uint32_t)n);
+				j += n;
 				continue;
 			}
-			float s[2][4]; /* A^T M */
-			for (int k = 0; k < 4; k++) {
-				float a = mc[(0 + k) * ms + j], b = mc[(4 + k) * ms + j];
-				float c = mc[(8 + k) * ms + j], d = mc[(12 + k) * ms + j];
-				s[0][k] = a + b + c;
-				s[1][k] = b - c - d;
-			}
-			for (size_t i = 0; i < 2 && oy + i < op->oh; i++) {
-				float o0 = s[i][0] + s[i][1] + s[i][2] + bias;
-				float o1 = s[i][1] - s[i][2] - s[i][3] + bias;
-				float *yr = yc + (oy + i) * op->ow + ox;
-				yr[0] = eml_clampf(o0, op->lo, op->hi);
-				if (ox + 1 < op->ow)
-					yr[1] = eml_clampf(o1, op->lo, op->hi);
-			}
-			j++;
+			wk->out(mc + j, ms, bias, op->lo, op->hi, buf, bw, (uint32_t)n);
+			size_t cols = op->ow - ox < 2 * n ? op->ow - ox : 2 * n;
+			for (size_t i = 0; i < 2 && oy + i < op->oh; i++)
+				memcpy(yc + (oy + i) * op->ow + ox, buf + i * bw, cols * sizeof(float));
+			j += n;
 		}
 	}
 }
@@ -246,7 +231,11 @@ static void block_task(void *arg, uint32_t task, uint32_t thread)
 									   : uk->mr);
 			const float *u = op->u + (pos * op->mblocks + b) * op->in_ch * uk->mr;
 			for (size_t ti = 0; ti < ntile; ti++)
-				uk->fn(mr, uk->nr, op->in_ch, u, vp + ti * uk->nr, op->koff,
+				/* the columns past cnt are not read: a narrow last tile takes
+				 * fewer vectors */
+				uk->fn(mr, (uint32_t)(cnt - ti * uk->nr < uk->nr ? cnt - ti * uk->nr
+										 : uk->nr),
+				       op->in_ch, u, vp + ti * uk->nr, op->koff,
 				       m + pos * ms + (row - m0) * op->nb + ti * uk->nr, op->nb,
 				       &ep);
 		}
@@ -308,6 +297,9 @@ edgeml_status eml_fast_fwinograd_prepare(const eml_kernel_ctx *ctx, const eml_wi
 	op->base.destroy = wino_destroy;
 	op->base.kernel = "f32-winograd-2x2";
 	op->uk = uk;
+	op->wk = eml_cpu_kernels_for(isa)->f32_wino;
+	if (!op->wk || op->wk->run > WINO_RUN_MAX)
+		op->wk = &wino_portable;
 	op->batch = (size_t)tx->dims[0];
 	op->in_ch = (size_t)tx->dims[1];
 	op->out_ch = (size_t)tw->dims[0];
