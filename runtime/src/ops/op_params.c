@@ -224,6 +224,59 @@ static edgeml_status decode_pool(const eml_node *node, const eml_tensor *const *
 	return st;
 }
 
+/* Softmax: the axis and the [outer][len][inner] view. */
+static edgeml_status decode_softmax(const eml_node *node, const eml_tensor *const *in,
+				    eml_softmax_params *p)
+{
+	const eml_tensor *x = in[0];
+	int64_t axis;
+	edgeml_status st = eml_attr_int(node, "axis", -1, &axis);
+	if (st == EDGEML_OK)
+		st = eml_norm_axis(axis, x->rank, "attribute 'axis'", &p->axis);
+	if (st != EDGEML_OK)
+		return st;
+	p->outer = p->inner = 1;
+	p->len = x->dims[p->axis];
+	for (uint32_t d = 0; d < x->rank; d++) {
+		if (d < p->axis)
+			p->outer *= x->dims[d];
+		else if (d > p->axis)
+			p->inner *= x->dims[d];
+	}
+	return EDGEML_OK;
+}
+
+/* LayerNormalization: axis, epsilon, rows and their length, Scale's and B's strides. */
+static edgeml_status decode_layernorm(const eml_node *node, const eml_tensor *const *in,
+				      eml_layernorm_params *p)
+{
+	const eml_tensor *x = in[0], *b = eml_in(node, in, 2);
+	int64_t axis;
+	edgeml_status st = eml_attr_int(node, "axis", -1, &axis);
+	if (st == EDGEML_OK)
+		st = eml_norm_axis(axis, x->rank, "attribute 'axis'", &p->axis);
+	if (st == EDGEML_OK)
+		st = eml_attr_float(node, "epsilon", 1e-5f, &p->epsilon);
+	if (st != EDGEML_OK)
+		return st;
+	if (!in[1] || in[1]->rank > x->rank - p->axis || (b && b->rank > x->rank - p->axis))
+		return eml_error(EDGEML_ERR_SHAPE, "Scale and B must broadcast to the "
+				 "normalized dims");
+	uint32_t nr = x->rank - p->axis;
+	p->rows = p->len = 1;
+	for (uint32_t d = 0; d < x->rank; d++) {
+		if (d < p->axis)
+			p->rows *= x->dims[d];
+		else
+			p->len *= x->dims[d];
+	}
+	eml_broadcast_strides(in[1], nr, x->dims + p->axis, p->scale_stride);
+	p->has_bias = b != NULL;
+	if (b)
+		eml_broadcast_strides(b, nr, x->dims + p->axis, p->bias_stride);
+	return EDGEML_OK;
+}
+
 edgeml_status eml_op_params_decode(const eml_node *node, const eml_tensor *const *in,
 				   eml_op_params *p, int *has)
 {
@@ -252,6 +305,10 @@ edgeml_status eml_op_params_decode(const eml_node *node, const eml_tensor *const
 		return decode_pool(node, in, &p->pool);
 	case EML_OP_Resize:
 		return eml_resize_params_get(node, in, &p->resize);
+	case EML_OP_Softmax:
+		return decode_softmax(node, in, &p->softmax);
+	case EML_OP_LayerNormalization:
+		return decode_layernorm(node, in, &p->layernorm);
 	default:
 		*has = 0;
 		return EDGEML_OK;

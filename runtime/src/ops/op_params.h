@@ -110,6 +110,23 @@ typedef struct eml_pool_params {
 	int count_include_pad;
 } eml_pool_params;
 
+/* Float Softmax (opset 13, one axis) and LayerNormalization: the input viewed as [outer][len]
+ * [inner] (Softmax over len; LayerNormalization: inner 1, rows = outer, over the len elements
+ * of the dims [axis, rank)). */
+typedef struct eml_softmax_params {
+	uint32_t axis;
+	int64_t outer, len, inner;
+} eml_softmax_params;
+
+typedef struct eml_layernorm_params {
+	uint32_t axis;
+	float epsilon;
+	int64_t rows, len;
+	int has_bias;
+	/* Scale's and B's strides over the normalized dims (0 on broadcast ones) */
+	int64_t scale_stride[EML_MAX_RANK], bias_stride[EML_MAX_RANK];
+} eml_layernorm_params;
+
 typedef union eml_op_params {
 	eml_conv_params conv;
 	eml_qconv_params qconv;
@@ -119,6 +136,8 @@ typedef union eml_op_params {
 	eml_qgemm_params qgemm;
 	eml_pool_params pool;
 	eml_resize_params resize;
+	eml_softmax_params softmax;
+	eml_layernorm_params layernorm;
 } eml_op_params;
 
 /*
