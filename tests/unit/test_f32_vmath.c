@@ -207,10 +207,356 @@ static void test_vmath_lengths(void **state)
 	}
 }
 
+/* One node under test with up to 3 inputs and 3 outputs (LayerNormalization's Mean and
+ * InvStdDev), its own buffers. */
+typedef struct ocase {
+	eml_node node;
+	eml_attr attrs[4];
+	uint32_t in_idx[3], out_idx[3];
+	eml_tensor in[3], out[3];
+	const eml_tensor *inp[3];
+	const void *in_data[3];
+	void *owned[3];
+} ocase;
+
+static void oc_init(ocase *c, uint32_t op)
+{
+	memset(c, 0, sizeof(*c));
+	c->node.name = "k";
+	c->node.op = op;
+	c->node.attrs = c->attrs;
+	c->node.inputs = c->in_idx;
+	c->node.outputs = c->out_idx;
+	c->node.n_outputs = 1;
+}
+
+/* A random value scaled by sc: mostly in [-sc, sc), specials (zeros, subnormals,
+ * infinities, NaN) at rate 1 / special when special is not 0. */
+static float rnd_v(float sc, uint32_t special)
+{
+	if (special && rnd() % special == 0) {
+		static const float v[] = { 0.0f, -0.0f, 1e-40f, -1e-40f, INFINITY, -INFINITY, NAN };
+		return v[rnd() % (sizeof(v) / sizeof(v[0]))];
+	}
+	return sc * (float)((int32_t)(rnd() % 65536) - 32768) / 32768.0f;
+}
+
+static void oc_in(ocase *c, uint32_t rank, const int64_t *dims, float sc, uint32_t special)
+{
+	uint32_t k = c->node.n_inputs++;
+	eml_tensor *t = &c->in[k];
+	t->name = "in";
+	t->dtype = F32;
+	t->rank = rank;
+	memcpy(t->dims, dims, rank * sizeof(int64_t));
+	t->flags = k == 0 ? EML_TF_INPUT : EML_TF_CONSTANT;
+	size_t n = (size_t)eml_tensor_numel(t);
+	float *d = test_malloc(n * sizeof(float) + 4);
+	for (size_t i = 0; i < n; i++)
+		d[i] = rnd_v(sc, special);
+	t->data = k == 0 ? NULL : d;
+	t->data_size = n * sizeof(float);
+	c->in_idx[k] = k;
+	c->inp[k] = t;
+	c->in_data[k] = d;
+	c->owned[k] = d;
+}
+
+static void oc_free(ocase *c)
+{
+	for (int k = 0; k < 3; k++)
+		test_free(c->owned[k]);
+}
+
+static uint32_t oc_generation; /* bumped per oc_check: tol_layernorm's cache key */
+
+/* Whether got is within tol of want: tol(o, i, want) absolute where want is finite, the
+ * same non-finite value where it is not. */
+typedef double (*oc_tol_fn)(const ocase *c, uint32_t o, size_t i, float want);
+
+/* Runs the reference and the fast op of isa on threads threads and checks every output;
+ * the op must apply, be named kind, and decline under exact float. Returns whether some
+ * output's bits differ from the reference's. */
+static int oc_check(ocase *c, eml_isa isa, uint32_t threads, const char *kind, oc_tol_fn tol,
+		    const char *what)
+{
+	oc_generation++;
+	if (eml_op_infer(&c->node, c->inp, c->out) != EDGEML_OK)
+		fail_msg("%s: infer: %s", what, edgeml_last_error());
+	const eml_tensor *outp[3] = { &c->out[0], &c->out[1], &c->out[2] };
+	void *want[3] = { NULL }, *got[3] = { NULL };
+	size_t n[3] = { 0 };
+	for (uint32_t o = 0; o < c->node.n_outputs; o++) {
+		n[o] = (size_t)eml_tensor_numel(&c->out[o]);
+		want[o] = test_malloc(n[o] * 4 + 4);
+		got[o] = test_malloc(n[o] * 4 + 4);
+		memset(want[o], 0xa5, n[o] * 4);
+	}
+	eml_kernel_ctx ref = { &c->node, c->inp, outp, c->in_data, want };
+	eml_kernel_ctx fast = { &c->node, c->inp, outp, c->in_data, got };
+	assert_int_equal(eml_ref_kernel(c->node.op)(&ref), EDGEML_OK);
+	eml_fast_op *op = NULL;
+	assert_int_equal(eml_fast_prepare_exact(&ref, isa, threads, 1, &op), EDGEML_OK);
+	if (op)
+		fail_msg("%s: a fast kernel under exact float", what);
+	assert_int_equal(eml_fast_prepare_exact(&ref, isa, threads, 0, &op), EDGEML_OK);
+	if (!op)
+		fail_msg("%s: no fast kernel at %s", what, eml_isa_name(isa));
+	if (strcmp(op->kernel, kind) != 0)
+		fail_msg("%s: kernel %s, want %s", what, op->kernel, kind);
+	eml_threadpool *pool = NULL;
+	if (threads > 1)
+		assert_int_equal(eml_threadpool_create(threads, NULL, &pool), EDGEML_OK);
+	uint8_t *scratch[4] = { NULL };
+	for (uint32_t t = 0; t < threads; t++)
+		scratch[t] = test_malloc(op->scratch + 64);
+	uint8_t *shared = test_malloc(op->shared + 64);
+	eml_fast_env env = { pool, scratch, shared };
+	int differs = 0;
+	for (int round = 0; round < 2; round++) {
+		for (uint32_t o = 0; o < c->node.n_outputs; o++)
+			memset(got[o], 0x5a, n[o] * 4);
+		assert_int_equal(op->run(op, &fast, &env), EDGEML_OK);
+		for (uint32_t o = 0; o < c->node.n_outputs; o++) {
+			const float *g = got[o], *w = want[o];
+			for (size_t i = 0; i < n[o]; i++) {
+				int ok = isfinite(w[i]) ?
+						 fabs((double)g[i] - w[i]) <= tol(c, o, i, w[i]) :
+						 same_bits(g[i], w[i]) ||
+							 (isnan(g[i]) && isnan(w[i]));
+				if (!ok)
+					fail_msg("%s [%s, %u threads]: output %u [%zu of %zu] = "
+						 "%.9g, want %.9g", what, eml_isa_name(isa),
+						 threads, o, i, n[o], (double)g[i], (double)w[i]);
+			}
+			differs |= memcmp(got[o], want[o], n[o] * 4) != 0;
+		}
+	}
+	for (uint32_t t = 0; t < threads; t++)
+		test_free(scratch[t]);
+	test_free(shared);
+	eml_threadpool_destroy(pool);
+	eml_fast_destroy(op);
+	for (uint32_t o = 0; o < c->node.n_outputs; o++) {
+		test_free(want[o]);
+		test_free(got[o]);
+	}
+	return differs;
+}
+
+/* Element-wise functions: the kernel's bound plus the reference's own (libm, 1 ULP). */
+static int unary_f;
+static double tol_unary(const ocase *c, uint32_t o, size_t i, float want)
+{
+	(void)c;
+	(void)o;
+	(void)i;
+	int e;
+	frexp(want, &e);
+	return (f_max_ulp[unary_f] + 1.0) * ldexp(1.0, e - 24 < -149 ? -149 : e - 24);
+}
+
+/* Softmax: 4 ULP (exp's error, the reciprocal, the reference's own exp). */
+static double tol_softmax(const ocase *c, uint32_t o, size_t i, float want)
+{
+	(void)c;
+	(void)o;
+	(void)i;
+	int e;
+	frexp(want, &e);
+	return 4.0 * ldexp(1.0, e - 24 < -149 ? -149 : e - 24);
+}
+
+/* LayerNormalization: a few float roundings of the terms of y = d * inv * scale + bias,
+ * relative to their size (d, inv from the row in double); Mean and InvStdDev to 1e-6. */
+static double tol_layernorm(const ocase *c, uint32_t o, size_t i, float want)
+{
+	static uint32_t gen = UINT32_MAX;
+	static int64_t len, row = -1;
+	static double mean, inv, smax, bmax;
+	if (o > 0)
+		return 1e-6 * (1.0 + fabs((double)want));
+	const eml_tensor *x = c->inp[0];
+	if (gen != oc_generation) {
+		gen = oc_generation;
+		row = -1;
+		int64_t axis = -1;
+		for (uint32_t a = 0; a < c->node.n_attrs; a++)
+			if (strcmp(c->attrs[a].name, "axis") == 0)
+				axis = c->attrs[a].i;
+		uint32_t ax = (uint32_t)(axis < 0 ? axis + (int64_t)x->rank : axis);
+		len = 1;
+		for (uint32_t d = ax; d < x->rank; d++)
+			len *= x->dims[d];
+		smax = bmax = 0.0;
+		for (int64_t k = 0; k < eml_tensor_numel(c->inp[1]); k++)
+			smax = fmax(smax, fabs(((const float *)c->in_data[1])[k]));
+		if (c->node.n_inputs > 2)
+			for (int64_t k = 0; k < eml_tensor_numel(c->inp[2]); k++)
+				bmax = fmax(bmax, fabs(((const float *)c->in_data[2])[k]));
+	}
+	if ((int64_t)i / len != row) {
+		row = (int64_t)i / len;
+		const float *xr = (const float *)c->in_data[0] + row * len;
+		double var = 0.0;
+		mean = 0.0;
+		for (int64_t k = 0; k < len; k++)
+			mean += xr[k];
+		mean /= (double)len;
+		for (int64_t k = 0; k < len; k++)
+			var += (xr[k] - mean) * (xr[k] - mean);
+		inv = 1.0 / sqrt(var / (double)len + 1e-5);
+	}
+	double d = fabs(((const float *)c->in_data[0])[i] - mean);
+	return 4.0 * FLT_EPSILON * (d * inv * smax + bmax) + 1e-30;
+}
+
+static const char *kernel_of(eml_isa isa)
+{
+	return eml_cpu_kernels_for(isa)->f32_vmath_name;
+}
+
+/* Sigmoid, Tanh, Erf on random shapes (one large enough for the pool), with specials and
+ * inputs over the whole range that matters. */
+static void test_fvunary(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	static const uint32_t ops[3] = { EML_OP_Sigmoid, EML_OP_Tanh, EML_OP_Erf };
+	static const int fs[3] = { F_SIGMOID, F_TANH, F_ERF };
+	char what[120];
+	for (uint32_t l = 0; l < nl; l++) {
+		for (int it = 0; it < 60; it++) {
+			int k = it % 3;
+			int big = it % 20 == 19;
+			int64_t d[3] = { 1 + rnd() % 5, 1 + rnd() % 40, big ? 20000 : 1 + rnd() % 70 };
+			uint32_t special = it % 4 == 0 ? 7 : 0;
+			float sc = it % 2 ? 12.0f : 120.0f;
+			ocase c;
+			oc_init(&c, ops[k]);
+			oc_in(&c, 3, d, sc, special);
+			unary_f = fs[k];
+			snprintf(what, sizeof(what), "%s %lldx%lldx%lld scale %g specials 1/%u",
+				 f_names[fs[k]], (long long)d[0], (long long)d[1], (long long)d[2],
+				 (double)sc, special);
+			oc_check(&c, levels[l], 1 + (it % 2) * 2, kernel_of(levels[l]), tol_unary,
+				 what);
+			oc_free(&c);
+		}
+	}
+}
+
+/* Softmax over every axis of random shapes of rank 1 to 4 (rows contiguous, and columns
+ * across slabs of more than 256), inputs of several ranges, specials, 1 and 3 threads, one
+ * large enough for the pool. */
+static void test_fsoftmax(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[160];
+	int differs = 0;
+	for (uint32_t l = 0; l < nl; l++) {
+		for (int it = 0; it < 150; it++) {
+			uint32_t rank = 1 + rnd() % 4;
+			int64_t d[4];
+			for (uint32_t k = 0; k < rank; k++)
+				d[k] = 1 + rnd() % (k + 1 == rank && it % 5 == 0 ? 600 : 12);
+			if (it == 149) {
+				rank = 3;
+				d[0] = 4, d[1] = 128, d[2] = 200;
+			}
+			int64_t axis = (int64_t)(rnd() % (2 * rank)) - (int64_t)rank;
+			uint32_t special = it % 6 == 0 ? 50 : 0;
+			float sc = it % 3 == 0 ? 100.0f : it % 3 == 1 ? 5.0f : 0.01f;
+			ocase c;
+			oc_init(&c, EML_OP_Softmax);
+			oc_in(&c, rank, d, sc, special);
+			c.attrs[c.node.n_attrs++] = (eml_attr){ .name = "axis",
+								.type = EML_ATTR_INT, .i = axis };
+			snprintf(what, sizeof(what), "softmax rank %u %lldx%lldx%lldx%lld axis %lld "
+				 "scale %g specials 1/%u", rank, (long long)d[0],
+				 (long long)(rank > 1 ? d[1] : 0), (long long)(rank > 2 ? d[2] : 0),
+				 (long long)(rank > 3 ? d[3] : 0), (long long)axis, (double)sc,
+				 special);
+			differs |= oc_check(&c, levels[l], 1 + (it % 2) * 2, kernel_of(levels[l]),
+					    tol_softmax, what);
+			oc_free(&c);
+		}
+	}
+	assert_true(differs); /* not the reference's code */
+}
+
+/* LayerNormalization: random shapes and axes, Scale and B of the normalized dims or
+ * broadcasting ones, B absent, Mean and InvStdDev present or not, specials, offsets that
+ * make the mean large against the spread, 1 and 3 threads. */
+static void test_flayernorm(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[160];
+	for (uint32_t l = 0; l < nl; l++) {
+		for (int it = 0; it < 150; it++) {
+			uint32_t rank = 1 + rnd() % 4;
+			int64_t d[4];
+			for (uint32_t k = 0; k < rank; k++)
+				d[k] = 1 + rnd() % (k + 1 == rank && it % 7 == 0 ? 300 : 10);
+			if (it == 149) {
+				rank = 3;
+				d[0] = 8, d[1] = 256, d[2] = 384;
+			}
+			int64_t axis = (int64_t)(rnd() % (2 * rank)) - (int64_t)rank;
+			uint32_t ax = (uint32_t)(axis < 0 ? axis + (int64_t)rank : axis);
+			/* Scale and B: the trailing sr dims of the normalized ones, some set to 1 */
+			uint32_t nr = rank - ax, sr = nr - rnd() % (nr + 1);
+			int64_t sd[4];
+			for (uint32_t k = 0; k < sr; k++)
+				sd[k] = rnd() % 3 == 0 ? 1 : d[rank - sr + k];
+			uint32_t special = it % 6 == 0 ? 100 : 0;
+			ocase c;
+			oc_init(&c, EML_OP_LayerNormalization);
+			oc_in(&c, rank, d, 2.0f, special);
+			if (it % 5 == 1) {
+				float *x = (float *)c.owned[0];
+				for (int64_t k = 0; k < eml_tensor_numel(&c.in[0]); k++)
+					x[k] = 1000.0f + x[k] * 0.01f;
+			}
+			oc_in(&c, sr, sd, 1.5f, 0);
+			int bias = rnd() % 3 != 0;
+			if (bias)
+				oc_in(&c, sr, sd, 1.0f, 0);
+			c.attrs[c.node.n_attrs++] = (eml_attr){ .name = "axis",
+								.type = EML_ATTR_INT, .i = axis };
+			c.node.n_outputs = 1 + rnd() % 3;
+			for (uint32_t o = 0; o < c.node.n_outputs; o++)
+				c.out_idx[o] = o;
+			snprintf(what, sizeof(what), "layernorm rank %u %lldx%lldx%lldx%lld axis %lld "
+				 "scale rank %u bias %d outputs %u specials 1/%u", rank,
+				 (long long)d[0], (long long)(rank > 1 ? d[1] : 0),
+				 (long long)(rank > 2 ? d[2] : 0), (long long)(rank > 3 ? d[3] : 0),
+				 (long long)axis, sr, bias, c.node.n_outputs, special);
+			oc_check(&c, levels[l], 1 + (it % 2) * 2, "f32-layernorm-c", tol_layernorm,
+				 what);
+			oc_free(&c);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vmath_lengths),
+		cmocka_unit_test(test_fvunary),
+		cmocka_unit_test(test_fsoftmax),
+		cmocka_unit_test(test_flayernorm),
 		cmocka_unit_test(test_vmath_accuracy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
