@@ -179,8 +179,7 @@ static void test_vmath_accuracy(void **state)
 				}
 			}
 		}
-		printf("%s: worst %.3f ULP at %.9g\n", f_names[f], worst[f],
-			      (double)worst_at[f]);
+		printf("%s: worst %.3f ULP at %.9g\n", f_names[f], worst[f], (double)worst_at[f]);
 	}
 	test_free(x);
 }
