@@ -1,8 +1,9 @@
 /*
  * operators.h — the operators of the fast CPU path (cpu/operators/), one preparer each,
  * which fast_ops.c's op switch calls. Results are bit-identical to the reference kernels',
- * except float Conv on Winograd (fwinograd.c), which is within the float tolerance of
- * docs/ops.md.
+ * except float Conv on Winograd (fwinograd.c) and the float ops on the vector math kernels
+ * (Softmax, LayerNormalization, Sigmoid, Tanh, Erf, LSTM / GRU gates), which are within the
+ * float tolerance of docs/ops.md and not taken under exact_float.
  */
 #ifndef EML_CPU_OPERATORS_H
 #define EML_CPU_OPERATORS_H
