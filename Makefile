@@ -344,6 +344,7 @@ ARM_TEST_SRCS := $(filter-out runtime/src/cpu/cpu_backend.c,$(wildcard runtime/s
 	runtime/src/graph.c runtime/src/cpu_features.c tests/arm/cmocka_shim.c
 ARM_TESTS := $(ARM_DIR)/test_cpu_kernels $(ARM_DIR)/test_threadpool $(ARM_DIR)/test_f32_kernels \
 	$(ARM_DIR)/test_image
+ARM_TESTS += $(ARM_DIR)/test_f32_vmath
 .PHONY: test-arm arm-edgeml
 # First the aarch64 edgeml must refuse the Vulkan backend it lacks, cleanly; then each level
 # checks that `edgeml info` reports the kernels that level must choose.

@@ -29,7 +29,7 @@ edgeml_status eml_fast_prepare_exact(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	}
 	case EML_OP_LSTM:
 	case EML_OP_GRU:
-		return eml_fast_rnn_prepare(ctx, isa, threads, out);
+		return eml_fast_rnn_prepare(ctx, isa, threads, exact_float, out);
 	case EML_OP_Add:
 	case EML_OP_Sub:
 	case EML_OP_Mul:
@@ -81,6 +81,14 @@ edgeml_status eml_fast_prepare_exact(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	case EML_OP_HardSigmoid:
 	case EML_OP_HardSwish:
 		return eml_fast_fhswish_prepare(ctx, isa, threads, out);
+	case EML_OP_Softmax:
+		return eml_fast_fsoftmax_prepare(ctx, isa, threads, exact_float, out);
+	case EML_OP_LayerNormalization:
+		return eml_fast_flayernorm_prepare(ctx, isa, threads, exact_float, out);
+	case EML_OP_Sigmoid:
+	case EML_OP_Tanh:
+	case EML_OP_Erf:
+		return eml_fast_fvunary_prepare(ctx, isa, threads, exact_float, out);
 	default:
 		return EDGEML_OK;
 	}

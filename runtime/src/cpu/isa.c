@@ -220,13 +220,56 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 	}
 }
 
+/* Fills the float math kernels of a level's table (f32_vmath.h): the level's own, or the
+ * portable ones. */
+static void fill_vmath(eml_cpu_kernels *t, eml_isa isa)
+{
+	t->f32_vexp = eml_f32_vexp_c;
+	t->f32_vsigmoid = eml_f32_vsigmoid_c;
+	t->f32_vtanh = eml_f32_vtanh_c;
+	t->f32_verf = eml_f32_verf_c;
+	t->f32_vmath_name = "f32-vmath-c";
+	switch (isa) {
+#if defined(__x86_64__)
+	case EML_ISA_AVX512VNNI:
+		t->f32_vexp = eml_f32_vexp_avx512f;
+		t->f32_vsigmoid = eml_f32_vsigmoid_avx512f;
+		t->f32_vtanh = eml_f32_vtanh_avx512f;
+		t->f32_verf = eml_f32_verf_avx512f;
+		t->f32_vmath_name = "f32-vmath-avx512f";
+		break;
+	case EML_ISA_AVX2:
+		t->f32_vexp = eml_f32_vexp_avx2;
+		t->f32_vsigmoid = eml_f32_vsigmoid_avx2;
+		t->f32_vtanh = eml_f32_vtanh_avx2;
+		t->f32_verf = eml_f32_verf_avx2;
+		t->f32_vmath_name = "f32-vmath-avx2";
+		break;
+#elif defined(__aarch64__)
+	case EML_ISA_NEON:
+	case EML_ISA_DOTPROD:
+	case EML_ISA_I8MM:
+		t->f32_vexp = eml_f32_vexp_neon;
+		t->f32_vsigmoid = eml_f32_vsigmoid_neon;
+		t->f32_vtanh = eml_f32_vtanh_neon;
+		t->f32_verf = eml_f32_verf_neon;
+		t->f32_vmath_name = "f32-vmath-neon";
+		break;
+#endif
+	default:
+		break;
+	}
+}
+
 /* Fills the tables of the levels the CPU can run; the others stay all NULL. */
 static void tables_init(void)
 {
 	for (int i = 0; i < EML_ISA_COUNT; i++) {
 		tables[i].isa = (eml_isa)i;
-		if (i != EML_ISA_SCALAR && eml_isa_supported((eml_isa)i))
+		if (i != EML_ISA_SCALAR && eml_isa_supported((eml_isa)i)) {
 			fill_table(&tables[i], (eml_isa)i);
+			fill_vmath(&tables[i], (eml_isa)i);
+		}
 	}
 }
 

@@ -14,6 +14,7 @@
 #define EML_CPU_KERNELS_H
 
 #include "cpu/f32_ukernels.h"
+#include "cpu/f32_vmath.h"
 #include "cpu/fast_plane.h"
 #include "cpu/image_ukernels.h"
 #include "cpu/isa.h"
@@ -102,6 +103,9 @@ typedef struct eml_cpu_kernels {
 	/* float HardSigmoid / HardSwish (fhswish.c), or NULL: a portable loop */
 	eml_f32_vhsig_fn f32_vhsig;
 	const char *f32_vhsig_name;
+	/* float math over arrays (f32_vmath.h): Softmax, Sigmoid, Tanh, Erf, LSTM / GRU gates */
+	eml_f32_vunary_fn f32_vexp, f32_vsigmoid, f32_vtanh, f32_verf;
+	const char *f32_vmath_name; /* "f32-vmath-<isa>" */
 } eml_cpu_kernels;
 
 /* The table of a level, filled on first use (thread-safe); every entry NULL for

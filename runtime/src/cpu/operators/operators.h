@@ -1,8 +1,9 @@
 /*
  * operators.h — the operators of the fast CPU path (cpu/operators/), one preparer each,
  * which fast_ops.c's op switch calls. Results are bit-identical to the reference kernels',
- * except float Conv on Winograd (fwinograd.c), which is within the float tolerance of
- * docs/ops.md.
+ * except float Conv on Winograd (fwinograd.c) and the float ops on the vector math kernels
+ * (Softmax, LayerNormalization, Sigmoid, Tanh, Erf, LSTM / GRU gates), which are within the
+ * float tolerance of docs/ops.md and not taken under exact_float.
  */
 #ifndef EML_CPU_OPERATORS_H
 #define EML_CPU_OPERATORS_H
@@ -36,9 +37,11 @@ edgeml_status eml_fast_fgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
  * bit-identical to the reference, batch broadcasting and 1-D operands included. */
 edgeml_status eml_fast_fmatmul_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
 				       eml_fast_op **out);
-/* LSTM and GRU with constant W and R (rnn.c): bit-identical to the reference. */
+/* LSTM and GRU with constant W and R (rnn.c): bit-identical to the reference under
+ * exact_float; otherwise the gates' sigmoid and tanh are the level's vector kernels
+ * (f32_vmath.h), within the float tolerance. */
 edgeml_status eml_fast_rnn_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
-				   eml_fast_op **out);
+				   int exact_float, eml_fast_op **out);
 edgeml_status eml_fast_fbinary_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 				       eml_fast_op **out);
 edgeml_status eml_fast_fpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
@@ -65,6 +68,15 @@ edgeml_status eml_fast_image_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
  * bit-identical to the reference. */
 edgeml_status eml_fast_fconvtranspose_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 					      uint32_t threads, eml_fast_op **out);
+/* The float operators on f32_vmath.h's kernels: Softmax (fsoftmax.c), LayerNormalization
+ * (flayernorm.c), Sigmoid, Tanh and Erf (fvunary.c). Within the float tolerance of
+ * docs/ops.md, not bit-identical: none applies under exact_float. */
+edgeml_status eml_fast_fsoftmax_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
+					uint32_t threads, int exact_float, eml_fast_op **out);
+edgeml_status eml_fast_flayernorm_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
+					  uint32_t threads, int exact_float, eml_fast_op **out);
+edgeml_status eml_fast_fvunary_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
+				       uint32_t threads, int exact_float, eml_fast_op **out);
 
 /* Links a prepared depthwise QLinearConv (from) to the prepared 1x1 QLinearConv (to) that
  * is the only reader of its output, when both kernels can keep that tensor channels-last in

@@ -9,6 +9,11 @@
  * the reference, so it also runs under EDGEML_SESSION_EXACT_FLOAT. Batch items and
  * directions are independent: one task each.
  *
+ * Off EDGEML_SESSION_EXACT_FLOAT the sums are the same, but the gates' sigmoid and tanh
+ * (libm's expf and tanhf one unit at a time in the reference) run over whole gate vectors
+ * with the level's kernels (f32_vmath.h): within their bounds of libm, so within the float
+ * tolerance of docs/ops.md, not bit-identical.
+ *
  * Not through the f32 GEMM micro-kernel: that one sums in float (fmaf), the reference in
  * double, and the two differ in the last bits.
  */
@@ -26,6 +31,8 @@ typedef struct rnn_op {
 	eml_rnn_params p;
 	uint32_t gates; /* 4: LSTM, 3: GRU */
 	eml_f32_rows_f64_fn rows; /* the level's sums in double, or NULL: rows_c */
+	/* the gate activations on vectors, or NULL: the reference's (exact float) */
+	eml_f32_vunary_fn vsigmoid, vtanh;
 	float *wt;	/* [dirs][input][gates * hidden] */
 	float *rt;	/* [dirs][hidden][gates * hidden] */
 } rnn_op;
@@ -89,6 +96,47 @@ static float *y_at(const rnn_task_run *r, int64_t t, uint32_t d, int64_t b)
 	return r->y + i * p->hidden;
 }
 
+/* One LSTM step on gate vectors: xt, hr the pre-activations' sums (hr's o rows are
+ * overwritten); g is 5H floats of scratch; h, c in, hn, c out. The reference's arithmetic
+ * (ref/rnn_cell.h) but for the activations. */
+static void lstm_step_vec(const rnn_op *op, const double *xt, double *hr, const float *wb,
+			  const float *pp, float *c, float *hn, float *g)
+{
+	const eml_rnn_params *p = &op->p;
+	int64_t H = p->hidden;
+	float *gi = g, *gf = g + H, *gc = g + 2 * H, *go = g + 3 * H, *tc = g + 4 * H;
+	for (int64_t j = 0; j < H; j++) {
+		double pre[4];
+		for (int k = 0; k < 4; k++)
+			pre[k] = xt[k * H + j] + hr[k * H + j];
+		eml_lstm_bias(p, pre, wb, j);
+		if (pp) {
+			pre[0] += (double)pp[j] * c[j];
+			pre[2] += (double)pp[2 * H + j] * c[j];
+		}
+		gi[j] = eml_rnn_clip(p, pre[0]);
+		gf[j] = eml_rnn_clip(p, pre[2]);
+		gc[j] = eml_rnn_clip(p, pre[3]);
+		hr[H + j] = pre[1];
+	}
+	op->vsigmoid((size_t)(p->input_forget ? H : 2 * H), gi, gi);
+	if (p->input_forget)
+		for (int64_t j = 0; j < H; j++)
+			gf[j] = 1.0f - gi[j];
+	op->vtanh((size_t)H, gc, gc);
+	for (int64_t j = 0; j < H; j++) {
+		c[j] = gf[j] * c[j] + gi[j] * gc[j];
+		double po = hr[H + j];
+		if (pp)
+			po += (double)pp[H + j] * c[j];
+		go[j] = eml_rnn_clip(p, po);
+	}
+	op->vsigmoid((size_t)H, go, go);
+	op->vtanh((size_t)H, c, tc);
+	for (int64_t j = 0; j < H; j++)
+		hn[j] = go[j] * tc[j];
+}
+
 /* One batch item in one direction. */
 static void rnn_task(void *arg, uint32_t task, uint32_t thread)
 {
@@ -101,7 +149,7 @@ static void rnn_task(void *arg, uint32_t task, uint32_t thread)
 	int rev = p->reverse || d == 1;
 	double *xw = (double *)r->env->scratch[thread], *hr = xw + p->seq * GH;
 	float *h = (float *)(hr + GH), *hn = h + H, *c = hn + H, *z = c + H, *rh = z + H,
-	      *v = rh + H;
+	      *v = rh + H, *gv = v + H;
 	const float *wt = op->wt + d * I * GH, *rt = op->rt + d * H * GH;
 	const float *wb = r->b ? r->b + d * 2 * GH : NULL;
 	const float *pp = r->peep ? r->peep + d * 3 * H : NULL;
@@ -117,7 +165,10 @@ static void rnn_task(void *arg, uint32_t task, uint32_t thread)
 	for (int64_t s = 0; s < len; s++) {
 		int64_t t = rev ? len - 1 - s : s;
 		const double *xt = xw + t * GH;
-		if (G == 4) {
+		if (G == 4 && op->vsigmoid) {
+			proj(op, h, rt, H, GH, GH, hr);
+			lstm_step_vec(op, xt, hr, wb, pp, c, hn, gv);
+		} else if (G == 4) {
 			proj(op, h, rt, H, GH, GH, hr);
 			for (int64_t j = 0; j < H; j++) {
 				double pre[4];
@@ -130,17 +181,34 @@ static void rnn_task(void *arg, uint32_t task, uint32_t thread)
 			 * rows read r (.) h, known only after r */
 			int lbr = p->linear_before_reset != 0;
 			proj(op, h, rt, H, GH, lbr ? GH : 2 * H, hr);
-			for (int64_t j = 0; j < H; j++)
-				eml_gru_zr(p, xt[j] + hr[j], xt[H + j] + hr[H + j], wb, j, &z[j],
-					   &rh[j]);
+			if (op->vsigmoid) {
+				/* z and rh are adjacent: one call for both */
+				for (int64_t j = 0; j < H; j++)
+					eml_gru_zr_pre(p, xt[j] + hr[j], xt[H + j] + hr[H + j], wb,
+						       j, &z[j], &rh[j]);
+				op->vsigmoid((size_t)(2 * H), z, z);
+			} else {
+				for (int64_t j = 0; j < H; j++)
+					eml_gru_zr(p, xt[j] + hr[j], xt[H + j] + hr[H + j], wb, j,
+						   &z[j], &rh[j]);
+			}
 			if (!lbr) {
 				for (int64_t k = 0; k < H; k++)
 					v[k] = rh[k] * h[k];
 				proj(op, v, rt + 2 * H, H, GH, H, hr + 2 * H);
 			}
-			for (int64_t j = 0; j < H; j++)
-				hn[j] = eml_gru_h(p, xt[2 * H + j], hr[2 * H + j], wb, j, rh[j], z[j],
-						  h[j]);
+			if (op->vtanh) {
+				for (int64_t j = 0; j < H; j++)
+					gv[j] = eml_gru_h_pre(p, xt[2 * H + j], hr[2 * H + j], wb, j,
+							     rh[j]);
+				op->vtanh((size_t)H, gv, gv);
+				for (int64_t j = 0; j < H; j++)
+					hn[j] = eml_gru_mix(gv[j], z[j], h[j]);
+			} else {
+				for (int64_t j = 0; j < H; j++)
+					hn[j] = eml_gru_h(p, xt[2 * H + j], hr[2 * H + j], wb, j,
+							  rh[j], z[j], h[j]);
+			}
 		}
 		memcpy(h, hn, (size_t)H * sizeof(float));
 		if (r->y)
@@ -204,7 +272,7 @@ static float *transposed(const float *m, int64_t dirs, int64_t rows, int64_t k)
 }
 
 edgeml_status eml_fast_rnn_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
-				   eml_fast_op **out)
+				   int exact_float, eml_fast_op **out)
 {
 	(void)threads;
 	const eml_node *n = ctx->node;
@@ -232,6 +300,10 @@ edgeml_status eml_fast_rnn_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint3
 	const eml_cpu_kernels *kt = eml_cpu_kernels_for(isa);
 	op->rows = kt->f32_rows_f64;
 	op->base.kernel = op->rows ? kt->f32_rows_f64_name : "f32-rows-f64-c";
+	if (!exact_float && kt->f32_vsigmoid && kt->f32_vtanh) {
+		op->vsigmoid = kt->f32_vsigmoid;
+		op->vtanh = kt->f32_vtanh;
+	}
 	op->p = p;
 	op->gates = gates;
 	op->wt = transposed(ctx->in_data[1], p.dirs, gates * p.hidden, p.input);
@@ -242,7 +314,7 @@ edgeml_status eml_fast_rnn_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint3
 	}
 	int64_t GH = gates * p.hidden;
 	op->base.scratch = (size_t)((p.seq + 1) * GH) * sizeof(double) +
-			   (size_t)(6 * p.hidden) * sizeof(float);
+			   (size_t)(11 * p.hidden) * sizeof(float);
 	*out = &op->base;
 	return EDGEML_OK;
 }

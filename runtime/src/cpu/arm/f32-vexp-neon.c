@@ -1,0 +1,8 @@
+/* f32-vexp-neon.c — y = exp(x) over a float array (f32_vmath.h; the algorithm in
+ * f32_vmath_impl.h, bit-identical to eml_f32_vexp_c). */
+#if defined(__aarch64__)
+#include "cpu/arm/f32-vmath-neon.h"
+#include "cpu/f32_vmath_impl.h"
+
+EML_VMATH_KERNEL(eml_f32_vexp_neon, vm_exp)
+#endif
