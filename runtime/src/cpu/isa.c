@@ -171,6 +171,11 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->image_hpass = eml_u8_image_hpass_8x_avx2;
 		t->image_vmix = eml_u8_image_vmix_16x_avx2;
 		t->image_name = "u8-image-avx2";
+		/* channels in lanes for small depthwise planes */
+		t->qdwc = eml_qs8_dwconv_64c_avx2_maddubs;
+		t->qdwc_name = "qs8-dwconv-64c-avx2-maddubs";
+		t->x8_transpose_planes_64 = eml_x8_transpose_planes_64_avx2;
+		t->x8_transpose_tile_64 = eml_x8_transpose_tile_64_avx2;
 		break;
 #elif defined(__aarch64__)
 	case EML_ISA_NEON:
