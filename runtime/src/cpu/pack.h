@@ -34,6 +34,9 @@ typedef struct eml_qgemm_out {
 	const int32_t *wzp;  /* per row zw, or NULL when every row's is 0 */
 	const float *mult;   /* per row: x_scale * w_scale / y_scale, as the reference */
 	float zp, lo, hi;    /* output zero point and clamp bounds */
+	/* every row's multiplier is in [0, 0.5], so acc * mult fits int32 unclamped: kernels may
+	 * then round first and clamp in the integer domain (saturating packs, byte min/max) */
+	int narrow;
 } eml_qgemm_out;
 
 /* Computes rows [m0, m0 + mr) x columns [0, nr) of y (mr <= MR, nr <= NR, the rest of the

@@ -23,118 +23,135 @@ typedef struct rq {
 	int is_unsigned;
 } rq;
 
-/* Requantizes the 32 channels of half h (accumulators c[0..3], vectors (j, h) of the lane
+/* Requantizes the 32 channels of half h (accumulators c0..c3: vectors (j, h) of the lane
  * order) and stores them in channel order at y: in-lane packs restore it, as in the AVX-512
  * kernel (lane L of half h holds channels 32 h + 16 L .. + 15). */
-TARGET static INLINE void finish(const eml_qdwc_args *a, uint32_t h, const __m256i *c,
-				 const rq *q, uint8_t *y)
+TARGET static INLINE void finish(const eml_qdwc_args *a, uint32_t h, __m256i c0, __m256i c1,
+				 __m256i c2, __m256i c3, const rq *q, uint8_t *y)
 {
-	__m256i r[4];
-	for (int j = 0; j < 4; j++) {
-		__m256 m = _mm256_loadu_ps(a->mult + 16 * j + 8 * h);
-		__m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(c[j]), m);
-		/* max/min return their second operand for a NaN: NaN goes to lo */
-		r[j] = _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(f, q->lo), q->hi));
-	}
-	__m256i p01 = _mm256_add_epi16(_mm256_packs_epi32(r[0], r[1]), q->zp);
-	__m256i p23 = _mm256_add_epi16(_mm256_packs_epi32(r[2], r[3]), q->zp);
+	const float *m = a->mult + 8 * h;
+	/* max/min return their second operand for a NaN: NaN goes to lo */
+	__m256 f0 = _mm256_mul_ps(_mm256_cvtepi32_ps(c0), _mm256_loadu_ps(m));
+	__m256 f1 = _mm256_mul_ps(_mm256_cvtepi32_ps(c1), _mm256_loadu_ps(m + 16));
+	__m256 f2 = _mm256_mul_ps(_mm256_cvtepi32_ps(c2), _mm256_loadu_ps(m + 32));
+	__m256 f3 = _mm256_mul_ps(_mm256_cvtepi32_ps(c3), _mm256_loadu_ps(m + 48));
+	__m256i r0 = _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(f0, q->lo), q->hi));
+	__m256i r1 = _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(f1, q->lo), q->hi));
+	__m256i r2 = _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(f2, q->lo), q->hi));
+	__m256i r3 = _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(f3, q->lo), q->hi));
+	__m256i p01 = _mm256_add_epi16(_mm256_packs_epi32(r0, r1), q->zp);
+	__m256i p23 = _mm256_add_epi16(_mm256_packs_epi32(r2, r3), q->zp);
 	__m256i b = q->is_unsigned ? _mm256_packus_epi16(p01, p23) : _mm256_packs_epi16(p01, p23);
 	_mm256_storeu_si256((__m256i *)y, b);
 }
 
-/* Output row from the interleaved rows rows[ky] with vpmaddubsw (every pair fits); always
- * inlined so that the 3x3 case gets its loops unrolled. */
-TARGET static INLINE void out_row_fit(const eml_qdwc_args *a, const __m256i *const *rows,
-				      uint32_t kh, uint32_t gpr, const __m256i *ones8,
-				      const rq *q, uint8_t *y)
+/* c + the sums of x's 4 taps times w's per dword, with vpmaddubsw (exact: the pair fits). */
+TARGET static INLINE __m256i dot4(__m256i c, __m256i x, __m256i w)
 {
-	const __m256i *w = (const __m256i *)a->w;
-	const __m256i ones = _mm256_set1_epi16(1);
-	for (size_t ox = 0; ox < a->ow; ox++, y += 64) {
-		for (uint32_t h = 0; h < 2; h++) {
-			__m256i c[4], s[4];
-			for (int j = 0; j < 4; j++) {
-				c[j] = _mm256_loadu_si256((const __m256i *)(a->bias + 16 * j + 8 * h));
-				s[j] = _mm256_setzero_si256();
-			}
-			for (uint32_t ky = 0; ky < kh; ky++) {
-				const __m256i *v = rows[ky] + (ox * gpr * 2 + h) * 4;
-				for (uint32_t g = 0; g < gpr; g++, v += 8) {
-					const __m256i *wg = w + (ky * gpr + g) * 8 + h;
-					for (int j = 0; j < 4; j++) {
-						__m256i x = _mm256_loadu_si256(v + j);
-						__m256i p = _mm256_maddubs_epi16(
-							x, _mm256_loadu_si256(wg + 2 * j));
-						c[j] = _mm256_add_epi32(c[j], _mm256_madd_epi16(p, ones));
-						if (a->wzp)
-							s[j] = _mm256_add_epi32(
-								s[j],
-								_mm256_madd_epi16(
-									_mm256_maddubs_epi16(
-										x, ones8[g]),
-									ones));
-					}
-				}
-			}
-			if (a->wzp)
-				for (int j = 0; j < 4; j++) {
-					__m256i z = _mm256_loadu_si256(
-						(const __m256i *)(a->wzp + 16 * j + 8 * h));
-					c[j] = _mm256_sub_epi32(c[j], _mm256_mullo_epi32(z, s[j]));
-				}
-			finish(a, h, c, q, y + 32 * h);
-		}
-	}
+	return _mm256_add_epi32(c, _mm256_madd_epi16(_mm256_maddubs_epi16(x, w),
+						     _mm256_set1_epi16(1)));
 }
 
-/* Output row with the taps widened to int16 (weights past the pair bound): wide holds the
- * weights as int16, per window row and group, 16 vectors (half h, j, then the low and high
- * unpack). vpmaddwd sums pairs of taps of one channel, vphaddd the two pairs: channels in
- * order within each 128-bit lane. */
-TARGET static INLINE void out_row_wide(const eml_qdwc_args *a, const __m256i *const *rows,
-				       uint32_t kh, uint32_t gpr, const __m256i *wide,
-				       const __m256i *ones8, const rq *q, uint8_t *y)
+/* c + the sums of x's 4 taps times w's, x widened to int16 for vpmaddwd: wl, wh are w's low
+ * and high bytes' unpacks as int16; vphaddd adds the two pairs of each channel, leaving the
+ * channels in order within each 128-bit lane. */
+TARGET static INLINE __m256i dot4_wide(__m256i c, __m256i x, const __m256i *wlh)
 {
-	const __m256i zero = _mm256_setzero_si256(), ones = _mm256_set1_epi16(1);
-	for (size_t ox = 0; ox < a->ow; ox++, y += 64) {
+	const __m256i zero = _mm256_setzero_si256();
+	__m256i pl = _mm256_madd_epi16(_mm256_unpacklo_epi8(x, zero), _mm256_loadu_si256(wlh));
+	__m256i ph = _mm256_madd_epi16(_mm256_unpackhi_epi8(x, zero), _mm256_loadu_si256(wlh + 1));
+	return _mm256_add_epi32(c, _mm256_hadd_epi32(pl, ph));
+}
+
+/* Output row of a 3x3 window whose pairs fit, without weight zero points (MobileNet's), from
+ * the interleaved rows r0..r2: per half, 4 accumulators, the weights read from L1. */
+TARGET static void out_row3(const eml_qdwc_args *a, const __m256i *r0, const __m256i *r1,
+			    const __m256i *r2, const rq *q, uint8_t *y)
+{
+	const __m256i *w = (const __m256i *)a->w;
+	for (size_t ox = 0; ox < a->ow; ox++, y += 64)
 		for (uint32_t h = 0; h < 2; h++) {
-			__m256i c[4], s[4];
-			for (int j = 0; j < 4; j++) {
-				c[j] = _mm256_loadu_si256((const __m256i *)(a->bias + 16 * j + 8 * h));
-				s[j] = _mm256_setzero_si256();
-			}
-			for (uint32_t ky = 0; ky < kh; ky++) {
+			const size_t o = (ox * 2 + h) * 4;
+			const __m256i *wh = w + h;
+			__m256i c0 = _mm256_loadu_si256((const __m256i *)(a->bias + 8 * h));
+			__m256i c1 = _mm256_loadu_si256((const __m256i *)(a->bias + 16 + 8 * h));
+			__m256i c2 = _mm256_loadu_si256((const __m256i *)(a->bias + 32 + 8 * h));
+			__m256i c3 = _mm256_loadu_si256((const __m256i *)(a->bias + 48 + 8 * h));
+			c0 = dot4(c0, _mm256_loadu_si256(r0 + o), _mm256_loadu_si256(wh));
+			c1 = dot4(c1, _mm256_loadu_si256(r0 + o + 1), _mm256_loadu_si256(wh + 2));
+			c2 = dot4(c2, _mm256_loadu_si256(r0 + o + 2), _mm256_loadu_si256(wh + 4));
+			c3 = dot4(c3, _mm256_loadu_si256(r0 + o + 3), _mm256_loadu_si256(wh + 6));
+			c0 = dot4(c0, _mm256_loadu_si256(r1 + o), _mm256_loadu_si256(wh + 8));
+			c1 = dot4(c1, _mm256_loadu_si256(r1 + o + 1), _mm256_loadu_si256(wh + 10));
+			c2 = dot4(c2, _mm256_loadu_si256(r1 + o + 2), _mm256_loadu_si256(wh + 12));
+			c3 = dot4(c3, _mm256_loadu_si256(r1 + o + 3), _mm256_loadu_si256(wh + 14));
+			c0 = dot4(c0, _mm256_loadu_si256(r2 + o), _mm256_loadu_si256(wh + 16));
+			c1 = dot4(c1, _mm256_loadu_si256(r2 + o + 1), _mm256_loadu_si256(wh + 18));
+			c2 = dot4(c2, _mm256_loadu_si256(r2 + o + 2), _mm256_loadu_si256(wh + 20));
+			c3 = dot4(c3, _mm256_loadu_si256(r2 + o + 3), _mm256_loadu_si256(wh + 22));
+			finish(a, h, c0, c1, c2, c3, q, y + 32 * h);
+		}
+}
+
+/* Output row from the interleaved rows rows[ky] (kh rows of gpr groups per column), any
+ * window: with vpmaddubsw where every pair fits, else on widened taps (wide: the weights as
+ * int16, per window row and group, half h and j, the low then the high unpack); weight zero
+ * points by x's sums over each group's valid taps (ones8; 2 x 255 fits int16, so vpmaddubsw
+ * is exact there). */
+TARGET static void out_row(const eml_qdwc_args *a, const __m256i *const *rows, uint32_t gpr,
+			   const __m256i *ones8, const __m256i *wide, const rq *q, uint8_t *y)
+{
+	const __m256i *w = (const __m256i *)a->w;
+	const int fit = a->pairs_fit;
+	for (size_t ox = 0; ox < a->ow; ox++, y += 64)
+		for (uint32_t h = 0; h < 2; h++) {
+			__m256i c0 = _mm256_loadu_si256((const __m256i *)(a->bias + 8 * h));
+			__m256i c1 = _mm256_loadu_si256((const __m256i *)(a->bias + 16 + 8 * h));
+			__m256i c2 = _mm256_loadu_si256((const __m256i *)(a->bias + 32 + 8 * h));
+			__m256i c3 = _mm256_loadu_si256((const __m256i *)(a->bias + 48 + 8 * h));
+			__m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
+			for (uint32_t ky = 0; ky < a->kh; ky++) {
 				const __m256i *v = rows[ky] + (ox * gpr * 2 + h) * 4;
 				for (uint32_t g = 0; g < gpr; g++, v += 8) {
-					const __m256i *wg = wide + ((ky * gpr + g) * 2 + h) * 8;
-					for (int j = 0; j < 4; j++) {
-						__m256i x = _mm256_loadu_si256(v + j);
-						__m256i xl = _mm256_unpacklo_epi8(x, zero);
-						__m256i xh = _mm256_unpackhi_epi8(x, zero);
-						__m256i pl = _mm256_madd_epi16(xl, wg[2 * j]);
-						__m256i ph = _mm256_madd_epi16(xh, wg[2 * j + 1]);
-						c[j] = _mm256_add_epi32(c[j], _mm256_hadd_epi32(pl, ph));
-						/* x's sums for the weight zero points: 2 x 255 fits
-						 * int16, vpmaddubsw is exact here */
-						if (a->wzp)
-							s[j] = _mm256_add_epi32(
-								s[j],
-								_mm256_madd_epi16(
-									_mm256_maddubs_epi16(
-										x, ones8[g]),
-									ones));
+					size_t i = ky * gpr + g;
+					__m256i x0 = _mm256_loadu_si256(v);
+					__m256i x1 = _mm256_loadu_si256(v + 1);
+					__m256i x2 = _mm256_loadu_si256(v + 2);
+					__m256i x3 = _mm256_loadu_si256(v + 3);
+					if (fit) {
+						const __m256i *wg = w + i * 8 + h;
+						c0 = dot4(c0, x0, _mm256_loadu_si256(wg));
+						c1 = dot4(c1, x1, _mm256_loadu_si256(wg + 2));
+						c2 = dot4(c2, x2, _mm256_loadu_si256(wg + 4));
+						c3 = dot4(c3, x3, _mm256_loadu_si256(wg + 6));
+					} else {
+						const __m256i *wg = wide + (i * 2 + h) * 8;
+						c0 = dot4_wide(c0, x0, wg);
+						c1 = dot4_wide(c1, x1, wg + 2);
+						c2 = dot4_wide(c2, x2, wg + 4);
+						c3 = dot4_wide(c3, x3, wg + 6);
+					}
+					if (a->wzp) {
+						s0 = dot4(s0, x0, ones8[g]);
+						s1 = dot4(s1, x1, ones8[g]);
+						s2 = dot4(s2, x2, ones8[g]);
+						s3 = dot4(s3, x3, ones8[g]);
 					}
 				}
 			}
-			if (a->wzp)
-				for (int j = 0; j < 4; j++) {
-					__m256i z = _mm256_loadu_si256(
-						(const __m256i *)(a->wzp + 16 * j + 8 * h));
-					c[j] = _mm256_sub_epi32(c[j], _mm256_mullo_epi32(z, s[j]));
-				}
-			finish(a, h, c, q, y + 32 * h);
+			if (a->wzp) {
+				const int32_t *z = a->wzp + 8 * h;
+				__m256i z0 = _mm256_loadu_si256((const __m256i *)z);
+				__m256i z1 = _mm256_loadu_si256((const __m256i *)(z + 16));
+				__m256i z2 = _mm256_loadu_si256((const __m256i *)(z + 32));
+				__m256i z3 = _mm256_loadu_si256((const __m256i *)(z + 48));
+				c0 = _mm256_sub_epi32(c0, _mm256_mullo_epi32(z0, s0));
+				c1 = _mm256_sub_epi32(c1, _mm256_mullo_epi32(z1, s1));
+				c2 = _mm256_sub_epi32(c2, _mm256_mullo_epi32(z2, s2));
+				c3 = _mm256_sub_epi32(c3, _mm256_mullo_epi32(z3, s3));
+			}
+			finish(a, h, c0, c1, c2, c3, q, y + 32 * h);
 		}
-	}
 }
 
 /* Interleaves input row r's taps for every output column into dst: per column, group and
@@ -215,12 +232,10 @@ void TARGET eml_qs8_dwconv_64c_avx2_maddubs(const eml_qdwc_args *a)
 			rows[ky] = ring + s * slot;
 		}
 		uint8_t *y = a->y + oy * a->ow * 64;
-		if (!a->pairs_fit)
-			out_row_wide(a, rows, a->kh, gpr, wide, ones8, &q, y);
-		else if (a->kh == 3 && gpr == 1 && !a->wzp)
-			out_row_fit(a, rows, 3, 1, ones8, &q, y);
+		if (a->kh == 3 && gpr == 1 && !a->wzp && a->pairs_fit)
+			out_row3(a, rows[0], rows[1], rows[2], &q, y);
 		else
-			out_row_fit(a, rows, a->kh, gpr, ones8, &q, y);
+			out_row(a, rows, gpr, ones8, wide, &q, y);
 	}
 }
 

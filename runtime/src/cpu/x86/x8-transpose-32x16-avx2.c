@@ -10,7 +10,7 @@
 
 /* Transposes the 16 x 16 byte block in each 128-bit lane of t[0..15] into o[0..15]: byte j
  * of lane L of o[i] is byte i of lane L of t[j]. */
-TARGET static inline void lanes16(const __m256i *t, __m256i *o)
+TARGET static inline __attribute__((always_inline)) void lanes16(const __m256i *t, __m256i *o)
 {
 	__m256i u[16], v[16];
 	for (int k = 0; k < 8; k++) {
