@@ -664,7 +664,7 @@ static void chain_check(kcase *e, kcase *dw, kcase *pw, eml_isa isa, uint32_t th
  * blocks: ragged pixel counts (tiles of 32 cut short, planes under 16 pixels), strides 1 and
  * 2, both 8-bit types on each edge, batch 2, ragged project channel counts, 1 and 3 threads;
  * and the chains that must stay in planes: channels past the last whole block (144), a
- * project with a weight zero point (column sums), the levels below AVX-512 VNNI. */
+ * project with a weight zero point (column sums), the levels without the blocked pack (NEON). */
 static void test_qconv_dw_chain(void **state)
 {
 	(void)state;
@@ -699,7 +699,8 @@ static void test_qconv_dw_chain(void **state)
 			 t1 == U8 ? "u8" : "i8", t2 == U8 ? "u8" : "i8", t3 == U8 ? "u8" : "i8",
 			 wt == U8 ? "u8" : "i8", wzp);
 		for (uint32_t l = 0; l < nl; l++) {
-			int link = levels[l] == EML_ISA_AVX512VNNI && g[1] % 64 == 0 && !wzp;
+			int link = (levels[l] == EML_ISA_AVX512VNNI || levels[l] == EML_ISA_AVX2) &&
+				   g[1] % 64 == 0 && !wzp;
 			for (uint32_t t = 1; t <= 3; t += 2)
 				chain_check(&e, &dw, &pw, levels[l], t, link, what);
 		}

@@ -59,6 +59,9 @@ void eml_x8_transpose_tile_64_avx2(const uint8_t *src, size_t n, uint8_t *dst,
  * others 0; each byte XORed with flip. */
 void eml_x8_pack_blocked_avx512f(const uint8_t *src, size_t plane, size_t k, uint32_t nr,
 				 uint32_t tile_nr, uint8_t flip, uint8_t *dst);
+/* The same for tile_nr a multiple of 8 (the AVX2 GEMM's tiles). */
+void eml_x8_pack_blocked_avx2(const uint8_t *src, size_t plane, size_t k, uint32_t nr,
+			      uint32_t tile_nr, uint8_t flip, uint8_t *dst);
 
 void eml_u8_maxpool_64x_avx512bw(const eml_maxpool_args *a);
 void eml_u8_maxpool_32x_avx2(const eml_maxpool_args *a);
