@@ -402,6 +402,38 @@ static void test_qconv_by_pixel(void **state)
 	}
 }
 
+/* Rewrites a depthwise case's k x k weights (input 3) so that every pair of taps (kx 2i,
+ * 2i + 1) of each window row, as the channels-in-lanes kernels group them, stays within the
+ * vpmaddubsw bound, often exactly at it; with over set, one pair of one channel goes just
+ * past it (the AVX2 kernel must then widen). */
+static void dw_row_pair_weights(kcase *c, int64_t k, int over)
+{
+	static const int8_t edge[][2] = { { 127, 1 }, { -128, 0 }, { -64, -64 }, { 64, 64 },
+					  { 127, -128 }, { -100, -28 }, { 63, -64 } };
+	uint8_t *w = c->owned[3];
+	size_t ch = (size_t)c->in[3].dims[0], kk = (size_t)k;
+	uint8_t off = c->in[3].dtype == U8 ? 0x80 : 0;
+	for (size_t i = 0; i < ch * kk; i++) {
+		uint8_t *row = w + i * kk;
+		for (size_t j = 0; j < kk; j += 2) {
+			int8_t a = (int8_t)rnd_in(-64, 63), b = (int8_t)rnd_in(-64, 63);
+			if (rnd() % 3 == 0) {
+				size_t e = rnd() % (sizeof(edge) / sizeof(edge[0]));
+				a = edge[e][0];
+				b = edge[e][1];
+			}
+			row[j] = (uint8_t)a ^ off;
+			if (j + 1 < kk)
+				row[j + 1] = (uint8_t)b ^ off;
+		}
+	}
+	if (over) {
+		uint8_t *row = w + (rnd() % (ch * kk)) * kk;
+		row[0] = (uint8_t)127 ^ off;
+		row[1] = (uint8_t)2 ^ off;
+	}
+}
+
 /* Depthwise convolutions that AVX-512 VNNI runs with channels in lanes (small outputs, 64
  * channels or more): whole blocks of 64 and channels past them (58, 10, MobileNet's 144 - 128)
  * on the per-channel kernel in the same run, planes under 16 pixels, strides 1 and 2, 3x3 and
@@ -465,8 +497,14 @@ static void test_qconv_dw_lanes(void **state)
 			kc_float(&c, "activation_min", 0.0f);
 		if (gi % 4 == 2 || mid)
 			kc_float(&c, "activation_max", mid ? (float)(170 * ysc) : 6.0f);
+		/* a third 7-bit weights (pairs at the vpmaddubsw bound), a ninth of those with one
+		 * pair past it */
+		int fit = gi % 3 == 1, over = fit && gi % 9 == 4;
+		if (fit)
+			dw_row_pair_weights(&c, k, over);
 		snprintf(what, sizeof(what),
-			 "dw lanes x%s w%s y%s c%lld %lldx%lld k%lld s%lld d%lld",
+			 "dw lanes%s x%s w%s y%s c%lld %lldx%lld k%lld s%lld d%lld",
+			 fit ? over ? " over" : " fit" : "",
 			 xt == U8 ? "u8" : "i8", wt == U8 ? "u8" : "i8", yt == U8 ? "u8" : "i8",
 			 (long long)ch, (long long)g[1], (long long)g[2], (long long)k,
 			 (long long)s, (long long)d);
@@ -476,6 +514,9 @@ static void test_qconv_dw_lanes(void **state)
 				if (levels[l] == EML_ISA_AVX512VNNI)
 					assert_true(strcmp(last_kernel,
 							   "qs8-dwconv-64c-avx512vnni") == 0);
+				if (levels[l] == EML_ISA_AVX2)
+					assert_string_equal(last_kernel,
+							    "qs8-dwconv-64c-avx2-maddubs");
 			}
 		}
 		kc_free(&c);
@@ -624,7 +665,7 @@ static void chain_check(kcase *e, kcase *dw, kcase *pw, eml_isa isa, uint32_t th
  * blocks: ragged pixel counts (tiles of 32 cut short, planes under 16 pixels), strides 1 and
  * 2, both 8-bit types on each edge, batch 2, ragged project channel counts, 1 and 3 threads;
  * and the chains that must stay in planes: channels past the last whole block (144), a
- * project with a weight zero point (column sums), the levels below AVX-512 VNNI. */
+ * project with a weight zero point (column sums), the levels without the blocked pack (NEON). */
 static void test_qconv_dw_chain(void **state)
 {
 	(void)state;
@@ -659,7 +700,8 @@ static void test_qconv_dw_chain(void **state)
 			 t1 == U8 ? "u8" : "i8", t2 == U8 ? "u8" : "i8", t3 == U8 ? "u8" : "i8",
 			 wt == U8 ? "u8" : "i8", wzp);
 		for (uint32_t l = 0; l < nl; l++) {
-			int link = levels[l] == EML_ISA_AVX512VNNI && g[1] % 64 == 0 && !wzp;
+			int link = (levels[l] == EML_ISA_AVX512VNNI || levels[l] == EML_ISA_AVX2) &&
+				   g[1] % 64 == 0 && !wzp;
 			for (uint32_t t = 1; t <= 3; t += 2)
 				chain_check(&e, &dw, &pw, levels[l], t, link, what);
 		}

@@ -128,7 +128,9 @@ static edgeml_status gemm_pack(eml_fast_gemm *g, const eml_qgemm_ukernel *uk,
 		g->wzp = NULL;
 	}
 	g->out = (eml_qgemm_out){ g->bias, g->wzp, g->mult, (float)d->y_zp, (float)d->lo,
-				  (float)d->hi };
+				  (float)d->hi, 1 };
+	for (size_t i = 0; i < d->m; i++)
+		g->out.narrow &= g->mult[i] >= 0.0f && g->mult[i] <= 0.5f;
 	return EDGEML_OK;
 }
 

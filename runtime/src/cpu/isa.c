@@ -175,6 +175,12 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->image_name = "u8-image-avx2";
 		t->qmul = eml_qs8_vmul_8x_avx2;
 		t->u8_lut = eml_u8_lut_32x_avx2;
+		/* channels in lanes for small depthwise planes */
+		t->qdwc = eml_qs8_dwconv_64c_avx2_maddubs;
+		t->qdwc_name = "qs8-dwconv-64c-avx2-maddubs";
+		t->x8_transpose_planes_64 = eml_x8_transpose_planes_64_avx2;
+		t->x8_transpose_tile_64 = eml_x8_transpose_tile_64_avx2;
+		t->x8_pack_blocked = eml_x8_pack_blocked_avx2;
 		break;
 #elif defined(__aarch64__)
 	case EML_ISA_NEON:

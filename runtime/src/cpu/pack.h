@@ -34,6 +34,9 @@ typedef struct eml_qgemm_out {
 	const int32_t *wzp;  /* per row zw, or NULL when every row's is 0 */
 	const float *mult;   /* per row: x_scale * w_scale / y_scale, as the reference */
 	float zp, lo, hi;    /* output zero point and clamp bounds */
+	/* every row's multiplier is in [0, 0.5], so acc * mult fits int32 unclamped: kernels may
+	 * then round first and clamp in the integer domain (saturating packs, byte min/max) */
+	int narrow;
 } eml_qgemm_out;
 
 /* Computes rows [m0, m0 + mr) x columns [0, nr) of y (mr <= MR, nr <= NR, the rest of the
@@ -154,13 +157,17 @@ typedef struct eml_qdwc_args {
 	int narrow; /* every lane's multiplier is in [0, 0.5] */
 	uint8_t *ring;
 	uint8_t *y;
+	/* every pair of taps (4 g, 4 g + 1), (4 g + 2, 4 g + 3) of every window row of w fits
+	 * the vpmaddubsw bound (eml_w_pairs_fit); kernels without the bound ignore it */
+	int pairs_fit;
 } eml_qdwc_args;
 
 /* Scratch bytes of eml_qdwc_args.ring: per input row the window spans, each output column's
- * row of taps interleaved, a vector per 4 lanes of 4 taps. */
+ * row of taps interleaved, a vector per 4 lanes of 4 taps; and room for the weights widened
+ * to int16 (kh <= span rows, two columns' worth each) for kernels that widen them. */
 static inline size_t eml_qdwc_ring_bytes(size_t span, size_t ow, size_t kw)
 {
-	return span * ow * ((kw + 3) / 4) * 4 * EML_QDWC_LANES;
+	return span * (ow + 2) * ((kw + 3) / 4) * 4 * EML_QDWC_LANES;
 }
 
 typedef void (*eml_qdwc_fn)(const eml_qdwc_args *a);

@@ -9,7 +9,7 @@
 /* See eml_qdw_fn. */
 void eml_qs8_dwconv_8x_neon(const eml_qdw_args *a)
 {
-	eml_qgemm_out o = { &a->bias, &a->wzp, &a->mult, a->zp, a->lo, a->hi };
+	eml_qgemm_out o = { &a->bias, &a->wzp, &a->mult, a->zp, a->lo, a->hi, 0 };
 	if (!a->wzp)
 		o.wzp = NULL;
 	for (size_t i = 0; i < a->n; i += 8) {

@@ -97,6 +97,7 @@ typedef struct qconv_op {
 	int32_t *dwc_bias, *dwc_wzp;
 	float *dwc_mult;
 	int dwc_narrow; /* every multiplier in [0, 0.5] (eml_qdwc_args.narrow) */
+	int dwc_pairs_fit; /* eml_qdwc_args.pairs_fit */
 	/* Channels-last blocks between a channels-in-lanes depthwise layer and the 1x1 layer
 	 * that alone reads its output (eml_fast_qconv_link): per image, block b of 64 channels
 	 * holds pixel p's channels at b * plane * 64 + p * 64, as the depthwise kernel writes
@@ -410,6 +411,7 @@ static void dwc_task(void *arg, uint32_t task, uint32_t thread)
 		.bias = op->dwc_bias + c0, .wzp = op->dwc_wzp ? op->dwc_wzp + c0 : NULL,
 		.mult = op->dwc_mult + c0, .zp = op->zp, .lo = op->lo, .hi = op->hi,
 		.narrow = op->dwc_narrow, .ring = tile + op->dwc_tile + op->dwc_out, .y = out,
+		.pairs_fit = op->dwc_pairs_fit,
 	};
 	op->dwc(&a);
 	if (op->blocked_out)
@@ -468,11 +470,12 @@ int eml_fast_qconv_link(eml_fast_op *from, eml_fast_op *to)
 		return 0;
 	qconv_op *f = (qconv_op *)from, *t = (qconv_op *)to;
 	/* every channel in a whole block; the level's blocked pack fills its GEMM kernel's tiles
-	 * (kc 4, nr a multiple of 16) from whole pixels of 16 groups of 4 channels and sums no
-	 * columns */
+	 * (kc 4, nr a multiple of 8: AVX2's 8, AVX-512's 32) from whole pixels of 16 groups of 4
+	 * channels and sums no columns; the level's GEMM or its wide sibling (same tiles) */
 	const eml_qgemm_ukernel *uk = t->pointwise ? t->gemm[0].uk : NULL;
 	if (!f->depthwise || !f->dwc || f->in_ch % EML_QDWC_LANES != 0 || !uk ||
-	    !t->kt->x8_pack_blocked || uk != t->kt->qgemm || uk->kc != 4 || uk->nr % 16 != 0 ||
+	    !t->kt->x8_pack_blocked || (uk != t->kt->qgemm && uk != t->kt->qgemm->wide) ||
+	    uk->kc != 4 || uk->nr % 8 != 0 ||
 	    t->groups != 1 || t->gemm[0].wzp || t->in_ch != f->out_ch ||
 	    t->in_plane != f->out_plane || t->batch != f->batch)
 		return 0;
@@ -607,6 +610,9 @@ static edgeml_status prepare_dwc(qconv_op *op, eml_qdwc_fn dwc)
 			if (op->dwc_wzp)
 				op->dwc_wzp[slot] = op->dw_wzp[ch];
 		}
+	op->dwc_pairs_fit = eml_w_pairs_fit((const uint8_t *)op->dwc_w, 1, 1,
+					    op->dwc_blocks * op->dwc_wblock,
+					    op->dwc_blocks * op->dwc_wblock, 1);
 	op->dwc = dwc;
 	op->base.kernel = op->kt->qdwc_name;
 	op->base.scratch = scratch > op->base.scratch ? scratch : op->base.scratch;

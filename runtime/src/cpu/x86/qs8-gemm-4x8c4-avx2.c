@@ -39,6 +39,40 @@ TARGET static inline void store_row(__m256i acc, __m256i xsum, const eml_qgemm_o
 	memcpy(y, &bytes, nr);
 }
 
+/* Requantizes 4 rows' accumulators (bias and weight zero points applied) whose multipliers
+ * are in [0, 0.5] (o->narrow) and stores the first nr outputs of the first rows rows: the
+ * product fits int32, so it is rounded unclamped and clamped on the way down by saturating
+ * packs and byte min/max, each step monotone and exact within [lo, hi] (as in
+ * qs8-gemm-8x8c4-avx2-maddubs's store4_narrow). */
+TARGET static inline void store4_narrow(const __m256i *c, const eml_qgemm_out *o, uint32_t m0,
+					uint8_t *y, size_t y_stride, uint32_t nr, uint32_t rows)
+{
+	const float *mu = o->mult + m0;
+	__m256i r[4];
+	for (int i = 0; i < 4; i++)
+		r[i] = _mm256_cvtps_epi32(
+			_mm256_mul_ps(_mm256_cvtepi32_ps(c[i]), _mm256_broadcast_ss(mu + i)));
+	const __m256i zp = _mm256_set1_epi16((int16_t)o->zp);
+	const __m256i lo = _mm256_set1_epi8((char)(int32_t)o->lo);
+	const __m256i hi = _mm256_set1_epi8((char)(int32_t)o->hi);
+	__m256i p01 = _mm256_adds_epi16(_mm256_packs_epi32(r[0], r[1]), zp);
+	__m256i p23 = _mm256_adds_epi16(_mm256_packs_epi32(r[2], r[3]), zp);
+	__m256i b;
+	if (o->hi > 127.0f) { /* uint8 outputs */
+		b = _mm256_packus_epi16(p01, p23);
+		b = _mm256_min_epu8(_mm256_max_epu8(b, lo), hi);
+	} else {
+		b = _mm256_packs_epi16(p01, p23);
+		b = _mm256_min_epi8(_mm256_max_epi8(b, lo), hi);
+	}
+	/* qwords: rows 0, 1, 2, 3 */
+	b = _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+	uint8_t tmp[32];
+	_mm256_storeu_si256((__m256i *)tmp, b);
+	for (uint32_t i = 0; i < rows; i++)
+		memcpy(y + i * y_stride, tmp + 8 * i, nr);
+}
+
 /* Adds pairs of the two pixel halves' partial sums: lane i of the result is column i. */
 TARGET static inline __m256i reduce(__m256i lo, __m256i hi)
 {
@@ -68,6 +102,18 @@ TARGET static void gemm_4x8c4(uint32_t mr, uint32_t nr, size_t kq, const void *w
 	}
 	__m256i xs = o->wzp ? _mm256_loadu_si256((const __m256i *)xsum) : _mm256_setzero_si256();
 	const __m256i acc[4] = { reduce(l0, h0), reduce(l1, h1), reduce(l2, h2), reduce(l3, h3) };
+	if (o->narrow) {
+		/* o's arrays hold mr rows past the last block (eml_fast_gemm) */
+		__m256i c[4];
+		for (int r = 0; r < 4; r++) {
+			c[r] = _mm256_add_epi32(acc[r], _mm256_set1_epi32(o->bias[m0 + r]));
+			if (o->wzp)
+				c[r] = _mm256_sub_epi32(
+					c[r], _mm256_mullo_epi32(_mm256_set1_epi32(o->wzp[m0 + r]), xs));
+		}
+		store4_narrow(c, o, m0, y, y_stride, nr, mr);
+		return;
+	}
 	for (uint32_t r = 0; r < mr; r++)
 		store_row(acc[r], xs, o, m0 + r, y + r * y_stride, nr);
 }

@@ -72,6 +72,50 @@ TARGET static inline void store4(__m256i r0, __m256i r1, __m256i r2, __m256i r3,
 		memcpy(y + r * y_stride, tmp + 8 * r, nr);
 }
 
+/* The epilogue of multipliers in [0, 0.5] (o->narrow): acc * mult then fits int32, so it is
+ * rounded unclamped and the clamp done on the way down: 16-bit saturating packs and adds of
+ * the zero point, the saturating byte pack, then the bounds as bytes. Every step is monotone
+ * and leaves the values in [lo, hi] unchanged, so the result is clamp(round(v) + zp, lo, hi)
+ * exactly, in 3 float operations per vector instead of 5. Stores as store4. */
+TARGET static inline void store4_narrow(__m256i c0, __m256i c1, __m256i c2, __m256i c3,
+					const float *mu, __m256i zp, int wide, __m256i lo,
+					__m256i hi, uint8_t *y, size_t y_stride, uint32_t nr,
+					uint32_t rows)
+{
+	__m256i r0 = _mm256_cvtps_epi32(
+		_mm256_mul_ps(_mm256_cvtepi32_ps(c0), _mm256_broadcast_ss(mu)));
+	__m256i r1 = _mm256_cvtps_epi32(
+		_mm256_mul_ps(_mm256_cvtepi32_ps(c1), _mm256_broadcast_ss(mu + 1)));
+	__m256i r2 = _mm256_cvtps_epi32(
+		_mm256_mul_ps(_mm256_cvtepi32_ps(c2), _mm256_broadcast_ss(mu + 2)));
+	__m256i r3 = _mm256_cvtps_epi32(
+		_mm256_mul_ps(_mm256_cvtepi32_ps(c3), _mm256_broadcast_ss(mu + 3)));
+	__m256i p01 = _mm256_adds_epi16(_mm256_packs_epi32(r0, r1), zp);
+	__m256i p23 = _mm256_adds_epi16(_mm256_packs_epi32(r2, r3), zp);
+	__m256i b;
+	if (wide) {
+		b = _mm256_packus_epi16(p01, p23);
+		b = _mm256_min_epu8(_mm256_max_epu8(b, lo), hi);
+	} else {
+		b = _mm256_packs_epi16(p01, p23);
+		b = _mm256_min_epi8(_mm256_max_epi8(b, lo), hi);
+	}
+	b = _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+	__m128i bl = _mm256_castsi256_si128(b), bh = _mm256_extracti128_si256(b, 1);
+	if (nr == 8 && rows == 4) {
+		_mm_storel_epi64((__m128i *)y, bl);
+		_mm_storel_epi64((__m128i *)(y + y_stride), _mm_unpackhi_epi64(bl, bl));
+		_mm_storel_epi64((__m128i *)(y + 2 * y_stride), bh);
+		_mm_storel_epi64((__m128i *)(y + 3 * y_stride), _mm_unpackhi_epi64(bh, bh));
+		return;
+	}
+	uint8_t tmp[32];
+	_mm_storeu_si128((__m128i *)tmp, bl);
+	_mm_storeu_si128((__m128i *)(tmp + 16), bh);
+	for (uint32_t r = 0; r < rows; r++)
+		memcpy(y + r * y_stride, tmp + 8 * r, nr);
+}
+
 /* See eml_qgemm_fn; o's per-row arrays must be readable for 8 rows from m0 (eml_fast_gemm
  * allocates mr rows past m). Accumulator r lane j holds row r's sum for column j, starting
  * from the row's bias. */
@@ -97,12 +141,32 @@ TARGET static void gemm_8x8c4(uint32_t mr, uint32_t nr, size_t kq, const void *w
 		c6 = dot4(c6, xv, wbcast(w, 6), ones);
 		c7 = dot4(c7, xv, wbcast(w, 7), ones);
 	}
-	const __m256 lo = _mm256_set1_ps(o->lo - o->zp), hi = _mm256_set1_ps(o->hi - o->zp);
 	const __m256i zp = _mm256_set1_epi16((int16_t)o->zp);
 	const int wide = o->hi > 127.0f; /* uint8 outputs: pack unsigned */
 	const int32_t *wz = o->wzp ? o->wzp + m0 : NULL;
 	const float *mu = o->mult + m0;
 	__m256i xs = wz ? _mm256_loadu_si256((const __m256i *)xsum) : _mm256_setzero_si256();
+	if (o->narrow) {
+		if (wz) {
+			c0 = _mm256_sub_epi32(c0, _mm256_mullo_epi32(_mm256_set1_epi32(wz[0]), xs));
+			c1 = _mm256_sub_epi32(c1, _mm256_mullo_epi32(_mm256_set1_epi32(wz[1]), xs));
+			c2 = _mm256_sub_epi32(c2, _mm256_mullo_epi32(_mm256_set1_epi32(wz[2]), xs));
+			c3 = _mm256_sub_epi32(c3, _mm256_mullo_epi32(_mm256_set1_epi32(wz[3]), xs));
+			c4 = _mm256_sub_epi32(c4, _mm256_mullo_epi32(_mm256_set1_epi32(wz[4]), xs));
+			c5 = _mm256_sub_epi32(c5, _mm256_mullo_epi32(_mm256_set1_epi32(wz[5]), xs));
+			c6 = _mm256_sub_epi32(c6, _mm256_mullo_epi32(_mm256_set1_epi32(wz[6]), xs));
+			c7 = _mm256_sub_epi32(c7, _mm256_mullo_epi32(_mm256_set1_epi32(wz[7]), xs));
+		}
+		const __m256i blo = _mm256_set1_epi8((char)(int32_t)o->lo);
+		const __m256i bhi = _mm256_set1_epi8((char)(int32_t)o->hi);
+		store4_narrow(c0, c1, c2, c3, mu, zp, wide, blo, bhi, y, y_stride, nr,
+			      mr < 4 ? mr : 4);
+		if (mr > 4)
+			store4_narrow(c4, c5, c6, c7, mu + 4, zp, wide, blo, bhi,
+				      y + 4 * y_stride, y_stride, nr, mr - 4);
+		return;
+	}
+	const __m256 lo = _mm256_set1_ps(o->lo - o->zp), hi = _mm256_set1_ps(o->hi - o->zp);
 	store4(requant(c0, xs, wz ? wz[0] : 0, mu[0], lo, hi),
 	       requant(c1, xs, wz ? wz[1] : 0, mu[1], lo, hi),
 	       requant(c2, xs, wz ? wz[2] : 0, mu[2], lo, hi),

@@ -31,6 +31,7 @@ void eml_qs8_dwconv_64x_avx512vnni(const eml_qdw_args *a);
 void eml_qs8_dwconv_16x_avx2(const eml_qdw_args *a);
 void eml_qs8_dwconv_32x4_avx2_maddubs(const eml_qdw_args *a);
 void eml_qs8_dwconv_64c_avx512vnni(const eml_qdwc_args *a);
+void eml_qs8_dwconv_64c_avx2_maddubs(const eml_qdwc_args *a);
 
 /* Transposes a rows x cols byte matrix (element (i, j) at src[i * src_stride + j]) XORed with
  * flip: column j goes to dst + off[j] when off is given, else to dst + j * dst_stride, as
@@ -47,6 +48,10 @@ void eml_x8_transpose_planes_64_avx512bw(const uint8_t *src, size_t src_stride, 
 					 uint8_t *dst, const size_t *off, uint8_t flip);
 void eml_x8_transpose_tile_64_avx512bw(const uint8_t *src, size_t n, uint8_t *dst,
 				       size_t dst_stride);
+void eml_x8_transpose_planes_64_avx2(const uint8_t *src, size_t src_stride, size_t n,
+				     uint8_t *dst, const size_t *off, uint8_t flip);
+void eml_x8_transpose_tile_64_avx2(const uint8_t *src, size_t n, uint8_t *dst,
+				   size_t dst_stride);
 
 /* Packs a GEMM x tile of kc 4 (see pack.h) from channels-last activations in blocks of 64
  * channels: channel c of pixel j at src + (c / 64) * plane * 64 + j * 64 + c % 64, k (a
@@ -54,6 +59,9 @@ void eml_x8_transpose_tile_64_avx512bw(const uint8_t *src, size_t n, uint8_t *ds
  * others 0; each byte XORed with flip. */
 void eml_x8_pack_blocked_avx512f(const uint8_t *src, size_t plane, size_t k, uint32_t nr,
 				 uint32_t tile_nr, uint8_t flip, uint8_t *dst);
+/* The same for tile_nr a multiple of 8 (the AVX2 GEMM's tiles). */
+void eml_x8_pack_blocked_avx2(const uint8_t *src, size_t plane, size_t k, uint32_t nr,
+			      uint32_t tile_nr, uint8_t flip, uint8_t *dst);
 
 void eml_u8_maxpool_64x_avx512bw(const eml_maxpool_args *a);
 void eml_u8_maxpool_32x_avx2(const eml_maxpool_args *a);
