@@ -391,6 +391,58 @@ static void test_fconv_large(void **state)
 	}
 }
 
+/* Geometries the phase plane does not hold (a kernel over 64 taps, a stride over 8, a
+ * dilation over 16): an STFT front end (1-D, k 256, stride 128), patch embeddings (k 16,
+ * stride 16), long 1-D kernels, depthwise and grouped ones, with padding. They run on the
+ * GEMM over an im2col matrix, bit for bit. */
+static void test_fconv_im2col(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	static const conv_shape fixed[] = {
+		{ .n = 1, .cin = 1, .cout = 258, .group = 1, .h = 1, .w = 640, .kh = 1, .kw = 256,
+		  .sh = 1, .sw = 128, .dh = 1, .dw = 1, .one_d = 1 },
+		{ .n = 2, .cin = 3, .cout = 24, .group = 1, .h = 48, .w = 40, .kh = 16, .kw = 16,
+		  .sh = 16, .sw = 16, .dh = 1, .dw = 1, .bias = 1 },
+		{ .n = 1, .cin = 4, .cout = 7, .group = 1, .h = 1, .w = 300, .kh = 1, .kw = 100,
+		  .sh = 1, .sw = 3, .dh = 1, .dw = 1, .pads = { 0, 40, 0, 9 }, .one_d = 1,
+		  .bias = 1 },
+		{ .n = 1, .cin = 6, .cout = 6, .group = 6, .h = 1, .w = 200, .kh = 1, .kw = 129,
+		  .sh = 1, .sw = 1, .dh = 1, .dw = 1, .pads = { 0, 64, 0, 64 }, .one_d = 1 },
+		{ .n = 1, .cin = 4, .cout = 6, .group = 2, .h = 30, .w = 45, .kh = 3, .kw = 3,
+		  .sh = 10, .sw = 9, .dh = 1, .dw = 20, .pads = { 1, 2, 2, 1 }, .bias = 1 },
+	};
+	char what[256];
+	for (uint32_t l = 0; l < nl; l++) {
+		for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]) + 12; i++) {
+			conv_shape s;
+			if (i < sizeof(fixed) / sizeof(fixed[0])) {
+				s = fixed[i];
+			} else {
+				/* random: 2-D strides 9-20 or 1-D kernels of 65-160 taps */
+				conv_random(&s, rnd() % 2 ? 4 : 1 + rnd() % 3, 0);
+				if (s.one_d) {
+					s.kw = 65 + rnd() % 96;
+					s.w = (s.kw - 1) * s.dw + 1 + rnd() % 200;
+				} else {
+					s.sh = 9 + rnd() % 12;
+					s.w += 20;
+					s.h += 10;
+				}
+				s.special = rnd() % 3 == 0 ? 50 : 0;
+			}
+			conv_what(&s, 5, what, sizeof(what));
+			kcase c;
+			conv_build(&c, &s);
+			kc_check(&c, levels[l], 1 + (i % 2) * 2, "f32-gemm", what);
+			kc_free(&c);
+		}
+	}
+}
+
 /* Winograd convolutions: ResNet-like and ragged shapes (odd sizes, every padding, two
  * images, channel counts off the tiles) on data of adversarial ranges: tiny and huge
  * magnitudes, inputs on a large offset under weights that cancel (outputs far smaller than
@@ -1530,6 +1582,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ukernel_table), cmocka_unit_test(test_gemm_ukernel),
 		cmocka_unit_test(test_fconv),	      cmocka_unit_test(test_fconv_large),
+		cmocka_unit_test(test_fconv_im2col),
 		cmocka_unit_test(test_fwinograd),     cmocka_unit_test(test_wino_ukernel),
 		cmocka_unit_test(test_fhswish),
 		cmocka_unit_test(test_fgemm),	      cmocka_unit_test(test_fmatmul),

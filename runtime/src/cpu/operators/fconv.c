@@ -5,7 +5,9 @@
  * GEMM per group with output channels as rows and pixels as columns. 1x1 stride-1
  * convolutions read the input planes in place;
  * others read each k row of a tile as a run of one channel's phase plane (the tap's offset
- * plus the tile's grid position), so the im2col matrix is never built. The K order is the
+ * plus the tile's grid position), so the im2col matrix is never built — but for geometries
+ * the phase plane does not hold (over 64 taps, strides over 8: STFT front ends, patch
+ * embeddings), which read an im2col matrix built per image. The K order is the
  * reference's (channel, ky, kx); a padding tap adds 0 * w, which leaves the sum exact as
  * long as every weight is finite and no bias is -0 (checked at prepare). */
 #include <math.h>
@@ -41,12 +43,19 @@
 #define DWC_CH 64
 /* ... when the interleaved plane of DWC_CH channels stays this small (floats). */
 #define DWC_PLANE_MAX ((size_t)1 << 18)
+/* The largest im2col matrix (floats, per image) built for a geometry the phase plane does
+ * not hold; larger ones leave the node to the reference kernel. */
+#define IM2COL_MAX ((size_t)4 << 20)
 
 typedef struct fconv_op {
 	eml_fast_op base;
 	const eml_f32_gemm_ukernel *uk;
 	eml_f32_dw_fn dw;
 	int depthwise, pointwise;
+	int im2col;	/* the GEMM reads an im2col matrix ([k][out_plane] per group) */
+	int direct;	/* the GEMM reads its columns in place and writes y: pointwise, im2col */
+	size_t gstride;	/* floats between two groups' GEMM inputs */
+	eml_window3 win; /* the geometry, for im2col */
 	size_t batch, in_ch, out_ch, groups, cg, mg, kvol, k;
 	size_t in_plane, out_plane, work;
 	float lo, hi;
@@ -112,7 +121,7 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 									    : op->blocks;
 	size_t first = tg * op->tiles_per_task, last = first + op->tiles_per_task;
 	last = last < op->tiles ? last : op->tiles;
-	const float *base = r->x + g * op->cg * (op->pointwise ? op->in_plane : op->ps);
+	const float *base = r->x + g * op->gstride;
 	float *y = r->y + g * op->mg * op->out_plane;
 	float *out = (float *)r->env->scratch[thread];
 	size_t span = (last - first) * uk->nr;
@@ -120,7 +129,7 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 	size_t p_last = (last - 1) * uk->nr;
 	uint32_t nr_last = (uint32_t)(op->cols - p_last < uk->nr ? op->cols - p_last : uk->nr);
 	/* a ragged last tile read in place would run past the image: it is copied, padded */
-	int packed_tail = op->pointwise && nr_last < uk->nr;
+	int packed_tail = op->direct && nr_last < uk->nr;
 	for (size_t kk = 0; packed_tail && kk < op->k; kk++) {
 		memcpy(tail + kk * uk->nr, base + op->koff[kk] + p_last, nr_last * sizeof(float));
 		memset(tail + kk * uk->nr + nr_last, 0, (uk->nr - nr_last) * sizeof(float));
@@ -135,7 +144,7 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 		};
 		for (size_t ti = first; ti < last; ti++) {
 			size_t p0 = ti * uk->nr;
-			if (!op->pointwise) {
+			if (!op->direct) {
 				/* only the columns scattered: a narrow last tile is cheaper */
 				uint32_t nc = (uint32_t)(op->cols - p0 < uk->nr ? op->cols - p0
 										: uk->nr);
@@ -152,9 +161,52 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 				       op->out_plane, &ep);
 		}
 		size_t p_end = last * uk->nr < op->cols ? last * uk->nr : op->cols;
-		for (uint32_t i = 0; i < mr && !op->pointwise; i++)
+		for (uint32_t i = 0; i < mr && !op->direct; i++)
 			eml_fplane_scatter(&op->plane, first * uk->nr, p_end - first * uk->nr,
 					   out + i * span, y + (row + i) * op->out_plane);
+	}
+}
+
+/* Writes input channel `task`'s kvol rows of the im2col matrix of the image being run into
+ * the shared buffer: row (channel, ky, kx) holds that tap's input at every output, 0 where
+ * it falls in the padding. */
+static void im2col_task(void *arg, uint32_t task, uint32_t thread)
+{
+	const fconv_run *r = arg;
+	const fconv_op *op = r->op;
+	const eml_window3 *c = &op->win;
+	(void)thread;
+	const float *x = r->x + task * op->in_plane;
+	int64_t ih = c->in[1], iw = c->in[2], oh = c->out[1], ow = c->out[2];
+	int64_t sh = c->stride[1], sw = c->stride[2];
+	float *dst = (float *)r->env->shared + task * op->kvol * op->out_plane;
+	for (int64_t ky = 0; ky < c->k[1]; ky++) {
+		for (int64_t kx = 0; kx < c->k[2]; kx++, dst += op->out_plane) {
+			int64_t dy = ky * c->dil[1] - c->pad_begin[1];
+			int64_t dx = kx * c->dil[2] - c->pad_begin[2];
+			/* the outputs whose tap lands inside the row: [ox0, ox1) */
+			int64_t ox0 = dx >= 0 ? 0 : (-dx + sw - 1) / sw;
+			int64_t ox1 = iw - dx > 0 ? (iw - dx + sw - 1) / sw : 0;
+			ox0 = ox0 < ow ? ox0 : ow;
+			ox1 = ox1 < ow ? ox1 : ow;
+			ox1 = ox1 > ox0 ? ox1 : ox0;
+			for (int64_t oy = 0; oy < oh; oy++) {
+				float *row = dst + oy * ow;
+				int64_t iy = oy * sh + dy;
+				if (iy < 0 || iy >= ih) {
+					memset(row, 0, (size_t)ow * sizeof(float));
+					continue;
+				}
+				const float *src = x + iy * iw + dx;
+				memset(row, 0, (size_t)ox0 * sizeof(float));
+				if (sw == 1)
+					memcpy(row + ox0, src + ox0, (size_t)(ox1 - ox0) * sizeof(float));
+				else
+					for (int64_t ox = ox0; ox < ox1; ox++)
+						row[ox] = src[ox * sw];
+				memset(row + ox1, 0, (size_t)(ow - ox1) * sizeof(float));
+			}
+		}
 	}
 }
 
@@ -276,7 +328,8 @@ static edgeml_status fconv_run_op(const eml_fast_op *base, const eml_kernel_ctx 
 		fconv_run r = { op, x + n * op->in_ch * op->in_plane,
 				y + n * op->out_ch * op->out_plane, env };
 		if (!op->pointwise) {
-			eml_threadpool_run(pool, plane_task, &r, (uint32_t)op->in_ch);
+			eml_threadpool_run(pool, op->im2col ? im2col_task : plane_task, &r,
+					   (uint32_t)op->in_ch);
 			r.x = (const float *)env->shared;
 		}
 		eml_threadpool_run(pool, gemm_task, &r,
@@ -398,16 +451,21 @@ static edgeml_status prepare_gemm(fconv_op *op, const float *w, const float *bia
 			op->bias[b * mr + m % mr] = bias ? bias[g * op->mg + m] : 0.0f;
 		}
 	}
-	for (size_t ky = 0; !op->pointwise && ky < op->plane.kh; ky++)
+	for (size_t ky = 0; !op->pointwise && !op->im2col && ky < op->plane.kh; ky++)
 		for (size_t kx = 0; kx < op->plane.kw; kx++)
 			taps[ky * op->plane.kw + kx] = eml_plane_tap(&op->plane, ky, kx);
 	for (size_t kk = 0; kk < k; kk++) {
 		op->koff[kk] = op->pointwise ? kk * op->in_plane
+			       : op->im2col  ? kk * op->out_plane
 					     : (kk / op->kvol) * op->ps + taps[kk % op->kvol];
 		op->toff[kk] = kk * uk->nr;
 	}
 	free(taps);
-	op->cols = op->pointwise ? op->out_plane : op->plane.grid;
+	op->direct = op->pointwise || op->im2col;
+	op->gstride = op->cg * (op->pointwise ? op->in_plane
+				: op->im2col  ? op->kvol * op->out_plane
+					      : op->ps);
+	op->cols = op->direct ? op->out_plane : op->plane.grid;
 	op->tiles = (op->cols + uk->nr - 1) / uk->nr;
 	/* enough tasks for every thread: fewer tiles per task, then chunks of row blocks */
 	op->tiles_per_task = op->tiles < TILES_PER_TASK ? op->tiles : TILES_PER_TASK;
@@ -423,7 +481,9 @@ static edgeml_status prepare_gemm(fconv_op *op, const float *w, const float *bia
 	op->m_chunk = (op->blocks + op->m_chunks - 1) / op->m_chunks;
 	op->m_chunks = (op->blocks + op->m_chunk - 1) / op->m_chunk;
 	op->base.scratch = (mr * op->tiles_per_task * uk->nr + k * uk->nr) * sizeof(float);
-	if (!op->pointwise)
+	if (op->im2col)
+		op->base.shared = op->in_ch * op->kvol * op->out_plane * sizeof(float);
+	else if (!op->pointwise)
 		op->base.shared = op->in_ch * op->ps * sizeof(float);
 	return EDGEML_OK;
 }
@@ -484,6 +544,11 @@ edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	    op->plane.bytes <= PLANE_MAX / op->in_ch)
 		st = EDGEML_OK;
 	op->ps = (op->plane.bytes + 15) / 16 * 16;
+	/* a geometry the phase plane does not hold: the GEMM over an im2col matrix */
+	op->im2col = st == EDGEML_ERR_UNSUPPORTED && !op->pointwise && op->out_plane > 0 &&
+		     padding_exact(w, op->out_ch * op->k, bias, op->out_ch) &&
+		     op->in_ch * op->kvol <= IM2COL_MAX / op->out_plane;
+	op->win = c;
 	op->dw = eml_cpu_kernels_for(isa)->f32_dw;
 	op->depthwise = st == EDGEML_OK && op->dw && op->cg == 1 && op->mg == 1 &&
 			op->kvol <= DW_TAPS_MAX;
@@ -498,7 +563,7 @@ edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	} else if (op->depthwise) {
 		op->base.kernel = "f32-dwconv";
 		st = prepare_dw(op, w, bias, threads);
-	} else if (st == EDGEML_OK || op->pointwise) {
+	} else if (st == EDGEML_OK || op->pointwise || op->im2col) {
 		op->base.kernel = uk->name;
 		st = prepare_gemm(op, w, bias, threads);
 	}
