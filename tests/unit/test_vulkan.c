@@ -25,7 +25,7 @@
 #include "session.h"
 #include "vulkan/vk_device.h"
 
-#define MAX_T 24
+#define MAX_T 48
 #include "vk_test_graph.h"
 
 static const float s_x = 0.05f, s_y = 0.11f, s_w4[4] = { 0.02f, 0.013f, 0.031f, 0.007f };
@@ -697,6 +697,63 @@ static void test_qconcat(void **state)
 	}
 }
 
+/* Concats of more inputs than a node has dispatches (DenseNet's dense blocks: up to 32),
+ * float and QLinearConcat with four sets of scales and zero points, on a random axis, some
+ * inputs empty: concat.comp takes up to six inputs a dispatch. Without the CPU fallback, so
+ * the whole node must run on the GPU. */
+static void test_wide_concat(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	for (uint32_t seed = 1; seed <= 6; seed++) {
+		static builder b;
+		static float sc[5];
+		static uint8_t zp[5];
+		uint32_t r = seed * 7919;
+		int quant = seed % 2 == 0;
+		uint32_t n = quant ? 17 + next_rand(&r) % 4 : 17 + next_rand(&r) % 12;
+		uint32_t rank = 1 + next_rand(&r) % 4, axis = next_rand(&r) % rank;
+		int64_t dims[4], ydims[4];
+		edgeml_dtype yt = quant ? (seed % 4 ? EDGEML_DTYPE_INT8 : EDGEML_DTYPE_UINT8)
+					: EDGEML_DTYPE_FLOAT32;
+		for (uint32_t d = 0; d < rank; d++)
+			ydims[d] = 1 + next_rand(&r) % 4;
+		ydims[axis] = 0;
+		for (uint32_t i = 0; i < 5; i++) {
+			sc[i] = 0.01f + (float)(next_rand(&r) % 1000) / 5000.0f;
+			zp[i] = (uint8_t)next_rand(&r);
+		}
+		memset(&b, 0, sizeof(b));
+		uint32_t in[64], nin = 0, qs[4], qz[4];
+		if (quant) {
+			in[nin++] = constant(&b, EDGEML_DTYPE_FLOAT32, 1, &sc[0]);
+			in[nin++] = constant(&b, yt, 1, &zp[0]);
+			for (uint32_t q = 0; q < 4; q++) {
+				qs[q] = constant(&b, EDGEML_DTYPE_FLOAT32, 1, &sc[1 + q]);
+				qz[q] = constant(&b, yt, 1, &zp[1 + q]);
+			}
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			memcpy(dims, ydims, sizeof(dims));
+			dims[axis] = next_rand(&r) % 5 == 0 ? 0 : 1 + next_rand(&r) % 3;
+			ydims[axis] += dims[axis];
+			in[nin++] = tensor(&b, yt, rank, dims, EML_TF_INPUT, NULL);
+			if (quant) {
+				in[nin++] = qs[i % 4];
+				in[nin++] = qz[i % 4];
+			}
+		}
+		uint32_t y = tensor(&b, yt, rank, ydims, EML_TF_OUTPUT, NULL);
+		node(&b, quant ? EML_OP_QLinearConcat : EML_OP_Concat, nin, in, y, 1,
+		     (eml_attr[]){ int1("axis", axis) });
+		void *image;
+		edgeml_model *m = load(&b, &image);
+		compare(m, 0);
+		edgeml_model_free(m);
+		free(image);
+	}
+}
+
 /* ReduceMean, ReduceSum and ReduceMax of one float tensor over random axes (negative ones
  * too), keepdims either way, and the mean of a 64x64 plane per channel (mnasnet's pool). */
 static void test_reduce(void **state)
@@ -1170,7 +1227,7 @@ int main(void)
 		cmocka_unit_test(test_resize_pool),
 		cmocka_unit_test(test_qsoftmax),
 		cmocka_unit_test(test_slice_split),
-		cmocka_unit_test(test_qconcat),
+		cmocka_unit_test(test_qconcat), cmocka_unit_test(test_wide_concat),
 		cmocka_unit_test(test_reduce),
 		cmocka_unit_test(test_run_timeout),
 		cmocka_unit_test(test_normalize),

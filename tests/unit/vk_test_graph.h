@@ -18,9 +18,9 @@ typedef struct builder {
 	eml_graph g;
 	eml_tensor tensors[MAX_T];
 	eml_node nodes[MAX_N];
-	uint32_t io[MAX_N][16];
+	uint32_t io[MAX_N][64];
 	eml_attr attrs[MAX_N][MAX_A];
-	uint32_t inputs[4], outputs[4];
+	uint32_t inputs[32], outputs[4];
 } builder;
 
 static int have_device;

@@ -1,6 +1,7 @@
 /* vk_ops_move.c — Vulkan dispatches of the data-movement ops (copies for views the planner
  * could not alias, Transpose, Concat, Slice, Split, QLinearConcat), Resize and the pools. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "quant/quant.h"
@@ -89,6 +90,89 @@ static edgeml_status add_copy(eml_vk_kernel *k, uint32_t src_t, uint32_t dst_t, 
 	return add_copy_from(k, src_t, dst_t, dtype, rank, dims, 0, src, dst, dst_base);
 }
 
+/* Concat's inputs a concat.comp dispatch takes: the seven bindings less the output. */
+#define CONCAT_SRC 6
+
+/* The inputs of one concat.comp dispatch being gathered: input j (tensor[j]), seen as
+ * [outer][len[j]], fills columns [at[j], at[j] + len[j]) of the output seen as [outer][row];
+ * with lut, its bytes go through table[j]. */
+typedef struct concat_chunk {
+	uint32_t n, dtype, out;
+	int lut;
+	int64_t outer, row;
+	uint32_t tensor[CONCAT_SRC];
+	int64_t len[CONCAT_SRC], at[CONCAT_SRC];
+	int32_t table[CONCAT_SRC][256];
+} concat_chunk;
+
+/* Adds the dispatch of the gathered inputs, if any, and starts a new chunk. */
+static edgeml_status concat_flush(eml_vk_kernel *k, concat_chunk *c)
+{
+	const char *t = copy_type(c->dtype);
+	int64_t total = 0;
+	char nsrc[12], dst[12];
+	uint32_t n = c->n;
+	if (n == 0)
+		return EDGEML_OK;
+	c->n = 0;
+	if (!t)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "%s tensors have no GPU copy",
+				 edgeml_dtype_name((edgeml_dtype)c->dtype));
+	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "concat.comp", 1);
+	if (!d)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "more than %d inputs in one node",
+				 EML_VK_MAX_DISPATCH * CONCAT_SRC);
+	snprintf(nsrc, sizeof(nsrc), "%u", n);
+	snprintf(dst, sizeof(dst), "%u", n + 1);
+	eml_vk_macro(d, "T", t);
+	eml_vk_macro(d, "LUT", c->lut ? "1" : "0");
+	eml_vk_macro(d, "NSRC", nsrc);
+	eml_vk_macro(d, "DST", dst);
+	EML_VK_SET_I(d, CONCAT_ROW, c->row);
+	for (uint32_t j = 0; j < n; j++) {
+		total += c->outer * c->len[j];
+		eml_vk_bind(d, c->tensor[j]);
+		eml_vk_put_i(d, EML_VKP_CONCAT_LEN0 + j, c->len[j], 0);
+		eml_vk_put_i(d, EML_VKP_CONCAT_END0 + j, total, 0);
+		eml_vk_put_i(d, EML_VKP_CONCAT_AT0 + j, c->at[j], 0);
+	}
+	eml_vk_bind(d, c->out);
+	d->invocations = (uint64_t)total;
+	edgeml_status st = EDGEML_OK;
+	for (uint32_t j = 0; j < n && c->lut && st == EDGEML_OK; j++)
+		st = eml_vk_param_i(d, c->table[j], 256);
+	return st;
+}
+
+/* Adds input tensor (dims along the axis: len) to the chunk, flushing a full one; its table
+ * is the chunk's next (filled by the caller before, for QLinearConcat). */
+static edgeml_status concat_add(eml_vk_kernel *k, concat_chunk *c, uint32_t tensor,
+				int64_t len, int64_t at)
+{
+	c->tensor[c->n] = tensor;
+	c->len[c->n] = len;
+	c->at[c->n] = at;
+	return ++c->n == CONCAT_SRC ? concat_flush(k, c) : EDGEML_OK;
+}
+
+/* Starts a chunk for the Concat of y on axis: outer (the elements before the axis) and row
+ * (the output's elements per outer index); the GPU's words are 32-bit. */
+static edgeml_status concat_start(const eml_tensor *y, uint32_t axis, uint32_t out, int lut,
+				  concat_chunk *c)
+{
+	c->n = 0;
+	c->dtype = y->dtype;
+	c->out = out;
+	c->lut = lut;
+	c->outer = 1;
+	for (uint32_t i = 0; i < axis; i++)
+		c->outer *= y->dims[i];
+	c->row = c->outer > 0 ? eml_tensor_numel(y) / c->outer : 0;
+	if (eml_tensor_numel(y) > INT32_MAX)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "a Concat output of over 2^31 elements");
+	return EDGEML_OK;
+}
+
 /* Inputs of Slice (data, starts, ends, axes, steps) and Split (input, split). */
 #define SLICE_INPUTS 5
 
@@ -162,8 +246,9 @@ static edgeml_status build_qconcat(const eml_graph *g, const eml_node *node, eml
 {
 	const eml_tensor *y = &g->tensors[node->outputs[0]];
 	const float *ys, *xs;
-	int64_t n, src[EML_MAX_RANK], dst[EML_MAX_RANK];
-	int32_t yz, xz, lo, hi, lut[256];
+	int64_t n;
+	int32_t yz, xz, lo, hi;
+	concat_chunk chunk;
 	eml_op_params tmp;
 	const eml_op_params *op = NULL;
 	edgeml_status st = eml_vk_params(g, node, &tmp, &op);
@@ -179,9 +264,9 @@ static edgeml_status build_qconcat(const eml_graph *g, const eml_node *node, eml
 		return eml_error(EDGEML_ERR_UNSUPPORTED, "QLinearConcat of %s",
 				 edgeml_dtype_name((edgeml_dtype)y->dtype));
 	eml_q_range(y->dtype, &lo, &hi);
-	contiguous(y->rank, y->dims, dst);
-	int64_t at = 0;
-	for (uint32_t j = 0; j < q->n_x; j++) {
+	st = concat_start(y, q->axis, node->outputs[0], 1, &chunk);
+	int64_t at = 0, inner = chunk.outer > 0 && y->dims[axis] > 0 ? chunk.row / y->dims[axis] : 0;
+	for (uint32_t j = 0; j < q->n_x && st == EDGEML_OK; j++) {
 		uint32_t i = q->x0 + 3 * j;
 		const eml_tensor *xi = eml_vk_input(g, node, i);
 		st = eml_vk_scales(g, node, i + 1, &xs, &n);
@@ -196,16 +281,12 @@ static edgeml_status build_qconcat(const eml_graph *g, const eml_node *node, eml
 		for (int b = 0; b < 256; b++) {
 			int32_t v = xi->dtype == EDGEML_DTYPE_INT8 ? (int8_t)b : b;
 			float real = (float)(v - xz) * xs[0];
-			lut[b] = (uint8_t)eml_quantize_f32(real, ys[0], yz, lo, hi);
+			chunk.table[chunk.n][b] = (uint8_t)eml_quantize_f32(real, ys[0], yz, lo, hi);
 		}
-		contiguous(xi->rank, xi->dims, src);
-		st = add_copy_lut(k, node->inputs[i], node->outputs[0], y->dtype, xi->rank,
-				  xi->dims, 0, src, dst, at * dst[axis], lut);
-		if (st != EDGEML_OK)
-			return st;
+		st = concat_add(k, &chunk, node->inputs[i], xi->dims[axis] * inner, at * inner);
 		at += xi->dims[axis];
 	}
-	return EDGEML_OK;
+	return st == EDGEML_OK ? concat_flush(k, &chunk) : st;
 }
 
 edgeml_status eml_vk_build_movement(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
@@ -232,21 +313,19 @@ edgeml_status eml_vk_build_movement(const eml_graph *g, const eml_node *node, em
 	}
 	if (node->op == EML_OP_Concat) {
 		uint32_t axis = op->axis.axis;
-		contiguous(y->rank, y->dims, dst);
-		int64_t at = 0;
-		for (uint32_t i = 0; i < node->n_inputs; i++) {
+		concat_chunk chunk;
+		edgeml_status st = concat_start(y, axis, node->outputs[0], 0, &chunk);
+		int64_t at = 0, inner = chunk.outer > 0 && y->dims[axis] > 0
+						? chunk.row / y->dims[axis] : 0;
+		for (uint32_t i = 0; i < node->n_inputs && st == EDGEML_OK; i++) {
 			const eml_tensor *xi = eml_vk_input(g, node, i);
 			if (!xi || eml_tensor_numel(xi) == 0)
 				continue;
-			contiguous(xi->rank, xi->dims, src);
-			edgeml_status st = add_copy(k, node->inputs[i], node->outputs[0], y->dtype,
-						    xi->rank, xi->dims, src, dst,
-						    at * dst[axis]);
-			if (st != EDGEML_OK)
-				return st;
+			st = concat_add(k, &chunk, node->inputs[i], xi->dims[axis] * inner,
+					at * inner);
 			at += xi->dims[axis];
 		}
-		return EDGEML_OK;
+		return st == EDGEML_OK ? concat_flush(k, &chunk) : st;
 	}
 	if (node->op == EML_OP_QLinearConcat)
 		return build_qconcat(g, node, k);
