@@ -697,6 +697,73 @@ static void test_qconcat(void **state)
 	}
 }
 
+/* Pad in every mode (constant with and without constant_value, reflect, edge), negative pads
+ * that crop, an axes input, on float, 8-bit and int64 data (pad.comp); flags 0, so it must
+ * run on the GPU. */
+static void test_pad(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	static const char *const modes[] = { "constant", "reflect", "edge" };
+	static const edgeml_dtype types[] = { EDGEML_DTYPE_FLOAT32, EDGEML_DTYPE_UINT8,
+					      EDGEML_DTYPE_INT8, EDGEML_DTYPE_INT64 };
+	for (uint32_t seed = 1; seed <= 12; seed++) {
+		static builder b;
+		static int64_t pads[8], axes[4], cv64;
+		static float cvf;
+		static uint8_t cv8;
+		uint32_t r = seed;
+		uint32_t rank = 1 + next_rand(&r) % 4, mode = seed % 3, n_axes = rank;
+		edgeml_dtype dt = types[(seed / 3) % 4];
+		int use_axes = rank > 1 && next_rand(&r) % 2;
+		int64_t dims[4], ydims[4];
+		for (uint32_t d = 0; d < rank; d++)
+			ydims[d] = dims[d] = 2 + next_rand(&r) % 5;
+		if (use_axes)
+			n_axes = 1 + next_rand(&r) % rank;
+		for (uint32_t i = 0; i < n_axes; i++) {
+			uint32_t a = use_axes ? (i + seed) % rank : i;
+			axes[i] = a;
+			for (uint32_t side = 0; side < 2; side++) {
+				/* reflect: under the axis size; others: up to 3, or -1 (crop) */
+				int64_t v = mode == 1 ? (int64_t)(next_rand(&r) % dims[a])
+						      : (int64_t)(next_rand(&r) % 5) - 1;
+				if (ydims[a] + v < 1)
+					v = 0;
+				pads[side * n_axes + i] = v;
+				ydims[a] += v;
+			}
+		}
+		memset(&b, 0, sizeof(b));
+		uint32_t x = tensor(&b, dt, rank, dims, EML_TF_INPUT, NULL);
+		uint32_t tp = constant(&b, EDGEML_DTYPE_INT64, 2 * n_axes, pads);
+		uint32_t in[4] = { x, tp, EML_NO_TENSOR, EML_NO_TENSOR }, n_in = 2;
+		if (mode == 0 && seed % 2) {
+			cvf = -2.5f;
+			cv8 = 0xa5;
+			cv64 = -0x123456789ll;
+			const void *v = dt == EDGEML_DTYPE_FLOAT32 ? (const void *)&cvf :
+					dt == EDGEML_DTYPE_INT64   ? (const void *)&cv64 :
+								     (const void *)&cv8;
+			in[2] = constant(&b, dt, 1, v);
+			n_in = 3;
+		}
+		if (use_axes) {
+			in[3] = constant(&b, EDGEML_DTYPE_INT64, n_axes, axes);
+			n_in = 4;
+		}
+		uint32_t y = tensor(&b, dt, rank, ydims, EML_TF_OUTPUT, NULL);
+		node(&b, EML_OP_Pad, n_in, in, y, 1,
+		     (eml_attr[]){ { .name = "mode", .type = EML_ATTR_STRING,
+				     .count = (uint32_t)strlen(modes[mode]), .s = modes[mode] } });
+		void *image;
+		edgeml_model *m = load(&b, &image);
+		compare(m, 0);
+		edgeml_model_free(m);
+		free(image);
+	}
+}
+
 /* Concats of more inputs than a node has dispatches (DenseNet's dense blocks: up to 32),
  * float and QLinearConcat with four sets of scales and zero points, on a random axis, some
  * inputs empty: concat.comp takes up to six inputs a dispatch. Without the CPU fallback, so
@@ -1227,7 +1294,7 @@ int main(void)
 		cmocka_unit_test(test_resize_pool),
 		cmocka_unit_test(test_qsoftmax),
 		cmocka_unit_test(test_slice_split),
-		cmocka_unit_test(test_qconcat), cmocka_unit_test(test_wide_concat),
+		cmocka_unit_test(test_qconcat), cmocka_unit_test(test_wide_concat), cmocka_unit_test(test_pad),
 		cmocka_unit_test(test_reduce),
 		cmocka_unit_test(test_run_timeout),
 		cmocka_unit_test(test_normalize),

@@ -67,6 +67,8 @@ static build_fn builder(uint32_t op)
 		return eml_vk_build_movement;
 	case EML_OP_Resize:
 		return eml_vk_build_resize;
+	case EML_OP_Pad:
+		return eml_vk_build_pad;
 	case EML_OP_ImagePreprocess:
 		return eml_vk_build_image;
 	case EML_OP_QLinearSoftmax:

@@ -157,6 +157,7 @@ edgeml_status eml_vk_build_binary(const eml_graph *g, const eml_node *node, eml_
 edgeml_status eml_vk_build_pool(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
 edgeml_status eml_vk_build_unary(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
 edgeml_status eml_vk_build_movement(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
+edgeml_status eml_vk_build_pad(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
 edgeml_status eml_vk_build_resize(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
 /* ImagePreprocess (vk_ops_image.c). */
 edgeml_status eml_vk_build_image(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);

@@ -1,5 +1,5 @@
 /* vk_ops_move.c — Vulkan dispatches of the data-movement ops (copies for views the planner
- * could not alias, Transpose, Concat, Slice, Split, QLinearConcat), Resize and the pools. */
+ * could not alias, Transpose, Concat, Slice, Split, QLinearConcat, Pad), Resize and the pools. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,6 +7,7 @@
 #include "quant/quant.h"
 #include "error.h"
 #include "ops/ops.h"
+#include "ops/pad_params.h"
 #include "ops/slice_params.h"
 #include "vulkan/vk_ops.h"
 
@@ -332,6 +333,65 @@ edgeml_status eml_vk_build_movement(const eml_graph *g, const eml_node *node, em
 	/* Reshape and the other views the planner could not alias: a flat copy. */
 	int64_t n = eml_tensor_numel(y), one = 1;
 	return add_copy(k, node->inputs[0], node->outputs[0], y->dtype, 1, &n, &one, &one, 0);
+}
+
+/* Pad: every output element from pad.comp, which maps its coordinates to the input's as the
+ * reference does or writes the fill value (constant_value's bits, else zero). The pads and
+ * the constant value must be constants: the parameters are laid out at session creation. */
+edgeml_status eml_vk_build_pad(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
+{
+	const eml_tensor *x = eml_vk_input(g, node, 0), *y = &g->tensors[node->outputs[0]];
+	eml_op_params tmp;
+	const eml_op_params *op;
+	edgeml_status st = eml_vk_params(g, node, &tmp, &op);
+	if (st != EDGEML_OK)
+		return st;
+	const char *t = copy_type(x->dtype);
+	if (!t)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "%s tensors have no GPU copy",
+				 edgeml_dtype_name((edgeml_dtype)x->dtype));
+	if (eml_tensor_numel(x) > INT32_MAX)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "input has more than 2^31 elements");
+	uint32_t fill[2] = { 0, 0 }, cv = op->pad.constant_value;
+	if (cv != EML_NO_INPUT) {
+		const eml_tensor *c = eml_vk_input(g, node, cv);
+		if (!(c->flags & EML_TF_CONSTANT) || !c->data)
+			return eml_error(EDGEML_ERR_UNSUPPORTED,
+					 "constant_value is not a constant: the GPU parameters are "
+					 "laid out at session creation");
+		if (eml_tensor_numel(c) == 1)
+			memcpy(fill, c->data, edgeml_dtype_size((edgeml_dtype)x->dtype));
+	}
+	for (uint32_t i = 1; i < node->n_inputs && i < 4; i++) {
+		const eml_tensor *in = eml_vk_input(g, node, i);
+		if (in && (!(in->flags & EML_TF_CONSTANT) || !in->data))
+			return eml_error(EDGEML_ERR_UNSUPPORTED,
+					 "input %u is not a constant: the GPU parameters are laid "
+					 "out at session creation", i);
+	}
+	int64_t n = eml_tensor_numel(y), xs[EML_MAX_RANK];
+	if (n == 0)
+		return EDGEML_OK;
+	contiguous(x->rank, x->dims, xs);
+	int32_t words[4 + 4 * EML_MAX_RANK];
+	uint32_t r = x->rank;
+	words[0] = (int32_t)r;
+	words[1] = op->pad.mode;
+	memcpy(&words[2], fill, sizeof(fill));
+	for (uint32_t i = 0; i < r; i++) {
+		words[4 + i] = (int32_t)y->dims[i];
+		words[4 + r + i] = (int32_t)x->dims[i];
+		words[4 + 2 * r + i] = (int32_t)xs[i];
+		words[4 + 3 * r + i] = (int32_t)op->pad.begin[i];
+	}
+	eml_vk_dispatch *d = eml_vk_add_dispatch(k, "pad.comp", (uint64_t)n);
+	if (!d)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "no dispatch left in the node");
+	eml_vk_macro(d, "T", t);
+	eml_vk_macro(d, "FILL_WORDS", edgeml_dtype_size((edgeml_dtype)x->dtype) == 8 ? "2" : "1");
+	eml_vk_bind(d, node->inputs[0]);
+	eml_vk_bind(d, node->outputs[0]);
+	return eml_vk_param_i(d, words, 4 + 4 * r);
 }
 
 /* Resize: the source indices (and linear weights) of every output coordinate of every axis
