@@ -813,6 +813,39 @@ static void test_conv_batchnorm(void **state)
 	eml_converted_free(c);
 }
 
+/* HardSigmoid(1/6, 1/2) of x, times x (either operand order), is one HardSwish; with another
+ * alpha, or when the HardSigmoid's output has a second reader, the nodes stay. */
+static void test_hardsigmoid_mul_hardswish(void **state)
+{
+	(void)state;
+	for (int v = 0; v < 4; v++) {
+		builder b = { .opset = 13 };
+		int64_t xd[4] = { 1, 2, 3, 3 };
+		input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, xd);
+		Onnx__NodeProto *h = node(&b, "HardSigmoid", "hs", "x", "h");
+		attr_float(h, "alpha", v == 2 ? 0.2f : 1.0f / 6.0f);
+		attr_float(h, "beta", 0.5f);
+		node(&b, "Mul", "mul", v == 1 ? "h,x" : "x,h", "y");
+		output(&b, "y");
+		if (v == 3)
+			output(&b, "h");
+		eml_converted *c;
+		assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+		const eml_graph *g = &c->graph;
+		if (v < 2) {
+			assert_int_equal(g->n_nodes, 1);
+			const eml_node *n = only_node(g, EML_OP_HardSwish);
+			assert_string_equal(g->tensors[n->outputs[0]].name, "y");
+			assert_string_equal(g->tensors[n->inputs[0]].name, "x");
+		} else {
+			assert_int_equal(g->n_nodes, 2);
+			only_node(g, EML_OP_HardSigmoid);
+			only_node(g, EML_OP_Mul);
+		}
+		eml_converted_free(c);
+	}
+}
+
 /* Conv -> Mul by a scalar -> Add of a scalar (PP-OCR's affine blocks) is one Conv; a Mul by
  * a vector along the width (not per channel) is not folded. */
 static void test_conv_scalar_affine(void **state)
@@ -1580,6 +1613,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_qdq_sigmoid_lookup, teardown),
 		cmocka_unit_test_teardown(test_qdq_softmax, teardown),
 		cmocka_unit_test_teardown(test_conv_batchnorm, teardown),
+		cmocka_unit_test_teardown(test_hardsigmoid_mul_hardswish, teardown),
 		cmocka_unit_test_teardown(test_conv_scalar_affine, teardown),
 		cmocka_unit_test_teardown(test_convtranspose_bias_bn_relu, teardown),
 		cmocka_unit_test_teardown(test_affine_into_pointwise_conv, teardown),
