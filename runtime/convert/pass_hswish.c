@@ -42,7 +42,8 @@ edgeml_status cv_pass_hswish(cv_graph *g, uint32_t *count)
 		      (mul->inputs[1] == x && mul->inputs[0] == h->outputs[0])))
 			continue;
 		h->op = EML_OP_HardSwish;
-		h->n_attrs = 0;
+		cv_remove_attr(g, i, "alpha");
+		cv_remove_attr(g, i, "beta");
 		h->outputs[0] = mul->outputs[0];
 		mul->dead = 1;
 		cv_update_producers(g);
