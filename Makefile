@@ -345,6 +345,7 @@ ARM_TEST_SRCS := $(filter-out runtime/src/cpu/cpu_backend.c,$(wildcard runtime/s
 ARM_TESTS := $(ARM_DIR)/test_cpu_kernels $(ARM_DIR)/test_threadpool $(ARM_DIR)/test_f32_kernels \
 	$(ARM_DIR)/test_image
 ARM_TESTS += $(ARM_DIR)/test_f32_vmath
+ARM_TESTS += $(ARM_DIR)/test_f32_channel_ops
 .PHONY: test-arm arm-edgeml
 # First the aarch64 edgeml must refuse the Vulkan backend it lacks, cleanly; then each level
 # checks that `edgeml info` reports the kernels that level must choose.

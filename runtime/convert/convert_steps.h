@@ -66,6 +66,8 @@ edgeml_status cv_pass_qdq(cv_graph *g, uint32_t *count);
 edgeml_status cv_pass_batchnorm(cv_graph *g, uint32_t *count);
 /* Fuses Relu/Clip into a preceding Conv/Gemm/MatMul/Add as activation_min/max. */
 edgeml_status cv_pass_activation(cv_graph *g, uint32_t *count);
+/* HardSigmoid(1/6, 1/2) of x times x into HardSwish (pass_hswish.c). */
+edgeml_status cv_pass_hswish(cv_graph *g, uint32_t *count);
 /* Removes Identity nodes. */
 edgeml_status cv_pass_identity(cv_graph *g, uint32_t *count);
 

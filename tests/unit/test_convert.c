@@ -813,6 +813,140 @@ static void test_conv_batchnorm(void **state)
 	eml_converted_free(c);
 }
 
+/* ---- HardSigmoid(1/6, 1/2) times its input into HardSwish (pass_hswish) --------------- */
+
+enum {
+	HS_MUL_XH,       /* Mul(x, h): folded */
+	HS_MUL_HX,       /* Mul(h, x): folded */
+	HS_ALPHA,        /* alpha 0.2 (the ONNX default): kept */
+	HS_BETA,         /* beta 0.6: kept */
+	HS_H_OUTPUT,     /* h is also a graph output: kept */
+	HS_H_READER,     /* h is also read by a Relu: kept */
+	HS_OTHER_FACTOR, /* Mul(h, w), w another input: kept */
+	HS_VARIANTS
+};
+
+static const int64_t hs_dims[4] = { 1, 3, 9, 13 }; /* 351 values: vector bodies and tails */
+#define HS_N (3 * 9 * 13)
+
+/* x -> HardSigmoid -> h; Mul of x and h -> y, in the form variant v says. */
+static void hswish_model(builder *b, int v)
+{
+	input(b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, hs_dims);
+	if (v == HS_OTHER_FACTOR)
+		input(b, "w", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, hs_dims);
+	Onnx__NodeProto *h = node(b, "HardSigmoid", "hs", "x", "h");
+	attr_float(h, "alpha", v == HS_ALPHA ? 0.2f : 1.0f / 6.0f);
+	attr_float(h, "beta", v == HS_BETA ? 0.6f : 0.5f);
+	node(b, "Mul", "mul",
+	     v == HS_MUL_HX ? "h,x" : v == HS_OTHER_FACTOR ? "h,w" : "x,h", "y");
+	output(b, "y");
+	if (v == HS_H_OUTPUT)
+		output(b, "h");
+	if (v == HS_H_READER) {
+		node(b, "Relu", "relu", "h", "z");
+		output(b, "z");
+	}
+}
+
+/* The fold fires for Mul(x, h) and Mul(h, x) only: another alpha or beta, a second reader of
+ * h (graph output or node), or another factor keep both nodes as they were. */
+static void test_hardsigmoid_mul_hardswish(void **state)
+{
+	(void)state;
+	for (int v = 0; v < HS_VARIANTS; v++) {
+		builder b = { .opset = 13 };
+		hswish_model(&b, v);
+		eml_converted *c;
+		assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+		const eml_graph *g = &c->graph;
+		if (v == HS_MUL_XH || v == HS_MUL_HX) {
+			assert_int_equal(g->n_nodes, 1);
+			const eml_node *n = only_node(g, EML_OP_HardSwish);
+			assert_int_equal(n->n_inputs, 1);
+			assert_int_equal(n->n_attrs, 0);
+			assert_string_equal(g->tensors[n->outputs[0]].name, "y");
+			assert_string_equal(g->tensors[n->inputs[0]].name, "x");
+		} else {
+			assert_int_equal(g->n_nodes, v == HS_H_READER ? 3 : 2);
+			const eml_node *h = only_node(g, EML_OP_HardSigmoid);
+			assert_int_equal(h->n_attrs, 2);
+			only_node(g, EML_OP_Mul);
+			for (uint32_t k = 0; k < g->n_nodes; k++)
+				assert_int_not_equal(g->nodes[k].op, EML_OP_HardSwish);
+		}
+		eml_converted_free(c);
+	}
+}
+
+/* Converts variant v, writes it, runs it on one thread (reference kernels when reference)
+ * with x set to in, and copies y into out. */
+static void run_hswish(int v, int reference, const float *in, float *out)
+{
+	builder b = { .opset = 13 };
+	hswish_model(&b, v);
+	eml_converted *c;
+	assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+	char path[] = "/tmp/edgeml-hswish-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(edgeml_converted_write(c, path), EDGEML_OK);
+	eml_converted_free(c);
+	edgeml_model *m;
+	assert_int_equal(edgeml_model_load_file(NULL, path, &m), EDGEML_OK);
+	unlink(path);
+	edgeml_session_options o;
+	edgeml_session_options_init(&o);
+	o.backend = EDGEML_BACKEND_CPU;
+	o.threads = 1;
+	o.flags = reference ? EDGEML_SESSION_REFERENCE_KERNELS : 0;
+	edgeml_session *s;
+	if (edgeml_session_create(m, &o, &s) != EDGEML_OK)
+		fail_msg("session: %s", edgeml_last_error());
+	edgeml_tensor *t;
+	assert_int_equal(edgeml_session_input_by_name(s, "x", &t), EDGEML_OK);
+	assert_int_equal(edgeml_tensor_write(t, in, HS_N * sizeof(float)), EDGEML_OK);
+	assert_int_equal(edgeml_session_run(s), EDGEML_OK);
+	assert_int_equal(edgeml_session_output_by_name(s, "y", &t), EDGEML_OK);
+	assert_int_equal(edgeml_tensor_read(t, out, HS_N * sizeof(float)), EDGEML_OK);
+	edgeml_session_destroy(s);
+	edgeml_model_free(m);
+}
+
+/* The folded HardSwish (fast and reference kernels, either Mul order) gives the same bits as
+ * the unfused HardSigmoid and Mul on the reference kernels: over [-5, 5] in steps that are not
+ * round, the clamp's corners (+-3, 0, -0), infinities and a NaN with a payload. */
+static void test_hardswish_fold_bit_identical(void **state)
+{
+	(void)state;
+	static float x[HS_N], want[HS_N], got[HS_N];
+	for (int i = 0; i < HS_N; i++)
+		x[i] = -5.0f + (float)i * (10.0f / (HS_N - 1)) * 1.0001f;
+	const float special[] = { 3.0f, -3.0f, 0.0f, -0.0f, INFINITY, -INFINITY,
+				  nextafterf(3.0f, 0.0f), nextafterf(-3.0f, 0.0f), 1e-38f, -1e30f };
+	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++)
+		x[7 * i + 3] = special[i];
+	uint32_t nan_bits = 0x7fc01234u;
+	memcpy(&x[HS_N - 2], &nan_bits, 4);
+	/* The unfused pair: h is also an output, so the pass leaves it. */
+	run_hswish(HS_H_OUTPUT, 1, x, want);
+	for (int v = HS_MUL_XH; v <= HS_MUL_HX; v++)
+		for (int reference = 0; reference < 2; reference++) {
+			memset(got, 0, sizeof(got));
+			run_hswish(v, reference, x, got);
+			for (int i = 0; i < HS_N; i++) {
+				uint32_t a, e;
+				memcpy(&a, &got[i], 4);
+				memcpy(&e, &want[i], 4);
+				if (a != e)
+					fail_msg("variant %d reference %d: x[%d] = %a: HardSwish %08x, "
+						 "HardSigmoid * x %08x",
+						 v, reference, i, (double)x[i], a, e);
+			}
+		}
+}
+
 /* Conv -> Mul by a scalar -> Add of a scalar (PP-OCR's affine blocks) is one Conv; a Mul by
  * a vector along the width (not per channel) is not folded. */
 static void test_conv_scalar_affine(void **state)
@@ -1580,6 +1714,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_qdq_sigmoid_lookup, teardown),
 		cmocka_unit_test_teardown(test_qdq_softmax, teardown),
 		cmocka_unit_test_teardown(test_conv_batchnorm, teardown),
+		cmocka_unit_test_teardown(test_hardsigmoid_mul_hardswish, teardown),
+		cmocka_unit_test_teardown(test_hardswish_fold_bit_identical, teardown),
 		cmocka_unit_test_teardown(test_conv_scalar_affine, teardown),
 		cmocka_unit_test_teardown(test_convtranspose_bias_bn_relu, teardown),
 		cmocka_unit_test_teardown(test_affine_into_pointwise_conv, teardown),

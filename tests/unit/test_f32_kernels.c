@@ -1210,8 +1210,9 @@ static void test_fmaxpool(void **state)
 	}
 }
 
-/* GlobalAveragePool (rank 3 to 5) and the AveragePool whole-plane window on every level,
- * 1 and 3 threads, with special values; an AveragePool of smaller windows stays on the
+/* GlobalAveragePool (rank 3 to 5), the AveragePool whole-plane window and AveragePool
+ * windows inside the input (random kernel and strides, with count_include_pad or not) on
+ * every level, 1 and 3 threads, with special values; a padded AveragePool stays on the
  * reference. */
 static void test_favgpool(void **state)
 {
@@ -1245,9 +1246,33 @@ static void test_favgpool(void **state)
 		kc_in(&c, 4, (int64_t[]){ 2, 300, 64, 60 }, 0, 0);
 		kc_check(&c, levels[l], 3, "f32-avgpool", "globalaveragepool 2x300x64x60");
 		kc_free(&c);
+		for (int it = 0; it < 120; it++) {
+			uint32_t rank = 3 + it % 2, ns = rank - 2;
+			int64_t d[4] = { 1 + rnd() % 2, 1 + rnd() % 20, 1 + rnd() % 30,
+					 1 + rnd() % 30 };
+			int64_t k[2], st[2];
+			for (uint32_t i = 0; i < ns; i++) {
+				k[i] = 1 + rnd() % (d[2 + i] < 4 ? d[2 + i] : 4);
+				st[i] = 1 + rnd() % 3;
+			}
+			kc_init(&c, EML_OP_AveragePool);
+			kc_in(&c, rank, d, 0, it % 3 == 0 ? 6 : 0);
+			kc_ints(&c, "kernel_shape", ns, k);
+			kc_ints(&c, "strides", ns, st);
+			if (it % 2)
+				kc_int(&c, "count_include_pad", 1);
+			snprintf(what, sizeof(what),
+				 "averagepool rank %u %lldx%lldx%lldx%lld k %lld %lld s %lld %lld",
+				 rank, (long long)d[0], (long long)d[1], (long long)d[2],
+				 (long long)d[3], (long long)k[0], (long long)k[ns - 1],
+				 (long long)st[0], (long long)st[ns - 1]);
+			kc_check(&c, levels[l], 1 + (it % 4 == 1) * 2, "f32-avgpool", what);
+			kc_free(&c);
+		}
 		kc_init(&c, EML_OP_AveragePool);
 		kc_in(&c, 4, (int64_t[]){ 1, 3, 6, 5 }, 0, 0);
-		kc_ints(&c, "kernel_shape", 2, (int64_t[]){ 6, 4 });
+		kc_ints(&c, "kernel_shape", 2, (int64_t[]){ 3, 3 });
+		kc_ints(&c, "pads", 4, (int64_t[]){ 1, 1, 1, 1 });
 		assert_null(kc_prepare(&c, levels[l], 1));
 		kc_free(&c);
 	}

@@ -119,6 +119,8 @@ void eml_f32_maxpool_32x_avx2(const float *const *x, size_t n, uint32_t taps, fl
 uint64_t eml_f32_peak_avx512f(uint64_t iters);
 void eml_f32_transpose_16x16_avx512f(const float *src, size_t stride, float *dst,
 				     const size_t *off);
+void eml_f32_transpose_16x16_avx2(const float *src, size_t stride, float *dst,
+				  const size_t *off);
 uint64_t eml_f32_peak_avx2(uint64_t iters);
 void eml_f32_rows_f64_avx512f(const float *v, const float *wt, size_t kn, size_t ld, size_t n,
 			      double *acc);

@@ -35,6 +35,9 @@ static void copy_strided(float *dst, const float *src, size_t n, size_t step, si
 		dst[i] = src[i * step];
 }
 
+/* Phase rows at least this long have only their padding filled. */
+#define ROW_FILL_MIN 32
+
 /* dst[i] = v for i < n: memset for zeros, the common case. */
 static void fill_floats(float *dst, float v, size_t n)
 {
@@ -58,16 +61,27 @@ void eml_fplane_build(const eml_plane *p, const float *x, float fill, float *dst
 					    (p->left + p->iw - px + p->sw - 1) / p->sw : 0;
 			c1 = c1 < p->q ? c1 : p->q;
 			c0 = c0 < c1 ? c0 : c1;
-			/* one fill for all the padding: small planes have short rows, where
-			 * a call per run would cost more than the copy */
-			fill_floats(ph, fill, p->phase);
-			for (size_t r = 0; r < p->rows && c0 < c1; r++) {
+			/* short rows: one fill for all the padding, a call per run would cost
+			 * more than the copy; long rows: only the padding, so that each float
+			 * is written once */
+			int whole = p->q < ROW_FILL_MIN || c0 >= c1;
+			if (whole)
+				fill_floats(ph, fill, p->phase);
+			for (size_t r = 0; r < p->rows; r++) {
 				size_t prow = py + r * p->sh;
-				if (prow < p->top || prow - p->top >= p->ih)
+				float *d = ph + r * p->q;
+				if (prow < p->top || prow - p->top >= p->ih || c0 >= c1) {
+					if (!whole)
+						fill_floats(d, fill, p->q);
 					continue;
+				}
+				for (size_t c = 0; !whole && c < c0; c++)
+					d[c] = fill;
+				for (size_t c = c1; !whole && c < p->q; c++)
+					d[c] = fill;
 				const float *s = x + (prow - p->top) * p->iw + px + c0 * p->sw -
 						 p->left;
-				copy_strided(ph + r * p->q + c0, s, c1 - c0, p->sw,
+				copy_strided(d + c0, s, c1 - c0, p->sw,
 					     (size_t)(x + p->ih * p->iw - s));
 			}
 		}

@@ -89,6 +89,12 @@ edgeml_status eml_fast_prepare_exact(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	case EML_OP_Tanh:
 	case EML_OP_Erf:
 		return eml_fast_fvunary_prepare(ctx, isa, threads, exact_float, out);
+	case EML_OP_Relu:
+		return eml_fast_frelu_prepare(ctx, threads, out);
+	case EML_OP_BatchNormalization:
+		return eml_fast_fbatchnorm_prepare(ctx, threads, out);
+	case EML_OP_Pad:
+		return eml_fast_pad_prepare(ctx, out);
 	default:
 		return EDGEML_OK;
 	}

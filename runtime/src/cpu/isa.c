@@ -181,6 +181,8 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->x8_transpose_planes_64 = eml_x8_transpose_planes_64_avx2;
 		t->x8_transpose_tile_64 = eml_x8_transpose_tile_64_avx2;
 		t->x8_pack_blocked = eml_x8_pack_blocked_avx2;
+		/* float planes interleaved for f32_dwc (14x14 and 7x7 depthwise layers) */
+		t->f32_transpose = eml_f32_transpose_16x16_avx2;
 		break;
 #elif defined(__aarch64__)
 	case EML_ISA_NEON:

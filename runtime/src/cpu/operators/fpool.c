@@ -1,5 +1,7 @@
-/* fpool.c — float MaxPool (1-D and 2-D, no Indices output), GlobalAveragePool and the
- * AveragePool whose one window is the whole plane, on the fast path. MaxPool builds each
+/* fpool.c — float MaxPool (1-D and 2-D, no Indices output), GlobalAveragePool, the
+ * AveragePool whose one window is the whole plane and the 1-D / 2-D AveragePool whose
+ * windows lie inside the input (no padding, no dilation: DenseNet's 2x2 transitions), on
+ * the fast path. MaxPool builds each
  * channel's phase plane (fast_fplane.h, padding filled with -FLT_MAX, which never wins over
  * the reference's start value) and runs the max micro-kernel over its grid. The averages
  * sum each plane in double in the reference's order (its window order is row-major over
@@ -32,6 +34,7 @@ typedef struct fpool_op {
 	eml_plane plane;
 	size_t planes, in_plane, out_plane, taps, planes_per_task;
 	size_t tapoff[TAPS_MAX];
+	eml_window3 win; /* a windowed average: its geometry (win.k[1] > 0) */
 } fpool_op;
 
 typedef struct fpool_run {
@@ -92,6 +95,35 @@ static void avg_task(void *arg, uint32_t task, uint32_t thread)
 	}
 }
 
+/* The windowed averages of planes_per_task planes: each window summed in double in the
+ * reference's order (rows, then columns), divided by its size as the reference does. */
+static void avg_win_task(void *arg, uint32_t task, uint32_t thread)
+{
+	const fpool_run *r = arg;
+	const fpool_op *op = r->op;
+	const eml_window3 *w = &op->win;
+	size_t c = task * op->planes_per_task;
+	size_t end = c + op->planes_per_task < op->planes ? c + op->planes_per_task : op->planes;
+	size_t iw = (size_t)w->in[2], sh = (size_t)w->stride[1], sw = (size_t)w->stride[2];
+	size_t kh = (size_t)w->k[1], kw = (size_t)w->k[2];
+	double div = (double)(kh * kw);
+	(void)thread;
+	for (; c < end; c++) {
+		const float *x = r->x + c * op->in_plane;
+		float *y = r->y + c * op->out_plane;
+		for (size_t oy = 0; oy < (size_t)w->out[1]; oy++) {
+			for (size_t ox = 0; ox < (size_t)w->out[2]; ox++) {
+				const float *xw = x + oy * sh * iw + ox * sw;
+				double sum = 0.0;
+				for (size_t ky = 0; ky < kh; ky++)
+					for (size_t kx = 0; kx < kw; kx++)
+						sum += xw[ky * iw + kx];
+				*y++ = (float)(sum / div);
+			}
+		}
+	}
+}
+
 /* Runs the node over the pool. */
 static edgeml_status fpool_run_op(const eml_fast_op *base, const eml_kernel_ctx *ctx,
 				  const eml_fast_env *env)
@@ -105,12 +137,12 @@ static edgeml_status fpool_run_op(const eml_fast_op *base, const eml_kernel_ctx 
 		return EDGEML_OK;
 	}
 	size_t tasks = (op->planes + op->planes_per_task - 1) / op->planes_per_task;
-	eml_threadpool_run(eml_fast_pool(env, op->planes * op->in_plane), avg_task, &r,
-			   (uint32_t)tasks);
+	eml_threadpool_run(eml_fast_pool(env, op->planes * op->in_plane),
+			   op->win.k[1] ? avg_win_task : avg_task, &r, (uint32_t)tasks);
 	/* Sums without NaN are exact whatever the order of each addition's operands; which of
 	 * two NaNs one passes on is the compiler's choice, so a NaN mean is left to the
 	 * reference's code. */
-	for (size_t c = 0; c < op->planes; c++)
+	for (size_t c = 0; c < op->planes * op->out_plane; c++)
 		if (isnan(r.y[c]))
 			return eml_ref_kernel(ctx->node->op)(ctx);
 	return EDGEML_OK;
@@ -152,7 +184,18 @@ static int window_is_plane(const eml_window_geom *g)
 	return 1;
 }
 
-/* Prepares a float MaxPool, GlobalAveragePool or whole-plane AveragePool. */
+/* Whether every window of a 1-D or 2-D AveragePool lies inside its input, undilated and
+ * unpadded: its divisor is then the window's size whatever count_include_pad says. */
+static int windows_inside(const eml_window3 *w)
+{
+	for (int i = 1; i < 3; i++)
+		if (w->dil[i] != 1 || w->pad_begin[i] != 0 ||
+		    (w->out[i] - 1) * w->stride[i] + w->k[i] > w->in[i])
+			return 0;
+	return w->in[0] == 1 && w->k[0] == 1 && w->out[0] == 1;
+}
+
+/* Prepares a float MaxPool, GlobalAveragePool, whole-plane or windows-inside AveragePool. */
 edgeml_status eml_fast_fpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
 				     eml_fast_op **out)
 {
@@ -163,6 +206,7 @@ edgeml_status eml_fast_fpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	    eml_tensor_numel(x) < 1)
 		return EDGEML_OK;
 	size_t planes = (size_t)(x->dims[0] * x->dims[1]), size = 1;
+	eml_window3 win = { 0 };
 	for (uint32_t i = 2; i < x->rank; i++)
 		size *= (size_t)x->dims[i];
 	if (ctx->node->op != EML_OP_GlobalAveragePool) {
@@ -175,8 +219,11 @@ edgeml_status eml_fast_fpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 			eml_window3_of(g, &w);
 			return fn ? prepare_max(&w, fn, planes, out) : EDGEML_OK;
 		}
-		if (!window_is_plane(g))
-			return EDGEML_OK;
+		if (!window_is_plane(g)) {
+			eml_window3_of(g, &win);
+			if (!windows_inside(&win))
+				return EDGEML_OK;
+		}
 	}
 	fpool_op *op = calloc(1, sizeof(*op));
 	if (!op)
@@ -184,6 +231,8 @@ edgeml_status eml_fast_fpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	op->base = (eml_fast_op){ fpool_run_op, fpool_destroy, "f32-avgpool", 0, 0 };
 	op->planes = planes;
 	op->in_plane = size;
+	op->win = win;
+	op->out_plane = win.k[1] ? (size_t)(win.out[1] * win.out[2]) : 1;
 	/* enough tasks for every thread, each at least AVG_CHUNK elements, in whole lanes */
 	size_t per = (AVG_CHUNK + size - 1) / size;
 	size_t tasks = EML_FAST_TASKS_PER_THREAD * (size_t)threads;

@@ -103,4 +103,12 @@ edgeml_status eml_fast_qmatmul_prepare(const eml_kernel_ctx *ctx, eml_fast_op **
 edgeml_status eml_fast_fhswish_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 				       uint32_t threads, eml_fast_op **out);
 
+/* Float Relu (frelu.c), float BatchNormalization with constant parameters (fbatchnorm.c)
+ * and constant-mode Pad of every dtype (pad.c): bit-identical to the reference. */
+edgeml_status eml_fast_frelu_prepare(const eml_kernel_ctx *ctx, uint32_t threads,
+				     eml_fast_op **out);
+edgeml_status eml_fast_fbatchnorm_prepare(const eml_kernel_ctx *ctx, uint32_t threads,
+					  eml_fast_op **out);
+edgeml_status eml_fast_pad_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
+
 #endif /* EML_CPU_OPERATORS_H */
