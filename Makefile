@@ -421,7 +421,7 @@ ZOO := build/zoo
 ZOO_WHEELS := build/zoo-wheels
 ZOO_ONLY ?=
 ZOO_SMOKE := shuffle_dyn mobilenet_v3_small kws_lstm transformer_tiny
-.PHONY: zoo zoo-deps zoo-check zoo-smoke zoo-diff zoo-rr zoo-int8
+.PHONY: zoo zoo-deps zoo-check zoo-smoke zoo-diff zoo-rr zoo-int8 zoo-fastref
 zoo-deps: venv
 	$(PY) models/zoo/make_zoo.py --download $(ZOO_WHEELS)
 zoo: zoo-deps
@@ -464,12 +464,27 @@ zoo-int8: $(EDGEML) venv
 # recurrent and transformer nets (LSTM, Gather, LayerNormalization, Split, Pow, Erf,
 # ReduceMean), float: the zoo's int8 nets amplify one LSB into tens against ORT's float
 # simulation (see docs/zoo.md); then single quantized ops on random data, bit-exact against
-# ORT's integer kernels (tests/zoo/qop_check.py, a few seconds).
+# ORT's integer kernels (tests/zoo/qop_check.py, a few seconds); last, two int8 nets on the
+# fast kernels at every CPU level here against the reference kernels, byte for byte
+# (tests/zoo/fast_ref_check.py, `make zoo-fastref` for the whole zoo).
 zoo-smoke: $(EDGEML) venv
 	$(PY) models/zoo/make_zoo.py --out $(ZOO) --only $(ZOO_SMOKE) --variants
 	$(PY) tests/models/zoo_check.py --edgeml $(EDGEML) --zoo $(ZOO) --work $(BUILD)/zoo-smoke \
 		--only $(ZOO_SMOKE) --variants float --strict --no-timing
 	$(PY) tests/zoo/qop_check.py --edgeml $(EDGEML) --groups 20
+	$(PY) models/zoo/make_zoo.py --out $(ZOO) --only mobilenet_v3_small transformer_tiny \
+		--variants u8 s8
+	$(PY) tests/zoo/fast_ref_check.py --edgeml $(EDGEML) --zoo $(ZOO) --work $(BUILD)/zoo-fastref \
+		--only mobilenet_v3_small transformer_tiny
+
+# Every int8 zoo file (ZOO_FASTREF_VARIANTS: also float) on the fast kernels at each CPU level
+# this machine has (EDGEML_CPU_ISA), 1 and 2 threads, against the reference kernels: the same
+# bytes (float: crosscheck's tolerance). tests/zoo/fast_ref_check.py; zoo-smoke runs a slice.
+ZOO_FASTREF_VARIANTS ?= u8 s8
+.PHONY: zoo-fastref
+zoo-fastref: $(EDGEML) venv
+	$(PY) tests/zoo/fast_ref_check.py --edgeml $(EDGEML) --zoo $(ZOO) --work $(BUILD)/zoo-fastref \
+		--variants $(ZOO_FASTREF_VARIANTS) $(if $(ZOO_ONLY),--only $(ZOO_ONLY))
 
 # Latency (1 thread, alternating rounds) and peak RSS of every zoo file, edgeml against ORT,
 # one markdown line each (tests/zoo/zoo_bench.py; docs/zoo.md). ZOO_ONLY limits it.
