@@ -697,6 +697,73 @@ static void test_qconcat(void **state)
 	}
 }
 
+/* Gather with constant indices (int64 and int32, negative ones, a scalar index) along a
+ * random axis, on float, 8-bit and int64 data: strided copies, must run on the GPU (flags 0).
+ * Indices given at run time are the CPU's: without the fallback the session is refused,
+ * naming why. */
+static void test_gather(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	static const edgeml_dtype types[] = { EDGEML_DTYPE_FLOAT32, EDGEML_DTYPE_UINT8,
+					      EDGEML_DTYPE_INT64 };
+	for (uint32_t seed = 1; seed <= 9; seed++) {
+		static builder b;
+		static int64_t i64[5];
+		static int32_t i32[5];
+		uint32_t r = seed;
+		uint32_t rank = 1 + next_rand(&r) % 4, axis = next_rand(&r) % rank;
+		uint32_t ni = seed % 4 == 0 ? 1 : 1 + next_rand(&r) % 5;
+		int scalar = seed % 4 == 0;
+		edgeml_dtype dt = types[seed % 3];
+		int64_t dims[4], ydims[5];
+		for (uint32_t d = 0; d < rank; d++)
+			dims[d] = 1 + next_rand(&r) % 5;
+		for (uint32_t i = 0; i < ni; i++) {
+			int64_t v = (int64_t)(next_rand(&r) % (2 * dims[axis])) - dims[axis];
+			i64[i] = v;
+			i32[i] = (int32_t)v;
+		}
+		uint32_t yr = 0;
+		for (uint32_t d = 0; d < rank; d++) {
+			if (d == axis && !scalar)
+				ydims[yr++] = ni;
+			else if (d != axis)
+				ydims[yr++] = dims[d];
+		}
+		memset(&b, 0, sizeof(b));
+		uint32_t x = tensor(&b, dt, rank, dims, EML_TF_INPUT, NULL);
+		edgeml_dtype it = seed % 2 ? EDGEML_DTYPE_INT64 : EDGEML_DTYPE_INT32;
+		uint32_t ti = tensor(&b, it, scalar ? 0 : 1, (int64_t[]){ ni }, EML_TF_CONSTANT,
+				     it == EDGEML_DTYPE_INT64 ? (const void *)i64 : (const void *)i32);
+		uint32_t y = tensor(&b, dt, yr, ydims, EML_TF_OUTPUT, NULL);
+		node(&b, EML_OP_Gather, 2, (uint32_t[]){ x, ti }, y, 1,
+		     (eml_attr[]){ int1("axis", (int64_t)axis - (seed % 2 ? 0 : (int64_t)rank)) });
+		void *image;
+		edgeml_model *m = load(&b, &image);
+		compare(m, 0);
+		edgeml_model_free(m);
+		free(image);
+	}
+	static builder b;
+	memset(&b, 0, sizeof(b));
+	uint32_t x = tensor(&b, EDGEML_DTYPE_FLOAT32, 2, (int64_t[]){ 4, 3 }, EML_TF_INPUT, NULL);
+	uint32_t ti = tensor(&b, EDGEML_DTYPE_INT64, 1, (int64_t[]){ 2 }, EML_TF_INPUT, NULL);
+	uint32_t y = tensor(&b, EDGEML_DTYPE_FLOAT32, 2, (int64_t[]){ 2, 3 }, EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_Gather, 2, (uint32_t[]){ x, ti }, y, 0, NULL);
+	void *image;
+	edgeml_model *m = load(&b, &image);
+	edgeml_session_options o;
+	edgeml_session *s = NULL;
+	edgeml_session_options_init(&o);
+	o.backend = EDGEML_BACKEND_VULKAN;
+	o.cache_dir = cache_dir;
+	assert_int_not_equal(edgeml_session_create(m, &o, &s), EDGEML_OK);
+	assert_non_null(strstr(edgeml_last_error(), "indices are not a constant"));
+	edgeml_model_free(m);
+	free(image);
+}
+
 /* Pad in every mode (constant with and without constant_value, reflect, edge), negative pads
  * that crop, an axes input, on float, 8-bit and int64 data (pad.comp); flags 0, so it must
  * run on the GPU. */
@@ -1294,7 +1361,7 @@ int main(void)
 		cmocka_unit_test(test_resize_pool),
 		cmocka_unit_test(test_qsoftmax),
 		cmocka_unit_test(test_slice_split),
-		cmocka_unit_test(test_qconcat), cmocka_unit_test(test_wide_concat), cmocka_unit_test(test_pad),
+		cmocka_unit_test(test_qconcat), cmocka_unit_test(test_wide_concat), cmocka_unit_test(test_pad), cmocka_unit_test(test_gather),
 		cmocka_unit_test(test_reduce),
 		cmocka_unit_test(test_run_timeout),
 		cmocka_unit_test(test_normalize),

@@ -64,6 +64,7 @@ static build_fn builder(uint32_t op)
 	case EML_OP_Slice:
 	case EML_OP_Split:
 	case EML_OP_QLinearConcat:
+	case EML_OP_Gather:
 		return eml_vk_build_movement;
 	case EML_OP_Resize:
 		return eml_vk_build_resize;

@@ -1,5 +1,5 @@
 /* vk_ops_move.c — Vulkan dispatches of the data-movement ops (copies for views the planner
- * could not alias, Transpose, Concat, Slice, Split, QLinearConcat, Pad), Resize and the pools. */
+ * could not alias, Transpose, Concat, Slice, Split, QLinearConcat, Gather, Pad), Resize and the pools. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -290,12 +290,59 @@ static edgeml_status build_qconcat(const eml_graph *g, const eml_node *node, eml
 	return st == EDGEML_OK ? concat_flush(k, &chunk) : st;
 }
 
+/* Gather with constant indices (the shape lookups and last-step selects of exported
+ * recurrent nets): one strided copy per index, the [outer][inner] box of data's row v into
+ * the output's row i. An index outside [-dim, dim) fails session creation, naming it, as the
+ * reference fails the run; indices given at run time stay on the CPU, which checks them. */
+static edgeml_status build_gather(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
+{
+	const eml_tensor *x = eml_vk_input(g, node, 0), *ind = eml_vk_input(g, node, 1);
+	eml_op_params tmp;
+	const eml_op_params *op;
+	edgeml_status st = eml_vk_params(g, node, &tmp, &op);
+	if (st != EDGEML_OK)
+		return st;
+	if (!(ind->flags & EML_TF_CONSTANT) || !ind->data)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "indices are not a constant: the GPU "
+				 "copies are laid out at session creation");
+	uint32_t a = op->axis.axis;
+	int64_t outer = 1, inner = 1, dim = x->dims[a], ni = eml_tensor_numel(ind);
+	for (uint32_t d = 0; d < a; d++)
+		outer *= x->dims[d];
+	for (uint32_t d = a + 1; d < x->rank; d++)
+		inner *= x->dims[d];
+	if (ni > EML_VK_MAX_DISPATCH)
+		return eml_error(EDGEML_ERR_UNSUPPORTED, "%lld indices: more than %d copies in one "
+				 "node", (long long)ni, EML_VK_MAX_DISPATCH);
+	if (outer * inner == 0)
+		return EDGEML_OK;
+	int wide = ind->dtype == EDGEML_DTYPE_INT64;
+	for (int64_t i = 0; i < ni; i++) {
+		int64_t v = wide ? ((const int64_t *)ind->data)[i] : ((const int32_t *)ind->data)[i];
+		if (v < -dim || v >= dim)
+			return eml_error(EDGEML_ERR_INVALID_ARGUMENT, "indices[%lld] = %lld is "
+					 "outside [-%lld, %lld) of axis %u", (long long)i,
+					 (long long)v, (long long)dim, (long long)dim, a);
+		if (v < 0)
+			v += dim;
+		const int64_t box[2] = { outer, inner }, src[2] = { dim * inner, 1 },
+			      dst[2] = { ni * inner, 1 };
+		st = add_copy_from(k, node->inputs[0], node->outputs[0], x->dtype, 2, box,
+				   v * inner, src, dst, i * inner);
+		if (st != EDGEML_OK)
+			return st;
+	}
+	return EDGEML_OK;
+}
+
 edgeml_status eml_vk_build_movement(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
 {
 	const eml_tensor *x = eml_vk_input(g, node, 0), *y = &g->tensors[node->outputs[0]];
 	int64_t src[EML_MAX_RANK], dst[EML_MAX_RANK];
 	if (node->op == EML_OP_Slice || node->op == EML_OP_Split)
 		return build_slice(g, node, k);
+	if (node->op == EML_OP_Gather)
+		return build_gather(g, node, k);
 	eml_op_params tmp;
 	const eml_op_params *op = NULL;
 	if (node->op == EML_OP_Transpose || node->op == EML_OP_Concat) {
