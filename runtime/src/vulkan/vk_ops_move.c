@@ -195,8 +195,7 @@ static edgeml_status build_qconcat(const eml_graph *g, const eml_node *node, eml
 			continue;
 		for (int b = 0; b < 256; b++) {
 			int32_t v = xi->dtype == EDGEML_DTYPE_INT8 ? (int8_t)b : b;
-			float real = (float)(v - xz) * xs[0];
-			lut[b] = (uint8_t)eml_quantize_f32(real, ys[0], yz, lo, hi);
+			lut[b] = (uint8_t)eml_q_rescale(v, xs[0], xz, ys[0], yz, lo, hi);
 		}
 		contiguous(xi->rank, xi->dims, src);
 		st = add_copy_lut(k, node->inputs[i], node->outputs[0], y->dtype, xi->rank,
