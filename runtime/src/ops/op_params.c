@@ -39,21 +39,26 @@ static edgeml_status decode_conv(const eml_node *node, const eml_tensor *const *
 	return st;
 }
 
-/* The input slots of the two-operand quantized ops: QLinearConv and QLinearMatMul (x,
- * x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale, y_zero_point) when requantize,
- * else ConvInteger and MatMulInteger (x, w, x_zero_point, w_zero_point; no scales). */
-typedef struct qlinear_slots {
-	uint32_t x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale, y_zero_point;
-} qlinear_slots;
+/* The slots of one quantized operand, or of the output (no tensor: t NULL). */
+typedef struct qslot_out {
+	uint32_t *t, *scale, *zero_point;
+} qslot_out;
 
-static qlinear_slots qlinear_slots_of(const eml_node *node, const eml_tensor *const *in,
-				      int requantize)
+/* The input slots of the two-operand quantized ops, into x, w and y: QLinearConv and
+ * QLinearMatMul (x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale,
+ * y_zero_point) when requantize, else ConvInteger and MatMulInteger (x, w, x_zero_point,
+ * w_zero_point; no scales). */
+static void qlinear_slots_of(const eml_node *node, const eml_tensor *const *in, int requantize,
+			     qslot_out x, qslot_out w, qslot_out y)
 {
-	if (requantize)
-		return (qlinear_slots){ 0, 1, slot(node, in, 2), 3, 4, slot(node, in, 5), 6,
-					slot(node, in, 7) };
-	return (qlinear_slots){ 0, EML_NO_INPUT, slot(node, in, 2), 1, EML_NO_INPUT,
-				slot(node, in, 3), EML_NO_INPUT, EML_NO_INPUT };
+	*x.t = 0;
+	*x.zero_point = slot(node, in, 2);
+	*w.t = requantize ? 3 : 1;
+	*w.zero_point = slot(node, in, requantize ? 5 : 3);
+	*x.scale = requantize ? 1 : EML_NO_INPUT;
+	*w.scale = requantize ? 4 : EML_NO_INPUT;
+	*y.scale = requantize ? 6 : EML_NO_INPUT;
+	*y.zero_point = requantize ? slot(node, in, 7) : EML_NO_INPUT;
 }
 
 /* QLinearConv and ConvInteger: their input slots, shape and fused activation. */
@@ -61,15 +66,10 @@ static edgeml_status decode_qconv(const eml_node *node, const eml_tensor *const 
 				  eml_qconv_params *p)
 {
 	p->requantize = node->op == EML_OP_QLinearConv;
-	qlinear_slots s = qlinear_slots_of(node, in, p->requantize);
-	p->x = s.x;
-	p->x_scale = s.x_scale;
-	p->x_zero_point = s.x_zero_point;
-	p->w = s.w;
-	p->w_scale = s.w_scale;
-	p->w_zero_point = s.w_zero_point;
-	p->y_scale = s.y_scale;
-	p->y_zero_point = s.y_zero_point;
+	qlinear_slots_of(node, in, p->requantize,
+			 (qslot_out){ &p->x, &p->x_scale, &p->x_zero_point },
+			 (qslot_out){ &p->w, &p->w_scale, &p->w_zero_point },
+			 (qslot_out){ NULL, &p->y_scale, &p->y_zero_point });
 	p->bias = p->requantize ? slot(node, in, 8) : EML_NO_INPUT;
 	edgeml_status st = eml_qconv_shape_of(node, in[p->x], in[p->w], &p->shape);
 	if (st == EDGEML_OK)
@@ -145,15 +145,10 @@ static edgeml_status decode_qmatmul(const eml_node *node, const eml_tensor *cons
 				    eml_qmatmul_params *p)
 {
 	p->requantize = node->op == EML_OP_QLinearMatMul;
-	qlinear_slots q = qlinear_slots_of(node, in, p->requantize);
-	p->a = q.x;
-	p->a_scale = q.x_scale;
-	p->a_zero_point = q.x_zero_point;
-	p->b = q.w;
-	p->b_scale = q.w_scale;
-	p->b_zero_point = q.w_zero_point;
-	p->y_scale = q.y_scale;
-	p->y_zero_point = q.y_zero_point;
+	qlinear_slots_of(node, in, p->requantize,
+			 (qslot_out){ &p->a, &p->a_scale, &p->a_zero_point },
+			 (qslot_out){ &p->b, &p->b_scale, &p->b_zero_point },
+			 (qslot_out){ NULL, &p->y_scale, &p->y_zero_point });
 	const eml_matmul_shape *s = &p->shape;
 	edgeml_status st = eml_matmul_shape_of(in[p->a], in[p->b], &p->shape);
 	if (st == EDGEML_OK)
