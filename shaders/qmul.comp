@@ -1,14 +1,13 @@
 #version 450
 // qmul.comp — QLinearMul with ONNX Runtime's arithmetic, as ref_qeltwise.c: the integer
-// product p = (A - za) * (B - zb), r = (sa * sb) / sc, C = round_half_even(p * r + zc), over
-// numpy broadcasting, clamped to the fused activation. Macros: A_T, B_T, Y_T.
+// product p = (A - za) * (B - zb), r = (sa * sb) / sc (computed by the host, quant.h),
+// C = round_half_even(p * r + zc), over numpy broadcasting, clamped to the fused activation.
+// Macros: A_T, B_T, Y_T.
 #include "common.glsl"
 
-layout(constant_id = QMUL_A_SCALE) const float A_SCALE = 1.0;
+layout(constant_id = QMUL_RATIO) const float RATIO = 1.0;
 layout(constant_id = QMUL_A_ZP) const int A_ZP = 0;
-layout(constant_id = QMUL_B_SCALE) const float B_SCALE = 1.0;
 layout(constant_id = QMUL_B_ZP) const int B_ZP = 0;
-layout(constant_id = QMUL_Y_SCALE) const float Y_SCALE = 1.0;
 layout(constant_id = QMUL_Y_ZP) const int Y_ZP = 0;
 layout(constant_id = QMUL_Y_LO) const int Y_LO = -128;
 layout(constant_id = QMUL_Y_HI) const int Y_HI = 127;
@@ -25,14 +24,8 @@ void main()
 	if (idx >= TOTAL)
 		return;
 	ivec2 off = eml_broadcast(int(idx));
-	// (sa * sb) / sc rounded once as the host's fp32 division: eml_div is exact for
-	// quotients in [0.25, 2^30], so divide the mantissas (in [0.5, 1)) and scale back.
-	precise float ab = A_SCALE * B_SCALE;
-	int eab, esc;
-	float mab = frexp(ab, eab), msc = frexp(Y_SCALE, esc);
-	precise float ratio = ldexp(eml_div(mab, msc), eab - esc);
 	int p = (int(a[OFF1 + off.x]) - A_ZP) * (int(b[OFF2 + off.y]) - B_ZP);
-	precise float v = float(p) * ratio;
+	precise float v = float(p) * RATIO;
 	precise float w = v + float(Y_ZP);
 	y[OFF3 + idx] = Y_T(eml_saturate(w, 0, Y_LO, Y_HI));
 }

@@ -293,6 +293,38 @@ static int op_is_view(uint32_t op)
 	       op == EML_OP_Unsqueeze || op == EML_OP_Identity;
 }
 
+edgeml_status eml_plan_io_bytes(const eml_graph *g, uint64_t arena_size, uint64_t limit,
+				uint64_t *io)
+{
+	*io = 0;
+	for (uint32_t t = 0; t < g->n_tensors; t++) {
+		const eml_tensor *d = &g->tensors[t];
+		const char *name = d->name ? d->name : "";
+		if (!(d->flags & (EML_TF_INPUT | EML_TF_OUTPUT)))
+			continue;
+		if ((d->flags & EML_TF_CONSTANT) && (d->flags & EML_TF_INPUT))
+			return eml_error(EDGEML_ERR_FORMAT,
+					 "tensor '%s' is both a constant and a graph input", name);
+		uint64_t size;
+		edgeml_status st = eml_plan_tensor_size(d, &size);
+		if (st != EDGEML_OK)
+			return st;
+		if (size > limit)
+			return eml_error(EDGEML_ERR_NO_MEMORY,
+					 "tensor '%s' needs %llu bytes, more than the %llu a session "
+					 "may use",
+					 name, (unsigned long long)size, (unsigned long long)limit);
+		*io += eml_plan_round_up(size); /* n_tensors * (limit + 63): no overflow */
+	}
+	if (*io > limit || arena_size > limit - *io)
+		return eml_error(EDGEML_ERR_NO_MEMORY,
+				 "the model needs %llu bytes of activations and %llu of inputs and "
+				 "outputs, more than the %llu a session may use",
+				 (unsigned long long)arena_size, (unsigned long long)*io,
+				 (unsigned long long)limit);
+	return EDGEML_OK;
+}
+
 edgeml_status eml_plan_tensor_size(const eml_tensor *t, uint64_t *size)
 {
 	if (edgeml_dtype_size((edgeml_dtype)t->dtype) == 0)

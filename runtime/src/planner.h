@@ -39,6 +39,20 @@ uint64_t eml_plan_last_work(void);
  * that overflows is an error naming the tensor. */
 edgeml_status eml_plan_tensor_size(const eml_tensor *t, uint64_t *size);
 
+/* n rounded up to EML_PLAN_ALIGN: buffers of that size suit any vector load (and any Vulkan
+ * binding's element alignment). */
+static inline uint64_t eml_plan_round_up(uint64_t n)
+{
+	return (n + EML_PLAN_ALIGN - 1) / EML_PLAN_ALIGN * EML_PLAN_ALIGN;
+}
+
+/* The bytes of the buffers a backend gives the graph's inputs and outputs (each size rounded
+ * up to EML_PLAN_ALIGN), into *io. Fails, naming what, when a tensor is both a constant and
+ * an input, has a size eml_plan_tensor_size() refuses, or when they and an arena of
+ * arena_size bytes would pass limit, the memory a session may use. */
+edgeml_status eml_plan_io_bytes(const eml_graph *g, uint64_t arena_size, uint64_t limit,
+				uint64_t *io);
+
 typedef struct eml_arena_plan {
 	uint64_t arena_size; /* bytes of the shared arena */
 	uint64_t naive_size; /* bytes if every planned tensor had a buffer of its own */

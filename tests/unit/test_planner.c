@@ -515,6 +515,39 @@ static void test_graph_errors(void **state)
 	assert_int_equal(eml_plan_graph(&tg.g, &p), EDGEML_ERR_UNSUPPORTED);
 }
 
+/* The bytes of the inputs' and outputs' own buffers: each rounded up to EML_PLAN_ALIGN and
+ * summed, intermediates left out; a constant input, a tensor over the limit and a total
+ * with the arena over the limit are errors naming what (one helper for every backend). */
+static void test_io_bytes(void **state)
+{
+	(void)state;
+	uint64_t io = 0;
+	test_graph tg = { 0 };
+	uint32_t in = add_tensor(&tg, 10, EML_TF_INPUT); /* 40 bytes: 64 */
+	uint32_t a = add_tensor(&tg, 1000, 0);		 /* in the arena: not counted */
+	uint32_t out = add_tensor(&tg, 17, EML_TF_OUTPUT); /* 68 bytes: 128 */
+	add_node(&tg, EML_OP_Relu, 1, &in, a);
+	add_node(&tg, EML_OP_Relu, 1, &a, out);
+	finish(&tg);
+	assert_int_equal(eml_plan_io_bytes(&tg.g, 0, 1 << 20, &io), EDGEML_OK);
+	assert_int_equal(io, 64 + 128);
+	assert_int_equal(eml_plan_round_up(0), 0);
+	assert_int_equal(eml_plan_round_up(65), 128);
+
+	assert_int_equal(eml_plan_io_bytes(&tg.g, 1000, 1000 + 192, &io), EDGEML_OK);
+	assert_int_equal(eml_plan_io_bytes(&tg.g, 1001, 1000 + 192, &io), EDGEML_ERR_NO_MEMORY);
+	assert_non_null(strstr(edgeml_last_error(), "1001 bytes of activations and 192"));
+	assert_int_equal(eml_plan_io_bytes(&tg.g, 0, 67, &io), EDGEML_ERR_NO_MEMORY);
+	assert_non_null(strstr(edgeml_last_error(), "needs 68 bytes, more than the 67"));
+
+	tg.tensors[in].flags |= EML_TF_CONSTANT;
+	assert_int_equal(eml_plan_io_bytes(&tg.g, 0, 1 << 20, &io), EDGEML_ERR_FORMAT);
+	assert_non_null(strstr(edgeml_last_error(), "both a constant and a graph input"));
+	tg.tensors[in].flags &= ~(uint32_t)EML_TF_CONSTANT;
+	tg.tensors[out].dims[0] = -1;
+	assert_int_equal(eml_plan_io_bytes(&tg.g, 0, 1 << 20, &io), EDGEML_ERR_FORMAT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -525,6 +558,7 @@ int main(void)
 		cmocka_unit_test(test_place_matches_reference),
 		cmocka_unit_test(test_place_work_n_log_n),
 		cmocka_unit_test(test_relu_chain_session),
+		cmocka_unit_test(test_io_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

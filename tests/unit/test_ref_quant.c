@@ -14,6 +14,7 @@
 #include "cpu/ref/ref.h"
 #include "edgeml.h"
 #include "ops/ops.h"
+#include "quant/quant.h"
 
 #define MAX_IN 16
 #define MAX_ATTRS 10
@@ -1761,6 +1762,73 @@ static void test_matmulinteger_wraps(void **state)
 	qc_free(&q);
 }
 
+/* Equal as bits (-0.0 and 0.0 differ; so would two NaNs of other payloads). */
+static int same_bits(float a, float b)
+{
+	return memcmp(&a, &b, sizeof(a)) == 0;
+}
+
+/* quant.h's rules, which every backend calls: the order of operations that matches ONNX
+ * Runtime (where the zero point is added, before or after rounding), saturation, 64-bit
+ * dequantization; then on random values against the order docs/ops.md spells out. */
+static void test_quant_rules(void **state)
+{
+	(void)state;
+	/* QLinearMul and the windowed average add the zero point before rounding half to
+	 * even, the global average and QLinearSoftmax after (11.5 -> 12, but 0 + 11). */
+	assert_int_equal(eml_qmul_requantize(1, 0.5f, 11.0f, 0, 255), 12);
+	assert_int_equal(eml_qmul_requantize(5, 0.5f, 0.0f, 0, 255), 2);
+	assert_int_equal(eml_qmul_requantize(-1000, 1.0f, 0.0f, -128, 127), -128);
+	assert_int_equal(eml_qavg_window(1.0f, 2, 1.0f, 11, 0, 255), 12);
+	assert_int_equal(eml_qavg_window(5.0f, 0, 1.0f, 11, 0, 255), 11);
+	assert_int_equal(eml_qavg_global(1.0f, 1.0f, 11, 0, 255, 1, 2), 11);
+	assert_int_equal(eml_qsoftmax_quantize(1.0f, 1.0f, 2.0f, 11, 0, 255), 11);
+	assert_true(eml_qsoftmax_y_mult(1.0f / 255.0f) == 254.0f);
+	assert_int_equal(eml_q_rescale(3, 0.5f, 0, 1.0f, 11, 0, 255), 13);
+	assert_int_equal(eml_q_rescale(-128, 1.0f, 0, 0.5f, 0, -128, 127), -128);
+	assert_int_equal(eml_q_saturate(NAN, -128, 127), -128);
+	assert_int_equal(eml_q_saturate(1e10f, -128, 127), 127);
+	assert_int_equal(eml_q_saturate(-0.0f, 0, 255), 0);
+	/* an int32 value minus its zero point leaves the int32 range: no wrap-around */
+	assert_true(eml_dequantize(INT32_MIN, 1, 1.0f) < 0.0f);
+	assert_true(eml_dequantize(INT32_MAX, -1, 1.0f) > 0.0f);
+	eml_qadd_consts c = eml_qadd_constants(0.5f, 2, 0.25f, 4, 0.125f, 10);
+	assert_true(c.ra == 4.0f && c.rb == 2.0f && c.k == -6.0f);
+
+	rng_state = 0x51a7e5;
+	for (int i = 0; i < 20000; i++) {
+		float sa = ldexpf(rfloat(0.5f, 1.0f), rint_in(-14, 2));
+		float sb = ldexpf(rfloat(0.5f, 1.0f), rint_in(-14, 2));
+		float sy = ldexpf(rfloat(0.5f, 1.0f), rint_in(-14, 2));
+		int32_t za = rint_in(-128, 255), zb = rint_in(-128, 255), zy = rint_in(-128, 255);
+		c = eml_qadd_constants(sa, za, sb, zb, sy, zy);
+		float ra = sa / sy, rb = sb / sy;
+		float ka = ra * (float)za, kb = rb * (float)zb;
+		assert_true(same_bits(c.ra, ra) && same_bits(c.rb, rb));
+		assert_true(same_bits(c.k, (float)zy - (ka + kb)));
+		float m = sa * sb;
+		assert_true(same_bits(eml_requant_multiplier(sa, sb, sy), m / sy));
+		float alpha = rfloat(0.1f, 4.0f), am = alpha * sa;
+		am = am * sb;
+		assert_true(same_bits(eml_requant_multiplier_alpha(alpha, sa, sb, sy), am / sy));
+		int32_t prod = rint_in(-65536, 65536);
+		float v = (float)prod * (m / sy);
+		float r = nearbyintf(v + (float)zy);
+		int32_t want = r < 0.0f ? 0 : r > 255.0f ? 255 : (int32_t)r;
+		assert_int_equal(eml_qmul_requantize(prod, m / sy, (float)zy, 0, 255), want);
+		int32_t q = rint_in(-128, 255);
+		float real = (float)(q - za) * sa;
+		r = nearbyintf(real / sy) + (float)zy;
+		want = r < -128.0f ? -128 : r > 127.0f ? 127 : (int32_t)r;
+		assert_int_equal(eml_q_rescale(q, sa, za, sy, zy, -128, 127), want);
+		int64_t count = rint_in(1, 4096), acc = rint_in(-255 * 4096, 255 * 4096);
+		float gs = sa / (sy * (float)count);
+		r = nearbyintf((float)acc * gs) + (float)zy;
+		want = r < 0.0f ? 0 : r > 255.0f ? 255 : (int32_t)r;
+		assert_int_equal(eml_qavg_global(sa, sy, zy, 0, 255, acc, count), want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1786,6 +1854,7 @@ int main(void)
 		cmocka_unit_test(test_infer_errors),
 		cmocka_unit_test(test_bad_scales_at_run_time),
 		cmocka_unit_test(test_matmulinteger_wraps),
+		cmocka_unit_test(test_quant_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -59,17 +59,11 @@ static const char *tensor_name(const eml_tensor *t)
 	return t->name ? t->name : "";
 }
 
-/* Rounds up to the planner's alignment, which keeps buffers fit for any vector load. */
-static uint64_t round_up(uint64_t n)
-{
-	return (n + EML_PLAN_ALIGN - 1) / EML_PLAN_ALIGN * EML_PLAN_ALIGN;
-}
-
 /* Allocates size bytes, 64-byte aligned and zeroed (at least one alignment unit, so a
  * buffer of an empty tensor is still a valid pointer). */
 static void *alloc_buffer(uint64_t size)
 {
-	size_t n = (size_t)round_up(size ? size : 1);
+	size_t n = (size_t)eml_plan_round_up(size ? size : 1);
 	void *p = aligned_alloc(EML_PLAN_ALIGN, n);
 	if (p)
 		memset(p, 0, n);
@@ -130,38 +124,10 @@ static edgeml_status find_kernels(cpu_state *s)
 /* Sums the input/output buffers' sizes and checks them and the arena against the limit. */
 static edgeml_status check_memory(cpu_state *s)
 {
-	const eml_graph *g = s->graph;
-	const uint32_t own = EML_TF_INPUT | EML_TF_OUTPUT;
-	uint64_t io = 0;
-	for (uint32_t t = 0; t < g->n_tensors; t++) {
-		const eml_tensor *d = &g->tensors[t];
-		if (!(d->flags & own))
-			continue;
-		if ((d->flags & EML_TF_CONSTANT) && (d->flags & EML_TF_INPUT))
-			return eml_error(EDGEML_ERR_FORMAT,
-					 "tensor '%s' is both a constant and a graph input",
-					 tensor_name(d));
-		uint64_t size;
-		edgeml_status st = eml_plan_tensor_size(d, &size);
-		if (st != EDGEML_OK)
-			return st;
-		if (size > CPU_MEMORY_MAX)
-			return eml_error(
-				EDGEML_ERR_NO_MEMORY,
-				"tensor '%s' needs %llu bytes, more than the %llu a session "
-				"may use",
-				tensor_name(d), (unsigned long long)size,
-				(unsigned long long)CPU_MEMORY_MAX);
-		io += round_up(size);
-	}
+	uint64_t io;
+	edgeml_status st = eml_plan_io_bytes(s->graph, s->plan.arena_size, CPU_MEMORY_MAX, &io);
 	s->mem = (eml_backend_memory){ s->plan.arena_size, s->plan.naive_size, io };
-	if (io > CPU_MEMORY_MAX || s->plan.arena_size > CPU_MEMORY_MAX - io)
-		return eml_error(EDGEML_ERR_NO_MEMORY,
-				 "the model needs %llu bytes of activations and %llu of inputs and "
-				 "outputs, more than the %llu a session may use",
-				 (unsigned long long)s->plan.arena_size, (unsigned long long)io,
-				 (unsigned long long)CPU_MEMORY_MAX);
-	return EDGEML_OK;
+	return st;
 }
 
 /* Gives every tensor its memory: constants their data in the model, graph inputs and

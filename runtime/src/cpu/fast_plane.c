@@ -60,6 +60,14 @@ size_t eml_plane_tap(const eml_plane *p, size_t ky, size_t kx)
 	return ((a % p->sh) * p->sw + b % p->sw) * p->phase + (a / p->sh) * p->q + b / p->sw;
 }
 
+size_t eml_plane_taps(const eml_plane *p, size_t *off)
+{
+	for (size_t ky = 0; ky < p->kh; ky++)
+		for (size_t kx = 0; kx < p->kw; kx++)
+			off[ky * p->kw + kx] = eml_plane_tap(p, ky, kx);
+	return p->kh * p->kw;
+}
+
 /* dst[i] = src[i * step] ^ flip for i < n, where avail bytes from src are readable: stride
  * 1 and 2 vectorised (the common cases). May write up to 15 bytes past dst[n - 1]. */
 static void copy_strided(uint8_t *dst, const uint8_t *src, size_t n, size_t step, uint8_t flip,

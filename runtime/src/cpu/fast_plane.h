@@ -42,6 +42,9 @@ edgeml_status eml_plane_init(eml_plane *p, const eml_window3 *w, size_t max_byte
 /* Offset of tap (ky, kx) from a grid position. */
 size_t eml_plane_tap(const eml_plane *p, size_t ky, size_t kx);
 
+/* The offsets of all kh * kw taps, row-major, into off; returns their number. */
+size_t eml_plane_taps(const eml_plane *p, size_t *off);
+
 /* Copies one channel plane x (ih x iw bytes) into dst (p->bytes), XORing each byte with
  * flip and filling the padding with fill. */
 void eml_plane_build(const eml_plane *p, const uint8_t *x, uint8_t flip, uint8_t fill,

@@ -39,27 +39,38 @@ static edgeml_status decode_conv(const eml_node *node, const eml_tensor *const *
 	return st;
 }
 
+/* The slots of one quantized operand, or of the output (no tensor: t NULL). */
+typedef struct qslot_out {
+	uint32_t *t, *scale, *zero_point;
+} qslot_out;
+
+/* The input slots of the two-operand quantized ops, into x, w and y: QLinearConv and
+ * QLinearMatMul (x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale,
+ * y_zero_point) when requantize, else ConvInteger and MatMulInteger (x, w, x_zero_point,
+ * w_zero_point; no scales). */
+static void qlinear_slots_of(const eml_node *node, const eml_tensor *const *in, int requantize,
+			     qslot_out x, qslot_out w, qslot_out y)
+{
+	*x.t = 0;
+	*x.zero_point = slot(node, in, 2);
+	*w.t = requantize ? 3 : 1;
+	*w.zero_point = slot(node, in, requantize ? 5 : 3);
+	*x.scale = requantize ? 1 : EML_NO_INPUT;
+	*w.scale = requantize ? 4 : EML_NO_INPUT;
+	*y.scale = requantize ? 6 : EML_NO_INPUT;
+	*y.zero_point = requantize ? slot(node, in, 7) : EML_NO_INPUT;
+}
+
 /* QLinearConv and ConvInteger: their input slots, shape and fused activation. */
 static edgeml_status decode_qconv(const eml_node *node, const eml_tensor *const *in,
 				  eml_qconv_params *p)
 {
 	p->requantize = node->op == EML_OP_QLinearConv;
-	p->x = 0;
-	if (p->requantize) {
-		p->x_scale = 1;
-		p->x_zero_point = slot(node, in, 2);
-		p->w = 3;
-		p->w_scale = 4;
-		p->w_zero_point = slot(node, in, 5);
-		p->y_scale = 6;
-		p->y_zero_point = slot(node, in, 7);
-		p->bias = slot(node, in, 8);
-	} else {
-		p->x_scale = p->w_scale = p->y_scale = p->y_zero_point = p->bias = EML_NO_INPUT;
-		p->x_zero_point = slot(node, in, 2);
-		p->w = 1;
-		p->w_zero_point = slot(node, in, 3);
-	}
+	qlinear_slots_of(node, in, p->requantize,
+			 (qslot_out){ &p->x, &p->x_scale, &p->x_zero_point },
+			 (qslot_out){ &p->w, &p->w_scale, &p->w_zero_point },
+			 (qslot_out){ NULL, &p->y_scale, &p->y_zero_point });
+	p->bias = p->requantize ? slot(node, in, 8) : EML_NO_INPUT;
 	edgeml_status st = eml_qconv_shape_of(node, in[p->x], in[p->w], &p->shape);
 	if (st == EDGEML_OK)
 		st = eml_fused_activation(node, &p->act_min, &p->act_max);
@@ -134,21 +145,10 @@ static edgeml_status decode_qmatmul(const eml_node *node, const eml_tensor *cons
 				    eml_qmatmul_params *p)
 {
 	p->requantize = node->op == EML_OP_QLinearMatMul;
-	p->a = 0;
-	if (p->requantize) {
-		p->a_scale = 1;
-		p->a_zero_point = slot(node, in, 2);
-		p->b = 3;
-		p->b_scale = 4;
-		p->b_zero_point = slot(node, in, 5);
-		p->y_scale = 6;
-		p->y_zero_point = slot(node, in, 7);
-	} else {
-		p->a_scale = p->b_scale = p->y_scale = p->y_zero_point = EML_NO_INPUT;
-		p->a_zero_point = slot(node, in, 2);
-		p->b = 1;
-		p->b_zero_point = slot(node, in, 3);
-	}
+	qlinear_slots_of(node, in, p->requantize,
+			 (qslot_out){ &p->a, &p->a_scale, &p->a_zero_point },
+			 (qslot_out){ &p->b, &p->b_scale, &p->b_zero_point },
+			 (qslot_out){ NULL, &p->y_scale, &p->y_zero_point });
 	const eml_matmul_shape *s = &p->shape;
 	edgeml_status st = eml_matmul_shape_of(in[p->a], in[p->b], &p->shape);
 	if (st == EDGEML_OK)

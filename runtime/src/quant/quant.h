@@ -17,28 +17,29 @@ static inline float eml_round_half_even(float x)
 	return nearbyintf(x);
 }
 
+/* Saturates a rounded value r to [qmin, qmax]; NaN goes to qmin. */
+static inline int32_t eml_q_saturate(float r, int32_t qmin, int32_t qmax)
+{
+	if (!(r >= (float)qmin)) /* also catches NaN */
+		return qmin;
+	if (r > (float)qmax)
+		return qmax;
+	return (int32_t)r;
+}
+
 /* Quantizes a real value: saturate(round(x / scale) + zero_point) into [qmin, qmax]. */
 static inline int32_t eml_quantize_f32(float x, float scale, int32_t zero_point, int32_t qmin,
 				       int32_t qmax)
 {
-	float q = eml_round_half_even(x / scale) + (float)zero_point;
-	if (!(q >= (float)qmin)) /* also catches NaN */
-		return qmin;
-	if (q > (float)qmax)
-		return qmax;
-	return (int32_t)q;
+	return eml_q_saturate(eml_round_half_even(x / scale) + (float)zero_point, qmin, qmax);
 }
 
 /* Requantizes an int32 accumulator by multiplier = in_scale / out_scale. */
 static inline int32_t eml_requantize(int32_t acc, float multiplier, int32_t zero_point,
 				     int32_t qmin, int32_t qmax)
 {
-	float q = eml_round_half_even((float)acc * multiplier) + (float)zero_point;
-	if (!(q >= (float)qmin))
-		return qmin;
-	if (q > (float)qmax)
-		return qmax;
-	return (int32_t)q;
+	return eml_q_saturate(eml_round_half_even((float)acc * multiplier) + (float)zero_point,
+			      qmin, qmax);
 }
 
 /* The saturation range of a quantized element type: uint8, int8, else the int32 range. */
@@ -143,6 +144,70 @@ static inline int32_t eml_clamp_i32(int32_t v, int32_t lo, int32_t hi)
 	return v < lo ? lo : (v > hi ? hi : v);
 }
 
+/* Dequantizes q: (q - zero_point) * scale, the difference in 64 bits (an int32 q minus its
+ * zero point can leave the int32 range) and converted to float before the multiply. */
+static inline float eml_dequantize(int64_t q, int64_t zero_point, float scale)
+{
+	return (float)(q - zero_point) * scale;
+}
+
+/* Requantizes through the real value, as QLinearConcat does: q dequantized with (x_scale,
+ * x_zp), then quantized with (y_scale, y_zp) into [qmin, qmax]. */
+static inline int32_t eml_q_rescale(int32_t q, float x_scale, int32_t x_zp, float y_scale,
+				    int32_t y_zp, int32_t qmin, int32_t qmax)
+{
+	return eml_quantize_f32(eml_dequantize(q, x_zp, x_scale), y_scale, y_zp, qmin, qmax);
+}
+
+/* QLinearAdd's constants (ONNX Runtime's MLAS, docs/ops.md): the ratios ra = sa / sy and
+ * rb = sb / sy and the folded zero points k = zy - (ra * za + rb * zb); C is then
+ * round_half_even(fma(A, ra, fma(B, rb, k))), saturated. */
+typedef struct eml_qadd_consts {
+	float ra, rb, k;
+} eml_qadd_consts;
+
+static inline eml_qadd_consts eml_qadd_constants(float sa, int32_t za, float sb, int32_t zb,
+						 float sy, int32_t zy)
+{
+	eml_qadd_consts c;
+	c.ra = sa / sy;
+	c.rb = sb / sy;
+	float ka = c.ra * (float)za;
+	float kb = c.rb * (float)zb;
+	c.k = (float)zy - (ka + kb);
+	return c;
+}
+
+/* QLinearMul's output for the integer product prod = (A - za) * (B - zb) (ONNX Runtime's
+ * MLAS): round_half_even(prod * ratio + zy), a multiply then an add, saturated to [lo, hi];
+ * ratio = eml_requant_multiplier(sa, sb, sy). */
+static inline int32_t eml_qmul_requantize(int32_t prod, float ratio, float zy, int32_t lo,
+					  int32_t hi)
+{
+	float v = (float)prod * ratio;
+	return eml_q_saturate(eml_round_half_even(v + zy), lo, hi);
+}
+
+/* ONNX Runtime's quantized global average (MLAS on x86): acc, the integer sum of (X - zx)
+ * over count values, times x_scale / (y_scale * count) in fp32, rounded half to even, plus
+ * y_zp, saturated to [qmin, qmax]. */
+static inline int32_t eml_qavg_global(float x_scale, float y_scale, int32_t y_zp, int32_t qmin,
+				      int32_t qmax, int64_t acc, int64_t count)
+{
+	float scale = x_scale / (y_scale * (float)count);
+	return eml_q_saturate(eml_round_half_even((float)acc * scale) + (float)y_zp, qmin, qmax);
+}
+
+/* ONNX Runtime's quantized windowed average: sum, the fp32 sum of the window's dequantized
+ * values in row-major order, over count in fp32 (0 when count is 0), then
+ * round_half_even(avg / y_scale + y_zp) — the zero point added before rounding — saturated. */
+static inline int32_t eml_qavg_window(float sum, int64_t count, float y_scale, int32_t y_zp,
+				      int32_t qmin, int32_t qmax)
+{
+	float avg = count > 0 ? sum / (float)count : 0.0f;
+	return eml_q_saturate(eml_round_half_even(avg / y_scale + (float)y_zp), qmin, qmax);
+}
+
 /*
  * QLinearSoftmax (ONNX Runtime's com.microsoft kernel, docs/ops.md): the exponentials of
  * the distances d = max - x in [0, 255] along a row of len elements, scaled so that no row
@@ -156,6 +221,21 @@ static inline void eml_qsoftmax_table(float xs, int64_t len, float e[256])
 	shift = (shift > 0.0 ? shift : 0.0) / (double)xs;
 	for (int d = 0; d < 256; d++)
 		e[d] = (float)exp(((double)(255 - d) - 255.0 + shift) * (double)xs);
+}
+
+/* QLinearSoftmax's output scale factor: floor(1 / y_scale), as ORT (254 for 1/255). */
+static inline float eml_qsoftmax_y_mult(float y_scale)
+{
+	return floorf(1.0f / y_scale);
+}
+
+/* QLinearSoftmax's output for the table entry e of an element, its row's sum of entries and
+ * y_mult = eml_qsoftmax_y_mult(): round_half_even(e * y_mult / sum) + y_zp, saturated. */
+static inline int32_t eml_qsoftmax_quantize(float e, float y_mult, float sum, int32_t y_zp,
+					    int32_t qmin, int32_t qmax)
+{
+	float v = e * y_mult;
+	return eml_q_saturate(eml_round_half_even(v / sum) + (float)y_zp, qmin, qmax);
 }
 
 #endif /* EML_QUANT_H */

@@ -48,12 +48,6 @@ static const char *name_of(const char *name)
 	return name ? name : "";
 }
 
-/* Rounds up to the planner's alignment (also every binding's element alignment). */
-static uint64_t round_up(uint64_t n)
-{
-	return (n + EML_PLAN_ALIGN - 1) / EML_PLAN_ALIGN * EML_PLAN_ALIGN;
-}
-
 /* Frees the session's Vulkan objects, memory and arrays (after the device is idle). */
 static void vk_destroy(void *opaque)
 {
@@ -126,38 +120,24 @@ static edgeml_status build_nodes(vk_state *s)
 static edgeml_status make_buffers(vk_state *s)
 {
 	const eml_graph *g = s->graph;
-	uint64_t io = 0;
-	for (uint32_t t = 0; t < g->n_tensors; t++) {
+	uint64_t io;
+	edgeml_status st = eml_plan_io_bytes(g, s->plan.arena_size, VK_MEMORY_MAX, &io);
+	for (uint32_t t = 0; t < g->n_tensors && st == EDGEML_OK; t++) {
 		const eml_tensor *d = &g->tensors[t];
+		uint64_t size;
 		if (!(d->flags & (EML_TF_INPUT | EML_TF_OUTPUT)))
 			continue;
-		if ((d->flags & EML_TF_CONSTANT) && (d->flags & EML_TF_INPUT))
-			return eml_error(EDGEML_ERR_FORMAT,
-					 "tensor '%s' is both a constant and a graph input",
-					 name_of(d->name));
-		uint64_t size;
-		edgeml_status st = eml_plan_tensor_size(d, &size);
-		if (st == EDGEML_OK && size > VK_MEMORY_MAX - io)
-			st = eml_error(EDGEML_ERR_NO_MEMORY,
-				       "inputs and outputs need more than the %llu bytes a session "
-				       "may use",
-				       (unsigned long long)VK_MEMORY_MAX);
+		st = eml_plan_tensor_size(d, &size);
 		if (st == EDGEML_OK)
 			st = eml_vk_buffer_create(&s->mem, size, EML_VK_MEM_HOST, name_of(d->name),
 						  &s->io[t]);
-		if (st != EDGEML_OK)
-			return st;
-		io += round_up(size);
-		s->loc[t] = (vk_loc){ &s->io[t], 0 };
+		if (st == EDGEML_OK)
+			s->loc[t] = (vk_loc){ &s->io[t], 0 };
 	}
-	if (s->plan.arena_size > VK_MEMORY_MAX - io)
-		return eml_error(EDGEML_ERR_NO_MEMORY,
-				 "the model needs %llu bytes of activations, more than the %llu a "
-				 "session may use",
-				 (unsigned long long)s->plan.arena_size,
-				 (unsigned long long)VK_MEMORY_MAX);
+	if (st != EDGEML_OK)
+		return st;
 	s->memory = (eml_backend_memory){ s->plan.arena_size, s->plan.naive_size, io };
-	edgeml_status st = eml_vk_buffer_create(&s->mem, s->plan.arena_size, EML_VK_MEM_DEVICE,
+	st = eml_vk_buffer_create(&s->mem, s->plan.arena_size, EML_VK_MEM_DEVICE,
 						"the activation arena", &s->arena);
 	if (st != EDGEML_OK)
 		return st;
@@ -194,7 +174,7 @@ static edgeml_status layout_weights(vk_state *s, uint64_t *size)
 							 "constant '%s' has no data",
 							 name_of(td->name));
 				s->loc[t] = (vk_loc){ &s->weights, at };
-				at += round_up(td->data_size);
+				at += eml_plan_round_up(td->data_size);
 				if (at > VK_MEMORY_MAX)
 					return eml_error(EDGEML_ERR_NO_MEMORY,
 							 "the weights need more than the %llu "
@@ -203,7 +183,7 @@ static edgeml_status layout_weights(vk_state *s, uint64_t *size)
 			}
 			at = (at + align - 1) / align * align;
 			n->params_offset[j] = at;
-			at += round_up(((uint64_t)EML_VK_HEADER + d->n_params) * 4);
+			at += eml_plan_round_up(((uint64_t)EML_VK_HEADER + d->n_params) * 4);
 		}
 	}
 	*size = at;

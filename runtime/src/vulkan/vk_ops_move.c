@@ -281,8 +281,7 @@ static edgeml_status build_qconcat(const eml_graph *g, const eml_node *node, eml
 			continue;
 		for (int b = 0; b < 256; b++) {
 			int32_t v = xi->dtype == EDGEML_DTYPE_INT8 ? (int8_t)b : b;
-			float real = (float)(v - xz) * xs[0];
-			chunk.table[chunk.n][b] = (uint8_t)eml_quantize_f32(real, ys[0], yz, lo, hi);
+			chunk.table[chunk.n][b] = (uint8_t)eml_q_rescale(v, xs[0], xz, ys[0], yz, lo, hi);
 		}
 		st = concat_add(k, &chunk, node->inputs[i], xi->dims[axis] * inner, at * inner);
 		at += xi->dims[axis];

@@ -541,25 +541,22 @@ edgeml_status eml_vk_build_qbinary(const eml_graph *g, const eml_node *node, eml
 	eml_vk_bind(d, node->inputs[p->b]);
 	eml_vk_bind(d, node->outputs[0]);
 	if (add) {
-		/* The reference's constants, in its order of operations (no contraction). */
-		float ra = sa / sy, rb = sb / sy;
-		float ka = ra * (float)za, kb = rb * (float)zb;
+		/* The reference's constants. */
+		eml_qadd_consts c = eml_qadd_constants(sa, za, sb, zb, sy, zy);
 		int scalar_a = eml_tensor_numel(a) == 1;
 		int scalar_b = !scalar_a && eml_tensor_numel(b) == 1;
 		eml_vk_macro(d, "SCALAR_A", scalar_a ? "1" : "0");
 		eml_vk_macro(d, "SCALAR_B", scalar_b ? "1" : "0");
-		EML_VK_SET_F(d, QADD_RA, ra);
-		EML_VK_SET_F(d, QADD_RB, rb);
-		EML_VK_SET_F(d, QADD_K, (float)zy - (ka + kb));
+		EML_VK_SET_F(d, QADD_RA, c.ra);
+		EML_VK_SET_F(d, QADD_RB, c.rb);
+		EML_VK_SET_F(d, QADD_K, c.k);
 		EML_VK_SET_I(d, QADD_Y_LO, lo);
 		EML_VK_SET_I(d, QADD_Y_HI, hi);
 		return EDGEML_OK;
 	}
-	EML_VK_FIX_F(d, QMUL_A_SCALE, sa);
+	EML_VK_FIX_F(d, QMUL_RATIO, eml_requant_multiplier(sa, sb, sy));
 	EML_VK_FIX_I(d, QMUL_A_ZP, za);
-	EML_VK_FIX_F(d, QMUL_B_SCALE, sb);
 	EML_VK_FIX_I(d, QMUL_B_ZP, zb);
-	EML_VK_FIX_F(d, QMUL_Y_SCALE, sy);
 	EML_VK_FIX_I(d, QMUL_Y_ZP, zy);
 	EML_VK_FIX_I(d, QMUL_Y_LO, lo);
 	EML_VK_FIX_I(d, QMUL_Y_HI, hi);
@@ -611,7 +608,7 @@ edgeml_status eml_vk_build_qsoftmax(const eml_graph *g, const eml_node *node, em
 	eml_vk_bind(d, node->outputs[0]);
 	EML_VK_SET_I(d, QSOFTMAX_LEN, len);
 	EML_VK_SET_I(d, QSOFTMAX_INNER, inner);
-	EML_VK_SET_F(d, QSOFTMAX_Y_MULT, floorf(1.0f / sy[0]));
+	EML_VK_SET_F(d, QSOFTMAX_Y_MULT, eml_qsoftmax_y_mult(sy[0]));
 	EML_VK_SET_I(d, QSOFTMAX_Y_ZP, zy);
 	EML_VK_SET_I(d, QSOFTMAX_Y_LO, lo);
 	EML_VK_SET_I(d, QSOFTMAX_Y_HI, hi);

@@ -6,6 +6,7 @@
 #include "cpu/operators/operators.h"
 #include "cpu/ref/ref_qparams.h"
 #include "error.h"
+#include "quant/quant.h"
 
 /* Elements per task. */
 #define DEQUANT_CHUNK 16384
@@ -74,12 +75,8 @@ edgeml_status eml_fast_dequantize_prepare(const eml_kernel_ctx *ctx, eml_fast_op
 	op->base = (eml_fast_op){ dequant_run_op, dequant_destroy, "dequantize-table", 0, 0 };
 	op->n = (size_t)eml_tensor_numel(tx);
 	int64_t zp = eml_q_zero_point(ctx, q->zero_point, 0);
-	/* the reference's steps: the value minus the zero point in 64 bits, to float, times the
-	 * scale */
-	for (int b = 0; b < 256; b++) {
-		int64_t v = (x_signed ? (int64_t)(int8_t)b : (int64_t)b) - zp;
-		op->table[b] = (float)v * scale[0];
-	}
+	for (int b = 0; b < 256; b++)
+		op->table[b] = eml_dequantize(x_signed ? (int8_t)b : b, zp, scale[0]);
 	*out = &op->base;
 	return EDGEML_OK;
 }

@@ -165,10 +165,7 @@ static edgeml_status prepare_max(const eml_window3 *w, eml_f32_maxpool_fn fn, si
 	op->planes = planes;
 	op->in_plane = p.ih * p.iw;
 	op->out_plane = p.oh * p.ow;
-	op->taps = p.kh * p.kw;
-	for (size_t ky = 0; ky < p.kh; ky++)
-		for (size_t kx = 0; kx < p.kw; kx++)
-			op->tapoff[ky * p.kw + kx] = eml_plane_tap(&p, ky, kx);
+	op->taps = eml_plane_taps(&p, op->tapoff);
 	*out = &op->base;
 	return EDGEML_OK;
 }

@@ -93,10 +93,7 @@ edgeml_status eml_fast_maxpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 	op->planes = (size_t)(x->dims[0] * x->dims[1]);
 	op->in_plane = p.ih * p.iw;
 	op->out_plane = p.oh * p.ow;
-	op->taps = p.kh * p.kw;
-	for (size_t ky = 0; ky < p.kh; ky++)
-		for (size_t kx = 0; kx < p.kw; kx++)
-			op->tapoff[ky * p.kw + kx] = eml_plane_tap(&p, ky, kx);
+	op->taps = eml_plane_taps(&p, op->tapoff);
 	op->flip = x->dtype == EDGEML_DTYPE_INT8 ? 0x80 : 0;
 	*out = &op->base;
 	return EDGEML_OK;

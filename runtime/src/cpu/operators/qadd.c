@@ -7,6 +7,7 @@
 #include "cpu/pack.h"
 #include "cpu/ref/ref_qparams.h"
 #include "error.h"
+#include "quant/quant.h"
 
 /* Elements per task: large enough to amortise a task, small enough to balance threads. */
 #define QADD_CHUNK 16384
@@ -100,15 +101,14 @@ edgeml_status eml_fast_qadd_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint
 	op->fn = fn;
 	op->a = q->a;
 	op->b = q->b;
-	/* The reference's constants, step by step in its order. */
-	int32_t za = eml_q_zero_point(ctx, q->a_zero_point, 0);
-	int32_t zb = eml_q_zero_point(ctx, q->b_zero_point, 0);
-	float ra = sa[0] / sc[0], rb = sb[0] / sc[0];
-	float ka = ra * (float)za, kb = rb * (float)zb;
+	/* The reference's constants. */
+	eml_qadd_consts c = eml_qadd_constants(sa[0], eml_q_zero_point(ctx, q->a_zero_point, 0),
+					       sb[0], eml_q_zero_point(ctx, q->b_zero_point, 0),
+					       sc[0], zc);
 	op->args = (eml_qadd_args){
 		.n = (size_t)eml_tensor_numel(tc),
 		.is_signed = tc->dtype == EDGEML_DTYPE_INT8,
-		.ra = ra, .rb = rb, .k = (float)zc - (ka + kb),
+		.ra = c.ra, .rb = c.rb, .k = c.k,
 		.lo = (float)lo, .hi = (float)hi,
 	};
 	*out = &op->base;

@@ -12,7 +12,6 @@
 #include "cpu/fast_plane.h"
 #include "quant/quant.h"
 #include "cpu/ref/ref_qparams.h"
-#include "cpu/ref/ref_qpool.h"
 #include "error.h"
 #include "ops/ops.h"
 
@@ -62,9 +61,9 @@ static void qavg_task(void *arg, uint32_t task, uint32_t thread)
 	if (op->global) {
 		/* in the uint8 domain: at most 2^24 values of 255 */
 		uint32_t sum = eml_plane_sum(x, op->in_plane, op->flip);
-		*y = (uint8_t)eml_qpool_global(op->x_scale, op->y_scale, op->y_zp, op->qmin, op->qmax,
-					       (int64_t)sum - (int64_t)op->zx * (int64_t)op->in_plane,
-					       (int64_t)op->in_plane);
+		*y = (uint8_t)eml_qavg_global(op->x_scale, op->y_scale, op->y_zp, op->qmin, op->qmax,
+					      (int64_t)sum - (int64_t)op->zx * (int64_t)op->in_plane,
+					      (int64_t)op->in_plane);
 		return;
 	}
 	const eml_plane *p = &op->plane;
@@ -76,7 +75,7 @@ static void qavg_task(void *arg, uint32_t task, uint32_t thread)
 			float sum = 0.0f;
 			for (size_t t = 0; t < op->taps; t++)
 				sum += op->deq[g[op->tapoff[t]]];
-			y[oy * p->ow + ox] = (uint8_t)eml_qpool_window(
+			y[oy * p->ow + ox] = (uint8_t)eml_qavg_window(
 				sum, op->count_h[oy] * op->count_w[ox], op->y_scale, op->y_zp,
 				op->qmin, op->qmax);
 		}
@@ -137,9 +136,7 @@ static edgeml_status prepare_window(qavg_op *op, const eml_kernel_ctx *ctx,
 	op->count_w = calloc(p->ow, sizeof(int64_t));
 	if (!op->tapoff || !op->count_h || !op->count_w)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for an average pool");
-	for (size_t ky = 0; ky < p->kh; ky++)
-		for (size_t kx = 0; kx < p->kw; kx++)
-			op->tapoff[ky * p->kw + kx] = eml_plane_tap(p, ky, kx);
+	eml_plane_taps(p, op->tapoff);
 	for (int a = 1; a < 3; a++) {
 		int64_t *count = a == 1 ? op->count_h : op->count_w;
 		int64_t lo = include_pad ? -w.pad_begin[a] : 0;
@@ -186,7 +183,7 @@ edgeml_status eml_fast_qavgpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 	op->y_zp = eml_q_zero_point(ctx, prm->pool.y_zero_point, 0);
 	eml_q_range(y->dtype, &op->qmin, &op->qmax);
 	for (int b = 0; b < 256; b++)
-		op->deq[b] = (float)(b - op->zx) * op->x_scale;
+		op->deq[b] = eml_dequantize(b, op->zx, op->x_scale);
 	edgeml_status st = EDGEML_OK;
 	if (op->global) {
 		op->in_plane = (size_t)eml_tensor_numel(x) / op->planes;

@@ -138,9 +138,7 @@ edgeml_status eml_fast_qconcat_prepare(const eml_kernel_ctx *ctx, eml_fast_op **
 		for (int b = 0; b < 256; b++) {
 			/* the reference's arithmetic on the value this byte holds */
 			int32_t v = tx->dtype == EDGEML_DTYPE_INT8 ? (int8_t)b : b;
-			float real = (float)(v - x_zp) * xs[0];
-			int32_t yq = eml_quantize_f32(real, ys[0], y_zp, qmin, qmax);
-			in->table[b] = (uint8_t)yq;
+			in->table[b] = (uint8_t)eml_q_rescale(v, xs[0], x_zp, ys[0], y_zp, qmin, qmax);
 			in->copy &= in->table[b] == (uint8_t)b;
 		}
 	}

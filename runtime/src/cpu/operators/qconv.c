@@ -526,18 +526,15 @@ static int read_params(const eml_kernel_ctx *ctx, const eml_qconv_params *q, qco
 /* The reference's multiplier of output channel m. */
 static float channel_mult(const qconv_params *p, size_t m)
 {
-	return p->xs[0] * p->ws[p->n_ws == 1 ? 0 : m] / p->ys[0];
+	return eml_requant_multiplier(p->xs[0], p->ws[p->n_ws == 1 ? 0 : m], p->ys[0]);
 }
 
 /* Offsets of every tap from a grid position, into a new array. */
 static size_t *tap_offsets(const qconv_op *op)
 {
 	size_t *off = calloc(op->kvol, sizeof(size_t));
-	if (!off)
-		return NULL;
-	for (size_t ky = 0; ky < op->plane.kh; ky++)
-		for (size_t kx = 0; kx < op->plane.kw; kx++)
-			off[ky * op->plane.kw + kx] = eml_plane_tap(&op->plane, ky, kx);
+	if (off)
+		eml_plane_taps(&op->plane, off);
 	return off;
 }
 

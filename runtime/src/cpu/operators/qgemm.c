@@ -11,6 +11,7 @@
 #include "cpu/ref/ref_qparams.h"
 #include "ops/op_params.h"
 #include "error.h"
+#include "quant/quant.h"
 #include "ops/ops.h"
 
 typedef struct qgemm_op {
@@ -162,14 +163,9 @@ edgeml_status eml_fast_qgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	int32_t y_zp = eml_q_zero_point(ctx, k_yzp, 0), lo = 0, hi = 0;
 	if (st == EDGEML_OK) {
 		eml_q_activation_range(ty->dtype, io.act_min, io.act_max, sy[0], y_zp, &lo, &hi);
-		for (size_t j = 0; j < n; j++) {
+		for (size_t j = 0; j < n; j++)
 			wzp[j] = eml_q_zero_point(ctx, k_bzp, (int64_t)j);
-			/* the reference's expression order, operand by operand */
-			if (io.alpha)
-				mult[j] = *io.alpha * sa[0] * sb[n_sb == 1 ? 0 : j] / sy[0];
-			else
-				mult[j] = sa[0] * sb[n_sb == 1 ? 0 : j] / sy[0];
-		}
+		eml_requant_multipliers(sa[0], sb, n_sb, sy[0], io.alpha, (int64_t)n, mult);
 
 		op->k = k;
 		op->n = n;

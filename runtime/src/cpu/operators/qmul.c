@@ -44,10 +44,8 @@ static void qmul_c(const eml_qmul_args *a)
 		const uint8_t *pb = a->b + i * a->b_step;
 		int32_t xa = a->is_signed ? (int8_t)a->a[i] : a->a[i];
 		int32_t xb = a->is_signed ? (int8_t)*pb : *pb;
-		float v = (float)((xa - a->za) * (xb - a->zb)) * a->ratio;
-		float r = eml_round_half_even(v + a->zc);
-		int32_t y = !(r >= a->lo) ? (int32_t)a->lo : r > a->hi ? (int32_t)a->hi : (int32_t)r;
-		a->c[i] = (uint8_t)y;
+		a->c[i] = (uint8_t)eml_qmul_requantize((xa - a->za) * (xb - a->zb), a->ratio, a->zc,
+						       (int32_t)a->lo, (int32_t)a->hi);
 	}
 }
 
@@ -206,7 +204,7 @@ edgeml_status eml_fast_qmul_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint
 		.b_step = (size_t)mb[r - 1],
 		.is_signed = tc->dtype == EDGEML_DTYPE_INT8,
 		.za = swap ? zb : za, .zb = swap ? za : zb,
-		.ratio = sa[0] * sb[0] / sc[0], .zc = (float)zc,
+		.ratio = eml_requant_multiplier(sa[0], sb[0], sc[0]), .zc = (float)zc,
 		.lo = (float)lo, .hi = (float)hi,
 	};
 	*out = &op->base;

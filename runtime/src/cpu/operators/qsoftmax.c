@@ -41,10 +41,8 @@ static void qsoftmax_destroy(eml_fast_op *op)
 /* The reference's output byte for distance d in a row of sum. */
 static uint8_t quantize(const qsoftmax_op *op, uint32_t d, float sum)
 {
-	float v = op->e[d] * op->y_mult;
-	float r = eml_round_half_even(v / sum) + (float)op->yz;
-	int32_t q = !(r >= (float)op->qmin) ? op->qmin : r > (float)op->qmax ? op->qmax : (int32_t)r;
-	return (uint8_t)q;
+	return (uint8_t)eml_qsoftmax_quantize(op->e[d], op->y_mult, sum, op->yz, op->qmin,
+					      op->qmax);
 }
 
 /* One row of len elements at x, y, stride elements apart. */
@@ -134,7 +132,7 @@ edgeml_status eml_fast_qsoftmax_prepare(const eml_kernel_ctx *ctx, eml_fast_op *
 	op->inner = inner;
 	op->flip = t->dtype == EDGEML_DTYPE_INT8 ? 0x80 : 0;
 	eml_qsoftmax_table(xs[0], (int64_t)len, op->e);
-	op->y_mult = floorf(1.0f / ys[0]);
+	op->y_mult = eml_qsoftmax_y_mult(ys[0]);
 	op->yz = eml_q_zero_point(ctx, p->y_zero_point, 0);
 	eml_q_range(t->dtype, &op->qmin, &op->qmax);
 	*out = &op->base;

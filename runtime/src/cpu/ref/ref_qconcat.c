@@ -38,9 +38,8 @@ edgeml_status eml_ref_QLinearConcat(const eml_kernel_ctx *ctx)
 		for (int64_t o = 0; o < outer; o++) {
 			for (int64_t i = 0; i < x_row; i++) {
 				int32_t v = eml_q_load(ctx->in_data[k], tx->dtype, o * x_row + i);
-				float real = (float)(v - x_zp) * xs[0];
 				eml_q_store(ctx->out_data[0], ty->dtype, o * y_row + y_off + i,
-					    eml_quantize_f32(real, ys[0], y_zp, qmin, qmax));
+					    eml_q_rescale(v, xs[0], x_zp, ys[0], y_zp, qmin, qmax));
 			}
 		}
 		y_off += x_row;

@@ -64,16 +64,14 @@ static edgeml_status run_qmul(const eml_kernel_ctx *ctx)
 	if (st != EDGEML_OK)
 		return st;
 	const eml_tensor *ta = q.ta, *tb = q.tb;
-	float ratio = q.sa * q.sb / q.sc, zc = (float)q.zc;
+	float ratio = eml_requant_multiplier(q.sa, q.sb, q.sc), zc = (float)q.zc;
 	eml_bcast_iter it;
 	eml_bcast_iter_init(&it, ta, tb, tc);
 	for (int64_t i = 0; i < n; i++, eml_bcast_iter_next(&it)) {
 		int32_t pa = eml_q_load(q.a, ta->dtype, it.off[0]) - q.za;
 		int32_t pb = eml_q_load(q.b, tb->dtype, it.off[1]) - q.zb;
-		float v = (float)(pa * pb) * ratio;
-		float r = eml_round_half_even(v + zc);
-		int32_t y = !(r >= (float)q.lo) ? q.lo : r > (float)q.hi ? q.hi : (int32_t)r;
-		eml_q_store(ctx->out_data[0], tc->dtype, i, y);
+		eml_q_store(ctx->out_data[0], tc->dtype, i,
+			    eml_qmul_requantize(pa * pb, ratio, zc, q.lo, q.hi));
 	}
 	return EDGEML_OK;
 }
@@ -93,9 +91,8 @@ edgeml_status eml_ref_QLinearAdd(const eml_kernel_ctx *ctx)
 	if (st != EDGEML_OK)
 		return st;
 	const eml_tensor *ta = q.ta, *tb = q.tb;
-	float ra = q.sa / q.sc, rb = q.sb / q.sc;
-	float ka = ra * (float)q.za, kb = rb * (float)q.zb;
-	float k = (float)q.zc - (ka + kb);
+	eml_qadd_consts c = eml_qadd_constants(q.sa, q.za, q.sb, q.zb, q.sc, q.zc);
+	float ra = c.ra, rb = c.rb, k = c.k;
 	int scalar_a = eml_tensor_numel(ta) == 1, scalar_b = !scalar_a && eml_tensor_numel(tb) == 1;
 	if (scalar_a)
 		k += (float)eml_q_load(q.a, ta->dtype, 0) * ra;
@@ -109,9 +106,8 @@ edgeml_status eml_ref_QLinearAdd(const eml_kernel_ctx *ctx)
 			v = fmaf((float)eml_q_load(q.b, tb->dtype, it.off[1]), rb, v);
 		if (!scalar_a)
 			v = fmaf((float)eml_q_load(q.a, ta->dtype, it.off[0]), ra, v);
-		float r = eml_round_half_even(v);
-		int32_t y = !(r >= (float)q.lo) ? q.lo : r > (float)q.hi ? q.hi : (int32_t)r;
-		eml_q_store(ctx->out_data[0], tc->dtype, i, y);
+		eml_q_store(ctx->out_data[0], tc->dtype, i,
+			    eml_q_saturate(eml_round_half_even(v), q.lo, q.hi));
 	}
 	return EDGEML_OK;
 }

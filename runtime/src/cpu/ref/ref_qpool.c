@@ -4,7 +4,6 @@
 #include "quant/quant.h"
 #include "cpu/ref/ref.h"
 #include "cpu/ref/ref_qparams.h"
-#include "cpu/ref/ref_qpool.h"
 #include "cpu/ref/ref_qwindow.h"
 
 /* The pools' per-tensor parameters and the window (the node's typed params). */
@@ -36,27 +35,6 @@ static edgeml_status qpool_params_read(const eml_kernel_ctx *ctx, eml_op_params 
 	p->y_zp = eml_q_zero_point(ctx, p->pool->y_zero_point, 0);
 	eml_q_range(ctx->out[0]->dtype, &p->qmin, &p->qmax);
 	return EDGEML_OK;
-}
-
-/* ONNX Runtime's global average (MLAS on x86): the integer sum acc of (X - zx) over count
- * values times scale = sx / (sy * count) in fp32, rounded half to even, plus zy. */
-int32_t eml_qpool_global(float x_scale, float y_scale, int32_t y_zp, int32_t qmin,
-			 int32_t qmax, int64_t acc, int64_t count)
-{
-	float scale = x_scale / (y_scale * (float)count);
-	float r = eml_round_half_even((float)acc * scale) + (float)y_zp;
-	return !(r >= (float)qmin) ? qmin : r > (float)qmax ? qmax : (int32_t)r;
-}
-
-/* ONNX Runtime's windowed average: sum, the fp32 sum of the window's dequantized values
- * sx * (X - zx) in row-major order, divided by count in fp32, then
- * round_half_even(avg / sy + zy) — the zero point added before rounding. */
-int32_t eml_qpool_window(float sum, int64_t count, float y_scale, int32_t y_zp, int32_t qmin,
-			 int32_t qmax)
-{
-	float avg = count > 0 ? sum / (float)count : 0.0f;
-	float r = eml_round_half_even(avg / y_scale + (float)y_zp);
-	return !(r >= (float)qmin) ? qmin : r > (float)qmax ? qmax : (int32_t)r;
 }
 
 /* Whether a window is ORT's "global" case: the kernel spans every spatial dim, no padding
@@ -116,9 +94,9 @@ edgeml_status eml_ref_QLinearAveragePool(const eml_kernel_ctx *ctx)
 				acc += v;
 				sum += (float)v * p.x_scale;
 			}
-			int32_t y = global ? eml_qpool_global(p.x_scale, p.y_scale, p.y_zp, p.qmin,
+			int32_t y = global ? eml_qavg_global(p.x_scale, p.y_scale, p.y_zp, p.qmin,
 							      p.qmax, acc, w_size)
-					   : eml_qpool_window(sum, include_pad ? n_padded : n_valid,
+					   : eml_qavg_window(sum, include_pad ? n_padded : n_valid,
 							      p.y_scale, p.y_zp, p.qmin, p.qmax);
 			eml_q_store(ctx->out_data[0], ctx->out[0]->dtype, o, y);
 		}
@@ -143,7 +121,7 @@ edgeml_status eml_ref_QLinearGlobalAveragePool(const eml_kernel_ctx *ctx)
 		for (int64_t i = 0; i < plane; i++)
 			sum += eml_q_load(ctx->in_data[0], tx->dtype, pl * plane + i) - p.x_zp;
 		eml_q_store(ctx->out_data[0], ctx->out[0]->dtype, pl,
-			    eml_qpool_global(p.x_scale, p.y_scale, p.y_zp, p.qmin, p.qmax, sum,
+			    eml_qavg_global(p.x_scale, p.y_scale, p.y_zp, p.qmin, p.qmax, sum,
 					     plane));
 	}
 	return EDGEML_OK;

@@ -42,7 +42,7 @@ edgeml_status eml_ref_QLinearSoftmax(const eml_kernel_ctx *ctx)
 		return EDGEML_OK;
 	float e[256];
 	eml_qsoftmax_table(xs[0], len, e);
-	float y_mult = floorf(1.0f / ys[0]);
+	float y_mult = eml_qsoftmax_y_mult(ys[0]);
 	int32_t yz = eml_q_zero_point(ctx, p->y_zero_point, 0), qmin, qmax;
 	eml_q_range(t->dtype, &qmin, &qmax);
 	for (int64_t o = 0; o < outer; o++) {
@@ -58,10 +58,9 @@ edgeml_status eml_ref_QLinearSoftmax(const eml_kernel_ctx *ctx)
 				sum += e[mx - eml_q_load(xd, t->dtype, base + j * inner)];
 			for (int64_t j = 0; j < len; j++) {
 				int64_t k = base + j * inner;
-				float v = e[mx - eml_q_load(xd, t->dtype, k)] * y_mult;
-				float r = eml_round_half_even(v / sum) + (float)yz;
-				int32_t y = !(r >= (float)qmin) ? qmin : r > (float)qmax ? qmax : (int32_t)r;
-				eml_q_store(ctx->out_data[0], t->dtype, k, y);
+				float ek = e[mx - eml_q_load(xd, t->dtype, k)];
+				eml_q_store(ctx->out_data[0], t->dtype, k,
+					    eml_qsoftmax_quantize(ek, y_mult, sum, yz, qmin, qmax));
 			}
 		}
 	}

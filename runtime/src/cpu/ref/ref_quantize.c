@@ -57,10 +57,8 @@ edgeml_status eml_ref_DequantizeLinear(const eml_kernel_ctx *ctx)
 	uint32_t x_dtype = ctx->in[p->x]->dtype;
 	for (int64_t i = 0; i < n; i++) {
 		int64_t c = (i / inner) % n_params;
-		/* 64 bits: an int32 x minus its zero point can leave the int32 range. */
-		int64_t v = (int64_t)eml_q_load(ctx->in_data[p->x], x_dtype, i) -
-			    eml_q_zero_point(ctx, p->zero_point, c);
-		y[i] = (float)v * scale[c];
+		y[i] = eml_dequantize(eml_q_load(ctx->in_data[p->x], x_dtype, i),
+				      eml_q_zero_point(ctx, p->zero_point, c), scale[c]);
 	}
 	return EDGEML_OK;
 }
