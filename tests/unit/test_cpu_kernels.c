@@ -322,7 +322,8 @@ static void pair_limit_weights(kcase *c, int over)
 
 /* Convolutions whose weights fit the AVX2 vpmaddubsw kernel's pair bound (7-bit weights, as
  * ONNX Runtime's reduce_range quantizer makes, and pairs exactly at the bound), and ones
- * with a single pair past it, which must take the vpmaddwd kernel: bytes equal either way. */
+ * with a single pair past it, which must take the split form (or, where that one cell is
+ * too large a share, the vpmaddwd kernel): bytes equal either way. */
 static void test_qconv_pair_limit(void **state)
 {
 	(void)state;
@@ -342,10 +343,15 @@ static void test_qconv_pair_limit(void **state)
 #if defined(__x86_64__)
 			size_t k = (size_t)eml_tensor_numel(&c.in[3]) / (size_t)c.in[3].dims[0];
 			int gemm = strncmp(last_kernel, "qs8-gemm", 8) == 0;
+			/* one pair past the bound: split unless that cell is over
+			 * EML_SPLIT_MAX_CELLS per mille of them */
+			size_t cells = (size_t)c.in[3].dims[0] * ((k + 3) / 4);
 			if (levels[l] == EML_ISA_AVX2 && gemm)
-				assert_string_equal(last_kernel, over && k >= 2 ?
-									 "qs8-gemm-4x8c4-avx2" :
-									 "qs8-gemm-8x8c4-avx2-maddubs");
+				assert_string_equal(last_kernel,
+						    !over || k < 2 ? "qs8-gemm-8x8c4-avx2-maddubs" :
+						    1000 <= cells * EML_SPLIT_MAX_CELLS ?
+								     "qs8-gemm-8x8c4-avx2-maddubs-split" :
+								     "qs8-gemm-4x8c4-avx2");
 			/* depthwise (also a grouped case of one channel per group) */
 			if (levels[l] == EML_ISA_AVX2 && !gemm)
 				assert_string_equal(last_kernel, over && k >= 2 ?
@@ -355,6 +361,157 @@ static void test_qconv_pair_limit(void **state)
 		}
 		kc_free(&c);
 	}
+}
+
+/* A pair of int8-domain weights: past the vpmaddubsw bound (both of one sign, the parts
+ * over 128; the extremes often), or within it (often exactly at it, else anywhere in the
+ * full range). */
+static void split_pair(int past, int8_t *a, int8_t *b)
+{
+	static const int8_t over[][2] = { { 127, 127 }, { -128, -128 }, { 127, 2 }, { 2, 127 },
+					  { -128, -1 }, { -1, -128 }, { 65, 64 }, { -65, -64 },
+					  { -127, -127 }, { 100, 100 } };
+	static const int8_t at[][2] = { { 127, 1 }, { 1, 127 }, { -128, 0 }, { 0, -128 },
+					{ 64, 64 }, { -64, -64 }, { 127, -128 }, { -127, -1 } };
+	int32_t x, y;
+	if (past && rnd() % 2) {
+		size_t e = rnd() % (sizeof(over) / sizeof(over[0]));
+		x = over[e][0];
+		y = over[e][1];
+	} else if (past) {
+		int32_t sg = rnd() % 2 ? 1 : -1, top = sg > 0 ? 127 : 128;
+		x = rnd_in(2, top);
+		y = rnd_in(129 - x > 1 ? 129 - x : 1, top);
+		x *= sg;
+		y *= sg;
+	} else if (rnd() % 4 == 0) {
+		size_t e = rnd() % (sizeof(at) / sizeof(at[0]));
+		x = at[e][0];
+		y = at[e][1];
+	} else {
+		/* full range for x, y anywhere that keeps the pair within the bound */
+		x = rnd_in(-128, 127);
+		y = x > 0 ? rnd_in(-128, 128 - x) : rnd_in(-128 - x, 127);
+	}
+	if (rnd() % 2) {
+		*a = (int8_t)x;
+		*b = (int8_t)y;
+	} else {
+		*a = (int8_t)y;
+		*b = (int8_t)x;
+	}
+}
+
+/* Full-range weights with a share of their pairs past the vpmaddubsw bound, which AVX2 runs
+ * split (W = Wc + R: the clipped pairs on vpmaddubsw, the residual added from a sparse
+ * list) when few enough cells of 4 k hold one, else on the vpmaddwd kernel: pointwise, KxK,
+ * strided and grouped convolutions, ragged tiles, both weight types and zero points, x at
+ * 0 and 255, the residual's pairs at and past the bound; byte for byte against the
+ * reference. Also the split itself: Wc + R = W and both fit. */
+static void test_qconv_split(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 200; i++) {
+		size_t m = 1 + rnd() % 20, k = 1 + rnd() % 40, nr = 8;
+		uint8_t w[20 * 40];
+		int w_signed = rnd() % 2;
+		for (size_t e = 0; e < m * k; e += 2) {
+			int8_t a, b;
+			split_pair(rnd() % 3 == 0, &a, &b);
+			w[e] = (uint8_t)a ^ (w_signed ? 0 : 0x80);
+			if (e + 1 < m * k)
+				w[e + 1] = (uint8_t)b ^ (w_signed ? 0 : 0x80);
+		}
+		size_t cells = eml_w_pair_cells(w, w_signed, m, k, k, 1);
+		int8_t wc[20 * 40];
+		uint32_t rs[21];
+		eml_qgemm_rentry re[20 * 10 + 1];
+		eml_w_split(w, w_signed, m, k, k, 1, (uint32_t)nr, wc, rs, re);
+		assert_int_equal(rs[m], cells);
+		assert_true(eml_w_pairs_fit((const uint8_t *)wc, 1, m, k, k, 1));
+		int16_t sum[20 * 40];
+		for (size_t e = 0; e < m * k; e++)
+			sum[e] = wc[e];
+		for (size_t r = 0; r < m; r++)
+			for (uint32_t e = rs[r]; e < rs[r + 1]; e++) {
+				int8_t v[4];
+				memcpy(v, &re[e].w, 4);
+				assert_true(eml_w_pairs_fit((const uint8_t *)v, 1, 1, 4, 4, 1));
+				assert_true(re[e].off % (4 * nr) == 0);
+				size_t q = re[e].off / (4 * nr);
+				for (size_t j = 0; j < 4; j++) {
+					assert_true(q * 4 + j < k || v[j] == 0);
+					if (q * 4 + j < k)
+						sum[r * k + q * 4 + j] += v[j];
+				}
+			}
+		for (size_t e = 0; e < m * k; e++)
+			assert_int_equal(sum[e], (int8_t)(w[e] ^ (w_signed ? 0 : 0x80)));
+	}
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[240];
+	int took[3] = { 0, 0, 0 };
+	for (int i = 0; i < 160; i++) {
+		kcase c;
+		static const int kinds[] = { 0, 1, 3, 0, 1 };
+		static const int share[] = { 0, 5, 30, 80, 200, 400, 1000 }; /* per mille */
+		int past = share[i % 7];
+		conv_case(&c, kinds[i % 5], i % 16 == 5, what, sizeof(what));
+		uint8_t *w = c.owned[3];
+		size_t rows = (size_t)c.in[3].dims[0];
+		size_t k = (size_t)eml_tensor_numel(&c.in[3]) / rows;
+		uint8_t off = c.in[3].dtype == U8 ? 0x80 : 0;
+		size_t over = 0, all = rows * ((k + 3) / 4);
+		for (size_t r = 0; r < rows; r++) {
+			for (size_t j = 0; j < k; j += 4) {
+				int cell = 0;
+				for (size_t p = j; p < j + 4 && p < k; p += 2) {
+					int8_t a, b;
+					int x = p + 1 < k && (int)(rnd() % 1000) < past;
+					split_pair(x, &a, &b);
+					w[r * k + p] = (uint8_t)a ^ off;
+					if (p + 1 < k)
+						w[r * k + p + 1] = (uint8_t)b ^ off;
+					cell |= x;
+				}
+				over += (size_t)cell;
+			}
+		}
+		if (rnd() % 3 == 0) {
+			uint8_t *x = c.owned[0];
+			size_t nx = (size_t)eml_tensor_numel(&c.in[0]);
+			uint8_t hi = c.in[0].dtype == U8 ? 0xff : 0x7f;
+			for (size_t e = 0; e < nx; e++)
+				x[e] = rnd() % 8 ? hi : (uint8_t)(hi ^ 0xff);
+		}
+		char desc[300];
+		snprintf(desc, sizeof(desc), "%s, %zu of %zu cells past the bound", what, over, all);
+		for (uint32_t l = 0; l < nl; l++) {
+			kc_check(&c, levels[l], 1 + 2 * (i % 2), desc);
+#if defined(__x86_64__)
+			/* a grouped case of one channel per group is depthwise */
+			if (levels[l] != EML_ISA_AVX2 || strncmp(last_kernel, "qs8-gemm", 8) != 0)
+				continue;
+			const char *want = over == 0 ? "qs8-gemm-8x8c4-avx2-maddubs" :
+					   over * 1000 <= all * EML_SPLIT_MAX_CELLS ?
+							 "qs8-gemm-8x8c4-avx2-maddubs-split" :
+							 "qs8-gemm-4x8c4-avx2";
+			if (strcmp(last_kernel, want) != 0)
+				fail_msg("%s: took %s, not %s", desc, last_kernel, want);
+			took[over == 0 ? 0 : strcmp(want, "qs8-gemm-4x8c4-avx2") ? 1 : 2]++;
+#endif
+		}
+		kc_free(&c);
+	}
+#if defined(__x86_64__)
+	/* every form ran, where AVX2 did */
+	for (uint32_t l = 0; l < nl; l++)
+		if (levels[l] == EML_ISA_AVX2)
+			assert_true(took[0] > 0 && took[1] > 20 && took[2] > 0);
+#endif
 }
 
 /* ResNet's small late-stage 3x3 convolutions (7 x 7 outputs, channels in fours, weight zero
@@ -1455,6 +1612,7 @@ int main(void)
 		cmocka_unit_test(test_isa_choice),  cmocka_unit_test(test_qconv),
 		cmocka_unit_test(test_qconv_large), cmocka_unit_test(test_qgemm),
 		cmocka_unit_test(test_qconv_pair_limit),
+		cmocka_unit_test(test_qconv_split),
 		cmocka_unit_test(test_qconv_by_pixel),
 		cmocka_unit_test(test_qconv_dw_lanes),
 		cmocka_unit_test(test_qconv_dw_chain),

@@ -253,9 +253,9 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 			const uint8_t *tile = tiles + (ti - first) * op->tile_bytes;
 			const int32_t *xs = xsum + (ti - first) * uk->nr;
 			if (!op->in_place) {
-				uint8_t *yt = y + (i - m0) * op->out_plane + p0;
-				uk->fn(mr, nr, gm->kq, w, tile, xs, yt, op->out_plane, &gm->out,
-				       (uint32_t)i);
+				eml_fast_gemm_block(gm, mr, nr, i, tile, xs,
+						    y + (i - m0) * op->out_plane + p0,
+						    op->out_plane);
 				continue;
 			}
 			uint8_t *o = out + (ti - first) * uk->nr;
@@ -687,16 +687,18 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 {
 	const eml_window3 *c = &op->c;
 	size_t kvol = (size_t)(c->k[1] * c->k[2]), k = op->cg * kvol;
-	/* weights a pair-limited kernel cannot take exactly go to its wide sibling (no kernel
-	 * with a pair limit reads in place, so the k order checked is the model's) */
-	uk = eml_qgemm_ukernel_fit(uk, ctx->in_data[3], ctx->in[3]->dtype == EDGEML_DTYPE_INT8,
-				   op->out_ch, k, k, 1);
+	/* weights a pair-limited kernel cannot take exactly run split or go to its wide
+	 * sibling (no kernel with a pair limit reads in place, so the k order checked is the
+	 * model's) */
+	int split;
+	uk = eml_qgemm_ukernel_split(uk, ctx->in_data[3], ctx->in[3]->dtype == EDGEML_DTYPE_INT8,
+				     op->out_ch, k, k, 1, &split);
 	op->pointwise = kvol == 1 && c->stride[1] == 1 && c->stride[2] == 1 &&
 			c->pad_begin[1] == 0 && c->pad_begin[2] == 0 && c->out[1] == c->in[1] &&
 			c->out[2] == c->in[2];
 	/* Channels in fours: k ordered (channel / 4, tap, channel % 4), so that a k group is
 	 * 4 channels at one tap, which interleaved planes hold as 4 consecutive bytes. */
-	int by4 = !op->pointwise && uk->igemm && uk->kc == 4 && op->cg % 4 == 0;
+	int by4 = !split && !op->pointwise && uk->igemm && uk->kc == 4 && op->cg % 4 == 0;
 	/* the level's by-pixel kernel, where it has one, for its own GEMM's cases */
 	int by_pixel = by4 && op->kt->qigemm_px && uk == op->kt->qgemm && op->groups == 1 &&
 		       op->out_plane <= PX_MAX_PIXELS;
@@ -730,6 +732,7 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 			.wzp = wzp, .bias = p->bias ? p->bias + g * op->mg : NULL, .mult = mult,
 			.x_signed = ctx->in[0]->dtype == EDGEML_DTYPE_INT8, .x_zp = p->x_zp,
 			.y_zp = p->y_zp, .lo = p->lo, .hi = p->hi, .key = ctx->node, .key_part = g,
+			.split = split,
 		};
 		st = eml_fast_gemm_init(&op->gemm[g], uk, &d);
 	}
@@ -797,7 +800,7 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 	op->m_chunk = (blocks + op->m_chunks - 1) / op->m_chunks * uk->mr;
 	op->m_chunks = (op->mg + op->m_chunk - 1) / op->m_chunk;
 	op->tile_bytes = eml_fast_gemm_tile_bytes(&op->gemm[0]);
-	op->base.kernel = uk->name;
+	op->base.kernel = split ? uk->split_name : uk->name;
 	op->base.scratch =
 		op->tiles_per_task * (op->tile_bytes + uk->nr * 4 + (size_t)uk->mr * uk->nr);
 	if (!op->pointwise && !op->in_place) {
