@@ -343,13 +343,12 @@ static void test_qconv_pair_limit(void **state)
 #if defined(__x86_64__)
 			size_t k = (size_t)eml_tensor_numel(&c.in[3]) / (size_t)c.in[3].dims[0];
 			int gemm = strncmp(last_kernel, "qs8-gemm", 8) == 0;
-			/* one pair past the bound: split unless that cell is over
-			 * EML_SPLIT_MAX_CELLS per mille of them */
-			size_t cells = (size_t)c.in[3].dims[0] * ((k + 3) / 4);
+			/* one pair past the bound: split where that pays */
+			size_t rows = (size_t)c.in[3].dims[0];
 			if (levels[l] == EML_ISA_AVX2 && gemm)
 				assert_string_equal(last_kernel,
 						    !over || k < 2 ? "qs8-gemm-8x8c4-avx2-maddubs" :
-						    1000 <= cells * EML_SPLIT_MAX_CELLS ?
+						    eml_qgemm_split_pays(rows, k, 1) ?
 								     "qs8-gemm-8x8c4-avx2-maddubs-split" :
 								     "qs8-gemm-4x8c4-avx2");
 			/* depthwise (also a grouped case of one channel per group) */
@@ -496,7 +495,7 @@ static void test_qconv_split(void **state)
 			if (levels[l] != EML_ISA_AVX2 || strncmp(last_kernel, "qs8-gemm", 8) != 0)
 				continue;
 			const char *want = over == 0 ? "qs8-gemm-8x8c4-avx2-maddubs" :
-					   over * 1000 <= all * EML_SPLIT_MAX_CELLS ?
+					   eml_qgemm_split_pays(rows, k, over) ?
 							 "qs8-gemm-8x8c4-avx2-maddubs-split" :
 							 "qs8-gemm-4x8c4-avx2";
 			if (strcmp(last_kernel, want) != 0)

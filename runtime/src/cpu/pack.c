@@ -65,6 +65,14 @@ size_t eml_w_pair_cells(const uint8_t *w, int w_signed, size_t m, size_t k, size
 	return cells;
 }
 
+int eml_qgemm_split_pays(size_t m, size_t k, size_t cells)
+{
+	/* per 8 rows x 8 columns, in units of 10 ps, fitted on the AVX2 kernels (kq groups of
+	 * 4 k, E residual entries): split 1500 + 273 kq + 60 E, wide 5100 + 400 kq */
+	uint64_t kq = (k + 3) / 4;
+	return 480 * (uint64_t)cells < (uint64_t)m * (3600 + 127 * kq);
+}
+
 const eml_qgemm_ukernel *eml_qgemm_ukernel_split(const eml_qgemm_ukernel *uk, const uint8_t *w,
 						 int w_signed, size_t m, size_t k,
 						 size_t row_stride, size_t k_stride, int *split)
@@ -72,10 +80,8 @@ const eml_qgemm_ukernel *eml_qgemm_ukernel_split(const eml_qgemm_ukernel *uk, co
 	*split = 0;
 	if (!uk || !uk->w_pair_limit || eml_w_pairs_fit(w, w_signed, m, k, row_stride, k_stride))
 		return uk;
-	size_t all = m * ((k + 3) / 4);
 	if (uk->split && uk->kc == 4 &&
-	    eml_w_pair_cells(w, w_signed, m, k, row_stride, k_stride) * 1000 <=
-		    all * EML_SPLIT_MAX_CELLS) {
+	    eml_qgemm_split_pays(m, k, eml_w_pair_cells(w, w_signed, m, k, row_stride, k_stride))) {
 		*split = 1;
 		return uk;
 	}

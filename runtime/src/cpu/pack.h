@@ -118,10 +118,15 @@ const eml_qgemm_ukernel *eml_qgemm_ukernel_fit(const eml_qgemm_ukernel *uk, cons
 size_t eml_w_pair_cells(const uint8_t *w, int w_signed, size_t m, size_t k, size_t row_stride,
 			size_t k_stride);
 
+/* Whether an m x k matrix with cells cells past the pair bound runs faster split than on
+ * the wide kernel: a cost model of both per tile, fitted on the AVX2 kernels
+ * (docs/cpu-kernels.md); the residual's entries cost about 1.8 of the main loop's dot
+ * products each, so split pays up to about 27% of the cells at large k and always at k 16. */
+int eml_qgemm_split_pays(size_t m, size_t k, size_t cells);
+
 /* Like eml_qgemm_ukernel_fit, but weights past uk's pair limit keep uk in its split form
- * (*split = 1: the caller packs Wc and R, eml_w_split) when at most EML_SPLIT_MAX_CELLS per
- * mille of their cells hold a pair past the bound; the caller must run uk->split then. */
-#define EML_SPLIT_MAX_CELLS 300
+ * (*split = 1: the caller packs Wc and R, eml_w_split) where eml_qgemm_split_pays; the
+ * caller must run uk->split then. */
 const eml_qgemm_ukernel *eml_qgemm_ukernel_split(const eml_qgemm_ukernel *uk, const uint8_t *w,
 						 int w_signed, size_t m, size_t k,
 						 size_t row_stride, size_t k_stride, int *split);
