@@ -181,6 +181,9 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->x8_transpose_planes_64 = eml_x8_transpose_planes_64_avx2;
 		t->x8_transpose_tile_64 = eml_x8_transpose_tile_64_avx2;
 		t->x8_pack_blocked = eml_x8_pack_blocked_avx2;
+		t->qdwc_pad_taps = 1;
+		t->qdwc_split_name = "qs8-dwconv-64c-avx2-maddubs-split";
+		t->qdwc_wide_name = "qs8-dwconv-64c-avx2-wide";
 		break;
 #elif defined(__aarch64__)
 	case EML_ISA_NEON:

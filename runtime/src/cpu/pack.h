@@ -205,6 +205,11 @@ typedef struct eml_qdwc_args {
 	/* every pair of taps (4 g, 4 g + 1), (4 g + 2, 4 g + 3) of every window row of w fits
 	 * the vpmaddubsw bound (eml_w_pairs_fit); kernels without the bound ignore it */
 	int pairs_fit;
+	/* where pairs_fit is 0: per window row and group (ky * gpr + g) and half h of the
+	 * lanes, at [(ky * gpr + g) * 2 + h], bit j set where vector j (lanes 8 (2 j + h) ..
+	 * + 7) holds a pair past the bound, which the kernel then widens (the others stay on
+	 * vpmaddubsw); NULL: every vector widened */
+	const uint8_t *wide;
 } eml_qdwc_args;
 
 /* Scratch bytes of eml_qdwc_args.ring: per input row the window spans, each output column's
