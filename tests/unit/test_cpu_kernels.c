@@ -322,7 +322,8 @@ static void pair_limit_weights(kcase *c, int over)
 
 /* Convolutions whose weights fit the AVX2 vpmaddubsw kernel's pair bound (7-bit weights, as
  * ONNX Runtime's reduce_range quantizer makes, and pairs exactly at the bound), and ones
- * with a single pair past it, which must take the vpmaddwd kernel: bytes equal either way. */
+ * with a single pair past it, which must take the split form (or, where that one cell is
+ * too large a share, the vpmaddwd kernel): bytes equal either way. */
 static void test_qconv_pair_limit(void **state)
 {
 	(void)state;
@@ -342,10 +343,14 @@ static void test_qconv_pair_limit(void **state)
 #if defined(__x86_64__)
 			size_t k = (size_t)eml_tensor_numel(&c.in[3]) / (size_t)c.in[3].dims[0];
 			int gemm = strncmp(last_kernel, "qs8-gemm", 8) == 0;
+			/* one pair past the bound: split where that pays */
+			size_t rows = (size_t)c.in[3].dims[0];
 			if (levels[l] == EML_ISA_AVX2 && gemm)
-				assert_string_equal(last_kernel, over && k >= 2 ?
-									 "qs8-gemm-4x8c4-avx2" :
-									 "qs8-gemm-8x8c4-avx2-maddubs");
+				assert_string_equal(last_kernel,
+						    !over || k < 2 ? "qs8-gemm-8x8c4-avx2-maddubs" :
+						    eml_qgemm_split_pays(rows, k, 1) ?
+								     "qs8-gemm-8x8c4-avx2-maddubs-split" :
+								     "qs8-gemm-4x8c4-avx2");
 			/* depthwise (also a grouped case of one channel per group) */
 			if (levels[l] == EML_ISA_AVX2 && !gemm)
 				assert_string_equal(last_kernel, over && k >= 2 ?
@@ -355,6 +360,157 @@ static void test_qconv_pair_limit(void **state)
 		}
 		kc_free(&c);
 	}
+}
+
+/* A pair of int8-domain weights: past the vpmaddubsw bound (both of one sign, the parts
+ * over 128; the extremes often), or within it (often exactly at it, else anywhere in the
+ * full range). */
+static void split_pair(int past, int8_t *a, int8_t *b)
+{
+	static const int8_t over[][2] = { { 127, 127 }, { -128, -128 }, { 127, 2 }, { 2, 127 },
+					  { -128, -1 }, { -1, -128 }, { 65, 64 }, { -65, -64 },
+					  { -127, -127 }, { 100, 100 } };
+	static const int8_t at[][2] = { { 127, 1 }, { 1, 127 }, { -128, 0 }, { 0, -128 },
+					{ 64, 64 }, { -64, -64 }, { 127, -128 }, { -127, -1 } };
+	int32_t x, y;
+	if (past && rnd() % 2) {
+		size_t e = rnd() % (sizeof(over) / sizeof(over[0]));
+		x = over[e][0];
+		y = over[e][1];
+	} else if (past) {
+		int32_t sg = rnd() % 2 ? 1 : -1, top = sg > 0 ? 127 : 128;
+		x = rnd_in(2, top);
+		y = rnd_in(129 - x > 1 ? 129 - x : 1, top);
+		x *= sg;
+		y *= sg;
+	} else if (rnd() % 4 == 0) {
+		size_t e = rnd() % (sizeof(at) / sizeof(at[0]));
+		x = at[e][0];
+		y = at[e][1];
+	} else {
+		/* full range for x, y anywhere that keeps the pair within the bound */
+		x = rnd_in(-128, 127);
+		y = x > 0 ? rnd_in(-128, 128 - x) : rnd_in(-128 - x, 127);
+	}
+	if (rnd() % 2) {
+		*a = (int8_t)x;
+		*b = (int8_t)y;
+	} else {
+		*a = (int8_t)y;
+		*b = (int8_t)x;
+	}
+}
+
+/* Full-range weights with a share of their pairs past the vpmaddubsw bound, which AVX2 runs
+ * split (W = Wc + R: the clipped pairs on vpmaddubsw, the residual added from a sparse
+ * list) when few enough cells of 4 k hold one, else on the vpmaddwd kernel: pointwise, KxK,
+ * strided and grouped convolutions, ragged tiles, both weight types and zero points, x at
+ * 0 and 255, the residual's pairs at and past the bound; byte for byte against the
+ * reference. Also the split itself: Wc + R = W and both fit. */
+static void test_qconv_split(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 200; i++) {
+		size_t m = 1 + rnd() % 20, k = 1 + rnd() % 40, nr = 8;
+		uint8_t w[20 * 40];
+		int w_signed = rnd() % 2;
+		for (size_t e = 0; e < m * k; e += 2) {
+			int8_t a, b;
+			split_pair(rnd() % 3 == 0, &a, &b);
+			w[e] = (uint8_t)a ^ (w_signed ? 0 : 0x80);
+			if (e + 1 < m * k)
+				w[e + 1] = (uint8_t)b ^ (w_signed ? 0 : 0x80);
+		}
+		size_t cells = eml_w_pair_cells(w, w_signed, m, k, k, 1);
+		int8_t wc[20 * 40];
+		uint32_t rs[21];
+		eml_qgemm_rentry re[20 * 10 + 1];
+		eml_w_split(w, w_signed, m, k, k, 1, (uint32_t)nr, wc, rs, re);
+		assert_int_equal(rs[m], cells);
+		assert_true(eml_w_pairs_fit((const uint8_t *)wc, 1, m, k, k, 1));
+		int16_t sum[20 * 40];
+		for (size_t e = 0; e < m * k; e++)
+			sum[e] = wc[e];
+		for (size_t r = 0; r < m; r++)
+			for (uint32_t e = rs[r]; e < rs[r + 1]; e++) {
+				int8_t v[4];
+				memcpy(v, &re[e].w, 4);
+				assert_true(eml_w_pairs_fit((const uint8_t *)v, 1, 1, 4, 4, 1));
+				assert_true(re[e].off % (4 * nr) == 0);
+				size_t q = re[e].off / (4 * nr);
+				for (size_t j = 0; j < 4; j++) {
+					assert_true(q * 4 + j < k || v[j] == 0);
+					if (q * 4 + j < k)
+						sum[r * k + q * 4 + j] += v[j];
+				}
+			}
+		for (size_t e = 0; e < m * k; e++)
+			assert_int_equal(sum[e], (int8_t)(w[e] ^ (w_signed ? 0 : 0x80)));
+	}
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[240];
+	int took[3] = { 0, 0, 0 };
+	for (int i = 0; i < 160; i++) {
+		kcase c;
+		static const int kinds[] = { 0, 1, 3, 0, 1 };
+		static const int share[] = { 0, 5, 30, 80, 200, 400, 1000 }; /* per mille */
+		int past = share[i % 7];
+		conv_case(&c, kinds[i % 5], i % 16 == 5, what, sizeof(what));
+		uint8_t *w = c.owned[3];
+		size_t rows = (size_t)c.in[3].dims[0];
+		size_t k = (size_t)eml_tensor_numel(&c.in[3]) / rows;
+		uint8_t off = c.in[3].dtype == U8 ? 0x80 : 0;
+		size_t over = 0, all = rows * ((k + 3) / 4);
+		for (size_t r = 0; r < rows; r++) {
+			for (size_t j = 0; j < k; j += 4) {
+				int cell = 0;
+				for (size_t p = j; p < j + 4 && p < k; p += 2) {
+					int8_t a, b;
+					int x = p + 1 < k && (int)(rnd() % 1000) < past;
+					split_pair(x, &a, &b);
+					w[r * k + p] = (uint8_t)a ^ off;
+					if (p + 1 < k)
+						w[r * k + p + 1] = (uint8_t)b ^ off;
+					cell |= x;
+				}
+				over += (size_t)cell;
+			}
+		}
+		if (rnd() % 3 == 0) {
+			uint8_t *x = c.owned[0];
+			size_t nx = (size_t)eml_tensor_numel(&c.in[0]);
+			uint8_t hi = c.in[0].dtype == U8 ? 0xff : 0x7f;
+			for (size_t e = 0; e < nx; e++)
+				x[e] = rnd() % 8 ? hi : (uint8_t)(hi ^ 0xff);
+		}
+		char desc[300];
+		snprintf(desc, sizeof(desc), "%s, %zu of %zu cells past the bound", what, over, all);
+		for (uint32_t l = 0; l < nl; l++) {
+			kc_check(&c, levels[l], 1 + 2 * (i % 2), desc);
+#if defined(__x86_64__)
+			/* a grouped case of one channel per group is depthwise */
+			if (levels[l] != EML_ISA_AVX2 || strncmp(last_kernel, "qs8-gemm", 8) != 0)
+				continue;
+			const char *want = over == 0 ? "qs8-gemm-8x8c4-avx2-maddubs" :
+					   eml_qgemm_split_pays(rows, k, over) ?
+							 "qs8-gemm-8x8c4-avx2-maddubs-split" :
+							 "qs8-gemm-4x8c4-avx2";
+			if (strcmp(last_kernel, want) != 0)
+				fail_msg("%s: took %s, not %s", desc, last_kernel, want);
+			took[over == 0 ? 0 : strcmp(want, "qs8-gemm-4x8c4-avx2") ? 1 : 2]++;
+#endif
+		}
+		kc_free(&c);
+	}
+#if defined(__x86_64__)
+	/* every form ran, where AVX2 did */
+	for (uint32_t l = 0; l < nl; l++)
+		if (levels[l] == EML_ISA_AVX2)
+			assert_true(took[0] > 0 && took[1] > 20 && took[2] > 0);
+#endif
 }
 
 /* ResNet's small late-stage 3x3 convolutions (7 x 7 outputs, channels in fours, weight zero
@@ -514,13 +670,182 @@ static void test_qconv_dw_lanes(void **state)
 				if (levels[l] == EML_ISA_AVX512VNNI)
 					assert_true(strcmp(last_kernel,
 							   "qs8-dwconv-64c-avx512vnni") == 0);
+				/* pairs that fit: vpmaddubsw; one pair past the bound: split
+				 * (its residual fits beside any tap); full range: any form */
 				if (levels[l] == EML_ISA_AVX2)
-					assert_string_equal(last_kernel,
-							    "qs8-dwconv-64c-avx2-maddubs");
+					assert_string_equal(
+						last_kernel,
+						!fit ? strncmp(last_kernel, "qs8-dwconv-64c-avx2-", 20) ?
+							       "qs8-dwconv-64c-avx2-*" :
+							       last_kernel :
+						over ? "qs8-dwconv-64c-avx2-maddubs-split" :
+						       "qs8-dwconv-64c-avx2-maddubs");
 			}
 		}
 		kc_free(&c);
 	}
+}
+
+/* Whether the int8-domain pair (a, b) is within the vpmaddubsw bound. */
+static int pair_fits_test(int8_t a, int8_t b)
+{
+	int8_t p[2] = { a, b };
+	return eml_w_pairs_fit((const uint8_t *)p, 1, 1, 2, 2, 1);
+}
+
+/* Whether the residual of a pair (a, b) past the vpmaddubsw bound, split to fit it (a's
+ * share past c = +-128 - b: both of one sign), fits beside mate. */
+static int dw_residual_fits(int8_t a, int8_t b, int8_t mate)
+{
+	int32_t r = a + b - (a > 0 ? 128 : -128);
+	return pair_fits_test(mate, (int8_t)r);
+}
+
+/* A depthwise row of k full-range taps (int8 domain) for test_qconv_dw_split: the pairs
+ * the AVX2 channels-in-lanes kernel can split (a last group of 3 taps: its first pair; a
+ * last group of 1 tap after a group of 4: that group's pairs) past the bound with a
+ * quarter's chance, the first one's residual fitting beside the tap it goes with (the last
+ * group's third or first), or, with stuck set, the first past the bound with a residual
+ * that cannot fit there (the kernel must then widen the block). Returns whether a pair is
+ * past the bound. */
+static int dw_split_row(int8_t *t, int64_t k, int stuck)
+{
+	int64_t last = (k + 3) / 4 * 4 - 4; /* the last group's first tap */
+	int64_t first = k % 4 == 3 ? last : k % 4 == 1 && k >= 5 ? last - 4 : k;
+	int64_t mate = k % 4 == 3 ? last + 2 : last;
+	int past = 0;
+	for (int64_t j = 0; j < k; j += 2) {
+		int8_t a, b;
+		int x = j >= first && j < last + (k % 4 == 3) && j + 1 < k && rnd() % 4 == 0;
+		split_pair(x, &a, &b);
+		t[j] = a;
+		if (j + 1 < k)
+			t[j + 1] = b;
+		past |= x;
+	}
+	if (first >= k)
+		return past;
+	if (stuck) {
+		/* the extremes: residual 126 beside 3..127, or -128 beside -1..-128 */
+		int neg = rnd() % 2;
+		t[first] = t[first + 1] = neg ? -128 : 127;
+		t[mate] = (int8_t)(neg ? rnd_in(-128, -1) : rnd_in(3, 127));
+		return 1;
+	}
+	int8_t m;
+	do
+		m = rnd() % 4 == 0 ? 0 : (int8_t)rnd_in(-128, 127);
+	while (!pair_fits_test(t[first], t[first + 1]) &&
+	       !dw_residual_fits(t[first], t[first + 1], m));
+	t[mate] = m;
+	return past;
+}
+
+/* Depthwise convolutions on the channels-in-lanes path with full-range weights (ONNX
+ * Runtime's default quantizer, the zoo's *.u8 models), whose window rows' pairs may be past
+ * the vpmaddubsw bound: AVX2 splits them (W = Wc + R, the residual in a slot of the last
+ * group that the kernel feeds the pair's tap again), so each block of 64 channels stays on
+ * vpmaddubsw where the residuals fit, and widens a block where one does not: 3x3, 5x5, 7x7
+ * windows, stride, dilation, channels past the blocks, weight zero points, both
+ * 8-bit types, x at its extremes; byte for byte against the reference, and the form each
+ * took. */
+static void test_qconv_dw_split(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	static const int64_t geo[][10] = {
+		/* c, h, w, k, stride, dilation, pads (top, left, bottom, right) */
+		{ 64, 7, 7, 3, 1, 1, 1, 1, 1, 1 },    { 144, 14, 14, 3, 2, 1, 0, 0, 1, 1 },
+		{ 128, 9, 11, 5, 1, 1, 2, 2, 2, 2 },  { 72, 10, 10, 5, 2, 1, 2, 1, 2, 1 },
+		{ 64, 12, 12, 7, 1, 1, 3, 3, 3, 3 },  { 64, 12, 10, 3, 1, 2, 2, 2, 2, 2 },
+		{ 128, 8, 8, 5, 1, 2, 4, 4, 4, 4 },   { 96, 28, 28, 3, 2, 1, 1, 1, 1, 1 },
+		{ 200, 7, 7, 5, 1, 1, 2, 2, 2, 2 },
+	};
+	const size_t ng = sizeof(geo) / sizeof(geo[0]);
+	char what[200];
+	int took[3] = { 0, 0, 0 };
+	for (size_t gi = 0; gi < 4 * ng; gi++) {
+		const int64_t *g = geo[gi % ng];
+		int64_t ch = g[0], k = g[3], s = g[4], d = g[5];
+		uint32_t xt, wt, yt;
+		rnd_types(&xt, &wt, &yt);
+		int per_ch = gi % 2 == 0, wzp = gi % 3 == 2, stuck = gi % 4 == 3;
+		kcase c;
+		kc_init(&c, EML_OP_QLinearConv);
+		kc_in(&c, xt, 4, (int64_t[]){ 1 + (int64_t)(gi % 5 == 1), ch, g[1], g[2] }, 0);
+		kc_scalar(&c, F32, 0.03);
+		kc_scalar(&c, xt, rnd_zp(xt));
+		uint8_t *w = kc_in(&c, wt, 4, (int64_t[]){ ch, 1, k, k }, 1);
+		if (per_ch) {
+			float *sc = kc_in(&c, F32, 1, (int64_t[]){ ch }, 1);
+			uint8_t *zp = kc_in(&c, wt, 1, (int64_t[]){ ch }, 1);
+			for (int64_t m = 0; m < ch; m++) {
+				sc[m] = (float)(0.004 * (0.5 + (rnd() % 100) / 100.0));
+				zp[m] = wzp ? (uint8_t)rnd_zp(wt) : wt == U8 ? 128 : 0;
+			}
+		} else {
+			kc_scalar(&c, F32, 0.004);
+			kc_scalar(&c, wt, wzp ? rnd_zp(wt) : wt == U8 ? 128 : 0);
+		}
+		double ysc = rnd_y_scale(0.03, 0.004, k * k) * 3.0;
+		kc_scalar(&c, F32, ysc);
+		kc_scalar(&c, yt, rnd_zp(yt));
+		int32_t *b = kc_in(&c, I32, 1, (int64_t[]){ ch }, 1);
+		for (int64_t m = 0; m < ch; m++)
+			b[m] = rnd_in(-20000, 20000);
+		kc_ints(&c, "strides", 2, (int64_t[]){ s, s });
+		kc_ints(&c, "pads", 4, (int64_t[]){ g[6], g[7], g[8], g[9] });
+		kc_ints(&c, "dilations", 2, (int64_t[]){ d, d });
+		c.attrs[c.node.n_attrs++] = (eml_attr){ .name = "group", .type = EML_ATTR_INT,
+							.i = ch };
+		if (gi % 2 == 1)
+			kc_float(&c, "activation_min", 0.0f);
+		/* full-range weights, the splittable pairs often past the bound; where stuck,
+		 * one row of a channel in a whole block with a residual that cannot fit */
+		int64_t whole = ch / 64 * 64, stuck_ch = stuck ? (int64_t)(rnd() % whole) : -1;
+		int past = 0;
+		uint8_t off = wt == U8 ? 0x80 : 0;
+		for (int64_t m = 0; m < ch; m++)
+			for (int64_t ky = 0; ky < k; ky++) {
+				int8_t t[16];
+				int p = dw_split_row(t, k, m == stuck_ch && ky == k - 1);
+				past |= p && m < whole;
+				for (int64_t kx = 0; kx < k; kx++)
+					w[(m * k + ky) * k + kx] = (uint8_t)t[kx] ^ off;
+			}
+		if (rnd() % 3 == 0) {
+			uint8_t *x = c.owned[0];
+			size_t nx = (size_t)eml_tensor_numel(&c.in[0]);
+			uint8_t hi = xt == U8 ? 0xff : 0x7f;
+			for (size_t e = 0; e < nx; e++)
+				x[e] = rnd() % 8 ? hi : (uint8_t)(hi ^ 0xff);
+		}
+		const char *want = stuck ? "qs8-dwconv-64c-avx2-wide" :
+				   past	 ? "qs8-dwconv-64c-avx2-maddubs-split" :
+					   "qs8-dwconv-64c-avx2-maddubs";
+		snprintf(what, sizeof(what), "dw split%s x%s w%s y%s c%lld %lldx%lld k%lld s%lld d%lld",
+			 stuck ? " stuck" : "", xt == U8 ? "u8" : "i8", wt == U8 ? "u8" : "i8",
+			 yt == U8 ? "u8" : "i8", (long long)ch, (long long)g[1], (long long)g[2],
+			 (long long)k, (long long)s, (long long)d);
+		for (uint32_t l = 0; l < nl; l++) {
+			for (uint32_t th = 1; th <= 3; th += 2) {
+				kc_check(&c, levels[l], th, what);
+				if (levels[l] != EML_ISA_AVX2)
+					continue;
+				if (strcmp(last_kernel, want) != 0)
+					fail_msg("%s: took %s, not %s", what, last_kernel, want);
+				took[stuck ? 2 : past ? 1 : 0]++;
+			}
+		}
+		kc_free(&c);
+	}
+	/* the split and the widening ran, where AVX2 did */
+	for (uint32_t l = 0; l < nl; l++)
+		if (levels[l] == EML_ISA_AVX2)
+			assert_true(took[1] > 20 && took[2] > 0);
 }
 
 /* Builds a depthwise QLinearConv of ch channels over n x h x w (3x3, stride s, pads 1) with
@@ -1455,8 +1780,10 @@ int main(void)
 		cmocka_unit_test(test_isa_choice),  cmocka_unit_test(test_qconv),
 		cmocka_unit_test(test_qconv_large), cmocka_unit_test(test_qgemm),
 		cmocka_unit_test(test_qconv_pair_limit),
+		cmocka_unit_test(test_qconv_split),
 		cmocka_unit_test(test_qconv_by_pixel),
 		cmocka_unit_test(test_qconv_dw_lanes),
+		cmocka_unit_test(test_qconv_dw_split),
 		cmocka_unit_test(test_qconv_dw_chain),
 		cmocka_unit_test(test_qconv_first_layer),
 		cmocka_unit_test(test_dequantize), cmocka_unit_test(test_resize),

@@ -38,8 +38,12 @@ static void gemm_release(eml_fast_gemm *g)
 	free(g->bias);
 	free(g->wzp);
 	free(g->mult);
+	free(g->rs);
+	free(g->re);
 	g->w = g->bias = g->wzp = NULL;
 	g->mult = NULL;
+	g->rs = NULL;
+	g->re = NULL;
 }
 
 edgeml_status eml_fast_gemm_init(eml_fast_gemm *g, const eml_qgemm_ukernel *uk,
@@ -85,6 +89,40 @@ size_t eml_fast_gemm_cached(void)
 	return n;
 }
 
+/* Packs Wc into g->w and R into g->rs, g->re (eml_w_split), and each row's sum of W (Wc's
+ * plus R's) into g->bias, as eml_pack_w does for unsplit weights. */
+static edgeml_status pack_split(eml_fast_gemm *g, const eml_qgemm_ukernel *uk,
+				const eml_fast_gemm_desc *d)
+{
+	size_t cells = eml_w_pair_cells(d->w, d->w_signed, d->m, d->k, d->row_stride,
+					d->k_stride);
+	int8_t *wc = d->k && d->m <= SIZE_MAX / d->k ? malloc(d->m * d->k) : NULL;
+	g->rs = calloc(d->m + uk->mr + 1, sizeof(uint32_t));
+	g->re = calloc(cells ? cells : 1, sizeof(eml_qgemm_rentry));
+	if (!wc || !g->rs || !g->re || cells > UINT32_MAX) {
+		free(wc);
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory splitting %zu x %zu weights",
+				 d->m, d->k);
+	}
+	eml_w_split(d->w, d->w_signed, d->m, d->k, d->row_stride, d->k_stride, uk->nr, wc, g->rs,
+		    g->re);
+	for (size_t i = d->m + 1; i <= d->m + uk->mr; i++)
+		g->rs[i] = g->rs[d->m];
+	eml_pack_w(uk, (const uint8_t *)wc, 1, d->m, d->k, d->k, 1, g->w, g->bias);
+	free(wc);
+	for (size_t i = 0; i < d->m; i++) {
+		uint32_t sum = (uint32_t)g->bias[i];
+		for (uint32_t e = g->rs[i]; e < g->rs[i + 1]; e++) {
+			int8_t r[4];
+			memcpy(r, &g->re[e].w, 4);
+			for (int c = 0; c < 4; c++)
+				sum += (uint32_t)(int32_t)r[c];
+		}
+		g->bias[i] = (int32_t)sum;
+	}
+	return EDGEML_OK;
+}
+
 static edgeml_status gemm_pack(eml_fast_gemm *g, const eml_qgemm_ukernel *uk,
 			       const eml_fast_gemm_desc *d)
 {
@@ -107,7 +145,16 @@ static edgeml_status gemm_pack(eml_fast_gemm *g, const eml_qgemm_ukernel *uk,
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory packing %zu x %zu weights",
 				 d->m, d->k);
 	}
-	eml_pack_w(uk, d->w, d->w_signed, d->m, d->k, d->row_stride, d->k_stride, g->w, g->bias);
+	if (d->split) {
+		edgeml_status st = pack_split(g, uk, d);
+		if (st != EDGEML_OK) {
+			gemm_release(g);
+			return st;
+		}
+	} else {
+		eml_pack_w(uk, d->w, d->w_signed, d->m, d->k, d->row_stride, d->k_stride, g->w,
+			   g->bias);
+	}
 	/* Domains: XOR 0x80 maps int8 v to uint8 v + 128 and uint8 v to int8 v - 128. */
 	g->flip = d->x_signed != (int)uk->x_signed ? 0x80 : 0;
 	g->zx = (uint8_t)d->x_zp;
@@ -167,8 +214,6 @@ void eml_fast_gemm_tile(const eml_fast_gemm *g, const uint8_t *src, size_t src_s
 	eml_pack_x(uk, src, src_stride, g->k, nr, g->flip, tile, g->wzp ? xsum : NULL);
 	for (size_t i = m0; i < m1; i += uk->mr) {
 		uint32_t mr = m1 - i < uk->mr ? (uint32_t)(m1 - i) : uk->mr;
-		const uint8_t *w = (const uint8_t *)g->w + (i / uk->mr) * g->w_block;
-		uk->fn(mr, nr, g->kq, w, tile, xsum, y + (i - m0) * y_stride, y_stride, &g->out,
-		       (uint32_t)i);
+		eml_fast_gemm_block(g, mr, nr, i, tile, xsum, y + (i - m0) * y_stride, y_stride);
 	}
 }

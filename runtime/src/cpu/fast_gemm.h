@@ -25,6 +25,10 @@ typedef struct eml_fast_gemm {
 	uint8_t flip; /* XOR that moves x into the kernel's domain */
 	uint8_t zx;   /* x's zero point as a raw byte of x's own type (the padding value) */
 	struct eml_gemm_cache_entry *cached; /* the shared packing this one uses, or NULL */
+	/* split weights (eml_fast_gemm_desc.split): w holds Wc; row i's residual entries are
+	 * re[rs[i]] .. re[rs[i + 1] - 1], rs readable for uk->mr rows past m; else both NULL */
+	uint32_t *rs;
+	eml_qgemm_rentry *re;
 } eml_fast_gemm;
 
 /* The parameters of one GEMM, in the model's own terms. */
@@ -42,6 +46,9 @@ typedef struct eml_fast_gemm_desc {
 	 * GEMMs this is (a convolution group). */
 	const void *key;
 	size_t key_part;
+	/* pack W = Wc + R for uk->split (eml_qgemm_ukernel_split said so); the caller runs
+	 * uk->split with rs and re */
+	int split;
 } eml_fast_gemm_desc;
 
 /* Packs the weights and folds the constants, or takes them from the cache when another
@@ -57,6 +64,20 @@ void eml_fast_gemm_free(eml_fast_gemm *g);
 
 /* Bytes of one packed x tile (ceil(k / kc) groups of nr x kc). */
 size_t eml_fast_gemm_tile_bytes(const eml_fast_gemm *g);
+
+/* Runs g's kernel (uk->fn, or uk->split over split weights) on rows [m0, m0 + mr) of one
+ * packed tile: m0 a multiple of uk->mr, arguments as eml_qgemm_fn's. */
+static inline void eml_fast_gemm_block(const eml_fast_gemm *g, uint32_t mr, uint32_t nr,
+				       size_t m0, const uint8_t *tile, const int32_t *xsum,
+				       uint8_t *y, size_t y_stride)
+{
+	const uint8_t *w = (const uint8_t *)g->w + (m0 / g->uk->mr) * g->w_block;
+	if (g->rs)
+		g->uk->split(mr, nr, g->kq, w, tile, xsum, y, y_stride, &g->out, (uint32_t)m0,
+			     g->rs + m0, g->re);
+	else
+		g->uk->fn(mr, nr, g->kq, w, tile, xsum, y, y_stride, &g->out, (uint32_t)m0);
+}
 
 /* Computes rows [m0, m1) for a tile of nr columns from k rows of x (raw bytes of x's type)
  * src_stride apart: packs them into tile (tile_bytes) and xsum (nr ints), then stores

@@ -183,6 +183,9 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->x8_pack_blocked = eml_x8_pack_blocked_avx2;
 		/* float planes interleaved for f32_dwc (14x14 and 7x7 depthwise layers) */
 		t->f32_transpose = eml_f32_transpose_16x16_avx2;
+		t->qdwc_pad_taps = 1;
+		t->qdwc_split_name = "qs8-dwconv-64c-avx2-maddubs-split";
+		t->qdwc_wide_name = "qs8-dwconv-64c-avx2-wide";
 		break;
 #elif defined(__aarch64__)
 	case EML_ISA_NEON:

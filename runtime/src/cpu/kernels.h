@@ -106,6 +106,14 @@ typedef struct eml_cpu_kernels {
 	/* float math over arrays (f32_vmath.h): Softmax, Sigmoid, Tanh, Erf, LSTM / GRU gates */
 	eml_f32_vunary_fn f32_vexp, f32_vsigmoid, f32_vtanh, f32_verf;
 	const char *f32_vmath_name; /* "f32-vmath-<isa>" */
+	/* qdwc feeds the slots past kw of a window row's last group taps again, so that their
+	 * weights may carry the residual of a pair split to fit its vpmaddubsw bound (qconv.c):
+	 * a group of 3 taps its first in the fourth slot; a group of 1 tap after a group of 4
+	 * that group's taps 0, 2, 3 in its slots 1, 2, 3. 0: those slots' inputs are unspecified
+	 * and their weights must be 0. The names: for profiles, where a layer took the split and
+	 * where some block of 64 channels runs on taps widened to int16. */
+	int qdwc_pad_taps;
+	const char *qdwc_split_name, *qdwc_wide_name;
 } eml_cpu_kernels;
 
 /* The table of a level, filled on first use (thread-safe); every entry NULL for

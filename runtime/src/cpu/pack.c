@@ -39,6 +39,90 @@ const eml_qgemm_ukernel *eml_qgemm_ukernel_fit(const eml_qgemm_ukernel *uk, cons
 	return uk;
 }
 
+/* Whether the pair (a, b) of int8-domain weights is past the vpmaddubsw bound. */
+static int pair_past(int32_t a, int32_t b)
+{
+	int32_t pos = (a > 0 ? a : 0) + (b > 0 ? b : 0);
+	int32_t neg = (a < 0 ? -a : 0) + (b < 0 ? -b : 0);
+	return pos > 128 || neg > 128;
+}
+
+size_t eml_w_pair_cells(const uint8_t *w, int w_signed, size_t m, size_t k, size_t row_stride,
+			size_t k_stride)
+{
+	const uint8_t flip = w_signed ? 0 : 0x80;
+	size_t cells = 0;
+	for (size_t i = 0; i < m; i++) {
+		const uint8_t *row = w + i * row_stride;
+		for (size_t j = 0; j + 1 < k; j += 4) {
+			int past = 0;
+			for (size_t p = j; p < j + 4 && p + 1 < k; p += 2)
+				past |= pair_past((int8_t)(row[p * k_stride] ^ flip),
+						  (int8_t)(row[(p + 1) * k_stride] ^ flip));
+			cells += (size_t)past;
+		}
+	}
+	return cells;
+}
+
+int eml_qgemm_split_pays(size_t m, size_t k, size_t cells)
+{
+	/* per 8 rows x 8 columns, in units of 10 ps, fitted on the AVX2 kernels (kq groups of
+	 * 4 k, E residual entries): split 1500 + 273 kq + 60 E, wide 5100 + 400 kq */
+	uint64_t kq = (k + 3) / 4;
+	return 480 * (uint64_t)cells < (uint64_t)m * (3600 + 127 * kq);
+}
+
+const eml_qgemm_ukernel *eml_qgemm_ukernel_split(const eml_qgemm_ukernel *uk, const uint8_t *w,
+						 int w_signed, size_t m, size_t k,
+						 size_t row_stride, size_t k_stride, int *split)
+{
+	*split = 0;
+	if (!uk || !uk->w_pair_limit || eml_w_pairs_fit(w, w_signed, m, k, row_stride, k_stride))
+		return uk;
+	if (uk->split && uk->kc == 4 &&
+	    eml_qgemm_split_pays(m, k, eml_w_pair_cells(w, w_signed, m, k, row_stride, k_stride))) {
+		*split = 1;
+		return uk;
+	}
+	return eml_qgemm_ukernel_fit(uk->wide, w, w_signed, m, k, row_stride, k_stride);
+}
+
+void eml_w_split(const uint8_t *w, int w_signed, size_t m, size_t k, size_t row_stride,
+		 size_t k_stride, uint32_t nr, int8_t *wc, uint32_t *rs, eml_qgemm_rentry *re)
+{
+	const uint8_t flip = w_signed ? 0 : 0x80;
+	uint32_t n = 0;
+	for (size_t i = 0; i < m; i++) {
+		rs[i] = n;
+		int8_t *row = wc + i * k;
+		for (size_t j = 0; j < k; j++)
+			row[j] = (int8_t)(w[i * row_stride + j * k_stride] ^ flip);
+		for (size_t j = 0; j < k; j += 4) {
+			uint8_t r[4] = { 0, 0, 0, 0 };
+			int any = 0;
+			for (size_t p = j; p < j + 4 && p + 1 < k; p += 2) {
+				int32_t a = row[p], b = row[p + 1];
+				if (!pair_past(a, b))
+					continue;
+				/* c + b = 128 (or -128), c between 0 and a: the pair just fits
+				 * and the residual a - c is within [-128, 126] (pairs past the
+				 * bound have both weights of one sign) */
+				int32_t c = (a > 0 ? 128 : -128) - b;
+				r[p - j] = (uint8_t)(int8_t)(a - c);
+				row[p] = (int8_t)c;
+				any = 1;
+			}
+			if (!any)
+				continue;
+			int32_t v;
+			memcpy(&v, r, 4);
+			re[n++] = (eml_qgemm_rentry){ (uint32_t)(j / 4 * nr * 4), v };
+		}
+	}
+	rs[m] = n;
+}
+
 size_t eml_pack_w_size(const eml_qgemm_ukernel *uk, size_t m, size_t k)
 {
 	size_t blocks = m / uk->mr + (m % uk->mr != 0), kq = k / uk->kc + (k % uk->kc != 0);

@@ -65,6 +65,22 @@ typedef void (*eml_qigemm_fn)(uint32_t mr, uint32_t nr, size_t kq, const void *w
 			      const uint8_t *base, const size_t *off, uint8_t *y, size_t y_stride,
 			      const eml_qgemm_out *o, uint32_t m0);
 
+/* One nonzero k group of a row's residual (eml_qgemm_split_fn): the x tile's group at byte
+ * off (q * nr * kc) times the 4 residual weights w (int8 bytes, k order). */
+typedef struct eml_qgemm_rentry {
+	uint32_t off;
+	int32_t w;
+} eml_qgemm_rentry;
+
+/* The pair-limited kernel for weights split as W = Wc + R (eml_w_split): w holds Wc, whose
+ * pairs fit, and the sum over R's entries is added exactly in int32 before the epilogue. Row
+ * m0 + r's entries are re[rs[r]] .. re[rs[r + 1] - 1] (rs holds mr + 1 bounds; rows past
+ * the matrix have none); each entry's pairs fit too. Otherwise as eml_qgemm_fn. */
+typedef void (*eml_qgemm_split_fn)(uint32_t mr, uint32_t nr, size_t kq, const void *w,
+				   const uint8_t *x, const int32_t *xsum, uint8_t *y,
+				   size_t y_stride, const eml_qgemm_out *o, uint32_t m0,
+				   const uint32_t *rs, const eml_qgemm_rentry *re);
+
 /* A GEMM micro-kernel and the packing it expects. */
 typedef struct eml_qgemm_ukernel {
 	const char *name;
@@ -80,6 +96,9 @@ typedef struct eml_qgemm_ukernel {
 	eml_qgemm_fn fn;
 	eml_qgemv_fn gemv;   /* the one-column kernel over the same packing, or NULL */
 	eml_qigemm_fn igemm; /* the in-place x form, or NULL */
+	/* the same kernel over split weights (eml_qgemm_ukernel_split), or NULL */
+	eml_qgemm_split_fn split;
+	const char *split_name; /* its name, for profiles */
 } eml_qgemm_ukernel;
 
 /* Whether every pair (k 2i, 2i + 1) of every row of w (laid out as eml_pack_w takes it) keeps
@@ -93,6 +112,32 @@ int eml_w_pairs_fit(const uint8_t *w, int w_signed, size_t m, size_t k, size_t r
 const eml_qgemm_ukernel *eml_qgemm_ukernel_fit(const eml_qgemm_ukernel *uk, const uint8_t *w,
 					       int w_signed, size_t m, size_t k, size_t row_stride,
 					       size_t k_stride);
+
+/* Counts the cells (row, k group of 4) of w (laid out as eml_pack_w takes it) that hold a
+ * pair past the vpmaddubsw bound of eml_w_pairs_fit. */
+size_t eml_w_pair_cells(const uint8_t *w, int w_signed, size_t m, size_t k, size_t row_stride,
+			size_t k_stride);
+
+/* Whether an m x k matrix with cells cells past the pair bound runs faster split than on
+ * the wide kernel: a cost model of both per tile, fitted on the AVX2 kernels
+ * (docs/cpu-kernels.md); the residual's entries cost about 1.8 of the main loop's dot
+ * products each, so split pays up to about 27% of the cells at large k and always at k 16. */
+int eml_qgemm_split_pays(size_t m, size_t k, size_t cells);
+
+/* Like eml_qgemm_ukernel_fit, but weights past uk's pair limit keep uk in its split form
+ * (*split = 1: the caller packs Wc and R, eml_w_split) where eml_qgemm_split_pays; the
+ * caller must run uk->split then. */
+const eml_qgemm_ukernel *eml_qgemm_ukernel_split(const eml_qgemm_ukernel *uk, const uint8_t *w,
+						 int w_signed, size_t m, size_t k,
+						 size_t row_stride, size_t k_stride, int *split);
+
+/* Splits w (as eml_pack_w takes it; k groups of 4) into Wc + R: Wc, written to wc as m rows
+ * of k int8 in the int8 domain, is w with the first weight of each pair past the bound
+ * moved toward 0 just enough that the pair fits; R's nonzero k groups go to re in row order
+ * (nr columns of 4 bytes per group of the x tile) with row i's entries at [rs[i], rs[i + 1]).
+ * re needs room for eml_w_pair_cells() entries, rs for m + 1. */
+void eml_w_split(const uint8_t *w, int w_signed, size_t m, size_t k, size_t row_stride,
+		 size_t k_stride, uint32_t nr, int8_t *wc, uint32_t *rs, eml_qgemm_rentry *re);
 
 /* Bytes of the packed weights of an m x k matrix for kernel uk (0 on overflow). */
 size_t eml_pack_w_size(const eml_qgemm_ukernel *uk, size_t m, size_t k);
@@ -160,6 +205,11 @@ typedef struct eml_qdwc_args {
 	/* every pair of taps (4 g, 4 g + 1), (4 g + 2, 4 g + 3) of every window row of w fits
 	 * the vpmaddubsw bound (eml_w_pairs_fit); kernels without the bound ignore it */
 	int pairs_fit;
+	/* where pairs_fit is 0: per window row and group (ky * gpr + g) and half h of the
+	 * lanes, at [(ky * gpr + g) * 2 + h], bit j set where vector j (lanes 8 (2 j + h) ..
+	 * + 7) holds a pair past the bound, which the kernel then widens (the others stay on
+	 * vpmaddubsw); NULL: every vector widened */
+	const uint8_t *wide;
 } eml_qdwc_args;
 
 /* Scratch bytes of eml_qdwc_args.ring: per input row the window spans, each output column's

@@ -97,7 +97,9 @@ typedef struct qconv_op {
 	int32_t *dwc_bias, *dwc_wzp;
 	float *dwc_mult;
 	int dwc_narrow; /* every multiplier in [0, 0.5] (eml_qdwc_args.narrow) */
-	int dwc_pairs_fit; /* eml_qdwc_args.pairs_fit */
+	uint8_t *dwc_fit; /* per block: eml_qdwc_args.pairs_fit */
+	uint8_t *dwc_wide; /* per block, dwc_nmask bytes: eml_qdwc_args.wide */
+	size_t dwc_nmask;
 	/* Channels-last blocks between a channels-in-lanes depthwise layer and the 1x1 layer
 	 * that alone reads its output (eml_fast_qconv_link): per image, block b of 64 channels
 	 * holds pixel p's channels at b * plane * 64 + p * 64, as the depthwise kernel writes
@@ -136,6 +138,8 @@ static void qconv_destroy(eml_fast_op *base)
 	free(op->dwc_bias);
 	free(op->dwc_wzp);
 	free(op->dwc_mult);
+	free(op->dwc_fit);
+	free(op->dwc_wide);
 	free(op);
 }
 
@@ -253,9 +257,9 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 			const uint8_t *tile = tiles + (ti - first) * op->tile_bytes;
 			const int32_t *xs = xsum + (ti - first) * uk->nr;
 			if (!op->in_place) {
-				uint8_t *yt = y + (i - m0) * op->out_plane + p0;
-				uk->fn(mr, nr, gm->kq, w, tile, xs, yt, op->out_plane, &gm->out,
-				       (uint32_t)i);
+				eml_fast_gemm_block(gm, mr, nr, i, tile, xs,
+						    y + (i - m0) * op->out_plane + p0,
+						    op->out_plane);
 				continue;
 			}
 			uint8_t *o = out + (ti - first) * uk->nr;
@@ -411,7 +415,7 @@ static void dwc_task(void *arg, uint32_t task, uint32_t thread)
 		.bias = op->dwc_bias + c0, .wzp = op->dwc_wzp ? op->dwc_wzp + c0 : NULL,
 		.mult = op->dwc_mult + c0, .zp = op->zp, .lo = op->lo, .hi = op->hi,
 		.narrow = op->dwc_narrow, .ring = tile + op->dwc_tile + op->dwc_out, .y = out,
-		.pairs_fit = op->dwc_pairs_fit,
+		.pairs_fit = op->dwc_fit[b], .wide = op->dwc_wide + b * op->dwc_nmask,
 	};
 	op->dwc(&a);
 	if (op->blocked_out)
@@ -547,6 +551,73 @@ static int dwc_pays(const qconv_op *op)
 	       (op->c.k[1] - 1) * op->c.dil[1] + 1 <= EML_QDWC_SPAN_MAX;
 }
 
+/* Whether the int8-domain pair (a, b) fits the vpmaddubsw bound (eml_w_pairs_fit). */
+static int pair_fits(int8_t a, int8_t b)
+{
+	const int8_t p[2] = { a, b };
+	return eml_w_pairs_fit((const uint8_t *)p, 1, 1, 2, 2, 1);
+}
+
+/* Splits the pair (d[0], d[1]) where it is past the vpmaddubsw bound: d[0] = a becomes c,
+ * with c + d[1] exactly at the bound, and *slot, which the kernel feeds a's input again
+ * (qdwc_pad_taps), takes a - c where the pair (mate, a - c) fits (mate: the weight *slot
+ * pairs with). Sums are unchanged: a x = c x + (a - c) x. Returns 0 where the pair stays
+ * past the bound, 1 where it fits as it is, 2 where it was split. */
+static int split_pair(int8_t *d, int8_t mate, int8_t *slot)
+{
+	if (pair_fits(d[0], d[1]))
+		return 1;
+	/* both of one sign: c between 0 and a, the residual within [-128, 126] */
+	int32_t c = (d[0] > 0 ? 128 : -128) - d[1], r = d[0] - c;
+	if (!pair_fits(mate, (int8_t)r))
+		return 0;
+	d[0] = (int8_t)c;
+	*slot = (int8_t)r;
+	return 2;
+}
+
+/* Splits the pairs past the vpmaddubsw bound of a block's weights (kh window rows of gpr
+ * groups, EML_QDWC_LANES lanes of 4 taps) where the last group has free slots that the
+ * kernel feeds taps again (qdwc_pad_taps): a last group of 3 taps (kw 3, 7) its first pair
+ * into its fourth slot; a last group of 1 tap (kw 5, 9) the previous group's pairs into its
+ * slots 1 (paired with the tap) and 2 (paired with slot 3's 0). Returns the number of pairs
+ * split. */
+static size_t dwc_split(int8_t *wb, size_t kh, size_t kw, size_t gpr)
+{
+	size_t n = 0;
+	for (size_t ky = 0; ky < kh; ky++)
+		for (size_t i = 0; i < EML_QDWC_LANES; i++) {
+			int8_t *d = wb + ((ky * gpr + gpr - 1) * EML_QDWC_LANES + i) * 4;
+			int8_t *e = d - EML_QDWC_LANES * 4; /* the previous group's, where gpr >= 2 */
+			if (kw % 4 == 3) {
+				n += split_pair(d, d[2], &d[3]) == 2;
+			} else if (kw % 4 == 1 && gpr >= 2) {
+				n += split_pair(e, d[0], &d[1]) == 2;
+				n += split_pair(e + 2, d[3], &d[2]) == 2;
+			}
+		}
+	return n;
+}
+
+/* The mask of eml_qdwc_args.wide for a block's weights (groups window rows x groups):
+ * bit j of [g * 2 + h] where a lane of vector j of half h (lanes 8 (2 j + h) .. + 7) of
+ * group g holds a pair past the vpmaddubsw bound. Returns whether any bit is set. */
+static int dwc_wide_mask(const int8_t *wb, size_t groups, uint8_t *mask)
+{
+	int any = 0;
+	memset(mask, 0, groups * 2);
+	for (size_t g = 0; g < groups; g++)
+		for (size_t i = 0; i < EML_QDWC_LANES; i++) {
+			const int8_t *d = wb + (g * EML_QDWC_LANES + i) * 4;
+			if (pair_fits(d[0], d[1]) && pair_fits(d[2], d[3]))
+				continue;
+			size_t v = i / 8;
+			mask[g * 2 + v % 2] |= (uint8_t)(1u << (v / 2));
+			any = 1;
+		}
+	return any;
+}
+
 /* Prepares the channels-in-lanes path for the whole blocks of channels from the depthwise
  * path's per-channel arrays (which the channels past them keep using): the padded tile's
  * geometry, each input pixel's place in it, and the weights (by window row), biases,
@@ -587,8 +658,11 @@ static edgeml_status prepare_dwc(qconv_op *op, eml_qdwc_fn dwc)
 	op->dwc_bias = calloc(all, sizeof(int32_t));
 	op->dwc_mult = calloc(all, sizeof(float));
 	op->dwc_wzp = any_wzp ? calloc(all, sizeof(int32_t)) : NULL;
-	if (!op->dwc_xoff || !op->dwc_w || !op->dwc_bias || !op->dwc_mult ||
-	    (any_wzp && !op->dwc_wzp))
+	op->dwc_fit = calloc(op->dwc_blocks, 1);
+	op->dwc_nmask = kh * gpr * 2;
+	op->dwc_wide = calloc(op->dwc_blocks, op->dwc_nmask);
+	if (!op->dwc_xoff || !op->dwc_w || !op->dwc_bias || !op->dwc_mult || !op->dwc_fit ||
+	    !op->dwc_wide || (any_wzp && !op->dwc_wzp))
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for depthwise weights");
 	for (size_t i = 0; i < op->in_plane; i++)
 		op->dwc_xoff[i] = ((i / (size_t)c->in[2] + op->dwc_top) * op->dwc_pw +
@@ -607,11 +681,25 @@ static edgeml_status prepare_dwc(qconv_op *op, eml_qdwc_fn dwc)
 			if (op->dwc_wzp)
 				op->dwc_wzp[slot] = op->dw_wzp[ch];
 		}
-	op->dwc_pairs_fit = eml_w_pairs_fit((const uint8_t *)op->dwc_w, 1, 1,
-					    op->dwc_blocks * op->dwc_wblock,
-					    op->dwc_blocks * op->dwc_wblock, 1);
+	/* each vector of 8 channels by 4 taps on vpmaddubsw where its pairs fit, after the
+	 * split where the kernel feeds the free slots (qdwc_pad_taps), else on taps widened to
+	 * int16 */
+	size_t split = 0, wide = 0;
+	for (size_t b = 0; b < op->dwc_blocks; b++) {
+		int8_t *wb = op->dwc_w + b * op->dwc_wblock;
+		uint8_t *mask = op->dwc_wide + b * op->dwc_nmask;
+		if (op->kt->qdwc_pad_taps && dwc_wide_mask(wb, kh * gpr, mask))
+			split += dwc_split(wb, kh, kw, gpr);
+		int any = dwc_wide_mask(wb, kh * gpr, mask);
+		op->dwc_fit[b] = (uint8_t)!any;
+		wide += (size_t)any;
+	}
 	op->dwc = dwc;
 	op->base.kernel = op->kt->qdwc_name;
+	if (wide && op->kt->qdwc_wide_name)
+		op->base.kernel = op->kt->qdwc_wide_name;
+	else if (split && op->kt->qdwc_split_name)
+		op->base.kernel = op->kt->qdwc_split_name;
 	op->base.scratch = scratch > op->base.scratch ? scratch : op->base.scratch;
 	return EDGEML_OK;
 }
@@ -684,16 +772,18 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 {
 	const eml_window3 *c = &op->c;
 	size_t kvol = (size_t)(c->k[1] * c->k[2]), k = op->cg * kvol;
-	/* weights a pair-limited kernel cannot take exactly go to its wide sibling (no kernel
-	 * with a pair limit reads in place, so the k order checked is the model's) */
-	uk = eml_qgemm_ukernel_fit(uk, ctx->in_data[3], ctx->in[3]->dtype == EDGEML_DTYPE_INT8,
-				   op->out_ch, k, k, 1);
+	/* weights a pair-limited kernel cannot take exactly run split or go to its wide
+	 * sibling (no kernel with a pair limit reads in place, so the k order checked is the
+	 * model's) */
+	int split;
+	uk = eml_qgemm_ukernel_split(uk, ctx->in_data[3], ctx->in[3]->dtype == EDGEML_DTYPE_INT8,
+				     op->out_ch, k, k, 1, &split);
 	op->pointwise = kvol == 1 && c->stride[1] == 1 && c->stride[2] == 1 &&
 			c->pad_begin[1] == 0 && c->pad_begin[2] == 0 && c->out[1] == c->in[1] &&
 			c->out[2] == c->in[2];
 	/* Channels in fours: k ordered (channel / 4, tap, channel % 4), so that a k group is
 	 * 4 channels at one tap, which interleaved planes hold as 4 consecutive bytes. */
-	int by4 = !op->pointwise && uk->igemm && uk->kc == 4 && op->cg % 4 == 0;
+	int by4 = !split && !op->pointwise && uk->igemm && uk->kc == 4 && op->cg % 4 == 0;
 	/* the level's by-pixel kernel, where it has one, for its own GEMM's cases */
 	int by_pixel = by4 && op->kt->qigemm_px && uk == op->kt->qgemm && op->groups == 1 &&
 		       op->out_plane <= PX_MAX_PIXELS;
@@ -727,6 +817,7 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 			.wzp = wzp, .bias = p->bias ? p->bias + g * op->mg : NULL, .mult = mult,
 			.x_signed = ctx->in[0]->dtype == EDGEML_DTYPE_INT8, .x_zp = p->x_zp,
 			.y_zp = p->y_zp, .lo = p->lo, .hi = p->hi, .key = ctx->node, .key_part = g,
+			.split = split,
 		};
 		st = eml_fast_gemm_init(&op->gemm[g], uk, &d);
 	}
@@ -794,7 +885,7 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 	op->m_chunk = (blocks + op->m_chunks - 1) / op->m_chunks * uk->mr;
 	op->m_chunks = (op->mg + op->m_chunk - 1) / op->m_chunk;
 	op->tile_bytes = eml_fast_gemm_tile_bytes(&op->gemm[0]);
-	op->base.kernel = uk->name;
+	op->base.kernel = split ? uk->split_name : uk->name;
 	op->base.scratch =
 		op->tiles_per_task * (op->tile_bytes + uk->nr * 4 + (size_t)uk->mr * uk->nr);
 	if (!op->pointwise && !op->in_place) {

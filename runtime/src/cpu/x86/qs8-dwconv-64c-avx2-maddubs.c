@@ -3,9 +3,9 @@
  * lane order, pack.h): a block is two halves of 32 channels, each 4 vectors of 8 channels by
  * 4 taps. A window row's taps at one output column, 4 at a time, are interleaved by two rounds
  * of in-lane unpacks into dwords of 4 taps of one channel, once per input row into a ring that
- * serves every output row whose window covers it. Where every weight pair fits int16
- * (eml_qdwc_args.pairs_fit) vpmaddubsw + vpmaddwd multiply them exactly; otherwise the taps
- * are widened to int16 for vpmaddwd. Requantization as in the other AVX2 kernels: clamp to
+ * serves every output row whose window covers it. Where every weight pair of a vector of 8
+ * channels by 4 taps fits int16 (eml_qdwc_args.pairs_fit, .wide) vpmaddubsw + vpmaddwd
+ * multiply them exactly; otherwise its taps are widened to int16 for vpmaddwd. Requantization as in the other AVX2 kernels: clamp to
  * [lo - zp, hi - zp] before rounding, the zero point added after the 16-bit pack (exact,
  * docs/cpu-kernels.md). */
 #if defined(__x86_64__)
@@ -94,15 +94,16 @@ TARGET static void out_row3(const eml_qdwc_args *a, const __m256i *r0, const __m
 }
 
 /* Output row from the interleaved rows rows[ky] (kh rows of gpr groups per column), any
- * window: with vpmaddubsw where every pair fits, else on widened taps (wide: the weights as
- * int16, per window row and group, half h and j, the low then the high unpack); weight zero
- * points by x's sums over each group's valid taps (ones8; 2 x 255 fits int16, so vpmaddubsw
- * is exact there). */
+ * window: each vector of 8 channels by 4 taps with vpmaddubsw where its pairs fit, else on
+ * widened taps (wide: the weights as int16, per window row and group, half h and j, the low
+ * then the high unpack; mask: eml_qdwc_args.wide, or NULL where pairs_fit says all);
+ * weight zero points by x's sums over each group's valid taps (ones8; 2 x 255 fits int16,
+ * so vpmaddubsw is exact there). */
 TARGET static void out_row(const eml_qdwc_args *a, const __m256i *const *rows, uint32_t gpr,
 			   const __m256i *ones8, const __m256i *wide, const rq *q, uint8_t *y)
 {
 	const __m256i *w = (const __m256i *)a->w;
-	const int fit = a->pairs_fit;
+	const uint8_t all = a->pairs_fit ? 0 : 15, *mask = a->pairs_fit ? NULL : a->wide;
 	for (size_t ox = 0; ox < a->ow; ox++, y += 64)
 		for (uint32_t h = 0; h < 2; h++) {
 			__m256i c0 = _mm256_loadu_si256((const __m256i *)(a->bias + 8 * h));
@@ -118,18 +119,28 @@ TARGET static void out_row(const eml_qdwc_args *a, const __m256i *const *rows, u
 					__m256i x1 = _mm256_loadu_si256(v + 1);
 					__m256i x2 = _mm256_loadu_si256(v + 2);
 					__m256i x3 = _mm256_loadu_si256(v + 3);
-					if (fit) {
-						const __m256i *wg = w + i * 8 + h;
+					const uint8_t m = mask ? mask[i * 2 + h] : all;
+					const __m256i *wg = w + i * 8 + h;
+					const __m256i *wd = wide + (i * 2 + h) * 8;
+					if (m == 0) {
 						c0 = dot4(c0, x0, _mm256_loadu_si256(wg));
 						c1 = dot4(c1, x1, _mm256_loadu_si256(wg + 2));
 						c2 = dot4(c2, x2, _mm256_loadu_si256(wg + 4));
 						c3 = dot4(c3, x3, _mm256_loadu_si256(wg + 6));
+					} else if (m == 15) {
+						c0 = dot4_wide(c0, x0, wd);
+						c1 = dot4_wide(c1, x1, wd + 2);
+						c2 = dot4_wide(c2, x2, wd + 4);
+						c3 = dot4_wide(c3, x3, wd + 6);
 					} else {
-						const __m256i *wg = wide + (i * 2 + h) * 8;
-						c0 = dot4_wide(c0, x0, wg);
-						c1 = dot4_wide(c1, x1, wg + 2);
-						c2 = dot4_wide(c2, x2, wg + 4);
-						c3 = dot4_wide(c3, x3, wg + 6);
+						c0 = m & 1 ? dot4_wide(c0, x0, wd) :
+							     dot4(c0, x0, _mm256_loadu_si256(wg));
+						c1 = m & 2 ? dot4_wide(c1, x1, wd + 2) :
+							     dot4(c1, x1, _mm256_loadu_si256(wg + 2));
+						c2 = m & 4 ? dot4_wide(c2, x2, wd + 4) :
+							     dot4(c2, x2, _mm256_loadu_si256(wg + 4));
+						c3 = m & 8 ? dot4_wide(c3, x3, wd + 6) :
+							     dot4(c3, x3, _mm256_loadu_si256(wg + 6));
 					}
 					if (a->wzp) {
 						s0 = dot4(s0, x0, ones8[g]);
@@ -155,8 +166,11 @@ TARGET static void out_row(const eml_qdwc_args *a, const __m256i *const *rows, u
 }
 
 /* Interleaves input row r's taps for every output column into dst: per column, group and
- * half, 4 vectors of 8 channels by 4 taps (lane order of eml_qdwc_lane), the taps past kw
- * repeating the last one (their weights are 0). */
+ * half, 4 vectors of 8 channels by 4 taps (lane order of eml_qdwc_lane), the slots past kw
+ * feeding taps again (eml_cpu_kernels.qdwc_pad_taps): a last group of 3 taps repeats its
+ * first, a last group of 1 tap after a group of 4 takes that group's taps 0, 2 and 3; other
+ * slots past kw repeat the last tap. Their weights are 0 unless they hold the residual of a
+ * pair split to fit (qconv.c). */
 TARGET static void interleave_row(const eml_qdwc_args *a, const uint8_t *row, uint32_t gpr,
 				  __m256i *dst)
 {
@@ -169,6 +183,14 @@ TARGET static void interleave_row(const eml_qdwc_args *a, const uint8_t *row, ui
 			const uint8_t *p1 = p + (k + 1 <= last ? k + 1 : last) * tap;
 			const uint8_t *p2 = p + (k + 2 <= last ? k + 2 : last) * tap;
 			const uint8_t *p3 = p + (k + 3 <= last ? k + 3 : last) * tap;
+			if (k + 2 == last) {
+				p3 = p0; /* 3 taps: the fourth slot repeats the first */
+			} else if (k == last && k >= 4) {
+				/* 1 tap after a group of 4: taps k - 4, k - 2, k - 1 again */
+				p1 = p + (k - 4) * tap;
+				p2 = p + (k - 2) * tap;
+				p3 = p + (k - 1) * tap;
+			}
 			for (uint32_t h = 0; h < 2; h++, dst += 4) {
 				__m256i x0 = _mm256_loadu_si256((const __m256i *)(p0 + 32 * h));
 				__m256i x1 = _mm256_loadu_si256((const __m256i *)(p1 + 32 * h));

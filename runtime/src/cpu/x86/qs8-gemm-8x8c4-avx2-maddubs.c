@@ -6,7 +6,9 @@
  * (k 2i, 2i + 1 of a row) has positive parts and negative parts each summing to at most 128
  * in magnitude (255 x 128 = 32640 fits either way). eml_qgemm_ukernel_fit() checks that at
  * pack time and takes the vpmaddwd kernel (.wide) for weights that do not qualify; the
- * reduce_range (7-bit) weights of ONNX Runtime's quantizer always do. */
+ * reduce_range (7-bit) weights of ONNX Runtime's quantizer always do. Full-range weights
+ * with few pairs past the bound run split (eml_qgemm_ukernel_split): the pairs clipped to
+ * fit, the clipped-off residual added from a sparse list before the main loop. */
 #if defined(__x86_64__)
 #include <immintrin.h>
 #include <string.h>
@@ -116,20 +118,46 @@ TARGET static inline void store4_narrow(__m256i c0, __m256i c1, __m256i c2, __m2
 		memcpy(y + r * y_stride, tmp + 8 * r, nr);
 }
 
-/* See eml_qgemm_fn; o's per-row arrays must be readable for 8 rows from m0 (eml_fast_gemm
- * allocates mr rows past m). Accumulator r lane j holds row r's sum for column j, starting
- * from the row's bias. */
-TARGET static void gemm_8x8c4(uint32_t mr, uint32_t nr, size_t kq, const void *wv,
-			      const uint8_t *x, const int32_t *xsum, uint8_t *y, size_t y_stride,
-			      const eml_qgemm_out *o, uint32_t m0)
+/* A row's bias plus its residual entries re[0 .. n) over the tile x (eml_qgemm_split_fn):
+ * each entry's pairs fit, so its dot products are exact too. */
+TARGET static inline __m256i resid_row(int32_t bias, const uint8_t *x,
+				       const eml_qgemm_rentry *re, uint32_t n, __m256i ones)
+{
+	__m256i acc = _mm256_set1_epi32(bias);
+	for (uint32_t e = 0; e < n; e++)
+		acc = dot4(acc, _mm256_loadu_si256((const __m256i *)(x + re[e].off)),
+			   _mm256_set1_epi32(re[e].w), ones);
+	return acc;
+}
+
+/* See eml_qgemm_fn and eml_qgemm_split_fn (rs NULL: weights not split); o's per-row arrays
+ * must be readable for 8 rows from m0 (eml_fast_gemm allocates mr rows past m), rs 9 bounds.
+ * Accumulator r lane j holds row r's sum for column j, starting from the row's bias and its
+ * residual. */
+TARGET static void gemm_8x8c4_any(uint32_t mr, uint32_t nr, size_t kq, const void *wv,
+				  const uint8_t *x, const int32_t *xsum, uint8_t *y,
+				  size_t y_stride, const eml_qgemm_out *o, uint32_t m0,
+				  const uint32_t *rs, const eml_qgemm_rentry *re)
 {
 	const int8_t *w = wv;
 	const int32_t *b = o->bias + m0;
 	const __m256i ones = _mm256_set1_epi16(1);
-	__m256i c0 = _mm256_set1_epi32(b[0]), c1 = _mm256_set1_epi32(b[1]),
-		c2 = _mm256_set1_epi32(b[2]), c3 = _mm256_set1_epi32(b[3]),
-		c4 = _mm256_set1_epi32(b[4]), c5 = _mm256_set1_epi32(b[5]),
+	__m256i c0, c1, c2, c3, c4, c5, c6, c7;
+	if (rs) {
+		c0 = resid_row(b[0], x, re + rs[0], rs[1] - rs[0], ones);
+		c1 = resid_row(b[1], x, re + rs[1], rs[2] - rs[1], ones);
+		c2 = resid_row(b[2], x, re + rs[2], rs[3] - rs[2], ones);
+		c3 = resid_row(b[3], x, re + rs[3], rs[4] - rs[3], ones);
+		c4 = resid_row(b[4], x, re + rs[4], rs[5] - rs[4], ones);
+		c5 = resid_row(b[5], x, re + rs[5], rs[6] - rs[5], ones);
+		c6 = resid_row(b[6], x, re + rs[6], rs[7] - rs[6], ones);
+		c7 = resid_row(b[7], x, re + rs[7], rs[8] - rs[7], ones);
+	} else {
+		c0 = _mm256_set1_epi32(b[0]), c1 = _mm256_set1_epi32(b[1]);
+		c2 = _mm256_set1_epi32(b[2]), c3 = _mm256_set1_epi32(b[3]);
+		c4 = _mm256_set1_epi32(b[4]), c5 = _mm256_set1_epi32(b[5]);
 		c6 = _mm256_set1_epi32(b[6]), c7 = _mm256_set1_epi32(b[7]);
+	}
 	for (size_t q = 0; q < kq; q++, x += 32, w += 32) {
 		__m256i xv = _mm256_loadu_si256((const __m256i *)x);
 		c0 = dot4(c0, xv, wbcast(w, 0), ones);
@@ -179,6 +207,23 @@ TARGET static void gemm_8x8c4(uint32_t mr, uint32_t nr, size_t kq, const void *w
 	       requant(c6, xs, wz ? wz[6] : 0, mu[6], lo, hi),
 	       requant(c7, xs, wz ? wz[7] : 0, mu[7], lo, hi), zp, wide, y + 4 * y_stride,
 	       y_stride, nr, mr - 4);
+}
+
+/* See eml_qgemm_fn. */
+TARGET static void gemm_8x8c4(uint32_t mr, uint32_t nr, size_t kq, const void *w,
+			      const uint8_t *x, const int32_t *xsum, uint8_t *y, size_t y_stride,
+			      const eml_qgemm_out *o, uint32_t m0)
+{
+	gemm_8x8c4_any(mr, nr, kq, w, x, xsum, y, y_stride, o, m0, NULL, NULL);
+}
+
+/* See eml_qgemm_split_fn. */
+TARGET static void gemm_8x8c4_split(uint32_t mr, uint32_t nr, size_t kq, const void *w,
+				    const uint8_t *x, const int32_t *xsum, uint8_t *y,
+				    size_t y_stride, const eml_qgemm_out *o, uint32_t m0,
+				    const uint32_t *rs, const eml_qgemm_rentry *re)
+{
+	gemm_8x8c4_any(mr, nr, kq, w, x, xsum, y, y_stride, o, m0, rs, re);
 }
 
 /* See eml_qgemv_fn: the same packed weights, 8 rows per vector (a weight block's group of 4
@@ -248,6 +293,8 @@ const eml_qgemm_ukernel eml_qs8_gemm_8x8c4_avx2_maddubs = {
 	.wide = &eml_qs8_gemm_4x8c4_avx2,
 	.fn = gemm_8x8c4,
 	.gemv = gemv_8c4,
+	.split = gemm_8x8c4_split,
+	.split_name = "qs8-gemm-8x8c4-avx2-maddubs-split",
 };
 
 #endif
