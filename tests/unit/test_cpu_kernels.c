@@ -1405,6 +1405,23 @@ static void test_qlookup(void **state)
 	}
 }
 
+/* A matmul operand's scale and zero point: scalars, or (per) vectors of count values around
+ * scale. */
+static void per_vector(kcase *c, int per, int64_t count, double scale, uint32_t t)
+{
+	if (!per) {
+		kc_scalar(c, F32, scale);
+		kc_scalar(c, t, rnd_zp(t));
+		return;
+	}
+	float *sc = kc_in(c, F32, 1, (int64_t[]){ count }, 1);
+	uint8_t *zp = kc_in(c, t, 1, (int64_t[]){ count }, 1);
+	for (int64_t i = 0; i < count; i++) {
+		sc[i] = (float)(scale * (0.5 + (rnd() % 100) / 100.0));
+		zp[i] = (uint8_t)rnd_zp(t);
+	}
+}
+
 /* Random QLinearMatMul with a run-time B (attention's Q K^T, P V): ranks 2-4 with broadcast
  * batch dims, each operand uint8 or int8, per-tensor parameters; 1 and 3 threads. */
 static void test_qmatmul_runtime_b(void **state)
@@ -1414,7 +1431,7 @@ static void test_qmatmul_runtime_b(void **state)
 	uint32_t nl = fast_levels(levels);
 	if (nl == 0)
 		skip();
-	for (int i = 0; i < 120; i++) {
+	for (int i = 0; i < 240; i++) {
 		uint32_t ta = rnd() % 2 ? U8 : I8, tb = rnd() % 2 ? U8 : I8, ty = rnd() % 2 ? U8 : I8;
 		uint32_t rank = 2 + rnd() % 3;
 		int64_t m = 1 + rnd() % 40, k = 1 + rnd() % 70, n = 1 + rnd() % 40;
@@ -1430,21 +1447,23 @@ static void test_qmatmul_runtime_b(void **state)
 		db[rank - 2] = k;
 		db[rank - 1] = n;
 		double as = 0.01 + (rnd() % 100) / 1000.0, bs = 0.01 + (rnd() % 100) / 1000.0;
+		/* a quarter with per-row A and per-column B parameters (1-D vectors) */
+		int per = rnd() % 4 == 0;
 		kcase c;
 		kc_init(&c, EML_OP_QLinearMatMul);
 		kc_in(&c, ta, rank, da, 0);
-		kc_scalar(&c, F32, as);
-		kc_scalar(&c, ta, rnd_zp(ta));
+		per_vector(&c, per, m, as, ta);
 		kc_in(&c, tb, rank, db, 0);
-		kc_scalar(&c, F32, bs);
-		kc_scalar(&c, tb, rnd_zp(tb));
+		per_vector(&c, per, n, bs, tb);
 		kc_scalar(&c, F32, rnd_y_scale(as, bs, k));
 		kc_scalar(&c, ty, rnd_zp(ty));
 		char what[120];
-		snprintf(what, sizeof(what), "QLinearMatMul run-time B rank %u m%lld k%lld n%lld",
-			 rank, (long long)m, (long long)k, (long long)n);
-		for (uint32_t l = 0; l < nl; l++)
+		snprintf(what, sizeof(what), "QLinearMatMul run-time B rank %u m%lld k%lld n%lld%s",
+			 rank, (long long)m, (long long)k, (long long)n, per ? " per row/col" : "");
+		for (uint32_t l = 0; l < nl; l++) {
 			kc_check(&c, levels[l], 1 + 2 * (i % 2), what);
+			assert_string_equal(last_kernel, eml_cpu_kernels_for(levels[l])->qmm_name);
+		}
 		kc_free(&c);
 	}
 }
