@@ -877,6 +877,44 @@ static void test_qadd(void **state)
 	}
 }
 
+/* Random QLinearAdd with a constant single-element operand on either side (a transformer's
+ * 1 + erf(x)), of shape [] or [1], on either side, both 8-bit types:
+ * the table path. Large cases on the pool. */
+static void test_qadd_scalar(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	for (int i = 0; i < 80; i++) {
+		uint32_t tx = rnd() % 2 ? U8 : I8, tc = tx;
+		int64_t len = 2 + rnd() % (i < 60 ? 200 : 40000) + (i >= 76 ? 1100000 : 0);
+		int scalar_a = rnd() % 2;
+		uint32_t rank = rnd() % 2; /* the scalar: shape [] or [1] */
+		kcase c;
+		kc_init(&c, EML_OP_QLinearAdd);
+		for (int side = 0; side < 2; side++) {
+			int scalar = side == 0 ? scalar_a : !scalar_a;
+			if (scalar)
+				kc_in(&c, tx, rank, (int64_t[]){ 1 }, 1);
+			else
+				kc_in(&c, tx, 3, (int64_t[]){ 1, 2, len }, 0);
+			kc_scalar(&c, F32, 0.01 + (rnd() % 100) / 1000.0);
+			kc_scalar(&c, tx, rnd_zp(tx));
+		}
+		kc_scalar(&c, F32, rnd() % 4 ? 0.05 + (rnd() % 100) / 1000.0 : 0.002);
+		kc_scalar(&c, tc, rnd_zp(tc));
+		if (rnd() % 3 == 0)
+			kc_float(&c, "activation_min", 0.0f);
+		for (uint32_t l = 0; l < nl; l++) {
+			kc_check(&c, levels[l], 1 + (i % 2), "QLinearAdd, one operand a scalar");
+			assert_string_equal(last_kernel, "qs8-vadd-lut");
+		}
+		kc_free(&c);
+	}
+}
+
 /* Random QuantizeLinear of floats (with ties, out-of-range values, infinities and NaN) to
  * both 8-bit types. */
 static void test_quantize(void **state)
@@ -1486,6 +1524,7 @@ int main(void)
 		cmocka_unit_test(test_shared_weights),
 		cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_qsoftmax),
+		cmocka_unit_test(test_qadd_scalar),
 #if defined(__x86_64__)
 		cmocka_unit_test(test_plane_perm),
 #endif
