@@ -267,7 +267,8 @@ static void fill_vmath(eml_cpu_kernels *t, eml_isa isa)
 	}
 }
 
-/* Fills the QLinearMatMul kernel of a level's table: the level's own, or the portable one. */
+/* Fills the QLinearMatMul kernel of a level's table (the level's own, or the portable one)
+ * and the recurrent float sums (the level's own, or none). */
 static void fill_qmm(eml_cpu_kernels *t, eml_isa isa)
 {
 	t->qmm = eml_qs8_matmul_c;
@@ -278,6 +279,8 @@ static void fill_qmm(eml_cpu_kernels *t, eml_isa isa)
 	case EML_ISA_AVX2:
 		t->qmm = eml_qs8_matmul_4x16c2_avx2;
 		t->qmm_name = "qs8-matmul-4x16c2-avx2";
+		t->f32_rows = eml_f32_rows_64x_avx2;
+		t->f32_rows_name = "f32-rows-64x-avx2";
 		break;
 #endif
 	default:

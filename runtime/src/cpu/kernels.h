@@ -128,6 +128,9 @@ typedef struct eml_cpu_kernels {
 	/* QLinearMatMul with a run-time B (qmatmul.c) and its name */
 	eml_qmm_fn qmm;
 	const char *qmm_name;
+	/* LSTM / GRU sums in float off exact float (rnn.c), or NULL: the sums in double */
+	eml_f32_rows_fn f32_rows;
+	const char *f32_rows_name;
 } eml_cpu_kernels;
 
 /* The table of a level, filled on first use (thread-safe); every entry NULL for

@@ -9,13 +9,11 @@
  * the reference, so it also runs under EDGEML_SESSION_EXACT_FLOAT. Batch items and
  * directions are independent: one task each.
  *
- * Off EDGEML_SESSION_EXACT_FLOAT the sums are the same, but the gates' sigmoid and tanh
- * (libm's expf and tanhf one unit at a time in the reference) run over whole gate vectors
- * with the level's kernels (f32_vmath.h): within their bounds of libm, so within the float
- * tolerance of docs/ops.md, not bit-identical.
- *
- * Not through the f32 GEMM micro-kernel: that one sums in float (fmaf), the reference in
- * double, and the two differ in the last bits.
+ * Off EDGEML_SESSION_EXACT_FLOAT the gates' sigmoid and tanh (libm's expf and tanhf one unit
+ * at a time in the reference) run over whole gate vectors with the level's kernels
+ * (f32_vmath.h), and where the level has one the sums run in float on its f32_rows kernel
+ * (one fmaf per term, in the same order; 8 lanes a vector instead of 4, then widened to
+ * double for the gate code): within the float tolerance of docs/ops.md, not bit-identical.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +29,7 @@ typedef struct rnn_op {
 	eml_rnn_params p;
 	uint32_t gates; /* 4: LSTM, 3: GRU */
 	eml_f32_rows_f64_fn rows; /* the level's sums in double, or NULL: rows_c */
+	eml_f32_rows_fn rows32;	  /* the sums in float (off exact float), or NULL */
 	/* the gate activations on vectors, or NULL: the reference's (exact float) */
 	eml_f32_vunary_fn vsigmoid, vtanh;
 	float *wt;	/* [dirs][input][gates * hidden] */
@@ -78,9 +77,16 @@ static void rows_c(const float *v, const float *wt, size_t kn, size_t ld, size_t
 	}
 }
 
+/* acc[j] for j < n, the rows' sums over v; tmp: n floats of scratch for the float sums. */
 static void proj(const rnn_op *op, const float *v, const float *wt, int64_t kn, int64_t ld,
-		 int64_t n, double *acc)
+		 int64_t n, double *acc, float *tmp)
 {
+	if (op->rows32) {
+		op->rows32(v, wt, (size_t)kn, (size_t)ld, (size_t)n, tmp);
+		for (int64_t j = 0; j < n; j++)
+			acc[j] = tmp[j];
+		return;
+	}
 	(op->rows ? op->rows : rows_c)(v, wt, (size_t)kn, (size_t)ld, (size_t)n, acc);
 }
 
@@ -149,7 +155,7 @@ static void rnn_task(void *arg, uint32_t task, uint32_t thread)
 	int rev = p->reverse || d == 1;
 	double *xw = (double *)r->env->scratch[thread], *hr = xw + p->seq * GH;
 	float *h = (float *)(hr + GH), *hn = h + H, *c = hn + H, *z = c + H, *rh = z + H,
-	      *v = rh + H, *gv = v + H;
+	      *v = rh + H, *gv = v + H, *tmp = gv + 5 * H;
 	const float *wt = op->wt + d * I * GH, *rt = op->rt + d * H * GH;
 	const float *wb = r->b ? r->b + d * 2 * GH : NULL;
 	const float *pp = r->peep ? r->peep + d * 3 * H : NULL;
@@ -160,16 +166,16 @@ static void rnn_task(void *arg, uint32_t task, uint32_t thread)
 	}
 	for (int64_t t = 0; t < len; t++) {
 		int64_t xi = p->layout ? b * p->seq + t : t * p->batch + b;
-		proj(op, r->x + xi * I, wt, I, GH, GH, xw + t * GH);
+		proj(op, r->x + xi * I, wt, I, GH, GH, xw + t * GH, tmp);
 	}
 	for (int64_t s = 0; s < len; s++) {
 		int64_t t = rev ? len - 1 - s : s;
 		const double *xt = xw + t * GH;
 		if (G == 4 && op->vsigmoid) {
-			proj(op, h, rt, H, GH, GH, hr);
+			proj(op, h, rt, H, GH, GH, hr, tmp);
 			lstm_step_vec(op, xt, hr, wb, pp, c, hn, gv);
 		} else if (G == 4) {
-			proj(op, h, rt, H, GH, GH, hr);
+			proj(op, h, rt, H, GH, GH, hr, tmp);
 			for (int64_t j = 0; j < H; j++) {
 				double pre[4];
 				for (int g = 0; g < 4; g++)
@@ -180,7 +186,7 @@ static void rnn_task(void *arg, uint32_t task, uint32_t thread)
 			/* z and r from rows [0, 2H); without linear_before_reset the candidate's
 			 * rows read r (.) h, known only after r */
 			int lbr = p->linear_before_reset != 0;
-			proj(op, h, rt, H, GH, lbr ? GH : 2 * H, hr);
+			proj(op, h, rt, H, GH, lbr ? GH : 2 * H, hr, tmp);
 			if (op->vsigmoid) {
 				/* z and rh are adjacent: one call for both */
 				for (int64_t j = 0; j < H; j++)
@@ -195,7 +201,7 @@ static void rnn_task(void *arg, uint32_t task, uint32_t thread)
 			if (!lbr) {
 				for (int64_t k = 0; k < H; k++)
 					v[k] = rh[k] * h[k];
-				proj(op, v, rt + 2 * H, H, GH, H, hr + 2 * H);
+				proj(op, v, rt + 2 * H, H, GH, H, hr + 2 * H, tmp);
 			}
 			if (op->vtanh) {
 				for (int64_t j = 0; j < H; j++)
@@ -304,6 +310,10 @@ edgeml_status eml_fast_rnn_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint3
 		op->vsigmoid = kt->f32_vsigmoid;
 		op->vtanh = kt->f32_vtanh;
 	}
+	if (!exact_float && kt->f32_rows) {
+		op->rows32 = kt->f32_rows;
+		op->base.kernel = kt->f32_rows_name;
+	}
 	op->p = p;
 	op->gates = gates;
 	op->wt = transposed(ctx->in_data[1], p.dirs, gates * p.hidden, p.input);
@@ -314,7 +324,7 @@ edgeml_status eml_fast_rnn_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint3
 	}
 	int64_t GH = gates * p.hidden;
 	op->base.scratch = (size_t)((p.seq + 1) * GH) * sizeof(double) +
-			   (size_t)(11 * p.hidden) * sizeof(float);
+			   (size_t)(11 * p.hidden + GH) * sizeof(float);
 	*out = &op->base;
 	return EDGEML_OK;
 }
