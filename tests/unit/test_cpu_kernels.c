@@ -1311,6 +1311,29 @@ static void test_qsoftmax(void **state)
 			kc_check(&c, levels[l], 1 + 2 * (i % 2), what);
 		kc_free(&c);
 	}
+	/* Ties: rows of equal values, whose quotients y_mult / len are exact halves for these
+	 * lengths (0.5, 42.5, 8.5, ...), so that a rounding other than half to even shows. */
+	static const double tie_ys[] = { 1.0, 0.5, 1.0 / 128.0, 1.0 / 255.0, 1.0 / 3.0 };
+	static const int64_t tie_len[] = { 2, 4, 6, 10, 30, 102, 170, 256 };
+	for (size_t s = 0; s < sizeof(tie_ys) / sizeof(tie_ys[0]); s++)
+		for (size_t j = 0; j < sizeof(tie_len) / sizeof(tie_len[0]); j++) {
+			uint32_t xt = (s + j) % 2 ? U8 : I8;
+			kcase c;
+			kc_init(&c, EML_OP_QLinearSoftmax);
+			uint8_t *x = kc_in(&c, xt, 2, (int64_t[]){ 3, tie_len[j] }, 0);
+			for (int64_t k = 0; k < 3 * tie_len[j]; k++)
+				x[k] = (uint8_t)(17 * (k / tie_len[j]));
+			kc_scalar(&c, F32, 0.1);
+			kc_scalar(&c, xt, rnd_zp(xt));
+			kc_scalar(&c, F32, tie_ys[s]);
+			kc_scalar(&c, xt, xt == U8 ? 0 : -128);
+			kc_int(&c, "axis", 1);
+			snprintf(what, sizeof(what), "QLinearSoftmax ties len %lld ys %g",
+				 (long long)tie_len[j], tie_ys[s]);
+			for (uint32_t l = 0; l < nl; l++)
+				kc_check(&c, levels[l], 1, what);
+			kc_free(&c);
+		}
 }
 
 /* The active level is one the CPU supports and has a name. */
