@@ -9,6 +9,8 @@
 #include "cpu/x86/ukernels.h"
 
 #define TARGET __attribute__((target("avx2")))
+/* round to nearest even, no exceptions (a constant expression: clang requires one) */
+#define RND (_MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
 
 /* A broadcast pair of int16 at p. */
 TARGET static inline __m256i pair(const int16_t *p)
@@ -23,11 +25,10 @@ TARGET static inline __m256i pair(const int16_t *p)
 TARGET static inline __m128i requant16(__m256i c0, __m256i c1, const float *mult, __m256 zc,
 				       __m256 lo, __m256 hi)
 {
-	const int rnd = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
 	__m256 q0 = _mm256_mul_ps(_mm256_cvtepi32_ps(c0), _mm256_loadu_ps(mult));
 	__m256 q1 = _mm256_mul_ps(_mm256_cvtepi32_ps(c1), _mm256_loadu_ps(mult + 8));
-	q0 = _mm256_add_ps(_mm256_round_ps(q0, rnd), zc);
-	q1 = _mm256_add_ps(_mm256_round_ps(q1, rnd), zc);
+	q0 = _mm256_add_ps(_mm256_round_ps(q0, RND), zc);
+	q1 = _mm256_add_ps(_mm256_round_ps(q1, RND), zc);
 	q0 = _mm256_min_ps(_mm256_max_ps(q0, lo), hi);
 	q1 = _mm256_min_ps(_mm256_max_ps(q1, lo), hi);
 	/* in [-128, 255]: exact through the int16 pack; the low bytes are the results */
