@@ -64,6 +64,9 @@ static edgeml_status run_passes(cv_graph *g, FILE *log)
 	if (!st)
 		st = cv_infer(g, CV_FOLD_NONE, NULL);
 	if (!st)
+		st = run_pass(g, log, cv_pass_lookup_mul, "lookup-mul",
+			      "QLinearMul of x and a lookup of x folded into one lookup");
+	if (!st)
 		st = run_pass(g, log, cv_pass_batchnorm, "batchnorm",
 			      "BatchNormalization, Mul, Add folded into Conv/ConvTranspose");
 	if (!st)

@@ -62,6 +62,8 @@ edgeml_status cv_pass_image_quant(cv_graph *g, uint32_t *count);
 edgeml_status cv_pass_quant_io(cv_graph *g, uint32_t *count);
 /* Folds DQ → op → Q groups into quantized ops. */
 edgeml_status cv_pass_qdq(cv_graph *g, uint32_t *count);
+/* Folds QLinearMul(x, QLinearLookup(x)) (swish) into one QLinearLookup. */
+edgeml_status cv_pass_lookup_mul(cv_graph *g, uint32_t *count);
 /* Folds BatchNormalization into a preceding float Conv. */
 edgeml_status cv_pass_batchnorm(cv_graph *g, uint32_t *count);
 /* Fuses Relu/Clip into a preceding Conv/Gemm/MatMul/Add as activation_min/max. */

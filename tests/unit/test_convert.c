@@ -735,6 +735,108 @@ static void test_qdq_sigmoid_lookup(void **state)
 	eml_converted_free(c);
 }
 
+/* A quantized swish, y = x * act(x) over a [1, 256] input of dtype (uint8 or int8): the
+ * activation's Q output also a graph output when keep (so that it cannot fold), the
+ * activation on Mul's second input unless swap. */
+static void swish_graph(builder *b, int dtype, int keep, int swap, const char *act)
+{
+	int64_t xd[2] = { 1, 256 };
+	int u8 = dtype == ONNX__TENSOR_PROTO__DATA_TYPE__UINT8;
+	input(b, "x", dtype, 2, xd);
+	init_f32(b, "xs", 0.05f);
+	init_f32(b, "ss", 1.0f / 256.0f);
+	init_f32(b, "ms", 0.03f);
+	if (u8) {
+		init_u8(b, "xz", 128);
+		init_u8(b, "sz", 0);
+		init_u8(b, "mz", 10);
+	} else {
+		init_i8(b, "xz", 3);
+		init_i8(b, "sz", -128);
+		init_i8(b, "mz", -5);
+	}
+	node(b, "DequantizeLinear", "dx", "x,xs,xz", "xf");
+	node(b, act, "act", "xf", "af");
+	node(b, "QuantizeLinear", "qa", "af,ss,sz", "aq");
+	node(b, "DequantizeLinear", "da", "aq,ss,sz", "af2");
+	node(b, "Mul", "mul", swap ? "af2,xf" : "xf,af2", "mf");
+	node(b, "QuantizeLinear", "qm", "mf,ms,mz", "y");
+	output(b, "y");
+	if (keep)
+		output(b, "aq");
+}
+
+/* Converts b through the public API and runs it on every input byte 0..255: out["y"]. */
+static void run_all_bytes(builder *b, uint8_t out[256])
+{
+	size_t len;
+	uint8_t *buf = build(b, &len);
+	char onnx[] = "/tmp/edgeml-swish-XXXXXX", eml[] = "/tmp/edgeml-swish-eml-XXXXXX";
+	int fd = mkstemp(onnx);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, len), (ssize_t)len);
+	close(fd);
+	fd = mkstemp(eml);
+	assert_true(fd >= 0);
+	close(fd);
+	edgeml_converted *conv;
+	assert_int_equal(edgeml_convert(onnx, NULL, &conv), EDGEML_OK);
+	assert_int_equal(edgeml_converted_write(conv, eml), EDGEML_OK);
+	edgeml_converted_free(conv);
+	edgeml_model *m;
+	edgeml_session *s;
+	edgeml_tensor *in, *y;
+	assert_int_equal(edgeml_model_load_file(NULL, eml, &m), EDGEML_OK);
+	assert_int_equal(edgeml_session_create(m, NULL, &s), EDGEML_OK);
+	assert_int_equal(edgeml_session_input(s, 0, &in), EDGEML_OK);
+	uint8_t *x = edgeml_tensor_data(in);
+	for (int i = 0; i < 256; i++)
+		x[i] = (uint8_t)i;
+	assert_int_equal(edgeml_session_run(s), EDGEML_OK);
+	assert_int_equal(edgeml_session_output_by_name(s, "y", &y), EDGEML_OK);
+	memcpy(out, edgeml_tensor_data(y), 256);
+	edgeml_session_destroy(s);
+	edgeml_model_free(m);
+	unlink(onnx);
+	unlink(eml);
+}
+
+/* A quantized swish (x * sigmoid(x), x * hardsigmoid(x), either operand order, both 8-bit
+ * types) folds into one QLinearLookup whose every byte is what QLinearLookup then QLinearMul
+ * give (the same graph with the activation also an output, which keeps them apart). */
+static void test_qdq_swish_lookup(void **state)
+{
+	(void)state;
+	static const char *const acts[2] = { "Sigmoid", "HardSigmoid" };
+	for (int v = 0; v < 8; v++) {
+		int dtype = v % 2 ? ONNX__TENSOR_PROTO__DATA_TYPE__INT8 :
+				    ONNX__TENSOR_PROTO__DATA_TYPE__UINT8;
+		int swap = v / 2 % 2;
+		const char *act = acts[v / 4];
+		builder b = { .opset = 13 };
+		swish_graph(&b, dtype, 0, swap, act);
+		eml_converted *c;
+		assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+		assert_int_equal(c->graph.n_nodes, 1);
+		const eml_node *n = only_node(&c->graph, EML_OP_QLinearLookup);
+		assert_string_equal(in_tensor(&c->graph, n, 0)->name, "x");
+		eml_converted_free(c);
+		builder k = { .opset = 13 };
+		swish_graph(&k, dtype, 1, swap, act);
+		assert_int_equal(convert(&k, NULL, &c), EDGEML_OK);
+		assert_int_equal(c->graph.n_nodes, 2); /* QLinearLookup, QLinearMul */
+		only_node(&c->graph, EML_OP_QLinearMul);
+		eml_converted_free(c);
+		uint8_t fused[256], apart[256];
+		run_all_bytes(&b, fused);
+		run_all_bytes(&k, apart);
+		for (int i = 0; i < 256; i++)
+			if (fused[i] != apart[i])
+				fail_msg("%s %s swap %d: byte %d: fused %d, apart %d", act,
+					 v % 2 ? "int8" : "uint8", swap, i, fused[i], apart[i]);
+	}
+}
+
 /* DQ → Softmax(axis 1 of 3) → Q folds into QLinearSoftmax with Softmax's axis; an opset-11
  * Softmax (2-D coercion) is left as float. */
 static void test_qdq_softmax(void **state)
@@ -1712,6 +1814,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_qdq_matmul, teardown),
 		cmocka_unit_test_teardown(test_qdq_add_concat_maxpool, teardown),
 		cmocka_unit_test_teardown(test_qdq_sigmoid_lookup, teardown),
+		cmocka_unit_test_teardown(test_qdq_swish_lookup, teardown),
 		cmocka_unit_test_teardown(test_qdq_softmax, teardown),
 		cmocka_unit_test_teardown(test_conv_batchnorm, teardown),
 		cmocka_unit_test_teardown(test_hardsigmoid_mul_hardswish, teardown),

@@ -1202,6 +1202,44 @@ static void test_qadd(void **state)
 	}
 }
 
+/* Random QLinearAdd with a constant single-element operand on either side (a transformer's
+ * 1 + erf(x)), of shape [] or [1], on either side, both 8-bit types:
+ * the table path. Large cases on the pool. */
+static void test_qadd_scalar(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	for (int i = 0; i < 80; i++) {
+		uint32_t tx = rnd() % 2 ? U8 : I8, tc = tx;
+		int64_t len = 2 + rnd() % (i < 60 ? 200 : 40000) + (i >= 76 ? 1100000 : 0);
+		int scalar_a = rnd() % 2;
+		uint32_t rank = rnd() % 2; /* the scalar: shape [] or [1] */
+		kcase c;
+		kc_init(&c, EML_OP_QLinearAdd);
+		for (int side = 0; side < 2; side++) {
+			int scalar = side == 0 ? scalar_a : !scalar_a;
+			if (scalar)
+				kc_in(&c, tx, rank, (int64_t[]){ 1 }, 1);
+			else
+				kc_in(&c, tx, 3, (int64_t[]){ 1, 2, len }, 0);
+			kc_scalar(&c, F32, 0.01 + (rnd() % 100) / 1000.0);
+			kc_scalar(&c, tx, rnd_zp(tx));
+		}
+		kc_scalar(&c, F32, rnd() % 4 ? 0.05 + (rnd() % 100) / 1000.0 : 0.002);
+		kc_scalar(&c, tc, rnd_zp(tc));
+		if (rnd() % 3 == 0)
+			kc_float(&c, "activation_min", 0.0f);
+		for (uint32_t l = 0; l < nl; l++) {
+			kc_check(&c, levels[l], 1 + (i % 2), "QLinearAdd, one operand a scalar");
+			assert_string_equal(last_kernel, "qs8-vadd-lut");
+		}
+		kc_free(&c);
+	}
+}
+
 /* Random QuantizeLinear of floats (with ties, out-of-range values, infinities and NaN) to
  * both 8-bit types. */
 static void test_quantize(void **state)
@@ -1584,6 +1622,8 @@ static void test_qsoftmax(void **state)
 		double x_scale = xs[rnd() % 5] * (1.0 + (rnd() % 100) / 1000.0);
 		double y_scale = i % 4 == 0 ? 1.0 / 255.0 : i % 4 == 1 ? 1.0 / 256.0 :
 				 0.002 + (rnd() % 100) / 5000.0;
+		if (i % 10 == 9) /* 1 / Y_scale past the inline rounding's 2^21 bound, or near it */
+			y_scale = i % 20 == 9 ? 1e-7 : 1.0 / 2097152.0;
 		kc_scalar(&c, F32, x_scale);
 		kc_scalar(&c, xt, rnd_zp(xt));
 		kc_scalar(&c, F32, y_scale);
@@ -1596,6 +1636,29 @@ static void test_qsoftmax(void **state)
 			kc_check(&c, levels[l], 1 + 2 * (i % 2), what);
 		kc_free(&c);
 	}
+	/* Ties: rows of equal values, whose quotients y_mult / len are exact halves for these
+	 * lengths (0.5, 42.5, 8.5, ...), so that a rounding other than half to even shows. */
+	static const double tie_ys[] = { 1.0, 0.5, 1.0 / 128.0, 1.0 / 255.0, 1.0 / 3.0 };
+	static const int64_t tie_len[] = { 2, 4, 6, 10, 30, 102, 170, 256 };
+	for (size_t s = 0; s < sizeof(tie_ys) / sizeof(tie_ys[0]); s++)
+		for (size_t j = 0; j < sizeof(tie_len) / sizeof(tie_len[0]); j++) {
+			uint32_t xt = (s + j) % 2 ? U8 : I8;
+			kcase c;
+			kc_init(&c, EML_OP_QLinearSoftmax);
+			uint8_t *x = kc_in(&c, xt, 2, (int64_t[]){ 3, tie_len[j] }, 0);
+			for (int64_t k = 0; k < 3 * tie_len[j]; k++)
+				x[k] = (uint8_t)(17 * (k / tie_len[j]));
+			kc_scalar(&c, F32, 0.1);
+			kc_scalar(&c, xt, rnd_zp(xt));
+			kc_scalar(&c, F32, tie_ys[s]);
+			kc_scalar(&c, xt, xt == U8 ? 0 : -128);
+			kc_int(&c, "axis", 1);
+			snprintf(what, sizeof(what), "QLinearSoftmax ties len %lld ys %g",
+				 (long long)tie_len[j], tie_ys[s]);
+			for (uint32_t l = 0; l < nl; l++)
+				kc_check(&c, levels[l], 1, what);
+			kc_free(&c);
+		}
 }
 
 /* The active level is one the CPU supports and has a name. */
@@ -1730,6 +1793,23 @@ static void test_qlookup(void **state)
 	}
 }
 
+/* A matmul operand's scale and zero point: scalars, or (per) vectors of count values around
+ * scale. */
+static void per_vector(kcase *c, int per, int64_t count, double scale, uint32_t t)
+{
+	if (!per) {
+		kc_scalar(c, F32, scale);
+		kc_scalar(c, t, rnd_zp(t));
+		return;
+	}
+	float *sc = kc_in(c, F32, 1, (int64_t[]){ count }, 1);
+	uint8_t *zp = kc_in(c, t, 1, (int64_t[]){ count }, 1);
+	for (int64_t i = 0; i < count; i++) {
+		sc[i] = (float)(scale * (0.5 + (rnd() % 100) / 100.0));
+		zp[i] = (uint8_t)rnd_zp(t);
+	}
+}
+
 /* Random QLinearMatMul with a run-time B (attention's Q K^T, P V): ranks 2-4 with broadcast
  * batch dims, each operand uint8 or int8, per-tensor parameters; 1 and 3 threads. */
 static void test_qmatmul_runtime_b(void **state)
@@ -1739,7 +1819,7 @@ static void test_qmatmul_runtime_b(void **state)
 	uint32_t nl = fast_levels(levels);
 	if (nl == 0)
 		skip();
-	for (int i = 0; i < 120; i++) {
+	for (int i = 0; i < 240; i++) {
 		uint32_t ta = rnd() % 2 ? U8 : I8, tb = rnd() % 2 ? U8 : I8, ty = rnd() % 2 ? U8 : I8;
 		uint32_t rank = 2 + rnd() % 3;
 		int64_t m = 1 + rnd() % 40, k = 1 + rnd() % 70, n = 1 + rnd() % 40;
@@ -1755,21 +1835,23 @@ static void test_qmatmul_runtime_b(void **state)
 		db[rank - 2] = k;
 		db[rank - 1] = n;
 		double as = 0.01 + (rnd() % 100) / 1000.0, bs = 0.01 + (rnd() % 100) / 1000.0;
+		/* a quarter with per-row A and per-column B parameters (1-D vectors) */
+		int per = rnd() % 4 == 0;
 		kcase c;
 		kc_init(&c, EML_OP_QLinearMatMul);
 		kc_in(&c, ta, rank, da, 0);
-		kc_scalar(&c, F32, as);
-		kc_scalar(&c, ta, rnd_zp(ta));
+		per_vector(&c, per, m, as, ta);
 		kc_in(&c, tb, rank, db, 0);
-		kc_scalar(&c, F32, bs);
-		kc_scalar(&c, tb, rnd_zp(tb));
+		per_vector(&c, per, n, bs, tb);
 		kc_scalar(&c, F32, rnd_y_scale(as, bs, k));
 		kc_scalar(&c, ty, rnd_zp(ty));
 		char what[120];
-		snprintf(what, sizeof(what), "QLinearMatMul run-time B rank %u m%lld k%lld n%lld",
-			 rank, (long long)m, (long long)k, (long long)n);
-		for (uint32_t l = 0; l < nl; l++)
+		snprintf(what, sizeof(what), "QLinearMatMul run-time B rank %u m%lld k%lld n%lld%s",
+			 rank, (long long)m, (long long)k, (long long)n, per ? " per row/col" : "");
+		for (uint32_t l = 0; l < nl; l++) {
 			kc_check(&c, levels[l], 1 + 2 * (i % 2), what);
+			assert_string_equal(last_kernel, eml_cpu_kernels_for(levels[l])->qmm_name);
+		}
 		kc_free(&c);
 	}
 }
@@ -1794,6 +1876,7 @@ int main(void)
 		cmocka_unit_test(test_shared_weights),
 		cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_qsoftmax),
+		cmocka_unit_test(test_qadd_scalar),
 #if defined(__x86_64__)
 		cmocka_unit_test(test_plane_perm),
 #endif

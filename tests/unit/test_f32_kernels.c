@@ -725,7 +725,8 @@ static void rnn_in(rnn_case *c, uint32_t k, uint32_t rank, const int64_t *dims, 
 /* Random LSTMs and GRUs (directions, layouts, optional inputs present or absent, clip,
  * input_forget, linear_before_reset, ragged hidden sizes) on 1 and 3 threads: under
  * EDGEML_SESSION_EXACT_FLOAT every output bit for bit against the reference; without it (the
- * gates on the vector math kernels) within 1e-5 (1 + |want|), and not all bits equal. */
+ * gates on the vector math kernels, the sums in float where the level has f32_rows) within
+ * 1e-5 (1 + |want|), and not all bits equal. */
 static void test_frnn(void **state)
 {
 	(void)state;
@@ -816,6 +817,11 @@ static void test_frnn(void **state)
 						 EDGEML_OK);
 				if (!op)
 					fail_msg("%s: no fast kernel", what);
+				const eml_cpu_kernels *kt = eml_cpu_kernels_for(levels[l]);
+				if (!exact && kt->f32_rows) /* the float sums */
+					assert_string_equal(op->kernel, kt->f32_rows_name);
+				else if (kt->f32_rows)
+					assert_true(strcmp(op->kernel, kt->f32_rows_name) != 0);
 				eml_threadpool *pool = NULL;
 				if (threads > 1)
 					assert_int_equal(eml_threadpool_create(threads, NULL, &pool),
@@ -862,6 +868,55 @@ static void test_frnn(void **state)
 		}
 	}
 	assert_true(rnn_vec_differs); /* the vector gates did run */
+}
+
+/* The recurrent float sums (f32_rows) of every level that has them, bit for bit against a
+ * scalar fmaf loop in k order (any NaN for a NaN): ragged row counts around the 64- and 8-row blocks, k from 0,
+ * strides past n, special values (infinities, NaN, -0, subnormals) among the terms; nothing
+ * written past n. */
+static void test_rows_ukernel(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	int ran = 0;
+	for (uint32_t l = 0; l < nl; l++) {
+		eml_f32_rows_fn fn = eml_cpu_kernels_for(levels[l])->f32_rows;
+		if (!fn)
+			continue;
+		ran = 1;
+		for (int it = 0; it < 300; it++) {
+			size_t n = 1 + rnd() % 150, kn = rnd() % 80, ld = n + rnd() % 5;
+			float *v = test_malloc((kn + 1) * sizeof(float));
+			float *wt = test_malloc((kn * ld + 1) * sizeof(float));
+			float *got = test_malloc((n + 8) * sizeof(float));
+			uint32_t special = it % 4 == 0 ? 50 : 0;
+			for (size_t k = 0; k < kn; k++)
+				v[k] = rnd_f(special);
+			for (size_t i = 0; i < kn * ld; i++)
+				wt[i] = rnd_f(special);
+			for (size_t j = 0; j < n + 8; j++)
+				got[j] = 7.0f;
+			fn(v, wt, kn, ld, n, got);
+			for (size_t j = 0; j < n; j++) {
+				float want = 0.0f;
+				for (size_t k = 0; k < kn; k++)
+					want = fmaf(v[k], wt[k * ld + j], want);
+				if (isnan(want) ? !isnan(got[j]) :
+						  memcmp(&got[j], &want, sizeof(float)) != 0)
+					fail_msg("f32_rows [%s] n %zu k %zu: row %zu = %.9g, want %.9g",
+						 eml_isa_name(levels[l]), n, kn, j, (double)got[j],
+						 (double)want);
+			}
+			for (size_t j = n; j < n + 8; j++)
+				assert_true(got[j] == 7.0f);
+			test_free(v);
+			test_free(wt);
+			test_free(got);
+		}
+	}
+	if (!ran)
+		skip();
 }
 
 /* Random Transposes (rank 1 to 5 with axes of size 1, perm given or absent, elements of 1,
@@ -1612,6 +1667,7 @@ int main(void)
 		cmocka_unit_test(test_fhswish),
 		cmocka_unit_test(test_fgemm),	      cmocka_unit_test(test_fmatmul),
 		cmocka_unit_test(test_frnn),
+		cmocka_unit_test(test_rows_ukernel),
 		cmocka_unit_test(test_transpose),
 		cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_fbinary),	      cmocka_unit_test(test_fmaxpool),

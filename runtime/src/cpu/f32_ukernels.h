@@ -175,4 +175,14 @@ void eml_f32_vhswish_8x_avx2(size_t n, const float *x, float *y, float alpha, fl
 			     int swish);
 #endif
 
+/* The recurrent sums in float (operators/rnn.c, off EDGEML_SESSION_EXACT_FLOAT): acc[j] = sum
+ * over k of v[k] * wt[k * ld + j], k in order from 0.0f, one fused multiply-add per term
+ * (bit-identical across levels; within the float tolerance of the double sums). */
+typedef void (*eml_f32_rows_fn)(const float *v, const float *wt, size_t kn, size_t ld,
+				size_t n, float *acc);
+#if defined(__x86_64__)
+void eml_f32_rows_64x_avx2(const float *v, const float *wt, size_t kn, size_t ld, size_t n,
+			   float *acc);
+#endif
+
 #endif /* EML_CPU_F32_UKERNELS_H */

@@ -42,7 +42,7 @@ edgeml_status eml_fast_prepare_exact(const eml_kernel_ctx *ctx, eml_isa isa, uin
 		edgeml_status st = eml_fast_qgemm_prepare(ctx, isa, threads, out);
 		if (st != EDGEML_OK || *out)
 			return st;
-		return eml_fast_qmatmul_prepare(ctx, out);
+		return eml_fast_qmatmul_prepare(ctx, isa, out);
 	}
 	case EML_OP_QLinearGemm:
 		return eml_fast_qgemm_prepare(ctx, isa, threads, out);

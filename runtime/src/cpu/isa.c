@@ -272,6 +272,27 @@ static void fill_vmath(eml_cpu_kernels *t, eml_isa isa)
 	}
 }
 
+/* Fills the QLinearMatMul kernel of a level's table (the level's own, or the portable one)
+ * and the recurrent float sums (the level's own, or none). */
+static void fill_qmm(eml_cpu_kernels *t, eml_isa isa)
+{
+	t->qmm = eml_qs8_matmul_c;
+	t->qmm_name = "qs8-matmul-c";
+	switch (isa) {
+#if defined(__x86_64__)
+	case EML_ISA_AVX512VNNI: /* AVX-512 CPUs all have AVX2 */
+	case EML_ISA_AVX2:
+		t->qmm = eml_qs8_matmul_4x16c2_avx2;
+		t->qmm_name = "qs8-matmul-4x16c2-avx2";
+		t->f32_rows = eml_f32_rows_64x_avx2;
+		t->f32_rows_name = "f32-rows-64x-avx2";
+		break;
+#endif
+	default:
+		break;
+	}
+}
+
 /* Fills the tables of the levels the CPU can run; the others stay all NULL. */
 static void tables_init(void)
 {
@@ -280,6 +301,7 @@ static void tables_init(void)
 		if (i != EML_ISA_SCALAR && eml_isa_supported((eml_isa)i)) {
 			fill_table(&tables[i], (eml_isa)i);
 			fill_vmath(&tables[i], (eml_isa)i);
+			fill_qmm(&tables[i], (eml_isa)i);
 		}
 	}
 }

@@ -57,6 +57,25 @@ typedef void (*eml_qmul_fn)(const eml_qmul_args *a);
 typedef void (*eml_u8_lut_fn)(const uint8_t *x, size_t n, const uint8_t *table, uint8_t flip,
 			      uint8_t *y);
 
+/* QLinearMatMul with a run-time B (cpu/operators/qmatmul.c), one output matrix:
+ * y[i][j] = clamp(round_half_even((float)acc * mult[i * mult_stride + j]) + zc, lo, hi),
+ * acc the exact int32 sum over k of A[i][k] B[k][j], both less their zero points. a: m rows
+ * of 2 kp int16, a_stride apart (0 past k); b: pairs of k rows interleaved by column,
+ * b[(p * EML_QMM_NC(n) + j) * 2 + t] = B[2p + t][j] (0 past k and past n); mult:
+ * EML_QMM_NC(n) floats a row, mult_stride 0 when every row has the same. */
+typedef struct eml_qmm_args {
+	const int16_t *a, *b;
+	const float *mult;
+	uint8_t *y;
+	size_t m, n, kp, a_stride, mult_stride, y_stride;
+	float zc, lo, hi;
+} eml_qmm_args;
+typedef void (*eml_qmm_fn)(const eml_qmm_args *g);
+/* B's packed row length: n rounded up to the widest kernel's 16 columns. */
+#define EML_QMM_NC(n) (((n) + 15) / 16 * 16)
+/* The portable kernel (qs8_matmul.c), the entry of levels without their own. */
+void eml_qs8_matmul_c(const eml_qmm_args *g);
+
 typedef struct eml_cpu_kernels {
 	eml_isa isa;
 	/* int8 */
@@ -114,6 +133,12 @@ typedef struct eml_cpu_kernels {
 	 * where some block of 64 channels runs on taps widened to int16. */
 	int qdwc_pad_taps;
 	const char *qdwc_split_name, *qdwc_wide_name;
+	/* QLinearMatMul with a run-time B (qmatmul.c) and its name */
+	eml_qmm_fn qmm;
+	const char *qmm_name;
+	/* LSTM / GRU sums in float off exact float (rnn.c), or NULL: the sums in double */
+	eml_f32_rows_fn f32_rows;
+	const char *f32_rows_name;
 } eml_cpu_kernels;
 
 /* The table of a level, filled on first use (thread-safe); every entry NULL for

@@ -98,7 +98,7 @@ edgeml_status eml_fast_qconcat_prepare(const eml_kernel_ctx *ctx, eml_fast_op **
 edgeml_status eml_fast_qlookup_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 				       eml_fast_op **out);
 /* QLinearMatMul that qgemm.c leaves (run-time or batched B): exact int32 sums (qmatmul.c). */
-edgeml_status eml_fast_qmatmul_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
+edgeml_status eml_fast_qmatmul_prepare(const eml_kernel_ctx *ctx, eml_isa isa, eml_fast_op **out);
 /* HardSigmoid and HardSwish of floats (fhswish.c): bit-identical to the reference. */
 edgeml_status eml_fast_fhswish_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 				       uint32_t threads, eml_fast_op **out);

@@ -53,20 +53,26 @@ static void qgemm_task(void *arg, uint32_t task, uint32_t thread)
 	uint8_t *tile = stage + op->staging;
 	int32_t *xsum = (int32_t *)(tile + op->tile_bytes);
 	uint8_t *out = (uint8_t *)(xsum + uk->nr);
+	/* locals: the byte stores below may alias anything, which would reload fields of op */
+	const size_t k = op->k, n = op->n, tnr = uk->nr;
+	uint8_t *y = r->y;
 	/* x[k][i] = A[i0 + i][k]: the tile's rows of A, transposed */
 	for (uint32_t i = 0; i < nr; i++) {
-		const uint8_t *row = r->a + (i0 + i) * op->k;
-		for (size_t kk = 0; kk < op->k; kk++)
-			stage[kk * uk->nr + i] = row[kk];
+		const uint8_t *row = r->a + (i0 + i) * k;
+		uint8_t *col = stage + i;
+		for (size_t kk = 0; kk < k; kk++)
+			col[kk * tnr] = row[kk];
 	}
 	eml_pack_x(uk, stage, uk->nr, op->k, nr, op->gemm.flip, tile, op->gemm.wzp ? xsum : NULL);
 	for (size_t j = j0; j < j1; j += uk->mr) {
 		uint32_t mr = j1 - j < uk->mr ? (uint32_t)(j1 - j) : uk->mr;
 		const uint8_t *w = (const uint8_t *)op->gemm.w + (j / uk->mr) * op->gemm.w_block;
 		uk->fn(mr, nr, op->gemm.kq, w, tile, xsum, out, uk->nr, &op->gemm.out, (uint32_t)j);
-		for (uint32_t jj = 0; jj < mr; jj++)
-			for (uint32_t i = 0; i < nr; i++)
-				r->y[(i0 + i) * op->n + j + jj] = out[jj * uk->nr + i];
+		for (uint32_t i = 0; i < nr; i++) {
+			uint8_t *yrow = y + (i0 + i) * n + j;
+			for (uint32_t jj = 0; jj < mr; jj++)
+				yrow[jj] = out[jj * tnr + i];
+		}
 	}
 }
 

@@ -21,6 +21,7 @@ typedef struct qsoftmax_op {
 	size_t outer, len, inner;
 	uint8_t flip; /* 0x80 for int8: raw byte ^ flip orders as the value */
 	float y_mult; /* floor(1 / Y_scale) */
+	int small_mult; /* y_mult <= 2^22: rows by round_small */
 	int32_t yz, qmin, qmax;
 	float e[256]; /* e[d] for the distance d = max - x */
 } qsoftmax_op;
@@ -30,6 +31,7 @@ typedef struct qsoftmax_run {
 	const uint8_t *x;
 	uint8_t *y;
 	size_t rows_per_task;
+	const eml_fast_env *env;
 } qsoftmax_run;
 
 /* Frees the op. */
@@ -45,14 +47,46 @@ static uint8_t quantize(const qsoftmax_op *op, uint32_t d, float sum)
 					      op->qmax);
 }
 
-/* One row of len elements at x, y, stride elements apart. */
-static void qsoftmax_row(const qsoftmax_op *op, const uint8_t *x, uint8_t *y, size_t stride)
+/* Round half to even of v in [0, 2^22] (or +inf, NaN), as nearbyintf in the default rounding
+ * mode: adding 2^23 leaves no fraction bits, so the addition rounds (ties to even) and the
+ * subtraction is exact. Inline, unlike the libm call, and vectorisable. */
+static inline float round_small(float v)
+{
+	return (v + 0x1p23f) - 0x1p23f;
+}
+
+/* A contiguous row (stride 1) whose quotients lie in [0, 2^22]: the reference's steps, with
+ * the row's exponentials gathered first so that the quantization runs over an array. */
+static void qsoftmax_row_small(const qsoftmax_op *op, const uint8_t *x, uint8_t *y, uint32_t mx,
+			       float *w)
+{
+	size_t len = op->len;
+	float sum = 0.0f;
+	for (size_t j = 0; j < len; j++) {
+		w[j] = op->e[mx - (uint32_t)(x[j] ^ op->flip)];
+		sum += w[j];
+	}
+	const float lo = (float)op->qmin, hi = (float)op->qmax, yz = (float)op->yz;
+	for (size_t j = 0; j < len; j++) {
+		float r = round_small(w[j] * op->y_mult / sum) + yz;
+		r = !(r >= lo) ? lo : r > hi ? hi : r;
+		y[j] = (uint8_t)(int32_t)r;
+	}
+}
+
+/* One row of len elements at x, y, stride elements apart; w: len floats of scratch. */
+static void qsoftmax_row(const qsoftmax_op *op, const uint8_t *x, uint8_t *y, size_t stride,
+			 float *w)
 {
 	size_t len = op->len;
 	uint32_t mx = 0;
 	for (size_t j = 0; j < len; j++) {
 		uint32_t u = (uint32_t)(x[j * stride] ^ op->flip);
 		mx = u > mx ? u : mx;
+	}
+	if (stride == 1 && op->small_mult && len <= mx + 1) {
+		qsoftmax_row_small(op, x, y, mx, w);
+		return;
 	}
 	/* In order, as the reference adds (the sum's rounding depends on it). */
 	float sum = 0.0f;
@@ -78,10 +112,10 @@ static void qsoftmax_task(void *arg, uint32_t task, uint32_t thread)
 	const qsoftmax_op *op = r->op;
 	size_t rows = op->outer * op->inner, first = (size_t)task * r->rows_per_task;
 	size_t last = rows - first < r->rows_per_task ? rows : first + r->rows_per_task;
-	(void)thread;
+	float *w = (float *)r->env->scratch[thread];
 	for (size_t row = first; row < last; row++) {
 		size_t at = row / op->inner * op->len * op->inner + row % op->inner;
-		qsoftmax_row(op, r->x + at, r->y + at, op->inner);
+		qsoftmax_row(op, r->x + at, r->y + at, op->inner, w);
 	}
 }
 
@@ -92,7 +126,7 @@ static edgeml_status qsoftmax_run_op(const eml_fast_op *base, const eml_kernel_c
 	const qsoftmax_op *op = (const qsoftmax_op *)base;
 	size_t rows = op->outer * op->inner;
 	size_t per = op->len >= QSOFTMAX_CHUNK ? 1 : QSOFTMAX_CHUNK / op->len;
-	qsoftmax_run r = { op, ctx->in_data[0], ctx->out_data[0], per };
+	qsoftmax_run r = { op, ctx->in_data[0], ctx->out_data[0], per, env };
 	eml_threadpool_run(eml_fast_pool(env, rows * op->len), qsoftmax_task, &r,
 			   (uint32_t)((rows + per - 1) / per));
 	return EDGEML_OK;
@@ -126,13 +160,18 @@ edgeml_status eml_fast_qsoftmax_prepare(const eml_kernel_ctx *ctx, eml_fast_op *
 	qsoftmax_op *op = calloc(1, sizeof(*op));
 	if (!op)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a QLinearSoftmax");
-	op->base = (eml_fast_op){ qsoftmax_run_op, qsoftmax_destroy, "qsoftmax-table", 0, 0 };
+	/* scratch: a row's exponentials, for rows at most 256 long (longer ones take the
+	 * per-distance table) */
+	op->base = (eml_fast_op){ qsoftmax_run_op, qsoftmax_destroy, "qsoftmax-table",
+				  (len < 256 ? len : 256) * sizeof(float), 0 };
 	op->outer = outer;
 	op->len = len;
 	op->inner = inner;
 	op->flip = t->dtype == EDGEML_DTYPE_INT8 ? 0x80 : 0;
 	eml_qsoftmax_table(xs[0], (int64_t)len, op->e);
 	op->y_mult = eml_qsoftmax_y_mult(ys[0]);
+	/* e[d] / sum <= 1 (the row's sum holds its largest e), so quotients stay below 2^22 */
+	op->small_mult = op->y_mult >= 0.0f && op->y_mult <= 0x1p21f;
 	op->yz = eml_q_zero_point(ctx, p->y_zero_point, 0);
 	eml_q_range(t->dtype, &op->qmin, &op->qmax);
 	*out = &op->base;

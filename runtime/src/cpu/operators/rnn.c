@@ -9,13 +9,12 @@
  * the reference, so it also runs under EDGEML_SESSION_EXACT_FLOAT. Batch items and
  * directions are independent: one task each.
  *
- * Off EDGEML_SESSION_EXACT_FLOAT the sums are the same, but the gates' sigmoid and tanh
- * (libm's expf and tanhf one unit at a time in the reference) run over whole gate vectors
- * with the level's kernels (f32_vmath.h): within their bounds of libm, so within the float
- * tolerance of docs/ops.md, not bit-identical.
- *
- * Not through the f32 GEMM micro-kernel: that one sums in float (fmaf), the reference in
- * double, and the two differ in the last bits.
+ * Off EDGEML_SESSION_EXACT_FLOAT the gates' sigmoid and tanh (libm's expf and tanhf one unit
+ * at a time in the reference) run over whole gate vectors with the level's kernels
+ * (f32_vmath.h); where the level also has an f32_rows kernel, the whole step is in float
+ * (rnn_task_f32): the sums one fmaf per term in the same order, 8 lanes a vector instead of
+ * 4 in double, the biases folded into the input sums, the gate arithmetic on float vectors.
+ * Within the float tolerance of docs/ops.md, not bit-identical.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +30,7 @@ typedef struct rnn_op {
 	eml_rnn_params p;
 	uint32_t gates; /* 4: LSTM, 3: GRU */
 	eml_f32_rows_f64_fn rows; /* the level's sums in double, or NULL: rows_c */
+	eml_f32_rows_fn rows32;	  /* the sums in float (off exact float), or NULL */
 	/* the gate activations on vectors, or NULL: the reference's (exact float) */
 	eml_f32_vunary_fn vsigmoid, vtanh;
 	float *wt;	/* [dirs][input][gates * hidden] */
@@ -137,6 +137,145 @@ static void lstm_step_vec(const rnn_op *op, const double *xt, double *hr, const 
 		hn[j] = go[j] * tc[j];
 }
 
+/* The float path's clip: as eml_rnn_clip on a float (a NaN passes). */
+static void clip_f32(const eml_rnn_params *p, float *v, int64_t n)
+{
+	float cl = p->clip;
+	for (int64_t j = 0; j < n; j++)
+		v[j] = v[j] < -cl ? -cl : v[j] > cl ? cl : v[j];
+}
+
+/* One LSTM step in float (off exact float, with the float sums): xt the input sums with
+ * both biases, pre the recurrent sums (4H, overwritten by the gates), c in and out, hn out,
+ * tc H floats of scratch. The reference's steps on whole gate vectors, each rounded to
+ * float. */
+static void lstm_step_f32(const rnn_op *op, const float *xt, float *pre, const float *pp,
+			  float *c, float *hn, float *tc)
+{
+	const eml_rnn_params *p = &op->p;
+	int64_t H = p->hidden;
+	float *gi = pre, *go = pre + H, *gf = pre + 2 * H, *gc = pre + 3 * H;
+	for (int64_t j = 0; j < 4 * H; j++)
+		pre[j] += xt[j];
+	if (pp)
+		for (int64_t j = 0; j < H; j++) {
+			gi[j] += pp[j] * c[j];
+			gf[j] += pp[2 * H + j] * c[j];
+		}
+	clip_f32(p, gi, H);
+	clip_f32(p, gf, 2 * H); /* f and c */
+	op->vsigmoid((size_t)H, gi, gi);
+	if (p->input_forget)
+		for (int64_t j = 0; j < H; j++)
+			gf[j] = 1.0f - gi[j];
+	else
+		op->vsigmoid((size_t)H, gf, gf);
+	op->vtanh((size_t)H, gc, gc);
+	for (int64_t j = 0; j < H; j++)
+		c[j] = gf[j] * c[j] + gi[j] * gc[j];
+	if (pp)
+		for (int64_t j = 0; j < H; j++)
+			go[j] += pp[H + j] * c[j];
+	clip_f32(p, go, H);
+	op->vsigmoid((size_t)H, go, go);
+	op->vtanh((size_t)H, c, tc);
+	for (int64_t j = 0; j < H; j++)
+		hn[j] = go[j] * tc[j];
+}
+
+/* One GRU step in float: xt the input sums with the biases folded in (all but the
+ * candidate's recurrent bias under linear_before_reset: rbh), rec 3H floats of scratch for
+ * the recurrent sums, h the state, hn out, v H floats of scratch. */
+static void gru_step_f32(const rnn_op *op, const float *xt, const float *rt, const float *rbh,
+			 const float *h, float *rec, float *hn, float *v)
+{
+	const eml_rnn_params *p = &op->p;
+	int64_t H = p->hidden, GH = 3 * H;
+	int lbr = p->linear_before_reset != 0;
+	float *z = rec, *r = rec + H, *hh = rec + 2 * H;
+	op->rows32(h, rt, (size_t)H, (size_t)GH, (size_t)(lbr ? GH : 2 * H), rec);
+	for (int64_t j = 0; j < 2 * H; j++)
+		rec[j] += xt[j];
+	clip_f32(p, rec, 2 * H);
+	op->vsigmoid((size_t)(2 * H), rec, rec);
+	if (lbr) {
+		for (int64_t j = 0; j < H; j++)
+			hh[j] = xt[2 * H + j] + r[j] * (hh[j] + (rbh ? rbh[j] : 0.0f));
+	} else {
+		for (int64_t j = 0; j < H; j++)
+			v[j] = r[j] * h[j];
+		op->rows32(v, rt + 2 * H, (size_t)H, (size_t)GH, (size_t)H, hh);
+		for (int64_t j = 0; j < H; j++)
+			hh[j] += xt[2 * H + j];
+	}
+	clip_f32(p, hh, H);
+	op->vtanh((size_t)H, hh, hh);
+	for (int64_t j = 0; j < H; j++)
+		hn[j] = eml_gru_mix(hh[j], z[j], h[j]);
+}
+
+/* The float path's input sums of all steps, xw[t * GH + j], with the biases folded in
+ * (Wb + Rb summed in float, but a GRU candidate's Rb under linear_before_reset). */
+static void input_sums_f32(const rnn_task_run *r, uint32_t d, int64_t b, int64_t len,
+			   float *xw)
+{
+	const rnn_op *op = r->op;
+	const eml_rnn_params *p = &op->p;
+	int64_t H = p->hidden, I = p->input, GH = op->gates * H;
+	const float *wt = op->wt + d * I * GH;
+	const float *wb = r->b ? r->b + d * 2 * GH : NULL;
+	int skip_rbh = op->gates == 3 && p->linear_before_reset;
+	for (int64_t t = 0; t < len; t++) {
+		int64_t xi = p->layout ? b * p->seq + t : t * p->batch + b;
+		float *acc = xw + t * GH;
+		op->rows32(r->x + xi * I, wt, (size_t)I, (size_t)GH, (size_t)GH, acc);
+		if (!wb)
+			continue;
+		for (int64_t j = 0; j < GH; j++)
+			acc[j] += skip_rbh && j >= 2 * H ? wb[j] : wb[j] + wb[GH + j];
+	}
+}
+
+/* One batch item in one direction, in float (op->rows32 and the vector gates). */
+static void rnn_task_f32(const rnn_task_run *r, uint32_t d, int64_t b, uint32_t thread)
+{
+	const rnn_op *op = r->op;
+	const eml_rnn_params *p = &op->p;
+	int64_t H = p->hidden, GH = op->gates * H;
+	int64_t len = r->lens ? r->lens[b] : p->seq;
+	int rev = p->reverse || d == 1;
+	float *xw = (float *)r->env->scratch[thread], *pre = xw + p->seq * GH;
+	float *h = pre + GH, *hn = h + H, *c = hn + H, *tv = c + H;
+	const float *rt = op->rt + d * H * GH;
+	const float *pp = r->peep ? r->peep + d * 3 * H : NULL;
+	const float *rbh = r->b && op->gates == 3 ? r->b + d * 2 * GH + GH + 2 * H : NULL;
+	int64_t so = state_at(p, d, b);
+	for (int64_t j = 0; j < H; j++) {
+		h[j] = r->h0 ? r->h0[so + j] : 0.0f;
+		c[j] = r->c0 ? r->c0[so + j] : 0.0f;
+	}
+	input_sums_f32(r, d, b, len, xw);
+	for (int64_t s = 0; s < len; s++) {
+		int64_t t = rev ? len - 1 - s : s;
+		if (op->gates == 4) {
+			op->rows32(h, rt, (size_t)H, (size_t)GH, (size_t)GH, pre);
+			lstm_step_f32(op, xw + t * GH, pre, pp, c, hn, tv);
+		} else {
+			gru_step_f32(op, xw + t * GH, rt, rbh, h, pre, hn, tv);
+		}
+		memcpy(h, hn, (size_t)H * sizeof(float));
+		if (r->y)
+			memcpy(y_at(r, t, d, b), h, (size_t)H * sizeof(float));
+	}
+	if (r->y)
+		for (int64_t t = len; t < p->seq; t++)
+			memset(y_at(r, t, d, b), 0, (size_t)H * sizeof(float));
+	if (r->yh)
+		memcpy(r->yh + so, h, (size_t)H * sizeof(float));
+	if (r->yc)
+		memcpy(r->yc + so, c, (size_t)H * sizeof(float));
+}
+
 /* One batch item in one direction. */
 static void rnn_task(void *arg, uint32_t task, uint32_t thread)
 {
@@ -145,6 +284,10 @@ static void rnn_task(void *arg, uint32_t task, uint32_t thread)
 	const eml_rnn_params *p = &op->p;
 	uint32_t d = task % p->dirs, G = op->gates;
 	int64_t b = task / p->dirs, H = p->hidden, I = p->input, GH = G * H;
+	if (op->rows32) {
+		rnn_task_f32(r, d, b, thread);
+		return;
+	}
 	int64_t len = r->lens ? r->lens[b] : p->seq;
 	int rev = p->reverse || d == 1;
 	double *xw = (double *)r->env->scratch[thread], *hr = xw + p->seq * GH;
@@ -304,6 +447,11 @@ edgeml_status eml_fast_rnn_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint3
 		op->vsigmoid = kt->f32_vsigmoid;
 		op->vtanh = kt->f32_vtanh;
 	}
+	/* the float path wants the vector gates too */
+	if (!exact_float && kt->f32_rows && op->vsigmoid) {
+		op->rows32 = kt->f32_rows;
+		op->base.kernel = kt->f32_rows_name;
+	}
 	op->p = p;
 	op->gates = gates;
 	op->wt = transposed(ctx->in_data[1], p.dirs, gates * p.hidden, p.input);
@@ -314,7 +462,7 @@ edgeml_status eml_fast_rnn_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint3
 	}
 	int64_t GH = gates * p.hidden;
 	op->base.scratch = (size_t)((p.seq + 1) * GH) * sizeof(double) +
-			   (size_t)(11 * p.hidden) * sizeof(float);
+			   (size_t)(11 * p.hidden) * sizeof(float); /* the float path's fits */
 	*out = &op->base;
 	return EDGEML_OK;
 }

@@ -78,6 +78,8 @@ void eml_qs8_vquantize_8x_avx2(const eml_qquant_args *a);
 
 void eml_u8_perm_64x_avx512vbmi(const eml_plane_perm *pp, const uint8_t *src, uint8_t flip,
 				uint8_t fill, uint8_t *dst);
+struct eml_qmm_args; /* kernels.h */
+void eml_qs8_matmul_4x16c2_avx2(const struct eml_qmm_args *g);
 
 uint64_t eml_qs8_peak_avx512vnni(uint64_t iters);
 uint64_t eml_qs8_peak_avx2(uint64_t iters);
