@@ -1241,7 +1241,7 @@ static void rnn_cases(uint32_t gates, uint32_t seed)
 		free(image);
 	}
 	static builder b;
-	static float w[4 * 3 * 2];
+	static float w[4 * 3 * 3]; /* W [1, gates * 3, 2] and R [1, gates * 3, 3] */
 	memset(&b, 0, sizeof(b));
 	uint32_t in[5] = { tensor(&b, EDGEML_DTYPE_FLOAT32, 3, (int64_t[]){ 2, 1, 2 },
 				  EML_TF_INPUT, NULL) };
