@@ -1129,6 +1129,163 @@ static void test_pow(void **state)
 	free(image);
 }
 
+/* One random LSTM (gates 4) or GRU (gates 3) case for test_lstm / test_gru: sizes, direction,
+ * layout, clip, input_forget / linear_before_reset, the optional inputs (B, constant
+ * sequence_lens with items shorter than the sequence, initial_h and initial_c as graph
+ * inputs, P) present or absent, and a random subset of Y, Y_h, Y_c. Returns the model;
+ * *desc says what the case is. */
+static edgeml_model *rnn_model(uint32_t gates, uint32_t *seed, void **image, char *desc,
+			       size_t size)
+{
+	static builder b;
+	static float w[2 * 4 * 72 * 9], r[2 * 4 * 72 * 72], bias[2 * 8 * 72], peep[2 * 3 * 72];
+	static int32_t lens[3];
+	static const int64_t hs[] = { 1, 5, 17, 64, 70, 72 };
+	static const char *dirs[] = { "forward", "reverse", "bidirectional" };
+	memset(&b, 0, sizeof(b));
+	int64_t S = 1 + next_rand(seed) % 5, N = 1 + next_rand(seed) % 3;
+	int64_t I = 1 + next_rand(seed) % 9, H = hs[next_rand(seed) % 6];
+	uint32_t dir = next_rand(seed) % 3, D = dir == 2 ? 2 : 1, layout = next_rand(seed) % 2;
+	/* bits: B, lens, h0, c0, P, clip, forget/lbr, W R B at run time (then without c0 and
+	 * Y_c: seven bindings at most) */
+	uint32_t opt = next_rand(seed);
+	uint32_t outs = 1 + next_rand(seed) % (gates == 4 ? 7 : 3); /* Y, Y_h, Y_c */
+	uint32_t wf = EML_TF_CONSTANT;
+	if (opt & 128) {
+		opt &= ~8u;
+		outs = outs & 3 ? outs & 3 : 1;
+		wf = EML_TF_INPUT;
+	}
+	float scale = 2.0f / sqrtf((float)(I + H));
+	for (int64_t i = 0; i < D * gates * H * I; i++)
+		w[i] = ((float)(next_rand(seed) % 2001) / 1000.0f - 1.0f) * scale;
+	for (int64_t i = 0; i < D * gates * H * H; i++)
+		r[i] = ((float)(next_rand(seed) % 2001) / 1000.0f - 1.0f) * scale;
+	for (int64_t i = 0; i < D * 2 * gates * H; i++)
+		bias[i] = (float)(next_rand(seed) % 2001) / 1000.0f - 1.0f;
+	for (int64_t i = 0; i < D * 3 * H; i++)
+		peep[i] = (float)(next_rand(seed) % 2001) / 1000.0f - 1.0f;
+	for (int64_t i = 0; i < N; i++)
+		lens[i] = (int32_t)(i == 0 ? S : next_rand(seed) % (S + 1));
+	int64_t xd[3] = { layout ? N : S, layout ? S : N, I };
+	int64_t hd[3] = { layout ? N : D, layout ? D : N, H };
+	int64_t yd[4] = { S, D, N, H };
+	if (layout) {
+		yd[0] = N;
+		yd[1] = S;
+		yd[2] = D;
+	}
+	uint32_t in[8] = { tensor(&b, EDGEML_DTYPE_FLOAT32, 3, xd, EML_TF_INPUT, NULL) };
+	in[1] = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, (int64_t[]){ D, gates * H, I }, wf,
+		       wf == EML_TF_CONSTANT ? w : NULL);
+	in[2] = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, (int64_t[]){ D, gates * H, H }, wf,
+		       wf == EML_TF_CONSTANT ? r : NULL);
+	in[3] = opt & 1 ? tensor(&b, EDGEML_DTYPE_FLOAT32, 2, (int64_t[]){ D, 2 * gates * H },
+				 wf, wf == EML_TF_CONSTANT ? bias : NULL)
+			: EML_NO_TENSOR;
+	in[4] = opt & 2 ? constant(&b, EDGEML_DTYPE_INT32, N, lens) : EML_NO_TENSOR;
+	in[5] = opt & 4 ? tensor(&b, EDGEML_DTYPE_FLOAT32, 3, hd, EML_TF_INPUT, NULL)
+			: EML_NO_TENSOR;
+	uint32_t n_in = 6;
+	if (gates == 4) {
+		in[6] = opt & 8 ? tensor(&b, EDGEML_DTYPE_FLOAT32, 3, hd, EML_TF_INPUT, NULL)
+				: EML_NO_TENSOR;
+		in[7] = opt & 16 ? tensor(&b, EDGEML_DTYPE_FLOAT32, 2, (int64_t[]){ D, 3 * H },
+					  EML_TF_CONSTANT, peep)
+				 : EML_NO_TENSOR;
+		n_in = 8;
+	}
+	while (n_in > 3 && in[n_in - 1] == EML_NO_TENSOR)
+		n_in--;
+	uint32_t out[3], n_out = 0;
+	for (uint32_t k = 0; k < gates - 1; k++) {
+		out[k] = outs >> k & 1 ? tensor(&b, EDGEML_DTYPE_FLOAT32, k ? 3 : 4, k ? hd : yd,
+						EML_TF_OUTPUT, NULL)
+				       : EML_NO_TENSOR;
+		if (out[k] != EML_NO_TENSOR)
+			n_out = k + 1;
+	}
+	eml_attr at[5];
+	uint32_t n_at = 0;
+	at[n_at++] = int1("hidden_size", H);
+	at[n_at++] = (eml_attr){ .name = "direction", .type = EML_ATTR_STRING,
+				 .count = (uint32_t)strlen(dirs[dir]), .s = dirs[dir] };
+	if (layout)
+		at[n_at++] = int1("layout", 1);
+	if (opt & 32)
+		at[n_at++] = float1("clip", 1.5f);
+	if (opt & 64)
+		at[n_at++] = int1(gates == 4 ? "input_forget" : "linear_before_reset", 1);
+	node(&b, gates == 4 ? EML_OP_LSTM : EML_OP_GRU, n_in, in, out[0], n_at, at);
+	/* node() gives one output; the rest follow it in io[]. */
+	memcpy(b.io[0] + n_in, out, n_out * sizeof(uint32_t));
+	b.nodes[0].n_outputs = n_out;
+	snprintf(desc, size, "%s S=%lld N=%lld I=%lld H=%lld %s layout %u opt %#x outs %#x",
+		 gates == 4 ? "LSTM" : "GRU", (long long)S, (long long)N, (long long)I,
+		 (long long)H, dirs[dir], layout, opt & 255, outs);
+	return load(&b, image);
+}
+
+/* rnn.comp against the reference: random LSTMs or GRUs, flag 0 so that they must run on the
+ * GPU; then one whose sequence_lens are given at run time, which the GPU declines (and the
+ * CPU fallback takes). */
+static void rnn_cases(uint32_t gates, uint32_t seed)
+{
+	for (int i = 0; i < 14; i++) {
+		void *image;
+		char desc[160];
+		edgeml_model *m = rnn_model(gates, &seed, &image, desc, sizeof(desc));
+		print_message("%s\n", desc);
+		compare(m, 0);
+		edgeml_model_free(m);
+		free(image);
+	}
+	static builder b;
+	static float w[4 * 3 * 3]; /* W [1, gates * 3, 2] and R [1, gates * 3, 3] */
+	memset(&b, 0, sizeof(b));
+	uint32_t in[5] = { tensor(&b, EDGEML_DTYPE_FLOAT32, 3, (int64_t[]){ 2, 1, 2 },
+				  EML_TF_INPUT, NULL) };
+	in[1] = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, (int64_t[]){ 1, gates * 3, 2 },
+		       EML_TF_CONSTANT, w);
+	in[2] = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, (int64_t[]){ 1, gates * 3, 3 },
+		       EML_TF_CONSTANT, w);
+	in[3] = EML_NO_TENSOR;
+	in[4] = tensor(&b, EDGEML_DTYPE_INT32, 1, (int64_t[]){ 1 }, EML_TF_INPUT, NULL);
+	uint32_t y = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 2, 1, 1, 3 }, EML_TF_OUTPUT,
+			    NULL);
+	node(&b, gates == 4 ? EML_OP_LSTM : EML_OP_GRU, 5, in, y, 1,
+	     (eml_attr[]){ int1("hidden_size", 3) });
+	void *image;
+	edgeml_model *m = load(&b, &image);
+	edgeml_session_options o;
+	edgeml_session *s;
+	edgeml_session_options_init(&o);
+	o.backend = EDGEML_BACKEND_VULKAN;
+	o.cache_dir = cache_dir;
+	assert_int_equal(edgeml_session_create(m, &o, &s), EDGEML_ERR_UNSUPPORTED);
+	assert_non_null(strstr(edgeml_last_error(), "sequence_lens are given at run time"));
+	s = session(m, EDGEML_BACKEND_VULKAN, EDGEML_SESSION_CPU_FALLBACK);
+	assert_non_null(strstr(edgeml_session_backend_detail(s), gates == 4 ? "cpu 1 node (LSTM)"
+									     : "cpu 1 node (GRU)"));
+	edgeml_session_destroy(s);
+	edgeml_model_free(m);
+	free(image);
+}
+
+static void test_lstm(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	rnn_cases(4, 5);
+}
+
+static void test_gru(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	rnn_cases(3, 8);
+}
+
 /* Relu → Softmax → Relu, Softmax withheld from the GPU (EDGEML_VK_NO_SHADER, as an op
  * without a shader). Without the fallback flag the session fails naming the node; with it
  * Softmax runs on the CPU, its shared bytes are reported, and the results still match. */
@@ -1367,6 +1524,8 @@ int main(void)
 		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_convtranspose),
 		cmocka_unit_test(test_pow),
+		cmocka_unit_test(test_lstm),
+		cmocka_unit_test(test_gru),
 		cmocka_unit_test(test_cpu_fallback),
 		cmocka_unit_test(test_submit_wait_profile),
 		cmocka_unit_test(test_cache),

@@ -85,6 +85,9 @@ static build_fn builder(uint32_t op)
 		return eml_vk_build_convt;
 	case EML_OP_BatchNormalization:
 		return eml_vk_build_bnorm;
+	case EML_OP_LSTM:
+	case EML_OP_GRU:
+		return eml_vk_build_rnn;
 	default:
 		return NULL;
 	}

@@ -170,6 +170,8 @@ edgeml_status eml_vk_build_normalize(const eml_graph *g, const eml_node *node,
 edgeml_status eml_vk_build_convt(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
 /* BatchNormalization of floats (vk_ops_float.c). */
 edgeml_status eml_vk_build_bnorm(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
+/* LSTM and GRU of floats (vk_ops_rnn.c). */
+edgeml_status eml_vk_build_rnn(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
 /* QLinearSoftmax (vk_ops_quant.c). */
 edgeml_status eml_vk_build_qsoftmax(const eml_graph *g, const eml_node *node, eml_vk_kernel *k);
 
