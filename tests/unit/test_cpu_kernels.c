@@ -1111,6 +1111,196 @@ static void test_qconv_first_layer(void **state)
 	}
 }
 
+/* A convolution the phase plane does not hold: 1-D (one_d) or 2-D. */
+typedef struct big_shape {
+	int64_t n, cin, cout, group, h, w, kh, kw, sh, sw, dh, dw, pads[4];
+	int one_d;
+} big_shape;
+
+/* Builds a QLinearConv of shape s: random types (x and w as given when not 0), per-channel
+ * or per-tensor weights with zero points anywhere (the column sums) or 0, x's zero point
+ * often at an extreme (the padding value), a bias or none, fused bounds sometimes; with
+ * pair_limit, weights at and (over) past the AVX2 vpmaddubsw bound (pair_limit_weights). */
+static void big_conv_case(kcase *c, const big_shape *s, uint32_t xt, uint32_t wt, int pair_limit,
+			  int over, char *what, size_t cap)
+{
+	uint32_t yt, rx, rw;
+	rnd_types(&rx, &rw, &yt);
+	xt = xt ? xt : rx;
+	wt = wt ? wt : rw;
+	int64_t cg = s->cin / s->group, kvol = s->kh * s->kw;
+	int per_ch = rnd() % 2, wzp = rnd() % 3 == 0;
+	int32_t xzp = rnd() % 3 == 0 ? (xt == U8 ? 255 : -128) : rnd_zp(xt);
+	double xs = 0.02, ws = 0.004;
+	kc_init(c, EML_OP_QLinearConv);
+	if (s->one_d)
+		kc_in(c, xt, 3, (int64_t[]){ s->n, s->cin, s->w }, 0);
+	else
+		kc_in(c, xt, 4, (int64_t[]){ s->n, s->cin, s->h, s->w }, 0);
+	kc_scalar(c, F32, xs);
+	kc_scalar(c, xt, xzp);
+	if (s->one_d)
+		kc_in(c, wt, 3, (int64_t[]){ s->cout, cg, s->kw }, 1);
+	else
+		kc_in(c, wt, 4, (int64_t[]){ s->cout, cg, s->kh, s->kw }, 1);
+	int32_t wz0 = wt == U8 ? 128 : 0;
+	if (per_ch) {
+		float *sc = kc_in(c, F32, 1, (int64_t[]){ s->cout }, 1);
+		uint8_t *zp = kc_in(c, wt, 1, (int64_t[]){ s->cout }, 1);
+		for (int64_t m = 0; m < s->cout; m++) {
+			sc[m] = (float)(ws * (0.5 + (rnd() % 100) / 100.0));
+			zp[m] = (uint8_t)(wzp ? rnd_zp(wt) : wz0);
+		}
+	} else {
+		kc_scalar(c, F32, ws);
+		kc_scalar(c, wt, wzp ? rnd_zp(wt) : wz0);
+	}
+	kc_scalar(c, F32, rnd_y_scale(xs, ws, cg * kvol));
+	kc_scalar(c, yt, rnd_zp(yt));
+	if (rnd() % 4) {
+		int32_t *b = kc_in(c, I32, 1, (int64_t[]){ s->cout }, 1);
+		for (int64_t m = 0; m < s->cout; m++)
+			b[m] = rnd_in(-20000, 20000);
+	} else {
+		kc_absent(c);
+	}
+	if (s->one_d) {
+		kc_ints(c, "strides", 1, (int64_t[]){ s->sw });
+		kc_ints(c, "pads", 2, (int64_t[]){ s->pads[1], s->pads[3] });
+		kc_ints(c, "dilations", 1, (int64_t[]){ s->dw });
+	} else {
+		kc_ints(c, "strides", 2, (int64_t[]){ s->sh, s->sw });
+		kc_ints(c, "pads", 4, s->pads);
+		kc_ints(c, "dilations", 2, (int64_t[]){ s->dh, s->dw });
+	}
+	if (s->group > 1)
+		c->attrs[c->node.n_attrs++] = (eml_attr){ .name = "group", .type = EML_ATTR_INT,
+							  .i = s->group };
+	if (rnd() % 3 == 0)
+		kc_float(c, "activation_min", 0.0f);
+	if (pair_limit)
+		pair_limit_weights(c, over);
+	snprintf(what, cap,
+		 "big conv x%s(%d) w%s%s y%s n%lld c%lld->%lld g%lld %lldx%lld k%lldx%lld "
+		 "s%lldx%lld d%lldx%lld p%lld,%lld,%lld,%lld%s",
+		 xt == U8 ? "u8" : "i8", xzp, wt == U8 ? "u8" : "i8", per_ch ? " per-ch" : "",
+		 yt == U8 ? "u8" : "i8", (long long)s->n, (long long)s->cin, (long long)s->cout,
+		 (long long)s->group, (long long)s->h, (long long)s->w, (long long)s->kh,
+		 (long long)s->kw, (long long)s->sh, (long long)s->sw, (long long)s->dh,
+		 (long long)s->dw, (long long)s->pads[0], (long long)s->pads[1],
+		 (long long)s->pads[2], (long long)s->pads[3],
+		 pair_limit ? (over ? " pairs over" : " pairs fit") : "");
+}
+
+/* Geometries the phase plane does not hold (kernels over 64 taps per axis, strides over 8,
+ * dilations over 16): an STFT front end (1-D, 258 filters of 256 taps, stride 128), patch
+ * embeddings (16x16, stride 16), 1-D kernels of 65-300 taps, strides 9-128, dilation 20,
+ * depthwise and grouped, padding (x's zero point), two images; both 8-bit types, per-channel
+ * weights and weight zero points, full-range weights and ones at (and just past) the AVX2
+ * vpmaddubsw pair bound; every level, 1 and 3 threads. They run on the GEMM over an im2col
+ * matrix (not the reference), byte for byte. */
+static void test_qconv_im2col(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	static const big_shape fixed[] = {
+		/* STFT: k 256, stride 128, 258 filters */
+		{ .n = 1, .cin = 1, .cout = 258, .group = 1, .h = 1, .w = 1152, .kh = 1, .kw = 256,
+		  .sh = 1, .sw = 128, .dh = 1, .dw = 1, .one_d = 1 },
+		{ .n = 1, .cin = 1, .cout = 258, .group = 1, .h = 1, .w = 640, .kh = 1, .kw = 256,
+		  .sh = 1, .sw = 128, .dh = 1, .dw = 1, .pads = { 0, 64, 0, 64 }, .one_d = 1 },
+		/* patch embedding: 16x16 / 16 */
+		{ .n = 2, .cin = 3, .cout = 24, .group = 1, .h = 48, .w = 40, .kh = 16, .kw = 16,
+		  .sh = 16, .sw = 16, .dh = 1, .dw = 1 },
+		{ .n = 1, .cin = 4, .cout = 7, .group = 1, .h = 1, .w = 300, .kh = 1, .kw = 100,
+		  .sh = 1, .sw = 3, .dh = 1, .dw = 1, .pads = { 0, 40, 0, 9 }, .one_d = 1 },
+		{ .n = 1, .cin = 2, .cout = 16, .group = 1, .h = 1, .w = 700, .kh = 1, .kw = 300,
+		  .sh = 1, .sw = 128, .dh = 1, .dw = 1, .pads = { 0, 10, 0, 0 }, .one_d = 1 },
+		/* depthwise 1-D, 129 taps */
+		{ .n = 1, .cin = 6, .cout = 6, .group = 6, .h = 1, .w = 200, .kh = 1, .kw = 129,
+		  .sh = 1, .sw = 1, .dh = 1, .dw = 1, .pads = { 0, 64, 0, 64 }, .one_d = 1 },
+		/* depthwise 3x3 at stride 9, and with channel multiplier 2 */
+		{ .n = 2, .cin = 5, .cout = 5, .group = 5, .h = 40, .w = 37, .kh = 3, .kw = 3,
+		  .sh = 9, .sw = 9, .dh = 1, .dw = 1, .pads = { 1, 1, 1, 1 } },
+		{ .n = 1, .cin = 3, .cout = 6, .group = 3, .h = 1, .w = 500, .kh = 1, .kw = 65,
+		  .sh = 1, .sw = 12, .dh = 1, .dw = 1, .pads = { 0, 3, 0, 30 }, .one_d = 1 },
+		/* grouped, dilation 20 */
+		{ .n = 1, .cin = 4, .cout = 6, .group = 2, .h = 30, .w = 45, .kh = 3, .kw = 3,
+		  .sh = 10, .sw = 9, .dh = 1, .dw = 20, .pads = { 1, 2, 2, 1 } },
+		{ .n = 1, .cin = 8, .cout = 12, .group = 1, .h = 50, .w = 50, .kh = 3, .kw = 3,
+		  .sh = 1, .sw = 1, .dh = 20, .dw = 20, .pads = { 20, 20, 20, 20 } },
+		/* 2-D: 70 taps across, stride 128 across */
+		{ .n = 1, .cin = 3, .cout = 20, .group = 1, .h = 9, .w = 90, .kh = 2, .kw = 70,
+		  .sh = 2, .sw = 3, .dh = 1, .dw = 1, .pads = { 0, 5, 1, 5 } },
+		{ .n = 1, .cin = 2, .cout = 9, .group = 1, .h = 12, .w = 400, .kh = 3, .kw = 5,
+		  .sh = 2, .sw = 128, .dh = 1, .dw = 1, .pads = { 1, 2, 1, 2 } },
+	};
+	const size_t nf = sizeof(fixed) / sizeof(fixed[0]);
+	char what[300];
+	for (size_t i = 0; i < 2 * nf + 16; i++) {
+		big_shape s;
+		if (i < 2 * nf) {
+			s = fixed[i % nf];
+		} else {
+			/* random: 1-D kernels of 65-300 taps or 2-D strides 9-128 */
+			memset(&s, 0, sizeof(s));
+			s.n = 1 + rnd() % 2;
+			s.group = rnd() % 3 == 0 ? 1 + rnd() % 4 : 1;
+			s.cin = s.group * (1 + rnd() % 4);
+			s.cout = s.group * (rnd() % 4 == 0 ? s.cin / s.group : 1 + rnd() % 40);
+			s.dh = s.dw = rnd() % 5 == 0 ? 20 : 1;
+			s.one_d = rnd() % 2;
+			if (s.one_d) {
+				s.h = s.kh = s.sh = 1;
+				s.kw = 65 + rnd() % 236;
+				s.sw = 1 + rnd() % 128;
+				s.dw = 1;
+				s.pads[1] = rnd() % 40;
+				s.pads[3] = rnd() % 40;
+				s.w = (s.kw - 1) + 1 + rnd() % 400;
+			} else {
+				s.kh = 1 + rnd() % 5;
+				s.kw = 1 + rnd() % 5;
+				s.sh = 9 + rnd() % 8;
+				s.sw = rnd() % 2 ? 9 + rnd() % 120 : 1 + rnd() % 3;
+				for (int j = 0; j < 4; j++)
+					s.pads[j] = rnd() % 3;
+				s.h = (s.kh - 1) * s.dh + 1 + rnd() % 40;
+				s.w = (s.kw - 1) * s.dw + 1 + rnd() % 200;
+			}
+		}
+		/* each fixed shape once with u8 x and w, once with s8 */
+		uint32_t xt = i < 2 * nf ? (i < nf ? U8 : I8) : 0;
+		uint32_t wt = i < 2 * nf ? (i < nf ? U8 : I8) : 0;
+		int pair_limit = i % 3 == 1, over = i % 6 == 4;
+		kcase c;
+		big_conv_case(&c, &s, xt, wt, pair_limit, over, what, sizeof(what));
+		for (uint32_t l = 0; l < nl; l++) {
+			kc_check(&c, levels[l], 1 + (i % 2) * 2, what);
+			/* the GEMM over the im2col matrix, not a depthwise kernel */
+			if (strncmp(last_kernel, "qs8-gemm", 8) != 0)
+				fail_msg("%s: kernel %s at %s", what, last_kernel,
+					 eml_isa_name(levels[l]));
+#if defined(__x86_64__)
+			size_t k = (size_t)eml_tensor_numel(&c.in[3]) / (size_t)c.in[3].dims[0];
+			size_t rows = (size_t)c.in[3].dims[0];
+			/* on AVX2, exact: vpmaddubsw where the pairs fit, split or vpmaddwd
+			 * (the same choice as any GEMM of these weights) where one does not */
+			if (levels[l] == EML_ISA_AVX2 && pair_limit)
+				assert_string_equal(last_kernel,
+						    !over || k < 2 ? "qs8-gemm-8x8c4-avx2-maddubs" :
+						    eml_qgemm_split_pays(rows, k, 1) ?
+								     "qs8-gemm-8x8c4-avx2-maddubs-split" :
+								     "qs8-gemm-4x8c4-avx2");
+#endif
+		}
+		kc_free(&c);
+	}
+}
+
 /* Random QLinearGemm (transB either way, bias or not) and QLinearMatMul. */
 static void test_qgemm(void **state)
 {
@@ -1183,7 +1373,8 @@ static void test_qadd(void **state)
 		skip();
 	for (int i = 0; i < 40; i++) {
 		uint32_t t = i % 2 ? U8 : I8;
-		int64_t len = 1 + rnd() % (i < 30 ? 200 : 40000) + (i >= 36 ? 1100000 : 0);
+		/* 2 elements at least: the fast add leaves a single one to the reference */
+		int64_t len = 2 + rnd() % (i < 30 ? 200 : 40000) + (i >= 36 ? 1100000 : 0);
 		kcase c;
 		kc_init(&c, EML_OP_QLinearAdd);
 		kc_in(&c, t, 2, (int64_t[]){ 1, len }, 0);
@@ -1868,6 +2059,7 @@ int main(void)
 		cmocka_unit_test(test_qconv_dw_split),
 		cmocka_unit_test(test_qconv_dw_chain),
 		cmocka_unit_test(test_qconv_first_layer),
+		cmocka_unit_test(test_qconv_im2col),
 		cmocka_unit_test(test_dequantize), cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_qadd),	    cmocka_unit_test(test_quantize),
 		cmocka_unit_test(test_qmul),	    cmocka_unit_test(test_qconcat),

@@ -7,7 +7,11 @@
  * materialising the matrix: either read in place from planes interleaved by 4 channels
  * (the columns are then grid positions, scattered into the output afterwards), or, for
  * channel counts that are not a multiple of 4 (a network's first layer, 3 input channels),
- * as tiles of output pixels with K = channels x taps in one run, stored straight into y. */
+ * as tiles of output pixels with K = channels x taps in one run, stored straight into y.
+ * Geometries the phase plane does not hold (over 64 taps per axis, strides over 8,
+ * dilations over 16: STFT front ends, patch embeddings) build the im2col matrix per image
+ * instead, x's zero point in the padding, and run the GEMM on it as on a pointwise
+ * convolution's input. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +51,9 @@
 #define DWC_MAX_PIXELS 784
 /* Scratch bytes a channels-in-lanes block may take (input tile and output). */
 #define DWC_MAX_SCRATCH ((size_t)4 << 20)
+/* The largest im2col matrix (bytes, per image) built for a geometry the phase plane does not
+ * hold; larger ones leave the node to the reference kernel. */
+#define IM2COL_MAX ((size_t)16 << 20)
 
 typedef struct qconv_op {
 	eml_fast_op base;
@@ -63,6 +70,9 @@ typedef struct qconv_op {
 	/* GEMM path */
 	eml_fast_gemm *gemm; /* one per group */
 	int pointwise;	     /* 1x1, stride 1, no padding: x rows are the input planes */
+	int im2col;	     /* x rows are an im2col matrix ([channel, ky, kx][pixel]) */
+	size_t gstride, xstride; /* pointwise, im2col: bytes between groups and k rows */
+	size_t im2col_rows;	 /* im2col: rows (taps of a channel) built per task */
 	size_t *koff;	     /* per k: offset of its row in the group's planes */
 	int in_place;	     /* planes interleaved by 4 channels, read in place (qoff) */
 	size_t *qoff;	     /* per k group: offset of its row of 4 channels in the planes */
@@ -207,6 +217,53 @@ static void pack_pixels(const qconv_op *op, const eml_fast_gemm *gm, const uint8
 	eml_pack_x(uk, stage, stride, gm->k, nr, 0, tile, xs);
 }
 
+/* Writes rows [task * im2col_rows, + im2col_rows) of the im2col matrix of the image being
+ * run into the shared buffer: row (channel, ky, kx) holds that tap's input (raw bytes of x's
+ * type) at every output pixel, x's zero point where it falls in the padding. */
+static void im2col_task(void *arg, uint32_t task, uint32_t thread)
+{
+	const qconv_run *r = arg;
+	const qconv_op *op = r->op;
+	const eml_window3 *c = &op->c;
+	(void)thread;
+	int64_t ih = c->in[1], iw = c->in[2], oh = c->out[1], ow = c->out[2];
+	int64_t sh = c->stride[1], sw = c->stride[2], kw = c->k[2];
+	size_t rows = op->in_ch * op->kvol, r0 = task * op->im2col_rows;
+	size_t r1 = r0 + op->im2col_rows < rows ? r0 + op->im2col_rows : rows;
+	uint8_t *dst = r->env->shared + r0 * op->out_plane;
+	for (size_t row = r0; row < r1; row++, dst += op->out_plane) {
+		size_t ch = row / op->kvol, tap = row % op->kvol;
+		const uint8_t *x = r->x + ch * op->in_plane;
+		int64_t dy = (int64_t)tap / kw * c->dil[1] - c->pad_begin[1];
+		int64_t dx = (int64_t)tap % kw * c->dil[2] - c->pad_begin[2];
+		/* the outputs whose tap lands inside the input row: [ox0, ox1) */
+		int64_t ox0 = dx >= 0 ? 0 : (-dx + sw - 1) / sw;
+		int64_t ox1 = iw - dx > 0 ? (iw - dx + sw - 1) / sw : 0;
+		ox0 = ox0 < ow ? ox0 : ow;
+		ox1 = ox1 < ow ? ox1 : ow;
+		ox1 = ox1 > ox0 ? ox1 : ox0;
+		for (int64_t oy = 0; oy < oh; oy++) {
+			uint8_t *o = dst + oy * ow;
+			int64_t iy = oy * sh + dy;
+			if (iy < 0 || iy >= ih) {
+				memset(o, op->zx, (size_t)ow);
+				continue;
+			}
+			const uint8_t *src = x + iy * iw + dx;
+			/* the padding runs are usually empty: no call for them */
+			if (ox0 > 0)
+				memset(o, op->zx, (size_t)ox0);
+			if (sw == 1)
+				memcpy(o + ox0, src + ox0, (size_t)(ox1 - ox0));
+			else
+				for (int64_t ox = ox0; ox < ox1; ox++)
+					o[ox] = src[ox * sw];
+			if (ox1 < ow)
+				memset(o + ox1, op->zx, (size_t)(ow - ox1));
+		}
+	}
+}
+
 /* A GEMM task: a group of up to tiles_per_task column tiles of one group of the image, for
  * one chunk of output channels. r->x is the image (pointwise) or its planes; the tiles are
  * of pixels (packed) or of grid positions (in place). */
@@ -237,9 +294,9 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 						nr, uk->nr, gm->flip, tile);
 			continue;
 		}
-		if (op->pointwise)
-			eml_pack_x(uk, r->x + g * op->cg * op->in_plane + p0, op->in_plane, gm->k,
-				   nr, gm->flip, tile, xs);
+		if (op->pointwise || op->im2col)
+			eml_pack_x(uk, r->x + g * op->gstride + p0, op->xstride, gm->k, nr,
+				   gm->flip, tile, xs);
 		else
 			pack_pixels(op, gm, r->x + g * op->cg * op->plane.bytes, p0, nr,
 				    r->env->scratch[thread] + op->stage, tile, xs);
@@ -453,6 +510,10 @@ static edgeml_status qconv_run_op(const eml_fast_op *base, const eml_kernel_ctx 
 				y + n * op->out_ch * op->out_plane, env };
 		if (op->in_place)
 			eml_threadpool_run(pool, plane4_task, &r, (uint32_t)(op->in_ch / 4));
+		else if (op->im2col)
+			eml_threadpool_run(pool, im2col_task, &r,
+					   (uint32_t)((op->in_ch * op->kvol + op->im2col_rows - 1) /
+						      op->im2col_rows));
 		else if (!op->pointwise)
 			eml_threadpool_run(pool, plane_task, &r, (uint32_t)op->in_ch);
 		if (!op->pointwise)
@@ -781,9 +842,21 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 	op->pointwise = kvol == 1 && c->stride[1] == 1 && c->stride[2] == 1 &&
 			c->pad_begin[1] == 0 && c->pad_begin[2] == 0 && c->out[1] == c->in[1] &&
 			c->out[2] == c->in[2];
+	/* A geometry the phase plane does not hold (eml_plane_init's limits, or planes past
+	 * PLANE_MAX): the GEMM reads an im2col matrix in the model's k order, if it is small
+	 * enough, else the reference runs the node. */
+	eml_plane pl;
+	memset(&pl, 0, sizeof(pl));
+	if (!op->pointwise && (eml_plane_init(&pl, c, PLANE_MAX) != EDGEML_OK ||
+			       pl.bytes > PLANE_MAX / op->in_ch)) {
+		if (op->out_plane == 0 || op->in_ch * kvol > IM2COL_MAX / op->out_plane)
+			return EDGEML_ERR_UNSUPPORTED;
+		op->im2col = 1;
+	}
 	/* Channels in fours: k ordered (channel / 4, tap, channel % 4), so that a k group is
 	 * 4 channels at one tap, which interleaved planes hold as 4 consecutive bytes. */
-	int by4 = !split && !op->pointwise && uk->igemm && uk->kc == 4 && op->cg % 4 == 0;
+	int by4 = !split && !op->pointwise && !op->im2col && uk->igemm && uk->kc == 4 &&
+		  op->cg % 4 == 0;
 	/* the level's by-pixel kernel, where it has one, for its own GEMM's cases */
 	int by_pixel = by4 && op->kt->qigemm_px && uk == op->kt->qgemm && op->groups == 1 &&
 		       op->out_plane <= PX_MAX_PIXELS;
@@ -827,11 +900,17 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 	if (st != EDGEML_OK)
 		return st;
 	op->cols = op->out_plane;
-	if (!op->pointwise) {
-		eml_plane pl;
-		if (eml_plane_init(&pl, c, PLANE_MAX) != EDGEML_OK ||
-		    pl.bytes > PLANE_MAX / op->in_ch)
-			return EDGEML_ERR_UNSUPPORTED;
+	op->gstride = op->cg * op->in_plane;
+	op->xstride = op->in_plane;
+	if (op->im2col) {
+		/* at least 4 tasks per thread, of whole rows */
+		size_t rows = op->in_ch * kvol;
+		op->gstride = op->cg * kvol * op->out_plane;
+		op->xstride = op->out_plane;
+		op->im2col_rows = rows / (EML_FAST_TASKS_PER_THREAD * (size_t)threads);
+		op->im2col_rows = op->im2col_rows < 1 ? 1 : op->im2col_rows;
+		op->base.shared = rows * op->out_plane;
+	} else if (!op->pointwise) {
 		op->plane = pl;
 		op->flip = op->gemm[0].flip;
 		op->fill = op->zx ^ op->flip;
@@ -888,7 +967,7 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 	op->base.kernel = split ? uk->split_name : uk->name;
 	op->base.scratch =
 		op->tiles_per_task * (op->tile_bytes + uk->nr * 4 + (size_t)uk->mr * uk->nr);
-	if (!op->pointwise && !op->in_place) {
+	if (!op->pointwise && !op->im2col && !op->in_place) {
 		op->stage = (op->base.scratch + 63) / 64 * 64;
 		op->base.scratch = op->stage + k * 2 * uk->nr;
 	}
