@@ -445,6 +445,40 @@ static void test_fconv_pixrows(void **state)
 	}
 }
 
+/* Stride 2 across on rows long enough (32 or more phase columns) that both column phases of
+ * the phase plane are built in one pass over each input row (fast_fplane.c): even and odd
+ * widths, left padding 0, 1 and 2, one or two rows down, depthwise and KxK; bit for bit. */
+static void test_fconv_stride2_rows(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[256];
+	for (uint32_t l = 0; l < nl; l++) {
+		for (int it = 0; it < 12; it++) {
+			int kind = it % 2 ? 2 : 1;
+			conv_shape s;
+			conv_random(&s, kind, 0);
+			s.w = 64 + rnd() % 70;
+			s.h = 3 + rnd() % 6;
+			s.sw = 2;
+			s.sh = 1 + rnd() % 2;
+			s.dh = s.dw = 1;
+			s.kh = s.kw = 3;
+			s.pads[1] = it % 3;
+			s.pads[3] = rnd() % 3;
+			s.pads[0] = s.pads[2] = rnd() % 2;
+			conv_what(&s, kind, what, sizeof(what));
+			kcase c;
+			conv_build(&c, &s);
+			conv_check(&c, &s, kind, levels[l], 1 + (it % 2) * 2, what);
+			kc_free(&c);
+		}
+	}
+}
+
 /* Geometries the phase plane does not hold (a kernel over 64 taps, a stride over 8, a
  * dilation over 16): an STFT front end (1-D, k 256, stride 128), patch embeddings (k 16,
  * stride 16), long 1-D kernels, depthwise and grouped ones, with padding. They run on the
@@ -1663,6 +1697,7 @@ int main(void)
 		cmocka_unit_test(test_fconv),	      cmocka_unit_test(test_fconv_large),
 		cmocka_unit_test(test_fconv_im2col),
 		cmocka_unit_test(test_fconv_pixrows),
+		cmocka_unit_test(test_fconv_stride2_rows),
 		cmocka_unit_test(test_fwinograd),     cmocka_unit_test(test_wino_ukernel),
 		cmocka_unit_test(test_fhswish),
 		cmocka_unit_test(test_fgemm),	      cmocka_unit_test(test_fmatmul),
