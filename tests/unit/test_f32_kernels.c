@@ -391,6 +391,94 @@ static void test_fconv_large(void **state)
 	}
 }
 
+/* Pointwise convolutions on small planes (MobileNetV2's 7x7 stage), which run with pixels as
+ * GEMM rows and output channels in lanes ("-pr"): whole and partial pixel tiles (49 = 3 * 16
+ * + 1, fewer than 16), output channels past the last whole panel and 16-channel transpose
+ * block, batches of 2, specials; bit for bit, 1 and 3 threads. */
+static void test_fconv_pixrows(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	static const conv_shape fixed[] = {
+		{ .n = 1, .cin = 40, .cout = 160, .h = 7, .w = 7, .bias = 1 },
+		{ .n = 2, .cin = 9, .cout = 61, .h = 7, .w = 7, .bias = 1, .special = 50 },
+		{ .n = 2, .cin = 3, .cout = 56, .h = 1, .w = 49, .one_d = 1, .bias = 1 },
+		{ .n = 1, .cin = 17, .cout = 50, .h = 5, .w = 5, .bias = 1, .special = 50 },
+		{ .n = 1, .cin = 96, .cout = 20, .h = 3, .w = 3 },
+		{ .n = 1, .cin = 5, .cout = 40, .h = 1, .w = 17, .bias = 1 },
+	};
+	char what[256];
+	for (uint32_t l = 0; l < nl; l++) {
+		for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]) + 10; i++) {
+			conv_shape s;
+			if (i < sizeof(fixed) / sizeof(fixed[0])) {
+				s = fixed[i];
+			} else {
+				conv_random(&s, 0, 0);
+				s.h = 1 + rnd() % 9;
+				s.w = 1 + rnd() % 9;
+				s.cin = 1 + rnd() % 70;
+				s.cout = 16 + rnd() % 150;
+			}
+			s.group = 1;
+			s.kh = s.kw = s.sh = s.sw = s.dh = s.dw = 1;
+			conv_what(&s, 0, what, sizeof(what));
+			kcase c;
+			conv_build(&c, &s);
+			for (uint32_t threads = 1; threads <= 3; threads += 2) {
+				eml_fast_op *op = kc_prepare(&c, levels[l], threads);
+				if (!op)
+					fail_msg("%s: no fast kernel at %s", what, eml_isa_name(levels[l]));
+				size_t len = strlen(op->kernel);
+				int pr = len > 3 && strcmp(op->kernel + len - 3, "-pr") == 0;
+				eml_fast_destroy(op);
+				if (i < sizeof(fixed) / sizeof(fixed[0]) && !pr)
+					fail_msg("%s: not on the pixel-rows GEMM at %s", what,
+						 eml_isa_name(levels[l]));
+				kc_check(&c, levels[l], threads, "f32-gemm", what);
+			}
+			kc_free(&c);
+		}
+	}
+}
+
+/* Stride 2 across on rows long enough (32 or more phase columns) that both column phases of
+ * the phase plane are built in one pass over each input row (fast_fplane.c): even and odd
+ * widths, left padding 0, 1 and 2, one or two rows down, depthwise and KxK; bit for bit. */
+static void test_fconv_stride2_rows(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[256];
+	for (uint32_t l = 0; l < nl; l++) {
+		for (int it = 0; it < 12; it++) {
+			int kind = it % 2 ? 2 : 1;
+			conv_shape s;
+			conv_random(&s, kind, 0);
+			s.w = 64 + rnd() % 70;
+			s.h = 3 + rnd() % 6;
+			s.sw = 2;
+			s.sh = 1 + rnd() % 2;
+			s.dh = s.dw = 1;
+			s.kh = s.kw = 3;
+			s.pads[1] = it % 3;
+			s.pads[3] = rnd() % 3;
+			s.pads[0] = s.pads[2] = rnd() % 2;
+			conv_what(&s, kind, what, sizeof(what));
+			kcase c;
+			conv_build(&c, &s);
+			conv_check(&c, &s, kind, levels[l], 1 + (it % 2) * 2, what);
+			kc_free(&c);
+		}
+	}
+}
+
 /* Geometries the phase plane does not hold (a kernel over 64 taps, a stride over 8, a
  * dilation over 16): an STFT front end (1-D, k 256, stride 128), patch embeddings (k 16,
  * stride 16), long 1-D kernels, depthwise and grouped ones, with padding. They run on the
@@ -1663,6 +1751,8 @@ int main(void)
 		cmocka_unit_test(test_ukernel_table), cmocka_unit_test(test_gemm_ukernel),
 		cmocka_unit_test(test_fconv),	      cmocka_unit_test(test_fconv_large),
 		cmocka_unit_test(test_fconv_im2col),
+		cmocka_unit_test(test_fconv_pixrows),
+		cmocka_unit_test(test_fconv_stride2_rows),
 		cmocka_unit_test(test_fwinograd),     cmocka_unit_test(test_wino_ukernel),
 		cmocka_unit_test(test_fhswish),
 		cmocka_unit_test(test_fgemm),	      cmocka_unit_test(test_fmatmul),

@@ -49,10 +49,77 @@ static void fill_floats(float *dst, float v, size_t n)
 		dst[i] = v;
 }
 
+/* Columns [c0, c1) of phase column px: those whose padded column px + c * sw is an input
+ * column. */
+static void phase_cols(const eml_plane *p, size_t px, size_t *c0, size_t *c1)
+{
+	size_t a = px >= p->left ? 0 : (p->left - px + p->sw - 1) / p->sw;
+	size_t b = p->left + p->iw > px ? (p->left + p->iw - px + p->sw - 1) / p->sw : 0;
+	b = b < p->q ? b : p->q;
+	*c0 = a < b ? a : b;
+	*c1 = b;
+}
+
+/* Stride 2 across, long rows: both column phases of phase row py in one pass over each input
+ * row (its even columns go to one phase, its odd ones to the other), only the padding
+ * filled. Returns 0 (nothing written) where a phase has no input column. */
+static int build_pair_s2(const eml_plane *p, const float *x, float fill, float *dst, size_t py)
+{
+	size_t c0[2], c1[2];
+	for (size_t px = 0; px < 2; px++) {
+		phase_cols(p, px, &c0[px], &c1[px]);
+		if (c0[px] >= c1[px])
+			return 0;
+	}
+	/* input column i lands in phase (i + left) % 2, column (i + left) / 2: the even ones in
+	 * phase e, the odd ones in the other */
+	size_t e = p->left % 2, o = 1 - e;
+	float *ph[2] = { dst + (py * 2) * p->phase, dst + (py * 2 + 1) * p->phase };
+	for (size_t r = 0; r < p->rows; r++) {
+		size_t prow = py + r * p->sh;
+		float *d[2] = { ph[0] + r * p->q, ph[1] + r * p->q };
+		if (prow < p->top || prow - p->top >= p->ih) {
+			fill_floats(d[0], fill, p->q);
+			fill_floats(d[1], fill, p->q);
+			continue;
+		}
+		for (size_t px = 0; px < 2; px++) {
+			for (size_t c = 0; c < c0[px]; c++)
+				d[px][c] = fill;
+			for (size_t c = c1[px]; c < p->q; c++)
+				d[px][c] = fill;
+		}
+		const float *row = x + (prow - p->top) * p->iw;
+		/* the first input column each phase takes: c0 * 2 + px - left */
+		const float *se = row + c0[e] * 2 + e - p->left;
+		const float *so = row + c0[o] * 2 + o - p->left;
+		float *de = d[e] + c0[e], *dd = d[o] + c0[o];
+		size_t ne = c1[e] - c0[e], no = c1[o] - c0[o], m = 0;
+#if defined(__x86_64__)
+		/* se and so are adjacent input columns when both start at the row's start */
+		if (so == se + 1) {
+			size_t avail = (size_t)(row + p->iw - se);
+			for (; m + 4 <= ne && m + 4 <= no && 2 * m + 8 <= avail; m += 4) {
+				__m128 a = _mm_loadu_ps(se + 2 * m), b = _mm_loadu_ps(se + 2 * m + 4);
+				_mm_storeu_ps(de + m, _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
+				_mm_storeu_ps(dd + m, _mm_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
+			}
+		}
+#endif
+		for (size_t i = m; i < ne; i++)
+			de[i] = se[2 * i];
+		for (size_t i = m; i < no; i++)
+			dd[i] = so[2 * i];
+	}
+	return 1;
+}
+
 /* See fast_fplane.h: the padding is written once per phase, then the rows copied in. */
 void eml_fplane_build(const eml_plane *p, const float *x, float fill, float *dst)
 {
 	for (size_t py = 0; py < p->sh; py++) {
+		if (p->sw == 2 && p->q >= ROW_FILL_MIN && build_pair_s2(p, x, fill, dst, py))
+			continue;
 		for (size_t px = 0; px < p->sw; px++) {
 			float *ph = dst + (py * p->sw + px) * p->phase;
 			/* phase columns c whose padded column px + c * sw is an input column */

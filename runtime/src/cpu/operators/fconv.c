@@ -3,7 +3,8 @@
  * layout, in floats), or, for narrow planes, over 64 channels' planes interleaved so that
  * vectors run across channels instead of along short rows; every other convolution as a
  * GEMM per group with output channels as rows and pixels as columns. 1x1 stride-1
- * convolutions read the input planes in place;
+ * convolutions read the input planes in place, or, on small planes (7x7, 1x1) where pixel
+ * tiles would be mostly padding, take pixels as rows and output channels in lanes;
  * others read each k row of a tile as a run of one channel's phase plane (the tap's offset
  * plus the tile's grid position), so the im2col matrix is never built — but for geometries
  * the phase plane does not hold (over 64 taps, strides over 8: STFT front ends, patch
@@ -11,6 +12,7 @@
  * reference's (channel, ky, kx); a padding tap adds 0 * w, which leaves the sum exact as
  * long as every weight is finite and no bias is -0 (checked at prepare). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +26,9 @@
 #include "error.h"
 #include "ops/infer_helpers.h"
 
+/* Pixels a pixel-rows task takes (a multiple of every micro-kernel's mr, and of the 16 x 16
+ * transpose that moves them back into channel planes). */
+#define PR_PIX 16
 /* Column tiles of one GEMM task: each block of packed weights sweeps them all. */
 #define TILES_PER_TASK 4
 /* Planes larger than this (floats, per image) leave the node to the reference kernel:
@@ -74,6 +79,12 @@ typedef struct fconv_op {
 	size_t dwc_span;	/* plane positions the kernel reads */
 	size_t *pix_pos;	/* per input pixel: its plane position (dwc_span: not read) */
 	size_t *out_pos;	/* per output: its grid position */
+	/* pointwise with pixels as rows (PR_PIX pixels a task, lanes across output channels),
+	 * where that tiles the layer with less waste: w holds panels of nr output channels
+	 * ([k][nr] each), bias one float per channel of them */
+	int pixrows;
+	size_t panels;
+	char kname[48];
 } fconv_op;
 
 /* One run's arguments for the task functions. */
@@ -165,6 +176,56 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 			eml_fplane_scatter(&op->plane, first * uk->nr, p_end - first * uk->nr,
 					   out + i * span, y + (row + i) * op->out_plane);
 	}
+}
+
+/* A pixel-rows task: PR_PIX pixels of one image of a pointwise convolution as GEMM rows
+ * (packed [k][mr] per block of mr pixels from the channel planes, zero past the last
+ * pixel) against every panel of nr output channels, into a [PR_PIX][panels * nr] tile in
+ * the scratch, then moved back into the output planes. Each output is the same sum in the
+ * same order as the channel-rows GEMM; the bias comes as the column bias. */
+static void pixrows_task(void *arg, uint32_t task, uint32_t thread)
+{
+	const fconv_run *r = arg;
+	const fconv_op *op = r->op;
+	const eml_f32_gemm_ukernel *uk = op->uk;
+	size_t tiles = (op->out_plane + PR_PIX - 1) / PR_PIX, n = task / tiles;
+	size_t p0 = task % tiles * PR_PIX;
+	size_t np = op->out_plane - p0 < PR_PIX ? op->out_plane - p0 : PR_PIX;
+	size_t mr = uk->mr, ldc = op->panels * uk->nr;
+	const float *x = r->x + n * op->in_ch * op->in_plane + p0;
+	float *y = r->y + n * op->out_ch * op->out_plane + p0;
+	float *a = (float *)r->env->scratch[thread], *c = a + PR_PIX * op->k;
+	for (size_t i0 = 0; i0 < np; i0 += mr) {
+		size_t m = np - i0 < mr ? np - i0 : mr;
+		float *ab = a + i0 * op->k;
+		if (m == 8 && mr == 8) {
+			for (size_t kk = 0; kk < op->k; kk++)
+				memcpy(ab + kk * 8, x + kk * op->in_plane + i0, 8 * sizeof(float));
+		} else if (m == 4 && mr == 4) {
+			for (size_t kk = 0; kk < op->k; kk++)
+				memcpy(ab + kk * 4, x + kk * op->in_plane + i0, 4 * sizeof(float));
+		} else {
+			for (size_t kk = 0; kk < op->k; kk++)
+				for (size_t i = 0; i < mr; i++)
+					ab[kk * mr + i] = i < m ? x[kk * op->in_plane + i0 + i] : 0.0f;
+		}
+		for (size_t j = 0; j < op->panels; j++) {
+			size_t c0 = j * uk->nr;
+			uint32_t nc = (uint32_t)(op->out_ch - c0 < uk->nr ? op->out_ch - c0 : uk->nr);
+			eml_f32_minmax ep = { .col_bias = op->bias + c0, .lo = op->lo, .hi = op->hi };
+			uk->fn((uint32_t)m, nc, op->k, ab, op->w + j * op->k * uk->nr, op->toff,
+			       c + i0 * ldc + c0, ldc, &ep);
+		}
+	}
+	size_t c16 = np == PR_PIX && op->tr ? op->out_ch / 16 * 16 : 0;
+	size_t off[16];
+	for (size_t j = 0; j < 16; j++)
+		off[j] = j * op->out_plane;
+	for (size_t c0 = 0; c0 < c16; c0 += 16)
+		op->tr(c + c0, ldc, y + c0 * op->out_plane, off);
+	for (size_t ch = c16; ch < op->out_ch; ch++)
+		for (size_t i = 0; i < np; i++)
+			y[ch * op->out_plane + i] = c[i * ldc + ch];
 }
 
 /* Writes input channel `task`'s kvol rows of the im2col matrix of the image being run into
@@ -317,6 +378,12 @@ static edgeml_status fconv_run_op(const eml_fast_op *base, const eml_kernel_ctx 
 		eml_threadpool_run(pool, dwc_task, &r, (uint32_t)(op->batch * op->dwc_groups));
 		return EDGEML_OK;
 	}
+	if (op->pixrows) {
+		fconv_run r = { op, x, y, env };
+		size_t tiles = (op->out_plane + PR_PIX - 1) / PR_PIX;
+		eml_threadpool_run(pool, pixrows_task, &r, (uint32_t)(op->batch * tiles));
+		return EDGEML_OK;
+	}
 	if (op->depthwise) {
 		fconv_run r = { op, x, y, env };
 		size_t total = op->batch * op->in_ch;
@@ -420,6 +487,46 @@ static edgeml_status prepare_dwc(fconv_op *op, const float *w, const float *bias
 		for (size_t ox = 0; ox < p->ow; ox++)
 			op->out_pos[oy * p->ow + ox] = oy * p->q + ox;
 	op->base.scratch = (op->dwc_span + 1 + op->out_plane) * DWC_CH * sizeof(float);
+	return EDGEML_OK;
+}
+
+/* Whether a pointwise convolution tiles better with pixels as rows and output channels in
+ * lanes: the padded tile area of each orientation (a block with a single row costs little
+ * on every micro-kernel: counted as a quarter), with an eighth added to the pixel-rows one
+ * for its packing and moving back. */
+static int pixrows_better(const fconv_op *op)
+{
+	const eml_f32_gemm_ukernel *uk = op->uk;
+	size_t mr = uk->mr, nr = uk->nr, pix = op->out_plane, ch = op->out_ch;
+	if (!op->pointwise || op->groups != 1 || PR_PIX % mr != 0 || pix == 0)
+		return 0;
+	size_t chan_rows = (ch + mr - 1) / mr * mr * ((pix + nr - 1) / nr * nr) * 4;
+	size_t rows = pix / mr * mr * 4 + (pix % mr == 1 ? 1 : pix % mr ? mr * 4 : 0);
+	size_t pix_rows = rows * ((ch + nr - 1) / nr * nr);
+	return pix_rows + pix_rows / 8 < chan_rows;
+}
+
+/* Prepares the pixel-rows path: the weights transposed into panels of nr output channels,
+ * [k][nr] each (0 past out_ch), and the bias per channel. */
+static edgeml_status prepare_pixrows(fconv_op *op, const float *w, const float *bias)
+{
+	const eml_f32_gemm_ukernel *uk = op->uk;
+	size_t k = op->k, nr = uk->nr;
+	op->panels = (op->out_ch + nr - 1) / nr;
+	op->w = calloc(op->panels * k * nr, sizeof(float));
+	op->bias = calloc(op->panels * nr, sizeof(float));
+	op->toff = calloc(k, sizeof(size_t));
+	if (!op->w || !op->bias || !op->toff)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for convolution weights");
+	for (size_t m = 0; m < op->out_ch; m++) {
+		float *dst = op->w + m / nr * k * nr + m % nr;
+		for (size_t kk = 0; kk < k; kk++)
+			dst[kk * nr] = w[m * k + kk];
+		op->bias[m] = bias ? bias[m] : 0.0f;
+	}
+	for (size_t kk = 0; kk < k; kk++)
+		op->toff[kk] = kk * nr;
+	op->base.scratch = (PR_PIX * k + PR_PIX * op->panels * nr) * sizeof(float);
 	return EDGEML_OK;
 }
 
@@ -563,6 +670,12 @@ edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	} else if (op->depthwise) {
 		op->base.kernel = "f32-dwconv";
 		st = prepare_dw(op, w, bias, threads);
+	} else if (pixrows_better(op)) {
+		snprintf(op->kname, sizeof(op->kname), "%s-pr", uk->name);
+		op->base.kernel = op->kname;
+		op->pixrows = 1;
+		op->tr = tr;
+		st = prepare_pixrows(op, w, bias);
 	} else if (st == EDGEML_OK || op->pointwise || op->im2col) {
 		op->base.kernel = uk->name;
 		st = prepare_gemm(op, w, bias, threads);
