@@ -53,6 +53,11 @@ static inline void eml_shim_end(int how)
 		if (strcmp(a_, b_) != 0)                                \
 			fail_msg("\"%s\" != \"%s\" (%s vs %s)", a_, b_, #a, #b); \
 	} while (0)
+#define assert_memory_equal(a, b, n)                                    \
+	do {                                                            \
+		if (memcmp((a), (b), (n)) != 0)                         \
+			fail_msg("memory differs (%s vs %s)", #a, #b);  \
+	} while (0)
 #define assert_null(p) assert_true((p) == NULL)
 #define assert_non_null(p) assert_true((p) != NULL)
 
