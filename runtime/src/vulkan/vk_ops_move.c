@@ -184,6 +184,21 @@ static void node_inputs(const eml_graph *g, const eml_node *node, const eml_tens
 		in[i] = eml_vk_input(g, node, i);
 }
 
+/* Refuses a node whose inputs after the first (Slice's starts..steps, Pad's pads,
+ * constant_value and axes) are given at run time: the GPU dispatches are laid out at session
+ * creation from their values. */
+static edgeml_status require_constant_params(const eml_graph *g, const eml_node *node)
+{
+	for (uint32_t i = 1; i < node->n_inputs; i++) {
+		const eml_tensor *in = eml_vk_input(g, node, i);
+		if (in && (!(in->flags & EML_TF_CONSTANT) || !in->data))
+			return eml_error(EDGEML_ERR_UNSUPPORTED,
+					 "input %u is not a constant: the GPU dispatch is laid out at "
+					 "session creation", i);
+	}
+	return EDGEML_OK;
+}
+
 /* Slice: the box of eml_slice_params (constant starts, ends, axes, steps) as one strided copy;
  * Split: one per output. Parameters given at run time are the CPU's (unsupported here). */
 static edgeml_status build_slice(const eml_graph *g, const eml_node *node, eml_vk_kernel *k)
@@ -195,14 +210,11 @@ static edgeml_status build_slice(const eml_graph *g, const eml_node *node, eml_v
 	if (node->n_inputs > SLICE_INPUTS)
 		return eml_error(EDGEML_ERR_UNSUPPORTED, "too many inputs");
 	node_inputs(g, node, in);
-	for (uint32_t i = 1; i < node->n_inputs; i++)
-		if (in[i] && (!(in[i]->flags & EML_TF_CONSTANT) || !in[i]->data))
-			return eml_error(EDGEML_ERR_UNSUPPORTED,
-					 "input %u is not a constant: the GPU copy is laid out at "
-					 "session creation", i);
 	eml_op_params tmp;
 	const eml_op_params *op = NULL;
-	edgeml_status st = eml_vk_params(g, node, &tmp, &op);
+	edgeml_status st = require_constant_params(g, node);
+	if (st == EDGEML_OK)
+		st = eml_vk_params(g, node, &tmp, &op);
 	if (st != EDGEML_OK)
 		return st;
 	contiguous(x->rank, x->dims, xs);
@@ -389,7 +401,9 @@ edgeml_status eml_vk_build_pad(const eml_graph *g, const eml_node *node, eml_vk_
 	const eml_tensor *x = eml_vk_input(g, node, 0), *y = &g->tensors[node->outputs[0]];
 	eml_op_params tmp;
 	const eml_op_params *op;
-	edgeml_status st = eml_vk_params(g, node, &tmp, &op);
+	edgeml_status st = require_constant_params(g, node);
+	if (st == EDGEML_OK)
+		st = eml_vk_params(g, node, &tmp, &op);
 	if (st != EDGEML_OK)
 		return st;
 	const char *t = copy_type(x->dtype);
@@ -401,19 +415,8 @@ edgeml_status eml_vk_build_pad(const eml_graph *g, const eml_node *node, eml_vk_
 	uint32_t fill[2] = { 0, 0 }, cv = op->pad.constant_value;
 	if (cv != EML_NO_INPUT) {
 		const eml_tensor *c = eml_vk_input(g, node, cv);
-		if (!(c->flags & EML_TF_CONSTANT) || !c->data)
-			return eml_error(EDGEML_ERR_UNSUPPORTED,
-					 "constant_value is not a constant: the GPU parameters are "
-					 "laid out at session creation");
 		if (eml_tensor_numel(c) == 1)
 			memcpy(fill, c->data, edgeml_dtype_size((edgeml_dtype)x->dtype));
-	}
-	for (uint32_t i = 1; i < node->n_inputs && i < 4; i++) {
-		const eml_tensor *in = eml_vk_input(g, node, i);
-		if (in && (!(in->flags & EML_TF_CONSTANT) || !in->data))
-			return eml_error(EDGEML_ERR_UNSUPPORTED,
-					 "input %u is not a constant: the GPU parameters are laid "
-					 "out at session creation", i);
 	}
 	int64_t n = eml_tensor_numel(y), xs[EML_MAX_RANK];
 	if (n == 0)
