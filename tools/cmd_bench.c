@@ -75,6 +75,9 @@ typedef struct cell {
 	eml_json *layers;
 	double median, p90, p99, min, max, mean, thr, ratio;
 	double slowdown; /* contended cells: median / the same cell's median without the load */
+	/* CPU thread pool over the measured runs of every round (edgeml_session_stats) */
+	double pool_loops, pool_caller_tasks, pool_worker_tasks, pool_worker_sleeps,
+		pool_caller_sleeps, pool_caller_wait_ms;
 } cell;
 
 /* Prints the command's usage. */
@@ -567,6 +570,15 @@ static void cell_take(cell *c, const eml_proc_result *r, int round)
 		return;
 	}
 	c->lat = p;
+	const eml_json *pool = eml_json_get(o, "pool");
+	if (pool) {
+		c->pool_loops += eml_json_number(eml_json_get(pool, "loops"), 0);
+		c->pool_caller_tasks += eml_json_number(eml_json_get(pool, "caller_tasks"), 0);
+		c->pool_worker_tasks += eml_json_number(eml_json_get(pool, "worker_tasks"), 0);
+		c->pool_worker_sleeps += eml_json_number(eml_json_get(pool, "worker_sleeps"), 0);
+		c->pool_caller_sleeps += eml_json_number(eml_json_get(pool, "caller_sleeps"), 0);
+		c->pool_caller_wait_ms += eml_json_number(eml_json_get(pool, "caller_wait_ms"), 0);
+	}
 	for (const eml_json *v = lat->child; v; v = v->next)
 		c->lat[c->n_lat++] = eml_json_number(v, NAN);
 	eml_json *prev = NULL;
@@ -650,30 +662,48 @@ static const char *fmt_num(char *buf, size_t size, double v, int decimals)
 	return buf;
 }
 
+/* The share of the parallel loops' tasks the pool's workers ran (the rest the calling
+ * thread did); NaN without a pool. */
+static double worker_share(const cell *c)
+{
+	double all = c->pool_caller_tasks + c->pool_worker_tasks;
+	return all > 0 ? c->pool_worker_tasks / all : NAN;
+}
+
+/* A share as a percentage for the table. */
+static const char *fmt_pct(char *buf, size_t size, double v)
+{
+	snprintf(buf, size, "%.0f%%", 100.0 * v);
+	return buf;
+}
+
 /* Prints the table's header. */
 static void print_header(void)
 {
-	printf("%-22s %-6s %-7s %-6s %3s %4s %9s %9s %9s %9s %9s %8s %9s %9s %6s %7s\n",
+	printf("%-22s %-6s %-7s %-6s %3s %4s %9s %9s %9s %9s %9s %8s %9s %9s %6s %7s %7s\n",
 	       "model", "engine", "backend", "device", "thr", "busy", "median ms", "p90 ms",
-	       "p99 ms", "min ms", "inf/s", "RSS MiB", "cold ms", "warm ms", "ratio", "vs free");
+	       "p99 ms", "min ms", "inf/s", "RSS MiB", "cold ms", "warm ms", "ratio", "vs free",
+	       "workers");
 }
 
 /* Prints a cell's row (and its per-layer table with --profile). */
 static void print_row(const cell *c)
 {
-	char b[10][32];
+	char b[11][32];
 	printf("%-22.22s %-6s %-7s %-6.6s %3u %4u ", c->model->name, c->engine, c->backend,
 	       c->device ? c->device : "-", c->threads, c->contention);
 	if (strcmp(c->status, "ok") != 0) {
 		printf("%s: %s\n", c->status, c->error);
 		return;
 	}
-	printf("%9s %9s %9s %9s %9s %8s %9s %9s %6s %7s\n", fmt_num(b[0], 32, c->median, 3),
+	double share = worker_share(c);
+	printf("%9s %9s %9s %9s %9s %8s %9s %9s %6s %7s %7s\n", fmt_num(b[0], 32, c->median, 3),
 	       fmt_num(b[1], 32, c->p90, 3), fmt_num(b[2], 32, c->p99, 3),
 	       fmt_num(b[3], 32, c->min, 3), fmt_num(b[4], 32, c->thr, 1),
 	       fmt_num(b[5], 32, (double)c->rss_kb / 1024.0, 1), fmt_num(b[6], 32, c->cold, 1),
 	       fmt_num(b[7], 32, c->warm, 1), isnan(c->ratio) ? "" : fmt_num(b[8], 32, c->ratio, 2),
-	       isnan(c->slowdown) ? "" : fmt_num(b[9], 32, c->slowdown, 2));
+	       isnan(c->slowdown) ? "" : fmt_num(b[9], 32, c->slowdown, 2),
+	       isnan(share) ? "" : fmt_pct(b[10], 32, share));
 	if (!c->layers)
 		return;
 	printf("    %-32s %-18s %-28s %9s %10s %8s\n", "layer", "op", "kernel", "ms", "MMACs",
@@ -751,6 +781,16 @@ static void write_result(FILE *f, const cell *c, const bench_args *a)
 	fprintf(f, "}");
 	num_member(f, "edgeml_ratio", c->ratio);
 	num_member(f, "contention_slowdown", c->slowdown);
+	if (ok && c->pool_loops > 0) {
+		fprintf(f, ",\n     \"pool\": {\"loops\": %.0f, \"caller_tasks\": %.0f, "
+			   "\"worker_tasks\": %.0f, \"worker_sleeps\": %.0f, \"caller_sleeps\": %.0f",
+			c->pool_loops, c->pool_caller_tasks, c->pool_worker_tasks,
+			c->pool_worker_sleeps, c->pool_caller_sleeps);
+		num_member(f, "caller_wait_ms_per_run",
+			   c->n_lat ? c->pool_caller_wait_ms / (double)c->n_lat : NAN);
+		num_member(f, "worker_share", worker_share(c));
+		fprintf(f, "}");
+	}
 	fprintf(f, ",\n     \"latencies_ms\": [");
 	for (size_t i = 0; ok && i < c->n_lat; i++)
 		fprintf(f, "%s%.6f", i ? ", " : "", c->lat[i]);

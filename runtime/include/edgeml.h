@@ -502,6 +502,17 @@ typedef struct edgeml_session_stats {
 	uint64_t transfers_last_run;   /* tensors copied between partitions in the last run */
 	uint64_t bytes_transferred_last_run; /* their bytes */
 	uint64_t bytes_transferred_total;    /* over all runs */
+	/* CPU thread pool (threads > 1), over all runs: parallel loops (layers or phases of
+	 * one) it ran, their tasks run by the calling thread and by the workers, and how often
+	 * a worker slept on the futex for lack of a loop or the caller slept waiting for a
+	 * worker's task (docs/threads.md). A small worker share means the workers rarely got
+	 * going: the other cores are busy, or loops are too short for a woken worker. */
+	uint64_t cpu_parallel_loops;
+	uint64_t cpu_tasks_caller;
+	uint64_t cpu_tasks_workers;
+	uint64_t cpu_worker_sleeps;
+	uint64_t cpu_caller_sleeps;
+	uint64_t cpu_caller_wait_ns;
 } edgeml_session_stats;
 
 /* Fills stats (set stats->struct_size first; a smaller struct gets the fields it has). */

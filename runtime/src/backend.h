@@ -59,6 +59,8 @@ typedef struct eml_backend {
 						uint64_t offset, const void *host,
 						uint64_t *copy_bytes);
 	void (*memory)(const void *state, eml_backend_memory *mem);
+	/* Optional: adds what its thread pool did so far to the cpu_* members of *stats. */
+	void (*pool_stats)(const void *state, edgeml_session_stats *stats);
 	void (*destroy)(void *state);
 	/* Optional (NULL: run is the whole run): start a run and return while the device works;
 	 * wait finishes it. */

@@ -654,6 +654,12 @@ edgeml_status edgeml_session_stats_get(const edgeml_session *session, edgeml_ses
 	full.arena_bytes = mem.arena_bytes;
 	full.arena_naive_bytes = mem.naive_bytes;
 	full.io_bytes = mem.io_bytes;
+	full.cpu_parallel_loops = full.cpu_tasks_caller = full.cpu_tasks_workers = 0;
+	full.cpu_worker_sleeps = full.cpu_caller_sleeps = full.cpu_caller_wait_ns = 0;
+	for (uint32_t p = 0; p < session->sched.n_parts; p++)
+		if (session->sched.parts[p].backend->pool_stats)
+			session->sched.parts[p].backend->pool_stats(session->sched.parts[p].state,
+								    &full);
 	memcpy(stats, &full, stats->struct_size < sizeof(full) ? stats->struct_size : sizeof(full));
 	return EDGEML_OK;
 }

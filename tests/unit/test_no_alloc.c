@@ -113,6 +113,10 @@ static void fill_inputs(edgeml_session *s, size_t n_inputs)
 	}
 }
 
+/* Whether the model under test has layers big enough to run as parallel loops (the small
+ * fixtures' layers all run on the calling thread). */
+static int expect_parallel;
+
 /* Runs the fixture with the given thread count; returns a malloc'd copy of output 0. */
 static void *run_fixture(edgeml_model *model, uint32_t threads, size_t *out_size)
 {
@@ -131,6 +135,20 @@ static void *run_fixture(edgeml_model *model, uint32_t threads, size_t *out_size
 		assert_int_equal(edgeml_session_run(s), EDGEML_OK);
 	atomic_store(&counting, 0);
 	assert_int_equal(atomic_load(&allocations), 0);
+
+	/* The pool's counters: none without a pool; with one, every loop (of at least two
+	 * tasks) counted with all its tasks, run by the caller or a worker. */
+	edgeml_session_stats st = { .struct_size = sizeof(st) };
+	assert_int_equal(edgeml_session_stats_get(s, &st), EDGEML_OK);
+	if (threads == 1) {
+		assert_int_equal(st.cpu_parallel_loops, 0);
+		assert_int_equal(st.cpu_tasks_caller + st.cpu_tasks_workers, 0);
+		assert_int_equal(st.cpu_caller_wait_ns, 0);
+	} else if (threads > 1 && expect_parallel) {
+		assert_true(st.cpu_parallel_loops >= 21);
+		assert_true(st.cpu_tasks_caller + st.cpu_tasks_workers >= 2 * st.cpu_parallel_loops);
+		assert_true(st.cpu_tasks_caller > 0);
+	}
 
 	edgeml_tensor *t;
 	edgeml_tensor_info info;
@@ -186,7 +204,9 @@ static void test_mobilenetv2_int8(void **state)
 	if (!f)
 		skip();
 	fclose(f);
+	expect_parallel = 1;
 	check_fixture(path);
+	expect_parallel = 0;
 }
 
 /* A session partitioned across the toy null device and the CPU (y = Relu(Sigmoid(x + x)):
@@ -236,6 +256,7 @@ static void test_partitioned(void **state)
 	assert_int_equal(edgeml_session_wait(s), EDGEML_OK);
 	atomic_store(&counting, 0);
 	assert_int_equal(atomic_load(&allocations), 0);
+
 	edgeml_session_stats st = { .struct_size = sizeof(st) };
 	assert_int_equal(edgeml_session_stats_get(s, &st), EDGEML_OK);
 	assert_int_equal(st.transfers_last_run, 2);

@@ -146,11 +146,18 @@ static int measure(const eml_bench_cell *c, const edgeml_model *model, const cha
 	int rc = !lat || fill_inputs(model, s);
 	for (long i = 0; rc == 0 && i < c->warmup; i++)
 		rc = edgeml_session_run(s) != EDGEML_OK;
+	/* The thread pool's counters over the measured runs only (a share, not a time: the
+	 * load on the machine barely moves what it means) */
+	edgeml_session_stats st0 = { .struct_size = sizeof(st0) }, st1 = st0;
+	if (rc == 0)
+		rc = edgeml_session_stats_get(s, &st0) != EDGEML_OK;
 	for (long i = 0; rc == 0 && i < c->iterations; i++) {
 		double t0 = now_ms();
 		rc = edgeml_session_run(s) != EDGEML_OK;
 		lat[i] = now_ms() - t0;
 	}
+	if (rc == 0)
+		rc = edgeml_session_stats_get(s, &st1) != EDGEML_OK;
 	/* The median goes into AUTO's record (the user's cache directory, not this cell's
 	 * temporary one); a record that cannot be written is reported, not a failure. */
 	const char *record_error = NULL;
@@ -184,6 +191,17 @@ static int measure(const eml_bench_cell *c, const edgeml_model *model, const cha
 		for (long i = 0; i < c->iterations; i++)
 			fprintf(out, "%s%.6f", i ? ", " : "", lat[i]);
 		fprintf(out, "]");
+		if (st1.cpu_parallel_loops > st0.cpu_parallel_loops)
+			fprintf(out,
+				",\n \"pool\": {\"loops\": %llu, \"caller_tasks\": %llu, "
+				"\"worker_tasks\": %llu, \"worker_sleeps\": %llu, "
+				"\"caller_sleeps\": %llu, \"caller_wait_ms\": %.3f}",
+				(unsigned long long)(st1.cpu_parallel_loops - st0.cpu_parallel_loops),
+				(unsigned long long)(st1.cpu_tasks_caller - st0.cpu_tasks_caller),
+				(unsigned long long)(st1.cpu_tasks_workers - st0.cpu_tasks_workers),
+				(unsigned long long)(st1.cpu_worker_sleeps - st0.cpu_worker_sleeps),
+				(unsigned long long)(st1.cpu_caller_sleeps - st0.cpu_caller_sleeps),
+				(double)(st1.cpu_caller_wait_ns - st0.cpu_caller_wait_ns) / 1e6);
 		if (record_error) {
 			fprintf(out, ",\n \"record_error\": ");
 			eml_json_write_string(out, record_error);

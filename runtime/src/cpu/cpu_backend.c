@@ -502,6 +502,20 @@ static void cpu_memory(const void *opaque, eml_backend_memory *mem)
 	*mem = s->mem;
 }
 
+/* Adds up what the session's thread pool did. */
+static void cpu_pool_stats(const void *opaque, edgeml_session_stats *out)
+{
+	const cpu_state *s = opaque;
+	eml_threadpool_stats st;
+	eml_threadpool_stats_get(s->pool, &st);
+	out->cpu_parallel_loops += st.loops;
+	out->cpu_tasks_caller += st.caller_tasks;
+	out->cpu_tasks_workers += st.worker_tasks;
+	out->cpu_worker_sleeps += st.worker_sleeps;
+	out->cpu_caller_sleeps += st.caller_sleeps;
+	out->cpu_caller_wait_ns += st.caller_wait_ns;
+}
+
 const eml_backend eml_cpu_backend = {
 	.id = "cpu",
 	.name = "cpu-ref",
@@ -513,6 +527,7 @@ const eml_backend eml_cpu_backend = {
 	.io_data = cpu_io_data,
 	.import_external_memory = cpu_import_external_memory,
 	.memory = cpu_memory,
+	.pool_stats = cpu_pool_stats,
 	.destroy = cpu_destroy,
 	.layer_times = cpu_layer_times,
 	.profile_start = eml_cpu_profile_start,

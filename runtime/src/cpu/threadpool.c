@@ -107,7 +107,7 @@ struct eml_threadpool {
 	void *ctx;
 	uint32_t n_tasks;
 	uint32_t epoch;
-	uint64_t loops, caller_tasks, caller_sleeps;
+	uint64_t loops, caller_tasks, caller_sleeps, caller_wait_ns;
 	/* epoch << 32 | tasks not yet claimed: a claim is a compare-and-swap on both, so a
 	 * worker that read a past loop's counter cannot take a task of the current one. */
 	_Alignas(64) atomic_ullong claim;
@@ -312,7 +312,9 @@ void eml_threadpool_run(eml_threadpool *pool, eml_task_fn fn, void *ctx, uint32_
 	p->caller_tasks += mine;
 	if (mine && atomic_fetch_sub(&p->pending, mine) == mine)
 		return;
+	uint64_t t0 = now_ns();
 	caller_wait(p);
+	p->caller_wait_ns += now_ns() - t0;
 }
 
 void eml_threadpool_stats_get(const eml_threadpool *pool, eml_threadpool_stats *stats)
@@ -323,6 +325,7 @@ void eml_threadpool_stats_get(const eml_threadpool *pool, eml_threadpool_stats *
 	stats->loops = pool->loops;
 	stats->caller_tasks = pool->caller_tasks;
 	stats->caller_sleeps = pool->caller_sleeps;
+	stats->caller_wait_ns = pool->caller_wait_ns;
 	for (uint32_t i = 1; i <= pool->started; i++) {
 		stats->worker_tasks += atomic_load_explicit(&pool->workers[i].tasks,
 							    memory_order_relaxed);

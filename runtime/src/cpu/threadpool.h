@@ -46,9 +46,11 @@ uint32_t eml_threadpool_threads(const eml_threadpool *pool);
 void eml_threadpool_run(eml_threadpool *pool, eml_task_fn fn, void *ctx, uint32_t n_tasks);
 
 /* Counters of a pool since its creation, for tests and `edgeml bench`: loops run, tasks the
- * caller ran, tasks workers ran, futex sleeps of workers and of the caller. */
+ * caller ran, tasks workers ran, futex sleeps of workers and of the caller, and the time the
+ * caller spent waiting for workers' tasks once none was left to claim. */
 typedef struct eml_threadpool_stats {
 	uint64_t loops, caller_tasks, worker_tasks, worker_sleeps, caller_sleeps;
+	uint64_t caller_wait_ns;
 } eml_threadpool_stats;
 void eml_threadpool_stats_get(const eml_threadpool *pool, eml_threadpool_stats *stats);
 
