@@ -453,7 +453,7 @@ ZOO_INT8_DIR ?= $(ZOO)
 zoo-rr: venv
 	mkdir -p $(ZOO_RR)
 	for n in $(if $(ZOO_ONLY),$(ZOO_ONLY),$$($(PY) -c 'import sys; sys.path.insert(0, "models/zoo"); \
-		import zoo_models as z; print(" ".join(n for n, m in z.MODELS.items() if m.get("quantize")))')); do \
+		import zoo_models as z; print(" ".join(n for n in z.ZOO if z.MODELS[n].get("quantize")))')); do \
 		for v in u8 s8; do test -e $(ZOO_RR)/$$n.$$v.onnx || \
 			$(PY) models/zoo/quantize_zoo.py --reduce-range $(ZOO)/$$n.onnx $(ZOO_RR)/$$n.$$v.onnx \
 			|| exit 1; done; done

@@ -155,15 +155,33 @@ class ShuffleDyn(nn.Module):
         return self.fc(y.view(y.size(0), -1))
 
 
+class SegmentationOut(nn.Module):
+    """torchvision's segmentation nets return a dict; ONNX export wants the tensor."""
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net(x)["out"]
+
+
 def build(name):
     """The torch module of a zoo model, seeded; (module, opset, dynamic_axes or None)."""
     torch.manual_seed(zoo_models.MODELS[name]["seed"])
     src = zoo_models.MODELS[name]["source"]
     if src == "torchvision":
         kw = {"weights": None}
-        if name == "googlenet":
+        if name in ("googlenet", "inception_v3"):
             kw.update(aux_logits=False, transform_input=False, init_weights=True)
-        return getattr(torchvision.models, name)(**kw), OPSET, None
+        if name.startswith(("deeplabv3_", "lraspp_")):
+            kw.update(weights_backbone=None)
+            return SegmentationOut(getattr(torchvision.models.segmentation, name)(**kw)), \
+                OPSET, None
+        if name == "r3d_18":
+            return torchvision.models.video.r3d_18(**kw), OPSET, None
+        # LayerNormalization is an opset-17 op (at 13 it exports as its arithmetic)
+        opset = 17 if name.startswith(("convnext_", "swin_", "vit_", "maxvit_")) else OPSET
+        return getattr(torchvision.models, name)(**kw), opset, None
     if name == "yolo_tiny":
         return YoloTiny(), OPSET, None
     if name == "transformer_tiny":
@@ -212,7 +230,10 @@ def export(name, out_dir):
     args = tuple(torch.from_numpy(feed[n]) for n in names)
     path = os.path.join(out_dir, name + ".onnx")
     tmp = path + ".tmp"
-    with torch.no_grad():
+    # torch's fused attention (the eval fast path of nn.MultiheadAttention, ViT's) has no
+    # ONNX export; it is skipped while parameters need gradients
+    grad = torch.enable_grad() if name.startswith("vit_") else torch.no_grad()
+    with grad:
         torch.onnx.export(model, args, tmp, opset_version=opset, input_names=names,
                           output_names=["output"], dynamic_axes=dynamic,
                           do_constant_folding=True)
@@ -224,8 +245,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", required=True)
     ap.add_argument("--only", nargs="*",
-                    default=[n for n, m in zoo_models.MODELS.items()
-                             if m["source"] in ("torchvision", "torch")])
+                    default=[n for n in zoo_models.ZOO
+                             if zoo_models.MODELS[n]["source"] in ("torchvision", "torch")])
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     torch.set_num_threads(1)

@@ -48,7 +48,7 @@ def main():
     ap.add_argument("--out")
     ap.add_argument("--wheels", default="build/zoo-wheels")
     ap.add_argument("--download", metavar="DIR")
-    ap.add_argument("--only", nargs="*", default=list(zoo_models.MODELS))
+    ap.add_argument("--only", nargs="*", default=list(zoo_models.ZOO))
     ap.add_argument("--variants", nargs="*", default=list(zoo_models.VARIANTS),
                     help="which quantized variants to make (u8, s8; float always)")
     args = ap.parse_args()

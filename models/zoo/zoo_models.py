@@ -82,6 +82,35 @@ MODELS = {
                                    ("sr", [], "int64", 16000)]},
 }
 
+# Architectures beyond the list, to see the runtime on networks nothing here was
+# tuned for (`make zoo-extra`; not in `make zoo`): grouped and dilated convolutions,
+# LayerNorm-over-channels nets, vision transformers, segmentation heads, 3D convolutions.
+IMAGE299 = [("input", [1, 3, 299, 299], "float32", "normal")]
+EXTRA = {
+    "mobilenet_v2": _tv(111),
+    "resnext50_32x4d": _tv(112),
+    "convnext_tiny": _tv(113),
+    "efficientnet_v2_s": _tv(114),
+    "regnet_x_400mf": _tv(115),
+    "swin_t": _tv(116),
+    "vit_b_32": _tv(117),
+    "inception_v3": _tv(118, inputs=IMAGE299),
+    "deeplabv3_mobilenet_v3_large": _tv(119),
+    "lraspp_mobilenet_v3_large": _tv(120),
+    "alexnet": _tv(121),
+    "squeezenet1_0": _tv(122),
+    "mnasnet0_5": _tv(123),
+    "shufflenet_v2_x0_5": _tv(124),
+    "maxvit_t": _tv(125),
+    "r3d_18": _tv(126, quantize=False,
+                  inputs=[("input", [1, 3, 8, 112, 112], "float32", "normal")]),
+}
+for _m in EXTRA.values():
+    _m["extra"] = True
+# What `make zoo` makes and the zoo's checks run by default: the models above EXTRA.
+ZOO = list(MODELS)
+MODELS.update(EXTRA)
+
 # Variants: file suffix and the activation type quantize_static is given.
 VARIANTS = {"float": (".onnx", None), "u8": (".u8.onnx", "QUInt8"), "s8": (".s8.onnx", "QInt8")}
 

@@ -285,7 +285,7 @@ def main():
     ap.add_argument("--edgeml", required=True)
     ap.add_argument("--zoo", required=True)
     ap.add_argument("--work", required=True)
-    ap.add_argument("--only", nargs="*", default=list(zoo_models.MODELS))
+    ap.add_argument("--only", nargs="*", default=list(zoo_models.ZOO))
     ap.add_argument("--variants", nargs="*", default=list(zoo_models.VARIANTS),
                     help="float, u8, s8 (default all a model has)")
     ap.add_argument("--iterations", type=int, default=20,

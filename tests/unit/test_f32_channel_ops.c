@@ -1,5 +1,5 @@
-/* test_f32_channel_ops.c — the fast Relu, BatchNormalization and Pad operators (frelu.c,
- * fbatchnorm.c, pad.c) against the reference kernels bit for bit, on every ISA level this CPU
+/* test_f32_channel_ops.c — the fast Relu, BatchNormalization, Pad and linear Resize operators
+ * (frelu.c, fbatchnorm.c, pad.c, resize.c) against the reference kernels bit for bit, on every ISA level this CPU
  * runs (they take no micro-kernel, so one result per level): ragged sizes from one element
  * to several tasks, special values (NaN, infinities, -0, subnormals), in place, one thread
  * and a pool; Pad with positive, zero and negative (cropping) pads on every axis, a fill
@@ -271,12 +271,85 @@ static void test_pad(void **state)
 	}
 }
 
+/* Resize, mode linear, float: rank 2 to 4, the last two axes up- or downsampled by scales
+ * (or sizes) with every coordinate transformation, specials in the data; resizing another
+ * axis stays on the reference. */
+static void test_fresize_linear(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	static const float factors[] = { 0.5f, 0.75f, 1.0f, 1.5f, 2.0f, 2.5f, 3.0f, 8.0f, 0.3f };
+	static const char *const coords[] = { "half_pixel", "pytorch_half_pixel", "align_corners",
+					      "asymmetric" };
+	char what[160];
+	for (uint32_t l = 0; l < nl; l++) {
+		for (int it = 0; it < 160; it++) {
+			uint32_t rank = 2 + it % 3;
+			int64_t d[4] = { 1 + rnd() % 2, 1 + rnd() % 5, 1 + rnd() % 13,
+					 it % 16 == 0 ? 300 : 1 + rnd() % 17 };
+			const int64_t *dims = &d[4 - rank];
+			float sc[4] = { 1.0f, 1.0f, 1.0f, 1.0f };
+			sc[rank - 2] = factors[rnd() % 9];
+			sc[rank - 1] = factors[rnd() % 9];
+			int64_t sizes[4];
+			for (uint32_t k = 0; k < rank; k++) {
+				sizes[k] = (int64_t)((float)dims[k] * sc[k]);
+				sizes[k] = sizes[k] < 1 ? 1 : sizes[k];
+				sc[k] = (float)sizes[k] / (float)dims[k];
+			}
+			kcase c;
+			kc_init(&c, EML_OP_Resize);
+			kc_in(&c, EDGEML_DTYPE_FLOAT32, rank, dims, 0, it % 3 == 0 ? 7 : 0);
+			kc_absent(&c);
+			int64_t r = rank;
+			if (it % 4 == 3) {
+				kc_absent(&c);
+				int64_t *p = kc_in(&c, EDGEML_DTYPE_INT64, 1, &r, 1, 0);
+				memcpy(p, sizes, (size_t)r * sizeof(int64_t));
+			} else {
+				float *p = kc_in(&c, EDGEML_DTYPE_FLOAT32, 1, &r, 1, 0);
+				memcpy(p, sc, (size_t)r * sizeof(float));
+			}
+			c.attrs[c.node.n_attrs++] = (eml_attr){ .name = "mode",
+								.type = EML_ATTR_STRING,
+								.s = "linear" };
+			c.attrs[c.node.n_attrs++] = (eml_attr){
+				.name = "coordinate_transformation_mode", .type = EML_ATTR_STRING,
+				.s = coords[it % 4]
+			};
+			snprintf(what, sizeof(what),
+				 "resize linear %s rank %u %lldx%lld -> %lldx%lld%s", coords[it % 4],
+				 rank, (long long)dims[rank - 2], (long long)dims[rank - 1],
+				 (long long)sizes[rank - 2], (long long)sizes[rank - 1],
+				 it % 4 == 3 ? " (sizes)" : "");
+			kc_check(&c, levels[l], 1 + (it % 2) * 2, "f32-resize-linear", 0, what);
+			kc_free(&c);
+		}
+		/* a resized channel axis: the reference's */
+		kcase c;
+		kc_init(&c, EML_OP_Resize);
+		int64_t d[4] = { 1, 2, 3, 3 }, four = 4;
+		kc_in(&c, EDGEML_DTYPE_FLOAT32, 4, d, 0, 0);
+		kc_absent(&c);
+		float *p = kc_in(&c, EDGEML_DTYPE_FLOAT32, 1, &four, 1, 0);
+		memcpy(p, (float[]){ 1.0f, 2.0f, 2.0f, 2.0f }, sizeof(float[4]));
+		c.attrs[c.node.n_attrs++] = (eml_attr){ .name = "mode", .type = EML_ATTR_STRING,
+							.s = "linear" };
+		assert_null(kc_prepare(&c, levels[l], 1));
+		kc_free(&c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_frelu),
 		cmocka_unit_test(test_fbatchnorm),
 		cmocka_unit_test(test_pad),
+		cmocka_unit_test(test_fresize_linear),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

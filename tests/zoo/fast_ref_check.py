@@ -80,7 +80,7 @@ def main():
     ap.add_argument("--edgeml", required=True)
     ap.add_argument("--zoo", required=True)
     ap.add_argument("--work", required=True)
-    ap.add_argument("--only", nargs="*", default=list(zoo_models.MODELS))
+    ap.add_argument("--only", nargs="*", default=list(zoo_models.ZOO))
     ap.add_argument("--variants", nargs="*", default=["u8", "s8"],
                     choices=list(zoo_models.VARIANTS))
     ap.add_argument("--threads", nargs="*", type=int, default=[1, 2])

@@ -98,7 +98,7 @@ def main():
     ap.add_argument("--variants", default="u8,s8")
     ap.add_argument("--samples", type=int, default=3)
     args = ap.parse_args()
-    names = args.only or [n for n, m in zoo_models.MODELS.items() if m.get("quantize")]
+    names = args.only or [n for n in zoo_models.ZOO if zoo_models.MODELS[n].get("quantize")]
     print("| model | act. | vs ORT opt-off: max LSB (≤1 LSB) | argmax, top-5 = opt-off | "
           "vs ORT opt-on: max LSB (≤1 LSB) | argmax, top-5 = opt-on | ORT on vs off: max LSB |")
     print("|---|---|---|---|---|---|---|")

@@ -106,7 +106,7 @@ def main():
     ap.add_argument("--edgeml", default="build/edgeml")
     ap.add_argument("--zoo", default="build/zoo")
     ap.add_argument("--work", default="build/zoo-bench")
-    ap.add_argument("--only", nargs="*", default=list(zoo_models.MODELS))
+    ap.add_argument("--only", nargs="*", default=list(zoo_models.ZOO))
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--iterations", type=int, default=10)
