@@ -346,6 +346,11 @@ static edgeml_status fold_binary(cv_graph *g, uint32_t node, int *done)
 		return fv_bad(g, node, "A and B differ in type");
 	int cmp = op == CV_OP_Equal || op == CV_OP_Less || op == CV_OP_Greater;
 	int fl = in[0]->dtype == EDGEML_DTYPE_FLOAT32;
+	/* Mod: fmod = 1 is C's remainder (the dividend's sign), 0 the divisor's sign (Python's
+	 * %), which ONNX allows for integers only */
+	int c_mod = op == CV_OP_Mod && fv_attr_i(g, node, "fmod", 0) != 0;
+	if (op == CV_OP_Mod && fl && !c_mod)
+		return fv_bad(g, node, "fmod must be 1 for floating-point inputs");
 	uint32_t rank;
 	int64_t dims[EML_MAX_RANK];
 	st = fv_broadcast_shape(g, node, in, 2, &rank, dims);
@@ -365,6 +370,9 @@ static edgeml_status fold_binary(cv_graph *g, uint32_t node, int *done)
 				: op == CV_OP_Less ? (fl ? x < y : xi < yi)
 						   : (fl ? x > y : xi > yi);
 			fv_put_i(out.dtype, out.data, (uint64_t)e, r);
+		} else if (fl && op == CV_OP_Mod) {
+			fv_put_f(out.dtype, out.data, (uint64_t)e,
+				 fmodf((float)fv_get_f(in[0], a), (float)fv_get_f(in[1], b)));
 		} else if (fl) {
 			double x = fv_get_f(in[0], a), y = fv_get_f(in[1], b);
 			double r = op == EML_OP_Add ? x + y
@@ -384,9 +392,100 @@ static edgeml_status fold_binary(cv_graph *g, uint32_t node, int *done)
 			else if (y == 0 || (x == INT64_MIN && y == -1)) {
 				free(out.data);
 				return fv_bad(g, node, "integer division by zero or overflow");
-			} else
+			} else if (op == CV_OP_Mod) {
+				r = x % y;
+				if (!c_mod && r != 0 && (r < 0) != (y < 0))
+					r += y;
+			} else {
 				r = x / y;
+			}
 			fv_put_i(out.dtype, out.data, (uint64_t)e, r);
+		}
+	}
+	return fv_finish(g, node, &out, done);
+}
+
+/* ScatterND(data, indices, updates) of constants (an attention mask built by slice
+ * assignments): a copy of data with the slices indices name replaced by, or combined with
+ * (reduction add, mul, max, min), the updates. */
+static edgeml_status fold_ScatterND(cv_graph *g, uint32_t node, int *done)
+{
+	const eml_tensor *data, *idx, *upd;
+	edgeml_status st = fv_const_input(g, node, 0, "data", &data);
+	if (!st)
+		st = fv_const_input(g, node, 1, "indices", &idx);
+	if (!st)
+		st = fv_const_input(g, node, 2, "updates", &upd);
+	if (st)
+		return st;
+	const eml_attr *ra = fv_attr(g, node, "reduction");
+	const char *red = ra && ra->type == EML_ATTR_STRING ? ra->s : "none";
+	int mode = strcmp(red, "none") == 0  ? 0
+		   : strcmp(red, "add") == 0 ? 1
+		   : strcmp(red, "mul") == 0 ? 2
+		   : strcmp(red, "max") == 0 ? 3
+		   : strcmp(red, "min") == 0 ? 4
+					     : -1;
+	if (mode < 0)
+		return fv_bad(g, node, "reduction must be none, add, mul, max or min");
+	if (!fv_is_int_dtype(idx->dtype) || idx->rank < 1)
+		return fv_bad(g, node, "indices must be an integer tensor of rank >= 1");
+	uint32_t k = (uint32_t)idx->dims[idx->rank - 1];
+	if (idx->dims[idx->rank - 1] < 1 || k > data->rank || upd->dtype != data->dtype ||
+	    upd->rank != idx->rank - 1 + data->rank - k)
+		return fv_bad(g, node, "indices, updates and data do not fit together");
+	for (uint32_t d = 0; d + 1 < idx->rank; d++)
+		if (upd->dims[d] != idx->dims[d])
+			return fv_bad(g, node, "updates' leading dims differ from indices'");
+	int64_t slice = 1;
+	for (uint32_t d = k; d < data->rank; d++) {
+		if (upd->dims[idx->rank - 1 + d - k] != data->dims[d])
+			return fv_bad(g, node, "updates' trailing dims differ from data's");
+		slice *= data->dims[d];
+	}
+	fv_result out;
+	st = fv_result_init(g, node, &out, data->dtype, data->rank, data->dims);
+	if (st)
+		return st;
+	uint64_t es = edgeml_dtype_size((edgeml_dtype)out.dtype);
+	memcpy(out.data, data->data, (uint64_t)out.numel * es);
+	int64_t n_idx = slice ? eml_tensor_numel(upd) / slice : 0;
+	int fl = data->dtype == EDGEML_DTYPE_FLOAT32;
+	for (int64_t i = 0; i < n_idx; i++) {
+		int64_t off = 0;
+		for (uint32_t d = 0; d < k; d++) {
+			int64_t v = fv_get_i(idx, (uint64_t)(i * k + d)), n = data->dims[d];
+			v = v < 0 ? v + n : v;
+			if (v < 0 || v >= n) {
+				free(out.data);
+				return fv_bad(g, node, "an index is out of range");
+			}
+			off = off * n + v;
+		}
+		off *= slice;
+		for (int64_t j = 0; j < slice; j++) {
+			uint64_t o = (uint64_t)(off + j), u = (uint64_t)(i * slice + j);
+			if (mode == 0) {
+				memcpy((uint8_t *)out.data + o * es, (const uint8_t *)upd->data + u * es,
+				       es);
+			} else if (fl) {
+				double x = cv_const_elem(&(eml_tensor){ .dtype = out.dtype,
+									.data = out.data },
+							 o),
+				       y = fv_get_f(upd, u);
+				double r = mode == 1 ? x + y : mode == 2 ? x * y
+							   : mode == 3 ? (x > y ? x : y)
+								       : (x < y ? x : y);
+				fv_put_f(out.dtype, out.data, o, (float)r);
+			} else {
+				eml_tensor cur = { .dtype = out.dtype, .data = out.data };
+				int64_t x = fv_get_i(&cur, o), y = fv_get_i(upd, u);
+				int64_t r = mode == 1 ? (int64_t)((uint64_t)x + (uint64_t)y)
+					    : mode == 2 ? (int64_t)((uint64_t)x * (uint64_t)y)
+					    : mode == 3 ? (x > y ? x : y)
+							: (x < y ? x : y);
+				fv_put_i(out.dtype, out.data, o, r);
+			}
 		}
 	}
 	return fv_finish(g, node, &out, done);
@@ -556,7 +655,9 @@ static fold_fn converter_fold(uint32_t op)
 	case CV_OP_Range: return fold_Range;
 	case CV_OP_Equal:
 	case CV_OP_Less:
-	case CV_OP_Greater: return fold_binary;
+	case CV_OP_Greater:
+	case CV_OP_Mod: return fold_binary;
+	case CV_OP_ScatterND: return fold_ScatterND;
 	case CV_OP_Not: return fold_Not;
 	case CV_OP_Where: return fold_Where;
 	case CV_OP_Expand: return fold_Expand;
@@ -617,18 +718,32 @@ edgeml_status cv_fold_static(cv_graph *g, uint32_t node, int *done)
 	}
 }
 
-/* Whether a converter-only op reads an output of node. */
-static int feeds_converter_op(const cv_graph *g, uint32_t node)
+/* How many runtime ops deep a chain of constants may lead to a converter-only op and still
+ * fold at shape time (an attention mask: ScatterND, Reshape, Transpose, Unsqueeze, Sub,
+ * Equal). */
+#define FEEDS_DEPTH 8
+
+/* Whether a converter-only op reads an output of node, directly or through up to depth
+ * runtime ops (which fold in turn once their inputs have: their other inputs may be shape
+ * computations later in the order, not folded yet). */
+static int feeds_converter_op(const cv_graph *g, uint32_t node, int depth)
 {
 	const cv_node *n = &g->nodes[node];
 	for (uint32_t i = 0; i < g->n_nodes; i++) {
 		const cv_node *m = &g->nodes[i];
-		if (m->dead || m->op < CV_OP_BASE)
+		if (m->dead)
 			continue;
+		int reads = 0;
 		for (uint32_t k = 0; k < m->n_inputs; k++)
 			for (uint32_t j = 0; j < n->n_outputs; j++)
-				if (m->inputs[k] != EML_NO_TENSOR && m->inputs[k] == n->outputs[j])
-					return 1;
+				reads |= m->inputs[k] != EML_NO_TENSOR && m->inputs[k] == n->outputs[j];
+		if (!reads)
+			continue;
+		if (m->op >= CV_OP_BASE)
+			return 1;
+		if (depth > 0 && m->op != EML_OP_DequantizeLinear &&
+		    m->op != EML_OP_QuantizeLinear && feeds_converter_op(g, i, depth - 1))
+			return 1;
 	}
 	return 0;
 }
@@ -645,5 +760,5 @@ int cv_fold_always(const cv_graph *g, uint32_t node)
 	for (uint32_t k = 0; k < n->n_inputs; k++)
 		if (n->inputs[k] != EML_NO_TENSOR && !cv_is_constant(g, n->inputs[k]))
 			return 0;
-	return feeds_converter_op(g, node);
+	return feeds_converter_op(g, node, FEEDS_DEPTH);
 }

@@ -346,6 +346,20 @@ static edgeml_status unsupported_attr(cv_graph *g, uint32_t node, const char *wh
 			 n->name, cv_op_name(n->op), (long long)n->opset, what);
 }
 
+/* Whether a Dropout with a training_mode input passes its input through: training_mode a
+ * constant false, or the ratio a constant 0 (no element dropped, scale 1). */
+static int dropout_passes_through(const cv_graph *g, const cv_node *n)
+{
+	uint32_t mode = n->inputs[2], ratio = n->n_inputs > 1 ? n->inputs[1] : EML_NO_TENSOR;
+	if (!cv_is_constant(g, mode) || eml_tensor_numel(&g->tensors[mode].t) != 1)
+		return 0;
+	if (cv_const_elem(&g->tensors[mode].t, 0) == 0.0)
+		return 1;
+	return ratio != EML_NO_TENSOR && cv_is_constant(g, ratio) &&
+	       eml_tensor_numel(&g->tensors[ratio].t) == 1 &&
+	       cv_const_elem(&g->tensors[ratio].t, 0) == 0.0;
+}
+
 /* Clip < 11: min/max attributes → inputs 1 and 2 (absent attribute = no bound). */
 static edgeml_status canon_clip(cv_graph *g, uint32_t node)
 {
@@ -479,11 +493,14 @@ static edgeml_status canonicalise(cv_graph *g, uint32_t node, const Onnx__NodePr
 	case EML_OP_Identity:
 		if (strcmp(str(np->op_type), "Dropout") != 0)
 			return EDGEML_OK;
-		/* Inference-mode Dropout passes its input through. */
-		if (n->n_inputs > 2 && n->inputs[2] != EML_NO_TENSOR)
+		/* Inference-mode Dropout passes its input through, as does training mode at
+		 * ratio 0 (torch's attention exports pass dropout_p = 0 with training_mode
+		 * true). */
+		if (n->n_inputs > 2 && n->inputs[2] != EML_NO_TENSOR &&
+		    !dropout_passes_through(g, n))
 			return unsupported_attr(g, node, "Dropout with a training_mode input");
-		if (n->n_outputs > 1 && n->outputs[1] != EML_NO_TENSOR)
-			return unsupported_attr(g, node, "Dropout's mask output");
+		/* its mask output (all true) is dropped: a node or graph output that reads it
+		 * then fails to import, naming the tensor no node computes */
 		if (int_attr(g, node, "is_test", 1) == 0)
 			return unsupported_attr(g, node, "Dropout in training mode");
 		if (n->n_inputs > 1)

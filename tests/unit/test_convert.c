@@ -1694,6 +1694,105 @@ static void test_fold_fill_expand_where(void **state)
 	assert_contains(edgeml_last_error(), "node 'rev' (Slice): an axis is out of range");
 }
 
+/* Mod (the divisor's sign, fmod = 1 the dividend's, float fmod), ScatterND (replace, add,
+ * a negative index) of constants; a float mask built from a ScatterND through Reshape,
+ * Transpose and Sub folds for the Equal that reads it (swin_t's shifted-window mask);
+ * Dropout at ratio 0 in training mode, with an unread mask output, passes its input through;
+ * an out-of-range ScatterND index is an error naming the node. */
+static void test_fold_mod_scatternd_dropout(void **state)
+{
+	(void)state;
+	builder b = { .opset = 17 };
+	int64_t three = 3, two = 2, four = 4, xd[1] = { 4 };
+	int64_t a[3] = { 7, -7, 5 }, d[3] = { 3, 3, -3 };
+	float af[2] = { 7.5f, -7.5f }, df[2] = { 2.0f, 2.0f };
+	int64_t data[4] = { 0, 0, 0, 0 }, idx[2] = { 1, -1 }, upd[2] = { 5, 6 };
+	int64_t shape22[2] = { 2, 2 }, perm[2] = { 1, 0 }, idx_dims[2] = { 2, 1 };
+	float mdata[4] = { 0, 0, 0, 0 }, mupd[2] = { 1.0f, 2.0f }, zero_f = 0.0f;
+	uint8_t yes = 1;
+	input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, xd);
+	init_i64(&b, "a", 1, &three, a, 3);
+	init_i64(&b, "d", 1, &three, d, 3);
+	init_raw(&b, "af", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, &two, af, sizeof(af));
+	init_raw(&b, "df", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, &two, df, sizeof(df));
+	init_i64(&b, "data", 1, &four, data, 4);
+	init_i64(&b, "idx", 2, idx_dims, idx, 2);
+	init_i64(&b, "upd", 1, &two, upd, 2);
+	init_i64(&b, "shape22", 1, &two, shape22, 2);
+	init_raw(&b, "mdata", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, &four, mdata,
+		 sizeof(mdata));
+	init_raw(&b, "mupd", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, &two, mupd, sizeof(mupd));
+	init_raw(&b, "fzero", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 0, NULL, &zero_f, 4);
+	init_raw(&b, "train", ONNX__TENSOR_PROTO__DATA_TYPE__BOOL, 0, NULL, &yes, 1);
+	node(&b, "Mod", "pymod", "a,d", "pm");			      /* [1, 2, -1] */
+	attr_int(node(&b, "Mod", "cmod", "a,d", "cm"), "fmod", 1);   /* [1, -1, 2] */
+	attr_int(node(&b, "Mod", "fmodf", "af,df", "fm"), "fmod", 1); /* [1.5, -1.5] */
+	node(&b, "ScatterND", "scatter", "data,idx,upd", "sc");       /* [0, 5, 0, 6] */
+	Onnx__NodeProto *sa = node(&b, "ScatterND", "scatter_add", "sc,idx,upd", "sa");
+	Onnx__AttributeProto *red =
+		attr(sa, "reduction", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
+	red->has_s = 1;
+	red->s.len = 3;
+	red->s.data = (uint8_t *)tstr("add"); /* [0, 10, 0, 12] */
+	/* the mask: ScatterND -> Reshape -> Transpose -> Sub -> Equal, all constants */
+	node(&b, "ScatterND", "mscatter", "mdata,idx,mupd", "m0"); /* [0, 1, 0, 2] */
+	node(&b, "Reshape", "mreshape", "m0,shape22", "m1");	   /* [[0, 1], [0, 2]] */
+	attr_ints(node(&b, "Transpose", "mtrans", "m1", "m2"), "perm", 2, perm);
+	node(&b, "Sub", "msub", "m2,fzero", "m3");  /* [[0, 0], [1, 2]] */
+	node(&b, "Equal", "meq", "m3,fzero", "is0");   /* [[1, 1], [0, 0]] */
+	init_f32(&b, "fone", 1.0f);
+	node(&b, "Where", "mwhere", "is0,fone,fzero", "mask"); /* as float */
+	Onnx__NodeProto *dr = node(&b, "Dropout", "drop", "x,fzero,train", "y");
+	dr->n_output = 2;
+	dr->output = talloc(2 * sizeof(char *));
+	dr->output[0] = tstr("y");
+	dr->output[1] = tstr("unread_mask");
+	node(&b, "Relu", "relu", "y", "r");
+	output(&b, "r");
+	output(&b, "pm");
+	output(&b, "cm");
+	output(&b, "fm");
+	output(&b, "sa");
+	output(&b, "mask");
+	eml_converted *c;
+	edgeml_status cst = convert(&b, NULL, &c);
+	if (cst)
+		fail_msg("%s", edgeml_last_error());
+	const eml_graph *g = &c->graph;
+	const eml_tensor *pm = folded_output(g, "pm"), *cm = folded_output(g, "cm");
+	assert_int_equal(i64_at(pm, 0), 1);
+	assert_int_equal(i64_at(pm, 1), 2);
+	assert_int_equal(i64_at(pm, 2), -1);
+	assert_int_equal(i64_at(cm, 0), 1);
+	assert_int_equal(i64_at(cm, 1), -1);
+	assert_int_equal(i64_at(cm, 2), 2);
+	const eml_tensor *fm = folded_output(g, "fm");
+	assert_true(f32_at(fm, 0) == 1.5f && f32_at(fm, 1) == -1.5f);
+	const eml_tensor *sat = folded_output(g, "sa");
+	assert_int_equal(i64_at(sat, 0), 0);
+	assert_int_equal(i64_at(sat, 1), 10);
+	assert_int_equal(i64_at(sat, 2), 0);
+	assert_int_equal(i64_at(sat, 3), 12);
+	const eml_tensor *mask = folded_output(g, "mask");
+	assert_int_equal(mask->rank, 2);
+	assert_true(f32_at(mask, 0) == 1.0f && f32_at(mask, 1) == 1.0f);
+	assert_true(f32_at(mask, 2) == 0.0f && f32_at(mask, 3) == 0.0f);
+	/* the Dropout is gone: the Relu reads x */
+	const eml_node *relu = only_node(g, EML_OP_Relu);
+	assert_string_equal(in_tensor(g, relu, 0)->name, "x");
+	eml_converted_free(c);
+
+	builder e = { .opset = 13 };
+	int64_t bad[2] = { 4, 0 };
+	init_i64(&e, "data", 1, &four, data, 4);
+	init_i64(&e, "idx", 2, idx_dims, bad, 2);
+	init_i64(&e, "upd", 1, &two, upd, 2);
+	node(&e, "ScatterND", "oob", "data,idx,upd", "bad");
+	output(&e, "bad");
+	assert_int_equal(convert(&e, NULL, &c), EDGEML_ERR_SHAPE);
+	assert_contains(edgeml_last_error(), "node 'oob' (ScatterND): an index is out of range");
+}
+
 /* If on a condition computed from shapes: the chosen branch is inlined, the other (which
  * holds an op edgeml lacks) is never imported. A Cast of a run-time tensor to its own type
  * is an Identity. */
@@ -1835,6 +1934,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_fold_shape_gather_concat, teardown),
 		cmocka_unit_test_teardown(test_fold_slice_cast_arith_range, teardown),
 		cmocka_unit_test_teardown(test_fold_fill_expand_where, teardown),
+		cmocka_unit_test_teardown(test_fold_mod_scatternd_dropout, teardown),
 		cmocka_unit_test_teardown(test_fold_if_constant_condition, teardown),
 		cmocka_unit_test_teardown(test_fold_errors, teardown),
 	};
