@@ -421,7 +421,7 @@ ZOO := build/zoo
 ZOO_WHEELS := build/zoo-wheels
 ZOO_ONLY ?=
 ZOO_SMOKE := shuffle_dyn mobilenet_v3_small kws_lstm transformer_tiny
-.PHONY: zoo zoo-deps zoo-check zoo-smoke zoo-diff zoo-rr zoo-int8 zoo-fastref
+.PHONY: zoo zoo-deps zoo-check zoo-smoke zoo-diff zoo-rr zoo-int8 zoo-fastref zoo-extra
 zoo-deps: venv
 	$(PY) models/zoo/make_zoo.py --download $(ZOO_WHEELS)
 zoo: zoo-deps
@@ -476,6 +476,21 @@ zoo-smoke: $(EDGEML) venv
 		--variants u8 s8
 	$(PY) tests/zoo/fast_ref_check.py --edgeml $(EDGEML) --zoo $(ZOO) --work $(BUILD)/zoo-fastref \
 		--only mobilenet_v3_small transformer_tiny
+
+# Architectures beyond the zoo (zoo_models.EXTRA: ResNeXt's and RegNet-X's grouped
+# convolutions, ConvNeXt, Swin and ViT, DeepLabV3 and LR-ASPP segmentation heads with
+# dilated convolutions and bilinear upsampling, Inception-v3, EfficientNetV2, MaxViT, a 3-D
+# video net, ...), made into build/zoo-extra and checked against ORT like the zoo: what a
+# new user's network meets. Not in `make zoo` or `make test` (about 20 minutes here with the
+# int8 variants); ZOO_ONLY limits it.
+ZOO_EXTRA := build/zoo-extra
+.PHONY: zoo-extra
+zoo-extra: $(EDGEML) venv
+	names="$(if $(ZOO_ONLY),$(ZOO_ONLY),$$($(PY) -c 'import sys; sys.path.insert(0, "models/zoo"); \
+		import zoo_models as z; print(" ".join(z.EXTRA))'))"; \
+	$(PY) models/zoo/make_zoo.py --out $(ZOO_EXTRA) --only $$names && \
+	$(PY) tests/models/zoo_check.py --edgeml $(EDGEML) --zoo $(ZOO_EXTRA) \
+		--work $(BUILD)/zoo-extra-check --only $$names
 
 # Every int8 zoo file (ZOO_FASTREF_VARIANTS: also float) on the fast kernels at each CPU level
 # this machine has (EDGEML_CPU_ISA), 1 and 2 threads, against the reference kernels: the same

@@ -87,6 +87,11 @@ static edgeml_status map_op(const Onnx__NodeProto *np, const char *name, const o
 			*op = EML_OP_Identity;
 			return EDGEML_OK;
 		}
+		if (strcmp(type, "Einsum") == 0) {
+			/* A batched matrix product; rewritten in canonicalise(). */
+			*op = EML_OP_MatMul;
+			return EDGEML_OK;
+		}
 		/* Ops folded at conversion (shape computations), not run. */
 		k = cv_converter_op_from_name(type);
 		if (k != EML_OP_INVALID) {
@@ -360,6 +365,117 @@ static int dropout_passes_through(const cv_graph *g, const cv_node *n)
 	       cv_const_elem(&g->tensors[ratio].t, 0) == 0.0;
 }
 
+/* Adds Transpose(src) swapping the last two of rank axes, into *dst (a new tensor when
+ * *dst is EML_NO_TENSOR). */
+static edgeml_status swap_last_two(cv_graph *g, uint32_t node, const char *what, uint32_t src,
+				   uint32_t rank, uint32_t *dst)
+{
+	char name[256];
+	int64_t perm[EML_MAX_RANK];
+	uint32_t id;
+	snprintf(name, sizeof(name), "%s/%s", g->nodes[node].name, what);
+	edgeml_status st = *dst == EML_NO_TENSOR ? cv_add_unique_tensor(g, name, dst) : EDGEML_OK;
+	if (!st)
+		st = cv_add_node(g, name, EML_OP_Transpose, 1, 1, &id);
+	if (st)
+		return st;
+	for (uint32_t k = 0; k < rank; k++)
+		perm[k] = k;
+	perm[rank - 2] = rank - 1;
+	perm[rank - 1] = rank - 2;
+	g->nodes[id].inputs[0] = src;
+	g->nodes[id].outputs[0] = *dst;
+	g->nodes[id].opset = 13;
+	return cv_set_attr_ints(g, id, "perm", perm, rank);
+}
+
+/* Einsum as a batched matrix product (attention's "bhid,bhjd->bhij" and "bhij,bhjd->bhid",
+ * MaxViT's, Hugging Face exports'): both operands and the output share their leading batch
+ * letters in one order, each operand's last two letters are a free one and the contracted
+ * one (either order), the output ends with the two free ones (either order). It becomes a
+ * MatMul with the operands and output transposed where their letters stand the other way.
+ * Any other equation (ellipses, reductions, diagonals, three operands) is refused by name. */
+static edgeml_status canon_einsum(cv_graph *g, uint32_t node)
+{
+	eml_node view;
+	const char *eq = NULL;
+	cv_node_view(g, node, &view);
+	if (eml_attr_string(&view, "equation", NULL, &eq) || !eq)
+		return unsupported_attr(g, node, "Einsum without an equation");
+	char t[3][EML_MAX_RANK + 1];
+	uint32_t len[3] = { 0, 0, 0 }, part = 0;
+	int ok = 1;
+	for (const char *c = eq; *c && ok; c++) {
+		if (*c == ' ')
+			continue;
+		if (*c == ',' && part == 0) {
+			part = 1;
+		} else if (*c == '-' && c[1] == '>' && part == 1) {
+			part = 2;
+			c++;
+		} else if (((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')) &&
+			   len[part] < EML_MAX_RANK) {
+			t[part][len[part]++] = *c;
+		} else {
+			ok = 0;
+		}
+	}
+	uint32_t r = len[0];
+	ok = ok && part == 2 && r >= 2 && len[1] == r && len[2] == r &&
+	     g->nodes[node].n_inputs == 2;
+	for (uint32_t k = 0; ok && k + 2 < r; k++)
+		ok = t[1][k] == t[0][k] && t[2][k] == t[0][k];
+	for (uint32_t p = 0; ok && p < 3; p++)
+		for (uint32_t k = 0; ok && k < r; k++)
+			for (uint32_t m = k + 1; m < r; m++)
+				ok = ok && t[p][k] != t[p][m];
+	/* the contracted letter: in both operands' last two, not in the output */
+	char con = 0;
+	for (uint32_t k = r - 2; ok && k < r; k++)
+		if ((t[0][k] == t[1][r - 2] || t[0][k] == t[1][r - 1]) &&
+		    t[0][k] != t[2][r - 2] && t[0][k] != t[2][r - 1])
+			con = t[0][k];
+	if (!ok || !con) {
+		char why[320];
+		snprintf(why, sizeof(why),
+			 "Einsum equation '%s' (only batched matrix products are taken)", eq);
+		return unsupported_attr(g, node, why);
+	}
+	char i = t[0][r - 2] == con ? t[0][r - 1] : t[0][r - 2];
+	char j = t[1][r - 2] == con ? t[1][r - 1] : t[1][r - 2];
+	int out_ij = t[2][r - 2] == i && t[2][r - 1] == j;
+	if (i == j || (!out_ij && !(t[2][r - 2] == j && t[2][r - 1] == i))) {
+		char why[320];
+		snprintf(why, sizeof(why), "Einsum equation '%s' (the output is not the product)",
+			 eq);
+		return unsupported_attr(g, node, why);
+	}
+	edgeml_status st = EDGEML_OK;
+	uint32_t a = g->nodes[node].inputs[0], b = g->nodes[node].inputs[1];
+	uint32_t ta = EML_NO_TENSOR, tb = EML_NO_TENSOR;
+	if (t[0][r - 2] == con)
+		st = swap_last_two(g, node, "einsum_a", a, r, &ta);
+	if (!st && t[1][r - 1] == con)
+		st = swap_last_two(g, node, "einsum_b", b, r, &tb);
+	if (!st && !out_ij) {
+		/* the MatMul writes the product, a Transpose of it the Einsum's output */
+		uint32_t y = g->nodes[node].outputs[0], prod;
+		char name[256];
+		snprintf(name, sizeof(name), "%s/einsum_ji", g->nodes[node].name);
+		st = cv_add_unique_tensor(g, name, &prod);
+		if (!st)
+			st = swap_last_two(g, node, "einsum_out", prod, r, &y);
+		if (!st)
+			g->nodes[node].outputs[0] = prod;
+	}
+	if (st)
+		return st;
+	g->nodes[node].inputs[0] = ta == EML_NO_TENSOR ? a : ta;
+	g->nodes[node].inputs[1] = tb == EML_NO_TENSOR ? b : tb;
+	cv_remove_attr(g, node, "equation");
+	return EDGEML_OK;
+}
+
 /* Clip < 11: min/max attributes → inputs 1 and 2 (absent attribute = no bound). */
 static edgeml_status canon_clip(cv_graph *g, uint32_t node)
 {
@@ -444,6 +560,8 @@ static edgeml_status canonicalise(cv_graph *g, uint32_t node, const Onnx__NodePr
 	cv_remove_attr(g, node, "consumed_inputs"); /* opset-1 memory hint, meaningless here */
 	switch (n->op) {
 	case EML_OP_Clip: return v < 11 ? canon_clip(g, node) : EDGEML_OK;
+	case EML_OP_MatMul:
+		return strcmp(str(np->op_type), "Einsum") == 0 ? canon_einsum(g, node) : EDGEML_OK;
 	case EML_OP_Squeeze:
 	case EML_OP_Unsqueeze: return v < 13 ? ints_attr_to_input(g, node, "axes", 1) : EDGEML_OK;
 	case EML_OP_Pad: return v < 11 ? canon_pad(g, node) : EDGEML_OK;

@@ -1793,6 +1793,137 @@ static void test_fold_mod_scatternd_dropout(void **state)
 	assert_contains(edgeml_last_error(), "node 'oob' (ScatterND): an index is out of range");
 }
 
+/* Einsum as batched matrix products: every placement of the contracted letter in the
+ * operands and of the free letters in the output, run on the CPU backend (fast and
+ * reference kernels) against the sum the equation names, computed here in double; other
+ * equations are refused naming the equation. */
+#define ES_B 2
+#define ES_N 3
+#define ES_K 4
+#define ES_M 5
+static void test_einsum_batched_matmul(void **state)
+{
+	(void)state;
+	/* letters: b batch, i free of A (ES_N), k contracted (ES_K), j free of B (ES_M) */
+	static const char *const eqs[] = { "bik,bkj->bij", "bki,bkj->bij", "bik,bjk->bij",
+					   "bki,bjk->bji", "b i k, b j k -> b j i" };
+	float a[ES_B * ES_N * ES_K], bm[ES_B * ES_K * ES_M];
+	for (int i = 0; i < ES_B * ES_N * ES_K; i++)
+		a[i] = (float)((i * 7) % 11) - 5.0f;
+	for (int i = 0; i < ES_B * ES_K * ES_M; i++)
+		bm[i] = (float)((i * 5) % 13) * 0.25f - 1.5f;
+	for (size_t e = 0; e < sizeof(eqs) / sizeof(eqs[0]); e++) {
+		const char *eq = eqs[e];
+		char la[4] = { 0 }, lb[4] = { 0 }, lo[4] = { 0 };
+		int p = 0, n = 0;
+		for (const char *c = eq; *c; c++) {
+			if (*c == ',' || *c == '>') {
+				p++;
+				n = 0;
+			} else if (*c >= 'a' && *c <= 'z') {
+				(p == 0 ? la : p == 1 ? lb : lo)[n++] = *c;
+			}
+		}
+		int64_t dim_of[128] = { 0 };
+		dim_of['b'] = ES_B;
+		dim_of['i'] = ES_N;
+		dim_of['k'] = ES_K;
+		dim_of['j'] = ES_M;
+		int64_t ad[3], bd[3], od[3];
+		for (int q = 0; q < 3; q++) {
+			ad[q] = dim_of[(int)la[q]];
+			bd[q] = dim_of[(int)lb[q]];
+			od[q] = dim_of[(int)lo[q]];
+		}
+		builder b = { .opset = 13 };
+		input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 3, ad);
+		init_raw(&b, "w", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 3, bd, bm, sizeof(bm));
+		Onnx__NodeProto *en = node(&b, "Einsum", "es", "x,w", "y");
+		Onnx__AttributeProto *at =
+			attr(en, "equation", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
+		at->has_s = 1;
+		at->s.len = strlen(eq);
+		at->s.data = (uint8_t *)tstr(eq);
+		output(&b, "y");
+		eml_converted *c;
+		if (convert(&b, NULL, &c) != EDGEML_OK)
+			fail_msg("%s: %s", eq, edgeml_last_error());
+		assert_non_null(only_node(&c->graph, EML_OP_MatMul));
+		char path[] = "/tmp/edgeml-einsum-XXXXXX";
+		int fd = mkstemp(path);
+		assert_true(fd >= 0);
+		close(fd);
+		assert_int_equal(edgeml_converted_write(c, path), EDGEML_OK);
+		eml_converted_free(c);
+		edgeml_model *m;
+		assert_int_equal(edgeml_model_load_file(NULL, path, &m), EDGEML_OK);
+		unlink(path);
+		for (int reference = 0; reference < 2; reference++) {
+			edgeml_session_options o;
+			edgeml_session_options_init(&o);
+			o.backend = EDGEML_BACKEND_CPU;
+			o.threads = 1;
+			o.flags = reference ? EDGEML_SESSION_REFERENCE_KERNELS : 0;
+			edgeml_session *s;
+			if (edgeml_session_create(m, &o, &s) != EDGEML_OK)
+				fail_msg("%s: session: %s", eq, edgeml_last_error());
+			edgeml_tensor *t;
+			assert_int_equal(edgeml_session_input_by_name(s, "x", &t), EDGEML_OK);
+			assert_int_equal(edgeml_tensor_write(t, a, sizeof(a)), EDGEML_OK);
+			assert_int_equal(edgeml_session_run(s), EDGEML_OK);
+			float y[ES_B * ES_N * ES_M];
+			assert_int_equal(edgeml_session_output_by_name(s, "y", &t), EDGEML_OK);
+			assert_int_equal(edgeml_tensor_read(t, y, sizeof(y)), EDGEML_OK);
+			edgeml_session_destroy(s);
+			/* the sum the equation names, over every output index */
+			for (int64_t o0 = 0; o0 < od[0]; o0++)
+				for (int64_t o1 = 0; o1 < od[1]; o1++)
+					for (int64_t o2 = 0; o2 < od[2]; o2++) {
+						int64_t val[128] = { 0 };
+						val[(int)lo[0]] = o0;
+						val[(int)lo[1]] = o1;
+						val[(int)lo[2]] = o2;
+						double sum = 0;
+						for (int64_t k = 0; k < ES_K; k++) {
+							val['k'] = k;
+							int64_t ai = (val[(int)la[0]] * ad[1] +
+								      val[(int)la[1]]) * ad[2] +
+								     val[(int)la[2]];
+							int64_t bi = (val[(int)lb[0]] * bd[1] +
+								      val[(int)lb[1]]) * bd[2] +
+								     val[(int)lb[2]];
+							sum += (double)a[ai] * (double)bm[bi];
+						}
+						float got = y[(o0 * od[1] + o1) * od[2] + o2];
+						if (fabs(got - sum) > 1e-4)
+							fail_msg("%s (reference %d): y[%lld,%lld,%lld] = "
+								 "%g, want %g",
+								 eq, reference, (long long)o0,
+								 (long long)o1, (long long)o2, got, sum);
+					}
+		}
+		edgeml_model_free(m);
+	}
+	static const char *const refused[] = { "bij,bjk->bk", "ii->i", "...ij,...jk->...ik",
+					       "bij,bjk->bkj" };
+	for (size_t e = 0; e < sizeof(refused) / sizeof(refused[0]); e++) {
+		builder b = { .opset = 13 };
+		int64_t d3[3] = { 2, 2, 2 };
+		input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 3, d3);
+		input(&b, "w", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 3, d3);
+		Onnx__NodeProto *en = node(&b, "Einsum", "es", "x,w", "y");
+		Onnx__AttributeProto *at =
+			attr(en, "equation", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
+		at->has_s = 1;
+		at->s.len = strlen(refused[e]);
+		at->s.data = (uint8_t *)tstr(refused[e]);
+		output(&b, "y");
+		eml_converted *c;
+		assert_int_equal(convert(&b, NULL, &c), EDGEML_ERR_UNSUPPORTED);
+		assert_contains(edgeml_last_error(), refused[e]);
+	}
+}
+
 /* If on a condition computed from shapes: the chosen branch is inlined, the other (which
  * holds an op edgeml lacks) is never imported. A Cast of a run-time tensor to its own type
  * is an Identity. */
@@ -1935,6 +2066,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_fold_slice_cast_arith_range, teardown),
 		cmocka_unit_test_teardown(test_fold_fill_expand_where, teardown),
 		cmocka_unit_test_teardown(test_fold_mod_scatternd_dropout, teardown),
+		cmocka_unit_test_teardown(test_einsum_batched_matmul, teardown),
 		cmocka_unit_test_teardown(test_fold_if_constant_condition, teardown),
 		cmocka_unit_test_teardown(test_fold_errors, teardown),
 	};
