@@ -74,6 +74,9 @@ static edgeml_status run_passes(cv_graph *g, FILE *log)
 	if (!st)
 		st = run_pass(g, log, cv_pass_hswish, "hswish", "HardSigmoid + Mul into HardSwish");
 	if (!st)
+		st = run_pass(g, log, cv_pass_dead_taps, "dead-taps",
+			      "convolutions cut to the taps that read the input");
+	if (!st)
 		st = run_pass(g, log, cv_pass_identity, "identity", "Identity removed");
 	if (!st)
 		st = run_pass(g, log, cv_pass_image_quant, "image-quant",

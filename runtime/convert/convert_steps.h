@@ -70,6 +70,9 @@ edgeml_status cv_pass_batchnorm(cv_graph *g, uint32_t *count);
 edgeml_status cv_pass_activation(cv_graph *g, uint32_t *count);
 /* HardSigmoid(1/6, 1/2) of x times x into HardSwish (pass_hswish.c). */
 edgeml_status cv_pass_hswish(cv_graph *g, uint32_t *count);
+/* Cuts Conv / QLinearConv kernels to the taps that read the input for some output
+ * (pass_dead_taps.c). */
+edgeml_status cv_pass_dead_taps(cv_graph *g, uint32_t *count);
 /* Removes Identity nodes. */
 edgeml_status cv_pass_identity(cv_graph *g, uint32_t *count);
 

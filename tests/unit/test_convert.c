@@ -1924,6 +1924,146 @@ static void test_einsum_batched_matmul(void **state)
 	}
 }
 
+/* Converts b, runs it on the CPU (reference kernels or fast) with x as input "x" and reads
+ * output "y" (n floats each). */
+static void run_xy(builder *b, int reference, const float *x, size_t nx, float *y, size_t ny)
+{
+	eml_converted *c;
+	if (convert(b, NULL, &c) != EDGEML_OK)
+		fail_msg("convert: %s", edgeml_last_error());
+	char path[] = "/tmp/edgeml-xy-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(edgeml_converted_write(c, path), EDGEML_OK);
+	eml_converted_free(c);
+	edgeml_model *m;
+	assert_int_equal(edgeml_model_load_file(NULL, path, &m), EDGEML_OK);
+	unlink(path);
+	edgeml_session_options o;
+	edgeml_session_options_init(&o);
+	o.backend = EDGEML_BACKEND_CPU;
+	o.threads = 1;
+	o.flags = reference ? EDGEML_SESSION_REFERENCE_KERNELS : 0;
+	edgeml_session *s;
+	if (edgeml_session_create(m, &o, &s) != EDGEML_OK)
+		fail_msg("session: %s", edgeml_last_error());
+	edgeml_tensor *t;
+	assert_int_equal(edgeml_session_input_by_name(s, "x", &t), EDGEML_OK);
+	assert_int_equal(edgeml_tensor_write(t, x, nx * sizeof(float)), EDGEML_OK);
+	assert_int_equal(edgeml_session_run(s), EDGEML_OK);
+	assert_int_equal(edgeml_session_output_by_name(s, "y", &t), EDGEML_OK);
+	assert_int_equal(edgeml_tensor_read(t, y, ny * sizeof(float)), EDGEML_OK);
+	edgeml_session_destroy(s);
+	edgeml_model_free(m);
+}
+
+/* A dilated Conv whose outer taps only ever read padding (dilation 6 on 4 x 5, DeepLab's
+ * ASPP on a small map) is cut to its live taps: a 1 x 1 convolution without padding whose
+ * outputs are bit-identical to the 1 x 1 convolution written out (fast and reference
+ * kernels); dilation 2 with pads (2, 0) on rows only cuts the rows; an ordinary 3 x 3 with
+ * pads 1 and one with an infinite weight in a dead tap keep their kernels. */
+static void test_dead_taps(void **state)
+{
+	(void)state;
+	enum { C = 2, M = 3, H = 4, W = 5 };
+	int64_t xd[4] = { 1, C, H, W }, wd[4] = { M, C, 3, 3 }, w1d[4] = { M, C, 1, 1 };
+	float w[M * C * 9], w1[M * C], bias[M] = { 0.5f, -0.25f, 0.0f }, x[C * H * W];
+	for (int i = 0; i < M * C * 9; i++)
+		w[i] = (float)((i * 7) % 13) * 0.125f - 0.75f;
+	for (int i = 0; i < M * C; i++)
+		w1[i] = w[i * 9 + 4]; /* the centre tap */
+	for (int i = 0; i < C * H * W; i++)
+		x[i] = (float)((i * 5) % 17) * 0.2f - 1.6f;
+	int64_t m = M, d6[2] = { 6, 6 }, p6[4] = { 6, 6, 6, 6 };
+	float want[M * H * W], got[M * H * W];
+	{
+		builder b = { .opset = 13 };
+		input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, xd);
+		init_raw(&b, "w1", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, w1d, w1, sizeof(w1));
+		init_raw(&b, "b", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, &m, bias, sizeof(bias));
+		node(&b, "Conv", "conv", "x,w1,b", "y");
+		output(&b, "y");
+		run_xy(&b, 1, x, C * H * W, want, M * H * W);
+	}
+	for (int reference = 0; reference < 2; reference++) {
+		builder b = { .opset = 13 };
+		input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, xd);
+		init_raw(&b, "w", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, wd, w, sizeof(w));
+		init_raw(&b, "b", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, &m, bias, sizeof(bias));
+		Onnx__NodeProto *cv = node(&b, "Conv", "conv", "x,w,b", "y");
+		attr_ints(cv, "dilations", 2, d6);
+		attr_ints(cv, "pads", 4, p6);
+		output(&b, "y");
+		eml_converted *c;
+		assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+		const eml_node *n = only_node(&c->graph, EML_OP_Conv);
+		const eml_tensor *wt = in_tensor(&c->graph, n, 1);
+		assert_int_equal(wt->dims[2], 1);
+		assert_int_equal(wt->dims[3], 1);
+		eml_converted_free(c);
+		run_xy(&b, reference, x, C * H * W, got, M * H * W);
+		assert_memory_equal(got, want, sizeof(want));
+	}
+	/* rows only: dilation 2, pads 2 on rows and 0 on columns, 2 x 5 input */
+	{
+		int64_t xd2[4] = { 1, C, 2, W }, d2[2] = { 2, 1 }, p2[4] = { 2, 1, 2, 1 };
+		builder b = { .opset = 13 };
+		input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, xd2);
+		init_raw(&b, "w", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, wd, w, sizeof(w));
+		Onnx__NodeProto *cv = node(&b, "Conv", "conv", "x,w", "y");
+		attr_ints(cv, "dilations", 2, d2);
+		attr_ints(cv, "pads", 4, p2);
+		output(&b, "y");
+		float ref[M * 2 * W], fast[M * 2 * W];
+		eml_converted *c;
+		assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+		const eml_node *n = only_node(&c->graph, EML_OP_Conv);
+		assert_int_equal(in_tensor(&c->graph, n, 1)->dims[2], 1);
+		assert_int_equal(in_tensor(&c->graph, n, 1)->dims[3], 3);
+		eml_converted_free(c);
+		run_xy(&b, 1, x, C * 2 * W, ref, M * 2 * W);
+		run_xy(&b, 0, x, C * 2 * W, fast, M * 2 * W);
+		/* the same sums as the uncut kernel: row taps 0 and 2 read only padding */
+		for (int o = 0; o < M; o++)
+			for (int oy = 0; oy < 2; oy++)
+				for (int ox = 0; ox < W; ox++) {
+					float acc = 0.0f;
+					for (int ci = 0; ci < C; ci++)
+						for (int kx = 0; kx < 3; kx++) {
+							int ix = ox - 1 + kx;
+							float v = ix < 0 || ix >= W ? 0.0f :
+								  x[(ci * 2 + oy) * W + ix];
+							acc = fmaf(v, w[((o * C + ci) * 3 + 1) * 3 + kx],
+								   acc);
+						}
+					assert_true(fabsf(ref[(o * 2 + oy) * W + ox] - acc) < 1e-5f);
+				}
+		assert_memory_equal(ref, fast, sizeof(ref));
+	}
+	/* nothing to cut: 3 x 3, pads 1; and an infinite weight in a dead tap */
+	for (int k = 0; k < 2; k++) {
+		float wk[M * C * 9];
+		memcpy(wk, w, sizeof(w));
+		if (k == 1)
+			wk[0] = INFINITY;
+		int64_t p1[4] = { 1, 1, 1, 1 };
+		builder b = { .opset = 13 };
+		input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, xd);
+		init_raw(&b, "w", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, wd, wk, sizeof(wk));
+		Onnx__NodeProto *cv = node(&b, "Conv", "conv", "x,w", "y");
+		attr_ints(cv, "pads", 4, k == 0 ? p1 : p6);
+		if (k == 1)
+			attr_ints(cv, "dilations", 2, d6);
+		output(&b, "y");
+		eml_converted *c;
+		assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+		const eml_node *n = only_node(&c->graph, EML_OP_Conv);
+		assert_int_equal(in_tensor(&c->graph, n, 1)->dims[2], 3);
+		eml_converted_free(c);
+	}
+}
+
 /* If on a condition computed from shapes: the chosen branch is inlined, the other (which
  * holds an op edgeml lacks) is never imported. A Cast of a run-time tensor to its own type
  * is an Identity. */
@@ -2067,6 +2207,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_fold_fill_expand_where, teardown),
 		cmocka_unit_test_teardown(test_fold_mod_scatternd_dropout, teardown),
 		cmocka_unit_test_teardown(test_einsum_batched_matmul, teardown),
+		cmocka_unit_test_teardown(test_dead_taps, teardown),
 		cmocka_unit_test_teardown(test_fold_if_constant_condition, teardown),
 		cmocka_unit_test_teardown(test_fold_errors, teardown),
 	};
