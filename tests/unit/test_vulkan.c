@@ -326,6 +326,59 @@ static void test_qchain(void **state)
 	free(image);
 }
 
+/* Weights larger than one descriptor may bind (maxStorageBufferRange: 128 MiB on lavapipe
+ * and many mobile GPUs; ViT-B/32 has 353 MB) go into several buffers: the quantized chain
+ * and the float net above with the range cut to 256 bytes (a buffer per few constants)
+ * still agree with the CPU; a constant larger than the range is refused by name. */
+static void test_weight_buffers(void **state)
+{
+	SKIP_WITHOUT_DEVICE();
+	assert_int_equal(setenv("EDGEML_VK_MAX_STORAGE_RANGE", "256", 1), 0);
+	test_qchain(state);
+	/* and it did split: a model with 4 KiB of weights */
+	static builder b0;
+	static float w0[1024];
+	memset(&b0, 0, sizeof(b0));
+	uint32_t x0 = tensor(&b0, EDGEML_DTYPE_FLOAT32, 2, (int64_t[]){ 1, 32 }, EML_TF_INPUT,
+			     NULL);
+	uint32_t wt0 = tensor(&b0, EDGEML_DTYPE_FLOAT32, 2, (int64_t[]){ 32, 32 },
+			      EML_TF_CONSTANT, w0);
+	uint32_t y0 = tensor(&b0, EDGEML_DTYPE_FLOAT32, 2, (int64_t[]){ 1, 32 }, EML_TF_OUTPUT,
+			     NULL);
+	node(&b0, EML_OP_MatMul, 2, (uint32_t[]){ x0, wt0 }, y0, 0, NULL);
+	for (int i = 0; i < 1024; i++)
+		w0[i] = (float)(i % 7) - 3.0f;
+	void *image0;
+	edgeml_model *m0 = load(&b0, &image0);
+	assert_int_equal(setenv("EDGEML_VK_MAX_STORAGE_RANGE", "4096", 1), 0);
+	compare(m0, 0);
+	edgeml_session *s0 = session(m0, EDGEML_BACKEND_VULKAN, 0);
+	assert_non_null(strstr(edgeml_session_backend_detail(s0), "in 2 buffers"));
+	edgeml_session_destroy(s0);
+	edgeml_model_free(m0);
+	free(image0);
+	assert_int_equal(setenv("EDGEML_VK_MAX_STORAGE_RANGE", "64", 1), 0);
+	static builder b;
+	static float w[64];
+	memset(&b, 0, sizeof(b));
+	uint32_t x = tensor(&b, EDGEML_DTYPE_FLOAT32, 2, (int64_t[]){ 1, 64 }, EML_TF_INPUT, NULL);
+	uint32_t wt = tensor(&b, EDGEML_DTYPE_FLOAT32, 2, (int64_t[]){ 64, 1 }, EML_TF_CONSTANT, w);
+	uint32_t y = tensor(&b, EDGEML_DTYPE_FLOAT32, 2, (int64_t[]){ 1, 1 }, EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_MatMul, 2, (uint32_t[]){ x, wt }, y, 0, NULL);
+	void *image;
+	edgeml_model *m = load(&b, &image);
+	edgeml_session_options o;
+	edgeml_session *s;
+	edgeml_session_options_init(&o);
+	o.backend = EDGEML_BACKEND_VULKAN;
+	o.cache_dir = cache_dir;
+	assert_int_equal(edgeml_session_create(m, &o, &s), EDGEML_ERR_UNSUPPORTED);
+	assert_non_null(strstr(edgeml_last_error(), "maxStorageBufferRange"));
+	edgeml_model_free(m);
+	free(image);
+	assert_int_equal(unsetenv("EDGEML_VK_MAX_STORAGE_RANGE"), 0);
+}
+
 /* Quantizing values that fall exactly halfway rounds half to even (x / 0.5 = i - 7.5). */
 static void test_ties(void **state)
 {
@@ -1512,6 +1565,7 @@ int main(void)
 		cmocka_unit_test(test_workgroup_sizes),
 		cmocka_unit_test(test_qgemm),
 		cmocka_unit_test(test_qchain),
+		cmocka_unit_test(test_weight_buffers),
 		cmocka_unit_test(test_ties),
 		cmocka_unit_test(test_float),
 		cmocka_unit_test(test_float_tiles),

@@ -69,7 +69,8 @@ static void vk_destroy(void *opaque)
 		if (s->io)
 			for (uint32_t t = 0; t < s->graph->n_tensors; t++)
 				eml_vk_buffer_destroy(&s->mem, &s->io[t]);
-		eml_vk_buffer_destroy(&s->mem, &s->weights);
+		for (uint32_t c = 0; s->weights && c < s->n_weights; c++)
+			eml_vk_buffer_destroy(&s->mem, &s->weights[c]);
 		eml_vk_buffer_destroy(&s->mem, &s->arena);
 		eml_vk_memory_release(&s->mem);
 	}
@@ -150,14 +151,25 @@ static edgeml_status make_buffers(vk_state *s)
 	return EDGEML_OK;
 }
 
-/* Lays out the weights buffer: every constant a GPU dispatch binds, then every dispatch's
- * header and parameters, at an offset its descriptor can start at; returns its size. */
-static edgeml_status layout_weights(vk_state *s, uint64_t *size)
+/* Lays out the weights buffers: every constant a GPU dispatch binds, then every dispatch's
+ * header and parameters, at an offset its descriptor can start at, a new buffer starting
+ * where the next item would pass the largest range a descriptor binds; sets chunk[t] (of
+ * constants) and the dispatches' params_chunk, returns each buffer's size in size[] (NULL:
+ * only counts them into *count). */
+static edgeml_status layout_weights(vk_state *s, uint32_t *chunk, uint64_t *size,
+				     uint32_t *count)
 {
 	const eml_graph *g = s->graph;
-	uint64_t at = 0, align = s->dev.info->min_storage_align;
+	uint64_t at = 0, total = 0, align = s->dev.info->min_storage_align;
+	uint64_t limit = s->dev.info->max_storage_range;
+	/* a smaller range than the device's, for tests of the split on any device */
+	const char *env = getenv("EDGEML_VK_MAX_STORAGE_RANGE");
+	if (env && strtoull(env, NULL, 10) >= 64 && strtoull(env, NULL, 10) < limit)
+		limit = strtoull(env, NULL, 10);
+	uint32_t c = 0;
 	if (align < EML_PLAN_ALIGN)
 		align = EML_PLAN_ALIGN;
+	limit = limit / align * align;
 	for (uint32_t i = 0; i < g->n_nodes; i++) {
 		vk_node *n = &s->nodes[i];
 		if (n->skip)
@@ -167,42 +179,73 @@ static edgeml_status layout_weights(vk_state *s, uint64_t *size)
 			for (uint32_t b = 0; b < d->n_tensors; b++) {
 				uint32_t t = d->tensors[b];
 				const eml_tensor *td = &g->tensors[t];
-				if (!(td->flags & EML_TF_CONSTANT) || s->loc[t].buf)
+				if (!(td->flags & EML_TF_CONSTANT) || chunk[t] != UINT32_MAX ||
+				    s->loc[t].buf)
 					continue;
 				if (!td->data && eml_tensor_bytes(td))
 					return eml_error(EDGEML_ERR_FORMAT,
 							 "constant '%s' has no data",
 							 name_of(td->name));
-				s->loc[t] = (vk_loc){ &s->weights, at };
-				at += eml_plan_round_up(td->data_size);
-				if (at > VK_MEMORY_MAX)
+				uint64_t bytes = eml_plan_round_up(td->data_size);
+				if (bytes > limit)
+					return eml_error(EDGEML_ERR_UNSUPPORTED,
+							 "vulkan: constant '%s' takes %llu bytes, more "
+							 "than the device's maxStorageBufferRange (%llu)",
+							 name_of(td->name),
+							 (unsigned long long)bytes,
+							 (unsigned long long)limit);
+				if (at + bytes > limit) {
+					if (size)
+						size[c] = at;
+					c++;
+					at = 0;
+				}
+				chunk[t] = c;
+				s->loc[t].offset = at;
+				at += bytes;
+				total += bytes;
+				if (total > VK_MEMORY_MAX)
 					return eml_error(EDGEML_ERR_NO_MEMORY,
 							 "the weights need more than the %llu "
 							 "bytes a session may use",
 							 (unsigned long long)VK_MEMORY_MAX);
 			}
+			uint64_t params =
+				eml_plan_round_up(((uint64_t)EML_VK_HEADER + d->n_params) * 4);
 			at = (at + align - 1) / align * align;
+			if (at + params > limit) {
+				if (size)
+					size[c] = at;
+				c++;
+				at = 0;
+			}
+			n->params_chunk[j] = c;
 			n->params_offset[j] = at;
-			at += eml_plan_round_up(((uint64_t)EML_VK_HEADER + d->n_params) * 4);
+			at += params;
+			total += params;
 		}
 	}
-	*size = at;
+	if (size)
+		size[c] = at;
+	*count = c + 1;
 	return EDGEML_OK;
 }
 
-/* Writes the weights, headers and parameters into host memory at dst (laid out by
- * layout_weights). */
-static edgeml_status fill_weights(const vk_state *s, uint8_t *dst)
+/* Writes what weights buffer c holds (weights, headers and parameters, laid out by
+ * layout_weights) into host memory at dst. */
+static edgeml_status fill_weights(const vk_state *s, uint32_t c, uint8_t *dst)
 {
 	const eml_graph *g = s->graph;
 	for (uint32_t t = 0; t < g->n_tensors; t++)
-		if (s->loc[t].buf == &s->weights && g->tensors[t].data)
+		if (s->loc[t].buf == &s->weights[c] && g->tensors[t].data)
 			memcpy(dst + s->loc[t].offset, g->tensors[t].data, g->tensors[t].data_size);
 	for (uint32_t i = 0; i < g->n_nodes; i++) {
 		const vk_node *n = &s->nodes[i];
 		if (n->skip)
 			continue;
 		for (uint32_t j = 0; j < n->kernel.n; j++) {
+			if (n->params_chunk[j] != c)
+				continue;
 			uint32_t head[EML_VK_HEADER];
 			edgeml_status st = eml_vk_header(s, n, j, head);
 			if (st != EDGEML_OK)
@@ -236,27 +279,9 @@ static edgeml_status submit_wait(vk_state *s, VkCommandBuffer cmd)
 	return EDGEML_OK;
 }
 
-/* Uploads the weights once: into a host staging buffer, then copied on the device. */
-static edgeml_status upload_weights(vk_state *s)
+/* Copies host buffer src into device buffer dst (size bytes) and waits. */
+static edgeml_status copy_wait(vk_state *s, const eml_vk_buffer *src, const eml_vk_buffer *dst)
 {
-	uint64_t size = 0;
-	edgeml_status st = layout_weights(s, &size);
-	if (st == EDGEML_OK)
-		st = eml_vk_buffer_create(&s->mem, size, EML_VK_MEM_DEVICE, "the weights",
-					  &s->weights);
-	if (st != EDGEML_OK || size == 0)
-		return st;
-	s->weight_bytes = size;
-	eml_vk_buffer staging;
-	st = eml_vk_buffer_create(&s->mem, size, EML_VK_MEM_HOST, "the weights' staging buffer",
-				  &staging);
-	if (st != EDGEML_OK)
-		return st;
-	st = fill_weights(s, staging.map);
-	if (st != EDGEML_OK) {
-		eml_vk_buffer_destroy(&s->mem, &staging);
-		return st;
-	}
 	const eml_vk_fns *f = s->dev.fns;
 	VkCommandBufferAllocateInfo ai = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
 					   .commandPool = s->cmd_pool,
@@ -269,16 +294,60 @@ static edgeml_status upload_weights(vk_state *s)
 	if (r == VK_SUCCESS)
 		r = f->vkBeginCommandBuffer(cmd, &bi);
 	if (r == VK_SUCCESS) {
-		VkBufferCopy region = { 0, 0, staging.size };
-		f->vkCmdCopyBuffer(cmd, staging.buffer, s->weights.buffer, 1, &region);
+		VkBufferCopy region = { 0, 0, src->size };
+		f->vkCmdCopyBuffer(cmd, src->buffer, dst->buffer, 1, &region);
 		r = f->vkEndCommandBuffer(cmd);
 	}
 	if (r != VK_SUCCESS)
-		st = eml_error(EDGEML_ERR_BACKEND, "vulkan: recording the weight upload failed: %s",
-			       eml_vk_result_name(r));
-	if (st == EDGEML_OK)
-		st = submit_wait(s, cmd);
-	eml_vk_buffer_destroy(&s->mem, &staging);
+		return eml_error(EDGEML_ERR_BACKEND, "vulkan: recording the weight upload failed: %s",
+				 eml_vk_result_name(r));
+	return submit_wait(s, cmd);
+}
+
+/* Uploads the weights once: each buffer through a host staging buffer, then copied on the
+ * device. */
+static edgeml_status upload_weights(vk_state *s)
+{
+	const eml_graph *g = s->graph;
+	uint32_t *chunk = malloc(((size_t)g->n_tensors + 1) * sizeof(uint32_t)), n = 0;
+	if (!chunk)
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory laying out the weights");
+	for (uint32_t t = 0; t < g->n_tensors; t++)
+		chunk[t] = UINT32_MAX;
+	edgeml_status st = layout_weights(s, chunk, NULL, &n);
+	uint64_t *size = st == EDGEML_OK ? calloc(n, sizeof(uint64_t)) : NULL;
+	s->weights = st == EDGEML_OK ? calloc(n, sizeof(eml_vk_buffer)) : NULL;
+	if (st == EDGEML_OK && (!size || !s->weights))
+		st = eml_error(EDGEML_ERR_NO_MEMORY, "out of memory laying out the weights");
+	if (st == EDGEML_OK) {
+		for (uint32_t t = 0; t < g->n_tensors; t++)
+			chunk[t] = UINT32_MAX;
+		st = layout_weights(s, chunk, size, &n);
+	}
+	for (uint32_t t = 0; st == EDGEML_OK && t < g->n_tensors; t++)
+		if (chunk[t] != UINT32_MAX)
+			s->loc[t].buf = &s->weights[chunk[t]];
+	free(chunk);
+	for (uint32_t c = 0; st == EDGEML_OK && c < n; c++) {
+		st = eml_vk_buffer_create(&s->mem, size[c], EML_VK_MEM_DEVICE, "the weights",
+					  &s->weights[c]);
+		if (st != EDGEML_OK)
+			break;
+		s->n_weights = c + 1;
+		s->weight_bytes += size[c];
+		if (size[c] == 0)
+			continue;
+		eml_vk_buffer staging;
+		st = eml_vk_buffer_create(&s->mem, size[c], EML_VK_MEM_HOST,
+					  "the weights' staging buffer", &staging);
+		if (st != EDGEML_OK)
+			break;
+		st = fill_weights(s, c, staging.map);
+		if (st == EDGEML_OK)
+			st = copy_wait(s, &staging, &s->weights[c]);
+		eml_vk_buffer_destroy(&s->mem, &staging);
+	}
+	free(size);
 	return st;
 }
 
@@ -622,10 +691,12 @@ static void vk_describe(const void *opaque, char *buf, size_t size)
 	const eml_vk_device_info *d = s->dev.info;
 	snprintf(buf, size,
 		 "on '%s' (%s, driver %s, %s); created in %.1f ms: %u shaders compiled, %u from "
-		 "the cache, %u pipelines (%u new, %u shared)",
+		 "the cache, %u pipelines (%u new, %u shared); weights %.1f MiB in %u buffer%s",
 		 d->name, eml_vk_device_type_name(d->type), d->driver_name,
 		 d->drm_node[0] ? d->drm_node : "no DRM node", s->create_ms, s->cache.compiles,
-		 s->cache.hits, s->n_pipes, s->n_created, s->n_pipes - s->n_created);
+		 s->cache.hits, s->n_pipes, s->n_created, s->n_pipes - s->n_created,
+		 (double)s->weight_bytes / (1024.0 * 1024.0), s->n_weights,
+		 s->n_weights == 1 ? "" : "s");
 }
 
 const eml_backend eml_vulkan_backend = {

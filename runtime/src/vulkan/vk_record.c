@@ -139,7 +139,8 @@ static void write_set(vk_state *s, const vk_node *n, uint32_t j)
 	for (uint32_t b = 0; b < N_BINDINGS; b++) {
 		eml_vk_buffer *buf = b >= 1 && b - 1 < d->n_tensors ?
 					     s->loc[d->tensors[b - 1]].buf :
-					     &s->weights;
+				     b == 0 ? &s->weights[n->params_chunk[j]] :
+					      &s->weights[0];
 		uint64_t params = ((uint64_t)EML_VK_HEADER + d->n_params) * 4;
 		bi[b] = b == 0 ? (VkDescriptorBufferInfo){ buf->buffer, n->params_offset[j], params } :
 				 (VkDescriptorBufferInfo){ buf->buffer, 0, VK_WHOLE_SIZE };

@@ -24,6 +24,7 @@ typedef struct vk_node {
 	int skip;   /* a view sharing its input's memory, or an empty output: nothing to run */
 	eml_vk_kernel kernel;
 	uint64_t params_offset[EML_VK_MAX_DISPATCH]; /* byte offset of each dispatch's params */
+	uint32_t params_chunk[EML_VK_MAX_DISPATCH];  /* in which weights buffer */
 	VkPipeline pipeline[EML_VK_MAX_DISPATCH];
 	VkDescriptorSet set[EML_VK_MAX_DISPATCH];
 	uint32_t groups[EML_VK_MAX_DISPATCH][2];
@@ -65,7 +66,11 @@ typedef struct vk_state {
 	eml_vk_memory mem;
 	eml_vk_cache cache;
 	eml_arena_plan plan;
-	eml_vk_buffer weights, arena;
+	/* the weights, headers and parameters, in buffers no larger than a descriptor may bind
+	 * (maxStorageBufferRange: 128 MiB on lavapipe and many mobile GPUs) */
+	eml_vk_buffer *weights;
+	uint32_t n_weights;
+	eml_vk_buffer arena;
 	eml_vk_buffer *io; /* per graph tensor; used by graph inputs and outputs */
 	vk_loc *loc;       /* per graph tensor */
 	vk_node *nodes;
