@@ -1,4 +1,4 @@
-/* f32-deinterleave-32x-avx512f.c — the even and odd floats of a row apart (the stride-2 phase
+/* f32-split2-32x-avx512f.c — the even and odd floats of a row apart (the stride-2 phase
  * planes' column split, fast_fplane.c): 32 input floats a step, two loads and two
  * two-register permutes; a masked last step, so that nothing past 2 n is read. A copy:
  * bit-exact. */

@@ -1,4 +1,4 @@
-/* f32-deinterleave-16x-avx2.c — the even and odd floats of a row apart (the stride-2 phase
+/* f32-split2-16x-avx2.c — the even and odd floats of a row apart (the stride-2 phase
  * planes' column split, fast_fplane.c): 16 input floats a step, two loads, two in-lane
  * shuffles and a 64-bit permute each; the last few floats one by one, so that nothing past
  * 2 n is read. A copy: bit-exact. */
