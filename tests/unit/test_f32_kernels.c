@@ -634,11 +634,12 @@ static void test_fdwconv_lanes(void **state)
 	}
 }
 
-/* Stride-1 3x3 and 5x5 depthwise convolutions on planes too wide for channels in lanes,
- * which run by output rows (f32_dwr: strips of 64 columns on AVX-512, 24 or 16 on AVX2,
- * the last strip ragged) straight into the output plane: output widths around every strip
- * boundary, random heights, asymmetric and zero pads, two images, specials; each level, 1
- * and 3 threads, bit for bit, and on the rows kernel where the level has one. */
+/* 3x3 and 5x5 depthwise convolutions, stride 1 and 2, on planes too wide for channels in
+ * lanes, which run by output rows where the level has f32_dwr for the stride (strips of 64
+ * columns on AVX-512, 24 or 16 on AVX2, the last strip ragged) straight into the output
+ * plane: output widths around every strip boundary, random heights, asymmetric and zero
+ * pads, an overhang column, two images, specials; each level, 1 and 3 threads, bit for bit,
+ * and on the rows kernel where the level has one for the stride. */
 static void test_fdwconv_rows(void **state)
 {
 	(void)state;
@@ -651,25 +652,31 @@ static void test_fdwconv_rows(void **state)
 	size_t nw = sizeof(widths) / sizeof(widths[0]);
 	char what[256];
 	for (uint32_t l = 0; l < nl; l++) {
-		const char *name = eml_cpu_kernels_for(levels[l])->f32_dwr_name;
-		for (size_t it = 0; it < 2 * nw + 30; it++) {
+		const eml_cpu_kernels *kt = eml_cpu_kernels_for(levels[l]);
+		for (size_t it = 0; it < 4 * nw + 40; it++) {
 			conv_shape s;
 			conv_random(&s, 2, 0);
 			s.kh = s.kw = it % 2 ? 5 : 3;
-			s.sh = s.sw = s.dh = s.dw = 1;
+			s.sh = s.sw = it % 4 < 2 ? 1 : 2;
+			s.dh = s.dw = 1;
 			s.n = 1 + it % 3 / 2;
-			s.h = 1 + rnd() % 9;
 			for (int i = 0; i < 4; i++)
 				s.pads[i] = rnd() % (uint32_t)(s.kw / 2 + 1);
-			if (s.h + s.pads[0] + s.pads[2] < s.kh)
-				s.h = s.kh;
-			/* an output width from the list (both window sizes), then random ones */
-			int64_t ow = it < 2 * nw ? widths[it / 2] : 17 + rnd() % 120;
-			s.w = ow + s.kw - 1 - s.pads[1] - s.pads[3];
+			/* an output width from the list (each window and stride), then random ones;
+			 * with stride 2 one input column more or less than the windows cover */
+			int64_t ow = it < 4 * nw ? widths[it / 4] : 17 + rnd() % 120;
+			int64_t oh = 1 + rnd() % 9;
+			s.w = (ow - 1) * s.sw + s.kw - s.pads[1] - s.pads[3] + (s.sw == 2 ? rnd() % 2 : 0);
+			s.h = (oh - 1) * s.sh + s.kh - s.pads[0] - s.pads[2];
+			if (s.h < 1) {
+				s.pads[0] = s.pads[2] = 0;
+				s.h = (oh - 1) * s.sh + s.kh;
+			}
 			conv_what(&s, 2, what, sizeof(what));
 			kcase c;
 			conv_build(&c, &s);
-			kc_check(&c, levels[l], 1 + (it % 4 / 2) * 2, name ? name : "f32-dwconv",
+			int rows = kt->f32_dwr && (uint32_t)s.sh <= kt->f32_dwr_max_stride;
+			kc_check(&c, levels[l], 1 + (it % 8 / 4) * 2, rows ? kt->f32_dwr_name : "f32-dwconv",
 				 what);
 			kc_free(&c);
 		}

@@ -57,15 +57,15 @@ typedef struct eml_f32_dw_args {
 
 typedef void (*eml_f32_dw_fn)(const eml_f32_dw_args *a);
 
-/* One channel of a stride-1, dilation-1 k x k depthwise convolution (k 3 or 5) over its whole
- * phase plane x (plane row r at x + r * q; q >= ow + k - 1, at least oh + k - 1 rows, and the
- * plane's slack readable past them) into the output plane y (oh x ow): y[oy][ox] =
- * clamp(bias + sum over ky, kx of x[(oy + ky) * q + ox + kx] * w[ky * k + kx]), the taps in
- * order, as eml_f32_dw_fn. */
+/* One channel of a k x k depthwise convolution (k 3 or 5), stride s (1 or 2) both ways, no
+ * dilation, over its whole phase plane x (phase (py, px) at x + (py * s + px) * phase, its
+ * row r at + r * q; the plane's rows and slack as eml_plane lays them out) into the output
+ * plane y (oh x ow): y[oy][ox] = clamp(bias + sum over ky, kx of w[ky * k + kx] * the padded
+ * input at (oy * s + ky, ox * s + kx)), the taps in order, as eml_f32_dw_fn. */
 typedef struct eml_f32_dwr_args {
 	const float *x;
-	size_t q, oh, ow;
-	uint32_t k;
+	size_t phase, q, oh, ow;
+	uint32_t k, s;
 	const float *w;
 	float bias, lo, hi;
 	float *y;

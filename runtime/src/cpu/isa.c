@@ -144,6 +144,7 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->f32_split2 = eml_f32_split2_32x_avx512f;
 		t->f32_dwr = eml_f32_dwconv_rows_avx512f;
 		t->f32_dwr_name = "f32-dwconv-rows-avx512f";
+		t->f32_dwr_max_stride = 2;
 		t->f32_vbinary = eml_f32_vbinary_32x_minmax_avx512f;
 		t->f32_maxpool = eml_f32_maxpool_64x_avx512f;
 		t->f32_peak = eml_f32_peak_avx512f;
@@ -171,6 +172,7 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->f32_split2 = eml_f32_split2_16x_avx2;
 		t->f32_dwr = eml_f32_dwconv_rows_avx2;
 		t->f32_dwr_name = "f32-dwconv-rows-avx2";
+		t->f32_dwr_max_stride = 1;
 		t->f32_vbinary = eml_f32_vbinary_16x_minmax_avx2;
 		t->f32_maxpool = eml_f32_maxpool_32x_avx2;
 		t->f32_peak = eml_f32_peak_avx2;

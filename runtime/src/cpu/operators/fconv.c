@@ -293,8 +293,9 @@ static void dw_task(void *arg, uint32_t task, uint32_t thread)
 		eml_fplane_build(p, r->x + c * op->in_plane, 0.0f, op->split2, plane);
 		if (op->dwr) {
 			eml_f32_dwr_args ra = {
-				.x = plane, .q = p->q, .oh = p->oh, .ow = p->ow,
-				.k = (uint32_t)p->kh, .w = op->w + ch * op->kvol,
+				.x = plane, .phase = p->phase, .q = p->q, .oh = p->oh,
+				.ow = p->ow, .k = (uint32_t)p->kh, .s = (uint32_t)p->sh,
+				.w = op->w + ch * op->kvol,
 				.bias = op->bias[ch], .lo = op->lo, .hi = op->hi, .y = y,
 			};
 			op->dwr(&ra);
@@ -682,9 +683,10 @@ edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	} else if (op->depthwise) {
 		const eml_cpu_kernels *kt = eml_cpu_kernels_for(isa);
 		const eml_plane *p = &op->plane;
-		/* stride 1, no dilation, 3x3 or 5x5: by output rows, straight into the output */
-		if (kt->f32_dwr && p->sh == 1 && p->sw == 1 && p->dh == 1 && p->dw == 1 &&
-		    p->kh == p->kw && (p->kh == 3 || p->kh == 5))
+		/* 3x3 or 5x5, stride 1 or 2 both ways, no dilation: by output rows, straight
+		 * into the output */
+		if (kt->f32_dwr && p->sh == p->sw && p->sh <= kt->f32_dwr_max_stride && p->dh == 1 &&
+		    p->dw == 1 && p->kh == p->kw && (p->kh == 3 || p->kh == 5))
 			op->dwr = kt->f32_dwr;
 		op->base.kernel = op->dwr ? kt->f32_dwr_name : "f32-dwconv";
 		st = prepare_dw(op, w, bias, threads);
