@@ -627,10 +627,100 @@ static void test_fdwconv_lanes(void **state)
 		conv_build(&c, &s);
 		eml_fast_op *op = kc_prepare(&c, levels[l], 1);
 		assert_non_null(op);
-		assert_true(strcmp(op->kernel, "f32-dwconv") == 0);
+		assert_true(strncmp(op->kernel, "f32-dwconv", 10) == 0);
+		assert_true(strcmp(op->kernel, "f32-dwconv-c") != 0);
 		eml_fast_destroy(op);
 		kc_free(&c);
 	}
+}
+
+/* 3x3 and 5x5 depthwise convolutions, stride 1 and 2, on planes too wide for channels in
+ * lanes, which run by output rows where the level has f32_dwr for the stride (strips of 64
+ * columns on AVX-512, 24 or 16 on AVX2, the last strip ragged) straight into the output
+ * plane: output widths around every strip boundary, random heights, asymmetric and zero
+ * pads, an overhang column, two images, specials; each level, 1 and 3 threads, bit for bit,
+ * and on the rows kernel where the level has one for the stride. */
+static void test_fdwconv_rows(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	static const int64_t widths[] = { 17, 23, 24, 25, 31, 32, 33, 40, 47, 48, 49,
+					  63, 64, 65, 79, 80, 96, 112, 113, 130 };
+	size_t nw = sizeof(widths) / sizeof(widths[0]);
+	char what[256];
+	for (uint32_t l = 0; l < nl; l++) {
+		const eml_cpu_kernels *kt = eml_cpu_kernels_for(levels[l]);
+		for (size_t it = 0; it < 4 * nw + 40; it++) {
+			conv_shape s;
+			conv_random(&s, 2, 0);
+			s.kh = s.kw = it % 2 ? 5 : 3;
+			s.sh = s.sw = it % 4 < 2 ? 1 : 2;
+			s.dh = s.dw = 1;
+			s.n = 1 + it % 3 / 2;
+			for (int i = 0; i < 4; i++)
+				s.pads[i] = rnd() % (uint32_t)(s.kw / 2 + 1);
+			/* an output width from the list (each window and stride), then random ones;
+			 * with stride 2 one input column more or less than the windows cover */
+			int64_t ow = it < 4 * nw ? widths[it / 4] : 17 + rnd() % 120;
+			int64_t oh = 1 + rnd() % 9;
+			s.w = (ow - 1) * s.sw + s.kw - s.pads[1] - s.pads[3] + (s.sw == 2 ? rnd() % 2 : 0);
+			s.h = (oh - 1) * s.sh + s.kh - s.pads[0] - s.pads[2];
+			if (s.h < 1) {
+				s.pads[0] = s.pads[2] = 0;
+				s.h = (oh - 1) * s.sh + s.kh;
+			}
+			conv_what(&s, 2, what, sizeof(what));
+			kcase c;
+			conv_build(&c, &s);
+			int rows = kt->f32_dwr && (uint32_t)s.sh <= kt->f32_dwr_max_stride;
+			kc_check(&c, levels[l], 1 + (it % 8 / 4) * 2, rows ? kt->f32_dwr_name : "f32-dwconv",
+				 what);
+			kc_free(&c);
+		}
+	}
+}
+
+/* The stride-2 column split (f32_split2) of each level against the portable loop: lengths
+ * 0-80 (whole vectors and every tail), unaligned source and destinations; nothing written
+ * past n. */
+static void test_split2(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels), tested = 0;
+	if (nl == 0)
+		skip();
+	float src[200], even[100], odd[100];
+	for (int i = 0; i < 200; i++)
+		src[i] = (float)i * 0.5f - 17.0f;
+	for (uint32_t l = 0; l < nl; l++) {
+		eml_f32_split2_fn fn = eml_cpu_kernels_for(levels[l])->f32_split2;
+		if (!fn)
+			continue;
+		tested++;
+		for (size_t n = 0; n <= 80; n++) {
+			for (size_t off = 0; off < 3; off++) {
+				for (int i = 0; i < 100; i++)
+					even[i] = odd[i] = -1.0f;
+				fn(src + off, n, even + off, odd + 1);
+				for (size_t i = 0; i < 90; i++) {
+					float we = i >= off && i - off < n ? src[off + 2 * (i - off)] : -1.0f;
+					float wo = i >= 1 && i - 1 < n ? src[off + 2 * (i - 1) + 1] : -1.0f;
+					if (even[i] != we || odd[i] != wo)
+						fail_msg("%s: n %zu off %zu: element %zu: even %g odd %g, "
+							 "want %g %g", eml_isa_name(levels[l]), n, off, i,
+							 (double)even[i], (double)odd[i], (double)we,
+							 (double)wo);
+				}
+			}
+		}
+	}
+#if defined(__x86_64__)
+	assert_true(tested > 0);
+#endif
 }
 
 /* Builds a random Gemm (A m x k, or k x m when transposed; B constant; C absent, a scalar,
@@ -1762,6 +1852,7 @@ int main(void)
 		cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_fbinary),	      cmocka_unit_test(test_fmaxpool),
 		cmocka_unit_test(test_favgpool),     cmocka_unit_test(test_fdwconv_lanes),
+		cmocka_unit_test(test_fdwconv_rows), cmocka_unit_test(test_split2),
 		cmocka_unit_test(test_fconvtranspose),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

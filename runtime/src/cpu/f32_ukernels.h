@@ -57,6 +57,22 @@ typedef struct eml_f32_dw_args {
 
 typedef void (*eml_f32_dw_fn)(const eml_f32_dw_args *a);
 
+/* One channel of a k x k depthwise convolution (k 3 or 5), stride s (1 or 2) both ways, no
+ * dilation, over its whole phase plane x (phase (py, px) at x + (py * s + px) * phase, its
+ * row r at + r * q; the plane's rows and slack as eml_plane lays them out) into the output
+ * plane y (oh x ow): y[oy][ox] = clamp(bias + sum over ky, kx of w[ky * k + kx] * the padded
+ * input at (oy * s + ky, ox * s + kx)), the taps in order, as eml_f32_dw_fn. */
+typedef struct eml_f32_dwr_args {
+	const float *x;
+	size_t phase, q, oh, ow;
+	uint32_t k, s;
+	const float *w;
+	float bias, lo, hi;
+	float *y;
+} eml_f32_dwr_args;
+
+typedef void (*eml_f32_dwr_fn)(const eml_f32_dwr_args *a);
+
 /* A depthwise convolution with channels in lanes, for small planes: ch channels (a multiple
  * of 16) of the n outputs at plane positions pos[i], y[i * ch + c] = clamp(bias[c] + sum
  * over t of x[(pos[i] + off[t]) * ch + c] * w[t * ch + c]), the taps in order. x holds ch
@@ -76,6 +92,10 @@ typedef void (*eml_f32_dwc_fn)(const eml_f32_dwc_args *a);
 /* Moves a 16 x 16 block of floats across: dst[off[j] + i] = src[i * stride + j]. */
 typedef void (*eml_f32_transpose_fn)(const float *src, size_t stride, float *dst,
 				     const size_t *off);
+
+/* The even and odd floats of a row apart: even[i] = src[2 i], odd[i] = src[2 i + 1] for
+ * i < n; reads exactly 2 n floats (the stride-2 phase planes' column split). */
+typedef void (*eml_f32_split2_fn)(const float *src, size_t n, float *even, float *odd);
 
 /* Element-wise binary ops: y[i] = clamp(a op b) for i < n, the clamp as eml_clampf() (NaN
  * passes). The VC form reads b[0] for every element, the CV form a[0]. */
@@ -132,6 +152,10 @@ void eml_f32_dwconv_64x_minmax_avx512f(const eml_f32_dw_args *a);
 void eml_f32_dwconv_32x_minmax_avx2(const eml_f32_dw_args *a);
 void eml_f32_dwconv_16c4_minmax_avx512f(const eml_f32_dwc_args *a);
 void eml_f32_dwconv_8c4_minmax_avx2(const eml_f32_dwc_args *a);
+void eml_f32_dwconv_rows_avx512f(const eml_f32_dwr_args *a);
+void eml_f32_dwconv_rows_avx2(const eml_f32_dwr_args *a);
+void eml_f32_split2_32x_avx512f(const float *src, size_t n, float *even, float *odd);
+void eml_f32_split2_16x_avx2(const float *src, size_t n, float *even, float *odd);
 #elif defined(__aarch64__)
 extern const eml_f32_vbinary_fn eml_f32_vbinary_8x_minmax_neon[EML_F32_OPS][EML_F32_FORMS];
 void eml_f32_maxpool_16x_neon(const float *const *x, size_t n, uint32_t taps, float *y);

@@ -63,7 +63,8 @@ static void phase_cols(const eml_plane *p, size_t px, size_t *c0, size_t *c1)
 /* Stride 2 across, long rows: both column phases of phase row py in one pass over each input
  * row (its even columns go to one phase, its odd ones to the other), only the padding
  * filled. Returns 0 (nothing written) where a phase has no input column. */
-static int build_pair_s2(const eml_plane *p, const float *x, float fill, float *dst, size_t py)
+static int build_pair_s2(const eml_plane *p, const float *x, float fill,
+			 eml_f32_split2_fn split2, float *dst, size_t py)
 {
 	size_t c0[2], c1[2];
 	for (size_t px = 0; px < 2; px++) {
@@ -95,9 +96,15 @@ static int build_pair_s2(const eml_plane *p, const float *x, float fill, float *
 		const float *so = row + c0[o] * 2 + o - p->left;
 		float *de = d[e] + c0[e], *dd = d[o] + c0[o];
 		size_t ne = c1[e] - c0[e], no = c1[o] - c0[o], m = 0;
-#if defined(__x86_64__)
 		/* se and so are adjacent input columns when both start at the row's start */
-		if (so == se + 1) {
+		if (so == se + 1 && split2) {
+			size_t avail = (size_t)(row + p->iw - se);
+			m = ne < no ? ne : no;
+			m = m < avail / 2 ? m : avail / 2;
+			split2(se, m, de, dd);
+		}
+#if defined(__x86_64__)
+		if (so == se + 1 && !split2) {
 			size_t avail = (size_t)(row + p->iw - se);
 			for (; m + 4 <= ne && m + 4 <= no && 2 * m + 8 <= avail; m += 4) {
 				__m128 a = _mm_loadu_ps(se + 2 * m), b = _mm_loadu_ps(se + 2 * m + 4);
@@ -115,10 +122,11 @@ static int build_pair_s2(const eml_plane *p, const float *x, float fill, float *
 }
 
 /* See fast_fplane.h: the padding is written once per phase, then the rows copied in. */
-void eml_fplane_build(const eml_plane *p, const float *x, float fill, float *dst)
+void eml_fplane_build(const eml_plane *p, const float *x, float fill, eml_f32_split2_fn split2,
+		      float *dst)
 {
 	for (size_t py = 0; py < p->sh; py++) {
-		if (p->sw == 2 && p->q >= ROW_FILL_MIN && build_pair_s2(p, x, fill, dst, py))
+		if (p->sw == 2 && p->q >= ROW_FILL_MIN && build_pair_s2(p, x, fill, split2, dst, py))
 			continue;
 		for (size_t px = 0; px < p->sw; px++) {
 			float *ph = dst + (py * p->sw + px) * p->phase;

@@ -141,6 +141,10 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->f32_dw = eml_f32_dwconv_64x_minmax_avx512f;
 		t->f32_dwc = eml_f32_dwconv_16c4_minmax_avx512f;
 		t->f32_transpose = eml_f32_transpose_16x16_avx512f;
+		t->f32_split2 = eml_f32_split2_32x_avx512f;
+		t->f32_dwr = eml_f32_dwconv_rows_avx512f;
+		t->f32_dwr_name = "f32-dwconv-rows-avx512f";
+		t->f32_dwr_max_stride = 2;
 		t->f32_vbinary = eml_f32_vbinary_32x_minmax_avx512f;
 		t->f32_maxpool = eml_f32_maxpool_64x_avx512f;
 		t->f32_peak = eml_f32_peak_avx512f;
@@ -165,6 +169,10 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->f32_gemm = &eml_f32_gemm_4x24_minmax_avx2;
 		t->f32_dw = eml_f32_dwconv_32x_minmax_avx2;
 		t->f32_dwc = eml_f32_dwconv_8c4_minmax_avx2;
+		t->f32_split2 = eml_f32_split2_16x_avx2;
+		t->f32_dwr = eml_f32_dwconv_rows_avx2;
+		t->f32_dwr_name = "f32-dwconv-rows-avx2";
+		t->f32_dwr_max_stride = 1;
 		t->f32_vbinary = eml_f32_vbinary_16x_minmax_avx2;
 		t->f32_maxpool = eml_f32_maxpool_32x_avx2;
 		t->f32_peak = eml_f32_peak_avx2;

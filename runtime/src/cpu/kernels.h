@@ -103,7 +103,11 @@ typedef struct eml_cpu_kernels {
 	const eml_f32_gemm_ukernel *f32_gemm;
 	eml_f32_dw_fn f32_dw;
 	eml_f32_dwc_fn f32_dwc;
+	eml_f32_dwr_fn f32_dwr; /* 3x3 / 5x5 depthwise by output rows, or NULL */
+	const char *f32_dwr_name;
+	uint32_t f32_dwr_max_stride; /* the largest stride f32_dwr takes (1 or 2) */
 	eml_f32_transpose_fn f32_transpose;
+	eml_f32_split2_fn f32_split2; /* stride-2 phase planes' column split, or NULL */
 	const eml_f32_vbinary_fn (*f32_vbinary)[EML_F32_FORMS]; /* [op][form] */
 	eml_f32_maxpool_fn f32_maxpool;
 	eml_f32_peak_fn f32_peak;

@@ -74,7 +74,9 @@ typedef struct fconv_op {
 	size_t cols, tiles, tiles_per_task, tile_groups, m_chunks, m_chunk;
 	size_t dw_run, dw_grid; /* depthwise: channels per task; floats of a grid buffer */
 	eml_f32_dwc_fn dwc;	/* depthwise with channels in lanes, or NULL */
+	eml_f32_dwr_fn dwr;	/* stride-1 depthwise by output rows, or NULL */
 	eml_f32_transpose_fn tr;
+	eml_f32_split2_fn split2; /* the phase planes' stride-2 column split, or NULL */
 	size_t dwc_groups;	/* of DWC_CH channels */
 	size_t dwc_span;	/* plane positions the kernel reads */
 	size_t *pix_pos;	/* per input pixel: its plane position (dwc_span: not read) */
@@ -114,7 +116,7 @@ static void plane_task(void *arg, uint32_t task, uint32_t thread)
 	const fconv_run *r = arg;
 	const fconv_op *op = r->op;
 	(void)thread;
-	eml_fplane_build(&op->plane, r->x + task * op->in_plane, 0.0f,
+	eml_fplane_build(&op->plane, r->x + task * op->in_plane, 0.0f, op->split2,
 			 (float *)r->env->shared + task * op->ps);
 }
 
@@ -288,7 +290,17 @@ static void dw_task(void *arg, uint32_t task, uint32_t thread)
 	for (size_t c = c0; c < c1; c++) {
 		size_t ch = c % op->in_ch;
 		float *y = r->y + c * op->out_plane;
-		eml_fplane_build(p, r->x + c * op->in_plane, 0.0f, plane);
+		eml_fplane_build(p, r->x + c * op->in_plane, 0.0f, op->split2, plane);
+		if (op->dwr) {
+			eml_f32_dwr_args ra = {
+				.x = plane, .phase = p->phase, .q = p->q, .oh = p->oh,
+				.ow = p->ow, .k = (uint32_t)p->kh, .s = (uint32_t)p->sh,
+				.w = op->w + ch * op->kvol,
+				.bias = op->bias[ch], .lo = op->lo, .hi = op->hi, .y = y,
+			};
+			op->dwr(&ra);
+			continue;
+		}
 		eml_f32_dw_args a = {
 			.x = rows, .n = p->grid, .taps = (uint32_t)op->kvol,
 			.w = op->w + ch * op->kvol, .bias = op->bias[ch], .lo = op->lo,
@@ -657,6 +669,7 @@ edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 		     op->in_ch * op->kvol <= IM2COL_MAX / op->out_plane;
 	op->win = c;
 	op->dw = eml_cpu_kernels_for(isa)->f32_dw;
+	op->split2 = eml_cpu_kernels_for(isa)->f32_split2;
 	op->depthwise = st == EDGEML_OK && op->dw && op->cg == 1 && op->mg == 1 &&
 			op->kvol <= DW_TAPS_MAX;
 	eml_f32_dwc_fn dwc = eml_cpu_kernels_for(isa)->f32_dwc;
@@ -668,7 +681,14 @@ edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 		op->tr = tr ? tr : transpose_16x16;
 		st = prepare_dwc(op, w, bias);
 	} else if (op->depthwise) {
-		op->base.kernel = "f32-dwconv";
+		const eml_cpu_kernels *kt = eml_cpu_kernels_for(isa);
+		const eml_plane *p = &op->plane;
+		/* 3x3 or 5x5, stride 1 or 2 both ways, no dilation: by output rows, straight
+		 * into the output */
+		if (kt->f32_dwr && p->sh == p->sw && p->sh <= kt->f32_dwr_max_stride && p->dh == 1 &&
+		    p->dw == 1 && p->kh == p->kw && (p->kh == 3 || p->kh == 5))
+			op->dwr = kt->f32_dwr;
+		op->base.kernel = op->dwr ? kt->f32_dwr_name : "f32-dwconv";
 		st = prepare_dw(op, w, bias, threads);
 	} else if (pixrows_better(op)) {
 		snprintf(op->kname, sizeof(op->kname), "%s-pr", uk->name);

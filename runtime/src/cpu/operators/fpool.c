@@ -31,6 +31,7 @@
 typedef struct fpool_op {
 	eml_fast_op base;
 	eml_f32_maxpool_fn fn; /* NULL: an average */
+	eml_f32_split2_fn split2; /* the phase plane's stride-2 column split, or NULL */
 	eml_plane plane;
 	size_t planes, in_plane, out_plane, taps, planes_per_task;
 	size_t tapoff[TAPS_MAX];
@@ -59,7 +60,7 @@ static void maxpool_task(void *arg, uint32_t task, uint32_t thread)
 	float *plane = (float *)r->env->scratch[thread], *grid = plane + p->bytes;
 	float *y = r->y + task * op->out_plane;
 	const float *rows[TAPS_MAX];
-	eml_fplane_build(p, r->x + task * op->in_plane, -FLT_MAX, plane);
+	eml_fplane_build(p, r->x + task * op->in_plane, -FLT_MAX, op->split2, plane);
 	for (size_t t = 0; t < op->taps; t++)
 		rows[t] = plane + op->tapoff[t];
 	op->fn(rows, p->grid, (uint32_t)op->taps, p->q == p->ow ? y : grid);
@@ -149,8 +150,8 @@ static edgeml_status fpool_run_op(const eml_fast_op *base, const eml_kernel_ctx 
 }
 
 /* Prepares a max pool of geometry w, or leaves *out NULL where the plane does not fit. */
-static edgeml_status prepare_max(const eml_window3 *w, eml_f32_maxpool_fn fn, size_t planes,
-				 eml_fast_op **out)
+static edgeml_status prepare_max(const eml_window3 *w, eml_f32_maxpool_fn fn,
+				 eml_f32_split2_fn split2, size_t planes, eml_fast_op **out)
 {
 	eml_plane p;
 	if (eml_plane_init(&p, w, PLANE_MAX) != EDGEML_OK || p.kh * p.kw > TAPS_MAX)
@@ -161,6 +162,7 @@ static edgeml_status prepare_max(const eml_window3 *w, eml_f32_maxpool_fn fn, si
 	op->base = (eml_fast_op){ fpool_run_op, fpool_destroy, "f32-maxpool",
 				  (p.bytes + p.grid + 64) * sizeof(float), 0 };
 	op->fn = fn;
+	op->split2 = split2;
 	op->plane = p;
 	op->planes = planes;
 	op->in_plane = p.ih * p.iw;
@@ -214,7 +216,9 @@ edgeml_status eml_fast_fpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 			eml_f32_maxpool_fn fn = eml_cpu_kernels_for(isa)->f32_maxpool;
 			eml_window3 w;
 			eml_window3_of(g, &w);
-			return fn ? prepare_max(&w, fn, planes, out) : EDGEML_OK;
+			return fn ? prepare_max(&w, fn, eml_cpu_kernels_for(isa)->f32_split2, planes,
+						 out) :
+				    EDGEML_OK;
 		}
 		if (!window_is_plane(g)) {
 			eml_window3_of(g, &win);
