@@ -560,6 +560,59 @@ static void test_qconv_by_pixel(void **state)
 	}
 }
 
+/* Strided 1x1 convolutions over channels in fours (ResNet's downsampling shortcuts): the
+ * in-place path builds only the phase a 1x1 window reads (eml_plane_build4), whole tiles of
+ * the grid reading past it into phases left unbuilt; small outputs run by pixel, larger ones
+ * on the in-place GEMM. Strides 2 and 3, with and without padding, outputs from 3 x 3 to
+ * 29 x 29, byte for byte against the reference. */
+static void test_qconv_by4_1x1(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	static const int64_t geo[][6] = {
+		/* h, w, stride, pad, cin, cout */
+		{ 56, 56, 2, 0, 16, 40 }, { 28, 28, 2, 0, 32, 72 }, { 14, 14, 2, 0, 64, 33 },
+		{ 57, 57, 2, 1, 8, 20 },  { 9, 9, 3, 0, 12, 32 },   { 30, 17, 2, 0, 4, 9 },
+		{ 58, 41, 3, 1, 8, 17 },
+	};
+	for (size_t g = 0; g < sizeof(geo) / sizeof(geo[0]); g++) {
+		int64_t h = geo[g][0], w = geo[g][1], s = geo[g][2], pad = geo[g][3];
+		int64_t cin = geo[g][4], cout = geo[g][5];
+		kcase c;
+		kc_init(&c, EML_OP_QLinearConv);
+		kc_in(&c, g % 2 ? I8 : U8, 4, (int64_t[]){ 1, cin, h, w }, 0);
+		kc_scalar(&c, F32, 0.05);
+		kc_scalar(&c, g % 2 ? I8 : U8, g % 2 ? -3 : 121);
+		kc_in(&c, I8, 4, (int64_t[]){ cout, cin, 1, 1 }, 1);
+		float *sc = kc_in(&c, F32, 1, (int64_t[]){ cout }, 1);
+		for (int64_t m = 0; m < cout; m++)
+			sc[m] = (float)(0.002 + (m % 7) * 0.0005);
+		kc_scalar(&c, I8, 0);
+		kc_scalar(&c, F32, rnd_y_scale(0.05, 0.003, cin));
+		kc_scalar(&c, g % 3 ? U8 : I8, 7);
+		int32_t *b = kc_in(&c, I32, 1, (int64_t[]){ cout }, 1);
+		for (int64_t m = 0; m < cout; m++)
+			b[m] = rnd_in(-20000, 20000);
+		kc_ints(&c, "strides", 2, (int64_t[]){ s, s });
+		kc_ints(&c, "pads", 4, (int64_t[]){ pad, pad, pad, pad });
+		int64_t oh = (h + 2 * pad - 1) / s + 1, ow = (w + 2 * pad - 1) / s + 1;
+		for (uint32_t l = 0; l < nl; l++) {
+			for (uint32_t t = 1; t <= 2; t++) {
+				kc_check(&c, levels[l], t, "strided 1x1 conv in fours");
+				if (levels[l] == EML_ISA_AVX512VNNI)
+					assert_string_equal(last_kernel,
+							    oh * ow <= 256 ?
+								    "qs8-igemm-px-32x8c4-avx512vnni" :
+								    "qs8-gemm-8x32c4-avx512vnni");
+			}
+		}
+		kc_free(&c);
+	}
+}
+
 /* Rewrites a depthwise case's k x k weights (input 3) so that every pair of taps (kx 2i,
  * 2i + 1) of each window row, as the channels-in-lanes kernels group them, stays within the
  * vpmaddubsw bound, often exactly at it; with over set, one pair of one channel goes just
@@ -2057,6 +2110,7 @@ int main(void)
 		cmocka_unit_test(test_qconv_pair_limit),
 		cmocka_unit_test(test_qconv_split),
 		cmocka_unit_test(test_qconv_by_pixel),
+		cmocka_unit_test(test_qconv_by4_1x1),
 		cmocka_unit_test(test_qconv_dw_lanes),
 		cmocka_unit_test(test_qconv_dw_split),
 		cmocka_unit_test(test_qconv_dw_chain),

@@ -208,27 +208,109 @@ void eml_plane_build(const eml_plane *p, const uint8_t *x, uint8_t flip, uint8_t
 	memset(dst + body, fill, p->bytes - body);
 }
 
+/* Interleaves 16 bytes of each of a, b, c, d (XORed with f) into 64 bytes at dst. */
+#if defined(__x86_64__)
+static inline void interleave16(const uint8_t *a, const uint8_t *b, const uint8_t *c,
+				const uint8_t *d, __m128i f, uint8_t *dst)
+{
+	__m128i va = _mm_xor_si128(_mm_loadu_si128((const __m128i *)a), f);
+	__m128i vb = _mm_xor_si128(_mm_loadu_si128((const __m128i *)b), f);
+	__m128i vc = _mm_xor_si128(_mm_loadu_si128((const __m128i *)c), f);
+	__m128i vd = _mm_xor_si128(_mm_loadu_si128((const __m128i *)d), f);
+	__m128i ab_lo = _mm_unpacklo_epi8(va, vb), ab_hi = _mm_unpackhi_epi8(va, vb);
+	__m128i cd_lo = _mm_unpacklo_epi8(vc, vd), cd_hi = _mm_unpackhi_epi8(vc, vd);
+	__m128i *o = (__m128i *)dst;
+	_mm_storeu_si128(o + 0, _mm_unpacklo_epi16(ab_lo, cd_lo));
+	_mm_storeu_si128(o + 1, _mm_unpackhi_epi16(ab_lo, cd_lo));
+	_mm_storeu_si128(o + 2, _mm_unpacklo_epi16(ab_hi, cd_hi));
+	_mm_storeu_si128(o + 3, _mm_unpackhi_epi16(ab_hi, cd_hi));
+}
+#endif
+
+/* Stride 1 (one phase): each row of the 4 channels interleaved straight from the input rows
+ * into dst, padding filled in place, no plane built first. Rows of at least 16 bytes run in
+ * blocks of 16, the last block overlapping the one before (same bytes); shorter ones byte by
+ * byte. Never reads outside the input rows nor writes outside dst's rows and slack. */
+static void build4_s1(const eml_plane *p, const uint8_t *x, size_t x_stride, uint8_t flip,
+		      uint8_t fill, uint8_t *dst)
+{
+	size_t c1 = p->left + p->iw < p->q ? p->left + p->iw : p->q;
+	size_t c0 = p->left < c1 ? p->left : c1;
+	size_t r1 = p->top + p->ih < p->rows ? p->top + p->ih : p->rows;
+	size_t r0 = p->top < r1 && c0 < c1 ? p->top : r1;
+	size_t n = c1 - c0, q4 = 4 * p->q;
+	memset(dst, fill, r0 * q4);
+	for (size_t r = r0; r < r1; r++) {
+		uint8_t *d = dst + r * q4;
+		const uint8_t *a = x + (r - p->top) * p->iw + c0 - p->left;
+		const uint8_t *b = a + x_stride, *c = b + x_stride, *e = c + x_stride;
+		memset(d, fill, 4 * c0);
+		size_t i = 0;
+#if defined(__x86_64__)
+		const __m128i f = _mm_set1_epi8((char)flip);
+		if (n >= 16) {
+			for (; i + 16 <= n; i += 16)
+				interleave16(a + i, b + i, c + i, e + i, f, d + 4 * (c0 + i));
+			if (i < n) {
+				i = n - 16;
+				interleave16(a + i, b + i, c + i, e + i, f, d + 4 * (c0 + i));
+				i = n;
+			}
+		}
+#elif defined(__aarch64__)
+		const uint8x16_t f = vdupq_n_u8(flip);
+		if (n >= 16) {
+			for (size_t j = 0; j < n; j += 16) {
+				i = j + 16 <= n ? j : n - 16;
+				uint8x16x4_t v = { { veorq_u8(vld1q_u8(a + i), f),
+						     veorq_u8(vld1q_u8(b + i), f),
+						     veorq_u8(vld1q_u8(c + i), f),
+						     veorq_u8(vld1q_u8(e + i), f) } };
+				vst4q_u8(d + 4 * (c0 + i), v);
+			}
+			i = n;
+		}
+#endif
+		for (; i < n; i++) {
+			uint8_t *o = d + 4 * (c0 + i);
+			o[0] = a[i] ^ flip;
+			o[1] = b[i] ^ flip;
+			o[2] = c[i] ^ flip;
+			o[3] = e[i] ^ flip;
+		}
+		memset(d + 4 * c1, fill, 4 * (p->q - c1));
+	}
+	memset(dst + r1 * q4, fill, (p->rows - r1) * q4);
+	memset(dst + p->phase * 4, fill, 4 * (p->bytes - p->phase));
+}
+
 void eml_plane_build4(const eml_plane *p, const uint8_t *x, size_t x_stride, uint8_t flip,
 		      uint8_t fill, uint8_t *tmp, uint8_t *dst)
 {
+	if (p->sh == 1 && p->sw == 1) {
+		build4_s1(p, x, x_stride, flip, fill, dst);
+		return;
+	}
 	size_t n = p->bytes, i = 0;
 	const uint8_t *a = tmp, *b = tmp + n, *c = tmp + 2 * n, *d = tmp + 3 * n;
-	for (int ch = 0; ch < 4; ch++)
-		eml_plane_build(p, x + (size_t)ch * x_stride, flip, fill, tmp + (size_t)ch * n);
-#if defined(__x86_64__)
-	for (; i + 16 <= n; i += 16) {
-		__m128i va = _mm_loadu_si128((const __m128i *)(a + i));
-		__m128i vb = _mm_loadu_si128((const __m128i *)(b + i));
-		__m128i vc = _mm_loadu_si128((const __m128i *)(c + i));
-		__m128i vd = _mm_loadu_si128((const __m128i *)(d + i));
-		__m128i ab_lo = _mm_unpacklo_epi8(va, vb), ab_hi = _mm_unpackhi_epi8(va, vb);
-		__m128i cd_lo = _mm_unpacklo_epi8(vc, vd), cd_hi = _mm_unpackhi_epi8(vc, vd);
-		__m128i *o = (__m128i *)(dst + 4 * i);
-		_mm_storeu_si128(o + 0, _mm_unpacklo_epi16(ab_lo, cd_lo));
-		_mm_storeu_si128(o + 1, _mm_unpackhi_epi16(ab_lo, cd_lo));
-		_mm_storeu_si128(o + 2, _mm_unpacklo_epi16(ab_hi, cd_hi));
-		_mm_storeu_si128(o + 3, _mm_unpackhi_epi16(ab_hi, cd_hi));
+	if (p->kh == 1 && p->kw == 1) {
+		/* a 1x1 window reads phase (0, 0) alone: the other phases are left as they are
+		 * (whole tiles of grid positions may read them, for columns never stored) */
+		n = p->phase;
+		for (int ch = 0; ch < 4; ch++) {
+			const uint8_t *xc = x + (size_t)ch * x_stride;
+			build_phase(p, xc, xc + p->ih * p->iw, 0, 0, flip, fill,
+				    tmp + (size_t)ch * p->bytes);
+		}
+	} else {
+		for (int ch = 0; ch < 4; ch++)
+			eml_plane_build(p, x + (size_t)ch * x_stride, flip, fill,
+					tmp + (size_t)ch * n);
 	}
+#if defined(__x86_64__)
+	const __m128i zero = _mm_setzero_si128();
+	for (; i + 16 <= n; i += 16)
+		interleave16(a + i, b + i, c + i, d + i, zero, dst + 4 * i);
 #endif
 	for (; i < n; i++) {
 		dst[4 * i] = a[i];

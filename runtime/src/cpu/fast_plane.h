@@ -51,9 +51,11 @@ void eml_plane_build(const eml_plane *p, const uint8_t *x, uint8_t flip, uint8_t
 		     uint8_t *dst);
 
 /* Builds the planes of 4 consecutive channels (x, x + x_stride, ...) as eml_plane_build does,
- * in tmp (4 * p->bytes), then interleaves them into dst (4 * p->bytes): byte c of position i
- * of dst is channel c's byte i, the layout whose 4-byte groups a dot-product GEMM kernel
- * multiplies in place. */
+ * interleaved into dst (4 * p->bytes): byte c of position i of dst is channel c's byte i, the
+ * layout whose 4-byte groups a dot-product GEMM kernel multiplies in place. At stride 1 the
+ * rows are interleaved straight from x; otherwise the 4 planes are built in tmp
+ * (4 * p->bytes) first, and for a 1x1 window only their phase (0, 0), the one it reads (the
+ * other phases of dst are left as they were). */
 void eml_plane_build4(const eml_plane *p, const uint8_t *x, size_t x_stride, uint8_t flip,
 		      uint8_t fill, uint8_t *tmp, uint8_t *dst);
 

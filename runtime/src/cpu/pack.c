@@ -262,6 +262,10 @@ void eml_pack_x(const eml_qgemm_ukernel *uk, const uint8_t *src, size_t src_stri
 		pack_x_8c4_sse2(src, src_stride, q0, flip, dst);
 	}
 #endif
+	if (uk->pack_x4 && uk->kc == 4 && nr == uk->nr) {
+		q0 = k / 4;
+		uk->pack_x4(src, src_stride, q0, flip, dst);
+	}
 	for (size_t q = q0; q < kq; q++) {
 		size_t k0 = q * uk->kc, rows = k - k0 < uk->kc ? k - k0 : uk->kc;
 		const uint8_t *s = src + k0 * src_stride;

@@ -99,6 +99,11 @@ typedef struct eml_qgemm_ukernel {
 	/* the same kernel over split weights (eml_qgemm_ukernel_split), or NULL */
 	eml_qgemm_split_fn split;
 	const char *split_name; /* its name, for profiles */
+	/* packs groups whole groups of 4 rows (src_stride apart, XORed with flip) of a full
+	 * tile (nr columns) as eml_pack_x does, with the level's vectors; NULL: eml_pack_x's
+	 * own loop */
+	void (*pack_x4)(const uint8_t *src, size_t src_stride, size_t groups, uint8_t flip,
+			uint8_t *dst);
 } eml_qgemm_ukernel;
 
 /* Whether every pair (k 2i, 2i + 1) of every row of w (laid out as eml_pack_w takes it) keeps
