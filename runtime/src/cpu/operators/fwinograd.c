@@ -203,9 +203,10 @@ static void out_block(const wino_op *op, const float *m, size_t m0, size_t m1, s
 	}
 }
 
-/* A task: one block of nb tiles of one image, for one chunk of output channels: input
- * transform, the 16 GEMMs, output transform, all in the thread's scratch memory (sized to
- * stay in cache). */
+/* A task: one block of nb tiles of one image, for one chunk of output channels: the input
+ * transform of the block, then for each block of mr output channels its 16 GEMMs and
+ * their output transform, so that the products (16 x mr x nb floats) stay in L1 between
+ * the two; all in the thread's scratch memory (sized to stay in cache). */
 static void block_task(void *arg, uint32_t task, uint32_t thread)
 {
 	const wino_run *r = arg;
@@ -216,19 +217,18 @@ static void block_task(void *arg, uint32_t task, uint32_t thread)
 	size_t t0 = tb * op->nb, cnt = op->tiles - t0 < op->nb ? op->tiles - t0 : op->nb;
 	size_t b0 = mc * op->m_chunk;
 	size_t b1 = b0 + op->m_chunk < op->mblocks ? b0 + op->m_chunk : op->mblocks;
-	size_t m0 = b0 * uk->mr, m1 = b1 * uk->mr < op->out_ch ? b1 * uk->mr : op->out_ch;
 	float *v = (float *)r->env->scratch[thread];
 	float *m = v + WINO_POS * op->in_ch * op->nb;
-	size_t ms = (m1 - m0) * op->nb;
+	float *y = r->y + n * op->out_ch * op->oh * op->ow;
 	in_block(op, r->x + n * op->in_ch * op->ih * op->iw, t0, cnt, v);
 	eml_f32_minmax ep = { .lo = -INFINITY, .hi = INFINITY };
 	size_t ntile = (cnt + uk->nr - 1) / uk->nr;
-	for (size_t pos = 0; pos < WINO_POS; pos++) {
-		const float *vp = v + pos * op->in_ch * op->nb;
-		for (size_t b = b0; b < b1; b++) {
-			size_t row = b * uk->mr;
-			uint32_t mr = (uint32_t)(op->out_ch - row < uk->mr ? op->out_ch - row
-									   : uk->mr);
+	for (size_t b = b0; b < b1; b++) {
+		size_t row = b * uk->mr;
+		uint32_t mr = (uint32_t)(op->out_ch - row < uk->mr ? op->out_ch - row : uk->mr);
+		size_t ms = mr * op->nb;
+		for (size_t pos = 0; pos < WINO_POS; pos++) {
+			const float *vp = v + pos * op->in_ch * op->nb;
 			const float *u = op->u + (pos * op->mblocks + b) * op->in_ch * uk->mr;
 			for (size_t ti = 0; ti < ntile; ti++)
 				/* the columns past cnt are not read: a narrow last tile takes
@@ -236,11 +236,10 @@ static void block_task(void *arg, uint32_t task, uint32_t thread)
 				uk->fn(mr, (uint32_t)(cnt - ti * uk->nr < uk->nr ? cnt - ti * uk->nr
 										 : uk->nr),
 				       op->in_ch, u, vp + ti * uk->nr, op->koff,
-				       m + pos * ms + (row - m0) * op->nb + ti * uk->nr, op->nb,
-				       &ep);
+				       m + pos * ms + ti * uk->nr, op->nb, &ep);
 		}
+		out_block(op, m, row, row + mr, t0, cnt, y);
 	}
-	out_block(op, m, m0, m1, t0, cnt, r->y + n * op->out_ch * op->oh * op->ow);
 }
 
 static edgeml_status wino_run_op(const eml_fast_op *base, const eml_kernel_ctx *ctx,
@@ -348,8 +347,7 @@ edgeml_status eml_fast_fwinograd_prepare(const eml_kernel_ctx *ctx, const eml_wi
 		op->m_chunks++;
 	op->m_chunk = (op->mblocks + op->m_chunks - 1) / op->m_chunks;
 	op->m_chunks = (op->mblocks + op->m_chunk - 1) / op->m_chunk;
-	size_t rows = op->m_chunk * uk->mr < op->out_ch ? op->m_chunk * uk->mr : op->out_ch;
-	op->base.scratch = WINO_POS * (op->in_ch + rows) * op->nb * sizeof(float);
+	op->base.scratch = WINO_POS * (op->in_ch + uk->mr) * op->nb * sizeof(float);
 	*out = &op->base;
 	return EDGEML_OK;
 }
