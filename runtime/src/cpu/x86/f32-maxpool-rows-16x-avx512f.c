@@ -31,10 +31,11 @@ static inline __attribute__((always_inline, target("avx512f"))) __m512
 vec16(const float *const *rows, uint32_t nrows, ptrdiff_t c, ptrdiff_t w, uint32_t sw,
       uint32_t kw, int edge, __m512 fill, __m512i even, __m512i odd)
 {
-	__mmask16 mk[2 * ROW_KW_MAX];
-	for (uint32_t kx = 0; edge && kx < kw; kx++) {
-		mk[2 * kx] = cols(c + (ptrdiff_t)kx, w);
-		mk[2 * kx + 1] = cols(c + (ptrdiff_t)kx + 16, w);
+	__mmask16 mk[2 * ROW_KW_MAX] = { 0 };
+#pragma GCC unroll 8
+	for (uint32_t kx = 0; kx < kw; kx++) {
+		mk[2 * kx] = edge ? cols(c + (ptrdiff_t)kx, w) : (__mmask16)0xffff;
+		mk[2 * kx + 1] = edge ? cols(c + (ptrdiff_t)kx + 16, w) : (__mmask16)0xffff;
 	}
 	/* Each row folded on its own from -FLT_MAX, then the rows' results in order: the same
 	 * as one fold over all taps (a later part's fold b replaces the earlier parts' a iff
@@ -45,12 +46,14 @@ vec16(const float *const *rows, uint32_t nrows, ptrdiff_t c, ptrdiff_t w, uint32
 		const float *x = rows[r] + c;
 		__m512 rm = fill;
 		if (sw == 1) {
+#pragma GCC unroll 8
 			for (uint32_t kx = 0; kx < kw; kx++) {
 				__m512 t = edge ? _mm512_mask_loadu_ps(fill, mk[2 * kx], x + kx)
 						: _mm512_loadu_ps(x + kx);
 				rm = _mm512_max_ps(t, rm);
 			}
 		} else {
+#pragma GCC unroll 4
 			for (uint32_t kx = 0; kx < kw; kx += 2) {
 				__m512 a = edge ? _mm512_mask_loadu_ps(fill, mk[2 * kx], x + kx)
 						: _mm512_loadu_ps(x + kx);
