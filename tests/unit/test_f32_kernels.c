@@ -1433,6 +1433,35 @@ static void test_fmaxpool(void **state)
 			kc_check(&c, levels[l], 1 + (it % 2) * 2, "f32-maxpool", what);
 			kc_free(&c);
 		}
+		/* rows wide enough for the row kernel's whole vectors (stride 1 and 2, windows
+		 * up to 8 wide, left padding and ceil_mode overhangs at both ends); at the
+		 * AVX-512 level these must run on it */
+		for (int it = 0; it < 60; it++) {
+			pool_shape s;
+			pool_random(&s);
+			s.w = 17 + rnd() % 140;
+			s.kw = 1 + rnd() % 8;
+			s.sw = 1 + rnd() % 2;
+			s.dw = 1;
+			s.pads[1] = rnd() % (uint32_t)(s.kw / 2 + 1);
+			s.pads[3] = rnd() % (uint32_t)(s.kw / 2 + 1);
+			if (s.one_d)
+				s.pads[0] = s.pads[2] = 0;
+			const char *want = levels[l] == EML_ISA_AVX512VNNI ? "f32-maxpool-rows"
+									  : "f32-maxpool";
+			snprintf(what, sizeof(what),
+				 "maxpool rows n%lld c%lld %lldx%lld k%lldx%lld s%lldx%lld d%lld "
+				 "p%lld,%lld,%lld,%lld ceil %lld%s",
+				 (long long)s.n, (long long)s.c, (long long)s.h, (long long)s.w,
+				 (long long)s.kh, (long long)s.kw, (long long)s.sh, (long long)s.sw,
+				 (long long)s.dh, (long long)s.pads[0], (long long)s.pads[1],
+				 (long long)s.pads[2], (long long)s.pads[3], (long long)s.ceil,
+				 s.one_d ? " 1-D" : "");
+			kcase c;
+			maxpool_build(&c, &s, it % 2 ? 2 : 10);
+			kc_check(&c, levels[l], 1 + (it % 2) * 2, want, what);
+			kc_free(&c);
+		}
 		pool_shape big = { .n = 1, .c = 33, .h = 128, .w = 127, .kh = 3, .kw = 3, .sh = 2,
 				   .sw = 2, .dh = 1, .dw = 1, .pads = { 1, 1, 1, 1 } };
 		kcase c;

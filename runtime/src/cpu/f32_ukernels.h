@@ -119,6 +119,16 @@ static inline __attribute__((always_inline)) float eml_f32_binary1(int op, float
  * of equal values does). Each x[t] is readable for n rounded up to 64 floats. */
 typedef void (*eml_f32_maxpool_fn)(const float *const *x, size_t n, uint32_t taps, float *y);
 
+/* Max pooling of one output row of ow outputs straight from the input rows of its window
+ * (rows[r], r < nrows: the window's rows inside the input, in order, each iw floats):
+ * y[o] = the reference's fold (as eml_f32_maxpool_fn) over the rows in order and, within a
+ * row, the columns c = o * sw + x0 + kx, kx < kw, in order, those outside [0, iw) skipped
+ * (x0 <= 0 is minus the left padding). sw is 1 or 2, the dilation 1. Reads only columns in
+ * [0, iw) of each row. */
+typedef void (*eml_f32_maxpool_row_fn)(const float *const *rows, uint32_t nrows, size_t iw,
+				       ptrdiff_t x0, uint32_t sw, uint32_t kw, size_t ow,
+				       float *y);
+
 /* A peak-rate probe: runs iters rounds of the level's float fused multiply-adds on
  * registers and returns the MACs done, so a caller timing it gets the core's peak. */
 typedef uint64_t (*eml_f32_peak_fn)(uint64_t iters);
@@ -136,6 +146,8 @@ extern const eml_f32_vbinary_fn eml_f32_vbinary_32x_minmax_avx512f[EML_F32_OPS][
 extern const eml_f32_vbinary_fn eml_f32_vbinary_16x_minmax_avx2[EML_F32_OPS][EML_F32_FORMS];
 void eml_f32_maxpool_64x_avx512f(const float *const *x, size_t n, uint32_t taps, float *y);
 void eml_f32_maxpool_32x_avx2(const float *const *x, size_t n, uint32_t taps, float *y);
+void eml_f32_maxpool_rows_16x_avx512f(const float *const *rows, uint32_t nrows, size_t iw,
+				      ptrdiff_t x0, uint32_t sw, uint32_t kw, size_t ow, float *y);
 uint64_t eml_f32_peak_avx512f(uint64_t iters);
 void eml_f32_transpose_16x16_avx512f(const float *src, size_t stride, float *dst,
 				     const size_t *off);
@@ -184,6 +196,7 @@ typedef struct eml_f32_wino_ukernel {
 } eml_f32_wino_ukernel;
 #if defined(__x86_64__)
 extern const eml_f32_wino_ukernel eml_f32_winograd_2x2_8x_avx2;
+extern const eml_f32_wino_ukernel eml_f32_winograd_2x2_16x_avx512f;
 #elif defined(__aarch64__)
 extern const eml_f32_wino_ukernel eml_f32_winograd_2x2_4x_neon;
 #endif

@@ -147,6 +147,7 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->f32_dwr_max_stride = 2;
 		t->f32_vbinary = eml_f32_vbinary_32x_minmax_avx512f;
 		t->f32_maxpool = eml_f32_maxpool_64x_avx512f;
+		t->f32_maxpool_row = eml_f32_maxpool_rows_16x_avx512f;
 		t->f32_peak = eml_f32_peak_avx512f;
 		t->f32_rows_f64 = eml_f32_rows_f64_avx512f;
 		t->f32_rows_f64_name = "f32-rows-f64-avx512f";
@@ -223,7 +224,8 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 #if defined(__x86_64__)
 	case EML_ISA_AVX512VNNI:
 	case EML_ISA_AVX2:
-		t->f32_wino = &eml_f32_winograd_2x2_8x_avx2;
+		t->f32_wino = isa == EML_ISA_AVX512VNNI ? &eml_f32_winograd_2x2_16x_avx512f
+							: &eml_f32_winograd_2x2_8x_avx2;
 		t->f32_vhsig = eml_f32_vhswish_8x_avx2;
 		t->f32_vhsig_name = "f32-vhswish-8x-avx2";
 		break;

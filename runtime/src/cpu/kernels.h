@@ -110,6 +110,7 @@ typedef struct eml_cpu_kernels {
 	eml_f32_split2_fn f32_split2; /* stride-2 phase planes' column split, or NULL */
 	const eml_f32_vbinary_fn (*f32_vbinary)[EML_F32_FORMS]; /* [op][form] */
 	eml_f32_maxpool_fn f32_maxpool;
+	eml_f32_maxpool_row_fn f32_maxpool_row; /* or NULL: the phase-plane path */
 	eml_f32_peak_fn f32_peak;
 	eml_f32_rows_f64_fn f32_rows_f64; /* LSTM / GRU sums in double */
 	const char *f32_rows_f64_name;

@@ -29,6 +29,8 @@
 /* Pixels a pixel-rows task takes (a multiple of every micro-kernel's mr, and of the 16 x 16
  * transpose that moves them back into channel planes). */
 #define PR_PIX 16
+/* The most a task takes at once (several PR_PIX blocks, the weights read once for all). */
+#define PR_PIX_MAX 64
 /* Column tiles of one GEMM task: each block of packed weights sweeps them all. */
 #define TILES_PER_TASK 4
 /* Planes larger than this (floats, per image) leave the node to the reference kernel:
@@ -86,6 +88,7 @@ typedef struct fconv_op {
 	 * ([k][nr] each), bias one float per channel of them */
 	int pixrows;
 	size_t panels;
+	size_t pr_pix; /* pixels a pixel-rows task takes: a multiple of PR_PIX */
 	char kname[48];
 } fconv_op;
 
@@ -190,13 +193,13 @@ static void pixrows_task(void *arg, uint32_t task, uint32_t thread)
 	const fconv_run *r = arg;
 	const fconv_op *op = r->op;
 	const eml_f32_gemm_ukernel *uk = op->uk;
-	size_t tiles = (op->out_plane + PR_PIX - 1) / PR_PIX, n = task / tiles;
-	size_t p0 = task % tiles * PR_PIX;
-	size_t np = op->out_plane - p0 < PR_PIX ? op->out_plane - p0 : PR_PIX;
+	size_t tiles = (op->out_plane + op->pr_pix - 1) / op->pr_pix, n = task / tiles;
+	size_t p0 = task % tiles * op->pr_pix;
+	size_t np = op->out_plane - p0 < op->pr_pix ? op->out_plane - p0 : op->pr_pix;
 	size_t mr = uk->mr, ldc = op->panels * uk->nr;
 	const float *x = r->x + n * op->in_ch * op->in_plane + p0;
 	float *y = r->y + n * op->out_ch * op->out_plane + p0;
-	float *a = (float *)r->env->scratch[thread], *c = a + PR_PIX * op->k;
+	float *a = (float *)r->env->scratch[thread], *c = a + op->pr_pix * op->k;
 	for (size_t i0 = 0; i0 < np; i0 += mr) {
 		size_t m = np - i0 < mr ? np - i0 : mr;
 		float *ab = a + i0 * op->k;
@@ -211,23 +214,33 @@ static void pixrows_task(void *arg, uint32_t task, uint32_t thread)
 				for (size_t i = 0; i < mr; i++)
 					ab[kk * mr + i] = i < m ? x[kk * op->in_plane + i0 + i] : 0.0f;
 		}
-		for (size_t j = 0; j < op->panels; j++) {
-			size_t c0 = j * uk->nr;
-			uint32_t nc = (uint32_t)(op->out_ch - c0 < uk->nr ? op->out_ch - c0 : uk->nr);
-			eml_f32_minmax ep = { .col_bias = op->bias + c0, .lo = op->lo, .hi = op->hi };
-			uk->fn((uint32_t)m, nc, op->k, ab, op->w + j * op->k * uk->nr, op->toff,
-			       c + i0 * ldc + c0, ldc, &ep);
+	}
+	/* each panel of weights once per task, for all of its row blocks (from L1 / L2 after
+	 * the first): large layers' weights stream from L3 once per task, not once per block */
+	for (size_t j = 0; j < op->panels; j++) {
+		size_t c0 = j * uk->nr;
+		uint32_t nc = (uint32_t)(op->out_ch - c0 < uk->nr ? op->out_ch - c0 : uk->nr);
+		eml_f32_minmax ep = { .col_bias = op->bias + c0, .lo = op->lo, .hi = op->hi };
+		for (size_t i0 = 0; i0 < np; i0 += mr) {
+			size_t m = np - i0 < mr ? np - i0 : mr;
+			uk->fn((uint32_t)m, nc, op->k, a + i0 * op->k, op->w + j * op->k * uk->nr,
+			       op->toff, c + i0 * ldc + c0, ldc, &ep);
 		}
 	}
-	size_t c16 = np == PR_PIX && op->tr ? op->out_ch / 16 * 16 : 0;
 	size_t off[16];
 	for (size_t j = 0; j < 16; j++)
 		off[j] = j * op->out_plane;
-	for (size_t c0 = 0; c0 < c16; c0 += 16)
-		op->tr(c + c0, ldc, y + c0 * op->out_plane, off);
-	for (size_t ch = c16; ch < op->out_ch; ch++)
-		for (size_t i = 0; i < np; i++)
-			y[ch * op->out_plane + i] = c[i * ldc + ch];
+	for (size_t q0 = 0; q0 < np; q0 += PR_PIX) {
+		size_t nq = np - q0 < PR_PIX ? np - q0 : PR_PIX;
+		const float *cq = c + q0 * ldc;
+		float *yq = y + q0;
+		size_t c16 = nq == PR_PIX && op->tr ? op->out_ch / 16 * 16 : 0;
+		for (size_t c0 = 0; c0 < c16; c0 += 16)
+			op->tr(cq + c0, ldc, yq + c0 * op->out_plane, off);
+		for (size_t ch = c16; ch < op->out_ch; ch++)
+			for (size_t i = 0; i < nq; i++)
+				yq[ch * op->out_plane + i] = cq[i * ldc + ch];
+	}
 }
 
 /* Writes input channel `task`'s kvol rows of the im2col matrix of the image being run into
@@ -392,7 +405,7 @@ static edgeml_status fconv_run_op(const eml_fast_op *base, const eml_kernel_ctx 
 	}
 	if (op->pixrows) {
 		fconv_run r = { op, x, y, env };
-		size_t tiles = (op->out_plane + PR_PIX - 1) / PR_PIX;
+		size_t tiles = (op->out_plane + op->pr_pix - 1) / op->pr_pix;
 		eml_threadpool_run(pool, pixrows_task, &r, (uint32_t)(op->batch * tiles));
 		return EDGEML_OK;
 	}
@@ -520,7 +533,8 @@ static int pixrows_better(const fconv_op *op)
 
 /* Prepares the pixel-rows path: the weights transposed into panels of nr output channels,
  * [k][nr] each (0 past out_ch), and the bias per channel. */
-static edgeml_status prepare_pixrows(fconv_op *op, const float *w, const float *bias)
+static edgeml_status prepare_pixrows(fconv_op *op, const float *w, const float *bias,
+				      uint32_t threads)
 {
 	const eml_f32_gemm_ukernel *uk = op->uk;
 	size_t k = op->k, nr = uk->nr;
@@ -538,7 +552,15 @@ static edgeml_status prepare_pixrows(fconv_op *op, const float *w, const float *
 	}
 	for (size_t kk = 0; kk < k; kk++)
 		op->toff[kk] = kk * nr;
-	op->base.scratch = (PR_PIX * k + PR_PIX * op->panels * nr) * sizeof(float);
+	/* pixels a task: up to PR_PIX_MAX where that leaves enough tasks for the threads
+	 * (fewer passes over the weights) */
+	op->pr_pix = PR_PIX;
+	while (op->pr_pix < PR_PIX_MAX && op->pr_pix < op->out_plane &&
+	       (threads == 1 ||
+		op->batch * ((op->out_plane + 2 * op->pr_pix - 1) / (2 * op->pr_pix)) >=
+			EML_FAST_TASKS_PER_THREAD * (size_t)threads))
+		op->pr_pix *= 2;
+	op->base.scratch = (op->pr_pix * k + op->pr_pix * op->panels * nr) * sizeof(float);
 	return EDGEML_OK;
 }
 
@@ -695,7 +717,7 @@ edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 		op->base.kernel = op->kname;
 		op->pixrows = 1;
 		op->tr = tr;
-		st = prepare_pixrows(op, w, bias);
+		st = prepare_pixrows(op, w, bias, threads);
 	} else if (st == EDGEML_OK || op->pointwise || op->im2col) {
 		op->base.kernel = uk->name;
 		st = prepare_gemm(op, w, bias, threads);

@@ -1,9 +1,10 @@
 /* fpool.c — float MaxPool (1-D and 2-D, no Indices output), GlobalAveragePool, the
  * AveragePool whose one window is the whole plane and the 1-D / 2-D AveragePool whose
  * windows lie inside the input (no padding, no dilation: DenseNet's 2x2 transitions), on
- * the fast path. MaxPool builds each
- * channel's phase plane (fast_fplane.h, padding filled with -FLT_MAX, which never wins over
- * the reference's start value) and runs the max micro-kernel over its grid. The averages
+ * the fast path. MaxPool runs, where the level has one (AVX-512), the row kernel straight
+ * from the input rows (column strides 1 and 2, the usual 2x2 and 3x3 pools), else builds
+ * each channel's phase plane (fast_fplane.h, padding filled with -FLT_MAX, which never wins
+ * over the reference's start value) and runs the max micro-kernel over its grid. The averages
  * sum each plane in double in the reference's order (its window order is row-major over
  * the plane), several planes at once. Channels go over the pool. */
 #include <float.h>
@@ -23,6 +24,8 @@
 #define PLANE_MAX ((size_t)16 << 20)
 /* The most taps the max kernel takes. */
 #define TAPS_MAX 64
+/* The widest window the row kernel takes. */
+#define ROW_KW 8
 /* Planes an average task sums together (independent chains of additions). */
 #define AVG_LANES 8
 /* Average tasks: at least this many elements each. */
@@ -36,6 +39,7 @@ typedef struct fpool_op {
 	size_t planes, in_plane, out_plane, taps, planes_per_task;
 	size_t tapoff[TAPS_MAX];
 	eml_window3 win; /* a windowed average: its geometry (win.k[1] > 0) */
+	eml_f32_maxpool_row_fn row; /* a max pool row by row from the input: win its geometry */
 } fpool_op;
 
 typedef struct fpool_run {
@@ -66,6 +70,30 @@ static void maxpool_task(void *arg, uint32_t task, uint32_t thread)
 	op->fn(rows, p->grid, (uint32_t)op->taps, p->q == p->ow ? y : grid);
 	if (p->q != p->ow)
 		eml_fplane_scatter(p, 0, p->grid, grid, y);
+}
+
+/* One channel plane of a max pool, an output row at a time straight from the input rows
+ * of its window (those inside the input, in order: the padding rows would fold -FLT_MAX,
+ * which changes nothing). */
+static void maxpool_rows_task(void *arg, uint32_t task, uint32_t thread)
+{
+	const fpool_run *r = arg;
+	const fpool_op *op = r->op;
+	const eml_window3 *w = &op->win;
+	const float *x = r->x + task * op->in_plane;
+	float *y = r->y + task * op->out_plane;
+	const float *rows[TAPS_MAX];
+	(void)thread;
+	for (int64_t oy = 0; oy < w->out[1]; oy++, y += w->out[2]) {
+		uint32_t n = 0;
+		for (int64_t ky = 0; ky < w->k[1]; ky++) {
+			int64_t iy = oy * w->stride[1] - w->pad_begin[1] + ky * w->dil[1];
+			if (iy >= 0 && iy < w->in[1])
+				rows[n++] = x + iy * w->in[2];
+		}
+		op->row(rows, n, (size_t)w->in[2], (ptrdiff_t)-w->pad_begin[2],
+			(uint32_t)w->stride[2], (uint32_t)w->k[2], (size_t)w->out[2], y);
+	}
 }
 
 /* The means of planes_per_task planes: AVG_LANES at a time, each summed in double from its
@@ -131,10 +159,11 @@ static edgeml_status fpool_run_op(const eml_fast_op *base, const eml_kernel_ctx 
 {
 	const fpool_op *op = (const fpool_op *)base;
 	fpool_run r = { op, ctx->in_data[0], ctx->out_data[0], env };
-	if (op->fn) {
+	if (op->fn || op->row) {
 		size_t work = op->planes * op->out_plane * op->taps;
-		eml_threadpool_run(eml_fast_pool(env, work), maxpool_task, &r,
-				   (uint32_t)op->planes);
+		eml_threadpool_run(eml_fast_pool(env, work), op->row ? maxpool_rows_task
+								   : maxpool_task,
+				   &r, (uint32_t)op->planes);
 		return EDGEML_OK;
 	}
 	size_t tasks = (op->planes + op->planes_per_task - 1) / op->planes_per_task;
@@ -149,10 +178,33 @@ static edgeml_status fpool_run_op(const eml_fast_op *base, const eml_kernel_ctx 
 	return EDGEML_OK;
 }
 
-/* Prepares a max pool of geometry w, or leaves *out NULL where the plane does not fit. */
-static edgeml_status prepare_max(const eml_window3 *w, eml_f32_maxpool_fn fn,
-				 eml_f32_split2_fn split2, size_t planes, eml_fast_op **out)
+/* Prepares a max pool of geometry w: row by row from the input where the level has a row
+ * kernel and the columns allow it (stride 1 or 2, undilated, windows up to ROW_KW wide),
+ * else over phase planes, or leaves *out NULL where the plane does not fit. */
+static edgeml_status prepare_max(const eml_window3 *w, eml_isa isa, size_t planes,
+				 eml_fast_op **out)
 {
+	eml_f32_maxpool_fn fn = eml_cpu_kernels_for(isa)->f32_maxpool;
+	eml_f32_maxpool_row_fn row = eml_cpu_kernels_for(isa)->f32_maxpool_row;
+	if (row && w->in[0] == 1 && w->k[0] == 1 && w->out[0] == 1 && w->dil[2] == 1 &&
+	    w->stride[2] >= 1 && w->stride[2] <= 2 && w->k[2] <= ROW_KW && w->k[1] <= TAPS_MAX &&
+	    w->out[1] >= 1 && w->out[2] >= 1) {
+		fpool_op *op = calloc(1, sizeof(*op));
+		if (!op)
+			return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a max pool");
+		op->base = (eml_fast_op){ fpool_run_op, fpool_destroy, "f32-maxpool-rows", 0, 0 };
+		op->fn = fn;
+		op->row = row;
+		op->win = *w;
+		op->planes = planes;
+		op->in_plane = (size_t)(w->in[1] * w->in[2]);
+		op->out_plane = (size_t)(w->out[1] * w->out[2]);
+		op->taps = (size_t)(w->k[1] * w->k[2]);
+		*out = &op->base;
+		return EDGEML_OK;
+	}
+	if (!fn)
+		return EDGEML_OK;
 	eml_plane p;
 	if (eml_plane_init(&p, w, PLANE_MAX) != EDGEML_OK || p.kh * p.kw > TAPS_MAX)
 		return EDGEML_OK;
@@ -162,7 +214,7 @@ static edgeml_status prepare_max(const eml_window3 *w, eml_f32_maxpool_fn fn,
 	op->base = (eml_fast_op){ fpool_run_op, fpool_destroy, "f32-maxpool",
 				  (p.bytes + p.grid + 64) * sizeof(float), 0 };
 	op->fn = fn;
-	op->split2 = split2;
+	op->split2 = eml_cpu_kernels_for(isa)->f32_split2;
 	op->plane = p;
 	op->planes = planes;
 	op->in_plane = p.ih * p.iw;
@@ -213,12 +265,9 @@ edgeml_status eml_fast_fpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 			return EDGEML_OK;
 		const eml_window_geom *g = &prm->pool.geom;
 		if (ctx->node->op == EML_OP_MaxPool) {
-			eml_f32_maxpool_fn fn = eml_cpu_kernels_for(isa)->f32_maxpool;
 			eml_window3 w;
 			eml_window3_of(g, &w);
-			return fn ? prepare_max(&w, fn, eml_cpu_kernels_for(isa)->f32_split2, planes,
-						 out) :
-				    EDGEML_OK;
+			return prepare_max(&w, isa, planes, out);
 		}
 		if (!window_is_plane(g)) {
 			eml_window3_of(g, &win);

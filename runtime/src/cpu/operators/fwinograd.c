@@ -25,6 +25,9 @@
 #define WINO_RUN_MAX 16 /* the most a transform kernel may take */
 /* Floats of a task's transformed input block: with the products, it stays in L2. */
 #define WINO_BLOCK_FLOATS ((size_t)32768)
+/* Output channels whose 16 positions' products a task computes before their output
+ * transform (a multiple of the micro-kernel's mr where it is smaller). */
+#define WINO_GROUP_ROWS 16
 
 typedef struct wino_op {
 	eml_fast_op base;
@@ -36,6 +39,7 @@ typedef struct wino_op {
 	size_t blocks_n;      /* tile blocks of an image */
 	size_t mblocks;	      /* blocks of mr output channels */
 	size_t m_chunk, m_chunks; /* blocks of mr per task; tasks per tile block */
+	size_t group;		  /* blocks of mr whose products a task holds at once */
 	float lo, hi;
 	float *u;     /* per position and block of mr rows, [in_ch][mr] */
 	float *bias;  /* per output channel */
@@ -203,9 +207,11 @@ static void out_block(const wino_op *op, const float *m, size_t m0, size_t m1, s
 	}
 }
 
-/* A task: one block of nb tiles of one image, for one chunk of output channels: input
- * transform, the 16 GEMMs, output transform, all in the thread's scratch memory (sized to
- * stay in cache). */
+/* A task: one block of nb tiles of one image, for one chunk of output channels: the input
+ * transform of the block, then for each group of WINO_GROUP_ROWS output channels their 16
+ * GEMMs and their output transform, so that the products (16 x 16 x nb floats) stay in
+ * L1 / near L2 between the two; all in the thread's scratch memory (sized to stay in
+ * cache). */
 static void block_task(void *arg, uint32_t task, uint32_t thread)
 {
 	const wino_run *r = arg;
@@ -216,31 +222,36 @@ static void block_task(void *arg, uint32_t task, uint32_t thread)
 	size_t t0 = tb * op->nb, cnt = op->tiles - t0 < op->nb ? op->tiles - t0 : op->nb;
 	size_t b0 = mc * op->m_chunk;
 	size_t b1 = b0 + op->m_chunk < op->mblocks ? b0 + op->m_chunk : op->mblocks;
-	size_t m0 = b0 * uk->mr, m1 = b1 * uk->mr < op->out_ch ? b1 * uk->mr : op->out_ch;
 	float *v = (float *)r->env->scratch[thread];
 	float *m = v + WINO_POS * op->in_ch * op->nb;
-	size_t ms = (m1 - m0) * op->nb;
+	float *y = r->y + n * op->out_ch * op->oh * op->ow;
 	in_block(op, r->x + n * op->in_ch * op->ih * op->iw, t0, cnt, v);
 	eml_f32_minmax ep = { .lo = -INFINITY, .hi = INFINITY };
 	size_t ntile = (cnt + uk->nr - 1) / uk->nr;
-	for (size_t pos = 0; pos < WINO_POS; pos++) {
-		const float *vp = v + pos * op->in_ch * op->nb;
-		for (size_t b = b0; b < b1; b++) {
-			size_t row = b * uk->mr;
-			uint32_t mr = (uint32_t)(op->out_ch - row < uk->mr ? op->out_ch - row
-									   : uk->mr);
-			const float *u = op->u + (pos * op->mblocks + b) * op->in_ch * uk->mr;
-			for (size_t ti = 0; ti < ntile; ti++)
-				/* the columns past cnt are not read: a narrow last tile takes
-				 * fewer vectors */
-				uk->fn(mr, (uint32_t)(cnt - ti * uk->nr < uk->nr ? cnt - ti * uk->nr
-										 : uk->nr),
-				       op->in_ch, u, vp + ti * uk->nr, op->koff,
-				       m + pos * ms + (row - m0) * op->nb + ti * uk->nr, op->nb,
-				       &ep);
+	for (size_t g0 = b0; g0 < b1; g0 += op->group) {
+		size_t g1 = g0 + op->group < b1 ? g0 + op->group : b1;
+		size_t m0 = g0 * uk->mr, m1 = g1 * uk->mr < op->out_ch ? g1 * uk->mr : op->out_ch;
+		size_t ms = (m1 - m0) * op->nb;
+		for (size_t pos = 0; pos < WINO_POS; pos++) {
+			const float *vp = v + pos * op->in_ch * op->nb;
+			for (size_t b = g0; b < g1; b++) {
+				size_t row = b * uk->mr;
+				uint32_t mr = (uint32_t)(op->out_ch - row < uk->mr ? op->out_ch - row
+										   : uk->mr);
+				const float *u = op->u + (pos * op->mblocks + b) * op->in_ch * uk->mr;
+				for (size_t ti = 0; ti < ntile; ti++)
+					/* the columns past cnt are not read: a narrow last tile
+					 * takes fewer vectors */
+					uk->fn(mr,
+					       (uint32_t)(cnt - ti * uk->nr < uk->nr ? cnt - ti * uk->nr
+										    : uk->nr),
+					       op->in_ch, u, vp + ti * uk->nr, op->koff,
+					       m + pos * ms + (row - m0) * op->nb + ti * uk->nr,
+					       op->nb, &ep);
+			}
 		}
+		out_block(op, m, m0, m1, t0, cnt, y);
 	}
-	out_block(op, m, m0, m1, t0, cnt, r->y + n * op->out_ch * op->oh * op->ow);
 }
 
 static edgeml_status wino_run_op(const eml_fast_op *base, const eml_kernel_ctx *ctx,
@@ -348,8 +359,8 @@ edgeml_status eml_fast_fwinograd_prepare(const eml_kernel_ctx *ctx, const eml_wi
 		op->m_chunks++;
 	op->m_chunk = (op->mblocks + op->m_chunks - 1) / op->m_chunks;
 	op->m_chunks = (op->mblocks + op->m_chunk - 1) / op->m_chunk;
-	size_t rows = op->m_chunk * uk->mr < op->out_ch ? op->m_chunk * uk->mr : op->out_ch;
-	op->base.scratch = WINO_POS * (op->in_ch + rows) * op->nb * sizeof(float);
+	op->group = WINO_GROUP_ROWS / uk->mr ? WINO_GROUP_ROWS / uk->mr : 1;
+	op->base.scratch = WINO_POS * (op->in_ch + op->group * uk->mr) * op->nb * sizeof(float);
 	*out = &op->base;
 	return EDGEML_OK;
 }

@@ -1,5 +1,6 @@
 /* f32-gemm-8x32-minmax-avx512f.c — float GEMM micro-kernel: 8 rows x 32 columns (two
- * vectors) of fused multiply-adds per k step, then the reference's epilogue. */
+ * vectors) of fused multiply-adds per k step, then the reference's epilogue. A tile of at
+ * most 16 columns runs the first vector only, one row the first row only. */
 #if defined(__x86_64__)
 #include <immintrin.h>
 
@@ -43,6 +44,15 @@ gemm_8x32(uint32_t mr, uint32_t nr, size_t k, const float *a, const float *b, co
 			__m512 ai = _mm512_set1_ps(a[0]);
 			acc[0][0] = _mm512_fmadd_ps(ai, _mm512_loadu_ps(bk), acc[0][0]);
 			acc[0][1] = _mm512_fmadd_ps(ai, _mm512_loadu_ps(bk + 16), acc[0][1]);
+		}
+	} else if (nr <= 16) {
+		/* a narrow ragged tile (a plane's last columns): the second vector would hold
+		 * no column; the first's sums are the same */
+		for (size_t kk = 0; kk < k; kk++, a += MR) {
+			__m512 b0 = _mm512_loadu_ps(b + off[kk]);
+#pragma GCC unroll 8
+			for (int i = 0; i < MR; i++)
+				acc[i][0] = _mm512_fmadd_ps(_mm512_set1_ps(a[i]), b0, acc[i][0]);
 		}
 	} else {
 		for (size_t kk = 0; kk < k; kk++, a += MR) {
