@@ -80,6 +80,7 @@ static void vk_destroy(void *opaque)
 	free(s->loc);
 	free(s->nodes);
 	free(s->segs);
+	free(s->weights);
 	free(s);
 }
 
