@@ -981,15 +981,14 @@ static void test_hardsigmoid_mul_hardswish(void **state)
 	}
 }
 
-/* Converts variant v, writes it, runs it on one thread (reference kernels when reference)
- * with x set to in, and copies y into out. */
-static void run_hswish(int v, int reference, const float *in, float *out)
+/* Converts b, runs it on the CPU (reference kernels or fast) with x as input "x" and reads
+ * output "y" (n floats each). */
+static void run_xy(builder *b, int reference, const float *x, size_t nx, float *y, size_t ny)
 {
-	builder b = { .opset = 13 };
-	hswish_model(&b, v);
 	eml_converted *c;
-	assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
-	char path[] = "/tmp/edgeml-hswish-XXXXXX";
+	if (convert(b, NULL, &c) != EDGEML_OK)
+		fail_msg("convert: %s", edgeml_last_error());
+	char path[] = "/tmp/edgeml-xy-XXXXXX";
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
@@ -1008,12 +1007,21 @@ static void run_hswish(int v, int reference, const float *in, float *out)
 		fail_msg("session: %s", edgeml_last_error());
 	edgeml_tensor *t;
 	assert_int_equal(edgeml_session_input_by_name(s, "x", &t), EDGEML_OK);
-	assert_int_equal(edgeml_tensor_write(t, in, HS_N * sizeof(float)), EDGEML_OK);
+	assert_int_equal(edgeml_tensor_write(t, x, nx * sizeof(float)), EDGEML_OK);
 	assert_int_equal(edgeml_session_run(s), EDGEML_OK);
 	assert_int_equal(edgeml_session_output_by_name(s, "y", &t), EDGEML_OK);
-	assert_int_equal(edgeml_tensor_read(t, out, HS_N * sizeof(float)), EDGEML_OK);
+	assert_int_equal(edgeml_tensor_read(t, y, ny * sizeof(float)), EDGEML_OK);
 	edgeml_session_destroy(s);
 	edgeml_model_free(m);
+}
+
+/* Converts variant v, writes it, runs it on one thread (reference kernels when reference)
+ * with x set to in, and copies y into out. */
+static void run_hswish(int v, int reference, const float *in, float *out)
+{
+	builder b = { .opset = 13 };
+	hswish_model(&b, v);
+	run_xy(&b, reference, in, HS_N, out, HS_N);
 }
 
 /* The folded HardSwish (fast and reference kernels, either Mul order) gives the same bits as
@@ -1849,32 +1857,10 @@ static void test_einsum_batched_matmul(void **state)
 		if (convert(&b, NULL, &c) != EDGEML_OK)
 			fail_msg("%s: %s", eq, edgeml_last_error());
 		assert_non_null(only_node(&c->graph, EML_OP_MatMul));
-		char path[] = "/tmp/edgeml-einsum-XXXXXX";
-		int fd = mkstemp(path);
-		assert_true(fd >= 0);
-		close(fd);
-		assert_int_equal(edgeml_converted_write(c, path), EDGEML_OK);
 		eml_converted_free(c);
-		edgeml_model *m;
-		assert_int_equal(edgeml_model_load_file(NULL, path, &m), EDGEML_OK);
-		unlink(path);
 		for (int reference = 0; reference < 2; reference++) {
-			edgeml_session_options o;
-			edgeml_session_options_init(&o);
-			o.backend = EDGEML_BACKEND_CPU;
-			o.threads = 1;
-			o.flags = reference ? EDGEML_SESSION_REFERENCE_KERNELS : 0;
-			edgeml_session *s;
-			if (edgeml_session_create(m, &o, &s) != EDGEML_OK)
-				fail_msg("%s: session: %s", eq, edgeml_last_error());
-			edgeml_tensor *t;
-			assert_int_equal(edgeml_session_input_by_name(s, "x", &t), EDGEML_OK);
-			assert_int_equal(edgeml_tensor_write(t, a, sizeof(a)), EDGEML_OK);
-			assert_int_equal(edgeml_session_run(s), EDGEML_OK);
 			float y[ES_B * ES_N * ES_M];
-			assert_int_equal(edgeml_session_output_by_name(s, "y", &t), EDGEML_OK);
-			assert_int_equal(edgeml_tensor_read(t, y, sizeof(y)), EDGEML_OK);
-			edgeml_session_destroy(s);
+			run_xy(&b, reference, a, ES_B * ES_N * ES_K, y, ES_B * ES_N * ES_M);
 			/* the sum the equation names, over every output index */
 			for (int64_t o0 = 0; o0 < od[0]; o0++)
 				for (int64_t o1 = 0; o1 < od[1]; o1++)
@@ -1902,7 +1888,6 @@ static void test_einsum_batched_matmul(void **state)
 								 (long long)o1, (long long)o2, got, sum);
 					}
 		}
-		edgeml_model_free(m);
 	}
 	static const char *const refused[] = { "bij,bjk->bk", "ii->i", "...ij,...jk->...ik",
 					       "bij,bjk->bkj" };
@@ -1922,40 +1907,6 @@ static void test_einsum_batched_matmul(void **state)
 		assert_int_equal(convert(&b, NULL, &c), EDGEML_ERR_UNSUPPORTED);
 		assert_contains(edgeml_last_error(), refused[e]);
 	}
-}
-
-/* Converts b, runs it on the CPU (reference kernels or fast) with x as input "x" and reads
- * output "y" (n floats each). */
-static void run_xy(builder *b, int reference, const float *x, size_t nx, float *y, size_t ny)
-{
-	eml_converted *c;
-	if (convert(b, NULL, &c) != EDGEML_OK)
-		fail_msg("convert: %s", edgeml_last_error());
-	char path[] = "/tmp/edgeml-xy-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	assert_int_equal(edgeml_converted_write(c, path), EDGEML_OK);
-	eml_converted_free(c);
-	edgeml_model *m;
-	assert_int_equal(edgeml_model_load_file(NULL, path, &m), EDGEML_OK);
-	unlink(path);
-	edgeml_session_options o;
-	edgeml_session_options_init(&o);
-	o.backend = EDGEML_BACKEND_CPU;
-	o.threads = 1;
-	o.flags = reference ? EDGEML_SESSION_REFERENCE_KERNELS : 0;
-	edgeml_session *s;
-	if (edgeml_session_create(m, &o, &s) != EDGEML_OK)
-		fail_msg("session: %s", edgeml_last_error());
-	edgeml_tensor *t;
-	assert_int_equal(edgeml_session_input_by_name(s, "x", &t), EDGEML_OK);
-	assert_int_equal(edgeml_tensor_write(t, x, nx * sizeof(float)), EDGEML_OK);
-	assert_int_equal(edgeml_session_run(s), EDGEML_OK);
-	assert_int_equal(edgeml_session_output_by_name(s, "y", &t), EDGEML_OK);
-	assert_int_equal(edgeml_tensor_read(t, y, ny * sizeof(float)), EDGEML_OK);
-	edgeml_session_destroy(s);
-	edgeml_model_free(m);
 }
 
 /* A dilated Conv whose outer taps only ever read padding (dilation 6 on 4 x 5, DeepLab's
