@@ -43,7 +43,7 @@ typedef struct bench_args {
 	long warmup, iterations, rounds;
 	double timeout_s;
 	const char *json, *label, *python, *peer_dir;
-	int profile, peak, cpu_fallback, no_record, peers[N_PEERS];
+	int profile, peak, cpu_fallback, workers_compete, no_record, peers[N_PEERS];
 	int argc;
 	char **argv;
 } bench_args;
@@ -88,7 +88,8 @@ static void usage(FILE *f)
 		"                  [--threads N,...] [--warmup W] [--iterations I] [--rounds R]\n"
 		"                  [--compare ort|ncnn[,...]] [--contention N] [--json FILE|-]\n"
 		"                  [--label NAME]\n"
-		"                  [--profile] [--cpu-fallback] [--no-record] [--timeout S]\n"
+		"                  [--profile] [--cpu-fallback] [--workers-compete] [--no-record]\n"
+		"                  [--timeout S]\n"
 		"                  [--python PY]\n"
 		"                  [--peer-dir DIR]\n"
 		"       edgeml bench --peak [--json -]\n\n"
@@ -114,6 +115,8 @@ static void usage(FILE *f)
 		"  --profile        add per-layer times (cpu: host clock; vulkan: GPU timestamps)\n"
 		"                   and the copies between partitions\n"
 		"  --cpu-fallback   nodes the device cannot run run on the CPU (partitions)\n"
+		"  --workers-compete CPU worker threads keep the caller's priority instead of\n"
+		"                   SCHED_IDLE (EDGEML_SESSION_WORKERS_COMPETE, docs/threads.md)\n"
 		"  --no-record      do not write the medians into AUTO's latency record (by\n"
 		"                   default each edgeml cell without contention writes its\n"
 		"                   median there; sessions under AUTO then try the fastest\n"
@@ -284,6 +287,8 @@ static int parse_args(int argc, char **argv, bench_args *a)
 			a->profile = 1;
 		} else if (strcmp(arg, "--cpu-fallback") == 0) {
 			a->cpu_fallback = 1;
+		} else if (strcmp(arg, "--workers-compete") == 0) {
+			a->workers_compete = 1;
 		} else if (strcmp(arg, "--no-record") == 0) {
 			a->no_record = 1;
 		} else if (strcmp(arg, "--peak") == 0) {
@@ -616,7 +621,8 @@ static void cell_round(cell *c, const bench_args *a, const char *work, int round
 				      .device = c->device, .threads = c->threads,
 				      .warmup = a->warmup, .iterations = a->iterations,
 				      .profile = a->profile,
-				      .flags = a->cpu_fallback ? EDGEML_SESSION_CPU_FALLBACK : 0,
+				      .flags = (a->cpu_fallback ? EDGEML_SESSION_CPU_FALLBACK : 0) |
+					       (a->workers_compete ? EDGEML_SESSION_WORKERS_COMPETE : 0),
 				      .record = !a->no_record && !c->contention };
 		started = eml_proc_fork(edgeml_child, &bc, a->timeout_s, &r) == 0;
 	} else {
@@ -821,9 +827,11 @@ static void write_document(FILE *f, const bench_args *a, const eml_json *fp, dou
 		eml_json_write_string(f, a->argv[i]);
 	}
 	fprintf(f, "],\n  \"settings\": {\"warmup\": %ld, \"iterations\": %ld, \"rounds\": %ld, "
-		   "\"profile\": %s, \"cpu_fallback\": %s, \"contention\": %u, \"compare\": [",
+		   "\"profile\": %s, \"cpu_fallback\": %s, \"workers_compete\": %s, "
+		   "\"contention\": %u, \"compare\": [",
 		a->warmup, a->iterations, a->rounds, a->profile ? "true" : "false",
-		a->cpu_fallback ? "true" : "false", a->contention);
+		a->cpu_fallback ? "true" : "false", a->workers_compete ? "true" : "false",
+		a->contention);
 	const char *sep = "";
 	for (size_t k = 0; k < N_PEERS; k++) {
 		if (!a->peers[k])

@@ -104,7 +104,7 @@ static void kc_check(kcase *c, eml_isa isa, uint32_t threads, const char *kind, 
 	assert_int_equal(eml_ref_kernel(c->node.op)(&ref), EDGEML_OK);
 	eml_threadpool *pool = NULL;
 	if (threads > 1)
-		assert_int_equal(eml_threadpool_create(threads, NULL, &pool), EDGEML_OK);
+		assert_int_equal(eml_threadpool_create(threads, NULL, 0, &pool), EDGEML_OK);
 	uint8_t *scratch[8] = { 0 };
 	for (uint32_t t = 0; t < threads; t++)
 		scratch[t] = test_malloc(op->scratch + 64);

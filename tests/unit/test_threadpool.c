@@ -66,7 +66,7 @@ static void test_loops(void **state)
 	check_loop(NULL, 17);
 	for (uint32_t threads = 1; threads <= 5; threads++) {
 		eml_threadpool *pool;
-		assert_int_equal(eml_threadpool_create(threads, NULL, &pool), EDGEML_OK);
+		assert_int_equal(eml_threadpool_create(threads, NULL, 0, &pool), EDGEML_OK);
 		assert_int_equal(eml_threadpool_threads(pool), threads);
 		for (uint32_t n = 0; n < 70; n++)
 			check_loop(pool, n);
@@ -80,7 +80,7 @@ static void test_wake_up(void **state)
 {
 	(void)state;
 	eml_threadpool *pool;
-	assert_int_equal(eml_threadpool_create(3, NULL, &pool), EDGEML_OK);
+	assert_int_equal(eml_threadpool_create(3, NULL, 0, &pool), EDGEML_OK);
 	for (int i = 0; i < 2000; i++)
 		check_loop(pool, 1 + i % 9);
 	struct timespec nap = { 0, 50 * 1000 * 1000 };
@@ -96,9 +96,9 @@ static void test_bad_counts(void **state)
 {
 	(void)state;
 	eml_threadpool *pool = (eml_threadpool *)&pool;
-	assert_int_equal(eml_threadpool_create(0, NULL, &pool), EDGEML_ERR_INVALID_ARGUMENT);
+	assert_int_equal(eml_threadpool_create(0, NULL, 0, &pool), EDGEML_ERR_INVALID_ARGUMENT);
 	assert_null(pool);
-	assert_int_equal(eml_threadpool_create(EML_THREADPOOL_MAX + 1, NULL, &pool),
+	assert_int_equal(eml_threadpool_create(EML_THREADPOOL_MAX + 1, NULL, 0, &pool),
 			 EDGEML_ERR_INVALID_ARGUMENT);
 	eml_threadpool_destroy(NULL);
 	assert_int_equal(eml_threadpool_threads(NULL), 1);
@@ -126,7 +126,7 @@ static void test_many_threads(void **state)
 	uint32_t counts[] = { 8, 17, EML_THREADPOOL_MAX };
 	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
 		eml_threadpool *pool;
-		assert_int_equal(eml_threadpool_create(counts[i], NULL, &pool), EDGEML_OK);
+		assert_int_equal(eml_threadpool_create(counts[i], NULL, 0, &pool), EDGEML_OK);
 		double t0 = now_s();
 		for (uint32_t n = 0; n < 300; n++)
 			check_loop(pool, 1 + n * 7 % 200);
@@ -210,7 +210,7 @@ static void test_frozen_worker(void **state)
 {
 	(void)state;
 	eml_threadpool *pool;
-	assert_int_equal(eml_threadpool_create(2, NULL, &pool), EDGEML_OK);
+	assert_int_equal(eml_threadpool_create(2, NULL, 0, &pool), EDGEML_OK);
 	pthread_t worker = find_worker(pool);
 	assert_int_equal(sem_init(&frozen, 0, 0), 0);
 	assert_int_equal(sem_init(&thaw, 0, 0), 0);
@@ -287,7 +287,7 @@ static void test_slow_task(void **state)
 {
 	(void)state;
 	eml_threadpool *pool;
-	assert_int_equal(eml_threadpool_create(4, NULL, &pool), EDGEML_OK);
+	assert_int_equal(eml_threadpool_create(4, NULL, 0, &pool), EDGEML_OK);
 	static slow_run r;
 	memset(&r, 0, sizeof(r));
 	r.n = 40;
@@ -336,15 +336,61 @@ static void test_pinned(void **state)
 	CPU_SET(first, &c.cores);
 	atomic_store(&c.outside, 0);
 	eml_threadpool *pool;
-	assert_int_equal(eml_threadpool_create(3, &c.cores, &pool), EDGEML_OK);
+	assert_int_equal(eml_threadpool_create(3, &c.cores, 0, &pool), EDGEML_OK);
 	for (int i = 0; i < 50; i++)
 		eml_threadpool_run(pool, core_task, &c, 12);
 	assert_int_equal(atomic_load(&c.outside), 0);
 	eml_threadpool_destroy(pool);
 	cpu_set_t none;
 	CPU_ZERO(&none);
-	assert_int_equal(eml_threadpool_create(2, &none, &pool), EDGEML_ERR_INVALID_ARGUMENT);
+	assert_int_equal(eml_threadpool_create(2, &none, 0, &pool), EDGEML_ERR_INVALID_ARGUMENT);
 	assert_null(pool);
+}
+
+/* Records each thread's scheduling policy as it runs a task. */
+typedef struct policy_log {
+	atomic_int worker_idle, worker_other, caller_idle;
+} policy_log;
+
+static void policy_task(void *ctx, uint32_t task, uint32_t thread)
+{
+	policy_log *l = ctx;
+	(void)task;
+	int policy = sched_getscheduler(0);
+	if (thread == 0)
+		atomic_fetch_add(&l->caller_idle, policy == SCHED_IDLE);
+	else
+		atomic_fetch_add(policy == SCHED_IDLE ? &l->worker_idle : &l->worker_other, 1);
+	sleep_us(500);
+}
+
+/* Workers of a normal-policy caller run as SCHED_IDLE (they take no time from busy cores),
+ * the caller keeps its policy; with EML_POOL_WORKERS_COMPETE they keep the caller's. */
+static void test_worker_policy(void **state)
+{
+	(void)state;
+	assert_int_equal(sched_getscheduler(0), SCHED_OTHER);
+	for (int compete = 0; compete < 2; compete++) {
+		static policy_log l;
+		memset(&l, 0, sizeof(l));
+		eml_threadpool *pool;
+		assert_int_equal(eml_threadpool_create(3, NULL,
+						       compete ? EML_POOL_WORKERS_COMPETE : 0,
+						       &pool),
+				 EDGEML_OK);
+		/* tasks of 0.5 ms: the workers get some whatever the machine's load */
+		for (int i = 0; i < 40 && atomic_load(&l.worker_idle) + atomic_load(&l.worker_other) < 4;
+		     i++)
+			eml_threadpool_run(pool, policy_task, &l, 16);
+		eml_threadpool_destroy(pool);
+		assert_int_equal(atomic_load(&l.caller_idle), 0);
+		assert_true(atomic_load(&l.worker_idle) + atomic_load(&l.worker_other) > 0);
+		if (compete)
+			assert_int_equal(atomic_load(&l.worker_idle), 0);
+		else
+			assert_int_equal(atomic_load(&l.worker_other), 0);
+	}
+	assert_int_equal(sched_getscheduler(0), SCHED_OTHER);
 }
 
 /* Core lists as in /sys and taskset -c. */
@@ -463,6 +509,7 @@ int main(void)
 		cmocka_unit_test(test_frozen_worker),
 		cmocka_unit_test(test_slow_task),
 		cmocka_unit_test(test_pinned),
+		cmocka_unit_test(test_worker_policy),
 		cmocka_unit_test(test_core_lists),
 		cmocka_unit_test(test_cgroup_quota),
 		cmocka_unit_test(test_big_cores),

@@ -38,6 +38,7 @@ typedef struct cpu_state {
 	void **out_data;
 	eml_backend_memory mem;
 	int exact_float; /* EDGEML_SESSION_EXACT_FLOAT: no Winograd */
+	uint32_t pool_flags; /* EML_POOL_WORKERS_COMPETE from EDGEML_SESSION_WORKERS_COMPETE */
 	/* The fast path: its thread pool and per-thread scratch (cpu_fast_prepare). */
 	eml_threadpool *pool;
 	uint8_t **scratch;
@@ -289,7 +290,7 @@ static edgeml_status cpu_fast_prepare(cpu_state *s, eml_isa isa, uint32_t thread
 		return eml_error(EDGEML_ERR_NO_MEMORY,
 				 "out of memory for %zu bytes of shared scratch", shared);
 	if (threads > 1) {
-		edgeml_status st = eml_threadpool_create(threads, cores, &s->pool);
+		edgeml_status st = eml_threadpool_create(threads, cores, s->pool_flags, &s->pool);
 		if (st != EDGEML_OK)
 			return st;
 	}
@@ -367,6 +368,8 @@ static edgeml_status cpu_prepare(const eml_graph *graph, const edgeml_session_op
 	/* EDGEML_CPU_ISA=scalar does the same for the whole process. */
 	int reference = options && (options->flags & EDGEML_SESSION_REFERENCE_KERNELS);
 	s->exact_float = options && (options->flags & EDGEML_SESSION_EXACT_FLOAT);
+	s->pool_flags = options && (options->flags & EDGEML_SESSION_WORKERS_COMPETE) ?
+				EML_POOL_WORKERS_COMPETE : 0;
 	edgeml_status st = prepare_state(s, reference ? EML_ISA_SCALAR : eml_isa_active(), threads,
 					   pin ? &cores : NULL);
 	if (st != EDGEML_OK) {

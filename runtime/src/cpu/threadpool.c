@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -99,6 +100,7 @@ typedef struct worker {
 struct eml_threadpool {
 	uint32_t threads;
 	uint32_t started; /* workers actually running */
+	int workers_idle; /* workers run as SCHED_IDLE */
 	worker *workers;
 	/* The current loop. The caller writes these only while no task is claimed (before it
 	 * publishes the loop in claim, after every claimed task finished); a worker reads them
@@ -197,6 +199,12 @@ static void *worker_main(void *arg)
 	worker *w = arg;
 	eml_threadpool *p = w->pool;
 	uint32_t seen = 0;
+	if (p->workers_idle) {
+		/* lowering a thread's own priority needs no privilege; should it fail, the
+		 * worker runs as its creator did, which is correct, only less gentle */
+		struct sched_param sp = { 0 };
+		(void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+	}
 	for (;;) {
 		seen = worker_wait(p, w, seen);
 		if (atomic_load(&p->stop))
@@ -205,7 +213,7 @@ static void *worker_main(void *arg)
 	}
 }
 
-edgeml_status eml_threadpool_create(uint32_t threads, const cpu_set_t *cores,
+edgeml_status eml_threadpool_create(uint32_t threads, const cpu_set_t *cores, uint32_t flags,
 				    eml_threadpool **out)
 {
 	*out = NULL;
@@ -227,6 +235,13 @@ edgeml_status eml_threadpool_create(uint32_t threads, const cpu_set_t *cores,
 	memset(workers, 0, wbytes);
 	p->threads = threads;
 	p->workers = workers;
+	/* only below a thread of the normal policy: a real-time (or batch, or idle) caller's
+	 * workers keep its policy, which pthread_create gives them */
+	int policy;
+	struct sched_param sp;
+	p->workers_idle = !(flags & EML_POOL_WORKERS_COMPETE) &&
+			  pthread_getschedparam(pthread_self(), &policy, &sp) == 0 &&
+			  policy == SCHED_OTHER;
 	pthread_attr_t attr;
 	int err = pthread_attr_init(&attr);
 	if (!err && cores)
