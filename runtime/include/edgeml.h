@@ -407,7 +407,8 @@ typedef struct edgeml_session_options {
  * within the tolerance of docs/ops.md ("Float results"); int8 is bit-exact either way. */
 #define EDGEML_SESSION_EXACT_FLOAT (1u << 3)
 /* CPU backend: the worker threads keep the creating thread's priority. Without it, workers
- * made by a thread of the normal policy run as SCHED_IDLE: they use a core only when nothing
+ * made by a thread of the normal policy and not pinned (no cpu_cores, no
+ * EDGEML_SESSION_BIG_CORES) run as SCHED_IDLE: they use a core only when nothing
  * else wants it, so inference at several threads never takes time from the application's
  * other work or from its own calling thread, and a busy core costs it at most that core
  * (docs/threads.md); with it, workers compete for busy cores like any thread. */

@@ -364,8 +364,9 @@ static void policy_task(void *ctx, uint32_t task, uint32_t thread)
 	sleep_us(500);
 }
 
-/* Workers of a normal-policy caller run as SCHED_IDLE (they take no time from busy cores),
- * the caller keeps its policy; with EML_POOL_WORKERS_COMPETE they keep the caller's. */
+/* Unpinned workers of a normal-policy caller run as SCHED_IDLE (they take no time from busy
+ * cores), the caller keeps its policy; with EML_POOL_WORKERS_COMPETE, or pinned to a core
+ * set, they keep the caller's. */
 static void test_worker_policy(void **state)
 {
 	(void)state;
@@ -390,6 +391,18 @@ static void test_worker_policy(void **state)
 		else
 			assert_int_equal(atomic_load(&l.worker_other), 0);
 	}
+	/* pinned workers keep the caller's policy */
+	static policy_log l;
+	memset(&l, 0, sizeof(l));
+	cpu_set_t all;
+	eml_cpu_allowed(&all);
+	eml_threadpool *pool;
+	assert_int_equal(eml_threadpool_create(3, &all, 0, &pool), EDGEML_OK);
+	for (int i = 0; i < 40 && atomic_load(&l.worker_other) < 4; i++)
+		eml_threadpool_run(pool, policy_task, &l, 16);
+	eml_threadpool_destroy(pool);
+	assert_true(atomic_load(&l.worker_other) > 0);
+	assert_int_equal(atomic_load(&l.worker_idle), 0);
 	assert_int_equal(sched_getscheduler(0), SCHED_OTHER);
 }
 

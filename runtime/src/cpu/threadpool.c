@@ -235,11 +235,14 @@ edgeml_status eml_threadpool_create(uint32_t threads, const cpu_set_t *cores, ui
 	memset(workers, 0, wbytes);
 	p->threads = threads;
 	p->workers = workers;
-	/* only below a thread of the normal policy: a real-time (or batch, or idle) caller's
-	 * workers keep its policy, which pthread_create gives them */
+	/* only below a thread of the normal policy (a real-time, batch or idle caller's
+	 * workers keep its policy, which pthread_create gives them), and only for workers free
+	 * to run on any core: one pinned to a set without the caller's core could starve
+	 * there, holding a task the caller waits for, where an unpinned one moves to the
+	 * caller's core as soon as the caller sleeps */
 	int policy;
 	struct sched_param sp;
-	p->workers_idle = !(flags & EML_POOL_WORKERS_COMPETE) &&
+	p->workers_idle = !(flags & EML_POOL_WORKERS_COMPETE) && !cores &&
 			  pthread_getschedparam(pthread_self(), &policy, &sp) == 0 &&
 			  policy == SCHED_OTHER;
 	pthread_attr_t attr;

@@ -34,8 +34,8 @@ typedef void (*eml_task_fn)(void *ctx, uint32_t task, uint32_t thread);
 /* Creates a pool of threads - 1 workers (threads in 1..EML_THREADPOOL_MAX). cores, when not
  * NULL, is the set every worker may run on (the scheduler moves each within it; the calling
  * thread is the application's and keeps its own affinity). Unless flags has
- * EML_POOL_WORKERS_COMPETE, workers created by a thread of the normal policy (SCHED_OTHER)
- * run as SCHED_IDLE: they take a core only when nothing else wants it, so a worker sharing a
+ * EML_POOL_WORKERS_COMPETE, unpinned workers (cores NULL) created by a thread of the normal
+ * policy (SCHED_OTHER) run as SCHED_IDLE: they take a core only when nothing else wants it, so a worker sharing a
  * core with other work (or with the caller) never takes time from it; the caller, the
  * application's thread, keeps its own. */
 edgeml_status eml_threadpool_create(uint32_t threads, const cpu_set_t *cores, uint32_t flags,
