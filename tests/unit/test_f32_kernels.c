@@ -445,6 +445,59 @@ static void test_fconv_pixrows(void **state)
 	}
 }
 
+/* KxK convolutions whose output plane fits one pixel tile (16 outputs or fewer), which run
+ * with pixels as GEMM rows over an im2col matrix ("-pr"): silero_vad's STFT (1-D, k 256,
+ * stride 128, 4 outputs) and encoder (k 3, 129 -> 128 channels on 4 outputs, stride 2 to
+ * 2 and 1), 2-D ones on 3x3 and 4x4 planes, a batch of 2, specials; bit for bit, 1 and 3
+ * threads (3 splits the panels over tasks). */
+static void test_fconv_pixrows_kxk(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	static const conv_shape fixed[] = {
+		{ .n = 1, .cin = 1, .cout = 258, .group = 1, .h = 1, .w = 640, .kh = 1, .kw = 256,
+		  .sh = 1, .sw = 128, .dh = 1, .dw = 1, .one_d = 1 },
+		{ .n = 1, .cin = 129, .cout = 128, .group = 1, .h = 1, .w = 4, .kh = 1, .kw = 3,
+		  .sh = 1, .sw = 1, .dh = 1, .dw = 1, .pads = { 0, 1, 0, 1 }, .one_d = 1,
+		  .bias = 1 },
+		{ .n = 1, .cin = 128, .cout = 64, .group = 1, .h = 1, .w = 4, .kh = 1, .kw = 3,
+		  .sh = 1, .sw = 2, .dh = 1, .dw = 1, .pads = { 0, 1, 0, 1 }, .one_d = 1,
+		  .bias = 1 },
+		{ .n = 2, .cin = 64, .cout = 128, .group = 1, .h = 1, .w = 2, .kh = 1, .kw = 3,
+		  .sh = 1, .sw = 2, .dh = 1, .dw = 1, .pads = { 0, 1, 0, 1 }, .one_d = 1,
+		  .bias = 1, .special = 50 },
+		{ .n = 1, .cin = 7, .cout = 45, .group = 1, .h = 7, .w = 7, .kh = 5, .kw = 5,
+		  .sh = 2, .sw = 2, .dh = 1, .dw = 1, .pads = { 1, 2, 2, 1 }, .bias = 1 },
+		{ .n = 2, .cin = 5, .cout = 70, .group = 1, .h = 4, .w = 4, .kh = 3, .kw = 3,
+		  .sh = 1, .sw = 1, .dh = 1, .dw = 1, .pads = { 1, 1, 1, 1 }, .special = 50 },
+	};
+	char what[256];
+	for (uint32_t l = 0; l < nl; l++) {
+		for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+			conv_shape s = fixed[i];
+			conv_what(&s, 1, what, sizeof(what));
+			kcase c;
+			conv_build(&c, &s);
+			for (uint32_t threads = 1; threads <= 3; threads += 2) {
+				eml_fast_op *op = kc_prepare(&c, levels[l], threads);
+				if (!op)
+					fail_msg("%s: no fast kernel at %s", what, eml_isa_name(levels[l]));
+				size_t len = strlen(op->kernel);
+				int pr = len > 3 && strcmp(op->kernel + len - 3, "-pr") == 0;
+				eml_fast_destroy(op);
+				if (!pr)
+					fail_msg("%s: not on the pixel-rows GEMM at %s", what,
+						 eml_isa_name(levels[l]));
+				kc_check(&c, levels[l], threads, "f32-gemm", what);
+			}
+			kc_free(&c);
+		}
+	}
+}
+
 /* Stride 2 across on rows long enough (32 or more phase columns) that both column phases of
  * the phase plane are built in one pass over each input row (fast_fplane.c): even and odd
  * widths, left padding 0, 1 and 2, one or two rows down, depthwise and KxK; bit for bit. */
@@ -1752,6 +1805,7 @@ int main(void)
 		cmocka_unit_test(test_fconv),	      cmocka_unit_test(test_fconv_large),
 		cmocka_unit_test(test_fconv_im2col),
 		cmocka_unit_test(test_fconv_pixrows),
+		cmocka_unit_test(test_fconv_pixrows_kxk),
 		cmocka_unit_test(test_fconv_stride2_rows),
 		cmocka_unit_test(test_fwinograd),     cmocka_unit_test(test_wino_ukernel),
 		cmocka_unit_test(test_fhswish),
