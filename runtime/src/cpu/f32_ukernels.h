@@ -183,6 +183,8 @@ typedef void (*eml_f32_rows_fn)(const float *v, const float *wt, size_t kn, size
 #if defined(__x86_64__)
 void eml_f32_rows_64x_avx2(const float *v, const float *wt, size_t kn, size_t ld, size_t n,
 			   float *acc);
+void eml_f32_rows_128x_avx512f(const float *v, const float *wt, size_t kn, size_t ld,
+			       size_t n, float *acc);
 #endif
 
 #endif /* EML_CPU_F32_UKERNELS_H */
