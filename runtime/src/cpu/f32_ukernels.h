@@ -187,4 +187,19 @@ void eml_f32_rows_128x_avx512f(const float *v, const float *wt, size_t kn, size_
 			       size_t n, float *acc);
 #endif
 
+/* One row of LayerNormalization (operators/flayernorm.c), n >= 1: the mean of x[0, n) and
+ * the mean of the squared deviations summed in double (partial sums in the kernel's order),
+ * inv = 1 / sqrt(var + eps) in double; y[i] = (float)(x[i] - mean) * (float)inv * scale[i]
+ * + bias[i] (bias NULL: none), rounded as the C loop rounds it; *mean_out and *inv_out get
+ * (float)mean and (float)inv. Within the float tolerance of docs/ops.md. */
+typedef void (*eml_f32_layernorm_fn)(const float *x, size_t n, const float *scale,
+				     const float *bias, float eps, float *y, float *mean_out,
+				     float *inv_out);
+#if defined(__x86_64__)
+void eml_f32_layernorm_avx512f(const float *x, size_t n, const float *scale, const float *bias,
+			       float eps, float *y, float *mean_out, float *inv_out);
+void eml_f32_layernorm_avx2(const float *x, size_t n, const float *scale, const float *bias,
+			    float eps, float *y, float *mean_out, float *inv_out);
+#endif
+
 #endif /* EML_CPU_F32_UKERNELS_H */

@@ -248,6 +248,8 @@ static void fill_vmath(eml_cpu_kernels *t, eml_isa isa)
 		t->f32_vtanh = eml_f32_vtanh_avx512f;
 		t->f32_verf = eml_f32_verf_avx512f;
 		t->f32_vmath_name = "f32-vmath-avx512f";
+		t->f32_layernorm = eml_f32_layernorm_avx512f;
+		t->f32_layernorm_name = "f32-layernorm-avx512f";
 		break;
 	case EML_ISA_AVX2:
 		t->f32_vexp = eml_f32_vexp_avx2;
@@ -255,6 +257,8 @@ static void fill_vmath(eml_cpu_kernels *t, eml_isa isa)
 		t->f32_vtanh = eml_f32_vtanh_avx2;
 		t->f32_verf = eml_f32_verf_avx2;
 		t->f32_vmath_name = "f32-vmath-avx2";
+		t->f32_layernorm = eml_f32_layernorm_avx2;
+		t->f32_layernorm_name = "f32-layernorm-avx2";
 		break;
 #elif defined(__aarch64__)
 	case EML_ISA_NEON:

@@ -139,6 +139,9 @@ typedef struct eml_cpu_kernels {
 	/* LSTM / GRU sums in float off exact float (rnn.c), or NULL: the sums in double */
 	eml_f32_rows_fn f32_rows;
 	const char *f32_rows_name;
+	/* a row of LayerNormalization (flayernorm.c), or NULL: the operator's C loop */
+	eml_f32_layernorm_fn f32_layernorm;
+	const char *f32_layernorm_name;
 } eml_cpu_kernels;
 
 /* The table of a level, filled on first use (thread-safe); every entry NULL for
