@@ -202,4 +202,14 @@ void eml_f32_layernorm_avx2(const float *x, size_t n, const float *scale, const 
 			    float eps, float *y, float *mean_out, float *inv_out);
 #endif
 
+/* One contiguous row of Softmax (operators/fsoftmax.c, inner 1), n >= 1: y = exp(x - max)
+ * / sum, the max ignoring NaN, the level's exp, the sum in double (partial sums in the
+ * kernel's order), one multiply by its reciprocal. Within the float tolerance of
+ * docs/ops.md. */
+typedef void (*eml_f32_softmax_fn)(size_t n, const float *x, float *y);
+#if defined(__x86_64__)
+void eml_f32_softmax_avx512f(size_t n, const float *x, float *y);
+void eml_f32_softmax_avx2(size_t n, const float *x, float *y);
+#endif
+
 #endif /* EML_CPU_F32_UKERNELS_H */

@@ -142,6 +142,9 @@ typedef struct eml_cpu_kernels {
 	/* a row of LayerNormalization (flayernorm.c), or NULL: the operator's C loop */
 	eml_f32_layernorm_fn f32_layernorm;
 	const char *f32_layernorm_name;
+	/* a contiguous row of Softmax (fsoftmax.c), or NULL: the operator's C loop */
+	eml_f32_softmax_fn f32_softmax;
+	const char *f32_softmax_name;
 } eml_cpu_kernels;
 
 /* The table of a level, filled on first use (thread-safe); every entry NULL for
