@@ -1011,6 +1011,52 @@ static void test_frnn(void **state)
 	assert_true(rnn_vec_differs); /* the vector gates did run */
 }
 
+/* The A packing of the f32 GEMM (f32_pack_a) of every level that has one, byte for byte
+ * against the scalar loop: k around the 8-column steps (0 to 100), row strides past k,
+ * specials; nothing written past the block. Where the level has one, its rows are its
+ * f32_gemm's mr (so fgemm.c and fmatmul.c take it). */
+static void test_pack_a(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	int ran = 0;
+	for (uint32_t l = 0; l < nl; l++) {
+		const eml_cpu_kernels *kt = eml_cpu_kernels_for(levels[l]);
+		if (levels[l] == EML_ISA_AVX512VNNI || levels[l] == EML_ISA_AVX2)
+			assert_non_null(kt->f32_pack_a);
+		if (!kt->f32_pack_a)
+			continue;
+		assert_int_equal(kt->f32_pack_a_mr, kt->f32_gemm->mr);
+		ran = 1;
+		size_t mr = kt->f32_pack_a_mr;
+		for (int it = 0; it < 200; it++) {
+			size_t k = rnd() % 101, si = k + rnd() % 9;
+			float *a = test_malloc((mr * si + 1) * sizeof(float));
+			float *got = test_malloc((mr * k + 16) * sizeof(float));
+			float *want = test_malloc((mr * k + 1) * sizeof(float));
+			for (size_t i = 0; i < mr * si; i++)
+				a[i] = rnd_f(it % 4 == 0 ? 50 : 0);
+			for (size_t i = 0; i < mr * k + 16; i++)
+				got[i] = 7.0f;
+			for (size_t p = 0; p < k; p++)
+				for (size_t i = 0; i < mr; i++)
+					want[p * mr + i] = a[i * si + p];
+			kt->f32_pack_a(a, si, k, got);
+			if (memcmp(got, want, mr * k * sizeof(float)) != 0)
+				fail_msg("f32_pack_a [%s] mr %zu k %zu si %zu differs",
+					 eml_isa_name(levels[l]), mr, k, si);
+			for (size_t i = mr * k; i < mr * k + 16; i++)
+				assert_true(got[i] == 7.0f);
+			test_free(a);
+			test_free(got);
+			test_free(want);
+		}
+	}
+	if (!ran)
+		skip();
+}
+
 /* The recurrent float sums (f32_rows) of every level that has them, bit for bit against a
  * scalar fmaf loop in k order (any NaN for a NaN): ragged row counts around the 64- and
  * 8-row blocks of AVX2 and the 128- and 16-row blocks and masked tail of AVX-512 (its own
@@ -1812,6 +1858,7 @@ int main(void)
 		cmocka_unit_test(test_fconv_im2col),
 		cmocka_unit_test(test_fconv_pixrows),
 		cmocka_unit_test(test_fconv_pixrows_kxk),
+		cmocka_unit_test(test_pack_a),
 		cmocka_unit_test(test_fconv_stride2_rows),
 		cmocka_unit_test(test_fwinograd),     cmocka_unit_test(test_wino_ukernel),
 		cmocka_unit_test(test_fhswish),

@@ -207,6 +207,15 @@ void eml_f32_layernorm_avx2(const float *x, size_t n, const float *scale, const 
  * kernel's order), one multiply by its reciprocal. Within the float tolerance of
  * docs/ops.md. */
 typedef void (*eml_f32_softmax_fn)(size_t n, const float *x, float *y);
+
+/* Packs a whole block of mr rows (the kernel's own mr) of a row-major float matrix, rows si
+ * floats apart, for the f32 GEMM micro-kernels: dst[p * mr + i] = a[i * si + p] for p < k
+ * (the layout of their packed A). Data movement: bit for bit. */
+typedef void (*eml_f32_pack_a_fn)(const float *a, size_t si, size_t k, float *dst);
+#if defined(__x86_64__)
+void eml_f32_pack_a8_avx2(const float *a, size_t si, size_t k, float *dst);
+void eml_f32_pack_a4_avx2(const float *a, size_t si, size_t k, float *dst);
+#endif
 #if defined(__x86_64__)
 void eml_f32_softmax_avx512f(size_t n, const float *x, float *y);
 void eml_f32_softmax_avx2(size_t n, const float *x, float *y);

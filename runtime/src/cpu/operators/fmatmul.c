@@ -29,6 +29,7 @@ typedef struct fmatmul_op {
 	size_t n_chunks, n_chunk;    /* n_chunk in panels */
 	size_t m_chunks, m_chunk;    /* m_chunk in row blocks */
 	size_t *off;		     /* [k] kk * N, then [k] kk * NR (the copied tail panel) */
+	eml_f32_pack_a_fn pack_a;    /* whole blocks of A, or NULL: the loop */
 } fmatmul_op;
 
 typedef struct fmatmul_run {
@@ -78,9 +79,13 @@ static void fmatmul_task(void *arg, uint32_t task, uint32_t thread)
 	for (size_t blk = b0; blk < b1; blk++) {
 		size_t i0 = blk * uk->mr;
 		uint32_t mr = (uint32_t)(op->m - i0 < uk->mr ? op->m - i0 : uk->mr);
-		for (size_t p = 0; p < op->k; p++)
-			for (uint32_t i = 0; i < uk->mr; i++)
-				a[p * uk->mr + i] = i < mr ? ap[(i0 + i) * op->k + p] : 0.0f;
+		if (op->pack_a && mr == uk->mr)
+			op->pack_a(ap + i0 * op->k, op->k, op->k, a);
+		else
+			for (size_t p = 0; p < op->k; p++)
+				for (uint32_t i = 0; i < uk->mr; i++)
+					a[p * uk->mr + i] =
+						i < mr ? ap[(i0 + i) * op->k + p] : 0.0f;
 		for (size_t j = j0; j < j1; j++) {
 			size_t c0 = j * uk->nr;
 			uint32_t nr = (uint32_t)(op->n - c0 < uk->nr ? op->n - c0 : uk->nr);
@@ -127,6 +132,9 @@ edgeml_status eml_fast_fmatmul_prepare(const eml_kernel_ctx *ctx, eml_isa isa, u
 	op->base.destroy = fmatmul_destroy;
 	op->base.kernel = uk->name;
 	op->uk = uk;
+	const eml_cpu_kernels *kt = eml_cpu_kernels_for(isa);
+	if (kt->f32_pack_a && kt->f32_pack_a_mr == uk->mr)
+		op->pack_a = kt->f32_pack_a;
 	op->shape = *s;
 	op->m = (size_t)s->m;
 	op->k = (size_t)s->k;
