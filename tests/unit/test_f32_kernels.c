@@ -448,8 +448,10 @@ static void test_fconv_pixrows(void **state)
 /* KxK convolutions whose output plane fits one pixel tile (16 outputs or fewer), which run
  * with pixels as GEMM rows over an im2col matrix ("-pr"): silero_vad's STFT (1-D, k 256,
  * stride 128, 4 outputs) and encoder (k 3, 129 -> 128 channels on 4 outputs, stride 2 to
- * 2 and 1), 2-D ones on 3x3 and 4x4 planes, a batch of 2, specials; bit for bit, 1 and 3
- * threads (3 splits the panels over tasks). */
+ * 2 and 1), 2-D ones on 7x7 and 4x4 planes, a batch of 2, specials; bit for bit, 1 and 3
+ * threads (3 splits the panels over tasks). They must take "-pr" where the level's GEMM
+ * tile is 16 or more columns wide (x86: 24, 32), whose channel-rows tiles would be mostly
+ * padding; NEON's 8-column tile wastes less, and pixrows_better() may keep them there. */
 static void test_fconv_pixrows_kxk(void **state)
 {
 	(void)state;
@@ -488,7 +490,7 @@ static void test_fconv_pixrows_kxk(void **state)
 				size_t len = strlen(op->kernel);
 				int pr = len > 3 && strcmp(op->kernel + len - 3, "-pr") == 0;
 				eml_fast_destroy(op);
-				if (!pr)
+				if (!pr && eml_cpu_kernels_for(levels[l])->f32_gemm->nr >= 16)
 					fail_msg("%s: not on the pixel-rows GEMM at %s", what,
 						 eml_isa_name(levels[l]));
 				kc_check(&c, levels[l], threads, "f32-gemm", what);
