@@ -183,8 +183,6 @@ typedef void (*eml_f32_rows_fn)(const float *v, const float *wt, size_t kn, size
 #if defined(__x86_64__)
 void eml_f32_rows_64x_avx2(const float *v, const float *wt, size_t kn, size_t ld, size_t n,
 			   float *acc);
-void eml_f32_rows_128x_avx512f(const float *v, const float *wt, size_t kn, size_t ld,
-			       size_t n, float *acc);
 #endif
 
 /* One row of LayerNormalization (operators/flayernorm.c), n >= 1: the mean of x[0, n) and

@@ -298,10 +298,6 @@ static void fill_qmm(eml_cpu_kernels *t, eml_isa isa)
 		t->qmm_name = "qs8-matmul-4x16c2-avx2";
 		t->f32_rows = eml_f32_rows_64x_avx2;
 		t->f32_rows_name = "f32-rows-64x-avx2";
-		if (isa == EML_ISA_AVX512VNNI) {
-			t->f32_rows = eml_f32_rows_128x_avx512f;
-			t->f32_rows_name = "f32-rows-128x-avx512f";
-		}
 		break;
 #endif
 	default:

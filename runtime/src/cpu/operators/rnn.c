@@ -445,7 +445,7 @@ static edgeml_status rnn_run_op(const eml_fast_op *base, const eml_kernel_ctx *c
 	return EDGEML_OK;
 }
 
-/* [dirs][rows][k] -> [dirs][k][rows], on a cache line: the sums read rows of 64 floats
+/* [dirs][rows][k] -> [dirs][k][rows], on a cache line: the sums read runs of 64 floats
  * (a 256-wide LSTM's R is 64 KiB, past L1, streamed from L2 every step), and a vector load
  * that straddles two lines costs both (kws_lstm: 64 -> 57 us a run) */
 static float *transposed(const float *m, int64_t dirs, int64_t rows, int64_t k)
