@@ -46,7 +46,7 @@ static int cmp(const void *a, const void *b)
 static double measure(uint32_t threads)
 {
 	eml_threadpool *pool = NULL;
-	if (threads > 1 && eml_threadpool_create(threads, NULL, &pool) != EDGEML_OK) {
+	if (threads > 1 && eml_threadpool_create(threads, NULL, 0, &pool) != EDGEML_OK) {
 		fprintf(stderr, "pool_bench: %s\n", edgeml_last_error());
 		exit(1);
 	}

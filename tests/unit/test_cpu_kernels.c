@@ -111,7 +111,7 @@ static void kc_check(kcase *c, eml_isa isa, uint32_t threads, const char *what)
 		fail_msg("%s: no fast kernel at %s", what, eml_isa_name(isa));
 	eml_threadpool *pool = NULL;
 	if (threads > 1)
-		assert_int_equal(eml_threadpool_create(threads, NULL, &pool), EDGEML_OK);
+		assert_int_equal(eml_threadpool_create(threads, NULL, 0, &pool), EDGEML_OK);
 	uint8_t *scratch[8] = { 0 };
 	for (uint32_t t = 0; t < threads; t++)
 		scratch[t] = test_malloc(op->scratch + 64);
@@ -1012,7 +1012,7 @@ static void chain_check(kcase *e, kcase *dw, kcase *pw, eml_isa isa, uint32_t th
 	assert_int_equal(eml_fast_qconv_link(op[1], op[2]), want_link);
 	eml_threadpool *pool = NULL;
 	if (threads > 1)
-		assert_int_equal(eml_threadpool_create(threads, NULL, &pool), EDGEML_OK);
+		assert_int_equal(eml_threadpool_create(threads, NULL, 0, &pool), EDGEML_OK);
 	uint8_t *sc[8] = { 0 };
 	for (uint32_t t = 0; t < threads; t++)
 		sc[t] = test_malloc(scratch + 64);

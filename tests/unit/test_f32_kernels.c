@@ -128,7 +128,7 @@ static void kc_check_within(kcase *c, eml_isa isa, uint32_t threads, const char 
 	assert_int_equal(eml_ref_kernel(c->node.op)(&ref), EDGEML_OK);
 	eml_threadpool *pool = NULL;
 	if (threads > 1)
-		assert_int_equal(eml_threadpool_create(threads, NULL, &pool), EDGEML_OK);
+		assert_int_equal(eml_threadpool_create(threads, NULL, 0, &pool), EDGEML_OK);
 	uint8_t *scratch[8] = { 0 };
 	for (uint32_t t = 0; t < threads; t++)
 		scratch[t] = test_malloc(op->scratch + 64);
@@ -436,6 +436,61 @@ static void test_fconv_pixrows(void **state)
 				int pr = len > 3 && strcmp(op->kernel + len - 3, "-pr") == 0;
 				eml_fast_destroy(op);
 				if (i < sizeof(fixed) / sizeof(fixed[0]) && !pr)
+					fail_msg("%s: not on the pixel-rows GEMM at %s", what,
+						 eml_isa_name(levels[l]));
+				kc_check(&c, levels[l], threads, "f32-gemm", what);
+			}
+			kc_free(&c);
+		}
+	}
+}
+
+/* KxK convolutions whose output plane fits one pixel tile (16 outputs or fewer), which run
+ * with pixels as GEMM rows over an im2col matrix ("-pr"): silero_vad's STFT (1-D, k 256,
+ * stride 128, 4 outputs) and encoder (k 3, 129 -> 128 channels on 4 outputs, stride 2 to
+ * 2 and 1), 2-D ones on 7x7 and 4x4 planes, a batch of 2, specials; bit for bit, 1 and 3
+ * threads (3 splits the panels over tasks). They must take "-pr" where the level's GEMM
+ * tile is 16 or more columns wide (x86: 24, 32), whose channel-rows tiles would be mostly
+ * padding; NEON's 8-column tile wastes less, and pixrows_better() may keep them there. */
+static void test_fconv_pixrows_kxk(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	static const conv_shape fixed[] = {
+		{ .n = 1, .cin = 1, .cout = 258, .group = 1, .h = 1, .w = 640, .kh = 1, .kw = 256,
+		  .sh = 1, .sw = 128, .dh = 1, .dw = 1, .one_d = 1 },
+		{ .n = 1, .cin = 129, .cout = 128, .group = 1, .h = 1, .w = 4, .kh = 1, .kw = 3,
+		  .sh = 1, .sw = 1, .dh = 1, .dw = 1, .pads = { 0, 1, 0, 1 }, .one_d = 1,
+		  .bias = 1 },
+		{ .n = 1, .cin = 128, .cout = 64, .group = 1, .h = 1, .w = 4, .kh = 1, .kw = 3,
+		  .sh = 1, .sw = 2, .dh = 1, .dw = 1, .pads = { 0, 1, 0, 1 }, .one_d = 1,
+		  .bias = 1 },
+		{ .n = 2, .cin = 64, .cout = 128, .group = 1, .h = 1, .w = 2, .kh = 1, .kw = 3,
+		  .sh = 1, .sw = 2, .dh = 1, .dw = 1, .pads = { 0, 1, 0, 1 }, .one_d = 1,
+		  .bias = 1, .special = 50 },
+		{ .n = 1, .cin = 7, .cout = 45, .group = 1, .h = 7, .w = 7, .kh = 5, .kw = 5,
+		  .sh = 2, .sw = 2, .dh = 1, .dw = 1, .pads = { 1, 2, 2, 1 }, .bias = 1 },
+		{ .n = 2, .cin = 5, .cout = 70, .group = 1, .h = 4, .w = 4, .kh = 3, .kw = 3,
+		  .sh = 1, .sw = 1, .dh = 1, .dw = 1, .pads = { 1, 1, 1, 1 }, .special = 50 },
+	};
+	char what[256];
+	for (uint32_t l = 0; l < nl; l++) {
+		for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+			conv_shape s = fixed[i];
+			conv_what(&s, 1, what, sizeof(what));
+			kcase c;
+			conv_build(&c, &s);
+			for (uint32_t threads = 1; threads <= 3; threads += 2) {
+				eml_fast_op *op = kc_prepare(&c, levels[l], threads);
+				if (!op)
+					fail_msg("%s: no fast kernel at %s", what, eml_isa_name(levels[l]));
+				size_t len = strlen(op->kernel);
+				int pr = len > 3 && strcmp(op->kernel + len - 3, "-pr") == 0;
+				eml_fast_destroy(op);
+				if (!pr && eml_cpu_kernels_for(levels[l])->f32_gemm->nr >= 16)
 					fail_msg("%s: not on the pixel-rows GEMM at %s", what,
 						 eml_isa_name(levels[l]));
 				kc_check(&c, levels[l], threads, "f32-gemm", what);
@@ -1002,7 +1057,7 @@ static void test_frnn(void **state)
 					assert_true(strcmp(op->kernel, kt->f32_rows_name) != 0);
 				eml_threadpool *pool = NULL;
 				if (threads > 1)
-					assert_int_equal(eml_threadpool_create(threads, NULL, &pool),
+					assert_int_equal(eml_threadpool_create(threads, NULL, 0, &pool),
 							 EDGEML_OK);
 				uint8_t *scratch[3] = { NULL };
 				for (uint32_t t = 0; t < threads; t++)
@@ -1048,8 +1103,55 @@ static void test_frnn(void **state)
 	assert_true(rnn_vec_differs); /* the vector gates did run */
 }
 
+/* The A packing of the f32 GEMM (f32_pack_a) of every level that has one, byte for byte
+ * against the scalar loop: k around the 8-column steps (0 to 100), row strides past k,
+ * specials; nothing written past the block. Where the level has one, its rows are its
+ * f32_gemm's mr (so fgemm.c and fmatmul.c take it). */
+static void test_pack_a(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	int ran = 0;
+	for (uint32_t l = 0; l < nl; l++) {
+		const eml_cpu_kernels *kt = eml_cpu_kernels_for(levels[l]);
+		if (levels[l] == EML_ISA_AVX512VNNI || levels[l] == EML_ISA_AVX2)
+			assert_non_null(kt->f32_pack_a);
+		if (!kt->f32_pack_a)
+			continue;
+		assert_int_equal(kt->f32_pack_a_mr, kt->f32_gemm->mr);
+		ran = 1;
+		size_t mr = kt->f32_pack_a_mr;
+		for (int it = 0; it < 200; it++) {
+			size_t k = rnd() % 101, si = k + rnd() % 9;
+			float *a = test_malloc((mr * si + 1) * sizeof(float));
+			float *got = test_malloc((mr * k + 16) * sizeof(float));
+			float *want = test_malloc((mr * k + 1) * sizeof(float));
+			for (size_t i = 0; i < mr * si; i++)
+				a[i] = rnd_f(it % 4 == 0 ? 50 : 0);
+			for (size_t i = 0; i < mr * k + 16; i++)
+				got[i] = 7.0f;
+			for (size_t p = 0; p < k; p++)
+				for (size_t i = 0; i < mr; i++)
+					want[p * mr + i] = a[i * si + p];
+			kt->f32_pack_a(a, si, k, got);
+			if (memcmp(got, want, mr * k * sizeof(float)) != 0)
+				fail_msg("f32_pack_a [%s] mr %zu k %zu si %zu differs",
+					 eml_isa_name(levels[l]), mr, k, si);
+			for (size_t i = mr * k; i < mr * k + 16; i++)
+				assert_true(got[i] == 7.0f);
+			test_free(a);
+			test_free(got);
+			test_free(want);
+		}
+	}
+	if (!ran)
+		skip();
+}
+
 /* The recurrent float sums (f32_rows) of every level that has them, bit for bit against a
- * scalar fmaf loop in k order (any NaN for a NaN): ragged row counts around the 64- and 8-row blocks, k from 0,
+ * scalar fmaf loop in k order (any NaN for a NaN): ragged row counts around the 64- and
+ * 8-row blocks, 256-295 rows (a 64-unit LSTM's 256), k from 0,
  * strides past n, special values (infinities, NaN, -0, subnormals) among the terms; nothing
  * written past n. */
 static void test_rows_ukernel(void **state)
@@ -1064,7 +1166,8 @@ static void test_rows_ukernel(void **state)
 			continue;
 		ran = 1;
 		for (int it = 0; it < 300; it++) {
-			size_t n = 1 + rnd() % 150, kn = rnd() % 80, ld = n + rnd() % 5;
+			size_t n = it % 10 == 0 ? 256 + rnd() % 40 : 1 + rnd() % 150;
+			size_t kn = rnd() % 80, ld = n + rnd() % 5;
 			float *v = test_malloc((kn + 1) * sizeof(float));
 			float *wt = test_malloc((kn * ld + 1) * sizeof(float));
 			float *got = test_malloc((n + 8) * sizeof(float));
@@ -1155,7 +1258,7 @@ static void test_transpose(void **state)
 		assert_int_equal(eml_ref_kernel(c.node.op)(&ref), EDGEML_OK);
 		eml_threadpool *pool = NULL;
 		if (threads > 1)
-			assert_int_equal(eml_threadpool_create(threads, NULL, &pool), EDGEML_OK);
+			assert_int_equal(eml_threadpool_create(threads, NULL, 0, &pool), EDGEML_OK);
 		uint8_t *scratch[3] = { NULL, NULL, NULL };
 		eml_fast_env env = { pool, scratch, NULL };
 		assert_int_equal(op->run(op, &fast, &env), EDGEML_OK);
@@ -1871,6 +1974,8 @@ int main(void)
 		cmocka_unit_test(test_fconv),	      cmocka_unit_test(test_fconv_large),
 		cmocka_unit_test(test_fconv_im2col),
 		cmocka_unit_test(test_fconv_pixrows),
+		cmocka_unit_test(test_fconv_pixrows_kxk),
+		cmocka_unit_test(test_pack_a),
 		cmocka_unit_test(test_fconv_stride2_rows),
 		cmocka_unit_test(test_fwinograd),     cmocka_unit_test(test_wino_ukernel),
 		cmocka_unit_test(test_fhswish),

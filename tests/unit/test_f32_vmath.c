@@ -315,7 +315,7 @@ static int oc_check(ocase *c, eml_isa isa, uint32_t threads, const char *kind, o
 		fail_msg("%s: kernel %s, want %s", what, op->kernel, kind);
 	eml_threadpool *pool = NULL;
 	if (threads > 1)
-		assert_int_equal(eml_threadpool_create(threads, NULL, &pool), EDGEML_OK);
+		assert_int_equal(eml_threadpool_create(threads, NULL, 0, &pool), EDGEML_OK);
 	uint8_t *scratch[4] = { NULL };
 	for (uint32_t t = 0; t < threads; t++)
 		scratch[t] = test_malloc(op->scratch + 64);
@@ -458,9 +458,10 @@ static void test_fvunary(void **state)
 	}
 }
 
-/* Softmax over every axis of random shapes of rank 1 to 4 (rows contiguous, and columns
- * across slabs of more than 256), inputs of several ranges, specials, 1 and 3 threads, one
- * large enough for the pool. */
+/* Softmax over every axis of random shapes of rank 1 to 4 (rows contiguous, on the row
+ * kernels of AVX2 and AVX-512 at those levels, whole and partial vectors up to 600; and
+ * columns across slabs of more than 256), inputs of several ranges, specials, 1 and 3
+ * threads, one large enough for the pool. */
 static void test_fsoftmax(void **state)
 {
 	(void)state;
@@ -493,7 +494,17 @@ static void test_fsoftmax(void **state)
 				 (long long)(rank > 1 ? d[1] : 0), (long long)(rank > 2 ? d[2] : 0),
 				 (long long)(rank > 3 ? d[3] : 0), (long long)axis, (double)sc,
 				 special);
-			differs |= oc_check(&c, levels[l], 1 + (it % 2) * 2, kernel_of(levels[l]),
+			/* contiguous rows (the dims past the axis all 1) on the level's row kernel
+			 * where it has one (AVX2, AVX-512) */
+			uint32_t ax = (uint32_t)(axis < 0 ? axis + (int64_t)rank : axis);
+			int64_t inner = 1;
+			for (uint32_t k = ax + 1; k < rank; k++)
+				inner *= d[k];
+			const char *row = eml_cpu_kernels_for(levels[l])->f32_softmax_name;
+			if (levels[l] == EML_ISA_AVX512VNNI || levels[l] == EML_ISA_AVX2)
+				assert_non_null(row);
+			differs |= oc_check(&c, levels[l], 1 + (it % 2) * 2,
+					    inner == 1 && row ? row : kernel_of(levels[l]),
 					    tol_softmax, what);
 			oc_free(&c);
 		}
@@ -502,8 +513,10 @@ static void test_fsoftmax(void **state)
 }
 
 /* LayerNormalization: random shapes and axes, Scale and B of the normalized dims or
- * broadcasting ones, B absent, Mean and InvStdDev present or not, specials, offsets that
- * make the mean large against the spread, 1 and 3 threads. */
+ * broadcasting ones (read in place, or expanded), B absent, Mean and InvStdDev present or
+ * not, specials, offsets that make the mean large against the spread, rows of 1 to 300
+ * (the row kernels' whole and partial vectors), 1 and 3 threads; on the AVX2 and AVX-512
+ * row kernels at those levels. */
 static void test_flayernorm(void **state)
 {
 	(void)state;
@@ -552,8 +565,11 @@ static void test_flayernorm(void **state)
 				 (long long)d[0], (long long)(rank > 1 ? d[1] : 0),
 				 (long long)(rank > 2 ? d[2] : 0), (long long)(rank > 3 ? d[3] : 0),
 				 (long long)axis, sr, bias, c.node.n_outputs, special);
-			oc_check(&c, levels[l], 1 + (it % 2) * 2, "f32-layernorm-c", tol_layernorm,
-				 what);
+			/* the level's row kernel where it has one (AVX2, AVX-512), else the C loop */
+			const char *kernel = levels[l] == EML_ISA_AVX512VNNI ? "f32-layernorm-avx512f"
+					     : levels[l] == EML_ISA_AVX2      ? "f32-layernorm-avx2"
+									      : "f32-layernorm-c";
+			oc_check(&c, levels[l], 1 + (it % 2) * 2, kernel, tol_layernorm, what);
 			oc_free(&c);
 		}
 	}

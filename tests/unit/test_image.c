@@ -149,7 +149,7 @@ static void ic_check(icase *c, eml_isa isa, uint32_t threads, const char *what)
 		fail_msg("%s: no fast kernel at %s", what, eml_isa_name(isa));
 	eml_threadpool *pool = NULL;
 	if (threads > 1)
-		assert_int_equal(eml_threadpool_create(threads, NULL, &pool), EDGEML_OK);
+		assert_int_equal(eml_threadpool_create(threads, NULL, 0, &pool), EDGEML_OK);
 	uint8_t *scratch[4] = { 0 };
 	for (uint32_t t = 0; t < threads; t++)
 		scratch[t] = test_malloc(op->scratch + 64);

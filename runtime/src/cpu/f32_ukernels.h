@@ -222,4 +222,38 @@ void eml_f32_rows_64x_avx2(const float *v, const float *wt, size_t kn, size_t ld
 			   float *acc);
 #endif
 
+/* One row of LayerNormalization (operators/flayernorm.c), n >= 1: the mean of x[0, n) and
+ * the mean of the squared deviations summed in double (partial sums in the kernel's order),
+ * inv = 1 / sqrt(var + eps) in double; y[i] = (float)(x[i] - mean) * (float)inv * scale[i]
+ * + bias[i] (bias NULL: none), rounded as the C loop rounds it; *mean_out and *inv_out get
+ * (float)mean and (float)inv. Within the float tolerance of docs/ops.md. */
+typedef void (*eml_f32_layernorm_fn)(const float *x, size_t n, const float *scale,
+				     const float *bias, float eps, float *y, float *mean_out,
+				     float *inv_out);
+#if defined(__x86_64__)
+void eml_f32_layernorm_avx512f(const float *x, size_t n, const float *scale, const float *bias,
+			       float eps, float *y, float *mean_out, float *inv_out);
+void eml_f32_layernorm_avx2(const float *x, size_t n, const float *scale, const float *bias,
+			    float eps, float *y, float *mean_out, float *inv_out);
+#endif
+
+/* One contiguous row of Softmax (operators/fsoftmax.c, inner 1), n >= 1: y = exp(x - max)
+ * / sum, the max ignoring NaN, the level's exp, the sum in double (partial sums in the
+ * kernel's order), one multiply by its reciprocal. Within the float tolerance of
+ * docs/ops.md. */
+typedef void (*eml_f32_softmax_fn)(size_t n, const float *x, float *y);
+
+/* Packs a whole block of mr rows (the kernel's own mr) of a row-major float matrix, rows si
+ * floats apart, for the f32 GEMM micro-kernels: dst[p * mr + i] = a[i * si + p] for p < k
+ * (the layout of their packed A). Data movement: bit for bit. */
+typedef void (*eml_f32_pack_a_fn)(const float *a, size_t si, size_t k, float *dst);
+#if defined(__x86_64__)
+void eml_f32_pack_a8_avx2(const float *a, size_t si, size_t k, float *dst);
+void eml_f32_pack_a4_avx2(const float *a, size_t si, size_t k, float *dst);
+#endif
+#if defined(__x86_64__)
+void eml_f32_softmax_avx512f(size_t n, const float *x, float *y);
+void eml_f32_softmax_avx2(size_t n, const float *x, float *y);
+#endif
+
 #endif /* EML_CPU_F32_UKERNELS_H */

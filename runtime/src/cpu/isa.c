@@ -258,6 +258,12 @@ static void fill_vmath(eml_cpu_kernels *t, eml_isa isa)
 		t->f32_vtanh = eml_f32_vtanh_avx512f;
 		t->f32_verf = eml_f32_verf_avx512f;
 		t->f32_vmath_name = "f32-vmath-avx512f";
+		t->f32_layernorm = eml_f32_layernorm_avx512f;
+		t->f32_layernorm_name = "f32-layernorm-avx512f";
+		t->f32_softmax = eml_f32_softmax_avx512f;
+		t->f32_pack_a = eml_f32_pack_a8_avx2; /* AVX-512 CPUs all have AVX2 */
+		t->f32_pack_a_mr = 8;
+		t->f32_softmax_name = "f32-softmax-avx512f";
 		break;
 	case EML_ISA_AVX2:
 		t->f32_vexp = eml_f32_vexp_avx2;
@@ -265,6 +271,12 @@ static void fill_vmath(eml_cpu_kernels *t, eml_isa isa)
 		t->f32_vtanh = eml_f32_vtanh_avx2;
 		t->f32_verf = eml_f32_verf_avx2;
 		t->f32_vmath_name = "f32-vmath-avx2";
+		t->f32_layernorm = eml_f32_layernorm_avx2;
+		t->f32_layernorm_name = "f32-layernorm-avx2";
+		t->f32_softmax = eml_f32_softmax_avx2;
+		t->f32_pack_a = eml_f32_pack_a4_avx2;
+		t->f32_pack_a_mr = 4;
+		t->f32_softmax_name = "f32-softmax-avx2";
 		break;
 #elif defined(__aarch64__)
 	case EML_ISA_NEON:

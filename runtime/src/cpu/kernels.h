@@ -144,6 +144,16 @@ typedef struct eml_cpu_kernels {
 	/* LSTM / GRU sums in float off exact float (rnn.c), or NULL: the sums in double */
 	eml_f32_rows_fn f32_rows;
 	const char *f32_rows_name;
+	/* a row of LayerNormalization (flayernorm.c), or NULL: the operator's C loop */
+	eml_f32_layernorm_fn f32_layernorm;
+	const char *f32_layernorm_name;
+	/* a contiguous row of Softmax (fsoftmax.c), or NULL: the operator's C loop */
+	eml_f32_softmax_fn f32_softmax;
+	const char *f32_softmax_name;
+	/* packs whole blocks of f32_pack_a_mr rows of a row-major A for f32_gemm (fgemm.c,
+	 * fmatmul.c, where f32_gemm's mr is that), or NULL: the operators' loops */
+	eml_f32_pack_a_fn f32_pack_a;
+	uint32_t f32_pack_a_mr;
 } eml_cpu_kernels;
 
 /* The table of a level, filled on first use (thread-safe); every entry NULL for

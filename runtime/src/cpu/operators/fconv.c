@@ -88,7 +88,10 @@ typedef struct fconv_op {
 	 * ([k][nr] each), bias one float per channel of them */
 	int pixrows;
 	size_t panels;
-	size_t pr_pix; /* pixels a pixel-rows task takes: a multiple of PR_PIX */
+	size_t pr_pix;	  /* pixels a pixel-rows task takes: a multiple of PR_PIX */
+	size_t pr_ld;	  /* floats between two k rows of the GEMM's A: in_plane, or out_plane
+			   * over an im2col matrix (small planes of a KxK convolution) */
+	size_t pr_chunks; /* tasks a pixel tile's panels are split into */
 	char kname[48];
 } fconv_op;
 
@@ -193,10 +196,16 @@ static void pixrows_task(void *arg, uint32_t task, uint32_t thread)
 	const fconv_run *r = arg;
 	const fconv_op *op = r->op;
 	const eml_f32_gemm_ukernel *uk = op->uk;
+	size_t pc = task % op->pr_chunks;
+	task /= (uint32_t)op->pr_chunks;
 	size_t tiles = (op->out_plane + op->pr_pix - 1) / op->pr_pix, n = task / tiles;
 	size_t p0 = task % tiles * op->pr_pix;
 	size_t np = op->out_plane - p0 < op->pr_pix ? op->out_plane - p0 : op->pr_pix;
-	size_t mr = uk->mr, ldc = op->panels * uk->nr;
+	size_t mr = uk->mr, ldc = op->panels * uk->nr, ld = op->pr_ld;
+	/* this task's panels, [j0, j1), and their channels, [cs, ce) */
+	size_t per = (op->panels + op->pr_chunks - 1) / op->pr_chunks, j0 = pc * per;
+	size_t j1 = j0 + per < op->panels ? j0 + per : op->panels;
+	size_t cs = j0 * uk->nr, ce = j1 * uk->nr < op->out_ch ? j1 * uk->nr : op->out_ch;
 	const float *x = r->x + n * op->in_ch * op->in_plane + p0;
 	float *y = r->y + n * op->out_ch * op->out_plane + p0;
 	float *a = (float *)r->env->scratch[thread], *c = a + op->pr_pix * op->k;
@@ -205,19 +214,19 @@ static void pixrows_task(void *arg, uint32_t task, uint32_t thread)
 		float *ab = a + i0 * op->k;
 		if (m == 8 && mr == 8) {
 			for (size_t kk = 0; kk < op->k; kk++)
-				memcpy(ab + kk * 8, x + kk * op->in_plane + i0, 8 * sizeof(float));
+				memcpy(ab + kk * 8, x + kk * ld + i0, 8 * sizeof(float));
 		} else if (m == 4 && mr == 4) {
 			for (size_t kk = 0; kk < op->k; kk++)
-				memcpy(ab + kk * 4, x + kk * op->in_plane + i0, 4 * sizeof(float));
+				memcpy(ab + kk * 4, x + kk * ld + i0, 4 * sizeof(float));
 		} else {
 			for (size_t kk = 0; kk < op->k; kk++)
 				for (size_t i = 0; i < mr; i++)
-					ab[kk * mr + i] = i < m ? x[kk * op->in_plane + i0 + i] : 0.0f;
+					ab[kk * mr + i] = i < m ? x[kk * ld + i0 + i] : 0.0f;
 		}
 	}
 	/* each panel of weights once per task, for all of its row blocks (from L1 / L2 after
 	 * the first): large layers' weights stream from L3 once per task, not once per block */
-	for (size_t j = 0; j < op->panels; j++) {
+	for (size_t j = j0; j < j1; j++) {
 		size_t c0 = j * uk->nr;
 		uint32_t nc = (uint32_t)(op->out_ch - c0 < uk->nr ? op->out_ch - c0 : uk->nr);
 		eml_f32_minmax ep = { .col_bias = op->bias + c0, .lo = op->lo, .hi = op->hi };
@@ -234,10 +243,10 @@ static void pixrows_task(void *arg, uint32_t task, uint32_t thread)
 		size_t nq = np - q0 < PR_PIX ? np - q0 : PR_PIX;
 		const float *cq = c + q0 * ldc;
 		float *yq = y + q0;
-		size_t c16 = nq == PR_PIX && op->tr ? op->out_ch / 16 * 16 : 0;
-		for (size_t c0 = 0; c0 < c16; c0 += 16)
+		size_t c16 = nq == PR_PIX && op->tr && cs % 16 == 0 ? cs + (ce - cs) / 16 * 16 : cs;
+		for (size_t c0 = cs; c0 < c16; c0 += 16)
 			op->tr(cq + c0, ldc, yq + c0 * op->out_plane, off);
-		for (size_t ch = c16; ch < op->out_ch; ch++)
+		for (size_t ch = c16; ch < ce; ch++)
 			for (size_t i = 0; i < nq; i++)
 				yq[ch * op->out_plane + i] = cq[i * ldc + ch];
 	}
@@ -403,10 +412,24 @@ static edgeml_status fconv_run_op(const eml_fast_op *base, const eml_kernel_ctx 
 		eml_threadpool_run(pool, dwc_task, &r, (uint32_t)(op->batch * op->dwc_groups));
 		return EDGEML_OK;
 	}
+	if (op->pixrows && op->im2col) {
+		/* per image: its im2col matrix, then its pixel tiles over that */
+		size_t tiles = (op->out_plane + op->pr_pix - 1) / op->pr_pix;
+		for (size_t n = 0; n < op->batch; n++) {
+			fconv_run r = { op, x + n * op->in_ch * op->in_plane,
+					y + n * op->out_ch * op->out_plane, env };
+			eml_threadpool_run(pool, im2col_task, &r, (uint32_t)op->in_ch);
+			r.x = (const float *)env->shared;
+			eml_threadpool_run(pool, pixrows_task, &r,
+					   (uint32_t)(tiles * op->pr_chunks));
+		}
+		return EDGEML_OK;
+	}
 	if (op->pixrows) {
 		fconv_run r = { op, x, y, env };
 		size_t tiles = (op->out_plane + op->pr_pix - 1) / op->pr_pix;
-		eml_threadpool_run(pool, pixrows_task, &r, (uint32_t)(op->batch * tiles));
+		eml_threadpool_run(pool, pixrows_task, &r,
+				   (uint32_t)(op->batch * tiles * op->pr_chunks));
 		return EDGEML_OK;
 	}
 	if (op->depthwise) {
@@ -518,12 +541,15 @@ static edgeml_status prepare_dwc(fconv_op *op, const float *w, const float *bias
 /* Whether a pointwise convolution tiles better with pixels as rows and output channels in
  * lanes: the padded tile area of each orientation (a block with a single row costs little
  * on every micro-kernel: counted as a quarter), with an eighth added to the pixel-rows one
- * for its packing and moving back. */
-static int pixrows_better(const fconv_op *op)
+ * for its packing and moving back. A KxK convolution whose output plane fits one pixel
+ * tile (silero_vad's 1-D encoder and STFT: 4, 2 and 1 outputs) takes it too where an
+ * im2col matrix can be built (`im2col_ok`): its pixel rows are read from that. */
+static int pixrows_better(const fconv_op *op, int im2col_ok)
 {
 	const eml_f32_gemm_ukernel *uk = op->uk;
 	size_t mr = uk->mr, nr = uk->nr, pix = op->out_plane, ch = op->out_ch;
-	if (!op->pointwise || op->groups != 1 || PR_PIX % mr != 0 || pix == 0)
+	if (!(op->pointwise || (im2col_ok && pix <= PR_PIX)) || op->groups != 1 ||
+	    PR_PIX % mr != 0 || pix == 0)
 		return 0;
 	size_t chan_rows = (ch + mr - 1) / mr * mr * ((pix + nr - 1) / nr * nr) * 4;
 	size_t rows = pix / mr * mr * 4 + (pix % mr == 1 ? 1 : pix % mr ? mr * 4 : 0);
@@ -534,7 +560,7 @@ static int pixrows_better(const fconv_op *op)
 /* Prepares the pixel-rows path: the weights transposed into panels of nr output channels,
  * [k][nr] each (0 past out_ch), and the bias per channel. */
 static edgeml_status prepare_pixrows(fconv_op *op, const float *w, const float *bias,
-				      uint32_t threads)
+				     uint32_t threads)
 {
 	const eml_f32_gemm_ukernel *uk = op->uk;
 	size_t k = op->k, nr = uk->nr;
@@ -552,6 +578,7 @@ static edgeml_status prepare_pixrows(fconv_op *op, const float *w, const float *
 	}
 	for (size_t kk = 0; kk < k; kk++)
 		op->toff[kk] = kk * nr;
+	op->pr_ld = op->im2col ? op->out_plane : op->in_plane;
 	/* pixels a task: up to PR_PIX_MAX where that leaves enough tasks for the threads
 	 * (fewer passes over the weights) */
 	op->pr_pix = PR_PIX;
@@ -560,7 +587,15 @@ static edgeml_status prepare_pixrows(fconv_op *op, const float *w, const float *
 		op->batch * ((op->out_plane + 2 * op->pr_pix - 1) / (2 * op->pr_pix)) >=
 			EML_FAST_TASKS_PER_THREAD * (size_t)threads))
 		op->pr_pix *= 2;
+	/* an image of one pixel tile splits its panels for the other threads */
+	size_t tasks = op->batch * ((op->out_plane + op->pr_pix - 1) / op->pr_pix);
+	op->pr_chunks = 1;
+	while (op->im2col && threads > 1 && op->pr_chunks < op->panels &&
+	       tasks * op->pr_chunks < EML_FAST_TASKS_PER_THREAD * (size_t)threads)
+		op->pr_chunks++;
 	op->base.scratch = (op->pr_pix * k + op->pr_pix * op->panels * nr) * sizeof(float);
+	if (op->im2col)
+		op->base.shared = op->in_ch * op->kvol * op->out_plane * sizeof(float);
 	return EDGEML_OK;
 }
 
@@ -686,9 +721,10 @@ edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 		st = EDGEML_OK;
 	op->ps = (op->plane.bytes + 15) / 16 * 16;
 	/* a geometry the phase plane does not hold: the GEMM over an im2col matrix */
-	op->im2col = st == EDGEML_ERR_UNSUPPORTED && !op->pointwise && op->out_plane > 0 &&
-		     padding_exact(w, op->out_ch * op->k, bias, op->out_ch) &&
-		     op->in_ch * op->kvol <= IM2COL_MAX / op->out_plane;
+	int im2col_ok = !op->pointwise && op->out_plane > 0 &&
+			padding_exact(w, op->out_ch * op->k, bias, op->out_ch) &&
+			op->in_ch * op->kvol <= IM2COL_MAX / op->out_plane;
+	op->im2col = st == EDGEML_ERR_UNSUPPORTED && im2col_ok;
 	op->win = c;
 	op->dw = eml_cpu_kernels_for(isa)->f32_dw;
 	op->split2 = eml_cpu_kernels_for(isa)->f32_split2;
@@ -712,10 +748,11 @@ edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 			op->dwr = kt->f32_dwr;
 		op->base.kernel = op->dwr ? kt->f32_dwr_name : "f32-dwconv";
 		st = prepare_dw(op, w, bias, threads);
-	} else if (pixrows_better(op)) {
+	} else if (!op->depthwise && pixrows_better(op, im2col_ok)) {
 		snprintf(op->kname, sizeof(op->kname), "%s-pr", uk->name);
 		op->base.kernel = op->kname;
 		op->pixrows = 1;
+		op->im2col = !op->pointwise;
 		op->tr = tr;
 		st = prepare_pixrows(op, w, bias, threads);
 	} else if (st == EDGEML_OK || op->pointwise || op->im2col) {

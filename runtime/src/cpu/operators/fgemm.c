@@ -24,6 +24,7 @@ typedef struct fgemm_op {
 	size_t *off;	   /* per k: k * nr */
 	float alpha, lo, hi;
 	size_t blocks, panels, n_chunks, n_chunk; /* n_chunk in panels */
+	eml_f32_pack_a_fn pack_a; /* whole blocks of row-major A, or NULL: the loop */
 } fgemm_op;
 
 typedef struct fgemm_run {
@@ -54,10 +55,13 @@ static void fgemm_task(void *arg, uint32_t task, uint32_t thread)
 	size_t i0 = blk * uk->mr;
 	uint32_t mr = (uint32_t)(op->m - i0 < uk->mr ? op->m - i0 : uk->mr);
 	float *a = (float *)r->env->scratch[thread];
-	for (size_t p = 0; p < op->k; p++)
-		for (uint32_t i = 0; i < uk->mr; i++)
-			a[p * uk->mr + i] =
-				i < mr ? r->a[(i0 + i) * op->a_si + p * op->a_sp] : 0.0f;
+	if (op->pack_a && mr == uk->mr)
+		op->pack_a(r->a + i0 * op->a_si, op->a_si, op->k, a);
+	else
+		for (size_t p = 0; p < op->k; p++)
+			for (uint32_t i = 0; i < uk->mr; i++)
+				a[p * uk->mr + i] =
+					i < mr ? r->a[(i0 + i) * op->a_si + p * op->a_sp] : 0.0f;
 	for (size_t j = j0; j < j1; j++) {
 		size_t c0 = j * uk->nr;
 		uint32_t nr = (uint32_t)(op->n - c0 < uk->nr ? op->n - c0 : uk->nr);
@@ -130,6 +134,9 @@ edgeml_status eml_fast_fgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	}
 	op->a_si = ta ? 1 : op->k;
 	op->a_sp = ta ? op->m : 1;
+	const eml_cpu_kernels *kt = eml_cpu_kernels_for(isa);
+	if (!ta && kt->f32_pack_a && kt->f32_pack_a_mr == uk->mr)
+		op->pack_a = kt->f32_pack_a;
 	op->alpha = alpha;
 	op->lo = lo;
 	op->hi = hi;

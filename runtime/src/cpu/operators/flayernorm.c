@@ -17,6 +17,8 @@
 typedef struct flayernorm_op {
 	eml_fast_op base;
 	eml_layernorm_params p;
+	eml_f32_layernorm_fn row; /* the level's row kernel, or NULL: the loop below */
+	int scale_dense, bias_dense; /* of len elements: no broadcast to expand */
 	uint32_t nr;		/* normalized dims */
 	int64_t dims[EML_MAX_RANK]; /* their sizes */
 	int64_t per_task;
@@ -36,7 +38,16 @@ static void flayernorm_task(void *arg, uint32_t task, uint32_t thread)
 	const flayernorm_op *op = r->op;
 	int64_t len = op->p.len, r0 = (int64_t)task * op->per_task;
 	int64_t r1 = r0 + op->per_task < op->p.rows ? r0 + op->per_task : op->p.rows;
-	for (int64_t row = r0; row < r1; row++) {
+	for (int64_t row = r0; row < r1 && op->row; row++) {
+		float m, fi;
+		op->row(r->x + row * len, (size_t)len, r->scale, r->bias, op->p.epsilon,
+			r->y + row * len, &m, &fi);
+		if (r->mean)
+			r->mean[row] = m;
+		if (r->inv)
+			r->inv[row] = fi;
+	}
+	for (int64_t row = r0; row < r1 && !op->row; row++) {
 		const float *x = r->x + row * len;
 		float *y = r->y + row * len;
 		double s[4] = { 0.0, 0.0, 0.0, 0.0 };
@@ -92,11 +103,14 @@ static edgeml_status flayernorm_run_op(const eml_fast_op *base, const eml_kernel
 	const eml_node *n = ctx->node;
 	flayernorm_run r = { .op = op, .x = ctx->in_data[0], .y = ctx->out_data[0] };
 	float *sc = (float *)env->shared, *bi = sc + op->p.len;
-	expand(op, ctx->in_data[1], op->p.scale_stride, sc);
-	r.scale = sc;
+	/* Scale and B of the normalized dims' own shape are read in place */
+	r.scale = op->scale_dense ? ctx->in_data[1] : sc;
+	if (!op->scale_dense)
+		expand(op, ctx->in_data[1], op->p.scale_stride, sc);
 	if (op->p.has_bias) {
-		expand(op, ctx->in_data[2], op->p.bias_stride, bi);
-		r.bias = bi;
+		r.bias = op->bias_dense ? ctx->in_data[2] : bi;
+		if (!op->bias_dense)
+			expand(op, ctx->in_data[2], op->p.bias_stride, bi);
 	}
 	if (n->n_outputs > 1 && n->outputs[1] != EML_NO_TENSOR)
 		r.mean = ctx->out_data[1];
@@ -115,7 +129,6 @@ static void flayernorm_destroy(eml_fast_op *base)
 edgeml_status eml_fast_flayernorm_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 					  uint32_t threads, int exact_float, eml_fast_op **out)
 {
-	(void)isa;
 	const eml_node *n = ctx->node;
 	eml_op_params tmp;
 	const eml_op_params *prm;
@@ -131,11 +144,15 @@ edgeml_status eml_fast_flayernorm_prepare(const eml_kernel_ctx *ctx, eml_isa isa
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a layer normalization");
 	op->base.run = flayernorm_run_op;
 	op->base.destroy = flayernorm_destroy;
-	op->base.kernel = "f32-layernorm-c";
+	const eml_cpu_kernels *kt = eml_cpu_kernels_for(isa);
+	op->row = kt->f32_layernorm;
+	op->base.kernel = op->row ? kt->f32_layernorm_name : "f32-layernorm-c";
 	op->base.shared = 2 * (size_t)p->len * sizeof(float);
 	op->p = *p;
 	op->nr = ctx->in[0]->rank - p->axis;
 	memcpy(op->dims, ctx->in[0]->dims + p->axis, op->nr * sizeof(int64_t));
+	op->scale_dense = eml_tensor_numel(ctx->in[1]) == p->len;
+	op->bias_dense = p->has_bias && eml_tensor_numel(ctx->in[2]) == p->len;
 	int64_t want = threads > 1 ? (int64_t)threads * EML_FAST_TASKS_PER_THREAD : 1;
 	op->per_task = (p->rows + want - 1) / want;
 	op->tasks = (uint32_t)((p->rows + op->per_task - 1) / op->per_task);

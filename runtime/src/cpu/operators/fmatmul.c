@@ -3,8 +3,10 @@
  * broadcasting. Nothing is packed at prepare time and B is not copied per run: the f32 GEMM
  * micro-kernel reads B's row kk of a panel through off[kk] = kk * N, straight from the
  * tensor, for every panel of a full NR columns (those never read past the matrix); only the
- * last, narrower panel is copied per task into scratch ([k][nr], 0 past N). Rows of A are
- * packed per task in blocks of mr ([k][mr]), as fgemm.c does. The kernel sums each output's
+ * last, narrower panel is copied per task into scratch ([k][nr], 0 past N), once for all
+ * the row blocks the task sweeps (attention's P V with 16-wide heads has no full panel:
+ * copied per row block, it cost more than the products). Rows of A are packed per task in
+ * blocks of mr ([k][mr]), as fgemm.c does. The kernel sums each output's
  * K terms in order, one fmaf each, as eml_ref_MatMul does: bit-identical to the reference,
  * so the operator also runs under EDGEML_SESSION_EXACT_FLOAT. */
 #include <stdlib.h>
@@ -25,7 +27,9 @@ typedef struct fmatmul_op {
 	float lo, hi;
 	size_t blocks, panels, full; /* full: panels of NR columns read in place */
 	size_t n_chunks, n_chunk;    /* n_chunk in panels */
+	size_t m_chunks, m_chunk;    /* m_chunk in row blocks */
 	size_t *off;		     /* [k] kk * N, then [k] kk * NR (the copied tail panel) */
+	eml_f32_pack_a_fn pack_a;    /* whole blocks of A, or NULL: the loop */
 } fmatmul_op;
 
 typedef struct fmatmul_run {
@@ -42,43 +46,56 @@ static void fmatmul_destroy(eml_fast_op *base)
 	free(op);
 }
 
-/* One task: a block of mr rows of one output matrix against one chunk of its panels. */
+/* One task: a chunk of row blocks (mr rows each) of one output matrix against one chunk of
+ * its panels. */
 static void fmatmul_task(void *arg, uint32_t task, uint32_t thread)
 {
 	const fmatmul_run *r = arg;
 	const fmatmul_op *op = r->op;
 	const eml_f32_gemm_ukernel *uk = op->uk;
-	size_t per_mat = op->blocks * op->n_chunks;
+	size_t per_mat = op->m_chunks * op->n_chunks;
 	size_t t = task / per_mat, rest = task % per_mat;
-	size_t blk = rest / op->n_chunks, j0 = (rest % op->n_chunks) * op->n_chunk;
+	size_t b0 = rest / op->n_chunks * op->m_chunk, j0 = (rest % op->n_chunks) * op->n_chunk;
+	size_t b1 = b0 + op->m_chunk < op->blocks ? b0 + op->m_chunk : op->blocks;
 	size_t j1 = j0 + op->n_chunk < op->panels ? j0 + op->n_chunk : op->panels;
 	int64_t ma, mb;
 	eml_matmul_batch(&op->shape, (int64_t)t, &ma, &mb);
 	const float *ap = r->a + (size_t)ma * op->m * op->k;
 	const float *bp = r->b + (size_t)mb * op->k * op->n;
 	float *yp = r->y + t * op->m * op->n;
-	size_t i0 = blk * uk->mr;
-	uint32_t mr = (uint32_t)(op->m - i0 < uk->mr ? op->m - i0 : uk->mr);
 	float *a = (float *)r->env->scratch[thread];
 	float *tail = a + op->k * uk->mr;
-	for (size_t p = 0; p < op->k; p++)
-		for (uint32_t i = 0; i < uk->mr; i++)
-			a[p * uk->mr + i] = i < mr ? ap[(i0 + i) * op->k + p] : 0.0f;
+	/* the narrower last panel, when this task has it: [k][nr], 0 past N */
+	size_t ct = op->full * uk->nr, nt = op->n - ct;
+	if (j1 > op->full) {
+		for (size_t p = 0; p < op->k; p++) {
+			memcpy(tail + p * uk->nr, bp + p * op->n + ct, nt * sizeof(float));
+			memset(tail + p * uk->nr + nt, 0, (uk->nr - nt) * sizeof(float));
+		}
+	}
 	eml_f32_minmax ep = {
 		.col_bias = NULL, .alpha = 1.0f, .scale = 0, .lo = op->lo, .hi = op->hi,
 	};
-	for (size_t j = j0; j < j1; j++) {
-		size_t c0 = j * uk->nr;
-		uint32_t nr = (uint32_t)(op->n - c0 < uk->nr ? op->n - c0 : uk->nr);
-		if (j < op->full) {
-			uk->fn(mr, nr, op->k, a, bp + c0, op->off, yp + i0 * op->n + c0, op->n,
-			       &ep);
-			continue;
+	for (size_t blk = b0; blk < b1; blk++) {
+		size_t i0 = blk * uk->mr;
+		uint32_t mr = (uint32_t)(op->m - i0 < uk->mr ? op->m - i0 : uk->mr);
+		if (op->pack_a && mr == uk->mr)
+			op->pack_a(ap + i0 * op->k, op->k, op->k, a);
+		else
+			for (size_t p = 0; p < op->k; p++)
+				for (uint32_t i = 0; i < uk->mr; i++)
+					a[p * uk->mr + i] =
+						i < mr ? ap[(i0 + i) * op->k + p] : 0.0f;
+		for (size_t j = j0; j < j1; j++) {
+			size_t c0 = j * uk->nr;
+			uint32_t nr = (uint32_t)(op->n - c0 < uk->nr ? op->n - c0 : uk->nr);
+			if (j < op->full)
+				uk->fn(mr, nr, op->k, a, bp + c0, op->off, yp + i0 * op->n + c0,
+				       op->n, &ep);
+			else
+				uk->fn(mr, nr, op->k, a, tail, op->off + op->k,
+				       yp + i0 * op->n + c0, op->n, &ep);
 		}
-		for (size_t p = 0; p < op->k; p++)
-			for (uint32_t c = 0; c < uk->nr; c++)
-				tail[p * uk->nr + c] = c < nr ? bp[p * op->n + c0 + c] : 0.0f;
-		uk->fn(mr, nr, op->k, a, tail, op->off + op->k, yp + i0 * op->n + c0, op->n, &ep);
 	}
 }
 
@@ -89,7 +106,7 @@ static edgeml_status fmatmul_run_op(const eml_fast_op *base, const eml_kernel_ct
 	fmatmul_run r = { op, ctx->in_data[0], ctx->in_data[1], ctx->out_data[0], env };
 	size_t batches = (size_t)op->shape.batches;
 	eml_threadpool_run(eml_fast_pool(env, batches * op->m * op->k * op->n), fmatmul_task, &r,
-			   (uint32_t)(batches * op->blocks * op->n_chunks));
+			   (uint32_t)(batches * op->m_chunks * op->n_chunks));
 	return EDGEML_OK;
 }
 
@@ -115,6 +132,9 @@ edgeml_status eml_fast_fmatmul_prepare(const eml_kernel_ctx *ctx, eml_isa isa, u
 	op->base.destroy = fmatmul_destroy;
 	op->base.kernel = uk->name;
 	op->uk = uk;
+	const eml_cpu_kernels *kt = eml_cpu_kernels_for(isa);
+	if (kt->f32_pack_a && kt->f32_pack_a_mr == uk->mr)
+		op->pack_a = kt->f32_pack_a;
 	op->shape = *s;
 	op->m = (size_t)s->m;
 	op->k = (size_t)s->k;
@@ -134,13 +154,22 @@ edgeml_status eml_fast_fmatmul_prepare(const eml_kernel_ctx *ctx, eml_isa isa, u
 		op->off[op->k + p] = p * uk->nr;
 	}
 	/* enough tasks for every thread: chunks of panels */
-	size_t per = (size_t)s->batches * op->blocks;
+	size_t per = (size_t)s->batches;
 	op->n_chunks = 1;
 	while (threads > 1 && op->n_chunks < op->panels &&
 	       per * op->n_chunks < EML_FAST_TASKS_PER_THREAD * (size_t)threads)
 		op->n_chunks++;
 	op->n_chunk = (op->panels + op->n_chunks - 1) / op->n_chunks;
 	op->n_chunks = (op->panels + op->n_chunk - 1) / op->n_chunk;
+	/* then, while there are still too few, chunks of row blocks (at 1 thread, a task
+	 * sweeps every row block of its matrix) */
+	op->m_chunks = 1;
+	while (threads > 1 && op->m_chunks < op->blocks &&
+	       (size_t)s->batches * op->n_chunks * op->m_chunks <
+		       EML_FAST_TASKS_PER_THREAD * (size_t)threads)
+		op->m_chunks++;
+	op->m_chunk = (op->blocks + op->m_chunks - 1) / op->m_chunks;
+	op->m_chunks = (op->blocks + op->m_chunk - 1) / op->m_chunk;
 	op->base.scratch = op->k * (uk->mr + uk->nr) * sizeof(float);
 	*out = &op->base;
 	return EDGEML_OK;

@@ -20,6 +20,7 @@
 typedef struct fsoftmax_op {
 	eml_fast_op base;
 	eml_f32_vunary_fn vexp;
+	eml_f32_softmax_fn row; /* the level's row kernel (inner 1), or NULL: softmax_row */
 	int64_t outer, len, inner;
 	int64_t slabs;	/* per outer index: inner in slabs of SOFTMAX_SLAB (1 when inner is 1) */
 	int64_t per_task; /* rows (inner 1) or slabs per task */
@@ -99,7 +100,10 @@ static void fsoftmax_task(void *arg, uint32_t task, uint32_t thread)
 		const float *x = r->x + o * op->len * op->inner;
 		float *y = r->y + o * op->len * op->inner;
 		if (op->inner == 1) {
-			softmax_row(op, x, y, op->len);
+			if (op->row)
+				op->row((size_t)op->len, x, y);
+			else
+				softmax_row(op, x, y, op->len);
 			continue;
 		}
 		int64_t w = op->inner - c0 < SOFTMAX_SLAB ? op->inner - c0 : SOFTMAX_SLAB;
@@ -144,6 +148,10 @@ edgeml_status eml_fast_fsoftmax_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 	op->base.kernel = kt->f32_vmath_name;
 	op->base.scratch = SOFTMAX_SLAB * (sizeof(float) + sizeof(double));
 	op->vexp = kt->f32_vexp;
+	if (s->inner == 1 && kt->f32_softmax) {
+		op->row = kt->f32_softmax;
+		op->base.kernel = kt->f32_softmax_name;
+	}
 	op->outer = s->outer;
 	op->len = s->len;
 	op->inner = s->inner;

@@ -16,6 +16,7 @@
  * 4 in double, the biases folded into the input sums, the gate arithmetic on float vectors.
  * Within the float tolerance of docs/ops.md, not bit-identical.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,8 @@ typedef struct rnn_op {
 	eml_f32_rows_fn rows32;	  /* the sums in float (off exact float), or NULL */
 	/* the gate activations on vectors, or NULL: the reference's (exact float) */
 	eml_f32_vunary_fn vsigmoid, vtanh;
+	/* the float path's element-wise steps on the level's binary kernels, or NULL: loops */
+	const eml_f32_vbinary_fn (*vbin)[EML_F32_FORMS];
 	float *wt;	/* [dirs][input][gates * hidden] */
 	float *rt;	/* [dirs][hidden][gates * hidden] */
 } rnn_op;
@@ -145,6 +148,36 @@ static void clip_f32(const eml_rnn_params *p, float *v, int64_t n)
 		v[j] = v[j] < -cl ? -cl : v[j] > cl ? cl : v[j];
 }
 
+/* lstm_step_f32 without peepholes on the level's binary kernels (a few calls a step
+ * instead of scalar loops: kws_lstm's 49 steps of 64 units spent a third of the node in
+ * them). The same float operations on every element: x + xt, then the clip, over all four
+ * gates at once (o's clip, after its peephole there, is the same clip: there is none, and
+ * clipping twice is clipping once); gf * c + gi * gc as two products and a sum, as the loop
+ * without contraction rounds it. Bit-identical to the loops. */
+static void lstm_step_vbin(const rnn_op *op, const float *xt, float *pre, float *c, float *hn,
+			   float *tc)
+{
+	const eml_rnn_params *p = &op->p;
+	size_t H = (size_t)p->hidden;
+	float *gi = pre, *go = pre + H, *gf = pre + 2 * H, *gc = pre + 3 * H;
+	eml_f32_vbinary_fn add = op->vbin[EML_F32_ADD][EML_F32_VV];
+	eml_f32_vbinary_fn mul = op->vbin[EML_F32_MUL][EML_F32_VV];
+	add(4 * H, pre, xt, pre, -p->clip, p->clip);
+	op->vsigmoid(H, gi, gi);
+	if (p->input_forget)
+		for (size_t j = 0; j < H; j++)
+			gf[j] = 1.0f - gi[j];
+	else
+		op->vsigmoid(H, gf, gf);
+	op->vtanh(H, gc, gc);
+	mul(H, gi, gc, gi, -INFINITY, INFINITY);
+	mul(H, gf, c, gf, -INFINITY, INFINITY);
+	add(H, gf, gi, c, -INFINITY, INFINITY);
+	op->vsigmoid(H, go, go);
+	op->vtanh(H, c, tc);
+	mul(H, go, tc, hn, -INFINITY, INFINITY);
+}
+
 /* One LSTM step in float (off exact float, with the float sums): xt the input sums with
  * both biases, pre the recurrent sums (4H, overwritten by the gates), c in and out, hn out,
  * tc H floats of scratch. The reference's steps on whole gate vectors, each rounded to
@@ -155,6 +188,10 @@ static void lstm_step_f32(const rnn_op *op, const float *xt, float *pre, const f
 	const eml_rnn_params *p = &op->p;
 	int64_t H = p->hidden;
 	float *gi = pre, *go = pre + H, *gf = pre + 2 * H, *gc = pre + 3 * H;
+	if (op->vbin && !pp) {
+		lstm_step_vbin(op, xt, pre, c, hn, tc);
+		return;
+	}
 	for (int64_t j = 0; j < 4 * H; j++)
 		pre[j] += xt[j];
 	if (pp)
@@ -217,7 +254,7 @@ static void gru_step_f32(const rnn_op *op, const float *xt, const float *rt, con
 /* The float path's input sums of all steps, xw[t * GH + j], with the biases folded in
  * (Wb + Rb summed in float, but a GRU candidate's Rb under linear_before_reset). */
 static void input_sums_f32(const rnn_task_run *r, uint32_t d, int64_t b, int64_t len,
-			   float *xw)
+			   float *xw, float *bs)
 {
 	const rnn_op *op = r->op;
 	const eml_rnn_params *p = &op->p;
@@ -225,14 +262,21 @@ static void input_sums_f32(const rnn_task_run *r, uint32_t d, int64_t b, int64_t
 	const float *wt = op->wt + d * I * GH;
 	const float *wb = r->b ? r->b + d * 2 * GH : NULL;
 	int skip_rbh = op->gates == 3 && p->linear_before_reset;
+	/* the biases each sum adds (bs: GH floats of scratch), summed once */
+	for (int64_t j = 0; wb && j < GH; j++)
+		bs[j] = skip_rbh && j >= 2 * H ? wb[j] : wb[j] + wb[GH + j];
 	for (int64_t t = 0; t < len; t++) {
 		int64_t xi = p->layout ? b * p->seq + t : t * p->batch + b;
 		float *acc = xw + t * GH;
 		op->rows32(r->x + xi * I, wt, (size_t)I, (size_t)GH, (size_t)GH, acc);
 		if (!wb)
 			continue;
-		for (int64_t j = 0; j < GH; j++)
-			acc[j] += skip_rbh && j >= 2 * H ? wb[j] : wb[j] + wb[GH + j];
+		if (op->vbin)
+			op->vbin[EML_F32_ADD][EML_F32_VV]((size_t)GH, acc, bs, acc, -INFINITY,
+							  INFINITY);
+		else
+			for (int64_t j = 0; j < GH; j++)
+				acc[j] += bs[j];
 	}
 }
 
@@ -254,7 +298,7 @@ static void rnn_task_f32(const rnn_task_run *r, uint32_t d, int64_t b, uint32_t 
 		h[j] = r->h0 ? r->h0[so + j] : 0.0f;
 		c[j] = r->c0 ? r->c0[so + j] : 0.0f;
 	}
-	input_sums_f32(r, d, b, len, xw);
+	input_sums_f32(r, d, b, len, xw, tv + H);
 	for (int64_t s = 0; s < len; s++) {
 		int64_t t = rev ? len - 1 - s : s;
 		if (op->gates == 4) {
@@ -401,10 +445,13 @@ static edgeml_status rnn_run_op(const eml_fast_op *base, const eml_kernel_ctx *c
 	return EDGEML_OK;
 }
 
-/* [dirs][rows][k] -> [dirs][k][rows] */
+/* [dirs][rows][k] -> [dirs][k][rows], on a cache line: the sums read runs of 64 floats
+ * (a 256-wide LSTM's R is 64 KiB, past L1, streamed from L2 every step), and a vector load
+ * that straddles two lines costs both (kws_lstm: 64 -> 57 us a run) */
 static float *transposed(const float *m, int64_t dirs, int64_t rows, int64_t k)
 {
-	float *t = malloc((size_t)(dirs * rows * k) * sizeof(float));
+	size_t bytes = (size_t)(dirs * rows * k) * sizeof(float);
+	float *t = aligned_alloc(64, (bytes + 63) / 64 * 64);
 	if (!t)
 		return NULL;
 	for (int64_t d = 0; d < dirs; d++)
@@ -450,6 +497,7 @@ edgeml_status eml_fast_rnn_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint3
 	/* the float path wants the vector gates too */
 	if (!exact_float && kt->f32_rows && op->vsigmoid) {
 		op->rows32 = kt->f32_rows;
+		op->vbin = kt->f32_vbinary;
 		op->base.kernel = kt->f32_rows_name;
 	}
 	op->p = p;
