@@ -451,6 +451,7 @@ static edgeml_status fold_ScatterND(cv_graph *g, uint32_t node, int *done)
 	memcpy(out.data, data->data, (uint64_t)out.numel * es);
 	int64_t n_idx = slice ? eml_tensor_numel(upd) / slice : 0;
 	int fl = data->dtype == EDGEML_DTYPE_FLOAT32;
+	const eml_tensor cur = { .dtype = out.dtype, .data = out.data }; /* the result so far */
 	for (int64_t i = 0; i < n_idx; i++) {
 		int64_t off = 0;
 		for (uint32_t d = 0; d < k; d++) {
@@ -469,16 +470,12 @@ static edgeml_status fold_ScatterND(cv_graph *g, uint32_t node, int *done)
 				memcpy((uint8_t *)out.data + o * es, (const uint8_t *)upd->data + u * es,
 				       es);
 			} else if (fl) {
-				double x = cv_const_elem(&(eml_tensor){ .dtype = out.dtype,
-									.data = out.data },
-							 o),
-				       y = fv_get_f(upd, u);
+				double x = fv_get_f(&cur, o), y = fv_get_f(upd, u);
 				double r = mode == 1 ? x + y : mode == 2 ? x * y
 							   : mode == 3 ? (x > y ? x : y)
 								       : (x < y ? x : y);
 				fv_put_f(out.dtype, out.data, o, (float)r);
 			} else {
-				eml_tensor cur = { .dtype = out.dtype, .data = out.data };
 				int64_t x = fv_get_i(&cur, o), y = fv_get_i(upd, u);
 				int64_t r = mode == 1 ? (int64_t)((uint64_t)x + (uint64_t)y)
 					    : mode == 2 ? (int64_t)((uint64_t)x * (uint64_t)y)

@@ -155,8 +155,8 @@ static edgeml_status make_buffers(vk_state *s)
 /* Lays out the weights buffers: every constant a GPU dispatch binds, then every dispatch's
  * header and parameters, at an offset its descriptor can start at, a new buffer starting
  * where the next item would pass the largest range a descriptor binds; sets chunk[t] (of
- * constants) and the dispatches' params_chunk, returns each buffer's size in size[] (NULL:
- * only counts them into *count). */
+ * constants, UINT32_MAX on entry) and the dispatches' params_chunk, and each buffer's size
+ * in size[] (room for one buffer per constant and dispatch), their number in *count. */
 static edgeml_status layout_weights(vk_state *s, uint32_t *chunk, uint64_t *size,
 				     uint32_t *count)
 {
@@ -165,8 +165,9 @@ static edgeml_status layout_weights(vk_state *s, uint32_t *chunk, uint64_t *size
 	uint64_t limit = s->dev.info->max_storage_range;
 	/* a smaller range than the device's, for tests of the split on any device */
 	const char *env = getenv("EDGEML_VK_MAX_STORAGE_RANGE");
-	if (env && strtoull(env, NULL, 10) >= 64 && strtoull(env, NULL, 10) < limit)
-		limit = strtoull(env, NULL, 10);
+	uint64_t asked = env ? strtoull(env, NULL, 10) : 0;
+	if (asked >= 64 && asked < limit)
+		limit = asked;
 	uint32_t c = 0;
 	if (align < EML_PLAN_ALIGN)
 		align = EML_PLAN_ALIGN;
@@ -196,8 +197,7 @@ static edgeml_status layout_weights(vk_state *s, uint32_t *chunk, uint64_t *size
 							 (unsigned long long)bytes,
 							 (unsigned long long)limit);
 				if (at + bytes > limit) {
-					if (size)
-						size[c] = at;
+					size[c] = at;
 					c++;
 					at = 0;
 				}
@@ -215,8 +215,7 @@ static edgeml_status layout_weights(vk_state *s, uint32_t *chunk, uint64_t *size
 				eml_plan_round_up(((uint64_t)EML_VK_HEADER + d->n_params) * 4);
 			at = (at + align - 1) / align * align;
 			if (at + params > limit) {
-				if (size)
-					size[c] = at;
+				size[c] = at;
 				c++;
 				at = 0;
 			}
@@ -226,8 +225,7 @@ static edgeml_status layout_weights(vk_state *s, uint32_t *chunk, uint64_t *size
 			total += params;
 		}
 	}
-	if (size)
-		size[c] = at;
+	size[c] = at;
 	*count = c + 1;
 	return EDGEML_OK;
 }
@@ -310,21 +308,20 @@ static edgeml_status copy_wait(vk_state *s, const eml_vk_buffer *src, const eml_
 static edgeml_status upload_weights(vk_state *s)
 {
 	const eml_graph *g = s->graph;
+	size_t items = (size_t)g->n_tensors + 1;
+	for (uint32_t i = 0; i < g->n_nodes; i++)
+		items += s->nodes[i].kernel.n;
 	uint32_t *chunk = malloc(((size_t)g->n_tensors + 1) * sizeof(uint32_t)), n = 0;
-	if (!chunk)
-		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory laying out the weights");
-	for (uint32_t t = 0; t < g->n_tensors; t++)
-		chunk[t] = UINT32_MAX;
-	edgeml_status st = layout_weights(s, chunk, NULL, &n);
-	uint64_t *size = st == EDGEML_OK ? calloc(n, sizeof(uint64_t)) : NULL;
-	s->weights = st == EDGEML_OK ? calloc(n, sizeof(eml_vk_buffer)) : NULL;
-	if (st == EDGEML_OK && (!size || !s->weights))
+	uint64_t *size = calloc(items, sizeof(uint64_t));
+	edgeml_status st = EDGEML_OK;
+	if (!chunk || !size)
 		st = eml_error(EDGEML_ERR_NO_MEMORY, "out of memory laying out the weights");
-	if (st == EDGEML_OK) {
-		for (uint32_t t = 0; t < g->n_tensors; t++)
-			chunk[t] = UINT32_MAX;
+	for (uint32_t t = 0; st == EDGEML_OK && t < g->n_tensors; t++)
+		chunk[t] = UINT32_MAX;
+	if (st == EDGEML_OK)
 		st = layout_weights(s, chunk, size, &n);
-	}
+	if (st == EDGEML_OK && !(s->weights = calloc(n, sizeof(eml_vk_buffer))))
+		st = eml_error(EDGEML_ERR_NO_MEMORY, "out of memory laying out the weights");
 	for (uint32_t t = 0; st == EDGEML_OK && t < g->n_tensors; t++)
 		if (chunk[t] != UINT32_MAX)
 			s->loc[t].buf = &s->weights[chunk[t]];
