@@ -173,16 +173,28 @@ static uint32_t tree_insert(placed_tree *t, uint32_t root, uint32_t i)
 typedef struct gap_search {
 	uint32_t first, last; /* steps of the buffer being placed */
 	uint64_t size;
+	uint64_t page; /* 0, or the size whose multiples the buffer may not straddle */
 	uint64_t prev_end, best, best_gap;
 } gap_search;
+
+/* Where a buffer of g->size bytes goes at or above at: at, or the next multiple of the page
+ * when it would straddle one there. A buffer larger than the page straddles anyway. */
+static uint64_t page_fit(const gap_search *g, uint64_t at)
+{
+	if (!g->page || !g->size || g->size > g->page ||
+	    at / g->page == (at + g->size - 1) / g->page)
+		return at;
+	return (at / g->page + 1) * g->page;
+}
 
 /* One run of live buffers, from offset to end, seen by the search. */
 static void gap_visit(gap_search *g, uint64_t offset, uint64_t end)
 {
-	if (offset >= g->prev_end) {
-		uint64_t gap = offset - g->prev_end;
+	uint64_t at = page_fit(g, g->prev_end);
+	if (offset >= at) {
+		uint64_t gap = offset - at;
 		if (gap >= g->size && gap < g->best_gap) {
-			g->best = g->prev_end;
+			g->best = at;
 			g->best_gap = gap;
 		}
 	}
@@ -217,21 +229,24 @@ static void tree_walk(const placed_tree *t, uint32_t node, gap_search *g)
  * with a new one costs about O(log n) per buffer found: a chain of n buffers plans in
  * O(n log n), where scanning every placed buffer was O(n^2) (160k chained Relus took 7 s).
  * The offsets are exactly the scan's. */
-edgeml_status eml_plan_place(eml_plan_buf *bufs, uint32_t n, uint64_t align, uint64_t *arena_size)
+edgeml_status eml_plan_place(eml_plan_buf *bufs, uint32_t n, uint64_t align, uint64_t page,
+			     uint64_t *arena_size)
 {
 	*arena_size = 0;
 	plan_work = 0;
 	if (n == 0)
 		return EDGEML_OK;
 	/* With the aligned sizes' sum in range, every offset + size below is too: a buffer
-	 * goes in a gap or just above the others, so the arena never exceeds the sum. */
+	 * goes in a gap or just above the others, so the arena never exceeds the sum (with
+	 * pages: the sum plus a page per buffer, what skipping to the next page may leave). */
 	uint64_t total = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		if (bufs[i].size > UINT64_MAX - align ||
-		    align_up(bufs[i].size, align) > UINT64_MAX - total)
+		    align_up(bufs[i].size, align) > UINT64_MAX - total ||
+		    page > UINT64_MAX - total - align_up(bufs[i].size, align))
 			return eml_error(EDGEML_ERR_NO_MEMORY,
 					 "arena plan: tensor sizes overflow 64 bits");
-		total += align_up(bufs[i].size, align);
+		total += align_up(bufs[i].size, align) + page;
 	}
 	place_key *keys = malloc((size_t)n * sizeof(*keys));
 	/* Seven uint32 and three uint64 arrays of n, the wider ones first. */
@@ -271,10 +286,11 @@ edgeml_status eml_plan_place(eml_plan_buf *bufs, uint32_t n, uint64_t align, uin
 		gap_search g = { .first = b->first,
 				 .last = b->last,
 				 .size = align_up(b->size, align),
+				 .page = page,
 				 .best = UINT64_MAX,
 				 .best_gap = UINT64_MAX };
 		tree_walk(&t, t.root, &g);
-		b->offset = g.best != UINT64_MAX ? g.best : g.prev_end;
+		b->offset = g.best != UINT64_MAX ? g.best : page_fit(&g, g.prev_end);
 		if (b->offset + g.size > end)
 			end = b->offset + g.size;
 		t.order[idx] = k;
@@ -442,7 +458,8 @@ static void scratch_free(plan_scratch *s)
 }
 
 /* Fills plan from a graph whose scratch arrays are allocated. */
-static edgeml_status plan_with(const eml_graph *g, plan_scratch *s, eml_arena_plan *plan)
+static edgeml_status plan_with(const eml_graph *g, uint64_t page, plan_scratch *s,
+			       eml_arena_plan *plan)
 {
 	edgeml_status st = liveness(g, s->producer, s->last);
 	if (st != EDGEML_OK)
@@ -469,7 +486,7 @@ static edgeml_status plan_with(const eml_graph *g, plan_scratch *s, eml_arena_pl
 		s->bufs[n] = (eml_plan_buf){ s->size[t], s->producer[t], s->last[t], 0 };
 		s->buf_of[t] = n++;
 	}
-	st = eml_plan_place(s->bufs, n, EML_PLAN_ALIGN, &plan->arena_size);
+	st = eml_plan_place(s->bufs, n, EML_PLAN_ALIGN, page, &plan->arena_size);
 	if (st != EDGEML_OK)
 		return st;
 	for (uint32_t t = 0; t < g->n_tensors; t++)
@@ -479,7 +496,7 @@ static edgeml_status plan_with(const eml_graph *g, plan_scratch *s, eml_arena_pl
 	return EDGEML_OK;
 }
 
-edgeml_status eml_plan_graph(const eml_graph *graph, eml_arena_plan *plan)
+edgeml_status eml_plan_graph(const eml_graph *graph, uint64_t page, eml_arena_plan *plan)
 {
 	*plan = (eml_arena_plan){ 0 };
 	plan->offsets = malloc((graph->n_tensors ? graph->n_tensors : 1) * sizeof(uint64_t));
@@ -492,7 +509,7 @@ edgeml_status eml_plan_graph(const eml_graph *graph, eml_arena_plan *plan)
 	else
 		st = scratch_alloc(&s, graph->n_tensors);
 	if (st == EDGEML_OK)
-		st = plan_with(graph, &s, plan);
+		st = plan_with(graph, page, &s, plan);
 	scratch_free(&s);
 	if (st != EDGEML_OK)
 		eml_plan_free(plan);

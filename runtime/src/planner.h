@@ -28,8 +28,13 @@ typedef struct eml_plan_buf {
 /* Places n buffers so that no two whose step intervals overlap share a byte: largest first,
  * each in the smallest free gap (among buffers live at the same time) that holds it, else
  * above them all. Offsets are aligned to align (a power of two); *arena_size is the end of
- * the highest buffer, aligned. Fails only when the sizes overflow. */
-edgeml_status eml_plan_place(eml_plan_buf *bufs, uint32_t n, uint64_t align, uint64_t *arena_size);
+ * the highest buffer, aligned. With page (a multiple of align) not 0, no buffer of at most
+ * page bytes straddles a multiple of page: a buffer that would is tried at the next one, so
+ * the arena can be cut into pages that each hold whole buffers (the Vulkan backend's
+ * buffers of at most maxStorageBufferRange); larger buffers are placed as without pages.
+ * Fails only when the sizes overflow. */
+edgeml_status eml_plan_place(eml_plan_buf *bufs, uint32_t n, uint64_t align, uint64_t page,
+			     uint64_t *arena_size);
 
 /* Units of work (buffers examined, tree nodes visited) of the last eml_plan_place() on the
  * calling thread: lets tests check that planning grows as n log n rather than n squared. */
@@ -64,8 +69,10 @@ typedef struct eml_arena_plan {
 
 /* Plans the arena of a graph: tensors produced by a node that are not graph outputs get an
  * offset. A view node's output shares its input's memory when the input dies at that node.
- * Allocates plan's arrays; free them with eml_plan_free(). */
-edgeml_status eml_plan_graph(const eml_graph *graph, eml_arena_plan *plan);
+ * page: 0, or the size of the pages no tensor (of at most page bytes) may straddle, as in
+ * eml_plan_place(); a multiple of EML_PLAN_ALIGN. Allocates plan's arrays; free them with
+ * eml_plan_free(). */
+edgeml_status eml_plan_graph(const eml_graph *graph, uint64_t page, eml_arena_plan *plan);
 void eml_plan_free(eml_arena_plan *plan);
 
 #endif /* EML_PLANNER_H */

@@ -86,7 +86,7 @@ static void test_place_chain(void **state)
 	(void)state;
 	eml_plan_buf b[3] = { { 100, 0, 1, 0 }, { 100, 1, 2, 0 }, { 100, 2, 3, 0 } };
 	uint64_t arena;
-	assert_int_equal(eml_plan_place(b, 3, 64, &arena), EDGEML_OK);
+	assert_int_equal(eml_plan_place(b, 3, 64, 0, &arena), EDGEML_OK);
 	assert_int_equal(b[0].offset, 0);
 	assert_int_equal(b[1].offset, 128);
 	assert_int_equal(b[2].offset, 0);
@@ -106,7 +106,7 @@ static void test_place_best_fit(void **state)
 		{ 64, 1, 9, 0 },  /* gaps at step 1: 256..448 and 576..640: the tighter one */
 	};
 	uint64_t arena;
-	assert_int_equal(eml_plan_place(b, 6, 64, &arena), EDGEML_OK);
+	assert_int_equal(eml_plan_place(b, 6, 64, 0, &arena), EDGEML_OK);
 	assert_int_equal(b[0].offset, 0);
 	assert_int_equal(b[1].offset, 256);
 	assert_int_equal(b[2].offset, 448);
@@ -114,6 +114,71 @@ static void test_place_best_fit(void **state)
 	assert_int_equal(b[4].offset, 640);
 	assert_int_equal(b[5].offset, 576);
 	assert_int_equal(arena, 704);
+}
+
+/* Pages (the Vulkan backend's buffers of at most maxStorageBufferRange): a buffer that would
+ * straddle a page's end starts the next page, smaller ones still fill the gap it leaves, and
+ * buffers that are never live together still share memory; random cases keep
+ * every buffer of at most a page inside one, aligned and apart from those live with it. */
+static void test_place_pages(void **state)
+{
+	(void)state;
+	eml_plan_buf c[3] = { { 100, 0, 1, 0 }, { 100, 1, 2, 0 }, { 100, 2, 3, 0 } };
+	uint64_t arena;
+	assert_int_equal(eml_plan_place(c, 3, 64, 256, &arena), EDGEML_OK);
+	assert_int_equal(c[0].offset, 0);
+	assert_int_equal(c[1].offset, 128);
+	assert_int_equal(c[2].offset, 0);
+	assert_int_equal(arena, 256);
+	eml_plan_buf b[4] = {
+		{ 192, 0, 9, 0 }, /* 0..192 */
+		{ 128, 0, 9, 0 }, /* would be 192..320: 256..384 */
+		{ 64, 0, 0, 0 },  /* 192..256, dies at step 0 */
+		{ 128, 1, 9, 0 }, /* the gap 192..256 is too small: 384..512 */
+	};
+	assert_int_equal(eml_plan_place(b, 4, 64, 256, &arena), EDGEML_OK);
+	assert_int_equal(b[0].offset, 0);
+	assert_int_equal(b[1].offset, 256);
+	assert_int_equal(b[2].offset, 192);
+	assert_int_equal(b[3].offset, 384);
+	assert_int_equal(arena, 512);
+	assert_int_equal(eml_plan_place(b, 4, 64, 0, &arena), EDGEML_OK);
+	assert_int_equal(b[1].offset, 192); /* without pages: straddles 256 */
+	uint32_t seed = 777;
+	uint64_t paged = 0, flat = 0;
+	for (int round = 0; round < 300; round++) {
+		eml_plan_buf r[40], q[40];
+		uint32_t n = 1 + rnd(&seed) % 40;
+		uint64_t page = 64 * (1 + rnd(&seed) % 128), naive = 0, plain;
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t first = rnd(&seed) % 30;
+			r[i].first = first;
+			r[i].last = first + rnd(&seed) % 8;
+			r[i].size = rnd(&seed) % 5 == 0 ? 0 : 1 + rnd(&seed) % 5000;
+			naive += (r[i].size + 63) / 64 * 64 + page;
+			q[i] = r[i];
+		}
+		assert_int_equal(eml_plan_place(r, n, 64, page, &arena), EDGEML_OK);
+		assert_int_equal(eml_plan_place(q, n, 64, 0, &plain), EDGEML_OK);
+		assert_true(arena <= naive);
+		paged += arena;
+		flat += plain;
+		for (uint32_t i = 0; i < n; i++) {
+			assert_int_equal(r[i].offset % 64, 0);
+			assert_true(r[i].offset + r[i].size <= arena);
+			if (r[i].size && (r[i].size + 63) / 64 * 64 <= page)
+				assert_int_equal(r[i].offset / page,
+						 (r[i].offset + r[i].size - 1) / page);
+			for (uint32_t j = i + 1; j < n; j++) {
+				int live = r[i].first <= r[j].last && r[j].first <= r[i].last;
+				if (live)
+					assert_false(bytes_overlap(r[i].offset, r[i].size,
+								   r[j].offset, r[j].size));
+			}
+		}
+	}
+	/* the pages cost little memory: all rounds together within a quarter */
+	assert_true(paged <= flat + flat / 4);
 }
 
 /* Random intervals and sizes: buffers live at the same step never share a byte, offsets are
@@ -134,7 +199,7 @@ static void test_place_random(void **state)
 			naive += (b[i].size + 63) / 64 * 64;
 		}
 		uint64_t arena;
-		assert_int_equal(eml_plan_place(b, n, 64, &arena), EDGEML_OK);
+		assert_int_equal(eml_plan_place(b, n, 64, 0, &arena), EDGEML_OK);
 		assert_true(arena <= naive);
 		for (uint32_t i = 0; i < n; i++) {
 			assert_int_equal(b[i].offset % 64, 0);
@@ -232,7 +297,7 @@ static void test_place_matches_reference(void **state)
 		}
 		memcpy(r, b, n * sizeof(*b));
 		uint64_t arena, want = ref_place(r, n, 64);
-		assert_int_equal(eml_plan_place(b, n, 64, &arena), EDGEML_OK);
+		assert_int_equal(eml_plan_place(b, n, 64, 0, &arena), EDGEML_OK);
 		assert_int_equal(arena, want);
 		for (uint32_t i = 0; i < n; i++)
 			assert_int_equal(b[i].offset, r[i].offset);
@@ -250,7 +315,7 @@ static uint64_t place_work(uint32_t n, int dense)
 	for (uint32_t i = 0; i < n; i++)
 		b[i] = (eml_plan_buf){ .size = 4096, .first = i, .last = dense ? n : i + 1 };
 	uint64_t arena;
-	assert_int_equal(eml_plan_place(b, n, 64, &arena), EDGEML_OK);
+	assert_int_equal(eml_plan_place(b, n, 64, 0, &arena), EDGEML_OK);
 	assert_int_equal(arena, (dense ? n : 2) * 4096ull);
 	free(b);
 	return eml_plan_last_work();
@@ -353,9 +418,9 @@ static void test_place_overflow(void **state)
 	(void)state;
 	eml_plan_buf b[2] = { { UINT64_MAX / 2 + 1, 0, 0, 0 }, { UINT64_MAX / 2 + 1, 0, 0, 0 } };
 	uint64_t arena;
-	assert_int_equal(eml_plan_place(b, 2, 64, &arena), EDGEML_ERR_NO_MEMORY);
+	assert_int_equal(eml_plan_place(b, 2, 64, 0, &arena), EDGEML_ERR_NO_MEMORY);
 	b[0].size = UINT64_MAX;
-	assert_int_equal(eml_plan_place(b, 1, 64, &arena), EDGEML_ERR_NO_MEMORY);
+	assert_int_equal(eml_plan_place(b, 1, 64, 0, &arena), EDGEML_ERR_NO_MEMORY);
 }
 
 /* in → Relu → t1 → Relu → t2 → Add(t1, t2) → t3 → Add(t3, c) → t4 → Relu → out: t1..t4
@@ -379,7 +444,7 @@ static void test_graph_liveness(void **state)
 	finish(&tg);
 
 	eml_arena_plan p;
-	assert_int_equal(eml_plan_graph(&tg.g, &p), EDGEML_OK);
+	assert_int_equal(eml_plan_graph(&tg.g, 0, &p), EDGEML_OK);
 	assert_true(p.offsets[in] == EML_PLAN_NONE);
 	assert_true(p.offsets[c] == EML_PLAN_NONE);
 	assert_true(p.offsets[out] == EML_PLAN_NONE);
@@ -415,7 +480,7 @@ static void test_graph_views(void **state)
 	finish(&tg);
 
 	eml_arena_plan p;
-	assert_int_equal(eml_plan_graph(&tg.g, &p), EDGEML_OK);
+	assert_int_equal(eml_plan_graph(&tg.g, 0, &p), EDGEML_OK);
 	assert_int_equal(p.node_is_view[1], 1);
 	assert_int_equal(p.node_is_view[2], 0);
 	assert_int_equal(p.node_is_view[4], 0);
@@ -462,7 +527,7 @@ static void test_graph_random(void **state)
 				last[nd->inputs[k]] = i;
 		}
 		eml_arena_plan p;
-		assert_int_equal(eml_plan_graph(&tg.g, &p), EDGEML_OK);
+		assert_int_equal(eml_plan_graph(&tg.g, 0, &p), EDGEML_OK);
 		assert_true(p.arena_size <= p.naive_size);
 		for (uint32_t t = 0; t < tg.g.n_tensors; t++) {
 			int planned = !(tg.tensors[t].flags & (EML_TF_INPUT | EML_TF_OUTPUT));
@@ -495,24 +560,24 @@ static void test_graph_errors(void **state)
 	add_node(&tg, EML_OP_Relu, 1, &in, a);
 	add_node(&tg, EML_OP_Relu, 1, &in, a);
 	finish(&tg);
-	assert_int_equal(eml_plan_graph(&tg.g, &p), EDGEML_ERR_FORMAT);
+	assert_int_equal(eml_plan_graph(&tg.g, 0, &p), EDGEML_ERR_FORMAT);
 	assert_null(p.offsets);
 
 	tg.g.n_nodes = 1;
 	tg.io[0][0] = 99;
-	assert_int_equal(eml_plan_graph(&tg.g, &p), EDGEML_ERR_FORMAT);
+	assert_int_equal(eml_plan_graph(&tg.g, 0, &p), EDGEML_ERR_FORMAT);
 
 	tg.io[0][0] = in;
 	tg.tensors[a].rank = 4;
 	for (int d = 0; d < 4; d++)
 		tg.tensors[a].dims[d] = INT64_C(1) << 20;
-	assert_int_equal(eml_plan_graph(&tg.g, &p), EDGEML_ERR_FORMAT);
+	assert_int_equal(eml_plan_graph(&tg.g, 0, &p), EDGEML_ERR_FORMAT);
 	tg.tensors[a].rank = 1;
 	tg.tensors[a].dims[0] = -5;
-	assert_int_equal(eml_plan_graph(&tg.g, &p), EDGEML_ERR_FORMAT);
+	assert_int_equal(eml_plan_graph(&tg.g, 0, &p), EDGEML_ERR_FORMAT);
 	tg.tensors[a].dims[0] = 10;
 	tg.tensors[a].dtype = 99;
-	assert_int_equal(eml_plan_graph(&tg.g, &p), EDGEML_ERR_UNSUPPORTED);
+	assert_int_equal(eml_plan_graph(&tg.g, 0, &p), EDGEML_ERR_UNSUPPORTED);
 }
 
 /* The bytes of the inputs' and outputs' own buffers: each rounded up to EML_PLAN_ALIGN and
@@ -553,6 +618,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_place_chain),    cmocka_unit_test(test_place_best_fit),
 		cmocka_unit_test(test_place_random),   cmocka_unit_test(test_place_overflow),
+		cmocka_unit_test(test_place_pages),
 		cmocka_unit_test(test_graph_liveness), cmocka_unit_test(test_graph_views),
 		cmocka_unit_test(test_graph_random),   cmocka_unit_test(test_graph_errors),
 		cmocka_unit_test(test_place_matches_reference),

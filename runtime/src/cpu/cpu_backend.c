@@ -306,7 +306,7 @@ static edgeml_status prepare_state(cpu_state *s, eml_isa isa, uint32_t threads,
 	if (st == EDGEML_OK)
 		st = find_kernels(s);
 	if (st == EDGEML_OK)
-		st = eml_plan_graph(s->graph, &s->plan);
+		st = eml_plan_graph(s->graph, 0, &s->plan);
 	if (st == EDGEML_OK)
 		st = check_memory(s);
 	if (st == EDGEML_OK)
