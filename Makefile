@@ -294,28 +294,36 @@ build/models/.stamp: models/make_models.py $(VENV)/.stamp
 
 # The node tests and the models again on the Vulkan backend (lavapipe here): the same passes,
 # int8 outputs still bit-exact, and the same bytes when ops are withheld from the GPU so that
-# the scheduler runs them in CPU partitions (tests/models/partition_check.sh); QLinearSoftmax
-# against ORT on the GPU, and the zoo's transformer against the CPU (zoo-vulkan-smoke). Skipped
-# with a note where there is no Vulkan device.
+# the scheduler runs them in CPU partitions (tests/models/partition_check.sh) and when the
+# range one descriptor binds is cut to 4 KiB-1 MiB (tests/models/range_check.py: activations
+# in several buffers, nodes whose tensors fit none on the CPU); QLinearSoftmax against ORT on
+# the GPU, and the zoo's transformer against the CPU, whole and with the range cut to 32 KiB
+# (zoo-vulkan-smoke: two MatMuls then run on the CPU). Skipped with a note where there is no Vulkan device.
 .PHONY: test-vulkan
 test-vulkan: $(EDGEML) venv models
 	@if $(EDGEML) info | grep -q '^device [0-9]*: *vulkan'; then \
 		$(MAKE) --no-print-directory conformance BACKEND=vulkan && \
 		$(MAKE) --no-print-directory crosscheck BACKEND=vulkan && \
 		tests/models/partition_check.sh $(EDGEML) $(BUILD)/crosscheck && \
+		$(PY) tests/models/range_check.py --edgeml $(EDGEML) --work $(BUILD)/crosscheck && \
 		$(PY) tests/zoo/qop_check.py --edgeml $(EDGEML) --ops Softmax --groups 10 \
 			--backend vulkan && \
 		$(MAKE) --no-print-directory zoo-vulkan-smoke; else \
 		echo "test-vulkan: skipped, no Vulkan device (see $(EDGEML) info)"; fi
 
 # The zoo's float transformer (zoo-smoke makes it) on Vulkan against the CPU: Split,
-# ReduceMean, LayerNormalization, Softmax, Erf and MatMul on the GPU (about 30 s here).
+# ReduceMean, LayerNormalization, Softmax, Erf and MatMul on the GPU (about 30 s here); then
+# with the range a descriptor binds cut to 32 KiB (docs/vulkan.md, "Buffers within
+# maxStorageBufferRange").
 .PHONY: zoo-vulkan-smoke
 zoo-vulkan-smoke: $(EDGEML) venv
 	@if [ -f $(ZOO)/transformer_tiny.onnx ]; then \
 		$(PY) tests/zoo/vk_zoo_check.py --edgeml $(EDGEML) --zoo $(ZOO) \
 			--work $(BUILD)/zoo-vulkan-smoke --only transformer_tiny --variants float \
-			--strict --max-cpu-nodes 0; else \
+			--strict --max-cpu-nodes 0 && \
+		EDGEML_VK_MAX_STORAGE_RANGE=32768 $(PY) tests/zoo/vk_zoo_check.py --edgeml $(EDGEML) \
+			--zoo $(ZOO) --work $(BUILD)/zoo-vulkan-smoke --only transformer_tiny \
+			--variants float --strict; else \
 		echo "zoo-vulkan-smoke: skipped, no $(ZOO)/transformer_tiny.onnx (make zoo-smoke)"; fi
 
 # BACKEND=vulkan runs the models on the Vulkan backend (int8 outputs must still match ORT's).

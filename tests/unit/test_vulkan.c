@@ -328,12 +328,13 @@ static void test_qchain(void **state)
 
 /* Weights larger than one descriptor may bind (maxStorageBufferRange: 128 MiB on lavapipe
  * and many mobile GPUs; ViT-B/32 has 353 MB) go into several buffers: the quantized chain
- * and the float net above with the range cut to 256 bytes (a buffer per few constants)
- * still agree with the CPU; a constant larger than the range is refused by name. */
+ * with the range cut to 1024 bytes (a buffer per dispatch's header and parameters) still
+ * agrees with the CPU; a constant larger than the range is refused by name, or runs on the
+ * CPU with the fallback. */
 static void test_weight_buffers(void **state)
 {
 	SKIP_WITHOUT_DEVICE();
-	assert_int_equal(setenv("EDGEML_VK_MAX_STORAGE_RANGE", "256", 1), 0);
+	assert_int_equal(setenv("EDGEML_VK_MAX_STORAGE_RANGE", "1024", 1), 0);
 	test_qchain(state);
 	/* and it did split: a model with 4 KiB of weights */
 	static builder b0;
@@ -357,13 +358,13 @@ static void test_weight_buffers(void **state)
 	edgeml_session_destroy(s0);
 	edgeml_model_free(m0);
 	free(image0);
-	assert_int_equal(setenv("EDGEML_VK_MAX_STORAGE_RANGE", "64", 1), 0);
+	assert_int_equal(setenv("EDGEML_VK_MAX_STORAGE_RANGE", "1024", 1), 0);
 	static builder b;
-	static float w[64];
+	static float w[64 * 8];
 	memset(&b, 0, sizeof(b));
 	uint32_t x = tensor(&b, EDGEML_DTYPE_FLOAT32, 2, (int64_t[]){ 1, 64 }, EML_TF_INPUT, NULL);
-	uint32_t wt = tensor(&b, EDGEML_DTYPE_FLOAT32, 2, (int64_t[]){ 64, 1 }, EML_TF_CONSTANT, w);
-	uint32_t y = tensor(&b, EDGEML_DTYPE_FLOAT32, 2, (int64_t[]){ 1, 1 }, EML_TF_OUTPUT, NULL);
+	uint32_t wt = tensor(&b, EDGEML_DTYPE_FLOAT32, 2, (int64_t[]){ 64, 8 }, EML_TF_CONSTANT, w);
+	uint32_t y = tensor(&b, EDGEML_DTYPE_FLOAT32, 2, (int64_t[]){ 1, 8 }, EML_TF_OUTPUT, NULL);
 	node(&b, EML_OP_MatMul, 2, (uint32_t[]){ x, wt }, y, 0, NULL);
 	void *image;
 	edgeml_model *m = load(&b, &image);
@@ -373,10 +374,166 @@ static void test_weight_buffers(void **state)
 	o.backend = EDGEML_BACKEND_VULKAN;
 	o.cache_dir = cache_dir;
 	assert_int_equal(edgeml_session_create(m, &o, &s), EDGEML_ERR_UNSUPPORTED);
-	assert_non_null(strstr(edgeml_last_error(), "maxStorageBufferRange"));
+	assert_non_null(strstr(edgeml_last_error(), "tensor 't1' takes 2048 bytes"));
+	assert_non_null(strstr(edgeml_last_error(), "maxStorageBufferRange (1024)"));
+	compare(m, EDGEML_SESSION_CPU_FALLBACK);
 	edgeml_model_free(m);
 	free(image);
 	assert_int_equal(unsetenv("EDGEML_VK_MAX_STORAGE_RANGE"), 0);
+}
+
+/* The number of activation buffers the session's detail line reports (its main partition's). */
+static unsigned activation_buffers(const edgeml_session *s)
+{
+	const char *at = strstr(edgeml_session_backend_detail(s), "activations ");
+	double mib;
+	unsigned n = 0;
+	if (!at || sscanf(at, "activations %lf MiB in %u buffer", &mib, &n) != 2)
+		fail_msg("no activations in the detail line: %s", edgeml_session_backend_detail(s));
+	return n;
+}
+
+/* Concat of four copies of x (2 KiB) into big (8 KiB), Sigmoid, Add of the two (three 8 KiB
+ * tensors live at once), MaxPool back to 2 KiB, Relu. */
+static edgeml_model *arena_model(void **image)
+{
+	static builder b;
+	memset(&b, 0, sizeof(b));
+	uint32_t x = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 2, 16, 16 },
+			    EML_TF_INPUT, NULL);
+	uint32_t big = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 8, 16, 16 }, 0, NULL);
+	node(&b, EML_OP_Concat, 4, (uint32_t[]){ x, x, x, x }, big, 1,
+	     (eml_attr[]){ int1("axis", 1) });
+	uint32_t sg = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 8, 16, 16 }, 0, NULL);
+	node(&b, EML_OP_Sigmoid, 1, &big, sg, 0, NULL);
+	uint32_t sum = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 8, 16, 16 }, 0, NULL);
+	node(&b, EML_OP_Add, 2, (uint32_t[]){ big, sg }, sum, 0, NULL);
+	uint32_t mp = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 8, 8, 8 }, 0, NULL);
+	static const int64_t k2[2] = { 2, 2 };
+	node(&b, EML_OP_MaxPool, 1, &sum, mp, 2,
+	     (eml_attr[]){ ints("kernel_shape", 2, k2), ints("strides", 2, k2) });
+	uint32_t y = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 8, 8, 8 }, EML_TF_OUTPUT,
+			    NULL);
+	node(&b, EML_OP_Relu, 1, &mp, y, 0, NULL);
+	return load(&b, image);
+}
+
+/* Activations larger than one descriptor may bind are planned in buffers of at most the
+ * range, no tensor straddling two: with the range cut to 16 KiB, arena_model's 24 KiB of
+ * live tensors take two buffers, every node on the GPU, and agree with the CPU. Cut to 4 KiB,
+ * its 8 KiB tensors fit no buffer: session creation names the node, the tensor and the
+ * range; with the CPU fallback the nodes that touch them run on the CPU, the rest on the
+ * GPU, the copies between them reported, and the outputs still agree. */
+static void test_activation_buffers(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	void *image;
+	edgeml_model *m = arena_model(&image);
+	edgeml_session *s = session(m, EDGEML_BACKEND_VULKAN, 0);
+	assert_int_equal(activation_buffers(s), 1);
+	edgeml_session_destroy(s);
+	assert_int_equal(setenv("EDGEML_VK_MAX_STORAGE_RANGE", "16384", 1), 0);
+	compare(m, 0);
+	s = session(m, EDGEML_BACKEND_VULKAN, 0);
+	assert_int_equal(activation_buffers(s), 2);
+	assert_null(strstr(edgeml_session_backend_detail(s), "partition"));
+	edgeml_session_destroy(s);
+	assert_int_equal(setenv("EDGEML_VK_MAX_STORAGE_RANGE", "4096", 1), 0);
+	edgeml_session_options o;
+	edgeml_session_options_init(&o);
+	o.backend = EDGEML_BACKEND_VULKAN;
+	o.cache_dir = cache_dir;
+	assert_int_equal(edgeml_session_create(m, &o, &s), EDGEML_ERR_UNSUPPORTED);
+	assert_null(s);
+	assert_non_null(strstr(edgeml_last_error(),
+			       "node 'Concat' (Concat): tensor 't1' takes 8192 bytes, more than the "
+			       "device's maxStorageBufferRange (4096)"));
+	assert_non_null(strstr(edgeml_last_error(), "EDGEML_SESSION_CPU_FALLBACK"));
+	compare(m, EDGEML_SESSION_CPU_FALLBACK);
+	s = session(m, EDGEML_BACKEND_VULKAN, EDGEML_SESSION_CPU_FALLBACK);
+	assert_non_null(strstr(edgeml_session_backend_detail(s),
+			       "2 partitions: cpu 4 nodes (Concat, Sigmoid, Add, MaxPool), vulkan 1 "
+			       "node; CPU fallback: 4 nodes, 1 transfers, 2048 bytes per run"));
+	edgeml_session_destroy(s);
+	assert_int_equal(unsetenv("EDGEML_VK_MAX_STORAGE_RANGE"), 0);
+	edgeml_model_free(m);
+	free(image);
+}
+
+/* Past the device's real maxStorageBufferRange (128 MiB on lavapipe): three 48 MiB float
+ * tensors live at once (144 MiB of arena) run on the GPU in two buffers and agree with the
+ * CPU; a 140 MiB tensor (a Concat of five 28 MiB ones) is refused by name without the CPU
+ * fallback and, with it, made and reduced on the CPU between GPU nodes. Skipped on devices
+ * whose range is above these sizes. */
+static void test_real_storage_range(void **state)
+{
+	(void)state;
+	SKIP_WITHOUT_DEVICE();
+	const eml_vk_instance *vi;
+	uint32_t index;
+	assert_int_equal(eml_vk_instance_shared(&vi), EDGEML_OK);
+	assert_int_equal(eml_vk_pick_device(vi, NULL, &index), EDGEML_OK);
+	if (vi->info[index].max_storage_range >= ((uint64_t)140 << 20)) {
+		fprintf(stderr, "test_real_storage_range: maxStorageBufferRange %llu: skipped\n",
+			(unsigned long long)vi->info[index].max_storage_range);
+		skip();
+	}
+	static builder b;
+	memset(&b, 0, sizeof(b));
+	const int64_t d48[4] = { 1, 12, 1024, 1024 };
+	uint32_t x = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, d48, EML_TF_INPUT, NULL);
+	uint32_t r = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, d48, 0, NULL);
+	node(&b, EML_OP_Relu, 1, &x, r, 0, NULL);
+	uint32_t sg = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, d48, 0, NULL);
+	node(&b, EML_OP_Sigmoid, 1, &x, sg, 0, NULL);
+	uint32_t sum = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, d48, 0, NULL);
+	node(&b, EML_OP_Add, 2, (uint32_t[]){ r, sg }, sum, 0, NULL);
+	uint32_t y = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, d48, EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_Mul, 2, (uint32_t[]){ sum, r }, y, 0, NULL);
+	void *image;
+	edgeml_model *m = load(&b, &image);
+	compare(m, 0);
+	edgeml_session *s = session(m, EDGEML_BACKEND_VULKAN, 0);
+	assert_int_equal(activation_buffers(s), 2);
+	edgeml_session_destroy(s);
+	edgeml_model_free(m);
+	free(image);
+
+	memset(&b, 0, sizeof(b));
+	const int64_t d28[4] = { 1, 7, 1024, 1024 }, d140[4] = { 1, 35, 1024, 1024 },
+		      d4[4] = { 1, 1, 1024, 1024 };
+	static const int64_t axis1[1] = { 1 };
+	x = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, d28, EML_TF_INPUT, NULL);
+	sg = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, d28, 0, NULL);
+	node(&b, EML_OP_Sigmoid, 1, &x, sg, 0, NULL);
+	uint32_t big = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, d140, 0, NULL);
+	node(&b, EML_OP_Concat, 5, (uint32_t[]){ sg, sg, sg, sg, sg }, big, 1,
+	     (eml_attr[]){ int1("axis", 1) });
+	uint32_t ax = constant(&b, EDGEML_DTYPE_INT64, 1, axis1);
+	uint32_t mean = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, d4, 0, NULL);
+	node(&b, EML_OP_ReduceMean, 2, (uint32_t[]){ big, ax }, mean, 1,
+	     (eml_attr[]){ int1("keepdims", 1) });
+	y = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, d4, EML_TF_OUTPUT, NULL);
+	node(&b, EML_OP_Relu, 1, &mean, y, 0, NULL);
+	m = load(&b, &image);
+	edgeml_session_options o;
+	edgeml_session_options_init(&o);
+	o.backend = EDGEML_BACKEND_VULKAN;
+	o.cache_dir = cache_dir;
+	assert_int_equal(edgeml_session_create(m, &o, &s), EDGEML_ERR_UNSUPPORTED);
+	assert_non_null(strstr(edgeml_last_error(),
+			       "node 'Concat' (Concat): tensor 't2' takes 146800640 bytes"));
+	assert_non_null(strstr(edgeml_last_error(), "maxStorageBufferRange"));
+	compare(m, EDGEML_SESSION_CPU_FALLBACK);
+	s = session(m, EDGEML_BACKEND_VULKAN, EDGEML_SESSION_CPU_FALLBACK);
+	assert_non_null(strstr(edgeml_session_backend_detail(s),
+			       "3 partitions: vulkan 1 node, cpu 2 nodes (Concat, ReduceMean), "
+			       "vulkan 1 node; CPU fallback: 2 nodes, 2 transfers, 33554432 bytes "
+			       "per run"));
+	edgeml_session_destroy(s);
+	edgeml_model_free(m);
+	free(image);
 }
 
 /* Quantizing values that fall exactly halfway rounds half to even (x / 0.5 = i - 7.5). */
@@ -1566,6 +1723,8 @@ int main(void)
 		cmocka_unit_test(test_qgemm),
 		cmocka_unit_test(test_qchain),
 		cmocka_unit_test(test_weight_buffers),
+		cmocka_unit_test(test_activation_buffers),
+		cmocka_unit_test(test_real_storage_range),
 		cmocka_unit_test(test_ties),
 		cmocka_unit_test(test_float),
 		cmocka_unit_test(test_float_tiles),

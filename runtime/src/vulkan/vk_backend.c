@@ -71,7 +71,8 @@ static void vk_destroy(void *opaque)
 				eml_vk_buffer_destroy(&s->mem, &s->io[t]);
 		for (uint32_t c = 0; s->weights && c < s->n_weights; c++)
 			eml_vk_buffer_destroy(&s->mem, &s->weights[c]);
-		eml_vk_buffer_destroy(&s->mem, &s->arena);
+		for (uint32_t p = 0; s->arena && p < s->n_arena; p++)
+			eml_vk_buffer_destroy(&s->mem, &s->arena[p]);
 		eml_vk_memory_release(&s->mem);
 	}
 	eml_vk_shared_put(s->shared);
@@ -81,10 +82,77 @@ static void vk_destroy(void *opaque)
 	free(s->nodes);
 	free(s->segs);
 	free(s->weights);
+	free(s->arena);
 	free(s);
 }
 
 static int shader_withheld(uint32_t op);
+
+/* The most bytes one descriptor binds on a device: its maxStorageBufferRange (128 MiB on
+ * lavapipe and many mobile GPUs), or EDGEML_VK_MAX_STORAGE_RANGE (bytes) when smaller, so
+ * that the tests split the weights and the activations on any device; rounded down to the
+ * alignment of descriptor offsets and of arena offsets. */
+static uint64_t storage_range(const eml_vk_device_info *info)
+{
+	uint64_t limit = info->max_storage_range, align = info->min_storage_align;
+	const char *env = getenv("EDGEML_VK_MAX_STORAGE_RANGE");
+	uint64_t asked = env ? strtoull(env, NULL, 10) : 0;
+	if (asked >= 64 && asked < limit)
+		limit = asked;
+	if (align < EML_PLAN_ALIGN)
+		align = EML_PLAN_ALIGN;
+	return limit >= align ? limit / align * align : align;
+}
+
+/* Fails with EDGEML_ERR_UNSUPPORTED, naming it, when tensor t of node i takes more than
+ * range bytes (a constant: its data; else its shape): no descriptor can bind it. */
+static edgeml_status tensor_fits(const eml_graph *g, uint32_t i, uint32_t t, uint64_t range)
+{
+	const eml_tensor *d = &g->tensors[t];
+	uint64_t bytes = (d->flags & EML_TF_CONSTANT) && d->data ? d->data_size :
+								    eml_tensor_bytes(d);
+	if (eml_plan_round_up(bytes) <= range)
+		return EDGEML_OK;
+	const char *op = eml_op_name(g->nodes[i].op) ? eml_op_name(g->nodes[i].op) : "?";
+	return eml_error(EDGEML_ERR_UNSUPPORTED,
+			 "vulkan: node '%s' (%s): tensor '%s' takes %llu bytes, more than the "
+			 "device's maxStorageBufferRange (%llu), the most one descriptor binds "
+			 "(allow the CPU fallback, EDGEML_SESSION_CPU_FALLBACK or `--cpu-fallback`, "
+			 "to run the node on the CPU)",
+			 name_of(g->nodes[i].name), op, name_of(d->name),
+			 (unsigned long long)bytes, (unsigned long long)range);
+}
+
+/* Whether node i, with dispatches k, can run within one descriptor's range: every tensor it
+ * reads or writes and every constant and parameter block its dispatches bind. Else
+ * EDGEML_ERR_UNSUPPORTED, naming what does not fit: the scheduler then gives the node to
+ * the CPU (vk_supports_node), or session creation fails with that message. */
+static edgeml_status node_fits(const eml_graph *g, uint32_t i, const eml_vk_kernel *k,
+			       uint64_t range)
+{
+	const eml_node *node = &g->nodes[i];
+	edgeml_status st = EDGEML_OK;
+	for (uint32_t x = 0; x < node->n_inputs + node->n_outputs && st == EDGEML_OK; x++) {
+		uint32_t t = x < node->n_inputs ? node->inputs[x] :
+						  node->outputs[x - node->n_inputs];
+		if (t < g->n_tensors && !(g->tensors[t].flags & EML_TF_CONSTANT))
+			st = tensor_fits(g, i, t, range);
+	}
+	for (uint32_t j = 0; j < k->n && st == EDGEML_OK; j++) {
+		const eml_vk_dispatch *d = &k->d[j];
+		for (uint32_t b = 0; b < d->n_tensors && st == EDGEML_OK; b++)
+			st = tensor_fits(g, i, d->tensors[b], range);
+		uint64_t params = eml_plan_round_up(((uint64_t)EML_VK_HEADER + d->n_params) * 4);
+		if (st == EDGEML_OK && params > range)
+			st = eml_error(EDGEML_ERR_UNSUPPORTED,
+				       "vulkan: node '%s': the parameters of its dispatch %u take "
+				       "%llu bytes, more than the device's maxStorageBufferRange "
+				       "(%llu), the most one descriptor binds",
+				       name_of(node->name), j, (unsigned long long)params,
+				       (unsigned long long)range);
+	}
+	return st;
+}
 
 /* Describes every node's dispatches; a node the GPU cannot run fails the session (the
  * session gives such nodes to the CPU before, when its options allow it). */
@@ -97,11 +165,16 @@ static edgeml_status build_nodes(vk_state *s)
 		const char *op = eml_op_name(node->op) ? eml_op_name(node->op) : "?";
 		if (s->plan.node_is_view[i]) {
 			n->skip = 1;
+			edgeml_status st = node_fits(g, i, &n->kernel, s->range);
+			if (st != EDGEML_OK)
+				return st;
 			continue;
 		}
 		edgeml_status st = shader_withheld(node->op) ?
 			eml_error(EDGEML_ERR_UNSUPPORTED, "withheld by EDGEML_VK_NO_SHADER") :
 			eml_vk_build(g, node, s->dev.info, &n->kernel);
+		if (st == EDGEML_OK && (st = node_fits(g, i, &n->kernel, s->range)) != EDGEML_OK)
+			return st;
 		if (st == EDGEML_ERR_UNSUPPORTED)
 			return eml_error_context(st, "node '%s' (%s) cannot run on the GPU (allow "
 						 "the CPU fallback: EDGEML_SESSION_CPU_FALLBACK, "
@@ -118,7 +191,8 @@ static edgeml_status build_nodes(vk_state *s)
 }
 
 /* Creates the buffers of graph inputs and outputs (mapped host memory, so io_data needs no
- * copies) and the arena (device memory). */
+ * copies) and the arena (device memory): a buffer per page of the plan (s->range bytes, no
+ * tensor straddling two, eml_plan_graph), each as long as its tensors reach. */
 static edgeml_status make_buffers(vk_state *s)
 {
 	const eml_graph *g = s->graph;
@@ -139,17 +213,43 @@ static edgeml_status make_buffers(vk_state *s)
 	if (st != EDGEML_OK)
 		return st;
 	s->memory = (eml_backend_memory){ s->plan.arena_size, s->plan.naive_size, io };
-	st = eml_vk_buffer_create(&s->mem, s->plan.arena_size, EML_VK_MEM_DEVICE,
-						"the activation arena", &s->arena);
-	if (st != EDGEML_OK)
-		return st;
-	for (uint32_t t = 0; t < g->n_tensors; t++) {
-		if (s->loc[t].buf || (g->tensors[t].flags & EML_TF_CONSTANT) ||
-		    s->plan.offsets[t] == EML_PLAN_NONE)
-			continue;
-		s->loc[t] = (vk_loc){ &s->arena, s->plan.offsets[t] };
+	/* at most VK_MEMORY_MAX / 64 pages (eml_plan_io_bytes bounds the arena) */
+	uint32_t pages = (uint32_t)((s->plan.arena_size + s->range - 1) / s->range);
+	uint64_t *reach = calloc(pages ? pages : 1, sizeof(*reach));
+	s->arena = calloc(pages ? pages : 1, sizeof(*s->arena));
+	if (!reach || !s->arena) {
+		free(reach);
+		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for %u arena buffers",
+				 pages);
 	}
-	return EDGEML_OK;
+	s->n_arena = pages;
+	for (uint32_t t = 0; t < g->n_tensors && st == EDGEML_OK; t++) {
+		uint64_t at = s->plan.offsets[t], size = 0;
+		if (s->loc[t].buf || (g->tensors[t].flags & EML_TF_CONSTANT) ||
+		    at == EML_PLAN_NONE)
+			continue;
+		st = eml_plan_tensor_size(&g->tensors[t], &size);
+		uint64_t end = at % s->range + eml_plan_round_up(size);
+		if (st == EDGEML_OK && end > s->range) /* node_fits refused it before */
+			st = eml_error(EDGEML_ERR_BACKEND,
+				       "vulkan: tensor '%s' straddles two arena buffers",
+				       name_of(g->tensors[t].name));
+		if (st == EDGEML_OK && end > reach[at / s->range])
+			reach[at / s->range] = end;
+	}
+	for (uint32_t p = 0; p < pages && st == EDGEML_OK; p++)
+		if (reach[p])
+			st = eml_vk_buffer_create(&s->mem, reach[p], EML_VK_MEM_DEVICE,
+						  "the activation arena", &s->arena[p]);
+	free(reach);
+	for (uint32_t t = 0; t < g->n_tensors && st == EDGEML_OK; t++) {
+		uint64_t at = s->plan.offsets[t];
+		if (s->loc[t].buf || (g->tensors[t].flags & EML_TF_CONSTANT) ||
+		    at == EML_PLAN_NONE)
+			continue;
+		s->loc[t] = (vk_loc){ &s->arena[at / s->range], at % s->range };
+	}
+	return st;
 }
 
 /* Lays out the weights buffers: every constant a GPU dispatch binds, then every dispatch's
@@ -162,16 +262,10 @@ static edgeml_status layout_weights(vk_state *s, uint32_t *chunk, uint64_t *size
 {
 	const eml_graph *g = s->graph;
 	uint64_t at = 0, total = 0, align = s->dev.info->min_storage_align;
-	uint64_t limit = s->dev.info->max_storage_range;
-	/* a smaller range than the device's, for tests of the split on any device */
-	const char *env = getenv("EDGEML_VK_MAX_STORAGE_RANGE");
-	uint64_t asked = env ? strtoull(env, NULL, 10) : 0;
-	if (asked >= 64 && asked < limit)
-		limit = asked;
+	uint64_t limit = s->range; /* node_fits checked every constant and block against it */
 	uint32_t c = 0;
 	if (align < EML_PLAN_ALIGN)
 		align = EML_PLAN_ALIGN;
-	limit = limit / align * align;
 	for (uint32_t i = 0; i < g->n_nodes; i++) {
 		vk_node *n = &s->nodes[i];
 		if (n->skip)
@@ -461,6 +555,7 @@ static edgeml_status open_device(vk_state *s, const edgeml_session_options *opti
 		return st;
 	s->dev = s->shared->dev;
 	s->mem.dev = &s->dev;
+	s->range = s->mem.range = storage_range(s->dev.info);
 	eml_vk_cache_init(&s->cache, s->dev.info, options ? options->cache_dir : NULL);
 	return EDGEML_OK;
 }
@@ -481,7 +576,7 @@ static edgeml_status vk_prepare(const eml_graph *graph, const edgeml_session_opt
 	if (st == EDGEML_OK)
 		st = choose_local_size(s);
 	if (st == EDGEML_OK)
-		st = eml_plan_graph(graph, &s->plan);
+		st = eml_plan_graph(graph, s->range, &s->plan);
 	if (st == EDGEML_OK)
 		st = build_nodes(s);
 	if (st == EDGEML_OK)
@@ -636,8 +731,11 @@ static int vk_supports_node(const eml_graph *graph, uint32_t node,
 	    eml_vk_pick_device(inst, options ? options->device : NULL, &index) != EDGEML_OK)
 		return 1;
 	edgeml_status st = eml_vk_build(graph, &graph->nodes[node], &inst->info[index], &k);
-	if (st == EDGEML_OK)
+	if (st == EDGEML_OK) {
+		/* a node that binds more than a descriptor may runs on the CPU */
+		st = node_fits(graph, node, &k, storage_range(&inst->info[index]));
 		eml_vk_kernel_free(&k);
+	}
 	return st != EDGEML_ERR_UNSUPPORTED;
 }
 
@@ -687,14 +785,23 @@ static void vk_describe(const void *opaque, char *buf, size_t size)
 {
 	const vk_state *s = opaque;
 	const eml_vk_device_info *d = s->dev.info;
+	uint64_t arena = 0;
+	uint32_t n_arena = 0;
+	for (uint32_t p = 0; p < s->n_arena; p++)
+		if (s->arena[p].buffer) {
+			arena += s->arena[p].size;
+			n_arena++;
+		}
 	snprintf(buf, size,
 		 "on '%s' (%s, driver %s, %s); created in %.1f ms: %u shaders compiled, %u from "
-		 "the cache, %u pipelines (%u new, %u shared); weights %.1f MiB in %u buffer%s",
+		 "the cache, %u pipelines (%u new, %u shared); weights %.1f MiB in %u buffer%s; "
+		 "activations %.1f MiB in %u buffer%s",
 		 d->name, eml_vk_device_type_name(d->type), d->driver_name,
 		 d->drm_node[0] ? d->drm_node : "no DRM node", s->create_ms, s->cache.compiles,
 		 s->cache.hits, s->n_pipes, s->n_created, s->n_pipes - s->n_created,
 		 (double)s->weight_bytes / (1024.0 * 1024.0), s->n_weights,
-		 s->n_weights == 1 ? "" : "s");
+		 s->n_weights == 1 ? "" : "s", (double)arena / (1024.0 * 1024.0), n_arena,
+		 n_arena == 1 ? "" : "s");
 }
 
 const eml_backend eml_vulkan_backend = {

@@ -326,12 +326,14 @@ static edgeml_status rebind(vk_state *s, struct eml_vk_imports *im, uint32_t t,
 	int was_own = b->slot < 0, now_own = nb->slot < 0;
 	int same = was_own ? now_own : (b->slot == nb->slot && b->offset == nb->offset);
 	if (!same) {
+		/* The import may be larger than a descriptor binds (a whole dma-buf): bind the
+		 * tensor's bytes only (zero_copy checked they fit), an empty one's first word. */
 		uint64_t bytes = eml_tensor_bytes(&s->graph->tensors[t]);
 		if (now_own)
 			point_descriptors(s, t, s->io[t].buffer, 0, VK_WHOLE_SIZE);
 		else
 			point_descriptors(s, t, im->slots[nb->slot].buffer, nb->offset,
-					  bytes ? bytes : VK_WHOLE_SIZE);
+					  bytes ? bytes : 4);
 		VkResult r = im->reset_pool(s->dev.device, s->cmd_pool, 0);
 		if (r != VK_SUCCESS)
 			return eml_error(EDGEML_ERR_BACKEND,
@@ -369,6 +371,12 @@ static edgeml_status zero_copy(vk_state *s, struct eml_vk_imports *im, uint32_t 
 	if (copy_forced() || (!info->has_dmabuf_import && !info->has_host_import))
 		return EDGEML_OK;
 	uint32_t align = info->min_storage_align ? info->min_storage_align : 1;
+	uint64_t bytes = eml_tensor_bytes(&s->graph->tensors[t]);
+	if (bytes > s->range) /* its own buffer could not be made either */
+		return eml_error(EDGEML_ERR_UNSUPPORTED,
+				 "input '%s': %llu bytes, more than the device's "
+				 "maxStorageBufferRange (%llu), the most one descriptor binds",
+				 name, (unsigned long long)bytes, (unsigned long long)s->range);
 	if (offset % align)
 		return eml_error(EDGEML_ERR_INVALID_ARGUMENT,
 				 "input '%s': offset %llu is not a multiple of %u, the device's "

@@ -119,12 +119,12 @@ edgeml_status eml_vk_buffer_create(eml_vk_memory *m, uint64_t size, eml_vk_mem_k
 	memset(out, 0, sizeof(*out));
 	/* An empty tensor still gets a valid (small) buffer to bind. */
 	out->size = size ? (size + 3) & ~(uint64_t)3 : 16;
-	if (out->size > d->info->max_storage_range)
+	uint64_t range = m->range ? m->range : d->info->max_storage_range;
+	if (out->size > range)
 		return eml_error(EDGEML_ERR_UNSUPPORTED,
 				 "vulkan: %s needs a %llu-byte buffer, more than the device's "
-				 "maxStorageBufferRange (%llu)",
-				 what, (unsigned long long)out->size,
-				 (unsigned long long)d->info->max_storage_range);
+				 "maxStorageBufferRange (%llu), the most one descriptor binds",
+				 what, (unsigned long long)out->size, (unsigned long long)range);
 	VkBufferCreateInfo bi = { .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
 				  .size = out->size,
 				  .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |

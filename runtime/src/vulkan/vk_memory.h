@@ -29,6 +29,9 @@ typedef struct eml_vk_block {
 
 typedef struct eml_vk_memory {
 	const eml_vk_device *dev;
+	/* the most bytes a descriptor binds: maxStorageBufferRange, or less for the tests
+	 * (EDGEML_VK_MAX_STORAGE_RANGE, vk_backend.c); no buffer is made larger */
+	uint64_t range;
 	eml_vk_block blocks[EML_VK_MAX_BLOCKS];
 	uint32_t n_blocks;
 	uint64_t allocated; /* bytes of all blocks */
@@ -41,7 +44,8 @@ typedef struct eml_vk_buffer {
 } eml_vk_buffer;
 
 /* Creates a storage buffer of size bytes (a transfer source and destination too) in memory of
- * kind; what says what it is for in an error message. */
+ * kind; what says what it is for in an error message. A buffer larger than m->range, the
+ * most a descriptor binds, is refused (descriptors bind buffers whole). */
 edgeml_status eml_vk_buffer_create(eml_vk_memory *m, uint64_t size, eml_vk_mem_kind kind,
 				   const char *what, eml_vk_buffer *out);
 void eml_vk_buffer_destroy(eml_vk_memory *m, eml_vk_buffer *b);

@@ -70,7 +70,11 @@ typedef struct vk_state {
 	 * (maxStorageBufferRange: 128 MiB on lavapipe and many mobile GPUs) */
 	eml_vk_buffer *weights;
 	uint32_t n_weights;
-	eml_vk_buffer arena;
+	/* the activations: the arena planned in pages of range bytes, a buffer per page, so no
+	 * tensor straddles two */
+	eml_vk_buffer *arena;
+	uint32_t n_arena;
+	uint64_t range; /* the most bytes one descriptor binds (eml_vk_storage_range) */
 	eml_vk_buffer *io; /* per graph tensor; used by graph inputs and outputs */
 	vk_loc *loc;       /* per graph tensor */
 	vk_node *nodes;
