@@ -560,6 +560,55 @@ static void test_qconv_by_pixel(void **state)
 	}
 }
 
+/* Pointwise convolutions with small outputs and many channels (ResNet-50's last stage, 7 x 7),
+ * which AVX-512 VNNI runs by pixel over the input interleaved by 4 channels instead of on
+ * 32-pixel tiles that would be a quarter padding: outputs of 7 x 7 (calls of 7 pixels), 5 x 5,
+ * 3 x 3 and 1 x 9, a partial block of 32 channels, both 8-bit types, 1 and 2 threads, byte for
+ * byte against the reference; and the shapes that stay on the GEMM (14 x 14 and small k or m). */
+static void test_qconv_pointwise_px(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	static const int64_t geo[][5] = {
+		/* h, w, cin, cout, by pixel on AVX-512 */
+		{ 7, 7, 512, 520, 1 }, { 5, 5, 1024, 512, 1 }, { 3, 3, 516, 600, 1 },
+		{ 1, 9, 512, 512, 1 }, { 7, 7, 320, 1280, 1 }, { 14, 14, 512, 512, 0 },
+		{ 7, 7, 160, 960, 0 }, { 7, 7, 960, 320, 0 },
+	};
+	for (size_t g = 0; g < sizeof(geo) / sizeof(geo[0]); g++) {
+		int64_t h = geo[g][0], w = geo[g][1], cin = geo[g][2], cout = geo[g][3];
+		kcase c;
+		kc_init(&c, EML_OP_QLinearConv);
+		kc_in(&c, g % 2 ? I8 : U8, 4, (int64_t[]){ 1, cin, h, w }, 0);
+		kc_scalar(&c, F32, 0.05);
+		kc_scalar(&c, g % 2 ? I8 : U8, g % 2 ? -3 : 121);
+		kc_in(&c, I8, 4, (int64_t[]){ cout, cin, 1, 1 }, 1);
+		float *sc = kc_in(&c, F32, 1, (int64_t[]){ cout }, 1);
+		for (int64_t m = 0; m < cout; m++)
+			sc[m] = (float)(0.002 + (m % 7) * 0.0005);
+		kc_scalar(&c, I8, 0);
+		kc_scalar(&c, F32, rnd_y_scale(0.05, 0.003, cin));
+		kc_scalar(&c, g % 3 ? U8 : I8, 7);
+		int32_t *b = kc_in(&c, I32, 1, (int64_t[]){ cout }, 1);
+		for (int64_t m = 0; m < cout; m++)
+			b[m] = rnd_in(-20000, 20000);
+		for (uint32_t l = 0; l < nl; l++) {
+			for (uint32_t t = 1; t <= 2; t++) {
+				kc_check(&c, levels[l], t, "pointwise by pixel");
+				if (levels[l] == EML_ISA_AVX512VNNI)
+					assert_int_equal(strcmp(last_kernel,
+								"qs8-igemm-px-32x8c4-avx512vnni") ==
+								 0,
+							 (int)geo[g][4]);
+			}
+		}
+		kc_free(&c);
+	}
+}
+
 /* Strided 1x1 convolutions over channels in fours (ResNet's downsampling shortcuts): the
  * in-place path builds only the phase a 1x1 window reads (eml_plane_build4), whole tiles of
  * the grid reading past it into phases left unbuilt; small outputs run by pixel, larger ones
@@ -2111,6 +2160,7 @@ int main(void)
 		cmocka_unit_test(test_qconv_split),
 		cmocka_unit_test(test_qconv_by_pixel),
 		cmocka_unit_test(test_qconv_by4_1x1),
+		cmocka_unit_test(test_qconv_pointwise_px),
 		cmocka_unit_test(test_qconv_dw_lanes),
 		cmocka_unit_test(test_qconv_dw_split),
 		cmocka_unit_test(test_qconv_dw_chain),

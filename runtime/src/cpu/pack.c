@@ -290,6 +290,10 @@ void eml_pack_x_rows(const eml_qgemm_ukernel *uk, const uint8_t *base, const siz
 {
 	size_t kq = k / uk->kc + (k % uk->kc != 0), group = (size_t)uk->nr * uk->kc;
 	size_t q = 0;
+	if (uk->pack_x4_rows && uk->kc == 4) {
+		q = k / 4;
+		uk->pack_x4_rows(base, off, q, dst);
+	}
 #if defined(__x86_64__)
 	/* whole groups of a tile of 8 columns (the AVX2 kernels'), one loop without calls */
 	for (; uk->kc == 4 && uk->nr == 8 && q < k / 4; q++) {

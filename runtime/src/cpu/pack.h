@@ -104,6 +104,10 @@ typedef struct eml_qgemm_ukernel {
 	 * own loop */
 	void (*pack_x4)(const uint8_t *src, size_t src_stride, size_t groups, uint8_t flip,
 			uint8_t *dst);
+	/* the same for rows at base + off[k] (eml_pack_x_rows), nothing XORed; NULL:
+	 * eml_pack_x_rows's own loop */
+	void (*pack_x4_rows)(const uint8_t *base, const size_t *off, size_t groups,
+			     uint8_t *dst);
 } eml_qgemm_ukernel;
 
 /* Whether every pair (k 2i, 2i + 1) of every row of w (laid out as eml_pack_w takes it) keeps

@@ -34,6 +34,10 @@
  * in place would compute whole 32-column tiles of the padded grid, a quarter of them wasted
  * on a 7 x 7 output. */
 #define PX_MAX_PIXELS 256
+/* A pointwise convolution runs by pixel only with at least this many input (k) and output
+ * (m) channels (see prepare_gemm). */
+#define PX_PW_MIN_K 256
+#define PX_PW_MIN_M 512
 /* Phase planes larger than this (per channel for depthwise, per image for the GEMM) leave
  * the node to the reference kernel: scratch memory stays bounded. */
 #define PLANE_MAX ((size_t)64 << 20)
@@ -842,6 +846,26 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 	op->pointwise = kvol == 1 && c->stride[1] == 1 && c->stride[2] == 1 &&
 			c->pad_begin[1] == 0 && c->pad_begin[2] == 0 && c->out[1] == c->in[1] &&
 			c->out[2] == c->in[2];
+	/* the level's by-pixel kernel, where it has one, for its own GEMM's cases */
+	int px_cand = !split && op->kt->qigemm_px && uk == op->kt->qgemm && op->groups == 1 &&
+		      op->out_plane <= PX_MAX_PIXELS && op->cg % 4 == 0 && uk->igemm &&
+		      uk->kc == 4;
+	for (size_t m = 0; px_cand && m < op->mg; m++)
+		px_cand = eml_q_zero_point(ctx, p->w_zero_point, (int64_t)m) ==
+			  (ctx->in[3]->dtype == EDGEML_DTYPE_INT8 ? 0 : 128);
+	/* A pointwise output whose tiles of the GEMM's nr pixels would be more than a fifth
+	 * padding (7 x 7: 64 columns for 49 pixels) runs by pixel, as a 1x1 window in place
+	 * over its input interleaved by 4 channels, where k and m are large (ResNet-50's last
+	 * stage: k 512 and 2048, m 2048 and 512; MobileNetV2's last 1x1, k 320, m 1280).
+	 * Measured slower: where the padding is less (14 x 14: 224 columns for 196), at small k
+	 * (MobileNetV2's k 160 expand layers: the by-pixel kernel's fixed cost per call of 8
+	 * pixels), and for MobileNet's narrow project layers (m 160-320), whose input a
+	 * channels-in-lanes depthwise layer keeps in blocks only for a pointwise GEMM
+	 * (eml_fast_qconv_link). */
+	size_t padded = (op->out_plane + uk->nr - 1) / uk->nr * uk->nr;
+	if (op->pointwise && px_cand && 5 * op->out_plane < 4 * padded &&
+	    op->cg >= PX_PW_MIN_K && op->mg >= PX_PW_MIN_M)
+		op->pointwise = 0;
 	/* A geometry the phase plane does not hold (eml_plane_init's limits, or planes past
 	 * PLANE_MAX): the GEMM reads an im2col matrix in the model's k order, if it is small
 	 * enough, else the reference runs the node. */
@@ -857,12 +881,7 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 	 * 4 channels at one tap, which interleaved planes hold as 4 consecutive bytes. */
 	int by4 = !split && !op->pointwise && !op->im2col && uk->igemm && uk->kc == 4 &&
 		  op->cg % 4 == 0;
-	/* the level's by-pixel kernel, where it has one, for its own GEMM's cases */
-	int by_pixel = by4 && op->kt->qigemm_px && uk == op->kt->qgemm && op->groups == 1 &&
-		       op->out_plane <= PX_MAX_PIXELS;
-	for (size_t m = 0; by_pixel && m < op->mg; m++)
-		by_pixel = eml_q_zero_point(ctx, p->w_zero_point, (int64_t)m) ==
-			   (ctx->in[3]->dtype == EDGEML_DTYPE_INT8 ? 0 : 128);
+	int by_pixel = by4 && px_cand;
 	if (by_pixel)
 		uk = op->kt->qgemm_px;
 	const uint8_t *w = ctx->in_data[3];

@@ -31,6 +31,51 @@ TARGET static inline __m128i requant16(__m512i acc, __m512i bias, __m512 mult,
 	return _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(f));
 }
 
+/* Stores 8 pixels' 32 channel bytes (R[r]: channels 0-15 in the low 128-bit lane, 16-31 in the
+ * high one) as 32 channel rows of np <= 8 pixels at y, y_stride apart: an 8 x 16 byte transpose
+ * per lane in three rounds of unpacks. */
+TARGET static inline __attribute__((always_inline)) void
+store_transposed(const __m256i *R, uint32_t np, uint8_t *y, size_t y_stride)
+{
+	/* a: channel pairs (0-7 | 16-23 from lo, 8-15 | 24-31 from hi) of pixels (2i, 2i + 1) */
+	__m256i a0 = _mm256_unpacklo_epi8(R[0], R[1]), a1 = _mm256_unpackhi_epi8(R[0], R[1]);
+	__m256i a2 = _mm256_unpacklo_epi8(R[2], R[3]), a3 = _mm256_unpackhi_epi8(R[2], R[3]);
+	__m256i a4 = _mm256_unpacklo_epi8(R[4], R[5]), a5 = _mm256_unpackhi_epi8(R[4], R[5]);
+	__m256i a6 = _mm256_unpacklo_epi8(R[6], R[7]), a7 = _mm256_unpackhi_epi8(R[6], R[7]);
+	/* b: 4 pixels (0-3 or 4-7) of 4 channels */
+	__m256i b0 = _mm256_unpacklo_epi16(a0, a2), b1 = _mm256_unpackhi_epi16(a0, a2);
+	__m256i b2 = _mm256_unpacklo_epi16(a1, a3), b3 = _mm256_unpackhi_epi16(a1, a3);
+	__m256i b4 = _mm256_unpacklo_epi16(a4, a6), b5 = _mm256_unpackhi_epi16(a4, a6);
+	__m256i b6 = _mm256_unpacklo_epi16(a5, a7), b7 = _mm256_unpackhi_epi16(a5, a7);
+	/* c[j]: channels 2j and 2j + 1 (low lane), 16 + 2j and 17 + 2j (high lane), 8 pixels
+	 * each */
+	__m256i c[8] = {
+		_mm256_unpacklo_epi32(b0, b4), _mm256_unpackhi_epi32(b0, b4),
+		_mm256_unpacklo_epi32(b1, b5), _mm256_unpackhi_epi32(b1, b5),
+		_mm256_unpacklo_epi32(b2, b6), _mm256_unpackhi_epi32(b2, b6),
+		_mm256_unpacklo_epi32(b3, b7), _mm256_unpackhi_epi32(b3, b7),
+	};
+	const __mmask64 mask = ((__mmask64)1 << np) - 1;
+	for (uint32_t j = 0; j < 8; j++) {
+		__m128i l = _mm256_castsi256_si128(c[j]), h = _mm256_extracti128_si256(c[j], 1);
+		uint8_t *y0 = y + 2 * j * y_stride, *y1 = y0 + y_stride;
+		uint8_t *y2 = y0 + 16 * y_stride, *y3 = y2 + y_stride;
+		if (np == 8) {
+			_mm_storel_epi64((__m128i *)y0, l);
+			_mm_storeh_pd((double *)y1, _mm_castsi128_pd(l));
+			_mm_storel_epi64((__m128i *)y2, h);
+			_mm_storeh_pd((double *)y3, _mm_castsi128_pd(h));
+		} else {
+			_mm512_mask_storeu_epi8(y0, mask, _mm512_castsi128_si512(l));
+			_mm512_mask_storeu_epi8(y1, mask,
+						_mm512_castsi128_si512(_mm_srli_si128(l, 8)));
+			_mm512_mask_storeu_epi8(y2, mask, _mm512_castsi128_si512(h));
+			_mm512_mask_storeu_epi8(y3, mask,
+						_mm512_castsi128_si512(_mm_srli_si128(h, 8)));
+		}
+	}
+}
+
 /* Multiplies pixel r's k group into its two accumulators, when the kernel has that pixel. */
 #define PIX(r, lo, hi)                                                  \
 	do {                                                            \
@@ -72,6 +117,19 @@ body(const uint32_t NP, uint32_t mc, size_t kq, const int8_t *w, const uint8_t *
 	const __m512i bias1 = _mm512_loadu_si512(o->bias + m0 + 16);
 	const __m512 mult0 = _mm512_loadu_ps(o->mult + m0);
 	const __m512 mult1 = _mm512_loadu_ps(o->mult + m0 + 16);
+	if (mc == 32) {
+		/* a whole block: the 8 x 32 bytes transposed in registers into 32 rows of 8 pixels,
+		 * one 8-byte store per channel (masked to np bytes below 8 pixels) */
+		__m256i R[8];
+		for (uint32_t r = 0; r < 8; r++)
+			R[r] = r < NP ? _mm256_inserti128_si256(
+						_mm256_castsi128_si256(
+							requant16(lo[r], bias0, mult0, o)),
+						requant16(hi[r], bias1, mult1, o), 1) :
+					_mm256_setzero_si256();
+		store_transposed(R, NP, y, y_stride);
+		return;
+	}
 	for (uint32_t r = 0; r < NP; r++) {
 		uint8_t t[32];
 		_mm_storeu_si128((__m128i *)t, requant16(lo[r], bias0, mult0, o));
