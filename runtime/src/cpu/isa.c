@@ -156,6 +156,8 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->image_name = "u8-image-avx2";
 		t->qmul = eml_qs8_vmul_8x_avx2;
 		t->u8_lut = eml_u8_lut_32x_avx2;
+		t->qsoftmax = eml_qs8_softmax_16r_avx512f;
+		t->qsoftmax_rows = 16;
 		break;
 	case EML_ISA_AVX2:
 		t->qgemm = &eml_qs8_gemm_8x8c4_avx2_maddubs;
@@ -184,6 +186,8 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->image_name = "u8-image-avx2";
 		t->qmul = eml_qs8_vmul_8x_avx2;
 		t->u8_lut = eml_u8_lut_32x_avx2;
+		t->qsoftmax = eml_qs8_softmax_8r_avx2;
+		t->qsoftmax_rows = 8;
 		/* channels in lanes for small depthwise planes */
 		t->qdwc = eml_qs8_dwconv_64c_avx2_maddubs;
 		t->qdwc_name = "qs8-dwconv-64c-avx2-maddubs";

@@ -86,7 +86,8 @@ int eml_fast_qconv_link(eml_fast_op *from, eml_fast_op *to);
 
 /* QLinearSoftmax of int8/uint8 with constant parameters (qsoftmax.c): bit-identical to the
  * reference (the same table, sums and division). */
-edgeml_status eml_fast_qsoftmax_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
+edgeml_status eml_fast_qsoftmax_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
+					eml_fast_op **out);
 /* QLinearMul of int8/uint8 with constant parameters (qmul.c): one shape, or one operand
  * broadcast over the other's innermost dims (squeeze-excite); bit-identical to the reference. */
 edgeml_status eml_fast_qmul_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
