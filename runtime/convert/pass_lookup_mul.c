@@ -97,8 +97,8 @@ static edgeml_status fold(cv_graph *g, uint32_t node, int *done)
 /* Folds the QLinearAdd / QLinearMul node `node` (no fused activation) when one operand is a
  * constant single element and the other a QLinearLookup's output read only here, of the
  * node's shape: the lookup's table followed by the node's arithmetic for that constant, as
- * the reference computes it (ref_qeltwise.c: Add with the single element folded into k first,
- * Mul's integer product times (sa sb) / sc plus zc), becomes one table. */
+ * the reference computes it (ref_qeltwise.c: Add in ONNX Runtime's order, swapped where the
+ * single element is A; Mul's integer product times (sa sb) / sc plus zc), becomes one table. */
 static edgeml_status fold_const(cv_graph *g, uint32_t node, int *done)
 {
 	const cv_node *m = &g->nodes[node];
@@ -137,9 +137,11 @@ static edgeml_status fold_const(cv_graph *g, uint32_t node, int *done)
 			int32_t vl = sgn ? (int32_t)(int8_t)lut[i] : (int32_t)lut[i];
 			int32_t y;
 			if (m->op == EML_OP_QLinearAdd) {
+				/* ORT's order: swapped where the single element is A */
 				eml_qadd_consts k = eml_qadd_constants(sa, za, sb, zb, sc, zc);
-				float kk = k.k + (float)cv * (side ? k.ra : k.rb);
-				float r = eml_round_half_even(fmaf((float)vl, side ? k.rb : k.ra, kk));
+				float r = eml_round_half_even(
+					side ? eml_qadd_value(&k, 1, (float)cv, (float)vl) :
+					       eml_qadd_value(&k, 0, (float)vl, (float)cv));
 				y = eml_q_saturate(r, lo, hi);
 			} else {
 				float ratio = eml_requant_multiplier(sa, sb, sc);

@@ -249,7 +249,7 @@ typedef void (*eml_maxpool_fn)(const eml_maxpool_args *a);
 
 /* Elementwise QLinearAdd of n elements of one 8-bit type, with ONNX Runtime's arithmetic as
  * the reference has it: c = clamp(round_half_even(fma(a, ra, fma(b, rb, k))), lo, hi), where
- * ra = sa / sc, rb = sb / sc and k = zc - (ra za + rb zb). */
+ * ra = sa / sc, rb = sb / sc and k = zc - fma(ra, za, rb zb) (quant.h eml_qadd_constants). */
 typedef struct eml_qadd_args {
 	size_t n;
 	const uint8_t *a, *b;
