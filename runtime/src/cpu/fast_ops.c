@@ -67,7 +67,7 @@ edgeml_status eml_fast_prepare_exact(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	case EML_OP_QuantizeLinear:
 		return eml_fast_quantize_prepare(ctx, isa, out);
 	case EML_OP_DequantizeLinear:
-		return eml_fast_dequantize_prepare(ctx, out);
+		return eml_fast_dequantize_prepare(ctx, isa, out);
 	case EML_OP_Transpose:
 		return eml_fast_transpose_prepare(ctx, out);
 	case EML_OP_Resize:

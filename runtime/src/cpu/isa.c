@@ -129,6 +129,7 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->u8_maxpool = eml_u8_maxpool_64x_avx512bw;
 		t->qadd = eml_qs8_vadd_16x_avx512f;
 		t->qquant = eml_qs8_vquantize_16x_avx512f;
+		t->qdequant = eml_qs8_vdequantize_16x_avx512f;
 		t->qpeak = eml_qs8_peak_avx512vnni;
 		t->x8_transpose_16x16 = eml_x8_transpose_16x16_sse2;
 		t->x8_transpose_planes_64 = eml_x8_transpose_planes_64_avx512bw;
@@ -167,6 +168,7 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->u8_maxpool = eml_u8_maxpool_32x_avx2;
 		t->qadd = eml_qs8_vadd_8x_avx2;
 		t->qquant = eml_qs8_vquantize_8x_avx2;
+		t->qdequant = eml_qs8_vdequantize_8x_avx2;
 		t->qpeak = eml_qs8_peak_avx2;
 		t->x8_transpose_16x16 = eml_x8_transpose_16x16_sse2;
 		t->f32_gemm = &eml_f32_gemm_4x24_minmax_avx2;

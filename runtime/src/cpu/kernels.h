@@ -108,6 +108,7 @@ typedef struct eml_cpu_kernels {
 	eml_maxpool_fn u8_maxpool;	 /* int8 / uint8 max pooling */
 	eml_qadd_fn qadd;		 /* QLinearAdd */
 	eml_qquant_fn qquant;		 /* QuantizeLinear */
+	eml_qdequant_fn qdequant;	 /* DequantizeLinear */
 	eml_qpeak_fn qpeak;		 /* int8 peak probe */
 	/* byte movement for the int8 convolutions (all but x8_transpose_16x16 go with qdwc) */
 	eml_x8_transpose_fn x8_transpose_16x16;

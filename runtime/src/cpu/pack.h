@@ -271,6 +271,19 @@ typedef struct eml_qquant_args {
 
 typedef void (*eml_qquant_fn)(const eml_qquant_args *a);
 
+/* DequantizeLinear of n bytes of one 8-bit type: y = (float)(x - zp) * scale, the
+ * reference's fp32 steps (the conversion exact, one rounding in the multiply). */
+typedef struct eml_qdequant_args {
+	size_t n;
+	const uint8_t *x;
+	float *y;
+	int is_signed;
+	int32_t zp;
+	float scale;
+} eml_qdequant_args;
+
+typedef void (*eml_qdequant_fn)(const eml_qdequant_args *a);
+
 /* A peak-rate probe: runs iters rounds of the level's multiply-accumulate instructions on
  * registers and returns the int8 MACs done, so a caller timing it gets the core's peak. */
 typedef uint64_t (*eml_qpeak_fn)(uint64_t iters);

@@ -56,7 +56,8 @@ edgeml_status eml_fast_qavgpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 					eml_fast_op **out);
 edgeml_status eml_fast_quantize_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 					eml_fast_op **out);
-edgeml_status eml_fast_dequantize_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
+edgeml_status eml_fast_dequantize_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
+					  eml_fast_op **out);
 /* Transpose of 1-, 2-, 4- or 8-byte elements (transpose.c): axes merged, rows copied. */
 edgeml_status eml_fast_transpose_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
 edgeml_status eml_fast_resize_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
