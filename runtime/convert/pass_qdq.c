@@ -515,11 +515,6 @@ static int scalar_binary_slot(const cv_graph *g, const cv_node *v)
 	return -1;
 }
 
-/* The reference kernels' float32 result of a chain node at x: an activation as
- * activation() below, Erf as C's erff, a scalar binary as one float operation in the node's
- * operand order. */
-static float chain_value(const cv_graph *g, const cv_node *v, float x);
-
 /* The float function of an element-wise activation node at x. */
 static float activation(const eml_node *v, float x)
 {
@@ -540,6 +535,8 @@ static float activation(const eml_node *v, float x)
 	return x;
 }
 
+/* The reference kernels' float32 result of a chain node at x: an activation as activation()
+ * (Erf as C's erff), a scalar binary as one float operation in the node's operand order. */
 static float chain_value(const cv_graph *g, const cv_node *v, float x)
 {
 	int k = scalar_binary_slot(g, v);
@@ -603,6 +600,11 @@ static edgeml_status fold_lookup(cv_graph *g, uint32_t node, int *done)
 	for (uint32_t c = 0; c < len; c++) {
 		eml_node view;
 		cv_node_view(g, chain[c], &view);
+		if (scalar_binary_slot(g, &g->nodes[chain[c]]) >= 0) {
+			if (view.n_attrs) /* none expected: leave what is not understood */
+				return EDGEML_OK;
+			continue;
+		}
 		/* Check the attributes now: activation() falls back to defaults on a wrong type. */
 		for (uint32_t k = 0; k < view.n_attrs; k++)
 			if (view.attrs[k].type != EML_ATTR_FLOAT)
