@@ -1,9 +1,10 @@
 #version 450
 // qadd.comp — QLinearAdd with ONNX Runtime's arithmetic, as ref_qeltwise.c: with ratios
-// RA = sa/sc, RB = sb/sc and K = zc - (RA*za + RB*zb) (computed on the host),
-// C = round_half_even(fma(A, RA, fma(B, RB, K))), a single-element operand folded into K
-// first without fma; over numpy broadcasting, clamped to the fused activation.
-// Macros: A_T, B_T, Y_T, SCALAR_A, SCALAR_B.
+// RA = sa/sc, RB = sb/sc and K = zc - fma(RA, za, RB*zb) (computed on the host),
+// C = round_half_even(fma(A, RA, fma(B, RB, K))); with SWAPPED (ORT hands MLAS B first: A a
+// single element over runs of C, quant.h eml_qadd_swapped) K = zc - fma(RB, zb, RA*za) and
+// C = round_half_even(fma(B, RB, fma(A, RA, K))); over numpy broadcasting, clamped to the
+// fused activation. Macros: A_T, B_T, Y_T, SCALAR_A, SCALAR_B, SWAPPED.
 #include "common.glsl"
 #include "fma.glsl"
 
@@ -26,17 +27,23 @@ void main()
 	if (idx >= TOTAL)
 		return;
 	ivec2 off = eml_broadcast(int(idx));
-	precise float v = K;
 #if SCALAR_A
-	v = v + float(a[OFF1]) * RA;
+	float fa = float(a[OFF1]);
+#else
+	float fa = float(a[OFF1 + off.x]);
 #endif
 #if SCALAR_B
-	v = v + float(b[OFF2]) * RB;
+	float fb = float(b[OFF2]);
 #else
-	v = eml_fma(float(b[OFF2 + off.y]), RB, v);
+	float fb = float(b[OFF2 + off.y]);
 #endif
-#if !SCALAR_A
-	v = eml_fma(float(a[OFF1 + off.x]), RA, v);
+	precise float v = K;
+#if SWAPPED
+	v = eml_fma(fa, RA, v);
+	v = eml_fma(fb, RB, v);
+#else
+	v = eml_fma(fb, RB, v);
+	v = eml_fma(fa, RA, v);
 #endif
 	y[OFF3 + idx] = Y_T(eml_saturate(v, 0, Y_LO, Y_HI));
 }

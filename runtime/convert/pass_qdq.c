@@ -2,8 +2,9 @@
  * pass_qdq.c — folding DequantizeLinear → float op → QuantizeLinear groups into quantized
  * ops, following ONNX Runtime's QDQ selectors: Conv/MatMul/Gemm/Add/Mul/AveragePool/
  * GlobalAveragePool/Concat become their QLinear forms (with a following Relu/Clip fused as
- * activation_min/max), data-movement ops run on the quantized tensor when both sides share
- * one scale and zero point, and element-wise activations become a 256-entry lookup table.
+ * activation_min/max), data-movement ops (Split included) run on the quantized tensor when
+ * both sides share one scale and zero point, and element-wise activations become a 256-entry
+ * lookup table.
  * A group that does not fit (non-constant scales, mismatched types) stays as it is: slower,
  * still correct. The fused op reads the DQ inputs directly, so a DQ with other consumers
  * simply stays for them.
@@ -454,6 +455,66 @@ static edgeml_status fold_move(cv_graph *g, uint32_t node, int *done)
 	return st;
 }
 
+/* DQ → Split → Q on every output, all with the input's parameters  ⇒  Split on the quantized
+ * tensor, its outputs the Qs' outputs (the node keeps its place: its inputs come before it,
+ * the Qs' consumers after the Qs, which come after it). */
+static edgeml_status fold_split(cv_graph *g, uint32_t node, int *done)
+{
+	cv_node *n = &g->nodes[node];
+	qside x, y;
+	if (n->n_inputs < 1 || n->n_outputs < 1 || n->n_outputs > CV_MAX_NODE_IO ||
+	    !dq_of(g, n->inputs[0], &x))
+		return EDGEML_OK;
+	uint32_t q[CV_MAX_NODE_IO];
+	for (uint32_t k = 0; k < n->n_outputs; k++) {
+		if (n->outputs[k] == EML_NO_TENSOR || !q_after(g, n->outputs[k], &y) ||
+		    !same_params(&x, &y))
+			return EDGEML_OK;
+		q[k] = y.node;
+	}
+	n->inputs[0] = x.q;
+	for (uint32_t k = 0; k < n->n_outputs; k++) {
+		n->outputs[k] = g->nodes[q[k]].outputs[0];
+		g->nodes[q[k]].dead = 1;
+	}
+	cv_update_producers(g);
+	*done = 1;
+	return EDGEML_OK;
+}
+
+/* Whether node is an element-wise activation of one input that a table can stand for. */
+static int is_unary_act(const cv_node *v)
+{
+	switch (v->op) {
+	case EML_OP_Sigmoid:
+	case EML_OP_Tanh:
+	case EML_OP_HardSigmoid:
+	case EML_OP_HardSwish:
+	case EML_OP_LeakyRelu:
+	case EML_OP_Erf: return v->n_inputs == 1;
+	}
+	return 0;
+}
+
+/* For an Add/Sub/Mul/Div of float32 with one operand a constant single float (rank at most
+ * the other's): the other operand's slot (0 or 1), else -1. */
+static int scalar_binary_slot(const cv_graph *g, const cv_node *v)
+{
+	float c;
+	if ((v->op != EML_OP_Add && v->op != EML_OP_Sub && v->op != EML_OP_Mul &&
+	     v->op != EML_OP_Div) ||
+	    v->n_inputs != 2 || v->inputs[0] == EML_NO_TENSOR || v->inputs[1] == EML_NO_TENSOR)
+		return -1;
+	for (int k = 0; k < 2; k++) {
+		uint32_t t = v->inputs[1 - k], o = v->inputs[k];
+		if (cv_const_scalar_f32(g, t, &c) && !cv_is_constant(g, o) &&
+		    g->tensors[o].t.dtype == EDGEML_DTYPE_FLOAT32 &&
+		    g->tensors[t].t.rank <= g->tensors[o].t.rank)
+			return k;
+	}
+	return -1;
+}
+
 /* The float function of an element-wise activation node at x. */
 static float activation(const eml_node *v, float x)
 {
@@ -469,41 +530,106 @@ static float activation(const eml_node *v, float x)
 	case EML_OP_LeakyRelu:
 		eml_attr_float(v, "alpha", 0.01f, &alpha);
 		return x >= 0.0f ? x : alpha * x;
+	case EML_OP_Erf: return erff(x);
 	}
 	return x;
 }
 
-/* DQ → Sigmoid/HardSigmoid/HardSwish/Tanh/LeakyRelu → Q  ⇒  QLinearLookup(x, table), the
- * table holding quantize(f(dequantize(v))) for every 8-bit input v. */
+/* The reference kernels' float32 result of a chain node at x: an activation as activation()
+ * (Erf as C's erff), a scalar binary as one float operation in the node's operand order. */
+static float chain_value(const cv_graph *g, const cv_node *v, float x)
+{
+	int k = scalar_binary_slot(g, v);
+	if (k < 0) {
+		eml_node view;
+		cv_node_view(g, (uint32_t)(v - g->nodes), &view);
+		return activation(&view, x);
+	}
+	float c, a, b;
+	cv_const_scalar_f32(g, v->inputs[1 - k], &c);
+	a = k == 0 ? x : c;
+	b = k == 0 ? c : x;
+	switch (v->op) {
+	case EML_OP_Add: return a + b;
+	case EML_OP_Sub: return a - b;
+	case EML_OP_Mul: return a * b;
+	default: return a / b;
+	}
+}
+
+/* Longest chain of a lookup group. */
+#define CHAIN_MAX 8
+
+/* DQ → a chain of element-wise float nodes → Q  ⇒  QLinearLookup(x, table), the table holding
+ * quantize(f(dequantize(v))) for every 8-bit input v, f the chain evaluated as the reference
+ * kernels do. The chain's nodes are Sigmoid/HardSigmoid/HardSwish/Tanh/LeakyRelu/Erf and
+ * Add/Sub/Mul/Div by a constant single float (GELU's x / sqrt(2) → Erf, for one), each read
+ * only by the next; at least one activation (a chain of scalar arithmetic alone is left to
+ * the passes that fold it into its neighbours). `node` is the chain's last node. */
 static edgeml_status fold_lookup(cv_graph *g, uint32_t node, int *done)
 {
-	const cv_node *n = &g->nodes[node];
+	uint32_t chain[CHAIN_MAX], len = 0, cur = node;
+	int acts = 0;
 	qside x, y;
 	uint32_t act, out;
 	float lo, hi;
-	if (n->n_inputs != 1 || !dq_of(g, n->inputs[0], &x) ||
-	    !output_side(g, node, 0, &y, &act, &lo, &hi) || !x.per_tensor || !is_q8(x.dtype))
+	if (!output_side(g, node, 0, &y, &act, &lo, &hi))
 		return EDGEML_OK;
-	eml_node view;
-	cv_node_view(g, node, &view);
-	/* Check the attributes now: activation() falls back to defaults on a wrong type. */
-	for (uint32_t k = 0; k < view.n_attrs; k++)
-		if (view.attrs[k].type != EML_ATTR_FLOAT)
-			return eml_error(EDGEML_ERR_FORMAT,
-					 "node '%s' (%s): attribute '%s' must be a "
-					 "float",
-					 n->name, cv_op_name(n->op), view.attrs[k].name);
+	for (;;) {
+		const cv_node *v = &g->nodes[cur];
+		int k = scalar_binary_slot(g, v);
+		if (k < 0 && !is_unary_act(v))
+			return EDGEML_OK;
+		if (len == CHAIN_MAX || v->n_outputs != 1)
+			return EDGEML_OK;
+		acts += k < 0;
+		chain[len++] = cur;
+		uint32_t in = v->inputs[k < 0 ? 0 : k];
+		if (dq_of(g, in, &x))
+			break;
+		uint32_t p = in == EML_NO_TENSOR ? NO_INDEX : g->tensors[in].producer;
+		if (p == NO_INDEX || g->nodes[p].dead || cv_single_consumer(g, in) != cur)
+			return EDGEML_OK;
+		cur = p;
+	}
+	if (!acts || !x.per_tensor || !is_q8(x.dtype))
+		return EDGEML_OK;
+	const eml_tensor *tx = &g->tensors[x.q].t, *ty = &g->tensors[y.q].t;
+	if (tx->rank != ty->rank || memcmp(tx->dims, ty->dims, tx->rank * sizeof(tx->dims[0])))
+		return EDGEML_OK;
+	for (uint32_t c = 0; c < len; c++) {
+		eml_node view;
+		cv_node_view(g, chain[c], &view);
+		if (scalar_binary_slot(g, &g->nodes[chain[c]]) >= 0) {
+			if (view.n_attrs) /* none expected: leave what is not understood */
+				return EDGEML_OK;
+			continue;
+		}
+		/* Check the attributes now: activation() falls back to defaults on a wrong type. */
+		for (uint32_t k = 0; k < view.n_attrs; k++)
+			if (view.attrs[k].type != EML_ATTR_FLOAT)
+				return eml_error(EDGEML_ERR_FORMAT,
+						 "node '%s' (%s): attribute '%s' must be a "
+						 "float",
+						 g->nodes[chain[c]].name,
+						 cv_op_name(g->nodes[chain[c]].op),
+						 view.attrs[k].name);
+	}
 	int32_t ymin = y.dtype == EDGEML_DTYPE_UINT8 ? 0 : -128;
 	int32_t ymax = y.dtype == EDGEML_DTYPE_UINT8 ? 255 : 127;
 	int32_t xoff = x.dtype == EDGEML_DTYPE_UINT8 ? 0 : -128;
 	uint8_t table[256];
 	for (int i = 0; i < 256; i++) {
 		float real = (float)(i + xoff - x.z) * x.s;
-		table[i] = (uint8_t)eml_quantize_f32(activation(&view, real), y.s, y.z, ymin, ymax);
+		for (uint32_t c = len; c-- > 0;)
+			real = chain_value(g, &g->nodes[chain[c]], real);
+		table[i] = (uint8_t)eml_quantize_f32(real, y.s, y.z, ymin, ymax);
 	}
+	for (uint32_t c = 1; c < len; c++)
+		g->nodes[chain[c]].dead = 1;
 	int64_t dim = 256;
 	uint32_t t, in[2];
-	edgeml_status st = cv_add_constant(g, n->name, y.dtype, 1, &dim, table, 256, &t);
+	edgeml_status st = cv_add_constant(g, g->nodes[node].name, y.dtype, 1, &dim, table, 256, &t);
 	in[0] = x.q;
 	in[1] = t;
 	if (!st)
@@ -547,8 +673,6 @@ edgeml_status cv_pass_qdq(cv_graph *g, uint32_t *count)
 		case EML_OP_Conv: st = fold_conv(g, i, &done); break;
 		case EML_OP_MatMul: st = fold_matmul(g, i, &done); break;
 		case EML_OP_Gemm: st = fold_gemm(g, i, &done); break;
-		case EML_OP_Add:
-		case EML_OP_Mul: st = fold_binary(g, i, &done); break;
 		case EML_OP_AveragePool:
 		case EML_OP_GlobalAveragePool: st = fold_pool(g, i, &done); break;
 		case EML_OP_Concat: st = fold_concat(g, i, &done); break;
@@ -561,11 +685,22 @@ edgeml_status cv_pass_qdq(cv_graph *g, uint32_t *count)
 		case EML_OP_Slice:
 		case EML_OP_Gather:
 		case EML_OP_Identity: st = fold_move(g, i, &done); break;
+		case EML_OP_Split: st = fold_split(g, i, &done); break;
 		case EML_OP_Sigmoid:
 		case EML_OP_HardSigmoid:
 		case EML_OP_HardSwish:
 		case EML_OP_Tanh:
-		case EML_OP_LeakyRelu: st = fold_lookup(g, i, &done); break;
+		case EML_OP_LeakyRelu:
+		case EML_OP_Erf: st = fold_lookup(g, i, &done); break;
+		case EML_OP_Add:
+		case EML_OP_Sub:
+		case EML_OP_Mul:
+		case EML_OP_Div:
+			if (scalar_binary_slot(g, &g->nodes[i]) >= 0)
+				st = fold_lookup(g, i, &done);
+			else if (g->nodes[i].op == EML_OP_Add || g->nodes[i].op == EML_OP_Mul)
+				st = fold_binary(g, i, &done);
+			break;
 		case EML_OP_Softmax: st = fold_softmax(g, i, &done); break;
 		default: break;
 		}

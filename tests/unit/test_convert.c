@@ -766,8 +766,9 @@ static void swish_graph(builder *b, int dtype, int keep, int swap, const char *a
 		output(b, "aq");
 }
 
-/* Converts b through the public API and runs it on every input byte 0..255: out["y"]. */
-static void run_all_bytes(builder *b, uint8_t out[256])
+/* Converts b through the public API and runs it on every input byte 0..255 with the session
+ * flags: out["y"]. */
+static void run_all_bytes_flags(builder *b, uint8_t out[256], uint32_t flags)
 {
 	size_t len;
 	uint8_t *buf = build(b, &len);
@@ -787,7 +788,11 @@ static void run_all_bytes(builder *b, uint8_t out[256])
 	edgeml_session *s;
 	edgeml_tensor *in, *y;
 	assert_int_equal(edgeml_model_load_file(NULL, eml, &m), EDGEML_OK);
-	assert_int_equal(edgeml_session_create(m, NULL, &s), EDGEML_OK);
+	edgeml_session_options opt;
+	edgeml_session_options_init(&opt);
+	opt.backend = EDGEML_BACKEND_CPU;
+	opt.flags = flags;
+	assert_int_equal(edgeml_session_create(m, &opt, &s), EDGEML_OK);
 	assert_int_equal(edgeml_session_input(s, 0, &in), EDGEML_OK);
 	uint8_t *x = edgeml_tensor_data(in);
 	for (int i = 0; i < 256; i++)
@@ -799,6 +804,12 @@ static void run_all_bytes(builder *b, uint8_t out[256])
 	edgeml_model_free(m);
 	unlink(onnx);
 	unlink(eml);
+}
+
+/* The same with the default session (the fast kernels). */
+static void run_all_bytes(builder *b, uint8_t out[256])
+{
+	run_all_bytes_flags(b, out, 0);
 }
 
 /* A quantized swish (x * sigmoid(x), x * hardsigmoid(x), either operand order, both 8-bit
@@ -2120,6 +2131,143 @@ static void test_fold_errors(void **state)
 	assert_int_equal(convert(&f, NULL, &c), EDGEML_ERR_UNSUPPORTED);
 }
 
+/* DQ → Split → Q on every output with the input's parameters becomes one Split on the 8-bit
+ * tensor; with one output quantized differently the group stays float. */
+static void test_qdq_split(void **state)
+{
+	(void)state;
+	for (int other = 0; other < 2; other++) {
+		builder b = { .opset = 13 };
+		int64_t xd[3] = { 1, 6, 4 }, sd[1] = { 3 }, sv[3] = { 1, 2, 3 };
+		input(&b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__UINT8, 3, xd);
+		init_f32(&b, "s", 0.1f);
+		init_u8(&b, "z", 10);
+		init_f32(&b, "s2", 0.2f);
+		init_i64(&b, "parts", 1, sd, sv, 3);
+		node(&b, "DequantizeLinear", "dq", "x,s,z", "xf");
+		attr_int(node(&b, "Split", "sp", "xf,parts", "f0,f1,f2"), "axis", 1);
+		node(&b, "QuantizeLinear", "q0", "f0,s,z", "y0");
+		node(&b, "QuantizeLinear", "q1", other ? "f1,s2,z" : "f1,s,z", "y1");
+		node(&b, "QuantizeLinear", "q2", "f2,s,z", "y2");
+		output(&b, "y0");
+		output(&b, "y1");
+		output(&b, "y2");
+		eml_converted *c;
+		assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+		const eml_graph *g = &c->graph;
+		const eml_node *sp = only_node(g, EML_OP_Split);
+		if (other) {
+			assert_int_equal(g->n_nodes, 5);
+			assert_int_equal(g->tensors[sp->inputs[0]].dtype, EDGEML_DTYPE_FLOAT32);
+		} else {
+			assert_int_equal(g->n_nodes, 1);
+			assert_string_equal(in_tensor(g, sp, 0)->name, "x");
+			for (uint32_t k = 0; k < 3; k++) {
+				const eml_tensor *t = &g->tensors[sp->outputs[k]];
+				assert_int_equal(t->dtype, EDGEML_DTYPE_UINT8);
+				assert_int_equal(t->dims[1], (int64_t)k + 1);
+			}
+			assert_string_equal(g->tensors[sp->outputs[2]].name, "y2");
+		}
+		eml_converted_free(c);
+	}
+}
+
+/* A quantized GELU as quantize_static writes a PyTorch one over a [1, 256] input of dtype:
+ * x / sqrt(2) → Erf → Q → + 1 → Q → x * · → Q → * 0.5 → Q. With keep, the Div's float
+ * output is also a graph output, which keeps the Div and Erf apart in float. */
+static void gelu_graph(builder *b, int dtype, int keep)
+{
+	int64_t xd[2] = { 1, 256 };
+	int u8 = dtype == ONNX__TENSOR_PROTO__DATA_TYPE__UINT8;
+	input(b, "x", dtype, 2, xd);
+	init_f32(b, "xs", 0.05f);
+	init_f32(b, "sqrt2", 1.4142135f);
+	init_f32(b, "es", 2.0f / 255.0f);
+	init_f32(b, "os", u8 ? 1.0f / 255.0f : 1.0f / 127.0f);
+	init_f32(b, "as", 2.0f / 255.0f);
+	init_f32(b, "ms", 0.04f);
+	init_f32(b, "hs", u8 ? 1.0f / 256.0f : 1.0f / 128.0f);
+	init_f32(b, "ys", 0.02f);
+	if (u8) {
+		init_u8(b, "xz", 128);
+		init_u8(b, "ez", 128);
+		init_u8(b, "one", 255);
+		init_u8(b, "oz", 0);
+		init_u8(b, "az", 0);
+		init_u8(b, "mz", 10);
+		init_u8(b, "half", 128);
+		init_u8(b, "hz", 0);
+		init_u8(b, "yz", 20);
+	} else {
+		init_i8(b, "xz", 3);
+		init_i8(b, "ez", 0);
+		init_i8(b, "one", 127);
+		init_i8(b, "oz", 0);
+		init_i8(b, "az", -128);
+		init_i8(b, "mz", -5);
+		init_i8(b, "half", 64);
+		init_i8(b, "hz", 0);
+		init_i8(b, "yz", -100);
+	}
+	node(b, "DequantizeLinear", "dx", "x,xs,xz", "xf");
+	node(b, "Div", "div", "xf,sqrt2", "df");
+	node(b, "Erf", "erf", "df", "ef");
+	node(b, "QuantizeLinear", "qe", "ef,es,ez", "eq");
+	node(b, "DequantizeLinear", "de", "eq,es,ez", "ef2");
+	node(b, "DequantizeLinear", "do", "one,os,oz", "of");
+	node(b, "Add", "add", "ef2,of", "af");
+	node(b, "QuantizeLinear", "qa", "af,as,az", "aq");
+	node(b, "DequantizeLinear", "da", "aq,as,az", "af2");
+	node(b, "Mul", "mul1", "xf,af2", "mf");
+	node(b, "QuantizeLinear", "qm", "mf,ms,mz", "mq");
+	node(b, "DequantizeLinear", "dm", "mq,ms,mz", "mf2");
+	node(b, "DequantizeLinear", "dh", "half,hs,hz", "hf");
+	node(b, "Mul", "mul2", "mf2,hf", "yf");
+	node(b, "QuantizeLinear", "qy", "yf,ys,yz", "y");
+	output(b, "y");
+	if (keep)
+		output(b, "df");
+}
+
+/* The quantized GELU folds into one QLinearLookup of x (the Div → Erf chain into a table,
+ * the constant Add and Mul composed into it, the x * · by the lookup-mul pass) whose bytes,
+ * on every input byte of both types, are those of the unfolded graph on the reference
+ * kernels (float Div and C's erff, then QLinearAdd, QLinearMul, QLinearMul). */
+static void test_qdq_gelu_lookup(void **state)
+{
+	(void)state;
+	for (int v = 0; v < 2; v++) {
+		int dtype = v ? ONNX__TENSOR_PROTO__DATA_TYPE__INT8 :
+				ONNX__TENSOR_PROTO__DATA_TYPE__UINT8;
+		builder b = { .opset = 13 };
+		gelu_graph(&b, dtype, 0);
+		eml_converted *c;
+		assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+		assert_int_equal(c->graph.n_nodes, 1);
+		const eml_node *n = only_node(&c->graph, EML_OP_QLinearLookup);
+		assert_string_equal(in_tensor(&c->graph, n, 0)->name, "x");
+		eml_converted_free(c);
+		builder k = { .opset = 13 };
+		gelu_graph(&k, dtype, 1);
+		assert_int_equal(convert(&k, NULL, &c), EDGEML_OK);
+		assert_non_null(only_node(&c->graph, EML_OP_Erf));
+		assert_non_null(only_node(&c->graph, EML_OP_QLinearAdd));
+		eml_converted_free(c);
+		uint8_t fused[256], apart[256];
+		run_all_bytes(&b, fused);
+		run_all_bytes_flags(&k, apart, EDGEML_SESSION_REFERENCE_KERNELS);
+		int distinct = 0;
+		for (int i = 0; i < 256; i++) {
+			if (fused[i] != apart[i])
+				fail_msg("%s: byte %d: fused %d, apart %d", v ? "int8" : "uint8", i,
+					 fused[i], apart[i]);
+			distinct += i > 0 && fused[i] != fused[i - 1];
+		}
+		assert_true(distinct > 20); /* a function of x, not a constant */
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2136,6 +2284,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_qdq_add_concat_maxpool, teardown),
 		cmocka_unit_test_teardown(test_qdq_sigmoid_lookup, teardown),
 		cmocka_unit_test_teardown(test_qdq_swish_lookup, teardown),
+		cmocka_unit_test_teardown(test_qdq_split, teardown),
+		cmocka_unit_test_teardown(test_qdq_gelu_lookup, teardown),
 		cmocka_unit_test_teardown(test_qdq_softmax, teardown),
 		cmocka_unit_test_teardown(test_conv_batchnorm, teardown),
 		cmocka_unit_test_teardown(test_hardsigmoid_mul_hardswish, teardown),

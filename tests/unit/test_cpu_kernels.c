@@ -1686,7 +1686,8 @@ static void test_qavgpool(void **state)
 	}
 }
 
-/* Random DequantizeLinear of int8/uint8 with per-tensor parameters, scales of every size. */
+/* Random DequantizeLinear of int8/uint8 with per-tensor parameters, scales of every size (the
+ * levels' qs8-vdequantize kernels against the reference). */
 static void test_dequantize(void **state)
 {
 	(void)state;
@@ -1697,7 +1698,8 @@ static void test_dequantize(void **state)
 	char what[120];
 	for (int i = 0; i < 40; i++) {
 		uint32_t xt = rnd() % 2 ? U8 : I8;
-		int64_t n = 1 + rnd() % 40000;
+		/* lengths below and around the vector widths first */
+		int64_t n = i < 10 ? 1 + 3 * (int64_t)i : 1 + (int64_t)(rnd() % 40000);
 		double scale = i % 5 == 0 ? 3.7e-9 :
 			       i % 5 == 1 ? 1234.5 :
 					    0.001 + rnd() % 1000 / 997.0;
@@ -1956,6 +1958,50 @@ static void test_qsoftmax(void **state)
 		}
 }
 
+/* QLinearSoftmax over the last axis of [rows, len] with rows enough for the levels' rows
+ * kernels (16 rows at a time with AVX-512, 8 with AVX2, each lane summing one row in order)
+ * and a remainder of single rows: lengths around the vector widths and up to the kernels'
+ * 256, random and tied rows, both 8-bit types, output scales with ties (y_mult / len exact
+ * halves) and ordinary ones. */
+static void test_qsoftmax_rows(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	static const int64_t lens[] = { 1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100,
+					170, 255, 256 };
+	static const double ys[] = { 1.0 / 255.0, 1.0 / 256.0, 0.5, 0.0123 };
+	char what[160];
+	for (size_t j = 0; j < sizeof(lens) / sizeof(lens[0]); j++)
+		for (int v = 0; v < 8; v++) {
+			uint32_t xt = v % 2 ? I8 : U8;
+			int64_t rows = v < 4 ? 16 * (1 + rnd() % 4) + rnd() % 16 : 8 + rnd() % 8;
+			kcase c;
+			kc_init(&c, EML_OP_QLinearSoftmax);
+			uint8_t *x = kc_in(&c, xt, 2, (int64_t[]){ rows, lens[j] }, 0);
+			uint32_t spread = v / 2 % 2 ? 256 : 1 + rnd() % 30;
+			for (int64_t k = 0; k < rows * lens[j]; k++)
+				x[k] = v == 6 ? (uint8_t)(17 * (k / lens[j])) : /* tied rows */
+					       (uint8_t)(x[k] % spread + (v % 3) * 60);
+			double x_scale = 0.01 + (rnd() % 1000) / 2000.0;
+			double y_scale = ys[rnd() % 4];
+			kc_scalar(&c, F32, x_scale);
+			kc_scalar(&c, xt, rnd_zp(xt));
+			kc_scalar(&c, F32, y_scale);
+			kc_scalar(&c, xt, rnd() % 2 ? rnd_zp(xt) : xt == U8 ? 0 : -128);
+			kc_int(&c, "axis", rnd() % 2 ? 1 : -1);
+			snprintf(what, sizeof(what),
+				 "QLinearSoftmax rows x%s %lld x %lld spread %u xs %g ys %g",
+				 xt == U8 ? "u8" : "i8", (long long)rows, (long long)lens[j], spread,
+				 x_scale, y_scale);
+			for (uint32_t l = 0; l < nl; l++)
+				kc_check(&c, levels[l], 1 + (v % 3 == 2), what);
+			kc_free(&c);
+		}
+}
+
 /* The active level is one the CPU supports and has a name. */
 static void test_isa_choice(void **state)
 {
@@ -2174,6 +2220,7 @@ int main(void)
 		cmocka_unit_test(test_shared_weights),
 		cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_qsoftmax),
+		cmocka_unit_test(test_qsoftmax_rows),
 		cmocka_unit_test(test_qadd_scalar),
 #if defined(__x86_64__)
 		cmocka_unit_test(test_plane_perm),

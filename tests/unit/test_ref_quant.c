@@ -1190,51 +1190,93 @@ static void test_random_qlinear_add_mul(void **state)
 	}
 }
 
-/* QLinearAdd and QLinearMul on single elements whose exact result lies within float noise of
- * a rounding tie, where only ONNX Runtime's own arithmetic (MLAS, docs/ops.md) gives its
- * answer: each expected value is what onnxruntime 1.23's com.microsoft op returns on x86.
- * Scales are the fp32 values of the models they came from, as hex. */
+/* QLinearAdd and QLinearMul whose exact result lies within float noise of a rounding tie,
+ * where only ONNX Runtime's own arithmetic (MLAS, docs/ops.md) gives its answer: each expected
+ * value is what onnxruntime 1.23's com.microsoft op returns on x86 (AVX-512 box, 1 thread).
+ * Scales are the fp32 values of the models or random draws they came from, as hex. Layouts:
+ * both operands one element (ORT's swapped QLinearAdd order: A is its "scalar input 0"), both
+ * of 2 (same shape), A one element and B 2, A 2 and B one element. For each QLinearAdd case
+ * `old` is what the arithmetic before December 2026 gave (k = zc - (ra za + rb zb) without the
+ * fma ORT's compiler makes of it, a single element folded into k without fma, no swap), so
+ * that the case shows the difference. */
+enum { ONE_ONE, SAME2, ONE_TWO, TWO_ONE };
+
 static void test_qlinear_ort_exact(void **state)
 {
 	static const struct {
-		uint32_t op, dt;
-		int32_t a, za, b, zb, zc, want;
+		uint32_t op, dt, layout;
+		int32_t a, za, b, zb, zc, want, old;
 		float sa, sb, sc;
 	} cases[] = {
 		/* regnet_y_400mf.s8 se/Mul: exact -118.50000..., quantize(fa*fb) gives -119 */
-		{ EML_OP_QLinearMul, EDGEML_DTYPE_INT8, -103, -128, -45, -128, -128, -118,
-		  0x1.4dffacp-6f, 0x1.a9af2p-9f, 0x1.d9db48p-7f },
-		{ EML_OP_QLinearMul, EDGEML_DTYPE_UINT8, 161, 93, 204, 90, 146, 194,
+		{ EML_OP_QLinearMul, EDGEML_DTYPE_INT8, ONE_ONE, -103, -128, -45, -128, -128, -118,
+		  -119, 0x1.4dffacp-6f, 0x1.a9af2p-9f, 0x1.d9db48p-7f },
+		{ EML_OP_QLinearMul, EDGEML_DTYPE_UINT8, ONE_ONE, 161, 93, 204, 90, 146, 194, 0,
 		  0x1.2129bp-4f, 0x1.4836ep-6f, 0x1.ceeffp-3f },
-		{ EML_OP_QLinearMul, EDGEML_DTYPE_UINT8, 230, 187, 207, 247, 26, 16,
+		{ EML_OP_QLinearMul, EDGEML_DTYPE_UINT8, ONE_ONE, 230, 187, 207, 247, 26, 16, 0,
 		  0x1.7bce1ap-6f, 0x1.c68588p-6f, 0x1.dcea0ap-4f },
 		/* issue 13's QLinearAdd: exact 55.500004, ORT 56 */
-		{ EML_OP_QLinearAdd, EDGEML_DTYPE_UINT8, 111, 129, 186, 128, 0, 56,
+		{ EML_OP_QLinearAdd, EDGEML_DTYPE_UINT8, ONE_ONE, 111, 129, 186, 128, 0, 56, 56,
 		  0x1.843f2ap-5f, 0x1.7c6ebp-5f, 0x1.0fa69cp-5f },
+		/* mnasnet0_5.u8 (zoo-extra) layers.9.1/Add: fma(A, ra, fma(B, rb, k)) is 93.499985
+		 * with k's two products rounded apart, 93.5 with ORT's fma */
+		{ EML_OP_QLinearAdd, EDGEML_DTYPE_UINT8, SAME2, 128, 130, 90, 120, 116, 94, 93,
+		  0x1.36b1dcp-5f, 0x1.46a1dcp-5f, 0x1.cf2082p-5f },
+		{ EML_OP_QLinearAdd, EDGEML_DTYPE_UINT8, SAME2, 2, 88, 185, 200, 227, 70, 71,
+		  0x1.08cb42p-5f, 0x1.d90352p-6f, 0x1.505b32p-6f },
+		/* the swapped order is needed here: the unswapped one gives 158 */
+		{ EML_OP_QLinearAdd, EDGEML_DTYPE_UINT8, ONE_TWO, 249, 17, 163, 212, 147, 159, 158,
+		  0x1.9cb2a4p-7f, 0x1.f8f2b8p-6f, 0x1.f6d622p-4f },
+		{ EML_OP_QLinearAdd, EDGEML_DTYPE_UINT8, TWO_ONE, 167, 252, 250, 82, 33, 143, 144,
+		  0x1.a3513ep-6f, 0x1.ce8f98p-5f, 0x1.0efdfap-4f },
+		/* ... and must not be taken here: it gives -65 */
+		{ EML_OP_QLinearAdd, EDGEML_DTYPE_INT8, SAME2, 46, 94, -119, -122, -28, -66, -65,
+		  0x1.8516eep-6f, 0x1.e7d8a8p-7f, 0x1.de8556p-6f },
+		{ EML_OP_QLinearAdd, EDGEML_DTYPE_INT8, ONE_TWO, -8, -100, -121, 106, -37, -59, -60,
+		  0x1.55341p-6f, 0x1.46adeep-6f, 0x1.db2c22p-4f },
+		{ EML_OP_QLinearAdd, EDGEML_DTYPE_INT8, TWO_ONE, -102, 118, 20, 55, 118, 39, 40,
+		  0x1.ecdffep-6f, 0x1.2a606cp-4f, 0x1.de5c4ep-4f },
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		uint32_t dt = cases[i].dt;
-		int32_t a, b, za, zb, zc; /* room for qset's widest type */
-		qset(&a, dt, 0, cases[i].a);
-		qset(&b, dt, 0, cases[i].b);
+		uint32_t dt = cases[i].dt, lay = cases[i].layout;
+		int32_t a[2], b[2], za, zb, zc; /* room for qset's widest type */
+		for (int k = 0; k < 2; k++) {
+			qset(a, dt, k, cases[i].a);
+			qset(b, dt, k, cases[i].b);
+		}
 		qset(&za, dt, 0, cases[i].za);
 		qset(&zb, dt, 0, cases[i].zb);
 		qset(&zc, dt, 0, cases[i].zc);
-		int64_t one = 1, want = cases[i].want;
+		int64_t na = lay == SAME2 || lay == TWO_ONE ? 2 : 1;
+		int64_t nb = lay == SAME2 || lay == ONE_TWO ? 2 : 1;
+		int64_t want[2] = { cases[i].want, cases[i].want };
 		qcase q;
 		qc_init(&q, cases[i].op);
-		qc_in(&q, dt, 1, &one, &a);
+		qc_in(&q, dt, 1, &na, a);
 		QSCALAR(&q, F32, &cases[i].sa);
 		QSCALAR(&q, dt, &za);
-		qc_in(&q, dt, 1, &one, &b);
+		qc_in(&q, dt, 1, &nb, b);
 		QSCALAR(&q, F32, &cases[i].sb);
 		QSCALAR(&q, dt, &zb);
 		QSCALAR(&q, F32, &cases[i].sc);
 		QSCALAR(&q, dt, &zc);
 		assert_int_equal(qc_run(&q), EDGEML_OK);
-		expect_close(q.out_data, dt, &want, 1, 0);
+		expect_close(q.out_data, dt, want, na > nb ? na : nb, 0);
 		qc_free(&q);
+		if (cases[i].op != EML_OP_QLinearAdd)
+			continue;
+		/* the old arithmetic gives `old`, ORT's `want`: the case tells them apart */
+		float ra = cases[i].sa / cases[i].sc, rb = cases[i].sb / cases[i].sc;
+		float k = (float)cases[i].zc - (ra * (float)cases[i].za + rb * (float)cases[i].zb);
+		float fa = (float)cases[i].a, fb = (float)cases[i].b, v;
+		if (lay == ONE_ONE || lay == ONE_TWO)
+			v = fmaf(fb, rb, k + fa * ra);
+		else if (lay == TWO_ONE)
+			v = fmaf(fa, ra, k + fb * rb);
+		else
+			v = fmaf(fa, ra, fmaf(fb, rb, k));
+		assert_int_equal((int32_t)eml_round_half_even(v), cases[i].old);
 	}
 }
 
@@ -1803,9 +1845,10 @@ static void test_quant_rules(void **state)
 		int32_t za = rint_in(-128, 255), zb = rint_in(-128, 255), zy = rint_in(-128, 255);
 		c = eml_qadd_constants(sa, za, sb, zb, sy, zy);
 		float ra = sa / sy, rb = sb / sy;
-		float ka = ra * (float)za, kb = rb * (float)zb;
 		assert_true(same_bits(c.ra, ra) && same_bits(c.rb, rb));
-		assert_true(same_bits(c.k, (float)zy - (ka + kb)));
+		/* ORT's compiler contracts ra * za + rb * zb: one fma, rb * zb rounded first */
+		assert_true(same_bits(c.k, (float)zy - fmaf(ra, (float)za, rb * (float)zb)));
+		assert_true(same_bits(c.ks, (float)zy - fmaf(rb, (float)zb, ra * (float)za)));
 		float m = sa * sb;
 		assert_true(same_bits(eml_requant_multiplier(sa, sb, sy), m / sy));
 		float alpha = rfloat(0.1f, 4.0f), am = alpha * sa;

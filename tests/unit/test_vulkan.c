@@ -273,7 +273,7 @@ static void test_qgemm(void **state)
 	free(image);
 }
 
-/* QuantizeLinear per axis, QLinearAdd with broadcasting, QLinearMul, pools and
+/* QuantizeLinear per axis, QLinearAdd with broadcasting (either side), QLinearMul, pools and
  * DequantizeLinear, chained through the activation arena. */
 static void test_qchain(void **state)
 {
@@ -301,9 +301,13 @@ static void test_qchain(void **state)
 	uint32_t sum = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 1, 3, 6, 6 }, 0, NULL);
 	node(&b, EML_OP_QLinearAdd, 8, (uint32_t[]){ q, xs, xz, c, bs, yz, ys, yz }, sum, 1,
 	     (eml_attr[]){ float1("activation_max", 1.5f) });
-	uint32_t prod = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 1, 3, 6, 6 }, 0, NULL);
-	node(&b, EML_OP_QLinearMul, 8, (uint32_t[]){ sum, ys, yz, q, xs, xz, bs, xz }, prod, 0,
+	/* A broadcast over B: ONNX Runtime's swapped order (quant.h eml_qadd_swapped) */
+	uint32_t sum2 = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 1, 3, 6, 6 }, 0, NULL);
+	node(&b, EML_OP_QLinearAdd, 8, (uint32_t[]){ c, bs, yz, q, xs, xz, ys, yz }, sum2, 0,
 	     NULL);
+	uint32_t prod = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 1, 3, 6, 6 }, 0, NULL);
+	node(&b, EML_OP_QLinearMul, 8, (uint32_t[]){ sum, ys, yz, sum2, ys, yz, bs, xz }, prod,
+	     0, NULL);
 	uint32_t avg = tensor(&b, EDGEML_DTYPE_INT8, 4, (int64_t[]){ 1, 3, 3, 3 }, 0, NULL);
 	static const int64_t k3[2] = { 3, 3 }, s2[2] = { 2, 2 }, p1[4] = { 1, 1, 0, 0 };
 	node(&b, EML_OP_QLinearAveragePool, 5, (uint32_t[]){ prod, bs, xz, ys, yz }, avg, 4,

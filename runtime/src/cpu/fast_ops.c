@@ -67,7 +67,7 @@ edgeml_status eml_fast_prepare_exact(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	case EML_OP_QuantizeLinear:
 		return eml_fast_quantize_prepare(ctx, isa, out);
 	case EML_OP_DequantizeLinear:
-		return eml_fast_dequantize_prepare(ctx, out);
+		return eml_fast_dequantize_prepare(ctx, isa, out);
 	case EML_OP_Transpose:
 		return eml_fast_transpose_prepare(ctx, out);
 	case EML_OP_Resize:
@@ -77,7 +77,7 @@ edgeml_status eml_fast_prepare_exact(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	case EML_OP_ConvTranspose:
 		return eml_fast_fconvtranspose_prepare(ctx, isa, threads, out);
 	case EML_OP_QLinearSoftmax:
-		return eml_fast_qsoftmax_prepare(ctx, out);
+		return eml_fast_qsoftmax_prepare(ctx, isa, out);
 	case EML_OP_HardSigmoid:
 	case EML_OP_HardSwish:
 		return eml_fast_fhswish_prepare(ctx, isa, threads, out);

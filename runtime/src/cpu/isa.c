@@ -129,6 +129,7 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->u8_maxpool = eml_u8_maxpool_64x_avx512bw;
 		t->qadd = eml_qs8_vadd_16x_avx512f;
 		t->qquant = eml_qs8_vquantize_16x_avx512f;
+		t->qdequant = eml_qs8_vdequantize_16x_avx512f;
 		t->qpeak = eml_qs8_peak_avx512vnni;
 		t->x8_transpose_16x16 = eml_x8_transpose_16x16_sse2;
 		t->x8_transpose_planes_64 = eml_x8_transpose_planes_64_avx512bw;
@@ -156,6 +157,8 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->image_name = "u8-image-avx2";
 		t->qmul = eml_qs8_vmul_8x_avx2;
 		t->u8_lut = eml_u8_lut_32x_avx2;
+		t->qsoftmax = eml_qs8_softmax_16r_avx512f;
+		t->qsoftmax_rows = 16;
 		break;
 	case EML_ISA_AVX2:
 		t->qgemm = &eml_qs8_gemm_8x8c4_avx2_maddubs;
@@ -165,6 +168,7 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->u8_maxpool = eml_u8_maxpool_32x_avx2;
 		t->qadd = eml_qs8_vadd_8x_avx2;
 		t->qquant = eml_qs8_vquantize_8x_avx2;
+		t->qdequant = eml_qs8_vdequantize_8x_avx2;
 		t->qpeak = eml_qs8_peak_avx2;
 		t->x8_transpose_16x16 = eml_x8_transpose_16x16_sse2;
 		t->f32_gemm = &eml_f32_gemm_4x24_minmax_avx2;
@@ -184,6 +188,8 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->image_name = "u8-image-avx2";
 		t->qmul = eml_qs8_vmul_8x_avx2;
 		t->u8_lut = eml_u8_lut_32x_avx2;
+		t->qsoftmax = eml_qs8_softmax_8r_avx2;
+		t->qsoftmax_rows = 8;
 		/* channels in lanes for small depthwise planes */
 		t->qdwc = eml_qs8_dwconv_64c_avx2_maddubs;
 		t->qdwc_name = "qs8-dwconv-64c-avx2-maddubs";

@@ -76,6 +76,22 @@ typedef void (*eml_qmm_fn)(const eml_qmm_args *g);
 /* The portable kernel (qs8_matmul.c), the entry of levels without their own. */
 void eml_qs8_matmul_c(const eml_qmm_args *g);
 
+/* QLinearSoftmax of `rows` (the kernel's eml_cpu_kernels.qsoftmax_rows) contiguous rows of
+ * len bytes, x and y rows len apart (cpu/operators/qsoftmax.c): per row, mx = max(x ^ flip),
+ * w[j] = e[mx - (x[j] ^ flip)], sum = the fp32 sum of w[0], w[1], ... in that order (each
+ * lane sums its own row), y[j] = clamp(((w[j] * y_mult) / sum + 2^23 - 2^23) + yz, lo, hi),
+ * the reference's bytes for y_mult <= 2^21. w: rows * len floats of scratch. */
+typedef struct eml_qsoftmax_rows_args {
+	const uint8_t *x;
+	uint8_t *y;
+	size_t len;
+	const float *e;
+	float *w;
+	float y_mult, yz, lo, hi;
+	uint8_t flip;
+} eml_qsoftmax_rows_args;
+typedef void (*eml_qsoftmax_rows_fn)(const eml_qsoftmax_rows_args *a);
+
 typedef struct eml_cpu_kernels {
 	eml_isa isa;
 	/* int8 */
@@ -92,6 +108,7 @@ typedef struct eml_cpu_kernels {
 	eml_maxpool_fn u8_maxpool;	 /* int8 / uint8 max pooling */
 	eml_qadd_fn qadd;		 /* QLinearAdd */
 	eml_qquant_fn qquant;		 /* QuantizeLinear */
+	eml_qdequant_fn qdequant;	 /* DequantizeLinear */
 	eml_qpeak_fn qpeak;		 /* int8 peak probe */
 	/* byte movement for the int8 convolutions (all but x8_transpose_16x16 go with qdwc) */
 	eml_x8_transpose_fn x8_transpose_16x16;
@@ -122,6 +139,8 @@ typedef struct eml_cpu_kernels {
 	eml_qmul_fn qmul;
 	/* QLinearLookup (cpu/operators/qlookup.c): y[i] = table[x[i] ^ flip] */
 	eml_u8_lut_fn u8_lut;
+	eml_qsoftmax_rows_fn qsoftmax; /* and the rows it takes at once */
+	uint32_t qsoftmax_rows;
 	/* float Winograd F(2x2, 3x3) transforms (fwinograd.c), or NULL: the portable loops */
 	const eml_f32_wino_ukernel *f32_wino;
 	/* float HardSigmoid / HardSwish (fhswish.c), or NULL: a portable loop */

@@ -253,7 +253,7 @@ typedef void (*eml_maxpool_fn)(const eml_maxpool_args *a);
 
 /* Elementwise QLinearAdd of n elements of one 8-bit type, with ONNX Runtime's arithmetic as
  * the reference has it: c = clamp(round_half_even(fma(a, ra, fma(b, rb, k))), lo, hi), where
- * ra = sa / sc, rb = sb / sc and k = zc - (ra za + rb zb). */
+ * ra = sa / sc, rb = sb / sc and k = zc - fma(ra, za, rb zb) (quant.h eml_qadd_constants). */
 typedef struct eml_qadd_args {
 	size_t n;
 	const uint8_t *a, *b;
@@ -274,6 +274,19 @@ typedef struct eml_qquant_args {
 } eml_qquant_args;
 
 typedef void (*eml_qquant_fn)(const eml_qquant_args *a);
+
+/* DequantizeLinear of n bytes of one 8-bit type: y = (float)(x - zp) * scale, the
+ * reference's fp32 steps (the conversion exact, one rounding in the multiply). */
+typedef struct eml_qdequant_args {
+	size_t n;
+	const uint8_t *x;
+	float *y;
+	int is_signed;
+	int32_t zp;
+	float scale;
+} eml_qdequant_args;
+
+typedef void (*eml_qdequant_fn)(const eml_qdequant_args *a);
 
 /* A peak-rate probe: runs iters rounds of the level's multiply-accumulate instructions on
  * registers and returns the int8 MACs done, so a caller timing it gets the core's peak. */

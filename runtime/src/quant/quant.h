@@ -159,11 +159,14 @@ static inline int32_t eml_q_rescale(int32_t q, float x_scale, int32_t x_zp, floa
 	return eml_quantize_f32(eml_dequantize(q, x_zp, x_scale), y_scale, y_zp, qmin, qmax);
 }
 
-/* QLinearAdd's constants (ONNX Runtime's MLAS, docs/ops.md): the ratios ra = sa / sy and
- * rb = sb / sy and the folded zero points k = zy - (ra * za + rb * zb); C is then
- * round_half_even(fma(A, ra, fma(B, rb, k))), saturated. */
+/* QLinearAdd's constants (ONNX Runtime's MLAS AVX2 kernel as built, docs/ops.md): the ratios
+ * ra = sa / sy and rb = sb / sy and the folded zero points k = zy - fma(ra, za, rb * zb) (the
+ * compiler contracts MLAS's `ra * za + rb * zb` into one fma); ks, the same with the operands'
+ * roles swapped, zy - fma(rb, zb, ra * za), for where ORT passes B as MLAS's first operand
+ * (eml_qadd_swapped). C = round_half_even(fma(A, ra, fma(B, rb, k))), or swapped
+ * round_half_even(fma(B, rb, fma(A, ra, ks))), saturated. */
 typedef struct eml_qadd_consts {
-	float ra, rb, k;
+	float ra, rb, k, ks;
 } eml_qadd_consts;
 
 static inline eml_qadd_consts eml_qadd_constants(float sa, int32_t za, float sb, int32_t zb,
@@ -172,10 +175,38 @@ static inline eml_qadd_consts eml_qadd_constants(float sa, int32_t za, float sb,
 	eml_qadd_consts c;
 	c.ra = sa / sy;
 	c.rb = sb / sy;
-	float ka = c.ra * (float)za;
-	float kb = c.rb * (float)zb;
-	c.k = (float)zy - (ka + kb);
+	c.k = (float)zy - fmaf(c.ra, (float)za, c.rb * (float)zb);
+	c.ks = (float)zy - fmaf(c.rb, (float)zb, c.ra * (float)za);
 	return c;
+}
+
+/* Whether ONNX Runtime's QLinearAdd of A (ad, ar) and B (bd, br) into C (cd, cr) takes its
+ * swapped order: its broadcast loop hands MLAS B first where A is one element over a run of
+ * C (A a single element, or A of size 1 in C's innermost dimension larger than 1 while B is
+ * not); dims align from the right, missing ones are 1. */
+static inline int eml_qadd_swapped(const int64_t *ad, uint32_t ar, const int64_t *bd, uint32_t br,
+				   const int64_t *cd, uint32_t cr)
+{
+	int64_t na = 1;
+	for (uint32_t i = 0; i < ar; i++)
+		na *= ad[i];
+	if (na == 1)
+		return 1;
+	for (uint32_t i = cr; i-- > 0;) {
+		if (cd[i] == 1)
+			continue;
+		uint32_t back = cr - 1 - i;
+		int64_t da = back < ar ? ad[ar - 1 - back] : 1;
+		int64_t db = back < br ? bd[br - 1 - back] : 1;
+		return da == 1 && db != 1;
+	}
+	return 0;
+}
+
+/* One QLinearAdd output before saturation: A and B as floats, in ORT's order. */
+static inline float eml_qadd_value(const eml_qadd_consts *c, int swapped, float a, float b)
+{
+	return swapped ? fmaf(b, c->rb, fmaf(a, c->ra, c->ks)) : fmaf(a, c->ra, fmaf(b, c->rb, c->k));
 }
 
 /* QLinearMul's output for the integer product prod = (A - za) * (B - zb) (ONNX Runtime's

@@ -543,13 +543,13 @@ edgeml_status eml_vk_build_qbinary(const eml_graph *g, const eml_node *node, eml
 	if (add) {
 		/* The reference's constants. */
 		eml_qadd_consts c = eml_qadd_constants(sa, za, sb, zb, sy, zy);
-		int scalar_a = eml_tensor_numel(a) == 1;
-		int scalar_b = !scalar_a && eml_tensor_numel(b) == 1;
-		eml_vk_macro(d, "SCALAR_A", scalar_a ? "1" : "0");
-		eml_vk_macro(d, "SCALAR_B", scalar_b ? "1" : "0");
+		int swapped = eml_qadd_swapped(a->dims, a->rank, b->dims, b->rank, y->dims, y->rank);
+		eml_vk_macro(d, "SCALAR_A", eml_tensor_numel(a) == 1 ? "1" : "0");
+		eml_vk_macro(d, "SCALAR_B", eml_tensor_numel(b) == 1 ? "1" : "0");
+		eml_vk_macro(d, "SWAPPED", swapped ? "1" : "0");
 		EML_VK_SET_F(d, QADD_RA, c.ra);
 		EML_VK_SET_F(d, QADD_RB, c.rb);
-		EML_VK_SET_F(d, QADD_K, c.k);
+		EML_VK_SET_F(d, QADD_K, swapped ? c.ks : c.k);
 		EML_VK_SET_I(d, QADD_Y_LO, lo);
 		EML_VK_SET_I(d, QADD_Y_HI, hi);
 		return EDGEML_OK;

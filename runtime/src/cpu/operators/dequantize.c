@@ -1,8 +1,10 @@
 /* dequantize.c — DequantizeLinear of int8/uint8 to float32 with constant per-tensor
- * parameters on the fast path: a 256-entry table of the reference's result for every byte
+ * parameters on the fast path: the level's vector kernel ((x - zp) * scale, the reference's
+ * steps), or where there is none a 256-entry table of the reference's result for every byte
  * value, computed at prepare with the reference's expression, then one lookup per element. */
 #include <stdlib.h>
 
+#include "cpu/kernels.h"
 #include "cpu/operators/operators.h"
 #include "cpu/ref/ref_qparams.h"
 #include "error.h"
@@ -14,6 +16,8 @@
 typedef struct dequant_op {
 	eml_fast_op base;
 	size_t n;
+	eml_qdequant_fn fn; /* NULL: the table */
+	eml_qdequant_args args; /* fn's parameters (x, y, n set per chunk) */
 	float table[256]; /* the float of each raw byte */
 } dequant_op;
 
@@ -38,6 +42,14 @@ static void dequant_task(void *arg, uint32_t task, uint32_t thread)
 	const uint8_t *x = r->x + at;
 	float *y = r->y + at;
 	(void)thread;
+	if (r->op->fn) {
+		eml_qdequant_args a = r->op->args;
+		a.x = x;
+		a.y = y;
+		a.n = n;
+		r->op->fn(&a);
+		return;
+	}
 	for (size_t i = 0; i < n; i++)
 		y[i] = r->op->table[x[i]];
 }
@@ -53,7 +65,8 @@ static edgeml_status dequant_run_op(const eml_fast_op *base, const eml_kernel_ct
 	return EDGEML_OK;
 }
 
-edgeml_status eml_fast_dequantize_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out)
+edgeml_status eml_fast_dequantize_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
+					  eml_fast_op **out)
 {
 	const eml_tensor *tx = ctx->in[0], *ty = ctx->out[0];
 	const float *scale;
@@ -77,6 +90,11 @@ edgeml_status eml_fast_dequantize_prepare(const eml_kernel_ctx *ctx, eml_fast_op
 	int64_t zp = eml_q_zero_point(ctx, q->zero_point, 0);
 	for (int b = 0; b < 256; b++)
 		op->table[b] = eml_dequantize(x_signed ? (int8_t)b : b, zp, scale[0]);
+	op->fn = eml_cpu_kernels_for(isa)->qdequant;
+	op->args = (eml_qdequant_args){ .is_signed = x_signed, .zp = (int32_t)zp,
+					.scale = scale[0] };
+	if (op->fn)
+		op->base.kernel = "qs8-vdequantize";
 	*out = &op->base;
 	return EDGEML_OK;
 }

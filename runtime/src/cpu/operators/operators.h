@@ -56,7 +56,8 @@ edgeml_status eml_fast_qavgpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 					eml_fast_op **out);
 edgeml_status eml_fast_quantize_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 					eml_fast_op **out);
-edgeml_status eml_fast_dequantize_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
+edgeml_status eml_fast_dequantize_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
+					  eml_fast_op **out);
 /* Transpose of 1-, 2-, 4- or 8-byte elements (transpose.c): axes merged, rows copied. */
 edgeml_status eml_fast_transpose_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
 edgeml_status eml_fast_resize_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
@@ -86,7 +87,8 @@ int eml_fast_qconv_link(eml_fast_op *from, eml_fast_op *to);
 
 /* QLinearSoftmax of int8/uint8 with constant parameters (qsoftmax.c): bit-identical to the
  * reference (the same table, sums and division). */
-edgeml_status eml_fast_qsoftmax_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out);
+edgeml_status eml_fast_qsoftmax_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
+					eml_fast_op **out);
 /* QLinearMul of int8/uint8 with constant parameters (qmul.c): one shape, or one operand
  * broadcast over the other's innermost dims (squeeze-excite); bit-identical to the reference. */
 edgeml_status eml_fast_qmul_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,

@@ -103,7 +103,7 @@ static edgeml_status qadd_lut_run_op(const eml_fast_op *base, const eml_kernel_c
 
 /* The table of a QLinearAdd whose operand `one` (q->a or q->b) is a single element and whose
  * other operand x has the output's element count: eml_ref_QLinearAdd's arithmetic for each
- * of x's 256 values, the single element folded into k first (k += s * rs, no fma). */
+ * of x's 256 values (ORT's swapped order when the single element is A). */
 static edgeml_status qadd_lut_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 				      const eml_qbinary_params *q, uint32_t one,
 				      eml_fast_op **out)
@@ -131,17 +131,17 @@ static edgeml_status qadd_lut_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
 	int32_t zb = eml_q_zero_point(ctx, q->b_zero_point, 0);
 	int32_t zc = eml_q_zero_point(ctx, q->y_zero_point, 0), lo, hi;
 	eml_q_activation_range(tc->dtype, q->act_min, q->act_max, sc[0], zc, &lo, &hi);
-	float ra = sa[0] / sc[0], rb = sb[0] / sc[0];
-	float ka = ra * (float)za, kb = rb * (float)zb;
-	float k = (float)zc - (ka + kb);
-	float rx = one == q->a ? rb : ra;
-	k += (float)eml_q_load(ctx->in_data[one], ts->dtype, 0) * (one == q->a ? ra : rb);
+	eml_qadd_consts c = eml_qadd_constants(sa[0], za, sb[0], zb, sc[0], zc);
+	int swapped = eml_qadd_swapped(ctx->in[q->a]->dims, ctx->in[q->a]->rank,
+				       ctx->in[q->b]->dims, ctx->in[q->b]->rank, tc->dims, tc->rank);
+	float s = (float)eml_q_load(ctx->in_data[one], ts->dtype, 0);
 	int x_signed = tx->dtype == EDGEML_DTYPE_INT8;
 	op->flip = x_signed ? 0x80 : 0;
 	for (int t = 0; t < 256; t++) {
 		uint8_t byte = (uint8_t)(t ^ op->flip);
 		int32_t x = x_signed ? (int32_t)(int8_t)byte : (int32_t)byte;
-		float r = eml_round_half_even(fmaf((float)x, rx, k));
+		float r = eml_round_half_even(one == q->a ? eml_qadd_value(&c, swapped, s, (float)x) :
+							    eml_qadd_value(&c, swapped, (float)x, s));
 		int32_t y = !(r >= (float)lo) ? lo : r > (float)hi ? hi : (int32_t)r;
 		op->table[t] = (uint8_t)y;
 	}
@@ -177,11 +177,10 @@ edgeml_status eml_fast_qadd_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint
 		return EDGEML_OK;
 	const eml_qbinary_params *q = &prm->qbinary;
 	const eml_tensor *ta = ctx->in[q->a], *tb = ctx->in[q->b], *tc = ctx->out[0];
-	/* the reference folds a single-element A, else a single-element B */
+	/* a single-element operand: its table (A first where both are single) */
 	if (eml_tensor_numel(ta) == 1 || eml_tensor_numel(tb) == 1)
 		return qadd_lut_prepare(ctx, isa, q, eml_tensor_numel(ta) == 1 ? q->a : q->b,
 					out);
-	/* A single-element operand is folded differently by the reference: left to it. */
 	if (!fn || !same_shape(ta, tb) || !same_shape(ta, tc) || eml_tensor_numel(tc) < 2 ||
 	    ta->dtype != tc->dtype ||
 	    tb->dtype != tc->dtype ||

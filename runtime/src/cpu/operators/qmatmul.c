@@ -44,15 +44,40 @@ static size_t line_up(size_t bytes)
 	return (bytes + 63) & ~(size_t)63;
 }
 
-/* n 8-bit elements at x less z, widened to int16 at y (step apart). */
-static void widen(const uint8_t *x, int is_signed, int32_t z, size_t n, int16_t *y, size_t step)
+/* n 8-bit elements at x less z, widened to int16 at y (step apart). The loops are split by
+ * type and step, with restrict pointers, so that the compiler vectorises the contiguous ones
+ * (a byte pointer may otherwise alias y). */
+static void widen(const uint8_t *restrict x, int is_signed, int32_t z, size_t n,
+		  int16_t *restrict y, size_t step)
 {
-	if (is_signed)
+	if (step == 1 && is_signed)
+		for (size_t i = 0; i < n; i++)
+			y[i] = (int16_t)((int32_t)(int8_t)x[i] - z);
+	else if (step == 1)
+		for (size_t i = 0; i < n; i++)
+			y[i] = (int16_t)((int32_t)x[i] - z);
+	else if (is_signed)
 		for (size_t i = 0; i < n; i++)
 			y[i * step] = (int16_t)((int32_t)(int8_t)x[i] - z);
 	else
 		for (size_t i = 0; i < n; i++)
 			y[i * step] = (int16_t)((int32_t)x[i] - z);
+}
+
+/* Two rows x0, x1 of n 8-bit elements less z, interleaved as int16 pairs at y. */
+static void widen_pair(const uint8_t *restrict x0, const uint8_t *restrict x1, int is_signed,
+		       int32_t z, size_t n, int16_t *restrict y)
+{
+	if (is_signed)
+		for (size_t i = 0; i < n; i++) {
+			y[2 * i] = (int16_t)((int32_t)(int8_t)x0[i] - z);
+			y[2 * i + 1] = (int16_t)((int32_t)(int8_t)x1[i] - z);
+		}
+	else
+		for (size_t i = 0; i < n; i++) {
+			y[2 * i] = (int16_t)((int32_t)x0[i] - z);
+			y[2 * i + 1] = (int16_t)((int32_t)x1[i] - z);
+		}
 }
 
 /* One output matrix. */
@@ -87,15 +112,21 @@ static void qmatmul_task(void *arg, uint32_t task, uint32_t thread)
 	for (size_t kk = 0; kk < k; kk++) {
 		int16_t *dst = bp + (kk / 2) * nc * 2 + kk % 2;
 		const uint8_t *src = b + kk * n;
-		if (!zb_per_col)
+		if (!zb_per_col && kk % 2 == 0 && kk + 1 < k) {
+			widen_pair(src, src + n, sb, zb[0], n, dst);
+			kk++;
+		} else if (!zb_per_col)
 			widen(src, sb, zb[0], n, dst, 2);
 		else
 			for (size_t j = 0; j < n; j++)
 				dst[j * 2] = (int16_t)((sb ? (int32_t)(int8_t)src[j] : src[j]) - zb[j]);
 	}
 	/* A: rows of 2 kp, the last k of an odd count 0 */
+	int za_per_row = p->a_zero_point_at.elem_step != 0;
+	int32_t za0 = eml_q_zero_point(ctx, p->a_zero_point, ma * p->a_zero_point_at.batch_step);
 	for (size_t i = 0; i < m; i++) {
-		int32_t za = eml_q_zero_point(ctx, p->a_zero_point,
+		int32_t za = !za_per_row ? za0 :
+			     eml_q_zero_point(ctx, p->a_zero_point,
 					      ma * p->a_zero_point_at.batch_step +
 						      (int64_t)i * p->a_zero_point_at.elem_step);
 		widen(a + i * k, sa, za, k, ar + i * kp * 2, 1);

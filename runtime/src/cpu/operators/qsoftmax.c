@@ -4,9 +4,12 @@
  * in the same order, the same division and rounding. What it saves is the reference's
  * per-element type dispatch and, on rows longer than the distances in them, one division per
  * element: the quantized result of each distance is computed once per row and looked up.
- * Rows are split over the pool. */
+ * Contiguous rows of at most QSOFTMAX_ROWS_MAX elements run `rows` at a time through the
+ * level's kernel (eml_qsoftmax_rows_fn: each vector lane sums its own row, in order), the
+ * rest row by row. Rows are split over the pool. */
 #include <stdlib.h>
 
+#include "cpu/kernels.h"
 #include "cpu/operators/operators.h"
 #include "cpu/ref/ref_qparams.h"
 #include "error.h"
@@ -15,13 +18,17 @@
 
 /* Elements per task (whole rows). */
 #define QSOFTMAX_CHUNK 16384
+/* The longest row the rows kernel takes (its scratch: rows * len floats). */
+#define QSOFTMAX_ROWS_MAX 256
 
 typedef struct qsoftmax_op {
 	eml_fast_op base;
 	size_t outer, len, inner;
 	uint8_t flip; /* 0x80 for int8: raw byte ^ flip orders as the value */
 	float y_mult; /* floor(1 / Y_scale) */
-	int small_mult; /* y_mult <= 2^22: rows by round_small */
+	int small_mult; /* y_mult <= 2^21: rows by round_small */
+	eml_qsoftmax_rows_fn rows_fn; /* NULL: row by row */
+	uint32_t rows_n;		     /* rows per rows_fn call */
 	int32_t yz, qmin, qmax;
 	float e[256]; /* e[d] for the distance d = max - x */
 } qsoftmax_op;
@@ -113,7 +120,23 @@ static void qsoftmax_task(void *arg, uint32_t task, uint32_t thread)
 	size_t rows = op->outer * op->inner, first = (size_t)task * r->rows_per_task;
 	size_t last = rows - first < r->rows_per_task ? rows : first + r->rows_per_task;
 	float *w = (float *)r->env->scratch[thread];
-	for (size_t row = first; row < last; row++) {
+	size_t row = first;
+	if (op->rows_fn) {
+		eml_qsoftmax_rows_args a = { .len = op->len,
+					     .e = op->e,
+					     .w = w,
+					     .y_mult = op->y_mult,
+					     .yz = (float)op->yz,
+					     .lo = (float)op->qmin,
+					     .hi = (float)op->qmax,
+					     .flip = op->flip };
+		for (; last - row >= op->rows_n; row += op->rows_n) {
+			a.x = r->x + row * op->len;
+			a.y = r->y + row * op->len;
+			op->rows_fn(&a);
+		}
+	}
+	for (; row < last; row++) {
 		size_t at = row / op->inner * op->len * op->inner + row % op->inner;
 		qsoftmax_row(op, r->x + at, r->y + at, op->inner, w);
 	}
@@ -132,7 +155,8 @@ static edgeml_status qsoftmax_run_op(const eml_fast_op *base, const eml_kernel_c
 	return EDGEML_OK;
 }
 
-edgeml_status eml_fast_qsoftmax_prepare(const eml_kernel_ctx *ctx, eml_fast_op **out)
+edgeml_status eml_fast_qsoftmax_prepare(const eml_kernel_ctx *ctx, eml_isa isa,
+					eml_fast_op **out)
 {
 	const float *xs, *ys;
 	int64_t n_s;
@@ -173,6 +197,14 @@ edgeml_status eml_fast_qsoftmax_prepare(const eml_kernel_ctx *ctx, eml_fast_op *
 	/* e[d] / sum <= 1 (the row's sum holds its largest e), so quotients stay below 2^22 */
 	op->small_mult = op->y_mult >= 0.0f && op->y_mult <= 0x1p21f;
 	op->yz = eml_q_zero_point(ctx, p->y_zero_point, 0);
+	const eml_cpu_kernels *kt = eml_cpu_kernels_for(isa);
+	if (kt->qsoftmax && inner == 1 && op->small_mult && len <= QSOFTMAX_ROWS_MAX &&
+	    outer >= kt->qsoftmax_rows) {
+		op->rows_fn = kt->qsoftmax;
+		op->rows_n = kt->qsoftmax_rows;
+		op->base.scratch = op->rows_n * len * sizeof(float);
+		op->base.kernel = "qs8-softmax-rows";
+	}
 	eml_q_range(t->dtype, &op->qmin, &op->qmax);
 	*out = &op->base;
 	return EDGEML_OK;

@@ -77,10 +77,12 @@ static edgeml_status run_qmul(const eml_kernel_ctx *ctx)
 }
 
 /*
- * C = quantize(dequantize(A) + dequantize(B)), evaluated as ONNX Runtime's MLAS does so that
- * results match it bit for bit: with ratios ra = sa/sc, rb = sb/sc and the folded constant
- * k = zc - (ra*za + rb*zb), C = round_half_even(fma(A, ra, fma(B, rb, k))); when one operand
- * is a single element it is folded into k first (k += A*ra, without fma).
+ * C = quantize(dequantize(A) + dequantize(B)), evaluated as ONNX Runtime's MLAS AVX2 kernel
+ * does so that results match it bit for bit (quant.h eml_qadd_constants): with ratios
+ * ra = sa/sc, rb = sb/sc and k = zc - fma(ra, za, rb*zb), C = round_half_even(fma(A, ra,
+ * fma(B, rb, k))); where ORT's broadcast loop passes B first (A a single element over a run of
+ * C, eml_qadd_swapped) the operands swap roles: round_half_even(fma(B, rb, fma(A, ra, ks))),
+ * ks = zc - fma(rb, zb, ra*za).
  */
 edgeml_status eml_ref_QLinearAdd(const eml_kernel_ctx *ctx)
 {
@@ -92,20 +94,13 @@ edgeml_status eml_ref_QLinearAdd(const eml_kernel_ctx *ctx)
 		return st;
 	const eml_tensor *ta = q.ta, *tb = q.tb;
 	eml_qadd_consts c = eml_qadd_constants(q.sa, q.za, q.sb, q.zb, q.sc, q.zc);
-	float ra = c.ra, rb = c.rb, k = c.k;
-	int scalar_a = eml_tensor_numel(ta) == 1, scalar_b = !scalar_a && eml_tensor_numel(tb) == 1;
-	if (scalar_a)
-		k += (float)eml_q_load(q.a, ta->dtype, 0) * ra;
-	if (scalar_b)
-		k += (float)eml_q_load(q.b, tb->dtype, 0) * rb;
+	int swapped = eml_qadd_swapped(ta->dims, ta->rank, tb->dims, tb->rank, tc->dims, tc->rank);
 	eml_bcast_iter it;
 	eml_bcast_iter_init(&it, ta, tb, tc);
 	for (int64_t i = 0; i < n; i++, eml_bcast_iter_next(&it)) {
-		float v = k;
-		if (!scalar_b)
-			v = fmaf((float)eml_q_load(q.b, tb->dtype, it.off[1]), rb, v);
-		if (!scalar_a)
-			v = fmaf((float)eml_q_load(q.a, ta->dtype, it.off[0]), ra, v);
+		float fa = (float)eml_q_load(q.a, ta->dtype, it.off[0]);
+		float fb = (float)eml_q_load(q.b, tb->dtype, it.off[1]);
+		float v = eml_qadd_value(&c, swapped, fa, fb);
 		eml_q_store(ctx->out_data[0], tc->dtype, i,
 			    eml_q_saturate(eml_round_half_even(v), q.lo, q.hi));
 	}

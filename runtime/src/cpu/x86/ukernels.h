@@ -73,6 +73,13 @@ void eml_qs8_vmul_8x_avx2(const struct eml_qmul_args *a);
 void eml_u8_lut_32x_avx2(const uint8_t *x, size_t n, const uint8_t *table, uint8_t flip,
 			 uint8_t *y);
 
+struct eml_qsoftmax_rows_args; /* kernels.h */
+void eml_qs8_softmax_16r_avx512f(const struct eml_qsoftmax_rows_args *a);
+void eml_qs8_softmax_8r_avx2(const struct eml_qsoftmax_rows_args *a);
+
+void eml_qs8_vdequantize_16x_avx512f(const eml_qdequant_args *a);
+void eml_qs8_vdequantize_8x_avx2(const eml_qdequant_args *a);
+
 void eml_qs8_vquantize_16x_avx512f(const eml_qquant_args *a);
 void eml_qs8_vquantize_8x_avx2(const eml_qquant_args *a);
 
