@@ -15,6 +15,7 @@ kernels are exact for full-range weights too (the unit tests and fixtures use th
   resnet18      ResNet-18, 1x3x224x224 image -> 1000 logits
   dscnn         DS-CNN keyword spotting (ARM "Hello Edge" S), 1x1x49x10 MFCC -> 12 classes
   vibration_ae  1-D conv autoencoder over 256-sample vibration windows -> reconstruction
+  video3d       a small 3-D conv clip classifier (R3D-like), 1x3x8x32x32 clip -> 10 classes
 """
 import argparse
 import os
@@ -185,14 +186,33 @@ def vibration_ae(seed):
     return model, [1, 1, 256]
 
 
+def video3d(seed):
+    """3-D convolutions as video nets use them: a 3x5x5 stem at stride 1x2x2, MaxPool3d, a
+    residual block at stride 2 with a 1x1x1 strided shortcut, a grouped 3x3x3 convolution,
+    a 2x2x2 MaxPool, global average pooling over D, H, W."""
+    b = Builder("video3d", seed)
+    x = b.relu(b.bn(b.conv("clip", 3, 16, (3, 5, 5), stride=(1, 2, 2), pad=[1, 2, 2] * 2,
+                           dims=3), 16))
+    x = b.op("MaxPool", [x], kernel_shape=[1, 3, 3], strides=[1, 2, 2], pads=[0, 1, 1] * 2)
+    y = b.relu(b.bn(b.conv(x, 16, 32, 3, stride=2, dims=3), 32))
+    y = b.bn(b.conv(y, 32, 32, 3, dims=3), 32)
+    short = b.bn(b.conv(x, 16, 32, 1, stride=2, pad=[0] * 6, dims=3), 32)
+    x = b.relu(b.op("Add", [short, y]))
+    x = b.relu(b.bn(b.conv(x, 32, 32, 3, group=4, dims=3), 32))
+    x = b.op("MaxPool", [x], kernel_shape=[2, 2, 2], strides=[2, 2, 2])
+    x = b.op("Flatten", [b.op("GlobalAveragePool", [x])], axis=1)
+    y = b.gemm(x, 32, 10)
+    return b.model("clip", [1, 3, 8, 32, 32], y, [1, 10]), [1, 3, 8, 32, 32]
+
+
 # Activation type of each int8 model: uint8 activations with int8 weights (U8S8) is what
 # ONNX Runtime recommends on x86 and runs fully fused; the small models use int8 (S8S8), the
 # usual choice for microcontroller-class targets. Weights are int8 per-channel in all.
 ACTIVATIONS = {"mobilenetv2": "QUInt8", "resnet18": "QUInt8", "dscnn": "QInt8",
-               "vibration_ae": "QInt8"}
+               "vibration_ae": "QInt8", "video3d": "QUInt8"}
 
 MODELS = {"mobilenetv2": (mobilenetv2, 11), "resnet18": (resnet18, 12), "dscnn": (dscnn, 13),
-          "vibration_ae": (vibration_ae, 14)}
+          "vibration_ae": (vibration_ae, 14), "video3d": (video3d, 15)}
 
 
 def sample_inputs(name, shape, count, seed):

@@ -102,7 +102,7 @@ EXTRA = {
     "mnasnet0_5": _tv(123),
     "shufflenet_v2_x0_5": _tv(124),
     "maxvit_t": _tv(125),
-    "r3d_18": _tv(126, quantize=False,
+    "r3d_18": _tv(126,
                   inputs=[("input", [1, 3, 8, 112, 112], "float32", "normal")]),
 }
 for _m in EXTRA.values():

@@ -243,6 +243,107 @@ static void test_qconv(void **state)
 	}
 }
 
+/* Builds a random 3-D QLinearConv (N, C, D, H, W): kind 0 pointwise 1x1x1 (the flattened
+ * volume), 1 KxKxK with any weight zero points (tiles packed from the slices' planes), 2
+ * channels in fours with weight zero points 0 (the in-place GEMM), 3 grouped or depthwise,
+ * 4 small planes over channels in fours (the by-pixel kernel where a level has one); odd
+ * sizes, strides, dilations and pads on every axis, the depth padding included. */
+static void conv3d_case(kcase *c, int kind, char *what, size_t cap)
+{
+	uint32_t xt, wt, yt;
+	rnd_types(&xt, &wt, &yt);
+	int by4 = kind == 2 || kind == 4;
+	if (by4)
+		wt = I8;
+	int64_t n = 1 + rnd() % 2, group = kind == 3 ? 1 + rnd() % 6 : 1;
+	int64_t cin = kind == 3 ? group * (rnd() % 2 ? 1 : 1 + rnd() % 4)
+		      : by4	? 4 * (1 + rnd() % 4)
+				: 1 + rnd() % 7;
+	int64_t cout = kind == 3 ? group * (1 + rnd() % 3) : by4 ? 20 + rnd() % 60 : 1 + rnd() % 19;
+	int64_t in[3], k[3], st[3], dl[3], p[6];
+	for (int i = 0; i < 3; i++) {
+		in[i] = 1 + rnd() % (i == 0 ? 6 : kind == 4 ? 8 : 12);
+		k[i] = kind == 0 ? 1 : 1 + rnd() % 3;
+		st[i] = kind == 0 ? 1 : 1 + rnd() % 2;
+		dl[i] = kind == 0 || rnd() % 4 ? 1 : 2;
+		p[i] = kind == 0 ? 0 : rnd() % (uint32_t)(k[i] / 2 + 1 + (rnd() % 4 == 0));
+		p[3 + i] = kind == 0 ? 0 : rnd() % (uint32_t)(k[i] / 2 + 1);
+		int64_t span = (k[i] - 1) * dl[i] + 1;
+		if (in[i] + p[i] + p[3 + i] < span)
+			in[i] = span;
+	}
+	kc_init(c, EML_OP_QLinearConv);
+	int per_ch = rnd() % 2;
+	double xs = 0.01 + (rnd() % 100) / 1000.0, ws = 0.002 + (rnd() % 100) / 10000.0;
+	kc_in(c, xt, 5, (int64_t[]){ n, cin, in[0], in[1], in[2] }, 0);
+	kc_scalar(c, F32, xs);
+	kc_scalar(c, xt, rnd_zp(xt));
+	kc_in(c, wt, 5, (int64_t[]){ cout, cin / group, k[0], k[1], k[2] }, 1);
+	if (per_ch) {
+		float *sc = kc_in(c, F32, 1, (int64_t[]){ cout }, 1);
+		uint8_t *zp = kc_in(c, wt, 1, (int64_t[]){ cout }, 1);
+		for (int64_t m = 0; m < cout; m++) {
+			sc[m] = (float)(ws * (0.5 + (rnd() % 100) / 100.0));
+			zp[m] = by4 || (wt == I8 && rnd() % 3) ? 0 : (uint8_t)rnd_zp(wt);
+		}
+	} else {
+		kc_scalar(c, F32, ws);
+		kc_scalar(c, wt, by4 || (wt == I8 && rnd() % 2) ? 0 : rnd_zp(wt));
+	}
+	kc_scalar(c, F32, rnd_y_scale(xs, ws, cin / group * k[0] * k[1] * k[2]));
+	kc_scalar(c, yt, rnd_zp(yt));
+	if (rnd() % 4) {
+		int32_t *b = kc_in(c, I32, 1, (int64_t[]){ cout }, 1);
+		for (int64_t m = 0; m < cout; m++)
+			b[m] = rnd_in(-20000, 20000);
+	} else {
+		kc_absent(c);
+	}
+	kc_ints(c, "strides", 3, st);
+	kc_ints(c, "pads", 6, p);
+	kc_ints(c, "dilations", 3, dl);
+	if (group > 1)
+		c->attrs[c->node.n_attrs++] = (eml_attr){ .name = "group", .type = EML_ATTR_INT,
+							  .i = group };
+	if (rnd() % 3 == 0)
+		kc_float(c, "activation_min", 0.0f);
+	snprintf(what, cap,
+		 "conv3d kind %d x%s w%s y%s n%lld c%lld->%lld g%lld %lldx%lldx%lld k%lldx%lldx%lld "
+		 "s%lldx%lldx%lld d%lldx%lldx%lld p%lld,%lld,%lld,%lld,%lld,%lld",
+		 kind, xt == U8 ? "u8" : "i8", wt == U8 ? "u8" : "i8", yt == U8 ? "u8" : "i8",
+		 (long long)n, (long long)cin, (long long)cout, (long long)group, (long long)in[0],
+		 (long long)in[1], (long long)in[2], (long long)k[0], (long long)k[1],
+		 (long long)k[2], (long long)st[0], (long long)st[1], (long long)st[2],
+		 (long long)dl[0], (long long)dl[1], (long long)dl[2], (long long)p[0],
+		 (long long)p[1], (long long)p[2], (long long)p[3], (long long)p[4],
+		 (long long)p[5]);
+}
+
+/* Random 3-D convolutions of each kind on every level, 1 and 3 threads, byte for byte. */
+static void test_qconv3d(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[320];
+	int by_pixel = 0;
+	for (int i = 0; i < 150; i++) {
+		kcase c;
+		conv3d_case(&c, i % 5, what, sizeof(what));
+		for (uint32_t l = 0; l < nl; l++) {
+			kc_check(&c, levels[l], 1 + 2 * (i % 2), what);
+			by_pixel += strcmp(last_kernel, "qs8-igemm-px-32x8c4-avx512vnni") == 0;
+		}
+		kc_free(&c);
+	}
+	/* the by-pixel kernel took its share where this CPU has it */
+	for (uint32_t l = 0; l < nl; l++)
+		if (levels[l] == EML_ISA_AVX512VNNI)
+			assert_true(by_pixel > 0);
+}
+
 /* A 1x1 convolution large enough for full tiles in both dimensions and many k groups. */
 static void test_qconv_large(void **state)
 {
@@ -1566,6 +1667,66 @@ static void test_quantize(void **state)
 
 /* Random int8/uint8 MaxPool, 1-D and 2-D: kernels 1..5, strides 1..3, dilations, pads,
  * ceil_mode windows overhanging the input. */
+/* Random 3-D geometry of a pool: kernels 1 to 3 (k[0] up to kd_max), strides 1 to 3,
+ * dilations 1 or 2, pads below the kernel on every axis (a window may lie in the padding
+ * along one axis), ceil_mode at times; wide rows now and then. */
+static void pool3d_random(int64_t *dims, int64_t *k, int64_t *s, int64_t *d, int64_t *p,
+			  int *ceil)
+{
+	dims[0] = 1 + rnd() % 2;
+	dims[1] = 1 + rnd() % 6;
+	for (int a = 0; a < 3; a++) {
+		dims[2 + a] = 1 + rnd() % (a == 0 ? 6 : a == 1 ? 12 : rnd() % 3 ? 14 : 80);
+		k[a] = 1 + rnd() % 3;
+		s[a] = 1 + rnd() % 3;
+		d[a] = rnd() % 4 ? 1 : 2;
+		p[a] = rnd() % (uint32_t)k[a];
+		p[a + 3] = rnd() % (uint32_t)k[a];
+		if (dims[2 + a] + p[a] + p[a + 3] < (k[a] - 1) * d[a] + 1)
+			dims[2 + a] = (k[a] - 1) * d[a] + 1;
+	}
+	*ceil = rnd() % 3 == 0;
+}
+
+/* 3-D int8 max pools (the planes of every depth slice, a plane of the minimum in the depth
+ * padding) on every level, 1 and 2 threads, byte for byte. */
+static void test_maxpool3d(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[200];
+	for (int i = 0; i < 120; i++) {
+		uint32_t t = i % 2 ? U8 : I8;
+		int64_t dims[5], k[3], s[3], d[3], p[6];
+		int ceil;
+		pool3d_random(dims, k, s, d, p, &ceil);
+		kcase c;
+		kc_init(&c, EML_OP_MaxPool);
+		kc_in(&c, t, 5, dims, 0);
+		kc_ints(&c, "kernel_shape", 3, k);
+		kc_ints(&c, "strides", 3, s);
+		kc_ints(&c, "dilations", 3, d);
+		kc_ints(&c, "pads", 6, p);
+		if (ceil)
+			kc_int(&c, "ceil_mode", 1);
+		snprintf(what, sizeof(what),
+			 "MaxPool3d %s n%lld c%lld %lldx%lldx%lld k%lldx%lldx%lld s%lldx%lldx%lld "
+			 "d%lldx%lldx%lld p%lld,%lld,%lld,%lld,%lld,%lld ceil %d",
+			 t == U8 ? "u8" : "i8", (long long)dims[0], (long long)dims[1],
+			 (long long)dims[2], (long long)dims[3], (long long)dims[4], (long long)k[0],
+			 (long long)k[1], (long long)k[2], (long long)s[0], (long long)s[1],
+			 (long long)s[2], (long long)d[0], (long long)d[1], (long long)d[2],
+			 (long long)p[0], (long long)p[1], (long long)p[2], (long long)p[3],
+			 (long long)p[4], (long long)p[5], ceil);
+		for (uint32_t l = 0; l < nl; l++)
+			kc_check(&c, levels[l], 1 + (i % 2), what);
+		kc_free(&c);
+	}
+}
+
 static void test_maxpool(void **state)
 {
 	(void)state;
@@ -2212,11 +2373,13 @@ int main(void)
 		cmocka_unit_test(test_qconv_dw_chain),
 		cmocka_unit_test(test_qconv_first_layer),
 		cmocka_unit_test(test_qconv_im2col),
+		cmocka_unit_test(test_qconv3d),
 		cmocka_unit_test(test_dequantize), cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_qadd),	    cmocka_unit_test(test_quantize),
 		cmocka_unit_test(test_qmul),	    cmocka_unit_test(test_qconcat),
 		cmocka_unit_test(test_qlookup),	    cmocka_unit_test(test_qmatmul_runtime_b),
 		cmocka_unit_test(test_maxpool),	    cmocka_unit_test(test_qavgpool),
+		cmocka_unit_test(test_maxpool3d),
 		cmocka_unit_test(test_shared_weights),
 		cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_qsoftmax),

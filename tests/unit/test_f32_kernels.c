@@ -368,6 +368,94 @@ static void test_fconv(void **state)
 	}
 }
 
+/* A 3-D convolution's shape: (N, C, D, H, W). */
+typedef struct conv3d_shape {
+	int64_t n, cin, cout, group, in[3], k[3], s[3], d[3], pads[6];
+	int bias, special;
+} conv3d_shape;
+
+/* A random 3-D convolution: kind 0 pointwise (1x1x1 stride 1: the flattened volume), 1
+ * KxKxK (odd sizes, strides, dilations, pads, groups), 2 depthwise; big ones for the pool. */
+static void conv3d_random(conv3d_shape *s, int kind, int big)
+{
+	memset(s, 0, sizeof(*s));
+	s->n = 1 + rnd() % 2;
+	s->group = kind == 2 ? 1 + rnd() % 9 : 1 + (rnd() % 3 == 0 ? rnd() % 3 : 0);
+	s->cin = kind == 2 ? s->group : s->group * (1 + rnd() % (big ? 17 : 7));
+	s->cout = kind == 2 ? s->group : s->group * (1 + rnd() % (big ? 40 : 13));
+	for (int i = 0; i < 3; i++) {
+		s->in[i] = 1 + rnd() % (i == 0 ? 6 : i == 1 ? 9 : 11) + (big ? 8 : 0);
+		s->k[i] = kind == 0 ? 1 : 1 + rnd() % 3;
+		s->s[i] = kind == 0 ? 1 : 1 + rnd() % 2;
+		s->d[i] = kind == 0 || rnd() % 4 ? 1 : 2;
+		s->pads[i] = kind == 0 ? 0 : rnd() % (uint32_t)(s->k[i] / 2 + 1 + (rnd() % 4 == 0));
+		s->pads[3 + i] = kind == 0 ? 0 : rnd() % (uint32_t)(s->k[i] / 2 + 1);
+		int64_t span = (s->k[i] - 1) * s->d[i] + 1;
+		if (s->in[i] + s->pads[i] + s->pads[3 + i] < span)
+			s->in[i] = span;
+	}
+	s->bias = rnd() % 4 != 0;
+	s->special = rnd() % 3 == 0 ? 50 : 0;
+}
+
+/* Builds the Conv of s with random data. */
+static void conv3d_build(kcase *c, const conv3d_shape *s)
+{
+	kc_init(c, EML_OP_Conv);
+	kc_in(c, 5, (int64_t[]){ s->n, s->cin, s->in[0], s->in[1], s->in[2] }, 0, s->special);
+	kc_in(c, 5, (int64_t[]){ s->cout, s->cin / s->group, s->k[0], s->k[1], s->k[2] }, 1, 0);
+	if (s->bias)
+		kc_in(c, 1, (int64_t[]){ s->cout }, 1, 0);
+	else
+		kc_absent(c);
+	kc_ints(c, "strides", 3, s->s);
+	kc_ints(c, "pads", 6, s->pads);
+	kc_ints(c, "dilations", 3, s->d);
+	if (s->group > 1)
+		kc_int(c, "group", s->group);
+	kc_activation(c);
+}
+
+/* Describes s for messages. */
+static void conv3d_what(const conv3d_shape *s, int kind, char *what, size_t cap)
+{
+	snprintf(what, cap,
+		 "conv3d kind %d n%lld c%lld->%lld g%lld %lldx%lldx%lld k%lldx%lldx%lld "
+		 "s%lldx%lldx%lld d%lldx%lldx%lld p%lld,%lld,%lld,%lld,%lld,%lld%s%s",
+		 kind, (long long)s->n, (long long)s->cin, (long long)s->cout,
+		 (long long)s->group, (long long)s->in[0], (long long)s->in[1],
+		 (long long)s->in[2], (long long)s->k[0], (long long)s->k[1], (long long)s->k[2],
+		 (long long)s->s[0], (long long)s->s[1], (long long)s->s[2], (long long)s->d[0],
+		 (long long)s->d[1], (long long)s->d[2], (long long)s->pads[0],
+		 (long long)s->pads[1], (long long)s->pads[2], (long long)s->pads[3],
+		 (long long)s->pads[4], (long long)s->pads[5], s->bias ? " bias" : "",
+		 s->special ? " specials" : "");
+}
+
+/* 3-D convolutions (a GEMM per output depth slice over the planes of the input slices, a
+ * zero plane in the depth padding) on every level, 1 and 3 threads, bit for bit. */
+static void test_fconv3d(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[320];
+	for (uint32_t l = 0; l < nl; l++) {
+		for (int it = 0; it < 90; it++) {
+			int kind = it % 3;
+			conv3d_shape s;
+			conv3d_random(&s, kind, it % 10 == 9);
+			conv3d_what(&s, kind, what, sizeof(what));
+			kcase c;
+			conv3d_build(&c, &s);
+			kc_check(&c, levels[l], 1 + (it % 2) * 2, "f32-gemm", what);
+			kc_free(&c);
+		}
+	}
+}
+
 /* Convolutions big enough for the pool to split them (tiles, row chunks, channel runs). */
 static void test_fconv_large(void **state)
 {
@@ -1575,6 +1663,71 @@ static void test_fmaxpool(void **state)
 	}
 }
 
+/* Random 3-D float max pools (kernels 1 to 3 on each axis, strides 1 to 3, dilations,
+ * pads, ceil_mode; wide rows now and then) on every level, 1 and 3 threads, with special
+ * values: over the slices' phase planes, or on AVX-512 row by row from the input where
+ * the columns allow (both must be seen there). */
+static void test_fmaxpool3d(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[240];
+	for (uint32_t l = 0; l < nl; l++) {
+		int rows = 0, planes = 0;
+		for (int it = 0; it < 150; it++) {
+			int64_t dims[5], k[3], s[3], d[3], p[6];
+			dims[0] = 1 + rnd() % 2;
+			dims[1] = 1 + rnd() % 5;
+			for (int a = 0; a < 3; a++) {
+				dims[2 + a] = 1 + rnd() % (a == 0 ? 6 : a == 1 ? 12
+							    : rnd() % 3 ? 14 : 80);
+				k[a] = 1 + rnd() % 3;
+				s[a] = 1 + rnd() % 3;
+				d[a] = rnd() % 4 ? 1 : 2;
+				p[a] = rnd() % (uint32_t)(k[a] / 2 + 1);
+				p[a + 3] = rnd() % (uint32_t)(k[a] / 2 + 1);
+				if (dims[2 + a] + p[a] + p[a + 3] < (k[a] - 1) * d[a] + 1)
+					dims[2 + a] = (k[a] - 1) * d[a] + 1;
+			}
+			int ceil = rnd() % 3 == 0;
+			uint32_t special = it % 3 == 0 ? 0 : it % 3 == 1 ? 10 : 2;
+			kcase c;
+			kc_init(&c, EML_OP_MaxPool);
+			kc_in(&c, 5, dims, 0, special);
+			kc_ints(&c, "kernel_shape", 3, k);
+			kc_ints(&c, "strides", 3, s);
+			kc_ints(&c, "dilations", 3, d);
+			kc_ints(&c, "pads", 6, p);
+			if (ceil)
+				kc_int(&c, "ceil_mode", 1);
+			snprintf(what, sizeof(what),
+				 "maxpool3d n%lld c%lld %lldx%lldx%lld k%lldx%lldx%lld "
+				 "s%lldx%lldx%lld d%lldx%lldx%lld p%lld,%lld,%lld,%lld,%lld,%lld "
+				 "ceil %d specials 1/%u",
+				 (long long)dims[0], (long long)dims[1], (long long)dims[2],
+				 (long long)dims[3], (long long)dims[4], (long long)k[0],
+				 (long long)k[1], (long long)k[2], (long long)s[0], (long long)s[1],
+				 (long long)s[2], (long long)d[0], (long long)d[1], (long long)d[2],
+				 (long long)p[0], (long long)p[1], (long long)p[2], (long long)p[3],
+				 (long long)p[4], (long long)p[5], ceil, special);
+			eml_fast_op *op = kc_prepare(&c, levels[l], 1);
+			if (op) {
+				rows += strcmp(op->kernel, "f32-maxpool-rows") == 0;
+				planes += strcmp(op->kernel, "f32-maxpool") == 0;
+				eml_fast_destroy(op);
+			}
+			kc_check(&c, levels[l], 1 + (it % 2) * 2, "f32-maxpool", what);
+			kc_free(&c);
+		}
+		assert_true(planes > 0);
+		if (levels[l] == EML_ISA_AVX512VNNI)
+			assert_true(rows > 0);
+	}
+}
+
 /* GlobalAveragePool (rank 3 to 5), the AveragePool whole-plane window and AveragePool
  * windows inside the input (random kernel and strides, with count_include_pad or not) on
  * every level, 1 and 3 threads, with special values; a padded AveragePool stays on the
@@ -1972,7 +2125,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ukernel_table), cmocka_unit_test(test_gemm_ukernel),
 		cmocka_unit_test(test_fconv),	      cmocka_unit_test(test_fconv_large),
-		cmocka_unit_test(test_fconv_im2col),
+		cmocka_unit_test(test_fconv_im2col),   cmocka_unit_test(test_fconv3d),
 		cmocka_unit_test(test_fconv_pixrows),
 		cmocka_unit_test(test_fconv_pixrows_kxk),
 		cmocka_unit_test(test_pack_a),
@@ -1985,6 +2138,7 @@ int main(void)
 		cmocka_unit_test(test_transpose),
 		cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_fbinary),	      cmocka_unit_test(test_fmaxpool),
+		cmocka_unit_test(test_fmaxpool3d),
 		cmocka_unit_test(test_favgpool),     cmocka_unit_test(test_fdwconv_lanes),
 		cmocka_unit_test(test_fdwconv_rows), cmocka_unit_test(test_split2),
 		cmocka_unit_test(test_fconvtranspose),

@@ -39,6 +39,38 @@ typedef struct eml_plane {
  * not one the layout covers (it never fails otherwise). */
 edgeml_status eml_plane_init(eml_plane *p, const eml_window3 *w, size_t max_bytes);
 
+/* 3-D convolutions (fconv.c, qconv.c) run as one 2-D GEMM per output depth slice, its k
+ * rows (channel, kd, ky, kx) reading the phase planes of single input depth slices: w2 is w's
+ * 2-D window (the last two dims, the first set to 1), whose plane every slice shares. */
+static inline void eml_plane_slice_window(const eml_window3 *w, eml_window3 *w2)
+{
+	*w2 = *w;
+	w2->in[0] = w2->k[0] = w2->stride[0] = w2->dil[0] = w2->out[0] = 1;
+	w2->pad_begin[0] = w2->pad_end[0] = 0;
+}
+
+/* The input depth slice that tap kd of output depth slice od reads, or -1 where it falls in
+ * the depth padding (whose taps then read a plane of the padding value). */
+static inline int64_t eml_plane_depth_slice(const eml_window3 *w, size_t od, size_t kd)
+{
+	int64_t id = (int64_t)od * w->stride[0] + (int64_t)kd * w->dil[0] - w->pad_begin[0];
+	return id >= 0 && id < w->in[0] ? id : -1;
+}
+
+/* Whether a 3-D window is a pointwise one over the whole volume (1x1x1, stride 1, no
+ * padding): it then runs as a 2-D one over the flattened D*H*W plane. Rewrites w so. */
+static inline int eml_plane_flatten_pointwise(eml_window3 *w)
+{
+	for (int i = 0; i < 3; i++)
+		if (w->k[i] != 1 || w->stride[i] != 1 || w->pad_begin[i] != 0 ||
+		    w->pad_end[i] != 0 || w->out[i] != w->in[i])
+			return 0;
+	int64_t vol = w->in[0] * w->in[1] * w->in[2];
+	w->in[0] = w->in[1] = w->out[0] = w->out[1] = 1;
+	w->in[2] = w->out[2] = vol;
+	return 1;
+}
+
 /* Offset of tap (ky, kx) from a grid position. */
 size_t eml_plane_tap(const eml_plane *p, size_t ky, size_t kx);
 

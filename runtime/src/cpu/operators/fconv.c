@@ -92,6 +92,13 @@ typedef struct fconv_op {
 	size_t pr_ld;	  /* floats between two k rows of the GEMM's A: in_plane, or out_plane
 			   * over an im2col matrix (small planes of a KxK convolution) */
 	size_t pr_chunks; /* tasks a pixel tile's panels are split into */
+	/* 3-D (three_d): one GEMM per output depth slice over the phase planes of every
+	 * (channel, input depth slice), plus one zero plane for the depth padding; koff then
+	 * holds a table per (output slice, group), offsets from the first plane. 1-D and 2-D:
+	 * in_d = out_d = 1. */
+	int three_d;
+	size_t in_d, out_d;
+	size_t in_vol, out_vol; /* floats of one input / output channel: in_d * in_plane */
 	char kname[48];
 } fconv_op;
 
@@ -101,6 +108,7 @@ typedef struct fconv_run {
 	const float *x;
 	float *y;
 	const eml_fast_env *env;
+	size_t od; /* 3-D: the output depth slice */
 } fconv_run;
 
 /* Frees the op and what it owns. */
@@ -141,7 +149,10 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 	size_t first = tg * op->tiles_per_task, last = first + op->tiles_per_task;
 	last = last < op->tiles ? last : op->tiles;
 	const float *base = r->x + g * op->gstride;
-	float *y = r->y + g * op->mg * op->out_plane;
+	const size_t *koff = op->koff;
+	if (op->three_d)
+		koff += (r->od * op->groups + g) * op->k;
+	float *y = r->y + g * op->mg * op->out_vol + r->od * op->out_plane;
 	float *out = (float *)r->env->scratch[thread];
 	size_t span = (last - first) * uk->nr;
 	float *tail = out + (size_t)uk->mr * span;
@@ -167,7 +178,7 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 				/* only the columns scattered: a narrow last tile is cheaper */
 				uint32_t nc = (uint32_t)(op->cols - p0 < uk->nr ? op->cols - p0
 										: uk->nr);
-				uk->fn(mr, nc, op->k, w, base + p0, op->koff,
+				uk->fn(mr, nc, op->k, w, base + p0, koff,
 				       out + (ti - first) * uk->nr, span, &ep);
 				continue;
 			}
@@ -182,7 +193,7 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 		size_t p_end = last * uk->nr < op->cols ? last * uk->nr : op->cols;
 		for (uint32_t i = 0; i < mr && !op->direct; i++)
 			eml_fplane_scatter(&op->plane, first * uk->nr, p_end - first * uk->nr,
-					   out + i * span, y + (row + i) * op->out_plane);
+					   out + i * span, y + (row + i) * op->out_vol);
 	}
 }
 
@@ -408,7 +419,7 @@ static edgeml_status fconv_run_op(const eml_fast_op *base, const eml_kernel_ctx 
 	float *y = ctx->out_data[0];
 	eml_threadpool *pool = eml_fast_pool(env, op->depthwise ? op->work * DW_COST : op->work);
 	if (op->dwc) {
-		fconv_run r = { op, x, y, env };
+		fconv_run r = { op, x, y, env, 0 };
 		eml_threadpool_run(pool, dwc_task, &r, (uint32_t)(op->batch * op->dwc_groups));
 		return EDGEML_OK;
 	}
@@ -417,7 +428,7 @@ static edgeml_status fconv_run_op(const eml_fast_op *base, const eml_kernel_ctx 
 		size_t tiles = (op->out_plane + op->pr_pix - 1) / op->pr_pix;
 		for (size_t n = 0; n < op->batch; n++) {
 			fconv_run r = { op, x + n * op->in_ch * op->in_plane,
-					y + n * op->out_ch * op->out_plane, env };
+					y + n * op->out_ch * op->out_plane, env, 0 };
 			eml_threadpool_run(pool, im2col_task, &r, (uint32_t)op->in_ch);
 			r.x = (const float *)env->shared;
 			eml_threadpool_run(pool, pixrows_task, &r,
@@ -426,29 +437,34 @@ static edgeml_status fconv_run_op(const eml_fast_op *base, const eml_kernel_ctx 
 		return EDGEML_OK;
 	}
 	if (op->pixrows) {
-		fconv_run r = { op, x, y, env };
+		fconv_run r = { op, x, y, env, 0 };
 		size_t tiles = (op->out_plane + op->pr_pix - 1) / op->pr_pix;
 		eml_threadpool_run(pool, pixrows_task, &r,
 				   (uint32_t)(op->batch * tiles * op->pr_chunks));
 		return EDGEML_OK;
 	}
 	if (op->depthwise) {
-		fconv_run r = { op, x, y, env };
+		fconv_run r = { op, x, y, env, 0 };
 		size_t total = op->batch * op->in_ch;
 		eml_threadpool_run(pool, dw_task, &r,
 				   (uint32_t)((total + op->dw_run - 1) / op->dw_run));
 		return EDGEML_OK;
 	}
 	for (size_t n = 0; n < op->batch; n++) {
-		fconv_run r = { op, x + n * op->in_ch * op->in_plane,
-				y + n * op->out_ch * op->out_plane, env };
+		fconv_run r = { op, x + n * op->in_ch * op->in_vol, y + n * op->out_ch * op->out_vol,
+				env, 0 };
 		if (!op->pointwise) {
+			/* 3-D: the planes of every (channel, depth slice), then the zero plane */
 			eml_threadpool_run(pool, op->im2col ? im2col_task : plane_task, &r,
-					   (uint32_t)op->in_ch);
+					   (uint32_t)(op->in_ch * op->in_d));
+			if (op->three_d)
+				memset((float *)env->shared + op->in_ch * op->in_d * op->ps, 0,
+				       op->ps * sizeof(float));
 			r.x = (const float *)env->shared;
 		}
-		eml_threadpool_run(pool, gemm_task, &r,
-				   (uint32_t)(op->groups * op->tile_groups * op->m_chunks));
+		for (r.od = 0; r.od < op->out_d; r.od++)
+			eml_threadpool_run(pool, gemm_task, &r,
+					   (uint32_t)(op->groups * op->tile_groups * op->m_chunks));
 	}
 	return EDGEML_OK;
 }
@@ -610,7 +626,7 @@ static edgeml_status prepare_gemm(fconv_op *op, const float *w, const float *bia
 	size_t rows = op->groups * op->blocks * mr;
 	op->w = calloc(rows * k, sizeof(float));
 	op->bias = calloc(rows, sizeof(float));
-	op->koff = calloc(k, sizeof(size_t));
+	op->koff = calloc(op->three_d ? op->out_d * op->groups * k : k, sizeof(size_t));
 	op->toff = calloc(k, sizeof(size_t));
 	size_t *taps = calloc(op->kvol, sizeof(size_t));
 	if (!op->w || !op->bias || !op->koff || !op->toff || !taps) {
@@ -636,11 +652,26 @@ static edgeml_status prepare_gemm(fconv_op *op, const float *w, const float *bia
 					     : (kk / op->kvol) * op->ps + taps[kk % op->kvol];
 		op->toff[kk] = kk * uk->nr;
 	}
+	/* 3-D: row (channel, kd, ky, kx) of output slice od reads the plane of (channel,
+	 * input slice) or, in the depth padding, the zero plane after the last one */
+	size_t kvol2 = op->plane.kh * op->plane.kw;
+	for (size_t od = 0; op->three_d && od < op->out_d; od++) {
+		for (size_t g = 0; g < op->groups; g++) {
+			size_t *t = op->koff + (od * op->groups + g) * k;
+			for (size_t kk = 0; kk < k; kk++) {
+				size_t ch = g * op->cg + kk / op->kvol, tap = kk % op->kvol;
+				int64_t id = eml_plane_depth_slice(&op->win, od, tap / kvol2);
+				size_t pl = id < 0 ? op->in_ch * op->in_d : ch * op->in_d + (size_t)id;
+				t[kk] = pl * op->ps + taps[tap % kvol2];
+			}
+		}
+	}
 	free(taps);
 	op->direct = op->pointwise || op->im2col;
-	op->gstride = op->cg * (op->pointwise ? op->in_plane
-				: op->im2col  ? op->kvol * op->out_plane
-					      : op->ps);
+	op->gstride = op->three_d ? 0
+		      : op->cg * (op->pointwise ? op->in_plane
+				  : op->im2col  ? op->kvol * op->out_plane
+						: op->ps);
 	op->cols = op->direct ? op->out_plane : op->plane.grid;
 	op->tiles = (op->cols + uk->nr - 1) / uk->nr;
 	/* enough tasks for every thread: fewer tiles per task, then chunks of row blocks */
@@ -660,11 +691,13 @@ static edgeml_status prepare_gemm(fconv_op *op, const float *w, const float *bia
 	if (op->im2col)
 		op->base.shared = op->in_ch * op->kvol * op->out_plane * sizeof(float);
 	else if (!op->pointwise)
-		op->base.shared = op->in_ch * op->ps * sizeof(float);
+		op->base.shared = (op->in_ch * op->in_d + op->three_d) * op->ps * sizeof(float);
 	return EDGEML_OK;
 }
 
-/* Prepares a float Conv whose weights and bias are constants, 1-D or 2-D. */
+/* Prepares a float Conv whose weights and bias are constants, 1-D to 3-D (3-D: the GEMM
+ * over planes, per output depth slice; a 1x1x1 stride-1 one as a 2-D pointwise one over
+ * the flattened volume). */
 edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
 				     int exact_float, eml_fast_op **out)
 {
@@ -675,7 +708,7 @@ edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	const eml_op_params *prm;
 	if (!uk || tx->dtype != EDGEML_DTYPE_FLOAT32 || tw->dtype != EDGEML_DTYPE_FLOAT32 ||
 	    ty->dtype != EDGEML_DTYPE_FLOAT32 || (tb && tb->dtype != EDGEML_DTYPE_FLOAT32) ||
-	    tx->rank < 3 || tx->rank > 4 || !eml_fast_input_constant(ctx, 1) ||
+	    tx->rank < 3 || tx->rank > 5 || !eml_fast_input_constant(ctx, 1) ||
 	    !eml_fast_input_constant(ctx, 2))
 		return EDGEML_OK;
 	if (eml_node_params(NULL, ctx->node, ctx->in, &tmp, &prm) != EDGEML_OK)
@@ -691,6 +724,12 @@ edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	op->uk = uk;
 	eml_window3 c;
 	eml_window3_of(&g, &c);
+	op->three_d = g.n_spatial == 3 && !eml_plane_flatten_pointwise(&c);
+	op->in_d = (size_t)c.in[0];
+	op->out_d = (size_t)c.out[0];
+	op->win = c;
+	if (op->three_d)
+		eml_plane_slice_window(&op->win, &c); /* c: the 2-D window of each slice */
 	op->batch = (size_t)tx->dims[0];
 	op->in_ch = (size_t)tx->dims[1];
 	op->out_ch = (size_t)tw->dims[0];
@@ -699,16 +738,19 @@ edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	op->mg = op->out_ch / op->groups;
 	op->in_plane = (size_t)(c.in[1] * c.in[2]);
 	op->out_plane = (size_t)(c.out[1] * c.out[2]);
-	op->kvol = (size_t)(c.k[1] * c.k[2]);
+	op->in_vol = op->in_d * op->in_plane;
+	op->out_vol = op->out_d * op->out_plane;
+	op->kvol = (size_t)(op->win.k[0] * c.k[1] * c.k[2]);
 	op->k = op->cg * op->kvol;
-	op->work = op->batch * op->out_ch * op->out_plane * op->k;
+	op->work = op->batch * op->out_ch * op->out_vol * op->k;
 	op->lo = lo;
 	op->hi = hi;
-	op->pointwise = op->kvol == 1 && c.stride[1] == 1 && c.stride[2] == 1 &&
+	op->pointwise = !op->three_d && op->kvol == 1 && c.stride[1] == 1 && c.stride[2] == 1 &&
 			c.pad_begin[1] == 0 && c.pad_begin[2] == 0 && c.out[1] == c.in[1] &&
 			c.out[2] == c.in[2];
 	/* finite weights only: an infinite one would spread NaN over the whole tile */
-	if (!exact_float && eml_fast_fwinograd_applies(&c, op->in_ch, op->out_ch, op->groups, isa) &&
+	if (!exact_float && !op->three_d &&
+	    eml_fast_fwinograd_applies(&c, op->in_ch, op->out_ch, op->groups, isa) &&
 	    padding_exact(ctx->in_data[1], op->out_ch * op->k, NULL, 0)) {
 		fconv_destroy(&op->base);
 		return eml_fast_fwinograd_prepare(ctx, &c, isa, threads, lo, hi, out);
@@ -717,18 +759,17 @@ edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	edgeml_status st = EDGEML_ERR_UNSUPPORTED;
 	if (!op->pointwise && padding_exact(w, op->out_ch * op->k, bias, op->out_ch) &&
 	    eml_plane_init(&op->plane, &c, PLANE_MAX) == EDGEML_OK &&
-	    op->plane.bytes <= PLANE_MAX / op->in_ch)
+	    op->plane.bytes <= PLANE_MAX / (op->in_ch * op->in_d + 1))
 		st = EDGEML_OK;
 	op->ps = (op->plane.bytes + 15) / 16 * 16;
 	/* a geometry the phase plane does not hold: the GEMM over an im2col matrix */
-	int im2col_ok = !op->pointwise && op->out_plane > 0 &&
+	int im2col_ok = !op->pointwise && !op->three_d && op->out_plane > 0 &&
 			padding_exact(w, op->out_ch * op->k, bias, op->out_ch) &&
 			op->in_ch * op->kvol <= IM2COL_MAX / op->out_plane;
 	op->im2col = st == EDGEML_ERR_UNSUPPORTED && im2col_ok;
-	op->win = c;
 	op->dw = eml_cpu_kernels_for(isa)->f32_dw;
 	op->split2 = eml_cpu_kernels_for(isa)->f32_split2;
-	op->depthwise = st == EDGEML_OK && op->dw && op->cg == 1 && op->mg == 1 &&
+	op->depthwise = st == EDGEML_OK && !op->three_d && op->dw && op->cg == 1 && op->mg == 1 &&
 			op->kvol <= DW_TAPS_MAX;
 	eml_f32_dwc_fn dwc = eml_cpu_kernels_for(isa)->f32_dwc;
 	eml_f32_transpose_fn tr = eml_cpu_kernels_for(isa)->f32_transpose;
@@ -748,7 +789,7 @@ edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 			op->dwr = kt->f32_dwr;
 		op->base.kernel = op->dwr ? kt->f32_dwr_name : "f32-dwconv";
 		st = prepare_dw(op, w, bias, threads);
-	} else if (!op->depthwise && pixrows_better(op, im2col_ok)) {
+	} else if (!op->depthwise && !op->three_d && pixrows_better(op, im2col_ok)) {
 		snprintf(op->kname, sizeof(op->kname), "%s-pr", uk->name);
 		op->base.kernel = op->kname;
 		op->pixrows = 1;

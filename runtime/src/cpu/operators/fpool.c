@@ -1,4 +1,4 @@
-/* fpool.c — float MaxPool (1-D and 2-D, no Indices output), GlobalAveragePool, the
+/* fpool.c — float MaxPool (1-D to 3-D, no Indices output), GlobalAveragePool, the
  * AveragePool whose one window is the whole plane and the 1-D / 2-D AveragePool whose
  * windows lie inside the input (no padding, no dilation: DenseNet's 2x2 transitions), on
  * the fast path. MaxPool runs, where the level has one (AVX-512), the row kernel straight
@@ -38,7 +38,10 @@ typedef struct fpool_op {
 	eml_plane plane;
 	size_t planes, in_plane, out_plane, taps, planes_per_task;
 	size_t tapoff[TAPS_MAX];
-	eml_window3 win; /* a windowed average: its geometry (win.k[1] > 0) */
+	eml_window3 win; /* a windowed average: its geometry (win.k[1] > 0); a max pool's */
+	/* a max pool over phase planes: input and output depth slices (1 but in 3-D), the
+	 * slice's taps (tapoff holds them, taps is kd times that) */
+	size_t in_d, out_d, taps2;
 	eml_f32_maxpool_row_fn row; /* a max pool row by row from the input: win its geometry */
 } fpool_op;
 
@@ -61,20 +64,32 @@ static void maxpool_task(void *arg, uint32_t task, uint32_t thread)
 	const fpool_run *r = arg;
 	const fpool_op *op = r->op;
 	const eml_plane *p = &op->plane;
-	float *plane = (float *)r->env->scratch[thread], *grid = plane + p->bytes;
-	float *y = r->y + task * op->out_plane;
+	/* the planes of the channel's depth slices, then one of -FLT_MAX for the depth
+	 * padding (3-D), then the grid */
+	float *plane = (float *)r->env->scratch[thread], *pad = plane + op->in_d * p->bytes;
+	float *grid = pad + (op->in_d > 1 || op->win.k[0] > 1 ? p->bytes : 0);
 	const float *rows[TAPS_MAX];
-	eml_fplane_build(p, r->x + task * op->in_plane, -FLT_MAX, op->split2, plane);
-	for (size_t t = 0; t < op->taps; t++)
-		rows[t] = plane + op->tapoff[t];
-	op->fn(rows, p->grid, (uint32_t)op->taps, p->q == p->ow ? y : grid);
-	if (p->q != p->ow)
-		eml_fplane_scatter(p, 0, p->grid, grid, y);
+	for (size_t d = 0; d < op->in_d; d++)
+		eml_fplane_build(p, r->x + (task * op->in_d + d) * (p->ih * p->iw), -FLT_MAX,
+				 op->split2, plane + d * p->bytes);
+	for (size_t i = 0; grid != pad && i < p->bytes; i++)
+		pad[i] = -FLT_MAX;
+	for (size_t od = 0; od < op->out_d; od++) {
+		float *y = r->y + (task * op->out_d + od) * (p->oh * p->ow);
+		for (size_t t = 0; t < op->taps; t++) {
+			int64_t id = eml_plane_depth_slice(&op->win, od, t / op->taps2);
+			rows[t] = (id < 0 ? pad : plane + (size_t)id * p->bytes) +
+				  op->tapoff[t % op->taps2];
+		}
+		op->fn(rows, p->grid, (uint32_t)op->taps, p->q == p->ow ? y : grid);
+		if (p->q != p->ow)
+			eml_fplane_scatter(p, 0, p->grid, grid, y);
+	}
 }
 
-/* One channel plane of a max pool, an output row at a time straight from the input rows
- * of its window (those inside the input, in order: the padding rows would fold -FLT_MAX,
- * which changes nothing). */
+/* One channel plane (3-D: volume) of a max pool, an output row at a time straight from the
+ * input rows of its window (those inside the input, in (depth, row) order: the padding rows
+ * would fold -FLT_MAX, which changes nothing). */
 static void maxpool_rows_task(void *arg, uint32_t task, uint32_t thread)
 {
 	const fpool_run *r = arg;
@@ -84,12 +99,16 @@ static void maxpool_rows_task(void *arg, uint32_t task, uint32_t thread)
 	float *y = r->y + task * op->out_plane;
 	const float *rows[TAPS_MAX];
 	(void)thread;
-	for (int64_t oy = 0; oy < w->out[1]; oy++, y += w->out[2]) {
+	for (int64_t o = 0; o < w->out[0] * w->out[1]; o++, y += w->out[2]) {
+		int64_t od = o / w->out[1], oy = o % w->out[1];
 		uint32_t n = 0;
-		for (int64_t ky = 0; ky < w->k[1]; ky++) {
-			int64_t iy = oy * w->stride[1] - w->pad_begin[1] + ky * w->dil[1];
-			if (iy >= 0 && iy < w->in[1])
-				rows[n++] = x + iy * w->in[2];
+		for (int64_t kd = 0; kd < w->k[0]; kd++) {
+			int64_t id = od * w->stride[0] - w->pad_begin[0] + kd * w->dil[0];
+			for (int64_t ky = 0; id >= 0 && id < w->in[0] && ky < w->k[1]; ky++) {
+				int64_t iy = oy * w->stride[1] - w->pad_begin[1] + ky * w->dil[1];
+				if (iy >= 0 && iy < w->in[1])
+					rows[n++] = x + (id * w->in[1] + iy) * w->in[2];
+			}
 		}
 		op->row(rows, n, (size_t)w->in[2], (ptrdiff_t)-w->pad_begin[2],
 			(uint32_t)w->stride[2], (uint32_t)w->k[2], (size_t)w->out[2], y);
@@ -186,9 +205,8 @@ static edgeml_status prepare_max(const eml_window3 *w, eml_isa isa, size_t plane
 {
 	eml_f32_maxpool_fn fn = eml_cpu_kernels_for(isa)->f32_maxpool;
 	eml_f32_maxpool_row_fn row = eml_cpu_kernels_for(isa)->f32_maxpool_row;
-	if (row && w->in[0] == 1 && w->k[0] == 1 && w->out[0] == 1 && w->dil[2] == 1 &&
-	    w->stride[2] >= 1 && w->stride[2] <= 2 && w->k[2] <= ROW_KW && w->k[1] <= TAPS_MAX &&
-	    w->out[1] >= 1 && w->out[2] >= 1) {
+	if (row && w->dil[2] == 1 && w->stride[2] >= 1 && w->stride[2] <= 2 && w->k[2] <= ROW_KW &&
+	    w->k[0] * w->k[1] <= TAPS_MAX && w->out[1] >= 1 && w->out[2] >= 1) {
 		fpool_op *op = calloc(1, sizeof(*op));
 		if (!op)
 			return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a max pool");
@@ -197,29 +215,40 @@ static edgeml_status prepare_max(const eml_window3 *w, eml_isa isa, size_t plane
 		op->row = row;
 		op->win = *w;
 		op->planes = planes;
-		op->in_plane = (size_t)(w->in[1] * w->in[2]);
-		op->out_plane = (size_t)(w->out[1] * w->out[2]);
-		op->taps = (size_t)(w->k[1] * w->k[2]);
+		op->in_plane = (size_t)(w->in[0] * w->in[1] * w->in[2]);
+		op->out_plane = (size_t)(w->out[0] * w->out[1] * w->out[2]);
+		op->taps = (size_t)(w->k[0] * w->k[1] * w->k[2]);
 		*out = &op->base;
 		return EDGEML_OK;
 	}
 	if (!fn)
 		return EDGEML_OK;
+	/* 3-D: the planes of the depth slices (each the 2-D window's), the taps of every
+	 * slice of the window at once */
+	eml_window3 w2;
+	eml_plane_slice_window(w, &w2);
 	eml_plane p;
-	if (eml_plane_init(&p, w, PLANE_MAX) != EDGEML_OK || p.kh * p.kw > TAPS_MAX)
+	size_t in_d = (size_t)w->in[0], kd = (size_t)w->k[0];
+	if (eml_plane_init(&p, &w2, PLANE_MAX) != EDGEML_OK || kd * p.kh * p.kw > TAPS_MAX ||
+	    p.bytes > PLANE_MAX / (in_d + 1))
 		return EDGEML_OK;
 	fpool_op *op = calloc(1, sizeof(*op));
 	if (!op)
 		return eml_error(EDGEML_ERR_NO_MEMORY, "out of memory for a max pool");
+	size_t pads = in_d > 1 || kd > 1 ? 1 : 0;
 	op->base = (eml_fast_op){ fpool_run_op, fpool_destroy, "f32-maxpool",
-				  (p.bytes + p.grid + 64) * sizeof(float), 0 };
+				  ((in_d + pads) * p.bytes + p.grid + 64) * sizeof(float), 0 };
 	op->fn = fn;
 	op->split2 = eml_cpu_kernels_for(isa)->f32_split2;
 	op->plane = p;
 	op->planes = planes;
-	op->in_plane = p.ih * p.iw;
-	op->out_plane = p.oh * p.ow;
-	op->taps = eml_plane_taps(&p, op->tapoff);
+	op->win = *w;
+	op->in_d = in_d;
+	op->out_d = (size_t)w->out[0];
+	op->in_plane = in_d * p.ih * p.iw;
+	op->out_plane = op->out_d * p.oh * p.ow;
+	op->taps2 = eml_plane_taps(&p, op->tapoff);
+	op->taps = kd * op->taps2;
 	*out = &op->base;
 	return EDGEML_OK;
 }
@@ -261,7 +290,7 @@ edgeml_status eml_fast_fpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	for (uint32_t i = 2; i < x->rank; i++)
 		size *= (size_t)x->dims[i];
 	if (ctx->node->op != EML_OP_GlobalAveragePool) {
-		if (x->rank > 4 || eml_node_params(NULL, ctx->node, ctx->in, &tmp, &prm) != EDGEML_OK)
+		if (x->rank > 5 || eml_node_params(NULL, ctx->node, ctx->in, &tmp, &prm) != EDGEML_OK)
 			return EDGEML_OK;
 		const eml_window_geom *g = &prm->pool.geom;
 		if (ctx->node->op == EML_OP_MaxPool) {

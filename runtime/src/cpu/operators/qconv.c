@@ -121,6 +121,15 @@ typedef struct qconv_op {
 	int blocked_out; /* depthwise: y in blocks */
 	int blocked_in;	 /* pointwise: x in blocks */
 	char linked_name[64]; /* the kernel's name with the link's, for profiles */
+	/* 3-D (three_d): one GEMM per output depth slice over the phase planes of every
+	 * (channel, input depth slice), plus one plane of the padding value for the depth
+	 * padding; koff and qoff then hold a table per (output slice, group), offsets from
+	 * the first plane. 1-D and 2-D: in_d = out_d = 1. */
+	int three_d;
+	eml_window3 c3;		/* the 3-D window (c: each slice's 2-D one) */
+	size_t in_d, out_d;
+	size_t in_vol, out_vol; /* bytes of one input / output channel: in_d * in_plane */
+	size_t k;		/* the GEMM's k: cg * kvol */
 } qconv_op;
 
 /* One run's arguments for the task functions. */
@@ -129,6 +138,7 @@ typedef struct qconv_run {
 	const uint8_t *x;
 	uint8_t *y;
 	const eml_fast_env *env;
+	size_t od; /* 3-D: the output depth slice */
 } qconv_run;
 
 /* Frees the op and what it owns. */
@@ -172,8 +182,10 @@ static void plane4_task(void *arg, uint32_t task, uint32_t thread)
 {
 	const qconv_run *r = arg;
 	const qconv_op *op = r->op;
-	eml_plane_build4(&op->plane, r->x + 4 * task * op->in_plane, op->in_plane, op->flip,
-			 op->fill, r->env->scratch[thread],
+	/* 3-D: task (quad, slice) interleaves slice `slice` of channels 4 quad.. 4 quad + 3 */
+	size_t quad = task / op->in_d, slice = task % op->in_d;
+	eml_plane_build4(&op->plane, r->x + (4 * quad * op->in_d + slice) * op->in_plane,
+			 op->in_vol, op->flip, op->fill, r->env->scratch[thread],
 			 r->env->shared + 4 * task * op->plane.bytes);
 }
 
@@ -193,13 +205,14 @@ static inline void copy_nr(uint8_t *dst, const uint8_t *src, uint32_t n)
  * is first assembled in stage (k rows of 2 * uk->nr bytes), each row as whole-width copies of
  * its runs in order, every run written over the previous one's overhang. */
 static void pack_pixels(const qconv_op *op, const eml_fast_gemm *gm, const uint8_t *planes,
-			size_t p0, uint32_t nr, uint8_t *stage, uint8_t *tile, int32_t *xs)
+			const size_t *koff, size_t p0, uint32_t nr, uint8_t *stage, uint8_t *tile,
+			int32_t *xs)
 {
 	const eml_qgemm_ukernel *uk = gm->uk;
 	const eml_plane *pl = &op->plane;
 	size_t ox = p0 % pl->ow;
 	if (ox + nr <= pl->ow) {
-		eml_pack_x_rows(uk, planes + p0 / pl->ow * pl->q + ox, op->koff, gm->k, tile, xs);
+		eml_pack_x_rows(uk, planes + p0 / pl->ow * pl->q + ox, koff, gm->k, tile, xs);
 		return;
 	}
 	/* runs start at column 0 and where a pixel starts an output row; a pixel's grid
@@ -213,7 +226,7 @@ static void pack_pixels(const qconv_op *op, const eml_fast_gemm *gm, const uint8
 	}
 	size_t stride = 2 * (size_t)uk->nr;
 	for (size_t kk = 0; kk < gm->k; kk++) {
-		const uint8_t *src = planes + op->koff[kk];
+		const uint8_t *src = planes + koff[kk];
 		uint8_t *d = stage + kk * stride;
 		for (size_t i = 0; i < runs; i++)
 			copy_nr(d + run_j[i], src + run_g[i], uk->nr);
@@ -281,7 +294,15 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 	size_t tg = t % op->tile_groups, g = t / op->tile_groups;
 	const eml_fast_gemm *gm = &op->gemm[g];
 	size_t m0 = mc * op->m_chunk, m1 = m0 + op->m_chunk < op->mg ? m0 + op->m_chunk : op->mg;
-	uint8_t *y = r->y + (g * op->mg + m0) * op->out_plane;
+	uint8_t *y = r->y + (g * op->mg + m0) * op->out_vol + r->od * op->out_plane;
+	/* the group's planes and offsets; 3-D: the slice's tables, from the first plane */
+	const uint8_t *planes = r->x + g * op->cg * op->plane.bytes;
+	const size_t *koff = op->koff, *qoff = op->qoff;
+	if (op->three_d) {
+		planes = r->x;
+		koff += (r->od * op->groups + g) * op->k;
+		qoff += (r->od * op->groups + g) * (op->k / 4 + 1);
+	}
 	uint8_t *tiles = r->env->scratch[thread];
 	int32_t *xsum = (int32_t *)(tiles + op->tiles_per_task * op->tile_bytes);
 	uint8_t *out = (uint8_t *)(xsum + op->tiles_per_task * uk->nr);
@@ -302,7 +323,7 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 			eml_pack_x(uk, r->x + g * op->gstride + p0, op->xstride, gm->k, nr,
 				   gm->flip, tile, xs);
 		else
-			pack_pixels(op, gm, r->x + g * op->cg * op->plane.bytes, p0, nr,
+			pack_pixels(op, gm, planes, koff, p0, nr,
 				    r->env->scratch[thread] + op->stage, tile, xs);
 	}
 	/* packed tiles of pixels go straight to y; in place, grid columns go through a buffer
@@ -319,18 +340,16 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 			const int32_t *xs = xsum + (ti - first) * uk->nr;
 			if (!op->in_place) {
 				eml_fast_gemm_block(gm, mr, nr, i, tile, xs,
-						    y + (i - m0) * op->out_plane + p0,
-						    op->out_plane);
+						    y + (i - m0) * op->out_vol + p0, op->out_vol);
 				continue;
 			}
 			uint8_t *o = out + (ti - first) * uk->nr;
-			uk->igemm(mr, uk->nr, gm->kq, w,
-				  r->x + g * op->cg * op->plane.bytes + 4 * p0, op->qoff, o, span,
-				  &gm->out, (uint32_t)i);
+			uk->igemm(mr, uk->nr, gm->kq, w, planes + 4 * p0, qoff, o, span, &gm->out,
+				  (uint32_t)i);
 		}
 		for (uint32_t rr = 0; rr < mr && op->in_place; rr++)
 			eml_plane_scatter(&op->plane, first * uk->nr, valid, out + rr * span,
-					  y + (i - m0 + rr) * op->out_plane);
+					  y + (i - m0 + rr) * op->out_vol);
 	}
 }
 
@@ -343,11 +362,12 @@ static void px_task(void *arg, uint32_t task, uint32_t thread)
 	const eml_fast_gemm *gm = &op->gemm[0];
 	size_t mr = gm->uk->mr, m0 = (size_t)task * mr, mc = op->mg - m0 < mr ? op->mg - m0 : mr;
 	const uint8_t *w = (const uint8_t *)gm->w + task * gm->w_block;
+	const size_t *qoff = op->qoff + (op->three_d ? r->od * (op->k / 4 + 1) : 0);
+	uint8_t *y = r->y + m0 * op->out_vol + r->od * op->out_plane;
 	for (size_t p0 = 0; p0 < op->out_plane; p0 += op->px_block) {
 		size_t np = op->out_plane - p0 < op->px_block ? op->out_plane - p0 : op->px_block;
-		op->kt->qigemm_px((uint32_t)mc, (uint32_t)np, gm->kq, w, r->x, op->qoff,
-				  op->pos + p0, r->y + m0 * op->out_plane + p0, op->out_plane,
-				  &gm->out, (uint32_t)m0);
+		op->kt->qigemm_px((uint32_t)mc, (uint32_t)np, gm->kq, w, r->x, qoff, op->pos + p0,
+				  y + p0, op->out_vol, &gm->out, (uint32_t)m0);
 	}
 }
 
@@ -497,7 +517,7 @@ static edgeml_status qconv_run_op(const eml_fast_op *base, const eml_kernel_ctx 
 	uint8_t *y = ctx->out_data[0];
 	eml_threadpool *pool = eml_fast_pool(env, op->depthwise ? op->work * DW_COST : op->work);
 	if (op->depthwise) {
-		qconv_run r = { op, x, y, env };
+		qconv_run r = { op, x, y, env, 0 };
 		size_t total = op->batch * op->in_ch;
 		if (op->dwc) {
 			int tail = op->in_ch % EML_QDWC_LANES != 0;
@@ -510,25 +530,33 @@ static edgeml_status qconv_run_op(const eml_fast_op *base, const eml_kernel_ctx 
 		return EDGEML_OK;
 	}
 	for (size_t n = 0; n < op->batch; n++) {
-		qconv_run r = { op, x + n * op->in_ch * op->in_plane,
-				y + n * op->out_ch * op->out_plane, env };
+		qconv_run r = { op, x + n * op->in_ch * op->in_vol, y + n * op->out_ch * op->out_vol,
+				env, 0 };
 		if (op->in_place)
-			eml_threadpool_run(pool, plane4_task, &r, (uint32_t)(op->in_ch / 4));
+			eml_threadpool_run(pool, plane4_task, &r,
+					   (uint32_t)(op->in_ch / 4 * op->in_d));
 		else if (op->im2col)
 			eml_threadpool_run(pool, im2col_task, &r,
 					   (uint32_t)((op->in_ch * op->kvol + op->im2col_rows - 1) /
 						      op->im2col_rows));
 		else if (!op->pointwise)
-			eml_threadpool_run(pool, plane_task, &r, (uint32_t)op->in_ch);
+			eml_threadpool_run(pool, plane_task, &r, (uint32_t)(op->in_ch * op->in_d));
+		/* 3-D: the depth padding's plane (4 interleaved ones in place) after the last */
+		if (op->three_d)
+			memset(env->shared + op->in_ch * op->in_d * op->plane.bytes, op->fill,
+			       4 * op->plane.bytes);
 		if (!op->pointwise)
 			r.x = env->shared;
-		if (op->px_block) {
-			size_t mr = op->gemm[0].uk->mr;
-			eml_threadpool_run(pool, px_task, &r, (uint32_t)((op->mg + mr - 1) / mr));
-			continue;
+		for (r.od = 0; r.od < op->out_d; r.od++) {
+			if (op->px_block) {
+				size_t mr = op->gemm[0].uk->mr;
+				eml_threadpool_run(pool, px_task, &r,
+						   (uint32_t)((op->mg + mr - 1) / mr));
+				continue;
+			}
+			eml_threadpool_run(pool, gemm_task, &r,
+					   (uint32_t)(op->groups * op->tile_groups * op->m_chunks));
 		}
-		eml_threadpool_run(pool, gemm_task, &r,
-				   (uint32_t)(op->groups * op->tile_groups * op->m_chunks));
 	}
 	return EDGEML_OK;
 }
@@ -836,14 +864,15 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 				  const eml_qgemm_ukernel *uk, uint32_t threads)
 {
 	const eml_window3 *c = &op->c;
-	size_t kvol = (size_t)(c->k[1] * c->k[2]), k = op->cg * kvol;
+	/* kvol: taps of the whole window (3-D: kd * kh * kw), kvol2: of one slice's plane */
+	size_t kvol2 = (size_t)(c->k[1] * c->k[2]), kvol = op->kvol, k = op->cg * kvol;
 	/* weights a pair-limited kernel cannot take exactly run split or go to its wide
 	 * sibling (no kernel with a pair limit reads in place, so the k order checked is the
 	 * model's) */
 	int split;
 	uk = eml_qgemm_ukernel_split(uk, ctx->in_data[3], ctx->in[3]->dtype == EDGEML_DTYPE_INT8,
 				     op->out_ch, k, k, 1, &split);
-	op->pointwise = kvol == 1 && c->stride[1] == 1 && c->stride[2] == 1 &&
+	op->pointwise = !op->three_d && kvol == 1 && c->stride[1] == 1 && c->stride[2] == 1 &&
 			c->pad_begin[1] == 0 && c->pad_begin[2] == 0 && c->out[1] == c->in[1] &&
 			c->out[2] == c->in[2];
 	/* the level's by-pixel kernel, where it has one, for its own GEMM's cases */
@@ -872,8 +901,9 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 	eml_plane pl;
 	memset(&pl, 0, sizeof(pl));
 	if (!op->pointwise && (eml_plane_init(&pl, c, PLANE_MAX) != EDGEML_OK ||
-			       pl.bytes > PLANE_MAX / op->in_ch)) {
-		if (op->out_plane == 0 || op->in_ch * kvol > IM2COL_MAX / op->out_plane)
+			       pl.bytes > PLANE_MAX / (op->in_ch * op->in_d + 4))) {
+		if (op->three_d || op->out_plane == 0 ||
+		    op->in_ch * kvol > IM2COL_MAX / op->out_plane)
 			return EDGEML_ERR_UNSUPPORTED;
 		op->im2col = 1;
 	}
@@ -942,8 +972,9 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 		op->cols = op->in_place ? pl.grid : op->out_plane;
 		if (!op->in_place && uk->nr > PIXEL_NR_MAX)
 			return EDGEML_ERR_UNSUPPORTED;
-		op->koff = calloc(k, sizeof(size_t));
-		op->qoff = calloc(k / 4 + 1, sizeof(size_t));
+		size_t tables = op->three_d ? op->out_d * op->groups : 1;
+		op->koff = calloc(tables * k, sizeof(size_t));
+		op->qoff = calloc(tables * (k / 4 + 1), sizeof(size_t));
 		size_t *taps = tap_offsets(op);
 		if (!op->koff || !op->qoff || !taps) {
 			free(taps);
@@ -959,8 +990,32 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 		}
 		for (size_t q = 0; by4 && q < k / 4; q++)
 			op->qoff[q] = (q / kvol) * 4 * pl.bytes + 4 * taps[q % kvol];
+		/* 3-D: per (output slice, group), from the first plane: a (channel, tap) row
+		 * reads the plane of its channel's input slice, or the padding plane after the
+		 * last one (channel c, slice s is plane c * in_d + s; in place, the 4-channel
+		 * group q at slice s is 4-plane q * in_d + s) */
+		size_t pad_plane = op->in_ch * op->in_d;
+		for (size_t t = 0; op->three_d && t < tables; t++) {
+			size_t od = t / op->groups, g = t % op->groups;
+			size_t *ko = op->koff + t * k, *qo = op->qoff + t * (k / 4 + 1);
+			for (size_t kk = 0; kk < k; kk++) {
+				size_t ci = by4 ? (kk / (4 * kvol)) * 4 + kk % 4 : kk / kvol;
+				size_t tap = by4 ? kk / 4 % kvol : kk % kvol;
+				int64_t id = eml_plane_depth_slice(&op->c3, od, tap / kvol2);
+				size_t ch = g * op->cg + ci;
+				ko[kk] = (id < 0 ? pad_plane : ch * op->in_d + (size_t)id) * pl.bytes +
+					 taps[tap % kvol2];
+			}
+			for (size_t q = 0; by4 && q < k / 4; q++) {
+				size_t tap = q % kvol, quad = (g * op->cg) / 4 + q / kvol;
+				int64_t id = eml_plane_depth_slice(&op->c3, od, tap / kvol2);
+				qo[q] = (id < 0 ? pad_plane / 4 : quad * op->in_d + (size_t)id) * 4 *
+						pl.bytes +
+					4 * taps[tap % kvol2];
+			}
+		}
 		free(taps);
-		op->base.shared = op->in_ch * pl.bytes;
+		op->base.shared = (op->in_ch * op->in_d + (op->three_d ? 4 : 0)) * pl.bytes;
 	}
 	op->tiles = op->cols / uk->nr + (op->cols % uk->nr != 0);
 	/* Enough tasks for every thread, else whole groups of tiles per task. */
@@ -1021,7 +1076,7 @@ edgeml_status eml_fast_qconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 		  (tw->dtype == EDGEML_DTYPE_INT8 || tw->dtype == EDGEML_DTYPE_UINT8) &&
 		  (ty->dtype == EDGEML_DTYPE_INT8 || ty->dtype == EDGEML_DTYPE_UINT8);
 	if (!uk || !is8 || eml_node_params(NULL, ctx->node, ctx->in, &tmp, &prm) != EDGEML_OK ||
-	    prm->qconv.shape.g.n_spatial > 2 || !read_params(ctx, &prm->qconv, &p))
+	    !read_params(ctx, &prm->qconv, &p))
 		return EDGEML_OK;
 	const eml_qconv_shape s = prm->qconv.shape;
 	qconv_op *op = calloc(1, sizeof(*op));
@@ -1031,6 +1086,14 @@ edgeml_status eml_fast_qconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	op->base.run = qconv_run_op;
 	op->base.destroy = qconv_destroy;
 	eml_window3_of(&s.g, &op->c);
+	/* 3-D: per output depth slice over the slices' planes, but a 1x1x1 stride-1 one as a
+	 * 2-D pointwise one over the flattened volume */
+	op->three_d = s.g.n_spatial == 3 && !eml_plane_flatten_pointwise(&op->c);
+	op->c3 = op->c;
+	op->in_d = (size_t)op->c.in[0];
+	op->out_d = (size_t)op->c.out[0];
+	if (op->three_d)
+		eml_plane_slice_window(&op->c3, &op->c);
 	const eml_window3 *c = &op->c;
 	op->batch = (size_t)s.batch;
 	op->in_ch = (size_t)s.in_ch;
@@ -1040,10 +1103,14 @@ edgeml_status eml_fast_qconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	op->mg = op->out_ch / op->groups;
 	op->in_plane = (size_t)(c->in[1] * c->in[2]);
 	op->out_plane = (size_t)(c->out[1] * c->out[2]);
+	op->in_vol = op->in_d * op->in_plane;
+	op->out_vol = op->out_d * op->out_plane;
 	op->zx = (uint8_t)p.x_zp;
-	op->kvol = (size_t)(c->k[1] * c->k[2]);
-	op->work = op->batch * op->out_ch * op->out_plane * op->cg * op->kvol;
-	op->depthwise = dw && op->cg == 1 && op->mg == 1 && op->kvol <= DW_TAPS_MAX &&
+	op->kvol = (size_t)(op->c3.k[0] * c->k[1] * c->k[2]);
+	op->k = op->cg * op->kvol;
+	op->work = op->batch * op->out_ch * op->out_vol * op->cg * op->kvol;
+	op->depthwise = dw && !op->three_d && op->cg == 1 && op->mg == 1 &&
+			op->kvol <= DW_TAPS_MAX &&
 			eml_plane_init(&op->plane, c, PLANE_MAX) == EDGEML_OK;
 	edgeml_status st;
 	if (op->depthwise) {
