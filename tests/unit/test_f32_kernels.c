@@ -672,7 +672,14 @@ static void test_fdwconv_lanes(void **state)
 			conv_what(&s, 2, what, sizeof(what));
 			kcase c;
 			conv_build(&c, &s);
-			kc_check(&c, levels[l], 1 + (it % 2) * 2, "f32-dwconv-c", what);
+			/* a 3x3 / 5x5 window, stride 1 or 2, over 8 outputs wide: the direct rows
+			 * kernel where the level has one */
+			const eml_cpu_kernels *kt = eml_cpu_kernels_for(levels[l]);
+			int64_t ow = (s.w + s.pads[1] + s.pads[3] - ((s.kw - 1) * s.dw + 1)) / s.sw + 1;
+			int direct = kt->f32_dwd && s.kh == s.kw && (s.kw == 3 || s.kw == 5) &&
+				     s.sh == s.sw && s.sh <= 2 && s.dh == 1 && s.dw == 1 && ow > 8;
+			kc_check(&c, levels[l], 1 + (it % 2) * 2,
+				 direct ? kt->f32_dwd_name : "f32-dwconv-c", what);
 			kc_free(&c);
 		}
 		conv_shape s = { .n = 1, .cin = 8, .cout = 8, .group = 8, .h = 5, .w = 17, .kh = 3,
@@ -730,9 +737,10 @@ static void test_fdwconv_rows(void **state)
 			conv_what(&s, 2, what, sizeof(what));
 			kcase c;
 			conv_build(&c, &s);
-			int rows = kt->f32_dwr && (uint32_t)s.sh <= kt->f32_dwr_max_stride;
-			kc_check(&c, levels[l], 1 + (it % 8 / 4) * 2, rows ? kt->f32_dwr_name : "f32-dwconv",
-				 what);
+			int rows = kt->f32_dwd || (kt->f32_dwr && (uint32_t)s.sh <= kt->f32_dwr_max_stride);
+			const char *kn = !rows ? "f32-dwconv"
+				       : kt->f32_dwd ? kt->f32_dwd_name : kt->f32_dwr_name;
+			kc_check(&c, levels[l], 1 + (it % 8 / 4) * 2, kn, what);
 			kc_free(&c);
 		}
 	}

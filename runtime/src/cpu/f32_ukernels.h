@@ -69,9 +69,19 @@ typedef struct eml_f32_dwr_args {
 	const float *w;
 	float bias, lo, hi;
 	float *y;
+	/* the direct form (eml_f32_dwd_fn) only: x is the channel's input plane itself, ih x iw
+	 * floats, padded by top rows above and left columns before (0 there and past the
+	 * plane); phase and q are not read */
+	size_t ih, iw, top, left;
 } eml_f32_dwr_args;
 
 typedef void (*eml_f32_dwr_fn)(const eml_f32_dwr_args *a);
+
+/* The same depthwise window by output rows, read straight from the unpadded input plane
+ * (the ih, iw, top, left form of eml_f32_dwr_args): no phase plane is built. The same
+ * outputs, bit for bit, as eml_f32_dwr_fn over the plane eml_fplane_build makes (the
+ * padding's taps are multiplied in as zeros, in the same order). */
+typedef void (*eml_f32_dwd_fn)(const eml_f32_dwr_args *a);
 
 /* A depthwise convolution with channels in lanes, for small planes: ch channels (a multiple
  * of 16) of the n outputs at plane positions pos[i], y[i * ch + c] = clamp(bias[c] + sum
@@ -164,7 +174,7 @@ void eml_f32_dwconv_64x_minmax_avx512f(const eml_f32_dw_args *a);
 void eml_f32_dwconv_32x_minmax_avx2(const eml_f32_dw_args *a);
 void eml_f32_dwconv_16c4_minmax_avx512f(const eml_f32_dwc_args *a);
 void eml_f32_dwconv_8c4_minmax_avx2(const eml_f32_dwc_args *a);
-void eml_f32_dwconv_rows_avx512f(const eml_f32_dwr_args *a);
+void eml_f32_dwconv_direct_avx512f(const eml_f32_dwr_args *a);
 void eml_f32_dwconv_rows_avx2(const eml_f32_dwr_args *a);
 void eml_f32_split2_32x_avx512f(const float *src, size_t n, float *even, float *odd);
 void eml_f32_split2_16x_avx2(const float *src, size_t n, float *even, float *odd);
