@@ -65,6 +65,26 @@ static float *kc_in(kcase *c, uint32_t rank, const int64_t *dims, int constant,
 	return d;
 }
 
+/* Appends a constant int64 axes input of n values (ReduceMean's canonical form). */
+static void kc_axes(kcase *c, uint32_t n, const int64_t *axes)
+{
+	uint32_t k = c->node.n_inputs++;
+	eml_tensor *t = &c->in[k];
+	t->name = "axes";
+	t->dtype = EDGEML_DTYPE_INT64;
+	t->rank = 1;
+	t->dims[0] = n;
+	t->flags = EML_TF_CONSTANT;
+	int64_t *d = test_malloc(n * sizeof(int64_t) + 8);
+	memcpy(d, axes, n * sizeof(int64_t));
+	t->data = d;
+	t->data_size = n * sizeof(int64_t);
+	c->in_idx[k] = k;
+	c->inp[k] = t;
+	c->in_data[k] = d;
+	c->owned[k] = d;
+}
+
 /* Adds random fused activation bounds: none, Relu, Relu6, a lower or an upper one. */
 static void kc_activation(kcase *c)
 {
@@ -1648,6 +1668,36 @@ static void test_favgpool(void **state)
 		kc_ints(&c, "pads", 4, (int64_t[]){ 1, 1, 1, 1 });
 		assert_null(kc_prepare(&c, levels[l], 1));
 		kc_free(&c);
+		/* ReduceMean over every axis past the first two (rank 3-5, axes given negative
+		 * or not, kept or dropped) runs as the planes' means, bit for bit; over other
+		 * axes it stays with the reference */
+		for (int it = 0; it < 60; it++) {
+			uint32_t rank = 3 + it % 3;
+			int64_t d[5] = { 1 + rnd() % 2, 1 + rnd() % 40, 1 + rnd() % 12,
+					 1 + rnd() % 9, 1 + rnd() % 4 };
+			int64_t axes[3];
+			for (uint32_t i = 2; i < rank; i++)
+				axes[i - 2] = it % 2 ? (int64_t)i - (int64_t)rank : (int64_t)i;
+			kc_init(&c, EML_OP_ReduceMean);
+			kc_in(&c, rank, d, 0, it % 3 == 0 ? 6 : 0);
+			kc_axes(&c, rank - 2, axes);
+			kc_int(&c, "keepdims", it % 4 < 2);
+			snprintf(what, sizeof(what), "reducemean rank %u %lldx%lldx%lldx%lldx%lld", rank,
+				 (long long)d[0], (long long)d[1], (long long)d[2], (long long)d[3],
+				 (long long)d[4]);
+			kc_check(&c, levels[l], 1 + (it % 4 == 1) * 2, "f32-avgpool", what);
+			kc_free(&c);
+		}
+		static const int64_t other[][3] = { { 1, 2, 3 }, { 3, 0, 0 }, { 1, 0, 0 },
+						    { 0, 2, 3 } };
+		static const uint32_t n_other[] = { 3, 1, 1, 3 };
+		for (int i = 0; i < 4; i++) {
+			kc_init(&c, EML_OP_ReduceMean);
+			kc_in(&c, 4, (int64_t[]){ 2, 3, 4, 5 }, 0, 0);
+			kc_axes(&c, n_other[i], other[i]);
+			assert_null(kc_prepare(&c, levels[l], 1));
+			kc_free(&c);
+		}
 	}
 }
 
