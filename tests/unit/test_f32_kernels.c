@@ -65,6 +65,26 @@ static float *kc_in(kcase *c, uint32_t rank, const int64_t *dims, int constant,
 	return d;
 }
 
+/* Appends a constant int64 axes input of n values (ReduceMean's canonical form). */
+static void kc_axes(kcase *c, uint32_t n, const int64_t *axes)
+{
+	uint32_t k = c->node.n_inputs++;
+	eml_tensor *t = &c->in[k];
+	t->name = "axes";
+	t->dtype = EDGEML_DTYPE_INT64;
+	t->rank = 1;
+	t->dims[0] = n;
+	t->flags = EML_TF_CONSTANT;
+	int64_t *d = test_malloc(n * sizeof(int64_t) + 8);
+	memcpy(d, axes, n * sizeof(int64_t));
+	t->data = d;
+	t->data_size = n * sizeof(int64_t);
+	c->in_idx[k] = k;
+	c->inp[k] = t;
+	c->in_data[k] = d;
+	c->owned[k] = d;
+}
+
 /* Adds random fused activation bounds: none, Relu, Relu6, a lower or an upper one. */
 static void kc_activation(kcase *c)
 {
@@ -739,6 +759,83 @@ static void test_fwinograd(void **state)
 /* Depthwise convolutions of narrow planes, which run with channels in lanes: channel counts
  * around the 64 of a task (ragged last group, partial 16 x 16 blocks), two images, strides,
  * pads, specials; a wider plane stays on the per-channel kernel. */
+/* The kernel a depthwise convolution of shape s takes at isa: where the level has them, a
+ * 3x3 / 5x5 window (equal strides, no dilation) over a plane of at most 64 outputs at
+ * stride 1 whose rows keep their width runs flattened (f32_dwp), one over 8 outputs wide
+ * (stride 1 or 2) by rows from the input (f32_dwd); else up to 16 outputs wide with channels
+ * in lanes, wider by rows from a phase plane (f32_dwr) or per channel over its grid. */
+static const char *dw_kernel_name(const conv_shape *s, eml_isa isa)
+{
+	const eml_cpu_kernels *kt = eml_cpu_kernels_for(isa);
+	int64_t ow = (s->w + s->pads[1] + s->pads[3] - ((s->kw - 1) * s->dw + 1)) / s->sw + 1;
+	int64_t oh = (s->h + s->pads[0] + s->pads[2] - ((s->kh - 1) * s->dh + 1)) / s->sh + 1;
+	int window = s->kh == s->kw && (s->kw == 3 || s->kw == 5) && s->sh == s->sw &&
+		     s->dh == 1 && s->dw == 1;
+	if (window && kt->f32_dwp && s->sh == 1 && ow == s->w && oh * ow <= 64)
+		return kt->f32_dwp_name;
+	if (window && kt->f32_dwd && s->sh <= 2 && ow > 8)
+		return kt->f32_dwd_name;
+	if (ow <= 16)
+		return "f32-dwconv-c";
+	if (window && kt->f32_dwr && (uint32_t)s->sh <= kt->f32_dwr_max_stride)
+		return kt->f32_dwr_name;
+	return "f32-dwconv";
+}
+
+/* The flattened small-plane depthwise (f32_dwp) where the level has one: 3x3 and 5x5 at
+ * stride 1 over planes of 1-64 outputs whose rows keep their width (7x7, 8x8, 1x64, 64x1,
+ * 2x30, 5x9, ...; the padding split either way, including none before), 1-150 channels, two
+ * images, specials, 1 and 3 threads, bit for bit. */
+static void test_fdwconv_flat(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels), tested = 0;
+	if (nl == 0)
+		skip();
+	static const int64_t hw[][2] = { { 7, 7 }, { 8, 8 }, { 1, 64 }, { 64, 1 }, { 2, 30 },
+					 { 5, 9 }, { 3, 3 }, { 1, 1 }, { 4, 16 }, { 6, 10 },
+					 { 9, 7 }, { 2, 2 } };
+	char what[256];
+	for (uint32_t l = 0; l < nl; l++) {
+		if (!eml_cpu_kernels_for(levels[l])->f32_dwp)
+			continue;
+		tested++;
+		for (int it = 0; it < 96; it++) {
+			conv_shape s = { 0 };
+			s.kh = s.kw = it % 2 ? 5 : 3;
+			s.sh = s.sw = s.dh = s.dw = 1;
+			s.h = hw[it / 2 % 12][0];
+			s.w = hw[it / 2 % 12][1];
+			s.n = 1 + it % 5 / 4;
+			s.cin = s.cout = s.group = 1 + rnd() % 150;
+			s.bias = rnd() % 4 != 0;
+			s.special = it % 3 == 0;
+			/* rows keep their width: k - 1 columns of padding, split at random */
+			s.pads[1] = rnd() % (uint32_t)s.kw;
+			s.pads[3] = s.kw - 1 - s.pads[1];
+			s.pads[0] = rnd() % (uint32_t)s.kh;
+			s.pads[2] = rnd() % (uint32_t)s.kh;
+			if (s.h + s.pads[0] + s.pads[2] < s.kh)
+				s.pads[2] = s.kh - s.h - s.pads[0];
+			conv_what(&s, 2, what, sizeof(what));
+			kcase c;
+			conv_build(&c, &s);
+			const char *kn = dw_kernel_name(&s, levels[l]);
+			int64_t oh = s.h + s.pads[0] + s.pads[2] - s.kh + 1;
+			if (oh * s.w <= 64)
+				assert_string_equal(kn, eml_cpu_kernels_for(levels[l])->f32_dwp_name);
+			kc_check(&c, levels[l], 1 + (it % 4 / 2) * 2, kn, what);
+			kc_free(&c);
+		}
+	}
+#if defined(__x86_64__)
+	if (eml_cpu_kernels_for(EML_ISA_AVX512VNNI)->f32_dwp && nl > 0 &&
+	    levels[nl - 1] == EML_ISA_AVX512VNNI)
+		assert_true(tested > 0);
+#endif
+}
+
 static void test_fdwconv_lanes(void **state)
 {
 	(void)state;
@@ -760,7 +857,8 @@ static void test_fdwconv_lanes(void **state)
 			conv_what(&s, 2, what, sizeof(what));
 			kcase c;
 			conv_build(&c, &s);
-			kc_check(&c, levels[l], 1 + (it % 2) * 2, "f32-dwconv-c", what);
+			kc_check(&c, levels[l], 1 + (it % 2) * 2, dw_kernel_name(&s, levels[l]),
+				 what);
 			kc_free(&c);
 		}
 		conv_shape s = { .n = 1, .cin = 8, .cout = 8, .group = 8, .h = 5, .w = 17, .kh = 3,
@@ -795,7 +893,6 @@ static void test_fdwconv_rows(void **state)
 	size_t nw = sizeof(widths) / sizeof(widths[0]);
 	char what[256];
 	for (uint32_t l = 0; l < nl; l++) {
-		const eml_cpu_kernels *kt = eml_cpu_kernels_for(levels[l]);
 		for (size_t it = 0; it < 4 * nw + 40; it++) {
 			conv_shape s;
 			conv_random(&s, 2, 0);
@@ -818,8 +915,7 @@ static void test_fdwconv_rows(void **state)
 			conv_what(&s, 2, what, sizeof(what));
 			kcase c;
 			conv_build(&c, &s);
-			int rows = kt->f32_dwr && (uint32_t)s.sh <= kt->f32_dwr_max_stride;
-			kc_check(&c, levels[l], 1 + (it % 8 / 4) * 2, rows ? kt->f32_dwr_name : "f32-dwconv",
+			kc_check(&c, levels[l], 1 + (it % 8 / 4) * 2, dw_kernel_name(&s, levels[l]),
 				 what);
 			kc_free(&c);
 		}
@@ -1793,6 +1889,36 @@ static void test_favgpool(void **state)
 		kc_ints(&c, "pads", 4, (int64_t[]){ 1, 1, 1, 1 });
 		assert_null(kc_prepare(&c, levels[l], 1));
 		kc_free(&c);
+		/* ReduceMean over every axis past the first two (rank 3-5, axes given negative
+		 * or not, kept or dropped) runs as the planes' means, bit for bit; over other
+		 * axes it stays with the reference */
+		for (int it = 0; it < 60; it++) {
+			uint32_t rank = 3 + it % 3;
+			int64_t d[5] = { 1 + rnd() % 2, 1 + rnd() % 40, 1 + rnd() % 12,
+					 1 + rnd() % 9, 1 + rnd() % 4 };
+			int64_t axes[3];
+			for (uint32_t i = 2; i < rank; i++)
+				axes[i - 2] = it % 2 ? (int64_t)i - (int64_t)rank : (int64_t)i;
+			kc_init(&c, EML_OP_ReduceMean);
+			kc_in(&c, rank, d, 0, it % 3 == 0 ? 6 : 0);
+			kc_axes(&c, rank - 2, axes);
+			kc_int(&c, "keepdims", it % 4 < 2);
+			snprintf(what, sizeof(what), "reducemean rank %u %lldx%lldx%lldx%lldx%lld", rank,
+				 (long long)d[0], (long long)d[1], (long long)d[2], (long long)d[3],
+				 (long long)d[4]);
+			kc_check(&c, levels[l], 1 + (it % 4 == 1) * 2, "f32-avgpool", what);
+			kc_free(&c);
+		}
+		static const int64_t other[][3] = { { 1, 2, 3 }, { 3, 0, 0 }, { 1, 0, 0 },
+						    { 0, 2, 3 } };
+		static const uint32_t n_other[] = { 3, 1, 1, 3 };
+		for (int i = 0; i < 4; i++) {
+			kc_init(&c, EML_OP_ReduceMean);
+			kc_in(&c, 4, (int64_t[]){ 2, 3, 4, 5 }, 0, 0);
+			kc_axes(&c, n_other[i], other[i]);
+			assert_null(kc_prepare(&c, levels[l], 1));
+			kc_free(&c);
+		}
 	}
 }
 
@@ -2140,6 +2266,7 @@ int main(void)
 		cmocka_unit_test(test_fbinary),	      cmocka_unit_test(test_fmaxpool),
 		cmocka_unit_test(test_fmaxpool3d),
 		cmocka_unit_test(test_favgpool),     cmocka_unit_test(test_fdwconv_lanes),
+		cmocka_unit_test(test_fdwconv_flat),
 		cmocka_unit_test(test_fdwconv_rows), cmocka_unit_test(test_split2),
 		cmocka_unit_test(test_fconvtranspose),
 	};

@@ -69,9 +69,39 @@ typedef struct eml_f32_dwr_args {
 	const float *w;
 	float bias, lo, hi;
 	float *y;
+	/* the direct form (eml_f32_dwd_fn) only: x is the channel's input plane itself, ih x iw
+	 * floats, padded by top rows above and left columns before (0 there and past the
+	 * plane); phase and q are not read */
+	size_t ih, iw, top, left;
 } eml_f32_dwr_args;
 
 typedef void (*eml_f32_dwr_fn)(const eml_f32_dwr_args *a);
+
+/* The same depthwise window by output rows, read straight from the unpadded input plane
+ * (the ih, iw, top, left form of eml_f32_dwr_args): no phase plane is built. The same
+ * outputs, bit for bit, as eml_f32_dwr_fn over the plane eml_fplane_build makes (the
+ * padding's taps are multiplied in as zeros, in the same order). */
+typedef void (*eml_f32_dwd_fn)(const eml_f32_dwr_args *a);
+
+/* A k x k depthwise window (k 3 or 5) at stride 1 over small planes whose rows keep their
+ * width (iw == ow: the padding before and after a row sums to k - 1), so that every tap is
+ * one offset from an output's position in the flattened plane: channels planes at once,
+ * each's n = oh * ow <= 64 outputs in vectors along the flattened plane, tap t read at
+ * position + off[t] under mask[t * 4 + v] (vector v; the lanes whose tap falls in the
+ * padding or past n off). y[c][i] = clamp(bias[c] + sum over t of x[c][i + off[t]] *
+ * w[c * k * k + t]), the taps in order (the padding's as zeros, each one FMA from 0). */
+typedef struct eml_f32_dwp_args {
+	const float *x;
+	size_t in_plane, n, channels;
+	uint32_t k;
+	const ptrdiff_t *off;
+	const uint16_t *mask;
+	const float *w, *bias;
+	float lo, hi;
+	float *y;
+} eml_f32_dwp_args;
+
+typedef void (*eml_f32_dwp_fn)(const eml_f32_dwp_args *a);
 
 /* A depthwise convolution with channels in lanes, for small planes: ch channels (a multiple
  * of 16) of the n outputs at plane positions pos[i], y[i * ch + c] = clamp(bias[c] + sum
@@ -164,7 +194,8 @@ void eml_f32_dwconv_64x_minmax_avx512f(const eml_f32_dw_args *a);
 void eml_f32_dwconv_32x_minmax_avx2(const eml_f32_dw_args *a);
 void eml_f32_dwconv_16c4_minmax_avx512f(const eml_f32_dwc_args *a);
 void eml_f32_dwconv_8c4_minmax_avx2(const eml_f32_dwc_args *a);
-void eml_f32_dwconv_rows_avx512f(const eml_f32_dwr_args *a);
+void eml_f32_dwconv_direct_avx512f(const eml_f32_dwr_args *a);
+void eml_f32_dwconv_flat_avx512f(const eml_f32_dwp_args *a);
 void eml_f32_dwconv_rows_avx2(const eml_f32_dwr_args *a);
 void eml_f32_split2_32x_avx512f(const float *src, size_t n, float *even, float *odd);
 void eml_f32_split2_16x_avx2(const float *src, size_t n, float *even, float *odd);

@@ -60,6 +60,7 @@ edgeml_status eml_fast_prepare_exact(const eml_kernel_ctx *ctx, eml_isa isa, uin
 		return eml_fast_maxpool_prepare(ctx, isa, out);
 	case EML_OP_AveragePool:
 	case EML_OP_GlobalAveragePool:
+	case EML_OP_ReduceMean:
 		return eml_fast_fpool_prepare(ctx, isa, threads, out);
 	case EML_OP_QLinearAveragePool:
 	case EML_OP_QLinearGlobalAveragePool:

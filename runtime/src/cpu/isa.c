@@ -143,9 +143,10 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->f32_dwc = eml_f32_dwconv_16c4_minmax_avx512f;
 		t->f32_transpose = eml_f32_transpose_16x16_avx512f;
 		t->f32_split2 = eml_f32_split2_32x_avx512f;
-		t->f32_dwr = eml_f32_dwconv_rows_avx512f;
-		t->f32_dwr_name = "f32-dwconv-rows-avx512f";
-		t->f32_dwr_max_stride = 2;
+		t->f32_dwd = eml_f32_dwconv_direct_avx512f;
+		t->f32_dwd_name = "f32-dwconv-direct-avx512f";
+		t->f32_dwp = eml_f32_dwconv_flat_avx512f;
+		t->f32_dwp_name = "f32-dwconv-flat-avx512f";
 		t->f32_vbinary = eml_f32_vbinary_32x_minmax_avx512f;
 		t->f32_maxpool = eml_f32_maxpool_64x_avx512f;
 		t->f32_maxpool_row = eml_f32_maxpool_rows_16x_avx512f;

@@ -123,6 +123,10 @@ typedef struct eml_cpu_kernels {
 	eml_f32_dwr_fn f32_dwr; /* 3x3 / 5x5 depthwise by output rows, or NULL */
 	const char *f32_dwr_name;
 	uint32_t f32_dwr_max_stride; /* the largest stride f32_dwr takes (1 or 2) */
+	eml_f32_dwd_fn f32_dwd; /* f32_dwr from the unpadded input plane (same strides), or NULL */
+	const char *f32_dwd_name;
+	eml_f32_dwp_fn f32_dwp; /* 3x3 / 5x5 stride-1 depthwise over small flat planes, or NULL */
+	const char *f32_dwp_name;
 	eml_f32_transpose_fn f32_transpose;
 	eml_f32_split2_fn f32_split2; /* stride-2 phase planes' column split, or NULL */
 	const eml_f32_vbinary_fn (*f32_vbinary)[EML_F32_FORMS]; /* [op][form] */

@@ -1,12 +1,13 @@
 /* fpool.c — float MaxPool (1-D to 3-D, no Indices output), GlobalAveragePool, the
  * AveragePool whose one window is the whole plane and the 1-D / 2-D AveragePool whose
  * windows lie inside the input (no padding, no dilation: DenseNet's 2x2 transitions), on
- * the fast path. MaxPool runs, where the level has one (AVX-512), the row kernel straight
- * from the input rows (column strides 1 and 2, the usual 2x2 and 3x3 pools), else builds
- * each channel's phase plane (fast_fplane.h, padding filled with -FLT_MAX, which never wins
- * over the reference's start value) and runs the max micro-kernel over its grid. The averages
- * sum each plane in double in the reference's order (its window order is row-major over
- * the plane), several planes at once. Channels go over the pool. */
+ * the fast path, and ReduceMean over the planes (mnasnet's head) as their means. MaxPool
+ * runs, where the level has one (AVX-512), the row kernel straight from the input rows
+ * (column strides 1 and 2, the usual 2x2 and 3x3 pools), else builds each channel's phase
+ * plane (fast_fplane.h, padding filled with -FLT_MAX, which never wins over the reference's
+ * start value) and runs the max micro-kernel over its grid. The averages sum each plane in
+ * double in the reference's order (its window order is row-major over the plane), several
+ * planes at once. Channels go over the pool. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -275,7 +276,8 @@ static int windows_inside(const eml_window3 *w)
 	return w->in[0] == 1 && w->k[0] == 1 && w->out[0] == 1;
 }
 
-/* Prepares a float MaxPool, GlobalAveragePool, whole-plane or windows-inside AveragePool. */
+/* Prepares a float MaxPool, GlobalAveragePool, whole-plane or windows-inside AveragePool, or
+ * a ReduceMean over the planes. */
 edgeml_status eml_fast_fpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
 				     eml_fast_op **out)
 {
@@ -289,7 +291,14 @@ edgeml_status eml_fast_fpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	eml_window3 win = { 0 };
 	for (uint32_t i = 2; i < x->rank; i++)
 		size *= (size_t)x->dims[i];
-	if (ctx->node->op != EML_OP_GlobalAveragePool) {
+	if (ctx->node->op == EML_OP_ReduceMean) {
+		/* over every axis past the first two (x.mean([2, 3]) of mnasnet's head): each
+		 * plane's mean, the same sum in the same order as the reference's (in double,
+		 * innermost axis first), kept or dropped axes alike */
+		if (eml_node_params(NULL, ctx->node, ctx->in, &tmp, &prm) != EDGEML_OK ||
+		    prm->reduce.mask != ((1u << x->rank) - 1) - 3u)
+			return EDGEML_OK;
+	} else if (ctx->node->op != EML_OP_GlobalAveragePool) {
 		if (x->rank > 5 || eml_node_params(NULL, ctx->node, ctx->in, &tmp, &prm) != EDGEML_OK)
 			return EDGEML_OK;
 		const eml_window_geom *g = &prm->pool.geom;

@@ -1,8 +1,11 @@
 /* f32-dwconv-rows-avx2.c — float depthwise micro-kernel for k x k windows (k 3 or 5),
  * stride 1, over one channel's phase plane, by strips of output columns (as many vectors as
  * leave the ring of accumulators, the loaded vectors and a weight in 16 registers: 24
- * columns for 3x3, 16 for 5x5): the AVX-512 kernel's scheme (f32-dwconv-rows-avx512f.c);
- * bit-identical to f32-dwconv-32x. */
+ * columns for 3x3, 16 for 5x5). Each padded input row's vectors are loaded once and
+ * multiplied into the accumulators of every output row that reads them (a ring of k rows
+ * of accumulators, the oldest finished and stored once its last window row is in); the
+ * AVX-512 level does the same from the unpadded plane (f32-dwconv-direct-avx512f.c).
+ * Bit-identical to f32-dwconv-32x. */
 #if defined(__x86_64__)
 #include <immintrin.h>
 
