@@ -34,6 +34,27 @@ static int param_pair(const cv_graph *g, const cv_node *n, uint32_t k, uint32_t 
 	       cv_const_scalar_i32(g, zp, z);
 }
 
+/* Makes `node` QLinearLookup(x, table) with table a new constant named after the node, and
+ * drops the lookup node ln whose output it read. */
+static edgeml_status become_lookup(cv_graph *g, uint32_t node, uint32_t ln, uint32_t x,
+				   uint32_t dtype, const uint8_t table[256], int *done)
+{
+	int64_t dim = 256;
+	uint32_t t;
+	edgeml_status st = cv_add_constant(g, g->nodes[node].name, dtype, 1, &dim, table, 256, &t);
+	if (!st)
+		st = cv_resize_inputs(g, node, 2);
+	if (st)
+		return st;
+	g->nodes[node].op = EML_OP_QLinearLookup;
+	g->nodes[node].inputs[0] = x;
+	g->nodes[node].inputs[1] = t;
+	g->nodes[ln].dead = 1;
+	cv_update_producers(g);
+	*done = 1;
+	return EDGEML_OK;
+}
+
 /* Folds the QLinearMul node `node` when one operand is a lookup of the other. */
 static edgeml_status fold(cv_graph *g, uint32_t node, int *done)
 {
@@ -76,20 +97,7 @@ static edgeml_status fold(cv_graph *g, uint32_t node, int *done)
 			int32_t y = !(r >= (float)lo) ? lo : r > (float)hi ? hi : (int32_t)r;
 			table[i] = (uint8_t)y;
 		}
-		int64_t dim = 256;
-		uint32_t t;
-		edgeml_status st = cv_add_constant(g, m->name, tx->dtype, 1, &dim, table, 256, &t);
-		if (!st)
-			st = cv_resize_inputs(g, node, 2);
-		if (st)
-			return st;
-		g->nodes[node].op = EML_OP_QLinearLookup;
-		g->nodes[node].inputs[0] = x;
-		g->nodes[node].inputs[1] = t;
-		g->nodes[ln].dead = 1;
-		cv_update_producers(g);
-		*done = 1;
-		return EDGEML_OK;
+		return become_lookup(g, node, ln, x, tx->dtype, table, done);
 	}
 	return EDGEML_OK;
 }
@@ -150,20 +158,7 @@ static edgeml_status fold_const(cv_graph *g, uint32_t node, int *done)
 			}
 			table[i] = (uint8_t)y;
 		}
-		int64_t dim = 256;
-		uint32_t t, x = g->nodes[ln].inputs[0];
-		edgeml_status st = cv_add_constant(g, m->name, tl->dtype, 1, &dim, table, 256, &t);
-		if (!st)
-			st = cv_resize_inputs(g, node, 2);
-		if (st)
-			return st;
-		g->nodes[node].op = EML_OP_QLinearLookup;
-		g->nodes[node].inputs[0] = x;
-		g->nodes[node].inputs[1] = t;
-		g->nodes[ln].dead = 1;
-		cv_update_producers(g);
-		*done = 1;
-		return EDGEML_OK;
+		return become_lookup(g, node, ln, g->nodes[ln].inputs[0], tl->dtype, table, done);
 	}
 	return EDGEML_OK;
 }
