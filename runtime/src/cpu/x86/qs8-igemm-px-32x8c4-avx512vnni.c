@@ -62,9 +62,9 @@ store_transposed(const __m256i *R, uint32_t np, uint8_t *y, size_t y_stride)
 		uint8_t *y2 = y0 + 16 * y_stride, *y3 = y2 + y_stride;
 		if (np == 8) {
 			_mm_storel_epi64((__m128i *)y0, l);
-			_mm_storeh_pd((double *)y1, _mm_castsi128_pd(l));
+			_mm_storel_epi64((__m128i *)y1, _mm_unpackhi_epi64(l, l));
 			_mm_storel_epi64((__m128i *)y2, h);
-			_mm_storeh_pd((double *)y3, _mm_castsi128_pd(h));
+			_mm_storel_epi64((__m128i *)y3, _mm_unpackhi_epi64(h, h));
 		} else {
 			_mm512_mask_storeu_epi8(y0, mask, _mm512_castsi128_si512(l));
 			_mm512_mask_storeu_epi8(y1, mask,
