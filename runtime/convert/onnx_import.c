@@ -423,6 +423,8 @@ static edgeml_status canon_einsum(cv_graph *g, uint32_t node)
 	uint32_t r = len[0];
 	ok = ok && part == 2 && r >= 2 && len[1] == r && len[2] == r &&
 	     g->nodes[node].n_inputs == 2;
+	if (g->nodes[node].n_outputs != 1 || g->nodes[node].outputs[0] == EML_NO_TENSOR)
+		return unsupported_attr(g, node, "Einsum without exactly one output");
 	for (uint32_t k = 0; ok && k + 2 < r; k++)
 		ok = t[1][k] == t[0][k] && t[2][k] == t[0][k];
 	for (uint32_t p = 0; ok && p < 3; p++)
