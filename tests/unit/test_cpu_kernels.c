@@ -666,6 +666,25 @@ static void test_qconv_by_pixel(void **state)
  * 32-pixel tiles that would be a quarter padding: outputs of 7 x 7 (calls of 7 pixels), 5 x 5,
  * 3 x 3 and 1 x 9, a partial block of 32 channels, both 8-bit types, 1 and 2 threads, byte for
  * byte against the reference; and the shapes that stay on the GEMM (14 x 14 and small k or m). */
+/* A 1x1 QLinearConv case: per-channel weight scales, 8-bit types alternating with g. */
+static void pointwise_qconv(kcase *c, size_t g, int64_t h, int64_t w, int64_t cin, int64_t cout)
+{
+	kc_init(c, EML_OP_QLinearConv);
+	kc_in(c, g % 2 ? I8 : U8, 4, (int64_t[]){ 1, cin, h, w }, 0);
+	kc_scalar(c, F32, 0.05);
+	kc_scalar(c, g % 2 ? I8 : U8, g % 2 ? -3 : 121);
+	kc_in(c, I8, 4, (int64_t[]){ cout, cin, 1, 1 }, 1);
+	float *sc = kc_in(c, F32, 1, (int64_t[]){ cout }, 1);
+	for (int64_t m = 0; m < cout; m++)
+		sc[m] = (float)(0.002 + (m % 7) * 0.0005);
+	kc_scalar(c, I8, 0);
+	kc_scalar(c, F32, rnd_y_scale(0.05, 0.003, cin));
+	kc_scalar(c, g % 3 ? U8 : I8, 7);
+	int32_t *b = kc_in(c, I32, 1, (int64_t[]){ cout }, 1);
+	for (int64_t m = 0; m < cout; m++)
+		b[m] = rnd_in(-20000, 20000);
+}
+
 static void test_qconv_pointwise_px(void **state)
 {
 	(void)state;
@@ -682,20 +701,7 @@ static void test_qconv_pointwise_px(void **state)
 	for (size_t g = 0; g < sizeof(geo) / sizeof(geo[0]); g++) {
 		int64_t h = geo[g][0], w = geo[g][1], cin = geo[g][2], cout = geo[g][3];
 		kcase c;
-		kc_init(&c, EML_OP_QLinearConv);
-		kc_in(&c, g % 2 ? I8 : U8, 4, (int64_t[]){ 1, cin, h, w }, 0);
-		kc_scalar(&c, F32, 0.05);
-		kc_scalar(&c, g % 2 ? I8 : U8, g % 2 ? -3 : 121);
-		kc_in(&c, I8, 4, (int64_t[]){ cout, cin, 1, 1 }, 1);
-		float *sc = kc_in(&c, F32, 1, (int64_t[]){ cout }, 1);
-		for (int64_t m = 0; m < cout; m++)
-			sc[m] = (float)(0.002 + (m % 7) * 0.0005);
-		kc_scalar(&c, I8, 0);
-		kc_scalar(&c, F32, rnd_y_scale(0.05, 0.003, cin));
-		kc_scalar(&c, g % 3 ? U8 : I8, 7);
-		int32_t *b = kc_in(&c, I32, 1, (int64_t[]){ cout }, 1);
-		for (int64_t m = 0; m < cout; m++)
-			b[m] = rnd_in(-20000, 20000);
+		pointwise_qconv(&c, g, h, w, cin, cout);
 		for (uint32_t l = 0; l < nl; l++) {
 			for (uint32_t t = 1; t <= 2; t++) {
 				kc_check(&c, levels[l], t, "pointwise by pixel");
@@ -732,20 +738,7 @@ static void test_qconv_by4_1x1(void **state)
 		int64_t h = geo[g][0], w = geo[g][1], s = geo[g][2], pad = geo[g][3];
 		int64_t cin = geo[g][4], cout = geo[g][5];
 		kcase c;
-		kc_init(&c, EML_OP_QLinearConv);
-		kc_in(&c, g % 2 ? I8 : U8, 4, (int64_t[]){ 1, cin, h, w }, 0);
-		kc_scalar(&c, F32, 0.05);
-		kc_scalar(&c, g % 2 ? I8 : U8, g % 2 ? -3 : 121);
-		kc_in(&c, I8, 4, (int64_t[]){ cout, cin, 1, 1 }, 1);
-		float *sc = kc_in(&c, F32, 1, (int64_t[]){ cout }, 1);
-		for (int64_t m = 0; m < cout; m++)
-			sc[m] = (float)(0.002 + (m % 7) * 0.0005);
-		kc_scalar(&c, I8, 0);
-		kc_scalar(&c, F32, rnd_y_scale(0.05, 0.003, cin));
-		kc_scalar(&c, g % 3 ? U8 : I8, 7);
-		int32_t *b = kc_in(&c, I32, 1, (int64_t[]){ cout }, 1);
-		for (int64_t m = 0; m < cout; m++)
-			b[m] = rnd_in(-20000, 20000);
+		pointwise_qconv(&c, g, h, w, cin, cout);
 		kc_ints(&c, "strides", 2, (int64_t[]){ s, s });
 		kc_ints(&c, "pads", 4, (int64_t[]){ pad, pad, pad, pad });
 		int64_t oh = (h + 2 * pad - 1) / s + 1, ow = (w + 2 * pad - 1) / s + 1;
