@@ -4,7 +4,8 @@
 // (QUANT, bit-exact with ref_qconv.c, see below). Grouped and depthwise included; 1-D and
 // 2-D convolutions are 3-D ones with leading spatial dims of 1. Macros: X_T, Y_T element
 // types, QUANT, X_SIGNED (QUANT: int8 X), W8 (QUANT: centred weights as int8, four a word),
-// HAS_BIAS, MT (output channels per tile: 8, 4, 1).
+// HAS_BIAS, MT (output channels per tile: 8, 4, 1), ACT_FN (float Conv: the function
+// applied after the clamp, as ref_activation.c: 0 none, 1 Sigmoid, 2 Swish, 3 HardSwish).
 //
 // An invocation computes MT output channels of one group by 4 neighbouring outputs of a
 // row. Per input channel and kernel row, the input columns under the 4 windows are read
@@ -22,6 +23,27 @@
 // padding positions the reference skips add x' = 0 here. On lavapipe a multiply-add is one
 // vector instruction, where an emulated packed dot product takes about twenty.
 #include "common.glsl"
+
+#ifndef ACT_FN
+#define ACT_FN 0
+#endif
+
+// The fused activation function of a float Conv (activation_fn).
+float act_fn(float v)
+{
+#if ACT_FN == 1 || ACT_FN == 2
+	float s = v >= 0.0 ? 1.0 / (1.0 + exp(-v)) : exp(v) / (1.0 + exp(v));
+#if ACT_FN == 1
+	return s;
+#else
+	return v * s;
+#endif
+#elif ACT_FN == 3
+	return v * clamp(v / 6.0 + 0.5, 0.0, 1.0);
+#else
+	return v;
+#endif
+}
 
 #define CIN EML_I(FCONV_CIN)
 #define COUT EML_I(FCONV_COUT)
@@ -262,7 +284,7 @@ void main()
 #if QUANT
 			y[y_at + px] = Y_T(eml_requantize(isum[at][lane] + b, mult, yzp, ylo, yhi));
 #else
-			y[y_at + px] = min(max(sum[at][lane] + b, lo), hi);
+			y[y_at + px] = act_fn(min(max(sum[at][lane] + b, lo), hi));
 #endif
 		}
 	}

@@ -23,7 +23,7 @@ ALLOWLIST = "tests/params_allowlist.txt"
 ATTR = re.compile(r"\b(eml_attr_\w+|eml_node_attr|eml_window_geometry|eml_fused_activation|"
                   r"eml_pad_params|eml_reduce_params|eml_slice_params|eml_split_part|"
                   r"eml_resize_params_get|eml_rnn_params_get|eml_image_params_get|"
-                  r"eml_convt_geometry|eml_qconv_shape_of)\s*\(")
+                  r"eml_convt_geometry|eml_qconv_shape_of|eml_fused_activation_fn)\s*\(")
 # Quantization parameters read by slot number: the slot is the accessor's argument after
 # the context (ctx) or the graph and node (g, node).
 SLOT = re.compile(r"\b(eml_q_scales|eml_q_zero_point|eml_vk_scales|eml_vk_zero_point)\s*\("

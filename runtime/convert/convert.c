@@ -74,6 +74,9 @@ static edgeml_status run_passes(cv_graph *g, FILE *log)
 	if (!st)
 		st = run_pass(g, log, cv_pass_hswish, "hswish", "HardSigmoid + Mul into HardSwish");
 	if (!st)
+		st = run_pass(g, log, cv_pass_activation_fn, "activation-fn",
+			      "Sigmoid, Swish, HardSwish fused into Conv");
+	if (!st)
 		st = run_pass(g, log, cv_pass_dead_taps, "dead-taps",
 			      "convolutions cut to the taps that read the input");
 	if (!st)

@@ -70,6 +70,9 @@ edgeml_status cv_pass_batchnorm(cv_graph *g, uint32_t *count);
 edgeml_status cv_pass_activation(cv_graph *g, uint32_t *count);
 /* HardSigmoid(1/6, 1/2) of x times x into HardSwish (pass_hswish.c). */
 edgeml_status cv_pass_hswish(cv_graph *g, uint32_t *count);
+/* Sigmoid, Sigmoid-then-Mul (Swish) or HardSwish of a float Conv's output into the Conv's
+ * activation_fn (pass_activation_fn.c); after pass_hswish. */
+edgeml_status cv_pass_activation_fn(cv_graph *g, uint32_t *count);
 /* Cuts Conv / QLinearConv kernels to the taps that read the input for some output
  * (pass_dead_taps.c). */
 edgeml_status cv_pass_dead_taps(cv_graph *g, uint32_t *count);

@@ -1068,6 +1068,128 @@ static void test_hardswish_fold_bit_identical(void **state)
 		}
 }
 
+/* ---- Sigmoid, Swish, HardSwish of a Conv into its activation_fn (pass_activation_fn) ---- */
+
+enum {
+	AF_SWISH_CS,	/* Sigmoid(c) -> s, Mul(c, s): fused, Swish */
+	AF_SWISH_SC,	/* Mul(s, c): fused, Swish */
+	AF_SIGMOID,	/* Sigmoid(c) -> y: fused, Sigmoid */
+	AF_HSWISH,	/* HardSigmoid(c, 1/6, 1/2), Mul(c, h): HardSwish, then fused */
+	AF_RELU_SWISH,	/* Relu(c) then Swish: activation_min 0 and Swish */
+	AF_C_OUTPUT,	/* c is also a graph output: nothing fused */
+	AF_S_READER,	/* s is also read by a Relu: nothing fused */
+	AF_OTHER_MUL,	/* Mul(s, x2), x2 the input: the Sigmoid fused, the Mul kept */
+	AF_VARIANTS
+};
+
+static const int64_t af_x_dims[4] = { 1, 3, 9, 13 }, af_y_dims[4] = { 1, 5, 9, 13 };
+#define AF_NX (3 * 9 * 13)
+#define AF_NY (5 * 9 * 13)
+
+/* x -> Conv 3x3 (5 channels, pads 1) -> c -> the activation of variant v -> y. */
+static void activation_fn_model(builder *b, int v)
+{
+	static const int64_t wd[4] = { 5, 3, 3, 3 }, bd[1] = { 5 };
+	float w[5 * 27], bias[5];
+	for (int i = 0; i < 5 * 27; i++)
+		w[i] = (float)((i * 37) % 23 - 11) * 0.0731f;
+	for (int i = 0; i < 5; i++)
+		bias[i] = (float)(i - 2) * 0.61f;
+	input(b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, af_x_dims);
+	if (v == AF_OTHER_MUL)
+		input(b, "x2", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, af_y_dims);
+	init_raw(b, "w", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, wd, w, sizeof(w));
+	init_raw(b, "b", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, bd, bias, sizeof(bias));
+	attr_ints(node(b, "Conv", "conv", "x,w,b", v == AF_RELU_SWISH ? "r" : "c"), "pads", 4,
+		  (int64_t[]){ 1, 1, 1, 1 });
+	if (v == AF_RELU_SWISH)
+		node(b, "Relu", "relu", "r", "c");
+	if (v == AF_HSWISH) {
+		Onnx__NodeProto *h = node(b, "HardSigmoid", "hs", "c", "h");
+		attr_float(h, "alpha", 1.0f / 6.0f);
+		attr_float(h, "beta", 0.5f);
+		node(b, "Mul", "mul", "c,h", "y");
+	} else if (v == AF_SIGMOID) {
+		node(b, "Sigmoid", "sig", "c", "y");
+	} else {
+		node(b, "Sigmoid", "sig", "c", "s");
+		node(b, "Mul", "mul",
+		     v == AF_SWISH_SC ? "s,c" : v == AF_OTHER_MUL ? "s,x2" : "c,s", "y");
+	}
+	output(b, "y");
+	if (v == AF_C_OUTPUT)
+		output(b, "c");
+	if (v == AF_S_READER) {
+		node(b, "Relu", "relu2", "s", "z");
+		output(b, "z");
+	}
+}
+
+/* The pass fires on a Conv's Sigmoid, Swish (either Mul order) and HardSwish, after a Relu
+ * too; a second reader of the Conv's or the Sigmoid's output keeps the nodes, another
+ * factor of the Mul keeps the Mul. */
+static void test_conv_activation_fn(void **state)
+{
+	(void)state;
+	static const int64_t want_fn[AF_VARIANTS] = { 2, 2, 1, 3, 2, 0, 0, 1 };
+	static const uint32_t want_nodes[AF_VARIANTS] = { 1, 1, 1, 1, 1, 3, 4, 2 };
+	for (int v = 0; v < AF_VARIANTS; v++) {
+		builder b = { .opset = 13 };
+		activation_fn_model(&b, v);
+		eml_converted *c;
+		assert_int_equal(convert(&b, NULL, &c), EDGEML_OK);
+		const eml_graph *g = &c->graph;
+		if (g->n_nodes != want_nodes[v])
+			fail_msg("variant %d: %u nodes, want %u", v, g->n_nodes, want_nodes[v]);
+		const eml_node *n = only_node(g, EML_OP_Conv);
+		int64_t fn;
+		assert_int_equal(eml_attr_int(n, "activation_fn", 0, &fn), EDGEML_OK);
+		if (fn != want_fn[v])
+			fail_msg("variant %d: activation_fn %lld, want %lld", v, (long long)fn,
+				 (long long)want_fn[v]);
+		float amin = -1.0f;
+		assert_int_equal(eml_attr_float(n, "activation_min", -1.0f, &amin), EDGEML_OK);
+		assert_true(amin == (v == AF_RELU_SWISH ? 0.0f : -1.0f));
+		if (want_nodes[v] == 1)
+			assert_string_equal(g->tensors[n->outputs[0]].name, "y");
+		eml_converted_free(c);
+	}
+}
+
+/* A fused Conv gives the bits of the unfused nodes: on the reference kernels against the
+ * reference's unfused nodes, on the fast kernels against the fast unfused nodes (the same
+ * vector sigmoid and HardSwish); the fast one within 1e-6 of the reference. */
+static void test_conv_activation_fn_bit_identical(void **state)
+{
+	(void)state;
+	static float x[AF_NX], want[2][AF_NY], got[AF_NY];
+	for (int i = 0; i < AF_NX; i++)
+		x[i] = -5.0f + (float)i * (10.0f / (AF_NX - 1)) * 1.0001f;
+	static const int fused[] = { AF_SWISH_CS, AF_SWISH_SC, AF_SIGMOID, AF_HSWISH };
+	for (size_t f = 0; f < sizeof(fused) / sizeof(fused[0]); f++) {
+		int v = fused[f];
+		for (int reference = 0; reference < 2; reference++) {
+			/* the same activation, unfused: the graph also outputs c */
+			builder b = { .opset = 13 };
+			activation_fn_model(&b, v);
+			output(&b, "c");
+			run_xy(&b, reference, x, AF_NX, want[reference], AF_NY);
+			builder b2 = { .opset = 13 };
+			activation_fn_model(&b2, v);
+			run_xy(&b2, reference, x, AF_NX, got, AF_NY);
+			for (int i = 0; i < AF_NY; i++)
+				if (memcmp(&got[i], &want[reference][i], 4) != 0)
+					fail_msg("variant %d reference %d: y[%d] fused %a, unfused %a",
+						 v, reference, i, (double)got[i],
+						 (double)want[reference][i]);
+		}
+		for (int i = 0; i < AF_NY; i++)
+			if (!(fabsf(want[0][i] - want[1][i]) <= 1e-6f * (1.0f + fabsf(want[1][i]))))
+				fail_msg("variant %d: y[%d] fast %a, reference %a", v, i,
+					 (double)want[0][i], (double)want[1][i]);
+	}
+}
+
 /* Conv -> Mul by a scalar -> Add of a scalar (PP-OCR's affine blocks) is one Conv; a Mul by
  * a vector along the width (not per channel) is not folded. */
 static void test_conv_scalar_affine(void **state)
@@ -2290,6 +2412,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_conv_batchnorm, teardown),
 		cmocka_unit_test_teardown(test_hardsigmoid_mul_hardswish, teardown),
 		cmocka_unit_test_teardown(test_hardswish_fold_bit_identical, teardown),
+		cmocka_unit_test_teardown(test_conv_activation_fn, teardown),
+		cmocka_unit_test_teardown(test_conv_activation_fn_bit_identical, teardown),
 		cmocka_unit_test_teardown(test_conv_scalar_affine, teardown),
 		cmocka_unit_test_teardown(test_convtranspose_bias_bn_relu, teardown),
 		cmocka_unit_test_teardown(test_affine_into_pointwise_conv, teardown),

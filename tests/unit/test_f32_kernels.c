@@ -107,6 +107,11 @@ static void kc_activation(kcase *c)
 	}
 }
 
+/* Whether kc_prepare prepares as under EDGEML_SESSION_EXACT_FLOAT, and the kernel the last
+ * kc_check_within ran. */
+static int kc_exact_float;
+static char kc_last_kernel[64];
+
 /* Prepares the fast op of the case at isa (NULL when none applies). */
 static eml_fast_op *kc_prepare(kcase *c, eml_isa isa, uint32_t threads)
 {
@@ -116,7 +121,8 @@ static eml_fast_op *kc_prepare(kcase *c, eml_isa isa, uint32_t threads)
 	void *out_data[1] = { NULL };
 	eml_kernel_ctx ctx = { &c->node, c->inp, outp, c->in_data, out_data };
 	eml_fast_op *op = NULL;
-	assert_int_equal(eml_fast_prepare(&ctx, isa, threads, &op), EDGEML_OK);
+	assert_int_equal(eml_fast_prepare_exact(&ctx, isa, threads, kc_exact_float, &op),
+			 EDGEML_OK);
 	return op;
 }
 
@@ -137,6 +143,7 @@ static void kc_check_within(kcase *c, eml_isa isa, uint32_t threads, const char 
 	if (strncmp(op->kernel, kind, strlen(kind)) != 0)
 		fail_msg("%s: kernel %s at %s, want %s", what, op->kernel, eml_isa_name(isa),
 			 kind);
+	snprintf(kc_last_kernel, sizeof(kc_last_kernel), "%s", op->kernel);
 	size_t n = (size_t)eml_tensor_numel(&c->out);
 	uint32_t *want = test_malloc(n * 4 + 4), *got = test_malloc(n * 4 + 4);
 	memset(want, 0xa5, n * 4);
@@ -385,6 +392,126 @@ static void test_fconv(void **state)
 			conv_check(&c, &s, kind, levels[l], 1 + (it % 2) * 2, what);
 			kc_free(&c);
 		}
+	}
+}
+
+/* The kernels a test saw, for its coverage check. */
+typedef struct kernels_seen {
+	char name[24][64];
+	uint32_t n;
+} kernels_seen;
+
+static void seen_add(kernels_seen *k, const char *name)
+{
+	for (uint32_t i = 0; i < k->n; i++)
+		if (strcmp(k->name[i], name) == 0)
+			return;
+	if (k->n < 24)
+		snprintf(k->name[k->n++], sizeof(k->name[0]), "%s", name);
+}
+
+/* Whether a kernel whose name starts with prefix (and ends with suffix) was seen. */
+static int seen_has(const kernels_seen *k, const char *prefix, const char *suffix)
+{
+	for (uint32_t i = 0; i < k->n; i++) {
+		size_t n = strlen(k->name[i]), ns = strlen(suffix);
+		if (strncmp(k->name[i], prefix, strlen(prefix)) == 0 && n >= ns &&
+		    strcmp(k->name[i] + n - ns, suffix) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The i-th convolution of the fused-activation test: fixed shapes for the pixel-rows,
+ * im2col, flattened, channels-in-lanes, by-rows and Winograd paths, then random ones of
+ * every kind, small and big. */
+static void activation_fn_shape(size_t i, conv_shape *s, int *kind)
+{
+	static const conv_shape fixed[] = {
+		{ .n = 1, .cin = 40, .cout = 160, .h = 7, .w = 7, .bias = 1 },
+		{ .n = 2, .cin = 9, .cout = 61, .h = 7, .w = 7, .bias = 1, .special = 50 },
+		{ .n = 1, .cin = 3, .cout = 24, .group = 1, .h = 48, .w = 40, .kh = 16, .kw = 16,
+		  .sh = 16, .sw = 16, .dh = 1, .dw = 1, .bias = 1 },
+		{ .n = 1, .cin = 4, .cout = 7, .group = 1, .h = 1, .w = 300, .kh = 1, .kw = 100,
+		  .sh = 1, .sw = 3, .dh = 1, .dw = 1, .pads = { 0, 40, 0, 9 }, .one_d = 1,
+		  .bias = 1 },
+		{ .n = 2, .cin = 70, .cout = 70, .group = 70, .h = 7, .w = 7, .kh = 3, .kw = 3,
+		  .sh = 1, .sw = 1, .dh = 1, .dw = 1, .pads = { 1, 1, 1, 1 }, .bias = 1 },
+		{ .n = 1, .cin = 67, .cout = 67, .group = 67, .h = 14, .w = 14, .kh = 5, .kw = 5,
+		  .sh = 2, .sw = 2, .dh = 1, .dw = 1, .pads = { 2, 2, 2, 2 }, .bias = 1,
+		  .special = 50 },
+		{ .n = 1, .cin = 33, .cout = 33, .group = 33, .h = 12, .w = 12, .kh = 3, .kw = 3,
+		  .sh = 1, .sw = 1, .dh = 2, .dw = 2, .pads = { 1, 1, 1, 1 } },
+		{ .n = 1, .cin = 20, .cout = 20, .group = 20, .h = 30, .w = 50, .kh = 3, .kw = 3,
+		  .sh = 1, .sw = 1, .dh = 1, .dw = 1, .pads = { 1, 1, 1, 1 }, .bias = 1 },
+		{ .n = 1, .cin = 18, .cout = 21, .group = 1, .h = 11, .w = 13, .kh = 3, .kw = 3,
+		  .sh = 1, .sw = 1, .dh = 1, .dw = 1, .pads = { 1, 1, 1, 1 }, .bias = 1 },
+		{ .n = 1, .cin = 24, .cout = 40, .group = 1, .h = 30, .w = 30, .kh = 1, .kw = 1,
+		  .sh = 1, .sw = 1, .dh = 1, .dw = 1, .bias = 1 },
+	};
+	size_t nf = sizeof(fixed) / sizeof(fixed[0]);
+	if (i < nf) {
+		*s = fixed[i];
+		*kind = s->kh == 1 && s->kw == 1 ? 0 : s->group > 1 ? 2 : 1;
+		if (s->group == 0)
+			s->group = 1;
+		if (s->kh == 0)
+			s->kh = s->kw = s->sh = s->sw = s->dh = s->dw = 1;
+		return;
+	}
+	*kind = (int)((i - nf) % 5);
+	conv_random(s, *kind, (i - nf) / 5 % 3 == 2);
+}
+
+/* A float Conv's fused activation function (activation_fn: Sigmoid, Swish, HardSwish; with
+ * and without bounds) on every conv path of every level, 1 and 3 threads: under exact_float
+ * bit for bit against the reference (every path but Winograd, which exact_float declines),
+ * otherwise within the float tolerance (the vector sigmoid; Winograd). Every path of the
+ * level is seen. */
+static void test_fconv_activation_fn(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	if (nl == 0)
+		skip();
+	char what[300];
+	for (uint32_t l = 0; l < nl; l++) {
+		const eml_cpu_kernels *kt = eml_cpu_kernels_for(levels[l]);
+		kernels_seen seen = { .n = 0 };
+		for (size_t i = 0; i < 70; i++) {
+			conv_shape s;
+			int kind;
+			activation_fn_shape(i, &s, &kind);
+			int64_t fn = 1 + (int64_t)(i % 3);
+			conv_what(&s, kind, what, sizeof(what));
+			snprintf(what + strlen(what), sizeof(what) - strlen(what), " activation_fn %lld",
+				 (long long)fn);
+			uint32_t threads = 1 + (uint32_t)(i % 2) * 2;
+			for (int exact = 1; exact >= 0; exact--) {
+				kcase c;
+				conv_build(&c, &s);
+				kc_int(&c, "activation_fn", fn);
+				kc_exact_float = exact;
+				/* |w x| <= 4 a term, |bias| <= 2: the bound of every output */
+				double bound = 4.0 * (double)(s.cin / s.group * s.kh * s.kw) + 2.0;
+				kc_check_within(&c, levels[l], threads, "f32-", what,
+						exact ? -1 : 2e-5 * (1.0 + bound), 1.0 + bound);
+				kc_exact_float = 0;
+				seen_add(&seen, kc_last_kernel);
+				kc_free(&c);
+			}
+		}
+		assert_true(seen_has(&seen, kt->f32_gemm->name, ""));
+		assert_true(seen_has(&seen, kt->f32_gemm->name, "-pr"));
+		assert_true(seen_has(&seen, "f32-winograd", ""));
+		assert_true(seen_has(&seen, "f32-dwconv-c", ""));
+		if (kt->f32_dwp)
+			assert_true(seen_has(&seen, kt->f32_dwp_name, ""));
+		if (kt->f32_dwd)
+			assert_true(seen_has(&seen, kt->f32_dwd_name, ""));
+		if (kt->f32_dwr && !kt->f32_dwd)
+			assert_true(seen_has(&seen, kt->f32_dwr_name, ""));
 	}
 }
 
@@ -2253,6 +2380,7 @@ int main(void)
 		cmocka_unit_test(test_fconv),	      cmocka_unit_test(test_fconv_large),
 		cmocka_unit_test(test_fconv_im2col),   cmocka_unit_test(test_fconv3d),
 		cmocka_unit_test(test_fconv_pixrows),
+		cmocka_unit_test(test_fconv_activation_fn),
 		cmocka_unit_test(test_fconv_pixrows_kxk),
 		cmocka_unit_test(test_pack_a),
 		cmocka_unit_test(test_fconv_stride2_rows),

@@ -14,6 +14,7 @@
 
 #include "edgeml.h"
 #include "model.h"
+#include "ops/infer_helpers.h"
 #include "ops/op_params.h"
 #include "ops/ops.h"
 #include "convert/eml_write.h"
@@ -120,6 +121,37 @@ static void test_bad_attribute(void **state)
 	assert_int_equal(p.gemm.n, 5);
 	assert_int_equal(p.gemm.a_row, 1);
 	assert_int_equal(p.gemm.a_col, 3);
+}
+
+/* A float Conv's activation_fn is decoded; a value outside eml_act_fn is an error naming
+ * the attribute and the value, from infer as from the params decoder. */
+static void test_conv_activation_fn(void **state)
+{
+	(void)state;
+	eml_tensor x = { .dtype = EDGEML_DTYPE_FLOAT32, .rank = 4, .dims = { 1, 2, 5, 5 } };
+	eml_tensor w = { .dtype = EDGEML_DTYPE_FLOAT32, .rank = 4, .dims = { 3, 2, 3, 3 } };
+	const eml_tensor *in[EML_INFER_MIN_IN_SLOTS] = { &x, &w };
+	eml_attr attrs[] = { int1("activation_fn", 2) };
+	static const uint32_t outs[1] = { 0 };
+	eml_node n = { .name = "c", .op = EML_OP_Conv, .n_inputs = 2, .n_outputs = 1,
+		       .outputs = outs, .n_attrs = 1, .attrs = attrs };
+	eml_op_params p;
+	int has;
+	assert_int_equal(eml_op_params_decode(&n, in, &p, &has), EDGEML_OK);
+	assert_int_equal(p.conv.act_fn, EML_ACT_FN_SWISH);
+	n.n_attrs = 0;
+	assert_int_equal(eml_op_params_decode(&n, in, &p, &has), EDGEML_OK);
+	assert_int_equal(p.conv.act_fn, EML_ACT_FN_NONE);
+	n.n_attrs = 1;
+	static const int64_t bad[] = { 4, -1, 1LL << 40 };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		attrs[0] = int1("activation_fn", bad[i]);
+		assert_int_equal(eml_op_params_decode(&n, in, &p, &has), EDGEML_ERR_FORMAT);
+		assert_non_null(strstr(edgeml_last_error(), "activation_fn"));
+		eml_tensor y;
+		assert_int_equal(eml_op_infer(&n, in, &y), EDGEML_ERR_FORMAT);
+		assert_non_null(strstr(edgeml_last_error(), "activation_fn"));
+	}
 }
 
 /* Ops without typed params say so; eml_node_params() refuses them. */
@@ -288,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_qconv_slots),
 		cmocka_unit_test(test_conv_integer_slots),
 		cmocka_unit_test(test_bad_attribute),
+		cmocka_unit_test(test_conv_activation_fn),
 		cmocka_unit_test(test_no_params),
 		cmocka_unit_test(test_loaded_model),
 		cmocka_unit_test(test_qbinary_slots),

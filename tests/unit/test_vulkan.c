@@ -631,7 +631,8 @@ static void test_float(void **state)
  * 5 channels (a block of 4 that overhangs) with bias and clamp; a 3x3 with pads in rows of 7
  * (edge tiles) to 12 channels (blocks of 8, the second overhanging), batch 2; a dilated 1-D
  * one at stride 2 with uneven pads; and a 1x1 whose weights are a graph input (one channel
- * per tile, the node's own weights). */
+ * per tile, the node's own weights). The last three apply a fused activation function
+ * (activation_fn): Swish, Sigmoid, HardSwish. */
 static void test_float_tiles(void **state)
 {
 	(void)state;
@@ -662,8 +663,8 @@ static void test_float_tiles(void **state)
 	uint32_t y2 = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 2, 12, 5, 7 },
 			     EML_TF_OUTPUT, NULL);
 	static const int64_t p1[4] = { 1, 1, 1, 1 };
-	node(&b, EML_OP_Conv, 3, (uint32_t[]){ x2, wt2, bt2 }, y2, 1,
-	     (eml_attr[]){ ints("pads", 4, p1) });
+	node(&b, EML_OP_Conv, 3, (uint32_t[]){ x2, wt2, bt2 }, y2, 2,
+	     (eml_attr[]){ ints("pads", 4, p1), int1("activation_fn", 2) });
 	uint32_t x3 = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, (int64_t[]){ 1, 5, 11 }, EML_TF_INPUT,
 			     NULL);
 	uint32_t wt3 = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, (int64_t[]){ 4, 5, 3 },
@@ -671,14 +672,15 @@ static void test_float_tiles(void **state)
 	uint32_t y3 = tensor(&b, EDGEML_DTYPE_FLOAT32, 3, (int64_t[]){ 1, 4, 5 }, EML_TF_OUTPUT,
 			     NULL);
 	static const int64_t p1d[2] = { 1, 2 }, s1d[1] = { 2 }, d1d[1] = { 2 };
-	node(&b, EML_OP_Conv, 2, (uint32_t[]){ x3, wt3 }, y3, 3,
+	node(&b, EML_OP_Conv, 2, (uint32_t[]){ x3, wt3 }, y3, 4,
 	     (eml_attr[]){ ints("pads", 2, p1d), ints("strides", 1, s1d),
-			   ints("dilations", 1, d1d) });
+			   ints("dilations", 1, d1d), int1("activation_fn", 1) });
 	uint32_t wi = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 4, 6, 1, 1 }, EML_TF_INPUT,
 			     NULL);
 	uint32_t y4 = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 4, 3, 8 },
 			     EML_TF_OUTPUT, NULL);
-	node(&b, EML_OP_Conv, 2, (uint32_t[]){ x, wi }, y4, 0, NULL);
+	node(&b, EML_OP_Conv, 2, (uint32_t[]){ x, wi }, y4, 1,
+	     (eml_attr[]){ int1("activation_fn", 3) });
 	void *image;
 	edgeml_model *m = load(&b, &image);
 	compare(m, 0);

@@ -22,6 +22,9 @@ edgeml_status eml_infer_Conv(const eml_node *node, const eml_tensor *const *in, 
 	float lo, hi;
 	if (st == EDGEML_OK)
 		st = eml_fused_activation(node, &lo, &hi);
+	uint32_t fn;
+	if (st == EDGEML_OK)
+		st = eml_fused_activation_fn(node, &fn);
 	if (st != EDGEML_OK)
 		return st;
 

@@ -138,3 +138,16 @@ edgeml_status eml_fused_activation(const eml_node *node, float *lo, float *hi)
 				 (double)*hi);
 	return EDGEML_OK;
 }
+
+edgeml_status eml_fused_activation_fn(const eml_node *node, uint32_t *fn)
+{
+	int64_t v;
+	edgeml_status st = eml_attr_int(node, "activation_fn", EML_ACT_FN_NONE, &v);
+	if (st != EDGEML_OK)
+		return st;
+	if (v < 0 || v >= EML_ACT_FN_COUNT)
+		return eml_error(EDGEML_ERR_FORMAT, "attribute activation_fn = %lld is not 0 (none), "
+				 "1 (Sigmoid), 2 (Swish) or 3 (HardSwish)", (long long)v);
+	*fn = (uint32_t)v;
+	return EDGEML_OK;
+}

@@ -53,4 +53,19 @@ edgeml_status eml_const_int64s(const eml_tensor *t, const char *what, const int6
  * unbounded (-inf / +inf) when absent; min must not exceed max and neither may be NaN. */
 edgeml_status eml_fused_activation(const eml_node *node, float *lo, float *hi);
 
+/* The function a float Conv applies to its (clamped) result (INT attribute activation_fn,
+ * docs/ops.md): the converter fuses a Sigmoid, a Swish (Sigmoid then Mul by the same
+ * tensor: SiLU) or a HardSwish that only the Conv feeds. */
+typedef enum eml_act_fn {
+	EML_ACT_FN_NONE = 0,
+	EML_ACT_FN_SIGMOID = 1,
+	EML_ACT_FN_SWISH = 2,	   /* x * sigmoid(x) */
+	EML_ACT_FN_HARD_SWISH = 3, /* x * clamp(x / 6 + 1/2, 0, 1) */
+	EML_ACT_FN_COUNT
+} eml_act_fn;
+
+/* Reads activation_fn (EML_ACT_FN_NONE when absent); a value outside eml_act_fn is an
+ * error naming it. */
+edgeml_status eml_fused_activation_fn(const eml_node *node, uint32_t *fn);
+
 #endif /* EML_INFER_HELPERS_H */

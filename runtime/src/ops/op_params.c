@@ -36,6 +36,8 @@ static edgeml_status decode_conv(const eml_node *node, const eml_tensor *const *
 	edgeml_status st = eml_qconv_shape_of(node, in[0], in[1], &p->shape);
 	if (st == EDGEML_OK)
 		st = eml_fused_activation(node, &p->act_min, &p->act_max);
+	if (st == EDGEML_OK)
+		st = eml_fused_activation_fn(node, &p->act_fn);
 	return st;
 }
 

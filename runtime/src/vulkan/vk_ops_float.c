@@ -54,6 +54,8 @@ edgeml_status eml_vk_build_conv(const eml_graph *g, const eml_node *node, eml_vk
 	eml_vk_macro(d, "QUANT", "0");
 	eml_vk_macro(d, "W8", "0");
 	eml_vk_macro(d, "HAS_BIAS", b ? "1" : "0");
+	static const char *const act_fn[EML_ACT_FN_COUNT] = { "0", "1", "2", "3" };
+	eml_vk_macro(d, "ACT_FN", act_fn[p->act_fn]);
 	eml_vk_bind(d, node->inputs[0]);
 	/* Packed, the weights are in the parameters: X in W's place keeps W off the device. */
 	eml_vk_bind(d, node->inputs[pack ? 0 : 1]);

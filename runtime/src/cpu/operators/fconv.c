@@ -18,6 +18,7 @@
 
 #include "cpu/f32_ukernels.h"
 #include "cpu/kernels.h"
+#include "cpu/operators/ftail.h"
 #include "cpu/operators/operators.h"
 #include "ops/op_params.h"
 #include "cpu/fast_fplane.h"
@@ -70,6 +71,7 @@ typedef struct fconv_op {
 	size_t batch, in_ch, out_ch, groups, cg, mg, kvol, k;
 	size_t in_plane, out_plane, work;
 	float lo, hi;
+	eml_f32_tail tail; /* the fused activation function, on each run of outputs written */
 	eml_plane plane; /* sizes in floats */
 	size_t ps;	 /* floats between two channels' planes */
 	float *w;	 /* GEMM: per group and block of mr rows, [k][mr]; depthwise: [ch][kvol] */
@@ -199,9 +201,16 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 				       op->out_plane, &ep);
 		}
 		size_t p_end = last * uk->nr < op->cols ? last * uk->nr : op->cols;
-		for (uint32_t i = 0; i < mr && !op->direct; i++)
-			eml_fplane_scatter(&op->plane, first * uk->nr, p_end - first * uk->nr,
-					   out + i * span, y + (row + i) * op->out_vol);
+		size_t p_first = first * uk->nr;
+		for (uint32_t i = 0; i < mr && op->direct; i++)
+			eml_f32_tail_apply(&op->tail, p_end - p_first,
+					   y + (row + i) * op->out_plane + p_first);
+		for (uint32_t i = 0; i < mr && !op->direct; i++) {
+			/* grid columns past the row's outputs too: the scatter drops them */
+			eml_f32_tail_apply(&op->tail, p_end - p_first, out + i * span);
+			eml_fplane_scatter(&op->plane, p_first, p_end - p_first, out + i * span,
+					   y + (row + i) * op->out_vol);
+		}
 	}
 }
 
@@ -255,6 +264,8 @@ static void pixrows_task(void *arg, uint32_t task, uint32_t thread)
 			       op->toff, c + i0 * ldc + c0, ldc, &ep);
 		}
 	}
+	for (size_t i = 0; i < np && op->tail.fn; i++)
+		eml_f32_tail_apply(&op->tail, ce - cs, c + i * ldc + cs);
 	size_t off[16];
 	for (size_t j = 0; j < 16; j++)
 		off[j] = j * op->out_plane;
@@ -334,6 +345,7 @@ static void dw_task(void *arg, uint32_t task, uint32_t thread)
 			.lo = op->lo, .hi = op->hi, .y = r->y + c * op->out_plane,
 		};
 		op->dwp(&pa);
+		eml_f32_tail_apply(&op->tail, cnt * op->out_plane, pa.y);
 	}
 	if (op->dwp)
 		return;
@@ -347,6 +359,7 @@ static void dw_task(void *arg, uint32_t task, uint32_t thread)
 			.left = p->left,
 		};
 		op->dwd(&ra);
+		eml_f32_tail_apply(&op->tail, op->out_plane, ra.y);
 	}
 	if (op->dwd)
 		return;
@@ -367,6 +380,7 @@ static void dw_task(void *arg, uint32_t task, uint32_t thread)
 				.bias = op->bias[ch], .lo = op->lo, .hi = op->hi, .y = y,
 			};
 			op->dwr(&ra);
+			eml_f32_tail_apply(&op->tail, op->out_plane, y);
 			continue;
 		}
 		eml_f32_dw_args a = {
@@ -377,6 +391,7 @@ static void dw_task(void *arg, uint32_t task, uint32_t thread)
 		op->dw(&a);
 		if (!direct)
 			eml_fplane_scatter(p, 0, p->grid, grid, y);
+		eml_f32_tail_apply(&op->tail, op->out_plane, y);
 	}
 }
 
@@ -442,6 +457,7 @@ static void dwc_task(void *arg, uint32_t task, uint32_t thread)
 		.bias = op->bias + gc * DWC_CH, .lo = op->lo, .hi = op->hi, .y = out,
 	};
 	op->dwc(&a);
+	eml_f32_tail_apply(&op->tail, op->out_plane * DWC_CH, out);
 	scatter_il(op, out, cnt, r->y + (n * op->in_ch + c0) * op->out_plane);
 }
 
@@ -799,6 +815,7 @@ edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	op->work = op->batch * op->out_ch * op->out_vol * op->k;
 	op->lo = lo;
 	op->hi = hi;
+	eml_f32_tail_init(&op->tail, prm->conv.act_fn, isa, exact_float);
 	op->pointwise = !op->three_d && op->kvol == 1 && c.stride[1] == 1 && c.stride[2] == 1 &&
 			c.pad_begin[1] == 0 && c.pad_begin[2] == 0 && c.out[1] == c.in[1] &&
 			c.out[2] == c.in[2];
@@ -806,8 +823,9 @@ edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	if (!exact_float && !op->three_d &&
 	    eml_fast_fwinograd_applies(&c, op->in_ch, op->out_ch, op->groups, isa) &&
 	    padding_exact(ctx->in_data[1], op->out_ch * op->k, NULL, 0)) {
+		eml_f32_tail tail = op->tail;
 		fconv_destroy(&op->base);
-		return eml_fast_fwinograd_prepare(ctx, &c, isa, threads, lo, hi, out);
+		return eml_fast_fwinograd_prepare(ctx, &c, isa, threads, lo, hi, &tail, out);
 	}
 	const float *w = ctx->in_data[1], *bias = tb ? ctx->in_data[2] : NULL;
 	edgeml_status st = EDGEML_ERR_UNSUPPORTED;

@@ -15,6 +15,7 @@
 
 #include "cpu/f32_ukernels.h"
 #include "cpu/kernels.h"
+#include "cpu/operators/ftail.h"
 #include "cpu/operators/operators.h"
 #include "cpu/ref/ref_qwindow.h"
 #include "cpu/ref/ref_util.h"
@@ -41,6 +42,7 @@ typedef struct wino_op {
 	size_t m_chunk, m_chunks; /* blocks of mr per task; tasks per tile block */
 	size_t group;		  /* blocks of mr whose products a task holds at once */
 	float lo, hi;
+	eml_f32_tail tail; /* the fused activation function, over the output after the tiles */
 	float *u;     /* per position and block of mr rows, [in_ch][mr] */
 	float *bias;  /* per output channel */
 	size_t *koff; /* per input channel: c * nb */
@@ -262,6 +264,7 @@ static edgeml_status wino_run_op(const eml_fast_op *base, const eml_kernel_ctx *
 	wino_run r = { op, ctx->in_data[0], ctx->out_data[0], env };
 	eml_threadpool_run(eml_fast_pool(env, work), block_task, &r,
 			   (uint32_t)(op->batch * op->blocks_n * op->m_chunks));
+	eml_f32_tail_run(&op->tail, env, op->batch * op->out_ch * op->oh * op->ow, r.y);
 	return EDGEML_OK;
 }
 
@@ -295,7 +298,7 @@ int eml_fast_fwinograd_applies(const eml_window3 *c, size_t in_ch, size_t out_ch
 
 edgeml_status eml_fast_fwinograd_prepare(const eml_kernel_ctx *ctx, const eml_window3 *c,
 					 eml_isa isa, uint32_t threads, float lo, float hi,
-					 eml_fast_op **out)
+					 const eml_f32_tail *tail, eml_fast_op **out)
 {
 	const eml_tensor *tx = ctx->in[0], *tw = ctx->in[1];
 	const float *w = ctx->in_data[1];
@@ -322,6 +325,7 @@ edgeml_status eml_fast_fwinograd_prepare(const eml_kernel_ctx *ctx, const eml_wi
 	op->left = (size_t)c->pad_begin[2];
 	op->lo = lo;
 	op->hi = hi;
+	op->tail = *tail;
 	op->th = (op->oh + 1) / 2;
 	op->tw = (op->ow + 1) / 2;
 	op->tiles = op->th * op->tw;

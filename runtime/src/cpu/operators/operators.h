@@ -26,11 +26,12 @@ edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 #define EML_F32_FAST_TOL 1e-5
 #define EML_WINO_PLANE_MAX ((size_t)1 << 20)
 struct eml_window3;
+struct eml_f32_tail;
 int eml_fast_fwinograd_applies(const struct eml_window3 *c, size_t in_ch, size_t out_ch,
 			       size_t groups, eml_isa isa);
 edgeml_status eml_fast_fwinograd_prepare(const eml_kernel_ctx *ctx, const struct eml_window3 *c,
 					 eml_isa isa, uint32_t threads, float lo, float hi,
-					 eml_fast_op **out);
+					 const struct eml_f32_tail *tail, eml_fast_op **out);
 edgeml_status eml_fast_fgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
 				     eml_fast_op **out);
 /* MatMul whose B is a run-time tensor or not one constant 2-D matrix (fmatmul.c):

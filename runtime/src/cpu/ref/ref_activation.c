@@ -1,9 +1,11 @@
 /* ref_activation.c — reference element-wise activations: Relu, LeakyRelu, Sigmoid,
- * HardSigmoid, HardSwish, Tanh (float32) and Clip (every dtype). */
+ * HardSigmoid, HardSwish, Tanh (float32) and Clip (every dtype); the functions a float Conv
+ * applies to its result (activation_fn). */
 #include <float.h>
 
 #include "cpu/ref/ref_util.h"
 #include "error.h"
+#include "ops/infer_helpers.h"
 
 enum activation { ACT_RELU, ACT_LEAKY, ACT_SIGMOID, ACT_HARD_SIGMOID, ACT_HARD_SWISH, ACT_TANH };
 
@@ -14,6 +16,22 @@ static float sigmoidf(float x)
 		return 1.0f / (1.0f + expf(-x));
 	float e = expf(x);
 	return e / (1.0f + e);
+}
+
+/* x * clamp(x / 6 + 1/2, 0, 1), as HardSwish. */
+static float hard_swishf(float v)
+{
+	return v * fmaxf(0.0f, fminf(1.0f, v * (1.0f / 6.0f) + 0.5f));
+}
+
+void eml_ref_activation_fn(uint32_t fn, size_t n, float *y)
+{
+	for (size_t i = 0; i < n && fn != EML_ACT_FN_NONE; i++) {
+		float v = y[i];
+		y[i] = fn == EML_ACT_FN_SIGMOID ? sigmoidf(v)
+		       : fn == EML_ACT_FN_SWISH ? v * sigmoidf(v)
+						: hard_swishf(v);
+	}
 }
 
 /* Applies act to every element of float32 input 0, with parameters alpha and beta. */
@@ -30,9 +48,7 @@ static edgeml_status run_activation(const eml_kernel_ctx *ctx, enum activation a
 		case ACT_LEAKY: v = v >= 0.0f ? v : alpha * v; break;
 		case ACT_SIGMOID: v = sigmoidf(v); break;
 		case ACT_HARD_SIGMOID: v = fmaxf(0.0f, fminf(1.0f, alpha * v + beta)); break;
-		case ACT_HARD_SWISH:
-			v = v * fmaxf(0.0f, fminf(1.0f, v * (1.0f / 6.0f) + 0.5f));
-			break;
+		case ACT_HARD_SWISH: v = hard_swishf(v); break;
 		case ACT_TANH: v = tanhf(v); break;
 		}
 		y[i] = v;

@@ -58,6 +58,7 @@ edgeml_status eml_ref_Conv(const eml_kernel_ctx *ctx)
 	int64_t cg = c_in / group, mg = m_out / group;
 	int64_t in_size = g.in[0] * g.in[1] * g.in[2];
 	int64_t k_size = g.kernel[0] * g.kernel[1] * g.kernel[2];
+	float *y0 = y;
 	for (int64_t n = 0; n < p->shape.batch; n++) {
 		for (int64_t m = 0; m < m_out; m++) {
 			const float *xp = xd + (n * c_in + (m / mg) * cg) * in_size;
@@ -71,5 +72,6 @@ edgeml_status eml_ref_Conv(const eml_kernel_ctx *ctx)
 								  lo, hi);
 		}
 	}
+	eml_ref_activation_fn(p->act_fn, (size_t)(y - y0), y0);
 	return EDGEML_OK;
 }
