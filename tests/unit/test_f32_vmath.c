@@ -216,6 +216,62 @@ static void test_vmath_lengths(void **state)
 	}
 }
 
+/* Swish (a float Conv's fused SiLU, ftail.c): each level's x * sigmoid(x) kernel gives the
+ * bits of x times the portable sigmoid (what the standalone Sigmoid and Mul compute), as the
+ * portable kernel does: every 16 * SWEEP_STRIDE-th bit pattern, a dense sweep of [-20, 20],
+ * lengths 0-70 with their tails, in place and not. */
+static void test_vswish(void **state)
+{
+	(void)state;
+	eml_isa levels[EML_ISA_COUNT];
+	uint32_t nl = fast_levels(levels);
+	/* every 16th pattern of the accuracy sweeps: the point is the product's bits */
+	size_t n = ((size_t)1 << 32) / (16 * SWEEP_STRIDE) + 1 + SWEEP_DENSE + 71;
+	float *x = test_malloc(n * sizeof(float)), *want = test_malloc(n * sizeof(float));
+	float *got = test_malloc(n * sizeof(float));
+	size_t k = 0;
+	for (uint64_t b = 0; b < ((uint64_t)1 << 32); b += 16 * SWEEP_STRIDE, k++) {
+		uint32_t u = (uint32_t)b;
+		memcpy(&x[k], &u, 4);
+	}
+	for (size_t i = 0; i < SWEEP_DENSE; i++)
+		x[k++] = -20.0f + 40.0f * (float)i / (float)SWEEP_DENSE;
+	for (; k < n; k++)
+		x[k] = (float)((int)(rnd() % 2001) - 1000) / 50.0f;
+	eml_f32_vsigmoid_c(n, x, want);
+	for (size_t i = 0; i < n; i++)
+		want[i] = x[i] * want[i];
+	eml_f32_vunary_fn fns[EML_ISA_COUNT + 1];
+	const char *names[EML_ISA_COUNT + 1];
+	fns[0] = eml_f32_vswish_c;
+	names[0] = "c";
+	for (uint32_t l = 0; l < nl; l++) {
+		fns[l + 1] = eml_cpu_kernels_for(levels[l])->f32_vswish;
+		names[l + 1] = eml_cpu_kernels_for(levels[l])->f32_vmath_name;
+	}
+	for (uint32_t f = 0; f < nl + 1; f++) {
+		fns[f](n, x, got);
+		for (size_t i = 0; i < n; i++)
+			if (!same_bits(got[i], want[i]))
+				fail_msg("swish (%s) of %a: %a, x * sigmoid %a", names[f], (double)x[i],
+					 (double)got[i], (double)want[i]);
+		/* every length's tail, in place */
+		for (size_t len = 0; len <= 70; len++) {
+			memcpy(got, x + n - 71, 71 * sizeof(float));
+			fns[f](len, got, got);
+			for (size_t i = 0; i < 71; i++) {
+				float w = i < len ? want[n - 71 + i] : x[n - 71 + i];
+				if (!same_bits(got[i], w))
+					fail_msg("swish (%s) n %zu in place: [%zu] = %a, want %a",
+						 names[f], len, i, (double)got[i], (double)w);
+			}
+		}
+	}
+	test_free(x);
+	test_free(want);
+	test_free(got);
+}
+
 /* One node under test with up to 3 inputs and 3 outputs (LayerNormalization's Mean and
  * InvStdDev), its own buffers. */
 typedef struct ocase {
@@ -579,6 +635,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vmath_lengths),
+		cmocka_unit_test(test_vswish),
 		cmocka_unit_test(test_fvunary),
 		cmocka_unit_test(test_fsoftmax),
 		cmocka_unit_test(test_flayernorm),

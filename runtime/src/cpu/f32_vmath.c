@@ -95,6 +95,14 @@ void eml_f32_vsigmoid_c(size_t n, const float *x, float *y)
 		y[i] = sigmoid1(x[i]);
 }
 
+void eml_f32_vswish_c(size_t n, const float *x, float *y)
+{
+	for (size_t i = 0; i < n; i++) {
+		float v = x[i];
+		y[i] = v * sigmoid1(v);
+	}
+}
+
 void eml_f32_vtanh_c(size_t n, const float *x, float *y)
 {
 	for (size_t i = 0; i < n; i++)

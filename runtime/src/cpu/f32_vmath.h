@@ -70,6 +70,7 @@ typedef void (*eml_f32_vunary_fn)(size_t n, const float *x, float *y);
 /* The portable kernels (f32_vmath.c). */
 void eml_f32_vexp_c(size_t n, const float *x, float *y);
 void eml_f32_vsigmoid_c(size_t n, const float *x, float *y);
+void eml_f32_vswish_c(size_t n, const float *x, float *y);
 void eml_f32_vtanh_c(size_t n, const float *x, float *y);
 void eml_f32_verf_c(size_t n, const float *x, float *y);
 
@@ -77,15 +78,18 @@ void eml_f32_verf_c(size_t n, const float *x, float *y);
 #if defined(__x86_64__)
 void eml_f32_vexp_avx2(size_t n, const float *x, float *y);
 void eml_f32_vsigmoid_avx2(size_t n, const float *x, float *y);
+void eml_f32_vswish_avx2(size_t n, const float *x, float *y);
 void eml_f32_vtanh_avx2(size_t n, const float *x, float *y);
 void eml_f32_verf_avx2(size_t n, const float *x, float *y);
 void eml_f32_vexp_avx512f(size_t n, const float *x, float *y);
 void eml_f32_vsigmoid_avx512f(size_t n, const float *x, float *y);
+void eml_f32_vswish_avx512f(size_t n, const float *x, float *y);
 void eml_f32_vtanh_avx512f(size_t n, const float *x, float *y);
 void eml_f32_verf_avx512f(size_t n, const float *x, float *y);
 #elif defined(__aarch64__)
 void eml_f32_vexp_neon(size_t n, const float *x, float *y);
 void eml_f32_vsigmoid_neon(size_t n, const float *x, float *y);
+void eml_f32_vswish_neon(size_t n, const float *x, float *y);
 void eml_f32_vtanh_neon(size_t n, const float *x, float *y);
 void eml_f32_verf_neon(size_t n, const float *x, float *y);
 #endif

@@ -51,6 +51,12 @@ VM_FN vm_sigmoid(vm_f x)
 	return VM_SELECT_LT(VM_SET1(0.0f), x, VM_SUB(VM_SET1(1.0f), s), s);
 }
 
+/* Swish (SiLU): x * sigmoid(x), the product the standalone Sigmoid and Mul compute. */
+VM_FN vm_swish(vm_f x)
+{
+	return VM_MUL(x, vm_sigmoid(x));
+}
+
 VM_FN vm_tanh(vm_f x)
 {
 	vm_f a = VM_ABS(x), t = VM_MUL(x, x);

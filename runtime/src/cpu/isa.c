@@ -254,6 +254,7 @@ static void fill_vmath(eml_cpu_kernels *t, eml_isa isa)
 {
 	t->f32_vexp = eml_f32_vexp_c;
 	t->f32_vsigmoid = eml_f32_vsigmoid_c;
+	t->f32_vswish = eml_f32_vswish_c;
 	t->f32_vtanh = eml_f32_vtanh_c;
 	t->f32_verf = eml_f32_verf_c;
 	t->f32_vmath_name = "f32-vmath-c";
@@ -262,6 +263,7 @@ static void fill_vmath(eml_cpu_kernels *t, eml_isa isa)
 	case EML_ISA_AVX512VNNI:
 		t->f32_vexp = eml_f32_vexp_avx512f;
 		t->f32_vsigmoid = eml_f32_vsigmoid_avx512f;
+		t->f32_vswish = eml_f32_vswish_avx512f;
 		t->f32_vtanh = eml_f32_vtanh_avx512f;
 		t->f32_verf = eml_f32_verf_avx512f;
 		t->f32_vmath_name = "f32-vmath-avx512f";
@@ -275,6 +277,7 @@ static void fill_vmath(eml_cpu_kernels *t, eml_isa isa)
 	case EML_ISA_AVX2:
 		t->f32_vexp = eml_f32_vexp_avx2;
 		t->f32_vsigmoid = eml_f32_vsigmoid_avx2;
+		t->f32_vswish = eml_f32_vswish_avx2;
 		t->f32_vtanh = eml_f32_vtanh_avx2;
 		t->f32_verf = eml_f32_verf_avx2;
 		t->f32_vmath_name = "f32-vmath-avx2";
@@ -291,6 +294,7 @@ static void fill_vmath(eml_cpu_kernels *t, eml_isa isa)
 	case EML_ISA_I8MM:
 		t->f32_vexp = eml_f32_vexp_neon;
 		t->f32_vsigmoid = eml_f32_vsigmoid_neon;
+		t->f32_vswish = eml_f32_vswish_neon;
 		t->f32_vtanh = eml_f32_vtanh_neon;
 		t->f32_verf = eml_f32_verf_neon;
 		t->f32_vmath_name = "f32-vmath-neon";

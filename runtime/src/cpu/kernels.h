@@ -152,6 +152,7 @@ typedef struct eml_cpu_kernels {
 	const char *f32_vhsig_name;
 	/* float math over arrays (f32_vmath.h): Softmax, Sigmoid, Tanh, Erf, LSTM / GRU gates */
 	eml_f32_vunary_fn f32_vexp, f32_vsigmoid, f32_vtanh, f32_verf;
+	eml_f32_vunary_fn f32_vswish; /* x * sigmoid(x): a float Conv's fused Swish (ftail.c) */
 	const char *f32_vmath_name; /* "f32-vmath-<isa>" */
 	/* qdwc feeds the slots past kw of a window row's last group taps again, so that their
 	 * weights may carry the residual of a pair split to fit its vpmaddubsw bound (qconv.c):

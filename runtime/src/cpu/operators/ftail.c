@@ -2,8 +2,6 @@
 #include "cpu/operators/ftail.h"
 #include "ops/infer_helpers.h"
 
-/* Floats a Swish takes at once: its sigmoids fit in a stack buffer that stays in L1. */
-#define SWISH_RUN 256
 /* Elements per task of eml_f32_tail_run, at least. */
 #define TAIL_CHUNK 8192
 
@@ -13,6 +11,7 @@ void eml_f32_tail_init(eml_f32_tail *t, uint32_t fn, eml_isa isa, int exact_floa
 	t->fn = fn;
 	/* the vector sigmoid is within the float tolerance, not the reference's bits */
 	t->sigmoid = exact_float ? NULL : kt->f32_vsigmoid;
+	t->swish = exact_float ? NULL : kt->f32_vswish;
 	/* bit-identical to the reference's HardSwish (fhswish.c) */
 	t->hswish = kt->f32_vhsig;
 }
@@ -27,18 +26,10 @@ void eml_f32_tail_apply(const eml_f32_tail *t, size_t n, float *y)
 			eml_ref_activation_fn(t->fn, n, y);
 		return;
 	case EML_ACT_FN_SWISH:
-		if (!t->sigmoid) {
+		if (t->swish)
+			t->swish(n, y, y);
+		else
 			eml_ref_activation_fn(t->fn, n, y);
-			return;
-		}
-		for (size_t i = 0; i < n; i += SWISH_RUN) {
-			float s[SWISH_RUN];
-			size_t m = n - i < SWISH_RUN ? n - i : SWISH_RUN;
-			t->sigmoid(m, y + i, s);
-			/* x times its sigmoid, the order of the reference's v * sigmoidf(v) */
-			for (size_t j = 0; j < m; j++)
-				y[i + j] = y[i + j] * s[j];
-		}
 		return;
 	case EML_ACT_FN_HARD_SWISH:
 		if (t->hswish)
