@@ -444,6 +444,8 @@ static void activation_fn_shape(size_t i, conv_shape *s, int *kind)
 		  .sh = 1, .sw = 1, .dh = 2, .dw = 2, .pads = { 1, 1, 1, 1 } },
 		{ .n = 1, .cin = 20, .cout = 20, .group = 20, .h = 30, .w = 50, .kh = 3, .kw = 3,
 		  .sh = 1, .sw = 1, .dh = 1, .dw = 1, .pads = { 1, 1, 1, 1 }, .bias = 1 },
+		{ .n = 1, .cin = 19, .cout = 19, .group = 19, .h = 31, .w = 53, .kh = 5, .kw = 5,
+		  .sh = 2, .sw = 2, .dh = 1, .dw = 1, .pads = { 2, 1, 2, 2 }, .bias = 1 },
 		{ .n = 1, .cin = 18, .cout = 21, .group = 1, .h = 11, .w = 13, .kh = 3, .kw = 3,
 		  .sh = 1, .sw = 1, .dh = 1, .dw = 1, .pads = { 1, 1, 1, 1 }, .bias = 1 },
 		{ .n = 1, .cin = 24, .cout = 40, .group = 1, .h = 30, .w = 30, .kh = 1, .kw = 1,
@@ -461,6 +463,14 @@ static void activation_fn_shape(size_t i, conv_shape *s, int *kind)
 	}
 	*kind = (int)((i - nf) % 5);
 	conv_random(s, *kind, (i - nf) / 5 % 3 == 2);
+}
+
+/* A failed check leaves its test early: the next tests prepare as usual again. */
+static int exact_float_off(void **state)
+{
+	(void)state;
+	kc_exact_float = 0;
+	return 0;
 }
 
 /* A float Conv's fused activation function (activation_fn: Sigmoid, Swish, HardSwish; with
@@ -511,7 +521,7 @@ static void test_fconv_activation_fn(void **state)
 			assert_true(seen_has(&seen, kt->f32_dwp_name, ""));
 		if (kt->f32_dwd)
 			assert_true(seen_has(&seen, kt->f32_dwd_name, ""));
-		if (kt->f32_dwr && !kt->f32_dwd)
+		if (kt->f32_dwr && (!kt->f32_dwd || kt->f32_dwd_min_stride > 1))
 			assert_true(seen_has(&seen, kt->f32_dwr_name, ""));
 	}
 }
@@ -889,8 +899,9 @@ static void test_fwinograd(void **state)
  * pads, specials; a wider plane stays on the per-channel kernel. */
 /* The kernel a depthwise convolution of shape s takes at isa: where the level has them, a
  * 3x3 / 5x5 window (equal strides, no dilation) over a plane of at most 64 outputs at
- * stride 1 whose rows keep their width runs flattened (f32_dwp), one over 8 outputs wide
- * (stride 1 or 2) by rows from the input (f32_dwd); else up to 16 outputs wide with channels
+ * stride 1 whose rows keep their width runs flattened (f32_dwp), one wider than the level's
+ * f32_dwd_ow_min at its strides by rows from the input (f32_dwd); else up to 16 outputs wide
+ * with channels
  * in lanes, wider by rows from a phase plane (f32_dwr) or per channel over its grid. */
 static const char *dw_kernel_name(const conv_shape *s, eml_isa isa)
 {
@@ -901,7 +912,8 @@ static const char *dw_kernel_name(const conv_shape *s, eml_isa isa)
 		     s->dh == 1 && s->dw == 1;
 	if (window && kt->f32_dwp && s->sh == 1 && ow == s->w && oh * ow <= 64)
 		return kt->f32_dwp_name;
-	if (window && kt->f32_dwd && s->sh <= 2 && ow > 8)
+	if (window && kt->f32_dwd && s->sh <= 2 && s->sh >= kt->f32_dwd_min_stride &&
+	    (ow > kt->f32_dwd_ow_min || ow > 16))
 		return kt->f32_dwd_name;
 	if (ow <= 16)
 		return "f32-dwconv-c";
@@ -2381,7 +2393,7 @@ int main(void)
 		cmocka_unit_test(test_fconv),	      cmocka_unit_test(test_fconv_large),
 		cmocka_unit_test(test_fconv_im2col),   cmocka_unit_test(test_fconv3d),
 		cmocka_unit_test(test_fconv_pixrows),
-		cmocka_unit_test(test_fconv_activation_fn),
+		cmocka_unit_test_teardown(test_fconv_activation_fn, exact_float_off),
 		cmocka_unit_test(test_fconv_pixrows_kxk),
 		cmocka_unit_test(test_pack_a),
 		cmocka_unit_test(test_fconv_stride2_rows),

@@ -197,6 +197,7 @@ void eml_f32_dwconv_8c4_minmax_avx2(const eml_f32_dwc_args *a);
 void eml_f32_dwconv_direct_avx512f(const eml_f32_dwr_args *a);
 void eml_f32_dwconv_flat_avx512f(const eml_f32_dwp_args *a);
 void eml_f32_dwconv_rows_avx2(const eml_f32_dwr_args *a);
+void eml_f32_dwconv_direct_avx2(const eml_f32_dwr_args *a);
 void eml_f32_split2_32x_avx512f(const float *src, size_t n, float *even, float *odd);
 void eml_f32_split2_16x_avx2(const float *src, size_t n, float *even, float *odd);
 #elif defined(__aarch64__)

@@ -125,6 +125,9 @@ typedef struct eml_cpu_kernels {
 	uint32_t f32_dwr_max_stride; /* the largest stride f32_dwr takes (1 or 2) */
 	eml_f32_dwd_fn f32_dwd; /* f32_dwr from the unpadded input plane (same strides), or NULL */
 	const char *f32_dwd_name;
+	/* where fconv takes f32_dwd: strides from f32_dwd_min_stride (to 2), output rows wider
+	 * than f32_dwd_ow_min (narrower ones go with channels in lanes where they can) */
+	uint32_t f32_dwd_min_stride, f32_dwd_ow_min;
 	eml_f32_dwp_fn f32_dwp; /* 3x3 / 5x5 stride-1 depthwise over small flat planes, or NULL */
 	const char *f32_dwp_name;
 	eml_f32_transpose_fn f32_transpose;

@@ -48,9 +48,7 @@
  * DS-CNN's 25x5 gain. DWC_CH channels a task... */
 #define DWC_OW_MAX 16
 /* ... unless the level has the depthwise kernel that reads the input plane in place
- * (f32_dwd) and the rows are wider than this: 14x14 layers ran twice as fast on it as with
- * channels in lanes, 7x7 ones the same (a 16-lane vector for 7 columns) */
-#define DWD_OW_MIN 8
+ * (f32_dwd) and the rows are wider than its f32_dwd_ow_min. */
 #define DWC_OW_MAX_PORTABLE 8
 #define DWC_CH 64
 /* ... when the interleaved plane of DWC_CH channels stays this small (floats). */
@@ -849,14 +847,15 @@ edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	const eml_plane *p = &op->plane;
 	/* 3x3 or 5x5, stride 1 or 2 both ways, no dilation: by output rows, straight into the
 	 * output; where the level reads the input plane itself (f32_dwd), no plane is built
-	 * and rows over DWD_OW_MIN wide go that way rather than with channels in lanes (and
-	 * its f32_dwr is not used) */
+	 * and rows over its f32_dwd_ow_min wide at its strides go that way rather than with
+	 * channels in lanes (and its f32_dwr is not used) */
 	int window = op->depthwise && p->sh == p->sw && p->dh == 1 && p->dw == 1 &&
 		     p->kh == p->kw && (p->kh == 3 || p->kh == 5);
 	int dwc_ok = op->depthwise && dwc &&
 		     op->plane.ow <= (tr ? DWC_OW_MAX : DWC_OW_MAX_PORTABLE) &&
 		     op->plane.bytes <= DWC_PLANE_MAX / DWC_CH;
-	if (window && kt->f32_dwd && p->sh <= 2 && (p->ow > DWD_OW_MIN || !dwc_ok))
+	if (window && kt->f32_dwd && p->sh <= 2 && p->sh >= kt->f32_dwd_min_stride &&
+	    (p->ow > kt->f32_dwd_ow_min || !dwc_ok))
 		op->dwd = kt->f32_dwd;
 	/* a small plane at stride 1 whose rows keep their width: flattened, taps as offsets */
 	if (window && kt->f32_dwp && p->sh == 1 && p->iw == p->ow && op->out_plane <= 64) {
