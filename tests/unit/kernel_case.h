@@ -24,6 +24,7 @@ typedef struct kcase {
 	const void *in_data[MAX_IN];
 	void *owned[MAX_IN];
 	eml_tensor out;
+	int exact_float; /* prepare as under EDGEML_SESSION_EXACT_FLOAT */
 } kcase;
 
 static uint64_t rng = KCASE_SEED;

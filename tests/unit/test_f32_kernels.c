@@ -107,9 +107,7 @@ static void kc_activation(kcase *c)
 	}
 }
 
-/* Whether kc_prepare prepares as under EDGEML_SESSION_EXACT_FLOAT, and the kernel the last
- * kc_check_within ran. */
-static int kc_exact_float;
+/* The kernel the last kc_check_within ran. */
 static char kc_last_kernel[64];
 
 /* Prepares the fast op of the case at isa (NULL when none applies). */
@@ -121,7 +119,7 @@ static eml_fast_op *kc_prepare(kcase *c, eml_isa isa, uint32_t threads)
 	void *out_data[1] = { NULL };
 	eml_kernel_ctx ctx = { &c->node, c->inp, outp, c->in_data, out_data };
 	eml_fast_op *op = NULL;
-	assert_int_equal(eml_fast_prepare_exact(&ctx, isa, threads, kc_exact_float, &op),
+	assert_int_equal(eml_fast_prepare_exact(&ctx, isa, threads, c->exact_float, &op),
 			 EDGEML_OK);
 	return op;
 }
@@ -465,14 +463,6 @@ static void activation_fn_shape(size_t i, conv_shape *s, int *kind)
 	conv_random(s, *kind, (i - nf) / 5 % 3 == 2);
 }
 
-/* A failed check leaves its test early: the next tests prepare as usual again. */
-static int exact_float_off(void **state)
-{
-	(void)state;
-	kc_exact_float = 0;
-	return 0;
-}
-
 /* A float Conv's fused activation function (activation_fn: Sigmoid, Swish, HardSwish; with
  * and without bounds) on every conv path of every level, 1 and 3 threads: under exact_float
  * bit for bit against the reference (every path but Winograd, which exact_float declines),
@@ -502,12 +492,11 @@ static void test_fconv_activation_fn(void **state)
 				kcase c;
 				conv_build(&c, &s);
 				kc_int(&c, "activation_fn", fn);
-				kc_exact_float = exact;
+				c.exact_float = exact;
 				/* |w x| <= 4 a term, |bias| <= 2: the bound of every output */
 				double bound = 4.0 * (double)(s.cin / s.group * s.kh * s.kw) + 2.0;
 				kc_check_within(&c, levels[l], threads, "f32-", what,
 						exact ? -1 : 2e-5 * (1.0 + bound), 1.0 + bound);
-				kc_exact_float = 0;
 				seen_add(&seen, kc_last_kernel);
 				kc_free(&c);
 			}
@@ -2393,7 +2382,7 @@ int main(void)
 		cmocka_unit_test(test_fconv),	      cmocka_unit_test(test_fconv_large),
 		cmocka_unit_test(test_fconv_im2col),   cmocka_unit_test(test_fconv3d),
 		cmocka_unit_test(test_fconv_pixrows),
-		cmocka_unit_test_teardown(test_fconv_activation_fn, exact_float_off),
+		cmocka_unit_test(test_fconv_activation_fn),
 		cmocka_unit_test(test_fconv_pixrows_kxk),
 		cmocka_unit_test(test_pack_a),
 		cmocka_unit_test(test_fconv_stride2_rows),
