@@ -1955,8 +1955,8 @@ static void test_fmaxpool3d(void **state)
 
 /* GlobalAveragePool (rank 3 to 5), the AveragePool whole-plane window and AveragePool
  * windows inside the input (random kernel and strides, with count_include_pad or not) on
- * every level, 1 and 3 threads, with special values; a padded AveragePool stays on the
- * reference. */
+ * every level, 1 and 3 threads, with special values and with magnitudes whose sums depend
+ * on the order of the additions; a padded AveragePool stays on the reference. */
 static void test_favgpool(void **state)
 {
 	(void)state;
@@ -1989,6 +1989,24 @@ static void test_favgpool(void **state)
 		kc_in(&c, 4, (int64_t[]){ 2, 300, 64, 60 }, 0, 0);
 		kc_check(&c, levels[l], 3, "f32-avgpool", "globalaveragepool 2x300x64x60");
 		kc_free(&c);
+		/* a pair +2^60, -2^60 a few elements apart at a random place of each plane,
+		 * small values around it: the double sum drops what comes before the pair and
+		 * the pair's own neighbours or not depending on where each stands, so only each
+		 * plane's own order of additions gives the reference's bits (37 planes: groups
+		 * of 16 and 8 and the rest; 143 elements: blocks of 8 and a tail) */
+		for (int it = 0; it < 4; it++) {
+			kc_init(&c, EML_OP_GlobalAveragePool);
+			size_t np = (size_t)(1 + it % 2) * 37, n = 143;
+			float *xs = kc_in(&c, 4, (int64_t[]){ 1 + it % 2, 37, 13, 11 }, 0, 0);
+			for (size_t q = 0; q < np; q++) {
+				size_t at = rnd() % (n - 8), gap = 1 + rnd() % 6;
+				xs[q * n + at] = ldexpf(1.0f, 60);
+				xs[q * n + at + gap] = -ldexpf(1.0f, 60);
+			}
+			kc_check(&c, levels[l], 1 + (uint32_t)(it % 2) * 2, "f32-avgpool",
+				 "globalaveragepool, cancelling +-2^60");
+			kc_free(&c);
+		}
 		for (int it = 0; it < 120; it++) {
 			uint32_t rank = 3 + it % 2, ns = rank - 2;
 			int64_t d[4] = { 1 + rnd() % 2, 1 + rnd() % 20, 1 + rnd() % 30,

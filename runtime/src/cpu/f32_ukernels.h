@@ -169,6 +169,11 @@ typedef uint64_t (*eml_f32_peak_fn)(uint64_t iters);
 typedef void (*eml_f32_rows_f64_fn)(const float *v, const float *wt, size_t kn, size_t ld,
 				    size_t n, double *acc);
 
+/* The sums of planes float planes of size elements each (plane q at x + q * size) in
+ * double, each from its first element to its last in order (GlobalAveragePool and the
+ * whole-plane averages, fpool.c): bit-identical to the reference's loop. */
+typedef void (*eml_f32_planesum_fn)(const float *x, size_t size, size_t planes, double *sum);
+
 /* Each level's kernels are in its table (kernels.h, filled by isa.c). */
 
 #if defined(__x86_64__)
@@ -188,6 +193,7 @@ void eml_f32_rows_f64_avx512f(const float *v, const float *wt, size_t kn, size_t
 			      double *acc);
 void eml_f32_rows_f64_avx2(const float *v, const float *wt, size_t kn, size_t ld, size_t n,
 			   double *acc);
+void eml_f32_planesum_f64_avx2(const float *x, size_t size, size_t planes, double *sum);
 extern const eml_f32_gemm_ukernel eml_f32_gemm_8x32_minmax_avx512f;
 extern const eml_f32_gemm_ukernel eml_f32_gemm_4x24_minmax_avx2;
 void eml_f32_dwconv_64x_minmax_avx512f(const eml_f32_dw_args *a);

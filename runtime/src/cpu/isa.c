@@ -156,6 +156,7 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->f32_maxpool_row = eml_f32_maxpool_rows_16x_avx512f;
 		t->f32_peak = eml_f32_peak_avx512f;
 		t->f32_rows_f64 = eml_f32_rows_f64_avx512f;
+		t->f32_planesum = eml_f32_planesum_f64_avx2; /* AVX-512 CPUs all have AVX2 */
 		t->f32_rows_f64_name = "f32-rows-f64-avx512f";
 		t->image_hpass = eml_u8_image_hpass_8x_avx2;
 		t->image_vmix = eml_u8_image_vmix_16x_avx2;
@@ -195,6 +196,7 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->f32_maxpool = eml_f32_maxpool_32x_avx2;
 		t->f32_peak = eml_f32_peak_avx2;
 		t->f32_rows_f64 = eml_f32_rows_f64_avx2;
+		t->f32_planesum = eml_f32_planesum_f64_avx2;
 		t->f32_rows_f64_name = "f32-rows-f64-avx2";
 		t->image_hpass = eml_u8_image_hpass_8x_avx2;
 		t->image_vmix = eml_u8_image_vmix_16x_avx2;

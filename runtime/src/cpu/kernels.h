@@ -137,6 +137,7 @@ typedef struct eml_cpu_kernels {
 	eml_f32_maxpool_row_fn f32_maxpool_row; /* or NULL: the phase-plane path */
 	eml_f32_peak_fn f32_peak;
 	eml_f32_rows_f64_fn f32_rows_f64; /* LSTM / GRU sums in double */
+	eml_f32_planesum_fn f32_planesum;  /* plane means' sums in double, or NULL (fpool.c) */
 	const char *f32_rows_f64_name;
 	/* ImagePreprocess: the NV12/YUYV horizontal pass, the vertical pass, their name */
 	eml_image_hpass_fn image_hpass;

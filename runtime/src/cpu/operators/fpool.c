@@ -7,7 +7,9 @@
  * plane (fast_fplane.h, padding filled with -FLT_MAX, which never wins over the reference's
  * start value) and runs the max micro-kernel over its grid. The averages sum each plane in
  * double in the reference's order (its window order is row-major over the plane), several
- * planes at once. Channels go over the pool. */
+ * planes at once: whole planes on the level's f32_planesum (8 x 8 blocks transposed, so a
+ * vector lane adds one plane's elements in order) where it has one. Channels go over the
+ * pool. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -36,6 +38,7 @@ typedef struct fpool_op {
 	eml_fast_op base;
 	eml_f32_maxpool_fn fn; /* NULL: an average */
 	eml_f32_split2_fn split2; /* the phase plane's stride-2 column split, or NULL */
+	eml_f32_planesum_fn planesum; /* whole-plane sums: the level's, or NULL (the C loop) */
 	eml_plane plane;
 	size_t planes, in_plane, out_plane, taps, planes_per_task;
 	size_t tapoff[TAPS_MAX];
@@ -126,6 +129,14 @@ static void avg_task(void *arg, uint32_t task, uint32_t thread)
 	size_t size = op->in_plane, c = task * op->planes_per_task;
 	size_t end = c + op->planes_per_task < op->planes ? c + op->planes_per_task : op->planes;
 	(void)thread;
+	while (op->planesum && c < end) {
+		double s[64];
+		size_t n = end - c < 64 ? end - c : 64;
+		op->planesum(r->x + c * size, size, n, s);
+		for (size_t l = 0; l < n; l++)
+			r->y[c + l] = (float)(s[l] / (double)size);
+		c += n;
+	}
 	for (; c + AVG_LANES <= end; c += AVG_LANES) {
 		const float *x = r->x + c * size;
 		double s[AVG_LANES] = { 0.0 };
@@ -321,12 +332,15 @@ edgeml_status eml_fast_fpool_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	op->in_plane = size;
 	op->win = win;
 	op->out_plane = win.k[1] ? (size_t)(win.out[1] * win.out[2]) : 1;
-	/* enough tasks for every thread, each at least AVG_CHUNK elements, in whole lanes */
+	op->planesum = win.k[1] ? NULL : eml_cpu_kernels_for(isa)->f32_planesum;
+	/* enough tasks for every thread, each at least AVG_CHUNK elements, in whole lanes (of
+	 * the level's plane sums: 16 planes at once) */
+	size_t lanes = op->planesum ? 16 : AVG_LANES;
 	size_t per = (AVG_CHUNK + size - 1) / size;
 	size_t tasks = EML_FAST_TASKS_PER_THREAD * (size_t)threads;
 	size_t even = (planes + tasks - 1) / tasks;
 	per = per > even ? per : even;
-	op->planes_per_task = (per + AVG_LANES - 1) / AVG_LANES * AVG_LANES;
+	op->planes_per_task = (per + lanes - 1) / lanes * lanes;
 	*out = &op->base;
 	return EDGEML_OK;
 }
