@@ -96,7 +96,8 @@ VM_FN vm_erf(vm_f x)
 	return VM_COPYSIGN(VM_SELECT_LT(a, VM_SET1(1.0f), small, big), x);
 }
 
-/* A kernel: whole vectors, then the tail through a vector-sized buffer. */
+/* A kernel: pairs of whole vectors, a whole vector, then the tail through a vector-sized
+ * buffer (short runs, a fused Conv's rows, take the last two often). */
 #define EML_VMATH_KERNEL(name, fn)                                             \
 	VM_TARGET void name(size_t n, const float *x, float *y)                \
 	{                                                                      \
@@ -106,8 +107,10 @@ VM_FN vm_erf(vm_f x)
 			VM_STORE(y + i, v0);                                   \
 			VM_STORE(y + i + VM_W, v1);                            \
 		}                                                              \
+		for (; i + VM_W <= n; i += VM_W)                               \
+			VM_STORE(y + i, fn(VM_LOAD(x + i)));                   \
 		for (; i < n; i += VM_W) {                                     \
-			size_t m = n - i < VM_W ? n - i : VM_W;                \
+			size_t m = n - i;                                      \
 			float buf[VM_W] = { 0 };                               \
 			memcpy(buf, x + i, m * sizeof(float));                 \
 			VM_STORE(buf, fn(VM_LOAD(buf)));                       \

@@ -172,30 +172,7 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 		memcpy(tail + kk * uk->nr, base + op->koff[kk] + p_last, nr_last * sizeof(float));
 		memset(tail + kk * uk->nr + nr_last, 0, (uk->nr - nr_last) * sizeof(float));
 	}
-	/* direct: tile by tile, every row block of the chunk over it, so that the tile's k
-	 * rows (k x nr floats, from a different plane each) stay in L1 while the blocks of
-	 * packed weights stream by; the tail on each tile's rows as they are stored */
-	for (size_t ti = first; ti < last && op->direct; ti++) {
-		size_t p0 = ti * uk->nr;
-		int tail_tile = ti == last - 1 && packed_tail;
-		uint32_t nc = ti == last - 1 ? nr_last : (uint32_t)uk->nr;
-		for (size_t b = b0; b < b1; b++) {
-			size_t row = b * uk->mr;
-			uint32_t mr = (uint32_t)(op->mg - row < uk->mr ? op->mg - row : uk->mr);
-			eml_f32_minmax ep = {
-				.row_bias = op->bias + (g * op->blocks + b) * uk->mr,
-				.lo = op->lo, .hi = op->hi,
-			};
-			float *yt = y + row * op->out_plane + p0;
-			uk->fn(mr, tail_tile ? nr_last : (uint32_t)uk->nr, op->k,
-			       op->w + (g * op->blocks + b) * op->k * uk->mr,
-			       tail_tile ? tail : base + p0, tail_tile ? op->toff : op->koff, yt,
-			       op->out_plane, &ep);
-			for (uint32_t i = 0; i < mr && op->tail.fn; i++)
-				eml_f32_tail_apply(&op->tail, nc, yt + i * op->out_plane);
-		}
-	}
-	for (size_t b = b0; b < b1 && !op->direct; b++) {
+	for (size_t b = b0; b < b1; b++) {
 		size_t row = b * uk->mr;
 		uint32_t mr = (uint32_t)(op->mg - row < uk->mr ? op->mg - row : uk->mr);
 		const float *w = op->w + (g * op->blocks + b) * op->k * uk->mr;
@@ -204,15 +181,29 @@ static void gemm_task(void *arg, uint32_t task, uint32_t thread)
 			.lo = op->lo, .hi = op->hi,
 		};
 		for (size_t ti = first; ti < last; ti++) {
-			/* only the columns scattered: a narrow last tile is cheaper */
 			size_t p0 = ti * uk->nr;
-			uint32_t nc = (uint32_t)(op->cols - p0 < uk->nr ? op->cols - p0 : uk->nr);
-			uk->fn(mr, nc, op->k, w, base + p0, koff, out + (ti - first) * uk->nr, span,
-			       &ep);
+			if (!op->direct) {
+				/* only the columns scattered: a narrow last tile is cheaper */
+				uint32_t nc = (uint32_t)(op->cols - p0 < uk->nr ? op->cols - p0
+										: uk->nr);
+				uk->fn(mr, nc, op->k, w, base + p0, koff,
+				       out + (ti - first) * uk->nr, span, &ep);
+				continue;
+			}
+			float *yt = y + row * op->out_plane + p0;
+			if (ti == last - 1 && packed_tail)
+				uk->fn(mr, nr_last, op->k, w, tail, op->toff, yt, op->out_plane,
+				       &ep);
+			else
+				uk->fn(mr, uk->nr, op->k, w, base + p0, op->koff, yt,
+				       op->out_plane, &ep);
 		}
 		size_t p_end = last * uk->nr < op->cols ? last * uk->nr : op->cols;
 		size_t p_first = first * uk->nr;
-		for (uint32_t i = 0; i < mr; i++) {
+		for (uint32_t i = 0; i < mr && op->direct; i++)
+			eml_f32_tail_apply(&op->tail, p_end - p_first,
+					   y + (row + i) * op->out_plane + p_first);
+		for (uint32_t i = 0; i < mr && !op->direct; i++) {
 			/* grid columns past the row's outputs too: the scatter drops them */
 			eml_f32_tail_apply(&op->tail, p_end - p_first, out + i * span);
 			eml_fplane_scatter(&op->plane, p_first, p_end - p_first, out + i * span,
