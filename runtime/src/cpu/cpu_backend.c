@@ -2,6 +2,7 @@
  * activation arena. Everything a run needs is built by prepare; a run only calls kernels. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "backend.h"
@@ -60,12 +61,26 @@ static const char *tensor_name(const eml_tensor *t)
 	return t->name ? t->name : "";
 }
 
+/* Buffers from this size up are placed on 2 MiB boundaries and asked for huge pages. */
+#define HUGE_BUFFER ((size_t)1 << 20)
+#define HUGE_PAGE ((size_t)2 << 20)
+
 /* Allocates size bytes, 64-byte aligned and zeroed (at least one alignment unit, so a
- * buffer of an empty tensor is still a valid pointer). */
+ * buffer of an empty tensor is still a valid pointer). A large one (the arena, the shared
+ * and scratch buffers of big layers) is 2 MiB-aligned with MADV_HUGEPAGE before it is first
+ * touched, where the system grants huge pages to those who ask (THP "madvise", as Debian's
+ * default): with 4 KiB pages, which physical pages back the activations varies from one
+ * process to the next, and so do the cache sets the planes of a layer share; runs of the
+ * same model measured 2.2 or 3.4 ms (yolo_tiny) depending on the process. */
 static void *alloc_buffer(uint64_t size)
 {
 	size_t n = (size_t)eml_plan_round_up(size ? size : 1);
-	void *p = aligned_alloc(EML_PLAN_ALIGN, n);
+	int huge = n >= HUGE_BUFFER;
+	if (huge)
+		n = (n + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+	void *p = aligned_alloc(huge ? HUGE_PAGE : EML_PLAN_ALIGN, n);
+	if (p && huge)
+		madvise(p, n, MADV_HUGEPAGE); /* advice: without huge pages it still works */
 	if (p)
 		memset(p, 0, n);
 	return p;
