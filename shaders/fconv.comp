@@ -5,7 +5,8 @@
 // 2-D convolutions are 3-D ones with leading spatial dims of 1. Macros: X_T, Y_T element
 // types, QUANT, X_SIGNED (QUANT: int8 X), W8 (QUANT: centred weights as int8, four a word),
 // HAS_BIAS, MT (output channels per tile: 8, 4, 1), ACT_FN (float Conv: the function
-// applied after the clamp, as ref_activation.c: 0 none, 1 Sigmoid, 2 Swish, 3 HardSwish).
+// applied after the clamp, as ref_activation.c: 0 none, 1 Sigmoid, 2 Swish, 3 HardSwish,
+// 4 HardSigmoid of ACT_ALPHA, ACT_BETA).
 //
 // An invocation computes MT output channels of one group by 4 neighbouring outputs of a
 // row. Per input channel and kernel row, the input columns under the 4 windows are read
@@ -40,6 +41,8 @@ float act_fn(float v)
 #endif
 #elif ACT_FN == 3
 	return v * clamp(v / 6.0 + 0.5, 0.0, 1.0);
+#elif ACT_FN == 4
+	return clamp(EML_F(FCONV_ACT_ALPHA) * v + EML_F(FCONV_ACT_BETA), 0.0, 1.0);
 #else
 	return v;
 #endif

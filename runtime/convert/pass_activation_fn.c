@@ -1,11 +1,14 @@
 /*
  * pass_activation_fn.c — a Sigmoid, a Swish (Sigmoid of x, then Mul of x by it: SiLU as
- * torch exports it, EfficientNet's and YOLO's activation) or a HardSwish of a float Conv's
- * output becomes the Conv's activation_fn (docs/ops.md), when nothing else reads the Conv's
- * output: the fast Conv applies it to each run of outputs while the run is in cache
+ * torch exports it, EfficientNet's and YOLO's activation), a HardSwish or a HardSigmoid
+ * (MobileNetV3's gates; its alpha and beta as activation_alpha / activation_beta) of a
+ * float Conv's output becomes the Conv's activation_fn (docs/ops.md), when nothing else reads
+ * the Conv's output: the fast Conv applies it to each run of outputs while the run is in cache
  * (cpu/operators/ftail.h) instead of two more passes over the tensor. The same float
  * operations as the nodes it replaces, after the Conv's clamp as the graph computes them.
  */
+#include <string.h>
+
 #include "convert/convert_steps.h"
 #include "ops/infer_helpers.h"
 #include "ops/ops.h"
@@ -42,6 +45,15 @@ static int mul_of(const cv_graph *g, uint32_t m, uint32_t x, uint32_t s)
 		(n->inputs[0] == s && n->inputs[1] == x));
 }
 
+/* Float attribute name of node n, or def when absent. */
+static float attr_f(const cv_node *n, const char *name, float def)
+{
+	for (uint32_t a = 0; a < n->n_attrs; a++)
+		if (n->attrs[a].type == EML_ATTR_FLOAT && strcmp(n->attrs[a].name, name) == 0)
+			return n->attrs[a].f;
+	return def;
+}
+
 /* The activation function the readers of Conv output t compute, the node whose output
  * becomes the Conv's (*last) and the one before it, if any (*first; NO_INDEX). */
 static uint32_t match(const cv_graph *g, uint32_t t, uint32_t *first, uint32_t *last)
@@ -56,6 +68,10 @@ static uint32_t match(const cv_graph *g, uint32_t t, uint32_t *first, uint32_t *
 	if (n == 1 && unary_of(g, r[0], EML_OP_HardSwish, t)) {
 		*last = r[0];
 		return EML_ACT_FN_HARD_SWISH;
+	}
+	if (n == 1 && unary_of(g, r[0], EML_OP_HardSigmoid, t)) {
+		*last = r[0];
+		return EML_ACT_FN_HARD_SIGMOID;
 	}
 	for (uint32_t i = 0; n == 2 && i < 2; i++) {
 		uint32_t s = r[i], m = r[1 - i];
@@ -81,13 +97,21 @@ edgeml_status cv_pass_activation_fn(cv_graph *g, uint32_t *count)
 			continue;
 		eml_node view;
 		uint32_t cur;
+		float alpha, beta;
 		cv_node_view(g, i, &view);
-		if (eml_fused_activation_fn(&view, &cur) != EDGEML_OK || cur != EML_ACT_FN_NONE)
+		if (eml_fused_activation_fn(&view, &cur, &alpha, &beta) != EDGEML_OK ||
+		    cur != EML_ACT_FN_NONE)
 			continue;
 		uint32_t first, last, fn = match(g, c->outputs[0], &first, &last);
 		if (fn == EML_ACT_FN_NONE)
 			continue;
 		edgeml_status st = cv_set_attr_int(g, i, "activation_fn", fn);
+		if (!st && fn == EML_ACT_FN_HARD_SIGMOID)
+			st = cv_set_attr_float(g, i, "activation_alpha",
+					       attr_f(&g->nodes[last], "alpha", 0.2f));
+		if (!st && fn == EML_ACT_FN_HARD_SIGMOID)
+			st = cv_set_attr_float(g, i, "activation_beta",
+					       attr_f(&g->nodes[last], "beta", 0.5f));
 		if (st)
 			return st;
 		g->nodes[i].outputs[0] = g->nodes[last].outputs[0];

@@ -1079,6 +1079,7 @@ enum {
 	AF_C_OUTPUT,	/* c is also a graph output: nothing fused */
 	AF_S_READER,	/* s is also read by a Relu: nothing fused */
 	AF_OTHER_MUL,	/* Mul(s, x2), x2 the input: the Sigmoid fused, the Mul kept */
+	AF_HSIG,	/* HardSigmoid(c, 0.3, 0.4) -> y: fused, HardSigmoid with its alpha, beta */
 	AF_VARIANTS
 };
 
@@ -1111,6 +1112,10 @@ static void activation_fn_model(builder *b, int v)
 		node(b, "Mul", "mul", "c,h", "y");
 	} else if (v == AF_SIGMOID) {
 		node(b, "Sigmoid", "sig", "c", "y");
+	} else if (v == AF_HSIG) {
+		Onnx__NodeProto *h = node(b, "HardSigmoid", "hs", "c", "y");
+		attr_float(h, "alpha", 0.3f);
+		attr_float(h, "beta", 0.4f);
 	} else {
 		node(b, "Sigmoid", "sig", "c", "s");
 		node(b, "Mul", "mul",
@@ -1125,14 +1130,14 @@ static void activation_fn_model(builder *b, int v)
 	}
 }
 
-/* The pass fires on a Conv's Sigmoid, Swish (either Mul order) and HardSwish, after a Relu
- * too; a second reader of the Conv's or the Sigmoid's output keeps the nodes, another
- * factor of the Mul keeps the Mul. */
+/* The pass fires on a Conv's Sigmoid, Swish (either Mul order), HardSwish and HardSigmoid
+ * (its alpha and beta carried over), after a Relu too; a second reader of the Conv's or
+ * the Sigmoid's output keeps the nodes, another factor of the Mul keeps the Mul. */
 static void test_conv_activation_fn(void **state)
 {
 	(void)state;
-	static const int64_t want_fn[AF_VARIANTS] = { 2, 2, 1, 3, 2, 0, 0, 1 };
-	static const uint32_t want_nodes[AF_VARIANTS] = { 1, 1, 1, 1, 1, 3, 4, 2 };
+	static const int64_t want_fn[AF_VARIANTS] = { 2, 2, 1, 3, 2, 0, 0, 1, 4 };
+	static const uint32_t want_nodes[AF_VARIANTS] = { 1, 1, 1, 1, 1, 3, 4, 2, 1 };
 	for (int v = 0; v < AF_VARIANTS; v++) {
 		builder b = { .opset = 13 };
 		activation_fn_model(&b, v);
@@ -1152,6 +1157,11 @@ static void test_conv_activation_fn(void **state)
 		assert_true(amin == (v == AF_RELU_SWISH ? 0.0f : -1.0f));
 		if (want_nodes[v] == 1)
 			assert_string_equal(g->tensors[n->outputs[0]].name, "y");
+		float alpha = 0.0f, beta = 0.0f;
+		assert_int_equal(eml_attr_float(n, "activation_alpha", -1.0f, &alpha), EDGEML_OK);
+		assert_int_equal(eml_attr_float(n, "activation_beta", -1.0f, &beta), EDGEML_OK);
+		assert_true(alpha == (v == AF_HSIG ? 0.3f : -1.0f));
+		assert_true(beta == (v == AF_HSIG ? 0.4f : -1.0f));
 		eml_converted_free(c);
 	}
 }
@@ -1165,7 +1175,7 @@ static void test_conv_activation_fn_bit_identical(void **state)
 	static float x[AF_NX], want[2][AF_NY], got[AF_NY];
 	for (int i = 0; i < AF_NX; i++)
 		x[i] = -5.0f + (float)i * (10.0f / (AF_NX - 1)) * 1.0001f;
-	static const int fused[] = { AF_SWISH_CS, AF_SWISH_SC, AF_SIGMOID, AF_HSWISH };
+	static const int fused[] = { AF_SWISH_CS, AF_SWISH_SC, AF_SIGMOID, AF_HSWISH, AF_HSIG };
 	for (size_t f = 0; f < sizeof(fused) / sizeof(fused[0]); f++) {
 		int v = fused[f];
 		for (int reference = 0; reference < 2; reference++) {

@@ -463,7 +463,8 @@ static void activation_fn_shape(size_t i, conv_shape *s, int *kind)
 	conv_random(s, *kind, (i - nf) / 5 % 3 == 2);
 }
 
-/* A float Conv's fused activation function (activation_fn: Sigmoid, Swish, HardSwish; with
+/* A float Conv's fused activation function (activation_fn: Sigmoid, Swish, HardSwish,
+ * HardSigmoid (beta -0 too, which takes the reference's operations); with
  * and without bounds) on every conv path of every level, 1 and 3 threads: under exact_float
  * bit for bit against the reference (every path but Winograd, which exact_float declines),
  * otherwise within the float tolerance (the vector sigmoid; Winograd). Every path of the
@@ -483,7 +484,7 @@ static void test_fconv_activation_fn(void **state)
 			conv_shape s;
 			int kind;
 			activation_fn_shape(i, &s, &kind);
-			int64_t fn = 1 + (int64_t)(i % 3);
+			int64_t fn = 1 + (int64_t)(i % 4);
 			conv_what(&s, kind, what, sizeof(what));
 			snprintf(what + strlen(what), sizeof(what) - strlen(what), " activation_fn %lld",
 				 (long long)fn);
@@ -492,6 +493,10 @@ static void test_fconv_activation_fn(void **state)
 				kcase c;
 				conv_build(&c, &s);
 				kc_int(&c, "activation_fn", fn);
+				if (fn == 4) {
+					kc_float(&c, "activation_alpha", 0.3f);
+					kc_float(&c, "activation_beta", i % 8 == 3 ? -0.0f : 0.45f);
+				}
 				c.exact_float = exact;
 				/* |w x| <= 4 a term, |bias| <= 2: the bound of every output */
 				double bound = 4.0 * (double)(s.cin / s.group * s.kh * s.kw) + 2.0;

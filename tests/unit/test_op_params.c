@@ -142,8 +142,17 @@ static void test_conv_activation_fn(void **state)
 	n.n_attrs = 0;
 	assert_int_equal(eml_op_params_decode(&n, in, &p, &has), EDGEML_OK);
 	assert_int_equal(p.conv.act_fn, EML_ACT_FN_NONE);
+	assert_true(p.conv.act_alpha == 0.2f && p.conv.act_beta == 0.5f);
+	eml_attr hs[] = { int1("activation_fn", 4), float1("activation_alpha", 0.25f),
+			  float1("activation_beta", 0.125f) };
+	n.attrs = hs;
+	n.n_attrs = 3;
+	assert_int_equal(eml_op_params_decode(&n, in, &p, &has), EDGEML_OK);
+	assert_int_equal(p.conv.act_fn, EML_ACT_FN_HARD_SIGMOID);
+	assert_true(p.conv.act_alpha == 0.25f && p.conv.act_beta == 0.125f);
+	n.attrs = attrs;
 	n.n_attrs = 1;
-	static const int64_t bad[] = { 4, -1, 1LL << 40 };
+	static const int64_t bad[] = { 5, -1, 1LL << 40 };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		attrs[0] = int1("activation_fn", bad[i]);
 		assert_int_equal(eml_op_params_decode(&n, in, &p, &has), EDGEML_ERR_FORMAT);

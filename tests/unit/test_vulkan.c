@@ -631,8 +631,8 @@ static void test_float(void **state)
  * 5 channels (a block of 4 that overhangs) with bias and clamp; a 3x3 with pads in rows of 7
  * (edge tiles) to 12 channels (blocks of 8, the second overhanging), batch 2; a dilated 1-D
  * one at stride 2 with uneven pads; and a 1x1 whose weights are a graph input (one channel
- * per tile, the node's own weights). The last three apply a fused activation function
- * (activation_fn): Swish, Sigmoid, HardSwish. */
+ * per tile, the node's own weights). Each applies a fused activation function
+ * (activation_fn): HardSigmoid after the clamp, Swish, Sigmoid, HardSwish. */
 static void test_float_tiles(void **state)
 {
 	(void)state;
@@ -653,8 +653,10 @@ static void test_float_tiles(void **state)
 	uint32_t bt1 = constant(&b, EDGEML_DTYPE_FLOAT32, 5, b1);
 	uint32_t y1 = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 1, 5, 3, 8 },
 			     EML_TF_OUTPUT, NULL);
-	node(&b, EML_OP_Conv, 3, (uint32_t[]){ x, wt1, bt1 }, y1, 2,
-	     (eml_attr[]){ float1("activation_min", -1.5f), float1("activation_max", 3.0f) });
+	node(&b, EML_OP_Conv, 3, (uint32_t[]){ x, wt1, bt1 }, y1, 5,
+	     (eml_attr[]){ float1("activation_min", -1.5f), float1("activation_max", 3.0f),
+			   int1("activation_fn", 4), float1("activation_alpha", 0.3f),
+			   float1("activation_beta", 0.45f) });
 	uint32_t x2 = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 2, 4, 5, 7 }, EML_TF_INPUT,
 			     NULL);
 	uint32_t wt2 = tensor(&b, EDGEML_DTYPE_FLOAT32, 4, (int64_t[]){ 12, 4, 3, 3 },

@@ -23,8 +23,9 @@ edgeml_status eml_infer_Conv(const eml_node *node, const eml_tensor *const *in, 
 	if (st == EDGEML_OK)
 		st = eml_fused_activation(node, &lo, &hi);
 	uint32_t fn;
+	float fn_alpha, fn_beta;
 	if (st == EDGEML_OK)
-		st = eml_fused_activation_fn(node, &fn);
+		st = eml_fused_activation_fn(node, &fn, &fn_alpha, &fn_beta);
 	if (st != EDGEML_OK)
 		return st;
 

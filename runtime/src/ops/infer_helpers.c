@@ -139,15 +139,21 @@ edgeml_status eml_fused_activation(const eml_node *node, float *lo, float *hi)
 	return EDGEML_OK;
 }
 
-edgeml_status eml_fused_activation_fn(const eml_node *node, uint32_t *fn)
+edgeml_status eml_fused_activation_fn(const eml_node *node, uint32_t *fn, float *alpha,
+				      float *beta)
 {
 	int64_t v;
 	edgeml_status st = eml_attr_int(node, "activation_fn", EML_ACT_FN_NONE, &v);
+	if (st == EDGEML_OK)
+		st = eml_attr_float(node, "activation_alpha", 0.2f, alpha);
+	if (st == EDGEML_OK)
+		st = eml_attr_float(node, "activation_beta", 0.5f, beta);
 	if (st != EDGEML_OK)
 		return st;
 	if (v < 0 || v >= EML_ACT_FN_COUNT)
 		return eml_error(EDGEML_ERR_FORMAT, "attribute activation_fn = %lld is not 0 (none), "
-				 "1 (Sigmoid), 2 (Swish) or 3 (HardSwish)", (long long)v);
+				 "1 (Sigmoid), 2 (Swish), 3 (HardSwish) or 4 (HardSigmoid)",
+				 (long long)v);
 	*fn = (uint32_t)v;
 	return EDGEML_OK;
 }

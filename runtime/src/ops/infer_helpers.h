@@ -55,17 +55,20 @@ edgeml_status eml_fused_activation(const eml_node *node, float *lo, float *hi);
 
 /* The function a float Conv applies to its (clamped) result (INT attribute activation_fn,
  * docs/ops.md): the converter fuses a Sigmoid, a Swish (Sigmoid then Mul by the same
- * tensor: SiLU) or a HardSwish that only the Conv feeds. */
+ * tensor: SiLU), a HardSwish or a HardSigmoid that only the Conv feeds. */
 typedef enum eml_act_fn {
 	EML_ACT_FN_NONE = 0,
 	EML_ACT_FN_SIGMOID = 1,
-	EML_ACT_FN_SWISH = 2,	   /* x * sigmoid(x) */
-	EML_ACT_FN_HARD_SWISH = 3, /* x * clamp(x / 6 + 1/2, 0, 1) */
+	EML_ACT_FN_SWISH = 2,	     /* x * sigmoid(x) */
+	EML_ACT_FN_HARD_SWISH = 3,   /* x * clamp(x / 6 + 1/2, 0, 1) */
+	EML_ACT_FN_HARD_SIGMOID = 4, /* clamp(alpha x + beta, 0, 1): activation_alpha, _beta */
 	EML_ACT_FN_COUNT
 } eml_act_fn;
 
-/* Reads activation_fn (EML_ACT_FN_NONE when absent); a value outside eml_act_fn is an
- * error naming it. */
-edgeml_status eml_fused_activation_fn(const eml_node *node, uint32_t *fn);
+/* Reads activation_fn (EML_ACT_FN_NONE when absent) and its FLOAT parameters
+ * activation_alpha and activation_beta (HardSigmoid's; ONNX's defaults 0.2 and 0.5); a
+ * value outside eml_act_fn is an error naming it. */
+edgeml_status eml_fused_activation_fn(const eml_node *node, uint32_t *fn, float *alpha,
+				      float *beta);
 
 #endif /* EML_INFER_HELPERS_H */

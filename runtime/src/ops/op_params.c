@@ -37,7 +37,7 @@ static edgeml_status decode_conv(const eml_node *node, const eml_tensor *const *
 	if (st == EDGEML_OK)
 		st = eml_fused_activation(node, &p->act_min, &p->act_max);
 	if (st == EDGEML_OK)
-		st = eml_fused_activation_fn(node, &p->act_fn);
+		st = eml_fused_activation_fn(node, &p->act_fn, &p->act_alpha, &p->act_beta);
 	return st;
 }
 

@@ -31,6 +31,7 @@ typedef struct eml_conv_params {
 	eml_qconv_shape shape; /* batch, channels, group, window geometry */
 	float act_min, act_max; /* fused activation; -inf / +inf when none */
 	uint32_t act_fn;	/* eml_act_fn, applied after the clamp */
+	float act_alpha, act_beta; /* its parameters (HardSigmoid) */
 } eml_conv_params;
 
 /* QLinearConv (requantize = 1) and ConvInteger (requantize = 0: int32 y). */

@@ -54,7 +54,7 @@ edgeml_status eml_vk_build_conv(const eml_graph *g, const eml_node *node, eml_vk
 	eml_vk_macro(d, "QUANT", "0");
 	eml_vk_macro(d, "W8", "0");
 	eml_vk_macro(d, "HAS_BIAS", b ? "1" : "0");
-	static const char *const act_fn[EML_ACT_FN_COUNT] = { "0", "1", "2", "3" };
+	static const char *const act_fn[EML_ACT_FN_COUNT] = { "0", "1", "2", "3", "4" };
 	eml_vk_macro(d, "ACT_FN", act_fn[p->act_fn]);
 	eml_vk_bind(d, node->inputs[0]);
 	/* Packed, the weights are in the parameters: X in W's place keeps W off the device. */
@@ -65,6 +65,8 @@ edgeml_status eml_vk_build_conv(const eml_graph *g, const eml_node *node, eml_vk
 	eml_vk_fconv_shape(d, s, mt, s->in_ch / s->group, 0);
 	EML_VK_SET_F(d, FCONV_ACT_LO, p->act_min);
 	EML_VK_SET_F(d, FCONV_ACT_HI, p->act_max);
+	EML_VK_SET_F(d, FCONV_ACT_ALPHA, p->act_alpha);
+	EML_VK_SET_F(d, FCONV_ACT_BETA, p->act_beta);
 	return EDGEML_OK;
 }
 

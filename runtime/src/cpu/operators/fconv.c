@@ -813,7 +813,8 @@ edgeml_status eml_fast_fconv_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 	op->work = op->batch * op->out_ch * op->out_vol * op->k;
 	op->lo = lo;
 	op->hi = hi;
-	eml_f32_tail_init(&op->tail, prm->conv.act_fn, isa, exact_float);
+	eml_f32_tail_init(&op->tail, prm->conv.act_fn, prm->conv.act_alpha, prm->conv.act_beta, isa,
+			  exact_float);
 	op->pointwise = !op->three_d && op->kvol == 1 && c.stride[1] == 1 && c.stride[2] == 1 &&
 			c.pad_begin[1] == 0 && c.pad_begin[2] == 0 && c.out[1] == c.in[1] &&
 			c.out[2] == c.in[2];

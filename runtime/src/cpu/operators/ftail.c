@@ -1,19 +1,26 @@
 /* ftail.c — the fused activation function of a float Conv (ftail.h). */
+#include <math.h>
+
 #include "cpu/operators/ftail.h"
 #include "ops/infer_helpers.h"
 
 /* Elements per task of eml_f32_tail_run, at least. */
 #define TAIL_CHUNK 8192
 
-void eml_f32_tail_init(eml_f32_tail *t, uint32_t fn, eml_isa isa, int exact_float)
+void eml_f32_tail_init(eml_f32_tail *t, uint32_t fn, float alpha, float beta, eml_isa isa,
+		       int exact_float)
 {
 	const eml_cpu_kernels *kt = eml_cpu_kernels_for(isa);
 	t->fn = fn;
+	t->alpha = alpha;
+	t->beta = beta;
 	/* the vector sigmoid is within the float tolerance, not the reference's bits */
 	t->sigmoid = exact_float ? NULL : kt->f32_vsigmoid;
 	t->swish = exact_float ? NULL : kt->f32_vswish;
-	/* bit-identical to the reference's HardSwish (fhswish.c) */
-	t->hswish = kt->f32_vhsig;
+	/* bit-identical to the reference's HardSwish and HardSigmoid (fhswish.c), but where
+	 * beta is -0: fmaxf(0, -0) is the one case where libms and vectors differ */
+	t->hswish = fn == EML_ACT_FN_HARD_SIGMOID && beta == 0.0f && signbit(beta) ? NULL
+										 : kt->f32_vhsig;
 }
 
 void eml_f32_tail_apply(const eml_f32_tail *t, size_t n, float *y)
@@ -23,19 +30,22 @@ void eml_f32_tail_apply(const eml_f32_tail *t, size_t n, float *y)
 		if (t->sigmoid)
 			t->sigmoid(n, y, y);
 		else
-			eml_ref_activation_fn(t->fn, n, y);
+			eml_ref_activation_fn(t->fn, t->alpha, t->beta, n, y);
 		return;
 	case EML_ACT_FN_SWISH:
 		if (t->swish)
 			t->swish(n, y, y);
 		else
-			eml_ref_activation_fn(t->fn, n, y);
+			eml_ref_activation_fn(t->fn, t->alpha, t->beta, n, y);
 		return;
 	case EML_ACT_FN_HARD_SWISH:
-		if (t->hswish)
+	case EML_ACT_FN_HARD_SIGMOID:
+		if (!t->hswish)
+			eml_ref_activation_fn(t->fn, t->alpha, t->beta, n, y);
+		else if (t->fn == EML_ACT_FN_HARD_SWISH)
 			t->hswish(n, y, y, 1.0f / 6.0f, 0.5f, 1);
 		else
-			eml_ref_activation_fn(t->fn, n, y);
+			t->hswish(n, y, y, t->alpha, t->beta, 0);
 		return;
 	default:
 		return;

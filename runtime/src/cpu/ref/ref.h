@@ -33,9 +33,10 @@ static inline edgeml_status eml_ref_params(const eml_kernel_ctx *ctx, eml_op_par
 	return eml_node_params(NULL, ctx->node, ctx->in, tmp, p);
 }
 
-/* Applies the fused activation function fn (eml_act_fn) to n floats in place, with the
- * float operations of the standalone ops' reference kernels (Swish: x * Sigmoid(x)). */
-void eml_ref_activation_fn(uint32_t fn, size_t n, float *y);
+/* Applies the fused activation function fn (eml_act_fn; HardSigmoid with alpha, beta) to n
+ * floats in place, with the float operations of the standalone ops' reference kernels
+ * (Swish: x * Sigmoid(x)). */
+void eml_ref_activation_fn(uint32_t fn, float alpha, float beta, size_t n, float *y);
 
 /* The reference kernel of an op, or NULL for an unknown op. */
 eml_ref_fn eml_ref_kernel(uint32_t op);

@@ -24,13 +24,14 @@ static float hard_swishf(float v)
 	return v * fmaxf(0.0f, fminf(1.0f, v * (1.0f / 6.0f) + 0.5f));
 }
 
-void eml_ref_activation_fn(uint32_t fn, size_t n, float *y)
+void eml_ref_activation_fn(uint32_t fn, float alpha, float beta, size_t n, float *y)
 {
 	for (size_t i = 0; i < n && fn != EML_ACT_FN_NONE; i++) {
 		float v = y[i];
-		y[i] = fn == EML_ACT_FN_SIGMOID ? sigmoidf(v)
-		       : fn == EML_ACT_FN_SWISH ? v * sigmoidf(v)
-						: hard_swishf(v);
+		y[i] = fn == EML_ACT_FN_SIGMOID	     ? sigmoidf(v)
+		       : fn == EML_ACT_FN_SWISH	     ? v * sigmoidf(v)
+		       : fn == EML_ACT_FN_HARD_SWISH ? hard_swishf(v)
+						     : fmaxf(0.0f, fminf(1.0f, alpha * v + beta));
 	}
 }
 

@@ -72,6 +72,6 @@ edgeml_status eml_ref_Conv(const eml_kernel_ctx *ctx)
 								  lo, hi);
 		}
 	}
-	eml_ref_activation_fn(p->act_fn, (size_t)(y - y0), y0);
+	eml_ref_activation_fn(p->act_fn, p->act_alpha, p->act_beta, (size_t)(y - y0), y0);
 	return EDGEML_OK;
 }
