@@ -7,8 +7,6 @@
  * (cpu/operators/ftail.h) instead of two more passes over the tensor. The same float
  * operations as the nodes it replaces, after the Conv's clamp as the graph computes them.
  */
-#include <string.h>
-
 #include "convert/convert_steps.h"
 #include "ops/infer_helpers.h"
 #include "ops/ops.h"
@@ -43,15 +41,6 @@ static int mul_of(const cv_graph *g, uint32_t m, uint32_t x, uint32_t s)
 	       n->outputs[0] != EML_NO_TENSOR &&
 	       ((n->inputs[0] == x && n->inputs[1] == s) ||
 		(n->inputs[0] == s && n->inputs[1] == x));
-}
-
-/* Float attribute name of node n, or def when absent. */
-static float attr_f(const cv_node *n, const char *name, float def)
-{
-	for (uint32_t a = 0; a < n->n_attrs; a++)
-		if (n->attrs[a].type == EML_ATTR_FLOAT && strcmp(n->attrs[a].name, name) == 0)
-			return n->attrs[a].f;
-	return def;
 }
 
 /* The activation function the readers of Conv output t compute, the node whose output
@@ -105,13 +94,18 @@ edgeml_status cv_pass_activation_fn(cv_graph *g, uint32_t *count)
 		uint32_t first, last, fn = match(g, c->outputs[0], &first, &last);
 		if (fn == EML_ACT_FN_NONE)
 			continue;
+		if (fn == EML_ACT_FN_HARD_SIGMOID) {
+			/* the HardSigmoid's own, ONNX's defaults where absent */
+			cv_node_view(g, last, &view);
+			if (eml_attr_float(&view, "alpha", 0.2f, &alpha) != EDGEML_OK ||
+			    eml_attr_float(&view, "beta", 0.5f, &beta) != EDGEML_OK)
+				continue;
+		}
 		edgeml_status st = cv_set_attr_int(g, i, "activation_fn", fn);
 		if (!st && fn == EML_ACT_FN_HARD_SIGMOID)
-			st = cv_set_attr_float(g, i, "activation_alpha",
-					       attr_f(&g->nodes[last], "alpha", 0.2f));
+			st = cv_set_attr_float(g, i, "activation_alpha", alpha);
 		if (!st && fn == EML_ACT_FN_HARD_SIGMOID)
-			st = cv_set_attr_float(g, i, "activation_beta",
-					       attr_f(&g->nodes[last], "beta", 0.5f));
+			st = cv_set_attr_float(g, i, "activation_beta", beta);
 		if (st)
 			return st;
 		g->nodes[i].outputs[0] = g->nodes[last].outputs[0];

@@ -18,6 +18,12 @@ static float sigmoidf(float x)
 	return e / (1.0f + e);
 }
 
+/* clamp(alpha x + beta, 0, 1), as HardSigmoid. */
+static float hard_sigmoidf(float v, float alpha, float beta)
+{
+	return fmaxf(0.0f, fminf(1.0f, alpha * v + beta));
+}
+
 /* x * clamp(x / 6 + 1/2, 0, 1), as HardSwish. */
 static float hard_swishf(float v)
 {
@@ -31,7 +37,7 @@ void eml_ref_activation_fn(uint32_t fn, float alpha, float beta, size_t n, float
 		y[i] = fn == EML_ACT_FN_SIGMOID	     ? sigmoidf(v)
 		       : fn == EML_ACT_FN_SWISH	     ? v * sigmoidf(v)
 		       : fn == EML_ACT_FN_HARD_SWISH ? hard_swishf(v)
-						     : fmaxf(0.0f, fminf(1.0f, alpha * v + beta));
+						     : hard_sigmoidf(v, alpha, beta);
 	}
 }
 
@@ -48,7 +54,7 @@ static edgeml_status run_activation(const eml_kernel_ctx *ctx, enum activation a
 		case ACT_RELU: v = v > 0.0f ? v : 0.0f; break;
 		case ACT_LEAKY: v = v >= 0.0f ? v : alpha * v; break;
 		case ACT_SIGMOID: v = sigmoidf(v); break;
-		case ACT_HARD_SIGMOID: v = fmaxf(0.0f, fminf(1.0f, alpha * v + beta)); break;
+		case ACT_HARD_SIGMOID: v = hard_sigmoidf(v, alpha, beta); break;
 		case ACT_HARD_SWISH: v = hard_swishf(v); break;
 		case ACT_TANH: v = tanhf(v); break;
 		}
