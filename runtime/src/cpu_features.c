@@ -86,6 +86,8 @@ void eml_cpu_model_from_cpuinfo(const char *text, char *out, size_t size)
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 /* XCR0: which register states the OS saves on a context switch. Only meaningful when cpuid
  * reports OSXSAVE; without the OS saving them, AVX registers must not be used. */
@@ -94,6 +96,18 @@ static uint64_t read_xcr0(void)
 	uint32_t lo, hi;
 	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
 	return (uint64_t)hi << 32 | lo;
+}
+
+/* Asks Linux for this process's use of the AMX tile data (arch_prctl
+ * ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA: arch/x86/include/uapi/asm/prctl.h); 0 when granted,
+ * which it is once per process, for all its threads. */
+static int amx_request(void)
+{
+#if defined(__linux__) && defined(SYS_arch_prctl)
+	return syscall(SYS_arch_prctl, 0x1023, 18) == 0 ? 0 : -1;
+#else
+	return -1;
+#endif
 }
 
 /* The brand string of cpuid leaves 0x80000002..4, leading spaces dropped. */
@@ -141,6 +155,11 @@ static void detect_arch(eml_cpu_info *info)
 		info->features |= EML_CPU_AVX512BW;
 	if (avx512_os && (c & (1u << 11)))
 		info->features |= EML_CPU_AVX512VNNI;
+	/* AMX-TILE and AMX-INT8, the OS saving TILECFG and TILEDATA, and Linux letting this
+	 * process have the tile data state (it asks each process to request it once) */
+	int amx_os = (xcr0 & 0x60000) == 0x60000;
+	if (amx_os && (d & (1u << 24)) && (d & (1u << 25)) && amx_request() == 0)
+		info->features |= EML_CPU_AMX;
 }
 
 #else
@@ -238,6 +257,8 @@ const char *eml_cpu_feature_name(uint32_t feature)
 		return "dotprod";
 	case EML_CPU_I8MM:
 		return "i8mm";
+	case EML_CPU_AMX:
+		return "amx-int8";
 	}
 	return NULL;
 }

@@ -18,10 +18,12 @@ enum eml_cpu_feature {
 	EML_CPU_NEON = 1u << 6,
 	EML_CPU_DOTPROD = 1u << 7, /* aarch64 sdot/udot (HWCAP_ASIMDDP) */
 	EML_CPU_I8MM = 1u << 8,	   /* aarch64 smmla (HWCAP2_I8MM) */
+	/* x86 AMX-INT8 tiles, with the OS saving them and granting this process their use */
+	EML_CPU_AMX = 1u << 9,
 };
 
 /* Bit after the last feature, to iterate over them. */
-#define EML_CPU_FEATURE_END (1u << 9)
+#define EML_CPU_FEATURE_END (1u << 10)
 
 typedef struct eml_cpu_info {
 	char model[96];	   /* marketing name, or "unknown" */

@@ -865,7 +865,7 @@ static void test_qconv_dw_lanes(void **state)
 		for (uint32_t l = 0; l < nl; l++) {
 			for (uint32_t t = 1; t <= 3; t += 2) {
 				kc_check(&c, levels[l], t, what);
-				if (levels[l] == EML_ISA_AVX512VNNI)
+				if (levels[l] == EML_ISA_AVX512VNNI || levels[l] == EML_ISA_AVX512AMX)
 					assert_true(strcmp(last_kernel,
 							   "qs8-dwconv-64c-avx512vnni") == 0);
 				/* pairs that fit: vpmaddubsw; one pair past the bound: split
@@ -1223,7 +1223,8 @@ static void test_qconv_dw_chain(void **state)
 			 t1 == U8 ? "u8" : "i8", t2 == U8 ? "u8" : "i8", t3 == U8 ? "u8" : "i8",
 			 wt == U8 ? "u8" : "i8", wzp);
 		for (uint32_t l = 0; l < nl; l++) {
-			int link = (levels[l] == EML_ISA_AVX512VNNI || levels[l] == EML_ISA_AVX2) &&
+			int link = (levels[l] == EML_ISA_AVX512AMX ||
+				    levels[l] == EML_ISA_AVX512VNNI || levels[l] == EML_ISA_AVX2) &&
 				   g[1] % 64 == 0 && !wzp;
 			for (uint32_t t = 1; t <= 3; t += 2)
 				chain_check(&e, &dw, &pw, levels[l], t, link, what);

@@ -131,7 +131,7 @@ static edgeml_status gemm_pack(eml_fast_gemm *g, const eml_qgemm_ukernel *uk,
 	g->m = d->m;
 	g->k = d->k;
 	g->kq = d->k / uk->kc + (d->k % uk->kc != 0);
-	g->w_block = g->kq * uk->mr * uk->kc * uk->w_bytes;
+	g->w_block = eml_pack_kq(uk, g->kq) * uk->mr * uk->kc * uk->w_bytes;
 	size_t wsize = eml_pack_w_size(uk, d->m, d->k), rows = d->m + uk->mr;
 	if (!wsize || rows > SIZE_MAX / sizeof(int32_t))
 		return eml_error(EDGEML_ERR_NO_MEMORY, "weights of %zu x %zu are too large to pack",
@@ -203,7 +203,7 @@ void eml_fast_gemm_free(eml_fast_gemm *g)
 
 size_t eml_fast_gemm_tile_bytes(const eml_fast_gemm *g)
 {
-	return g->kq * g->uk->nr * g->uk->kc;
+	return eml_pack_kq(g->uk, g->kq) * g->uk->nr * g->uk->kc;
 }
 
 void eml_fast_gemm_tile(const eml_fast_gemm *g, const uint8_t *src, size_t src_stride,

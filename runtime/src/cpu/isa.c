@@ -17,7 +17,7 @@
 static const char *const isa_names[EML_ISA_COUNT] = {
 	[EML_ISA_SCALAR] = "scalar",	 [EML_ISA_NEON] = "neon", [EML_ISA_DOTPROD] = "dotprod",
 	[EML_ISA_I8MM] = "i8mm",	 [EML_ISA_AVX2] = "avx2",
-	[EML_ISA_AVX512VNNI] = "avx512vnni",
+	[EML_ISA_AVX512VNNI] = "avx512vnni", [EML_ISA_AVX512AMX] = "avx512amx",
 };
 
 /* The CPU features each level's kernels execute. */
@@ -29,12 +29,14 @@ static const uint32_t isa_needs[EML_ISA_COUNT] = {
 	[EML_ISA_AVX2] = EML_CPU_AVX2 | EML_CPU_FMA,
 	[EML_ISA_AVX512VNNI] = EML_CPU_AVX2 | EML_CPU_AVX512F | EML_CPU_AVX512BW |
 			       EML_CPU_AVX512VNNI,
+	[EML_ISA_AVX512AMX] = EML_CPU_AVX2 | EML_CPU_AVX512F | EML_CPU_AVX512BW |
+			      EML_CPU_AVX512VNNI | EML_CPU_AMX,
 };
 
 /* Levels with kernels in this build, best first; the first one the CPU supports wins. */
 static const eml_isa isa_order[] = {
 #if defined(__x86_64__)
-	EML_ISA_AVX512VNNI, EML_ISA_AVX2,
+	EML_ISA_AVX512AMX, EML_ISA_AVX512VNNI, EML_ISA_AVX2,
 #elif defined(__aarch64__)
 	EML_ISA_I8MM, EML_ISA_DOTPROD, EML_ISA_NEON,
 #endif
@@ -119,8 +121,10 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 	t->isa = isa;
 	switch (isa) {
 #if defined(__x86_64__)
+	case EML_ISA_AVX512AMX: /* the AVX-512 VNNI level with the GEMM on AMX tiles */
 	case EML_ISA_AVX512VNNI:
-		t->qgemm = &eml_qs8_gemm_8x32c4_avx512vnni;
+		t->qgemm = isa == EML_ISA_AVX512AMX ? &eml_qs8_gemm_32x32c4_amx :
+						      &eml_qs8_gemm_8x32c4_avx512vnni;
 		t->qigemm_px = eml_qs8_igemm_px_32x8c4_avx512vnni;
 		t->qgemm_px = &eml_qs8_igemm_px_32x8c4_avx512vnni_pack;
 		t->qdw = eml_qs8_dwconv_64x_avx512vnni;
@@ -243,10 +247,11 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 	/* float Winograd transforms and HardSigmoid / HardSwish (AVX-512 CPUs all have AVX2) */
 	switch (isa) {
 #if defined(__x86_64__)
+	case EML_ISA_AVX512AMX:
 	case EML_ISA_AVX512VNNI:
 	case EML_ISA_AVX2:
-		t->f32_wino = isa == EML_ISA_AVX512VNNI ? &eml_f32_winograd_2x2_16x_avx512f
-							: &eml_f32_winograd_2x2_8x_avx2;
+		t->f32_wino = isa != EML_ISA_AVX2 ? &eml_f32_winograd_2x2_16x_avx512f
+						  : &eml_f32_winograd_2x2_8x_avx2;
 		t->f32_vhsig = eml_f32_vhswish_8x_avx2;
 		t->f32_vhsig_name = "f32-vhswish-8x-avx2";
 		break;
@@ -274,6 +279,7 @@ static void fill_vmath(eml_cpu_kernels *t, eml_isa isa)
 	t->f32_vmath_name = "f32-vmath-c";
 	switch (isa) {
 #if defined(__x86_64__)
+	case EML_ISA_AVX512AMX:
 	case EML_ISA_AVX512VNNI:
 		t->f32_vexp = eml_f32_vexp_avx512f;
 		t->f32_vsigmoid = eml_f32_vsigmoid_avx512f;
@@ -327,6 +333,7 @@ static void fill_qmm(eml_cpu_kernels *t, eml_isa isa)
 	t->qmm_name = "qs8-matmul-c";
 	switch (isa) {
 #if defined(__x86_64__)
+	case EML_ISA_AVX512AMX:
 	case EML_ISA_AVX512VNNI: /* AVX-512 CPUs all have AVX2 */
 	case EML_ISA_AVX2:
 		t->qmm = eml_qs8_matmul_4x16c2_avx2;

@@ -15,6 +15,7 @@ typedef enum eml_isa {
 	EML_ISA_I8MM,	    /* aarch64 v8.6 smmla */
 	EML_ISA_AVX2,	    /* x86-64 AVX2: vpmaddwd */
 	EML_ISA_AVX512VNNI, /* x86-64 AVX-512 VNNI: vpdpbusd */
+	EML_ISA_AVX512AMX,  /* x86-64 AVX-512 VNNI and AMX-INT8 tiles: tdpbsud */
 	EML_ISA_COUNT
 } eml_isa;
 

@@ -125,7 +125,8 @@ void eml_w_split(const uint8_t *w, int w_signed, size_t m, size_t k, size_t row_
 
 size_t eml_pack_w_size(const eml_qgemm_ukernel *uk, size_t m, size_t k)
 {
-	size_t blocks = m / uk->mr + (m % uk->mr != 0), kq = k / uk->kc + (k % uk->kc != 0);
+	size_t blocks = m / uk->mr + (m % uk->mr != 0);
+	size_t kq = eml_pack_kq(uk, k / uk->kc + (k % uk->kc != 0));
 	size_t per_block = (size_t)uk->mr * uk->kc * uk->w_bytes;
 	if (kq && blocks > SIZE_MAX / kq / per_block)
 		return 0;
@@ -136,7 +137,8 @@ void eml_pack_w(const eml_qgemm_ukernel *uk, const uint8_t *w, int w_signed, siz
 		size_t row_stride, size_t k_stride, void *dst, int32_t *wsum)
 {
 	const uint8_t flip = w_signed ? 0 : 0x80;
-	size_t kq = k / uk->kc + (k % uk->kc != 0), at = 0;
+	size_t kq = eml_pack_kq(uk, k / uk->kc + (k % uk->kc != 0)), at = 0;
+	size_t run = uk->kq_align > 1 ? uk->kq_align : 1;
 	int8_t *d8 = dst;
 	int16_t *d16 = dst;
 	for (size_t i = 0; i < m; i++) {
@@ -145,11 +147,12 @@ void eml_pack_w(const eml_qgemm_ukernel *uk, const uint8_t *w, int w_signed, siz
 			sum += (uint32_t)(int32_t)(int8_t)(w[i * row_stride + j * k_stride] ^ flip);
 		wsum[i] = (int32_t)sum;
 	}
+	/* runs of `run` groups per row (1: a group per row), rows of a block in turn */
 	for (size_t m0 = 0; m0 < m; m0 += uk->mr) {
-		for (size_t q = 0; q < kq; q++) {
+		for (size_t q0 = 0; q0 < kq; q0 += run) {
 			for (size_t r = 0; r < uk->mr; r++) {
-				for (size_t c = 0; c < uk->kc; c++, at++) {
-					size_t i = m0 + r, j = q * uk->kc + c;
+				for (size_t c = 0; c < run * uk->kc; c++, at++) {
+					size_t i = m0 + r, j = q0 * uk->kc + c;
 					int8_t v = 0;
 					if (i < m && j < k)
 						v = (int8_t)(w[i * row_stride + j * k_stride] ^
@@ -281,6 +284,7 @@ void eml_pack_x(const eml_qgemm_ukernel *uk, const uint8_t *src, size_t src_stri
 #endif
 		pack_group_c(uk, s, src_stride, rows, nr, flip, dst + q * group);
 	}
+	memset(dst + kq * group, 0, (eml_pack_kq(uk, kq) - kq) * group);
 	if (xsum)
 		column_sums(uk, dst, kq, xsum);
 }
@@ -324,6 +328,7 @@ void eml_pack_x_rows(const eml_qgemm_ukernel *uk, const uint8_t *base, const siz
 			for (uint32_t j = 0; j < uk->nr; j++)
 				d[j * uk->kc + c] = base[off[k0 + c] + j];
 	}
+	memset(dst + kq * group, 0, (eml_pack_kq(uk, kq) - kq) * group);
 	if (xsum)
 		column_sums(uk, dst, kq, xsum);
 }

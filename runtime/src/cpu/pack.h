@@ -18,6 +18,11 @@
  *            vpmaddwd kernel, which widens before multiplying); rows past M and k past K
  *            are 0;
  *   x tile:  [ceil(K/kc)][nr][kc] bytes; k past K is 0 so it adds nothing to either sum.
+ * A kernel with kq_align > 1 (AMX's tiles, 16 k groups of 4 bytes = 64 bytes a row) takes
+ * both in runs of kq_align groups, the group count rounded up with zeros:
+ *   weights: blocks of mr rows, each [ceil(K/(kc kq_align))][mr][kq_align][kc]: a row's
+ *            kq_align groups contiguous (the tile's row of 64 k);
+ *   x tile:  as above, with ceil(K/(kc kq_align)) kq_align groups, the padding zero.
  */
 #ifndef EML_CPU_PACK_H
 #define EML_CPU_PACK_H
@@ -87,6 +92,7 @@ typedef struct eml_qgemm_ukernel {
 	uint32_t mr, nr, kc;
 	uint32_t w_bytes;  /* 1: int8 weights, 2: int16 */
 	uint32_t x_signed; /* 1: x packed as int8, 0: as uint8 */
+	uint32_t kq_align; /* k groups come in runs of this many (see Layouts); 0 = 1 */
 	/* 1: exact only when every pair of weights (k 2i, 2i + 1 of a row, in the int8 domain)
 	 * has positive parts summing to at most 128 and negative parts to at least -128 (AVX2's
 	 * vpmaddubsw, whose int16 pair sums of uint8 x would saturate otherwise); weights that
@@ -160,6 +166,13 @@ void eml_pack_w(const eml_qgemm_ukernel *uk, const uint8_t *w, int w_signed, siz
 /* Packs an x tile from k rows of nr contiguous bytes, src_stride apart (nr <= uk->nr; the
  * tile's other columns get 0), flipping each byte by flip (0 or 0x80). When xsum is not NULL
  * it receives the sum of each column's packed values over the k rows. */
+/* The k groups of kq in uk's layout: kq rounded up to uk->kq_align. */
+static inline size_t eml_pack_kq(const eml_qgemm_ukernel *uk, size_t kq)
+{
+	size_t a = uk->kq_align > 1 ? uk->kq_align : 1;
+	return (kq + a - 1) / a * a;
+}
+
 void eml_pack_x(const eml_qgemm_ukernel *uk, const uint8_t *src, size_t src_stride, size_t k,
 		uint32_t nr, uint8_t flip, uint8_t *dst, int32_t *xsum);
 

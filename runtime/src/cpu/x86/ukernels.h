@@ -9,6 +9,14 @@
 #include "cpu/pack.h"
 
 extern const eml_qgemm_ukernel eml_qs8_gemm_8x32c4_avx512vnni;
+/* AMX (tdpbsud): 32 x 32 tiles, weights and x in runs of 16 k groups (kq_align 16) */
+extern const eml_qgemm_ukernel eml_qs8_gemm_32x32c4_amx;
+/* The 32-column tile packers eml_qs8_gemm_8x32c4_avx512vnni and the AMX kernel share
+ * (eml_qgemm_ukernel.pack_x4, .pack_x4_rows). */
+void eml_qs8_pack_x4_32c4_avx512vnni(const uint8_t *src, size_t src_stride, size_t groups,
+				     uint8_t flip, uint8_t *dst);
+void eml_qs8_pack_x4_rows_32c4_avx512vnni(const uint8_t *base, const size_t *off,
+					  size_t groups, uint8_t *dst);
 extern const eml_qgemm_ukernel eml_qs8_gemm_4x8c4_avx2;
 extern const eml_qgemm_ukernel eml_qs8_gemm_8x8c4_avx2_maddubs;
 
