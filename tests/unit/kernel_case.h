@@ -95,4 +95,11 @@ static inline uint32_t fast_levels(eml_isa *out)
 	return n;
 }
 
+/* Whether a level runs the AVX-512 kernels (the VNNI level, and the AMX level, which differs
+ * from it only in the int8 GEMM). */
+static inline int avx512_level(eml_isa isa)
+{
+	return isa == EML_ISA_AVX512VNNI || isa == EML_ISA_AVX512AMX;
+}
+
 #endif /* EML_KERNEL_CASE_H */

@@ -1987,6 +1987,90 @@ static void test_fallback(void **state)
 #if defined(__x86_64__)
 #include "cpu/x86/ukernels.h"
 
+/* Runs the GEMM of d on uk into y (m rows of nr bytes), one tile of nr columns of x (k rows
+ * of nr bytes). */
+static void gemm_once(const eml_qgemm_ukernel *uk, const eml_fast_gemm_desc *d,
+		      const uint8_t *x, uint32_t nr, uint8_t *y)
+{
+	eml_fast_gemm g;
+	assert_int_equal(eml_fast_gemm_init(&g, uk, d), EDGEML_OK);
+	uint8_t *tile = test_malloc(eml_fast_gemm_tile_bytes(&g));
+	int32_t xsum[32];
+	/* a dirty buffer: the padding of a last run of k groups meets zero weights either way */
+	memset(tile, 0xa5, eml_fast_gemm_tile_bytes(&g));
+	eml_fast_gemm_tile(&g, x, nr, nr, 0, d->m, tile, xsum, y, nr);
+	test_free(tile);
+	eml_fast_gemm_free(&g);
+}
+
+/* The AMX GEMM gives the VNNI kernel's bytes (which the qconv tests hold to the reference)
+ * for every row count, column count and k around its 32 x 32 blocks and runs of 64 k, with
+ * and without weight zero points, narrow and wide multipliers, both output types, and sums
+ * that wrap past int32 (k 70,000 at the extremes). */
+static void test_qgemm_amx(void **state)
+{
+	(void)state;
+	if (!eml_isa_supported(EML_ISA_AVX512AMX))
+		skip();
+	static const size_t ms[] = { 1, 5, 16, 17, 31, 32, 33, 70 };
+	static const size_t ks[] = { 1, 3, 4, 60, 64, 65, 129, 256, 300, 70000 };
+	static const uint32_t nrs[] = { 1, 7, 16, 17, 31, 32 };
+	int cases = 0;
+	for (size_t mi = 0; mi < sizeof(ms) / sizeof(ms[0]); mi++)
+		for (size_t ki = 0; ki < sizeof(ks) / sizeof(ks[0]); ki++) {
+			size_t m = ms[mi], k = ks[ki];
+			int wrap = k == 70000;
+			uint32_t nr = nrs[(mi + ki) % (sizeof(nrs) / sizeof(nrs[0]))];
+			if (wrap && m > 33)
+				continue;
+			uint8_t *w = test_malloc(m * k), *x = test_malloc(k * nr);
+			uint8_t *want = test_malloc(m * nr), *got = test_malloc(m * nr);
+			int32_t *wzp = test_calloc(m, sizeof(int32_t)), *bias = test_malloc(m * 4);
+			float *mult = test_malloc(m * sizeof(float));
+			int variant = (int)((mi * 7 + ki) % 4);
+			int w_signed = variant & 1, x_signed = (variant >> 1) & 1;
+			for (size_t i = 0; i < m * k; i++)
+				w[i] = wrap ? (w_signed ? 0x80 : 0) : (uint8_t)rnd();
+			for (size_t i = 0; i < k * nr; i++)
+				x[i] = wrap ? (x_signed ? 0x7f : 0xff) : (uint8_t)rnd();
+			for (size_t i = 0; i < m; i++) {
+				/* rows with zero points away from the domain's 0 in every other case */
+				int32_t zero = w_signed ? 0 : 128;
+				wzp[i] = variant % 3 == 0 && !wrap ? rnd_in(zero - 20, zero + 20) : zero;
+				bias[i] = rnd_in(-30000, 30000);
+				/* narrow (all in [0, 0.5]) or not: the epilogue's two forms */
+				mult[i] = (float)((rnd() % 1000) / 1000.0 *
+						  (variant == 2 ? 2.0 : 0.5) / (double)k * 40);
+			}
+			eml_fast_gemm_desc d = {
+				.w = w, .w_signed = w_signed, .m = m, .k = k, .row_stride = k,
+				.k_stride = 1, .wzp = wzp, .bias = bias, .mult = mult,
+				.x_signed = x_signed, .x_zp = rnd_zp(x_signed ? I8 : U8),
+				.y_zp = variant == 1 ? -3 : 7,
+				.lo = variant == 1 ? -128 : 0, .hi = variant == 1 ? 127 : 255,
+			};
+			if (wrap)
+				for (size_t i = 0; i < m; i++)
+					mult[i] = 1e-7f;
+			gemm_once(&eml_qs8_gemm_8x32c4_avx512vnni, &d, x, nr, want);
+			gemm_once(&eml_qs8_gemm_32x32c4_amx, &d, x, nr, got);
+			for (size_t i = 0; i < m * nr; i++)
+				if (got[i] != want[i])
+					fail_msg("AMX GEMM m %zu k %zu nr %u variant %d: byte %zu "
+						 "(row %zu) %u, VNNI %u",
+						 m, k, nr, variant, i, i / nr, got[i], want[i]);
+			cases++;
+			test_free(w);
+			test_free(x);
+			test_free(want);
+			test_free(got);
+			test_free(wzp);
+			test_free(bias);
+			test_free(mult);
+		}
+	assert_true(cases > 60);
+}
+
 /* Small planes built and scattered by the AVX-512 VBMI byte gathers match the row-by-row
  * code byte for byte, over random geometries (strides, dilations, padding, overhang). */
 static void test_plane_perm(void **state)
@@ -2381,6 +2465,7 @@ int main(void)
 		cmocka_unit_test(test_qadd_scalar),
 #if defined(__x86_64__)
 		cmocka_unit_test(test_plane_perm),
+		cmocka_unit_test(test_qgemm_amx),
 #endif
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -557,7 +557,7 @@ static void test_fsoftmax(void **state)
 			for (uint32_t k = ax + 1; k < rank; k++)
 				inner *= d[k];
 			const char *row = eml_cpu_kernels_for(levels[l])->f32_softmax_name;
-			if (levels[l] == EML_ISA_AVX512VNNI || levels[l] == EML_ISA_AVX2)
+			if (avx512_level(levels[l]) || levels[l] == EML_ISA_AVX2)
 				assert_non_null(row);
 			differs |= oc_check(&c, levels[l], 1 + (it % 2) * 2,
 					    inner == 1 && row ? row : kernel_of(levels[l]),
@@ -622,7 +622,7 @@ static void test_flayernorm(void **state)
 				 (long long)(rank > 2 ? d[2] : 0), (long long)(rank > 3 ? d[3] : 0),
 				 (long long)axis, sr, bias, c.node.n_outputs, special);
 			/* the level's row kernel where it has one (AVX2, AVX-512), else the C loop */
-			const char *kernel = levels[l] == EML_ISA_AVX512VNNI ? "f32-layernorm-avx512f"
+			const char *kernel = avx512_level(levels[l]) ? "f32-layernorm-avx512f"
 					     : levels[l] == EML_ISA_AVX2      ? "f32-layernorm-avx2"
 									      : "f32-layernorm-c";
 			oc_check(&c, levels[l], 1 + (it % 2) * 2, kernel, tol_layernorm, what);

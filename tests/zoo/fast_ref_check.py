@@ -26,7 +26,7 @@ import crosscheck  # noqa: E402
 import zoo_check  # noqa: E402
 import zoo_models  # noqa: E402
 
-X86_LEVELS = ["scalar", "avx2", "avx512vnni"]
+X86_LEVELS = ["scalar", "avx2", "avx512vnni", "avx512amx"]
 ARM_LEVELS = ["scalar", "neon", "dotprod", "i8mm"]
 
 

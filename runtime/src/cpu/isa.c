@@ -134,7 +134,7 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->qadd = eml_qs8_vadd_16x_avx512f;
 		t->qquant = eml_qs8_vquantize_16x_avx512f;
 		t->qdequant = eml_qs8_vdequantize_16x_avx512f;
-		t->qpeak = eml_qs8_peak_avx512vnni;
+		t->qpeak = isa == EML_ISA_AVX512AMX ? eml_qs8_peak_amx : eml_qs8_peak_avx512vnni;
 		t->x8_transpose_16x16 = eml_x8_transpose_16x16_sse2;
 		t->x8_transpose_planes_64 = eml_x8_transpose_planes_64_avx512bw;
 		t->x8_transpose_tile_64 = eml_x8_transpose_tile_64_avx512bw;

@@ -6,7 +6,8 @@
  * tile's two halves of 16 columns: 16 k groups of 16 columns x 4 bytes, which is the x tile
  * of the VNNI kernel read with a stride of 128 bytes. K is walked 64 at a time; the packing
  * pads both operands with zeros to whole runs (eml_qgemm_ukernel.kq_align), so a partial last
- * run adds 0. Integer sums wrap as the reference's int32 accumulator: bit for bit the same. */
+ * run adds 0. Integer sums wrap as the reference's int32 accumulator: bit for bit the same.
+ * Also the level's int8 peak probe, on the same tile configuration. */
 #if defined(__x86_64__)
 #include <immintrin.h>
 #include <string.h>
@@ -89,6 +90,27 @@ TARGET static void gemm_32x32c4(uint32_t mr, uint32_t nr, size_t kq, const void 
 		}
 		qs8_store_rows_32(lo, hi, n, nr, xsum, o, m0 + r0, y + r0 * y_stride, y_stride);
 	}
+}
+
+/* Runs iters rounds of 4 independent tdpbsud (16 x 16 x 64 MACs each) on tiles that stay
+ * loaded, no memory traffic; returns the MACs done (eml_qpeak_fn). */
+TARGET uint64_t eml_qs8_peak_amx(uint64_t iters)
+{
+	static const uint8_t zero[16 * 64] __attribute__((aligned(64)));
+	configure();
+	_tile_loadd(4, zero, 64);
+	_tile_loadd(6, zero, 64);
+	_tile_zero(0);
+	_tile_zero(1);
+	_tile_zero(2);
+	_tile_zero(3);
+	for (uint64_t i = 0; i < iters; i++) {
+		_tile_dpbsud(0, 4, 6);
+		_tile_dpbsud(1, 4, 6);
+		_tile_dpbsud(2, 4, 6);
+		_tile_dpbsud(3, 4, 6);
+	}
+	return iters * 4 * 16 * 16 * 64;
 }
 
 const eml_qgemm_ukernel eml_qs8_gemm_32x32c4_amx = {

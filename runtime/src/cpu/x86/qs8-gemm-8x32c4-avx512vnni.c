@@ -101,8 +101,8 @@ group4_32(__m256i a, __m256i b, __m256i c, __m256i d, uint8_t *dst)
 /* Packs groups whole groups of 4 rows of a 32-column tile (eml_qgemm_ukernel.pack_x4): per
  * group 4 row loads, 4 byte and 4 word unpacks within 128-bit lanes, 4 lane permutes into
  * column order, 4 stores. */
-TARGET void eml_qs8_pack_x4_32c4_avx512vnni(const uint8_t *src, size_t src_stride, size_t groups, uint8_t flip,
-			      uint8_t *dst)
+TARGET void eml_qs8_pack_x4_32c4_avx512vnni(const uint8_t *src, size_t src_stride,
+					    size_t groups, uint8_t flip, uint8_t *dst)
 {
 	const __m256i f = _mm256_set1_epi8((char)flip);
 	for (size_t q = 0; q < groups; q++, src += 4 * src_stride, dst += 128)
@@ -119,8 +119,8 @@ TARGET void eml_qs8_pack_x4_32c4_avx512vnni(const uint8_t *src, size_t src_strid
 /* Packs groups whole groups of 4 rows at base + off[k] of a 32-column tile
  * (eml_qgemm_ukernel.pack_x4_rows): a first layer's tiles of pixels, each k row a run of a
  * phase plane, in one loop instead of a call per group. */
-TARGET void eml_qs8_pack_x4_rows_32c4_avx512vnni(const uint8_t *base, const size_t *off, size_t groups,
-				   uint8_t *dst)
+TARGET void eml_qs8_pack_x4_rows_32c4_avx512vnni(const uint8_t *base, const size_t *off,
+						 size_t groups, uint8_t *dst)
 {
 	for (size_t q = 0; q < groups; q++, off += 4, dst += 128)
 		group4_32(_mm256_loadu_si256((const __m256i *)(base + off[0])),

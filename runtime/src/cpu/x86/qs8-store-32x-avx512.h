@@ -48,10 +48,10 @@ TARGET static inline __m512i round_row(__m512i acc, __m512i xsum, const eml_qgem
  * bytes. Every step is monotone and leaves the values in [lo, hi] unchanged, so the result is
  * clamp(round(v) + zp, lo, hi) bit for bit, in 3 float operations per 16 outputs instead of 6
  * and one pack, permute and clamp per 64. two: row m + 1 is stored too; nr: columns stored. */
-TARGET static inline __attribute__((always_inline)) void store2_narrow(__m512i lo0, __m512i hi0, __m512i lo1, __m512i hi1,
-					__m512i xs0, __m512i xs1, const eml_qgemm_out *o,
-					uint32_t m, int two, uint32_t nr, __m512i zp, __m512i blo,
-					__m512i bhi, int wide, uint8_t *y, size_t y_stride)
+TARGET static inline __attribute__((always_inline)) void
+store2_narrow(__m512i lo0, __m512i hi0, __m512i lo1, __m512i hi1, __m512i xs0, __m512i xs1,
+	      const eml_qgemm_out *o, uint32_t m, int two, uint32_t nr, __m512i zp, __m512i blo,
+	      __m512i bhi, int wide, uint8_t *y, size_t y_stride)
 {
 	/* int16 per 128-bit lane L: row m columns 4L .. 4L + 3, then 16 + 4L .. 16 + 4L + 3 */
 	__m512i p0 = _mm512_adds_epi16(

@@ -11,6 +11,7 @@
 extern const eml_qgemm_ukernel eml_qs8_gemm_8x32c4_avx512vnni;
 /* AMX (tdpbsud): 32 x 32 tiles, weights and x in runs of 16 k groups (kq_align 16) */
 extern const eml_qgemm_ukernel eml_qs8_gemm_32x32c4_amx;
+uint64_t eml_qs8_peak_amx(uint64_t iters);
 /* The 32-column tile packers eml_qs8_gemm_8x32c4_avx512vnni and the AMX kernel share
  * (eml_qgemm_ukernel.pack_x4, .pack_x4_rows). */
 void eml_qs8_pack_x4_32c4_avx512vnni(const uint8_t *src, size_t src_stride, size_t groups,
