@@ -43,25 +43,43 @@ TARGET static inline void configure(void)
 		_tile_loadconfig(&config);
 }
 
-/* See eml_qgemm_fn: w the block's weights in runs of 16 k groups ([run][32 rows][64 bytes]),
- * x the tile in runs of 16 groups of 32 columns x 4 bytes. */
-TARGET static void gemm_32x32c4(uint32_t mr, uint32_t nr, size_t kq, const void *w,
-				const uint8_t *x, const int32_t *xsum, uint8_t *y,
-				size_t y_stride, const eml_qgemm_out *o, uint32_t m0)
+/* The kernel's body (inlined into each form): w the block's weights in runs of 16 k groups
+ * ([run][32 rows][64 bytes]); x the packed tile in runs of 16 groups of 32 columns x 4 bytes,
+ * or, when off is given, group q at base + off[q], copied run by run into a staging tile
+ * (a tile load takes rows one stride apart, the in-place groups are not). */
+TARGET static inline __attribute__((always_inline)) void
+amx_body(uint32_t mr, uint32_t nr, size_t kq, const void *w, const uint8_t *x,
+	 const size_t *off, const int32_t *xsum, uint8_t *y, size_t y_stride,
+	 const eml_qgemm_out *o, uint32_t m0)
 {
 	configure();
 	const int8_t *wr = w;
 	size_t runs = (kq + 15) / 16;
 	int two = mr > 16; /* rows 16-31 exist: tiles C2, C3 and A1 */
+	uint8_t stage[16 * 128] __attribute__((aligned(64)));
 	_tile_zero(0);
 	_tile_zero(1);
 	if (two) {
 		_tile_zero(2);
 		_tile_zero(3);
 	}
-	for (size_t q = 0; q < runs; q++, wr += 32 * 64, x += 16 * 128) {
-		_tile_loadd(6, x, 128);
-		_tile_loadd(7, x + 64, 128);
+	for (size_t q = 0; q < runs; q++, wr += 32 * 64) {
+		const uint8_t *xr = x + q * 16 * 128;
+		if (off) {
+			size_t n = kq - q * 16 < 16 ? kq - q * 16 : 16;
+			for (size_t i = 0; i < n; i++) {
+				const uint8_t *src = x + off[q * 16 + i];
+				_mm512_store_si512(stage + 128 * i, _mm512_loadu_si512(src));
+				_mm512_store_si512(stage + 128 * i + 64, _mm512_loadu_si512(src + 64));
+			}
+			/* the rows past k meet zero weights; zeroed all the same, so no stale
+			 * stack bytes take part in a sum */
+			if (n < 16)
+				memset(stage + 128 * n, 0, 128 * (16 - n));
+			xr = stage;
+		}
+		_tile_loadd(6, xr, 128);
+		_tile_loadd(7, xr + 64, 128);
 		_tile_loadd(4, wr, 64);
 		_tile_dpbsud(0, 4, 6);
 		_tile_dpbsud(1, 4, 7);
@@ -90,6 +108,22 @@ TARGET static void gemm_32x32c4(uint32_t mr, uint32_t nr, size_t kq, const void 
 		}
 		qs8_store_rows_32(lo, hi, n, nr, xsum, o, m0 + r0, y + r0 * y_stride, y_stride);
 	}
+}
+
+/* See eml_qgemm_fn. */
+TARGET static void gemm_32x32c4(uint32_t mr, uint32_t nr, size_t kq, const void *w,
+				const uint8_t *x, const int32_t *xsum, uint8_t *y,
+				size_t y_stride, const eml_qgemm_out *o, uint32_t m0)
+{
+	amx_body(mr, nr, kq, w, x, NULL, xsum, y, y_stride, o, m0);
+}
+
+/* See eml_qigemm_fn. */
+TARGET static void igemm_32x32c4(uint32_t mr, uint32_t nr, size_t kq, const void *w,
+				 const uint8_t *base, const size_t *off, uint8_t *y,
+				 size_t y_stride, const eml_qgemm_out *o, uint32_t m0)
+{
+	amx_body(mr, nr, kq, w, base, off, NULL, y, y_stride, o, m0);
 }
 
 /* Runs iters rounds of 4 independent tdpbsud (16 x 16 x 64 MACs each) on tiles that stay
@@ -122,6 +156,7 @@ const eml_qgemm_ukernel eml_qs8_gemm_32x32c4_amx = {
 	.w_bytes = 1,
 	.x_signed = 0,
 	.fn = gemm_32x32c4,
+	.igemm = igemm_32x32c4,
 	.pack_x4 = eml_qs8_pack_x4_32c4_avx512vnni,
 	.pack_x4_rows = eml_qs8_pack_x4_rows_32c4_avx512vnni,
 };
