@@ -96,6 +96,9 @@ typedef struct eml_cpu_kernels {
 	eml_isa isa;
 	/* int8 */
 	const eml_qgemm_ukernel *qgemm; /* the GEMM (its .wide where weights exceed its limit) */
+	/* for matmuls of at most 4 rows where qgemm has no one-column form (AMX tiles, whose
+	 * blocks of 32 columns a vector would waste): a GEMM with one, or NULL */
+	const eml_qgemm_ukernel *qgemm_gemv;
 	/* the by-pixel in-place GEMM and the packing it reads (both or neither) */
 	eml_qigemm_px_fn qigemm_px;
 	const eml_qgemm_ukernel *qgemm_px;

@@ -131,7 +131,8 @@ static int per_column(const eml_kernel_ctx *ctx, uint32_t k, int64_t n)
 edgeml_status eml_fast_qgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uint32_t threads,
 				     eml_fast_op **out)
 {
-	const eml_qgemm_ukernel *uk = eml_cpu_kernels_for(isa)->qgemm;
+	const eml_cpu_kernels *kt = eml_cpu_kernels_for(isa);
+	const eml_qgemm_ukernel *uk = kt->qgemm;
 	eml_op_params tmp;
 	const eml_op_params *prm;
 	eml_qgemm_io io;
@@ -176,6 +177,8 @@ edgeml_status eml_fast_qgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 		op->k = k;
 		op->n = n;
 		op->rows = (size_t)eml_tensor_numel(ta) / k;
+		if (op->rows <= 4 && !uk->gemv && kt->qgemm_gemv)
+			uk = kt->qgemm_gemv;
 		const int32_t *bias = NULL;
 		if (io.bias != EML_NO_INPUT && io.bias < ctx->node->n_inputs && ctx->in[io.bias])
 			bias = ctx->in_data[io.bias];
