@@ -2077,6 +2077,27 @@ static void test_qgemm_amx(void **state)
 	assert_true(cases > 60);
 }
 
+/* At the AMX level a convolution of k at most qgemm_alt_k runs on the VNNI kernel, a larger
+ * one on tiles; both byte for byte against the reference. */
+static void test_qconv_amx_small_k(void **state)
+{
+	(void)state;
+	if (!eml_isa_supported(EML_ISA_AVX512AMX))
+		skip();
+	const eml_cpu_kernels *kt = eml_cpu_kernels_for(EML_ISA_AVX512AMX);
+	static const int64_t cins[] = { 3, 16, 32, 33, 64 };
+	for (size_t i = 0; i < sizeof(cins) / sizeof(cins[0]); i++) {
+		kcase c;
+		uint32_t xt = i % 2 ? U8 : I8;
+		pw_chain_case(&c, xt, (int64_t[]){ 1, cins[i], 9, 11 }, I8, 0, U8, 40);
+		kc_check(&c, EML_ISA_AVX512AMX, 1, "pointwise at the AMX level");
+		assert_string_equal(last_kernel, (size_t)cins[i] <= kt->qgemm_alt_k ?
+							 kt->qgemm_alt->name :
+							 "qs8-gemm-32x32c4-amx");
+		kc_free(&c);
+	}
+}
+
 /* Small planes built and scattered by the AVX-512 VBMI byte gathers match the row-by-row
  * code byte for byte, over random geometries (strides, dilations, padding, overhang). */
 static void test_plane_perm(void **state)
@@ -2472,6 +2493,7 @@ int main(void)
 #if defined(__x86_64__)
 		cmocka_unit_test(test_plane_perm),
 		cmocka_unit_test(test_qgemm_amx),
+		cmocka_unit_test(test_qconv_amx_small_k),
 #endif
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

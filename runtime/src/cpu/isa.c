@@ -125,8 +125,10 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 	case EML_ISA_AVX512VNNI:
 		t->qgemm = isa == EML_ISA_AVX512AMX ? &eml_qs8_gemm_32x32c4_amx :
 						      &eml_qs8_gemm_8x32c4_avx512vnni;
-		if (isa == EML_ISA_AVX512AMX)
-			t->qgemm_gemv = &eml_qs8_gemm_8x32c4_avx512vnni;
+		if (isa == EML_ISA_AVX512AMX) {
+			t->qgemm_alt = &eml_qs8_gemm_8x32c4_avx512vnni;
+			t->qgemm_alt_k = 32;
+		}
 		/* the by-pixel VNNI kernel: on tiles, the AMX GEMM in place runs ResNet's 14x14
 		 * and 7x7 layers in half its time */
 		if (isa == EML_ISA_AVX512VNNI) {

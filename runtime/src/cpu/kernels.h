@@ -96,9 +96,11 @@ typedef struct eml_cpu_kernels {
 	eml_isa isa;
 	/* int8 */
 	const eml_qgemm_ukernel *qgemm; /* the GEMM (its .wide where weights exceed its limit) */
-	/* for matmuls of at most 4 rows where qgemm has no one-column form (AMX tiles, whose
-	 * blocks of 32 columns a vector would waste): a GEMM with one, or NULL */
-	const eml_qgemm_ukernel *qgemm_gemv;
+	/* the level's other GEMM, for shapes qgemm does worse, or NULL: matmuls of at most 4
+	 * rows where qgemm has no one-column form, and convolutions of k at most qgemm_alt_k
+	 * (AMX: the VNNI kernel; a 32 x 32 tile block costs more than its few k runs save) */
+	const eml_qgemm_ukernel *qgemm_alt;
+	uint32_t qgemm_alt_k;
 	/* the by-pixel in-place GEMM and the packing it reads (both or neither) */
 	eml_qigemm_px_fn qigemm_px;
 	const eml_qgemm_ukernel *qgemm_px;

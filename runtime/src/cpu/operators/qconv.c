@@ -568,10 +568,12 @@ int eml_fast_qconv_link(eml_fast_op *from, eml_fast_op *to)
 	qconv_op *f = (qconv_op *)from, *t = (qconv_op *)to;
 	/* every channel in a whole block; the level's blocked pack fills its GEMM kernel's tiles
 	 * (kc 4, nr a multiple of 8: AVX2's 8, AVX-512's 32) from whole pixels of 16 groups of 4
-	 * channels and sums no columns; the level's GEMM or its wide sibling (same tiles) */
+	 * channels and sums no columns; the level's GEMM, its wide sibling or its other GEMM
+	 * (the same tiles) */
 	const eml_qgemm_ukernel *uk = t->pointwise ? t->gemm[0].uk : NULL;
 	if (!f->depthwise || !f->dwc || f->in_ch % EML_QDWC_LANES != 0 || !uk ||
-	    !t->kt->x8_pack_blocked || (uk != t->kt->qgemm && uk != t->kt->qgemm->wide) ||
+	    !t->kt->x8_pack_blocked ||
+	    (uk != t->kt->qgemm && uk != t->kt->qgemm->wide && uk != t->kt->qgemm_alt) ||
 	    uk->kc != 4 || uk->nr % 8 != 0 ||
 	    t->groups != 1 || t->gemm[0].wzp || t->in_ch != f->out_ch ||
 	    t->in_plane != f->out_plane || t->batch != f->batch)
@@ -870,6 +872,8 @@ static edgeml_status prepare_gemm(qconv_op *op, const eml_kernel_ctx *ctx, const
 	 * sibling (no kernel with a pair limit reads in place, so the k order checked is the
 	 * model's) */
 	int split;
+	if (op->kt->qgemm_alt && k <= op->kt->qgemm_alt_k)
+		uk = op->kt->qgemm_alt;
 	uk = eml_qgemm_ukernel_split(uk, ctx->in_data[3], ctx->in[3]->dtype == EDGEML_DTYPE_INT8,
 				     op->out_ch, k, k, 1, &split);
 	op->pointwise = !op->three_d && kvol == 1 && c->stride[1] == 1 && c->stride[2] == 1 &&

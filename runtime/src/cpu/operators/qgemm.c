@@ -177,8 +177,8 @@ edgeml_status eml_fast_qgemm_prepare(const eml_kernel_ctx *ctx, eml_isa isa, uin
 		op->k = k;
 		op->n = n;
 		op->rows = (size_t)eml_tensor_numel(ta) / k;
-		if (op->rows <= 4 && !uk->gemv && kt->qgemm_gemv)
-			uk = kt->qgemm_gemv;
+		if (op->rows <= 4 && !uk->gemv && kt->qgemm_alt)
+			uk = kt->qgemm_alt;
 		const int32_t *bias = NULL;
 		if (io.bias != EML_NO_INPUT && io.bias < ctx->node->n_inputs && ctx->in[io.bias])
 			bias = ctx->in_data[io.bias];
