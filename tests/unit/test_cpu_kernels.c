@@ -1512,9 +1512,12 @@ static void test_qgemm(void **state)
 	for (int i = 0; i < 60; i++) {
 		uint32_t xt, wt, yt;
 		rnd_types(&xt, &wt, &yt);
-		/* a third with at most 4 rows: the matrix-vector kernels */
-		int64_t m = i % 3 ? 1 + rnd() % 37 : 1 + rnd() % 4;
-		int64_t k = 1 + rnd() % 70, n = 1 + rnd() % 45;
+		/* a third with at most 4 rows: the matrix-vector kernels; one in ten over 2^20
+		 * multiply-adds: the AMX level's tiles */
+		int big = i % 10 == 9;
+		int64_t m = big ? 64 + rnd() % 30 : i % 3 ? 1 + rnd() % 37 : 1 + rnd() % 4;
+		int64_t k = big ? 300 + rnd() % 200 : 1 + rnd() % 70;
+		int64_t n = big ? 64 + rnd() % 40 : 1 + rnd() % 45;
 		int gemm = i % 2, trans_b = gemm && rnd() % 2, per_col = rnd() % 2;
 		double xs = 0.05, ws = 0.01 + (rnd() % 10) / 1000.0;
 		kcase c;
@@ -1558,11 +1561,12 @@ static void test_qgemm(void **state)
 			 (long long)n, trans_b, per_col);
 		for (uint32_t l = 0; l < nl; l++) {
 			kc_check(&c, levels[l], 1 + (i % 3), what);
-			/* on tiles, a few rows take the VNNI kernel's matrix-vector form */
+			/* on tiles, a few rows (the VNNI kernel's matrix-vector form) and small
+			 * matmuls take the VNNI kernel */
 			if (levels[l] == EML_ISA_AVX512AMX)
 				assert_string_equal(last_kernel,
-						    m <= 4 ? "qs8-gemm-8x32c4-avx512vnni"
-							   : "qs8-gemm-32x32c4-amx");
+						    big ? "qs8-gemm-32x32c4-amx"
+							: "qs8-gemm-8x32c4-avx512vnni");
 		}
 		kc_free(&c);
 	}

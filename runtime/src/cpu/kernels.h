@@ -97,8 +97,9 @@ typedef struct eml_cpu_kernels {
 	/* int8 */
 	const eml_qgemm_ukernel *qgemm; /* the GEMM (its .wide where weights exceed its limit) */
 	/* the level's other GEMM, for shapes qgemm does worse, or NULL: matmuls of at most 4
-	 * rows where qgemm has no one-column form, and convolutions of k at most qgemm_alt_k
-	 * (AMX: the VNNI kernel; a 32 x 32 tile block costs more than its few k runs save) */
+	 * rows where qgemm has no one-column form, small matmuls (qgemm.c) and convolutions of
+	 * k at most qgemm_alt_k (AMX: the VNNI kernel; a 32 x 32 tile block costs more than its
+	 * few k runs save) */
 	const eml_qgemm_ukernel *qgemm_alt;
 	uint32_t qgemm_alt_k;
 	/* the by-pixel in-place GEMM and the packing it reads (both or neither) */
