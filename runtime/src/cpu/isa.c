@@ -123,18 +123,9 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 #if defined(__x86_64__)
 	case EML_ISA_AVX512AMX: /* the AVX-512 VNNI level with the GEMM on AMX tiles */
 	case EML_ISA_AVX512VNNI:
-		t->qgemm = isa == EML_ISA_AVX512AMX ? &eml_qs8_gemm_32x32c4_amx :
-						      &eml_qs8_gemm_8x32c4_avx512vnni;
-		if (isa == EML_ISA_AVX512AMX) {
-			t->qgemm_alt = &eml_qs8_gemm_8x32c4_avx512vnni;
-			t->qgemm_alt_k = 32;
-		}
-		/* the by-pixel VNNI kernel: on tiles, the AMX GEMM in place runs ResNet's 14x14
-		 * and 7x7 layers in half its time */
-		if (isa == EML_ISA_AVX512VNNI) {
-			t->qigemm_px = eml_qs8_igemm_px_32x8c4_avx512vnni;
-			t->qgemm_px = &eml_qs8_igemm_px_32x8c4_avx512vnni_pack;
-		}
+		t->qgemm = &eml_qs8_gemm_8x32c4_avx512vnni;
+		t->qigemm_px = eml_qs8_igemm_px_32x8c4_avx512vnni;
+		t->qgemm_px = &eml_qs8_igemm_px_32x8c4_avx512vnni_pack;
 		t->qdw = eml_qs8_dwconv_64x_avx512vnni;
 		t->qdwc = eml_qs8_dwconv_64c_avx512vnni;
 		t->qdwc_name = "qs8-dwconv-64c-avx512vnni";
@@ -142,7 +133,7 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->qadd = eml_qs8_vadd_16x_avx512f;
 		t->qquant = eml_qs8_vquantize_16x_avx512f;
 		t->qdequant = eml_qs8_vdequantize_16x_avx512f;
-		t->qpeak = isa == EML_ISA_AVX512AMX ? eml_qs8_peak_amx : eml_qs8_peak_avx512vnni;
+		t->qpeak = eml_qs8_peak_avx512vnni;
 		t->x8_transpose_16x16 = eml_x8_transpose_16x16_sse2;
 		t->x8_transpose_planes_64 = eml_x8_transpose_planes_64_avx512bw;
 		t->x8_transpose_tile_64 = eml_x8_transpose_tile_64_avx512bw;
@@ -177,6 +168,17 @@ static void fill_table(eml_cpu_kernels *t, eml_isa isa)
 		t->u8_lut = eml_u8_lut_32x_avx2;
 		t->qsoftmax = eml_qs8_softmax_16r_avx512f;
 		t->qsoftmax_rows = 16;
+		if (isa != EML_ISA_AVX512AMX)
+			break;
+		/* what the AMX level does otherwise: the GEMM and the peak probe on tiles, the
+		 * VNNI GEMM for the shapes where tiles lose, and no by-pixel VNNI kernel (on
+		 * tiles, in place, ResNet's 14x14 and 7x7 layers ran in half its time) */
+		t->qgemm = &eml_qs8_gemm_32x32c4_amx;
+		t->qgemm_alt = &eml_qs8_gemm_8x32c4_avx512vnni;
+		t->qgemm_alt_k = 32;
+		t->qpeak = eml_qs8_peak_amx;
+		t->qigemm_px = NULL;
+		t->qgemm_px = NULL;
 		break;
 	case EML_ISA_AVX2:
 		t->qgemm = &eml_qs8_gemm_8x8c4_avx2_maddubs;

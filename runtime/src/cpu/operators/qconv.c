@@ -568,12 +568,10 @@ int eml_fast_qconv_link(eml_fast_op *from, eml_fast_op *to)
 	qconv_op *f = (qconv_op *)from, *t = (qconv_op *)to;
 	/* every channel in a whole block; the level's blocked pack fills its GEMM kernel's tiles
 	 * (kc 4, nr a multiple of 8: AVX2's 8, AVX-512's 32) from whole pixels of 16 groups of 4
-	 * channels and sums no columns; the level's GEMM, its wide sibling or its other GEMM
-	 * (the same tiles) */
+	 * channels and sums no columns; the level's GEMM or its wide sibling (same tiles) */
 	const eml_qgemm_ukernel *uk = t->pointwise ? t->gemm[0].uk : NULL;
 	if (!f->depthwise || !f->dwc || f->in_ch % EML_QDWC_LANES != 0 || !uk ||
-	    !t->kt->x8_pack_blocked ||
-	    (uk != t->kt->qgemm && uk != t->kt->qgemm->wide && uk != t->kt->qgemm_alt) ||
+	    !t->kt->x8_pack_blocked || (uk != t->kt->qgemm && uk != t->kt->qgemm->wide) ||
 	    uk->kc != 4 || uk->nr % 8 != 0 ||
 	    t->groups != 1 || t->gemm[0].wzp || t->in_ch != f->out_ch ||
 	    t->in_plane != f->out_plane || t->batch != f->batch)
